@@ -1,0 +1,63 @@
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.Adjudicator;
+
+/// <summary>Why a key is in a commit's conflict check, which picks the SQLSTATE detail code a
+/// refused commit reports (DSQL's OC000 for data, OC001 for schema).</summary>
+public enum ConflictCheckKind
+{
+    /// <summary>A row read with FOR UPDATE: refused (OC000) if committed by another transaction after the start.</summary>
+    Data = 0,
+
+    /// <summary>A catalog entry the transaction relied on: refused (OC001) if changed after the start.</summary>
+    Schema = 1,
+}
+
+/// <summary>A key that the transaction does not write but that must not have changed since its start.</summary>
+public sealed record ConflictCheck(byte[] Key, ConflictCheckKind Kind);
+
+/// <summary>What a query node sends at COMMIT: its snapshot time and its write set.</summary>
+public sealed record CommitRequest(
+    Guid TransactionId,
+    HybridTimestamp StartTimestamp,
+    IReadOnlyList<JournalWrite> Writes,
+    IReadOnlyList<ConflictCheck> Checks);
+
+public enum CommitOutcome
+{
+    /// <summary>Appended to the journal and durable: the transaction committed at <see cref="CommitResult.CommitTimestamp"/>.</summary>
+    Committed = 0,
+
+    /// <summary>A written or checked data key was committed by another transaction after the start (OC000).</summary>
+    DataConflict = 1,
+
+    /// <summary>A checked schema key changed after the start (OC001).</summary>
+    SchemaConflict = 2,
+
+    /// <summary>The transaction started before the conflict window's horizon, so it cannot be checked (too old).</summary>
+    TooOld = 3,
+}
+
+public sealed record CommitResult(
+    CommitOutcome Outcome,
+    HybridTimestamp CommitTimestamp,
+    long JournalOffset,
+    byte[]? ConflictingKey);
+
+/// <summary>
+/// A promise from the adjudicator: it will never commit at or below <see cref="Timestamp"/>, and
+/// every commit at or below it is in <see cref="Partition"/> at an offset below
+/// <see cref="EndOffset"/>. A storage node that has applied everything below EndOffset can
+/// serve reads at Timestamp.
+/// </summary>
+public readonly record struct ReadFence(HybridTimestamp Timestamp, int Partition, long EndOffset);
+
+/// <summary>The adjudicator as the query node sees it, in process or over the network.</summary>
+public interface IAdjudicator
+{
+    Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Closes <paramref name="timestamp"/>: once this returns, nothing commits at or below it.</summary>
+    Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken);
+}

@@ -1,0 +1,32 @@
+namespace Log.QueryNode.Execution;
+
+/// <summary>
+/// The key-value view of one transaction that the SQL engine works on: reads see the snapshot
+/// taken at the transaction's start with the transaction's own writes laid over it
+/// (read-your-writes); writes are buffered until COMMIT. Keys compare as unsigned bytes.
+/// Implemented by the session's transaction coordinator; the SQL engine never sees storage,
+/// the adjudicator or the journal directly.
+/// </summary>
+public interface ITransactionStore
+{
+    /// <summary>The value at <paramref name="key"/>, or null if absent (or deleted by this transaction).</summary>
+    ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken);
+
+    /// <summary>Every visible key in [start, end) in ascending byte order, with its value.</summary>
+    IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
+        CancellationToken cancellationToken);
+
+    /// <summary>Buffers an insert or overwrite of <paramref name="key"/>.</summary>
+    void Put(byte[] key, byte[] value);
+
+    /// <summary>Buffers a delete of <paramref name="key"/>.</summary>
+    void Delete(byte[] key);
+
+    /// <summary>Marks a key the transaction relied on without writing it (a catalog entry, a row read
+    /// FOR UPDATE): COMMIT is refused if another transaction committed it after the start.
+    /// <paramref name="isSchema"/> selects the error detail code (OC001 for schema, OC000 for data).</summary>
+    void AddConflictCheck(byte[] key, bool isSchema);
+
+    /// <summary>A 64-bit value never returned before by any transaction of this database, for hidden row ids.</summary>
+    long NextUniqueId();
+}

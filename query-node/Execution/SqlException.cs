@@ -1,0 +1,71 @@
+namespace Log.QueryNode.Execution;
+
+/// <summary>
+/// An expected SQL error: bad input, a constraint, a conflict. Carries what PostgreSQL's
+/// ErrorResponse carries. Thrown inside the SQL pipeline and turned into an ErrorResponse at the
+/// session; it never brings down a connection.
+/// </summary>
+public sealed class SqlException : Exception
+{
+    public SqlException(string sqlState, string message, int? position = null, string? detail = null, string? hint = null)
+        : base(message)
+    {
+        SqlState = sqlState;
+        Position = position;
+        Detail = detail;
+        Hint = hint;
+    }
+
+    /// <summary>Five-character SQLSTATE, see <see cref="SqlState"/>.</summary>
+    public string SqlState { get; }
+
+    /// <summary>1-based character position in the query text, as PostgreSQL reports it.</summary>
+    public int? Position { get; }
+
+    public string? Detail { get; }
+    public string? Hint { get; }
+}
+
+/// <summary>SQLSTATE codes, with PostgreSQL's names (errcodes.txt).</summary>
+public static class SqlState
+{
+    public const string SuccessfulCompletion = "00000";
+    public const string FeatureNotSupported = "0A000";
+    public const string InvalidTransactionState = "25000";
+    public const string InFailedSqlTransaction = "25P02";
+    public const string NoActiveSqlTransaction = "25P01";
+    public const string ActiveSqlTransaction = "25001";
+    public const string SerializationFailure = "40001";
+    public const string SyntaxError = "42601";
+    public const string UndefinedTable = "42P01";
+    public const string UndefinedColumn = "42703";
+    public const string UndefinedFunction = "42883";
+    public const string DuplicateTable = "42P07";
+    public const string DuplicateColumn = "42701";
+    public const string DuplicateObject = "42710";
+    public const string AmbiguousColumn = "42702";
+    public const string DatatypeMismatch = "42804";
+    public const string GroupingError = "42803";
+    public const string InvalidTableDefinition = "42P16";
+    public const string InvalidColumnReference = "42P10";
+    public const string UndefinedObject = "42704";
+    public const string CannotCoerce = "42846";
+    public const string UniqueViolation = "23505";
+    public const string NotNullViolation = "23502";
+    public const string CheckViolation = "23514";
+    public const string NumericValueOutOfRange = "22003";
+    public const string InvalidTextRepresentation = "22P02";
+    public const string StringDataRightTruncation = "22001";
+    public const string DivisionByZero = "22012";
+    public const string InvalidParameterValue = "22023";
+    public const string ProgramLimitExceeded = "54000";
+    public const string TooManyConnections = "53300";
+    public const string ProtocolViolation = "08P01";
+    public const string QueryCanceled = "57014";
+    public const string InternalError = "XX000";
+    public const string AdminShutdown = "57P01";
+    public const string ConnectionFailure = "08006";
+    public const string InvalidAuthorizationSpecification = "28000";
+    public const string InvalidPassword = "28P01";
+    public const string InvalidCatalogName = "3D000";
+}
