@@ -3,19 +3,26 @@ using Log.Journal.Time;
 namespace Log.StorageNode;
 
 /// <summary>
-/// Where a read is taken: the snapshot timestamp, and the journal position (partition 0 of the
-/// region's topic for now) that the replica must have applied before it answers. A RequiredOffset
-/// of 0 means "no requirement beyond the resolved timestamp".
+/// Where a read is taken: the snapshot timestamp, and how the replica knows it has every commit
+/// at or below it. With a fence from the adjudicator (<see cref="RequiredOffset"/> &gt;= 0) the
+/// replica is ready once it has applied every record of partition 0 below RequiredOffset. Without
+/// one (<see cref="Unfenced"/>, RequiredOffset = -1) it is ready once its resolved timestamp (the
+/// closed timestamps in the journal's heartbeats and commits) is at or above Timestamp.
 /// </summary>
-public readonly record struct ReadPoint(HybridTimestamp Timestamp, long RequiredOffset);
+public readonly record struct ReadPoint(HybridTimestamp Timestamp, long RequiredOffset)
+{
+    public static ReadPoint Unfenced(HybridTimestamp timestamp) => new(timestamp, -1);
+
+    public bool IsFenced => RequiredOffset >= 0;
+}
 
 /// <summary>One key and its value as of a read point.</summary>
 public readonly record struct KeyValue(byte[] Key, byte[] Value);
 
 /// <summary>
 /// Reads from one storage replica. A read at a point waits until the replica has applied every
-/// commit at or below it (applied offset past RequiredOffset, or resolved timestamp at or above
-/// Timestamp), for a bounded time, then fails with <see cref="StorageUnavailableException"/>.
+/// commit at or below it (see <see cref="ReadPoint"/>), for a bounded time, then fails with
+/// <see cref="StorageUnavailableException"/>.
 /// </summary>
 public interface IStorageReader
 {
