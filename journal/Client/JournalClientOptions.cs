@@ -1,0 +1,37 @@
+namespace Log.Journal.Client;
+
+/// <summary>Settings of <see cref="KafkaJournalWriter"/> and <see cref="KafkaJournalReader"/>.</summary>
+public sealed class JournalClientOptions
+{
+    /// <summary>Kafka bootstrap servers: a journal node's <c>BootstrapServers</c>, or a Kafka cluster.</summary>
+    public string BootstrapServers { get; set; } = "127.0.0.1:9092";
+
+    public string Region { get; set; } = JournalTopics.DefaultRegion;
+
+    /// <summary>Partitions of the region's topic when this client has to create it (one per adjudicator shard).</summary>
+    public int PartitionCount { get; set; } = 1;
+
+    /// <summary>Replication factor when this client creates the topic; -1 is the cluster's default.
+    /// Give 3 for a real Kafka cluster without a default.</summary>
+    public short ReplicationFactor { get; set; } = -1;
+
+    public string ClientId { get; set; } = "log-journal";
+
+    /// <summary>Required by the Kafka consumer's configuration; group offsets are never used.</summary>
+    public string ConsumerGroupId { get; set; } = "log-journal-readers";
+
+    /// <summary>How long the broker may hold an empty fetch; small, so a waiting reader sees a new
+    /// record as soon as it is committed.</summary>
+    public int FetchWaitMaxMs { get; set; } = 10;
+
+    /// <summary>How long a record may wait for delivery before the append fails.</summary>
+    public int MessageTimeoutMs { get; set; } = 60_000;
+
+    /// <summary>Records read ahead by a reader's consume thread and not yet taken by its consumer.</summary>
+    public int ReaderBufferRecords { get; set; } = 4096;
+
+    /// <summary>Extra librdkafka settings applied last (e.g. security settings for a real cluster).</summary>
+    public IDictionary<string, string> AdditionalKafkaSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public string Topic => JournalTopics.ForRegion(Region);
+}

@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Log.Journal.Records;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Journal.Client;
+
+/// <summary>
+/// Reads one partition of the region's topic from an explicit offset through a Confluent.Kafka
+/// consumer with <c>Assign</c> (no group offsets, no auto commit). Each <see cref="ReadAsync"/>
+/// owns one consumer and one dedicated thread that runs the blocking Consume loop and hands
+/// records to the async enumerable through a bounded channel. The thread stops when the
+/// enumeration ends (its token cancelled, or the caller stops iterating) or when the reader is
+/// disposed. A record that does not decode ends the sequence with <see cref="InvalidDataException"/>;
+/// an offset past the end of the partition ends it with a <see cref="ConsumeException"/>
+/// (auto.offset.reset=error: the journal never silently skips).
+/// </summary>
+public sealed class KafkaJournalReader : IJournalReader
+{
+    private readonly JournalClientOptions options;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource disposing = new();
+    private readonly Lazy<Task> topicReady;
+    private int disposed;
+
+    public KafkaJournalReader(JournalClientOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        topicReady = new Lazy<Task>(() => JournalTopicProvisioner.EnsureTopicAsync(options, CancellationToken.None));
+    }
+
+    public string Topic => options.Topic;
+
+    public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromOffset);
+        await topicReady.Value.WaitAsync(cancellationToken);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disposing.Token);
+        var records = Channel.CreateBounded<ConsumeResult<Ignore, byte[]>>(new BoundedChannelOptions(options.ReaderBufferRecords)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => ConsumeLoop(partition, fromOffset, records.Writer, stopped, stop.Token))
+        {
+            IsBackground = true,
+            Name = $"journal-reader {options.Topic}/{partition}",
+        };
+        thread.Start();
+        try
+        {
+            while (await records.Reader.WaitToReadAsync(stop.Token))
+            {
+                while (records.Reader.TryRead(out var result))
+                {
+                    var record = JournalRecordCodec.Decode(result.Message.Value ?? []);
+                    yield return new JournalEntry(partition, result.Offset.Value, record);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await stopped.Task;
+        }
+        // The consume loop ended by itself only on a failure, which WaitToReadAsync has thrown.
+    }
+
+    /// <summary>The partition's end offset (high watermark): the offset the next record will get.
+    /// A reader that has yielded everything below it has caught up.</summary>
+    public async Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        await topicReady.Value.WaitAsync(cancellationToken);
+        // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
+        return await Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
+            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(options.Topic, new Partition(partition)), TimeSpan.FromSeconds(30));
+            return watermarks.High.Value;
+        }, cancellationToken);
+    }
+
+    private ConsumerConfig CreateConsumerConfig()
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            ClientId = options.ClientId + "-reader",
+            GroupId = options.ConsumerGroupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Error,
+            FetchWaitMaxMs = options.FetchWaitMaxMs,
+            FetchMinBytes = 1,
+            SocketNagleDisable = true,
+            IsolationLevel = IsolationLevel.ReadUncommitted,
+        };
+        foreach (var (key, value) in options.AdditionalKafkaSettings)
+        {
+            config.Set(key, value);
+        }
+        return config;
+    }
+
+    private void ConsumeLoop(int partition, long fromOffset, ChannelWriter<ConsumeResult<Ignore, byte[]>> writer,
+        TaskCompletionSource stopped, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        IConsumer<Ignore, byte[]>? consumer = null;
+        try
+        {
+            consumer = new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig())
+                .SetLogHandler((_, message) => logger.LogDebug("librdkafka {Facility}: {Message}", message.Facility, message.Message))
+                .SetErrorHandler((_, error) => logger.LogWarning("Journal reader: {Reason} (fatal: {Fatal})", error.Reason, error.IsFatal))
+                .Build();
+            consumer.Assign(new TopicPartitionOffset(options.Topic, new Partition(partition), new Offset(fromOffset)));
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var result = consumer.Consume(cancellationToken);
+                if (result is null || result.IsPartitionEOF)
+                {
+                    continue;
+                }
+                // Blocking is right here: this thread exists to wait, and a full buffer is back-pressure.
+                writer.WriteAsync(result, cancellationToken).AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            failure = exception;
+        }
+        finally
+        {
+            try
+            {
+                consumer?.Close();
+            }
+            catch (Exception exception) when (exception is KafkaException or ObjectDisposedException)
+            {
+                logger.LogDebug(exception, "Closing a journal consumer failed");
+            }
+            consumer?.Dispose();
+            writer.TryComplete(failure);
+            stopped.TrySetResult();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        disposing.Cancel();
+        // Each enumeration waits for its own consume thread in its finally; nothing is left to join here.
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,82 @@
+using Confluent.Kafka;
+using Log.Journal.Records;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Journal.Client;
+
+/// <summary>
+/// Appends journal records through a Confluent.Kafka producer: acks=all and idempotence, so a
+/// record is acknowledged only when every in-sync replica (the journal node: its disk) has it, and
+/// retries never duplicate or reorder it; linger 0, so an append is sent at once.
+/// Thread-safe: appends from many threads are fine; those to one partition keep their order.
+/// </summary>
+public sealed class KafkaJournalWriter : IJournalWriter
+{
+    private readonly JournalClientOptions options;
+    private readonly ILogger logger;
+    private readonly IProducer<Null, byte[]> producer;
+    private readonly Lazy<Task> topicReady;
+    private int disposed;
+
+    public KafkaJournalWriter(JournalClientOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            ClientId = options.ClientId + "-writer",
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 0,
+            MessageTimeoutMs = options.MessageTimeoutMs,
+            SocketNagleDisable = true,
+        };
+        foreach (var (key, value) in options.AdditionalKafkaSettings)
+        {
+            config.Set(key, value);
+        }
+        producer = new ProducerBuilder<Null, byte[]>(config)
+            .SetLogHandler((_, message) => this.logger.LogDebug("librdkafka {Facility}: {Message}", message.Facility, message.Message))
+            .SetErrorHandler((_, error) => this.logger.LogWarning("Journal writer: {Reason} (fatal: {Fatal})", error.Reason, error.IsFatal))
+            .Build();
+        topicReady = new Lazy<Task>(() => JournalTopicProvisioner.EnsureTopicAsync(options, CancellationToken.None));
+    }
+
+    public string Topic => options.Topic;
+
+    /// <summary>Appends and returns the record's offset once it is durable. Cancelling stops the
+    /// wait, not the append: the record may still be written.</summary>
+    public async Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        var value = JournalRecordCodec.Encode(record);
+        await topicReady.Value.WaitAsync(cancellationToken);
+        var result = await producer.ProduceAsync(
+            new TopicPartition(options.Topic, new Partition(partition)),
+            new Message<Null, byte[]> { Value = value },
+            cancellationToken);
+        if (result.Status != PersistenceStatus.Persisted)
+        {
+            throw new InvalidOperationException($"Journal append to {options.Topic}/{partition} ended as {result.Status}");
+        }
+        return result.Offset.Value;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        // Flush and Dispose block; they run on the thread pool so an async caller is not stalled.
+        return new ValueTask(Task.Run(() =>
+        {
+            producer.Flush(TimeSpan.FromSeconds(10));
+            producer.Dispose();
+        }));
+    }
+}

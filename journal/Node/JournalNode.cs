@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Log.Journal.Node.Protocol;
+using Log.Journal.Node.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Journal.Node;
+
+/// <summary>
+/// The journal node: a single-broker server that speaks enough of the Kafka protocol for
+/// librdkafka (Confluent.Kafka, kcat) to produce and consume unchanged, storing each partition in
+/// a FASTER log (see <see cref="PartitionLog"/>).
+///
+/// Contract: a produce is acknowledged only after its batch is committed to disk; fetches serve
+/// only committed batches; a restart on the same data directory serves every acknowledged record
+/// at the same offset.
+///
+/// Threading: one accept loop; per connection, a reader loop that parses each request and runs
+/// its synchronous part (offset assignment for produce happens there, in request order) and a
+/// writer loop that sends the responses strictly in request order. Bad input closes only the
+/// connection that sent it.
+/// </summary>
+public sealed partial class JournalNode : IAsyncDisposable
+{
+    private readonly JournalNodeOptions options;
+    private readonly ILogger logger;
+    private readonly TopicStore topics;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<long, (Socket Socket, Task Served)> connections = new();
+    private Socket? listener;
+    private Task? acceptLoop;
+    private long nextConnectionId;
+    private long nextProducerId;
+    private int disposed;
+
+    public JournalNode(JournalNodeOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        topics = new TopicStore(options, this.logger);
+    }
+
+    /// <summary>The bound port, once started.</summary>
+    public int Port { get; private set; }
+
+    public string AdvertisedHost => options.AdvertisedHost
+        ?? (options.ListenAddress.Equals(IPAddress.Any) || options.ListenAddress.Equals(IPAddress.IPv6Any)
+            ? "127.0.0.1"
+            : options.ListenAddress.ToString());
+
+    public string BootstrapServers => $"{AdvertisedHost}:{Port}";
+
+    /// <summary>Opens the topics found in the data directory, then starts listening.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (listener is not null)
+        {
+            throw new InvalidOperationException("The journal node is already started.");
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        topics.OpenExisting();
+        var maximumSeen = -1L;
+        foreach (var topic in topics.TopicNames())
+        {
+            foreach (var partition in topics.Find(topic) ?? [])
+            {
+                maximumSeen = Math.Max(maximumSeen, partition.MaximumProducerIdSeen);
+            }
+        }
+        // Producer ids only grow: past every id in the logs, and past any id handed out before a
+        // restart (time-based, 256 per millisecond) even when that producer never wrote.
+        nextProducerId = Math.Max(maximumSeen + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 8);
+
+        var socket = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(options.ListenAddress, options.Port));
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        listener = socket;
+        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        acceptLoop = Task.Run(() => AcceptLoopAsync(stopping.Token), CancellationToken.None);
+        logger.LogInformation("Journal node listening on {Address}:{Port}, data in {DataDirectory}",
+            options.ListenAddress, Port, options.DataDirectory);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Creates a topic; returns a Kafka error code (0, or TOPIC_ALREADY_EXISTS, ...).</summary>
+    public short CreateTopic(string topic, int partitionCount) => topics.Create(topic, partitionCount);
+
+    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener!.AcceptAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException exception)
+            {
+                logger.LogWarning(exception, "Accept failed");
+                continue;
+            }
+            if (connections.Count >= options.MaxConnections)
+            {
+                logger.LogWarning("Refusing a connection: {Count} open, the limit", connections.Count);
+                client.Dispose();
+                continue;
+            }
+            client.NoDelay = true;
+            var id = Interlocked.Increment(ref nextConnectionId);
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var served = Task.Run(async () =>
+            {
+                await started.Task;
+                try
+                {
+                    await ServeConnectionAsync(client, cancellationToken);
+                }
+                finally
+                {
+                    connections.TryRemove(id, out _);
+                    client.Dispose();
+                }
+            }, CancellationToken.None);
+            connections[id] = (client, served);
+            started.SetResult();
+        }
+    }
+
+    private async Task ServeConnectionAsync(Socket socket, CancellationToken nodeStopping)
+    {
+        using var connectionStopping = CancellationTokenSource.CreateLinkedTokenSource(nodeStopping);
+        var token = connectionStopping.Token;
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var responses = Channel.CreateBounded<Task<KafkaResponseWriter?>>(new BoundedChannelOptions(options.MaxInFlightRequestsPerConnection)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var writer = WriteResponsesAsync(stream, responses.Reader, connectionStopping);
+        var sizeBytes = new byte[4];
+        var endpoint = socket.RemoteEndPoint;
+        try
+        {
+            while (true)
+            {
+                var read = await stream.ReadAtLeastAsync(sizeBytes, 4, throwOnEndOfStream: false, token);
+                if (read < 4)
+                {
+                    return;
+                }
+                var size = BinaryPrimitives.ReadInt32BigEndian(sizeBytes);
+                if (size < 8 || size > options.MaxRequestBytes)
+                {
+                    logger.LogWarning("Closing connection from {Endpoint}: request size {Size} outside 8..{Maximum}",
+                        endpoint, size, options.MaxRequestBytes);
+                    return;
+                }
+                var frame = ArrayPool<byte>.Shared.Rent(size);
+                try
+                {
+                    await stream.ReadExactlyAsync(frame.AsMemory(0, size), token);
+                    var response = Dispatch(frame, size, token);
+                    await responses.Writer.WriteAsync(response, token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(frame);
+                }
+            }
+        }
+        catch (KafkaProtocolException exception)
+        {
+            logger.LogWarning("Closing connection from {Endpoint}: {Problem}", endpoint, exception.Message);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or EndOfStreamException or ObjectDisposedException)
+        {
+            // The peer went away, or the node is stopping.
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Closing connection from {Endpoint} after an unexpected failure", endpoint);
+        }
+        finally
+        {
+            responses.Writer.TryComplete();
+            await connectionStopping.CancelAsync();
+            try
+            {
+                await writer;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+            }
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task WriteResponsesAsync(NetworkStream stream, ChannelReader<Task<KafkaResponseWriter?>> responses, CancellationTokenSource connectionStopping)
+    {
+        var token = connectionStopping.Token;
+        try
+        {
+            await foreach (var pending in responses.ReadAllAsync(token))
+            {
+                var response = await pending;
+                if (response is not null)
+                {
+                    await stream.WriteAsync(response.Finish(), token);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not (OperationCanceledException or IOException or SocketException or ObjectDisposedException))
+        {
+            logger.LogError(exception, "A request handler failed; closing its connection");
+            await connectionStopping.CancelAsync();
+        }
+        catch
+        {
+            await connectionStopping.CancelAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        await stopping.CancelAsync();
+        listener?.Dispose();
+        if (acceptLoop is not null)
+        {
+            await acceptLoop;
+        }
+        foreach (var (_, (socket, _)) in connections)
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+        // Connections end first (their long polls are cancelled, their pending acknowledgements
+        // still complete because the committers run), then the logs commit and close.
+        foreach (var (_, (_, served)) in connections)
+        {
+            try
+            {
+                await served;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                logger.LogDebug(exception, "Connection ended with a failure during shutdown");
+            }
+        }
+        await topics.DisposeAsync();
+        stopping.Dispose();
+        logger.LogInformation("Journal node stopped");
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+
+namespace Log.Journal.Node;
+
+/// <summary>Settings of a <see cref="JournalNode"/>. Every limit is named here, in one place.</summary>
+public sealed class JournalNodeOptions
+{
+    public IPAddress ListenAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>0 picks a free port; <see cref="JournalNode.Port"/> tells which after start.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The host name given to clients in Metadata; null means the listen address as text
+    /// (or 127.0.0.1 when listening on every address).</summary>
+    public string? AdvertisedHost { get; set; }
+
+    public string DataDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "log-journal");
+
+    public int DefaultPartitions { get; set; } = 1;
+
+    public bool AutoCreateTopics { get; set; } = true;
+
+    public int NodeId { get; set; } = 1;
+
+    public string ClusterId { get; set; } = "log-journal";
+
+    /// <summary>A request frame above this closes its connection (Kafka's socket.request.max.bytes).</summary>
+    public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>A single record batch above this is refused with MESSAGE_TOO_LARGE (Kafka's message.max.bytes).
+    /// It must fit in one FASTER log page.</summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024 + 12;
+
+    /// <summary>Requests read ahead of their responses on one connection (Kafka pipelines up to 5 per producer).</summary>
+    public int MaxInFlightRequestsPerConnection { get; set; } = 16;
+
+    public int MaxConnections { get; set; } = 1024;
+
+    public int MaxPartitionsPerTopic { get; set; } = 1024;
+
+    /// <summary>Upper bound on a fetch's long poll, whatever the client asks for.</summary>
+    public int MaxFetchWaitMs { get; set; } = 30_000;
+
+    /// <summary>How many recent batches per producer and partition are remembered to recognise
+    /// retried duplicates (Kafka keeps 5, matching max.in.flight of an idempotent producer).</summary>
+    public int ProducerBatchesRememberedPerPartition { get; set; } = 5;
+
+    /// <summary>FASTER log page size (2^bits bytes); a batch must fit in a page.</summary>
+    public int LogPageSizeBits { get; set; } = 22;
+
+    /// <summary>FASTER log memory per partition (2^bits bytes, at least two pages).</summary>
+    public int LogMemorySizeBits { get; set; } = 23;
+
+    /// <summary>FASTER log file segment size (2^bits bytes).</summary>
+    public int LogSegmentSizeBits { get; set; } = 30;
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(ListenAddress);
+        ArgumentException.ThrowIfNullOrEmpty(DataDirectory);
+        ArgumentOutOfRangeException.ThrowIfNegative(Port);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DefaultPartitions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightRequestsPerConnection, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(LogMemorySizeBits, LogPageSizeBits + 1);
+        if (MaxBatchBytes > (1 << LogPageSizeBits) - 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchBytes), "a batch must fit in one FASTER log page");
+        }
+    }
+}
