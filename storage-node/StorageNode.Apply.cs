@@ -1,0 +1,173 @@
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Microsoft.Extensions.Logging;
+
+namespace Log.StorageNode;
+
+public sealed partial class StorageNode
+{
+    /// <summary>The apply loop: the only writer of the store. Reopens the journal after transient read
+    /// errors, and stops for good on corruption (see <see cref="Fail"/>).</summary>
+    private async Task ConsumeAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in journal.ReadAsync(options.Partition, NextOffset, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!TryApply(entry))
+                    {
+                        return;
+                    }
+                }
+                logger.LogWarning("Journal partition {Partition} ended at offset {Offset}, which it should never do; reopening",
+                    options.Partition, NextOffset);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (InvalidDataException exception)
+            {
+                Fail($"the journal record at offset {NextOffset} cannot be decoded: {exception.Message}", exception);
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Not corruption (that is InvalidDataException): the journal is unreachable for a
+                // moment. Reads keep waiting (bounded) while we retry from where we are.
+                logger.LogWarning(exception, "Reading journal partition {Partition} at offset {Offset} failed; retrying in {Delay}",
+                    options.Partition, NextOffset, options.JournalRetryDelay);
+            }
+            try
+            {
+                await Task.Delay(options.JournalRetryDelay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Applies one record; false when the replica has failed and must stop applying.</summary>
+    private bool TryApply(JournalEntry entry)
+    {
+        var expected = NextOffset;
+        if (entry.Partition != options.Partition)
+        {
+            Fail($"the journal returned a record of partition {entry.Partition} while reading partition {options.Partition}", null);
+            return false;
+        }
+        if (entry.Offset < expected)
+        {
+            // Redelivery after a reconnect: already applied, and applying is idempotent anyway.
+            return true;
+        }
+        if (entry.Offset > expected)
+        {
+            Fail($"the journal skipped from offset {expected} to {entry.Offset}; records in between would be lost", null);
+            return false;
+        }
+        try
+        {
+            Apply(entry.Record, entry.Offset);
+        }
+        catch (Exception exception)
+        {
+            Fail($"applying the record at offset {entry.Offset} failed: {exception.Message}", exception);
+            return false;
+        }
+        Volatile.Write(ref nextOffset, entry.Offset + 1);
+        SignalProgress();
+        return true;
+    }
+
+    private void Apply(JournalRecord record, long offset)
+    {
+        var problem = JournalRecordCodec.Validate(record);
+        if (problem is not null)
+        {
+            throw new InvalidDataException($"the record is invalid: {problem}");
+        }
+        var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
+        switch (record.Kind)
+        {
+            case JournalRecordKind.Commit:
+                if (record.CommitTimestamp <= Volatile.Read(ref resolvedTimestamp))
+                {
+                    // The writer broke its closed-timestamp promise: reads at or above this commit may
+                    // already have been answered without it. The journal is the truth, so apply it, loudly.
+                    logger.LogError("Commit at offset {Offset} has timestamp {Commit} at or below the resolved timestamp {Resolved}",
+                        offset, record.Commit, ResolvedTimestamp);
+                }
+                foreach (var write in LastWritePerKey(record.Writes))
+                {
+                    var outcome = store.Apply(write.Key, record.CommitTimestamp, write.Value);
+                    if (outcome == ApplyOutcome.NewKey)
+                    {
+                        keys.Add(write.Key);
+                    }
+                }
+                AdvanceResolved(Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
+                break;
+            case JournalRecordKind.Heartbeat:
+                AdvanceResolved(record.ClosedTimestamp);
+                break;
+            case JournalRecordKind.EpochStart:
+                break;
+            default:
+                throw new InvalidDataException($"unknown record kind {(int)record.Kind}");
+        }
+    }
+
+    /// <summary>A transaction that wrote a key twice means its last write; all of its writes share one
+    /// commit timestamp, so without this the first would win (the second is "not newer").</summary>
+    private static IEnumerable<JournalWrite> LastWritePerKey(IReadOnlyList<JournalWrite> writes)
+    {
+        if (writes.Count <= 1)
+        {
+            return writes;
+        }
+        var seen = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+        var kept = new List<JournalWrite>(writes.Count);
+        for (var index = writes.Count - 1; index >= 0; index--)
+        {
+            if (seen.Add(writes[index].Key))
+            {
+                kept.Add(writes[index]);
+            }
+        }
+        return kept;
+    }
+
+    private void AdvanceResolved(ulong timestamp)
+    {
+        if (timestamp > Volatile.Read(ref resolvedTimestamp))
+        {
+            Volatile.Write(ref resolvedTimestamp, timestamp);
+        }
+    }
+
+    private void Fail(string reason, Exception? exception)
+    {
+        logger.LogCritical(exception, "Storage replica of partition {Partition} stopped applying the journal: {Reason}", options.Partition, reason);
+        Volatile.Write(ref failure, reason);
+        SignalProgress();
+    }
+}
+
+internal sealed class ByteArrayEqualityComparer : IEqualityComparer<byte[]>
+{
+    public static readonly ByteArrayEqualityComparer Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(byte[] value)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(value);
+        return hash.ToHashCode();
+    }
+}

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Log.Journal.Time;
+
+namespace Log.StorageNode;
+
+public sealed partial class StorageNode
+{
+    public async ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        var store = EnterRead();
+        try
+        {
+            return store.ReadVisible(key, at.Timestamp.Value).Value;
+        }
+        finally
+        {
+            ExitRead();
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(startInclusive);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        var results = new List<KeyValue>(Math.Min(limit, options.ScanBatchKeyCount));
+        if (limit == 0 || (endExclusive is not null && UnsignedByteComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
+        {
+            return results;
+        }
+        var store = EnterRead();
+        try
+        {
+            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, (key, value) =>
+            {
+                // A copy: the index's own key array must never reach a caller that could change it.
+                results.Add(new KeyValue(key.ToArray(), value));
+                return results.Count < limit;
+            }, cancellationToken);
+            return results;
+        }
+        finally
+        {
+            ExitRead();
+        }
+    }
+
+    /// <summary>
+    /// A deterministic SHA-256 over every key visible at <paramref name="at"/> and its value, in key
+    /// order (each as a 4-byte big-endian length and the bytes). Two replicas that applied the same
+    /// journal up to <paramref name="at"/> give the same digest, whatever their history (restarts,
+    /// replays). Does not wait: the caller first waits for the replica to reach <paramref name="at"/>
+    /// (or uses <see cref="ComputeStateDigestAsync"/>).
+    /// </summary>
+    public byte[] ComputeStateDigest(HybridTimestamp at)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var length = new byte[sizeof(int)];
+        var store = EnterRead();
+        try
+        {
+            VisitVisible(store, [], null, at, (key, value) =>
+            {
+                BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
+                hash.AppendData(length);
+                hash.AppendData(key);
+                BinaryPrimitives.WriteInt32BigEndian(length, value.Length);
+                hash.AppendData(length);
+                hash.AppendData(value);
+                return true;
+            }, CancellationToken.None);
+        }
+        finally
+        {
+            ExitRead();
+        }
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary><see cref="ComputeStateDigest"/> once the replica is ready for <paramref name="at"/> (bounded wait).</summary>
+    public async Task<byte[]> ComputeStateDigestAsync(ReadPoint at, CancellationToken cancellationToken)
+    {
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        return ComputeStateDigest(at.Timestamp);
+    }
+
+    private delegate bool VisibleVisitor(byte[] key, byte[] value);
+
+    /// <summary>Calls <paramref name="visit"/> for each key in [start, end) with a value visible at
+    /// <paramref name="at"/>, in order, until it returns false. Takes keys from the index in batches so
+    /// that the index lock is never held during FASTER reads.</summary>
+    private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
+        VisibleVisitor visit, CancellationToken cancellationToken)
+    {
+        var batch = new List<byte[]>(options.ScanBatchKeyCount);
+        var cursor = startInclusive;
+        var cursorInclusive = true;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Clear();
+            keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
+            foreach (var key in batch)
+            {
+                var value = store.ReadVisible(key, at.Value).Value;
+                if (value is not null && !visit(key, value))
+                {
+                    return;
+                }
+            }
+            if (batch.Count < options.ScanBatchKeyCount)
+            {
+                return;
+            }
+            cursor = batch[^1];
+            cursorInclusive = false;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using Log.Journal.Client;
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.StorageNode;
+
+/// <summary>
+/// One storage replica: it consumes one journal partition in offset order, applies each committed
+/// transaction to an MVCC store on FASTER, and serves snapshot reads.
+/// <para>
+/// Threading. One background task applies records (the only writer). Reads run on their callers'
+/// threads, concurrently with the apply loop and with each other; a read first waits (no polling:
+/// the apply loop completes a signal after each record) until the replica has reached the read
+/// point, bounded by <see cref="StorageNodeOptions.ReadWaitTimeout"/>.
+/// </para>
+/// <para>
+/// Lifecycle. Construct, <see cref="StartAsync"/> once, then <see cref="DisposeAsync"/>, which stops
+/// the apply loop, fails reads that are still waiting and waits for running reads before it
+/// closes FASTER. There are no checkpoints yet: every start wipes the FASTER files and replays the
+/// partition from offset 0.
+/// </para>
+/// <para>
+/// Failure. A record that cannot be decoded, a gap in offsets or a storage invariant broken while
+/// applying stops the apply loop for good, and every later read fails with
+/// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
+/// </para>
+/// </summary>
+public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
+{
+    private readonly StorageNodeOptions options;
+    private readonly IJournalReader journal;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly OrderedKeyIndex keys = new();
+
+    private VersionStore? versions;
+    private Task consuming = Task.CompletedTask;
+    private int started;
+    private int disposed;
+
+    // Progress, written by the apply loop only, read by anyone.
+    private long nextOffset;
+    private ulong resolvedTimestamp;
+    private string? failure;
+    private TaskCompletionSource progressed = NewSignal();
+
+    // Running reads, so that disposal waits for them before it closes FASTER.
+    private int activeReadCount;
+    private readonly TaskCompletionSource readsDrained = NewSignal();
+
+    public StorageNode(StorageNodeOptions options, IJournalReader journal, ILogger<StorageNode>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(journal);
+        options.Validate();
+        this.options = options;
+        this.journal = journal;
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>One past the offset of the last record applied (0 before the first).</summary>
+    public long NextOffset => Volatile.Read(ref nextOffset);
+
+    /// <summary>Every commit at or below this timestamp has been applied (from commits and heartbeats).</summary>
+    public HybridTimestamp ResolvedTimestamp => new(Volatile.Read(ref resolvedTimestamp));
+
+    /// <summary>Why the replica stopped applying the journal, or null while it is healthy.</summary>
+    public string? FailureReason => Volatile.Read(ref failure);
+
+    /// <summary>Number of distinct keys stored (deleted ones included: older snapshots still see them).</summary>
+    public long KeyCount => keys.Count;
+
+    public StorageNodeOptions Options => options;
+
+    /// <summary>Opens a fresh store under DataDirectory/storage and starts applying the partition from offset 0.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        if (Interlocked.Exchange(ref started, 1) != 0)
+        {
+            throw new InvalidOperationException("The storage node was already started.");
+        }
+        var directory = Path.Combine(options.DataDirectory, "storage");
+        // State is derived from the journal and there are no checkpoints yet, so whatever an
+        // earlier run left is stale: start from nothing and replay.
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        versions = new VersionStore(directory, options);
+        logger.LogInformation("Storage node started on partition {Partition}, replaying the journal from offset 0 into {Directory}",
+            options.Partition, directory);
+        consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes once every record below <paramref name="offset"/> is applied. Unbounded in time
+    /// (use the token); throws <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
+    public Task WaitForOffsetAsync(long offset, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => NextOffset >= offset, Timeout.InfiniteTimeSpan, () => $"offset {offset}", cancellationToken);
+
+    /// <summary>Completes once the resolved timestamp is at or above <paramref name="timestamp"/>. Unbounded
+    /// in time (use the token); throws <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
+    public Task WaitForResolvedTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => ResolvedTimestamp >= timestamp, Timeout.InfiniteTimeSpan, () => $"timestamp {timestamp}", cancellationToken);
+
+    /// <summary>Whether the replica has applied every commit visible at <paramref name="at"/>.</summary>
+    public bool IsReadyFor(ReadPoint at) => at.IsFenced ? NextOffset >= at.RequiredOffset : ResolvedTimestamp >= at.Timestamp;
+
+    private Task WaitUntilReadyAsync(ReadPoint at, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => IsReadyFor(at), options.ReadWaitTimeout,
+            () => at.IsFenced ? $"offset {at.RequiredOffset} (fence of a read at {at.Timestamp})" : $"resolved timestamp {at.Timestamp}",
+            cancellationToken);
+
+    private async Task WaitUntilAsync(Func<bool> isReady, TimeSpan timeout, Func<string> describeTarget, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue
+            : options.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * options.TimeProvider.TimestampFrequency);
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            throw new StorageUnavailableException($"Storage replica of partition {options.Partition} is shutting down.");
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
+        while (true)
+        {
+            // Take the signal before testing the condition: progress made after the test completes
+            // this signal, so no wake-up is lost.
+            var signal = Volatile.Read(ref progressed).Task;
+            ThrowIfFailed();
+            if (isReady())
+            {
+                return;
+            }
+            if (Volatile.Read(ref started) == 0)
+            {
+                throw new InvalidOperationException("The storage node was not started.");
+            }
+            try
+            {
+                if (deadline == long.MaxValue)
+                {
+                    await signal.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    var remaining = options.TimeProvider.GetElapsedTime(options.TimeProvider.GetTimestamp(), deadline);
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        throw new TimeoutException();
+                    }
+                    await signal.WaitAsync(remaining, options.TimeProvider, linked.Token).ConfigureAwait(false);
+                }
+            }
+            catch (TimeoutException)
+            {
+                if (isReady())
+                {
+                    return;
+                }
+                throw new StorageUnavailableException(
+                    $"Storage replica of partition {options.Partition} did not reach {describeTarget()} within {timeout.TotalSeconds:0.###} s " +
+                    $"(it has applied up to offset {NextOffset}, resolved timestamp {ResolvedTimestamp}); the journal may be unreachable or far ahead.");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new StorageUnavailableException($"Storage replica of partition {options.Partition} is shutting down.");
+            }
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        var reason = FailureReason;
+        if (reason is not null)
+        {
+            throw new StorageUnavailableException(
+                $"Storage replica of partition {options.Partition} stopped applying the journal at offset {NextOffset}: {reason}");
+        }
+    }
+
+    /// <summary>Wakes every waiting read; called by the apply loop after it moved forward or failed.</summary>
+    private void SignalProgress()
+    {
+        var previous = Interlocked.Exchange(ref progressed, NewSignal());
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Marks a read as running on FASTER; false once the node is being disposed.</summary>
+    private VersionStore EnterRead()
+    {
+        Interlocked.Increment(ref activeReadCount);
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            ExitRead();
+            throw new StorageUnavailableException($"Storage replica of partition {options.Partition} is shutting down.");
+        }
+        return versions ?? throw new InvalidOperationException("The storage node was not started.");
+    }
+
+    private void ExitRead()
+    {
+        if (Interlocked.Decrement(ref activeReadCount) == 0 && Volatile.Read(ref disposed) != 0)
+        {
+            readsDrained.TrySetResult();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await consuming.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: the loop ends by cancellation.
+        }
+        if (Volatile.Read(ref activeReadCount) == 0)
+        {
+            readsDrained.TrySetResult();
+        }
+        await readsDrained.Task.ConfigureAwait(false);
+        versions?.Dispose();
+        keys.Dispose();
+        // `stopping` is deliberately not disposed: reads that arrive late still link to its token
+        // and must get "shutting down", not ObjectDisposedException (it holds no timer, so nothing leaks).
+        logger.LogInformation("Storage node of partition {Partition} stopped at offset {Offset}", options.Partition, NextOffset);
+    }
+}

@@ -1,0 +1,78 @@
+namespace Log.StorageNode;
+
+/// <summary>
+/// Settings of one storage replica. Every limit of the node lives here, named, with a small
+/// default that suits one machine and the tests.
+/// </summary>
+public sealed record StorageNodeOptions
+{
+    /// <summary>Folder of the node's files. FASTER's files go to <c>DataDirectory/storage</c>, which is
+    /// wiped at every start because state is rebuilt from the journal (no checkpoints yet).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The journal partition this replica consumes.</summary>
+    public int Partition { get; init; }
+
+    /// <summary>How long a read waits for the replica to reach its read point before it fails with
+    /// <see cref="StorageUnavailableException"/>.</summary>
+    public TimeSpan ReadWaitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Buckets of FASTER's hash index (64 bytes each); a power of two.</summary>
+    public long HashIndexBucketCount { get; init; } = 1L << 16;
+
+    /// <summary>Bytes of FASTER's log kept in memory; a power of two, at least two pages.</summary>
+    public long LogMemorySizeBytes { get; init; } = 32L << 20;
+
+    /// <summary>Bytes of one page of FASTER's log; a power of two. One stored version (key, value and
+    /// about 64 bytes of headers) must fit in one page, so this bounds the size of a value.</summary>
+    public long LogPageSizeBytes { get; init; } = 4L << 20;
+
+    /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page.</summary>
+    public long LogSegmentSizeBytes { get; init; } = 1L << 30;
+
+    /// <summary>Idle FASTER read sessions kept for reuse; more concurrent reads open (and then close) extra ones.</summary>
+    public int ReadSessionPoolSizeMax { get; init; } = 32;
+
+    /// <summary>Keys taken from the ordered index per step of a scan, so the index lock is held briefly.</summary>
+    public int ScanBatchKeyCount { get; init; } = 256;
+
+    /// <summary>Pause before reopening the journal after a transient read error (not corruption).</summary>
+    public TimeSpan JournalRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Clock used for the read wait timeout and retry pauses (injected so tests control time).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("DataDirectory is required.", nameof(DataDirectory));
+        }
+        RequirePowerOfTwo(HashIndexBucketCount, nameof(HashIndexBucketCount));
+        RequirePowerOfTwo(LogMemorySizeBytes, nameof(LogMemorySizeBytes));
+        RequirePowerOfTwo(LogPageSizeBytes, nameof(LogPageSizeBytes));
+        RequirePowerOfTwo(LogSegmentSizeBytes, nameof(LogSegmentSizeBytes));
+        if (LogMemorySizeBytes < 2 * LogPageSizeBytes)
+        {
+            throw new ArgumentException("LogMemorySizeBytes must hold at least two pages.", nameof(LogMemorySizeBytes));
+        }
+        if (LogSegmentSizeBytes < LogPageSizeBytes)
+        {
+            throw new ArgumentException("LogSegmentSizeBytes must hold at least one page.", nameof(LogSegmentSizeBytes));
+        }
+        if (ReadWaitTimeout <= TimeSpan.Zero || ReadSessionPoolSizeMax < 0 || ScanBatchKeyCount <= 0 || Partition < 0)
+        {
+            throw new ArgumentException("ReadWaitTimeout and ScanBatchKeyCount must be positive, ReadSessionPoolSizeMax and Partition not negative.");
+        }
+    }
+
+    private static void RequirePowerOfTwo(long value, string name)
+    {
+        if (value <= 0 || (value & (value - 1)) != 0)
+        {
+            throw new ArgumentException($"{name} must be a positive power of two, not {value}.", name);
+        }
+    }
+
+    internal static int Log2(long powerOfTwo) => System.Numerics.BitOperations.Log2((ulong)powerOfTwo);
+}

@@ -1,0 +1,279 @@
+using System.Buffers.Binary;
+using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
+using System.Collections.Concurrent;
+using FASTER.core;
+
+namespace Log.StorageNode;
+
+internal enum ApplyOutcome
+{
+    /// <summary>The key already had a version at or above this one (a replay).</summary>
+    Skipped,
+    /// <summary>The first version of the key.</summary>
+    NewKey,
+    /// <summary>A newer version of a known key.</summary>
+    NewVersion,
+}
+
+/// <summary>
+/// The MVCC versions of every key, in one FASTER <c>FasterKV&lt;SpanByte, SpanByte&gt;</c>.
+/// <para>
+/// Layout. For user key K there is a head record at <c>[0x01] K</c> and one version record per
+/// commit at <c>[0x02] K ts</c> (ts as 8 big-endian bytes). Both hold the same payload:
+/// <c>commit ts (8) | previous commit ts (8, 0 = none) | kind (1: value, 2: tombstone) | value</c>.
+/// The head is a copy of the newest version, so the common read (the newest value) costs one
+/// lookup; an older snapshot walks the previous-ts chain through version records until it
+/// finds a commit at or below its timestamp. Commit timestamps are always above a start
+/// timestamp, so 0 never names a version and can mean "none".
+/// </para>
+/// <para>
+/// Records are never changed in place (the functions refuse in-place upserts, so FASTER appends a
+/// new record instead), so a reader can never see half of a write. One writer (the apply loop)
+/// uses its own session; readers take sessions from a pool because a FASTER session serves one
+/// caller at a time. Calls are synchronous: with the default sizes the working set is in memory,
+/// and a read that must go to disk waits for it on the calling thread.
+/// </para>
+/// </summary>
+internal sealed class VersionStore : IDisposable
+{
+    private const byte HeadPrefix = 0x01;
+    private const byte VersionPrefix = 0x02;
+    private const byte KindValue = 1;
+    private const byte KindTombstone = 2;
+    private const int PayloadHeaderBytes = 17;
+
+    /// <summary>Headroom for FASTER's record header and length prefixes when checking that a record fits a page.</summary>
+    private const int RecordOverheadBytesMax = 64;
+
+    private readonly IDevice device;
+    private readonly FasterKV<SpanByte, SpanByte> store;
+    private readonly Session applySession;
+    private readonly ConcurrentBag<Session> idleReadSessions = [];
+    private readonly int readSessionPoolSizeMax;
+    private readonly long pageSizeBytes;
+
+    public VersionStore(string directory, StorageNodeOptions options)
+    {
+        Directory.CreateDirectory(directory);
+        readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
+        pageSizeBytes = options.LogPageSizeBytes;
+        // deleteOnClose: the files are rebuilt from the journal at every start, so none outlives the node.
+        device = Devices.CreateLogDevice(Path.Combine(directory, "versions.log"), preallocateFile: false, deleteOnClose: true);
+        var logSettings = new LogSettings
+        {
+            LogDevice = device,
+            MemorySizeBits = StorageNodeOptions.Log2(options.LogMemorySizeBytes),
+            PageSizeBits = StorageNodeOptions.Log2(options.LogPageSizeBytes),
+            SegmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes),
+        };
+        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
+            concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
+        applySession = NewSession();
+    }
+
+    /// <summary>The largest key plus value length that fits one record.</summary>
+    public long EntryBytesMax => pageSizeBytes - RecordOverheadBytesMax - PayloadHeaderBytes - 1 - sizeof(ulong);
+
+    /// <summary>Stores version <paramref name="commitTimestamp"/> of <paramref name="key"/> (a null value is a
+    /// tombstone). Changes nothing (<see cref="ApplyOutcome.Skipped"/>) when the key already has a version
+    /// at or above it: that is what makes replaying the journal safe. Single writer only.</summary>
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value)
+    {
+        if (commitTimestamp == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(commitTimestamp), "Commit timestamp 0 is reserved for 'no version'.");
+        }
+        if (key.Length + (long)(value?.Length ?? 0) > EntryBytesMax)
+        {
+            throw new ArgumentException($"Key and value of {key.Length + (value?.Length ?? 0)} bytes exceed the {EntryBytesMax} bytes a record can hold.");
+        }
+        var headKey = HeadKey(key);
+        ulong previous = 0;
+        var headPayload = ReadRaw(applySession, headKey);
+        if (headPayload is not null)
+        {
+            var head = Decode(headPayload, expectedTimestamp: null);
+            if (head.CommitTimestamp >= commitTimestamp)
+            {
+                return ApplyOutcome.Skipped;
+            }
+            previous = head.CommitTimestamp;
+        }
+        var payload = Encode(commitTimestamp, previous, value);
+        // The version record first, then the head that points past it: a reader that sees the new
+        // head always finds the records it links to.
+        Upsert(applySession, VersionKey(key, commitTimestamp), payload);
+        Upsert(applySession, headKey, payload);
+        return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
+    }
+
+    /// <summary>The newest version of <paramref name="key"/> at or below <paramref name="timestamp"/>:
+    /// Found=false when there is none, Value=null when it is a tombstone.</summary>
+    public (bool Found, byte[]? Value) ReadVisible(byte[] key, ulong timestamp)
+    {
+        var session = RentReadSession();
+        try
+        {
+            var payload = ReadRaw(session, HeadKey(key));
+            if (payload is null)
+            {
+                return (false, null);
+            }
+            var version = Decode(payload, expectedTimestamp: null);
+            while (version.CommitTimestamp > timestamp)
+            {
+                if (version.PreviousTimestamp == 0)
+                {
+                    return (false, null);
+                }
+                var previous = version.PreviousTimestamp;
+                payload = ReadRaw(session, VersionKey(key, previous))
+                    ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
+                version = Decode(payload, expectedTimestamp: previous);
+                if (version.PreviousTimestamp >= previous)
+                {
+                    throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
+                }
+            }
+            return (true, version.Value);
+        }
+        finally
+        {
+            ReturnReadSession(session);
+        }
+    }
+
+    private readonly record struct StoredVersion(ulong CommitTimestamp, ulong PreviousTimestamp, byte[]? Value);
+
+    private static byte[] HeadKey(byte[] key)
+    {
+        var stored = new byte[key.Length + 1];
+        stored[0] = HeadPrefix;
+        key.CopyTo(stored, 1);
+        return stored;
+    }
+
+    private static byte[] VersionKey(byte[] key, ulong commitTimestamp)
+    {
+        var stored = new byte[key.Length + 1 + sizeof(ulong)];
+        stored[0] = VersionPrefix;
+        key.CopyTo(stored, 1);
+        BinaryPrimitives.WriteUInt64BigEndian(stored.AsSpan(key.Length + 1), commitTimestamp);
+        return stored;
+    }
+
+    private static byte[] Encode(ulong commitTimestamp, ulong previousTimestamp, byte[]? value)
+    {
+        var payload = new byte[PayloadHeaderBytes + (value?.Length ?? 0)];
+        BinaryPrimitives.WriteUInt64BigEndian(payload, commitTimestamp);
+        BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(8), previousTimestamp);
+        payload[16] = value is null ? KindTombstone : KindValue;
+        value?.CopyTo(payload, PayloadHeaderBytes);
+        return payload;
+    }
+
+    /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
+    private static StoredVersion Decode(byte[] payload, ulong? expectedTimestamp)
+    {
+        if (payload.Length < PayloadHeaderBytes)
+        {
+            throw new InvalidDataException($"Storage is corrupt: a version payload of {payload.Length} bytes is shorter than its header.");
+        }
+        var commitTimestamp = BinaryPrimitives.ReadUInt64BigEndian(payload);
+        var previousTimestamp = BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(8));
+        var kind = payload[16];
+        if (commitTimestamp == 0 || previousTimestamp >= commitTimestamp
+            || (expectedTimestamp is { } expected && expected != commitTimestamp))
+        {
+            throw new InvalidDataException("Storage is corrupt: a version has inconsistent timestamps.");
+        }
+        return kind switch
+        {
+            KindValue => new(commitTimestamp, previousTimestamp, payload[PayloadHeaderBytes..]),
+            KindTombstone when payload.Length == PayloadHeaderBytes => new(commitTimestamp, previousTimestamp, null),
+            _ => throw new InvalidDataException($"Storage is corrupt: unknown version kind {kind}."),
+        };
+    }
+
+    private static unsafe byte[]? ReadRaw(Session session, byte[] key)
+    {
+        byte[] output = null!;
+        Status status;
+        fixed (byte* keyPointer = key)
+        {
+            var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
+            status = session.Read(ref keySpanByte, ref output);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    while (completed.Next())
+                    {
+                        status = completed.Current.Status;
+                        output = completed.Current.Output;
+                    }
+                }
+            }
+        }
+        if (status.IsFaulted)
+        {
+            throw new IOException("FASTER failed to read a record.");
+        }
+        return status.Found ? output : null;
+    }
+
+    private static unsafe void Upsert(Session session, byte[] key, byte[] payload)
+    {
+        fixed (byte* keyPointer = key)
+        fixed (byte* payloadPointer = payload)
+        {
+            var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
+            var payloadSpanByte = SpanByte.FromPointer(payloadPointer, payload.Length);
+            var status = session.Upsert(ref keySpanByte, ref payloadSpanByte);
+            if (status.IsPending)
+            {
+                session.CompletePending(wait: true);
+            }
+            else if (status.IsFaulted)
+            {
+                throw new IOException("FASTER failed to write a record.");
+            }
+        }
+    }
+
+    private Session NewSession() => store.NewSession<SpanByte, byte[], Empty>(new AppendOnlyFunctions());
+
+    private Session RentReadSession() => idleReadSessions.TryTake(out var session) ? session : NewSession();
+
+    private void ReturnReadSession(Session session)
+    {
+        if (idleReadSessions.Count < readSessionPoolSizeMax)
+        {
+            idleReadSessions.Add(session);
+        }
+        else
+        {
+            session.Dispose();
+        }
+    }
+
+    /// <summary>Callers guarantee that no call is running (the node drains its readers first).</summary>
+    public void Dispose()
+    {
+        while (idleReadSessions.TryTake(out var session))
+        {
+            session.Dispose();
+        }
+        applySession.Dispose();
+        store.Dispose();
+        device.Dispose();
+    }
+
+    /// <summary>Byte-array reads, and no in-place upserts, so records are immutable once written.</summary>
+    private sealed class AppendOnlyFunctions : SpanByteFunctions_ByteArrayOutput<Empty>
+    {
+        public override bool ConcurrentWriter(ref SpanByte key, ref SpanByte input, ref SpanByte source,
+            ref SpanByte destination, ref byte[] output, ref UpsertInfo upsertInfo) => false;
+    }
+}

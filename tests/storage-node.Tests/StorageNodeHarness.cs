@@ -1,0 +1,82 @@
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.StorageNode.Tests;
+
+/// <summary>A started node over a journal, with a temp folder removed on dispose.</summary>
+internal sealed class StorageNodeHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly string directory;
+
+    private StorageNodeHarness(string directory, IJournalReader journal, StorageNode node)
+    {
+        this.directory = directory;
+        Journal = journal;
+        Node = node;
+    }
+
+    public IJournalReader Journal { get; }
+    public StorageNode Node { get; }
+    public MemoryJournal MemoryJournal => (MemoryJournal)Journal;
+
+    public static async Task<StorageNodeHarness> StartAsync(IJournalReader? journal = null,
+        Func<StorageNodeOptions, StorageNodeOptions>? configure = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"));
+        var options = new StorageNodeOptions
+        {
+            DataDirectory = directory,
+            HashIndexBucketCount = 1 << 10,
+            LogMemorySizeBytes = 4L << 20,
+            LogPageSizeBytes = 1L << 20,
+            LogSegmentSizeBytes = 1L << 24,
+            ReadWaitTimeout = TimeSpan.FromSeconds(10),
+        };
+        options = configure?.Invoke(options) ?? options;
+        journal ??= new MemoryJournal();
+        var node = new StorageNode(options, journal);
+        await node.StartAsync(CancellationToken.None);
+        return new StorageNodeHarness(directory, journal, node);
+    }
+
+    public static HybridTimestamp Ts(ulong value) => new(value);
+
+    public static JournalRecord Commit(ulong commitTimestamp, params (string Key, string? Value)[] writes) =>
+        JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(commitTimestamp - 1), new HybridTimestamp(commitTimestamp), 0, 1,
+            writes.Select(write => new JournalWrite(Bytes(write.Key), write.Value is null ? null : Bytes(write.Value))).ToList());
+
+    public static JournalRecord Heartbeat(ulong closedTimestamp) => JournalRecord.ForHeartbeat(new HybridTimestamp(closedTimestamp), 0, 1);
+
+    public static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    public static string? Text(byte[]? bytes) => bytes is null ? null : System.Text.Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Appends and returns the offset after the record.</summary>
+    public async Task<long> AppendAsync(JournalRecord record) =>
+        await MemoryJournal.AppendAsync(0, record, CancellationToken.None) + 1;
+
+    public async Task AppendAllAndWaitAsync(params JournalRecord[] records)
+    {
+        long end = 0;
+        foreach (var record in records)
+        {
+            end = await AppendAsync(record);
+        }
+        await Node.WaitForOffsetAsync(end, CancellationToken.None).WaitAsync(TestTimeout);
+    }
+
+    public async Task<string?> GetAsync(string key, ulong timestamp) =>
+        Text(await Node.GetAsync(Bytes(key), ReadPoint.Unfenced(Ts(timestamp)), CancellationToken.None));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
