@@ -1,0 +1,61 @@
+namespace Log.Adjudicator;
+
+/// <summary>
+/// Settings of one adjudicator shard, and every limit on its queues in one place. Defaults are
+/// DSQL's (5 minutes per transaction) or sized for one machine.
+/// </summary>
+public sealed record AdjudicatorOptions
+{
+    /// <summary>Which shard of the key space this is; written into every record.</summary>
+    public int Shard { get; init; }
+
+    /// <summary>The journal partition this shard alone writes.</summary>
+    public int Partition { get; init; }
+
+    /// <summary>How long the shard may go without appending before it appends a heartbeat, so
+    /// that storage nodes' resolved timestamps keep moving while no one commits.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest a transaction may run. The conflict window remembers this much
+    /// history; a commit that started earlier is refused as too old.</summary>
+    public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Commit requests waiting for the shard's loop. Callers beyond it wait to enqueue.</summary>
+    public int MaxPendingCommits { get; init; } = 4096;
+
+    /// <summary>Appends sent to the journal and not yet acknowledged. The loop waits beyond it.</summary>
+    public int MaxAppendsInFlight { get; init; } = 1024;
+
+    /// <summary>Writes plus checks in one commit request; more is refused as bad input.
+    /// DSQL allows 3,000 modified rows, each with its index entries.</summary>
+    public int MaxKeysPerCommit { get; init; } = 100_000;
+
+    /// <summary>(key, commit) pairs the conflict window may hold before it raises its horizon early.</summary>
+    public int MaxWindowEntries { get; init; } = ConflictWindow.DefaultMaxEntries;
+
+    /// <summary>The window is trimmed on every heartbeat tick and also after this many commits,
+    /// so that it stays bounded when commits keep the loop too busy for ticks.</summary>
+    public int TrimEveryCommits { get; init; } = 1024;
+
+    /// <summary>How long <see cref="AdjudicatorShard.DisposeAsync"/> waits for queued commits and
+    /// in-flight appends before it cancels them.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Drives heartbeats, so that tests and simulations control them.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Shard);
+        ArgumentOutOfRangeException.ThrowIfNegative(Partition);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HeartbeatInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxTransactionDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingCommits, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxAppendsInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxKeysPerCommit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxWindowEntries, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(TrimEveryCommits, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StopTimeout, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

@@ -1,0 +1,214 @@
+using Log.Journal.Records;
+
+namespace Log.Adjudicator;
+
+public sealed partial class AdjudicatorShard
+{
+    /// <summary>Sends one record to the journal without waiting for it; called by the loop only,
+    /// so appends reach the writer in sequence order.</summary>
+    private void StartAppend(InFlightAppend entry, JournalRecord record)
+    {
+        Task<long> append;
+        try
+        {
+            append = writer.AppendAsync(options.Partition, record, lifetime.Token);
+        }
+        catch (Exception exception)
+        {
+            append = Task.FromException<long>(exception);
+        }
+        _ = CompleteAppendAsync(entry, append);
+    }
+
+    private async Task CompleteAppendAsync(InFlightAppend entry, Task<long> append)
+    {
+        long offset = -1;
+        Exception? error = null;
+        try
+        {
+            offset = await append.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            error = exception;
+        }
+
+        List<(FenceWaiter Waiter, ReadFence Fence)>? ready = null;
+        List<FenceWaiter>? failed = null;
+        TaskCompletionSource? drained = null;
+        lock (gate)
+        {
+            entry.Done = true;
+            entry.Offset = offset;
+            if (error is not null && fault is null)
+            {
+                fault = error;
+            }
+            if (fault is null)
+            {
+                // Acknowledgements may arrive out of order; a fence may only count the prefix of
+                // appends that are all durable.
+                while (inFlightInSequenceOrder.TryPeek(out var head) && head.Done)
+                {
+                    if (head.Offset <= highestAcknowledgedOffset)
+                    {
+                        // One writer's appends must keep their order; if they did not, no offset
+                        // can be promised as an end, so the shard stops.
+                        fault = new InvalidDataException(
+                            $"Journal acknowledged offset {head.Offset} after {highestAcknowledgedOffset} on partition {options.Partition}.");
+                        break;
+                    }
+                    inFlightInSequenceOrder.Dequeue();
+                    acknowledgedCount = head.Sequence;
+                    highestAcknowledgedOffset = head.Offset;
+                }
+            }
+            if (fault is null)
+            {
+                while (fenceWaitersInTargetOrder.TryPeek(out var waiter) && waiter.TargetSequence <= acknowledgedCount)
+                {
+                    fenceWaitersInTargetOrder.Dequeue();
+                    (ready ??= []).Add((waiter, new ReadFence(waiter.Timestamp, options.Partition, highestAcknowledgedOffset + 1)));
+                }
+            }
+            else
+            {
+                // After a failed append nothing can be promised about the partition's contents.
+                while (fenceWaitersInTargetOrder.TryDequeue(out var waiter))
+                {
+                    (failed ??= []).Add(waiter);
+                }
+            }
+            outstandingAppends--;
+            if (outstandingAppends == 0)
+            {
+                drained = appendsDrained;
+                appendsDrained = null;
+            }
+        }
+        appendSlots.Release();
+
+        if (error is not null)
+        {
+            AdjudicatorLog.AppendFailed(logger, options.Shard, error);
+            entry.Reply?.TrySetException(error);
+        }
+        else
+        {
+            entry.Reply?.TrySetResult(new CommitResult(CommitOutcome.Committed, entry.CommitTimestamp, offset, null));
+        }
+        if (ready is not null)
+        {
+            foreach (var (waiter, fence) in ready)
+            {
+                waiter.Completion.TrySetResult(fence);
+            }
+        }
+        if (failed is not null)
+        {
+            var exception = Faulted(Volatile.Read(ref fault)!);
+            foreach (var waiter in failed)
+            {
+                waiter.Completion.TrySetException(exception);
+            }
+        }
+        drained?.TrySetResult();
+    }
+
+    private void SetFault(Exception exception)
+    {
+        List<FenceWaiter> failed = [];
+        lock (gate)
+        {
+            fault ??= exception;
+            while (fenceWaitersInTargetOrder.TryDequeue(out var waiter))
+            {
+                failed.Add(waiter);
+            }
+        }
+        foreach (var waiter in failed)
+        {
+            waiter.Completion.TrySetException(Faulted(exception));
+        }
+    }
+
+    /// <summary>
+    /// Stops taking requests, lets the loop finish the queued ones and waits for every in-flight
+    /// append to be acknowledged, so no caller is left without an answer. Cancelling gives up
+    /// waiting: what is still queued fails and in-flight appends are cancelled (their outcome is
+    /// then unknown to their callers, as with any lost reply).
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref stopCalled, 1) == 0)
+        {
+            stopTask = StopOnceAsync(cancellationToken);
+        }
+        return stopTask!.WaitAsync(cancellationToken);
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
+        work.Writer.TryComplete();
+        await tickerStop.CancelAsync().ConfigureAwait(false);
+        using var giveUp = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), lifetime);
+        try
+        {
+            await tickerTask.ConfigureAwait(false);
+            try
+            {
+                await loopTask.ConfigureAwait(false);
+            }
+            catch (Exception) when (Volatile.Read(ref fault) is not null)
+            {
+                // The loop's bug is already the shard's fault, and every caller has heard of it.
+            }
+            Task drained;
+            lock (gate)
+            {
+                if (outstandingAppends == 0)
+                {
+                    drained = Task.CompletedTask;
+                }
+                else
+                {
+                    appendsDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    drained = appendsDrained.Task;
+                }
+            }
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Volatile.Read(ref startCalled) == 0)
+            {
+                FailQueuedWork(new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped before it started."));
+            }
+            AdjudicatorLog.Stopped(logger, options.Shard);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposeCalled, 1) != 0)
+        {
+            return;
+        }
+        using (var timeout = new CancellationTokenSource(options.StopTimeout, options.TimeProvider))
+        {
+            try
+            {
+                await StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                // Gave up waiting for the journal; in-flight appends were cancelled.
+            }
+        }
+        await lifetime.CancelAsync().ConfigureAwait(false);
+        lifetime.Dispose();
+        tickerStop.Dispose();
+        // appendSlots is not disposed: a late acknowledgement of a cancelled append still
+        // releases its slot, and a semaphore with no wait handle holds only memory.
+    }
+}

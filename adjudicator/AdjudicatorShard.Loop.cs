@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.Adjudicator;
+
+public sealed partial class AdjudicatorShard
+{
+    private static readonly ShardWork Tick = new(null, null, CancellationToken.None);
+
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
+    {
+        var queue = work.Reader;
+        try
+        {
+            while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (queue.TryRead(out var item))
+                {
+                    if (item.Request is null)
+                    {
+                        Volatile.Write(ref tickQueued, 0);
+                        await OnTickAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await ProcessCommitAsync(item, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping gave up waiting; what is still queued is failed below.
+        }
+        catch (Exception exception)
+        {
+            // A bug in the loop: no request may be left hanging because of it.
+            SetFault(exception);
+            throw;
+        }
+        finally
+        {
+            FailQueuedWork(Volatile.Read(ref fault)
+                ?? new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped."));
+        }
+    }
+
+    private async ValueTask ProcessCommitAsync(ShardWork item, CancellationToken cancellationToken)
+    {
+        var request = item.Request!;
+        var reply = item.Reply!;
+        if (item.CallerCancellation.IsCancellationRequested)
+        {
+            // The caller is gone and nothing was decided yet: do not commit behind its back.
+            reply.TrySetCanceled(item.CallerCancellation);
+            return;
+        }
+        var faultSeen = Volatile.Read(ref fault);
+        if (faultSeen is not null)
+        {
+            reply.TrySetException(Faulted(faultSeen));
+            return;
+        }
+
+        clock.Observe(request.StartTimestamp);
+        var verdict = window.Check(request.StartTimestamp, request.Writes, request.Checks);
+        if (verdict.IsConflict)
+        {
+            reply.TrySetResult(new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey));
+            return;
+        }
+
+        try
+        {
+            await appendSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping gave up while this request waited for an append slot: nothing was decided.
+            reply.TrySetException(new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped."));
+            throw;
+        }
+        HybridTimestamp commitTimestamp;
+        InFlightAppend entry;
+        lock (gate)
+        {
+            commitTimestamp = clock.Now();
+            entry = new InFlightAppend(++assignedCount, reply, commitTimestamp);
+            inFlightInSequenceOrder.Enqueue(entry);
+            outstandingAppends++;
+        }
+        Debug.Assert(commitTimestamp > request.StartTimestamp);
+        // Recorded before the append is durable: a later request that conflicts with this one must
+        // be refused even while this one is in flight, and if the append fails, remembering a
+        // commit that did not happen only refuses more, never less.
+        window.Record(request.Writes, commitTimestamp);
+        committedSinceTick = true;
+        var record = JournalRecord.ForCommit(request.TransactionId, request.StartTimestamp, commitTimestamp,
+            options.Shard, Epoch, request.Writes);
+        StartAppend(entry, record);
+
+        if (++commitsSinceTrim >= options.TrimEveryCommits)
+        {
+            TrimWindow();
+        }
+    }
+
+    private async ValueTask OnTickAsync(CancellationToken cancellationToken)
+    {
+        TrimWindow();
+        if (committedSinceTick)
+        {
+            // A commit record carries its own closed timestamp: no heartbeat needed this time.
+            committedSinceTick = false;
+            return;
+        }
+        if (Volatile.Read(ref fault) is not null)
+        {
+            return;
+        }
+        await appendSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        HybridTimestamp closed;
+        InFlightAppend entry;
+        lock (gate)
+        {
+            // Taken like a commit timestamp, under the same lock and in the same loop, so no
+            // record after this heartbeat in the partition commits at or below it.
+            closed = clock.Now();
+            entry = new InFlightAppend(++assignedCount, reply: null, closed);
+            inFlightInSequenceOrder.Enqueue(entry);
+            outstandingAppends++;
+        }
+        StartAppend(entry, JournalRecord.ForHeartbeat(closed, options.Shard, Epoch));
+    }
+
+    private async Task RunTickerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // One tick in the queue at a time: if the loop is behind, more would say nothing new.
+                if (Interlocked.Exchange(ref tickQueued, 1) == 0 && !work.Writer.TryWrite(Tick))
+                {
+                    Volatile.Write(ref tickQueued, 0);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void TrimWindow()
+    {
+        commitsSinceTrim = 0;
+        var horizonMilliseconds = clock.Last.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds;
+        if (horizonMilliseconds <= 0)
+        {
+            return;
+        }
+        var horizon = HybridTimestamp.From(horizonMilliseconds, 0);
+        if (window.Trim(horizon) > 0)
+        {
+            AdjudicatorLog.Trimmed(logger, options.Shard, horizon);
+        }
+    }
+
+    private static CommitOutcome ToOutcome(ConflictKind kind) => kind switch
+    {
+        ConflictKind.Data => CommitOutcome.DataConflict,
+        ConflictKind.Schema => CommitOutcome.SchemaConflict,
+        ConflictKind.TooOld => CommitOutcome.TooOld,
+        _ => throw new UnreachableException($"Conflict kind {kind} is not a refusal."),
+    };
+
+    private void FailQueuedWork(Exception exception)
+    {
+        while (work.Reader.TryRead(out var item))
+        {
+            item.Reply?.TrySetException(exception is ObjectDisposedException ? exception : Faulted(exception));
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Adjudicator;
+
+/// <summary>
+/// One adjudicator shard: the only writer of one journal partition. It checks each commit
+/// request against its <see cref="ConflictWindow"/>, assigns the commit timestamp, appends the
+/// transaction to the partition and replies once the append is durable.
+///
+/// Threading: one loop owns the window and issues every append (commits and heartbeats), in
+/// request order, so the partition's offset order is commit-timestamp order. Appends are
+/// pipelined: the loop does not wait for one to be durable before checking the next request;
+/// each reply waits for its own append. Commit-timestamp assignment and
+/// <see cref="CloseTimestampAsync"/> share one lock, which is what makes a closed timestamp a
+/// promise. Everything in the shard is soft state rebuilt from the partition at
+/// <see cref="StartAsync"/>.
+///
+/// Lifetime: construct, <see cref="StartAsync"/> once, serve, then <see cref="StopAsync"/> or
+/// <see cref="DisposeAsync"/> (queued commits are still processed, in-flight appends awaited).
+/// The shard does not own the journal writer and reader, and does not dispose them. If an append
+/// fails the shard faults: that caller gets the journal's exception and every later call an
+/// <see cref="AdjudicatorFaultedException"/>; start a new instance to recover.
+/// </summary>
+public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
+{
+    private readonly AdjudicatorOptions options;
+    private readonly IJournalWriter writer;
+    private readonly IJournalReader reader;
+    private readonly HybridClock clock;
+    private readonly ILogger logger;
+    private readonly ConflictWindow window;
+    private readonly Channel<ShardWork> work;
+    private readonly SemaphoreSlim appendSlots;
+
+    // Cancelled only when a stop gives up waiting: in-flight appends are the commits themselves,
+    // so they are not abandoned while there is time to finish them.
+    private readonly CancellationTokenSource lifetime = new();
+    private readonly CancellationTokenSource tickerStop = new();
+    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int startCalled;
+    private int stopCalled;
+    private int disposeCalled;
+    private Task loopTask = Task.CompletedTask;
+    private Task tickerTask = Task.CompletedTask;
+    private Task? stopTask;
+
+    // Owned by the loop (and by StartAsync before the loop runs).
+    private bool committedSinceTick;
+    private int commitsSinceTrim;
+    private int tickQueued;
+
+    // Guarded by gate: commit-timestamp assignment, acknowledgements and fences.
+    private readonly Lock gate = new();
+    private long assignedCount;
+    private long acknowledgedCount;
+    private long highestAcknowledgedOffset = -1;
+    private int outstandingAppends;
+    private TaskCompletionSource? appendsDrained;
+    private Exception? fault;
+    private readonly Queue<InFlightAppend> inFlightInSequenceOrder = new();
+    private readonly Queue<FenceWaiter> fenceWaitersInTargetOrder = new();
+
+    public AdjudicatorShard(AdjudicatorOptions options, IJournalWriter writer, IJournalReader reader,
+        HybridClock clock, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(clock);
+        options.Validate();
+        this.options = options;
+        this.writer = writer;
+        this.reader = reader;
+        this.clock = clock;
+        this.logger = logger ?? NullLogger.Instance;
+        window = new ConflictWindow(options.MaxWindowEntries);
+        work = Channel.CreateBounded<ShardWork>(new BoundedChannelOptions(options.MaxPendingCommits)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        appendSlots = new SemaphoreSlim(options.MaxAppendsInFlight, options.MaxAppendsInFlight);
+    }
+
+    /// <summary>The epoch this instance writes with; known once <see cref="StartAsync"/> returned.</summary>
+    public long Epoch { get; private set; }
+
+    /// <summary>Offset of this instance's EpochStart record; known once <see cref="StartAsync"/> returned.</summary>
+    public long EpochStartOffset { get; private set; } = -1;
+
+    /// <summary>The conflict window's horizon: commits that started below it are refused as too old.
+    /// Read from the loop's state without a lock, so only approximately current; for tests and metrics.</summary>
+    public HybridTimestamp Horizon => window.Horizon;
+
+    public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
+    {
+        ValidateRequest(request);
+        if (Volatile.Read(ref startCalled) == 0)
+        {
+            throw new InvalidOperationException("The adjudicator shard has not been started: call StartAsync first.");
+        }
+        var faultSeen = Volatile.Read(ref fault);
+        if (faultSeen is not null)
+        {
+            return Task.FromException<CommitResult>(Faulted(faultSeen));
+        }
+        var reply = new TaskCompletionSource<CommitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var item = new ShardWork(request, reply, cancellationToken);
+        if (work.Writer.TryWrite(item))
+        {
+            return reply.Task.WaitAsync(cancellationToken);
+        }
+        return EnqueueAndWaitAsync(item, cancellationToken);
+    }
+
+    private async Task<CommitResult> EnqueueAndWaitAsync(ShardWork item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await work.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard is stopping or stopped.");
+        }
+        return await item.Reply!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+    {
+        if (!started.Task.IsCompletedSuccessfully)
+        {
+            if (Volatile.Read(ref startCalled) == 0)
+            {
+                throw new InvalidOperationException("The adjudicator shard has not been started: call StartAsync first.");
+            }
+            return CloseAfterStartAsync(timestamp, cancellationToken);
+        }
+        FenceWaiter waiter;
+        lock (gate)
+        {
+            if (fault is not null)
+            {
+                return Task.FromException<ReadFence>(Faulted(fault));
+            }
+            // Under the lock that commit timestamps are assigned under: every commit assigned
+            // after this point gets a timestamp above the observed one.
+            clock.Observe(timestamp);
+            if (acknowledgedCount == assignedCount)
+            {
+                return Task.FromResult(new ReadFence(timestamp, options.Partition, highestAcknowledgedOffset + 1));
+            }
+            // Commits assigned before this point may be at or below the timestamp: wait for them.
+            waiter = new FenceWaiter(assignedCount, timestamp);
+            fenceWaitersInTargetOrder.Enqueue(waiter);
+        }
+        return waiter.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<ReadFence> CloseAfterStartAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+    {
+        await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await CloseTimestampAsync(timestamp, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ValidateRequest(CommitRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Writes is null || request.Checks is null)
+        {
+            throw new ArgumentException("A commit request needs a write set and a check list (either may be empty).", nameof(request));
+        }
+        if (request.Writes.Count + request.Checks.Count > options.MaxKeysPerCommit)
+        {
+            throw new ArgumentException(
+                $"A commit request carries {request.Writes.Count + request.Checks.Count} keys; the limit is {options.MaxKeysPerCommit}.",
+                nameof(request));
+        }
+        foreach (var write in request.Writes)
+        {
+            if (write?.Key is null || write.Key.Length == 0)
+            {
+                throw new ArgumentException("A write has an empty key.", nameof(request));
+            }
+        }
+        foreach (var check in request.Checks)
+        {
+            if (check?.Key is null || check.Key.Length == 0)
+            {
+                throw new ArgumentException("A conflict check has an empty key.", nameof(request));
+            }
+        }
+    }
+
+    private static AdjudicatorFaultedException Faulted(Exception cause) =>
+        cause as AdjudicatorFaultedException
+        ?? new AdjudicatorFaultedException("The adjudicator shard stopped serving after a journal failure.", cause);
+
+    /// <summary>A commit request, or a heartbeat tick when <see cref="Request"/> is null.</summary>
+    private readonly record struct ShardWork(
+        CommitRequest? Request,
+        TaskCompletionSource<CommitResult>? Reply,
+        CancellationToken CallerCancellation);
+
+    /// <summary>An append the journal has not acknowledged yet. Fields written under the gate.</summary>
+    private sealed class InFlightAppend(long sequence, TaskCompletionSource<CommitResult>? reply, HybridTimestamp commitTimestamp)
+    {
+        public long Sequence { get; } = sequence;
+        public TaskCompletionSource<CommitResult>? Reply { get; } = reply;
+        public HybridTimestamp CommitTimestamp { get; } = commitTimestamp;
+        public bool Done { get; set; }
+        public long Offset { get; set; } = -1;
+    }
+
+    /// <summary>A CloseTimestampAsync call waiting for the first <see cref="TargetSequence"/> appends.</summary>
+    private sealed class FenceWaiter(long targetSequence, HybridTimestamp timestamp)
+    {
+        public long TargetSequence { get; } = targetSequence;
+        public HybridTimestamp Timestamp { get; } = timestamp;
+        public TaskCompletionSource<ReadFence> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

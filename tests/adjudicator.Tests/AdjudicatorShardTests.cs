@@ -1,0 +1,392 @@
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.Adjudicator.Tests;
+
+public sealed class AdjudicatorShardTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(10);
+
+    // Long heartbeat intervals keep heartbeats out of the tests that count records.
+    private static AdjudicatorOptions QuietOptions() => new() { HeartbeatInterval = TimeSpan.FromHours(1) };
+
+    private static async Task<AdjudicatorShard> StartAsync(AdjudicatorOptions options, IJournalWriter writer,
+        MemoryJournal journal, HybridClock clock)
+    {
+        var shard = new AdjudicatorShard(options, writer, journal, clock);
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await shard.StartAsync(timeout.Token);
+        return shard;
+    }
+
+    private static Task<CommitResult> Commit(IAdjudicator shard, CommitRequest request) =>
+        shard.CommitAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
+
+    [Fact]
+    public async Task Disjoint_keys_both_commit()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var start = clock.Now();
+
+        var first = await Commit(shard, Keys.Request(start, "a"));
+        var second = await Commit(shard, Keys.Request(start, "b"));
+
+        Assert.Equal(CommitOutcome.Committed, first.Outcome);
+        Assert.Equal(CommitOutcome.Committed, second.Outcome);
+        Assert.True(first.CommitTimestamp > start);
+        Assert.True(second.CommitTimestamp > first.CommitTimestamp);
+        Assert.True(second.JournalOffset > first.JournalOffset);
+    }
+
+    [Fact]
+    public async Task Same_key_from_the_same_start_conflicts_and_names_the_key()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var start = clock.Now();
+
+        var first = await Commit(shard, Keys.Request(start, "x", "shared"));
+        var second = await Commit(shard, Keys.Request(start, "y", "shared"));
+
+        Assert.Equal(CommitOutcome.Committed, first.Outcome);
+        Assert.Equal(CommitOutcome.DataConflict, second.Outcome);
+        Assert.Equal(Keys.Of("shared"), second.ConflictingKey);
+        Assert.Equal(-1, second.JournalOffset);
+        // The refused transaction must not be in the journal: EpochStart and one commit only.
+        Assert.Equal(first.JournalOffset + 1, journal.EndOffset(0));
+    }
+
+    [Fact]
+    public async Task Write_after_the_others_commit_succeeds()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+
+        var first = await Commit(shard, Keys.Request(clock.Now(), "k"));
+        var second = await Commit(shard, Keys.Request(first.CommitTimestamp, "k"));
+
+        Assert.Equal(CommitOutcome.Committed, second.Outcome);
+        Assert.True(second.CommitTimestamp > first.CommitTimestamp);
+    }
+
+    [Fact]
+    public async Task Changed_schema_key_is_a_schema_conflict()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var start = clock.Now();
+        await Commit(shard, Keys.Request(start, "catalog/table 7"));
+
+        var dml = new CommitRequest(Guid.NewGuid(), start, [Keys.Write("row 1")],
+            [new ConflictCheck(Keys.Of("catalog/table 7"), ConflictCheckKind.Schema)]);
+        var result = await Commit(shard, dml);
+
+        Assert.Equal(CommitOutcome.SchemaConflict, result.Outcome);
+        Assert.Equal(Keys.Of("catalog/table 7"), result.ConflictingKey);
+    }
+
+    [Fact]
+    public async Task For_update_check_is_a_data_conflict()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var start = clock.Now();
+        await Commit(shard, Keys.Request(start, "locked row"));
+
+        var result = await Commit(shard, new CommitRequest(Guid.NewGuid(), start, [Keys.Write("other")],
+            [new ConflictCheck(Keys.Of("locked row"), ConflictCheckKind.Data)]));
+
+        Assert.Equal(CommitOutcome.DataConflict, result.Outcome);
+        Assert.Equal(Keys.Of("locked row"), result.ConflictingKey);
+    }
+
+    [Fact]
+    public async Task Start_older_than_the_longest_transaction_is_too_old()
+    {
+        var journal = new MemoryJournal();
+        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        var clock = new HybridClock(time);
+        // Trimming after every commit makes the horizon follow the clock at once.
+        var options = QuietOptions() with { TimeProvider = time, TrimEveryCommits = 1 };
+        await using var shard = await StartAsync(options, journal, journal, clock);
+        var oldStart = clock.Now();
+        var beforeTimeout = await Commit(shard, Keys.Request(oldStart, "early"));
+        time.Advance(options.MaxTransactionDuration + TimeSpan.FromMinutes(1));
+
+        var fresh = await Commit(shard, Keys.Request(clock.Now(), "fresh"));
+        var result = await Commit(shard, Keys.Request(oldStart, "anything"));
+
+        Assert.Equal(CommitOutcome.Committed, beforeTimeout.Outcome);
+        Assert.Equal(CommitOutcome.Committed, fresh.Outcome);
+        Assert.Equal(CommitOutcome.TooOld, result.Outcome);
+        Assert.Null(result.ConflictingKey);
+        Assert.True(shard.Horizon > oldStart);
+    }
+
+    [Fact]
+    public async Task Journal_holds_the_commits_in_order_at_the_replied_offsets()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        var options = QuietOptions() with { Shard = 3, Partition = 2 };
+        await using var shard = await StartAsync(options, journal, journal, clock);
+        var results = new List<(CommitRequest Request, CommitResult Result)>();
+        for (var index = 0; index < 20; index++)
+        {
+            var request = new CommitRequest(Guid.NewGuid(), clock.Now(),
+                index % 5 == 0 ? [] : [Keys.Write($"key {index}"), Keys.Write($"delete {index}", null)], []);
+            results.Add((request, await Commit(shard, request)));
+        }
+
+        var entries = await Keys.ReadAllAsync(journal, options.Partition);
+
+        Assert.Equal(0, journal.EndOffset(0));
+        Assert.Equal(JournalRecordKind.EpochStart, entries[0].Record.Kind);
+        Assert.Equal(shard.EpochStartOffset, entries[0].Offset);
+        var previousCommit = HybridTimestamp.Zero;
+        foreach (var (request, result) in results)
+        {
+            Assert.Equal(CommitOutcome.Committed, result.Outcome);
+            var record = entries[(int)result.JournalOffset].Record;
+            Assert.Equal(JournalRecordKind.Commit, record.Kind);
+            Assert.Equal(request.TransactionId, record.TransactionId);
+            Assert.Equal(request.StartTimestamp, record.Start);
+            Assert.Equal(result.CommitTimestamp, record.Commit);
+            Assert.Equal(3, record.Shard);
+            Assert.Equal(shard.Epoch, record.Epoch);
+            Assert.Equal(request.Writes.Count, record.Writes.Count);
+            Assert.True(record.Commit > record.Start);
+            Assert.True(record.Commit > previousCommit);
+            previousCommit = record.Commit;
+        }
+        Assert.Null(entries[(int)results[1].Result.JournalOffset].Record.Writes[1].Value);
+    }
+
+    [Fact]
+    public async Task Restarted_shard_still_refuses_a_conflict_with_a_commit_from_before_the_restart()
+    {
+        var journal = new MemoryJournal();
+        var start = new HybridClock().Now();
+        CommitResult before;
+        long firstEpoch;
+        await using (var first = await StartAsync(QuietOptions(), journal, journal, new HybridClock()))
+        {
+            before = await Commit(first, Keys.Request(start, "k"));
+            firstEpoch = first.Epoch;
+        }
+        // The new instance's machine is behind: only the replay can put its clock past the old commits.
+        var behind = new ManualTimeProvider(DateTimeOffset.UtcNow.AddSeconds(-30));
+        await using var second = await StartAsync(QuietOptions() with { TimeProvider = behind }, journal, journal, new HybridClock(behind));
+
+        var conflicting = await Commit(second, Keys.Request(start, "k"));
+        var unrelated = await Commit(second, Keys.Request(start, "other"));
+
+        Assert.Equal(CommitOutcome.Committed, before.Outcome);
+        Assert.Equal(CommitOutcome.DataConflict, conflicting.Outcome);
+        Assert.Equal(Keys.Of("k"), conflicting.ConflictingKey);
+        Assert.Equal(CommitOutcome.Committed, unrelated.Outcome);
+        Assert.True(unrelated.CommitTimestamp > before.CommitTimestamp);
+        Assert.True(second.Epoch > firstEpoch);
+        Assert.True(second.EpochStartOffset > before.JournalOffset);
+    }
+
+    [Fact]
+    public async Task Closed_timestamp_covers_acknowledged_commits_and_later_commits_are_above_it()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var committed = await Commit(shard, Keys.Request(clock.Now(), "k"));
+        // A timestamp from a query node whose clock is ahead of the shard's.
+        var closed = HybridTimestamp.From(clock.Now().PhysicalMilliseconds + 5_000, 0);
+
+        var fence = await shard.CloseTimestampAsync(closed, CancellationToken.None).WaitAsync(TestTimeout);
+        var later = await Commit(shard, Keys.Request(clock.Now(), "later"));
+
+        Assert.Equal(closed, fence.Timestamp);
+        Assert.Equal(0, fence.Partition);
+        Assert.Equal(committed.JournalOffset + 1, fence.EndOffset);
+        Assert.True(later.CommitTimestamp > closed);
+        Assert.True(later.JournalOffset >= fence.EndOffset);
+    }
+
+    [Fact]
+    public async Task Closed_timestamp_on_an_idle_shard_ends_after_the_epoch_start()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+
+        var fence = await shard.CloseTimestampAsync(clock.Now(), CancellationToken.None);
+
+        Assert.Equal(shard.EpochStartOffset + 1, fence.EndOffset);
+    }
+
+    [Fact]
+    public async Task Replies_and_fences_wait_for_durability_while_appends_are_pipelined()
+    {
+        var journal = new MemoryJournal();
+        var gated = new GatedJournalWriter(journal);
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), gated, journal, clock);
+        gated.Close();
+        var start = clock.Now();
+
+        var first = shard.CommitAsync(Keys.Request(start, "a"), CancellationToken.None);
+        var second = shard.CommitAsync(Keys.Request(start, "b"), CancellationToken.None);
+        var conflicting = shard.CommitAsync(Keys.Request(start, "a"), CancellationToken.None);
+        // A refusal needs no append: it comes back while the others are still in flight.
+        var refusal = await conflicting.WaitAsync(TestTimeout);
+        var closedAt = clock.Now();
+        var fence = shard.CloseTimestampAsync(closedAt, CancellationToken.None);
+        await Task.Delay(50);
+
+        Assert.Equal(CommitOutcome.DataConflict, refusal.Outcome);
+        Assert.Equal(2, gated.HeldCount);
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+        Assert.False(fence.IsCompleted);
+
+        gated.Open();
+        var firstResult = await first.WaitAsync(TestTimeout);
+        var secondResult = await second.WaitAsync(TestTimeout);
+        var fenceResult = await fence.WaitAsync(TestTimeout);
+
+        Assert.True(firstResult.CommitTimestamp < closedAt);
+        Assert.True(secondResult.CommitTimestamp < closedAt);
+        Assert.Equal(secondResult.JournalOffset + 1, fenceResult.EndOffset);
+    }
+
+    [Fact]
+    public async Task Failed_append_reaches_its_caller_and_faults_the_shard()
+    {
+        var journal = new MemoryJournal();
+        var gated = new GatedJournalWriter(journal);
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), gated, journal, clock);
+        var failure = new IOException("broker gone");
+        gated.FailNextAppend(failure);
+
+        var thrown = await Assert.ThrowsAsync<IOException>(() => Commit(shard, Keys.Request(clock.Now(), "k")));
+
+        Assert.Same(failure, thrown);
+        await Assert.ThrowsAsync<AdjudicatorFaultedException>(() => Commit(shard, Keys.Request(clock.Now(), "other")));
+        await Assert.ThrowsAsync<AdjudicatorFaultedException>(() => shard.CloseTimestampAsync(clock.Now(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Heartbeats_appear_when_idle_and_never_close_below_a_later_commit()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        var options = new AdjudicatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(10) };
+        await using (var shard = await StartAsync(options, journal, journal, clock))
+        {
+            await Task.Delay(150);
+            for (var index = 0; index < 20; index++)
+            {
+                await Commit(shard, Keys.Request(clock.Now(), $"k{index % 3}"));
+                await Task.Delay(index % 4);
+            }
+            await Task.Delay(100);
+        }
+
+        var entries = await Keys.ReadAllAsync(journal, 0);
+        var heartbeats = entries.Where(entry => entry.Record.Kind == JournalRecordKind.Heartbeat).ToList();
+
+        Assert.True(heartbeats.Count >= 3, $"expected heartbeats while idle, found {heartbeats.Count}");
+        var highestClosed = HybridTimestamp.Zero;
+        foreach (var entry in entries.Where(entry => entry.Record.Kind != JournalRecordKind.EpochStart))
+        {
+            if (entry.Record.Kind == JournalRecordKind.Commit)
+            {
+                Assert.True(entry.Record.Commit > highestClosed, $"commit at offset {entry.Offset} is not above an earlier closed timestamp");
+            }
+            Assert.True(entry.Record.Closed > highestClosed);
+            highestClosed = entry.Record.Closed;
+        }
+    }
+
+    [Fact]
+    public async Task Commit_before_start_is_refused_clearly()
+    {
+        var journal = new MemoryJournal();
+        await using var shard = new AdjudicatorShard(QuietOptions(), journal, journal, new HybridClock());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            shard.CommitAsync(Keys.Request(HybridTimestamp.Zero, "k"), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            shard.CloseTimestampAsync(HybridTimestamp.Zero, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Empty_key_is_bad_input_and_changes_nothing()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        var before = journal.EndOffset(0);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => shard.CommitAsync(
+            new CommitRequest(Guid.NewGuid(), clock.Now(), [new JournalWrite([], null)], []), CancellationToken.None));
+
+        Assert.Equal(before, journal.EndOffset(0));
+    }
+
+    [Fact]
+    public async Task Commit_after_stop_is_refused()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        var shard = await StartAsync(QuietOptions(), journal, journal, clock);
+        await shard.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Commit(shard, Keys.Request(clock.Now(), "k")));
+        Assert.Equal(shard.EpochStartOffset + 1, journal.EndOffset(0));
+    }
+
+    [Fact]
+    public async Task Epoch_rises_above_an_earlier_epoch_even_when_the_clock_is_behind()
+    {
+        var journal = new MemoryJournal();
+        var highEpoch = long.MaxValue / 2;
+        await journal.AppendAsync(0, new JournalRecord { Kind = JournalRecordKind.EpochStart, Epoch = highEpoch }, CancellationToken.None);
+
+        await using var shard = await StartAsync(QuietOptions(), journal, journal, new HybridClock());
+        var entries = await Keys.ReadAllAsync(journal, 0);
+
+        Assert.Equal(highEpoch + 1, shard.Epoch);
+        Assert.Equal(entries.Count - 1, shard.EpochStartOffset);
+        Assert.Equal(highEpoch + 1, entries[(int)shard.EpochStartOffset].Record.Epoch);
+    }
+
+    [Fact]
+    public async Task Stop_waits_for_in_flight_appends_and_answers_their_callers()
+    {
+        var journal = new MemoryJournal();
+        var gated = new GatedJournalWriter(journal);
+        var clock = new HybridClock();
+        var shard = await StartAsync(QuietOptions(), gated, journal, clock);
+        gated.Close();
+        var commit = shard.CommitAsync(Keys.Request(clock.Now(), "k"), CancellationToken.None);
+        while (gated.HeldCount == 0)
+        {
+            await Task.Delay(1);
+        }
+
+        var stop = shard.DisposeAsync().AsTask();
+        await Task.Delay(50);
+        Assert.False(stop.IsCompleted);
+        gated.Open();
+        await stop.WaitAsync(TestTimeout);
+
+        Assert.Equal(CommitOutcome.Committed, (await commit).Outcome);
+    }
+}
