@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Log.Wire.Protocol;
+using Log.Wire.Protocol.Backend;
+using Microsoft.Extensions.Logging;
+
+namespace Log.Wire;
+
+internal sealed partial class PgConnection
+{
+    private enum Next
+    {
+        Continue,
+        /// <summary>Terminate, or the client left: close without ceremony.</summary>
+        Close,
+        /// <summary>A FATAL error was sent: close, letting the client read it.</summary>
+        CloseAfterFatal,
+    }
+
+    /// <summary>After an error in an extended-query message, PostgreSQL drops everything until Sync.</summary>
+    private bool skipUntilSync;
+
+    /// <summary>Returns true when the connection ends after a FATAL error.</summary>
+    private async ValueTask<bool> RunMessageLoopAsync(CancellationToken serverStopping)
+    {
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync(serverStopping);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            ReadOnlySequence<byte> unread = buffer;
+            Next next = Next.Continue;
+            try
+            {
+                while (next == Next.Continue)
+                {
+                    OperationStatus status = FrontendMessageFraming.TryReadMessage(ref unread, options.MaxMessageBytes, out FrontendMessage message, out string? error);
+                    if (status == OperationStatus.NeedMoreData)
+                    {
+                        break;
+                    }
+                    if (status == OperationStatus.InvalidData)
+                    {
+                        await SendFatalAsync(PgError.Fatal(PgSqlState.ProtocolViolation, error!), serverStopping);
+                        next = Next.CloseAfterFatal;
+                        break;
+                    }
+                    // The message body points into the input buffer, which stays ours until AdvanceTo below.
+                    next = await HandleMessageAsync(message, serverStopping);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(unread.Start, buffer.End);
+            }
+            if (next != Next.Continue)
+            {
+                return next == Next.CloseAfterFatal;
+            }
+            if (result.IsCompleted)
+            {
+                if (!unread.IsEmpty)
+                {
+                    logger.LogDebug("Connection {ProcessId} closed in the middle of a message", ProcessId);
+                }
+                return false;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Next> HandleMessageAsync(FrontendMessage message, CancellationToken serverStopping)
+    {
+        switch (message.Type)
+        {
+            case FrontendMessageType.Terminate:
+                return Next.Close;
+
+            case FrontendMessageType.Sync:
+                skipUntilSync = false;
+                return await ReadyForQueryAsync(serverStopping);
+
+            case FrontendMessageType.Flush:
+                await responseWriter.FlushAsync(serverStopping);
+                return Next.Continue;
+        }
+        if (skipUntilSync)
+        {
+            return Next.Continue;
+        }
+        switch (message.Type)
+        {
+            case FrontendMessageType.Query:
+                return await HandleQueryAsync(message.Body, serverStopping);
+
+            case FrontendMessageType.Parse:
+            case FrontendMessageType.Bind:
+            case FrontendMessageType.Describe:
+            case FrontendMessageType.Execute:
+            case FrontendMessageType.Close:
+                BackendMessages.WriteErrorResponse(output, PgError.Error(PgSqlState.FeatureNotSupported, "extended query protocol is not supported yet"));
+                skipUntilSync = true;
+                return Next.Continue;
+
+            case FrontendMessageType.FunctionCall:
+                BackendMessages.WriteErrorResponse(output, PgError.Error(PgSqlState.FeatureNotSupported, "function call protocol is not supported"));
+                return await ReadyForQueryAsync(serverStopping);
+
+            case FrontendMessageType.CopyData:
+            case FrontendMessageType.CopyDone:
+            case FrontendMessageType.CopyFail:
+                // Outside COPY these are ignored, as the protocol says (they may trail a failed COPY).
+                return Next.Continue;
+
+            default:
+                await SendFatalAsync(PgError.Fatal(PgSqlState.ProtocolViolation, $"unexpected message type {FrontendMessageType.Display(message.Type)} after startup"), serverStopping);
+                return Next.CloseAfterFatal;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Next> HandleQueryAsync(ReadOnlySequence<byte> body, CancellationToken serverStopping)
+    {
+        // A bad body inside a well-framed message is an ERROR, not a FATAL, as in PostgreSQL:
+        // the next message can still be found.
+        if (!QueryMessage.TryGetQueryText(body, out ReadOnlySequence<byte> textBytes, out string? layoutError))
+        {
+            responseWriter.Error(PgError.Error(PgSqlState.ProtocolViolation, layoutError!));
+            return await ReadyForQueryAsync(serverStopping);
+        }
+        if (!PgText.TryDecode(textBytes, out string queryText))
+        {
+            responseWriter.Error(PgError.Error(PgSqlState.CharacterNotInRepertoire, PgText.DescribeInvalidUtf8(textBytes)));
+            return await ReadyForQueryAsync(serverStopping);
+        }
+
+        CancellationToken queryCancellationToken = BeginQuery();
+        try
+        {
+            await session!.ExecuteSimpleQueryAsync(queryText, responseWriter, queryCancellationToken);
+        }
+        catch (PgException exception) when (!responseWriter.OutputBroken)
+        {
+            responseWriter.Error(exception.Error);
+        }
+        catch (OperationCanceledException) when (queryCancellationToken.IsCancellationRequested && !serverStopping.IsCancellationRequested)
+        {
+            responseWriter.Error(PgError.Error(PgSqlState.QueryCanceled, "canceling statement due to user request"));
+        }
+        catch (Exception exception) when (!responseWriter.OutputBroken && !serverStopping.IsCancellationRequested)
+        {
+            // A bug in the session: tell this client, keep the connection (the protocol state is
+            // intact: whatever the session wrote is followed by an error, which clients accept).
+            logger.LogError(exception, "Query failed with an exception on connection {ProcessId}", ProcessId);
+            responseWriter.Error(PgError.Error(PgSqlState.InternalError, $"internal error: {exception.Message}"));
+        }
+        finally
+        {
+            EndQuery(serverStopping);
+        }
+
+        if (responseWriter.FatalErrorWritten)
+        {
+            await responseWriter.FlushAsync(serverStopping);
+            return Next.CloseAfterFatal;
+        }
+        return await ReadyForQueryAsync(serverStopping);
+    }
+
+    private async ValueTask<Next> ReadyForQueryAsync(CancellationToken serverStopping)
+    {
+        PgTransactionStatus status;
+        try
+        {
+            status = session!.TransactionStatus;
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Reading the transaction status failed on connection {ProcessId}", ProcessId);
+            status = PgTransactionStatus.Failed;
+        }
+        BackendMessages.WriteReadyForQuery(output, status);
+        await responseWriter.FlushAsync(serverStopping);
+        return Next.Continue;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Log.Wire;
+
+/// <summary>The SQLSTATE codes that the protocol layer itself raises (PostgreSQL's errcodes.txt names).</summary>
+public static class PgSqlState
+{
+    public const string ProtocolViolation = "08P01";
+    public const string FeatureNotSupported = "0A000";
+    public const string InvalidAuthorizationSpecification = "28000";
+    public const string InvalidPassword = "28P01";
+    public const string TooManyConnections = "53300";
+    public const string AdminShutdown = "57P01";
+    public const string CharacterNotInRepertoire = "22021";
+    public const string InternalError = "XX000";
+    public const string QueryCanceled = "57014";
+}

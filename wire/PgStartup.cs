@@ -1,0 +1,29 @@
+using System.Text;
+
+namespace Log.Wire;
+
+/// <summary>
+/// What the client sent in its StartupMessage. Database defaults to User, as in PostgreSQL.
+/// ProcessId and SecretKey are what the server sends in BackendKeyData (and what a
+/// CancelRequest must present).
+/// </summary>
+public sealed record PgStartup(
+    string User,
+    string Database,
+    IReadOnlyDictionary<string, string> Parameters,
+    int ProcessId,
+    int SecretKey)
+{
+    /// <summary>The PasswordMessage, when the server asked for one; otherwise null.</summary>
+    public string? Password { get; init; }
+
+    // Keeps the password and the secret key out of logs.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("User = ").Append(User)
+            .Append(", Database = ").Append(Database)
+            .Append(", ProcessId = ").Append(ProcessId)
+            .Append(", Parameters = ").Append(Parameters.Count);
+        return true;
+    }
+}
