@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using Log.Adjudicator;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Log.StorageNode;
+
+namespace Log.QueryNode.Execution;
+
+/// <summary>
+/// One transaction of a session: a snapshot of storage at <see cref="Start"/> with the
+/// transaction's own buffered writes laid over it. Nothing leaves the query node until COMMIT,
+/// when the write set goes to the adjudicator; read-only transactions never reach it.
+/// Not thread-safe: a session runs one statement at a time.
+/// </summary>
+public sealed class Transaction : ITransactionStore
+{
+    private readonly IStorageReader storage;
+    private readonly HybridClock clock;
+    private readonly TransactionLimits limits;
+    private readonly SortedDictionary<byte[], byte[]?> writes = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], ConflictCheckKind> checks = new(ByteArrayComparer.Instance);
+    private long writtenBytes;
+
+    public Transaction(ReadPoint readPoint, IStorageReader storage, HybridClock clock, TransactionLimits limits)
+    {
+        ReadPoint = readPoint;
+        this.storage = storage;
+        this.clock = clock;
+        this.limits = limits;
+    }
+
+    public Guid Id { get; } = Guid.NewGuid();
+    public ReadPoint ReadPoint { get; }
+    public HybridTimestamp Start => ReadPoint.Timestamp;
+    public bool HasWrites => writes.Count > 0;
+
+    public async ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken)
+    {
+        if (writes.TryGetValue(key, out var own))
+        {
+            return own;
+        }
+        return await storage.GetAsync(key, ReadPoint, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var comparer = ByteArrayComparer.Instance;
+        // The overlay is copied first, so that a statement writing while it scans (UPDATE) sees
+        // the rows as they were when the scan began and never revisits its own new rows.
+        var overlay = new List<KeyValuePair<byte[], byte[]?>>();
+        foreach (var pair in writes)
+        {
+            if (comparer.Compare(pair.Key, startInclusive) >= 0 && comparer.Compare(pair.Key, endExclusive) < 0)
+            {
+                overlay.Add(pair);
+            }
+        }
+        var overlayIndex = 0;
+        var from = startInclusive;
+        while (true)
+        {
+            var page = await storage.ScanAsync(from, endExclusive, ReadPoint, limits.ScanPageRows, cancellationToken);
+            foreach (var stored in page)
+            {
+                // Own writes that sort before this stored key come first.
+                while (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) < 0)
+                {
+                    var own = overlay[overlayIndex++];
+                    if (own.Value is not null)
+                    {
+                        yield return new(own.Key, own.Value);
+                    }
+                }
+                if (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) == 0)
+                {
+                    var own = overlay[overlayIndex++];
+                    if (own.Value is not null)
+                    {
+                        yield return new(own.Key, own.Value);
+                    }
+                    continue;
+                }
+                yield return new(stored.Key, stored.Value);
+            }
+            if (page.Count < limits.ScanPageRows)
+            {
+                break;
+            }
+            from = Successor(page[^1].Key);
+        }
+        while (overlayIndex < overlay.Count)
+        {
+            var own = overlay[overlayIndex++];
+            if (own.Value is not null)
+            {
+                yield return new(own.Key, own.Value);
+            }
+        }
+    }
+
+    /// <summary>The smallest key greater than <paramref name="key"/>.</summary>
+    private static byte[] Successor(byte[] key)
+    {
+        var next = new byte[key.Length + 1];
+        key.CopyTo(next, 0);
+        return next;
+    }
+
+    public void Put(byte[] key, byte[] value) => Write(key, value);
+
+    public void Delete(byte[] key) => Write(key, null);
+
+    private void Write(byte[] key, byte[]? value)
+    {
+        if (!writes.ContainsKey(key) && writes.Count >= limits.MaxModifiedKeys)
+        {
+            throw new SqlException(SqlState.ProgramLimitExceeded,
+                $"transaction row limit exceeded: a transaction may modify at most {limits.MaxModifiedKeys} rows");
+        }
+        writtenBytes += key.Length + (value?.Length ?? 0);
+        if (writtenBytes > limits.MaxModifiedBytes)
+        {
+            throw new SqlException(SqlState.ProgramLimitExceeded,
+                $"transaction size limit exceeded: a transaction may write at most {limits.MaxModifiedBytes} bytes");
+        }
+        writes[key] = value;
+    }
+
+    public void AddConflictCheck(byte[] key, bool isSchema)
+    {
+        var kind = isSchema ? ConflictCheckKind.Schema : ConflictCheckKind.Data;
+        if (!checks.TryGetValue(key, out var existing) || (existing == ConflictCheckKind.Data && isSchema))
+        {
+            checks[key] = kind;
+        }
+    }
+
+    public long NextUniqueId() => (long)clock.Now().Value;
+
+    /// <summary>Whether COMMIT has to go through the adjudicator at all.</summary>
+    public bool NeedsAdjudication => writes.Count > 0 || checks.Values.Any(kind => kind == ConflictCheckKind.Data);
+
+    public CommitRequest ToCommitRequest()
+    {
+        var writeSet = new List<JournalWrite>(writes.Count);
+        foreach (var (key, value) in writes)
+        {
+            writeSet.Add(new JournalWrite(key, value));
+        }
+        var checkSet = new List<ConflictCheck>(checks.Count);
+        foreach (var (key, kind) in checks)
+        {
+            if (!writes.ContainsKey(key))
+            {
+                checkSet.Add(new ConflictCheck(key, kind));
+            }
+        }
+        return new CommitRequest(Id, Start, writeSet, checkSet);
+    }
+}

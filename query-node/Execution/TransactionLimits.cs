@@ -1,0 +1,14 @@
+namespace Log.QueryNode.Execution;
+
+/// <summary>Per-transaction limits, DSQL's defaults.</summary>
+public sealed class TransactionLimits
+{
+    /// <summary>Rows (keys) one transaction may insert, update or delete.</summary>
+    public int MaxModifiedKeys { get; init; } = 3_000;
+
+    /// <summary>Bytes of keys and values one transaction may write.</summary>
+    public long MaxModifiedBytes { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>Keys read from storage per round trip of a scan.</summary>
+    public int ScanPageRows { get; init; } = 512;
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using Log.Adjudicator;
+using Log.Journal.Client;
+using Log.Journal.Node;
+using Log.Journal.Time;
+using Log.QueryNode.Sessions;
+using Log.QueryNode.Sql;
+using Log.StorageNode;
+using Log.Wire;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Log.QueryNode.Hosting;
+
+/// <summary>
+/// Starts the roles of the all-in-one process in dependency order (journal node, adjudicator,
+/// storage node, PostgreSQL server) and stops them in reverse. Each role gets its own journal
+/// clients, exactly as it would on its own machine.
+/// </summary>
+public sealed class LogServer : IHostedService, IAsyncDisposable
+{
+    /// <summary>Printed once every role is up; tests and scripts wait for it.</summary>
+    public const string ReadyMarker = "Log is ready";
+
+    private readonly LogOptions options;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger logger;
+    private readonly List<IAsyncDisposable> started = [];
+
+    public LogServer(LogOptions options, ILoggerFactory loggerFactory)
+    {
+        this.options = options;
+        this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger("Log");
+    }
+
+    public int Port { get; private set; }
+    public int JournalPort { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var problem = options.Validate(out var listenAddress);
+        if (problem is not null)
+        {
+            throw new InvalidOperationException(problem);
+        }
+        var dataDirectory = Path.GetFullPath(options.Data);
+        Directory.CreateDirectory(dataDirectory);
+        logger.LogWarning("Authentication is not implemented yet: Log listens on {Address} (loopback) only.", listenAddress);
+
+        var journalNode = new JournalNode(new JournalNodeOptions
+        {
+            ListenAddress = listenAddress,
+            Port = options.JournalPort,
+            DataDirectory = Path.Combine(dataDirectory, "journal"),
+        }, loggerFactory.CreateLogger<JournalNode>());
+        await journalNode.StartAsync(cancellationToken);
+        started.Add(journalNode);
+        JournalPort = journalNode.Port;
+
+        var clientOptions = new JournalClientOptions
+        {
+            BootstrapServers = journalNode.BootstrapServers,
+            Region = options.Region,
+        };
+        var clock = new HybridClock();
+
+        var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
+        var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
+        var adjudicator = new AdjudicatorShard(new AdjudicatorOptions(), adjudicatorWriter, adjudicatorReader,
+            new HybridClock(), loggerFactory.CreateLogger<AdjudicatorShard>());
+        await adjudicator.StartAsync(cancellationToken);
+        started.Add(adjudicator);
+
+        var storageReader = Track(new KafkaJournalReader(clientOptions));
+        var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
+        {
+            DataDirectory = dataDirectory,
+        }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
+        await storage.StartAsync(cancellationToken);
+        started.Add(storage);
+
+        var sessions = new QuerySessionFactory(new SqlEngine(), adjudicator, storage, clock,
+            loggerFactory.CreateLogger<QuerySession>());
+        var server = new PgServer(new PgServerOptions
+        {
+            ListenAddress = listenAddress,
+            Port = options.Port,
+        }, sessions, loggerFactory.CreateLogger<PgServer>());
+        await server.StartAsync(cancellationToken);
+        started.Add(server);
+        Port = server.Port;
+
+        var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{listenAddress}]" : listenAddress.ToString();
+        logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, Kafka protocol on {Host}:{JournalPort}, data in {Data}",
+            host, Port, host, JournalPort, dataDirectory);
+        // One plain line on standard output, so that scripts and tests can find the ports.
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={host}:{JournalPort} data={dataDirectory}");
+        Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
+        Console.Out.Flush();
+    }
+
+    private T Track<T>(T resource) where T : IAsyncDisposable
+    {
+        started.Add(resource);
+        return resource;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var index = started.Count - 1; index >= 0; index--)
+        {
+            try
+            {
+                await started[index].DisposeAsync();
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Error while stopping {Role}", started[index].GetType().Name);
+            }
+        }
+        started.Clear();
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The workload of the Aurora DSQL talk (re:Invent DEV308): a write transaction of three
+# single-row INSERTs, and a read transaction of two point SELECTs, each run by one pgbench
+# client over the simple protocol. Runs against Log and against a PostgreSQL in the same run,
+# several times, and prints the median and p99 transaction latency of each.
+#
+# usage: tests/benchmarks/dev308.sh [seconds-per-run] [runs]
+#   PGBASELINE: libpq connection string of the PostgreSQL to compare with
+#               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+seconds=${1:-20}
+runs=${2:-3}
+baseline=${PGBASELINE:-"host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres"}
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  grep -q "Log is ready" "$work/server.log" && break
+  sleep 0.5
+done
+port=$(sed -n 's/.*Log is ready: postgresql=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
+[ -n "$port" ] || { echo "Log did not start:"; cat "$work/server.log"; exit 1; }
+log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
+
+setup() { # connection string
+  psql -X -q -v ON_ERROR_STOP=1 "$1" > /dev/null <<'SQL'
+DROP TABLE IF EXISTS dev308_orders;
+DROP TABLE IF EXISTS dev308_audit;
+DROP TABLE IF EXISTS dev308_accounts;
+CREATE TABLE dev308_orders (id bigint PRIMARY KEY, customer text, amount numeric);
+CREATE TABLE dev308_audit (id bigint PRIMARY KEY, note text);
+CREATE TABLE dev308_accounts (id int PRIMARY KEY, name text, balance numeric);
+SQL
+  for batch in $(seq 0 9); do
+    values=$(seq $((batch * 1000 + 1)) $((batch * 1000 + 1000)) | awk '{printf "%s(%d, '"'"'name%d'"'"', %d.00)", (NR>1?", ":""), $1, $1, $1}')
+    psql -X -q -v ON_ERROR_STOP=1 "$1" -c "INSERT INTO dev308_accounts VALUES $values" > /dev/null
+  done
+}
+
+# Prints "median_ms p99_ms transactions" of one pgbench run, from its per-transaction log.
+measure() { # connection string, script
+  rm -f "$work"/pgbench_log.*
+  (cd "$work" && pgbench -n -M simple -f "$2" -c 1 -T "$seconds" -l "$1" > "$work/pgbench.out" 2>&1) \
+    || { cat "$work/pgbench.out"; exit 1; }
+  cat "$work"/pgbench_log.* | awk '{print $3}' | sort -n | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "nan nan 0"; exit }
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      p = v[int(NR * 0.99 + 0.999999)]
+      printf "%.3f %.3f %d\n", m / 1000, p / 1000, NR
+    }'
+}
+
+median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "setting up Log (port $port) and PostgreSQL ($baseline)"
+setup "$log_target"
+setup "$baseline"
+
+printf "%-12s %-6s %12s %12s %12s\n" workload system "median ms" "p99 ms" "txns/run"
+for workload in write read; do
+  for system in log postgresql; do
+    target=$log_target; [ "$system" = postgresql ] && target=$baseline
+    : > "$work/runs"
+    for _ in $(seq 1 "$runs"); do measure "$target" "$here/dev308-$workload.sql" >> "$work/runs"; done
+    printf "%-12s %-6s %12s %12s %12s\n" "$workload" "$system" \
+      "$(awk '{print $1}' "$work/runs" | median_of)" "$(awk '{print $2}' "$work/runs" | median_of)" \
+      "$(awk '{print $3}' "$work/runs" | median_of)"
+  done
+done
