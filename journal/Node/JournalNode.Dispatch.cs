@@ -46,6 +46,13 @@ public sealed partial class JournalNode
             ApiKey.FindCoordinator => Task.FromResult<KafkaResponseWriter?>(HandleFindCoordinator(header, ref reader)),
             ApiKey.InitProducerId => Task.FromResult<KafkaResponseWriter?>(HandleInitProducerId(header, ref reader)),
             ApiKey.CreateTopics => Task.FromResult<KafkaResponseWriter?>(HandleCreateTopics(header, ref reader)),
+            ApiKey.JoinGroup => HandleJoinGroup(header, ref reader),
+            ApiKey.SyncGroup => HandleSyncGroup(header, ref reader),
+            ApiKey.Heartbeat => Task.FromResult<KafkaResponseWriter?>(HandleHeartbeat(header, ref reader)),
+            ApiKey.LeaveGroup => Task.FromResult<KafkaResponseWriter?>(HandleLeaveGroup(header, ref reader)),
+            ApiKey.OffsetCommit => HandleOffsetCommit(header, ref reader, cancellationToken),
+            ApiKey.OffsetFetch => Task.FromResult<KafkaResponseWriter?>(HandleOffsetFetch(header, ref reader)),
+            ApiKey.DeleteRecords => HandleDeleteRecords(header, ref reader, cancellationToken),
             _ => throw new KafkaProtocolException($"unknown API key {apiKey}"),
         };
     }

@@ -131,7 +131,7 @@ public sealed partial class JournalNode
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
                     // The partition could not commit: the producer must not take this as written.
-                    error = 56; // KAFKA_STORAGE_ERROR
+                    error = ErrorCode.KafkaStorageError;
                     message = exception.Message;
                 }
                 response.WriteInt32(result.Partition);

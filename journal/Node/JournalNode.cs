@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Log.Journal.Node.Groups;
 using Log.Journal.Node.Protocol;
 using Log.Journal.Node.Storage;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,9 @@ public sealed partial class JournalNode : IAsyncDisposable
     private readonly JournalNodeOptions options;
     private readonly ILogger logger;
     private readonly TopicStore topics;
+    private readonly GroupCoordinator groups;
+    private CommittedOffsetStore committedOffsets = null!;
+    private Task? groupExpiryLoop;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<long, (Socket Socket, Task Served)> connections = new();
     private Socket? listener;
@@ -45,6 +49,12 @@ public sealed partial class JournalNode : IAsyncDisposable
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         topics = new TopicStore(options, this.logger);
+        groups = new GroupCoordinator(new GroupCoordinatorLimits(
+            options.GroupMinimumSessionTimeoutMs,
+            options.GroupMaximumSessionTimeoutMs,
+            options.GroupInitialRebalanceDelayMs,
+            options.MaxConsumerGroups,
+            options.MaxMembersPerGroup), options.TimeProvider);
     }
 
     /// <summary>The bound port, once started.</summary>
@@ -66,6 +76,7 @@ public sealed partial class JournalNode : IAsyncDisposable
         }
         cancellationToken.ThrowIfCancellationRequested();
         topics.OpenExisting();
+        committedOffsets = new CommittedOffsetStore(options.DataDirectory, options.MaxCommittedOffsets, logger);
         var maximumSeen = -1L;
         foreach (var topic in topics.TopicNames())
         {
@@ -93,6 +104,7 @@ public sealed partial class JournalNode : IAsyncDisposable
         listener = socket;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         acceptLoop = Task.Run(() => AcceptLoopAsync(stopping.Token), CancellationToken.None);
+        groupExpiryLoop = Task.Run(() => ExpireGroupMembersAsync(stopping.Token), CancellationToken.None);
         logger.LogInformation("Journal node listening on {Address}:{Port}, data in {DataDirectory}",
             options.ListenAddress, Port, options.DataDirectory);
         return Task.CompletedTask;
@@ -100,6 +112,23 @@ public sealed partial class JournalNode : IAsyncDisposable
 
     /// <summary>Creates a topic; returns a Kafka error code (0, or TOPIC_ALREADY_EXISTS, ...).</summary>
     public short CreateTopic(string topic, int partitionCount) => topics.Create(topic, partitionCount);
+
+    private async Task ExpireGroupMembersAsync(CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromMilliseconds(options.GroupExpiryCheckIntervalMs);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, options.TimeProvider, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            groups.Expire();
+        }
+    }
 
     private async Task AcceptLoopAsync(CancellationToken cancellationToken)
     {
@@ -155,7 +184,7 @@ public sealed partial class JournalNode : IAsyncDisposable
         using var connectionStopping = CancellationTokenSource.CreateLinkedTokenSource(nodeStopping);
         var token = connectionStopping.Token;
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var responses = Channel.CreateBounded<Task<KafkaResponseWriter?>>(new BoundedChannelOptions(options.MaxInFlightRequestsPerConnection)
+        var responses = Channel.CreateBounded<(short ApiKey, Task<KafkaResponseWriter?> Response)>(new BoundedChannelOptions(options.MaxInFlightRequestsPerConnection)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -184,7 +213,7 @@ public sealed partial class JournalNode : IAsyncDisposable
                 {
                     await stream.ReadExactlyAsync(frame.AsMemory(0, size), token);
                     var response = Dispatch(frame, size, token);
-                    await responses.Writer.WriteAsync(response, token);
+                    await responses.Writer.WriteAsync((BinaryPrimitives.ReadInt16BigEndian(frame), response), token);
                 }
                 finally
                 {
@@ -225,14 +254,21 @@ public sealed partial class JournalNode : IAsyncDisposable
         }
     }
 
-    private async Task WriteResponsesAsync(NetworkStream stream, ChannelReader<Task<KafkaResponseWriter?>> responses, CancellationTokenSource connectionStopping)
+    private async Task WriteResponsesAsync(NetworkStream stream, ChannelReader<(short ApiKey, Task<KafkaResponseWriter?> Response)> responses,
+        CancellationTokenSource connectionStopping)
     {
         var token = connectionStopping.Token;
         try
         {
-            await foreach (var pending in responses.ReadAllAsync(token))
+            await foreach (var (apiKey, pending) in responses.ReadAllAsync(token))
             {
                 var response = await pending;
+                if (options.DropConnectionInsteadOfResponding?.Invoke(apiKey) == true)
+                {
+                    // Fault injection (tests only): the request took effect, its answer is lost.
+                    await connectionStopping.CancelAsync();
+                    return;
+                }
                 if (response is not null)
                 {
                     await stream.WriteAsync(response.Finish(), token);
@@ -263,6 +299,12 @@ public sealed partial class JournalNode : IAsyncDisposable
         {
             await acceptLoop;
         }
+        if (groupExpiryLoop is not null)
+        {
+            await groupExpiryLoop;
+        }
+        // Pending joins and syncs are answered so that their connections can finish.
+        groups.Shutdown();
         foreach (var (_, (socket, _)) in connections)
         {
             try
@@ -287,6 +329,10 @@ public sealed partial class JournalNode : IAsyncDisposable
             }
         }
         await topics.DisposeAsync();
+        if (committedOffsets is not null)
+        {
+            await committedOffsets.DisposeAsync();
+        }
         stopping.Dispose();
         logger.LogInformation("Journal node stopped");
     }

@@ -54,6 +54,36 @@ public sealed class JournalNodeOptions
     /// <summary>FASTER log file segment size (2^bits bytes).</summary>
     public int LogSegmentSizeBits { get; set; } = 30;
 
+    /// <summary>Consumer groups: the shortest and longest session a member may ask for
+    /// (Kafka's group.min/max.session.timeout.ms; the minimum is lower here so tests run fast).</summary>
+    public int GroupMinimumSessionTimeoutMs { get; set; } = 1_000;
+
+    public int GroupMaximumSessionTimeoutMs { get; set; } = 1_800_000;
+
+    /// <summary>How long a new group waits for more members before its first generation
+    /// (Kafka's group.initial.rebalance.delay.ms is 3000; 0 answers a lone consumer at once).</summary>
+    public int GroupInitialRebalanceDelayMs { get; set; }
+
+    /// <summary>How often sessions and rebalance deadlines are checked.</summary>
+    public int GroupExpiryCheckIntervalMs { get; set; } = 100;
+
+    public int MaxConsumerGroups { get; set; } = 10_000;
+
+    public int MaxMembersPerGroup { get; set; } = 1_000;
+
+    /// <summary>Committed offsets kept, over every group (they are rewritten as one file).</summary>
+    public int MaxCommittedOffsets { get; set; } = 100_000;
+
+    /// <summary>Kafka's offset.metadata.max.bytes.</summary>
+    public int MaxOffsetMetadataBytes { get; set; } = 4_096;
+
+    /// <summary>The clock of group sessions; tests may inject their own.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Fault injection for tests: when it returns true for a request's API key, the
+    /// request is handled but the connection is closed instead of answering it (a lost response).</summary>
+    internal Func<short, bool>? DropConnectionInsteadOfResponding { get; set; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(ListenAddress);
@@ -63,6 +93,9 @@ public sealed class JournalNodeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightRequestsPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(LogMemorySizeBits, LogPageSizeBits + 1);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(GroupExpiryCheckIntervalMs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(GroupMaximumSessionTimeoutMs, GroupMinimumSessionTimeoutMs);
         if (MaxBatchBytes > (1 << LogPageSizeBits) - 64)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBatchBytes), "a batch must fit in one FASTER log page");

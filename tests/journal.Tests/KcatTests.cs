@@ -7,7 +7,7 @@ namespace Log.Journal.Tests;
 /// reason printed, where kcat is not installed.</summary>
 public sealed class KcatTests(ITestOutputHelper output)
 {
-    private const string KcatPath = "/usr/bin/kcat";
+    private const string KcatPath = KcatFactAttribute.KcatPath;
 
     private async Task<(int ExitCode, string Output, string Error)> RunKcatAsync(string arguments, string? input = null)
     {
@@ -41,14 +41,9 @@ public sealed class KcatTests(ITestOutputHelper output)
         return result;
     }
 
-    [Fact]
+    [KcatFact]
     public async Task Kcat_lists_metadata_produces_and_consumes()
     {
-        if (!File.Exists(KcatPath))
-        {
-            output.WriteLine($"SKIPPED: {KcatPath} is not installed (apt-get install kcat).");
-            return;
-        }
         await using var node = await TestNode.StartAsync(output);
         var broker = $"-b {node.BootstrapServers}";
 
@@ -67,5 +62,32 @@ public sealed class KcatTests(ITestOutputHelper output)
         var withOffsets = await RunKcatAsync($"{broker} -C -t kcat-topic -p 0 -o 1 -e -q -f \"%o:%s\\n\"");
         Assert.Equal(0, withOffsets.ExitCode);
         Assert.Equal(["1:beta", "2:gamma"], withOffsets.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [KcatFact]
+    public async Task Kcat_queries_offsets_and_consumes_as_a_group_resuming_from_its_commits()
+    {
+        await using var node = await TestNode.StartAsync(output);
+        var broker = $"-b {node.BootstrapServers}";
+        Assert.Equal(0, (await RunKcatAsync($"{broker} -P -t grouped", "one\ntwo\nthree\n")).ExitCode);
+
+        var latest = await RunKcatAsync($"{broker} -Q -t grouped:0:-1");
+        Assert.Equal(0, latest.ExitCode);
+        Assert.Contains("grouped [0] offset 3", latest.Output, StringComparison.Ordinal);
+        var earliest = await RunKcatAsync($"{broker} -Q -t grouped:0:-2");
+        Assert.Contains("grouped [0] offset 0", earliest.Output, StringComparison.Ordinal);
+        var byTime = await RunKcatAsync($"{broker} -Q -t grouped:0:{DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds()}");
+        Assert.Contains("grouped [0] offset 0", byTime.Output, StringComparison.Ordinal);
+
+        const string Group = "-X topic.auto.offset.reset=earliest -X auto.commit.interval.ms=100 -e -q -f \"%p:%o:%s\\n\"";
+        var first = await RunKcatAsync($"{broker} -G readers grouped {Group}");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(["0:0:one", "0:1:two", "0:2:three"], first.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // The group committed its position on the way out: a new member starts after it.
+        Assert.Equal(0, (await RunKcatAsync($"{broker} -P -t grouped", "four\n")).ExitCode);
+        var second = await RunKcatAsync($"{broker} -G readers grouped {Group}");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal(["0:3:four"], second.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -1,26 +1,19 @@
-using Log.Journal.Node;
-
 namespace Log.Journal.Tests;
 
 /// <summary>
-/// Entry point of the test assembly when run as a process: <c>journal-node DATA_DIRECTORY</c>
-/// runs a journal node until the process is killed, printing its port. The crash test uses it to
-/// kill -9 a real node. Under the test runner, Main is not called.
+/// Entry point of the test assembly when run as a program (under the test runner, Main is not
+/// called): <c>dotnet exec Log.Journal.Tests.dll benchmark [--data DIR] [--records N]</c> runs the
+/// journal benchmark (see <see cref="JournalBenchmark"/>).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] arguments)
     {
-        if (arguments.Length == 2 && arguments[0] == "journal-node")
+        if (arguments.Length >= 1 && arguments[0] == "benchmark")
         {
-            await using var node = new JournalNode(new JournalNodeOptions { DataDirectory = arguments[1] });
-            await node.StartAsync(CancellationToken.None);
-            Console.Out.WriteLine($"PORT {node.Port}");
-            Console.Out.Flush();
-            await Task.Delay(Timeout.Infinite);
-            return 0;
+            return await JournalBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
-        await Console.Error.WriteLineAsync("usage: journal-node DATA_DIRECTORY");
+        await Console.Error.WriteLineAsync("usage: benchmark [--data DIR] [--records N] [--latency-records N]");
         return 2;
     }
 }

@@ -7,9 +7,16 @@ public enum ApiKey : short
     Fetch = 1,
     ListOffsets = 2,
     Metadata = 3,
+    OffsetCommit = 8,
+    OffsetFetch = 9,
     FindCoordinator = 10,
+    JoinGroup = 11,
+    Heartbeat = 12,
+    LeaveGroup = 13,
+    SyncGroup = 14,
     ApiVersions = 18,
     CreateTopics = 19,
+    DeleteRecords = 21,
     InitProducerId = 22,
 }
 
@@ -22,9 +29,17 @@ public static class ErrorCode
     public const short UnknownTopicOrPartition = 3;
     public const short InvalidFetchSize = 4;
     public const short MessageTooLarge = 10;
+    public const short OffsetMetadataTooLarge = 12;
+    public const short CoordinatorNotAvailable = 15;
     public const short InvalidTopicException = 17;
     public const short RecordListTooLarge = 18;
     public const short InvalidRequiredAcks = 21;
+    public const short IllegalGeneration = 22;
+    public const short InconsistentGroupProtocol = 23;
+    public const short InvalidGroupId = 24;
+    public const short UnknownMemberId = 25;
+    public const short InvalidSessionTimeout = 26;
+    public const short RebalanceInProgress = 27;
     public const short UnsupportedVersion = 35;
     public const short TopicAlreadyExists = 36;
     public const short InvalidPartitions = 37;
@@ -32,6 +47,7 @@ public static class ErrorCode
     public const short UnsupportedForMessageFormat = 43;
     public const short OutOfOrderSequenceNumber = 45;
     public const short InvalidProducerEpoch = 47;
+    public const short KafkaStorageError = 56;
     public const short UnknownServerError = -1;
 }
 
@@ -49,6 +65,13 @@ public static class SupportedApis
         (ApiKey.ApiVersions, 0, 3),
         (ApiKey.CreateTopics, 0, 4),
         (ApiKey.InitProducerId, 0, 1),
+        (ApiKey.JoinGroup, 0, 5),
+        (ApiKey.SyncGroup, 0, 3),
+        (ApiKey.Heartbeat, 0, 3),
+        (ApiKey.LeaveGroup, 0, 1),
+        (ApiKey.OffsetCommit, 2, 7),
+        (ApiKey.OffsetFetch, 1, 5),
+        (ApiKey.DeleteRecords, 0, 1),
     ];
 
     public static bool IsSupported(short apiKey, short version)

@@ -88,6 +88,13 @@ public ref struct KafkaRequestReader
         return isNull ? default : Take(length);
     }
 
+    /// <summary>Bytes (int32 length, null read as empty), copied out of the request frame.</summary>
+    public byte[] ReadBytesCopy()
+    {
+        var bytes = ReadNullableBytes(out _);
+        return bytes.ToArray();
+    }
+
     /// <summary>An array length; -1 is null. A count that could not fit in the rest of the frame
     /// (each element takes at least <paramref name="minimumElementBytes"/>) is refused up front,
     /// so a hostile count never makes us allocate.</summary>

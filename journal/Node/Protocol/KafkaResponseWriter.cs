@@ -74,6 +74,13 @@ public sealed class KafkaResponseWriter
         WriteString(value);
     }
 
+    /// <summary>Bytes with an int32 length.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteInt32(bytes.Length);
+        WriteRaw(bytes);
+    }
+
     public void WriteArrayLength(int count) => WriteInt32(count);
 
     public void WriteCompactArrayLength(int count) => WriteUnsignedVarInt((uint)(count + 1));

@@ -33,7 +33,11 @@ public sealed class PartitionLog : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task committer;
     private readonly int maximumProducerBatchesRemembered;
+    private readonly string startOffsetPath;
+    private readonly SemaphoreSlim truncating = new(1, 1);
     private long nextOffset;
+    private long logStartOffset;
+    private bool commitForced;
     private long highWatermark;
     private int committedIndexCount;
     private Exception? failure;
@@ -52,8 +56,9 @@ public sealed class PartitionLog : IAsyncDisposable
     public string Topic { get; }
     public int Partition { get; }
 
-    private PartitionLog(string topic, int partition, IDevice device, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
+    private PartitionLog(string topic, int partition, string folder, IDevice device, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
     {
+        startOffsetPath = Path.Combine(folder, StartOffsetFileName);
         Topic = topic;
         Partition = partition;
         this.device = device;
@@ -82,7 +87,7 @@ public sealed class PartitionLog : IAsyncDisposable
                 RemoveOutdatedCommits = true,
             };
             var log = new FasterLog(settings, logger);
-            return new PartitionLog(topic, partition, device, log, logger, options.ProducerBatchesRememberedPerPartition);
+            return new PartitionLog(topic, partition, folder, device, log, logger, options.ProducerBatchesRememberedPerPartition);
         }
         catch
         {
@@ -91,10 +96,16 @@ public sealed class PartitionLog : IAsyncDisposable
         }
     }
 
+    /// <summary>The file holding the log start offset that DeleteRecords moved (absent: 0).</summary>
+    public const string StartOffsetFileName = "log-start-offset";
+
     /// <summary>Scans the committed log: the index, the next offset and the producers' last
-    /// sequences all come from the batches themselves, so there is nothing else to keep.</summary>
+    /// sequences all come from the batches themselves; only the log start offset, which may fall
+    /// inside a batch or past every batch, is kept beside them.</summary>
     private void Rebuild()
     {
+        logStartOffset = ReadStartOffset(startOffsetPath);
+        var first = true;
         using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
         while (iterator.GetNext(out byte[] entry, out var length, out var address))
         {
@@ -104,16 +115,34 @@ public sealed class PartitionLog : IAsyncDisposable
                 throw new InvalidDataException(
                     $"Journal partition {Topic}/{Partition} holds a corrupt committed batch at log address {address}: {problem ?? "length mismatch"}");
             }
+            if (first)
+            {
+                // A prefix truncation removes whole batches below the start offset, and only after
+                // that offset is on disk: the first batch left holds it or lies below it.
+                first = false;
+                if (header.BaseOffset > logStartOffset)
+                {
+                    throw new InvalidDataException(
+                        $"Journal partition {Topic}/{Partition}: the log begins at offset {header.BaseOffset}, after its start offset {logStartOffset}");
+                }
+                nextOffset = header.BaseOffset;
+            }
             if (header.BaseOffset != nextOffset)
             {
                 throw new InvalidDataException(
                     $"Journal partition {Topic}/{Partition}: batch at log address {address} has base offset {header.BaseOffset}, expected {nextOffset}");
             }
             var lastOffset = header.BaseOffset + header.LastOffsetDelta;
-            index.Add(new IndexEntry(header.BaseOffset, lastOffset, address, length, header.MaxTimestamp));
+            if (lastOffset >= logStartOffset)
+            {
+                // Batches wholly below the start offset are deleted records whose space FASTER has
+                // not reclaimed yet: neither served nor indexed.
+                index.Add(new IndexEntry(header.BaseOffset, lastOffset, address, length, header.MaxTimestamp));
+            }
             RememberProducer(header, header.BaseOffset, lastOffset);
             nextOffset = lastOffset + 1;
         }
+        nextOffset = Math.Max(nextOffset, logStartOffset);
         highWatermark = nextOffset;
         committedIndexCount = index.Count;
         logger.LogInformation("Opened journal partition {Topic}/{Partition}: {Batches} batches, next offset {NextOffset}",
@@ -122,7 +151,7 @@ public sealed class PartitionLog : IAsyncDisposable
 
     public long HighWatermark => Volatile.Read(ref highWatermark);
 
-    public long LogStartOffset => 0;
+    public long LogStartOffset => Volatile.Read(ref logStartOffset);
 
     /// <summary>The greatest producer id in this partition's batches, so that ids handed out after a
     /// restart never collide with a producer whose sequences the log remembers.</summary>
@@ -139,7 +168,7 @@ public sealed class PartitionLog : IAsyncDisposable
             {
                 if (index[position].MaxTimestamp >= timestampMs)
                 {
-                    return index[position].BaseOffset;
+                    return Math.Max(index[position].BaseOffset, logStartOffset);
                 }
             }
             return highWatermark;
@@ -177,6 +206,12 @@ public sealed class PartitionLog : IAsyncDisposable
                 {
                     return new AppendResult(Protocol.ErrorCode.InvalidProducerEpoch, -1, Task.CompletedTask,
                         $"producer epoch {header.ProducerEpoch} is older than {state.Epoch}");
+                }
+                if (header.ProducerEpoch > state.Epoch && header.BaseSequence != 0)
+                {
+                    // A new epoch starts its sequences again at 0.
+                    return new AppendResult(Protocol.ErrorCode.OutOfOrderSequenceNumber, -1, Task.CompletedTask,
+                        $"producer epoch {header.ProducerEpoch} begins at sequence {header.BaseSequence}, not 0");
                 }
                 if (header.ProducerEpoch == state.Epoch && state.Recent.Count > 0)
                 {
@@ -265,7 +300,13 @@ public sealed class PartitionLog : IAsyncDisposable
                     endOffset = nextOffset;
                     indexCount = index.Count;
                 }
-                if (endOffset <= highWatermark)
+                bool forced;
+                lock (gate)
+                {
+                    forced = commitForced;
+                    commitForced = false;
+                }
+                if (endOffset <= highWatermark && !forced)
                 {
                     continue;
                 }
@@ -337,9 +378,9 @@ public sealed class PartitionLog : IAsyncDisposable
                 // Also keeps a long poll from spinning on a signal that will never be renewed.
                 return new FetchResult(Protocol.ErrorCode.UnknownServerError, watermark, LogStartOffset, []);
             }
-            if (fetchOffset < 0 || fetchOffset > watermark)
+            if (fetchOffset < logStartOffset || fetchOffset > watermark)
             {
-                return new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, LogStartOffset, []);
+                return new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, logStartOffset, []);
             }
             if (fetchOffset == watermark)
             {
@@ -365,6 +406,11 @@ public sealed class PartitionLog : IAsyncDisposable
         foreach (var entry in entries)
         {
             var (bytes, length) = await log.ReadAsync(entry.Address, entry.LengthBytes, cancellationToken);
+            if (bytes is null && entry.Address < log.BeginAddress)
+            {
+                // Deleted by a DeleteRecords between choosing the batches and reading them.
+                return new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, LogStartOffset, []);
+            }
             if (bytes is null || length != entry.LengthBytes)
             {
                 throw new InvalidDataException(
@@ -374,6 +420,87 @@ public sealed class PartitionLog : IAsyncDisposable
             written += length;
         }
         return new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, records);
+    }
+
+    /// <summary>
+    /// Deletes every record below <paramref name="offset"/> (-1: the high watermark), as Kafka's
+    /// DeleteRecords does. The new log start offset is made durable first, so a crash at any point
+    /// leaves either the old start or the new one; whole batches below it are then dropped from the
+    /// index and FASTER reclaims their space (whole segments) at the next commit. Returns a Kafka
+    /// error code and the log start offset (the low watermark).
+    /// </summary>
+    public async Task<(short ErrorCode, long LowWatermark)> DeleteRecordsAsync(long offset, CancellationToken cancellationToken)
+    {
+        await truncating.WaitAsync(cancellationToken);
+        try
+        {
+            lock (gate)
+            {
+                if (failure is not null)
+                {
+                    return (Protocol.ErrorCode.UnknownServerError, logStartOffset);
+                }
+                if (offset == -1)
+                {
+                    offset = highWatermark;
+                }
+                if (offset < 0 || offset > highWatermark)
+                {
+                    return (Protocol.ErrorCode.OffsetOutOfRange, logStartOffset);
+                }
+                if (offset <= logStartOffset)
+                {
+                    return (Protocol.ErrorCode.None, logStartOffset);
+                }
+            }
+            await Task.Run(() => WriteStartOffset(startOffsetPath, offset), cancellationToken);
+            lock (gate)
+            {
+                logStartOffset = offset;
+                var removed = 0;
+                while (removed < committedIndexCount && index[removed].LastOffset < offset)
+                {
+                    removed++;
+                }
+                index.RemoveRange(0, removed);
+                committedIndexCount -= removed;
+                var until = index.Count > 0 ? index[0].Address : log.TailAddress;
+                if (until > log.BeginAddress)
+                {
+                    log.TruncateUntil(until);
+                    commitForced = true;
+                }
+            }
+            commitRequested.Release();
+            logger.LogInformation("Journal partition {Topic}/{Partition} now starts at offset {Offset}", Topic, Partition, offset);
+            return (Protocol.ErrorCode.None, offset);
+        }
+        finally
+        {
+            truncating.Release();
+        }
+    }
+
+    private static long ReadStartOffset(string path)
+    {
+        var bytes = DurableFile.ReadIfExists(path);
+        if (bytes is null)
+        {
+            return 0;
+        }
+        if (bytes.Length != 12 || RecordBatch.Crc32C(bytes.AsSpan(0, 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8)))
+        {
+            throw new InvalidDataException($"The log start offset file {path} is damaged");
+        }
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes);
+    }
+
+    private static void WriteStartOffset(string path, long offset)
+    {
+        var bytes = new byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, offset);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), RecordBatch.Crc32C(bytes.AsSpan(0, 8)));
+        DurableFile.WriteAtomically(path, bytes);
     }
 
     /// <summary>Position in the index of the batch holding <paramref name="offset"/>. Call under gate.</summary>
@@ -427,5 +554,6 @@ public sealed class PartitionLog : IAsyncDisposable
         device.Dispose();
         stopping.Dispose();
         commitRequested.Dispose();
+        truncating.Dispose();
     }
 }
