@@ -21,6 +21,15 @@ internal sealed partial class PgConnection
     /// <summary>After an error in an extended-query message, PostgreSQL drops everything until Sync.</summary>
     private bool skipUntilSync;
 
+    /// <summary>The unread part of the input buffer while messages are handled from it.</summary>
+    private ReadOnlySequence<byte> unread;
+
+    /// <summary>True while <see cref="unread"/> belongs to us (between ReadAsync and AdvanceTo).</summary>
+    private bool inputHeld;
+
+    /// <summary>True when a handler gave the buffer back during the current read (see <see cref="ReleaseInput"/>).</summary>
+    private bool inputReleasedDuringRead;
+
     /// <summary>Returns true when the connection ends after a FATAL error.</summary>
     private async ValueTask<bool> RunMessageLoopAsync(CancellationToken serverStopping)
     {
@@ -28,11 +37,12 @@ internal sealed partial class PgConnection
         {
             ReadResult result = await input.ReadAsync(serverStopping);
             ReadOnlySequence<byte> buffer = result.Buffer;
-            ReadOnlySequence<byte> unread = buffer;
+            unread = buffer;
+            inputHeld = true;
             Next next = Next.Continue;
             try
             {
-                while (next == Next.Continue)
+                while (next == Next.Continue && inputHeld)
                 {
                     OperationStatus status = FrontendMessageFraming.TryReadMessage(ref unread, options.MaxMessageBytes, out FrontendMessage message, out string? error);
                     if (status == OperationStatus.NeedMoreData)
@@ -45,17 +55,28 @@ internal sealed partial class PgConnection
                         next = Next.CloseAfterFatal;
                         break;
                     }
-                    // The message body points into the input buffer, which stays ours until AdvanceTo below.
+                    // The message body points into the input buffer, which stays ours until AdvanceTo
+                    // below, unless a handler releases it (ReleaseInput) once it has copied what it needs.
                     next = await HandleMessageAsync(message, serverStopping);
                 }
             }
             finally
             {
-                input.AdvanceTo(unread.Start, buffer.End);
+                if (inputHeld)
+                {
+                    inputHeld = false;
+                    input.AdvanceTo(unread.Start, buffer.End);
+                }
             }
             if (next != Next.Continue)
             {
                 return next == Next.CloseAfterFatal;
+            }
+            if (inputReleasedDuringRead)
+            {
+                // A handler gave the buffer back (and may have read more): read again, the rest may hold pipelined messages.
+                inputReleasedDuringRead = false;
+                continue;
             }
             if (result.IsCompleted)
             {
@@ -68,6 +89,20 @@ internal sealed partial class PgConnection
         }
     }
 
+    /// <summary>
+    /// Gives the input buffer back before a session call that may read more input (COPY FROM
+    /// STDIN). The current message's body must not be used afterwards.
+    /// </summary>
+    private void ReleaseInput()
+    {
+        if (inputHeld)
+        {
+            inputHeld = false;
+            inputReleasedDuringRead = true;
+            input.AdvanceTo(unread.Start);
+        }
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Next> HandleMessageAsync(FrontendMessage message, CancellationToken serverStopping)
     {
@@ -77,8 +112,7 @@ internal sealed partial class PgConnection
                 return Next.Close;
 
             case FrontendMessageType.Sync:
-                skipUntilSync = false;
-                return await ReadyForQueryAsync(serverStopping);
+                return await HandleSyncAsync(serverStopping);
 
             case FrontendMessageType.Flush:
                 await responseWriter.FlushAsync(serverStopping);
@@ -98,9 +132,13 @@ internal sealed partial class PgConnection
             case FrontendMessageType.Describe:
             case FrontendMessageType.Execute:
             case FrontendMessageType.Close:
-                BackendMessages.WriteErrorResponse(output, PgError.Error(PgSqlState.FeatureNotSupported, "extended query protocol is not supported yet"));
-                skipUntilSync = true;
-                return Next.Continue;
+                if (session is not IPgExtendedQuerySession extendedSession)
+                {
+                    BackendMessages.WriteErrorResponse(output, PgError.Error(PgSqlState.FeatureNotSupported, "extended query protocol is not supported yet"));
+                    skipUntilSync = true;
+                    return Next.Continue;
+                }
+                return await HandleExtendedMessageAsync(extendedSession, message, serverStopping);
 
             case FrontendMessageType.FunctionCall:
                 BackendMessages.WriteErrorResponse(output, PgError.Error(PgSqlState.FeatureNotSupported, "function call protocol is not supported"));
@@ -134,6 +172,15 @@ internal sealed partial class PgConnection
             return await ReadyForQueryAsync(serverStopping);
         }
 
+        // As PostgreSQL's exec_simple_query: the unnamed statement and portal do not survive a Query.
+        await DropUnnamedAsync();
+        if (session is IPgExtendedQuerySession extended)
+        {
+            responseWriter.TypeSettings = extended.TypeSettings;
+        }
+        responseWriter.BeginResult(null, null);
+        // The text is decoded: give the buffer back, the session may run COPY FROM STDIN.
+        ReleaseInput();
         CancellationToken queryCancellationToken = BeginQuery();
         try
         {
@@ -159,6 +206,10 @@ internal sealed partial class PgConnection
             EndQuery(serverStopping);
         }
 
+        if (protocolSynchronizationLost && !responseWriter.FatalErrorWritten)
+        {
+            responseWriter.Error(PgError.Fatal(PgSqlState.ProtocolViolation, "terminating connection because protocol synchronization was lost"));
+        }
         if (responseWriter.FatalErrorWritten)
         {
             await responseWriter.FlushAsync(serverStopping);
@@ -179,6 +230,12 @@ internal sealed partial class PgConnection
             logger.LogError(exception, "Reading the transaction status failed on connection {ProcessId}", ProcessId);
             status = PgTransactionStatus.Failed;
         }
+        if (status == PgTransactionStatus.Idle && portals.Count > 0)
+        {
+            // Portals live until the end of their transaction; none is open now.
+            await DropPortalsAsync();
+        }
+        ReportChangedParameters();
         BackendMessages.WriteReadyForQuery(output, status);
         await responseWriter.FlushAsync(serverStopping);
         return Next.Continue;

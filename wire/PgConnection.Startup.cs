@@ -10,6 +10,12 @@ internal sealed partial class PgConnection
 {
     private const byte EncryptionRefused = (byte)'N';
 
+    /// <summary>Bytes that arrived after the last startup packet in the same read (after an SSLRequest, there must be none).</summary>
+    private long bytesAfterStartupPacket;
+
+    /// <summary>The ParameterStatus values the client was last told, to report changes.</summary>
+    private readonly Dictionary<string, string> reportedParameters = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// Startup phase: encryption requests (refused), the StartupMessage, the password if
     /// required, the session, then AuthenticationOk .. ReadyForQuery. Returns null when the
@@ -19,6 +25,14 @@ internal sealed partial class PgConnection
     {
         bool sslRequested = false;
         bool gssEncryptionRequested = false;
+        if (await IsDirectTlsAsync(cancellationToken))
+        {
+            sslRequested = true;
+            if (!await StartTlsAsync(requireAlpn: true, cancellationToken))
+            {
+                return null;
+            }
+        }
         StartupPacket? packet;
         while (true)
         {
@@ -36,8 +50,9 @@ internal sealed partial class PgConnection
             {
                 break;
             }
-            // SSLRequest or GSSENCRequest: we do not encrypt (yet); the client may ask for each once,
-            // then sends its StartupMessage in the clear on the same connection.
+            // SSLRequest or GSSENCRequest: the client may ask for each once. GSS encryption is
+            // refused; TLS is accepted when the server has a certificate. Either way the
+            // StartupMessage follows on the same connection (encrypted or not).
             bool isSsl = packet.Kind == StartupPacketKind.SslRequest;
             if (isSsl ? sslRequested : gssEncryptionRequested)
             {
@@ -46,6 +61,14 @@ internal sealed partial class PgConnection
             }
             sslRequested |= isSsl;
             gssEncryptionRequested |= !isSsl;
+            if (isSsl && server.Certificate is not null && ReferenceEquals(stream, networkStream))
+            {
+                if (!await StartTlsAfterSslRequestAsync(cancellationToken))
+                {
+                    return null;
+                }
+                continue;
+            }
             output.GetSpan(1)[0] = EncryptionRefused;
             output.Advance(1);
             await responseWriter.FlushAsync(cancellationToken);
@@ -116,6 +139,7 @@ internal sealed partial class PgConnection
         foreach ((string name, string value) in GetParameterStatus(startup, newSession))
         {
             BackendMessages.WriteParameterStatus(output, name, value);
+            reportedParameters[name] = value;
         }
         BackendMessages.WriteBackendKeyData(output, ProcessId, SecretKey);
         BackendMessages.WriteReadyForQuery(output, newSession.TransactionStatus);
@@ -155,6 +179,7 @@ internal sealed partial class PgConnection
             ReadOnlySequence<byte> buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
             OperationStatus status = StartupPacket.TryRead(ref reader, options.MaxStartupPacketBytes, out StartupPacket? packet, out string? error);
+            bytesAfterStartupPacket = status == OperationStatus.Done ? reader.Remaining : 0;
             input.AdvanceTo(reader.Position, buffer.End);
             switch (status)
             {

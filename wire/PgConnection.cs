@@ -16,9 +16,11 @@ internal sealed partial class PgConnection
     private readonly PgServerOptions options;
     private readonly ILogger logger;
     private readonly Socket socket;
-    private readonly NetworkStream stream;
-    private readonly PipeReader input;
-    private readonly PipeWriter output;
+    private readonly NetworkStream networkStream;
+    /// <summary>The network stream, or the TLS stream over it once encryption started.</summary>
+    private Stream stream;
+    private PipeReader input;
+    private PipeWriter output;
     private readonly PgResponseWriter responseWriter;
     /// <summary>Over MaxConnections: answer the startup packet with 53300, then close.</summary>
     private readonly bool refuse;
@@ -38,10 +40,10 @@ internal sealed partial class PgConnection
         this.refuse = refuse;
         ProcessId = processId;
         SecretKey = secretKey;
-        stream = new NetworkStream(socket, ownsSocket: true);
-        input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferBytes, minimumReadSize: Math.Min(1024, options.ReceiveBufferBytes), leaveOpen: true));
-        output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: options.SendBufferBytes, leaveOpen: true));
-        responseWriter = new PgResponseWriter(output);
+        networkStream = new NetworkStream(socket, ownsSocket: true);
+        stream = networkStream;
+        (input, output) = CreatePipes(stream);
+        responseWriter = new PgResponseWriter(output) { CopyInSource = BeginCopyInAsync };
     }
 
     public int ProcessId { get; }
@@ -170,6 +172,10 @@ internal sealed partial class PgConnection
 
     private async ValueTask CloseAsync(bool graceful)
     {
+        if (portals.Count > 0)
+        {
+            await DropPortalsAsync();
+        }
         if (session is not null)
         {
             try
@@ -184,6 +190,11 @@ internal sealed partial class PgConnection
         try
         {
             await output.CompleteAsync();
+            if (graceful && stream is System.Net.Security.SslStream tls)
+            {
+                using var notifyTimeout = new CancellationTokenSource(options.CloseDrainTimeout);
+                await tls.ShutdownAsync().WaitAsync(notifyTimeout.Token);
+            }
             if (graceful)
             {
                 // Send FIN, then read and drop what the client still sends for a moment: closing a
@@ -217,6 +228,7 @@ internal sealed partial class PgConnection
             logger.LogDebug(exception, "Closing connection {ProcessId}", ProcessId);
         }
         await stream.DisposeAsync();
+        await networkStream.DisposeAsync();
         lock (cancelLock)
         {
             queryCancellation?.Dispose();

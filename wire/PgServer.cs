@@ -46,6 +46,9 @@ public sealed class PgServer : IAsyncDisposable
 
     internal IPgSessionFactory Sessions { get; }
 
+    /// <summary>The TLS certificate, set at start when TLS is enabled; null: SSLRequest is answered 'N'.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; private set; }
+
     /// <summary>Binds and starts accepting. Returns once the socket listens.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +57,10 @@ public sealed class PgServer : IAsyncDisposable
         if (listener is not null)
         {
             throw new InvalidOperationException("the server is already started");
+        }
+        if (options.EnableTls)
+        {
+            Certificate = options.ServerCertificate ?? PgCertificates.LoadOrCreateSelfSigned(options.SelfSignedCertificatePath, options.SelfSignedCertificateHostName, logger);
         }
         var socket = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try

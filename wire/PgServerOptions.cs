@@ -24,6 +24,12 @@ public sealed class PgServerOptions
     /// <summary>The largest frontend message, counting its length word (PostgreSQL allows 1 GiB for Query).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>Named prepared statements per connection (Parse beyond it gets 54000).</summary>
+    public int MaxPreparedStatements { get; set; } = 10_000;
+
+    /// <summary>Named portals per connection (Bind beyond it gets 54000).</summary>
+    public int MaxPortals { get; set; } = 1_000;
+
     /// <summary>PostgreSQL's MAX_STARTUP_PACKET_LENGTH.</summary>
     public int MaxStartupPacketBytes { get; set; } = 10_000;
 
@@ -41,6 +47,22 @@ public sealed class PgServerOptions
 
     /// <summary>The most bytes dropped while draining a closing connection.</summary>
     public long CloseDrainMaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Accept TLS (SSLRequest answered 'S', and PostgreSQL 17's direct SSL). With no
+    /// <see cref="ServerCertificate"/>, a self-signed one is generated at start (and kept at
+    /// <see cref="SelfSignedCertificatePath"/> when set, so that it survives restarts).
+    /// </summary>
+    public bool EnableTls { get; set; } = true;
+
+    /// <summary>The certificate (with its private key) that TLS presents; null: self-signed.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate { get; set; }
+
+    /// <summary>A PKCS#12 file for the self-signed certificate: loaded if it exists, else generated and written there. Null: generated in memory at each start.</summary>
+    public string? SelfSignedCertificatePath { get; set; }
+
+    /// <summary>The host name in the self-signed certificate (its subject and first DNS name).</summary>
+    public string SelfSignedCertificateHostName { get; set; } = "localhost";
 
     /// <summary>Ask for a cleartext password (AuthenticationCleartextPassword) before creating the session.</summary>
     public bool RequirePassword { get; set; }
@@ -81,6 +103,8 @@ public sealed class PgServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRefusedConnectionsInFlight);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStartupPacketBytes, 8);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxPreparedStatements);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxPortals);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StartupTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(CloseDrainTimeout, TimeSpan.Zero);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Log.Wire.Types;
 
 namespace Log.Wire.Tests;
 
@@ -8,15 +9,17 @@ namespace Log.Wire.Tests;
 /// select 1, fail (42601 with a position), begin/commit/rollback, throw (a bug), fatal,
 /// sleep (until cancelled), rows N, notice, count (statements run so far), and empty text.
 /// </summary>
-internal sealed class FakeSession(PgStartup startup) : IPgSession
+internal sealed partial class FakeSession(PgStartup startup) : IPgExtendedQuerySession
 {
+    private Dictionary<string, string> parameters = [];
+
     public PgStartup Startup { get; } = startup;
     public int StatementCount { get; private set; }
     public bool Disposed { get; private set; }
     /// <summary>Completes when a "sleep" statement has started, so tests need not guess with delays.</summary>
     public TaskCompletionSource SleepStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public IReadOnlyDictionary<string, string> ParameterStatus { get; init; } = new Dictionary<string, string>();
-    public PgTransactionStatus TransactionStatus { get; private set; } = PgTransactionStatus.Idle;
+    public IReadOnlyDictionary<string, string> ParameterStatus { get => parameters; init => parameters = new Dictionary<string, string>(value); }
+    public PgTransactionStatus TransactionStatus { get; set; } = PgTransactionStatus.Idle;
 
     private static readonly PgField Int4Field = new("?column?", 0, 0, 23, 4, -1);
 
@@ -35,6 +38,10 @@ internal sealed class FakeSession(PgStartup startup) : IPgSession
             int position = queryText.IndexOf(statement, offset, StringComparison.Ordinal) + 1;
             offset = position;
             string lower = statement.ToLowerInvariant();
+            if (lower.StartsWith("begin ", StringComparison.Ordinal))
+            {
+                lower = "begin";
+            }
             if (TransactionStatus == PgTransactionStatus.Failed && lower is not ("rollback" or "commit"))
             {
                 writer.Error(PgError.Error("25P02", "current transaction is aborted, commands ignored until end of transaction block"));
@@ -97,6 +104,47 @@ internal sealed class FakeSession(PgStartup startup) : IPgSession
                         writer.CommandComplete($"SELECT {count}");
                         break;
                     }
+                    if (FakeStatement.TryAnalyze(statement, []) is { Fields: { } fields } analyzed)
+                    {
+                        writer.RowDescription(fields);
+                        List<object?[]> rows = analyzed.Rows([], TypeSettings);
+                        foreach (object?[] row in rows)
+                        {
+                            writer.DataRow(row);
+                        }
+                        writer.CommandComplete($"SELECT {rows.Count}");
+                        break;
+                    }
+                    if (lower == "create temp table t(a int, b text)")
+                    {
+                        writer.CommandComplete("CREATE TABLE");
+                        break;
+                    }
+                    if (lower == "copy t from stdin")
+                    {
+                        IPgCopyIn copy = await writer.CopyInAsync(PgCopyFormat.Text, 2, cancellationToken);
+                        int lines = 0;
+                        while (await copy.ReadAsync(cancellationToken) is { } data)
+                        {
+                            lines += data.Span.Count((byte)'\n');
+                        }
+                        writer.CommandComplete($"COPY {lines}");
+                        break;
+                    }
+                    if (lower == "copy (select generate_series(1,2)) to stdout")
+                    {
+                        IPgCopyOut copy = writer.CopyOut(PgCopyFormat.Text, 1);
+                        copy.CopyData("1\n"u8);
+                        copy.CopyData("2\n"u8);
+                        copy.Done();
+                        writer.CommandComplete("COPY 2");
+                        break;
+                    }
+                    if (TrySet(statement))
+                    {
+                        writer.CommandComplete("SET");
+                        break;
+                    }
                     writer.Error(new PgError("ERROR", "42601", $"syntax error at or near \"{statement.Split(' ')[0]}\"", Position: position));
                     if (TransactionStatus == PgTransactionStatus.InTransaction)
                     {
@@ -132,5 +180,24 @@ internal sealed class FakeSessionFactory : IPgSessionFactory
         var session = new FakeSession(startup) { ParameterStatus = ParameterStatus };
         Sessions.Enqueue(session);
         return ValueTask.FromResult<IPgSession>(session);
+    }
+}
+
+/// <summary>Hides the fake session's extended protocol: the server must fall back to 0A000.</summary>
+internal sealed class SimpleOnlySessionFactory(FakeSessionFactory inner) : IPgSessionFactory
+{
+    public async ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken) =>
+        new SimpleOnlySession(await inner.CreateSessionAsync(startup, cancellationToken));
+
+    private sealed class SimpleOnlySession(IPgSession inner) : IPgSession
+    {
+        public IReadOnlyDictionary<string, string> ParameterStatus => inner.ParameterStatus;
+
+        public PgTransactionStatus TransactionStatus => inner.TransactionStatus;
+
+        public ValueTask ExecuteSimpleQueryAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken) =>
+            inner.ExecuteSimpleQueryAsync(queryText, writer, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -92,7 +92,8 @@ public sealed class PgServerTests : IAsyncLifetime
     [InlineData(80877104)] // GSSENCRequest
     public async Task EncryptionRequestIsRefusedThenStartupProceeds(int code)
     {
-        await using RawClient client = await RawClient.ConnectAsync(server.Port);
+        await using PgServer plain = await StartServerAsync(new PgServerOptions { Port = 0, EnableTls = false });
+        await using RawClient client = await RawClient.ConnectAsync(plain.Port);
         await client.SendAsync(Bytes.Request(code));
         Assert.Equal((byte)'N', (await client.ReadExactlyAsync(1))[0]);
         await client.SendAsync(Bytes.Startup(("user", "test")));
@@ -196,9 +197,10 @@ public sealed class PgServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExtendedQueryIsRefusedOnceThenSkippedUntilSync()
+    public async Task ExtendedQueryIsRefusedOnceThenSkippedUntilSyncWhenTheSessionHasNoExtendedProtocol()
     {
-        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using PgServer simpleOnly = await StartServerAsync(new PgServerOptions { Port = 0 }, new SimpleOnlySessionFactory(factory));
+        var (client, _) = await RawClient.ConnectAndStartAsync(simpleOnly.Port);
         await using var _1 = client;
         byte[] parse = Bytes.Message('P', new Bytes().CString("").CString("select 1").Int16(0));
         byte[] bind = Bytes.Message('B', new Bytes().CString("").CString("").Int16(0).Int16(0).Int16(0));

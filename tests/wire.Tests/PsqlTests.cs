@@ -50,6 +50,7 @@ public sealed class PsqlTests : IAsyncLifetime
     [PsqlTheory]
     [InlineData("prefer")]
     [InlineData("disable")]
+    [InlineData("require")]
     public async Task SelectOne(string sslMode)
     {
         var (exitCode, output, error) = await RunPsqlAsync("select 1", sslMode);

@@ -35,7 +35,7 @@ internal sealed class RawClient : IAsyncDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
     private readonly TcpClient client;
-    private readonly NetworkStream stream;
+    private Stream stream;
 
     private RawClient(TcpClient client)
     {
@@ -57,6 +57,21 @@ internal sealed class RawClient : IAsyncDisposable
         await client.SendAsync(Bytes.Startup(("user", "test"), ("database", "test")));
         List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
         return (client, messages);
+    }
+
+    /// <summary>Runs a TLS handshake on the connection (after 'S', or first thing for direct SSL), accepting any certificate.</summary>
+    public async Task<System.Net.Security.SslStream> StartTlsAsync(params string[] applicationProtocols)
+    {
+        var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            ApplicationProtocols = applicationProtocols.Length == 0 ? null : applicationProtocols.Select(name => new System.Net.Security.SslApplicationProtocol(name)).ToList(),
+        }, timeout.Token);
+        stream = tls;
+        return tls;
     }
 
     public async Task SendAsync(byte[] bytes)
@@ -119,6 +134,15 @@ internal sealed class RawClient : IAsyncDisposable
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Reads and drops whatever arrives until the server closes or the token fires.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[4096];
+        while (await stream.ReadAsync(buffer, cancellationToken) > 0)
+        {
         }
     }
 

@@ -42,6 +42,12 @@ internal ref struct MessageSpan
 
     public void WriteCString(string text) => position += PgText.WriteCString(span[position..], text);
 
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[position..]);
+        position += bytes.Length;
+    }
+
     /// <summary>Writes an Int32 length then the UTF-8 bytes, as in DataRow.</summary>
     public void WriteLengthPrefixedText(string text)
     {

@@ -5,7 +5,11 @@ namespace Log.Wire.Protocol.Backend;
 internal static partial class BackendMessages
 {
     /// <summary>RowDescription: 'T', Int16 field count, then per field its name and six numbers.</summary>
-    public static void WriteRowDescription(IBufferWriter<byte> output, IReadOnlyList<PgField> fields)
+    public static void WriteRowDescription(IBufferWriter<byte> output, IReadOnlyList<PgField> fields) =>
+        WriteRowDescription(output, fields, null);
+
+    /// <summary>RowDescription whose format codes come from <paramref name="formats"/> (Bind's result formats) when given.</summary>
+    public static void WriteRowDescription(IBufferWriter<byte> output, IReadOnlyList<PgField> fields, short[]? formats)
     {
         if (fields.Count > short.MaxValue)
         {
@@ -29,7 +33,7 @@ internal static partial class BackendMessages
             message.WriteInt32(field.TypeOid);
             message.WriteInt16(field.TypeSize);
             message.WriteInt32(field.TypeModifier);
-            message.WriteInt16(field.FormatCode);
+            message.WriteInt16(formats is null ? field.FormatCode : formats[i]);
         }
         message.Commit();
     }

@@ -1,0 +1,87 @@
+namespace Log.Wire.Tests;
+
+/// <summary>Extended-protocol behaviour that PostgreSQL scripts cannot show: what the session sees.</summary>
+public sealed class ExtendedQueryTests : IAsyncLifetime
+{
+    private readonly FakeSessionFactory factory = new();
+    private PgServer server = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = new PgServer(new PgServerOptions { Port = 0, MaxPreparedStatements = 2 }, factory);
+        await server.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    private static string Types(IEnumerable<BackendMessage> messages) => new(messages.Select(message => message.Type).ToArray());
+
+    [Fact]
+    public async Task PortalsAreDisposedAtSyncWhenNoTransactionIsOpenAndSyncReportsFailures()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(
+            Frontend.Parse("", "SELECT generate_series(1,3)"), Frontend.Bind("a", "", []), Frontend.Bind("b", "", []),
+            Frontend.Execute("a", 1), Frontend.Sync()));
+        Assert.Equal("122DsZ", Types(await client.ReadUntilReadyForQueryAsync()));
+        FakeSession session = Assert.Single(factory.Sessions);
+        Assert.Equal(2, session.PortalsDisposed);
+        await client.SendAsync(Frontend.Concat(Frontend.Execute("a"), Frontend.Sync()));
+        Assert.Equal("EZ", Types(await client.ReadUntilReadyForQueryAsync()));
+        Assert.Equal([false, true], session.SyncFailures);
+    }
+
+    [Fact]
+    public async Task SessionBugIsAnInternalErrorThenSkipToSync()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(
+            Frontend.Parse("", "throw"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Execute(""), Frontend.Sync(),
+            Bytes.Query("select 1")));
+        List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("12EZ", Types(messages));
+        Assert.Equal("XX000", messages[2].SqlState);
+        Assert.Equal("TDCZ", Types(await client.ReadUntilReadyForQueryAsync()));
+    }
+
+    [Fact]
+    public async Task PreparedStatementLimitIsEnforced()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(Frontend.Parse("a", "SELECT 1"), Frontend.Parse("b", "SELECT 1"), Frontend.Parse("c", "SELECT 1"), Frontend.Sync()));
+        List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("11EZ", Types(messages));
+        Assert.Equal("54000", messages[2].SqlState);
+    }
+
+    [Fact]
+    public async Task ChangedParameterIsReportedBeforeReadyForQueryInTheExtendedProtocol()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(Frontend.Parse("", "set application_name = 'x'"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync()));
+        List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("12CSZ", Types(messages));
+        Assert.Equal("application_name\0x\0", System.Text.Encoding.UTF8.GetString(messages[3].Body));
+    }
+
+    [Fact]
+    public async Task CancelRequestCancelsAnExecute()
+    {
+        var (client, startup) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        BackendMessage key = startup.Single(message => message.Type == 'K');
+        await client.SendAsync(Frontend.Concat(Frontend.Parse("", "sleep"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync()));
+        await Assert.Single(factory.Sessions).SleepStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        await using (RawClient canceller = await RawClient.ConnectAsync(server.Port))
+        {
+            await canceller.SendAsync(new Bytes().Int32(16).Int32(80877102).Int32(key.Int32At(0)).Int32(key.Int32At(4)).ToArray());
+        }
+        List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("12EZ", Types(messages));
+        Assert.Equal("57014", messages[2].SqlState);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Buffers;
+using Log.Wire.Types;
+
+namespace Log.Wire.Tests;
+
+/// <summary>Round trips of generated values through both formats, against the values themselves (the byte-exact checks against PostgreSQL are in ScriptTests).</summary>
+public sealed class PgTypesTests
+{
+    private static object Binary(object value, int typeOid)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        PgTypes.EncodeBinary(value, typeOid, output);
+        return PgTypes.DecodeBinary(output.WrittenSpan, typeOid);
+    }
+
+    private static object Text(object value, int typeOid) =>
+        PgTypes.DecodeText(PgTypes.EncodeText(value, typeOid, PgTypeSettings.Default)!, typeOid, PgTypeSettings.Default);
+
+    public static TheoryData<int> Seeds => [1, 2, 3];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void GeneratedValuesRoundTripInBothFormats(int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < 500; i++)
+        {
+            long ticks = random.NextInt64(new DateTime(1, 1, 2).Ticks, new DateTime(9999, 12, 30).Ticks) / 10 * 10;
+            decimal number = new decimal(random.Next(), random.Next(), random.Next(0, 1000), random.Next(2) == 0, (byte)random.Next(0, 20));
+            var values = new (object Value, int TypeOid)[]
+            {
+                ((short)random.Next(short.MinValue, short.MaxValue), PgTypeOid.Int2),
+                (random.Next(int.MinValue, int.MaxValue), PgTypeOid.Int4),
+                (random.NextInt64(long.MinValue, long.MaxValue), PgTypeOid.Int8),
+                ((uint)random.NextInt64(0, uint.MaxValue), PgTypeOid.Oid),
+                (BitConverter.Int64BitsToDouble(random.NextInt64()) is double d && double.IsFinite(d) ? d : 1.5, PgTypeOid.Float8),
+                ((float)random.NextDouble() * 1e6f, PgTypeOid.Float4),
+                (number, PgTypeOid.Numeric),
+                (random.Next(2) == 0, PgTypeOid.Bool),
+                (new string(Enumerable.Range(0, random.Next(0, 20)).Select(_ => (char)random.Next(1, 0xD7FF)).ToArray()), PgTypeOid.Text),
+                (Enumerable.Range(0, random.Next(0, 20)).Select(_ => (byte)random.Next(256)).ToArray(), PgTypeOid.Bytea),
+                (DateOnly.FromDateTime(new DateTime(ticks)), PgTypeOid.Date),
+                (TimeOnly.FromDateTime(new DateTime(ticks)), PgTypeOid.Time),
+                (new DateTime(ticks), PgTypeOid.Timestamp),
+                (new DateTime(ticks, DateTimeKind.Utc), PgTypeOid.Timestamptz),
+                (new PgInterval(random.Next(-1000, 1000), random.Next(-1000, 1000), random.NextInt64(-1_000_000_000_000, 1_000_000_000_000)), PgTypeOid.Interval),
+                (Guid.NewGuid(), PgTypeOid.Uuid),
+                (new object?[] { random.Next(), null, -1 }, PgTypeOid.Int4Array),
+                (new object?[] { "a b", "", null, "\"\\", "NULL" }, PgTypeOid.TextArray),
+            };
+            foreach ((object value, int typeOid) in values)
+            {
+                Assert.Equal(value, Binary(value, typeOid));
+                Assert.Equal(value, Text(value, typeOid));
+            }
+            // numeric keeps its scale (trailing zeros) both ways.
+            Assert.Equal(number.Scale, ((decimal)Binary(number, PgTypeOid.Numeric)).Scale);
+            Assert.Equal(number.Scale, ((decimal)Text(number, PgTypeOid.Numeric)).Scale);
+        }
+    }
+
+    [Theory]
+    [InlineData(PgTypeOid.Int4, "12x", "22P02", "invalid input syntax for type integer: \"12x\"")]
+    [InlineData(PgTypeOid.Int2, "40000", "22003", "value \"40000\" is out of range for type smallint")]
+    [InlineData(PgTypeOid.Bool, "maybe", "22P02", "invalid input syntax for type boolean: \"maybe\"")]
+    [InlineData(PgTypeOid.Uuid, "xyz", "22P02", "invalid input syntax for type uuid: \"xyz\"")]
+    [InlineData(PgTypeOid.Date, "2024-13-01", "22007", "invalid input syntax for type date: \"2024-13-01\"")]
+    [InlineData(PgTypeOid.Int4Array, "{1,{2}}", "0A000", "multidimensional arrays are not supported")]
+    public void BadTextGetsPostgresErrors(int typeOid, string text, string sqlState, string message)
+    {
+        PgException error = Assert.Throws<PgException>(() => PgTypes.DecodeText(text, typeOid, PgTypeSettings.Default));
+        Assert.Equal((sqlState, message), (error.Error.SqlState, error.Error.Message));
+    }
+
+    [Fact]
+    public void BadBinaryNeverThrowsAnythingButPgException()
+    {
+        var random = new Random(7);
+        int[] types = [PgTypeOid.Int4, PgTypeOid.Numeric, PgTypeOid.Interval, PgTypeOid.Date, PgTypeOid.Timestamp, PgTypeOid.Jsonb, PgTypeOid.Int4Array, PgTypeOid.TextArray, PgTypeOid.NumericArray, PgTypeOid.Uuid, PgTypeOid.Time, PgTypeOid.Text];
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] bytes = new byte[random.Next(0, 40)];
+            random.NextBytes(bytes);
+            try
+            {
+                PgTypes.DecodeBinary(bytes, types[random.Next(types.Length)]);
+            }
+            catch (PgException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void TimestamptzTextFollowsTheSessionTimeZone()
+    {
+        var settings = PgTypeSettings.Default with { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata") };
+        var instant = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Assert.Equal("2024-01-02 08:34:05+05:30", PgTypes.EncodeText(instant, PgTypeOid.Timestamptz, settings));
+        Assert.Equal(instant, PgTypes.DecodeText("2024-01-02 08:34:05", PgTypeOid.Timestamptz, settings));
+    }
+}

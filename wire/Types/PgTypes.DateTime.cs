@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Text;
+
+namespace Log.Wire.Types;
+
+public static partial class PgTypes
+{
+    private const long MicrosecondsPerSecond = 1_000_000;
+    private const long MicrosecondsPerDay = 86_400 * MicrosecondsPerSecond;
+    private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+    private static readonly int PostgresEpochDayNumber = DateOnly.FromDateTime(PostgresEpoch).DayNumber;
+
+    private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy-M-d", "yyyyMMdd"];
+    private static readonly string[] TimeFormats = ["HH:mm:ss.FFFFFFF", "HH:mm", "H:mm:ss.FFFFFFF", "H:mm"];
+
+    private static DateOnly ToDate(object value) => value switch
+    {
+        DateOnly date => date,
+        DateTime dateTime => DateOnly.FromDateTime(dateTime),
+        string s => ParseDate(s),
+        _ => throw new ArgumentException($"a date value must be a DateOnly, not {value.GetType().Name}", nameof(value)),
+    };
+
+    private static long ToTimeMicroseconds(object value) => value switch
+    {
+        TimeOnly time => time.Ticks / 10,
+        TimeSpan span => span.Ticks / 10,
+        _ => throw new ArgumentException($"a time value must be a TimeOnly, not {value.GetType().Name}", nameof(value)),
+    };
+
+    private static DateTime ToTimestamp(object value) => value switch
+    {
+        DateTime dateTime => dateTime,
+        DateTimeOffset offset => offset.DateTime,
+        _ => throw new ArgumentException($"a timestamp value must be a DateTime, not {value.GetType().Name}", nameof(value)),
+    };
+
+    /// <summary>An instant in UTC; Unspecified DateTimes are taken as UTC, infinities stay infinite.</summary>
+    private static DateTime ToTimestamptz(object value) => value switch
+    {
+        DateTime dateTime when dateTime == DateTime.MaxValue || dateTime == DateTime.MinValue => dateTime,
+        DateTime { Kind: DateTimeKind.Local } dateTime => dateTime.ToUniversalTime(),
+        DateTime dateTime => DateTime.SpecifyKind(dateTime, DateTimeKind.Utc),
+        DateTimeOffset offset when offset == DateTimeOffset.MaxValue || offset == DateTimeOffset.MinValue => offset.DateTime,
+        DateTimeOffset offset => offset.UtcDateTime,
+        _ => throw new ArgumentException($"a timestamptz value must be a DateTime, not {value.GetType().Name}", nameof(value)),
+    };
+
+    private static int DateToDays(DateOnly date) =>
+        date == DateOnly.MaxValue ? int.MaxValue
+        : date == DateOnly.MinValue ? int.MinValue
+        : date.DayNumber - PostgresEpochDayNumber;
+
+    private static DateOnly DaysToDate(int days)
+    {
+        if (days == int.MaxValue)
+        {
+            return DateOnly.MaxValue;
+        }
+        if (days == int.MinValue)
+        {
+            return DateOnly.MinValue;
+        }
+        long dayNumber = (long)days + PostgresEpochDayNumber;
+        if (dayNumber < DateOnly.MinValue.DayNumber + 1 || dayNumber > DateOnly.MaxValue.DayNumber - 1)
+        {
+            throw new PgException(PgError.Error(DatetimeFieldOverflow, "date out of range"));
+        }
+        return DateOnly.FromDayNumber((int)dayNumber);
+    }
+
+    private static TimeOnly MicrosecondsToTime(long microseconds)
+    {
+        if (microseconds < 0 || microseconds >= MicrosecondsPerDay)
+        {
+            throw new PgException(PgError.Error(DatetimeFieldOverflow, "time out of range"));
+        }
+        return new TimeOnly(microseconds * 10);
+    }
+
+    private static long TimestampToMicroseconds(DateTime timestamp) =>
+        timestamp == DateTime.MaxValue ? long.MaxValue
+        : timestamp == DateTime.MinValue ? long.MinValue
+        : (timestamp.Ticks - PostgresEpoch.Ticks) / 10;
+
+    private static DateTime MicrosecondsToTimestamp(long microseconds, DateTimeKind kind)
+    {
+        if (microseconds == long.MaxValue)
+        {
+            return DateTime.SpecifyKind(DateTime.MaxValue, kind);
+        }
+        if (microseconds == long.MinValue)
+        {
+            return DateTime.SpecifyKind(DateTime.MinValue, kind);
+        }
+        long ticks = PostgresEpoch.Ticks + microseconds * 10;
+        if (microseconds > (DateTime.MaxValue.Ticks - PostgresEpoch.Ticks) / 10 || microseconds < -PostgresEpoch.Ticks / 10
+            || ticks <= DateTime.MinValue.Ticks || ticks >= DateTime.MaxValue.Ticks - 9)
+        {
+            throw new PgException(PgError.Error(DatetimeFieldOverflow, "timestamp out of range"));
+        }
+        return new DateTime(ticks, kind);
+    }
+
+    private static string FormatDate(DateOnly date) =>
+        date == DateOnly.MaxValue ? "infinity"
+        : date == DateOnly.MinValue ? "-infinity"
+        : date.ToString("yyyy-MM-dd", Invariant);
+
+    /// <summary>hh:mm:ss then the fraction, trailing zeros dropped (PostgreSQL's AppendSeconds).</summary>
+    private static string FormatTime(long microseconds)
+    {
+        var builder = new StringBuilder(15);
+        long hours = microseconds / (3600 * MicrosecondsPerSecond);
+        long rest = microseconds % (3600 * MicrosecondsPerSecond);
+        builder.Append(hours.ToString("D2", Invariant)).Append(':');
+        AppendMinutesAndSeconds(builder, rest);
+        return builder.ToString();
+    }
+
+    private static void AppendMinutesAndSeconds(StringBuilder builder, long microseconds)
+    {
+        builder.Append((microseconds / (60 * MicrosecondsPerSecond)).ToString("D2", Invariant)).Append(':');
+        AppendSeconds(builder, microseconds % (60 * MicrosecondsPerSecond));
+    }
+
+    private static void AppendSeconds(StringBuilder builder, long microseconds)
+    {
+        builder.Append((microseconds / MicrosecondsPerSecond).ToString("D2", Invariant));
+        long fraction = microseconds % MicrosecondsPerSecond;
+        if (fraction != 0)
+        {
+            builder.Append('.').Append(fraction.ToString("D6", Invariant).TrimEnd('0'));
+        }
+    }
+
+    private static string FormatTimestamp(DateTime timestamp)
+    {
+        if (timestamp == DateTime.MaxValue)
+        {
+            return "infinity";
+        }
+        if (timestamp == DateTime.MinValue)
+        {
+            return "-infinity";
+        }
+        var builder = new StringBuilder(26);
+        builder.Append(timestamp.ToString("yyyy-MM-dd ", Invariant));
+        builder.Append(FormatTime(timestamp.TimeOfDay.Ticks / 10));
+        return builder.ToString();
+    }
+
+    /// <summary>The instant in the session's zone, then the offset as +HH, +HH:MM or +HH:MM:SS.</summary>
+    private static string FormatTimestamptz(DateTime utc, TimeZoneInfo zone)
+    {
+        if (utc == DateTime.MaxValue || utc == DateTime.MinValue)
+        {
+            return FormatTimestamp(utc);
+        }
+        TimeSpan offset = zone.GetUtcOffset(utc);
+        DateTime local = DateTime.SpecifyKind(utc + offset, DateTimeKind.Unspecified);
+        var builder = new StringBuilder(FormatTimestamp(local), 32);
+        builder.Append(offset < TimeSpan.Zero ? '-' : '+');
+        TimeSpan absolute = offset.Duration();
+        builder.Append(absolute.Hours.ToString("D2", Invariant));
+        if (absolute.Minutes != 0 || absolute.Seconds != 0)
+        {
+            builder.Append(':').Append(absolute.Minutes.ToString("D2", Invariant));
+        }
+        if (absolute.Seconds != 0)
+        {
+            builder.Append(':').Append(absolute.Seconds.ToString("D2", Invariant));
+        }
+        return builder.ToString();
+    }
+
+    private static DateOnly ParseDate(string text)
+    {
+        string trimmed = text.Trim();
+        switch (trimmed.ToLowerInvariant())
+        {
+            case "infinity" or "+infinity":
+                return DateOnly.MaxValue;
+            case "-infinity":
+                return DateOnly.MinValue;
+            case "epoch":
+                return DateOnly.FromDateTime(DateTime.UnixEpoch);
+        }
+        if (DateOnly.TryParseExact(trimmed, DateFormats, Invariant, DateTimeStyles.None, out DateOnly date))
+        {
+            return date;
+        }
+        throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type date: \"{text}\""));
+    }
+
+    private static TimeOnly ParseTime(string text)
+    {
+        string trimmed = text.Trim();
+        if (trimmed is "24:00" or "24:00:00")
+        {
+            throw new PgException(PgError.Error(PgSqlState.FeatureNotSupported, "time 24:00:00 is not supported"));
+        }
+        if (TimeOnly.TryParseExact(trimmed, TimeFormats, Invariant, DateTimeStyles.None, out TimeOnly time))
+        {
+            return RoundToMicroseconds(time);
+        }
+        throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type time: \"{text}\""));
+    }
+
+    private static TimeOnly RoundToMicroseconds(TimeOnly time) => new(time.Ticks - time.Ticks % 10);
+
+    private static DateTime ParseTimestamp(string text)
+    {
+        if (TrySpecialTimestamp(text, out DateTime special))
+        {
+            return special;
+        }
+        // A zone given to a timestamp without time zone is ignored, as PostgreSQL does.
+        if (TryParseTimestampParts(text.Trim(), out DateTime local, out _))
+        {
+            return local;
+        }
+        throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type timestamp: \"{text}\""));
+    }
+
+    private static DateTime ParseTimestamptz(string text, TimeZoneInfo zone)
+    {
+        if (TrySpecialTimestamp(text, out DateTime special))
+        {
+            return DateTime.SpecifyKind(special, DateTimeKind.Utc);
+        }
+        if (TryParseTimestampParts(text.Trim(), out DateTime local, out TimeSpan? offset))
+        {
+            if (offset is { } explicitOffset)
+            {
+                return DateTime.SpecifyKind(local - explicitOffset, DateTimeKind.Utc);
+            }
+            return zone.IsInvalidTime(local)
+                ? DateTime.SpecifyKind(local - zone.BaseUtcOffset, DateTimeKind.Utc)
+                : TimeZoneInfo.ConvertTimeToUtc(local, zone);
+        }
+        throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type timestamp with time zone: \"{text}\""));
+    }
+
+    private static bool TrySpecialTimestamp(string text, out DateTime value)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "infinity" or "+infinity":
+                value = DateTime.MaxValue;
+                return true;
+            case "-infinity":
+                value = DateTime.MinValue;
+                return true;
+            case "epoch":
+                value = DateTime.UnixEpoch;
+                return true;
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>ISO 8601 as PostgreSQL writes and drivers send it: date, space or T, time with up to 6 fraction digits, an optional Z or ±hh[:mm[:ss]].</summary>
+    private static bool TryParseTimestampParts(string text, out DateTime local, out TimeSpan? offset)
+    {
+        local = default;
+        offset = null;
+        int separator = text.IndexOfAny([' ', 'T']);
+        string datePart = separator < 0 ? text : text[..separator];
+        string rest = separator < 0 ? "" : text[(separator + 1)..].Trim();
+        if (!DateOnly.TryParseExact(datePart, DateFormats, Invariant, DateTimeStyles.None, out DateOnly date))
+        {
+            return false;
+        }
+        TimeOnly time = TimeOnly.MinValue;
+        if (rest.Length > 0)
+        {
+            int zoneStart = rest.IndexOfAny(['+', '-', 'Z', 'z']);
+            string timePart = zoneStart < 0 ? rest : rest[..zoneStart].TrimEnd();
+            if (zoneStart >= 0)
+            {
+                string zonePart = rest[zoneStart..];
+                if (zonePart is "Z" or "z")
+                {
+                    offset = TimeSpan.Zero;
+                }
+                else
+                {
+                    string[] pieces = zonePart[1..].Split(':');
+                    if (pieces.Length > 3 || pieces.Any(piece => piece.Length is 0 or > 2 || !piece.All(char.IsAsciiDigit)))
+                    {
+                        return false;
+                    }
+                    var value = new TimeSpan(
+                        int.Parse(pieces[0], Invariant),
+                        pieces.Length > 1 ? int.Parse(pieces[1], Invariant) : 0,
+                        pieces.Length > 2 ? int.Parse(pieces[2], Invariant) : 0);
+                    offset = zonePart[0] == '-' ? -value : value;
+                }
+            }
+            if (timePart.Length > 0)
+            {
+                if (!TimeOnly.TryParseExact(timePart, TimeFormats, Invariant, DateTimeStyles.None, out time))
+                {
+                    return false;
+                }
+                time = RoundToMicroseconds(time);
+            }
+        }
+        local = date.ToDateTime(time, DateTimeKind.Unspecified);
+        return true;
+    }
+}
