@@ -1,0 +1,48 @@
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>PostgreSQL's FigureColname: the output name of a select-list item without an alias.</summary>
+internal static class ColumnNaming
+{
+    public const string Unnamed = "?column?";
+
+    public static string FigureName(Expression expression)
+    {
+        (string? name, _) = Figure(expression);
+        return name ?? Unnamed;
+    }
+
+    /// <summary>The name and its strength: 2 for a real name (column, function), 1 for a fallback (a cast's type, CASE).</summary>
+    private static (string? Name, int Strength) Figure(Expression expression)
+    {
+        switch (expression)
+        {
+            case ColumnRef columnRef:
+                return columnRef.Fields.Count == 0 ? (null, 0) : (columnRef.Fields[^1], 2);
+            case FuncCall call:
+                return (call.Name, 2);
+            case TypeCast cast:
+                (string? inner, int strength) = Figure(cast.Argument);
+                if (strength > 1) return (inner, strength);
+                string typeName;
+                try
+                {
+                    typeName = TypeResolver.Resolve(cast.TypeName).InternalName;
+                }
+                catch (Execution.SqlException)
+                {
+                    typeName = cast.TypeName.Name;
+                }
+                return (typeName, 1);
+            case A_Const { Kind: ConstantKind.Boolean }:
+                // TRUE and FALSE are parsed as 't'::bool in PostgreSQL.
+                return ("bool", 1);
+            case CaseExpr caseExpression:
+                (string? result, int resultStrength) = caseExpression.Else is null ? (null, 0) : Figure(caseExpression.Else);
+                return resultStrength > 1 ? (result, resultStrength) : ("case", 1);
+            default:
+                return (null, 0);
+        }
+    }
+}

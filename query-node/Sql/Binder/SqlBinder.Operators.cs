@@ -1,0 +1,225 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Binder;
+
+internal sealed partial class SqlBinder
+{
+    private BoundExpression BindOperator(A_Expr expression)
+    {
+        if (expression.Left is null)
+        {
+            BoundExpression operand = Bind(expression.Right);
+            if (operand.Type.Kind == TypeKind.Unknown && expression.Operator is "-" or "+")
+            {
+                // An untyped literal under a numeric prefix operator: PostgreSQL finds no unique operator.
+                throw new SqlException(EngineSqlState.AmbiguousFunction, $"operator is not unique: {expression.Operator} unknown", expression.Location + 1,
+                    hint: "Could not choose a best candidate operator. You might need to add explicit type casts.");
+            }
+            if (!operand.Type.IsNumber || expression.Operator is not ("-" or "+"))
+            {
+                throw OperatorDoesNotExist(expression.Operator, null, operand.Type, expression.Location);
+            }
+            if (expression.Operator == "+") return operand;
+            return operand is BoundConstant { Value: not null } constant
+                ? new BoundConstant(ValueArithmetic.Negate(constant.Value), constant.Type)
+                : new BoundNegate(operand, operand.Type.WithoutModifier);
+        }
+        BoundExpression left = Bind(expression.Left);
+        BoundExpression right = Bind(expression.Right);
+        switch (expression.Operator)
+        {
+            case "=": return BindComparison(ComparisonOperator.Equal, expression, left, right);
+            case "<>": return BindComparison(ComparisonOperator.NotEqual, expression, left, right);
+            case "<": return BindComparison(ComparisonOperator.Less, expression, left, right);
+            case "<=": return BindComparison(ComparisonOperator.LessOrEqual, expression, left, right);
+            case ">": return BindComparison(ComparisonOperator.Greater, expression, left, right);
+            case ">=": return BindComparison(ComparisonOperator.GreaterOrEqual, expression, left, right);
+            case "+": return BindArithmetic(ArithmeticOperator.Add, expression, left, right);
+            case "-": return BindArithmetic(ArithmeticOperator.Subtract, expression, left, right);
+            case "*": return BindArithmetic(ArithmeticOperator.Multiply, expression, left, right);
+            case "/": return BindArithmetic(ArithmeticOperator.Divide, expression, left, right);
+            case "%": return BindArithmetic(ArithmeticOperator.Modulo, expression, left, right);
+            case "||": return BindConcat(expression, left, right);
+            case "IS DISTINCT FROM":
+            case "IS NOT DISTINCT FROM":
+                (BoundExpression l, BoundExpression r, _) = ResolveComparisonOperands("=", expression, left, right);
+                return new BoundIsDistinct(l, r, expression.Operator == "IS NOT DISTINCT FROM");
+            default:
+                throw OperatorDoesNotExist(expression.Operator, left.Type, right.Type, expression.Location);
+        }
+    }
+
+    private BoundComparison BindComparison(ComparisonOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
+    {
+        (BoundExpression l, BoundExpression r, SqlType operandType) = ResolveComparisonOperands(expression.Operator, expression, left, right);
+        return new BoundComparison(op, l, r, operandType);
+    }
+
+    private (BoundExpression Left, BoundExpression Right, SqlType OperandType) ResolveComparisonOperands(
+        string op, A_Expr expression, BoundExpression left, BoundExpression right)
+    {
+        if (left.Type.Kind == TypeKind.Unknown && right.Type.Kind == TypeKind.Unknown)
+        {
+            return (CoerceUnknown(left, SqlType.Text, expression.Left!.Location), CoerceUnknown(right, SqlType.Text, expression.Right.Location), SqlType.Text);
+        }
+        if (left.Type.Kind == TypeKind.Unknown) left = CoerceUnknown(left, right.Type.WithoutModifier, expression.Left!.Location);
+        if (right.Type.Kind == TypeKind.Unknown) right = CoerceUnknown(right, left.Type.WithoutModifier, expression.Right.Location);
+        SqlType leftType = left.Type;
+        SqlType rightType = right.Type;
+        if (leftType.IsNumber && rightType.IsNumber)
+        {
+            SqlType target = leftType.NumericRank >= rightType.NumericRank ? leftType.WithoutModifier : rightType.WithoutModifier;
+            return (CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location), CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
+        }
+        if (leftType.IsDateTime && rightType.IsDateTime)
+        {
+            SqlType target = leftType.DateTimeRank >= rightType.DateTimeRank ? leftType.WithoutModifier : rightType.WithoutModifier;
+            return (CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location), CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
+        }
+        if (leftType.IsString && rightType.IsString)
+        {
+            bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
+            return (left, right, blankPadded ? SqlType.Bpchar : SqlType.Text);
+        }
+        if (leftType.Kind == rightType.Kind) return (left, right, leftType.WithoutModifier);
+        throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
+    }
+
+    private BoundExpression BindArithmetic(ArithmeticOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
+    {
+        SqlType originalLeft = left.Type;
+        SqlType originalRight = right.Type;
+        if (left.Type.Kind == TypeKind.Unknown && right.Type.Kind == TypeKind.Unknown)
+        {
+            throw new SqlException(EngineSqlState.AmbiguousFunction, $"operator is not unique: unknown {expression.Operator} unknown", expression.Location + 1,
+                hint: "Could not choose a best candidate operator. You might need to add explicit type casts.");
+        }
+        if (left.Type.Kind == TypeKind.Unknown && right.Type.IsNumber) left = CoerceUnknown(left, right.Type.WithoutModifier, expression.Left!.Location);
+        if (right.Type.Kind == TypeKind.Unknown && left.Type.IsNumber) right = CoerceUnknown(right, left.Type.WithoutModifier, expression.Right.Location);
+        if (!left.Type.IsNumber || !right.Type.IsNumber)
+        {
+            throw OperatorDoesNotExist(expression.Operator, originalLeft, originalRight, expression.Location);
+        }
+        SqlType target = left.Type.NumericRank >= right.Type.NumericRank ? left.Type.WithoutModifier : right.Type.WithoutModifier;
+        if (op == ArithmeticOperator.Modulo && target.Kind == TypeKind.Float8)
+        {
+            throw OperatorDoesNotExist(expression.Operator, originalLeft, originalRight, expression.Location);
+        }
+        return new BoundArithmetic(op,
+            CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location),
+            CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
+    }
+
+    /// <summary>text || anything and anything || text (anynonarray || text); two non-strings have no || operator.</summary>
+    private BoundExpression BindConcat(A_Expr expression, BoundExpression left, BoundExpression right)
+    {
+        bool leftText = left.Type.IsString || left.Type.Kind == TypeKind.Unknown;
+        bool rightText = right.Type.IsString || right.Type.Kind == TypeKind.Unknown;
+        if (!leftText && !rightText) throw OperatorDoesNotExist("||", left.Type, right.Type, expression.Location);
+        return new BoundConcat(ToText(left, expression.Left!.Location), ToText(right, expression.Right.Location));
+    }
+
+    private BoundExpression ToText(BoundExpression bound, int location) =>
+        bound.Type.IsString ? bound : CastTo(bound, SqlType.Text, ValueCast.Context.Explicit, location);
+
+    private BoundExpression BindIn(InExpr inExpr)
+    {
+        var bound = new List<BoundExpression> { Bind(inExpr.Argument) };
+        var sources = new List<Expression> { inExpr.Argument };
+        foreach (Expression item in inExpr.List)
+        {
+            bound.Add(Bind(item));
+            sources.Add(item);
+        }
+        SqlType common;
+        try
+        {
+            common = CommonType(bound, sources, "IN");
+        }
+        catch (SqlException)
+        {
+            SqlType other = bound.Skip(1).First(item => item.Type.Kind != TypeKind.Unknown && item.Type.Kind != bound[0].Type.Kind).Type;
+            throw OperatorDoesNotExist("=", bound[0].Type, other, inExpr.Location);
+        }
+        BoundExpression[] coerced = CoerceAll(bound, sources, common);
+        return new BoundIn(coerced[0], coerced[1..], inExpr.IsNot);
+    }
+
+    /// <summary>a BETWEEN x AND y is a &gt;= x AND a &lt;= y (and NOT BETWEEN its negation), as PostgreSQL rewrites it.</summary>
+    private BoundExpression BindBetween(BetweenExpr between)
+    {
+        var lowExpression = new A_Expr(between.IsNot ? "<" : ">=", between.Argument, between.Low, between.Location);
+        var highExpression = new A_Expr(between.IsNot ? ">" : "<=", between.Argument, between.High, between.Location);
+        return new BoundBoolean(between.IsNot ? BoolExprKind.Or : BoolExprKind.And, [Bind(lowExpression), Bind(highExpression)]);
+    }
+
+    private BoundExpression BindLike(LikeExpr like)
+    {
+        BoundExpression operand = Bind(like.Argument);
+        BoundExpression pattern = Bind(like.Pattern);
+        string op = like.CaseInsensitive ? "~~*" : "~~";
+        if (operand.Type.Kind == TypeKind.Unknown) operand = CoerceUnknown(operand, SqlType.Text, like.Argument.Location);
+        if (pattern.Type.Kind == TypeKind.Unknown) pattern = CoerceUnknown(pattern, SqlType.Text, like.Pattern.Location);
+        if (!operand.Type.IsString || !pattern.Type.IsString)
+        {
+            throw OperatorDoesNotExist(like.IsNot ? "!" + op : op, operand.Type, pattern.Type, like.Location);
+        }
+        return new BoundLike(operand, pattern, like.IsNot, like.CaseInsensitive);
+    }
+
+    private BoundExpression BindTypeCast(TypeCast cast)
+    {
+        (SqlType target, _) = TypeResolver.Resolve(cast.TypeName);
+        BoundExpression operand = Bind(cast.Argument);
+        if (operand.Type.Kind == TypeKind.Unknown)
+        {
+            // 'abc'::varchar(2) is an explicit cast: read the text as the base type, then cut to the modifier silently.
+            BoundExpression typed = CoerceUnknown(operand, target.WithoutModifier, cast.Argument.Location);
+            return target.Modifier < 0 ? typed : CastTo(typed, target, ValueCast.Context.Explicit, cast.Argument.Location);
+        }
+        if (!ValueCast.CanCast(operand.Type, target, ValueCast.Context.Explicit))
+        {
+            throw new SqlException(SqlState.CannotCoerce, $"cannot cast type {operand.Type.DisplayName} to {target.DisplayNameWithModifier}", cast.Location + 1);
+        }
+        if (operand.Type == target) return operand;
+        if (operand is BoundConstant constant)
+        {
+            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, ValueCast.Context.Explicit), target);
+        }
+        return new BoundCast(operand, target, ValueCast.Context.Explicit);
+    }
+
+    private BoundExpression BindCase(CaseExpr caseExpr)
+    {
+        BoundExpression? argument = caseExpr.Argument is null ? null : Bind(caseExpr.Argument);
+        var conditions = new List<BoundExpression>();
+        var results = new List<BoundExpression>();
+        var resultSources = new List<Expression>();
+        foreach (CaseWhen when in caseExpr.Whens)
+        {
+            if (argument is not null)
+            {
+                // CASE a WHEN b is CASE WHEN a = b.
+                conditions.Add(BindComparison(ComparisonOperator.Equal, new A_Expr("=", caseExpr.Argument, when.Condition, when.Condition.Location), argument, Bind(when.Condition)));
+            }
+            else
+            {
+                conditions.Add(CoerceToBoolean(Bind(when.Condition), when.Condition, "CASE/WHEN"));
+            }
+            results.Add(Bind(when.Result));
+            resultSources.Add(when.Result);
+        }
+        if (caseExpr.Else is not null)
+        {
+            results.Add(Bind(caseExpr.Else));
+            resultSources.Add(caseExpr.Else);
+        }
+        SqlType type = CommonType(results, resultSources, "CASE");
+        BoundExpression[] coerced = CoerceAll(results, resultSources, type);
+        var whens = new (BoundExpression, BoundExpression)[conditions.Count];
+        for (int index = 0; index < whens.Length; index++) whens[index] = (conditions[index], coerced[index]);
+        return new BoundCase(whens, caseExpr.Else is null ? null : coerced[^1], type);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Parser;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>
+/// Parse-analysis (PostgreSQL's analyze.c / parse_expr.c): resolves names against the one table in scope, assigns
+/// types with PostgreSQL's coercion rules (an untyped literal takes the type of the other side, numbers promote
+/// int2 &lt; int4 &lt; int8 &lt; numeric &lt; float8), folds casts of constants and reports PostgreSQL's errors.
+/// One binder per statement; the statement kinds live in partial files.
+/// </summary>
+internal sealed partial class SqlBinder
+{
+    private readonly TableDescriptor? _table;
+    private readonly string? _referenceName;
+    private int _depth;
+
+    /// <summary>Where aggregates may appear, the calls found so far; null where they are not allowed.</summary>
+    private List<BoundAggregateCall>? _aggregateCalls;
+    private string _aggregateForbiddenIn = "WHERE";
+    private bool _insideAggregate;
+
+    /// <summary>$n values (or, when describing a statement, only their types); null where no parameters exist.</summary>
+    private readonly ParameterContext? _parameters;
+
+    public SqlBinder(TableDescriptor? table, string? alias, ParameterContext? parameters = null)
+    {
+        _table = table;
+        _parameters = parameters;
+        _referenceName = table is null ? null : alias ?? table.Name;
+    }
+
+    public BoundExpression Bind(Expression expression)
+    {
+        if (++_depth > SqlLimits.ExpressionDepthMax || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw SqlParser.StackDepthExceeded();
+        }
+        try
+        {
+            return BindCore(expression);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private BoundExpression BindCore(Expression expression)
+    {
+        switch (expression)
+        {
+            case A_Const constant:
+                return BindConstant(constant);
+            case ColumnRef columnRef:
+                return BindColumnRef(columnRef);
+            case ParamRef parameter:
+                if (_parameters is null || parameter.Number > _parameters.Count)
+                {
+                    throw new SqlException(EngineSqlState.UndefinedParameter, $"there is no parameter ${parameter.Number}", parameter.Location + 1);
+                }
+                return _parameters.Bind(parameter.Number, parameter.Location);
+            case A_Expr operatorExpression:
+                return BindOperator(operatorExpression);
+            case BoolExpr boolExpr:
+                var arguments = new BoundExpression[boolExpr.Arguments.Count];
+                string name = boolExpr.Kind switch { BoolExprKind.And => "AND", BoolExprKind.Or => "OR", _ => "NOT" };
+                for (int index = 0; index < arguments.Length; index++)
+                {
+                    arguments[index] = CoerceToBoolean(Bind(boolExpr.Arguments[index]), boolExpr.Arguments[index], name);
+                }
+                return new BoundBoolean(boolExpr.Kind, arguments);
+            case NullTest nullTest:
+                return new BoundNullTest(Bind(nullTest.Argument), nullTest.IsNot);
+            case BooleanTest booleanTest:
+                string testName = "IS " + (booleanTest.IsNot ? "NOT " : "") + (booleanTest.Value switch { true => "TRUE", false => "FALSE", _ => "UNKNOWN" });
+                return new BoundBooleanTest(CoerceToBoolean(Bind(booleanTest.Argument), booleanTest.Argument, testName), booleanTest.Value, booleanTest.IsNot);
+            case InExpr inExpr:
+                return BindIn(inExpr);
+            case BetweenExpr between:
+                return BindBetween(between);
+            case LikeExpr like:
+                return BindLike(like);
+            case TypeCast cast:
+                return BindTypeCast(cast);
+            case FuncCall call:
+                return BindFunction(call);
+            case CaseExpr caseExpr:
+                return BindCase(caseExpr);
+            case SetToDefault setToDefault:
+                throw new SqlException(SqlState.SyntaxError, "DEFAULT is not allowed in this context", setToDefault.Location + 1);
+            default:
+                throw new SqlException(SqlState.FeatureNotSupported, $"expression {expression.GetType().Name} is not supported", expression.Location + 1);
+        }
+    }
+
+    private static BoundConstant BindConstant(A_Const constant)
+    {
+        switch (constant.Kind)
+        {
+            case ConstantKind.Integer:
+                if (int.TryParse(constant.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int int4)) return new BoundConstant(int4, SqlType.Int4);
+                if (long.TryParse(constant.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long int8)) return new BoundConstant(int8, SqlType.Int8);
+                return NumericConstant(constant);
+            case ConstantKind.Decimal:
+                return NumericConstant(constant);
+            case ConstantKind.String:
+                return new BoundConstant(constant.Text, SqlType.Unknown);
+            case ConstantKind.Boolean:
+                return new BoundConstant(constant.Text == "true", SqlType.Bool);
+            default:
+                return new BoundConstant(null, SqlType.Unknown);
+        }
+    }
+
+    /// <summary>A numeric literal. System.Decimal holds 28-29 digits; a literal beyond that (1e100) becomes a float8
+    /// constant instead of failing, so it can still be cast or stored into float8.</summary>
+    private static BoundConstant NumericConstant(A_Const constant)
+    {
+        try
+        {
+            return new BoundConstant(ValueInput.ParseNumeric(constant.Text!, constant.Location + 1), SqlType.Numeric);
+        }
+        catch (SqlException exception) when (exception.SqlState == SqlState.NumericValueOutOfRange)
+        {
+            return new BoundConstant(ValueInput.ParseFloat8(constant.Text!, constant.Location + 1), SqlType.Float8);
+        }
+    }
+
+    private BoundExpression BindColumnRef(ColumnRef columnRef)
+    {
+        if (columnRef.Star)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "a * is not supported in this position", columnRef.Location + 1);
+        }
+        IReadOnlyList<string> fields = columnRef.Fields;
+        string columnName = fields[^1];
+        if (fields.Count > 1)
+        {
+            string qualifier = fields[^2];
+            if (fields.Count == 3 && fields[0] != SqlCatalog.DefaultSchema)
+            {
+                throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{qualifier}\"", columnRef.Location + 1);
+            }
+            if (_table is null || qualifier != _referenceName)
+            {
+                throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{qualifier}\"", columnRef.Location + 1);
+            }
+            int qualifiedOrdinal = _table.OrdinalOf(columnName);
+            if (qualifiedOrdinal < 0)
+            {
+                throw new SqlException(SqlState.UndefinedColumn, $"column {qualifier}.{columnName} does not exist", columnRef.Location + 1);
+            }
+            return ColumnOf(qualifiedOrdinal, columnRef.Location);
+        }
+        int ordinal = _table?.OrdinalOf(columnName) ?? -1;
+        if (ordinal < 0)
+        {
+            throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" does not exist", columnRef.Location + 1);
+        }
+        return ColumnOf(ordinal, columnRef.Location);
+    }
+
+    private BoundColumn ColumnOf(int ordinal, int location)
+    {
+        ColumnDescriptor column = _table!.Columns[ordinal];
+        return new BoundColumn(ordinal, column.Type, $"{_referenceName}.{column.Name}", location);
+    }
+
+    /// <summary>A boolean argument (of AND, WHERE, ...): an untyped literal converts to boolean, other types are errors.</summary>
+    public BoundExpression CoerceToBoolean(BoundExpression bound, Expression source, string context)
+    {
+        if (bound.Type.Kind == TypeKind.Bool) return bound;
+        if (bound.Type.Kind == TypeKind.Unknown) return CoerceUnknown(bound, SqlType.Bool, source.Location);
+        throw new SqlException(SqlState.DatatypeMismatch, $"argument of {context} must be type boolean, not type {bound.Type.DisplayName}", source.Location + 1);
+    }
+
+    /// <summary>An untyped literal (or NULL) takes a type: its text goes through the type's input function now.</summary>
+    private BoundExpression CoerceUnknown(BoundExpression bound, SqlType target, int location)
+    {
+        if (bound is BoundConstant constant)
+        {
+            if (constant.ParameterNumber > 0) _parameters?.Infer(constant.ParameterNumber, target.WithoutModifier);
+            if (constant.Value is null) return new BoundConstant(null, target);
+            return new BoundConstant(ValueInput.Parse((string)constant.Value, target, location + 1), target);
+        }
+        return new BoundCast(bound, target, ValueCast.Context.Explicit);
+    }
+
+    /// <summary>Brings an expression to a type: folds constants, inserts a cast otherwise.</summary>
+    private BoundExpression CastTo(BoundExpression bound, SqlType target, ValueCast.Context context, int location)
+    {
+        if (bound.Type.Kind == TypeKind.Unknown) return CoerceUnknown(bound, target, location);
+        if (bound.Type == target) return bound;
+        if (bound.Type.Kind == target.Kind && target.Modifier < 0) return bound;
+        if (bound is BoundConstant constant)
+        {
+            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, context), target);
+        }
+        return new BoundCast(bound, target, context);
+    }
+
+    /// <summary>The value stored into a column: PostgreSQL's assignment coercion, with its errors.</summary>
+    public BoundExpression CoerceForAssignment(BoundExpression bound, ColumnDescriptor column, int location)
+    {
+        if (bound.Type.Kind != TypeKind.Unknown && !ValueCast.CanCast(bound.Type, column.Type, ValueCast.Context.Assignment))
+        {
+            throw new SqlException(SqlState.DatatypeMismatch,
+                $"column \"{column.Name}\" is of type {column.Type.DisplayNameWithModifier} but expression is of type {bound.Type.DisplayName}",
+                location + 1, hint: "You will need to rewrite or cast the expression.");
+        }
+        return CastTo(bound, column.Type, ValueCast.Context.Assignment, location);
+    }
+
+    private static SqlException OperatorDoesNotExist(string op, SqlType? left, SqlType right, int location) =>
+        new(SqlState.UndefinedFunction,
+            left is null ? $"operator does not exist: {op} {right.DisplayName}" : $"operator does not exist: {left.Value.DisplayName} {op} {right.DisplayName}",
+            location + 1, hint: "No operator matches the given name and argument types. You might need to add explicit type casts.");
+
+    /// <summary>PostgreSQL's select_common_type: untyped literals follow the others, numbers promote, strings meet at text.</summary>
+    private static SqlType CommonType(IReadOnlyList<BoundExpression> expressions, IReadOnlyList<Expression> sources, string context)
+    {
+        SqlType? result = null;
+        for (int index = 0; index < expressions.Count; index++)
+        {
+            SqlType type = expressions[index].Type;
+            if (type.Kind == TypeKind.Unknown) continue;
+            if (result is null)
+            {
+                result = type.WithoutModifier;
+            }
+            else if (result.Value.Kind == type.Kind)
+            {
+            }
+            else if (result.Value.IsNumber && type.IsNumber)
+            {
+                if (type.NumericRank > result.Value.NumericRank) result = type.WithoutModifier;
+            }
+            else if (result.Value.IsString && type.IsString)
+            {
+                result = SqlType.Text;
+            }
+            else if (result.Value.IsDateTime && type.IsDateTime)
+            {
+                if (type.DateTimeRank > result.Value.DateTimeRank) result = type.WithoutModifier;
+            }
+            else
+            {
+                throw new SqlException(SqlState.DatatypeMismatch, $"{context} types {result.Value.DisplayName} and {type.DisplayName} cannot be matched", sources[index].Location + 1);
+            }
+        }
+        return result ?? SqlType.Text;
+    }
+
+    private BoundExpression[] CoerceAll(IReadOnlyList<BoundExpression> expressions, IReadOnlyList<Expression> sources, SqlType target)
+    {
+        var result = new BoundExpression[expressions.Count];
+        for (int index = 0; index < result.Length; index++)
+        {
+            result[index] = expressions[index].Type.IsString && target.IsString
+                ? expressions[index]
+                : CastTo(expressions[index], target, ValueCast.Context.Implicit, sources[index].Location);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,85 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>CREATE TABLE: resolves column types, the primary key and constant defaults into a table descriptor.</summary>
+internal static class TableDefinitionBinder
+{
+    public static TableDescriptor Bind(CreateStmt create, long tableId)
+    {
+        string tableName = create.Relation.RelationName;
+        if (create.Columns.Count > SqlLimits.ColumnsPerTableMax)
+        {
+            throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");
+        }
+        var columns = new List<ColumnDescriptor>();
+        var keyOrdinals = new List<int>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        int nextColumnId = 1;
+        foreach (ColumnDef definition in create.Columns)
+        {
+            if (!names.Add(definition.Name))
+            {
+                throw new SqlException(SqlState.DuplicateColumn, $"column \"{definition.Name}\" specified more than once", definition.Location + 1);
+            }
+            (SqlType type, _) = TypeResolver.Resolve(definition.TypeName);
+            var column = new ColumnDescriptor(nextColumnId++, definition.Name, type, definition.IsNotNull || definition.IsPrimaryKey, false, null);
+            if (definition.Default is not null)
+            {
+                (object? value, string? expression) = BindDefault(definition.Default, column);
+                column = column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
+            }
+            if (definition.IsPrimaryKey) keyOrdinals.Add(columns.Count);
+            columns.Add(column);
+        }
+        if (create.PrimaryKey is not null)
+        {
+            foreach ((string name, int location) in create.PrimaryKey)
+            {
+                int ordinal = columns.FindIndex(column => column.Name == name);
+                if (ordinal < 0)
+                {
+                    throw new SqlException(SqlState.UndefinedColumn, $"column \"{name}\" named in key does not exist", location + 1);
+                }
+                if (keyOrdinals.Contains(ordinal))
+                {
+                    throw new SqlException(SqlState.DuplicateColumn, $"column \"{name}\" appears twice in primary key constraint", location + 1);
+                }
+                keyOrdinals.Add(ordinal);
+                columns[ordinal] = columns[ordinal] with { NotNull = true };
+            }
+        }
+        return new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals);
+    }
+
+    /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,
+    /// localtimestamp) is stored as SQL text and evaluated at each insert. Other expressions are not supported yet.</summary>
+    private static (object? Value, string? Expression) BindDefault(Expression expression, ColumnDescriptor column)
+    {
+        var binder = new SqlBinder(null, null);
+        BoundExpression bound;
+        try
+        {
+            bound = binder.CoerceForAssignment(binder.Bind(expression), column, expression.Location);
+        }
+        catch (SqlException exception) when (exception.SqlState == SqlState.UndefinedColumn)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "cannot use column reference in DEFAULT expression", exception.Position);
+        }
+        if (bound is BoundConstant constant) return (constant.Value, null);
+        BoundExpression clock = bound is BoundCast { Context: ValueCast.Context.Assignment } cast ? cast.Operand : bound;
+        string? text = clock is BoundFunction function ? function.Function switch
+        {
+            ScalarFunction.Now => "now()",
+            ScalarFunction.CurrentDate => "current_date",
+            ScalarFunction.LocalTimestamp => "localtimestamp",
+            _ => null,
+        } : null;
+        return text is not null
+            ? (null, text)
+            : throw new SqlException(SqlState.FeatureNotSupported, "only constant and clock-function DEFAULT expressions are supported", expression.Location + 1);
+    }
+}

@@ -1,0 +1,112 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>Resolves a written type name to a type with its modifier, with PostgreSQL's checks on the modifiers.</summary>
+internal static class TypeResolver
+{
+    /// <summary>numeric's maximum precision here is what System.Decimal holds, not PostgreSQL's 1000.</summary>
+    public const int NumericPrecisionMax = 28;
+
+    /// <summary>varchar(n) and char(n) limit, as PostgreSQL's MaxAttrSize in characters.</summary>
+    public const int StringLengthMax = 10_485_760;
+
+    /// <summary>The type and PostgreSQL's internal name for it (the output column name of a bare cast).</summary>
+    public static (SqlType Type, string InternalName) Resolve(TypeName typeName)
+    {
+        string name = typeName.Name;
+        if (name.StartsWith("pg_catalog.", StringComparison.Ordinal)) name = name["pg_catalog.".Length..];
+        IReadOnlyList<int> modifiers = typeName.Modifiers;
+        switch (name)
+        {
+            case "int" or "integer" or "int4":
+                NoModifiers(typeName);
+                return (SqlType.Int4, "int4");
+            case "bigint" or "int8":
+                NoModifiers(typeName);
+                return (SqlType.Int8, "int8");
+            case "smallint" or "int2":
+                NoModifiers(typeName);
+                return (SqlType.Int2, "int2");
+            case "text":
+                NoModifiers(typeName);
+                return (SqlType.Text, "text");
+            case "boolean" or "bool":
+                NoModifiers(typeName);
+                return (SqlType.Bool, "bool");
+            case "float8":
+                NoModifiers(typeName);
+                return (SqlType.Float8, "float8");
+            case "real" or "float4":
+                // float4 is stored and computed as float8 for now.
+                NoModifiers(typeName);
+                return (SqlType.Float8, "float4");
+            case "float":
+                if (modifiers.Count > 1) throw Syntax(typeName);
+                if (modifiers.Count == 1 && modifiers[0] < 1)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, "precision for type float must be at least 1 bit", typeName.Location + 1);
+                }
+                if (modifiers.Count == 1 && modifiers[0] > 53)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, "precision for type float must be less than 54 bits", typeName.Location + 1);
+                }
+                return (SqlType.Float8, modifiers.Count == 1 && modifiers[0] <= 24 ? "float4" : "float8");
+            case "numeric" or "decimal" or "dec":
+                if (modifiers.Count == 0) return (SqlType.Numeric, "numeric");
+                if (modifiers.Count > 2) throw Syntax(typeName);
+                int precision = modifiers[0];
+                int scale = modifiers.Count == 2 ? modifiers[1] : 0;
+                if (precision < 1 || precision > 1000)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC precision {precision} must be between 1 and 1000", typeName.Location + 1);
+                }
+                if (scale < 0 || scale > precision)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC scale {scale} must be between 0 and precision {precision}", typeName.Location + 1);
+                }
+                if (precision > NumericPrecisionMax)
+                {
+                    throw new SqlException(SqlState.FeatureNotSupported, $"NUMERIC precision above {NumericPrecisionMax} is not supported", typeName.Location + 1);
+                }
+                return (new SqlType(TypeKind.Numeric, ((precision << 16) | scale) + SqlType.VariableLengthModifierOffset), "numeric");
+            case "varchar" or "bpchar":
+                TypeKind kind = name == "varchar" ? TypeKind.Varchar : TypeKind.Bpchar;
+                if (modifiers.Count == 0) return (new SqlType(kind), name);
+                if (modifiers.Count > 1) throw Syntax(typeName);
+                int length = modifiers[0];
+                string display = kind == TypeKind.Varchar ? "varchar" : "char";
+                if (length < 1)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, $"length for type {display} must be at least 1", typeName.Location + 1);
+                }
+                if (length > StringLengthMax)
+                {
+                    throw new SqlException(SqlState.InvalidParameterValue, $"length for type {display} cannot exceed {StringLengthMax}", typeName.Location + 1);
+                }
+                return (new SqlType(kind, length + SqlType.VariableLengthModifierOffset), name);
+            case "date":
+                NoModifiers(typeName);
+                return (SqlType.Date, "date");
+            case "timestamp" or "timestamptz":
+                // timestamp(p): values keep microseconds whatever p is (a simplification).
+                if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] > 6)) throw Syntax(typeName);
+                return name == "timestamp" ? (SqlType.Timestamp, "timestamp") : (SqlType.TimestampTz, "timestamptz");
+            default:
+                throw new SqlException(SqlState.UndefinedObject, $"type \"{typeName.Name}\" does not exist", typeName.Location + 1);
+        }
+    }
+
+    private static void NoModifiers(TypeName typeName)
+    {
+        if (typeName.Modifiers.Count > 0)
+        {
+            throw new SqlException(SqlState.SyntaxError, $"type modifier is not allowed for type \"{typeName.Name}\"", typeName.Location + 1);
+        }
+    }
+
+    private static SqlException Syntax(TypeName typeName) =>
+        new(SqlState.SyntaxError, "invalid type modifier", typeName.Location + 1);
+}

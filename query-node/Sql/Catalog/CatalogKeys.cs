@@ -1,0 +1,54 @@
+using Log.QueryNode.Sql.Encoding;
+
+namespace Log.QueryNode.Sql.Catalog;
+
+/// <summary>
+/// Where things live in the key space. Everything is a tuple-encoded key whose first element is a table id; table
+/// id 0 is the system catalog: (0, 1, name) holds a table's descriptor, (0, 2, id) its name, (0, 3) the table id
+/// counter. User tables get ids from FirstUserTableId up, and their rows live at (table id, index id, key...).
+/// </summary>
+internal static class CatalogKeys
+{
+    public const long SystemTableId = 0;
+    private const long DescriptorByNameSubspace = 1;
+    private const long NameByIdSubspace = 2;
+    private const long TableIdCounterSubspace = 3;
+
+    /// <summary>Ids below this are reserved for system tables.</summary>
+    public const long FirstUserTableId = 100;
+
+    public static byte[] DescriptorByName(string tableName)
+    {
+        var encoder = new KeyEncoder(32 + tableName.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(DescriptorByNameSubspace);
+        encoder.WriteText(tableName);
+        return encoder.ToArray();
+    }
+
+    public static byte[] NameById(long tableId)
+    {
+        var encoder = new KeyEncoder(32);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(NameByIdSubspace);
+        encoder.WriteInteger(tableId);
+        return encoder.ToArray();
+    }
+
+    public static byte[] TableIdCounter()
+    {
+        var encoder = new KeyEncoder(32);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(TableIdCounterSubspace);
+        return encoder.ToArray();
+    }
+
+    /// <summary>The start of a table's primary index, with room for the key columns to follow.</summary>
+    public static KeyEncoder PrimaryIndexPrefix(long tableId, int capacity = 64)
+    {
+        var encoder = new KeyEncoder(capacity);
+        encoder.WriteInteger(tableId);
+        encoder.WriteInteger(TableDescriptor.PrimaryIndexId);
+        return encoder;
+    }
+}

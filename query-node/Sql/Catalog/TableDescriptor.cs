@@ -1,0 +1,62 @@
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Catalog;
+
+/// <summary>A column: its id (stable across renames and drops, the key in row values), name, type and constraints.
+/// A default is either a constant (DefaultValue) or, for a clock function such as now(), the SQL text evaluated at
+/// each insert (DefaultExpression).</summary>
+public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool NotNull, bool HasDefault, object? DefaultValue, string? DefaultExpression = null);
+
+/// <summary>
+/// A table (pg_class + pg_attribute + its primary key). Version goes up with every schema change; DML validates the
+/// descriptor key at commit so that a concurrent DDL fails it (OC001). A table with no declared primary key is keyed
+/// by a hidden unique row id.
+/// </summary>
+public sealed class TableDescriptor
+{
+    /// <summary>The only index for now: rows live under (table id, PrimaryIndexId, primary key).</summary>
+    public const int PrimaryIndexId = 1;
+
+    private readonly Dictionary<string, int> _ordinalByName;
+    private readonly int[] _ordinalById;
+
+    public TableDescriptor(long id, string name, int version, int nextColumnId, IReadOnlyList<ColumnDescriptor> columns, IReadOnlyList<int> primaryKeyOrdinals)
+    {
+        Id = id;
+        Name = name;
+        Version = version;
+        NextColumnId = nextColumnId;
+        Columns = columns;
+        PrimaryKeyOrdinals = primaryKeyOrdinals;
+        _ordinalByName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int ordinal = 0; ordinal < columns.Count; ordinal++) _ordinalByName.TryAdd(columns[ordinal].Name, ordinal);
+        int maximumId = columns.Count == 0 ? 0 : columns.Max(column => column.Id);
+        _ordinalById = new int[maximumId + 1];
+        Array.Fill(_ordinalById, -1);
+        for (int ordinal = 0; ordinal < columns.Count; ordinal++) _ordinalById[columns[ordinal].Id] = ordinal;
+    }
+
+    public long Id { get; }
+    public string Name { get; }
+    public int Version { get; }
+    public int NextColumnId { get; }
+    public IReadOnlyList<ColumnDescriptor> Columns { get; }
+
+    /// <summary>Ordinals of the primary key columns in key order; empty when rows are keyed by a hidden row id.</summary>
+    public IReadOnlyList<int> PrimaryKeyOrdinals { get; }
+
+    public bool HasHiddenRowId => PrimaryKeyOrdinals.Count == 0;
+
+    /// <summary>PostgreSQL's default name of the primary key constraint.</summary>
+    public string PrimaryKeyConstraintName => Name + "_pkey";
+
+    public int OrdinalOf(string columnName) => _ordinalByName.TryGetValue(columnName, out int ordinal) ? ordinal : -1;
+
+    public int OrdinalOfColumnId(int columnId) => columnId >= 0 && columnId < _ordinalById.Length ? _ordinalById[columnId] : -1;
+
+    public bool IsPrimaryKeyColumn(int ordinal)
+    {
+        foreach (int keyOrdinal in PrimaryKeyOrdinals) if (keyOrdinal == ordinal) return true;
+        return false;
+    }
+}

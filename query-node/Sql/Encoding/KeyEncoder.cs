@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Log.QueryNode.Sql.Encoding;
+
+/// <summary>
+/// The order-preserving tuple encoding of keys: comparing two encodings as unsigned bytes gives the SQL order of the
+/// tuples (element by element; a shorter tuple that is a prefix sorts first). No element's encoding is a prefix of
+/// another's, so a prefix of encoded elements bounds a range scan. Each element starts with a tag byte:
+/// integers (any width) 0x20 + 8 bytes big-endian with the sign bit flipped; float8 0x30 + 8 bytes (sign-folded
+/// IEEE, -0 as 0, one NaN above +Infinity); numeric 0x40-0x42 (negative, zero, positive) + exponent + digits;
+/// text 0x50 + UTF-8 with 0x00 escaped as 0x00 0xFF, ended by 0x00 0x01; bool 0x60 + 0/1; NULL 0xF0 (after every
+/// value, as PostgreSQL's default NULLS LAST). 0xFF never starts an element, so prefix + 0xFF ends a prefix's range.
+/// </summary>
+internal ref struct KeyEncoder
+{
+    private const byte IntegerTag = 0x20;
+    private const byte Float8Tag = 0x30;
+    private const byte NumericNegativeTag = 0x40;
+    private const byte NumericZeroTag = 0x41;
+    private const byte NumericPositiveTag = 0x42;
+    private const byte TextTag = 0x50;
+    private const byte BoolTag = 0x60;
+    private const byte NullTag = 0xF0;
+    public const byte PrefixEnd = 0xFF;
+
+    private byte[] _buffer;
+    private int _length;
+
+    public KeyEncoder(int capacity)
+    {
+        _buffer = new byte[Math.Max(capacity, 16)];
+        _length = 0;
+    }
+
+    public readonly int Length => _length;
+
+    public readonly byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    /// <summary>The encoding so far followed by 0xFF: the exclusive end of every key that starts with the encoding.</summary>
+    public readonly byte[] ToPrefixEnd()
+    {
+        var result = new byte[_length + 1];
+        _buffer.AsSpan(0, _length).CopyTo(result);
+        result[_length] = PrefixEnd;
+        return result;
+    }
+
+    private Span<byte> Reserve(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+        }
+        Span<byte> span = _buffer.AsSpan(_length, count);
+        _length += count;
+        return span;
+    }
+
+    private void WriteByte(byte value) => Reserve(1)[0] = value;
+
+    /// <summary>Appends bytes that are already an encoding (a prefix built elsewhere).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> encoded) => encoded.CopyTo(Reserve(encoded.Length));
+
+    public void WriteValue(object? value)
+    {
+        switch (value)
+        {
+            case null: WriteByte(NullTag); break;
+            case int i: WriteInteger(i); break;
+            case long l: WriteInteger(l); break;
+            case short s: WriteInteger(s); break;
+            case string text: WriteText(text); break;
+            case double d: WriteFloat8(d); break;
+            case decimal m: WriteNumeric(m); break;
+            case DateTime timestamp: WriteInteger(timestamp.Ticks); break;
+            case DateOnly date: WriteInteger(date.DayNumber); break;
+            case bool b:
+                WriteByte(BoolTag);
+                WriteByte(b ? (byte)1 : (byte)0);
+                break;
+            default: throw new InvalidOperationException($"no key encoding for {value.GetType()}");
+        }
+    }
+
+    public void WriteInteger(long value)
+    {
+        Span<byte> span = Reserve(9);
+        span[0] = IntegerTag;
+        BinaryPrimitives.WriteUInt64BigEndian(span[1..], (ulong)value ^ 0x8000_0000_0000_0000UL);
+    }
+
+    public void WriteFloat8(double value)
+    {
+        if (value == 0) value = 0; // -0 = 0 in SQL
+        ulong bits = double.IsNaN(value) ? 0xFFF8_0000_0000_0000UL : (ulong)BitConverter.DoubleToInt64Bits(value);
+        // Positive: flip the sign bit so they sort above negatives; negative: flip every bit so larger magnitudes sort lower.
+        bits = double.IsNaN(value) ? ulong.MaxValue : (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits ^ 0x8000_0000_0000_0000UL;
+        Span<byte> span = Reserve(9);
+        span[0] = Float8Tag;
+        BinaryPrimitives.WriteUInt64BigEndian(span[1..], bits);
+    }
+
+    public void WriteText(string value)
+    {
+        int maximumBytes = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> utf8 = maximumBytes <= 512 ? stackalloc byte[maximumBytes] : new byte[maximumBytes];
+        int count = System.Text.Encoding.UTF8.GetBytes(value, utf8);
+        utf8 = utf8[..count];
+        int zeros = 0;
+        foreach (byte b in utf8) if (b == 0) zeros++;
+        Span<byte> span = Reserve(1 + count + zeros + 2);
+        span[0] = TextTag;
+        int position = 1;
+        foreach (byte b in utf8)
+        {
+            span[position++] = b;
+            if (b == 0) span[position++] = 0xFF;
+        }
+        span[position++] = 0x00;
+        span[position] = 0x01;
+    }
+
+    /// <summary>numeric as sign tag, then a decimal exponent byte and the significant digits (one byte each, '0'+d),
+    /// ended by a terminator; for negative values exponent and digits are inverted so larger magnitudes sort lower.
+    /// Trailing zeros are dropped: 1.5 and 1.50 are equal, as in SQL.</summary>
+    public void WriteNumeric(decimal value)
+    {
+        if (value == 0)
+        {
+            WriteByte(NumericZeroTag);
+            return;
+        }
+        bool negative = value < 0;
+        string digits = Math.Abs(value).ToString("E28", System.Globalization.CultureInfo.InvariantCulture);
+        // d.dddd...E+xxx
+        int exponentIndex = digits.IndexOf('E');
+        int exponent = int.Parse(digits.AsSpan(exponentIndex + 1), System.Globalization.CultureInfo.InvariantCulture);
+        string significant = (digits[0] + digits[2..exponentIndex]).TrimEnd('0');
+        Span<byte> span = Reserve(2 + significant.Length + 1);
+        span[0] = negative ? NumericNegativeTag : NumericPositiveTag;
+        byte exponentByte = (byte)(exponent + 128);
+        span[1] = negative ? (byte)~exponentByte : exponentByte;
+        for (int index = 0; index < significant.Length; index++)
+        {
+            byte digit = (byte)('0' + (significant[index] - '0'));
+            span[2 + index] = negative ? (byte)~digit : digit;
+        }
+        // Fewer digits must sort first for positives (1.2 < 1.23) and last for negatives (-1.2 > -1.23).
+        span[2 + significant.Length] = negative ? (byte)0xFF : (byte)0x00;
+    }
+
+    public static string Describe(byte[] key) => Convert.ToHexString(key);
+}

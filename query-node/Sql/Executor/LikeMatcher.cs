@@ -1,0 +1,61 @@
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>LIKE: % matches any run of characters, _ one character, a backslash escapes the next one. Matching
+/// backtracks only to the last %, so it runs in O(value × pattern) even for patterns like '%a%a%a%b'.</summary>
+internal static class LikeMatcher
+{
+    private enum PartKind : byte
+    {
+        Literal,
+        AnyOne,
+        AnyRun,
+    }
+
+    public static bool IsMatch(string value, string pattern, bool caseInsensitive)
+    {
+        if (caseInsensitive)
+        {
+            value = value.ToLowerInvariant();
+            pattern = pattern.ToLowerInvariant();
+        }
+        var parts = new List<(PartKind Kind, char Character)>(pattern.Length);
+        for (int index = 0; index < pattern.Length; index++)
+        {
+            char current = pattern[index];
+            if (current == '%') parts.Add((PartKind.AnyRun, '\0'));
+            else if (current == '_') parts.Add((PartKind.AnyOne, '\0'));
+            else if (current == '\\' && index + 1 < pattern.Length) parts.Add((PartKind.Literal, pattern[++index]));
+            else parts.Add((PartKind.Literal, current));
+        }
+
+        int valueIndex = 0;
+        int partIndex = 0;
+        int lastRunPart = -1;
+        int lastRunValue = 0;
+        while (valueIndex < value.Length)
+        {
+            if (partIndex < parts.Count && parts[partIndex].Kind == PartKind.AnyRun)
+            {
+                lastRunPart = partIndex++;
+                lastRunValue = valueIndex;
+            }
+            else if (partIndex < parts.Count && (parts[partIndex].Kind == PartKind.AnyOne || parts[partIndex].Character == value[valueIndex]))
+            {
+                partIndex++;
+                valueIndex++;
+            }
+            else if (lastRunPart >= 0)
+            {
+                // Let the last % swallow one more character and retry from there.
+                partIndex = lastRunPart + 1;
+                valueIndex = ++lastRunValue;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (partIndex < parts.Count && parts[partIndex].Kind == PartKind.AnyRun) partIndex++;
+        return partIndex == parts.Count;
+    }
+}

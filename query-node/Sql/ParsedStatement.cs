@@ -1,0 +1,52 @@
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql;
+
+/// <summary>One statement of a query string, parsed and ready to bind and run (maybe several times).</summary>
+public sealed class ParsedStatement
+{
+    internal ParsedStatement(Statement tree, string text, int parameterCount)
+    {
+        Tree = tree;
+        Text = text;
+        ParameterCount = parameterCount;
+        (TransactionControl, CommandTag, IsReadOnly) = tree switch
+        {
+            TransactionStmt transaction => (transaction.Kind, transaction.CommandTag, true),
+            SelectStmt select => (TransactionControl.None, "SELECT", !select.ForUpdate),
+            InsertStmt => (TransactionControl.None, "INSERT", false),
+            UpdateStmt => (TransactionControl.None, "UPDATE", false),
+            DeleteStmt => (TransactionControl.None, "DELETE", false),
+            CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
+            DropStmt => (TransactionControl.None, "DROP TABLE", false),
+            AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
+            VariableSetStmt set => (TransactionControl.None, set.Value is null && set.Name != "transaction" ? "RESET" : "SET", true),
+            VariableShowStmt => (TransactionControl.None, "SHOW", true),
+            _ => (TransactionControl.None, "", false),
+        };
+    }
+
+    /// <summary>Begin, Commit or Rollback for transaction control statements (the session runs them), else None.</summary>
+    public TransactionControl TransactionControl { get; }
+
+    /// <summary>The command tag for transaction control statements ("BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK");
+    /// for others the statement kind ("SELECT", "INSERT", ...), the final tag with its row count comes with the result.</summary>
+    public string CommandTag { get; }
+
+    /// <summary>True for statements that write nothing and take no row locks: SELECT without FOR UPDATE, SHOW, SET.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>The statement's source text (without the terminating semicolon).</summary>
+    public string Text { get; }
+
+    /// <summary>For SET name = value / RESET name: the setting and its new value (null for RESET), so the session can
+    /// keep it (and report application_name and the like in ParameterStatus). The engine itself keeps no settings.</summary>
+    public (string Name, string? Value)? VariableAssignment => Tree is VariableSetStmt set && set.Name != "transaction" ? (set.Name, set.Value) : null;
+
+    /// <summary>The highest $n the statement uses (extended protocol), 0 if none.</summary>
+    public int ParameterCount { get; }
+
+    internal Statement Tree { get; }
+
+    public override string ToString() => Text;
+}

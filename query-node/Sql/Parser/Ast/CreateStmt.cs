@@ -1,0 +1,18 @@
+namespace Log.QueryNode.Sql.Parser.Ast;
+
+public sealed record ColumnDef(
+    string Name,
+    TypeName TypeName,
+    bool IsNotNull,
+    bool IsPrimaryKey,
+    Expression? Default,
+    int Location) : Node(Location);
+
+/// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
+public sealed record CreateStmt(
+    RangeVar Relation,
+    IReadOnlyList<ColumnDef> Columns,
+    IReadOnlyList<(string Name, int Location)>? PrimaryKey,
+    int PrimaryKeyLocation,
+    bool IfNotExists,
+    int Location) : Statement(Location);

@@ -1,0 +1,134 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    private Statement ParseCreate()
+    {
+        int location = ExpectKeyword("create").Position;
+        if (IsKeyword("temp") || IsKeyword("temporary") || IsKeyword("unlogged"))
+        {
+            throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
+        }
+        if (!IsKeyword("table"))
+        {
+            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "unique" or "view" or "sequence" or "schema"
+                or "database" or "function" or "role" or "user" or "type" or "extension" or "trigger" or "materialized" or "or")
+            {
+                throw NotSupported("CREATE " + Current.Text.ToUpperInvariant(), Current.Position);
+            }
+            throw SyntaxError();
+        }
+        _index++;
+        bool ifNotExists = false;
+        if (TryKeyword("if"))
+        {
+            ExpectKeyword("not");
+            ExpectKeyword("exists");
+            ifNotExists = true;
+        }
+        RangeVar relation = ParseRangeVar(allowAlias: false);
+        if (IsKeyword("as")) throw NotSupported("CREATE TABLE AS", Current.Position);
+        ExpectOperator("(");
+        var columns = new List<ColumnDef>();
+        List<(string, int)>? primaryKey = null;
+        int primaryKeyLocation = -1;
+        if (!Current.IsOperator(")"))
+        {
+            do
+            {
+                if (IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") || IsKeyword("foreign")
+                    || IsKeyword("exclude") || IsKeyword("like"))
+                {
+                    if (TryKeyword("constraint")) ExpectColumnIdentifier();
+                    Token constraint = Current;
+                    if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
+                    ExpectKeyword("key");
+                    if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
+                    {
+                        throw MultiplePrimaryKeys(relation, constraint.Position);
+                    }
+                    primaryKeyLocation = constraint.Position;
+                    ExpectOperator("(");
+                    primaryKey = [];
+                    do primaryKey.Add(ExpectColumnIdentifier());
+                    while (TryOperator(","));
+                    ExpectOperator(")");
+                }
+                else
+                {
+                    ColumnDef column = ParseColumnDef();
+                    if (column.IsPrimaryKey && (primaryKey is not null || columns.Any(existing => existing.IsPrimaryKey)))
+                    {
+                        throw MultiplePrimaryKeys(relation, column.Location);
+                    }
+                    columns.Add(column);
+                }
+            }
+            while (TryOperator(","));
+        }
+        ExpectOperator(")");
+        if (IsKeyword("with") || IsKeyword("inherits") || IsKeyword("partition") || IsKeyword("tablespace") || IsKeyword("using"))
+        {
+            throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
+        }
+        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location);
+    }
+
+    private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>
+        new(SqlState.InvalidTableDefinition, $"multiple primary keys for table \"{relation.RelationName}\" are not allowed", location + 1);
+
+    private ColumnDef ParseColumnDef()
+    {
+        (string name, int location) = ExpectColumnIdentifier();
+        TypeName typeName = ParseTypeName();
+        bool notNull = false;
+        bool primaryKey = false;
+        bool explicitNull = false;
+        Expression? defaultValue = null;
+        while (true)
+        {
+            if (TryKeyword("constraint")) ExpectColumnIdentifier();
+            Token token = Current;
+            if (TryKeyword("not"))
+            {
+                ExpectKeyword("null");
+                if (explicitNull) throw ConflictingNull(name, relationName: null, token.Position);
+                notNull = true;
+            }
+            else if (TryKeyword("null"))
+            {
+                if (notNull) throw ConflictingNull(name, relationName: null, token.Position);
+                explicitNull = true;
+            }
+            else if (TryKeyword("primary"))
+            {
+                ExpectKeyword("key");
+                primaryKey = true;
+            }
+            else if (TryKeyword("default"))
+            {
+                if (defaultValue is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, $"multiple default values specified for column \"{name}\"", token.Position + 1);
+                }
+                defaultValue = ParseComparison();
+            }
+            else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
+            {
+                throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
+            }
+            else
+            {
+                break;
+            }
+        }
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location);
+    }
+
+    private static SqlException ConflictingNull(string column, string? relationName, int location) =>
+        new(SqlState.SyntaxError, $"conflicting NULL/NOT NULL declarations for column \"{column}\"" + (relationName is null ? "" : $" of table \"{relationName}\""), location + 1);
+}

@@ -1,0 +1,22 @@
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    private DeleteStmt ParseDelete()
+    {
+        int location = ExpectKeyword("delete").Position;
+        ExpectKeyword("from");
+        TryKeyword("only");
+        RangeVar relation = ParseRangeVar(allowAlias: true);
+        if (IsKeyword("using")) throw NotSupported("DELETE ... USING", Current.Position);
+        Expression? where = null;
+        if (TryKeyword("where"))
+        {
+            if (IsKeyword("current")) throw NotSupported("WHERE CURRENT OF", Current.Position);
+            where = ParseExpression();
+        }
+        return new DeleteStmt(relation, where, ParseOptionalReturning(), location);
+    }
+}

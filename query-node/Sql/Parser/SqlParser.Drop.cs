@@ -1,0 +1,34 @@
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    private DropStmt ParseDrop()
+    {
+        int location = ExpectKeyword("drop").Position;
+        if (!IsKeyword("table"))
+        {
+            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "view" or "sequence" or "schema" or "database"
+                or "function" or "role" or "user" or "type" or "extension" or "trigger" or "materialized")
+            {
+                throw NotSupported("DROP " + Current.Text.ToUpperInvariant(), Current.Position);
+            }
+            throw SyntaxError();
+        }
+        _index++;
+        bool missingOk = false;
+        if (TryKeyword("if"))
+        {
+            ExpectKeyword("exists");
+            missingOk = true;
+        }
+        var objects = new List<RangeVar>();
+        do objects.Add(ParseRangeVar(allowAlias: false));
+        while (TryOperator(","));
+        if (IsKeyword("cascade")) throw NotSupported("DROP ... CASCADE", Current.Position);
+        TryKeyword("restrict");
+        return new DropStmt(objects, missingOk, location);
+    }
+}

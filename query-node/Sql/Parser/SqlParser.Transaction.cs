@@ -1,0 +1,77 @@
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    private TransactionStmt ParseTransaction()
+    {
+        Token token = Advance();
+        switch (token.Text)
+        {
+            case "begin":
+                if (!TryKeyword("work")) TryKeyword("transaction");
+                ParseTransactionModes();
+                return new TransactionStmt(TransactionControl.Begin, "BEGIN", token.Position);
+            case "start":
+                ExpectKeyword("transaction");
+                ParseTransactionModes();
+                return new TransactionStmt(TransactionControl.Begin, "START TRANSACTION", token.Position);
+            case "commit":
+            case "end":
+                if (!TryKeyword("work")) TryKeyword("transaction");
+                ParseAndChain();
+                return new TransactionStmt(TransactionControl.Commit, "COMMIT", token.Position);
+            default:
+                if (!TryKeyword("work")) TryKeyword("transaction");
+                if (IsKeyword("to")) throw NotSupported("ROLLBACK TO SAVEPOINT", Current.Position);
+                ParseAndChain();
+                return new TransactionStmt(TransactionControl.Rollback, "ROLLBACK", token.Position);
+        }
+    }
+
+    private void ParseAndChain()
+    {
+        if (!TryKeyword("and")) return;
+        if (IsKeyword("chain")) throw NotSupported("AND CHAIN", Current.Position);
+        ExpectKeyword("no");
+        ExpectKeyword("chain");
+    }
+
+    /// <summary>ISOLATION LEVEL ..., READ WRITE, READ ONLY, [NOT] DEFERRABLE: accepted; every transaction runs at
+    /// snapshot isolation (PostgreSQL's REPEATABLE READ), as in Aurora DSQL.</summary>
+    private void ParseTransactionModes()
+    {
+        while (true)
+        {
+            if (TryKeyword("isolation"))
+            {
+                ExpectKeyword("level");
+                if (TryKeyword("serializable")) { }
+                else if (TryKeyword("repeatable")) ExpectKeyword("read");
+                else if (TryKeyword("read"))
+                {
+                    if (!TryKeyword("committed")) ExpectKeyword("uncommitted");
+                }
+                else throw SyntaxError();
+            }
+            else if (TryKeyword("read"))
+            {
+                if (!TryKeyword("write")) ExpectKeyword("only");
+            }
+            else if (TryKeyword("not"))
+            {
+                ExpectKeyword("deferrable");
+            }
+            else if (TryKeyword("deferrable"))
+            {
+            }
+            else
+            {
+                return;
+            }
+            TryOperator(",");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text;
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    private Statement ParseSet()
+    {
+        Token token = Advance();
+        if (token.Text == "reset")
+        {
+            string resetName = TryKeyword("all") ? "all" : ParseVariableName();
+            return new VariableSetStmt(resetName, null, token.Position);
+        }
+        if (!TryKeyword("session")) TryKeyword("local");
+        if (IsKeyword("characteristics") || IsKeyword("transaction"))
+        {
+            // SET [SESSION CHARACTERISTICS AS] TRANSACTION modes
+            if (TryKeyword("characteristics")) ExpectKeyword("as");
+            ExpectKeyword("transaction");
+            ParseTransactionModes();
+            return new VariableSetStmt("transaction", null, token.Position);
+        }
+        string name;
+        if (TryKeyword("time"))
+        {
+            ExpectKeyword("zone");
+            name = "timezone";
+        }
+        else
+        {
+            name = ParseVariableName();
+            if (!TryKeyword("to")) ExpectOperator("=");
+        }
+        var value = new StringBuilder();
+        while (Current.Kind != TokenKind.EndOfInput && !Current.IsOperator(";"))
+        {
+            Token part = Advance();
+            if (part.IsOperator(",")) value.Append(", ");
+            else value.Append(part.Kind == TokenKind.Identifier || part.Kind == TokenKind.String ? part.Text : _text.Substring(part.Position, part.Length));
+        }
+        if (value.Length == 0) throw SyntaxError();
+        return new VariableSetStmt(name, value.ToString(), token.Position);
+    }
+
+    private Statement ParseShow()
+    {
+        Token token = Advance();
+        if (TryKeyword("all")) return new VariableShowStmt("all", token.Position);
+        if (TryKeyword("transaction"))
+        {
+            ExpectKeyword("isolation");
+            ExpectKeyword("level");
+            return new VariableShowStmt("transaction_isolation", token.Position);
+        }
+        if (TryKeyword("time"))
+        {
+            ExpectKeyword("zone");
+            return new VariableShowStmt("timezone", token.Position);
+        }
+        return new VariableShowStmt(ParseVariableName(), token.Position);
+    }
+
+    private string ParseVariableName()
+    {
+        string name = ExpectColumnLabel();
+        while (TryOperator(".")) name += "." + ExpectColumnLabel();
+        return name;
+    }
+}

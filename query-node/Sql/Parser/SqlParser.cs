@@ -1,0 +1,203 @@
+using System.Runtime.CompilerServices;
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+/// <summary>A recursive-descent parser for the subset of PostgreSQL's grammar (gram.y) the engine runs, producing
+/// PostgreSQL's raw parse nodes. Split by statement kind into partial files.</summary>
+internal sealed partial class SqlParser
+{
+    private readonly string _text;
+    private readonly List<Token> _tokens;
+    private int _index;
+    private int _depth;
+
+    private SqlParser(string text, List<Token> tokens)
+    {
+        _text = text;
+        _tokens = tokens;
+    }
+
+    /// <summary>Parses every statement of a query string; empty statements are dropped. The whole string is parsed
+    /// before anything runs, as PostgreSQL does, so a syntax error anywhere runs nothing.</summary>
+    public static List<(Statement Statement, string Text, int ParameterCount)> ParseAll(string text)
+    {
+        var parser = new SqlParser(text, SqlLexer.Tokenize(text));
+        var statements = new List<(Statement, string, int)>();
+        while (true)
+        {
+            while (parser.Current.IsOperator(";")) parser._index++;
+            if (parser.Current.Kind == TokenKind.EndOfInput) return statements;
+            int startToken = parser._index;
+            Statement statement = parser.ParseStatement();
+            if (!parser.Current.IsOperator(";") && parser.Current.Kind != TokenKind.EndOfInput)
+            {
+                throw parser.SyntaxError();
+            }
+            Token first = parser._tokens[startToken];
+            Token last = parser._tokens[parser._index - 1];
+            int parameterCount = 0;
+            for (int index = startToken; index < parser._index; index++)
+            {
+                Token token = parser._tokens[index];
+                if (token.Kind == TokenKind.Parameter && int.TryParse(token.Text, out int number)) parameterCount = Math.Max(parameterCount, number);
+            }
+            statements.Add((statement, text[first.Position..(last.Position + last.Length)], parameterCount));
+        }
+    }
+
+    private Token Current => _tokens[_index];
+
+    private Token Peek(int offset = 1) => _tokens[Math.Min(_index + offset, _tokens.Count - 1)];
+
+    private Token Advance() => _tokens[_index++];
+
+    private SqlException SyntaxError() => SyntaxErrorAt(Current);
+
+    private SqlException SyntaxErrorAt(Token token)
+    {
+        if (token.Kind == TokenKind.EndOfInput)
+        {
+            return new SqlException(SqlState.SyntaxError, "syntax error at end of input", _text.Length + 1);
+        }
+        return new SqlException(SqlState.SyntaxError, $"syntax error at or near \"{_text.Substring(token.Position, token.Length)}\"", token.Position + 1);
+    }
+
+    private static SqlException NotSupported(string feature, int location) =>
+        new(SqlState.FeatureNotSupported, $"{feature} is not supported", location >= 0 ? location + 1 : null);
+
+    private bool IsKeyword(string keyword) => Current.IsKeyword(keyword);
+
+    private bool TryKeyword(string keyword)
+    {
+        if (!Current.IsKeyword(keyword)) return false;
+        _index++;
+        return true;
+    }
+
+    private Token ExpectKeyword(string keyword)
+    {
+        if (!Current.IsKeyword(keyword)) throw SyntaxError();
+        return Advance();
+    }
+
+    private bool TryOperator(string op)
+    {
+        if (!Current.IsOperator(op)) return false;
+        _index++;
+        return true;
+    }
+
+    private Token ExpectOperator(string op)
+    {
+        if (!Current.IsOperator(op)) throw SyntaxError();
+        return Advance();
+    }
+
+    /// <summary>ColId: an identifier, a quoted identifier, or a keyword that may name a column or table.</summary>
+    private (string Name, int Location) ExpectColumnIdentifier()
+    {
+        Token token = Current;
+        if (token.Kind == TokenKind.QuotedIdentifier || (token.Kind == TokenKind.Identifier && Keywords.CanBeColumnIdentifier(token.Text)))
+        {
+            _index++;
+            return (token.Text, token.Position);
+        }
+        throw SyntaxError();
+    }
+
+    /// <summary>ColLabel (after AS): any identifier or keyword.</summary>
+    private string ExpectColumnLabel()
+    {
+        Token token = Current;
+        if (token.Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+        {
+            _index++;
+            return token.Text;
+        }
+        throw SyntaxError();
+    }
+
+    private void EnterNesting()
+    {
+        if (++_depth > SqlLimits.ExpressionDepthMax || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw StackDepthExceeded();
+        }
+    }
+
+    private void LeaveNesting() => _depth--;
+
+    public static SqlException StackDepthExceeded() => new(EngineSqlState.StackDepthLimitExceeded, "stack depth limit exceeded",
+        hint: "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.");
+
+    private Statement ParseStatement()
+    {
+        Token token = Current;
+        if (token.Kind != TokenKind.Identifier)
+        {
+            if (token.IsOperator("(")) throw NotSupported("a parenthesized query", token.Position);
+            throw SyntaxError();
+        }
+        return token.Text switch
+        {
+            "select" => ParseSelect(),
+            "insert" => ParseInsert(),
+            "update" => ParseUpdate(),
+            "delete" => ParseDelete(),
+            "create" => ParseCreate(),
+            "drop" => ParseDrop(),
+            "begin" or "start" or "commit" or "end" or "rollback" or "abort" => ParseTransaction(),
+            "set" or "reset" => ParseSet(),
+            "show" => ParseShow(),
+            "alter" => ParseAlter(),
+            "values" or "with" or "table" or "truncate" or "explain" or "copy" or "grant" or "revoke"
+                or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
+                or "analyze" or "lock" or "comment" or "discard" or "declare" or "fetch" or "close" or "do" or "call"
+                or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
+            _ => throw SyntaxError(),
+        };
+    }
+
+    /// <summary>A table name: [schema.]name, with an optional alias ([AS] alias) when allowed.</summary>
+    private RangeVar ParseRangeVar(bool allowAlias)
+    {
+        (string first, int location) = ExpectColumnIdentifier();
+        string? schema = null;
+        string name = first;
+        if (Current.IsOperator("."))
+        {
+            _index++;
+            schema = first;
+            name = ExpectColumnLabel();
+            if (Current.IsOperator("."))
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, "cross-database references are not implemented: " + schema + "." + name, location + 1);
+            }
+        }
+        string? alias = null;
+        if (allowAlias)
+        {
+            if (TryKeyword("as"))
+            {
+                alias = ExpectColumnIdentifier().Name;
+            }
+            else if (Current.Kind == TokenKind.QuotedIdentifier || (Current.Kind == TokenKind.Identifier && Keywords.CanBeColumnIdentifier(Current.Text) && !IsClauseKeyword(Current.Text)))
+            {
+                alias = Advance().Text;
+            }
+        }
+        return new RangeVar(schema, name, alias, location);
+    }
+
+    /// <summary>Unreserved keywords that start a clause after a table name (SET in UPDATE); not aliases.</summary>
+    private static bool IsClauseKeyword(string word) => word is "set";
+
+    private List<ResTarget>? ParseOptionalReturning()
+    {
+        if (!TryKeyword("returning")) return null;
+        return ParseTargetList();
+    }
+}

@@ -1,0 +1,24 @@
+namespace Log.QueryNode.Sql.Planner;
+
+public enum AccessKind : byte
+{
+    /// <summary>One GetAsync of the row key: every primary key column is fixed by an equality.</summary>
+    PointLookup,
+    /// <summary>One GetAsync per key: the key columns are fixed by equalities and an IN list on the last one.</summary>
+    MultiPointLookup,
+    /// <summary>A bounded ScanAsync: a prefix of the primary key is fixed, maybe with a range on the next column.</summary>
+    RangeScan,
+    /// <summary>ScanAsync over the whole primary index.</summary>
+    FullScan,
+}
+
+/// <summary>How the rows of a table are read. The WHERE clause is still applied to every row read (it is cheap and
+/// keeps the access path a pure optimisation).</summary>
+internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
+{
+    /// <summary>For a multi-point lookup, the distinct row keys in ascending order.</summary>
+    public IReadOnlyList<byte[]> Keys { get; init; } = [];
+
+    /// <summary>For a point lookup, the row key.</summary>
+    public byte[] Key => Start;
+}

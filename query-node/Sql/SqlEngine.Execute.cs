@@ -1,0 +1,187 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Executor;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Planner;
+
+namespace Log.QueryNode.Sql;
+
+public sealed partial class SqlEngine
+{
+    private readonly SqlCatalog _catalog = new();
+
+    /// <summary>Binds, plans and runs one statement inside a transaction; DDL and DML both go through <paramref name="store"/>.
+    /// Expected errors are <see cref="SqlException"/>s; the store may hold partial writes of a failed statement, so the
+    /// session must roll the transaction back (PostgreSQL's "current transaction is aborted").</summary>
+    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, ITransactionStore store, CancellationToken cancellationToken) =>
+        ExecuteAsync(statement, parameters: null, parameterTypeOids: null, store, cancellationToken);
+
+    /// <summary>Runs a statement with values for its $1..$n (extended protocol). A value is a string (text format,
+    /// read with the parameter's type input function), a CLR value (bool, short, int, long, float, double, decimal)
+    /// or null. <paramref name="parameterTypeOids"/> are the types given at Parse (0 or missing = inferred).</summary>
+    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        ArgumentNullException.ThrowIfNull(store);
+        // A simple-protocol statement has no parameters: $1 there is "there is no parameter $1", as in PostgreSQL.
+        ParameterContext? context = parameters is null && parameterTypeOids is null
+            ? null
+            : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
+        switch (statement.Tree)
+        {
+            case SelectStmt select:
+                return ExecuteSelectAsync(select, context, store, cancellationToken);
+            case InsertStmt insert:
+                return ExecuteInsertAsync(insert, context, store, cancellationToken);
+            case UpdateStmt update:
+                return ExecuteUpdateAsync(update, context, store, cancellationToken);
+            case DeleteStmt delete:
+                return ExecuteDeleteAsync(delete, context, store, cancellationToken);
+            case CreateStmt create:
+                CheckSchema(create.Relation);
+                return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+            case DropStmt drop:
+                return DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
+            case AlterTableStmt alter:
+                return AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
+            case VariableSetStmt or VariableShowStmt:
+                return ValueTask.FromResult(VariableExecutor.Execute(statement.Tree));
+            case TransactionStmt:
+                throw new InvalidOperationException("transaction control statements are run by the session, not the engine");
+            default:
+                throw new SqlException(SqlState.FeatureNotSupported, "statement is not supported");
+        }
+    }
+
+    /// <summary>Describe of the extended protocol: binds the statement (reading the catalog through
+    /// <paramref name="store"/>) without running it.</summary>
+    public async ValueTask<StatementDescription> DescribeAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
+        ITransactionStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        ArgumentNullException.ThrowIfNull(store);
+        ParameterContext context = CreateParameterContext(statement, parameterTypeOids, null, describing: true)!;
+        IReadOnlyList<ResultColumn>? columns = null;
+        switch (statement.Tree)
+        {
+            case SelectStmt select:
+                columns = (await BindSelectAsync(select, context, store, cancellationToken)).Columns;
+                break;
+            case InsertStmt insert:
+                columns = (await BindInsertAsync(insert, context, store, cancellationToken)).Insert.Returning?.Columns;
+                break;
+            case UpdateStmt update:
+            {
+                TableDescriptor table = await GetTableForStatementAsync(update.Relation, store, cancellationToken);
+                columns = new SqlBinder(table, update.Relation.Alias, context).BindUpdate(update).Returning?.Columns;
+                break;
+            }
+            case DeleteStmt delete:
+            {
+                TableDescriptor table = await GetTableForStatementAsync(delete.Relation, store, cancellationToken);
+                columns = new SqlBinder(table, delete.Relation.Alias, context).BindDelete(delete).Returning?.Columns;
+                break;
+            }
+            case VariableShowStmt:
+                columns = VariableExecutor.Execute(statement.Tree).Columns;
+                break;
+        }
+        return new StatementDescription(context.ResolvedTypes.Select(type => type.Oid).ToArray(), columns);
+    }
+
+    private static ParameterContext? CreateParameterContext(ParsedStatement statement, IReadOnlyList<int>? typeOids,
+        IReadOnlyList<object?>? values, bool describing)
+    {
+        int count = Math.Max(statement.ParameterCount, typeOids?.Count ?? 0);
+        if (count == 0 && !describing) return null;
+        if (!describing && values!.Count < count)
+        {
+            throw new SqlException(SqlState.ProtocolViolation,
+                $"bind message supplies {values.Count} parameters, but prepared statement \"\" requires {count}");
+        }
+        var types = new Types.SqlType[count];
+        for (int index = 0; index < count; index++)
+        {
+            types[index] = typeOids is not null && index < typeOids.Count ? ParameterContext.TypeOfOid(typeOids[index]) : Types.SqlType.Unknown;
+        }
+        return new ParameterContext(types, describing ? null : values);
+    }
+
+    internal static void CheckSchema(RangeVar relation)
+    {
+        if (relation.SchemaName is not null && relation.SchemaName != SqlCatalog.DefaultSchema)
+        {
+            throw new SqlException("3F000", $"schema \"{relation.SchemaName}\" does not exist", relation.Location + 1);
+        }
+    }
+
+    /// <summary>The table a statement names, with a schema conflict check so that a concurrent DDL fails this
+    /// transaction at commit (OC001).</summary>
+    private async ValueTask<TableDescriptor> GetTableForStatementAsync(RangeVar relation, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        CheckSchema(relation);
+        TableDescriptor? table = await _catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
+        if (table is null)
+        {
+            throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
+        }
+        store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
+        return table;
+    }
+
+    private async ValueTask<StatementResult> ExecuteSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        BoundSelect bound = await BindSelectAsync(select, parameters, store, cancellationToken);
+        AccessPath? path = bound.Table is null ? null : AccessPathPlanner.Choose(bound.Table, bound.Where);
+        return await SelectExecutor.ExecuteAsync(bound, path, store, cancellationToken);
+    }
+
+    private async ValueTask<BoundSelect> BindSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        TableDescriptor? table = select.From is null ? null : await GetTableForStatementAsync(select.From, store, cancellationToken);
+        return new SqlBinder(table, select.From?.Alias, parameters).BindSelect(select);
+    }
+
+    private async ValueTask<(BoundInsert Insert, AccessPath? QueryPath)> BindInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        TableDescriptor table = await GetTableForStatementAsync(insert.Relation, store, cancellationToken);
+        BoundSelect? query = null;
+        AccessPath? queryPath = null;
+        if (insert.Select is not null)
+        {
+            query = await BindSelectAsync(insert.Select, parameters, store, cancellationToken);
+            queryPath = query.Table is null ? null : AccessPathPlanner.Choose(query.Table, query.Where);
+        }
+        return (new SqlBinder(table, insert.Relation.Alias, parameters).BindInsert(insert, query), queryPath);
+    }
+
+    private async ValueTask<StatementResult> ExecuteInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        (BoundInsert bound, AccessPath? queryPath) = await BindInsertAsync(insert, parameters, store, cancellationToken);
+        List<object?[]>? queryRows = null;
+        if (bound.Query is not null)
+        {
+            // The query runs to completion before the first row is written.
+            queryRows = await SelectExecutor.ProduceRowsAsync(bound.Query, queryPath, store, cancellationToken);
+        }
+        return await InsertExecutor.ExecuteAsync(bound, queryRows, store, cancellationToken);
+    }
+
+    private async ValueTask<StatementResult> ExecuteUpdateAsync(UpdateStmt update, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        TableDescriptor table = await GetTableForStatementAsync(update.Relation, store, cancellationToken);
+        BoundUpdate bound = new SqlBinder(table, update.Relation.Alias, parameters).BindUpdate(update);
+        AccessPath path = AccessPathPlanner.Choose(table, bound.Where);
+        return await UpdateExecutor.ExecuteAsync(bound, path, store, cancellationToken);
+    }
+
+    private async ValueTask<StatementResult> ExecuteDeleteAsync(DeleteStmt delete, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        TableDescriptor table = await GetTableForStatementAsync(delete.Relation, store, cancellationToken);
+        BoundDelete bound = new SqlBinder(table, delete.Relation.Alias, parameters).BindDelete(delete);
+        AccessPath path = AccessPathPlanner.Choose(table, bound.Where);
+        return await DeleteExecutor.ExecuteAsync(bound, path, store, cancellationToken);
+    }
+}

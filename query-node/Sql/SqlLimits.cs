@@ -1,0 +1,32 @@
+namespace Log.QueryNode.Sql;
+
+/// <summary>Every limit of the SQL engine in one place, each with the error PostgreSQL raises when it is hit.</summary>
+internal static class SqlLimits
+{
+    /// <summary>PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated (at a character boundary) to this many bytes.</summary>
+    public const int IdentifierLengthBytesMax = 63;
+
+    /// <summary>Nesting depth of expressions and parentheses; deeper input fails with 54001 "stack depth limit exceeded"
+    /// instead of overflowing the real stack.</summary>
+    public const int ExpressionDepthMax = 1000;
+
+    /// <summary>Columns per table (PostgreSQL's MaxHeapAttributeNumber), 54011 beyond.</summary>
+    public const int ColumnsPerTableMax = 1600;
+
+    /// <summary>Rows a VALUES list may hold in one INSERT.</summary>
+    public const int ValuesRowsMax = 1_000_000;
+}
+
+/// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>
+internal static class EngineSqlState
+{
+    public const string StackDepthLimitExceeded = "54001";
+    public const string TooManyColumns = "54011";
+    public const string InvalidRowCountInLimitClause = "2201W";
+    public const string InvalidRowCountInResultOffsetClause = "2201X";
+    public const string UndefinedParameter = "42P02";
+    public const string AmbiguousFunction = "42725";
+    public const string InvalidColumnDefinition = "42611";
+    public const string WrongObjectType = "42809";
+    public const string InvalidTextRepresentation = "22P02";
+}

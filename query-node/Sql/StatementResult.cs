@@ -1,0 +1,26 @@
+namespace Log.QueryNode.Sql;
+
+/// <summary>The outcome of one statement: its rows (if it returns any) and its command tag.</summary>
+public sealed class StatementResult
+{
+    private static readonly IReadOnlyList<object?[]> NoRows = [];
+
+    public StatementResult(IReadOnlyList<ResultColumn>? columns, IReadOnlyList<object?[]>? rows, string commandTag)
+    {
+        Columns = columns;
+        Rows = rows ?? NoRows;
+        CommandTag = commandTag;
+    }
+
+    /// <summary>The row description, or null for commands that return no rows (INSERT/UPDATE/DELETE without RETURNING, DDL).</summary>
+    public IReadOnlyList<ResultColumn>? Columns { get; }
+
+    /// <summary>Rows of CLR values (short, int, long, double, decimal, string, bool, null), one per column.</summary>
+    public IReadOnlyList<object?[]> Rows { get; }
+
+    /// <summary>"SELECT 3", "INSERT 0 2", "UPDATE 1", "DELETE 0", "CREATE TABLE", "DROP TABLE".</summary>
+    public string CommandTag { get; }
+
+    /// <summary>Messages PostgreSQL would send as NOTICE (e.g. for CREATE TABLE IF NOT EXISTS on an existing table).</summary>
+    public IReadOnlyList<string> Notices { get; init; } = [];
+}

@@ -1,0 +1,10 @@
+namespace Log.QueryNode.Sql;
+
+/// <summary>Transaction control statements, which the session runs itself (it owns the transaction).</summary>
+public enum TransactionControl
+{
+    None,
+    Begin,
+    Commit,
+    Rollback,
+}

@@ -1,0 +1,158 @@
+namespace Log.QueryNode.Sql.Types;
+
+/// <summary>The built-in types the engine knows. Unknown is PostgreSQL's type of an untyped string literal or NULL,
+/// which takes its real type from context (coercion) and falls back to text.</summary>
+public enum TypeKind : byte
+{
+    Unknown,
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float8,
+    Numeric,
+    Text,
+    Varchar,
+    Bpchar,
+    Date,
+    Timestamp,
+    TimestampTz,
+}
+
+/// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
+/// ((p&lt;&lt;16)|s)+4 for numeric(p,s)).</summary>
+public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
+{
+    public static readonly SqlType Unknown = new(TypeKind.Unknown);
+    public static readonly SqlType Bool = new(TypeKind.Bool);
+    public static readonly SqlType Int2 = new(TypeKind.Int2);
+    public static readonly SqlType Int4 = new(TypeKind.Int4);
+    public static readonly SqlType Int8 = new(TypeKind.Int8);
+    public static readonly SqlType Float8 = new(TypeKind.Float8);
+    public static readonly SqlType Numeric = new(TypeKind.Numeric);
+    public static readonly SqlType Text = new(TypeKind.Text);
+    public static readonly SqlType Varchar = new(TypeKind.Varchar);
+    public static readonly SqlType Bpchar = new(TypeKind.Bpchar);
+    public static readonly SqlType Date = new(TypeKind.Date);
+    public static readonly SqlType Timestamp = new(TypeKind.Timestamp);
+    public static readonly SqlType TimestampTz = new(TypeKind.TimestampTz);
+
+    public bool IsDateTime => Kind is TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz;
+
+    /// <summary>Promotion order among date/time types: date &lt; timestamp &lt; timestamptz.</summary>
+    public int DateTimeRank => Kind switch
+    {
+        TypeKind.Date => 1,
+        TypeKind.Timestamp => 2,
+        TypeKind.TimestampTz => 3,
+        _ => 0,
+    };
+
+    public const int VariableLengthModifierOffset = 4;
+
+    public bool IsInteger => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8;
+    public bool IsNumber => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float8 or TypeKind.Numeric;
+    public bool IsString => Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar;
+
+    /// <summary>The type without its modifier: the type of an expression result (PostgreSQL drops typmods through operators).</summary>
+    public SqlType WithoutModifier => new(Kind);
+
+    /// <summary>Maximum length in characters for varchar(n)/char(n), or -1.</summary>
+    public int MaxLength => (Kind is TypeKind.Varchar or TypeKind.Bpchar) && Modifier >= VariableLengthModifierOffset
+        ? Modifier - VariableLengthModifierOffset
+        : -1;
+
+    public int NumericPrecision => Kind == TypeKind.Numeric && Modifier >= VariableLengthModifierOffset
+        ? ((Modifier - VariableLengthModifierOffset) >> 16) & 0xFFFF
+        : -1;
+
+    public int NumericScale => Kind == TypeKind.Numeric && Modifier >= VariableLengthModifierOffset
+        ? (short)((Modifier - VariableLengthModifierOffset) & 0xFFFF)
+        : -1;
+
+    public int Oid => Kind switch
+    {
+        TypeKind.Bool => 16,
+        TypeKind.Int8 => 20,
+        TypeKind.Int2 => 21,
+        TypeKind.Int4 => 23,
+        TypeKind.Text => 25,
+        TypeKind.Float8 => 701,
+        TypeKind.Bpchar => 1042,
+        TypeKind.Varchar => 1043,
+        TypeKind.Numeric => 1700,
+        TypeKind.Date => 1082,
+        TypeKind.Timestamp => 1114,
+        TypeKind.TimestampTz => 1184,
+        _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
+    };
+
+    public short Size => Kind switch
+    {
+        TypeKind.Bool => 1,
+        TypeKind.Int2 => 2,
+        TypeKind.Int4 => 4,
+        TypeKind.Int8 => 8,
+        TypeKind.Float8 => 8,
+        TypeKind.Date => 4,
+        TypeKind.Timestamp or TypeKind.TimestampTz => 8,
+        _ => -1,
+    };
+
+    /// <summary>PostgreSQL's internal name (pg_type.typname), used as the output column name of a bare cast.</summary>
+    public string InternalName => Kind switch
+    {
+        TypeKind.Bool => "bool",
+        TypeKind.Int2 => "int2",
+        TypeKind.Int4 => "int4",
+        TypeKind.Int8 => "int8",
+        TypeKind.Float8 => "float8",
+        TypeKind.Numeric => "numeric",
+        TypeKind.Text => "text",
+        TypeKind.Varchar => "varchar",
+        TypeKind.Bpchar => "bpchar",
+        TypeKind.Date => "date",
+        TypeKind.Timestamp => "timestamp",
+        TypeKind.TimestampTz => "timestamptz",
+        _ => "unknown",
+    };
+
+    /// <summary>format_type() without the modifier, as used in error messages ("integer", "double precision").</summary>
+    public string DisplayName => Kind switch
+    {
+        TypeKind.Bool => "boolean",
+        TypeKind.Int2 => "smallint",
+        TypeKind.Int4 => "integer",
+        TypeKind.Int8 => "bigint",
+        TypeKind.Float8 => "double precision",
+        TypeKind.Numeric => "numeric",
+        TypeKind.Text => "text",
+        TypeKind.Varchar => "character varying",
+        TypeKind.Bpchar => "character",
+        TypeKind.Date => "date",
+        TypeKind.Timestamp => "timestamp without time zone",
+        TypeKind.TimestampTz => "timestamp with time zone",
+        _ => "unknown",
+    };
+
+    /// <summary>format_type() with the modifier ("character varying(10)", "numeric(10,2)").</summary>
+    public string DisplayNameWithModifier => Kind switch
+    {
+        TypeKind.Varchar or TypeKind.Bpchar when MaxLength >= 0 => $"{DisplayName}({MaxLength})",
+        TypeKind.Numeric when NumericPrecision >= 0 => $"numeric({NumericPrecision},{NumericScale})",
+        _ => DisplayName,
+    };
+
+    public override string ToString() => DisplayNameWithModifier;
+
+    /// <summary>Rank in PostgreSQL's numeric promotion order: int2 &lt; int4 &lt; int8 &lt; numeric &lt; float8.</summary>
+    public int NumericRank => Kind switch
+    {
+        TypeKind.Int2 => 1,
+        TypeKind.Int4 => 2,
+        TypeKind.Int8 => 3,
+        TypeKind.Numeric => 4,
+        TypeKind.Float8 => 5,
+        _ => 0,
+    };
+}

@@ -1,0 +1,166 @@
+using Log.QueryNode.Execution;
+
+namespace Log.QueryNode.Sql.Types;
+
+public enum ArithmeticOperator : byte
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+}
+
+/// <summary>int2/int4/int8/float8/numeric arithmetic with PostgreSQL's overflow and division errors. Both operands
+/// already have the same type (the binder inserts the casts), so one switch on the CLR type suffices.</summary>
+internal static class ValueArithmetic
+{
+    public static object Apply(ArithmeticOperator op, object left, object right, TypeKind kind)
+    {
+        switch (kind)
+        {
+            case TypeKind.Int2:
+                return (short)CheckRange(ApplyLong(op, (short)left, (short)right), short.MinValue, short.MaxValue, "smallint");
+            case TypeKind.Int4:
+                return (int)CheckRange(ApplyLong(op, (int)left, (int)right), int.MinValue, int.MaxValue, "integer");
+            case TypeKind.Int8:
+                return ApplyInt8(op, (long)left, (long)right);
+            case TypeKind.Float8:
+                return ApplyFloat8(op, (double)left, (double)right);
+            case TypeKind.Numeric:
+                return ApplyNumeric(op, (decimal)left, (decimal)right);
+            default:
+                throw new InvalidOperationException($"arithmetic on {kind}");
+        }
+    }
+
+    private static long CheckRange(long value, long minimum, long maximum, string typeName) =>
+        value < minimum || value > maximum ? throw ValueCast.OutOfRange(typeName) : value;
+
+    /// <summary>For int2/int4 operands the long result cannot overflow; the caller range-checks it.</summary>
+    private static long ApplyLong(ArithmeticOperator op, long left, long right) => op switch
+    {
+        ArithmeticOperator.Add => left + right,
+        ArithmeticOperator.Subtract => left - right,
+        ArithmeticOperator.Multiply => left * right,
+        ArithmeticOperator.Divide => right == 0 ? throw DivisionByZero() : left / right,
+        _ => right == 0 ? throw DivisionByZero() : left % right,
+    };
+
+    private static long ApplyInt8(ArithmeticOperator op, long left, long right)
+    {
+        try
+        {
+            return op switch
+            {
+                ArithmeticOperator.Add => checked(left + right),
+                ArithmeticOperator.Subtract => checked(left - right),
+                ArithmeticOperator.Multiply => checked(left * right),
+                ArithmeticOperator.Divide => right == 0 ? throw DivisionByZero() : right == -1 ? checked(-left) : left / right,
+                _ => right == 0 ? throw DivisionByZero() : right == -1 ? 0 : left % right,
+            };
+        }
+        catch (OverflowException)
+        {
+            throw ValueCast.OutOfRange("bigint");
+        }
+    }
+
+    private static double ApplyFloat8(ArithmeticOperator op, double left, double right)
+    {
+        double result = op switch
+        {
+            ArithmeticOperator.Add => left + right,
+            ArithmeticOperator.Subtract => left - right,
+            ArithmeticOperator.Multiply => left * right,
+            ArithmeticOperator.Divide => right == 0 ? throw DivisionByZero() : left / right,
+            _ => throw new InvalidOperationException("float8 has no % operator"),
+        };
+        if (double.IsInfinity(result) && !double.IsInfinity(left) && !double.IsInfinity(right))
+        {
+            throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow");
+        }
+        if (result == 0 && op == ArithmeticOperator.Multiply && left != 0 && right != 0)
+        {
+            throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: underflow");
+        }
+        return result;
+    }
+
+    private static decimal ApplyNumeric(ArithmeticOperator op, decimal left, decimal right)
+    {
+        try
+        {
+            switch (op)
+            {
+                case ArithmeticOperator.Add: return left + right;
+                case ArithmeticOperator.Subtract: return left - right;
+                case ArithmeticOperator.Multiply: return left * right;
+                case ArithmeticOperator.Divide:
+                    if (right == 0) throw DivisionByZero();
+                    return Divide(left, right);
+                default:
+                    if (right == 0) throw DivisionByZero();
+                    return left % right;
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
+        }
+    }
+
+    /// <summary>numeric division with PostgreSQL's result scale (select_div_scale): at least 16 significant digits and
+    /// no fewer fraction digits than either input. System.Decimal caps the scale at 28.</summary>
+    public static decimal Divide(decimal left, decimal right)
+    {
+        decimal quotient = left / right;
+        int scale = DivisionScale(left, right);
+        return ValueCast.SetScale(Math.Round(quotient, Math.Min(scale, 28), MidpointRounding.AwayFromZero), Math.Min(scale, 28));
+    }
+
+    private static int DivisionScale(decimal left, decimal right)
+    {
+        const int minimumSignificantDigits = 16;
+        const int decimalDigitsPerBase10000Digit = 4;
+        (int leftWeight, int leftFirstDigit) = Base10000Weight(left);
+        (int rightWeight, int rightFirstDigit) = Base10000Weight(right);
+        int quotientWeight = leftWeight - rightWeight;
+        if (leftFirstDigit <= rightFirstDigit) quotientWeight--;
+        int scale = minimumSignificantDigits - quotientWeight * decimalDigitsPerBase10000Digit;
+        scale = Math.Max(scale, left.Scale);
+        scale = Math.Max(scale, right.Scale);
+        return Math.Max(scale, 0);
+    }
+
+    /// <summary>PostgreSQL stores numeric in base-10000 digits; weight is the power of 10000 of the first digit.</summary>
+    private static (int Weight, int FirstDigit) Base10000Weight(decimal value)
+    {
+        value = Math.Abs(value);
+        if (value == 0) return (0, 0);
+        int weight = 0;
+        while (value >= 10000)
+        {
+            value /= 10000;
+            weight++;
+        }
+        while (value < 1)
+        {
+            value *= 10000;
+            weight--;
+        }
+        return (weight, (int)Math.Truncate(value));
+    }
+
+    public static SqlException DivisionByZero() => new(SqlState.DivisionByZero, "division by zero");
+
+    public static object Negate(object value) => value switch
+    {
+        short s => s == short.MinValue ? throw ValueCast.OutOfRange("smallint") : (short)-s,
+        int i => i == int.MinValue ? throw ValueCast.OutOfRange("integer") : -i,
+        long l => l == long.MinValue ? throw ValueCast.OutOfRange("bigint") : -l,
+        double d => -d,
+        decimal m => -m,
+        _ => throw new InvalidOperationException($"negate {value.GetType()}"),
+    };
+}

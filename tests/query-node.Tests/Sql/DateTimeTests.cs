@@ -1,0 +1,47 @@
+namespace Log.QueryNode.Tests.Sql;
+
+public class DateTimeTests
+{
+    private readonly SqlHarness _sql = new();
+
+    [Fact]
+    public void Timestamp_date_and_timestamptz_round_trip_and_order()
+    {
+        _sql.Run("create table events (at timestamp primary key, day date, zoned timestamp with time zone)");
+        _sql.Run("insert into events values ('2024-01-02 03:04:05.5', '2024-01-02', '2024-01-02 03:04:05+02'), ('2023-12-31T23:59:59', '2023-12-31', '2023-12-31 23:59:59.123456Z')");
+        Assert.Equal(
+            ["2023-12-31 23:59:59|2023-12-31|2023-12-31 23:59:59.123456+00", "2024-01-02 03:04:05.5|2024-01-02|2024-01-02 01:04:05+00"],
+            _sql.Text("select * from events"));
+        Assert.Equal("2024-01-02", _sql.Scalar("select day from events where at = '2024-01-02 03:04:05.5'"));
+        Assert.Equal("2023-12-31", _sql.Scalar("select day from events where day < '2024-01-01'::date"));
+        Assert.Equal("2|2", _sql.Scalar("select count(*), count(day) from events where at > day and at::date = day"));
+        Assert.Equal("2024-01-02 03:04:05.5", _sql.Scalar("select max(at) from events"));
+        var columns = _sql.Run("select * from events").Columns!;
+        Assert.Equal(new[] { 1114, 1082, 1184 }, columns.Select(column => column.TypeOid));
+    }
+
+    [Fact]
+    public void Current_time_functions_and_errors()
+    {
+        var columns = _sql.Run("select now(), current_timestamp, current_date, localtimestamp").Columns!;
+        Assert.Equal(new[] { "now", "current_timestamp", "current_date", "localtimestamp" }, columns.Select(column => column.Name));
+        Assert.Equal("t", _sql.Scalar("select now() > '2020-01-01'"));
+        Assert.Equal("22007", _sql.Error("select 'yesterday-ish'::timestamp").SqlState);
+        Assert.Equal("invalid input syntax for type timestamp: \"x\"", _sql.Error("select 'x'::timestamp").Message);
+        Assert.Equal("22008", _sql.Error("select '2024-13-01'::date").SqlState);
+    }
+}
+
+public class ClockDefaultTests
+{
+    [Fact]
+    public void Default_now_is_evaluated_per_insert_and_survives_the_catalog()
+    {
+        var sql = new SqlHarness();
+        sql.Run("create table h (id int primary key, at timestamptz default now(), day date default current_date, n int default 7)");
+        sql.Run("insert into h (id) values (1)");
+        sql.Run("insert into h (id) select 2");
+        Assert.Equal(["1|t|t|7", "2|t|t|7"], sql.Text("select id, at > '2020-01-01', day >= '2020-01-01', n from h order by id"));
+        Assert.Equal(Log.QueryNode.Execution.SqlState.FeatureNotSupported, sql.Error("create table bad (x int default abs(1))").SqlState);
+    }
+}
