@@ -86,6 +86,8 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         {
             ListenAddress = listenAddress,
             Port = options.Port,
+            // Kept in the data folder so that clients that pin it see the same certificate after a restart.
+            SelfSignedCertificatePath = Path.Combine(dataDirectory, "tls", "self-signed.pfx"),
         }, sessions, loggerFactory.CreateLogger<PgServer>());
         await server.StartAsync(cancellationToken);
         started.Add(server);
