@@ -289,19 +289,22 @@ public sealed class AdjudicatorShardTests
         var options = new AdjudicatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(10) };
         await using (var shard = await StartAsync(options, journal, journal, clock))
         {
-            await Task.Delay(150);
+            // Waits for heartbeats rather than sleeping a fixed time: on a loaded machine the
+            // timer fires late, and what matters is that heartbeats come while idle at all.
+            await WaitForHeartbeatsAsync(journal, 3);
             for (var index = 0; index < 20; index++)
             {
                 await Commit(shard, Keys.Request(clock.Now(), $"k{index % 3}"));
                 await Task.Delay(index % 4);
             }
-            await Task.Delay(100);
+            var afterCommits = HeartbeatCount(await Keys.ReadAllAsync(journal, 0));
+            await WaitForHeartbeatsAsync(journal, afterCommits + 1);
         }
 
         var entries = await Keys.ReadAllAsync(journal, 0);
         var heartbeats = entries.Where(entry => entry.Record.Kind == JournalRecordKind.Heartbeat).ToList();
 
-        Assert.True(heartbeats.Count >= 3, $"expected heartbeats while idle, found {heartbeats.Count}");
+        Assert.True(heartbeats.Count >= 4, $"expected heartbeats while idle, found {heartbeats.Count}");
         var highestClosed = HybridTimestamp.Zero;
         foreach (var entry in entries.Where(entry => entry.Record.Kind != JournalRecordKind.EpochStart))
         {
@@ -311,6 +314,19 @@ public sealed class AdjudicatorShardTests
             }
             Assert.True(entry.Record.Closed > highestClosed);
             highestClosed = entry.Record.Closed;
+        }
+    }
+
+    private static int HeartbeatCount(IEnumerable<JournalEntry> entries) =>
+        entries.Count(entry => entry.Record.Kind == JournalRecordKind.Heartbeat);
+
+    private static async Task WaitForHeartbeatsAsync(MemoryJournal journal, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (HeartbeatCount(await Keys.ReadAllAsync(journal, 0)) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} heartbeats after 30 s of idling");
+            await Task.Delay(10);
         }
     }
 
