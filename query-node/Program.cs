@@ -33,6 +33,8 @@ builder.Logging.AddSimpleConsole(console =>
 });
 builder.Logging.SetMinimumLevel(LogLevel.Information);
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+// A failed start is reported once, plainly, below; the host's own stack trace adds nothing.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 builder.Services.AddSingleton(options);
 builder.Services.AddHostedService<LogServer>();
 

@@ -54,7 +54,8 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
             Port = options.JournalPort,
             DataDirectory = Path.Combine(dataDirectory, "journal"),
         }, loggerFactory.CreateLogger<JournalNode>());
-        await journalNode.StartAsync(cancellationToken);
+        await StartListeningAsync(() => journalNode.StartAsync(cancellationToken), "Kafka protocol", listenAddress,
+            options.JournalPort, "--journal-port");
         started.Add(journalNode);
         JournalPort = journalNode.Port;
 
@@ -89,7 +90,8 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
             // Kept in the data folder so that clients that pin it see the same certificate after a restart.
             SelfSignedCertificatePath = Path.Combine(dataDirectory, "tls", "self-signed.pfx"),
         }, sessions, loggerFactory.CreateLogger<PgServer>());
-        await server.StartAsync(cancellationToken);
+        await StartListeningAsync(() => server.StartAsync(cancellationToken), "PostgreSQL protocol", listenAddress,
+            options.Port, "--port");
         started.Add(server);
         Port = server.Port;
 
@@ -101,6 +103,21 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={host}:{JournalPort} data={dataDirectory}");
         Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
         Console.Out.Flush();
+    }
+
+    /// <summary>Turns "address in use" into a message that says which port and how to choose another.</summary>
+    private static async Task StartListeningAsync(Func<Task> start, string protocol, IPAddress address, int port, string option)
+    {
+        try
+        {
+            await start();
+        }
+        catch (System.Net.Sockets.SocketException exception)
+            when (exception.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            throw new InvalidOperationException(
+                $"{protocol} port {address}:{port} is already in use; choose another with {option} N (0 picks a free one)", exception);
+        }
     }
 
     private T Track<T>(T resource) where T : IAsyncDisposable
