@@ -51,7 +51,7 @@ public sealed class ConflictWindow
     /// 5 minutes of writes, a few hundred MiB at most. Past it, the horizon rises early.</summary>
     public const int DefaultMaxEntries = 4_000_000;
 
-    private readonly Dictionary<byte[], HybridTimestamp> lastCommitByKey = new(ByteArrayContentComparer.Instance);
+    private readonly Dictionary<byte[], HybridTimestamp> lastCommitByKey = new(KeyComparer.Instance);
 
     // Every recorded (key, commit) pair in the order recorded, which is commit order on a
     // shard, so trimming pops from the front and never scans the dictionary.

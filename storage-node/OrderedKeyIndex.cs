@@ -1,12 +1,6 @@
+using Log.Journal.Records;
+
 namespace Log.StorageNode;
-
-/// <summary>Orders keys as unsigned bytes, shorter first on a common prefix: the order of scans.</summary>
-public sealed class UnsignedByteComparer : IComparer<byte[]>
-{
-    public static readonly UnsignedByteComparer Instance = new();
-
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
-}
 
 /// <summary>
 /// Every key the replica has ever stored, in unsigned byte order, beside FASTER's hash index (which
@@ -40,7 +34,7 @@ internal sealed class OrderedKeyIndex : IDisposable
             }
             var chunkIndex = FindChunk(key);
             var chunk = chunks[chunkIndex];
-            var position = chunk.BinarySearch(key, UnsignedByteComparer.Instance);
+            var position = chunk.BinarySearch(key, KeyComparer.Instance);
             if (position >= 0)
             {
                 return false;
@@ -74,7 +68,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                 return;
             }
             var chunkIndex = FindChunk(from);
-            var position = chunks[chunkIndex].BinarySearch(from, UnsignedByteComparer.Instance);
+            var position = chunks[chunkIndex].BinarySearch(from, KeyComparer.Instance);
             position = position >= 0 ? (fromInclusive ? position : position + 1) : ~position;
             var added = 0;
             while (added < countMax && chunkIndex < chunks.Count)
@@ -83,7 +77,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                 for (; position < chunk.Count && added < countMax; position++)
                 {
                     var key = chunk[position];
-                    if (endExclusive is not null && UnsignedByteComparer.Instance.Compare(key, endExclusive) >= 0)
+                    if (endExclusive is not null && KeyComparer.Instance.Compare(key, endExclusive) >= 0)
                     {
                         return;
                     }
@@ -107,7 +101,7 @@ internal sealed class OrderedKeyIndex : IDisposable
         while (low <= high)
         {
             var middle = low + (high - low) / 2;
-            if (UnsignedByteComparer.Instance.Compare(chunks[middle][0], key) <= 0)
+            if (KeyComparer.Instance.Compare(chunks[middle][0], key) <= 0)
             {
                 found = middle;
                 low = middle + 1;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Log.Journal.Records;
 using Log.Journal.Time;
 
 namespace Log.StorageNode;
@@ -28,7 +29,7 @@ public sealed partial class StorageNode
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
         var results = new List<KeyValue>(Math.Min(limit, options.ScanBatchKeyCount));
-        if (limit == 0 || (endExclusive is not null && UnsignedByteComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
+        if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
         {
             return results;
         }

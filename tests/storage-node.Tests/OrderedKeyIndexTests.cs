@@ -1,3 +1,5 @@
+using Log.Journal.Records;
+
 namespace Log.StorageNode.Tests;
 
 public sealed class OrderedKeyIndexTests
@@ -7,7 +9,7 @@ public sealed class OrderedKeyIndexTests
     {
         var random = new Random(7);
         using var index = new OrderedKeyIndex();
-        var reference = new SortedSet<byte[]>(UnsignedByteComparer.Instance);
+        var reference = new SortedSet<byte[]>(KeyComparer.Instance);
         byte[] RandomKey()
         {
             var key = new byte[random.Next(0, 4)];
@@ -29,8 +31,8 @@ public sealed class OrderedKeyIndexTests
             var end = random.Next(3) == 0 ? null : RandomKey();
             var countMax = random.Next(0, 700);
             var expected = reference
-                .Where(key => UnsignedByteComparer.Instance.Compare(key, from) is var order && (inclusive ? order >= 0 : order > 0))
-                .Where(key => end is null || UnsignedByteComparer.Instance.Compare(key, end) < 0)
+                .Where(key => KeyComparer.Instance.Compare(key, from) is var order && (inclusive ? order >= 0 : order > 0))
+                .Where(key => end is null || KeyComparer.Instance.Compare(key, end) < 0)
                 .Take(countMax)
                 .Select(Convert.ToHexString)
                 .ToList();
@@ -43,7 +45,7 @@ public sealed class OrderedKeyIndexTests
     [Fact]
     public void TheComparerOrdersUnsignedBytesAndPrefixesFirst()
     {
-        var comparer = UnsignedByteComparer.Instance;
+        var comparer = KeyComparer.Instance;
         Assert.True(comparer.Compare([0x7F], [0x80]) < 0);
         Assert.True(comparer.Compare([0x01], [0x01, 0x00]) < 0);
         Assert.True(comparer.Compare([], [0x00]) < 0);

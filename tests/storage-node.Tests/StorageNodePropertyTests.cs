@@ -10,7 +10,7 @@ public sealed class StorageNodePropertyTests
 
     private sealed class ReferenceModel
     {
-        public readonly SortedDictionary<byte[], List<(ulong Timestamp, byte[]? Value)>> Versions = new(UnsignedByteComparer.Instance);
+        public readonly SortedDictionary<byte[], List<(ulong Timestamp, byte[]? Value)>> Versions = new(KeyComparer.Instance);
 
         public void Apply(ulong timestamp, IReadOnlyList<JournalWrite> writes)
         {
@@ -50,8 +50,8 @@ public sealed class StorageNodePropertyTests
 
         public List<KeyValue> Scan(byte[] start, byte[]? end, ulong timestamp, int limit) =>
             Versions.Keys
-                .Where(key => UnsignedByteComparer.Instance.Compare(key, start) >= 0
-                    && (end is null || UnsignedByteComparer.Instance.Compare(key, end) < 0))
+                .Where(key => KeyComparer.Instance.Compare(key, start) >= 0
+                    && (end is null || KeyComparer.Instance.Compare(key, end) < 0))
                 .Select(key => (Key: key, Value: Get(key, timestamp)))
                 .Where(pair => pair.Value is not null)
                 .Take(limit)

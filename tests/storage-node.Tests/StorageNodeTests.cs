@@ -80,7 +80,7 @@ public sealed class StorageNodeTests
         await harness.MemoryJournal.AppendAsync(0, JournalRecord.ForCommit(Guid.NewGuid(), Ts(1), Ts(10), 0, 1, writes), CancellationToken.None);
         await harness.AppendAllAndWaitAsync(Commit(20, ("\u007F", null)), Heartbeat(30));
         var deleted = new byte[] { 0x7F };
-        var sorted = keys.OrderBy(key => key, UnsignedByteComparer.Instance).ToList();
+        var sorted = keys.OrderBy(key => key, KeyComparer.Instance).ToList();
 
         var all = await harness.Node.ScanAsync([], null, ReadPoint.Unfenced(Ts(30)), 100, CancellationToken.None);
         Assert.Equal(sorted.Where(key => !key.SequenceEqual(deleted)).Select(Convert.ToHexString), all.Select(pair => Convert.ToHexString(pair.Key)));
