@@ -75,6 +75,11 @@ public sealed partial class JournalNode : IAsyncDisposable
             throw new InvalidOperationException("The journal node is already started.");
         }
         cancellationToken.ThrowIfCancellationRequested();
+        ThreadPool.GetMinThreads(out var workerThreads, out var completionPortThreads);
+        if (workerThreads < options.MinimumThreadPoolWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(options.MinimumThreadPoolWorkerThreads, completionPortThreads);
+        }
         topics.OpenExisting();
         committedOffsets = new CommittedOffsetStore(options.DataDirectory, options.MaxCommittedOffsets, logger);
         var maximumSeen = -1L;

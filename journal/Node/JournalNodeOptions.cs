@@ -54,6 +54,13 @@ public sealed class JournalNodeOptions
     /// <summary>FASTER log file segment size (2^bits bytes).</summary>
     public int LogSegmentSizeBits { get; set; } = 30;
 
+    /// <summary>The node raises the process's thread pool minimum to at least this many worker
+    /// threads when it starts (never lowers it). FASTER's file device on Linux performs each page
+    /// write as a blocking pwrite on a thread pool thread, and its commit callbacks block too, so on a
+    /// two-core machine a few partitions flushing at once starved the pool (commits took seconds)
+    /// until it slowly grew.</summary>
+    public int MinimumThreadPoolWorkerThreads { get; set; } = 32;
+
     /// <summary>Consumer groups: the shortest and longest session a member may ask for
     /// (Kafka's group.min/max.session.timeout.ms; the minimum is lower here so tests run fast).</summary>
     public int GroupMinimumSessionTimeoutMs { get; set; } = 1_000;
@@ -93,6 +100,7 @@ public sealed class JournalNodeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightRequestsPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(LogMemorySizeBits, LogPageSizeBits + 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MinimumThreadPoolWorkerThreads);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(GroupExpiryCheckIntervalMs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(GroupMaximumSessionTimeoutMs, GroupMinimumSessionTimeoutMs);

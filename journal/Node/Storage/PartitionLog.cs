@@ -24,6 +24,7 @@ public sealed class PartitionLog : IAsyncDisposable
 {
     private readonly object gate = new();
     private readonly IDevice device;
+    private readonly AlternatingSlotCommitManager commitManager;
     private readonly FasterLog log;
     private readonly ILogger logger;
     private readonly List<IndexEntry> index = [];
@@ -56,12 +57,13 @@ public sealed class PartitionLog : IAsyncDisposable
     public string Topic { get; }
     public int Partition { get; }
 
-    private PartitionLog(string topic, int partition, string folder, IDevice device, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
+    private PartitionLog(string topic, int partition, string folder, IDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
     {
         startOffsetPath = Path.Combine(folder, StartOffsetFileName);
         Topic = topic;
         Partition = partition;
         this.device = device;
+        this.commitManager = commitManager;
         this.log = log;
         this.logger = logger;
         this.maximumProducerBatchesRemembered = maximumProducerBatchesRemembered;
@@ -74,12 +76,15 @@ public sealed class PartitionLog : IAsyncDisposable
     {
         Directory.CreateDirectory(folder);
         var device = Devices.CreateLogDevice(Path.Combine(folder, "batches.log"), preallocateFile: false, recoverDevice: true);
+        AlternatingSlotCommitManager? commitManager = null;
         try
         {
+            commitManager = new AlternatingSlotCommitManager(folder);
             var settings = new FasterLogSettings
             {
                 LogDevice = device,
                 LogCommitDir = folder,
+                LogCommitManager = commitManager,
                 PageSizeBits = options.LogPageSizeBits,
                 MemorySizeBits = options.LogMemorySizeBits,
                 SegmentSizeBits = options.LogSegmentSizeBits,
@@ -87,10 +92,11 @@ public sealed class PartitionLog : IAsyncDisposable
                 RemoveOutdatedCommits = true,
             };
             var log = new FasterLog(settings, logger);
-            return new PartitionLog(topic, partition, folder, device, log, logger, options.ProducerBatchesRememberedPerPartition);
+            return new PartitionLog(topic, partition, folder, device, commitManager, log, logger, options.ProducerBatchesRememberedPerPartition);
         }
         catch
         {
+            commitManager?.Dispose();
             device.Dispose();
             throw;
         }
@@ -551,6 +557,8 @@ public sealed class PartitionLog : IAsyncDisposable
         }
         Fail(new ObjectDisposedException(nameof(PartitionLog)));
         log.Dispose();
+        // FASTER disposes only the commit manager it created itself.
+        commitManager.Dispose();
         device.Dispose();
         stopping.Dispose();
         commitRequested.Dispose();
