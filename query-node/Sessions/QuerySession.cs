@@ -2,20 +2,24 @@ using Log.Adjudicator;
 using Log.Journal.Time;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql;
+using Log.QueryNode.Sql.Parser.Ast;
 using Log.StorageNode;
 using Log.Wire;
+using Log.Wire.Types;
 using Microsoft.Extensions.Logging;
 
 namespace Log.QueryNode.Sessions;
 
 /// <summary>
-/// One client connection's session: transaction state and the simple-query loop. Follows
-/// PostgreSQL's rules for a Query message: its statements run in one implicit transaction unless
-/// they manage transactions themselves, the first error ends the message, and inside an explicit
-/// transaction an error leaves the transaction failed (25P02) until ROLLBACK. The snapshot is
-/// taken at BEGIN (or at the first statement of an implicit transaction), as in DSQL.
+/// One client connection's session: its settings, its transaction, and the simple and extended query protocols.
+/// Follows PostgreSQL's rules: the statements of a Query message, or the messages up to a Sync, run in one implicit
+/// transaction unless BEGIN was sent; the first error ends the message (or skips to Sync) and rolls the implicit
+/// transaction back; inside an explicit transaction an error leaves it failed (25P02) until ROLLBACK. The snapshot is
+/// taken at BEGIN (or when the implicit transaction first needs one), as in DSQL. SET is undone when its transaction
+/// rolls back, as in PostgreSQL. Split by concern: this file (state, simple protocol, running a statement),
+/// .Extended (Parse/Bind/Execute/Sync), .Settings (SET/SHOW/DISCARD), .Copy (COPY FROM STDIN / TO STDOUT).
 /// </summary>
-public sealed class QuerySession : IPgSession
+public sealed partial class QuerySession : IPgExtendedQuerySession
 {
     private const string ConflictMessage = "change conflicts with another transaction, please retry: (OC000)";
     private const string SchemaConflictMessage = "schema has been updated by another transaction, please retry: (OC001)";
@@ -26,11 +30,15 @@ public sealed class QuerySession : IPgSession
     private readonly HybridClock clock;
     private readonly TransactionLimits limits;
     private readonly ILogger logger;
-    private readonly Dictionary<string, string> parameterStatus;
+    private readonly SessionSettings settings;
 
     private Transaction? transaction;
     private bool explicitTransaction;
     private bool failed;
+
+    /// <summary>The settings when the current transaction (implicit or explicit) began, put back if it rolls back; null
+    /// when no transaction is open.</summary>
+    private Dictionary<string, string>? settingsAtTransactionStart;
 
     public QuerySession(PgStartup startup, SqlEngine engine, IAdjudicator adjudicator, IStorageReader storage,
         HybridClock clock, TransactionLimits limits, ILogger logger)
@@ -41,14 +49,15 @@ public sealed class QuerySession : IPgSession
         this.clock = clock;
         this.limits = limits;
         this.logger = logger;
-        parameterStatus = new Dictionary<string, string>
-        {
-            ["application_name"] = startup.Parameters.TryGetValue("application_name", out var name) ? name : "",
-            ["session_authorization"] = startup.User,
-        };
+        settings = new SessionSettings(startup.User, startup.Parameters);
     }
 
-    public IReadOnlyDictionary<string, string> ParameterStatus => parameterStatus;
+    public IReadOnlyDictionary<string, string> ParameterStatus => settings.Reported;
+
+    public PgTypeSettings TypeSettings => settings.TypeSettings;
+
+    /// <summary>The session's settings (SET/SHOW), exposed for tests.</summary>
+    internal SessionSettings Settings => settings;
 
     public PgTransactionStatus TransactionStatus =>
         failed ? PgTransactionStatus.Failed
@@ -76,19 +85,26 @@ public sealed class QuerySession : IPgSession
 
         for (var index = 0; index < statements.Count; index++)
         {
+            var statement = statements[index];
             var isLast = index == statements.Count - 1;
             try
             {
-                var tag = await ExecuteStatementAsync(statements[index], writer, cancellationToken);
-                // PostgreSQL commits an implicit transaction before it reports the last statement
-                // complete, so a refused commit reaches the client as the statement's error.
-                if (isLast && !explicitTransaction && transaction is not null)
+                var result = await RunWithTimeoutAsync(statement, null, null, writer, cancellationToken);
+                if (result.Columns is { } columns)
                 {
-                    var implicitTransaction = transaction;
-                    transaction = null;
-                    await CommitAsync(implicitTransaction, cancellationToken);
+                    writer.RowDescription(ToFields(columns));
+                    foreach (var row in result.Rows)
+                    {
+                        WriteRow(writer, columns, row);
+                    }
                 }
-                writer.CommandComplete(tag);
+                // PostgreSQL commits an implicit transaction before it reports the last statement complete, so a
+                // refused commit reaches the client as the statement's error.
+                if (isLast && !explicitTransaction)
+                {
+                    await EndImplicitTransactionAsync(cancellationToken);
+                }
+                writer.CommandComplete(result.CommandTag);
             }
             catch (SqlException exception)
             {
@@ -102,12 +118,40 @@ public sealed class QuerySession : IPgSession
                 AbortAfterError();
                 return;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The server reports the cancel (57014); the statement failed all the same.
+                AbortAfterError();
+                throw;
+            }
         }
     }
 
-    /// <summary>Runs one statement; returns its command tag, or throws <see cref="SqlException"/>.</summary>
-    private async ValueTask<string> ExecuteStatementAsync(ParsedStatement statement, IPgResponseWriter writer,
-        CancellationToken cancellationToken)
+    /// <summary>Runs one statement under statement_timeout: past it, the statement fails with 57014 as in PostgreSQL.</summary>
+    private async ValueTask<StatementResult> RunWithTimeoutAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter writer, CancellationToken cancellationToken)
+    {
+        if (settings.StatementTimeout is not { } timeout)
+        {
+            return await RunAsync(statement, parameters, parameterTypeOids, writer, cancellationToken);
+        }
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            return await RunAsync(statement, parameters, parameterTypeOids, writer, timeoutSource.Token);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SqlException(SqlState.QueryCanceled, "canceling statement due to statement timeout");
+        }
+    }
+
+    /// <summary>Runs one statement and returns its result (rows materialised), or throws <see cref="SqlException"/>.
+    /// Statements about the session itself (transaction control, SET, SHOW, DISCARD, COPY) are run here; the rest by
+    /// the SQL engine inside the transaction.</summary>
+    private async ValueTask<StatementResult> RunAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         switch (statement.TransactionControl)
         {
@@ -120,68 +164,132 @@ public sealed class QuerySession : IPgSession
                 {
                     writer.Notice(new PgError("WARNING", "25001", "there is already a transaction in progress"));
                 }
+                StartTransactionSettings();
+                if (statement.TransactionModes is { ReadOnly: { } beginReadOnly })
+                {
+                    settings.Apply("transaction_read_only", beginReadOnly ? "on" : "off");
+                }
                 explicitTransaction = true;
                 transaction ??= await BeginAsync(cancellationToken);
-                return statement.CommandTag;
+                return new StatementResult(null, null, statement.CommandTag);
 
             case TransactionControl.Commit:
                 if (failed)
                 {
-                    EndTransaction();
-                    return "ROLLBACK";
+                    RollBack();
+                    return new StatementResult(null, null, "ROLLBACK");
                 }
                 if (!explicitTransaction)
                 {
                     writer.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
                 }
                 var committing = transaction;
-                EndTransaction();
-                if (committing is not null)
+                transaction = null;
+                explicitTransaction = false;
+                try
                 {
-                    await CommitAsync(committing, cancellationToken);
+                    if (committing is not null)
+                    {
+                        await CommitAsync(committing, cancellationToken);
+                    }
                 }
-                return statement.CommandTag;
+                catch
+                {
+                    RollBack();
+                    throw;
+                }
+                settingsAtTransactionStart = null;
+                return new StatementResult(null, null, statement.CommandTag);
 
             case TransactionControl.Rollback:
                 if (!explicitTransaction && !failed)
                 {
                     writer.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
                 }
-                EndTransaction();
-                return statement.CommandTag;
+                RollBack();
+                return new StatementResult(null, null, statement.CommandTag);
         }
 
         if (failed)
         {
             throw InFailedTransaction();
         }
-        transaction ??= await BeginAsync(cancellationToken);
-        var result = await engine.ExecuteAsync(statement, transaction, cancellationToken);
-        if (result.Columns is { } columns)
+        StartTransactionSettings();
+        if (settings.TransactionReadOnly && !statement.IsReadOnly)
         {
-            var fields = new PgField[columns.Count];
-            for (var column = 0; column < columns.Count; column++)
-            {
-                var resultColumn = columns[column];
-                fields[column] = new PgField(resultColumn.Name, 0, 0, resultColumn.TypeOid, resultColumn.TypeSize,
-                    resultColumn.TypeModifier);
-            }
-            writer.RowDescription(fields);
-            var texts = new string?[columns.Count];
-            foreach (var row in result.Rows)
-            {
-                for (var column = 0; column < columns.Count; column++)
-                {
-                    texts[column] = columns[column].FormatText(row[column]);
-                }
-                writer.DataRow(texts);
-            }
+            throw new SqlException("25006", $"cannot execute {statement.CommandTag} in a read-only transaction");
         }
-        return result.CommandTag;
+        switch (statement.Tree)
+        {
+            case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
+                return RunSessionStatement(statement);
+            case CopyStmt copy:
+                transaction ??= await BeginAsync(cancellationToken);
+                return await RunCopyAsync(statement, copy, writer, cancellationToken);
+        }
+        transaction ??= await BeginAsync(cancellationToken);
+        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, cancellationToken);
+        foreach (var notice in result.Notices)
+        {
+            writer.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
+        }
+        return result;
     }
+
+    /// <summary>A statement runs: if no transaction is open, one starts here, with a copy of the settings to put back
+    /// if it rolls back.</summary>
+    private void StartTransactionSettings()
+    {
+        if (settingsAtTransactionStart is null)
+        {
+            settingsAtTransactionStart = settings.Save();
+            settings.StartTransaction();
+        }
+    }
+
+    /// <summary>The SQLSTATE PostgreSQL gives the engine's notices (the engine only has their text).</summary>
+    private static string NoticeSqlState(string notice) =>
+        notice.EndsWith("already exists, skipping", StringComparison.Ordinal) ? SqlState.DuplicateTable : SqlState.SuccessfulCompletion;
 
     private static SqlException InFailedTransaction() => new(SqlState.InFailedSqlTransaction,
         "current transaction is aborted, commands ignored until end of transaction block");
+
+    /// <summary>
+    /// One DataRow of typed values. A void value (pg_sleep) goes out as NULL: the wire's codecs have no binary output
+    /// for void (PostgreSQL's void_send writes zero bytes), and drivers ask for binary; NULL reads the same everywhere
+    /// (psql shows an empty field either way).
+    /// </summary>
+    private static void WriteRow(IPgResponseWriter writer, IReadOnlyList<ResultColumn> columns, object?[] row)
+    {
+        for (var index = 0; index < columns.Count; index++)
+        {
+            if (columns[index].TypeOid == VoidTypeOid && row[index] is not null)
+            {
+                var copy = (object?[])row.Clone();
+                for (var column = index; column < columns.Count; column++)
+                {
+                    if (columns[column].TypeOid == VoidTypeOid) copy[column] = null;
+                }
+                writer.DataRow(copy);
+                return;
+            }
+        }
+        writer.DataRow(row);
+    }
+
+    /// <summary>pg_type.oid of void.</summary>
+    private const int VoidTypeOid = 2278;
+
+    private static PgField[] ToFields(IReadOnlyList<ResultColumn> columns)
+    {
+        var fields = new PgField[columns.Count];
+        for (var column = 0; column < columns.Count; column++)
+        {
+            var resultColumn = columns[column];
+            fields[column] = new PgField(resultColumn.Name, 0, 0, resultColumn.TypeOid, resultColumn.TypeSize, resultColumn.TypeModifier);
+        }
+        return fields;
+    }
 
     /// <summary>Takes the snapshot: a timestamp from this node's clock, closed at the adjudicator
     /// so that storage answers only once it holds every commit at or below it.</summary>
@@ -190,6 +298,26 @@ public sealed class QuerySession : IPgSession
         var start = clock.Now();
         var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
         return new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+    }
+
+    /// <summary>Commits the implicit transaction, if one is open. A refused commit rolls it back and throws 40001.</summary>
+    private async ValueTask EndImplicitTransactionAsync(CancellationToken cancellationToken)
+    {
+        var implicitTransaction = transaction;
+        transaction = null;
+        try
+        {
+            if (implicitTransaction is not null)
+            {
+                await CommitAsync(implicitTransaction, cancellationToken);
+            }
+        }
+        catch
+        {
+            RollBack();
+            throw;
+        }
+        settingsAtTransactionStart = null;
     }
 
     private async ValueTask CommitAsync(Transaction committing, CancellationToken cancellationToken)
@@ -216,25 +344,38 @@ public sealed class QuerySession : IPgSession
         }
     }
 
-    /// <summary>An error ends an implicit transaction; an explicit one stays, failed, until ROLLBACK.</summary>
+    /// <summary>An error ends an implicit transaction; an explicit one stays, failed, until ROLLBACK. Either way its
+    /// writes are gone and its SETs are undone.</summary>
     private void AbortAfterError()
     {
         if (explicitTransaction)
         {
             failed = true;
             transaction = null;
+            RestoreSettings();
         }
         else
         {
-            EndTransaction();
+            RollBack();
         }
     }
 
-    private void EndTransaction()
+    /// <summary>Ends the transaction without committing it (ROLLBACK, or an implicit transaction that failed).</summary>
+    private void RollBack()
     {
         transaction = null;
         explicitTransaction = false;
         failed = false;
+        RestoreSettings();
+    }
+
+    private void RestoreSettings()
+    {
+        if (settingsAtTransactionStart is { } saved)
+        {
+            settings.Restore(saved);
+            settingsAtTransactionStart = null;
+        }
     }
 
     private static PgError ToPgError(SqlException exception) =>

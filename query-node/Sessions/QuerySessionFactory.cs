@@ -18,6 +18,16 @@ public sealed class QuerySessionFactory(
 {
     private readonly TransactionLimits limits = new();
 
-    public ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IPgSession>(new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger));
+    public ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ValueTask.FromResult<IPgSession>(new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger));
+        }
+        catch (SqlException exception)
+        {
+            // A bad setting in the startup packet (options, TimeZone ...) refuses the connection, as in PostgreSQL.
+            throw new PgException(new PgError("FATAL", exception.SqlState, exception.Message, null, exception.Detail, exception.Hint));
+        }
+    }
 }

@@ -20,8 +20,11 @@ public sealed class ParsedStatement
             CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
             DropStmt => (TransactionControl.None, "DROP TABLE", false),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
-            VariableSetStmt set => (TransactionControl.None, set.Value is null && set.Name != "transaction" ? "RESET" : "SET", true),
+            VariableSetStmt set => (TransactionControl.None, set.Value is null && !IsTransactionModes(set.Name) ? "RESET" : "SET", true),
             VariableShowStmt => (TransactionControl.None, "SHOW", true),
+            DiscardStmt discard => (TransactionControl.None, discard.Target == "all" ? "DISCARD ALL" : "DISCARD " + discard.Target.ToUpperInvariant(), true),
+            NoOperationStmt noOperation => (TransactionControl.None, noOperation.CommandTag, true),
+            CopyStmt copy => (TransactionControl.None, "COPY", !copy.IsFrom),
             _ => (TransactionControl.None, "", false),
         };
     }
@@ -41,7 +44,18 @@ public sealed class ParsedStatement
 
     /// <summary>For SET name = value / RESET name: the setting and its new value (null for RESET), so the session can
     /// keep it (and report application_name and the like in ParameterStatus). The engine itself keeps no settings.</summary>
-    public (string Name, string? Value)? VariableAssignment => Tree is VariableSetStmt set && set.Name != "transaction" ? (set.Name, set.Value) : null;
+    public (string Name, string? Value)? VariableAssignment => Tree is VariableSetStmt set && !IsTransactionModes(set.Name) ? (set.Name, set.Value) : null;
+
+    /// <summary>For BEGIN / START TRANSACTION / SET TRANSACTION / SET SESSION CHARACTERISTICS: READ ONLY (true), READ WRITE
+    /// (false) or not said (null); whether it is for the session's later transactions (SET SESSION CHARACTERISTICS).</summary>
+    public (bool? ReadOnly, bool ForSession)? TransactionModes => Tree switch
+    {
+        TransactionStmt { Kind: TransactionControl.Begin } begin => (begin.ReadOnly, false),
+        VariableSetStmt set when IsTransactionModes(set.Name) => (set.Value is null ? null : set.Value == "on", set.Name == "session_characteristics"),
+        _ => null,
+    };
+
+    private static bool IsTransactionModes(string name) => name is "transaction" or "session_characteristics";
 
     /// <summary>The highest $n the statement uses (extended protocol), 0 if none.</summary>
     public int ParameterCount { get; }

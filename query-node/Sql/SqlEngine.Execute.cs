@@ -20,11 +20,28 @@ public sealed partial class SqlEngine
     /// <summary>Runs a statement with values for its $1..$n (extended protocol). A value is a string (text format,
     /// read with the parameter's type input function), a CLR value (bool, short, int, long, float, double, decimal)
     /// or null. <paramref name="parameterTypeOids"/> are the types given at Parse (0 or missing = inferred).</summary>
-    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+    public async ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
         IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
+        var context = new StatementContext(cancellationToken);
+        StatementContext.Current = context;
+        try
+        {
+            StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, cancellationToken);
+            await context.SleepAsync();
+            return result;
+        }
+        finally
+        {
+            StatementContext.Current = null;
+        }
+    }
+
+    private ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
+    {
         // A simple-protocol statement has no parameters: $1 there is "there is no parameter $1", as in PostgreSQL.
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null

@@ -73,6 +73,10 @@ public enum ScalarFunction : byte
     Now,
     CurrentDate,
     LocalTimestamp,
+    /// <summary>pg_sleep(seconds): waits, honouring the statement's cancellation (CancelRequest, statement_timeout).</summary>
+    Sleep,
+    /// <summary>pg_advisory_unlock_all(): there are no advisory locks here, so there is nothing to release.</summary>
+    AdvisoryUnlockAll,
 }
 
 internal sealed record BoundFunction(ScalarFunction Function, IReadOnlyList<BoundExpression> Arguments, SqlType Type) : BoundExpression(Type);

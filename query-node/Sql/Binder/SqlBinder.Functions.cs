@@ -66,6 +66,10 @@ internal sealed partial class SqlBinder
                 return new BoundFunction(ScalarFunction.Now, [], SqlType.TimestampTz);
             case "current_date" when arguments.Length == 0:
                 return new BoundFunction(ScalarFunction.CurrentDate, [], SqlType.Date);
+            case "pg_sleep" when arguments.Length == 1 && (arguments[0].Type.IsNumber || arguments[0].Type.Kind == TypeKind.Unknown):
+                return new BoundFunction(ScalarFunction.Sleep, [CastTo(arguments[0], SqlType.Float8, ValueCast.Context.Implicit, call.Arguments[0].Location)], SqlType.Void);
+            case "pg_advisory_unlock_all" when arguments.Length == 0:
+                return new BoundFunction(ScalarFunction.AdvisoryUnlockAll, [], SqlType.Void);
             case "localtimestamp" when arguments.Length == 0:
                 return new BoundFunction(ScalarFunction.LocalTimestamp, [], SqlType.Timestamp);
         }

@@ -151,6 +151,17 @@ internal static class ExpressionEvaluator
         return inExpression.IsNot ? True : False;
     }
 
+    /// <summary>pg_sleep blocks its backend in PostgreSQL; here it records the wait in the statement's context, which
+    /// the engine awaits before the statement completes. Null or a negative number does not sleep.</summary>
+    private static object Sleep(object? seconds)
+    {
+        if (seconds is double duration && duration > 0 && StatementContext.Current is { } context)
+        {
+            context.AddSleep(TimeSpan.FromSeconds(Math.Min(duration, uint.MaxValue / 1000.0)));
+        }
+        return "";
+    }
+
     private static object? EvaluateFunction(BoundFunction function, object?[] row)
     {
         IReadOnlyList<BoundExpression> arguments = function.Arguments;
@@ -200,6 +211,10 @@ internal static class ExpressionEvaluator
                 return CurrentTimestamp(DateTimeKind.Unspecified);
             case ScalarFunction.CurrentDate:
                 return DateOnly.FromDateTime(DateTime.UtcNow);
+            case ScalarFunction.AdvisoryUnlockAll:
+                return "";
+            case ScalarFunction.Sleep:
+                return Sleep(Evaluate(arguments[0], row));
         }
         object? first = Evaluate(arguments[0], row);
         if (first is null) return null;

@@ -49,7 +49,7 @@ internal static class InsertExecutor
         return new StatementResult(insert.Returning?.Columns, returned, tag);
     }
 
-    private static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store,
+    internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store,
         List<object?[]>? returned, BoundReturning? returning, CancellationToken cancellationToken)
     {
         ConstraintChecks.CheckNotNull(table, values);

@@ -37,7 +37,7 @@ internal static class VariableExecutor
         switch (statement)
         {
             case VariableSetStmt set:
-                return new StatementResult(null, null, set.Value is null && set.Name != "transaction" ? "RESET" : "SET");
+                return new StatementResult(null, null, set.Value is null && set.Name is not ("transaction" or "session_characteristics") ? "RESET" : "SET");
             case VariableShowStmt show:
                 if (show.Name == "all")
                 {

@@ -321,6 +321,8 @@ internal sealed partial class SqlParser
             case "current_catalog":
             case "current_schema":
                 _index++;
+                // gram.y also takes current_schema() as an ordinary function call.
+                if (token.Text == "current_schema" && Current.IsOperator("(") && Peek().IsOperator(")")) _index += 2;
                 return new FuncCall(token.Text, [], Star: false, Distinct: false, token.Position);
         }
         if (Keywords.IsReserved(token.Text)) throw SyntaxError();

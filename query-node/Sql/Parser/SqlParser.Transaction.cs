@@ -12,12 +12,10 @@ internal sealed partial class SqlParser
         {
             case "begin":
                 if (!TryKeyword("work")) TryKeyword("transaction");
-                ParseTransactionModes();
-                return new TransactionStmt(TransactionControl.Begin, "BEGIN", token.Position);
+                return new TransactionStmt(TransactionControl.Begin, "BEGIN", token.Position, ParseTransactionModes());
             case "start":
                 ExpectKeyword("transaction");
-                ParseTransactionModes();
-                return new TransactionStmt(TransactionControl.Begin, "START TRANSACTION", token.Position);
+                return new TransactionStmt(TransactionControl.Begin, "START TRANSACTION", token.Position, ParseTransactionModes());
             case "commit":
             case "end":
                 if (!TryKeyword("work")) TryKeyword("transaction");
@@ -40,9 +38,10 @@ internal sealed partial class SqlParser
     }
 
     /// <summary>ISOLATION LEVEL ..., READ WRITE, READ ONLY, [NOT] DEFERRABLE: accepted; every transaction runs at
-    /// snapshot isolation (PostgreSQL's REPEATABLE READ), as in Aurora DSQL.</summary>
-    private void ParseTransactionModes()
+    /// snapshot isolation (PostgreSQL's REPEATABLE READ), as in Aurora DSQL. Returns READ ONLY (true) / READ WRITE (false).</summary>
+    private bool? ParseTransactionModes()
     {
+        bool? readOnly = null;
         while (true)
         {
             if (TryKeyword("isolation"))
@@ -58,7 +57,12 @@ internal sealed partial class SqlParser
             }
             else if (TryKeyword("read"))
             {
-                if (!TryKeyword("write")) ExpectKeyword("only");
+                if (TryKeyword("write")) readOnly = false;
+                else
+                {
+                    ExpectKeyword("only");
+                    readOnly = true;
+                }
             }
             else if (TryKeyword("not"))
             {
@@ -69,7 +73,7 @@ internal sealed partial class SqlParser
             }
             else
             {
-                return;
+                return readOnly;
             }
             TryOperator(",");
         }

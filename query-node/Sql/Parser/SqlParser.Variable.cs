@@ -11,17 +11,32 @@ internal sealed partial class SqlParser
         Token token = Advance();
         if (token.Text == "reset")
         {
+            if (IsKeyword("session") && Peek().IsKeyword("authorization"))
+            {
+                _index += 2;
+                return new NoOperationStmt("RESET", token.Position);
+            }
             string resetName = TryKeyword("all") ? "all" : ParseVariableName();
             return new VariableSetStmt(resetName, null, token.Position);
         }
         if (!TryKeyword("session")) TryKeyword("local");
+        if (IsKeyword("authorization") && Peek().IsKeyword("default"))
+        {
+            // There is one role per connection; going back to it changes nothing.
+            _index += 2;
+            return new NoOperationStmt("SET", token.Position);
+        }
         if (IsKeyword("characteristics") || IsKeyword("transaction"))
         {
             // SET [SESSION CHARACTERISTICS AS] TRANSACTION modes
-            if (TryKeyword("characteristics")) ExpectKeyword("as");
+            bool characteristics = TryKeyword("characteristics");
+            if (characteristics) ExpectKeyword("as");
             ExpectKeyword("transaction");
-            ParseTransactionModes();
-            return new VariableSetStmt("transaction", null, token.Position);
+            bool? readOnly = ParseTransactionModes();
+            // The session keeps READ ONLY / READ WRITE: SET TRANSACTION as transaction_read_only, SET SESSION
+            // CHARACTERISTICS as default_transaction_read_only.
+            string? mode = readOnly switch { true => "on", false => "off", null => null };
+            return new VariableSetStmt(characteristics ? "session_characteristics" : "transaction", mode, token.Position);
         }
         string name;
         if (TryKeyword("time"))

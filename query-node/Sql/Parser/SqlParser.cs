@@ -153,9 +153,13 @@ internal sealed partial class SqlParser
             "set" or "reset" => ParseSet(),
             "show" => ParseShow(),
             "alter" => ParseAlter(),
-            "values" or "with" or "table" or "truncate" or "explain" or "copy" or "grant" or "revoke"
+            "discard" => ParseDiscard(),
+            "close" => ParseClose(),
+            "unlisten" => ParseUnlisten(),
+            "copy" => ParseCopy(),
+            "values" or "with" or "table" or "truncate" or "explain" or "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
-                or "analyze" or "lock" or "comment" or "discard" or "declare" or "fetch" or "close" or "do" or "call"
+                or "analyze" or "lock" or "comment" or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };

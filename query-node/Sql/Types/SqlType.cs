@@ -17,6 +17,8 @@ public enum TypeKind : byte
     Date,
     Timestamp,
     TimestampTz,
+    /// <summary>The result type of functions that return nothing (pg_sleep); its only value is the empty string.</summary>
+    Void,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -36,6 +38,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
     public static readonly SqlType Date = new(TypeKind.Date);
     public static readonly SqlType Timestamp = new(TypeKind.Timestamp);
     public static readonly SqlType TimestampTz = new(TypeKind.TimestampTz);
+    public static readonly SqlType Void = new(TypeKind.Void);
 
     public bool IsDateTime => Kind is TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz;
 
@@ -84,6 +87,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Date => 1082,
         TypeKind.Timestamp => 1114,
         TypeKind.TimestampTz => 1184,
+        TypeKind.Void => 2278,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -96,6 +100,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Float8 => 8,
         TypeKind.Date => 4,
         TypeKind.Timestamp or TypeKind.TimestampTz => 8,
+        TypeKind.Void => 4,
         _ => -1,
     };
 
@@ -114,6 +119,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Date => "date",
         TypeKind.Timestamp => "timestamp",
         TypeKind.TimestampTz => "timestamptz",
+        TypeKind.Void => "void",
         _ => "unknown",
     };
 
@@ -132,6 +138,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Date => "date",
         TypeKind.Timestamp => "timestamp without time zone",
         TypeKind.TimestampTz => "timestamp with time zone",
+        TypeKind.Void => "void",
         _ => "unknown",
     };
 

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.Wire;
+using Log.Wire.Types;
+
+namespace Log.QueryNode.Sessions;
+
+public sealed partial class QuerySession
+{
+    /// <summary>COPY FROM STDIN / TO STDOUT in text or CSV format. Rows go in through INSERT's path (types, constraints,
+    /// the transaction's 3,000-row and 10 MiB limits), inside the current transaction; rows come out with the same
+    /// output functions as a query's text results.</summary>
+    private async ValueTask<StatementResult> RunCopyAsync(ParsedStatement statement, CopyStmt copy, IPgResponseWriter writer,
+        CancellationToken cancellationToken)
+    {
+        var format = CopyFormat.From(copy.Options);
+        var store = transaction!;
+        if (!copy.IsFrom)
+        {
+            var result = await engine.ExecuteCopyQueryAsync(statement, store, cancellationToken);
+            var columns = result.Columns!;
+            var output = writer.CopyOut(PgCopyFormat.Text, columns.Count);
+            var line = new StringBuilder();
+            if (format.Header)
+            {
+                format.WriteRow(line, columns.Select(column => (string?)column.Name).ToArray());
+                output.CopyData(Encoding.UTF8.GetBytes(line.ToString()));
+            }
+            var texts = new string?[columns.Count];
+            foreach (var row in result.Rows)
+            {
+                for (var index = 0; index < texts.Length; index++)
+                {
+                    texts[index] = PgTypes.EncodeText(row[index], columns[index].TypeOid, settings.TypeSettings);
+                }
+                line.Clear();
+                format.WriteRow(line, texts);
+                output.CopyData(Encoding.UTF8.GetBytes(line.ToString()));
+            }
+            output.Done();
+            return new StatementResult(null, null, "COPY " + result.Rows.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var target = await engine.BindCopyTargetAsync(statement, store, cancellationToken);
+        var input = await writer.CopyInAsync(PgCopyFormat.Text, target.ColumnNames.Count, cancellationToken);
+        var reader = new CopyRowReader(format);
+        long count = 0;
+        var clientDone = false;
+        try
+        {
+            var decoder = Encoding.UTF8.GetDecoder();
+            var characters = new char[CopyLimits.DecodeBufferChars];
+            while (!reader.Ended)
+            {
+                ReadOnlyMemory<byte>? next;
+                try
+                {
+                    next = await input.ReadAsync(cancellationToken);
+                }
+                catch (PgException exception)
+                {
+                    // CopyFail (57014) or a protocol error ends the stream; it becomes the statement's error, so the
+                    // transaction is rolled back as after any failed statement.
+                    clientDone = true;
+                    throw new SqlException(exception.Error.SqlState, exception.Error.Message, null, exception.Error.Detail, exception.Error.Hint);
+                }
+                if (next is not { } data)
+                {
+                    clientDone = true;
+                    break;
+                }
+                while (!data.IsEmpty)
+                {
+                    var take = Math.Min(data.Length, CopyLimits.DecodeBufferChars);
+                    var decoded = decoder.GetChars(data.Span[..take], characters, flush: false);
+                    data = data[take..];
+                    reader.Append(characters.AsSpan(0, decoded));
+                    count += await InsertRowsAsync(reader, target, store, cancellationToken);
+                }
+            }
+            reader.Finish();
+            count += await InsertRowsAsync(reader, target, store, cancellationToken);
+        }
+        catch (SqlException) when (!clientDone)
+        {
+            // PostgreSQL ignores the rest of the client's data after an error, up to CopyDone or CopyFail.
+            await DrainAsync(input, cancellationToken);
+            throw;
+        }
+        if (!clientDone)
+        {
+            // After the end marker (\.) the client still sends CopyDone.
+            await DrainAsync(input, cancellationToken);
+        }
+        return new StatementResult(null, null, "COPY " + count.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private async ValueTask<long> InsertRowsAsync(CopyRowReader reader, CopyTarget target, Transaction store,
+        CancellationToken cancellationToken)
+    {
+        long count = 0;
+        while (reader.TryReadRow(out var fields, out var lineNumber))
+        {
+            try
+            {
+                await engine.InsertCopyRowAsync(target, fields, store, cancellationToken);
+            }
+            catch (SqlException exception)
+            {
+                throw new SqlException(exception.SqlState, exception.Message, null,
+                    exception.Detail ?? $"COPY line {lineNumber.ToString(CultureInfo.InvariantCulture)}", exception.Hint);
+            }
+            count++;
+        }
+        return count;
+    }
+
+    private static async ValueTask DrainAsync(IPgCopyIn input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await input.ReadAsync(cancellationToken) is not null)
+            {
+            }
+        }
+        catch (PgException)
+        {
+            // CopyFail after our error: the error already reported wins.
+        }
+    }
+}
+
+/// <summary>Limits of COPY in one place.</summary>
+internal static class CopyLimits
+{
+    /// <summary>Characters decoded from the client's bytes at a time.</summary>
+    public const int DecodeBufferChars = 16 * 1024;
+
+    /// <summary>Longest single data row (PostgreSQL's limit is 1 GB; ours is the transaction's 10 MiB).</summary>
+    public const int RowCharsMax = 10 * 1024 * 1024;
+}

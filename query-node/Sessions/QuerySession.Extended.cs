@@ -1,0 +1,252 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.StorageNode;
+using Log.Wire;
+using Log.Wire.Types;
+
+namespace Log.QueryNode.Sessions;
+
+public sealed partial class QuerySession
+{
+    public async ValueTask<IPgPreparedStatement> PrepareAsync(string queryText, IReadOnlyList<int> parameterTypeOids,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var statements = engine.Parse(queryText);
+            if (statements.Count > 1)
+            {
+                throw new SqlException(SqlState.SyntaxError, "cannot insert multiple commands into a prepared statement");
+            }
+            if (statements.Count == 0)
+            {
+                return new PreparedStatement(null, NonZero(parameterTypeOids), null);
+            }
+            var statement = statements[0];
+            // PostgreSQL accepts only statements that end the transaction while it is aborted, even at Parse.
+            if (failed && statement.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback))
+            {
+                throw InFailedTransaction();
+            }
+            if (statement.TransactionControl != TransactionControl.None)
+            {
+                return new PreparedStatement(statement, NonZero(parameterTypeOids), null);
+            }
+            switch (statement.Tree)
+            {
+                case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), DescribeSessionStatement(statement));
+                case CopyStmt:
+                    // The rows of COPY travel in CopyData, not DataRow: no row description.
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), null);
+            }
+            // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
+            // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
+            var description = await engine.DescribeAsync(statement, parameterTypeOids, new CatalogReader(this), cancellationToken);
+            var types = new int[Math.Max(description.ParameterTypeOids.Count, parameterTypeOids.Count)];
+            for (var index = 0; index < types.Length; index++)
+            {
+                // The client's own types win: the server decodes the Bind values with exactly these.
+                var given = index < parameterTypeOids.Count ? parameterTypeOids[index] : 0;
+                types[index] = given != 0 ? given
+                    : index < description.ParameterTypeOids.Count ? description.ParameterTypeOids[index] : PgTypeOid.Text;
+            }
+            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null);
+        }
+        catch (SqlException exception)
+        {
+            AbortAfterError();
+            throw new PgException(ToPgError(exception));
+        }
+        catch (StorageUnavailableException exception)
+        {
+            AbortAfterError();
+            throw new PgException(new PgError("ERROR", "57P03", exception.Message));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            AbortAfterError();
+            throw;
+        }
+    }
+
+    private static int[] NonZero(IReadOnlyList<int> typeOids) =>
+        typeOids.Select(oid => oid == 0 ? PgTypeOid.Text : oid).ToArray();
+
+    public ValueTask<IPgPortal> BindAsync(IPgPreparedStatement statement, IReadOnlyList<object?> parameterValues,
+        CancellationToken cancellationToken)
+    {
+        var prepared = (PreparedStatement)statement;
+        if (failed && prepared.Statement?.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback))
+        {
+            AbortAfterError();
+            throw new PgException(ToPgError(InFailedTransaction()));
+        }
+        return ValueTask.FromResult<IPgPortal>(new Portal(this, prepared, parameterValues.ToArray()));
+    }
+
+    public async ValueTask SyncAsync(bool failed, IPgResponseWriter writer, CancellationToken cancellationToken)
+    {
+        if (failed)
+        {
+            // An error since the last Sync, reported by us or by the server (a bad Bind value): the implicit
+            // transaction rolls back; an explicit one is failed until ROLLBACK.
+            AbortAfterError();
+            return;
+        }
+        if (explicitTransaction)
+        {
+            return;
+        }
+        try
+        {
+            await EndImplicitTransactionAsync(cancellationToken);
+        }
+        catch (SqlException exception)
+        {
+            writer.Error(ToPgError(exception));
+        }
+        catch (StorageUnavailableException exception)
+        {
+            writer.Error(new PgError("ERROR", "57P03", exception.Message));
+        }
+    }
+
+    /// <summary>Execute: runs the portal's statement on its first call and keeps the rows; each call writes at most
+    /// <paramref name="maxRows"/> of them.</summary>
+    private async ValueTask<PgExecuteResult> ExecutePortalAsync(Portal portal, int maxRows, IPgResponseWriter writer,
+        CancellationToken cancellationToken)
+    {
+        var statement = portal.Prepared.Statement;
+        if (statement is null)
+        {
+            return PgExecuteResult.EmptyQuery;
+        }
+        if (portal.Result is null)
+        {
+            try
+            {
+                var result = await RunWithTimeoutAsync(statement, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, cancellationToken);
+                CheckResultShape(portal.Prepared, result);
+                portal.Result = result;
+            }
+            catch (SqlException exception)
+            {
+                AbortAfterError();
+                throw new PgException(ToPgError(exception));
+            }
+            catch (StorageUnavailableException exception)
+            {
+                AbortAfterError();
+                throw new PgException(new PgError("ERROR", "57P03", exception.Message));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                AbortAfterError();
+                throw;
+            }
+        }
+        var rows = portal.Result.Rows;
+        var end = maxRows > 0 ? Math.Min(rows.Count, portal.Position + maxRows) : rows.Count;
+        var written = end - portal.Position;
+        for (; portal.Position < end; portal.Position++)
+        {
+            WriteRow(writer, portal.Result.Columns!, rows[portal.Position]);
+        }
+        if (portal.Position < rows.Count)
+        {
+            portal.Suspended = true;
+            return PgExecuteResult.Suspended;
+        }
+        // A SELECT resumed after PortalSuspended reports the rows of this Execute, as PostgreSQL does.
+        var isSelect = statement.Tree is SelectStmt;
+        return PgExecuteResult.Completed(isSelect && (portal.Suspended || portal.Drained)
+            ? $"SELECT {written}"
+            : portal.Result.CommandTag);
+    }
+
+    /// <summary>A prepared statement whose table changed since Parse cannot return other columns than Describe announced.</summary>
+    private static void CheckResultShape(PreparedStatement prepared, StatementResult result)
+    {
+        if (prepared.ResultFields is not { } fields || result.Columns is not { } columns)
+        {
+            return;
+        }
+        var same = fields.Count == columns.Count;
+        for (var index = 0; same && index < fields.Count; index++)
+        {
+            same = fields[index].TypeOid == columns[index].TypeOid;
+        }
+        if (!same)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "cached plan must not change result type");
+        }
+    }
+
+    /// <summary>The session's transaction, started now if none is open (the snapshot of an implicit transaction).</summary>
+    private async ValueTask<Transaction> GetOrBeginTransactionAsync(CancellationToken cancellationToken)
+    {
+        StartTransactionSettings();
+        return transaction ??= await BeginAsync(cancellationToken);
+    }
+
+    /// <summary>What Parse produced: the parsed statement (null when empty) and what Describe reports.</summary>
+    private sealed class PreparedStatement(ParsedStatement? statement, IReadOnlyList<int> parameterTypeOids,
+        IReadOnlyList<PgField>? resultFields) : IPgPreparedStatement
+    {
+        public ParsedStatement? Statement { get; } = statement;
+        public IReadOnlyList<int> ParameterTypeOids { get; } = parameterTypeOids;
+        public IReadOnlyList<PgField>? ResultFields { get; } = resultFields;
+    }
+
+    /// <summary>A bound statement. Its result is materialised at the first Execute and handed out in slices; it lives
+    /// until its transaction ends (the server drops it then).</summary>
+    private sealed class Portal(QuerySession session, PreparedStatement prepared, object?[] parameters) : IPgPortal
+    {
+        public PreparedStatement Prepared { get; } = prepared;
+        public object?[] Parameters { get; } = parameters;
+        public StatementResult? Result { get; set; }
+        public int Position { get; set; }
+        public bool Suspended { get; set; }
+
+        public bool Drained => Result is not null && Position >= Result.Rows.Count;
+
+        public IReadOnlyList<PgField>? ResultFields => Prepared.ResultFields;
+
+        public ValueTask<PgExecuteResult> ExecuteAsync(int maxRows, IPgResponseWriter writer, CancellationToken cancellationToken) =>
+            session.ExecutePortalAsync(this, maxRows, writer, cancellationToken);
+
+        public ValueTask DisposeAsync()
+        {
+            Result = null;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>The store Describe reads the catalog through: the session's transaction, begun on first use, so that a
+    /// statement that needs no catalog (SELECT 1) takes no snapshot. Describe never writes.</summary>
+    private sealed class CatalogReader(QuerySession session) : ITransactionStore
+    {
+        public async ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken) =>
+            await (await session.GetOrBeginTransactionAsync(cancellationToken)).GetAsync(key, cancellationToken);
+
+        public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var store = await session.GetOrBeginTransactionAsync(cancellationToken);
+            await foreach (var pair in store.ScanAsync(startInclusive, endExclusive, cancellationToken))
+            {
+                yield return pair;
+            }
+        }
+
+        public void AddConflictCheck(byte[] key, bool isSchema) => session.transaction?.AddConflictCheck(key, isSchema);
+
+        public void Put(byte[] key, byte[] value) => throw new InvalidOperationException("Describe does not write");
+
+        public void Delete(byte[] key) => throw new InvalidOperationException("Describe does not write");
+
+        public long NextUniqueId() => throw new InvalidOperationException("Describe does not write");
+    }
+}
