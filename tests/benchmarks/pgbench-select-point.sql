@@ -1,0 +1,2 @@
+\set id random(1, 1000)
+SELECT name, amount FROM pgbench_select_items WHERE id = :id;
