@@ -35,6 +35,17 @@ public interface IPgResponseWriter
     /// <summary>NoticeResponse.</summary>
     void Notice(PgError notice);
 
+    /// <summary>
+    /// DISCARD ALL: the server owns the protocol's tables, so the session asks it to drop every
+    /// named prepared statement and every portal but the one running, as PostgreSQL's DISCARD ALL
+    /// does (the unnamed statement stays). Done when the current session call returns, so the
+    /// running portal is not disposed under it; a driver may then Parse the same names again.
+    /// The default does nothing, for writers that own no such tables (test doubles).
+    /// </summary>
+    void DiscardPreparedStatementsAndPortals()
+    {
+    }
+
     /// <summary>Sends what is buffered; sessions call it during big results.</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken);
 

@@ -56,6 +56,7 @@ internal sealed partial class PgConnection
                 error = await CloseAsync(message.Body);
                 break;
         }
+        await DiscardIfRequestedAsync(keptPortalName: null);
         if (error is not null)
         {
             responseWriter.Error(error);
@@ -325,6 +326,8 @@ internal sealed partial class PgConnection
         {
             EndQuery(serverStopping);
         }
+        // PostgreSQL's DISCARD ALL keeps the active portal: the one that ran it.
+        await DiscardIfRequestedAsync(execute.PortalName);
         if (responseWriter.ErrorCount != errorsBefore)
         {
             return null;
@@ -390,6 +393,7 @@ internal sealed partial class PgConnection
             {
                 EndQuery(serverStopping);
             }
+            await DiscardIfRequestedAsync(keptPortalName: null);
             if (responseWriter.FatalErrorWritten)
             {
                 await responseWriter.FlushAsync(serverStopping);
@@ -436,6 +440,37 @@ internal sealed partial class PgConnection
     {
         preparedStatements.Remove("");
         await DropPortalAsync("");
+    }
+
+    /// <summary>
+    /// What the session's DISCARD ALL asked for (see <see cref="IPgResponseWriter.DiscardPreparedStatementsAndPortals"/>):
+    /// PostgreSQL's DropAllPreparedStatements drops the named statements only, and PortalHashTableDeleteAll
+    /// every portal but the active one.
+    /// </summary>
+    private async ValueTask DiscardIfRequestedAsync(string? keptPortalName)
+    {
+        if (!responseWriter.DiscardRequested)
+        {
+            return;
+        }
+        responseWriter.DiscardRequested = false;
+        IPgPreparedStatement? unnamed = preparedStatements.GetValueOrDefault("");
+        preparedStatements.Clear();
+        if (unnamed is not null)
+        {
+            preparedStatements[""] = unnamed;
+        }
+        PortalEntry? kept = null;
+        if (keptPortalName is not null)
+        {
+            // Taken out first, so that it is not disposed with the others.
+            portals.Remove(keptPortalName, out kept);
+        }
+        await DropPortalsAsync();
+        if (kept is not null)
+        {
+            portals[keptPortalName!] = kept;
+        }
     }
 
     private async ValueTask DropPortalAsync(string name)

@@ -205,6 +205,7 @@ internal sealed partial class PgConnection
         {
             EndQuery(serverStopping);
         }
+        await DiscardIfRequestedAsync(keptPortalName: null);
 
         if (protocolSynchronizationLost && !responseWriter.FatalErrorWritten)
         {

@@ -36,6 +36,9 @@ internal sealed class PgResponseWriter(PipeWriter output) : IPgResponseWriter
 
     public PgTypeSettings TypeSettings { get; set; } = PgTypeSettings.Default;
 
+    /// <summary>The session ran DISCARD ALL during the current call: the connection drops its statements and portals after it.</summary>
+    public bool DiscardRequested { get; set; }
+
     /// <summary>Set by the connection: where COPY FROM STDIN reads the client's data.</summary>
     public Func<PgCopyFormat, int, CancellationToken, ValueTask<IPgCopyIn>>? CopyInSource { get; set; }
 
@@ -159,6 +162,8 @@ internal sealed class PgResponseWriter(PipeWriter output) : IPgResponseWriter
     }
 
     public void Notice(PgError notice) => BackendMessages.WriteNoticeResponse(Output, notice);
+
+    public void DiscardPreparedStatementsAndPortals() => DiscardRequested = true;
 
     public ValueTask<IPgCopyIn> CopyInAsync(PgCopyFormat format, int columnCount, CancellationToken cancellationToken)
     {

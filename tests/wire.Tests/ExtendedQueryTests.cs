@@ -46,6 +46,34 @@ public sealed class ExtendedQueryTests : IAsyncLifetime
         Assert.Equal("TDCZ", Types(await client.ReadUntilReadyForQueryAsync()));
     }
 
+    /// <summary>As PostgreSQL: DISCARD ALL drops the named statements and every portal but the one running it; the unnamed statement stays.</summary>
+    [Fact]
+    public async Task DiscardAllDropsPreparedStatementsAndPortals()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(Frontend.Parse("a", "SELECT 1"), Frontend.Sync(), Bytes.Query("discard all"),
+            Frontend.Parse("a", "SELECT 1"), Frontend.Sync()));
+        Assert.Equal("1Z", Types(await client.ReadUntilReadyForQueryAsync()));
+        Assert.Equal("CZ", Types(await client.ReadUntilReadyForQueryAsync()));
+        // Without the hook, the second Parse of "a" is 42P05.
+        Assert.Equal("1Z", Types(await client.ReadUntilReadyForQueryAsync()));
+
+        await client.SendAsync(Frontend.Concat(
+            Frontend.Parse("", "SELECT generate_series(1,3)"), Frontend.Bind("p", "", []),
+            Frontend.Bind("b", "a", []), Frontend.Close('S', "a"), Frontend.Parse("d", "discard all"), Frontend.Bind("", "d", []),
+            Frontend.Execute(""), Frontend.Describe('P', ""), Frontend.Bind("q", "", []), Frontend.Execute("p"), Frontend.Sync(),
+            Frontend.Parse("d", "discard all"), Frontend.Sync()));
+        List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
+        // Parse, Bind p, Bind, Close, Parse d, Bind, DISCARD ALL, NoData for the running portal, Bind of the
+        // unnamed statement (kept), then portal "p" is gone.
+        Assert.Equal("122312Cn2EZ", Types(messages));
+        Assert.Equal("34000", messages[^2].SqlState);
+        Assert.Equal("1Z", Types(await client.ReadUntilReadyForQueryAsync()));
+        FakeSession session = Assert.Single(factory.Sessions);
+        Assert.Equal(4, session.PortalsDisposed);
+    }
+
     [Fact]
     public async Task PreparedStatementLimitIsEnforced()
     {

@@ -37,7 +37,7 @@ internal sealed partial class FakeSession
         }
         FakePrepared prepared = lower switch
         {
-            "" or "begin" or "commit" or "rollback" or "sleep" or "throw" => new FakePrepared(lower, [.. parameterTypeOids], null, null),
+            "" or "begin" or "commit" or "rollback" or "sleep" or "throw" or "discard all" => new FakePrepared(lower, [.. parameterTypeOids], null, null),
             _ when lower.StartsWith("begin ", StringComparison.Ordinal) || lower.StartsWith("start transaction", StringComparison.Ordinal) => new FakePrepared("begin", [.. parameterTypeOids], null, null),
             "select 1/0" => new FakePrepared(lower, [.. parameterTypeOids], [new PgField("?column?", 0, 0, PgTypeOid.Int4, 4, -1)], null),
             _ when lower.StartsWith("set ", StringComparison.Ordinal) => new FakePrepared(queryText.Trim(), [.. parameterTypeOids], null, null),
@@ -103,6 +103,9 @@ internal sealed partial class FakeSession
                     return PgExecuteResult.Completed("SELECT 0");
                 case "throw":
                     throw new InvalidOperationException("boom");
+                case "discard all":
+                    writer.DiscardPreparedStatementsAndPortals();
+                    return PgExecuteResult.Completed("DISCARD ALL");
                 case "select 1/0":
                     throw new PgException(PgError.Error("22012", "division by zero"));
             }

@@ -71,6 +71,10 @@ internal sealed partial class FakeSession(PgStartup startup) : IPgExtendedQueryS
                     TransactionStatus = PgTransactionStatus.Idle;
                     writer.CommandComplete("ROLLBACK");
                     break;
+                case "discard all":
+                    writer.DiscardPreparedStatementsAndPortals();
+                    writer.CommandComplete("DISCARD ALL");
+                    break;
                 case "notice":
                     writer.Notice(new PgError("NOTICE", "00000", "just so you know"));
                     writer.CommandComplete("DO");

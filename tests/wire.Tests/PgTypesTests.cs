@@ -99,4 +99,47 @@ public sealed class PgTypesTests
         Assert.Equal("2024-01-02 08:34:05+05:30", PgTypes.EncodeText(instant, PgTypeOid.Timestamptz, settings));
         Assert.Equal(instant, PgTypes.DecodeText("2024-01-02 08:34:05", PgTypeOid.Timestamptz, settings));
     }
+    /// <summary>PostgreSQL's date_in reads a whole datetime and keeps the date, time and zone ignored (checked against PostgreSQL 15); pgjdbc's setDate sends the first form.</summary>
+    [Theory]
+    [InlineData("2024-02-29 +00")]
+    [InlineData("2024-02-29 +05:30")]
+    [InlineData("2024-02-29 -08")]
+    [InlineData("2024-02-29 +0530")]
+    [InlineData("2024-02-29 00:00:00+00")]
+    [InlineData("2024-02-29 13:45:00+02")]
+    [InlineData("2024-02-29 23:45:00-03")]
+    [InlineData("2024-02-29 13:45:00.123456+00")]
+    [InlineData("2024-02-29T13:45:00Z")]
+    [InlineData(" 2024-02-29 13:45 ")]
+    public void DateTextTakesTheDateOfADatetime(string text)
+    {
+        Assert.Equal(new DateOnly(2024, 2, 29), PgTypes.DecodeText(text, PgTypeOid.Date, PgTypeSettings.Default));
+    }
+
+    /// <summary>The forms pgjdbc's setTimestamp sends, read as PostgreSQL 15 reads them.</summary>
+    [Theory]
+    [InlineData("2024-02-29 13:45:00.123456+00", "2024-02-29T13:45:00.1234560", "2024-02-29T13:45:00.1234560")]
+    [InlineData("2024-02-29 13:45:00+05:30", "2024-02-29T13:45:00", "2024-02-29T08:15:00")]
+    [InlineData("2024-02-29 13:45:00.5-03", "2024-02-29T13:45:00.5", "2024-02-29T16:45:00.5")]
+    [InlineData("2024-02-29 13:45:00+05:30:15", "2024-02-29T13:45:00", "2024-02-29T08:14:45")]
+    [InlineData("2024-02-29 +0530", "2024-02-29T00:00:00", "2024-02-28T18:30:00")]
+    public void TimestampTextWithAZone(string text, string timestamp, string utc)
+    {
+        Assert.Equal(DateTime.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture), PgTypes.DecodeText(text, PgTypeOid.Timestamp, PgTypeSettings.Default));
+        var instant = DateTime.SpecifyKind(DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
+        var decoded = (DateTime)PgTypes.DecodeText(text, PgTypeOid.Timestamptz, PgTypeSettings.Default);
+        Assert.Equal((instant, DateTimeKind.Utc), (decoded, decoded.Kind));
+    }
+
+    /// <summary>void_send writes no bytes (a zero-length value, not NULL) and void_out an empty string: pg_sleep's result.</summary>
+    [Fact]
+    public void VoidIsZeroBytesAndAnEmptyString()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        PgTypes.EncodeBinary("", PgTypeOid.Void, output);
+        Assert.Equal(0, output.WrittenCount);
+        Assert.Equal("", PgTypes.EncodeText(new object(), PgTypeOid.Void, PgTypeSettings.Default));
+        Assert.Equal("void", PgTypes.GetTypeName(PgTypeOid.Void));
+        Assert.Equal(4, PgTypes.GetTypeSize(PgTypeOid.Void));
+    }
 }

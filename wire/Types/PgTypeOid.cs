@@ -26,6 +26,7 @@ public static class PgTypeOid
     public const int Timestamptz = 1184;
     public const int Interval = 1186;
     public const int Numeric = 1700;
+    public const int Void = 2278;
     public const int Uuid = 2950;
     public const int Jsonb = 3802;
 

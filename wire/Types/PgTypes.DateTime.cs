@@ -190,6 +190,12 @@ public static partial class PgTypes
         {
             return date;
         }
+        // PostgreSQL's date_in reads a whole datetime and keeps its date, ignoring the time and
+        // the zone: pgjdbc's setDate sends "2024-02-29 +00", other drivers a full timestamp.
+        if (TryParseTimestampParts(trimmed, out DateTime local, out _))
+        {
+            return DateOnly.FromDateTime(local);
+        }
         throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type date: \"{text}\""));
     }
 
@@ -286,7 +292,7 @@ public static partial class PgTypes
                 }
                 else
                 {
-                    string[] pieces = zonePart[1..].Split(':');
+                    string[] pieces = SplitZoneOffset(zonePart[1..]);
                     if (pieces.Length > 3 || pieces.Any(piece => piece.Length is 0 or > 2 || !piece.All(char.IsAsciiDigit)))
                     {
                         return false;
@@ -310,4 +316,10 @@ public static partial class PgTypes
         local = date.ToDateTime(time, DateTimeKind.Unspecified);
         return true;
     }
+
+    /// <summary>The hours, minutes and seconds of a zone offset without its sign: "05:30" and, as PostgreSQL also reads them, "0530" and "053015".</summary>
+    private static string[] SplitZoneOffset(string offset) =>
+        offset.Length is 4 or 6 && !offset.Contains(':')
+            ? offset.Length == 4 ? [offset[..2], offset[2..]] : [offset[..2], offset[2..4], offset[4..]]
+            : offset.Split(':');
 }

@@ -92,7 +92,7 @@ public static partial class PgTypes
     {
         PgTypeOid.Bool or PgTypeOid.Char => 1,
         PgTypeOid.Int2 => 2,
-        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Float4 or PgTypeOid.Date => 4,
+        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
         PgTypeOid.Name => 64,
@@ -126,6 +126,7 @@ public static partial class PgTypes
         PgTypeOid.Numeric => "numeric",
         PgTypeOid.Uuid => "uuid",
         PgTypeOid.Jsonb => "jsonb",
+        PgTypeOid.Void => "void",
         _ when GetElementTypeOid(typeOid) is int element && element != 0 => GetTypeName(element) + "[]",
         _ => typeOid.ToString(Invariant),
     };
@@ -153,6 +154,8 @@ public static partial class PgTypes
             PgTypeOid.Timestamptz => FormatTimestamptz(ToTimestamptz(value), settings.TimeZone),
             PgTypeOid.Interval => FormatInterval(ToInterval(value)),
             PgTypeOid.Uuid => ToGuid(value).ToString("D", Invariant),
+            // void_out writes an empty string, whatever stands for the value.
+            PgTypeOid.Void => "",
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => FormatArray(value, element, settings),
             _ => value as string ?? Convert.ToString(value, Invariant) ?? "",
         };
@@ -225,6 +228,9 @@ public static partial class PgTypes
                 break;
             case PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar or PgTypeOid.Name or PgTypeOid.Json or PgTypeOid.Unknown:
                 WriteUtf8(output, ToText(value));
+                break;
+            case PgTypeOid.Void:
+                // void_send writes no bytes: a zero-length value, which is not NULL.
                 break;
             default:
                 int element = GetElementTypeOid(typeOid);
