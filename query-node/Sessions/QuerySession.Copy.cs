@@ -20,7 +20,7 @@ public sealed partial class QuerySession
         var store = transaction!;
         if (!copy.IsFrom)
         {
-            var result = await engine.ExecuteCopyQueryAsync(statement, store, cancellationToken);
+            var result = await engine.ExecuteCopyQueryAsync(statement, store, settings.DateTimeSettings, cancellationToken);
             var columns = result.Columns!;
             var output = writer.CopyOut(PgCopyFormat.Text, columns.Count);
             var line = new StringBuilder();
@@ -106,7 +106,7 @@ public sealed partial class QuerySession
         {
             try
             {
-                await engine.InsertCopyRowAsync(target, fields, store, cancellationToken);
+                await engine.InsertCopyRowAsync(target, fields, store, settings.DateTimeSettings, cancellationToken);
             }
             catch (SqlException exception)
             {

@@ -17,7 +17,7 @@ public sealed partial class QuerySession
 
     /// <summary>SET, RESET, SHOW, DISCARD and the no-op reset statements of connection pools: they change or read this
     /// session only, so they need no snapshot.</summary>
-    private StatementResult RunSessionStatement(ParsedStatement statement)
+    private StatementResult RunSessionStatement(ParsedStatement statement, IPgResponseWriter writer)
     {
         switch (statement.Tree)
         {
@@ -48,6 +48,8 @@ public sealed partial class QuerySession
                 if (discard.Target == "all")
                 {
                     settings.ResetAll();
+                    // The protocol's prepared statements and portals are the wire's: it drops them.
+                    writer.DiscardPreparedStatementsAndPortals();
                 }
                 return new StatementResult(null, null, statement.CommandTag);
             case NoOperationStmt:

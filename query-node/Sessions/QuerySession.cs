@@ -222,13 +222,13 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         switch (statement.Tree)
         {
             case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
-                return RunSessionStatement(statement);
+                return RunSessionStatement(statement, writer);
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
                 return await RunCopyAsync(statement, copy, writer, cancellationToken);
         }
         transaction ??= await BeginAsync(cancellationToken);
-        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, cancellationToken);
+        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, cancellationToken);
         foreach (var notice in result.Notices)
         {
             writer.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));

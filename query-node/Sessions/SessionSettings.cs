@@ -1,5 +1,6 @@
 using System.Globalization;
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Types;
 using Log.Wire.Types;
 
 namespace Log.QueryNode.Sessions;
@@ -84,6 +85,7 @@ public sealed class SessionSettings
     private readonly Dictionary<string, string> sessionDefaults = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> reported = new(StringComparer.Ordinal);
     private PgTypeSettings typeSettings = PgTypeSettings.Default;
+    private DateTimeSettings dateTimeSettings = DateTimeSettings.Default;
 
     /// <summary>The defaults, then the startup packet's options (which become what RESET goes back to, as in PostgreSQL).
     /// A bad value in the startup packet throws <see cref="SqlException"/> (the connection is refused).</summary>
@@ -174,6 +176,9 @@ public sealed class SessionSettings
 
     /// <summary>How the wire server writes values in text for this session.</summary>
     public PgTypeSettings TypeSettings => typeSettings;
+
+    /// <summary>The TimeZone and DateStyle order the engine reads date/time input and writes timestamptz text with.</summary>
+    public DateTimeSettings DateTimeSettings => dateTimeSettings;
 
     /// <summary>statement_timeout, or null when it is 0 (off).</summary>
     public TimeSpan? StatementTimeout =>
@@ -317,6 +322,12 @@ public sealed class SessionSettings
         if (settings != typeSettings)
         {
             typeSettings = settings;
+        }
+        // The engine reads input and casts timestamptz to text in the same zone the wire writes output in.
+        var dateTime = new DateTimeSettings(settings.TimeZone, DateTimeSettings.OrderOf(settings.DateStyle));
+        if (dateTime != dateTimeSettings)
+        {
+            dateTimeSettings = dateTime;
         }
     }
 

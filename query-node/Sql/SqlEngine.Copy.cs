@@ -60,10 +60,30 @@ public sealed partial class SqlEngine
 
     /// <summary>Writes one COPY data row: each field (null = SQL NULL) read with its column's input function, the other
     /// columns get their defaults, then the row is checked and written as INSERT does.</summary>
-    public async ValueTask InsertCopyRowAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store, CancellationToken cancellationToken)
+    public ValueTask InsertCopyRowAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store, CancellationToken cancellationToken) =>
+        InsertCopyRowAsync(target, fields, store, DateTimeSettings.Default, cancellationToken);
+
+    /// <summary>Writes one COPY data row as the overload above; date/time fields are read in the session's TimeZone and
+    /// DateStyle order.</summary>
+    public async ValueTask InsertCopyRowAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store,
+        DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(dateTimeSettings);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings);
+        try
+        {
+            await InsertCopyRowCoreAsync(target, fields, store, cancellationToken);
+        }
+        finally
+        {
+            StatementContext.Current = null;
+        }
+    }
+
+    private async ValueTask InsertCopyRowCoreAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store, CancellationToken cancellationToken)
+    {
         TableDescriptor table = target.Table;
         if (fields.Count < target.TargetOrdinals.Length)
         {
@@ -97,7 +117,12 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>COPY relation [(columns)] TO STDOUT or COPY (query) TO STDOUT: runs the query and returns its rows.</summary>
-    public ValueTask<StatementResult> ExecuteCopyQueryAsync(ParsedStatement statement, ITransactionStore store, CancellationToken cancellationToken)
+    public ValueTask<StatementResult> ExecuteCopyQueryAsync(ParsedStatement statement, ITransactionStore store, CancellationToken cancellationToken) =>
+        ExecuteCopyQueryAsync(statement, store, DateTimeSettings.Default, cancellationToken);
+
+    /// <summary>COPY ... TO STDOUT as the overload above, with the session's TimeZone and DateStyle order for the query.</summary>
+    public ValueTask<StatementResult> ExecuteCopyQueryAsync(ParsedStatement statement, ITransactionStore store,
+        DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         if (statement.Tree is not CopyStmt { IsFrom: false } copy)
@@ -115,7 +140,7 @@ public sealed partial class SqlEngine
             string schema = copy.Relation!.SchemaName is null ? "" : QuoteIdentifier(copy.Relation.SchemaName) + ".";
             select = (SelectStmt)Parser.SqlParser.ParseAll($"SELECT {columns} FROM {schema}{QuoteIdentifier(copy.Relation.RelationName)}")[0].Statement;
         }
-        return ExecuteAsync(new ParsedStatement(select, statement.Text, 0), store, cancellationToken);
+        return ExecuteAsync(new ParsedStatement(select, statement.Text, 0), parameters: null, parameterTypeOids: null, store, dateTimeSettings, cancellationToken);
     }
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

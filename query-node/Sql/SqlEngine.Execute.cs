@@ -4,6 +4,7 @@ using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Executor;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Planner;
+using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql;
 
@@ -20,12 +21,19 @@ public sealed partial class SqlEngine
     /// <summary>Runs a statement with values for its $1..$n (extended protocol). A value is a string (text format,
     /// read with the parameter's type input function), a CLR value (bool, short, int, long, float, double, decimal)
     /// or null. <paramref name="parameterTypeOids"/> are the types given at Parse (0 or missing = inferred).</summary>
+    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken) =>
+        ExecuteAsync(statement, parameters, parameterTypeOids, store, DateTimeSettings.Default, cancellationToken);
+
+    /// <summary>Runs a statement as the overload above, with the session's TimeZone and DateStyle order, which date/time
+    /// input (literals, parameters, coercions) and casts between date/time types and text follow.</summary>
     public async ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
-        var context = new StatementContext(cancellationToken);
+        ArgumentNullException.ThrowIfNull(dateTimeSettings);
+        var context = new StatementContext(cancellationToken, dateTimeSettings);
         StatementContext.Current = context;
         try
         {
@@ -74,11 +82,32 @@ public sealed partial class SqlEngine
 
     /// <summary>Describe of the extended protocol: binds the statement (reading the catalog through
     /// <paramref name="store"/>) without running it.</summary>
+    public ValueTask<StatementDescription> DescribeAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
+        ITransactionStore store, CancellationToken cancellationToken) =>
+        DescribeAsync(statement, parameterTypeOids, store, DateTimeSettings.Default, cancellationToken);
+
+    /// <summary>Describe with the session's TimeZone and DateStyle order: binding reads the statement's literals, so a
+    /// date that only the session's DateStyle makes valid must not fail here.</summary>
     public async ValueTask<StatementDescription> DescribeAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
-        ITransactionStore store, CancellationToken cancellationToken)
+        ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(dateTimeSettings);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings);
+        try
+        {
+            return await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);
+        }
+        finally
+        {
+            StatementContext.Current = null;
+        }
+    }
+
+    private async ValueTask<StatementDescription> DescribeStatementAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
+        ITransactionStore store, CancellationToken cancellationToken)
+    {
         ParameterContext context = CreateParameterContext(statement, parameterTypeOids, null, describing: true)!;
         IReadOnlyList<ResultColumn>? columns = null;
         switch (statement.Tree)

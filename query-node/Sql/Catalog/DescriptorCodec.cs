@@ -30,7 +30,7 @@ internal static class DescriptorCodec
             writer.Write(column.Type.Modifier);
             writer.Write(column.NotNull);
             writer.Write(column.HasDefault);
-            string? defaultText = ValueFormatter.Format(column.DefaultValue);
+            string? defaultText = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default);
             if (defaultText is null) writer.WriteNil();
             else writer.Write(defaultText);
             if (column.DefaultExpression is null) writer.WriteNil();
@@ -66,7 +66,7 @@ internal static class DescriptorCodec
             bool notNull = reader.ReadBoolean();
             bool hasDefault = reader.ReadBoolean();
             string? defaultText = reader.TryReadNil() ? null : reader.ReadString();
-            object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type);
+            object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
             string? defaultExpression = columnFields >= 8 && !reader.TryReadNil() ? reader.ReadString() : null;
             for (int extra = 8; extra < columnFields; extra++) reader.Skip(); // fields of later versions
             columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression);

@@ -208,9 +208,10 @@ internal static class ExpressionEvaluator
             case ScalarFunction.Now:
                 return CurrentTimestamp(DateTimeKind.Utc);
             case ScalarFunction.LocalTimestamp:
-                return CurrentTimestamp(DateTimeKind.Unspecified);
+                // localtimestamp and current_date are the session's wall clock, not UTC's.
+                return DateTimeSettings.Current.ToLocal(CurrentTimestamp(DateTimeKind.Utc));
             case ScalarFunction.CurrentDate:
-                return DateOnly.FromDateTime(DateTime.UtcNow);
+                return DateOnly.FromDateTime(DateTimeSettings.Current.ToLocal(CurrentTimestamp(DateTimeKind.Utc)));
             case ScalarFunction.AdvisoryUnlockAll:
                 return "";
             case ScalarFunction.Sleep:

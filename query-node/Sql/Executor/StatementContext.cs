@@ -1,12 +1,15 @@
+using Log.QueryNode.Sql.Types;
+
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>
 /// What one running statement carries beside its rows: its cancellation, and the time pg_sleep asked for.
 /// Expression evaluation is synchronous (it never does I/O), so pg_sleep only records its wait here and
 /// <see cref="SqlEngine"/> awaits it, cancellably, before the statement completes: no thread is blocked while a
-/// session sleeps, and a CancelRequest or statement_timeout wakes it at once.
+/// session sleeps, and a CancelRequest or statement_timeout wakes it at once. It also carries the session's TimeZone and
+/// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state).
 /// </summary>
-internal sealed class StatementContext(CancellationToken cancellationToken)
+internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null)
 {
     private static readonly AsyncLocal<StatementContext?> CurrentContext = new();
 
@@ -18,6 +21,9 @@ internal sealed class StatementContext(CancellationToken cancellationToken)
     }
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>The session's TimeZone and DateStyle order when the statement started.</summary>
+    public DateTimeSettings DateTimeSettings { get; } = dateTimeSettings ?? DateTimeSettings.Default;
 
     /// <summary>The total time pg_sleep calls of this statement asked for.</summary>
     public TimeSpan PendingSleep { get; private set; }

@@ -76,19 +76,28 @@ internal static class ValueCast
             case TypeKind.Text:
                 return value as string ?? ValueFormatter.Format(value);
             case TypeKind.Date:
-                return value is DateTime dateTime ? DateOnly.FromDateTime(dateTime) : value;
+                // A timestamptz's date is the one on the session's wall clock.
+                return value switch
+                {
+                    DateTime { Kind: DateTimeKind.Utc } instant => DateOnly.FromDateTime(DateTimeSettings.Current.ToLocal(instant)),
+                    DateTime dateTime => DateOnly.FromDateTime(dateTime),
+                    _ => value,
+                };
             case TypeKind.Timestamp:
                 return value switch
                 {
                     DateOnly date => date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified),
-                    DateTime timestamp => DateTime.SpecifyKind(timestamp, DateTimeKind.Unspecified), // the session time zone is UTC
+                    DateTime { Kind: DateTimeKind.Utc } instant => DateTimeSettings.Current.ToLocal(instant),
+                    DateTime timestamp => DateTime.SpecifyKind(timestamp, DateTimeKind.Unspecified),
                     _ => value,
                 };
             case TypeKind.TimestampTz:
+                // A date or timestamp is wall-clock time in the session's TimeZone.
                 return value switch
                 {
-                    DateOnly date => date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
-                    DateTime timestamp => DateTime.SpecifyKind(timestamp, DateTimeKind.Utc),
+                    DateOnly date => DateTimeSettings.Current.ToUtc(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified)),
+                    DateTime { Kind: DateTimeKind.Utc } instant => instant,
+                    DateTime timestamp => DateTimeSettings.Current.ToUtc(timestamp),
                     _ => value,
                 };
             case TypeKind.Varchar:

@@ -7,7 +7,9 @@ namespace Log.QueryNode.Sql.Types;
 /// or a text value becomes a value of a type.</summary>
 internal static class ValueInput
 {
-    public static object Parse(string text, SqlType type, int? position = null)
+    /// <summary>Date/time input reads <paramref name="settings"/>' TimeZone and DateStyle order (by default the running
+    /// statement's session settings).</summary>
+    public static object Parse(string text, SqlType type, int? position = null, DateTimeSettings? settings = null)
     {
         switch (type.Kind)
         {
@@ -27,7 +29,7 @@ internal static class ValueInput
             case TypeKind.Date:
             case TypeKind.Timestamp:
             case TypeKind.TimestampTz:
-                return DateTimeInput.Parse(text, type, position);
+                return DateTimeInput.Parse(text, type, position, settings);
             default:
                 return text;
         }

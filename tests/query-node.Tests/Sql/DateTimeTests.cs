@@ -1,3 +1,5 @@
+using Log.QueryNode.Sql.Types;
+
 namespace Log.QueryNode.Tests.Sql;
 
 public class DateTimeTests
@@ -43,5 +45,57 @@ public class ClockDefaultTests
         sql.Run("insert into h (id) select 2");
         Assert.Equal(["1|t|t|7", "2|t|t|7"], sql.Text("select id, at > '2020-01-01', day >= '2020-01-01', n from h order by id"));
         Assert.Equal(Log.QueryNode.Execution.SqlState.FeatureNotSupported, sql.Error("create table bad (x int default abs(1))").SqlState);
+    }
+}
+
+public class DateTimeSettingsTests
+{
+    private static readonly DateTimeSettings Tokyo = new(TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"), DateOrder.MonthDayYear);
+
+    [Theory]
+    [InlineData("05/03/2024", DateOrder.DayMonthYear, 2024, 3, 5)]
+    [InlineData("05/03/2024", DateOrder.MonthDayYear, 2024, 5, 3)]
+    [InlineData("2024-05-03", DateOrder.DayMonthYear, 2024, 5, 3)]
+    [InlineData("2024-05-03", DateOrder.MonthDayYear, 2024, 5, 3)]
+    [InlineData("24/05/03", DateOrder.YearMonthDay, 2024, 5, 3)]
+    [InlineData("05-03-99", DateOrder.MonthDayYear, 1999, 5, 3)]
+    public void Date_fields_follow_the_DateStyle_order(string text, DateOrder order, int year, int month, int day)
+    {
+        var settings = new DateTimeSettings(TimeZoneInfo.Utc, order);
+        Assert.Equal(new DateOnly(year, month, day), DateTimeInput.Parse(text, SqlType.Date, null, settings));
+    }
+
+    [Fact]
+    public void DateStyle_values_name_their_order()
+    {
+        Assert.Equal(DateOrder.DayMonthYear, DateTimeSettings.OrderOf("ISO, DMY"));
+        Assert.Equal(DateOrder.YearMonthDay, DateTimeSettings.OrderOf("YMD, ISO"));
+        Assert.Equal(DateOrder.MonthDayYear, DateTimeSettings.OrderOf("ISO"));
+    }
+
+    [Fact]
+    public void Timestamptz_input_and_text_use_the_time_zone()
+    {
+        var instant = (DateTime)DateTimeInput.Parse("2024-07-01 21:00:00", SqlType.TimestampTz, null, Tokyo);
+        Assert.Equal(new DateTime(2024, 7, 1, 12, 0, 0, DateTimeKind.Utc), instant);
+        Assert.Equal(DateTimeKind.Utc, instant.Kind);
+        Assert.Equal("2024-07-01 21:00:00+09", ValueFormatter.FormatTimestamp(instant, Tokyo));
+        Assert.Equal("2024-07-01 12:00:00+00", ValueFormatter.FormatTimestamp(instant, DateTimeSettings.Default));
+        var kolkata = new DateTimeSettings(TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), DateOrder.MonthDayYear);
+        Assert.Equal("2024-07-01 17:30:00.5+05:30", ValueFormatter.FormatTimestamp(instant.AddMilliseconds(500), kolkata));
+        // timestamp (no zone) ignores the zone both ways.
+        Assert.Equal("2024-07-01 21:00:00", ValueFormatter.FormatTimestamp(
+            (DateTime)DateTimeInput.Parse("2024-07-01 21:00:00+02", SqlType.Timestamp, null, Tokyo), Tokyo));
+    }
+
+    [Fact]
+    public void Times_skipped_or_repeated_by_daylight_saving_take_the_standard_offset()
+    {
+        var newYork = new DateTimeSettings(TimeZoneInfo.FindSystemTimeZoneById("America/New_York"), DateOrder.MonthDayYear);
+        // PostgreSQL: '2018-03-11 02:30' is 03:30-04; '2018-11-04 01:30' is 01:30-05.
+        Assert.Equal("2018-03-11 03:30:00-04", ValueFormatter.FormatTimestamp(
+            (DateTime)DateTimeInput.Parse("2018-03-11 02:30", SqlType.TimestampTz, null, newYork), newYork));
+        Assert.Equal("2018-11-04 01:30:00-05", ValueFormatter.FormatTimestamp(
+            (DateTime)DateTimeInput.Parse("2018-11-04 01:30", SqlType.TimestampTz, null, newYork), newYork));
     }
 }
