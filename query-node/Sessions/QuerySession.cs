@@ -286,7 +286,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         for (var column = 0; column < columns.Count; column++)
         {
             var resultColumn = columns[column];
-            fields[column] = new PgField(resultColumn.Name, 0, 0, resultColumn.TypeOid, resultColumn.TypeSize, resultColumn.TypeModifier);
+            fields[column] = new PgField(resultColumn.Name, resultColumn.TableOid, resultColumn.ColumnAttributeNumber, resultColumn.TypeOid, resultColumn.TypeSize, resultColumn.TypeModifier);
         }
         return fields;
     }

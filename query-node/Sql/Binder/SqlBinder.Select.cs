@@ -33,7 +33,7 @@ internal sealed partial class SqlBinder
             if (bound.Type.Kind == TypeKind.Unknown) bound = CoerceUnknown(bound, SqlType.Text, target.Value.Location);
             targets.Add(bound);
             targetSources.Add(target.Value);
-            columns.Add(ResultColumn.For(target.Name ?? ColumnNaming.FigureName(target.Value), bound.Type));
+            columns.Add(ResultColumnOf(target.Name ?? ColumnNaming.FigureName(target.Value), bound));
         }
 
         // GROUP BY: an input column name wins over an output name; an integer is a select-list position.
@@ -142,9 +142,17 @@ internal sealed partial class SqlBinder
             BoundColumn column = ColumnOf(ordinal, star.Location);
             targets.Add(column);
             sources.Add(null);
-            columns.Add(ResultColumn.For(_table.Columns[ordinal].Name, column.Type));
+            columns.Add(ResultColumnOf(_table.Columns[ordinal].Name, column));
         }
     }
+
+    /// <summary>An output column; a plain table column (not an expression over it) carries its table OID and
+    /// attribute number, as PostgreSQL's markTargetListOrigins marks a target that is a Var. This runs on the bound
+    /// select list before aggregation rewrites it, so a grouped column keeps its origin as in PostgreSQL.</summary>
+    private ResultColumn ResultColumnOf(string name, BoundExpression bound) =>
+        bound is BoundColumn column && _table is not null
+            ? ResultColumn.ForTableColumn(name, bound.Type, _table, column.Ordinal)
+            : ResultColumn.For(name, bound.Type);
 
     private static int FindOutputColumn(string name, List<ResultColumn> columns, string clause, int location)
     {
@@ -272,7 +280,7 @@ internal sealed partial class SqlBinder
             BoundExpression bound = Bind(target.Value);
             if (bound.Type.Kind == TypeKind.Unknown) bound = CoerceUnknown(bound, SqlType.Text, target.Value.Location);
             targets.Add(bound);
-            columns.Add(ResultColumn.For(target.Name ?? ColumnNaming.FigureName(target.Value), bound.Type));
+            columns.Add(ResultColumnOf(target.Name ?? ColumnNaming.FigureName(target.Value), bound));
         }
         return new BoundReturning(targets, columns);
     }
