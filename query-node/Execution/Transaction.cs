@@ -17,8 +17,8 @@ public sealed class Transaction : ITransactionStore
     private readonly IStorageReader storage;
     private readonly HybridClock clock;
     private readonly TransactionLimits limits;
-    private readonly SortedDictionary<byte[], byte[]?> writes = new(ByteArrayComparer.Instance);
-    private readonly Dictionary<byte[], ConflictCheckKind> checks = new(ByteArrayComparer.Instance);
+    private readonly SortedDictionary<byte[], byte[]?> writes = new(KeyComparer.Instance);
+    private readonly Dictionary<byte[], ConflictCheckKind> checks = new(KeyComparer.Instance);
     private long writtenBytes;
 
     public Transaction(ReadPoint readPoint, IStorageReader storage, HybridClock clock, TransactionLimits limits)
@@ -46,7 +46,7 @@ public sealed class Transaction : ITransactionStore
     public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var comparer = ByteArrayComparer.Instance;
+        var comparer = KeyComparer.Instance;
         // The overlay is copied first, so that a statement writing while it scans (UPDATE) sees
         // the rows as they were when the scan began and never revisits its own new rows.
         var overlay = new List<KeyValuePair<byte[], byte[]?>>();

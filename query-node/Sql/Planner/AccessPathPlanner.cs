@@ -3,6 +3,7 @@ using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Types;
+using Log.Journal.Records;
 
 namespace Log.QueryNode.Sql.Planner;
 
@@ -45,7 +46,7 @@ internal static class AccessPathPlanner
         }
         if (inLists is not null && fixedColumns == keyCount - 1 && inLists[fixedColumns] is { } list)
         {
-            var keys = new SortedSet<byte[]>(UnsignedBytes.Instance);
+            var keys = new SortedSet<byte[]>(KeyComparer.Instance);
             foreach (object value in list)
             {
                 KeyEncoder encoder = CopyOf(prefix);
@@ -182,11 +183,4 @@ internal static class AccessPathPlanner
         value = constant;
         return true;
     }
-}
-
-internal sealed class UnsignedBytes : IComparer<byte[]>
-{
-    public static readonly UnsignedBytes Instance = new();
-
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y.AsSpan());
 }

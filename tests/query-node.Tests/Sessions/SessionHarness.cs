@@ -7,6 +7,7 @@ using Log.QueryNode.Sql;
 using Log.StorageNode;
 using Log.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
+using Log.Journal.Records;
 
 namespace Log.QueryNode.Tests.Sessions;
 
@@ -16,7 +17,7 @@ namespace Log.QueryNode.Tests.Sessions;
 /// </summary>
 internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
 {
-    private readonly SortedDictionary<byte[], List<(HybridTimestamp At, byte[]? Value)>> versions = new(ByteArrayComparer.Instance);
+    private readonly SortedDictionary<byte[], List<(HybridTimestamp At, byte[]? Value)>> versions = new(KeyComparer.Instance);
     private readonly object gate = new();
 
     public HybridClock Clock { get; } = new();
@@ -35,7 +36,7 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
             {
                 if (versions.TryGetValue(key, out var history) && history[^1].At > request.StartTimestamp)
                 {
-                    bool schema = request.Checks.Any(check => check.Kind == ConflictCheckKind.Schema && ByteArrayComparer.Instance.Equals(check.Key, key));
+                    bool schema = request.Checks.Any(check => check.Kind == ConflictCheckKind.Schema && KeyComparer.Instance.Equals(check.Key, key));
                     return Task.FromResult(new CommitResult(schema ? CommitOutcome.SchemaConflict : CommitOutcome.DataConflict, default, -1, key));
                 }
             }
@@ -72,8 +73,8 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
             var page = new List<KeyValue>();
             foreach (var (key, history) in versions)
             {
-                if (ByteArrayComparer.Instance.Compare(key, startInclusive) < 0) continue;
-                if (endExclusive is not null && ByteArrayComparer.Instance.Compare(key, endExclusive) >= 0) break;
+                if (KeyComparer.Instance.Compare(key, startInclusive) < 0) continue;
+                if (endExclusive is not null && KeyComparer.Instance.Compare(key, endExclusive) >= 0) break;
                 if (VisibleValue(history, at.Timestamp) is { } value) page.Add(new KeyValue(key, value));
                 if (page.Count == limit) break;
             }

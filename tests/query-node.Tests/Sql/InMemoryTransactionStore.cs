@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Log.QueryNode.Execution;
+using Log.Journal.Records;
 
 namespace Log.QueryNode.Tests.Sql;
 
@@ -7,7 +8,7 @@ namespace Log.QueryNode.Tests.Sql;
 /// of the calls the engine makes (to prove point lookups use GetAsync), and the conflict checks it registered.</summary>
 internal sealed class InMemoryTransactionStore : ITransactionStore
 {
-    private readonly SortedDictionary<byte[], byte[]> _data = new(ByteArrayComparer.Instance);
+    private readonly SortedDictionary<byte[], byte[]> _data = new(KeyComparer.Instance);
     private long _nextUniqueId = 1;
 
     public int GetCalls { get; private set; }
@@ -36,8 +37,8 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
         ScanCalls++;
         Scans.Add((startInclusive, endExclusive));
         // Snapshot the range, as a real store iterates a snapshot plus the transaction's overlay.
-        var entries = _data.Where(entry => ByteArrayComparer.Instance.Compare(entry.Key, startInclusive) >= 0
-            && ByteArrayComparer.Instance.Compare(entry.Key, endExclusive) < 0).ToList();
+        var entries = _data.Where(entry => KeyComparer.Instance.Compare(entry.Key, startInclusive) >= 0
+            && KeyComparer.Instance.Compare(entry.Key, endExclusive) < 0).ToList();
         foreach (var entry in entries)
         {
             await Task.Yield();
@@ -54,11 +55,4 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
     public long NextUniqueId() => _nextUniqueId++;
 
     public IEnumerable<byte[]> Keys => _data.Keys;
-}
-
-internal sealed class ByteArrayComparer : IComparer<byte[]>
-{
-    public static readonly ByteArrayComparer Instance = new();
-
-    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y.AsSpan());
 }
