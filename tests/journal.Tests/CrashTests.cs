@@ -57,6 +57,77 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Commit records are written lazily (<see cref="Log.Journal.Node.Storage.LogTailRecovery"/>):
+    /// after a kill -9 the newest one on disk covers fewer batches than were acknowledged, and the
+    /// rest are found by scanning past it; whatever follows them (here a torn write) is cut off, and
+    /// the log goes on from there through a second kill.</summary>
+    [Fact]
+    public async Task Batches_acknowledged_past_the_last_commit_record_survive_kill_9_and_the_tail_after_them_is_cut()
+    {
+        const int RecordsPerRound = 20;
+        var dataDirectory = TestNode.NewDataDirectory();
+        var partitionFolder = Path.Combine(dataDirectory, "log.lazy.txn", "0");
+        var acknowledged = new Dictionary<long, Guid>();
+        try
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var (process, bootstrap) = await StartNodeProcessAsync(dataDirectory);
+                using (process)
+                {
+                    try
+                    {
+                        var options = new JournalClientOptions { BootstrapServers = bootstrap, Region = "lazy", MessageTimeoutMs = 5_000 };
+                        await using var writer = new KafkaJournalWriter(options);
+                        for (var index = 0; index < RecordsPerRound; index++)
+                        {
+                            var record = JournalClientTests.Commit(acknowledged.Count + 1);
+                            acknowledged[await writer.AppendAsync(0, record, CancellationToken.None)] = record.TransactionId;
+                        }
+                    }
+                    finally
+                    {
+                        process.Kill(); // SIGKILL: no final commit record.
+                        await process.WaitForExitAsync();
+                    }
+                }
+                using (var slots = new Log.Journal.Node.Storage.AlternatingSlotCommitManager(partitionFolder))
+                {
+                    var newest = slots.NewestSlotCommit()!.Value;
+                    var committedOffset = Log.Journal.Node.Storage.AlternatingSlotCommitManager.OffsetOf(newest.Info)!.Value;
+                    output.WriteLine($"round {round}: {acknowledged.Count} acknowledged, the newest commit record covers {committedOffset}");
+                    Assert.True(committedOffset < acknowledged.Count, "every batch was under a commit record: the scan past it was not exercised");
+                }
+                // A write torn by the crash after the last acknowledged batch.
+                var segment = Path.Combine(partitionFolder, "batches.log.0");
+                await using (var file = new FileStream(segment, FileMode.Append))
+                {
+                    file.Write(System.Text.Encoding.ASCII.GetBytes(new string('x', 700)));
+                }
+            }
+
+            await using var node = await TestNode.StartAsync(output, dataDirectory);
+            var readOptions = new JournalClientOptions { BootstrapServers = node.BootstrapServers, Region = "lazy" };
+            await using var reader = new KafkaJournalReader(readOptions);
+            Assert.Equal(2 * RecordsPerRound, await reader.GetEndOffsetAsync(0, CancellationToken.None));
+            var entries = await JournalClientTests.ReadAsync(reader, 0, 0, 2 * RecordsPerRound);
+            Assert.Equal(Enumerable.Range(0, 2 * RecordsPerRound).Select(offset => (long)offset), entries.Select(entry => entry.Offset));
+            foreach (var (offset, transactionId) in acknowledged)
+            {
+                Assert.Equal(transactionId, entries[(int)offset].Record.TransactionId);
+            }
+            await using var writerAfter = new KafkaJournalWriter(readOptions);
+            Assert.Equal(2 * RecordsPerRound, await writerAfter.AppendAsync(0, JournalClientTests.Commit(-1), CancellationToken.None));
+        }
+        finally
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task Acknowledged_records_survive_repeated_kill_9_and_a_torn_tail_is_never_served()
     {

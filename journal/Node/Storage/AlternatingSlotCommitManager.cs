@@ -19,6 +19,18 @@ namespace Log.Journal.Node.Storage;
 /// never acknowledged; the other slot still holds the previous one, whose data is on disk.
 /// Recovery takes the valid slot with the higher commit number.
 ///
+/// Lazy commit records: a commit record costs a second synchronous write after the data write, so
+/// most commits are not written here at all. That is safe because the data FASTER flushed is
+/// durable before <see cref="Commit"/> is called, and at open <see cref="LogTailRecovery"/> finds
+/// it again by scanning, from the newest commit record here, the batches that follow it (each
+/// checked by its CRC and by its base offset, which must continue the offsets before it). For that
+/// the commit records carry the next Kafka offset (<see cref="OffsetCookieBytes"/>, FASTER's commit
+/// cookie). A commit is written here at once when the scan could not find its data: when no commit
+/// record with an offset is on disk yet, when the log's begin address moved (FASTER deletes
+/// segments right after this returns), when legacy commit files are still present, and when the
+/// log grew by <see cref="LazyCommitDistanceBytes"/> since the last one (which bounds the scan).
+/// The newest commit not yet written is written at <see cref="Dispose"/>.
+///
 /// Data folders written before this existed hold FASTER's own commit files (<c>log-commits/</c>):
 /// those are still read at open, and removed once the first commit here is durable.
 /// </summary>
@@ -38,6 +50,13 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
     private const int SlotCrcBytes = 4;
     private const int MaximumMetadataBytes = SlotBytes - SlotHeaderBytes - SlotCrcBytes;
 
+    /// <summary>A commit record is written at least once per this much log, so that the scan at
+    /// open reads at most this much past it.</summary>
+    public const long LazyCommitDistanceBytes = 64L << 20;
+
+    /// <summary>The commit cookie: the next Kafka offset at the commit's until address, big-endian.</summary>
+    public const int OffsetCookieBytes = 8;
+
     private readonly string path;
     private readonly SafeFileHandle file;
     private readonly DeviceLogCommitCheckpointManager legacy;
@@ -45,6 +64,10 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
     private bool legacyCommitsPresent;
     private int nextSlot;
     private bool disposed;
+    private bool durableCommitHasOffset;
+    private long durableBeginAddress;
+    private long durableUntilAddress;
+    private (long CommitNumber, byte[] Metadata)? notWritten;
 
     public AlternatingSlotCommitManager(string folder)
     {
@@ -59,6 +82,69 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
         var slots = ReadSlots();
         // Overwrite the older (or damaged) slot first, never the newest commit.
         nextSlot = slots.Count == 0 ? 0 : 1 - slots.MaxBy(slot => slot.CommitNumber).Slot;
+        if (slots.Count > 0)
+        {
+            var newest = slots.MaxBy(slot => slot.CommitNumber);
+            NoteDurable(newest.Metadata);
+        }
+    }
+
+    /// <summary>The newest intact commit record in the slots (legacy files aside), or null.</summary>
+    public (long CommitNumber, FasterLogRecoveryInfo Info)? NewestSlotCommit()
+    {
+        var slots = ReadSlots();
+        if (slots.Count == 0)
+        {
+            return null;
+        }
+        var newest = slots.MaxBy(slot => slot.CommitNumber);
+        return (newest.CommitNumber, Parse(newest.Metadata));
+    }
+
+    public bool LegacyCommitsPresent => legacyCommitsPresent;
+
+    /// <summary>Reads the next Kafka offset from a commit's cookie; null for commits written
+    /// before commit records carried it.</summary>
+    public static long? OffsetOf(in FasterLogRecoveryInfo info) =>
+        info.Cookie is { Length: OffsetCookieBytes } cookie ? BinaryPrimitives.ReadInt64BigEndian(cookie) : null;
+
+    public static byte[] OffsetCookie(long nextOffset)
+    {
+        var cookie = new byte[OffsetCookieBytes];
+        BinaryPrimitives.WriteInt64BigEndian(cookie, nextOffset);
+        return cookie;
+    }
+
+    private static FasterLogRecoveryInfo Parse(byte[] metadata)
+    {
+        var info = new FasterLogRecoveryInfo();
+        using var reader = new BinaryReader(new MemoryStream(metadata));
+        info.Initialize(reader);
+        return info;
+    }
+
+    /// <summary>Remembers what the newest commit on disk covers. Metadata FASTER cannot read
+    /// (only tests write such) counts as a commit without an offset: every commit is written.</summary>
+    private void NoteDurable(byte[] metadata)
+    {
+        try
+        {
+            var info = Parse(metadata);
+            durableCommitHasOffset = OffsetOf(info) is not null;
+            durableBeginAddress = info.BeginAddress;
+            durableUntilAddress = info.UntilAddress;
+        }
+        catch (FasterException)
+        {
+            durableCommitHasOffset = false;
+        }
+    }
+
+    /// <summary>Writes, durably and at once, the commit that <see cref="LogTailRecovery"/> found
+    /// by scanning past the newest one. Called at open, before FASTER reads the commits.</summary>
+    public void WriteRecoveredCommit(long commitNumber, in FasterLogRecoveryInfo info)
+    {
+        WriteSlot(info.ToByteArray(), commitNumber);
     }
 
     private static void CreateZeroed(string path)
@@ -108,12 +194,25 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
     public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        // FASTER serialises commits (one commit callback worker per log), so the buffer, the slot
+        // index and the lazy state need no lock.
+        var mustWrite = !durableCommitHasOffset || legacyCommitsPresent || forceWriteMetadata
+            || beginAddress != durableBeginAddress
+            || untilAddress - durableUntilAddress >= LazyCommitDistanceBytes;
+        if (!mustWrite)
+        {
+            notWritten = (commitNum, commitMetadata);
+            return;
+        }
+        WriteSlot(commitMetadata, commitNum);
+    }
+
+    private void WriteSlot(byte[] commitMetadata, long commitNum)
+    {
         if (commitMetadata.Length > MaximumMetadataBytes)
         {
             throw new InvalidOperationException($"FASTER commit metadata of {commitMetadata.Length} bytes does not fit a {SlotBytes}-byte slot");
         }
-        // FASTER serialises commits (one commit callback worker per log), so the buffer and slot
-        // index need no lock.
         var buffer = slotBuffer.AsSpan();
         buffer.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, SlotMagic);
@@ -124,6 +223,8 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
         BinaryPrimitives.WriteUInt32LittleEndian(buffer[end..], RecordBatch.Crc32C(buffer[..end]));
         RandomAccess.Write(file, buffer, (long)nextSlot * SlotBytes);
         nextSlot = 1 - nextSlot;
+        notWritten = null;
+        NoteDurable(commitMetadata);
         if (legacyCommitsPresent)
         {
             // A newer commit is durable here: the old files can only mislead.
@@ -166,6 +267,8 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
     public void RemoveAllCommits()
     {
         RandomAccess.Write(file, new byte[SlotBytes * SlotCount], 0);
+        durableCommitHasOffset = false;
+        notWritten = null;
         if (legacyCommitsPresent)
         {
             legacy.RemoveAllCommits();
@@ -184,6 +287,11 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
         if (disposed)
         {
             return;
+        }
+        if (notWritten is { } pending)
+        {
+            // A clean stop leaves the newest commit on disk, so the next open scans nothing.
+            WriteSlot(pending.Metadata, pending.CommitNumber);
         }
         disposed = true;
         file.Dispose();

@@ -15,10 +15,11 @@ public readonly record struct FetchResult(short ErrorCode, long HighWatermark, l
 /// record batches, plus an in-memory index of them rebuilt from the log at open.
 ///
 /// Threading: appends and index changes happen under <c>gate</c>, so offsets are assigned in log
-/// order. One committer task per partition runs <see cref="FasterLog.CommitAsync"/> for every
-/// append that arrived while the previous commit was in flight (group commit), then moves the
-/// high watermark and completes the waiting acknowledgements. Readers only ever see batches
-/// below the high watermark, so nothing that a crash could take back is ever served.
+/// order. One committer task per partition runs a FASTER commit (carrying the next offset, for
+/// <see cref="LogTailRecovery"/>) for every append that arrived while the previous commit was in
+/// flight (group commit), then moves the high watermark and completes the waiting
+/// acknowledgements. Readers only ever see batches below the high watermark, so nothing that a
+/// crash could take back is ever served.
 /// </summary>
 public sealed class PartitionLog : IAsyncDisposable
 {
@@ -75,11 +76,13 @@ public sealed class PartitionLog : IAsyncDisposable
     public static PartitionLog Open(string topic, int partition, string folder, JournalNodeOptions options, ILogger logger)
     {
         Directory.CreateDirectory(folder);
-        var device = Devices.CreateLogDevice(Path.Combine(folder, "batches.log"), preallocateFile: false, recoverDevice: true);
-        AlternatingSlotCommitManager? commitManager = null;
+        var logFilePath = Path.Combine(folder, LogFileName);
+        var commitManager = new AlternatingSlotCommitManager(folder);
+        IDevice? device = null;
         try
         {
-            commitManager = new AlternatingSlotCommitManager(folder);
+            LogTailRecovery.Recover(logFilePath, commitManager, options.LogPageSizeBits, options.LogSegmentSizeBits, options.MaxBatchBytes, logger, topic, partition);
+            device = Devices.CreateLogDevice(logFilePath, preallocateFile: false, recoverDevice: true);
             var settings = new FasterLogSettings
             {
                 LogDevice = device,
@@ -96,11 +99,14 @@ public sealed class PartitionLog : IAsyncDisposable
         }
         catch
         {
-            commitManager?.Dispose();
-            device.Dispose();
+            commitManager.Dispose();
+            device?.Dispose();
             throw;
         }
     }
+
+    /// <summary>FASTER's log files: this name plus <c>.</c> and the segment number.</summary>
+    public const string LogFileName = "batches.log";
 
     /// <summary>The file holding the log start offset that DeleteRecords moved (absent: 0).</summary>
     public const string StartOffsetFileName = "log-start-offset";
@@ -301,22 +307,20 @@ public sealed class PartitionLog : IAsyncDisposable
                 }
                 long endOffset;
                 int indexCount;
+                ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit;
                 lock (gate)
                 {
                     endOffset = nextOffset;
                     indexCount = index.Count;
-                }
-                bool forced;
-                lock (gate)
-                {
-                    forced = commitForced;
+                    var forced = commitForced;
                     commitForced = false;
+                    if (endOffset <= highWatermark && !forced)
+                    {
+                        continue;
+                    }
+                    commit = StartCommit(token);
                 }
-                if (endOffset <= highWatermark && !forced)
-                {
-                    continue;
-                }
-                await log.CommitAsync(token);
+                await CompleteCommitAsync(commit);
                 PublishCommitted(endOffset, indexCount);
             }
         }
@@ -327,6 +331,27 @@ public sealed class PartitionLog : IAsyncDisposable
         {
             logger.LogCritical(exception, "Journal partition {Topic}/{Partition} failed to commit; it refuses appends from now on", Topic, Partition);
             Fail(exception);
+        }
+    }
+
+    /// <summary>Starts a FASTER commit of everything enqueued so far whose commit record carries
+    /// the next offset, which the lazy commit records need (see <see cref="LogTailRecovery"/>).
+    /// Call under gate, so that no append moves the tail between reading the offset and FASTER
+    /// reading its tail address.</summary>
+    private ValueTask<(bool Success, long CommitTail, long CommitNumber)> StartCommit(CancellationToken cancellationToken)
+    {
+        Debug.Assert(Monitor.IsEntered(gate));
+        return log.CommitStronglyAsync(AlternatingSlotCommitManager.OffsetCookie(nextOffset), token: cancellationToken);
+    }
+
+    /// <summary>Waits for a commit to be durable. FASTER refuses a commit only when it has nothing
+    /// to record, which a commit with a cookie never is: a refusal is a bug, not a commit.</summary>
+    private static async Task CompleteCommitAsync(ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit)
+    {
+        var (success, _, _) = await commit;
+        if (!success)
+        {
+            throw new InvalidOperationException("FASTER refused a commit that carried the next offset");
         }
     }
 
@@ -533,14 +558,16 @@ public sealed class PartitionLog : IAsyncDisposable
         // Commit what was enqueued so that a clean stop loses nothing the committer had not reached.
         try
         {
-            await log.CommitAsync();
             long endOffset;
             int indexCount;
+            ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit;
             lock (gate)
             {
                 endOffset = nextOffset;
                 indexCount = index.Count;
+                commit = StartCommit(CancellationToken.None);
             }
+            await CompleteCommitAsync(commit);
             PublishCommitted(endOffset, indexCount);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
