@@ -31,7 +31,6 @@ trap cleanup EXIT
 dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
 server_pid=$!
-disown "$server_pid"  # killed at exit; no job report for it
 disown "$server_pid" # no "Killed" line at exit
 for _ in $(seq 1 120); do
   grep -q "Log is ready" "$work/server.log" && break
