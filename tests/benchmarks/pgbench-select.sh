@@ -20,25 +20,7 @@ baseline=${PGBASELINE:-"host=127.0.0.1 port=5432 user=postgres password=postgres
 modes=${MODES:-"simple extended prepared"}
 clients=${CLIENTS:-8}
 threads=${THREADS:-2}
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
-server_pid=$!
-disown "$server_pid" # no "Killed" line at exit
-for _ in $(seq 1 120); do
-  grep -q "Log is ready" "$work/server.log" && break
-  sleep 0.5
-done
-port=$(sed -n 's/.*Log is ready: postgresql=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
-[ -n "$port" ] || { echo "Log did not start:"; cat "$work/server.log"; exit 1; }
-log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
+. "$here/start-log.sh"
 baseline="$baseline sslmode=disable"
 
 setup() { # connection string
