@@ -63,56 +63,7 @@ internal static class ValueFormatter
         return text;
     }
 
-    /// <summary>float8out of PostgreSQL 12+: the shortest text that reads back to the same double, fixed-point when the
-    /// decimal exponent is in [-4, 15), otherwise d.ddde±XX with at least two exponent digits.</summary>
-    public static string FormatFloat8(double value)
-    {
-        if (double.IsNaN(value)) return "NaN";
-        if (double.IsPositiveInfinity(value)) return "Infinity";
-        if (double.IsNegativeInfinity(value)) return "-Infinity";
-        if (value == 0) return double.IsNegative(value) ? "-0" : "0";
-
-        // "E16" is not shortest; "R" is (on .NET Core 3.0+), so take its digits and exponent and lay them out ourselves.
-        string roundTrip = value.ToString("R", CultureInfo.InvariantCulture);
-        bool negative = roundTrip[0] == '-';
-        int start = negative ? 1 : 0;
-        int exponentIndex = roundTrip.IndexOfAny(['E', 'e']);
-        string mantissa = exponentIndex < 0 ? roundTrip[start..] : roundTrip[start..exponentIndex];
-        int exponentPart = exponentIndex < 0 ? 0 : int.Parse(roundTrip.AsSpan(exponentIndex + 1), CultureInfo.InvariantCulture);
-        int pointIndex = mantissa.IndexOf('.');
-        string integerDigits = pointIndex < 0 ? mantissa : mantissa[..pointIndex];
-        string fractionDigits = pointIndex < 0 ? "" : mantissa[(pointIndex + 1)..];
-        string digits = (integerDigits + fractionDigits).TrimStart('0');
-        int leadingZerosRemoved = (integerDigits + fractionDigits).Length - digits.Length;
-        digits = digits.TrimEnd('0');
-        if (digits.Length == 0) digits = "0";
-        // decimalExponent: the value is 0.d1d2d3... * 10^decimalExponent; scientific exponent is decimalExponent - 1.
-        int decimalExponent = integerDigits.Length - leadingZerosRemoved + exponentPart;
-        int scientificExponent = decimalExponent - 1;
-
-        var builder = new StringBuilder(32);
-        if (negative) builder.Append('-');
-        if (scientificExponent < -4 || scientificExponent >= 15)
-        {
-            builder.Append(digits[0]);
-            if (digits.Length > 1) builder.Append('.').Append(digits, 1, digits.Length - 1);
-            builder.Append('e').Append(scientificExponent < 0 ? '-' : '+');
-            int absoluteExponent = Math.Abs(scientificExponent);
-            if (absoluteExponent < 10) builder.Append('0');
-            builder.Append(absoluteExponent.ToString(CultureInfo.InvariantCulture));
-        }
-        else if (decimalExponent <= 0)
-        {
-            builder.Append("0.").Append('0', -decimalExponent).Append(digits);
-        }
-        else if (decimalExponent >= digits.Length)
-        {
-            builder.Append(digits).Append('0', decimalExponent - digits.Length);
-        }
-        else
-        {
-            builder.Append(digits, 0, decimalExponent).Append('.').Append(digits, decimalExponent, digits.Length - decimalExponent);
-        }
-        return builder.ToString();
-    }
+    /// <summary>float8out of PostgreSQL 12+ (extra_float_digits 1: the shortest text that reads back
+    /// to the same double), the one the protocol layer writes too.</summary>
+    public static string FormatFloat8(double value) => Log.Wire.Types.PgTypes.FormatFloat8(value);
 }
