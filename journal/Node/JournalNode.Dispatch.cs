@@ -13,8 +13,9 @@ public sealed partial class JournalNode
     /// its response (null for a produce with acks=0, which gets none). Throws
     /// <see cref="KafkaProtocolException"/> for input that must close the connection.
     /// </summary>
-    private Task<KafkaResponseWriter?> Dispatch(byte[] frame, int size, CancellationToken cancellationToken)
+    private PendingResponse Dispatch(byte[] frame, int size, Connection connection)
     {
+        var cancellationToken = connection.Token;
         var reader = new KafkaRequestReader(frame.AsSpan(0, size));
         var apiKey = reader.ReadInt16();
         var apiVersion = reader.ReadInt16();
@@ -25,7 +26,7 @@ public sealed partial class JournalNode
         if (apiKey == (short)ApiKey.ApiVersions)
         {
             // Answered even for versions we do not speak, in v0, so the client can pick another.
-            return Task.FromResult<KafkaResponseWriter?>(HandleApiVersions(header, ref reader));
+            return PendingResponse.Now(HandleApiVersions(header, ref reader));
         }
         if (!SupportedApis.IsKnown(apiKey))
         {
@@ -39,20 +40,20 @@ public sealed partial class JournalNode
             (ApiKey)apiKey, apiVersion, correlationId, clientId);
         return (ApiKey)apiKey switch
         {
-            ApiKey.Metadata => Task.FromResult<KafkaResponseWriter?>(HandleMetadata(header, ref reader)),
-            ApiKey.Produce => HandleProduce(header, frame, ref reader),
-            ApiKey.Fetch => HandleFetch(header, ref reader, cancellationToken),
-            ApiKey.ListOffsets => Task.FromResult<KafkaResponseWriter?>(HandleListOffsets(header, ref reader)),
-            ApiKey.FindCoordinator => Task.FromResult<KafkaResponseWriter?>(HandleFindCoordinator(header, ref reader)),
-            ApiKey.InitProducerId => Task.FromResult<KafkaResponseWriter?>(HandleInitProducerId(header, ref reader)),
-            ApiKey.CreateTopics => Task.FromResult<KafkaResponseWriter?>(HandleCreateTopics(header, ref reader)),
-            ApiKey.JoinGroup => HandleJoinGroup(header, ref reader),
-            ApiKey.SyncGroup => HandleSyncGroup(header, ref reader),
-            ApiKey.Heartbeat => Task.FromResult<KafkaResponseWriter?>(HandleHeartbeat(header, ref reader)),
-            ApiKey.LeaveGroup => Task.FromResult<KafkaResponseWriter?>(HandleLeaveGroup(header, ref reader)),
-            ApiKey.OffsetCommit => HandleOffsetCommit(header, ref reader, cancellationToken),
-            ApiKey.OffsetFetch => Task.FromResult<KafkaResponseWriter?>(HandleOffsetFetch(header, ref reader)),
-            ApiKey.DeleteRecords => HandleDeleteRecords(header, ref reader, cancellationToken),
+            ApiKey.Metadata => PendingResponse.Now(HandleMetadata(header, ref reader)),
+            ApiKey.Produce => HandleProduce(header, frame, ref reader, connection),
+            ApiKey.Fetch => PendingResponse.Later(HandleFetch(header, ref reader, cancellationToken)),
+            ApiKey.ListOffsets => PendingResponse.Now(HandleListOffsets(header, ref reader)),
+            ApiKey.FindCoordinator => PendingResponse.Now(HandleFindCoordinator(header, ref reader)),
+            ApiKey.InitProducerId => PendingResponse.Now(HandleInitProducerId(header, ref reader)),
+            ApiKey.CreateTopics => PendingResponse.Now(HandleCreateTopics(header, ref reader)),
+            ApiKey.JoinGroup => PendingResponse.Later(HandleJoinGroup(header, ref reader)),
+            ApiKey.SyncGroup => PendingResponse.Later(HandleSyncGroup(header, ref reader)),
+            ApiKey.Heartbeat => PendingResponse.Now(HandleHeartbeat(header, ref reader)),
+            ApiKey.LeaveGroup => PendingResponse.Now(HandleLeaveGroup(header, ref reader)),
+            ApiKey.OffsetCommit => PendingResponse.Later(HandleOffsetCommit(header, ref reader, cancellationToken)),
+            ApiKey.OffsetFetch => PendingResponse.Now(HandleOffsetFetch(header, ref reader)),
+            ApiKey.DeleteRecords => PendingResponse.Later(HandleDeleteRecords(header, ref reader, cancellationToken)),
             _ => throw new KafkaProtocolException($"unknown API key {apiKey}"),
         };
     }

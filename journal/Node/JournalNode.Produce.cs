@@ -10,11 +10,11 @@ public sealed partial class JournalNode
 
     /// <summary>
     /// Checks and appends every batch now, in request order (so offsets follow the order in which
-    /// a producer pipelined its requests), then returns a task that answers once all of them are
-    /// committed. The batches are patched in place in the request frame, which is ours until this
-    /// returns, and copied into the log by the append.
+    /// a producer pipelined its requests), and notes the partitions for the connection to flush;
+    /// the response is built once all of them are durable. The batches are patched in place in
+    /// the request frame, which is ours until this returns, and copied into the log by the append.
     /// </summary>
-    private Task<KafkaResponseWriter?> HandleProduce(RequestHeader header, byte[] frame, ref KafkaRequestReader reader)
+    private PendingResponse HandleProduce(RequestHeader header, byte[] frame, ref KafkaRequestReader reader, Connection connection)
     {
         var version = header.ApiVersion;
         var transactionalId = reader.ReadNullableString();
@@ -56,6 +56,7 @@ public sealed partial class JournalNode
                     else
                     {
                         partitionResults.Add(AppendBatches(log, frame.AsSpan(recordsStart, records.Length)));
+                        connection.NoteAppended(log);
                         continue;
                     }
                 }
@@ -65,9 +66,16 @@ public sealed partial class JournalNode
         }
         if (acks == 0)
         {
-            return Task.FromResult<KafkaResponseWriter?>(null);
+            return PendingResponse.Now(null);
         }
-        return CompleteProduceAsync(header, version, results);
+        var durable = results.SelectMany(topic => topic.Partitions).Select(partition => partition.Durable).Where(task => !task.IsCompleted).ToList();
+        var ready = durable.Count switch
+        {
+            0 => Task.CompletedTask,
+            1 => durable[0],
+            _ => Task.WhenAll(durable),
+        };
+        return new PendingResponse(ready, () => ProduceResponse(header, version, results));
     }
 
     /// <summary>Checks every batch of one partition before appending any, so a corrupt one
@@ -107,11 +115,12 @@ public sealed partial class JournalNode
             }
             durable.Add(result.Durable);
         }
-        return new PartitionProduceResult(log.Partition, ErrorCode.None, firstOffset,
-            durable.Count == 1 ? durable[0] : Task.WhenAll(durable), null);
+        // Acknowledgements complete in offset order: the last batch's is the last to complete.
+        return new PartitionProduceResult(log.Partition, ErrorCode.None, firstOffset, durable[^1], null);
     }
 
-    private static async Task<KafkaResponseWriter?> CompleteProduceAsync(RequestHeader header, short version,
+    /// <summary>The response, once every partition's batches are durable (or failed).</summary>
+    private static KafkaResponseWriter ProduceResponse(RequestHeader header, short version,
         List<(string Topic, List<PartitionProduceResult> Partitions)> results)
     {
         var response = StartResponse(header);
@@ -124,15 +133,11 @@ public sealed partial class JournalNode
             {
                 var error = result.ErrorCode;
                 var message = result.ErrorMessage;
-                try
-                {
-                    await result.Durable;
-                }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
+                if (!result.Durable.IsCompletedSuccessfully)
                 {
                     // The partition could not commit: the producer must not take this as written.
                     error = ErrorCode.KafkaStorageError;
-                    message = exception.Message;
+                    message = result.Durable.Exception?.GetBaseException().Message ?? "the batch was not made durable";
                 }
                 response.WriteInt32(result.Partition);
                 response.WriteInt16(error);

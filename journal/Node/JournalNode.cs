@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Log.Journal.Node.Groups;
 using Log.Journal.Node.Protocol;
 using Log.Journal.Node.Storage;
@@ -21,9 +20,10 @@ namespace Log.Journal.Node;
 /// only committed batches; a restart on the same data directory serves every acknowledged record
 /// at the same offset.
 ///
-/// Threading: one accept loop; per connection, a reader loop that parses each request and runs
-/// its synchronous part (offset assignment for produce happens there, in request order) and a
-/// writer loop that sends the responses strictly in request order. Bad input closes only the
+/// Threading: one accept loop; per connection, a thread that reads each request, runs its
+/// synchronous part (offset assignment for produce happens there, in request order), flushes
+/// what it appended once the client has no further request waiting, and sends the responses
+/// strictly in request order (see <see cref="Connection"/>). Bad input closes only the
 /// connection that sent it.
 /// </summary>
 public sealed partial class JournalNode : IAsyncDisposable
@@ -164,131 +164,29 @@ public sealed partial class JournalNode : IAsyncDisposable
                 continue;
             }
             client.NoDelay = true;
+            client.SendTimeout = Connection.SendTimeoutMs;
             var id = Interlocked.Increment(ref nextConnectionId);
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var served = Task.Run(async () =>
+            var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
             {
-                await started.Task;
                 try
                 {
-                    await ServeConnectionAsync(client, cancellationToken);
+                    using var connectionStopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    new Connection(this, client, connectionStopping).Run();
                 }
                 finally
                 {
                     connections.TryRemove(id, out _);
                     client.Dispose();
+                    served.SetResult();
                 }
-            }, CancellationToken.None);
-            connections[id] = (client, served);
-            started.SetResult();
-        }
-    }
-
-    private async Task ServeConnectionAsync(Socket socket, CancellationToken nodeStopping)
-    {
-        using var connectionStopping = CancellationTokenSource.CreateLinkedTokenSource(nodeStopping);
-        var token = connectionStopping.Token;
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var responses = Channel.CreateBounded<(short ApiKey, Task<KafkaResponseWriter?> Response)>(new BoundedChannelOptions(options.MaxInFlightRequestsPerConnection)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
-        var writer = WriteResponsesAsync(stream, responses.Reader, connectionStopping);
-        var sizeBytes = new byte[4];
-        var endpoint = socket.RemoteEndPoint;
-        try
-        {
-            while (true)
+            }, Connection.ThreadStackBytes)
             {
-                var read = await stream.ReadAtLeastAsync(sizeBytes, 4, throwOnEndOfStream: false, token);
-                if (read < 4)
-                {
-                    return;
-                }
-                var size = BinaryPrimitives.ReadInt32BigEndian(sizeBytes);
-                if (size < 8 || size > options.MaxRequestBytes)
-                {
-                    logger.LogWarning("Closing connection from {Endpoint}: request size {Size} outside 8..{Maximum}",
-                        endpoint, size, options.MaxRequestBytes);
-                    return;
-                }
-                var frame = ArrayPool<byte>.Shared.Rent(size);
-                try
-                {
-                    await stream.ReadExactlyAsync(frame.AsMemory(0, size), token);
-                    var response = Dispatch(frame, size, token);
-                    await responses.Writer.WriteAsync((BinaryPrimitives.ReadInt16BigEndian(frame), response), token);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(frame);
-                }
-            }
-        }
-        catch (KafkaProtocolException exception)
-        {
-            logger.LogWarning("Closing connection from {Endpoint}: {Problem}", endpoint, exception.Message);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or EndOfStreamException or ObjectDisposedException)
-        {
-            // The peer went away, or the node is stopping.
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "Closing connection from {Endpoint} after an unexpected failure", endpoint);
-        }
-        finally
-        {
-            responses.Writer.TryComplete();
-            await connectionStopping.CancelAsync();
-            try
-            {
-                await writer;
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-            {
-            }
-            try
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-            {
-            }
-        }
-    }
-
-    private async Task WriteResponsesAsync(NetworkStream stream, ChannelReader<(short ApiKey, Task<KafkaResponseWriter?> Response)> responses,
-        CancellationTokenSource connectionStopping)
-    {
-        var token = connectionStopping.Token;
-        try
-        {
-            await foreach (var (apiKey, pending) in responses.ReadAllAsync(token))
-            {
-                var response = await pending;
-                if (options.DropConnectionInsteadOfResponding?.Invoke(apiKey) == true)
-                {
-                    // Fault injection (tests only): the request took effect, its answer is lost.
-                    await connectionStopping.CancelAsync();
-                    return;
-                }
-                if (response is not null)
-                {
-                    await stream.WriteAsync(response.Finish(), token);
-                }
-            }
-        }
-        catch (Exception exception) when (exception is not (OperationCanceledException or IOException or SocketException or ObjectDisposedException))
-        {
-            logger.LogError(exception, "A request handler failed; closing its connection");
-            await connectionStopping.CancelAsync();
-        }
-        catch
-        {
-            await connectionStopping.CancelAsync();
-            throw;
+                IsBackground = true,
+                Name = $"journal connection {id}",
+            };
+            connections[id] = (client, served.Task);
+            thread.Start();
         }
     }
 

@@ -7,7 +7,7 @@ namespace Log.Journal.Tests;
 /// <summary>
 /// What Kafka clients see, asserted the same way against every target: the journal node, and
 /// (to prove that the assertions describe Kafka and not our node) librdkafka's mock cluster and a
-/// real Kafka cluster when one is given.
+/// real Kafka cluster when one is given or Docker is there to start one.
 /// </summary>
 internal static class KafkaBehaviours
 {
@@ -232,4 +232,29 @@ public sealed class RealKafkaBehaviourTests(ITestOutputHelper output)
 
     [RealKafkaFact]
     public async Task Delete_records_moves_the_log_start() => await KafkaBehaviours.DeleteRecordsMovesTheLogStartAsync(Target());
+}
+
+public sealed class TestcontainersKafkaBehaviourTests(ITestOutputHelper output)
+{
+    [DockerFact]
+    public async Task Produce_and_consume_from_explicit_offsets()
+    {
+        await using var target = await TestcontainersKafkaTarget.StartAsync();
+        output.WriteLine($"{target.Name} at {target.BootstrapServers}");
+        await KafkaBehaviours.ProduceAndConsumeFromExplicitOffsetsAsync(target);
+    }
+
+    [DockerFact]
+    public async Task Group_consumers_split_partitions_and_resume_from_commits()
+    {
+        await using var target = await TestcontainersKafkaTarget.StartAsync();
+        await KafkaBehaviours.GroupConsumersSplitPartitionsAndResumeFromCommitsAsync(target, output);
+    }
+
+    [DockerFact]
+    public async Task Delete_records_moves_the_log_start()
+    {
+        await using var target = await TestcontainersKafkaTarget.StartAsync();
+        await KafkaBehaviours.DeleteRecordsMovesTheLogStartAsync(target);
+    }
 }

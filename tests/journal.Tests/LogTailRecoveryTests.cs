@@ -25,6 +25,8 @@ public sealed class LogTailRecoveryTests : IDisposable
         var result = log.Append(batch, header);
         Assert.Equal(0, result.ErrorCode);
         Assert.Equal(index, result.BaseOffset);
+        log.Flush();
+        Assert.True(result.Durable.IsCompletedSuccessfully, "a batch is durable when the flush that wrote it returns");
         await result.Durable;
     }
 

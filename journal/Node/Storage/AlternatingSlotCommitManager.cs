@@ -103,6 +103,11 @@ public sealed class AlternatingSlotCommitManager : ILogCommitManager
 
     public bool LegacyCommitsPresent => legacyCommitsPresent;
 
+    /// <summary>Whether data flushed past the newest commit record here will be found again at
+    /// open (<see cref="LogTailRecovery"/> scans from a slot commit that carries an offset); until
+    /// then, only a commit makes flushed data recoverable.</summary>
+    public bool TailRecoverableByScan => durableCommitHasOffset && !legacyCommitsPresent;
+
     /// <summary>Reads the next Kafka offset from a commit's cookie; null for commits written
     /// before commit records carried it.</summary>
     public static long? OffsetOf(in FasterLogRecoveryInfo info) =>

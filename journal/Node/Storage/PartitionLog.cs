@@ -15,25 +15,27 @@ public readonly record struct FetchResult(short ErrorCode, long HighWatermark, l
 /// record batches, plus an in-memory index of them rebuilt from the log at open.
 ///
 /// Threading: appends and index changes happen under <c>gate</c>, so offsets are assigned in log
-/// order. One committer task per partition runs a FASTER commit (carrying the next offset, for
-/// <see cref="LogTailRecovery"/>) for every append that arrived while the previous commit was in
-/// flight (group commit), then moves the high watermark and completes the waiting
-/// acknowledgements. Readers only ever see batches below the high watermark, so nothing that a
-/// crash could take back is ever served.
+/// order. <see cref="Flush"/> makes what was appended durable: one caller at a time starts a
+/// FASTER commit (carrying the next offset, for <see cref="LogTailRecovery"/>) and does its data
+/// write on its own thread (<see cref="PreparedLogDevice"/>); callers that arrive meanwhile leave
+/// their batches to it, and it commits again for them when its write is done (group commit). When
+/// a data write returns, the batches below FASTER's flushed address are durable: the high
+/// watermark moves past them and their acknowledgements complete. That is sound before FASTER's
+/// commit record is written because the commit records are lazy: at open the batches after the
+/// newest one are found again by scanning (a partition always has a commit record to scan from:
+/// the first is written when it is created). Readers only ever see batches below the high
+/// watermark, so nothing that a crash could take back is ever served.
 /// </summary>
 public sealed class PartitionLog : IAsyncDisposable
 {
     private readonly object gate = new();
-    private readonly IDevice device;
+    private readonly PreparedLogDevice device;
     private readonly AlternatingSlotCommitManager commitManager;
     private readonly FasterLog log;
     private readonly ILogger logger;
     private readonly List<IndexEntry> index = [];
     private readonly Queue<PendingAcknowledgement> pendingAcknowledgements = new();
     private readonly Dictionary<long, ProducerState> producers = [];
-    private readonly SemaphoreSlim commitRequested = new(0);
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task committer;
     private readonly int maximumProducerBatchesRemembered;
     private readonly string startOffsetPath;
     private readonly SemaphoreSlim truncating = new(1, 1);
@@ -42,12 +44,17 @@ public sealed class PartitionLog : IAsyncDisposable
     private bool commitForced;
     private long highWatermark;
     private int committedIndexCount;
+    private long enqueuedUntilAddress;
+    private int flushing;
+    private int flushRequested;
     private Exception? failure;
     private TaskCompletionSource committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly record struct IndexEntry(long BaseOffset, long LastOffset, long Address, int LengthBytes, long MaxTimestamp);
 
-    private readonly record struct PendingAcknowledgement(long EndOffset, TaskCompletionSource Completion);
+    /// <summary>An acknowledgement that completes when the log is flushed to <paramref name="EndAddress"/>,
+    /// where the offsets below <paramref name="EndOffset"/> end.</summary>
+    private readonly record struct PendingAcknowledgement(long EndAddress, long EndOffset, TaskCompletionSource Completion);
 
     private sealed class ProducerState(short epoch)
     {
@@ -58,7 +65,7 @@ public sealed class PartitionLog : IAsyncDisposable
     public string Topic { get; }
     public int Partition { get; }
 
-    private PartitionLog(string topic, int partition, string folder, IDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
+    private PartitionLog(string topic, int partition, string folder, PreparedLogDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
     {
         startOffsetPath = Path.Combine(folder, StartOffsetFileName);
         Topic = topic;
@@ -69,7 +76,8 @@ public sealed class PartitionLog : IAsyncDisposable
         this.logger = logger;
         this.maximumProducerBatchesRemembered = maximumProducerBatchesRemembered;
         Rebuild();
-        committer = Task.Run(CommitLoopAsync);
+        enqueuedUntilAddress = log.TailAddress;
+        device.WriteCompleted = OnWriteCompleted;
     }
 
     /// <summary>Opens (recovering to the last commit) or creates the log in <paramref name="folder"/>.</summary>
@@ -78,11 +86,11 @@ public sealed class PartitionLog : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var logFilePath = Path.Combine(folder, LogFileName);
         var commitManager = new AlternatingSlotCommitManager(folder);
-        IDevice? device = null;
+        PreparedLogDevice? device = null;
         try
         {
             LogTailRecovery.Recover(logFilePath, commitManager, options.LogPageSizeBits, options.LogSegmentSizeBits, options.MaxBatchBytes, logger, topic, partition);
-            device = Devices.CreateLogDevice(logFilePath, preallocateFile: false, recoverDevice: true);
+            device = new PreparedLogDevice(logFilePath);
             var settings = new FasterLogSettings
             {
                 LogDevice = device,
@@ -95,7 +103,14 @@ public sealed class PartitionLog : IAsyncDisposable
                 RemoveOutdatedCommits = true,
             };
             var log = new FasterLog(settings, logger);
-            return new PartitionLog(topic, partition, folder, device, commitManager, log, logger, options.ProducerBatchesRememberedPerPartition);
+            var partitionLog = new PartitionLog(topic, partition, folder, device, commitManager, log, logger, options.ProducerBatchesRememberedPerPartition);
+            if (!commitManager.TailRecoverableByScan)
+            {
+                // A new partition (or one written before lazy commit records): its first commit
+                // record is what makes every later flushed batch recoverable.
+                partitionLog.CommitAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return partitionLog;
         }
         catch
         {
@@ -198,10 +213,24 @@ public sealed class PartitionLog : IAsyncDisposable
 
     /// <summary>
     /// Checks the producer's sequence, assigns offsets and enqueues one batch. Returns at once;
-    /// the result's <see cref="AppendResult.Durable"/> completes when the batch is committed.
-    /// The batch bytes are copied into the log before this returns.
+    /// the result's <see cref="AppendResult.Durable"/> completes when the batch is durable, after
+    /// a <see cref="Flush"/> (the caller's, or another's) has written it. The batch bytes are
+    /// copied into the log before this returns.
     /// </summary>
     public AppendResult Append(Span<byte> batch, in RecordBatchHeader header)
+    {
+        AppendResult? result;
+        while ((result = TryAppend(batch, header)) is null)
+        {
+            // FASTER's memory is full until a page write finishes; it is not waited for under the
+            // gate, which the writing thread takes to acknowledge what it wrote.
+            Thread.Yield();
+        }
+        return result.Value;
+    }
+
+    /// <summary>Null when FASTER had no room for the batch (nothing changed).</summary>
+    private AppendResult? TryAppend(Span<byte> batch, in RecordBatchHeader header)
     {
         Debug.Assert(batch.Length == header.TotalBytes);
         TaskCompletionSource completion;
@@ -247,16 +276,22 @@ public sealed class PartitionLog : IAsyncDisposable
             baseOffset = nextOffset;
             var lastOffset = baseOffset + header.LastOffsetDelta;
             RecordBatch.Assign(batch, baseOffset, partitionLeaderEpoch: 0);
-            var address = log.Enqueue(batch);
+            if (!log.TryEnqueue(batch, out var address))
+            {
+                return null;
+            }
             index.Add(new IndexEntry(baseOffset, lastOffset, address, batch.Length, header.MaxTimestamp));
             RememberProducer(header, baseOffset, lastOffset);
             nextOffset = lastOffset + 1;
+            // FASTER's entry: a 4-byte length, then the batch padded to 4 bytes.
+            enqueuedUntilAddress = address + EntryHeaderBytes + ((batch.Length + 3) & ~3);
             completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            pendingAcknowledgements.Enqueue(new PendingAcknowledgement(nextOffset, completion));
+            pendingAcknowledgements.Enqueue(new PendingAcknowledgement(enqueuedUntilAddress, nextOffset, completion));
         }
-        commitRequested.Release();
         return new AppendResult(Protocol.ErrorCode.None, baseOffset, completion.Task, null);
     }
+
+    private const int EntryHeaderBytes = 4;
 
     private static int NextSequence(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
 
@@ -270,7 +305,7 @@ public sealed class PartitionLog : IAsyncDisposable
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Pending acknowledgements are kept in offset order; this one covers an offset that an
         // earlier entry already waits for, so it completes with or after that one.
-        pendingAcknowledgements.Enqueue(new PendingAcknowledgement(Math.Max(endOffset, nextOffset), completion));
+        pendingAcknowledgements.Enqueue(new PendingAcknowledgement(enqueuedUntilAddress, nextOffset, completion));
         return completion.Task;
     }
 
@@ -293,79 +328,109 @@ public sealed class PartitionLog : IAsyncDisposable
         }
     }
 
-    private async Task CommitLoopAsync()
+    /// <summary>
+    /// Makes every batch appended so far durable, then returns; their acknowledgements are
+    /// complete by then, unless another thread was flushing, in which case that thread flushes
+    /// them too before it returns (and completes them). Call without holding any lock.
+    /// </summary>
+    public void Flush()
     {
-        var token = stopping.Token;
-        try
+        Volatile.Write(ref flushRequested, 1);
+        while (Volatile.Read(ref flushRequested) == 1 && Interlocked.CompareExchange(ref flushing, 1, 0) == 0)
         {
-            while (true)
+            try
             {
-                await commitRequested.WaitAsync(token);
-                // Everything enqueued up to now rides on this one commit.
-                while (commitRequested.Wait(0))
-                {
-                }
-                long endOffset;
-                int indexCount;
-                ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit;
-                lock (gate)
-                {
-                    endOffset = nextOffset;
-                    indexCount = index.Count;
-                    var forced = commitForced;
-                    commitForced = false;
-                    if (endOffset <= highWatermark && !forced)
-                    {
-                        continue;
-                    }
-                    commit = StartCommit(token);
-                }
-                await CompleteCommitAsync(commit);
-                PublishCommitted(endOffset, indexCount);
+                Volatile.Write(ref flushRequested, 0);
+                FlushOnce();
+            }
+            finally
+            {
+                Volatile.Write(ref flushing, 0);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+    }
+
+    private void FlushOnce()
+    {
+        PreparedLogDevice.DeferredWrites? writes = null;
+        try
         {
+            lock (gate)
+            {
+                var forced = commitForced;
+                commitForced = false;
+                if (failure is not null || (nextOffset <= highWatermark && pendingAcknowledgements.Count == 0 && !forced))
+                {
+                    return;
+                }
+                // FASTER issues the data write while we hold the gate (the commit must read the
+                // tail and the next offset together); it is done when the scope ends, outside it.
+                writes = device.DeferWrites();
+                if (!log.CommitStrongly(out _, out _, spinWait: false, cookie: AlternatingSlotCommitManager.OffsetCookie(nextOffset)))
+                {
+                    throw new InvalidOperationException("FASTER refused a commit that carried the next offset");
+                }
+            }
         }
-        catch (Exception exception)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             logger.LogCritical(exception, "Journal partition {Topic}/{Partition} failed to commit; it refuses appends from now on", Topic, Partition);
             Fail(exception);
         }
-    }
-
-    /// <summary>Starts a FASTER commit of everything enqueued so far whose commit record carries
-    /// the next offset, which the lazy commit records need (see <see cref="LogTailRecovery"/>).
-    /// Call under gate, so that no append moves the tail between reading the offset and FASTER
-    /// reading its tail address.</summary>
-    private ValueTask<(bool Success, long CommitTail, long CommitNumber)> StartCommit(CancellationToken cancellationToken)
-    {
-        Debug.Assert(Monitor.IsEntered(gate));
-        return log.CommitStronglyAsync(AlternatingSlotCommitManager.OffsetCookie(nextOffset), token: cancellationToken);
-    }
-
-    /// <summary>Waits for a commit to be durable. FASTER refuses a commit only when it has nothing
-    /// to record, which a commit with a cookie never is: a refusal is a bug, not a commit.</summary>
-    private static async Task CompleteCommitAsync(ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit)
-    {
-        var (success, _, _) = await commit;
-        if (!success)
+        finally
         {
-            throw new InvalidOperationException("FASTER refused a commit that carried the next offset");
+            writes?.Dispose();
         }
+        // A commit that found its data already written (by another thread's page write) issues
+        // no write of its own: acknowledge what that write covered.
+        PublishFlushed(log.FlushedUntilAddress);
     }
 
-    private void PublishCommitted(long endOffset, int indexCount)
+    /// <summary>A commit that completes when FASTER has recorded it (data and commit record).</summary>
+    private ValueTask<(bool Success, long CommitTail, long CommitNumber)> CommitAsync()
     {
-        List<TaskCompletionSource> completed = [];
-        TaskCompletionSource signal;
+        ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit;
         lock (gate)
         {
-            highWatermark = endOffset;
-            committedIndexCount = indexCount;
-            while (pendingAcknowledgements.Count > 0 && pendingAcknowledgements.Peek().EndOffset <= endOffset)
+            commit = log.CommitStronglyAsync(AlternatingSlotCommitManager.OffsetCookie(nextOffset));
+        }
+        return commit;
+    }
+
+    /// <summary>The device finished a data write (on the writing thread).</summary>
+    private void OnWriteCompleted(uint errorCode)
+    {
+        if (errorCode != 0)
+        {
+            var exception = new IOException($"Journal partition {Topic}/{Partition}: a log write failed with error {errorCode}");
+            logger.LogCritical(exception, "Journal partition {Topic}/{Partition} failed to write; it refuses appends from now on", Topic, Partition);
+            Fail(exception);
+            return;
+        }
+        PublishFlushed(log.FlushedUntilAddress);
+    }
+
+    /// <summary>Everything below <paramref name="flushedUntilAddress"/> is durable: moves the
+    /// high watermark past the batches there and completes their acknowledgements.</summary>
+    private void PublishFlushed(long flushedUntilAddress)
+    {
+        List<TaskCompletionSource>? completed = null;
+        TaskCompletionSource? signal = null;
+        lock (gate)
+        {
+            while (pendingAcknowledgements.Count > 0 && pendingAcknowledgements.Peek().EndAddress <= flushedUntilAddress)
             {
-                completed.Add(pendingAcknowledgements.Dequeue().Completion);
+                var acknowledgement = pendingAcknowledgements.Dequeue();
+                highWatermark = Math.Max(highWatermark, acknowledgement.EndOffset);
+                (completed ??= []).Add(acknowledgement.Completion);
+            }
+            if (completed is null)
+            {
+                return;
+            }
+            while (committedIndexCount < index.Count && index[committedIndexCount].LastOffset < highWatermark)
+            {
+                committedIndexCount++;
             }
             signal = committedSignal;
             committedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -397,8 +462,9 @@ public sealed class PartitionLog : IAsyncDisposable
 
     /// <summary>Whole batches from the one holding <paramref name="fetchOffset"/>, up to
     /// <paramref name="maximumBytes"/> but always at least one, never past the high watermark.</summary>
-    public async ValueTask<FetchResult> ReadAsync(long fetchOffset, int maximumBytes, CancellationToken cancellationToken)
+    public ValueTask<FetchResult> ReadAsync(long fetchOffset, int maximumBytes, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         IndexEntry[] entries;
         long watermark;
         lock (gate)
@@ -407,15 +473,15 @@ public sealed class PartitionLog : IAsyncDisposable
             if (failure is not null)
             {
                 // Also keeps a long poll from spinning on a signal that will never be renewed.
-                return new FetchResult(Protocol.ErrorCode.UnknownServerError, watermark, LogStartOffset, []);
+                return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.UnknownServerError, watermark, LogStartOffset, []));
             }
             if (fetchOffset < logStartOffset || fetchOffset > watermark)
             {
-                return new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, logStartOffset, []);
+                return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, logStartOffset, []));
             }
             if (fetchOffset == watermark)
             {
-                return new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, []);
+                return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, []));
             }
             var first = FindBatch(fetchOffset);
             var selected = new List<IndexEntry>();
@@ -432,25 +498,30 @@ public sealed class PartitionLog : IAsyncDisposable
             }
             entries = [.. selected];
         }
+        // Below the high watermark every batch's write has returned, so it is in the file (and
+        // usually still in the page cache); FASTER's own reads would wait for its commit record.
         var records = new byte[entries.Sum(entry => entry.LengthBytes)];
         var written = 0;
         foreach (var entry in entries)
         {
-            var (bytes, length) = await log.ReadAsync(entry.Address, entry.LengthBytes, cancellationToken);
-            if (bytes is null && entry.Address < log.BeginAddress)
+            try
+            {
+                device.Read(entry.Address + EntryHeaderBytes, records.AsSpan(written, entry.LengthBytes));
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or EndOfStreamException or ObjectDisposedException
+                && entry.Address < log.BeginAddress)
             {
                 // Deleted by a DeleteRecords between choosing the batches and reading them.
-                return new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, LogStartOffset, []);
+                return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.OffsetOutOfRange, watermark, LogStartOffset, []));
             }
-            if (bytes is null || length != entry.LengthBytes)
+            catch (Exception exception) when (exception is FileNotFoundException or EndOfStreamException)
             {
                 throw new InvalidDataException(
-                    $"Journal partition {Topic}/{Partition}: log address {entry.Address} gave {length} bytes, expected {entry.LengthBytes}");
+                    $"Journal partition {Topic}/{Partition}: log address {entry.Address} does not hold the {entry.LengthBytes}-byte batch the index has", exception);
             }
-            bytes.AsSpan(0, length).CopyTo(records.AsSpan(written));
-            written += length;
+            written += entry.LengthBytes;
         }
-        return new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, records);
+        return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, records));
     }
 
     /// <summary>
@@ -502,7 +573,7 @@ public sealed class PartitionLog : IAsyncDisposable
                     commitForced = true;
                 }
             }
-            commitRequested.Release();
+            Flush();
             logger.LogInformation("Journal partition {Topic}/{Partition} now starts at offset {Offset}", Topic, Partition, offset);
             return (Protocol.ErrorCode.None, offset);
         }
@@ -555,40 +626,22 @@ public sealed class PartitionLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Commit what was enqueued so that a clean stop loses nothing the committer had not reached.
+        // Commit what was enqueued so that a clean stop loses nothing, and leave a commit record
+        // at the tail so that the next open need not scan.
         try
         {
-            long endOffset;
-            int indexCount;
-            ValueTask<(bool Success, long CommitTail, long CommitNumber)> commit;
-            lock (gate)
-            {
-                endOffset = nextOffset;
-                indexCount = index.Count;
-                commit = StartCommit(CancellationToken.None);
-            }
-            await CompleteCommitAsync(commit);
-            PublishCommitted(endOffset, indexCount);
+            await CommitAsync();
+            PublishFlushed(log.FlushedUntilAddress);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             logger.LogWarning(exception, "Final commit of journal partition {Topic}/{Partition} failed", Topic, Partition);
-        }
-        stopping.Cancel();
-        try
-        {
-            await committer;
-        }
-        catch (OperationCanceledException)
-        {
         }
         Fail(new ObjectDisposedException(nameof(PartitionLog)));
         log.Dispose();
         // FASTER disposes only the commit manager it created itself.
         commitManager.Dispose();
         device.Dispose();
-        stopping.Dispose();
-        commitRequested.Dispose();
         truncating.Dispose();
     }
 }
