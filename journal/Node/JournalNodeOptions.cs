@@ -55,10 +55,10 @@ public sealed class JournalNodeOptions
     public int LogSegmentSizeBits { get; set; } = 30;
 
     /// <summary>The node raises the process's thread pool minimum to at least this many worker
-    /// threads when it starts (never lowers it). FASTER's file device on Linux performs each page
-    /// write as a blocking pwrite on a thread pool thread, and its commit callbacks block too, so on a
-    /// two-core machine a few partitions flushing at once starved the pool (commits took seconds)
-    /// until it slowly grew.</summary>
+    /// threads when it starts (never lowers it). Blocking work still runs there: FASTER's commit
+    /// callbacks (which may write a commit record), sends of responses completed by another thread,
+    /// and the background zero-filling of segments; with the default minimum (the core count) a few
+    /// of these at once on a two-core machine stalled the others until the pool slowly grew.</summary>
     public int MinimumThreadPoolWorkerThreads { get; set; } = 32;
 
     /// <summary>Consumer groups: the shortest and longest session a member may ask for

@@ -61,6 +61,101 @@ public sealed class JournalNodeTests(ITestOutputHelper output)
         consumer.Close();
     }
 
+    /// <summary>
+    /// Many producers (one connection each) write to one partition at once, with pages and
+    /// segments small enough that the log crosses many of both: flushes run on the connections'
+    /// threads and take each other's batches (group commit), FASTER's memory fills and waits for
+    /// page writes. Every record is acknowledged once, at a distinct offset, offsets are dense,
+    /// each producer's records keep their order, and a consumer reads them all back.
+    /// </summary>
+    [Fact]
+    public async Task Producers_on_many_connections_share_one_partition_and_lose_nothing()
+    {
+        const int Producers = 6;
+        const int RecordsEach = 600;
+        await using var node = await TestNode.StartAsync(output, configure: options =>
+        {
+            options.LogPageSizeBits = 16;
+            options.LogMemorySizeBits = 17;
+            options.LogSegmentSizeBits = 18;
+            options.MaxBatchBytes = 32 * 1024;
+        });
+        const string Topic = "shared";
+        Assert.Equal(0, node.Node.CreateTopic(Topic, 1));
+        var value = new byte[300];
+        var producers = Enumerable.Range(0, Producers).Select(_ => new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = node.BootstrapServers,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 1,
+            BatchSize = 16 * 1024,
+        }).Build()).ToList();
+        List<List<long>> offsets;
+        try
+        {
+            offsets = [.. await Task.WhenAll(producers.Select((producer, number) => Task.Run(async () =>
+            {
+                var pending = Enumerable.Range(0, RecordsEach)
+                    .Select(index => producer.ProduceAsync(Topic, new Message<string, byte[]> { Key = $"{number}:{index}", Value = value }))
+                    .ToList();
+                return (await Task.WhenAll(pending)).Select(result => result.Offset.Value).ToList();
+            })))];
+        }
+        finally
+        {
+            producers.ForEach(producer => producer.Dispose());
+        }
+        foreach (var own in offsets)
+        {
+            Assert.Equal(own.Order(), own);
+        }
+        Assert.Equal(Enumerable.Range(0, Producers * RecordsEach).Select(offset => (long)offset), offsets.SelectMany(own => own).Order());
+
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = node.BootstrapServers,
+            GroupId = "unused",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 10,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(Topic, 0, 0));
+        using var timeout = new CancellationTokenSource(Patience);
+        var next = new int[Producers];
+        for (var offset = 0; offset < Producers * RecordsEach; offset++)
+        {
+            var result = consumer.Consume(timeout.Token);
+            Assert.Equal(offset, result.Offset.Value);
+            var key = result.Message.Key.Split(':');
+            var number = int.Parse(key[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(next[number]++, int.Parse(key[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.All(next, count => Assert.Equal(RecordsEach, count));
+        consumer.Close();
+
+        // The log spans several segments and pages: all of it opens again.
+        await node.RestartAsync(options =>
+        {
+            options.LogPageSizeBits = 16;
+            options.LogMemorySizeBits = 17;
+            options.LogSegmentSizeBits = 18;
+            options.MaxBatchBytes = 32 * 1024;
+        });
+        Assert.True(Directory.GetFiles(Path.Combine(node.DataDirectory, Topic, "0"), "batches.log.*").Length > 2, "the log should span several segments");
+        using var reopened = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = node.BootstrapServers,
+            GroupId = "unused",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 10,
+        }).Build();
+        var watermarks = reopened.QueryWatermarkOffsets(new TopicPartition(Topic, 0), Patience);
+        Assert.Equal(Producers * RecordsEach, watermarks.High.Value);
+        reopened.Assign(new TopicPartitionOffset(Topic, 0, (Producers * RecordsEach) - 1));
+        Assert.Equal((Producers * RecordsEach) - 1, reopened.Consume(timeout.Token).Offset.Value);
+        reopened.Close();
+    }
+
     [Fact]
     public async Task A_batch_with_a_bad_crc_is_refused_and_the_partition_keeps_working()
     {
