@@ -15,10 +15,10 @@ namespace Log.Journal.Node.Storage;
 /// on top of the data. Overwriting blocks that already hold zeros changes no metadata, so a write
 /// to a file opened with O_DSYNC is durable when it returns, after one device write. (O_DSYNC, not
 /// the O_SYNC that .NET's write-through gives: O_SYNC also makes each new modification time
-/// durable, a journal commit again.) Writes go through the page cache, so that consumers reading
-/// what was just written read memory. This device keeps a zero-filled region ahead of the log's tail, grown in
-/// the background as the log grows (as PostgreSQL fills WAL segments with zeros before using them),
-/// so that commits land on prepared blocks.
+/// durable, a journal commit again.) This device keeps a zero-filled region ahead of the log's
+/// tail, grown in the background as the log grows (as PostgreSQL fills WAL segments with zeros
+/// before using them), so that commits land on prepared blocks. Writes go through the page cache,
+/// so that consumers reading what was just written read memory.
 ///
 /// How it writes: synchronously, on the thread that issues the write, and the completion callback
 /// runs on that thread before <see cref="WriteAsync"/> returns; no thread hand-off lies between a
@@ -46,10 +46,12 @@ public sealed unsafe partial class PreparedLogDevice : StorageDeviceBase
 
     private const int ZeroChunkBytes = 1024 * 1024;
 
+    /// <summary>What preparation writes, shared by every device (never written to).</summary>
+    private static readonly byte[] Zeros = new byte[ZeroChunkBytes];
+
     private readonly ConcurrentDictionary<int, Segment> segments = new();
     private readonly object queueGate = new();
     private readonly Queue<PendingWrite> queue = new();
-    private readonly byte* zeros;
     private bool draining;
     private int disposed;
 
@@ -66,8 +68,6 @@ public sealed unsafe partial class PreparedLogDevice : StorageDeviceBase
         : base(fileName, SectorBytes, Devices.CAPACITY_UNSPECIFIED)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(fileName))!);
-        zeros = (byte*)NativeMemory.AlignedAlloc(ZeroChunkBytes, 4096);
-        NativeMemory.Clear(zeros, ZeroChunkBytes);
         RecoverSegmentRange();
     }
 
@@ -271,7 +271,6 @@ public sealed unsafe partial class PreparedLogDevice : StorageDeviceBase
             segment.Dispose();
         }
         segments.Clear();
-        NativeMemory.AlignedFree(zeros);
     }
 
     private Segment Open(int id)
@@ -388,7 +387,7 @@ public sealed unsafe partial class PreparedLogDevice : StorageDeviceBase
                 while (position < until)
                 {
                     var length = (int)Math.Min(ZeroChunkBytes, until - position);
-                    RandomAccess.Write(writeHandle, new ReadOnlySpan<byte>(device.zeros, length), position);
+                    RandomAccess.Write(writeHandle, Zeros.AsSpan(0, length), position);
                     position += length;
                     lock (gate)
                     {
