@@ -23,8 +23,10 @@ internal static class SelectExecutor
         {
             throw new SqlException(SqlState.FeatureNotSupported, "FOR UPDATE is not allowed with aggregate functions");
         }
-        // Without sorting, DISTINCT or aggregation, rows stream and reading stops at the limit.
-        bool canStopEarly = select.SortKeys.Count == 0 && !select.Distinct && !select.IsAggregate;
+        // Without sorting (or when the rows are read in the order asked for), DISTINCT or aggregation,
+        // rows stream and reading stops at the limit.
+        bool readInOrder = ReadInSortOrder(select, path);
+        bool canStopEarly = (select.SortKeys.Count == 0 || readInOrder) && !select.Distinct && !select.IsAggregate;
         long wanted = canStopEarly ? SaturatingAdd(limit, offset) : long.MaxValue;
 
         var projected = new List<object?[]>();
@@ -61,7 +63,7 @@ internal static class SelectExecutor
         }
 
         if (select.Distinct) projected = RemoveDuplicates(projected, select.VisibleCount);
-        if (select.SortKeys.Count > 0) Sort(projected, select.SortKeys);
+        if (select.SortKeys.Count > 0 && !readInOrder) Sort(projected, select.SortKeys);
 
         int start = (int)Math.Min(offset, projected.Count);
         int count = (int)Math.Min(limit, projected.Count - start);
@@ -81,6 +83,37 @@ internal static class SelectExecutor
             foreach (byte[] key in keys) store.AddConflictCheck(key, isSchema: false);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Whether a table read already returns rows in the order of the sort: the sort is ascending on
+    /// the first primary key columns, in key order, and the read follows the primary key (a point
+    /// read, a range or a full scan; not a list of points, which come in the list's order). Key
+    /// encodings order like the values for the types checked here (ties keep their read order,
+    /// which is what the stable sort would keep too); primary key columns are never NULL.
+    /// </summary>
+    private static bool ReadInSortOrder(BoundSelect select, AccessPath? path)
+    {
+        // An aggregate's projection reads aggregated rows, whose ordinals are not the table's.
+        if (select.SortKeys.Count == 0 || select.IsAggregate || select.Distinct || path is null || select.Table is not { HasHiddenRowId: false } table
+            || path.Kind is not (AccessKind.PointLookup or AccessKind.RangeScan or AccessKind.FullScan)
+            || select.SortKeys.Count > table.PrimaryKeyOrdinals.Count)
+        {
+            return false;
+        }
+        for (int index = 0; index < select.SortKeys.Count; index++)
+        {
+            BoundSortKey key = select.SortKeys[index];
+            if (key.Descending
+                || select.Projection[key.ProjectionIndex] is not BoundColumn column
+                || column.Ordinal != table.PrimaryKeyOrdinals[index]
+                || !(column.Type.IsInteger || column.Type.Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Numeric or TypeKind.Float8
+                    or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long SaturatingAdd(long left, long right) => left > long.MaxValue - right ? long.MaxValue : left + right;

@@ -13,6 +13,9 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
 
     public int GetCalls { get; private set; }
     public int ScanCalls { get; private set; }
+
+    /// <summary>Rows handed out by scans: how far the readers read.</summary>
+    public int RowsScanned { get; private set; }
     public List<(byte[] Start, byte[] End)> Scans { get; } = [];
     public List<(byte[] Key, bool IsSchema)> ConflictChecks { get; } = [];
     public int Count => _data.Count;
@@ -21,6 +24,7 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
     {
         GetCalls = 0;
         ScanCalls = 0;
+        RowsScanned = 0;
         Scans.Clear();
         ConflictChecks.Clear();
     }
@@ -42,6 +46,7 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
         foreach (var entry in entries)
         {
             await Task.Yield();
+            RowsScanned++;
             yield return entry;
         }
     }
