@@ -26,10 +26,8 @@ public static class LogTailRecovery
     /// <summary>FASTER's first log address (its <c>Constants.kFirstValidAddress</c>).</summary>
     private const long FirstValidAddress = 64;
 
-    private const int EntryHeaderBytes = 4;
-
-    /// <summary>FASTER's device writes whole sectors; the cut keeps the file a whole number of them.</summary>
-    private const int SectorBytes = 512;
+    /// <summary>FASTER's entry header (the length; no per-entry checksum is configured).</summary>
+    internal const int EntryHeaderBytes = 4;
 
     public static void Recover(string logFilePath, AlternatingSlotCommitManager commitManager, int pageSizeBits, int segmentSizeBits,
         int maximumBatchBytes, ILogger logger, string topic, int partition)
@@ -117,12 +115,16 @@ public static class LogTailRecovery
             }
             nextOffset = header.BaseOffset + header.LastOffsetDelta + 1;
             batches++;
-            address += EntryHeaderBytes + Align(length);
+            address = EntryEnd(address, length);
         }
         return (address, nextOffset, batches);
     }
 
     private static int Align(int length) => (length + 3) & ~3;
+
+    /// <summary>Where the FASTER entry at <paramref name="address"/> holding <paramref name="length"/>
+    /// bytes ends: its header, then the bytes padded to 4.</summary>
+    internal static long EntryEnd(long address, int length) => address + EntryHeaderBytes + Align(length);
 
     private static string SegmentPath(string logFilePath, long segment) => $"{logFilePath}.{segment}";
 
@@ -190,7 +192,9 @@ public static class LogTailRecovery
         {
             using var file = File.OpenHandle(tailPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
             var position = end & ((1L << segmentSizeBits) - 1);
-            var sectorEnd = (position + SectorBytes - 1) / SectorBytes * SectorBytes;
+            // The log device writes whole sectors; the cut keeps the file a whole number of them.
+            const long sector = PreparedLogDevice.SectorBytes;
+            var sectorEnd = (position + sector - 1) / sector * sector;
             var length = RandomAccess.GetLength(file);
             if (length > position)
             {

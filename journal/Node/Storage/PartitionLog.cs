@@ -283,15 +283,12 @@ public sealed class PartitionLog : IAsyncDisposable
             index.Add(new IndexEntry(baseOffset, lastOffset, address, batch.Length, header.MaxTimestamp));
             RememberProducer(header, baseOffset, lastOffset);
             nextOffset = lastOffset + 1;
-            // FASTER's entry: a 4-byte length, then the batch padded to 4 bytes.
-            enqueuedUntilAddress = address + EntryHeaderBytes + ((batch.Length + 3) & ~3);
+            enqueuedUntilAddress = LogTailRecovery.EntryEnd(address, batch.Length);
             completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             pendingAcknowledgements.Enqueue(new PendingAcknowledgement(enqueuedUntilAddress, nextOffset, completion));
         }
         return new AppendResult(Protocol.ErrorCode.None, baseOffset, completion.Task, null);
     }
-
-    private const int EntryHeaderBytes = 4;
 
     private static int NextSequence(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
 
@@ -506,7 +503,7 @@ public sealed class PartitionLog : IAsyncDisposable
         {
             try
             {
-                device.Read(entry.Address + EntryHeaderBytes, records.AsSpan(written, entry.LengthBytes));
+                device.Read(entry.Address + LogTailRecovery.EntryHeaderBytes, records.AsSpan(written, entry.LengthBytes));
             }
             catch (Exception exception) when (exception is FileNotFoundException or EndOfStreamException or ObjectDisposedException
                 && entry.Address < log.BeginAddress)
