@@ -186,8 +186,9 @@ public sealed partial class SqlEngine
 
     private async ValueTask<BoundSelect> BindSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
     {
-        TableDescriptor? table = select.From is null ? null : await GetTableForStatementAsync(select.From, store, cancellationToken);
-        return new SqlBinder(table, select.From?.Alias, parameters).BindSelect(select);
+        RangeVar? from = select.From.Count == 0 ? null : (RangeVar)select.From[0];
+        TableDescriptor? table = from is null ? null : await GetTableForStatementAsync(from, store, cancellationToken);
+        return new SqlBinder(table, from?.Alias, parameters).BindSelect(select);
     }
 
     private async ValueTask<(BoundInsert Insert, AccessPath? QueryPath)> BindInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)

@@ -93,7 +93,19 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new SelectStmt(targets, distinct, from, where, groupBy, having, sortClause, limit, offset, forUpdate, selectToken.Position);
+        return new SelectStmt(selectToken.Position)
+        {
+            TargetList = targets,
+            Distinct = distinct,
+            From = from is null ? [] : [from],
+            Where = where,
+            GroupBy = groupBy,
+            Having = having,
+            SortClause = sortClause,
+            Limit = limit,
+            Offset = offset,
+            ForUpdate = forUpdate,
+        };
     }
 
     private bool IsSelectListEnd() =>
