@@ -4,6 +4,7 @@ using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Executor;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Planner;
+using Log.QueryNode.Sql.Plan;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql;
@@ -113,7 +114,7 @@ public sealed partial class SqlEngine
         switch (statement.Tree)
         {
             case SelectStmt select:
-                columns = (await BindSelectAsync(select, context, store, cancellationToken)).Columns;
+                columns = (await BindQueryAsync(select, context, store, cancellationToken)).Query.Columns;
                 break;
             case InsertStmt insert:
                 columns = (await BindInsertAsync(insert, context, store, cancellationToken)).Insert.Returning?.Columns;
@@ -179,39 +180,69 @@ public sealed partial class SqlEngine
 
     private async ValueTask<StatementResult> ExecuteSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
     {
-        BoundSelect bound = await BindSelectAsync(select, parameters, store, cancellationToken);
-        AccessPath? path = bound.Table is null ? null : AccessPathPlanner.Choose(bound.Table, bound.Where);
-        return await SelectExecutor.ExecuteAsync(bound, path, store, cancellationToken);
+        (BoundQuery query, BindContext context) = await BindQueryAsync(select, parameters, store, cancellationToken);
+        List<object?[]> rows = await RunQueryAsync(query, context, store, cancellationToken);
+        return new StatementResult(query.Columns, rows, "SELECT " + rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private async ValueTask<BoundSelect> BindSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    /// <summary>Binds a query: first every table it names is read from the catalog (and joins the conflict check, so a
+    /// concurrent DDL fails this transaction with OC001), then the binder, which does no I/O, builds its plan.</summary>
+    private async ValueTask<(BoundQuery Query, BindContext Context)> BindQueryAsync(SelectStmt select, ParameterContext? parameters,
+        ITransactionStore store, CancellationToken cancellationToken)
     {
-        RangeVar? from = select.From.Count == 0 ? null : (RangeVar)select.From[0];
-        TableDescriptor? table = from is null ? null : await GetTableForStatementAsync(from, store, cancellationToken);
-        return new SqlBinder(table, from?.Alias, parameters).BindSelect(select);
+        var context = new BindContext(parameters, await LookUpTablesAsync(select, store, cancellationToken));
+        BoundQuery query = new SqlBinder(context, new BindScope(parent: null)).BindQuery(select);
+        return (query, context);
     }
 
-    private async ValueTask<(BoundInsert Insert, AccessPath? QueryPath)> BindInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<Dictionary<string, TableDescriptor>> LookUpTablesAsync(Node tree, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
+        foreach (RangeVar reference in TableReferences.Collect(tree))
+        {
+            if (tables.ContainsKey(reference.RelationName)) continue;
+            if (reference.SchemaName is not null && reference.SchemaName != SqlCatalog.DefaultSchema) continue;
+            TableDescriptor? table = await _catalog.GetTableAsync(store, reference.RelationName, cancellationToken);
+            if (table is null) continue;
+            store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
+            tables.Add(table.Name, table);
+        }
+        return tables;
+    }
+
+    /// <summary>Plans and runs a bound query to completion.</summary>
+    private static async ValueTask<List<object?[]>> RunQueryAsync(BoundQuery query, BindContext context, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        PlannedQuery planned = QueryPlanner.Plan(query.Plan, context);
+        StatementState state = planned.NewState(store, StatementContext.Current ?? new StatementContext(cancellationToken));
+        var rows = new List<object?[]>();
+        await foreach (object?[] row in planned.Root.ExecuteAsync(new Executor.ExecutionContext(state)).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private async ValueTask<(BoundInsert Insert, BindContext? QueryContext)> BindInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
     {
         TableDescriptor table = await GetTableForStatementAsync(insert.Relation, store, cancellationToken);
-        BoundSelect? query = null;
-        AccessPath? queryPath = null;
+        BoundQuery? query = null;
+        BindContext? queryContext = null;
         if (insert.Select is not null)
         {
-            query = await BindSelectAsync(insert.Select, parameters, store, cancellationToken);
-            queryPath = query.Table is null ? null : AccessPathPlanner.Choose(query.Table, query.Where);
+            (query, queryContext) = await BindQueryAsync(insert.Select, parameters, store, cancellationToken);
         }
-        return (new SqlBinder(table, insert.Relation.Alias, parameters).BindInsert(insert, query), queryPath);
+        return (new SqlBinder(table, insert.Relation.Alias, parameters).BindInsert(insert, query), queryContext);
     }
 
     private async ValueTask<StatementResult> ExecuteInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
     {
-        (BoundInsert bound, AccessPath? queryPath) = await BindInsertAsync(insert, parameters, store, cancellationToken);
+        (BoundInsert bound, BindContext? queryContext) = await BindInsertAsync(insert, parameters, store, cancellationToken);
         List<object?[]>? queryRows = null;
         if (bound.Query is not null)
         {
             // The query runs to completion before the first row is written.
-            queryRows = await SelectExecutor.ProduceRowsAsync(bound.Query, queryPath, store, cancellationToken);
+            queryRows = await RunQueryAsync(bound.Query, queryContext!, store, cancellationToken);
         }
         return await InsertExecutor.ExecuteAsync(bound, queryRows, store, cancellationToken);
     }

@@ -29,4 +29,8 @@ internal static class EngineSqlState
     public const string InvalidColumnDefinition = "42611";
     public const string WrongObjectType = "42809";
     public const string InvalidTextRepresentation = "22P02";
+    public const string DuplicateAlias = "42712";
+    public const string CardinalityViolation = "21000";
+    public const string InvalidRecursion = "42P19";
+    public const string WindowingError = "42P20";
 }

@@ -93,3 +93,58 @@ public enum AggregateFunction : byte
 
 /// <summary>An aggregate call while binding; the binder replaces it by a column of the aggregated row.</summary>
 internal sealed record BoundAggregateCall(AggregateFunction Function, BoundExpression? Argument, bool Distinct, SqlType Type, int Location) : BoundExpression(Type);
+
+/// <summary>A value of an enclosing query level (a correlated reference), passed into the subquery as its parameter
+/// <see cref="Index"/>: the subquery node's Arguments say how the outer level computes it.</summary>
+internal sealed record BoundOuterParam(int Index, SqlType Type, string DisplayName) : BoundExpression(Type);
+
+/// <summary>
+/// A subquery used as an expression (PostgreSQL's SubPlan). Plan is bound in its own scope; Arguments are the outer
+/// values it reads (evaluated against the current row, they become its <see cref="BoundOuterParam"/>s). For Any
+/// and All, Test is the left side and Comparison compares it (as column 0 of a one-column row: the test value)
+/// with the subquery's value (column 1). The executor computes the subquery's result before the expression that
+/// holds it is evaluated (once when it has no arguments), so evaluation itself never waits.
+/// Equality is by Id, so the aggregation rewrite can find the same subquery again.
+/// </summary>
+internal sealed record BoundSubquery(int Id, SubLinkType Kind, Plan.LogicalPlan Plan, IReadOnlyList<BoundExpression> Arguments,
+    BoundExpression? Test, BoundComparison? Comparison, SqlType Type) : BoundExpression(Type)
+{
+    public bool Equals(BoundSubquery? other) => other is not null && other.Id == Id && Arguments.SequenceEqual(other.Arguments);
+    public override int GetHashCode() => Id;
+}
+
+/// <summary>Which set-returning function a FROM item calls.</summary>
+public enum TableFunction : byte
+{
+    GenerateSeriesInteger,
+    GenerateSeriesNumeric,
+    GenerateSeriesTimestamp,
+    Unnest,
+}
+
+/// <summary>A window: partition keys and ordering over the input row, and the frame.</summary>
+internal sealed record BoundWindow(IReadOnlyList<BoundExpression> PartitionBy, IReadOnlyList<Plan.SortKey> OrderBy,
+    IReadOnlyList<BoundExpression> OrderExpressions, WindowFrame? Frame);
+
+public enum WindowFunctionKind : byte
+{
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// <summary>An ordinary aggregate over the window frame.</summary>
+    Aggregate,
+}
+
+/// <summary>A window function call; arguments are over the window node's input row.</summary>
+internal sealed record BoundWindowFunction(WindowFunctionKind Kind, IReadOnlyList<BoundExpression> Arguments, BoundAggregate? Aggregate, SqlType Type);
+
+/// <summary>A window function call while binding; the binder replaces it by a column of the window node's output.</summary>
+internal sealed record BoundWindowCall(BoundWindowFunction Function, BoundWindow Window, int Location) : BoundExpression(Function.Type);

@@ -8,7 +8,7 @@ namespace Log.QueryNode.Sql.Binder;
 internal sealed partial class SqlBinder
 {
     /// <summary>Binds INSERT; <paramref name="query"/> is the already bound SELECT of INSERT ... SELECT (bound in its own scope).</summary>
-    public BoundInsert BindInsert(InsertStmt insert, BoundSelect? query)
+    public BoundInsert BindInsert(InsertStmt insert, BoundQuery? query)
     {
         TableDescriptor table = _table!;
         var targetOrdinals = new List<int>();
@@ -42,19 +42,19 @@ internal sealed partial class SqlBinder
         var rows = new List<BoundExpression[]>(insert.ValuesLists.Count);
         if (query is not null)
         {
-            if (query.VisibleCount > targetOrdinals.Count)
+            if (query.Columns.Count > targetOrdinals.Count)
             {
                 throw new SqlException(SqlState.SyntaxError, "INSERT has more expressions than target columns");
             }
-            if (query.VisibleCount < targetOrdinals.Count && insert.Columns is not null)
+            if (query.Columns.Count < targetOrdinals.Count && insert.Columns is not null)
             {
-                throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions", targetLocations[query.VisibleCount] + 1);
+                throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions", targetLocations[query.Columns.Count] + 1);
             }
-            targetOrdinals.RemoveRange(query.VisibleCount, targetOrdinals.Count - query.VisibleCount);
+            targetOrdinals.RemoveRange(query.Columns.Count, targetOrdinals.Count - query.Columns.Count);
             for (int index = 0; index < targetOrdinals.Count; index++)
             {
                 ColumnDescriptor column = table.Columns[targetOrdinals[index]];
-                SqlType sourceType = query.Projection[index].Type;
+                SqlType sourceType = query.Types[index];
                 if (sourceType.Kind != TypeKind.Unknown && !ValueCast.CanCast(sourceType, column.Type, ValueCast.Context.Assignment))
                 {
                     throw new SqlException(SqlState.DatatypeMismatch,
@@ -63,7 +63,7 @@ internal sealed partial class SqlBinder
                 }
             }
         }
-        var valuesBinder = new SqlBinder(null, null, _parameters) { _aggregateForbiddenIn = "VALUES" };
+        var valuesBinder = new SqlBinder(table: null, alias: null, Parameters) { _aggregateForbiddenIn = "VALUES" };
         foreach (IReadOnlyList<Expression> values in insert.ValuesLists)
         {
             if (values.Count > targetOrdinals.Count)
@@ -116,7 +116,7 @@ internal sealed partial class SqlBinder
     {
         if (column.DefaultExpression is null) return new BoundConstant(column.HasDefault ? column.DefaultValue : null, column.Type);
         var select = (SelectStmt)Parser.SqlParser.ParseAll("select " + column.DefaultExpression)[0].Statement;
-        var binder = new SqlBinder(null, null);
+        var binder = new SqlBinder(table: null, alias: null);
         return binder.CoerceForAssignment(binder.Bind(select.TargetList[0].Value), column, -1);
     }
 }

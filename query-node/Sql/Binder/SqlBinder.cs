@@ -16,8 +16,14 @@ namespace Log.QueryNode.Sql.Binder;
 /// </summary>
 internal sealed partial class SqlBinder
 {
+    /// <summary>The table an INSERT, UPDATE or DELETE writes; null for queries.</summary>
     private readonly TableDescriptor? _table;
-    private readonly string? _referenceName;
+
+    /// <summary>The names this query level sees (FROM items, WITH queries, enclosing levels).</summary>
+    private readonly BindScope _scope;
+
+    /// <summary>What the whole statement shares: parameters, the tables it names, ids for subqueries.</summary>
+    private readonly BindContext _context;
     private int _depth;
 
     /// <summary>Where aggregates may appear, the calls found so far; null where they are not allowed.</summary>
@@ -25,14 +31,37 @@ internal sealed partial class SqlBinder
     private string _aggregateForbiddenIn = "WHERE";
     private bool _insideAggregate;
 
-    /// <summary>$n values (or, when describing a statement, only their types); null where no parameters exist.</summary>
-    private readonly ParameterContext? _parameters;
+    /// <summary>Where window functions may appear (the select list and ORDER BY), the calls found so far.</summary>
+    private List<BoundWindowCall>? _windowCalls;
 
+    /// <summary>A binder for a statement over at most one table (UPDATE, DELETE, INSERT, defaults), whose columns are
+    /// the ordinals of the table's rows.</summary>
     public SqlBinder(TableDescriptor? table, string? alias, ParameterContext? parameters = null)
+        : this(new BindContext(parameters, tables: null), new BindScope(parent: null))
     {
         _table = table;
-        _parameters = parameters;
-        _referenceName = table is null ? null : alias ?? table.Name;
+        if (table is not null) _scope.AddItem(TableItem(table, alias ?? table.Name, offset: 0, location: -1));
+    }
+
+    public SqlBinder(BindContext context, BindScope scope)
+    {
+        _context = context;
+        _scope = scope;
+    }
+
+    private ParameterContext? Parameters => _context.Parameters;
+
+    /// <summary>The scope item of a stored table whose columns start at <paramref name="offset"/> of the row.</summary>
+    internal static ScopeItem TableItem(TableDescriptor table, string referenceName, int offset, int location, IReadOnlyList<string>? columnAliases = null)
+    {
+        var columns = new ScopeColumn[table.Columns.Count];
+        for (int ordinal = 0; ordinal < columns.Length; ordinal++)
+        {
+            ColumnDescriptor column = table.Columns[ordinal];
+            string name = columnAliases is not null && ordinal < columnAliases.Count ? columnAliases[ordinal] : column.Name;
+            columns[ordinal] = new ScopeColumn(name, new BoundColumn(offset + ordinal, column.Type, $"{referenceName}.{column.Name}", -1), table, ordinal);
+        }
+        return new ScopeItem(referenceName, columns, location);
     }
 
     public BoundExpression Bind(Expression expression)
@@ -60,11 +89,11 @@ internal sealed partial class SqlBinder
             case ColumnRef columnRef:
                 return BindColumnRef(columnRef);
             case ParamRef parameter:
-                if (_parameters is null || parameter.Number > _parameters.Count)
+                if (Parameters is null || parameter.Number > Parameters.Count)
                 {
                     throw new SqlException(EngineSqlState.UndefinedParameter, $"there is no parameter ${parameter.Number}", parameter.Location + 1);
                 }
-                return _parameters.Bind(parameter.Number, parameter.Location);
+                return Parameters.Bind(parameter.Number, parameter.Location);
             case A_Expr operatorExpression:
                 return BindOperator(operatorExpression);
             case BoolExpr boolExpr:
@@ -92,6 +121,8 @@ internal sealed partial class SqlBinder
                 return BindFunction(call);
             case CaseExpr caseExpr:
                 return BindCase(caseExpr);
+            case SubLink link:
+                return BindSubLink(link);
             case SetToDefault setToDefault:
                 throw new SqlException(SqlState.SyntaxError, "DEFAULT is not allowed in this context", setToDefault.Location + 1);
             default:
@@ -139,37 +170,22 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.FeatureNotSupported, "a * is not supported in this position", columnRef.Location + 1);
         }
         IReadOnlyList<string> fields = columnRef.Fields;
-        string columnName = fields[^1];
+        if (fields.Count == 3 && fields[0] != SqlCatalog.DefaultSchema)
+        {
+            throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{fields[1]}\"", columnRef.Location + 1);
+        }
+        (BoundExpression Expression, ScopeColumn? Column)? resolved = _scope.Resolve(fields, columnRef.Location);
+        if (resolved is not null) return resolved.Value.Expression;
         if (fields.Count > 1)
         {
             string qualifier = fields[^2];
-            if (fields.Count == 3 && fields[0] != SqlCatalog.DefaultSchema)
+            if (!_scope.HasRelation(qualifier))
             {
                 throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{qualifier}\"", columnRef.Location + 1);
             }
-            if (_table is null || qualifier != _referenceName)
-            {
-                throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{qualifier}\"", columnRef.Location + 1);
-            }
-            int qualifiedOrdinal = _table.OrdinalOf(columnName);
-            if (qualifiedOrdinal < 0)
-            {
-                throw new SqlException(SqlState.UndefinedColumn, $"column {qualifier}.{columnName} does not exist", columnRef.Location + 1);
-            }
-            return ColumnOf(qualifiedOrdinal, columnRef.Location);
+            throw new SqlException(SqlState.UndefinedColumn, $"column {qualifier}.{fields[^1]} does not exist", columnRef.Location + 1);
         }
-        int ordinal = _table?.OrdinalOf(columnName) ?? -1;
-        if (ordinal < 0)
-        {
-            throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" does not exist", columnRef.Location + 1);
-        }
-        return ColumnOf(ordinal, columnRef.Location);
-    }
-
-    private BoundColumn ColumnOf(int ordinal, int location)
-    {
-        ColumnDescriptor column = _table!.Columns[ordinal];
-        return new BoundColumn(ordinal, column.Type, $"{_referenceName}.{column.Name}", location);
+        throw new SqlException(SqlState.UndefinedColumn, $"column \"{fields[^1]}\" does not exist", columnRef.Location + 1);
     }
 
     /// <summary>A boolean argument (of AND, WHERE, ...): an untyped literal converts to boolean, other types are errors.</summary>
@@ -185,7 +201,7 @@ internal sealed partial class SqlBinder
     {
         if (bound is BoundConstant constant)
         {
-            if (constant.ParameterNumber > 0) _parameters?.Infer(constant.ParameterNumber, target.WithoutModifier);
+            if (constant.ParameterNumber > 0) Parameters?.Infer(constant.ParameterNumber, target.WithoutModifier);
             if (constant.Value is null) return new BoundConstant(null, target);
             return new BoundConstant(ValueInput.Parse((string)constant.Value, target, location + 1), target);
         }

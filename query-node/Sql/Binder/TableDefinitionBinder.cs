@@ -59,7 +59,7 @@ internal static class TableDefinitionBinder
     /// localtimestamp) is stored as SQL text and evaluated at each insert. Other expressions are not supported yet.</summary>
     private static (object? Value, string? Expression) BindDefault(Expression expression, ColumnDescriptor column)
     {
-        var binder = new SqlBinder(null, null);
+        var binder = new SqlBinder(table: null, alias: null);
         BoundExpression bound;
         try
         {

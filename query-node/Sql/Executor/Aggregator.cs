@@ -7,21 +7,25 @@ namespace Log.QueryNode.Sql.Executor;
 /// the aggregate results. With no GROUP BY there is exactly one group, even over no rows (count(*) = 0).</summary>
 internal sealed class Aggregator
 {
-    private readonly BoundSelect _select;
+    private readonly IReadOnlyList<BoundExpression> _groupKeys;
+    private readonly IReadOnlyList<BoundAggregate> _aggregates;
+    private readonly ExecutionContext? _context;
     private readonly Dictionary<object?[], AggregateState[]> _groups;
     private readonly List<object?[]> _groupOrder = [];
 
-    public Aggregator(BoundSelect select)
+    public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context)
     {
-        _select = select;
-        _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(select.GroupKeys.Count));
+        _groupKeys = groupKeys;
+        _aggregates = aggregates;
+        _context = context;
+        _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count));
     }
 
     public void Add(object?[] row)
     {
-        IReadOnlyList<BoundExpression> groupKeys = _select.GroupKeys;
+        IReadOnlyList<BoundExpression> groupKeys = _groupKeys;
         var key = new object?[groupKeys.Count];
-        for (int index = 0; index < key.Length; index++) key[index] = ExpressionEvaluator.Evaluate(groupKeys[index], row);
+        for (int index = 0; index < key.Length; index++) key[index] = ExpressionEvaluator.Evaluate(groupKeys[index], row, _context);
         if (!_groups.TryGetValue(key, out AggregateState[]? states))
         {
             states = NewStates();
@@ -30,27 +34,27 @@ internal sealed class Aggregator
         }
         for (int index = 0; index < states.Length; index++)
         {
-            BoundAggregate aggregate = _select.Aggregates[index];
-            object? value = aggregate.Argument is null ? true : ExpressionEvaluator.Evaluate(aggregate.Argument, row);
+            BoundAggregate aggregate = _aggregates[index];
+            object? value = aggregate.Argument is null ? true : ExpressionEvaluator.Evaluate(aggregate.Argument, row, _context);
             states[index].Add(value);
         }
     }
 
     private AggregateState[] NewStates()
     {
-        var states = new AggregateState[_select.Aggregates.Count];
-        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_select.Aggregates[index]);
+        var states = new AggregateState[_aggregates.Count];
+        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_aggregates[index]);
         return states;
     }
 
     public IEnumerable<object?[]> Results()
     {
-        if (_groupOrder.Count == 0 && _select.GroupKeys.Count == 0)
+        if (_groupOrder.Count == 0 && _groupKeys.Count == 0)
         {
             _groupOrder.Add([]);
             _groups.Add([], NewStates());
         }
-        int keyCount = _select.GroupKeys.Count;
+        int keyCount = _groupKeys.Count;
         foreach (object?[] key in _groupOrder)
         {
             AggregateState[] states = _groups[key];

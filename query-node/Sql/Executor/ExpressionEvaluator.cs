@@ -12,7 +12,7 @@ internal static class ExpressionEvaluator
     private static readonly object True = true;
     private static readonly object False = false;
 
-    public static object? Evaluate(BoundExpression expression, object?[] row)
+    public static object? Evaluate(BoundExpression expression, object?[] row, ExecutionContext? context = null)
     {
         switch (expression)
         {
@@ -22,101 +22,110 @@ internal static class ExpressionEvaluator
                 return constant.Value;
             case BoundComparison comparison:
             {
-                object? left = Evaluate(comparison.Left, row);
+                object? left = Evaluate(comparison.Left, row, context);
                 if (left is null) return null;
-                object? right = Evaluate(comparison.Right, row);
+                object? right = Evaluate(comparison.Right, row, context);
                 if (right is null) return null;
-                int order = comparison.OperandType.Kind == TypeKind.Bpchar
-                    ? ValueComparer.CompareText(((string)left).TrimEnd(' '), ((string)right).TrimEnd(' '))
-                    : ValueComparer.CompareNonNull(left, right);
-                bool result = comparison.Operator switch
-                {
-                    ComparisonOperator.Equal => order == 0,
-                    ComparisonOperator.NotEqual => order != 0,
-                    ComparisonOperator.Less => order < 0,
-                    ComparisonOperator.LessOrEqual => order <= 0,
-                    ComparisonOperator.Greater => order > 0,
-                    _ => order >= 0,
-                };
-                return result ? True : False;
+                return Compare(comparison, left, right) ? True : False;
             }
+            case BoundOuterParam parameter:
+                return context!.Parameters[parameter.Index];
+            case BoundSubquery subquery:
+                return SubqueryRunner.Result(subquery, row, context!);
             case BoundBoolean boolean:
-                return EvaluateBoolean(boolean, row);
+                return EvaluateBoolean(boolean, row, context);
             case BoundArithmetic arithmetic:
             {
-                object? left = Evaluate(arithmetic.Left, row);
+                object? left = Evaluate(arithmetic.Left, row, context);
                 if (left is null) return null;
-                object? right = Evaluate(arithmetic.Right, row);
+                object? right = Evaluate(arithmetic.Right, row, context);
                 if (right is null) return null;
                 return ValueArithmetic.Apply(arithmetic.Operator, left, right, arithmetic.Type.Kind);
             }
             case BoundNegate negate:
             {
-                object? operand = Evaluate(negate.Operand, row);
+                object? operand = Evaluate(negate.Operand, row, context);
                 return operand is null ? null : ValueArithmetic.Negate(operand);
             }
             case BoundCast cast:
-                return ValueCast.Convert(Evaluate(cast.Operand, row), cast.Operand.Type, cast.Type, cast.Context);
+                return ValueCast.Convert(Evaluate(cast.Operand, row, context), cast.Operand.Type, cast.Type, cast.Context);
             case BoundNullTest nullTest:
-                return (Evaluate(nullTest.Operand, row) is null) != nullTest.IsNot ? True : False;
+                return (Evaluate(nullTest.Operand, row, context) is null) != nullTest.IsNot ? True : False;
             case BoundBooleanTest booleanTest:
             {
-                object? value = Evaluate(booleanTest.Operand, row);
+                object? value = Evaluate(booleanTest.Operand, row, context);
                 bool matches = booleanTest.Value is null ? value is null : value is bool flag && flag == booleanTest.Value.Value;
                 return matches != booleanTest.IsNot ? True : False;
             }
             case BoundIsDistinct distinct:
             {
-                object? left = Evaluate(distinct.Left, row);
-                object? right = Evaluate(distinct.Right, row);
+                object? left = Evaluate(distinct.Left, row, context);
+                object? right = Evaluate(distinct.Right, row, context);
                 bool isDistinct = left is null || right is null ? (left is null) != (right is null) : !ValueComparer.AreEqual(left, right);
                 return isDistinct != distinct.IsNot ? True : False;
             }
             case BoundConcat concat:
             {
-                object? left = Evaluate(concat.Left, row);
+                object? left = Evaluate(concat.Left, row, context);
                 if (left is null) return null;
-                object? right = Evaluate(concat.Right, row);
+                object? right = Evaluate(concat.Right, row, context);
                 if (right is null) return null;
                 return string.Concat((string)left, (string)right);
             }
             case BoundIn inExpression:
-                return EvaluateIn(inExpression, row);
+                return EvaluateIn(inExpression, row, context);
             case BoundLike like:
             {
-                object? value = Evaluate(like.Operand, row);
+                object? value = Evaluate(like.Operand, row, context);
                 if (value is null) return null;
-                object? pattern = Evaluate(like.Pattern, row);
+                object? pattern = Evaluate(like.Pattern, row, context);
                 if (pattern is null) return null;
                 return LikeMatcher.IsMatch((string)value, (string)pattern, like.CaseInsensitive) != like.IsNot ? True : False;
             }
             case BoundCase caseExpression:
                 foreach ((BoundExpression condition, BoundExpression result) in caseExpression.Whens)
                 {
-                    if (Evaluate(condition, row) is true) return Evaluate(result, row);
+                    if (Evaluate(condition, row, context) is true) return Evaluate(result, row, context);
                 }
-                return caseExpression.Else is null ? null : Evaluate(caseExpression.Else, row);
+                return caseExpression.Else is null ? null : Evaluate(caseExpression.Else, row, context);
             case BoundFunction function:
-                return EvaluateFunction(function, row);
+                return EvaluateFunction(function, row, context);
             default:
                 throw new InvalidOperationException($"cannot evaluate {expression.GetType().Name}");
         }
     }
 
+    /// <summary>A comparison of two non-null values of the comparison's operand type.</summary>
+    public static bool Compare(BoundComparison comparison, object left, object right)
+    {
+        int order = comparison.OperandType.Kind == TypeKind.Bpchar
+            ? ValueComparer.CompareText(((string)left).TrimEnd(' '), ((string)right).TrimEnd(' '))
+            : ValueComparer.CompareNonNull(left, right);
+        return comparison.Operator switch
+        {
+            ComparisonOperator.Equal => order == 0,
+            ComparisonOperator.NotEqual => order != 0,
+            ComparisonOperator.Less => order < 0,
+            ComparisonOperator.LessOrEqual => order <= 0,
+            ComparisonOperator.Greater => order > 0,
+            _ => order >= 0,
+        };
+    }
+
     /// <summary>AND is false if any argument is false, else null if any is null; OR the mirror image.</summary>
-    private static object? EvaluateBoolean(BoundBoolean boolean, object?[] row)
+    private static object? EvaluateBoolean(BoundBoolean boolean, object?[] row, ExecutionContext? context)
     {
         switch (boolean.Kind)
         {
             case BoolExprKind.Not:
-                object? operand = Evaluate(boolean.Arguments[0], row);
+                object? operand = Evaluate(boolean.Arguments[0], row, context);
                 return operand is null ? null : (bool)operand ? False : True;
             case BoolExprKind.And:
             {
                 bool sawNull = false;
                 foreach (BoundExpression argument in boolean.Arguments)
                 {
-                    object? value = Evaluate(argument, row);
+                    object? value = Evaluate(argument, row, context);
                     if (value is null) sawNull = true;
                     else if (!(bool)value) return False;
                 }
@@ -127,7 +136,7 @@ internal static class ExpressionEvaluator
                 bool sawNull = false;
                 foreach (BoundExpression argument in boolean.Arguments)
                 {
-                    object? value = Evaluate(argument, row);
+                    object? value = Evaluate(argument, row, context);
                     if (value is null) sawNull = true;
                     else if ((bool)value) return True;
                 }
@@ -136,14 +145,14 @@ internal static class ExpressionEvaluator
         }
     }
 
-    private static object? EvaluateIn(BoundIn inExpression, object?[] row)
+    private static object? EvaluateIn(BoundIn inExpression, object?[] row, ExecutionContext? context)
     {
-        object? value = Evaluate(inExpression.Operand, row);
+        object? value = Evaluate(inExpression.Operand, row, context);
         if (value is null) return null;
         bool sawNull = false;
         foreach (BoundExpression item in inExpression.List)
         {
-            object? candidate = Evaluate(item, row);
+            object? candidate = Evaluate(item, row, context);
             if (candidate is null) sawNull = true;
             else if (ValueComparer.AreEqual(value, candidate)) return inExpression.IsNot ? False : True;
         }
@@ -162,7 +171,7 @@ internal static class ExpressionEvaluator
         return "";
     }
 
-    private static object? EvaluateFunction(BoundFunction function, object?[] row)
+    private static object? EvaluateFunction(BoundFunction function, object?[] row, ExecutionContext? context)
     {
         IReadOnlyList<BoundExpression> arguments = function.Arguments;
         switch (function.Function)
@@ -170,14 +179,14 @@ internal static class ExpressionEvaluator
             case ScalarFunction.Coalesce:
                 foreach (BoundExpression argument in arguments)
                 {
-                    object? value = Evaluate(argument, row);
+                    object? value = Evaluate(argument, row, context);
                     if (value is not null) return value;
                 }
                 return null;
             case ScalarFunction.NullIf:
             {
-                object? left = Evaluate(arguments[0], row);
-                object? right = Evaluate(arguments[1], row);
+                object? left = Evaluate(arguments[0], row, context);
+                object? right = Evaluate(arguments[1], row, context);
                 return left is not null && right is not null && ValueComparer.AreEqual(left, right) ? null : left;
             }
             case ScalarFunction.Greatest:
@@ -186,7 +195,7 @@ internal static class ExpressionEvaluator
                 object? best = null;
                 foreach (BoundExpression argument in arguments)
                 {
-                    object? value = Evaluate(argument, row);
+                    object? value = Evaluate(argument, row, context);
                     if (value is null) continue;
                     if (best is null) best = value;
                     else
@@ -215,9 +224,9 @@ internal static class ExpressionEvaluator
             case ScalarFunction.AdvisoryUnlockAll:
                 return "";
             case ScalarFunction.Sleep:
-                return Sleep(Evaluate(arguments[0], row));
+                return Sleep(Evaluate(arguments[0], row, context));
         }
-        object? first = Evaluate(arguments[0], row);
+        object? first = Evaluate(arguments[0], row, context);
         if (first is null) return null;
         switch (function.Function)
         {
@@ -246,7 +255,7 @@ internal static class ExpressionEvaluator
                 int places = 0;
                 if (arguments.Count == 2)
                 {
-                    object? second = Evaluate(arguments[1], row);
+                    object? second = Evaluate(arguments[1], row, context);
                     if (second is null) return null;
                     places = (int)second;
                 }
@@ -289,5 +298,5 @@ internal static class ExpressionEvaluator
         return count;
     }
 
-    public static bool IsTrue(BoundExpression? predicate, object?[] row) => predicate is null || Evaluate(predicate, row) is true;
+    public static bool IsTrue(BoundExpression? predicate, object?[] row, ExecutionContext? context = null) => predicate is null || Evaluate(predicate, row, context) is true;
 }

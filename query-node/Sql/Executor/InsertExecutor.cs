@@ -38,7 +38,7 @@ internal static class InsertExecutor
                 for (int index = 0; index < insert.TargetOrdinals.Count; index++)
                 {
                     ColumnDescriptor column = table.Columns[insert.TargetOrdinals[index]];
-                    SqlType sourceType = insert.Query!.Projection[index].Type;
+                    SqlType sourceType = insert.Query!.Types[index];
                     values[insert.TargetOrdinals[index]] = ValueCast.Convert(source[index], sourceType, column.Type, ValueCast.Context.Assignment);
                 }
                 await WriteAsync(table, values, store, returned, insert.Returning, cancellationToken);

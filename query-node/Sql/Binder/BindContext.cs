@@ -1,0 +1,31 @@
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Plan;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>What every query level of one statement shares while it is bound: the $n parameters, the stored tables
+/// the statement names (looked up before binding, so that binding does no I/O), and ids for subqueries and WITH
+/// queries (the executor keeps their results by id).</summary>
+internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDictionary<string, TableDescriptor>? tables)
+{
+    private readonly IReadOnlyDictionary<string, TableDescriptor> _tables = tables ?? new Dictionary<string, TableDescriptor>();
+    private readonly List<CommonTable> _commonTables = [];
+
+    public ParameterContext? Parameters { get; } = parameters;
+
+    /// <summary>How many subquery expressions the statement has (their ids are 0 .. count - 1).</summary>
+    public int SubqueryCount { get; private set; }
+
+    public IReadOnlyList<CommonTable> CommonTables => _commonTables;
+
+    public TableDescriptor? FindTable(string name) => _tables.TryGetValue(name, out TableDescriptor? table) ? table : null;
+
+    public int NextSubqueryId() => SubqueryCount++;
+
+    public CommonTable NewCommonTable(string name, IReadOnlyList<string> columnNames)
+    {
+        var table = new CommonTable(_commonTables.Count, name, columnNames);
+        _commonTables.Add(table);
+        return table;
+    }
+}

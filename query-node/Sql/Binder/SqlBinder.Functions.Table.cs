@@ -1,0 +1,63 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Binder;
+
+/// <summary>Set-returning functions in FROM. Their arguments may read the FROM items to their left (PostgreSQL makes
+/// a function in FROM lateral by itself), which makes the function run once per left row.</summary>
+internal sealed partial class SqlBinder
+{
+    private BoundFromItem BindRangeFunction(RangeFunction item, IReadOnlyList<ScopeItem> leftItems)
+    {
+        FuncCall call = item.Function;
+        var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
+        var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
+        (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
+        {
+            "generate_series" => BindGenerateSeries(call, arguments),
+            _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
+        };
+        string name = item.Alias ?? call.Name;
+        var names = new List<string> { item.ColumnAliases is { Count: > 0 } aliases ? aliases[0] : item.Alias ?? call.Name };
+        var types = new List<SqlType> { resultType };
+        if (item.WithOrdinality)
+        {
+            names.Add(item.ColumnAliases is { Count: > 1 } more ? more[1] : "ordinality");
+            types.Add(SqlType.Int8);
+        }
+        if (item.ColumnAliases is { } given && given.Count > names.Count)
+        {
+            throw new SqlException(SqlState.SyntaxError, $"too many column aliases specified for function {call.Name}", item.Location + 1);
+        }
+        var columns = new ScopeColumn[names.Count];
+        for (int index = 0; index < columns.Length; index++)
+        {
+            columns[index] = new ScopeColumn(names[index], new BoundColumn(index, types[index], $"{name}.{names[index]}", -1));
+        }
+        var plan = new LogicalFunctionScan(function, typedArguments, types, item.WithOrdinality, call.Name);
+        var functionItem = new ScopeItem(name, columns, item.Location);
+        return new BoundFromItem(plan, [functionItem], functionItem, typedArguments.Any(ReadsRow));
+    }
+
+    /// <summary>generate_series(start, stop [, step]) over integers, numerics or timestamps (PostgreSQL's three families).</summary>
+    private (TableFunction, BoundExpression[], SqlType) BindGenerateSeries(FuncCall call, BoundExpression[] arguments)
+    {
+        if (arguments.Length is 2 or 3)
+        {
+            SqlType common = CommonType(arguments, call.Arguments, "generate_series");
+            if (arguments.All(argument => argument.Type.Kind == TypeKind.Unknown)) common = SqlType.Int4;
+            if (common.IsInteger)
+            {
+                SqlType type = common.Kind == TypeKind.Int8 ? SqlType.Int8 : SqlType.Int4;
+                return (TableFunction.GenerateSeriesInteger, CoerceAll(arguments, call.Arguments, type), type);
+            }
+            if (common.Kind == TypeKind.Numeric)
+            {
+                return (TableFunction.GenerateSeriesNumeric, CoerceAll(arguments, call.Arguments, SqlType.Numeric), SqlType.Numeric);
+            }
+        }
+        throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+    }
+}

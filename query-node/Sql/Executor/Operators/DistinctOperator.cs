@@ -1,0 +1,19 @@
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>SELECT DISTINCT: emits the first row of each distinct value of its first <c>keyWidth</c> columns, as it
+/// comes (NULLs equal each other here, as in DISTINCT).</summary>
+internal sealed class DistinctOperator(PhysicalOperator input, int keyWidth) : PhysicalOperator
+{
+    public override string Name => "HashAggregate";
+
+    public override IReadOnlyList<PhysicalOperator> Children => [input];
+
+    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    {
+        var seen = new HashSet<object?[]>(new RowEqualityComparer(keyWidth));
+        await foreach (object?[] row in input.ExecuteAsync(context))
+        {
+            if (seen.Add(row)) yield return row;
+        }
+    }
+}

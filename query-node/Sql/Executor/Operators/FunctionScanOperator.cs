@@ -1,0 +1,63 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Binder;
+
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>A set-returning function in FROM; its arguments are evaluated against the outer row (lateral).</summary>
+internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList<BoundExpression> arguments, bool withOrdinality, string functionName) : PhysicalOperator
+{
+    private readonly CompiledExpression[] _arguments = arguments.Select(argument => new CompiledExpression(argument)).ToArray();
+
+    public override string Name => "Function Scan";
+
+    public override IEnumerable<string> Details { get { yield return $"on {functionName}"; } }
+
+    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    {
+        var values = new object?[_arguments.Length];
+        for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
+        long ordinality = 0;
+        foreach (object? value in Generate(values))
+        {
+            if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
+            ordinality++;
+            yield return withOrdinality ? [value, ordinality] : [value];
+        }
+    }
+
+    private IEnumerable<object?> Generate(object?[] values)
+    {
+        if (values.Any(value => value is null)) yield break;
+        switch (function)
+        {
+            case TableFunction.GenerateSeriesInteger:
+            {
+                bool isInt4 = values[0] is int;
+                long start = Convert.ToInt64(values[0]);
+                long stop = Convert.ToInt64(values[1]);
+                long step = values.Length > 2 ? Convert.ToInt64(values[2]) : 1;
+                if (step == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
+                for (long current = start; step > 0 ? current <= stop : current >= stop;)
+                {
+                    yield return isInt4 ? (int)current : current;
+                    long next = current + step;
+                    if ((step > 0 && next < current) || (step < 0 && next > current)) yield break; // past the type's end
+                    if (isInt4 && (next > int.MaxValue || next < int.MinValue)) yield break;
+                    current = next;
+                }
+                yield break;
+            }
+            case TableFunction.GenerateSeriesNumeric:
+            {
+                decimal start = (decimal)values[0]!;
+                decimal stop = (decimal)values[1]!;
+                decimal step = values.Length > 2 ? (decimal)values[2]! : 1m;
+                if (step == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
+                for (decimal current = start; step > 0 ? current <= stop : current >= stop; current += step) yield return current;
+                yield break;
+            }
+            default:
+                throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Log.QueryNode.Sql.Binder;
+
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>
+/// A physical operator: pulls rows from its children and streams its own, asynchronously, so a consumer that stops
+/// early (LIMIT, EXISTS, a suspended portal) stops the work below it. Operators are immutable plans; each
+/// <see cref="ExecuteAsync"/> is a fresh run with its own state. Rows are arrays owned by the consumer once yielded.
+/// <see cref="Name"/> is PostgreSQL's node name, which EXPLAIN prints.
+/// </summary>
+internal abstract class PhysicalOperator
+{
+    public abstract string Name { get; }
+
+    public virtual IReadOnlyList<PhysicalOperator> Children => [];
+
+    /// <summary>EXPLAIN's detail lines of this node (conditions, keys), PostgreSQL's wording where there is one.</summary>
+    public virtual IEnumerable<string> Details => [];
+
+    public abstract IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context);
+}
+
+/// <summary>An expression with the subqueries it holds, computed before each evaluation (see <see cref="SubqueryRunner"/>).</summary>
+internal sealed class CompiledExpression
+{
+    public CompiledExpression(BoundExpression expression)
+    {
+        Expression = expression;
+        Subqueries = SubqueryFinder.Find(expression);
+    }
+
+    public BoundExpression Expression { get; }
+
+    public IReadOnlyList<BoundSubquery> Subqueries { get; }
+
+    public bool HasSubqueries => Subqueries.Count > 0;
+
+    public async ValueTask<object?> EvaluateAsync(object?[] row, ExecutionContext context)
+    {
+        if (Subqueries.Count > 0) await SubqueryRunner.PrepareAsync(Subqueries, row, context);
+        return ExpressionEvaluator.Evaluate(Expression, row, context);
+    }
+
+    public object? Evaluate(object?[] row, ExecutionContext context) => ExpressionEvaluator.Evaluate(Expression, row, context);
+}
+
+/// <summary>Finds the subqueries of an expression (not those inside a subquery's own plan).</summary>
+internal static class SubqueryFinder
+{
+    public static IReadOnlyList<BoundSubquery> Find(BoundExpression expression)
+    {
+        List<BoundSubquery>? found = null;
+        Visit(expression, ref found);
+        return found is null ? [] : found;
+    }
+
+    private static void Visit(BoundExpression expression, ref List<BoundSubquery>? found)
+    {
+        if (expression is BoundSubquery subquery)
+        {
+            if (subquery.Test is not null) Visit(subquery.Test, ref found);
+            (found ??= []).Add(subquery);
+            return;
+        }
+        foreach (BoundExpression child in BoundExpressionTree.Children(expression)) Visit(child, ref found);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Planner;
+
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>Reads a stored table along an access path (a point, a list of points, a key range or the whole primary
+/// index), applies the filter pushed into it, and for FOR UPDATE adds each returned row's key to the conflict check.</summary>
+internal sealed class TableScanOperator(TableDescriptor table, string referenceName, AccessPath path, BoundExpression? filter, bool forUpdate) : PhysicalOperator
+{
+    public TableDescriptor Table { get; } = table;
+
+    public AccessPath Path { get; } = path;
+
+    public BoundExpression? Filter { get; } = filter;
+
+    public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
+
+    public override IEnumerable<string> Details
+    {
+        get
+        {
+            if (Path.Kind != AccessKind.FullScan) yield return $"Index Cond: ({Path.Kind})";
+            if (Filter is not null) yield return "Filter: (...)";
+        }
+    }
+
+    public string ReferenceName { get; } = referenceName;
+
+    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    {
+        await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path, context.CancellationToken))
+        {
+            if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row.Values, context) is not true) continue;
+            if (forUpdate) context.Store.AddConflictCheck(row.Key, isSchema: false);
+            yield return row.Values;
+        }
+    }
+}

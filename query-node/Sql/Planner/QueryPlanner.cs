@@ -1,0 +1,277 @@
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Executor;
+using Log.QueryNode.Sql.Executor.Operators;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Planner;
+
+/// <summary>A planned statement: its operator tree, and the plans of its subqueries and WITH queries by id.</summary>
+internal sealed class PlannedQuery(PhysicalOperator root, PhysicalOperator?[] subplans, PhysicalOperator?[] commonTables)
+{
+    public PhysicalOperator Root { get; } = root;
+
+    public StatementState NewState(Execution.ITransactionStore store, StatementContext statement) => new(store, statement, subplans, commonTables);
+}
+
+/// <summary>
+/// Turns a logical plan into physical operators. Filters move down to the scans they can run in (choosing the primary
+/// key access path from them) and into the sides of joins; an inner join takes the filter terms that read both sides
+/// as join conditions. An equality between the two sides makes a hash join; anything else, and every lateral join, a
+/// nested loop. A sort over a table read along its primary key in that order is dropped, so reading stops at a LIMIT.
+/// </summary>
+internal sealed class QueryPlanner
+{
+    private readonly BindContext _context;
+    private readonly PhysicalOperator?[] _subplans;
+    private readonly PhysicalOperator?[] _commonTables;
+
+    private QueryPlanner(BindContext context)
+    {
+        _context = context;
+        _subplans = new PhysicalOperator?[context.SubqueryCount];
+        _commonTables = new PhysicalOperator?[context.CommonTables.Count];
+    }
+
+    public static PlannedQuery Plan(LogicalPlan plan, BindContext context)
+    {
+        var planner = new QueryPlanner(context);
+        PhysicalOperator root = planner.Build(plan);
+        return new PlannedQuery(root, planner._subplans, planner._commonTables);
+    }
+
+    private PhysicalOperator Build(LogicalPlan plan)
+    {
+        switch (plan)
+        {
+            case LogicalScan scan:
+                return BuildScan(scan, []);
+            case LogicalFilter filter:
+                return BuildFiltered(filter.Input, Conjuncts.Of(filter.Predicate).ToList());
+            case LogicalProject project:
+                Register(project.Expressions);
+                return new ProjectOperator(Build(project.Input), project.Expressions);
+            case LogicalValues values:
+                foreach (IReadOnlyList<BoundExpression> row in values.Rows) Register(row);
+                return new ValuesOperator(values.Rows);
+            case LogicalFunctionScan function:
+                Register(function.Arguments);
+                return new FunctionScanOperator(function.Function, function.Arguments, function.WithOrdinality, function.Name);
+            case LogicalJoin join:
+                return BuildJoin(join, [], [], []);
+            case LogicalAggregate aggregate:
+                Register(aggregate.GroupKeys);
+                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates);
+            case LogicalSort sort:
+                return BuildSort(sort);
+            case LogicalDistinct distinct:
+                return distinct.DistinctOn is null
+                    ? new DistinctOperator(Build(distinct.Input), distinct.KeyWidth)
+                    : new DistinctOnOperator(Build(distinct.Input), distinct.DistinctOn);
+            case LogicalLimit limit:
+                return new LimitOperator(Build(limit.Input), limit.Limit, limit.Offset);
+            case LogicalTrim trim:
+                return new TrimOperator(Build(trim.Input), trim.Width);
+            case LogicalSetOperation setOperation:
+                return new SetOperationOperator(setOperation.Operation, setOperation.All, Build(setOperation.Left), Build(setOperation.Right), setOperation.Width);
+            case LogicalSubqueryScan subquery:
+                Register(subquery.Arguments);
+                return new SubqueryScanOperator(Build(subquery.Query), subquery.Arguments);
+            case LogicalCteScan cteScan:
+                PlanCommonTable(cteScan.Table);
+                return new CteScanOperator(cteScan.Table.Id, cteScan.ReferenceName);
+            case LogicalRecursiveUnion union:
+                return new RecursiveUnionOperator(union.Table.Id, Build(union.Initial), Build(union.Recursive), union.All, union.Width);
+            case LogicalWorkTableScan workTable:
+                return new WorkTableScanOperator(workTable.Table.Id);
+            default:
+                throw new InvalidOperationException($"no physical operator for {plan.GetType().Name}");
+        }
+    }
+
+    private void PlanCommonTable(CommonTable table)
+    {
+        if (_commonTables[table.Id] is not null) return;
+        _commonTables[table.Id] = new ValuesOperator([]); // a placeholder while the plan is built (a recursive reference)
+        _commonTables[table.Id] = Build(table.Plan!);
+    }
+
+    /// <summary>Plans the subqueries an expression holds (once each).</summary>
+    private void Register(IEnumerable<BoundExpression> expressions)
+    {
+        foreach (BoundExpression expression in expressions) Register(expression);
+    }
+
+    private void Register(BoundExpression? expression)
+    {
+        if (expression is null) return;
+        foreach (BoundSubquery subquery in SubqueryFinder.Find(expression))
+        {
+            if (_subplans[subquery.Id] is null) _subplans[subquery.Id] = Build(subquery.Plan);
+        }
+    }
+
+    private static bool HasSubquery(BoundExpression expression) => BoundExpressionTree.Any(expression, node => node is BoundSubquery);
+
+    /// <summary>A plan with filter terms to apply: pushed into a scan or into the sides of a join where they can run.</summary>
+    private PhysicalOperator BuildFiltered(LogicalPlan input, List<BoundExpression> terms)
+    {
+        switch (input)
+        {
+            case LogicalScan scan:
+                return BuildScan(scan, terms);
+            case LogicalJoin join when !join.Lateral:
+                return BuildJoin(join, terms, [], []);
+            case LogicalFilter filter:
+                return BuildFiltered(filter.Input, [.. Conjuncts.Of(filter.Predicate), .. terms]);
+            default:
+                BoundExpression predicate = Conjuncts.Combine(terms)!;
+                Register(predicate);
+                return new FilterOperator(Build(input), predicate);
+        }
+    }
+
+    private PhysicalOperator BuildScan(LogicalScan scan, List<BoundExpression> terms)
+    {
+        TableDescriptor table = scan.Relation.Table ?? throw new InvalidOperationException($"relation {scan.Relation.Name} has no stored table");
+        var pushed = terms.Where(term => !HasSubquery(term)).ToList();
+        var rest = terms.Where(HasSubquery).ToList();
+        BoundExpression? filter = Conjuncts.Combine(pushed);
+        AccessPath path = AccessPathPlanner.Choose(table, filter);
+        PhysicalOperator result = new TableScanOperator(table, scan.ReferenceName, path, filter, scan.ForUpdate);
+        if (rest.Count > 0)
+        {
+            BoundExpression predicate = Conjuncts.Combine(rest)!;
+            Register(predicate);
+            result = new FilterOperator(result, predicate);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A join with filter terms from above it. Terms that read one side only go down into that side where that keeps
+    /// the join's meaning (the preserved side of an outer join keeps its rows, so only WHERE terms filter it; the
+    /// nullable side may take ON terms). The rest of an inner join's terms join its condition; an outer join's WHERE
+    /// terms that read both sides stay above it.
+    /// </summary>
+    private PhysicalOperator BuildJoin(LogicalJoin join, List<BoundExpression> whereTerms, List<BoundExpression> leftTerms, List<BoundExpression> rightTerms)
+    {
+        int leftWidth = join.Left.Width;
+        int rightWidth = join.Right.Width;
+        JoinType kind = join.Kind == JoinType.Cross ? JoinType.Inner : join.Kind;
+        var above = new List<BoundExpression>();
+        var conditionTerms = new List<BoundExpression>();
+        foreach (BoundExpression term in whereTerms)
+        {
+            bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
+            bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);
+            if (HasSubquery(term) || join.Lateral) above.Add(term);
+            else if (!readsRight && kind is JoinType.Inner or JoinType.Left) leftTerms.Add(term);
+            else if (!readsLeft && kind is JoinType.Inner or JoinType.Right) rightTerms.Add(BoundExpressionTree.ShiftColumns(term, -leftWidth));
+            else if (kind == JoinType.Inner) conditionTerms.Add(term);
+            else above.Add(term);
+        }
+        var residual = new List<BoundExpression>();
+        if (join.Condition is not null)
+        {
+            foreach (BoundExpression term in Conjuncts.Of(join.Condition))
+            {
+                bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
+                bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);
+                if (HasSubquery(term) || join.Lateral) residual.Add(term);
+                else if (!readsRight && readsLeft && kind is JoinType.Inner or JoinType.Right) leftTerms.Add(term);
+                else if (!readsLeft && readsRight && kind is JoinType.Inner or JoinType.Left) rightTerms.Add(BoundExpressionTree.ShiftColumns(term, -leftWidth));
+                else conditionTerms.Add(term);
+            }
+        }
+        PhysicalOperator left = leftTerms.Count > 0 ? BuildFiltered(join.Left, leftTerms) : Build(join.Left);
+        PhysicalOperator right = rightTerms.Count > 0 ? BuildFiltered(join.Right, rightTerms) : Build(join.Right);
+
+        var leftKeys = new List<BoundExpression>();
+        var rightKeys = new List<BoundExpression>();
+        if (!join.Lateral)
+        {
+            foreach (BoundExpression term in conditionTerms)
+            {
+                if (term is BoundComparison { Operator: ComparisonOperator.Equal } equality && equality.OperandType.Kind != TypeKind.Bpchar)
+                {
+                    if (IsSideOnly(equality.Left, 0, leftWidth) && IsSideOnly(equality.Right, leftWidth, rightWidth))
+                    {
+                        leftKeys.Add(equality.Left);
+                        rightKeys.Add(BoundExpressionTree.ShiftColumns(equality.Right, -leftWidth));
+                        continue;
+                    }
+                    if (IsSideOnly(equality.Right, 0, leftWidth) && IsSideOnly(equality.Left, leftWidth, rightWidth))
+                    {
+                        leftKeys.Add(equality.Right);
+                        rightKeys.Add(BoundExpressionTree.ShiftColumns(equality.Left, -leftWidth));
+                        continue;
+                    }
+                }
+                residual.Add(term);
+            }
+        }
+        else
+        {
+            residual.AddRange(conditionTerms);
+        }
+        BoundExpression? residualCondition = Conjuncts.Combine(residual);
+        Register(residualCondition);
+        PhysicalOperator result = leftKeys.Count > 0
+            ? new HashJoinOperator(kind, left, right, leftWidth, rightWidth, leftKeys, rightKeys, residualCondition)
+            : new NestedLoopJoinOperator(kind, left, right, leftWidth, rightWidth, residualCondition, join.Lateral);
+        if (above.Count > 0)
+        {
+            BoundExpression predicate = Conjuncts.Combine(above)!;
+            Register(predicate);
+            result = new FilterOperator(result, predicate);
+        }
+        return result;
+    }
+
+    /// <summary>Whether an expression reads columns of one side only (and some column of it), with no subquery.</summary>
+    private static bool IsSideOnly(BoundExpression expression, int first, int count) =>
+        !HasSubquery(expression)
+        && BoundExpressionTree.ReadsColumns(expression, first, count)
+        && !BoundExpressionTree.Any(expression, node => node is BoundColumn column && (column.Ordinal < first || column.Ordinal >= first + count));
+
+    private PhysicalOperator BuildSort(LogicalSort sort)
+    {
+        PhysicalOperator input = Build(sort.Input);
+        return ReadsInKeyOrder(sort, input) ? input : new SortOperator(input, sort.Keys);
+    }
+
+    /// <summary>
+    /// Whether the sort's input already comes in its order: a projection over a stored table read along its primary key
+    /// (a point read, a range or a full scan; not a list of points, which come in the list's order), with the sort keys
+    /// ascending on the first primary key columns. Key encodings order like the values for the types checked here, and
+    /// primary key columns are never NULL.
+    /// </summary>
+    private static bool ReadsInKeyOrder(LogicalSort sort, PhysicalOperator input)
+    {
+        if (sort.Input is not LogicalProject project || input is not ProjectOperator projectOperator) return false;
+        PhysicalOperator source = projectOperator.Input;
+        if (source is FilterOperator filter) source = filter.Children[0];
+        if (source is not TableScanOperator { Table: { HasHiddenRowId: false } table } scan
+            || scan.Path.Kind is not (AccessKind.PointLookup or AccessKind.RangeScan or AccessKind.FullScan)
+            || sort.Keys.Count > table.PrimaryKeyOrdinals.Count)
+        {
+            return false;
+        }
+        for (int index = 0; index < sort.Keys.Count; index++)
+        {
+            SortKey key = sort.Keys[index];
+            if (key.Descending
+                || project.Expressions[key.Ordinal] is not BoundColumn column
+                || column.Ordinal != table.PrimaryKeyOrdinals[index]
+                || !(column.Type.IsInteger || column.Type.Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Numeric or TypeKind.Float8
+                    or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
