@@ -1,3 +1,4 @@
+using Log.QueryNode.Sql.Parser;
 using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql;
@@ -13,7 +14,8 @@ public sealed class ParsedStatement
         (TransactionControl, CommandTag, IsReadOnly) = tree switch
         {
             TransactionStmt transaction => (transaction.Kind, transaction.CommandTag, true),
-            SelectStmt select => (TransactionControl.None, "SELECT", !select.ForUpdate),
+            SelectStmt select => (TransactionControl.None, "SELECT", !StatementEffects.WritesOrLocks(select)),
+            ExplainStmt explain => (TransactionControl.None, "EXPLAIN", !StatementEffects.WritesOrLocks(explain)),
             InsertStmt => (TransactionControl.None, "INSERT", false),
             UpdateStmt => (TransactionControl.None, "UPDATE", false),
             DeleteStmt => (TransactionControl.None, "DELETE", false),
@@ -36,7 +38,8 @@ public sealed class ParsedStatement
     /// for others the statement kind ("SELECT", "INSERT", ...), the final tag with its row count comes with the result.</summary>
     public string CommandTag { get; }
 
-    /// <summary>True for statements that write nothing and take no row locks: SELECT without FOR UPDATE, SHOW, SET.</summary>
+    /// <summary>True for statements that write nothing and take no row locks: a query without FOR UPDATE (anywhere in it)
+    /// and without a data-modifying WITH, EXPLAIN unless it is EXPLAIN ANALYZE of a statement that writes, SHOW, SET.</summary>
     public bool IsReadOnly { get; }
 
     /// <summary>The statement's source text (without the terminating semicolon).</summary>

@@ -10,13 +10,13 @@ internal sealed partial class SqlParser
         ExpectKeyword("from");
         TryKeyword("only");
         RangeVar relation = ParseRangeVar(allowAlias: true);
-        if (IsKeyword("using")) throw NotSupported("DELETE ... USING", Current.Position);
+        List<FromItem> usingClause = TryKeyword("using") ? ParseFromList() : [];
         Expression? where = null;
         if (TryKeyword("where"))
         {
             if (IsKeyword("current")) throw NotSupported("WHERE CURRENT OF", Current.Position);
             where = ParseExpression();
         }
-        return new DeleteStmt(relation, where, ParseOptionalReturning(), location);
+        return new DeleteStmt(relation, where, ParseOptionalReturning(), location) { UsingClause = usingClause };
     }
 }

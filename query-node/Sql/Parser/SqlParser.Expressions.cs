@@ -5,8 +5,8 @@ using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Parser;
 
-/// <summary>Expressions, by PostgreSQL's precedence (lowest first): OR, AND, NOT, IS, comparison, IN/BETWEEN/LIKE,
-/// other operators (||), + -, * / %, ^, unary minus, ::.</summary>
+/// <summary>Expressions, by PostgreSQL's precedence (lowest first): OR, AND, NOT, IS, comparison, IN/BETWEEN/LIKE/SIMILAR,
+/// other operators (|| ~ -> @> ... and prefix ones), + -, * / %, ^, AT TIME ZONE, unary minus, [ ] subscripts, ::.</summary>
 internal sealed partial class SqlParser
 {
     private Expression ParseExpression()
@@ -95,56 +95,117 @@ internal sealed partial class SqlParser
         if (IsComparisonOperator(Current))
         {
             Token op = Advance();
-            Expression right = ParseInBetweenLike();
-            left = new A_Expr(op.Text, left, right, op.Position);
+            left = ParseBinaryRight(op, left, ParseInBetweenLike);
         }
         return left;
     }
 
+    /// <summary>The right side of a binary operator: an operand, or ANY / SOME / ALL (subquery or array), which makes a
+    /// SubLink or an A_ArrayOpExpr (gram.y's subquery_Op sub_type).</summary>
+    private Expression ParseBinaryRight(Token op, Expression left, Func<Expression> parseOperand, string? operatorName = null)
+    {
+        operatorName ??= op.Text;
+        if ((IsKeyword("any") || IsKeyword("some") || IsKeyword("all")) && Peek().IsOperator("("))
+        {
+            bool all = Advance().Text == "all";
+            SelectStmt? subquery = TryParseParenthesizedQuery();
+            if (subquery is not null)
+            {
+                return new SubLink(all ? SubLinkType.All : SubLinkType.Any, left, operatorName, subquery, op.Position);
+            }
+            ExpectOperator("(");
+            Expression array = ParseExpression();
+            ExpectOperator(")");
+            return new A_ArrayOpExpr(operatorName, left, array, all, op.Position);
+        }
+        return new A_Expr(operatorName, left, parseOperand(), op.Position);
+    }
+
+    /// <summary>A select_with_parens at the current '(' when there is one: a '(' directly followed by a query is one;
+    /// a '(' opening more parentheses is tried as one and put back (null) when it is not.</summary>
+    private SelectStmt? TryParseParenthesizedQuery()
+    {
+        if (!IsParenthesizedQueryAhead()) return null;
+        if (StartsQuery(Peek())) return ParseParenthesizedSelect();
+        return TryParse(ParseParenthesizedSelect);
+    }
+
+    /// <summary>IN, BETWEEN, LIKE, ILIKE and SIMILAR TO do not associate (gram.y's %nonassoc): after one of them,
+    /// another one is the syntax error, even where it could be read as a bare column label.</summary>
     private Expression ParseInBetweenLike()
     {
+        Expression result = ParseInBetweenLikeOnce(out bool matched);
+        if (matched && IsInBetweenLikeKeyword(Current, Peek())) throw SyntaxError();
+        return result;
+    }
+
+    private static bool IsInBetweenLikeKeyword(Token token, Token next) =>
+        token.Kind == TokenKind.Identifier && (token.Text is "in" or "between" or "like" or "ilike" or "similar"
+            || (token.Text == "not" && next.Kind == TokenKind.Identifier && next.Text is "in" or "between" or "like" or "ilike" or "similar"));
+
+    private Expression ParseInBetweenLikeOnce(out bool matched)
+    {
+        matched = true;
         Expression left = ParseOtherOperator();
-        while (true)
+        Token token = Current;
+        bool isNot = false;
+        if (token.IsKeyword("not") && Peek().Kind == TokenKind.Identifier && Peek().Text is "in" or "between" or "like" or "ilike" or "similar")
         {
-            Token token = Current;
-            bool isNot = false;
-            if (token.IsKeyword("not") && Peek().Kind == TokenKind.Identifier && Peek().Text is "in" or "between" or "like" or "ilike")
-            {
-                _index++;
-                isNot = true;
-            }
-            Token keyword = Current;
-            if (TryKeyword("in"))
-            {
-                ExpectOperator("(");
-                if (IsKeyword("select")) throw NotSupported("a subquery in IN", Current.Position);
-                var list = new List<Expression>();
-                do list.Add(ParseExpression());
-                while (TryOperator(","));
-                ExpectOperator(")");
-                left = new InExpr(left, list, isNot, keyword.Position);
-            }
-            else if (TryKeyword("between"))
-            {
-                if (TryKeyword("symmetric")) throw NotSupported("BETWEEN SYMMETRIC", keyword.Position);
-                TryKeyword("asymmetric");
-                Expression low = ParseOtherOperator();
-                ExpectKeyword("and");
-                Expression high = ParseOtherOperator();
-                left = new BetweenExpr(left, low, high, isNot, keyword.Position);
-            }
-            else if (IsKeyword("like") || IsKeyword("ilike"))
-            {
-                bool caseInsensitive = Advance().Text == "ilike";
-                Expression pattern = ParseOtherOperator();
-                if (IsKeyword("escape")) throw NotSupported("LIKE ... ESCAPE", Current.Position);
-                left = new LikeExpr(left, pattern, isNot, caseInsensitive, keyword.Position);
-            }
-            else
-            {
-                return left;
-            }
+            _index++;
+            isNot = true;
         }
+        Token keyword = Current;
+        if (TryKeyword("in"))
+        {
+            SelectStmt? subquery = TryParseParenthesizedQuery();
+            if (subquery is not null)
+            {
+                // x IN (subquery) is x = ANY (subquery); NOT IN puts a NOT on top, both at the NOT (gram.y).
+                int location = isNot ? token.Position : keyword.Position;
+                var any = new SubLink(SubLinkType.Any, left, "=", subquery, location);
+                return isNot ? new BoolExpr(BoolExprKind.Not, [any], location) : any;
+            }
+            ExpectOperator("(");
+            List<Expression> list = ParseExpressionList();
+            ExpectOperator(")");
+            return new InExpr(left, list, isNot, keyword.Position);
+        }
+        if (TryKeyword("between"))
+        {
+            bool symmetric = TryKeyword("symmetric");
+            if (!symmetric) TryKeyword("asymmetric");
+            Expression low = ParseOtherOperator();
+            ExpectKeyword("and");
+            Expression high = ParseOtherOperator();
+            if (!symmetric) return new BetweenExpr(left, low, high, isNot, keyword.Position);
+            // BETWEEN SYMMETRIC is either order of the bounds (what PostgreSQL's transformAExprBetween expands it to).
+            var forward = new BetweenExpr(left, low, high, isNot, keyword.Position);
+            var backward = new BetweenExpr(left, high, low, isNot, keyword.Position);
+            return new BoolExpr(isNot ? BoolExprKind.And : BoolExprKind.Or, [forward, backward], keyword.Position);
+        }
+        if (IsKeyword("like") || IsKeyword("ilike"))
+        {
+            bool caseInsensitive = Advance().Text == "ilike";
+            if ((IsKeyword("any") || IsKeyword("some") || IsKeyword("all")) && Peek().IsOperator("("))
+            {
+                // x LIKE ANY (...) uses the operator behind LIKE: ~~, !~~, ~~*, !~~*.
+                string operatorName = (isNot ? "!" : "") + "~~" + (caseInsensitive ? "*" : "");
+                return ParseBinaryRight(keyword, left, ParseOtherOperator, operatorName);
+            }
+            Expression pattern = ParseOtherOperator();
+            Expression? escape = TryKeyword("escape") ? ParseOtherOperator() : null;
+            return new LikeExpr(left, pattern, isNot, caseInsensitive, keyword.Position) { Escape = escape };
+        }
+        if (IsKeyword("similar") && Peek().IsKeyword("to"))
+        {
+            _index += 2;
+            Expression pattern = ParseOtherOperator();
+            Expression? escape = TryKeyword("escape") ? ParseOtherOperator() : null;
+            return new SimilarToExpr(left, pattern, escape, isNot, keyword.Position);
+        }
+        if (isNot) _index--;
+        matched = false;
+        return left;
     }
 
     private static bool IsOtherOperator(Token token) =>
@@ -157,8 +218,7 @@ internal sealed partial class SqlParser
         while (IsOtherOperator(Current))
         {
             Token op = Advance();
-            Expression right = ParseAdditive();
-            left = new A_Expr(op.Text, left, right, op.Position);
+            left = ParseBinaryRight(op, left, ParseAdditive);
         }
         return left;
     }
@@ -171,8 +231,7 @@ internal sealed partial class SqlParser
         while (Current.IsOperator("+") || Current.IsOperator("-"))
         {
             Token op = Advance();
-            Expression right = ParseMultiplicative();
-            left = new A_Expr(op.Text, left, right, op.Position);
+            left = ParseBinaryRight(op, left, ParseMultiplicative);
         }
         return left;
     }
@@ -183,20 +242,32 @@ internal sealed partial class SqlParser
         while (Current.IsOperator("*") || Current.IsOperator("/") || Current.IsOperator("%"))
         {
             Token op = Advance();
-            Expression right = ParseExponent();
-            left = new A_Expr(op.Text, left, right, op.Position);
+            left = ParseBinaryRight(op, left, ParseExponent);
         }
         return left;
     }
 
     private Expression ParseExponent()
     {
-        Expression left = ParseUnary();
+        Expression left = ParseAtTimeZone();
         while (Current.IsOperator("^"))
         {
             Token op = Advance();
-            Expression right = ParseUnary();
-            left = new A_Expr(op.Text, left, right, op.Position);
+            left = ParseBinaryRight(op, left, ParseAtTimeZone);
+        }
+        return left;
+    }
+
+    /// <summary>x AT TIME ZONE z, which binds tighter than ^ and looser than unary minus; it is timezone(z, x).</summary>
+    private Expression ParseAtTimeZone()
+    {
+        Expression left = ParseUnary();
+        while (IsKeyword("at") && Peek().IsKeyword("time") && Peek(2).IsKeyword("zone"))
+        {
+            Token at = Current;
+            _index += 3;
+            Expression zone = ParseUnary();
+            left = new FuncCall("timezone", [zone, left], Star: false, Distinct: false, at.Position);
         }
         return left;
     }
@@ -216,6 +287,15 @@ internal sealed partial class SqlParser
             }
             return new A_Expr(op.Text, null, operand, op.Position);
         }
+        if (IsOtherOperator(Current))
+        {
+            // A prefix operator (~ x, @ x, |/ x) has the precedence of other operators: it takes everything tighter.
+            Token op = Advance();
+            EnterNesting();
+            Expression operand = ParseAdditive();
+            LeaveNesting();
+            return new A_Expr(op.Text, null, operand, op.Position);
+        }
         return ParsePostfix();
     }
 
@@ -231,7 +311,8 @@ internal sealed partial class SqlParser
             }
             else if (Current.IsOperator("["))
             {
-                throw NotSupported("array subscripts", Current.Position);
+                // Only a column, a parameter or a parenthesized expression takes subscripts (gram.y's opt_indirection).
+                throw SyntaxError();
             }
             else if (IsKeyword("collate"))
             {
@@ -242,6 +323,30 @@ internal sealed partial class SqlParser
                 return expression;
             }
         }
+    }
+
+    /// <summary>[subscript] or [lower:upper] after a column, parameter or parenthesized expression. A plain subscript is
+    /// kept in Upper, as PostgreSQL's A_Indices keeps it in uidx.</summary>
+    private Expression ParseOptionalIndirection(Expression argument)
+    {
+        if (!Current.IsOperator("[")) return argument;
+        var indirection = new List<A_Indices>();
+        while (TryOperator("["))
+        {
+            Expression? lower = Current.IsOperator(":") ? null : ParseExpression();
+            if (TryOperator(":"))
+            {
+                Expression? upper = Current.IsOperator("]") ? null : ParseExpression();
+                indirection.Add(new A_Indices(true, lower, upper));
+            }
+            else
+            {
+                indirection.Add(new A_Indices(false, null, lower));
+            }
+            ExpectOperator("]");
+        }
+        if (Current.IsOperator(".")) throw NotSupported("field selection after a subscript", Current.Position);
+        return new A_Indirection(argument, indirection, argument.Location);
     }
 
     private Expression ParsePrimary()
@@ -264,21 +369,34 @@ internal sealed partial class SqlParser
                 {
                     throw new SqlException(EngineSqlState.UndefinedParameter, $"there is no parameter ${token.Text}", token.Position + 1);
                 }
-                return new ParamRef(number, token.Position);
+                return ParseOptionalIndirection(new ParamRef(number, token.Position));
             case TokenKind.Operator when token.Text == "(":
-                _index++;
-                if (IsKeyword("select") || IsKeyword("values")) throw NotSupported("a subquery", Current.Position);
-                Expression inner = ParseExpression();
-                if (Current.IsOperator(",")) throw NotSupported("a row constructor", token.Position);
-                ExpectOperator(")");
-                return inner;
+                SelectStmt? subquery = TryParseParenthesizedQuery();
+                if (subquery is not null) return ParseOptionalIndirection(new SubLink(SubLinkType.Expr, null, null, subquery, token.Position));
+                return ParseParenthesizedExpressionOrRow();
             case TokenKind.QuotedIdentifier:
-                return ParseColumnRefOrFunction();
+                return ParseColumnReferenceOrFunction();
             case TokenKind.Identifier:
                 return ParseKeywordOrName(token);
             default:
                 throw SyntaxError();
         }
+    }
+
+    /// <summary>'(' expression ')' [subscripts], or '(' a, b, ... ')': an implicit row constructor.</summary>
+    private Expression ParseParenthesizedExpressionOrRow()
+    {
+        Token open = ExpectOperator("(");
+        Expression inner = ParseExpression();
+        if (Current.IsOperator(","))
+        {
+            var items = new List<Expression> { inner };
+            while (TryOperator(",")) items.Add(ParseExpression());
+            ExpectOperator(")");
+            return new RowExpr(items, ExplicitRow: false, open.Position);
+        }
+        ExpectOperator(")");
+        return ParseOptionalIndirection(inner);
     }
 
     private Expression ParseKeywordOrName(Token token)
@@ -303,17 +421,33 @@ internal sealed partial class SqlParser
                 ExpectOperator(")");
                 return new TypeCast(argument, typeName, token.Position);
             case "exists":
+                _index++;
+                return new SubLink(SubLinkType.Exists, null, null, ParseParenthesizedSelect(), token.Position);
             case "array":
-                throw NotSupported(token.Text.ToUpperInvariant(), token.Position);
+                _index++;
+                if (Current.IsOperator("[")) return ParseArrayBrackets(token.Position);
+                if (!Current.IsOperator("(")) throw SyntaxError();
+                return new SubLink(SubLinkType.Array, null, null, ParseParenthesizedSelect(), token.Position);
+            case "row" when Peek().IsOperator("("):
+                _index += 2;
+                List<Expression> fields = Current.IsOperator(")") ? [] : ParseExpressionList();
+                ExpectOperator(")");
+                return new RowExpr(fields, ExplicitRow: true, token.Position);
             case "current_date":
+                _index++;
+                return new FuncCall(token.Text, [], Star: false, Distinct: false, token.Position);
             case "current_timestamp":
             case "localtimestamp":
-                _index++;
-                if (Current.IsOperator("(")) throw NotSupported(token.Text.ToUpperInvariant() + " with a precision", Current.Position);
-                return new FuncCall(token.Text, [], Star: false, Distinct: false, token.Position);
             case "current_time":
             case "localtime":
-                throw NotSupported(token.Text.ToUpperInvariant(), token.Position);
+                _index++;
+                // current_timestamp(p): the precision is the call's one argument.
+                if (!TryOperator("(")) return new FuncCall(token.Text, [], Star: false, Distinct: false, token.Position);
+                Token precision = Current;
+                if (precision.Kind != TokenKind.Integer) throw SyntaxError();
+                _index++;
+                ExpectOperator(")");
+                return new FuncCall(token.Text, [new A_Const(ConstantKind.Integer, precision.Text, precision.Position)], Star: false, Distinct: false, token.Position);
             case "current_user":
             case "session_user":
             case "user":
@@ -326,65 +460,71 @@ internal sealed partial class SqlParser
                 return new FuncCall(token.Text, [], Star: false, Distinct: false, token.Position);
         }
         if (Keywords.IsReserved(token.Text)) throw SyntaxError();
-        // A typed literal: type 'string' (e.g. int '42', numeric '1.5').
-        if (Peek().Kind == TokenKind.String && !Keywords.IsReserved(token.Text))
+        if (Peek().IsOperator("("))
         {
-            TypeName typeName = ParseTypeName();
-            Token literal = Current;
-            if (literal.Kind != TokenKind.String) throw SyntaxError();
-            _index++;
-            return new TypeCast(new A_Const(ConstantKind.String, literal.Text, literal.Position), typeName, token.Position);
+            Expression? special = ParseSpecialFunction(token);
+            if (special is not null) return special;
         }
-        return ParseColumnRefOrFunction();
+        Expression? typedLiteral = TryParseTypedLiteral(token);
+        if (typedLiteral is not null) return typedLiteral;
+        return ParseColumnReferenceOrFunction();
     }
 
-    private Expression ParseColumnRefOrFunction()
+    /// <summary>A typed literal: type 'string' (int '42', interval '1 day', timestamp with time zone '...',
+    /// double precision '1.5').</summary>
+    private Expression? TryParseTypedLiteral(Token token)
     {
-        Token first = Advance();
-        var fields = new List<string> { first.Text };
-        while (Current.IsOperator("."))
+        bool multiWordType = token.Text is "double" or "character" or "char" or "nchar" or "national" or "timestamp" or "time" or "interval"
+            or "varchar" or "numeric" or "decimal" or "bit";
+        if (Peek().Kind != TokenKind.String && !multiWordType) return null;
+        int start = _index;
+        int depth = _depth;
+        TypeName typeName;
+        try
         {
-            _index++;
-            if (Current.IsOperator("*"))
-            {
-                _index++;
-                return new ColumnRef(fields, Star: true, first.Position);
-            }
-            if (Current.Kind is not (TokenKind.Identifier or TokenKind.QuotedIdentifier)) throw SyntaxError();
-            fields.Add(Advance().Text);
+            typeName = ParseTypeName();
         }
-        if (Current.IsOperator("("))
+        catch (SqlException exception) when (exception.SqlState is SqlState.SyntaxError or SqlState.FeatureNotSupported && multiWordType)
         {
-            _index++;
-            string name = fields[^1];
-            if (fields.Count > 2 || (fields.Count == 2 && fields[0] != "pg_catalog"))
+            _index = start;
+            _depth = depth;
+            return null;
+        }
+        Token literal = Current;
+        if (literal.Kind != TokenKind.String)
+        {
+            _index = start;
+            return null;
+        }
+        _index++;
+        if (typeName.Name == "interval" && Current.Kind == TokenKind.Identifier && Current.Text is "year" or "month" or "day" or "hour" or "minute" or "second")
+        {
+            throw NotSupported("interval field qualifiers", Current.Position);
+        }
+        return new TypeCast(new A_Const(ConstantKind.String, literal.Text, literal.Position), typeName, token.Position);
+    }
+
+    /// <summary>ARRAY[...] (or a nested [...] inside one): elements, or bracketed sub-arrays for more dimensions.</summary>
+    private A_ArrayExpr ParseArrayBrackets(int location)
+    {
+        ExpectOperator("[");
+        EnterNesting();
+        var elements = new List<Expression>();
+        if (!Current.IsOperator("]"))
+        {
+            if (Current.IsOperator("["))
             {
-                throw new SqlException(SqlState.UndefinedFunction, $"function {string.Join('.', fields)}() does not exist", first.Position + 1);
-            }
-            if (TryOperator("*"))
-            {
-                ExpectOperator(")");
-                return new FuncCall(name, [], Star: true, Distinct: false, first.Position);
-            }
-            bool distinct = TryKeyword("distinct");
-            if (!distinct) TryKeyword("all");
-            var arguments = new List<Expression>();
-            if (!Current.IsOperator(")"))
-            {
-                do arguments.Add(ParseExpression());
+                do elements.Add(ParseArrayBrackets(Current.Position));
                 while (TryOperator(","));
             }
-            if (IsKeyword("order")) throw NotSupported("ORDER BY inside an aggregate", Current.Position);
-            ExpectOperator(")");
-            if (IsKeyword("over")) throw NotSupported("window functions", Current.Position);
-            if (IsKeyword("filter")) throw NotSupported("FILTER", Current.Position);
-            return new FuncCall(name, arguments, Star: false, distinct, first.Position);
+            else
+            {
+                elements = ParseExpressionList();
+            }
         }
-        if (fields.Count > 3)
-        {
-            throw new SqlException(SqlState.SyntaxError, $"improper qualified name (too many dotted names): {string.Join('.', fields)}", first.Position + 1);
-        }
-        return new ColumnRef(fields, Star: false, first.Position);
+        ExpectOperator("]");
+        LeaveNesting();
+        return new A_ArrayExpr(elements, location);
     }
 
     private Expression ParseCase()
@@ -416,11 +556,12 @@ internal sealed partial class SqlParser
             ExpectKeyword("zone");
             if (withZone) name += "tz";
         }
-        return new TypeName(name, [precision], start.Position);
+        return ParseArrayBounds(new TypeName(name, [precision], start.Position));
     }
 
     /// <summary>A type name, normalised to PostgreSQL's internal names for the multi-word SQL spellings
-    /// (double precision -> float8, character varying -> varchar, decimal -> numeric, ...).</summary>
+    /// (double precision -> float8, character varying -> varchar, decimal -> numeric, ...). An array type
+    /// (int[], int[3], int ARRAY) is the element type's name with "[]" appended.</summary>
     private TypeName ParseTypeName()
     {
         Token start = Current;
@@ -492,7 +633,32 @@ internal sealed partial class SqlParser
         {
             modifiers.Add(1); // char without a length is char(1)
         }
-        if (Current.IsOperator("[") || IsKeyword("array")) throw NotSupported("array types", Current.Position);
-        return new TypeName(name, modifiers, start.Position);
+        return ParseArrayBounds(new TypeName(name, modifiers, start.Position));
+    }
+
+    /// <summary>[] / [n] (repeated) or ARRAY [ [n] ] after a type name: PostgreSQL ignores the bounds and the number of
+    /// dimensions, so every array type is the element name with "[]".</summary>
+    private TypeName ParseArrayBounds(TypeName element)
+    {
+        bool isArray = false;
+        if (TryKeyword("array"))
+        {
+            isArray = true;
+            if (TryOperator("["))
+            {
+                if (Current.Kind != TokenKind.Integer) throw SyntaxError();
+                _index++;
+                ExpectOperator("]");
+            }
+        }
+        else
+        {
+            while (Current.IsOperator("[") && (Peek().IsOperator("]") || (Peek().Kind == TokenKind.Integer && Peek(2).IsOperator("]"))))
+            {
+                _index += Peek().IsOperator("]") ? 2 : 3;
+                isArray = true;
+            }
+        }
+        return isArray ? element with { Name = element.Name + "[]" } : element;
     }
 }

@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Lexer;
 using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Parser;
@@ -12,7 +13,7 @@ internal sealed partial class SqlParser
         RangeVar relation = ParseRangeVar(allowAlias: false);
         if (TryKeyword("as")) relation = relation with { Alias = ExpectColumnIdentifier().Name };
         List<ResTarget>? columns = null;
-        if (Current.IsOperator("(") && !(Peek().IsKeyword("select") || Peek().IsKeyword("values")))
+        if (Current.IsOperator("(") && !IsParenthesizedQueryAhead())
         {
             _index++;
             columns = [];
@@ -25,45 +26,68 @@ internal sealed partial class SqlParser
             while (TryOperator(","));
             ExpectOperator(")");
         }
-        var valuesLists = new List<IReadOnlyList<Expression>>();
+        IReadOnlyList<IReadOnlyList<Expression>> valuesLists = [];
         SelectStmt? select = null;
         if (TryKeyword("default"))
         {
             ExpectKeyword("values");
         }
-        else if (TryKeyword("values"))
-        {
-            do
-            {
-                ExpectOperator("(");
-                var row = new List<Expression>();
-                do row.Add(IsKeyword("default") ? new SetToDefault(Advance().Position) : ParseExpression());
-                while (TryOperator(","));
-                ExpectOperator(")");
-                valuesLists.Add(row);
-                if (valuesLists.Count > SqlLimits.ValuesRowsMax)
-                {
-                    throw new SqlException(SqlState.ProgramLimitExceeded, $"more than {SqlLimits.ValuesRowsMax} rows in VALUES");
-                }
-            }
-            while (TryOperator(","));
-        }
-        else if (IsKeyword("select"))
-        {
-            select = ParseSelect();
-        }
-        else if (Current.IsOperator("(") && Peek().IsKeyword("select"))
-        {
-            _index++;
-            select = ParseSelect();
-            ExpectOperator(")");
-        }
         else
         {
-            throw SyntaxError();
+            if (!StartsQuery(Current) && !Current.IsOperator("(")) throw SyntaxError();
+            select = ParseSelectStatement();
+            // A bare VALUES list stays the statement's own rows; with ORDER BY, LIMIT or WITH it is a query.
+            if (select is { ValuesLists: { } rows, Op: SetOperation.None, SortClause.Count: 0, Limit: null, Offset: null, With: null, ForUpdate: false })
+            {
+                valuesLists = rows;
+                select = null;
+            }
         }
-        if (IsKeyword("on")) throw NotSupported("ON CONFLICT", Current.Position);
+        OnConflictClause? onConflict = IsKeyword("on") ? ParseOnConflict() : null;
         List<ResTarget>? returning = ParseOptionalReturning();
-        return new InsertStmt(relation, columns, valuesLists, select, returning, location);
+        return new InsertStmt(relation, columns, valuesLists, select, returning, location) { OnConflict = onConflict };
+    }
+
+    /// <summary>ON CONFLICT [(column, ...) [WHERE ...] | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...].</summary>
+    private OnConflictClause ParseOnConflict()
+    {
+        Token on = ExpectKeyword("on");
+        ExpectKeyword("conflict");
+        List<(string Name, int Location)>? inferenceColumns = null;
+        Expression? inferenceWhere = null;
+        string? constraintName = null;
+        if (TryOperator("("))
+        {
+            inferenceColumns = [];
+            do
+            {
+                if (Current.IsOperator("(")) throw NotSupported("an expression in ON CONFLICT", Current.Position);
+                inferenceColumns.Add(ExpectColumnIdentifier());
+                if (!Current.IsOperator(",") && !Current.IsOperator(")")) throw NotSupported("an expression, collation or operator class in ON CONFLICT", Current.Position);
+            }
+            while (TryOperator(","));
+            ExpectOperator(")");
+            if (TryKeyword("where")) inferenceWhere = ParseExpression();
+        }
+        else if (TryKeyword("on"))
+        {
+            ExpectKeyword("constraint");
+            constraintName = ExpectColumnIdentifier().Name;
+        }
+        ExpectKeyword("do");
+        if (TryKeyword("nothing"))
+        {
+            return new OnConflictClause(OnConflictAction.DoNothing, inferenceColumns, inferenceWhere, constraintName, [], null, on.Position);
+        }
+        ExpectKeyword("update");
+        ExpectKeyword("set");
+        List<ResTarget> targets = ParseSetClauseList();
+        Expression? where = TryKeyword("where") ? ParseExpression() : null;
+        if (inferenceColumns is null && constraintName is null)
+        {
+            throw new SqlException(SqlState.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name", on.Position + 1,
+                hint: "For example, ON CONFLICT (column_name).");
+        }
+        return new OnConflictClause(OnConflictAction.DoUpdate, inferenceColumns, inferenceWhere, constraintName, targets, where, on.Position);
     }
 }

@@ -42,8 +42,9 @@ internal sealed partial class SqlParser
         SelectStmt? query = null;
         if (TryOperator("("))
         {
-            if (!IsKeyword("select")) throw SyntaxError();
-            query = ParseSelect();
+            if (IsKeyword("insert") || IsKeyword("update") || IsKeyword("delete")) throw NotSupported("COPY of a data-modifying statement", Current.Position);
+            if (!StartsQuery(Current) && !Current.IsOperator("(")) throw SyntaxError();
+            query = ParseSelectStatement();
             ExpectOperator(")");
         }
         else

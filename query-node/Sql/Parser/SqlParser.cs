@@ -14,6 +14,12 @@ internal sealed partial class SqlParser
     private int _index;
     private int _depth;
 
+    /// <summary>Token indexes where reading a parenthesized query failed, so an ambiguous '(' is not tried twice.</summary>
+    private readonly HashSet<int> _failedQueryStarts = [];
+
+    /// <summary>The syntax error of a reading given up for another one: reported instead when it is further on.</summary>
+    private SqlException? _furthestSyntaxError;
+
     private SqlParser(string text, List<Token> tokens)
     {
         _text = text;
@@ -58,6 +64,7 @@ internal sealed partial class SqlParser
 
     private SqlException SyntaxErrorAt(Token token)
     {
+        if (_furthestSyntaxError is not null && (_furthestSyntaxError.Position ?? 0) > token.Position + 1) return _furthestSyntaxError;
         if (token.Kind == TokenKind.EndOfInput)
         {
             return new SqlException(SqlState.SyntaxError, "syntax error at end of input", _text.Length + 1);
@@ -138,15 +145,13 @@ internal sealed partial class SqlParser
         Token token = Current;
         if (token.Kind != TokenKind.Identifier)
         {
-            if (token.IsOperator("(")) throw NotSupported("a parenthesized query", token.Position);
+            if (token.IsOperator("(")) return ParseSelectStatement();
             throw SyntaxError();
         }
         return token.Text switch
         {
-            "select" => ParseSelect(),
-            "insert" => ParseInsert(),
-            "update" => ParseUpdate(),
-            "delete" => ParseDelete(),
+            "select" or "values" or "table" or "with" or "insert" or "update" or "delete" => ParsePreparableStatement(),
+            "explain" => ParseExplain(),
             "create" => ParseCreate(),
             "drop" => ParseDrop(),
             "begin" or "start" or "commit" or "end" or "rollback" or "abort" => ParseTransaction(),
@@ -157,7 +162,7 @@ internal sealed partial class SqlParser
             "close" => ParseClose(),
             "unlisten" => ParseUnlisten(),
             "copy" => ParseCopy(),
-            "values" or "with" or "table" or "truncate" or "explain" or "grant" or "revoke"
+            "truncate" or "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
                 or "analyze" or "lock" or "comment" or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),

@@ -1,0 +1,65 @@
+using Log.QueryNode.Sql.Lexer;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Parser;
+
+internal sealed partial class SqlParser
+{
+    /// <summary>EXPLAIN [ANALYZE] [VERBOSE] statement, or EXPLAIN (option [value], ...) statement, where the statement is
+    /// a query, INSERT, UPDATE or DELETE. Options are kept by lower-case name with their value as written.</summary>
+    private ExplainStmt ParseExplain()
+    {
+        Token explain = ExpectKeyword("explain");
+        var options = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (Current.IsOperator("(") && !IsParenthesizedQueryAhead())
+        {
+            _index++;
+            do
+            {
+                Token name = Current;
+                if (name.Kind is not (TokenKind.Identifier or TokenKind.QuotedIdentifier)) throw SyntaxError();
+                _index++;
+                options[name.Text == "analyse" ? "analyze" : name.Text] = ParseExplainOptionValue();
+            }
+            while (TryOperator(","));
+            ExpectOperator(")");
+        }
+        else
+        {
+            if (TryKeyword("analyze") || TryKeyword("analyse")) options["analyze"] = null;
+            if (TryKeyword("verbose")) options["verbose"] = null;
+        }
+        Token start = Current;
+        bool explainable = StartsQuery(start) || start.IsOperator("(") || start.IsKeyword("insert") || start.IsKeyword("update") || start.IsKeyword("delete");
+        if (!explainable)
+        {
+            if (start.Kind == TokenKind.Identifier && start.Text is "create" or "execute" or "declare" or "merge" or "refresh")
+            {
+                throw NotSupported("EXPLAIN " + start.Text.ToUpperInvariant(), start.Position);
+            }
+            throw SyntaxError();
+        }
+        return new ExplainStmt(ParsePreparableStatement(), options, explain.Position);
+    }
+
+    /// <summary>An option's value: a word (on, off, true, text, json ...), a string or a number; null when absent.</summary>
+    private string? ParseExplainOptionValue()
+    {
+        Token token = Current;
+        if (token.IsOperator(",") || token.IsOperator(")")) return null;
+        if (token.IsOperator("+") || token.IsOperator("-"))
+        {
+            _index++;
+            Token number = Current;
+            if (number.Kind is not (TokenKind.Integer or TokenKind.Decimal)) throw SyntaxError();
+            _index++;
+            return (token.Text == "-" ? "-" : "") + number.Text;
+        }
+        if (token.Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier or TokenKind.String or TokenKind.Integer or TokenKind.Decimal)
+        {
+            _index++;
+            return token.Text;
+        }
+        throw SyntaxError();
+    }
+}
