@@ -74,7 +74,9 @@ public sealed partial class QuerySession
     private static int[] NonZero(IReadOnlyList<int> typeOids) =>
         typeOids.Select(oid => oid == 0 ? PgTypeOid.Text : oid).ToArray();
 
-    public ValueTask<IPgPortal> BindAsync(IPgPreparedStatement statement, IReadOnlyList<object?> parameterValues,
+    /// <summary>Bind: a query is planned here, as PostgreSQL plans a portal at Bind, so its planning errors (a constant
+    /// 1/0, a missing table) are Bind's; its rows are computed from the first Execute on.</summary>
+    public async ValueTask<IPgPortal> BindAsync(IPgPreparedStatement statement, IReadOnlyList<object?> parameterValues,
         CancellationToken cancellationToken)
     {
         var prepared = (PreparedStatement)statement;
@@ -83,7 +85,37 @@ public sealed partial class QuerySession
             AbortAfterError();
             throw new PgException(ToPgError(InFailedTransaction()));
         }
-        return ValueTask.FromResult<IPgPortal>(new Portal(this, prepared, parameterValues.ToArray()));
+        var portal = new Portal(this, prepared, parameterValues.ToArray());
+        if (prepared.Statement?.Tree is SelectStmt)
+        {
+            await StartPortalAsync(portal, writer: null, cancellationToken);
+        }
+        return portal;
+    }
+
+    /// <summary>Runs a portal's statement (a query only as far as its row stream); errors fail the transaction.</summary>
+    private async ValueTask StartPortalAsync(Portal portal, IPgResponseWriter? writer, CancellationToken cancellationToken)
+    {
+        var streamCancellation = RowStreamReader.NewCancellation();
+        try
+        {
+            var result = await RunWithTimeoutAsync(portal.Prepared.Statement!, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, streamCancellation, cancellationToken);
+            CheckResultShape(portal.Prepared, result);
+            portal.Result = result;
+            if (result.RowStream is not null)
+            {
+                portal.Stream = RowStreamReader.Open(result, streamCancellation);
+            }
+            else
+            {
+                streamCancellation.Dispose();
+            }
+        }
+        catch (Exception exception)
+        {
+            streamCancellation.Dispose();
+            throw PortalFailure(exception, cancellationToken);
+        }
     }
 
     public async ValueTask SyncAsync(bool failed, IPgResponseWriter writer, CancellationToken cancellationToken)
@@ -125,29 +157,31 @@ public sealed partial class QuerySession
         }
         if (portal.Result is null)
         {
+            await StartPortalAsync(portal, writer, cancellationToken);
+        }
+        if (portal.Stream is { } stream)
+        {
+            var finishedBefore = stream.Finished;
+            var before = stream.RowsRead;
+            bool done;
             try
             {
-                var result = await RunWithTimeoutAsync(statement, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, cancellationToken);
-                CheckResultShape(portal.Prepared, result);
-                portal.Result = result;
+                done = finishedBefore || await stream.ReadAsync(maxRows, writer, settings.StatementTimeout, cancellationToken);
             }
-            catch (SqlException exception)
+            catch (Exception exception)
             {
-                AbortAfterError();
-                throw new PgException(ToPgError(exception));
+                throw PortalFailure(exception, cancellationToken);
             }
-            catch (StorageUnavailableException exception)
+            if (!done)
             {
-                AbortAfterError();
-                throw new PgException(new PgError("ERROR", "57P03", exception.Message));
+                portal.Suspended = true;
+                return PgExecuteResult.Suspended;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                AbortAfterError();
-                throw;
-            }
+            // A SELECT resumed after PortalSuspended reports the rows of this Execute, as PostgreSQL does.
+            var count = portal.Suspended || finishedBefore ? stream.RowsRead - before : stream.RowsRead;
+            return PgExecuteResult.Completed("SELECT " + count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
-        var rows = portal.Result.Rows;
+        var rows = portal.Result!.Rows;
         var end = maxRows > 0 ? Math.Min(rows.Count, portal.Position + maxRows) : rows.Count;
         var written = end - portal.Position;
         for (; portal.Position < end; portal.Position++)
@@ -164,6 +198,25 @@ public sealed partial class QuerySession
         return PgExecuteResult.Completed(isSelect && (portal.Suspended || portal.Drained)
             ? $"SELECT {written}"
             : portal.Result.CommandTag);
+    }
+
+    /// <summary>What a failed Execute reports: the statement's error (the transaction is then failed), or the cancel.</summary>
+    private Exception PortalFailure(Exception exception, CancellationToken cancellationToken)
+    {
+        switch (exception)
+        {
+            case SqlException sqlException:
+                AbortAfterError();
+                return new PgException(ToPgError(sqlException));
+            case StorageUnavailableException unavailable:
+                AbortAfterError();
+                return new PgException(new PgError("ERROR", "57P03", unavailable.Message));
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                AbortAfterError();
+                return exception;
+            default:
+                return exception;
+        }
     }
 
     /// <summary>A prepared statement whose table changed since Parse cannot return other columns than Describe announced.</summary>
@@ -207,6 +260,10 @@ public sealed partial class QuerySession
         public PreparedStatement Prepared { get; } = prepared;
         public object?[] Parameters { get; } = parameters;
         public StatementResult? Result { get; set; }
+
+        /// <summary>The rows of a streamed SELECT, read a slice per Execute.</summary>
+        public RowStreamReader? Stream { get; set; }
+
         public int Position { get; set; }
         public bool Suspended { get; set; }
 
@@ -217,10 +274,14 @@ public sealed partial class QuerySession
         public ValueTask<PgExecuteResult> ExecuteAsync(int maxRows, IPgResponseWriter writer, CancellationToken cancellationToken) =>
             session.ExecutePortalAsync(this, maxRows, writer, cancellationToken);
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             Result = null;
-            return ValueTask.CompletedTask;
+            if (Stream is { } stream)
+            {
+                Stream = null;
+                await stream.DisposeAsync();
+            }
         }
     }
 

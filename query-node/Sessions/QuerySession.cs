@@ -89,13 +89,25 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             var isLast = index == statements.Count - 1;
             try
             {
-                var result = await RunWithTimeoutAsync(statement, null, null, writer, cancellationToken);
+                using var streamCancellation = RowStreamReader.NewCancellation();
+                var result = await RunWithTimeoutAsync(statement, null, null, writer, streamCancellation, cancellationToken);
+                var tag = result.CommandTag;
                 if (result.Columns is { } columns)
                 {
                     writer.RowDescription(ToFields(columns));
-                    foreach (var row in result.Rows)
+                    if (result.RowStream is not null)
                     {
-                        WriteRow(writer, columns, row);
+                        // Rows reach the client as they are computed; an error on the way follows the rows before it.
+                        await using var reader = RowStreamReader.Open(result, streamCancellation);
+                        await reader.ReadAsync(0, writer, settings.StatementTimeout, cancellationToken);
+                        tag = "SELECT " + reader.RowsRead.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                    else
+                    {
+                        foreach (var row in result.Rows)
+                        {
+                            WriteRow(writer, columns, row);
+                        }
                     }
                 }
                 // PostgreSQL commits an implicit transaction before it reports the last statement complete, so a
@@ -104,7 +116,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 {
                     await EndImplicitTransactionAsync(cancellationToken);
                 }
-                writer.CommandComplete(result.CommandTag);
+                writer.CommandComplete(tag);
             }
             catch (SqlException exception)
             {
@@ -127,23 +139,31 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
     }
 
-    /// <summary>Runs one statement under statement_timeout: past it, the statement fails with 57014 as in PostgreSQL.</summary>
+    /// <summary>Runs one statement under statement_timeout: past it, the statement fails with 57014 as in PostgreSQL.
+    /// With <paramref name="streamCancellation"/>, a SELECT returns its rows as a stream that runs under that source's
+    /// token (the reader of the stream applies the timeout to each read); other statements complete here.</summary>
     private async ValueTask<StatementResult> RunWithTimeoutAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter writer, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, CancellationTokenSource streamCancellation, CancellationToken cancellationToken)
     {
-        if (settings.StatementTimeout is not { } timeout)
+        using var link = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), streamCancellation);
+        if (settings.StatementTimeout is { } timeout)
         {
-            return await RunAsync(statement, parameters, parameterTypeOids, writer, cancellationToken);
+            streamCancellation.CancelAfter(timeout);
         }
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
         try
         {
-            return await RunAsync(statement, parameters, parameterTypeOids, writer, timeoutSource.Token);
+            return await RunAsync(statement, parameters, parameterTypeOids, writer, streamRows: true, streamCancellation.Token);
         }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (streamCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new SqlException(SqlState.QueryCanceled, "canceling statement due to statement timeout");
+        }
+        finally
+        {
+            if (!streamCancellation.IsCancellationRequested)
+            {
+                streamCancellation.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
@@ -151,8 +171,13 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// Statements about the session itself (transaction control, SET, SHOW, DISCARD, COPY) are run here; the rest by
     /// the SQL engine inside the transaction.</summary>
     private async ValueTask<StatementResult> RunAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter writer, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, bool streamRows, CancellationToken cancellationToken)
     {
+        // Only a query may start without a writer (at Bind, which has none): it writes nothing but notices.
+        if (writer is null && statement.Tree is not SelectStmt)
+        {
+            throw new InvalidOperationException($"{statement.CommandTag} needs the response writer");
+        }
         switch (statement.TransactionControl)
         {
             case TransactionControl.Begin:
@@ -162,7 +187,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 }
                 if (explicitTransaction)
                 {
-                    writer.Notice(new PgError("WARNING", "25001", "there is already a transaction in progress"));
+                    writer!.Notice(new PgError("WARNING", "25001", "there is already a transaction in progress"));
                 }
                 StartTransactionSettings();
                 if (statement.TransactionModes is { ReadOnly: { } beginReadOnly })
@@ -181,7 +206,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 }
                 if (!explicitTransaction)
                 {
-                    writer.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
+                    writer!.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
                 }
                 var committing = transaction;
                 transaction = null;
@@ -204,7 +229,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             case TransactionControl.Rollback:
                 if (!explicitTransaction && !failed)
                 {
-                    writer.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
+                    writer!.Notice(new PgError("WARNING", "25P01", "there is no transaction in progress"));
                 }
                 RollBack();
                 return new StatementResult(null, null, statement.CommandTag);
@@ -222,16 +247,16 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         switch (statement.Tree)
         {
             case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
-                return RunSessionStatement(statement, writer);
+                return RunSessionStatement(statement, writer!);
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
-                return await RunCopyAsync(statement, copy, writer, cancellationToken);
+                return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
         transaction ??= await BeginAsync(cancellationToken);
-        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, cancellationToken);
+        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, streamRows, cancellationToken);
         foreach (var notice in result.Notices)
         {
-            writer.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
+            writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
         }
         return result;
     }
@@ -259,7 +284,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// for void (PostgreSQL's void_send writes zero bytes), and drivers ask for binary; NULL reads the same everywhere
     /// (psql shows an empty field either way).
     /// </summary>
-    private static void WriteRow(IPgResponseWriter writer, IReadOnlyList<ResultColumn> columns, object?[] row)
+    internal static void WriteRow(IPgResponseWriter writer, IReadOnlyList<ResultColumn> columns, object?[] row)
     {
         for (var index = 0; index < columns.Count; index++)
         {

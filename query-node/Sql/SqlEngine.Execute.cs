@@ -28,8 +28,15 @@ public sealed partial class SqlEngine
 
     /// <summary>Runs a statement as the overload above, with the session's TimeZone and DateStyle order, which date/time
     /// input (literals, parameters, coercions) and casts between date/time types and text follow.</summary>
+    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken) =>
+        ExecuteAsync(statement, parameters, parameterTypeOids, store, dateTimeSettings, streamRows: false, cancellationToken);
+
+    /// <summary>Runs a statement; with <paramref name="streamRows"/>, a SELECT returns its rows as a stream
+    /// (<see cref="StatementResult.RowStream"/>) that computes each row as it is read, under
+    /// <paramref name="cancellationToken"/>. Other statements complete before this returns.</summary>
     public async ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, bool streamRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
@@ -38,6 +45,15 @@ public sealed partial class SqlEngine
         StatementContext.Current = context;
         try
         {
+            if (streamRows && statement.Tree is SelectStmt select)
+            {
+                ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
+                    ? null
+                    : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
+                (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, cancellationToken);
+                PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
+                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, context, cancellationToken));
+            }
             StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, cancellationToken);
             await context.SleepAsync();
             return result;
@@ -208,6 +224,30 @@ public sealed partial class SqlEngine
             tables.Add(table.Name, table);
         }
         return tables;
+    }
+
+    /// <summary>The rows of a planned query as they are produced. Each step runs with the statement's context current
+    /// (date/time settings for casts), and waits for the pg_sleep calls of the row before handing it out.</summary>
+    private static async IAsyncEnumerable<object?[]> StreamRowsAsync(PlannedQuery planned, ITransactionStore store, StatementContext context,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        StatementState state = planned.NewState(store, context);
+        IAsyncEnumerator<object?[]> rows = planned.Root.ExecuteAsync(new Executor.ExecutionContext(state)).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                StatementContext.Current = context;
+                if (!await rows.MoveNextAsync()) break;
+                await context.SleepAsync();
+                yield return rows.Current;
+            }
+        }
+        finally
+        {
+            StatementContext.Current = null;
+            await rows.DisposeAsync();
+        }
     }
 
     /// <summary>Plans and runs a bound query to completion.</summary>

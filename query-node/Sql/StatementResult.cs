@@ -12,6 +12,19 @@ public sealed class StatementResult
         CommandTag = commandTag;
     }
 
+    /// <summary>A SELECT's rows produced as the consumer reads them: the statement's work happens during the reading,
+    /// so its errors surface there too, after the rows before them. Its command tag is "SELECT" and the number of rows
+    /// read. The stream belongs to the transaction it ran in and must be read (or disposed) before that ends.</summary>
+    public StatementResult(IReadOnlyList<ResultColumn> columns, IAsyncEnumerable<object?[]> rowStream)
+    {
+        Columns = columns;
+        Rows = NoRows;
+        RowStream = rowStream;
+        CommandTag = "SELECT";
+    }
+
+    public IAsyncEnumerable<object?[]>? RowStream { get; }
+
     /// <summary>The row description, or null for commands that return no rows (INSERT/UPDATE/DELETE without RETURNING, DDL).</summary>
     public IReadOnlyList<ResultColumn>? Columns { get; }
 

@@ -49,16 +49,19 @@ internal sealed class QueryPlanner
             case LogicalScan scan:
                 return BuildScan(scan, []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, Conjuncts.Of(filter.Predicate).ToList());
+                return BuildFiltered(filter.Input, Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)).ToList());
             case LogicalProject project:
-                Register(project.Expressions);
-                return new ProjectOperator(Build(project.Input), project.Expressions);
+                IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
+                Register(expressions);
+                return new ProjectOperator(Build(project.Input), expressions);
             case LogicalValues values:
-                foreach (IReadOnlyList<BoundExpression> row in values.Rows) Register(row);
-                return new ValuesOperator(values.Rows);
+                IReadOnlyList<BoundExpression>[] rows = values.Rows.Select(ConstantFolder.FoldAll).ToArray();
+                foreach (IReadOnlyList<BoundExpression> row in rows) Register(row);
+                return new ValuesOperator(rows);
             case LogicalFunctionScan function:
-                Register(function.Arguments);
-                return new FunctionScanOperator(function.Function, function.Arguments, function.WithOrdinality, function.Name);
+                IReadOnlyList<BoundExpression> arguments = ConstantFolder.FoldAll(function.Arguments);
+                Register(arguments);
+                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name);
             case LogicalJoin join:
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:
@@ -125,7 +128,7 @@ internal sealed class QueryPlanner
             case LogicalJoin join when !join.Lateral:
                 return BuildJoin(join, terms, [], []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, [.. Conjuncts.Of(filter.Predicate), .. terms]);
+                return BuildFiltered(filter.Input, [.. Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)), .. terms]);
             default:
                 BoundExpression predicate = Conjuncts.Combine(terms)!;
                 Register(predicate);
@@ -176,7 +179,7 @@ internal sealed class QueryPlanner
         var residual = new List<BoundExpression>();
         if (join.Condition is not null)
         {
-            foreach (BoundExpression term in Conjuncts.Of(join.Condition))
+            foreach (BoundExpression term in Conjuncts.Of(ConstantFolder.Fold(join.Condition)))
             {
                 bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
                 bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);

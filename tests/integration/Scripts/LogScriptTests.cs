@@ -80,10 +80,9 @@ public sealed class LogScriptTests(ScriptServer fixture) : IClassFixture<ScriptS
             Binary(long.MinValue, PgTypeOid.Int8), Binary((short)-3, PgTypeOid.Int2), Binary(new DateOnly(1999, 12, 31), PgTypeOid.Date)], [1]),
         Frontend.Execute(""), Frontend.Sync()));
 
-    // PostgreSQL folds the constant 1/0 when it plans the portal, at Bind: it answers
-    // ParseComplete, then ErrorResponse 22012 (no BindComplete). Log evaluates at Execute, so
-    // it sends ParseComplete, BindComplete ('2', empty body), then the same ErrorResponse.
-    [PostgresFact(Skip = "known difference: SELECT 1/0 fails at Bind in PostgreSQL (no BindComplete) but at Execute in Log (BindComplete '2' sent before ErrorResponse 22012)")]
+    // Both fold the constant 1/0 when they plan the portal, at Bind: ParseComplete, then
+    // ErrorResponse 22012 (no BindComplete).
+    [PostgresFact]
     public Task ErrorSkipsToSyncThenTheConnectionGoesOn() => RunAsync(new Script(
         Frontend.Parse("", "SELECT 1/0"), Frontend.Bind("", "", []), Frontend.Execute(""),
         Frontend.Parse("", "SELECT 1"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(),
@@ -96,10 +95,8 @@ public sealed class LogScriptTests(ScriptServer fixture) : IClassFixture<ScriptS
         Frontend.Parse("", "SELECT 1"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(),
         Bytes.Query("SELECT 2")));
 
-    /// <summary>An error on the third row: PostgreSQL sends the rows before it, then the error.</summary>
-    // Log materialises a portal's rows before sending any (query-node/README.md, Execute), so an
-    // error on a later row drops the rows before it, and in a simple Query the RowDescription too.
-    [PostgresFact(Skip = "known difference: an error on the third row; PostgreSQL sends DataRow -5 and -10 (and the RowDescription in a simple Query) before ErrorResponse 22012, Log sends only the ErrorResponse")]
+    /// <summary>An error on the third row: both send the rows before it, then the error (rows are streamed as computed).</summary>
+    [PostgresFact]
     public Task RowsBeforeAnErrorAtExecute() => RunAsync(WithFiveRows("it_script_rows",
         Frontend.Parse("", "SELECT 10/(id - 3) FROM it_script_rows ORDER BY id"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(),
         Bytes.Query("SELECT 10/(id - 3) FROM it_script_rows ORDER BY id")));

@@ -1,0 +1,91 @@
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Executor;
+
+namespace Log.QueryNode.Sql.Planner;
+
+/// <summary>
+/// PostgreSQL's eval_const_expressions, for what the engine has: an operator, cast or immutable function whose
+/// arguments are all constants is computed once, when the statement is planned, and its errors are raised then (so
+/// <c>SELECT 1/0</c> fails before any row description, as in PostgreSQL). CASE drops arms whose condition is a
+/// constant false without computing them, and stops at a constant true one; COALESCE stops at its first non-null
+/// constant. Volatile and stable functions (now(), pg_sleep, current_user ...), columns, parameters of an enclosing
+/// query and subqueries are never folded.
+/// </summary>
+internal static class ConstantFolder
+{
+    public static BoundExpression Fold(BoundExpression expression)
+    {
+        switch (expression)
+        {
+            case BoundConstant or BoundColumn or BoundOuterParam or BoundSubquery or BoundAggregateCall:
+                return expression;
+            case BoundCase caseExpression:
+                return FoldCase(caseExpression);
+            case BoundFunction { Function: ScalarFunction.Coalesce } coalesce:
+                return FoldCoalesce(coalesce);
+        }
+        BoundExpression folded = BoundExpressionTree.MapChildren(expression, Fold);
+        if (!IsImmutable(folded)) return folded;
+        foreach (BoundExpression child in BoundExpressionTree.Children(folded))
+        {
+            if (child is not BoundConstant) return folded;
+        }
+        return new BoundConstant(ExpressionEvaluator.Evaluate(folded, []), folded.Type);
+    }
+
+    public static IReadOnlyList<BoundExpression> FoldAll(IReadOnlyList<BoundExpression> expressions)
+    {
+        BoundExpression[]? result = null;
+        for (int index = 0; index < expressions.Count; index++)
+        {
+            BoundExpression folded = Fold(expressions[index]);
+            if (!ReferenceEquals(folded, expressions[index])) (result ??= expressions.ToArray())[index] = folded;
+        }
+        return result ?? expressions;
+    }
+
+    private static bool IsImmutable(BoundExpression expression) => expression switch
+    {
+        BoundFunction function => function.Function is ScalarFunction.Abs or ScalarFunction.Lower or ScalarFunction.Upper
+            or ScalarFunction.Length or ScalarFunction.Round or ScalarFunction.Trunc or ScalarFunction.NullIf
+            or ScalarFunction.Greatest or ScalarFunction.Least,
+        BoundCast or BoundArithmetic or BoundNegate or BoundComparison or BoundIsDistinct or BoundConcat or BoundBoolean
+            or BoundNullTest or BoundBooleanTest or BoundIn or BoundLike => true,
+        _ => false,
+    };
+
+    private static BoundExpression FoldCase(BoundCase caseExpression)
+    {
+        var whens = new List<(BoundExpression Condition, BoundExpression Result)>();
+        foreach ((BoundExpression condition, BoundExpression result) in caseExpression.Whens)
+        {
+            BoundExpression foldedCondition = Fold(condition);
+            if (foldedCondition is BoundConstant constant)
+            {
+                if (constant.Value is not true) continue; // false or NULL: the arm can never be taken
+                BoundExpression taken = Fold(result);
+                if (whens.Count == 0) return taken;
+                return caseExpression with { Whens = whens, Else = taken };
+            }
+            whens.Add((foldedCondition, Fold(result)));
+        }
+        BoundExpression? otherwise = caseExpression.Else is null ? null : Fold(caseExpression.Else);
+        if (whens.Count == 0) return otherwise ?? new BoundConstant(null, caseExpression.Type);
+        return caseExpression with { Whens = whens, Else = otherwise };
+    }
+
+    private static BoundExpression FoldCoalesce(BoundFunction coalesce)
+    {
+        var arguments = new List<BoundExpression>();
+        foreach (BoundExpression argument in coalesce.Arguments)
+        {
+            BoundExpression folded = Fold(argument);
+            if (folded is BoundConstant { Value: null }) continue;
+            arguments.Add(folded);
+            if (folded is BoundConstant) break;
+        }
+        if (arguments.Count == 0) return new BoundConstant(null, coalesce.Type);
+        if (arguments.Count == 1 && arguments[0] is BoundConstant) return arguments[0];
+        return coalesce with { Arguments = arguments };
+    }
+}
