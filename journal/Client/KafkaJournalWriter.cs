@@ -32,6 +32,13 @@ public sealed class KafkaJournalWriter : IJournalWriter
             EnableIdempotence = true,
             LingerMs = 0,
             MessageTimeoutMs = options.MessageTimeoutMs,
+            // Transient errors are retried by librdkafka itself, in order and without duplicates
+            // (idempotence), until MessageTimeoutMs: the only retry that cannot reorder a partition.
+            RetryBackoffMs = options.RetryBackoffMs,
+            // Named so that the client, a default broker and the journal node agree (JournalLimits);
+            // records are at most JournalLimits.RecordBytesMax, large write sets are fragmented.
+            MessageMaxBytes = JournalLimits.ProducerMessageBytesMax,
+            BatchSize = JournalLimits.ProducerMessageBytesMax,
             SocketNagleDisable = true,
         };
         foreach (var (key, value) in options.AdditionalKafkaSettings)
@@ -55,16 +62,38 @@ public sealed class KafkaJournalWriter : IJournalWriter
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         var value = JournalRecordCodec.Encode(record);
         await topicReady.Value.WaitAsync(cancellationToken);
-        var result = await producer.ProduceAsync(
-            new TopicPartition(options.Topic, new Partition(partition)),
-            new Message<Null, byte[]> { Value = value },
-            cancellationToken);
+        DeliveryResult<Null, byte[]> result;
+        try
+        {
+            result = await producer.ProduceAsync(
+                new TopicPartition(options.Topic, new Partition(partition)),
+                new Message<Null, byte[]> { Value = value },
+                cancellationToken);
+        }
+        catch (ProduceException<Null, byte[]> exception)
+        {
+            throw new JournalAppendException(
+                $"Journal append to {options.Topic}/{partition} failed: {exception.Error.Reason}",
+                mayHaveBeenWritten: exception.DeliveryResult?.Status != PersistenceStatus.NotPersisted,
+                isTransient: IsTransient(exception.Error),
+                exception);
+        }
         if (result.Status != PersistenceStatus.Persisted)
         {
-            throw new InvalidOperationException($"Journal append to {options.Topic}/{partition} ended as {result.Status}");
+            throw new JournalAppendException($"Journal append to {options.Topic}/{partition} ended as {result.Status}",
+                mayHaveBeenWritten: result.Status != PersistenceStatus.NotPersisted, isTransient: true);
         }
         return result.Offset.Value;
     }
+
+    /// <summary>Errors after which the same record may be accepted later; any other is a refusal of
+    /// the record itself (too large, invalid, not authorised) or a broken producer.</summary>
+    private static bool IsTransient(Error error) => !error.IsFatal && error.Code is
+        ErrorCode.Local_MsgTimedOut or ErrorCode.Local_QueueFull or ErrorCode.Local_Transport
+        or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut
+        or ErrorCode.NetworkException or ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderForPartition
+        or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.BrokerNotAvailable
+        or ErrorCode.UnknownTopicOrPart;
 
     public ValueTask DisposeAsync()
     {
