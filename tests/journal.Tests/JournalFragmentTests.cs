@@ -241,25 +241,46 @@ public sealed class JournalFragmentTests(ITestOutputHelper output)
     public async Task A_ten_megabyte_transaction_travels_through_the_journal_node_with_default_limits()
     {
         await using var node = await TestNode.StartAsync(output);
-        var options = new JournalClientOptions { BootstrapServers = node.BootstrapServers, Region = "fragments" };
+        await TravelAsync(node.BootstrapServers);
+    }
+
+    [DockerFact]
+    public async Task A_ten_megabyte_transaction_travels_through_a_Kafka_broker_with_default_settings()
+    {
+        await using var kafka = await TestcontainersKafkaTarget.StartAsync();
+        await TravelAsync(kafka.BootstrapServers);
+    }
+
+    [RealKafkaFact]
+    public async Task A_ten_megabyte_transaction_travels_through_real_Kafka()
+    {
+        await TravelAsync(RealKafkaTarget.Configured!);
+    }
+
+    /// <summary>Writes a 10 MiB transaction as the adjudicator does (fragments, then the final
+    /// record) through the producer with Log's settings, reads it back and puts it together.</summary>
+    private static async Task TravelAsync(string bootstrapServers)
+    {
+        var options = new JournalClientOptions { BootstrapServers = bootstrapServers, Region = "fragments-" + Guid.NewGuid().ToString("N") };
         await using var writer = new KafkaJournalWriter(options);
         await using var reader = new KafkaJournalReader(options);
         var writes = new List<JournalWrite> { new([7], Filled(10 * 1024 * 1024 - 100, 6)) };
         var fragments = JournalFragmenter.Split(Guid.NewGuid(), 0, 7, writes);
         var all = fragments.LeadingFragments.Append(fragments.Final(Start, CommitAt)).ToList();
 
+        var offsets = new List<long>();
         foreach (var record in all)
         {
-            await writer.AppendAsync(0, record, CancellationToken.None);
+            offsets.Add(await writer.AppendAsync(0, record, CancellationToken.None));
         }
 
         var assembler = new FragmentAssembler();
         JournalRecord? whole = null;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await foreach (var entry in reader.ReadAsync(0, 0, timeout.Token))
+        await foreach (var entry in reader.ReadAsync(0, offsets[0], timeout.Token))
         {
             whole = assembler.Accept(entry.Record);
-            if (entry.Offset == all.Count - 1)
+            if (entry.Offset == offsets[^1])
             {
                 break;
             }
