@@ -207,15 +207,40 @@ public sealed class JournalFragmentTests(ITestOutputHelper output)
         Assert.Contains("fragments", refused.Message);
     }
 
+    /// <summary>A record exactly as format version 1 wrote it: keys 0-8, nothing of fragments.</summary>
+    [MessagePack.MessagePackObject]
+    public sealed class VersionOneRecord
+    {
+        [MessagePack.Key(0)] public int FormatVersion { get; set; } = 1;
+        [MessagePack.Key(1)] public JournalRecordKind Kind { get; set; }
+        [MessagePack.Key(2)] public Guid TransactionId { get; set; }
+        [MessagePack.Key(3)] public ulong StartTimestamp { get; set; }
+        [MessagePack.Key(4)] public ulong CommitTimestamp { get; set; }
+        [MessagePack.Key(5)] public int Shard { get; set; }
+        [MessagePack.Key(6)] public long Epoch { get; set; }
+        [MessagePack.Key(7)] public List<JournalWrite> Writes { get; set; } = [];
+        [MessagePack.Key(8)] public ulong ClosedTimestamp { get; set; }
+    }
+
     [Fact]
     public void A_version_1_record_still_reads_as_an_unfragmented_one()
     {
-        var record = JournalRecord.ForCommit(Guid.NewGuid(), Start, CommitAt, 0, 7, [new([1], [2])]) with { FormatVersion = 1 };
-        var bytes = MessagePack.MessagePackSerializer.Serialize(record);
-        var decoded = JournalRecordCodec.Decode(bytes);
+        var old = new VersionOneRecord
+        {
+            Kind = JournalRecordKind.Commit,
+            TransactionId = Guid.NewGuid(),
+            StartTimestamp = Start.Value,
+            CommitTimestamp = CommitAt.Value,
+            ClosedTimestamp = CommitAt.Value,
+            Writes = [new([1], [2])],
+        };
+        var decoded = JournalRecordCodec.Decode(MessagePack.MessagePackSerializer.Serialize(old));
 
         Assert.Equal(1, decoded.FormatVersion);
         Assert.Equal(1, decoded.FragmentCount);
+        Assert.Equal(0, decoded.FragmentIndex);
+        Assert.Null(decoded.FragmentBytes);
+        Assert.Equal(old.TransactionId, decoded.TransactionId);
         Assert.Same(decoded, new FragmentAssembler().Accept(decoded));
     }
 
