@@ -37,13 +37,27 @@ public enum CommitOutcome
 
     /// <summary>The transaction started before the conflict window's horizon, so it cannot be checked (too old).</summary>
     TooOld = 3,
+
+    /// <summary>The journal refused the transaction's records, or could not take them within the
+    /// bounded retries: it did not commit, and retrying it is safe. <see cref="CommitResult.FailureReason"/> says why.</summary>
+    NotCommitted = 4,
+
+    /// <summary>The append of the record that commits failed after it may have reached the journal:
+    /// the transaction may or may not have committed (PostgreSQL's transaction_resolution_unknown).
+    /// The adjudicator rebuilds itself from the journal, which settles it for later readers.</summary>
+    OutcomeUnknown = 5,
+
+    /// <summary>The adjudicator is rebuilding itself from the journal after a failure and did not
+    /// come back within <see cref="AdjudicatorOptions.RecoveryWaitTimeout"/>; nothing was decided.</summary>
+    Unavailable = 6,
 }
 
 public sealed record CommitResult(
     CommitOutcome Outcome,
     HybridTimestamp CommitTimestamp,
     long JournalOffset,
-    byte[]? ConflictingKey);
+    byte[]? ConflictingKey,
+    string? FailureReason = null);
 
 /// <summary>
 /// A promise from the adjudicator: it will never commit at or below <see cref="Timestamp"/>, and

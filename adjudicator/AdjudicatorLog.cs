@@ -10,9 +10,25 @@ internal static class AdjudicatorLog
         LoggerMessage.Define<int, int, long, long, long, int>(LogLevel.Information, new EventId(1, "Started"),
             "Adjudicator shard {Shard} started on partition {Partition} at epoch {Epoch} (epoch start offset {Offset}), replayed {RecordCount} records, window holds {KeyCount} keys");
 
+    private static readonly Action<ILogger, int, Exception?> AppendRefusedMessage =
+        LoggerMessage.Define<int>(LogLevel.Warning, new EventId(2, "AppendRefused"),
+            "Adjudicator shard {Shard}: the journal did not take a record; that transaction failed and the shard goes on");
+
     private static readonly Action<ILogger, int, Exception?> AppendFailedMessage =
-        LoggerMessage.Define<int>(LogLevel.Error, new EventId(2, "AppendFailed"),
-            "Adjudicator shard {Shard} failed to append to its partition and stops serving");
+        LoggerMessage.Define<int>(LogLevel.Error, new EventId(5, "AppendFailed"),
+            "Adjudicator shard {Shard} failed to append to its partition after the record may have been written; it stops deciding and must be rebuilt from the journal");
+
+    private static readonly Action<ILogger, int, int, int, Exception?> StagingFailedMessage =
+        LoggerMessage.Define<int, int, int>(LogLevel.Warning, new EventId(6, "StagingFailed"),
+            "Adjudicator shard {Shard}: appending the fragments of a large transaction failed (attempt {Attempt} of {Attempts})");
+
+    private static readonly Action<ILogger, int, int, Exception?> RebuildingMessage =
+        LoggerMessage.Define<int, int>(LogLevel.Warning, new EventId(7, "Rebuilding"),
+            "Adjudicator shard {Shard} faulted; rebuilding it from journal partition {Partition}");
+
+    private static readonly Action<ILogger, int, Exception?> RebuildFailedMessage =
+        LoggerMessage.Define<int>(LogLevel.Error, new EventId(8, "RebuildFailed"),
+            "Adjudicator shard {Shard}: rebuilding from the journal failed; trying again");
 
     private static readonly Action<ILogger, int, HybridTimestamp, Exception?> TrimmedMessage =
         LoggerMessage.Define<int, HybridTimestamp>(LogLevel.Debug, new EventId(3, "Trimmed"),
@@ -25,8 +41,26 @@ internal static class AdjudicatorLog
     public static void Started(ILogger logger, int shard, int partition, long epoch, long offset, long recordCount, int keyCount) =>
         StartedMessage(logger, shard, partition, epoch, offset, recordCount, keyCount, null);
 
-    public static void AppendFailed(ILogger logger, int shard, Exception exception) =>
-        AppendFailedMessage(logger, shard, exception);
+    public static void AppendFailed(ILogger logger, int shard, bool certainlyAbsent, Exception exception)
+    {
+        if (certainlyAbsent)
+        {
+            AppendRefusedMessage(logger, shard, exception);
+        }
+        else
+        {
+            AppendFailedMessage(logger, shard, exception);
+        }
+    }
+
+    public static void StagingFailed(ILogger logger, int shard, int attempt, int attempts, Exception exception) =>
+        StagingFailedMessage(logger, shard, attempt, attempts, exception);
+
+    public static void Rebuilding(ILogger logger, int shard, int partition, Exception cause) =>
+        RebuildingMessage(logger, shard, partition, cause);
+
+    public static void RebuildFailed(ILogger logger, int shard, Exception exception) =>
+        RebuildFailedMessage(logger, shard, exception);
 
     public static void Trimmed(ILogger logger, int shard, HybridTimestamp horizon) =>
         TrimmedMessage(logger, shard, horizon, null);

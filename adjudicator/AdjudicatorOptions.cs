@@ -41,6 +41,23 @@ public sealed record AdjudicatorOptions
     /// in-flight appends before it cancels them.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Attempts at appending the leading fragments of a large transaction when an attempt
+    /// fails with a transient journal error. Each attempt starts again from the first fragment;
+    /// leftovers of a failed attempt are ignored by readers (see the journal's fragment contract).
+    /// Each attempt already includes the producer's own retries (until its message timeout).</summary>
+    public int MaxStagingAttempts { get; init; } = 2;
+
+    /// <summary>Pause between two attempts at staging a large transaction's fragments.</summary>
+    public TimeSpan StagingRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a call waits for an <see cref="AdjudicatorSupervisor"/> that is rebuilding its
+    /// shard after a journal failure, before it is answered <see cref="CommitOutcome.Unavailable"/>.</summary>
+    public TimeSpan RecoveryWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pause between two attempts at rebuilding the shard when a rebuild fails (the journal
+    /// is still unreachable). Attempts go on until the supervisor is stopped.</summary>
+    public TimeSpan RecoveryRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Drives heartbeats, so that tests and simulations control them.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -56,6 +73,10 @@ public sealed record AdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxWindowEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(TrimEveryCommits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StopTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxStagingAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(StagingRetryDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RecoveryWaitTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryRetryDelay, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }
 }

@@ -1,4 +1,6 @@
+using Log.Journal.Client;
 using Log.Journal.Records;
+using Log.Journal.Time;
 
 namespace Log.Adjudicator;
 
@@ -32,35 +34,43 @@ public sealed partial class AdjudicatorShard
         {
             error = exception;
         }
+        // Only the writer can say that a record is certainly not in the partition; anything else
+        // (a timeout, a cancelled wait, an unknown exception) may have left it there.
+        var certainlyAbsent = error is JournalAppendException { MayHaveBeenWritten: false };
 
         List<(FenceWaiter Waiter, ReadFence Fence)>? ready = null;
         List<FenceWaiter>? failed = null;
         TaskCompletionSource? drained = null;
+        Exception? newFault = null;
         lock (gate)
         {
             entry.Done = true;
             entry.Offset = offset;
-            if (error is not null && fault is null)
+            entry.Absent = certainlyAbsent;
+            if (error is not null && !certainlyAbsent && fault is null)
             {
-                fault = error;
+                fault = newFault = error;
             }
             if (fault is null)
             {
                 // Acknowledgements may arrive out of order; a fence may only count the prefix of
-                // appends that are all durable.
+                // appends that are all durable (or certainly absent: nothing to wait for there).
                 while (inFlightInSequenceOrder.TryPeek(out var head) && head.Done)
                 {
-                    if (head.Offset <= highestAcknowledgedOffset)
+                    if (!head.Absent && head.Offset <= highestAcknowledgedOffset)
                     {
                         // One writer's appends must keep their order; if they did not, no offset
                         // can be promised as an end, so the shard stops.
-                        fault = new InvalidDataException(
+                        fault = newFault = new InvalidDataException(
                             $"Journal acknowledged offset {head.Offset} after {highestAcknowledgedOffset} on partition {options.Partition}.");
                         break;
                     }
                     inFlightInSequenceOrder.Dequeue();
                     acknowledgedCount = head.Sequence;
-                    highestAcknowledgedOffset = head.Offset;
+                    if (!head.Absent)
+                    {
+                        highestAcknowledgedOffset = head.Offset;
+                    }
                 }
             }
             if (fault is null)
@@ -90,8 +100,11 @@ public sealed partial class AdjudicatorShard
 
         if (error is not null)
         {
-            AdjudicatorLog.AppendFailed(logger, options.Shard, error);
-            entry.Reply?.TrySetException(error);
+            AdjudicatorLog.AppendFailed(logger, options.Shard, certainlyAbsent, error);
+            entry.Reply?.TrySetResult(certainlyAbsent
+                ? NotCommitted($"the journal did not take the transaction: {error.Message}")
+                : new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+                    $"the journal append failed after it may have been written, so whether the transaction committed is unknown: {error.Message}"));
         }
         else
         {
@@ -112,8 +125,15 @@ public sealed partial class AdjudicatorShard
                 waiter.Completion.TrySetException(exception);
             }
         }
+        if (newFault is not null)
+        {
+            failure.TrySetResult(newFault);
+        }
         drained?.TrySetResult();
     }
+
+    private static CommitResult NotCommitted(string reason) =>
+        new(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null, reason);
 
     private void SetFault(Exception exception)
     {
@@ -130,6 +150,7 @@ public sealed partial class AdjudicatorShard
         {
             waiter.Completion.TrySetException(Faulted(exception));
         }
+        failure.TrySetResult(Volatile.Read(ref fault) ?? exception);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
 
@@ -71,13 +72,42 @@ public sealed partial class AdjudicatorShard
             return;
         }
 
+        FragmentedCommit fragments;
         try
         {
+            fragments = JournalFragmenter.Split(request.TransactionId, options.Shard, Epoch, request.Writes);
+        }
+        catch (ArgumentException exception)
+        {
+            reply.TrySetResult(NotCommitted(exception.Message));
+            return;
+        }
+
+        try
+        {
+            if (fragments.LeadingFragments.Count > 0)
+            {
+                // The loop waits here, so nothing else reaches the partition between this
+                // transaction's fragments, and the verdict above still holds afterwards (no other
+                // commit was decided meanwhile).
+                var stagingFailure = await StageAsync(fragments, cancellationToken).ConfigureAwait(false);
+                if (stagingFailure is not null)
+                {
+                    reply.TrySetResult(NotCommitted(stagingFailure));
+                    return;
+                }
+                if (item.CallerCancellation.IsCancellationRequested)
+                {
+                    // Still undecided: the final record is not written, so the fragments are ignored.
+                    reply.TrySetCanceled(item.CallerCancellation);
+                    return;
+                }
+            }
             await appendSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            // Stopping gave up while this request waited for an append slot: nothing was decided.
+            // Stopping gave up while this request waited for the journal: nothing was decided.
             reply.TrySetException(new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped."));
             throw;
         }
@@ -96,13 +126,58 @@ public sealed partial class AdjudicatorShard
         // commit that did not happen only refuses more, never less.
         window.Record(request.Writes, commitTimestamp);
         committedSinceTick = true;
-        var record = JournalRecord.ForCommit(request.TransactionId, request.StartTimestamp, commitTimestamp,
-            options.Shard, Epoch, request.Writes);
-        StartAppend(entry, record);
+        StartAppend(entry, fragments.Final(request.StartTimestamp, commitTimestamp));
 
         if (++commitsSinceTrim >= options.TrimEveryCommits)
         {
             TrimWindow();
+        }
+    }
+
+    /// <summary>
+    /// Appends a large transaction's leading fragments and waits until all are durable; returns
+    /// null then, or why it gave up. A transient failure starts again from the first fragment, at
+    /// most <see cref="AdjudicatorOptions.MaxStagingAttempts"/> times. Fragments of a failed attempt
+    /// that did reach the partition commit nothing: no final record follows them.
+    /// </summary>
+    private async ValueTask<string?> StageAsync(FragmentedCommit fragments, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var appends = new Task<long>[fragments.LeadingFragments.Count];
+            for (var index = 0; index < appends.Length; index++)
+            {
+                try
+                {
+                    appends[index] = writer.AppendAsync(options.Partition, fragments.LeadingFragments[index], cancellationToken);
+                }
+                catch (Exception exception)
+                {
+                    appends[index] = Task.FromException<long>(exception);
+                }
+            }
+            try
+            {
+                await Task.WhenAll(appends).ConfigureAwait(false);
+                return null;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception)
+            {
+                // Task.WhenAll rethrows one failure; look at the first in append order.
+            }
+            var error = appends.First(append => !append.IsCompletedSuccessfully).Exception?.InnerException
+                ?? new OperationCanceledException("A fragment append was cancelled.");
+            AdjudicatorLog.StagingFailed(logger, options.Shard, attempt, options.MaxStagingAttempts, error);
+            var transient = error is JournalAppendException { IsTransient: true };
+            if (!transient || attempt >= options.MaxStagingAttempts)
+            {
+                return $"the journal did not take the transaction's {fragments.FragmentCount} records (attempt {attempt} of {options.MaxStagingAttempts}): {error.Message}";
+            }
+            await Task.Delay(options.StagingRetryDelay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

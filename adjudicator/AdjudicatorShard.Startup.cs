@@ -31,6 +31,7 @@ public sealed partial class AdjudicatorShard
                 fault ??= exception;
             }
             started.TrySetException(exception);
+            failure.TrySetResult(exception);
             // Nothing will ever serve the queue: fail what is in it, refuse what comes later.
             work.Writer.TryComplete();
             FailQueuedWork(exception);
@@ -57,6 +58,7 @@ public sealed partial class AdjudicatorShard
         var highestEarlierEpoch = 0L;
         var replayedCount = 0L;
         var foundProbe = false;
+        var assembler = new FragmentAssembler();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Offset >= probeOffset)
@@ -72,8 +74,13 @@ public sealed partial class AdjudicatorShard
                 foundProbe = true;
                 break;
             }
-            Replay(entry.Record);
-            replayedCount++;
+            // A large transaction counts at its final record; fragments with no final record
+            // (an earlier life crashed or failed while writing them) never committed.
+            if (assembler.Accept(entry.Record) is { } whole)
+            {
+                Replay(whole);
+                replayedCount++;
+            }
             if (entry.Record.Kind == JournalRecordKind.EpochStart)
             {
                 highestEarlierEpoch = Math.Max(highestEarlierEpoch, entry.Record.Epoch);
@@ -119,6 +126,8 @@ public sealed partial class AdjudicatorShard
                 break;
             case JournalRecordKind.EpochStart:
                 break;
+            default:
+                throw new InvalidDataException($"Replay got a {record.Kind} record that the assembler should have kept.");
         }
     }
 

@@ -23,9 +23,15 @@ namespace Log.Adjudicator;
 ///
 /// Lifetime: construct, <see cref="StartAsync"/> once, serve, then <see cref="StopAsync"/> or
 /// <see cref="DisposeAsync"/> (queued commits are still processed, in-flight appends awaited).
-/// The shard does not own the journal writer and reader, and does not dispose them. If an append
-/// fails the shard faults: that caller gets the journal's exception and every later call an
-/// <see cref="AdjudicatorFaultedException"/>; start a new instance to recover.
+/// The shard does not own the journal writer and reader, and does not dispose them.
+///
+/// Failures: a transaction whose records the journal certainly did not take is answered
+/// <see cref="CommitOutcome.NotCommitted"/> and the shard goes on. If the append of a commit's
+/// record fails after it may have reached the journal, its caller is answered
+/// <see cref="CommitOutcome.OutcomeUnknown"/> and the shard faults (<see cref="Failure"/>): it can
+/// no longer promise what lies below an offset, so every later call gets an
+/// <see cref="AdjudicatorFaultedException"/> (never a decision). <see cref="AdjudicatorSupervisor"/>
+/// then replaces it with a new instance, which rebuilds from the partition.
 /// </summary>
 public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
 {
@@ -43,6 +49,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     private readonly CancellationTokenSource lifetime = new();
     private readonly CancellationTokenSource tickerStop = new();
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Exception> failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int startCalled;
     private int stopCalled;
     private int disposeCalled;
@@ -98,6 +105,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     /// <summary>The conflict window's horizon: commits that started below it are refused as too old.
     /// Read from the loop's state without a lock, so only approximately current; for tests and metrics.</summary>
     public HybridTimestamp Horizon => window.Horizon;
+
+    /// <summary>Completes, with the cause, when the shard faults and stops deciding: its start failed,
+    /// or an append failed in a way that leaves the partition's contents unknown.</summary>
+    public Task<Exception> Failure => failure.Task;
 
     public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
@@ -183,12 +194,20 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
                 $"A commit request carries {request.Writes.Count + request.Checks.Count} keys; the limit is {options.MaxKeysPerCommit}.",
                 nameof(request));
         }
+        long writeSetBytes = 0;
         foreach (var write in request.Writes)
         {
             if (write?.Key is null || write.Key.Length == 0)
             {
                 throw new ArgumentException("A write has an empty key.", nameof(request));
             }
+            writeSetBytes += write.Key.Length + (write.Value?.Length ?? 0);
+        }
+        if (writeSetBytes > JournalLimits.WriteSetBytesMax)
+        {
+            throw new ArgumentException(
+                $"A commit request writes {writeSetBytes} bytes; the journal takes at most {JournalLimits.WriteSetBytesMax} per transaction.",
+                nameof(request));
         }
         foreach (var check in request.Checks)
         {
@@ -217,6 +236,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
         public HybridTimestamp CommitTimestamp { get; } = commitTimestamp;
         public bool Done { get; set; }
         public long Offset { get; set; } = -1;
+
+        /// <summary>The append failed and the record is certainly not in the partition: acknowledging
+        /// moves past it without an offset.</summary>
+        public bool Absent { get; set; }
     }
 
     /// <summary>A CloseTimestampAsync call waiting for the first <see cref="TargetSequence"/> appends.</summary>

@@ -92,6 +92,13 @@ public sealed partial class StorageNode
             throw new InvalidDataException($"the record is invalid: {problem}");
         }
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
+        // A large transaction is applied at its final record, whole; its leading fragments change
+        // nothing, and fragments that no final record follows were never committed.
+        if (fragments.Accept(record) is not { } whole)
+        {
+            return;
+        }
+        record = whole;
         switch (record.Kind)
         {
             case JournalRecordKind.Commit:

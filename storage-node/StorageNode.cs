@@ -1,4 +1,5 @@
 using Log.Journal.Client;
+using Log.Journal.Records;
 using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,10 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly OrderedKeyIndex keys = new();
+
+    // Owned by the apply loop. Kept across journal reconnects: reading resumes at NextOffset, which
+    // may lie inside a large transaction whose leading fragments are held here.
+    private readonly FragmentAssembler fragments = new();
 
     private VersionStore? versions;
     private Task consuming = Task.CompletedTask;

@@ -21,11 +21,12 @@ public sealed record StorageNodeOptions
     public long HashIndexBucketCount { get; init; } = 1L << 16;
 
     /// <summary>Bytes of FASTER's log kept in memory; a power of two, at least two pages.</summary>
-    public long LogMemorySizeBytes { get; init; } = 32L << 20;
+    public long LogMemorySizeBytes { get; init; } = 64L << 20;
 
     /// <summary>Bytes of one page of FASTER's log; a power of two. One stored version (key, value and
-    /// about 64 bytes of headers) must fit in one page, so this bounds the size of a value.</summary>
-    public long LogPageSizeBytes { get; init; } = 4L << 20;
+    /// about 64 bytes of headers) must fit in one page, so this bounds the size of a value: 16 MiB
+    /// holds the largest value a transaction may write (10 MiB, DSQL's limit) with room to spare.</summary>
+    public long LogPageSizeBytes { get; init; } = 16L << 20;
 
     /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page.</summary>
     public long LogSegmentSizeBytes { get; init; } = 1L << 30;

@@ -27,6 +27,10 @@ public sealed class JournalClientOptions
     /// <summary>How long a record may wait for delivery before the append fails.</summary>
     public int MessageTimeoutMs { get; set; } = 60_000;
 
+    /// <summary>Pause between the producer's own retries of a transient failure (librdkafka's
+    /// retry.backoff.ms); they go on, in order, until <see cref="MessageTimeoutMs"/>.</summary>
+    public int RetryBackoffMs { get; set; } = 100;
+
     /// <summary>Records read ahead by a reader's consume thread and not yet taken by its consumer.</summary>
     public int ReaderBufferRecords { get; set; } = 4096;
 

@@ -10,12 +10,17 @@ namespace Log.Journal.Client;
 /// record is acknowledged only when every in-sync replica (the journal node: its disk) has it, and
 /// retries never duplicate or reorder it; linger 0, so an append is sent at once.
 /// Thread-safe: appends from many threads are fine; those to one partition keep their order.
+/// A failed append throws <see cref="JournalAppendException"/>, which says whether the record may
+/// be in the partition and whether trying again could help; the writer does not retry by itself
+/// beyond librdkafka's ordered retries (a retry of its own could land behind later records).
 /// </summary>
 public sealed class KafkaJournalWriter : IJournalWriter
 {
     private readonly JournalClientOptions options;
     private readonly ILogger logger;
-    private readonly IProducer<Null, byte[]> producer;
+    private readonly ProducerConfig config;
+    private readonly Lock producerGate = new();
+    private IProducer<Null, byte[]> producer;
     private readonly Lazy<Task> topicReady;
     private int disposed;
 
@@ -24,7 +29,7 @@ public sealed class KafkaJournalWriter : IJournalWriter
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
-        var config = new ProducerConfig
+        config = new ProducerConfig
         {
             BootstrapServers = options.BootstrapServers,
             ClientId = options.ClientId + "-writer",
@@ -32,20 +37,49 @@ public sealed class KafkaJournalWriter : IJournalWriter
             EnableIdempotence = true,
             LingerMs = 0,
             MessageTimeoutMs = options.MessageTimeoutMs,
+            // Transient errors are retried by librdkafka itself, in order and without duplicates
+            // (idempotence), until MessageTimeoutMs: the only retry that cannot reorder a partition.
+            RetryBackoffMs = options.RetryBackoffMs,
+            // Named so that the client, a default broker and the journal node agree (JournalLimits);
+            // records are at most JournalLimits.RecordBytesMax, large write sets are fragmented.
+            MessageMaxBytes = JournalLimits.ProducerMessageBytesMax,
+            BatchSize = JournalLimits.ProducerMessageBytesMax,
             SocketNagleDisable = true,
         };
         foreach (var (key, value) in options.AdditionalKafkaSettings)
         {
             config.Set(key, value);
         }
-        producer = new ProducerBuilder<Null, byte[]>(config)
-            .SetLogHandler((_, message) => this.logger.LogDebug("librdkafka {Facility}: {Message}", message.Facility, message.Message))
-            .SetErrorHandler((_, error) => this.logger.LogWarning("Journal writer: {Reason} (fatal: {Fatal})", error.Reason, error.IsFatal))
-            .Build();
+        producer = BuildProducer();
         topicReady = new Lazy<Task>(() => JournalTopicProvisioner.EnsureTopicAsync(options, CancellationToken.None));
     }
 
     public string Topic => options.Topic;
+
+    private IProducer<Null, byte[]> BuildProducer() => new ProducerBuilder<Null, byte[]>(config)
+        .SetLogHandler((_, message) => logger.LogDebug("librdkafka {Facility}: {Message}", message.Facility, message.Message))
+        .SetErrorHandler((_, error) => logger.LogWarning("Journal writer: {Reason} (fatal: {Fatal})", error.Reason, error.IsFatal))
+        .Build();
+
+    /// <summary>
+    /// An idempotent producer that hit a fatal error (the broker lost its producer state, a
+    /// sequence gap it cannot repair) fails every later message; only a new producer (a new
+    /// producer id) can append again. The old one is disposed in the background: whatever it still
+    /// holds fails, and its callers are told it may have been written.
+    /// </summary>
+    private void ReplaceProducerAfterFatalError(IProducer<Null, byte[]> failed)
+    {
+        lock (producerGate)
+        {
+            if (!ReferenceEquals(producer, failed) || Volatile.Read(ref disposed) != 0)
+            {
+                return;
+            }
+            producer = BuildProducer();
+        }
+        logger.LogWarning("Journal writer: the producer hit a fatal error and was replaced by a new one");
+        _ = Task.Run(failed.Dispose);
+    }
 
     /// <summary>Appends and returns the record's offset once it is durable. Cancelling stops the
     /// wait, not the append: the record may still be written.</summary>
@@ -55,16 +89,43 @@ public sealed class KafkaJournalWriter : IJournalWriter
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         var value = JournalRecordCodec.Encode(record);
         await topicReady.Value.WaitAsync(cancellationToken);
-        var result = await producer.ProduceAsync(
-            new TopicPartition(options.Topic, new Partition(partition)),
-            new Message<Null, byte[]> { Value = value },
-            cancellationToken);
+        DeliveryResult<Null, byte[]> result;
+        var current = Volatile.Read(ref producer);
+        try
+        {
+            result = await current.ProduceAsync(
+                new TopicPartition(options.Topic, new Partition(partition)),
+                new Message<Null, byte[]> { Value = value },
+                cancellationToken);
+        }
+        catch (ProduceException<Null, byte[]> exception)
+        {
+            if (exception.Error.IsFatal)
+            {
+                ReplaceProducerAfterFatalError(current);
+            }
+            throw new JournalAppendException(
+                $"Journal append to {options.Topic}/{partition} failed: {exception.Error.Reason}",
+                mayHaveBeenWritten: exception.DeliveryResult?.Status != PersistenceStatus.NotPersisted,
+                isTransient: IsTransient(exception.Error),
+                exception);
+        }
         if (result.Status != PersistenceStatus.Persisted)
         {
-            throw new InvalidOperationException($"Journal append to {options.Topic}/{partition} ended as {result.Status}");
+            throw new JournalAppendException($"Journal append to {options.Topic}/{partition} ended as {result.Status}",
+                mayHaveBeenWritten: result.Status != PersistenceStatus.NotPersisted, isTransient: true);
         }
         return result.Offset.Value;
     }
+
+    /// <summary>Errors after which the same record may be accepted later; any other is a refusal of
+    /// the record itself (too large, invalid, not authorised) or a broken producer.</summary>
+    private static bool IsTransient(Error error) => !error.IsFatal && error.Code is
+        ErrorCode.Local_MsgTimedOut or ErrorCode.Local_QueueFull or ErrorCode.Local_Transport
+        or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut
+        or ErrorCode.NetworkException or ErrorCode.LeaderNotAvailable or ErrorCode.NotLeaderForPartition
+        or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.BrokerNotAvailable
+        or ErrorCode.UnknownTopicOrPart;
 
     public ValueTask DisposeAsync()
     {
@@ -73,10 +134,15 @@ public sealed class KafkaJournalWriter : IJournalWriter
             return ValueTask.CompletedTask;
         }
         // Flush and Dispose block; they run on the thread pool so an async caller is not stalled.
+        IProducer<Null, byte[]> last;
+        lock (producerGate)
+        {
+            last = producer;
+        }
         return new ValueTask(Task.Run(() =>
         {
-            producer.Flush(TimeSpan.FromSeconds(10));
-            producer.Dispose();
+            last.Flush(TimeSpan.FromSeconds(10));
+            last.Dispose();
         }));
     }
 }

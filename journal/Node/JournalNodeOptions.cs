@@ -28,8 +28,11 @@ public sealed class JournalNodeOptions
     public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
 
     /// <summary>A single record batch above this is refused with MESSAGE_TOO_LARGE (Kafka's message.max.bytes).
-    /// It must fit in one FASTER log page.</summary>
-    public int MaxBatchBytes { get; set; } = 1024 * 1024 + 12;
+    /// It must fit in one FASTER log page. The default is a Kafka broker's, which every record Log
+    /// writes fits (see <see cref="Records.JournalLimits"/>). Below
+    /// <see cref="Records.JournalLimits.ProducerMessageBytesMax"/> Log's own producers may be refused
+    /// (tests lower it on purpose).</summary>
+    public int MaxBatchBytes { get; set; } = Records.JournalLimits.BrokerBatchBytesMax;
 
     /// <summary>Requests read ahead of their responses on one connection (Kafka pipelines up to 5 per producer).</summary>
     public int MaxInFlightRequestsPerConnection { get; set; } = 16;

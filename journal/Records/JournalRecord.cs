@@ -13,6 +13,15 @@ public enum JournalRecordKind
 
     /// <summary>A new leader took over the partition with a higher <see cref="JournalRecord.Epoch"/>.</summary>
     EpochStart = 3,
+
+    /// <summary>
+    /// A leading piece of a commit whose write set is too large for one record: it carries a
+    /// slice of the encoded write set and makes nothing visible. The <see cref="Commit"/> record
+    /// with the same transaction id and the last <see cref="JournalRecord.FragmentIndex"/> ends the
+    /// transaction; until then (and forever, if it never comes) the fragments are ignored.
+    /// See <see cref="JournalFragmenter"/> and <see cref="FragmentAssembler"/>.
+    /// </summary>
+    CommitFragment = 4,
 }
 
 /// <summary>One write of a committed transaction: a key and its new value, or null for a delete.
@@ -25,11 +34,17 @@ public sealed record JournalWrite(
 /// <summary>
 /// The value of one journal record. Integer keys and a format version first, so that fields can
 /// be added without breaking readers of older records.
+///
+/// Format versions: 1 had no fragments (keys 0-8). 2 added the fragment fields (keys 9-12); a
+/// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay.
 /// </summary>
 [MessagePackObject]
 public sealed record JournalRecord
 {
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The oldest format version readers still accept.</summary>
+    public const int OldestReadableFormatVersion = 1;
 
     [Key(0)] public int FormatVersion { get; init; } = CurrentFormatVersion;
     [Key(1)] public JournalRecordKind Kind { get; init; }
@@ -41,9 +56,27 @@ public sealed record JournalRecord
     [Key(7)] public IReadOnlyList<JournalWrite> Writes { get; init; } = [];
     [Key(8)] public ulong ClosedTimestamp { get; init; }
 
+    /// <summary>Position of this record among its transaction's fragments (0-based). The final
+    /// <see cref="JournalRecordKind.Commit"/> record has index <see cref="FragmentCount"/> - 1.</summary>
+    [Key(9)] public int FragmentIndex { get; init; }
+
+    /// <summary>How many records carry this transaction's write set: 1 for every record that is
+    /// not part of a fragmented commit (its writes, if any, are in <see cref="Writes"/>).</summary>
+    [Key(10)] public int FragmentCount { get; init; } = 1;
+
+    /// <summary>This fragment's slice of the MessagePack-encoded write set, when FragmentCount &gt; 1.</summary>
+    [Key(11)] public byte[]? FragmentBytes { get; init; }
+
+    /// <summary>On the final record of a fragmented commit: the length of the whole encoded write
+    /// set, checked when the slices are put together.</summary>
+    [Key(12)] public long WriteSetBytes { get; init; }
+
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);
     [IgnoreMember] public HybridTimestamp Closed => new(ClosedTimestamp);
+
+    /// <summary>True for a leading fragment and for the final record of a fragmented commit.</summary>
+    [IgnoreMember] public bool IsFragment => FragmentCount > 1;
 
     public static JournalRecord ForCommit(Guid transactionId, HybridTimestamp start, HybridTimestamp commit,
         int shard, long epoch, IReadOnlyList<JournalWrite> writes) => new()

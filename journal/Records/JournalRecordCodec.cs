@@ -12,6 +12,9 @@ public static class JournalRecordCodec
     private static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
+    /// <summary>Encodes a record; refuses (<see cref="ArgumentException"/>) one that breaks an invariant
+    /// or that encodes to more than <see cref="JournalLimits.RecordBytesMax"/>, which would be refused
+    /// by a default Kafka broker: a large write set must be split by <see cref="JournalFragmenter"/>.</summary>
     public static byte[] Encode(JournalRecord record)
     {
         var problem = Validate(record);
@@ -19,7 +22,14 @@ public static class JournalRecordCodec
         {
             throw new ArgumentException($"Refusing to write an invalid journal record: {problem}", nameof(record));
         }
-        return MessagePackSerializer.Serialize(record, Options);
+        var bytes = MessagePackSerializer.Serialize(record, Options);
+        if (bytes.Length > JournalLimits.RecordBytesMax)
+        {
+            throw new ArgumentException(
+                $"Refusing to write a journal record of {bytes.Length} bytes; the limit is {JournalLimits.RecordBytesMax} (split the write set into fragments).",
+                nameof(record));
+        }
+        return bytes;
     }
 
     public static JournalRecord Decode(ReadOnlyMemory<byte> value)
@@ -41,16 +51,40 @@ public static class JournalRecordCodec
         return record;
     }
 
+    /// <summary>The write set as fragments carry it: a MessagePack array of writes.</summary>
+    public static byte[] EncodeWriteSet(IReadOnlyList<JournalWrite> writes) =>
+        MessagePackSerializer.Serialize(writes, Options);
+
+    /// <summary>Decodes a write set put together from fragments; <see cref="InvalidDataException"/> if it is not one.</summary>
+    public static IReadOnlyList<JournalWrite> DecodeWriteSet(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            return MessagePackSerializer.Deserialize<JournalWrite[]>(bytes, Options)
+                ?? throw new InvalidDataException("A fragmented write set decodes to nothing.");
+        }
+        catch (MessagePackSerializationException exception)
+        {
+            throw new InvalidDataException("A fragmented write set is not valid MessagePack.", exception);
+        }
+    }
+
     /// <summary>Returns null when the record is well formed, else what is wrong with it.</summary>
     public static string? Validate(JournalRecord record)
     {
-        if (record.FormatVersion != JournalRecord.CurrentFormatVersion)
+        if (record.FormatVersion < JournalRecord.OldestReadableFormatVersion
+            || record.FormatVersion > JournalRecord.CurrentFormatVersion)
         {
             return $"unknown format version {record.FormatVersion}";
         }
         if (record.Writes is null)
         {
             return "missing write set";
+        }
+        var fragmentProblem = ValidateFragmentFields(record);
+        if (fragmentProblem is not null)
+        {
+            return fragmentProblem;
         }
         switch (record.Kind)
         {
@@ -67,11 +101,72 @@ public static class JournalRecordCodec
                     }
                 }
                 return null;
+            case JournalRecordKind.CommitFragment:
+                return record.CommitTimestamp == 0 && record.StartTimestamp == 0 && record.ClosedTimestamp == 0
+                    ? null
+                    : "a leading fragment carries timestamps (only the final record commits)";
             case JournalRecordKind.Heartbeat:
             case JournalRecordKind.EpochStart:
                 return record.Writes.Count == 0 ? null : "a non-commit record carries writes";
             default:
                 return $"unknown record kind {(int)record.Kind}";
         }
+    }
+
+    private static string? ValidateFragmentFields(JournalRecord record)
+    {
+        if (record.FormatVersion < 2 && (record.FragmentCount != 1 || record.Kind == JournalRecordKind.CommitFragment))
+        {
+            return $"format version {record.FormatVersion} has no fragments";
+        }
+        if (record.FragmentCount < 1 || record.FragmentCount > JournalLimits.FragmentsPerTransactionMax)
+        {
+            return $"fragment count {record.FragmentCount} outside 1..{JournalLimits.FragmentsPerTransactionMax}";
+        }
+        if (record.FragmentIndex < 0 || record.FragmentIndex >= record.FragmentCount)
+        {
+            return $"fragment index {record.FragmentIndex} outside 0..{record.FragmentCount - 1}";
+        }
+        if (!record.IsFragment)
+        {
+            if (record.Kind == JournalRecordKind.CommitFragment)
+            {
+                return "a fragment of a transaction that has only one record";
+            }
+            return record.FragmentBytes is null && record.WriteSetBytes == 0
+                ? null
+                : "an unfragmented record carries fragment bytes";
+        }
+        if (record.Kind is not (JournalRecordKind.Commit or JournalRecordKind.CommitFragment))
+        {
+            return $"a {record.Kind} record cannot be a fragment";
+        }
+        if (record.Writes.Count != 0)
+        {
+            return "a fragment carries writes outside its fragment bytes";
+        }
+        if (record.FragmentBytes is null || record.FragmentBytes.Length == 0
+            || record.FragmentBytes.Length > JournalLimits.FragmentPayloadBytes)
+        {
+            return $"fragment bytes missing or above {JournalLimits.FragmentPayloadBytes}";
+        }
+        var isLast = record.FragmentIndex == record.FragmentCount - 1;
+        if (isLast != (record.Kind == JournalRecordKind.Commit))
+        {
+            return "only the last fragment of a transaction is its Commit record";
+        }
+        if (isLast)
+        {
+            // Every fragment carries at least one byte, none more than the payload limit.
+            if (record.WriteSetBytes < record.FragmentCount || record.WriteSetBytes > (long)record.FragmentCount * JournalLimits.FragmentPayloadBytes)
+            {
+                return $"write set length {record.WriteSetBytes} does not fit {record.FragmentCount} fragments";
+            }
+        }
+        else if (record.WriteSetBytes != 0)
+        {
+            return "a leading fragment carries the write set length";
+        }
+        return null;
     }
 }

@@ -65,6 +65,9 @@ public static class SqlState
     public const string InternalError = "XX000";
     public const string AdminShutdown = "57P01";
     public const string ConnectionFailure = "08006";
+    public const string TransactionResolutionUnknown = "08007";
+    public const string CannotConnectNow = "57P03";
+    public const string IoError = "58030";
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidPassword = "28P01";
     public const string InvalidCatalogName = "3D000";

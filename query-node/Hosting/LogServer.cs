@@ -68,8 +68,13 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
 
         var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
         var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
-        var adjudicator = new AdjudicatorShard(new AdjudicatorOptions(), adjudicatorWriter, adjudicatorReader,
-            new HybridClock(), loggerFactory.CreateLogger<AdjudicatorShard>());
+        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
+        var adjudicatorOptions = new AdjudicatorOptions();
+        var adjudicatorClock = new HybridClock();
+        var adjudicator = new AdjudicatorSupervisor(
+            () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
+                loggerFactory.CreateLogger<AdjudicatorShard>()),
+            adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
         await adjudicator.StartAsync(cancellationToken);
         started.Add(adjudicator);
 

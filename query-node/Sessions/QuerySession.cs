@@ -364,6 +364,15 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             case CommitOutcome.TooOld:
                 throw new SqlException(SqlState.ProgramLimitExceeded,
                     "transaction age limit exceeded: the transaction started too long ago to commit");
+            case CommitOutcome.NotCommitted:
+                throw new SqlException(SqlState.IoError, $"could not commit the transaction: {result.FailureReason}",
+                    hint: "The transaction was not committed; it is safe to retry it.");
+            case CommitOutcome.OutcomeUnknown:
+                throw new SqlException(SqlState.TransactionResolutionUnknown, $"the outcome of the commit is unknown: {result.FailureReason}",
+                    hint: "Read the data back to learn whether the transaction committed before retrying it.");
+            case CommitOutcome.Unavailable:
+                throw new SqlException(SqlState.CannotConnectNow, $"could not commit the transaction: {result.FailureReason}",
+                    hint: "The transaction was not committed; retry it later.");
             default:
                 throw new InvalidOperationException($"Unknown commit outcome {result.Outcome}");
         }

@@ -265,18 +265,20 @@ public sealed class AdjudicatorShardTests
     }
 
     [Fact]
-    public async Task Failed_append_reaches_its_caller_and_faults_the_shard()
+    public async Task Append_that_may_have_been_written_answers_outcome_unknown_and_faults_the_shard()
     {
         var journal = new MemoryJournal();
         var gated = new GatedJournalWriter(journal);
         var clock = new HybridClock();
         await using var shard = await StartAsync(QuietOptions(), gated, journal, clock);
-        var failure = new IOException("broker gone");
-        gated.FailNextAppend(failure);
+        gated.FailNextAppend(new IOException("broker gone"));
 
-        var thrown = await Assert.ThrowsAsync<IOException>(() => Commit(shard, Keys.Request(clock.Now(), "k")));
+        var result = await Commit(shard, Keys.Request(clock.Now(), "k"));
 
-        Assert.Same(failure, thrown);
+        Assert.Equal(CommitOutcome.OutcomeUnknown, result.Outcome);
+        Assert.Contains("broker gone", result.FailureReason);
+        Assert.IsType<IOException>(await shard.Failure.WaitAsync(TestTimeout));
+        // A faulted shard refuses, never decides: the supervisor sends these to the rebuilt shard.
         await Assert.ThrowsAsync<AdjudicatorFaultedException>(() => Commit(shard, Keys.Request(clock.Now(), "other")));
         await Assert.ThrowsAsync<AdjudicatorFaultedException>(() => shard.CloseTimestampAsync(clock.Now(), CancellationToken.None));
     }

@@ -23,6 +23,7 @@ internal sealed class GatedJournalWriter(MemoryJournal journal) : IJournalWriter
     private readonly List<(long Offset, TaskCompletionSource<long> Acknowledgement)> held = [];
     private bool open = true;
     private Exception? failNext;
+    private (Func<JournalRecord, bool> Matches, Exception Failure, int Remaining)? failWhere;
 
     public int CallCount { get; private set; }
 
@@ -53,6 +54,16 @@ internal sealed class GatedJournalWriter(MemoryJournal journal) : IJournalWriter
         }
     }
 
+    /// <summary>Fails the next <paramref name="count"/> appends of records that match, before they
+    /// reach the journal; other appends go through.</summary>
+    public void FailAppendsWhere(Func<JournalRecord, bool> matches, Exception exception, int count = 1)
+    {
+        lock (gate)
+        {
+            failWhere = (matches, exception, count);
+        }
+    }
+
     /// <summary>Acknowledges every held append, in reverse order, to prove that the shard does
     /// not rely on acknowledgements arriving in order.</summary>
     public void Open()
@@ -79,6 +90,11 @@ internal sealed class GatedJournalWriter(MemoryJournal journal) : IJournalWriter
             CallCount++;
             failure = failNext;
             failNext = null;
+            if (failure is null && failWhere is { } rule && rule.Remaining > 0 && rule.Matches(record))
+            {
+                failure = rule.Failure;
+                failWhere = rule with { Remaining = rule.Remaining - 1 };
+            }
         }
         if (failure is not null)
         {

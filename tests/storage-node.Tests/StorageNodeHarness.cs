@@ -58,6 +58,17 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
     public async Task<long> AppendAsync(JournalRecord record) =>
         await MemoryJournal.AppendAsync(0, record, CancellationToken.None) + 1;
 
+    /// <summary>Appends a commit as the adjudicator does (fragments when it is large) and returns the offset after it.</summary>
+    public async Task<long> AppendCommitAsync(ulong startTimestamp, ulong commitTimestamp, IReadOnlyList<JournalWrite> writes)
+    {
+        var fragments = JournalFragmenter.Split(Guid.NewGuid(), 0, 1, writes);
+        foreach (var leading in fragments.LeadingFragments)
+        {
+            await AppendAsync(leading);
+        }
+        return await AppendAsync(fragments.Final(Ts(startTimestamp), Ts(commitTimestamp)));
+    }
+
     public async Task AppendAllAndWaitAsync(params JournalRecord[] records)
     {
         long end = 0;

@@ -237,7 +237,7 @@ public sealed class StorageNodeTests
         for (var batch = 0; batch < keyCount; batch += 100)
         {
             var writes = Enumerable.Range(batch, 100).Select(key => new JournalWrite(Bytes($"key{key:D5}"), Value(key, 1))).ToList();
-            await harness.MemoryJournal.AppendAsync(0, JournalRecord.ForCommit(Guid.NewGuid(), Ts(1), Ts(10 + (ulong)batch), 0, 1, writes), CancellationToken.None);
+            await harness.AppendCommitAsync(1, 10 + (ulong)batch, writes);
         }
         await harness.AppendAllAndWaitAsync(Commit(10_000, ("key00000", "newest")), Heartbeat(20_000));
 
@@ -254,9 +254,9 @@ public sealed class StorageNodeTests
     {
         await using var harness = await StorageNodeHarness.StartAsync();
         var huge = new byte[2 << 20];
-        await harness.MemoryJournal.AppendAsync(0, JournalRecord.ForCommit(Guid.NewGuid(), Ts(1), Ts(10), 0, 1, [new JournalWrite(Bytes("k"), huge)]), CancellationToken.None);
+        var end = await harness.AppendCommitAsync(1, 10, [new JournalWrite(Bytes("k"), huge)]);
         var exception = await Assert.ThrowsAsync<StorageUnavailableException>(
-            () => harness.Node.WaitForOffsetAsync(1, CancellationToken.None).WaitAsync(TestTimeout));
+            () => harness.Node.WaitForOffsetAsync(end, CancellationToken.None).WaitAsync(TestTimeout));
         Assert.Contains("exceed", exception.Message);
     }
 
