@@ -67,6 +67,13 @@ public sealed class BadInputCorpusTests(ServerFixture fixture) : IClassFixture<S
             Frontend.Concat(Frontend.Parse("one", "SELECT $1::int8", 20), Bytes.Message('B', new Bytes().CString("").CString("one").Int16(0).Int16(-1).Int16(0)), Frontend.Sync()), "08P01", End.Either),
         new("bind with a parameter longer than the message", true,
             Frontend.Concat(Frontend.Parse("one", "SELECT $1::int8", 20), Bytes.Message('B', new Bytes().CString("").CString("one").Int16(0).Int16(1).Int32(1_000_000).Raw(1, 2).Int16(0)), Frontend.Sync()), "08P01", End.Either),
+        // As PostgreSQL's int8recv: too short runs out of message (08P01), too long leaves bytes over (22P03).
+        new("a binary int8 parameter of three bytes", true,
+            Frontend.Concat(Frontend.Parse("eight", "SELECT $1::int8", 20), Frontend.Bind("", "eight", [1], [[1, 2, 3]], []), Frontend.Execute(""), Frontend.Sync()), "08P01", End.Answers),
+        new("a binary int8 parameter of nine bytes", true,
+            Frontend.Concat(Frontend.Parse("eight", "SELECT $1::int8", 20), Frontend.Bind("", "eight", [1], [[0, 0, 0, 0, 0, 0, 0, 1, 2]], []), Frontend.Execute(""), Frontend.Sync()), "22P03", End.Answers),
+        // PostgreSQL hangs up without an answer on a length over its limit (it logs "invalid message length").
+        new("a query longer than the 64 MiB cap", true, new Bytes().Char('Q').Int32(64 * 1024 * 1024 + 5).ToArray(), null, End.Closed),
         new("parse of text that is not SQL", true, Frontend.Concat(Frontend.Parse("", "SELEC 1"), Frontend.Sync()), "42601", End.Answers),
         new("a pipeline that fails in the middle", true,
             Frontend.Concat(Frontend.Parse("", "SELECT 1/0"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Parse("", "SELECT 1"), Frontend.Sync()), "22012", End.Answers),
