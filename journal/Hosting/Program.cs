@@ -23,6 +23,7 @@ internal static class Program
         ["--data"] = "Journal:DataDirectory",
         ["--listen"] = "Journal:ListenAddress",
         ["--advertised-host"] = "Journal:AdvertisedHost",
+        ["--advertised-port"] = "Journal:AdvertisedPort",
         ["--partitions"] = "Journal:DefaultPartitions",
         ["--auto-create-topics"] = "Journal:AutoCreateTopics",
         ["--node-id"] = "Journal:NodeId",
@@ -33,7 +34,7 @@ internal static class Program
         if (arguments.Contains("--help") || arguments.Contains("-h"))
         {
             await Console.Out.WriteLineAsync(
-                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--partitions 1] [--auto-create-topics true] [--node-id 1]");
+                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--advertised-port PORT] [--partitions 1] [--auto-create-topics true] [--node-id 1]");
             return 0;
         }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
@@ -70,6 +71,10 @@ internal static class Program
         if (section["AdvertisedHost"] is { } advertised)
         {
             options.AdvertisedHost = advertised;
+        }
+        if (section["AdvertisedPort"] is { } advertisedPort)
+        {
+            options.AdvertisedPort = int.Parse(advertisedPort, CultureInfo.InvariantCulture);
         }
         if (section["DefaultPartitions"] is { } partitions)
         {

@@ -142,7 +142,7 @@ public sealed partial class JournalNode
         }
         response.WriteInt32(options.NodeId);
         response.WriteString(AdvertisedHost);
-        response.WriteInt32(Port);
+        response.WriteInt32(AdvertisedPort);
         return response;
     }
 

@@ -42,7 +42,7 @@ public sealed partial class JournalNode
         response.WriteArrayLength(1);
         response.WriteInt32(options.NodeId);
         response.WriteString(AdvertisedHost);
-        response.WriteInt32(Port);
+        response.WriteInt32(AdvertisedPort);
         if (version >= 1)
         {
             response.WriteNullableString(null);

@@ -65,7 +65,10 @@ public sealed partial class JournalNode : IAsyncDisposable
             ? "127.0.0.1"
             : options.ListenAddress.ToString());
 
-    public string BootstrapServers => $"{AdvertisedHost}:{Port}";
+    /// <summary>The port clients are told to connect to: <see cref="JournalNodeOptions.AdvertisedPort"/> or the bound port.</summary>
+    public int AdvertisedPort => options.AdvertisedPort ?? Port;
+
+    public string BootstrapServers => $"{AdvertisedHost}:{AdvertisedPort}";
 
     /// <summary>Opens the topics found in the data directory, then starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken)

@@ -14,6 +14,12 @@ public sealed class JournalNodeOptions
     /// (or 127.0.0.1 when listening on every address).</summary>
     public string? AdvertisedHost { get; set; }
 
+    /// <summary>The port given to clients in Metadata and FindCoordinator; null means the bound port.
+    /// Set it when clients reach the node through a forwarder (a proxy, a NAT, a fault-injecting
+    /// test proxy): a Kafka client connects to the advertised address after bootstrap, so without
+    /// it every connection but the first would bypass the forwarder.</summary>
+    public int? AdvertisedPort { get; set; }
+
     public string DataDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "log-journal");
 
     public int DefaultPartitions { get; set; } = 1;
@@ -99,6 +105,11 @@ public sealed class JournalNodeOptions
         ArgumentNullException.ThrowIfNull(ListenAddress);
         ArgumentException.ThrowIfNullOrEmpty(DataDirectory);
         ArgumentOutOfRangeException.ThrowIfNegative(Port);
+        if (AdvertisedPort is { } advertisedPort)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(advertisedPort, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(advertisedPort, 65535);
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultPartitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightRequestsPerConnection, 1);

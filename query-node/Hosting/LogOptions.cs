@@ -5,8 +5,8 @@ namespace Log.QueryNode.Hosting;
 /// <summary>
 /// Settings of the all-in-one database process. Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
-/// LOG__LISTEN, LOG__REGION) and command-line switches (--port, --data, --journal-port, --listen,
-/// --region).
+/// LOG__JOURNAL, LOG__LISTEN, LOG__REGION) and command-line switches (--port, --data, --journal-port,
+/// --journal, --listen, --region).
 /// </summary>
 public sealed class LogOptions
 {
@@ -22,6 +22,14 @@ public sealed class LogOptions
     /// <summary>Kafka protocol port of the embedded journal node; 0 picks a free one.</summary>
     public int JournalPort { get; set; } = DefaultJournalPort;
 
+    /// <summary>Bootstrap servers (HOST:PORT[,HOST:PORT...]) of a journal run elsewhere: a journal node
+    /// started alone or a Kafka cluster. Empty (the default): the process hosts its own journal node
+    /// on <see cref="JournalPort"/>.</summary>
+    public string Journal { get; set; } = "";
+
+    /// <summary>True when the roles use an external journal instead of hosting one.</summary>
+    public bool UsesExternalJournal => !string.IsNullOrWhiteSpace(Journal);
+
     /// <summary>The address both protocols listen on.</summary>
     public string Listen { get; set; } = "127.0.0.1";
 
@@ -33,6 +41,7 @@ public sealed class LogOptions
         ["--data"] = nameof(Data),
         ["--port"] = nameof(Port),
         ["--journal-port"] = nameof(JournalPort),
+        ["--journal"] = nameof(Journal),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
     };
@@ -56,6 +65,10 @@ public sealed class LogOptions
         {
             return $"--journal-port {JournalPort} is not a TCP port";
         }
+        if (UsesExternalJournal && !Journal.Split(',').All(IsHostAndPort))
+        {
+            return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
+        }
         if (string.IsNullOrWhiteSpace(Data))
         {
             return "--data must name a folder";
@@ -65,5 +78,11 @@ public sealed class LogOptions
             return $"--region '{Region}' must be letters, digits, '-' or '_'";
         }
         return null;
+    }
+
+    private static bool IsHostAndPort(string server)
+    {
+        var colon = server.LastIndexOf(':');
+        return colon > 0 && int.TryParse(server.AsSpan(colon + 1), out var port) && port is > 0 and <= 65535;
     }
 }

@@ -48,20 +48,30 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         Directory.CreateDirectory(dataDirectory);
         logger.LogWarning("Authentication is not implemented yet: Log listens on {Address} (loopback) only.", listenAddress);
 
-        var journalNode = new JournalNode(new JournalNodeOptions
+        string bootstrapServers;
+        if (options.UsesExternalJournal)
         {
-            ListenAddress = listenAddress,
-            Port = options.JournalPort,
-            DataDirectory = Path.Combine(dataDirectory, "journal"),
-        }, loggerFactory.CreateLogger<JournalNode>());
-        await StartListeningAsync(() => journalNode.StartAsync(cancellationToken), "Kafka protocol", listenAddress,
-            options.JournalPort, "--journal-port");
-        started.Add(journalNode);
-        JournalPort = journalNode.Port;
+            // The journal runs elsewhere (a journal node alone, or a Kafka cluster): nothing to host.
+            bootstrapServers = options.Journal;
+        }
+        else
+        {
+            var journalNode = new JournalNode(new JournalNodeOptions
+            {
+                ListenAddress = listenAddress,
+                Port = options.JournalPort,
+                DataDirectory = Path.Combine(dataDirectory, "journal"),
+            }, loggerFactory.CreateLogger<JournalNode>());
+            await StartListeningAsync(() => journalNode.StartAsync(cancellationToken), "Kafka protocol", listenAddress,
+                options.JournalPort, "--journal-port");
+            started.Add(journalNode);
+            JournalPort = journalNode.Port;
+            bootstrapServers = journalNode.BootstrapServers;
+        }
 
         var clientOptions = new JournalClientOptions
         {
-            BootstrapServers = journalNode.BootstrapServers,
+            BootstrapServers = bootstrapServers,
             Region = options.Region,
         };
         var clock = new HybridClock();
@@ -102,10 +112,11 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
 
         var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress.ToString();
-        logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, Kafka protocol on {Host}:{JournalPort}, data in {Data}",
-            host, Port, host, JournalPort, dataDirectory);
+        var journal = options.UsesExternalJournal ? bootstrapServers : $"{host}:{JournalPort}";
+        logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
+            host, Port, journal, dataDirectory);
         // One plain line on standard output, so that scripts and tests can find the ports.
-        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={host}:{JournalPort} data={dataDirectory}");
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory}");
         Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
         Console.Out.Flush();
     }

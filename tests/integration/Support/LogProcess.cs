@@ -18,7 +18,7 @@ public sealed partial class LogProcess : IAsyncDisposable
     private readonly TaskCompletionSource<Match> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool ownsDataDirectory;
 
-    private LogProcess(string dataDirectory, bool ownsDataDirectory)
+    private LogProcess(string dataDirectory, bool ownsDataDirectory, IReadOnlyList<string> extraArguments)
     {
         DataDirectory = dataDirectory;
         this.ownsDataDirectory = ownsDataDirectory;
@@ -30,7 +30,7 @@ public sealed partial class LogProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { serverPath, "--port", "0", "--journal-port", "0", "--data", dataDirectory })
+        foreach (var argument in new[] { serverPath, "--port", "0", "--journal-port", "0", "--data", dataDirectory }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -57,12 +57,13 @@ public sealed partial class LogProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server on a new data folder, or on <paramref name="dataDirectory"/> to restart one.</summary>
-    public static async Task<LogProcess> StartAsync(string? dataDirectory = null)
+    /// <summary>Starts a server on a new data folder, or on <paramref name="dataDirectory"/> to restart one,
+    /// with more command-line switches if given (e.g. <c>--journal HOST:PORT</c>).</summary>
+    public static async Task<LogProcess> StartAsync(string? dataDirectory = null, params string[] extraArguments)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("log-it-").FullName;
-        var server = new LogProcess(dataDirectory, owns);
+        var server = new LogProcess(dataDirectory, owns, extraArguments);
         server.process.Start();
         server.process.BeginOutputReadLine();
         server.process.BeginErrorReadLine();
