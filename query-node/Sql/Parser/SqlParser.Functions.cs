@@ -233,7 +233,7 @@ internal sealed partial class SqlParser
             {
                 _index += 2;
                 Token field = Current;
-                if (field.Kind is not (TokenKind.Identifier or TokenKind.String)) throw SyntaxError();
+                if (field.Kind is not (TokenKind.Identifier or TokenKind.String) || (field.Kind == TokenKind.Identifier && Keywords.IsReserved(field.Text))) throw SyntaxError();
                 _index++;
                 ExpectKeyword("from");
                 Expression source = ParseExpression();
