@@ -93,9 +93,8 @@ internal sealed partial class SqlParser
         if (IsFunctionInFrom())
         {
             Token nameToken = Current;
-            Expression call = ParseColumnReferenceOrFunction();
+            Expression call = ParseColumnReferenceOrFunction(windowless: true);
             if (call is not FuncCall function) throw SyntaxErrorAt(nameToken);
-            if (function.Over is not null) throw new SqlException(SqlState.SyntaxError, "window functions are not allowed in functions in FROM", function.Location + 1);
             bool ordinality = false;
             if (IsKeyword("with") && Peek().IsKeyword("ordinality"))
             {

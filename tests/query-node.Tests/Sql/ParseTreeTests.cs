@@ -493,4 +493,20 @@ public class ParseTreeTests
         Assert.IsType<A_Expr>(value);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), watch.Elapsed.ToString());
     }
+
+    [Theory]
+    [InlineData("select * from ", "(", "select 1", ") s")]
+    [InlineData("select * from ", "(", "a join b on true", ")")]
+    [InlineData("select ", "(select ", "1", ")")]
+    [InlineData("select ", "array[", "1", "]")]
+    [InlineData("select ", "~ ", "1", "")]
+    [InlineData("select ", "f(", "1", ")")]
+    [InlineData("", "(", "select 1", ")")]
+    [InlineData("select 1 from t group by ", "grouping sets (", "a", ")")]
+    public void Deep_nesting_of_new_constructs_is_a_stack_depth_error(string prefix, string open, string middle, string close)
+    {
+        string sql = prefix + string.Concat(Enumerable.Repeat(open, 5000)) + middle + string.Concat(Enumerable.Repeat(close, 5000));
+        SqlException exception = Assert.Throws<SqlException>(() => SqlParser.ParseAll(sql));
+        Assert.Equal("54001", exception.SqlState);
+    }
 }
