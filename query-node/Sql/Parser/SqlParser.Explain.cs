@@ -17,7 +17,9 @@ internal sealed partial class SqlParser
             do
             {
                 Token name = Current;
-                if (name.Kind is not (TokenKind.Identifier or TokenKind.QuotedIdentifier)) throw SyntaxError();
+                bool isWord = name.Kind == TokenKind.QuotedIdentifier
+                    || (name.Kind == TokenKind.Identifier && (!Keywords.IsReserved(name.Text) || name.Text is "analyze" or "analyse"));
+                if (!isWord) throw SyntaxError();
                 _index++;
                 options[name.Text == "analyse" ? "analyze" : name.Text] = ParseExplainOptionValue();
             }
@@ -55,7 +57,9 @@ internal sealed partial class SqlParser
             _index++;
             return (token.Text == "-" ? "-" : "") + number.Text;
         }
-        if (token.Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier or TokenKind.String or TokenKind.Integer or TokenKind.Decimal)
+        bool isWord = token.Kind == TokenKind.QuotedIdentifier
+            || (token.Kind == TokenKind.Identifier && (!Keywords.IsReserved(token.Text) || token.Text is "true" or "false" or "on"));
+        if (isWord || token.Kind is TokenKind.String or TokenKind.Integer or TokenKind.Decimal)
         {
             _index++;
             return token.Text;

@@ -127,7 +127,7 @@ internal sealed partial class SqlParser
     {
         if (!IsParenthesizedQueryAhead()) return null;
         if (StartsQuery(Peek())) return ParseParenthesizedSelect();
-        return TryParse(ParseParenthesizedSelect);
+        return TryParseAmbiguousParenthesizedSelect();
     }
 
     /// <summary>IN, BETWEEN, LIKE, ILIKE and SIMILAR TO do not associate (gram.y's %nonassoc): after one of them,

@@ -75,16 +75,12 @@ internal sealed partial class SqlParser
         {
             if (IsParenthesizedQueryAhead())
             {
-                int open = _index;
-                SelectStmt? subquery = StartsQuery(Peek())
-                    ? ParseParenthesizedSelect()
-                    : TryParse(ParseParenthesizedSelect);
+                SelectStmt? subquery = StartsQuery(Peek()) ? ParseParenthesizedSelect() : TryParseAmbiguousParenthesizedSelect();
                 if (subquery is not null)
                 {
                     (string? alias, List<string>? columns) = ParseAliasClause(allowColumnDefinitions: false);
                     return new RangeSubselect(subquery, alias, columns, lateral, start.Position);
                 }
-                _index = open;
             }
             if (lateral) throw SyntaxErrorAt(Peek());
             return ParseParenthesizedJoin();
@@ -93,9 +89,8 @@ internal sealed partial class SqlParser
         if (IsFunctionInFrom())
         {
             Token nameToken = Current;
-            Expression call = ParseColumnReferenceOrFunction();
+            Expression call = ParseColumnReferenceOrFunction(windowless: true);
             if (call is not FuncCall function) throw SyntaxErrorAt(nameToken);
-            if (function.Over is not null) throw new SqlException(SqlState.SyntaxError, "window functions are not allowed in functions in FROM", function.Location + 1);
             bool ordinality = false;
             if (IsKeyword("with") && Peek().IsKeyword("ordinality"))
             {
@@ -167,16 +162,17 @@ internal sealed partial class SqlParser
         return (alias, columns);
     }
 
-    /// <summary>Tries one reading of an ambiguous '(' (a query or an expression / join): null, with the position put back,
-    /// when it is a syntax error; the failure is remembered so that the other reading reports the furthest error.</summary>
-    private T? TryParse<T>(Func<T> parse) where T : class
+    /// <summary>Tries the query reading of an ambiguous '(' (a query, or an expression or join that starts with one):
+    /// null, with the position put back, when that reading is a syntax error. The failure is remembered, so that the
+    /// same '(' is not tried twice and the other reading can report the furthest error, as an LALR parser would.</summary>
+    private SelectStmt? TryParseAmbiguousParenthesizedSelect()
     {
         int start = _index;
         int depth = _depth;
         if (_failedQueryStarts.Contains(start)) return null;
         try
         {
-            return parse();
+            return ParseParenthesizedSelect();
         }
         catch (SqlException exception) when (exception.SqlState == SqlState.SyntaxError)
         {

@@ -11,7 +11,9 @@ internal sealed partial class SqlParser
     /// <summary>PostgreSQL's ERRCODE_WINDOWING_ERROR, for impossible window frames.</summary>
     private const string WindowingError = "42P20";
 
-    private Expression ParseColumnReferenceOrFunction()
+    /// <summary>A column reference or a function call; <paramref name="windowless"/> for FROM, where a call takes no
+    /// WITHIN GROUP, FILTER or OVER (gram.y's func_expr_windowless).</summary>
+    private Expression ParseColumnReferenceOrFunction(bool windowless = false)
     {
         Token first = Advance();
         var fields = new List<string> { first.Text };
@@ -37,7 +39,7 @@ internal sealed partial class SqlParser
             {
                 throw new SqlException(SqlState.SyntaxError, "improper qualified name (too many dotted names): " + qualifiedName, first.Position + 1);
             }
-            return ParseFunctionCall(fields[^1], fields.Count == 2 ? fields[0] : null, first.Position);
+            return ParseFunctionCall(fields[^1], fields.Count == 2 ? fields[0] : null, first.Position, windowless);
         }
         if (fields.Count > 3)
         {
@@ -47,7 +49,7 @@ internal sealed partial class SqlParser
     }
 
     /// <summary>name '(' [* | [DISTINCT | ALL] arguments [ORDER BY ...]] ')' [WITHIN GROUP (ORDER BY ...)] [FILTER (WHERE ...)] [OVER ...].</summary>
-    private FuncCall ParseFunctionCall(string name, string? schema, int location)
+    private FuncCall ParseFunctionCall(string name, string? schema, int location, bool windowless)
     {
         ExpectOperator("(");
         EnterNesting();
@@ -88,6 +90,7 @@ internal sealed partial class SqlParser
         ExpectOperator(")");
         LeaveNesting();
         var call = new FuncCall(name, arguments, star, distinct, location) { Schema = schema, AggregateOrder = aggregateOrder, VariadicLast = variadic };
+        if (windowless) return call;
         if (IsKeyword("within") && Peek().IsKeyword("group"))
         {
             Token within = Current;
@@ -233,7 +236,7 @@ internal sealed partial class SqlParser
             {
                 _index += 2;
                 Token field = Current;
-                if (field.Kind is not (TokenKind.Identifier or TokenKind.String)) throw SyntaxError();
+                if (field.Kind is not (TokenKind.Identifier or TokenKind.String) || (field.Kind == TokenKind.Identifier && Keywords.IsReserved(field.Text))) throw SyntaxError();
                 _index++;
                 ExpectKeyword("from");
                 Expression source = ParseExpression();

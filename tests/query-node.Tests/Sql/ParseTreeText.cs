@@ -88,7 +88,9 @@ internal static class ParseTreeText
         {
             if (property.Name is "Location" or "EqualityContract") continue;
             object? propertyValue = property.GetValue(value);
-            if (IsNothing(propertyValue)) continue;
+            // A nullable flag (CommonTableExpr.Materialized) says something when false.
+            bool nullableFlag = Nullable.GetUnderlyingType(property.PropertyType) == typeof(bool);
+            if (nullableFlag ? propertyValue is null : IsNothing(propertyValue)) continue;
             if (!firstProperty) builder.Append(' ');
             firstProperty = false;
             builder.Append(property.Name).Append('=');
