@@ -71,6 +71,7 @@ public sealed partial class SqlEngine
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
+        CheckSupported(statement.Tree);
         switch (statement.Tree)
         {
             case SelectStmt select:
@@ -170,6 +171,26 @@ public sealed partial class SqlEngine
             types[index] = typeOids is not null && index < typeOids.Count ? ParameterContext.TypeOfOid(typeOids[index]) : Types.SqlType.Unknown;
         }
         return new ParameterContext(types, describing ? null : values);
+    }
+
+    /// <summary>Parts of data-modifying statements the parser reads but the engine does not run yet: 0A000, naming them.</summary>
+    private static void CheckSupported(Statement tree)
+    {
+        (string? feature, int location) = tree switch
+        {
+            InsertStmt { OnConflict: { } conflict } => ("INSERT ... ON CONFLICT", conflict.Location),
+            InsertStmt { With: { } with } => ("WITH before INSERT", with.Location),
+            UpdateStmt { FromClause.Count: > 0 } update => ("UPDATE ... FROM", update.FromClause[0].Location),
+            UpdateStmt { With: { } with } => ("WITH before UPDATE", with.Location),
+            DeleteStmt { UsingClause.Count: > 0 } delete => ("DELETE ... USING", delete.UsingClause[0].Location),
+            DeleteStmt { With: { } with } => ("WITH before DELETE", with.Location),
+            ExplainStmt explain => ("EXPLAIN", explain.Location),
+            _ => (null, -1),
+        };
+        if (feature is not null)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"{feature} is not supported", location >= 0 ? location + 1 : null);
+        }
     }
 
     internal static void CheckSchema(RangeVar relation)

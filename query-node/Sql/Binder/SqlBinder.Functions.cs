@@ -8,9 +8,26 @@ internal sealed partial class SqlBinder
 {
     private BoundExpression BindFunction(FuncCall call)
     {
+        if (call.Schema is not null && call.Schema != "pg_catalog")
+        {
+            throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
+        }
+        if (call.Over is not null)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "window functions are not supported", call.Location + 1);
+        }
+        if (call.VariadicLast)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "VARIADIC arguments are not supported", call.Location + 1);
+        }
         if (call.Name is "count" or "sum" or "min" or "max" or "avg")
         {
             return BindAggregate(call);
+        }
+        if (call.Filter is not null || call.AggregateOrder is not null)
+        {
+            throw new SqlException(EngineSqlState.WrongObjectType,
+                $"{(call.Filter is not null ? "FILTER" : call.WithinGroup ? "WITHIN GROUP" : "ORDER BY")} specified, but {call.Name} is not an aggregate function", call.Location + 1);
         }
         if (call.Star || call.Distinct)
         {
@@ -84,65 +101,4 @@ internal sealed partial class SqlBinder
     private static SqlException FunctionDoesNotExist(string name, IReadOnlyList<BoundExpression> arguments, int location) =>
         new(SqlState.UndefinedFunction, $"function {name}({string.Join(", ", arguments.Select(argument => argument.Type.DisplayName))}) does not exist",
             location + 1, hint: "No function matches the given name and argument types. You might need to add explicit type casts.");
-
-    private BoundExpression BindAggregate(FuncCall call)
-    {
-        if (_aggregateCalls is null)
-        {
-            throw new SqlException(SqlState.GroupingError, $"aggregate functions are not allowed in {_aggregateForbiddenIn}", call.Location + 1);
-        }
-        if (_insideAggregate)
-        {
-            throw new SqlException(SqlState.GroupingError, "aggregate function calls cannot be nested", call.Location + 1);
-        }
-        if (call.Star)
-        {
-            if (call.Name != "count") throw FunctionDoesNotExist(call.Name + "(*)", [], call.Location);
-            var countStar = new BoundAggregateCall(AggregateFunction.CountStar, null, false, SqlType.Int8, call.Location);
-            _aggregateCalls.Add(countStar);
-            return countStar;
-        }
-        if (call.Arguments.Count != 1)
-        {
-            var boundArguments = call.Arguments.Select(Bind).ToArray();
-            throw FunctionDoesNotExist(call.Name, boundArguments, call.Location);
-        }
-        _insideAggregate = true;
-        BoundExpression argument;
-        try
-        {
-            argument = Bind(call.Arguments[0]);
-        }
-        finally
-        {
-            _insideAggregate = false;
-        }
-        if (argument.Type.Kind == TypeKind.Unknown)
-        {
-            argument = call.Name is "count" or "min" or "max"
-                ? CoerceUnknown(argument, SqlType.Text, call.Arguments[0].Location)
-                : throw new SqlException(EngineSqlState.AmbiguousFunction, $"function {call.Name}(unknown) is not unique", call.Location + 1,
-                    hint: "Could not choose a best candidate function. You might need to add explicit type casts.");
-        }
-        SqlType argumentType = argument.Type.WithoutModifier;
-        (AggregateFunction function, SqlType resultType) = call.Name switch
-        {
-            "count" => (AggregateFunction.Count, SqlType.Int8),
-            "min" => (AggregateFunction.Min, argumentType),
-            "max" => (AggregateFunction.Max, argumentType),
-            "sum" when argumentType.Kind is TypeKind.Int2 or TypeKind.Int4 => (AggregateFunction.Sum, SqlType.Int8),
-            "sum" when argumentType.Kind is TypeKind.Int8 or TypeKind.Numeric => (AggregateFunction.Sum, SqlType.Numeric),
-            "sum" when argumentType.Kind is TypeKind.Float8 => (AggregateFunction.Sum, SqlType.Float8),
-            "avg" when argumentType.Kind is TypeKind.Float8 => (AggregateFunction.Avg, SqlType.Float8),
-            "avg" when argumentType.IsNumber => (AggregateFunction.Avg, SqlType.Numeric),
-            _ => throw FunctionDoesNotExist(call.Name, [argument], call.Location),
-        };
-        if (function is AggregateFunction.Min or AggregateFunction.Max && argumentType.Kind == TypeKind.Bool)
-        {
-            throw FunctionDoesNotExist(call.Name, [argument], call.Location);
-        }
-        var aggregate = new BoundAggregateCall(function, argument, call.Distinct, resultType, call.Location);
-        _aggregateCalls.Add(aggregate);
-        return aggregate;
-    }
 }

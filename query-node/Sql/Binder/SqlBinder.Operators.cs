@@ -157,6 +157,10 @@ internal sealed partial class SqlBinder
 
     private BoundExpression BindLike(LikeExpr like)
     {
+        if (like.Escape is not null)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "LIKE ... ESCAPE is not supported", like.Escape.Location + 1);
+        }
         BoundExpression operand = Bind(like.Argument);
         BoundExpression pattern = Bind(like.Pattern);
         string op = like.CaseInsensitive ? "~~*" : "~~";

@@ -29,6 +29,10 @@ internal sealed partial class SqlBinder
     private BoundQuery BindSimpleSelect(SelectStmt select)
     {
         if (_scope.Items.Count > 0) throw new InvalidOperationException("a SELECT is bound in a scope of its own");
+        if (select.WindowClause.Count > 0)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "window functions are not supported", select.WindowClause[0].Location + 1);
+        }
         LogicalPlan plan = BindFromClause(select.From);
         if (select.ForUpdate) MarkForUpdate(plan, select);
 

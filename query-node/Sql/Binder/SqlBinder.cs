@@ -123,6 +123,12 @@ internal sealed partial class SqlBinder
                 return BindCase(caseExpr);
             case SubLink link:
                 return BindSubLink(link);
+            case SimilarToExpr similar:
+                throw new SqlException(SqlState.FeatureNotSupported, "SIMILAR TO is not supported", similar.Location + 1);
+            case A_ArrayExpr or A_ArrayOpExpr or A_Indirection:
+                throw new SqlException(SqlState.FeatureNotSupported, "arrays are not supported", expression.Location + 1);
+            case RowExpr row:
+                throw new SqlException(SqlState.FeatureNotSupported, "row constructors are not supported", row.Location + 1);
             case SetToDefault setToDefault:
                 throw new SqlException(SqlState.SyntaxError, "DEFAULT is not allowed in this context", setToDefault.Location + 1);
             default:
