@@ -58,6 +58,8 @@ public static class SqlState
     public const string StringDataRightTruncation = "22001";
     public const string DivisionByZero = "22012";
     public const string InvalidParameterValue = "22023";
+    public const string CharacterNotInRepertoire = "22021";
+    public const string BadCopyFileFormat = "22P04";
     public const string ProgramLimitExceeded = "54000";
     public const string TooManyConnections = "53300";
     public const string ProtocolViolation = "08P01";
