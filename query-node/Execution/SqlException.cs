@@ -37,6 +37,7 @@ public static class SqlState
     public const string ActiveSqlTransaction = "25001";
     public const string SerializationFailure = "40001";
     public const string SyntaxError = "42601";
+    public const string NameTooLong = "42622";
     public const string UndefinedTable = "42P01";
     public const string UndefinedColumn = "42703";
     public const string UndefinedFunction = "42883";
