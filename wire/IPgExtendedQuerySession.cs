@@ -59,6 +59,10 @@ public interface IPgPreparedStatement
 
     /// <summary>The result columns (their FormatCode is ignored), or null when the statement returns no rows (NoData).</summary>
     IReadOnlyList<PgField>? ResultFields { get; }
+
+    /// <summary>NoticeResponses that go out before ParseComplete (PostgreSQL's scanner warns while it parses, of an
+    /// identifier it truncates, for example).</summary>
+    IReadOnlyList<PgError> Notices => [];
 }
 
 /// <summary>A bound statement ready to run, possibly in several Executes. Disposed when closed, replaced, or dropped at the end of its transaction.</summary>

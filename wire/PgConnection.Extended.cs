@@ -119,6 +119,10 @@ internal sealed partial class PgConnection
             return PgError.Error(PgSqlState.InternalError, "internal error: could not determine the data types of the parameters");
         }
         preparedStatements[parse.StatementName] = statement;
+        foreach (PgError notice in statement.Notices)
+        {
+            BackendMessages.WriteNoticeResponse(output, notice);
+        }
         BackendMessages.WriteParseComplete(output);
         return null;
     }

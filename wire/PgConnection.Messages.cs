@@ -30,6 +30,12 @@ internal sealed partial class PgConnection
     /// <summary>True when a handler gave the buffer back during the current read (see <see cref="ReleaseInput"/>).</summary>
     private bool inputReleasedDuringRead;
 
+    /// <summary>Bytes of an over-long message still to drop (its header included), see <see cref="DiscardOversized"/>.</summary>
+    private long oversizedBytesToDrop;
+
+    /// <summary>The type and length of the over-long message being dropped, for the error sent once it is gone.</summary>
+    private (byte Type, int Length) oversizedMessage;
+
     /// <summary>Returns true when the connection ends after a FATAL error.</summary>
     private async ValueTask<bool> RunMessageLoopAsync(CancellationToken serverStopping)
     {
@@ -44,10 +50,26 @@ internal sealed partial class PgConnection
             {
                 while (next == Next.Continue && inputHeld)
                 {
+                    if (oversizedBytesToDrop > 0)
+                    {
+                        if (!DiscardOversized())
+                        {
+                            break;
+                        }
+                        next = await AnswerOversizedAsync(serverStopping);
+                        continue;
+                    }
                     OperationStatus status = FrontendMessageFraming.TryReadMessage(ref unread, options.MaxMessageBytes, out FrontendMessage message, out string? error);
                     if (status == OperationStatus.NeedMoreData)
                     {
                         break;
+                    }
+                    if (status == OperationStatus.InvalidData
+                        && FrontendMessageFraming.IsDiscardable(unread, options.MaxMessageBytes, options.DiscardableMessageBytesMax, out byte type, out int length))
+                    {
+                        oversizedMessage = (type, length);
+                        oversizedBytesToDrop = 1L + length;
+                        continue;
                     }
                     if (status == OperationStatus.InvalidData)
                     {
@@ -87,6 +109,40 @@ internal sealed partial class PgConnection
                 return false;
             }
         }
+    }
+
+    /// <summary>Drops what has arrived of an over-long message; true once all of it is gone.</summary>
+    private bool DiscardOversized()
+    {
+        long dropped = Math.Min(oversizedBytesToDrop, unread.Length);
+        unread = unread.Slice(dropped);
+        oversizedBytesToDrop -= dropped;
+        return oversizedBytesToDrop == 0;
+    }
+
+    /// <summary>
+    /// The over-long message is gone and the stream is in step again: PostgreSQL would close the connection without a
+    /// word (it only logs "invalid message length"), which leaves the client guessing; we say why and go on, as after
+    /// any failed message of its kind.
+    /// </summary>
+    private async ValueTask<Next> AnswerOversizedAsync(CancellationToken serverStopping)
+    {
+        (byte type, int length) = oversizedMessage;
+        if (skipUntilSync || type is FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail)
+        {
+            // Dropped anyway: after an extended-query error until Sync, and copy messages outside COPY.
+            return Next.Continue;
+        }
+        BackendMessages.WriteErrorResponse(output, PgError.Error(ProgramLimitExceeded, "invalid message length") with
+        {
+            Detail = $"The message of type {FrontendMessageType.Display(type)} is {length} bytes long; the server accepts at most {options.MaxMessageBytes} bytes.",
+        });
+        if (type is FrontendMessageType.Query or FrontendMessageType.FunctionCall)
+        {
+            return await ReadyForQueryAsync(serverStopping);
+        }
+        skipUntilSync = true;
+        return Next.Continue;
     }
 
     /// <summary>

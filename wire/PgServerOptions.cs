@@ -24,6 +24,13 @@ public sealed class PgServerOptions
     /// <summary>The largest frontend message, counting its length word (PostgreSQL allows 1 GiB for Query).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// A message longer than <see cref="MaxMessageBytes"/> but not longer than this is read and dropped as it arrives,
+    /// then answered with ERROR 54000, and the connection goes on (PostgreSQL's 1 GiB limit for a Query: so a client
+    /// that sends one finishes writing it and reads why it failed). Longer ones end the connection (FATAL 08P01).
+    /// </summary>
+    public int DiscardableMessageBytesMax { get; set; } = 1024 * 1024 * 1024;
+
     /// <summary>Named prepared statements per connection (Parse beyond it gets 54000).</summary>
     public int MaxPreparedStatements { get; set; } = 10_000;
 
@@ -102,6 +109,7 @@ public sealed class PgServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRefusedConnectionsInFlight);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfNegative(DiscardableMessageBytesMax);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStartupPacketBytes, 8);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxPreparedStatements);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxPortals);

@@ -37,6 +37,7 @@ public static class SqlState
     public const string ActiveSqlTransaction = "25001";
     public const string SerializationFailure = "40001";
     public const string SyntaxError = "42601";
+    public const string NameTooLong = "42622";
     public const string UndefinedTable = "42P01";
     public const string UndefinedColumn = "42703";
     public const string UndefinedFunction = "42883";
@@ -58,6 +59,8 @@ public static class SqlState
     public const string StringDataRightTruncation = "22001";
     public const string DivisionByZero = "22012";
     public const string InvalidParameterValue = "22023";
+    public const string CharacterNotInRepertoire = "22021";
+    public const string BadCopyFileFormat = "22P04";
     public const string ProgramLimitExceeded = "54000";
     public const string TooManyConnections = "53300";
     public const string ProtocolViolation = "08P01";

@@ -51,8 +51,6 @@ public sealed partial class QuerySession
         var clientDone = false;
         try
         {
-            var decoder = Encoding.UTF8.GetDecoder();
-            var characters = new char[CopyLimits.DecodeBufferChars];
             while (!reader.Ended)
             {
                 ReadOnlyMemory<byte>? next;
@@ -72,12 +70,14 @@ public sealed partial class QuerySession
                     clientDone = true;
                     break;
                 }
-                while (!data.IsEmpty)
+                // One CopyData may be as large as a message may be: hand it over in slices, taking the rows out after
+                // each, so the reader never holds more than one unfinished row and a slice.
+                while (!data.IsEmpty && !reader.Ended)
                 {
-                    var take = Math.Min(data.Length, CopyLimits.DecodeBufferChars);
-                    var decoded = decoder.GetChars(data.Span[..take], characters, flush: false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var take = Math.Min(data.Length, CopyLimits.AppendChunkBytes);
+                    reader.Append(data.Span[..take]);
                     data = data[take..];
-                    reader.Append(characters.AsSpan(0, decoded));
                     count += await InsertRowsAsync(reader, target, store, cancellationToken);
                 }
             }
@@ -102,18 +102,18 @@ public sealed partial class QuerySession
         CancellationToken cancellationToken)
     {
         long count = 0;
-        while (reader.TryReadRow(out var fields, out var lineNumber))
+        try
         {
-            try
+            while (reader.TryReadRow(out var fields))
             {
                 await engine.InsertCopyRowAsync(target, fields, store, settings.DateTimeSettings, cancellationToken);
+                count++;
             }
-            catch (SqlException exception)
-            {
-                throw new SqlException(exception.SqlState, exception.Message, null,
-                    exception.Detail ?? $"COPY line {lineNumber.ToString(CultureInfo.InvariantCulture)}", exception.Hint);
-            }
-            count++;
+        }
+        catch (SqlException exception)
+        {
+            throw new SqlException(exception.SqlState, exception.Message, null,
+                exception.Detail ?? $"COPY line {reader.LineNumber.ToString(CultureInfo.InvariantCulture)}", exception.Hint);
         }
         return count;
     }
@@ -131,14 +131,4 @@ public sealed partial class QuerySession
             // CopyFail after our error: the error already reported wins.
         }
     }
-}
-
-/// <summary>Limits of COPY in one place.</summary>
-internal static class CopyLimits
-{
-    /// <summary>Characters decoded from the client's bytes at a time.</summary>
-    public const int DecodeBufferChars = 16 * 1024;
-
-    /// <summary>Longest single data row (PostgreSQL's limit is 1 GB; ours is the transaction's 10 MiB).</summary>
-    public const int RowCharsMax = 10 * 1024 * 1024;
 }

@@ -14,14 +14,16 @@ public sealed partial class QuerySession
     {
         try
         {
-            var statements = engine.Parse(queryText);
+            var parseNotices = new List<string>();
+            var statements = engine.Parse(queryText, parseNotices);
+            var notices = parseNotices.Select(notice => new PgError("NOTICE", SqlState.NameTooLong, notice)).ToArray();
             if (statements.Count > 1)
             {
                 throw new SqlException(SqlState.SyntaxError, "cannot insert multiple commands into a prepared statement");
             }
             if (statements.Count == 0)
             {
-                return new PreparedStatement(null, NonZero(parameterTypeOids), null);
+                return new PreparedStatement(null, NonZero(parameterTypeOids), null, notices);
             }
             var statement = statements[0];
             // PostgreSQL accepts only statements that end the transaction while it is aborted, even at Parse.
@@ -31,15 +33,15 @@ public sealed partial class QuerySession
             }
             if (statement.TransactionControl != TransactionControl.None)
             {
-                return new PreparedStatement(statement, NonZero(parameterTypeOids), null);
+                return new PreparedStatement(statement, NonZero(parameterTypeOids), null, notices);
             }
             switch (statement.Tree)
             {
                 case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
-                    return new PreparedStatement(statement, NonZero(parameterTypeOids), DescribeSessionStatement(statement));
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), DescribeSessionStatement(statement), notices);
                 case CopyStmt:
                     // The rows of COPY travel in CopyData, not DataRow: no row description.
-                    return new PreparedStatement(statement, NonZero(parameterTypeOids), null);
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), null, notices);
             }
             // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
             // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
@@ -52,7 +54,7 @@ public sealed partial class QuerySession
                 types[index] = given != 0 ? given
                     : index < description.ParameterTypeOids.Count ? description.ParameterTypeOids[index] : PgTypeOid.Text;
             }
-            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null);
+            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null, notices);
         }
         catch (SqlException exception)
         {
@@ -246,8 +248,9 @@ public sealed partial class QuerySession
 
     /// <summary>What Parse produced: the parsed statement (null when empty) and what Describe reports.</summary>
     private sealed class PreparedStatement(ParsedStatement? statement, IReadOnlyList<int> parameterTypeOids,
-        IReadOnlyList<PgField>? resultFields) : IPgPreparedStatement
+        IReadOnlyList<PgField>? resultFields, IReadOnlyList<PgError> notices) : IPgPreparedStatement
     {
+        public IReadOnlyList<PgError> Notices { get; } = notices;
         public ParsedStatement? Statement { get; } = statement;
         public IReadOnlyList<int> ParameterTypeOids { get; } = parameterTypeOids;
         public IReadOnlyList<PgField>? ResultFields { get; } = resultFields;

@@ -67,16 +67,19 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     public async ValueTask ExecuteSimpleQueryAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         IReadOnlyList<ParsedStatement> statements;
+        var parseNotices = new List<string>();
         try
         {
-            statements = engine.Parse(queryText);
+            statements = engine.Parse(queryText, parseNotices);
         }
         catch (SqlException exception)
         {
+            WriteParseNotices(writer, parseNotices);
             writer.Error(ToPgError(exception));
             AbortAfterError();
             return;
         }
+        WriteParseNotices(writer, parseNotices);
         if (statements.Count == 0)
         {
             writer.EmptyQueryResponse();
@@ -136,6 +139,15 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 AbortAfterError();
                 throw;
             }
+        }
+    }
+
+    /// <summary>The parse's notices go out before any statement runs, as PostgreSQL's scanner sends them.</summary>
+    private static void WriteParseNotices(IPgResponseWriter writer, List<string> notices)
+    {
+        foreach (var notice in notices)
+        {
+            writer.Notice(new PgError("NOTICE", SqlState.NameTooLong, notice));
         }
     }
 

@@ -20,11 +20,13 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Splits and parses a simple-protocol query string; syntax errors throw <see cref="SqlException"/> 42601
-    /// with the 1-based position of the offending token. Empty statements produce no entry.</summary>
-    public IReadOnlyList<ParsedStatement> Parse(string queryText)
+    /// with the 1-based position of the offending token. Empty statements produce no entry. Notices of the parse
+    /// (PostgreSQL's scanner sends them before anything runs: identifiers truncated, 42622) are added to
+    /// <paramref name="notices"/> when given, also when the parse then fails.</summary>
+    public IReadOnlyList<ParsedStatement> Parse(string queryText, List<string>? notices = null)
     {
         ArgumentNullException.ThrowIfNull(queryText);
-        var parsed = Parser.SqlParser.ParseAll(queryText);
+        var parsed = Parser.SqlParser.ParseAll(queryText, notices);
         var statements = new ParsedStatement[parsed.Count];
         for (int index = 0; index < parsed.Count; index++)
         {

@@ -13,6 +13,10 @@ internal static class SqlLimits
     /// <summary>Columns per table (PostgreSQL's MaxHeapAttributeNumber), 54011 beyond.</summary>
     public const int ColumnsPerTableMax = 1600;
 
+    /// <summary>Entries of one target list (PostgreSQL's MaxTupleAttributeNumber), 54011 "target lists can have at most
+    /// 1664 entries" beyond. Checked where the list is parsed, so a * that the binder expands is not counted.</summary>
+    public const int TargetListEntriesMax = 1664;
+
     /// <summary>Rows a VALUES list may hold in one INSERT.</summary>
     public const int ValuesRowsMax = 1_000_000;
 }

@@ -100,4 +100,20 @@ public sealed class FrontendMessageFramingTests
         Assert.Equal(OperationStatus.InvalidData, FrontendMessageFraming.TryReadMessage(ref reader, MaxMessageBytes, out _, out string? error));
         Assert.Equal($"invalid frontend message type {type}", error);
     }
+
+    [Fact]
+    public void A_known_message_over_the_limit_but_within_the_discard_bound_can_be_dropped()
+    {
+        byte[] header = new Bytes().Char('Q').Int32(MaxMessageBytes + 1).ToArray();
+        var input = new ReadOnlySequence<byte>(header);
+        var reader = new SequenceReader<byte>(input);
+        Assert.Equal(OperationStatus.InvalidData, FrontendMessageFraming.TryReadMessage(ref reader, MaxMessageBytes, out _, out _));
+        Assert.True(FrontendMessageFraming.IsDiscardable(input, MaxMessageBytes, 2 * MaxMessageBytes, out byte type, out int length));
+        Assert.Equal((byte)'Q', type);
+        Assert.Equal(MaxMessageBytes + 1, length);
+        // Beyond the discard bound, with an unknown type, or with an impossible length, the connection cannot go on.
+        Assert.False(FrontendMessageFraming.IsDiscardable(input, MaxMessageBytes, MaxMessageBytes, out _, out _));
+        Assert.False(FrontendMessageFraming.IsDiscardable(new ReadOnlySequence<byte>(new Bytes().Char('!').Int32(MaxMessageBytes + 1).ToArray()), MaxMessageBytes, 2 * MaxMessageBytes, out _, out _));
+        Assert.False(FrontendMessageFraming.IsDiscardable(new ReadOnlySequence<byte>(new Bytes().Char('Q').Int32(3).ToArray()), MaxMessageBytes, 2 * MaxMessageBytes, out _, out _));
+    }
 }

@@ -57,6 +57,26 @@ internal static class FrontendMessageFraming
         return OperationStatus.Done;
     }
 
+    /// <summary>
+    /// After <see cref="TryReadMessage(ref SequenceReader{byte}, int, out FrontendMessage, out string?)"/> said InvalidData:
+    /// true when the header is sound and only the length is over <paramref name="maxMessageBytes"/> (but not over
+    /// <paramref name="discardableMessageBytesMax"/>). Such a message can be skipped byte by byte without holding it,
+    /// and the stream stays in step; <paramref name="length"/> counts the length word, not the type byte.
+    /// </summary>
+    public static bool IsDiscardable(in ReadOnlySequence<byte> input, int maxMessageBytes, int discardableMessageBytesMax,
+        out byte type, out int length)
+    {
+        type = 0;
+        length = 0;
+        var reader = new SequenceReader<byte>(input);
+        if (reader.Remaining < HeaderBytes || !reader.TryRead(out type) || !FrontendMessageType.IsKnown(type)
+            || !reader.TryReadBigEndian(out length))
+        {
+            return false;
+        }
+        return length > maxMessageBytes && length <= discardableMessageBytesMax;
+    }
+
     /// <summary>The same, over a sequence that is sliced past the message on Done (usable across awaits, unlike a reader).</summary>
     public static OperationStatus TryReadMessage(
         ref ReadOnlySequence<byte> input,

@@ -31,27 +31,7 @@ internal static class PgText
     public static string DescribeInvalidUtf8(in ReadOnlySequence<byte> bytes)
     {
         byte[] array = bytes.ToArray();
-        Span<char> ignored = stackalloc char[256];
-        int offset = 0;
-        while (offset < array.Length)
-        {
-            OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(array.AsSpan(offset), ignored, out int read, out _, replaceInvalidSequences: false);
-            offset += read;
-            if (status is OperationStatus.InvalidData or OperationStatus.NeedMoreData)
-            {
-                break;
-            }
-        }
-        if (offset >= array.Length)
-        {
-            return "invalid byte sequence for encoding \"UTF8\"";
-        }
-        byte lead = array[offset];
-        // PostgreSQL's pg_utf_mblen: the length that the lead byte announces.
-        int characterBytes = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
-        characterBytes = Math.Min(characterBytes, array.Length - offset);
-        var shown = string.Join(' ', array.AsSpan(offset, characterBytes).ToArray().Select(b => $"0x{b:x2}"));
-        return $"invalid byte sequence for encoding \"UTF8\": {shown}";
+        return PgUtf8.DescribeInvalid(array, PgUtf8.IndexOfInvalid(array));
     }
 
     /// <summary>Decodes, replacing invalid bytes.</summary>

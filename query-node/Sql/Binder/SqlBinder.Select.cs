@@ -63,6 +63,12 @@ internal sealed partial class SqlBinder
             columns.Add(ResultColumnOf(target.Name ?? ColumnNaming.FigureName(target.Value), bound));
         }
 
+        if (targets.Count > SqlLimits.TargetListEntriesMax)
+        {
+            // The parser counts the entries as written; * can expand past the limit.
+            throw new SqlException(EngineSqlState.TooManyColumns, $"target lists can have at most {SqlLimits.TargetListEntriesMax} entries");
+        }
+
         // GROUP BY: an input column name wins over an output name; an integer is a select-list position.
         var groupKeys = new List<BoundExpression>();
         List<BoundAggregateCall> selectAggregates = _aggregateCalls;

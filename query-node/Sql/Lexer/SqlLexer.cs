@@ -11,7 +11,9 @@ internal static class SqlLexer
     private const string OperatorCharacters = "~!@#^&|`?+-*/%<>=";
     private const string NonMathOperatorCharacters = "~!@#^&|`?%";
 
-    public static List<Token> Tokenize(string text)
+    /// <summary>The tokens of <paramref name="text"/>. PostgreSQL's scanner warns when it truncates an identifier
+    /// (NOTICE 42622); those messages are added to <paramref name="notices"/> when given.</summary>
+    public static List<Token> Tokenize(string text, List<string>? notices = null)
     {
         var tokens = new List<Token>();
         int index = 0;
@@ -34,11 +36,11 @@ internal static class SqlLexer
             else if (IsIdentifierStart(current))
             {
                 while (index < text.Length && IsIdentifierPart(text[index])) index++;
-                tokens.Add(new Token(TokenKind.Identifier, NormalizeIdentifier(text[start..index]), start, index - start));
+                tokens.Add(new Token(TokenKind.Identifier, NormalizeIdentifier(text[start..index], notices), start, index - start));
             }
             else if (current == '"')
             {
-                (string value, int end) = ReadQuotedIdentifier(text, index);
+                (string value, int end) = ReadQuotedIdentifier(text, index, notices);
                 tokens.Add(new Token(TokenKind.QuotedIdentifier, value, start, end - start));
                 index = end;
             }
@@ -141,7 +143,7 @@ internal static class SqlLexer
     private static bool IsIdentifierPart(char character) => IsIdentifierStart(character) || char.IsAsciiDigit(character) || character == '$';
 
     /// <summary>Unquoted identifiers fold ASCII letters to lower case only (PostgreSQL's downcase_identifier for UTF-8).</summary>
-    private static string NormalizeIdentifier(string identifier)
+    private static string NormalizeIdentifier(string identifier, List<string>? notices)
     {
         bool hasUpper = false;
         foreach (char character in identifier)
@@ -156,7 +158,19 @@ internal static class SqlLexer
         {
             for (int index = 0; index < source.Length; index++) span[index] = char.IsAsciiLetterUpper(source[index]) ? (char)(source[index] + 32) : source[index];
         }) : identifier;
-        return TruncateIdentifier(folded);
+        return TruncateIdentifier(folded, notices);
+    }
+
+    /// <summary>As truncate_identifier with warn = true: the cut is reported, since two long names that share their
+    /// first 63 bytes silently name the same object.</summary>
+    private static string TruncateIdentifier(string identifier, List<string>? notices)
+    {
+        string truncated = TruncateIdentifier(identifier);
+        if (notices is not null && truncated.Length != identifier.Length)
+        {
+            notices.Add($"identifier \"{identifier}\" will be truncated to \"{truncated}\"");
+        }
+        return truncated;
     }
 
     /// <summary>Cuts an identifier to 63 bytes of UTF-8 without splitting a character (pg_mbcliplen).</summary>
@@ -179,7 +193,7 @@ internal static class SqlLexer
         return identifier[..index];
     }
 
-    private static (string Value, int End) ReadQuotedIdentifier(string text, int index)
+    private static (string Value, int End) ReadQuotedIdentifier(string text, int index, List<string>? notices)
     {
         int start = index;
         var builder = new StringBuilder();
@@ -207,7 +221,7 @@ internal static class SqlLexer
         {
             throw new SqlException(SqlState.SyntaxError, "zero-length delimited identifier at or near \"\"\"\"", start + 1);
         }
-        return (TruncateIdentifier(builder.ToString()), index);
+        return (TruncateIdentifier(builder.ToString(), notices), index);
     }
 
     private static (string Value, int End) ReadStandardString(string text, int index)

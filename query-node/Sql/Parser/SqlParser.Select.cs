@@ -1,3 +1,4 @@
+using System.Globalization;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Lexer;
 using Log.QueryNode.Sql.Parser.Ast;
@@ -323,7 +324,16 @@ internal sealed partial class SqlParser
     private List<ResTarget> ParseTargetList()
     {
         var targets = new List<ResTarget>();
-        do targets.Add(ParseTarget());
+        do
+        {
+            if (targets.Count == SqlLimits.TargetListEntriesMax)
+            {
+                // Stop before the list grows further: nothing downstream is sized for tens of thousands of columns.
+                throw new SqlException(EngineSqlState.TooManyColumns,
+                    $"target lists can have at most {SqlLimits.TargetListEntriesMax.ToString(CultureInfo.InvariantCulture)} entries");
+            }
+            targets.Add(ParseTarget());
+        }
         while (TryOperator(","));
         return targets;
     }

@@ -27,10 +27,11 @@ internal sealed partial class SqlParser
     }
 
     /// <summary>Parses every statement of a query string; empty statements are dropped. The whole string is parsed
-    /// before anything runs, as PostgreSQL does, so a syntax error anywhere runs nothing.</summary>
-    public static List<(Statement Statement, string Text, int ParameterCount)> ParseAll(string text)
+    /// before anything runs, as PostgreSQL does, so a syntax error anywhere runs nothing. The lexer's notices
+    /// (truncated identifiers) go to <paramref name="notices"/> when given.</summary>
+    public static List<(Statement Statement, string Text, int ParameterCount)> ParseAll(string text, List<string>? notices = null)
     {
-        var parser = new SqlParser(text, SqlLexer.Tokenize(text));
+        var parser = new SqlParser(text, SqlLexer.Tokenize(text, notices));
         var statements = new List<(Statement, string, int)>();
         while (true)
         {

@@ -182,6 +182,27 @@ public sealed class LogScriptTests(ScriptServer fixture) : IClassFixture<ScriptS
         Frontend.Parse("", "bogus"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Sync(),
         Bytes.Query("ROLLBACK")));
 
+    /// <summary>Binary parameters of the wrong length: too short for the type, and too long (bytes left over).</summary>
+    [PostgresFact]
+    public Task BinaryParametersOfTheWrongLength() => RunAsync(new Script(
+        Frontend.Parse("", "SELECT $1::int8", PgTypeOid.Int8), Frontend.Bind("", "", [1], [[1, 2, 3]], [0]), Frontend.Execute(""), Frontend.Sync(),
+        Frontend.Parse("", "SELECT $1::int4", PgTypeOid.Int4), Frontend.Bind("", "", [1], [[1, 2, 3]], [0]), Frontend.Execute(""), Frontend.Sync(),
+        Frontend.Parse("", "SELECT $1::int4", PgTypeOid.Int4), Frontend.Bind("", "", [1], [[0, 0, 0, 1, 9]], [0]), Frontend.Execute(""), Frontend.Sync(),
+        Frontend.Parse("", "SELECT $1::int8", PgTypeOid.Int8), Frontend.Bind("", "", [1], [[0, 0, 0, 0, 0, 0, 0, 7]], [0]), Frontend.Execute(""), Frontend.Sync()));
+
+    /// <summary>An identifier over 63 bytes is cut, with a NOTICE before the statement runs; so is a quoted one.</summary>
+    [PostgresFact]
+    public Task LongIdentifiersAreTruncatedWithANotice() => RunAsync(new Script(
+        Bytes.Query($"SELECT 1 AS {new string('A', 70)}, 2 AS \"{new string('q', 64)}\""),
+        Bytes.Query($"SELECT 1 AS {new string('b', 63)}"),
+        Frontend.Parse("", $"SELECT 1 AS {new string('C', 64)}"), Frontend.Bind("", "", []), Frontend.Describe('P', ""), Frontend.Execute(""), Frontend.Sync()));
+
+    /// <summary>PostgreSQL's MaxTupleAttributeNumber: 1,664 output columns are fine, 1,665 are 54011.</summary>
+    [PostgresFact]
+    public Task TargetListsHaveAtMost1664Entries() => RunAsync(new Script(
+        Bytes.Query("SELECT " + string.Join(", ", Enumerable.Repeat("1", 1665))),
+        Bytes.Query("SELECT " + string.Join(", ", Enumerable.Range(1, 1664).Select(column => $"{column} AS c{column}")))));
+
     private static byte[] Binary(object value, int typeOid)
     {
         var output = new System.Buffers.ArrayBufferWriter<byte>();

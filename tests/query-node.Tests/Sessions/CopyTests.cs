@@ -53,4 +53,70 @@ public class CopyTests
         Assert.Equal(["0"], await session.RowsAsync("select count(*) from t"));
         Assert.Equal(["Error 0A000 COPY BINARY is not supported"], await session.QueryAsync("copy t from stdin (format binary)"));
     }
+
+    private static async Task<List<string>> CopyBytesAsync(Log.QueryNode.Sessions.QuerySession session, string sql, params byte[][] chunks)
+    {
+        var writer = new RecordingWriter();
+        foreach (var chunk in chunks) writer.CopyInData.Enqueue(chunk);
+        await session.ExecuteSimpleQueryAsync(sql, writer, CancellationToken.None);
+        return writer.Messages;
+    }
+
+    [Fact]
+    public async Task A_character_cut_between_two_messages_is_read_whole()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text)");
+        byte[] line = Encoding.UTF8.GetBytes("1\tcaf\u00e9 \u20ac \U0001F600\n");
+        // Every byte in its own CopyData: each multibyte character is cut.
+        var messages = await CopyBytesAsync(session, "copy t from stdin", line.Select(b => new[] { b }).ToArray());
+        Assert.Equal("CommandComplete COPY 1", messages.Last());
+        Assert.Equal(["caf\u00e9 \u20ac \U0001F600"], await session.RowsAsync("select name from t"));
+    }
+
+    [Theory]
+    [InlineData("copy t from stdin", new byte[] { (byte)'2', (byte)'\t', (byte)'a', 0xc3, 0x28, (byte)'\n' }, "0xc3 0x28")]
+    [InlineData("copy t from stdin (format csv)", new byte[] { (byte)'2', (byte)',', (byte)'"', 0xff, (byte)'"', (byte)'\n' }, "0xff")]
+    [InlineData("copy t from stdin", new byte[] { (byte)'2', (byte)'\t', (byte)'\\', (byte)'x', (byte)'f', (byte)'f', (byte)'\n' }, "0xff")]
+    [InlineData("copy t from stdin", new byte[] { (byte)'2', (byte)'\t', (byte)'\\', (byte)'0', (byte)'0', (byte)'0', (byte)'\n' }, "0x00")]
+    public async Task Invalid_utf8_fails_the_copy_with_22021_and_stores_nothing(string sql, byte[] badLine, string shown)
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text)");
+        byte[] goodLine = Encoding.UTF8.GetBytes(sql.Contains("csv") ? "1,ok\n" : "1\tok\n");
+        var messages = await CopyBytesAsync(session, sql, goodLine, badLine);
+        Assert.StartsWith($"Error 22021 invalid byte sequence for encoding \"UTF8\": {shown}", messages.Last());
+        Assert.Equal(["0"], await session.RowsAsync("select count(*) from t"));
+    }
+
+    [Fact]
+    public async Task A_line_of_megabytes_in_small_messages_is_read_and_one_over_the_limit_fails_with_54000()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text)");
+        const int valueBytes = 3 * 1024 * 1024;
+        var chunks = new List<byte[]> { Encoding.UTF8.GetBytes("1\t") };
+        chunks.AddRange(Enumerable.Repeat(Encoding.UTF8.GetBytes(new string('x', 1024)), valueBytes / 1024));
+        chunks.Add(Encoding.UTF8.GetBytes("\n"));
+        var messages = await CopyBytesAsync(session, "copy t from stdin", chunks.ToArray());
+        Assert.Equal("CommandComplete COPY 1", messages.Last());
+        Assert.Equal([valueBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)], await session.RowsAsync("select length(name) from t"));
+
+        var tooLong = new List<byte[]> { Encoding.UTF8.GetBytes("2\t") };
+        tooLong.AddRange(Enumerable.Repeat(new byte[64 * 1024].Select(_ => (byte)'y').ToArray(), Log.QueryNode.Sessions.CopyLimits.LineBytesMax / (64 * 1024) + 1));
+        tooLong.Add(Encoding.UTF8.GetBytes("\n"));
+        var failed = await CopyBytesAsync(session, "copy t from stdin", tooLong.ToArray());
+        Assert.StartsWith("Error 54000 out of memory", failed.Last());
+        Assert.Equal(["1"], await session.RowsAsync("select count(*) from t"));
+    }
+
+    [Fact]
+    public async Task A_csv_escape_cut_from_the_byte_it_escapes_still_escapes_it()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text)");
+        var messages = await CopyAsync(session, "copy t from stdin (format csv, escape '\\')", "1,\"a\\", "\"\nb\"\n2,c\n");
+        Assert.Equal("CommandComplete COPY 2", messages.Messages.Last());
+        Assert.Equal(["a\"\nb", "c"], await session.RowsAsync("select name from t order by id"));
+    }
 }

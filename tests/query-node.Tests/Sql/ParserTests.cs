@@ -103,4 +103,26 @@ public class ParserTests
         SqlException exception = Assert.Throws<SqlException>(() => _engine.Parse("create index i on t (a)"));
         Assert.Equal(SqlState.FeatureNotSupported, exception.SqlState);
     }
+
+    [Fact]
+    public void A_target_list_stops_at_1664_entries_with_54011()
+    {
+        Assert.Single(_engine.Parse("select " + string.Join(", ", Enumerable.Repeat("1", SqlLimits.TargetListEntriesMax))));
+        var exception = Assert.Throws<SqlException>(() => _engine.Parse("select " + string.Join(", ", Enumerable.Repeat("1", SqlLimits.TargetListEntriesMax + 1))));
+        Assert.Equal("54011", exception.SqlState);
+        Assert.Equal("target lists can have at most 1664 entries", exception.Message);
+    }
+
+    [Fact]
+    public void Identifiers_over_63_bytes_are_cut_at_a_character_and_reported()
+    {
+        var notices = new List<string>();
+        string longName = new string('A', 62) + "\u00e9xyz";
+        _engine.Parse($"select 1 as {longName}, 2 as \"{new string('q', 63)}\", 3 as \"{new string('r', 64)}\"", notices);
+        Assert.Equal(
+        [
+            $"identifier \"{new string('a', 62)}\u00e9xyz\" will be truncated to \"{new string('a', 62)}\"",
+            $"identifier \"{new string('r', 64)}\" will be truncated to \"{new string('r', 63)}\"",
+        ], notices);
+    }
 }
