@@ -10,7 +10,7 @@ namespace Log.Integration.Tests.Sql;
 /// one connection per file, the tables a file creates dropped before and after it. The expected
 /// results in the files were recorded from PostgreSQL 15 (<see cref="SqlRecorderTests"/>), so no
 /// PostgreSQL is needed here. Each file reports every mismatch with its file and line, and prints
-/// how many cases it skipped on Log for each reason. With LOG_SQL_RUN_SKIPPED=1 the skipped cases
+/// how many cases it skipped on Log for each feature (a reason up to its first " ("). With LOG_SQL_RUN_SKIPPED=1 the skipped cases
 /// run too, and those that now give PostgreSQL's answer are listed, to be un-skipped.
 /// </summary>
 public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
@@ -41,9 +41,9 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         List<SqlRecordRun> ran = runs.Where(run => run.SkippedBy is null).ToList();
         List<SqlRecordRun> skipped = runs.Where(run => run.SkippedBy is not null).ToList();
         output.WriteLine($"{fileName}: {ran.Count} case(s) run, {skipped.Count} skipped on log");
-        foreach (var reason in skipped.GroupBy(run => run.SkippedBy!.Reason).OrderByDescending(group => group.Count()))
+        foreach (var feature in skipped.GroupBy(run => run.SkippedBy!.Feature).OrderByDescending(group => group.Count()).ThenBy(group => group.Key))
         {
-            output.WriteLine($"  {reason.Count(),4} skipped: {reason.Key}");
+            output.WriteLine($"  {feature.Count(),4} skipped: {feature.Key}");
         }
         if (runSkipped)
         {
@@ -70,16 +70,16 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
     /// over the whole corpus is printed (this needs no server).
     /// </summary>
     [Fact]
-    public void CorpusParsesAndCountsSkippedCasesPerReason()
+    public void CorpusParsesAndCountsSkippedCasesPerFeature()
     {
         var files = SqlCorpus.FileNames().Select(SqlCorpus.Load).ToList();
         Assert.NotEmpty(files);
         var records = files.SelectMany(file => file.Records).ToList();
         var skipped = records.Select(record => record.SkippedOn(SqlTestCondition.Log)).OfType<SqlTestCondition>().ToList();
         output.WriteLine($"{files.Count} file(s), {records.Count} case(s), {records.Count - skipped.Count} run on log, {skipped.Count} skipped on log");
-        foreach (var reason in skipped.GroupBy(condition => condition.Reason).OrderByDescending(group => group.Count()).ThenBy(group => group.Key))
+        foreach (var feature in skipped.GroupBy(condition => condition.Feature).OrderByDescending(group => group.Count()).ThenBy(group => group.Key))
         {
-            output.WriteLine($"  {reason.Count(),4} {reason.Key}");
+            output.WriteLine($"  {feature.Count(),4} {feature.Key}");
         }
         Assert.All(skipped, condition => Assert.False(string.IsNullOrWhiteSpace(condition.Reason)));
         // Each file's text is what the recorder would write back: no record is lost or reshaped by a round trip.

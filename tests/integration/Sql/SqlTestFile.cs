@@ -19,6 +19,12 @@ public sealed record SqlTestCondition(bool OnlyIf, string Engine, string Reason)
     public const string Log = "log";
     public const string PostgreSql = "postgresql";
 
+    /// <summary>
+    /// What the skip counts are grouped by: the reason up to its first " (", so that
+    /// "joins (LEFT JOIN)" and "joins (USING)" count as joins.
+    /// </summary>
+    public string Feature => Reason.IndexOf(" (", StringComparison.Ordinal) is var end and > 0 ? Reason[..end] : Reason;
+
     /// <summary>True when the record runs on <paramref name="engine"/>.</summary>
     public bool Allows(string engine) => OnlyIf == (engine == Engine);
 

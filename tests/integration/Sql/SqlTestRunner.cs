@@ -31,7 +31,16 @@ public static class SqlTestRunner
                 runs.Add(new SqlRecordRun(record, skippedBy, null, null));
                 continue;
             }
-            SqlOutcome outcome = await client.RunAsync(record.Sql);
+            SqlOutcome outcome;
+            try
+            {
+                outcome = await client.RunAsync(record.Sql);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                // A timeout or a lost connection ends the file: say where.
+                throw new InvalidOperationException($"{file.Path}:{record.Line}: no answer on {engine}: {exception.Message}", exception);
+            }
             runs.Add(new SqlRecordRun(record, skippedBy, ToExpectation(record, outcome), outcome.ErrorMessage));
         }
         return runs;
