@@ -91,7 +91,8 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         RawClient client = await RawClient.ConnectAsync(fixture.Server.Port);
         try
         {
-            await client.SendAsync(Bytes.Startup(("user", "admin"), ("database", "postgres"), ("application_name", "sql-tests")));
+            // The user the recordings were made as, so that current_user answers the same.
+            await client.SendAsync(Bytes.Startup(("user", RealPostgres.User), ("database", "postgres"), ("application_name", "sql-tests")));
             List<BackendMessage> messages = await client.ReadUntilReadyForQueryAsync();
             if (messages[^1].Type != 'Z')
             {
