@@ -6,5 +6,5 @@
 set -e
 cd "$(dirname "$0")/../.."
 LOG_SQL_RECORD=1 LOG_SQL_FILES="$*" exec dotnet test tests/integration \
-  --filter "FullyQualifiedName~Log.Integration.Tests.Sql.SqlRecorderTests" \
+  --filter "FullyQualifiedName=Log.Integration.Tests.Sql.SqlRecorderTests.RecordFromPostgres" \
   --logger "console;verbosity=detailed"
