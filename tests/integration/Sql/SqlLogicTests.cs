@@ -10,8 +10,9 @@ namespace Log.Integration.Tests.Sql;
 /// one connection per file, the tables a file creates dropped before and after it. The expected
 /// results in the files were recorded from PostgreSQL 15 (<see cref="SqlRecorderTests"/>), so no
 /// PostgreSQL is needed here. Each file reports every mismatch with its file and line, and prints
-/// how many cases it skipped on Log for each feature (a reason up to its first " ("). With LOG_SQL_RUN_SKIPPED=1 the skipped cases
-/// run too, and those that now give PostgreSQL's answer are listed, to be un-skipped.
+/// how many cases it skipped on Log for each feature (a reason up to its first " ("). With
+/// LOG_SQL_RUN_SKIPPED=1 the skipped cases run too, and those that now give PostgreSQL's answer
+/// are listed, to be un-skipped.
 /// </summary>
 public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper output) : IClassFixture<ServerFixture>
 {
@@ -66,8 +67,8 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
     }
 
     /// <summary>
-    /// Every file parses, every skip names its reason, and the table of skipped cases per reason
-    /// over the whole corpus is printed (this needs no server).
+    /// Every file parses and is in the form the recorder writes, every skip names its reason, and
+    /// the table of skipped cases per feature over the whole corpus is printed.
     /// </summary>
     [Fact]
     public void CorpusParsesAndCountsSkippedCasesPerFeature()
