@@ -28,10 +28,10 @@ internal sealed class SimpleQueryClient(RawClient client) : IAsyncDisposable
         "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1";
 
     /// <summary>Wraps a logged-in connection and applies <see cref="SessionSetup"/>.</summary>
-    public static async Task<SimpleQueryClient> StartAsync(RawClient client)
+    public static async Task<SimpleQueryClient> StartAsync(RawClient client, CancellationToken cancellationToken)
     {
         var session = new SimpleQueryClient(client);
-        SqlOutcome setup = await session.RunAsync(SessionSetup);
+        SqlOutcome setup = await session.RunAsync(SessionSetup, cancellationToken);
         if (setup.SqlState is not null)
         {
             await session.DisposeAsync();
@@ -40,9 +40,13 @@ internal sealed class SimpleQueryClient(RawClient client) : IAsyncDisposable
         return session;
     }
 
-    /// <summary>Sends <paramref name="sql"/> as one Query message and reads through ReadyForQuery.</summary>
-    public async Task<SqlOutcome> RunAsync(string sql)
+    /// <summary>
+    /// Sends <paramref name="sql"/> as one Query message and reads through ReadyForQuery (each read
+    /// is bounded by the raw client's own timeout; the token is checked before sending).
+    /// </summary>
+    public async Task<SqlOutcome> RunAsync(string sql, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         await client.SendAsync(Bytes.Query(sql));
         string? sqlState = null;
         string? errorMessage = null;

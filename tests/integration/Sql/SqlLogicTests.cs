@@ -31,8 +31,9 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         List<SqlRecordRun> runs;
         try
         {
-            await using SimpleQueryClient client = await ConnectAsync();
-            runs = await SqlTestRunner.RunAsync(file, client, SqlTestCondition.Log, runSkipped);
+            using var timeout = new CancellationTokenSource(SqlTestRunner.FileTimeout);
+            await using SimpleQueryClient client = await ConnectAsync(timeout.Token);
+            runs = await SqlTestRunner.RunAsync(file, client, SqlTestCondition.Log, runSkipped, timeout.Token);
         }
         finally
         {
@@ -87,7 +88,7 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         Assert.All(files, file => Assert.Equal(File.ReadAllText(file.Path).Replace("\r\n", "\n"), file.Render()));
     }
 
-    private async Task<SimpleQueryClient> ConnectAsync()
+    private async Task<SimpleQueryClient> ConnectAsync(CancellationToken cancellationToken)
     {
         RawClient client = await RawClient.ConnectAsync(fixture.Server.Port);
         try
@@ -105,7 +106,7 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
             await client.DisposeAsync();
             throw;
         }
-        return await SimpleQueryClient.StartAsync(client);
+        return await SimpleQueryClient.StartAsync(client, cancellationToken);
     }
 
     private async Task DropTablesAsync(IReadOnlyList<string> tables)
@@ -114,10 +115,11 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         {
             return;
         }
-        await using SimpleQueryClient client = await ConnectAsync();
+        using var timeout = new CancellationTokenSource(SqlTestRunner.FileTimeout);
+        await using SimpleQueryClient client = await ConnectAsync(timeout.Token);
         foreach (string table in tables)
         {
-            SqlOutcome outcome = await client.RunAsync($"DROP TABLE IF EXISTS {table}");
+            SqlOutcome outcome = await client.RunAsync($"DROP TABLE IF EXISTS {table}", timeout.Token);
             if (outcome.SqlState is not null)
             {
                 throw new InvalidOperationException($"cannot drop {table}: {outcome.SqlState} {outcome.ErrorMessage}");

@@ -30,7 +30,7 @@ public sealed partial class SqlRecorderTests(ITestOutputHelper output)
     public async Task RecordFromPostgres()
     {
         Assert.True(RealPostgres.SkipReason is null, RealPostgres.SkipReason);
-        output.WriteLine(await RunEachFileAsync(RecordFileAsync));
+        output.WriteLine(await RunEachFileAsync(RecordFileAsync, databasePerFile: true));
     }
 
     /// <summary>
@@ -50,13 +50,18 @@ public sealed partial class SqlRecorderTests(ITestOutputHelper output)
                 mismatches.Append(SqlTestRunner.Describe(file, run)).Append('\n');
             }
             return Task.FromResult($"{file.Name}: {runs.Count(run => run.Actual is not null)} case(s) run on PostgreSQL, {differing.Count} differ\n");
-        });
+        }, databasePerFile: false);
         output.WriteLine(summary);
         Assert.True(mismatches.Length == 0, $"expectations that PostgreSQL no longer gives (re-record with tests/sql/record.sh):\n\n{mismatches}");
     }
 
-    /// <summary>Runs each file on PostgreSQL in a database of its own and hands its runs to <paramref name="handle"/>; returns the summary.</summary>
-    private static async Task<string> RunEachFileAsync(Func<SqlTestFile, List<SqlRecordRun>, Task<string>> handle)
+    /// <summary>
+    /// Runs each file on PostgreSQL and hands its runs to <paramref name="handle"/>; returns the
+    /// summary. A recording gives each file a database of its own; the check shares one among the
+    /// files (their tables have names of their own), because every DROP DATABASE forces a
+    /// checkpoint, which is most of the time the check would take.
+    /// </summary>
+    private static async Task<string> RunEachFileAsync(Func<SqlTestFile, List<SqlRecordRun>, Task<string>> handle, bool databasePerFile)
     {
         var summary = new StringBuilder();
         var databases = new List<string>();
@@ -66,13 +71,18 @@ public sealed partial class SqlRecorderTests(ITestOutputHelper output)
             {
                 SqlTestFile file = SqlCorpus.Load(fileName);
                 // The process id keeps a database left behind by an earlier run out of the way.
-                string database = $"{DatabasePrefix}{NotAnIdentifierCharacter().Replace(Path.GetFileNameWithoutExtension(file.Name).ToLowerInvariant(), "_")}_{Environment.ProcessId}";
-                await AdministerAsync($"CREATE DATABASE {database}", CreateDatabaseTimeout);
-                databases.Add(database);
-                List<SqlRecordRun> runs;
-                await using (SimpleQueryClient client = await SimpleQueryClient.StartAsync(await RealPostgres.ConnectAsync(database)))
+                string name = databasePerFile ? NotAnIdentifierCharacter().Replace(Path.GetFileNameWithoutExtension(file.Name).ToLowerInvariant(), "_") : "check";
+                string database = $"{DatabasePrefix}{name}_{Environment.ProcessId}";
+                if (!databases.Contains(database))
                 {
-                    runs = await SqlTestRunner.RunAsync(file, client, SqlTestCondition.PostgreSql, runSkipped: false);
+                    await AdministerAsync($"CREATE DATABASE {database}", CreateDatabaseTimeout);
+                    databases.Add(database);
+                }
+                List<SqlRecordRun> runs;
+                using (var timeout = new CancellationTokenSource(SqlTestRunner.FileTimeout))
+                {
+                    await using SimpleQueryClient client = await SimpleQueryClient.StartAsync(await RealPostgres.ConnectAsync(database), timeout.Token);
+                    runs = await SqlTestRunner.RunAsync(file, client, SqlTestCondition.PostgreSql, runSkipped: false, timeout.Token);
                 }
                 summary.Append(await handle(file, runs));
             }

@@ -15,12 +15,15 @@ public sealed record SqlRecordRun(SqlTestRecord Record, SqlTestCondition? Skippe
 /// </summary>
 public static class SqlTestRunner
 {
+    /// <summary>How long one file may take on one server, well above what the largest file needs.</summary>
+    public static readonly TimeSpan FileTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>
     /// Runs every record that <paramref name="engine"/> may run; with <paramref name="runSkipped"/>
     /// also those a condition skips on it (their result is kept beside the condition, to find the
     /// cases that the engine has grown to pass).
     /// </summary>
-    internal static async Task<List<SqlRecordRun>> RunAsync(SqlTestFile file, SimpleQueryClient client, string engine, bool runSkipped)
+    internal static async Task<List<SqlRecordRun>> RunAsync(SqlTestFile file, SimpleQueryClient client, string engine, bool runSkipped, CancellationToken cancellationToken)
     {
         var runs = new List<SqlRecordRun>();
         foreach (SqlTestRecord record in file.Records)
@@ -34,7 +37,7 @@ public static class SqlTestRunner
             SqlOutcome outcome;
             try
             {
-                outcome = await client.RunAsync(record.Sql);
+                outcome = await client.RunAsync(record.Sql, cancellationToken);
             }
             catch (Exception exception) when (exception is OperationCanceledException or IOException or InvalidOperationException)
             {
