@@ -43,11 +43,27 @@ internal static class BoundExpressionTree
             case BoundSubquery subquery:
                 return subquery.Test is null ? subquery.Arguments : [.. subquery.Arguments, subquery.Test];
             case BoundAggregateCall call:
-                return call.Argument is null ? [] : [call.Argument];
+                return AggregateChildren(call.Aggregate);
+            case BoundGroupingCall grouping:
+                return grouping.Arguments;
+            case BoundWindowCall window:
+                return [.. window.Function.Arguments, .. window.Function.Aggregate is null ? [] : AggregateChildren(window.Function.Aggregate),
+                    .. window.Window.PartitionBy, .. window.Window.OrderBy.Select(item => item.Expression)];
             default:
                 return [];
         }
     }
+
+    private static IEnumerable<BoundExpression> AggregateChildren(BoundAggregate aggregate) =>
+        [.. aggregate.Arguments, .. aggregate.Filter is null ? [] : new[] { aggregate.Filter }, .. aggregate.OrderBy.Select(item => item.Expression)];
+
+    /// <summary>The aggregate with each of its expressions replaced by <paramref name="map"/>(expression).</summary>
+    public static BoundAggregate MapAggregate(BoundAggregate aggregate, Func<BoundExpression, BoundExpression> map) => aggregate with
+    {
+        Arguments = aggregate.Arguments.Select(map).ToArray(),
+        Filter = aggregate.Filter is null ? null : map(aggregate.Filter),
+        OrderBy = aggregate.OrderBy.Select(item => item with { Expression = map(item.Expression) }).ToArray(),
+    };
 
     /// <summary>Whether any node of the expression satisfies the predicate.</summary>
     public static bool Any(BoundExpression expression, Func<BoundExpression, bool> predicate)
@@ -96,7 +112,23 @@ internal static class BoundExpressionTree
                 // Only the outer side: the arguments and the tested value; the subquery's own plan is another level.
                 return subquery with { Arguments = subquery.Arguments.Select(map).ToArray(), Test = subquery.Test is null ? null : map(subquery.Test) };
             case BoundAggregateCall call:
-                return call.Argument is null ? call : call with { Argument = map(call.Argument) };
+                return call with { Aggregate = MapAggregate(call.Aggregate, map) };
+            case BoundGroupingCall grouping:
+                return grouping with { Arguments = grouping.Arguments.Select(map).ToArray() };
+            case BoundWindowCall window:
+                return window with
+                {
+                    Function = window.Function with
+                    {
+                        Arguments = window.Function.Arguments.Select(map).ToArray(),
+                        Aggregate = window.Function.Aggregate is null ? null : MapAggregate(window.Function.Aggregate, map),
+                    },
+                    Window = window.Window with
+                    {
+                        PartitionBy = window.Window.PartitionBy.Select(map).ToArray(),
+                        OrderBy = window.Window.OrderBy.Select(item => item with { Expression = map(item.Expression) }).ToArray(),
+                    },
+                };
             case BoundColumn or BoundConstant or BoundOuterParam:
                 return expression;
             default:
