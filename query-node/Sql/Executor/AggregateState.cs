@@ -56,10 +56,12 @@ internal sealed class AggregateState
         _transition.Add(input);
     }
 
-    public void Remove(object?[] input)
+    /// <summary>Undoes an input; false when the state can no longer give the exact result (a numeric sum lost the
+    /// last value of its largest scale, as PostgreSQL's do_numeric_discard refuses), so the caller must recompute.</summary>
+    public bool TryRemove(object?[] input)
     {
         if (!CanRemove) throw new InvalidOperationException($"aggregate {_aggregate.Function} has no inverse");
-        _transition.Remove(input);
+        return _transition.TryRemove(input);
     }
 
     public void Reset()
@@ -187,6 +189,10 @@ internal sealed class AggregateState
         private double _floatSum;
         private double _floatSumOfSquares;
         private bool _integerSumOverflowed;
+
+        /// <summary>The largest scale among the numeric values summed, and how many have it: the result's scale.</summary>
+        private int _maximumScale;
+        private long _maximumScaleCount;
         private object? _value;
         private StringBuilder? _text;
 
@@ -206,6 +212,8 @@ internal sealed class AggregateState
             _floatSum = 0;
             _floatSumOfSquares = 0;
             _integerSumOverflowed = false;
+            _maximumScale = 0;
+            _maximumScaleCount = 0;
             _value = null;
             _text = null;
         }
@@ -292,16 +300,17 @@ internal sealed class AggregateState
             }
         }
 
-        public void Remove(object?[] input)
+        public bool TryRemove(object?[] input)
         {
             if (_function == AggregateFunction.CountStar)
             {
                 _count--;
-                return;
+                return true;
             }
             object? value = input[0];
-            if (value is null) return;
-            _count--;
+            if (value is null) return true;
+            if (value is decimal leaving && leaving.Scale == _maximumScale && --_maximumScaleCount == 0 && _count > 1) return false;
+            if (--_count == 0) _maximumScale = 0;
             if (_function is AggregateFunction.Sum or AggregateFunction.Avg)
             {
                 try
@@ -313,6 +322,7 @@ internal sealed class AggregateState
                     throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
                 }
             }
+            return true;
         }
 
         private void AddNumber(object value, int sign)
@@ -322,7 +332,18 @@ internal sealed class AggregateState
                 case short s: AddInteger(s, sign); break;
                 case int i: AddInteger(i, sign); break;
                 case long l: AddInteger(l, sign); break;
-                case decimal m: _numericSum = checked(_numericSum + (sign > 0 ? m : -m)); break;
+                case decimal m:
+                    _numericSum = checked(_numericSum + (sign > 0 ? m : -m));
+                    if (sign > 0 && m.Scale > _maximumScale)
+                    {
+                        _maximumScale = m.Scale;
+                        _maximumScaleCount = 1;
+                    }
+                    else if (sign > 0 && m.Scale == _maximumScale)
+                    {
+                        _maximumScaleCount++;
+                    }
+                    break;
                 case double d: _floatSum += d; break;
             }
         }
@@ -395,11 +416,11 @@ internal sealed class AggregateState
                 {
                     TypeKind.Int8 => _integerSumOverflowed ? throw ValueCast.OutOfRange("bigint") : _integerSum,
                     TypeKind.Float8 => _floatSum,
-                    _ => _argumentKind == TypeKind.Numeric ? _numericSum : IntegerTotal,
+                    _ => _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal,
                 };
             }
             if (_argumentKind == TypeKind.Float8) return _floatSum / _count;
-            decimal total = _argumentKind == TypeKind.Numeric ? _numericSum : IntegerTotal;
+            decimal total = _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal;
             return ValueArithmetic.Divide(total, _count);
         }
 

@@ -35,6 +35,8 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
     {
         foreach (BoundExpression key in window.PartitionBy) yield return key;
         foreach (BoundSortItem item in window.OrderBy) yield return item.Expression;
+        if (window.Frame.StartOffset is not null) yield return window.Frame.StartOffset;
+        if (window.Frame.EndOffset is not null) yield return window.Frame.EndOffset;
         foreach (BoundWindowFunction function in functions)
         {
             foreach (BoundExpression argument in function.Arguments) yield return argument;
@@ -70,6 +72,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
         var results = new object?[Functions.Count][];
         for (int index = 0; index < results.Length; index++) results[index] = new object?[rows.Count];
         var frame = new FrameOffsets(Window.Frame, context);
+        if (rows.Count > 0) await frame.ComputeAsync();
         int start = 0;
         while (start < order.Length)
         {
@@ -106,7 +109,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
     {
         int partitionCount = Window.PartitionBy.Count;
         var items = new BoundSortItem[partitionCount + Window.OrderBy.Count];
-        for (int index = 0; index < partitionCount; index++) items[index] = new BoundSortItem(Window.PartitionBy[index], false, false);
+        PartitionItems.CopyTo(items, 0);
         for (int index = 0; index < Window.OrderBy.Count; index++) items[partitionCount + index] = Window.OrderBy[index];
         var order = new int[keys.Count];
         for (int index = 0; index < order.Length; index++) order[index] = index;
@@ -127,12 +130,16 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
 
     private bool SamePartition(object?[] left, object?[] right)
     {
-        for (int index = 0; index < Window.PartitionBy.Count; index++)
+        BoundSortItem[] items = PartitionItems;
+        for (int index = 0; index < items.Length; index++)
         {
-            if (AggregateState.CompareForSort(left[index], right[index], new BoundSortItem(Window.PartitionBy[index], false, false)) != 0) return false;
+            if (AggregateState.CompareForSort(left[index], right[index], items[index]) != 0) return false;
         }
         return true;
     }
+
+    /// <summary>The partition keys as ascending, NULLS LAST ordering items.</summary>
+    private BoundSortItem[] PartitionItems => field ??= Window.PartitionBy.Select(key => new BoundSortItem(key, false, false)).ToArray();
 
     private bool Peers(object?[] left, object?[] right)
     {
@@ -144,26 +151,22 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
         return true;
     }
 
-    /// <summary>The frame's offsets, computed once (at the first partition) and checked as PostgreSQL checks them.</summary>
+    /// <summary>The frame's offsets, computed once (when there are rows) and checked as PostgreSQL checks them.</summary>
     private sealed class FrameOffsets(BoundWindowFrame frame, ExecutionContext context)
     {
-        private bool _computed;
-
         public object? Start { get; private set; }
         public object? End { get; private set; }
 
-        public void Compute()
+        public async ValueTask ComputeAsync()
         {
-            if (_computed) return;
-            _computed = true;
-            Start = Evaluate(frame.StartOffset, "starting");
-            End = Evaluate(frame.EndOffset, "ending");
+            Start = await EvaluateAsync(frame.StartOffset, "starting");
+            End = await EvaluateAsync(frame.EndOffset, "ending");
         }
 
-        private object? Evaluate(BoundExpression? offset, string which)
+        private async ValueTask<object?> EvaluateAsync(BoundExpression? offset, string which)
         {
             if (offset is null) return null;
-            object? value = ExpressionEvaluator.Evaluate(offset, [], context);
+            object? value = await new CompiledExpression(offset).EvaluateAsync([], context);
             if (value is null) throw new SqlException(NullValueNotAllowed, $"frame {which} offset must not be null");
             bool negative = value switch
             {
@@ -362,7 +365,12 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
                 }
                 for (int index = stateStart; index < Math.Min(start, stateEnd); index++)
                 {
-                    if (inputs[InputIndex(index)] is { } leaving) state.Remove(leaving);
+                    if (inputs[InputIndex(index)] is { } leaving && !state.TryRemove(leaving))
+                    {
+                        state.Reset();
+                        stateEnd = start;
+                        break;
+                    }
                 }
                 if (stateEnd < start) stateEnd = start;
                 stateStart = start;
@@ -400,7 +408,6 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
         private (int Start, int End) Frame(int row)
         {
             BoundWindowFrame frame = _owner.Window.Frame;
-            _offsets.Compute();
             int start = Bound(frame.Mode, frame.StartKind, _offsets.Start, row, isStart: true);
             int end = Bound(frame.Mode, frame.EndKind, _offsets.End, row, isStart: false);
             return (start, Math.Max(start, end));
