@@ -136,6 +136,38 @@ internal static class BoundExpressionTree
         }
     }
 
+    /// <summary>Whether two expressions compute the same thing: the same node kinds with the same operators, types
+    /// and constants all the way down (record equality stops at nodes that hold lists, such as function arguments).
+    /// GROUP BY matches select-list expressions to its keys this way.</summary>
+    public static bool Equivalent(BoundExpression left, BoundExpression right)
+    {
+        if (ReferenceEquals(left, right)) return true;
+        if (left.GetType() != right.GetType() || left.Type != right.Type) return false;
+        bool sameNode = (left, right) switch
+        {
+            (BoundFunction a, BoundFunction b) => a.Function == b.Function,
+            (BoundBoolean a, BoundBoolean b) => a.Kind == b.Kind,
+            (BoundIn a, BoundIn b) => a.IsNot == b.IsNot,
+            (BoundCase a, BoundCase b) => a.Whens.Count == b.Whens.Count && (a.Else is null) == (b.Else is null),
+            (BoundSubquery or BoundAggregateCall or BoundGroupingCall or BoundWindowCall, _) => left.Equals(right),
+            _ when !Children(left).Any() => left.Equals(right),
+            _ => MapChildren(left, _ => ChildMarker).Equals(MapChildren(right, _ => ChildMarker)),
+        };
+        if (!sameNode) return false;
+        using IEnumerator<BoundExpression> leftChildren = Children(left).GetEnumerator();
+        using IEnumerator<BoundExpression> rightChildren = Children(right).GetEnumerator();
+        while (true)
+        {
+            bool leftMore = leftChildren.MoveNext();
+            if (leftMore != rightChildren.MoveNext()) return false;
+            if (!leftMore) return true;
+            if (!Equivalent(leftChildren.Current, rightChildren.Current)) return false;
+        }
+    }
+
+    /// <summary>Stands for every child when two nodes are compared without their children.</summary>
+    private static readonly BoundConstant ChildMarker = new(null, Types.SqlType.Unknown);
+
     /// <summary>Moves every column ordinal of the expression (not inside subquery plans) by <paramref name="offset"/>.</summary>
     public static BoundExpression ShiftColumns(BoundExpression expression, int offset) => offset == 0 ? expression : expression is BoundColumn column
         ? column with { Ordinal = column.Ordinal + offset }

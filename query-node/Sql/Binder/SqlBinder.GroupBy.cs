@@ -126,7 +126,7 @@ internal sealed partial class SqlBinder
             key = Bind(item);
             if (key.Type.Kind == TypeKind.Unknown) key = CoerceUnknown(key, SqlType.Text, item.Location);
         }
-        int index = keys.IndexOf(key);
+        int index = keys.FindIndex(candidate => BoundExpressionTree.Equivalent(candidate, key));
         if (index >= 0) return index;
         keys.Add(key);
         return keys.Count - 1;
@@ -151,7 +151,7 @@ internal sealed partial class SqlBinder
         List<BoundExpression> groupKeys = rewrite.GroupKeys;
         for (int index = 0; index < groupKeys.Count; index++)
         {
-            if (groupKeys[index].Equals(expression)) return new BoundColumn(index, expression.Type, "group key", -1);
+            if (BoundExpressionTree.Equivalent(groupKeys[index], expression)) return new BoundColumn(index, expression.Type, "group key", -1);
         }
         switch (expression)
         {
@@ -199,7 +199,7 @@ internal sealed partial class SqlBinder
         }
         for (int index = 0; index < count; index++)
         {
-            int key = rewrite.GroupKeys.IndexOf(grouping.Arguments[index]);
+            int key = rewrite.GroupKeys.FindIndex(candidate => BoundExpressionTree.Equivalent(candidate, grouping.Arguments[index]));
             if (key < 0)
             {
                 throw new SqlException(SqlState.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level",
