@@ -66,7 +66,10 @@ internal sealed class QueryPlanner
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:
                 Register(aggregate.GroupKeys);
-                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates);
+                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets);
+            case LogicalWindow window:
+                Register(WindowOperator.Expressions(window.Window, window.Functions));
+                return new WindowOperator(Build(window.Input), window.Window, window.Functions);
             case LogicalSort sort:
                 return BuildSort(sort);
             case LogicalDistinct distinct:
