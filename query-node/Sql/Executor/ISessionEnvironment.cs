@@ -11,6 +11,9 @@ public interface ISessionEnvironment
     /// <summary>When the current transaction started, in UTC, to the microsecond.</summary>
     DateTime TransactionStartUtc { get; }
 
+    /// <summary>A 64-bit id of the current transaction that no other transaction of this node shares (txid_current).</summary>
+    long TransactionId { get; }
+
     /// <summary>The value of a setting as SHOW prints it, or null when the session knows no such setting.</summary>
     string? GetSetting(string name);
 

@@ -33,8 +33,8 @@ internal static partial class BuiltinFunctions
         Add(registry, "set_config", [Text, Text, Bool], Text, SetConfig, Volatility.Volatile, strict: false);
         // pg_typeof returns regtype, which the engine does not have: its text is the type's name, as regtypeout writes it.
         Add(registry, "pg_typeof", [ParameterType.Any], Text, (_, context) => context.ArgumentType(0).DisplayName, Volatility.Stable, strict: false);
-        // One 64-bit id per transaction: its start time in microseconds since the Unix epoch, which no other transaction
-        // of this session shares (PostgreSQL's xid8 is not a type here, so pg_current_xact_id is a bigint).
+        // One 64-bit id per transaction: the session's (its snapshot timestamp), or outside a session the start time in
+        // microseconds since the Unix epoch (PostgreSQL's xid8 is not a type here, so pg_current_xact_id is a bigint).
         Add(registry, "txid_current", [], Int8, (_, context) => TransactionId(context), Volatility.Stable);
         Add(registry, "pg_current_xact_id", [], Int8, (_, context) => TransactionId(context), Volatility.Stable);
     }
@@ -76,6 +76,7 @@ internal static partial class BuiltinFunctions
 
     private static object TransactionId(EvaluationContext context)
     {
+        if (context.Statement?.Session is { } session) return session.TransactionId;
         DateTime start = context.Statement?.TransactionStartUtc ?? DateTime.UnixEpoch;
         return (start.Ticks - DateTime.UnixEpoch.Ticks) / 10;
     }
