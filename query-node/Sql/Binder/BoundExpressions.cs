@@ -48,7 +48,11 @@ internal sealed record BoundNullTest(BoundExpression Operand, bool IsNot) : Boun
 
 internal sealed record BoundBooleanTest(BoundExpression Operand, bool? Value, bool IsNot) : BoundExpression(SqlType.Bool);
 
-internal sealed record BoundIn(BoundExpression Operand, IReadOnlyList<BoundExpression> List, bool IsNot) : BoundExpression(SqlType.Bool);
+internal sealed record BoundIn(BoundExpression Operand, IReadOnlyList<BoundExpression> List, bool IsNot) : BoundExpression(SqlType.Bool)
+{
+    /// <summary>For a list of constants, the planner's hash set of its values (then List is not read to evaluate).</summary>
+    public ValueSet? Hashed { get; init; }
+}
 
 internal sealed record BoundLike(BoundExpression Operand, BoundExpression Pattern, bool IsNot, bool CaseInsensitive) : BoundExpression(SqlType.Bool);
 

@@ -49,7 +49,7 @@ internal sealed class QueryPlanner
             case LogicalScan scan:
                 return BuildScan(scan, []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)).ToList());
+                return BuildFiltered(filter.Input, Conjuncts.Of(PrepareCondition(filter.Predicate)).ToList());
             case LogicalProject project:
                 IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
                 Register(expressions);
@@ -94,6 +94,9 @@ internal sealed class QueryPlanner
         }
     }
 
+    /// <summary>A WHERE, HAVING or join condition as it will run: constants folded, OR chains and long IN lists simplified.</summary>
+    private static BoundExpression PrepareCondition(BoundExpression condition) => PredicateSimplifier.Simplify(ConstantFolder.Fold(condition));
+
     private void PlanCommonTable(CommonTable table)
     {
         if (_commonTables[table.Id] is not null) return;
@@ -128,7 +131,7 @@ internal sealed class QueryPlanner
             case LogicalJoin join when !join.Lateral:
                 return BuildJoin(join, terms, [], []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, [.. Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)), .. terms]);
+                return BuildFiltered(filter.Input, [.. Conjuncts.Of(PrepareCondition(filter.Predicate)), .. terms]);
             default:
                 BoundExpression predicate = Conjuncts.Combine(terms)!;
                 Register(predicate);
@@ -179,7 +182,7 @@ internal sealed class QueryPlanner
         var residual = new List<BoundExpression>();
         if (join.Condition is not null)
         {
-            foreach (BoundExpression term in Conjuncts.Of(ConstantFolder.Fold(join.Condition)))
+            foreach (BoundExpression term in Conjuncts.Of(PrepareCondition(join.Condition)))
             {
                 bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
                 bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);
