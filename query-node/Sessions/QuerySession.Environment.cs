@@ -44,7 +44,7 @@ public sealed partial class QuerySession
 
         public long TransactionId => session.transactionId;
 
-        public Random Random { get; set; } = new();
+        public Random Random { get; set; } = new Sql.Functions.PostgresRandom();
 
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";
 

@@ -116,6 +116,11 @@ internal sealed partial class SqlBinder
 
     private BoundExpression BindArithmetic(ArithmeticOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
     {
+        if (left.Type.IsDateTime || right.Type.IsDateTime)
+        {
+            // Date arithmetic is operators over functions (date + integer, date - date ...).
+            return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
+        }
         SqlType originalLeft = left.Type;
         SqlType originalRight = right.Type;
         if (left.Type.Kind == TypeKind.Unknown && right.Type.Kind == TypeKind.Unknown)
@@ -148,8 +153,9 @@ internal sealed partial class SqlBinder
         return new BoundConcat(ToText(left, expression.Left!.Location), ToText(right, expression.Right.Location));
     }
 
+    /// <summary>An operand of ||: char(n) loses its padding on the way to text, as its cast to text does.</summary>
     private BoundExpression ToText(BoundExpression bound, int location) =>
-        bound.Type.IsString ? bound : CastTo(bound, SqlType.Text, ValueCast.Context.Explicit, location);
+        bound.Type.IsString && bound.Type.Kind != TypeKind.Bpchar ? bound : CastTo(bound, SqlType.Text, ValueCast.Context.Explicit, location);
 
     private BoundExpression BindIn(InExpr inExpr)
     {

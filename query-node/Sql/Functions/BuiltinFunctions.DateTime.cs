@@ -50,6 +50,11 @@ internal static partial class BuiltinFunctions
         Add(registry, "to_timestamp", [Text, Text], TimestampTz,
             (a, context) => TimeZones.ToUtc(DateTimeFormat.Parse((string)a[0]!, (string)a[1]!), context.DateTimeSettings.TimeZone), Volatility.Stable);
         Add(registry, "to_timestamp", [Float8], TimestampTz, (a, _) => FromUnixSeconds((double)a[0]!));
+        // The functions of date's + and - operators (pg_operator's date_pli, integer_pl_date, date_mii, date_mi).
+        Add(registry, "date_pli", [Date, Int4], Date, (a, _) => AddDays((DateOnly)a[0]!, (int)a[1]!));
+        Add(registry, "integer_pl_date", [Int4, Date], Date, (a, _) => AddDays((DateOnly)a[1]!, (int)a[0]!));
+        Add(registry, "date_mii", [Date, Int4], Date, (a, _) => AddDays((DateOnly)a[0]!, -(long)(int)a[1]!));
+        Add(registry, "date_mi", [Date, Date], Int4, (a, _) => ((DateOnly)a[0]!).DayNumber - ((DateOnly)a[1]!).DayNumber);
         Add(registry, "isfinite", [Date], Bool, (_, _) => true);
         Add(registry, "isfinite", [Timestamp], Bool, (_, _) => true);
         Add(registry, "isfinite", [TimestampTz], Bool, (_, _) => true);
@@ -63,6 +68,16 @@ internal static partial class BuiltinFunctions
         {
             AddUnsupported(registry, name, [Text], "interval values");
         }
+    }
+
+    private static DateOnly AddDays(DateOnly date, long days)
+    {
+        long day = date.DayNumber + days;
+        if (day < DateOnly.MinValue.DayNumber || day > DateOnly.MaxValue.DayNumber)
+        {
+            throw new SqlException(EngineSqlState.DatetimeFieldOverflow, "date out of range");
+        }
+        return DateOnly.FromDayNumber((int)day);
     }
 
     private static SqlException UnitNotRecognized(string unit, string typeName) =>

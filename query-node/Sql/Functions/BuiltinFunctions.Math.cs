@@ -74,6 +74,8 @@ internal static partial class BuiltinFunctions
         Add(registry, "width_bucket", [Numeric, Numeric, Numeric, Int4], Int4,
             (a, _) => WidthBucket((double)(decimal)a[0]!, (double)(decimal)a[1]!, (double)(decimal)a[2]!, (int)a[3]!, isNaN: false));
         Add(registry, "scale", [Numeric], Int4, (a, _) => (int)((decimal)a[0]!).Scale);
+        Add(registry, "min_scale", [Numeric], Int4, (a, _) => (int)TrimScale((decimal)a[0]!).Scale);
+        Add(registry, "trim_scale", [Numeric], Numeric, (a, _) => TrimScale((decimal)a[0]!));
 
         // The bitwise operators' functions (int4and ...), as pg_proc names them.
         Add(registry, "int2and", [Int2, Int2], Int2, (a, _) => (short)((short)a[0]! & (short)a[1]!));
@@ -228,6 +230,14 @@ internal static partial class BuiltinFunctions
         return decimal.Round(Math.Round(number / factor, 0, mode) * factor, 0);
     }
 
+    /// <summary>The same value without trailing fraction zeros (trim_scale; its scale is min_scale).</summary>
+    private static decimal TrimScale(decimal value)
+    {
+        int scale = value.Scale;
+        while (scale > 0 && decimal.Round(value, scale - 1) == value) scale--;
+        return ValueCast.SetScale(decimal.Round(value, scale), scale);
+    }
+
     private static long IntegerModulo(long left, long right)
     {
         if (right == 0) throw ValueArithmetic.DivisionByZero();
@@ -349,7 +359,7 @@ internal static partial class BuiltinFunctions
         {
             throw new SqlException(SqlState.InvalidParameterValue, $"setseed parameter {ValueFormatter.FormatFloat8(seed)} is out of allowed range [-1,1]");
         }
-        if (context.Statement?.Session is { } session) session.Random = new Random((int)(seed * int.MaxValue));
+        if (context.Statement?.Session is { } session) session.Random = new PostgresRandom(seed);
         return VoidValue;
     }
 }

@@ -19,6 +19,10 @@ internal static class BuiltinOperators
         operators.AddInfix("^@", functions.Get("starts_with", SqlType.Text, SqlType.Text));
         operators.AddInfix("^", functions.Get("power", SqlType.Float8, SqlType.Float8));
         operators.AddInfix("^", functions.Get("power", SqlType.Numeric, SqlType.Numeric));
+        operators.AddInfix("+", functions.Get("date_pli", SqlType.Date, SqlType.Int4));
+        operators.AddInfix("+", functions.Get("integer_pl_date", SqlType.Int4, SqlType.Date));
+        operators.AddInfix("-", functions.Get("date_mii", SqlType.Date, SqlType.Int4));
+        operators.AddInfix("-", functions.Get("date_mi", SqlType.Date, SqlType.Date));
         operators.AddPrefix("|/", functions.Get("sqrt", SqlType.Float8));
         operators.AddPrefix("||/", functions.Get("cbrt", SqlType.Float8));
         foreach (SqlType type in new[] { SqlType.Int2, SqlType.Int4, SqlType.Int8, SqlType.Float8, SqlType.Numeric })

@@ -38,5 +38,9 @@ public sealed class DateTimeFunctionTests
     [InlineData("select to_timestamp('2024-03-05 25:00', 'YYYY-MM-DD HH24:MI')", "ERROR 22008")]
     [InlineData("select to_timestamp('nan'::float8)", "ERROR 22008")]
     [InlineData("select isfinite(date '2024-01-01'), isfinite(timestamp '2024-01-01')", "t|t")]
+    [InlineData("select date '2024-01-15' + 1, 1 + date '2024-01-15', date '2024-01-15' - 30, date '2024-01-15' - date '2024-01-01', '2024-01-15'::date + 0", "2024-01-16|2024-01-16|2023-12-16|14|2024-01-15")]
+    [InlineData("select date '2024-01-15' * 2", "ERROR 42883")]
+    [InlineData("select now() + 1", "ERROR 42883")]
+    [InlineData("select date '2024-01-15' - 'x'", "ERROR 22007")]
     public void Matches_postgresql(string sql, string expected) => FunctionCase.Check(sql, expected);
 }

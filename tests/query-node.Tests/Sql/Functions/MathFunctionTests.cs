@@ -46,5 +46,6 @@ public sealed class MathFunctionTests
     [InlineData("select scale(1.234), scale(5), num_nulls(1, null, null), num_nonnulls(1, null, 'a')", "3|0|2|2")]
     [InlineData("select setseed(2)", "ERROR 22023")]
     [InlineData("select random() >= 0 and random() < 1, pg_typeof(random())", "t|double precision")]
+    [InlineData("select min_scale(1.2300), trim_scale(1.2300), min_scale(0), trim_scale(10.00), min_scale(100), trim_scale(-0.50)", "2|1.23|0|10|0|-0.5")]
     public void Matches_postgresql(string sql, string expected) => FunctionCase.Check(sql, expected);
 }

@@ -31,3 +31,7 @@ select to_date('abc', 'YYYY')
 select to_timestamp('2024-03-05 25:00', 'YYYY-MM-DD HH24:MI')
 select to_timestamp('nan'::float8)
 select isfinite(date '2024-01-01'), isfinite(timestamp '2024-01-01')
+select date '2024-01-15' + 1, 1 + date '2024-01-15', date '2024-01-15' - 30, date '2024-01-15' - date '2024-01-01', '2024-01-15'::date + 0
+select date '2024-01-15' * 2
+select now() + 1
+select date '2024-01-15' - 'x'

@@ -39,3 +39,4 @@ select 'a' ^ 2
 select scale(1.234), scale(5), num_nulls(1, null, null), num_nonnulls(1, null, 'a')
 select setseed(2)
 select random() >= 0 and random() < 1, pg_typeof(random())
+select min_scale(1.2300), trim_scale(1.2300), min_scale(0), trim_scale(10.00), min_scale(100), trim_scale(-0.50)
