@@ -235,7 +235,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                     RollBack();
                     throw;
                 }
-                settingsAtTransactionStart = null;
+                EndTransactionSettings();
                 return new StatementResult(null, null, statement.CommandTag);
 
             case TransactionControl.Rollback:
@@ -265,7 +265,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
         transaction ??= await BeginAsync(cancellationToken);
-        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, streamRows, cancellationToken);
+        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
         foreach (var notice in result.Notices)
         {
             writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
@@ -333,6 +333,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private async ValueTask<Transaction> BeginAsync(CancellationToken cancellationToken)
     {
         var start = clock.Now();
+        StartTransactionClock(start);
         var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
         return new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
     }
@@ -354,7 +355,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             RollBack();
             throw;
         }
-        settingsAtTransactionStart = null;
+        EndTransactionSettings();
     }
 
     private async ValueTask CommitAsync(Transaction committing, CancellationToken cancellationToken)
@@ -421,6 +422,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         {
             settings.Restore(saved);
             settingsAtTransactionStart = null;
+            localSettings.Clear();
         }
     }
 

@@ -35,13 +35,20 @@ public sealed partial class SqlEngine
     /// <summary>Runs a statement; with <paramref name="streamRows"/>, a SELECT returns its rows as a stream
     /// (<see cref="StatementResult.RowStream"/>) that computes each row as it is read, under
     /// <paramref name="cancellationToken"/>. Other statements complete before this returns.</summary>
+    public ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, bool streamRows, CancellationToken cancellationToken) =>
+        ExecuteAsync(statement, parameters, parameterTypeOids, store, dateTimeSettings, session: null, streamRows, cancellationToken);
+
+    /// <summary>Runs a statement as above, inside a session: <paramref name="session"/> gives now() the transaction's
+    /// start time and lets current_setting/set_config read and change the session's settings.</summary>
     public async ValueTask<StatementResult> ExecuteAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, bool streamRows, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, ISessionEnvironment? session, bool streamRows,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        var context = new StatementContext(cancellationToken, dateTimeSettings);
+        var context = new StatementContext(cancellationToken, dateTimeSettings, session);
         StatementContext.Current = context;
         try
         {

@@ -28,6 +28,10 @@ internal static class SqlLimits
 
     /// <summary>Rows a VALUES list may hold in one INSERT.</summary>
     public const int ValuesRowsMax = 1_000_000;
+
+    /// <summary>How long one regular expression match may run (.NET's engine backtracks, PostgreSQL's does not): beyond
+    /// it the match fails with 2201B "regular expression is too complex" instead of holding the session.</summary>
+    public static readonly TimeSpan PatternMatchTimeMax = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>
@@ -46,4 +50,17 @@ internal static class EngineSqlState
     public const string CardinalityViolation = "21000";
     public const string InvalidRecursion = "42P19";
     public const string WindowingError = "42P20";
+    public const string NullValueNotAllowed = "22004";
+    public const string InvalidDatetimeFormat = "22007";
+    public const string DatetimeFieldOverflow = "22008";
+    public const string InvalidTimeZoneDisplacementValue = "22009";
+    public const string SubstringError = "22011";
+    public const string InvalidEscapeCharacter = "22019";
+    public const string InvalidEscapeSequence = "22025";
+    public const string InvalidUseOfEscapeCharacter = "2200C";
+    public const string InvalidRegularExpression = "2201B";
+    public const string InvalidArgumentForLogarithm = "2201E";
+    public const string InvalidArgumentForPowerFunction = "2201F";
+    public const string InvalidArgumentForWidthBucketFunction = "2201G";
+    public const string UntranslatableCharacter = "22P05";
 }

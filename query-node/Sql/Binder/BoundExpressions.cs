@@ -58,32 +58,8 @@ internal sealed record BoundLike(BoundExpression Operand, BoundExpression Patter
 
 internal sealed record BoundCase(IReadOnlyList<(BoundExpression Condition, BoundExpression Result)> Whens, BoundExpression? Else, SqlType Type) : BoundExpression(Type);
 
-public enum ScalarFunction : byte
-{
-    Coalesce,
-    NullIf,
-    Abs,
-    Lower,
-    Upper,
-    Length,
-    Round,
-    Trunc,
-    Greatest,
-    Least,
-    Version,
-    CurrentUser,
-    CurrentDatabase,
-    CurrentSchema,
-    Now,
-    CurrentDate,
-    LocalTimestamp,
-    /// <summary>pg_sleep(seconds): waits, honouring the statement's cancellation (CancelRequest, statement_timeout).</summary>
-    Sleep,
-    /// <summary>pg_advisory_unlock_all(): there are no advisory locks here, so there is nothing to release.</summary>
-    AdvisoryUnlockAll,
-}
-
-internal sealed record BoundFunction(ScalarFunction Function, IReadOnlyList<BoundExpression> Arguments, SqlType Type) : BoundExpression(Type);
+/// <summary>A call of a registered function (its pg_proc entry), with arguments already brought to the declared types.</summary>
+internal sealed record BoundFunction(Functions.FunctionDefinition Function, IReadOnlyList<BoundExpression> Arguments, SqlType Type) : BoundExpression(Type);
 
 public enum AggregateFunction : byte
 {

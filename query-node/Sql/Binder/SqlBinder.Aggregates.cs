@@ -127,7 +127,7 @@ internal sealed partial class SqlBinder
         }
         if (name == "string_agg")
         {
-            if (arguments.Length != 2 || !arguments.All(IsTextLike)) throw FunctionDoesNotExist(name, arguments, call.Location);
+            if (arguments.Length != 2 || !arguments.All(argument => argument.Type.IsString || argument.Type.Kind == TypeKind.Unknown)) throw FunctionDoesNotExist(name, arguments, call.Location);
             BoundExpression[] text = arguments.Select((argument, index) => CastTo(argument, SqlType.Text, ValueCast.Context.Implicit, call.Arguments[index].Location)).ToArray();
             return (AggregateFunction.StringAgg, text, SqlType.Text);
         }

@@ -184,7 +184,7 @@ internal sealed partial class SqlBinder
                 BoundExpression mergedExpression = join.Kind switch
                 {
                     JoinType.Right => r,
-                    JoinType.Full => new BoundFunction(ScalarFunction.Coalesce, [l, r], type),
+                    JoinType.Full => new BoundFunction(Functions.BuiltinFunctions.Coalesce, [l, r], type),
                     _ => l,
                 };
                 columns.Add(new ScopeColumn(name, mergedExpression,

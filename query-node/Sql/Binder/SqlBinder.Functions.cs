@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Functions;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Types;
 
@@ -31,69 +32,74 @@ internal sealed partial class SqlBinder
         var arguments = new BoundExpression[call.Arguments.Count];
         for (int index = 0; index < arguments.Length; index++) arguments[index] = Bind(call.Arguments[index]);
 
-        switch (call.Name)
+        IReadOnlyList<FunctionDefinition> overloads = FunctionRegistry.Builtins.Lookup(call.Name);
+        if (overloads.Count == 1 && overloads[0].SpecialForm != SpecialForm.None)
         {
-            case "coalesce" or "greatest" or "least" when arguments.Length > 0:
-            {
-                SqlType common = CommonType(arguments, call.Arguments, call.Name.ToUpperInvariant());
-                var function = call.Name switch { "coalesce" => ScalarFunction.Coalesce, "greatest" => ScalarFunction.Greatest, _ => ScalarFunction.Least };
-                return new BoundFunction(function, CoerceAll(arguments, call.Arguments, common), common);
-            }
-            case "nullif" when arguments.Length == 2:
-            {
-                var comparison = BindComparison(ComparisonOperator.Equal, new A_Expr("=", call.Arguments[0], call.Arguments[1], call.Location), arguments[0], arguments[1]);
-                return new BoundFunction(ScalarFunction.NullIf, [comparison.Left, comparison.Right], comparison.Left.Type);
-            }
-            case "abs" when arguments.Length == 1 && (arguments[0].Type.IsNumber || arguments[0].Type.Kind == TypeKind.Unknown):
-            {
-                BoundExpression argument = arguments[0].Type.Kind == TypeKind.Unknown ? CoerceUnknown(arguments[0], SqlType.Float8, call.Arguments[0].Location) : arguments[0];
-                return new BoundFunction(ScalarFunction.Abs, [argument], argument.Type.WithoutModifier);
-            }
-            case "lower" or "upper" when arguments.Length == 1 && IsTextLike(arguments[0]):
-                return new BoundFunction(call.Name == "lower" ? ScalarFunction.Lower : ScalarFunction.Upper, [TextArgument(arguments[0], call.Arguments[0])], SqlType.Text);
-            case "length" or "char_length" or "character_length" when arguments.Length == 1 && IsTextLike(arguments[0]):
-                return new BoundFunction(ScalarFunction.Length, [TextArgument(arguments[0], call.Arguments[0])], SqlType.Int4);
-            case "round" or "trunc" when arguments.Length is 1 or 2 && (arguments[0].Type.IsNumber || arguments[0].Type.Kind == TypeKind.Unknown):
-            {
-                var function = call.Name == "round" ? ScalarFunction.Round : ScalarFunction.Trunc;
-                if (arguments.Length == 1)
-                {
-                    BoundExpression value = arguments[0].Type.Kind == TypeKind.Float8 ? arguments[0] : CastTo(arguments[0], SqlType.Numeric, ValueCast.Context.Implicit, call.Arguments[0].Location);
-                    return new BoundFunction(function, [value], value.Type.WithoutModifier);
-                }
-                if (!(arguments[1].Type.IsInteger || arguments[1].Type.Kind == TypeKind.Unknown)) break;
-                BoundExpression number = CastTo(arguments[0], SqlType.Numeric, ValueCast.Context.Implicit, call.Arguments[0].Location);
-                BoundExpression places = CastTo(arguments[1], SqlType.Int4, ValueCast.Context.Implicit, call.Arguments[1].Location);
-                return new BoundFunction(function, [number, places], SqlType.Numeric);
-            }
-            case "version" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.Version, [], SqlType.Text);
-            case "current_user" or "session_user" or "user" or "current_role" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.CurrentUser, [], SqlType.Text);
-            case "current_database" or "current_catalog" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.CurrentDatabase, [], SqlType.Text);
-            case "current_schema" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.CurrentSchema, [], SqlType.Text);
-            case "now" or "current_timestamp" or "transaction_timestamp" or "statement_timestamp" or "clock_timestamp" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.Now, [], SqlType.TimestampTz);
-            case "current_date" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.CurrentDate, [], SqlType.Date);
-            case "pg_sleep" when arguments.Length == 1 && (arguments[0].Type.IsNumber || arguments[0].Type.Kind == TypeKind.Unknown):
-                return new BoundFunction(ScalarFunction.Sleep, [CastTo(arguments[0], SqlType.Float8, ValueCast.Context.Implicit, call.Arguments[0].Location)], SqlType.Void);
-            case "pg_advisory_unlock_all" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.AdvisoryUnlockAll, [], SqlType.Void);
-            case "localtimestamp" when arguments.Length == 0:
-                return new BoundFunction(ScalarFunction.LocalTimestamp, [], SqlType.Timestamp);
+            BoundExpression? special = BindSpecialForm(overloads[0], call, arguments);
+            if (special is not null) return special;
+            throw FunctionDoesNotExist(call.Name, arguments, call.Location);
         }
-        throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+        return BindCall(call.Name, overloads, arguments, call.Arguments, call.Location);
     }
 
-    private static bool IsTextLike(BoundExpression argument) => argument.Type.IsString || argument.Type.Kind == TypeKind.Unknown;
+    /// <summary>Resolves a call among the overloads of a name (PostgreSQL's func_get_detail) and brings each argument
+    /// to the chosen overload's declared type.</summary>
+    private BoundFunction BindCall(string name, IReadOnlyList<FunctionDefinition> overloads, IReadOnlyList<BoundExpression> arguments,
+        IReadOnlyList<Expression> sources, int location)
+    {
+        SqlType[] argumentTypes = arguments.Select(argument => argument.Type).ToArray();
+        (FunctionResolution? resolution, ResolutionFailure failure) = FunctionResolver.Resolve(overloads, argumentTypes);
+        switch (failure)
+        {
+            case ResolutionFailure.NotUnique:
+                throw new SqlException(EngineSqlState.AmbiguousFunction, $"function {name}({DisplayTypes(arguments)}) is not unique", location + 1,
+                    hint: "Could not choose a best candidate function. You might need to add explicit type casts.");
+            case ResolutionFailure.PolymorphicUnknown:
+                throw new SqlException(SqlState.DatatypeMismatch, "could not determine polymorphic type because input has type unknown", location + 1);
+            case ResolutionFailure.NotFound or ResolutionFailure.PolymorphicMismatch:
+                throw FunctionDoesNotExist(name, arguments, location);
+        }
+        var coerced = new BoundExpression[arguments.Count];
+        for (int index = 0; index < coerced.Length; index++)
+        {
+            coerced[index] = CoerceArgument(arguments[index], resolution!.ArgumentTypes[index], sources[index].Location);
+        }
+        return new BoundFunction(resolution!.Definition, coerced, resolution.ResultType);
+    }
 
-    private BoundExpression TextArgument(BoundExpression argument, Expression source) =>
-        argument.Type.Kind == TypeKind.Unknown ? CoerceUnknown(argument, SqlType.Text, source.Location) : argument;
+    /// <summary>An argument brought to its parameter's type by an implicit cast; an "any" parameter takes it as it is,
+    /// and varchar reaches text without a cast (they are binary coercible; char's trailing spaces are cut by the cast).</summary>
+    private BoundExpression CoerceArgument(BoundExpression argument, SqlType target, int location)
+    {
+        if (argument.Type.Kind == target.Kind) return argument;
+        if (target.Kind == TypeKind.Unknown) return argument;
+        if (target.Kind == TypeKind.Text && argument.Type.Kind == TypeKind.Varchar) return argument;
+        return CastTo(argument, target, ValueCast.Context.Implicit, location);
+    }
+
+    /// <summary>COALESCE, GREATEST, LEAST (select_common_type over the arguments) and NULLIF (the = operator's operand types).</summary>
+    private BoundExpression? BindSpecialForm(FunctionDefinition definition, FuncCall call, BoundExpression[] arguments)
+    {
+        switch (definition.SpecialForm)
+        {
+            case SpecialForm.Coalesce or SpecialForm.Greatest or SpecialForm.Least when arguments.Length > 0:
+            {
+                SqlType common = CommonType(arguments, call.Arguments, call.Name.ToUpperInvariant());
+                return new BoundFunction(definition, CoerceAll(arguments, call.Arguments, common), common);
+            }
+            case SpecialForm.NullIf when arguments.Length == 2:
+            {
+                var comparison = BindComparison(ComparisonOperator.Equal, new A_Expr("=", call.Arguments[0], call.Arguments[1], call.Location), arguments[0], arguments[1]);
+                return new BoundFunction(definition, [comparison.Left, comparison.Right], comparison.Left.Type);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static string DisplayTypes(IReadOnlyList<BoundExpression> arguments) => string.Join(", ", arguments.Select(argument => argument.Type.DisplayName));
 
     private static SqlException FunctionDoesNotExist(string name, IReadOnlyList<BoundExpression> arguments, int location) =>
-        new(SqlState.UndefinedFunction, $"function {name}({string.Join(", ", arguments.Select(argument => argument.Type.DisplayName))}) does not exist",
+        new(SqlState.UndefinedFunction, $"function {name}({DisplayTypes(arguments)}) does not exist",
             location + 1, hint: "No function matches the given name and argument types. You might need to add explicit type casts.");
 }

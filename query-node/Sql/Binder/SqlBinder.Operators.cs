@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Functions;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Types;
 
@@ -11,6 +12,8 @@ internal sealed partial class SqlBinder
         if (expression.Left is null)
         {
             BoundExpression operand = Bind(expression.Right);
+            IReadOnlyList<FunctionDefinition> prefixOperators = OperatorRegistry.Builtins.Prefix(expression.Operator);
+            if (prefixOperators.Count > 0) return BindOperatorCall(expression, prefixOperators, [operand], [expression.Right]);
             if (operand.Type.Kind == TypeKind.Unknown && expression.Operator is "-" or "+")
             {
                 // An untyped literal under a numeric prefix operator: PostgreSQL finds no unique operator.
@@ -47,8 +50,32 @@ internal sealed partial class SqlBinder
                 (BoundExpression l, BoundExpression r, _) = ResolveComparisonOperands("=", expression, left, right);
                 return new BoundIsDistinct(l, r, expression.Operator == "IS NOT DISTINCT FROM");
             default:
-                throw OperatorDoesNotExist(expression.Operator, left.Type, right.Type, expression.Location);
+                IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix(expression.Operator);
+                if (overloads.Count == 0) throw OperatorDoesNotExist(expression.Operator, left.Type, right.Type, expression.Location);
+                return BindOperatorCall(expression, overloads, [left, right], [expression.Left, expression.Right]);
         }
+    }
+
+    /// <summary>An operator that is a call of its function (pg_operator.oprcode), resolved as PostgreSQL's
+    /// oper_select_candidate does, with the operator's own error messages.</summary>
+    private BoundExpression BindOperatorCall(A_Expr expression, IReadOnlyList<FunctionDefinition> overloads, BoundExpression[] operands, Expression[] sources)
+    {
+        SqlType[] types = operands.Select(operand => operand.Type).ToArray();
+        (FunctionResolution? resolution, ResolutionFailure failure) = FunctionResolver.Resolve(overloads, types);
+        SqlType? leftType = operands.Length == 2 ? types[0] : null;
+        if (failure == ResolutionFailure.NotUnique)
+        {
+            string text = leftType is null ? $"{expression.Operator} {types[^1].DisplayName}" : $"{leftType.Value.DisplayName} {expression.Operator} {types[^1].DisplayName}";
+            throw new SqlException(EngineSqlState.AmbiguousFunction, $"operator is not unique: {text}", expression.Location + 1,
+                hint: "Could not choose a best candidate operator. You might need to add explicit type casts.");
+        }
+        if (resolution is null) throw OperatorDoesNotExist(expression.Operator, leftType, types[^1], expression.Location);
+        var coerced = new BoundExpression[operands.Length];
+        for (int index = 0; index < coerced.Length; index++)
+        {
+            coerced[index] = CoerceArgument(operands[index], resolution.ArgumentTypes[index], sources[index].Location);
+        }
+        return new BoundFunction(resolution.Definition, coerced, resolution.ResultType);
     }
 
     private BoundComparison BindComparison(ComparisonOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
@@ -89,6 +116,11 @@ internal sealed partial class SqlBinder
 
     private BoundExpression BindArithmetic(ArithmeticOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
     {
+        if (left.Type.IsDateTime || right.Type.IsDateTime)
+        {
+            // Date arithmetic is operators over functions (date + integer, date - date ...).
+            return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
+        }
         SqlType originalLeft = left.Type;
         SqlType originalRight = right.Type;
         if (left.Type.Kind == TypeKind.Unknown && right.Type.Kind == TypeKind.Unknown)
@@ -121,8 +153,9 @@ internal sealed partial class SqlBinder
         return new BoundConcat(ToText(left, expression.Left!.Location), ToText(right, expression.Right.Location));
     }
 
+    /// <summary>An operand of ||: char(n) loses its padding on the way to text, as its cast to text does.</summary>
     private BoundExpression ToText(BoundExpression bound, int location) =>
-        bound.Type.IsString ? bound : CastTo(bound, SqlType.Text, ValueCast.Context.Explicit, location);
+        bound.Type.IsString && bound.Type.Kind != TypeKind.Bpchar ? bound : CastTo(bound, SqlType.Text, ValueCast.Context.Explicit, location);
 
     private BoundExpression BindIn(InExpr inExpr)
     {
@@ -155,14 +188,16 @@ internal sealed partial class SqlBinder
         return new BoundBoolean(between.IsNot ? BoolExprKind.Or : BoolExprKind.And, [Bind(lowExpression), Bind(highExpression)]);
     }
 
+    /// <summary>LIKE and ILIKE; with ESCAPE, the pattern goes through like_escape (as PostgreSQL rewrites it), which
+    /// turns it into the backslash-escaped form LIKE reads.</summary>
     private BoundExpression BindLike(LikeExpr like)
     {
-        if (like.Escape is not null)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "LIKE ... ESCAPE is not supported", like.Escape.Location + 1);
-        }
         BoundExpression operand = Bind(like.Argument);
         BoundExpression pattern = Bind(like.Pattern);
+        if (like.Escape is not null)
+        {
+            pattern = BindCall("like_escape", FunctionRegistry.Builtins.Lookup("like_escape"), [pattern, Bind(like.Escape)], [like.Pattern, like.Escape], like.Location);
+        }
         string op = like.CaseInsensitive ? "~~*" : "~~";
         if (operand.Type.Kind == TypeKind.Unknown) operand = CoerceUnknown(operand, SqlType.Text, like.Argument.Location);
         if (pattern.Type.Kind == TypeKind.Unknown) pattern = CoerceUnknown(pattern, SqlType.Text, like.Pattern.Location);
@@ -171,6 +206,19 @@ internal sealed partial class SqlBinder
             throw OperatorDoesNotExist(like.IsNot ? "!" + op : op, operand.Type, pattern.Type, like.Location);
         }
         return new BoundLike(operand, pattern, like.IsNot, like.CaseInsensitive);
+    }
+
+    /// <summary>x SIMILAR TO p [ESCAPE e] is x ~ similar_to_escape(p [, e]), as PostgreSQL rewrites it.</summary>
+    private BoundExpression BindSimilarTo(SimilarToExpr similar)
+    {
+        BoundExpression operand = Bind(similar.Argument);
+        BoundExpression pattern = Bind(similar.Pattern);
+        BoundExpression[] escapeArguments = similar.Escape is null ? [pattern] : [pattern, Bind(similar.Escape)];
+        Expression[] escapeSources = similar.Escape is null ? [similar.Pattern] : [similar.Pattern, similar.Escape];
+        BoundFunction regex = BindCall("similar_to_escape", FunctionRegistry.Builtins.Lookup("similar_to_escape"), escapeArguments, escapeSources, similar.Location);
+        var match = new A_Expr("~", similar.Argument, similar.Pattern, similar.Location);
+        BoundExpression test = BindOperatorCall(match, OperatorRegistry.Builtins.Infix("~"), [operand, regex], [similar.Argument, similar.Pattern]);
+        return similar.IsNot ? new BoundBoolean(BoolExprKind.Not, [test]) : test;
     }
 
     private BoundExpression BindTypeCast(TypeCast cast)

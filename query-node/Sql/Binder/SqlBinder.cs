@@ -124,7 +124,7 @@ internal sealed partial class SqlBinder
             case SubLink link:
                 return BindSubLink(link);
             case SimilarToExpr similar:
-                throw new SqlException(SqlState.FeatureNotSupported, "SIMILAR TO is not supported", similar.Location + 1);
+                return BindSimilarTo(similar);
             case A_ArrayExpr or A_ArrayOpExpr or A_Indirection:
                 throw new SqlException(SqlState.FeatureNotSupported, "arrays are not supported", expression.Location + 1);
             case RowExpr row:

@@ -71,11 +71,11 @@ internal static class TableDefinitionBinder
         }
         if (bound is BoundConstant constant) return (constant.Value, null);
         BoundExpression clock = bound is BoundCast { Context: ValueCast.Context.Assignment } cast ? cast.Operand : bound;
-        string? text = clock is BoundFunction function ? function.Function switch
+        string? text = clock is BoundFunction { Arguments.Count: 0 } function ? function.Function.Name switch
         {
-            ScalarFunction.Now => "now()",
-            ScalarFunction.CurrentDate => "current_date",
-            ScalarFunction.LocalTimestamp => "localtimestamp",
+            "now" or "current_timestamp" or "transaction_timestamp" or "statement_timestamp" or "clock_timestamp" => "now()",
+            "current_date" => "current_date",
+            "localtimestamp" => "localtimestamp",
             _ => null,
         } : null;
         return text is not null

@@ -7,8 +7,6 @@ namespace Log.QueryNode.Sql.Executor;
 /// <summary>Evaluates bound expressions against a row, with SQL's three-valued logic (null is "unknown").</summary>
 internal static class ExpressionEvaluator
 {
-    public const string ServerVersionText = "PostgreSQL 16.0 (Log, an Aurora DSQL-style distributed SQL database)";
-
     private static readonly object True = true;
     private static readonly object False = false;
 
@@ -89,7 +87,7 @@ internal static class ExpressionEvaluator
                 }
                 return caseExpression.Else is null ? null : Evaluate(caseExpression.Else, row, context);
             case BoundFunction function:
-                return EvaluateFunction(function, row, context);
+                return Functions.FunctionEvaluator.Evaluate(function, row, context);
             default:
                 throw new InvalidOperationException($"cannot evaluate {expression.GetType().Name}");
         }
@@ -163,144 +161,6 @@ internal static class ExpressionEvaluator
         }
         if (sawNull) return null;
         return inExpression.IsNot ? True : False;
-    }
-
-    /// <summary>pg_sleep blocks its backend in PostgreSQL; here it records the wait in the statement's context, which
-    /// the engine awaits before the statement completes. Null or a negative number does not sleep.</summary>
-    private static object Sleep(object? seconds)
-    {
-        if (seconds is double duration && duration > 0 && StatementContext.Current is { } context)
-        {
-            context.AddSleep(TimeSpan.FromSeconds(Math.Min(duration, uint.MaxValue / 1000.0)));
-        }
-        return "";
-    }
-
-    private static object? EvaluateFunction(BoundFunction function, object?[] row, ExecutionContext? context)
-    {
-        IReadOnlyList<BoundExpression> arguments = function.Arguments;
-        switch (function.Function)
-        {
-            case ScalarFunction.Coalesce:
-                foreach (BoundExpression argument in arguments)
-                {
-                    object? value = Evaluate(argument, row, context);
-                    if (value is not null) return value;
-                }
-                return null;
-            case ScalarFunction.NullIf:
-            {
-                object? left = Evaluate(arguments[0], row, context);
-                object? right = Evaluate(arguments[1], row, context);
-                return left is not null && right is not null && ValueComparer.AreEqual(left, right) ? null : left;
-            }
-            case ScalarFunction.Greatest:
-            case ScalarFunction.Least:
-            {
-                object? best = null;
-                foreach (BoundExpression argument in arguments)
-                {
-                    object? value = Evaluate(argument, row, context);
-                    if (value is null) continue;
-                    if (best is null) best = value;
-                    else
-                    {
-                        int order = ValueComparer.CompareNonNull(value, best);
-                        if (function.Function == ScalarFunction.Greatest ? order > 0 : order < 0) best = value;
-                    }
-                }
-                return best;
-            }
-            case ScalarFunction.Version:
-                return ServerVersionText;
-            case ScalarFunction.CurrentUser:
-                return "postgres";
-            case ScalarFunction.CurrentDatabase:
-                return "postgres";
-            case ScalarFunction.CurrentSchema:
-                return "public";
-            case ScalarFunction.Now:
-                return CurrentTimestamp(DateTimeKind.Utc);
-            case ScalarFunction.LocalTimestamp:
-                // localtimestamp and current_date are the session's wall clock, not UTC's.
-                return DateTimeSettings.Current.ToLocal(CurrentTimestamp(DateTimeKind.Utc));
-            case ScalarFunction.CurrentDate:
-                return DateOnly.FromDateTime(DateTimeSettings.Current.ToLocal(CurrentTimestamp(DateTimeKind.Utc)));
-            case ScalarFunction.AdvisoryUnlockAll:
-                return "";
-            case ScalarFunction.Sleep:
-                return Sleep(Evaluate(arguments[0], row, context));
-        }
-        object? first = Evaluate(arguments[0], row, context);
-        if (first is null) return null;
-        switch (function.Function)
-        {
-            case ScalarFunction.Abs:
-                return first switch
-                {
-                    short s => s == short.MinValue ? throw ValueCast.OutOfRange("smallint") : (short)Math.Abs(s),
-                    int i => i == int.MinValue ? throw ValueCast.OutOfRange("integer") : Math.Abs(i),
-                    long l => l == long.MinValue ? throw ValueCast.OutOfRange("bigint") : Math.Abs(l),
-                    double d => Math.Abs(d),
-                    _ => Math.Abs((decimal)first),
-                };
-            case ScalarFunction.Lower:
-                return ((string)first).ToLowerInvariant();
-            case ScalarFunction.Upper:
-                return ((string)first).ToUpperInvariant();
-            case ScalarFunction.Length:
-            {
-                string text = (string)first;
-                if (function.Arguments[0].Type.Kind == TypeKind.Bpchar) text = text.TrimEnd(' ');
-                return CountCodePoints(text);
-            }
-            case ScalarFunction.Round:
-            case ScalarFunction.Trunc:
-            {
-                int places = 0;
-                if (arguments.Count == 2)
-                {
-                    object? second = Evaluate(arguments[1], row, context);
-                    if (second is null) return null;
-                    places = (int)second;
-                }
-                var mode = function.Function == ScalarFunction.Round ? MidpointRounding.AwayFromZero : MidpointRounding.ToZero;
-                if (first is double d)
-                {
-                    return function.Function == ScalarFunction.Round ? Math.Round(d, MidpointRounding.ToEven) : Math.Truncate(d);
-                }
-                decimal number = (decimal)first;
-                if (places >= 0)
-                {
-                    int scale = Math.Min(places, 28);
-                    return ValueCast.SetScale(Math.Round(number, scale, mode), scale);
-                }
-                decimal factor = 1;
-                for (int index = 0; index < Math.Min(-places, 28); index++) factor *= 10;
-                return Math.Round(number / factor, 0, mode) * factor;
-            }
-            default:
-                throw new InvalidOperationException($"function {function.Function}");
-        }
-    }
-
-    /// <summary>The wall clock in microseconds (PostgreSQL's resolution). PostgreSQL's now() is the transaction's start;
-    /// the store does not expose that yet, so this is the time of evaluation.</summary>
-    private static DateTime CurrentTimestamp(DateTimeKind kind)
-    {
-        long ticks = DateTime.UtcNow.Ticks;
-        return new DateTime(ticks - ticks % 10, kind);
-    }
-
-    private static int CountCodePoints(string text)
-    {
-        int count = 0;
-        for (int index = 0; index < text.Length; index++)
-        {
-            if (char.IsHighSurrogate(text[index]) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1])) index++;
-            count++;
-        }
-        return count;
     }
 
     public static bool IsTrue(BoundExpression? predicate, object?[] row, ExecutionContext? context = null) => predicate is null || Evaluate(predicate, row, context) is true;

@@ -9,7 +9,8 @@ namespace Log.QueryNode.Sql.Executor;
 /// session sleeps, and a CancelRequest or statement_timeout wakes it at once. It also carries the session's TimeZone and
 /// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state).
 /// </summary>
-internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null)
+internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null,
+    ISessionEnvironment? session = null, TimeProvider? timeProvider = null)
 {
     private static readonly AsyncLocal<StatementContext?> CurrentContext = new();
 
@@ -24,6 +25,24 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
 
     /// <summary>The session's TimeZone and DateStyle order when the statement started.</summary>
     public DateTimeSettings DateTimeSettings { get; } = dateTimeSettings ?? DateTimeSettings.Default;
+
+    /// <summary>The session the statement runs in, or null when it runs without one (tests, DEFAULT values).</summary>
+    public ISessionEnvironment? Session { get; } = session;
+
+    /// <summary>The clock: clock_timestamp() reads it at every call, statement_timestamp() once when the statement starts.</summary>
+    public TimeProvider TimeProvider { get; } = timeProvider ?? TimeProvider.System;
+
+    /// <summary>statement_timestamp(): when the statement started, to the microsecond (PostgreSQL's resolution).</summary>
+    public DateTime StatementStartUtc { get; } = TruncateToMicroseconds((timeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+
+    /// <summary>now(), current_timestamp, transaction_timestamp(): when the transaction started; the statement's start
+    /// when no session says otherwise (a statement outside a session is its own transaction).</summary>
+    public DateTime TransactionStartUtc => Session?.TransactionStartUtc ?? StatementStartUtc;
+
+    /// <summary>clock_timestamp(): the wall clock now, to the microsecond.</summary>
+    public DateTime ClockUtc() => TruncateToMicroseconds(TimeProvider.GetUtcNow().UtcDateTime);
+
+    public static DateTime TruncateToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
 
     /// <summary>The total time pg_sleep calls of this statement asked for.</summary>
     public TimeSpan PendingSleep { get; private set; }

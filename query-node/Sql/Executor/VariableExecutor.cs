@@ -32,6 +32,9 @@ internal static class VariableExecutor
         ["lc_ctype"] = "C",
     };
 
+    /// <summary>The value current_setting() reads when no session is there to ask: the server's fixed value, or null.</summary>
+    public static string? DefaultSetting(string name) => Settings.TryGetValue(name, out string? value) ? value : null;
+
     public static StatementResult Execute(Statement statement)
     {
         switch (statement)

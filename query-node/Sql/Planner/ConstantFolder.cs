@@ -1,5 +1,6 @@
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Executor;
+using Log.QueryNode.Sql.Functions;
 using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Planner;
@@ -9,8 +10,9 @@ namespace Log.QueryNode.Sql.Planner;
 /// arguments are all constants is computed once, when the statement is planned, and its errors are raised then (so
 /// <c>SELECT 1/0</c> fails before any row description, as in PostgreSQL). CASE drops arms whose condition is a
 /// constant false without computing them, and stops at a constant true one; COALESCE stops at its first non-null
-/// constant. Volatile and stable functions (now(), pg_sleep, current_user ...), columns, parameters of an enclosing
-/// query and subqueries are never folded.
+/// constant. Only functions registered as immutable are folded (pg_proc.provolatile, as PostgreSQL does): stable
+/// ones (now(), current_setting ...) and volatile ones (random(), pg_sleep ...), columns, parameters of an enclosing
+/// query and subqueries never are.
 /// </summary>
 internal static class ConstantFolder
 {
@@ -22,7 +24,7 @@ internal static class ConstantFolder
                 return expression;
             case BoundCase caseExpression:
                 return FoldCase(caseExpression);
-            case BoundFunction { Function: ScalarFunction.Coalesce } coalesce:
+            case BoundFunction { Function.SpecialForm: SpecialForm.Coalesce } coalesce:
                 return FoldCoalesce(coalesce);
             case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
                 return FoldAndOr(boolean);
@@ -49,9 +51,7 @@ internal static class ConstantFolder
 
     private static bool IsImmutable(BoundExpression expression) => expression switch
     {
-        BoundFunction function => function.Function is ScalarFunction.Abs or ScalarFunction.Lower or ScalarFunction.Upper
-            or ScalarFunction.Length or ScalarFunction.Round or ScalarFunction.Trunc or ScalarFunction.NullIf
-            or ScalarFunction.Greatest or ScalarFunction.Least,
+        BoundFunction function => function.Function.Volatility == Volatility.Immutable,
         BoundCast or BoundArithmetic or BoundNegate or BoundComparison or BoundIsDistinct or BoundConcat or BoundBoolean
             or BoundNullTest or BoundBooleanTest or BoundIn or BoundLike => true,
         _ => false,

@@ -152,6 +152,21 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
 
     public override string ToString() => DisplayNameWithModifier;
 
+    /// <summary>pg_type.typcategory, which overload resolution compares: B boolean, N numeric, S string, D date/time,
+    /// P pseudo-type, X unknown.</summary>
+    public char Category => Kind switch
+    {
+        TypeKind.Bool => 'B',
+        TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float8 or TypeKind.Numeric => 'N',
+        TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar => 'S',
+        TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz => 'D',
+        TypeKind.Void => 'P',
+        _ => 'X',
+    };
+
+    /// <summary>pg_type.typispreferred: the type an ambiguous call leans to within its category.</summary>
+    public bool IsPreferred => Kind is TypeKind.Bool or TypeKind.Float8 or TypeKind.Text or TypeKind.TimestampTz;
+
     /// <summary>Rank in PostgreSQL's numeric promotion order: int2 &lt; int4 &lt; int8 &lt; numeric &lt; float8.</summary>
     public int NumericRank => Kind switch
     {

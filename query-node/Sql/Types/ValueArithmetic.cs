@@ -134,7 +134,7 @@ internal static class ValueArithmetic
     }
 
     /// <summary>PostgreSQL stores numeric in base-10000 digits; weight is the power of 10000 of the first digit.</summary>
-    private static (int Weight, int FirstDigit) Base10000Weight(decimal value)
+    public static (int Weight, int FirstDigit) Base10000Weight(decimal value)
     {
         value = Math.Abs(value);
         if (value == 0) return (0, 0);

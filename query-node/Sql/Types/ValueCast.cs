@@ -74,7 +74,7 @@ internal static class ValueCast
                 };
                 return ApplyNumericModifier(number, to);
             case TypeKind.Text:
-                // char(n) to text drops the padding (PostgreSQL's rtrim1).
+                // char(n) to text drops the padding (PostgreSQL's rtrim1 in the bpchar-to-text cast).
                 if (from.Kind == TypeKind.Bpchar && value is string padded) return padded.TrimEnd(' ');
                 return value as string ?? ValueFormatter.Format(value);
             case TypeKind.Date:

@@ -1,0 +1,32 @@
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>
+/// What a statement may read from, and change in, the session that runs it: the transaction's start time (now() and
+/// current_timestamp are that, the same for every statement of the transaction), the run-time settings that
+/// current_setting and set_config read and write, and the session's random number generator (setseed then random()).
+/// The session passes it with each statement through the <see cref="StatementContext"/>; the engine keeps no session state.
+/// </summary>
+public interface ISessionEnvironment
+{
+    /// <summary>When the current transaction started, in UTC, to the microsecond.</summary>
+    DateTime TransactionStartUtc { get; }
+
+    /// <summary>A 64-bit id of the current transaction that no other transaction of this node shares (txid_current).</summary>
+    long TransactionId { get; }
+
+    /// <summary>The value of a setting as SHOW prints it, or null when the session knows no such setting.</summary>
+    string? GetSetting(string name);
+
+    /// <summary>SET name = value (SET LOCAL when <paramref name="isLocal"/>; RESET when the value is null); returns the
+    /// value now in effect. A bad name or value throws the <see cref="Execution.SqlException"/> SET would.</summary>
+    string SetSetting(string name, string? value, bool isLocal);
+
+    /// <summary>The session's generator for random(), reseeded by setseed.</summary>
+    Random Random { get; set; }
+
+    /// <summary>The user the session authenticated as.</summary>
+    string UserName { get; }
+
+    /// <summary>What pg_backend_pid() answers: a number that identifies the session (its cancel key's process id).</summary>
+    int ProcessId { get; }
+}
