@@ -71,13 +71,14 @@ public sealed partial class SqlEngine
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
-        CheckSupported(statement.Tree);
         switch (statement.Tree)
         {
             case SelectStmt select:
                 return ExecuteSelectAsync(select, context, store, cancellationToken);
             case InsertStmt or UpdateStmt or DeleteStmt:
                 return ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
+            case ExplainStmt explain:
+                return ExecuteExplainAsync(explain, context, store, cancellationToken);
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
@@ -132,6 +133,9 @@ public sealed partial class SqlEngine
             case InsertStmt or UpdateStmt or DeleteStmt:
                 columns = (await BindModificationAsync(statement.Tree, context, store, cancellationToken)).Bound.Returning;
                 break;
+            case ExplainStmt:
+                columns = ExplainColumns;
+                break;
             case VariableShowStmt:
                 columns = VariableExecutor.Execute(statement.Tree).Columns;
                 break;
@@ -155,20 +159,6 @@ public sealed partial class SqlEngine
             types[index] = typeOids is not null && index < typeOids.Count ? ParameterContext.TypeOfOid(typeOids[index]) : Types.SqlType.Unknown;
         }
         return new ParameterContext(types, describing ? null : values);
-    }
-
-    /// <summary>Parts of statements the parser reads but the engine does not run yet: 0A000, naming them.</summary>
-    private static void CheckSupported(Statement tree)
-    {
-        (string? feature, int location) = tree switch
-        {
-            ExplainStmt explain => ("EXPLAIN", explain.Location),
-            _ => (null, -1),
-        };
-        if (feature is not null)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, $"{feature} is not supported", location >= 0 ? location + 1 : null);
-        }
     }
 
     internal static void CheckSchema(RangeVar relation)
@@ -260,11 +250,18 @@ public sealed partial class SqlEngine
     {
         PlannedQuery planned = QueryPlanner.Plan(plan, context);
         StatementState state = planned.NewState(store, StatementContext.Current ?? new StatementContext(cancellationToken));
+        return await RunPlannedAsync(planned.Root, state, context, cancellationToken);
+    }
+
+    /// <summary>Runs a planned statement's root to completion in <paramref name="state"/> (see RunStatementAsync).</summary>
+    private static async ValueTask<List<object?[]>> RunPlannedAsync(Executor.Operators.PhysicalOperator root, StatementState state, BindContext context,
+        CancellationToken cancellationToken)
+    {
         bool hasModifyingWith = context.CommonTables.Any(table => table.IsDataModifying);
-        if (hasModifyingWith) state.Writes = new StatementWrites(store, deferred: true);
+        if (hasModifyingWith) state.Writes = new StatementWrites(state.Store, deferred: true);
         var rows = new List<object?[]>();
         var executionContext = new Executor.ExecutionContext(state);
-        await foreach (object?[] row in planned.Root.ExecuteAsync(executionContext).WithCancellation(cancellationToken))
+        await foreach (object?[] row in root.ExecuteAsync(executionContext).WithCancellation(cancellationToken))
         {
             rows.Add(row);
         }

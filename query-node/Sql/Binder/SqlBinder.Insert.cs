@@ -159,7 +159,8 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException(SqlState.UndefinedObject, $"constraint \"{constraint}\" for table \"{table.Name}\" does not exist");
         }
-        if (conflict.Action == OnConflictAction.DoNothing) return new BoundOnConflict(OnConflictAction.DoNothing, null, null);
+        bool hasTarget = conflict.InferenceColumns is not null || conflict.ConstraintName is not null;
+        if (conflict.Action == OnConflictAction.DoNothing) return new BoundOnConflict(OnConflictAction.DoNothing, null, null) { HasTarget = hasTarget };
 
         ScopeItem existing = TableItem(table, referenceName, offset: 0, location);
         ScopeItem excluded = TableItem(table, "excluded", offset: table.Columns.Count, location);
@@ -171,7 +172,7 @@ internal sealed partial class SqlBinder
             binder._aggregateForbiddenIn = "WHERE";
             where = binder.CoerceToBoolean(binder.Bind(conflict.Where), conflict.Where, "WHERE");
         }
-        return new BoundOnConflict(OnConflictAction.DoUpdate, assignments, where);
+        return new BoundOnConflict(OnConflictAction.DoUpdate, assignments, where) { HasTarget = hasTarget };
     }
 
     /// <summary>A VALUES item: no columns are in scope; naming one gets PostgreSQL's hint.</summary>

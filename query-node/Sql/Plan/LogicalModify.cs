@@ -43,4 +43,8 @@ internal sealed class LogicalModify(ModifyKind kind, TableDescriptor table, stri
 /// over the existing row followed by the row proposed for insertion (<c>excluded</c>). The only unique index is the
 /// primary key, so a conflict is a row at the proposed row's key.
 /// </summary>
-internal sealed record BoundOnConflict(Parser.Ast.OnConflictAction Action, IReadOnlyList<BoundExpression>? Assignments, BoundExpression? Where);
+internal sealed record BoundOnConflict(Parser.Ast.OnConflictAction Action, IReadOnlyList<BoundExpression>? Assignments, BoundExpression? Where)
+{
+    /// <summary>Whether the statement named the conflict target (columns or constraint), which EXPLAIN shows as the arbiter.</summary>
+    public bool HasTarget { get; init; }
+}

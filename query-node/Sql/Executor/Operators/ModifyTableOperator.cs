@@ -36,6 +36,8 @@ internal sealed class ModifyTableOperator : PhysicalOperator
 
     public BoundOnConflict? OnConflict { get; }
 
+    public bool HasReturning => _returning is not null;
+
     public override string Name => Kind.ToString();
 
     public override IReadOnlyList<PhysicalOperator> Children => [_input];
