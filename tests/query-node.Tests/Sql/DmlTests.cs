@@ -125,4 +125,21 @@ public class DmlTests
             + "insert into r select t.id, t.v || u.b, (select c from w where w.a = t.id) from t join u on u.a = t.id where u.b <> 'y'").CommandTag);
         Assert.Equal(["1|ax|2", "2|bz|1"], _sql.Text("select * from r order by id"));
     }
+
+    [Fact]
+    public void Tables_without_a_key_update_and_delete_by_their_hidden_row_id()
+    {
+        _sql.Run("create table h (x int, y text); insert into h values (1, 'a'), (1, 'a'), (2, 'b')");
+        Assert.Equal(["2|a", "2|a"], _sql.Text("update h set x = x + 1 where x = 1 returning *"));
+        Assert.Equal(["2|a", "2|a", "2|b"], _sql.Text("select * from h order by y"));
+        Assert.Equal("DELETE 2", _sql.Run("delete from h using u where h.y = 'a' and u.a = 1 and u.b = 'x'").CommandTag);
+        Assert.Equal(["2|b"], _sql.Text("select * from h"));
+    }
+
+    [Fact]
+    public void Returning_may_hold_subqueries_over_the_written_row()
+    {
+        Assert.Equal(["1|2"], _sql.Text("update t set n = 5 where id = 1 returning id, (select count(*) from u where u.a = t.id)"));
+        Assert.Equal(["4|0"], _sql.Text("insert into t values (4, 'd', 4) returning id, (select count(*) from u where u.a = t.id)"));
+    }
 }
