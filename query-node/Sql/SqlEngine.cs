@@ -26,12 +26,41 @@ public sealed partial class SqlEngine
     public IReadOnlyList<ParsedStatement> Parse(string queryText, List<string>? notices = null)
     {
         ArgumentNullException.ThrowIfNull(queryText);
-        var parsed = Parser.SqlParser.ParseAll(queryText, notices);
+        var parsed = queryText.Length < SqlLimits.ParseOnCallerStackLengthMax && queryText.AsSpan().Count('(') < SqlLimits.ParseOnCallerStackParenthesesMax
+            ? Parser.SqlParser.ParseAll(queryText, notices)
+            : ParseOnLargeStack(queryText, notices);
         var statements = new ParsedStatement[parsed.Count];
         for (int index = 0; index < parsed.Count; index++)
         {
             statements[index] = new ParsedStatement(parsed[index].Statement, parsed[index].Text, parsed[index].ParameterCount);
         }
         return statements;
+    }
+
+    /// <summary>
+    /// A long text, or one with many parentheses, may nest deeply: the recursive-descent parser then needs more stack than a pool thread has (about
+    /// 18 frames per level of parentheses, and the depth limit allows 1,000 levels). It runs on a thread of its own
+    /// with <see cref="SqlLimits.ParserStackBytes"/> of stack, which is only worth its start-up cost for long texts.
+    /// </summary>
+    private static List<(Parser.Ast.Statement Statement, string Text, int ParameterCount)> ParseOnLargeStack(string queryText, List<string>? notices)
+    {
+        List<(Parser.Ast.Statement, string, int)>? result = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = Parser.SqlParser.ParseAll(queryText, notices);
+            }
+            catch (Exception exception)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
+            }
+        }, SqlLimits.ParserStackBytes)
+        { Name = "sql parser", IsBackground = true };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result!;
     }
 }

@@ -10,6 +10,15 @@ internal static class SqlLimits
     /// instead of overflowing the real stack.</summary>
     public const int ExpressionDepthMax = 1000;
 
+    /// <summary>Query texts at least this long are parsed on a thread with a large stack (see SqlEngine.Parse).</summary>
+    public const int ParseOnCallerStackLengthMax = 2048;
+
+    /// <summary>...and so are texts with at least this many opening parentheses.</summary>
+    public const int ParseOnCallerStackParenthesesMax = 64;
+
+    /// <summary>The stack of that thread: room for <see cref="ExpressionDepthMax"/> levels of the deepest nesting.</summary>
+    public const int ParserStackBytes = 16 * 1024 * 1024;
+
     /// <summary>Columns per table (PostgreSQL's MaxHeapAttributeNumber), 54011 beyond.</summary>
     public const int ColumnsPerTableMax = 1600;
 

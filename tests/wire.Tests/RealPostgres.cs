@@ -77,13 +77,16 @@ internal static class RealPostgres
         }
     }
 
-    /// <summary>Connects and logs in; returns once ReadyForQuery arrived.</summary>
-    public static async Task<RawClient> ConnectAsync()
+    /// <summary>Connects to the postgres database and logs in; returns once ReadyForQuery arrived.</summary>
+    public static Task<RawClient> ConnectAsync() => ConnectAsync("postgres");
+
+    /// <summary>Connects to <paramref name="database"/> and logs in; returns once ReadyForQuery arrived.</summary>
+    public static async Task<RawClient> ConnectAsync(string database)
     {
         RawClient client = await RawClient.ConnectAsync(Port);
         try
         {
-            await client.SendAsync(Bytes.Startup(("user", User), ("database", "postgres"), ("application_name", "wire-tests")));
+            await client.SendAsync(Bytes.Startup(("user", User), ("database", database), ("application_name", "wire-tests")));
             BackendMessage message = await client.ReadMessageAsync();
             if (message.Type == 'R' && message.Int32At(0) == 10)
             {

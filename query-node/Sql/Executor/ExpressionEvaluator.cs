@@ -149,6 +149,11 @@ internal static class ExpressionEvaluator
     {
         object? value = Evaluate(inExpression.Operand, row, context);
         if (value is null) return null;
+        if (inExpression.Hashed is { } set)
+        {
+            if (set.Contains(value)) return inExpression.IsNot ? False : True;
+            return set.HasNull ? null : inExpression.IsNot ? True : False;
+        }
         bool sawNull = false;
         foreach (BoundExpression item in inExpression.List)
         {

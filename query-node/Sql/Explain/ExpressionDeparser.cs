@@ -160,7 +160,7 @@ internal static class ExpressionDeparser
                 builder.Append(subquery(nested));
                 return;
             case BoundAggregateCall call:
-                builder.Append(AggregateText(call.Function, call.Argument, call.Distinct, column, subquery));
+                builder.Append(AggregateText(call.Aggregate, column, subquery));
                 return;
             default:
                 builder.Append('?');
@@ -168,12 +168,28 @@ internal static class ExpressionDeparser
         }
     }
 
-    /// <summary>An aggregate as EXPLAIN VERBOSE writes it: count(*), sum(n), count(DISTINCT v).</summary>
-    public static string AggregateText(AggregateFunction function, BoundExpression? argument, bool distinct, Func<int, string> column, Func<BoundSubquery, string> subquery)
+    /// <summary>An aggregate as EXPLAIN VERBOSE writes it: count(*), sum(n), count(DISTINCT v), string_agg(v, ','::text).</summary>
+    public static string AggregateText(BoundAggregate aggregate, Func<int, string> column, Func<BoundSubquery, string> subquery)
     {
-        string name = function == AggregateFunction.CountStar ? "count" : function.ToString().ToLowerInvariant();
-        if (argument is null) return name + "(*)";
-        return $"{name}({(distinct ? "DISTINCT " : "")}{Deparse(argument, column, subquery)})";
+        string name = aggregate.Function switch
+        {
+            AggregateFunction.CountStar or AggregateFunction.Count => "count",
+            AggregateFunction.StringAgg => "string_agg",
+            AggregateFunction.BoolAnd => "bool_and",
+            AggregateFunction.BoolOr => "bool_or",
+            AggregateFunction.BitAnd => "bit_and",
+            AggregateFunction.BitOr => "bit_or",
+            AggregateFunction.StddevSample => "stddev",
+            AggregateFunction.StddevPopulation => "stddev_pop",
+            AggregateFunction.VarianceSample => "variance",
+            AggregateFunction.VariancePopulation => "var_pop",
+            AggregateFunction.PercentileContinuous => "percentile_cont",
+            AggregateFunction.PercentileDiscrete => "percentile_disc",
+            _ => aggregate.Function.ToString().ToLowerInvariant(),
+        };
+        if (aggregate.Function == AggregateFunction.CountStar) return name + "(*)";
+        string arguments = string.Join(", ", aggregate.Arguments.Select(argument => Deparse(argument, column, subquery)));
+        return $"{name}({(aggregate.Distinct ? "DISTINCT " : "")}{arguments})";
     }
 
     private static string FunctionName(ScalarFunction function) => function switch

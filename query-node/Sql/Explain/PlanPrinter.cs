@@ -366,7 +366,7 @@ internal sealed class PlanPrinter
                 int index = ordinal - aggregate.GroupKeys.Count;
                 if (index >= aggregate.Aggregates.Count) return "?";
                 BoundAggregate call = aggregate.Aggregates[index];
-                return ExpressionDeparser.AggregateText(call.Function, call.Argument, call.Distinct, input, SubqueryText);
+                return ExpressionDeparser.AggregateText(call, input, SubqueryText);
             }
             case CteScanOperator cte:
                 return cte.CommonTableId < _commonTables.Count && ordinal < _commonTables[cte.CommonTableId].ColumnNames.Count

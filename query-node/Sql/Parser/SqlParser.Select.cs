@@ -26,11 +26,11 @@ internal sealed partial class SqlParser
     /// or a parenthesized query. A WITH clause already read by the caller is passed in.</summary>
     private SelectStmt ParseSelectStatement(WithClause? withClause = null)
     {
-        EnterNesting();
+        bool counted = EnterStatementNesting();
         if (withClause is null && IsKeyword("with")) withClause = ParseWithClause();
         SelectStmt body = ParseSetOperations(ParseSelectPrimary());
         SelectStmt result = ParseSelectOptions(body, withClause);
-        LeaveNesting();
+        LeaveStatementNesting(counted);
         return result;
     }
 
@@ -38,7 +38,9 @@ internal sealed partial class SqlParser
     private SelectStmt ParseParenthesizedSelect()
     {
         ExpectOperator("(");
+        EnterNesting();
         SelectStmt query = ParseSelectStatement();
+        LeaveNesting();
         ExpectOperator(")");
         return query;
     }
@@ -431,14 +433,14 @@ internal sealed partial class SqlParser
     /// <summary>gram.y's PreparableStmt: a query, INSERT, UPDATE or DELETE, each with an optional WITH in front.</summary>
     private Statement ParsePreparableStatement()
     {
-        EnterNesting();
+        bool counted = EnterStatementNesting();
         WithClause? withClause = IsKeyword("with") ? ParseWithClause() : null;
         Statement statement;
         if (IsKeyword("insert")) statement = ParseInsert() with { With = withClause };
         else if (IsKeyword("update")) statement = ParseUpdate() with { With = withClause };
         else if (IsKeyword("delete")) statement = ParseDelete() with { With = withClause };
         else statement = ParseSelectStatement(withClause);
-        LeaveNesting();
+        LeaveStatementNesting(counted);
         return statement;
     }
 }

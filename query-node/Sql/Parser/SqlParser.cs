@@ -138,6 +138,20 @@ internal sealed partial class SqlParser
 
     private void LeaveNesting() => _depth--;
 
+    /// <summary>A statement inside an expression or FROM item (a subquery) counts toward the depth limit; the statement
+    /// at the top does not, so the limit is about how deep expressions nest, as in PostgreSQL. Returns whether it counted.</summary>
+    private bool EnterStatementNesting()
+    {
+        if (_depth == 0) return false;
+        EnterNesting();
+        return true;
+    }
+
+    private void LeaveStatementNesting(bool counted)
+    {
+        if (counted) LeaveNesting();
+    }
+
     public static SqlException StackDepthExceeded() => new(EngineSqlState.StackDepthLimitExceeded, "stack depth limit exceeded",
         hint: "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.");
 

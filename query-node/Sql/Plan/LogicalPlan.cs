@@ -87,9 +87,11 @@ internal sealed class LogicalJoin(JoinType kind, LogicalPlan left, LogicalPlan r
 }
 
 /// <summary>
-/// Grouping and aggregation: output rows are the group key values followed by the aggregate results. GroupingSets
-/// lists, for each grouping set, which group keys it groups by (ROLLUP/CUBE/GROUPING SETS); null for a plain GROUP
-/// BY. Keys not in a row's grouping set are NULL in it. With no keys and no sets there is exactly one group.
+/// Grouping and aggregation. GroupingSets lists, for each grouping set, which group keys it groups by (ROLLUP/CUBE/
+/// GROUPING SETS); null for a plain GROUP BY. Output rows are the group key values, then (with grouping sets only)
+/// one int4 flag per key that is 1 where the row's grouping set leaves the key out (GROUPING() reads them), then the
+/// aggregate results. Keys not in a row's grouping set are NULL in it. With no keys and no sets, or with an empty
+/// grouping set, there is one group even over no rows.
 /// </summary>
 internal sealed class LogicalAggregate(LogicalPlan input, IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates,
     IReadOnlyList<IReadOnlyList<int>>? groupingSets) : LogicalPlan
@@ -100,7 +102,7 @@ internal sealed class LogicalAggregate(LogicalPlan input, IReadOnlyList<BoundExp
     public IReadOnlyList<IReadOnlyList<int>>? GroupingSets { get; } = groupingSets;
 
     public override IReadOnlyList<SqlType> OutputTypes { get; } =
-        [.. groupKeys.Select(key => key.Type), .. aggregates.Select(aggregate => aggregate.Type), .. (groupingSets is null ? [] : new[] { SqlType.Int4 })];
+        [.. groupKeys.Select(key => key.Type), .. (groupingSets is null ? [] : groupKeys.Select(_ => SqlType.Int4)), .. aggregates.Select(aggregate => aggregate.Type)];
 }
 
 internal sealed class LogicalSort(LogicalPlan input, IReadOnlyList<SortKey> keys) : LogicalPlan

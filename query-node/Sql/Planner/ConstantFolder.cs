@@ -1,5 +1,6 @@
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Executor;
+using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Planner;
 
@@ -23,6 +24,8 @@ internal static class ConstantFolder
                 return FoldCase(caseExpression);
             case BoundFunction { Function: ScalarFunction.Coalesce } coalesce:
                 return FoldCoalesce(coalesce);
+            case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
+                return FoldAndOr(boolean);
         }
         BoundExpression folded = BoundExpressionTree.MapChildren(expression, Fold);
         if (!IsImmutable(folded)) return folded;
@@ -72,6 +75,36 @@ internal static class ConstantFolder
         BoundExpression? otherwise = caseExpression.Else is null ? null : Fold(caseExpression.Else);
         if (whens.Count == 0) return otherwise ?? new BoundConstant(null, caseExpression.Type);
         return caseExpression with { Whens = whens, Else = otherwise };
+    }
+
+    /// <summary>
+    /// AND / OR as PostgreSQL's simplify_and_arguments / simplify_or_arguments: arguments are folded in order and the
+    /// first constant that decides the result (false for AND, true for OR) ends it, without folding the rest (so
+    /// <c>1 = 1 OR 1/0 = 1</c> is true); constants that decide nothing are dropped, and a NULL one is kept.
+    /// </summary>
+    private static BoundExpression FoldAndOr(BoundBoolean boolean)
+    {
+        bool deciding = boolean.Kind == BoolExprKind.Or;
+        var remaining = new List<BoundExpression>(boolean.Arguments.Count);
+        bool sawNull = false;
+        foreach (BoundExpression argument in boolean.Arguments)
+        {
+            BoundExpression folded = Fold(argument);
+            if (folded is BoundConstant constant)
+            {
+                if (constant.Value is null) sawNull = true;
+                else if ((bool)constant.Value == deciding) return new BoundConstant(deciding, Types.SqlType.Bool);
+                continue;
+            }
+            remaining.Add(folded);
+        }
+        if (sawNull) remaining.Add(new BoundConstant(null, Types.SqlType.Bool));
+        return remaining.Count switch
+        {
+            0 => new BoundConstant(!deciding, Types.SqlType.Bool),
+            1 => remaining[0],
+            _ => boolean with { Arguments = remaining },
+        };
     }
 
     private static BoundExpression FoldCoalesce(BoundFunction coalesce)

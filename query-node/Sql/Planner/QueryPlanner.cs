@@ -50,7 +50,7 @@ internal sealed partial class QueryPlanner
             case LogicalScan scan:
                 return BuildScan(scan, []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)).ToList());
+                return BuildFiltered(filter.Input, Conjuncts.Of(PrepareCondition(filter.Predicate)).ToList());
             case LogicalProject project:
                 IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
                 Register(expressions);
@@ -67,7 +67,10 @@ internal sealed partial class QueryPlanner
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:
                 Register(aggregate.GroupKeys);
-                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates);
+                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets);
+            case LogicalWindow window:
+                Register(WindowOperator.Expressions(window.Window, window.Functions));
+                return new WindowOperator(Build(window.Input), window.Window, window.Functions);
             case LogicalSort sort:
                 return BuildSort(sort);
             case LogicalDistinct distinct:
@@ -96,6 +99,9 @@ internal sealed partial class QueryPlanner
                 throw new InvalidOperationException($"no physical operator for {plan.GetType().Name}");
         }
     }
+
+    /// <summary>A WHERE, HAVING or join condition as it will run: constants folded, OR chains and long IN lists simplified.</summary>
+    private static BoundExpression PrepareCondition(BoundExpression condition) => PredicateSimplifier.Simplify(ConstantFolder.Fold(condition));
 
     private void PlanCommonTable(CommonTable table)
     {
@@ -131,7 +137,7 @@ internal sealed partial class QueryPlanner
             case LogicalJoin join when !join.Lateral:
                 return BuildJoin(join, terms, [], []);
             case LogicalFilter filter:
-                return BuildFiltered(filter.Input, [.. Conjuncts.Of(ConstantFolder.Fold(filter.Predicate)), .. terms]);
+                return BuildFiltered(filter.Input, [.. Conjuncts.Of(PrepareCondition(filter.Predicate)), .. terms]);
             default:
                 BoundExpression predicate = Conjuncts.Combine(terms)!;
                 Register(predicate);
@@ -184,7 +190,7 @@ internal sealed partial class QueryPlanner
         var residual = new List<BoundExpression>();
         if (join.Condition is not null)
         {
-            foreach (BoundExpression term in Conjuncts.Of(ConstantFolder.Fold(join.Condition)))
+            foreach (BoundExpression term in Conjuncts.Of(PrepareCondition(join.Condition)))
             {
                 bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
                 bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);

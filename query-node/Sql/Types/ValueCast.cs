@@ -74,6 +74,8 @@ internal static class ValueCast
                 };
                 return ApplyNumericModifier(number, to);
             case TypeKind.Text:
+                // char(n) to text drops the padding (PostgreSQL's rtrim1).
+                if (from.Kind == TypeKind.Bpchar && value is string padded) return padded.TrimEnd(' ');
                 return value as string ?? ValueFormatter.Format(value);
             case TypeKind.Date:
                 // A timestamptz's date is the one on the session's wall clock.

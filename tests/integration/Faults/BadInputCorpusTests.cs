@@ -73,7 +73,9 @@ public sealed class BadInputCorpusTests(ServerFixture fixture) : IClassFixture<S
         new("a binary int8 parameter of nine bytes", true,
             Frontend.Concat(Frontend.Parse("eight", "SELECT $1::int8", 20), Frontend.Bind("", "eight", [1], [[0, 0, 0, 0, 0, 0, 0, 1, 2]], []), Frontend.Execute(""), Frontend.Sync()), "22P03", End.Answers),
         // PostgreSQL hangs up without an answer on a length over its limit (it logs "invalid message length").
-        new("a query longer than the 64 MiB cap", true, new Bytes().Char('Q').Int32(64 * 1024 * 1024 + 5).ToArray(), null, End.Closed),
+        // The server reads and drops an over-long message to answer it with 54000 (BadInputTests sends one whole); a client
+        // that sends only the header and leaves must not hurt anyone.
+        new("the header of a query longer than the 64 MiB cap, then hanging up", true, new Bytes().Char('Q').Int32(64 * 1024 * 1024 + 5).ToArray(), null, End.ClientHangsUp),
         new("parse of text that is not SQL", true, Frontend.Concat(Frontend.Parse("", "SELEC 1"), Frontend.Sync()), "42601", End.Answers),
         new("a pipeline that fails in the middle", true,
             Frontend.Concat(Frontend.Parse("", "SELECT 1/0"), Frontend.Bind("", "", []), Frontend.Execute(""), Frontend.Parse("", "SELECT 1"), Frontend.Sync()), "22012", End.Answers),
