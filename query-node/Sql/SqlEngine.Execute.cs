@@ -133,7 +133,10 @@ public sealed partial class SqlEngine
             case InsertStmt or UpdateStmt or DeleteStmt:
                 columns = (await BindModificationAsync(statement.Tree, context, store, cancellationToken)).Bound.Returning;
                 break;
-            case ExplainStmt:
+            case ExplainStmt explain:
+                // Bound for the types of its parameters, which the client learns from this Describe.
+                if (explain.Query is SelectStmt explained) await BindQueryAsync(explained, context, store, cancellationToken);
+                else if (explain.Query is InsertStmt or UpdateStmt or DeleteStmt) await BindModificationAsync(explain.Query, context, store, cancellationToken);
                 columns = ExplainColumns;
                 break;
             case VariableShowStmt:
