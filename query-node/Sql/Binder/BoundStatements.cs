@@ -1,4 +1,4 @@
-using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Plan;
 
 namespace Log.QueryNode.Sql.Binder;
 
@@ -17,22 +17,8 @@ internal sealed record BoundAggregate(AggregateFunction Function, IReadOnlyList<
     public override int GetHashCode() => HashCode.Combine(Function, Arguments.Count, Type);
 }
 
-/// <summary>Rows to insert: each row has one expression per table column (defaults filled in); or a query whose
-/// columns are cast by assignment into TargetOrdinals.</summary>
-internal sealed record BoundInsert(
-    TableDescriptor Table,
-    IReadOnlyList<BoundExpression[]> Rows,
-    BoundQuery? Query,
-    IReadOnlyList<int> TargetOrdinals,
-    BoundReturning? Returning) : BoundStatement;
+/// <summary>A bound INSERT, UPDATE or DELETE: its plan (a <see cref="LogicalModify"/> at the root) and the description of
+/// its RETURNING rows, null without RETURNING.</summary>
+internal sealed record BoundModification(LogicalModify Plan, IReadOnlyList<ResultColumn>? Returning) : BoundStatement;
 
 internal sealed record BoundReturning(IReadOnlyList<BoundExpression> Projection, IReadOnlyList<ResultColumn> Columns);
-
-/// <summary>Assignments are (column ordinal, expression over the old row).</summary>
-internal sealed record BoundUpdate(
-    TableDescriptor Table,
-    IReadOnlyList<(int Ordinal, BoundExpression Value)> Assignments,
-    BoundExpression? Where,
-    BoundReturning? Returning) : BoundStatement;
-
-internal sealed record BoundDelete(TableDescriptor Table, BoundExpression? Where, BoundReturning? Returning) : BoundStatement;

@@ -29,7 +29,13 @@ internal sealed class LogicalScan(IRelation relation, string referenceName) : Lo
     /// <summary>SELECT ... FOR UPDATE: the keys of rows read join the transaction's conflict check.</summary>
     public bool ForUpdate { get; set; }
 
-    public override IReadOnlyList<SqlType> OutputTypes => Relation.ColumnTypes;
+    /// <summary>The target of UPDATE or DELETE: each row also carries its storage key, as one more column after the
+    /// table's (PostgreSQL's ctid junk column), so the rows can be written back after joins and filters.</summary>
+    public bool WithRowKey { get; init; }
+
+    private IReadOnlyList<SqlType>? _outputTypes;
+
+    public override IReadOnlyList<SqlType> OutputTypes => _outputTypes ??= WithRowKey ? [.. Relation.ColumnTypes, LogicalModify.RowKeyType] : Relation.ColumnTypes;
 }
 
 /// <summary>VALUES (...), (...) or a FROM-less SELECT's single empty row (no rows of width 0: one row).</summary>
@@ -172,6 +178,13 @@ internal sealed class CommonTable(int id, string name, IReadOnlyList<string> col
 
     /// <summary>WITH RECURSIVE: Plan is a <see cref="LogicalRecursiveUnion"/>.</summary>
     public bool IsRecursive { get; set; }
+
+    /// <summary>An INSERT, UPDATE or DELETE (Plan is a <see cref="LogicalModify"/>): it runs once per statement even when
+    /// nothing reads it.</summary>
+    public bool IsDataModifying { get; set; }
+
+    /// <summary>For a data-modifying WITH query: whether it has RETURNING (and so rows to read).</summary>
+    public bool HasReturning { get; set; }
 }
 
 /// <summary>A read of a WITH query's materialised rows.</summary>

@@ -9,6 +9,12 @@ internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<Bo
 {
     public override string Name => groupingSets is not null ? "MixedAggregate" : groupKeys.Count == 0 ? "Aggregate" : "HashAggregate";
 
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<BoundExpression> GroupKeys => groupKeys;
+
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<BoundAggregate> Aggregates => aggregates;
+
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)

@@ -10,6 +10,9 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
 
     public override string Name => "Function Scan";
 
+    /// <summary>For EXPLAIN.</summary>
+    public string FunctionName => functionName;
+
     public override IEnumerable<string> Details { get { yield return $"on {functionName}"; } }
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
