@@ -147,7 +147,7 @@ internal static class ExpressionDeparser
                 return;
             case BoundFunction function:
                 builder.Append(FunctionName(function.Function));
-                if (function.Function is ScalarFunction.CurrentDate or ScalarFunction.CurrentUser or ScalarFunction.CurrentSchema) return;
+                if (function.Function.Name is "current_date" or "current_user" or "current_schema") return;
                 builder.Append('(');
                 for (int index = 0; index < function.Arguments.Count; index++)
                 {
@@ -192,20 +192,13 @@ internal static class ExpressionDeparser
         return $"{name}({(aggregate.Distinct ? "DISTINCT " : "")}{arguments})";
     }
 
-    private static string FunctionName(ScalarFunction function) => function switch
+    /// <summary>How ruleutils writes a call: the SQL constructs in capitals, the SQL-standard niladic functions without
+    /// parentheses' names, everything else by its pg_proc name.</summary>
+    private static string FunctionName(Functions.FunctionDefinition function) => function.Name switch
     {
-        ScalarFunction.Coalesce => "COALESCE",
-        ScalarFunction.NullIf => "NULLIF",
-        ScalarFunction.Greatest => "GREATEST",
-        ScalarFunction.Least => "LEAST",
-        ScalarFunction.CurrentDate => "CURRENT_DATE",
-        ScalarFunction.CurrentUser => "CURRENT_USER",
-        ScalarFunction.CurrentSchema => "CURRENT_SCHEMA",
-        ScalarFunction.CurrentDatabase => "current_database",
-        ScalarFunction.LocalTimestamp => "LOCALTIMESTAMP",
-        ScalarFunction.Sleep => "pg_sleep",
-        ScalarFunction.AdvisoryUnlockAll => "pg_advisory_unlock_all",
-        _ => function.ToString().ToLowerInvariant(),
+        "coalesce" or "nullif" or "greatest" or "least" => function.Name.ToUpperInvariant(),
+        "current_date" or "current_user" or "current_schema" or "localtimestamp" => function.Name.ToUpperInvariant(),
+        _ => function.Name,
     };
 
     /// <summary>A constant as ruleutils' get_const_expr writes it: non-negative integers and numerics and booleans bare,
