@@ -244,8 +244,9 @@ internal sealed partial class SqlBinder
                 continue;
             }
             CommonTable table = _context.NewCommonTable(definition.Name, definition.ColumnNames ?? []);
-            if (with.Recursive && query.Op == SetOperation.Union && ReferencesName(query.Rarg!, definition.Name))
+            if (with.Recursive && ReferencesName(query, definition.Name))
             {
+                CheckRecursiveForm(definition, query);
                 BindRecursiveCommonTable(table, definition, query);
                 continue;
             }
@@ -320,6 +321,36 @@ internal sealed partial class SqlBinder
         }
         table.Plan = new LogicalRecursiveUnion(table, CastColumns(initial.Plan, table.Types), CastColumns(recursive.Plan, table.Types), query.All);
     }
+
+    /// <summary>PostgreSQL's checks of a self-referencing WITH query (checkWellFormedRecursion): the form
+    /// initial UNION [ALL] recursive, and the recursive term reading the working table once, directly in its FROM
+    /// clause (a reference inside a subquery, or a second one, could make each round see more than one round).</summary>
+    private static void CheckRecursiveForm(CommonTableExpr definition, SelectStmt query)
+    {
+        if (query.Op != SetOperation.Union || ReferencesName(query.Larg!, definition.Name))
+        {
+            throw new SqlException(EngineSqlState.InvalidRecursion,
+                $"recursive query \"{definition.Name}\" does not have the form non-recursive-term UNION [ALL] recursive-term", definition.Location + 1);
+        }
+        SelectStmt recursive = query.Rarg!;
+        int all = TableReferences.Collect(recursive).Count(reference => reference.SchemaName is null && reference.RelationName == definition.Name);
+        int direct = recursive.Op == SetOperation.None ? DirectReferences(recursive.From, definition.Name) : 0;
+        if (all > direct)
+        {
+            throw new SqlException(EngineSqlState.InvalidRecursion, $"recursive reference to query \"{definition.Name}\" must not appear within a subquery", definition.Location + 1);
+        }
+        if (direct > 1)
+        {
+            throw new SqlException(EngineSqlState.InvalidRecursion, $"recursive reference to query \"{definition.Name}\" must not appear more than once", definition.Location + 1);
+        }
+    }
+
+    private static int DirectReferences(IEnumerable<FromItem> items, string name) => items.Sum(item => item switch
+    {
+        RangeVar { SchemaName: null } rangeVar when rangeVar.RelationName == name => 1,
+        JoinExpr join => DirectReferences([join.Left, join.Right], name),
+        _ => 0,
+    });
 
     /// <summary>Whether a query names <paramref name="name"/> in a FROM clause anywhere inside it.</summary>
     private static bool ReferencesName(SelectStmt query, string name) =>
