@@ -114,33 +114,65 @@ internal sealed class VersionStore : IDisposable
         var session = RentReadSession();
         try
         {
-            var payload = ReadRaw(session, HeadKey(key));
-            if (payload is null)
-            {
-                return (false, null);
-            }
-            var version = Decode(payload, expectedTimestamp: null);
-            while (version.CommitTimestamp > timestamp)
-            {
-                if (version.PreviousTimestamp == 0)
-                {
-                    return (false, null);
-                }
-                var previous = version.PreviousTimestamp;
-                payload = ReadRaw(session, VersionKey(key, previous))
-                    ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
-                version = Decode(payload, expectedTimestamp: previous);
-                if (version.PreviousTimestamp >= previous)
-                {
-                    throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
-                }
-            }
-            return (true, version.Value);
+            byte[]? scratch = null;
+            return ReadVisible(session, key, timestamp, ref scratch);
         }
         finally
         {
             ReturnReadSession(session);
         }
+    }
+
+    /// <summary>The visible value of each key (null for none or a tombstone) into <paramref name="values"/>, with one
+    /// read session for the whole batch.</summary>
+    public void ReadVisibleMany(IReadOnlyList<byte[]> keys, ulong timestamp, byte[]?[] values)
+    {
+        var session = RentReadSession();
+        try
+        {
+            byte[]? scratch = null;
+            for (var index = 0; index < keys.Count; index++)
+            {
+                values[index] = ReadVisible(session, keys[index], timestamp, ref scratch).Value;
+            }
+        }
+        finally
+        {
+            ReturnReadSession(session);
+        }
+    }
+
+    /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
+    private static (bool Found, byte[]? Value) ReadVisible(Session session, byte[] key, ulong timestamp, ref byte[]? scratch)
+    {
+        if (scratch is null || scratch.Length < key.Length + 1)
+        {
+            scratch = new byte[Math.Max(key.Length + 1, 64)];
+        }
+        scratch[0] = HeadPrefix;
+        key.CopyTo(scratch, 1);
+        var payload = ReadRaw(session, scratch.AsSpan(0, key.Length + 1));
+        if (payload is null)
+        {
+            return (false, null);
+        }
+        var version = Decode(payload, expectedTimestamp: null);
+        while (version.CommitTimestamp > timestamp)
+        {
+            if (version.PreviousTimestamp == 0)
+            {
+                return (false, null);
+            }
+            var previous = version.PreviousTimestamp;
+            payload = ReadRaw(session, VersionKey(key, previous))
+                ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
+            version = Decode(payload, expectedTimestamp: previous);
+            if (version.PreviousTimestamp >= previous)
+            {
+                throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
+            }
+        }
+        return (true, version.Value);
     }
 
     private readonly record struct StoredVersion(ulong CommitTimestamp, ulong PreviousTimestamp, byte[]? Value);
@@ -195,7 +227,7 @@ internal sealed class VersionStore : IDisposable
         };
     }
 
-    private static unsafe byte[]? ReadRaw(Session session, byte[] key)
+    private static unsafe byte[]? ReadRaw(Session session, ReadOnlySpan<byte> key)
     {
         byte[] output = null!;
         Status status;

@@ -12,6 +12,18 @@ public interface ITransactionStore
     /// <summary>The value at <paramref name="key"/>, or null if absent (or deleted by this transaction).</summary>
     ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken);
 
+    /// <summary>The values of several keys, in their order (null where absent). A store that can read a batch in one
+    /// round trip overrides this; the default reads the keys one by one.</summary>
+    async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        var values = new byte[]?[keys.Count];
+        for (var index = 0; index < keys.Count; index++)
+        {
+            values[index] = await GetAsync(keys[index], cancellationToken);
+        }
+        return values;
+    }
+
     /// <summary>Every visible key in [start, end) in ascending byte order, with its value.</summary>
     IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
         CancellationToken cancellationToken);

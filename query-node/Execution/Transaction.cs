@@ -43,6 +43,39 @@ public sealed class Transaction : ITransactionStore
         return await storage.GetAsync(key, ReadPoint, cancellationToken);
     }
 
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
+        {
+            return await storage.GetManyAsync(keys, ReadPoint, cancellationToken);
+        }
+        // Only the keys this transaction has not written go to storage.
+        var values = new byte[]?[keys.Count];
+        var storedKeys = new List<byte[]>(keys.Count);
+        var storedPositions = new List<int>(keys.Count);
+        for (var index = 0; index < keys.Count; index++)
+        {
+            if (writes.TryGetValue(keys[index], out var own))
+            {
+                values[index] = own;
+            }
+            else
+            {
+                storedKeys.Add(keys[index]);
+                storedPositions.Add(index);
+            }
+        }
+        if (storedKeys.Count > 0)
+        {
+            var stored = await storage.GetManyAsync(storedKeys, ReadPoint, cancellationToken);
+            for (var index = 0; index < stored.Length; index++)
+            {
+                values[storedPositions[index]] = stored[index];
+            }
+        }
+        return values;
+    }
+
     public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {

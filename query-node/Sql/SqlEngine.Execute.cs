@@ -41,7 +41,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        var context = new StatementContext(cancellationToken, dateTimeSettings);
+        var context = new StatementContext(cancellationToken, dateTimeSettings, QueryMemoryBytesMax);
         StatementContext.Current = context;
         try
         {
@@ -112,7 +112,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, QueryMemoryBytesMax);
         try
         {
             return await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);

@@ -28,6 +28,17 @@ internal static class SqlLimits
 
     /// <summary>Rows a VALUES list may hold in one INSERT.</summary>
     public const int ValuesRowsMax = 1_000_000;
+
+    /// <summary>Memory one statement may hold in sorts and hash tables (DSQL's per-query limit), 53200 "out of memory"
+    /// beyond (see Executor/QueryMemory). <see cref="SqlEngine.QueryMemoryBytesMax"/> overrides it.</summary>
+    public const long QueryMemoryBytesDefault = 128L * 1024 * 1024;
+
+    /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
+    public const int LookupJoinBatchRowsMax = 512;
+
+    /// <summary>Outer rows up to which a key lookup join looks its inner rows up; past it the outer side is too large
+    /// for lookups to beat reading the inner table once, and the join runs as a hash join.</summary>
+    public const int LookupJoinOuterRowsMax = 10_000;
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>
@@ -46,4 +57,5 @@ internal static class EngineSqlState
     public const string CardinalityViolation = "21000";
     public const string InvalidRecursion = "42P19";
     public const string WindowingError = "42P20";
+    public const string OutOfMemory = "53200";
 }

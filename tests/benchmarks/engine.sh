@@ -22,7 +22,7 @@
 # usage: tests/benchmarks/engine.sh [runs]
 #   BIG_ROWS (1000000), SMALL_ROWS (100000), LOOKUP_ROWS (1000), PGBENCH_SCALE (1): data sizes;
 #     a quick run: BIG_ROWS=100000 SMALL_ROWS=10000 PGBENCH_SCALE=1
-#   TRANSACTIONS (1): queries per timed pgbench run (the lookup runs 10 times as many)
+#   TRANSACTIONS (1): queries per timed pgbench run; LOOKUP_TRANSACTIONS (10 x TRANSACTIONS) for the lookup
 #   PGBENCH_SECONDS (10), CLIENTS (8), THREADS (2): the pgbench -S runs
 #   WORKLOADS ("scan sort join lookup pgbench"): which ones to run
 #   LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2)
@@ -39,6 +39,7 @@ small_rows=${SMALL_ROWS:-100000}
 lookup_rows=${LOOKUP_ROWS:-1000}
 scale=${PGBENCH_SCALE:-1}
 transactions=${TRANSACTIONS:-1}
+lookup_transactions=${LOOKUP_TRANSACTIONS:-$((transactions * 10))}
 pgbench_seconds=${PGBENCH_SECONDS:-10}
 clients=${CLIENTS:-8}
 threads=${THREADS:-2}
@@ -122,7 +123,7 @@ echo "SELECT count(*), sum(b.amount) FROM engine_small s JOIN engine_big b ON b.
 # Prints the mean latency in ms of one pgbench run of a query; fails on any failed transaction.
 latency() { # connection string, workload
   local count=$transactions
-  [ "$2" = lookup ] && count=$((transactions * 10))
+  [ "$2" = lookup ] && count=$lookup_transactions
   pgbench -n -c 1 -t "$count" -f "$work/$2.sql" "$1" > "$work/pgbench.out" 2>&1 \
     || { echo "pgbench $2 failed against $1:" >&2; cat "$work/pgbench.out" >&2; exit 1; }
   if grep -q "number of failed transactions: [1-9]" "$work/pgbench.out"; then

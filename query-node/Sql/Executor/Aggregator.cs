@@ -21,6 +21,12 @@ internal sealed class Aggregator
         _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count));
     }
 
+    /// <summary>An aggregate's state object, its fields and its slot in the group's array.</summary>
+    private const int GroupStateBytes = 96;
+
+    /// <summary>The memory the groups hold, reserved against the statement's limit (the caller releases it).</summary>
+    public long ReservedBytes { get; private set; }
+
     public void Add(object?[] row)
     {
         IReadOnlyList<BoundExpression> groupKeys = _groupKeys;
@@ -28,6 +34,12 @@ internal sealed class Aggregator
         for (int index = 0; index < key.Length; index++) key[index] = ExpressionEvaluator.Evaluate(groupKeys[index], row, _context);
         if (!_groups.TryGetValue(key, out AggregateState[]? states))
         {
+            if (_context is not null)
+            {
+                long size = QueryMemory.SizeOf(key) + QueryMemory.HashEntryBytes + GroupStateBytes * _aggregates.Count;
+                _context.Memory.Reserve(size, "HashAggregate");
+                ReservedBytes += size;
+            }
             states = NewStates();
             _groups.Add(key, states);
             _groupOrder.Add(key);

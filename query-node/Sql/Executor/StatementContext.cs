@@ -9,7 +9,8 @@ namespace Log.QueryNode.Sql.Executor;
 /// session sleeps, and a CancelRequest or statement_timeout wakes it at once. It also carries the session's TimeZone and
 /// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state).
 /// </summary>
-internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null)
+internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null,
+    long queryMemoryBytesMax = SqlLimits.QueryMemoryBytesDefault)
 {
     private static readonly AsyncLocal<StatementContext?> CurrentContext = new();
 
@@ -24,6 +25,9 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
 
     /// <summary>The session's TimeZone and DateStyle order when the statement started.</summary>
     public DateTimeSettings DateTimeSettings { get; } = dateTimeSettings ?? DateTimeSettings.Default;
+
+    /// <summary>The memory the statement's sorts and hash tables hold, against the engine's per-query limit.</summary>
+    public QueryMemory Memory { get; } = new(queryMemoryBytesMax);
 
     /// <summary>The total time pg_sleep calls of this statement asked for.</summary>
     public TimeSpan PendingSleep { get; private set; }

@@ -31,38 +31,49 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         var comparer = new RowEqualityComparer(rightKeys.Count);
         var table = new Dictionary<object?[], List<int>>(comparer);
         var rightRows = new List<object?[]>();
-        await foreach (object?[] row in right.ExecuteAsync(context))
+        long reserved = 0;
+        try
         {
-            rightRows.Add(row);
-            object?[]? key = KeyOf(rightKeys, row, context);
-            if (key is null) continue;
-            if (!table.TryGetValue(key, out List<int>? bucket)) table.Add(key, bucket = []);
-            bucket.Add(rightRows.Count - 1);
-        }
-        bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
-        await foreach (object?[] leftRow in left.ExecuteAsync(context))
-        {
-            bool matched = false;
-            object?[]? key = KeyOf(leftKeys, leftRow, context);
-            if (key is not null && table.TryGetValue(key, out List<int>? bucket))
+            await foreach (object?[] row in right.ExecuteAsync(context))
             {
-                foreach (int index in bucket)
+                long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+                context.Memory.Reserve(size, Name);
+                reserved += size;
+                rightRows.Add(row);
+                object?[]? key = KeyOf(rightKeys, row, context);
+                if (key is null) continue;
+                if (!table.TryGetValue(key, out List<int>? bucket)) table.Add(key, bucket = []);
+                bucket.Add(rightRows.Count - 1);
+            }
+            bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
+            await foreach (object?[] leftRow in left.ExecuteAsync(context))
+            {
+                bool matched = false;
+                object?[]? key = KeyOf(leftKeys, leftRow, context);
+                if (key is not null && table.TryGetValue(key, out List<int>? bucket))
                 {
-                    object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
-                    if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
-                    matched = true;
-                    if (rightMatched is not null) rightMatched[index] = true;
-                    yield return joined;
+                    foreach (int index in bucket)
+                    {
+                        object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
+                        if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
+                        matched = true;
+                        if (rightMatched is not null) rightMatched[index] = true;
+                        yield return joined;
+                    }
+                }
+                if (!matched && kind is JoinType.Left or JoinType.Full) yield return NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]);
+            }
+            if (rightMatched is not null)
+            {
+                for (int index = 0; index < rightMatched.Length; index++)
+                {
+                    if (!rightMatched[index]) yield return NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]);
                 }
             }
-            if (!matched && kind is JoinType.Left or JoinType.Full) yield return NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]);
         }
-        if (rightMatched is not null)
+        finally
         {
-            for (int index = 0; index < rightMatched.Length; index++)
-            {
-                if (!rightMatched[index]) yield return NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]);
-            }
+            context.Memory.Release(reserved);
         }
     }
 

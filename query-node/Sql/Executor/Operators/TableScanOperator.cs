@@ -15,6 +15,9 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public BoundExpression? Filter { get; } = filter;
 
+    /// <summary>SELECT ... FOR UPDATE: each row read joins the transaction's conflict check.</summary>
+    public bool ForUpdate { get; } = forUpdate;
+
     public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
 
     public override IEnumerable<string> Details
@@ -33,7 +36,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
         await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path, context.CancellationToken))
         {
             if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row.Values, context) is not true) continue;
-            if (forUpdate) context.Store.AddConflictCheck(row.Key, isSchema: false);
+            if (ForUpdate) context.Store.AddConflictCheck(row.Key, isSchema: false);
             yield return row.Values;
         }
     }
