@@ -79,6 +79,18 @@ public sealed class Transaction : ITransactionStore
     public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var page in ScanPagesAsync(startInclusive, endExclusive, cancellationToken))
+        {
+            foreach (var entry in page)
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesAsync(byte[] startInclusive, byte[] endExclusive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var comparer = KeyComparer.Instance;
         // The overlay is copied first, so that a statement writing while it scans (UPDATE) sees
         // the rows as they were when the scan began and never revisits its own new rows.
@@ -92,44 +104,53 @@ public sealed class Transaction : ITransactionStore
         }
         var overlayIndex = 0;
         var from = startInclusive;
+        // Pages grow from a few rows, so that a statement that stops early (LIMIT 1, EXISTS) reads few rows.
+        var pageRows = Math.Min(limits.ScanFirstPageRows, limits.ScanPageRows);
         while (true)
         {
-            var page = await storage.ScanAsync(from, endExclusive, ReadPoint, limits.ScanPageRows, cancellationToken);
+            var page = await storage.ScanAsync(from, endExclusive, ReadPoint, pageRows, cancellationToken);
+            var rows = new List<KeyValuePair<byte[], byte[]>>(page.Count);
             foreach (var stored in page)
             {
                 // Own writes that sort before this stored key come first.
                 while (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) < 0)
                 {
-                    var own = overlay[overlayIndex++];
-                    if (own.Value is not null)
-                    {
-                        yield return new(own.Key, own.Value);
-                    }
+                    AddOwn(overlay[overlayIndex++], rows);
                 }
                 if (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) == 0)
                 {
-                    var own = overlay[overlayIndex++];
-                    if (own.Value is not null)
-                    {
-                        yield return new(own.Key, own.Value);
-                    }
+                    AddOwn(overlay[overlayIndex++], rows);
                     continue;
                 }
-                yield return new(stored.Key, stored.Value);
+                rows.Add(new(stored.Key, stored.Value));
             }
-            if (page.Count < limits.ScanPageRows)
+            var last = page.Count < pageRows;
+            if (last)
+            {
+                while (overlayIndex < overlay.Count)
+                {
+                    AddOwn(overlay[overlayIndex++], rows);
+                }
+            }
+            if (rows.Count > 0)
+            {
+                yield return rows;
+            }
+            if (last)
             {
                 break;
             }
             from = Successor(page[^1].Key);
+            pageRows = Math.Min(pageRows * 2, limits.ScanPageRows);
         }
-        while (overlayIndex < overlay.Count)
+    }
+
+    /// <summary>An own write of the overlay: a new value is a row, a delete hides the stored one.</summary>
+    private static void AddOwn(KeyValuePair<byte[], byte[]?> own, List<KeyValuePair<byte[], byte[]>> rows)
+    {
+        if (own.Value is not null)
         {
-            var own = overlay[overlayIndex++];
-            if (own.Value is not null)
-            {
-                yield return new(own.Key, own.Value);
-            }
+            rows.Add(new(own.Key, own.Value));
         }
     }
 

@@ -12,6 +12,7 @@ internal sealed class Aggregator
     private readonly ExecutionContext? _context;
     private readonly Dictionary<object?[], AggregateState[]> _groups;
     private readonly List<object?[]> _groupOrder = [];
+    private AggregateState[]? _singleGroup;
 
     public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context)
     {
@@ -30,6 +31,26 @@ internal sealed class Aggregator
     public void Add(object?[] row)
     {
         IReadOnlyList<BoundExpression> groupKeys = _groupKeys;
+        AggregateState[]? states;
+        if (groupKeys.Count == 0 && _groupOrder.Count == 1)
+        {
+            // One group (no GROUP BY): no key to build or hash for every row.
+            states = _singleGroup!;
+        }
+        else
+        {
+            states = FindGroup(row, groupKeys);
+        }
+        for (int index = 0; index < states.Length; index++)
+        {
+            BoundAggregate aggregate = _aggregates[index];
+            object? value = aggregate.Argument is null ? true : ExpressionEvaluator.Evaluate(aggregate.Argument, row, _context);
+            states[index].Add(value);
+        }
+    }
+
+    private AggregateState[] FindGroup(object?[] row, IReadOnlyList<BoundExpression> groupKeys)
+    {
         var key = new object?[groupKeys.Count];
         for (int index = 0; index < key.Length; index++) key[index] = ExpressionEvaluator.Evaluate(groupKeys[index], row, _context);
         if (!_groups.TryGetValue(key, out AggregateState[]? states))
@@ -43,13 +64,9 @@ internal sealed class Aggregator
             states = NewStates();
             _groups.Add(key, states);
             _groupOrder.Add(key);
+            if (groupKeys.Count == 0) _singleGroup = states;
         }
-        for (int index = 0; index < states.Length; index++)
-        {
-            BoundAggregate aggregate = _aggregates[index];
-            object? value = aggregate.Argument is null ? true : ExpressionEvaluator.Evaluate(aggregate.Argument, row, _context);
-            states[index].Add(value);
-        }
+        return states;
     }
 
     private AggregateState[] NewStates()
