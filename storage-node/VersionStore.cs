@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
+using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
 using System.Collections.Concurrent;
 using FASTER.core;
 
@@ -112,38 +113,45 @@ internal sealed class VersionStore : IDisposable
     public (bool Found, byte[]? Value) ReadVisible(byte[] key, ulong timestamp)
     {
         var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
         try
         {
             byte[]? scratch = null;
-            return ReadVisible(session, key, timestamp, ref scratch);
+            return ReadVisible(context, key, timestamp, ref scratch);
         }
         finally
         {
+            context.EndUnsafe();
             ReturnReadSession(session);
         }
     }
 
     /// <summary>The visible value of each key (null for none or a tombstone) into <paramref name="values"/>, with one
-    /// read session for the whole batch.</summary>
+    /// read session for the whole batch, which holds FASTER's epoch across the batch instead of taking and leaving
+    /// it for every read (FASTER's "unsafe" context: the batch runs synchronously, without awaiting anything).</summary>
     public void ReadVisibleMany(IReadOnlyList<byte[]> keys, ulong timestamp, byte[]?[] values)
     {
         var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
         try
         {
             byte[]? scratch = null;
             for (var index = 0; index < keys.Count; index++)
             {
-                values[index] = ReadVisible(session, keys[index], timestamp, ref scratch).Value;
+                values[index] = ReadVisible(context, keys[index], timestamp, ref scratch).Value;
             }
         }
         finally
         {
+            context.EndUnsafe();
             ReturnReadSession(session);
         }
     }
 
     /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
-    private static (bool Found, byte[]? Value) ReadVisible(Session session, byte[] key, ulong timestamp, ref byte[]? scratch)
+    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch)
     {
         if (scratch is null || scratch.Length < key.Length + 1)
         {
@@ -228,6 +236,34 @@ internal sealed class VersionStore : IDisposable
     }
 
     private static unsafe byte[]? ReadRaw(Session session, ReadOnlySpan<byte> key)
+    {
+        byte[] output = null!;
+        Status status;
+        fixed (byte* keyPointer = key)
+        {
+            var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
+            status = session.Read(ref keySpanByte, ref output);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    while (completed.Next())
+                    {
+                        status = completed.Current.Status;
+                        output = completed.Current.Output;
+                    }
+                }
+            }
+        }
+        if (status.IsFaulted)
+        {
+            throw new IOException("FASTER failed to read a record.");
+        }
+        return status.Found ? output : null;
+    }
+
+    private static unsafe byte[]? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key)
     {
         byte[] output = null!;
         Status status;
