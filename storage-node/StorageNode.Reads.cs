@@ -114,7 +114,7 @@ public sealed partial class StorageNode
     private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
         VisibleVisitor visit, CancellationToken cancellationToken)
     {
-        var batch = new List<byte[]>(options.ScanBatchKeyCount);
+        var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
         var values = new byte[]?[options.ScanBatchKeyCount];
         var cursor = startInclusive;
         var cursorInclusive = true;
@@ -127,7 +127,7 @@ public sealed partial class StorageNode
             for (var index = 0; index < batch.Count; index++)
             {
                 var value = values[index];
-                if (value is not null && !visit(batch[index], value))
+                if (value is not null && !visit(batch[index].Key, value))
                 {
                     return;
                 }
@@ -136,7 +136,7 @@ public sealed partial class StorageNode
             {
                 return;
             }
-            cursor = batch[^1];
+            cursor = batch[^1].Key;
             cursorInclusive = false;
         }
     }

@@ -78,8 +78,13 @@ internal sealed class VersionStore : IDisposable
     /// <summary>Stores version <paramref name="commitTimestamp"/> of <paramref name="key"/> (a null value is a
     /// tombstone). Changes nothing (<see cref="ApplyOutcome.Skipped"/>) when the key already has a version
     /// at or above it: that is what makes replaying the journal safe. Single writer only.</summary>
-    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value)
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value) => Apply(key, commitTimestamp, value, out _);
+
+    /// <summary>The same, with the address of the new head record in FASTER's log (0 when skipped or not known),
+    /// which a read can start at instead of looking the key up.</summary>
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress)
     {
+        headAddress = 0;
         if (commitTimestamp == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(commitTimestamp), "Commit timestamp 0 is reserved for 'no version'.");
@@ -104,7 +109,7 @@ internal sealed class VersionStore : IDisposable
         // The version record first, then the head that points past it: a reader that sees the new
         // head always finds the records it links to.
         Upsert(applySession, VersionKey(key, commitTimestamp), payload);
-        Upsert(applySession, headKey, payload);
+        headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
     }
 
@@ -150,8 +155,31 @@ internal sealed class VersionStore : IDisposable
         }
     }
 
+    /// <summary>The same for keys of the ordered index: a key whose head record address is known is read there,
+    /// without a lookup in FASTER's hash index.</summary>
+    public void ReadVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, byte[]?[] values)
+    {
+        var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
+        try
+        {
+            byte[]? scratch = null;
+            for (var index = 0; index < keys.Count; index++)
+            {
+                values[index] = ReadVisible(context, keys[index].Key, timestamp, ref scratch, keys[index].HeadAddress).Value;
+            }
+        }
+        finally
+        {
+            context.EndUnsafe();
+            ReturnReadSession(session);
+        }
+    }
+
     /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
-    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch)
+    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch,
+        long headAddress = 0)
     {
         if (scratch is null || scratch.Length < key.Length + 1)
         {
@@ -159,7 +187,7 @@ internal sealed class VersionStore : IDisposable
         }
         scratch[0] = HeadPrefix;
         key.CopyTo(scratch, 1);
-        var payload = ReadRaw(session, scratch.AsSpan(0, key.Length + 1));
+        var payload = ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress);
         if (payload is null)
         {
             return (false, null);
@@ -263,14 +291,28 @@ internal sealed class VersionStore : IDisposable
         return status.Found ? output : null;
     }
 
-    private static unsafe byte[]? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key)
+    /// <summary>FASTER 2.6 (the pinned version) takes a read's start address in ReadOptions.StartAddress, whose setter
+    /// it keeps internal; this reaches it the way .NET provides for non-public members. The start address is only a
+    /// shortcut past the hash index: FASTER still compares the key of the record there.</summary>
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_StartAddress")]
+    private static extern void SetStartAddress(ref ReadOptions options, long address);
+
+    /// <summary>A record by key; from <paramref name="startAddress"/> when it is not 0 (FASTER then compares the key
+    /// there and follows the record chain back, instead of looking the key up in its hash index).</summary>
+    private static unsafe byte[]? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key, long startAddress = 0)
     {
         byte[] output = null!;
         Status status;
         fixed (byte* keyPointer = key)
         {
             var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
-            status = session.Read(ref keySpanByte, ref output);
+            SpanByte input = default;
+            var readOptions = default(ReadOptions);
+            if (startAddress != 0)
+            {
+                SetStartAddress(ref readOptions, startAddress);
+            }
+            status = session.Read(ref keySpanByte, ref input, ref output, ref readOptions);
             if (status.IsPending)
             {
                 session.CompletePendingWithOutputs(out var completed, wait: true);
@@ -288,25 +330,35 @@ internal sealed class VersionStore : IDisposable
         {
             throw new IOException("FASTER failed to read a record.");
         }
+        if (!status.Found && startAddress != 0)
+        {
+            // The address is only a shortcut: a record no longer there (below the log's begin) is looked up by key.
+            return ReadRaw(session, key);
+        }
         return status.Found ? output : null;
     }
 
-    private static unsafe void Upsert(Session session, byte[] key, byte[] payload)
+    /// <summary>Appends a record; returns its address in the log, or 0 when FASTER did not say (a pending upsert).</summary>
+    private static unsafe long Upsert(Session session, byte[] key, byte[] payload)
     {
         fixed (byte* keyPointer = key)
         fixed (byte* payloadPointer = payload)
         {
             var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
             var payloadSpanByte = SpanByte.FromPointer(payloadPointer, payload.Length);
-            var status = session.Upsert(ref keySpanByte, ref payloadSpanByte);
+            SpanByte input = default;
+            byte[] output = null!;
+            var status = session.Upsert(ref keySpanByte, ref input, ref payloadSpanByte, ref output, out RecordMetadata metadata);
             if (status.IsPending)
             {
                 session.CompletePending(wait: true);
+                return 0;
             }
-            else if (status.IsFaulted)
+            if (status.IsFaulted)
             {
                 throw new IOException("FASTER failed to write a record.");
             }
+            return metadata.Address;
         }
     }
 
