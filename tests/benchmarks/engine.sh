@@ -30,6 +30,9 @@
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
 #   LOG_TARGET: use an already running Log at this libpq connection string instead of building
 #               and starting one; with SKIP_LOAD=1 its tables (and PostgreSQL's) are used as they are
+#               (Log cannot drop a table of more than 3,000 rows yet, so a reload needs a fresh Log)
+# Log's INSERT ... SELECT does not yet coerce an int4 expression into a bigint column, nor is
+# generate_series(int, int) usable in int arithmetic, hence the bigint series and explicit casts.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
