@@ -2,44 +2,58 @@ using Log.Journal.Records;
 
 namespace Log.StorageNode;
 
+/// <summary>A key of the index and, when known, the FASTER address of its newest head record (0: unknown).</summary>
+internal readonly record struct IndexedKey(byte[] Key, long HeadAddress);
+
 /// <summary>
 /// Every key the replica has ever stored, in unsigned byte order, beside FASTER's hash index (which
 /// cannot seek). Keys are only added: a deleted key keeps its place because older snapshots still
 /// see it. A sorted list of sorted chunks (a two-level B-tree) keeps inserts cheap and lets a scan
 /// seek in O(log n) and copy only the keys it asks for. Thread-safe: one writer (the apply loop)
 /// and any number of readers, each call holding the lock only briefly.
+/// <para>
+/// Each key also carries the address of its newest head record in FASTER's log, so that a scan reads the record
+/// there instead of looking the key up in FASTER's hash index (a cache miss per key, which was most of a scan's
+/// time). FASTER still compares the key at that address, and the apply loop sets the address of a new version
+/// before the replica's resolved timestamp passes it, so a read at any timestamp it may serve sees that version.
+/// </para>
 /// </summary>
 internal sealed class OrderedKeyIndex : IDisposable
 {
     /// <summary>A chunk above this many keys is split in two, which bounds the cost of one insert.</summary>
     internal const int ChunkKeyCountMax = 512;
 
-    private readonly List<List<byte[]>> chunks = [];
+    private readonly List<List<Entry>> chunks = [];
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
     private long count;
 
     public long Count => Interlocked.Read(ref count);
 
     /// <summary>Adds a key (which must never be mutated afterwards); false when it was already there.</summary>
-    public bool Add(byte[] key)
+    public bool Add(byte[] key) => Add(key, headAddress: 0);
+
+    /// <summary>Adds a key with the address of its head record, or sets the address of a key already there (then
+    /// returns false).</summary>
+    public bool Add(byte[] key, long headAddress)
     {
         gate.EnterWriteLock();
         try
         {
             if (chunks.Count == 0)
             {
-                chunks.Add([key]);
+                chunks.Add([new Entry(key, headAddress)]);
                 Interlocked.Increment(ref count);
                 return true;
             }
             var chunkIndex = FindChunk(key);
             var chunk = chunks[chunkIndex];
-            var position = chunk.BinarySearch(key, KeyComparer.Instance);
+            var position = Search(chunk, key);
             if (position >= 0)
             {
+                Volatile.Write(ref chunk[position].HeadAddress, headAddress);
                 return false;
             }
-            chunk.Insert(~position, key);
+            chunk.Insert(~position, new Entry(key, headAddress));
             Interlocked.Increment(ref count);
             if (chunk.Count > ChunkKeyCountMax)
             {
@@ -56,9 +70,43 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
+    /// <summary>Sets the head record address of a key already in the index (nothing when it is not).</summary>
+    public void SetHeadAddress(byte[] key, long headAddress)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            if (chunks.Count == 0)
+            {
+                return;
+            }
+            var chunk = chunks[FindChunk(key)];
+            var position = Search(chunk, key);
+            if (position >= 0)
+            {
+                Volatile.Write(ref chunk[position].HeadAddress, headAddress);
+            }
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys from
     /// <paramref name="from"/> (included or not) up to <paramref name="endExclusive"/> (null: no end), in order.</summary>
     public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, List<byte[]> destination)
+    {
+        var entries = new List<IndexedKey>(Math.Min(countMax, ChunkKeyCountMax));
+        CopyRange(from, fromInclusive, endExclusive, countMax, entries);
+        foreach (var entry in entries)
+        {
+            destination.Add(entry.Key);
+        }
+    }
+
+    /// <summary>The same, with the head record address of each key.</summary>
+    public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination)
     {
         gate.EnterReadLock();
         try
@@ -68,7 +116,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                 return;
             }
             var chunkIndex = FindChunk(from);
-            var position = chunks[chunkIndex].BinarySearch(from, KeyComparer.Instance);
+            var position = Search(chunks[chunkIndex], from);
             position = position >= 0 ? (fromInclusive ? position : position + 1) : ~position;
             var added = 0;
             while (added < countMax && chunkIndex < chunks.Count)
@@ -76,12 +124,12 @@ internal sealed class OrderedKeyIndex : IDisposable
                 var chunk = chunks[chunkIndex];
                 for (; position < chunk.Count && added < countMax; position++)
                 {
-                    var key = chunk[position];
-                    if (endExclusive is not null && KeyComparer.Instance.Compare(key, endExclusive) >= 0)
+                    var entry = chunk[position];
+                    if (endExclusive is not null && KeyComparer.Instance.Compare(entry.Key, endExclusive) >= 0)
                     {
                         return;
                     }
-                    destination.Add(key);
+                    destination.Add(new IndexedKey(entry.Key, Volatile.Read(ref entry.HeadAddress)));
                     added++;
                 }
                 chunkIndex++;
@@ -94,6 +142,30 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
+    /// <summary>The position of <paramref name="key"/> in a chunk, or the complement of where it would go.</summary>
+    private static int Search(List<Entry> chunk, byte[] key)
+    {
+        int low = 0, high = chunk.Count - 1;
+        while (low <= high)
+        {
+            var middle = low + (high - low) / 2;
+            var order = KeyComparer.Instance.Compare(chunk[middle].Key, key);
+            if (order == 0)
+            {
+                return middle;
+            }
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return ~low;
+    }
+
     /// <summary>The last chunk whose first key is at or below <paramref name="key"/>, or the first chunk.</summary>
     private int FindChunk(byte[] key)
     {
@@ -101,7 +173,7 @@ internal sealed class OrderedKeyIndex : IDisposable
         while (low <= high)
         {
             var middle = low + (high - low) / 2;
-            if (KeyComparer.Instance.Compare(chunks[middle][0], key) <= 0)
+            if (KeyComparer.Instance.Compare(chunks[middle][0].Key, key) <= 0)
             {
                 found = middle;
                 low = middle + 1;
@@ -115,4 +187,11 @@ internal sealed class OrderedKeyIndex : IDisposable
     }
 
     public void Dispose() => gate.Dispose();
+
+    /// <summary>A class, so the apply loop can move a key's address without rewriting its chunk.</summary>
+    private sealed class Entry(byte[] key, long headAddress)
+    {
+        public readonly byte[] Key = key;
+        public long HeadAddress = headAddress;
+    }
 }

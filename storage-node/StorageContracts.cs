@@ -29,6 +29,20 @@ public interface IStorageReader
     /// <summary>The newest value of <paramref name="key"/> committed at or below the read point, or null.</summary>
     ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken);
 
+    /// <summary>The values of several keys at one read point, in the order of <paramref name="keys"/> (null where a key
+    /// has no visible value): one wait for the read point and one read session for the whole batch, which is what a
+    /// join that looks rows up by key needs.
+    /// The default reads the keys one by one.</summary>
+    async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, ReadPoint at, CancellationToken cancellationToken)
+    {
+        var values = new byte[]?[keys.Count];
+        for (var index = 0; index < keys.Count; index++)
+        {
+            values[index] = await GetAsync(keys[index], at, cancellationToken);
+        }
+        return values;
+    }
+
     /// <summary>Up to <paramref name="limit"/> visible keys in [start, end) in byte order, with their values.
     /// A null end means "to the end of the key space". Callers page by starting again after the last key.</summary>
     ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,

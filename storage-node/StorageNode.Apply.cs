@@ -111,10 +111,16 @@ public sealed partial class StorageNode
                 }
                 foreach (var write in LastWritePerKey(record.Writes))
                 {
-                    var outcome = store.Apply(write.Key, record.CommitTimestamp, write.Value);
+                    var outcome = store.Apply(write.Key, record.CommitTimestamp, write.Value, out var headAddress);
+                    // The index learns the new head's address before the resolved timestamp passes this commit,
+                    // so every read that may see the commit starts at its head (see OrderedKeyIndex).
                     if (outcome == ApplyOutcome.NewKey)
                     {
-                        keys.Add(write.Key);
+                        keys.Add(write.Key, headAddress);
+                    }
+                    else if (outcome == ApplyOutcome.NewVersion)
+                    {
+                        keys.SetHeadAddress(write.Key, headAddress);
                     }
                 }
                 AdvanceResolved(Math.Max(record.CommitTimestamp, record.ClosedTimestamp));

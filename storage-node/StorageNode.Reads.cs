@@ -22,6 +22,23 @@ public sealed partial class StorageNode
         }
     }
 
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, ReadPoint at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        var values = new byte[]?[keys.Count];
+        var store = EnterRead();
+        try
+        {
+            store.ReadVisibleMany(keys, at.Timestamp.Value, values);
+            return values;
+        }
+        finally
+        {
+            ExitRead();
+        }
+    }
+
     public async ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
         CancellationToken cancellationToken)
     {
@@ -97,7 +114,8 @@ public sealed partial class StorageNode
     private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
         VisibleVisitor visit, CancellationToken cancellationToken)
     {
-        var batch = new List<byte[]>(options.ScanBatchKeyCount);
+        var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
+        var values = new byte[]?[options.ScanBatchKeyCount];
         var cursor = startInclusive;
         var cursorInclusive = true;
         while (true)
@@ -105,10 +123,11 @@ public sealed partial class StorageNode
             cancellationToken.ThrowIfCancellationRequested();
             batch.Clear();
             keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
-            foreach (var key in batch)
+            store.ReadVisibleMany(batch, at.Value, values);
+            for (var index = 0; index < batch.Count; index++)
             {
-                var value = store.ReadVisible(key, at.Value).Value;
-                if (value is not null && !visit(key, value))
+                var value = values[index];
+                if (value is not null && !visit(batch[index].Key, value))
                 {
                     return;
                 }
@@ -117,7 +136,7 @@ public sealed partial class StorageNode
             {
                 return;
             }
-            cursor = batch[^1];
+            cursor = batch[^1].Key;
             cursorInclusive = false;
         }
     }

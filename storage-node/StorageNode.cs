@@ -115,7 +115,11 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
     public bool IsReadyFor(ReadPoint at) => at.IsFenced ? NextOffset >= at.RequiredOffset : ResolvedTimestamp >= at.Timestamp;
 
     private Task WaitUntilReadyAsync(ReadPoint at, CancellationToken cancellationToken) =>
-        WaitUntilAsync(() => IsReadyFor(at), options.ReadWaitTimeout,
+        // The common case, a replica already at the read point, costs no linked cancellation source (whose
+        // registration on the node's shared stopping token serialises concurrent reads on a lock).
+        Volatile.Read(ref disposed) == 0 && Volatile.Read(ref started) != 0 && FailureReason is null && IsReadyFor(at)
+            ? Task.CompletedTask
+            : WaitUntilAsync(() => IsReadyFor(at), options.ReadWaitTimeout,
             () => at.IsFenced ? $"offset {at.RequiredOffset} (fence of a read at {at.Timestamp})" : $"resolved timestamp {at.Timestamp}",
             cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
+using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
 using System.Collections.Concurrent;
 using FASTER.core;
 
@@ -77,8 +78,13 @@ internal sealed class VersionStore : IDisposable
     /// <summary>Stores version <paramref name="commitTimestamp"/> of <paramref name="key"/> (a null value is a
     /// tombstone). Changes nothing (<see cref="ApplyOutcome.Skipped"/>) when the key already has a version
     /// at or above it: that is what makes replaying the journal safe. Single writer only.</summary>
-    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value)
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value) => Apply(key, commitTimestamp, value, out _);
+
+    /// <summary>The same, with the address of the new head record in FASTER's log (0 when skipped or not known),
+    /// which a read can start at instead of looking the key up.</summary>
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress)
     {
+        headAddress = 0;
         if (commitTimestamp == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(commitTimestamp), "Commit timestamp 0 is reserved for 'no version'.");
@@ -103,7 +109,7 @@ internal sealed class VersionStore : IDisposable
         // The version record first, then the head that points past it: a reader that sees the new
         // head always finds the records it links to.
         Upsert(applySession, VersionKey(key, commitTimestamp), payload);
-        Upsert(applySession, headKey, payload);
+        headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
     }
 
@@ -112,35 +118,97 @@ internal sealed class VersionStore : IDisposable
     public (bool Found, byte[]? Value) ReadVisible(byte[] key, ulong timestamp)
     {
         var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
         try
         {
-            var payload = ReadRaw(session, HeadKey(key));
-            if (payload is null)
-            {
-                return (false, null);
-            }
-            var version = Decode(payload, expectedTimestamp: null);
-            while (version.CommitTimestamp > timestamp)
-            {
-                if (version.PreviousTimestamp == 0)
-                {
-                    return (false, null);
-                }
-                var previous = version.PreviousTimestamp;
-                payload = ReadRaw(session, VersionKey(key, previous))
-                    ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
-                version = Decode(payload, expectedTimestamp: previous);
-                if (version.PreviousTimestamp >= previous)
-                {
-                    throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
-                }
-            }
-            return (true, version.Value);
+            byte[]? scratch = null;
+            return ReadVisible(context, key, timestamp, ref scratch);
         }
         finally
         {
+            context.EndUnsafe();
             ReturnReadSession(session);
         }
+    }
+
+    /// <summary>The visible value of each key (null for none or a tombstone) into <paramref name="values"/>, with one
+    /// read session for the whole batch, which holds FASTER's epoch across the batch instead of taking and leaving
+    /// it for every read (FASTER's "unsafe" context: the batch runs synchronously, without awaiting anything).</summary>
+    public void ReadVisibleMany(IReadOnlyList<byte[]> keys, ulong timestamp, byte[]?[] values)
+    {
+        var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
+        try
+        {
+            byte[]? scratch = null;
+            for (var index = 0; index < keys.Count; index++)
+            {
+                values[index] = ReadVisible(context, keys[index], timestamp, ref scratch).Value;
+            }
+        }
+        finally
+        {
+            context.EndUnsafe();
+            ReturnReadSession(session);
+        }
+    }
+
+    /// <summary>The same for keys of the ordered index: a key whose head record address is known is read there,
+    /// without a lookup in FASTER's hash index.</summary>
+    public void ReadVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, byte[]?[] values)
+    {
+        var session = RentReadSession();
+        var context = session.UnsafeContext;
+        context.BeginUnsafe();
+        try
+        {
+            byte[]? scratch = null;
+            for (var index = 0; index < keys.Count; index++)
+            {
+                values[index] = ReadVisible(context, keys[index].Key, timestamp, ref scratch, keys[index].HeadAddress).Value;
+            }
+        }
+        finally
+        {
+            context.EndUnsafe();
+            ReturnReadSession(session);
+        }
+    }
+
+    /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
+    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch,
+        long headAddress = 0)
+    {
+        if (scratch is null || scratch.Length < key.Length + 1)
+        {
+            scratch = new byte[Math.Max(key.Length + 1, 64)];
+        }
+        scratch[0] = HeadPrefix;
+        key.CopyTo(scratch, 1);
+        var payload = ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress);
+        if (payload is null)
+        {
+            return (false, null);
+        }
+        var version = Decode(payload, expectedTimestamp: null);
+        while (version.CommitTimestamp > timestamp)
+        {
+            if (version.PreviousTimestamp == 0)
+            {
+                return (false, null);
+            }
+            var previous = version.PreviousTimestamp;
+            payload = ReadRaw(session, VersionKey(key, previous))
+                ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
+            version = Decode(payload, expectedTimestamp: previous);
+            if (version.PreviousTimestamp >= previous)
+            {
+                throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
+            }
+        }
+        return (true, version.Value);
     }
 
     private readonly record struct StoredVersion(ulong CommitTimestamp, ulong PreviousTimestamp, byte[]? Value);
@@ -195,7 +263,7 @@ internal sealed class VersionStore : IDisposable
         };
     }
 
-    private static unsafe byte[]? ReadRaw(Session session, byte[] key)
+    private static unsafe byte[]? ReadRaw(Session session, ReadOnlySpan<byte> key)
     {
         byte[] output = null!;
         Status status;
@@ -223,22 +291,74 @@ internal sealed class VersionStore : IDisposable
         return status.Found ? output : null;
     }
 
-    private static unsafe void Upsert(Session session, byte[] key, byte[] payload)
+    /// <summary>FASTER 2.6 (the pinned version) takes a read's start address in ReadOptions.StartAddress, whose setter
+    /// it keeps internal; this reaches it the way .NET provides for non-public members. The start address is only a
+    /// shortcut past the hash index: FASTER still compares the key of the record there.</summary>
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_StartAddress")]
+    private static extern void SetStartAddress(ref ReadOptions options, long address);
+
+    /// <summary>A record by key; from <paramref name="startAddress"/> when it is not 0 (FASTER then compares the key
+    /// there and follows the record chain back, instead of looking the key up in its hash index).</summary>
+    private static unsafe byte[]? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key, long startAddress = 0)
+    {
+        byte[] output = null!;
+        Status status;
+        fixed (byte* keyPointer = key)
+        {
+            var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
+            SpanByte input = default;
+            var readOptions = default(ReadOptions);
+            if (startAddress != 0)
+            {
+                SetStartAddress(ref readOptions, startAddress);
+            }
+            status = session.Read(ref keySpanByte, ref input, ref output, ref readOptions);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var completed, wait: true);
+                using (completed)
+                {
+                    while (completed.Next())
+                    {
+                        status = completed.Current.Status;
+                        output = completed.Current.Output;
+                    }
+                }
+            }
+        }
+        if (status.IsFaulted)
+        {
+            throw new IOException("FASTER failed to read a record.");
+        }
+        if (!status.Found && startAddress != 0)
+        {
+            // The address is only a shortcut: a record no longer there (below the log's begin) is looked up by key.
+            return ReadRaw(session, key);
+        }
+        return status.Found ? output : null;
+    }
+
+    /// <summary>Appends a record; returns its address in the log, or 0 when FASTER did not say (a pending upsert).</summary>
+    private static unsafe long Upsert(Session session, byte[] key, byte[] payload)
     {
         fixed (byte* keyPointer = key)
         fixed (byte* payloadPointer = payload)
         {
             var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
             var payloadSpanByte = SpanByte.FromPointer(payloadPointer, payload.Length);
-            var status = session.Upsert(ref keySpanByte, ref payloadSpanByte);
+            SpanByte input = default;
+            byte[] output = null!;
+            var status = session.Upsert(ref keySpanByte, ref input, ref payloadSpanByte, ref output, out RecordMetadata metadata);
             if (status.IsPending)
             {
                 session.CompletePending(wait: true);
+                return 0;
             }
-            else if (status.IsFaulted)
+            if (status.IsFaulted)
             {
                 throw new IOException("FASTER failed to write a record.");
             }
+            return metadata.Address;
         }
     }
 

@@ -12,9 +12,47 @@ public interface ITransactionStore
     /// <summary>The value at <paramref name="key"/>, or null if absent (or deleted by this transaction).</summary>
     ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken);
 
+    /// <summary>The values of several keys, in their order (null where absent). A store that can read a batch in one
+    /// round trip overrides this; the default reads the keys one by one.</summary>
+    async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        var values = new byte[]?[keys.Count];
+        for (var index = 0; index < keys.Count; index++)
+        {
+            values[index] = await GetAsync(keys[index], cancellationToken);
+        }
+        return values;
+    }
+
     /// <summary>Every visible key in [start, end) in ascending byte order, with its value.</summary>
     IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
         CancellationToken cancellationToken);
+
+    /// <summary>The same as <see cref="ScanAsync"/>, a page of keys at a time, so a reader that goes through many rows
+    /// pays for one asynchronous step per page instead of one per row. Pages are the caller's to keep; they start
+    /// small and grow, so a reader that stops early (LIMIT, EXISTS) reads little more than it needs. The default groups
+    /// the rows of <see cref="ScanAsync"/> into pages of 1, 2, 4 ... 512 rows.</summary>
+    async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesAsync(byte[] startInclusive, byte[] endExclusive,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int pageRowsMax = 512;
+        var pageRows = 1;
+        var page = new List<KeyValuePair<byte[], byte[]>>(pageRows);
+        await foreach (var entry in ScanAsync(startInclusive, endExclusive, cancellationToken))
+        {
+            page.Add(entry);
+            if (page.Count == pageRows)
+            {
+                yield return page;
+                pageRows = Math.Min(pageRows * 2, pageRowsMax);
+                page = new List<KeyValuePair<byte[], byte[]>>(pageRows);
+            }
+        }
+        if (page.Count > 0)
+        {
+            yield return page;
+        }
+    }
 
     /// <summary>Buffers an insert or overwrite of <paramref name="key"/>.</summary>
     void Put(byte[] key, byte[] value);

@@ -43,7 +43,52 @@ public sealed class Transaction : ITransactionStore
         return await storage.GetAsync(key, ReadPoint, cancellationToken);
     }
 
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
+        {
+            return await storage.GetManyAsync(keys, ReadPoint, cancellationToken);
+        }
+        // Only the keys this transaction has not written go to storage.
+        var values = new byte[]?[keys.Count];
+        var storedKeys = new List<byte[]>(keys.Count);
+        var storedPositions = new List<int>(keys.Count);
+        for (var index = 0; index < keys.Count; index++)
+        {
+            if (writes.TryGetValue(keys[index], out var own))
+            {
+                values[index] = own;
+            }
+            else
+            {
+                storedKeys.Add(keys[index]);
+                storedPositions.Add(index);
+            }
+        }
+        if (storedKeys.Count > 0)
+        {
+            var stored = await storage.GetManyAsync(storedKeys, ReadPoint, cancellationToken);
+            for (var index = 0; index < stored.Length; index++)
+            {
+                values[storedPositions[index]] = stored[index];
+            }
+        }
+        return values;
+    }
+
     public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var page in ScanPagesAsync(startInclusive, endExclusive, cancellationToken))
+        {
+            foreach (var entry in page)
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesAsync(byte[] startInclusive, byte[] endExclusive,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var comparer = KeyComparer.Instance;
@@ -59,44 +104,53 @@ public sealed class Transaction : ITransactionStore
         }
         var overlayIndex = 0;
         var from = startInclusive;
+        // Pages grow from a few rows, so that a statement that stops early (LIMIT 1, EXISTS) reads few rows.
+        var pageRows = Math.Min(limits.ScanFirstPageRows, limits.ScanPageRows);
         while (true)
         {
-            var page = await storage.ScanAsync(from, endExclusive, ReadPoint, limits.ScanPageRows, cancellationToken);
+            var page = await storage.ScanAsync(from, endExclusive, ReadPoint, pageRows, cancellationToken);
+            var rows = new List<KeyValuePair<byte[], byte[]>>(page.Count);
             foreach (var stored in page)
             {
                 // Own writes that sort before this stored key come first.
                 while (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) < 0)
                 {
-                    var own = overlay[overlayIndex++];
-                    if (own.Value is not null)
-                    {
-                        yield return new(own.Key, own.Value);
-                    }
+                    AddOwn(overlay[overlayIndex++], rows);
                 }
                 if (overlayIndex < overlay.Count && comparer.Compare(overlay[overlayIndex].Key, stored.Key) == 0)
                 {
-                    var own = overlay[overlayIndex++];
-                    if (own.Value is not null)
-                    {
-                        yield return new(own.Key, own.Value);
-                    }
+                    AddOwn(overlay[overlayIndex++], rows);
                     continue;
                 }
-                yield return new(stored.Key, stored.Value);
+                rows.Add(new(stored.Key, stored.Value));
             }
-            if (page.Count < limits.ScanPageRows)
+            var last = page.Count < pageRows;
+            if (last)
+            {
+                while (overlayIndex < overlay.Count)
+                {
+                    AddOwn(overlay[overlayIndex++], rows);
+                }
+            }
+            if (rows.Count > 0)
+            {
+                yield return rows;
+            }
+            if (last)
             {
                 break;
             }
             from = Successor(page[^1].Key);
+            pageRows = Math.Min(pageRows * 2, limits.ScanPageRows);
         }
-        while (overlayIndex < overlay.Count)
+    }
+
+    /// <summary>An own write of the overlay: a new value is a row, a delete hides the stored one.</summary>
+    private static void AddOwn(KeyValuePair<byte[], byte[]?> own, List<KeyValuePair<byte[], byte[]>> rows)
+    {
+        if (own.Value is not null)
         {
-            var own = overlay[overlayIndex++];
-            if (own.Value is not null)
-            {
-                yield return new(own.Key, own.Value);
-            }
+            rows.Add(new(own.Key, own.Value));
         }
     }
 

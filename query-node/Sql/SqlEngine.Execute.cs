@@ -48,7 +48,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        var context = new StatementContext(cancellationToken, dateTimeSettings, session);
+        var context = new StatementContext(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax);
         StatementContext.Current = context;
         try
         {
@@ -116,7 +116,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax);
         try
         {
             return await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);

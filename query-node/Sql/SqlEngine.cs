@@ -19,6 +19,9 @@ public sealed partial class SqlEngine
     {
     }
 
+    /// <summary>Memory one statement may hold in sorts and hash tables before it fails with 53200 (DSQL's 128 MiB by default).</summary>
+    public long QueryMemoryBytesMax { get; init; } = SqlLimits.QueryMemoryBytesDefault;
+
     /// <summary>Splits and parses a simple-protocol query string; syntax errors throw <see cref="SqlException"/> 42601
     /// with the 1-based position of the offending token. Empty statements produce no entry. Notices of the parse
     /// (PostgreSQL's scanner sends them before anything runs: identifiers truncated, 42622) are added to

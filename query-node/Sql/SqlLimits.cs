@@ -32,6 +32,16 @@ internal static class SqlLimits
     /// <summary>How long one regular expression match may run (.NET's engine backtracks, PostgreSQL's does not): beyond
     /// it the match fails with 2201B "regular expression is too complex" instead of holding the session.</summary>
     public static readonly TimeSpan PatternMatchTimeMax = TimeSpan.FromSeconds(2);
+    /// <summary>Memory one statement may hold in sorts and hash tables (DSQL's per-query limit), 53200 "out of memory"
+    /// beyond (see Executor/QueryMemory). <see cref="SqlEngine.QueryMemoryBytesMax"/> overrides it.</summary>
+    public const long QueryMemoryBytesDefault = 128L * 1024 * 1024;
+
+    /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
+    public const int LookupJoinBatchRowsMax = 512;
+
+    /// <summary>Outer rows up to which a key lookup join looks its inner rows up; past it the outer side is too large
+    /// for lookups to beat reading the inner table once, and the join runs as a hash join.</summary>
+    public const int LookupJoinOuterRowsMax = 10_000;
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>
@@ -63,4 +73,5 @@ internal static class EngineSqlState
     public const string InvalidArgumentForPowerFunction = "2201F";
     public const string InvalidArgumentForWidthBucketFunction = "2201G";
     public const string UntranslatableCharacter = "22P05";
+    public const string OutOfMemory = "53200";
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Types;
@@ -42,8 +43,172 @@ internal static class RowEncoder
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Decodes into an array indexed by column ordinal; ids no longer in the table are skipped.</summary>
+    /// <summary>Decodes into an array indexed by column ordinal; ids no longer in the table are skipped. Rows as
+    /// <see cref="Encode"/> writes them take a direct path over the bytes (a scan decodes every row it reads, and
+    /// MessagePackReader's general sequence reader was a tenth of a scan's time); anything else takes MessagePackReader's.</summary>
     public static object?[] Decode(TableDescriptor table, byte[] bytes)
+    {
+        var values = new object?[table.Columns.Count];
+        return TryDecodeDirect(table, bytes, values) ? values : DecodeWithReader(table, bytes);
+    }
+
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values)
+    {
+        int position = 0;
+        if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
+        for (int entry = 0; entry < count; entry++)
+        {
+            if (!TryReadInteger(bytes, ref position, out long columnId)) return false;
+            int ordinal = columnId is >= 0 and <= int.MaxValue ? table.OrdinalOfColumnId((int)columnId) : -1;
+            if (ordinal < 0) return false; // a dropped column: the general path skips any value
+            switch (table.Columns[ordinal].Type.Kind)
+            {
+                case TypeKind.Int2:
+                    if (!TryReadInteger(bytes, ref position, out long int2)) return false;
+                    values[ordinal] = checked((short)int2);
+                    break;
+                case TypeKind.Int4:
+                    if (!TryReadInteger(bytes, ref position, out long int4)) return false;
+                    values[ordinal] = checked((int)int4);
+                    break;
+                case TypeKind.Int8:
+                    if (!TryReadInteger(bytes, ref position, out long int8)) return false;
+                    values[ordinal] = int8;
+                    break;
+                case TypeKind.Date:
+                    if (!TryReadInteger(bytes, ref position, out long day)) return false;
+                    values[ordinal] = DateOnly.FromDayNumber(checked((int)day));
+                    break;
+                case TypeKind.Timestamp:
+                    if (!TryReadInteger(bytes, ref position, out long ticks)) return false;
+                    values[ordinal] = new DateTime(ticks, DateTimeKind.Unspecified);
+                    break;
+                case TypeKind.TimestampTz:
+                    if (!TryReadInteger(bytes, ref position, out long utcTicks)) return false;
+                    values[ordinal] = new DateTime(utcTicks, DateTimeKind.Utc);
+                    break;
+                case TypeKind.Bool:
+                    if (position >= bytes.Length || (bytes[position] != 0xc2 && bytes[position] != 0xc3)) return false;
+                    values[ordinal] = bytes[position++] == 0xc3;
+                    break;
+                case TypeKind.Float8:
+                    if (position + 9 > bytes.Length || bytes[position] != 0xcb) return false;
+                    values[ordinal] = BinaryPrimitives.ReadDoubleBigEndian(bytes.Slice(position + 1, 8));
+                    position += 9;
+                    break;
+                case TypeKind.Numeric:
+                    if (!TryReadString(bytes, ref position, out string? digits)) return false;
+                    values[ordinal] = decimal.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture);
+                    break;
+                case TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar:
+                    if (!TryReadString(bytes, ref position, out string? text)) return false;
+                    values[ordinal] = text;
+                    break;
+                default:
+                    return false; // a type this path does not know decodes through the general one
+            }
+        }
+        return position == bytes.Length;
+    }
+
+    private static bool TryReadMapHeader(ReadOnlySpan<byte> bytes, ref int position, out int count)
+    {
+        count = 0;
+        if (position >= bytes.Length) return false;
+        byte code = bytes[position];
+        if (code is >= 0x80 and <= 0x8f)
+        {
+            count = code & 0x0f;
+            position++;
+            return true;
+        }
+        if (code == 0xde && position + 3 <= bytes.Length)
+        {
+            count = BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(position + 1));
+            position += 3;
+            return true;
+        }
+        return false; // map32 never holds a row's columns (at most 1,600)
+    }
+
+    private static bool TryReadInteger(ReadOnlySpan<byte> bytes, ref int position, out long value)
+    {
+        value = 0;
+        if (position >= bytes.Length) return false;
+        byte code = bytes[position];
+        if (code <= 0x7f)
+        {
+            value = code;
+            position++;
+            return true;
+        }
+        if (code >= 0xe0)
+        {
+            value = (sbyte)code;
+            position++;
+            return true;
+        }
+        int size = code switch { 0xcc or 0xd0 => 1, 0xcd or 0xd1 => 2, 0xce or 0xd2 => 4, 0xcf or 0xd3 => 8, _ => 0 };
+        if (size == 0 || position + 1 + size > bytes.Length) return false;
+        ReadOnlySpan<byte> payload = bytes.Slice(position + 1, size);
+        switch (code)
+        {
+            case 0xcc: value = payload[0]; break;
+            case 0xcd: value = BinaryPrimitives.ReadUInt16BigEndian(payload); break;
+            case 0xce: value = BinaryPrimitives.ReadUInt32BigEndian(payload); break;
+            case 0xcf:
+                ulong unsigned = BinaryPrimitives.ReadUInt64BigEndian(payload);
+                if (unsigned > long.MaxValue) return false;
+                value = (long)unsigned;
+                break;
+            case 0xd0: value = (sbyte)payload[0]; break;
+            case 0xd1: value = BinaryPrimitives.ReadInt16BigEndian(payload); break;
+            case 0xd2: value = BinaryPrimitives.ReadInt32BigEndian(payload); break;
+            default: value = BinaryPrimitives.ReadInt64BigEndian(payload); break;
+        }
+        position += 1 + size;
+        return true;
+    }
+
+    private static bool TryReadString(ReadOnlySpan<byte> bytes, ref int position, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        value = null;
+        if (position >= bytes.Length) return false;
+        byte code = bytes[position];
+        int length, header;
+        if (code is >= 0xa0 and <= 0xbf)
+        {
+            length = code & 0x1f;
+            header = 1;
+        }
+        else if (code == 0xd9 && position + 2 <= bytes.Length)
+        {
+            length = bytes[position + 1];
+            header = 2;
+        }
+        else if (code == 0xda && position + 3 <= bytes.Length)
+        {
+            length = BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(position + 1));
+            header = 3;
+        }
+        else if (code == 0xdb && position + 5 <= bytes.Length)
+        {
+            uint length32 = BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice(position + 1));
+            if (length32 > int.MaxValue) return false;
+            length = (int)length32;
+            header = 5;
+        }
+        else
+        {
+            return false;
+        }
+        if ((long)position + header + length > bytes.Length) return false;
+        value = System.Text.Encoding.UTF8.GetString(bytes.Slice(position + header, length));
+        position += header + length;
+        return true;
+    }
+
+    private static object?[] DecodeWithReader(TableDescriptor table, byte[] bytes)
     {
         var values = new object?[table.Columns.Count];
         var reader = new MessagePackReader(bytes);

@@ -16,6 +16,7 @@ internal sealed class Aggregator
     private readonly ExecutionContext? _context;
     private readonly Dictionary<object?[], AggregateState[]> _groups;
     private readonly List<object?[]> _groupOrder = [];
+    private AggregateState[]? _singleGroup;
 
     /// <summary>Per aggregate, the input of the current row (null when its FILTER left the row out).</summary>
     private readonly object?[]?[] _inputs;
@@ -32,14 +33,26 @@ internal sealed class Aggregator
         _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count + (groupingSets is null ? 0 : 1)));
     }
 
+    /// <summary>An aggregate's state object, its fields and its slot in the group's array.</summary>
+    private const int GroupStateBytes = 96;
+
+    /// <summary>The memory the groups hold, reserved against the statement's limit (the caller releases it).</summary>
+    public long ReservedBytes { get; private set; }
+
     public void Add(object?[] row)
     {
         for (int index = 0; index < _aggregates.Count; index++) _inputs[index] = EvaluateInput(_aggregates[index], row, _context);
+        if (_groupingSets is null && _groupKeys.Count == 0)
+        {
+            // One group (no GROUP BY): no key to build or hash for every row.
+            Update(_singleGroup ??= NewGroup([]));
+            return;
+        }
         var values = new object?[_groupKeys.Count];
         for (int index = 0; index < values.Length; index++) values[index] = ExpressionEvaluator.Evaluate(_groupKeys[index], row, _context);
         if (_groupingSets is null)
         {
-            Accumulate(values);
+            Update(FindGroup(values));
             return;
         }
         for (int set = 0; set < _groupingSets.Count; set++)
@@ -47,7 +60,7 @@ internal sealed class Aggregator
             var key = new object?[values.Length + 1];
             key[0] = set;
             foreach (int member in _groupingSets[set]) key[member + 1] = values[member];
-            Accumulate(key);
+            Update(FindGroup(key));
         }
     }
 
@@ -66,18 +79,29 @@ internal sealed class Aggregator
         return input;
     }
 
-    private void Accumulate(object?[] key)
+    private void Update(AggregateState[] states)
     {
-        if (!_groups.TryGetValue(key, out AggregateState[]? states))
-        {
-            states = NewStates();
-            _groups.Add(key, states);
-            _groupOrder.Add(key);
-        }
         for (int index = 0; index < states.Length; index++)
         {
             if (_inputs[index] is { } input) states[index].Add(input);
         }
+    }
+
+    private AggregateState[] FindGroup(object?[] key) => _groups.TryGetValue(key, out AggregateState[]? states) ? states : NewGroup(key);
+
+    /// <summary>A new group, its memory reserved against the statement's limit.</summary>
+    private AggregateState[] NewGroup(object?[] key)
+    {
+        if (_context is not null)
+        {
+            long size = QueryMemory.SizeOf(key) + QueryMemory.HashEntryBytes + GroupStateBytes * _aggregates.Count;
+            _context.Memory.Reserve(size, "HashAggregate");
+            ReservedBytes += size;
+        }
+        AggregateState[] states = NewStates();
+        _groups.Add(key, states);
+        _groupOrder.Add(key);
+        return states;
     }
 
     private AggregateState[] NewStates()

@@ -16,6 +16,9 @@ internal sealed class StatementState(ITransactionStore store, StatementContext s
 
     public CancellationToken CancellationToken => Statement.CancellationToken;
 
+    /// <summary>The statement's memory for sorts and hash tables.</summary>
+    public QueryMemory Memory => Statement.Memory;
+
     /// <summary>The plan of each subquery expression, by its id.</summary>
     public PhysicalOperator?[] Subplans { get; } = subplans;
 
@@ -68,6 +71,8 @@ internal sealed class ExecutionContext(StatementState statement, object?[] param
     public ITransactionStore Store => Statement.Store;
 
     public CancellationToken CancellationToken => Statement.CancellationToken;
+
+    public QueryMemory Memory => Statement.Memory;
 
     public ExecutionContext WithParameters(object?[] parameters) => new(Statement, parameters, null);
 

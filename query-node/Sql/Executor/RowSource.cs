@@ -14,25 +14,38 @@ internal static class RowSource
     public static async IAsyncEnumerable<StoredRow> ReadAsync(ITransactionStore store, TableDescriptor table, AccessPath path,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(store, path, cancellationToken))
+        {
+            foreach (KeyValuePair<byte[], byte[]> entry in page) yield return new StoredRow(entry.Key, RowEncoder.Decode(table, entry.Value));
+        }
+    }
+
+    /// <summary>The stored keys and encoded values along an access path, a page at a time (one asynchronous step per
+    /// page, not per row, which is what a scan of many rows spends most on otherwise).</summary>
+    public static async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadPagesAsync(ITransactionStore store, AccessPath path,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         if (path.Kind == AccessKind.PointLookup)
         {
             byte[]? value = await store.GetAsync(path.Key, cancellationToken);
-            if (value is not null) yield return new StoredRow(path.Key, RowEncoder.Decode(table, value));
+            if (value is not null) yield return [new(path.Key, value)];
             yield break;
         }
         if (path.Kind == AccessKind.MultiPointLookup)
         {
-            foreach (byte[] key in path.Keys)
+            byte[]?[] values = await store.GetManyAsync(path.Keys, cancellationToken);
+            var found = new List<KeyValuePair<byte[], byte[]>>(values.Length);
+            for (int index = 0; index < values.Length; index++)
             {
-                byte[]? value = await store.GetAsync(key, cancellationToken);
-                if (value is not null) yield return new StoredRow(key, RowEncoder.Decode(table, value));
+                if (values[index] is { } value) found.Add(new(path.Keys[index], value));
             }
+            if (found.Count > 0) yield return found;
             yield break;
         }
-        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(path.Start, path.End, cancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in store.ScanPagesAsync(path.Start, path.End, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new StoredRow(entry.Key, RowEncoder.Decode(table, entry.Value));
+            yield return page;
         }
     }
 

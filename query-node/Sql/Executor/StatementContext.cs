@@ -10,7 +10,7 @@ namespace Log.QueryNode.Sql.Executor;
 /// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state).
 /// </summary>
 internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null,
-    ISessionEnvironment? session = null, TimeProvider? timeProvider = null)
+    ISessionEnvironment? session = null, TimeProvider? timeProvider = null, long queryMemoryBytesMax = SqlLimits.QueryMemoryBytesDefault)
 {
     private static readonly AsyncLocal<StatementContext?> CurrentContext = new();
 
@@ -43,6 +43,8 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
     public DateTime ClockUtc() => TruncateToMicroseconds(TimeProvider.GetUtcNow().UtcDateTime);
 
     public static DateTime TruncateToMicroseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
+    /// <summary>The memory the statement's sorts and hash tables hold, against the engine's per-query limit.</summary>
+    public QueryMemory Memory { get; } = new(queryMemoryBytesMax);
 
     /// <summary>The total time pg_sleep calls of this statement asked for.</summary>
     public TimeSpan PendingSleep { get; private set; }

@@ -40,7 +40,7 @@ internal sealed class PlanInstrumentation
         {
             foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.DeclaredOnly))
             {
-                if (typeof(PhysicalOperator).IsAssignableFrom(field.FieldType))
+                if (field.FieldType.IsAssignableFrom(typeof(MeasuredOperator)))
                 {
                     if (field.GetValue(node) is PhysicalOperator child) field.SetValue(node, Instrument(child));
                 }

@@ -205,6 +205,7 @@ internal sealed partial class QueryPlanner
 
         var leftKeys = new List<BoundExpression>();
         var rightKeys = new List<BoundExpression>();
+        var keyTerms = new List<BoundComparison>();
         if (!join.Lateral)
         {
             foreach (BoundExpression term in conditionTerms)
@@ -215,12 +216,14 @@ internal sealed partial class QueryPlanner
                     {
                         leftKeys.Add(equality.Left);
                         rightKeys.Add(BoundExpressionTree.ShiftColumns(equality.Right, -leftWidth));
+                        keyTerms.Add(equality);
                         continue;
                     }
                     if (IsSideOnly(equality.Right, 0, leftWidth) && IsSideOnly(equality.Left, leftWidth, rightWidth))
                     {
                         leftKeys.Add(equality.Right);
                         rightKeys.Add(BoundExpressionTree.ShiftColumns(equality.Left, -leftWidth));
+                        keyTerms.Add(equality);
                         continue;
                     }
                 }
@@ -234,7 +237,8 @@ internal sealed partial class QueryPlanner
         BoundExpression? residualCondition = Conjuncts.Combine(residual);
         Register(residualCondition);
         PhysicalOperator result = leftKeys.Count > 0
-            ? new HashJoinOperator(kind, left, right, leftWidth, rightWidth, leftKeys, rightKeys, residualCondition)
+            ? KeyLookupJoin(kind, left, right, leftWidth, rightWidth, leftKeys, rightKeys, keyTerms, residual, residualCondition)
+                ?? new HashJoinOperator(kind, left, right, leftWidth, rightWidth, leftKeys, rightKeys, residualCondition)
             : new NestedLoopJoinOperator(kind, left, right, leftWidth, rightWidth, residualCondition, join.Lateral);
         if (above.Count > 0)
         {
@@ -243,6 +247,72 @@ internal sealed partial class QueryPlanner
             result = new FilterOperator(result, predicate);
         }
         return result;
+    }
+
+    /// <summary>
+    /// A nested loop with batched primary-key lookups, when the join is inner or left, its right side is a plain scan of
+    /// a stored table (its pushed filter runs on each row found), and equalities of the join condition fix every
+    /// primary key column of that table to an expression of the left row (or the scan's filter to a constant). The key columns must compare as they are
+    /// stored: the equality's operand type is the column's own (integers of any width encode alike), so the encoded
+    /// key of the left value finds exactly the rows the equality accepts. The other equalities join the residual.
+    /// The operator turns into the hash join when the left side is large (see <see cref="KeyLookupJoinOperator"/>).
+    /// </summary>
+    private static PhysicalOperator? KeyLookupJoin(JoinType kind, PhysicalOperator left, PhysicalOperator right, int leftWidth, int rightWidth,
+        List<BoundExpression> leftKeys, List<BoundExpression> rightKeys, List<BoundComparison> keyTerms, List<BoundExpression> residual,
+        BoundExpression? hashResidual)
+    {
+        if (kind is not (JoinType.Inner or JoinType.Left) || right is not TableScanOperator { Table: { HasHiddenRowId: false } table } scan) return null;
+        IReadOnlyList<int> keyOrdinals = table.PrimaryKeyOrdinals;
+        var lookupKeys = new BoundExpression?[keyOrdinals.Count];
+        var usedTerms = new bool[keyTerms.Count];
+        for (int keyIndex = 0; keyIndex < keyOrdinals.Count; keyIndex++)
+        {
+            for (int term = 0; term < keyTerms.Count && lookupKeys[keyIndex] is null; term++)
+            {
+                if (!usedTerms[term] && rightKeys[term] is BoundColumn column && column.Ordinal == keyOrdinals[keyIndex]
+                    && ComparesAsStored(column.Type, keyTerms[term].OperandType, leftKeys[term].Type))
+                {
+                    lookupKeys[keyIndex] = leftKeys[term];
+                    usedTerms[term] = true;
+                }
+            }
+            lookupKeys[keyIndex] ??= ConstantKey(scan.Filter, keyOrdinals[keyIndex]);
+            if (lookupKeys[keyIndex] is null) return null;
+        }
+        var lookupResidual = new List<BoundExpression>(residual);
+        for (int term = 0; term < keyTerms.Count; term++)
+        {
+            if (!usedTerms[term]) lookupResidual.Add(keyTerms[term]);
+        }
+        return new KeyLookupJoinOperator(kind, left, scan, leftWidth, rightWidth, lookupKeys!, Conjuncts.Combine(lookupResidual),
+            leftKeys, rightKeys, hashResidual);
+    }
+
+    /// <summary>The constant that a term of a scan's filter sets a key column equal to, or null.</summary>
+    private static BoundExpression? ConstantKey(BoundExpression? filter, int ordinal)
+    {
+        if (filter is null) return null;
+        foreach (BoundExpression term in Conjuncts.Of(filter))
+        {
+            if (term is not BoundComparison { Operator: ComparisonOperator.Equal } equality) continue;
+            (BoundExpression columnSide, BoundExpression constantSide) = equality.Left is BoundColumn ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
+            if (columnSide is BoundColumn column && column.Ordinal == ordinal && constantSide is BoundConstant constant && constant.Value is not null
+                && ComparesAsStored(column.Type, equality.OperandType, constant.Type))
+            {
+                return constant;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Whether an equality on a key column of <paramref name="columnType"/>, compared as <paramref name="operandType"/>
+    /// with a value of <paramref name="valueType"/>, holds exactly when the value's key encoding is the column's.</summary>
+    private static bool ComparesAsStored(SqlType columnType, SqlType operandType, SqlType valueType)
+    {
+        if (columnType.IsInteger) return operandType.IsInteger && valueType.IsInteger;
+        return columnType.Kind == operandType.Kind && valueType.Kind == columnType.Kind
+            && columnType.Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Numeric or TypeKind.Float8 or TypeKind.Bool
+                or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz;
     }
 
     /// <summary>Whether an expression reads columns of one side only (and some column of it), with no subquery.</summary>

@@ -25,10 +25,6 @@ public class ExplainTests
     [InlineData("select * from t where v like 'a%' or n is null", "Seq Scan on t|  Filter: ((v ~~ 'a%'::text) OR (n IS NULL))")]
     [InlineData("select * from t where n in (1, 2, 3)", "Seq Scan on t|  Filter: (n = ANY ('{1,2,3}'::integer[]))")]
     [InlineData("select * from t where n + 1 > 2 * n", "Seq Scan on t|  Filter: ((n + 1) > (2 * n))")]
-    [InlineData("select * from t join u on u.a = t.n",
-        "Hash Join|  Hash Cond: (t.n = u.a)|  ->  Seq Scan on t|  ->  Hash|        ->  Seq Scan on u")]
-    [InlineData("select * from t left join u on u.a = t.n",
-        "Hash Left Join|  Hash Cond: (t.n = u.a)|  ->  Seq Scan on t|  ->  Hash|        ->  Seq Scan on u")]
     [InlineData("select * from t order by v", "Sort|  Sort Key: v|  ->  Seq Scan on t")]
     [InlineData("select * from t order by v desc, n limit 3", "Limit|  ->  Sort|        Sort Key: v DESC, n|        ->  Seq Scan on t")]
     [InlineData("select count(*) from t", "Aggregate|  ->  Seq Scan on t")]
@@ -75,8 +71,9 @@ public class ExplainTests
         Assert.Matches(@"^Execution Time: \d+\.\d{3} ms$", plan[3]);
         Assert.Equal(4, plan.Count);
 
-        List<string> join = _sql.Text("explain (analyze, timing off, costs off, summary off) select * from t join u on u.a = t.n");
-        Assert.Equal(["Hash Join (actual rows=2 loops=1)", "  Hash Cond: (t.n = u.a)", "  ->  Seq Scan on t (actual rows=3 loops=1)",
+        // (u.a + 0: on the key itself the join would read u by key lookups instead of hashing it.)
+        List<string> join = _sql.Text("explain (analyze, timing off, costs off, summary off) select * from t join u on u.a + 0 = t.n");
+        Assert.Equal(["Hash Join (actual rows=2 loops=1)", "  Hash Cond: (t.n = (u.a + 0))", "  ->  Seq Scan on t (actual rows=3 loops=1)",
             "  ->  Hash (actual rows=2 loops=1)", "        ->  Seq Scan on u (actual rows=2 loops=1)"], join);
 
         // DML under EXPLAIN ANALYZE runs (and writes), as in PostgreSQL.

@@ -6,7 +6,7 @@ namespace Log.QueryNode.Tests.Sql;
 /// <summary>An engine over an in-memory store; runs query strings as one transaction would.</summary>
 internal sealed class SqlHarness
 {
-    public SqlEngine Engine { get; } = new();
+    public SqlEngine Engine { get; init; } = new();
     public InMemoryTransactionStore Store { get; } = new();
 
     /// <summary>Runs every statement of the string and returns the last result.</summary>

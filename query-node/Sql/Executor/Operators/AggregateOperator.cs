@@ -20,8 +20,15 @@ internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<Bo
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var aggregator = new Aggregator(groupKeys, aggregates, context, groupingSets);
-        await foreach (object?[] row in input.ExecuteAsync(context)) aggregator.Add(row);
-        context.CancellationToken.ThrowIfCancellationRequested();
-        foreach (object?[] result in aggregator.Results()) yield return result;
+        try
+        {
+            await foreach (object?[] row in input.ExecuteAsync(context)) aggregator.Add(row);
+            context.CancellationToken.ThrowIfCancellationRequested();
+            foreach (object?[] result in aggregator.Results()) yield return result;
+        }
+        finally
+        {
+            context.Memory.Release(aggregator.ReservedBytes);
+        }
     }
 }

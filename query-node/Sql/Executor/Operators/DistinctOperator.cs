@@ -14,9 +14,21 @@ internal sealed class DistinctOperator(PhysicalOperator input, int keyWidth) : P
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var seen = new HashSet<object?[]>(new RowEqualityComparer(keyWidth));
-        await foreach (object?[] row in input.ExecuteAsync(context))
+        long reserved = 0;
+        try
         {
-            if (seen.Add(row)) yield return row;
+            await foreach (object?[] row in input.ExecuteAsync(context))
+            {
+                if (!seen.Add(row)) continue;
+                long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+                context.Memory.Reserve(size, Name);
+                reserved += size;
+                yield return row;
+            }
+        }
+        finally
+        {
+            context.Memory.Release(reserved);
         }
     }
 }

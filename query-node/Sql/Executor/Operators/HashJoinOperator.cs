@@ -43,25 +43,67 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        var comparer = new RowEqualityComparer(rightKeys.Count);
-        var table = new Dictionary<object?[], List<int>>(comparer);
+        // Rows with equal keys are chained in input order: the table maps a key to its first and last row, and
+        // next[row] is the following row of the same key (-1: none). One integer key (the common join on a key
+        // column) is hashed as a long, with no key array, boxing or general comparison per row.
+        bool integerKey = leftKeys.Count == 1 && leftKeys[0].Type.IsInteger && rightKeys[0].Type.IsInteger;
+        var integerTable = integerKey ? new Dictionary<long, (int First, int Last)>() : null;
+        var table = integerKey ? null : new Dictionary<object?[], (int First, int Last)>(new RowEqualityComparer(rightKeys.Count));
         var rightRows = new List<object?[]>();
-        await foreach (object?[] row in right.ExecuteAsync(context))
+        var next = new List<int>();
+        long reserved = 0;
+        try
         {
-            rightRows.Add(row);
-            object?[]? key = KeyOf(rightKeys, row, context);
-            if (key is null) continue;
-            if (!table.TryGetValue(key, out List<int>? bucket)) table.Add(key, bucket = []);
-            bucket.Add(rightRows.Count - 1);
-        }
-        bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
-        await foreach (object?[] leftRow in left.ExecuteAsync(context))
-        {
-            bool matched = false;
-            object?[]? key = KeyOf(leftKeys, leftRow, context);
-            if (key is not null && table.TryGetValue(key, out List<int>? bucket))
+            await foreach (object?[] row in right.ExecuteAsync(context))
             {
-                foreach (int index in bucket)
+                long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+                context.Memory.Reserve(size, Name);
+                reserved += size;
+                int index = rightRows.Count;
+                rightRows.Add(row);
+                next.Add(-1);
+                if (integerTable is not null)
+                {
+                    if (IntegerKeyOf(rightKeys[0], row, context) is not { } integer) continue;
+                    if (integerTable.TryGetValue(integer, out var chain))
+                    {
+                        next[chain.Last] = index;
+                        integerTable[integer] = (chain.First, index);
+                    }
+                    else
+                    {
+                        integerTable.Add(integer, (index, index));
+                    }
+                }
+                else
+                {
+                    object?[]? key = KeyOf(rightKeys, row, context);
+                    if (key is null) continue;
+                    if (table!.TryGetValue(key, out var chain))
+                    {
+                        next[chain.Last] = index;
+                        table[key] = (chain.First, index);
+                    }
+                    else
+                    {
+                        table.Add(key, (index, index));
+                    }
+                }
+            }
+            bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
+            await foreach (object?[] leftRow in left.ExecuteAsync(context))
+            {
+                bool matched = false;
+                int first = -1;
+                if (integerTable is not null)
+                {
+                    if (IntegerKeyOf(leftKeys[0], leftRow, context) is { } integer && integerTable.TryGetValue(integer, out var chain)) first = chain.First;
+                }
+                else if (KeyOf(leftKeys, leftRow, context) is { } key && table!.TryGetValue(key, out var chain))
+                {
+                    first = chain.First;
+                }
+                for (int index = first; index >= 0; index = next[index])
                 {
                     object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
                     if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
@@ -69,17 +111,31 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                     if (rightMatched is not null) rightMatched[index] = true;
                     yield return joined;
                 }
+                if (!matched && kind is JoinType.Left or JoinType.Full) yield return NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]);
             }
-            if (!matched && kind is JoinType.Left or JoinType.Full) yield return NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]);
-        }
-        if (rightMatched is not null)
-        {
-            for (int index = 0; index < rightMatched.Length; index++)
+            if (rightMatched is not null)
             {
-                if (!rightMatched[index]) yield return NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]);
+                for (int index = 0; index < rightMatched.Length; index++)
+                {
+                    if (!rightMatched[index]) yield return NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]);
+                }
             }
+        }
+        finally
+        {
+            context.Memory.Release(reserved);
         }
     }
+
+    private static long? IntegerKeyOf(BoundExpression expression, object?[] row, ExecutionContext context) =>
+        ExpressionEvaluator.Evaluate(expression, row, context) switch
+        {
+            null => null,
+            int value => value,
+            long value => value,
+            short value => value,
+            object other => throw new InvalidOperationException($"an integer join key evaluated to {other.GetType().Name}"),
+        };
 
     private static object?[]? KeyOf(IReadOnlyList<BoundExpression> expressions, object?[] row, ExecutionContext context)
     {

@@ -38,45 +38,59 @@ internal sealed class NestedLoopJoinOperator(JoinType kind, PhysicalOperator lef
     {
         List<object?[]>? rightRows = null;
         bool[]? rightMatched = null;
-        if (!lateral)
+        long reserved = 0;
+        try
         {
-            rightRows = [];
-            await foreach (object?[] row in right.ExecuteAsync(context)) rightRows.Add(row);
-            if (kind is JoinType.Right or JoinType.Full) rightMatched = new bool[rightRows.Count];
-        }
-        await foreach (object?[] leftRow in left.ExecuteAsync(context))
-        {
-            bool matched = false;
-            if (lateral)
+            if (!lateral)
             {
-                await foreach (object?[] rightRow in right.ExecuteAsync(context.WithLateralRow(leftRow)))
+                rightRows = [];
+                await foreach (object?[] row in right.ExecuteAsync(context))
                 {
-                    object?[] joined = Concatenate(leftRow, rightRow);
-                    if (_condition is not null && await _condition.EvaluateAsync(joined, context) is not true) continue;
-                    matched = true;
-                    yield return joined;
+                    long size = QueryMemory.SizeOf(row) + IntPtr.Size;
+                    context.Memory.Reserve(size, Name);
+                    reserved += size;
+                    rightRows.Add(row);
+                }
+                if (kind is JoinType.Right or JoinType.Full) rightMatched = new bool[rightRows.Count];
+            }
+            await foreach (object?[] leftRow in left.ExecuteAsync(context))
+            {
+                bool matched = false;
+                if (lateral)
+                {
+                    await foreach (object?[] rightRow in right.ExecuteAsync(context.WithLateralRow(leftRow)))
+                    {
+                        object?[] joined = Concatenate(leftRow, rightRow);
+                        if (_condition is not null && await _condition.EvaluateAsync(joined, context) is not true) continue;
+                        matched = true;
+                        yield return joined;
+                    }
+                }
+                else
+                {
+                    for (int index = 0; index < rightRows!.Count; index++)
+                    {
+                        object?[] joined = Concatenate(leftRow, rightRows[index]);
+                        if (_condition is not null && await _condition.EvaluateAsync(joined, context) is not true) continue;
+                        matched = true;
+                        if (rightMatched is not null) rightMatched[index] = true;
+                        yield return joined;
+                    }
+                    context.CancellationToken.ThrowIfCancellationRequested();
+                }
+                if (!matched && kind is JoinType.Left or JoinType.Full) yield return Concatenate(leftRow, new object?[rightWidth]);
+            }
+            if (rightMatched is not null)
+            {
+                for (int index = 0; index < rightMatched.Length; index++)
+                {
+                    if (!rightMatched[index]) yield return Concatenate(new object?[leftWidth], rightRows![index]);
                 }
             }
-            else
-            {
-                for (int index = 0; index < rightRows!.Count; index++)
-                {
-                    object?[] joined = Concatenate(leftRow, rightRows[index]);
-                    if (_condition is not null && await _condition.EvaluateAsync(joined, context) is not true) continue;
-                    matched = true;
-                    if (rightMatched is not null) rightMatched[index] = true;
-                    yield return joined;
-                }
-                context.CancellationToken.ThrowIfCancellationRequested();
-            }
-            if (!matched && kind is JoinType.Left or JoinType.Full) yield return Concatenate(leftRow, new object?[rightWidth]);
         }
-        if (rightMatched is not null)
+        finally
         {
-            for (int index = 0; index < rightMatched.Length; index++)
-            {
-                if (!rightMatched[index]) yield return Concatenate(new object?[leftWidth], rightRows![index]);
-            }
+            context.Memory.Release(reserved);
         }
     }
 

@@ -15,41 +15,68 @@ internal sealed class SetOperationOperator(SetOperation operation, bool all, Phy
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        if (operation == SetOperation.Union)
+        long reserved = 0;
+        try
         {
-            HashSet<object?[]>? seen = all ? null : new HashSet<object?[]>(new RowEqualityComparer(width));
+            if (operation == SetOperation.Union)
+            {
+                HashSet<object?[]>? seen = all ? null : new HashSet<object?[]>(new RowEqualityComparer(width));
+                await foreach (object?[] row in left.ExecuteAsync(context))
+                {
+                    if (seen is null) yield return row;
+                    else if (seen.Add(row))
+                    {
+                        reserved += Reserve(row, context);
+                        yield return row;
+                    }
+                }
+                await foreach (object?[] row in right.ExecuteAsync(context))
+                {
+                    if (seen is null) yield return row;
+                    else if (seen.Add(row))
+                    {
+                        reserved += Reserve(row, context);
+                        yield return row;
+                    }
+                }
+                yield break;
+            }
+            var counts = new Dictionary<object?[], (long Left, long Right)>(new RowEqualityComparer(width));
+            var order = new List<object?[]>();
             await foreach (object?[] row in left.ExecuteAsync(context))
             {
-                if (seen is null || seen.Add(row)) yield return row;
+                if (counts.TryGetValue(row, out var count)) counts[row] = (count.Left + 1, count.Right);
+                else
+                {
+                    reserved += Reserve(row, context);
+                    counts.Add(row, (1, 0));
+                    order.Add(row);
+                }
             }
             await foreach (object?[] row in right.ExecuteAsync(context))
             {
-                if (seen is null || seen.Add(row)) yield return row;
+                if (counts.TryGetValue(row, out var count)) counts[row] = (count.Left, count.Right + 1);
             }
-            yield break;
-        }
-        var counts = new Dictionary<object?[], (long Left, long Right)>(new RowEqualityComparer(width));
-        var order = new List<object?[]>();
-        await foreach (object?[] row in left.ExecuteAsync(context))
-        {
-            if (counts.TryGetValue(row, out var count)) counts[row] = (count.Left + 1, count.Right);
-            else
+            foreach (object?[] row in order)
             {
-                counts.Add(row, (1, 0));
-                order.Add(row);
+                (long leftCount, long rightCount) = counts[row];
+                long copies = operation == SetOperation.Intersect
+                    ? (all ? Math.Min(leftCount, rightCount) : rightCount > 0 ? 1 : 0)
+                    : (all ? Math.Max(leftCount - rightCount, 0) : rightCount == 0 ? 1 : 0);
+                for (long copy = 0; copy < copies; copy++) yield return row;
             }
         }
-        await foreach (object?[] row in right.ExecuteAsync(context))
+        finally
         {
-            if (counts.TryGetValue(row, out var count)) counts[row] = (count.Left, count.Right + 1);
+            context.Memory.Release(reserved);
         }
-        foreach (object?[] row in order)
-        {
-            (long leftCount, long rightCount) = counts[row];
-            long copies = operation == SetOperation.Intersect
-                ? (all ? Math.Min(leftCount, rightCount) : rightCount > 0 ? 1 : 0)
-                : (all ? Math.Max(leftCount - rightCount, 0) : rightCount == 0 ? 1 : 0);
-            for (long copy = 0; copy < copies; copy++) yield return row;
-        }
+    }
+
+    /// <summary>Counts a distinct row kept in the hash table against the query's memory.</summary>
+    private long Reserve(object?[] row, ExecutionContext context)
+    {
+        long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+        context.Memory.Reserve(size, Name);
+        return size;
     }
 }

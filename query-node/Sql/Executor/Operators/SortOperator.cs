@@ -6,6 +6,9 @@ namespace Log.QueryNode.Sql.Executor.Operators;
 /// <summary>Reads its whole input and emits it sorted (stable: ties keep their input order).</summary>
 internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey> keys) : PhysicalOperator
 {
+    /// <summary>What the sort keeps per row beside it: its slot in the list, the sorted array and the index array.</summary>
+    private const int RowSlotBytes = 24;
+
     public override string Name => "Sort";
 
     /// <summary>For EXPLAIN.</summary>
@@ -21,10 +24,25 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var rows = new List<object?[]>();
-        await foreach (object?[] row in input.ExecuteAsync(context)) rows.Add(row);
-        context.CancellationToken.ThrowIfCancellationRequested();
-        object?[][] sorted = Sort(rows, keys);
-        foreach (object?[] row in sorted) yield return row;
+        long reserved = 0;
+        try
+        {
+            await foreach (object?[] row in input.ExecuteAsync(context))
+            {
+                long size = QueryMemory.SizeOf(row) + RowSlotBytes;
+                context.Memory.Reserve(size, Name);
+                reserved += size;
+                rows.Add(row);
+            }
+            context.CancellationToken.ThrowIfCancellationRequested();
+            object?[][] sorted = Sort(rows, keys);
+            rows = null;
+            foreach (object?[] row in sorted) yield return row;
+        }
+        finally
+        {
+            context.Memory.Release(reserved);
+        }
     }
 
     public static object?[][] Sort(List<object?[]> rows, IReadOnlyList<SortKey> keys)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Planner;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
@@ -14,6 +15,9 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     public AccessPath Path { get; } = path;
 
     public BoundExpression? Filter { get; } = filter;
+
+    /// <summary>SELECT ... FOR UPDATE: each row read joins the transaction's conflict check.</summary>
+    public bool ForUpdate { get; } = forUpdate;
 
     public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
 
@@ -30,11 +34,16 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path, context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
         {
-            if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row.Values, context) is not true) continue;
-            if (forUpdate) context.Store.AddConflictCheck(row.Key, isSchema: false);
-            yield return row.Values;
+            for (int index = 0; index < page.Count; index++)
+            {
+                (byte[] key, byte[] value) = page[index];
+                object?[] row = RowEncoder.Decode(Table, value);
+                if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) continue;
+                if (ForUpdate) context.Store.AddConflictCheck(key, isSchema: false);
+                yield return row;
+            }
         }
     }
 }

@@ -1,0 +1,141 @@
+using Log.Journal.Records;
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Encoding;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>
+/// An inner or left join whose inner side is a stored table whose whole primary key equals expressions of the outer
+/// row: instead of reading the inner table, it looks the inner rows up by key, for a batch of outer rows at a time
+/// (one multi-key read per batch, each distinct key once), as DSQL's nested loop with batched key lookups does.
+/// The inner scan's filter applies to each row found; the residual (the rest of the join condition) to each pair.
+/// <para>
+/// Lookups pay off while the outer side is small beside the inner table, which the planner cannot know without
+/// statistics. So the join decides as it runs: when the outer side passes <see cref="SqlLimits.LookupJoinOuterRowsMax"/>
+/// rows it becomes the hash join the planner would have chosen (<paramref name="fallback"/>'s shape: the inner scan
+/// hashed, the outer rows probing it), fed the outer rows read so far and then the rest.
+/// </para>
+/// </summary>
+internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left, TableScanOperator inner, int leftWidth, int rightWidth,
+    IReadOnlyList<BoundExpression> keyExpressions, BoundExpression? residual, IReadOnlyList<BoundExpression> leftHashKeys,
+    IReadOnlyList<BoundExpression> rightHashKeys, BoundExpression? hashResidual) : PhysicalOperator
+{
+    private readonly CompiledExpression? _residual = residual is null ? null : new CompiledExpression(residual);
+
+    public override string Name => "Nested Loop";
+
+    public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
+
+    public override IEnumerable<string> Details
+    {
+        get
+        {
+            if (kind != JoinType.Inner) yield return $"Join Type: {kind}";
+            yield return $"Inner: Index Scan using {inner.Table.Name}_pkey on {inner.Table.Name} {inner.ReferenceName}, batched key lookups";
+        }
+    }
+
+    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    {
+        var buffered = new List<object?[]>();
+        await using IAsyncEnumerator<object?[]> outer = left.ExecuteAsync(context).GetAsyncEnumerator(context.CancellationToken);
+        bool more;
+        while ((more = await outer.MoveNextAsync()) && buffered.Count < SqlLimits.LookupJoinOuterRowsMax) buffered.Add(outer.Current);
+        if (more)
+        {
+            // A large outer side: the hash join, over the rows read so far, the one in hand and the rest.
+            buffered.Add(outer.Current);
+            var resumed = new ResumedInput(buffered, outer);
+            var hashJoin = new HashJoinOperator(kind, resumed, inner, leftWidth, rightWidth, leftHashKeys, rightHashKeys, hashResidual);
+            await foreach (object?[] row in hashJoin.ExecuteAsync(context)) yield return row;
+            yield break;
+        }
+        for (int start = 0; start < buffered.Count; start += SqlLimits.LookupJoinBatchRowsMax)
+        {
+            int count = Math.Min(SqlLimits.LookupJoinBatchRowsMax, buffered.Count - start);
+            object?[]?[] innerRows = await LookUpAsync(buffered, start, count, context);
+            for (int index = 0; index < count; index++)
+            {
+                object?[] outerRow = buffered[start + index];
+                object?[]? innerRow = innerRows[index];
+                if (innerRow is not null)
+                {
+                    object?[] joined = NestedLoopJoinOperator.Concatenate(outerRow, innerRow);
+                    if (_residual is null || await _residual.EvaluateAsync(joined, context) is true)
+                    {
+                        yield return joined;
+                        continue;
+                    }
+                }
+                if (kind == JoinType.Left) yield return NestedLoopJoinOperator.Concatenate(outerRow, new object?[rightWidth]);
+            }
+        }
+    }
+
+    /// <summary>The inner row of each outer row of the batch that passes the inner filter, or null.</summary>
+    private async ValueTask<object?[]?[]> LookUpAsync(List<object?[]> outerRows, int start, int count, ExecutionContext context)
+    {
+        var positions = new int[count];
+        var distinctKeys = new List<byte[]>(count);
+        var keyPositions = new Dictionary<byte[], int>(count, KeyComparer.Instance);
+        for (int index = 0; index < count; index++)
+        {
+            byte[]? key = KeyOf(outerRows[start + index], context);
+            if (key is null)
+            {
+                positions[index] = -1; // a NULL key column matches nothing, as = says
+                continue;
+            }
+            if (!keyPositions.TryGetValue(key, out int position))
+            {
+                position = distinctKeys.Count;
+                keyPositions.Add(key, position);
+                distinctKeys.Add(key);
+            }
+            positions[index] = position;
+        }
+        byte[]?[] values = distinctKeys.Count == 0 ? [] : await context.Store.GetManyAsync(distinctKeys, context.CancellationToken);
+        var found = new object?[]?[values.Length];
+        for (int index = 0; index < values.Length; index++)
+        {
+            if (values[index] is not { } value) continue;
+            object?[] row = RowEncoder.Decode(inner.Table, value);
+            if (inner.Filter is not null && ExpressionEvaluator.Evaluate(inner.Filter, row, context) is not true) continue;
+            if (inner.ForUpdate) context.Store.AddConflictCheck(distinctKeys[index], isSchema: false);
+            found[index] = row;
+        }
+        var result = new object?[]?[count];
+        for (int index = 0; index < count; index++) result[index] = positions[index] < 0 ? null : found[positions[index]];
+        return result;
+    }
+
+    private byte[]? KeyOf(object?[] outerRow, ExecutionContext context)
+    {
+        KeyEncoder encoder = CatalogKeys.PrimaryIndexPrefix(inner.Table.Id);
+        foreach (BoundExpression expression in keyExpressions)
+        {
+            object? value = ExpressionEvaluator.Evaluate(expression, outerRow, context);
+            if (value is null) return null;
+            encoder.WriteValue(value);
+        }
+        return encoder.ToArray();
+    }
+
+    /// <summary>The outer side handed to the fallback hash join: the rows already read, then the rest of the run.</summary>
+    private sealed class ResumedInput(List<object?[]> buffered, IAsyncEnumerator<object?[]> rest) : PhysicalOperator
+    {
+        public override string Name => "Resumed";
+
+        public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+        {
+            for (int index = 0; index < buffered.Count; index++)
+            {
+                yield return buffered[index];
+                buffered[index] = null!;
+            }
+            while (await rest.MoveNextAsync()) yield return rest.Current;
+        }
+    }
+}
