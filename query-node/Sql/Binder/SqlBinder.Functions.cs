@@ -38,7 +38,7 @@ internal sealed partial class SqlBinder
         for (int index = 0; index < arguments.Length; index++) arguments[index] = Bind(call.Arguments[index]);
 
         IReadOnlyList<FunctionDefinition> overloads = FunctionRegistry.Builtins.Lookup(call.Name);
-        if (overloads.Count == 0 && arguments.Length == 1 && call.Schema is null or "pg_catalog" && FunctionStyleCastType(call.Name) is { } castType
+        if (overloads.Count == 0 && arguments.Length == 1 && FunctionStyleCastType(call.Name) is { } castType
             && ValueCast.CanCast(arguments[0].Type, castType, ValueCast.Context.Explicit))
         {
             // A one-argument call named after a type is a cast (func_get_detail's FUNCDETAIL_COERCION): date(now()), int4('5').
