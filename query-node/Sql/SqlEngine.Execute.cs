@@ -52,7 +52,7 @@ public sealed partial class SqlEngine
         StatementContext.Current = context;
         try
         {
-            if (streamRows && statement.Tree is SelectStmt select)
+            if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
             {
                 ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
                     ? null
@@ -78,17 +78,14 @@ public sealed partial class SqlEngine
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
-        CheckSupported(statement.Tree);
         switch (statement.Tree)
         {
             case SelectStmt select:
                 return ExecuteSelectAsync(select, context, store, cancellationToken);
-            case InsertStmt insert:
-                return ExecuteInsertAsync(insert, context, store, cancellationToken);
-            case UpdateStmt update:
-                return ExecuteUpdateAsync(update, context, store, cancellationToken);
-            case DeleteStmt delete:
-                return ExecuteDeleteAsync(delete, context, store, cancellationToken);
+            case InsertStmt or UpdateStmt or DeleteStmt:
+                return ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
+            case ExplainStmt explain:
+                return ExecuteExplainAsync(explain, context, store, cancellationToken);
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
@@ -140,21 +137,15 @@ public sealed partial class SqlEngine
             case SelectStmt select:
                 columns = (await BindQueryAsync(select, context, store, cancellationToken)).Query.Columns;
                 break;
-            case InsertStmt insert:
-                columns = (await BindInsertAsync(insert, context, store, cancellationToken)).Insert.Returning?.Columns;
+            case InsertStmt or UpdateStmt or DeleteStmt:
+                columns = (await BindModificationAsync(statement.Tree, context, store, cancellationToken)).Bound.Returning;
                 break;
-            case UpdateStmt update:
-            {
-                TableDescriptor table = await GetTableForStatementAsync(update.Relation, store, cancellationToken);
-                columns = new SqlBinder(table, update.Relation.Alias, context).BindUpdate(update).Returning?.Columns;
+            case ExplainStmt explain:
+                // Bound for the types of its parameters, which the client learns from this Describe.
+                if (explain.Query is SelectStmt explained) await BindQueryAsync(explained, context, store, cancellationToken);
+                else if (explain.Query is InsertStmt or UpdateStmt or DeleteStmt) await BindModificationAsync(explain.Query, context, store, cancellationToken);
+                columns = ExplainColumns;
                 break;
-            }
-            case DeleteStmt delete:
-            {
-                TableDescriptor table = await GetTableForStatementAsync(delete.Relation, store, cancellationToken);
-                columns = new SqlBinder(table, delete.Relation.Alias, context).BindDelete(delete).Returning?.Columns;
-                break;
-            }
             case VariableShowStmt:
                 columns = VariableExecutor.Execute(statement.Tree).Columns;
                 break;
@@ -178,26 +169,6 @@ public sealed partial class SqlEngine
             types[index] = typeOids is not null && index < typeOids.Count ? ParameterContext.TypeOfOid(typeOids[index]) : Types.SqlType.Unknown;
         }
         return new ParameterContext(types, describing ? null : values);
-    }
-
-    /// <summary>Parts of data-modifying statements the parser reads but the engine does not run yet: 0A000, naming them.</summary>
-    private static void CheckSupported(Statement tree)
-    {
-        (string? feature, int location) = tree switch
-        {
-            InsertStmt { OnConflict: { } conflict } => ("INSERT ... ON CONFLICT", conflict.Location),
-            InsertStmt { With: { } with } => ("WITH before INSERT", with.Location),
-            UpdateStmt { FromClause.Count: > 0 } update => ("UPDATE ... FROM", update.FromClause[0].Location),
-            UpdateStmt { With: { } with } => ("WITH before UPDATE", with.Location),
-            DeleteStmt { UsingClause.Count: > 0 } delete => ("DELETE ... USING", delete.UsingClause[0].Location),
-            DeleteStmt { With: { } with } => ("WITH before DELETE", with.Location),
-            ExplainStmt explain => ("EXPLAIN", explain.Location),
-            _ => (null, -1),
-        };
-        if (feature is not null)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, $"{feature} is not supported", location >= 0 ? location + 1 : null);
-        }
     }
 
     internal static void CheckSchema(RangeVar relation)
@@ -235,7 +206,7 @@ public sealed partial class SqlEngine
         ITransactionStore store, CancellationToken cancellationToken)
     {
         var context = new BindContext(parameters, await LookUpTablesAsync(select, store, cancellationToken));
-        BoundQuery query = new SqlBinder(context, new BindScope(parent: null)).BindQuery(select);
+        BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);
     }
 
@@ -279,55 +250,67 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Plans and runs a bound query to completion.</summary>
-    private static async ValueTask<List<object?[]>> RunQueryAsync(BoundQuery query, BindContext context, ITransactionStore store, CancellationToken cancellationToken)
+    private static ValueTask<List<object?[]>> RunQueryAsync(BoundQuery query, BindContext context, ITransactionStore store, CancellationToken cancellationToken) =>
+        RunStatementAsync(query.Plan, context, store, cancellationToken);
+
+    /// <summary>Plans and runs a statement's plan to completion. With data-modifying WITH queries, every writing node of
+    /// the statement defers its writes until the end (so all parts read the statement's starting snapshot), and the
+    /// WITH queries that nothing read run after the main plan, each exactly once, as PostgreSQL runs them.</summary>
+    private static async ValueTask<List<object?[]>> RunStatementAsync(LogicalPlan plan, BindContext context, ITransactionStore store, CancellationToken cancellationToken)
     {
-        PlannedQuery planned = QueryPlanner.Plan(query.Plan, context);
+        PlannedQuery planned = QueryPlanner.Plan(plan, context);
         StatementState state = planned.NewState(store, StatementContext.Current ?? new StatementContext(cancellationToken));
+        return await RunPlannedAsync(planned.Root, state, context, cancellationToken);
+    }
+
+    /// <summary>Runs a planned statement's root to completion in <paramref name="state"/> (see RunStatementAsync).</summary>
+    private static async ValueTask<List<object?[]>> RunPlannedAsync(Executor.Operators.PhysicalOperator root, StatementState state, BindContext context,
+        CancellationToken cancellationToken)
+    {
+        bool hasModifyingWith = context.CommonTables.Any(table => table.IsDataModifying);
+        if (hasModifyingWith) state.Writes = new StatementWrites(state.Store, deferred: true);
         var rows = new List<object?[]>();
-        await foreach (object?[] row in planned.Root.ExecuteAsync(new Executor.ExecutionContext(state)).WithCancellation(cancellationToken))
+        var executionContext = new Executor.ExecutionContext(state);
+        await foreach (object?[] row in root.ExecuteAsync(executionContext).WithCancellation(cancellationToken))
         {
             rows.Add(row);
+        }
+        if (hasModifyingWith)
+        {
+            foreach (CommonTable table in context.CommonTables)
+            {
+                if (!table.IsDataModifying || state.CommonTableRows[table.Id] is not null) continue;
+                await foreach (object?[] _ in new Executor.Operators.CteScanOperator(table.Id, table.Name).ExecuteAsync(executionContext).WithCancellation(cancellationToken))
+                {
+                }
+            }
+            state.Writes.Flush();
         }
         return rows;
     }
 
-    private async ValueTask<(BoundInsert Insert, BindContext? QueryContext)> BindInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    private static bool HasDataModifyingWith(SelectStmt select) => select.With?.Ctes.Any(cte => cte.Query is not SelectStmt) == true;
+
+    /// <summary>Binds INSERT, UPDATE or DELETE as BindQueryAsync binds a query: tables first, then the binder.</summary>
+    private async ValueTask<(BoundModification Bound, BindContext Context)> BindModificationAsync(Statement tree, ParameterContext? parameters,
+        ITransactionStore store, CancellationToken cancellationToken)
     {
-        TableDescriptor table = await GetTableForStatementAsync(insert.Relation, store, cancellationToken);
-        BoundQuery? query = null;
-        BindContext? queryContext = null;
-        if (insert.Select is not null)
+        var context = new BindContext(parameters, await LookUpTablesAsync(tree, store, cancellationToken));
+        BoundModification bound = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(tree);
+        return (bound, context);
+    }
+
+    private async ValueTask<StatementResult> ExecuteModificationAsync(Statement tree, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        (BoundModification bound, BindContext context) = await BindModificationAsync(tree, parameters, store, cancellationToken);
+        List<object?[]> rows = await RunStatementAsync(bound.Plan, context, store, cancellationToken);
+        string count = rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string tag = bound.Plan.Kind switch
         {
-            (query, queryContext) = await BindQueryAsync(insert.Select, parameters, store, cancellationToken);
-        }
-        return (new SqlBinder(table, insert.Relation.Alias, parameters).BindInsert(insert, query), queryContext);
-    }
-
-    private async ValueTask<StatementResult> ExecuteInsertAsync(InsertStmt insert, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
-    {
-        (BoundInsert bound, BindContext? queryContext) = await BindInsertAsync(insert, parameters, store, cancellationToken);
-        List<object?[]>? queryRows = null;
-        if (bound.Query is not null)
-        {
-            // The query runs to completion before the first row is written.
-            queryRows = await RunQueryAsync(bound.Query, queryContext!, store, cancellationToken);
-        }
-        return await InsertExecutor.ExecuteAsync(bound, queryRows, store, cancellationToken);
-    }
-
-    private async ValueTask<StatementResult> ExecuteUpdateAsync(UpdateStmt update, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
-    {
-        TableDescriptor table = await GetTableForStatementAsync(update.Relation, store, cancellationToken);
-        BoundUpdate bound = new SqlBinder(table, update.Relation.Alias, parameters).BindUpdate(update);
-        AccessPath path = AccessPathPlanner.Choose(table, bound.Where);
-        return await UpdateExecutor.ExecuteAsync(bound, path, store, cancellationToken);
-    }
-
-    private async ValueTask<StatementResult> ExecuteDeleteAsync(DeleteStmt delete, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
-    {
-        TableDescriptor table = await GetTableForStatementAsync(delete.Relation, store, cancellationToken);
-        BoundDelete bound = new SqlBinder(table, delete.Relation.Alias, parameters).BindDelete(delete);
-        AccessPath path = AccessPathPlanner.Choose(table, bound.Where);
-        return await DeleteExecutor.ExecuteAsync(bound, path, store, cancellationToken);
+            ModifyKind.Insert => "INSERT 0 " + count,
+            ModifyKind.Update => "UPDATE " + count,
+            _ => "DELETE " + count,
+        };
+        return new StatementResult(bound.Returning, bound.Returning is null ? null : rows, tag);
     }
 }

@@ -43,11 +43,27 @@ internal static class BoundExpressionTree
             case BoundSubquery subquery:
                 return subquery.Test is null ? subquery.Arguments : [.. subquery.Arguments, subquery.Test];
             case BoundAggregateCall call:
-                return call.Argument is null ? [] : [call.Argument];
+                return AggregateChildren(call.Aggregate);
+            case BoundGroupingCall grouping:
+                return grouping.Arguments;
+            case BoundWindowCall window:
+                return [.. window.Function.Arguments, .. window.Function.Aggregate is null ? [] : AggregateChildren(window.Function.Aggregate),
+                    .. window.Window.PartitionBy, .. window.Window.OrderBy.Select(item => item.Expression)];
             default:
                 return [];
         }
     }
+
+    private static IEnumerable<BoundExpression> AggregateChildren(BoundAggregate aggregate) =>
+        [.. aggregate.Arguments, .. aggregate.Filter is null ? [] : new[] { aggregate.Filter }, .. aggregate.OrderBy.Select(item => item.Expression)];
+
+    /// <summary>The aggregate with each of its expressions replaced by <paramref name="map"/>(expression).</summary>
+    public static BoundAggregate MapAggregate(BoundAggregate aggregate, Func<BoundExpression, BoundExpression> map) => aggregate with
+    {
+        Arguments = aggregate.Arguments.Select(map).ToArray(),
+        Filter = aggregate.Filter is null ? null : map(aggregate.Filter),
+        OrderBy = aggregate.OrderBy.Select(item => item with { Expression = map(item.Expression) }).ToArray(),
+    };
 
     /// <summary>Whether any node of the expression satisfies the predicate.</summary>
     public static bool Any(BoundExpression expression, Func<BoundExpression, bool> predicate)
@@ -96,13 +112,61 @@ internal static class BoundExpressionTree
                 // Only the outer side: the arguments and the tested value; the subquery's own plan is another level.
                 return subquery with { Arguments = subquery.Arguments.Select(map).ToArray(), Test = subquery.Test is null ? null : map(subquery.Test) };
             case BoundAggregateCall call:
-                return call.Argument is null ? call : call with { Argument = map(call.Argument) };
+                return call with { Aggregate = MapAggregate(call.Aggregate, map) };
+            case BoundGroupingCall grouping:
+                return grouping with { Arguments = grouping.Arguments.Select(map).ToArray() };
+            case BoundWindowCall window:
+                return window with
+                {
+                    Function = window.Function with
+                    {
+                        Arguments = window.Function.Arguments.Select(map).ToArray(),
+                        Aggregate = window.Function.Aggregate is null ? null : MapAggregate(window.Function.Aggregate, map),
+                    },
+                    Window = window.Window with
+                    {
+                        PartitionBy = window.Window.PartitionBy.Select(map).ToArray(),
+                        OrderBy = window.Window.OrderBy.Select(item => item with { Expression = map(item.Expression) }).ToArray(),
+                    },
+                };
             case BoundColumn or BoundConstant or BoundOuterParam:
                 return expression;
             default:
                 throw new InvalidOperationException($"cannot rewrite {expression.GetType().Name}");
         }
     }
+
+    /// <summary>Whether two expressions compute the same thing: the same node kinds with the same operators, types
+    /// and constants all the way down (record equality stops at nodes that hold lists, such as function arguments).
+    /// GROUP BY matches select-list expressions to its keys this way.</summary>
+    public static bool Equivalent(BoundExpression left, BoundExpression right)
+    {
+        if (ReferenceEquals(left, right)) return true;
+        if (left.GetType() != right.GetType() || left.Type != right.Type) return false;
+        bool sameNode = (left, right) switch
+        {
+            (BoundFunction a, BoundFunction b) => a.Function == b.Function,
+            (BoundBoolean a, BoundBoolean b) => a.Kind == b.Kind,
+            (BoundIn a, BoundIn b) => a.IsNot == b.IsNot,
+            (BoundCase a, BoundCase b) => a.Whens.Count == b.Whens.Count && (a.Else is null) == (b.Else is null),
+            (BoundSubquery or BoundAggregateCall or BoundGroupingCall or BoundWindowCall, _) => left.Equals(right),
+            _ when !Children(left).Any() => left.Equals(right),
+            _ => MapChildren(left, _ => ChildMarker).Equals(MapChildren(right, _ => ChildMarker)),
+        };
+        if (!sameNode) return false;
+        using IEnumerator<BoundExpression> leftChildren = Children(left).GetEnumerator();
+        using IEnumerator<BoundExpression> rightChildren = Children(right).GetEnumerator();
+        while (true)
+        {
+            bool leftMore = leftChildren.MoveNext();
+            if (leftMore != rightChildren.MoveNext()) return false;
+            if (!leftMore) return true;
+            if (!Equivalent(leftChildren.Current, rightChildren.Current)) return false;
+        }
+    }
+
+    /// <summary>Stands for every child when two nodes are compared without their children.</summary>
+    private static readonly BoundConstant ChildMarker = new(null, Types.SqlType.Unknown);
 
     /// <summary>Moves every column ordinal of the expression (not inside subquery plans) by <paramref name="offset"/>.</summary>
     public static BoundExpression ShiftColumns(BoundExpression expression, int offset) => offset == 0 ? expression : expression is BoundColumn column

@@ -69,10 +69,44 @@ public enum AggregateFunction : byte
     Min,
     Max,
     Avg,
+    /// <summary>string_agg(value, delimiter).</summary>
+    StringAgg,
+    /// <summary>bool_and and every.</summary>
+    BoolAnd,
+    BoolOr,
+    BitAnd,
+    BitOr,
+    /// <summary>stddev and stddev_samp.</summary>
+    StddevSample,
+    StddevPopulation,
+    /// <summary>variance and var_samp.</summary>
+    VarianceSample,
+    VariancePopulation,
+    /// <summary>Ordered-set aggregates: the direct argument (a fraction) is Arguments[0]; the aggregated value is the
+    /// WITHIN GROUP ordering's expression.</summary>
+    PercentileContinuous,
+    PercentileDiscrete,
+    Mode,
 }
 
-/// <summary>An aggregate call while binding; the binder replaces it by a column of the aggregated row.</summary>
-internal sealed record BoundAggregateCall(AggregateFunction Function, BoundExpression? Argument, bool Distinct, SqlType Type, int Location) : BoundExpression(Type);
+/// <summary>An ordering item inside an aggregate (ORDER BY, WITHIN GROUP) or a window.</summary>
+internal sealed record BoundSortItem(BoundExpression Expression, bool Descending, bool NullsFirst);
+
+/// <summary>An aggregate call while binding; the binder replaces it by a column of the aggregated row. Location is
+/// for error messages only and not part of equality, so the same aggregate written twice is computed once.</summary>
+internal sealed record BoundAggregateCall(BoundAggregate Aggregate, int Location) : BoundExpression(Aggregate.Type)
+{
+    public bool Equals(BoundAggregateCall? other) => other is not null && other.Aggregate.Equals(Aggregate);
+    public override int GetHashCode() => Aggregate.GetHashCode();
+}
+
+/// <summary>GROUPING(arguments) while binding: the aggregation rewrite turns it into arithmetic over the aggregated
+/// row's grouping flags.</summary>
+internal sealed record BoundGroupingCall(IReadOnlyList<BoundExpression> Arguments, IReadOnlyList<int> ArgumentLocations) : BoundExpression(SqlType.Int4)
+{
+    public bool Equals(BoundGroupingCall? other) => other is not null && other.Arguments.SequenceEqual(Arguments);
+    public override int GetHashCode() => Arguments.Count;
+}
 
 /// <summary>A value of an enclosing query level (a correlated reference), passed into the subquery as its parameter
 /// <see cref="Index"/>: the subquery node's Arguments say how the outer level computes it.</summary>
@@ -102,9 +136,25 @@ public enum TableFunction : byte
     Unnest,
 }
 
-/// <summary>A window: partition keys and ordering over the input row, and the frame.</summary>
-internal sealed record BoundWindow(IReadOnlyList<BoundExpression> PartitionBy, IReadOnlyList<Plan.SortKey> OrderBy,
-    IReadOnlyList<BoundExpression> OrderExpressions, WindowFrame? Frame);
+/// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated
+/// once per execution), and which rows around the current one it excludes.</summary>
+internal sealed record BoundWindowFrame(WindowFrameMode Mode, WindowFrameBoundKind StartKind, BoundExpression? StartOffset,
+    WindowFrameBoundKind EndKind, BoundExpression? EndOffset, WindowFrameExclusion Exclusion)
+{
+    /// <summary>No frame clause: RANGE UNBOUNDED PRECEDING to CURRENT ROW (the whole partition without ORDER BY).</summary>
+    public static readonly BoundWindowFrame Default = new(WindowFrameMode.Range, WindowFrameBoundKind.UnboundedPreceding, null,
+        WindowFrameBoundKind.CurrentRow, null, WindowFrameExclusion.NoOthers);
+}
+
+/// <summary>A window: partition keys and ordering over the window node's input row, and the frame. Equality is
+/// structural, so calls over the same window share one window node.</summary>
+internal sealed record BoundWindow(IReadOnlyList<BoundExpression> PartitionBy, IReadOnlyList<BoundSortItem> OrderBy, BoundWindowFrame Frame)
+{
+    public bool Equals(BoundWindow? other) =>
+        other is not null && other.PartitionBy.SequenceEqual(PartitionBy) && other.OrderBy.SequenceEqual(OrderBy) && other.Frame.Equals(Frame);
+
+    public override int GetHashCode() => HashCode.Combine(PartitionBy.Count, OrderBy.Count, Frame);
+}
 
 public enum WindowFunctionKind : byte
 {
@@ -123,8 +173,18 @@ public enum WindowFunctionKind : byte
     Aggregate,
 }
 
-/// <summary>A window function call; arguments are over the window node's input row.</summary>
-internal sealed record BoundWindowFunction(WindowFunctionKind Kind, IReadOnlyList<BoundExpression> Arguments, BoundAggregate? Aggregate, SqlType Type);
+/// <summary>A window function; arguments (and the aggregate's) are over the window node's input row.</summary>
+internal sealed record BoundWindowFunction(WindowFunctionKind Kind, IReadOnlyList<BoundExpression> Arguments, BoundAggregate? Aggregate, SqlType Type)
+{
+    public bool Equals(BoundWindowFunction? other) =>
+        other is not null && other.Kind == Kind && other.Arguments.SequenceEqual(Arguments) && Equals(other.Aggregate, Aggregate) && other.Type == Type;
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Arguments.Count, Type);
+}
 
 /// <summary>A window function call while binding; the binder replaces it by a column of the window node's output.</summary>
-internal sealed record BoundWindowCall(BoundWindowFunction Function, BoundWindow Window, int Location) : BoundExpression(Function.Type);
+internal sealed record BoundWindowCall(BoundWindowFunction Function, BoundWindow Window, int Location) : BoundExpression(Function.Type)
+{
+    public bool Equals(BoundWindowCall? other) => other is not null && other.Function.Equals(Function) && other.Window.Equals(Window);
+    public override int GetHashCode() => HashCode.Combine(Function, Window);
+}

@@ -35,6 +35,19 @@ internal static class ColumnNaming
                     typeName = cast.TypeName.Name;
                 }
                 return (typeName, 1);
+            case SubLink { Type: SubLinkType.Exists }:
+                return ("exists", 2);
+            case SubLink { Type: SubLinkType.Array }:
+                return ("array", 2);
+            case SubLink { Type: SubLinkType.Expr, Subselect: var subselect }:
+            {
+                // A scalar subquery is named after its one output column, as PostgreSQL's FigureColnameInternal does.
+                SelectStmt leaf = subselect;
+                while (leaf.Op != SetOperation.None && leaf.Larg is not null) leaf = leaf.Larg;
+                if (leaf.TargetList.Count == 0) return (null, 0);
+                ResTarget target = leaf.TargetList[0];
+                return target.Name is not null ? (target.Name, 2) : Figure(target.Value);
+            }
             case A_Const { Kind: ConstantKind.Boolean }:
                 // TRUE and FALSE are parsed as 't'::bool in PostgreSQL.
                 return ("bool", 1);

@@ -1,14 +1,17 @@
 using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
 
 namespace Log.QueryNode.Sql.Binder;
 
 internal sealed partial class SqlBinder
 {
-    public BoundDelete BindDelete(DeleteStmt delete)
+    /// <summary>DELETE FROM target [USING items] [WHERE] [RETURNING]: the rows of the target (joined with USING, filtered);
+    /// a target row that joins several USING rows is deleted (and returned) once.</summary>
+    public BoundModification BindDelete(DeleteStmt delete)
     {
-        _aggregateCalls = null;
-        _aggregateForbiddenIn = "WHERE";
-        BoundExpression? where = delete.Where is null ? null : CoerceToBoolean(Bind(delete.Where), delete.Where, "WHERE");
-        return new BoundDelete(_table!, where, BindReturning(delete.ReturningList));
+        if (delete.With is not null) BindWith(delete.With);
+        (var table, string referenceName, LogicalPlan plan) = BindTargetRows(delete.Relation, delete.UsingClause, delete.Where);
+        BoundReturning? returning = BindReturning(delete.ReturningList);
+        return new BoundModification(new LogicalModify(ModifyKind.Delete, table, referenceName, plan, null, returning?.Projection), returning?.Columns);
     }
 }

@@ -80,6 +80,10 @@ internal sealed partial class SqlBinder
         string referenceName = rangeVar.Alias ?? rangeVar.RelationName;
         if (rangeVar.SchemaName is null && _scope.FindCommonTable(rangeVar.RelationName) is { } common)
         {
+            if (common.IsDataModifying && !common.HasReturning)
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, $"WITH query \"{common.Name}\" does not have a RETURNING clause", rangeVar.Location + 1);
+            }
             IReadOnlyList<string> names = ApplyColumnAliases(common.ColumnNames, rangeVar.ColumnAliases, referenceName, rangeVar.Location);
             var columns = new ScopeColumn[common.Types.Count];
             for (int index = 0; index < columns.Length; index++)
@@ -236,7 +240,8 @@ internal sealed partial class SqlBinder
         {
             if (definition.Query is not SelectStmt query)
             {
-                throw new SqlException(SqlState.FeatureNotSupported, "data-modifying statements in WITH are not supported", definition.Location + 1);
+                BindModifyingCommonTable(definition);
+                continue;
             }
             CommonTable table = _context.NewCommonTable(definition.Name, definition.ColumnNames ?? []);
             if (with.Recursive && query.Op == SetOperation.Union && ReferencesName(query.Rarg!, definition.Name))
@@ -255,6 +260,27 @@ internal sealed partial class SqlBinder
             table.Plan = CastColumns(bound.Plan, table.Types);
             _scope.AddCommonTable(table, definition.Location);
         }
+    }
+
+    /// <summary>A WITH query that is an INSERT, UPDATE or DELETE: allowed only at the top level of the statement. It runs
+    /// exactly once whether or not it is read (the executor runs it at the end if nothing read it); its rows are its
+    /// RETURNING rows, and without RETURNING it cannot be read.</summary>
+    private void BindModifyingCommonTable(CommonTableExpr definition)
+    {
+        if (!IsStatementLevel)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "WITH clause containing a data-modifying statement must be at the top level", definition.Location + 1);
+        }
+        CommonTable table = _context.NewCommonTable(definition.Name, definition.ColumnNames ?? []);
+        var levelScope = new BindScope(_scope.CreateSibling());
+        BoundModification bound = new SqlBinder(_context, levelScope).BindModification(definition.Query);
+        IReadOnlyList<ResultColumn> columns = bound.Returning ?? [];
+        table.ColumnNames = ApplyColumnAliases(columns.Select(column => column.Name).ToArray(), definition.ColumnNames, definition.Name, definition.Location);
+        table.Types = bound.Plan.OutputTypes;
+        table.Plan = bound.Plan;
+        table.IsDataModifying = true;
+        table.HasReturning = bound.Returning is not null;
+        _scope.AddCommonTable(table, definition.Location);
     }
 
     /// <summary>WITH RECURSIVE name AS (initial UNION [ALL] recursive): the initial term fixes the column types; inside the

@@ -13,18 +13,13 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
         }
-        if (call.Over is not null)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "window functions are not supported", call.Location + 1);
-        }
+        if (call.Over is not null || IsWindowOnlyFunctionName(call.Name)) return BindWindowCall(call);
         if (call.VariadicLast)
         {
             throw new SqlException(SqlState.FeatureNotSupported, "VARIADIC arguments are not supported", call.Location + 1);
         }
-        if (call.Name is "count" or "sum" or "min" or "max" or "avg")
-        {
-            return BindAggregate(call);
-        }
+        if (IsAggregateName(call.Name)) return BindAggregate(call);
+        if (call.Name == "grouping" && call.Schema is null) return BindGrouping(call);
         if (call.Filter is not null || call.AggregateOrder is not null)
         {
             throw new SqlException(EngineSqlState.WrongObjectType,

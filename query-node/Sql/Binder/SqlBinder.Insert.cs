@@ -1,16 +1,19 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Binder;
 
 internal sealed partial class SqlBinder
 {
-    /// <summary>Binds INSERT; <paramref name="query"/> is the already bound SELECT of INSERT ... SELECT (bound in its own scope).</summary>
-    public BoundInsert BindInsert(InsertStmt insert, BoundQuery? query)
+    /// <summary>INSERT: the rows to insert as a plan of full table rows (VALUES or the query, values cast by assignment
+    /// into the target columns, defaults in the others), then ON CONFLICT and RETURNING over the target.</summary>
+    public BoundModification BindInsert(InsertStmt insert)
     {
-        TableDescriptor table = _table!;
+        if (insert.With is not null) BindWith(insert.With);
+        TableDescriptor table = FindTargetTable(insert.Relation);
         var targetOrdinals = new List<int>();
         var targetLocations = new List<int>();
         if (insert.Columns is null)
@@ -39,38 +42,68 @@ internal sealed partial class SqlBinder
             }
         }
 
-        var rows = new List<BoundExpression[]>(insert.ValuesLists.Count);
-        if (query is not null)
+        LogicalPlan source = insert.Select is not null
+            ? BindInsertQuery(insert, table, targetOrdinals, targetLocations)
+            : BindInsertValues(insert, table, targetOrdinals, targetLocations);
+
+        string referenceName = insert.Relation.Alias ?? table.Name;
+        BoundOnConflict? onConflict = insert.OnConflict is null ? null : BindOnConflict(insert.OnConflict, table, referenceName, insert.Relation.Location);
+        _scope.AddItem(TableItem(table, referenceName, offset: 0, insert.Relation.Location));
+        BoundReturning? returning = BindReturning(insert.ReturningList);
+        return new BoundModification(new LogicalModify(ModifyKind.Insert, table, referenceName, source, onConflict, returning?.Projection), returning?.Columns);
+    }
+
+    /// <summary>INSERT ... SELECT: the query is a level of its own that sees this statement's WITH queries; its columns
+    /// go into the target columns by assignment cast.</summary>
+    private LogicalPlan BindInsertQuery(InsertStmt insert, TableDescriptor table, List<int> targetOrdinals, List<int> targetLocations)
+    {
+        var levelScope = new BindScope(_scope.CreateSibling());
+        BoundQuery query = new SqlBinder(_context, levelScope).BindQuery(insert.Select!);
+        if (query.Columns.Count > targetOrdinals.Count)
         {
-            if (query.Columns.Count > targetOrdinals.Count)
-            {
-                throw new SqlException(SqlState.SyntaxError, "INSERT has more expressions than target columns");
-            }
-            if (query.Columns.Count < targetOrdinals.Count && insert.Columns is not null)
-            {
-                throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions", targetLocations[query.Columns.Count] + 1);
-            }
-            targetOrdinals.RemoveRange(query.Columns.Count, targetOrdinals.Count - query.Columns.Count);
-            for (int index = 0; index < targetOrdinals.Count; index++)
-            {
-                ColumnDescriptor column = table.Columns[targetOrdinals[index]];
-                SqlType sourceType = query.Types[index];
-                if (sourceType.Kind != TypeKind.Unknown && !ValueCast.CanCast(sourceType, column.Type, ValueCast.Context.Assignment))
-                {
-                    throw new SqlException(SqlState.DatatypeMismatch,
-                        $"column \"{column.Name}\" is of type {column.Type.DisplayNameWithModifier} but expression is of type {sourceType.DisplayName}",
-                        hint: "You will need to rewrite or cast the expression.");
-                }
-            }
+            throw new SqlException(SqlState.SyntaxError, "INSERT has more expressions than target columns");
         }
-        var valuesBinder = new SqlBinder(table: null, alias: null, Parameters) { _aggregateForbiddenIn = "VALUES" };
-        foreach (IReadOnlyList<Expression> values in insert.ValuesLists)
+        if (query.Columns.Count < targetOrdinals.Count && insert.Columns is not null)
+        {
+            throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions", targetLocations[query.Columns.Count] + 1);
+        }
+        targetOrdinals.RemoveRange(query.Columns.Count, targetOrdinals.Count - query.Columns.Count);
+        var row = new BoundExpression[table.Columns.Count];
+        for (int ordinal = 0; ordinal < row.Length; ordinal++) row[ordinal] = DefaultOf(table.Columns[ordinal]);
+        for (int index = 0; index < targetOrdinals.Count; index++)
+        {
+            ColumnDescriptor column = table.Columns[targetOrdinals[index]];
+            SqlType sourceType = query.Types[index];
+            if (sourceType.Kind != TypeKind.Unknown && !ValueCast.CanCast(sourceType, column.Type, ValueCast.Context.Assignment))
+            {
+                throw new SqlException(SqlState.DatatypeMismatch,
+                    $"column \"{column.Name}\" is of type {column.Type.DisplayNameWithModifier} but expression is of type {sourceType.DisplayName}",
+                    hint: "You will need to rewrite or cast the expression.");
+            }
+            var value = new BoundColumn(index, sourceType, column.Name, -1);
+            row[targetOrdinals[index]] = sourceType == column.Type ? value
+                : sourceType.Kind == TypeKind.Unknown ? new BoundCast(value, column.Type, ValueCast.Context.Explicit)
+                : new BoundCast(value, column.Type, ValueCast.Context.Assignment);
+        }
+        return new LogicalProject(query.Plan, row);
+    }
+
+    /// <summary>INSERT ... VALUES or DEFAULT VALUES: each row completed to the table's width. No table columns are in
+    /// scope here; subqueries and WITH queries are.</summary>
+    private LogicalPlan BindInsertValues(InsertStmt insert, TableDescriptor table, List<int> targetOrdinals, List<int> targetLocations)
+    {
+        _aggregateCalls = null;
+        _windowCalls = null;
+        _aggregateForbiddenIn = "VALUES";
+        var rows = new List<BoundExpression[]>(Math.Max(1, insert.ValuesLists.Count));
+        IReadOnlyList<IReadOnlyList<Expression>> lists = insert.ValuesLists.Count > 0 ? insert.ValuesLists : [[]];
+        foreach (IReadOnlyList<Expression> values in lists)
         {
             if (values.Count > targetOrdinals.Count)
             {
                 throw new SqlException(SqlState.SyntaxError, "INSERT has more expressions than target columns", values[targetOrdinals.Count].Location + 1);
             }
-            if (values.Count < targetOrdinals.Count && insert.Columns is not null)
+            if (values.Count < targetOrdinals.Count && insert.Columns is not null && insert.ValuesLists.Count > 0)
             {
                 throw new SqlException(SqlState.SyntaxError, "INSERT has more target columns than expressions", targetLocations[values.Count] + 1);
             }
@@ -83,7 +116,7 @@ internal sealed partial class SqlBinder
                 Expression value = values[index];
                 row[ordinal] = value is SetToDefault
                     ? DefaultOf(column)
-                    : valuesBinder.CoerceForAssignment(valuesBinder.BindValue(value, table), column, value.Location);
+                    : CoerceForAssignment(BindValue(value, table), column, value.Location);
                 assigned[ordinal] = true;
             }
             for (int ordinal = 0; ordinal < row.Length; ordinal++)
@@ -92,7 +125,54 @@ internal sealed partial class SqlBinder
             }
             rows.Add(row);
         }
-        return new BoundInsert(table, rows, query, targetOrdinals, BindReturning(insert.ReturningList));
+        return new LogicalValues(rows, table.Columns.Select(column => column.Type).ToArray());
+    }
+
+    /// <summary>ON CONFLICT: the conflict target must be the primary key (the only unique index: a table keyed by a hidden
+    /// row id has none); DO UPDATE's SET and WHERE see the existing row under the target's name and the proposed one
+    /// as <c>excluded</c>.</summary>
+    private BoundOnConflict BindOnConflict(OnConflictClause conflict, TableDescriptor table, string referenceName, int location)
+    {
+        if (conflict.InferenceColumns is { } columns)
+        {
+            var ordinals = new HashSet<int>();
+            foreach ((string name, int columnLocation) in columns)
+            {
+                int ordinal = table.OrdinalOf(name);
+                if (ordinal < 0) throw new SqlException(SqlState.UndefinedColumn, $"column \"{name}\" does not exist", columnLocation + 1);
+                ordinals.Add(ordinal);
+            }
+            if (table.HasHiddenRowId || !ordinals.SetEquals(table.PrimaryKeyOrdinals))
+            {
+                throw new SqlException(SqlState.InvalidColumnReference,
+                    "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+            }
+            if (conflict.InferenceWhere is not null)
+            {
+                // The predicate chooses among partial unique indexes; the primary key is not partial, so it always
+                // qualifies. It is still bound, for its errors.
+                var inferenceBinder = new SqlBinder(_context, _scope.CreateSibling([TableItem(table, referenceName, 0, location)]));
+                inferenceBinder.CoerceToBoolean(inferenceBinder.Bind(conflict.InferenceWhere), conflict.InferenceWhere, "WHERE");
+            }
+        }
+        else if (conflict.ConstraintName is { } constraint && (table.HasHiddenRowId || constraint != table.PrimaryKeyConstraintName))
+        {
+            throw new SqlException(SqlState.UndefinedObject, $"constraint \"{constraint}\" for table \"{table.Name}\" does not exist");
+        }
+        bool hasTarget = conflict.InferenceColumns is not null || conflict.ConstraintName is not null;
+        if (conflict.Action == OnConflictAction.DoNothing) return new BoundOnConflict(OnConflictAction.DoNothing, null, null) { HasTarget = hasTarget };
+
+        ScopeItem existing = TableItem(table, referenceName, offset: 0, location);
+        ScopeItem excluded = TableItem(table, "excluded", offset: table.Columns.Count, location);
+        var binder = new SqlBinder(_context, _scope.CreateSibling([existing, excluded]));
+        BoundExpression[] assignments = binder.BindAssignments(table, conflict.TargetList, existing.Columns);
+        BoundExpression? where = null;
+        if (conflict.Where is not null)
+        {
+            binder._aggregateForbiddenIn = "WHERE";
+            where = binder.CoerceToBoolean(binder.Bind(conflict.Where), conflict.Where, "WHERE");
+        }
+        return new BoundOnConflict(OnConflictAction.DoUpdate, assignments, where) { HasTarget = hasTarget };
     }
 
     /// <summary>A VALUES item: no columns are in scope; naming one gets PostgreSQL's hint.</summary>

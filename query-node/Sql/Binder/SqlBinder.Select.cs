@@ -29,10 +29,7 @@ internal sealed partial class SqlBinder
     private BoundQuery BindSimpleSelect(SelectStmt select)
     {
         if (_scope.Items.Count > 0) throw new InvalidOperationException("a SELECT is bound in a scope of its own");
-        if (select.WindowClause.Count > 0)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "window functions are not supported", select.WindowClause[0].Location + 1);
-        }
+        DeclareWindows(select.WindowClause);
         LogicalPlan plan = BindFromClause(select.From);
         if (select.ForUpdate) MarkForUpdate(plan, select);
 
@@ -69,37 +66,13 @@ internal sealed partial class SqlBinder
             throw new SqlException(EngineSqlState.TooManyColumns, $"target lists can have at most {SqlLimits.TargetListEntriesMax} entries");
         }
 
-        // GROUP BY: an input column name wins over an output name; an integer is a select-list position.
-        var groupKeys = new List<BoundExpression>();
+        // GROUP BY: keys, and the grouping sets over them (null for a plain GROUP BY).
         List<BoundAggregateCall> selectAggregates = _aggregateCalls;
         List<BoundWindowCall> windowCalls = _windowCalls;
         _aggregateCalls = null;
         _windowCalls = null;
         _aggregateForbiddenIn = "GROUP BY";
-        foreach (Expression item in select.GroupBy)
-        {
-            if (item is GroupingSet set)
-            {
-                if (set.Kind == GroupingSetKind.Empty) continue;
-                throw new SqlException(SqlState.FeatureNotSupported, "ROLLUP, CUBE and GROUPING SETS are not supported", set.Location + 1);
-            }
-            BoundExpression key;
-            if (item is A_Const { Kind: ConstantKind.Integer } position)
-            {
-                key = TargetAtPosition(position, targets, "GROUP BY");
-            }
-            else if (item is ColumnRef { Fields.Count: 1, Star: false } name && _scope.Resolve(name.Fields, name.Location) is null
-                && FindOutputColumn(name.Fields[0], columns, "GROUP BY", name.Location) is int outputIndex and >= 0)
-            {
-                key = targets[outputIndex];
-            }
-            else
-            {
-                key = Bind(item);
-                if (key.Type.Kind == TypeKind.Unknown) key = CoerceUnknown(key, SqlType.Text, item.Location);
-            }
-            if (!groupKeys.Contains(key)) groupKeys.Add(key);
-        }
+        (List<BoundExpression> groupKeys, List<IReadOnlyList<int>>? groupingSets) = BindGroupBy(select.GroupBy, targets, columns);
 
         _aggregateCalls = selectAggregates;
         _aggregateForbiddenIn = "HAVING";
@@ -144,21 +117,19 @@ internal sealed partial class SqlBinder
         }
         _windowCalls = null;
 
-        bool isAggregate = groupKeys.Count > 0 || _aggregateCalls.Count > 0 || having is not null || select.GroupBy.Count > 0;
+        bool isAggregate = groupKeys.Count > 0 || _aggregateCalls.Count > 0 || having is not null || select.GroupBy.Count > 0 || _groupingCallSeen;
         if (isAggregate)
         {
-            var aggregateCalls = new List<BoundAggregateCall>();
-            for (int index = 0; index < targets.Count; index++) targets[index] = RewriteForAggregation(targets[index], groupKeys, aggregateCalls);
-            if (having is not null) having = RewriteForAggregation(having, groupKeys, aggregateCalls);
-            var aggregates = aggregateCalls.Select(call => new BoundAggregate(call.Function, call.Argument, call.Distinct, call.Type)).ToArray();
-            plan = new LogicalAggregate(plan, groupKeys, aggregates, groupingSets: null);
+            var aggregation = new AggregationRewrite(groupKeys, groupingSets is not null);
+            CheckGroupingArguments([.. targets, .. having is null ? [] : new[] { having }], groupKeys);
+            for (int index = 0; index < targets.Count; index++) targets[index] = RewriteForAggregation(targets[index], aggregation);
+            if (having is not null) having = RewriteForAggregation(having, aggregation);
+            var aggregates = aggregation.Calls.Select(call => call.Aggregate).ToArray();
+            plan = new LogicalAggregate(plan, groupKeys, aggregates, groupingSets);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
         _aggregateCalls = null;
-        if (windowCalls.Count > 0)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "window functions are not supported", windowCalls[0].Location + 1);
-        }
+        if (windowCalls.Count > 0) plan = PlanWindows(plan, targets);
 
         plan = new LogicalProject(plan, targets);
         if (distinctOn is not null)
@@ -474,32 +445,6 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.DatatypeMismatch, $"argument of {clause} must be type bigint, not type {bound.Type.DisplayName}", expression.Location + 1);
         }
         return CastTo(bound, SqlType.Int8, ValueCast.Context.Assignment, expression.Location);
-    }
-
-    /// <summary>Turns an expression over input rows into one over aggregated rows: group keys and aggregate calls become
-    /// columns of the aggregated row; any other column reference is an error (42803).</summary>
-    private BoundExpression RewriteForAggregation(BoundExpression expression, List<BoundExpression> groupKeys, List<BoundAggregateCall> aggregateCalls)
-    {
-        for (int index = 0; index < groupKeys.Count; index++)
-        {
-            if (groupKeys[index].Equals(expression)) return new BoundColumn(index, expression.Type, "group key", -1);
-        }
-        switch (expression)
-        {
-            case BoundAggregateCall call:
-                int aggregateIndex = aggregateCalls.IndexOf(call);
-                if (aggregateIndex < 0)
-                {
-                    aggregateCalls.Add(call);
-                    aggregateIndex = aggregateCalls.Count - 1;
-                }
-                return new BoundColumn(groupKeys.Count + aggregateIndex, call.Type, "aggregate", -1);
-            case BoundColumn column:
-                throw new SqlException(SqlState.GroupingError,
-                    $"column \"{column.DisplayName}\" must appear in the GROUP BY clause or be used in an aggregate function", column.Location + 1);
-            default:
-                return BoundExpressionTree.MapChildren(expression, inner => RewriteForAggregation(inner, groupKeys, aggregateCalls));
-        }
     }
 
     /// <summary>RETURNING: a projection over the written rows.</summary>

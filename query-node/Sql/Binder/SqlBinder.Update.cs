@@ -1,40 +1,27 @@
-using Log.QueryNode.Execution;
-using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
 
 namespace Log.QueryNode.Sql.Binder;
 
 internal sealed partial class SqlBinder
 {
-    public BoundUpdate BindUpdate(UpdateStmt update)
+    /// <summary>UPDATE target [FROM items] [WHERE] SET ... [RETURNING]: the rows of the target (joined with FROM, filtered)
+    /// projected to their new values followed by the key and the FROM columns, which RETURNING reads. A target row
+    /// that joins several FROM rows is updated once, with one of them (PostgreSQL's rule).</summary>
+    public BoundModification BindUpdate(UpdateStmt update)
     {
-        TableDescriptor table = _table!;
-        _aggregateCalls = null;
-        _aggregateForbiddenIn = "UPDATE";
-        var assignments = new List<(int, BoundExpression)>();
-        foreach (ResTarget target in update.TargetList)
+        if (update.With is not null) BindWith(update.With);
+        (var table, string referenceName, LogicalPlan plan) = BindTargetRows(update.Relation, update.FromClause, update.Where);
+        ScopeItem target = _scope.Items[0];
+        BoundExpression[] newValues = BindAssignments(table, update.TargetList, target.Columns);
+        var projection = new BoundExpression[plan.Width];
+        newValues.CopyTo(projection, 0);
+        for (int ordinal = newValues.Length; ordinal < projection.Length; ordinal++)
         {
-            int ordinal = table.OrdinalOf(target.Name!);
-            if (ordinal < 0)
-            {
-                throw new SqlException(SqlState.UndefinedColumn, $"column \"{target.Name}\" of relation \"{table.Name}\" does not exist", target.Location + 1);
-            }
-            if (assignments.Exists(assignment => assignment.Item1 == ordinal))
-            {
-                throw new SqlException(SqlState.SyntaxError, $"multiple assignments to same column \"{target.Name}\"", target.Location + 1);
-            }
-            ColumnDescriptor column = table.Columns[ordinal];
-            BoundExpression value = target.Value is SetToDefault
-                ? DefaultOf(column)
-                : CoerceForAssignment(Bind(target.Value), column, target.Value.Location);
-            assignments.Add((ordinal, value));
+            projection[ordinal] = new BoundColumn(ordinal, plan.OutputTypes[ordinal], $"column{ordinal + 1}", -1);
         }
-        BoundExpression? where = null;
-        if (update.Where is not null)
-        {
-            _aggregateForbiddenIn = "WHERE";
-            where = CoerceToBoolean(Bind(update.Where), update.Where, "WHERE");
-        }
-        return new BoundUpdate(table, assignments, where, BindReturning(update.ReturningList));
+        plan = new LogicalProject(plan, projection);
+        BoundReturning? returning = BindReturning(update.ReturningList);
+        return new BoundModification(new LogicalModify(ModifyKind.Update, table, referenceName, plan, null, returning?.Projection), returning?.Columns);
     }
 }

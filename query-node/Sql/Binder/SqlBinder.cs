@@ -16,9 +16,6 @@ namespace Log.QueryNode.Sql.Binder;
 /// </summary>
 internal sealed partial class SqlBinder
 {
-    /// <summary>The table an INSERT, UPDATE or DELETE writes; null for queries.</summary>
-    private readonly TableDescriptor? _table;
-
     /// <summary>The names this query level sees (FROM items, WITH queries, enclosing levels).</summary>
     private readonly BindScope _scope;
 
@@ -34,12 +31,11 @@ internal sealed partial class SqlBinder
     /// <summary>Where window functions may appear (the select list and ORDER BY), the calls found so far.</summary>
     private List<BoundWindowCall>? _windowCalls;
 
-    /// <summary>A binder for a statement over at most one table (UPDATE, DELETE, INSERT, defaults), whose columns are
-    /// the ordinals of the table's rows.</summary>
+    /// <summary>A binder for expressions over at most one table (column defaults, CHECK-like definitions), whose columns
+    /// are the ordinals of the table's rows. Statements bind with the scope-based constructor below.</summary>
     public SqlBinder(TableDescriptor? table, string? alias, ParameterContext? parameters = null)
         : this(new BindContext(parameters, tables: null), new BindScope(parent: null))
     {
-        _table = table;
         if (table is not null) _scope.AddItem(TableItem(table, alias ?? table.Name, offset: 0, location: -1));
     }
 

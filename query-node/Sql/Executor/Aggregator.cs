@@ -1,31 +1,73 @@
 using Log.QueryNode.Sql.Binder;
-using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>Hash aggregation: one state per group and aggregate. Output rows are the group key values followed by
-/// the aggregate results. With no GROUP BY there is exactly one group, even over no rows (count(*) = 0).</summary>
+/// <summary>
+/// Hash aggregation: one state per group and aggregate. Output rows are the group key values, then (with grouping
+/// sets) one flag per key that is 1 where the row's grouping set leaves the key out, then the aggregate results.
+/// With grouping sets each input row joins one group per set (the keys outside the set NULL). With no GROUP BY, and
+/// for each empty grouping set, there is exactly one group even over no rows (count(*) = 0).
+/// </summary>
 internal sealed class Aggregator
 {
     private readonly IReadOnlyList<BoundExpression> _groupKeys;
     private readonly IReadOnlyList<BoundAggregate> _aggregates;
+    private readonly IReadOnlyList<IReadOnlyList<int>>? _groupingSets;
     private readonly ExecutionContext? _context;
     private readonly Dictionary<object?[], AggregateState[]> _groups;
     private readonly List<object?[]> _groupOrder = [];
 
-    public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context)
+    /// <summary>Per aggregate, the input of the current row (null when its FILTER left the row out).</summary>
+    private readonly object?[]?[] _inputs;
+
+    public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context,
+        IReadOnlyList<IReadOnlyList<int>>? groupingSets = null)
     {
         _groupKeys = groupKeys;
         _aggregates = aggregates;
+        _groupingSets = groupingSets;
         _context = context;
-        _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count));
+        _inputs = new object?[]?[aggregates.Count];
+        // With grouping sets a group's key starts with its set's index, so equal values in two sets stay two groups.
+        _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count + (groupingSets is null ? 0 : 1)));
     }
 
     public void Add(object?[] row)
     {
-        IReadOnlyList<BoundExpression> groupKeys = _groupKeys;
-        var key = new object?[groupKeys.Count];
-        for (int index = 0; index < key.Length; index++) key[index] = ExpressionEvaluator.Evaluate(groupKeys[index], row, _context);
+        for (int index = 0; index < _aggregates.Count; index++) _inputs[index] = EvaluateInput(_aggregates[index], row, _context);
+        var values = new object?[_groupKeys.Count];
+        for (int index = 0; index < values.Length; index++) values[index] = ExpressionEvaluator.Evaluate(_groupKeys[index], row, _context);
+        if (_groupingSets is null)
+        {
+            Accumulate(values);
+            return;
+        }
+        for (int set = 0; set < _groupingSets.Count; set++)
+        {
+            var key = new object?[values.Length + 1];
+            key[0] = set;
+            foreach (int member in _groupingSets[set]) key[member + 1] = values[member];
+            Accumulate(key);
+        }
+    }
+
+    /// <summary>An aggregate's input from a row: its arguments, then its ordering values; null if FILTER rejects the row.</summary>
+    public static object?[]? EvaluateInput(BoundAggregate aggregate, object?[] row, ExecutionContext? context)
+    {
+        if (aggregate.Filter is not null && ExpressionEvaluator.Evaluate(aggregate.Filter, row, context) is not true) return null;
+        int argumentCount = aggregate.Arguments.Count;
+        if (argumentCount == 0 && aggregate.OrderBy.Count == 0) return [];
+        var input = new object?[argumentCount + aggregate.OrderBy.Count];
+        for (int index = 0; index < argumentCount; index++) input[index] = ExpressionEvaluator.Evaluate(aggregate.Arguments[index], row, context);
+        for (int index = 0; index < aggregate.OrderBy.Count; index++)
+        {
+            input[argumentCount + index] = ExpressionEvaluator.Evaluate(aggregate.OrderBy[index].Expression, row, context);
+        }
+        return input;
+    }
+
+    private void Accumulate(object?[] key)
+    {
         if (!_groups.TryGetValue(key, out AggregateState[]? states))
         {
             states = NewStates();
@@ -34,9 +76,7 @@ internal sealed class Aggregator
         }
         for (int index = 0; index < states.Length; index++)
         {
-            BoundAggregate aggregate = _aggregates[index];
-            object? value = aggregate.Argument is null ? true : ExpressionEvaluator.Evaluate(aggregate.Argument, row, _context);
-            states[index].Add(value);
+            if (_inputs[index] is { } input) states[index].Add(input);
         }
     }
 
@@ -49,123 +89,52 @@ internal sealed class Aggregator
 
     public IEnumerable<object?[]> Results()
     {
-        if (_groupOrder.Count == 0 && _groupKeys.Count == 0)
-        {
-            _groupOrder.Add([]);
-            _groups.Add([], NewStates());
-        }
+        AddEmptyGroups();
         int keyCount = _groupKeys.Count;
         foreach (object?[] key in _groupOrder)
         {
             AggregateState[] states = _groups[key];
-            var output = new object?[keyCount + states.Length];
-            key.CopyTo(output, 0);
-            for (int index = 0; index < states.Length; index++) output[keyCount + index] = states[index].Result();
+            object?[] output;
+            int first;
+            if (_groupingSets is null)
+            {
+                output = new object?[keyCount + states.Length];
+                key.CopyTo(output, 0);
+                first = keyCount;
+            }
+            else
+            {
+                output = new object?[keyCount * 2 + states.Length];
+                Array.Copy(key, 1, output, 0, keyCount);
+                IReadOnlyList<int> set = _groupingSets[(int)key[0]!];
+                for (int index = 0; index < keyCount; index++) output[keyCount + index] = set.Contains(index) ? 0 : 1;
+                first = keyCount * 2;
+            }
+            for (int index = 0; index < states.Length; index++) output[first + index] = states[index].Result();
             yield return output;
         }
     }
 
-    private sealed class AggregateState(BoundAggregate aggregate)
+    /// <summary>No GROUP BY, or an empty grouping set, makes one group even when no row arrived.</summary>
+    private void AddEmptyGroups()
     {
-        private long _count;
-        private long _integerSum;
-        private decimal _numericSum;
-        private double _floatSum;
-        private bool _integerSumOverflowed;
-        private object? _extreme;
-        private HashSet<object>? _distinct;
-
-        public void Add(object? value)
+        if (_groupingSets is null)
         {
-            try
+            if (_groupOrder.Count == 0 && _groupKeys.Count == 0)
             {
-                AddValue(value);
+                _groupOrder.Add([]);
+                _groups.Add([], NewStates());
             }
-            catch (OverflowException)
-            {
-                throw new Execution.SqlException(Execution.SqlState.NumericValueOutOfRange, "value overflows numeric format");
-            }
+            return;
         }
-
-        private void AddValue(object? value)
+        for (int set = 0; set < _groupingSets.Count; set++)
         {
-            if (value is null) return; // aggregates skip NULLs (count(*) passes a non-null marker)
-            if (aggregate.Distinct)
-            {
-                _distinct ??= [];
-                if (!_distinct.Add(value)) return;
-            }
-            _count++;
-            switch (aggregate.Function)
-            {
-                case AggregateFunction.Sum:
-                case AggregateFunction.Avg:
-                    switch (value)
-                    {
-                        case short s: AddInteger(s); break;
-                        case int i: AddInteger(i); break;
-                        case long l: AddInteger(l); break;
-                        case decimal m: _numericSum = checked(_numericSum + m); break;
-                        case double d: _floatSum += d; break;
-                    }
-                    break;
-                case AggregateFunction.Min:
-                    if (_extreme is null || ValueComparer.CompareNonNull(value, _extreme) < 0) _extreme = value;
-                    break;
-                case AggregateFunction.Max:
-                    if (_extreme is null || ValueComparer.CompareNonNull(value, _extreme) > 0) _extreme = value;
-                    break;
-            }
-        }
-
-        private void AddInteger(long value)
-        {
-            if (!_integerSumOverflowed)
-            {
-                long sum = unchecked(_integerSum + value);
-                if (((_integerSum ^ sum) & (value ^ sum)) < 0)
-                {
-                    _integerSumOverflowed = true;
-                    _numericSum = (decimal)_integerSum + value;
-                }
-                else
-                {
-                    _integerSum = sum;
-                }
-            }
-            else
-            {
-                _numericSum += value;
-            }
-        }
-
-        private decimal IntegerTotal => _integerSumOverflowed ? _numericSum : _integerSum;
-
-        public object? Result()
-        {
-            switch (aggregate.Function)
-            {
-                case AggregateFunction.CountStar:
-                case AggregateFunction.Count:
-                    return _count;
-                case AggregateFunction.Min:
-                case AggregateFunction.Max:
-                    return _extreme;
-            }
-            if (_count == 0) return null;
-            TypeKind argumentKind = aggregate.Argument!.Type.Kind;
-            if (aggregate.Function == AggregateFunction.Sum)
-            {
-                return aggregate.Type.Kind switch
-                {
-                    TypeKind.Int8 => _integerSumOverflowed ? throw ValueCast.OutOfRange("bigint") : _integerSum,
-                    TypeKind.Float8 => _floatSum,
-                    _ => argumentKind == TypeKind.Numeric ? _numericSum : IntegerTotal,
-                };
-            }
-            if (argumentKind == TypeKind.Float8) return _floatSum / _count;
-            decimal total = argumentKind == TypeKind.Numeric ? _numericSum : IntegerTotal;
-            return ValueArithmetic.Divide(total, _count);
+            if (_groupingSets[set].Count > 0) continue;
+            var key = new object?[_groupKeys.Count + 1];
+            key[0] = set;
+            if (_groups.ContainsKey(key)) continue;
+            _groupOrder.Add(key);
+            _groups.Add(key, NewStates());
         }
     }
 }

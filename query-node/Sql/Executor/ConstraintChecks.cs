@@ -24,6 +24,19 @@ internal static class ConstraintChecks
     {
         if (table.HasHiddenRowId) return;
         if (await store.GetAsync(key, cancellationToken) is null) return;
+        throw DuplicateKey(table, values);
+    }
+
+    /// <summary>The same check for a statement's writing node, which also sees the statement's deferred writes.</summary>
+    public static async ValueTask CheckKeyIsFreeAsync(StatementWrites writes, TableDescriptor table, byte[] key, object?[] values, CancellationToken cancellationToken)
+    {
+        if (table.HasHiddenRowId) return;
+        if (await writes.GetAsync(key, cancellationToken) is null) return;
+        throw DuplicateKey(table, values);
+    }
+
+    private static SqlException DuplicateKey(TableDescriptor table, object?[] values)
+    {
         var names = new List<string>();
         var texts = new List<string>();
         foreach (int ordinal in table.PrimaryKeyOrdinals)
@@ -31,7 +44,7 @@ internal static class ConstraintChecks
             names.Add(table.Columns[ordinal].Name);
             texts.Add(ValueFormatter.Format(values[ordinal]) ?? "null");
         }
-        throw new SqlException(SqlState.UniqueViolation,
+        return new SqlException(SqlState.UniqueViolation,
             $"duplicate key value violates unique constraint \"{table.PrimaryKeyConstraintName}\"",
             detail: $"Key ({string.Join(", ", names)})=({string.Join(", ", texts)}) already exists.");
     }

@@ -1,21 +1,25 @@
-using System.Globalization;
-using Log.QueryNode.Execution;
-using Log.QueryNode.Sql.Binder;
-using Log.QueryNode.Sql.Planner;
+using Log.Journal.Records;
+using Log.QueryNode.Sql.Catalog;
 
 namespace Log.QueryNode.Sql.Executor;
 
+/// <summary>DELETE: every input row holds a row's values and its key (then the USING items' columns); a row that joined
+/// several USING rows is deleted, and returned, once.</summary>
 internal static class DeleteExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(BoundDelete delete, AccessPath path, ITransactionStore store, CancellationToken cancellationToken)
+    public static ValueTask<List<object?[]>> DeleteRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
     {
-        List<StoredRow> matches = await RowSource.ReadMatchingAsync(store, delete.Table, path, delete.Where, cancellationToken);
-        List<object?[]>? returned = delete.Returning is null ? null : new List<object?[]>(matches.Count);
-        foreach (StoredRow row in matches)
+        StatementWrites writes = context.Statement.Writes;
+        int width = table.Columns.Count;
+        var seen = new HashSet<byte[]>(KeyComparer.Instance);
+        var deleted = new List<object?[]>(rows.Count);
+        foreach (object?[] row in rows)
         {
-            store.Delete(row.Key);
-            if (returned is not null) returned.Add(Returning.Project(delete.Returning!, row.Values));
+            var key = (byte[])row[width]!;
+            if (!seen.Add(key)) continue;
+            writes.Delete(key);
+            deleted.Add(row);
         }
-        return new StatementResult(delete.Returning?.Columns, returned, "DELETE " + matches.Count.ToString(CultureInfo.InvariantCulture));
+        return ValueTask.FromResult(deleted);
     }
 }

@@ -1,12 +1,14 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Catalog;
-using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>DROP TABLE: deletes every row key and the catalog entries. Table ids are never reused, so a transaction
-/// that raced the drop cannot resurrect rows into a new table of the same name.</summary>
+/// <summary>DROP TABLE: deletes the catalog entries only. The rows stay where they are, unreachable: they live under the
+/// table's id, which nothing names any more, and table ids are never reused, so a new table of the same name starts
+/// empty and a transaction that raced the drop fails on the descriptor it read (OC001) instead of writing into it.
+/// Deleting the rows here would count every one of them against the transaction's row and byte limits, so a table
+/// of more than 3,000 rows could not be dropped at all.</summary>
 internal static class DropTableExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
@@ -25,17 +27,7 @@ internal static class DropTableExecutor
             }
             if (!tables.Exists(existing => existing.Id == table.Id)) tables.Add(table);
         }
-        foreach (TableDescriptor table in tables)
-        {
-            KeyEncoder prefix = CatalogKeys.PrimaryIndexPrefix(table.Id);
-            var keys = new List<byte[]>();
-            await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(prefix.ToArray(), prefix.ToPrefixEnd(), cancellationToken))
-            {
-                keys.Add(entry.Key);
-            }
-            foreach (byte[] key in keys) store.Delete(key);
-            SqlCatalog.DeleteTable(store, table);
-        }
+        foreach (TableDescriptor table in tables) SqlCatalog.DeleteTable(store, table);
         return new StatementResult(null, null, "DROP TABLE") { Notices = notices };
     }
 }

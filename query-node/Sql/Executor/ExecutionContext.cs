@@ -31,6 +31,16 @@ internal sealed class StatementState(ITransactionStore store, StatementContext s
 
     /// <summary>For WITH RECURSIVE: the rows of the previous round, by WITH query id.</summary>
     public List<object?[]>?[] WorkTables { get; } = new List<object?[]>?[commonTables.Length];
+
+    private StatementWrites? _writes;
+
+    /// <summary>Where the statement's INSERT, UPDATE and DELETE nodes write: straight into the store unless the engine
+    /// chose deferred writes for a statement with data-modifying WITH queries.</summary>
+    public StatementWrites Writes
+    {
+        get => _writes ??= new StatementWrites(Store, deferred: false);
+        set => _writes = value;
+    }
 }
 
 /// <summary>

@@ -1,54 +1,86 @@
-using System.Globalization;
+using Log.Journal.Records;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
-using Log.QueryNode.Sql.Types;
+using Log.QueryNode.Sql.Executor.Operators;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Plan;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>INSERT: evaluate each row, check NOT NULL and the primary key (against the snapshot plus this
-/// transaction's own writes, including earlier rows of this statement), then write.</summary>
+/// <summary>INSERT: check each row's NOT NULL columns and its primary key (against the snapshot plus this transaction's
+/// own writes, including earlier rows of this statement), then write it; with ON CONFLICT, a row whose key is taken
+/// is skipped (DO NOTHING) or turns into an update of the row there (DO UPDATE).</summary>
 internal static class InsertExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(BoundInsert insert, List<object?[]>? queryRows, ITransactionStore store, CancellationToken cancellationToken)
+    /// <summary>ON CONFLICT's expressions, compiled once per plan.</summary>
+    internal sealed class ConflictAction(BoundOnConflict onConflict)
     {
-        TableDescriptor table = insert.Table;
-        List<object?[]>? returned = insert.Returning is null ? null : [];
-        int count = 0;
-        if (queryRows is null)
-        {
-            foreach (BoundExpression[] row in insert.Rows)
-            {
-                var values = new object?[row.Length];
-                for (int ordinal = 0; ordinal < values.Length; ordinal++) values[ordinal] = ExpressionEvaluator.Evaluate(row[ordinal], []);
-                await WriteAsync(table, values, store, returned, insert.Returning, cancellationToken);
-                count++;
-            }
-        }
-        else
-        {
-            foreach (object?[] source in queryRows)
-            {
-                var values = new object?[table.Columns.Count];
-                for (int ordinal = 0; ordinal < values.Length; ordinal++)
-                {
-                    values[ordinal] = ExpressionEvaluator.Evaluate(SqlBinder.DefaultOf(table.Columns[ordinal]), []);
-                }
-                for (int index = 0; index < insert.TargetOrdinals.Count; index++)
-                {
-                    ColumnDescriptor column = table.Columns[insert.TargetOrdinals[index]];
-                    SqlType sourceType = insert.Query!.Types[index];
-                    values[insert.TargetOrdinals[index]] = ValueCast.Convert(source[index], sourceType, column.Type, ValueCast.Context.Assignment);
-                }
-                await WriteAsync(table, values, store, returned, insert.Returning, cancellationToken);
-                count++;
-            }
-        }
-        string tag = "INSERT 0 " + count.ToString(CultureInfo.InvariantCulture);
-        return new StatementResult(insert.Returning?.Columns, returned, tag);
+        public OnConflictAction Action { get; } = onConflict.Action;
+
+        public CompiledExpression[]? Assignments { get; } = onConflict.Assignments?.Select(expression => new CompiledExpression(expression)).ToArray();
+
+        public CompiledExpression? Where { get; } = onConflict.Where is null ? null : new CompiledExpression(onConflict.Where);
     }
 
+    /// <summary>Writes full table rows; returns the rows written (inserted, or updated by DO UPDATE) in order, which
+    /// RETURNING reads and the command tag counts.</summary>
+    public static async ValueTask<List<object?[]>> InsertRowsAsync(TableDescriptor table, List<object?[]> rows, ConflictAction? onConflict, ExecutionContext context)
+    {
+        StatementWrites writes = context.Statement.Writes;
+        CancellationToken cancellationToken = context.CancellationToken;
+        var written = new List<object?[]>(rows.Count);
+        // Keys this statement inserted or updated: DO UPDATE may not reach the same row twice (21000).
+        HashSet<byte[]>? touched = onConflict is null ? null : new HashSet<byte[]>(KeyComparer.Instance);
+        foreach (object?[] values in rows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ConstraintChecks.CheckNotNull(table, values);
+            byte[] key = RowSource.KeyOf(context.Store, table, values);
+            if (onConflict is null || table.HasHiddenRowId)
+            {
+                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, key, values, cancellationToken);
+                writes.Put(key, RowEncoder.Encode(table, values));
+                written.Add(values);
+                continue;
+            }
+            // The key read decides between inserting and not, so it joins the commit's conflict check: a concurrent
+            // transaction that commits this key first makes this one fail with 40001, never a lost or doubled row.
+            context.Store.AddConflictCheck(key, isSchema: false);
+            byte[]? existingBytes = await writes.GetAsync(key, cancellationToken);
+            if (existingBytes is null)
+            {
+                writes.Put(key, RowEncoder.Encode(table, values));
+                touched!.Add(key);
+                written.Add(values);
+                continue;
+            }
+            if (onConflict.Action == OnConflictAction.DoNothing) continue;
+            if (touched!.Contains(key))
+            {
+                throw new SqlException(EngineSqlState.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                    hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+            }
+            object?[] pair = NestedLoopJoinOperator.Concatenate(RowEncoder.Decode(table, existingBytes), values);
+            if (onConflict.Where is not null && await onConflict.Where.EvaluateAsync(pair, context) is not true) continue;
+            var updated = new object?[table.Columns.Count];
+            for (int ordinal = 0; ordinal < updated.Length; ordinal++) updated[ordinal] = await onConflict.Assignments![ordinal].EvaluateAsync(pair, context);
+            ConstraintChecks.CheckNotNull(table, updated);
+            byte[] newKey = RowSource.KeyOf(context.Store, table, updated);
+            if (!newKey.AsSpan().SequenceEqual(key))
+            {
+                writes.Delete(key);
+                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, newKey, updated, cancellationToken);
+            }
+            writes.Put(newKey, RowEncoder.Encode(table, updated));
+            touched.Add(newKey);
+            written.Add(updated);
+        }
+        return written;
+    }
+
+    /// <summary>One row of COPY FROM: checked and written as an INSERT's.</summary>
     internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store,
         List<object?[]>? returned, BoundReturning? returning, CancellationToken cancellationToken)
     {

@@ -36,29 +36,6 @@ internal static class RowSource
         }
     }
 
-    /// <summary>The rows matching a predicate, read completely before the caller writes (so a statement never sees its
-    /// own writes, the Halloween problem).</summary>
-    public static async ValueTask<List<StoredRow>> ReadMatchingAsync(ITransactionStore store, TableDescriptor table, AccessPath path,
-        Binder.BoundExpression? where, CancellationToken cancellationToken)
-    {
-        var rows = new List<StoredRow>();
-        if (path.Kind == AccessKind.PointLookup)
-        {
-            byte[]? value = await store.GetAsync(path.Key, cancellationToken);
-            if (value is not null)
-            {
-                var row = new StoredRow(path.Key, RowEncoder.Decode(table, value));
-                if (ExpressionEvaluator.IsTrue(where, row.Values)) rows.Add(row);
-            }
-            return rows;
-        }
-        await foreach (StoredRow row in ReadAsync(store, table, path, cancellationToken))
-        {
-            if (ExpressionEvaluator.IsTrue(where, row.Values)) rows.Add(row);
-        }
-        return rows;
-    }
-
     /// <summary>The key of a row: (table, primary index, key columns), or a fresh hidden row id.</summary>
     public static byte[] KeyOf(ITransactionStore store, TableDescriptor table, object?[] values)
     {

@@ -1,55 +1,52 @@
-using System.Globalization;
-using Log.QueryNode.Execution;
-using Log.QueryNode.Sql.Binder;
+using Log.Journal.Records;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
-using Log.QueryNode.Sql.Planner;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>UPDATE: read the matching rows first, compute every new row from its old one, then write. A row whose
-/// primary key changes moves: all old keys are deleted before any new key is checked and written, so
-/// "SET id = id + 1" works whatever the order, and a real collision still fails with 23505.</summary>
+/// <summary>UPDATE: every input row holds a row's new values and its key (then the FROM items' columns). A row that
+/// joined several FROM rows is updated once, with the first. A row whose primary key changes moves: all old keys are
+/// deleted before any new key is checked and written, so "SET id = id + 1" works whatever the order, and a real
+/// collision still fails with 23505.</summary>
 internal static class UpdateExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(BoundUpdate update, AccessPath path, ITransactionStore store, CancellationToken cancellationToken)
+    /// <summary>Writes the new rows; returns the input rows that were written (once per target row), which RETURNING reads.</summary>
+    public static async ValueTask<List<object?[]>> UpdateRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
     {
-        TableDescriptor table = update.Table;
-        List<StoredRow> matches = await RowSource.ReadMatchingAsync(store, table, path, update.Where, cancellationToken);
-        bool assignsKey = false;
-        foreach ((int ordinal, _) in update.Assignments) if (table.IsPrimaryKeyColumn(ordinal)) assignsKey = true;
-
-        var newRows = new List<(byte[] OldKey, byte[] NewKey, object?[] Values)>(matches.Count);
-        foreach (StoredRow row in matches)
+        StatementWrites writes = context.Statement.Writes;
+        int width = table.Columns.Count;
+        var seen = new HashSet<byte[]>(KeyComparer.Instance);
+        var changes = new List<(byte[] OldKey, byte[] NewKey, object?[] Row)>(rows.Count);
+        foreach (object?[] row in rows)
         {
-            var values = (object?[])row.Values.Clone();
-            foreach ((int ordinal, BoundExpression value) in update.Assignments)
-            {
-                values[ordinal] = ExpressionEvaluator.Evaluate(value, row.Values);
-            }
+            var oldKey = (byte[])row[width]!;
+            if (!seen.Add(oldKey)) continue;
+            var values = row[..width];
             ConstraintChecks.CheckNotNull(table, values);
-            byte[] newKey = row.Key;
-            if (assignsKey)
+            byte[] newKey = oldKey;
+            if (!table.HasHiddenRowId)
             {
-                byte[] candidate = RowSource.KeyOf(store, table, values);
-                if (!candidate.AsSpan().SequenceEqual(row.Key)) newKey = candidate;
+                byte[] candidate = RowSource.KeyOf(context.Store, table, values);
+                if (!candidate.AsSpan().SequenceEqual(oldKey)) newKey = candidate;
             }
-            newRows.Add((row.Key, newKey, values));
+            changes.Add((oldKey, newKey, row));
         }
-        foreach ((byte[] oldKey, byte[] newKey, _) in newRows)
+        foreach ((byte[] oldKey, byte[] newKey, _) in changes)
         {
-            if (!ReferenceEquals(oldKey, newKey)) store.Delete(oldKey);
+            if (!ReferenceEquals(oldKey, newKey)) writes.Delete(oldKey);
         }
-        List<object?[]>? returned = update.Returning is null ? null : [];
-        foreach ((byte[] oldKey, byte[] newKey, object?[] values) in newRows)
+        var written = new List<object?[]>(changes.Count);
+        foreach ((byte[] oldKey, byte[] newKey, object?[] row) in changes)
         {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            var values = row[..width];
             if (!ReferenceEquals(oldKey, newKey))
             {
-                await ConstraintChecks.CheckKeyIsFreeAsync(store, table, newKey, values, cancellationToken);
+                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, newKey, values, context.CancellationToken);
             }
-            store.Put(newKey, RowEncoder.Encode(table, values));
-            if (returned is not null) returned.Add(Returning.Project(update.Returning!, values));
+            writes.Put(newKey, RowEncoder.Encode(table, values));
+            written.Add(row);
         }
-        return new StatementResult(update.Returning?.Columns, returned, "UPDATE " + newRows.Count.ToString(CultureInfo.InvariantCulture));
+        return written;
     }
 }

@@ -29,7 +29,13 @@ internal sealed class LogicalScan(IRelation relation, string referenceName) : Lo
     /// <summary>SELECT ... FOR UPDATE: the keys of rows read join the transaction's conflict check.</summary>
     public bool ForUpdate { get; set; }
 
-    public override IReadOnlyList<SqlType> OutputTypes => Relation.ColumnTypes;
+    /// <summary>The target of UPDATE or DELETE: each row also carries its storage key, as one more column after the
+    /// table's (PostgreSQL's ctid junk column), so the rows can be written back after joins and filters.</summary>
+    public bool WithRowKey { get; init; }
+
+    private IReadOnlyList<SqlType>? _outputTypes;
+
+    public override IReadOnlyList<SqlType> OutputTypes => _outputTypes ??= WithRowKey ? [.. Relation.ColumnTypes, LogicalModify.RowKeyType] : Relation.ColumnTypes;
 }
 
 /// <summary>VALUES (...), (...) or a FROM-less SELECT's single empty row (no rows of width 0: one row).</summary>
@@ -81,9 +87,11 @@ internal sealed class LogicalJoin(JoinType kind, LogicalPlan left, LogicalPlan r
 }
 
 /// <summary>
-/// Grouping and aggregation: output rows are the group key values followed by the aggregate results. GroupingSets
-/// lists, for each grouping set, which group keys it groups by (ROLLUP/CUBE/GROUPING SETS); null for a plain GROUP
-/// BY. Keys not in a row's grouping set are NULL in it. With no keys and no sets there is exactly one group.
+/// Grouping and aggregation. GroupingSets lists, for each grouping set, which group keys it groups by (ROLLUP/CUBE/
+/// GROUPING SETS); null for a plain GROUP BY. Output rows are the group key values, then (with grouping sets only)
+/// one int4 flag per key that is 1 where the row's grouping set leaves the key out (GROUPING() reads them), then the
+/// aggregate results. Keys not in a row's grouping set are NULL in it. With no keys and no sets, or with an empty
+/// grouping set, there is one group even over no rows.
 /// </summary>
 internal sealed class LogicalAggregate(LogicalPlan input, IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates,
     IReadOnlyList<IReadOnlyList<int>>? groupingSets) : LogicalPlan
@@ -94,7 +102,7 @@ internal sealed class LogicalAggregate(LogicalPlan input, IReadOnlyList<BoundExp
     public IReadOnlyList<IReadOnlyList<int>>? GroupingSets { get; } = groupingSets;
 
     public override IReadOnlyList<SqlType> OutputTypes { get; } =
-        [.. groupKeys.Select(key => key.Type), .. aggregates.Select(aggregate => aggregate.Type), .. (groupingSets is null ? [] : new[] { SqlType.Int4 })];
+        [.. groupKeys.Select(key => key.Type), .. (groupingSets is null ? [] : groupKeys.Select(_ => SqlType.Int4)), .. aggregates.Select(aggregate => aggregate.Type)];
 }
 
 internal sealed class LogicalSort(LogicalPlan input, IReadOnlyList<SortKey> keys) : LogicalPlan
@@ -170,6 +178,13 @@ internal sealed class CommonTable(int id, string name, IReadOnlyList<string> col
 
     /// <summary>WITH RECURSIVE: Plan is a <see cref="LogicalRecursiveUnion"/>.</summary>
     public bool IsRecursive { get; set; }
+
+    /// <summary>An INSERT, UPDATE or DELETE (Plan is a <see cref="LogicalModify"/>): it runs once per statement even when
+    /// nothing reads it.</summary>
+    public bool IsDataModifying { get; set; }
+
+    /// <summary>For a data-modifying WITH query: whether it has RETURNING (and so rows to read).</summary>
+    public bool HasReturning { get; set; }
 }
 
 /// <summary>A read of a WITH query's materialised rows.</summary>

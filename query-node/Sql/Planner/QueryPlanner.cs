@@ -22,7 +22,7 @@ internal sealed class PlannedQuery(PhysicalOperator root, PhysicalOperator?[] su
 /// as join conditions. An equality between the two sides makes a hash join; anything else, and every lateral join, a
 /// nested loop. A sort over a table read along its primary key in that order is dropped, so reading stops at a LIMIT.
 /// </summary>
-internal sealed class QueryPlanner
+internal sealed partial class QueryPlanner
 {
     private readonly BindContext _context;
     private readonly PhysicalOperator?[] _subplans;
@@ -39,6 +39,7 @@ internal sealed class QueryPlanner
     {
         var planner = new QueryPlanner(context);
         PhysicalOperator root = planner.Build(plan);
+        planner.PlanDataModifyingCommonTables();
         return new PlannedQuery(root, planner._subplans, planner._commonTables);
     }
 
@@ -66,7 +67,10 @@ internal sealed class QueryPlanner
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:
                 Register(aggregate.GroupKeys);
-                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates);
+                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets);
+            case LogicalWindow window:
+                Register(WindowOperator.Expressions(window.Window, window.Functions));
+                return new WindowOperator(Build(window.Input), window.Window, window.Functions);
             case LogicalSort sort:
                 return BuildSort(sort);
             case LogicalDistinct distinct:
@@ -89,6 +93,8 @@ internal sealed class QueryPlanner
                 return new RecursiveUnionOperator(union.Table.Id, Build(union.Initial), Build(union.Recursive), union.All, union.Width);
             case LogicalWorkTableScan workTable:
                 return new WorkTableScanOperator(workTable.Table.Id);
+            case LogicalModify modify:
+                return BuildModify(modify);
             default:
                 throw new InvalidOperationException($"no physical operator for {plan.GetType().Name}");
         }
@@ -146,7 +152,9 @@ internal sealed class QueryPlanner
         var rest = terms.Where(HasSubquery).ToList();
         BoundExpression? filter = Conjuncts.Combine(pushed);
         AccessPath path = AccessPathPlanner.Choose(table, filter);
-        PhysicalOperator result = new TableScanOperator(table, scan.ReferenceName, path, filter, scan.ForUpdate);
+        PhysicalOperator result = scan.WithRowKey
+            ? new RowKeyScanOperator(table, scan.ReferenceName, path, filter)
+            : new TableScanOperator(table, scan.ReferenceName, path, filter, scan.ForUpdate);
         if (rest.Count > 0)
         {
             BoundExpression predicate = Conjuncts.Combine(rest)!;

@@ -35,6 +35,9 @@ public sealed class DriverServerFixture : IAsyncLifetime
 
     public DriverTarget Target { get; private set; } = null!;
 
+    /// <summary>The Log server's process id (null when the drivers run against PostgreSQL).</summary>
+    public int? ServerProcessId => server?.ProcessId;
+
     public async Task InitializeAsync()
     {
         if (AgainstPostgreSql)

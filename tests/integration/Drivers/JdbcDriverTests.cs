@@ -46,6 +46,48 @@ public sealed class JdbcDriverTests(DriverServerFixture fixture) : IClassFixture
         interleaved: 1/201 2/202 3/203 4/204 5/205 6/206 7/207 8/208 9/209 10/210 11/211 12/212
         """);
 
+    /// <summary>
+    /// A portal over a million rows (about 100 MB of text) read 100 rows per Execute: the server computes rows as
+    /// they are fetched, so its memory stays flat. Held whole, the rows would take about 300 MB of the server's heap.
+    /// </summary>
+    [DriverFact(Client.PgJdbc)]
+    public async Task AMillionRowPortalReadInSmallFetchesKeepsTheServerMemoryFlat()
+    {
+        long? baseline = fixture.ServerProcessId is { } pid ? ResidentBytes(pid) : null;
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        Task sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested && fixture.ServerProcessId is { } id)
+            {
+                peak = Math.Max(peak, ResidentBytes(id));
+                await Task.Delay(50);
+            }
+        });
+        var result = await DriverTools.JdbcAsync(fixture.Target, "stream");
+        sampling.Cancel();
+        await sampler;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("rows 1000000 sum 500000500000 text 105888896", result.Output.Trim());
+        if (baseline is { } before)
+        {
+            long growth = peak - before;
+            Assert.True(growth < 150L * 1024 * 1024, $"the server grew by {growth / (1024 * 1024)} MB while streaming (from {before / (1024 * 1024)} MB)");
+        }
+    }
+
+    private static long ResidentBytes(int processId)
+    {
+        foreach (string line in File.ReadLines($"/proc/{processId}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+
     [DriverFact(Client.PgJdbc)]
     public Task BatchesReportCountsAndAFailingBatchChangesNothing() => AssertScenarioAsync("batch", """
         statement batch: [2, 2, 1]

@@ -46,14 +46,19 @@ public class DdlTests
     }
 
     [Fact]
-    public void Drop_removes_rows_and_a_new_table_starts_empty()
+    public void Drop_writes_only_the_catalog_and_a_new_table_starts_empty()
     {
         _sql.Run("create table t (id int primary key); insert into t values (1), (2), (3)");
         int keysWithRows = _sql.Store.Count;
         _sql.Run("drop table t");
-        Assert.True(_sql.Store.Count < keysWithRows - 3);
+        // The descriptor and the name entry go; the rows stay, unreachable under the dropped table's id.
+        Assert.Equal(keysWithRows - 2, _sql.Store.Count);
+        Assert.Equal(SqlState.UndefinedTable, _sql.Error("select * from t").SqlState);
         _sql.Run("create table t (id int primary key)");
         Assert.Equal("SELECT 0", _sql.Run("select * from t").CommandTag);
+        Assert.Equal("SELECT 0", _sql.Run("select * from t where id = 1").CommandTag);
+        _sql.Run("insert into t values (1)");
+        Assert.Equal("1", _sql.Scalar("select count(*) from t"));
         Assert.Equal(SqlState.UndefinedTable, _sql.Error("drop table t, missing").SqlState);
     }
 

@@ -30,6 +30,23 @@ public class ParameterTests
         var insertDescription = await _sql.Engine.DescribeAsync(insert, [0, 25], _sql.Store, CancellationToken.None);
         Assert.Equal(new[] { 23, 25, 1700 }, insertDescription.ParameterTypeOids);
         Assert.Null(insertDescription.Columns);
+        ParsedStatement upsert = Assert.Single(_sql.Engine.Parse("insert into t values ($1, 'x', 1) on conflict (id) do update set score = $2 returning id"));
+        var upsertDescription = await _sql.Engine.DescribeAsync(upsert, null, _sql.Store, CancellationToken.None);
+        Assert.Equal(new[] { 23, 1700 }, upsertDescription.ParameterTypeOids);
+        Assert.Equal("id", Assert.Single(upsertDescription.Columns!).Name);
+        ParsedStatement explain = Assert.Single(_sql.Engine.Parse("explain update t set name = $1 from t u where u.id = t.id and u.id = $2"));
+        var explainDescription = await _sql.Engine.DescribeAsync(explain, null, _sql.Store, CancellationToken.None);
+        Assert.Equal(new[] { 1043, 23 }, explainDescription.ParameterTypeOids);
+        Assert.Equal("QUERY PLAN", Assert.Single(explainDescription.Columns!).Name);
+    }
+
+    [Fact]
+    public void Parameters_in_upsert_and_update_from()
+    {
+        Assert.Equal("INSERT 0 1", Execute("insert into t values ($1, $2, 1) on conflict (id) do update set name = excluded.name || $3", 1, "q", "!").CommandTag);
+        Assert.Equal("q!", _sql.Scalar("select name from t where id = 1"));
+        Assert.Equal("UPDATE 1", Execute("update t set score = u.score + $1 from t u where u.id = $2 and t.id = 2", 1, 1).CommandTag);
+        Assert.Equal("2.5", _sql.Scalar("select score from t where id = 2"));
     }
 
     [Fact]

@@ -2,17 +2,26 @@ using Log.QueryNode.Sql.Binder;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
-/// <summary>Hash aggregation: reads its whole input, then emits one row per group (group keys, then aggregates).</summary>
-internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates) : PhysicalOperator
+/// <summary>Hash aggregation: reads its whole input, then emits one row per group (group keys, grouping flags with
+/// grouping sets, then aggregates).</summary>
+internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates,
+    IReadOnlyList<IReadOnlyList<int>>? groupingSets) : PhysicalOperator
 {
-    public override string Name => groupKeys.Count == 0 ? "Aggregate" : "HashAggregate";
+    public override string Name => groupingSets is not null ? "MixedAggregate" : groupKeys.Count == 0 ? "Aggregate" : "HashAggregate";
+
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<BoundExpression> GroupKeys => groupKeys;
+
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<BoundAggregate> Aggregates => aggregates;
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        var aggregator = new Aggregator(groupKeys, aggregates, context);
+        var aggregator = new Aggregator(groupKeys, aggregates, context, groupingSets);
         await foreach (object?[] row in input.ExecuteAsync(context)) aggregator.Add(row);
+        context.CancellationToken.ThrowIfCancellationRequested();
         foreach (object?[] result in aggregator.Results()) yield return result;
     }
 }

@@ -6,6 +6,12 @@ internal sealed class CteScanOperator(int commonTableId, string name) : Physical
 {
     public override string Name => "CTE Scan";
 
+    /// <summary>For EXPLAIN.</summary>
+    public string CommonTableName => name;
+
+    /// <summary>For EXPLAIN.</summary>
+    public int CommonTableId => commonTableId;
+
     public override IEnumerable<string> Details { get { yield return $"on {name}"; } }
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)

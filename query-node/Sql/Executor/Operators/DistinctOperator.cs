@@ -6,6 +6,9 @@ internal sealed class DistinctOperator(PhysicalOperator input, int keyWidth) : P
 {
     public override string Name => "HashAggregate";
 
+    /// <summary>For EXPLAIN: the leading columns compared.</summary>
+    public int KeyWidth => keyWidth;
+
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)

@@ -10,6 +10,9 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
 
     public override string Name => "Function Scan";
 
+    /// <summary>For EXPLAIN.</summary>
+    public string FunctionName => functionName;
+
     public override IEnumerable<string> Details { get { yield return $"on {functionName}"; } }
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
@@ -39,7 +42,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 if (step == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
                 for (long current = start; step > 0 ? current <= stop : current >= stop;)
                 {
-                    yield return isInt4 ? (int)current : current;
+                    yield return isInt4 ? (object)(int)current : current;
                     long next = current + step;
                     if ((step > 0 && next < current) || (step < 0 && next > current)) yield break; // past the type's end
                     if (isInt4 && (next > int.MaxValue || next < int.MinValue)) yield break;

@@ -15,6 +15,21 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override string Name => "Hash Join";
 
+    /// <summary>For EXPLAIN.</summary>
+    public JoinType Kind => kind;
+
+    /// <summary>For EXPLAIN: the width of the left row, where the right row's columns start.</summary>
+    public int LeftWidth => leftWidth;
+
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<BoundExpression> LeftKeys => leftKeys;
+
+    /// <summary>For EXPLAIN: over the right row.</summary>
+    public IReadOnlyList<BoundExpression> RightKeys => rightKeys;
+
+    /// <summary>For EXPLAIN.</summary>
+    public BoundExpression? Residual => residual;
+
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
     public override IEnumerable<string> Details

@@ -8,6 +8,9 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
 {
     public override string Name => "Limit";
 
+    /// <summary>For EXPLAIN: the LIMIT expression, if any.</summary>
+    public BoundExpression? Count => limit;
+
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)

@@ -15,6 +15,15 @@ internal sealed class NestedLoopJoinOperator(JoinType kind, PhysicalOperator lef
 
     public override string Name => "Nested Loop";
 
+    /// <summary>For EXPLAIN.</summary>
+    public JoinType Kind => kind;
+
+    /// <summary>For EXPLAIN: the width of the left row, where the right row's columns start.</summary>
+    public int LeftWidth => leftWidth;
+
+    /// <summary>For EXPLAIN.</summary>
+    public BoundExpression? Condition => condition;
+
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
     public override IEnumerable<string> Details

@@ -8,6 +8,9 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
 {
     public override string Name => "Sort";
 
+    /// <summary>For EXPLAIN.</summary>
+    public IReadOnlyList<SortKey> Keys => keys;
+
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override IEnumerable<string> Details

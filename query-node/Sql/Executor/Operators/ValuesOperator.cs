@@ -9,6 +9,9 @@ internal sealed class ValuesOperator(IReadOnlyList<IReadOnlyList<BoundExpression
 
     public override string Name => _rows.Length == 1 && _rows[0].Length == 0 ? "Result" : "Values Scan";
 
+    /// <summary>For EXPLAIN.</summary>
+    public int RowCount => _rows.Length;
+
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         foreach (CompiledExpression[] row in _rows)

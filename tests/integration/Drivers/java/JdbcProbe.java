@@ -47,6 +47,7 @@ public final class JdbcProbe {
                 case "types" -> types();
                 case "threshold" -> threshold();
                 case "fetchsize" -> fetchSize();
+                case "stream" -> stream();
                 case "batch" -> batch();
                 case "errors" -> errors();
                 case "conflict" -> conflict();
@@ -183,6 +184,29 @@ public final class JdbcProbe {
     }
 
     /** executeBatch to fill a table, then fetch size: a portal executed 40 rows at a time. */
+    /** A million generated rows read 100 at a time through one portal (the server must not hold them all). */
+    private static void stream() throws Exception {
+        String padding = "x".repeat(100);
+        try (Connection connection = connect()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.setFetchSize(100);
+                long count = 0;
+                long sum = 0;
+                long length = 0;
+                try (ResultSet results = statement.executeQuery("SELECT g, '" + padding + "' || g FROM generate_series(1, 1000000) g")) {
+                    while (results.next()) {
+                        count++;
+                        sum += results.getLong(1);
+                        length += results.getString(2).length();
+                    }
+                }
+                say("rows " + count + " sum " + sum + " text " + length);
+            }
+            connection.commit();
+        }
+    }
+
     private static void fetchSize() throws Exception {
         String table = table("jdbc_fetch");
         try (Connection connection = connect()) {

@@ -1,0 +1,463 @@
+using System.Text;
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>
+/// The state of one aggregate over the inputs fed to it, for one group (or one window frame). An input is the
+/// aggregate's argument values followed by its ordering values, for a row that passed its FILTER. Aggregates with an
+/// ordering (ORDER BY inside the call, WITHIN GROUP) or whose DISTINCT result depends on the order of its inputs keep
+/// their inputs and compute at <see cref="Result"/>; the rest fold each input into a transition state, as PostgreSQL's
+/// transition functions do, with the same arithmetic (so float results agree to the last bit).
+/// <see cref="Result"/> can be called repeatedly as inputs arrive (running window aggregates); <see cref="Remove"/>
+/// undoes an input where the aggregate has an inverse (PostgreSQL's moving-aggregate support), for sliding frames.
+/// </summary>
+internal sealed class AggregateState
+{
+    private readonly BoundAggregate _aggregate;
+    private readonly int _argumentCount;
+    private readonly List<object?[]>? _buffer;
+    private readonly HashSet<object?[]>? _distinct;
+    private readonly Transition _transition;
+
+    public AggregateState(BoundAggregate aggregate)
+    {
+        _aggregate = aggregate;
+        _argumentCount = aggregate.Arguments.Count;
+        _transition = new Transition(aggregate);
+        if (aggregate.OrderBy.Count > 0 || (aggregate.Distinct && OrderSensitive(aggregate)))
+        {
+            _buffer = [];
+        }
+        else if (aggregate.Distinct)
+        {
+            _distinct = new HashSet<object?[]>(new RowEqualityComparer(_argumentCount));
+        }
+    }
+
+    /// <summary>Whether the aggregate's result depends on the order of its inputs (so DISTINCT sorts them, as
+    /// PostgreSQL's DISTINCT aggregates do).</summary>
+    private static bool OrderSensitive(BoundAggregate aggregate) =>
+        aggregate.Function is AggregateFunction.StringAgg || aggregate.Type.Kind == TypeKind.Float8;
+
+    /// <summary>Whether <see cref="Remove"/> is exact for this aggregate.</summary>
+    public bool CanRemove => _buffer is null && _distinct is null && _transition.CanRemove;
+
+    public void Add(object?[] input)
+    {
+        if (_buffer is not null)
+        {
+            _buffer.Add(input);
+            return;
+        }
+        if (_distinct is not null && (SkipsNull(input) || !_distinct.Add(input))) return;
+        _transition.Add(input);
+    }
+
+    /// <summary>Undoes an input; false when the state can no longer give the exact result (a numeric sum lost the
+    /// last value of its largest scale, as PostgreSQL's do_numeric_discard refuses), so the caller must recompute.</summary>
+    public bool TryRemove(object?[] input)
+    {
+        if (!CanRemove) throw new InvalidOperationException($"aggregate {_aggregate.Function} has no inverse");
+        return _transition.TryRemove(input);
+    }
+
+    public void Reset()
+    {
+        _buffer?.Clear();
+        _distinct?.Clear();
+        _transition.Reset();
+    }
+
+    private bool SkipsNull(object?[] input) => _argumentCount > 0 && input[0] is null;
+
+    public object? Result()
+    {
+        if (_buffer is null) return _transition.Result();
+        List<object?[]> inputs = Sorted(_buffer);
+        switch (_aggregate.Function)
+        {
+            case AggregateFunction.PercentileContinuous or AggregateFunction.PercentileDiscrete or AggregateFunction.Mode:
+                return OrderedSetResult(inputs);
+        }
+        var fresh = new Transition(_aggregate);
+        HashSet<object?[]>? seen = _aggregate.Distinct ? new HashSet<object?[]>(new RowEqualityComparer(_argumentCount)) : null;
+        foreach (object?[] input in inputs)
+        {
+            if (seen is not null && (SkipsNull(input) || !seen.Add(input))) continue;
+            fresh.Add(input);
+        }
+        return fresh.Result();
+    }
+
+    /// <summary>The inputs in the aggregate's order (then, for DISTINCT, by the arguments), stable.</summary>
+    private List<object?[]> Sorted(List<object?[]> inputs)
+    {
+        IReadOnlyList<BoundSortItem> orderBy = _aggregate.OrderBy;
+        var keys = new List<(int Index, BoundSortItem Item)>();
+        for (int index = 0; index < orderBy.Count; index++) keys.Add((_argumentCount + index, orderBy[index]));
+        if (_aggregate.Distinct)
+        {
+            for (int index = 0; index < _argumentCount; index++) keys.Add((index, new BoundSortItem(_aggregate.Arguments[index], false, false)));
+        }
+        var order = new int[inputs.Count];
+        for (int index = 0; index < order.Length; index++) order[index] = index;
+        Array.Sort(order, (left, right) =>
+        {
+            foreach ((int column, BoundSortItem item) in keys)
+            {
+                int compared = CompareForSort(inputs[left][column], inputs[right][column], item);
+                if (compared != 0) return compared;
+            }
+            return left.CompareTo(right);
+        });
+        return order.Select(index => inputs[index]).ToList();
+    }
+
+    /// <summary>Sort order of two values under an ordering item: direction, NULLS FIRST/LAST, char(n) without its padding.</summary>
+    public static int CompareForSort(object? left, object? right, BoundSortItem item)
+    {
+        if (left is null || right is null)
+        {
+            if (left is null && right is null) return 0;
+            return (left is null) == item.NullsFirst ? -1 : 1;
+        }
+        int order = item.Expression.Type.Kind == TypeKind.Bpchar
+            ? ValueComparer.CompareText(((string)left).TrimEnd(' '), ((string)right).TrimEnd(' '))
+            : ValueComparer.CompareNonNull(left, right);
+        return item.Descending ? -order : order;
+    }
+
+    /// <summary>percentile_cont / percentile_disc / mode over the sorted inputs, NULL values left out.</summary>
+    private object? OrderedSetResult(List<object?[]> inputs)
+    {
+        int valueColumn = _argumentCount;
+        var values = new List<object>(inputs.Count);
+        foreach (object?[] input in inputs)
+        {
+            if (input[valueColumn] is { } value) values.Add(value);
+        }
+        if (values.Count == 0) return null;
+        if (_aggregate.Function == AggregateFunction.Mode)
+        {
+            object best = values[0];
+            int bestRun = 0;
+            int run = 0;
+            for (int index = 0; index < values.Count; index++)
+            {
+                run = index > 0 && ValueComparer.AreEqual(values[index], values[index - 1]) ? run + 1 : 1;
+                if (run > bestRun)
+                {
+                    bestRun = run;
+                    best = values[index];
+                }
+            }
+            return best;
+        }
+        if (inputs[0][0] is not double fraction) return null;
+        if (fraction < 0 || fraction > 1 || double.IsNaN(fraction))
+        {
+            throw new SqlException(SqlState.NumericValueOutOfRange,
+                $"percentile value {ValueFormatter.FormatFloat8(fraction)} is not between 0 and 1");
+        }
+        int count = values.Count;
+        if (_aggregate.Function == AggregateFunction.PercentileDiscrete)
+        {
+            long row = (long)Math.Ceiling(fraction * count);
+            return values[(int)Math.Max(row - 1, 0)];
+        }
+        double position = fraction * (count - 1);
+        int first = (int)Math.Floor(position);
+        int second = (int)Math.Ceiling(position);
+        double low = (double)values[first];
+        if (first == second) return low;
+        double high = (double)values[second];
+        return low + (high - low) * (position - first);
+    }
+
+    /// <summary>A transition state per aggregate kind (PostgreSQL's transition and final functions).</summary>
+    private sealed class Transition(BoundAggregate aggregate)
+    {
+        private readonly AggregateFunction _function = aggregate.Function;
+        private readonly TypeKind _argumentKind = aggregate.Arguments.Count > 0 ? aggregate.Arguments[0].Type.Kind : TypeKind.Unknown;
+        private long _count;
+        private long _integerSum;
+        private decimal _numericSum;
+        private decimal _numericSumOfSquares;
+        private double _floatSum;
+        private double _floatSumOfSquares;
+        private bool _integerSumOverflowed;
+
+        /// <summary>The largest scale among the numeric values summed, and how many have it: the result's scale.</summary>
+        private int _maximumScale;
+        private long _maximumScaleCount;
+        private object? _value;
+        private StringBuilder? _text;
+
+        public bool CanRemove => _function switch
+        {
+            AggregateFunction.CountStar or AggregateFunction.Count => true,
+            AggregateFunction.Sum or AggregateFunction.Avg => _argumentKind != TypeKind.Float8,
+            _ => false,
+        };
+
+        public void Reset()
+        {
+            _count = 0;
+            _integerSum = 0;
+            _numericSum = 0;
+            _numericSumOfSquares = 0;
+            _floatSum = 0;
+            _floatSumOfSquares = 0;
+            _integerSumOverflowed = false;
+            _maximumScale = 0;
+            _maximumScaleCount = 0;
+            _value = null;
+            _text = null;
+        }
+
+        public void Add(object?[] input)
+        {
+            try
+            {
+                AddValue(input);
+            }
+            catch (OverflowException)
+            {
+                throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
+            }
+        }
+
+        private void AddValue(object?[] input)
+        {
+            if (_function == AggregateFunction.CountStar)
+            {
+                _count++;
+                return;
+            }
+            object? value = input[0];
+            if (value is null) return; // aggregates skip NULLs
+            _count++;
+            switch (_function)
+            {
+                case AggregateFunction.Sum:
+                case AggregateFunction.Avg:
+                    AddNumber(value, 1);
+                    break;
+                case AggregateFunction.Min:
+                    if (_value is null || ValueComparer.CompareNonNull(value, _value) < 0) _value = value;
+                    break;
+                case AggregateFunction.Max:
+                    if (_value is null || ValueComparer.CompareNonNull(value, _value) > 0) _value = value;
+                    break;
+                case AggregateFunction.StringAgg:
+                    if (_text is null)
+                    {
+                        _text = new StringBuilder((string)value);
+                    }
+                    else
+                    {
+                        if (input[1] is string delimiter) _text.Append(delimiter);
+                        _text.Append((string)value);
+                    }
+                    break;
+                case AggregateFunction.BoolAnd:
+                    _value = _value is false ? false : (bool)value;
+                    break;
+                case AggregateFunction.BoolOr:
+                    _value = _value is true ? true : (bool)value;
+                    break;
+                case AggregateFunction.BitAnd:
+                    _value = _value is null ? value : Bitwise(_value, value, and: true);
+                    break;
+                case AggregateFunction.BitOr:
+                    _value = _value is null ? value : Bitwise(_value, value, and: false);
+                    break;
+                case AggregateFunction.StddevSample or AggregateFunction.StddevPopulation or AggregateFunction.VarianceSample or AggregateFunction.VariancePopulation:
+                    if (value is double number)
+                    {
+                        // float8_accum: Youngs-Cramer, the same steps as PostgreSQL so results agree to the bit.
+                        _floatSum += number;
+                        if (_count > 1)
+                        {
+                            double difference = number * _count - _floatSum;
+                            _floatSumOfSquares += difference * difference / (_count * (double)(_count - 1));
+                        }
+                        else
+                        {
+                            _floatSumOfSquares = 0;
+                        }
+                    }
+                    else
+                    {
+                        decimal exact = ToDecimal(value);
+                        _numericSum = checked(_numericSum + exact);
+                        _numericSumOfSquares = checked(_numericSumOfSquares + exact * exact);
+                    }
+                    break;
+            }
+        }
+
+        public bool TryRemove(object?[] input)
+        {
+            if (_function == AggregateFunction.CountStar)
+            {
+                _count--;
+                return true;
+            }
+            object? value = input[0];
+            if (value is null) return true;
+            if (value is decimal leaving && leaving.Scale == _maximumScale && --_maximumScaleCount == 0 && _count > 1) return false;
+            if (--_count == 0) _maximumScale = 0;
+            if (_function is AggregateFunction.Sum or AggregateFunction.Avg)
+            {
+                try
+                {
+                    AddNumber(value, -1);
+                }
+                catch (OverflowException)
+                {
+                    throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
+                }
+            }
+            return true;
+        }
+
+        private void AddNumber(object value, int sign)
+        {
+            switch (value)
+            {
+                case short s: AddInteger(s, sign); break;
+                case int i: AddInteger(i, sign); break;
+                case long l: AddInteger(l, sign); break;
+                case decimal m:
+                    _numericSum = checked(_numericSum + (sign > 0 ? m : -m));
+                    if (sign > 0 && m.Scale > _maximumScale)
+                    {
+                        _maximumScale = m.Scale;
+                        _maximumScaleCount = 1;
+                    }
+                    else if (sign > 0 && m.Scale == _maximumScale)
+                    {
+                        _maximumScaleCount++;
+                    }
+                    break;
+                case double d: _floatSum += d; break;
+            }
+        }
+
+        private void AddInteger(long value, int sign)
+        {
+            if (!_integerSumOverflowed)
+            {
+                if (sign < 0 && value == long.MinValue)
+                {
+                    _integerSumOverflowed = true;
+                    _numericSum = (decimal)_integerSum - value;
+                    return;
+                }
+                long signed = sign > 0 ? value : -value;
+                long sum = unchecked(_integerSum + signed);
+                if (((_integerSum ^ sum) & (signed ^ sum)) < 0)
+                {
+                    _integerSumOverflowed = true;
+                    _numericSum = (decimal)_integerSum + signed;
+                }
+                else
+                {
+                    _integerSum = sum;
+                }
+            }
+            else
+            {
+                _numericSum += sign > 0 ? value : -(decimal)value;
+            }
+        }
+
+        private static decimal ToDecimal(object value) => value switch
+        {
+            short s => s,
+            int i => i,
+            long l => l,
+            _ => (decimal)value,
+        };
+
+        private static object Bitwise(object left, object right, bool and) => (left, right) switch
+        {
+            (short a, short b) => (object)(short)(and ? a & b : a | b),
+            (int a, int b) => (object)(and ? a & b : a | b),
+            (long a, long b) => (object)(and ? a & b : a | b),
+            _ => throw new InvalidOperationException($"bitwise aggregate over {left.GetType()}"),
+        };
+
+        private decimal IntegerTotal => _integerSumOverflowed ? _numericSum : _integerSum;
+
+        public object? Result()
+        {
+            switch (_function)
+            {
+                case AggregateFunction.CountStar:
+                case AggregateFunction.Count:
+                    return _count;
+                case AggregateFunction.Min or AggregateFunction.Max or AggregateFunction.BoolAnd or AggregateFunction.BoolOr
+                    or AggregateFunction.BitAnd or AggregateFunction.BitOr:
+                    return _count == 0 ? null : _value;
+                case AggregateFunction.StringAgg:
+                    return _text?.ToString();
+                case AggregateFunction.StddevSample or AggregateFunction.StddevPopulation or AggregateFunction.VarianceSample or AggregateFunction.VariancePopulation:
+                    return Dispersion();
+            }
+            if (_count == 0) return null;
+            if (_function == AggregateFunction.Sum)
+            {
+                return aggregate.Type.Kind switch
+                {
+                    TypeKind.Int8 => _integerSumOverflowed ? throw ValueCast.OutOfRange("bigint") : _integerSum,
+                    TypeKind.Float8 => _floatSum,
+                    _ => _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal,
+                };
+            }
+            if (_argumentKind == TypeKind.Float8) return _floatSum / _count;
+            decimal total = _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal;
+            return ValueArithmetic.Divide(total, _count);
+        }
+
+        /// <summary>Variance and standard deviation: float8_var_samp etc. for float8 input; numeric_stddev_internal
+        /// (exact sums, PostgreSQL's division scale, square root at that scale) otherwise.</summary>
+        private object? Dispersion()
+        {
+            bool sample = _function is AggregateFunction.StddevSample or AggregateFunction.VarianceSample;
+            bool root = _function is AggregateFunction.StddevSample or AggregateFunction.StddevPopulation;
+            if (_count <= (sample ? 1 : 0)) return null;
+            if (_argumentKind == TypeKind.Float8)
+            {
+                double variance = _floatSumOfSquares / (sample ? _count - 1 : _count);
+                return root ? Math.Sqrt(variance) : variance;
+            }
+            try
+            {
+                decimal count = _count;
+                decimal numerator = count * _numericSumOfSquares - _numericSum * _numericSum;
+                if (numerator <= 0) return 0m;
+                decimal denominator = sample ? count * (count - 1) : count * count;
+                decimal quotient = ValueArithmetic.Divide(numerator, denominator);
+                return root ? SquareRoot(quotient, quotient.Scale) : quotient;
+            }
+            catch (OverflowException)
+            {
+                throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
+            }
+        }
+
+        /// <summary>The square root rounded to <paramref name="scale"/> digits (Newton's method from the float8 estimate).</summary>
+        private static decimal SquareRoot(decimal value, int scale)
+        {
+            decimal root = (decimal)Math.Sqrt((double)value);
+            if (root == 0) return ValueCast.SetScale(0m, scale);
+            for (int step = 0; step < 4; step++) root = (root + value / root) / 2;
+            return ValueCast.SetScale(Math.Round(root, Math.Min(scale, 28), MidpointRounding.AwayFromZero), Math.Min(scale, 28));
+        }
+    }
+}
