@@ -17,6 +17,9 @@ public sealed partial class QuerySession
 
     private SessionEnvironment? environment;
 
+    /// <summary>The database the client connected to and the process id it was given in BackendKeyData.</summary>
+    private readonly (string Database, int ProcessId) startupIdentity;
+
     /// <summary>What this session lends the statements it runs (see <see cref="ISessionEnvironment"/>).</summary>
     private ISessionEnvironment Environment => environment ??= new SessionEnvironment(this);
 
@@ -48,7 +51,9 @@ public sealed partial class QuerySession
 
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";
 
-        public int ProcessId => System.Environment.ProcessId;
+        public string DatabaseName => session.startupIdentity.Database;
+
+        public int ProcessId => session.startupIdentity.ProcessId;
 
         public string? GetSetting(string name)
         {

@@ -50,6 +50,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         this.limits = limits;
         this.logger = logger;
         settings = new SessionSettings(startup.User, startup.Parameters);
+        startupIdentity = (startup.Database, startup.ProcessId);
     }
 
     public IReadOnlyDictionary<string, string> ParameterStatus => settings.Reported;

@@ -33,6 +33,12 @@ internal sealed partial class SqlBinder
         for (int index = 0; index < arguments.Length; index++) arguments[index] = Bind(call.Arguments[index]);
 
         IReadOnlyList<FunctionDefinition> overloads = FunctionRegistry.Builtins.Lookup(call.Name);
+        if (overloads.Count == 0 && arguments.Length == 1 && FunctionStyleCastType(call.Name) is { } castType
+            && ValueCast.CanCast(arguments[0].Type, castType, ValueCast.Context.Explicit))
+        {
+            // A one-argument call named after a type is a cast (func_get_detail's FUNCDETAIL_COERCION): date(now()), int4('5').
+            return CastExplicitly(arguments[0], castType, new TypeCast(call.Arguments[0], new TypeName(call.Name, [], call.Location), call.Location));
+        }
         if (overloads.Count == 1 && overloads[0].SpecialForm != SpecialForm.None)
         {
             BoundExpression? special = BindSpecialForm(overloads[0], call, arguments);
@@ -94,6 +100,19 @@ internal sealed partial class SqlBinder
             }
             default:
                 return null;
+        }
+    }
+
+    /// <summary>The type a function name names, if any (its internal or SQL name: int4, float8, text, date, bool ...).</summary>
+    private static SqlType? FunctionStyleCastType(string name)
+    {
+        try
+        {
+            return TypeResolver.Resolve(new TypeName(name, [], -1)).Type;
+        }
+        catch (SqlException exception) when (exception.SqlState == SqlState.UndefinedObject)
+        {
+            return null;
         }
     }
 

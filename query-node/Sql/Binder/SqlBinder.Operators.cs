@@ -224,7 +224,12 @@ internal sealed partial class SqlBinder
     private BoundExpression BindTypeCast(TypeCast cast)
     {
         (SqlType target, _) = TypeResolver.Resolve(cast.TypeName);
-        BoundExpression operand = Bind(cast.Argument);
+        return CastExplicitly(Bind(cast.Argument), target, cast);
+    }
+
+    /// <summary>CAST(x AS t), x::t and the function-style t(x): an explicit cast of an already bound operand.</summary>
+    private BoundExpression CastExplicitly(BoundExpression operand, SqlType target, TypeCast cast)
+    {
         if (operand.Type.Kind == TypeKind.Unknown)
         {
             // 'abc'::varchar(2) is an explicit cast: read the text as the base type, then cut to the modifier silently.

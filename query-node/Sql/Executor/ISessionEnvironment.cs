@@ -27,6 +27,9 @@ public interface ISessionEnvironment
     /// <summary>The user the session authenticated as.</summary>
     string UserName { get; }
 
+    /// <summary>The database the session connected to (current_database()).</summary>
+    string DatabaseName { get; }
+
     /// <summary>What pg_backend_pid() answers: a number that identifies the session (its cancel key's process id).</summary>
     int ProcessId { get; }
 }

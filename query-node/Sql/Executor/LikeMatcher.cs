@@ -1,7 +1,9 @@
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>LIKE: % matches any run of characters, _ one character, a backslash escapes the next one. Matching
-/// backtracks only to the last %, so it runs in O(value × pattern) even for patterns like '%a%a%a%b'.</summary>
+/// backtracks only to the last %, so it runs in O(value × pattern) even for patterns like '%a%a%a%b'. A backslash at
+/// the very end is 22025 when matching reaches it with characters left to match (PostgreSQL's MatchText), and simply
+/// no match when the value ends first.</summary>
 internal static class LikeMatcher
 {
     private enum PartKind : byte
@@ -9,6 +11,8 @@ internal static class LikeMatcher
         Literal,
         AnyOne,
         AnyRun,
+        /// <summary>A backslash with nothing after it.</summary>
+        TrailingEscape,
     }
 
     public static bool IsMatch(string value, string pattern, bool caseInsensitive)
@@ -25,6 +29,7 @@ internal static class LikeMatcher
             if (current == '%') parts.Add((PartKind.AnyRun, '\0'));
             else if (current == '_') parts.Add((PartKind.AnyOne, '\0'));
             else if (current == '\\' && index + 1 < pattern.Length) parts.Add((PartKind.Literal, pattern[++index]));
+            else if (current == '\\') parts.Add((PartKind.TrailingEscape, '\0'));
             else parts.Add((PartKind.Literal, current));
         }
 
@@ -34,6 +39,10 @@ internal static class LikeMatcher
         int lastRunValue = 0;
         while (valueIndex < value.Length)
         {
+            if (partIndex < parts.Count && parts[partIndex].Kind == PartKind.TrailingEscape)
+            {
+                throw new Execution.SqlException(EngineSqlState.InvalidEscapeSequence, "LIKE pattern must not end with escape character");
+            }
             if (partIndex < parts.Count && parts[partIndex].Kind == PartKind.AnyRun)
             {
                 lastRunPart = partIndex++;

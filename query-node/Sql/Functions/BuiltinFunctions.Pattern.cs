@@ -160,10 +160,8 @@ internal static partial class BuiltinFunctions
                 result.Append(character);
             }
         }
-        if (afterEscape)
-        {
-            throw new SqlException(EngineSqlState.InvalidEscapeSequence, "LIKE pattern must not end with escape character");
-        }
+        // A trailing escape character stays a trailing backslash: LIKE fails on it only if matching gets that far.
+        if (afterEscape) result.Append('\\');
         return result.ToString();
     }
 

@@ -21,8 +21,8 @@ internal static partial class BuiltinFunctions
         {
             Add(registry, name, [], Text, (_, context) => context.Statement?.Session?.UserName ?? DefaultUser, Volatility.Stable);
         }
-        Add(registry, "current_database", [], Text, (_, _) => DefaultDatabase, Volatility.Stable);
-        Add(registry, "current_catalog", [], Text, (_, _) => DefaultDatabase, Volatility.Stable);
+        Add(registry, "current_database", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
+        Add(registry, "current_catalog", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
         Add(registry, "current_schema", [], Text, (_, _) => DefaultSchema, Volatility.Stable);
         Add(registry, "pg_backend_pid", [], Int4, (_, context) => context.Statement?.Session?.ProcessId ?? Environment.ProcessId, Volatility.Stable);
         Add(registry, "pg_sleep", [Float8], Void, Sleep, Volatility.Volatile);

@@ -6,7 +6,7 @@ namespace Log.QueryNode.Sql.Functions;
 /// <summary>
 /// to_char for numbers (PostgreSQL's NUM_ patterns, the common ones): 9 (a digit, blank when it is a leading zero),
 /// 0 (a digit, zero-padded from there on), . or D (the decimal point), , or G (a group separator, blank among leading
-/// blanks), S, SG, PL, MI and PR (sign placement), FM (no padding, no trailing zeros). A number too wide for the
+/// blanks), S, SG, PL, MI and PR (sign placement), TH (ordinal suffix), FM (no padding, no trailing zeros). A number too wide for the
 /// pattern prints as #s, as in PostgreSQL.
 /// </summary>
 internal static class NumberFormat
@@ -45,6 +45,7 @@ internal static class NumberFormat
             if (upper.AsSpan(index).StartsWith("PL")) { plusLeading = true; layout.Add('P'); index++; continue; }
             if (upper.AsSpan(index).StartsWith("MI")) { minusSuffix = true; layout.Add('M'); index++; continue; }
             if (upper.AsSpan(index).StartsWith("PR")) { angle = true; index++; continue; }
+            if (upper.AsSpan(index).StartsWith("TH")) { layout.Add(format[index] == 't' ? 'h' : 'H'); index++; continue; }
             switch (current)
             {
                 case '9' or '0':
@@ -164,6 +165,14 @@ internal static class NumberFormat
                 case 'M':
                     body.Append(negative ? '-' : (fillMode ? "" : " "));
                     break;
+                case 'h' or 'H':
+                {
+                    // The ordinal suffix of the integer part (1st, 2nd, 3rd, 11th ...).
+                    long whole = (long)decimal.Truncate(rounded % 1000);
+                    string suffix = (whole % 100) is >= 11 and <= 13 ? "th" : (whole % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
+                    if (!tooWide) body.Append(slot == 'H' ? suffix.ToUpperInvariant() : suffix);
+                    break;
+                }
                 case '\u0001':
                     body.Append(layout[++index]);
                     break;

@@ -39,7 +39,8 @@ public class SessionFunctionTests
     {
         await using var session = cluster.Connect();
         await session.QueryAsync("set TimeZone = 'Asia/Tokyo'");
-        Assert.Equal(["Asia/Tokyo|postgres"], await session.RowsAsync("select current_setting('timezone'), current_user"));
+        Assert.Equal(["Asia/Tokyo|postgres|postgres|1"], await session.RowsAsync(
+            "select current_setting('timezone'), current_user, current_database(), pg_backend_pid()"));
         Assert.Equal(["Europe/Paris"], await session.RowsAsync("select set_config('TimeZone', 'Europe/Paris', false)"));
         Assert.Equal(["Europe/Paris"], await session.RowsAsync("show timezone"));
         Assert.Equal(["42"], await session.RowsAsync("select set_config('myapp.tenant', '42', false)"));

@@ -42,5 +42,6 @@ public sealed class DateTimeFunctionTests
     [InlineData("select date '2024-01-15' * 2", "ERROR 42883")]
     [InlineData("select now() + 1", "ERROR 42883")]
     [InlineData("select date '2024-01-15' - 'x'", "ERROR 22007")]
+    [InlineData("select to_char(3, 'FM9th'), to_char(12, '99TH'), to_char(21, 'FM99th'), to_char(112, 'FM999th'), to_char(2.5, 'FM9th')", "3rd| 12TH|21st|112th|3rd")]
     public void Matches_postgresql(string sql, string expected) => FunctionCase.Check(sql, expected);
 }

@@ -26,5 +26,8 @@ public sealed class PatternFunctionTests
     [InlineData("select 'ab' not like 'a%' escape '', 'ab' not ilike 'A%', 'x' like 'x' escape 'x'", "ERROR 22025")]
     [InlineData("select 'a' like 'a' escape 'xy'", "ERROR 22025")]
     [InlineData("select 'abc' ~~ 'a%', 'abc' !~~ 'a%', 'ABC' ~~* 'a%', 'ABC' !~~* 'a%', 'abc' ^@ 'ab', textregexeq('abc', 'b')", "t|f|t|f|t|t")]
+    [InlineData("select 'a' like 'a\\', 'ab' like 'ab#' escape '#', 'a' like 'a#' escape '#'", "f|f|f")]
+    [InlineData("select 'a\\' like 'a\\'", "ERROR 22025")]
+    [InlineData("select 'ab' like '%\\'", "ERROR 22025")]
     public void Matches_postgresql(string sql, string expected) => FunctionCase.Check(sql, expected);
 }

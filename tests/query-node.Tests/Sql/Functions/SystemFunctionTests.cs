@@ -21,5 +21,8 @@ public sealed class SystemFunctionTests
     [InlineData("select concat_ws(',', 1)::text, length(concat(1, 2))", "1|2")]
     [InlineData("select pg_sleep(0), pg_advisory_unlock_all()", "|")]
     [InlineData("select version() like 'PostgreSQL%'", "t")]
+    [InlineData("select date(now()) = current_date, int4('5'), int4(2.5), date('2024-01-05'), text('x'), int4('5'::text), text(1), int4(true), float8('1.5'::text), bool('t'), date(timestamp '2024-01-01 10:00')", "t|5|3|2024-01-05|x|5|1|1|1.5|t|2024-01-01")]
+    [InlineData("select date(1)", "ERROR 42883")]
+    [InlineData("select int4('x')", "ERROR 22P02")]
     public void Matches_postgresql(string sql, string expected) => FunctionCase.Check(sql, expected);
 }

@@ -35,3 +35,4 @@ select date '2024-01-15' + 1, 1 + date '2024-01-15', date '2024-01-15' - 30, dat
 select date '2024-01-15' * 2
 select now() + 1
 select date '2024-01-15' - 'x'
+select to_char(3, 'FM9th'), to_char(12, '99TH'), to_char(21, 'FM99th'), to_char(112, 'FM999th'), to_char(2.5, 'FM9th')

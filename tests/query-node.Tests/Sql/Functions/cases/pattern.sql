@@ -19,3 +19,6 @@ select 'a%' like 'a\%', 'ab' like 'a\%', 'a%' like 'a#%' escape '#', 'ab' like '
 select 'ab' not like 'a%' escape '', 'ab' not ilike 'A%', 'x' like 'x' escape 'x'
 select 'a' like 'a' escape 'xy'
 select 'abc' ~~ 'a%', 'abc' !~~ 'a%', 'ABC' ~~* 'a%', 'ABC' !~~* 'a%', 'abc' ^@ 'ab', textregexeq('abc', 'b')
+select 'a' like 'a\', 'ab' like 'ab#' escape '#', 'a' like 'a#' escape '#'
+select 'a\' like 'a\'
+select 'ab' like '%\'

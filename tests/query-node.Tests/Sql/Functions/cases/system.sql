@@ -14,3 +14,6 @@ select abs(1, 2)
 select concat_ws(',', 1)::text, length(concat(1, 2))
 select pg_sleep(0), pg_advisory_unlock_all()
 select version() like 'PostgreSQL%'
+select date(now()) = current_date, int4('5'), int4(2.5), date('2024-01-05'), text('x'), int4('5'::text), text(1), int4(true), float8('1.5'::text), bool('t'), date(timestamp '2024-01-01 10:00')
+select date(1)
+select int4('x')
