@@ -12,8 +12,6 @@ internal sealed class CteScanOperator(int commonTableId, string name) : Physical
     /// <summary>For EXPLAIN.</summary>
     public int CommonTableId => commonTableId;
 
-    public override IEnumerable<string> Details { get { yield return $"on {name}"; } }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         StatementState state = context.Statement;

@@ -13,8 +13,6 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
     /// <summary>For EXPLAIN.</summary>
     public string FunctionName => functionName;
 
-    public override IEnumerable<string> Details { get { yield return $"on {functionName}"; } }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var values = new object?[_arguments.Length];

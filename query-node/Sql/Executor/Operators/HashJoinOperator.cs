@@ -32,15 +32,6 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
-    public override IEnumerable<string> Details
-    {
-        get
-        {
-            if (kind != JoinType.Inner) yield return $"Join Type: {kind}";
-            yield return $"Hash Cond: {leftKeys.Count} key(s)";
-        }
-    }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         // Rows with equal keys are chained in input order: the table maps a key to its first and last row, and

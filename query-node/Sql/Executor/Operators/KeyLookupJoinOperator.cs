@@ -28,15 +28,6 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
-    public override IEnumerable<string> Details
-    {
-        get
-        {
-            if (kind != JoinType.Inner) yield return $"Join Type: {kind}";
-            yield return $"Inner: Index Scan using {inner.Table.Name}_pkey on {inner.Table.Name} {inner.ReferenceName}, batched key lookups";
-        }
-    }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var buffered = new List<object?[]>();

@@ -26,14 +26,6 @@ internal sealed class NestedLoopJoinOperator(JoinType kind, PhysicalOperator lef
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
-    public override IEnumerable<string> Details
-    {
-        get
-        {
-            if (kind != JoinType.Inner) yield return $"Join Type: {kind}";
-        }
-    }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         List<object?[]>? rightRows = null;

@@ -14,9 +14,6 @@ internal abstract class PhysicalOperator
 
     public virtual IReadOnlyList<PhysicalOperator> Children => [];
 
-    /// <summary>EXPLAIN's detail lines of this node (conditions, keys), PostgreSQL's wording where there is one.</summary>
-    public virtual IEnumerable<string> Details => [];
-
     public abstract IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context);
 }
 

@@ -16,11 +16,6 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override IEnumerable<string> Details
-    {
-        get { yield return "Sort Key: " + string.Join(", ", keys.Select(key => $"${key.Ordinal + 1}" + (key.Descending ? " DESC" : ""))); }
-    }
-
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var rows = new List<object?[]>();

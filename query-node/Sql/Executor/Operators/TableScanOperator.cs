@@ -21,15 +21,6 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
 
-    public override IEnumerable<string> Details
-    {
-        get
-        {
-            if (Path.Kind != AccessKind.FullScan) yield return $"Index Cond: ({Path.Kind})";
-            if (Filter is not null) yield return "Filter: (...)";
-        }
-    }
-
     public string ReferenceName { get; } = referenceName;
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
