@@ -60,6 +60,17 @@ public static class SqlState
     public const string DivisionByZero = "22012";
     public const string InvalidParameterValue = "22023";
     public const string CharacterNotInRepertoire = "22021";
+    public const string ArraySubscriptError = "2202E";
+    public const string ArrayElementError = "2202E";
+    public const string InvalidDatetimeFormat = "22007";
+    public const string DatetimeFieldOverflow = "22008";
+    public const string IntervalFieldOverflow = "22015";
+    public const string InvalidEscapeSequence = "22025";
+    public const string NullValueNotAllowed = "22004";
+    public const string InvalidJsonText = "22032";
+    public const string SqlJsonMemberNotFound = "2203A";
+    public const string ObjectNotInPrerequisiteState = "55000";
+    public const string CardinalityViolation = "21000";
     public const string BadCopyFileFormat = "22P04";
     public const string ProgramLimitExceeded = "54000";
     public const string TooManyConnections = "53300";

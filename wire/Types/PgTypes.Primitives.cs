@@ -7,6 +7,7 @@ namespace Log.Wire.Types;
 public static partial class PgTypes
 {
     private const string InvalidTextRepresentation = "22P02";
+    private const string InvalidParameterValue = "22023";
     private const string InvalidBinaryRepresentation = "22P03";
     private const string NumericValueOutOfRange = "22003";
     private const string DatetimeFieldOverflow = "22008";

@@ -28,14 +28,14 @@ public static partial class PgTypes
                 }
                 if (position + 1 >= text.Length)
                 {
-                    throw new PgException(PgError.Error(InvalidTextRepresentation, "invalid hexadecimal data: odd number of digits"));
+                    throw new PgException(PgError.Error(InvalidParameterValue, "invalid hexadecimal data: odd number of digits"));
                 }
                 int high = HexValue(text[position]);
                 int low = HexValue(text[position + 1]);
                 if (high < 0 || low < 0)
                 {
                     char bad = high < 0 ? text[position] : text[position + 1];
-                    throw new PgException(PgError.Error(InvalidTextRepresentation, $"invalid hexadecimal digit: \"{bad}\""));
+                    throw new PgException(PgError.Error(InvalidParameterValue, $"invalid hexadecimal digit: \"{bad}\""));
                 }
                 bytes.Add((byte)(high * 16 + low));
                 position += 2;

@@ -36,7 +36,6 @@ internal sealed class ParameterContext
     {
         SqlType declared = _types[number - 1];
         object? value = _values is null ? null : _values[number - 1];
-        if (value is float single) value = (double)single;
         if (declared.Kind == TypeKind.Unknown)
         {
             return value is null or string
@@ -54,12 +53,14 @@ internal sealed class ParameterContext
         short => SqlType.Int2,
         int => SqlType.Int4,
         long => SqlType.Int8,
-        float or double => SqlType.Float8,
+        float => SqlType.Float4,
+        double => SqlType.Float8,
         decimal => SqlType.Numeric,
         DateTime { Kind: DateTimeKind.Utc } => SqlType.TimestampTz,
         DateTime => SqlType.Timestamp,
         DateOnly => SqlType.Date,
-        _ => throw new SqlException(SqlState.FeatureNotSupported, $"parameter values of type {value.GetType().Name} are not supported"),
+        _ => TypeRegistry.TypeOfValue(value)
+            ?? throw new SqlException(SqlState.FeatureNotSupported, $"parameter values of type {value.GetType().Name} are not supported"),
     };
 
     /// <summary>The type for a parameter type OID from Parse (0 = let the server decide).</summary>
@@ -70,13 +71,13 @@ internal sealed class ParameterContext
         21 => SqlType.Int2,
         23 => SqlType.Int4,
         25 => SqlType.Text,
-        700 or 701 => SqlType.Float8,
+        701 => SqlType.Float8,
         1042 => SqlType.Bpchar,
         1043 => SqlType.Varchar,
         1700 => SqlType.Numeric,
         1082 => SqlType.Date,
         1114 => SqlType.Timestamp,
         1184 => SqlType.TimestampTz,
-        _ => SqlType.Unknown,
+        _ => TypeRegistry.TypeOfOid(oid),
     };
 }

@@ -146,8 +146,16 @@ internal sealed partial class SqlBinder
             };
         }
         SqlType type = argument.Type.WithoutModifier;
+        bool real = type.Kind == TypeKind.Float4 && name is "sum" or "avg" or "stddev" or "stddev_samp" or "stddev_pop" or "variance" or "var_samp" or "var_pop";
+        if (real)
+        {
+            // float4's sum, avg and dispersion accumulate in float8 (float4_accum); only sum gives a real back.
+            argument = CastTo(argument, SqlType.Float8, ValueCast.Context.Implicit, call.Arguments[0].Location);
+            type = SqlType.Float8;
+        }
         (AggregateFunction function, SqlType resultType) = name switch
         {
+            "sum" when real => (AggregateFunction.Sum, SqlType.Float4),
             "count" => (AggregateFunction.Count, SqlType.Int8),
             "min" when type.Kind != TypeKind.Bool => (AggregateFunction.Min, type),
             "max" when type.Kind != TypeKind.Bool => (AggregateFunction.Max, type),

@@ -97,7 +97,7 @@ internal sealed partial class SqlBinder
         SqlType rightType = right.Type;
         if (leftType.IsNumber && rightType.IsNumber)
         {
-            SqlType target = leftType.NumericRank >= rightType.NumericRank ? leftType.WithoutModifier : rightType.WithoutModifier;
+            SqlType target = CommonNumericType(leftType, rightType);
             return (CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location), CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
         }
         if (leftType.IsDateTime && rightType.IsDateTime)
@@ -112,6 +112,15 @@ internal sealed partial class SqlBinder
         }
         if (leftType.Kind == rightType.Kind) return (left, right, leftType.WithoutModifier);
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
+    }
+
+    /// <summary>The type two numbers meet in: the higher in int2 &lt; int4 &lt; int8 &lt; numeric &lt; float8, and real
+    /// only when both are real (PostgreSQL has no operators between real and the other numbers, so they resolve to
+    /// float8's, the category's preferred type).</summary>
+    private static SqlType CommonNumericType(SqlType left, SqlType right)
+    {
+        SqlType higher = left.NumericRank >= right.NumericRank ? left.WithoutModifier : right.WithoutModifier;
+        return higher.Kind == TypeKind.Float4 && left.Kind != right.Kind ? SqlType.Float8 : higher;
     }
 
     private BoundExpression BindArithmetic(ArithmeticOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
@@ -134,8 +143,8 @@ internal sealed partial class SqlBinder
         {
             throw OperatorDoesNotExist(expression.Operator, originalLeft, originalRight, expression.Location);
         }
-        SqlType target = left.Type.NumericRank >= right.Type.NumericRank ? left.Type.WithoutModifier : right.Type.WithoutModifier;
-        if (op == ArithmeticOperator.Modulo && target.Kind == TypeKind.Float8)
+        SqlType target = CommonNumericType(left.Type, right.Type);
+        if (op == ArithmeticOperator.Modulo && target.Kind is TypeKind.Float8 or TypeKind.Float4)
         {
             throw OperatorDoesNotExist(expression.Operator, originalLeft, originalRight, expression.Location);
         }
@@ -149,6 +158,16 @@ internal sealed partial class SqlBinder
     {
         bool leftText = left.Type.IsString || left.Type.Kind == TypeKind.Unknown;
         bool rightText = right.Type.IsString || right.Type.Kind == TypeKind.Unknown;
+        if (!leftText || !rightText)
+        {
+            // bytea || bytea, array || array, jsonb || jsonb: a registered operator for the non-text operand's type wins
+            // over anynonarray || text, as PostgreSQL's resolution prefers the exact type over an unknown's coercion.
+            IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix("||");
+            if (overloads.Count > 0 && FunctionResolver.Resolve(overloads, [left.Type, right.Type]).Resolution is not null)
+            {
+                return BindOperatorCall(expression, overloads, [left, right], [expression.Left!, expression.Right]);
+            }
+        }
         if (!leftText && !rightText) throw OperatorDoesNotExist("||", left.Type, right.Type, expression.Location);
         return new BoundConcat(ToText(left, expression.Left!.Location), ToText(right, expression.Right.Location));
     }

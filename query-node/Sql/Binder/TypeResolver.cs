@@ -39,10 +39,6 @@ internal static class TypeResolver
             case "float8":
                 NoModifiers(typeName);
                 return (SqlType.Float8, "float8");
-            case "real" or "float4":
-                // float4 is stored and computed as float8 for now.
-                NoModifiers(typeName);
-                return (SqlType.Float8, "float4");
             case "float":
                 if (modifiers.Count > 1) throw Syntax(typeName);
                 if (modifiers.Count == 1 && modifiers[0] < 1)
@@ -53,7 +49,7 @@ internal static class TypeResolver
                 {
                     throw new SqlException(SqlState.InvalidParameterValue, "precision for type float must be less than 54 bits", typeName.Location + 1);
                 }
-                return (SqlType.Float8, modifiers.Count == 1 && modifiers[0] <= 24 ? "float4" : "float8");
+                return modifiers.Count == 1 && modifiers[0] <= 24 ? (SqlType.Float4, "float4") : (SqlType.Float8, "float8");
             case "numeric" or "decimal" or "dec":
                 if (modifiers.Count == 0) return (SqlType.Numeric, "numeric");
                 if (modifiers.Count > 2) throw Syntax(typeName);
@@ -95,6 +91,11 @@ internal static class TypeResolver
                 if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] > 6)) throw Syntax(typeName);
                 return name == "timestamp" ? (SqlType.Timestamp, "timestamp") : (SqlType.TimestampTz, "timestamptz");
             default:
+                if (TypeRegistry.ForName(name) is { } handler)
+                {
+                    SqlType type = handler.Resolve(name, modifiers, typeName.Location + 1);
+                    return (type, type.InternalName);
+                }
                 throw new SqlException(SqlState.UndefinedObject, $"type \"{typeName.Name}\" does not exist", typeName.Location + 1);
         }
     }

@@ -21,6 +21,7 @@ internal ref struct KeyEncoder
     private const byte NumericPositiveTag = 0x42;
     private const byte TextTag = 0x50;
     private const byte BoolTag = 0x60;
+    private const byte BytesTag = 0x70;
     private const byte NullTag = 0xF0;
     public const byte PrefixEnd = 0xFF;
 
@@ -79,7 +80,10 @@ internal ref struct KeyEncoder
                 WriteByte(BoolTag);
                 WriteByte(b ? (byte)1 : (byte)0);
                 break;
-            default: throw new InvalidOperationException($"no key encoding for {value.GetType()}");
+            default:
+                (Types.TypeRegistry.ForValue(value) ?? throw new InvalidOperationException($"no key encoding for {value.GetType()}"))
+                    .WriteKey(ref this, value);
+                break;
         }
     }
 
@@ -101,24 +105,32 @@ internal ref struct KeyEncoder
         BinaryPrimitives.WriteUInt64BigEndian(span[1..], bits);
     }
 
-    public void WriteText(string value)
+    /// <summary>Bytes (bytea, uuid): as text's UTF-8 is, with 0x00 escaped and the 0x00 0x01 terminator, so memcmp order
+    /// then length order holds.</summary>
+    public void WriteBytes(scoped ReadOnlySpan<byte> value) => WriteEscaped(BytesTag, value);
+
+    private void WriteEscaped(byte tag, scoped ReadOnlySpan<byte> value)
     {
-        int maximumBytes = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
-        Span<byte> utf8 = maximumBytes <= 512 ? stackalloc byte[maximumBytes] : new byte[maximumBytes];
-        int count = System.Text.Encoding.UTF8.GetBytes(value, utf8);
-        utf8 = utf8[..count];
         int zeros = 0;
-        foreach (byte b in utf8) if (b == 0) zeros++;
-        Span<byte> span = Reserve(1 + count + zeros + 2);
-        span[0] = TextTag;
+        foreach (byte b in value) if (b == 0) zeros++;
+        Span<byte> span = Reserve(1 + value.Length + zeros + 2);
+        span[0] = tag;
         int position = 1;
-        foreach (byte b in utf8)
+        foreach (byte b in value)
         {
             span[position++] = b;
             if (b == 0) span[position++] = 0xFF;
         }
         span[position++] = 0x00;
         span[position] = 0x01;
+    }
+
+    public void WriteText(string value)
+    {
+        int maximumBytes = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> utf8 = maximumBytes <= 512 ? stackalloc byte[maximumBytes] : new byte[maximumBytes];
+        int count = System.Text.Encoding.UTF8.GetBytes(value, utf8);
+        WriteEscaped(TextTag, utf8[..count]);
     }
 
     /// <summary>numeric as sign tag, then a decimal exponent byte and the significant digits (one byte each, '0'+d),

@@ -36,7 +36,10 @@ internal static class RowEncoder
                 case decimal m: writer.Write(m.ToString(CultureInfo.InvariantCulture)); break;
                 case DateTime timestamp: writer.Write(timestamp.Ticks); break;
                 case DateOnly date: writer.Write(date.DayNumber); break;
-                default: throw new InvalidOperationException($"no row encoding for {value.GetType()}");
+                default:
+                    (TypeRegistry.ForValue(value) ?? throw new InvalidOperationException($"no row encoding for {value.GetType()}"))
+                        .WriteStored(ref writer, value);
+                    break;
             }
         }
         writer.Flush();
@@ -222,7 +225,13 @@ internal static class RowEncoder
                 reader.Skip();
                 continue;
             }
-            values[ordinal] = table.Columns[ordinal].Type.Kind switch
+            SqlType columnType = table.Columns[ordinal].Type;
+            if (TypeRegistry.Find(columnType.Kind) is { } handler)
+            {
+                values[ordinal] = handler.ReadStored(ref reader, columnType);
+                continue;
+            }
+            values[ordinal] = columnType.Kind switch
             {
                 TypeKind.Int2 => reader.ReadInt16(),
                 TypeKind.Int4 => reader.ReadInt32(),

@@ -40,7 +40,7 @@ internal sealed class AggregateState
     /// <summary>Whether the aggregate's result depends on the order of its inputs (so DISTINCT sorts them, as
     /// PostgreSQL's DISTINCT aggregates do).</summary>
     private static bool OrderSensitive(BoundAggregate aggregate) =>
-        aggregate.Function is AggregateFunction.StringAgg || aggregate.Type.Kind == TypeKind.Float8;
+        aggregate.Function is AggregateFunction.StringAgg || aggregate.Type.Kind is TypeKind.Float8 or TypeKind.Float4;
 
     /// <summary>Whether <see cref="Remove"/> is exact for this aggregate.</summary>
     public bool CanRemove => _buffer is null && _distinct is null && _transition.CanRemove;
@@ -416,6 +416,7 @@ internal sealed class AggregateState
                 {
                     TypeKind.Int8 => _integerSumOverflowed ? throw ValueCast.OutOfRange("bigint") : _integerSum,
                     TypeKind.Float8 => _floatSum,
+                    TypeKind.Float4 => (float)_floatSum,
                     _ => _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal,
                 };
             }

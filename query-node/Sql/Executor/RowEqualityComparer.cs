@@ -33,7 +33,8 @@ internal sealed class RowEqualityComparer(int width) : IEqualityComparer<object?
                 null => 0,
                 decimal m => m.GetHashCode(), // equal decimals (1.5, 1.50) hash alike
                 double d => d == 0 ? 0 : d.GetHashCode(),
-                _ => value.GetHashCode(),
+                int or long or short or string or bool or DateTime or DateOnly => value.GetHashCode(),
+                _ => TypeRegistry.ForValue(value) is { } handler ? handler.Hash(value) : value.GetHashCode(),
             });
         }
         return hash.ToHashCode();

@@ -75,12 +75,6 @@ internal static partial class BuiltinFunctions
         Add(registry, "ascii", [Text], Int4, (a, _) => ((string)a[0]!).Length == 0 ? 0 : char.ConvertToUtf32((string)a[0]!, 0));
         Add(registry, "chr", [Int4], Text, (a, _) => Character((int)a[0]!));
         Add(registry, "md5", [Text], Text, (a, _) => Convert.ToHexStringLower(MD5.HashData(System.Text.Encoding.UTF8.GetBytes((string)a[0]!))));
-        foreach (string name in new[] { "sha224", "sha256", "sha384", "sha512" })
-        {
-            AddUnsupported(registry, name, [Text], "bytea values");
-        }
-        AddUnsupported(registry, "encode", [Text, Text], "bytea values");
-        AddUnsupported(registry, "decode", [Text, Text], "bytea values");
         Add(registry, "quote_ident", [Text], Text, (a, _) => QuoteIdentifier((string)a[0]!));
         Add(registry, "quote_literal", [Text], Text, (a, _) => QuoteLiteral((string)a[0]!));
         Add(registry, "quote_literal", [ParameterType.AnyElement], Text,

@@ -35,8 +35,21 @@ internal static partial class BuiltinFunctions
         AddClock(registry);
         AddDateTime(registry);
         AddSystem(registry);
+        AddBinary(registry);
+        AddInterval(registry);
+        AddArray(registry);
+        AddJson(registry);
         return registry;
     }
+
+    // Families of the types with handlers (Types/Handlers), each in its own partial file.
+    static partial void AddBinary(FunctionRegistry registry);
+
+    static partial void AddInterval(FunctionRegistry registry);
+
+    static partial void AddArray(FunctionRegistry registry);
+
+    static partial void AddJson(FunctionRegistry registry);
 
     private static void Add(FunctionRegistry registry, string name, ParameterType[] parameters, SqlType result, FunctionImplementation implementation,
         Volatility volatility = Volatility.Immutable, bool strict = true) =>

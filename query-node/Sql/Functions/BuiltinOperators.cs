@@ -3,7 +3,7 @@ using Log.QueryNode.Sql.Types;
 namespace Log.QueryNode.Sql.Functions;
 
 /// <summary>The built-in operators that map to functions, as PostgreSQL 15's pg_operator maps them.</summary>
-internal static class BuiltinOperators
+internal static partial class BuiltinOperators
 {
     public static OperatorRegistry Create(FunctionRegistry functions)
     {
@@ -39,6 +39,19 @@ internal static class BuiltinOperators
             operators.AddInfix("<<", functions.Get(prefix + "shl", type, SqlType.Int4));
             operators.AddInfix(">>", functions.Get(prefix + "shr", type, SqlType.Int4));
         }
+        AddBinaryOperators(operators, functions);
+        AddIntervalOperators(operators, functions);
+        AddArrayOperators(operators, functions);
+        AddJsonOperators(operators, functions);
         return operators;
     }
+
+    // One family per partial file, as the functions they call.
+    static partial void AddBinaryOperators(OperatorRegistry operators, FunctionRegistry functions);
+
+    static partial void AddIntervalOperators(OperatorRegistry operators, FunctionRegistry functions);
+
+    static partial void AddArrayOperators(OperatorRegistry operators, FunctionRegistry functions);
+
+    static partial void AddJsonOperators(OperatorRegistry operators, FunctionRegistry functions);
 }

@@ -21,6 +21,9 @@ public sealed record DateTimeSettings(TimeZoneInfo TimeZone, DateOrder DateOrder
     /// <summary>The settings of the statement running on this flow; the defaults outside a statement.</summary>
     internal static DateTimeSettings Current => StatementContext.Current?.DateTimeSettings ?? Default;
 
+    /// <summary>The wire protocol's settings for the same zone, for the text codecs the two layers share.</summary>
+    internal Log.Wire.Types.PgTypeSettings TypeSettings => field ??= new Log.Wire.Types.PgTypeSettings { TimeZone = TimeZone };
+
     /// <summary>The order named by a DateStyle value such as "ISO, DMY" (MDY when it names none).</summary>
     public static DateOrder OrderOf(string dateStyle)
     {

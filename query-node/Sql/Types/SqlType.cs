@@ -19,11 +19,30 @@ public enum TypeKind : byte
     TimestampTz,
     /// <summary>The result type of functions that return nothing (pg_sleep); its only value is the empty string.</summary>
     Void,
+    /// <summary>real: a 4-byte IEEE float (CLR float).</summary>
+    Float4,
+    /// <summary>bytea (CLR byte[]).</summary>
+    Bytea,
+    /// <summary>uuid (CLR Guid).</summary>
+    Uuid,
+    /// <summary>time without time zone (CLR TimeOnly).</summary>
+    Time,
+    /// <summary>interval (CLR PgInterval: months, days, microseconds).</summary>
+    Interval,
+    /// <summary>json: the text as written, validated.</summary>
+    Json,
+    /// <summary>jsonb: a parsed, normalised document.</summary>
+    Jsonb,
+    /// <summary>An array of <see cref="SqlType.Element"/> (all dimensionalities are one type, as in PostgreSQL).</summary>
+    Array,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
-/// ((p&lt;&lt;16)|s)+4 for numeric(p,s)).</summary>
-public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
+/// ((p&lt;&lt;16)|s)+4 for numeric(p,s)). An array type has Kind Array, its element's kind in
+/// <paramref name="Element"/> and the element's modifier as its own (as PostgreSQL keeps varchar(10)[]'s typmod).
+/// What a type does with values (input, output, ordering, storage, casts) is its <see cref="TypeHandler"/> in the
+/// <see cref="TypeRegistry"/>.</summary>
+public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind Element = TypeKind.Unknown)
 {
     public static readonly SqlType Unknown = new(TypeKind.Unknown);
     public static readonly SqlType Bool = new(TypeKind.Bool);
@@ -39,6 +58,21 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
     public static readonly SqlType Timestamp = new(TypeKind.Timestamp);
     public static readonly SqlType TimestampTz = new(TypeKind.TimestampTz);
     public static readonly SqlType Void = new(TypeKind.Void);
+    public static readonly SqlType Float4 = new(TypeKind.Float4);
+    public static readonly SqlType Bytea = new(TypeKind.Bytea);
+    public static readonly SqlType Uuid = new(TypeKind.Uuid);
+    public static readonly SqlType Time = new(TypeKind.Time);
+    public static readonly SqlType Interval = new(TypeKind.Interval);
+    public static readonly SqlType Json = new(TypeKind.Json);
+    public static readonly SqlType Jsonb = new(TypeKind.Jsonb);
+
+    /// <summary>The array type whose elements are <paramref name="element"/> (an array of an array is the same array type).</summary>
+    public static SqlType ArrayOf(SqlType element) => element.Kind == TypeKind.Array ? element : new(TypeKind.Array, element.Modifier, element.Kind);
+
+    public bool IsArray => Kind == TypeKind.Array;
+
+    /// <summary>The element type of an array type (with the array's modifier); Unknown for any other type.</summary>
+    public SqlType ElementType => Kind == TypeKind.Array ? new SqlType(Element, Modifier) : Unknown;
 
     public bool IsDateTime => Kind is TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz;
 
@@ -54,11 +88,11 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
     public const int VariableLengthModifierOffset = 4;
 
     public bool IsInteger => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8;
-    public bool IsNumber => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float8 or TypeKind.Numeric;
+    public bool IsNumber => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric;
     public bool IsString => Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar;
 
     /// <summary>The type without its modifier: the type of an expression result (PostgreSQL drops typmods through operators).</summary>
-    public SqlType WithoutModifier => new(Kind);
+    public SqlType WithoutModifier => new(Kind, -1, Element);
 
     /// <summary>Maximum length in characters for varchar(n)/char(n), or -1.</summary>
     public int MaxLength => (Kind is TypeKind.Varchar or TypeKind.Bpchar) && Modifier >= VariableLengthModifierOffset
@@ -88,6 +122,14 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Timestamp => 1114,
         TypeKind.TimestampTz => 1184,
         TypeKind.Void => 2278,
+        TypeKind.Float4 => 700,
+        TypeKind.Bytea => 17,
+        TypeKind.Uuid => 2950,
+        TypeKind.Time => 1083,
+        TypeKind.Interval => 1186,
+        TypeKind.Json => 114,
+        TypeKind.Jsonb => 3802,
+        TypeKind.Array => Log.Wire.Types.PgTypes.GetArrayTypeOid(ElementType.Oid),
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -101,6 +143,9 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Date => 4,
         TypeKind.Timestamp or TypeKind.TimestampTz => 8,
         TypeKind.Void => 4,
+        TypeKind.Float4 => 4,
+        TypeKind.Time => 8,
+        TypeKind.Uuid or TypeKind.Interval => 16,
         _ => -1,
     };
 
@@ -120,6 +165,14 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Timestamp => "timestamp",
         TypeKind.TimestampTz => "timestamptz",
         TypeKind.Void => "void",
+        TypeKind.Float4 => "float4",
+        TypeKind.Bytea => "bytea",
+        TypeKind.Uuid => "uuid",
+        TypeKind.Time => "time",
+        TypeKind.Interval => "interval",
+        TypeKind.Json => "json",
+        TypeKind.Jsonb => "jsonb",
+        TypeKind.Array => "_" + ElementType.InternalName,
         _ => "unknown",
     };
 
@@ -139,6 +192,14 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
         TypeKind.Timestamp => "timestamp without time zone",
         TypeKind.TimestampTz => "timestamp with time zone",
         TypeKind.Void => "void",
+        TypeKind.Float4 => "real",
+        TypeKind.Bytea => "bytea",
+        TypeKind.Uuid => "uuid",
+        TypeKind.Time => "time without time zone",
+        TypeKind.Interval => "interval",
+        TypeKind.Json => "json",
+        TypeKind.Jsonb => "jsonb",
+        TypeKind.Array => ElementType.DisplayName + "[]",
         _ => "unknown",
     };
 
@@ -147,34 +208,39 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1)
     {
         TypeKind.Varchar or TypeKind.Bpchar when MaxLength >= 0 => $"{DisplayName}({MaxLength})",
         TypeKind.Numeric when NumericPrecision >= 0 => $"numeric({NumericPrecision},{NumericScale})",
+        TypeKind.Array => ElementType.DisplayNameWithModifier + "[]",
         _ => DisplayName,
     };
 
     public override string ToString() => DisplayNameWithModifier;
 
-    /// <summary>pg_type.typcategory, which overload resolution compares: B boolean, N numeric, S string, D date/time,
-    /// P pseudo-type, X unknown.</summary>
+    /// <summary>pg_type.typcategory, which overload resolution compares: A array, B boolean, D date/time, N numeric,
+    /// P pseudo-type, S string, T timespan, U user-defined (uuid, json, jsonb, bytea), X unknown.</summary>
     public char Category => Kind switch
     {
         TypeKind.Bool => 'B',
-        TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float8 or TypeKind.Numeric => 'N',
+        TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric => 'N',
         TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar => 'S',
-        TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz => 'D',
+        TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
+        TypeKind.Interval => 'T',
+        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb => 'U',
+        TypeKind.Array => 'A',
         TypeKind.Void => 'P',
         _ => 'X',
     };
 
     /// <summary>pg_type.typispreferred: the type an ambiguous call leans to within its category.</summary>
-    public bool IsPreferred => Kind is TypeKind.Bool or TypeKind.Float8 or TypeKind.Text or TypeKind.TimestampTz;
+    public bool IsPreferred => Kind is TypeKind.Bool or TypeKind.Float8 or TypeKind.Text or TypeKind.TimestampTz or TypeKind.Interval;
 
-    /// <summary>Rank in PostgreSQL's numeric promotion order: int2 &lt; int4 &lt; int8 &lt; numeric &lt; float8.</summary>
+    /// <summary>Rank in PostgreSQL's numeric promotion order: int2 &lt; int4 &lt; int8 &lt; numeric &lt; float4 &lt; float8.</summary>
     public int NumericRank => Kind switch
     {
         TypeKind.Int2 => 1,
         TypeKind.Int4 => 2,
         TypeKind.Int8 => 3,
         TypeKind.Numeric => 4,
-        TypeKind.Float8 => 5,
+        TypeKind.Float4 => 5,
+        TypeKind.Float8 => 6,
         _ => 0,
     };
 }

@@ -27,6 +27,8 @@ internal static class ValueArithmetic
                 return ApplyInt8(op, (long)left, (long)right);
             case TypeKind.Float8:
                 return ApplyFloat8(op, (double)left, (double)right);
+            case TypeKind.Float4:
+                return ApplyFloat4(op, (float)left, (float)right);
             case TypeKind.Numeric:
                 return ApplyNumeric(op, (decimal)left, (decimal)right);
             default:
@@ -76,14 +78,25 @@ internal static class ValueArithmetic
             ArithmeticOperator.Divide => right == 0 ? throw DivisionByZero() : left / right,
             _ => throw new InvalidOperationException("float8 has no % operator"),
         };
-        if (double.IsInfinity(result) && !double.IsInfinity(left) && !double.IsInfinity(right))
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow");
-        }
-        if (result == 0 && op == ArithmeticOperator.Multiply && left != 0 && right != 0)
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: underflow");
-        }
+        CheckFloatResult(double.IsInfinity(result), double.IsInfinity(left) || double.IsInfinity(right), result == 0 && op == ArithmeticOperator.Multiply && left != 0 && right != 0);
+        return result;
+    }
+
+    /// <summary>float_overflow_error / float_underflow_error: an infinite result from finite operands, a zero from non-zero ones.</summary>
+    private static void CheckFloatResult(bool infinite, bool infiniteOperand, bool underflow)
+    {
+        if (infinite && !infiniteOperand) throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow");
+        if (underflow) throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: underflow");
+    }
+
+    /// <summary>float4pl and friends: computed in float, with the same overflow and underflow checks as float8.</summary>
+    private static float ApplyFloat4(ArithmeticOperator op, float left, float right)
+    {
+        // Done in double and rounded once to float: exact for + - * / (double holds more than twice float's digits).
+        double wide = ApplyFloat8(op, left, right);
+        float result = (float)wide;
+        bool underflow = result == 0 && left != 0 && (op == ArithmeticOperator.Multiply ? right != 0 : op == ArithmeticOperator.Divide && !float.IsInfinity(right));
+        CheckFloatResult(float.IsInfinity(result), float.IsInfinity(left) || float.IsInfinity(right), underflow);
         return result;
     }
 
@@ -160,6 +173,7 @@ internal static class ValueArithmetic
         int i => i == int.MinValue ? throw ValueCast.OutOfRange("integer") : -i,
         long l => l == long.MinValue ? throw ValueCast.OutOfRange("bigint") : -l,
         double d => -d,
+        float f => -f,
         decimal m => -m,
         _ => throw new InvalidOperationException($"negate {value.GetType()}"),
     };

@@ -18,7 +18,10 @@ internal static class ValueCast
     /// <summary>Whether PostgreSQL has a cast from <paramref name="from"/> to <paramref name="to"/> in the context.</summary>
     public static bool CanCast(SqlType from, SqlType to, Context context)
     {
-        if (from.Kind == to.Kind || from.Kind == TypeKind.Unknown) return true;
+        if (from.Kind == TypeKind.Unknown) return true;
+        if (TypeRegistry.Find(to.Kind)?.CanCastFrom(from, to, context) is bool toAnswer) return toAnswer;
+        if (TypeRegistry.Find(from.Kind)?.CanCastTo(from, to, context) is bool fromAnswer) return fromAnswer;
+        if (from.Kind == to.Kind) return true;
         if (from.IsNumber && to.IsNumber)
         {
             return context != Context.Implicit || from.NumericRank < to.NumericRank;
@@ -47,6 +50,14 @@ internal static class ValueCast
             if (from.Kind == TypeKind.Bpchar) text = text.TrimEnd(' ');
             return ValueInput.Parse(text, to, position);
         }
+        if (from.Kind != to.Kind && TypeRegistry.Find(to.Kind) is { } toHandler && toHandler.CanCastFrom(from, to, context) == true)
+        {
+            return toHandler.ApplyModifier(toHandler.ConvertFrom(value, from, to, context), to, context == Context.Explicit);
+        }
+        if (from.Kind != to.Kind && TypeRegistry.Find(from.Kind) is { } fromHandler && fromHandler.CanCastTo(from, to, context) == true)
+        {
+            return fromHandler.ConvertTo(value, from, to, context);
+        }
         switch (to.Kind)
         {
             case TypeKind.Bool:
@@ -62,14 +73,34 @@ internal static class ValueCast
                 return value switch
                 {
                     double d => d,
+                    float f => (double)f,
                     decimal m => (double)m,
                     _ => (double)ToLong(value),
                 };
+            case TypeKind.Float4:
+                float single = value switch
+                {
+                    float f => f,
+                    double d => (float)d,
+                    decimal m => (float)m,
+                    _ => ToLong(value),
+                };
+                // float8_to_float4 and numeric_float4 check both ways out of float's range (22003).
+                if (float.IsInfinity(single) && value is double wide && !double.IsInfinity(wide))
+                {
+                    throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: overflow");
+                }
+                if (single == 0 && value is double small && small != 0)
+                {
+                    throw new SqlException(SqlState.NumericValueOutOfRange, "value out of range: underflow");
+                }
+                return single;
             case TypeKind.Numeric:
                 decimal number = value switch
                 {
                     decimal m => m,
                     double d => FloatToNumeric(d),
+                    float f => FloatToNumeric(f, significantDigits: 6),
                     _ => ToLong(value),
                 };
                 return ApplyNumericModifier(number, to);
@@ -108,11 +139,12 @@ internal static class ValueCast
                 if (from.Kind == TypeKind.Bpchar && to.Kind != TypeKind.Bpchar) source = source.TrimEnd(' ');
                 return ApplyStringModifier(source, to, context == Context.Explicit);
             default:
+                if (TypeRegistry.Find(to.Kind) is { } handler) return handler.ApplyModifier(value, to, context == Context.Explicit);
                 return value;
         }
     }
 
-    private static decimal FloatToNumeric(double value)
+    private static decimal FloatToNumeric(double value, int significantDigits = 15)
     {
         if (double.IsNaN(value) || double.IsInfinity(value))
         {
@@ -121,7 +153,7 @@ internal static class ValueCast
         try
         {
             // float8 to numeric keeps the 15 significant digits float8out would have printed before PostgreSQL 12.
-            return decimal.Parse(value.ToString("G15", System.Globalization.CultureInfo.InvariantCulture),
+            return decimal.Parse(value.ToString("G" + significantDigits, System.Globalization.CultureInfo.InvariantCulture),
                 System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (OverflowException)
@@ -144,6 +176,8 @@ internal static class ValueCast
     {
         switch (value)
         {
+            case float f:
+                return ToLongRounded((double)f, typeName);
             case double d:
                 double rounded = Math.Round(d, MidpointRounding.ToEven);
                 if (double.IsNaN(rounded) || rounded < -9.2233720368547758E+18 || rounded >= 9.2233720368547758E+18)

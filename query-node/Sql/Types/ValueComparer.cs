@@ -29,6 +29,7 @@ internal sealed class ValueComparer : IComparer<object?>
 
     private static int CompareMixed(object left, object right)
     {
+        if (left.GetType() == right.GetType() && TypeRegistry.ForValue(left) is { } handler) return handler.Compare(left, right);
         // Only reachable if the binder left two integer widths side by side; compare as long.
         if (left is short or int or long && right is short or int or long)
         {

@@ -20,7 +20,9 @@ internal static class ValueFormatter
         string s => s,
         DateTime timestamp => FormatTimestamp(timestamp, settings),
         DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+        _ => TypeRegistry.ForValue(value) is { } handler
+            ? handler.Format(value, settings ?? DateTimeSettings.Current)
+            : Convert.ToString(value, CultureInfo.InvariantCulture),
     };
 
     /// <summary>timestamp_out / timestamptz_out with DateStyle ISO: microseconds without trailing zeros; a timestamptz (a

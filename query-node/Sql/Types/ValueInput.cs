@@ -31,7 +31,9 @@ internal static class ValueInput
             case TypeKind.TimestampTz:
                 return DateTimeInput.Parse(text, type, position, settings);
             default:
-                return text;
+                return TypeRegistry.Find(type.Kind) is { } handler
+                    ? handler.Parse(text, type, position, settings ?? DateTimeSettings.Current)
+                    : text;
         }
     }
 
@@ -92,7 +94,11 @@ internal static class ValueInput
         };
     }
 
-    public static double ParseFloat8(string text, int? position)
+    public static double ParseFloat8(string text, int? position) => ParseFloat(text, "double precision", position);
+
+    /// <summary>float8in and float4in's shared part: NaN and the infinities by name, else a decimal number; a number
+    /// beyond double's range is out of range for <paramref name="typeName"/>.</summary>
+    public static double ParseFloat(string text, string typeName, int? position)
     {
         string trimmed = text.Trim();
         switch (trimmed.ToLowerInvariant())
@@ -103,11 +109,11 @@ internal static class ValueInput
         }
         if (trimmed.Length == 0 || !double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
         {
-            throw Invalid("double precision", text, position);
+            throw Invalid(typeName, text, position);
         }
         if (double.IsInfinity(value))
         {
-            throw new SqlException(SqlState.NumericValueOutOfRange, $"\"{trimmed}\" is out of range for type double precision", position);
+            throw new SqlException(SqlState.NumericValueOutOfRange, $"\"{trimmed}\" is out of range for type {typeName}", position);
         }
         return value;
     }

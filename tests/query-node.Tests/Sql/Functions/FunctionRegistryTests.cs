@@ -51,8 +51,6 @@ public sealed class FunctionRegistryTests
     }
 
     [Theory]
-    [InlineData("select sha256('abc')", "bytea")]
-    [InlineData("select encode('abc', 'hex')", "bytea")]
     [InlineData("select regexp_match('abc', 'b')", "arrays")]
     [InlineData("select regexp_matches('abc', 'b', 'g')", "arrays")]
     [InlineData("select regexp_split_to_array('a b', ' ')", "arrays")]
