@@ -10,7 +10,7 @@ internal static class CreateTableExecutor
     public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         string name = create.Relation.RelationName;
-        if (await catalog.GetTableAsync(store, name, cancellationToken) is not null)
+        if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
             {

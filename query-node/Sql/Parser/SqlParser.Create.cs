@@ -13,6 +13,13 @@ internal sealed partial class SqlParser
         {
             throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
         }
+        if (TryKeyword("sequence")) return ParseCreateSequence(location);
+        if (TryKeyword("view")) return ParseCreateView(location, replace: false);
+        if (IsKeyword("or") && Peek().IsKeyword("replace") && Peek(2).IsKeyword("view"))
+        {
+            _index += 3;
+            return ParseCreateView(location, replace: true);
+        }
         if (!IsKeyword("table"))
         {
             if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "unique" or "view" or "sequence" or "schema"
