@@ -96,6 +96,7 @@ internal sealed partial class SqlParser
         bool primaryKey = false;
         bool explicitNull = false;
         Expression? defaultValue = null;
+        string? defaultText = null;
         while (true)
         {
             if (TryKeyword("constraint")) ExpectColumnIdentifier();
@@ -122,7 +123,10 @@ internal sealed partial class SqlParser
                 {
                     throw new SqlException(SqlState.SyntaxError, $"multiple default values specified for column \"{name}\"", token.Position + 1);
                 }
+                int defaultStart = _index;
                 defaultValue = ParseComparison();
+                Token defaultEnd = _tokens[_index - 1];
+                defaultText = _text[_tokens[defaultStart].Position..(defaultEnd.Position + defaultEnd.Length)];
             }
             else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
@@ -133,7 +137,7 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location);
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText };
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>
