@@ -57,11 +57,11 @@ internal static class SequenceOptionsBinder
                 : existing.MinValue;
         if (maxValue < typeMin || maxValue > typeMax)
         {
-            throw new SqlException(SqlState.NumericValueOutOfRange, $"MAXVALUE ({maxValue}) is out of range for sequence data type {type.DisplayName}");
+            throw new SqlException(SqlState.InvalidParameterValue, $"MAXVALUE ({maxValue}) is out of range for sequence data type {type.DisplayName}");
         }
         if (minValue < typeMin || minValue > typeMax)
         {
-            throw new SqlException(SqlState.NumericValueOutOfRange, $"MINVALUE ({minValue}) is out of range for sequence data type {type.DisplayName}");
+            throw new SqlException(SqlState.InvalidParameterValue, $"MINVALUE ({minValue}) is out of range for sequence data type {type.DisplayName}");
         }
         if (minValue >= maxValue)
         {
