@@ -59,6 +59,10 @@ public static class SqlState
     public const string StringDataRightTruncation = "22001";
     public const string DivisionByZero = "22012";
     public const string InvalidParameterValue = "22023";
+    public const string SequenceGeneratorLimitExceeded = "2200H";
+    public const string WrongObjectType = "42809";
+    public const string GeneratedAlways = "428C9";
+    public const string InvalidNameSyntax = "42602";
     public const string CharacterNotInRepertoire = "22021";
     public const string ArraySubscriptError = "2202E";
     public const string ArrayElementError = "2202E";

@@ -3,6 +3,7 @@ using Log.Adjudicator;
 using Log.Journal.Client;
 using Log.Journal.Node;
 using Log.Journal.Time;
+using Log.QueryNode.Execution;
 using Log.QueryNode.Sessions;
 using Log.QueryNode.Sql;
 using Log.StorageNode;
@@ -96,7 +97,8 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
 
-        var sessions = new QuerySessionFactory(new SqlEngine(), adjudicator, storage, clock,
+        var engine = new SqlEngine { SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()) };
+        var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
             loggerFactory.CreateLogger<QuerySession>());
         var server = new PgServer(new PgServerOptions
         {

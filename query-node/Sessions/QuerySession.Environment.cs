@@ -49,6 +49,8 @@ public sealed partial class QuerySession
 
         public Random Random { get; set; } = new Sql.Functions.PostgresRandom();
 
+        public SessionSequenceValues Sequences { get; } = new();
+
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";
 
         public string DatabaseName => session.startupIdentity.Database;

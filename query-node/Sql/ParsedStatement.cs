@@ -20,7 +20,16 @@ public sealed class ParsedStatement
             UpdateStmt => (TransactionControl.None, "UPDATE", false),
             DeleteStmt => (TransactionControl.None, "DELETE", false),
             CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
-            DropStmt => (TransactionControl.None, "DROP TABLE", false),
+            DropStmt drop => (TransactionControl.None, drop.RemoveType switch
+            {
+                ObjectType.Sequence => "DROP SEQUENCE",
+                ObjectType.View => "DROP VIEW",
+                _ => "DROP TABLE",
+            }, false),
+            CreateSeqStmt => (TransactionControl.None, "CREATE SEQUENCE", false),
+            AlterSeqStmt => (TransactionControl.None, "ALTER SEQUENCE", false),
+            ViewStmt => (TransactionControl.None, "CREATE VIEW", false),
+            TruncateStmt => (TransactionControl.None, "TRUNCATE TABLE", false),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             VariableSetStmt set => (TransactionControl.None, set.Value is null && !IsTransactionModes(set.Name) ? "RESET" : "SET", true),
             VariableShowStmt => (TransactionControl.None, "SHOW", true),

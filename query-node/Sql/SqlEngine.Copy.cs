@@ -71,7 +71,10 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax)
+        {
+            Sequences = SequenceAccessFor(store, session: null),
+        };
         try
         {
             await InsertCopyRowCoreAsync(target, fields, store, cancellationToken);

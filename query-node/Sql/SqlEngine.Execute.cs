@@ -48,7 +48,10 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        var context = new StatementContext(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax);
+        var context = new StatementContext(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
+        {
+            Sequences = SequenceAccessFor(store, session),
+        };
         StatementContext.Current = context;
         try
         {
@@ -89,10 +92,22 @@ public sealed partial class SqlEngine
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+            case DropStmt { RemoveType: ObjectType.Sequence } drop:
+                return SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
+            case DropStmt { RemoveType: ObjectType.View } drop:
+                return ViewExecutor.DropAsync(drop, _catalog, store, cancellationToken);
             case DropStmt drop:
                 return DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
             case AlterTableStmt alter:
                 return AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
+            case CreateSeqStmt createSequence:
+                return SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken);
+            case AlterSeqStmt alterSequence:
+                return SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, cancellationToken);
+            case ViewStmt view:
+                return ExecuteCreateViewAsync(view, store, cancellationToken);
+            case TruncateStmt truncate:
+                return TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
             case VariableSetStmt or VariableShowStmt:
                 return ValueTask.FromResult(VariableExecutor.Execute(statement.Tree));
             case TransactionStmt:
@@ -205,24 +220,56 @@ public sealed partial class SqlEngine
     private async ValueTask<(BoundQuery Query, BindContext Context)> BindQueryAsync(SelectStmt select, ParameterContext? parameters,
         ITransactionStore store, CancellationToken cancellationToken)
     {
-        var context = new BindContext(parameters, await LookUpTablesAsync(select, store, cancellationToken));
+        var relations = await LookUpRelationsAsync(select, store, cancellationToken);
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views };
         BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);
     }
 
-    private async ValueTask<Dictionary<string, TableDescriptor>> LookUpTablesAsync(Node tree, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<Dictionary<string, TableDescriptor>> LookUpTablesAsync(Node tree, ITransactionStore store, CancellationToken cancellationToken) =>
+        (await LookUpRelationsAsync(tree, store, cancellationToken)).Tables;
+
+    /// <summary>The tables and views a statement names; a view's query is parsed here and its own tables and views
+    /// looked up in turn (to <see cref="SqlLimits.ViewNestingDepthMax"/> levels).</summary>
+    private async ValueTask<(Dictionary<string, TableDescriptor> Tables, Dictionary<string, BoundView> Views)> LookUpRelationsAsync(Node tree,
+        ITransactionStore store, CancellationToken cancellationToken)
     {
         var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
-        foreach (RangeVar reference in TableReferences.Collect(tree))
+        var views = new Dictionary<string, BoundView>(StringComparer.Ordinal);
+        var pending = new Queue<(Node Tree, int Depth)>();
+        pending.Enqueue((tree, 0));
+        while (pending.TryDequeue(out var next))
         {
-            if (tables.ContainsKey(reference.RelationName)) continue;
-            if (reference.SchemaName is not null && reference.SchemaName != SqlCatalog.DefaultSchema) continue;
-            TableDescriptor? table = await _catalog.GetTableAsync(store, reference.RelationName, cancellationToken);
-            if (table is null) continue;
-            store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
-            tables.Add(table.Name, table);
+            foreach (RangeVar reference in TableReferences.Collect(next.Tree))
+            {
+                if (tables.ContainsKey(reference.RelationName) || views.ContainsKey(reference.RelationName)) continue;
+                if (reference.SchemaName is not null && reference.SchemaName != SqlCatalog.DefaultSchema) continue;
+                TableDescriptor? table = await _catalog.GetTableAsync(store, reference.RelationName, cancellationToken);
+                if (table is not null)
+                {
+                    store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
+                    tables.Add(table.Name, table);
+                    continue;
+                }
+                ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, reference.RelationName, cancellationToken);
+                if (view is null) continue;
+                if (next.Depth >= SqlLimits.ViewNestingDepthMax)
+                {
+                    throw new SqlException(SqlState.ProgramLimitExceeded, $"views nest more than {SqlLimits.ViewNestingDepthMax} levels deep");
+                }
+                store.AddConflictCheck(CatalogKeys.ViewByName(view.Name), isSchema: true);
+                var query = (SelectStmt)Parser.SqlParser.ParseAll(view.QueryText)[0].Statement;
+                views.Add(view.Name, new BoundView(view, query));
+                pending.Enqueue((query, next.Depth + 1));
+            }
         }
-        return tables;
+        return (tables, views);
+    }
+
+    private async ValueTask<StatementResult> ExecuteCreateViewAsync(ViewStmt view, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        (BoundQuery query, _) = await BindQueryAsync(view.Query, null, store, cancellationToken);
+        return await ViewExecutor.CreateAsync(view, query.Columns.Select(column => column.Name).ToArray(), _catalog, store, cancellationToken);
     }
 
     /// <summary>The rows of a planned query as they are produced. Each step runs with the statement's context current
@@ -295,7 +342,8 @@ public sealed partial class SqlEngine
     private async ValueTask<(BoundModification Bound, BindContext Context)> BindModificationAsync(Statement tree, ParameterContext? parameters,
         ITransactionStore store, CancellationToken cancellationToken)
     {
-        var context = new BindContext(parameters, await LookUpTablesAsync(tree, store, cancellationToken));
+        var relations = await LookUpRelationsAsync(tree, store, cancellationToken);
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views };
         BoundModification bound = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(tree);
         return (bound, context);
     }

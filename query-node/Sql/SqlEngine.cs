@@ -19,6 +19,27 @@ public sealed partial class SqlEngine
     {
     }
 
+    /// <summary>Where sequences commit the blocks of values they hand out (the node's adjudicator and storage); without
+    /// it (an engine over an in-memory store in tests) blocks are taken in the statement's own transaction.</summary>
+    public Execution.ISeparateTransactions? SeparateTransactions
+    {
+        get => _separateTransactions;
+        init
+        {
+            _separateTransactions = value;
+            _sequenceGenerator = new Executor.SequenceGenerator(value);
+        }
+    }
+
+    private readonly Execution.ISeparateTransactions? _separateTransactions;
+    private readonly Executor.SequenceGenerator _sequenceGenerator = new(null);
+
+    /// <summary>currval and lastval of statements run without a session (tests): one memory for the whole engine.</summary>
+    private readonly Executor.SessionSequenceValues _sequencesWithoutSession = new();
+
+    private Executor.SequenceAccess SequenceAccessFor(Execution.ITransactionStore store, Executor.ISessionEnvironment? session) =>
+        new(_sequenceGenerator, _catalog, store, session?.Sequences ?? _sequencesWithoutSession);
+
     /// <summary>Memory one statement may hold in sorts and hash tables before it fails with 53200 (DSQL's 128 MiB by default).</summary>
     public long QueryMemoryBytesMax { get; init; } = SqlLimits.QueryMemoryBytesDefault;
 

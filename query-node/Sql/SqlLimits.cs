@@ -42,6 +42,9 @@ internal static class SqlLimits
     /// <summary>Outer rows up to which a key lookup join looks its inner rows up; past it the outer side is too large
     /// for lookups to beat reading the inner table once, and the join runs as a hash join.</summary>
     public const int LookupJoinOuterRowsMax = 10_000;
+
+    /// <summary>Views within views a statement may read through (also what stops a view that, replaced, reads itself).</summary>
+    public const int ViewNestingDepthMax = 32;
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>

@@ -18,6 +18,9 @@ internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDiction
 
     public IReadOnlyList<CommonTable> CommonTables => _commonTables;
 
+    /// <summary>The views the statement names (and the views those name), with their parsed queries.</summary>
+    public IReadOnlyDictionary<string, BoundView> Views { get; init; } = new Dictionary<string, BoundView>();
+
     public TableDescriptor? FindTable(string name) => _tables.TryGetValue(name, out TableDescriptor? table) ? table : null;
 
     public int NextSubqueryId() => SubqueryCount++;
@@ -29,3 +32,6 @@ internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDiction
         return table;
     }
 }
+
+/// <summary>A view the statement reads, with its query parsed from the stored text.</summary>
+internal sealed record BoundView(ViewDescriptor View, Parser.Ast.SelectStmt Query);

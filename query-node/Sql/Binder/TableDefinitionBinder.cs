@@ -29,7 +29,7 @@ internal static class TableDefinitionBinder
             var column = new ColumnDescriptor(nextColumnId++, definition.Name, type, definition.IsNotNull || definition.IsPrimaryKey, false, null);
             if (definition.Default is not null)
             {
-                (object? value, string? expression) = BindDefault(definition.Default, column);
+                (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column);
                 column = column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
             }
             if (definition.IsPrimaryKey) keyOrdinals.Add(columns.Count);
@@ -56,8 +56,9 @@ internal static class TableDefinitionBinder
     }
 
     /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,
-    /// localtimestamp) is stored as SQL text and evaluated at each insert. Other expressions are not supported yet.</summary>
-    private static (object? Value, string? Expression) BindDefault(Expression expression, ColumnDescriptor column)
+    /// localtimestamp) is stored as SQL text in its canonical form, any other expression as its source text; both are
+    /// evaluated at each insert.</summary>
+    private static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column)
     {
         var binder = new SqlBinder(table: null, alias: null);
         BoundExpression bound;
@@ -78,8 +79,8 @@ internal static class TableDefinitionBinder
             "localtimestamp" => "localtimestamp",
             _ => null,
         } : null;
-        return text is not null
-            ? (null, text)
-            : throw new SqlException(SqlState.FeatureNotSupported, "only constant and clock-function DEFAULT expressions are supported", expression.Location + 1);
+        if (text is not null) return (null, text);
+        // Any other expression is kept as its source text and bound afresh at each INSERT (nextval, gen_random_uuid, ...).
+        return (null, definitionText ?? throw new SqlException(SqlState.FeatureNotSupported, "this DEFAULT expression is not supported", expression.Location + 1));
     }
 }

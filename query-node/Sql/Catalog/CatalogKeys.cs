@@ -13,6 +13,9 @@ internal static class CatalogKeys
     private const long DescriptorByNameSubspace = 1;
     private const long NameByIdSubspace = 2;
     private const long TableIdCounterSubspace = 3;
+    private const long SequenceByNameSubspace = 20;
+    private const long SequenceStateSubspace = 21;
+    private const long ViewByNameSubspace = 22;
 
     /// <summary>Ids below this are reserved for system tables.</summary>
     public const long FirstUserTableId = 100;
@@ -50,5 +53,44 @@ internal static class CatalogKeys
         encoder.WriteInteger(tableId);
         encoder.WriteInteger(TableDescriptor.PrimaryIndexId);
         return encoder;
+    }
+
+    /// <summary>(0, 20, name): a sequence's descriptor (its options), written by DDL in the user's transaction.</summary>
+    public static byte[] SequenceByName(string sequenceName) => NamedKey(SequenceByNameSubspace, sequenceName);
+
+    /// <summary>(0, 21, id): a sequence's allocation state (the next value no node has been handed), written only by the
+    /// small transactions that hand out blocks of values, so that a user's transaction never conflicts on it.</summary>
+    public static byte[] SequenceState(long sequenceId)
+    {
+        var encoder = new KeyEncoder(32);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(SequenceStateSubspace);
+        encoder.WriteInteger(sequenceId);
+        return encoder.ToArray();
+    }
+
+    /// <summary>(0, 22, name): a view's definition (its query text and column names).</summary>
+    public static byte[] ViewByName(string viewName) => NamedKey(ViewByNameSubspace, viewName);
+
+    /// <summary>Where the sequence descriptors start; they end where the sequence states start.</summary>
+    public static byte[] SequenceByNamePrefix() => SubspacePrefix(SequenceByNameSubspace);
+
+    public static byte[] SequenceStatePrefix() => SubspacePrefix(SequenceStateSubspace);
+
+    private static byte[] SubspacePrefix(long subspace)
+    {
+        var encoder = new KeyEncoder(16);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(subspace);
+        return encoder.ToArray();
+    }
+
+    private static byte[] NamedKey(long subspace, string name)
+    {
+        var encoder = new KeyEncoder(32 + name.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(subspace);
+        encoder.WriteText(name);
+        return encoder.ToArray();
     }
 }

@@ -9,7 +9,7 @@ namespace Log.QueryNode.Sql.Catalog;
 /// transaction's own later statements). Parsed descriptors are cached by name and reused only when the stored bytes
 /// are identical, so the cache can never serve a stale schema; the read itself is one GetAsync.
 /// </summary>
-internal sealed class SqlCatalog
+internal sealed partial class SqlCatalog
 {
     /// <summary>Schemas a table name may be qualified with; everything lives in public.</summary>
     public const string DefaultSchema = "public";

@@ -2,6 +2,7 @@ using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor;
 
@@ -10,7 +11,7 @@ internal static class CreateTableExecutor
     public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         string name = create.Relation.RelationName;
-        if (await catalog.GetTableAsync(store, name, cancellationToken) is not null)
+        if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
             {
@@ -18,11 +19,63 @@ internal static class CreateTableExecutor
             }
             throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
         }
+        (CreateStmt expanded, List<SequenceDescriptor> sequences) = await ExpandSerialColumnsAsync(create, catalog, store, cancellationToken);
         // Validate the definition before taking an id, so a bad definition writes nothing.
-        TableDescriptor probe = TableDefinitionBinder.Bind(create, tableId: 0);
+        TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0);
         long tableId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
         TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals);
         SqlCatalog.WriteTable(store, table);
+        foreach (SequenceDescriptor sequence in sequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         return new StatementResult(null, null, "CREATE TABLE");
+    }
+
+    /// <summary>serial, bigserial and smallserial as PostgreSQL expands them: an integer column NOT NULL DEFAULT
+    /// nextval('table_column_seq'), and that sequence, OWNED BY the column (so DROP TABLE drops it).</summary>
+    private static async ValueTask<(CreateStmt Create, List<SequenceDescriptor> Sequences)> ExpandSerialColumnsAsync(CreateStmt create, SqlCatalog catalog,
+        ITransactionStore store, CancellationToken cancellationToken)
+    {
+        var sequences = new List<SequenceDescriptor>();
+        var columns = new List<ColumnDef>(create.Columns.Count);
+        string tableName = create.Relation.RelationName;
+        foreach (ColumnDef column in create.Columns)
+        {
+            string? integerType = column.TypeName.Name switch
+            {
+                "serial" or "serial4" => "int4",
+                "bigserial" or "serial8" => "int8",
+                "smallserial" or "serial2" => "int2",
+                _ => null,
+            };
+            if (integerType is null)
+            {
+                columns.Add(column);
+                continue;
+            }
+            if (column.Default is not null)
+            {
+                throw new SqlException(SqlState.SyntaxError, $"multiple default values specified for column \"{column.Name}\" of table \"{tableName}\"");
+            }
+            string sequenceName = await ChooseSequenceNameAsync(tableName, column.Name, sequences, catalog, store, cancellationToken);
+            var type = new TypeName(integerType, [], column.TypeName.Location);
+            SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [new SequenceOption("as", type, column.Location)], existing: null);
+            sequences.Add(bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = column.Name });
+            string defaultText = $"nextval('{sequenceName.Replace("'", "''", StringComparison.Ordinal)}')";
+            var select = (SelectStmt)Parser.SqlParser.ParseAll("select " + defaultText)[0].Statement;
+            columns.Add(column with { TypeName = type, IsNotNull = true, Default = select.TargetList[0].Value, DefaultText = defaultText });
+        }
+        return (sequences.Count == 0 ? create : create with { Columns = columns }, sequences);
+    }
+
+    /// <summary>PostgreSQL's ChooseRelationName: table_column_seq, with a number added until the name is free.</summary>
+    private static async ValueTask<string> ChooseSequenceNameAsync(string table, string column, List<SequenceDescriptor> chosen, SqlCatalog catalog,
+        ITransactionStore store, CancellationToken cancellationToken)
+    {
+        string baseName = $"{table}_{column}_seq";
+        string name = baseName;
+        for (int suffix = 1; chosen.Exists(sequence => sequence.Name == name) || await catalog.RelationKindAsync(store, name, cancellationToken) is not null; suffix++)
+        {
+            name = baseName + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return name;
     }
 }

@@ -21,13 +21,22 @@ internal static class DropTableExecutor
             TableDescriptor? table = await catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
             if (table is null)
             {
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, relation.RelationName, ObjectType.Table, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"table \"{relation.RelationName}\" does not exist");
                 notices.Add($"table \"{relation.RelationName}\" does not exist, skipping");
                 continue;
             }
             if (!tables.Exists(existing => existing.Id == table.Id)) tables.Add(table);
         }
-        foreach (TableDescriptor table in tables) SqlCatalog.DeleteTable(store, table);
+        foreach (TableDescriptor table in tables)
+        {
+            SqlCatalog.DeleteTable(store, table);
+            // Sequences OWNED BY a column of the table (serial and identity columns) go with it, as in PostgreSQL.
+            foreach (SequenceDescriptor sequence in await SqlCatalog.GetOwnedSequencesAsync(store, table.Name, cancellationToken))
+            {
+                SqlCatalog.DeleteSequence(store, sequence);
+            }
+        }
         return new StatementResult(null, null, "DROP TABLE") { Notices = notices };
     }
 }

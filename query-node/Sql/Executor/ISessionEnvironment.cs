@@ -32,4 +32,7 @@ public interface ISessionEnvironment
 
     /// <summary>What pg_backend_pid() answers: a number that identifies the session (its cancel key's process id).</summary>
     int ProcessId { get; }
+
+    /// <summary>The values nextval and setval last gave this session, for currval and lastval.</summary>
+    SessionSequenceValues Sequences { get; }
 }

@@ -49,6 +49,10 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
     /// <summary>The total time pg_sleep calls of this statement asked for.</summary>
     public TimeSpan PendingSleep { get; private set; }
 
+    /// <summary>What nextval, currval, setval and lastval work with: the node's sequence generator, the statement's
+    /// transaction (for the catalog) and the session's last values; null where no sequence may be read (Describe).</summary>
+    public SequenceAccess? Sequences { get; init; }
+
     public void AddSleep(TimeSpan duration)
     {
         // TimeSpan.MaxValue would overflow; Task.Delay takes at most about 24 days anyway.

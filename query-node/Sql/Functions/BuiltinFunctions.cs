@@ -35,6 +35,7 @@ internal static partial class BuiltinFunctions
         AddClock(registry);
         AddDateTime(registry);
         AddSystem(registry);
+        AddSequences(registry);
         AddBinary(registry);
         AddInterval(registry);
         AddArray(registry);

@@ -5,9 +5,10 @@ namespace Log.QueryNode.Sql.Parser;
 
 internal sealed partial class SqlParser
 {
-    private AlterTableStmt ParseAlter()
+    private Statement ParseAlter()
     {
         int location = ExpectKeyword("alter").Position;
+        if (TryKeyword("sequence")) return ParseAlterSequence(location);
         if (!IsKeyword("table")) throw NotSupported("ALTER " + Current.Text.ToUpperInvariant(), Current.Position);
         _index++;
         bool missingOk = false;

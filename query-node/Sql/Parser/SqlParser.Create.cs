@@ -13,6 +13,13 @@ internal sealed partial class SqlParser
         {
             throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
         }
+        if (TryKeyword("sequence")) return ParseCreateSequence(location);
+        if (TryKeyword("view")) return ParseCreateView(location, replace: false);
+        if (IsKeyword("or") && Peek().IsKeyword("replace") && Peek(2).IsKeyword("view"))
+        {
+            _index += 3;
+            return ParseCreateView(location, replace: true);
+        }
         if (!IsKeyword("table"))
         {
             if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "unique" or "view" or "sequence" or "schema"
@@ -89,6 +96,7 @@ internal sealed partial class SqlParser
         bool primaryKey = false;
         bool explicitNull = false;
         Expression? defaultValue = null;
+        string? defaultText = null;
         while (true)
         {
             if (TryKeyword("constraint")) ExpectColumnIdentifier();
@@ -115,7 +123,10 @@ internal sealed partial class SqlParser
                 {
                     throw new SqlException(SqlState.SyntaxError, $"multiple default values specified for column \"{name}\"", token.Position + 1);
                 }
+                int defaultStart = _index;
                 defaultValue = ParseComparison();
+                Token defaultEnd = _tokens[_index - 1];
+                defaultText = _text[_tokens[defaultStart].Position..(defaultEnd.Position + defaultEnd.Length)];
             }
             else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
@@ -126,7 +137,7 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location);
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText };
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>

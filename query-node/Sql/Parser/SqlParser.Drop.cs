@@ -8,16 +8,18 @@ internal sealed partial class SqlParser
     private DropStmt ParseDrop()
     {
         int location = ExpectKeyword("drop").Position;
-        if (!IsKeyword("table"))
+        ObjectType removeType = ObjectType.Table;
+        if (TryKeyword("sequence")) removeType = ObjectType.Sequence;
+        else if (TryKeyword("view")) removeType = ObjectType.View;
+        else if (!TryKeyword("table"))
         {
-            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "view" or "sequence" or "schema" or "database"
+            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "schema" or "database"
                 or "function" or "role" or "user" or "type" or "extension" or "trigger" or "materialized")
             {
                 throw NotSupported("DROP " + Current.Text.ToUpperInvariant(), Current.Position);
             }
             throw SyntaxError();
         }
-        _index++;
         bool missingOk = false;
         if (TryKeyword("if"))
         {
@@ -29,6 +31,6 @@ internal sealed partial class SqlParser
         while (TryOperator(","));
         if (IsKeyword("cascade")) throw NotSupported("DROP ... CASCADE", Current.Position);
         TryKeyword("restrict");
-        return new DropStmt(objects, missingOk, location);
+        return new DropStmt(objects, missingOk, location, removeType);
     }
 }

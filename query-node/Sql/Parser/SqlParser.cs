@@ -177,7 +177,8 @@ internal sealed partial class SqlParser
             "close" => ParseClose(),
             "unlisten" => ParseUnlisten(),
             "copy" => ParseCopy(),
-            "truncate" or "grant" or "revoke"
+            "truncate" => ParseTruncate(),
+            "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
                 or "analyze" or "lock" or "comment" or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),

@@ -6,7 +6,11 @@ public sealed record ColumnDef(
     bool IsNotNull,
     bool IsPrimaryKey,
     Expression? Default,
-    int Location) : Node(Location);
+    int Location) : Node(Location)
+{
+    /// <summary>The DEFAULT expression's source text, which the catalog stores for a default that is not a constant.</summary>
+    public string? DefaultText { get; init; }
+}
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
 public sealed record CreateStmt(

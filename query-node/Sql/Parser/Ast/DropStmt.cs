@@ -1,4 +1,12 @@
 namespace Log.QueryNode.Sql.Parser.Ast;
 
-/// <summary>DROP TABLE [IF EXISTS] names [CASCADE | RESTRICT].</summary>
-public sealed record DropStmt(IReadOnlyList<RangeVar> Objects, bool MissingOk, int Location) : Statement(Location);
+/// <summary>What a DROP statement removes (PostgreSQL's ObjectType in DropStmt.removeType).</summary>
+public enum ObjectType
+{
+    Table,
+    Sequence,
+    View,
+}
+
+/// <summary>DROP TABLE | SEQUENCE | VIEW [IF EXISTS] names [CASCADE | RESTRICT].</summary>
+public sealed record DropStmt(IReadOnlyList<RangeVar> Objects, bool MissingOk, int Location, ObjectType RemoveType = ObjectType.Table) : Statement(Location);

@@ -1,0 +1,40 @@
+using Log.Adjudicator;
+using Log.Journal.Time;
+using Log.StorageNode;
+
+namespace Log.QueryNode.Execution;
+
+/// <summary>Separate transactions over the node's adjudicator and storage: a snapshot taken now (closed at the
+/// adjudicator, as a session's BEGIN takes it), the body, and a commit; a write-write conflict (another node allocated
+/// from the same sequence meanwhile) retries from a new snapshot, up to <see cref="AttemptsMax"/> times.</summary>
+public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorageReader storage, HybridClock clock, TransactionLimits limits) : ISeparateTransactions
+{
+    /// <summary>Tries of one separate transaction before it gives up with 40001: each conflict means another node
+    /// committed an allocation in between, so a few hundred tries cover far more racing nodes than a cluster has.</summary>
+    public const int AttemptsMax = 200;
+
+    public async ValueTask<T> RunAsync<T>(Func<ITransactionStore, ValueTask<T>> body, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            HybridTimestamp start = clock.Now();
+            var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
+            var transaction = new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+            T result = await body(transaction);
+            if (!transaction.NeedsAdjudication) return result;
+            CommitResult commit = await adjudicator.CommitAsync(transaction.ToCommitRequest(), cancellationToken);
+            switch (commit.Outcome)
+            {
+                case CommitOutcome.Committed:
+                    clock.Observe(commit.CommitTimestamp);
+                    return result;
+                case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict when attempt < AttemptsMax:
+                    continue;
+                case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict:
+                    throw new SqlException(SqlState.SerializationFailure, "could not allocate sequence values: too many concurrent allocations, please retry: (OC000)");
+                default:
+                    throw new SqlException(SqlState.IoError, $"could not allocate sequence values: {commit.Outcome} {commit.FailureReason}");
+            }
+        }
+    }
+}
