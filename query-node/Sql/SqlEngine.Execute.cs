@@ -93,6 +93,10 @@ public sealed partial class SqlEngine
                 return DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
             case AlterTableStmt alter:
                 return AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
+            case IndexStmt index:
+                return CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
+            case DropIndexStmt dropIndex:
+                return DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, cancellationToken);
             case VariableSetStmt or VariableShowStmt:
                 return ValueTask.FromResult(VariableExecutor.Execute(statement.Tree));
             case TransactionStmt:

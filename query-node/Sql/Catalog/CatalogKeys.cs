@@ -14,6 +14,10 @@ internal static class CatalogKeys
     private const long NameByIdSubspace = 2;
     private const long TableIdCounterSubspace = 3;
 
+    /// <summary>(0, 8, index name) holds the id of the index's table: index names share the relation namespace, and
+    /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
+    private const long TableIdByIndexNameSubspace = 8;
+
     /// <summary>Ids below this are reserved for system tables.</summary>
     public const long FirstUserTableId = 100;
 
@@ -41,6 +45,24 @@ internal static class CatalogKeys
         encoder.WriteInteger(SystemTableId);
         encoder.WriteInteger(TableIdCounterSubspace);
         return encoder.ToArray();
+    }
+
+    public static byte[] TableIdByIndexName(string indexName)
+    {
+        var encoder = new KeyEncoder(32 + indexName.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(TableIdByIndexNameSubspace);
+        encoder.WriteText(indexName);
+        return encoder.ToArray();
+    }
+
+    /// <summary>The start of a secondary index's entries, with room for the key columns to follow.</summary>
+    public static KeyEncoder IndexPrefix(long tableId, int indexId, int capacity = 64)
+    {
+        var encoder = new KeyEncoder(capacity);
+        encoder.WriteInteger(tableId);
+        encoder.WriteInteger(indexId);
+        return encoder;
     }
 
     /// <summary>The start of a table's primary index, with room for the key columns to follow.</summary>

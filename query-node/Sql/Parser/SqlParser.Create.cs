@@ -13,6 +13,7 @@ internal sealed partial class SqlParser
         {
             throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
         }
+        if (IsKeyword("index") || IsKeyword("unique")) return ParseCreateIndex(location);
         if (!IsKeyword("table"))
         {
             if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "unique" or "view" or "sequence" or "schema"
@@ -36,6 +37,7 @@ internal sealed partial class SqlParser
         var columns = new List<ColumnDef>();
         List<(string, int)>? primaryKey = null;
         int primaryKeyLocation = -1;
+        var constraints = new List<TableConstraint>();
         if (!Current.IsOperator(")"))
         {
             do
@@ -43,8 +45,13 @@ internal sealed partial class SqlParser
                 if (IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") || IsKeyword("foreign")
                     || IsKeyword("exclude") || IsKeyword("like"))
                 {
-                    if (TryKeyword("constraint")) ExpectColumnIdentifier();
+                    string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
                     Token constraint = Current;
+                    if (IsKeyword("unique") || IsKeyword("check"))
+                    {
+                        constraints.Add(ParseUniqueOrCheck(constraintName, column: null));
+                        continue;
+                    }
                     if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
                     ExpectKeyword("key");
                     if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
@@ -75,7 +82,7 @@ internal sealed partial class SqlParser
         {
             throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
-        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location);
+        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints };
     }
 
     private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>
@@ -89,9 +96,10 @@ internal sealed partial class SqlParser
         bool primaryKey = false;
         bool explicitNull = false;
         Expression? defaultValue = null;
+        var constraints = new List<TableConstraint>();
         while (true)
         {
-            if (TryKeyword("constraint")) ExpectColumnIdentifier();
+            string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
             Token token = Current;
             if (TryKeyword("not"))
             {
@@ -117,7 +125,11 @@ internal sealed partial class SqlParser
                 }
                 defaultValue = ParseComparison();
             }
-            else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
+            else if (IsKeyword("unique") || IsKeyword("check"))
+            {
+                constraints.Add(ParseUniqueOrCheck(constraintName, (name, location)));
+            }
+            else if (IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
             }
@@ -126,7 +138,7 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location);
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { Constraints = constraints };
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>

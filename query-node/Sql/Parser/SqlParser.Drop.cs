@@ -5,9 +5,10 @@ namespace Log.QueryNode.Sql.Parser;
 
 internal sealed partial class SqlParser
 {
-    private DropStmt ParseDrop()
+    private Statement ParseDrop()
     {
         int location = ExpectKeyword("drop").Position;
+        if (IsKeyword("index")) return ParseDropIndex(location);
         if (!IsKeyword("table"))
         {
             if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "view" or "sequence" or "schema" or "database"

@@ -6,7 +6,11 @@ public sealed record ColumnDef(
     bool IsNotNull,
     bool IsPrimaryKey,
     Expression? Default,
-    int Location) : Node(Location);
+    int Location) : Node(Location)
+{
+    /// <summary>The column's UNIQUE and CHECK constraints, in the order written.</summary>
+    public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
+}
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
 public sealed record CreateStmt(
@@ -15,4 +19,8 @@ public sealed record CreateStmt(
     IReadOnlyList<(string Name, int Location)>? PrimaryKey,
     int PrimaryKeyLocation,
     bool IfNotExists,
-    int Location) : Statement(Location);
+    int Location) : Statement(Location)
+{
+    /// <summary>The table constraints other than PRIMARY KEY (UNIQUE, CHECK), in the order written.</summary>
+    public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
+}
