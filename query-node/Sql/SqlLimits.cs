@@ -45,6 +45,14 @@ internal static class SqlLimits
     /// <summary>Bytes of one index entry's encoded key columns (Aurora DSQL's 1 KiB), 54000 beyond.</summary>
     public const int IndexKeyBytesMax = 1024;
 
+    /// <summary>Rows an index build reads (and entries it writes) per transaction, well inside the transaction's
+    /// 3,000-row limit.</summary>
+    public const int IndexBuildBatchRowsMax = 1000;
+
+    /// <summary>Times an index build retries one batch (or its final step) that lost a conflict to concurrent writers
+    /// before it gives up with 40001.</summary>
+    public const int IndexBuildBatchRetriesMax = 100;
+
     /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
     public const int IndexFetchBatchRowsMax = 512;
 

@@ -2,16 +2,14 @@ using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Parser.Ast;
-using Log.QueryNode.Sql.Planner;
 
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>
-/// CREATE [UNIQUE] INDEX: binds the definition, writes an entry for every row of the table (checking uniqueness as
-/// it goes), and only then writes the table's descriptor with the index valid, all in the statement's transaction.
-/// Every row read joins the commit's conflict check, so a transaction that changed or deleted one of them after this
-/// one started fails this one (40001) instead of leaving a stale entry; and any DML that read the old descriptor
-/// fails at its own commit (OC001).
+/// CREATE [UNIQUE] INDEX: binds the definition and adds the index to the table's descriptor in the building state,
+/// which every writer maintains but no query reads. The entries for the rows already there are written after this
+/// transaction commits, by <see cref="IndexBuild"/> in transactions of its own, which marks the index valid when done
+/// (the statement's result asks the session for that build).
 /// </summary>
 internal static class CreateIndexExecutor
 {
@@ -32,18 +30,8 @@ internal static class CreateIndexExecutor
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{tableName}\" does not exist", statement.Relation.Location + 1);
         IndexDescriptor index = await BindWithFreeNameAsync(table, statement, catalog, store, cancellationToken);
 
-        var writes = new StatementWrites(store, deferred: false);
-        var building = table.WithSchema(indexes: [.. table.Indexes, index], nextIndexId: table.NextIndexId + 1);
-        WriteIndex writeIndex = WriteSchema.For(building).Indexes[^1];
-        var fullScan = AccessPathPlanner.Choose(table, where: null);
-        await foreach (StoredRow row in RowSource.ReadAsync(store, table, fullScan, cancellationToken))
-        {
-            store.AddConflictCheck(row.Key, isSchema: false);
-            await RowWriter.AddEntryAsync(building, writeIndex, writes, row.Key, row.Values, cancellationToken);
-        }
-        var valid = building.Indexes.Select(existing => existing.Id == index.Id ? existing with { State = IndexState.Valid } : existing).ToArray();
-        SqlCatalog.WriteTable(store, building.WithSchema(indexes: valid));
-        return new StatementResult(null, null, "CREATE INDEX");
+        SqlCatalog.WriteTable(store, table.WithSchema(indexes: [.. table.Indexes, index], nextIndexId: table.NextIndexId + 1));
+        return new StatementResult(null, null, "CREATE INDEX") { IndexBuilds = [new IndexBuildRequest(table.Name, index.Name)] };
     }
 
     /// <summary>An unnamed index takes PostgreSQL's generated name, skipping names any relation already has.</summary>

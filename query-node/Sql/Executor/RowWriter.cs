@@ -167,19 +167,20 @@ internal sealed class RowWriter
     private static long TableIdOf(byte[] rowKey) =>
         (long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(rowKey.AsSpan(1, 8)) ^ 0x8000_0000_0000_0000UL);
 
-    /// <summary>Writes the entries of one row into a new index (the build of CREATE INDEX); 23505 with CREATE UNIQUE
-    /// INDEX's message when the row duplicates one written before.</summary>
-    public static async ValueTask AddEntryAsync(TableDescriptor table, WriteIndex index, StatementWrites writes, byte[] rowKey, object?[] values,
-        CancellationToken cancellationToken)
+    /// <summary>Writes the entry of one row into an index being built, unless a writer (or an earlier batch) already
+    /// wrote it; returns CREATE UNIQUE INDEX's 23505 when another row holds the same unique key.</summary>
+    public static async ValueTask<SqlException?> AddBuildEntryAsync(TableDescriptor table, WriteIndex index, StatementWrites writes, byte[] rowKey,
+        object?[] values, CancellationToken cancellationToken)
     {
-        if (!index.Covers(values)) return;
+        if (!index.Covers(values)) return null;
         object?[] keyValues = index.KeyValues(values);
         byte[] entryKey = EntryKey(index, rowKey, keyValues, out bool distinct);
-        if (distinct && await writes.GetAsync(entryKey, cancellationToken) is not null)
+        if (distinct && await writes.GetAsync(entryKey, cancellationToken) is { } existing && !RowKeyOfEntry(existing).AsSpan().SequenceEqual(rowKey))
         {
-            throw new SqlException(SqlState.UniqueViolation, $"could not create unique index \"{index.Descriptor.Name}\"",
+            return new SqlException(SqlState.UniqueViolation, $"could not create unique index \"{index.Descriptor.Name}\"",
                 detail: $"Key ({string.Join(", ", index.KeyNames)})=({ConstraintChecks.FormatValues(keyValues)}) is duplicated.");
         }
         writes.Put(entryKey, new RowWriter(table, writes).EntryValue(index, rowKey, values));
+        return null;
     }
 }
