@@ -267,6 +267,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
         transaction ??= await BeginAsync(cancellationToken);
         var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
+        AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
             writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
@@ -335,8 +336,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     {
         var start = clock.Now();
         StartTransactionClock(start);
-        var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
-        return new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+        return await OpenTransactionAsync(start, cancellationToken);
     }
 
     /// <summary>Commits the implicit transaction, if one is open. A refused commit rolls it back and throws 40001.</summary>
@@ -370,6 +370,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         {
             case CommitOutcome.Committed:
                 clock.Observe(result.CommitTimestamp);
+                await RunIndexBuildsAsync(committing, cancellationToken);
                 return;
             case CommitOutcome.DataConflict:
                 throw new SqlException(SqlState.SerializationFailure, ConflictMessage);

@@ -31,6 +31,8 @@ public sealed class ParsedStatement
             ViewStmt => (TransactionControl.None, "CREATE VIEW", false),
             TruncateStmt => (TransactionControl.None, "TRUNCATE TABLE", false),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
+            IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
+            DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),
             VariableSetStmt set => (TransactionControl.None, set.Value is null && !IsTransactionModes(set.Name) ? "RESET" : "SET", true),
             VariableShowStmt => (TransactionControl.None, "SHOW", true),
             DiscardStmt discard => (TransactionControl.None, discard.Target == "all" ? "DISCARD ALL" : "DISCARD " + discard.Target.ToUpperInvariant(), true),

@@ -116,7 +116,7 @@ public sealed partial class SqlEngine
                 values[ordinal] = ExpressionEvaluator.Evaluate(SqlBinder.DefaultOf(table.Columns[ordinal]), []);
             }
         }
-        await InsertExecutor.WriteAsync(table, values, store, null, null, cancellationToken);
+        await InsertExecutor.WriteAsync(table, values, store, cancellationToken);
     }
 
     /// <summary>COPY relation [(columns)] TO STDOUT or COPY (query) TO STDOUT: runs the query and returns its rows.</summary>

@@ -108,6 +108,10 @@ public sealed partial class SqlEngine
                 return ExecuteCreateViewAsync(view, store, cancellationToken);
             case TruncateStmt truncate:
                 return TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
+            case IndexStmt index:
+                return CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
+            case DropIndexStmt dropIndex:
+                return DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, cancellationToken);
             case VariableSetStmt or VariableShowStmt:
                 return ValueTask.FromResult(VariableExecutor.Execute(statement.Tree));
             case TransactionStmt:

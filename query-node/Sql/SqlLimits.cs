@@ -36,6 +36,26 @@ internal static class SqlLimits
     /// beyond (see Executor/QueryMemory). <see cref="SqlEngine.QueryMemoryBytesMax"/> overrides it.</summary>
     public const long QueryMemoryBytesDefault = 128L * 1024 * 1024;
 
+    /// <summary>Key columns of one index (Aurora DSQL's limit; PostgreSQL's INDEX_MAX_KEYS is 32), 54011 beyond.</summary>
+    public const int IndexKeyColumnsMax = 8;
+
+    /// <summary>Secondary indexes of one table (Aurora DSQL's limit), 54000 beyond.</summary>
+    public const int IndexesPerTableMax = 24;
+
+    /// <summary>Bytes of one index entry's encoded key columns (Aurora DSQL's 1 KiB), 54000 beyond.</summary>
+    public const int IndexKeyBytesMax = 1024;
+
+    /// <summary>Rows an index build reads (and entries it writes) per transaction, well inside the transaction's
+    /// 3,000-row limit.</summary>
+    public const int IndexBuildBatchRowsMax = 1000;
+
+    /// <summary>Times an index build retries one batch (or its final step) that lost a conflict to concurrent writers
+    /// before it gives up with 40001.</summary>
+    public const int IndexBuildBatchRetriesMax = 100;
+
+    /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
+    public const int IndexFetchBatchRowsMax = 512;
+
     /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
     public const int LookupJoinBatchRowsMax = 512;
 
@@ -61,6 +81,7 @@ internal static class EngineSqlState
     public const string InvalidTextRepresentation = "22P02";
     public const string DuplicateAlias = "42712";
     public const string CardinalityViolation = "21000";
+    public const string DependentObjectsStillExist = "2BP01";
     public const string InvalidRecursion = "42P19";
     public const string WindowingError = "42P20";
     public const string NullValueNotAllowed = "22004";

@@ -36,4 +36,8 @@ public sealed class StatementResult
 
     /// <summary>Messages PostgreSQL would send as NOTICE (e.g. for CREATE TABLE IF NOT EXISTS on an existing table).</summary>
     public IReadOnlyList<string> Notices { get; init; } = [];
+
+    /// <summary>Indexes this statement created in the building state: once its transaction commits, the session builds
+    /// each with <see cref="SqlEngine.BuildIndexAsync"/> (a plain CREATE INDEX is its build, awaited).</summary>
+    public IReadOnlyList<IndexBuildRequest> IndexBuilds { get; init; } = [];
 }

@@ -5,7 +5,8 @@ using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Binder;
 
-/// <summary>CREATE TABLE: resolves column types, the primary key and constant defaults into a table descriptor.</summary>
+/// <summary>CREATE TABLE: resolves column types, the primary key, constant defaults and the UNIQUE and CHECK
+/// constraints into a table descriptor.</summary>
 internal static class TableDefinitionBinder
 {
     public static TableDescriptor Bind(CreateStmt create, long tableId)
@@ -52,7 +53,7 @@ internal static class TableDefinitionBinder
                 columns[ordinal] = columns[ordinal] with { NotNull = true };
             }
         }
-        return new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals);
+        return ConstraintDefinitionBinder.Bind(new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals), create);
     }
 
     /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,

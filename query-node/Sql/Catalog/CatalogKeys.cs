@@ -17,6 +17,10 @@ internal static class CatalogKeys
     private const long SequenceStateSubspace = 21;
     private const long ViewByNameSubspace = 22;
 
+    /// <summary>(0, 8, index name) holds the id of the index's table: index names share the relation namespace, and
+    /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
+    private const long TableIdByIndexNameSubspace = 8;
+
     /// <summary>Ids below this are reserved for system tables.</summary>
     public const long FirstUserTableId = 100;
 
@@ -44,6 +48,24 @@ internal static class CatalogKeys
         encoder.WriteInteger(SystemTableId);
         encoder.WriteInteger(TableIdCounterSubspace);
         return encoder.ToArray();
+    }
+
+    public static byte[] TableIdByIndexName(string indexName)
+    {
+        var encoder = new KeyEncoder(32 + indexName.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(TableIdByIndexNameSubspace);
+        encoder.WriteText(indexName);
+        return encoder.ToArray();
+    }
+
+    /// <summary>The start of a secondary index's entries, with room for the key columns to follow.</summary>
+    public static KeyEncoder IndexPrefix(long tableId, int indexId, int capacity = 64)
+    {
+        var encoder = new KeyEncoder(capacity);
+        encoder.WriteInteger(tableId);
+        encoder.WriteInteger(indexId);
+        return encoder;
     }
 
     /// <summary>The start of a table's primary index, with room for the key columns to follow.</summary>

@@ -5,16 +5,20 @@ using MessagePack;
 namespace Log.QueryNode.Sql.Catalog;
 
 /// <summary>Table descriptors as MessagePack arrays, a format version first. Defaults are stored as their text form
-/// and read back through the type's input function (exact for every supported type).</summary>
+/// and read back through the type's input function (exact for every supported type). Version 2 adds the secondary
+/// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
+/// those) still decode.</summary>
 internal static class DescriptorCodec
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
+    private const int Version1Fields = 7;
+    private const int Version2Fields = 10;
 
     public static byte[] Encode(TableDescriptor table)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(7);
+        writer.WriteArrayHeader(Version2Fields);
         writer.Write(FormatVersion);
         writer.Write(table.Id);
         writer.Write(table.Name);
@@ -38,6 +42,16 @@ internal static class DescriptorCodec
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
+        writer.WriteArrayHeader(table.Indexes.Count);
+        foreach (IndexDescriptor index in table.Indexes) EncodeIndex(ref writer, index);
+        writer.WriteArrayHeader(table.Checks.Count);
+        foreach (CheckConstraint check in table.Checks)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(check.Name);
+            writer.Write(check.Expression);
+        }
+        writer.Write(table.NextIndexId);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -47,7 +61,7 @@ internal static class DescriptorCodec
         var reader = new MessagePackReader(bytes);
         int fields = reader.ReadArrayHeader();
         int version = reader.ReadInt32();
-        if (fields != 7 || version != FormatVersion)
+        if (!(version == 1 && fields == Version1Fields || version == FormatVersion && fields >= Version2Fields))
         {
             throw new InvalidOperationException($"unknown table descriptor format {version} with {fields} fields");
         }
@@ -78,6 +92,71 @@ internal static class DescriptorCodec
             int columnId = reader.ReadInt32();
             keyOrdinals[index] = Array.FindIndex(columns, column => column.Id == columnId);
         }
-        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals);
+        if (version == 1) return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals);
+        var indexes = new IndexDescriptor[reader.ReadArrayHeader()];
+        for (int index = 0; index < indexes.Length; index++) indexes[index] = DecodeIndex(ref reader);
+        var checks = new CheckConstraint[reader.ReadArrayHeader()];
+        for (int index = 0; index < checks.Length; index++)
+        {
+            int checkFields = reader.ReadArrayHeader();
+            checks[index] = new CheckConstraint(reader.ReadString()!, reader.ReadString()!);
+            for (int extra = 2; extra < checkFields; extra++) reader.Skip();
+        }
+        int nextIndexId = reader.ReadInt32();
+        for (int extra = Version2Fields; extra < fields; extra++) reader.Skip(); // fields of later versions
+        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId);
+    }
+
+    private const int IndexFields = 9;
+
+    private static void EncodeIndex(ref MessagePackWriter writer, IndexDescriptor index)
+    {
+        writer.WriteArrayHeader(IndexFields);
+        writer.Write(index.Id);
+        writer.Write(index.Name);
+        writer.WriteArrayHeader(index.KeyColumns.Count);
+        foreach (IndexKeyColumn key in index.KeyColumns)
+        {
+            writer.WriteArrayHeader(4);
+            writer.Write(key.ColumnId);
+            if (key.Expression is null) writer.WriteNil();
+            else writer.Write(key.Expression);
+            writer.Write(key.Descending);
+            writer.Write(key.NullsFirst);
+        }
+        writer.WriteArrayHeader(index.IncludeColumnIds.Count);
+        foreach (int columnId in index.IncludeColumnIds) writer.Write(columnId);
+        if (index.Predicate is null) writer.WriteNil();
+        else writer.Write(index.Predicate);
+        writer.Write(index.IsUnique);
+        writer.Write(index.NullsNotDistinct);
+        writer.Write((int)index.State);
+        writer.Write(index.IsConstraint);
+    }
+
+    private static IndexDescriptor DecodeIndex(ref MessagePackReader reader)
+    {
+        int fields = reader.ReadArrayHeader();
+        if (fields < IndexFields) throw new InvalidOperationException($"index descriptor with {fields} fields");
+        int id = reader.ReadInt32();
+        string name = reader.ReadString()!;
+        var keys = new IndexKeyColumn[reader.ReadArrayHeader()];
+        for (int position = 0; position < keys.Length; position++)
+        {
+            int keyFields = reader.ReadArrayHeader();
+            int columnId = reader.ReadInt32();
+            string? expression = reader.TryReadNil() ? null : reader.ReadString();
+            keys[position] = new IndexKeyColumn(columnId, expression, reader.ReadBoolean(), reader.ReadBoolean());
+            for (int extra = 4; extra < keyFields; extra++) reader.Skip();
+        }
+        var include = new int[reader.ReadArrayHeader()];
+        for (int position = 0; position < include.Length; position++) include[position] = reader.ReadInt32();
+        string? predicate = reader.TryReadNil() ? null : reader.ReadString();
+        bool unique = reader.ReadBoolean();
+        bool nullsNotDistinct = reader.ReadBoolean();
+        var state = (IndexState)reader.ReadInt32();
+        bool isConstraint = reader.ReadBoolean();
+        for (int extra = IndexFields; extra < fields; extra++) reader.Skip();
+        return new IndexDescriptor(id, name, keys, include, predicate, unique, nullsNotDistinct, state, isConstraint);
     }
 }

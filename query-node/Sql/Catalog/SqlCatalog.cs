@@ -49,11 +49,34 @@ internal sealed partial class SqlCatalog
     {
         store.Put(CatalogKeys.DescriptorByName(table.Name), DescriptorCodec.Encode(table));
         store.Put(CatalogKeys.NameById(table.Id), MessagePackSerializer.Serialize(table.Name));
+        foreach (IndexDescriptor index in table.Indexes)
+        {
+            store.Put(CatalogKeys.TableIdByIndexName(index.Name), MessagePackSerializer.Serialize(table.Id));
+        }
     }
 
     public static void DeleteTable(ITransactionStore store, TableDescriptor table)
     {
         store.Delete(CatalogKeys.DescriptorByName(table.Name));
         store.Delete(CatalogKeys.NameById(table.Id));
+        foreach (IndexDescriptor index in table.Indexes) store.Delete(CatalogKeys.TableIdByIndexName(index.Name));
     }
+
+    /// <summary>The table an index belongs to, or null when no index has that name.</summary>
+    public async ValueTask<TableDescriptor?> GetTableOfIndexAsync(ITransactionStore store, string indexName, CancellationToken cancellationToken)
+    {
+        byte[]? idBytes = await store.GetAsync(CatalogKeys.TableIdByIndexName(indexName), cancellationToken);
+        if (idBytes is null) return null;
+        byte[]? nameBytes = await store.GetAsync(CatalogKeys.NameById(MessagePackSerializer.Deserialize<long>(idBytes)), cancellationToken);
+        if (nameBytes is null) return null;
+        TableDescriptor? table = await GetTableAsync(store, MessagePackSerializer.Deserialize<string>(nameBytes), cancellationToken);
+        return table?.FindIndex(indexName) is null ? null : table;
+    }
+
+    /// <summary>Whether a table or an index has the name (they share PostgreSQL's relation namespace).</summary>
+    public async ValueTask<bool> RelationExistsAsync(ITransactionStore store, string name, CancellationToken cancellationToken) =>
+        await store.GetAsync(CatalogKeys.DescriptorByName(name), cancellationToken) is not null
+        || await store.GetAsync(CatalogKeys.TableIdByIndexName(name), cancellationToken) is not null;
+
+    public static void DeleteIndexName(ITransactionStore store, string indexName) => store.Delete(CatalogKeys.TableIdByIndexName(indexName));
 }

@@ -14,14 +14,21 @@ public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool No
 /// </summary>
 public sealed class TableDescriptor
 {
-    /// <summary>The only index for now: rows live under (table id, PrimaryIndexId, primary key).</summary>
+    /// <summary>The table's own index: rows live under (table id, PrimaryIndexId, primary key).</summary>
     public const int PrimaryIndexId = 1;
+
+    /// <summary>The id of a table's first secondary index; later ones count up from it, never reused.</summary>
+    public const int FirstSecondaryIndexId = 2;
 
     private readonly Dictionary<string, int> _ordinalByName;
     private readonly int[] _ordinalById;
 
-    public TableDescriptor(long id, string name, int version, int nextColumnId, IReadOnlyList<ColumnDescriptor> columns, IReadOnlyList<int> primaryKeyOrdinals)
+    public TableDescriptor(long id, string name, int version, int nextColumnId, IReadOnlyList<ColumnDescriptor> columns, IReadOnlyList<int> primaryKeyOrdinals,
+        IReadOnlyList<IndexDescriptor>? indexes = null, IReadOnlyList<CheckConstraint>? checks = null, int nextIndexId = FirstSecondaryIndexId)
     {
+        Indexes = indexes ?? [];
+        Checks = checks ?? [];
+        NextIndexId = nextIndexId;
         Id = id;
         Name = name;
         Version = version;
@@ -44,6 +51,25 @@ public sealed class TableDescriptor
 
     /// <summary>Ordinals of the primary key columns in key order; empty when rows are keyed by a hidden row id.</summary>
     public IReadOnlyList<int> PrimaryKeyOrdinals { get; }
+
+    /// <summary>The secondary indexes, in creation order.</summary>
+    public IReadOnlyList<IndexDescriptor> Indexes { get; }
+
+    /// <summary>The CHECK constraints, in name order (the order PostgreSQL checks them in).</summary>
+    public IReadOnlyList<CheckConstraint> Checks { get; }
+
+    /// <summary>The id the next secondary index gets.</summary>
+    public int NextIndexId { get; }
+
+    /// <summary>The same table with other columns, indexes or constraints and the next version: every schema change
+    /// goes through here so that nothing of the table is lost on the way.</summary>
+    public TableDescriptor WithSchema(string? name = null, int? nextColumnId = null, IReadOnlyList<ColumnDescriptor>? columns = null,
+        IReadOnlyList<int>? primaryKeyOrdinals = null, IReadOnlyList<IndexDescriptor>? indexes = null, IReadOnlyList<CheckConstraint>? checks = null,
+        int? nextIndexId = null) =>
+        new(Id, name ?? Name, Version + 1, nextColumnId ?? NextColumnId, columns ?? Columns, primaryKeyOrdinals ?? PrimaryKeyOrdinals,
+            indexes ?? Indexes, (checks ?? Checks).OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId ?? NextIndexId);
+
+    public IndexDescriptor? FindIndex(string indexName) => Indexes.FirstOrDefault(index => index.Name == indexName);
 
     public bool HasHiddenRowId => PrimaryKeyOrdinals.Count == 0;
 

@@ -11,6 +11,9 @@ namespace Log.QueryNode.Sql.Encoding;
 /// IEEE, -0 as 0, one NaN above +Infinity); numeric 0x40-0x42 (negative, zero, positive) + exponent + digits;
 /// text 0x50 + UTF-8 with 0x00 escaped as 0x00 0xFF, ended by 0x00 0x01; bool 0x60 + 0/1; NULL 0xF0 (after every
 /// value, as PostgreSQL's default NULLS LAST). 0xFF never starts an element, so prefix + 0xFF ends a prefix's range.
+/// Index key columns may sort DESC and put NULLs first (<see cref="WriteIndexValue"/>): a DESC value is its ascending
+/// encoding with every byte inverted (no element's encoding is a prefix of another's, so inverting reverses the
+/// order), and a NULL is 0x10 (before every value's first byte, ascending or inverted) or 0xF0 (after all of them).
 /// </summary>
 internal ref struct KeyEncoder
 {
@@ -23,6 +26,7 @@ internal ref struct KeyEncoder
     private const byte BoolTag = 0x60;
     private const byte BytesTag = 0x70;
     private const byte NullTag = 0xF0;
+    private const byte NullFirstTag = 0x10;
     public const byte PrefixEnd = 0xFF;
 
     private byte[] _buffer;
@@ -85,6 +89,21 @@ internal ref struct KeyEncoder
                     .WriteKey(ref this, value);
                 break;
         }
+    }
+
+    /// <summary>One key column of a secondary index, in its declared order.</summary>
+    public void WriteIndexValue(object? value, bool descending, bool nullsFirst)
+    {
+        if (value is null)
+        {
+            WriteByte(nullsFirst ? NullFirstTag : NullTag);
+            return;
+        }
+        int start = _length;
+        WriteValue(value);
+        if (!descending) return;
+        Span<byte> written = _buffer.AsSpan(start, _length - start);
+        for (int index = 0; index < written.Length; index++) written[index] = (byte)~written[index];
     }
 
     public void WriteInteger(long value)

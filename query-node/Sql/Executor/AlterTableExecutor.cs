@@ -30,6 +30,8 @@ internal static class AlterTableExecutor
         var columns = table.Columns.ToList();
         var keyColumnIds = table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id).ToList();
         int nextColumnId = table.NextColumnId;
+        IReadOnlyList<IndexDescriptor> indexes = table.Indexes;
+        IReadOnlyList<CheckConstraint> checks = table.Checks;
         string tableName = table.Name;
         var notices = new List<string>();
         foreach (AlterTableCmd command in alter.Commands)
@@ -69,6 +71,8 @@ internal static class AlterTableExecutor
                     {
                         throw new SqlException(SqlState.FeatureNotSupported, "cannot drop a primary key column", drop.Location + 1);
                     }
+                    // Indexes and CHECK constraints on the column go with it, as in PostgreSQL.
+                    (indexes, checks) = SchemaDependencies.Without(table.WithSchema(columns: columns, indexes: indexes, checks: checks), columns[dropIndex]);
                     columns.RemoveAt(dropIndex);
                     break;
                 case RenameColumnCmd rename:
@@ -80,6 +84,10 @@ internal static class AlterTableExecutor
                     if (columns.Exists(column => column.Name == rename.NewName))
                     {
                         throw new SqlException(SqlState.DuplicateColumn, $"column \"{rename.NewName}\" of relation \"{tableName}\" already exists");
+                    }
+                    if (SchemaDependencies.IsNamedByExpression(table.WithSchema(columns: columns, indexes: indexes, checks: checks), rename.OldName))
+                    {
+                        throw new SqlException(SqlState.FeatureNotSupported, "renaming a column that a CHECK constraint or an index expression names is not supported");
                     }
                     columns[renameIndex] = columns[renameIndex] with { Name = rename.NewName };
                     break;
@@ -97,8 +105,9 @@ internal static class AlterTableExecutor
             throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");
         }
         var keyOrdinals = keyColumnIds.Select(id => columns.FindIndex(column => column.Id == id)).ToArray();
-        var altered = new TableDescriptor(table.Id, tableName, table.Version + 1, nextColumnId, columns, keyOrdinals);
+        var altered = table.WithSchema(tableName, nextColumnId, columns, keyOrdinals, indexes, checks);
         if (tableName != table.Name) SqlCatalog.DeleteTable(store, table);
+        foreach (IndexDescriptor dropped in table.Indexes.Where(index => !indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
         SqlCatalog.WriteTable(store, altered);
         return new StatementResult(null, null, "ALTER TABLE") { Notices = notices };
     }

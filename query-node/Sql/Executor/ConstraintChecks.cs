@@ -4,7 +4,7 @@ using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>NOT NULL and primary key checks with PostgreSQL's messages and details.</summary>
+/// <summary>NOT NULL and primary key checks, and the errors of every constraint, with PostgreSQL's messages and details.</summary>
 internal static class ConstraintChecks
 {
     public static void CheckNotNull(TableDescriptor table, object?[] values)
@@ -15,19 +15,12 @@ internal static class ConstraintChecks
             {
                 throw new SqlException(SqlState.NotNullViolation,
                     $"null value in column \"{table.Columns[ordinal].Name}\" of relation \"{table.Name}\" violates not-null constraint",
-                    detail: $"Failing row contains ({string.Join(", ", values.Select(value => ValueFormatter.Format(value) ?? "null"))}).");
+                    detail: FailingRow(values));
             }
         }
     }
 
-    public static async ValueTask CheckKeyIsFreeAsync(ITransactionStore store, TableDescriptor table, byte[] key, object?[] values, CancellationToken cancellationToken)
-    {
-        if (table.HasHiddenRowId) return;
-        if (await store.GetAsync(key, cancellationToken) is null) return;
-        throw DuplicateKey(table, values);
-    }
-
-    /// <summary>The same check for a statement's writing node, which also sees the statement's deferred writes.</summary>
+    /// <summary>The primary key check; the statement's writes include its deferred ones.</summary>
     public static async ValueTask CheckKeyIsFreeAsync(StatementWrites writes, TableDescriptor table, byte[] key, object?[] values, CancellationToken cancellationToken)
     {
         if (table.HasHiddenRowId) return;
@@ -35,17 +28,16 @@ internal static class ConstraintChecks
         throw DuplicateKey(table, values);
     }
 
-    private static SqlException DuplicateKey(TableDescriptor table, object?[] values)
-    {
-        var names = new List<string>();
-        var texts = new List<string>();
-        foreach (int ordinal in table.PrimaryKeyOrdinals)
-        {
-            names.Add(table.Columns[ordinal].Name);
-            texts.Add(ValueFormatter.Format(values[ordinal]) ?? "null");
-        }
-        return new SqlException(SqlState.UniqueViolation,
-            $"duplicate key value violates unique constraint \"{table.PrimaryKeyConstraintName}\"",
-            detail: $"Key ({string.Join(", ", names)})=({string.Join(", ", texts)}) already exists.");
-    }
+    private static SqlException DuplicateKey(TableDescriptor table, object?[] values) =>
+        DuplicateKey(table.PrimaryKeyConstraintName, table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Name).ToArray(),
+            table.PrimaryKeyOrdinals.Select(ordinal => values[ordinal]).ToArray());
+
+    public static SqlException DuplicateKey(string constraintName, IReadOnlyList<string> keyNames, object?[] keyValues) =>
+        new(SqlState.UniqueViolation, $"duplicate key value violates unique constraint \"{constraintName}\"",
+            detail: $"Key ({string.Join(", ", keyNames)})=({FormatValues(keyValues)}) already exists.");
+
+    /// <summary>The DETAIL of NOT NULL and CHECK violations.</summary>
+    public static string FailingRow(object?[] values) => $"Failing row contains ({FormatValues(values)}).";
+
+    public static string FormatValues(object?[] values) => string.Join(", ", values.Select(value => ValueFormatter.Format(value) ?? "null"));
 }

@@ -23,7 +23,9 @@ internal static class CreateTableExecutor
         // Validate the definition before taking an id, so a bad definition writes nothing.
         TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0);
         long tableId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
-        TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals);
+        TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals,
+            probe.Indexes, probe.Checks, probe.NextIndexId);
+        await CheckIndexNamesAreFreeAsync(table, catalog, store, cancellationToken);
         SqlCatalog.WriteTable(store, table);
         foreach (SequenceDescriptor sequence in sequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         return new StatementResult(null, null, "CREATE TABLE");
@@ -77,5 +79,17 @@ internal static class CreateTableExecutor
             name = baseName + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         return name;
+    }
+
+    /// <summary>A table and its indexes share the relation namespace: neither may take an existing relation's name.</summary>
+    private static async ValueTask CheckIndexNamesAreFreeAsync(TableDescriptor table, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        foreach (string name in table.Indexes.Select(index => index.Name).Prepend(table.Name))
+        {
+            if (await catalog.RelationExistsAsync(store, name, cancellationToken))
+            {
+                throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
+            }
+        }
     }
 }

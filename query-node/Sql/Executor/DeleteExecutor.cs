@@ -4,12 +4,12 @@ using Log.QueryNode.Sql.Catalog;
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>DELETE: every input row holds a row's values and its key (then the USING items' columns); a row that joined
-/// several USING rows is deleted, and returned, once.</summary>
+/// several USING rows is deleted, and returned, once; its index entries go with it.</summary>
 internal static class DeleteExecutor
 {
     public static ValueTask<List<object?[]>> DeleteRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
     {
-        StatementWrites writes = context.Statement.Writes;
+        var writer = new RowWriter(table, context.Statement.Writes);
         int width = table.Columns.Count;
         var seen = new HashSet<byte[]>(KeyComparer.Instance);
         var deleted = new List<object?[]>(rows.Count);
@@ -17,7 +17,7 @@ internal static class DeleteExecutor
         {
             var key = (byte[])row[width]!;
             if (!seen.Add(key)) continue;
-            writes.Delete(key);
+            writer.Delete(key, row[..width]);
             deleted.Add(row);
         }
         return ValueTask.FromResult(deleted);

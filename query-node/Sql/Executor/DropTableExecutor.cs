@@ -19,6 +19,10 @@ internal static class DropTableExecutor
         {
             SqlEngine.CheckSchema(relation);
             TableDescriptor? table = await catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
+            if (table is null && await catalog.GetTableOfIndexAsync(store, relation.RelationName, cancellationToken) is not null)
+            {
+                throw new SqlException(EngineSqlState.WrongObjectType, $"\"{relation.RelationName}\" is not a table", hint: "Use DROP INDEX to remove an index.");
+            }
             if (table is null)
             {
                 await DropChecks.ThrowIfOtherKindAsync(catalog, store, relation.RelationName, ObjectType.Table, cancellationToken);

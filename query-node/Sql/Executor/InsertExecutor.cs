@@ -29,6 +29,7 @@ internal static class InsertExecutor
     public static async ValueTask<List<object?[]>> InsertRowsAsync(TableDescriptor table, List<object?[]> rows, ConflictAction? onConflict, ExecutionContext context)
     {
         StatementWrites writes = context.Statement.Writes;
+        var writer = new RowWriter(table, writes);
         CancellationToken cancellationToken = context.CancellationToken;
         var written = new List<object?[]>(rows.Count);
         // Keys this statement inserted or updated: DO UPDATE may not reach the same row twice (21000).
@@ -36,22 +37,33 @@ internal static class InsertExecutor
         foreach (object?[] values in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ConstraintChecks.CheckNotNull(table, values);
-            byte[] key = RowSource.KeyOf(context.Store, table, values);
-            if (onConflict is null || table.HasHiddenRowId)
+            writer.CheckRow(values);
+            byte[] key = writer.KeyOf(values);
+            if (onConflict is null)
             {
-                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, key, values, cancellationToken);
-                writes.Put(key, RowEncoder.Encode(table, values));
+                await writer.InsertAsync(key, values, checkKey: true, cancellationToken);
                 written.Add(values);
                 continue;
             }
             // The key read decides between inserting and not, so it joins the commit's conflict check: a concurrent
             // transaction that commits this key first makes this one fail with 40001, never a lost or doubled row.
-            context.Store.AddConflictCheck(key, isSchema: false);
-            byte[]? existingBytes = await writes.GetAsync(key, cancellationToken);
+            byte[]? existingBytes = null;
+            if (!table.HasHiddenRowId)
+            {
+                context.Store.AddConflictCheck(key, isSchema: false);
+                existingBytes = await writes.GetAsync(key, cancellationToken);
+            }
             if (existingBytes is null)
             {
-                writes.Put(key, RowEncoder.Encode(table, values));
+                // DO NOTHING skips a row that collides on any unique index; DO UPDATE's target is the primary key.
+                if (onConflict.Action == OnConflictAction.DoNothing)
+                {
+                    if (await writer.TryInsertAsync(key, values, cancellationToken) is not null) continue;
+                }
+                else
+                {
+                    await writer.InsertAsync(key, values, checkKey: false, cancellationToken);
+                }
                 touched!.Add(key);
                 written.Add(values);
                 continue;
@@ -62,18 +74,17 @@ internal static class InsertExecutor
                 throw new SqlException(EngineSqlState.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time",
                     hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
             }
-            object?[] pair = NestedLoopJoinOperator.Concatenate(RowEncoder.Decode(table, existingBytes), values);
+            object?[] existing = RowEncoder.Decode(table, existingBytes);
+            object?[] pair = NestedLoopJoinOperator.Concatenate(existing, values);
             if (onConflict.Where is not null && await onConflict.Where.EvaluateAsync(pair, context) is not true) continue;
             var updated = new object?[table.Columns.Count];
             for (int ordinal = 0; ordinal < updated.Length; ordinal++) updated[ordinal] = await onConflict.Assignments![ordinal].EvaluateAsync(pair, context);
-            ConstraintChecks.CheckNotNull(table, updated);
-            byte[] newKey = RowSource.KeyOf(context.Store, table, updated);
-            if (!newKey.AsSpan().SequenceEqual(key))
-            {
-                writes.Delete(key);
-                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, newKey, updated, cancellationToken);
-            }
-            writes.Put(newKey, RowEncoder.Encode(table, updated));
+            writer.CheckRow(updated);
+            byte[] newKey = writer.KeyOf(updated);
+            bool moved = !newKey.AsSpan().SequenceEqual(key);
+            writer.DeleteIndexEntries(key, existing);
+            if (moved) writes.Delete(key);
+            await writer.InsertAsync(newKey, updated, checkKey: moved, cancellationToken);
             touched.Add(newKey);
             written.Add(updated);
         }
@@ -81,23 +92,10 @@ internal static class InsertExecutor
     }
 
     /// <summary>One row of COPY FROM: checked and written as an INSERT's.</summary>
-    internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store,
-        List<object?[]>? returned, BoundReturning? returning, CancellationToken cancellationToken)
+    internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store, CancellationToken cancellationToken)
     {
-        ConstraintChecks.CheckNotNull(table, values);
-        byte[] key = RowSource.KeyOf(store, table, values);
-        await ConstraintChecks.CheckKeyIsFreeAsync(store, table, key, values, cancellationToken);
-        store.Put(key, RowEncoder.Encode(table, values));
-        if (returned is not null) returned.Add(Returning.Project(returning!, values));
-    }
-}
-
-internal static class Returning
-{
-    public static object?[] Project(BoundReturning returning, object?[] row)
-    {
-        var output = new object?[returning.Projection.Count];
-        for (int index = 0; index < output.Length; index++) output[index] = ExpressionEvaluator.Evaluate(returning.Projection[index], row);
-        return output;
+        var writer = new RowWriter(table, new StatementWrites(store, deferred: false));
+        writer.CheckRow(values);
+        await writer.InsertAsync(writer.KeyOf(values), values, checkKey: true, cancellationToken);
     }
 }

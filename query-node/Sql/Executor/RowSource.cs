@@ -42,10 +42,40 @@ internal static class RowSource
             if (found.Count > 0) yield return found;
             yield break;
         }
+        if (path.Kind == AccessKind.IndexScan)
+        {
+            await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadThroughIndexAsync(store, path, cancellationToken)) yield return page;
+            yield break;
+        }
         await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in store.ScanPagesAsync(path.Start, path.End, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return page;
+        }
+    }
+
+    /// <summary>The rows a range of index entries points at, in index order: each page of entries becomes one batch of
+    /// key lookups. An entry is written in the same transaction as its row, so every entry of a snapshot has its row.</summary>
+    private static async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadThroughIndexAsync(ITransactionStore store, AccessPath path,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> entries in store.ScanPagesAsync(path.Start, path.End, cancellationToken))
+        {
+            for (int first = 0; first < entries.Count; first += SqlLimits.IndexFetchBatchRowsMax)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(SqlLimits.IndexFetchBatchRowsMax, entries.Count - first);
+                var keys = new byte[count][];
+                for (int index = 0; index < count; index++) keys[index] = RowWriter.RowKeyOfEntry(entries[first + index].Value);
+                byte[]?[] values = await store.GetManyAsync(keys, cancellationToken);
+                var rows = new List<KeyValuePair<byte[], byte[]>>(count);
+                for (int index = 0; index < count; index++)
+                {
+                    System.Diagnostics.Debug.Assert(values[index] is not null, "an index entry without its row");
+                    if (values[index] is { } value) rows.Add(new(keys[index], value));
+                }
+                if (rows.Count > 0) yield return rows;
+            }
         }
     }
 

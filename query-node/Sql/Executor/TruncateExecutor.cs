@@ -36,7 +36,8 @@ internal static class TruncateExecutor
         foreach (TableDescriptor table in tables)
         {
             long storageId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
-            var emptied = new TableDescriptor(storageId, table.Name, table.Version + 1, table.NextColumnId, table.Columns, table.PrimaryKeyOrdinals);
+            var emptied = new TableDescriptor(storageId, table.Name, table.Version + 1, table.NextColumnId, table.Columns, table.PrimaryKeyOrdinals,
+                table.Indexes, table.Checks, table.NextIndexId);
             store.Delete(CatalogKeys.NameById(table.Id));
             SqlCatalog.WriteTable(store, emptied);
             if (!truncate.RestartSequences) continue;

@@ -1,19 +1,19 @@
 using Log.Journal.Records;
 using Log.QueryNode.Sql.Catalog;
-using Log.QueryNode.Sql.Encoding;
 
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>UPDATE: every input row holds a row's new values and its key (then the FROM items' columns). A row that
-/// joined several FROM rows is updated once, with the first. A row whose primary key changes moves: all old keys are
-/// deleted before any new key is checked and written, so "SET id = id + 1" works whatever the order, and a real
-/// collision still fails with 23505.</summary>
+/// joined several FROM rows is updated once, with the first. A row whose primary key changes moves: all old keys (and
+/// all old index entries) are deleted before any new one is checked and written, so "SET id = id + 1" works whatever
+/// the order, and a real collision still fails with 23505.</summary>
 internal static class UpdateExecutor
 {
     /// <summary>Writes the new rows; returns the input rows that were written (once per target row), which RETURNING reads.</summary>
     public static async ValueTask<List<object?[]>> UpdateRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
     {
         StatementWrites writes = context.Statement.Writes;
+        var writer = new RowWriter(table, writes);
         int width = table.Columns.Count;
         var seen = new HashSet<byte[]>(KeyComparer.Instance);
         var changes = new List<(byte[] OldKey, byte[] NewKey, object?[] Row)>(rows.Count);
@@ -22,29 +22,27 @@ internal static class UpdateExecutor
             var oldKey = (byte[])row[width]!;
             if (!seen.Add(oldKey)) continue;
             var values = row[..width];
-            ConstraintChecks.CheckNotNull(table, values);
+            writer.CheckRow(values);
             byte[] newKey = oldKey;
             if (!table.HasHiddenRowId)
             {
-                byte[] candidate = RowSource.KeyOf(context.Store, table, values);
+                byte[] candidate = writer.KeyOf(values);
                 if (!candidate.AsSpan().SequenceEqual(oldKey)) newKey = candidate;
             }
             changes.Add((oldKey, newKey, row));
         }
-        foreach ((byte[] oldKey, byte[] newKey, _) in changes)
+        object?[]?[]? oldRows = await writer.ReadOldRowsAsync(changes.Select(change => change.OldKey).ToArray(), context.CancellationToken);
+        for (int position = 0; position < changes.Count; position++)
         {
+            (byte[] oldKey, byte[] newKey, _) = changes[position];
+            if (oldRows?[position] is { } oldRow) writer.DeleteIndexEntries(oldKey, oldRow);
             if (!ReferenceEquals(oldKey, newKey)) writes.Delete(oldKey);
         }
         var written = new List<object?[]>(changes.Count);
         foreach ((byte[] oldKey, byte[] newKey, object?[] row) in changes)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            var values = row[..width];
-            if (!ReferenceEquals(oldKey, newKey))
-            {
-                await ConstraintChecks.CheckKeyIsFreeAsync(writes, table, newKey, values, context.CancellationToken);
-            }
-            writes.Put(newKey, RowEncoder.Encode(table, values));
+            await writer.InsertAsync(newKey, row[..width], checkKey: !ReferenceEquals(oldKey, newKey), context.CancellationToken);
             written.Add(row);
         }
         return written;

@@ -282,7 +282,7 @@ internal sealed class PlanPrinter
         var filterTerms = new List<BoundExpression>();
         foreach (BoundExpression term in filter is null ? [] : Conjuncts.Of(filter))
         {
-            if (path.Kind != AccessKind.FullScan && IndexTerm(table, term) is { } indexTerm) indexTerms.Add(indexTerm);
+            if (path.Kind != AccessKind.FullScan && IndexTerm(table, path, term) is { } indexTerm) indexTerms.Add(indexTerm);
             else filterTerms.Add(term);
         }
         filterTerms.AddRange(above.SelectMany(Conjuncts.Of));
@@ -297,16 +297,26 @@ internal sealed class PlanPrinter
             details.Add("Filter: " + Parenthesized(Deparse(Conjuncts.Combine(filterTerms)!, TableColumn)));
         }
         string relation = Relation(table, referenceName);
-        return path.Kind == AccessKind.FullScan ? "Seq Scan on " + relation : $"Index Scan using {table.PrimaryKeyConstraintName} on {relation}";
+        return path.Kind == AccessKind.FullScan ? "Seq Scan on " + relation : $"Index Scan using {path.Index?.Name ?? table.PrimaryKeyConstraintName} on {relation}";
     }
 
     /// <summary>A term the primary key access path reads: a key column compared with a constant (or in a list of them),
     /// written with the column on the left as PostgreSQL writes index conditions.</summary>
-    private static (int KeyIndex, BoundExpression Term)? IndexTerm(TableDescriptor table, BoundExpression term)
+    private static (int KeyIndex, BoundExpression Term)? IndexTerm(TableDescriptor table, AccessPath path, BoundExpression term)
     {
         int KeyIndexOf(BoundExpression expression)
         {
             BoundExpression bare = expression is BoundCast { Context: ValueCast.Context.Implicit } cast ? cast.Operand : expression;
+            if (path.Index is { } secondary)
+            {
+                WriteIndex keys = WriteSchema.For(table).Indexes.First(candidate => candidate.Descriptor.Id == secondary.Id);
+                for (int position = 0; position < keys.KeyOrdinals.Length; position++)
+                {
+                    if (keys.KeyOrdinals[position] >= 0 ? bare is BoundColumn keyColumn && keyColumn.Ordinal == keys.KeyOrdinals[position]
+                        : BoundExpressionTree.Equivalent(expression, keys.KeyExpressions[position]!)) return position;
+                }
+                return -1;
+            }
             if (bare is not BoundColumn column) return -1;
             for (int index = 0; index < table.PrimaryKeyOrdinals.Count; index++) if (table.PrimaryKeyOrdinals[index] == column.Ordinal) return index;
             return -1;

@@ -20,6 +20,7 @@ internal sealed partial class SqlParser
             _index += 3;
             return ParseCreateView(location, replace: true);
         }
+        if (IsKeyword("index") || IsKeyword("unique")) return ParseCreateIndex(location);
         if (!IsKeyword("table"))
         {
             if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "unique" or "view" or "sequence" or "schema"
@@ -43,6 +44,7 @@ internal sealed partial class SqlParser
         var columns = new List<ColumnDef>();
         List<(string, int)>? primaryKey = null;
         int primaryKeyLocation = -1;
+        var constraints = new List<TableConstraint>();
         if (!Current.IsOperator(")"))
         {
             do
@@ -50,8 +52,13 @@ internal sealed partial class SqlParser
                 if (IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") || IsKeyword("foreign")
                     || IsKeyword("exclude") || IsKeyword("like"))
                 {
-                    if (TryKeyword("constraint")) ExpectColumnIdentifier();
+                    string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
                     Token constraint = Current;
+                    if (IsKeyword("unique") || IsKeyword("check"))
+                    {
+                        constraints.Add(ParseUniqueOrCheck(constraintName, column: null));
+                        continue;
+                    }
                     if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
                     ExpectKeyword("key");
                     if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
@@ -82,7 +89,7 @@ internal sealed partial class SqlParser
         {
             throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
-        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location);
+        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints };
     }
 
     private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>
@@ -97,9 +104,10 @@ internal sealed partial class SqlParser
         bool explicitNull = false;
         Expression? defaultValue = null;
         string? defaultText = null;
+        var constraints = new List<TableConstraint>();
         while (true)
         {
-            if (TryKeyword("constraint")) ExpectColumnIdentifier();
+            string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
             Token token = Current;
             if (TryKeyword("not"))
             {
@@ -128,7 +136,11 @@ internal sealed partial class SqlParser
                 Token defaultEnd = _tokens[_index - 1];
                 defaultText = _text[_tokens[defaultStart].Position..(defaultEnd.Position + defaultEnd.Length)];
             }
-            else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
+            else if (IsKeyword("unique") || IsKeyword("check"))
+            {
+                constraints.Add(ParseUniqueOrCheck(constraintName, (name, location)));
+            }
+            else if (IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
             }
@@ -137,7 +149,7 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText };
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText, Constraints = constraints };
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>

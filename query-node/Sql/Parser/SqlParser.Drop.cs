@@ -5,9 +5,10 @@ namespace Log.QueryNode.Sql.Parser;
 
 internal sealed partial class SqlParser
 {
-    private DropStmt ParseDrop()
+    private Statement ParseDrop()
     {
         int location = ExpectKeyword("drop").Position;
+        if (IsKeyword("index")) return ParseDropIndex(location);
         ObjectType removeType = ObjectType.Table;
         if (TryKeyword("sequence")) removeType = ObjectType.Sequence;
         else if (TryKeyword("view")) removeType = ObjectType.View;

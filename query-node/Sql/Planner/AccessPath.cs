@@ -10,6 +10,8 @@ public enum AccessKind : byte
     RangeScan,
     /// <summary>ScanAsync over the whole primary index.</summary>
     FullScan,
+    /// <summary>A bounded ScanAsync of a secondary index's entries, then the rows they point at, fetched by key in batches.</summary>
+    IndexScan,
 }
 
 /// <summary>How the rows of a table are read. The WHERE clause is still applied to every row read (it is cheap and
@@ -18,6 +20,9 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
 {
     /// <summary>For a multi-point lookup, the distinct row keys in ascending order.</summary>
     public IReadOnlyList<byte[]> Keys { get; init; } = [];
+
+    /// <summary>For an index scan, the secondary index whose entries [Start, End) are read.</summary>
+    public Catalog.IndexDescriptor? Index { get; init; }
 
     /// <summary>For a point lookup, the row key.</summary>
     public byte[] Key => Start;

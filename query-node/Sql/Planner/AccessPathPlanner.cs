@@ -16,7 +16,10 @@ internal static class AccessPathPlanner
 {
     private readonly record struct Bound(object Value, bool Inclusive);
 
-    public static AccessPath Choose(TableDescriptor table, BoundExpression? where)
+    public static AccessPath Choose(TableDescriptor table, BoundExpression? where) =>
+        IndexPathPlanner.Improve(table, where, ChoosePrimaryKeyPath(table, where));
+
+    private static AccessPath ChoosePrimaryKeyPath(TableDescriptor table, BoundExpression? where)
     {
         int keyCount = table.PrimaryKeyOrdinals.Count;
         object?[]? equalities = null;
@@ -78,7 +81,7 @@ internal static class AccessPathPlanner
         return new AccessPath(AccessKind.RangeScan, start, end);
     }
 
-    private static KeyEncoder CopyOf(KeyEncoder encoder)
+    internal static KeyEncoder CopyOf(KeyEncoder encoder)
     {
         // KeyEncoder is a struct over a shared buffer: re-encode from its bytes so two bounds do not overwrite each other.
         byte[] bytes = encoder.ToArray();
@@ -139,7 +142,7 @@ internal static class AccessPathPlanner
         }
     }
 
-    private static ComparisonOperator Mirror(ComparisonOperator op) => op switch
+    internal static ComparisonOperator Mirror(ComparisonOperator op) => op switch
     {
         ComparisonOperator.Less => ComparisonOperator.Greater,
         ComparisonOperator.LessOrEqual => ComparisonOperator.GreaterOrEqual,
@@ -175,12 +178,14 @@ internal static class AccessPathPlanner
     {
         value = null;
         if (expression is not BoundConstant { Value: { } constant } bound) return false;
-        SqlType columnType = table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type;
-        bool compatible = (columnType.IsInteger && bound.Type.IsInteger)
-            || (columnType.Kind is TypeKind.Text or TypeKind.Varchar && bound.Type.IsString && bound.Type.Kind != TypeKind.Bpchar)
-            || (columnType.Kind == bound.Type.Kind && columnType.Kind is TypeKind.Float8 or TypeKind.Numeric or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz);
-        if (!compatible) return false;
+        if (!IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, bound)) return false;
         value = constant;
         return true;
     }
+
+    /// <summary>Whether a constant's key encoding orders like the column's stored values.</summary>
+    internal static bool IsKeyCompatible(SqlType columnType, BoundConstant bound) =>
+        (columnType.IsInteger && bound.Type.IsInteger)
+        || (columnType.Kind is TypeKind.Text or TypeKind.Varchar && bound.Type.IsString && bound.Type.Kind != TypeKind.Bpchar)
+        || (columnType.Kind == bound.Type.Kind && columnType.Kind is TypeKind.Float8 or TypeKind.Numeric or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz);
 }

@@ -16,6 +16,11 @@ internal sealed class SqlHarness
         foreach (ParsedStatement statement in Engine.Parse(sql))
         {
             last = Engine.ExecuteAsync(statement, Store, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            // One store, always committed: an index build's transactions are this same store.
+            foreach (IndexBuildRequest build in last.IndexBuilds)
+            {
+                Engine.BuildIndexAsync(build, new SameStoreTransactions(Store), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            }
         }
         return last ?? throw new InvalidOperationException("no statement");
     }
@@ -31,4 +36,11 @@ internal sealed class SqlHarness
     }
 
     public string Scalar(string sql) => Assert.Single(Text(sql));
+
+    private sealed class SameStoreTransactions(ITransactionStore store) : IIndexBuildTransactions
+    {
+        public ValueTask<ITransactionStore> BeginAsync(CancellationToken cancellationToken) => ValueTask.FromResult(store);
+
+        public ValueTask<bool> TryCommitAsync(ITransactionStore transaction, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    }
 }

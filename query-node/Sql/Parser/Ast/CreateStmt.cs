@@ -10,6 +10,9 @@ public sealed record ColumnDef(
 {
     /// <summary>The DEFAULT expression's source text, which the catalog stores for a default that is not a constant.</summary>
     public string? DefaultText { get; init; }
+
+    /// <summary>The column's UNIQUE and CHECK constraints, in the order written.</summary>
+    public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
 }
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
@@ -19,4 +22,8 @@ public sealed record CreateStmt(
     IReadOnlyList<(string Name, int Location)>? PrimaryKey,
     int PrimaryKeyLocation,
     bool IfNotExists,
-    int Location) : Statement(Location);
+    int Location) : Statement(Location)
+{
+    /// <summary>The table constraints other than PRIMARY KEY (UNIQUE, CHECK), in the order written.</summary>
+    public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
+}

@@ -1,0 +1,63 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql;
+using Log.StorageNode;
+
+namespace Log.QueryNode.Sessions;
+
+/// <summary>Index builds: a CREATE INDEX commits its index in the building state, and once its transaction has
+/// committed the session runs the build (in transactions of the build's own) before it answers, so a plain CREATE
+/// INDEX returns with the index valid, or with the build's error.</summary>
+public sealed partial class QuerySession
+{
+    /// <summary>The builds the open transaction's CREATE INDEX statements asked for.</summary>
+    private readonly List<IndexBuildRequest> pendingIndexBuilds = [];
+    private Transaction? pendingIndexBuildsTransaction;
+
+    private void AddIndexBuilds(Transaction owner, IReadOnlyList<IndexBuildRequest> builds)
+    {
+        if (builds.Count == 0) return;
+        if (!ReferenceEquals(pendingIndexBuildsTransaction, owner))
+        {
+            pendingIndexBuilds.Clear(); // left over from a transaction that rolled back
+            pendingIndexBuildsTransaction = owner;
+        }
+        pendingIndexBuilds.AddRange(builds);
+    }
+
+    /// <summary>Runs the builds of a transaction that has just committed.</summary>
+    private async ValueTask RunIndexBuildsAsync(Transaction committed, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(pendingIndexBuildsTransaction, committed)) return;
+        IndexBuildRequest[] builds = [.. pendingIndexBuilds];
+        pendingIndexBuilds.Clear();
+        pendingIndexBuildsTransaction = null;
+        var transactions = new BuildTransactions(this);
+        foreach (IndexBuildRequest build in builds) await engine.BuildIndexAsync(build, transactions, cancellationToken);
+    }
+
+    /// <summary>A snapshot from this node's clock, closed at the adjudicator, as BEGIN takes one.</summary>
+    private async ValueTask<Transaction> OpenTransactionAsync(Journal.Time.HybridTimestamp start, CancellationToken cancellationToken)
+    {
+        var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
+        return new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+    }
+
+    private sealed class BuildTransactions(QuerySession session) : IIndexBuildTransactions
+    {
+        public async ValueTask<ITransactionStore> BeginAsync(CancellationToken cancellationToken) =>
+            await session.OpenTransactionAsync(session.clock.Now(), cancellationToken);
+
+        public async ValueTask<bool> TryCommitAsync(ITransactionStore transaction, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await session.CommitAsync((Transaction)transaction, cancellationToken);
+                return true;
+            }
+            catch (SqlException exception) when (exception.SqlState == SqlState.SerializationFailure)
+            {
+                return false;
+            }
+        }
+    }
+}

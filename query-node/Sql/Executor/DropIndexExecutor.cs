@@ -1,0 +1,42 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>DROP INDEX: takes the index out of its table's descriptor. Its entries stay where they are, unreachable
+/// (index ids are never reused within a table), for the same reason DROP TABLE leaves rows: deleting them would count
+/// against the transaction's limits. An index that backs a UNIQUE constraint is dropped with the constraint.</summary>
+internal static class DropIndexExecutor
+{
+    public static async ValueTask<StatementResult> ExecuteAsync(DropIndexStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        var notices = new List<string>();
+        foreach (RangeVar relation in drop.Indexes)
+        {
+            SqlEngine.CheckSchema(relation);
+            string name = relation.RelationName;
+            TableDescriptor? table = await catalog.GetTableOfIndexAsync(store, name, cancellationToken);
+            if (table is null)
+            {
+                if (await catalog.GetTableAsync(store, name, cancellationToken) is not null)
+                {
+                    throw new SqlException(EngineSqlState.WrongObjectType, $"\"{name}\" is not an index");
+                }
+                if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedObject, $"index \"{name}\" does not exist");
+                notices.Add($"index \"{name}\" does not exist, skipping");
+                continue;
+            }
+            IndexDescriptor index = table.FindIndex(name)!;
+            if (index.IsConstraint)
+            {
+                throw new SqlException(EngineSqlState.DependentObjectsStillExist,
+                    $"cannot drop index {name} because constraint {name} on table {table.Name} requires it",
+                    hint: $"You can drop constraint {name} on table {table.Name} instead.");
+            }
+            SqlCatalog.DeleteIndexName(store, name);
+            SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes.Where(existing => existing.Id != index.Id).ToArray()));
+        }
+        return new StatementResult(null, null, "DROP INDEX") { Notices = notices };
+    }
+}
