@@ -26,6 +26,24 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override string Name => "Nested Loop";
 
+    /// <summary>The width of the outer row, where the inner row's columns start.</summary>
+    public int LeftWidth => leftWidth;
+
+    /// <summary>Over the outer row: the inner table's primary key values.</summary>
+    public IReadOnlyList<BoundExpression> KeyExpressions => keyExpressions;
+
+    /// <summary>Over the joined row.</summary>
+    public BoundExpression? Residual => residual;
+
+    /// <summary>The fallback hash join's keys, over the outer row.</summary>
+    public IReadOnlyList<BoundExpression> LeftHashKeys => leftHashKeys;
+
+    /// <summary>The fallback hash join's keys, over the inner row.</summary>
+    public IReadOnlyList<BoundExpression> RightHashKeys => rightHashKeys;
+
+    /// <summary>The fallback hash join's residual, over the joined row.</summary>
+    public BoundExpression? HashResidual => hashResidual;
+
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
@@ -92,7 +110,7 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
         for (int index = 0; index < values.Length; index++)
         {
             if (values[index] is not { } value) continue;
-            object?[] row = RowEncoder.Decode(inner.Table, value);
+            object?[] row = inner.DecodeRow(value);
             if (inner.Filter is not null && ExpressionEvaluator.Evaluate(inner.Filter, row, context) is not true) continue;
             if (inner.ForUpdate) context.Store.AddConflictCheck(distinctKeys[index], isSchema: false);
             found[index] = row;

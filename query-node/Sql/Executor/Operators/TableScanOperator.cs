@@ -23,6 +23,23 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public string ReferenceName { get; } = referenceName;
 
+    /// <summary>By ordinal, the columns to decode (set once, by <see cref="ScanColumns"/>, before any run); null for all.</summary>
+    private bool[]? _decoded;
+
+    /// <summary>Decodes only these columns of each row; the others are NULL in the rows this scan returns.</summary>
+    public void DecodeOnly(IReadOnlySet<int> ordinals)
+    {
+        var decoded = new bool[Table.Columns.Count];
+        foreach (int ordinal in ordinals)
+        {
+            if (ordinal < 0 || ordinal >= decoded.Length) return; // not a column of this table: keep decoding all
+            decoded[ordinal] = true;
+        }
+        _decoded = decoded;
+    }
+
+    public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
+
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
@@ -30,7 +47,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
             for (int index = 0; index < page.Count; index++)
             {
                 (byte[] key, byte[] value) = page[index];
-                object?[] row = RowEncoder.Decode(Table, value);
+                object?[] row = DecodeRow(value);
                 if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) continue;
                 if (ForUpdate) context.Store.AddConflictCheck(key, isSchema: false);
                 yield return row;
