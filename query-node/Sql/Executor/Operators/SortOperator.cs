@@ -22,12 +22,15 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
         long reserved = 0;
         try
         {
-            await foreach (object?[] row in input.ExecuteAsync(context))
+            await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
             {
-                long size = QueryMemory.SizeOf(row) + RowSlotBytes;
-                context.Memory.Reserve(size, Name);
-                reserved += size;
-                rows.Add(row);
+                foreach (object?[] row in batch)
+                {
+                    long size = QueryMemory.SizeOf(row) + RowSlotBytes;
+                    context.Memory.Reserve(size, Name);
+                    reserved += size;
+                    rows.Add(row);
+                }
             }
             context.CancellationToken.ThrowIfCancellationRequested();
             object?[][] sorted = Sort(rows, keys);
