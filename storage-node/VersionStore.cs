@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
-using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[], FASTER.core.Empty>>;
+using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
+using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
 using System.Collections.Concurrent;
 using FASTER.core;
 
@@ -95,10 +95,9 @@ internal sealed class VersionStore : IDisposable
         }
         var headKey = HeadKey(key);
         ulong previous = 0;
-        var headPayload = ReadRaw(applySession, headKey);
-        if (headPayload is not null)
+        if (ReadRaw(applySession, headKey) is { } headPayload)
         {
-            var head = Decode(headPayload, expectedTimestamp: null);
+            var head = Check(headPayload, expectedTimestamp: null);
             if (head.CommitTimestamp >= commitTimestamp)
             {
                 return ApplyOutcome.Skipped;
@@ -187,12 +186,11 @@ internal sealed class VersionStore : IDisposable
         }
         scratch[0] = HeadPrefix;
         key.CopyTo(scratch, 1);
-        var payload = ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress);
-        if (payload is null)
+        if (ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress) is not { } head)
         {
             return (false, null);
         }
-        var version = Decode(payload, expectedTimestamp: null);
+        var version = Check(head, expectedTimestamp: null);
         while (version.CommitTimestamp > timestamp)
         {
             if (version.PreviousTimestamp == 0)
@@ -200,9 +198,9 @@ internal sealed class VersionStore : IDisposable
                 return (false, null);
             }
             var previous = version.PreviousTimestamp;
-            payload = ReadRaw(session, VersionKey(key, previous))
+            var stored = ReadRaw(session, VersionKey(key, previous))
                 ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing.");
-            version = Decode(payload, expectedTimestamp: previous);
+            version = Check(stored, expectedTimestamp: previous);
             if (version.PreviousTimestamp >= previous)
             {
                 throw new InvalidDataException("Storage is corrupt: a version chain does not go back in time.");
@@ -211,7 +209,22 @@ internal sealed class VersionStore : IDisposable
         return (true, version.Value);
     }
 
-    private readonly record struct StoredVersion(ulong CommitTimestamp, ulong PreviousTimestamp, byte[]? Value);
+    /// <summary>A record as a read returns it: its header, and its value bytes alone (copied once out of FASTER's log,
+    /// never the whole payload first and the value again after). <see cref="PayloadBytes"/> and <see cref="Kind"/> are
+    /// kept for the format check.</summary>
+    internal readonly record struct StoredVersion(ulong CommitTimestamp, ulong PreviousTimestamp, byte Kind, int PayloadBytes, byte[]? Value)
+    {
+        public static StoredVersion Read(ReadOnlySpan<byte> payload)
+        {
+            if (payload.Length < PayloadHeaderBytes)
+            {
+                return new(0, 0, 0, payload.Length, null); // Check reports it
+            }
+            var kind = payload[16];
+            return new(BinaryPrimitives.ReadUInt64BigEndian(payload), BinaryPrimitives.ReadUInt64BigEndian(payload[8..]), kind, payload.Length,
+                kind == KindValue ? payload[PayloadHeaderBytes..].ToArray() : null);
+        }
+    }
 
     private static byte[] HeadKey(byte[] key)
     {
@@ -241,31 +254,28 @@ internal sealed class VersionStore : IDisposable
     }
 
     /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
-    private static StoredVersion Decode(byte[] payload, ulong? expectedTimestamp)
+    private static StoredVersion Check(StoredVersion version, ulong? expectedTimestamp)
     {
-        if (payload.Length < PayloadHeaderBytes)
+        if (version.PayloadBytes < PayloadHeaderBytes)
         {
-            throw new InvalidDataException($"Storage is corrupt: a version payload of {payload.Length} bytes is shorter than its header.");
+            throw new InvalidDataException($"Storage is corrupt: a version payload of {version.PayloadBytes} bytes is shorter than its header.");
         }
-        var commitTimestamp = BinaryPrimitives.ReadUInt64BigEndian(payload);
-        var previousTimestamp = BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(8));
-        var kind = payload[16];
-        if (commitTimestamp == 0 || previousTimestamp >= commitTimestamp
-            || (expectedTimestamp is { } expected && expected != commitTimestamp))
+        if (version.CommitTimestamp == 0 || version.PreviousTimestamp >= version.CommitTimestamp
+            || (expectedTimestamp is { } expected && expected != version.CommitTimestamp))
         {
             throw new InvalidDataException("Storage is corrupt: a version has inconsistent timestamps.");
         }
-        return kind switch
+        return version.Kind switch
         {
-            KindValue => new(commitTimestamp, previousTimestamp, payload[PayloadHeaderBytes..]),
-            KindTombstone when payload.Length == PayloadHeaderBytes => new(commitTimestamp, previousTimestamp, null),
-            _ => throw new InvalidDataException($"Storage is corrupt: unknown version kind {kind}."),
+            KindValue => version,
+            KindTombstone when version.PayloadBytes == PayloadHeaderBytes => version,
+            _ => throw new InvalidDataException($"Storage is corrupt: unknown version kind {version.Kind}."),
         };
     }
 
-    private static unsafe byte[]? ReadRaw(Session session, ReadOnlySpan<byte> key)
+    private static unsafe StoredVersion? ReadRaw(Session session, ReadOnlySpan<byte> key)
     {
-        byte[] output = null!;
+        StoredVersion output = default;
         Status status;
         fixed (byte* keyPointer = key)
         {
@@ -299,9 +309,9 @@ internal sealed class VersionStore : IDisposable
 
     /// <summary>A record by key; from <paramref name="startAddress"/> when it is not 0 (FASTER then compares the key
     /// there and follows the record chain back, instead of looking the key up in its hash index).</summary>
-    private static unsafe byte[]? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key, long startAddress = 0)
+    private static unsafe StoredVersion? ReadRaw(UnsafeSession session, ReadOnlySpan<byte> key, long startAddress = 0)
     {
-        byte[] output = null!;
+        StoredVersion output = default;
         Status status;
         fixed (byte* keyPointer = key)
         {
@@ -347,7 +357,7 @@ internal sealed class VersionStore : IDisposable
             var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
             var payloadSpanByte = SpanByte.FromPointer(payloadPointer, payload.Length);
             SpanByte input = default;
-            byte[] output = null!;
+            StoredVersion output = default;
             var status = session.Upsert(ref keySpanByte, ref input, ref payloadSpanByte, ref output, out RecordMetadata metadata);
             if (status.IsPending)
             {
@@ -362,7 +372,7 @@ internal sealed class VersionStore : IDisposable
         }
     }
 
-    private Session NewSession() => store.NewSession<SpanByte, byte[], Empty>(new AppendOnlyFunctions());
+    private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions());
 
     private Session RentReadSession() => idleReadSessions.TryTake(out var session) ? session : NewSession();
 
@@ -390,10 +400,24 @@ internal sealed class VersionStore : IDisposable
         device.Dispose();
     }
 
-    /// <summary>Byte-array reads, and no in-place upserts, so records are immutable once written.</summary>
-    private sealed class AppendOnlyFunctions : SpanByteFunctions_ByteArrayOutput<Empty>
+    /// <summary>Reads into <see cref="StoredVersion"/>, and no in-place upserts, so records are immutable once written.</summary>
+    private sealed class AppendOnlyFunctions : SpanByteFunctions<SpanByte, StoredVersion, Empty>
     {
+        public override bool SingleReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredVersion destination,
+            ref ReadInfo readInfo)
+        {
+            destination = StoredVersion.Read(value.AsReadOnlySpan());
+            return true;
+        }
+
+        public override bool ConcurrentReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredVersion destination,
+            ref ReadInfo readInfo)
+        {
+            destination = StoredVersion.Read(value.AsReadOnlySpan());
+            return true;
+        }
+
         public override bool ConcurrentWriter(ref SpanByte key, ref SpanByte input, ref SpanByte source,
-            ref SpanByte destination, ref byte[] output, ref UpsertInfo upsertInfo) => false;
+            ref SpanByte destination, ref StoredVersion output, ref UpsertInfo upsertInfo) => false;
     }
 }

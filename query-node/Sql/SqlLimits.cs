@@ -56,6 +56,11 @@ internal static class SqlLimits
     /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
     public const int IndexFetchBatchRowsMax = 512;
 
+    /// <summary>Rows of one batch that an operator hands to a consumer that reads its whole input (aggregate, sort, hash
+    /// join): one asynchronous step per batch instead of per row. Batches start at one row and double up to this, so
+    /// a consumer that stops early makes its input compute few rows it does not use.</summary>
+    public const int OperatorBatchRowsMax = 512;
+
     /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
     public const int LookupJoinBatchRowsMax = 512;
 

@@ -49,13 +49,17 @@ internal static class RowEncoder
     /// <summary>Decodes into an array indexed by column ordinal; ids no longer in the table are skipped. Rows as
     /// <see cref="Encode"/> writes them take a direct path over the bytes (a scan decodes every row it reads, and
     /// MessagePackReader's general sequence reader was a tenth of a scan's time); anything else takes MessagePackReader's.</summary>
-    public static object?[] Decode(TableDescriptor table, byte[] bytes)
+    public static object?[] Decode(TableDescriptor table, byte[] bytes) => Decode(table, bytes, decoded: null);
+
+    /// <summary>The same, decoding only the columns whose ordinal is true in <paramref name="decoded"/> (all when it is
+    /// null): a scan whose query reads two columns of ten skips the others' bytes, and their strings and boxes.</summary>
+    public static object?[] Decode(TableDescriptor table, byte[] bytes, bool[]? decoded)
     {
         var values = new object?[table.Columns.Count];
-        return TryDecodeDirect(table, bytes, values) ? values : DecodeWithReader(table, bytes);
+        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes, decoded);
     }
 
-    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values)
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values, bool[]? decoded)
     {
         int position = 0;
         if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
@@ -64,6 +68,11 @@ internal static class RowEncoder
             if (!TryReadInteger(bytes, ref position, out long columnId)) return false;
             int ordinal = columnId is >= 0 and <= int.MaxValue ? table.OrdinalOfColumnId((int)columnId) : -1;
             if (ordinal < 0) return false; // a dropped column: the general path skips any value
+            if (decoded is not null && !decoded[ordinal])
+            {
+                if (!TrySkip(bytes, ref position)) return false;
+                continue;
+            }
             switch (table.Columns[ordinal].Type.Kind)
             {
                 case TypeKind.Int2:
@@ -112,6 +121,29 @@ internal static class RowEncoder
             }
         }
         return position == bytes.Length;
+    }
+
+    /// <summary>Steps over one value of the kinds <see cref="Encode"/> writes, without decoding it.</summary>
+    private static bool TrySkip(ReadOnlySpan<byte> bytes, ref int position)
+    {
+        if (position >= bytes.Length) return false;
+        byte code = bytes[position];
+        switch (code)
+        {
+            case 0xc2 or 0xc3:
+                position++;
+                return true;
+            case 0xcb:
+                if (position + 9 > bytes.Length) return false;
+                position += 9;
+                return true;
+            case (>= 0xa0 and <= 0xbf) or 0xd9 or 0xda or 0xdb:
+                if (!TryReadStringLength(bytes, position, out int header, out int length)) return false;
+                position += header + length;
+                return true;
+            default:
+                return TryReadInteger(bytes, ref position, out _);
+        }
     }
 
     private static bool TryReadMapHeader(ReadOnlySpan<byte> bytes, ref int position, out int count)
@@ -176,9 +208,19 @@ internal static class RowEncoder
     private static bool TryReadString(ReadOnlySpan<byte> bytes, ref int position, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
     {
         value = null;
+        if (!TryReadStringLength(bytes, position, out int header, out int length)) return false;
+        value = System.Text.Encoding.UTF8.GetString(bytes.Slice(position + header, length));
+        position += header + length;
+        return true;
+    }
+
+    /// <summary>The header size and byte length of the string at <paramref name="position"/>, checked to fit.</summary>
+    private static bool TryReadStringLength(ReadOnlySpan<byte> bytes, int position, out int header, out int length)
+    {
+        header = 0;
+        length = 0;
         if (position >= bytes.Length) return false;
         byte code = bytes[position];
-        int length, header;
         if (code is >= 0xa0 and <= 0xbf)
         {
             length = code & 0x1f;
@@ -205,13 +247,10 @@ internal static class RowEncoder
         {
             return false;
         }
-        if ((long)position + header + length > bytes.Length) return false;
-        value = System.Text.Encoding.UTF8.GetString(bytes.Slice(position + header, length));
-        position += header + length;
-        return true;
+        return (long)position + header + length <= bytes.Length;
     }
 
-    private static object?[] DecodeWithReader(TableDescriptor table, byte[] bytes)
+    private static object?[] DecodeWithReader(TableDescriptor table, byte[] bytes, bool[]? decoded)
     {
         var values = new object?[table.Columns.Count];
         var reader = new MessagePackReader(bytes);
@@ -220,7 +259,7 @@ internal static class RowEncoder
         {
             int columnId = reader.ReadInt32();
             int ordinal = table.OrdinalOfColumnId(columnId);
-            if (ordinal < 0)
+            if (ordinal < 0 || (decoded is not null && !decoded[ordinal]))
             {
                 reader.Skip();
                 continue;

@@ -37,6 +37,10 @@ internal sealed class AggregateState
         }
     }
 
+    /// <summary>Whether a state of the aggregate keeps the input arrays given to <see cref="Add"/> (to sort them, or to
+    /// tell distinct ones apart); the others read an input only while it is added.</summary>
+    public static bool KeepsInputs(BoundAggregate aggregate) => aggregate.OrderBy.Count > 0 || aggregate.Distinct;
+
     /// <summary>Whether the aggregate's result depends on the order of its inputs (so DISTINCT sorts them, as
     /// PostgreSQL's DISTINCT aggregates do).</summary>
     private static bool OrderSensitive(BoundAggregate aggregate) =>

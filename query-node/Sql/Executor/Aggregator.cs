@@ -21,6 +21,10 @@ internal sealed class Aggregator
     /// <summary>Per aggregate, the input of the current row (null when its FILTER left the row out).</summary>
     private readonly object?[]?[] _inputs;
 
+    /// <summary>Per aggregate, an input array reused for every row, where the aggregate's state never keeps its inputs
+    /// (no ORDER BY, no DISTINCT): no array per row and aggregate.</summary>
+    private readonly object?[]?[] _reusedInputs;
+
     public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context,
         IReadOnlyList<IReadOnlyList<int>>? groupingSets = null)
     {
@@ -29,6 +33,12 @@ internal sealed class Aggregator
         _groupingSets = groupingSets;
         _context = context;
         _inputs = new object?[]?[aggregates.Count];
+        _reusedInputs = new object?[]?[aggregates.Count];
+        for (int index = 0; index < aggregates.Count; index++)
+        {
+            BoundAggregate aggregate = aggregates[index];
+            if (!AggregateState.KeepsInputs(aggregate)) _reusedInputs[index] = new object?[aggregate.Arguments.Count + aggregate.OrderBy.Count];
+        }
         // With grouping sets a group's key starts with its set's index, so equal values in two sets stay two groups.
         _groups = new Dictionary<object?[], AggregateState[]>(new RowEqualityComparer(groupKeys.Count + (groupingSets is null ? 0 : 1)));
     }
@@ -41,7 +51,7 @@ internal sealed class Aggregator
 
     public void Add(object?[] row)
     {
-        for (int index = 0; index < _aggregates.Count; index++) _inputs[index] = EvaluateInput(_aggregates[index], row, _context);
+        for (int index = 0; index < _aggregates.Count; index++) _inputs[index] = EvaluateInput(_aggregates[index], row, _context, _reusedInputs[index]);
         if (_groupingSets is null && _groupKeys.Count == 0)
         {
             // One group (no GROUP BY): no key to build or hash for every row.
@@ -64,13 +74,14 @@ internal sealed class Aggregator
         }
     }
 
-    /// <summary>An aggregate's input from a row: its arguments, then its ordering values; null if FILTER rejects the row.</summary>
-    public static object?[]? EvaluateInput(BoundAggregate aggregate, object?[] row, ExecutionContext? context)
+    /// <summary>An aggregate's input from a row: its arguments, then its ordering values; null if FILTER rejects the row.
+    /// Written into <paramref name="reused"/> when given (an array of the input's length).</summary>
+    public static object?[]? EvaluateInput(BoundAggregate aggregate, object?[] row, ExecutionContext? context, object?[]? reused = null)
     {
         if (aggregate.Filter is not null && ExpressionEvaluator.Evaluate(aggregate.Filter, row, context) is not true) return null;
         int argumentCount = aggregate.Arguments.Count;
         if (argumentCount == 0 && aggregate.OrderBy.Count == 0) return [];
-        var input = new object?[argumentCount + aggregate.OrderBy.Count];
+        object?[] input = reused ?? new object?[argumentCount + aggregate.OrderBy.Count];
         for (int index = 0; index < argumentCount; index++) input[index] = ExpressionEvaluator.Evaluate(aggregate.Arguments[index], row, context);
         for (int index = 0; index < aggregate.OrderBy.Count; index++)
         {

@@ -96,9 +96,12 @@ internal static class ExpressionEvaluator
     /// <summary>A comparison of two non-null values of the comparison's operand type.</summary>
     public static bool Compare(BoundComparison comparison, object left, object right)
     {
-        int order = comparison.OperandType.Kind == TypeKind.Bpchar
-            ? ValueComparer.CompareText(((string)left).TrimEnd(' '), ((string)right).TrimEnd(' '))
-            : ValueComparer.CompareNonNull(left, right);
+        // Two ints or two longs (most filters and join conditions) compare without the general comparer's dispatch.
+        int order = left is int leftInt && right is int rightInt ? leftInt.CompareTo(rightInt)
+            : left is long leftLong && right is long rightLong ? leftLong.CompareTo(rightLong)
+            : comparison.OperandType.Kind == TypeKind.Bpchar
+                ? ValueComparer.CompareText(((string)left).TrimEnd(' '), ((string)right).TrimEnd(' '))
+                : ValueComparer.CompareNonNull(left, right);
         return comparison.Operator switch
         {
             ComparisonOperator.Equal => order == 0,

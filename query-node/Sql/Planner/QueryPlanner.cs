@@ -39,6 +39,7 @@ internal sealed partial class QueryPlanner
     {
         var planner = new QueryPlanner(context);
         PhysicalOperator root = planner.Build(plan);
+        ScanColumns.Push(root);
         planner.PlanDataModifyingCommonTables();
         return new PlannedQuery(root, planner._subplans, planner._commonTables);
     }

@@ -49,6 +49,20 @@ public class RowEncoderTests
     }
 
     [Fact]
+    public void Only_the_asked_columns_are_decoded_and_the_rest_are_null()
+    {
+        var random = new Random(17);
+        TableDescriptor table = Table(Enumerable.Range(0, 22));
+        for (int round = 0; round < 500; round++)
+        {
+            object?[] values = table.Columns.Select(column => RandomValue(column.Type, random)).ToArray();
+            bool[] asked = values.Select(_ => random.Next(3) == 0).ToArray();
+            object?[] decoded = RowEncoder.Decode(table, RowEncoder.Encode(table, values), asked);
+            for (int index = 0; index < values.Length; index++) Assert.Equal(asked[index] ? values[index] : null, decoded[index]);
+        }
+    }
+
+    [Fact]
     public void A_dropped_column_is_skipped()
     {
         var random = new Random(5);

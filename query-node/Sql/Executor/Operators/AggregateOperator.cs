@@ -22,7 +22,10 @@ internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<Bo
         var aggregator = new Aggregator(groupKeys, aggregates, context, groupingSets);
         try
         {
-            await foreach (object?[] row in input.ExecuteAsync(context)) aggregator.Add(row);
+            await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
+            {
+                for (int index = 0; index < batch.Count; index++) aggregator.Add(batch[index]);
+            }
             context.CancellationToken.ThrowIfCancellationRequested();
             foreach (object?[] result in aggregator.Results()) yield return result;
         }

@@ -50,6 +50,23 @@ internal sealed class FilterOperator : PhysicalOperator
             if (keep) yield return row;
         }
     }
+
+    /// <summary>Without subqueries, a batch of the input's filtered at once.</summary>
+    public override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context) =>
+        _subqueryTerms.Length > 0 ? base.ExecuteBatchesAsync(context) : FilterBatchesAsync(context);
+
+    private async IAsyncEnumerable<IReadOnlyList<object?[]>> FilterBatchesAsync(ExecutionContext context)
+    {
+        await foreach (IReadOnlyList<object?[]> batch in _input.ExecuteBatchesAsync(context))
+        {
+            var kept = new List<object?[]>(batch.Count);
+            foreach (object?[] row in batch)
+            {
+                if (_plainTerms is null || ExpressionEvaluator.Evaluate(_plainTerms, row, context) is true) kept.Add(row);
+            }
+            if (kept.Count > 0) yield return kept;
+        }
+    }
 }
 
 /// <summary>The AND terms of a predicate, and back.</summary>

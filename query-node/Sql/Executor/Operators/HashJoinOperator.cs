@@ -34,6 +34,16 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+        {
+            foreach (object?[] row in batch) yield return row;
+        }
+    }
+
+    /// <summary>The joined rows of each batch of probing rows, in batches of at most
+    /// <see cref="SqlLimits.OperatorBatchRowsMax"/> rows (however many rows of the table one probe matches).</summary>
+    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    {
         // Rows with equal keys are chained in input order: the table maps a key to its first and last row, and
         // next[row] is the following row of the same key (-1: none). One integer key (the common join on a key
         // column) is hashed as a long, with no key array, boxing or general comparison per row.
@@ -45,71 +55,91 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         long reserved = 0;
         try
         {
-            await foreach (object?[] row in right.ExecuteAsync(context))
+            await foreach (IReadOnlyList<object?[]> batch in right.ExecuteBatchesAsync(context))
             {
-                long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
-                context.Memory.Reserve(size, Name);
-                reserved += size;
-                int index = rightRows.Count;
-                rightRows.Add(row);
-                next.Add(-1);
-                if (integerTable is not null)
+                foreach (object?[] row in batch)
                 {
-                    if (IntegerKeyOf(rightKeys[0], row, context) is not { } integer) continue;
-                    if (integerTable.TryGetValue(integer, out var chain))
+                    long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+                    context.Memory.Reserve(size, Name);
+                    reserved += size;
+                    int index = rightRows.Count;
+                    rightRows.Add(row);
+                    next.Add(-1);
+                    if (integerTable is not null)
                     {
-                        next[chain.Last] = index;
-                        integerTable[integer] = (chain.First, index);
+                        if (IntegerKeyOf(rightKeys[0], row, context) is not { } integer) continue;
+                        if (integerTable.TryGetValue(integer, out var chain))
+                        {
+                            next[chain.Last] = index;
+                            integerTable[integer] = (chain.First, index);
+                        }
+                        else
+                        {
+                            integerTable.Add(integer, (index, index));
+                        }
                     }
                     else
                     {
-                        integerTable.Add(integer, (index, index));
-                    }
-                }
-                else
-                {
-                    object?[]? key = KeyOf(rightKeys, row, context);
-                    if (key is null) continue;
-                    if (table!.TryGetValue(key, out var chain))
-                    {
-                        next[chain.Last] = index;
-                        table[key] = (chain.First, index);
-                    }
-                    else
-                    {
-                        table.Add(key, (index, index));
+                        object?[]? key = KeyOf(rightKeys, row, context);
+                        if (key is null) continue;
+                        if (table!.TryGetValue(key, out var chain))
+                        {
+                            next[chain.Last] = index;
+                            table[key] = (chain.First, index);
+                        }
+                        else
+                        {
+                            table.Add(key, (index, index));
+                        }
                     }
                 }
             }
             bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
-            await foreach (object?[] leftRow in left.ExecuteAsync(context))
+            var output = new List<object?[]>();
+            await foreach (IReadOnlyList<object?[]> leftBatch in left.ExecuteBatchesAsync(context))
             {
-                bool matched = false;
-                int first = -1;
-                if (integerTable is not null)
+                foreach (object?[] leftRow in leftBatch)
                 {
-                    if (IntegerKeyOf(leftKeys[0], leftRow, context) is { } integer && integerTable.TryGetValue(integer, out var chain)) first = chain.First;
+                    bool matched = false;
+                    int first = -1;
+                    if (integerTable is not null)
+                    {
+                        if (IntegerKeyOf(leftKeys[0], leftRow, context) is { } integer && integerTable.TryGetValue(integer, out var chain)) first = chain.First;
+                    }
+                    else if (KeyOf(leftKeys, leftRow, context) is { } key && table!.TryGetValue(key, out var chain))
+                    {
+                        first = chain.First;
+                    }
+                    for (int index = first; index >= 0; index = next[index])
+                    {
+                        object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
+                        if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
+                        matched = true;
+                        if (rightMatched is not null) rightMatched[index] = true;
+                        output.Add(joined);
+                        if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
+                        yield return output;
+                        output = [];
+                    }
+                    if (!matched && kind is JoinType.Left or JoinType.Full) output.Add(NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]));
                 }
-                else if (KeyOf(leftKeys, leftRow, context) is { } key && table!.TryGetValue(key, out var chain))
+                if (output.Count > 0)
                 {
-                    first = chain.First;
+                    yield return output;
+                    output = [];
                 }
-                for (int index = first; index >= 0; index = next[index])
-                {
-                    object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
-                    if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
-                    matched = true;
-                    if (rightMatched is not null) rightMatched[index] = true;
-                    yield return joined;
-                }
-                if (!matched && kind is JoinType.Left or JoinType.Full) yield return NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]);
             }
             if (rightMatched is not null)
             {
                 for (int index = 0; index < rightMatched.Length; index++)
                 {
-                    if (!rightMatched[index]) yield return NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]);
+                    if (rightMatched[index]) continue;
+                    output.Add(NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]));
+                    if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
+                    yield return output;
+                    output = [];
                 }
+                if (output.Count > 0) yield return output;
             }
         }
         finally

@@ -26,18 +26,34 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override string Name => "Nested Loop";
 
+    /// <summary>The width of the outer row, where the inner row's columns start.</summary>
+    public int LeftWidth => leftWidth;
+
+    /// <summary>Over the outer row: the inner table's primary key values.</summary>
+    public IReadOnlyList<BoundExpression> KeyExpressions => keyExpressions;
+
+    /// <summary>Over the joined row.</summary>
+    public BoundExpression? Residual => residual;
+
+    /// <summary>The fallback hash join's keys, over the outer row.</summary>
+    public IReadOnlyList<BoundExpression> LeftHashKeys => leftHashKeys;
+
+    /// <summary>The fallback hash join's keys, over the inner row.</summary>
+    public IReadOnlyList<BoundExpression> RightHashKeys => rightHashKeys;
+
+    /// <summary>The fallback hash join's residual, over the joined row.</summary>
+    public BoundExpression? HashResidual => hashResidual;
+
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         var buffered = new List<object?[]>();
-        await using IAsyncEnumerator<object?[]> outer = left.ExecuteAsync(context).GetAsyncEnumerator(context.CancellationToken);
-        bool more;
-        while ((more = await outer.MoveNextAsync()) && buffered.Count < SqlLimits.LookupJoinOuterRowsMax) buffered.Add(outer.Current);
-        if (more)
+        await using IAsyncEnumerator<IReadOnlyList<object?[]>> outer = left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
+        while (buffered.Count <= SqlLimits.LookupJoinOuterRowsMax && await outer.MoveNextAsync()) buffered.AddRange(outer.Current);
+        if (buffered.Count > SqlLimits.LookupJoinOuterRowsMax)
         {
-            // A large outer side: the hash join, over the rows read so far, the one in hand and the rest.
-            buffered.Add(outer.Current);
+            // A large outer side: the hash join, over the rows read so far and the rest.
             var resumed = new ResumedInput(buffered, outer);
             var hashJoin = new HashJoinOperator(kind, resumed, inner, leftWidth, rightWidth, leftHashKeys, rightHashKeys, hashResidual);
             await foreach (object?[] row in hashJoin.ExecuteAsync(context)) yield return row;
@@ -92,7 +108,7 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
         for (int index = 0; index < values.Length; index++)
         {
             if (values[index] is not { } value) continue;
-            object?[] row = RowEncoder.Decode(inner.Table, value);
+            object?[] row = inner.DecodeRow(value);
             if (inner.Filter is not null && ExpressionEvaluator.Evaluate(inner.Filter, row, context) is not true) continue;
             if (inner.ForUpdate) context.Store.AddConflictCheck(distinctKeys[index], isSchema: false);
             found[index] = row;
@@ -115,17 +131,25 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
     }
 
     /// <summary>The outer side handed to the fallback hash join: the rows already read, then the rest of the run.</summary>
-    private sealed class ResumedInput(List<object?[]> buffered, IAsyncEnumerator<object?[]> rest) : PhysicalOperator
+    private sealed class ResumedInput(List<object?[]> buffered, IAsyncEnumerator<IReadOnlyList<object?[]>> rest) : PhysicalOperator
     {
         public override string Name => "Resumed";
 
         public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
         {
-            for (int index = 0; index < buffered.Count; index++)
+            await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
             {
-                yield return buffered[index];
-                buffered[index] = null!;
+                foreach (object?[] row in batch) yield return row;
             }
+        }
+
+        public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+        {
+            for (int start = 0; start < buffered.Count; start += SqlLimits.OperatorBatchRowsMax)
+            {
+                yield return buffered.GetRange(start, Math.Min(SqlLimits.OperatorBatchRowsMax, buffered.Count - start));
+            }
+            buffered.Clear();
             while (await rest.MoveNextAsync()) yield return rest.Current;
         }
     }

@@ -15,6 +15,25 @@ internal abstract class PhysicalOperator
     public virtual IReadOnlyList<PhysicalOperator> Children => [];
 
     public abstract IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context);
+
+    /// <summary>The same rows in batches, for consumers that go through many rows: one asynchronous step per batch
+    /// instead of per row at every level of the tree. Batches are the consumer's to keep. Operators that produce rows
+    /// in groups anyway (a scan's pages) or map them one to one override this; the default groups the rows of
+    /// <see cref="ExecuteAsync"/> into batches of 1, 2, 4 ... <see cref="SqlLimits.OperatorBatchRowsMax"/> rows.</summary>
+    public virtual async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    {
+        int batchRows = 1;
+        var batch = new List<object?[]>(batchRows);
+        await foreach (object?[] row in ExecuteAsync(context))
+        {
+            batch.Add(row);
+            if (batch.Count < batchRows) continue;
+            yield return batch;
+            batchRows = Math.Min(batchRows * 2, SqlLimits.OperatorBatchRowsMax);
+            batch = new List<object?[]>(batchRows);
+        }
+        if (batch.Count > 0) yield return batch;
+    }
 }
 
 /// <summary>An expression with the subqueries it holds, computed before each evaluation (see <see cref="SubqueryRunner"/>).</summary>

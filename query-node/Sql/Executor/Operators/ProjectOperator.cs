@@ -32,4 +32,23 @@ internal sealed class ProjectOperator(PhysicalOperator input, IReadOnlyList<Boun
             yield return output;
         }
     }
+
+    /// <summary>Without subqueries, a batch of the input's computed at once.</summary>
+    public override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context) =>
+        _hasSubqueries ? base.ExecuteBatchesAsync(context) : ProjectBatchesAsync(context);
+
+    private async IAsyncEnumerable<IReadOnlyList<object?[]>> ProjectBatchesAsync(ExecutionContext context)
+    {
+        await foreach (IReadOnlyList<object?[]> batch in Input.ExecuteBatchesAsync(context))
+        {
+            var outputs = new object?[batch.Count][];
+            for (int row = 0; row < outputs.Length; row++)
+            {
+                var output = new object?[_expressions.Length];
+                for (int index = 0; index < output.Length; index++) output[index] = _expressions[index].Evaluate(batch[row], context);
+                outputs[row] = output;
+            }
+            yield return outputs;
+        }
+    }
 }

@@ -23,18 +23,54 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public string ReferenceName { get; } = referenceName;
 
+    /// <summary>By ordinal, the columns to decode (set once, by <see cref="ScanColumns"/>, before any run); null for all.</summary>
+    private bool[]? _decoded;
+
+    /// <summary>Decodes only these columns of each row; the others are NULL in the rows this scan returns.</summary>
+    public void DecodeOnly(IReadOnlySet<int> ordinals)
+    {
+        var decoded = new bool[Table.Columns.Count];
+        foreach (int ordinal in ordinals)
+        {
+            if (ordinal < 0 || ordinal >= decoded.Length) return; // not a column of this table: keep decoding all
+            decoded[ordinal] = true;
+        }
+        _decoded = decoded;
+    }
+
+    public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
+
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
         {
             for (int index = 0; index < page.Count; index++)
             {
-                (byte[] key, byte[] value) = page[index];
-                object?[] row = RowEncoder.Decode(Table, value);
-                if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) continue;
-                if (ForUpdate) context.Store.AddConflictCheck(key, isSchema: false);
-                yield return row;
+                if (RowOf(page[index], context) is { } row) yield return row;
             }
         }
+    }
+
+    /// <summary>A batch per page of storage.</summary>
+    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    {
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
+        {
+            var rows = new List<object?[]>(page.Count);
+            for (int index = 0; index < page.Count; index++)
+            {
+                if (RowOf(page[index], context) is { } row) rows.Add(row);
+            }
+            if (rows.Count > 0) yield return rows;
+        }
+    }
+
+    /// <summary>The row of a stored entry, or null when the filter rejects it.</summary>
+    private object?[]? RowOf(KeyValuePair<byte[], byte[]> entry, ExecutionContext context)
+    {
+        object?[] row = DecodeRow(entry.Value);
+        if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) return null;
+        if (ForUpdate) context.Store.AddConflictCheck(entry.Key, isSchema: false);
+        return row;
     }
 }

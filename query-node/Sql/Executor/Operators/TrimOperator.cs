@@ -5,6 +5,8 @@ internal sealed class TrimOperator(PhysicalOperator input, int width) : Physical
 {
     public override string Name => "Result";
 
+    public int Width => width;
+
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
