@@ -25,7 +25,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken))
         {
             for (int index = 0; index < page.Count; index++)
             {
