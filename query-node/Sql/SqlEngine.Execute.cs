@@ -116,9 +116,6 @@ public sealed partial class SqlEngine
     public async ValueTask<StatementDescription> DescribeAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
         ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(statement);
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(dateTimeSettings);
         return (await PrepareAsync(statement, parameterTypeOids, store, dateTimeSettings, cancellationToken)).Description;
     }
 

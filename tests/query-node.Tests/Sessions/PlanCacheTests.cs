@@ -1,4 +1,6 @@
 using Log.QueryNode.Sessions;
+using Log.QueryNode.Sql.Executor.Operators;
+using Log.QueryNode.Sql.Planner;
 using Log.Wire;
 
 namespace Log.QueryNode.Tests.Sessions;
@@ -37,7 +39,18 @@ public class PlanCacheTests
         Assert.Equal([], await RunAsync(session, statement, 4));
         Assert.Equal([], await RunAsync(session, statement, [null]));
         Assert.Equal(1, QuerySession.PlanOf(statement)!.PlanCount);
+        // The plan shape of a literal key: one point lookup, its key computed from $1 when the scan opens.
+        AccessPath path = Scans(QuerySession.PlanOf(statement)!.Planned!.Root).Single();
+        Assert.Equal(AccessKind.PointLookup, path.Kind);
+        Assert.NotNull(path.RunTimeKeys);
     }
+
+    private static IEnumerable<AccessPath> Scans(PhysicalOperator root) => root switch
+    {
+        TableScanOperator scan => [scan.Path],
+        RowKeyScanOperator scan => [scan.Path],
+        _ => root.Children.SelectMany(Scans),
+    };
 
     [Theory]
     [InlineData("select id from t where id >= $1 and id < $2 order by id", 2, 4, "2,3")]
@@ -60,6 +73,20 @@ public class PlanCacheTests
         Assert.Equal(1, QuerySession.PlanOf(statement)!.PlanCount);
     }
 
+    [Theory]
+    [InlineData("select id from t where id in ($1, $2) order by id")]
+    [InlineData("select id from t where id = $1 or id = $2 order by id")]
+    [InlineData("select id from t where $2 = id or id = $1 order by id")]
+    public async Task IN_lists_and_ORs_of_parameters_are_multi_point_lookups(string sql)
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key); insert into t values (1), (2), (3)");
+        var statement = await session.PrepareAsync(sql, [], CancellationToken.None);
+        Assert.Equal(["1", "3"], await RunAsync(session, statement, 3, 1));
+        Assert.Equal(["2"], await RunAsync(session, statement, 2, null));
+        Assert.Equal(AccessKind.MultiPointLookup, Scans(QuerySession.PlanOf(statement)!.Planned!.Root).Single().Kind);
+    }
+
     [Fact]
     public async Task A_composite_key_prefix_and_a_text_key_take_parameters()
     {
@@ -68,6 +95,7 @@ public class PlanCacheTests
         var prefix = await session.PrepareAsync("select v from c where a = $1 order by b", [], CancellationToken.None);
         Assert.Equal(["10", "11"], await RunAsync(session, prefix, 1));
         Assert.Equal(["20"], await RunAsync(session, prefix, 2));
+        Assert.Equal(AccessKind.RangeScan, Scans(QuerySession.PlanOf(prefix)!.Planned!.Root).Single().Kind);
         var point = await session.PrepareAsync("select v from c where a = $1 and b = $2", [], CancellationToken.None);
         Assert.Equal(["11"], await RunAsync(session, point, 1, "y"));
         Assert.Equal([], await RunAsync(session, point, 2, "y"));
