@@ -13,7 +13,8 @@ namespace Log.QueryNode.Sql;
 /// that every DDL statement moves when it runs, and that its session moves again around the commit of a transaction
 /// that ran DDL. A plan is reused only by a transaction that began at the version the plan was bound at while the
 /// engine is still there, so the plan was bound against exactly the catalog that transaction sees. The version is
-/// this query node's: a DDL run through another query node is not seen here (see the README's plan cache notes).
+/// this query node's: a DDL run through another query node is not seen here until catalog changes travel to every
+/// query node (a DML transaction still fails at commit with OC001 then, through the schema conflict check each run adds).
 /// </summary>
 public sealed partial class SqlEngine
 {
