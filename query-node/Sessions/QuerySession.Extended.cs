@@ -45,7 +45,7 @@ public sealed partial class QuerySession
             }
             // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
             // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
-            var description = await engine.DescribeAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken);
+            var (description, plan) = await engine.PrepareAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken);
             var types = new int[Math.Max(description.ParameterTypeOids.Count, parameterTypeOids.Count)];
             for (var index = 0; index < types.Length; index++)
             {
@@ -54,7 +54,7 @@ public sealed partial class QuerySession
                 types[index] = given != 0 ? given
                     : index < description.ParameterTypeOids.Count ? description.ParameterTypeOids[index] : PgTypeOid.Text;
             }
-            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null, notices);
+            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null, notices) { Plan = plan };
         }
         catch (SqlException exception)
         {
@@ -101,7 +101,8 @@ public sealed partial class QuerySession
         var streamCancellation = RowStreamReader.NewCancellation();
         try
         {
-            var result = await RunWithTimeoutAsync(portal.Prepared.Statement!, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, streamCancellation, cancellationToken);
+            var result = await RunWithTimeoutAsync(portal.Prepared.Statement!, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, streamCancellation,
+                cancellationToken, portal.Prepared.Plan);
             CheckResultShape(portal.Prepared, result);
             portal.Result = result;
             if (result.RowStream is not null)
@@ -239,6 +240,19 @@ public sealed partial class QuerySession
         }
     }
 
+    /// <summary>The cached plan of a prepared statement (null when its kind is not cached), exposed for tests.</summary>
+    internal static CachedPlan? PlanOf(IPgPreparedStatement statement) => ((PreparedStatement)statement).Plan;
+
+    /// <summary>A DDL statement is about to run in the transaction: its commit must invalidate cached plans (the engine
+    /// already moved the catalog version for the statement itself).</summary>
+    private void NoteCatalogChange(ParsedStatement statement)
+    {
+        if (SqlEngine.ChangesCatalog(statement.Tree))
+        {
+            transactionChangesCatalog = true;
+        }
+    }
+
     /// <summary>The session's transaction, started now if none is open (the snapshot of an implicit transaction).</summary>
     private async ValueTask<Transaction> GetOrBeginTransactionAsync(CancellationToken cancellationToken)
     {
@@ -254,6 +268,9 @@ public sealed partial class QuerySession
         public ParsedStatement? Statement { get; } = statement;
         public IReadOnlyList<int> ParameterTypeOids { get; } = parameterTypeOids;
         public IReadOnlyList<PgField>? ResultFields { get; } = resultFields;
+
+        /// <summary>A query's plan, made at the first Bind and reused until the catalog changes; null for other statements.</summary>
+        public CachedPlan? Plan { get; init; }
     }
 
     /// <summary>A bound statement. Its result is materialised at the first Execute and handed out in slices; it lives

@@ -36,6 +36,12 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private bool explicitTransaction;
     private bool failed;
 
+    /// <summary>The engine's catalog version when the transaction began (see <see cref="SqlEngine.CatalogVersion"/>).</summary>
+    private long transactionCatalogVersion;
+
+    /// <summary>Whether the transaction ran DDL, so its commit must invalidate cached plans.</summary>
+    private bool transactionChangesCatalog;
+
     /// <summary>The settings when the current transaction (implicit or explicit) began, put back if it rolls back; null
     /// when no transaction is open.</summary>
     private Dictionary<string, string>? settingsAtTransactionStart;
@@ -156,7 +162,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// With <paramref name="streamCancellation"/>, a SELECT returns its rows as a stream that runs under that source's
     /// token (the reader of the stream applies the timeout to each read); other statements complete here.</summary>
     private async ValueTask<StatementResult> RunWithTimeoutAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, CancellationTokenSource streamCancellation, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, CancellationTokenSource streamCancellation, CancellationToken cancellationToken,
+        CachedPlan? plan = null)
     {
         using var link = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), streamCancellation);
         if (settings.StatementTimeout is { } timeout)
@@ -165,7 +172,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
         try
         {
-            return await RunAsync(statement, parameters, parameterTypeOids, writer, streamRows: true, streamCancellation.Token);
+            return await RunAsync(statement, parameters, parameterTypeOids, writer, streamRows: true, streamCancellation.Token, plan);
         }
         catch (OperationCanceledException) when (streamCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -184,7 +191,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// Statements about the session itself (transaction control, SET, SHOW, DISCARD, COPY) are run here; the rest by
     /// the SQL engine inside the transaction.</summary>
     private async ValueTask<StatementResult> RunAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, bool streamRows, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, IPgResponseWriter? writer, bool streamRows, CancellationToken cancellationToken, CachedPlan? plan = null)
     {
         // Only a query may start without a writer (at Bind, which has none): it writes nothing but notices.
         if (writer is null && statement.Tree is not SelectStmt)
@@ -266,7 +273,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
         transaction ??= await BeginAsync(cancellationToken);
-        var result = await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
+        NoteCatalogChange(statement);
+        var result = plan is not null && parameters is not null
+            ? await engine.ExecuteCachedAsync(statement, plan, parameters, transactionCatalogVersion, transaction, settings.DateTimeSettings, Environment, cancellationToken)
+            : await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
         AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
@@ -334,6 +344,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// so that storage answers only once it holds every commit at or below it.</summary>
     private async ValueTask<Transaction> BeginAsync(CancellationToken cancellationToken)
     {
+        // Read before the snapshot is taken: a DDL that commits in between moves the version again afterwards, so
+        // no cached plan is taken as bound against this transaction's catalog unless it was.
+        transactionCatalogVersion = engine.CatalogVersion;
+        transactionChangesCatalog = false;
         var start = clock.Now();
         StartTransactionClock(start);
         return await OpenTransactionAsync(start, cancellationToken);
@@ -365,6 +379,27 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         {
             return;
         }
+        if (!transactionChangesCatalog)
+        {
+            await CommitWritesAsync(committing, cancellationToken);
+            return;
+        }
+        // Plans bound while the commit is under way (by transactions whose snapshots may or may not see it) are stale
+        // once it is done: the catalog version moves before and after.
+        transactionChangesCatalog = false;
+        engine.CatalogChanged();
+        try
+        {
+            await CommitWritesAsync(committing, cancellationToken);
+        }
+        finally
+        {
+            engine.CatalogChanged();
+        }
+    }
+
+    private async ValueTask CommitWritesAsync(Transaction committing, CancellationToken cancellationToken)
+    {
         var result = await adjudicator.CommitAsync(committing.ToCommitRequest(), cancellationToken);
         switch (result.Outcome)
         {

@@ -62,7 +62,7 @@ public sealed partial class SqlEngine
                     : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
                 (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, cancellationToken);
                 PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
-                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, context, cancellationToken));
+                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, context, [], cancellationToken));
             }
             StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, cancellationToken);
             await context.SleepAsync();
@@ -81,6 +81,7 @@ public sealed partial class SqlEngine
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
+        if (ChangesCatalog(statement.Tree)) CatalogChanged();
         switch (statement.Tree)
         {
             case SelectStmt select:
@@ -132,13 +133,22 @@ public sealed partial class SqlEngine
     public async ValueTask<StatementDescription> DescribeAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
         ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
     {
+        return (await PrepareAsync(statement, parameterTypeOids, store, dateTimeSettings, cancellationToken)).Description;
+    }
+
+    /// <summary>Describe, and for a query the plan cache entry its Binds share (null for other statements): the
+    /// parameter types are fixed here, as PostgreSQL fixes them at Parse; the plan itself is made at the first Bind.</summary>
+    internal async ValueTask<(StatementDescription Description, CachedPlan? Plan)> PrepareAsync(ParsedStatement statement,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
         StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax);
         try
         {
-            return await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);
+            (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);
+            return (description, IsCacheable(statement) ? new CachedPlan(parameterTypes) : null);
         }
         finally
         {
@@ -146,8 +156,8 @@ public sealed partial class SqlEngine
         }
     }
 
-    private async ValueTask<StatementDescription> DescribeStatementAsync(ParsedStatement statement, IReadOnlyList<int>? parameterTypeOids,
-        ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<(StatementDescription Description, IReadOnlyList<SqlType> ParameterTypes)> DescribeStatementAsync(ParsedStatement statement,
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
     {
         ParameterContext context = CreateParameterContext(statement, parameterTypeOids, null, describing: true)!;
         IReadOnlyList<ResultColumn>? columns = null;
@@ -169,7 +179,8 @@ public sealed partial class SqlEngine
                 columns = VariableExecutor.Execute(statement.Tree).Columns;
                 break;
         }
-        return new StatementDescription(context.ResolvedTypes.Select(type => type.Oid).ToArray(), columns);
+        IReadOnlyList<SqlType> types = context.ResolvedTypes;
+        return (new StatementDescription(types.Select(type => type.Oid).ToArray(), columns), types);
     }
 
     private static ParameterContext? CreateParameterContext(ParsedStatement statement, IReadOnlyList<int>? typeOids,
@@ -279,9 +290,10 @@ public sealed partial class SqlEngine
     /// <summary>The rows of a planned query as they are produced. Each step runs with the statement's context current
     /// (date/time settings for casts), and waits for the pg_sleep calls of the row before handing it out.</summary>
     private static async IAsyncEnumerable<object?[]> StreamRowsAsync(PlannedQuery planned, ITransactionStore store, StatementContext context,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        object?[] parameterValues, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         StatementState state = planned.NewState(store, context);
+        state.ParameterValues = parameterValues;
         IAsyncEnumerator<object?[]> rows = planned.Root.ExecuteAsync(new Executor.ExecutionContext(state)).GetAsyncEnumerator(cancellationToken);
         try
         {

@@ -129,7 +129,7 @@ internal static class BoundExpressionTree
                         OrderBy = window.Window.OrderBy.Select(item => item with { Expression = map(item.Expression) }).ToArray(),
                     },
                 };
-            case BoundColumn or BoundConstant or BoundOuterParam:
+            case BoundColumn or BoundConstant or BoundOuterParam or BoundParameter:
                 return expression;
             default:
                 throw new InvalidOperationException($"cannot rewrite {expression.GetType().Name}");

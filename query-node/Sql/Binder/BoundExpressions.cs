@@ -112,6 +112,10 @@ internal sealed record BoundGroupingCall(IReadOnlyList<BoundExpression> Argument
 /// <see cref="Index"/>: the subquery node's Arguments say how the outer level computes it.</summary>
 internal sealed record BoundOuterParam(int Index, SqlType Type, string DisplayName) : BoundExpression(Type);
 
+/// <summary>$n of a prepared statement (PostgreSQL's PARAM_EXTERN): its type is fixed when the statement is bound, its
+/// value is read from the statement's execution (<c>StatementState.ParameterValues</c>), so one plan serves every Bind.</summary>
+internal sealed record BoundParameter(int Number, SqlType Type) : BoundExpression(Type);
+
 /// <summary>
 /// A subquery used as an expression (PostgreSQL's SubPlan). Plan is bound in its own scope; Arguments are the outer
 /// values it reads (evaluated against the current row, they become its <see cref="BoundOuterParam"/>s). For Any

@@ -4,22 +4,32 @@ using Log.QueryNode.Sql.Types;
 namespace Log.QueryNode.Sql.Binder;
 
 /// <summary>
-/// The $1..$n of an extended-protocol statement. The binder turns each reference into a constant, so parameters
-/// take part in point lookups like literals do. A parameter with no declared type behaves like an untyped literal:
-/// its type is inferred from where it is used (and reported by Describe); its value, when text, goes through that
-/// type's input function.
+/// The $1..$n of an extended-protocol statement. Describing, a parameter with no declared type behaves like an untyped
+/// literal: its type is inferred from where it is used (and reported by Describe). A prepared statement's cached plan
+/// is bound with every type known and each reference as a <see cref="BoundParameter"/> whose value each Bind supplies
+/// (<see cref="ConvertValues"/>); otherwise (a statement bound for one run) each reference becomes a constant.
 /// </summary>
 internal sealed class ParameterContext
 {
     private readonly IReadOnlyList<object?>? _values;
     private readonly SqlType[] _types;
+    private readonly bool _valuesAtRunTime;
+
+    /// <summary>For a plan that outlives one Bind: every type is known (as Describe resolved it), and references are
+    /// <see cref="BoundParameter"/>s read when the plan runs.</summary>
+    public static ParameterContext ForCachedPlan(IReadOnlyList<SqlType> types) => new(types.ToArray(), values: null, valuesAtRunTime: true);
 
     /// <param name="types">Declared types (Unknown where the client left the type to the server).</param>
     /// <param name="values">Values, or null when only describing: text strings (the text format) or CLR values.</param>
-    public ParameterContext(SqlType[] types, IReadOnlyList<object?>? values)
+    public ParameterContext(SqlType[] types, IReadOnlyList<object?>? values) : this(types, values, valuesAtRunTime: false)
+    {
+    }
+
+    private ParameterContext(SqlType[] types, IReadOnlyList<object?>? values, bool valuesAtRunTime)
     {
         _types = types;
         _values = values;
+        _valuesAtRunTime = valuesAtRunTime;
     }
 
     public int Count => _types.Length;
@@ -32,9 +42,10 @@ internal sealed class ParameterContext
         if (_types[number - 1].Kind == TypeKind.Unknown) _types[number - 1] = type;
     }
 
-    public BoundConstant Bind(int number, int location)
+    public BoundExpression Bind(int number, int location)
     {
         SqlType declared = _types[number - 1];
+        if (_valuesAtRunTime) return new BoundParameter(number, declared);
         object? value = _values is null ? null : _values[number - 1];
         if (declared.Kind == TypeKind.Unknown)
         {
@@ -42,9 +53,32 @@ internal sealed class ParameterContext
                 ? new BoundConstant(value, SqlType.Unknown, number)
                 : new BoundConstant(value, TypeOf(value), number);
         }
-        if (value is string text) return new BoundConstant(ValueInput.Parse(text, declared, location + 1), declared, number);
-        if (value is null) return new BoundConstant(null, declared, number);
-        return new BoundConstant(ValueCast.Convert(value, TypeOf(value), declared, ValueCast.Context.Explicit), declared, number);
+        return new BoundConstant(ConvertValue(value, declared, location + 1), declared, number);
+    }
+
+    /// <summary>A Bind's values as the values of parameters of <paramref name="types"/>: text through the type's input
+    /// function (22P02 and kin for bad input, as PostgreSQL reports them at Bind), CLR values cast.</summary>
+    public static object?[] ConvertValues(IReadOnlyList<SqlType> types, IReadOnlyList<object?> values)
+    {
+        if (values.Count < types.Count)
+        {
+            throw new SqlException(SqlState.ProtocolViolation,
+                $"bind message supplies {values.Count} parameters, but prepared statement \"\" requires {types.Count}");
+        }
+        var converted = new object?[types.Count];
+        for (int index = 0; index < converted.Length; index++) converted[index] = ConvertValue(values[index], types[index], position: null);
+        return converted;
+    }
+
+    private static object? ConvertValue(object? value, SqlType type, int? position)
+    {
+        if (value is float single) value = (double)single;
+        return value switch
+        {
+            null => null,
+            string text => ValueInput.Parse(text, type, position),
+            _ => ValueCast.Convert(value, TypeOf(value), type, ValueCast.Context.Explicit),
+        };
     }
 
     private static SqlType TypeOf(object value) => value switch

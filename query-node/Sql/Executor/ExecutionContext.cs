@@ -23,6 +23,9 @@ internal sealed class StatementState(ITransactionStore store, StatementContext s
     public PhysicalOperator?[] Subplans { get; } = subplans;
 
     /// <summary>The latest result of each subquery expression and the arguments it was computed for.</summary>
+    /// <summary>The values of the statement's $1..$n (a prepared statement's Bind), already of their parameters' types.</summary>
+    public object?[] ParameterValues { get; set; } = [];
+
     public object?[] SubqueryResults { get; } = new object?[subplans.Length];
 
     public object?[]?[] SubqueryArguments { get; } = new object?[]?[subplans.Length];

@@ -28,6 +28,8 @@ internal static class ExpressionEvaluator
             }
             case BoundOuterParam parameter:
                 return context!.Parameters[parameter.Index];
+            case BoundParameter parameter:
+                return context!.Statement.ParameterValues[parameter.Number - 1];
             case BoundSubquery subquery:
                 return SubqueryRunner.Result(subquery, row, context!);
             case BoundBoolean boolean:

@@ -33,6 +33,7 @@ internal static class RowSource
         }
         if (path.Kind == AccessKind.MultiPointLookup)
         {
+            if (path.Keys.Count == 0) yield break;
             byte[]?[] values = await store.GetManyAsync(path.Keys, cancellationToken);
             var found = new List<KeyValuePair<byte[], byte[]>>(values.Length);
             for (int index = 0; index < values.Length; index++)

@@ -44,6 +44,9 @@ internal static class ExpressionDeparser
             case BoundOuterParam parameter:
                 builder.Append('$').Append(parameter.Index + 1);
                 return;
+            case BoundParameter parameter:
+                builder.Append('$').Append(parameter.Number);
+                return;
             case BoundCast cast:
                 builder.Append('(');
                 Inner(cast.Operand);

@@ -1,3 +1,5 @@
+using ExecutionContext = Log.QueryNode.Sql.Executor.ExecutionContext;
+
 namespace Log.QueryNode.Sql.Planner;
 
 public enum AccessKind : byte
@@ -26,4 +28,11 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
 
     /// <summary>For a point lookup, the row key.</summary>
     public byte[] Key => Start;
+
+    /// <summary>When the keys come from a prepared statement's parameters: the terms that give them, computed each time
+    /// the scan opens (Start, End and Keys are then only the whole table's range). Null when the keys are constants.</summary>
+    public AccessPathKeys? RunTimeKeys { get; init; }
+
+    /// <summary>The path with its keys computed for this execution (itself when they are constants).</summary>
+    public AccessPath Resolve(ExecutionContext context) => RunTimeKeys is null ? this : RunTimeKeys.Resolve(context);
 }

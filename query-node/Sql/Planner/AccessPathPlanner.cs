@@ -14,84 +14,30 @@ namespace Log.QueryNode.Sql.Planner;
 /// </summary>
 internal static class AccessPathPlanner
 {
-    private readonly record struct Bound(object Value, bool Inclusive);
-
+    /// <summary>The primary key's path for <paramref name="where"/>, or a secondary index's when that reads less.</summary>
     public static AccessPath Choose(TableDescriptor table, BoundExpression? where) =>
-        IndexPathPlanner.Improve(table, where, ChoosePrimaryKeyPath(table, where));
+        IndexPathPlanner.Improve(table, where, Terms(table, where).Plan());
 
-    private static AccessPath ChoosePrimaryKeyPath(TableDescriptor table, BoundExpression? where)
+    /// <summary>The key terms of <paramref name="where"/> that the access path uses.</summary>
+    private static AccessPathKeys Terms(TableDescriptor table, BoundExpression? where)
     {
         int keyCount = table.PrimaryKeyOrdinals.Count;
-        object?[]? equalities = null;
-        Bound?[]? lowers = null;
-        Bound?[]? uppers = null;
-        List<object>?[]? inLists = null;
-        if (where is not null && keyCount > 0)
-        {
-            equalities = new object?[keyCount];
-            lowers = new Bound?[keyCount];
-            uppers = new Bound?[keyCount];
-            inLists = new List<object>?[keyCount];
-            CollectTerms(table, where, equalities, lowers, uppers, inLists);
-        }
+        var equalities = new BoundExpression?[keyCount];
+        var lowers = new KeyBound?[keyCount];
+        var uppers = new KeyBound?[keyCount];
+        var inLists = new List<BoundExpression>?[keyCount];
+        if (where is not null && keyCount > 0) CollectTerms(table, where, equalities, lowers, uppers, inLists);
 
-        KeyEncoder prefix = CatalogKeys.PrimaryIndexPrefix(table.Id);
-        int fixedColumns = 0;
-        while (equalities is not null && fixedColumns < keyCount && equalities[fixedColumns] is { } value)
-        {
-            prefix.WriteValue(value);
-            fixedColumns++;
-        }
-        if (fixedColumns == keyCount && keyCount > 0)
-        {
-            byte[] key = prefix.ToArray();
-            return new AccessPath(AccessKind.PointLookup, key, key);
-        }
-        if (inLists is not null && fixedColumns == keyCount - 1 && inLists[fixedColumns] is { } list)
-        {
-            var keys = new SortedSet<byte[]>(KeyComparer.Instance);
-            foreach (object value in list)
-            {
-                KeyEncoder encoder = CopyOf(prefix);
-                encoder.WriteValue(value);
-                keys.Add(encoder.ToArray());
-            }
-            return new AccessPath(AccessKind.MultiPointLookup, prefix.ToArray(), prefix.ToPrefixEnd()) { Keys = keys.ToArray() };
-        }
-        Bound? lower = lowers is null ? null : lowers[fixedColumns];
-        Bound? upper = uppers is null ? null : uppers[fixedColumns];
-        if (fixedColumns == 0 && lower is null && upper is null)
-        {
-            return new AccessPath(AccessKind.FullScan, prefix.ToArray(), prefix.ToPrefixEnd());
-        }
-        byte[] start = prefix.ToArray();
-        byte[] end = prefix.ToPrefixEnd();
-        if (lower is { } low)
-        {
-            KeyEncoder encoder = CopyOf(prefix);
-            encoder.WriteValue(low.Value);
-            start = low.Inclusive ? encoder.ToArray() : encoder.ToPrefixEnd();
-        }
-        if (upper is { } high)
-        {
-            KeyEncoder encoder = CopyOf(prefix);
-            encoder.WriteValue(high.Value);
-            end = high.Inclusive ? encoder.ToPrefixEnd() : encoder.ToArray();
-        }
-        return new AccessPath(AccessKind.RangeScan, start, end);
+        var fixedValues = new List<BoundExpression>(keyCount);
+        while (fixedValues.Count < keyCount && equalities[fixedValues.Count] is { } value) fixedValues.Add(value);
+        int fixedColumns = fixedValues.Count;
+        if (fixedColumns == keyCount) return new AccessPathKeys(table, fixedValues, null, null, null);
+        if (fixedColumns == keyCount - 1 && inLists[fixedColumns] is { } list) return new AccessPathKeys(table, fixedValues, list, null, null);
+        return new AccessPathKeys(table, fixedValues, null, lowers[fixedColumns], uppers[fixedColumns]);
     }
 
-    internal static KeyEncoder CopyOf(KeyEncoder encoder)
-    {
-        // KeyEncoder is a struct over a shared buffer: re-encode from its bytes so two bounds do not overwrite each other.
-        byte[] bytes = encoder.ToArray();
-        var copy = new KeyEncoder(bytes.Length + 32);
-        copy.WriteRaw(bytes);
-        return copy;
-    }
-
-    private static void CollectTerms(TableDescriptor table, BoundExpression expression, object?[] equalities, Bound?[] lowers, Bound?[] uppers,
-        List<object>?[] inLists)
+    private static void CollectTerms(TableDescriptor table, BoundExpression expression, BoundExpression?[] equalities, KeyBound?[] lowers,
+        KeyBound?[] uppers, List<BoundExpression>?[] inLists)
     {
         if (expression is BoundBoolean { Kind: BoolExprKind.And } and)
         {
@@ -100,13 +46,13 @@ internal static class AccessPathPlanner
         }
         if (expression is BoundIn { IsNot: false } inExpression && TryKeyColumn(table, inExpression.Operand, out int inKeyIndex))
         {
-            var values = new List<object>(inExpression.List.Count);
+            var values = new List<BoundExpression>(inExpression.List.Count);
             foreach (BoundExpression item in inExpression.List)
             {
                 // NULL never matches; anything not a usable constant means no key access from this IN.
                 if (item is BoundConstant { Value: null }) continue;
-                if (!TryKeyConstant(table, inKeyIndex, item, out object? itemValue)) return;
-                values.Add(itemValue!);
+                if (!IsKeyValue(table, inKeyIndex, item)) return;
+                values.Add(item);
             }
             inLists[inKeyIndex] ??= values;
             return;
@@ -114,12 +60,14 @@ internal static class AccessPathPlanner
         if (expression is not BoundComparison comparison || comparison.Operator == ComparisonOperator.NotEqual) return;
         ComparisonOperator op = comparison.Operator;
         int keyIndex;
-        object? value;
-        if (TryKeyColumn(table, comparison.Left, out keyIndex) && TryKeyConstant(table, keyIndex, comparison.Right, out value))
+        BoundExpression value;
+        if (TryKeyColumn(table, comparison.Left, out keyIndex) && IsKeyValue(table, keyIndex, comparison.Right))
         {
+            value = comparison.Right;
         }
-        else if (TryKeyColumn(table, comparison.Right, out keyIndex) && TryKeyConstant(table, keyIndex, comparison.Left, out value))
+        else if (TryKeyColumn(table, comparison.Right, out keyIndex) && IsKeyValue(table, keyIndex, comparison.Left))
         {
+            value = comparison.Left;
             op = Mirror(op);
         }
         else
@@ -133,11 +81,11 @@ internal static class AccessPathPlanner
                 break;
             case ComparisonOperator.Greater:
             case ComparisonOperator.GreaterOrEqual:
-                lowers[keyIndex] ??= new Bound(value!, op == ComparisonOperator.GreaterOrEqual);
+                lowers[keyIndex] ??= new KeyBound(value, op == ComparisonOperator.GreaterOrEqual);
                 break;
             case ComparisonOperator.Less:
             case ComparisonOperator.LessOrEqual:
-                uppers[keyIndex] ??= new Bound(value!, op == ComparisonOperator.LessOrEqual);
+                uppers[keyIndex] ??= new KeyBound(value, op == ComparisonOperator.LessOrEqual);
                 break;
         }
     }
@@ -173,19 +121,23 @@ internal static class AccessPathPlanner
         return false;
     }
 
-    /// <summary>A non-null constant whose key encoding orders like the column's values.</summary>
-    private static bool TryKeyConstant(TableDescriptor table, int keyIndex, BoundExpression expression, out object? value)
+    /// <summary>A non-null constant, or a prepared statement's parameter, whose key encoding orders like the column's values.</summary>
+    private static bool IsKeyValue(TableDescriptor table, int keyIndex, BoundExpression expression)
     {
-        value = null;
-        if (expression is not BoundConstant { Value: { } constant } bound) return false;
-        if (!IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, bound)) return false;
-        value = constant;
-        return true;
+        if (expression is not (BoundConstant { Value: not null } or BoundParameter)) return false;
+        return IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, expression.Type);
     }
 
     /// <summary>Whether a constant's key encoding orders like the column's stored values.</summary>
-    internal static bool IsKeyCompatible(SqlType columnType, BoundConstant bound) =>
-        (columnType.IsInteger && bound.Type.IsInteger)
-        || (columnType.Kind is TypeKind.Text or TypeKind.Varchar && bound.Type.IsString && bound.Type.Kind != TypeKind.Bpchar)
-        || (columnType.Kind == bound.Type.Kind && columnType.Kind is TypeKind.Float8 or TypeKind.Numeric or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz);
+    internal static bool IsKeyCompatible(SqlType columnType, BoundConstant bound) => IsKeyCompatible(columnType, bound.Type);
+
+    /// <summary>Whether values of <paramref name="valueType"/> encode into keys that order like the column's stored
+    /// values: integers of any width, text against text or varchar, and otherwise the same type when it has a key
+    /// encoding (the older types and those with a handler).</summary>
+    private static bool IsKeyCompatible(SqlType columnType, SqlType valueType) =>
+        (columnType.IsInteger && valueType.IsInteger)
+        || (columnType.Kind is TypeKind.Text or TypeKind.Varchar && valueType.IsString && valueType.Kind != TypeKind.Bpchar)
+        || (columnType.Kind == valueType.Kind
+            && (columnType.Kind is TypeKind.Float8 or TypeKind.Numeric or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz
+                || TypeRegistry.Find(columnType.Kind) is { HasKeyEncoding: true }));
 }

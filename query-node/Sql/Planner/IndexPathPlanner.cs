@@ -85,7 +85,7 @@ internal static class IndexPathPlanner
     /// <summary>prefix + value, then its prefix end when the bound is past every key with that value.</summary>
     private static byte[] Bound(KeyEncoder prefix, object value, bool afterValue)
     {
-        KeyEncoder encoder = AccessPathPlanner.CopyOf(prefix);
+        KeyEncoder encoder = AccessPathKeys.CopyOf(prefix);
         encoder.WriteValue(value);
         return afterValue ? encoder.ToPrefixEnd() : encoder.ToArray();
     }

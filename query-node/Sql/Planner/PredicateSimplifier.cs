@@ -38,8 +38,10 @@ internal static class PredicateSimplifier
         foreach (BoundExpression term in or.Arguments)
         {
             if (term is not BoundComparison { Operator: ComparisonOperator.Equal } equality || equality.OperandType.Kind == TypeKind.Bpchar) return null;
-            (BoundExpression side, BoundExpression constant) = equality.Right is BoundConstant ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
-            if (constant is not BoundConstant || side is BoundConstant || BoundExpressionTree.Any(side, node => node is BoundSubquery)) return null;
+            // A prepared statement's parameter counts as a constant: x = $1 OR x = $2 is a key access too.
+            (BoundExpression side, BoundExpression constant) = equality.Right is BoundConstant or BoundParameter ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
+            if (constant is not (BoundConstant or BoundParameter) || side is BoundConstant or BoundParameter
+                || BoundExpressionTree.Any(side, node => node is BoundSubquery)) return null;
             if (operand is null) operand = side;
             else if (!operand.Equals(side)) return null;
             constants.Add(constant);

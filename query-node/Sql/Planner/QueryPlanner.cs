@@ -289,7 +289,7 @@ internal sealed partial class QueryPlanner
             leftKeys, rightKeys, hashResidual);
     }
 
-    /// <summary>The constant that a term of a scan's filter sets a key column equal to, or null.</summary>
+    /// <summary>The constant (or parameter) that a term of a scan's filter sets a key column equal to, or null.</summary>
     private static BoundExpression? ConstantKey(BoundExpression? filter, int ordinal)
     {
         if (filter is null) return null;
@@ -297,10 +297,11 @@ internal sealed partial class QueryPlanner
         {
             if (term is not BoundComparison { Operator: ComparisonOperator.Equal } equality) continue;
             (BoundExpression columnSide, BoundExpression constantSide) = equality.Left is BoundColumn ? (equality.Left, equality.Right) : (equality.Right, equality.Left);
-            if (columnSide is BoundColumn column && column.Ordinal == ordinal && constantSide is BoundConstant constant && constant.Value is not null
-                && ComparesAsStored(column.Type, equality.OperandType, constant.Type))
+            // A prepared statement's parameter is as good as a constant: the lookup evaluates its keys when it runs.
+            if (columnSide is BoundColumn column && column.Ordinal == ordinal && constantSide is BoundConstant { Value: not null } or BoundParameter
+                && ComparesAsStored(column.Type, equality.OperandType, constantSide.Type))
             {
-                return constant;
+                return constantSide;
             }
         }
         return null;

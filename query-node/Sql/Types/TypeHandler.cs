@@ -62,6 +62,10 @@ internal abstract class TypeHandler
     /// <summary>Reads a value <see cref="WriteStored"/> wrote.</summary>
     public abstract object ReadStored(ref MessagePackReader reader, SqlType type);
 
+    /// <summary>Whether <see cref="WriteKey"/> is implemented: values can be primary and index keys, and the planner
+    /// may turn comparisons with them into key ranges.</summary>
+    public virtual bool HasKeyEncoding => false;
+
     /// <summary>Appends the order-preserving key encoding of a non-null value (primary and index keys).</summary>
     public virtual void WriteKey(ref KeyEncoder encoder, object value) =>
         throw new SqlException(SqlState.FeatureNotSupported, $"type {new SqlType(Kind).DisplayName} cannot be part of a key");

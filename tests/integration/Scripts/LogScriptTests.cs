@@ -14,7 +14,7 @@ namespace Log.Integration.Tests.Scripts;
 /// its setup (whose answers are not compared, only checked for errors) and dropped afterwards
 /// on both servers.
 /// </summary>
-public sealed class LogScriptTests(ScriptServer fixture) : IClassFixture<ScriptServer>
+public sealed partial class LogScriptTests(ScriptServer fixture) : IClassFixture<ScriptServer>
 {
     /// <summary>What a script needs: tables it uses (dropped before and after), setup statements, the compared messages.</summary>
     private sealed record Script(string[] Tables, string[] Setup, byte[][] Messages)

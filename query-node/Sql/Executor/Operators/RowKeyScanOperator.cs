@@ -22,7 +22,7 @@ internal sealed class RowKeyScanOperator(TableDescriptor table, string reference
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         int width = Table.Columns.Count;
-        await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path, context.CancellationToken))
+        await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path.Resolve(context), context.CancellationToken))
         {
             if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row.Values, context) is not true) continue;
             var output = new object?[width + 1];

@@ -42,7 +42,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken))
         {
             for (int index = 0; index < page.Count; index++)
             {
@@ -54,7 +54,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// <summary>A batch per page of storage.</summary>
     public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path, context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken))
         {
             var rows = new List<object?[]>(page.Count);
             for (int index = 0; index < page.Count; index++)

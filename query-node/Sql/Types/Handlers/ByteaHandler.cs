@@ -29,5 +29,7 @@ internal sealed class ByteaHandler : TypeHandler
         return bytes is null ? [] : System.Buffers.BuffersExtensions.ToArray(bytes.Value);
     }
 
+    public override bool HasKeyEncoding => true;
+
     public override void WriteKey(ref Encoding.KeyEncoder encoder, object value) => encoder.WriteBytes((byte[])value);
 }

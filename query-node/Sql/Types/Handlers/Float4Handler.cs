@@ -36,5 +36,7 @@ internal sealed class Float4Handler : TypeHandler
 
     public override object ReadStored(ref MessagePackReader reader, SqlType type) => reader.ReadSingle();
 
+    public override bool HasKeyEncoding => true;
+
     public override void WriteKey(ref Encoding.KeyEncoder encoder, object value) => encoder.WriteFloat8((float)value);
 }

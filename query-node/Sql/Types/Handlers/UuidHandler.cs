@@ -34,6 +34,8 @@ internal sealed class UuidHandler : TypeHandler
         return new Guid(buffer, bigEndian: true);
     }
 
+    public override bool HasKeyEncoding => true;
+
     public override void WriteKey(ref Encoding.KeyEncoder encoder, object value)
     {
         encoder.WriteBytes(((Guid)value).ToByteArray(bigEndian: true));
