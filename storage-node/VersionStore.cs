@@ -164,9 +164,14 @@ internal sealed class VersionStore : IDisposable
         try
         {
             byte[]? scratch = null;
+            // Only an address in the read-only region is a safe shortcut: a record in the mutable region can be sealed
+            // by a concurrent upsert that needs more room (FASTER then copies it to the tail), and a read started at a
+            // sealed record is retried by FASTER at the same address for ever. Read-only records are never changed.
+            long immutableBelow = store.Log.ReadOnlyAddress;
             for (var index = 0; index < keys.Count; index++)
             {
-                values[index] = ReadVisible(context, keys[index].Key, timestamp, ref scratch, keys[index].HeadAddress).Value;
+                long address = keys[index].HeadAddress;
+                values[index] = ReadVisible(context, keys[index].Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
             }
         }
         finally

@@ -71,10 +71,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax)
-        {
-            Sequences = SequenceAccessFor(store, session: null),
-        };
+        StatementContext.Current = NewStatementContext(store, dateTimeSettings, session: null, cancellationToken);
         try
         {
             await InsertCopyRowCoreAsync(target, fields, store, cancellationToken);

@@ -48,10 +48,7 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        var context = new StatementContext(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
-        {
-            Sequences = SequenceAccessFor(store, session),
-        };
+        StatementContext context = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
         StatementContext.Current = context;
         try
         {
@@ -73,6 +70,15 @@ public sealed partial class SqlEngine
             StatementContext.Current = null;
         }
     }
+
+    /// <summary>The context of one statement: its cancellation, session settings, session, memory limit and the
+    /// sequences it may draw from (one place, so every way a statement runs has the same).</summary>
+    private StatementContext NewStatementContext(ITransactionStore store, DateTimeSettings dateTimeSettings, ISessionEnvironment? session,
+        CancellationToken cancellationToken) =>
+        new(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
+        {
+            Sequences = SequenceAccessFor(store, session),
+        };
 
     private ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
         IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)

@@ -52,7 +52,7 @@ public sealed partial class SqlEngine
         {
             throw new InvalidOperationException($"{statement.CommandTag} has no cached plan");
         }
-        var context = new StatementContext(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax);
+        StatementContext context = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
         StatementContext.Current = context;
         try
         {

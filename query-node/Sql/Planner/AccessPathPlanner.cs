@@ -124,7 +124,11 @@ internal static class AccessPathPlanner
     /// <summary>A non-null constant, or a prepared statement's parameter, whose key encoding orders like the column's values.</summary>
     private static bool IsKeyValue(TableDescriptor table, int keyIndex, BoundExpression expression)
     {
-        if (expression is not (BoundConstant { Value: not null } or BoundParameter)) return false;
+        // A parameter may arrive under the binder's widening cast (an int4 $1 compared with a bigint key): the key is
+        // computed from the cast value when the scan opens, as it would be for a folded constant.
+        bool runTimeValue = expression is BoundParameter
+            || (expression is BoundCast { Operand: BoundParameter parameter } && parameter.Type.IsInteger && expression.Type.IsInteger);
+        if (!runTimeValue && expression is not BoundConstant { Value: not null }) return false;
         return IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, expression.Type);
     }
 

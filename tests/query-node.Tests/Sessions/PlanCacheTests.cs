@@ -128,6 +128,16 @@ public class PlanCacheTests
     }
 
     [Fact]
+    public async Task An_int4_parameter_against_a_bigint_key_is_a_point_lookup()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (k bigint primary key, v text); insert into t values (1, 'a'), (2, 'b')");
+        var statement = await session.PrepareAsync("select v from t where k = $1", [23], CancellationToken.None);
+        Assert.Equal(["b"], await RunAsync(session, statement, 2));
+        Assert.Equal(AccessKind.PointLookup, Scans(QuerySession.PlanOf(statement)!.Planned!.Root).Single().Kind);
+    }
+
+    [Fact]
     public async Task TRUNCATE_views_and_indexes_move_the_catalog_version()
     {
         await using var session = cluster.Connect();

@@ -61,6 +61,7 @@ public sealed class ListAppendTests(ITestOutputHelper output)
         output.WriteLine($"{history.Count} transactions: {string.Join(", ", outcomes.Select(pair => $"{pair.Value} {pair.Key}"))}; " +
             $"G2 cycles (allowed) listed: {report.Anomalies.Count(anomaly => anomaly.Kind == AnomalyKind.G2)}");
         output.WriteLine(report.ToString());
+        if (unexpected.Count > 0) output.WriteLine("server output:\n" + server.Output);
         Assert.True(unexpected.Count == 0, string.Join("\n", unexpected.Take(20)));
         Assert.True(report.CommittedCount >= 50 * ClientCount / 4, $"too little work to judge: {report}");
         Assert.True(outcomes.GetValueOrDefault(TransactionOutcome.Aborted) > 0,
