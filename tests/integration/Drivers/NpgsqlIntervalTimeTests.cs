@@ -60,7 +60,7 @@ public sealed class NpgsqlIntervalTimeTests(DriverServerFixture fixture) : IClas
                     await insert.ExecuteNonQueryAsync();
                 }
             }
-            await using var select = new NpgsqlCommand($"SELECT id, iv, t, iv::text, t::text FROM {table} WHERE iv > $1 ORDER BY iv DESC", connection);
+            await using var select = new NpgsqlCommand($"SELECT id, iv, t, iv::text AS iv_text, t::text AS t_text FROM {table} WHERE iv > $1 ORDER BY iv DESC", connection);
             select.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Interval, Value = new NpgsqlInterval(1, 10, 1_000_000) });
             await using NpgsqlDataReader reader = await select.ExecuteReaderAsync();
             var rows = new List<(int, NpgsqlInterval, TimeOnly, string, string)>();
