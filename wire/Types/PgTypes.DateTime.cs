@@ -23,7 +23,7 @@ public static partial class PgTypes
 
     private static long ToTimeMicroseconds(object value) => value switch
     {
-        TimeOnly time => time.Ticks / 10,
+        TimeOnly time => TimeToMicroseconds(time),
         TimeSpan span => span.Ticks / 10,
         _ => throw new ArgumentException($"a time value must be a TimeOnly, not {value.GetType().Name}", nameof(value)),
     };
@@ -69,13 +69,21 @@ public static partial class PgTypes
         return DateOnly.FromDayNumber((int)dayNumber);
     }
 
-    private static TimeOnly MicrosecondsToTime(long microseconds)
+    /// <summary>time's 24:00:00, which PostgreSQL accepts and orders after every other time of day: TimeOnly cannot
+    /// hold it, so its largest value (a tick count no microsecond time has) stands for it.</summary>
+    public static readonly TimeOnly EndOfDay = TimeOnly.MaxValue;
+
+    /// <summary>A time of day as PostgreSQL's microseconds since midnight (24:00:00 is a whole day).</summary>
+    public static long TimeToMicroseconds(TimeOnly time) => time == EndOfDay ? MicrosecondsPerDay : time.Ticks / 10;
+
+    /// <summary>The time of microseconds since midnight, 0 to a whole day (24:00:00) included; others are out of range (22008).</summary>
+    public static TimeOnly MicrosecondsToTime(long microseconds)
     {
-        if (microseconds < 0 || microseconds >= MicrosecondsPerDay)
+        if (microseconds < 0 || microseconds > MicrosecondsPerDay)
         {
             throw new PgException(PgError.Error(DatetimeFieldOverflow, "time out of range"));
         }
-        return new TimeOnly(microseconds * 10);
+        return microseconds == MicrosecondsPerDay ? EndOfDay : new TimeOnly(microseconds * 10);
     }
 
     private static long TimestampToMicroseconds(DateTime timestamp) =>
@@ -199,19 +207,87 @@ public static partial class PgTypes
         throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type date: \"{text}\""));
     }
 
+    /// <summary>time_in: [date] h:mm[:ss[.fraction]] or hhmmss, an optional AM/PM, an optional zone (ignored, as
+    /// PostgreSQL ignores it for time without time zone); 24:00:00 is allowed. Bad syntax is 22007, a field out of
+    /// range 22008.</summary>
     private static TimeOnly ParseTime(string text)
     {
-        string trimmed = text.Trim();
-        if (trimmed is "24:00" or "24:00:00")
+        string rest = text.Trim();
+        // A date before the time is read and ignored.
+        if (rest.Length > 10 && rest[4] == '-' && rest[7] == '-' && rest[10] is ' ' or 'T' or 't')
         {
-            throw new PgException(PgError.Error(PgSqlState.FeatureNotSupported, "time 24:00:00 is not supported"));
+            rest = rest[11..].TrimStart();
         }
-        if (TimeOnly.TryParseExact(trimmed, TimeFormats, Invariant, DateTimeStyles.None, out TimeOnly time))
+        int end = 0;
+        while (end < rest.Length && (char.IsAsciiDigit(rest[end]) || rest[end] is ':' or '.'))
         {
-            return RoundToMicroseconds(time);
+            end++;
         }
-        throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type time: \"{text}\""));
+        string clock = rest[..end];
+        string suffix = rest[end..].Trim();
+        bool? afternoon = null;
+        if (suffix.Length >= 2 && suffix[..2].ToLowerInvariant() is "am" or "pm" && (suffix.Length == 2 || !char.IsAsciiLetter(suffix[2])))
+        {
+            afternoon = char.ToLowerInvariant(suffix[0]) == 'p';
+            suffix = suffix[2..].Trim();
+        }
+        if (!TryParseClock(clock, out long hours, out long minutes, out decimal seconds) || !IsTimeZoneSuffix(suffix))
+        {
+            throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type time: \"{text}\""));
+        }
+        if (afternoon is { } pm)
+        {
+            if (hours > 12)
+            {
+                throw TimeFieldOutOfRange(text);
+            }
+            hours = hours == 12 ? (pm ? 12 : 0) : pm ? hours + 12 : hours;
+        }
+        long microseconds = (long)Math.Round(seconds * MicrosecondsPerSecond, MidpointRounding.ToEven);
+        long total = (hours * 3600 + minutes * 60) * MicrosecondsPerSecond + microseconds;
+        if (hours > 24 || minutes > 59 || seconds >= 60 || total > MicrosecondsPerDay)
+        {
+            throw TimeFieldOutOfRange(text);
+        }
+        return MicrosecondsToTime(total);
     }
+
+    private static PgException TimeFieldOutOfRange(string text) =>
+        new(PgError.Error(DatetimeFieldOverflow, $"date/time field value out of range: \"{text}\""));
+
+    /// <summary>h:mm[:ss[.fraction]], or the digits-only forms hhmm and hhmmss[.fraction].</summary>
+    private static bool TryParseClock(string clock, out long hours, out long minutes, out decimal seconds)
+    {
+        hours = 0;
+        minutes = 0;
+        seconds = 0;
+        if (clock.Length == 0)
+        {
+            return false;
+        }
+        if (!clock.Contains(':', StringComparison.Ordinal))
+        {
+            int point = clock.IndexOf('.', StringComparison.Ordinal);
+            string digits = point < 0 ? clock : clock[..point];
+            if (digits.Length is not (4 or 6) || !digits.All(char.IsAsciiDigit))
+            {
+                return false;
+            }
+            clock = digits.Length == 4 ? $"{digits[..2]}:{digits[2..]}" : $"{digits[..2]}:{digits[2..4]}:{digits[4..]}{(point < 0 ? "" : clock[point..])}";
+        }
+        string[] parts = clock.Split(':');
+        return parts.Length is 2 or 3
+            && parts[0].Length > 0 && parts[0].All(char.IsAsciiDigit) && long.TryParse(parts[0], NumberStyles.None, Invariant, out hours)
+            && parts[1].Length > 0 && parts[1].All(char.IsAsciiDigit) && long.TryParse(parts[1], NumberStyles.None, Invariant, out minutes)
+            && (parts.Length == 2 || (parts[2].Length > 0 && char.IsAsciiDigit(parts[2][0])
+                && decimal.TryParse(parts[2], NumberStyles.AllowDecimalPoint, Invariant, out seconds)));
+    }
+
+    /// <summary>A zone written after a time: an abbreviation or name (letters, '/', '_'), or a numeric offset.</summary>
+    private static bool IsTimeZoneSuffix(string suffix) =>
+        suffix.Length == 0
+        || suffix.All(character => char.IsAsciiLetter(character) || character is '/' or '_')
+        || (suffix[0] is '+' or '-' && suffix.Length > 1 && suffix[1..].All(character => char.IsAsciiDigit(character) || character == ':'));
 
     private static TimeOnly RoundToMicroseconds(TimeOnly time) => new(time.Ticks - time.Ticks % 10);
 

@@ -83,22 +83,25 @@ public static partial class PgTypes
         decimal microseconds = 0;
         bool any = false;
         bool ago = false;
-        for (int i = 0; i < tokens.Length; i++)
+        int last = tokens.Length - 1;
+        if (last >= 0 && tokens[last].Equals("ago", StringComparison.OrdinalIgnoreCase))
+        {
+            ago = true;
+            last--;
+        }
+        for (int i = tokens.Length > 0 && tokens[0] == "@" ? 1 : 0; i <= last; i++)
         {
             string token = tokens[i];
-            if (token == "@" && i == 0)
-            {
-                continue;
-            }
-            if (token.Equals("ago", StringComparison.OrdinalIgnoreCase) && i == tokens.Length - 1)
-            {
-                ago = true;
-                continue;
-            }
+            any = true;
             if (token.Contains(':', StringComparison.Ordinal))
             {
                 microseconds += ParseIntervalTime(token, text);
-                any = true;
+                continue;
+            }
+            if (TryParseYearMonth(token, out long yearMonths))
+            {
+                // SQL standard "years-months": the sign covers both fields.
+                months += yearMonths;
                 continue;
             }
             if (!decimal.TryParse(token, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, Invariant, out decimal number))
@@ -114,12 +117,24 @@ public static partial class PgTypes
                     throw InvalidInterval(text);
                 }
                 AddIntervalUnit(number, token[split..], ref months, ref days, ref microseconds, text);
-                any = true;
                 continue;
             }
-            string unit = i + 1 < tokens.Length ? tokens[++i] : "second";
-            AddIntervalUnit(number, unit, ref months, ref days, ref microseconds, text);
-            any = true;
+            string? next = i < last ? tokens[i + 1] : null;
+            if (next is null)
+            {
+                // A bare number at the end counts seconds ("1 hour 30" is 01:00:30).
+                AddIntervalUnit(number, "second", ref months, ref days, ref microseconds, text);
+            }
+            else if (next.Contains(':', StringComparison.Ordinal))
+            {
+                // "3 4:05:06": a bare number before a time counts days.
+                AddIntervalUnit(number, "day", ref months, ref days, ref microseconds, text);
+            }
+            else
+            {
+                i++;
+                AddIntervalUnit(number, next, ref months, ref days, ref microseconds, text);
+            }
         }
         if (!any)
         {
@@ -131,17 +146,34 @@ public static partial class PgTypes
             days = -days;
             microseconds = -microseconds;
         }
-        return MakeInterval(months, days, microseconds);
+        return MakeInterval(months, days, microseconds, text);
     }
 
-    private static PgInterval MakeInterval(long months, long days, decimal microseconds)
+    private static PgInterval MakeInterval(long months, long days, decimal microseconds, string text)
     {
         decimal rounded = Math.Round(microseconds, MidpointRounding.AwayFromZero);
         if (months is < int.MinValue or > int.MaxValue || days is < int.MinValue or > int.MaxValue || rounded < long.MinValue || rounded > long.MaxValue)
         {
-            throw new PgException(PgError.Error(DatetimeFieldOverflow, "interval out of range"));
+            throw new PgException(PgError.Error(IntervalFieldOverflow, $"interval field value out of range: \"{text}\""));
         }
         return new PgInterval((int)months, (int)days, (long)rounded);
+    }
+
+    /// <summary>"1-2" (one year two months) or "-1-2"; the result in months.</summary>
+    private static bool TryParseYearMonth(string token, out long months)
+    {
+        months = 0;
+        int dash = token.IndexOf('-', 1);
+        if (dash < 0
+            || !long.TryParse(token.AsSpan(0, dash), NumberStyles.AllowLeadingSign, Invariant, out long years)
+            || !long.TryParse(token.AsSpan(dash + 1), NumberStyles.None, Invariant, out long rest)
+            || years is > int.MaxValue or < int.MinValue || rest > 11)
+        {
+            return false;
+        }
+        bool negative = token[0] == '-';
+        months = years * 12 + (negative ? -rest : rest);
+        return true;
     }
 
     private static PgException InvalidInterval(string text) =>
@@ -272,6 +304,6 @@ public static partial class PgTypes
         {
             throw InvalidInterval(text);
         }
-        return MakeInterval(months, days, microseconds);
+        return MakeInterval(months, days, microseconds, text);
     }
 }

@@ -12,6 +12,7 @@ public static partial class PgTypes
     private const string NumericValueOutOfRange = "22003";
     private const string DatetimeFieldOverflow = "22008";
     private const string InvalidDatetimeFormat = "22007";
+    private const string IntervalFieldOverflow = "22015";
     private const string UndefinedFunction = "42883";
     private const byte JsonbVersion = 1;
 

@@ -163,6 +163,7 @@ internal sealed partial class SqlBinder
             "sum" when type.Kind is TypeKind.Int8 or TypeKind.Numeric => (AggregateFunction.Sum, SqlType.Numeric),
             "sum" when type.Kind is TypeKind.Float8 => (AggregateFunction.Sum, SqlType.Float8),
             "avg" when type.Kind is TypeKind.Float8 => (AggregateFunction.Avg, SqlType.Float8),
+            "sum" or "avg" when type.Kind is TypeKind.Interval => (name == "sum" ? AggregateFunction.Sum : AggregateFunction.Avg, SqlType.Interval),
             "avg" when type.IsNumber => (AggregateFunction.Avg, SqlType.Numeric),
             "bool_and" or "every" when type.Kind == TypeKind.Bool => (AggregateFunction.BoolAnd, SqlType.Bool),
             "bool_or" when type.Kind == TypeKind.Bool => (AggregateFunction.BoolOr, SqlType.Bool),

@@ -44,6 +44,16 @@ internal sealed partial class SqlBinder
     /// <summary>generate_series(start, stop [, step]) over integers, numerics or timestamps (PostgreSQL's three families).</summary>
     private (TableFunction, BoundExpression[], SqlType) BindGenerateSeries(FuncCall call, BoundExpression[] arguments)
     {
+        if (arguments.Length == 3 && arguments[2].Type.Kind is TypeKind.Interval or TypeKind.Unknown
+            && CommonType(arguments[..2], call.Arguments.Take(2).ToList(), "generate_series") is { IsDateTime: true } bound)
+        {
+            // generate_series(timestamp, timestamp, interval) and its timestamptz twin (a date becomes a timestamptz,
+            // the preferred type its implicit casts reach, as PostgreSQL resolves it).
+            SqlType type = bound.Kind == TypeKind.Timestamp ? SqlType.Timestamp : SqlType.TimestampTz;
+            BoundExpression[] coerced = [.. CoerceAll(arguments[..2], call.Arguments.Take(2).ToList(), type),
+                CoerceAll(arguments[2..], call.Arguments.Skip(2).ToList(), SqlType.Interval)[0]];
+            return (TableFunction.GenerateSeriesTimestamp, coerced, type);
+        }
         if (arguments.Length is 2 or 3)
         {
             SqlType common = CommonType(arguments, call.Arguments, "generate_series");

@@ -13,7 +13,9 @@ internal sealed partial class SqlBinder
         {
             BoundExpression operand = Bind(expression.Right);
             IReadOnlyList<FunctionDefinition> prefixOperators = OperatorRegistry.Builtins.Prefix(expression.Operator);
-            if (prefixOperators.Count > 0) return BindOperatorCall(expression, prefixOperators, [operand], [expression.Right]);
+            // Numbers keep their own negation; - over an interval is a registered operator (interval_um).
+            bool numericSign = expression.Operator is "-" or "+" && (operand.Type.IsNumber || operand.Type.Kind == TypeKind.Unknown);
+            if (prefixOperators.Count > 0 && !numericSign) return BindOperatorCall(expression, prefixOperators, [operand], [expression.Right]);
             if (operand.Type.Kind == TypeKind.Unknown && expression.Operator is "-" or "+")
             {
                 // An untyped literal under a numeric prefix operator: PostgreSQL finds no unique operator.
@@ -125,9 +127,9 @@ internal sealed partial class SqlBinder
 
     private BoundExpression BindArithmetic(ArithmeticOperator op, A_Expr expression, BoundExpression left, BoundExpression right)
     {
-        if (left.Type.IsDateTime || right.Type.IsDateTime)
+        if (left.Type.IsDateTime || right.Type.IsDateTime || IsIntervalOrTime(left.Type) || IsIntervalOrTime(right.Type))
         {
-            // Date arithmetic is operators over functions (date + integer, date - date ...).
+            // Date, time and interval arithmetic is operators over functions (date + integer, timestamp - interval ...).
             return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
         }
         SqlType originalLeft = left.Type;
@@ -152,6 +154,8 @@ internal sealed partial class SqlBinder
             CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location),
             CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
     }
+
+    private static bool IsIntervalOrTime(SqlType type) => type.Kind is TypeKind.Interval or TypeKind.Time;
 
     /// <summary>text || anything and anything || text (anynonarray || text); two non-strings have no || operator.</summary>
     private BoundExpression BindConcat(A_Expr expression, BoundExpression left, BoundExpression right)

@@ -193,6 +193,7 @@ internal sealed class AggregateState
         private double _floatSum;
         private double _floatSumOfSquares;
         private bool _integerSumOverflowed;
+        private Log.Wire.Types.PgInterval _intervalSum;
 
         /// <summary>The largest scale among the numeric values summed, and how many have it: the result's scale.</summary>
         private int _maximumScale;
@@ -216,6 +217,7 @@ internal sealed class AggregateState
             _floatSum = 0;
             _floatSumOfSquares = 0;
             _integerSumOverflowed = false;
+            _intervalSum = IntervalMath.Zero;
             _maximumScale = 0;
             _maximumScaleCount = 0;
             _value = null;
@@ -349,6 +351,9 @@ internal sealed class AggregateState
                     }
                     break;
                 case double d: _floatSum += d; break;
+                case Log.Wire.Types.PgInterval interval:
+                    _intervalSum = sign > 0 ? IntervalMath.Add(_intervalSum, interval) : IntervalMath.Subtract(_intervalSum, interval);
+                    break;
             }
         }
 
@@ -414,6 +419,8 @@ internal sealed class AggregateState
                     return Dispersion();
             }
             if (_count == 0) return null;
+            // interval_avg is the sum divided by the count with interval_div's cascading of fractions.
+            if (_argumentKind == TypeKind.Interval) return _function == AggregateFunction.Sum ? _intervalSum : IntervalMath.Divide(_intervalSum, _count);
             if (_function == AggregateFunction.Sum)
             {
                 return aggregate.Type.Kind switch

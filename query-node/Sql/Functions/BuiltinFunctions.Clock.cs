@@ -26,11 +26,9 @@ internal static partial class BuiltinFunctions
         Add(registry, "localtimestamp", [], Timestamp, (_, context) => context.DateTimeSettings.ToLocal(TransactionStart(context)), Volatility.Stable);
         Add(registry, "localtimestamp", [Int4], Timestamp,
             (arguments, context) => RoundToPrecision(context.DateTimeSettings.ToLocal(TransactionStart(context)), (int)arguments[0]!, "LOCALTIMESTAMP"), Volatility.Stable);
-        foreach (string name in new[] { "current_time", "localtime" })
-        {
-            AddUnsupported(registry, name, [], "time values");
-            AddUnsupported(registry, name, [Int4], "time values");
-        }
+        // current_time is time with time zone, which does not exist here; localtime is in BuiltinFunctions.Interval.
+        AddUnsupported(registry, "current_time", [], "time with time zone values");
+        AddUnsupported(registry, "current_time", [Int4], "time with time zone values");
     }
 
     private static DateTime TransactionStart(EvaluationContext context) => context.Statement?.TransactionStartUtc ?? StatementContextClock();

@@ -58,16 +58,6 @@ internal static partial class BuiltinFunctions
         Add(registry, "isfinite", [Date], Bool, (_, _) => true);
         Add(registry, "isfinite", [Timestamp], Bool, (_, _) => true);
         Add(registry, "isfinite", [TimestampTz], Bool, (_, _) => true);
-        foreach (SqlType type in new[] { Timestamp, TimestampTz })
-        {
-            AddUnsupported(registry, "date_bin", [Text, type, type], "interval values");
-            AddUnsupported(registry, "age", [type], "interval values");
-            AddUnsupported(registry, "age", [type, type], "interval values");
-        }
-        foreach (string name in new[] { "justify_days", "justify_hours", "justify_interval", "make_interval" })
-        {
-            AddUnsupported(registry, name, [Text], "interval values");
-        }
     }
 
     private static DateOnly AddDays(DateOnly date, long days)

@@ -57,6 +57,23 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 for (decimal current = start; step > 0 ? current <= stop : current >= stop; current += step) yield return current;
                 yield break;
             }
+            case TableFunction.GenerateSeriesTimestamp:
+            {
+                var start = (DateTime)values[0]!;
+                var stop = (DateTime)values[1]!;
+                var step = (Log.Wire.Types.PgInterval)values[2]!;
+                int direction = Types.IntervalMath.Compare(step, Types.IntervalMath.Zero);
+                if (direction == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
+                // timestamptz steps by days and months on the session zone's wall clock, as timestamptz + interval does.
+                bool instant = start.Kind == DateTimeKind.Utc;
+                Types.DateTimeSettings settings = Types.DateTimeSettings.Current;
+                for (DateTime current = start; direction > 0 ? current <= stop : current >= stop;)
+                {
+                    yield return current;
+                    current = instant ? Types.IntervalMath.AddToInstant(current, step, settings) : Types.IntervalMath.AddToWallClock(current, step);
+                }
+                yield break;
+            }
             default:
                 throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
         }
