@@ -44,6 +44,11 @@ internal sealed class ParameterContext
         }
         if (value is string text) return new BoundConstant(ValueInput.Parse(text, declared, location + 1), declared, number);
         if (value is null) return new BoundConstant(null, declared, number);
+        if (value is Log.Wire.Types.PgArray array && declared.IsArray)
+        {
+            // The wire decoded it with the element type's codec: only the element modifier is left to apply.
+            return new BoundConstant(TypeRegistry.Get(TypeKind.Array).ApplyModifier(array, declared, isExplicit: false), declared, number);
+        }
         return new BoundConstant(ValueCast.Convert(value, TypeOf(value), declared, ValueCast.Context.Explicit), declared, number);
     }
 

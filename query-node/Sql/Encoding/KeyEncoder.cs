@@ -23,6 +23,8 @@ internal ref struct KeyEncoder
     private const byte BoolTag = 0x60;
     private const byte BytesTag = 0x70;
     private const byte NullTag = 0xF0;
+    /// <summary>Ends an array's elements: below every element tag, so an array that is a prefix of another sorts first.</summary>
+    private const byte ArrayEndTag = 0x10;
     public const byte PrefixEnd = 0xFF;
 
     private byte[] _buffer;
@@ -86,6 +88,9 @@ internal ref struct KeyEncoder
                 break;
         }
     }
+
+    /// <summary>Ends the elements of an array (see ArrayHandler.WriteKey).</summary>
+    public void WriteArrayEnd() => WriteByte(ArrayEndTag);
 
     public void WriteInteger(long value)
     {
