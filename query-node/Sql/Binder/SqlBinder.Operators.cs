@@ -110,7 +110,7 @@ internal sealed partial class SqlBinder
             bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
             return (left, right, blankPadded ? SqlType.Bpchar : SqlType.Text);
         }
-        if (leftType.Kind == rightType.Kind) return (left, right, leftType.WithoutModifier);
+        if (leftType.Kind == rightType.Kind && leftType.Element == rightType.Element) return (left, right, leftType.WithoutModifier);
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
     }
 
@@ -243,6 +243,8 @@ internal sealed partial class SqlBinder
     private BoundExpression BindTypeCast(TypeCast cast)
     {
         (SqlType target, _) = TypeResolver.Resolve(cast.TypeName);
+        // ARRAY[...]::t[] gives its elements t directly (PostgreSQL passes the cast's type into the constructor).
+        if (cast.Argument is A_ArrayExpr array && target.IsArray) return CastExplicitly(BindArrayConstructor(array, target), target, cast);
         return CastExplicitly(Bind(cast.Argument), target, cast);
     }
 
