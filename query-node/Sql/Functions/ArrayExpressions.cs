@@ -88,6 +88,24 @@ internal static class ArrayExpressions
         return new PgArray([.. elements], [arguments.Length, .. first.Lengths], [1, .. first.LowerBounds]);
     }
 
+    /// <summary>array_agg's result: the inputs as a one-dimensional array, or arrays (of one shape, none NULL or
+    /// empty) stacked as one more dimension (array_agg_array_transfn's errors).</summary>
+    public static PgArray Aggregate(List<object?> inputs, bool ofArrays)
+    {
+        if (!ofArrays) return PgArray.OneDimensional([.. inputs]);
+        PgArray? first = null;
+        var elements = new List<object?>();
+        foreach (object? input in inputs)
+        {
+            if (input is not PgArray array) throw new SqlException(SqlState.NullValueNotAllowed, "cannot accumulate null arrays");
+            if (array.Count == 0) throw new SqlException(SqlState.ArraySubscriptError, "cannot accumulate empty arrays");
+            if (first is not null && !SameShape(first, array)) throw new SqlException(SqlState.ArraySubscriptError, "cannot accumulate arrays of different dimensionality");
+            first ??= array;
+            elements.AddRange(array);
+        }
+        return new PgArray([.. elements], [inputs.Count, .. first!.Lengths], [1, .. first.LowerBounds]);
+    }
+
     private static bool SameShape(PgArray left, PgArray right) =>
         left.Lengths.SequenceEqual(right.Lengths) && left.LowerBounds.SequenceEqual(right.LowerBounds);
 

@@ -239,7 +239,7 @@ internal static partial class BuiltinFunctions
 
     /// <summary>string_to_array: a NULL delimiter splits into characters, an empty one gives the whole string; an empty
     /// string gives an empty array; fields equal to the null text are NULL.</summary>
-    private static PgArray? StringToArray(string? text, string? delimiter, string? nullText)
+    internal static PgArray? StringToArray(string? text, string? delimiter, string? nullText)
     {
         if (text is null) return null;
         if (text.Length == 0) return PgArray.Empty;
@@ -280,7 +280,7 @@ internal static partial class BuiltinFunctions
     /// <summary>regexp_split_to_array/table: the text between matches, where a match counts only if it ends after the
     /// previous one and starts before the end of the text (PostgreSQL's ignore_degenerate), so empty matches at the
     /// ends or right after another match split nothing.</summary>
-    private static object?[] RegexSplit(string source, string pattern, string flagText)
+    internal static object?[] RegexSplit(string source, string pattern, string flagText)
     {
         (PostgresRegex.RegexFlags flags, _) = PostgresRegex.ParseFlags(flagText, "regexp_split_to_array", globalAllowed: false);
         System.Text.RegularExpressions.Regex regex = PostgresRegex.Get(pattern, flags);
