@@ -163,6 +163,11 @@ internal sealed partial class SqlBinder
             // bytea || bytea, array || array, jsonb || jsonb: a registered operator for the non-text operand's type wins
             // over anynonarray || text, as PostgreSQL's resolution prefers the exact type over an unknown's coercion.
             IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix("||");
+            if (!left.Type.IsArray && !right.Type.IsArray)
+            {
+                // An untyped literal beside a non-array is text (anynonarray || text), never an array to append to.
+                overloads = overloads.Where(overload => !overload.Parameters.Any(parameter => parameter.Pseudo == PseudoType.AnyArray)).ToArray();
+            }
             if (overloads.Count > 0 && FunctionResolver.Resolve(overloads, [left.Type, right.Type]).Resolution is not null)
             {
                 return BindOperatorCall(expression, overloads, [left, right], [expression.Left!, expression.Right]);
