@@ -66,6 +66,7 @@ public static class SqlState
     public const string CharacterNotInRepertoire = "22021";
     public const string ArraySubscriptError = "2202E";
     public const string ArrayElementError = "2202E";
+    public const string IndeterminateDatatype = "42P18";
     public const string InvalidDatetimeFormat = "22007";
     public const string DatetimeFieldOverflow = "22008";
     public const string IntervalFieldOverflow = "22015";

@@ -45,8 +45,10 @@ public sealed class PgTypesTests
                 (new DateTime(ticks, DateTimeKind.Utc), PgTypeOid.Timestamptz),
                 (new PgInterval(random.Next(-1000, 1000), random.Next(-1000, 1000), random.NextInt64(-1_000_000_000_000, 1_000_000_000_000)), PgTypeOid.Interval),
                 (Guid.NewGuid(), PgTypeOid.Uuid),
-                (new object?[] { random.Next(), null, -1 }, PgTypeOid.Int4Array),
-                (new object?[] { "a b", "", null, "\"\\", "NULL" }, PgTypeOid.TextArray),
+                (PgArray.OneDimensional([random.Next(), null, -1]), PgTypeOid.Int4Array),
+                (PgArray.OneDimensional(["a b", "", null, "\"\\", "NULL"]), PgTypeOid.TextArray),
+                (new PgArray([random.Next(), null, 3, 4, 5, 6], [2, 3], [random.Next(-5, 5), 1]), PgTypeOid.Int4Array),
+                (PgArray.Empty, PgTypeOid.TextArray),
             };
             foreach ((object value, int typeOid) in values)
             {
@@ -65,7 +67,9 @@ public sealed class PgTypesTests
     [InlineData(PgTypeOid.Bool, "maybe", "22P02", "invalid input syntax for type boolean: \"maybe\"")]
     [InlineData(PgTypeOid.Uuid, "xyz", "22P02", "invalid input syntax for type uuid: \"xyz\"")]
     [InlineData(PgTypeOid.Date, "2024-13-01", "22007", "invalid input syntax for type date: \"2024-13-01\"")]
-    [InlineData(PgTypeOid.Int4Array, "{1,{2}}", "0A000", "multidimensional arrays are not supported")]
+    [InlineData(PgTypeOid.Int4Array, "{1,{2}}", "22P02", "malformed array literal: \"{1,{2}}\"")]
+    [InlineData(PgTypeOid.Int4Array, "{{1,2},{3}}", "22P02", "malformed array literal: \"{{1,2},{3}}\"")]
+    [InlineData(PgTypeOid.Int4Array, "[2:1]={1}", "2202E", "upper bound cannot be less than lower bound")]
     public void BadTextGetsPostgresErrors(int typeOid, string text, string sqlState, string message)
     {
         PgException error = Assert.Throws<PgException>(() => PgTypes.DecodeText(text, typeOid, PgTypeSettings.Default));
@@ -141,5 +145,20 @@ public sealed class PgTypesTests
         Assert.Equal("", PgTypes.EncodeText(new object(), PgTypeOid.Void, PgTypeSettings.Default));
         Assert.Equal("void", PgTypes.GetTypeName(PgTypeOid.Void));
         Assert.Equal(4, PgTypes.GetTypeSize(PgTypeOid.Void));
+    }
+
+    /// <summary>array_in and array_out over dimensions and lower bounds; the expected texts are PostgreSQL 15's.</summary>
+    [Theory]
+    [InlineData("{{1,2},{3,4}}", "{{1,2},{3,4}}", 2)]
+    [InlineData("[0:1]={a,b}", "[0:1]={a,b}", 1)]
+    [InlineData("[1:1][1:2]={{1,2}}", "{{1,2}}", 2)]
+    [InlineData("  {  1 , 2 }  ", "{1,2}", 1)]
+    [InlineData("{1 2,\"\",NULL,\"NULL\",a\\,b}", "{\"1 2\",\"\",NULL,\"NULL\",\"a,b\"}", 1)]
+    [InlineData("{{{1}}}", "{{{1}}}", 3)]
+    [InlineData("{}", "{}", 0)]
+    public void ArrayTextHasDimensionsAndBounds(string input, string output, int dimensions)
+    {
+        var array = (PgArray)PgTypes.DecodeText(input, PgTypeOid.TextArray, PgTypeSettings.Default);
+        Assert.Equal((output, dimensions), (PgTypes.EncodeText(array, PgTypeOid.TextArray, PgTypeSettings.Default), array.Dimensions));
     }
 }

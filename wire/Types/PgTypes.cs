@@ -11,8 +11,8 @@ namespace Log.Wire.Types;
 /// <para>CLR values: bool; short, int, long (int2, int4, int8); uint (oid); float, double;
 /// decimal (numeric); string (text, varchar, bpchar, name, "char", json, jsonb, unknown);
 /// byte[] (bytea); DateOnly (date); TimeOnly (time); DateTime (timestamp, Kind Unspecified;
-/// timestamptz, Kind Utc); PgInterval (interval); Guid (uuid); object?[] (arrays, one
-/// dimension). Encoders also accept close relatives (any integer for an integer type,
+/// timestamptz, Kind Utc); PgInterval (interval); Guid (uuid); PgArray (arrays, any
+/// dimensions and lower bounds). Encoders also accept close relatives (any integer for an integer type,
 /// TimeSpan for time and interval, DateTimeOffset for timestamptz, any IList for an array).
 /// Infinite dates and timestamps are MinValue and MaxValue, as in Npgsql.</para>
 /// </summary>

@@ -87,6 +87,8 @@ public enum AggregateFunction : byte
     PercentileContinuous,
     PercentileDiscrete,
     Mode,
+    /// <summary>array_agg: the inputs, NULLs included, as an array (arrays as one more dimension).</summary>
+    ArrayAgg,
 }
 
 /// <summary>An ordering item inside an aggregate (ORDER BY, WITHIN GROUP) or a window.</summary>
@@ -138,6 +140,8 @@ public enum TableFunction : byte
     GenerateSeriesNumeric,
     GenerateSeriesTimestamp,
     Unnest,
+    RegexpSplitToTable,
+    StringToTable,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

@@ -72,11 +72,12 @@ internal sealed class ParameterContext
 
     private static object? ConvertValue(object? value, SqlType type, int? position)
     {
-        if (value is float single) value = (double)single;
         return value switch
         {
             null => null,
             string text => ValueInput.Parse(text, type, position),
+            // The wire decoded an array with the element type's codec: only the element modifier is left to apply.
+            Log.Wire.Types.PgArray array when type.IsArray => TypeRegistry.Get(TypeKind.Array).ApplyModifier(array, type, isExplicit: false),
             _ => ValueCast.Convert(value, TypeOf(value), type, ValueCast.Context.Explicit),
         };
     }

@@ -16,12 +16,13 @@ internal sealed partial class SqlBinder
     [
         "count", "sum", "min", "max", "avg", "string_agg", "bool_and", "bool_or", "every", "bit_and", "bit_or",
         "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
+        "array_agg",
     ];
 
     /// <summary>Aggregates PostgreSQL has whose result types (arrays, json) do not exist here yet.</summary>
     private static readonly HashSet<string> UnsupportedAggregateNames =
     [
-        "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "xmlagg", "bit_xor", "range_agg", "range_intersect_agg",
+        "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "xmlagg", "bit_xor", "range_agg", "range_intersect_agg",
     ];
 
     private static bool IsOrderedSetAggregate(string name) => name is "percentile_cont" or "percentile_disc" or "mode";
@@ -133,6 +134,11 @@ internal sealed partial class SqlBinder
         }
         if (arguments.Length != 1) throw FunctionDoesNotExist(name, arguments, call.Location);
         BoundExpression argument = arguments[0];
+        if (name == "array_agg")
+        {
+            if (argument.Type.Kind == TypeKind.Unknown) argument = CoerceUnknown(argument, SqlType.Text, call.Arguments[0].Location);
+            return (AggregateFunction.ArrayAgg, [argument], argument.Type.IsArray ? argument.Type.WithoutModifier : SqlType.ArrayOf(argument.Type.WithoutModifier));
+        }
         if (argument.Type.Kind == TypeKind.Unknown)
         {
             argument = name switch

@@ -17,6 +17,8 @@ internal sealed partial class SqlBinder
         (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
         {
             "generate_series" => BindGenerateSeries(call, arguments),
+            "unnest" => BindUnnest(call, arguments),
+            "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
             _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
         };
         string name = item.Alias ?? call.Name;
@@ -69,5 +71,31 @@ internal sealed partial class SqlBinder
             }
         }
         throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+    }
+
+    /// <summary>unnest(anyarray): the elements in storage order (every dimension flattened), typed as the element.</summary>
+    private (TableFunction, BoundExpression[], SqlType) BindUnnest(FuncCall call, BoundExpression[] arguments)
+    {
+        if (arguments.Length == 1 && arguments[0].Type.Kind == TypeKind.Unknown)
+        {
+            throw new SqlException(SqlState.DatatypeMismatch, "could not determine polymorphic type because input has type unknown", call.Location + 1);
+        }
+        if (arguments.Length > 1 && arguments.All(argument => argument.Type.IsArray))
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "unnest of several arrays is not supported", call.Location + 1);
+        }
+        if (arguments.Length != 1 || !arguments[0].Type.IsArray) throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+        return (TableFunction.Unnest, arguments, arguments[0].Type.ElementType.WithoutModifier);
+    }
+
+    /// <summary>regexp_split_to_table(text, pattern [, flags]) and string_to_table(text, delimiter [, null text]).</summary>
+    private (TableFunction, BoundExpression[], SqlType) BindTextSplit(FuncCall call, BoundExpression[] arguments)
+    {
+        if (arguments.Length is not (2 or 3) || arguments.Any(argument => !argument.Type.IsString && argument.Type.Kind != TypeKind.Unknown))
+        {
+            throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+        }
+        TableFunction function = call.Name == "string_to_table" ? TableFunction.StringToTable : TableFunction.RegexpSplitToTable;
+        return (function, CoerceAll(arguments, call.Arguments, SqlType.Text), SqlType.Text);
     }
 }

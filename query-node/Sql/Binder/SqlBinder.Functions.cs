@@ -77,7 +77,7 @@ internal sealed partial class SqlBinder
     /// and varchar reaches text without a cast (they are binary coercible; char's trailing spaces are cut by the cast).</summary>
     private BoundExpression CoerceArgument(BoundExpression argument, SqlType target, int location)
     {
-        if (argument.Type.Kind == target.Kind) return argument;
+        if (argument.Type.Kind == target.Kind && argument.Type.Element == target.Element) return argument;
         if (target.Kind == TypeKind.Unknown) return argument;
         if (target.Kind == TypeKind.Text && argument.Type.Kind == TypeKind.Varchar) return argument;
         return CastTo(argument, target, ValueCast.Context.Implicit, location);

@@ -112,7 +112,7 @@ internal sealed partial class SqlBinder
             bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
             return (left, right, blankPadded ? SqlType.Bpchar : SqlType.Text);
         }
-        if (leftType.Kind == rightType.Kind) return (left, right, leftType.WithoutModifier);
+        if (leftType.Kind == rightType.Kind && leftType.Element == rightType.Element) return (left, right, leftType.WithoutModifier);
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
     }
 
@@ -167,6 +167,11 @@ internal sealed partial class SqlBinder
             // bytea || bytea, array || array, jsonb || jsonb: a registered operator for the non-text operand's type wins
             // over anynonarray || text, as PostgreSQL's resolution prefers the exact type over an unknown's coercion.
             IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix("||");
+            if (!left.Type.IsArray && !right.Type.IsArray)
+            {
+                // An untyped literal beside a non-array is text (anynonarray || text), never an array to append to.
+                overloads = overloads.Where(overload => !overload.Parameters.Any(parameter => parameter.Pseudo == PseudoType.AnyArray)).ToArray();
+            }
             if (overloads.Count > 0 && FunctionResolver.Resolve(overloads, [left.Type, right.Type]).Resolution is not null)
             {
                 return BindOperatorCall(expression, overloads, [left, right], [expression.Left!, expression.Right]);
@@ -247,6 +252,8 @@ internal sealed partial class SqlBinder
     private BoundExpression BindTypeCast(TypeCast cast)
     {
         (SqlType target, _) = TypeResolver.Resolve(cast.TypeName);
+        // ARRAY[...]::t[] gives its elements t directly (PostgreSQL passes the cast's type into the constructor).
+        if (cast.Argument is A_ArrayExpr array && target.IsArray) return CastExplicitly(BindArrayConstructor(array, target), target, cast);
         return CastExplicitly(Bind(cast.Argument), target, cast);
     }
 

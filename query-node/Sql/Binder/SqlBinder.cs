@@ -121,8 +121,12 @@ internal sealed partial class SqlBinder
                 return BindSubLink(link);
             case SimilarToExpr similar:
                 return BindSimilarTo(similar);
-            case A_ArrayExpr or A_ArrayOpExpr or A_Indirection:
-                throw new SqlException(SqlState.FeatureNotSupported, "arrays are not supported", expression.Location + 1);
+            case A_ArrayExpr array:
+                return BindArrayConstructor(array, null);
+            case A_ArrayOpExpr arrayOperator:
+                return BindArrayOperator(arrayOperator);
+            case A_Indirection indirection:
+                return BindIndirection(indirection);
             case RowExpr row:
                 throw new SqlException(SqlState.FeatureNotSupported, "row constructors are not supported", row.Location + 1);
             case SetToDefault setToDefault:
@@ -215,7 +219,7 @@ internal sealed partial class SqlBinder
     {
         if (bound.Type.Kind == TypeKind.Unknown) return CoerceUnknown(bound, target, location);
         if (bound.Type == target) return bound;
-        if (bound.Type.Kind == target.Kind && target.Modifier < 0) return bound;
+        if (bound.Type.Kind == target.Kind && bound.Type.Element == target.Element && target.Modifier < 0) return bound;
         if (bound is BoundConstant constant)
         {
             return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, context), target);
@@ -252,7 +256,7 @@ internal sealed partial class SqlBinder
             {
                 result = type.WithoutModifier;
             }
-            else if (result.Value.Kind == type.Kind)
+            else if (result.Value.Kind == type.Kind && result.Value.Element == type.Element)
             {
             }
             else if (result.Value.IsNumber && type.IsNumber)

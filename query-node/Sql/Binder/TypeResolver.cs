@@ -19,6 +19,8 @@ internal static class TypeResolver
         string name = typeName.Name;
         if (name.StartsWith("pg_catalog.", StringComparison.Ordinal)) name = name["pg_catalog.".Length..];
         IReadOnlyList<int> modifiers = typeName.Modifiers;
+        if (name.EndsWith("[]", StringComparison.Ordinal)) return ResolveArray(typeName with { Name = typeName.Name[..^2] }, typeName);
+        if (name.StartsWith('_') && IsInternalName(name[1..])) return ResolveArray(typeName with { Name = name[1..] }, typeName);
         switch (name)
         {
             case "int" or "integer" or "int4":
@@ -97,6 +99,35 @@ internal static class TypeResolver
                     return (type, type.InternalName);
                 }
                 throw new SqlException(SqlState.UndefinedObject, $"type \"{typeName.Name}\" does not exist", typeName.Location + 1);
+        }
+    }
+
+    /// <summary>element[] (and _element, the array's internal name): the element's type with its modifier, as an array.</summary>
+    private static (SqlType Type, string InternalName) ResolveArray(TypeName element, TypeName written)
+    {
+        SqlType elementType;
+        try
+        {
+            (elementType, _) = Resolve(element);
+        }
+        catch (SqlException exception) when (exception.SqlState == SqlState.UndefinedObject)
+        {
+            throw new SqlException(SqlState.UndefinedObject, $"type \"{written.Name}\" does not exist", written.Location + 1);
+        }
+        SqlType array = SqlType.ArrayOf(elementType);
+        return (array, array.InternalName);
+    }
+
+    /// <summary>Whether a name is some type's pg_type.typname (what follows the "_" of an array's internal name).</summary>
+    private static bool IsInternalName(string name)
+    {
+        try
+        {
+            return Resolve(new TypeName(name, [], 0)).InternalName == name;
+        }
+        catch (SqlException)
+        {
+            return false;
         }
     }
 

@@ -27,7 +27,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(8);
+            writer.WriteArrayHeader(9);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -39,6 +39,7 @@ internal static class DescriptorCodec
             else writer.Write(defaultText);
             if (column.DefaultExpression is null) writer.WriteNil();
             else writer.Write(column.DefaultExpression);
+            writer.Write((int)column.Type.Element); // an array column's element type (Unknown otherwise)
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -80,9 +81,10 @@ internal static class DescriptorCodec
             bool notNull = reader.ReadBoolean();
             bool hasDefault = reader.ReadBoolean();
             string? defaultText = reader.TryReadNil() ? null : reader.ReadString();
-            object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
             string? defaultExpression = columnFields >= 8 && !reader.TryReadNil() ? reader.ReadString() : null;
-            for (int extra = 8; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            if (columnFields >= 9) type = type with { Element = (TypeKind)reader.ReadInt32() };
+            object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
+            for (int extra = 9; extra < columnFields; extra++) reader.Skip(); // fields of later versions
             columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression);
         }
         int keyCount = reader.ReadArrayHeader();

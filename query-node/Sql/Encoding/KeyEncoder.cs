@@ -27,6 +27,9 @@ internal ref struct KeyEncoder
     private const byte BytesTag = 0x70;
     private const byte NullTag = 0xF0;
     private const byte NullFirstTag = 0x10;
+    /// <summary>Ends an array's elements: below every element tag, so an array that is a prefix of another sorts first
+    /// (and above a NULLS FIRST null, so an empty array still sorts after it).</summary>
+    private const byte ArrayEndTag = 0x18;
     public const byte PrefixEnd = 0xFF;
 
     private byte[] _buffer;
@@ -105,6 +108,9 @@ internal ref struct KeyEncoder
         Span<byte> written = _buffer.AsSpan(start, _length - start);
         for (int index = 0; index < written.Length; index++) written[index] = (byte)~written[index];
     }
+
+    /// <summary>Ends the elements of an array (see ArrayHandler.WriteKey).</summary>
+    public void WriteArrayEnd() => WriteByte(ArrayEndTag);
 
     public void WriteInteger(long value)
     {

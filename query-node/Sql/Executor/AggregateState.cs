@@ -44,7 +44,7 @@ internal sealed class AggregateState
     /// <summary>Whether the aggregate's result depends on the order of its inputs (so DISTINCT sorts them, as
     /// PostgreSQL's DISTINCT aggregates do).</summary>
     private static bool OrderSensitive(BoundAggregate aggregate) =>
-        aggregate.Function is AggregateFunction.StringAgg || aggregate.Type.Kind is TypeKind.Float8 or TypeKind.Float4;
+        aggregate.Function is AggregateFunction.StringAgg or AggregateFunction.ArrayAgg || aggregate.Type.Kind is TypeKind.Float8 or TypeKind.Float4;
 
     /// <summary>Whether <see cref="Remove"/> is exact for this aggregate.</summary>
     public bool CanRemove => _buffer is null && _distinct is null && _transition.CanRemove;
@@ -200,6 +200,7 @@ internal sealed class AggregateState
         private long _maximumScaleCount;
         private object? _value;
         private StringBuilder? _text;
+        private List<object?>? _elements;
 
         public bool CanRemove => _function switch
         {
@@ -222,6 +223,7 @@ internal sealed class AggregateState
             _maximumScaleCount = 0;
             _value = null;
             _text = null;
+            _elements = null;
         }
 
         public void Add(object?[] input)
@@ -244,6 +246,12 @@ internal sealed class AggregateState
                 return;
             }
             object? value = input[0];
+            if (_function == AggregateFunction.ArrayAgg)
+            {
+                (_elements ??= []).Add(value); // array_agg keeps NULLs
+                _count++;
+                return;
+            }
             if (value is null) return; // aggregates skip NULLs
             _count++;
             switch (_function)
@@ -415,6 +423,8 @@ internal sealed class AggregateState
                     return _count == 0 ? null : _value;
                 case AggregateFunction.StringAgg:
                     return _text?.ToString();
+                case AggregateFunction.ArrayAgg:
+                    return _elements is null ? null : Functions.ArrayExpressions.Aggregate(_elements, _argumentKind == TypeKind.Array);
                 case AggregateFunction.StddevSample or AggregateFunction.StddevPopulation or AggregateFunction.VarianceSample or AggregateFunction.VariancePopulation:
                     return Dispersion();
             }

@@ -43,11 +43,8 @@ internal static partial class BuiltinFunctions
         Add(registry, "regexp_substr", [Text, Text, Int4, Int4], Text, (a, _) => RegexSubstr((string)a[0]!, (string)a[1]!, (int)a[2]!, (int)a[3]!, ""));
         Add(registry, "regexp_substr", [Text, Text, Int4, Int4, Text], Text,
             (a, _) => RegexSubstr((string)a[0]!, (string)a[1]!, (int)a[2]!, (int)a[3]!, (string)a[4]!));
-        foreach (string name in new[] { "regexp_match", "regexp_matches", "regexp_split_to_array", "string_to_array" })
-        {
-            AddUnsupported(registry, name, [Text, Text], "arrays");
-            AddUnsupported(registry, name, [Text, Text, Text], "arrays");
-        }
+        AddUnsupported(registry, "regexp_matches", [Text, Text], "set-returning functions in expressions");
+        AddUnsupported(registry, "regexp_matches", [Text, Text, Text], "set-returning functions in expressions");
         AddUnsupported(registry, "regexp_split_to_table", [Text, Text], "set-returning functions in expressions");
         AddUnsupported(registry, "regexp_split_to_table", [Text, Text, Text], "set-returning functions in expressions");
     }

@@ -23,6 +23,8 @@ public enum PseudoType : byte
     AnyNonArray,
     /// <summary>"any": any type, each argument its own, an untyped literal read as text.</summary>
     Any,
+    /// <summary>anyarray: any array type, whose element type is the one the anyelement arguments have.</summary>
+    AnyArray,
 }
 
 /// <summary>One declared argument type: a real type or a pseudo-type.</summary>
@@ -33,8 +35,9 @@ public readonly record struct ParameterType(SqlType Type, PseudoType Pseudo = Ps
     public static readonly ParameterType AnyElement = new(SqlType.Unknown, PseudoType.AnyElement);
     public static readonly ParameterType AnyNonArray = new(SqlType.Unknown, PseudoType.AnyNonArray);
     public static readonly ParameterType Any = new(SqlType.Unknown, PseudoType.Any);
+    public static readonly ParameterType AnyArray = new(SqlType.Unknown, PseudoType.AnyArray);
 
-    public bool IsPolymorphic => Pseudo is PseudoType.AnyElement or PseudoType.AnyNonArray;
+    public bool IsPolymorphic => Pseudo is PseudoType.AnyElement or PseudoType.AnyNonArray or PseudoType.AnyArray;
 
     /// <summary>The name in an error message or a signature ("integer", "anyelement", "\"any\"").</summary>
     public string DisplayName => Pseudo switch
@@ -42,6 +45,7 @@ public readonly record struct ParameterType(SqlType Type, PseudoType Pseudo = Ps
         PseudoType.AnyElement => "anyelement",
         PseudoType.AnyNonArray => "anynonarray",
         PseudoType.Any => "\"any\"",
+        PseudoType.AnyArray => "anyarray",
         _ => Type.DisplayName,
     };
 }
@@ -94,6 +98,13 @@ internal sealed class FunctionDefinition(
 
     /// <summary>The result type is the type the anyelement/anynonarray arguments resolved to.</summary>
     public bool ResultFromPolymorphic { get; init; }
+
+    /// <summary>With <see cref="ResultFromPolymorphic"/>: the result is the array of the resolved element type (anyarray).</summary>
+    public bool ResultIsArray { get; init; }
+
+    /// <summary>anycompatible/anycompatiblearray: the polymorphic arguments meet in a common type (int and numeric in
+    /// numeric) instead of having to be of one type.</summary>
+    public bool Compatible { get; init; }
 
     /// <summary>A special SQL construct rather than a plain call (COALESCE, NULLIF, GREATEST, LEAST).</summary>
     public SpecialForm SpecialForm { get; init; }

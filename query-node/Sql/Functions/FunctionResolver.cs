@@ -60,15 +60,20 @@ internal static class FunctionResolver
     /// <summary>can_coerce_type with COERCION_IMPLICIT, argument by argument (polymorphic consistency is checked later).</summary>
     private static bool CanCoerceAll(FunctionDefinition candidate, IReadOnlyList<SqlType> argumentTypes)
     {
+        bool takesArray = candidate.Parameters.Any(parameter => parameter.Pseudo == PseudoType.AnyArray);
         for (int index = 0; index < argumentTypes.Count; index++)
         {
-            if (!CanCoerce(argumentTypes[index], candidate.ParameterAt(index))) return false;
+            ParameterType parameter = candidate.ParameterAt(index);
+            if (!CanCoerce(argumentTypes[index], parameter)) return false;
+            // The element of an anyarray is not itself an array (arrays of arrays are more dimensions of one type).
+            if (takesArray && parameter.Pseudo is PseudoType.AnyElement && argumentTypes[index].IsArray) return false;
         }
         return true;
     }
 
     private static bool CanCoerce(SqlType from, ParameterType to)
     {
+        if (to.Pseudo == PseudoType.AnyArray) return from.Kind == TypeKind.Unknown || from.IsArray;
         if (to.Pseudo != PseudoType.None) return from.Kind != TypeKind.Void || to.Pseudo == PseudoType.Any;
         if (from.Kind == TypeKind.Unknown) return true;
         return ValueCast.CanCast(from, to.Type, ValueCast.Context.Implicit);
@@ -194,6 +199,15 @@ internal static class FunctionResolver
         return parameter.Pseudo == PseudoType.None ? parameter.Type : SqlType.Unknown;
     }
 
+    /// <summary>anycompatible's common type of two: numbers in the higher of the promotion order, strings in text.</summary>
+    private static SqlType? CompatibleType(SqlType left, SqlType right)
+    {
+        if (left.IsNumber && right.IsNumber) return left.NumericRank >= right.NumericRank ? left.WithoutModifier : right.WithoutModifier;
+        if (left.IsString && right.IsString) return SqlType.Text;
+        if (left.IsDateTime && right.IsDateTime) return left.DateTimeRank >= right.DateTimeRank ? left.WithoutModifier : right.WithoutModifier;
+        return null;
+    }
+
     private static List<FunctionDefinition> KeepBest(List<FunctionDefinition> candidates, Func<FunctionDefinition, int> score)
     {
         int best = -1;
@@ -223,8 +237,15 @@ internal static class FunctionResolver
             hasPolymorphic = true;
             SqlType argument = argumentTypes[index];
             if (argument.Kind == TypeKind.Unknown) continue;
+            if (definition.ParameterAt(index).Pseudo == PseudoType.AnyArray) argument = argument.ElementType;
             if (polymorphic is null) polymorphic = argument.WithoutModifier;
-            else if (polymorphic.Value.Kind != argument.Kind) return (null, ResolutionFailure.PolymorphicMismatch);
+            else if (polymorphic.Value.Kind != argument.Kind)
+            {
+                if (!definition.Compatible) return (null, ResolutionFailure.PolymorphicMismatch);
+                SqlType? common = CompatibleType(polymorphic.Value, argument);
+                if (common is null) return (null, ResolutionFailure.PolymorphicMismatch);
+                polymorphic = common;
+            }
         }
         if (hasPolymorphic && polymorphic is null) return (null, ResolutionFailure.PolymorphicUnknown);
         var targets = new SqlType[argumentTypes.Count];
@@ -235,10 +256,13 @@ internal static class FunctionResolver
             {
                 PseudoType.None => parameter.Type,
                 PseudoType.Any => argumentTypes[index],
+                PseudoType.AnyArray => SqlType.ArrayOf(polymorphic!.Value),
                 _ => polymorphic!.Value,
             };
         }
-        SqlType result = definition.ResultFromPolymorphic && polymorphic is not null ? polymorphic.Value : definition.ResultType;
+        SqlType result = definition.ResultFromPolymorphic && polymorphic is not null
+            ? definition.ResultIsArray ? SqlType.ArrayOf(polymorphic.Value) : polymorphic.Value
+            : definition.ResultType;
         return (new FunctionResolution(definition, targets, result), ResolutionFailure.None);
     }
 }

@@ -18,6 +18,7 @@ internal static class TypeRegistry
         new UuidHandler(),
         new IntervalHandler(),
         new TimeHandler(),
+        new ArrayHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);
@@ -31,6 +32,7 @@ internal static class TypeRegistry
         .ToFrozenDictionary(entry => entry.name, entry => entry.handler, StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<int, TypeKind> KindByOid = Handlers
+        .Where(handler => handler.Kind != TypeKind.Array)
         .ToFrozenDictionary(handler => new SqlType(handler.Kind).Oid, handler => handler.Kind);
 
     /// <summary>The handler of a kind, or null for the kinds the older code paths implement.</summary>
@@ -50,7 +52,9 @@ internal static class TypeRegistry
     {
         if (KindByOid.TryGetValue(oid, out TypeKind kind)) return new SqlType(kind);
         int element = Log.Wire.Types.PgTypes.GetElementTypeOid(oid);
-        return element == 0 ? SqlType.Unknown : SqlType.Unknown;
+        if (element == 0) return SqlType.Unknown;
+        SqlType elementType = Binder.ParameterContext.TypeOfOid(element);
+        return elementType.Kind == TypeKind.Unknown ? SqlType.Unknown : SqlType.ArrayOf(elementType);
     }
 
     /// <summary>The type of a CLR parameter value, or null when no handler owns its CLR type.</summary>

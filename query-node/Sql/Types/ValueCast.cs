@@ -50,7 +50,7 @@ internal static class ValueCast
             if (from.Kind == TypeKind.Bpchar) text = text.TrimEnd(' ');
             return ValueInput.Parse(text, to, position);
         }
-        if (from.Kind != to.Kind && TypeRegistry.Find(to.Kind) is { } toHandler && toHandler.CanCastFrom(from, to, context) == true)
+        if ((from.Kind != to.Kind || from.IsArray) && TypeRegistry.Find(to.Kind) is { } toHandler && toHandler.CanCastFrom(from, to, context) == true)
         {
             return toHandler.ApplyModifier(toHandler.ConvertFrom(value, from, to, context), to, context == Context.Explicit);
         }

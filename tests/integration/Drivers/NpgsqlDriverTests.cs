@@ -83,6 +83,35 @@ public sealed class NpgsqlDriverTests(DriverServerFixture fixture) : IClassFixtu
         Assert.False(await reader.ReadAsync());
     }
 
+    /// <summary>int[] and text[] parameters (binary, with NULL elements) and array columns read back in binary, a
+    /// two-dimensional array and an array's text output.</summary>
+    [DriverFact]
+    public async Task ArrayParametersAndColumnsRoundTrip()
+    {
+        await using var connection = await OpenAsync();
+        await ExecuteAsync(connection, "DROP TABLE IF EXISTS npgsql_arrays");
+        await ExecuteAsync(connection, "CREATE TABLE npgsql_arrays (id int PRIMARY KEY, numbers int[], words text[])");
+        await using (var insert = new NpgsqlCommand("INSERT INTO npgsql_arrays VALUES ($1, $2, $3)", connection))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = 1, NpgsqlDbType = NpgsqlDbType.Integer });
+            insert.Parameters.Add(new NpgsqlParameter { Value = new int?[] { 3, null, -7 }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            insert.Parameters.Add(new NpgsqlParameter { Value = new[] { "a b", "", "NULL", "q\"uote" }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+        await using (var select = new NpgsqlCommand("SELECT numbers, words, words::text, $1 = ANY (numbers) FROM npgsql_arrays WHERE id = 1", connection))
+        {
+            select.Parameters.Add(new NpgsqlParameter { Value = -7, NpgsqlDbType = NpgsqlDbType.Integer });
+            await using NpgsqlDataReader reader = await select.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(new int?[] { 3, null, -7 }, reader.GetFieldValue<int?[]>(0));
+            Assert.Equal(new[] { "a b", "", "NULL", "q\"uote" }, reader.GetFieldValue<string[]>(1));
+            Assert.Equal("{\"a b\",\"\",\"NULL\",\"q\\\"uote\"}", reader.GetString(2));
+            Assert.True(reader.GetBoolean(3));
+        }
+        Assert.Equal(new[,] { { 1, 2 }, { 3, 4 } }, (int[,])(await ScalarAsync(connection, "SELECT ARRAY[[1, 2], [3, 4]]"))!);
+        await ExecuteAsync(connection, "DROP TABLE npgsql_arrays");
+    }
+
     [DriverFact]
     public async Task NamedParametersInsertAndFindRowsOfATable()
     {

@@ -74,6 +74,15 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 }
                 yield break;
             }
+            case TableFunction.Unnest:
+                foreach (object? element in (Log.Wire.Types.PgArray)values[0]!) yield return element;
+                yield break;
+            case TableFunction.RegexpSplitToTable:
+                foreach (object? field in Functions.BuiltinFunctions.RegexSplit((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : "")) yield return field;
+                yield break;
+            case TableFunction.StringToTable:
+                foreach (object? field in Functions.BuiltinFunctions.StringToArray((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : null)!) yield return field;
+                yield break;
             default:
                 throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
         }
