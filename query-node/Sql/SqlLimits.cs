@@ -42,6 +42,10 @@ internal static class SqlLimits
     /// <summary>Outer rows up to which a key lookup join looks its inner rows up; past it the outer side is too large
     /// for lookups to beat reading the inner table once, and the join runs as a hash join.</summary>
     public const int LookupJoinOuterRowsMax = 10_000;
+
+    /// <summary>Nesting of arrays and objects in one json or jsonb text, 54001 "stack depth limit exceeded" beyond
+    /// (PostgreSQL's parser recurses until max_stack_depth; the tree walks here recurse too).</summary>
+    public const int JsonDepthMax = 1000;
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>

@@ -110,7 +110,8 @@ internal sealed partial class SqlBinder
             bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
             return (left, right, blankPadded ? SqlType.Bpchar : SqlType.Text);
         }
-        if (leftType.Kind == rightType.Kind) return (left, right, leftType.WithoutModifier);
+        // json has no comparison operators in PostgreSQL (no btree opclass): json = json does not exist.
+        if (leftType.Kind == rightType.Kind && leftType.Kind != TypeKind.Json) return (left, right, leftType.WithoutModifier);
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
     }
 
@@ -128,6 +129,11 @@ internal sealed partial class SqlBinder
         if (left.Type.IsDateTime || right.Type.IsDateTime)
         {
             // Date arithmetic is operators over functions (date + integer, date - date ...).
+            return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
+        }
+        if (HasRegisteredOperator(expression.Operator, left, right))
+        {
+            // jsonb - text and the like: an arithmetic symbol with a registered operator for a non-number operand.
             return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
         }
         SqlType originalLeft = left.Type;
@@ -151,6 +157,14 @@ internal sealed partial class SqlBinder
         return new BoundArithmetic(op,
             CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location),
             CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
+    }
+
+    private static bool HasRegisteredOperator(string symbol, BoundExpression left, BoundExpression right)
+    {
+        bool numberOrUnknown(SqlType type) => type.IsNumber || type.Kind == TypeKind.Unknown;
+        if (numberOrUnknown(left.Type) && numberOrUnknown(right.Type)) return false;
+        IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix(symbol);
+        return overloads.Count > 0 && FunctionResolver.Resolve(overloads, [left.Type, right.Type]).Resolution is not null;
     }
 
     /// <summary>text || anything and anything || text (anynonarray || text); two non-strings have no || operator.</summary>

@@ -16,6 +16,8 @@ internal static class TypeRegistry
         new Float4Handler(),
         new ByteaHandler(),
         new UuidHandler(),
+        new JsonHandler(),
+        new JsonbHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);
