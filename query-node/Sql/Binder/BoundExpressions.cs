@@ -87,6 +87,11 @@ public enum AggregateFunction : byte
     PercentileContinuous,
     PercentileDiscrete,
     Mode,
+    /// <summary>json_agg and jsonb_agg (NULL inputs become JSON nulls); json_object_agg and jsonb_object_agg(key, value).</summary>
+    JsonAgg,
+    JsonbAgg,
+    JsonObjectAgg,
+    JsonbObjectAgg,
 }
 
 /// <summary>An ordering item inside an aggregate (ORDER BY, WITHIN GROUP) or a window.</summary>

@@ -195,6 +195,7 @@ internal sealed class AggregateState
         private long _maximumScaleCount;
         private object? _value;
         private StringBuilder? _text;
+        private readonly JsonAggregate? _json = JsonAggregate.Handles(aggregate.Function) ? new JsonAggregate(aggregate) : null;
 
         public bool CanRemove => _function switch
         {
@@ -216,6 +217,7 @@ internal sealed class AggregateState
             _maximumScaleCount = 0;
             _value = null;
             _text = null;
+            _json?.Reset();
         }
 
         public void Add(object?[] input)
@@ -235,6 +237,11 @@ internal sealed class AggregateState
             if (_function == AggregateFunction.CountStar)
             {
                 _count++;
+                return;
+            }
+            if (_json is not null)
+            {
+                _json.Add(input);
                 return;
             }
             object? value = input[0];
@@ -396,6 +403,7 @@ internal sealed class AggregateState
 
         public object? Result()
         {
+            if (_json is not null) return _json.Result();
             switch (_function)
             {
                 case AggregateFunction.CountStar:

@@ -206,6 +206,14 @@ internal static partial class BuiltinFunctions
         return keyJson.AsText() ?? "null";
     }
 
+    /// <summary>For the json aggregates: a value (null as JSON null) as jsonb, as json text, and as an object key.</summary>
+    internal static JsonbValue ValueToJsonb(object? value, SqlType type, DateTimeSettings settings) => ValueOf(value, type, settings);
+
+    internal static string ValueToJsonText(object? value, SqlType type, DateTimeSettings settings) => ToJsonText(value, type, settings);
+
+    internal static string ValueToJsonKey(object key, SqlType type, DateTimeSettings settings) =>
+        ToJsonb(key, type.Kind == TypeKind.Unknown ? SqlType.Text : type, settings).AsText() ?? "null";
+
     private static JsonbValue ValueOf(object? value, SqlType type, DateTimeSettings settings) =>
         value is null ? JsonbValue.Null : ToJsonb(value, type.Kind == TypeKind.Unknown ? SqlType.Text : type, settings);
 
