@@ -139,6 +139,13 @@ public enum TableFunction : byte
     GenerateSeriesNumeric,
     GenerateSeriesTimestamp,
     Unnest,
+    /// <summary>jsonb_each, jsonb_each_text, jsonb_array_elements, jsonb_array_elements_text, jsonb_object_keys and
+    /// their json_ twins (Executor/Operators/JsonTableFunctions.cs).</summary>
+    JsonEach,
+    JsonEachText,
+    JsonArrayElements,
+    JsonArrayElementsText,
+    JsonObjectKeys,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

@@ -18,6 +18,17 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
         long ordinality = 0;
+        if (JsonTableFunctions.Handles(function))
+        {
+            if (values[0] is null) yield break;
+            foreach (object?[] row in JsonTableFunctions.Generate(function, values[0]!, functionName))
+            {
+                if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
+                ordinality++;
+                yield return withOrdinality ? [.. row, ordinality] : row;
+            }
+            yield break;
+        }
         foreach (object? value in Generate(values))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
