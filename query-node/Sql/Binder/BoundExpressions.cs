@@ -146,6 +146,8 @@ public enum TableFunction : byte
     JsonArrayElements,
     JsonArrayElementsText,
     JsonObjectKeys,
+    /// <summary>jsonb_path_query(target, path).</summary>
+    JsonPathQuery,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

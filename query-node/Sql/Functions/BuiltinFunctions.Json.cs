@@ -47,14 +47,19 @@ internal static partial class BuiltinFunctions
         // VARIADIC text[]: declared here as VARIADIC "any" (untyped literals read as text), each step taken as its text.
         AddVariadic(registry, "jsonb_extract_path", [Jsonb, ParameterType.Any], Jsonb, (a, _) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a)), strict: false);
         AddVariadic(registry, "jsonb_extract_path_text", [Jsonb, ParameterType.Any], Text, (a, _) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a))?.AsText(), strict: false);
-        AddVariadic(registry, "json_extract_path", [Json, ParameterType.Any], Json, (a, _) => a[0] is null ? null : Slice(a[0]!, JsonPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
-        AddVariadic(registry, "json_extract_path_text", [Json, ParameterType.Any], Text, (a, _) => a[0] is null ? null : SliceText(a[0]!, JsonPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
+        AddVariadic(registry, "json_extract_path", [Json, ParameterType.Any], Json, (a, _) => a[0] is null ? null : Slice(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
+        AddVariadic(registry, "json_extract_path_text", [Json, ParameterType.Any], Text, (a, _) => a[0] is null ? null : SliceText(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
         Add(registry, "jsonb_set", [Jsonb, TextArray, Jsonb], Jsonb, (a, _) => Set((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, createMissing: true));
         Add(registry, "jsonb_set", [Jsonb, TextArray, Jsonb, Bool], Jsonb, (a, _) => Set((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, (bool)a[3]!));
         Add(registry, "jsonb_insert", [Jsonb, TextArray, Jsonb], Jsonb, (a, _) => Insert((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, after: false));
         Add(registry, "jsonb_insert", [Jsonb, TextArray, Jsonb, Bool], Jsonb, (a, _) => Insert((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, (bool)a[3]!));
         Add(registry, "jsonb_strip_nulls", [Jsonb], Jsonb, (a, _) => StripNulls((JsonbValue)a[0]!));
         Add(registry, "jsonb_pretty", [Jsonb], Text, (a, _) => Pretty((JsonbValue)a[0]!));
+        // SQL/JSON path (the path is text here: there is no jsonpath type; see JsonPath for the subset).
+        Add(registry, "jsonb_path_exists", [Jsonb, Text], Bool, (a, _) => JsonPath.Parse((string)a[1]!).Query((JsonbValue)a[0]!).Count > 0);
+        Add(registry, "jsonb_path_match", [Jsonb, Text], Bool, (a, _) => PathMatch((JsonbValue)a[0]!, (string)a[1]!));
+        Add(registry, "jsonb_path_query_array", [Jsonb, Text], Jsonb, (a, _) => JsonbValue.Array([.. JsonPath.Parse((string)a[1]!).Query((JsonbValue)a[0]!)]));
+        Add(registry, "jsonb_path_query_first", [Jsonb, Text], Jsonb, (a, _) => JsonPath.Parse((string)a[1]!).Query((JsonbValue)a[0]!).FirstOrDefault());
         foreach (JsonOperator entry in JsonOperators) Add(registry, entry.FunctionName, entry.Parameters, entry.Result, entry.Implementation);
     }
 
@@ -77,8 +82,8 @@ internal static partial class BuiltinFunctions
         new("->", "json_array_element", [Json, Int4], Json, (a, _) => Slice(a[0]!, Element(JsonSyntaxOf(a[0]!), (int)a[1]!))),
         new("->>", "json_object_field_text", [Json, Text], Text, (a, _) => SliceText(a[0]!, JsonSyntaxOf(a[0]!) is { Kind: JsonbKind.Object } o ? LastField(o, (string)a[1]!) : null)),
         new("->>", "json_array_element_text", [Json, Int4], Text, (a, _) => SliceText(a[0]!, Element(JsonSyntaxOf(a[0]!), (int)a[1]!))),
-        new("#>", "json_extract_path_op", [Json, TextArray], Json, (a, _) => Slice(a[0]!, JsonPath(JsonSyntaxOf(a[0]!), TextsOf(a[1]!)))),
-        new("#>>", "json_extract_path_text_op", [Json, TextArray], Text, (a, _) => SliceText(a[0]!, JsonPath(JsonSyntaxOf(a[0]!), TextsOf(a[1]!)))),
+        new("#>", "json_extract_path_op", [Json, TextArray], Json, (a, _) => Slice(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), TextsOf(a[1]!)))),
+        new("#>>", "json_extract_path_text_op", [Json, TextArray], Text, (a, _) => SliceText(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), TextsOf(a[1]!)))),
         new("@>", "jsonb_contains", [Jsonb, Jsonb], Bool, (a, _) => JsonbValue.Contains((JsonbValue)a[0]!, (JsonbValue)a[1]!)),
         new("<@", "jsonb_contained", [Jsonb, Jsonb], Bool, (a, _) => JsonbValue.Contains((JsonbValue)a[1]!, (JsonbValue)a[0]!)),
         new("?", "jsonb_exists", [Jsonb, Text], Bool, (a, _) => Exists((JsonbValue)a[0]!, (string)a[1]!)),
@@ -262,6 +267,18 @@ internal static partial class BuiltinFunctions
     }
 
     // ---- processing ----
+
+    /// <summary>jsonb_path_match: the path must give one boolean (or null, for unknown).</summary>
+    private static bool? PathMatch(JsonbValue target, string path)
+    {
+        IReadOnlyList<JsonbValue> result = JsonPath.Parse(path).Query(target);
+        if (result.Count == 1 && result[0].Kind == JsonbKind.Bool) return result[0].Bool;
+        if (result.Count == 1 && result[0].Kind == JsonbKind.Null) return null;
+        throw new SqlException(SingletonBooleanRequired, "single boolean result is expected");
+    }
+
+    /// <summary>SQLSTATE of jsonb_path_match's "single boolean result is expected" (singleton_sql_json_item_required).</summary>
+    private const string SingletonBooleanRequired = "22038";
 
     private static int ArrayLength(JsonbValue json) => json.Kind switch
     {
@@ -523,7 +540,7 @@ internal static partial class BuiltinFunctions
         return position >= 0 && position < json.Items.Count ? json.Items[position] : null;
     }
 
-    private static JsonSyntax? JsonPath(JsonSyntax json, IReadOnlyList<string?> path)
+    private static JsonSyntax? FollowPath(JsonSyntax json, IReadOnlyList<string?> path)
     {
         JsonSyntax? current = json;
         foreach (string? step in path)

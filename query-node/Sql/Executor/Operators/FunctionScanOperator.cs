@@ -20,8 +20,11 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         long ordinality = 0;
         if (JsonTableFunctions.Handles(function))
         {
-            if (values[0] is null) yield break;
-            foreach (object?[] row in JsonTableFunctions.Generate(function, values[0]!, functionName))
+            if (values.Any(value => value is null)) yield break;
+            IEnumerable<object?[]> rows = function == TableFunction.JsonPathQuery
+                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
+                : JsonTableFunctions.Generate(function, values[0]!, functionName);
+            foreach (object?[] row in rows)
             {
                 if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
                 ordinality++;

@@ -9,7 +9,11 @@ namespace Log.QueryNode.Sql.Executor.Operators;
 internal static class JsonTableFunctions
 {
     public static bool Handles(TableFunction function) => function is TableFunction.JsonEach or TableFunction.JsonEachText
-        or TableFunction.JsonArrayElements or TableFunction.JsonArrayElementsText or TableFunction.JsonObjectKeys;
+        or TableFunction.JsonArrayElements or TableFunction.JsonArrayElementsText or TableFunction.JsonObjectKeys or TableFunction.JsonPathQuery;
+
+    /// <summary>jsonb_path_query: one row per item the path gives.</summary>
+    public static IEnumerable<object?[]> QueryPath(object target, object path) =>
+        Functions.JsonPath.Parse((string)path).Query((JsonbValue)target).Select(item => new object?[] { item });
 
     public static IEnumerable<object?[]> Generate(TableFunction function, object value, string functionName)
     {
