@@ -70,6 +70,10 @@ internal static class SqlLimits
 
     /// <summary>Views within views a statement may read through (also what stops a view that, replaced, reads itself).</summary>
     public const int ViewNestingDepthMax = 32;
+
+    /// <summary>Nesting of arrays and objects in one json or jsonb text, 54001 "stack depth limit exceeded" beyond
+    /// (PostgreSQL's parser recurses until max_stack_depth; the tree walks here recurse too).</summary>
+    public const int JsonDepthMax = 1000;
 }
 
 /// <summary>SQLSTATE codes the engine needs that the shared <see cref="Execution.SqlState"/> does not list (yet).</summary>

@@ -89,6 +89,11 @@ public enum AggregateFunction : byte
     Mode,
     /// <summary>array_agg: the inputs, NULLs included, as an array (arrays as one more dimension).</summary>
     ArrayAgg,
+    /// <summary>json_agg and jsonb_agg (NULL inputs become JSON nulls); json_object_agg and jsonb_object_agg(key, value).</summary>
+    JsonAgg,
+    JsonbAgg,
+    JsonObjectAgg,
+    JsonbObjectAgg,
 }
 
 /// <summary>An ordering item inside an aggregate (ORDER BY, WITHIN GROUP) or a window.</summary>
@@ -142,6 +147,15 @@ public enum TableFunction : byte
     Unnest,
     RegexpSplitToTable,
     StringToTable,
+    /// <summary>jsonb_each, jsonb_each_text, jsonb_array_elements, jsonb_array_elements_text, jsonb_object_keys and
+    /// their json_ twins (Executor/Operators/JsonTableFunctions.cs).</summary>
+    JsonEach,
+    JsonEachText,
+    JsonArrayElements,
+    JsonArrayElementsText,
+    JsonObjectKeys,
+    /// <summary>jsonb_path_query(target, path).</summary>
+    JsonPathQuery,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

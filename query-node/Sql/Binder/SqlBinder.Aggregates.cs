@@ -17,12 +17,13 @@ internal sealed partial class SqlBinder
         "count", "sum", "min", "max", "avg", "string_agg", "bool_and", "bool_or", "every", "bit_and", "bit_or",
         "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
         "array_agg",
+        "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg",
     ];
 
     /// <summary>Aggregates PostgreSQL has whose result types (arrays, json) do not exist here yet.</summary>
     private static readonly HashSet<string> UnsupportedAggregateNames =
     [
-        "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "xmlagg", "bit_xor", "range_agg", "range_intersect_agg",
+        "xmlagg", "bit_xor", "range_agg", "range_intersect_agg",
     ];
 
     private static bool IsOrderedSetAggregate(string name) => name is "percentile_cont" or "percentile_disc" or "mode";
@@ -132,6 +133,7 @@ internal sealed partial class SqlBinder
             BoundExpression[] text = arguments.Select((argument, index) => CastTo(argument, SqlType.Text, ValueCast.Context.Implicit, call.Arguments[index].Location)).ToArray();
             return (AggregateFunction.StringAgg, text, SqlType.Text);
         }
+        if (ResolveJsonAggregate(call, arguments) is { } json) return json;
         if (arguments.Length != 1) throw FunctionDoesNotExist(name, arguments, call.Location);
         BoundExpression argument = arguments[0];
         if (name == "array_agg")

@@ -14,19 +14,27 @@ internal sealed partial class SqlBinder
         FuncCall call = item.Function;
         var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
         var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
+        IReadOnlyList<(string Name, SqlType Type)>? outputColumns = null;
         (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
         {
             "generate_series" => BindGenerateSeries(call, arguments),
             "unnest" => BindUnnest(call, arguments),
             "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
+            _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
             _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
         };
         string name = item.Alias ?? call.Name;
         var names = new List<string> { item.ColumnAliases is { Count: > 0 } aliases ? aliases[0] : item.Alias ?? call.Name };
         var types = new List<SqlType> { resultType };
+        if (outputColumns is not null)
+        {
+            // A function with OUT parameters names its columns after them; column aliases rename them in order.
+            names = outputColumns.Select((column, index) => item.ColumnAliases is { } renamed && index < renamed.Count ? renamed[index] : column.Name).ToList();
+            types = outputColumns.Select(column => column.Type).ToList();
+        }
         if (item.WithOrdinality)
         {
-            names.Add(item.ColumnAliases is { Count: > 1 } more ? more[1] : "ordinality");
+            names.Add(item.ColumnAliases is { } more && more.Count > names.Count ? more[names.Count] : "ordinality");
             types.Add(SqlType.Int8);
         }
         if (item.ColumnAliases is { } given && given.Count > names.Count)

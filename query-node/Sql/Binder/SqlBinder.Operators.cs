@@ -112,7 +112,11 @@ internal sealed partial class SqlBinder
             bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
             return (left, right, blankPadded ? SqlType.Bpchar : SqlType.Text);
         }
-        if (leftType.Kind == rightType.Kind && leftType.Element == rightType.Element) return (left, right, leftType.WithoutModifier);
+        // json has no comparison operators in PostgreSQL (no btree opclass): json = json does not exist.
+        if (leftType.Kind == rightType.Kind && leftType.Element == rightType.Element && leftType.Kind != TypeKind.Json)
+        {
+            return (left, right, leftType.WithoutModifier);
+        }
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
     }
 
@@ -130,6 +134,11 @@ internal sealed partial class SqlBinder
         if (left.Type.IsDateTime || right.Type.IsDateTime || IsIntervalOrTime(left.Type) || IsIntervalOrTime(right.Type))
         {
             // Date, time and interval arithmetic is operators over functions (date + integer, timestamp - interval ...).
+            return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
+        }
+        if (HasRegisteredOperator(expression.Operator, left, right))
+        {
+            // jsonb - text and the like: an arithmetic symbol with a registered operator for a non-number operand.
             return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left!, expression.Right]);
         }
         SqlType originalLeft = left.Type;
@@ -156,6 +165,14 @@ internal sealed partial class SqlBinder
     }
 
     private static bool IsIntervalOrTime(SqlType type) => type.Kind is TypeKind.Interval or TypeKind.Time;
+
+    private static bool HasRegisteredOperator(string symbol, BoundExpression left, BoundExpression right)
+    {
+        bool numberOrUnknown(SqlType type) => type.IsNumber || type.Kind == TypeKind.Unknown;
+        if (numberOrUnknown(left.Type) && numberOrUnknown(right.Type)) return false;
+        IReadOnlyList<FunctionDefinition> overloads = OperatorRegistry.Builtins.Infix(symbol);
+        return overloads.Count > 0 && FunctionResolver.Resolve(overloads, [left.Type, right.Type]).Resolution is not null;
+    }
 
     /// <summary>text || anything and anything || text (anynonarray || text); two non-strings have no || operator.</summary>
     private BoundExpression BindConcat(A_Expr expression, BoundExpression left, BoundExpression right)

@@ -68,7 +68,7 @@ internal ref struct KeyEncoder
     private void WriteByte(byte value) => Reserve(1)[0] = value;
 
     /// <summary>Appends bytes that are already an encoding (a prefix built elsewhere).</summary>
-    public void WriteRaw(ReadOnlySpan<byte> encoded) => encoded.CopyTo(Reserve(encoded.Length));
+    public void WriteRaw(scoped ReadOnlySpan<byte> encoded) => encoded.CopyTo(Reserve(encoded.Length));
 
     public void WriteValue(object? value)
     {

@@ -201,6 +201,7 @@ internal sealed class AggregateState
         private object? _value;
         private StringBuilder? _text;
         private List<object?>? _elements;
+        private readonly JsonAggregate? _json = JsonAggregate.Handles(aggregate.Function) ? new JsonAggregate(aggregate) : null;
 
         public bool CanRemove => _function switch
         {
@@ -224,6 +225,7 @@ internal sealed class AggregateState
             _value = null;
             _text = null;
             _elements = null;
+            _json?.Reset();
         }
 
         public void Add(object?[] input)
@@ -243,6 +245,11 @@ internal sealed class AggregateState
             if (_function == AggregateFunction.CountStar)
             {
                 _count++;
+                return;
+            }
+            if (_json is not null)
+            {
+                _json.Add(input);
                 return;
             }
             object? value = input[0];
@@ -413,6 +420,7 @@ internal sealed class AggregateState
 
         public object? Result()
         {
+            if (_json is not null) return _json.Result();
             switch (_function)
             {
                 case AggregateFunction.CountStar:

@@ -19,6 +19,8 @@ internal static class TypeRegistry
         new IntervalHandler(),
         new TimeHandler(),
         new ArrayHandler(),
+        new JsonHandler(),
+        new JsonbHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

@@ -18,6 +18,20 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
         long ordinality = 0;
+        if (JsonTableFunctions.Handles(function))
+        {
+            if (values.Any(value => value is null)) yield break;
+            IEnumerable<object?[]> rows = function == TableFunction.JsonPathQuery
+                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
+                : JsonTableFunctions.Generate(function, values[0]!, functionName);
+            foreach (object?[] row in rows)
+            {
+                if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
+                ordinality++;
+                yield return withOrdinality ? [.. row, ordinality] : row;
+            }
+            yield break;
+        }
         foreach (object? value in Generate(values))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
