@@ -308,6 +308,15 @@ public readonly struct PgNumeric : IEquatable<PgNumeric>, IComparable<PgNumeric>
         int rightSign = other._unscaled.Sign;
         if (leftSign != rightSign) return leftSign.CompareTo(rightSign);
         if (_scale == other._scale) return _unscaled.CompareTo(other._unscaled);
+        if (leftSign == 0) return 0;
+        // Far apart scales: the leading digits' positions decide before any alignment (which could multiply by 10^147000).
+        const int alignedScaleDifferenceMax = 18;
+        if (Math.Abs(_scale - other._scale) > alignedScaleDifferenceMax)
+        {
+            int leftExponent = DecimalExponent;
+            int rightExponent = other.DecimalExponent;
+            if (leftExponent != rightExponent) return leftExponent < rightExponent ? -leftSign : leftSign;
+        }
         return _scale < other._scale
             ? (_unscaled * PowerOfTen(other._scale - _scale)).CompareTo(other._unscaled)
             : _unscaled.CompareTo(other._unscaled * PowerOfTen(_scale - other._scale));
