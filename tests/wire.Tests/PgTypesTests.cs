@@ -26,7 +26,15 @@ public sealed class PgTypesTests
         for (int i = 0; i < 500; i++)
         {
             long ticks = random.NextInt64(new DateTime(1, 1, 2).Ticks, new DateTime(9999, 12, 30).Ticks) / 10 * 10;
-            decimal number = new decimal(random.Next(), random.Next(), random.Next(0, 1000), random.Next(2) == 0, (byte)random.Next(0, 20));
+            // numeric beyond System.Decimal: up to 1200 digits, any scale up to 1100, and now and then NaN or an infinity.
+            var digits = new System.Numerics.BigInteger(Enumerable.Range(0, random.Next(1, 500)).Select(_ => (byte)random.Next(256)).Append((byte)0).ToArray());
+            PgNumeric number = random.Next(20) switch
+            {
+                0 => PgNumeric.NaN,
+                1 => PgNumeric.PositiveInfinity,
+                2 => PgNumeric.NegativeInfinity,
+                _ => new PgNumeric(random.Next(2) == 0 ? digits : -digits, random.Next(0, 1100)),
+            };
             var values = new (object Value, int TypeOid)[]
             {
                 ((short)random.Next(short.MinValue, short.MaxValue), PgTypeOid.Int2),
@@ -56,8 +64,9 @@ public sealed class PgTypesTests
                 Assert.Equal(value, Text(value, typeOid));
             }
             // numeric keeps its scale (trailing zeros) both ways.
-            Assert.Equal(number.Scale, ((decimal)Binary(number, PgTypeOid.Numeric)).Scale);
-            Assert.Equal(number.Scale, ((decimal)Text(number, PgTypeOid.Numeric)).Scale);
+            Assert.Equal(number.Scale, ((PgNumeric)Binary(number, PgTypeOid.Numeric)).Scale);
+            Assert.Equal(number.Scale, ((PgNumeric)Text(number, PgTypeOid.Numeric)).Scale);
+            Assert.Equal(number.ToString(), Binary(number, PgTypeOid.Numeric).ToString());
         }
     }
 

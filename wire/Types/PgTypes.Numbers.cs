@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Log.Wire.Types;
@@ -224,39 +225,32 @@ public static partial class PgTypes
 
     private static string FormatNumeric(object value) => value switch
     {
+        PgNumeric numeric => numeric.ToString(),
         decimal m => m.ToString(Invariant),
-        double d when double.IsNaN(d) || double.IsInfinity(d) => FormatSpecialFloat(d),
-        float f when float.IsNaN(f) || float.IsInfinity(f) => FormatSpecialFloat(f),
+        double d => PgNumeric.FromDouble(d).ToString(),
+        float f => PgNumeric.FromDouble(f, significantDigits: 6).ToString(),
         string s => s,
         _ => Convert.ToDecimal(value, Invariant).ToString(Invariant),
     };
 
-    /// <summary>numeric_in, for values a decimal holds (28-29 significant digits); NaN and infinities are not supported.</summary>
-    private static decimal ParseNumeric(string text)
+    /// <summary>numeric_in: up to 131072 digits before the point and 16383 after, NaN and the infinities.</summary>
+    private static PgNumeric ParseNumeric(string text) => PgNumeric.TryParse(text, out PgNumeric value) switch
     {
-        string trimmed = text.Trim();
-        string unsigned = trimmed.TrimStart('+', '-');
-        if (unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase) || unsigned.StartsWith("inf", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new PgException(PgError.Error(PgSqlState.FeatureNotSupported, $"numeric value \"{text}\" is not supported"));
-        }
-        if (unsigned.Length == 0 || !(char.IsAsciiDigit(unsigned[0]) || unsigned[0] == '.'))
-        {
-            throw InvalidSyntax(PgTypeOid.Numeric, text);
-        }
-        try
-        {
-            return decimal.Parse(trimmed, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, Invariant);
-        }
-        catch (FormatException)
-        {
-            throw InvalidSyntax(PgTypeOid.Numeric, text);
-        }
-        catch (OverflowException)
-        {
-            throw new PgException(PgError.Error(NumericValueOutOfRange, "value overflows numeric format"));
-        }
-    }
+        PgNumericParseStatus.Ok => value,
+        PgNumericParseStatus.Overflow => throw new PgException(PgError.Error(NumericValueOutOfRange, "value overflows numeric format")),
+        _ => throw InvalidSyntax(PgTypeOid.Numeric, text),
+    };
+
+    /// <summary>A CLR value a client or the engine hands over as numeric.</summary>
+    private static PgNumeric ToNumeric(object value) => value switch
+    {
+        PgNumeric numeric => numeric,
+        decimal m => PgNumeric.FromDecimal(m),
+        double d => PgNumeric.FromDouble(d),
+        float f => PgNumeric.FromDouble(f, significantDigits: 6),
+        string s => ParseNumeric(s),
+        _ => PgNumeric.FromInt64(Convert.ToInt64(value, Invariant)),
+    };
 
     private const ushort NumericPositive = 0x0000;
     private const ushort NumericNegative = 0x4000;
@@ -267,38 +261,34 @@ public static partial class PgTypes
     /// <summary>numeric_send: Int16 ndigits, weight, sign, dscale, then the base-10000 digits, leading and trailing zero digits stripped.</summary>
     private static void WriteNumeric(IBufferWriter<byte> output, object value)
     {
-        if (value is double or float)
+        PgNumeric number = ToNumeric(value);
+        if (!number.IsFinite)
         {
-            double special = Convert.ToDouble(value, Invariant);
-            if (double.IsNaN(special) || double.IsInfinity(special))
+            WriteInt16(output, 0);
+            WriteInt16(output, 0);
+            WriteInt16(output, unchecked((short)(number.Kind switch
             {
-                WriteInt16(output, 0);
-                WriteInt16(output, 0);
-                WriteInt16(output, unchecked((short)(double.IsNaN(special) ? NumericNaN : special > 0 ? NumericPositiveInfinity : NumericNegativeInfinity)));
-                WriteInt16(output, 0);
-                return;
-            }
+                PgNumericKind.NaN => NumericNaN,
+                PgNumericKind.PositiveInfinity => NumericPositiveInfinity,
+                _ => NumericNegativeInfinity,
+            })));
+            WriteInt16(output, 0);
+            return;
         }
-        decimal number = value is string s ? ParseNumeric(s) : Convert.ToDecimal(value, Invariant);
         int scale = number.Scale;
-        string text = Math.Abs(number).ToString(Invariant);
-        int point = text.IndexOf('.');
-        string integerPart = point < 0 ? text : text[..point];
-        string fractionPart = point < 0 ? "" : text[(point + 1)..];
-        if (integerPart == "0")
-        {
-            integerPart = "";
-        }
-        // Pad to whole base-10000 digits: the integer part on the left, the fraction on the right.
-        integerPart = new string('0', (4 - integerPart.Length % 4) % 4) + integerPart;
-        fractionPart += new string('0', (4 - fractionPart.Length % 4) % 4);
-        string all = integerPart + fractionPart;
-        var digits = new List<short>(all.Length / 4);
-        for (int i = 0; i < all.Length; i += 4)
+        // Align the fraction to whole base-10000 digits: the digits then split into groups of four from the right.
+        int alignedScale = (scale + 3) / 4 * 4;
+        string all = PgNumeric.DigitsOf(number.Unscaled * PgNumeric.PowerOfTen(alignedScale - scale));
+        int integerDigits = Math.Max(all.Length - alignedScale, 0);
+        int integerGroups = (integerDigits + 3) / 4;
+        int totalDigits = integerGroups * 4 + alignedScale;
+        all = all.PadLeft(totalDigits, '0');
+        var digits = new List<short>(totalDigits / 4);
+        for (int i = 0; i < totalDigits; i += 4)
         {
             digits.Add(short.Parse(all.AsSpan(i, 4), NumberStyles.None, Invariant));
         }
-        int weight = integerPart.Length / 4 - 1;
+        int weight = integerGroups - 1;
         int first = 0;
         while (first < digits.Count && digits[first] == 0)
         {
@@ -317,7 +307,7 @@ public static partial class PgTypes
         }
         WriteInt16(output, (short)count);
         WriteInt16(output, (short)weight);
-        WriteInt16(output, unchecked((short)(number < 0 && count > 0 ? NumericNegative : NumericPositive)));
+        WriteInt16(output, unchecked((short)(number.Sign < 0 ? NumericNegative : NumericPositive)));
         WriteInt16(output, (short)scale);
         for (int i = first; i < last; i++)
         {
@@ -325,28 +315,28 @@ public static partial class PgTypes
         }
     }
 
-    private static decimal ReadNumeric(ref PgBinaryReader reader)
+    /// <summary>numeric_recv: the base-10000 digits with their weight, shown with dscale digits after the point.</summary>
+    private static PgNumeric ReadNumeric(ref PgBinaryReader reader)
     {
         int count = reader.ReadInt16();
         int weight = reader.ReadInt16();
         ushort sign = unchecked((ushort)reader.ReadInt16());
         int scale = reader.ReadInt16();
-        if (sign is NumericNaN or NumericPositiveInfinity or NumericNegativeInfinity)
+        switch (sign)
         {
-            throw new PgException(PgError.Error(PgSqlState.FeatureNotSupported, "numeric NaN and infinity are not supported"));
+            case NumericNaN: return PgNumeric.NaN;
+            case NumericPositiveInfinity: return PgNumeric.PositiveInfinity;
+            case NumericNegativeInfinity: return PgNumeric.NegativeInfinity;
         }
-        if (count < 0 || scale < 0 || (sign != NumericPositive && sign != NumericNegative))
+        if (count < 0 || (sign != NumericPositive && sign != NumericNegative))
         {
             throw new PgException(PgError.Error(InvalidBinaryRepresentation, "invalid sign in external \"numeric\" value"));
         }
-        var builder = new StringBuilder();
-        if (sign == NumericNegative)
+        if (scale < 0 || scale > PgNumeric.DisplayScaleMax)
         {
-            builder.Append('-');
+            throw new PgException(PgError.Error(InvalidBinaryRepresentation, "invalid scale in external \"numeric\" value"));
         }
-        // Integer part: digits with weight >= 0.
-        var integer = new StringBuilder();
-        var fraction = new StringBuilder();
+        var digits = new StringBuilder(count * 4);
         for (int i = 0; i < count; i++)
         {
             int digit = reader.ReadInt16();
@@ -354,39 +344,23 @@ public static partial class PgTypes
             {
                 throw new PgException(PgError.Error(InvalidBinaryRepresentation, "invalid digit in external \"numeric\" value"));
             }
-            int digitWeight = weight - i;
-            if (digitWeight >= 0)
-            {
-                integer.Append(digit.ToString("D4", Invariant));
-            }
-            else
-            {
-                if (fraction.Length == 0)
-                {
-                    fraction.Append('0', 4 * (-digitWeight - 1));
-                }
-                fraction.Append(digit.ToString("D4", Invariant));
-            }
+            digits.Append(digit.ToString("D4", Invariant));
         }
-        if (count > 0 && weight >= count)
+        if (count == 0)
         {
-            integer.Append('0', 4 * (weight - count + 1));
+            return new PgNumeric(BigInteger.Zero, scale);
         }
-        string integerText = integer.ToString().TrimStart('0');
-        builder.Append(integerText.Length == 0 ? "0" : integerText);
-        string fractionText = fraction.ToString();
-        fractionText = fractionText.Length >= scale ? fractionText[..scale] : fractionText + new string('0', scale - fractionText.Length);
-        if (scale > 0)
+        // The digits are the value times 10000^(count - 1 - weight).
+        BigInteger unscaled = BigInteger.Parse(digits.ToString(), NumberStyles.None, Invariant);
+        if (sign == NumericNegative)
         {
-            builder.Append('.').Append(fractionText);
+            unscaled = -unscaled;
         }
-        try
-        {
-            return decimal.Parse(builder.ToString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, Invariant);
-        }
-        catch (OverflowException)
+        var value = new PgNumeric(unscaled, (count - 1 - weight) * 4);
+        if (!value.IsWithinLimits)
         {
             throw new PgException(PgError.Error(NumericValueOutOfRange, "value overflows numeric format"));
         }
+        return value.Round(scale);
     }
 }

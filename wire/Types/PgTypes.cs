@@ -9,7 +9,7 @@ namespace Log.Wire.Types;
 /// (typinput/typreceive). Pure functions: no I/O, no SQL. Bad input throws
 /// <see cref="PgException"/> with PostgreSQL's SQLSTATE and message.
 /// <para>CLR values: bool; short, int, long (int2, int4, int8); uint (oid); float, double;
-/// decimal (numeric); string (text, varchar, bpchar, name, "char", json, jsonb, unknown);
+/// PgNumeric (numeric; decimal accepted on output); string (text, varchar, bpchar, name, "char", json, jsonb, unknown);
 /// byte[] (bytea); DateOnly (date); TimeOnly (time); DateTime (timestamp, Kind Unspecified;
 /// timestamptz, Kind Utc); PgInterval (interval); Guid (uuid); PgArray (arrays, any
 /// dimensions and lower bounds). Encoders also accept close relatives (any integer for an integer type,

@@ -1,5 +1,6 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Binder;
 
@@ -47,6 +48,7 @@ internal sealed class ParameterContext
         SqlType declared = _types[number - 1];
         if (_valuesAtRunTime) return new BoundParameter(number, declared);
         object? value = _values is null ? null : _values[number - 1];
+        if (value is decimal clrDecimal) value = PgNumeric.FromDecimal(clrDecimal); // numeric's values are PgNumeric
         if (declared.Kind == TypeKind.Unknown)
         {
             return value is null or string
@@ -90,7 +92,7 @@ internal sealed class ParameterContext
         long => SqlType.Int8,
         float => SqlType.Float4,
         double => SqlType.Float8,
-        decimal => SqlType.Numeric,
+        PgNumeric => SqlType.Numeric,
         DateTime { Kind: DateTimeKind.Utc } => SqlType.TimestampTz,
         DateTime => SqlType.Timestamp,
         DateOnly => SqlType.Date,

@@ -155,19 +155,9 @@ internal sealed partial class SqlBinder
         }
     }
 
-    /// <summary>A numeric literal. System.Decimal holds 28-29 digits; a literal beyond that (1e100) becomes a float8
-    /// constant instead of failing, so it can still be cast or stored into float8.</summary>
-    private static BoundConstant NumericConstant(A_Const constant)
-    {
-        try
-        {
-            return new BoundConstant(ValueInput.ParseNumeric(constant.Text!, constant.Location + 1), SqlType.Numeric);
-        }
-        catch (SqlException exception) when (exception.SqlState == SqlState.NumericValueOutOfRange)
-        {
-            return new BoundConstant(ValueInput.ParseFloat8(constant.Text!, constant.Location + 1), SqlType.Float8);
-        }
-    }
+    /// <summary>A numeric literal: numeric at any size numeric holds (1e100 too, as in PostgreSQL).</summary>
+    private static BoundConstant NumericConstant(A_Const constant) =>
+        new(NumericOperations.Parse(constant.Text!, constant.Location + 1), SqlType.Numeric);
 
     private BoundExpression BindColumnRef(ColumnRef columnRef)
     {

@@ -7,8 +7,8 @@ namespace Log.QueryNode.Sql.Binder;
 /// <summary>Resolves a written type name to a type with its modifier, with PostgreSQL's checks on the modifiers.</summary>
 internal static class TypeResolver
 {
-    /// <summary>numeric's maximum precision here is what System.Decimal holds, not PostgreSQL's 1000.</summary>
-    public const int NumericPrecisionMax = 28;
+    /// <summary>numeric(p,s): NUMERIC_MAX_PRECISION, the largest p (and |s|).</summary>
+    public const int NumericPrecisionMax = Log.Wire.Types.PgNumeric.PrecisionMax;
 
     /// <summary>varchar(n) and char(n) limit, as PostgreSQL's MaxAttrSize in characters.</summary>
     public const int StringLengthMax = 10_485_760;
@@ -57,19 +57,15 @@ internal static class TypeResolver
                 if (modifiers.Count > 2) throw Syntax(typeName);
                 int precision = modifiers[0];
                 int scale = modifiers.Count == 2 ? modifiers[1] : 0;
-                if (precision < 1 || precision > 1000)
+                if (precision < 1 || precision > NumericPrecisionMax)
                 {
-                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC precision {precision} must be between 1 and 1000", typeName.Location + 1);
+                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC precision {precision} must be between 1 and {NumericPrecisionMax}", typeName.Location + 1);
                 }
-                if (scale < 0 || scale > precision)
+                if (scale < -NumericPrecisionMax || scale > NumericPrecisionMax)
                 {
-                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC scale {scale} must be between 0 and precision {precision}", typeName.Location + 1);
+                    throw new SqlException(SqlState.InvalidParameterValue, $"NUMERIC scale {scale} must be between -{NumericPrecisionMax} and {NumericPrecisionMax}", typeName.Location + 1);
                 }
-                if (precision > NumericPrecisionMax)
-                {
-                    throw new SqlException(SqlState.FeatureNotSupported, $"NUMERIC precision above {NumericPrecisionMax} is not supported", typeName.Location + 1);
-                }
-                return (new SqlType(TypeKind.Numeric, ((precision << 16) | scale) + SqlType.VariableLengthModifierOffset), "numeric");
+                return (SqlType.NumericWithModifier(precision, scale), "numeric");
             case "varchar" or "bpchar":
                 TypeKind kind = name == "varchar" ? TypeKind.Varchar : TypeKind.Bpchar;
                 if (modifiers.Count == 0) return (new SqlType(kind), name);

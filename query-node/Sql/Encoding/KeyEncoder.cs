@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Encoding;
 
@@ -19,9 +20,20 @@ internal ref struct KeyEncoder
 {
     private const byte IntegerTag = 0x20;
     private const byte Float8Tag = 0x30;
+    private const byte NumericNegativeInfinityTag = 0x3F;
     private const byte NumericNegativeTag = 0x40;
     private const byte NumericZeroTag = 0x41;
     private const byte NumericPositiveTag = 0x42;
+    private const byte NumericPositiveInfinityTag = 0x43;
+    private const byte NumericNaNTag = 0x44;
+
+    /// <summary>A numeric key's decimal exponent fits one byte (exponent + 128) from -126 to 125, the range every key
+    /// written before numeric grew past System.Decimal used; beyond it a marker byte below or above that range is
+    /// followed by the exponent as four big-endian bytes, so the order holds for numeric's whole range.</summary>
+    private const int NumericExponentByteMinimum = -126;
+    private const int NumericExponentByteMaximum = 125;
+    private const byte NumericExponentSmallMarker = 0x01;
+    private const byte NumericExponentLargeMarker = 0xFE;
     private const byte TextTag = 0x50;
     private const byte BoolTag = 0x60;
     private const byte BytesTag = 0x70;
@@ -80,7 +92,7 @@ internal ref struct KeyEncoder
             case short s: WriteInteger(s); break;
             case string text: WriteText(text); break;
             case double d: WriteFloat8(d); break;
-            case decimal m: WriteNumeric(m); break;
+            case PgNumeric n: WriteNumeric(n); break;
             case DateTime timestamp: WriteInteger(timestamp.Ticks); break;
             case DateOnly date: WriteInteger(date.DayNumber); break;
             case bool b:
@@ -158,33 +170,49 @@ internal ref struct KeyEncoder
         WriteEscaped(TextTag, utf8[..count]);
     }
 
-    /// <summary>numeric as sign tag, then a decimal exponent byte and the significant digits (one byte each, '0'+d),
+    /// <summary>numeric as sign tag, then the decimal exponent and the significant digits (one byte each, '0'+d),
     /// ended by a terminator; for negative values exponent and digits are inverted so larger magnitudes sort lower.
-    /// Trailing zeros are dropped: 1.5 and 1.50 are equal, as in SQL.</summary>
-    public void WriteNumeric(decimal value)
+    /// Trailing zeros are dropped: 1.5 and 1.50 are equal, as in SQL. -Infinity, +Infinity and NaN have tags of their
+    /// own around the finite values (NaN last, as numeric's btree order has it).</summary>
+    public void WriteNumeric(PgNumeric value)
     {
-        if (value == 0)
+        switch (value.Kind)
+        {
+            case PgNumericKind.NaN: WriteByte(NumericNaNTag); return;
+            case PgNumericKind.PositiveInfinity: WriteByte(NumericPositiveInfinityTag); return;
+            case PgNumericKind.NegativeInfinity: WriteByte(NumericNegativeInfinityTag); return;
+        }
+        if (value.IsZero)
         {
             WriteByte(NumericZeroTag);
             return;
         }
-        bool negative = value < 0;
-        string digits = Math.Abs(value).ToString("E28", System.Globalization.CultureInfo.InvariantCulture);
-        // d.dddd...E+xxx
-        int exponentIndex = digits.IndexOf('E');
-        int exponent = int.Parse(digits.AsSpan(exponentIndex + 1), System.Globalization.CultureInfo.InvariantCulture);
-        string significant = (digits[0] + digits[2..exponentIndex]).TrimEnd('0');
-        Span<byte> span = Reserve(2 + significant.Length + 1);
+        bool negative = value.Sign < 0;
+        int exponent = value.DecimalExponent;
+        string significant = PgNumeric.DigitsOf(value.Unscaled).TrimEnd('0');
+        bool exponentFitsByte = exponent is >= NumericExponentByteMinimum and <= NumericExponentByteMaximum;
+        int exponentLength = exponentFitsByte ? 1 : 5;
+        Span<byte> span = Reserve(1 + exponentLength + significant.Length + 1);
         span[0] = negative ? NumericNegativeTag : NumericPositiveTag;
-        byte exponentByte = (byte)(exponent + 128);
-        span[1] = negative ? (byte)~exponentByte : exponentByte;
+        if (exponentFitsByte)
+        {
+            span[1] = (byte)(exponent + 128);
+        }
+        else
+        {
+            span[1] = exponent < 0 ? NumericExponentSmallMarker : NumericExponentLargeMarker;
+            BinaryPrimitives.WriteUInt32BigEndian(span.Slice(2, 4), unchecked((uint)exponent ^ 0x8000_0000u));
+        }
         for (int index = 0; index < significant.Length; index++)
         {
-            byte digit = (byte)('0' + (significant[index] - '0'));
-            span[2 + index] = negative ? (byte)~digit : digit;
+            span[1 + exponentLength + index] = (byte)significant[index];
         }
         // Fewer digits must sort first for positives (1.2 < 1.23) and last for negatives (-1.2 > -1.23).
-        span[2 + significant.Length] = negative ? (byte)0xFF : (byte)0x00;
+        span[1 + exponentLength + significant.Length] = 0x00;
+        if (negative)
+        {
+            foreach (ref byte inverted in span[1..]) inverted = (byte)~inverted;
+        }
     }
 
     public static string Describe(byte[] key) => Convert.ToHexString(key);

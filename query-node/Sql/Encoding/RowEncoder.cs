@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 using MessagePack;
 
 namespace Log.QueryNode.Sql.Encoding;
@@ -33,7 +34,7 @@ internal static class RowEncoder
                 case bool b: writer.Write(b); break;
                 case double d: writer.Write(d); break;
                 case string text: writer.Write(text); break;
-                case decimal m: writer.Write(m.ToString(CultureInfo.InvariantCulture)); break;
+                case PgNumeric n: writer.Write(n.ToString()); break;
                 case DateTime timestamp: writer.Write(timestamp.Ticks); break;
                 case DateOnly date: writer.Write(date.DayNumber); break;
                 default:
@@ -110,7 +111,7 @@ internal static class RowEncoder
                     break;
                 case TypeKind.Numeric:
                     if (!TryReadString(bytes, ref position, out string? digits)) return false;
-                    values[ordinal] = decimal.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture);
+                    values[ordinal] = NumericOperations.Parse(digits, null);
                     break;
                 case TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar:
                     if (!TryReadString(bytes, ref position, out string? text)) return false;
@@ -277,7 +278,7 @@ internal static class RowEncoder
                 TypeKind.Int8 => reader.ReadInt64(),
                 TypeKind.Bool => reader.ReadBoolean(),
                 TypeKind.Float8 => reader.ReadDouble(),
-                TypeKind.Numeric => decimal.Parse(reader.ReadString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                TypeKind.Numeric => NumericOperations.Parse(reader.ReadString()!, null),
                 TypeKind.Date => DateOnly.FromDayNumber(reader.ReadInt32()),
                 TypeKind.Timestamp => new DateTime(reader.ReadInt64(), DateTimeKind.Unspecified),
                 TypeKind.TimestampTz => new DateTime(reader.ReadInt64(), DateTimeKind.Utc),

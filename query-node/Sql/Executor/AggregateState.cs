@@ -2,6 +2,7 @@ using System.Text;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Executor;
 
@@ -188,8 +189,8 @@ internal sealed class AggregateState
         private readonly TypeKind _argumentKind = aggregate.Arguments.Count > 0 ? aggregate.Arguments[0].Type.Kind : TypeKind.Unknown;
         private long _count;
         private long _integerSum;
-        private decimal _numericSum;
-        private decimal _numericSumOfSquares;
+        private readonly NumericAccumulator _numericSum = new();
+        private readonly NumericAccumulator _numericSumOfSquares = new();
         private double _floatSum;
         private double _floatSumOfSquares;
         private bool _integerSumOverflowed;
@@ -214,8 +215,8 @@ internal sealed class AggregateState
         {
             _count = 0;
             _integerSum = 0;
-            _numericSum = 0;
-            _numericSumOfSquares = 0;
+            _numericSum.Reset();
+            _numericSumOfSquares.Reset();
             _floatSum = 0;
             _floatSumOfSquares = 0;
             _integerSumOverflowed = false;
@@ -313,9 +314,10 @@ internal sealed class AggregateState
                     }
                     else
                     {
-                        decimal exact = ToDecimal(value);
-                        _numericSum = checked(_numericSum + exact);
-                        _numericSumOfSquares = checked(_numericSumOfSquares + exact * exact);
+                        PgNumeric exact = NumericOperations.From(value);
+                        _numericSum.Add(exact, 1);
+                        _numericSumOfSquares.Add(NumericOperations.Multiply(exact, exact), 1);
+                        if (exact.Scale > _maximumScale) _maximumScale = exact.Scale;
                     }
                     break;
             }
@@ -330,7 +332,7 @@ internal sealed class AggregateState
             }
             object? value = input[0];
             if (value is null) return true;
-            if (value is decimal leaving && leaving.Scale == _maximumScale && --_maximumScaleCount == 0 && _count > 1) return false;
+            if (value is PgNumeric leaving && leaving.Scale == _maximumScale && --_maximumScaleCount == 0 && _count > 1) return false;
             if (--_count == 0) _maximumScale = 0;
             if (_function is AggregateFunction.Sum or AggregateFunction.Avg)
             {
@@ -353,8 +355,8 @@ internal sealed class AggregateState
                 case short s: AddInteger(s, sign); break;
                 case int i: AddInteger(i, sign); break;
                 case long l: AddInteger(l, sign); break;
-                case decimal m:
-                    _numericSum = checked(_numericSum + (sign > 0 ? m : -m));
+                case PgNumeric m:
+                    _numericSum.Add(m, sign);
                     if (sign > 0 && m.Scale > _maximumScale)
                     {
                         _maximumScale = m.Scale;
@@ -379,7 +381,9 @@ internal sealed class AggregateState
                 if (sign < 0 && value == long.MinValue)
                 {
                     _integerSumOverflowed = true;
-                    _numericSum = (decimal)_integerSum - value;
+                    _numericSum.Reset();
+                    _numericSum.Add(_integerSum, 1);
+                    _numericSum.Add(value, -1);
                     return;
                 }
                 long signed = sign > 0 ? value : -value;
@@ -387,7 +391,9 @@ internal sealed class AggregateState
                 if (((_integerSum ^ sum) & (signed ^ sum)) < 0)
                 {
                     _integerSumOverflowed = true;
-                    _numericSum = (decimal)_integerSum + signed;
+                    _numericSum.Reset();
+                    _numericSum.Add(_integerSum, 1);
+                    _numericSum.Add(signed, 1);
                 }
                 else
                 {
@@ -396,17 +402,9 @@ internal sealed class AggregateState
             }
             else
             {
-                _numericSum += sign > 0 ? value : -(decimal)value;
+                _numericSum.Add(value, sign);
             }
         }
-
-        private static decimal ToDecimal(object value) => value switch
-        {
-            short s => s,
-            int i => i,
-            long l => l,
-            _ => (decimal)value,
-        };
 
         private static object Bitwise(object left, object right, bool and) => (left, right) switch
         {
@@ -416,7 +414,7 @@ internal sealed class AggregateState
             _ => throw new InvalidOperationException($"bitwise aggregate over {left.GetType()}"),
         };
 
-        private decimal IntegerTotal => _integerSumOverflowed ? _numericSum : _integerSum;
+        private PgNumeric IntegerTotal => _integerSumOverflowed ? _numericSum.Total(0) : PgNumeric.FromInt64(_integerSum);
 
         public object? Result()
         {
@@ -446,12 +444,12 @@ internal sealed class AggregateState
                     TypeKind.Int8 => _integerSumOverflowed ? throw ValueCast.OutOfRange("bigint") : _integerSum,
                     TypeKind.Float8 => _floatSum,
                     TypeKind.Float4 => (float)_floatSum,
-                    _ => _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal,
+                    _ => _argumentKind == TypeKind.Numeric ? _numericSum.Total(_maximumScale) : IntegerTotal,
                 };
             }
             if (_argumentKind == TypeKind.Float8) return _floatSum / _count;
-            decimal total = _argumentKind == TypeKind.Numeric ? ValueCast.SetScale(_numericSum, _maximumScale) : IntegerTotal;
-            return ValueArithmetic.Divide(total, _count);
+            PgNumeric total = _argumentKind == TypeKind.Numeric ? _numericSum.Total(_maximumScale) : IntegerTotal;
+            return NumericOperations.Divide(total, PgNumeric.FromInt64(_count));
         }
 
         /// <summary>Variance and standard deviation: float8_var_samp etc. for float8 input; numeric_stddev_internal
@@ -466,28 +464,20 @@ internal sealed class AggregateState
                 double variance = _floatSumOfSquares / (sample ? _count - 1 : _count);
                 return root ? Math.Sqrt(variance) : variance;
             }
-            try
-            {
-                decimal count = _count;
-                decimal numerator = count * _numericSumOfSquares - _numericSum * _numericSum;
-                if (numerator <= 0) return 0m;
-                decimal denominator = sample ? count * (count - 1) : count * count;
-                decimal quotient = ValueArithmetic.Divide(numerator, denominator);
-                return root ? SquareRoot(quotient, quotient.Scale) : quotient;
-            }
-            catch (OverflowException)
-            {
-                throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
-            }
-        }
-
-        /// <summary>The square root rounded to <paramref name="scale"/> digits (Newton's method from the float8 estimate).</summary>
-        private static decimal SquareRoot(decimal value, int scale)
-        {
-            decimal root = (decimal)Math.Sqrt((double)value);
-            if (root == 0) return ValueCast.SetScale(0m, scale);
-            for (int step = 0; step < 4; step++) root = (root + value / root) / 2;
-            return ValueCast.SetScale(Math.Round(root, Math.Min(scale, 28), MidpointRounding.AwayFromZero), Math.Min(scale, 28));
+            // numeric_stddev_internal: exact N·Σx² - (Σx)² at twice the inputs' scale, then PostgreSQL's division scale.
+            if (_numericSum.HasSpecialValues) return PgNumeric.NaN;
+            PgNumeric count = PgNumeric.FromInt64(_count);
+            PgNumeric sum = _numericSum.Total(_maximumScale);
+            PgNumeric numerator = NumericOperations.Add(
+                NumericOperations.Multiply(count, _numericSumOfSquares.Total(2 * _maximumScale)),
+                NumericOperations.Multiply(sum, sum).Negate());
+            if (numerator.Sign <= 0) return PgNumeric.Zero;
+            PgNumeric denominator = PgNumeric.FromInt64(_count) is var n && sample
+                ? NumericOperations.Multiply(n, PgNumeric.FromInt64(_count - 1))
+                : NumericOperations.Multiply(n, n);
+            int scale = NumericOperations.DivisionScale(numerator, denominator);
+            PgNumeric quotient = PgNumeric.DivideFinite(numerator, denominator, scale);
+            return root ? Functions.NumericMath.SquareRoot(quotient, scale) : quotient;
         }
     }
 }

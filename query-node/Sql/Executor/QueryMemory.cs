@@ -59,7 +59,7 @@ internal sealed class QueryMemory(long bytesMax)
         byte[] bytes => ArrayHeaderBytes + bytes.Length,
         object?[] nested => SizeOf(nested),
         Array array => ArrayHeaderBytes + (long)IntPtr.Size * array.Length,
-        decimal => ObjectHeaderBytes + 16,
+        Log.Wire.Types.PgNumeric numeric => ObjectHeaderBytes + 32 + (numeric.Unscaled.GetByteCount() > 8 ? ArrayHeaderBytes + numeric.Unscaled.GetByteCount() : 0),
         _ => ObjectHeaderBytes + 8,
     };
 }

@@ -27,11 +27,11 @@ internal sealed class RowEqualityComparer(int width) : IEqualityComparer<object?
         for (int index = 0; index < width; index++)
         {
             object? value = row[index];
-            // decimal 1.5 and 1.50 are equal and hash alike; doubles normalise -0.
+            // numeric 1.5 and 1.50 are equal and hash alike; doubles normalise -0.
             hash.Add(value switch
             {
                 null => 0,
-                decimal m => m.GetHashCode(), // equal decimals (1.5, 1.50) hash alike
+                Log.Wire.Types.PgNumeric n => n.GetHashCode(), // equal numerics (1.5, 1.50) hash alike
                 double d => d == 0 ? 0 : d.GetHashCode(),
                 int or long or short or string or bool or DateTime or DateOnly => value.GetHashCode(),
                 _ => TypeRegistry.ForValue(value) is { } handler ? handler.Hash(value) : value.GetHashCode(),

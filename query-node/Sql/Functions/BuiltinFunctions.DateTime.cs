@@ -1,6 +1,7 @@
 using System.Globalization;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Functions;
 
@@ -21,9 +22,9 @@ internal static partial class BuiltinFunctions
             (a, context) => TruncateInstant((string)a[0]!, (DateTime)a[1]!, context.DateTimeSettings.TimeZone), Volatility.Stable);
         Add(registry, "date_trunc", [Text, TimestampTz, Text], TimestampTz,
             (a, _) => TruncateInstant((string)a[0]!, (DateTime)a[1]!, TimeZones.Find((string)a[2]!)), Volatility.Stable);
-        Add(registry, "extract", [Text, Date], Numeric, (a, _) => ExtractDate((string)a[0]!, (DateOnly)a[1]!));
-        Add(registry, "extract", [Text, Timestamp], Numeric, (a, _) => ExtractTimestamp((string)a[0]!, (DateTime)a[1]!, null));
-        Add(registry, "extract", [Text, TimestampTz], Numeric, (a, context) => ExtractTimestamp((string)a[0]!, (DateTime)a[1]!, context.DateTimeSettings.TimeZone), Volatility.Stable);
+        Add(registry, "extract", [Text, Date], Numeric, (a, _) => PgNumeric.FromDecimal(ExtractDate((string)a[0]!, (DateOnly)a[1]!)));
+        Add(registry, "extract", [Text, Timestamp], Numeric, (a, _) => PgNumeric.FromDecimal(ExtractTimestamp((string)a[0]!, (DateTime)a[1]!, null)));
+        Add(registry, "extract", [Text, TimestampTz], Numeric, (a, context) => PgNumeric.FromDecimal(ExtractTimestamp((string)a[0]!, (DateTime)a[1]!, context.DateTimeSettings.TimeZone)), Volatility.Stable);
         Add(registry, "date_part", [Text, Date], Float8, (a, _) => (double)ExtractTimestamp((string)a[0]!, ((DateOnly)a[1]!).ToDateTime(TimeOnly.MinValue), null));
         Add(registry, "date_part", [Text, Timestamp], Float8, (a, _) => (double)ExtractTimestamp((string)a[0]!, (DateTime)a[1]!, null));
         Add(registry, "date_part", [Text, TimestampTz], Float8,
@@ -42,7 +43,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "to_char", [Timestamp, Text], Text, (a, context) => DateTimeFormat.Format((DateTime)a[0]!, (string)a[1]!, null, context), Volatility.Stable);
         Add(registry, "to_char", [TimestampTz, Text], Text,
             (a, context) => DateTimeFormat.Format(TimeZones.ToLocal((DateTime)a[0]!, context.DateTimeSettings.TimeZone), (string)a[1]!, (DateTime)a[0]!, context), Volatility.Stable);
-        Add(registry, "to_char", [Numeric, Text], Text, (a, _) => NumberFormat.Format((decimal)a[0]!, (string)a[1]!, MidpointRounding.AwayFromZero), Volatility.Stable);
+        Add(registry, "to_char", [Numeric, Text], Text, (a, _) => NumberFormat.Format((PgNumeric)a[0]!, (string)a[1]!, MidpointRounding.AwayFromZero), Volatility.Stable);
         Add(registry, "to_char", [Int4, Text], Text, (a, _) => NumberFormat.Format((int)a[0]!, (string)a[1]!, MidpointRounding.AwayFromZero), Volatility.Stable);
         Add(registry, "to_char", [Int8, Text], Text, (a, _) => NumberFormat.Format((long)a[0]!, (string)a[1]!, MidpointRounding.AwayFromZero), Volatility.Stable);
         Add(registry, "to_char", [Float8, Text], Text, (a, _) => NumberFormat.FormatFloat((double)a[0]!, (string)a[1]!), Volatility.Stable);
@@ -109,6 +110,9 @@ internal static partial class BuiltinFunctions
         return TimeZones.ToUtc(truncated, zone);
     }
 
+    /// <summary>A decimal shown with exactly <paramref name="scale"/> fraction digits (extract's fixed scales).</summary>
+    private static decimal WithScale(decimal value, int scale) => (decimal)PgNumeric.FromDecimal(value).Round(scale).ToDecimal()!;
+
     private static decimal ExtractDate(string unit, DateOnly date)
     {
         string name = unit.ToLowerInvariant();
@@ -156,19 +160,19 @@ internal static partial class BuiltinFunctions
         {
             case "epoch":
                 long ticks = (zone is null ? value : value).Ticks - DateTime.UnixEpoch.Ticks;
-                return ValueCast.SetScale((decimal)(ticks / 10) / 1_000_000m, 6);
+                return WithScale((decimal)(ticks / 10) / 1_000_000m, 6);
             case "julian":
             {
                 long microsecondsOfDay = local.Ticks % TimeSpan.TicksPerDay / 10;
                 decimal day = DateOnly.FromDateTime(local).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + UnixEpochJulianDay;
-                return day + ValueArithmetic.Divide(microsecondsOfDay, MicrosecondsPerDay);
+                return day + (decimal)NumericOperations.Divide(PgNumeric.FromInt64(microsecondsOfDay), PgNumeric.FromInt64(MicrosecondsPerDay)).ToDecimal()!;
             }
             case "microseconds" or "microsecond" or "us":
                 return microsecondsOfMinute;
             case "milliseconds" or "millisecond" or "ms":
-                return ValueCast.SetScale(microsecondsOfMinute / 1000m, 3);
+                return WithScale(microsecondsOfMinute / 1000m, 3);
             case "second" or "seconds" or "s" or "sec":
-                return ValueCast.SetScale(microsecondsOfMinute / 1_000_000m, 6);
+                return WithScale(microsecondsOfMinute / 1_000_000m, 6);
             case "minute" or "minutes" or "m" or "min":
                 return local.Minute;
             case "hour" or "hours" or "h" or "hr":

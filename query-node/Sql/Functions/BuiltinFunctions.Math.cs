@@ -1,5 +1,6 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Functions;
 
@@ -16,66 +17,65 @@ internal static partial class BuiltinFunctions
         Add(registry, "abs", [Int4], Int4, (a, _) => (int)a[0]! == int.MinValue ? throw ValueCast.OutOfRange("integer") : Math.Abs((int)a[0]!));
         Add(registry, "abs", [Int8], Int8, (a, _) => (long)a[0]! == long.MinValue ? throw ValueCast.OutOfRange("bigint") : Math.Abs((long)a[0]!));
         Add(registry, "abs", [Float8], Float8, (a, _) => Math.Abs((double)a[0]!));
-        Add(registry, "abs", [Numeric], Numeric, (a, _) => Math.Abs((decimal)a[0]!));
+        Add(registry, "abs", [Numeric], Numeric, (a, _) => ((PgNumeric)a[0]!).Abs());
 
         Add(registry, "round", [Float8], Float8, (a, _) => Math.Round((double)a[0]!, MidpointRounding.ToEven));
-        Add(registry, "round", [Numeric], Numeric, (a, _) => RoundNumeric((decimal)a[0]!, 0, MidpointRounding.AwayFromZero));
-        Add(registry, "round", [Numeric, Int4], Numeric, (a, _) => RoundNumeric((decimal)a[0]!, (int)a[1]!, MidpointRounding.AwayFromZero));
+        Add(registry, "round", [Numeric], Numeric, (a, _) => RoundNumeric((PgNumeric)a[0]!, 0, truncate: false));
+        Add(registry, "round", [Numeric, Int4], Numeric, (a, _) => RoundNumeric((PgNumeric)a[0]!, (int)a[1]!, truncate: false));
         Add(registry, "trunc", [Float8], Float8, (a, _) => Math.Truncate((double)a[0]!));
-        Add(registry, "trunc", [Numeric], Numeric, (a, _) => RoundNumeric((decimal)a[0]!, 0, MidpointRounding.ToZero));
-        Add(registry, "trunc", [Numeric, Int4], Numeric, (a, _) => RoundNumeric((decimal)a[0]!, (int)a[1]!, MidpointRounding.ToZero));
+        Add(registry, "trunc", [Numeric], Numeric, (a, _) => RoundNumeric((PgNumeric)a[0]!, 0, truncate: true));
+        Add(registry, "trunc", [Numeric, Int4], Numeric, (a, _) => RoundNumeric((PgNumeric)a[0]!, (int)a[1]!, truncate: true));
         foreach (string name in new[] { "ceil", "ceiling" })
         {
             Add(registry, name, [Float8], Float8, (a, _) => Math.Ceiling((double)a[0]!));
-            Add(registry, name, [Numeric], Numeric, (a, _) => decimal.Ceiling((decimal)a[0]!));
+            Add(registry, name, [Numeric], Numeric, (a, _) => ((PgNumeric)a[0]!).RoundToWhole(ceiling: true));
         }
         Add(registry, "floor", [Float8], Float8, (a, _) => Math.Floor((double)a[0]!));
-        Add(registry, "floor", [Numeric], Numeric, (a, _) => decimal.Floor((decimal)a[0]!));
+        Add(registry, "floor", [Numeric], Numeric, (a, _) => ((PgNumeric)a[0]!).RoundToWhole(ceiling: false));
         Add(registry, "sign", [Float8], Float8, (a, _) => (double)a[0]! > 0 ? 1.0 : (double)a[0]! < 0 ? -1.0 : 0.0);
-        Add(registry, "sign", [Numeric], Numeric, (a, _) => (decimal)Math.Sign((decimal)a[0]!));
+        Add(registry, "sign", [Numeric], Numeric, (a, _) => (PgNumeric)a[0]! is { IsNaN: true } nan ? nan : PgNumeric.FromInt64(((PgNumeric)a[0]!).Sign));
 
         Add(registry, "sqrt", [Float8], Float8, (a, _) => (double)a[0]! < 0
             ? throw new SqlException(EngineSqlState.InvalidArgumentForPowerFunction, "cannot take square root of a negative number")
             : Math.Sqrt((double)a[0]!));
-        Add(registry, "sqrt", [Numeric], Numeric, (a, _) => NumericMath.Sqrt((decimal)a[0]!));
+        Add(registry, "sqrt", [Numeric], Numeric, (a, _) => NumericMath.Sqrt((PgNumeric)a[0]!));
         Add(registry, "cbrt", [Float8], Float8, (a, _) => Math.Cbrt((double)a[0]!));
         Add(registry, "exp", [Float8], Float8, (a, _) => CheckFloat(Math.Exp((double)a[0]!), (double)a[0]!, allowZero: false));
-        Add(registry, "exp", [Numeric], Numeric, (a, _) => NumericMath.Exp((decimal)a[0]!));
+        Add(registry, "exp", [Numeric], Numeric, (a, _) => NumericMath.Exp((PgNumeric)a[0]!));
         Add(registry, "ln", [Float8], Float8, (a, _) => Math.Log(LogArgument((double)a[0]!)));
-        Add(registry, "ln", [Numeric], Numeric, (a, _) => NumericMath.Ln((decimal)a[0]!));
+        Add(registry, "ln", [Numeric], Numeric, (a, _) => NumericMath.Ln((PgNumeric)a[0]!));
         foreach (string name in new[] { "log", "log10" })
         {
             Add(registry, name, [Float8], Float8, (a, _) => Math.Log10(LogArgument((double)a[0]!)));
-            Add(registry, name, [Numeric], Numeric, (a, _) => NumericMath.Log(10, (decimal)a[0]!));
+            Add(registry, name, [Numeric], Numeric, (a, _) => NumericMath.Log(PgNumeric.FromInt64(10), (PgNumeric)a[0]!));
         }
-        Add(registry, "log", [Numeric, Numeric], Numeric, (a, _) => NumericMath.Log((decimal)a[0]!, (decimal)a[1]!));
+        Add(registry, "log", [Numeric, Numeric], Numeric, (a, _) => NumericMath.Log((PgNumeric)a[0]!, (PgNumeric)a[1]!));
         foreach (string name in new[] { "power", "pow" })
         {
             Add(registry, name, [Float8, Float8], Float8, (a, _) => PowerFloat((double)a[0]!, (double)a[1]!));
-            Add(registry, name, [Numeric, Numeric], Numeric, (a, _) => NumericMath.Power((decimal)a[0]!, (decimal)a[1]!));
+            Add(registry, name, [Numeric, Numeric], Numeric, (a, _) => NumericMath.Power((PgNumeric)a[0]!, (PgNumeric)a[1]!));
         }
 
         Add(registry, "mod", [Int2, Int2], Int2, (a, _) => (short)IntegerModulo((short)a[0]!, (short)a[1]!));
         Add(registry, "mod", [Int4, Int4], Int4, (a, _) => (int)IntegerModulo((int)a[0]!, (int)a[1]!));
         Add(registry, "mod", [Int8, Int8], Int8, (a, _) => IntegerModulo((long)a[0]!, (long)a[1]!));
-        Add(registry, "mod", [Numeric, Numeric], Numeric, (a, _) => (decimal)a[1]! == 0 ? throw ValueArithmetic.DivisionByZero() : (decimal)a[0]! % (decimal)a[1]!);
-        Add(registry, "div", [Numeric, Numeric], Numeric, (a, _) => (decimal)a[1]! == 0
-            ? throw ValueArithmetic.DivisionByZero()
-            : decimal.Truncate((decimal)a[0]! / (decimal)a[1]!));
+        Add(registry, "mod", [Numeric, Numeric], Numeric, (a, _) => NumericOperations.Modulo((PgNumeric)a[0]!, (PgNumeric)a[1]!));
+        Add(registry, "div", [Numeric, Numeric], Numeric, (a, _) => NumericOperations.DivideTruncated((PgNumeric)a[0]!, (PgNumeric)a[1]!));
         Add(registry, "gcd", [Int4, Int4], Int4, (a, _) => (int)CheckedGcd((int)a[0]!, (int)a[1]!, int.MinValue, "integer"));
         Add(registry, "gcd", [Int8, Int8], Int8, (a, _) => CheckedGcd((long)a[0]!, (long)a[1]!, long.MinValue, "bigint"));
-        Add(registry, "gcd", [Numeric, Numeric], Numeric, (a, _) => GcdNumeric((decimal)a[0]!, (decimal)a[1]!));
+        Add(registry, "gcd", [Numeric, Numeric], Numeric, (a, _) => GcdNumeric((PgNumeric)a[0]!, (PgNumeric)a[1]!));
         Add(registry, "lcm", [Int4, Int4], Int4, (a, _) => (int)Lcm((int)a[0]!, (int)a[1]!, int.MinValue, int.MaxValue, "integer"));
         Add(registry, "lcm", [Int8, Int8], Int8, (a, _) => Lcm((long)a[0]!, (long)a[1]!, long.MinValue, long.MaxValue, "bigint"));
-        Add(registry, "lcm", [Numeric, Numeric], Numeric, (a, _) => LcmNumeric((decimal)a[0]!, (decimal)a[1]!));
+        Add(registry, "lcm", [Numeric, Numeric], Numeric, (a, _) => LcmNumeric((PgNumeric)a[0]!, (PgNumeric)a[1]!));
         Add(registry, "factorial", [Int8], Numeric, (a, _) => Factorial((long)a[0]!));
         Add(registry, "width_bucket", [Float8, Float8, Float8, Int4], Int4,
             (a, _) => WidthBucket((double)a[0]!, (double)a[1]!, (double)a[2]!, (int)a[3]!, double.IsNaN((double)a[0]!) || double.IsNaN((double)a[1]!) || double.IsNaN((double)a[2]!)));
         Add(registry, "width_bucket", [Numeric, Numeric, Numeric, Int4], Int4,
-            (a, _) => WidthBucket((double)(decimal)a[0]!, (double)(decimal)a[1]!, (double)(decimal)a[2]!, (int)a[3]!, isNaN: false));
-        Add(registry, "scale", [Numeric], Int4, (a, _) => (int)((decimal)a[0]!).Scale);
-        Add(registry, "min_scale", [Numeric], Int4, (a, _) => (int)TrimScale((decimal)a[0]!).Scale);
-        Add(registry, "trim_scale", [Numeric], Numeric, (a, _) => TrimScale((decimal)a[0]!));
+            (a, _) => WidthBucket(((PgNumeric)a[0]!).ToDouble(), ((PgNumeric)a[1]!).ToDouble(), ((PgNumeric)a[2]!).ToDouble(), (int)a[3]!,
+                ((PgNumeric)a[0]!).IsNaN || ((PgNumeric)a[1]!).IsNaN || ((PgNumeric)a[2]!).IsNaN));
+        Add(registry, "scale", [Numeric], Int4, (a, _) => (PgNumeric)a[0]! is { IsFinite: true } number ? number.Scale : null);
+        Add(registry, "min_scale", [Numeric], Int4, (a, _) => (PgNumeric)a[0]! is { IsFinite: true } number ? number.TrimScale().Scale : null);
+        Add(registry, "trim_scale", [Numeric], Numeric, (a, _) => ((PgNumeric)a[0]!).TrimScale());
 
         // The bitwise operators' functions (int4and ...), as pg_proc names them.
         Add(registry, "int2and", [Int2, Int2], Int2, (a, _) => (short)((short)a[0]! & (short)a[1]!));
@@ -216,26 +216,13 @@ internal static partial class BuiltinFunctions
     }
 
     /// <summary>round(numeric, s) and trunc(numeric, s): a negative s rounds to the left of the point; the result shows
-    /// max(s, 0) fraction digits.</summary>
-    private static decimal RoundNumeric(decimal number, int places, MidpointRounding mode)
+    /// max(s, 0) fraction digits; NaN and the infinities stay as they are.</summary>
+    private static PgNumeric RoundNumeric(PgNumeric number, int places, bool truncate)
     {
-        if (places >= 0)
-        {
-            int scale = Math.Min(places, 28);
-            return ValueCast.SetScale(Math.Round(number, scale, mode), scale);
-        }
-        if (places < -28) return 0m;
-        decimal factor = 1;
-        for (int index = 0; index < -places; index++) factor *= 10;
-        return decimal.Round(Math.Round(number / factor, 0, mode) * factor, 0);
-    }
-
-    /// <summary>The same value without trailing fraction zeros (trim_scale; its scale is min_scale).</summary>
-    private static decimal TrimScale(decimal value)
-    {
-        int scale = value.Scale;
-        while (scale > 0 && decimal.Round(value, scale - 1) == value) scale--;
-        return ValueCast.SetScale(decimal.Round(value, scale), scale);
+        // numeric_round limits the scale to NUMERIC_MAX_RESULT_SCALE either way.
+        const int placesLimit = 2 * PgNumeric.PrecisionMax;
+        places = Math.Clamp(places, -placesLimit, placesLimit);
+        return truncate ? number.Truncate(places) : NumericOperations.CheckResult(number.Round(places));
     }
 
     private static long IntegerModulo(long left, long right)
@@ -278,47 +265,34 @@ internal static partial class BuiltinFunctions
         }
     }
 
-    private static decimal GcdNumeric(decimal left, decimal right)
+    /// <summary>gcd and lcm over numeric: exact at the larger scale; NaN if either is NaN or infinite.</summary>
+    private static PgNumeric GcdNumeric(PgNumeric left, PgNumeric right)
     {
+        if (!left.IsFinite || !right.IsFinite) return PgNumeric.NaN;
         int scale = Math.Max(left.Scale, right.Scale);
-        left = Math.Abs(left);
-        right = Math.Abs(right);
-        while (right != 0)
-        {
-            decimal remainder = left % right;
-            left = right;
-            right = remainder;
-        }
-        return ValueCast.SetScale(left, scale);
+        return new PgNumeric(System.Numerics.BigInteger.GreatestCommonDivisor(left.Round(scale).Unscaled, right.Round(scale).Unscaled), scale);
     }
 
-    private static decimal LcmNumeric(decimal left, decimal right)
+    private static PgNumeric LcmNumeric(PgNumeric left, PgNumeric right)
     {
+        if (!left.IsFinite || !right.IsFinite) return PgNumeric.NaN;
         int scale = Math.Max(left.Scale, right.Scale);
-        if (left == 0 || right == 0) return ValueCast.SetScale(0m, scale);
-        try
-        {
-            return ValueCast.SetScale(Math.Abs(left / GcdNumeric(left, right) * right), scale);
-        }
-        catch (OverflowException)
-        {
-            throw NumericMath.Overflow();
-        }
+        if (left.IsZero || right.IsZero) return new PgNumeric(System.Numerics.BigInteger.Zero, scale);
+        System.Numerics.BigInteger leftAligned = left.Round(scale).Unscaled;
+        System.Numerics.BigInteger rightAligned = right.Round(scale).Unscaled;
+        System.Numerics.BigInteger gcd = System.Numerics.BigInteger.GreatestCommonDivisor(leftAligned, rightAligned);
+        return NumericOperations.CheckResult(new PgNumeric(System.Numerics.BigInteger.Abs(leftAligned / gcd * rightAligned), scale));
     }
 
-    private static decimal Factorial(long value)
+    /// <summary>numeric_fac: n! exactly; a negative n is 22003, and beyond 32177 the result overflows numeric.</summary>
+    private static PgNumeric Factorial(long value)
     {
+        const long factorialMax = 32177;
         if (value < 0) throw new SqlException(SqlState.NumericValueOutOfRange, "factorial of a negative number is undefined");
-        decimal result = 1;
-        try
-        {
-            for (long factor = 2; factor <= value; factor++) result *= factor;
-        }
-        catch (OverflowException)
-        {
-            throw NumericMath.Overflow();
-        }
-        return result;
+        if (value > factorialMax) throw NumericMath.Overflow();
+        System.Numerics.BigInteger result = System.Numerics.BigInteger.One;
+        for (long factor = 2; factor <= value; factor++) result *= factor;
+        return new PgNumeric(result, 0);
     }
 
     /// <summary>width_bucket(operand, low, high, count): which of count equal buckets over [low, high) holds the operand;

@@ -29,6 +29,12 @@ internal static class NumberFormat
         return Format(number, format, MidpointRounding.ToEven);
     }
 
+    /// <summary>to_char(numeric): a value beyond decimal's 28 digits is wider than any pattern here, so it prints as #s.</summary>
+    public static string? Format(Log.Wire.Types.PgNumeric value, string format, MidpointRounding rounding) =>
+        value.ToDecimal() is decimal number
+            ? Format(number, format, rounding)
+            : Format(0m, format, rounding, overflow: true);
+
     public static string? Format(decimal value, string format, MidpointRounding rounding, bool overflow = false)
     {
         if (format.Length == 0) return null;

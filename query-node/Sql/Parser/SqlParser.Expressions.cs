@@ -617,6 +617,8 @@ internal sealed partial class SqlParser
             _index++;
             do
             {
+                // A modifier may be negative (numeric(5, -2), PostgreSQL 15).
+                bool negative = TryOperator("-");
                 Token modifier = Current;
                 if (modifier.Kind != TokenKind.Integer) throw SyntaxError();
                 _index++;
@@ -624,7 +626,7 @@ internal sealed partial class SqlParser
                 {
                     throw new SqlException(SqlState.InvalidParameterValue, "type modifier is out of range", modifier.Position + 1);
                 }
-                modifiers.Add(value);
+                modifiers.Add(negative ? -value : value);
             }
             while (TryOperator(","));
             ExpectOperator(")");

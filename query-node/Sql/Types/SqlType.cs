@@ -103,9 +103,17 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         ? ((Modifier - VariableLengthModifierOffset) >> 16) & 0xFFFF
         : -1;
 
+    /// <summary>numeric's scale: the typmod's low 11 bits, sign-extended (PostgreSQL 15 allows -1000 to 1000).</summary>
     public int NumericScale => Kind == TypeKind.Numeric && Modifier >= VariableLengthModifierOffset
-        ? (short)((Modifier - VariableLengthModifierOffset) & 0xFFFF)
+        ? (((Modifier - VariableLengthModifierOffset) & NumericScaleMask) ^ NumericScaleSignBit) - NumericScaleSignBit
         : -1;
+
+    private const int NumericScaleMask = 0x7FF;
+    private const int NumericScaleSignBit = 0x400;
+
+    /// <summary>numeric(p,s) with PostgreSQL's typmod layout: ((p &lt;&lt; 16) | (s &amp; 0x7ff)) + VARHDRSZ.</summary>
+    public static SqlType NumericWithModifier(int precision, int scale) =>
+        new(TypeKind.Numeric, ((precision << 16) | (scale & NumericScaleMask)) + VariableLengthModifierOffset);
 
     public int Oid => Kind switch
     {

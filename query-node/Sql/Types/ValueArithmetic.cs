@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Types;
 
@@ -30,7 +31,7 @@ internal static class ValueArithmetic
             case TypeKind.Float4:
                 return ApplyFloat4(op, (float)left, (float)right);
             case TypeKind.Numeric:
-                return ApplyNumeric(op, (decimal)left, (decimal)right);
+                return NumericOperations.Apply(op, (PgNumeric)left, (PgNumeric)right);
             default:
                 throw new InvalidOperationException($"arithmetic on {kind}");
         }
@@ -100,71 +101,6 @@ internal static class ValueArithmetic
         return result;
     }
 
-    private static decimal ApplyNumeric(ArithmeticOperator op, decimal left, decimal right)
-    {
-        try
-        {
-            switch (op)
-            {
-                case ArithmeticOperator.Add: return left + right;
-                case ArithmeticOperator.Subtract: return left - right;
-                case ArithmeticOperator.Multiply: return left * right;
-                case ArithmeticOperator.Divide:
-                    if (right == 0) throw DivisionByZero();
-                    return Divide(left, right);
-                default:
-                    if (right == 0) throw DivisionByZero();
-                    return left % right;
-            }
-        }
-        catch (OverflowException)
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
-        }
-    }
-
-    /// <summary>numeric division with PostgreSQL's result scale (select_div_scale): at least 16 significant digits and
-    /// no fewer fraction digits than either input. System.Decimal caps the scale at 28.</summary>
-    public static decimal Divide(decimal left, decimal right)
-    {
-        decimal quotient = left / right;
-        int scale = DivisionScale(left, right);
-        return ValueCast.SetScale(Math.Round(quotient, Math.Min(scale, 28), MidpointRounding.AwayFromZero), Math.Min(scale, 28));
-    }
-
-    private static int DivisionScale(decimal left, decimal right)
-    {
-        const int minimumSignificantDigits = 16;
-        const int decimalDigitsPerBase10000Digit = 4;
-        (int leftWeight, int leftFirstDigit) = Base10000Weight(left);
-        (int rightWeight, int rightFirstDigit) = Base10000Weight(right);
-        int quotientWeight = leftWeight - rightWeight;
-        if (leftFirstDigit <= rightFirstDigit) quotientWeight--;
-        int scale = minimumSignificantDigits - quotientWeight * decimalDigitsPerBase10000Digit;
-        scale = Math.Max(scale, left.Scale);
-        scale = Math.Max(scale, right.Scale);
-        return Math.Max(scale, 0);
-    }
-
-    /// <summary>PostgreSQL stores numeric in base-10000 digits; weight is the power of 10000 of the first digit.</summary>
-    public static (int Weight, int FirstDigit) Base10000Weight(decimal value)
-    {
-        value = Math.Abs(value);
-        if (value == 0) return (0, 0);
-        int weight = 0;
-        while (value >= 10000)
-        {
-            value /= 10000;
-            weight++;
-        }
-        while (value < 1)
-        {
-            value *= 10000;
-            weight--;
-        }
-        return (weight, (int)Math.Truncate(value));
-    }
-
     public static SqlException DivisionByZero() => new(SqlState.DivisionByZero, "division by zero");
 
     public static object Negate(object value) => value switch
@@ -174,7 +110,7 @@ internal static class ValueArithmetic
         long l => l == long.MinValue ? throw ValueCast.OutOfRange("bigint") : -l,
         double d => -d,
         float f => -f,
-        decimal m => -m,
+        PgNumeric n => n.Negate(),
         _ => throw new InvalidOperationException($"negate {value.GetType()}"),
     };
 }

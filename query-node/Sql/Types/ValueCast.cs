@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Types;
 
@@ -74,7 +75,7 @@ internal static class ValueCast
                 {
                     double d => d,
                     float f => (double)f,
-                    decimal m => (double)m,
+                    PgNumeric n => NumericOperations.ToDouble(n, single: false),
                     _ => (double)ToLong(value),
                 };
             case TypeKind.Float4:
@@ -82,7 +83,7 @@ internal static class ValueCast
                 {
                     float f => f,
                     double d => (float)d,
-                    decimal m => (float)m,
+                    PgNumeric n => (float)NumericOperations.ToDouble(n, single: true),
                     _ => ToLong(value),
                 };
                 // float8_to_float4 and numeric_float4 check both ways out of float's range (22003).
@@ -96,14 +97,14 @@ internal static class ValueCast
                 }
                 return single;
             case TypeKind.Numeric:
-                decimal number = value switch
+                PgNumeric number = value switch
                 {
-                    decimal m => m,
-                    double d => FloatToNumeric(d),
-                    float f => FloatToNumeric(f, significantDigits: 6),
-                    _ => ToLong(value),
+                    PgNumeric n => n,
+                    double d => CheckedFloatToNumeric(d, significantDigits: 15),
+                    float f => CheckedFloatToNumeric(f, significantDigits: 6),
+                    _ => PgNumeric.FromInt64(ToLong(value)),
                 };
-                return ApplyNumericModifier(number, to);
+                return NumericOperations.ApplyModifier(number, to);
             case TypeKind.Text:
                 // char(n) to text drops the padding (PostgreSQL's rtrim1 in the bpchar-to-text cast).
                 if (from.Kind == TypeKind.Bpchar && value is string padded) return padded.TrimEnd(' ');
@@ -144,22 +145,12 @@ internal static class ValueCast
         }
     }
 
-    private static decimal FloatToNumeric(double value, int significantDigits = 15)
+    /// <summary>float8_numeric and float4_numeric: the float's shortest-but-15 (or 6) significant digits; NaN and the
+    /// infinities become numeric's.</summary>
+    private static PgNumeric CheckedFloatToNumeric(double value, int significantDigits)
     {
-        if (double.IsNaN(value) || double.IsInfinity(value))
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, $"cannot convert {ValueFormatter.FormatFloat8(value)} to numeric");
-        }
-        try
-        {
-            // float8 to numeric keeps the 15 significant digits float8out would have printed before PostgreSQL 12.
-            return decimal.Parse(value.ToString("G" + significantDigits, System.Globalization.CultureInfo.InvariantCulture),
-                System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (OverflowException)
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
-        }
+        PgNumeric number = PgNumeric.FromDouble(value, significantDigits);
+        return number.IsWithinLimits ? number : throw NumericOperations.Overflow();
     }
 
     private static long ToLong(object value) => value switch
@@ -185,10 +176,8 @@ internal static class ValueCast
                     throw OutOfRange(typeName);
                 }
                 return (long)rounded;
-            case decimal m:
-                decimal roundedNumber = Math.Round(m, MidpointRounding.AwayFromZero);
-                if (roundedNumber < long.MinValue || roundedNumber > long.MaxValue) throw OutOfRange(typeName);
-                return (long)roundedNumber;
+            case PgNumeric n:
+                return NumericOperations.ToInt64Rounded(n, typeName);
             default:
                 return ToLong(value);
         }
@@ -198,62 +187,6 @@ internal static class ValueCast
         value < minimum || value > maximum ? throw OutOfRange(typeName) : value;
 
     public static SqlException OutOfRange(string typeName) => new(SqlState.NumericValueOutOfRange, $"{typeName} out of range");
-
-    /// <summary>numeric(p,s): round to s digits after the point, then refuse values with more than p-s digits before it.</summary>
-    public static decimal ApplyNumericModifier(decimal value, SqlType type)
-    {
-        int precision = type.NumericPrecision;
-        if (precision < 0) return value;
-        int scale = type.NumericScale;
-        decimal rounded;
-        try
-        {
-            rounded = Math.Round(value, Math.Clamp(scale, 0, 28), MidpointRounding.AwayFromZero);
-            // Math.Round never adds trailing zeros; numeric(p,s) displays exactly s of them.
-            if (scale > 0 && scale <= 28) rounded = SetScale(rounded, scale);
-        }
-        catch (OverflowException)
-        {
-            rounded = value;
-        }
-        decimal limit = Pow10(precision - scale);
-        if (Math.Abs(rounded) >= limit)
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "numeric field overflow",
-                detail: $"A field with precision {precision}, scale {scale} must round to an absolute value less than {(precision == scale ? "1" : "10^" + (precision - scale))}.");
-        }
-        return rounded;
-    }
-
-    private static decimal Pow10(int exponent)
-    {
-        if (exponent > 28) return decimal.MaxValue;
-        decimal result = 1;
-        for (int index = 0; index < exponent; index++) result *= 10;
-        return result;
-    }
-
-    /// <summary>Gives a decimal exactly <paramref name="scale"/> digits after the point (value already rounded to it).</summary>
-    public static decimal SetScale(decimal value, int scale)
-    {
-        int current = value.Scale;
-        if (current == scale) return value;
-        if (current > scale) return Math.Round(value, scale, MidpointRounding.AwayFromZero);
-        // Multiplying by 1.000 (a decimal 1000 with scale 3) adds trailing zeros without changing the value.
-        try
-        {
-            while (current < scale)
-            {
-                int step = Math.Min(scale - current, 9);
-                value *= new decimal((int)Math.Pow(10, step), 0, 0, false, (byte)step);
-                current += step;
-            }
-        }
-        catch (OverflowException)
-        {
-        }
-        return value;
-    }
 
     /// <summary>varchar(n)/char(n): too long is an error on assignment unless only spaces are cut, and a silent
     /// truncation for an explicit cast; char(n) pads with spaces.</summary>

@@ -19,7 +19,7 @@ internal sealed class ValueComparer : IComparer<object?>
         (long a, long b) => a.CompareTo(b),
         (short a, short b) => a.CompareTo(b),
         (string a, string b) => CompareText(a, b),
-        (decimal a, decimal b) => a.CompareTo(b),
+        (Log.Wire.Types.PgNumeric a, Log.Wire.Types.PgNumeric b) => a.CompareTo(b),
         (double a, double b) => CompareFloat8(a, b),
         (bool a, bool b) => a.CompareTo(b),
         (DateTime a, DateTime b) => a.Ticks.CompareTo(b.Ticks),

@@ -16,7 +16,7 @@ internal static class ValueFormatter
         int i => i.ToString(CultureInfo.InvariantCulture),
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => FormatFloat8(d),
-        decimal m => m.ToString(CultureInfo.InvariantCulture),
+        Log.Wire.Types.PgNumeric n => n.ToString(),
         string s => s,
         DateTime timestamp => FormatTimestamp(timestamp, settings),
         DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),

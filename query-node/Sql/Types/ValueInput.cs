@@ -22,7 +22,7 @@ internal static class ValueInput
             case TypeKind.Float8:
                 return ParseFloat8(text, position);
             case TypeKind.Numeric:
-                return ValueCast.ApplyNumericModifier(ParseNumeric(text, position), type);
+                return NumericOperations.ApplyModifier(NumericOperations.Parse(text, position), type);
             case TypeKind.Varchar:
             case TypeKind.Bpchar:
                 return ValueCast.ApplyStringModifier(text, type, isExplicit: false);
@@ -116,34 +116,5 @@ internal static class ValueInput
             throw new SqlException(SqlState.NumericValueOutOfRange, $"\"{trimmed}\" is out of range for type {typeName}", position);
         }
         return value;
-    }
-
-    public static decimal ParseNumeric(string text, int? position)
-    {
-        string trimmed = text.Trim();
-        if (trimmed.Length == 0 || trimmed.Contains(' ', StringComparison.Ordinal))
-        {
-            throw Invalid("numeric", text, position);
-        }
-        if (trimmed.Equals("nan", StringComparison.OrdinalIgnoreCase) || trimmed.Contains("inf", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, $"numeric value \"{trimmed}\" is not supported", position);
-        }
-        try
-        {
-            if (decimal.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal value))
-            {
-                return value;
-            }
-        }
-        catch (OverflowException)
-        {
-        }
-        // Either not a number at all, or beyond what System.Decimal (28-29 digits) holds.
-        if (double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-        {
-            throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format", position);
-        }
-        throw Invalid("numeric", text, position);
     }
 }

@@ -1,6 +1,7 @@
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Tests.Sql;
 
@@ -26,7 +27,7 @@ public class RowEncoderTests
             TypeKind.Int8 => integer,
             TypeKind.Bool => random.Next(2) == 0,
             TypeKind.Float8 => random.NextDouble() * integer,
-            TypeKind.Numeric => new decimal(random.NextDouble()) * integer / 7,
+            TypeKind.Numeric => random.Next(10) == 0 ? PgNumeric.NaN : new PgNumeric(new System.Numerics.BigInteger(random.NextDouble() * 1e15) * integer * integer, random.Next(0, 40)),
             TypeKind.Date => DateOnly.FromDayNumber(random.Next(0, 3_000_000)),
             TypeKind.Timestamp => new DateTime(random.NextInt64(0, DateTime.MaxValue.Ticks), DateTimeKind.Unspecified),
             TypeKind.TimestampTz => new DateTime(random.NextInt64(0, DateTime.MaxValue.Ticks), DateTimeKind.Utc),

@@ -1,5 +1,7 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
@@ -64,11 +66,14 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             }
             case TableFunction.GenerateSeriesNumeric:
             {
-                decimal start = (decimal)values[0]!;
-                decimal stop = (decimal)values[1]!;
-                decimal step = values.Length > 2 ? (decimal)values[2]! : 1m;
-                if (step == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
-                for (decimal current = start; step > 0 ? current <= stop : current >= stop; current += step) yield return current;
+                PgNumeric start = SeriesBound((PgNumeric)values[0]!, "start value");
+                PgNumeric stop = SeriesBound((PgNumeric)values[1]!, "stop value");
+                PgNumeric step = values.Length > 2 ? SeriesBound((PgNumeric)values[2]!, "step size") : PgNumeric.One;
+                if (step.IsZero) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
+                for (PgNumeric current = start; step.Sign > 0 ? current <= stop : current >= stop; current = NumericOperations.Add(current, step))
+                {
+                    yield return current;
+                }
                 yield break;
             }
             case TableFunction.GenerateSeriesTimestamp:
@@ -101,4 +106,10 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
         }
     }
+
+    /// <summary>generate_series over numeric refuses NaN and the infinities for its start, stop and step.</summary>
+    private static PgNumeric SeriesBound(PgNumeric value, string what) =>
+        value.IsNaN ? throw new SqlException(SqlState.InvalidParameterValue, $"{what} cannot be NaN")
+        : value.IsInfinity ? throw new SqlException(SqlState.InvalidParameterValue, $"{what} cannot be infinity")
+        : value;
 }

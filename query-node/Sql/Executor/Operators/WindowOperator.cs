@@ -171,7 +171,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
             bool negative = value switch
             {
                 long l => l < 0,
-                decimal m => m < 0,
+                Log.Wire.Types.PgNumeric n => n.Sign < 0 || n.IsNaN,
                 double d => d < 0 || double.IsNaN(d),
                 _ => false,
             };
@@ -472,16 +472,9 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
                 double by = Convert.ToDouble(offset, System.Globalization.CultureInfo.InvariantCulture);
                 return add ? number + by : number - by;
             }
-            decimal exact = Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture);
-            decimal amount = Convert.ToDecimal(offset, System.Globalization.CultureInfo.InvariantCulture);
-            try
-            {
-                return add ? exact + amount : exact - amount;
-            }
-            catch (OverflowException)
-            {
-                return add ? decimal.MaxValue : decimal.MinValue;
-            }
+            Log.Wire.Types.PgNumeric exact = Types.NumericOperations.From(value);
+            Log.Wire.Types.PgNumeric amount = Types.NumericOperations.From(offset);
+            return add ? Types.NumericOperations.Add(exact, amount) : Types.NumericOperations.Add(exact, amount.Negate());
         }
 
         private static int CompareRange(object? value, object? target, BoundSortItem item)
@@ -489,7 +482,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
             if (value is null || target is null) return AggregateState.CompareForSort(value, target, item);
             int order = target is double bound
                 ? ValueComparerFloat(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), bound)
-                : Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture).CompareTo((decimal)target);
+                : Types.NumericOperations.From(value).CompareTo((Log.Wire.Types.PgNumeric)target);
             return item.Descending ? -order : order;
         }
 
