@@ -37,9 +37,9 @@ internal static partial class BuiltinFunctions
         Add(registry, "date_bin", [Interval, Timestamp, Timestamp], Timestamp, (a, _) => DateBin((PgInterval)a[0]!, (DateTime)a[1]!, (DateTime)a[2]!));
         Add(registry, "date_bin", [Interval, TimestampTz, TimestampTz], TimestampTz,
             (a, _) => DateTime.SpecifyKind(DateBin((PgInterval)a[0]!, (DateTime)a[1]!, (DateTime)a[2]!), DateTimeKind.Utc));
-        Add(registry, "extract", [Text, Interval], Numeric, (a, _) => ExtractInterval((string)a[0]!, (PgInterval)a[1]!));
+        Add(registry, "extract", [Text, Interval], Numeric, (a, _) => PgNumeric.FromDecimal(ExtractInterval((string)a[0]!, (PgInterval)a[1]!)));
         Add(registry, "date_part", [Text, Interval], Float8, (a, _) => DatePartInterval((string)a[0]!, (PgInterval)a[1]!));
-        Add(registry, "extract", [Text, Time], Numeric, (a, _) => ExtractTime((string)a[0]!, (TimeOnly)a[1]!));
+        Add(registry, "extract", [Text, Time], Numeric, (a, _) => PgNumeric.FromDecimal(ExtractTime((string)a[0]!, (TimeOnly)a[1]!)));
         Add(registry, "date_part", [Text, Time], Float8, (a, _) => (double)ExtractTime((string)a[0]!, (TimeOnly)a[1]!));
         Add(registry, "date_trunc", [Text, Interval], Interval, (a, _) => TruncateInterval((string)a[0]!, (PgInterval)a[1]!));
         Add(registry, "make_time", [Int4, Int4, Float8], Time, (a, _) => MakeTime((int)a[0]!, (int)a[1]!, (double)a[2]!));
@@ -194,8 +194,8 @@ internal static partial class BuiltinFunctions
         switch (KnownUnit(unit, "interval"))
         {
             case "microseconds": return secondsInMicroseconds;
-            case "milliseconds": return ValueCast.SetScale(secondsInMicroseconds / 1000m, 3);
-            case "second": return ValueCast.SetScale(secondsInMicroseconds / 1_000_000m, 6);
+            case "milliseconds": return WithScale(secondsInMicroseconds / 1000m, 3);
+            case "second": return WithScale(secondsInMicroseconds / 1_000_000m, 6);
             case "minute": return fields.Minutes;
             case "hour": return fields.Hours;
             case "day": return fields.Days;
@@ -209,7 +209,7 @@ internal static partial class BuiltinFunctions
                 // 365.25 and 30 days counted in quarter days, so that the sum stays an integer count of microseconds.
                 long quarterDays = 1461L * (interval.Months / 12) + 120L * (interval.Months % 12) + 4L * interval.Days;
                 Int128 total = (Int128)quarterDays * 21_600 * IntervalMath.MicrosecondsPerSecond + interval.Microseconds;
-                return ValueCast.SetScale((decimal)total / 1_000_000m, 6);
+                return WithScale((decimal)total / 1_000_000m, 6);
             default:
                 throw UnitNotSupported(unit, "interval");
         }
@@ -233,11 +233,11 @@ internal static partial class BuiltinFunctions
         return KnownUnit(unit, "time without time zone") switch
         {
             "microseconds" => secondsInMicroseconds,
-            "milliseconds" => ValueCast.SetScale(secondsInMicroseconds / 1000m, 3),
-            "second" => ValueCast.SetScale(secondsInMicroseconds / 1_000_000m, 6),
+            "milliseconds" => WithScale(secondsInMicroseconds / 1000m, 3),
+            "second" => WithScale(secondsInMicroseconds / 1_000_000m, 6),
             "minute" => microseconds / (60 * IntervalMath.MicrosecondsPerSecond) % 60,
             "hour" => microseconds / (3600 * IntervalMath.MicrosecondsPerSecond),
-            "epoch" => ValueCast.SetScale(microseconds / 1_000_000m, 6),
+            "epoch" => WithScale(microseconds / 1_000_000m, 6),
             _ => throw UnitNotSupported(unit, "time without time zone"),
         };
     }

@@ -123,7 +123,7 @@ internal static partial class BuiltinFunctions
                 return JsonbValue.Boolean(flag);
             case short or int or long:
                 return JsonbValue.Number(Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
-            case decimal or double or float:
+            case PgNumeric or decimal or double or float:
                 string number = ValueFormatter.Format(value, settings)!;
                 return number is "NaN" or "Infinity" or "-Infinity" ? JsonbValue.String(number) : JsonbValue.Number(number);
             case DateTime timestamp:

@@ -70,7 +70,7 @@ internal sealed class ArrayHandler : TypeHandler
     {
         null => 0,
         double number => number == 0 ? 0 : number.GetHashCode(),
-        short or int or long or string or bool or DateTime or DateOnly or decimal => element.GetHashCode(),
+        short or int or long or string or bool or DateTime or DateOnly or PgNumeric => element.GetHashCode(),
         _ => TypeRegistry.ForValue(element) is { } handler ? handler.Hash(element) : element.GetHashCode(),
     };
 
@@ -99,7 +99,7 @@ internal sealed class ArrayHandler : TypeHandler
             case bool b: writer.Write(b); break;
             case double d: writer.Write(d); break;
             case string text: writer.Write(text); break;
-            case decimal m: writer.Write(m.ToString(CultureInfo.InvariantCulture)); break;
+            case PgNumeric n: writer.Write(n.ToString()); break;
             case DateTime timestamp: writer.Write(timestamp.Ticks); break;
             case DateOnly date: writer.Write(date.DayNumber); break;
             default:
@@ -132,7 +132,7 @@ internal sealed class ArrayHandler : TypeHandler
                 TypeKind.Int8 => reader.ReadInt64(),
                 TypeKind.Bool => reader.ReadBoolean(),
                 TypeKind.Float8 => reader.ReadDouble(),
-                TypeKind.Numeric => decimal.Parse(reader.ReadString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                TypeKind.Numeric => NumericOperations.Parse(reader.ReadString()!, null),
                 TypeKind.Date => DateOnly.FromDayNumber(reader.ReadInt32()),
                 TypeKind.Timestamp => new DateTime(reader.ReadInt64(), DateTimeKind.Unspecified),
                 TypeKind.TimestampTz => new DateTime(reader.ReadInt64(), DateTimeKind.Utc),
