@@ -23,7 +23,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(8);
+            writer.WriteArrayHeader(10);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -35,6 +35,11 @@ internal static class DescriptorCodec
             else writer.Write(defaultText);
             if (column.DefaultExpression is null) writer.WriteNil();
             else writer.Write(column.DefaultExpression);
+            if (column.Identity is null) writer.WriteNil();
+            else writer.Write(column.Identity.Value.ToString());
+            string? missingText = ValueFormatter.Format(column.MissingValue, DateTimeSettings.Default);
+            if (missingText is null) writer.WriteNil();
+            else writer.Write(missingText);
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -68,8 +73,14 @@ internal static class DescriptorCodec
             string? defaultText = reader.TryReadNil() ? null : reader.ReadString();
             object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
             string? defaultExpression = columnFields >= 8 && !reader.TryReadNil() ? reader.ReadString() : null;
-            for (int extra = 8; extra < columnFields; extra++) reader.Skip(); // fields of later versions
-            columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression);
+            string? identity = columnFields >= 9 && !reader.TryReadNil() ? reader.ReadString() : null;
+            string? missingText = columnFields >= 10 && !reader.TryReadNil() ? reader.ReadString() : null;
+            for (int extra = 10; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression)
+            {
+                Identity = identity is null ? null : identity[0],
+                MissingValue = missingText is null ? null : ValueInput.Parse(missingText, type, settings: DateTimeSettings.Default),
+            };
         }
         int keyCount = reader.ReadArrayHeader();
         var keyOrdinals = new int[keyCount];

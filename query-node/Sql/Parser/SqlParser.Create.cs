@@ -97,6 +97,8 @@ internal sealed partial class SqlParser
         bool explicitNull = false;
         Expression? defaultValue = null;
         string? defaultText = null;
+        char? identity = null;
+        IReadOnlyList<SequenceOption> identityOptions = [];
         while (true)
         {
             if (TryKeyword("constraint")) ExpectColumnIdentifier();
@@ -128,6 +130,14 @@ internal sealed partial class SqlParser
                 Token defaultEnd = _tokens[_index - 1];
                 defaultText = _text[_tokens[defaultStart].Position..(defaultEnd.Position + defaultEnd.Length)];
             }
+            else if (IsKeyword("generated") && (Peek().IsKeyword("by") || Peek(2).IsKeyword("as") && Peek(3).IsKeyword("identity")))
+            {
+                if (identity is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, $"multiple identity specifications for column \"{name}\"", token.Position + 1);
+                }
+                (identity, identityOptions) = ParseIdentity();
+            }
             else if (IsKeyword("unique") || IsKeyword("check") || IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
@@ -137,7 +147,34 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText };
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location)
+        {
+            DefaultText = defaultText,
+            Identity = identity,
+            IdentityOptions = identityOptions,
+        };
+    }
+
+    /// <summary>GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)]: the attidentity letter and the options.</summary>
+    private (char Identity, IReadOnlyList<SequenceOption> Options) ParseIdentity()
+    {
+        ExpectKeyword("generated");
+        char identity = Catalog.ColumnDescriptor.IdentityAlways;
+        if (TryKeyword("by"))
+        {
+            ExpectKeyword("default");
+            identity = Catalog.ColumnDescriptor.IdentityByDefault;
+        }
+        else
+        {
+            ExpectKeyword("always");
+        }
+        ExpectKeyword("as");
+        ExpectKeyword("identity");
+        if (!TryOperator("(")) return (identity, []);
+        List<SequenceOption> options = ParseSequenceOptions(allowRestart: false, parenthesized: true);
+        ExpectOperator(")");
+        return (identity, options);
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>

@@ -10,6 +10,12 @@ public sealed record ColumnDef(
 {
     /// <summary>The DEFAULT expression's source text, which the catalog stores for a default that is not a constant.</summary>
     public string? DefaultText { get; init; }
+
+    /// <summary>GENERATED ALWAYS ('a') or BY DEFAULT ('d') AS IDENTITY, as pg_attribute.attidentity; null otherwise.</summary>
+    public char? Identity { get; init; }
+
+    /// <summary>The identity's sequence options (the parenthesised list after AS IDENTITY).</summary>
+    public IReadOnlyList<SequenceOption> IdentityOptions { get; init; } = [];
 }
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
