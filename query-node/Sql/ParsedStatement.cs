@@ -20,6 +20,7 @@ public sealed class ParsedStatement
             UpdateStmt => (TransactionControl.None, "UPDATE", false),
             DeleteStmt => (TransactionControl.None, "DELETE", false),
             CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
+            CreateTableAsStmt => (TransactionControl.None, "SELECT", false),
             DropStmt drop => (TransactionControl.None, drop.RemoveType switch
             {
                 ObjectType.Sequence => "DROP SEQUENCE",

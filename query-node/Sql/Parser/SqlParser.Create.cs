@@ -38,7 +38,7 @@ internal sealed partial class SqlParser
             ifNotExists = true;
         }
         RangeVar relation = ParseRangeVar(allowAlias: false);
-        if (IsKeyword("as")) throw NotSupported("CREATE TABLE AS", Current.Position);
+        if (IsKeyword("as") || IsColumnNameListBeforeAs()) return ParseCreateTableAs(relation, ifNotExists, location);
         ExpectOperator("(");
         var columns = new List<ColumnDef>();
         List<(string, int)>? primaryKey = null;
@@ -83,6 +83,36 @@ internal sealed partial class SqlParser
             throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
         return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location);
+    }
+
+    /// <summary>Whether '(' name, ... ')' AS follows: the column names of CREATE TABLE AS rather than column definitions.</summary>
+    private bool IsColumnNameListBeforeAs()
+    {
+        if (!Current.IsOperator("(")) return false;
+        int index = _index + 1;
+        while (index + 1 < _tokens.Count && _tokens[index].Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+        {
+            if (_tokens[index + 1].IsOperator(")")) return index + 2 < _tokens.Count && _tokens[index + 2].IsKeyword("as");
+            if (!_tokens[index + 1].IsOperator(",")) return false;
+            index += 2;
+        }
+        return false;
+    }
+
+    private CreateTableAsStmt ParseCreateTableAs(RangeVar relation, bool ifNotExists, int location)
+    {
+        List<string>? columnNames = Current.IsOperator("(") ? ParseNameList() : null;
+        ExpectKeyword("as");
+        if (IsKeyword("execute")) throw NotSupported("CREATE TABLE ... AS EXECUTE", Current.Position);
+        SelectStmt query = ParseSelectStatement();
+        bool withData = true;
+        if (IsKeyword("with") && (Peek().IsKeyword("data") || Peek().IsKeyword("no")))
+        {
+            _index++;
+            withData = !TryKeyword("no");
+            ExpectKeyword("data");
+        }
+        return new CreateTableAsStmt(relation, columnNames, query, ifNotExists, withData, location);
     }
 
     private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>

@@ -26,3 +26,13 @@ public sealed record CreateStmt(
     int PrimaryKeyLocation,
     bool IfNotExists,
     int Location) : Statement(Location);
+
+/// <summary>CREATE TABLE [IF NOT EXISTS] relation [(column names)] AS query [WITH [NO] DATA], and SELECT ... INTO
+/// relation (PostgreSQL's CreateTableAsStmt with its IntoClause).</summary>
+public sealed record CreateTableAsStmt(
+    RangeVar Relation,
+    IReadOnlyList<string>? ColumnNames,
+    SelectStmt Query,
+    bool IfNotExists,
+    bool WithData,
+    int Location) : Statement(Location);
