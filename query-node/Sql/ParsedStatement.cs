@@ -21,6 +21,7 @@ public sealed class ParsedStatement
             DeleteStmt => (TransactionControl.None, "DELETE", false),
             CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
             CreateTableAsStmt => (TransactionControl.None, "SELECT", false),
+            CommentStmt => (TransactionControl.None, "COMMENT", false),
             DropStmt drop => (TransactionControl.None, drop.RemoveType switch
             {
                 ObjectType.Sequence => "DROP SEQUENCE",

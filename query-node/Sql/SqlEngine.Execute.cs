@@ -92,6 +92,8 @@ public sealed partial class SqlEngine
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+            case CommentStmt comment:
+                return CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
             case CreateTableAsStmt createAs:
                 return ExecuteCreateTableAsAsync(createAs, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:

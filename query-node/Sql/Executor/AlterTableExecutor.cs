@@ -130,7 +130,15 @@ internal static partial class AlterTableExecutor
         var descriptor = new TableDescriptor(table.Id, altered.Name, table.Version + 1, altered.NextColumnId, altered.Columns, keyOrdinals);
         foreach (SequenceDescriptor sequence in altered.NewSequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         await UpdateOwnedSequencesAsync(altered, store, cancellationToken);
-        if (altered.Name != table.Name) SqlCatalog.DeleteTable(store, table);
+        foreach (ColumnDescriptor column in table.Columns)
+        {
+            if (descriptor.OrdinalOfColumnId(column.Id) < 0) SqlCatalog.WriteComment(store, table.Name, column.Id, comment: null);
+        }
+        if (altered.Name != table.Name)
+        {
+            SqlCatalog.DeleteTable(store, table);
+            await SqlCatalog.MoveCommentsAsync(store, table.Name, altered.Name, cancellationToken);
+        }
         SqlCatalog.WriteTable(store, descriptor);
         if (altered.RewrittenColumns.Count > 0 || altered.NotNullChecks.Count > 0)
         {
@@ -149,6 +157,7 @@ internal static partial class AlterTableExecutor
             if (altered.DroppedSequences.Contains(sequence.Name))
             {
                 SqlCatalog.DeleteSequence(store, sequence);
+                await SqlCatalog.MoveCommentsAsync(store, sequence.Name, newName: null, cancellationToken);
                 continue;
             }
             string column = sequence.OwnedByColumn is { } owner && altered.RenamedColumns.TryGetValue(owner, out string? renamed) ? renamed : sequence.OwnedByColumn!;

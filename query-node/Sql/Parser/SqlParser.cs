@@ -182,9 +182,10 @@ internal sealed partial class SqlParser
             "unlisten" => ParseUnlisten(),
             "copy" => ParseCopy(),
             "truncate" => ParseTruncate(),
+            "comment" => ParseComment(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
-                or "analyze" or "lock" or "comment" or "declare" or "fetch" or "do" or "call"
+                or "analyze" or "lock" or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };
