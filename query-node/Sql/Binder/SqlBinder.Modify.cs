@@ -26,7 +26,7 @@ internal sealed partial class SqlBinder
     /// <summary>The table a data-modifying statement writes (a stored table, never a WITH query of that name).</summary>
     private TableDescriptor FindTargetTable(RangeVar relation)
     {
-        SqlEngine.CheckSchema(relation);
+        SqlEngine.CheckRelationSchema(relation);
         return _context.FindTable(relation.RelationName)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
     }

@@ -14,6 +14,7 @@ internal sealed partial class SqlParser
             throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
         }
         if (TryKeyword("sequence")) return ParseCreateSequence(location);
+        if (TryKeyword("schema")) return ParseCreateSchema(location);
         if (TryKeyword("view")) return ParseCreateView(location, replace: false);
         if (IsKeyword("or") && Peek().IsKeyword("replace") && Peek(2).IsKeyword("view"))
         {

@@ -5,15 +5,16 @@ namespace Log.QueryNode.Sql.Parser;
 
 internal sealed partial class SqlParser
 {
-    private DropStmt ParseDrop()
+    private Statement ParseDrop()
     {
         int location = ExpectKeyword("drop").Position;
+        if (TryKeyword("schema")) return ParseDropSchema(location);
         ObjectType removeType = ObjectType.Table;
         if (TryKeyword("sequence")) removeType = ObjectType.Sequence;
         else if (TryKeyword("view")) removeType = ObjectType.View;
         else if (!TryKeyword("table"))
         {
-            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "schema" or "database"
+            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "database"
                 or "function" or "role" or "user" or "type" or "extension" or "trigger" or "materialized")
             {
                 throw NotSupported("DROP " + Current.Text.ToUpperInvariant(), Current.Position);
