@@ -20,6 +20,10 @@ public sealed class ParsedStatement
             UpdateStmt => (TransactionControl.None, "UPDATE", false),
             DeleteStmt => (TransactionControl.None, "DELETE", false),
             CreateStmt => (TransactionControl.None, "CREATE TABLE", false),
+            CreateTableAsStmt => (TransactionControl.None, "SELECT", false),
+            CommentStmt => (TransactionControl.None, "COMMENT", false),
+            CreateSchemaStmt => (TransactionControl.None, "CREATE SCHEMA", false),
+            DropSchemaStmt => (TransactionControl.None, "DROP SCHEMA", false),
             DropStmt drop => (TransactionControl.None, drop.RemoveType switch
             {
                 ObjectType.Sequence => "DROP SEQUENCE",

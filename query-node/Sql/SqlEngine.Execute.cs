@@ -99,6 +99,14 @@ public sealed partial class SqlEngine
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+            case CreateSchemaStmt createSchema:
+                return ValueTask.FromResult(SchemaExecutor.Create(createSchema));
+            case DropSchemaStmt dropSchema:
+                return ValueTask.FromResult(SchemaExecutor.Drop(dropSchema));
+            case CommentStmt comment:
+                return CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
+            case CreateTableAsStmt createAs:
+                return ExecuteCreateTableAsAsync(createAs, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:
                 return SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.View } drop:
@@ -205,6 +213,16 @@ public sealed partial class SqlEngine
             types[index] = typeOids is not null && index < typeOids.Count ? ParameterContext.TypeOfOid(typeOids[index]) : Types.SqlType.Unknown;
         }
         return new ParameterContext(types, describing ? null : values);
+    }
+
+    /// <summary>A relation a query or DML statement reads or writes: in a schema that does not exist it is simply not
+    /// found (42P01 naming schema.relation), as PostgreSQL's lookup of a qualified name answers.</summary>
+    internal static void CheckRelationSchema(RangeVar relation)
+    {
+        if (relation.SchemaName is not null && relation.SchemaName != SqlCatalog.DefaultSchema)
+        {
+            throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.SchemaName}.{relation.RelationName}\" does not exist", relation.Location + 1);
+        }
     }
 
     internal static void CheckSchema(RangeVar relation)

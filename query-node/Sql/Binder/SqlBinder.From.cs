@@ -94,7 +94,7 @@ internal sealed partial class SqlBinder
             var cteItem = new ScopeItem(referenceName, columns, rangeVar.Location);
             return new BoundFromItem(plan, [cteItem], cteItem, Lateral: false);
         }
-        SqlEngine.CheckSchema(rangeVar);
+        SqlEngine.CheckRelationSchema(rangeVar);
         if (_context.FindTable(rangeVar.RelationName) is null && _context.Views.TryGetValue(rangeVar.RelationName, out BoundView? view))
         {
             // A view reads as its query in parentheses, named after the view, with the view's column names.

@@ -73,6 +73,7 @@ internal sealed partial class SqlBinder
         for (int index = 0; index < targetOrdinals.Count; index++)
         {
             ColumnDescriptor column = table.Columns[targetOrdinals[index]];
+            if (OverridesIdentity(column, insert.Override)) continue;
             SqlType sourceType = query.Types[index];
             if (sourceType.Kind != TypeKind.Unknown && !ValueCast.CanCast(sourceType, column.Type, ValueCast.Context.Assignment))
             {
@@ -114,7 +115,7 @@ internal sealed partial class SqlBinder
                 int ordinal = targetOrdinals[index];
                 ColumnDescriptor column = table.Columns[ordinal];
                 Expression value = values[index];
-                row[ordinal] = value is SetToDefault
+                row[ordinal] = value is SetToDefault || OverridesIdentity(column, insert.Override)
                     ? DefaultOf(column)
                     : CoerceForAssignment(BindValue(value, table), column, value.Location);
                 assigned[ordinal] = true;
@@ -188,6 +189,20 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.UndefinedColumn, exception.Message, exception.Position,
                 hint: $"There is a column named \"{columnRef.Fields[0]}\" in table \"{table.Name}\", but it cannot be referenced from this part of the query.");
         }
+    }
+
+    /// <summary>Whether an INSERT's value for <paramref name="column"/> gives way to the column's identity sequence
+    /// (OVERRIDING USER VALUE); a value for a GENERATED ALWAYS column needs OVERRIDING SYSTEM VALUE (428C9).</summary>
+    private static bool OverridesIdentity(ColumnDescriptor column, OverridingKind overriding)
+    {
+        if (column.Identity is null) return false;
+        if (overriding == OverridingKind.UserValue) return true;
+        if (column.Identity == ColumnDescriptor.IdentityAlways && overriding != OverridingKind.SystemValue)
+        {
+            throw new SqlException(SqlState.GeneratedAlways, $"cannot insert a non-DEFAULT value into column \"{column.Name}\"",
+                detail: $"Column \"{column.Name}\" is an identity column defined as GENERATED ALWAYS.", hint: "Use OVERRIDING SYSTEM VALUE to override.");
+        }
+        return false;
     }
 
     /// <summary>A column's default: its stored constant, or its stored clock expression bound afresh (so it is evaluated

@@ -26,7 +26,7 @@ internal sealed partial class SqlBinder
     /// <summary>The table a data-modifying statement writes (a stored table, never a WITH query of that name).</summary>
     private TableDescriptor FindTargetTable(RangeVar relation)
     {
-        SqlEngine.CheckSchema(relation);
+        SqlEngine.CheckRelationSchema(relation);
         return _context.FindTable(relation.RelationName)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
     }
@@ -83,6 +83,11 @@ internal sealed partial class SqlBinder
                 throw new SqlException(SqlState.SyntaxError, $"multiple assignments to same column \"{target.Name}\"", target.Location + 1);
             }
             ColumnDescriptor column = table.Columns[ordinal];
+            if (column.Identity == ColumnDescriptor.IdentityAlways && target.Value is not SetToDefault)
+            {
+                throw new SqlException(SqlState.GeneratedAlways, $"column \"{column.Name}\" can only be updated to DEFAULT",
+                    detail: $"Column \"{column.Name}\" is an identity column defined as GENERATED ALWAYS.");
+            }
             values[ordinal] = target.Value is SetToDefault
                 ? DefaultOf(column)
                 : CoerceForAssignment(Bind(target.Value), column, target.Value.Location);

@@ -26,13 +26,7 @@ internal static class TableDefinitionBinder
             {
                 throw new SqlException(SqlState.DuplicateColumn, $"column \"{definition.Name}\" specified more than once", definition.Location + 1);
             }
-            (SqlType type, _) = TypeResolver.Resolve(definition.TypeName);
-            var column = new ColumnDescriptor(nextColumnId++, definition.Name, type, definition.IsNotNull || definition.IsPrimaryKey, false, null);
-            if (definition.Default is not null)
-            {
-                (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column);
-                column = column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
-            }
+            ColumnDescriptor column = BindColumn(definition, nextColumnId++);
             if (definition.IsPrimaryKey) keyOrdinals.Add(columns.Count);
             columns.Add(column);
         }
@@ -56,10 +50,24 @@ internal static class TableDefinitionBinder
         return ConstraintDefinitionBinder.Bind(new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals), create);
     }
 
+    /// <summary>A column definition (of CREATE TABLE or ADD COLUMN) as a column with the given id: its type, NOT NULL,
+    /// identity and default.</summary>
+    public static ColumnDescriptor BindColumn(ColumnDef definition, int columnId)
+    {
+        (SqlType type, _) = TypeResolver.Resolve(definition.TypeName);
+        var column = new ColumnDescriptor(columnId, definition.Name, type, definition.IsNotNull || definition.IsPrimaryKey, false, null)
+        {
+            Identity = definition.Identity,
+        };
+        if (definition.Default is null) return column;
+        (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column);
+        return column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
+    }
+
     /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,
     /// localtimestamp) is stored as SQL text in its canonical form, any other expression as its source text; both are
     /// evaluated at each insert.</summary>
-    private static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column)
+    public static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column)
     {
         var binder = new SqlBinder(table: null, alias: null);
         BoundExpression bound;

@@ -16,6 +16,7 @@ internal static class CatalogKeys
     private const long SequenceByNameSubspace = 20;
     private const long SequenceStateSubspace = 21;
     private const long ViewByNameSubspace = 22;
+    private const long CommentSubspace = 23;
 
     /// <summary>(0, 8, index name) holds the id of the index's table: index names share the relation namespace, and
     /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
@@ -93,6 +94,28 @@ internal static class CatalogKeys
 
     /// <summary>(0, 22, name): a view's definition (its query text and column names).</summary>
     public static byte[] ViewByName(string viewName) => NamedKey(ViewByNameSubspace, viewName);
+
+    /// <summary>(0, 23, relation name, column number): a COMMENT ON text (pg_description); column number 0 is the
+    /// relation's own comment, else the column's id (a view's column: its position from 1).</summary>
+    public static byte[] Comment(string relationName, int columnNumber)
+    {
+        var encoder = new KeyEncoder(40 + relationName.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(CommentSubspace);
+        encoder.WriteText(relationName);
+        encoder.WriteInteger(columnNumber);
+        return encoder.ToArray();
+    }
+
+    /// <summary>The start of every comment on one relation and its columns.</summary>
+    public static KeyEncoder CommentPrefix(string relationName)
+    {
+        var encoder = new KeyEncoder(32 + relationName.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(CommentSubspace);
+        encoder.WriteText(relationName);
+        return encoder;
+    }
 
     /// <summary>Where the sequence descriptors start; they end where the sequence states start.</summary>
     public static byte[] SequenceByNamePrefix() => SubspacePrefix(SequenceByNameSubspace);

@@ -27,7 +27,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(9);
+            writer.WriteArrayHeader(11);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -40,6 +40,11 @@ internal static class DescriptorCodec
             if (column.DefaultExpression is null) writer.WriteNil();
             else writer.Write(column.DefaultExpression);
             writer.Write((int)column.Type.Element); // an array column's element type (Unknown otherwise)
+            if (column.Identity is null) writer.WriteNil();
+            else writer.Write(column.Identity.Value.ToString());
+            string? missingText = ValueFormatter.Format(column.MissingValue, DateTimeSettings.Default);
+            if (missingText is null) writer.WriteNil();
+            else writer.Write(missingText);
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -84,8 +89,14 @@ internal static class DescriptorCodec
             string? defaultExpression = columnFields >= 8 && !reader.TryReadNil() ? reader.ReadString() : null;
             if (columnFields >= 9) type = type with { Element = (TypeKind)reader.ReadInt32() };
             object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
-            for (int extra = 9; extra < columnFields; extra++) reader.Skip(); // fields of later versions
-            columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression);
+            string? identity = columnFields >= 10 && !reader.TryReadNil() ? reader.ReadString() : null;
+            string? missingText = columnFields >= 11 && !reader.TryReadNil() ? reader.ReadString() : null;
+            for (int extra = 11; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression)
+            {
+                Identity = identity is null ? null : identity[0],
+                MissingValue = missingText is null ? null : ValueInput.Parse(missingText, type, settings: DateTimeSettings.Default),
+            };
         }
         int keyCount = reader.ReadArrayHeader();
         var keyOrdinals = new int[keyCount];

@@ -5,7 +5,19 @@ namespace Log.QueryNode.Sql.Catalog;
 /// <summary>A column: its id (stable across renames and drops, the key in row values), name, type and constraints.
 /// A default is either a constant (DefaultValue) or, for a clock function such as now(), the SQL text evaluated at
 /// each insert (DefaultExpression).</summary>
-public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool NotNull, bool HasDefault, object? DefaultValue, string? DefaultExpression = null);
+public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool NotNull, bool HasDefault, object? DefaultValue, string? DefaultExpression = null)
+{
+    /// <summary>pg_attribute.attidentity: <see cref="IdentityAlways"/>, <see cref="IdentityByDefault"/>, or null for an
+    /// ordinary column. An identity column's default is nextval of the sequence it owns (DefaultExpression).</summary>
+    public char? Identity { get; init; }
+
+    /// <summary>PostgreSQL's attmissingval: the value that rows written before ADD COLUMN ... DEFAULT constant read for
+    /// this column (they have no entry for it). Rows written since hold the column explicitly, NULL included.</summary>
+    public object? MissingValue { get; init; }
+
+    public const char IdentityAlways = 'a';
+    public const char IdentityByDefault = 'd';
+}
 
 /// <summary>
 /// A table (pg_class + pg_attribute + its primary key). Version goes up with every schema change; DML validates the
@@ -41,7 +53,12 @@ public sealed class TableDescriptor
         _ordinalById = new int[maximumId + 1];
         Array.Fill(_ordinalById, -1);
         for (int ordinal = 0; ordinal < columns.Count; ordinal++) _ordinalById[columns[ordinal].Id] = ordinal;
+        foreach (ColumnDescriptor column in columns) HasMissingValues |= column.MissingValue is not null;
     }
+
+    /// <summary>Whether some column was added with a constant default that older rows read (see
+    /// <see cref="ColumnDescriptor.MissingValue"/>): rows of such a table store NULL explicitly.</summary>
+    public bool HasMissingValues { get; }
 
     public long Id { get; }
     public string Name { get; }

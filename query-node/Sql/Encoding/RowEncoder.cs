@@ -11,6 +11,8 @@ namespace Log.QueryNode.Sql.Encoding;
 /// <summary>
 /// Row values: a MessagePack map from column id to value, NULL columns omitted, so that adding or dropping a column
 /// never rewrites old rows (a missing id reads as NULL). numeric is stored as its invariant text (keeps the scale).
+/// A table with a column added with a constant default (<see cref="ColumnDescriptor.MissingValue"/>) stores NULLs
+/// explicitly, so that a missing id means "written before the column existed" and reads that value.
 /// </summary>
 internal static class RowEncoder
 {
@@ -18,13 +20,20 @@ internal static class RowEncoder
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var writer = new MessagePackWriter(buffer);
+        bool writeNulls = table.HasMissingValues;
         int present = 0;
-        for (int index = 0; index < values.Length; index++) if (values[index] is not null) present++;
+        for (int index = 0; index < values.Length; index++) if (writeNulls || values[index] is not null) present++;
         writer.WriteMapHeader(present);
         for (int index = 0; index < values.Length; index++)
         {
             object? value = values[index];
-            if (value is null) continue;
+            if (value is null)
+            {
+                if (!writeNulls) continue;
+                writer.Write(table.Columns[index].Id);
+                writer.WriteNil();
+                continue;
+            }
             writer.Write(table.Columns[index].Id);
             switch (value)
             {
@@ -56,8 +65,22 @@ internal static class RowEncoder
     /// null): a scan whose query reads two columns of ten skips the others' bytes, and their strings and boxes.</summary>
     public static object?[] Decode(TableDescriptor table, byte[] bytes, bool[]? decoded)
     {
+        if (table.HasMissingValues) return DecodeWithMissingValues(table, bytes);
         var values = new object?[table.Columns.Count];
-        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes, decoded);
+        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes, decoded, present: null);
+    }
+
+    /// <summary>A row of a table with missing values: a column the row has no entry for was added after the row was
+    /// written, and reads the value its ADD COLUMN gave the existing rows.</summary>
+    private static object?[] DecodeWithMissingValues(TableDescriptor table, byte[] bytes)
+    {
+        var present = new bool[table.Columns.Count];
+        object?[] values = DecodeWithReader(table, bytes, decoded: null, present);
+        for (int ordinal = 0; ordinal < values.Length; ordinal++)
+        {
+            if (!present[ordinal]) values[ordinal] = table.Columns[ordinal].MissingValue;
+        }
+        return values;
     }
 
     private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values, bool[]? decoded)
@@ -251,7 +274,9 @@ internal static class RowEncoder
         return (long)position + header + length <= bytes.Length;
     }
 
-    private static object?[] DecodeWithReader(TableDescriptor table, byte[] bytes, bool[]? decoded)
+    /// <summary>The general path: <paramref name="decoded"/> as for <see cref="Decode(TableDescriptor, byte[], bool[])"/>;
+    /// <paramref name="present"/>, when given, is set for every column the row has an entry for.</summary>
+    private static object?[] DecodeWithReader(TableDescriptor table, byte[] bytes, bool[]? decoded, bool[]? present)
     {
         var values = new object?[table.Columns.Count];
         var reader = new MessagePackReader(bytes);
@@ -265,6 +290,8 @@ internal static class RowEncoder
                 reader.Skip();
                 continue;
             }
+            if (present is not null) present[ordinal] = true;
+            if (reader.TryReadNil()) continue;
             SqlType columnType = table.Columns[ordinal].Type;
             if (TypeRegistry.Find(columnType.Kind) is { } handler)
             {

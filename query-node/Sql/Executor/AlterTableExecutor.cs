@@ -7,13 +7,59 @@ using Log.QueryNode.Sql.Types;
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>
-/// ALTER TABLE as Aurora DSQL allows it: ADD COLUMN (name and type only), RENAME COLUMN, RENAME TO, plus DROP
-/// COLUMN. No row is rewritten: rows are maps by column id, so a new column reads as NULL in old rows and a dropped
-/// column's values are ignored (its id is never reused). The descriptor's version goes up, and rewriting the
-/// descriptor key makes concurrent statements that used the old one fail at commit (OC001).
+/// ALTER TABLE: ADD/DROP COLUMN, RENAME COLUMN, RENAME TO, ALTER COLUMN SET/DROP DEFAULT, SET/DROP NOT NULL, TYPE
+/// (where the stored values read back unchanged), identity changes, OWNER TO. Rows are maps by column id, so most
+/// changes rewrite only the descriptor: a new column reads as NULL in old rows, or as the value of its constant (or
+/// non-volatile) default, kept in the column as PostgreSQL's "missing value"; a dropped column's values are ignored
+/// (its id is never reused). Only a new column whose default is volatile (nextval, random(), an identity) rewrites the
+/// existing rows, in this transaction and so within its row limit. The descriptor's version goes up, and rewriting
+/// the descriptor key makes concurrent statements that used the old one fail at commit (OC001).
 /// </summary>
-internal static class AlterTableExecutor
+internal static partial class AlterTableExecutor
 {
+    /// <summary>The table as the commands so far have changed it, and what remains to do once they all ran.</summary>
+    private sealed class AlteredTable(TableDescriptor table)
+    {
+        public TableDescriptor Original { get; } = table;
+        public List<ColumnDescriptor> Columns { get; } = table.Columns.ToList();
+        public List<int> KeyColumnIds { get; } = table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id).ToList();
+        public int NextColumnId { get; set; } = table.NextColumnId;
+        public string Name { get; set; } = table.Name;
+        public List<string> Notices { get; } = [];
+
+        /// <summary>The table's secondary indexes and CHECK constraints, less those a dropped column took with it.</summary>
+        public IReadOnlyList<IndexDescriptor> Indexes { get; set; } = table.Indexes;
+        public IReadOnlyList<CheckConstraint> Checks { get; set; } = table.Checks;
+
+        /// <summary>The table as altered so far (for the dependency checks on its indexes and constraints).</summary>
+        public TableDescriptor Schema() => Original.WithSchema(columns: Columns, indexes: Indexes, checks: Checks);
+
+        /// <summary>Sequences of new serial or identity columns, written once the commands succeed.</summary>
+        public List<SequenceDescriptor> NewSequences { get; } = [];
+
+        /// <summary>Sequences of dropped columns and identities.</summary>
+        public List<string> DroppedSequences { get; } = [];
+
+        /// <summary>Renamed columns, old name to new, so the sequences they own follow them.</summary>
+        public Dictionary<string, string> RenamedColumns { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>New columns each existing row gets its own value of (a volatile default): column id to default.</summary>
+        public Dictionary<int, ColumnDescriptor> RewrittenColumns { get; } = [];
+
+        /// <summary>Column ids whose NOT NULL the existing rows must satisfy.</summary>
+        public HashSet<int> NotNullChecks { get; } = [];
+
+        public int IndexOf(string column, bool mustExist)
+        {
+            int index = Columns.FindIndex(existing => existing.Name == column);
+            if (index < 0 && mustExist)
+            {
+                throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{Name}\" does not exist");
+            }
+            return index;
+        }
+    }
+
     public static async ValueTask<StatementResult> ExecuteAsync(AlterTableStmt alter, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(alter.Relation);
@@ -21,94 +67,145 @@ internal static class AlterTableExecutor
         TableDescriptor? table = await catalog.GetTableAsync(store, name, cancellationToken);
         if (table is null)
         {
+            if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
+            {
+                throw new SqlException(SqlState.WrongObjectType, $"\"{name}\" is not a table");
+            }
             if (alter.MissingOk)
             {
                 return new StatementResult(null, null, "ALTER TABLE") { Notices = [$"relation \"{name}\" does not exist, skipping"] };
             }
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist", alter.Relation.Location + 1);
         }
-        var columns = table.Columns.ToList();
-        var keyColumnIds = table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id).ToList();
-        int nextColumnId = table.NextColumnId;
-        IReadOnlyList<IndexDescriptor> indexes = table.Indexes;
-        IReadOnlyList<CheckConstraint> checks = table.Checks;
-        string tableName = table.Name;
-        var notices = new List<string>();
+        var altered = new AlteredTable(table);
         foreach (AlterTableCmd command in alter.Commands)
         {
             switch (command)
             {
                 case AddColumnCmd add:
-                    ColumnDef definition = add.Column;
-                    if (columns.Exists(column => column.Name == definition.Name))
-                    {
-                        if (add.MissingOk)
-                        {
-                            notices.Add($"column \"{definition.Name}\" of relation \"{tableName}\" already exists, skipping");
-                            continue;
-                        }
-                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{definition.Name}\" of relation \"{tableName}\" already exists");
-                    }
-                    if (definition.IsPrimaryKey || definition.IsNotNull || definition.Default is not null)
-                    {
-                        throw new SqlException(SqlState.FeatureNotSupported, "ADD COLUMN with constraints or a DEFAULT is not supported", definition.Location + 1);
-                    }
-                    (SqlType type, _) = TypeResolver.Resolve(definition.TypeName);
-                    columns.Add(new ColumnDescriptor(nextColumnId++, definition.Name, type, NotNull: false, HasDefault: false, DefaultValue: null));
+                    await AddColumnAsync(altered, add, catalog, store, cancellationToken);
                     break;
                 case DropColumnCmd drop:
-                    int dropIndex = columns.FindIndex(column => column.Name == drop.Name);
-                    if (dropIndex < 0)
-                    {
-                        if (drop.MissingOk)
-                        {
-                            notices.Add($"column \"{drop.Name}\" of relation \"{tableName}\" does not exist, skipping");
-                            continue;
-                        }
-                        throw new SqlException(SqlState.UndefinedColumn, $"column \"{drop.Name}\" of relation \"{tableName}\" does not exist");
-                    }
-                    if (keyColumnIds.Contains(columns[dropIndex].Id))
-                    {
-                        throw new SqlException(SqlState.FeatureNotSupported, "cannot drop a primary key column", drop.Location + 1);
-                    }
-                    // Indexes and CHECK constraints on the column go with it, as in PostgreSQL.
-                    (indexes, checks) = SchemaDependencies.Without(table.WithSchema(columns: columns, indexes: indexes, checks: checks), columns[dropIndex]);
-                    columns.RemoveAt(dropIndex);
+                    DropColumn(altered, drop);
                     break;
                 case RenameColumnCmd rename:
-                    int renameIndex = columns.FindIndex(column => column.Name == rename.OldName);
-                    if (renameIndex < 0)
+                    int renameIndex = altered.IndexOf(rename.OldName, mustExist: false);
+                    if (renameIndex < 0) throw new SqlException(SqlState.UndefinedColumn, $"column \"{rename.OldName}\" does not exist");
+                    if (altered.IndexOf(rename.NewName, mustExist: false) >= 0)
                     {
-                        throw new SqlException(SqlState.UndefinedColumn, $"column \"{rename.OldName}\" does not exist");
+                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{rename.NewName}\" of relation \"{altered.Name}\" already exists");
                     }
-                    if (columns.Exists(column => column.Name == rename.NewName))
-                    {
-                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{rename.NewName}\" of relation \"{tableName}\" already exists");
-                    }
-                    if (SchemaDependencies.IsNamedByExpression(table.WithSchema(columns: columns, indexes: indexes, checks: checks), rename.OldName))
+                    if (SchemaDependencies.IsNamedByExpression(altered.Schema(), rename.OldName))
                     {
                         throw new SqlException(SqlState.FeatureNotSupported, "renaming a column that a CHECK constraint or an index expression names is not supported");
                     }
-                    columns[renameIndex] = columns[renameIndex] with { Name = rename.NewName };
+                    altered.Columns[renameIndex] = altered.Columns[renameIndex] with { Name = rename.NewName };
+                    altered.RenamedColumns[rename.OldName] = rename.NewName;
                     break;
                 case RenameTableCmd renameTable:
-                    if (renameTable.NewName != tableName && await catalog.GetTableAsync(store, renameTable.NewName, cancellationToken) is not null)
+                    if (await catalog.RelationKindAsync(store, renameTable.NewName, cancellationToken) is not null)
                     {
                         throw new SqlException(SqlState.DuplicateTable, $"relation \"{renameTable.NewName}\" already exists");
                     }
-                    tableName = renameTable.NewName;
+                    altered.Name = renameTable.NewName;
+                    break;
+                case ColumnDefaultCmd setDefault:
+                    SetDefault(altered, setDefault);
+                    break;
+                case ColumnNotNullCmd notNull:
+                    SetNotNull(altered, notNull);
+                    break;
+                case ColumnTypeCmd type:
+                    ChangeType(altered, type);
+                    break;
+                case AddIdentityCmd addIdentity:
+                    await AddIdentityAsync(altered, addIdentity, catalog, store, cancellationToken);
+                    break;
+                case SetIdentityCmd or DropIdentityCmd:
+                    ChangeIdentity(altered, command);
+                    break;
+                case OwnerCmd owner:
+                    // One user owns everything; PostgreSQL's answer for any other role is that it does not exist.
+                    if (owner.Role is not ("postgres" or "current_user" or "session_user" or "current_role"))
+                    {
+                        throw new SqlException(SqlState.UndefinedObject, $"role \"{owner.Role}\" does not exist");
+                    }
                     break;
             }
         }
-        if (columns.Count > SqlLimits.ColumnsPerTableMax)
+        if (altered.Columns.Count > SqlLimits.ColumnsPerTableMax)
         {
             throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");
         }
-        var keyOrdinals = keyColumnIds.Select(id => columns.FindIndex(column => column.Id == id)).ToArray();
-        var altered = table.WithSchema(tableName, nextColumnId, columns, keyOrdinals, indexes, checks);
-        if (tableName != table.Name) SqlCatalog.DeleteTable(store, table);
-        foreach (IndexDescriptor dropped in table.Indexes.Where(index => !indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
-        SqlCatalog.WriteTable(store, altered);
-        return new StatementResult(null, null, "ALTER TABLE") { Notices = notices };
+        var keyOrdinals = altered.KeyColumnIds.Select(id => altered.Columns.FindIndex(column => column.Id == id)).ToArray();
+        TableDescriptor descriptor = table.WithSchema(altered.Name, altered.NextColumnId, altered.Columns, keyOrdinals, altered.Indexes, altered.Checks);
+        foreach (IndexDescriptor dropped in table.Indexes.Where(index => !altered.Indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
+        foreach (SequenceDescriptor sequence in altered.NewSequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
+        await UpdateOwnedSequencesAsync(altered, store, cancellationToken);
+        foreach (ColumnDescriptor column in table.Columns)
+        {
+            if (descriptor.OrdinalOfColumnId(column.Id) < 0) SqlCatalog.WriteComment(store, table.Name, column.Id, comment: null);
+        }
+        if (altered.Name != table.Name)
+        {
+            SqlCatalog.DeleteTable(store, table);
+            await SqlCatalog.MoveCommentsAsync(store, table.Name, altered.Name, cancellationToken);
+        }
+        SqlCatalog.WriteTable(store, descriptor);
+        if (altered.RewrittenColumns.Count > 0 || altered.NotNullChecks.Count > 0)
+        {
+            await RewriteRowsAsync(altered, descriptor, store, cancellationToken);
+        }
+        return new StatementResult(null, null, "ALTER TABLE") { Notices = altered.Notices };
+    }
+
+    /// <summary>Sequences owned by the table's columns follow a renamed table or column; those of dropped columns and
+    /// identities go.</summary>
+    private static async ValueTask UpdateOwnedSequencesAsync(AlteredTable altered, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        if (altered.DroppedSequences.Count == 0 && altered.RenamedColumns.Count == 0 && altered.Name == altered.Original.Name) return;
+        foreach (SequenceDescriptor sequence in await SqlCatalog.GetOwnedSequencesAsync(store, altered.Original.Name, cancellationToken))
+        {
+            if (altered.DroppedSequences.Contains(sequence.Name))
+            {
+                SqlCatalog.DeleteSequence(store, sequence);
+                await SqlCatalog.MoveCommentsAsync(store, sequence.Name, newName: null, cancellationToken);
+                continue;
+            }
+            string column = sequence.OwnedByColumn is { } owner && altered.RenamedColumns.TryGetValue(owner, out string? renamed) ? renamed : sequence.OwnedByColumn!;
+            SqlCatalog.WriteSequence(store, sequence with { OwnedByTable = altered.Name, OwnedByColumn = column });
+        }
+    }
+
+    private static void DropColumn(AlteredTable altered, DropColumnCmd drop)
+    {
+        int index = altered.IndexOf(drop.Name, mustExist: false);
+        if (index < 0)
+        {
+            if (!drop.MissingOk) altered.IndexOf(drop.Name, mustExist: true);
+            altered.Notices.Add($"column \"{drop.Name}\" of relation \"{altered.Name}\" does not exist, skipping");
+            return;
+        }
+        ColumnDescriptor column = altered.Columns[index];
+        if (altered.KeyColumnIds.Contains(column.Id))
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "cannot drop a primary key column", drop.Location + 1);
+        }
+        // Indexes and CHECK constraints on the column go with it, as in PostgreSQL.
+        (altered.Indexes, altered.Checks) = SchemaDependencies.Without(altered.Schema(), column);
+        if (OwnedSequenceName(column) is { } sequence) altered.DroppedSequences.Add(sequence);
+        altered.Columns.RemoveAt(index);
+        altered.RewrittenColumns.Remove(column.Id);
+        altered.NotNullChecks.Remove(column.Id);
+    }
+
+    /// <summary>The sequence a serial or identity column's default draws from, which goes when the column does.</summary>
+    private static string? OwnedSequenceName(ColumnDescriptor column)
+    {
+        if (column.DefaultExpression is not { } text || !text.StartsWith("nextval('", StringComparison.Ordinal) || !text.EndsWith("')", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return text["nextval('".Length..^2].Replace("''", "'", StringComparison.Ordinal);
     }
 }

@@ -32,7 +32,8 @@ internal static class CreateTableExecutor
     }
 
     /// <summary>serial, bigserial and smallserial as PostgreSQL expands them: an integer column NOT NULL DEFAULT
-    /// nextval('table_column_seq'), and that sequence, OWNED BY the column (so DROP TABLE drops it).</summary>
+    /// nextval('table_column_seq'), and that sequence, OWNED BY the column (so DROP TABLE drops it). An identity column
+    /// gets the same sequence (with its options, marked as an identity's) and keeps its identity kind.</summary>
     private static async ValueTask<(CreateStmt Create, List<SequenceDescriptor> Sequences)> ExpandSerialColumnsAsync(CreateStmt create, SqlCatalog catalog,
         ITransactionStore store, CancellationToken cancellationToken)
     {
@@ -41,31 +42,54 @@ internal static class CreateTableExecutor
         string tableName = create.Relation.RelationName;
         foreach (ColumnDef column in create.Columns)
         {
-            string? integerType = column.TypeName.Name switch
-            {
-                "serial" or "serial4" => "int4",
-                "bigserial" or "serial8" => "int8",
-                "smallserial" or "serial2" => "int2",
-                _ => null,
-            };
-            if (integerType is null)
-            {
-                columns.Add(column);
-                continue;
-            }
-            if (column.Default is not null)
-            {
-                throw new SqlException(SqlState.SyntaxError, $"multiple default values specified for column \"{column.Name}\" of table \"{tableName}\"");
-            }
-            string sequenceName = await ChooseSequenceNameAsync(tableName, column.Name, sequences, catalog, store, cancellationToken);
-            var type = new TypeName(integerType, [], column.TypeName.Location);
-            SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [new SequenceOption("as", type, column.Location)], existing: null);
-            sequences.Add(bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = column.Name });
-            string defaultText = $"nextval('{sequenceName.Replace("'", "''", StringComparison.Ordinal)}')";
-            var select = (SelectStmt)Parser.SqlParser.ParseAll("select " + defaultText)[0].Statement;
-            columns.Add(column with { TypeName = type, IsNotNull = true, Default = select.TargetList[0].Value, DefaultText = defaultText });
+            (ColumnDef expanded, SequenceDescriptor? sequence) = await ExpandColumnAsync(tableName, column, sequences, catalog, store, cancellationToken);
+            columns.Add(expanded);
+            if (sequence is not null) sequences.Add(sequence);
         }
         return (sequences.Count == 0 ? create : create with { Columns = columns }, sequences);
+    }
+
+    /// <summary>One column of CREATE TABLE or ALTER TABLE ADD COLUMN: a serial or identity column becomes an integer
+    /// column NOT NULL DEFAULT nextval of its new sequence (returned, not yet written); any other column is as given.</summary>
+    public static async ValueTask<(ColumnDef Column, SequenceDescriptor? Sequence)> ExpandColumnAsync(string tableName, ColumnDef column,
+        List<SequenceDescriptor> chosen, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        string? integerType = column.TypeName.Name switch
+        {
+            "serial" or "serial4" => "int4",
+            "bigserial" or "serial8" => "int8",
+            "smallserial" or "serial2" => "int2",
+            _ => null,
+        };
+        if (integerType is null && column.Identity is null) return (column, null);
+        if (column.Default is not null || integerType is not null && column.Identity is not null)
+        {
+            throw new SqlException(SqlState.SyntaxError, column.Identity is null
+                ? $"multiple default values specified for column \"{column.Name}\" of table \"{tableName}\""
+                : $"both default and identity specified for column \"{column.Name}\" of table \"{tableName}\"",
+                column.Default is null ? null : column.Default.Location + 1);
+        }
+        TypeName type = integerType is null ? column.TypeName : new TypeName(integerType, [], column.TypeName.Location);
+        (SequenceDescriptor sequence, string defaultText) = await OwnedSequenceAsync(tableName, column.Name, type, column.IdentityOptions,
+            column.Identity is not null, chosen, catalog, store, cancellationToken);
+        var select = (SelectStmt)Parser.SqlParser.ParseAll("select " + defaultText)[0].Statement;
+        return (column with { TypeName = type, IsNotNull = true, Default = select.TargetList[0].Value, DefaultText = defaultText }, sequence);
+    }
+
+    /// <summary>The sequence a serial or identity column owns (not yet written: the table's id comes first) and the
+    /// column's default that draws from it. An identity column must be an integer type, as PostgreSQL requires.</summary>
+    public static async ValueTask<(SequenceDescriptor Sequence, string DefaultText)> OwnedSequenceAsync(string tableName, string columnName, TypeName type,
+        IReadOnlyList<SequenceOption> options, bool isIdentity, List<SequenceDescriptor> chosen, SqlCatalog catalog, ITransactionStore store,
+        CancellationToken cancellationToken)
+    {
+        if (isIdentity && TypeResolver.Resolve(type).Type.Kind is not (TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8))
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, "identity column type must be smallint, integer, or bigint");
+        }
+        string sequenceName = await ChooseSequenceNameAsync(tableName, columnName, chosen, catalog, store, cancellationToken);
+        SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [.. options, new SequenceOption("as", type, type.Location)], existing: null);
+        SequenceDescriptor sequence = bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = columnName, IsIdentity = isIdentity };
+        return (sequence, $"nextval('{sequenceName.Replace("'", "''", StringComparison.Ordinal)}')");
     }
 
     /// <summary>PostgreSQL's ChooseRelationName: table_column_seq, with a number added until the name is free.</summary>

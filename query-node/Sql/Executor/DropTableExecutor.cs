@@ -35,10 +35,12 @@ internal static class DropTableExecutor
         foreach (TableDescriptor table in tables)
         {
             SqlCatalog.DeleteTable(store, table);
+            await SqlCatalog.MoveCommentsAsync(store, table.Name, newName: null, cancellationToken);
             // Sequences OWNED BY a column of the table (serial and identity columns) go with it, as in PostgreSQL.
             foreach (SequenceDescriptor sequence in await SqlCatalog.GetOwnedSequencesAsync(store, table.Name, cancellationToken))
             {
                 SqlCatalog.DeleteSequence(store, sequence);
+                await SqlCatalog.MoveCommentsAsync(store, sequence.Name, newName: null, cancellationToken);
             }
         }
         return new StatementResult(null, null, "DROP TABLE") { Notices = notices };

@@ -90,7 +90,11 @@ internal static class SequenceExecutor
             }
             if (!sequences.Exists(existing => existing.Id == sequence.Id)) sequences.Add(sequence);
         }
-        foreach (SequenceDescriptor sequence in sequences) SqlCatalog.DeleteSequence(store, sequence);
+        foreach (SequenceDescriptor sequence in sequences)
+        {
+            SqlCatalog.DeleteSequence(store, sequence);
+            await SqlCatalog.MoveCommentsAsync(store, sequence.Name, newName: null, cancellationToken);
+        }
         return new StatementResult(null, null, "DROP SEQUENCE") { Notices = notices };
     }
 

@@ -64,7 +64,11 @@ internal static class ViewExecutor
             }
             if (!views.Exists(existing => existing.Id == view.Id)) views.Add(view);
         }
-        foreach (ViewDescriptor view in views) SqlCatalog.DeleteView(store, view);
+        foreach (ViewDescriptor view in views)
+        {
+            SqlCatalog.DeleteView(store, view);
+            await SqlCatalog.MoveCommentsAsync(store, view.Name, newName: null, cancellationToken);
+        }
         return new StatementResult(null, null, "DROP VIEW") { Notices = notices };
     }
 }

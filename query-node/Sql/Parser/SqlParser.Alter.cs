@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Lexer;
 using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Parser;
@@ -68,10 +69,90 @@ internal sealed partial class SqlParser
             ExpectKeyword("to");
             return new RenameColumnCmd(oldName, ExpectColumnIdentifier().Name, location);
         }
-        if (IsKeyword("alter") || IsKeyword("owner") || IsKeyword("set") || IsKeyword("enable") || IsKeyword("disable"))
+        if (TryKeyword("alter")) return ParseAlterColumnCommand(location);
+        if (TryKeyword("owner"))
+        {
+            ExpectKeyword("to");
+            return new OwnerCmd(ExpectColumnIdentifier().Name, location);
+        }
+        if (IsKeyword("set") || IsKeyword("enable") || IsKeyword("disable"))
         {
             throw NotSupported("ALTER TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
+        throw SyntaxError();
+    }
+
+    /// <summary>ALTER [COLUMN] name followed by SET/DROP DEFAULT, SET/DROP NOT NULL, [SET DATA] TYPE, ADD GENERATED ...
+    /// AS IDENTITY, SET GENERATED, DROP IDENTITY.</summary>
+    private AlterTableCmd ParseAlterColumnCommand(int location)
+    {
+        TryKeyword("column");
+        string column = ExpectColumnIdentifier().Name;
+        Token token = Current;
+        if (TryKeyword("type") || IsKeyword("set") && Peek().IsKeyword("data"))
+        {
+            if (TryKeyword("set"))
+            {
+                ExpectKeyword("data");
+                ExpectKeyword("type");
+            }
+            TypeName typeName = ParseTypeName();
+            if (IsKeyword("collate")) throw NotSupported("ALTER COLUMN ... TYPE ... COLLATE", Current.Position);
+            bool hasUsing = false;
+            if (TryKeyword("using"))
+            {
+                hasUsing = true;
+                ParseExpression();
+            }
+            return new ColumnTypeCmd(column, typeName, hasUsing, location);
+        }
+        if (IsKeyword("add") && Peek().IsKeyword("generated"))
+        {
+            _index++;
+            (char identity, IReadOnlyList<SequenceOption> options) = ParseIdentity();
+            return new AddIdentityCmd(column, identity, options, location);
+        }
+        if (TryKeyword("set"))
+        {
+            if (TryKeyword("default"))
+            {
+                int defaultStart = _index;
+                Expression value = ParseExpression();
+                Token defaultEnd = _tokens[_index - 1];
+                return new ColumnDefaultCmd(column, value, _text[_tokens[defaultStart].Position..(defaultEnd.Position + defaultEnd.Length)], location);
+            }
+            if (TryKeyword("not"))
+            {
+                ExpectKeyword("null");
+                return new ColumnNotNullCmd(column, NotNull: true, location);
+            }
+            if (TryKeyword("generated"))
+            {
+                if (TryKeyword("always")) return new SetIdentityCmd(column, Catalog.ColumnDescriptor.IdentityAlways, location);
+                ExpectKeyword("by");
+                ExpectKeyword("default");
+                return new SetIdentityCmd(column, Catalog.ColumnDescriptor.IdentityByDefault, location);
+            }
+            throw NotSupported("ALTER COLUMN ... SET " + Current.Text.ToUpperInvariant(), Current.Position);
+        }
+        if (TryKeyword("drop"))
+        {
+            if (TryKeyword("default")) return new ColumnDefaultCmd(column, null, null, location);
+            if (TryKeyword("not"))
+            {
+                ExpectKeyword("null");
+                return new ColumnNotNullCmd(column, NotNull: false, location);
+            }
+            ExpectKeyword("identity");
+            bool ifExists = false;
+            if (TryKeyword("if"))
+            {
+                ExpectKeyword("exists");
+                ifExists = true;
+            }
+            return new DropIdentityCmd(column, ifExists, location);
+        }
+        if (token.Kind == TokenKind.Identifier) throw NotSupported("ALTER COLUMN ... " + token.Text.ToUpperInvariant(), token.Position);
         throw SyntaxError();
     }
 }

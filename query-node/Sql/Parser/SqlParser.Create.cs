@@ -14,6 +14,7 @@ internal sealed partial class SqlParser
             throw NotSupported(Current.Text.ToUpperInvariant() + " tables", Current.Position);
         }
         if (TryKeyword("sequence")) return ParseCreateSequence(location);
+        if (TryKeyword("schema")) return ParseCreateSchema(location);
         if (TryKeyword("view")) return ParseCreateView(location, replace: false);
         if (IsKeyword("or") && Peek().IsKeyword("replace") && Peek(2).IsKeyword("view"))
         {
@@ -39,7 +40,7 @@ internal sealed partial class SqlParser
             ifNotExists = true;
         }
         RangeVar relation = ParseRangeVar(allowAlias: false);
-        if (IsKeyword("as")) throw NotSupported("CREATE TABLE AS", Current.Position);
+        if (IsKeyword("as") || IsColumnNameListBeforeAs()) return ParseCreateTableAs(relation, ifNotExists, location);
         ExpectOperator("(");
         var columns = new List<ColumnDef>();
         List<(string, int)>? primaryKey = null;
@@ -92,6 +93,36 @@ internal sealed partial class SqlParser
         return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints };
     }
 
+    /// <summary>Whether '(' name, ... ')' AS follows: the column names of CREATE TABLE AS rather than column definitions.</summary>
+    private bool IsColumnNameListBeforeAs()
+    {
+        if (!Current.IsOperator("(")) return false;
+        int index = _index + 1;
+        while (index + 1 < _tokens.Count && _tokens[index].Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+        {
+            if (_tokens[index + 1].IsOperator(")")) return index + 2 < _tokens.Count && _tokens[index + 2].IsKeyword("as");
+            if (!_tokens[index + 1].IsOperator(",")) return false;
+            index += 2;
+        }
+        return false;
+    }
+
+    private CreateTableAsStmt ParseCreateTableAs(RangeVar relation, bool ifNotExists, int location)
+    {
+        List<string>? columnNames = Current.IsOperator("(") ? ParseNameList() : null;
+        ExpectKeyword("as");
+        if (IsKeyword("execute")) throw NotSupported("CREATE TABLE ... AS EXECUTE", Current.Position);
+        SelectStmt query = ParseSelectStatement();
+        bool withData = true;
+        if (IsKeyword("with") && (Peek().IsKeyword("data") || Peek().IsKeyword("no")))
+        {
+            _index++;
+            withData = !TryKeyword("no");
+            ExpectKeyword("data");
+        }
+        return new CreateTableAsStmt(relation, columnNames, query, ifNotExists, withData, location);
+    }
+
     private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>
         new(SqlState.InvalidTableDefinition, $"multiple primary keys for table \"{relation.RelationName}\" are not allowed", location + 1);
 
@@ -105,6 +136,8 @@ internal sealed partial class SqlParser
         Expression? defaultValue = null;
         string? defaultText = null;
         var constraints = new List<TableConstraint>();
+        char? identity = null;
+        IReadOnlyList<SequenceOption> identityOptions = [];
         while (true)
         {
             string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
@@ -140,6 +173,14 @@ internal sealed partial class SqlParser
             {
                 constraints.Add(ParseUniqueOrCheck(constraintName, (name, location)));
             }
+            else if (IsKeyword("generated") && (Peek().IsKeyword("by") || Peek(2).IsKeyword("as") && Peek(3).IsKeyword("identity")))
+            {
+                if (identity is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, $"multiple identity specifications for column \"{name}\"", token.Position + 1);
+                }
+                (identity, identityOptions) = ParseIdentity();
+            }
             else if (IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
@@ -149,7 +190,35 @@ internal sealed partial class SqlParser
                 break;
             }
         }
-        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location) { DefaultText = defaultText, Constraints = constraints };
+        return new ColumnDef(name, typeName, notNull, primaryKey, defaultValue, location)
+        {
+            DefaultText = defaultText,
+            Constraints = constraints,
+            Identity = identity,
+            IdentityOptions = identityOptions,
+        };
+    }
+
+    /// <summary>GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)]: the attidentity letter and the options.</summary>
+    private (char Identity, IReadOnlyList<SequenceOption> Options) ParseIdentity()
+    {
+        ExpectKeyword("generated");
+        char identity = Catalog.ColumnDescriptor.IdentityAlways;
+        if (TryKeyword("by"))
+        {
+            ExpectKeyword("default");
+            identity = Catalog.ColumnDescriptor.IdentityByDefault;
+        }
+        else
+        {
+            ExpectKeyword("always");
+        }
+        ExpectKeyword("as");
+        ExpectKeyword("identity");
+        if (!TryOperator("(")) return (identity, []);
+        List<SequenceOption> options = ParseSequenceOptions(allowRestart: false, parenthesized: true);
+        ExpectOperator(")");
+        return (identity, options);
     }
 
     private static SqlException ConflictingNull(string column, string? relationName, int location) =>

@@ -9,12 +9,13 @@ internal sealed partial class SqlParser
     {
         int location = ExpectKeyword("drop").Position;
         if (IsKeyword("index")) return ParseDropIndex(location);
+        if (TryKeyword("schema")) return ParseDropSchema(location);
         ObjectType removeType = ObjectType.Table;
         if (TryKeyword("sequence")) removeType = ObjectType.Sequence;
         else if (TryKeyword("view")) removeType = ObjectType.View;
         else if (!TryKeyword("table"))
         {
-            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "schema" or "database"
+            if (Current.Kind == TokenKind.Identifier && Current.Text is "index" or "database"
                 or "function" or "role" or "user" or "type" or "extension" or "trigger" or "materialized")
             {
                 throw NotSupported("DROP " + Current.Text.ToUpperInvariant(), Current.Position);

@@ -26,6 +26,20 @@ internal sealed partial class SqlParser
             while (TryOperator(","));
             ExpectOperator(")");
         }
+        OverridingKind overriding = OverridingKind.NotSet;
+        if (TryKeyword("overriding"))
+        {
+            if (TryKeyword("system"))
+            {
+                overriding = OverridingKind.SystemValue;
+            }
+            else
+            {
+                ExpectKeyword("user");
+                overriding = OverridingKind.UserValue;
+            }
+            ExpectKeyword("value");
+        }
         IReadOnlyList<IReadOnlyList<Expression>> valuesLists = [];
         SelectStmt? select = null;
         if (TryKeyword("default"))
@@ -45,7 +59,7 @@ internal sealed partial class SqlParser
         }
         OnConflictClause? onConflict = IsKeyword("on") ? ParseOnConflict() : null;
         List<ResTarget>? returning = ParseOptionalReturning();
-        return new InsertStmt(relation, columns, valuesLists, select, returning, location) { OnConflict = onConflict };
+        return new InsertStmt(relation, columns, valuesLists, select, returning, location) { OnConflict = onConflict, Override = overriding };
     }
 
     /// <summary>ON CONFLICT [(column, ...) [WHERE ...] | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...].</summary>

@@ -235,7 +235,7 @@ internal sealed partial class SqlParser
         }
         // "select;" and "select from t" have an empty target list in PostgreSQL.
         List<ResTarget> targets = IsSelectListEnd() ? [] : ParseTargetList();
-        if (IsKeyword("into")) throw NotSupported("SELECT INTO", Current.Position);
+        if (IsKeyword("into")) ParseSelectInto();
 
         List<FromItem> from = TryKeyword("from") ? ParseFromList() : [];
         Expression? where = TryKeyword("where") ? ParseExpression() : null;
@@ -442,5 +442,19 @@ internal sealed partial class SqlParser
         else statement = ParseSelectStatement(withClause);
         LeaveStatementNesting(counted);
         return statement;
+    }
+
+    /// <summary>SELECT ... INTO [TABLE] name: the statement becomes CREATE TABLE name AS (the select without INTO) once
+    /// it is parsed (<see cref="ParseStatement"/>); anywhere but the outermost SELECT it is an error, as in PostgreSQL.</summary>
+    private void ParseSelectInto()
+    {
+        Token into = ExpectKeyword("into");
+        if (_selectInto is not null || _depth > 0) throw new SqlException(SqlState.SyntaxError, "SELECT ... INTO is not allowed here", into.Position + 1);
+        if (IsKeyword("temp") || IsKeyword("temporary") || IsKeyword("unlogged"))
+        {
+            throw NotSupported("SELECT INTO " + Current.Text.ToUpperInvariant(), Current.Position);
+        }
+        TryKeyword("table");
+        _selectInto = (ParseRangeVar(allowAlias: false), into.Position);
     }
 }

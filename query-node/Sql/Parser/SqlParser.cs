@@ -17,6 +17,9 @@ internal sealed partial class SqlParser
     /// <summary>Token indexes where reading a parenthesized query failed, so an ambiguous '(' is not tried twice.</summary>
     private readonly HashSet<int> _failedQueryStarts = [];
 
+    /// <summary>The target of SELECT ... INTO, read inside the select and taken by the statement around it.</summary>
+    private (RangeVar Relation, int Location)? _selectInto;
+
     /// <summary>The syntax error of a reading given up for another one: reported instead when it is further on.</summary>
     private SqlException? _furthestSyntaxError;
 
@@ -165,7 +168,8 @@ internal sealed partial class SqlParser
         }
         return token.Text switch
         {
-            "select" or "values" or "table" or "with" or "insert" or "update" or "delete" => ParsePreparableStatement(),
+            "select" or "values" or "table" or "with" => WithSelectInto(ParsePreparableStatement()),
+            "insert" or "update" or "delete" => ParsePreparableStatement(),
             "explain" => ParseExplain(),
             "create" => ParseCreate(),
             "drop" => ParseDrop(),
@@ -178,12 +182,22 @@ internal sealed partial class SqlParser
             "unlisten" => ParseUnlisten(),
             "copy" => ParseCopy(),
             "truncate" => ParseTruncate(),
+            "comment" => ParseComment(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
-                or "analyze" or "lock" or "comment" or "declare" or "fetch" or "do" or "call"
+                or "analyze" or "lock" or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };
+    }
+
+    /// <summary>A SELECT that had INTO becomes CREATE TABLE AS.</summary>
+    private Statement WithSelectInto(Statement statement)
+    {
+        if (_selectInto is not { } into) return statement;
+        _selectInto = null;
+        if (statement is not SelectStmt select) throw new SqlException(SqlState.SyntaxError, "SELECT ... INTO is not allowed here", into.Location + 1);
+        return new CreateTableAsStmt(into.Relation, null, select, IfNotExists: false, WithData: true, select.Location);
     }
 
     /// <summary>A table name: [schema.]name, with an optional alias ([AS] alias) when allowed.</summary>

@@ -105,7 +105,7 @@ internal static class ParseTreeText
         false => true,
         string => false,
         ICollection collection => collection.Count == 0,
-        SetOperation.None or SortByDirection.Default or SortByNulls.Default or WindowFrameExclusion.NoOthers => true,
+        SetOperation.None or SortByDirection.Default or SortByNulls.Default or WindowFrameExclusion.NoOthers or OverridingKind.NotSet => true,
         _ => false,
     };
 }

@@ -93,7 +93,7 @@ public class RobustnessTests
     [InlineData("select foo(1)", "42883")]
     [InlineData("select $1", "42P02")]
     [InlineData("select 1::foo", "42704")]
-    [InlineData("select * from other.t", "3F000")]
+    [InlineData("select * from other.t", "42P01")]
     [InlineData("select true and 1", "42804")]
     [InlineData("select id from t where 1", "42804")]
     [InlineData("select * from t order by 5", "42P10")]

@@ -16,3 +16,24 @@ public sealed record RenameTableCmd(string NewName, int Location) : AlterTableCm
 
 /// <summary>ALTER TABLE [IF EXISTS] relation command, ... (PostgreSQL's AlterTableStmt).</summary>
 public sealed record AlterTableStmt(RangeVar Relation, bool MissingOk, IReadOnlyList<AlterTableCmd> Commands, int Location) : Statement(Location);
+
+/// <summary>ALTER [COLUMN] name SET DEFAULT expression | DROP DEFAULT (Default is null).</summary>
+public sealed record ColumnDefaultCmd(string Column, Expression? Default, string? DefaultText, int Location) : AlterTableCmd(Location);
+
+/// <summary>ALTER [COLUMN] name SET NOT NULL | DROP NOT NULL.</summary>
+public sealed record ColumnNotNullCmd(string Column, bool NotNull, int Location) : AlterTableCmd(Location);
+
+/// <summary>ALTER [COLUMN] name [SET DATA] TYPE type [USING expression] (HasUsing: a USING clause was given).</summary>
+public sealed record ColumnTypeCmd(string Column, TypeName TypeName, bool HasUsing, int Location) : AlterTableCmd(Location);
+
+/// <summary>ALTER [COLUMN] name ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)].</summary>
+public sealed record AddIdentityCmd(string Column, char Identity, IReadOnlyList<SequenceOption> Options, int Location) : AlterTableCmd(Location);
+
+/// <summary>ALTER [COLUMN] name SET GENERATED {ALWAYS | BY DEFAULT}.</summary>
+public sealed record SetIdentityCmd(string Column, char Identity, int Location) : AlterTableCmd(Location);
+
+/// <summary>ALTER [COLUMN] name DROP IDENTITY [IF EXISTS].</summary>
+public sealed record DropIdentityCmd(string Column, bool MissingOk, int Location) : AlterTableCmd(Location);
+
+/// <summary>OWNER TO role: there is one user, who owns everything.</summary>
+public sealed record OwnerCmd(string Role, int Location) : AlterTableCmd(Location);

@@ -13,6 +13,12 @@ public sealed record ColumnDef(
 
     /// <summary>The column's UNIQUE and CHECK constraints, in the order written.</summary>
     public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
+
+    /// <summary>GENERATED ALWAYS ('a') or BY DEFAULT ('d') AS IDENTITY, as pg_attribute.attidentity; null otherwise.</summary>
+    public char? Identity { get; init; }
+
+    /// <summary>The identity's sequence options (the parenthesised list after AS IDENTITY).</summary>
+    public IReadOnlyList<SequenceOption> IdentityOptions { get; init; } = [];
 }
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
@@ -27,3 +33,13 @@ public sealed record CreateStmt(
     /// <summary>The table constraints other than PRIMARY KEY (UNIQUE, CHECK), in the order written.</summary>
     public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
 }
+
+/// <summary>CREATE TABLE [IF NOT EXISTS] relation [(column names)] AS query [WITH [NO] DATA], and SELECT ... INTO
+/// relation (PostgreSQL's CreateTableAsStmt with its IntoClause).</summary>
+public sealed record CreateTableAsStmt(
+    RangeVar Relation,
+    IReadOnlyList<string>? ColumnNames,
+    SelectStmt Query,
+    bool IfNotExists,
+    bool WithData,
+    int Location) : Statement(Location);

@@ -14,6 +14,16 @@ public sealed record InsertStmt(
     public WithClause? With { get; init; }
 
     public OnConflictClause? OnConflict { get; init; }
+
+    /// <summary>OVERRIDING SYSTEM VALUE or OVERRIDING USER VALUE (PostgreSQL's OverridingKind).</summary>
+    public OverridingKind Override { get; init; }
+}
+
+public enum OverridingKind : byte
+{
+    NotSet,
+    UserValue,
+    SystemValue,
 }
 
 public enum OnConflictAction : byte

@@ -45,6 +45,8 @@ internal static class ParseTree
                 return [delete.With, delete.Relation, .. delete.UsingClause, delete.Where, .. delete.ReturningList ?? []];
             case ExplainStmt explain:
                 return [explain.Query];
+            case CreateTableAsStmt createAs:
+                return [createAs.Query];
             case WithClause with:
                 return with.Ctes.Select(cte => cte.Query);
             case RangeSubselect subselect:

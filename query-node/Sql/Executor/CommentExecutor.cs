@@ -1,0 +1,40 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>COMMENT ON TABLE / SEQUENCE / VIEW / COLUMN: the text goes into the catalog (pg_description's data), in the
+/// user's transaction; IS NULL removes it.</summary>
+internal static class CommentExecutor
+{
+    public static async ValueTask<StatementResult> ExecuteAsync(CommentStmt comment, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        SqlEngine.CheckSchema(comment.Relation);
+        string name = comment.Relation.RelationName;
+        char? kind = await catalog.RelationKindAsync(store, name, cancellationToken)
+            ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist");
+        int columnNumber = 0;
+        if (comment.Column is { } column)
+        {
+            columnNumber = kind switch
+            {
+                SqlCatalog.OrdinaryTable => (await catalog.GetTableAsync(store, name, cancellationToken))!.Columns.FirstOrDefault(existing => existing.Name == column)?.Id ?? 0,
+                SqlCatalog.View => (await SqlCatalog.GetViewAsync(store, name, cancellationToken))!.ColumnNames.ToList().IndexOf(column) + 1,
+                _ => 0, // a sequence's columns (last_value, ...) take no comments here
+            };
+            if (columnNumber <= 0) throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{name}\" does not exist");
+        }
+        else
+        {
+            char expected = comment.Kind switch { ObjectType.Sequence => SqlCatalog.Sequence, ObjectType.View => SqlCatalog.View, _ => SqlCatalog.OrdinaryTable };
+            if (kind != expected)
+            {
+                string noun = comment.Kind switch { ObjectType.Sequence => "sequence", ObjectType.View => "view", _ => "table" };
+                throw new SqlException(SqlState.WrongObjectType, $"\"{name}\" is not a {noun}");
+            }
+        }
+        SqlCatalog.WriteComment(store, name, columnNumber, comment.Comment);
+        return new StatementResult(null, null, "COMMENT");
+    }
+}
