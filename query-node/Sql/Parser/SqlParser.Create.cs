@@ -59,6 +59,11 @@ internal sealed partial class SqlParser
                         constraints.Add(ParseUniqueOrCheck(constraintName, column: null));
                         continue;
                     }
+                    if (IsKeyword("foreign"))
+                    {
+                        constraints.Add(ParseForeignKey(constraintName, column: null));
+                        continue;
+                    }
                     if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
                     ExpectKeyword("key");
                     if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
@@ -140,7 +145,11 @@ internal sealed partial class SqlParser
             {
                 constraints.Add(ParseUniqueOrCheck(constraintName, (name, location)));
             }
-            else if (IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
+            else if (IsKeyword("references"))
+            {
+                constraints.Add(ParseForeignKey(constraintName, (name, location)));
+            }
+            else if (IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
             }
