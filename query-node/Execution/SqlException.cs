@@ -54,6 +54,9 @@ public static class SqlState
     public const string UniqueViolation = "23505";
     public const string NotNullViolation = "23502";
     public const string CheckViolation = "23514";
+    public const string ForeignKeyViolation = "23503";
+    public const string InvalidForeignKey = "42830";
+    public const string DependentObjectsStillExist = "2BP01";
     public const string NumericValueOutOfRange = "22003";
     public const string InvalidTextRepresentation = "22P02";
     public const string StringDataRightTruncation = "22001";

@@ -134,7 +134,7 @@ internal static class ConstraintDefinitionBinder
 
     /// <summary>PostgreSQL's ChooseConstraintName/ChooseRelationName: table_parts_suffix, then with 1, 2, ... appended
     /// until the name is free (kept within the identifier length).</summary>
-    private static string ChooseName(string tableName, IReadOnlyList<string> parts, string suffix, Func<string, bool> taken)
+    internal static string ChooseName(string tableName, IReadOnlyList<string> parts, string suffix, Func<string, bool> taken)
     {
         string stem = string.Join("_", new[] { tableName }.Concat(parts));
         for (int attempt = 0; ; attempt++)

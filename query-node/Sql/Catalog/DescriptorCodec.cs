@@ -7,18 +7,20 @@ namespace Log.QueryNode.Sql.Catalog;
 /// <summary>Table descriptors as MessagePack arrays, a format version first. Defaults are stored as their text form
 /// and read back through the type's input function (exact for every supported type). Version 2 adds the secondary
 /// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
-/// those) still decode.</summary>
+/// those) still decode. Two fields appended to version 2 hold the foreign keys and the names of the tables referencing
+/// this one; descriptors written without them decode with none.</summary>
 internal static class DescriptorCodec
 {
     private const int FormatVersion = 2;
     private const int Version1Fields = 7;
     private const int Version2Fields = 10;
+    private const int ForeignKeyFields = 12;
 
     public static byte[] Encode(TableDescriptor table)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(Version2Fields);
+        writer.WriteArrayHeader(ForeignKeyFields);
         writer.Write(FormatVersion);
         writer.Write(table.Id);
         writer.Write(table.Name);
@@ -58,6 +60,10 @@ internal static class DescriptorCodec
             writer.Write(check.Expression);
         }
         writer.Write(table.NextIndexId);
+        writer.WriteArrayHeader(table.ForeignKeys.Count);
+        foreach (ForeignKeyConstraint foreignKey in table.ForeignKeys) EncodeForeignKey(ref writer, foreignKey);
+        writer.WriteArrayHeader(table.ReferencedBy.Count);
+        foreach (string referencing in table.ReferencedBy) writer.Write(referencing);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -116,11 +122,52 @@ internal static class DescriptorCodec
             for (int extra = 2; extra < checkFields; extra++) reader.Skip();
         }
         int nextIndexId = reader.ReadInt32();
-        for (int extra = Version2Fields; extra < fields; extra++) reader.Skip(); // fields of later versions
-        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId);
+        ForeignKeyConstraint[] foreignKeys = [];
+        string[] referencedBy = [];
+        if (fields >= ForeignKeyFields)
+        {
+            foreignKeys = new ForeignKeyConstraint[reader.ReadArrayHeader()];
+            for (int index = 0; index < foreignKeys.Length; index++) foreignKeys[index] = DecodeForeignKey(ref reader);
+            referencedBy = new string[reader.ReadArrayHeader()];
+            for (int index = 0; index < referencedBy.Length; index++) referencedBy[index] = reader.ReadString()!;
+        }
+        for (int extra = Math.Max(Version2Fields, Math.Min(fields, ForeignKeyFields)); extra < fields; extra++) reader.Skip(); // fields of later versions
+        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId, foreignKeys, referencedBy);
     }
 
     private const int IndexFields = 9;
+    private const int ForeignKeyConstraintFields = 7;
+
+    private static void EncodeForeignKey(ref MessagePackWriter writer, ForeignKeyConstraint foreignKey)
+    {
+        writer.WriteArrayHeader(ForeignKeyConstraintFields);
+        writer.Write(foreignKey.Name);
+        writer.WriteArrayHeader(foreignKey.ColumnIds.Count);
+        foreach (int columnId in foreignKey.ColumnIds) writer.Write(columnId);
+        writer.Write(foreignKey.ReferencedTable);
+        writer.WriteArrayHeader(foreignKey.ReferencedColumnIds.Count);
+        foreach (int columnId in foreignKey.ReferencedColumnIds) writer.Write(columnId);
+        writer.Write(foreignKey.ReferencedIndexId);
+        writer.Write((int)foreignKey.OnDelete);
+        writer.Write((int)foreignKey.OnUpdate);
+    }
+
+    private static ForeignKeyConstraint DecodeForeignKey(ref MessagePackReader reader)
+    {
+        int fields = reader.ReadArrayHeader();
+        if (fields < ForeignKeyConstraintFields) throw new InvalidOperationException($"foreign key descriptor with {fields} fields");
+        string name = reader.ReadString()!;
+        var columnIds = new int[reader.ReadArrayHeader()];
+        for (int position = 0; position < columnIds.Length; position++) columnIds[position] = reader.ReadInt32();
+        string referencedTable = reader.ReadString()!;
+        var referencedColumnIds = new int[reader.ReadArrayHeader()];
+        for (int position = 0; position < referencedColumnIds.Length; position++) referencedColumnIds[position] = reader.ReadInt32();
+        int referencedIndexId = reader.ReadInt32();
+        var onDelete = (ForeignKeyAction)reader.ReadInt32();
+        var onUpdate = (ForeignKeyAction)reader.ReadInt32();
+        for (int extra = ForeignKeyConstraintFields; extra < fields; extra++) reader.Skip();
+        return new ForeignKeyConstraint(name, columnIds, referencedTable, referencedColumnIds, referencedIndexId, onDelete, onUpdate);
+    }
 
     private static void EncodeIndex(ref MessagePackWriter writer, IndexDescriptor index)
     {

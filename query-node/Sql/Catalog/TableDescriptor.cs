@@ -36,8 +36,11 @@ public sealed class TableDescriptor
     private readonly int[] _ordinalById;
 
     public TableDescriptor(long id, string name, int version, int nextColumnId, IReadOnlyList<ColumnDescriptor> columns, IReadOnlyList<int> primaryKeyOrdinals,
-        IReadOnlyList<IndexDescriptor>? indexes = null, IReadOnlyList<CheckConstraint>? checks = null, int nextIndexId = FirstSecondaryIndexId)
+        IReadOnlyList<IndexDescriptor>? indexes = null, IReadOnlyList<CheckConstraint>? checks = null, int nextIndexId = FirstSecondaryIndexId,
+        IReadOnlyList<ForeignKeyConstraint>? foreignKeys = null, IReadOnlyList<string>? referencedBy = null)
     {
+        ForeignKeys = foreignKeys ?? [];
+        ReferencedBy = referencedBy ?? [];
         Indexes = indexes ?? [];
         Checks = checks ?? [];
         NextIndexId = nextIndexId;
@@ -78,13 +81,21 @@ public sealed class TableDescriptor
     /// <summary>The id the next secondary index gets.</summary>
     public int NextIndexId { get; }
 
+    /// <summary>The FOREIGN KEY constraints of this table, in name order.</summary>
+    public IReadOnlyList<ForeignKeyConstraint> ForeignKeys { get; }
+
+    /// <summary>The tables with a foreign key referencing this one (each once, this table itself included when it
+    /// references itself): its deletes and key updates check or act on their rows.</summary>
+    public IReadOnlyList<string> ReferencedBy { get; }
+
     /// <summary>The same table with other columns, indexes or constraints and the next version: every schema change
     /// goes through here so that nothing of the table is lost on the way.</summary>
     public TableDescriptor WithSchema(string? name = null, int? nextColumnId = null, IReadOnlyList<ColumnDescriptor>? columns = null,
         IReadOnlyList<int>? primaryKeyOrdinals = null, IReadOnlyList<IndexDescriptor>? indexes = null, IReadOnlyList<CheckConstraint>? checks = null,
-        int? nextIndexId = null) =>
+        int? nextIndexId = null, IReadOnlyList<ForeignKeyConstraint>? foreignKeys = null, IReadOnlyList<string>? referencedBy = null) =>
         new(Id, name ?? Name, Version + 1, nextColumnId ?? NextColumnId, columns ?? Columns, primaryKeyOrdinals ?? PrimaryKeyOrdinals,
-            indexes ?? Indexes, (checks ?? Checks).OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId ?? NextIndexId);
+            indexes ?? Indexes, (checks ?? Checks).OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId ?? NextIndexId,
+            (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy);
 
     public IndexDescriptor? FindIndex(string indexName) => Indexes.FirstOrDefault(index => index.Name == indexName);
 

@@ -26,7 +26,9 @@ internal static class CreateTableExecutor
         TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals,
             probe.Indexes, probe.Checks, probe.NextIndexId);
         await CheckIndexNamesAreFreeAsync(table, catalog, store, cancellationToken);
+        (table, List<TableDescriptor> referenced) = await ForeignKeyDefinition.BindAsync(table, expanded, catalog, store, cancellationToken);
         SqlCatalog.WriteTable(store, table);
+        foreach (TableDescriptor parent in referenced) SqlCatalog.WriteTable(store, parent);
         foreach (SequenceDescriptor sequence in sequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         return new StatementResult(null, null, "CREATE TABLE");
     }

@@ -4,10 +4,11 @@ using Log.QueryNode.Sql.Catalog;
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>DELETE: every input row holds a row's values and its key (then the USING items' columns); a row that joined
-/// several USING rows is deleted, and returned, once; its index entries go with it.</summary>
+/// several USING rows is deleted, and returned, once; its index entries go with it. Its referencing rows are checked or
+/// acted on when the statement's rows are all gone.</summary>
 internal static class DeleteExecutor
 {
-    public static ValueTask<List<object?[]>> DeleteRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
+    public static async ValueTask<List<object?[]>> DeleteRowsAsync(TableDescriptor table, List<object?[]> rows, ExecutionContext context)
     {
         var writer = new RowWriter(table, context.Statement.Writes);
         int width = table.Columns.Count;
@@ -20,6 +21,11 @@ internal static class DeleteExecutor
             writer.Delete(key, row[..width]);
             deleted.Add(row);
         }
-        return ValueTask.FromResult(deleted);
+        if (table.ReferencedBy.Count > 0)
+        {
+            await ForeignKeyChecks.OnReferencedRowsChangedAsync(table, deleted.Select(row => row[..width]).ToList(), null, context.Statement.Writes,
+                context.CancellationToken);
+        }
+        return deleted;
     }
 }

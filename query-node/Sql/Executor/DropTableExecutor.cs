@@ -32,6 +32,7 @@ internal static class DropTableExecutor
             }
             if (!tables.Exists(existing => existing.Id == table.Id)) tables.Add(table);
         }
+        notices.AddRange(await ForeignKeyDefinition.DropAsync(tables, drop.Cascade, catalog, store, cancellationToken));
         foreach (TableDescriptor table in tables)
         {
             SqlCatalog.DeleteTable(store, table);

@@ -88,6 +88,7 @@ internal static class InsertExecutor
             touched.Add(newKey);
             written.Add(updated);
         }
+        if (table.ForeignKeys.Count > 0) await ForeignKeyChecks.CheckReferencesAsync(table, written, null, writes, cancellationToken);
         return written;
     }
 
@@ -97,5 +98,6 @@ internal static class InsertExecutor
         var writer = new RowWriter(table, new StatementWrites(store, deferred: false));
         writer.CheckRow(values);
         await writer.InsertAsync(writer.KeyOf(values), values, checkKey: true, cancellationToken);
+        if (table.ForeignKeys.Count > 0) await ForeignKeyChecks.CheckReferencesAsync(table, [values], null, new StatementWrites(store, deferred: false), cancellationToken);
     }
 }

@@ -97,10 +97,11 @@ internal sealed class RowWriter
     }
 
     /// <summary>The stored rows at these keys (as this statement sees them), for an update that must delete their
-    /// old index entries; null when the table has no index, so nothing is read.</summary>
-    public async ValueTask<object?[]?[]?> ReadOldRowsAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    /// old index entries (or compare old and new foreign key values: <paramref name="always"/>); null when the table
+    /// has no index and nothing else needs them, so nothing is read.</summary>
+    public async ValueTask<object?[]?[]?> ReadOldRowsAsync(IReadOnlyList<byte[]> keys, bool always, CancellationToken cancellationToken)
     {
-        if (!HasIndexes) return null;
+        if (!HasIndexes && !always) return null;
         var rows = new object?[]?[keys.Count];
         for (int position = 0; position < keys.Count; position++)
         {

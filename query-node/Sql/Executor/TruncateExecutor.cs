@@ -35,9 +35,18 @@ internal static class TruncateExecutor
         }
         foreach (TableDescriptor table in tables)
         {
+            // PostgreSQL's heap_truncate_check_FK: a referenced table may only be emptied with every table referencing it.
+            if (table.ReferencedBy.FirstOrDefault(referencing => !tables.Exists(truncated => truncated.Name == referencing)) is { } outside)
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint",
+                    detail: $"Table \"{outside}\" references \"{table.Name}\".", hint: $"Truncate table \"{outside}\" at the same time, or use TRUNCATE ... CASCADE.");
+            }
+        }
+        foreach (TableDescriptor table in tables)
+        {
             long storageId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
             var emptied = new TableDescriptor(storageId, table.Name, table.Version + 1, table.NextColumnId, table.Columns, table.PrimaryKeyOrdinals,
-                table.Indexes, table.Checks, table.NextIndexId);
+                table.Indexes, table.Checks, table.NextIndexId, table.ForeignKeys, table.ReferencedBy);
             store.Delete(CatalogKeys.NameById(table.Id));
             SqlCatalog.WriteTable(store, emptied);
             if (!truncate.RestartSequences) continue;

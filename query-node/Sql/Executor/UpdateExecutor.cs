@@ -31,7 +31,8 @@ internal static class UpdateExecutor
             }
             changes.Add((oldKey, newKey, row));
         }
-        object?[]?[]? oldRows = await writer.ReadOldRowsAsync(changes.Select(change => change.OldKey).ToArray(), context.CancellationToken);
+        bool hasForeignKeys = table.ForeignKeys.Count > 0 || table.ReferencedBy.Count > 0;
+        object?[]?[]? oldRows = await writer.ReadOldRowsAsync(changes.Select(change => change.OldKey).ToArray(), hasForeignKeys, context.CancellationToken);
         for (int position = 0; position < changes.Count; position++)
         {
             (byte[] oldKey, byte[] newKey, _) = changes[position];
@@ -44,6 +45,15 @@ internal static class UpdateExecutor
             context.CancellationToken.ThrowIfCancellationRequested();
             await writer.InsertAsync(newKey, row[..width], checkKey: !ReferenceEquals(oldKey, newKey), context.CancellationToken);
             written.Add(row);
+        }
+        if (hasForeignKeys)
+        {
+            var newRows = changes.Select(change => change.Row[..width]).ToList();
+            if (table.ReferencedBy.Count > 0)
+            {
+                await ForeignKeyChecks.OnReferencedRowsChangedAsync(table, oldRows!.Select(row => row!).ToList(), newRows, writes, context.CancellationToken);
+            }
+            if (table.ForeignKeys.Count > 0) await ForeignKeyChecks.CheckReferencesAsync(table, newRows, oldRows!, writes, context.CancellationToken);
         }
         return written;
     }

@@ -60,6 +60,11 @@ internal sealed partial class SqlParser
                         constraints.Add(ParseUniqueOrCheck(constraintName, column: null));
                         continue;
                     }
+                    if (IsKeyword("foreign"))
+                    {
+                        constraints.Add(ParseForeignKey(constraintName, column: null));
+                        continue;
+                    }
                     if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
                     ExpectKeyword("key");
                     if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
@@ -181,7 +186,11 @@ internal sealed partial class SqlParser
                 }
                 (identity, identityOptions) = ParseIdentity();
             }
-            else if (IsKeyword("references") || IsKeyword("generated") || IsKeyword("collate"))
+            else if (IsKeyword("references"))
+            {
+                constraints.Add(ParseForeignKey(constraintName, (name, location)));
+            }
+            else if (IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
             }

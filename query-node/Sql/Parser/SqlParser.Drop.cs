@@ -31,8 +31,9 @@ internal sealed partial class SqlParser
         var objects = new List<RangeVar>();
         do objects.Add(ParseRangeVar(allowAlias: false));
         while (TryOperator(","));
+        bool cascade = removeType == ObjectType.Table && TryKeyword("cascade");
         if (IsKeyword("cascade")) throw NotSupported("DROP ... CASCADE", Current.Position);
         TryKeyword("restrict");
-        return new DropStmt(objects, missingOk, location, removeType);
+        return new DropStmt(objects, missingOk, location, removeType) { Cascade = cascade };
     }
 }

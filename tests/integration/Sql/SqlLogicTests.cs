@@ -119,7 +119,7 @@ public sealed class SqlLogicTests(ServerFixture fixture, ITestOutputHelper outpu
         await using SimpleQueryClient client = await ConnectAsync(timeout.Token);
         foreach (string table in tables)
         {
-            SqlOutcome outcome = await client.RunAsync($"DROP TABLE IF EXISTS {table}", timeout.Token);
+            SqlOutcome outcome = await client.RunAsync($"DROP TABLE IF EXISTS {table} CASCADE", timeout.Token);
             if (outcome.SqlState is not null)
             {
                 throw new InvalidOperationException($"cannot drop {table}: {outcome.SqlState} {outcome.ErrorMessage}");

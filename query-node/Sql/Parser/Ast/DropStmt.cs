@@ -9,4 +9,8 @@ public enum ObjectType
 }
 
 /// <summary>DROP TABLE | SEQUENCE | VIEW [IF EXISTS] names [CASCADE | RESTRICT].</summary>
-public sealed record DropStmt(IReadOnlyList<RangeVar> Objects, bool MissingOk, int Location, ObjectType RemoveType = ObjectType.Table) : Statement(Location);
+public sealed record DropStmt(IReadOnlyList<RangeVar> Objects, bool MissingOk, int Location, ObjectType RemoveType = ObjectType.Table) : Statement(Location)
+{
+    /// <summary>DROP TABLE ... CASCADE: the foreign keys of other tables that reference a dropped one go with it.</summary>
+    public bool Cascade { get; init; }
+}

@@ -26,6 +26,7 @@ public enum TableConstraintKind
 {
     Unique,
     Check,
+    ForeignKey,
 }
 
 /// <summary>A UNIQUE or CHECK constraint of CREATE TABLE, written on a column (Columns is that column) or on the
@@ -38,4 +39,8 @@ public sealed record TableConstraint(
     bool NullsNotDistinct,
     Expression? Check,
     string? CheckText,
-    int Location) : Node(Location);
+    int Location) : Node(Location)
+{
+    /// <summary>What a FOREIGN KEY (or a column's REFERENCES) references; null for other kinds.</summary>
+    public ForeignKeyReference? References { get; init; }
+}
