@@ -67,8 +67,12 @@ internal sealed class VersionStore : IDisposable
             PageSizeBits = StorageNodeOptions.Log2(options.LogPageSizeBytes),
             SegmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes),
         };
+        // No record locks: records are immutable once written (no in-place updates) and there is one writer, so a
+        // reader never needs FASTER's per-record shared lock, which cost two interlocked operations on every read of
+        // a scan. FASTER publishes a record (hash entry, or the head address the ordered index hands out) only after
+        // it is written in full.
         store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
-            concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
+            concurrencyControlMode: ConcurrencyControlMode.None);
         applySession = NewSession();
     }
 

@@ -31,6 +31,13 @@
 #   LOG_TARGET: use an already running Log at this libpq connection string instead of building
 #               and starting one; with SKIP_LOAD=1 its tables (and PostgreSQL's) are used as they are
 #               (Log cannot drop a table of more than 3,000 rows yet, so a reload needs a fresh Log)
+#   CPU_TIME=1: report CPU time per query instead of latency (on a loaded machine wall-clock time is
+#               mostly waiting for a core): Log's is the CPU time of its process (LOG_PID with LOG_TARGET)
+#               over CPU_QUERIES (20) runs of the query on one connection; PostgreSQL's is the CPU time of
+#               the backend serving the same runs, read from its /proc/self/stat (superuser), with
+#               parallel workers off (their time would not be counted). Both include
+#               parsing and sending the result; Log's also the process's background work (journal
+#               heartbeats) during the runs. The pgbench workload is not measured this way.
 # Log's INSERT ... SELECT does not yet coerce an int4 expression into a bigint column, nor is
 # generate_series(int, int) usable in int arithmetic, hence the bigint series and explicit casts.
 set -euo pipefail
@@ -50,10 +57,14 @@ workloads=${WORKLOADS:-"scan sort join lookup pgbench"}
 batch_rows=${LOAD_BATCH_ROWS:-3000}
 streams=${LOAD_STREAMS:-2}
 baseline="${PGBASELINE:-"host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres"} sslmode=disable"
+cpu_time=${CPU_TIME:-0}
+cpu_queries=${CPU_QUERIES:-20}
 if [ -n "${LOG_TARGET:-}" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   log_target=$LOG_TARGET
+  server_pid=${LOG_PID:-}
+  if [ "$cpu_time" = 1 ] && [ -z "$server_pid" ]; then echo "CPU_TIME=1 with LOG_TARGET needs LOG_PID"; exit 1; fi
 else
   . "$here/start-log.sh"
 fi
@@ -145,6 +156,27 @@ select_only() { # connection string
   sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$work/pgbench.out"
 }
 
+# CPU time in clock ticks (user and system) of a process, all of its threads.
+process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# Prints the CPU time in ms per query of cpu_queries runs of a workload's query on one connection.
+cpu_per_query() { # connection string, workload, system name
+  local tick_ms=$((1000 / $(getconf CLK_TCK))) before after
+  local ticks="SELECT split_part(pg_read_file('/proc/self/stat'), ' ', 14)::bigint + split_part(pg_read_file('/proc/self/stat'), ' ', 15)::bigint;"
+  if [ "$3" = Log ]; then
+    { echo '\o /dev/null'; for _ in $(seq 1 "$cpu_queries"); do cat "$work/$2.sql"; done; } > "$work/cpu.sql"
+    before=$(process_ticks "$server_pid")
+    psql -X -q -v ON_ERROR_STOP=1 "$1" -f "$work/cpu.sql" > /dev/null || exit 1
+    after=$(process_ticks "$server_pid")
+  else
+    { echo "SET max_parallel_workers_per_gather = 0;"; echo "$ticks"; echo '\o /dev/null'; for _ in $(seq 1 "$cpu_queries"); do cat "$work/$2.sql"; done; echo '\o'; echo "$ticks"; } > "$work/cpu.sql"
+    local output
+    output=$(psql -X -A -t -q -v ON_ERROR_STOP=1 "$1" -f "$work/cpu.sql") || exit 1
+    read -r before after <<< "$(echo $output)"
+  fi
+  awk -v b="$before" -v a="$after" -v n="$cpu_queries" -v t="$tick_ms" 'BEGIN { printf "%.2f\n", (a - b) * t / n }'
+}
+
 median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 if [ "${SKIP_LOAD:-0}" != 1 ]; then
@@ -161,8 +193,10 @@ for workload in scan sort join lookup; do
   [ "$log_answer" = "$pg_answer" ] || { printf 'different answers to %s:\nLog:\n%s\nPostgreSQL:\n%s\n' "$workload" "$log_answer" "$pg_answer"; exit 1; }
 done
 
+measure="latency"
+[ "$cpu_time" = 1 ] && measure="CPU time per query over $cpu_queries queries"
 echo "big $big_rows rows, small $small_rows rows, lookup $lookup_rows rows, pgbench scale $scale;" \
-  "median of $runs runs after a warm-up, $(nproc) cores"
+  "$measure, median of $runs runs after a warm-up, $(nproc) cores"
 printf "%-8s %14s %14s %8s\n" workload Log PostgreSQL Log/PG
 for workload in $workloads; do
   : > "$work/log.runs"
@@ -175,6 +209,14 @@ for workload in $workloads; do
       select_only "$baseline" >> "$work/pg.runs"
     done
     unit=tps
+  elif [ "$cpu_time" = 1 ]; then
+    cpu_per_query "$log_target" "$workload" Log > /dev/null
+    cpu_per_query "$baseline" "$workload" PostgreSQL > /dev/null
+    for _ in $(seq 1 "$runs"); do
+      cpu_per_query "$log_target" "$workload" Log >> "$work/log.runs"
+      cpu_per_query "$baseline" "$workload" PostgreSQL >> "$work/pg.runs"
+    done
+    unit=ms
   else
     latency "$log_target" "$workload" > /dev/null
     latency "$baseline" "$workload" > /dev/null
