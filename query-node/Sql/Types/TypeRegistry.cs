@@ -16,6 +16,12 @@ internal static class TypeRegistry
         new Float4Handler(),
         new ByteaHandler(),
         new UuidHandler(),
+        new OidHandler(),
+        new NameHandler(),
+        new CharHandler(),
+        new RegClassHandler(),
+        new RegTypeHandler(),
+        new RegProcHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);
