@@ -9,6 +9,9 @@ public readonly record struct RegClass(long Oid, string Name) : IComparable<RegC
     public bool Equals(RegClass other) => Oid == other.Oid;
 
     public override int GetHashCode() => Oid.GetHashCode();
+
+    /// <summary>regclassout (the wire's text codec writes a value of an OID it has no codec for with ToString).</summary>
+    public override string ToString() => Name.All(char.IsAsciiDigit) ? Name : Catalog.System.QualifiedNames.Quote(Name);
 }
 
 /// <summary>A regtype value: a type's oid with the name it prints as (format_type's).</summary>
@@ -17,6 +20,8 @@ public readonly record struct RegType(long Oid, string Name)
     public bool Equals(RegType other) => Oid == other.Oid;
 
     public override int GetHashCode() => Oid.GetHashCode();
+
+    public override string ToString() => Name;
 }
 
 /// <summary>A regproc value: a function's oid and name (pg_type's typinput and the like).</summary>
@@ -25,6 +30,8 @@ public readonly record struct RegProc(long Oid, string Name)
     public bool Equals(RegProc other) => Oid == other.Oid && Name == other.Name;
 
     public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
+
+    public override string ToString() => Name;
 }
 
 /// <summary>The comparisons between the object identifier types PostgreSQL resolves through implicit casts: oid

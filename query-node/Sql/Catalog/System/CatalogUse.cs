@@ -14,7 +14,7 @@ internal static class CatalogUse
 
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
     {
-        TypeName type => type.Name is "regclass" or "pg_catalog.regclass",
+        TypeCast cast => cast.TypeName.Name is "regclass",
         FuncCall call => CatalogFunctions.Contains(call.Name),
         _ => false,
     });

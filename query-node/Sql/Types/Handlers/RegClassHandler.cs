@@ -31,11 +31,7 @@ internal sealed class RegClassHandler : TypeHandler
     public static RegClass FromOid(long oid, CatalogSnapshot? catalog) =>
         new(oid, catalog?.RelationName(oid) ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
 
-    public override string Format(object value, DateTimeSettings settings)
-    {
-        var regClass = (RegClass)value;
-        return regClass.Name.All(char.IsAsciiDigit) ? regClass.Name : QualifiedNames.Quote(regClass.Name);
-    }
+    public override string Format(object value, DateTimeSettings settings) => ((RegClass)value).ToString();
 
     public override int Compare(object left, object right) => ((RegClass)left).Oid.CompareTo(((RegClass)right).Oid);
 
