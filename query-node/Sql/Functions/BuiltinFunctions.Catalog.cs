@@ -78,9 +78,12 @@ internal static partial class BuiltinFunctions
     private static object? UserById(ReadOnlySpan<object?> arguments, EvaluationContext context)
     {
         long oid = (long)arguments[0]!;
-        return oid == ObjectIds.SuperuserRole
-            ? context.Statement?.Session?.UserName ?? DefaultUser
-            : $"unknown (OID={oid})";
+        return oid switch
+        {
+            ObjectIds.SuperuserRole => context.Statement?.Session?.UserName ?? DefaultUser,
+            ObjectIds.DatabaseOwnerRole => "pg_database_owner",
+            _ => $"unknown (OID={oid})",
+        };
     }
 
     private static object? ToRegClass(ReadOnlySpan<object?> arguments, EvaluationContext context)

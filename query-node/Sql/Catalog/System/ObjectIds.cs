@@ -16,6 +16,8 @@ internal static class ObjectIds
     public const long InformationSchemaNamespace = 13207;
     /// <summary>The bootstrap superuser.</summary>
     public const long SuperuserRole = 10;
+    /// <summary>pg_database_owner, which owns public since PostgreSQL 15.</summary>
+    public const long DatabaseOwnerRole = 6171;
     /// <summary>The database, as initdb numbers "postgres".</summary>
     public const long Database = 5;
     public const long DefaultTablespace = 1663;

@@ -66,7 +66,7 @@ internal static partial class SystemRelations
     {
         yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole));
         yield return relation.Row(("oid", 99L), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
-        yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole));
         yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole));
     }
 
