@@ -260,6 +260,10 @@ public sealed partial class SqlEngine
         ITransactionStore store, CancellationToken cancellationToken)
     {
         var relations = await LookUpRelationsAsync(select, store, cancellationToken);
+        if (StatementContext.Current is { } statement && Catalog.System.CatalogUse.NeedsSnapshot(select))
+        {
+            await Catalog.System.CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
+        }
         var context = new BindContext(parameters, relations.Tables) { Views = relations.Views };
         BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);

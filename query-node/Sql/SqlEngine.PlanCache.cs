@@ -66,6 +66,7 @@ public sealed partial class SqlEngine
             else
             {
                 Dictionary<string, TableDescriptor> tables = await LookUpTablesAsync(select, store, cancellationToken);
+                if (Catalog.System.CatalogUse.NeedsSnapshot(select)) await Catalog.System.CatalogSnapshot.ForStatementAsync(context, store, cancellationToken);
                 var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), tables);
                 BoundQuery query = new SqlBinder(bindContext, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
                 PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);

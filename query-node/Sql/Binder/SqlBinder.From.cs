@@ -94,6 +94,10 @@ internal sealed partial class SqlBinder
             var cteItem = new ScopeItem(referenceName, columns, rangeVar.Location);
             return new BoundFromItem(plan, [cteItem], cteItem, Lateral: false);
         }
+        if (Catalog.System.SystemRelations.Resolve(rangeVar.SchemaName, rangeVar.RelationName) is { } system)
+        {
+            return BindSystemRelation(system, rangeVar, referenceName);
+        }
         SqlEngine.CheckRelationSchema(rangeVar);
         if (_context.FindTable(rangeVar.RelationName) is null && _context.Views.TryGetValue(rangeVar.RelationName, out BoundView? view))
         {
@@ -110,6 +114,19 @@ internal sealed partial class SqlBinder
         }
         ScopeItem tableItem = TableItem(table, referenceName, offset: 0, rangeVar.Location, rangeVar.ColumnAliases);
         return new BoundFromItem(new LogicalScan(new StoredTable(table), referenceName), [tableItem], tableItem, Lateral: false);
+    }
+
+    /// <summary>A pg_catalog relation: read whole by its own scan, its columns as declared.</summary>
+    private static BoundFromItem BindSystemRelation(Catalog.System.SystemRelation system, RangeVar rangeVar, string referenceName)
+    {
+        IReadOnlyList<string> names = ApplyColumnAliases(system.ColumnNames, rangeVar.ColumnAliases, referenceName, rangeVar.Location);
+        var columns = new ScopeColumn[names.Count];
+        for (int index = 0; index < columns.Length; index++)
+        {
+            columns[index] = new ScopeColumn(names[index], new BoundColumn(index, system.ColumnTypes[index], $"{referenceName}.{names[index]}", -1));
+        }
+        var item = new ScopeItem(referenceName, columns, rangeVar.Location);
+        return new BoundFromItem(new LogicalScan(system, referenceName), [item], item, Lateral: false);
     }
 
     private static IReadOnlyList<string> ApplyColumnAliases(IReadOnlyList<string> names, IReadOnlyList<string>? aliases, string referenceName, int location)

@@ -117,6 +117,10 @@ internal sealed partial class SqlBinder
         {
             return (left, right, leftType.WithoutModifier);
         }
+        if (ObjectIdentifierComparison.CommonType(leftType, rightType) is { } identifier)
+        {
+            return (CastTo(left, identifier, ValueCast.Context.Implicit, expression.Left!.Location), CastTo(right, identifier, ValueCast.Context.Implicit, expression.Right.Location), identifier);
+        }
         throw OperatorDoesNotExist(op, leftType, rightType, expression.Location);
     }
 

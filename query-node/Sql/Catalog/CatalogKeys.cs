@@ -122,6 +122,12 @@ internal static class CatalogKeys
 
     public static byte[] SequenceStatePrefix() => SubspacePrefix(SequenceStateSubspace);
 
+    /// <summary>Where the table descriptors start and end (the name-by-id entries follow them).</summary>
+    public static (byte[] Start, byte[] End) DescriptorByNameRange() => (SubspacePrefix(DescriptorByNameSubspace), SubspacePrefix(NameByIdSubspace));
+
+    /// <summary>Where the view descriptors start and end.</summary>
+    public static (byte[] Start, byte[] End) ViewByNameRange() => (SubspacePrefix(ViewByNameSubspace), SubspacePrefix(ViewByNameSubspace + 1));
+
     private static byte[] SubspacePrefix(long subspace)
     {
         var encoder = new KeyEncoder(16);

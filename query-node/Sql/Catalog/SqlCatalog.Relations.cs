@@ -42,7 +42,11 @@ internal sealed partial class SqlCatalog
     public static async ValueTask<ViewDescriptor?> GetViewAsync(ITransactionStore store, string name, CancellationToken cancellationToken)
     {
         byte[]? bytes = await store.GetAsync(CatalogKeys.ViewByName(name), cancellationToken);
-        if (bytes is null) return null;
+        return bytes is null ? null : DecodeView(bytes);
+    }
+
+    public static ViewDescriptor DecodeView(byte[] bytes)
+    {
         var reader = new MessagePackReader(bytes);
         if (reader.ReadArrayHeader() != 4) throw new InvalidOperationException("unknown view descriptor format");
         long id = reader.ReadInt64();

@@ -53,6 +53,10 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
     /// transaction (for the catalog) and the session's last values; null where no sequence may be read (Describe).</summary>
     public SequenceAccess? Sequences { get; init; }
 
+    /// <summary>The schema objects the statement's pg_catalog relations, reg* casts and catalog functions read: loaded
+    /// from the statement's transaction by the first of them that needs it (see Catalog/System).</summary>
+    public Catalog.System.CatalogSnapshot? CatalogSnapshot { get; set; }
+
     public void AddSleep(TimeSpan duration)
     {
         // TimeSpan.MaxValue would overflow; Task.Delay takes at most about 24 days anyway.

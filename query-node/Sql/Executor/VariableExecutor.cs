@@ -33,6 +33,9 @@ internal static class VariableExecutor
     };
 
     /// <summary>The value current_setting() reads when no session is there to ask: the server's fixed value, or null.</summary>
+    /// <summary>The settings the server knows (pg_settings lists them), in lower case.</summary>
+    public static IEnumerable<string> SettingNames => Settings.Keys.Select(name => name.ToLowerInvariant());
+
     public static string? DefaultSetting(string name) => Settings.TryGetValue(name, out string? value) ? value : null;
 
     public static StatementResult Execute(Statement statement)

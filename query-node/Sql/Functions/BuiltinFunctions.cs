@@ -40,6 +40,7 @@ internal static partial class BuiltinFunctions
         AddInterval(registry);
         AddArray(registry);
         AddJson(registry);
+        AddCatalog(registry);
         return registry;
     }
 

@@ -25,6 +25,9 @@ internal sealed class FunctionRegistry
         overloads.Add(definition);
     }
 
+    /// <summary>Every function with its overloads (pg_proc lists them).</summary>
+    public IEnumerable<FunctionDefinition> All => _byName.Values.SelectMany(overloads => overloads);
+
     /// <summary>Every overload of the name; empty when there is none.</summary>
     public IReadOnlyList<FunctionDefinition> Lookup(string name) =>
         _byName.TryGetValue(name, out List<FunctionDefinition>? overloads) ? overloads : [];

@@ -215,10 +215,11 @@ internal sealed partial class SqlParser
     private Expression ParseOtherOperator()
     {
         Expression left = ParseAdditive();
-        while (IsOtherOperator(Current))
+        while (IsOtherOperator(Current) || IsQualifiedOperator())
         {
-            Token op = Advance();
-            left = ParseBinaryRight(op, left, ParseAdditive);
+            Token op = Current;
+            string name = IsQualifiedOperator() ? ParseQualifiedOperator() : Advance().Text;
+            left = ParseBinaryRight(op, left, ParseAdditive, name);
         }
         return left;
     }
@@ -316,7 +317,7 @@ internal sealed partial class SqlParser
             }
             else if (IsKeyword("collate"))
             {
-                throw NotSupported("COLLATE", Current.Position);
+                ParseCollateClause();
             }
             else
             {

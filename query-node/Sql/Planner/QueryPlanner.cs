@@ -148,6 +148,15 @@ internal sealed partial class QueryPlanner
 
     private PhysicalOperator BuildScan(LogicalScan scan, List<BoundExpression> terms)
     {
+        if (scan.Relation is Catalog.System.SystemRelation system)
+        {
+            // Read whole: the rows are computed in memory, so there is no access path to choose.
+            var source = new SystemRelationScanOperator(system, scan.ReferenceName);
+            if (terms.Count == 0) return source;
+            BoundExpression predicate = Conjuncts.Combine(terms)!;
+            Register(predicate);
+            return new FilterOperator(source, predicate);
+        }
         TableDescriptor table = scan.Relation.Table ?? throw new InvalidOperationException($"relation {scan.Relation.Name} has no stored table");
         var pushed = terms.Where(term => !HasSubquery(term)).ToList();
         var rest = terms.Where(HasSubquery).ToList();

@@ -35,6 +35,18 @@ public enum TypeKind : byte
     Jsonb,
     /// <summary>An array of <see cref="SqlType.Element"/> (all dimensionalities are one type, as in PostgreSQL).</summary>
     Array,
+    /// <summary>oid: an object identifier (CLR long holding the unsigned 32-bit value).</summary>
+    Oid,
+    /// <summary>name: a catalog identifier (CLR string), category S like text.</summary>
+    Name,
+    /// <summary>"char": the catalogs' single-byte code (pg_class.relkind; CLR string of zero or one character).</summary>
+    Char,
+    /// <summary>regclass: a relation's oid that reads and prints as the relation's name (CLR <see cref="RegClass"/>).</summary>
+    RegClass,
+    /// <summary>regtype: a type's oid that reads and prints as the type's name (CLR <see cref="RegType"/>).</summary>
+    RegType,
+    /// <summary>regproc: a function's oid that reads and prints as the function's name (CLR <see cref="RegProc"/>).</summary>
+    RegProc,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -89,7 +101,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
 
     public bool IsInteger => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8;
     public bool IsNumber => Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric;
-    public bool IsString => Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar;
+    public bool IsString => Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name;
 
     /// <summary>The type without its modifier: the type of an expression result (PostgreSQL drops typmods through operators).</summary>
     public SqlType WithoutModifier => new(Kind, -1, Element);
@@ -138,6 +150,12 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Json => 114,
         TypeKind.Jsonb => 3802,
         TypeKind.Array => Log.Wire.Types.PgTypes.GetArrayTypeOid(ElementType.Oid),
+        TypeKind.Oid => 26,
+        TypeKind.Name => 19,
+        TypeKind.Char => 18,
+        TypeKind.RegClass => 2205,
+        TypeKind.RegType => 2206,
+        TypeKind.RegProc => 24,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -154,6 +172,9 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Float4 => 4,
         TypeKind.Time => 8,
         TypeKind.Uuid or TypeKind.Interval => 16,
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc => 4,
+        TypeKind.Name => 64,
+        TypeKind.Char => 1,
         _ => -1,
     };
 
@@ -181,6 +202,12 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Json => "json",
         TypeKind.Jsonb => "jsonb",
         TypeKind.Array => "_" + ElementType.InternalName,
+        TypeKind.Oid => "oid",
+        TypeKind.Name => "name",
+        TypeKind.Char => "char",
+        TypeKind.RegClass => "regclass",
+        TypeKind.RegType => "regtype",
+        TypeKind.RegProc => "regproc",
         _ => "unknown",
     };
 
@@ -208,6 +235,12 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Json => "json",
         TypeKind.Jsonb => "jsonb",
         TypeKind.Array => ElementType.DisplayName + "[]",
+        TypeKind.Oid => "oid",
+        TypeKind.Name => "name",
+        TypeKind.Char => "\"char\"",
+        TypeKind.RegClass => "regclass",
+        TypeKind.RegType => "regtype",
+        TypeKind.RegProc => "regproc",
         _ => "unknown",
     };
 
@@ -228,7 +261,9 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
     {
         TypeKind.Bool => 'B',
         TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric => 'N',
-        TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar => 'S',
+        TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name => 'S',
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc => 'N',
+        TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',
         TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb => 'U',

@@ -21,6 +21,12 @@ internal static class TypeRegistry
         new ArrayHandler(),
         new JsonHandler(),
         new JsonbHandler(),
+        new OidHandler(),
+        new NameHandler(),
+        new CharHandler(),
+        new RegClassHandler(),
+        new RegTypeHandler(),
+        new RegProcHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

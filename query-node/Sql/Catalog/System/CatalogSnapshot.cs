@@ -1,0 +1,96 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Executor;
+
+namespace Log.QueryNode.Sql.Catalog.System;
+
+/// <summary>
+/// Every schema object one statement can see, read once from the statement's transaction (so the catalogs answer
+/// from the same snapshot as the rest of the statement, DDL of the transaction itself included) and kept on the
+/// statement's context for all the virtual relations, reg* casts and catalog functions of the statement. Reading it
+/// scans the descriptor key ranges; there are as many entries as tables, views and sequences.
+/// </summary>
+internal sealed class CatalogSnapshot
+{
+    private readonly Dictionary<long, TableDescriptor> _tablesByOid = [];
+    private readonly Dictionary<string, long> _userRelationOids = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _relationNames = [];
+
+    private CatalogSnapshot(IReadOnlyList<TableDescriptor> tables, IReadOnlyList<SequenceDescriptor> sequences, IReadOnlyList<ViewDescriptor> views,
+        ISessionEnvironment? session)
+    {
+        Tables = tables;
+        Sequences = sequences;
+        Views = views;
+        Session = session;
+        foreach (TableDescriptor table in tables)
+        {
+            long oid = ObjectIds.Relation(table.Id);
+            _tablesByOid[oid] = table;
+            AddRelation(table.Name, oid);
+            AddRelation(table.PrimaryKeyConstraintName, ObjectIds.Index(oid, TableDescriptor.PrimaryIndexId), onlyIf: !table.HasHiddenRowId);
+            foreach (IndexDescriptor index in table.Indexes) AddRelation(index.Name, ObjectIds.Index(oid, index.Id));
+        }
+        foreach (SequenceDescriptor sequence in sequences) AddRelation(sequence.Name, ObjectIds.Relation(sequence.Id));
+        foreach (ViewDescriptor view in views) AddRelation(view.Name, ObjectIds.Relation(view.Id));
+        foreach (SystemRelationShape relation in PgCatalogColumns.All) _relationNames.TryAdd(relation.Oid, relation.Name);
+    }
+
+    public IReadOnlyList<TableDescriptor> Tables { get; }
+
+    public IReadOnlyList<SequenceDescriptor> Sequences { get; }
+
+    public IReadOnlyList<ViewDescriptor> Views { get; }
+
+    /// <summary>The session the statement runs in (user, database, settings), or null outside one.</summary>
+    public ISessionEnvironment? Session { get; }
+
+    public string UserName => Session?.UserName ?? "postgres";
+
+    public string DatabaseName => Session?.DatabaseName ?? "postgres";
+
+    private void AddRelation(string name, long oid, bool onlyIf = true)
+    {
+        if (!onlyIf) return;
+        _userRelationOids.TryAdd(name, oid);
+        _relationNames[oid] = name;
+    }
+
+    public static async ValueTask<CatalogSnapshot> LoadAsync(ITransactionStore store, ISessionEnvironment? session, CancellationToken cancellationToken)
+    {
+        var tables = new List<TableDescriptor>();
+        (byte[] start, byte[] end) = CatalogKeys.DescriptorByNameRange();
+        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(start, end, cancellationToken))
+        {
+            tables.Add(DescriptorCodec.Decode(entry.Value));
+        }
+        var sequences = new List<SequenceDescriptor>();
+        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(CatalogKeys.SequenceByNamePrefix(), CatalogKeys.SequenceStatePrefix(), cancellationToken))
+        {
+            sequences.Add(SequenceCodec.Decode(entry.Value));
+        }
+        var views = new List<ViewDescriptor>();
+        (start, end) = CatalogKeys.ViewByNameRange();
+        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(start, end, cancellationToken))
+        {
+            views.Add(SqlCatalog.DecodeView(entry.Value));
+        }
+        return new CatalogSnapshot(tables, sequences, views, session);
+    }
+
+    /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>
+    public static async ValueTask<CatalogSnapshot> ForStatementAsync(StatementContext statement, ITransactionStore store, CancellationToken cancellationToken) =>
+        statement.CatalogSnapshot ??= await LoadAsync(store, statement.Session, cancellationToken);
+
+    public TableDescriptor? FindTable(long oid) => _tablesByOid.GetValueOrDefault(oid);
+
+    /// <summary>The OID of a relation by name as regclass input resolves it: pg_catalog first, then public.</summary>
+    public long? FindRelationOid(string? schema, string name)
+    {
+        if (schema is null or "pg_catalog" && SystemRelations.Find(name) is { } system) return system.Shape.Oid;
+        if (schema is null or SqlCatalog.DefaultSchema && _userRelationOids.TryGetValue(name, out long oid)) return oid;
+        return null;
+    }
+
+    /// <summary>The name of a relation by OID, or null when no relation has it.</summary>
+    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid);
+}

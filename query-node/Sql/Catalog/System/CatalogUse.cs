@@ -1,0 +1,21 @@
+using Log.QueryNode.Sql.Parser.Ast;
+
+namespace Log.QueryNode.Sql.Catalog.System;
+
+/// <summary>Whether a statement reads the catalog while its expressions are evaluated (a cast to regclass, a catalog
+/// function), which is synchronous: the engine then reads the statement's <see cref="CatalogSnapshot"/> before binding
+/// (casts of constants are folded while the statement is bound and planned).</summary>
+internal static class CatalogUse
+{
+    private static readonly HashSet<string> CatalogFunctions = new(StringComparer.Ordinal)
+    {
+        "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
+    };
+
+    public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
+    {
+        TypeCast cast => cast.TypeName.Name is "regclass",
+        FuncCall call => CatalogFunctions.Contains(call.Name),
+        _ => false,
+    });
+}

@@ -1,0 +1,247 @@
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Catalog.System;
+
+/// <summary>The relations over Log's own schema objects: tables, their columns, indexes, constraints and defaults,
+/// sequences and views.</summary>
+internal static partial class SystemRelations
+{
+    private static IEnumerable<object?[]> ClassRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SystemRelation system in All.OrderBy(system => system.Shape.Oid))
+        {
+            yield return ClassRow(relation, system.Shape.Oid, system.Name, ObjectIds.PgCatalogNamespace, system.Shape.Kind, system.ColumnNames.Count,
+                system.Shape.Kind == 'r' ? ObjectIds.HeapAccessMethod : 0, hasIndex: false, checks: 0);
+        }
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long oid = ObjectIds.Relation(table.Id);
+            bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
+            yield return ClassRow(relation, oid, table.Name, ObjectIds.PublicNamespace, SqlCatalog.OrdinaryTable, table.Columns.Count,
+                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count);
+            foreach ((long indexOid, string name, int columns) in IndexesOf(table))
+            {
+                yield return ClassRow(relation, indexOid, name, ObjectIds.PublicNamespace, 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
+            }
+        }
+        foreach (SequenceDescriptor sequence in catalog.Sequences)
+        {
+            yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, ObjectIds.PublicNamespace, SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0);
+        }
+        foreach (ViewDescriptor view in catalog.Views)
+        {
+            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, ObjectIds.PublicNamespace, SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0);
+        }
+    }
+
+    private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks) =>
+        relation.Row(("oid", oid), ("relname", name), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
+            ("relfilenode", kind is 'v' ? 0L : oid), ("reltuples", kind is 'r' or 'i' ? -1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
+            ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'),
+            ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
+
+    /// <summary>A table's indexes as pg_class has them: the primary key's (when declared) and the secondary ones.</summary>
+    private static IEnumerable<(long Oid, string Name, int Columns)> IndexesOf(TableDescriptor table)
+    {
+        long tableOid = ObjectIds.Relation(table.Id);
+        if (!table.HasHiddenRowId) yield return (ObjectIds.Index(tableOid, TableDescriptor.PrimaryIndexId), table.PrimaryKeyConstraintName, table.PrimaryKeyOrdinals.Count);
+        foreach (IndexDescriptor index in table.Indexes)
+        {
+            yield return (ObjectIds.Index(tableOid, index.Id), index.Name, index.KeyColumns.Count + index.IncludeColumnIds.Count);
+        }
+    }
+
+    private static IEnumerable<object?[]> AttributeRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SystemRelation system in All.OrderBy(system => system.Shape.Oid))
+        {
+            for (int ordinal = 0; ordinal < system.ColumnTypes.Count; ordinal++)
+            {
+                yield return AttributeRow(relation, system.Shape.Oid, system.ColumnNames[ordinal], system.ColumnTypes[ordinal], (short)(ordinal + 1), notNull: false, hasDefault: false);
+            }
+        }
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long oid = ObjectIds.Relation(table.Id);
+            for (int ordinal = 0; ordinal < table.Columns.Count; ordinal++)
+            {
+                ColumnDescriptor column = table.Columns[ordinal];
+                yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal), column.HasDefault);
+            }
+            if (!table.HasHiddenRowId)
+            {
+                long indexOid = ObjectIds.Index(oid, TableDescriptor.PrimaryIndexId);
+                for (int position = 0; position < table.PrimaryKeyOrdinals.Count; position++)
+                {
+                    ColumnDescriptor column = table.Columns[table.PrimaryKeyOrdinals[position]];
+                    yield return AttributeRow(relation, indexOid, column.Name, column.Type, (short)(position + 1), notNull: false, hasDefault: false);
+                }
+            }
+            foreach (IndexDescriptor index in table.Indexes)
+            {
+                long indexOid = ObjectIds.Index(oid, index.Id);
+                short number = 1;
+                foreach (IndexKeyColumn key in index.KeyColumns)
+                {
+                    ColumnDescriptor? column = key.IsExpression ? null : table.Columns[table.OrdinalOfColumnId(key.ColumnId)];
+                    yield return AttributeRow(relation, indexOid, column?.Name ?? "expr", column?.Type ?? SqlType.Text, number++, notNull: false, hasDefault: false);
+                }
+                foreach (int columnId in index.IncludeColumnIds)
+                {
+                    ColumnDescriptor column = table.Columns[table.OrdinalOfColumnId(columnId)];
+                    yield return AttributeRow(relation, indexOid, column.Name, column.Type, number++, notNull: false, hasDefault: false);
+                }
+            }
+        }
+        foreach (SequenceDescriptor sequence in catalog.Sequences)
+        {
+            long oid = ObjectIds.Relation(sequence.Id);
+            yield return AttributeRow(relation, oid, "last_value", SqlType.Int8, 1, notNull: true, hasDefault: false);
+            yield return AttributeRow(relation, oid, "log_cnt", SqlType.Int8, 2, notNull: true, hasDefault: false);
+            yield return AttributeRow(relation, oid, "is_called", SqlType.Bool, 3, notNull: true, hasDefault: false);
+        }
+    }
+
+    private static object?[] AttributeRow(SystemRelation relation, long relationOid, string name, SqlType type, short number, bool notNull, bool hasDefault)
+    {
+        BuiltinType? builtin = BuiltinTypes.Find(type.Oid);
+        return relation.Row(("attrelid", relationOid), ("attname", name), ("atttypid", (long)type.Oid), ("attstattarget", -1),
+            ("attlen", builtin?.Length ?? type.Size), ("attnum", number), ("attndims", type.IsArray ? 1 : 0), ("attcacheoff", -1), ("atttypmod", type.Modifier),
+            ("attbyval", builtin?.ByValue ?? false), ("attalign", (builtin?.Align ?? 'i').ToString()), ("attstorage", (builtin?.Storage ?? 'x').ToString()),
+            ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", ""), ("attgenerated", ""),
+            ("attislocal", true), ("attcollation", builtin?.Collation ?? 0L));
+    }
+
+    private static IEnumerable<object?[]> TypeRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (BuiltinType type in BuiltinTypes.All)
+        {
+            yield return relation.Row(("oid", type.Oid), ("typname", type.Name), ("typnamespace", ObjectIds.PgCatalogNamespace), ("typowner", ObjectIds.SuperuserRole),
+                ("typlen", type.Length), ("typbyval", type.ByValue), ("typtype", type.Type.ToString()), ("typcategory", type.Category.ToString()),
+                ("typispreferred", type.IsPreferred), ("typisdefined", true), ("typdelim", type.Delimiter.ToString()), ("typsubscript", Procedure(type.Subscript)),
+                ("typelem", type.Element), ("typarray", type.Array), ("typinput", Procedure(type.Input)), ("typoutput", Procedure(type.Output)),
+                ("typreceive", Procedure(type.Receive)), ("typsend", Procedure(type.Send)), ("typmodin", Procedure(type.ModifierInput)),
+                ("typmodout", Procedure(type.ModifierOutput)), ("typanalyze", Procedure(type.Analyze)), ("typalign", type.Align.ToString()),
+                ("typstorage", type.Storage.ToString()), ("typtypmod", -1), ("typcollation", type.Collation));
+        }
+    }
+
+    /// <summary>A regproc naming a function by name ("-" is no function, as regprocout prints 0).</summary>
+    private static RegProc Procedure(string name) => new(name == "-" ? 0 : 1, name);
+
+    private static IEnumerable<object?[]> IndexRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long tableOid = ObjectIds.Relation(table.Id);
+            if (!table.HasHiddenRowId)
+            {
+                string keys = string.Join(' ', table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id));
+                yield return IndexRow(relation, ObjectIds.Index(tableOid, TableDescriptor.PrimaryIndexId), tableOid, table.PrimaryKeyOrdinals.Count,
+                    table.PrimaryKeyOrdinals.Count, unique: true, primary: true, valid: true, keys, string.Join(' ', table.PrimaryKeyOrdinals.Select(_ => 0)), null, null);
+            }
+            foreach (IndexDescriptor index in table.Indexes)
+            {
+                string keys = string.Join(' ', index.KeyColumns.Select(key => key.IsExpression ? 0 : key.ColumnId).Concat(index.IncludeColumnIds));
+                string options = string.Join(' ', index.KeyColumns.Select(key => (key.Descending ? 1 : 0) | (key.NullsFirst != key.Descending ? 2 : 0)));
+                string? expressions = index.KeyColumns.Any(key => key.IsExpression)
+                    ? string.Join(", ", index.KeyColumns.Where(key => key.IsExpression).Select(key => key.Expression))
+                    : null;
+                yield return IndexRow(relation, ObjectIds.Index(tableOid, index.Id), tableOid, index.KeyColumns.Count + index.IncludeColumnIds.Count,
+                    index.KeyColumns.Count, index.IsUnique, primary: false, index.State == IndexState.Valid, keys, options, expressions, index.Predicate,
+                    index.NullsNotDistinct);
+            }
+        }
+    }
+
+    private static object?[] IndexRow(SystemRelation relation, long indexOid, long tableOid, int columns, int keyColumns, bool unique, bool primary, bool valid,
+        string keys, string options, string? expressions, string? predicate, bool nullsNotDistinct = false) =>
+        relation.Row(("indexrelid", indexOid), ("indrelid", tableOid), ("indnatts", (short)columns), ("indnkeyatts", (short)keyColumns), ("indisunique", unique),
+            ("indnullsnotdistinct", nullsNotDistinct), ("indisprimary", primary), ("indimmediate", true), ("indisvalid", valid), ("indisready", true),
+            ("indislive", true), ("indkey", keys), ("indoption", options), ("indexprs", expressions), ("indpred", predicate));
+
+    private static IEnumerable<object?[]> ConstraintRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long tableOid = ObjectIds.Relation(table.Id);
+            foreach (TableConstraint constraint in CatalogDefinitions.ConstraintsOf(table))
+            {
+                yield return relation.Row(("oid", constraint.Oid), ("conname", constraint.Name), ("connamespace", ObjectIds.PublicNamespace),
+                    ("contype", constraint.Type.ToString()), ("convalidated", true), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
+                    ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
+                    ("conkey", constraint.ColumnNumbers is null ? null : "{" + string.Join(',', constraint.ColumnNumbers) + "}"),
+                    ("conbin", constraint.Type == 'c' ? constraint.Definition : null));
+            }
+        }
+    }
+
+    private static IEnumerable<object?[]> AttributeDefaultRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long tableOid = ObjectIds.Relation(table.Id);
+            foreach (ColumnDescriptor column in table.Columns)
+            {
+                if (!column.HasDefault) continue;
+                yield return relation.Row(("oid", ObjectIds.AttributeDefault(tableOid, column.Id)), ("adrelid", tableOid), ("adnum", (short)column.Id),
+                    ("adbin", CatalogDefinitions.DefaultExpression(column)));
+            }
+        }
+    }
+
+    private static IEnumerable<object?[]> SequenceRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SequenceDescriptor sequence in catalog.Sequences)
+        {
+            yield return relation.Row(("seqrelid", ObjectIds.Relation(sequence.Id)), ("seqtypid", (long)sequence.Type.Oid), ("seqstart", sequence.Start),
+                ("seqincrement", sequence.Increment), ("seqmax", sequence.MaxValue), ("seqmin", sequence.MinValue), ("seqcache", sequence.Cache), ("seqcycle", sequence.Cycle));
+        }
+    }
+
+    private static IEnumerable<object?[]> SequenceViewRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SequenceDescriptor sequence in catalog.Sequences)
+        {
+            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("sequencename", sequence.Name), ("sequenceowner", catalog.UserName),
+                ("data_type", RegTypeOf(sequence.Type)), ("start_value", sequence.Start), ("min_value", sequence.MinValue), ("max_value", sequence.MaxValue),
+                ("increment_by", sequence.Increment), ("cycle", sequence.Cycle), ("cache_size", sequence.Cache), ("last_value", null));
+        }
+    }
+
+    private static RegType RegTypeOf(SqlType type) => Types.Handlers.RegTypeHandler.FromOid(type.Oid);
+
+    private static IEnumerable<object?[]> TableRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SystemRelation system in All.Where(system => system.Shape.Kind == 'r').OrderBy(system => system.Name, StringComparer.Ordinal))
+        {
+            yield return relation.Row(("schemaname", PgCatalogSchema), ("tablename", system.Name), ("tableowner", catalog.UserName));
+        }
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("tablename", table.Name), ("tableowner", catalog.UserName),
+                ("hasindexes", !table.HasHiddenRowId || table.Indexes.Count > 0));
+        }
+    }
+
+    private static IEnumerable<object?[]> ViewRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (ViewDescriptor view in catalog.Views)
+        {
+            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("viewname", view.Name), ("viewowner", catalog.UserName), ("definition", " " + view.QueryText + ";"));
+        }
+    }
+
+    private static IEnumerable<object?[]> IndexDefinitionRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long tableOid = ObjectIds.Relation(table.Id);
+            foreach ((long oid, string name, _) in IndexesOf(table))
+            {
+                yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("tablename", table.Name), ("indexname", name),
+                    ("indexdef", CatalogDefinitions.IndexDefinition(table, ObjectIds.Split(oid).SubObject)));
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Catalog.System;
+
+/// <summary>
+/// The pg_catalog relations by name, each with its rows (the PgCatalog*.cs files). pg_catalog is searched before
+/// public for unqualified names, as PostgreSQL's search path puts it first implicitly. A relation Log has no objects
+/// for exists and is empty, as PostgreSQL's is on a database without them.
+/// </summary>
+internal static partial class SystemRelations
+{
+    public const string PgCatalogSchema = "pg_catalog";
+
+    private static readonly Dictionary<string, SystemRelation> PgCatalog = BuildPgCatalog();
+
+    public static SystemRelation? Find(string name) => PgCatalog.GetValueOrDefault(name);
+
+    /// <summary>The relation a FROM item names, or null: pg_catalog.X, or an unqualified X that pg_catalog has.</summary>
+    public static SystemRelation? Resolve(string? schema, string name) => schema switch
+    {
+        null or PgCatalogSchema => Find(name),
+        _ => null,
+    };
+
+    public static IEnumerable<SystemRelation> All => PgCatalog.Values;
+
+    private static Dictionary<string, SystemRelation> BuildPgCatalog()
+    {
+        var rows = new Dictionary<string, Func<CatalogSnapshot, SystemRelation, IEnumerable<object?[]>>>(StringComparer.Ordinal)
+        {
+            ["pg_namespace"] = NamespaceRows,
+            ["pg_class"] = ClassRows,
+            ["pg_attribute"] = AttributeRows,
+            ["pg_type"] = TypeRows,
+            ["pg_index"] = IndexRows,
+            ["pg_constraint"] = ConstraintRows,
+            ["pg_attrdef"] = AttributeDefaultRows,
+            ["pg_sequence"] = SequenceRows,
+            ["pg_database"] = DatabaseRows,
+            ["pg_roles"] = RoleRows,
+            ["pg_authid"] = RoleRows,
+            ["pg_user"] = UserRows,
+            ["pg_settings"] = SettingRows,
+            ["pg_am"] = AccessMethodRows,
+            ["pg_tables"] = TableRows,
+            ["pg_views"] = ViewRows,
+            ["pg_indexes"] = IndexDefinitionRows,
+            ["pg_sequences"] = SequenceViewRows,
+            ["pg_proc"] = ProcedureRows,
+            ["pg_collation"] = CollationRows,
+            ["pg_tablespace"] = TablespaceRows,
+            ["pg_extension"] = ExtensionRows,
+            ["pg_stat_activity"] = ActivityRows,
+        };
+        var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
+        foreach (SystemRelationShape shape in PgCatalogColumns.All)
+        {
+            relations[shape.Name] = new SystemRelation(shape, PgCatalogSchema, rows.GetValueOrDefault(shape.Name) ?? ((_, _) => []));
+        }
+        return relations;
+    }
+
+    private static readonly SqlType OidType = new(TypeKind.Oid);
+
+    private static IEnumerable<object?[]> NamespaceRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", 99L), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole));
+        yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole));
+    }
+
+    private static IEnumerable<object?[]> DatabaseRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("oid", ObjectIds.Database), ("datname", catalog.DatabaseName), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6),
+            ("datlocprovider", "c"), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace),
+            ("datcollate", "C"), ("datctype", "C"));
+    }
+
+    private static IEnumerable<object?[]> RoleRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        bool isView = relation.Name == "pg_roles";
+        yield return relation.Row(("oid", ObjectIds.SuperuserRole), ("rolname", catalog.UserName), ("rolsuper", true), ("rolinherit", true),
+            ("rolcreaterole", true), ("rolcreatedb", true), ("rolcanlogin", true), ("rolreplication", true), ("rolbypassrls", true),
+            ("rolconnlimit", -1), ("rolpassword", isView ? "********" : null));
+    }
+
+    private static IEnumerable<object?[]> UserRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("usename", catalog.UserName), ("usesysid", ObjectIds.SuperuserRole), ("usecreatedb", true), ("usesuper", true),
+            ("userepl", true), ("usebypassrls", true), ("passwd", "********"));
+    }
+
+    private static IEnumerable<object?[]> SettingRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (string name in Executor.VariableExecutor.SettingNames.Order(StringComparer.Ordinal))
+        {
+            string? value = catalog.Session?.GetSetting(name) ?? Executor.VariableExecutor.DefaultSetting(name);
+            yield return relation.Row(("name", name), ("setting", value), ("context", "user"), ("vartype", "string"), ("source", "default"),
+                ("boot_val", Executor.VariableExecutor.DefaultSetting(name)), ("reset_val", Executor.VariableExecutor.DefaultSetting(name)), ("pending_restart", false));
+        }
+    }
+
+    private static IEnumerable<object?[]> AccessMethodRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("oid", ObjectIds.HeapAccessMethod), ("amname", "heap"), ("amhandler", new RegProc(3, "heap_tableam_handler")), ("amtype", "t"));
+        yield return relation.Row(("oid", ObjectIds.BtreeAccessMethod), ("amname", "btree"), ("amhandler", new RegProc(330, "bthandler")), ("amtype", "i"));
+    }
+
+    private static IEnumerable<object?[]> CollationRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach ((long oid, string name, string provider, int encoding, string? collate) in new (long, string, string, int, string?)[]
+                 {
+                     (ObjectIds.DefaultCollation, "default", "d", -1, null),
+                     (ObjectIds.CCollation, "C", "c", -1, "C"),
+                     (ObjectIds.PosixCollation, "POSIX", "c", -1, "POSIX"),
+                 })
+        {
+            yield return relation.Row(("oid", oid), ("collname", name), ("collnamespace", ObjectIds.PgCatalogNamespace), ("collowner", ObjectIds.SuperuserRole),
+                ("collprovider", provider), ("collisdeterministic", true), ("collencoding", encoding), ("collcollate", collate), ("collctype", collate));
+        }
+    }
+
+    private static IEnumerable<object?[]> TablespaceRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("oid", ObjectIds.DefaultTablespace), ("spcname", "pg_default"), ("spcowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", ObjectIds.GlobalTablespace), ("spcname", "pg_global"), ("spcowner", ObjectIds.SuperuserRole));
+    }
+
+    private static IEnumerable<object?[]> ExtensionRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("oid", ObjectIds.PlpgsqlExtension), ("extname", "plpgsql"), ("extowner", ObjectIds.SuperuserRole),
+            ("extnamespace", ObjectIds.PgCatalogNamespace), ("extrelocatable", false), ("extversion", "1.0"));
+    }
+
+    private static IEnumerable<object?[]> ActivityRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        yield return relation.Row(("datid", ObjectIds.Database), ("datname", catalog.DatabaseName), ("pid", catalog.Session?.ProcessId ?? Environment.ProcessId),
+            ("usesysid", ObjectIds.SuperuserRole), ("usename", catalog.UserName), ("application_name", catalog.Session?.GetSetting("application_name") ?? ""),
+            ("state", "active"), ("backend_type", "client backend"));
+    }
+
+    private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        long oid = FirstFunctionOid;
+        foreach (Functions.FunctionDefinition function in Functions.FunctionRegistry.Builtins.All)
+        {
+            yield return relation.Row(("oid", oid++), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
+                ("prolang", 12L), ("procost", 1f), ("prokind", "f"), ("proisstrict", function.Strict), ("provolatile", Volatility(function)),
+                ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count), ("prorettype", (long)function.ResultType.Oid),
+                ("proargtypes", string.Join(' ', function.Parameters.Select(parameter => parameter.Type.Kind == TypeKind.Unknown ? 2276 : parameter.Type.Oid))),
+                ("prosrc", function.Name));
+        }
+    }
+
+    /// <summary>Where the functions' OIDs start: the registry's order numbers them, the same in every query node of one version.</summary>
+    private const long FirstFunctionOid = 100_000;
+
+    private static string Volatility(Functions.FunctionDefinition function) => function.Volatility switch
+    {
+        Functions.Volatility.Immutable => "i",
+        Functions.Volatility.Stable => "s",
+        _ => "v",
+    };
+}

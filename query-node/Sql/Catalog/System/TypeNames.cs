@@ -1,0 +1,65 @@
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Catalog.System;
+
+/// <summary>Type OIDs to types and names: format_type(oid, typmod), regtype input and the attributes' type columns.</summary>
+internal static class TypeNames
+{
+    /// <summary>The OID of the unknown pseudo-type (TypeKind.Unknown reports text's OID in RowDescription).</summary>
+    private const long UnknownOid = 705;
+
+    private static readonly Dictionary<long, SqlType> TypesByOid = BuildTypesByOid();
+
+    private static Dictionary<long, SqlType> BuildTypesByOid()
+    {
+        var types = new Dictionary<long, SqlType>();
+        foreach (TypeKind kind in Enum.GetValues<TypeKind>())
+        {
+            if (kind is TypeKind.Unknown or TypeKind.Array) continue;
+            var type = new SqlType(kind);
+            types.TryAdd(type.Oid, type);
+            int arrayOid = Log.Wire.Types.PgTypes.GetArrayTypeOid(type.Oid);
+            if (arrayOid != 0) types.TryAdd(arrayOid, SqlType.ArrayOf(type));
+        }
+        return types;
+    }
+
+    public static SqlType? Find(long oid) => TypesByOid.TryGetValue(oid, out SqlType type) ? type : null;
+
+    /// <summary>format_type: the SQL name with the modifier applied ("character varying(20)"), null for an OID no type has.</summary>
+    public static string? Format(long oid, int modifier)
+    {
+        if (oid == UnknownOid) return "unknown";
+        if (Find(oid) is not { } type)
+        {
+            return BuiltinTypes.Find(oid) is { } builtin ? builtin.Name : null;
+        }
+        var withModifier = new SqlType(type.Kind, modifier, type.Element);
+        return modifier >= 0 ? withModifier.DisplayNameWithModifier : withModifier.DisplayName;
+    }
+
+    /// <summary>A type's OID by its SQL name or pg_type.typname ("integer", "int4", "character varying", "text[]").</summary>
+    public static long? FindOid(string name)
+    {
+        string lowered = name.ToLowerInvariant();
+        if (lowered.EndsWith("[]", StringComparison.Ordinal))
+        {
+            return FindOid(lowered[..^2]) is long element && Log.Wire.Types.PgTypes.GetArrayTypeOid((int)element) is var array and not 0 ? array : null;
+        }
+        if (BuiltinTypes.FindByName(lowered) is { } builtin) return builtin.Oid;
+        if (lowered == "\"char\"") return new SqlType(TypeKind.Char).Oid;
+        foreach ((long oid, SqlType type) in TypesByOid)
+        {
+            if (!type.IsArray && type.DisplayName == lowered) return oid;
+        }
+        return lowered switch
+        {
+            "int" => SqlType.Int4.Oid,
+            "float" => SqlType.Float8.Oid,
+            "decimal" => SqlType.Numeric.Oid,
+            "char" or "character" => SqlType.Bpchar.Oid,
+            "timestamptz" or "timestamp with time zone" => SqlType.TimestampTz.Oid,
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,23 @@
+using Log.QueryNode.Sql.Catalog.System;
+
+namespace Log.QueryNode.Sql.Executor.Operators;
+
+/// <summary>Reads a pg_catalog relation whole: its rows are computed, when the scan opens, from the statement's
+/// snapshot of the catalog (read from the statement's transaction by the first part of the statement that needs it).</summary>
+internal sealed class SystemRelationScanOperator(SystemRelation relation, string referenceName) : PhysicalOperator
+{
+    public override string Name => "Function Scan";
+
+    public SystemRelation Relation => relation;
+
+    public string ReferenceName => referenceName;
+
+    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    {
+        CatalogSnapshot catalog = await CatalogSnapshot.ForStatementAsync(context.Statement.Statement, context.Statement.Store, context.CancellationToken);
+        foreach (object?[] row in relation.Rows(catalog))
+        {
+            yield return row;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Log.QueryNode.Sql.Catalog.System;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Functions;
+
+/// <summary>The catalog functions psql and drivers call beside the pg_catalog relations: names and definitions of
+/// types, indexes, constraints, views and defaults, visibility (every object is in a schema on the search path),
+/// comments (Log has none) and privileges (the one user is a superuser).</summary>
+internal static partial class BuiltinFunctions
+{
+    private static readonly SqlType Oid = new(TypeKind.Oid);
+    private static readonly SqlType Name = new(TypeKind.Name);
+    private static readonly SqlType RegClassType = new(TypeKind.RegClass);
+
+    private static void AddCatalog(FunctionRegistry registry)
+    {
+        Add(registry, "format_type", [Oid, Int4], Text, FormatType, Volatility.Stable, strict: false);
+        Add(registry, "pg_get_expr", [Text, Oid], Text, (arguments, _) => arguments[0], Volatility.Stable);
+        Add(registry, "pg_get_expr", [Text, Oid, Bool], Text, (arguments, _) => arguments[0], Volatility.Stable);
+        Add(registry, "pg_get_indexdef", [Oid], Text, (arguments, context) => IndexDefinition((long)arguments[0]!, 0, context), Volatility.Stable);
+        Add(registry, "pg_get_indexdef", [Oid, Int4, Bool], Text,
+            (arguments, context) => IndexDefinition((long)arguments[0]!, (int)arguments[1]!, context), Volatility.Stable);
+        Add(registry, "pg_get_constraintdef", [Oid], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_constraintdef", [Oid, Bool], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
+        foreach (string visibility in new[] { "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
+        {
+            Add(registry, visibility, [Oid], Bool, (_, _) => true, Volatility.Stable);
+        }
+        Add(registry, "obj_description", [Oid], Text, (_, _) => null, Volatility.Stable);
+        Add(registry, "obj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
+        Add(registry, "col_description", [Oid, Int4], Text, (_, _) => null, Volatility.Stable);
+        Add(registry, "shobj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
+        // name[] until arrays are a type of their own: the array's text form.
+        Add(registry, "current_schemas", [Bool], Text, (arguments, _) => (bool)arguments[0]! ? "{pg_catalog,public}" : "{public}", Volatility.Stable);
+        foreach (string privilege in new[] { "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_sequence_privilege", "has_column_privilege" })
+        {
+            Add(registry, privilege, [Text, Text], Bool, (_, _) => true, Volatility.Stable);
+            Add(registry, privilege, [Text, Text, Text], Bool, (_, _) => true, Volatility.Stable);
+            Add(registry, privilege, [Oid, Text], Bool, (_, _) => true, Volatility.Stable);
+        }
+        Add(registry, "pg_encoding_to_char", [Int4], Name, (arguments, _) => (int)arguments[0]! switch { 0 => "SQL_ASCII", 6 => "UTF8", _ => "" });
+        Add(registry, "to_regclass", [Text], RegClassType, ToRegClass, Volatility.Stable);
+    }
+
+    private static object? FormatType(ReadOnlySpan<object?> arguments, EvaluationContext context)
+    {
+        if (arguments[0] is not long oid) return null;
+        int modifier = arguments[1] is int value ? value : -1;
+        return TypeNames.Format(oid, modifier) ?? "???";
+    }
+
+    private static CatalogSnapshot CatalogOf(EvaluationContext context) =>
+        context.Statement?.CatalogSnapshot ?? throw new InvalidOperationException("a catalog function ran without the statement's catalog snapshot");
+
+    private static object? IndexDefinition(long oid, int column, EvaluationContext context)
+    {
+        (long tableOid, int indexId) = ObjectIds.Split(oid);
+        if (CatalogOf(context).FindTable(tableOid) is not { } table || indexId == 0) return null;
+        if (column == 0) return CatalogDefinitions.IndexDefinition(table, indexId);
+        if (indexId == Catalog.TableDescriptor.PrimaryIndexId)
+        {
+            return column <= table.PrimaryKeyOrdinals.Count ? QualifiedNames.Quote(table.Columns[table.PrimaryKeyOrdinals[column - 1]].Name) : "";
+        }
+        Catalog.IndexDescriptor? index = table.Indexes.FirstOrDefault(candidate => candidate.Id == indexId);
+        if (index is null || column > index.KeyColumns.Count) return "";
+        Catalog.IndexKeyColumn key = index.KeyColumns[column - 1];
+        return key.IsExpression ? key.Expression : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
+    }
+
+    private static object? ConstraintDefinition(long oid, EvaluationContext context) => CatalogDefinitions.ConstraintDefinition(CatalogOf(context), oid);
+
+    private static object? ViewDefinition(long oid, EvaluationContext context) =>
+        CatalogOf(context).Views.FirstOrDefault(view => ObjectIds.Relation(view.Id) == oid) is { } view ? " " + view.QueryText + ";" : null;
+
+    private static object? UserById(ReadOnlySpan<object?> arguments, EvaluationContext context)
+    {
+        long oid = (long)arguments[0]!;
+        return oid switch
+        {
+            ObjectIds.SuperuserRole => context.Statement?.Session?.UserName ?? DefaultUser,
+            ObjectIds.DatabaseOwnerRole => "pg_database_owner",
+            _ => $"unknown (OID={oid})",
+        };
+    }
+
+    private static object? ToRegClass(ReadOnlySpan<object?> arguments, EvaluationContext context)
+    {
+        (string? schema, string name) = QualifiedNames.Parse(((string)arguments[0]!).Trim(), null);
+        return CatalogOf(context).FindRelationOid(schema, name) is long oid ? new RegClass(oid, name) : null;
+    }
+}

@@ -1,0 +1,35 @@
+using MessagePack;
+
+namespace Log.QueryNode.Sql.Types.Handlers;
+
+/// <summary>regproc: a function's oid that prints as its name. Log's functions are its built-in registry and the type
+/// I/O functions pg_type names, so a regproc here carries the name it prints; input takes a name or a number as given.</summary>
+internal sealed class RegProcHandler : TypeHandler
+{
+    public override TypeKind Kind => TypeKind.RegProc;
+
+    public override Type ValueType => typeof(RegProc);
+
+    public override IReadOnlyList<string> Names { get; } = ["regproc"];
+
+    public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return new RegProc((long)new OidHandler().Parse(trimmed, type, position, settings), trimmed);
+        return new RegProc(0, trimmed);
+    }
+
+    public override string Format(object value, DateTimeSettings settings) => ((RegProc)value).Name;
+
+    public override int Compare(object left, object right)
+    {
+        var a = (RegProc)left;
+        var b = (RegProc)right;
+        int byOid = a.Oid.CompareTo(b.Oid);
+        return byOid != 0 ? byOid : string.CompareOrdinal(a.Name, b.Name);
+    }
+
+    public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(((RegProc)value).Name);
+
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) => new RegProc(0, reader.ReadString()!);
+}

@@ -1,0 +1,73 @@
+namespace Log.QueryNode.Sql.Types;
+
+/// <summary>A regclass value: a relation's oid with the name it prints as (resolved when the value was made, from the
+/// statement's snapshot of the catalog, so that printing it later needs no catalog).</summary>
+public readonly record struct RegClass(long Oid, string Name) : IComparable<RegClass>
+{
+    public int CompareTo(RegClass other) => Oid.CompareTo(other.Oid);
+
+    public bool Equals(RegClass other) => Oid == other.Oid;
+
+    public override int GetHashCode() => Oid.GetHashCode();
+
+    /// <summary>regclassout (the wire's text codec writes a value of an OID it has no codec for with ToString).</summary>
+    public override string ToString() => Name.All(char.IsAsciiDigit) ? Name : Catalog.System.QualifiedNames.Quote(Name);
+}
+
+/// <summary>A regtype value: a type's oid with the name it prints as (format_type's).</summary>
+public readonly record struct RegType(long Oid, string Name)
+{
+    public bool Equals(RegType other) => Oid == other.Oid;
+
+    public override int GetHashCode() => Oid.GetHashCode();
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A regproc value: a function's oid and name (pg_type's typinput and the like).</summary>
+public readonly record struct RegProc(long Oid, string Name)
+{
+    public bool Equals(RegProc other) => Oid == other.Oid && Name == other.Name;
+
+    public override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The comparisons between the object identifier types PostgreSQL resolves through implicit casts: oid
+/// with an integer (the integer becomes an oid), and a reg* type with oid or an integer (both compared as oid).</summary>
+internal static class ObjectIdentifierComparison
+{
+    public static bool IsObjectIdentifier(SqlType type) => type.Kind is TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc;
+
+    /// <summary>The type both sides of a comparison become, or null when this is not such a comparison.</summary>
+    public static SqlType? CommonType(SqlType left, SqlType right)
+    {
+        if (left.Kind == right.Kind) return null;
+        bool leftFits = IsObjectIdentifier(left) || left.IsInteger;
+        bool rightFits = IsObjectIdentifier(right) || right.IsInteger;
+        if (!leftFits || !rightFits || !(IsObjectIdentifier(left) || IsObjectIdentifier(right))) return null;
+        return new SqlType(TypeKind.Oid);
+    }
+
+    /// <summary>An oid as PostgreSQL's oidin reads integers: -1 is 4294967295 (negative values wrap), beyond 32 bits is 22003.</summary>
+    public static long FromInteger(long value)
+    {
+        if (value < int.MinValue || value > uint.MaxValue)
+        {
+            throw new Execution.SqlException(Execution.SqlState.NumericValueOutOfRange, "OID out of range");
+        }
+        return value < 0 ? (long)unchecked((uint)(int)value) : value;
+    }
+
+    public static long ToOid(object value) => value switch
+    {
+        long oid => oid,
+        RegClass regClass => regClass.Oid,
+        RegType regType => regType.Oid,
+        RegProc regProc => regProc.Oid,
+        int integer => FromInteger(integer),
+        short small => FromInteger(small),
+        _ => throw new InvalidOperationException($"not an object identifier: {value.GetType()}"),
+    };
+}
