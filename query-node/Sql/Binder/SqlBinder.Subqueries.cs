@@ -67,7 +67,19 @@ internal sealed partial class SqlBinder
                 return new BoundSubquery(id, link.Type, plan, arguments, test, comparison, SqlType.Bool);
             }
             default:
-                throw new SqlException(SqlState.FeatureNotSupported, "ARRAY(subquery) is not supported", link.Location + 1);
+            {
+                // ARRAY(subquery): the one column's values, in the subquery's order, as a one-dimensional array.
+                if (query.Columns.Count != 1)
+                {
+                    throw new SqlException(SqlState.SyntaxError, "subquery must return only one column", link.Location + 1);
+                }
+                SqlType element = query.Types[0].Kind == TypeKind.Unknown ? SqlType.Text : query.Types[0];
+                if (element.IsArray)
+                {
+                    throw new SqlException(SqlState.FeatureNotSupported, "ARRAY(subquery) over an array column is not supported", link.Location + 1);
+                }
+                return new BoundSubquery(id, SubLinkType.Array, CastColumns(query.Plan, [element]), arguments, null, null, SqlType.ArrayOf(element));
+            }
         }
     }
 }

@@ -62,6 +62,13 @@ internal static class SubqueryRunner
                 }
                 break;
             }
+            case SubLinkType.Array:
+            {
+                var elements = new List<object?>();
+                await foreach (object?[] values in plan.ExecuteAsync(inner)) elements.Add(values[0]);
+                result = Log.Wire.Types.PgArray.OneDimensional(elements.ToArray());
+                break;
+            }
             default:
             {
                 var values = new List<object?>();
@@ -96,7 +103,7 @@ internal static class SubqueryRunner
     public static object? Result(BoundSubquery subquery, object?[] row, ExecutionContext context)
     {
         object? result = context.Statement.SubqueryResults[subquery.Id];
-        if (subquery.Kind is SubLinkType.Exists or SubLinkType.Expr) return result;
+        if (subquery.Kind is SubLinkType.Exists or SubLinkType.Expr or SubLinkType.Array) return result;
         var list = (ValueList)result!;
         bool isAll = subquery.Kind == SubLinkType.All;
         if (list.Values.Count == 0) return isAll;
