@@ -41,4 +41,28 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
             public|pg_database_owner
             """.ReplaceLineEndings("\n"), result.Output);
     }
+
+    [Fact]
+    public async Task DescribeTableShowsColumnsTypesDefaultsIndexesAndChecks()
+    {
+        string name = $"dsc_{Guid.NewGuid():N}"[..16];
+        var result = await Psql.RunAsync(Port, $"""
+            \set ON_ERROR_STOP 1
+            CREATE TABLE {name} (id serial PRIMARY KEY, label text NOT NULL UNIQUE, tags text[], amount numeric(12,2) CHECK (amount >= 0));
+            CREATE INDEX {name}_amount ON {name} (amount);
+            \d {name}
+            DROP TABLE {name};
+            """, "-P", "tuples_only=off");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string output = result.Output;
+        Assert.Contains($"Table \"public.{name}\"", output);
+        Assert.Contains($"id|integer||not null|nextval('{name}_id_seq')", output);
+        Assert.Contains("label|text||not null|", output);
+        Assert.Contains("tags|text[]|||", output);
+        Assert.Contains("amount|numeric(12,2)|||", output);
+        Assert.Contains($"\"{name}_pkey\" PRIMARY KEY, btree (id)", output);
+        Assert.Contains($"\"{name}_label_key\" UNIQUE CONSTRAINT, btree (label)", output);
+        Assert.Contains($"\"{name}_amount\" btree (amount)", output);
+        Assert.Contains($"\"{name}_amount_check\" CHECK (amount >= 0)", output);
+    }
 }

@@ -22,6 +22,14 @@ internal static partial class BuiltinFunctions
             (arguments, context) => IndexDefinition((long)arguments[0]!, (int)arguments[1]!, context), Volatility.Stable);
         Add(registry, "pg_get_constraintdef", [Oid], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_constraintdef", [Oid, Bool], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
+        // Definitions of objects Log has none of (extended statistics, triggers, rules, partition keys): psql asks for
+        // them while describing a table, over catalogs that are empty here, so NULL is their answer.
+        // Every Log relation psql asks about is an ordinary table, which logical replication could publish.
+        Add(registry, "pg_relation_is_publishable", [new SqlType(TypeKind.RegClass)], Bool, (_, _) => true, Volatility.Stable);
+        foreach (string name in new[] { "pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_partkeydef", "pg_get_partition_constraintdef" })
+        {
+            Add(registry, name, [Oid], Text, (_, _) => null, Volatility.Stable);
+        }
         Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);

@@ -47,6 +47,8 @@ public enum TypeKind : byte
     RegType,
     /// <summary>regproc: a function's oid that reads and prints as the function's name (CLR <see cref="RegProc"/>).</summary>
     RegProc,
+    /// <summary>regnamespace: a schema's oid that reads and prints as the schema's name (CLR <see cref="RegNamespace"/>).</summary>
+    RegNamespace,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -156,6 +158,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegClass => 2205,
         TypeKind.RegType => 2206,
         TypeKind.RegProc => 24,
+        TypeKind.RegNamespace => 4089,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -172,7 +175,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Float4 => 4,
         TypeKind.Time => 8,
         TypeKind.Uuid or TypeKind.Interval => 16,
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc => 4,
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 4,
         TypeKind.Name => 64,
         TypeKind.Char => 1,
         _ => -1,
@@ -208,6 +211,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegClass => "regclass",
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
+        TypeKind.RegNamespace => "regnamespace",
         _ => "unknown",
     };
 
@@ -241,6 +245,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegClass => "regclass",
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
+        TypeKind.RegNamespace => "regnamespace",
         _ => "unknown",
     };
 
@@ -262,7 +267,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Bool => 'B',
         TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric => 'N',
         TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name => 'S',
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc => 'N',
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 'N',
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',

@@ -27,6 +27,7 @@ internal static class TypeRegistry
         new RegClassHandler(),
         new RegTypeHandler(),
         new RegProcHandler(),
+        new RegNamespaceHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

@@ -1,16 +1,13 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Catalog.System;
-using MessagePack;
 
 namespace Log.QueryNode.Sql.Types.Handlers;
 
 /// <summary>regtype: a type's oid that reads as a type name (the SQL spelling or pg_type.typname) and prints as
 /// format_type does. The types are the built-in ones, so no catalog read is needed.</summary>
-internal sealed class RegTypeHandler : TypeHandler
+internal sealed class RegTypeHandler : NamedObjectIdentifierHandler<RegType>
 {
     public override TypeKind Kind => TypeKind.RegType;
-
-    public override Type ValueType => typeof(RegType);
 
     public override IReadOnlyList<string> Names { get; } = ["regtype"];
 
@@ -25,17 +22,9 @@ internal sealed class RegTypeHandler : TypeHandler
 
     public static RegType FromOid(long oid) => new(oid, TypeNames.Format(oid, -1) ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
 
-    public override string Format(object value, DateTimeSettings settings) => ((RegType)value).Name;
+    protected override RegType OfOid(long oid) => FromOid(oid);
 
-    public override int Compare(object left, object right) => ((RegType)left).Oid.CompareTo(((RegType)right).Oid);
+    protected override long OidOf(RegType value) => value.Oid;
 
-    public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(((RegType)value).Oid);
-
-    public override object ReadStored(ref MessagePackReader reader, SqlType type) => FromOid(reader.ReadInt64());
-
-    public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
-        from.Kind == TypeKind.Oid || from.IsInteger ? true : null;
-
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
-        FromOid(value is long oid ? ObjectIdentifierComparison.FromInteger(oid) : ObjectIdentifierComparison.ToOid(value));
+    protected override string NameOf(RegType value) => value.Name;
 }
