@@ -67,12 +67,9 @@ internal sealed class VersionStore : IDisposable
             PageSizeBits = StorageNodeOptions.Log2(options.LogPageSizeBytes),
             SegmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes),
         };
-        // No record locks: records are immutable once written (no in-place updates) and there is one writer, so a
-        // reader never needs FASTER's per-record shared lock, which cost two interlocked operations on every read of
-        // a scan. FASTER publishes a record (hash entry, or the head address the ordered index hands out) only after
-        // it is written in full.
-        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
-            concurrencyControlMode: ConcurrencyControlMode.None);
+        // FASTER's default record locking stays on: without it a read racing the apply of a newer version of its key
+        // (every upsert copies the record to the tail) could find the old record retired and the key missing.
+        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings);
         applySession = NewSession();
     }
 
