@@ -67,9 +67,10 @@ internal sealed class VersionStore : IDisposable
             PageSizeBits = StorageNodeOptions.Log2(options.LogPageSizeBytes),
             SegmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes),
         };
-        // FASTER's default record locking stays on: without it a read racing the apply of a newer version of its key
-        // (every upsert copies the record to the tail) could find the old record retired and the key missing.
-        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings);
+        // RecordIsolation, not None: without record locks a read racing the apply of a newer version of its key (every
+        // upsert copies the record to the tail) could find the old record retired and the key missing.
+        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
+            concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
         applySession = NewSession();
     }
 
