@@ -35,25 +35,31 @@ internal static class RowEncoder
                 continue;
             }
             writer.Write(table.Columns[index].Id);
-            switch (value)
-            {
-                case int i: writer.Write(i); break;
-                case long l: writer.Write(l); break;
-                case short s: writer.Write(s); break;
-                case bool b: writer.Write(b); break;
-                case double d: writer.Write(d); break;
-                case string text: writer.Write(text); break;
-                case PgNumeric n: writer.Write(n.ToString()); break;
-                case DateTime timestamp: writer.Write(timestamp.Ticks); break;
-                case DateOnly date: writer.Write(date.DayNumber); break;
-                default:
-                    (TypeRegistry.ForValue(value) ?? throw new InvalidOperationException($"no row encoding for {value.GetType()}"))
-                        .WriteStored(ref writer, value);
-                    break;
-            }
+            WriteValue(ref writer, value);
         }
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>One non-null value as a stored row holds it (also an array's elements).</summary>
+    internal static void WriteValue(ref MessagePackWriter writer, object value)
+    {
+        switch (value)
+        {
+            case int i: writer.Write(i); break;
+            case long l: writer.Write(l); break;
+            case short s: writer.Write(s); break;
+            case bool b: writer.Write(b); break;
+            case double d: writer.Write(d); break;
+            case string text: writer.Write(text); break;
+            case PgNumeric n: writer.Write(n.ToString()); break;
+            case DateTime timestamp: writer.Write(timestamp.Ticks); break;
+            case DateOnly date: writer.Write(date.DayNumber); break;
+            default:
+                (TypeRegistry.ForValue(value) ?? throw new InvalidOperationException($"no row encoding for {value.GetType()}"))
+                    .WriteStored(ref writer, value);
+                break;
+        }
     }
 
     /// <summary>Decodes into an array indexed by column ordinal; ids no longer in the table are skipped. Rows as
@@ -292,26 +298,27 @@ internal static class RowEncoder
             }
             if (present is not null) present[ordinal] = true;
             if (reader.TryReadNil()) continue;
-            SqlType columnType = table.Columns[ordinal].Type;
-            if (TypeRegistry.Find(columnType.Kind) is { } handler)
-            {
-                values[ordinal] = handler.ReadStored(ref reader, columnType);
-                continue;
-            }
-            values[ordinal] = columnType.Kind switch
-            {
-                TypeKind.Int2 => reader.ReadInt16(),
-                TypeKind.Int4 => reader.ReadInt32(),
-                TypeKind.Int8 => reader.ReadInt64(),
-                TypeKind.Bool => reader.ReadBoolean(),
-                TypeKind.Float8 => reader.ReadDouble(),
-                TypeKind.Numeric => NumericOperations.Parse(reader.ReadString()!, null),
-                TypeKind.Date => DateOnly.FromDayNumber(reader.ReadInt32()),
-                TypeKind.Timestamp => new DateTime(reader.ReadInt64(), DateTimeKind.Unspecified),
-                TypeKind.TimestampTz => new DateTime(reader.ReadInt64(), DateTimeKind.Utc),
-                _ => reader.ReadString(),
-            };
+            values[ordinal] = ReadValue(ref reader, table.Columns[ordinal].Type);
         }
         return values;
+    }
+
+    /// <summary>One non-null value of <paramref name="type"/> as <see cref="WriteValue"/> wrote it.</summary>
+    internal static object ReadValue(ref MessagePackReader reader, SqlType type)
+    {
+        if (TypeRegistry.Find(type.Kind) is { } handler) return handler.ReadStored(ref reader, type);
+        return type.Kind switch
+        {
+            TypeKind.Int2 => reader.ReadInt16(),
+            TypeKind.Int4 => reader.ReadInt32(),
+            TypeKind.Int8 => reader.ReadInt64(),
+            TypeKind.Bool => reader.ReadBoolean(),
+            TypeKind.Float8 => reader.ReadDouble(),
+            TypeKind.Numeric => NumericOperations.Parse(reader.ReadString()!, null),
+            TypeKind.Date => DateOnly.FromDayNumber(reader.ReadInt32()),
+            TypeKind.Timestamp => new DateTime(reader.ReadInt64(), DateTimeKind.Unspecified),
+            TypeKind.TimestampTz => new DateTime(reader.ReadInt64(), DateTimeKind.Utc),
+            _ => reader.ReadString()!,
+        };
     }
 }

@@ -26,16 +26,7 @@ internal sealed class RowEqualityComparer(int width) : IEqualityComparer<object?
         var hash = new HashCode();
         for (int index = 0; index < width; index++)
         {
-            object? value = row[index];
-            // numeric 1.5 and 1.50 are equal and hash alike; doubles normalise -0.
-            hash.Add(value switch
-            {
-                null => 0,
-                Log.Wire.Types.PgNumeric n => n.GetHashCode(), // equal numerics (1.5, 1.50) hash alike
-                double d => d == 0 ? 0 : d.GetHashCode(),
-                int or long or short or string or bool or DateTime or DateOnly => value.GetHashCode(),
-                _ => TypeRegistry.ForValue(value) is { } handler ? handler.Hash(value) : value.GetHashCode(),
-            });
+            hash.Add(ValueComparer.Hash(row[index]));
         }
         return hash.ToHashCode();
     }

@@ -64,4 +64,14 @@ internal sealed class ValueComparer : IComparer<object?>
     }
 
     public static bool AreEqual(object left, object right) => CompareNonNull(left, right) == 0;
+
+    /// <summary>A hash that agrees with SQL equality: numeric 1.5 and 1.50 alike, float -0 and 0 alike, other types
+    /// through their handler (bytea and arrays by content); NULL is 0.</summary>
+    public static int Hash(object? value) => value switch
+    {
+        null => 0,
+        double d => d == 0 ? 0 : d.GetHashCode(),
+        int or long or short or string or bool or DateTime or DateOnly or Log.Wire.Types.PgNumeric => value.GetHashCode(),
+        _ => TypeRegistry.ForValue(value) is { } handler ? handler.Hash(value) : value.GetHashCode(),
+    };
 }

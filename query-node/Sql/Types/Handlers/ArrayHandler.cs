@@ -61,18 +61,9 @@ internal sealed class ArrayHandler : TypeHandler
     public override int Hash(object value)
     {
         var hash = new HashCode();
-        foreach (object? element in (PgArray)value) hash.Add(ElementHash(element));
+        foreach (object? element in (PgArray)value) hash.Add(ValueComparer.Hash(element));
         return hash.ToHashCode();
     }
-
-    /// <summary>A hash of one element that agrees with SQL equality (1.5 and 1.50, -0 and 0 alike).</summary>
-    private static int ElementHash(object? element) => element switch
-    {
-        null => 0,
-        double number => number == 0 ? 0 : number.GetHashCode(),
-        short or int or long or string or bool or DateTime or DateOnly or PgNumeric => element.GetHashCode(),
-        _ => TypeRegistry.ForValue(element) is { } handler ? handler.Hash(element) : element.GetHashCode(),
-    };
 
     /// <summary>Stored as a MessagePack array: the dimension lengths, the lower bounds, then the elements (nil for NULL),
     /// each as a column of the element type is stored.</summary>
@@ -85,27 +76,10 @@ internal sealed class ArrayHandler : TypeHandler
         writer.WriteArrayHeader(array.Dimensions);
         foreach (int lower in array.LowerBounds) writer.Write(lower);
         writer.WriteArrayHeader(array.Count);
-        foreach (object? element in array) WriteStoredElement(ref writer, element);
-    }
-
-    private static void WriteStoredElement(ref MessagePackWriter writer, object? element)
-    {
-        switch (element)
+        foreach (object? element in array)
         {
-            case null: writer.WriteNil(); break;
-            case int i: writer.Write(i); break;
-            case long l: writer.Write(l); break;
-            case short s: writer.Write(s); break;
-            case bool b: writer.Write(b); break;
-            case double d: writer.Write(d); break;
-            case string text: writer.Write(text); break;
-            case PgNumeric n: writer.Write(n.ToString()); break;
-            case DateTime timestamp: writer.Write(timestamp.Ticks); break;
-            case DateOnly date: writer.Write(date.DayNumber); break;
-            default:
-                (TypeRegistry.ForValue(element) ?? throw new InvalidOperationException($"no row encoding for {element.GetType()}"))
-                    .WriteStored(ref writer, element);
-                break;
+            if (element is null) writer.WriteNil();
+            else Encoding.RowEncoder.WriteValue(ref writer, element);
         }
     }
 
@@ -118,26 +92,13 @@ internal sealed class ArrayHandler : TypeHandler
         int[] lowerBounds = new int[reader.ReadArrayHeader()];
         for (int index = 0; index < lowerBounds.Length; index++) lowerBounds[index] = reader.ReadInt32();
         var elements = new object?[reader.ReadArrayHeader()];
-        TypeHandler? elementHandler = TypeRegistry.Find(element.Kind);
         for (int index = 0; index < elements.Length; index++)
         {
             if (reader.TryReadNil())
             {
                 continue;
             }
-            elements[index] = elementHandler is not null ? elementHandler.ReadStored(ref reader, element) : element.Kind switch
-            {
-                TypeKind.Int2 => reader.ReadInt16(),
-                TypeKind.Int4 => reader.ReadInt32(),
-                TypeKind.Int8 => reader.ReadInt64(),
-                TypeKind.Bool => reader.ReadBoolean(),
-                TypeKind.Float8 => reader.ReadDouble(),
-                TypeKind.Numeric => NumericOperations.Parse(reader.ReadString()!, null),
-                TypeKind.Date => DateOnly.FromDayNumber(reader.ReadInt32()),
-                TypeKind.Timestamp => new DateTime(reader.ReadInt64(), DateTimeKind.Unspecified),
-                TypeKind.TimestampTz => new DateTime(reader.ReadInt64(), DateTimeKind.Utc),
-                _ => reader.ReadString(),
-            };
+            elements[index] = Encoding.RowEncoder.ReadValue(ref reader, element);
         }
         return elements.Length == 0 ? PgArray.Empty : new PgArray(elements, lengths, lowerBounds);
     }
