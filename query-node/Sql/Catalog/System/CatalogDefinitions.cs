@@ -43,10 +43,38 @@ internal static class CatalogDefinitions
         string.Join(", ", ordinals.Select(ordinal => QualifiedNames.Quote(table.Columns[ordinal].Name)));
 
     /// <summary>pg_get_constraintdef: the constraint's definition by its OID, or null when no constraint has it.</summary>
-    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid) =>
-        catalog.FindTable(ObjectIds.Split(oid).TableOid) is { } table
-            ? ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition
-            : null;
+    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid)
+    {
+        (long tableOid, int subObject) = ObjectIds.Split(oid);
+        if (catalog.FindTable(tableOid) is not { } table) return null;
+        int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
+        if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
+        return ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+    }
+
+    /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions
+    /// that are not NO ACTION (update first), as ruleutils.c orders them.</summary>
+    public static string ForeignKeyDefinition(CatalogSnapshot catalog, TableDescriptor table, ForeignKeyConstraint foreignKey)
+    {
+        TableDescriptor? referenced = catalog.FindRelationOid(SqlCatalog.DefaultSchema, foreignKey.ReferencedTable) is long oid ? catalog.FindTable(oid) : null;
+        string referencedColumns = referenced is null
+            ? ""
+            : ColumnList(referenced, foreignKey.ReferencedColumnIds.Select(referenced.OrdinalOfColumnId));
+        string definition = $"FOREIGN KEY ({ColumnList(table, foreignKey.ColumnIds.Select(table.OrdinalOfColumnId))}) " +
+            $"REFERENCES {QualifiedNames.Quote(foreignKey.ReferencedTable)}({referencedColumns})";
+        if (foreignKey.OnUpdate != ForeignKeyAction.NoAction) definition += " ON UPDATE " + ActionText(foreignKey.OnUpdate);
+        if (foreignKey.OnDelete != ForeignKeyAction.NoAction) definition += " ON DELETE " + ActionText(foreignKey.OnDelete);
+        return definition;
+    }
+
+    private static string ActionText(ForeignKeyAction action) => action switch
+    {
+        ForeignKeyAction.Restrict => "RESTRICT",
+        ForeignKeyAction.Cascade => "CASCADE",
+        ForeignKeyAction.SetNull => "SET NULL",
+        ForeignKeyAction.SetDefault => "SET DEFAULT",
+        _ => "NO ACTION",
+    };
 
     /// <summary>pg_get_indexdef: CREATE [UNIQUE] INDEX name ON public.table USING btree (keys) [INCLUDE (...)] [WHERE ...].</summary>
     public static string? IndexDefinition(TableDescriptor table, int indexId)
@@ -74,11 +102,16 @@ internal static class CatalogDefinitions
         return definition;
     }
 
+    /// <summary>nextval('s') as PostgreSQL deparses it, nextval('s'::regclass): its argument is a regclass, which
+    /// the parser made of the literal; any other expression as written.</summary>
+    private static string SequenceArgumentAsRegClass(string expression) =>
+        global::System.Text.RegularExpressions.Regex.Replace(expression, @"^nextval\('((?:[^']|'')*)'\)$", "nextval('$1'::regclass)");
+
     /// <summary>A column default as pg_get_expr prints it: a constant as a literal cast to the column's type where
     /// PostgreSQL shows the cast ('x'::text, 'x'::character varying), a number as itself; an expression as written.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
-        if (column.DefaultExpression is not null) return column.DefaultExpression;
+        if (column.DefaultExpression is not null) return SequenceArgumentAsRegClass(column.DefaultExpression);
         if (column.DefaultValue is null) return column.HasDefault ? "NULL::" + column.Type.DisplayName : null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;
         bool bareNumber = column.Type.Kind is TypeKind.Int4 or TypeKind.Numeric && !text.StartsWith('-')
