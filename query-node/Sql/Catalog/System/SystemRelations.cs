@@ -151,10 +151,12 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        long oid = FirstFunctionOid;
-        foreach (Functions.FunctionDefinition function in Functions.FunctionRegistry.Builtins.All)
+        for (int position = 0; position < FunctionsByOid.Length; position++)
         {
-            yield return relation.Row(("oid", oid++), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
+            Functions.FunctionDefinition function = FunctionsByOid[position];
+            // COALESCE, NULLIF, GREATEST and LEAST are SQL constructs, not functions, on PostgreSQL.
+            if (function.SpecialForm != Functions.SpecialForm.None) continue;
+            yield return relation.Row(("oid", FirstFunctionOid + position), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
                 ("prolang", InternalLanguage), ("procost", 1f), ("provariadic", function.VariadicAny ? AnyPseudoType : 0L), ("prokind", "f"),
                 ("proisstrict", function.Strict), ("provolatile", Volatility(function)), ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count),
                 ("prorettype", ResultTypeOid(function)),
