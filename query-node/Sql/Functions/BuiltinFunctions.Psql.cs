@@ -33,6 +33,8 @@ internal static partial class BuiltinFunctions
         {
             Add(registry, name, [Oid, Bool], Text, (_, _) => null, Volatility.Stable);
         }
+        // Log's tablespaces are the two built-in ones, which live in the data directory: their location is empty.
+        Add(registry, "pg_tablespace_location", [Oid], Text, (_, _) => "", Volatility.Stable);
         // Log's functions are built in: none has an SQL-standard body.
         Add(registry, "pg_get_function_sqlbody", [Oid], Text, (_, _) => null, Volatility.Stable);
         // A set-returning function on PostgreSQL, which lists nothing for a relation that is no partition; Log has no

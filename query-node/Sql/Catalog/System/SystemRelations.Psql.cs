@@ -105,6 +105,21 @@ internal static partial class SystemRelations
         return catalog.RelationName(objectOid) is { } name && catalog.Comments.TryGetValue((name, column), out string? comment) ? comment : null;
     }
 
+    /// <summary>pg_depend's rows for sequences that belong to a column: 'a' (auto) for serial and OWNED BY, 'i'
+    /// (internal) for an identity column's, as psql reads them for "Owned by".</summary>
+    private static IEnumerable<object?[]> DependencyRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        foreach (SequenceDescriptor sequence in catalog.Sequences)
+        {
+            if (sequence.OwnedByTable is null || sequence.OwnedByColumn is null) continue;
+            if (catalog.FindRelationOid(SqlCatalog.DefaultSchema, sequence.OwnedByTable) is not long tableOid || catalog.FindTable(tableOid) is not { } table) continue;
+            ColumnDescriptor? column = table.Columns.FirstOrDefault(candidate => candidate.Name == sequence.OwnedByColumn);
+            if (column is null) continue;
+            yield return relation.Row(("classid", ClassCatalogOid), ("objid", ObjectIds.Relation(sequence.Id)), ("objsubid", 0), ("refclassid", ClassCatalogOid),
+                ("refobjid", tableOid), ("refobjsubid", column.Id), ("deptype", column.Identity is null ? "a" : "i"));
+        }
+    }
+
     /// <summary>pg_language as initdb creates it; the registry's functions are internal ones.</summary>
     private static IEnumerable<object?[]> LanguageRows(CatalogSnapshot catalog, SystemRelation relation)
     {

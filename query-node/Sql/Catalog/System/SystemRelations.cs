@@ -54,6 +54,7 @@ internal static partial class SystemRelations
             ["pg_stat_activity"] = ActivityRows,
             ["pg_description"] = DescriptionRows,
             ["pg_language"] = LanguageRows,
+            ["pg_depend"] = DependencyRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)
