@@ -107,16 +107,49 @@ internal static class CatalogDefinitions
     private static string SequenceArgumentAsRegClass(string expression) =>
         global::System.Text.RegularExpressions.Regex.Replace(expression, @"^nextval\('((?:[^']|'')*)'\)$", "nextval('$1'::regclass)");
 
-    /// <summary>A column default as pg_get_expr prints it: a constant as a literal cast to the column's type where
-    /// PostgreSQL shows the cast ('x'::text, 'x'::character varying), a number as itself; an expression as written.</summary>
+    /// <summary>Whether the column has a default pg_attrdef lists: DEFAULT NULL is none on PostgreSQL (the parser
+    /// drops it), and an identity column's values come from its sequence (attidentity says so).</summary>
+    public static bool HasCatalogDefault(ColumnDescriptor column) =>
+        column.HasDefault && column.Identity is null && (column.DefaultValue is not null || column.DefaultExpression is not null);
+
+    /// <summary>A column default as pg_get_expr prints it: a number as the literal PostgreSQL keeps before the
+    /// implicit cast to the column's type (5, 1.5, '-5'::integer), a boolean as true/false, any other constant as a
+    /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression as written.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
-        if (column.DefaultExpression is not null) return SequenceArgumentAsRegClass(column.DefaultExpression);
-        if (column.DefaultValue is null) return column.HasDefault ? "NULL::" + column.Type.DisplayName : null;
+        if (column.DefaultExpression is not null)
+        {
+            string expression = column.DefaultExpression.Trim();
+            return SqlValueFunctions.Contains(expression) ? expression.ToUpperInvariant() : SequenceArgumentAsRegClass(expression);
+        }
+        if (column.DefaultValue is null) return null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;
-        bool bareNumber = column.Type.Kind is TypeKind.Int4 or TypeKind.Numeric && !text.StartsWith('-')
-            || column.Type.Kind == TypeKind.Bool;
         if (column.Type.Kind == TypeKind.Bool) return text == "t" ? "true" : "false";
-        return bareNumber ? text : $"{Functions.BuiltinFunctions.QuoteLiteral(text)}::{column.Type.DisplayName}";
+        if (column.Type.IsNumber && NumberLiteral(text) is { } literal) return literal;
+        string typeName = column.Type.Kind == TypeKind.Bpchar ? "bpchar" : column.Type.DisplayName;
+        return $"{Functions.BuiltinFunctions.QuoteLiteral(text)}::{typeName}";
+    }
+
+    /// <summary>The SQL-standard value functions, which ruleutils.c prints in capitals (CURRENT_DATE).</summary>
+    private static readonly HashSet<string> SqlValueFunctions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_user", "session_user", "user",
+        "current_role", "current_catalog", "current_schema",
+    };
+
+    /// <summary>A number as ruleutils.c prints the constant its literal became: an integer that fits int4 or a decimal
+    /// bare, unless negative (then quoted and cast to integer or numeric, as a negative constant is); a larger
+    /// integer as a bigint. Null for text that is not a plain decimal number (NaN, Infinity, exponents).</summary>
+    private static string? NumberLiteral(string text)
+    {
+        var match = global::System.Text.RegularExpressions.Regex.Match(text, @"^(-?)(\d+)(?:\.(\d+))?$");
+        if (!match.Success) return null;
+        bool negative = match.Groups[1].Length > 0;
+        string fraction = match.Groups[3].Value.TrimEnd('0');
+        if (fraction.Length > 0) return negative ? $"'{text}'::numeric" : text;
+        string integer = match.Groups[1].Value + match.Groups[2].Value;
+        if (int.TryParse(integer, global::System.Globalization.CultureInfo.InvariantCulture, out _)) return negative ? $"'{integer}'::integer" : integer;
+        if (long.TryParse(integer, global::System.Globalization.CultureInfo.InvariantCulture, out _)) return $"'{integer}'::bigint";
+        return negative ? $"'{integer}'::numeric" : integer;
     }
 }

@@ -68,7 +68,7 @@ internal static partial class SystemRelations
             {
                 ColumnDescriptor column = table.Columns[ordinal];
                 yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal),
-                    column.HasDefault && column.Identity is null, column.Identity);
+                    CatalogDefinitions.HasCatalogDefault(column), column.Identity);
             }
             if (!table.HasHiddenRowId)
             {
@@ -187,8 +187,7 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             foreach (ColumnDescriptor column in table.Columns)
             {
-                // An identity column's values come from its sequence, not from a pg_attrdef default (attidentity says so).
-                if (!column.HasDefault || column.Identity is not null) continue;
+                if (!CatalogDefinitions.HasCatalogDefault(column)) continue;
                 yield return relation.Row(("oid", ObjectIds.AttributeDefault(tableOid, column.Id)), ("adrelid", tableOid), ("adnum", (short)column.Id),
                     ("adbin", CatalogDefinitions.DefaultExpression(column)));
             }
