@@ -79,7 +79,7 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
         }
         finally
         {
-            await Psql.RunAsync(Port, "DROP VIEW psqlcat_view; DROP SEQUENCE psqlcat_seq; DROP TABLE psqlcat_link; DROP TABLE psqlcat_child; DROP TABLE psqlcat_parent;");
+            await Psql.RunAsync(Port, "DROP VIEW psqlcat_view; DROP SEQUENCE psqlcat_seq; DROP TABLE psqlcat_link; DROP TABLE psqlcat_child; DROP TABLE psqlcat_parent; DROP TABLE psqlcat_defaults;");
         }
     }
 

@@ -7,3 +7,4 @@ CREATE SEQUENCE psqlcat_seq;
 COMMENT ON TABLE psqlcat_parent IS 'parents';
 COMMENT ON COLUMN psqlcat_parent.name IS 'the name';
 COMMENT ON TABLE psqlcat_child IS 'children of parents';
+CREATE TABLE psqlcat_defaults (a int DEFAULT -1, b bigint DEFAULT 5, c numeric DEFAULT 1.5, d numeric(10,2) DEFAULT 3, e boolean DEFAULT true, f varchar(10) DEFAULT 'v', g text DEFAULT 'it''s', h date DEFAULT '2020-01-01', j timestamp DEFAULT now(), k smallint DEFAULT 2, l real DEFAULT 1.5, m float8 DEFAULT 2, o text DEFAULT NULL, q bigint DEFAULT -5, r jsonb DEFAULT '{}', s char(2) DEFAULT 'ab', t date DEFAULT CURRENT_DATE);
