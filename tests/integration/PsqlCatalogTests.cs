@@ -72,7 +72,7 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
             Dictionary<string, string> actual = SplitByCommand(result.Output);
             var differing = commands.Where(command => expected[command] != actual.GetValueOrDefault(command)).ToList();
             var unexpected = differing.Where(command => !KnownDifferences.ContainsKey(command))
-                .Select(command => $"{command}\n--- PostgreSQL\n{expected[command]}--- Log\n{actual.GetValueOrDefault(command)}");
+                .Select(command => $"{command}\n--- PostgreSQL\n{expected[command]}\n--- Log\n{actual.GetValueOrDefault(command)}");
             Assert.True(!unexpected.Any(), $"answered unlike PostgreSQL:\n{string.Join("\n", unexpected)}\n{result.Error}");
             var nowPassing = KnownDifferences.Keys.Where(command => !differing.Contains(command)).ToList();
             Assert.True(nowPassing.Count == 0, $"now answered as PostgreSQL does, remove from KnownDifferences: {string.Join(", ", nowPassing)}");
@@ -93,14 +93,15 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
         {
             if (line.StartsWith("### ", StringComparison.Ordinal))
             {
-                if (command is not null) sections[command] = text.ToString();
+                if (command is not null) sections[command] = text.ToString().TrimEnd('\n');
                 command = line[4..];
                 text.Clear();
                 continue;
             }
             text.Append(line).Append('\n');
         }
-        if (command is not null) sections[command] = text.ToString();
+        // The last section ends where the output does, which may or may not have a final newline.
+        if (command is not null) sections[command] = text.ToString().TrimEnd('\n');
         return sections;
     }
 
