@@ -52,4 +52,7 @@ public static class PgTypeOid
     public const int NumericArray = 1231;
     public const int UuidArray = 2951;
     public const int JsonbArray = 3807;
+    /// <summary>aclitem and aclitem[]: named here for their array pairing; like PostgreSQL's, they have no binary form.</summary>
+    public const int AclItem = 1033;
+    public const int AclItemArray = 1034;
 }

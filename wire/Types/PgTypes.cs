@@ -84,6 +84,7 @@ public static partial class PgTypes
         PgTypeOid.Numeric => PgTypeOid.NumericArray,
         PgTypeOid.Uuid => PgTypeOid.UuidArray,
         PgTypeOid.Jsonb => PgTypeOid.JsonbArray,
+        PgTypeOid.AclItem => PgTypeOid.AclItemArray,
         _ => 0,
     };
 
@@ -96,6 +97,7 @@ public static partial class PgTypes
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
         PgTypeOid.Name => 64,
+        PgTypeOid.AclItem => 12,
         PgTypeOid.Unknown => -2,
         _ => -1,
     };

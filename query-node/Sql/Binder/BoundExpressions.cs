@@ -156,6 +156,8 @@ public enum TableFunction : byte
     JsonObjectKeys,
     /// <summary>jsonb_path_query(target, path).</summary>
     JsonPathQuery,
+    /// <summary>pg_partition_ancestors(regclass): a partition and its ancestors; Log has no partitions, so none.</summary>
+    PartitionAncestors,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

@@ -20,6 +20,8 @@ internal sealed partial class SqlBinder
             "generate_series" => BindGenerateSeries(call, arguments),
             "unnest" => BindUnnest(call, arguments),
             "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
+            "pg_partition_ancestors" when arguments.Length == 1 =>
+                (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
             _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
             _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
         };

@@ -117,6 +117,12 @@ internal static class CatalogKeys
         return encoder;
     }
 
+    /// <summary>Where every comment starts and ends.</summary>
+    public static (byte[] Start, byte[] End) CommentRange() => (SubspacePrefix(CommentSubspace), SubspacePrefix(CommentSubspace + 1));
+
+    /// <summary>The width of an integer in a key (a tag byte and eight bytes): a comment key's column number.</summary>
+    public const int IntegerKeyBytes = 9;
+
     /// <summary>Where the sequence descriptors start; they end where the sequence states start.</summary>
     public static byte[] SequenceByNamePrefix() => SubspacePrefix(SequenceByNameSubspace);
 

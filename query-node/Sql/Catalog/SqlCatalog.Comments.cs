@@ -21,6 +21,27 @@ internal sealed partial class SqlCatalog
         else store.Put(key, MessagePackSerializer.Serialize(new object[] { columnNumber, comment }));
     }
 
+    /// <summary>Every comment (pg_description's data) in one scan, keyed by relation name and column number.
+    /// <paramref name="relationNames"/> are the relations that may have comments: a key is its relation's comment
+    /// prefix followed by the column number, a fixed-width integer, so the prefix names the relation.</summary>
+    public static async ValueTask<Dictionary<(string Relation, int Column), string>> ReadCommentsAsync(ITransactionStore store,
+        IEnumerable<string> relationNames, CancellationToken cancellationToken)
+    {
+        var comments = new Dictionary<(string Relation, int Column), string>();
+        var relationByPrefix = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string name in relationNames) relationByPrefix.TryAdd(Convert.ToHexString(CatalogKeys.CommentPrefix(name).ToArray()), name);
+        if (relationByPrefix.Count == 0) return comments;
+        (byte[] start, byte[] end) = CatalogKeys.CommentRange();
+        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(start, end, cancellationToken))
+        {
+            string prefix = Convert.ToHexString(entry.Key.AsSpan(0, entry.Key.Length - CatalogKeys.IntegerKeyBytes));
+            if (!relationByPrefix.TryGetValue(prefix, out string? relation)) continue;
+            (int columnNumber, string comment) = Decode(entry.Value);
+            comments[(relation, columnNumber)] = comment;
+        }
+        return comments;
+    }
+
     /// <summary>A comment's value holds its column number too, so moving it needs no key decoding.</summary>
     private static (int ColumnNumber, string Comment) Decode(byte[] bytes)
     {

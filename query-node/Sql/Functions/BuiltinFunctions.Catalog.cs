@@ -5,7 +5,7 @@ namespace Log.QueryNode.Sql.Functions;
 
 /// <summary>The catalog functions psql and drivers call beside the pg_catalog relations: names and definitions of
 /// types, indexes, constraints, views and defaults, visibility (every object is in a schema on the search path),
-/// comments (Log has none) and privileges (the one user is a superuser).</summary>
+/// comments (BuiltinFunctions.Psql.cs) and privileges (the one user is a superuser).</summary>
 internal static partial class BuiltinFunctions
 {
     private static readonly SqlType Oid = new(TypeKind.Oid);
@@ -37,9 +37,6 @@ internal static partial class BuiltinFunctions
         {
             Add(registry, visibility, [Oid], Bool, (_, _) => true, Volatility.Stable);
         }
-        Add(registry, "obj_description", [Oid], Text, (_, _) => null, Volatility.Stable);
-        Add(registry, "obj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
-        Add(registry, "col_description", [Oid, Int4], Text, (_, _) => null, Volatility.Stable);
         Add(registry, "shobj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
         // name[] until arrays are a type of their own: the array's text form.
         Add(registry, "current_schemas", [Bool], Text, (arguments, _) => (bool)arguments[0]! ? "{pg_catalog,public}" : "{public}", Volatility.Stable);

@@ -49,6 +49,8 @@ public enum TypeKind : byte
     RegProc,
     /// <summary>regnamespace: a schema's oid that reads and prints as the schema's name (CLR <see cref="RegNamespace"/>).</summary>
     RegNamespace,
+    /// <summary>aclitem: one access privilege entry, "grantee=privileges/grantor" (CLR string).</summary>
+    AclItem,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -159,6 +161,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => 2206,
         TypeKind.RegProc => 24,
         TypeKind.RegNamespace => 4089,
+        TypeKind.AclItem => 1033,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -178,6 +181,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 4,
         TypeKind.Name => 64,
         TypeKind.Char => 1,
+        TypeKind.AclItem => 12,
         _ => -1,
     };
 
@@ -212,6 +216,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
+        TypeKind.AclItem => "aclitem",
         _ => "unknown",
     };
 
@@ -246,6 +251,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
+        TypeKind.AclItem => "aclitem",
         _ => "unknown",
     };
 
@@ -271,7 +277,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',
-        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb => 'U',
+        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem => 'U',
         TypeKind.Array => 'A',
         TypeKind.Void => 'P',
         _ => 'X',

@@ -41,6 +41,8 @@ internal static class BuiltinTypes
         new(1021, "_float4", -1, false, 'b', 'A', false, ',', 700, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 0, "array_subscript_handler", "array_typanalyze"),
         new(1022, "_float8", -1, false, 'b', 'A', false, ',', 701, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'd', 'x', 0, "array_subscript_handler", "array_typanalyze"),
         new(1028, "_oid", -1, false, 'b', 'A', false, ',', 26, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 0, "array_subscript_handler", "array_typanalyze"),
+        new(1033, "aclitem", 12, false, 'b', 'U', false, ',', 0, 1034, "aclitemin", "aclitemout", "-", "-", "-", "-", 'i', 'p', 0, "-", "-"),
+        new(1034, "_aclitem", -1, false, 'b', 'A', false, ',', 1033, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 0, "array_subscript_handler", "array_typanalyze"),
         new(1042, "bpchar", -1, false, 'b', 'S', false, ',', 0, 1014, "bpcharin", "bpcharout", "bpcharrecv", "bpcharsend", "bpchartypmodin", "bpchartypmodout", 'i', 'x', 100, "-", "-"),
         new(1043, "varchar", -1, false, 'b', 'S', false, ',', 0, 1015, "varcharin", "varcharout", "varcharrecv", "varcharsend", "varchartypmodin", "varchartypmodout", 'i', 'x', 100, "-", "-"),
         new(1082, "date", 4, true, 'b', 'D', false, ',', 0, 1182, "date_in", "date_out", "date_recv", "date_send", "-", "-", 'i', 'p', 0, "-", "-"),

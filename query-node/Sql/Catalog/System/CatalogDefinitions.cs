@@ -43,10 +43,38 @@ internal static class CatalogDefinitions
         string.Join(", ", ordinals.Select(ordinal => QualifiedNames.Quote(table.Columns[ordinal].Name)));
 
     /// <summary>pg_get_constraintdef: the constraint's definition by its OID, or null when no constraint has it.</summary>
-    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid) =>
-        catalog.FindTable(ObjectIds.Split(oid).TableOid) is { } table
-            ? ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition
-            : null;
+    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid)
+    {
+        (long tableOid, int subObject) = ObjectIds.Split(oid);
+        if (catalog.FindTable(tableOid) is not { } table) return null;
+        int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
+        if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
+        return ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+    }
+
+    /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions
+    /// that are not NO ACTION (update first), as ruleutils.c orders them.</summary>
+    public static string ForeignKeyDefinition(CatalogSnapshot catalog, TableDescriptor table, ForeignKeyConstraint foreignKey)
+    {
+        TableDescriptor? referenced = catalog.FindRelationOid(SqlCatalog.DefaultSchema, foreignKey.ReferencedTable) is long oid ? catalog.FindTable(oid) : null;
+        string referencedColumns = referenced is null
+            ? ""
+            : ColumnList(referenced, foreignKey.ReferencedColumnIds.Select(referenced.OrdinalOfColumnId));
+        string definition = $"FOREIGN KEY ({ColumnList(table, foreignKey.ColumnIds.Select(table.OrdinalOfColumnId))}) " +
+            $"REFERENCES {QualifiedNames.Quote(foreignKey.ReferencedTable)}({referencedColumns})";
+        if (foreignKey.OnUpdate != ForeignKeyAction.NoAction) definition += " ON UPDATE " + ActionText(foreignKey.OnUpdate);
+        if (foreignKey.OnDelete != ForeignKeyAction.NoAction) definition += " ON DELETE " + ActionText(foreignKey.OnDelete);
+        return definition;
+    }
+
+    private static string ActionText(ForeignKeyAction action) => action switch
+    {
+        ForeignKeyAction.Restrict => "RESTRICT",
+        ForeignKeyAction.Cascade => "CASCADE",
+        ForeignKeyAction.SetNull => "SET NULL",
+        ForeignKeyAction.SetDefault => "SET DEFAULT",
+        _ => "NO ACTION",
+    };
 
     /// <summary>pg_get_indexdef: CREATE [UNIQUE] INDEX name ON public.table USING btree (keys) [INCLUDE (...)] [WHERE ...].</summary>
     public static string? IndexDefinition(TableDescriptor table, int indexId)
@@ -74,16 +102,54 @@ internal static class CatalogDefinitions
         return definition;
     }
 
-    /// <summary>A column default as pg_get_expr prints it: a constant as a literal cast to the column's type where
-    /// PostgreSQL shows the cast ('x'::text, 'x'::character varying), a number as itself; an expression as written.</summary>
+    /// <summary>nextval('s') as PostgreSQL deparses it, nextval('s'::regclass): its argument is a regclass, which
+    /// the parser made of the literal; any other expression as written.</summary>
+    private static string SequenceArgumentAsRegClass(string expression) =>
+        global::System.Text.RegularExpressions.Regex.Replace(expression, @"^nextval\('((?:[^']|'')*)'\)$", "nextval('$1'::regclass)");
+
+    /// <summary>Whether the column has a default pg_attrdef lists: DEFAULT NULL is none on PostgreSQL (the parser
+    /// drops it), and an identity column's values come from its sequence (attidentity says so).</summary>
+    public static bool HasCatalogDefault(ColumnDescriptor column) =>
+        column.HasDefault && column.Identity is null && (column.DefaultValue is not null || column.DefaultExpression is not null);
+
+    /// <summary>A column default as pg_get_expr prints it: a number as the literal PostgreSQL keeps before the
+    /// implicit cast to the column's type (5, 1.5, '-5'::integer), a boolean as true/false, any other constant as a
+    /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression as written.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
-        if (column.DefaultExpression is not null) return column.DefaultExpression;
-        if (column.DefaultValue is null) return column.HasDefault ? "NULL::" + column.Type.DisplayName : null;
+        if (column.DefaultExpression is not null)
+        {
+            string expression = column.DefaultExpression.Trim();
+            return SqlValueFunctions.Contains(expression) ? expression.ToUpperInvariant() : SequenceArgumentAsRegClass(expression);
+        }
+        if (column.DefaultValue is null) return null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;
-        bool bareNumber = column.Type.Kind is TypeKind.Int4 or TypeKind.Numeric && !text.StartsWith('-')
-            || column.Type.Kind == TypeKind.Bool;
         if (column.Type.Kind == TypeKind.Bool) return text == "t" ? "true" : "false";
-        return bareNumber ? text : $"{Functions.BuiltinFunctions.QuoteLiteral(text)}::{column.Type.DisplayName}";
+        if (column.Type.IsNumber && NumberLiteral(text) is { } literal) return literal;
+        string typeName = column.Type.Kind == TypeKind.Bpchar ? "bpchar" : column.Type.DisplayName;
+        return $"{Functions.BuiltinFunctions.QuoteLiteral(text)}::{typeName}";
+    }
+
+    /// <summary>The SQL-standard value functions, which ruleutils.c prints in capitals (CURRENT_DATE).</summary>
+    private static readonly HashSet<string> SqlValueFunctions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_user", "session_user", "user",
+        "current_role", "current_catalog", "current_schema",
+    };
+
+    /// <summary>A number as ruleutils.c prints the constant its literal became: an integer that fits int4 or a decimal
+    /// bare, unless negative (then quoted and cast to integer or numeric, as a negative constant is); a larger
+    /// integer as a bigint. Null for text that is not a plain decimal number (NaN, Infinity, exponents).</summary>
+    private static string? NumberLiteral(string text)
+    {
+        var match = global::System.Text.RegularExpressions.Regex.Match(text, @"^(-?)(\d+)(?:\.(\d+))?$");
+        if (!match.Success) return null;
+        bool negative = match.Groups[1].Length > 0;
+        string fraction = match.Groups[3].Value.TrimEnd('0');
+        if (fraction.Length > 0) return negative ? $"'{text}'::numeric" : text;
+        string integer = match.Groups[1].Value + match.Groups[2].Value;
+        if (int.TryParse(integer, global::System.Globalization.CultureInfo.InvariantCulture, out _)) return negative ? $"'{integer}'::integer" : integer;
+        if (long.TryParse(integer, global::System.Globalization.CultureInfo.InvariantCulture, out _)) return $"'{integer}'::bigint";
+        return negative ? $"'{integer}'::numeric" : integer;
     }
 }

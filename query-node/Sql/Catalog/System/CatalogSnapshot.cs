@@ -74,8 +74,13 @@ internal sealed class CatalogSnapshot
         {
             views.Add(SqlCatalog.DecodeView(entry.Value));
         }
-        return new CatalogSnapshot(tables, sequences, views, session);
+        IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));
+        Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
+        return new CatalogSnapshot(tables, sequences, views, session) { Comments = comments };
     }
+
+    /// <summary>COMMENT ON texts by relation name and column number (0: the relation's own).</summary>
+    public IReadOnlyDictionary<(string Relation, int Column), string> Comments { get; private init; } = new Dictionary<(string Relation, int Column), string>();
 
     /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>
     public static async ValueTask<CatalogSnapshot> ForStatementAsync(StatementContext statement, ITransactionStore store, CancellationToken cancellationToken) =>

@@ -5,8 +5,10 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// every restart gives the same ones: a relation (table, sequence, view) is 16384 + its id, as RowDescription
 /// reports (ResultColumn.TableOidOf). A table's indexes and constraints take the table's OID with a small number in
 /// the top 8 bits: the index id for an index (the primary key is index 1) and for the constraint an index backs,
-/// <see cref="CheckConstraintBase"/> + its position for a CHECK constraint; a column default, the column's number.
-/// That needs table OIDs below 2^24 (<see cref="RelationOidMax"/>) and index ids below <see cref="CheckConstraintBase"/>.
+/// <see cref="CheckConstraintBase"/> + its position for a CHECK constraint, <see cref="ForeignKeyConstraintBase"/> + its
+/// position for a FOREIGN KEY; a column default, the column's number. That needs table OIDs below 2^24
+/// (<see cref="RelationOidMax"/>), index ids below <see cref="CheckConstraintBase"/>, fewer CHECK constraints than
+/// ForeignKeyConstraintBase - CheckConstraintBase and fewer foreign keys than 256 - ForeignKeyConstraintBase.
 /// </summary>
 internal static class ObjectIds
 {
@@ -33,12 +35,15 @@ internal static class ObjectIds
     private const int SubObjectShift = 24;
     public const long RelationOidMax = (1L << SubObjectShift) - 1;
     public const int CheckConstraintBase = 128;
+    public const int ForeignKeyConstraintBase = 192;
 
     public static long Relation(long relationId) => Sql.ResultColumn.TableOidOf(relationId) is int oid and not 0 ? (uint)oid : 0;
 
     public static long Index(long tableOid, int indexId) => ((long)indexId << SubObjectShift) | tableOid;
 
     public static long CheckConstraint(long tableOid, int position) => ((long)(CheckConstraintBase + position) << SubObjectShift) | tableOid;
+
+    public static long ForeignKeyConstraint(long tableOid, int position) => ((long)(ForeignKeyConstraintBase + position) << SubObjectShift) | tableOid;
 
     public static long AttributeDefault(long tableOid, int attributeNumber) => ((long)attributeNumber << SubObjectShift) | tableOid;
 

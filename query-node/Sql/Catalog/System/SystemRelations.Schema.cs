@@ -18,7 +18,7 @@ internal static partial class SystemRelations
             long oid = ObjectIds.Relation(table.Id);
             bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
             yield return ClassRow(relation, oid, table.Name, ObjectIds.PublicNamespace, SqlCatalog.OrdinaryTable, table.Columns.Count,
-                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count);
+                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table));
             foreach ((long indexOid, string name, int columns) in IndexesOf(table))
             {
                 yield return ClassRow(relation, indexOid, name, ObjectIds.PublicNamespace, 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
@@ -34,10 +34,11 @@ internal static partial class SystemRelations
         }
     }
 
-    private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks) =>
+    private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
+        bool hasTriggers = false) =>
         relation.Row(("oid", oid), ("relname", name), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
             ("relfilenode", kind is 'v' ? 0L : oid), ("reltuples", kind is 'r' or 'i' ? -1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
-            ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'),
+            ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
             ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
 
     /// <summary>A table's indexes as pg_class has them: the primary key's (when declared) and the secondary ones.</summary>
@@ -66,7 +67,8 @@ internal static partial class SystemRelations
             for (int ordinal = 0; ordinal < table.Columns.Count; ordinal++)
             {
                 ColumnDescriptor column = table.Columns[ordinal];
-                yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal), column.HasDefault);
+                yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal),
+                    CatalogDefinitions.HasCatalogDefault(column), column.Identity);
             }
             if (!table.HasHiddenRowId)
             {
@@ -102,13 +104,14 @@ internal static partial class SystemRelations
         }
     }
 
-    private static object?[] AttributeRow(SystemRelation relation, long relationOid, string name, SqlType type, short number, bool notNull, bool hasDefault)
+    private static object?[] AttributeRow(SystemRelation relation, long relationOid, string name, SqlType type, short number, bool notNull, bool hasDefault,
+        char? identity = null)
     {
         BuiltinType? builtin = BuiltinTypes.Find(type.Oid);
         return relation.Row(("attrelid", relationOid), ("attname", name), ("atttypid", (long)type.Oid), ("attstattarget", -1),
             ("attlen", builtin?.Length ?? type.Size), ("attnum", number), ("attndims", type.IsArray ? 1 : 0), ("attcacheoff", -1), ("atttypmod", type.Modifier),
             ("attbyval", builtin?.ByValue ?? false), ("attalign", (builtin?.Align ?? 'i').ToString()), ("attstorage", (builtin?.Storage ?? 'x').ToString()),
-            ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", ""), ("attgenerated", ""),
+            ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", identity?.ToString() ?? ""), ("attgenerated", ""),
             ("attislocal", true), ("attcollation", builtin?.Collation ?? 0L));
     }
 
@@ -170,9 +173,10 @@ internal static partial class SystemRelations
                 yield return relation.Row(("oid", constraint.Oid), ("conname", constraint.Name), ("connamespace", ObjectIds.PublicNamespace),
                     ("contype", constraint.Type.ToString()), ("convalidated", true), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
-                    ("conkey", constraint.ColumnNumbers is null ? null : "{" + string.Join(',', constraint.ColumnNumbers) + "}"),
+                    ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
                     ("conbin", constraint.Type == 'c' ? constraint.Definition : null));
             }
+            foreach (object?[] row in ForeignKeyConstraintRows(catalog, relation, table)) yield return row;
         }
     }
 
@@ -183,7 +187,7 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             foreach (ColumnDescriptor column in table.Columns)
             {
-                if (!column.HasDefault) continue;
+                if (!CatalogDefinitions.HasCatalogDefault(column)) continue;
                 yield return relation.Row(("oid", ObjectIds.AttributeDefault(tableOid, column.Id)), ("adrelid", tableOid), ("adnum", (short)column.Id),
                     ("adbin", CatalogDefinitions.DefaultExpression(column)));
             }

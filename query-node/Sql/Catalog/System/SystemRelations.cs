@@ -1,3 +1,4 @@
+using Log.Wire.Types;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
@@ -51,6 +52,9 @@ internal static partial class SystemRelations
             ["pg_tablespace"] = TablespaceRows,
             ["pg_extension"] = ExtensionRows,
             ["pg_stat_activity"] = ActivityRows,
+            ["pg_description"] = DescriptionRows,
+            ["pg_language"] = LanguageRows,
+            ["pg_depend"] = DependencyRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)
@@ -64,11 +68,17 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> NamespaceRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole));
+        PgArray superuserSchema = SchemaPrivileges(catalog.UserName);
+        yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole), ("nspacl", superuserSchema));
         yield return relation.Row(("oid", 99L), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
-        yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole));
-        yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole),
+            ("nspacl", SchemaPrivileges("pg_database_owner")));
+        yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole),
+            ("nspacl", superuserSchema));
     }
+
+    /// <summary>initdb's privileges on a schema: its owner may use it and create in it (UC), everyone may use it (U).</summary>
+    private static PgArray SchemaPrivileges(string owner) => PgArray.OneDimensional([$"{owner}=UC/{owner}", $"=U/{owner}"]);
 
     private static IEnumerable<object?[]> DatabaseRows(CatalogSnapshot catalog, SystemRelation relation)
     {
@@ -142,13 +152,17 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        long oid = FirstFunctionOid;
-        foreach (Functions.FunctionDefinition function in Functions.FunctionRegistry.Builtins.All)
+        for (int position = 0; position < FunctionsByOid.Length; position++)
         {
-            yield return relation.Row(("oid", oid++), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
-                ("prolang", 12L), ("procost", 1f), ("prokind", "f"), ("proisstrict", function.Strict), ("provolatile", Volatility(function)),
-                ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count), ("prorettype", (long)function.ResultType.Oid),
-                ("proargtypes", string.Join(' ', function.Parameters.Select(parameter => parameter.Type.Kind == TypeKind.Unknown ? 2276 : parameter.Type.Oid))),
+            Functions.FunctionDefinition function = FunctionsByOid[position];
+            // COALESCE, NULLIF, GREATEST and LEAST are SQL constructs, not functions, on PostgreSQL.
+            if (function.SpecialForm != Functions.SpecialForm.None) continue;
+            yield return relation.Row(("oid", FirstFunctionOid + position), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
+                ("prolang", InternalLanguage), ("procost", 1f), ("provariadic", function.VariadicAny ? AnyPseudoType : 0L), ("prokind", "f"),
+                ("proisstrict", function.Strict), ("provolatile", Volatility(function)), ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count),
+                ("prorettype", ResultTypeOid(function)),
+                ("proargtypes", string.Join(' ', function.Parameters.Select(parameter => ParameterTypeOid(function, parameter)))),
+                ("proargmodes", function.VariadicAny ? PgArray.OneDimensional(function.Parameters.Select((_, index) => (object?)(index == function.Parameters.Count - 1 ? "v" : "i")).ToArray()) : null),
                 ("prosrc", function.Name));
         }
     }

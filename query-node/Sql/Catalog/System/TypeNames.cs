@@ -32,7 +32,7 @@ internal static class TypeNames
         if (oid == UnknownOid) return "unknown";
         if (Find(oid) is not { } type)
         {
-            return BuiltinTypes.Find(oid) is { } builtin ? builtin.Name : null;
+            return BuiltinTypes.Find(oid) is { } builtin ? builtin.Name : SystemRelations.PseudoTypeName(oid);
         }
         var withModifier = new SqlType(type.Kind, modifier, type.Element);
         return modifier >= 0 ? withModifier.DisplayNameWithModifier : withModifier.DisplayName;

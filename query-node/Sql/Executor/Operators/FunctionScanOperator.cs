@@ -99,6 +99,9 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             case TableFunction.RegexpSplitToTable:
                 foreach (object? field in Functions.BuiltinFunctions.RegexSplit((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : "")) yield return field;
                 yield break;
+            case TableFunction.PartitionAncestors:
+                // PostgreSQL lists nothing for a relation that is not a partition, and no Log relation is one.
+                yield break;
             case TableFunction.StringToTable:
                 foreach (object? field in Functions.BuiltinFunctions.StringToArray((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : null)!) yield return field;
                 yield break;

@@ -1,0 +1,10 @@
+CREATE TABLE psqlcat_parent (id int PRIMARY KEY, name text NOT NULL DEFAULT 'abc', qty int DEFAULT 0 CHECK (qty >= 0), created timestamptz DEFAULT now());
+CREATE TABLE psqlcat_child (id serial PRIMARY KEY, parent_id int REFERENCES psqlcat_parent(id) ON DELETE CASCADE, code bigint GENERATED ALWAYS AS IDENTITY, note varchar(20), amount numeric(10,2) CHECK (amount > 0));
+CREATE TABLE psqlcat_link (parent_id int NOT NULL, child_id int NOT NULL, PRIMARY KEY (parent_id, child_id), FOREIGN KEY (parent_id) REFERENCES psqlcat_parent(id), FOREIGN KEY (child_id) REFERENCES psqlcat_child(id) ON UPDATE CASCADE ON DELETE SET NULL);
+CREATE INDEX psqlcat_child_note ON psqlcat_child (note);
+CREATE VIEW psqlcat_view AS SELECT id, name FROM psqlcat_parent;
+CREATE SEQUENCE psqlcat_seq;
+COMMENT ON TABLE psqlcat_parent IS 'parents';
+COMMENT ON COLUMN psqlcat_parent.name IS 'the name';
+COMMENT ON TABLE psqlcat_child IS 'children of parents';
+CREATE TABLE psqlcat_defaults (a int DEFAULT -1, b bigint DEFAULT 5, c numeric DEFAULT 1.5, d numeric(10,2) DEFAULT 3, e boolean DEFAULT true, f varchar(10) DEFAULT 'v', g text DEFAULT 'it''s', h date DEFAULT '2020-01-01', j timestamp DEFAULT now(), k smallint DEFAULT 2, l real DEFAULT 1.5, m float8 DEFAULT 2, o text DEFAULT NULL, q bigint DEFAULT -5, r jsonb DEFAULT '{}', s char(2) DEFAULT 'ab', t date DEFAULT CURRENT_DATE);
