@@ -3,8 +3,9 @@
 # scale SCALE on each (Log loads with PGOPTIONS='-c log.copy_batch_rows=...', as its README says),
 # then RUNS alternating runs of pgbench -c CLIENTS -j THREADS -T SECONDS --max-tries=TRIES on each.
 # Prints the median TPS of each, the Log/PostgreSQL ratio, the failed transactions (those that
-# still conflicted after TRIES tries) and checks after the runs that sum(abalance) = sum(bbalance)
-# = sum(tbalance) = sum(history.delta) on Log.
+# still conflicted after TRIES tries), and checks after each run on Log that sum(abalance) =
+# sum(bbalance) = sum(tbalance) and that they moved by sum(history.delta) (pgbench empties
+# pgbench_history before each run).
 #
 # Every TPC-B transaction updates its branch row, and scale 1 has one branch: under optimistic
 # concurrency the clients' transactions conflict on it and are retried (PostgreSQL makes them wait
@@ -48,6 +49,15 @@ measure() { # connection string
   echo "$tps ${failed:-0}"
 }
 
+balances() { psql -X -A -t "$log_target" -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(bbalance) FROM pgbench_branches), (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT coalesce(sum(delta), 0) FROM pgbench_history)"; }
+
+# After a run on Log: the three totals agree and moved by the run's history.
+check_balances() { # totals before the run (a|b|t|h)
+  after=$(balances)
+  awk -F'|' -v before="$1" 'BEGIN { split(before, b, "|") } { exit !($1 == $2 && $2 == $3 && $1 - b[1] == $4) }' <<< "$after" \
+    || { echo "balances disagree on Log: before $1, after $after (accounts|branches|tellers|history)" >&2; exit 1; }
+}
+
 median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "pgbench -i -s $scale: Log (port $port, log.copy_batch_rows=2000), PostgreSQL (database $baseline_database)"
@@ -57,7 +67,9 @@ echo "pgbench -c $clients -j $threads -T $seconds --max-tries=$tries (TPC-B), me
 : > "$work/log.runs"
 : > "$work/pg.runs"
 for _ in $(seq 1 "$runs"); do
+  before=$(balances)
   measure "$log_target" >> "$work/log.runs"
+  check_balances "$before"
   measure "$baseline" >> "$work/pg.runs"
 done
 log_tps=$(cut -d' ' -f1 "$work/log.runs" | median_of)
@@ -70,6 +82,4 @@ printf "%-12s %10.0f %22s\n" Log "$log_tps" "$log_failed"
 printf "%-12s %10.0f %22s\n" PostgreSQL "$pg_tps" "$pg_failed"
 echo "Log/PostgreSQL: $ratio"
 
-balances=$(psql -X -A -t "$log_target" -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(bbalance) FROM pgbench_branches), (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT sum(delta) FROM pgbench_history)")
-echo "Log balances (accounts|branches|tellers|history): $balances"
-awk -F'|' '{ exit !($1 == $2 && $2 == $3 && $3 == $4) }' <<< "$balances" || { echo "balances disagree on Log" >&2; exit 1; }
+echo "Log balances agreed with the history after every run: $(balances) (accounts|branches|tellers|history)"

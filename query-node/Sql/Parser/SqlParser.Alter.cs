@@ -47,20 +47,8 @@ internal sealed partial class SqlParser
         }
         if (TryKeyword("drop"))
         {
-            if (TryKeyword("constraint"))
-            {
-                bool constraintMissingOk = false;
-                if (TryKeyword("if"))
-                {
-                    ExpectKeyword("exists");
-                    constraintMissingOk = true;
-                }
-                string constraintName = ExpectColumnIdentifier().Name;
-                if (IsKeyword("cascade")) throw NotSupported("DROP CONSTRAINT ... CASCADE", Current.Position);
-                TryKeyword("restrict");
-                return new DropConstraintCmd(constraintName, constraintMissingOk, location);
-            }
-            TryKeyword("column");
+            bool isConstraint = TryKeyword("constraint");
+            if (!isConstraint) TryKeyword("column");
             bool ifExists = false;
             if (TryKeyword("if"))
             {
@@ -68,9 +56,9 @@ internal sealed partial class SqlParser
                 ifExists = true;
             }
             string name = ExpectColumnIdentifier().Name;
-            if (IsKeyword("cascade")) throw NotSupported("DROP COLUMN ... CASCADE", Current.Position);
+            if (IsKeyword("cascade")) throw NotSupported(isConstraint ? "DROP CONSTRAINT ... CASCADE" : "DROP COLUMN ... CASCADE", Current.Position);
             TryKeyword("restrict");
-            return new DropColumnCmd(name, ifExists, location);
+            return isConstraint ? new DropConstraintCmd(name, ifExists, location) : new DropColumnCmd(name, ifExists, location);
         }
         if (TryKeyword("rename"))
         {
