@@ -164,6 +164,12 @@ public sealed class Transaction : ITransactionStore
 
     public void Put(byte[] key, byte[] value) => Write(key, value);
 
+    /// <summary>Keys written so far, counted against <see cref="TransactionLimits.MaxModifiedKeys"/>.</summary>
+    public int ModifiedKeyCount => writes.Count;
+
+    /// <summary>Bytes of keys and values written so far, counted against <see cref="TransactionLimits.MaxModifiedBytes"/>.</summary>
+    public long ModifiedBytes => writtenBytes;
+
     public void Delete(byte[] key) => Write(key, null);
 
     private void Write(byte[] key, byte[]? value)

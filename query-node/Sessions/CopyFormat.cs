@@ -65,6 +65,14 @@ internal sealed class CopyFormat
                 case "escape":
                     escape = value;
                     break;
+                case "freeze":
+                    // PostgreSQL writes the rows already frozen, to spare a later VACUUM; Log's rows need no freezing.
+                    _ = value?.ToLowerInvariant() switch
+                    {
+                        null or "true" or "on" or "1" or "false" or "off" or "0" => true,
+                        _ => throw new SqlException(SqlState.SyntaxError, "freeze requires a Boolean value"),
+                    };
+                    break;
                 default:
                     throw new SqlException(SqlState.SyntaxError, $"option \"{name}\" not recognized");
             }

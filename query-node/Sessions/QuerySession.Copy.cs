@@ -11,8 +11,9 @@ namespace Log.QueryNode.Sessions;
 public sealed partial class QuerySession
 {
     /// <summary>COPY FROM STDIN / TO STDOUT in text or CSV format. Rows go in through INSERT's path (types, constraints,
-    /// the transaction's 3,000-row and 10 MiB limits), inside the current transaction; rows come out with the same
-    /// output functions as a query's text results.</summary>
+    /// the transaction's 3,000-row and 10 MiB limits), inside the current transaction, unless log.copy_batch_rows is
+    /// set: then the rows are committed in batches (see <see cref="CopyBatch"/>). Rows come out with the same output
+    /// functions as a query's text results.</summary>
     private async ValueTask<StatementResult> RunCopyAsync(ParsedStatement statement, CopyStmt copy, IPgResponseWriter writer,
         CancellationToken cancellationToken)
     {
@@ -47,6 +48,7 @@ public sealed partial class QuerySession
         var target = await engine.BindCopyTargetAsync(statement, store, cancellationToken);
         var input = await writer.CopyInAsync(PgCopyFormat.Text, target.ColumnNames.Count, cancellationToken);
         var reader = new CopyRowReader(format);
+        var batch = new CopyBatch(settings.CopyBatchRows, limits);
         long count = 0;
         var clientDone = false;
         try
@@ -78,11 +80,11 @@ public sealed partial class QuerySession
                     var take = Math.Min(data.Length, CopyLimits.AppendChunkBytes);
                     reader.Append(data.Span[..take]);
                     data = data[take..];
-                    count += await InsertRowsAsync(reader, target, store, cancellationToken);
+                    count += await InsertRowsAsync(reader, target, batch, cancellationToken);
                 }
             }
             reader.Finish();
-            count += await InsertRowsAsync(reader, target, store, cancellationToken);
+            count += await InsertRowsAsync(reader, target, batch, cancellationToken);
         }
         catch (SqlException) when (!clientDone)
         {
@@ -98,7 +100,7 @@ public sealed partial class QuerySession
         return new StatementResult(null, null, "COPY " + count.ToString(CultureInfo.InvariantCulture));
     }
 
-    private async ValueTask<long> InsertRowsAsync(CopyRowReader reader, CopyTarget target, Transaction store,
+    private async ValueTask<long> InsertRowsAsync(CopyRowReader reader, CopyTarget target, CopyBatch batch,
         CancellationToken cancellationToken)
     {
         long count = 0;
@@ -106,7 +108,16 @@ public sealed partial class QuerySession
         {
             while (reader.TryReadRow(out var fields))
             {
+                if (batch.IsFull(transaction!))
+                {
+                    await CommitCopyBatchAsync(cancellationToken);
+                    batch.Committed();
+                }
+                var store = transaction!;
+                int keysBefore = store.ModifiedKeyCount;
+                long bytesBefore = store.ModifiedBytes;
                 await engine.InsertCopyRowAsync(target, fields, store, settings.DateTimeSettings, cancellationToken);
+                batch.Added(store.ModifiedKeyCount - keysBefore, store.ModifiedBytes - bytesBefore);
                 count++;
             }
         }
@@ -116,6 +127,46 @@ public sealed partial class QuerySession
                 exception.Detail ?? $"COPY line {reader.LineNumber.ToString(CultureInfo.InvariantCulture)}", exception.Hint);
         }
         return count;
+    }
+
+    /// <summary>Commits the rows so far (with whatever the transaction wrote before the COPY) and goes on in a new
+    /// transaction with a fresh snapshot, inside the same transaction block if there is one: its COMMIT or ROLLBACK then
+    /// covers only what follows.</summary>
+    private async ValueTask CommitCopyBatchAsync(CancellationToken cancellationToken)
+    {
+        var committing = transaction!;
+        transaction = null;
+        await CommitAsync(committing, cancellationToken);
+        transaction = await BeginAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// log.copy_batch_rows: a bulk load larger than one transaction may hold (DSQL's 3,000 rows and 10 MiB) is committed
+    /// in batches of at most that many rows, each a transaction of its own. A batch also ends before a row would take
+    /// the transaction past its limits, judged by what the previous row wrote (the row and its index entries), so a
+    /// setting above the limits still loads. Off (0) by default, because it gives up COPY's atomicity: after an error,
+    /// the batches before it stay committed.
+    /// </summary>
+    private sealed class CopyBatch(int rowsMax, TransactionLimits limits)
+    {
+        private int rows;
+        private int lastRowKeys;
+        private long lastRowBytes;
+
+        public bool IsFull(Transaction store) =>
+            rowsMax > 0 && rows > 0
+            && (rows >= rowsMax
+                || store.ModifiedKeyCount + lastRowKeys > limits.MaxModifiedKeys
+                || store.ModifiedBytes + lastRowBytes > limits.MaxModifiedBytes);
+
+        public void Added(int keys, long bytes)
+        {
+            rows++;
+            lastRowKeys = keys;
+            lastRowBytes = bytes;
+        }
+
+        public void Committed() => rows = 0;
     }
 
     private static async ValueTask DrainAsync(IPgCopyIn input, CancellationToken cancellationToken)

@@ -272,6 +272,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 transaction ??= await BeginAsync(cancellationToken);
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
+        if (statement.Tree is VacuumStmt { IsVacuum: true } && explicitTransaction)
+        {
+            throw new SqlException("25001", "VACUUM cannot run inside a transaction block");
+        }
         transaction ??= await BeginAsync(cancellationToken);
         NoteCatalogChange(statement);
         var result = plan is not null && parameters is not null

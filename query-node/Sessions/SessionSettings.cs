@@ -57,6 +57,8 @@ public sealed class SessionSettings
         ["row_security"] = ("row_security", "on", false),
         ["jit"] = ("jit", "off", false),
         ["synchronous_commit"] = ("synchronous_commit", "on", false),
+        // Log's own: rows per commit of COPY FROM, 0 (the default) for one atomic COPY within the transaction's limits.
+        [CopyBatchRowsName] = (CopyBatchRowsName, "0", false),
         ["session_authorization"] = ("session_authorization", "", true),
         ["server_version"] = ("server_version", "16.6", true),
         ["server_version_num"] = ("server_version_num", "160006", true),
@@ -184,6 +186,13 @@ public sealed class SessionSettings
     public TimeSpan? StatementTimeout =>
         ParseMilliseconds(values["statement_timeout"]) is var milliseconds and > 0 ? TimeSpan.FromMilliseconds(milliseconds) : null;
 
+    /// <summary>log.copy_batch_rows: COPY FROM commits every this many rows (and sooner when the transaction's limits
+    /// would be reached), instead of being one atomic statement bounded by them; 0 (the default) is off.</summary>
+    public const string CopyBatchRowsName = "log.copy_batch_rows";
+
+    /// <summary><see cref="CopyBatchRowsName"/>, 0 when off.</summary>
+    public int CopyBatchRows => int.Parse(values[CopyBatchRowsName], CultureInfo.InvariantCulture);
+
     /// <summary>The current values, to put back when a transaction that changed them rolls back (PostgreSQL undoes SET then).</summary>
     public Dictionary<string, string> Save() => new(values, StringComparer.OrdinalIgnoreCase);
 
@@ -299,6 +308,7 @@ public sealed class SessionSettings
             "bytea_output" => value.Equals("hex", StringComparison.OrdinalIgnoreCase) ? "hex"
                 : throw new SqlException(SqlState.FeatureNotSupported, "bytea_output other than hex is not supported"),
             "search_path" => value,
+            CopyBatchRowsName => CheckNonNegativeInteger(known.Display, value),
             _ => value,
         };
     }
@@ -336,6 +346,20 @@ public sealed class SessionSettings
 
     private static SqlException InvalidValue(string display, string value, string? detail = null) =>
         new(SqlState.InvalidParameterValue, $"invalid value for parameter \"{display}\": \"{value}\"", detail: detail);
+
+    private static string CheckNonNegativeInteger(string display, string value)
+    {
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int number))
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, $"invalid value for parameter \"{display}\": \"{value}\"");
+        }
+        if (number < 0)
+        {
+            throw new SqlException(SqlState.InvalidParameterValue,
+                $"{number.ToString(CultureInfo.InvariantCulture)} is outside the valid range for parameter \"{display}\" (0 .. {int.MaxValue.ToString(CultureInfo.InvariantCulture)})");
+        }
+        return number.ToString(CultureInfo.InvariantCulture);
+    }
 
     private static string CheckClientEncoding(string value)
     {

@@ -34,6 +34,7 @@ public sealed class ParsedStatement
             AlterSeqStmt => (TransactionControl.None, "ALTER SEQUENCE", false),
             ViewStmt => (TransactionControl.None, "CREATE VIEW", false),
             TruncateStmt => (TransactionControl.None, "TRUNCATE TABLE", false),
+            VacuumStmt vacuum => (TransactionControl.None, vacuum.IsVacuum ? "VACUUM" : "ANALYZE", false),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
             DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),

@@ -58,6 +58,19 @@ internal static class ConstraintDefinitionBinder
             indexes, checks.OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId);
     }
 
+    /// <summary>ALTER TABLE ... ADD CHECK: the constraint bound against the table, named as CREATE TABLE names it;
+    /// <paramref name="constraintNameTaken"/> says which names the table's constraints already have.</summary>
+    public static CheckConstraint BindAddedCheck(TableDescriptor table, TableConstraint constraint, bool notValid, Func<string, bool> constraintNameTaken)
+    {
+        BindCheck(table, constraint.Check!);
+        string name = constraint.Name ?? ChooseName(table.Name, CheckColumns(table, constraint.Check!), "check", constraintNameTaken);
+        if (constraintNameTaken(name))
+        {
+            throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{table.Name}\" already exists");
+        }
+        return new CheckConstraint(name, constraint.CheckText!, IsValidated: !notValid);
+    }
+
     /// <summary>CREATE INDEX: the new index (state Building until its entries are written), named
     /// <paramref name="name"/> or by PostgreSQL's rule.</summary>
     public static IndexDescriptor BindIndex(TableDescriptor table, IndexStmt statement, Func<string, bool> relationNameTaken)
@@ -99,7 +112,7 @@ internal static class ConstraintDefinitionBinder
             IndexState.Building, IsConstraint: false);
     }
 
-    private static void CheckKeyCount(int count)
+    internal static void CheckKeyCount(int count)
     {
         if (count > SqlLimits.IndexKeyColumnsMax)
         {
@@ -107,7 +120,7 @@ internal static class ConstraintDefinitionBinder
         }
     }
 
-    private static void CheckIndexCount(string tableName, int count)
+    internal static void CheckIndexCount(string tableName, int count)
     {
         if (count > SqlLimits.IndexesPerTableMax)
         {

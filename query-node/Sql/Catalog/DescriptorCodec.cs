@@ -55,9 +55,10 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Checks.Count);
         foreach (CheckConstraint check in table.Checks)
         {
-            writer.WriteArrayHeader(2);
+            writer.WriteArrayHeader(3);
             writer.Write(check.Name);
             writer.Write(check.Expression);
+            writer.Write(check.IsValidated);
         }
         writer.Write(table.NextIndexId);
         writer.WriteArrayHeader(table.ForeignKeys.Count);
@@ -118,8 +119,8 @@ internal static class DescriptorCodec
         for (int index = 0; index < checks.Length; index++)
         {
             int checkFields = reader.ReadArrayHeader();
-            checks[index] = new CheckConstraint(reader.ReadString()!, reader.ReadString()!);
-            for (int extra = 2; extra < checkFields; extra++) reader.Skip();
+            checks[index] = new CheckConstraint(reader.ReadString()!, reader.ReadString()!, checkFields < 3 || reader.ReadBoolean());
+            for (int extra = 3; extra < checkFields; extra++) reader.Skip();
         }
         int nextIndexId = reader.ReadInt32();
         ForeignKeyConstraint[] foreignKeys = [];
@@ -140,7 +141,7 @@ internal static class DescriptorCodec
 
     private static void EncodeForeignKey(ref MessagePackWriter writer, ForeignKeyConstraint foreignKey)
     {
-        writer.WriteArrayHeader(ForeignKeyConstraintFields);
+        writer.WriteArrayHeader(ForeignKeyConstraintFields + 1);
         writer.Write(foreignKey.Name);
         writer.WriteArrayHeader(foreignKey.ColumnIds.Count);
         foreach (int columnId in foreignKey.ColumnIds) writer.Write(columnId);
@@ -150,6 +151,7 @@ internal static class DescriptorCodec
         writer.Write(foreignKey.ReferencedIndexId);
         writer.Write((int)foreignKey.OnDelete);
         writer.Write((int)foreignKey.OnUpdate);
+        writer.Write(foreignKey.IsValidated);
     }
 
     private static ForeignKeyConstraint DecodeForeignKey(ref MessagePackReader reader)
@@ -165,13 +167,14 @@ internal static class DescriptorCodec
         int referencedIndexId = reader.ReadInt32();
         var onDelete = (ForeignKeyAction)reader.ReadInt32();
         var onUpdate = (ForeignKeyAction)reader.ReadInt32();
-        for (int extra = ForeignKeyConstraintFields; extra < fields; extra++) reader.Skip();
-        return new ForeignKeyConstraint(name, columnIds, referencedTable, referencedColumnIds, referencedIndexId, onDelete, onUpdate);
+        bool validated = fields <= ForeignKeyConstraintFields || reader.ReadBoolean();
+        for (int extra = ForeignKeyConstraintFields + 1; extra < fields; extra++) reader.Skip();
+        return new ForeignKeyConstraint(name, columnIds, referencedTable, referencedColumnIds, referencedIndexId, onDelete, onUpdate, validated);
     }
 
     private static void EncodeIndex(ref MessagePackWriter writer, IndexDescriptor index)
     {
-        writer.WriteArrayHeader(IndexFields);
+        writer.WriteArrayHeader(IndexFields + 1);
         writer.Write(index.Id);
         writer.Write(index.Name);
         writer.WriteArrayHeader(index.KeyColumns.Count);
@@ -192,6 +195,7 @@ internal static class DescriptorCodec
         writer.Write(index.NullsNotDistinct);
         writer.Write((int)index.State);
         writer.Write(index.IsConstraint);
+        writer.Write(index.IsPrimary);
     }
 
     private static IndexDescriptor DecodeIndex(ref MessagePackReader reader)
@@ -216,7 +220,8 @@ internal static class DescriptorCodec
         bool nullsNotDistinct = reader.ReadBoolean();
         var state = (IndexState)reader.ReadInt32();
         bool isConstraint = reader.ReadBoolean();
-        for (int extra = IndexFields; extra < fields; extra++) reader.Skip();
-        return new IndexDescriptor(id, name, keys, include, predicate, unique, nullsNotDistinct, state, isConstraint);
+        bool isPrimary = fields > IndexFields && reader.ReadBoolean();
+        for (int extra = IndexFields + 1; extra < fields; extra++) reader.Skip();
+        return new IndexDescriptor(id, name, keys, include, predicate, unique, nullsNotDistinct, state, isConstraint, isPrimary);
     }
 }

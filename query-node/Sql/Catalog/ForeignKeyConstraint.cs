@@ -17,7 +17,8 @@ public enum ForeignKeyAction
 /// key (<see cref="ReferencedIndexId"/> = <see cref="TableDescriptor.PrimaryIndexId"/>) or the key columns of one of
 /// its unique indexes, in the order of the referencing columns. MATCH SIMPLE: a row with a NULL in any referencing
 /// column is not checked. The referenced table lists the referencing one in <see cref="TableDescriptor.ReferencedBy"/>
-/// so that its deletes and key updates find the constraint.
+/// so that its deletes and key updates find the constraint. One added NOT VALID is not yet known to hold for the rows
+/// that were there before it (pg_constraint.convalidated), until VALIDATE CONSTRAINT.
 /// </summary>
 public sealed record ForeignKeyConstraint(
     string Name,
@@ -26,4 +27,5 @@ public sealed record ForeignKeyConstraint(
     IReadOnlyList<int> ReferencedColumnIds,
     int ReferencedIndexId,
     ForeignKeyAction OnDelete,
-    ForeignKeyAction OnUpdate);
+    ForeignKeyAction OnUpdate,
+    bool IsValidated = true);

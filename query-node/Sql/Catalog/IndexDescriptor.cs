@@ -20,7 +20,8 @@ public sealed record IndexKeyColumn(int ColumnId, string? Expression, bool Desce
 /// key and the INCLUDE columns. A unique index leaves the row key out of the entry's key whenever the key columns
 /// hold no NULL (or NULLS NOT DISTINCT), so two rows with equal values write the same storage key: the duplicate is
 /// visible to the second writer (23505) or, if the two race, a write-write conflict for the adjudicator (40001).
-/// Ids are never reused within a table, so the entries of a dropped index are unreachable.
+/// Ids are never reused within a table, so the entries of a dropped index are unreachable. <see cref="IsPrimary"/>: the
+/// unique index of a PRIMARY KEY added by ALTER TABLE to a table keyed by a hidden row id (the rows keep that key).
 /// </summary>
 public sealed record IndexDescriptor(
     int Id,
@@ -31,10 +32,13 @@ public sealed record IndexDescriptor(
     bool IsUnique,
     bool NullsNotDistinct,
     IndexState State,
-    bool IsConstraint)
+    bool IsConstraint,
+    bool IsPrimary = false)
 {
     public bool IsPartial => Predicate is not null;
 }
 
-/// <summary>A CHECK constraint (pg_constraint, contype 'c'): its name and boolean expression as SQL text.</summary>
-public sealed record CheckConstraint(string Name, string Expression);
+/// <summary>A CHECK constraint (pg_constraint, contype 'c'): its name and boolean expression as SQL text. One added NOT
+/// VALID is checked for new and changed rows only, until VALIDATE CONSTRAINT has checked the rows already there
+/// (pg_constraint.convalidated).</summary>
+public sealed record CheckConstraint(string Name, string Expression, bool IsValidated = true);

@@ -49,6 +49,16 @@ internal static partial class AlterTableExecutor
         /// <summary>Column ids whose NOT NULL the existing rows must satisfy.</summary>
         public HashSet<int> NotNullChecks { get; } = [];
 
+        /// <summary>Constraints (see AlterTableExecutor.Constraints.cs): the next index id, the foreign keys, the tables
+        /// referencing this one, unique indexes to build once the statement commits, the other tables whose
+        /// descriptors change with it, and the CHECK and FOREIGN KEY constraints the existing rows must satisfy.</summary>
+        public int NextIndexId { get; set; } = table.NextIndexId;
+        public IReadOnlyList<ForeignKeyConstraint> ForeignKeys { get; set; } = table.ForeignKeys;
+        public IReadOnlyList<string> ReferencedBy { get; set; } = table.ReferencedBy;
+        public List<IndexBuildRequest> IndexBuilds { get; } = [];
+        public Dictionary<string, TableDescriptor> OtherTables { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> ConstraintsToCheck { get; } = new(StringComparer.Ordinal);
+
         public int IndexOf(string column, bool mustExist)
         {
             int index = Columns.FindIndex(existing => existing.Name == column);
@@ -124,6 +134,15 @@ internal static partial class AlterTableExecutor
                 case SetIdentityCmd or DropIdentityCmd:
                     ChangeIdentity(altered, command);
                     break;
+                case AddConstraintCmd addConstraint:
+                    await AddConstraintAsync(altered, addConstraint, catalog, store, cancellationToken);
+                    break;
+                case DropConstraintCmd dropConstraint:
+                    await DropConstraintAsync(altered, dropConstraint, catalog, store, cancellationToken);
+                    break;
+                case ValidateConstraintCmd validate:
+                    ValidateConstraint(altered, validate);
+                    break;
                 case OwnerCmd owner:
                     // One user owns everything; PostgreSQL's answer for any other role is that it does not exist.
                     if (owner.Role is not ("postgres" or "current_user" or "session_user" or "current_role"))
@@ -138,7 +157,8 @@ internal static partial class AlterTableExecutor
             throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");
         }
         var keyOrdinals = altered.KeyColumnIds.Select(id => altered.Columns.FindIndex(column => column.Id == id)).ToArray();
-        TableDescriptor descriptor = table.WithSchema(altered.Name, altered.NextColumnId, altered.Columns, keyOrdinals, altered.Indexes, altered.Checks);
+        TableDescriptor descriptor = table.WithSchema(altered.Name, altered.NextColumnId, altered.Columns, keyOrdinals, altered.Indexes, altered.Checks,
+            altered.NextIndexId, altered.ForeignKeys, altered.ReferencedBy);
         foreach (IndexDescriptor dropped in table.Indexes.Where(index => !altered.Indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
         foreach (SequenceDescriptor sequence in altered.NewSequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         await UpdateOwnedSequencesAsync(altered, store, cancellationToken);
@@ -152,11 +172,20 @@ internal static partial class AlterTableExecutor
             await SqlCatalog.MoveCommentsAsync(store, table.Name, altered.Name, cancellationToken);
         }
         SqlCatalog.WriteTable(store, descriptor);
+        foreach (TableDescriptor other in altered.OtherTables.Values) SqlCatalog.WriteTable(store, other);
         if (altered.RewrittenColumns.Count > 0 || altered.NotNullChecks.Count > 0)
         {
             await RewriteRowsAsync(altered, descriptor, store, cancellationToken);
         }
-        return new StatementResult(null, null, "ALTER TABLE") { Notices = altered.Notices };
+        if (altered.ConstraintsToCheck.Count > 0)
+        {
+            await CheckExistingRowsAsync(altered, descriptor, store, cancellationToken);
+        }
+        return new StatementResult(null, null, "ALTER TABLE")
+        {
+            Notices = altered.Notices,
+            IndexBuilds = altered.IndexBuilds.Select(build => build with { TableName = altered.Name }).ToArray(),
+        };
     }
 
     /// <summary>Sequences owned by the table's columns follow a renamed table or column; those of dropped columns and

@@ -47,17 +47,35 @@ internal static class ForeignKeyChecks
                 if (oldRows?[position] is { } oldRow && reference.SameValues(row, oldRow)) continue;
                 byte[] referencedKey = reference.ReferencedKeyOf(row);
                 if (!checkedKeys.Add(referencedKey)) continue;
-                if (await writes.GetAsync(referencedKey, cancellationToken) is null)
-                {
-                    throw new SqlException(SqlState.ForeignKeyViolation,
-                        $"insert or update on table \"{table.Name}\" violates foreign key constraint \"{foreignKey.Name}\"",
-                        detail: $"Key ({string.Join(", ", reference.ColumnNames)})=({ConstraintChecks.FormatValues(reference.ValuesOf(row))}) is not present in table \"{referenced.Name}\".");
-                }
+                if (await writes.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row);
                 writes.Store.AddConflictCheck(referencedKey, isSchema: false);
                 writes.Delete(LockKey(referenced, referencedKey));
             }
         }
     }
+
+    /// <summary>ALTER TABLE ... ADD FOREIGN KEY and VALIDATE CONSTRAINT: checks rows already in <paramref name="table"/>
+    /// (23503 for the first whose referenced row is missing). Nothing is locked: the statement rewrote both tables'
+    /// descriptors, so a transaction that changed either meanwhile fails at commit (OC001).</summary>
+    public static async ValueTask CheckExistingRowsAsync(TableDescriptor table, ForeignKeyConstraint foreignKey, IEnumerable<object?[]> rows,
+        ITransactionStore store, CancellationToken cancellationToken)
+    {
+        TableDescriptor referenced = await ReferencedTableAsync(table, foreignKey, store, cancellationToken);
+        var reference = new Reference(table, foreignKey, referenced);
+        var checkedKeys = new HashSet<byte[]>(KeyComparer.Instance);
+        foreach (object?[] row in rows)
+        {
+            if (reference.HasNull(row)) continue;
+            byte[] referencedKey = reference.ReferencedKeyOf(row);
+            if (!checkedKeys.Add(referencedKey)) continue;
+            if (await store.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row);
+        }
+    }
+
+    private static SqlException MissingReference(Reference reference, object?[] row) =>
+        new(SqlState.ForeignKeyViolation,
+            $"insert or update on table \"{reference.Table.Name}\" violates foreign key constraint \"{reference.Name}\"",
+            detail: $"Key ({string.Join(", ", reference.ColumnNames)})=({ConstraintChecks.FormatValues(reference.ValuesOf(row))}) is not present in table \"{reference.ReferencedName}\".");
 
     /// <summary>After rows of <paramref name="table"/> were deleted (<paramref name="newRows"/> null) or updated:
     /// the referencing rows of every old key that is gone are checked or acted on, per constraint.</summary>
@@ -194,6 +212,10 @@ internal static class ForeignKeyChecks
         }
 
         public TableDescriptor Table { get; }
+
+        public string Name => _foreignKey.Name;
+
+        public string ReferencedName => _referenced.Name;
 
         public int[] Ordinals { get; }
 

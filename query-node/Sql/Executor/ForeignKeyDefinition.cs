@@ -17,15 +17,21 @@ internal static class ForeignKeyDefinition
 {
     /// <summary>The new table with its foreign keys, and the other tables it references, already naming it as a
     /// referencing table (for the caller to write).</summary>
-    public static async ValueTask<(TableDescriptor Table, List<TableDescriptor> Referenced)> BindAsync(TableDescriptor table, CreateStmt create,
-        SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static ValueTask<(TableDescriptor Table, List<TableDescriptor> Referenced)> BindAsync(TableDescriptor table, CreateStmt create,
+        SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken) =>
+        BindAsync(table, create.Columns.SelectMany(column => column.Constraints).Concat(create.Constraints)
+            .Where(constraint => constraint.Kind == TableConstraintKind.ForeignKey).ToList(), notValid: false, catalog, store, cancellationToken);
+
+    /// <summary>The table with <paramref name="constraints"/> added to the foreign keys it has (ALTER TABLE ... ADD
+    /// FOREIGN KEY [NOT VALID] too), and the other tables they reference, already naming it as a referencing table.</summary>
+    public static async ValueTask<(TableDescriptor Table, List<TableDescriptor> Referenced)> BindAsync(TableDescriptor table,
+        IReadOnlyList<TableConstraint> constraints, bool notValid, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
-        var constraints = create.Columns.SelectMany(column => column.Constraints).Concat(create.Constraints)
-            .Where(constraint => constraint.Kind == TableConstraintKind.ForeignKey).ToList();
         if (constraints.Count == 0) return (table, []);
-        var names = new HashSet<string>(table.Checks.Select(check => check.Name).Concat(table.Indexes.Select(index => index.Name)), StringComparer.Ordinal);
+        var names = new HashSet<string>(table.Checks.Select(check => check.Name).Concat(table.Indexes.Select(index => index.Name))
+            .Concat(table.ForeignKeys.Select(foreignKey => foreignKey.Name)), StringComparer.Ordinal);
         if (!table.HasHiddenRowId) names.Add(table.PrimaryKeyConstraintName);
-        var foreignKeys = new List<ForeignKeyConstraint>();
+        var foreignKeys = table.ForeignKeys.ToList();
         var referencedTables = new List<TableDescriptor>();
         bool referencesItself = false;
         foreach (TableConstraint constraint in constraints)
@@ -43,11 +49,18 @@ internal static class ForeignKeyDefinition
             int[] referencedOrdinals;
             if (reference.Columns is null)
             {
-                if (referenced.HasHiddenRowId)
+                if (referenced.Indexes.FirstOrDefault(index => index.IsPrimary) is { } primary)
+                {
+                    referencedOrdinals = primary.KeyColumns.Select(key => referenced.OrdinalOfColumnId(key.ColumnId)).ToArray();
+                }
+                else if (referenced.HasHiddenRowId)
                 {
                     throw new SqlException(SqlState.UndefinedObject, $"there is no primary key for referenced table \"{referenced.Name}\"");
                 }
-                referencedOrdinals = referenced.PrimaryKeyOrdinals.ToArray();
+                else
+                {
+                    referencedOrdinals = referenced.PrimaryKeyOrdinals.ToArray();
+                }
             }
             else
             {
@@ -75,13 +88,13 @@ internal static class ForeignKeyDefinition
             }
             foreignKeys.Add(new ForeignKeyConstraint(name, ordinals.Select(ordinal => table.Columns[ordinal].Id).ToArray(), referenced.Name,
                 referencedOrdinals.Select(ordinal => referenced.Columns[ordinal].Id).ToArray(), referencedIndexId,
-                reference.OnDelete, reference.OnUpdate));
+                reference.OnDelete, reference.OnUpdate, IsValidated: !notValid));
             if (referenced == table) referencesItself = true;
             else if (!referencedTables.Exists(existing => existing.Name == referenced.Name)) referencedTables.Add(referenced);
         }
         var bound = new TableDescriptor(table.Id, table.Name, table.Version, table.NextColumnId, table.Columns, table.PrimaryKeyOrdinals, table.Indexes,
             table.Checks, table.NextIndexId, foreignKeys.OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(),
-            referencesItself ? [table.Name] : []);
+            referencesItself ? table.ReferencedBy.Append(table.Name).Distinct(StringComparer.Ordinal).ToArray() : table.ReferencedBy);
         List<TableDescriptor> updated = referencedTables
             .Select(referenced => referenced.WithSchema(referencedBy: referenced.ReferencedBy.Append(table.Name).Distinct(StringComparer.Ordinal).ToArray()))
             .ToList();

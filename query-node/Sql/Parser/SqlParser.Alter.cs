@@ -33,7 +33,7 @@ internal sealed partial class SqlParser
         {
             if (IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") || IsKeyword("foreign"))
             {
-                throw NotSupported("ALTER TABLE ... ADD " + Current.Text.ToUpperInvariant(), Current.Position);
+                return ParseAddConstraint(location);
             }
             TryKeyword("column");
             bool ifNotExists = false;
@@ -47,8 +47,8 @@ internal sealed partial class SqlParser
         }
         if (TryKeyword("drop"))
         {
-            if (IsKeyword("constraint")) throw NotSupported("ALTER TABLE ... DROP CONSTRAINT", Current.Position);
-            TryKeyword("column");
+            bool isConstraint = TryKeyword("constraint");
+            if (!isConstraint) TryKeyword("column");
             bool ifExists = false;
             if (TryKeyword("if"))
             {
@@ -56,9 +56,9 @@ internal sealed partial class SqlParser
                 ifExists = true;
             }
             string name = ExpectColumnIdentifier().Name;
-            if (IsKeyword("cascade")) throw NotSupported("DROP COLUMN ... CASCADE", Current.Position);
+            if (IsKeyword("cascade")) throw NotSupported(isConstraint ? "DROP CONSTRAINT ... CASCADE" : "DROP COLUMN ... CASCADE", Current.Position);
             TryKeyword("restrict");
-            return new DropColumnCmd(name, ifExists, location);
+            return isConstraint ? new DropConstraintCmd(name, ifExists, location) : new DropColumnCmd(name, ifExists, location);
         }
         if (TryKeyword("rename"))
         {
@@ -68,6 +68,11 @@ internal sealed partial class SqlParser
             string oldName = ExpectColumnIdentifier().Name;
             ExpectKeyword("to");
             return new RenameColumnCmd(oldName, ExpectColumnIdentifier().Name, location);
+        }
+        if (TryKeyword("validate"))
+        {
+            ExpectKeyword("constraint");
+            return new ValidateConstraintCmd(ExpectColumnIdentifier().Name, location);
         }
         if (TryKeyword("alter")) return ParseAlterColumnCommand(location);
         if (TryKeyword("owner"))
@@ -154,5 +159,45 @@ internal sealed partial class SqlParser
         }
         if (token.Kind == TokenKind.Identifier) throw NotSupported("ALTER COLUMN ... " + token.Text.ToUpperInvariant(), token.Position);
         throw SyntaxError();
+    }
+
+    /// <summary>ADD [CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE [NULLS [NOT] DISTINCT] (columns) | CHECK (expression)
+    /// | FOREIGN KEY (columns) REFERENCES ..., then NOT VALID for CHECK and FOREIGN KEY ("add" is read).</summary>
+    private AddConstraintCmd ParseAddConstraint(int location)
+    {
+        string? name = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
+        Token kind = Current;
+        TableConstraint constraint;
+        bool isPrimaryKey = false;
+        if (TryKeyword("primary"))
+        {
+            ExpectKeyword("key");
+            constraint = new TableConstraint(name, TableConstraintKind.Unique, ParseColumnNameList(), IsColumnConstraint: false, NullsNotDistinct: false,
+                Check: null, CheckText: null, kind.Position);
+            isPrimaryKey = true;
+        }
+        else if (IsKeyword("unique") || IsKeyword("check"))
+        {
+            constraint = ParseUniqueOrCheck(name, column: null);
+        }
+        else if (IsKeyword("foreign"))
+        {
+            constraint = ParseForeignKey(name, column: null);
+        }
+        else
+        {
+            throw SyntaxError();
+        }
+        bool notValid = false;
+        if (IsKeyword("not") && Peek().Kind == TokenKind.Identifier && Peek().Text == "valid")
+        {
+            _index += 2;
+            notValid = true;
+            if (constraint.Kind == TableConstraintKind.Unique)
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, $"{(isPrimaryKey ? "PRIMARY KEY" : "UNIQUE")} constraints cannot be marked NOT VALID", kind.Position + 1);
+            }
+        }
+        return new AddConstraintCmd(constraint, isPrimaryKey, notValid, location);
     }
 }

@@ -91,11 +91,47 @@ internal sealed partial class SqlParser
             while (TryOperator(","));
         }
         ExpectOperator(")");
+        if (IsKeyword("with") && Peek().IsOperator("(")) ParseStorageParameters();
+        else if (IsKeyword("without") && Peek().Kind == TokenKind.Identifier && Peek().Text == "oids") _index += 2;
         if (IsKeyword("with") || IsKeyword("inherits") || IsKeyword("partition") || IsKeyword("tablespace") || IsKeyword("using"))
         {
             throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
         return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints };
+    }
+
+    /// <summary>WITH ( [namespace.]name [= value], ... ): each checked as PostgreSQL checks heap storage parameters, none kept
+    /// (see <see cref="StorageParameters"/>).</summary>
+    private void ParseStorageParameters()
+    {
+        ExpectKeyword("with");
+        ExpectOperator("(");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        do
+        {
+            string name = ExpectColumnLabel();
+            string? space = null;
+            if (TryOperator("."))
+            {
+                space = name;
+                name = ExpectColumnLabel();
+            }
+            string? value = null;
+            if (TryOperator("="))
+            {
+                string sign = TryOperator("-") ? "-" : "";
+                Token token = Current;
+                if (token.Kind is not (TokenKind.Identifier or TokenKind.QuotedIdentifier or TokenKind.Integer or TokenKind.Decimal or TokenKind.String))
+                {
+                    throw SyntaxError();
+                }
+                _index++;
+                value = sign + token.Text;
+            }
+            StorageParameters.Check(space, name, value, seen);
+        }
+        while (TryOperator(","));
+        ExpectOperator(")");
     }
 
     /// <summary>Whether '(' name, ... ')' AS follows: the column names of CREATE TABLE AS rather than column definitions.</summary>

@@ -54,6 +54,41 @@ public class CopyTests
         Assert.Equal(["Error 0A000 COPY BINARY is not supported"], await session.QueryAsync("copy t from stdin (format binary)"));
     }
 
+    [Fact]
+    public async Task Copy_batch_rows_commits_a_load_beyond_the_transaction_limit_in_batches()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text)");
+        await session.QueryAsync("create unique index t_name on t (name)");
+        static string Rows(int first, int count) => string.Concat(Enumerable.Range(first, count).Select(id => $"{id}\tn{id}\n"));
+
+        // Off by default: one atomic COPY, over the 3,000-key limit (a row and its index entry are two keys).
+        var (atomic, _) = await CopyAsync(session, "copy t from stdin", Rows(1, 4000));
+        Assert.StartsWith("Error 54000 transaction row limit exceeded", atomic.Last());
+        Assert.Equal(["0"], await session.RowsAsync("select count(*) from t"));
+        Assert.Equal(["Error 22023 -1 is outside the valid range for parameter \"log.copy_batch_rows\" (0 .. 2147483647)"],
+            await session.QueryAsync("set log.copy_batch_rows = -1"));
+
+        // Batches of 1,000 rows; the first also commits the insert before the COPY; a ROLLBACK undoes the last batch only.
+        await session.QueryAsync("set log.copy_batch_rows = 1000");
+        await session.QueryAsync("begin");
+        await session.QueryAsync("insert into t values (0, 'before')");
+        int commits = cluster.Commits;
+        var (batched, _) = await CopyAsync(session, "copy t from stdin", Rows(1, 4000));
+        Assert.Equal("CommandComplete COPY 4000", batched.Last());
+        Assert.Equal(commits + 3, cluster.Commits);
+        await session.QueryAsync("rollback");
+        Assert.Equal(["3001|0|3000"], await session.RowsAsync("select count(*), min(id), max(id) from t"));
+
+        // A setting above the limits still loads: each batch ends before the next row would pass them (1,500 rows here).
+        await session.QueryAsync("set log.copy_batch_rows = 1000000");
+        commits = cluster.Commits;
+        var (limited, _) = await CopyAsync(session, "copy t from stdin", Rows(3001, 4000));
+        Assert.Equal("CommandComplete COPY 4000", limited.Last());
+        Assert.Equal(commits + 3, cluster.Commits);
+        Assert.Equal(["7001"], await session.RowsAsync("select count(*) from t where name like 'n%' or id = 0"));
+    }
+
     private static async Task<List<string>> CopyBytesAsync(Log.QueryNode.Sessions.QuerySession session, string sql, params byte[][] chunks)
     {
         var writer = new RecordingWriter();

@@ -3,7 +3,8 @@ using Log.QueryNode.Sql.Types;
 namespace Log.QueryNode.Sql.Catalog.System;
 
 /// <summary>A constraint as pg_constraint shows it: p (primary key), u (unique) or c (check).</summary>
-internal sealed record TableConstraint(long Oid, string Name, char Type, long IndexOid, IReadOnlyList<int>? ColumnNumbers, string Definition);
+internal sealed record TableConstraint(long Oid, string Name, char Type, long IndexOid, IReadOnlyList<int>? ColumnNumbers, string Definition,
+    bool Validated = true);
 
 /// <summary>
 /// The SQL text the catalog functions print for schema objects: pg_get_indexdef, pg_get_constraintdef and
@@ -29,13 +30,20 @@ internal static class CatalogDefinitions
             int[] numbers = index.KeyColumns.Select(key => key.ColumnId).ToArray();
             string nulls = index.NullsNotDistinct ? " NULLS NOT DISTINCT" : "";
             string include = index.IncludeColumnIds.Count == 0 ? "" : $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
+            if (index.IsPrimary)
+            {
+                yield return new TableConstraint(indexOid, index.Name, 'p', indexOid, numbers,
+                    $"PRIMARY KEY ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))})");
+                continue;
+            }
             yield return new TableConstraint(indexOid, index.Name, 'u', indexOid, numbers,
                 $"UNIQUE{nulls} ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))}){include}");
         }
         for (int position = 0; position < table.Checks.Count; position++)
         {
             CheckConstraint check = table.Checks[position];
-            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null, $"CHECK ({check.Expression})");
+            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null,
+                $"CHECK ({check.Expression}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
         }
     }
 

@@ -151,7 +151,7 @@ internal static partial class SystemRelations
                     ? string.Join(", ", index.KeyColumns.Where(key => key.IsExpression).Select(key => key.Expression))
                     : null;
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, index.Id), tableOid, index.KeyColumns.Count + index.IncludeColumnIds.Count,
-                    index.KeyColumns.Count, index.IsUnique, primary: false, index.State == IndexState.Valid, keys, options, expressions, index.Predicate,
+                    index.KeyColumns.Count, index.IsUnique, index.IsPrimary, index.State == IndexState.Valid, keys, options, expressions, index.Predicate,
                     index.NullsNotDistinct);
             }
         }
@@ -171,7 +171,7 @@ internal static partial class SystemRelations
             foreach (TableConstraint constraint in CatalogDefinitions.ConstraintsOf(table))
             {
                 yield return relation.Row(("oid", constraint.Oid), ("conname", constraint.Name), ("connamespace", ObjectIds.PublicNamespace),
-                    ("contype", constraint.Type.ToString()), ("convalidated", true), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
+                    ("contype", constraint.Type.ToString()), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
                     ("conbin", constraint.Type == 'c' ? constraint.Definition : null));

@@ -37,3 +37,13 @@ public sealed record DropIdentityCmd(string Column, bool MissingOk, int Location
 
 /// <summary>OWNER TO role: there is one user, who owns everything.</summary>
 public sealed record OwnerCmd(string Role, int Location) : AlterTableCmd(Location);
+
+/// <summary>ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | CHECK | FOREIGN KEY ... [NOT VALID]; a PRIMARY KEY comes as a
+/// UNIQUE constraint with <see cref="IsPrimaryKey"/> set.</summary>
+public sealed record AddConstraintCmd(TableConstraint Constraint, bool IsPrimaryKey, bool NotValid, int Location) : AlterTableCmd(Location);
+
+/// <summary>DROP CONSTRAINT [IF EXISTS] name [RESTRICT].</summary>
+public sealed record DropConstraintCmd(string Name, bool MissingOk, int Location) : AlterTableCmd(Location);
+
+/// <summary>VALIDATE CONSTRAINT name: checks the rows already there against a constraint added NOT VALID.</summary>
+public sealed record ValidateConstraintCmd(string Name, int Location) : AlterTableCmd(Location);
