@@ -41,6 +41,8 @@ internal static partial class BuiltinFunctions
         AddArray(registry);
         AddJson(registry);
         AddCatalog(registry);
+        AddClientCatalog(registry);
+        AddPrivileges(registry);
         return registry;
     }
 

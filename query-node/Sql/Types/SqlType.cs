@@ -49,6 +49,8 @@ public enum TypeKind : byte
     RegProc,
     /// <summary>regnamespace: a schema's oid that reads and prints as the schema's name (CLR <see cref="RegNamespace"/>).</summary>
     RegNamespace,
+    /// <summary>regrole: a role's oid that reads and prints as the role's name (CLR <see cref="RegRole"/>).</summary>
+    RegRole,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -159,6 +161,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => 2206,
         TypeKind.RegProc => 24,
         TypeKind.RegNamespace => 4089,
+        TypeKind.RegRole => 4096,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -175,7 +178,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Float4 => 4,
         TypeKind.Time => 8,
         TypeKind.Uuid or TypeKind.Interval => 16,
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 4,
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole => 4,
         TypeKind.Name => 64,
         TypeKind.Char => 1,
         _ => -1,
@@ -212,6 +215,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
+        TypeKind.RegRole => "regrole",
         _ => "unknown",
     };
 
@@ -246,6 +250,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegType => "regtype",
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
+        TypeKind.RegRole => "regrole",
         _ => "unknown",
     };
 
@@ -267,7 +272,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Bool => 'B',
         TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric => 'N',
         TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name => 'S',
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 'N',
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole => 'N',
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',

@@ -28,6 +28,7 @@ internal static class TypeRegistry
         new RegTypeHandler(),
         new RegProcHandler(),
         new RegNamespaceHandler(),
+        new RegRoleHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);
