@@ -27,7 +27,7 @@ internal static partial class BuiltinFunctions
         new("has_schema_privilege", ["CREATE", "USAGE"], (name, _) =>
             name is "pg_catalog" or "public" or "information_schema" ? null : new SqlException("3F000", $"schema \"{name}\" does not exist")),
         new("has_function_privilege", ["EXECUTE"], (name, _) =>
-            FunctionRegistry.Builtins.Lookup(FunctionNameOf(name)).Count > 0 ? null : new SqlException(SqlState.UndefinedFunction, $"function \"{name}\" does not exist")),
+            RegProcedureHandler.Find(name, null) is not null ? null : new SqlException(SqlState.UndefinedFunction, $"function \"{name}\" does not exist")),
         new("has_language_privilege", ["USAGE"], (name, _) =>
             name is "internal" or "c" or "sql" or "plpgsql" ? null : new SqlException(SqlState.UndefinedObject, $"language \"{name}\" does not exist")),
         new("has_tablespace_privilege", ["CREATE"], (name, _) =>
@@ -41,7 +41,8 @@ internal static partial class BuiltinFunctions
     ];
 
     private static readonly string[] ColumnPrivileges = ["SELECT", "INSERT", "UPDATE", "REFERENCES"];
-    private static readonly string[] RolePrivileges = ["MEMBER", "USAGE", "SET"];
+    /// <summary>PostgreSQL 15's (SET arrived in 16).</summary>
+    private static readonly string[] RolePrivileges = ["MEMBER", "USAGE"];
 
     private static void AddPrivileges(FunctionRegistry registry)
     {
@@ -185,12 +186,4 @@ internal static partial class BuiltinFunctions
     }
 
     private static bool RelationExists(long oid, EvaluationContext context) => CatalogOf(context).RelationName(oid) is not null;
-
-    /// <summary>The name part of a function signature as regprocedure input writes it: name(argument types).</summary>
-    private static string FunctionNameOf(string signature)
-    {
-        int open = signature.IndexOf('(');
-        string name = (open < 0 ? signature : signature[..open]).Trim();
-        return QualifiedNames.Parse(name, null).Name;
-    }
 }

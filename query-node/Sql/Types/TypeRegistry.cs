@@ -29,6 +29,7 @@ internal static class TypeRegistry
         new RegProcHandler(),
         new RegNamespaceHandler(),
         new RegRoleHandler(),
+        new RegProcedureHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

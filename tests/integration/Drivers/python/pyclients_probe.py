@@ -184,6 +184,7 @@ def catalog_functions():
         "SELECT rolname = current_user FROM pg_roles WHERE oid = current_user::regrole",
         "SELECT pg_backend_pid() > 0, pg_backend_pid() = pg_backend_pid()",
         "SELECT txid_current() > 0, pg_current_xact_id()::text::bigint > 0",
+        "SELECT inet_server_addr(), inet_server_port() > 0",
     ]:
         def run():
             cursor.execute(query)
