@@ -14,8 +14,8 @@ trap 'kill $pg_proxy $log_proxy; rm -rf "$work"' EXIT
 sleep 1
 export PGPASSWORD=postgres
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS log_measure" -c "CREATE DATABASE log_measure"
-/usr/bin/python3 "$here/../$probe" "$scenario" 127.0.0.1 55601 postgres postgres log_measure > /dev/null 2>&1 || true
-/usr/bin/python3 "$here/../$probe" "$scenario" 127.0.0.1 55602 admin "" > /dev/null 2>&1 || true
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$here/../$probe" "$scenario" 127.0.0.1 55601 postgres postgres log_measure > /dev/null 2>&1 || true
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$here/../$probe" "$scenario" 127.0.0.1 55602 admin "" > /dev/null 2>&1 || true
 sleep 0.5
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE log_measure WITH (FORCE)"
 python3 "$here/compare_catalog_round_trips.py" "$work/pg.jsonl" "$work/log.jsonl" "${4:-}"
