@@ -116,7 +116,11 @@ internal sealed partial class PgConnection
             }
         }
 
-        var startup = new PgStartup(user, database, packet.Parameters, ProcessId, SecretKey) { Password = password };
+        var startup = new PgStartup(user, database, packet.Parameters, ProcessId, SecretKey)
+        {
+            Password = password,
+            ServerEndPoint = socket.LocalEndPoint as System.Net.IPEndPoint,
+        };
         IPgSession newSession;
         try
         {

@@ -17,6 +17,10 @@ public sealed record PgStartup(
     /// <summary>The PasswordMessage, when the server asked for one; otherwise null.</summary>
     public string? Password { get; init; }
 
+    /// <summary>The server's end of the connection (inet_server_addr, inet_server_port); null for a connection that is
+    /// not over IP.</summary>
+    public System.Net.IPEndPoint? ServerEndPoint { get; init; }
+
     // Keeps the password and the secret key out of logs.
     private bool PrintMembers(StringBuilder builder)
     {

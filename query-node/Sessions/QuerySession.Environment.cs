@@ -18,7 +18,7 @@ public sealed partial class QuerySession
     private SessionEnvironment? environment;
 
     /// <summary>The database the client connected to and the process id it was given in BackendKeyData.</summary>
-    private readonly (string Database, int ProcessId) startupIdentity;
+    private readonly (string Database, int ProcessId, System.Net.IPEndPoint? ServerEndPoint) startupIdentity;
 
     /// <summary>What this session lends the statements it runs (see <see cref="ISessionEnvironment"/>).</summary>
     private ISessionEnvironment Environment => environment ??= new SessionEnvironment(this);
@@ -56,6 +56,8 @@ public sealed partial class QuerySession
         public string DatabaseName => session.startupIdentity.Database;
 
         public int ProcessId => session.startupIdentity.ProcessId;
+
+        public System.Net.IPEndPoint? ServerEndPoint => session.startupIdentity.ServerEndPoint;
 
         public string? GetSetting(string name)
         {

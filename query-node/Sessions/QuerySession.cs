@@ -56,7 +56,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         this.limits = limits;
         this.logger = logger;
         settings = new SessionSettings(startup.User, startup.Parameters);
-        startupIdentity = (startup.Database, startup.ProcessId);
+        startupIdentity = (startup.Database, startup.ProcessId, startup.ServerEndPoint);
     }
 
     public IReadOnlyDictionary<string, string> ParameterStatus => settings.Reported;

@@ -373,7 +373,7 @@ public sealed partial class SqlEngine
             foreach (CommonTable table in context.CommonTables)
             {
                 if (!table.IsDataModifying || state.CommonTableRows[table.Id] is not null) continue;
-                await foreach (object?[] _ in new Executor.Operators.CteScanOperator(table.Id, table.Name).ExecuteAsync(executionContext).WithCancellation(cancellationToken))
+                await foreach (object?[] _ in new Executor.Operators.CteScanOperator(table.Id, table.Name, []).ExecuteAsync(executionContext).WithCancellation(cancellationToken))
                 {
                 }
             }

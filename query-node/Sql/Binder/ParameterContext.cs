@@ -78,11 +78,18 @@ internal sealed class ParameterContext
         {
             null => null,
             string text => ValueInput.Parse(text, type, position),
-            // The wire decoded an array with the element type's codec: only the element modifier is left to apply.
-            Log.Wire.Types.PgArray array when type.IsArray => TypeRegistry.Get(TypeKind.Array).ApplyModifier(array, type, isExplicit: false),
+            // The wire decoded an array with the element type's codec: only the element modifier is left to apply (and
+            // oids, which the wire reads as uint, become the engine's long).
+            Log.Wire.Types.PgArray array when type.IsArray => TypeRegistry.Get(TypeKind.Array).ApplyModifier(WithEngineOids(array), type, isExplicit: false),
+            uint oid => ValueCast.Convert((long)oid, new SqlType(TypeKind.Oid), type, ValueCast.Context.Explicit),
             _ => ValueCast.Convert(value, TypeOf(value), type, ValueCast.Context.Explicit),
         };
     }
+
+    private static Log.Wire.Types.PgArray WithEngineOids(Log.Wire.Types.PgArray array) =>
+        array.Any(element => element is uint)
+            ? new Log.Wire.Types.PgArray(array.Select(element => element is uint oid ? (long)oid : element).ToArray(), array.Lengths.ToArray(), array.LowerBounds.ToArray())
+            : array;
 
     private static SqlType TypeOf(object value) => value switch
     {

@@ -80,6 +80,10 @@ internal sealed partial class SqlBinder
         string referenceName = rangeVar.Alias ?? rangeVar.RelationName;
         if (rangeVar.SchemaName is null && _scope.FindCommonTable(rangeVar.RelationName) is { } common)
         {
+            if (common.IsCorrelated && !ReferenceEquals(common.DeclaringLevel, _scope.Captures))
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, "a WITH query that refers to an enclosing query is not supported", rangeVar.Location + 1);
+            }
             if (common.IsDataModifying && !common.HasReturning)
             {
                 throw new SqlException(SqlState.FeatureNotSupported, $"WITH query \"{common.Name}\" does not have a RETURNING clause", rangeVar.Location + 1);
@@ -275,15 +279,28 @@ internal sealed partial class SqlBinder
             }
             var levelScope = new BindScope(_scope.CreateSibling());
             BoundQuery bound = new SqlBinder(_context, levelScope).BindQuery(query);
-            if (levelScope.Captures.Count > 0)
-            {
-                throw new SqlException(SqlState.FeatureNotSupported, "a WITH query that refers to an enclosing query is not supported", definition.Location + 1);
-            }
+            MarkCorrelated(table, levelScope.Captures, definition);
             table.ColumnNames = ApplyColumnAliases(bound.Columns.Select(column => column.Name).ToArray(), definition.ColumnNames, definition.Name, definition.Location);
             table.Types = bound.Types.Select(type => type.Kind == TypeKind.Unknown ? SqlType.Text : type).ToArray();
             table.Plan = CastColumns(bound.Plan, table.Types);
             _scope.AddCommonTable(table, definition.Location);
         }
+    }
+
+    /// <summary>A WITH query that reads values of an enclosing query: each of them is an outer value of this level (the
+    /// scope the query is bound under has no FROM items of its own), whose index the CTE Scan passes on.</summary>
+    private void MarkCorrelated(CommonTable table, List<BoundExpression> captures, CommonTableExpr definition)
+    {
+        if (captures.Count == 0) return;
+        var indexes = new int[captures.Count];
+        for (int index = 0; index < captures.Count; index++)
+        {
+            indexes[index] = captures[index] is BoundOuterParam outer
+                ? outer.Index
+                : throw new SqlException(SqlState.FeatureNotSupported, "a WITH query that refers to an enclosing query is not supported", definition.Location + 1);
+        }
+        table.OuterParameterIndexes = indexes;
+        table.DeclaringLevel = _scope.Captures;
     }
 
     /// <summary>A WITH query that is an INSERT, UPDATE or DELETE: allowed only at the top level of the statement. It runs
@@ -315,19 +332,18 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException(SqlState.FeatureNotSupported, "ORDER BY/LIMIT/OFFSET in a recursive query is not implemented", definition.Location + 1);
         }
-        var initialScope = new BindScope(_scope.CreateSibling());
+        // Both terms run with the same outer values, so they share one list of them.
+        var captures = new List<BoundExpression>();
+        var initialScope = new BindScope(_scope.CreateSibling(), captures);
         BoundQuery initial = new SqlBinder(_context, initialScope).BindQuery(query.Larg!);
         table.ColumnNames = ApplyColumnAliases(initial.Columns.Select(column => column.Name).ToArray(), definition.ColumnNames, definition.Name, definition.Location);
         table.Types = initial.Types.Select(type => type.Kind == TypeKind.Unknown ? SqlType.Text : type).ToArray();
         table.IsRecursive = true;
         _scope.AddCommonTable(table, definition.Location);
 
-        var recursiveScope = new BindScope(_scope.CreateSibling());
+        var recursiveScope = new BindScope(_scope.CreateSibling(), captures);
         BoundQuery recursive = new SqlBinder(_context, recursiveScope).BindQuery(query.Rarg!);
-        if (initialScope.Captures.Count > 0 || recursiveScope.Captures.Count > 0)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "a WITH query that refers to an enclosing query is not supported", definition.Location + 1);
-        }
+        MarkCorrelated(table, captures, definition);
         if (recursive.Columns.Count != table.Types.Count)
         {
             throw new SqlException(SqlState.SyntaxError, "each UNION query must have the same number of columns", query.Rarg!.Location + 1);

@@ -33,6 +33,10 @@ public interface ISessionEnvironment
     /// <summary>What pg_backend_pid() answers: a number that identifies the session (its cancel key's process id).</summary>
     int ProcessId { get; }
 
+    /// <summary>The server's end of the session's connection (inet_server_addr, inet_server_port); null when it is not
+    /// over IP.</summary>
+    System.Net.IPEndPoint? ServerEndPoint => null;
+
     /// <summary>The values nextval and setval last gave this session, for currval and lastval.</summary>
     SessionSequenceValues Sequences { get; }
 }

@@ -42,6 +42,8 @@ internal static partial class BuiltinFunctions
         AddJson(registry);
         AddCatalog(registry);
         AddPsql(registry);
+        AddClientCatalog(registry);
+        AddPrivileges(registry);
         return registry;
     }
 

@@ -185,6 +185,17 @@ internal sealed class CommonTable(int id, string name, IReadOnlyList<string> col
 
     /// <summary>For a data-modifying WITH query: whether it has RETURNING (and so rows to read).</summary>
     public bool HasReturning { get; set; }
+
+    /// <summary>A WITH query inside a subquery that reads values of an enclosing query (asyncpg's type introspection
+    /// does): the indexes, among the outer values of the query level that declares it, of the values its plan reads
+    /// as its own outer values, in order. Such a query is run again at each read instead of materialised once.</summary>
+    public IReadOnlyList<int> OuterParameterIndexes { get; set; } = [];
+
+    public bool IsCorrelated => OuterParameterIndexes.Count > 0;
+
+    /// <summary>The outer values of the query level that declares it: a correlated WITH query can be read only at that
+    /// level, where its outer values are the ones its plan expects.</summary>
+    public object? DeclaringLevel { get; set; }
 }
 
 /// <summary>A read of a WITH query's materialised rows.</summary>

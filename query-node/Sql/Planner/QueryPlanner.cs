@@ -89,7 +89,7 @@ internal sealed partial class QueryPlanner
                 return new SubqueryScanOperator(Build(subquery.Query), subquery.Arguments);
             case LogicalCteScan cteScan:
                 PlanCommonTable(cteScan.Table);
-                return new CteScanOperator(cteScan.Table.Id, cteScan.ReferenceName);
+                return new CteScanOperator(cteScan.Table.Id, cteScan.ReferenceName, cteScan.Table.OuterParameterIndexes);
             case LogicalRecursiveUnion union:
                 return new RecursiveUnionOperator(union.Table.Id, Build(union.Initial), Build(union.Recursive), union.All, union.Width);
             case LogicalWorkTableScan workTable:

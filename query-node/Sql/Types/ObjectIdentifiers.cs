@@ -44,12 +44,32 @@ public readonly record struct RegNamespace(long Oid, string Name)
     public override string ToString() => Name;
 }
 
+/// <summary>A regrole value: a role's oid and name.</summary>
+public readonly record struct RegRole(long Oid, string Name)
+{
+    public bool Equals(RegRole other) => Oid == other.Oid;
+
+    public override int GetHashCode() => Oid.GetHashCode();
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A regprocedure value: a function's oid and its signature, name(argument types).</summary>
+public readonly record struct RegProcedure(long Oid, string Signature)
+{
+    public bool Equals(RegProcedure other) => Oid == other.Oid;
+
+    public override int GetHashCode() => Oid.GetHashCode();
+
+    public override string ToString() => Signature;
+}
+
 /// <summary>The comparisons between the object identifier types PostgreSQL resolves through implicit casts: oid
 /// with an integer (the integer becomes an oid), and a reg* type with oid or an integer (both compared as oid).</summary>
 internal static class ObjectIdentifierComparison
 {
     public static bool IsObjectIdentifier(SqlType type) =>
-        type.Kind is TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace;
+        type.Kind is TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole or TypeKind.RegProcedure;
 
     /// <summary>The type both sides of a comparison become, or null when this is not such a comparison.</summary>
     public static SqlType? CommonType(SqlType left, SqlType right)
@@ -78,6 +98,8 @@ internal static class ObjectIdentifierComparison
         RegType regType => regType.Oid,
         RegProc regProc => regProc.Oid,
         RegNamespace regNamespace => regNamespace.Oid,
+        RegRole regRole => regRole.Oid,
+        RegProcedure regProcedure => regProcedure.Oid,
         int integer => FromInteger(integer),
         short small => FromInteger(small),
         _ => throw new InvalidOperationException($"not an object identifier: {value.GetType()}"),

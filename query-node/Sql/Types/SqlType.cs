@@ -51,6 +51,10 @@ public enum TypeKind : byte
     RegNamespace,
     /// <summary>aclitem: one access privilege entry, "grantee=privileges/grantor" (CLR string).</summary>
     AclItem,
+    /// <summary>regrole: a role's oid that reads and prints as the role's name (CLR <see cref="RegRole"/>).</summary>
+    RegRole,
+    /// <summary>regprocedure: a function's oid that reads and prints as its signature (CLR <see cref="RegProcedure"/>).</summary>
+    RegProcedure,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -162,6 +166,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegProc => 24,
         TypeKind.RegNamespace => 4089,
         TypeKind.AclItem => 1033,
+        TypeKind.RegRole => 4096,
+        TypeKind.RegProcedure => 2202,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -178,7 +184,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Float4 => 4,
         TypeKind.Time => 8,
         TypeKind.Uuid or TypeKind.Interval => 16,
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 4,
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole or TypeKind.RegProcedure => 4,
         TypeKind.Name => 64,
         TypeKind.Char => 1,
         TypeKind.AclItem => 12,
@@ -217,6 +223,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
         TypeKind.AclItem => "aclitem",
+        TypeKind.RegRole => "regrole",
+        TypeKind.RegProcedure => "regprocedure",
         _ => "unknown",
     };
 
@@ -252,6 +260,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegProc => "regproc",
         TypeKind.RegNamespace => "regnamespace",
         TypeKind.AclItem => "aclitem",
+        TypeKind.RegRole => "regrole",
+        TypeKind.RegProcedure => "regprocedure",
         _ => "unknown",
     };
 
@@ -273,7 +283,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Bool => 'B',
         TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Float4 or TypeKind.Float8 or TypeKind.Numeric => 'N',
         TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name => 'S',
-        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace => 'N',
+        TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole or TypeKind.RegProcedure => 'N',
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',

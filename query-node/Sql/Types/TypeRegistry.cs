@@ -29,6 +29,8 @@ internal static class TypeRegistry
         new RegProcHandler(),
         new RegNamespaceHandler(),
         new AclItemHandler(),
+        new RegRoleHandler(),
+        new RegProcedureHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

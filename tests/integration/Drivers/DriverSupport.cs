@@ -115,6 +115,8 @@ public enum Client
     PgJdbc,
     Psycopg2,
     Asyncpg,
+    SqlAlchemy,
+    Django,
 }
 
 public sealed record ProcessResult(int ExitCode, string Output, string Error)
@@ -161,6 +163,8 @@ public static class DriverTools
             : null,
         Client.Psycopg2 => PythonModuleMissing("psycopg2", "python3-psycopg2"),
         Client.Asyncpg => PythonModuleMissing("asyncpg", "python3-asyncpg"),
+        Client.SqlAlchemy => PythonModuleMissing("sqlalchemy", "python3-sqlalchemy"),
+        Client.Django => PythonModuleMissing("django", "python3-django"),
         _ => throw new ArgumentOutOfRangeException(nameof(client)),
     };
 
@@ -295,8 +299,8 @@ public static class DriverTools
     }
 
     /// <summary>Runs one scenario of a Python probe (Drivers/python/NAME.py) with Debian's python3.</summary>
-    public static Task<ProcessResult> PythonAsync(string probe, DriverTarget target, string scenario) =>
-        RunAsync(PythonPath, ["-I", Path.Combine(SourceDirectory, "python", probe), scenario, .. target.ProbeArguments],
+    public static Task<ProcessResult> PythonAsync(string probe, DriverTarget target, string scenario, params string[] extraArguments) =>
+        RunAsync(PythonPath, ["-I", Path.Combine(SourceDirectory, "python", probe), scenario, .. target.ProbeArguments, .. extraArguments],
             environment: new Dictionary<string, string?> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
 
     public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 13)];

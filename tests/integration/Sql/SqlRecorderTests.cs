@@ -140,7 +140,7 @@ public sealed partial class SqlRecorderTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs a statement on the postgres database with Npgsql, whose timeout can be longer than the raw client's.</summary>
-    private static async Task AdministerAsync(string sql, TimeSpan timeout)
+    internal static async Task AdministerAsync(string sql, TimeSpan timeout)
     {
         var connectionString = new NpgsqlConnectionStringBuilder
         {

@@ -10,6 +10,7 @@ internal static class CatalogUse
     private static readonly HashSet<string> CatalogFunctions = new(StringComparer.Ordinal)
     {
         "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
+        "has_table_privilege", "has_any_column_privilege", "has_column_privilege", "has_sequence_privilege",
     };
 
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch

@@ -168,7 +168,7 @@ internal static partial class SystemRelations
     }
 
     /// <summary>Where the functions' OIDs start: the registry's order numbers them, the same in every query node of one version.</summary>
-    private const long FirstFunctionOid = 100_000;
+    internal const long FirstFunctionOid = 100_000;
 
     private static string Volatility(Functions.FunctionDefinition function) => function.Volatility switch
     {

@@ -1,8 +1,9 @@
 namespace Log.QueryNode.Sql.Executor.Operators;
 
 /// <summary>Reads a WITH query's rows; the first reader of the statement runs the query and keeps its rows for every
-/// other reference (PostgreSQL's CTE Scan over a materialised WITH query).</summary>
-internal sealed class CteScanOperator(int commonTableId, string name) : PhysicalOperator
+/// other reference (PostgreSQL's CTE Scan over a materialised WITH query). A WITH query that reads values of an
+/// enclosing query runs again at every read, with the outer values of this read (<paramref name="outerParameterIndexes"/>).</summary>
+internal sealed class CteScanOperator(int commonTableId, string name, IReadOnlyList<int> outerParameterIndexes) : PhysicalOperator
 {
     public override string Name => "CTE Scan";
 
@@ -15,6 +16,13 @@ internal sealed class CteScanOperator(int commonTableId, string name) : Physical
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
         StatementState state = context.Statement;
+        if (outerParameterIndexes.Count > 0)
+        {
+            PhysicalOperator correlated = state.CommonTablePlans[commonTableId] ?? throw new InvalidOperationException($"WITH query {name} was not planned");
+            object?[] outerValues = outerParameterIndexes.Select(index => context.Parameters[index]).ToArray();
+            await foreach (object?[] row in correlated.ExecuteAsync(context.WithParameters(outerValues))) yield return row;
+            yield break;
+        }
         List<object?[]>? rows = state.CommonTableRows[commonTableId];
         if (rows is null)
         {

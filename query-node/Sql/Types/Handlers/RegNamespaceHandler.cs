@@ -22,11 +22,17 @@ internal sealed class RegNamespaceHandler : NamedObjectIdentifierHandler<RegName
     {
         string trimmed = text.Trim();
         if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return FromOid((long)new OidHandler().Parse(trimmed, type, position, settings));
-        foreach ((long oid, string name) in Schemas)
+        return Named(trimmed) ?? throw new SqlException("3F000", $"schema \"{trimmed}\" does not exist", position);
+    }
+
+    /// <summary>The schema with exactly this name, or null.</summary>
+    public static RegNamespace? Named(string name)
+    {
+        foreach ((long oid, string known) in Schemas)
         {
-            if (name == trimmed) return new RegNamespace(oid, name);
+            if (known == name) return new RegNamespace(oid, known);
         }
-        throw new SqlException("3F000", $"schema \"{trimmed}\" does not exist", position);
+        return null;
     }
 
     public static RegNamespace FromOid(long oid)

@@ -20,7 +20,10 @@ internal sealed class RegTypeHandler : NamedObjectIdentifierHandler<RegType>
         return FromOid(oid);
     }
 
-    public static RegType FromOid(long oid) => new(oid, TypeNames.Format(oid, -1) ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>As regtypeout: the type's name, "-" for 0 (no type: pg_type.typelem of a type that is not an array),
+    /// the number for an oid no type has.</summary>
+    public static RegType FromOid(long oid) =>
+        new(oid, oid == 0 ? "-" : TypeNames.Format(oid, -1) ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
 
     protected override RegType OfOid(long oid) => FromOid(oid);
 

@@ -1,0 +1,56 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog.System;
+using Log.QueryNode.Sql.Executor;
+
+namespace Log.QueryNode.Sql.Types.Handlers;
+
+/// <summary>regrole: a role's oid that reads as the role's name and prints as it. Log's roles are the ones pg_roles
+/// lists: the session's user (the bootstrap superuser's oid) and pg_database_owner. As regroleout, 0 prints as "-"
+/// and an oid no role has as its number.</summary>
+internal sealed class RegRoleHandler : NamedObjectIdentifierHandler<RegRole>
+{
+    public override TypeKind Kind => TypeKind.RegRole;
+
+    public override IReadOnlyList<string> Names { get; } = ["regrole"];
+
+    public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return FromOid((long)new OidHandler().Parse(trimmed, type, position, settings));
+        return Find(trimmed, position) ?? throw new SqlException(SqlState.UndefinedObject, $"role \"{trimmed}\" does not exist", position);
+    }
+
+    /// <summary>The role a name (an identifier: unquoted folds to lower case) names, or null when there is none.</summary>
+    public static RegRole? Find(string text, int? position)
+    {
+        (string? schema, string name) = QualifiedNames.Parse(text.Trim(), position);
+        if (schema is not null) throw new SqlException(SqlState.InvalidNameSyntax, "invalid name syntax", position);
+        return Named(name);
+    }
+
+    /// <summary>The role with exactly this name (a name-typed argument, which is not an identifier to fold).</summary>
+    public static RegRole? Named(string name)
+    {
+        if (name == UserName) return new RegRole(ObjectIds.SuperuserRole, name);
+        if (name == DatabaseOwner) return new RegRole(ObjectIds.DatabaseOwnerRole, name);
+        return null;
+    }
+
+    private const string DatabaseOwner = "pg_database_owner";
+
+    private static string UserName => StatementContext.Current?.Session?.UserName ?? "postgres";
+
+    public static RegRole FromOid(long oid) => oid switch
+    {
+        0 => new RegRole(0, "-"),
+        ObjectIds.SuperuserRole => new RegRole(oid, UserName),
+        ObjectIds.DatabaseOwnerRole => new RegRole(oid, DatabaseOwner),
+        _ => new RegRole(oid, oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture)),
+    };
+
+    protected override RegRole OfOid(long oid) => FromOid(oid);
+
+    protected override long OidOf(RegRole value) => value.Oid;
+
+    protected override string NameOf(RegRole value) => value.Name;
+}
