@@ -78,7 +78,12 @@ internal static class CatalogDefinitions
     /// PostgreSQL shows the cast ('x'::text, 'x'::character varying), a number as itself; an expression as written.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
-        if (column.DefaultExpression is not null) return column.DefaultExpression;
+        if (column.DefaultExpression is { } expression)
+        {
+            // A serial column's nextval('sequence') reads its argument as regclass, as PostgreSQL's stored default shows.
+            bool sequenceCall = expression.StartsWith("nextval('", StringComparison.Ordinal) && expression.EndsWith("')", StringComparison.Ordinal);
+            return sequenceCall ? expression[..^1] + "::regclass)" : expression;
+        }
         if (column.DefaultValue is null) return column.HasDefault ? "NULL::" + column.Type.DisplayName : null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;
         bool bareNumber = column.Type.Kind is TypeKind.Int4 or TypeKind.Numeric && !text.StartsWith('-')
