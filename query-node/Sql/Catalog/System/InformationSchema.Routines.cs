@@ -79,37 +79,54 @@ internal static partial class SystemRelations
     /// <summary>The table privileges that also exist per column.</summary>
     private static readonly string[] ColumnPrivileges = ["INSERT", "REFERENCES", "SELECT", "UPDATE"];
 
-    /// <summary>The user's tables and views with their column names: the relations the owner holds privileges on.</summary>
-    private static IEnumerable<(string Name, IEnumerable<string> Columns)> UserRelations(CatalogSnapshot catalog) =>
-        catalog.Tables.Select(table => (table.Name, table.Columns.Select(column => column.Name)))
-            .Concat(catalog.Views.Select(view => (view.Name, (IEnumerable<string>)view.ColumnNames)));
+    /// <summary>The system relations whose SELECT is not granted to PUBLIC (they hold passwords and user mappings).</summary>
+    private static readonly HashSet<string> RestrictedSystemRelations = new(StringComparer.Ordinal) { "pg_authid", "pg_user_mapping" };
+
+    /// <summary>Every relation with its column names and whether PUBLIC may read it: the user's tables and views, which
+    /// only their owner may use, and the system relations, which PostgreSQL grants SELECT on to PUBLIC.</summary>
+    private static IEnumerable<(string Schema, string Name, IEnumerable<string> Columns, bool PublicSelect)> PrivilegedRelations(CatalogSnapshot catalog) =>
+        catalog.Tables.Select(table => (SqlCatalog.DefaultSchema, table.Name, table.Columns.Select(column => column.Name), false))
+            .Concat(catalog.Views.Select(view => (SqlCatalog.DefaultSchema, view.Name, (IEnumerable<string>)view.ColumnNames, false)))
+            .Concat(All.Concat(InformationSchemaRelations).Select(system =>
+                (system.Schema, system.Name, (IEnumerable<string>)system.ColumnNames, !RestrictedSystemRelations.Contains(system.Name))));
+
+    /// <summary>The grantee PostgreSQL's information_schema names for privileges granted to every role.</summary>
+    private const string PublicGrantee = "PUBLIC";
 
     private static IEnumerable<object?[]> TablePrivilegeRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((string name, _) in UserRelations(catalog))
+        foreach ((string schema, string name, _, bool publicSelect) in PrivilegedRelations(catalog))
         {
             foreach (string privilege in TablePrivileges)
             {
-                yield return relation.Row(("grantor", catalog.UserName), ("grantee", catalog.UserName), ("table_catalog", catalog.DatabaseName),
-                    ("table_schema", SqlCatalog.DefaultSchema), ("table_name", name), ("privilege_type", privilege), ("is_grantable", "YES"),
-                    ("with_hierarchy", YesOrNo(privilege == "SELECT")));
+                yield return TablePrivilegeRow(relation, catalog, catalog.UserName, schema, name, privilege, grantable: true);
             }
+            if (publicSelect) yield return TablePrivilegeRow(relation, catalog, PublicGrantee, schema, name, "SELECT", grantable: false);
         }
     }
 
+    private static object?[] TablePrivilegeRow(SystemRelation relation, CatalogSnapshot catalog, string grantee, string schema, string table, string privilege,
+        bool grantable) =>
+        relation.Row(("grantor", catalog.UserName), ("grantee", grantee), ("table_catalog", catalog.DatabaseName), ("table_schema", schema),
+            ("table_name", table), ("privilege_type", privilege), ("is_grantable", YesOrNo(grantable)), ("with_hierarchy", YesOrNo(privilege == "SELECT")));
+
     private static IEnumerable<object?[]> ColumnPrivilegeRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((string name, IEnumerable<string> columns) in UserRelations(catalog))
+        foreach ((string schema, string name, IEnumerable<string> columns, bool publicSelect) in PrivilegedRelations(catalog))
         {
             foreach (string column in columns)
             {
                 foreach (string privilege in ColumnPrivileges)
                 {
-                    yield return relation.Row(("grantor", catalog.UserName), ("grantee", catalog.UserName), ("table_catalog", catalog.DatabaseName),
-                        ("table_schema", SqlCatalog.DefaultSchema), ("table_name", name), ("column_name", column), ("privilege_type", privilege),
-                        ("is_grantable", "YES"));
+                    yield return ColumnPrivilegeRow(relation, catalog, catalog.UserName, schema, name, column, privilege, grantable: true);
                 }
+                if (publicSelect) yield return ColumnPrivilegeRow(relation, catalog, PublicGrantee, schema, name, column, "SELECT", grantable: false);
             }
         }
     }
+
+    private static object?[] ColumnPrivilegeRow(SystemRelation relation, CatalogSnapshot catalog, string grantee, string schema, string table, string column,
+        string privilege, bool grantable) =>
+        relation.Row(("grantor", catalog.UserName), ("grantee", grantee), ("table_catalog", catalog.DatabaseName), ("table_schema", schema),
+            ("table_name", table), ("column_name", column), ("privilege_type", privilege), ("is_grantable", YesOrNo(grantable)));
 }

@@ -123,9 +123,10 @@ internal static partial class SystemRelations
                     ("identity_cycle", YesOrNo(identity?.Cycle == true)));
             }
         }
+        Dictionary<string, IReadOnlyList<SqlType>> viewColumnTypes = ViewShapes.ColumnTypes(catalog);
         foreach (ViewDescriptor view in catalog.Views)
         {
-            if (ViewShapes.ColumnTypes(catalog, view) is not { } types) continue;
+            if (!viewColumnTypes.TryGetValue(view.Name, out IReadOnlyList<SqlType>? types)) continue;
             bool updatable = ViewShapes.IsAutomaticallyUpdatable(view);
             for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
             {

@@ -26,25 +26,31 @@ internal static class ViewShapes
         }
     }
 
-    /// <summary>The types of the view's columns, bound over the snapshot's tables and views; null when the query no
-    /// longer binds (PostgreSQL's dependencies prevent that; Log's DDL does not track them all).</summary>
-    public static IReadOnlyList<SqlType>? ColumnTypes(CatalogSnapshot catalog, ViewDescriptor view)
+    /// <summary>The types of every view's columns, each view bound over the snapshot's tables and views; a view whose
+    /// query no longer binds has none (PostgreSQL's dependencies prevent that; Log's DDL does not track them all).</summary>
+    public static Dictionary<string, IReadOnlyList<SqlType>> ColumnTypes(CatalogSnapshot catalog)
     {
-        if (Query(view) is not { } select) return null;
         var views = new Dictionary<string, BoundView>(StringComparer.Ordinal);
-        foreach (ViewDescriptor other in catalog.Views)
+        foreach (ViewDescriptor view in catalog.Views)
         {
-            if (Query(other) is { } query) views[other.Name] = new BoundView(other, query);
+            if (Query(view) is { } query) views[view.Name] = new BoundView(view, query);
         }
-        var context = new BindContext(null, catalog.Tables.ToDictionary(table => table.Name, StringComparer.Ordinal)) { Views = views };
-        try
+        var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
+        foreach (TableDescriptor table in catalog.Tables) tables.TryAdd(table.Name, table);
+        var context = new BindContext(null, tables) { Views = views };
+        var types = new Dictionary<string, IReadOnlyList<SqlType>>(StringComparer.Ordinal);
+        foreach (BoundView view in views.Values)
         {
-            return new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select).Types;
+            try
+            {
+                types[view.View.Name] = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(view.Query).Types;
+            }
+            catch (Execution.SqlException)
+            {
+                // Listed without columns, as a relation whose columns cannot be described.
+            }
         }
-        catch (Execution.SqlException)
-        {
-            return null;
-        }
+        return types;
     }
 
     /// <summary>One relation in FROM, no WITH, DISTINCT, GROUP BY, HAVING, LIMIT, OFFSET, set operation, aggregate or
