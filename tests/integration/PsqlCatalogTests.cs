@@ -56,7 +56,7 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
         Assert.True(result.ExitCode == 0, result.ToString());
         string output = result.Output;
         Assert.Contains($"Table \"public.{name}\"", output);
-        Assert.Contains($"id|integer||not null|nextval('{name}_id_seq')", output);
+        Assert.Contains($"id|integer||not null|nextval('{name}_id_seq'::regclass)", output);
         Assert.Contains("label|text||not null|", output);
         Assert.Contains("tags|text[]|||", output);
         Assert.Contains("amount|numeric(12,2)|||", output);
