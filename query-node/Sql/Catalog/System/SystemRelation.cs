@@ -39,11 +39,14 @@ internal sealed class SystemRelation : IRelation
     public IEnumerable<object?[]> Rows(CatalogSnapshot catalog) => _rows(catalog, this);
 
     /// <summary>A row with the named values and every other column at its type's empty value (0, false, NULL), which is
-    /// what PostgreSQL's catalogs hold for the features Log does not have.</summary>
+    /// what PostgreSQL's catalogs hold for the features Log does not have; information_schema's views leave them NULL.</summary>
     public object?[] Row(params (string Column, object? Value)[] values)
     {
         var row = new object?[ColumnTypes.Count];
-        for (int ordinal = 0; ordinal < row.Length; ordinal++) row[ordinal] = EmptyValue(ColumnTypes[ordinal]);
+        if (Schema == SystemRelations.PgCatalogSchema)
+        {
+            for (int ordinal = 0; ordinal < row.Length; ordinal++) row[ordinal] = EmptyValue(ColumnTypes[ordinal]);
+        }
         foreach ((string column, object? value) in values)
         {
             if (!_ordinals.TryGetValue(column, out int ordinal)) throw new InvalidOperationException($"{Name} has no column {column}");

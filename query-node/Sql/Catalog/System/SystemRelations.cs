@@ -20,6 +20,7 @@ internal static partial class SystemRelations
     public static SystemRelation? Resolve(string? schema, string name) => schema switch
     {
         null or PgCatalogSchema => Find(name),
+        InformationSchemaSchema => FindInformationSchema(name),
         _ => null,
     };
 
