@@ -34,6 +34,8 @@ public sealed class ParsedStatement
             AlterSeqStmt => (TransactionControl.None, "ALTER SEQUENCE", false),
             ViewStmt => (TransactionControl.None, "CREATE VIEW", false),
             TruncateStmt => (TransactionControl.None, "TRUNCATE TABLE", false),
+            // PostgreSQL allows LOCK TABLE in a read-only transaction, whatever the mode.
+            LockStmt => (TransactionControl.None, "LOCK TABLE", true),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
             DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),

@@ -123,6 +123,8 @@ public sealed partial class SqlEngine
                 return ExecuteCreateViewAsync(view, store, cancellationToken);
             case TruncateStmt truncate:
                 return TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
+            case LockStmt lockStatement:
+                return LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
             case IndexStmt index:
                 return CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
             case DropIndexStmt dropIndex:

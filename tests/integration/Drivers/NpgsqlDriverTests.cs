@@ -9,12 +9,12 @@ namespace Log.Integration.Tests.Drivers;
 /// <summary>
 /// Npgsql against the real server: the extended protocol with binary parameters and results,
 /// prepared statements, batches, COPY through the driver's API, TLS, cancel, ParameterStatus.
-/// NoTypeLoading until the query node has the catalog Npgsql reads at open.
+/// Npgsql loads its types from pg_type at open, as against PostgreSQL.
 /// </summary>
 [Collection(DriverCollection.Name)]
 public sealed class NpgsqlDriverTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
 {
-    private const string Defaults = "Server Compatibility Mode=NoTypeLoading;Pooling=false;";
+    private const string Defaults = "Pooling=false;";
 
     private async Task<NpgsqlConnection> OpenAsync(string extra = "SSL Mode=Disable;")
     {

@@ -51,6 +51,7 @@ internal static partial class SystemRelations
             ["pg_tablespace"] = TablespaceRows,
             ["pg_extension"] = ExtensionRows,
             ["pg_stat_activity"] = ActivityRows,
+            ["pg_range"] = RangeRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)
@@ -142,6 +143,10 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {
+        foreach (object?[] row in TypeFunctionRows(relation))
+        {
+            yield return row;
+        }
         long oid = FirstFunctionOid;
         foreach (Functions.FunctionDefinition function in Functions.FunctionRegistry.Builtins.All)
         {
