@@ -1,12 +1,12 @@
 namespace Log.QueryNode.Sql.Catalog.System;
 
 /// <summary>
-/// PostgreSQL 15's built-in types that Log does not implement, as pg_type lists them on a new database (every type
-/// but the catalogs' row types; information_schema's domains too). They are listed because clients read pg_type as a
-/// whole and expect PostgreSQL's answer: Npgsql's type loading learns every type's OID at open, and format_type and
-/// regtype name them. Using one in a table or a cast still fails with 0A000 or 42704, as before. Recorded from
-/// PostgreSQL 15 with:
-/// SELECT oid, typname, ... FROM pg_type WHERE typtype &lt;&gt; 'c' AND typnamespace IN (pg_catalog, information_schema's domains).
+/// PostgreSQL 15's built-in types that Log does not implement, as pg_type lists them on a new database: every type of
+/// pg_catalog but the catalogs' row types and their arrays (clients skip table row types: Npgsql loads relkind 'c' only), and
+/// information_schema's five domains with their arrays. They are listed because clients read pg_type as a whole and
+/// expect PostgreSQL's answer: Npgsql's type loading learns every type's OID at open, and format_type and regtype name
+/// them. Using one in a table or a cast is 0A000 naming it (TypeResolver). Recorded from PostgreSQL 15 with
+/// SELECT oid, typname, ... FROM pg_type WHERE typtype &lt;&gt; 'c' and the element, if any, is listed too.
 /// </summary>
 internal static partial class BuiltinTypes
 {
