@@ -268,6 +268,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         {
             case VariableSetStmt or VariableShowStmt or DiscardStmt or NoOperationStmt:
                 return RunSessionStatement(statement, writer!);
+            case LockStmt when !explicitTransaction:
+                throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);

@@ -35,6 +35,8 @@ public sealed class ParsedStatement
             ViewStmt => (TransactionControl.None, "CREATE VIEW", false),
             TruncateStmt => (TransactionControl.None, "TRUNCATE TABLE", false),
             VacuumStmt vacuum => (TransactionControl.None, vacuum.IsVacuum ? "VACUUM" : "ANALYZE", false),
+            // PostgreSQL allows LOCK TABLE in a read-only transaction, whatever the mode.
+            LockStmt => (TransactionControl.None, "LOCK TABLE", true),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
             DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),

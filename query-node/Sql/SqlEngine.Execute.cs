@@ -125,6 +125,8 @@ public sealed partial class SqlEngine
                 return TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
             case VacuumStmt vacuum:
                 return VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, cancellationToken);
+            case LockStmt lockStatement:
+                return LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
             case IndexStmt index:
                 return CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
             case DropIndexStmt dropIndex:

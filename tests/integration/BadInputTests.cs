@@ -16,7 +16,7 @@ public sealed class BadInputTests(ServerFixture fixture)
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
     private const int MebiByte = 1024 * 1024;
 
-    private string ConnectionString => $"Host=127.0.0.1;Port={fixture.Server.Port};Username=admin;Database=postgres;Pooling=false;Server Compatibility Mode=NoTypeLoading;Timeout=30;Command Timeout=60";
+    private string ConnectionString => $"Host=127.0.0.1;Port={fixture.Server.Port};Username=admin;Database=postgres;Pooling=false;Timeout=30;Command Timeout=60";
 
     private async Task<NpgsqlConnection> OpenAsync()
     {

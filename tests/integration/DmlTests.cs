@@ -14,7 +14,7 @@ public sealed class DmlTests(ServerFixture fixture)
     private async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={fixture.Server.Port};Username=admin;Database=postgres;Timeout=15;" +
-            "Command Timeout=60;Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;");
+            "Command Timeout=60;Pooling=false;SSL Mode=Disable;");
         await connection.OpenAsync();
         return connection;
     }

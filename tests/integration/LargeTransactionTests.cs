@@ -17,7 +17,7 @@ public sealed class LargeTransactionTests
 
     private static string ConnectionString(LogProcess server) =>
         $"Host=127.0.0.1;Port={server.Port};Username=admin;Database=postgres;Timeout=15;Command Timeout=120;" +
-        "Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;";
+        "Pooling=false;SSL Mode=Disable;";
 
     private static async Task<NpgsqlConnection> OpenAsync(LogProcess server)
     {

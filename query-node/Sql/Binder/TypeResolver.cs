@@ -94,6 +94,11 @@ internal static class TypeResolver
                     SqlType type = handler.Resolve(name, modifiers, typeName.Location + 1);
                     return (type, type.InternalName);
                 }
+                // A PostgreSQL type pg_type lists (inet, int4range) but Log cannot store or compute with.
+                if (Catalog.System.BuiltinTypes.FindByName(name) is not null)
+                {
+                    throw new SqlException(SqlState.FeatureNotSupported, $"type {name} is not supported", typeName.Location + 1);
+                }
                 throw new SqlException(SqlState.UndefinedObject, $"type \"{typeName.Name}\" does not exist", typeName.Location + 1);
         }
     }

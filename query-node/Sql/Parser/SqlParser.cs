@@ -184,9 +184,10 @@ internal sealed partial class SqlParser
             "truncate" => ParseTruncate(),
             "comment" => ParseComment(),
             "vacuum" or "analyze" or "analyse" => ParseVacuum(),
+            "lock" => ParseLock(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify"
-                or "lock" or "declare" or "fetch" or "do" or "call"
+                or "declare" or "fetch" or "do" or "call"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };

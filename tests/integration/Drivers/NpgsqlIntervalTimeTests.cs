@@ -8,7 +8,7 @@ namespace Log.Integration.Tests.Drivers;
 [Collection(DriverCollection.Name)]
 public sealed class NpgsqlIntervalTimeTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
 {
-    private const string Defaults = "Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;";
+    private const string Defaults = "Pooling=false;SSL Mode=Disable;";
 
     private async Task<NpgsqlConnection> OpenAsync()
     {

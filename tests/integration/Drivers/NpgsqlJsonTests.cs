@@ -11,7 +11,7 @@ namespace Log.Integration.Tests.Drivers;
 [Collection(DriverCollection.Name)]
 public sealed class NpgsqlJsonTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
 {
-    private const string Defaults = "Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;";
+    private const string Defaults = "Pooling=false;SSL Mode=Disable;";
 
     private const string Written = "{\"b\": 1,  \"a\": [1, 2.50], \"b\": \"x\"}";
 

@@ -13,7 +13,7 @@ public sealed class NpgsqlNumericTests(DriverServerFixture fixture) : IClassFixt
 {
     private async Task<NpgsqlConnection> OpenAsync()
     {
-        var connection = new NpgsqlConnection(fixture.Target.Npgsql("Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;"));
+        var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
         await connection.OpenAsync();
         return connection;
     }

@@ -24,7 +24,7 @@ public sealed class FaultSuite
     /// Npgsql reads do not exist yet), no pool (a connection's fate is the test's to see), bounded
     /// waits so that a hang becomes a failure rather than a stuck run.</summary>
     public static string ConnectionString(int port, int commandTimeoutSeconds = 30) =>
-        $"Host=127.0.0.1;Port={port};Username=admin;Database=postgres;Server Compatibility Mode=NoTypeLoading;" +
+        $"Host=127.0.0.1;Port={port};Username=admin;Database=postgres;" +
         $"Pooling=false;SSL Mode=Disable;Timeout=10;Command Timeout={commandTimeoutSeconds};Cancellation Timeout=2000";
 
     public static async Task<NpgsqlConnection> OpenAsync(int port, CancellationToken cancellationToken = default,

@@ -93,6 +93,7 @@ public class RobustnessTests
     [InlineData("select foo(1)", "42883")]
     [InlineData("select $1", "42P02")]
     [InlineData("select 1::foo", "42704")]
+    [InlineData("select '1.2.3.4'::inet", "0A000")]
     [InlineData("select * from other.t", "42P01")]
     [InlineData("select true and 1", "42804")]
     [InlineData("select id from t where 1", "42804")]

@@ -4,11 +4,11 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// pg_type's rows for the types Log has (every TypeKind and its array type), with PostgreSQL 15's values: the same
 /// OIDs, lengths, categories, I/O function names and alignment, so that drivers that load types (Npgsql, pgjdbc,
 /// asyncpg) see what they see on PostgreSQL. The columns every row shares (namespace pg_catalog, owner, ...) are filled
-/// in by the pg_type relation.
+/// in by the pg_type relation. The rest of PostgreSQL 15's types are in BuiltinTypes.PostgreSql.cs.
 /// </summary>
-internal static class BuiltinTypes
+internal static partial class BuiltinTypes
 {
-    public static readonly IReadOnlyList<BuiltinType> All =
+    private static readonly BuiltinType[] LogTypes =
     [
         new(16, "bool", 1, true, 'b', 'B', true, ',', 0, 1000, "boolin", "boolout", "boolrecv", "boolsend", "-", "-", 'c', 'p', 0, "-", "-"),
         new(17, "bytea", -1, false, 'b', 'U', false, ',', 0, 1001, "byteain", "byteaout", "bytearecv", "byteasend", "-", "-", 'i', 'x', 0, "-", "-"),
@@ -68,6 +68,9 @@ internal static class BuiltinTypes
         new(3807, "_jsonb", -1, false, 'b', 'A', false, ',', 3802, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 0, "array_subscript_handler", "array_typanalyze"),
     ];
 
+    /// <summary>Every pg_type row: Log's types, then PostgreSQL's others (a type in both is Log's row).</summary>
+    public static readonly IReadOnlyList<BuiltinType> All = LogTypes.Concat(PostgreSqlTypes).DistinctBy(type => type.Oid).ToArray();
+
     private static readonly Dictionary<long, BuiltinType> ByOid = All.ToDictionary(type => type.Oid);
 
     private static readonly Dictionary<string, BuiltinType> ByName = All.ToDictionary(type => type.Name, StringComparer.Ordinal);
@@ -80,4 +83,5 @@ internal static class BuiltinTypes
 /// <summary>One pg_type row's own values (PostgreSQL's column names, without the "typ" prefix).</summary>
 internal sealed record BuiltinType(long Oid, string Name, short Length, bool ByValue, char Type, char Category, bool IsPreferred, char Delimiter,
     long Element, long Array, string Input, string Output, string Receive, string Send, string ModifierInput, string ModifierOutput,
-    char Align, char Storage, long Collation, string Subscript, string Analyze);
+    char Align, char Storage, long Collation, string Subscript, string Analyze,
+    long Namespace = ObjectIds.PgCatalogNamespace, long BaseType = 0, int TypeModifier = -1, bool NotNull = false);

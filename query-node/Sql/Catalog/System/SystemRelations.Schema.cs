@@ -119,18 +119,19 @@ internal static partial class SystemRelations
     {
         foreach (BuiltinType type in BuiltinTypes.All)
         {
-            yield return relation.Row(("oid", type.Oid), ("typname", type.Name), ("typnamespace", ObjectIds.PgCatalogNamespace), ("typowner", ObjectIds.SuperuserRole),
+            yield return relation.Row(("oid", type.Oid), ("typname", type.Name), ("typnamespace", type.Namespace), ("typowner", ObjectIds.SuperuserRole),
                 ("typlen", type.Length), ("typbyval", type.ByValue), ("typtype", type.Type.ToString()), ("typcategory", type.Category.ToString()),
                 ("typispreferred", type.IsPreferred), ("typisdefined", true), ("typdelim", type.Delimiter.ToString()), ("typsubscript", Procedure(type.Subscript)),
                 ("typelem", type.Element), ("typarray", type.Array), ("typinput", Procedure(type.Input)), ("typoutput", Procedure(type.Output)),
                 ("typreceive", Procedure(type.Receive)), ("typsend", Procedure(type.Send)), ("typmodin", Procedure(type.ModifierInput)),
                 ("typmodout", Procedure(type.ModifierOutput)), ("typanalyze", Procedure(type.Analyze)), ("typalign", type.Align.ToString()),
-                ("typstorage", type.Storage.ToString()), ("typtypmod", -1), ("typcollation", type.Collation));
+                ("typstorage", type.Storage.ToString()), ("typnotnull", type.NotNull), ("typbasetype", type.BaseType), ("typtypmod", type.TypeModifier),
+                ("typndims", 0), ("typcollation", type.Collation));
         }
     }
 
     /// <summary>A regproc naming a function by name ("-" is no function, as regprocout prints 0).</summary>
-    private static RegProc Procedure(string name) => new(name == "-" ? 0 : 1, name);
+    private static RegProc Procedure(string name) => new(name == "-" ? 0 : TypeFunctions.Find(name)?.Oid ?? 1, name);
 
     private static IEnumerable<object?[]> IndexRows(CatalogSnapshot catalog, SystemRelation relation)
     {

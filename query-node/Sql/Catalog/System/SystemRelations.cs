@@ -56,6 +56,7 @@ internal static partial class SystemRelations
             ["pg_description"] = DescriptionRows,
             ["pg_language"] = LanguageRows,
             ["pg_depend"] = DependencyRows,
+            ["pg_range"] = RangeRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)
@@ -153,6 +154,10 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {
+        foreach (object?[] row in TypeFunctionRows(relation))
+        {
+            yield return row;
+        }
         for (int position = 0; position < FunctionsByOid.Length; position++)
         {
             Functions.FunctionDefinition function = FunctionsByOid[position];

@@ -32,10 +32,28 @@ internal static class TypeNames
         if (oid == UnknownOid) return "unknown";
         if (Find(oid) is not { } type)
         {
-            return BuiltinTypes.Find(oid) is { } builtin ? builtin.Name : SystemRelations.PseudoTypeName(oid);
+            return FormatPostgreSqlOnly(oid) ?? SystemRelations.PseudoTypeName(oid);
         }
         var withModifier = new SqlType(type.Kind, modifier, type.Element);
         return modifier >= 0 ? withModifier.DisplayNameWithModifier : withModifier.DisplayName;
+    }
+
+    /// <summary>The SQL names format_type gives the PostgreSQL types Log lacks whose name is not their typname.</summary>
+    private static readonly Dictionary<string, string> SqlNames = new(StringComparer.Ordinal)
+    {
+        ["timetz"] = "time with time zone",
+        ["bit"] = "\"bit\"",
+        ["varbit"] = "bit varying",
+        ["any"] = "\"any\"",
+    };
+
+    /// <summary>format_type of a type only pg_type knows (int4range, inet[]): an array (an element, not stored plain as
+    /// int2vector is) is its element's name and [], as PostgreSQL's format_type writes it.</summary>
+    private static string? FormatPostgreSqlOnly(long oid)
+    {
+        if (BuiltinTypes.Find(oid) is not { } builtin) return null;
+        if (builtin.Element != 0 && builtin.Storage != 'p') return Format(builtin.Element, -1) + "[]";
+        return SqlNames.GetValueOrDefault(builtin.Name) ?? builtin.Name;
     }
 
     /// <summary>A type's OID by its SQL name or pg_type.typname ("integer", "int4", "character varying", "text[]").</summary>
@@ -44,7 +62,9 @@ internal static class TypeNames
         string lowered = name.ToLowerInvariant();
         if (lowered.EndsWith("[]", StringComparison.Ordinal))
         {
-            return FindOid(lowered[..^2]) is long element && Log.Wire.Types.PgTypes.GetArrayTypeOid((int)element) is var array and not 0 ? array : null;
+            if (FindOid(lowered[..^2]) is not long element) return null;
+            int array = Log.Wire.Types.PgTypes.GetArrayTypeOid((int)element);
+            return array != 0 ? array : BuiltinTypes.Find(element) is { Array: not 0 } elementType ? elementType.Array : null;
         }
         if (BuiltinTypes.FindByName(lowered) is { } builtin) return builtin.Oid;
         if (lowered == "\"char\"") return new SqlType(TypeKind.Char).Oid;
