@@ -183,9 +183,10 @@ internal sealed partial class SqlParser
             "copy" => ParseCopy(),
             "truncate" => ParseTruncate(),
             "comment" => ParseComment(),
+            "call" => ParseCall(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify" or "vacuum"
-                or "analyze" or "lock" or "declare" or "fetch" or "do" or "call"
+                or "analyze" or "lock" or "declare" or "fetch" or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };

@@ -16,8 +16,9 @@ internal sealed class CatalogSnapshot
     private readonly Dictionary<long, string> _relationNames = [];
 
     private CatalogSnapshot(IReadOnlyList<TableDescriptor> tables, IReadOnlyList<SequenceDescriptor> sequences, IReadOnlyList<ViewDescriptor> views,
-        ISessionEnvironment? session)
+        IReadOnlyList<JobDescriptor> jobs, ISessionEnvironment? session)
     {
+        Jobs = jobs;
         Tables = tables;
         Sequences = sequences;
         Views = views;
@@ -40,6 +41,9 @@ internal sealed class CatalogSnapshot
     public IReadOnlyList<SequenceDescriptor> Sequences { get; }
 
     public IReadOnlyList<ViewDescriptor> Views { get; }
+
+    /// <summary>Background jobs (sys.jobs).</summary>
+    public IReadOnlyList<JobDescriptor> Jobs { get; }
 
     /// <summary>The session the statement runs in (user, database, settings), or null outside one.</summary>
     public ISessionEnvironment? Session { get; }
@@ -74,7 +78,8 @@ internal sealed class CatalogSnapshot
         {
             views.Add(SqlCatalog.DecodeView(entry.Value));
         }
-        return new CatalogSnapshot(tables, sequences, views, session);
+        List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
+        return new CatalogSnapshot(tables, sequences, views, jobs, session);
     }
 
     /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>

@@ -19,6 +19,7 @@ internal static partial class SystemRelations
     public static SystemRelation? Resolve(string? schema, string name) => schema switch
     {
         null or PgCatalogSchema => Find(name),
+        SysSchema => ResolveSys(name),
         _ => null,
     };
 
