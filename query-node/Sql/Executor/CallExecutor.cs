@@ -25,7 +25,7 @@ internal static class CallExecutor
         if (!IsWaitForJob(call) || function.Arguments.Count != 1)
         {
             string name = function.Schema is null ? function.Name : $"{function.Schema}.{function.Name}";
-            throw new SqlException(SqlState.UndefinedFunction, $"procedure {name}({string.Join(", ", function.Arguments.Select(_ => "unknown"))}) does not exist",
+            throw new SqlException(SqlState.UndefinedFunction, $"procedure {name}({string.Join(", ", function.Arguments.Select(ArgumentTypeName))}) does not exist",
                 function.Location + 1, hint: "No procedure matches the given name and argument types. You might need to add explicit type casts.");
         }
         object? value = function.Arguments[0] switch
@@ -37,4 +37,13 @@ internal static class CallExecutor
         return value as string ?? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)
             ?? throw new SqlException(SqlState.NullValueNotAllowed, "job id must not be null");
     }
+
+    /// <summary>The type PostgreSQL's message names for an argument: a literal's type as the parser sees it.</summary>
+    private static string ArgumentTypeName(Expression argument) => argument switch
+    {
+        A_Const { Kind: ConstantKind.Integer } => "integer",
+        A_Const { Kind: ConstantKind.Decimal } => "numeric",
+        A_Const { Kind: ConstantKind.Boolean } => "boolean",
+        _ => "unknown",
+    };
 }
