@@ -7,7 +7,9 @@ namespace Log.QueryNode.Sql.Executor;
 /// <summary>DROP INDEX: takes the index out of its table's descriptor. Its entries stay where they are, unreachable
 /// (index ids are never reused within a table), for the same reason DROP TABLE leaves rows: deleting them would count
 /// against the transaction's limits. An index that backs a UNIQUE constraint is dropped with the constraint. Dropping
-/// an index whose build is still running cancels the build (as in Aurora DSQL).</summary>
+/// an index whose build is still running cancels the build (as in Aurora DSQL): the build finds the index gone at its
+/// next batch and records its job as cancelled. DROP INDEX leaves the job's record alone, so that it never conflicts
+/// with the batches, which write that record.</summary>
 internal static class DropIndexExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(DropIndexStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
@@ -35,24 +37,9 @@ internal static class DropIndexExecutor
                     $"cannot drop index {name} because constraint {name} on table {table.Name} requires it",
                     hint: $"You can drop constraint {name} on table {table.Name} instead.");
             }
-            await CancelBuildAsync(store, table, index, cancellationToken);
             SqlCatalog.DeleteIndexName(store, name);
             SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes.Where(existing => existing.Id != index.Id).ToArray()));
         }
         return new StatementResult(null, null, "DROP INDEX") { Notices = notices };
-    }
-
-    /// <summary>Dropping an index that is still building cancels its job in the same transaction; the build, which
-    /// writes the job's record in every batch, conflicts with this or finds the index gone, and stops.</summary>
-    private static async ValueTask CancelBuildAsync(ITransactionStore store, TableDescriptor table, IndexDescriptor index, CancellationToken cancellationToken)
-    {
-        if (index.State != IndexState.Building) return;
-        if (await SqlCatalog.GetJobAsync(store, JobDescriptor.IndexBuildId(table.Id, index.Id), cancellationToken) is not { IsFinished: false } job) return;
-        SqlCatalog.WriteJob(store, job with
-        {
-            Status = JobDescriptor.Cancelled,
-            Details = "cancelled by DROP INDEX",
-            UpdateTimeUtc = TimeProvider.System.GetUtcNow().UtcDateTime,
-        });
     }
 }

@@ -16,7 +16,8 @@ namespace Log.QueryNode.Sql.Executor;
 /// changed or deleted after the batch's snapshot had its entry deleted or rewritten by that writer, and the batch
 /// writes the same entry key, so one of the two fails at commit (the batch is retried); a row inserted after the
 /// snapshot has its entry from its writer. A duplicate in a unique index drops the index and fails the job with
-/// 23505, as CREATE UNIQUE INDEX does. DROP INDEX cancels the job; the build stops at its next batch.
+/// 23505, as CREATE UNIQUE INDEX does. DROP INDEX cancels the job: the next batch finds the index gone (or a resumed
+/// build does) and records the job as cancelled.
 /// </summary>
 internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTransactions transactions, TimeProvider time)
 {
@@ -34,7 +35,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
             SqlException? error = null;
             if (building is null)
             {
-                next = Update(job, JobDescriptor.Cancelled, "index was dropped before its build finished");
+                next = Update(job, JobDescriptor.Cancelled, "cancelled: the index was dropped before its build finished");
             }
             else
             {
