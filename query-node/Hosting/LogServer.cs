@@ -97,7 +97,14 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
 
-        var engine = new SqlEngine { SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()) };
+        var engine = new SqlEngine
+        {
+            SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
+            JobTransactions = new JobTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
+        };
+        started.Add(new StoppingJobs(engine));
+        int resumed = await engine.ResumeJobsAsync(cancellationToken);
+        if (resumed > 0) logger.LogInformation("Resumed {Jobs} unfinished index build job(s)", resumed);
         var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
             loggerFactory.CreateLogger<QuerySession>());
         var server = new PgServer(new PgServerOptions
@@ -160,5 +167,11 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
             }
         }
         started.Clear();
+    }
+
+    /// <summary>Stops the node's background jobs before the roles they use: they resume at the next start.</summary>
+    private sealed class StoppingJobs(SqlEngine engine) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => engine.StopJobsAsync();
     }
 }

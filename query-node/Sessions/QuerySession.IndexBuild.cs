@@ -4,9 +4,10 @@ using Log.StorageNode;
 
 namespace Log.QueryNode.Sessions;
 
-/// <summary>Index builds: a CREATE INDEX commits its index in the building state, and once its transaction has
-/// committed the session runs the build (in transactions of the build's own) before it answers, so a plain CREATE
-/// INDEX returns with the index valid, or with the build's error.</summary>
+/// <summary>Index builds: a CREATE INDEX commits its index in the building state with its job, and once its
+/// transaction has committed the session starts the job (which runs in transactions of its own, apart from the
+/// session) and, for a plain CREATE INDEX, awaits it before it answers, so that it returns with the index valid or with
+/// the build's error. CREATE INDEX ASYNC has returned the job's id and leaves the job running.</summary>
 public sealed partial class QuerySession
 {
     /// <summary>The builds the open transaction's CREATE INDEX statements asked for.</summary>
@@ -32,7 +33,14 @@ public sealed partial class QuerySession
         pendingIndexBuilds.Clear();
         pendingIndexBuildsTransaction = null;
         var transactions = new BuildTransactions(this);
-        foreach (IndexBuildRequest build in builds) await engine.BuildIndexAsync(build, transactions, cancellationToken);
+        var awaited = new List<Task>();
+        foreach (IndexBuildRequest build in builds)
+        {
+            Task running = engine.StartIndexBuild(build, transactions);
+            if (build.IsAsync) _ = running.ContinueWith(static task => _ = task.Exception, TaskScheduler.Default); // its outcome is in sys.jobs
+            else awaited.Add(running);
+        }
+        foreach (Task running in awaited) await running.WaitAsync(cancellationToken);
     }
 
     /// <summary>A snapshot from this node's clock, closed at the adjudicator, as BEGIN takes one.</summary>

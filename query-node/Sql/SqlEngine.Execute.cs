@@ -96,6 +96,8 @@ public sealed partial class SqlEngine
                 return ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
             case ExplainStmt explain:
                 return ExecuteExplainAsync(explain, context, store, cancellationToken);
+            case CallStmt call:
+                return ExecuteCallAsync(call, parameters, cancellationToken);
             case CreateStmt create:
                 CheckSchema(create.Relation);
                 return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
@@ -195,6 +197,12 @@ public sealed partial class SqlEngine
                 break;
             case VariableShowStmt:
                 columns = VariableExecutor.Execute(statement.Tree).Columns;
+                break;
+            case CallStmt call when CallExecutor.IsWaitForJob(call):
+                columns = CallExecutor.Columns;
+                break;
+            case IndexStmt { IsAsync: true }:
+                columns = CreateIndexExecutor.AsyncColumns;
                 break;
         }
         IReadOnlyList<SqlType> types = context.ResolvedTypes;

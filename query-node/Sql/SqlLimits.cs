@@ -53,6 +53,10 @@ internal static class SqlLimits
     /// before it gives up with 40001.</summary>
     public const int IndexBuildBatchRetriesMax = 100;
 
+    /// <summary>How often sys.wait_for_job looks at a job that runs elsewhere (another query node, or one not yet
+    /// resumed after a restart).</summary>
+    public const int JobPollIntervalMs = 100;
+
     /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
     public const int IndexFetchBatchRowsMax = 512;
 

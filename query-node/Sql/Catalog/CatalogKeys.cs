@@ -18,6 +18,9 @@ internal static class CatalogKeys
     private const long ViewByNameSubspace = 22;
     private const long CommentSubspace = 23;
 
+    /// <summary>(0, 40, job id): background jobs (sys.jobs). 40 leaves room for other catalog objects in between.</summary>
+    private const long JobSubspace = 40;
+
     /// <summary>(0, 8, index name) holds the id of the index's table: index names share the relation namespace, and
     /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
     private const long TableIdByIndexNameSubspace = 8;
@@ -133,6 +136,10 @@ internal static class CatalogKeys
 
     /// <summary>Where the view descriptors start and end.</summary>
     public static (byte[] Start, byte[] End) ViewByNameRange() => (SubspacePrefix(ViewByNameSubspace), SubspacePrefix(ViewByNameSubspace + 1));
+
+    public static byte[] Job(string jobId) => NamedKey(JobSubspace, jobId);
+
+    public static (byte[] Start, byte[] End) JobRange() => (SubspacePrefix(JobSubspace), SubspacePrefix(JobSubspace + 1));
 
     private static byte[] SubspacePrefix(long subspace)
     {

@@ -102,7 +102,7 @@ internal static partial class AlterTableExecutor
         }
         altered.Indexes = [.. altered.Indexes, new IndexDescriptor(altered.NextIndexId++, name, keys, [], null, IsUnique: true,
             constraint.NullsNotDistinct, IndexState.Building, IsConstraint: true, IsPrimary: primary)];
-        altered.IndexBuilds.Add(new IndexBuildRequest(altered.Name, name));
+        altered.AddedIndexNames.Add(name);
     }
 
     /// <summary>Whether a constraint or index of the table already has the name (constraint names are unique per table).</summary>

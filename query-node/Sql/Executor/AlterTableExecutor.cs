@@ -55,7 +55,8 @@ internal static partial class AlterTableExecutor
         public int NextIndexId { get; set; } = table.NextIndexId;
         public IReadOnlyList<ForeignKeyConstraint> ForeignKeys { get; set; } = table.ForeignKeys;
         public IReadOnlyList<string> ReferencedBy { get; set; } = table.ReferencedBy;
-        public List<IndexBuildRequest> IndexBuilds { get; } = [];
+        /// <summary>Indexes the statement adds (ADD PRIMARY KEY / UNIQUE), built by jobs once it commits.</summary>
+        public List<string> AddedIndexNames { get; } = [];
         public Dictionary<string, TableDescriptor> OtherTables { get; } = new(StringComparer.Ordinal);
         public HashSet<string> ConstraintsToCheck { get; } = new(StringComparer.Ordinal);
 
@@ -184,7 +185,9 @@ internal static partial class AlterTableExecutor
         return new StatementResult(null, null, "ALTER TABLE")
         {
             Notices = altered.Notices,
-            IndexBuilds = altered.IndexBuilds.Select(build => build with { TableName = altered.Name }).ToArray(),
+            IndexBuilds = altered.AddedIndexNames
+                .Select(name => CreateIndexExecutor.SubmitJob(store, descriptor, descriptor.Indexes.Single(index => index.Name == name), isAsync: false))
+                .ToArray(),
         };
     }
 

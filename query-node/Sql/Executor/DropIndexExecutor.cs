@@ -6,7 +6,10 @@ namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>DROP INDEX: takes the index out of its table's descriptor. Its entries stay where they are, unreachable
 /// (index ids are never reused within a table), for the same reason DROP TABLE leaves rows: deleting them would count
-/// against the transaction's limits. An index that backs a UNIQUE constraint is dropped with the constraint.</summary>
+/// against the transaction's limits. An index that backs a UNIQUE constraint is dropped with the constraint. Dropping
+/// an index whose build is still running cancels the build (as in Aurora DSQL): the build finds the index gone at its
+/// next batch and records its job as cancelled. DROP INDEX leaves the job's record alone, so that it never conflicts
+/// with the batches, which write that record.</summary>
 internal static class DropIndexExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(DropIndexStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)

@@ -185,9 +185,10 @@ internal sealed partial class SqlParser
             "comment" => ParseComment(),
             "vacuum" or "analyze" or "analyse" => ParseVacuum(),
             "lock" => ParseLock(),
+            "call" => ParseCall(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify"
-                or "declare" or "fetch" or "do" or "call"
+                or "declare" or "fetch" or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };

@@ -11,7 +11,7 @@ namespace Log.QueryNode.Sql.Planner;
 /// Secondary index access: when the primary key gives no bounded path, a valid index whose leading key columns (or
 /// key expressions) the WHERE clause fixes with equalities, maybe with a range on the next ascending key, is read
 /// instead of the whole table; the index that fixes the most leading keys wins, a unique index fixed on every key
-/// before others. A partial index is used when the WHERE clause has its predicate among its AND terms. The WHERE
+/// before others. A partial index is used when the WHERE clause implies its predicate (<see cref="PredicateImplication"/>). The WHERE
 /// clause is still applied to every row fetched, so an index path is only ever an optimisation.
 /// </summary>
 internal static class IndexPathPlanner
@@ -36,7 +36,7 @@ internal static class IndexPathPlanner
         foreach (WriteIndex index in schema.Indexes)
         {
             if (index.Descriptor.State != IndexState.Valid) continue;
-            if (index.Predicate is not null && !conjuncts.Any(conjunct => BoundExpressionTree.Equivalent(conjunct, index.Predicate))) continue;
+            if (index.Predicate is not null && !PredicateImplication.Implies(conjuncts, index.Predicate)) continue;
             (AccessPath? path, int score) = PathFor(table, index, terms);
             if (path is not null && score > bestScore)
             {

@@ -78,6 +78,8 @@ internal sealed partial class QueryPlanner
                 return distinct.DistinctOn is null
                     ? new DistinctOperator(Build(distinct.Input), distinct.KeyWidth)
                     : new DistinctOnOperator(Build(distinct.Input), distinct.DistinctOn);
+            case LogicalLimit { Input: LogicalSort sorted, Limit: not null } limit:
+                return new LimitOperator(BuildSort(sorted, limited: true), limit.Limit, limit.Offset);
             case LogicalLimit limit:
                 return new LimitOperator(Build(limit.Input), limit.Limit, limit.Offset);
             case LogicalTrim trim:
@@ -332,10 +334,13 @@ internal sealed partial class QueryPlanner
         && BoundExpressionTree.ReadsColumns(expression, first, count)
         && !BoundExpressionTree.Any(expression, node => node is BoundColumn column && (column.Ordinal < first || column.Ordinal >= first + count));
 
-    private PhysicalOperator BuildSort(LogicalSort sort)
+    /// <summary>A sort, or nothing when its input comes in its order already: along the primary key, or (under a
+    /// LIMIT, <paramref name="limited"/>) along an index in the sort's order (<see cref="OrderedIndexPlanner"/>).</summary>
+    private PhysicalOperator BuildSort(LogicalSort sort, bool limited = false)
     {
         PhysicalOperator input = Build(sort.Input);
-        return ReadsInKeyOrder(sort, input) ? input : new SortOperator(input, sort.Keys);
+        if (ReadsInKeyOrder(sort, input) || (limited && OrderedIndexPlanner.TryReadInIndexOrder(sort, input))) return input;
+        return new SortOperator(input, sort.Keys);
     }
 
     /// <summary>

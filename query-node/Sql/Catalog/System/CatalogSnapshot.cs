@@ -16,8 +16,9 @@ internal sealed class CatalogSnapshot
     private readonly Dictionary<long, string> _relationNames = [];
 
     private CatalogSnapshot(IReadOnlyList<TableDescriptor> tables, IReadOnlyList<SequenceDescriptor> sequences, IReadOnlyList<ViewDescriptor> views,
-        ISessionEnvironment? session)
+        IReadOnlyList<JobDescriptor> jobs, ISessionEnvironment? session)
     {
+        Jobs = jobs;
         Tables = tables;
         Sequences = sequences;
         Views = views;
@@ -40,6 +41,9 @@ internal sealed class CatalogSnapshot
     public IReadOnlyList<SequenceDescriptor> Sequences { get; }
 
     public IReadOnlyList<ViewDescriptor> Views { get; }
+
+    /// <summary>Background jobs (sys.jobs).</summary>
+    public IReadOnlyList<JobDescriptor> Jobs { get; }
 
     /// <summary>The session the statement runs in (user, database, settings), or null outside one.</summary>
     public ISessionEnvironment? Session { get; }
@@ -76,7 +80,8 @@ internal sealed class CatalogSnapshot
         }
         IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
-        return new CatalogSnapshot(tables, sequences, views, session) { Comments = comments };
+        List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
+        return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments };
     }
 
     /// <summary>COMMENT ON texts by relation name and column number (0: the relation's own).</summary>

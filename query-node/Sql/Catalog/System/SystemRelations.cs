@@ -21,6 +21,7 @@ internal static partial class SystemRelations
     {
         null or PgCatalogSchema => Find(name),
         InformationSchemaSchema => FindInformationSchema(name),
+        SysSchema => ResolveSys(name),
         _ => null,
     };
 

@@ -12,7 +12,10 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 {
     public TableDescriptor Table { get; } = table;
 
-    public AccessPath Path { get; } = path;
+    public AccessPath Path { get; private set; } = path;
+
+    /// <summary>Reads along another path that gives the same rows (the planner's choice of an index in ORDER BY's order).</summary>
+    public void ReadAlong(AccessPath ordered) => Path = ordered;
 
     public BoundExpression? Filter { get; } = filter;
 

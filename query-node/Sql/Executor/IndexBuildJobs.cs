@@ -1,0 +1,98 @@
+using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
+
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>
+/// The index builds running on this query node, one task per job id, apart from any session: CREATE INDEX ASYNC starts
+/// one and returns, a plain CREATE INDEX starts one and awaits it, sys.wait_for_job awaits it (or, for a job running
+/// elsewhere, polls its record), and a node starting up resumes every job its catalog has unfinished. Stopping the
+/// node cancels the builds; their records say how far they got, so they go on at the next start.
+/// </summary>
+internal sealed class IndexBuildJobs(SqlCatalog catalog, TimeProvider time, Action onFinished)
+{
+    private readonly Dictionary<string, Task<(JobDescriptor? Job, SqlException? Error)>> _running = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The job's build, started now unless it already runs here.</summary>
+    public Task<(JobDescriptor? Job, SqlException? Error)> Start(string jobId, IIndexBuildTransactions transactions)
+    {
+        lock (_running)
+        {
+            if (_running.TryGetValue(jobId, out var running)) return running;
+            var build = new IndexBuild(catalog, jobId, transactions, time);
+            Task<(JobDescriptor?, SqlException?)> task = Task.Run(async () =>
+            {
+                try
+                {
+                    return await build.RunAsync(_stopping.Token);
+                }
+                finally
+                {
+                    lock (_running) _running.Remove(jobId);
+                    onFinished();
+                }
+            });
+            _running[jobId] = task;
+            return task;
+        }
+    }
+
+    /// <summary>Waits for the job to end; true when it completed, false when it failed or was cancelled. A job that
+    /// does not exist is 42704.</summary>
+    public async ValueTask<bool> WaitAsync(string jobId, IIndexBuildTransactions transactions, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task<(JobDescriptor?, SqlException?)>? running;
+            lock (_running) running = _running.GetValueOrDefault(jobId);
+            if (running is not null)
+            {
+                try
+                {
+                    await running.WaitAsync(cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The build stopped without an outcome (the node is stopping); its record says where it is.
+                }
+            }
+            ITransactionStore store = await transactions.BeginAsync(cancellationToken);
+            JobDescriptor job = await SqlCatalog.GetJobAsync(store, jobId, cancellationToken)
+                ?? throw new SqlException(SqlState.UndefinedObject, $"job \"{jobId}\" does not exist");
+            if (job.IsFinished) return job.Status == JobDescriptor.Completed;
+            if (running is null) await Task.Delay(SqlLimits.JobPollIntervalMs, cancellationToken);
+        }
+    }
+
+    /// <summary>Starts every job the catalog has unfinished: those a crash or a shutdown cut short.</summary>
+    public async ValueTask<int> ResumeAsync(IIndexBuildTransactions transactions, CancellationToken cancellationToken)
+    {
+        ITransactionStore store = await transactions.BeginAsync(cancellationToken);
+        int resumed = 0;
+        foreach (JobDescriptor job in await SqlCatalog.GetJobsAsync(store, cancellationToken))
+        {
+            if (job.IsFinished) continue;
+            _ = Start(job.JobId, transactions);
+            resumed++;
+        }
+        return resumed;
+    }
+
+    /// <summary>Cancels the running builds and waits for them to stop.</summary>
+    public async ValueTask StopAsync()
+    {
+        await _stopping.CancelAsync();
+        Task[] running;
+        lock (_running) running = [.. _running.Values];
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        catch (Exception)
+        {
+            // Cancelled builds end with OperationCanceledException (or an error of the stopping journal); their records
+            // are where the next start resumes them.
+        }
+    }
+}
