@@ -97,7 +97,11 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
 
-        var engine = new SqlEngine { SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()) };
+        var engine = new SqlEngine
+        {
+            SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
+            DsqlCompatibility = options.DsqlCompatibility,
+        };
         var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
             loggerFactory.CreateLogger<QuerySession>());
         var server = new PgServer(new PgServerOptions

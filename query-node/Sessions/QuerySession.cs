@@ -270,9 +270,11 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return RunSessionStatement(statement, writer!);
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
+                CheckDsqlTransactionRules(statement);
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
         transaction ??= await BeginAsync(cancellationToken);
+        CheckDsqlTransactionRules(statement);
         NoteCatalogChange(statement);
         var result = plan is not null && parameters is not null
             ? await engine.ExecuteCachedAsync(statement, plan, parameters, transactionCatalogVersion, transaction, settings.DateTimeSettings, Environment, cancellationToken)
@@ -348,6 +350,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         // no cached plan is taken as bound against this transaction's catalog unless it was.
         transactionCatalogVersion = engine.CatalogVersion;
         transactionChangesCatalog = false;
+        ResetDsqlTransactionRules();
         var start = clock.Now();
         StartTransactionClock(start);
         return await OpenTransactionAsync(start, cancellationToken);
