@@ -282,7 +282,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
-            writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
+            writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), Sql.Catalog.RelationNames.Display(notice)));
         }
         return result;
     }
@@ -466,8 +466,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
     }
 
+    /// <summary>A relation's catalog name in a message reads as schema.name (see RelationNames).</summary>
     private static PgError ToPgError(SqlException exception) =>
-        new("ERROR", exception.SqlState, exception.Message, exception.Position, exception.Detail, exception.Hint);
+        new("ERROR", exception.SqlState, Sql.Catalog.RelationNames.Display(exception.Message), exception.Position,
+            exception.Detail is null ? null : Sql.Catalog.RelationNames.Display(exception.Detail), exception.Hint);
 
     public ValueTask DisposeAsync()
     {

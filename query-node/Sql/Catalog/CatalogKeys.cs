@@ -17,6 +17,7 @@ internal static class CatalogKeys
     private const long SequenceStateSubspace = 21;
     private const long ViewByNameSubspace = 22;
     private const long CommentSubspace = 23;
+    private const long SchemaByNameSubspace = 24;
 
     /// <summary>(0, 8, index name) holds the id of the index's table: index names share the relation namespace, and
     /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
@@ -116,6 +117,12 @@ internal static class CatalogKeys
         encoder.WriteText(relationName);
         return encoder;
     }
+
+    /// <summary>(0, 24, name): a user schema's descriptor (pg_namespace row); public is not stored.</summary>
+    public static byte[] SchemaByName(string schemaName) => NamedKey(SchemaByNameSubspace, schemaName);
+
+    /// <summary>Where the schema descriptors start and end.</summary>
+    public static (byte[] Start, byte[] End) SchemaByNameRange() => (SubspacePrefix(SchemaByNameSubspace), SubspacePrefix(SchemaByNameSubspace + 1));
 
     /// <summary>Where the sequence descriptors start; they end where the sequence states start.</summary>
     public static byte[] SequenceByNamePrefix() => SubspacePrefix(SequenceByNameSubspace);

@@ -10,7 +10,7 @@ internal static class CreateTableExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
-        string name = create.Relation.RelationName;
+        string name = SqlEngine.CatalogNameOf(create.Relation);
         if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -41,7 +41,7 @@ internal static class CreateTableExecutor
     {
         var sequences = new List<SequenceDescriptor>();
         var columns = new List<ColumnDef>(create.Columns.Count);
-        string tableName = create.Relation.RelationName;
+        string tableName = SqlEngine.CatalogNameOf(create.Relation);
         foreach (ColumnDef column in create.Columns)
         {
             (ColumnDef expanded, SequenceDescriptor? sequence) = await ExpandColumnAsync(tableName, column, sequences, catalog, store, cancellationToken);
@@ -91,7 +91,7 @@ internal static class CreateTableExecutor
         string sequenceName = await ChooseSequenceNameAsync(tableName, columnName, chosen, catalog, store, cancellationToken);
         SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [.. options, new SequenceOption("as", type, type.Location)], existing: null);
         SequenceDescriptor sequence = bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = columnName, IsIdentity = isIdentity };
-        return (sequence, $"nextval('{sequenceName.Replace("'", "''", StringComparison.Ordinal)}')");
+        return (sequence, $"nextval('{RelationNames.QualifiedText(sequenceName).Replace("'", "''", StringComparison.Ordinal)}')");
     }
 
     /// <summary>PostgreSQL's ChooseRelationName: table_column_seq, with a number added until the name is free.</summary>

@@ -35,6 +35,18 @@ internal sealed class CatalogSnapshot
         foreach (SystemRelationShape relation in PgCatalogColumns.All) _relationNames.TryAdd(relation.Oid, relation.Name);
     }
 
+    /// <summary>The user schemas (pg_namespace rows beside the built-in ones), read with the rest.</summary>
+    public IReadOnlyList<SchemaDescriptor> Schemas { get; private init; } = [];
+
+    /// <summary>pg_namespace.oid of the schema a relation's catalog name is in.</summary>
+    public long NamespaceOid(string catalogName)
+    {
+        string schema = RelationNames.SchemaOf(catalogName);
+        if (schema == SqlCatalog.DefaultSchema) return ObjectIds.PublicNamespace;
+        foreach (SchemaDescriptor candidate in Schemas) if (candidate.Name == schema) return ObjectIds.Relation(candidate.Id);
+        return ObjectIds.PublicNamespace;
+    }
+
     public IReadOnlyList<TableDescriptor> Tables { get; }
 
     public IReadOnlyList<SequenceDescriptor> Sequences { get; }
@@ -74,7 +86,9 @@ internal sealed class CatalogSnapshot
         {
             views.Add(SqlCatalog.DecodeView(entry.Value));
         }
-        return new CatalogSnapshot(tables, sequences, views, session);
+        List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
+        if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
+        return new CatalogSnapshot(tables, sequences, views, session) { Schemas = schemas };
     }
 
     /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>
@@ -83,14 +97,18 @@ internal sealed class CatalogSnapshot
 
     public TableDescriptor? FindTable(long oid) => _tablesByOid.GetValueOrDefault(oid);
 
-    /// <summary>The OID of a relation by name as regclass input resolves it: pg_catalog first, then public.</summary>
+    /// <summary>The OID of a relation by name as regclass input resolves it: pg_catalog first, then search_path.</summary>
     public long? FindRelationOid(string? schema, string name)
     {
         if (schema is null or "pg_catalog" && SystemRelations.Find(name) is { } system) return system.Shape.Oid;
-        if (schema is null or SqlCatalog.DefaultSchema && _userRelationOids.TryGetValue(name, out long oid)) return oid;
+        if (schema is not null) return _userRelationOids.TryGetValue(RelationNames.Compose(schema, name), out long qualified) ? qualified : null;
+        foreach (string candidate in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        {
+            if (_userRelationOids.TryGetValue(RelationNames.Compose(candidate, name), out long oid)) return oid;
+        }
         return null;
     }
 
     /// <summary>The name of a relation by OID, or null when no relation has it.</summary>
-    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid);
+    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid) is { } name ? RelationNames.Display(name) : null;
 }

@@ -12,6 +12,9 @@ internal static class CatalogUse
         "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
     };
 
+    /// <summary>Whether a statement calls current_schema or current_schemas, which read search_path's schemas.</summary>
+    public static bool NeedsSearchPath(Node tree) => ParseTree.Walk(tree).Any(node => node is FuncCall { Name: "current_schema" or "current_schemas" });
+
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
     {
         TypeCast cast => cast.TypeName.Name is "regclass",

@@ -68,6 +68,10 @@ internal static partial class SystemRelations
         yield return relation.Row(("oid", 99L), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
         yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole));
         yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole));
+        foreach (SchemaDescriptor schema in catalog.Schemas)
+        {
+            yield return relation.Row(("oid", ObjectIds.Relation(schema.Id)), ("nspname", schema.Name), ("nspowner", ObjectIds.SuperuserRole));
+        }
     }
 
     private static IEnumerable<object?[]> DatabaseRows(CatalogSnapshot catalog, SystemRelation relation)
