@@ -33,7 +33,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
-        foreach (string visibility in new[] { "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
+        foreach (string visibility in new[] { "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
         {
             Add(registry, visibility, [Oid], Bool, (_, _) => true, Volatility.Stable);
         }

@@ -109,6 +109,21 @@ internal sealed class CatalogSnapshot
         return null;
     }
 
+    /// <summary>pg_table_is_visible: whether the relation's name alone finds it. pg_catalog's relations always; a user
+    /// relation when its schema is on search_path and no schema before it has a relation of that name. Null for an
+    /// OID no relation has, as PostgreSQL answers.</summary>
+    public bool? IsVisible(long oid)
+    {
+        if (!_relationNames.TryGetValue(oid, out string? name)) return null;
+        if (!(_userRelationOids.TryGetValue(name, out long own) && own == oid)) return true;
+        string relation = RelationNames.NameOf(name);
+        foreach (string schema in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        {
+            if (_userRelationOids.TryGetValue(RelationNames.Compose(schema, relation), out long found)) return found == oid;
+        }
+        return false;
+    }
+
     /// <summary>The name of a relation by OID, or null when no relation has it.</summary>
     public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid) is { } name ? RelationNames.Display(name) : null;
 }
