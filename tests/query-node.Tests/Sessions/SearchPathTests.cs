@@ -44,6 +44,19 @@ public sealed class SearchPathTests
         Assert.Equal(["Error 3F000 schema \"a\" does not exist"], await session.QueryAsync("create table a.t (v int)"));
     }
 
+    [Fact]
+    public async Task Copy_from_stdin_finds_its_table_along_search_path()
+    {
+        var session = new InMemoryCluster().Connect();
+        await session.QueryAsync("create schema a; create table a.t (v int); create table t (v int); set search_path to a, public");
+        var writer = new RecordingWriter();
+        writer.CopyInData.Enqueue(System.Text.Encoding.UTF8.GetBytes("7\n"));
+        await session.ExecuteSimpleQueryAsync("copy t from stdin", writer, CancellationToken.None);
+        Assert.Contains("CommandComplete COPY 1", writer.Messages);
+        Assert.Equal(["7"], await session.RowsAsync("select v from a.t"));
+        Assert.Empty(await session.RowsAsync("select v from public.t"));
+    }
+
     [Theory]
     [InlineData("t", "public", "t")]
     [InlineData("s\0t", "s", "t")]
