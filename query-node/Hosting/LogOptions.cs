@@ -5,8 +5,8 @@ namespace Log.QueryNode.Hosting;
 /// <summary>
 /// Settings of the all-in-one database process. Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
-/// LOG__JOURNAL, LOG__LISTEN, LOG__REGION) and command-line switches (--port, --data, --journal-port,
-/// --journal, --listen, --region).
+/// LOG__JOURNAL, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY) and command-line switches (--port, --data, --journal-port,
+/// --journal, --listen, --region, --dsql-compatibility).
 /// </summary>
 public sealed class LogOptions
 {
@@ -36,6 +36,10 @@ public sealed class LogOptions
     /// <summary>The region, which names the journal topic (log.&lt;region&gt;.txn).</summary>
     public string Region { get; set; } = "local";
 
+    /// <summary>Aurora DSQL's rules for DDL in transactions (one DDL statement per transaction, no DDL and DML in one
+    /// transaction). Off by default, where DDL and DML mix as in PostgreSQL; see the README.</summary>
+    public bool DsqlCompatibility { get; set; }
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--data"] = nameof(Data),
@@ -44,6 +48,7 @@ public sealed class LogOptions
         ["--journal"] = nameof(Journal),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
+        ["--dsql-compatibility"] = nameof(DsqlCompatibility),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>

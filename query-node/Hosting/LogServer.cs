@@ -101,6 +101,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         {
             SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
             JobTransactions = new JobTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
+            DsqlCompatibility = options.DsqlCompatibility,
         };
         started.Add(new StoppingJobs(engine));
         int resumed = await engine.ResumeJobsAsync(cancellationToken);

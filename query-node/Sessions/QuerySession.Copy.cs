@@ -45,7 +45,7 @@ public sealed partial class QuerySession
             return new StatementResult(null, null, "COPY " + result.Rows.Count.ToString(CultureInfo.InvariantCulture));
         }
 
-        var target = await engine.BindCopyTargetAsync(statement, store, cancellationToken);
+        var target = await engine.BindCopyTargetAsync(statement, store, cancellationToken, Environment);
         var input = await writer.CopyInAsync(PgCopyFormat.Text, target.ColumnNames.Count, cancellationToken);
         var reader = new CopyRowReader(format);
         var batch = new CopyBatch(settings.CopyBatchRows, limits);

@@ -45,7 +45,7 @@ public sealed partial class QuerySession
             }
             // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
             // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
-            var (description, plan) = await engine.PrepareAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken);
+            var (description, plan) = await engine.PrepareAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken, Environment);
             var types = new int[Math.Max(description.ParameterTypeOids.Count, parameterTypeOids.Count)];
             for (var index = 0; index < types.Length; index++)
             {

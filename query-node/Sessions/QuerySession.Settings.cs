@@ -27,6 +27,8 @@ public sealed partial class QuerySession
                 if (statement.VariableAssignment is { } assignment)
                 {
                     settings.Apply(assignment.Name, assignment.Value);
+                    // Plans resolved their relation names along the old path (PostgreSQL replans on a new one too).
+                    if (assignment.Name.Equals("search_path", StringComparison.OrdinalIgnoreCase)) engine.CatalogChanged();
                 }
                 else if (statement.TransactionModes is { ReadOnly: { } readOnly } modes)
                 {

@@ -272,6 +272,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
+                CheckDsqlTransactionRules(statement);
                 return await RunCopyAsync(statement, copy, writer!, cancellationToken);
         }
         if (statement.Tree is VacuumStmt { IsVacuum: true } && explicitTransaction)
@@ -279,6 +280,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             throw new SqlException("25001", "VACUUM cannot run inside a transaction block");
         }
         transaction ??= await BeginAsync(cancellationToken);
+        CheckDsqlTransactionRules(statement);
         NoteCatalogChange(statement);
         var result = plan is not null && parameters is not null
             ? await engine.ExecuteCachedAsync(statement, plan, parameters, transactionCatalogVersion, transaction, settings.DateTimeSettings, Environment, cancellationToken)
@@ -286,7 +288,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
-            writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), notice));
+            writer?.Notice(new PgError("NOTICE", NoticeSqlState(notice), Sql.Catalog.RelationNames.Display(notice)));
         }
         return result;
     }
@@ -354,6 +356,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         // no cached plan is taken as bound against this transaction's catalog unless it was.
         transactionCatalogVersion = engine.CatalogVersion;
         transactionChangesCatalog = false;
+        ResetDsqlTransactionRules();
         var start = clock.Now();
         StartTransactionClock(start);
         return await OpenTransactionAsync(start, cancellationToken);
@@ -469,8 +472,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
     }
 
+    /// <summary>A relation's catalog name in a message reads as schema.name (see RelationNames).</summary>
     private static PgError ToPgError(SqlException exception) =>
-        new("ERROR", exception.SqlState, exception.Message, exception.Position, exception.Detail, exception.Hint);
+        new("ERROR", exception.SqlState, Sql.Catalog.RelationNames.Display(exception.Message), exception.Position,
+            exception.Detail is null ? null : Sql.Catalog.RelationNames.Display(exception.Detail), exception.Hint);
 
     public ValueTask DisposeAsync()
     {

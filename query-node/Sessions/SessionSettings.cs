@@ -307,7 +307,7 @@ public sealed class SessionSettings
             "transaction_read_only" or "default_transaction_read_only" => ParseBoolean(known.Display, value) ? "on" : "off",
             "bytea_output" => value.Equals("hex", StringComparison.OrdinalIgnoreCase) ? "hex"
                 : throw new SqlException(SqlState.FeatureNotSupported, "bytea_output other than hex is not supported"),
-            "search_path" => value,
+            "search_path" => Sql.Catalog.RelationResolver.Canonical(value),
             CopyBatchRowsName => CheckNonNegativeInteger(known.Display, value),
             _ => value,
         };

@@ -24,6 +24,7 @@ public sealed class ParsedStatement
             CommentStmt => (TransactionControl.None, "COMMENT", false),
             CreateSchemaStmt => (TransactionControl.None, "CREATE SCHEMA", false),
             DropSchemaStmt => (TransactionControl.None, "DROP SCHEMA", false),
+            AlterSchemaStmt => (TransactionControl.None, "ALTER SCHEMA", false),
             DropStmt drop => (TransactionControl.None, drop.RemoveType switch
             {
                 ObjectType.Sequence => "DROP SEQUENCE",

@@ -29,14 +29,26 @@ public sealed partial class SqlEngine
 {
     /// <summary>COPY relation [(columns)] FROM STDIN: the table and the columns a data row fills (all of them, in order,
     /// when none are named). Errors as INSERT reports them (42P01, 42703, 42701).</summary>
-    public async ValueTask<CopyTarget> BindCopyTargetAsync(ParsedStatement statement, ITransactionStore store, CancellationToken cancellationToken)
+    public async ValueTask<CopyTarget> BindCopyTargetAsync(ParsedStatement statement, ITransactionStore store, CancellationToken cancellationToken,
+        ISessionEnvironment? session = null)
     {
         ArgumentNullException.ThrowIfNull(statement);
         if (statement.Tree is not CopyStmt { Relation: { } relation } copy)
         {
             throw new ArgumentException("not a COPY of a table", nameof(statement));
         }
-        TableDescriptor table = await GetTableForStatementAsync(relation, store, cancellationToken);
+        // The table is found along the session's search_path.
+        StatementContext? outer = StatementContext.Current;
+        StatementContext.Current = outer ?? NewStatementContext(store, DateTimeSettings.Default, session, cancellationToken);
+        TableDescriptor table;
+        try
+        {
+            table = await GetTableForStatementAsync(relation, store, cancellationToken);
+        }
+        finally
+        {
+            StatementContext.Current = outer;
+        }
         if (copy.Columns is null)
         {
             return new CopyTarget(table, Enumerable.Range(0, table.Columns.Count).ToArray());

@@ -15,7 +15,7 @@ public sealed partial class SqlEngine
     private async ValueTask<StatementResult> ExecuteCreateTableAsAsync(CreateTableAsStmt create, ITransactionStore store, CancellationToken cancellationToken)
     {
         CheckSchema(create.Relation);
-        string name = create.Relation.RelationName;
+        string name = CatalogNameOf(create.Relation);
         if (await _catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)

@@ -78,9 +78,13 @@ public sealed partial class SqlEngine
         new(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
         {
             Sequences = SequenceAccessFor(store, session),
+            Relations = NewRelationResolver(store, session),
         };
 
-    private ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
+    private RelationResolver NewRelationResolver(ITransactionStore store, ISessionEnvironment? session) =>
+        new(_catalog, store, session?.GetSetting("search_path"), session?.UserName ?? "postgres");
+
+    private async ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
         IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
     {
         // A simple-protocol statement has no parameters: $1 there is "there is no parameter $1", as in PostgreSQL.
@@ -88,53 +92,56 @@ public sealed partial class SqlEngine
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
         if (ChangesCatalog(statement.Tree)) CatalogChanged();
+        await ResolveStatementRelationsAsync(statement.Tree, cancellationToken);
         switch (statement.Tree)
         {
             case SelectStmt select:
-                return ExecuteSelectAsync(select, context, store, cancellationToken);
+                return await ExecuteSelectAsync(select, context, store, cancellationToken);
             case InsertStmt or UpdateStmt or DeleteStmt:
-                return ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
+                return await ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
             case ExplainStmt explain:
-                return ExecuteExplainAsync(explain, context, store, cancellationToken);
+                return await ExecuteExplainAsync(explain, context, store, cancellationToken);
             case CallStmt call:
-                return ExecuteCallAsync(call, parameters, cancellationToken);
+                return await ExecuteCallAsync(call, parameters, cancellationToken);
             case CreateStmt create:
                 CheckSchema(create.Relation);
-                return CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+                return await CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
             case CreateSchemaStmt createSchema:
-                return ValueTask.FromResult(SchemaExecutor.Create(createSchema));
+                return await SchemaExecutor.CreateAsync(createSchema, store, cancellationToken);
             case DropSchemaStmt dropSchema:
-                return ValueTask.FromResult(SchemaExecutor.Drop(dropSchema));
+                return await SchemaExecutor.DropAsync(dropSchema, _catalog, store, cancellationToken);
+            case AlterSchemaStmt alterSchema:
+                return await SchemaExecutor.AlterAsync(alterSchema, store, cancellationToken);
             case CommentStmt comment:
-                return CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
+                return await CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
             case CreateTableAsStmt createAs:
-                return ExecuteCreateTableAsAsync(createAs, store, cancellationToken);
+                return await ExecuteCreateTableAsAsync(createAs, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:
-                return SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
+                return await SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.View } drop:
-                return ViewExecutor.DropAsync(drop, _catalog, store, cancellationToken);
+                return await ViewExecutor.DropAsync(drop, _catalog, store, cancellationToken);
             case DropStmt drop:
-                return DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
+                return await DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
             case AlterTableStmt alter:
-                return AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
+                return await AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
             case CreateSeqStmt createSequence:
-                return SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken);
+                return await SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken);
             case AlterSeqStmt alterSequence:
-                return SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, cancellationToken);
+                return await SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, cancellationToken);
             case ViewStmt view:
-                return ExecuteCreateViewAsync(view, store, cancellationToken);
+                return await ExecuteCreateViewAsync(view, store, cancellationToken);
             case TruncateStmt truncate:
-                return TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
+                return await TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
             case VacuumStmt vacuum:
-                return VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, cancellationToken);
+                return await VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, cancellationToken);
             case LockStmt lockStatement:
-                return LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
+                return await LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
             case IndexStmt index:
-                return CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
+                return await CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
             case DropIndexStmt dropIndex:
-                return DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, cancellationToken);
+                return await DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, cancellationToken);
             case VariableSetStmt or VariableShowStmt:
-                return ValueTask.FromResult(VariableExecutor.Execute(statement.Tree));
+                return VariableExecutor.Execute(statement.Tree);
             case TransactionStmt:
                 throw new InvalidOperationException("transaction control statements are run by the session, not the engine");
             default:
@@ -159,12 +166,16 @@ public sealed partial class SqlEngine
     /// <summary>Describe, and for a query the plan cache entry its Binds share (null for other statements): the
     /// parameter types are fixed here, as PostgreSQL fixes them at Parse; the plan itself is made at the first Bind.</summary>
     internal async ValueTask<(StatementDescription Description, CachedPlan? Plan)> PrepareAsync(ParsedStatement statement,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, DateTimeSettings dateTimeSettings, CancellationToken cancellationToken,
+        ISessionEnvironment? session = null)
     {
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax);
+        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax)
+        {
+            Relations = NewRelationResolver(store, session),
+        };
         try
         {
             (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);
@@ -231,7 +242,7 @@ public sealed partial class SqlEngine
     /// found (42P01 naming schema.relation), as PostgreSQL's lookup of a qualified name answers.</summary>
     internal static void CheckRelationSchema(RangeVar relation)
     {
-        if (relation.SchemaName is not null && relation.SchemaName != SqlCatalog.DefaultSchema)
+        if (IsSchemaMissing(relation))
         {
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.SchemaName}.{relation.RelationName}\" does not exist", relation.Location + 1);
         }
@@ -239,18 +250,20 @@ public sealed partial class SqlEngine
 
     internal static void CheckSchema(RangeVar relation)
     {
-        if (relation.SchemaName is not null && relation.SchemaName != SqlCatalog.DefaultSchema)
-        {
-            throw new SqlException("3F000", $"schema \"{relation.SchemaName}\" does not exist", relation.Location + 1);
-        }
+        if (IsSchemaMissing(relation)) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
     }
+
+    private static bool IsSchemaMissing(RangeVar relation) =>
+        relation.SchemaName is not null && (StatementContext.Current?.Relations?.IsSchemaMissing(relation)
+            ?? (relation.SchemaName != SqlCatalog.DefaultSchema));
 
     /// <summary>The table a statement names, with a schema conflict check so that a concurrent DDL fails this
     /// transaction at commit (OC001).</summary>
     private async ValueTask<TableDescriptor> GetTableForStatementAsync(RangeVar relation, ITransactionStore store, CancellationToken cancellationToken)
     {
+        if (StatementContext.Current?.Relations is { } resolver) await resolver.ResolveAsync(relation, cancellationToken);
         CheckSchema(relation);
-        TableDescriptor? table = await _catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
+        TableDescriptor? table = await _catalog.GetTableAsync(store, CatalogNameOf(relation), cancellationToken);
         if (table is null)
         {
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
@@ -272,6 +285,10 @@ public sealed partial class SqlEngine
         ITransactionStore store, CancellationToken cancellationToken)
     {
         var relations = await LookUpRelationsAsync(select, store, cancellationToken);
+        if (StatementContext.Current?.Relations is { } resolver && Catalog.System.CatalogUse.NeedsSearchPath(select))
+        {
+            await resolver.PathAsync(cancellationToken);
+        }
         if (StatementContext.Current is { } statement && Catalog.System.CatalogUse.NeedsSnapshot(select))
         {
             await Catalog.System.CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
@@ -297,16 +314,22 @@ public sealed partial class SqlEngine
         {
             foreach (RangeVar reference in TableReferences.Collect(next.Tree))
             {
-                if (tables.ContainsKey(reference.RelationName) || views.ContainsKey(reference.RelationName)) continue;
-                if (reference.SchemaName is not null && reference.SchemaName != SqlCatalog.DefaultSchema) continue;
-                TableDescriptor? table = await _catalog.GetTableAsync(store, reference.RelationName, cancellationToken);
+                if (reference.SchemaName is SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema) continue;
+                // pg_catalog comes first on every search path: its relations are the binder's, whatever else exists.
+                if (reference.SchemaName is null && Catalog.System.SystemRelations.Resolve(null, reference.RelationName) is not null) continue;
+                string name = StatementContext.Current?.Relations is { } resolver
+                    ? await resolver.ResolveAsync(reference, cancellationToken)
+                    : CatalogNameOf(reference);
+                if (tables.ContainsKey(name) || views.ContainsKey(name)) continue;
+                if (IsSchemaMissing(reference)) continue;
+                TableDescriptor? table = await _catalog.GetTableAsync(store, name, cancellationToken);
                 if (table is not null)
                 {
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
                     tables.Add(table.Name, table);
                     continue;
                 }
-                ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, reference.RelationName, cancellationToken);
+                ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, name, cancellationToken);
                 if (view is null) continue;
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)
                 {

@@ -31,7 +31,7 @@ public sealed partial class SqlEngine
     /// view's query, a sequence): a cached plan made before it may read the wrong thing.</summary>
     internal static bool ChangesCatalog(Statement tree) => tree is CreateStmt or DropStmt or AlterTableStmt or CreateSeqStmt
         or AlterSeqStmt or ViewStmt or TruncateStmt or IndexStmt or DropIndexStmt or CreateTableAsStmt or CreateSchemaStmt
-        or DropSchemaStmt or CommentStmt;
+        or DropSchemaStmt or CommentStmt or AlterSchemaStmt;
 
     /// <summary>The statements whose plans are cached: queries without data-modifying WITH (the rest bind at every Bind).</summary>
     private static bool IsCacheable(ParsedStatement statement) => statement.Tree is SelectStmt select && !HasDataModifyingWith(select);

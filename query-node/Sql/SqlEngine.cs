@@ -40,6 +40,12 @@ public sealed partial class SqlEngine
     private Executor.SequenceAccess SequenceAccessFor(Execution.ITransactionStore store, Executor.ISessionEnvironment? session) =>
         new(_sequenceGenerator, _catalog, store, session?.Sequences ?? _sequencesWithoutSession);
 
+    /// <summary>Aurora DSQL's transaction rules for schema changes: a transaction holds at most one DDL statement and
+    /// never DDL and DML together. Off by default: PostgreSQL mixes them freely, and Log's DDL is an ordinary
+    /// transaction over the catalog keys, so nothing in the design needs the restriction; turning it on lets an
+    /// application check on Log that it will run on DSQL.</summary>
+    public bool DsqlCompatibility { get; init; }
+
     /// <summary>Memory one statement may hold in sorts and hash tables before it fails with 53200 (DSQL's 128 MiB by default).</summary>
     public long QueryMemoryBytesMax { get; init; } = SqlLimits.QueryMemoryBytesDefault;
 

@@ -103,13 +103,14 @@ internal sealed partial class SqlBinder
             return BindSystemRelation(system, rangeVar, referenceName);
         }
         SqlEngine.CheckRelationSchema(rangeVar);
-        if (_context.FindTable(rangeVar.RelationName) is null && _context.Views.TryGetValue(rangeVar.RelationName, out BoundView? view))
+        string catalogName = SqlEngine.CatalogNameOf(rangeVar);
+        if (_context.FindTable(catalogName) is null && _context.Views.TryGetValue(catalogName, out BoundView? view))
         {
             // A view reads as its query in parentheses, named after the view, with the view's column names.
             IReadOnlyList<string> viewColumns = ApplyColumnAliases(view.View.ColumnNames, rangeVar.ColumnAliases, referenceName, rangeVar.Location);
             return BindRangeSubselect(new RangeSubselect(view.Query, referenceName, viewColumns, Lateral: false, rangeVar.Location), []);
         }
-        TableDescriptor table = _context.FindTable(rangeVar.RelationName)
+        TableDescriptor table = _context.FindTable(catalogName)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{rangeVar.RelationName}\" does not exist", rangeVar.Location + 1);
         if (rangeVar.ColumnAliases is { } aliases && aliases.Count > table.Columns.Count)
         {

@@ -27,7 +27,7 @@ internal sealed partial class SqlBinder
     private TableDescriptor FindTargetTable(RangeVar relation)
     {
         SqlEngine.CheckRelationSchema(relation);
-        return _context.FindTable(relation.RelationName)
+        return _context.FindTable(SqlEngine.CatalogNameOf(relation))
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
     }
 

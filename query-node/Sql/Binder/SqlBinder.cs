@@ -166,10 +166,7 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.FeatureNotSupported, "a * is not supported in this position", columnRef.Location + 1);
         }
         IReadOnlyList<string> fields = columnRef.Fields;
-        if (fields.Count == 3 && fields[0] != SqlCatalog.DefaultSchema)
-        {
-            throw new SqlException(SqlState.UndefinedTable, $"missing FROM-clause entry for table \"{fields[1]}\"", columnRef.Location + 1);
-        }
+        // schema.table.column: the FROM item is named after the table (the scope holds no schemas).
         (BoundExpression Expression, ScopeColumn? Column)? resolved = _scope.Resolve(fields, columnRef.Location);
         if (resolved is not null) return resolved.Value.Expression;
         if (fields.Count > 1)

@@ -11,7 +11,7 @@ internal static class TableDefinitionBinder
 {
     public static TableDescriptor Bind(CreateStmt create, long tableId)
     {
-        string tableName = create.Relation.RelationName;
+        string tableName = SqlEngine.CatalogNameOf(create.Relation);
         if (create.Columns.Count > SqlLimits.ColumnsPerTableMax)
         {
             throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");

@@ -17,6 +17,7 @@ internal static class CatalogKeys
     private const long SequenceStateSubspace = 21;
     private const long ViewByNameSubspace = 22;
     private const long CommentSubspace = 23;
+    private const long SchemaByNameSubspace = 24;
 
     /// <summary>(0, 40, job id): background jobs (sys.jobs). 40 leaves room for other catalog objects in between.</summary>
     private const long JobSubspace = 40;
@@ -125,6 +126,12 @@ internal static class CatalogKeys
 
     /// <summary>The width of an integer in a key (a tag byte and eight bytes): a comment key's column number.</summary>
     public const int IntegerKeyBytes = 9;
+
+    /// <summary>(0, 24, name): a user schema's descriptor (pg_namespace row); public is not stored.</summary>
+    public static byte[] SchemaByName(string schemaName) => NamedKey(SchemaByNameSubspace, schemaName);
+
+    /// <summary>Where the schema descriptors start and end.</summary>
+    public static (byte[] Start, byte[] End) SchemaByNameRange() => (SubspacePrefix(SchemaByNameSubspace), SubspacePrefix(SchemaByNameSubspace + 1));
 
     /// <summary>Where the sequence descriptors start; they end where the sequence states start.</summary>
     public static byte[] SequenceByNamePrefix() => SubspacePrefix(SequenceByNameSubspace);

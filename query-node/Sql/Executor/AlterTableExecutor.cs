@@ -74,7 +74,7 @@ internal static partial class AlterTableExecutor
     public static async ValueTask<StatementResult> ExecuteAsync(AlterTableStmt alter, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(alter.Relation);
-        string name = alter.Relation.RelationName;
+        string name = SqlEngine.CatalogNameOf(alter.Relation);
         TableDescriptor? table = await catalog.GetTableAsync(store, name, cancellationToken);
         if (table is null)
         {

@@ -11,7 +11,7 @@ internal static class CommentExecutor
     public static async ValueTask<StatementResult> ExecuteAsync(CommentStmt comment, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(comment.Relation);
-        string name = comment.Relation.RelationName;
+        string name = SqlEngine.CatalogNameOf(comment.Relation);
         char? kind = await catalog.RelationKindAsync(store, name, cancellationToken)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist");
         int columnNumber = 0;

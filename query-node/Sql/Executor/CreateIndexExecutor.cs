@@ -19,17 +19,19 @@ internal static class CreateIndexExecutor
     public static async ValueTask<StatementResult> ExecuteAsync(IndexStmt statement, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(statement.Relation);
-        if (statement.Name is { } requested && await catalog.RelationExistsAsync(store, requested, cancellationToken))
+        string tableName = SqlEngine.CatalogNameOf(statement.Relation);
+        // An index lives in its table's schema.
+        if (statement.Name is { } given) statement = statement with { Name = RelationNames.InSchemaOf(tableName, given) };
+        if (statement.Name is { } requested && await catalog.RelationExistsAsync(store, statement.Name, cancellationToken))
         {
             if (statement.IfNotExists)
             {
-                return new StatementResult(null, null, "CREATE INDEX") { Notices = [$"relation \"{requested}\" already exists, skipping"] };
+                return new StatementResult(null, null, "CREATE INDEX") { Notices = [$"relation \"{RelationNames.NameOf(requested)}\" already exists, skipping"] };
             }
-            throw new SqlException(SqlState.DuplicateTable, $"relation \"{requested}\" already exists");
+            throw new SqlException(SqlState.DuplicateTable, $"relation \"{RelationNames.NameOf(requested)}\" already exists");
         }
-        string tableName = statement.Relation.RelationName;
         TableDescriptor table = await catalog.GetTableAsync(store, tableName, cancellationToken)
-            ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{tableName}\" does not exist", statement.Relation.Location + 1);
+            ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{RelationNames.Display(tableName)}\" does not exist", statement.Relation.Location + 1);
         IndexDescriptor index = await BindWithFreeNameAsync(table, statement, catalog, store, cancellationToken);
 
         SqlCatalog.WriteTable(store, table.WithSchema(indexes: [.. table.Indexes, index], nextIndexId: table.NextIndexId + 1));

@@ -10,7 +10,7 @@ internal static class CreateTableExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
-        string name = create.Relation.RelationName;
+        string name = SqlEngine.CatalogNameOf(create.Relation);
         if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -41,7 +41,7 @@ internal static class CreateTableExecutor
     {
         var sequences = new List<SequenceDescriptor>();
         var columns = new List<ColumnDef>(create.Columns.Count);
-        string tableName = create.Relation.RelationName;
+        string tableName = SqlEngine.CatalogNameOf(create.Relation);
         foreach (ColumnDef column in create.Columns)
         {
             (ColumnDef expanded, SequenceDescriptor? sequence) = await ExpandColumnAsync(tableName, column, sequences, catalog, store, cancellationToken);
@@ -92,7 +92,9 @@ internal static class CreateTableExecutor
         SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [.. options, new SequenceOption("as", type, type.Location)], existing: null);
         SequenceDescriptor sequence = bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = columnName, IsIdentity = isIdentity };
         // nextval reads its argument as a relation name: a name that needs quotes (blogs_Id_seq) is quoted, as PostgreSQL writes it.
-        string quotedName = Functions.BuiltinFunctions.QuoteIdentifier(sequenceName);
+        string quotedName = RelationNames.SchemaOf(sequenceName) == SqlCatalog.DefaultSchema
+            ? Functions.BuiltinFunctions.QuoteIdentifier(sequenceName)
+            : RelationNames.QualifiedText(sequenceName);
         return (sequence, $"nextval('{quotedName.Replace("'", "''", StringComparison.Ordinal)}')");
     }
 

@@ -18,7 +18,7 @@ internal static class DropIndexExecutor
         foreach (RangeVar relation in drop.Indexes)
         {
             SqlEngine.CheckSchema(relation);
-            string name = relation.RelationName;
+            string name = SqlEngine.CatalogNameOf(relation);
             TableDescriptor? table = await catalog.GetTableOfIndexAsync(store, name, cancellationToken);
             if (table is null)
             {

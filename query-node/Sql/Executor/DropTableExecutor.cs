@@ -18,14 +18,14 @@ internal static class DropTableExecutor
         foreach (RangeVar relation in drop.Objects)
         {
             SqlEngine.CheckSchema(relation);
-            TableDescriptor? table = await catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
-            if (table is null && await catalog.GetTableOfIndexAsync(store, relation.RelationName, cancellationToken) is not null)
+            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
+            if (table is null && await catalog.GetTableOfIndexAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken) is not null)
             {
                 throw new SqlException(EngineSqlState.WrongObjectType, $"\"{relation.RelationName}\" is not a table", hint: "Use DROP INDEX to remove an index.");
             }
             if (table is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, relation.RelationName, ObjectType.Table, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.Table, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"table \"{relation.RelationName}\" does not exist");
                 notices.Add($"table \"{relation.RelationName}\" does not exist, skipping");
                 continue;

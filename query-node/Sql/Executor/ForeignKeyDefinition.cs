@@ -39,7 +39,7 @@ internal static class ForeignKeyDefinition
             ForeignKeyReference reference = constraint.References!;
             int[] ordinals = constraint.Columns.Select(column => ColumnOrdinal(table, column)).ToArray();
             SqlEngine.CheckSchema(reference.Table);
-            string referencedName = reference.Table.RelationName;
+            string referencedName = SqlEngine.CatalogNameOf(reference.Table);
             TableDescriptor? referenced = referencedName == table.Name ? table
                 : referencedTables.Find(existing => existing.Name == referencedName) ?? await catalog.GetTableAsync(store, referencedName, cancellationToken);
             if (referenced is null)

@@ -5,37 +5,116 @@ using Log.QueryNode.Sql.Parser.Ast;
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>
-/// CREATE SCHEMA and DROP SCHEMA where only "public" exists (and pg_catalog, implicitly): what pg_dump-style scripts
-/// and ORM migrations run works (CREATE SCHEMA IF NOT EXISTS public; DROP SCHEMA IF EXISTS of a schema that is not
-/// there), with PostgreSQL's answers; making another schema, or dropping public, is 0A000. Schemas as catalog objects
-/// (tables unique within their schema, search_path) are not built yet.
+/// CREATE SCHEMA, DROP SCHEMA and ALTER SCHEMA with PostgreSQL's answers. A user schema is one catalog key
+/// (<see cref="SqlCatalog.GetSchemaAsync"/>); its relations carry it in their catalog names (<see cref="RelationNames"/>),
+/// so DROP SCHEMA finds them by scanning the descriptors. public, pg_catalog and information_schema are built in:
+/// dropping or renaming them is 0A000.
 /// </summary>
 internal static class SchemaExecutor
 {
-    public static StatementResult Create(CreateSchemaStmt create)
+    private const string DuplicateSchema = "42P06";
+    private const string ReservedName = "42939";
+
+    public static async ValueTask<StatementResult> CreateAsync(CreateSchemaStmt create, ITransactionStore store, CancellationToken cancellationToken)
     {
-        if (IsBuiltIn(create.Name))
+        if (await SqlCatalog.SchemaExistsAsync(store, create.Name, cancellationToken))
         {
             if (create.IfNotExists)
             {
                 return new StatementResult(null, null, "CREATE SCHEMA") { Notices = [$"schema \"{create.Name}\" already exists, skipping"] };
             }
-            throw new SqlException("42P06", $"schema \"{create.Name}\" already exists");
+            throw new SqlException(DuplicateSchema, $"schema \"{create.Name}\" already exists");
         }
-        throw new SqlException(SqlState.FeatureNotSupported, $"CREATE SCHEMA is not supported: only the schema \"{SqlCatalog.DefaultSchema}\" exists");
+        CheckName(create.Name);
+        long id = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
+        string owner = create.Owner ?? StatementContext.Current?.Session?.UserName ?? "postgres";
+        SqlCatalog.WriteSchema(store, new SchemaDescriptor(id, create.Name, owner));
+        return new StatementResult(null, null, "CREATE SCHEMA");
     }
 
-    public static StatementResult Drop(DropSchemaStmt drop)
+    public static async ValueTask<StatementResult> DropAsync(DropSchemaStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         var notices = new List<string>();
+        var schemas = new List<SchemaDescriptor>();
         foreach (string name in drop.Names)
         {
-            if (IsBuiltIn(name)) throw new SqlException(SqlState.FeatureNotSupported, $"DROP SCHEMA {name} is not supported");
-            if (!drop.MissingOk) throw new SqlException("3F000", $"schema \"{name}\" does not exist");
-            notices.Add($"schema \"{name}\" does not exist, skipping");
+            if (SqlCatalog.IsBuiltInSchema(name)) throw new SqlException(SqlState.FeatureNotSupported, $"DROP SCHEMA {name} is not supported");
+            SchemaDescriptor? schema = await SqlCatalog.GetSchemaAsync(store, name, cancellationToken);
+            if (schema is null)
+            {
+                if (!drop.MissingOk) throw new SqlException("3F000", $"schema \"{name}\" does not exist");
+                notices.Add($"schema \"{name}\" does not exist, skipping");
+                continue;
+            }
+            schemas.Add(schema);
+        }
+        foreach (SchemaDescriptor schema in schemas)
+        {
+            var (tables, views, ownSequences) = await SqlCatalog.GetSchemaContentsAsync(store, schema.Name, cancellationToken);
+            // Sequences owned by a column go with their table, as PostgreSQL's dependencies have it.
+            var freeSequences = ownSequences.Where(sequence => sequence.OwnedByTable is null).ToList();
+            var dependents = tables.Select(table => (table.Id, Kind: "table", table.Name))
+                .Concat(views.Select(view => (view.Id, Kind: "view", view.Name)))
+                .Concat(freeSequences.Select(sequence => (sequence.Id, Kind: "sequence", sequence.Name)))
+                .OrderBy(dependent => dependent.Id)
+                .Select(dependent => $"{dependent.Kind} {RelationNames.Display(dependent.Name)}")
+                .ToList();
+            if (dependents.Count > 0 && !drop.Cascade)
+            {
+                throw new SqlException(EngineSqlState.DependentObjectsStillExist, $"cannot drop schema {schema.Name} because other objects depend on it",
+                    detail: string.Join("\n", dependents.Select(dependent => $"{dependent} depends on schema {schema.Name}")),
+                    hint: "Use DROP ... CASCADE to drop the dependent objects too.");
+            }
+            if (dependents.Count == 1) notices.Add($"drop cascades to {dependents[0]}");
+            else if (dependents.Count > 1) notices.Add($"drop cascades to {dependents.Count} other objects");
+            // Through the executors of DROP VIEW / TABLE / SEQUENCE, which take each object's catalog entries with it.
+            RangeVar[] Names(IEnumerable<string> names) => names.Select(name => new RangeVar(schema.Name, RelationNames.NameOf(name), null, drop.Location)).ToArray();
+            if (views.Count > 0) await ViewExecutor.DropAsync(new DropStmt(Names(views.Select(view => view.Name)), true, drop.Location, ObjectType.View), catalog, store, cancellationToken);
+            if (tables.Count > 0)
+            {
+                await DropTableExecutor.ExecuteAsync(new DropStmt(Names(tables.Select(table => table.Name)), true, drop.Location) { Cascade = true }, catalog, store, cancellationToken);
+            }
+            if (freeSequences.Count > 0)
+            {
+                await SequenceExecutor.DropAsync(new DropStmt(Names(freeSequences.Select(sequence => sequence.Name)), true, drop.Location, ObjectType.Sequence),
+                    catalog, store, cancellationToken);
+            }
+            SqlCatalog.DeleteSchema(store, schema);
         }
         return new StatementResult(null, null, "DROP SCHEMA") { Notices = notices };
     }
 
-    private static bool IsBuiltIn(string name) => name is SqlCatalog.DefaultSchema or "pg_catalog" or "information_schema";
+    /// <summary>ALTER SCHEMA ... OWNER TO, and RENAME TO of a schema that holds nothing (the catalog names of the
+    /// relations in a schema carry its name, so renaming a schema with relations would rewrite every one of them and
+    /// everything naming them: 0A000 until that is built).</summary>
+    public static async ValueTask<StatementResult> AlterAsync(AlterSchemaStmt alter, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        if (SqlCatalog.IsBuiltInSchema(alter.Name)) throw new SqlException(SqlState.FeatureNotSupported, $"ALTER SCHEMA {alter.Name} is not supported");
+        SchemaDescriptor schema = await SqlCatalog.GetSchemaAsync(store, alter.Name, cancellationToken)
+            ?? throw new SqlException("3F000", $"schema \"{alter.Name}\" does not exist");
+        if (alter.Owner is { } owner)
+        {
+            SqlCatalog.WriteSchema(store, schema with { Owner = owner });
+            return new StatementResult(null, null, "ALTER SCHEMA");
+        }
+        string newName = alter.NewName!;
+        if (await SqlCatalog.SchemaExistsAsync(store, newName, cancellationToken)) throw new SqlException(DuplicateSchema, $"schema \"{newName}\" already exists");
+        CheckName(newName);
+        var (tables, views, sequences) = await SqlCatalog.GetSchemaContentsAsync(store, schema.Name, cancellationToken);
+        if (tables.Count + views.Count + sequences.Count > 0)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"ALTER SCHEMA RENAME of a schema that holds relations is not supported (schema \"{schema.Name}\")");
+        }
+        SqlCatalog.DeleteSchema(store, schema);
+        SqlCatalog.WriteSchema(store, schema with { Name = newName });
+        return new StatementResult(null, null, "ALTER SCHEMA");
+    }
+
+    private static void CheckName(string name)
+    {
+        if (name.StartsWith("pg_", StringComparison.Ordinal))
+        {
+            throw new SqlException(ReservedName, $"unacceptable schema name \"{name}\"", detail: "The prefix \"pg_\" is reserved for system schemas.");
+        }
+    }
 }

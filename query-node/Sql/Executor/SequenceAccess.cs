@@ -50,17 +50,20 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
 
     private SequenceDescriptor Find(string text, CancellationToken cancellationToken)
     {
-        (string? schema, string name) = ParseRelationName(text);
-        if (schema is not null && schema != SqlCatalog.DefaultSchema)
+        (string? schema, string relationName) = ParseRelationName(text);
+        if (schema is not null && !Wait(SqlCatalog.SchemaExistsAsync(store, schema, cancellationToken)))
         {
             throw new SqlException("3F000", $"schema \"{schema}\" does not exist");
         }
+        string name = StatementContext.Current?.Relations is { } resolver
+            ? Wait(resolver.ResolveAsync(schema, relationName, cancellationToken))
+            : RelationNames.Compose(schema ?? SqlCatalog.DefaultSchema, relationName);
         SequenceDescriptor? sequence = Wait(SqlCatalog.GetSequenceAsync(store, name, cancellationToken));
         if (sequence is not null) return sequence;
         char? kind = Wait(catalog.RelationKindAsync(store, name, cancellationToken));
         throw kind is null
-            ? new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist")
-            : new SqlException(SqlState.WrongObjectType, $"\"{name}\" is not a sequence");
+            ? new SqlException(SqlState.UndefinedTable, $"relation \"{RelationNames.Display(name)}\" does not exist")
+            : new SqlException(SqlState.WrongObjectType, $"\"{relationName}\" is not a sequence");
     }
 
     /// <summary>regclass input: a possibly schema-qualified name, each part folded to lower case unless double-quoted.</summary>

@@ -12,7 +12,7 @@ internal static class SequenceExecutor
     public static async ValueTask<StatementResult> CreateAsync(CreateSeqStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(create.Sequence);
-        string name = create.Sequence.RelationName;
+        string name = SqlEngine.CatalogNameOf(create.Sequence);
         if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -40,7 +40,7 @@ internal static class SequenceExecutor
         CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(alter.Sequence);
-        string name = alter.Sequence.RelationName;
+        string name = SqlEngine.CatalogNameOf(alter.Sequence);
         SequenceDescriptor? existing = await SqlCatalog.GetSequenceAsync(store, name, cancellationToken);
         if (existing is null)
         {
@@ -73,10 +73,10 @@ internal static class SequenceExecutor
         foreach (RangeVar relation in drop.Objects)
         {
             SqlEngine.CheckSchema(relation);
-            SequenceDescriptor? sequence = await SqlCatalog.GetSequenceAsync(store, relation.RelationName, cancellationToken);
+            SequenceDescriptor? sequence = await SqlCatalog.GetSequenceAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (sequence is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, relation.RelationName, ObjectType.Sequence, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.Sequence, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"sequence \"{relation.RelationName}\" does not exist");
                 notices.Add($"sequence \"{relation.RelationName}\" does not exist, skipping");
                 continue;

@@ -22,10 +22,10 @@ internal static class TruncateExecutor
         foreach (RangeVar relation in truncate.Relations)
         {
             SqlEngine.CheckSchema(relation);
-            TableDescriptor? table = await catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
+            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (table is null)
             {
-                if (await catalog.RelationKindAsync(store, relation.RelationName, cancellationToken) is not null)
+                if (await catalog.RelationKindAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken) is not null)
                 {
                     throw new SqlException(SqlState.WrongObjectType, $"\"{relation.RelationName}\" is not a table");
                 }

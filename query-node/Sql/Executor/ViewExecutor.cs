@@ -13,7 +13,7 @@ internal static class ViewExecutor
         CancellationToken cancellationToken)
     {
         SqlEngine.CheckSchema(create.View);
-        string name = create.View.RelationName;
+        string name = SqlEngine.CatalogNameOf(create.View);
         if (create.Aliases is { } aliases && aliases.Count > queryColumns.Count)
         {
             throw new SqlException(SqlState.SyntaxError, "CREATE VIEW specifies more column names than columns");
@@ -54,10 +54,10 @@ internal static class ViewExecutor
         foreach (RangeVar relation in drop.Objects)
         {
             SqlEngine.CheckSchema(relation);
-            ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, relation.RelationName, cancellationToken);
+            ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (view is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, relation.RelationName, ObjectType.View, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.View, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"view \"{relation.RelationName}\" does not exist");
                 notices.Add($"view \"{relation.RelationName}\" does not exist, skipping");
                 continue;

@@ -33,13 +33,11 @@ internal static partial class BuiltinFunctions
         Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
-        foreach (string visibility in new[] { "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
+        foreach (string visibility in new[] { "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
         {
             Add(registry, visibility, [Oid], Bool, (_, _) => true, Volatility.Stable);
         }
         Add(registry, "shobj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
-        // name[] until arrays are a type of their own: the array's text form.
-        Add(registry, "current_schemas", [Bool], Text, (arguments, _) => (bool)arguments[0]! ? "{pg_catalog,public}" : "{public}", Volatility.Stable);
         Add(registry, "pg_encoding_to_char", [Int4], Name, (arguments, _) => (int)arguments[0]! switch { 0 => "SQL_ASCII", 6 => "UTF8", _ => "" });
         Add(registry, "to_regclass", [Text], RegClassType, ToRegClass, Volatility.Stable);
     }

@@ -9,10 +9,9 @@ internal static partial class BuiltinFunctions
 {
     public const string ServerVersionText = "PostgreSQL 16.0 (Log, an Aurora DSQL-style distributed SQL database)";
 
-    /// <summary>The user, database and schema when no session says otherwise.</summary>
+    /// <summary>The user and database when no session says otherwise.</summary>
     private const string DefaultUser = "postgres";
     private const string DefaultDatabase = "postgres";
-    private const string DefaultSchema = "public";
 
     private static void AddSystem(FunctionRegistry registry)
     {
@@ -23,7 +22,6 @@ internal static partial class BuiltinFunctions
         }
         Add(registry, "current_database", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
         Add(registry, "current_catalog", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
-        Add(registry, "current_schema", [], Text, (_, _) => DefaultSchema, Volatility.Stable);
         Add(registry, "pg_backend_pid", [], Int4, (_, context) => context.Statement?.Session?.ProcessId ?? Environment.ProcessId, Volatility.Stable);
         Add(registry, "pg_sleep", [Float8], Void, Sleep, Volatility.Volatile);
         // There are no advisory locks here, so there is nothing to release.

@@ -44,6 +44,7 @@ internal static partial class BuiltinFunctions
         AddPsql(registry);
         AddClientCatalog(registry);
         AddPrivileges(registry);
+        AddSchemas(registry);
         return registry;
     }
 

@@ -10,6 +10,7 @@ internal sealed partial class SqlParser
     {
         int location = ExpectKeyword("alter").Position;
         if (TryKeyword("sequence")) return ParseAlterSequence(location);
+        if (TryKeyword("schema")) return ParseAlterSchema(location);
         if (!IsKeyword("table")) throw NotSupported("ALTER " + Current.Text.ToUpperInvariant(), Current.Position);
         _index++;
         bool missingOk = false;

@@ -15,9 +15,9 @@ internal sealed partial class SqlParser
         }
         if (IsKeyword("authorization")) throw NotSupported("CREATE SCHEMA AUTHORIZATION without a schema name", Current.Position);
         string name = ExpectColumnIdentifier().Name;
-        if (TryKeyword("authorization")) ExpectColumnIdentifier();
+        string? owner = TryKeyword("authorization") ? ExpectColumnIdentifier().Name : null;
         if (IsKeyword("create") || IsKeyword("grant")) throw NotSupported("schema elements in CREATE SCHEMA", Current.Position);
-        return new CreateSchemaStmt(name, ifNotExists, location);
+        return new CreateSchemaStmt(name, ifNotExists, location) { Owner = owner };
     }
 
     private DropSchemaStmt ParseDropSchema(int location)
@@ -34,5 +34,19 @@ internal sealed partial class SqlParser
         bool cascade = TryKeyword("cascade");
         if (!cascade) TryKeyword("restrict");
         return new DropSchemaStmt(names, missingOk, cascade, location);
+    }
+
+    /// <summary>ALTER SCHEMA name RENAME TO new_name | OWNER TO role.</summary>
+    private AlterSchemaStmt ParseAlterSchema(int location)
+    {
+        string name = ExpectColumnIdentifier().Name;
+        if (TryKeyword("owner"))
+        {
+            ExpectKeyword("to");
+            return new AlterSchemaStmt(name, null, ExpectColumnIdentifier().Name, location);
+        }
+        ExpectKeyword("rename");
+        ExpectKeyword("to");
+        return new AlterSchemaStmt(name, ExpectColumnIdentifier().Name, null, location);
     }
 }

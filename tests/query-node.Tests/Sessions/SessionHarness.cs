@@ -21,7 +21,7 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
     private readonly object gate = new();
 
     public HybridClock Clock { get; } = new();
-    public SqlEngine Engine { get; } = new();
+    public SqlEngine Engine { get; init; } = new();
     public int Commits { get; private set; }
 
     public QuerySession Connect(IReadOnlyDictionary<string, string>? parameters = null) =>

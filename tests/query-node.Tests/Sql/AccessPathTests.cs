@@ -21,7 +21,8 @@ public class AccessPathTests
     {
         Assert.Equal("7|v7", _sql.Scalar("select * from t where id = 7"));
         Assert.Equal(0, _sql.Store.ScanCalls);
-        Assert.Equal(2, _sql.Store.GetCalls); // the descriptor and the row
+        // Whether the schema "$user" of the default search_path exists, the descriptor and the row.
+        Assert.Equal(3, _sql.Store.GetCalls);
         Assert.Equal("7|v7", _sql.Scalar("select * from t where 7 = id and v = 'v7'"));
         Assert.Equal(0, _sql.Store.ScanCalls);
     }

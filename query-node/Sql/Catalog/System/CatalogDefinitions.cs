@@ -20,7 +20,7 @@ internal static class CatalogDefinitions
         {
             long indexOid = ObjectIds.Index(tableOid, TableDescriptor.PrimaryIndexId);
             int[] numbers = table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id).ToArray();
-            yield return new TableConstraint(indexOid, table.PrimaryKeyConstraintName, 'p', indexOid, numbers,
+            yield return new TableConstraint(indexOid, RelationNames.NameOf(table.PrimaryKeyConstraintName), 'p', indexOid, numbers,
                 $"PRIMARY KEY ({ColumnList(table, table.PrimaryKeyOrdinals)})");
         }
         foreach (IndexDescriptor index in table.Indexes)
@@ -32,11 +32,11 @@ internal static class CatalogDefinitions
             string include = index.IncludeColumnIds.Count == 0 ? "" : $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
             if (index.IsPrimary)
             {
-                yield return new TableConstraint(indexOid, index.Name, 'p', indexOid, numbers,
+                yield return new TableConstraint(indexOid, RelationNames.NameOf(index.Name), 'p', indexOid, numbers,
                     $"PRIMARY KEY ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))})");
                 continue;
             }
-            yield return new TableConstraint(indexOid, index.Name, 'u', indexOid, numbers,
+            yield return new TableConstraint(indexOid, RelationNames.NameOf(index.Name), 'u', indexOid, numbers,
                 $"UNIQUE{nulls} ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))}){include}");
         }
         for (int position = 0; position < table.Checks.Count; position++)
@@ -87,11 +87,12 @@ internal static class CatalogDefinitions
     /// <summary>pg_get_indexdef: CREATE [UNIQUE] INDEX name ON public.table USING btree (keys) [INCLUDE (...)] [WHERE ...].</summary>
     public static string? IndexDefinition(TableDescriptor table, int indexId)
     {
-        string tableName = $"{SqlCatalog.DefaultSchema}.{QualifiedNames.Quote(table.Name)}";
+        (string schema, string relation) = RelationNames.Split(table.Name);
+        string tableName = $"{QualifiedNames.Quote(schema)}.{QualifiedNames.Quote(relation)}";
         if (indexId == TableDescriptor.PrimaryIndexId)
         {
             if (table.HasHiddenRowId) return null;
-            return $"CREATE UNIQUE INDEX {QualifiedNames.Quote(table.PrimaryKeyConstraintName)} ON {tableName} USING btree ({ColumnList(table, table.PrimaryKeyOrdinals)})";
+            return $"CREATE UNIQUE INDEX {QualifiedNames.Quote(RelationNames.NameOf(table.PrimaryKeyConstraintName))} ON {tableName} USING btree ({ColumnList(table, table.PrimaryKeyOrdinals)})";
         }
         IndexDescriptor? index = table.Indexes.FirstOrDefault(candidate => candidate.Id == indexId);
         if (index is null) return null;
@@ -103,7 +104,7 @@ internal static class CatalogDefinitions
             if (!key.NullsFirst && key.Descending) text += " NULLS LAST";
             return text;
         });
-        string definition = $"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX {QualifiedNames.Quote(index.Name)} ON {tableName} USING btree ({string.Join(", ", keys)})";
+        string definition = $"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX {QualifiedNames.Quote(RelationNames.NameOf(index.Name))} ON {tableName} USING btree ({string.Join(", ", keys)})";
         if (index.IncludeColumnIds.Count > 0) definition += $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
         if (index.NullsNotDistinct) definition += " NULLS NOT DISTINCT";
         if (index.Predicate is not null) definition += $" WHERE ({index.Predicate})";

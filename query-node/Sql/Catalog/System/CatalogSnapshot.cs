@@ -36,6 +36,18 @@ internal sealed class CatalogSnapshot
         foreach (SystemRelationShape relation in PgCatalogColumns.All) _relationNames.TryAdd(relation.Oid, relation.Name);
     }
 
+    /// <summary>The user schemas (pg_namespace rows beside the built-in ones), read with the rest.</summary>
+    public IReadOnlyList<SchemaDescriptor> Schemas { get; private init; } = [];
+
+    /// <summary>pg_namespace.oid of the schema a relation's catalog name is in.</summary>
+    public long NamespaceOid(string catalogName)
+    {
+        string schema = RelationNames.SchemaOf(catalogName);
+        if (schema == SqlCatalog.DefaultSchema) return ObjectIds.PublicNamespace;
+        foreach (SchemaDescriptor candidate in Schemas) if (candidate.Name == schema) return ObjectIds.Relation(candidate.Id);
+        return ObjectIds.PublicNamespace;
+    }
+
     public IReadOnlyList<TableDescriptor> Tables { get; }
 
     public IReadOnlyList<SequenceDescriptor> Sequences { get; }
@@ -78,10 +90,12 @@ internal sealed class CatalogSnapshot
         {
             views.Add(SqlCatalog.DecodeView(entry.Value));
         }
+        List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
+        if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
         IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
         List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
-        return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments };
+        return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments, Schemas = schemas };
     }
 
     /// <summary>COMMENT ON texts by relation name and column number (0: the relation's own).</summary>
@@ -93,14 +107,33 @@ internal sealed class CatalogSnapshot
 
     public TableDescriptor? FindTable(long oid) => _tablesByOid.GetValueOrDefault(oid);
 
-    /// <summary>The OID of a relation by name as regclass input resolves it: pg_catalog first, then public.</summary>
+    /// <summary>The OID of a relation by name as regclass input resolves it: pg_catalog first, then search_path.</summary>
     public long? FindRelationOid(string? schema, string name)
     {
         if (schema is null or "pg_catalog" && SystemRelations.Find(name) is { } system) return system.Shape.Oid;
-        if (schema is null or SqlCatalog.DefaultSchema && _userRelationOids.TryGetValue(name, out long oid)) return oid;
+        if (schema is not null) return _userRelationOids.TryGetValue(RelationNames.Compose(schema, name), out long qualified) ? qualified : null;
+        foreach (string candidate in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        {
+            if (_userRelationOids.TryGetValue(RelationNames.Compose(candidate, name), out long oid)) return oid;
+        }
         return null;
     }
 
+    /// <summary>pg_table_is_visible: whether the relation's name alone finds it. pg_catalog's relations always; a user
+    /// relation when its schema is on search_path and no schema before it has a relation of that name. Null for an
+    /// OID no relation has, as PostgreSQL answers.</summary>
+    public bool? IsVisible(long oid)
+    {
+        if (!_relationNames.TryGetValue(oid, out string? name)) return null;
+        if (!(_userRelationOids.TryGetValue(name, out long own) && own == oid)) return true;
+        string relation = RelationNames.NameOf(name);
+        foreach (string schema in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        {
+            if (_userRelationOids.TryGetValue(RelationNames.Compose(schema, relation), out long found)) return found == oid;
+        }
+        return false;
+    }
+
     /// <summary>The name of a relation by OID, or null when no relation has it.</summary>
-    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid);
+    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid) is { } name ? RelationNames.Display(name) : null;
 }

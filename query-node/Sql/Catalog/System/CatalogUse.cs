@@ -13,6 +13,9 @@ internal static class CatalogUse
         "has_table_privilege", "has_any_column_privilege", "has_column_privilege", "has_sequence_privilege",
     };
 
+    /// <summary>Whether a statement calls current_schema or current_schemas, which read search_path's schemas.</summary>
+    public static bool NeedsSearchPath(Node tree) => ParseTree.Walk(tree).Any(node => node is FuncCall { Name: "current_schema" or "current_schemas" });
+
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
     {
         TypeCast cast => cast.TypeName.Name is "regclass",

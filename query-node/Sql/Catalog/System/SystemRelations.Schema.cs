@@ -17,26 +17,26 @@ internal static partial class SystemRelations
         {
             long oid = ObjectIds.Relation(table.Id);
             bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
-            yield return ClassRow(relation, oid, table.Name, ObjectIds.PublicNamespace, SqlCatalog.OrdinaryTable, table.Columns.Count,
+            yield return ClassRow(relation, oid, table.Name, catalog.NamespaceOid(table.Name), SqlCatalog.OrdinaryTable, table.Columns.Count,
                 ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table));
             foreach ((long indexOid, string name, int columns) in IndexesOf(table))
             {
-                yield return ClassRow(relation, indexOid, name, ObjectIds.PublicNamespace, 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
+                yield return ClassRow(relation, indexOid, name, catalog.NamespaceOid(table.Name), 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
             }
         }
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
-            yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, ObjectIds.PublicNamespace, SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0);
+            yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, catalog.NamespaceOid(sequence.Name), SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0);
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, ObjectIds.PublicNamespace, SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0);
+            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, catalog.NamespaceOid(view.Name), SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0);
         }
     }
 
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
         bool hasTriggers = false) =>
-        relation.Row(("oid", oid), ("relname", name), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
+        relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
             ("relfilenode", kind is 'v' ? 0L : oid), ("reltuples", kind is 'r' or 'i' ? -1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
             ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
@@ -171,7 +171,7 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             foreach (TableConstraint constraint in CatalogDefinitions.ConstraintsOf(table))
             {
-                yield return relation.Row(("oid", constraint.Oid), ("conname", constraint.Name), ("connamespace", ObjectIds.PublicNamespace),
+                yield return relation.Row(("oid", constraint.Oid), ("conname", RelationNames.NameOf(constraint.Name)), ("connamespace", catalog.NamespaceOid(constraint.Name)),
                     ("contype", constraint.Type.ToString()), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
@@ -208,7 +208,7 @@ internal static partial class SystemRelations
     {
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
-            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("sequencename", sequence.Name), ("sequenceowner", catalog.UserName),
+            yield return relation.Row(("schemaname", RelationNames.SchemaOf(sequence.Name)), ("sequencename", RelationNames.NameOf(sequence.Name)), ("sequenceowner", catalog.UserName),
                 ("data_type", RegTypeOf(sequence.Type)), ("start_value", sequence.Start), ("min_value", sequence.MinValue), ("max_value", sequence.MaxValue),
                 ("increment_by", sequence.Increment), ("cycle", sequence.Cycle), ("cache_size", sequence.Cache), ("last_value", null));
         }
@@ -224,7 +224,7 @@ internal static partial class SystemRelations
         }
         foreach (TableDescriptor table in catalog.Tables)
         {
-            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("tablename", table.Name), ("tableowner", catalog.UserName),
+            yield return relation.Row(("schemaname", RelationNames.SchemaOf(table.Name)), ("tablename", RelationNames.NameOf(table.Name)), ("tableowner", catalog.UserName),
                 ("hasindexes", !table.HasHiddenRowId || table.Indexes.Count > 0));
         }
     }
@@ -233,7 +233,7 @@ internal static partial class SystemRelations
     {
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("viewname", view.Name), ("viewowner", catalog.UserName), ("definition", " " + view.QueryText + ";"));
+            yield return relation.Row(("schemaname", RelationNames.SchemaOf(view.Name)), ("viewname", RelationNames.NameOf(view.Name)), ("viewowner", catalog.UserName), ("definition", " " + view.QueryText + ";"));
         }
     }
 
@@ -244,7 +244,7 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             foreach ((long oid, string name, _) in IndexesOf(table))
             {
-                yield return relation.Row(("schemaname", SqlCatalog.DefaultSchema), ("tablename", table.Name), ("indexname", name),
+                yield return relation.Row(("schemaname", RelationNames.SchemaOf(table.Name)), ("tablename", RelationNames.NameOf(table.Name)), ("indexname", RelationNames.NameOf(name)),
                     ("indexdef", CatalogDefinitions.IndexDefinition(table, ObjectIds.Split(oid).SubObject)));
             }
         }

@@ -78,6 +78,10 @@ internal static partial class SystemRelations
             ("nspacl", SchemaPrivileges("pg_database_owner")));
         yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole),
             ("nspacl", superuserSchema));
+        foreach (SchemaDescriptor schema in catalog.Schemas)
+        {
+            yield return relation.Row(("oid", ObjectIds.Relation(schema.Id)), ("nspname", schema.Name), ("nspowner", ObjectIds.SuperuserRole));
+        }
     }
 
     /// <summary>initdb's privileges on a schema: its owner may use it and create in it (UC), everyone may use it (U).</summary>
