@@ -41,6 +41,7 @@ internal static partial class BuiltinFunctions
         AddArray(registry);
         AddJson(registry);
         AddCatalog(registry);
+        AddAdministration(registry);
         return registry;
     }
 

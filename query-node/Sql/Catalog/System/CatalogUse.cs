@@ -10,6 +10,7 @@ internal static class CatalogUse
     private static readonly HashSet<string> CatalogFunctions = new(StringComparer.Ordinal)
     {
         "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
+        "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size",
     };
 
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
