@@ -41,8 +41,9 @@ internal static partial class BuiltinFunctions
         Add(registry, "obj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
         Add(registry, "col_description", [Oid, Int4], Text, (_, _) => null, Volatility.Stable);
         Add(registry, "shobj_description", [Oid, Name], Text, (_, _) => null, Volatility.Stable);
-        // name[] until arrays are a type of their own: the array's text form.
-        Add(registry, "current_schemas", [Bool], Text, (arguments, _) => (bool)arguments[0]! ? "{pg_catalog,public}" : "{public}", Volatility.Stable);
+        // name[]: pgjdbc's type lookup compares with "= ANY (current_schemas(true))".
+        Add(registry, "current_schemas", [Bool], SqlType.ArrayOf(Name), (arguments, _) => Log.Wire.Types.PgArray.OneDimensional(
+            (bool)arguments[0]! ? ["pg_catalog", DefaultSchema] : [DefaultSchema]), Volatility.Stable);
         foreach (string privilege in new[] { "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_sequence_privilege", "has_column_privilege" })
         {
             Add(registry, privilege, [Text, Text], Bool, (_, _) => true, Volatility.Stable);
