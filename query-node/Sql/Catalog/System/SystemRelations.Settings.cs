@@ -30,6 +30,8 @@ internal static partial class SystemRelations
         new("IntervalStyle", LocaleAndFormatting, "Sets the display format for interval values.", null, "user", "enum", "{postgres,postgres_verbose,sql_standard,iso_8601}"),
         new("lc_collate", PresetOptions, "Shows the collation order locale.", null, "internal", "string"),
         new("lc_ctype", PresetOptions, "Shows the character classification and case conversion locale.", null, "internal", "string"),
+        new("block_size", PresetOptions, "Shows the size of a disk block.", null, "internal", "integer"),
+        new("max_index_keys", PresetOptions, "Shows the maximum number of index keys.", null, "internal", "integer"),
         new("max_identifier_length", PresetOptions, "Shows the maximum identifier length.", null, "internal", "integer", MinimumValue: "63", MaximumValue: "63"),
         new("search_path", StatementBehavior, "Sets the schema search order for names that are not schema-qualified.", null, "user", "string"),
         new("server_encoding", PresetOptions, "Shows the server (database) character set encoding.", null, "internal", "string"),

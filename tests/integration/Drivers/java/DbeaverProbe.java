@@ -26,13 +26,16 @@ import java.util.Set;
  *   MODE setup    runs FILE statement by statement (the schema)
  *   MODE replay   runs FILE's queries, then the DatabaseMetaData calls, printing every answer
  *   MODE navigator-time   runs the navigator's queries (schemas, tables, columns, constraints, indexes) of FILE
- *                         3 times and prints "navigator ms: MEDIAN (RUN RUN RUN)"
+ *                         3 times and prints "navigator ms: MEDIAN [RUN, RUN, RUN] rows: ROWS" (rows read per run)
  */
 public final class DbeaverProbe {
     private static final long FIRST_USER_OID = 16384;
     private static final Set<String> OID_TYPES = Set.of("oid", "_oid", "oidvector");
     private static final Set<String> XID_TYPES = Set.of("xid", "xid8", "cid", "_xid");
     private static final int NAVIGATOR_RUNS = 3;
+    /** What DBeaver reads to open its navigator on a schema: schemas, then tables, columns, keys and indexes. */
+    private static final List<String> NAVIGATOR_QUERIES = List.of("navigator.schemas", "navigator.tables", "navigator.inheritance",
+        "navigator.columns", "navigator.constraints", "navigator.indexes");
 
     private static String database;
     private static String user;
@@ -256,13 +259,15 @@ public final class DbeaverProbe {
         return normalised.toString();
     }
 
-    /** The navigator's queries (those named navigator.*) run NAVIGATOR_RUNS times; the median of the runs' times. */
+    /** The navigator's queries (NAVIGATOR_QUERIES) run NAVIGATOR_RUNS times; the median of the runs' times. */
     private static void navigatorTime(Connection connection, List<Query> queries) throws SQLException {
         List<Long> runs = new ArrayList<>();
+        long rows = 0;
         for (int run = 0; run < NAVIGATOR_RUNS; run++) {
+            rows = 0;
             long start = System.nanoTime();
             for (Query query : queries) {
-                if (!query.name().startsWith("navigator.")) {
+                if (!NAVIGATOR_QUERIES.contains(query.name())) {
                     continue;
                 }
                 try (PreparedStatement statement = connection.prepareStatement(query.sql())) {
@@ -270,6 +275,7 @@ public final class DbeaverProbe {
                     try (ResultSet result = statement.executeQuery()) {
                         int columnCount = result.getMetaData().getColumnCount();
                         while (result.next()) {
+                            rows++;
                             for (int column = 1; column <= columnCount; column++) {
                                 result.getString(column);
                             }
@@ -281,6 +287,6 @@ public final class DbeaverProbe {
         }
         List<Long> sorted = new ArrayList<>(runs);
         Collections.sort(sorted);
-        System.out.println("navigator ms: " + sorted.get(sorted.size() / 2) + " " + runs);
+        System.out.println("navigator ms: " + sorted.get(sorted.size() / 2) + " " + runs + " rows: " + rows);
     }
 }
