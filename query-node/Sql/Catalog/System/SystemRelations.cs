@@ -89,6 +89,7 @@ internal static partial class SystemRelations
         yield return relation.Row(("oid", ObjectIds.SuperuserRole), ("rolname", catalog.UserName), ("rolsuper", true), ("rolinherit", true),
             ("rolcreaterole", true), ("rolcreatedb", true), ("rolcanlogin", true), ("rolreplication", true), ("rolbypassrls", true),
             ("rolconnlimit", -1), ("rolpassword", isView ? "********" : null));
+        foreach (object?[] row in PredefinedRoleRows(relation)) yield return row;
     }
 
     private static IEnumerable<object?[]> UserRows(CatalogSnapshot catalog, SystemRelation relation)
