@@ -70,6 +70,7 @@ public sealed class SessionSettings
         ["lc_collate"] = ("lc_collate", "C", true),
         ["lc_ctype"] = ("lc_ctype", "C", true),
         ["block_size"] = ("block_size", "8192", true),
+        ["max_index_keys"] = ("max_index_keys", Sql.SqlLimits.IndexKeyColumnsMax.ToString(CultureInfo.InvariantCulture), true),
     };
 
     /// <summary>Encodings PostgreSQL knows (pg_enc2name_tbl), so that a real one gets 0A000 and a misspelt one 22023.</summary>

@@ -18,10 +18,10 @@ internal static partial class BuiltinFunctions
         Add(registry, "version", [], Text, (_, _) => ServerVersionText, Volatility.Stable);
         foreach (string name in new[] { "current_user", "session_user", "user", "current_role" })
         {
-            Add(registry, name, [], Text, (_, context) => context.Statement?.Session?.UserName ?? DefaultUser, Volatility.Stable);
+            Add(registry, name, [], Name, (_, context) => context.Statement?.Session?.UserName ?? DefaultUser, Volatility.Stable);
         }
-        Add(registry, "current_database", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
-        Add(registry, "current_catalog", [], Text, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
+        Add(registry, "current_database", [], Name, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
+        Add(registry, "current_catalog", [], Name, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
         Add(registry, "pg_backend_pid", [], Int4, (_, context) => context.Statement?.Session?.ProcessId ?? Environment.ProcessId, Volatility.Stable);
         Add(registry, "pg_sleep", [Float8], Void, Sleep, Volatility.Volatile);
         // There are no advisory locks here, so there is nothing to release.

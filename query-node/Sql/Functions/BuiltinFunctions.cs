@@ -45,6 +45,7 @@ internal static partial class BuiltinFunctions
         AddClientCatalog(registry);
         AddPrivileges(registry);
         AddSchemas(registry);
+        AddAdministration(registry);
         return registry;
     }
 

@@ -117,6 +117,8 @@ public enum Client
     Asyncpg,
     SqlAlchemy,
     Django,
+    /// <summary>The reference PostgreSQL 15 on 127.0.0.1:5432, for tests that compare Log's answers with its.</summary>
+    PostgreSql,
 }
 
 public sealed record ProcessResult(int ExitCode, string Output, string Error)
@@ -165,6 +167,7 @@ public static class DriverTools
         Client.Asyncpg => PythonModuleMissing("asyncpg", "python3-asyncpg"),
         Client.SqlAlchemy => PythonModuleMissing("sqlalchemy", "python3-sqlalchemy"),
         Client.Django => PythonModuleMissing("django", "python3-django"),
+        Client.PostgreSql => Log.Wire.Tests.RealPostgres.SkipReason,
         _ => throw new ArgumentOutOfRangeException(nameof(client)),
     };
 
@@ -264,7 +267,7 @@ public static class DriverTools
     public static Task<ProcessResult> PsqlAsync(string connectionString, string script, params string[] extraArguments) =>
         RunAsync(Psql.Path, ["-X", "-A", "-t", "-q", "-v", "VERBOSITY=verbose", "-d", connectionString, .. extraArguments], script);
 
-    /// <summary>Compiles Drivers/java/JdbcProbe.java once per test run into a temporary folder.</summary>
+    /// <summary>Compiles the Java probes (Drivers/java/*.java) once per test run into a temporary folder.</summary>
     public static async Task<string> CompiledJavaProbeAsync()
     {
         await CompileLock.WaitAsync();
@@ -276,7 +279,7 @@ public static class DriverTools
             }
             var output = Directory.CreateTempSubdirectory("log-jdbc-probe-").FullName;
             var result = await RunAsync("javac", ["-encoding", "UTF-8", "-cp", PgJdbcJar, "-d", output,
-                Path.Combine(SourceDirectory, "java", "JdbcProbe.java")]);
+                .. Directory.GetFiles(Path.Combine(SourceDirectory, "java"), "*.java").Order(StringComparer.Ordinal)]);
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException($"javac failed: {result}");
@@ -296,6 +299,14 @@ public static class DriverTools
         var classes = await CompiledJavaProbeAsync();
         return await RunAsync("java", ["-Duser.timezone=UTC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", $"{classes}:{PgJdbcJar}",
             "JdbcProbe", scenario, .. target.ProbeArguments]);
+    }
+
+    /// <summary>Runs Drivers/java/DbeaverProbe.java in MODE over a script (see the probe for the modes).</summary>
+    public static async Task<ProcessResult> DbeaverAsync(DriverTarget target, string database, string mode, string scriptPath)
+    {
+        var classes = await CompiledJavaProbeAsync();
+        return await RunAsync("java", ["-Duser.timezone=UTC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", $"{classes}:{PgJdbcJar}",
+            "DbeaverProbe", mode, .. target.ProbeArguments, database, scriptPath]);
     }
 
     /// <summary>Runs one scenario of a Python probe (Drivers/python/NAME.py) with Debian's python3.</summary>

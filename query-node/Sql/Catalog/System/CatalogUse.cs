@@ -11,6 +11,7 @@ internal static class CatalogUse
     {
         "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
         "has_table_privilege", "has_any_column_privilege", "has_column_privilege", "has_sequence_privilege",
+        "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size",
     };
 
     /// <summary>Whether a statement calls current_schema or current_schemas, which read search_path's schemas.</summary>

@@ -71,6 +71,7 @@ internal static class PgCatalogColumns
         new("pg_publication_namespace", 6237, 'r', [("oid", Oid), ("pnpubid", Oid), ("pnnspid", Oid)]),
         new("pg_roles", 12000, 'v', [("rolname", Name), ("rolsuper", Bool), ("rolinherit", Bool), ("rolcreaterole", Bool), ("rolcreatedb", Bool), ("rolcanlogin", Bool), ("rolreplication", Bool), ("rolconnlimit", Int4), ("rolpassword", Text), ("rolvaliduntil", TimestampTz), ("rolbypassrls", Bool), ("rolconfig", Texts), ("oid", Oid)]),
         new("pg_user", 12014, 'v', [("usename", Name), ("usesysid", Oid), ("usecreatedb", Bool), ("usesuper", Bool), ("userepl", Bool), ("usebypassrls", Bool), ("passwd", Text), ("valuntil", TimestampTz), ("useconfig", Texts)]),
+        new("pg_policies", 12018, 'v', [("schemaname", Name), ("tablename", Name), ("policyname", Name), ("permissive", Text), ("roles", SqlType.ArrayOf(Name)), ("cmd", Text), ("qual", Text), ("with_check", Text)]),
         new("pg_views", 12028, 'v', [("schemaname", Name), ("viewname", Name), ("viewowner", Name), ("definition", Text)]),
         new("pg_tables", 12033, 'v', [("schemaname", Name), ("tablename", Name), ("tableowner", Name), ("tablespace", Name), ("hasindexes", Bool), ("hasrules", Bool), ("hastriggers", Bool), ("rowsecurity", Bool)]),
         new("pg_matviews", 12038, 'v', [("schemaname", Name), ("matviewname", Name), ("matviewowner", Name), ("tablespace", Name), ("hasindexes", Bool), ("ispopulated", Bool), ("definition", Text)]),

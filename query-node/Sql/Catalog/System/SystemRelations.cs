@@ -92,6 +92,12 @@ internal static partial class SystemRelations
         yield return relation.Row(("oid", ObjectIds.Database), ("datname", catalog.DatabaseName), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6),
             ("datlocprovider", "c"), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace),
             ("datcollate", "C"), ("datctype", "C"));
+        // initdb's templates, with its OIDs: clients list them (psql's \l, DBeaver's template choice) and skip them by
+        // datistemplate and datallowconn, as they do on PostgreSQL.
+        yield return relation.Row(("oid", 1L), ("datname", "template1"), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6), ("datlocprovider", "c"),
+            ("datistemplate", true), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"));
+        yield return relation.Row(("oid", 4L), ("datname", "template0"), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6), ("datlocprovider", "c"),
+            ("datistemplate", true), ("datallowconn", false), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"));
     }
 
     private static IEnumerable<object?[]> RoleRows(CatalogSnapshot catalog, SystemRelation relation)
@@ -100,22 +106,13 @@ internal static partial class SystemRelations
         yield return relation.Row(("oid", ObjectIds.SuperuserRole), ("rolname", catalog.UserName), ("rolsuper", true), ("rolinherit", true),
             ("rolcreaterole", true), ("rolcreatedb", true), ("rolcanlogin", true), ("rolreplication", true), ("rolbypassrls", true),
             ("rolconnlimit", -1), ("rolpassword", isView ? "********" : null));
+        foreach (object?[] row in PredefinedRoleRows(relation)) yield return row;
     }
 
     private static IEnumerable<object?[]> UserRows(CatalogSnapshot catalog, SystemRelation relation)
     {
         yield return relation.Row(("usename", catalog.UserName), ("usesysid", ObjectIds.SuperuserRole), ("usecreatedb", true), ("usesuper", true),
             ("userepl", true), ("usebypassrls", true), ("passwd", "********"));
-    }
-
-    private static IEnumerable<object?[]> SettingRows(CatalogSnapshot catalog, SystemRelation relation)
-    {
-        foreach (string name in Executor.VariableExecutor.SettingNames.Order(StringComparer.Ordinal))
-        {
-            string? value = catalog.Session?.GetSetting(name) ?? Executor.VariableExecutor.DefaultSetting(name);
-            yield return relation.Row(("name", name), ("setting", value), ("context", "user"), ("vartype", "string"), ("source", "default"),
-                ("boot_val", Executor.VariableExecutor.DefaultSetting(name)), ("reset_val", Executor.VariableExecutor.DefaultSetting(name)), ("pending_restart", false));
-        }
     }
 
     private static IEnumerable<object?[]> AccessMethodRows(CatalogSnapshot catalog, SystemRelation relation)
