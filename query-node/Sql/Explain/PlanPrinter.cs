@@ -386,6 +386,14 @@ internal sealed class PlanPrinter
                 return Qualified("\"*VALUES*\"", $"column{ordinal + 1}");
             case FunctionScanOperator function:
                 return Qualified(function.FunctionName, function.FunctionName);
+            case ProjectSetOperator projectSet:
+            {
+                PhysicalOperator input = projectSet.Children[0];
+                int index = ordinal - projectSet.InputWidth;
+                if (index < 0) return ColumnOf(input, ordinal);
+                BoundSetFunctionCall call = projectSet.Functions[index];
+                return $"{call.Name}({string.Join(", ", call.Arguments.Select(argument => Deparse(argument, inner => ColumnOf(input, inner))))})";
+            }
             default:
                 return node.Children.Count > 0 ? ColumnOf(node.Children[0], ordinal) : "?";
         }
