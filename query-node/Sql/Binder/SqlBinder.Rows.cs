@@ -15,12 +15,10 @@ internal sealed partial class SqlBinder
 {
     private static bool IsComparisonOperator(string op) => op is "=" or "<>" or "!=" or "<" or "<=" or ">" or ">=" or "IS DISTINCT FROM" or "IS NOT DISTINCT FROM";
 
-    /// <summary>Whether a binary operator compares rows: a row constructor on one side, and a row constructor or a
-    /// scalar subquery (then a row subquery) on the other.</summary>
+    /// <summary>Whether a binary operator compares rows: a row constructor on the left, and a row constructor or a
+    /// scalar subquery (then a row subquery) on the right (gram.y takes a subquery on the left as a scalar one).</summary>
     private static bool IsRowComparison(A_Expr expression) =>
-        expression.Left is not null && IsComparisonOperator(expression.Operator)
-        && ((expression.Left is RowExpr && expression.Right is RowExpr or SubLink { Type: SubLinkType.Expr })
-            || (expression.Right is RowExpr && expression.Left is SubLink { Type: SubLinkType.Expr }));
+        expression.Left is RowExpr && IsComparisonOperator(expression.Operator) && expression.Right is RowExpr or SubLink { Type: SubLinkType.Expr };
 
     /// <summary>ROW(a, b) or (a, b) as a value: untyped literals become text, as in a select list.</summary>
     private BoundExpression BindRowConstructor(RowExpr row)
@@ -63,12 +61,8 @@ internal sealed partial class SqlBinder
             }
             return new BoundComparison(comparison, leftRow, rightRow, SqlType.Record);
         }
-        // A row against a row subquery; written the other way round, the operator is commuted.
-        bool rowOnLeft = expression.Left is RowExpr;
-        RowExpr row = rowOnLeft ? (RowExpr)expression.Left! : (RowExpr)expression.Right;
-        var link = (SubLink)(rowOnLeft ? expression.Right : expression.Left!);
-        if (!rowOnLeft) comparison = Commute(comparison);
-        (BoundRow rowValue, BoundSubquery subquery) = BindRowSubquery(rowOnLeft ? op : CommutedText(op), row, link, SubLinkType.Expr);
+        // A row against a row subquery.
+        (BoundRow rowValue, BoundSubquery subquery) = BindRowSubquery(op, (RowExpr)expression.Left!, (SubLink)expression.Right, SubLinkType.Expr);
         return new BoundComparison(comparison, rowValue, subquery, SqlType.Record);
     }
 
@@ -158,15 +152,4 @@ internal sealed partial class SqlBinder
         ">" => ComparisonOperator.Greater,
         _ => ComparisonOperator.GreaterOrEqual,
     };
-
-    private static ComparisonOperator Commute(ComparisonOperator comparison) => comparison switch
-    {
-        ComparisonOperator.Less => ComparisonOperator.Greater,
-        ComparisonOperator.LessOrEqual => ComparisonOperator.GreaterOrEqual,
-        ComparisonOperator.Greater => ComparisonOperator.Less,
-        ComparisonOperator.GreaterOrEqual => ComparisonOperator.LessOrEqual,
-        _ => comparison,
-    };
-
-    private static string CommutedText(string op) => op switch { "<" => ">", "<=" => ">=", ">" => "<", ">=" => "<=", _ => op };
 }

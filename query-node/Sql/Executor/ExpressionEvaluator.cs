@@ -65,7 +65,12 @@ internal static class ExpressionEvaluator
             case BoundCast cast:
                 return ValueCast.Convert(Evaluate(cast.Operand, row, context), cast.Operand.Type, cast.Type, cast.Context);
             case BoundNullTest nullTest:
-                return (Evaluate(nullTest.Operand, row, context) is null) != nullTest.IsNot ? True : False;
+            {
+                object? value = Evaluate(nullTest.Operand, row, context);
+                // A row IS NULL when every field is, IS NOT NULL when none is (so both can be false).
+                if (value is PgRecord record) return (nullTest.IsNot ? record.Values.All(field => field is not null) : record.Values.All(field => field is null)) ? True : False;
+                return (value is null) != nullTest.IsNot ? True : False;
+            }
             case BoundBooleanTest booleanTest:
             {
                 object? value = Evaluate(booleanTest.Operand, row, context);
