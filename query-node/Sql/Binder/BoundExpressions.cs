@@ -186,6 +186,8 @@ public enum TableFunction : byte
     RegexpMatches,
     /// <summary>generate_subscripts(array, dimension [, reverse]).</summary>
     GenerateSubscripts,
+    /// <summary>pg_get_keywords(): PostgreSQL 15's keywords (Parser/KeywordList.cs).</summary>
+    Keywords,
     /// <summary>pg_partition_ancestors(regclass): a partition and its ancestors; Log has no partitions, so none.</summary>
     PartitionAncestors,
 }

@@ -50,7 +50,7 @@ internal sealed partial class SqlBinder
 
     /// <summary>The set-returning functions Log has (in FROM and in a select list).</summary>
     internal static bool IsSetReturningFunctionName(string name) => name is "generate_series" or "unnest" or "regexp_split_to_table"
-        or "string_to_table" or "regexp_matches" or "generate_subscripts" or "pg_partition_ancestors" || IsJsonTableFunction(name);
+        or "string_to_table" or "regexp_matches" or "generate_subscripts" or "pg_partition_ancestors" or "pg_get_keywords" || IsJsonTableFunction(name);
 
     /// <summary>Resolves a set-returning call: which function, its arguments brought to the declared types, the type of
     /// its (first) column, and its OUT columns when it has several (null for one column named after the function).
@@ -71,6 +71,7 @@ internal sealed partial class SqlBinder
             "generate_subscripts" => BindGenerateSubscripts(call, arguments),
             "pg_partition_ancestors" when arguments.Length == 1 =>
                 (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
+            "pg_get_keywords" when arguments.Length == 0 => BindKeywords(out outputColumns),
             _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
             _ => throw FunctionDoesNotExist(call.Name, arguments, call.Location),
         };
@@ -82,6 +83,13 @@ internal sealed partial class SqlBinder
     {
         columns = arguments.Select(argument => ("unnest", argument.Type.ElementType.WithoutModifier)).ToArray();
         return (TableFunction.UnnestSeveral, arguments, columns[0].Type);
+    }
+
+    /// <summary>pg_get_keywords(): OUT word text, catcode "char", barelabel boolean, catdesc text, baredesc text.</summary>
+    private static (TableFunction, BoundExpression[], SqlType) BindKeywords(out IReadOnlyList<(string Name, SqlType Type)>? columns)
+    {
+        columns = [("word", SqlType.Text), ("catcode", new SqlType(TypeKind.Char)), ("barelabel", SqlType.Bool), ("catdesc", SqlType.Text), ("baredesc", SqlType.Text)];
+        return (TableFunction.Keywords, [], SqlType.Text);
     }
 
     /// <summary>generate_subscripts(array, dimension [, reverse]): the subscripts of one dimension of the array.</summary>

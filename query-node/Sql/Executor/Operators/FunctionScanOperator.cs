@@ -33,6 +33,13 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
     public static IEnumerable<object?[]> Rows(TableFunction function, object?[] values, string functionName)
     {
         if (function == TableFunction.UnnestSeveral) return UnnestSeveral(values);
+        if (function == TableFunction.Keywords)
+        {
+            return Parser.KeywordList.All.Select(keyword => new object?[]
+            {
+                keyword.Word, keyword.Category.ToString(), keyword.BareLabel, keyword.CategoryDescription, keyword.BareLabelDescription,
+            });
+        }
         if (values.Any(value => value is null)) return [];
         if (JsonTableFunctions.Handles(function))
         {
