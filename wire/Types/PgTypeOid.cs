@@ -29,6 +29,8 @@ public static class PgTypeOid
     public const int Void = 2278;
     public const int Uuid = 2950;
     public const int Jsonb = 3802;
+    /// <summary>record: an anonymous row (ROW(...), a function's several OUT columns).</summary>
+    public const int Record = 2249;
 
     public const int JsonArray = 199;
     public const int BoolArray = 1000;

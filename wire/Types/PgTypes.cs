@@ -129,6 +129,7 @@ public static partial class PgTypes
         PgTypeOid.Uuid => "uuid",
         PgTypeOid.Jsonb => "jsonb",
         PgTypeOid.Void => "void",
+        PgTypeOid.Record => "record",
         _ when GetElementTypeOid(typeOid) is int element && element != 0 => GetTypeName(element) + "[]",
         _ => typeOid.ToString(Invariant),
     };
@@ -158,6 +159,7 @@ public static partial class PgTypes
             PgTypeOid.Uuid => ToGuid(value).ToString("D", Invariant),
             // void_out writes an empty string, whatever stands for the value.
             PgTypeOid.Void => "",
+            PgTypeOid.Record when value is PgRecord record => FormatRecord(record, (field, oid) => EncodeText(field, oid, settings)!),
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => FormatArray(value, element, settings),
             _ => value as string ?? Convert.ToString(value, Invariant) ?? "",
         };
@@ -233,6 +235,9 @@ public static partial class PgTypes
                 break;
             case PgTypeOid.Void:
                 // void_send writes no bytes: a zero-length value, which is not NULL.
+                break;
+            case PgTypeOid.Record when value is PgRecord record:
+                WriteRecord(output, record);
                 break;
             default:
                 int element = GetElementTypeOid(typeOid);

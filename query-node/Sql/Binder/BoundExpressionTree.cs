@@ -40,6 +40,10 @@ internal static class BoundExpressionTree
                 return children;
             case BoundFunction function:
                 return function.Arguments;
+            case BoundSetFunctionCall setFunction:
+                return setFunction.Arguments;
+            case BoundRow row:
+                return row.Fields;
             case BoundSubquery subquery:
                 return subquery.Test is null ? subquery.Arguments : [.. subquery.Arguments, subquery.Test];
             case BoundAggregateCall call:
@@ -108,6 +112,10 @@ internal static class BoundExpressionTree
                 };
             case BoundFunction function:
                 return function with { Arguments = function.Arguments.Select(map).ToArray() };
+            case BoundSetFunctionCall setFunction:
+                return setFunction with { Arguments = setFunction.Arguments.Select(map).ToArray() };
+            case BoundRow row:
+                return row with { Fields = row.Fields.Select(map).ToArray() };
             case BoundSubquery subquery:
                 // Only the outer side: the arguments and the tested value; the subquery's own plan is another level.
                 return subquery with { Arguments = subquery.Arguments.Select(map).ToArray(), Test = subquery.Test is null ? null : map(subquery.Test) };
@@ -149,7 +157,7 @@ internal static class BoundExpressionTree
             (BoundBoolean a, BoundBoolean b) => a.Kind == b.Kind,
             (BoundIn a, BoundIn b) => a.IsNot == b.IsNot,
             (BoundCase a, BoundCase b) => a.Whens.Count == b.Whens.Count && (a.Else is null) == (b.Else is null),
-            (BoundSubquery or BoundAggregateCall or BoundGroupingCall or BoundWindowCall, _) => left.Equals(right),
+            (BoundSubquery or BoundAggregateCall or BoundGroupingCall or BoundWindowCall or BoundSetFunctionCall, _) => left.Equals(right),
             _ when !Children(left).Any() => left.Equals(right),
             _ => MapChildren(left, _ => ChildMarker).Equals(MapChildren(right, _ => ChildMarker)),
         };

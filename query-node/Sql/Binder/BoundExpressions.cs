@@ -138,6 +138,30 @@ internal sealed record BoundSubquery(int Id, SubLinkType Kind, Plan.LogicalPlan 
     public override int GetHashCode() => Id;
 }
 
+/// <summary>ROW(a, b), (a, b) or a whole-row reference: a record of the fields (with their types). A whole-row
+/// reference is NULL where every field is (the missing side of an outer join).</summary>
+internal sealed record BoundRow(IReadOnlyList<BoundExpression> Fields) : BoundExpression(SqlType.Record)
+{
+    public bool NullWhenAllNull { get; init; }
+
+    public bool Equals(BoundRow? other) => other is not null && other.NullWhenAllNull == NullWhenAllNull && other.Fields.SequenceEqual(Fields);
+    public override int GetHashCode() => Fields.Count;
+}
+
+/// <summary>A set-returning function called in a select list (or ORDER BY) while binding; the binder replaces it by a
+/// column of a <see cref="Plan.LogicalProjectSet"/> below the projection. A function with several output columns
+/// (jsonb_each) yields them as one record. Equality is by reference: two calls written alike are two functions that
+/// advance in lock step, as in PostgreSQL.</summary>
+internal sealed record BoundSetFunctionCall(TableFunction Function, IReadOnlyList<BoundExpression> Arguments, SqlType Type, string Name, int Location)
+    : BoundExpression(Type)
+{
+    /// <summary>For a function with several OUT columns: their types, the fields of the record it yields.</summary>
+    public IReadOnlyList<SqlType>? RecordFields { get; init; }
+
+    public bool Equals(BoundSetFunctionCall? other) => ReferenceEquals(this, other);
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
+}
+
 /// <summary>Which set-returning function a FROM item calls.</summary>
 public enum TableFunction : byte
 {
@@ -156,6 +180,14 @@ public enum TableFunction : byte
     JsonObjectKeys,
     /// <summary>jsonb_path_query(target, path).</summary>
     JsonPathQuery,
+    /// <summary>unnest(a, b, ...) in FROM: one column per array, as long as the longest.</summary>
+    UnnestSeveral,
+    /// <summary>regexp_matches(text, pattern [, flags]): the capture groups of each match (every match with 'g').</summary>
+    RegexpMatches,
+    /// <summary>generate_subscripts(array, dimension [, reverse]).</summary>
+    GenerateSubscripts,
+    /// <summary>pg_get_keywords(): PostgreSQL 15's keywords (Parser/KeywordList.cs).</summary>
+    Keywords,
     /// <summary>pg_partition_ancestors(regclass): a partition and its ancestors; Log has no partitions, so none.</summary>
     PartitionAncestors,
 }

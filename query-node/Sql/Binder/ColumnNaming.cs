@@ -51,6 +51,9 @@ internal static class ColumnNaming
             case A_Const { Kind: ConstantKind.Boolean }:
                 // TRUE and FALSE are parsed as 't'::bool in PostgreSQL.
                 return ("bool", 1);
+            case RowExpr:
+                // ROW(...) and (a, b) alike: gram.y makes both a RowExpr, which FigureColnameInternal names "row".
+                return ("row", 2);
             case CaseExpr caseExpression:
                 (string? result, int resultStrength) = caseExpression.Else is null ? (null, 0) : Figure(caseExpression.Else);
                 return resultStrength > 1 ? (result, resultStrength) : ("case", 1);

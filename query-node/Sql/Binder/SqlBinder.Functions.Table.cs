@@ -14,17 +14,12 @@ internal sealed partial class SqlBinder
         FuncCall call = item.Function;
         var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
         var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
-        IReadOnlyList<(string Name, SqlType Type)>? outputColumns = null;
-        (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
+        if (!IsSetReturningFunctionName(call.Name))
         {
-            "generate_series" => BindGenerateSeries(call, arguments),
-            "unnest" => BindUnnest(call, arguments),
-            "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
-            "pg_partition_ancestors" when arguments.Length == 1 =>
-                (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
-            _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
-            _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
-        };
+            throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1);
+        }
+        (TableFunction function, BoundExpression[] typedArguments, SqlType resultType, IReadOnlyList<(string Name, SqlType Type)>? outputColumns) =
+            BindSetReturningCall(call, arguments, inFrom: true);
         string name = item.Alias ?? call.Name;
         var names = new List<string> { item.ColumnAliases is { Count: > 0 } aliases ? aliases[0] : item.Alias ?? call.Name };
         var types = new List<SqlType> { resultType };
@@ -51,6 +46,65 @@ internal sealed partial class SqlBinder
         var plan = new LogicalFunctionScan(function, typedArguments, types, item.WithOrdinality, call.Name);
         var functionItem = new ScopeItem(name, columns, item.Location);
         return new BoundFromItem(plan, [functionItem], functionItem, typedArguments.Any(ReadsRow));
+    }
+
+    /// <summary>The set-returning functions Log has (in FROM and in a select list).</summary>
+    internal static bool IsSetReturningFunctionName(string name) => name is "generate_series" or "unnest" or "regexp_split_to_table"
+        or "string_to_table" or "regexp_matches" or "generate_subscripts" or "pg_partition_ancestors" or "pg_get_keywords" || IsJsonTableFunction(name);
+
+    /// <summary>Resolves a set-returning call: which function, its arguments brought to the declared types, the type of
+    /// its (first) column, and its OUT columns when it has several (null for one column named after the function).
+    /// unnest of several arrays exists in FROM only, as in PostgreSQL (it is ROWS FROM of one unnest per array).</summary>
+    private (TableFunction, BoundExpression[], SqlType, IReadOnlyList<(string Name, SqlType Type)>?) BindSetReturningCall(FuncCall call,
+        BoundExpression[] arguments, bool inFrom)
+    {
+        IReadOnlyList<(string Name, SqlType Type)>? outputColumns = null;
+        (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
+        {
+            "generate_series" => BindGenerateSeries(call, arguments),
+            "unnest" when inFrom && arguments.Length > 1 && arguments.All(argument => argument.Type.IsArray) =>
+                BindUnnestSeveral(arguments, out outputColumns),
+            "unnest" => BindUnnest(call, arguments),
+            "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
+            "regexp_matches" when arguments.Length is 2 or 3 && arguments.All(argument => argument.Type.IsString || argument.Type.Kind == TypeKind.Unknown) =>
+                (TableFunction.RegexpMatches, CoerceAll(arguments, call.Arguments, SqlType.Text), SqlType.ArrayOf(SqlType.Text)),
+            "generate_subscripts" => BindGenerateSubscripts(call, arguments),
+            "pg_partition_ancestors" when arguments.Length == 1 =>
+                (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
+            "pg_get_keywords" when arguments.Length == 0 => BindKeywords(out outputColumns),
+            _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
+            _ => throw FunctionDoesNotExist(call.Name, arguments, call.Location),
+        };
+        return (function, typedArguments, resultType, outputColumns);
+    }
+
+    /// <summary>unnest(a, b, ...) in FROM: one column per array, each named unnest, shorter arrays padded with NULLs.</summary>
+    private static (TableFunction, BoundExpression[], SqlType) BindUnnestSeveral(BoundExpression[] arguments, out IReadOnlyList<(string Name, SqlType Type)>? columns)
+    {
+        columns = arguments.Select(argument => ("unnest", argument.Type.ElementType.WithoutModifier)).ToArray();
+        return (TableFunction.UnnestSeveral, arguments, columns[0].Type);
+    }
+
+    /// <summary>pg_get_keywords(): OUT word text, catcode "char", barelabel boolean, catdesc text, baredesc text.</summary>
+    private static (TableFunction, BoundExpression[], SqlType) BindKeywords(out IReadOnlyList<(string Name, SqlType Type)>? columns)
+    {
+        columns = [("word", SqlType.Text), ("catcode", new SqlType(TypeKind.Char)), ("barelabel", SqlType.Bool), ("catdesc", SqlType.Text), ("baredesc", SqlType.Text)];
+        return (TableFunction.Keywords, [], SqlType.Text);
+    }
+
+    /// <summary>generate_subscripts(array, dimension [, reverse]): the subscripts of one dimension of the array.</summary>
+    private (TableFunction, BoundExpression[], SqlType) BindGenerateSubscripts(FuncCall call, BoundExpression[] arguments)
+    {
+        bool Fits(int index, SqlType type) => arguments[index].Type.Kind == TypeKind.Unknown || ValueCast.CanCast(arguments[index].Type, type, ValueCast.Context.Implicit);
+        if (arguments.Length is not (2 or 3) || !arguments[0].Type.IsArray || !Fits(1, SqlType.Int4) || (arguments.Length == 3 && !Fits(2, SqlType.Bool)))
+        {
+            throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+        }
+        var typed = new BoundExpression[arguments.Length];
+        typed[0] = arguments[0];
+        typed[1] = CastTo(arguments[1], SqlType.Int4, ValueCast.Context.Implicit, call.Arguments[1].Location);
+        if (arguments.Length == 3) typed[2] = CastTo(arguments[2], SqlType.Bool, ValueCast.Context.Implicit, call.Arguments[2].Location);
+        return (TableFunction.GenerateSubscripts, typed, SqlType.Int4);
     }
 
     /// <summary>generate_series(start, stop [, step]) over integers, numerics or timestamps (PostgreSQL's three families).</summary>
@@ -89,10 +143,6 @@ internal sealed partial class SqlBinder
         if (arguments.Length == 1 && arguments[0].Type.Kind == TypeKind.Unknown)
         {
             throw new SqlException(SqlState.DatatypeMismatch, "could not determine polymorphic type because input has type unknown", call.Location + 1);
-        }
-        if (arguments.Length > 1 && arguments.All(argument => argument.Type.IsArray))
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "unnest of several arrays is not supported", call.Location + 1);
         }
         if (arguments.Length != 1 || !arguments[0].Type.IsArray) throw FunctionDoesNotExist(call.Name, arguments, call.Location);
         return (TableFunction.Unnest, arguments, arguments[0].Type.ElementType.WithoutModifier);

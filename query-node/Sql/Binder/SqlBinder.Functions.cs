@@ -14,6 +14,8 @@ internal sealed partial class SqlBinder
             throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
         }
         if (call.Over is not null || IsWindowOnlyFunctionName(call.Name)) return BindWindowCall(call);
+        if (IsSetReturningFunctionName(call.Name)) return BindSetFunctionCall(call);
+        if (call.Name == "coalesce" && _setFunctionConditional is null) return BindInConditional(() => BindFunction(call), "COALESCE");
         if (call.VariadicLast)
         {
             throw new SqlException(SqlState.FeatureNotSupported, "VARIADIC arguments are not supported", call.Location + 1);

@@ -31,6 +31,7 @@ internal sealed partial class SqlBinder
                 ? new BoundConstant(ValueArithmetic.Negate(constant.Value), constant.Type)
                 : new BoundNegate(operand, operand.Type.WithoutModifier);
         }
+        if (IsRowComparison(expression)) return BindRowComparison(expression);
         BoundExpression left = Bind(expression.Left);
         BoundExpression right = Bind(expression.Right);
         switch (expression.Operator)
@@ -208,6 +209,7 @@ internal sealed partial class SqlBinder
 
     private BoundExpression BindIn(InExpr inExpr)
     {
+        if (inExpr.Argument is RowExpr) return BindRowIn(inExpr);
         var bound = new List<BoundExpression> { Bind(inExpr.Argument) };
         var sources = new List<Expression> { inExpr.Argument };
         foreach (Expression item in inExpr.List)

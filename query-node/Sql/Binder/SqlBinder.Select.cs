@@ -46,6 +46,7 @@ internal sealed partial class SqlBinder
         var columns = new List<ResultColumn>();
         _aggregateCalls = [];
         _windowCalls = [];
+        _setFunctionCalls = [];
         _aggregateForbiddenIn = "WHERE";
         foreach (ResTarget target in select.TargetList)
         {
@@ -69,10 +70,17 @@ internal sealed partial class SqlBinder
         // GROUP BY: keys, and the grouping sets over them (null for a plain GROUP BY).
         List<BoundAggregateCall> selectAggregates = _aggregateCalls;
         List<BoundWindowCall> windowCalls = _windowCalls;
+        List<BoundSetFunctionCall> setFunctionCalls = _setFunctionCalls;
         _aggregateCalls = null;
         _windowCalls = null;
+        _setFunctionCalls = null;
         _aggregateForbiddenIn = "GROUP BY";
         (List<BoundExpression> groupKeys, List<IReadOnlyList<int>>? groupingSets) = BindGroupBy(select.GroupBy, targets, columns);
+        if (groupKeys.Any(ContainsSetFunction))
+        {
+            // PostgreSQL runs such a key's function below the aggregation; Log runs set-returning functions above it only.
+            throw new SqlException(SqlState.FeatureNotSupported, "set-returning functions in GROUP BY are not supported");
+        }
 
         _aggregateCalls = selectAggregates;
         _aggregateForbiddenIn = "HAVING";
@@ -84,6 +92,7 @@ internal sealed partial class SqlBinder
 
         // ORDER BY: an output column name or position, else an expression over the input (a hidden column).
         _windowCalls = windowCalls;
+        _setFunctionCalls = setFunctionCalls;
         var sortKeys = new List<(int Index, bool Descending, bool NullsFirst)>();
         int visibleCount = targets.Count;
         foreach (SortBy sortBy in select.SortClause)
@@ -116,6 +125,7 @@ internal sealed partial class SqlBinder
             sortKeys.InsertRange(Math.Min(sortKeys.Count, distinctOn.Count - leading.Count), leading);
         }
         _windowCalls = null;
+        _setFunctionCalls = null;
 
         bool isAggregate = groupKeys.Count > 0 || _aggregateCalls.Count > 0 || having is not null || select.GroupBy.Count > 0 || _groupingCallSeen;
         if (isAggregate)
@@ -130,6 +140,7 @@ internal sealed partial class SqlBinder
         }
         _aggregateCalls = null;
         if (windowCalls.Count > 0) plan = PlanWindows(plan, targets);
+        if (setFunctionCalls.Count > 0) plan = PlanSetFunctions(plan, targets);
 
         plan = new LogicalProject(plan, targets);
         if (distinctOn is not null)

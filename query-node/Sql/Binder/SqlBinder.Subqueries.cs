@@ -11,6 +11,7 @@ internal sealed partial class SqlBinder
 {
     private BoundExpression BindSubLink(SubLink link)
     {
+        if (link.Type is SubLinkType.Any or SubLinkType.All && link.TestExpression is RowExpr) return BindRowSubLink(link);
         var levelScope = new BindScope(_scope);
         var child = new SqlBinder(_context, levelScope);
         BoundQuery query = child.BindQuery(link.Subselect);

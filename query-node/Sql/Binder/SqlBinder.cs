@@ -116,7 +116,7 @@ internal sealed partial class SqlBinder
             case FuncCall call:
                 return BindFunction(call);
             case CaseExpr caseExpr:
-                return BindCase(caseExpr);
+                return BindInConditional(() => BindCase(caseExpr), "CASE");
             case SubLink link:
                 return BindSubLink(link);
             case SimilarToExpr similar:
@@ -128,7 +128,7 @@ internal sealed partial class SqlBinder
             case A_Indirection indirection:
                 return BindIndirection(indirection);
             case RowExpr row:
-                throw new SqlException(SqlState.FeatureNotSupported, "row constructors are not supported", row.Location + 1);
+                return BindRowConstructor(row);
             case SetToDefault setToDefault:
                 throw new SqlException(SqlState.SyntaxError, "DEFAULT is not allowed in this context", setToDefault.Location + 1);
             default:
@@ -163,12 +163,15 @@ internal sealed partial class SqlBinder
     {
         if (columnRef.Star)
         {
+            // t.* as a value (count(t.*)): the whole row.
+            if (columnRef.Fields.Count == 1 && BindWholeRow(columnRef.Fields[0]) is { } wholeRow) return wholeRow;
             throw new SqlException(SqlState.FeatureNotSupported, "a * is not supported in this position", columnRef.Location + 1);
         }
         IReadOnlyList<string> fields = columnRef.Fields;
         // schema.table.column: the FROM item is named after the table (the scope holds no schemas).
         (BoundExpression Expression, ScopeColumn? Column)? resolved = _scope.Resolve(fields, columnRef.Location);
         if (resolved is not null) return resolved.Value.Expression;
+        if (fields.Count == 1 && BindWholeRow(fields[0]) is { } row) return row;
         if (fields.Count > 1)
         {
             string qualifier = fields[^2];

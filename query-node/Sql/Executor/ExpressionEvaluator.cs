@@ -1,6 +1,7 @@
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Executor;
 
@@ -24,7 +25,21 @@ internal static class ExpressionEvaluator
                 if (left is null) return null;
                 object? right = Evaluate(comparison.Right, row, context);
                 if (right is null) return null;
+                if (comparison.OperandType.Kind == TypeKind.Record) return CompareRows(comparison.Operator, (PgRecord)left, (PgRecord)right);
                 return Compare(comparison, left, right) ? True : False;
+            }
+            case BoundRow record:
+            {
+                var values = new object?[record.Fields.Count];
+                var types = new int[values.Length];
+                bool allNull = true;
+                for (int index = 0; index < values.Length; index++)
+                {
+                    values[index] = Evaluate(record.Fields[index], row, context);
+                    types[index] = record.Fields[index].Type.Oid;
+                    allNull &= values[index] is null;
+                }
+                return allNull && record.NullWhenAllNull ? null : new PgRecord(values, types);
             }
             case BoundOuterParam parameter:
                 return context!.Parameters[parameter.Index];
@@ -50,7 +65,12 @@ internal static class ExpressionEvaluator
             case BoundCast cast:
                 return ValueCast.Convert(Evaluate(cast.Operand, row, context), cast.Operand.Type, cast.Type, cast.Context);
             case BoundNullTest nullTest:
-                return (Evaluate(nullTest.Operand, row, context) is null) != nullTest.IsNot ? True : False;
+            {
+                object? value = Evaluate(nullTest.Operand, row, context);
+                // A row IS NULL when every field is, IS NOT NULL when none is (so both can be false).
+                if (value is PgRecord record) return (nullTest.IsNot ? record.Values.All(field => field is not null) : record.Values.All(field => field is null)) ? True : False;
+                return (value is null) != nullTest.IsNot ? True : False;
+            }
             case BoundBooleanTest booleanTest:
             {
                 object? value = Evaluate(booleanTest.Operand, row, context);
@@ -113,6 +133,36 @@ internal static class ExpressionEvaluator
             ComparisonOperator.Greater => order > 0,
             _ => order >= 0,
         };
+    }
+
+    /// <summary>A row comparison (RowCompareExpr): = holds when every pair is equal and fails at an unequal pair, <>
+    /// the reverse; an ordering operator is decided by the first unequal pair; a pair with a NULL before that makes the
+    /// result NULL (for = and <>, only if no pair decides it).</summary>
+    private static object? CompareRows(ComparisonOperator op, PgRecord left, PgRecord right)
+    {
+        bool sawNull = false;
+        for (int index = 0; index < left.Count; index++)
+        {
+            object? a = left.Values[index];
+            object? b = right.Values[index];
+            if (a is null || b is null)
+            {
+                if (op is not (ComparisonOperator.Equal or ComparisonOperator.NotEqual)) return null;
+                sawNull = true;
+                continue;
+            }
+            int order = ValueComparer.CompareNonNull(a, b);
+            if (order == 0) continue;
+            return op switch
+            {
+                ComparisonOperator.Equal => False,
+                ComparisonOperator.NotEqual => True,
+                ComparisonOperator.Less or ComparisonOperator.LessOrEqual => order < 0 ? True : False,
+                _ => order > 0 ? True : False,
+            };
+        }
+        if (sawNull) return null;
+        return op is ComparisonOperator.Equal or ComparisonOperator.LessOrEqual or ComparisonOperator.GreaterOrEqual ? True : False;
     }
 
     /// <summary>AND is false if any argument is false, else null if any is null; OR the mirror image.</summary>

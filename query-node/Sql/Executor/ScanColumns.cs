@@ -30,6 +30,17 @@ internal static class ScanColumns
                 Visit(project.Input, AddColumns(project.Expressions, reads) ? reads : null);
                 return;
             }
+            case ProjectSetOperator projectSet:
+            {
+                if (needed is null)
+                {
+                    Visit(projectSet.Input, null);
+                    return;
+                }
+                var reads = needed.Where(ordinal => ordinal < projectSet.InputWidth).ToHashSet();
+                Visit(projectSet.Input, AddColumns(projectSet.Functions.SelectMany(function => function.Arguments), reads) ? reads : null);
+                return;
+            }
             case FilterOperator filter:
                 Visit(filter.Children[0], needed is not null && AddColumns(filter.Predicate, needed) ? needed : null);
                 return;

@@ -162,6 +162,15 @@ internal static class ExpressionDeparser
             case BoundSubquery nested:
                 builder.Append(subquery(nested));
                 return;
+            case BoundRow record:
+                builder.Append("ROW(");
+                for (int index = 0; index < record.Fields.Count; index++)
+                {
+                    if (index > 0) builder.Append(", ");
+                    Inner(record.Fields[index]);
+                }
+                builder.Append(')');
+                return;
             case BoundAggregateCall call:
                 builder.Append(AggregateText(call.Aggregate, column, subquery));
                 return;

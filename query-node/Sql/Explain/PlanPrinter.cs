@@ -92,7 +92,7 @@ internal sealed class PlanPrinter
             case FilterOperator filter:
                 PrintNode(filter.Children[0], indent, [filter.Predicate, .. inheritedFilters], pendingSubqueries, commonTablesHere, projection);
                 return;
-            case ProjectOperator project when project.Input is not null:
+            case ProjectOperator project when project.Input is not null && !ComputesOverSetFunctions(project):
                 var carried = new List<BoundSubquery>(pendingSubqueries);
                 foreach (BoundExpression expression in project.Expressions) carried.AddRange(SubqueryFinder.Find(expression));
                 // Filters above a projection read its output, not its input: PostgreSQL never builds that shape.
@@ -249,8 +249,14 @@ internal sealed class PlanPrinter
     }
 
     /// <summary>VERBOSE's "Output:" list: the projection folded into the node, else its columns where they are known.</summary>
+    /// <summary>A projection that computes over a ProjectSet's output (generate_series(1, 3) + 1) is a Result node of its
+    /// own in PostgreSQL: a ProjectSet evaluates only set-returning functions and plain columns.</summary>
+    private static bool ComputesOverSetFunctions(ProjectOperator project) =>
+        PlanInstrumentation.Unwrap(project.Input) is ProjectSetOperator && project.Expressions.Any(expression => expression is not BoundColumn);
+
     private IEnumerable<string>? OutputOf(PhysicalOperator node, ProjectOperator? projection)
     {
+        if (node is ProjectOperator standalone) return standalone.Expressions.Select(expression => Deparse(expression, ordinal => ColumnOf(standalone.Input, ordinal)));
         if (projection is not null) return projection.Expressions.Select(expression => Deparse(expression, ordinal => ColumnOf(node, ordinal)));
         int width = node switch
         {
@@ -386,6 +392,14 @@ internal sealed class PlanPrinter
                 return Qualified("\"*VALUES*\"", $"column{ordinal + 1}");
             case FunctionScanOperator function:
                 return Qualified(function.FunctionName, function.FunctionName);
+            case ProjectSetOperator projectSet:
+            {
+                PhysicalOperator input = projectSet.Children[0];
+                int index = ordinal - projectSet.InputWidth;
+                if (index < 0) return ColumnOf(input, ordinal);
+                BoundSetFunctionCall call = projectSet.Functions[index];
+                return $"{call.Name}({string.Join(", ", call.Arguments.Select(argument => Deparse(argument, inner => ColumnOf(input, inner))))})";
+            }
             default:
                 return node.Children.Count > 0 ? ColumnOf(node.Children[0], ordinal) : "?";
         }

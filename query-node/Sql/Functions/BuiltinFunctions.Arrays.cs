@@ -277,6 +277,32 @@ internal static partial class BuiltinFunctions
         return PgArray.OneDimensional(groups);
     }
 
+    /// <summary>regexp_matches: the capture groups of the first match, or of every match with the 'g' flag (after an
+    /// empty match the search moves on one character, as PostgreSQL's setup_regexp_matches does).</summary>
+    internal static IEnumerable<PgArray> RegexMatches(string source, string pattern, string flagText)
+    {
+        (PostgresRegex.RegexFlags flags, bool global) = PostgresRegex.ParseFlags(flagText, "regexp_matches", globalAllowed: true);
+        System.Text.RegularExpressions.Regex regex = PostgresRegex.Get(pattern, flags);
+        int position = 0;
+        while (position <= source.Length)
+        {
+            System.Text.RegularExpressions.Match match = PostgresRegex.Match(regex, source, position);
+            if (!match.Success) yield break;
+            if (match.Groups.Count == 1)
+            {
+                yield return PgArray.OneDimensional([match.Value]);
+            }
+            else
+            {
+                var groups = new object?[match.Groups.Count - 1];
+                for (int index = 1; index < match.Groups.Count; index++) groups[index - 1] = match.Groups[index].Success ? match.Groups[index].Value : null;
+                yield return PgArray.OneDimensional(groups);
+            }
+            if (!global) yield break;
+            position = match.Length == 0 ? match.Index + 1 : match.Index + match.Length;
+        }
+    }
+
     /// <summary>regexp_split_to_array/table: the text between matches, where a match counts only if it ends after the
     /// previous one and starts before the end of the text (PostgreSQL's ignore_degenerate), so empty matches at the
     /// ends or right after another match split nothing.</summary>

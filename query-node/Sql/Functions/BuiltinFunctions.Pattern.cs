@@ -43,6 +43,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "regexp_substr", [Text, Text, Int4, Int4], Text, (a, _) => RegexSubstr((string)a[0]!, (string)a[1]!, (int)a[2]!, (int)a[3]!, ""));
         Add(registry, "regexp_substr", [Text, Text, Int4, Int4, Text], Text,
             (a, _) => RegexSubstr((string)a[0]!, (string)a[1]!, (int)a[2]!, (int)a[3]!, (string)a[4]!));
+        // pg_proc's rows for the set-returning functions; the binder runs their calls as such (TableFunction), never these.
         AddUnsupported(registry, "regexp_matches", [Text, Text], "set-returning functions in expressions");
         AddUnsupported(registry, "regexp_matches", [Text, Text, Text], "set-returning functions in expressions");
         AddUnsupported(registry, "regexp_split_to_table", [Text, Text], "set-returning functions in expressions");

@@ -37,9 +37,8 @@ internal static partial class BuiltinFunctions
         Add(registry, "pg_tablespace_location", [Oid], Text, (_, _) => "", Volatility.Stable);
         // Log's functions are built in: none has an SQL-standard body.
         Add(registry, "pg_get_function_sqlbody", [Oid], Text, (_, _) => null, Volatility.Stable);
-        // A set-returning function on PostgreSQL, which lists nothing for a relation that is no partition; Log has no
-        // partitions and no set-returning functions in a select list, so it answers NULL: psql only asks
-        // "confrelid IN (SELECT pg_partition_ancestors(t) UNION ALL VALUES (t))", where NULL matches nothing either.
+        // pg_proc's row for the set-returning function: calls never reach this entry, the binder runs them as set-returning
+        // functions (TableFunction.PartitionAncestors), which list nothing since no Log relation is a partition.
         Add(registry, "pg_partition_ancestors", [RegClassType], RegClassType, (_, _) => null, Volatility.Volatile, strict: false);
     }
 

@@ -57,6 +57,17 @@ internal sealed class LogicalFunctionScan(TableFunction function, IReadOnlyList<
     public override IReadOnlyList<SqlType> OutputTypes { get; } = types;
 }
 
+/// <summary>Set-returning functions of a select list (PostgreSQL's ProjectSet): each output row is the input row followed
+/// by one value per function; the functions of one input row advance together until the last is done, the ones done
+/// earlier giving NULL.</summary>
+internal sealed class LogicalProjectSet(LogicalPlan input, IReadOnlyList<BoundSetFunctionCall> functions) : LogicalPlan
+{
+    public LogicalPlan Input { get; } = input;
+    public IReadOnlyList<BoundSetFunctionCall> Functions { get; } = functions;
+
+    public override IReadOnlyList<SqlType> OutputTypes { get; } = [.. input.OutputTypes, .. functions.Select(function => function.Type)];
+}
+
 internal sealed class LogicalFilter(LogicalPlan input, BoundExpression predicate) : LogicalPlan
 {
     public LogicalPlan Input { get; } = input;

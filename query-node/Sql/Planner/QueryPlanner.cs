@@ -64,6 +64,13 @@ internal sealed partial class QueryPlanner
                 IReadOnlyList<BoundExpression> arguments = ConstantFolder.FoldAll(function.Arguments);
                 Register(arguments);
                 return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name);
+            case LogicalProjectSet projectSet:
+            {
+                BoundSetFunctionCall[] functions = projectSet.Functions
+                    .Select(function => function with { Arguments = ConstantFolder.FoldAll(function.Arguments) }).ToArray();
+                foreach (BoundSetFunctionCall function in functions) Register(function.Arguments);
+                return new ProjectSetOperator(Build(projectSet.Input), projectSet.Input.Width, functions);
+            }
             case LogicalJoin join:
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:

@@ -55,6 +55,9 @@ public enum TypeKind : byte
     RegRole,
     /// <summary>regprocedure: a function's oid that reads and prints as its signature (CLR <see cref="RegProcedure"/>).</summary>
     RegProcedure,
+    /// <summary>record: an anonymous row, ROW(...) or a function's several OUT columns (CLR <see cref="Log.Wire.Types.PgRecord"/>,
+    /// which carries its fields' types).</summary>
+    Record,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -85,6 +88,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
     public static readonly SqlType Interval = new(TypeKind.Interval);
     public static readonly SqlType Json = new(TypeKind.Json);
     public static readonly SqlType Jsonb = new(TypeKind.Jsonb);
+    public static readonly SqlType Record = new(TypeKind.Record);
 
     /// <summary>The array type whose elements are <paramref name="element"/> (an array of an array is the same array type).</summary>
     public static SqlType ArrayOf(SqlType element) => element.Kind == TypeKind.Array ? element : new(TypeKind.Array, element.Modifier, element.Kind);
@@ -168,6 +172,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.AclItem => 1033,
         TypeKind.RegRole => 4096,
         TypeKind.RegProcedure => 2202,
+        TypeKind.Record => 2249,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -225,6 +230,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.AclItem => "aclitem",
         TypeKind.RegRole => "regrole",
         TypeKind.RegProcedure => "regprocedure",
+        TypeKind.Record => "record",
         _ => "unknown",
     };
 
@@ -262,6 +268,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.AclItem => "aclitem",
         TypeKind.RegRole => "regrole",
         TypeKind.RegProcedure => "regprocedure",
+        TypeKind.Record => "record",
         _ => "unknown",
     };
 
@@ -289,7 +296,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Interval => 'T',
         TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem => 'U',
         TypeKind.Array => 'A',
-        TypeKind.Void => 'P',
+        TypeKind.Void or TypeKind.Record => 'P',
         _ => 'X',
     };
 

@@ -31,6 +31,7 @@ internal static class TypeRegistry
         new AclItemHandler(),
         new RegRoleHandler(),
         new RegProcedureHandler(),
+        new RecordHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

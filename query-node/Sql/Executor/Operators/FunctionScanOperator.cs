@@ -20,31 +20,53 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
         long ordinality = 0;
-        if (JsonTableFunctions.Handles(function))
-        {
-            if (values.Any(value => value is null)) yield break;
-            IEnumerable<object?[]> rows = function == TableFunction.JsonPathQuery
-                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
-                : JsonTableFunctions.Generate(function, values[0]!, functionName);
-            foreach (object?[] row in rows)
-            {
-                if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
-                ordinality++;
-                yield return withOrdinality ? [.. row, ordinality] : row;
-            }
-            yield break;
-        }
-        foreach (object? value in Generate(values))
+        foreach (object?[] row in Rows(function, values, functionName))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
             ordinality++;
-            yield return withOrdinality ? [value, ordinality] : [value];
+            yield return withOrdinality ? [.. row, ordinality] : row;
         }
     }
 
-    private IEnumerable<object?> Generate(object?[] values)
+    /// <summary>The rows a set-returning function gives for its argument values (one value each for a function of one
+    /// column), lazily. Shared with the select list's <see cref="ProjectSetOperator"/>.</summary>
+    public static IEnumerable<object?[]> Rows(TableFunction function, object?[] values, string functionName)
     {
-        if (values.Any(value => value is null)) yield break;
+        if (function == TableFunction.UnnestSeveral) return UnnestSeveral(values);
+        if (function == TableFunction.Keywords)
+        {
+            return Parser.KeywordList.All.Select(keyword => new object?[]
+            {
+                keyword.Word, keyword.Category.ToString(), keyword.BareLabel, keyword.CategoryDescription, keyword.BareLabelDescription,
+            });
+        }
+        if (values.Any(value => value is null)) return [];
+        if (JsonTableFunctions.Handles(function))
+        {
+            return function == TableFunction.JsonPathQuery
+                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
+                : JsonTableFunctions.Generate(function, values[0]!, functionName);
+        }
+        return Generate(function, values, functionName).Select(value => new[] { value });
+    }
+
+    /// <summary>unnest(a, b, ...): row n holds each array's element n, NULL past an array's end (a NULL array is empty).</summary>
+    private static IEnumerable<object?[]> UnnestSeveral(object?[] arrays)
+    {
+        int length = arrays.Max(array => array is PgArray elements ? elements.Count : 0);
+        for (int index = 0; index < length; index++)
+        {
+            var row = new object?[arrays.Length];
+            for (int column = 0; column < row.Length; column++)
+            {
+                row[column] = arrays[column] is PgArray elements && index < elements.Count ? elements[index] : null;
+            }
+            yield return row;
+        }
+    }
+
+    private static IEnumerable<object?> Generate(TableFunction function, object?[] values, string functionName)
+    {
         switch (function)
         {
             case TableFunction.GenerateSeriesInteger:
@@ -102,6 +124,20 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             case TableFunction.PartitionAncestors:
                 // PostgreSQL lists nothing for a relation that is not a partition, and no Log relation is one.
                 yield break;
+            case TableFunction.RegexpMatches:
+                foreach (PgArray match in Functions.BuiltinFunctions.RegexMatches((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : "")) yield return match;
+                yield break;
+            case TableFunction.GenerateSubscripts:
+            {
+                var array = (PgArray)values[0]!;
+                int dimension = (int)values[1]!;
+                if (dimension < 1 || dimension > array.Dimensions) yield break;
+                int lower = array.LowerBounds[dimension - 1];
+                int upper = lower + array.Lengths[dimension - 1] - 1;
+                bool reverse = values.Length > 2 && (bool)values[2]!;
+                for (int index = 0; index <= upper - lower; index++) yield return reverse ? upper - index : lower + index;
+                yield break;
+            }
             case TableFunction.StringToTable:
                 foreach (object? field in Functions.BuiltinFunctions.StringToArray((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : null)!) yield return field;
                 yield break;
