@@ -30,8 +30,9 @@ internal static partial class BuiltinFunctions
         {
             Add(registry, name, [Oid], Text, (_, _) => null, Volatility.Stable);
         }
-        Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
-        Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, pretty: false, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid, Bool], Text,
+            (arguments, context) => ViewDefinition((long)arguments[0]!, (bool)arguments[1]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
         foreach (string visibility in new[] { "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
         {
@@ -66,13 +67,18 @@ internal static partial class BuiltinFunctions
         Catalog.IndexDescriptor? index = table.Indexes.FirstOrDefault(candidate => candidate.Id == indexId);
         if (index is null || column > index.KeyColumns.Count) return "";
         Catalog.IndexKeyColumn key = index.KeyColumns[column - 1];
-        return key.IsExpression ? key.Expression : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
+        return key.IsExpression ? Catalog.Deparse.ExpressionDeparser.DeparseText(table, key.Expression!) : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
     }
 
     private static object? ConstraintDefinition(long oid, EvaluationContext context) => CatalogDefinitions.ConstraintDefinition(CatalogOf(context), oid);
 
-    private static object? ViewDefinition(long oid, EvaluationContext context) =>
-        CatalogOf(context).Views.FirstOrDefault(view => ObjectIds.Relation(view.Id) == oid) is { } view ? " " + view.QueryText + ";" : null;
+    private static object? ViewDefinition(long oid, bool pretty, EvaluationContext context)
+    {
+        CatalogSnapshot catalog = CatalogOf(context);
+        return catalog.Views.FirstOrDefault(view => ObjectIds.Relation(view.Id) == oid) is { } view
+            ? Catalog.Deparse.ViewDeparser.Definition(catalog, view, pretty)
+            : null;
+    }
 
     private static object? UserById(ReadOnlySpan<object?> arguments, EvaluationContext context)
     {
