@@ -259,7 +259,7 @@ internal sealed partial class ExpressionDeparser
                 };
             case LikeExpr:
                 return parent.Kind != ParentKind.Bool;
-            case NullTest or BooleanTest or InExpr:
+            case NullTest or BooleanTest or InExpr or A_ArrayOpExpr:
                 return parent.Kind != ParentKind.Bool;
             case BoolExpr boolean:
                 return BooleanNeedsParentheses(boolean.Kind, parent);

@@ -37,8 +37,8 @@ internal sealed partial class ExpressionDeparser
     }
 
     /// <summary>A deparser for an expression over one table's columns (a CHECK, an index expression), or none.</summary>
-    public ExpressionDeparser(TableDescriptor? table)
-        : this(table is null ? [] : [new DeparseRelation(table, table.Name)], qualify: false, pretty: false)
+    public ExpressionDeparser(TableDescriptor? table, bool pretty = false)
+        : this(table is null ? [] : [new DeparseRelation(table, table.Name)], qualify: false, pretty)
     {
     }
 
@@ -59,11 +59,11 @@ internal sealed partial class ExpressionDeparser
 
     /// <summary>The stored text of an expression deparsed, or the text itself when Log cannot parse or type it (the
     /// catalog must still answer).</summary>
-    public static string DeparseText(TableDescriptor? table, string text)
+    public static string DeparseText(TableDescriptor? table, string text, bool pretty = false)
     {
         try
         {
-            return new ExpressionDeparser(table).Deparse(Parser.SqlParser.ParseExpressionText(text));
+            return new ExpressionDeparser(table, pretty).Deparse(Parser.SqlParser.ParseExpressionText(text));
         }
         catch (SqlException)
         {
@@ -234,6 +234,14 @@ internal sealed partial class ExpressionDeparser
                 return;
             case InExpr inList:
                 WriteIn(builder, inList);
+                return;
+            case A_ArrayOpExpr arrayOperator:
+                Open(builder);
+                Write(builder, arrayOperator.Left, null, Parent.Test);
+                builder.Append(' ').Append(arrayOperator.Operator).Append(arrayOperator.All ? " ALL (" : " ANY (");
+                Write(builder, arrayOperator.Right, null, Parent.None);
+                builder.Append(')');
+                Close(builder);
                 return;
             case LikeExpr like:
                 WriteOperator(builder, (like.IsNot ? "!" : "") + (like.CaseInsensitive ? "~~*" : "~~"), like.Argument, like.Pattern);

@@ -14,7 +14,9 @@ internal sealed record TableConstraint(long Oid, string Name, char Type, long In
 /// </summary>
 internal static class CatalogDefinitions
 {
-    public static IEnumerable<TableConstraint> ConstraintsOf(TableDescriptor table)
+    /// <summary>The table's constraints; <paramref name="pretty"/> deparses CHECK expressions as
+    /// pg_get_constraintdef(oid, true) does.</summary>
+    public static IEnumerable<TableConstraint> ConstraintsOf(TableDescriptor table, bool pretty = false)
     {
         long tableOid = ObjectIds.Relation(table.Id);
         if (!table.HasHiddenRowId)
@@ -44,36 +46,38 @@ internal static class CatalogDefinitions
         {
             CheckConstraint check = table.Checks[position];
             yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null,
-                $"CHECK ({CheckExpression(table, check)}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
+                $"CHECK ({CheckExpression(table, check, pretty)}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
         }
     }
 
     /// <summary>A CHECK constraint's expression as ruleutils deparses it (the body of pg_get_constraintdef's CHECK (...),
     /// information_schema.check_constraints' check_clause without its CHECK).</summary>
-    public static string CheckExpression(TableDescriptor table, CheckConstraint check) => ExpressionDeparser.DeparseText(table, check.Expression);
+    public static string CheckExpression(TableDescriptor table, CheckConstraint check, bool pretty = false) =>
+        ExpressionDeparser.DeparseText(table, check.Expression, pretty);
 
     /// <summary>An index key expression as pg_get_indexdef prints one column of it: a call bare, anything else
     /// parenthesised (ruleutils' looks_like_function).</summary>
-    public static string IndexKeyExpression(TableDescriptor table, string expression)
+    public static string IndexKeyExpression(TableDescriptor table, string expression, bool pretty = false)
     {
-        string text = ExpressionDeparser.DeparseText(table, expression);
+        string text = ExpressionDeparser.DeparseText(table, expression, pretty);
         return ExpressionDeparser.LooksLikeFunction(expression) ? text : $"({text})";
     }
 
     /// <summary>A partial index's predicate as pg_get_indexdef and pg_get_expr(indpred) print it.</summary>
-    public static string IndexPredicate(TableDescriptor table, string predicate) => ExpressionDeparser.DeparseText(table, predicate);
+    public static string IndexPredicate(TableDescriptor table, string predicate, bool pretty = false) =>
+        ExpressionDeparser.DeparseText(table, predicate, pretty);
 
     private static string ColumnList(TableDescriptor table, IEnumerable<int> ordinals) =>
         string.Join(", ", ordinals.Select(ordinal => QualifiedNames.Quote(table.Columns[ordinal].Name)));
 
     /// <summary>pg_get_constraintdef: the constraint's definition by its OID, or null when no constraint has it.</summary>
-    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid)
+    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid, bool pretty = false)
     {
         (long tableOid, int subObject) = ObjectIds.Split(oid);
         if (catalog.FindTable(tableOid) is not { } table) return null;
         int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
         if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
-        return ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+        return ConstraintsOf(table, pretty).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
     }
 
     /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions
@@ -101,9 +105,10 @@ internal static class CatalogDefinitions
     };
 
     /// <summary>pg_get_indexdef: CREATE [UNIQUE] INDEX name ON public.table USING btree (keys) [INCLUDE (...)] [WHERE ...].</summary>
-    public static string? IndexDefinition(TableDescriptor table, int indexId)
+    public static string? IndexDefinition(TableDescriptor table, int indexId, bool pretty = false)
     {
-        string tableName = $"{SqlCatalog.DefaultSchema}.{QualifiedNames.Quote(table.Name)}";
+        // The pretty form names the table unqualified when the search path finds it (PRETTYFLAG_SCHEMA).
+        string tableName = pretty ? QualifiedNames.Quote(table.Name) : $"{SqlCatalog.DefaultSchema}.{QualifiedNames.Quote(table.Name)}";
         if (indexId == TableDescriptor.PrimaryIndexId)
         {
             if (table.HasHiddenRowId) return null;
@@ -113,7 +118,7 @@ internal static class CatalogDefinitions
         if (index is null) return null;
         var keys = index.KeyColumns.Select(key =>
         {
-            string text = key.IsExpression ? IndexKeyExpression(table, key.Expression!) : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
+            string text = key.IsExpression ? IndexKeyExpression(table, key.Expression!, pretty) : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
             if (key.Descending) text += " DESC";
             if (key.NullsFirst && !key.Descending) text += " NULLS FIRST";
             if (!key.NullsFirst && key.Descending) text += " NULLS LAST";
@@ -122,7 +127,7 @@ internal static class CatalogDefinitions
         string definition = $"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX {QualifiedNames.Quote(index.Name)} ON {tableName} USING btree ({string.Join(", ", keys)})";
         if (index.IncludeColumnIds.Count > 0) definition += $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
         if (index.NullsNotDistinct) definition += " NULLS NOT DISTINCT";
-        if (index.Predicate is not null) definition += $" WHERE {IndexPredicate(table, index.Predicate)}";
+        if (index.Predicate is not null) definition += $" WHERE {IndexPredicate(table, index.Predicate, pretty)}";
         return definition;
     }
 
