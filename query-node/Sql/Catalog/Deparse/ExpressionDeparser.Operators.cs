@@ -108,7 +108,13 @@ internal sealed partial class ExpressionDeparser
     /// is shown cast (<c>(y)::integer</c>), with the type's modifier.</summary>
     private void WriteCast(StringBuilder builder, TypeCast cast, SqlType type)
     {
-        string typeName = type.Kind == TypeKind.Unknown ? cast.TypeName.Name : type.DisplayNameWithModifier;
+        string typeName = type.Kind switch
+        {
+            TypeKind.Unknown => cast.TypeName.Name,
+            // char(n) without a length is bpchar itself (what the catalog's own text says, 'ab'::bpchar).
+            TypeKind.Bpchar when type.Modifier < 0 => "bpchar",
+            _ => type.DisplayNameWithModifier,
+        };
         if (cast.Argument is A_Const { Kind: ConstantKind.String or ConstantKind.Null } literal)
         {
             builder.Append(literal.Kind == ConstantKind.Null ? "NULL" : Quote(literal.Text!)).Append("::").Append(typeName);
