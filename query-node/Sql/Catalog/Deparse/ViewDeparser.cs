@@ -9,8 +9,8 @@ namespace Log.QueryNode.Sql.Catalog.Deparse;
 /// A view's query as pg_get_viewdef prints it (ruleutils' get_query_def with PRETTYFLAG_INDENT): each clause on a line
 /// of its own, right-aligned keywords, one output column per line, every column reference qualified by its relation,
 /// and each output column named with AS where its name is not the column's own.
-/// Queries over one level of FROM items (tables, with aliases, as a list) are deparsed; anything else (joins,
-/// subqueries, set operations, WITH) is printed as written, which is what Log kept.
+/// Queries over tables and their joins (with aliases, as a list) are deparsed; anything else (subqueries, USING and
+/// NATURAL joins, set operations, WITH) is printed as written, which is what Log kept.
 /// </summary>
 internal static class ViewDeparser
 {
@@ -42,15 +42,9 @@ internal static class ViewDeparser
             return null;
         }
         var relations = new List<DeparseRelation>();
-        var from = new List<string>();
         foreach (FromItem item in select.From)
         {
-            if (item is not RangeVar range || catalog.FindRelationOid(range.SchemaName, range.RelationName) is not long oid || catalog.FindTable(oid) is not { } table)
-            {
-                return null;
-            }
-            relations.Add(new DeparseRelation(table, range.Alias ?? table.Name));
-            from.Add(QualifiedNames.Quote(table.Name) + (range.Alias is null ? "" : " " + QualifiedNames.Quote(range.Alias)));
+            if (!CollectRelations(catalog, item, relations)) return null;
         }
         var deparser = new ExpressionDeparser(relations, qualify: true, pretty) { BaseIndent = ListIndent };
         var builder = new StringBuilder(" SELECT");
@@ -67,7 +61,7 @@ internal static class ViewDeparser
             string name = index < view.ColumnNames.Count ? view.ColumnNames[index] : target.Name ?? "?column?";
             if (target.Value is not ColumnRef column || column.Fields[^1] != name) builder.Append(" AS ").Append(QualifiedNames.Quote(name));
         }
-        builder.Append("\n   FROM ").Append(string.Join(",\n    ", from));
+        builder.Append("\n   FROM ").Append(string.Join(",\n    ", select.From.Select(item => FromText(item, deparser, pretty))));
         if (select.Where is not null) builder.Append("\n  WHERE ").Append(deparser.Deparse(select.Where));
         if (select.GroupBy.Count > 0)
         {
@@ -82,6 +76,45 @@ internal static class ViewDeparser
         if (select.Offset is not null) builder.Append("\n OFFSET ").Append(deparser.Deparse(select.Offset));
         if (select.Limit is not null) builder.Append("\n LIMIT ").Append(deparser.Deparse(select.Limit));
         return builder.ToString();
+    }
+
+    /// <summary>The tables a FROM item reads, in the order their columns follow one another; false for anything but
+    /// tables and joins of tables with ON (or CROSS JOIN).</summary>
+    private static bool CollectRelations(CatalogSnapshot catalog, FromItem item, List<DeparseRelation> relations)
+    {
+        switch (item)
+        {
+            case RangeVar range when catalog.FindRelationOid(range.SchemaName, range.RelationName) is long oid && catalog.FindTable(oid) is { } table:
+                relations.Add(new DeparseRelation(table, range.Alias ?? table.Name));
+                return true;
+            case JoinExpr { IsNatural: false, UsingColumns: null, Alias: null } join:
+                return CollectRelations(catalog, join.Left, relations) && CollectRelations(catalog, join.Right, relations);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A FROM item: a table with its alias, a join as ruleutils lays it out (each JOIN on a line of its own,
+    /// the plain form parenthesising every join and its ON condition).</summary>
+    private static string FromText(FromItem item, ExpressionDeparser deparser, bool pretty)
+    {
+        if (item is RangeVar range) return QualifiedNames.Quote(range.RelationName) + (range.Alias is null ? "" : " " + QualifiedNames.Quote(range.Alias));
+        var join = (JoinExpr)item;
+        string keyword = join.Kind switch
+        {
+            JoinType.Left => "LEFT JOIN",
+            JoinType.Right => "RIGHT JOIN",
+            JoinType.Full => "FULL JOIN",
+            JoinType.Cross => "CROSS JOIN",
+            _ => "JOIN",
+        };
+        string text = FromText(join.Left, deparser, pretty) + "\n     " + keyword + " " + FromText(join.Right, deparser, pretty);
+        if (join.Quals is not null)
+        {
+            string condition = deparser.Deparse(join.Quals);
+            text += pretty ? " ON " + condition : " ON (" + condition + ")";
+        }
+        return pretty ? text : "(" + text + ")";
     }
 
     /// <summary>An ORDER BY item: DESC when descending, NULLS FIRST/LAST only where they differ from the default.</summary>
