@@ -65,7 +65,7 @@ internal static class TableDefinitionBinder
     }
 
     /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,
-    /// localtimestamp) is stored as SQL text in its canonical form, any other expression as its source text; both are
+    /// localtimestamp) is stored as SQL text by its name (pg_get_expr prints CURRENT_TIMESTAMP and now() apart), any other expression as its source text; both are
     /// evaluated at each insert.</summary>
     public static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column)
     {
@@ -83,7 +83,8 @@ internal static class TableDefinitionBinder
         BoundExpression clock = bound is BoundCast { Context: ValueCast.Context.Assignment } cast ? cast.Operand : bound;
         string? text = clock is BoundFunction { Arguments.Count: 0 } function ? function.Function.Name switch
         {
-            "now" or "current_timestamp" or "transaction_timestamp" or "statement_timestamp" or "clock_timestamp" => "now()",
+            "current_timestamp" => "current_timestamp",
+            "now" or "transaction_timestamp" or "statement_timestamp" or "clock_timestamp" => function.Function.Name + "()",
             "current_date" => "current_date",
             "localtimestamp" => "localtimestamp",
             _ => null,

@@ -16,12 +16,14 @@ internal static partial class BuiltinFunctions
     {
         Add(registry, "format_type", [Oid, Int4], Text, FormatType, Volatility.Stable, strict: false);
         Add(registry, "pg_get_expr", [Text, Oid], Text, (arguments, _) => arguments[0], Volatility.Stable);
-        Add(registry, "pg_get_expr", [Text, Oid, Bool], Text, (arguments, _) => arguments[0], Volatility.Stable);
-        Add(registry, "pg_get_indexdef", [Oid], Text, (arguments, context) => IndexDefinition((long)arguments[0]!, 0, context), Volatility.Stable);
+        Add(registry, "pg_get_expr", [Text, Oid, Bool], Text,
+            (arguments, context) => (bool)arguments[2]! ? PrettyExpression((string)arguments[0]!, (long)arguments[1]!, context) : arguments[0], Volatility.Stable);
+        Add(registry, "pg_get_indexdef", [Oid], Text, (arguments, context) => IndexDefinition((long)arguments[0]!, 0, pretty: false, context), Volatility.Stable);
         Add(registry, "pg_get_indexdef", [Oid, Int4, Bool], Text,
-            (arguments, context) => IndexDefinition((long)arguments[0]!, (int)arguments[1]!, context), Volatility.Stable);
-        Add(registry, "pg_get_constraintdef", [Oid], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
-        Add(registry, "pg_get_constraintdef", [Oid, Bool], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, context), Volatility.Stable);
+            (arguments, context) => IndexDefinition((long)arguments[0]!, (int)arguments[1]!, (bool)arguments[2]!, context), Volatility.Stable);
+        Add(registry, "pg_get_constraintdef", [Oid], Text, (arguments, context) => ConstraintDefinition((long)arguments[0]!, pretty: false, context), Volatility.Stable);
+        Add(registry, "pg_get_constraintdef", [Oid, Bool], Text,
+            (arguments, context) => ConstraintDefinition((long)arguments[0]!, (bool)arguments[1]!, context), Volatility.Stable);
         // Definitions of objects Log has none of (extended statistics, triggers, rules, partition keys): psql asks for
         // them while describing a table, over catalogs that are empty here, so NULL is their answer.
         // Every Log relation psql asks about is an ordinary table, which logical replication could publish.
@@ -30,8 +32,9 @@ internal static partial class BuiltinFunctions
         {
             Add(registry, name, [Oid], Text, (_, _) => null, Volatility.Stable);
         }
-        Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
-        Add(registry, "pg_get_viewdef", [Oid, Bool], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid], Text, (arguments, context) => ViewDefinition((long)arguments[0]!, pretty: false, context), Volatility.Stable);
+        Add(registry, "pg_get_viewdef", [Oid, Bool], Text,
+            (arguments, context) => ViewDefinition((long)arguments[0]!, (bool)arguments[1]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
         foreach (string visibility in new[] { "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
         {
@@ -52,11 +55,11 @@ internal static partial class BuiltinFunctions
     private static CatalogSnapshot CatalogOf(EvaluationContext context) =>
         context.Statement?.CatalogSnapshot ?? throw new InvalidOperationException("a catalog function ran without the statement's catalog snapshot");
 
-    private static object? IndexDefinition(long oid, int column, EvaluationContext context)
+    private static object? IndexDefinition(long oid, int column, bool pretty, EvaluationContext context)
     {
         (long tableOid, int indexId) = ObjectIds.Split(oid);
         if (CatalogOf(context).FindTable(tableOid) is not { } table || indexId == 0) return null;
-        if (column == 0) return CatalogDefinitions.IndexDefinition(table, indexId);
+        if (column == 0) return CatalogDefinitions.IndexDefinition(table, indexId, pretty);
         if (indexId == Catalog.TableDescriptor.PrimaryIndexId)
         {
             return column <= table.PrimaryKeyOrdinals.Count ? QualifiedNames.Quote(table.Columns[table.PrimaryKeyOrdinals[column - 1]].Name) : "";
@@ -64,13 +67,28 @@ internal static partial class BuiltinFunctions
         Catalog.IndexDescriptor? index = table.Indexes.FirstOrDefault(candidate => candidate.Id == indexId);
         if (index is null || column > index.KeyColumns.Count) return "";
         Catalog.IndexKeyColumn key = index.KeyColumns[column - 1];
-        return key.IsExpression ? key.Expression : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
+        return key.IsExpression ? CatalogDefinitions.IndexKeyExpression(table, key.Expression!, pretty) : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
     }
 
-    private static object? ConstraintDefinition(long oid, EvaluationContext context) => CatalogDefinitions.ConstraintDefinition(CatalogOf(context), oid);
+    private static object? ConstraintDefinition(long oid, bool pretty, EvaluationContext context) =>
+        CatalogDefinitions.ConstraintDefinition(CatalogOf(context), oid, pretty);
 
-    private static object? ViewDefinition(long oid, EvaluationContext context) =>
-        CatalogOf(context).Views.FirstOrDefault(view => ObjectIds.Relation(view.Id) == oid) is { } view ? " " + view.QueryText + ";" : null;
+    /// <summary>pg_get_expr(expression, relation, true): the catalog's columns (adbin, indexprs, indpred) hold the plain
+    /// deparsed text, which is SQL again, so the pretty form is that text deparsed once more with the pretty flag
+    /// over the relation's columns.</summary>
+    private static object? PrettyExpression(string expression, long relationOid, EvaluationContext context)
+    {
+        Catalog.TableDescriptor? table = CatalogOf(context).FindTable(relationOid);
+        return Catalog.Deparse.ExpressionDeparser.DeparseText(table, expression, pretty: true);
+    }
+
+    private static object? ViewDefinition(long oid, bool pretty, EvaluationContext context)
+    {
+        CatalogSnapshot catalog = CatalogOf(context);
+        return catalog.Views.FirstOrDefault(view => ObjectIds.Relation(view.Id) == oid) is { } view
+            ? Catalog.Deparse.ViewDeparser.Definition(catalog, view, pretty)
+            : null;
+    }
 
     private static object? UserById(ReadOnlySpan<object?> arguments, EvaluationContext context)
     {

@@ -1,3 +1,4 @@
+using Log.QueryNode.Sql.Catalog.Deparse;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
@@ -9,11 +10,13 @@ internal sealed record TableConstraint(long Oid, string Name, char Type, long In
 /// <summary>
 /// The SQL text the catalog functions print for schema objects: pg_get_indexdef, pg_get_constraintdef and
 /// pg_get_expr of a column default. Expressions (CHECK, index expressions and predicates, DEFAULT expressions) are
-/// shown as Log keeps them, their source text, where PostgreSQL prints its own deparsed form.
+/// kept as their source text and printed as ruleutils.c deparses them (Deparse/ExpressionDeparser.cs).
 /// </summary>
 internal static class CatalogDefinitions
 {
-    public static IEnumerable<TableConstraint> ConstraintsOf(TableDescriptor table)
+    /// <summary>The table's constraints; <paramref name="pretty"/> deparses CHECK expressions as
+    /// pg_get_constraintdef(oid, true) does.</summary>
+    public static IEnumerable<TableConstraint> ConstraintsOf(TableDescriptor table, bool pretty = false)
     {
         long tableOid = ObjectIds.Relation(table.Id);
         if (!table.HasHiddenRowId)
@@ -43,21 +46,38 @@ internal static class CatalogDefinitions
         {
             CheckConstraint check = table.Checks[position];
             yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null,
-                $"CHECK ({check.Expression}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
+                $"CHECK ({CheckExpression(table, check, pretty)}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
         }
     }
+
+    /// <summary>A CHECK constraint's expression as ruleutils deparses it (the body of pg_get_constraintdef's CHECK (...),
+    /// information_schema.check_constraints' check_clause without its CHECK).</summary>
+    public static string CheckExpression(TableDescriptor table, CheckConstraint check, bool pretty = false) =>
+        ExpressionDeparser.DeparseText(table, check.Expression, pretty);
+
+    /// <summary>An index key expression as pg_get_indexdef prints one column of it: a call bare, anything else
+    /// parenthesised (ruleutils' looks_like_function).</summary>
+    public static string IndexKeyExpression(TableDescriptor table, string expression, bool pretty = false)
+    {
+        string text = ExpressionDeparser.DeparseText(table, expression, pretty);
+        return ExpressionDeparser.LooksLikeFunction(expression) ? text : $"({text})";
+    }
+
+    /// <summary>A partial index's predicate as pg_get_indexdef and pg_get_expr(indpred) print it.</summary>
+    public static string IndexPredicate(TableDescriptor table, string predicate, bool pretty = false) =>
+        ExpressionDeparser.DeparseText(table, predicate, pretty);
 
     private static string ColumnList(TableDescriptor table, IEnumerable<int> ordinals) =>
         string.Join(", ", ordinals.Select(ordinal => QualifiedNames.Quote(table.Columns[ordinal].Name)));
 
     /// <summary>pg_get_constraintdef: the constraint's definition by its OID, or null when no constraint has it.</summary>
-    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid)
+    public static string? ConstraintDefinition(CatalogSnapshot catalog, long oid, bool pretty = false)
     {
         (long tableOid, int subObject) = ObjectIds.Split(oid);
         if (catalog.FindTable(tableOid) is not { } table) return null;
         int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
         if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
-        return ConstraintsOf(table).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+        return ConstraintsOf(table, pretty).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
     }
 
     /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions
@@ -85,10 +105,11 @@ internal static class CatalogDefinitions
     };
 
     /// <summary>pg_get_indexdef: CREATE [UNIQUE] INDEX name ON public.table USING btree (keys) [INCLUDE (...)] [WHERE ...].</summary>
-    public static string? IndexDefinition(TableDescriptor table, int indexId)
+    public static string? IndexDefinition(TableDescriptor table, int indexId, bool pretty = false)
     {
         (string schema, string relation) = RelationNames.Split(table.Name);
-        string tableName = $"{QualifiedNames.Quote(schema)}.{QualifiedNames.Quote(relation)}";
+        // The pretty form names the table unqualified when the search path finds it (PRETTYFLAG_SCHEMA).
+        string tableName = pretty && schema == SqlCatalog.DefaultSchema ? QualifiedNames.Quote(relation) : $"{QualifiedNames.Quote(schema)}.{QualifiedNames.Quote(relation)}";
         if (indexId == TableDescriptor.PrimaryIndexId)
         {
             if (table.HasHiddenRowId) return null;
@@ -98,7 +119,7 @@ internal static class CatalogDefinitions
         if (index is null) return null;
         var keys = index.KeyColumns.Select(key =>
         {
-            string text = key.IsExpression ? $"({key.Expression})" : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
+            string text = key.IsExpression ? IndexKeyExpression(table, key.Expression!, pretty) : QualifiedNames.Quote(table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Name);
             if (key.Descending) text += " DESC";
             if (key.NullsFirst && !key.Descending) text += " NULLS FIRST";
             if (!key.NullsFirst && key.Descending) text += " NULLS LAST";
@@ -107,14 +128,9 @@ internal static class CatalogDefinitions
         string definition = $"CREATE {(index.IsUnique ? "UNIQUE " : "")}INDEX {QualifiedNames.Quote(RelationNames.NameOf(index.Name))} ON {tableName} USING btree ({string.Join(", ", keys)})";
         if (index.IncludeColumnIds.Count > 0) definition += $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
         if (index.NullsNotDistinct) definition += " NULLS NOT DISTINCT";
-        if (index.Predicate is not null) definition += $" WHERE ({index.Predicate})";
+        if (index.Predicate is not null) definition += $" WHERE {IndexPredicate(table, index.Predicate, pretty)}";
         return definition;
     }
-
-    /// <summary>nextval('s') as PostgreSQL deparses it, nextval('s'::regclass): its argument is a regclass, which
-    /// the parser made of the literal; any other expression as written.</summary>
-    private static string SequenceArgumentAsRegClass(string expression) =>
-        global::System.Text.RegularExpressions.Regex.Replace(expression, @"^nextval\('((?:[^']|'')*)'\)$", "nextval('$1'::regclass)");
 
     /// <summary>Whether the column has a default pg_attrdef lists: DEFAULT NULL is none on PostgreSQL (the parser
     /// drops it), and an identity column's values come from its sequence (attidentity says so).</summary>
@@ -123,14 +139,10 @@ internal static class CatalogDefinitions
 
     /// <summary>A column default as pg_get_expr prints it: a number as the literal PostgreSQL keeps before the
     /// implicit cast to the column's type (5, 1.5, '-5'::integer), a boolean as true/false, any other constant as a
-    /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression as written.</summary>
+    /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression deparsed.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
-        if (column.DefaultExpression is not null)
-        {
-            string expression = column.DefaultExpression.Trim();
-            return SqlValueFunctions.Contains(expression) ? expression.ToUpperInvariant() : SequenceArgumentAsRegClass(expression);
-        }
+        if (column.DefaultExpression is not null) return ExpressionDeparser.DeparseText(null, column.DefaultExpression);
         if (column.DefaultValue is null) return null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;
         if (column.Type.Kind == TypeKind.Bool) return text == "t" ? "true" : "false";
@@ -138,13 +150,6 @@ internal static class CatalogDefinitions
         string typeName = column.Type.Kind == TypeKind.Bpchar ? "bpchar" : column.Type.DisplayName;
         return $"{Functions.BuiltinFunctions.QuoteLiteral(text)}::{typeName}";
     }
-
-    /// <summary>The SQL-standard value functions, which ruleutils.c prints in capitals (CURRENT_DATE).</summary>
-    private static readonly HashSet<string> SqlValueFunctions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_user", "session_user", "user",
-        "current_role", "current_catalog", "current_schema",
-    };
 
     /// <summary>A number as ruleutils.c prints the constant its literal became: an integer that fits int4 or a decimal
     /// bare, unless negative (then quoted and cast to integer or numeric, as a negative constant is); a larger

@@ -149,10 +149,11 @@ internal static partial class SystemRelations
                 string keys = string.Join(' ', index.KeyColumns.Select(key => key.IsExpression ? 0 : key.ColumnId).Concat(index.IncludeColumnIds));
                 string options = string.Join(' ', index.KeyColumns.Select(key => (key.Descending ? 1 : 0) | (key.NullsFirst != key.Descending ? 2 : 0)));
                 string? expressions = index.KeyColumns.Any(key => key.IsExpression)
-                    ? string.Join(", ", index.KeyColumns.Where(key => key.IsExpression).Select(key => key.Expression))
+                    ? string.Join(", ", index.KeyColumns.Where(key => key.IsExpression).Select(key => Deparse.ExpressionDeparser.DeparseText(table, key.Expression!)))
                     : null;
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, index.Id), tableOid, index.KeyColumns.Count + index.IncludeColumnIds.Count,
-                    index.KeyColumns.Count, index.IsUnique, index.IsPrimary, index.State == IndexState.Valid, keys, options, expressions, index.Predicate,
+                    index.KeyColumns.Count, index.IsUnique, index.IsPrimary, index.State == IndexState.Valid, keys, options, expressions,
+                    index.Predicate is null ? null : CatalogDefinitions.IndexPredicate(table, index.Predicate),
                     index.NullsNotDistinct);
             }
         }
@@ -233,7 +234,7 @@ internal static partial class SystemRelations
     {
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return relation.Row(("schemaname", RelationNames.SchemaOf(view.Name)), ("viewname", RelationNames.NameOf(view.Name)), ("viewowner", catalog.UserName), ("definition", " " + view.QueryText + ";"));
+            yield return relation.Row(("schemaname", RelationNames.SchemaOf(view.Name)), ("viewname", RelationNames.NameOf(view.Name)), ("viewowner", catalog.UserName), ("definition", Deparse.ViewDeparser.Definition(catalog, view, pretty: false)));
         }
     }
 
