@@ -27,7 +27,7 @@ public static partial class PgTypes
             or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Json or PgTypeOid.Float4
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
             or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
-            or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb => true,
+            or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
         _ => GetElementTypeOid(typeOid) != 0,
     };
 
@@ -129,6 +129,8 @@ public static partial class PgTypes
         PgTypeOid.Uuid => "uuid",
         PgTypeOid.Jsonb => "jsonb",
         PgTypeOid.Void => "void",
+        PgTypeOid.Int2Vector => "int2vector",
+        PgTypeOid.OidVector => "oidvector",
         _ when GetElementTypeOid(typeOid) is int element && element != 0 => GetTypeName(element) + "[]",
         _ => typeOid.ToString(Invariant),
     };
@@ -158,6 +160,7 @@ public static partial class PgTypes
             PgTypeOid.Uuid => ToGuid(value).ToString("D", Invariant),
             // void_out writes an empty string, whatever stands for the value.
             PgTypeOid.Void => "",
+            PgTypeOid.Int2Vector or PgTypeOid.OidVector => FormatVector(value, GetVectorElementTypeOid(typeOid), settings),
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => FormatArray(value, element, settings),
             _ => value as string ?? Convert.ToString(value, Invariant) ?? "",
         };
@@ -235,7 +238,7 @@ public static partial class PgTypes
                 // void_send writes no bytes: a zero-length value, which is not NULL.
                 break;
             default:
-                int element = GetElementTypeOid(typeOid);
+                int element = GetElementTypeOid(typeOid) is int arrayElement && arrayElement != 0 ? arrayElement : GetVectorElementTypeOid(typeOid);
                 if (element == 0)
                 {
                     throw new PgException(PgError.Error(UndefinedFunction, $"no binary output function available for type {GetTypeName(typeOid)}"));
@@ -268,6 +271,7 @@ public static partial class PgTypes
             PgTypeOid.Interval => ParseInterval(text),
             PgTypeOid.Uuid => ParseUuid(text),
             PgTypeOid.Char => text.Length == 0 ? "" : text[..1],
+            PgTypeOid.Int2Vector or PgTypeOid.OidVector => ParseVector(text, GetVectorElementTypeOid(typeOid), settings),
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => ParseArray(text, element, settings),
             _ => text,
         };
@@ -334,7 +338,7 @@ public static partial class PgTypes
             case PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar or PgTypeOid.Name or PgTypeOid.Json or PgTypeOid.Unknown:
                 return DecodeUtf8(reader.ReadRest());
             default:
-                int element = GetElementTypeOid(typeOid);
+                int element = GetElementTypeOid(typeOid) is int arrayElement && arrayElement != 0 ? arrayElement : GetVectorElementTypeOid(typeOid);
                 if (element == 0)
                 {
                     throw new PgException(PgError.Error(UndefinedFunction, $"no binary input function available for type {GetTypeName(typeOid)}"));

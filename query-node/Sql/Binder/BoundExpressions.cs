@@ -158,6 +158,8 @@ public enum TableFunction : byte
     JsonPathQuery,
     /// <summary>pg_partition_ancestors(regclass): a partition and its ancestors; Log has no partitions, so none.</summary>
     PartitionAncestors,
+    /// <summary>generate_subscripts(anyarray, int [, bool]): the subscripts of one dimension.</summary>
+    GenerateSubscripts,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

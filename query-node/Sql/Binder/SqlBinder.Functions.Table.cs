@@ -11,29 +11,45 @@ internal sealed partial class SqlBinder
 {
     private BoundFromItem BindRangeFunction(RangeFunction item, IReadOnlyList<ScopeItem> leftItems)
     {
-        FuncCall call = item.Function;
         var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
-        var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
-        IReadOnlyList<(string Name, SqlType Type)>? outputColumns = null;
-        (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
+        IReadOnlyList<FuncCall> functions = [item.Function, .. item.ZippedFunctions];
+        var calls = new List<TableFunctionCall>();
+        var outputs = new List<(string Name, SqlType Type)>();
+        foreach (FuncCall call in functions)
         {
-            "generate_series" => BindGenerateSeries(call, arguments),
-            "unnest" => BindUnnest(call, arguments),
-            "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
-            "pg_partition_ancestors" when arguments.Length == 1 =>
-                (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
-            _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
-            _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
-        };
-        string name = item.Alias ?? call.Name;
-        var names = new List<string> { item.ColumnAliases is { Count: > 0 } aliases ? aliases[0] : item.Alias ?? call.Name };
-        var types = new List<SqlType> { resultType };
-        if (outputColumns is not null)
-        {
-            // A function with OUT parameters names its columns after them; column aliases rename them in order.
-            names = outputColumns.Select((column, index) => item.ColumnAliases is { } renamed && index < renamed.Count ? renamed[index] : column.Name).ToList();
-            types = outputColumns.Select(column => column.Type).ToList();
+            var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
+            if (call.Name == "unnest" && arguments.Length > 1 && arguments.All(argument => argument.Type.IsArray))
+            {
+                // unnest(a, b, ...) is ROWS FROM (unnest(a), unnest(b), ...).
+                foreach (BoundExpression array in arguments)
+                {
+                    (TableFunction unnest, BoundExpression[] unnestArguments, SqlType elementType) = BindUnnest(call, [array]);
+                    calls.Add(new TableFunctionCall(unnest, unnestArguments, 1, call.Name));
+                    outputs.Add((call.Name, elementType));
+                }
+                continue;
+            }
+            IReadOnlyList<(string Name, SqlType Type)>? outputColumns = null;
+            (TableFunction function, BoundExpression[] typedArguments, SqlType resultType) = call.Name switch
+            {
+                "generate_series" => BindGenerateSeries(call, arguments),
+                "generate_subscripts" => BindGenerateSubscripts(call, arguments),
+                "unnest" => BindUnnest(call, arguments),
+                "regexp_split_to_table" or "string_to_table" => BindTextSplit(call, arguments),
+                "pg_partition_ancestors" when arguments.Length == 1 =>
+                    (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
+                _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
+                _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
+            };
+            // A function with OUT parameters names its columns after them; a lone scalar function's column takes the
+            // alias of the FROM item, as PostgreSQL names it.
+            if (outputColumns is not null) outputs.AddRange(outputColumns);
+            else outputs.Add((functions.Count == 1 ? item.Alias ?? call.Name : call.Name, resultType));
+            calls.Add(new TableFunctionCall(function, typedArguments, outputColumns?.Count ?? 1, call.Name));
         }
+        string name = item.Alias ?? item.Function.Name;
+        var names = outputs.Select((column, index) => item.ColumnAliases is { } renamed && index < renamed.Count ? renamed[index] : column.Name).ToList();
+        var types = outputs.Select(column => column.Type).ToList();
         if (item.WithOrdinality)
         {
             names.Add(item.ColumnAliases is { } more && more.Count > names.Count ? more[names.Count] : "ordinality");
@@ -41,16 +57,25 @@ internal sealed partial class SqlBinder
         }
         if (item.ColumnAliases is { } given && given.Count > names.Count)
         {
-            throw new SqlException(SqlState.SyntaxError, $"too many column aliases specified for function {call.Name}", item.Location + 1);
+            throw new SqlException(SqlState.SyntaxError, $"too many column aliases specified for function {item.Function.Name}", item.Location + 1);
         }
         var columns = new ScopeColumn[names.Count];
         for (int index = 0; index < columns.Length; index++)
         {
             columns[index] = new ScopeColumn(names[index], new BoundColumn(index, types[index], $"{name}.{names[index]}", -1));
         }
-        var plan = new LogicalFunctionScan(function, typedArguments, types, item.WithOrdinality, call.Name);
+        var plan = new LogicalFunctionScan(calls, types, item.WithOrdinality);
         var functionItem = new ScopeItem(name, columns, item.Location);
-        return new BoundFromItem(plan, [functionItem], functionItem, typedArguments.Any(ReadsRow));
+        return new BoundFromItem(plan, [functionItem], functionItem, calls.Any(call => call.Arguments.Any(ReadsRow)));
+    }
+
+    /// <summary>generate_subscripts(anyarray, int [, bool]): int subscripts of one dimension, in reverse when asked.</summary>
+    private (TableFunction, BoundExpression[], SqlType) BindGenerateSubscripts(FuncCall call, BoundExpression[] arguments)
+    {
+        if (arguments.Length is not (2 or 3) || !arguments[0].Type.IsArray) throw FunctionDoesNotExist(call.Name, arguments, call.Location);
+        BoundExpression[] rest = [.. CoerceAll(arguments[1..2], call.Arguments.Skip(1).Take(1).ToList(), SqlType.Int4),
+            .. CoerceAll(arguments[2..], call.Arguments.Skip(2).ToList(), SqlType.Bool)];
+        return (TableFunction.GenerateSubscripts, [arguments[0], .. rest], SqlType.Int4);
     }
 
     /// <summary>generate_series(start, stop [, step]) over integers, numerics or timestamps (PostgreSQL's three families).</summary>
@@ -89,10 +114,6 @@ internal sealed partial class SqlBinder
         if (arguments.Length == 1 && arguments[0].Type.Kind == TypeKind.Unknown)
         {
             throw new SqlException(SqlState.DatatypeMismatch, "could not determine polymorphic type because input has type unknown", call.Location + 1);
-        }
-        if (arguments.Length > 1 && arguments.All(argument => argument.Type.IsArray))
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "unnest of several arrays is not supported", call.Location + 1);
         }
         if (arguments.Length != 1 || !arguments[0].Type.IsArray) throw FunctionDoesNotExist(call.Name, arguments, call.Location);
         return (TableFunction.Unnest, arguments, arguments[0].Type.ElementType.WithoutModifier);

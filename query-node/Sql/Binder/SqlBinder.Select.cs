@@ -29,6 +29,7 @@ internal sealed partial class SqlBinder
     private BoundQuery BindSimpleSelect(SelectStmt select)
     {
         if (_scope.Items.Count > 0) throw new InvalidOperationException("a SELECT is bound in a scope of its own");
+        select = MoveSetReturningTargets(select);
         DeclareWindows(select.WindowClause);
         LogicalPlan plan = BindFromClause(select.From);
         if (select.ForUpdate) MarkForUpdate(plan, select);

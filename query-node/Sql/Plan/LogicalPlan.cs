@@ -46,13 +46,15 @@ internal sealed class LogicalValues(IReadOnlyList<IReadOnlyList<BoundExpression>
     public override IReadOnlyList<SqlType> OutputTypes { get; } = types;
 }
 
+/// <summary>One set-returning function of a function scan: its arguments and how many columns each of its rows has.</summary>
+internal sealed record TableFunctionCall(TableFunction Function, IReadOnlyList<BoundExpression> Arguments, int Width, string Name);
+
 /// <summary>A set-returning function in FROM (generate_series, unnest ...), with an ordinality column when asked.</summary>
-internal sealed class LogicalFunctionScan(TableFunction function, IReadOnlyList<BoundExpression> arguments, IReadOnlyList<SqlType> types, bool withOrdinality, string name) : LogicalPlan
+internal sealed class LogicalFunctionScan(IReadOnlyList<TableFunctionCall> calls, IReadOnlyList<SqlType> types, bool withOrdinality) : LogicalPlan
 {
-    public TableFunction Function { get; } = function;
-    public IReadOnlyList<BoundExpression> Arguments { get; } = arguments;
+    /// <summary>One function, or several run side by side (ROWS FROM, several-array unnest, a select list's set-returning functions).</summary>
+    public IReadOnlyList<TableFunctionCall> Calls { get; } = calls;
     public bool WithOrdinality { get; } = withOrdinality;
-    public string Name { get; } = name;
 
     public override IReadOnlyList<SqlType> OutputTypes { get; } = types;
 }

@@ -61,9 +61,9 @@ internal sealed partial class QueryPlanner
                 foreach (IReadOnlyList<BoundExpression> row in rows) Register(row);
                 return new ValuesOperator(rows);
             case LogicalFunctionScan function:
-                IReadOnlyList<BoundExpression> arguments = ConstantFolder.FoldAll(function.Arguments);
-                Register(arguments);
-                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name);
+                TableFunctionCall[] calls = function.Calls.Select(call => call with { Arguments = ConstantFolder.FoldAll(call.Arguments) }).ToArray();
+                foreach (TableFunctionCall call in calls) Register(call.Arguments);
+                return new FunctionScanOperator(calls, function.WithOrdinality);
             case LogicalJoin join:
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:

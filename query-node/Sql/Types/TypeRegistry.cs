@@ -31,6 +31,8 @@ internal static class TypeRegistry
         new AclItemHandler(),
         new RegRoleHandler(),
         new RegProcedureHandler(),
+        new VectorHandler(TypeKind.Int2Vector, "int2vector"),
+        new VectorHandler(TypeKind.OidVector, "oidvector"),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

@@ -1,48 +1,86 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Plan;
 using Log.QueryNode.Sql.Types;
 using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
-/// <summary>A set-returning function in FROM; its arguments are evaluated against the outer row (lateral).</summary>
-internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList<BoundExpression> arguments, bool withOrdinality, string functionName) : PhysicalOperator
+/// <summary>A set-returning function in FROM; its arguments are evaluated against the outer row (lateral). Several
+/// functions (ROWS FROM, unnest of several arrays, a select list's set-returning functions) run side by side: row n
+/// holds each function's n-th row, NULLs for a function that has none, until every function is done.</summary>
+internal sealed class FunctionScanOperator(IReadOnlyList<TableFunctionCall> calls, bool withOrdinality) : PhysicalOperator
 {
-    private readonly CompiledExpression[] _arguments = arguments.Select(argument => new CompiledExpression(argument)).ToArray();
+    private readonly CompiledExpression[][] _arguments =
+        calls.Select(call => call.Arguments.Select(argument => new CompiledExpression(argument)).ToArray()).ToArray();
 
     public override string Name => "Function Scan";
 
     /// <summary>For EXPLAIN.</summary>
-    public string FunctionName => functionName;
+    public string FunctionName => calls[0].Name;
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        var values = new object?[_arguments.Length];
-        for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
-        long ordinality = 0;
-        if (JsonTableFunctions.Handles(function))
+        var results = new IEnumerable<object?[]>[calls.Count];
+        for (int call = 0; call < calls.Count; call++)
         {
-            if (values.Any(value => value is null)) yield break;
-            IEnumerable<object?[]> rows = function == TableFunction.JsonPathQuery
-                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
-                : JsonTableFunctions.Generate(function, values[0]!, functionName);
-            foreach (object?[] row in rows)
-            {
-                if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
-                ordinality++;
-                yield return withOrdinality ? [.. row, ordinality] : row;
-            }
-            yield break;
+            var values = new object?[_arguments[call].Length];
+            for (int index = 0; index < values.Length; index++) values[index] = await _arguments[call][index].EvaluateAsync(context.OuterRow, context);
+            results[call] = Rows(calls[call], values);
         }
-        foreach (object? value in Generate(values))
+        long ordinality = 0;
+        foreach (object?[] row in calls.Count == 1 ? results[0] : SideBySide(results))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
             ordinality++;
-            yield return withOrdinality ? [value, ordinality] : [value];
+            yield return withOrdinality ? [.. row, ordinality] : row;
         }
     }
 
-    private IEnumerable<object?> Generate(object?[] values)
+    /// <summary>Each function's rows in turn, padded with NULLs for the functions that are done.</summary>
+    private IEnumerable<object?[]> SideBySide(IEnumerable<object?[]>[] results)
+    {
+        var enumerators = results.Select(result => result.GetEnumerator()).ToArray();
+        int width = calls.Sum(call => call.Width);
+        try
+        {
+            while (true)
+            {
+                var row = new object?[width];
+                bool any = false;
+                int at = 0;
+                for (int call = 0; call < calls.Count; call++)
+                {
+                    if (enumerators[call].MoveNext())
+                    {
+                        any = true;
+                        enumerators[call].Current.CopyTo(row, at);
+                    }
+                    at += calls[call].Width;
+                }
+                if (!any) yield break;
+                yield return row;
+            }
+        }
+        finally
+        {
+            foreach (var enumerator in enumerators) enumerator.Dispose();
+        }
+    }
+
+    private static IEnumerable<object?[]> Rows(TableFunctionCall call, object?[] values)
+    {
+        if (JsonTableFunctions.Handles(call.Function))
+        {
+            if (values.Any(value => value is null)) return [];
+            return call.Function == TableFunction.JsonPathQuery
+                ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
+                : JsonTableFunctions.Generate(call.Function, values[0]!, call.Name);
+        }
+        return Generate(call.Function, call.Name, values).Select(value => new[] { value });
+    }
+
+    private static IEnumerable<object?> Generate(TableFunction function, string functionName, object?[] values)
     {
         if (values.Any(value => value is null)) yield break;
         switch (function)
@@ -96,6 +134,18 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             case TableFunction.Unnest:
                 foreach (object? element in (Log.Wire.Types.PgArray)values[0]!) yield return element;
                 yield break;
+            case TableFunction.GenerateSubscripts:
+            {
+                // generate_subscripts(array, dimension [, reverse]): nothing for a dimension the array does not have.
+                var array = (PgArray)values[0]!;
+                int dimension = (int)values[1]! - 1;
+                if (dimension < 0 || dimension >= array.Dimensions) yield break;
+                int lower = array.LowerBounds[dimension];
+                int length = array.Lengths[dimension];
+                bool reverse = values.Length > 2 && (bool)values[2]!;
+                for (int index = 0; index < length; index++) yield return reverse ? lower + length - 1 - index : lower + index;
+                yield break;
+            }
             case TableFunction.RegexpSplitToTable:
                 foreach (object? field in Functions.BuiltinFunctions.RegexSplit((string)values[0]!, (string)values[1]!, values.Length > 2 ? (string)values[2]! : "")) yield return field;
                 yield break;

@@ -11,7 +11,12 @@ public sealed record RangeSubselect(SelectStmt Subquery, string? Alias, IReadOnl
 
 /// <summary>[LATERAL] function(args) [WITH ORDINALITY] [[AS] alias [(column aliases)]], e.g. generate_series(1, 10) AS g(n).</summary>
 public sealed record RangeFunction(FuncCall Function, string? Alias, IReadOnlyList<string>? ColumnAliases, bool Lateral, bool WithOrdinality,
-    int Location) : FromItem(Location);
+    int Location) : FromItem(Location)
+{
+    /// <summary>ROWS FROM (f(), g(), ...): the functions after <see cref="Function"/>, run side by side (each row holds
+    /// every function's next result, NULL for those that are done), as set-returning functions in a select list run.</summary>
+    public IReadOnlyList<FuncCall> ZippedFunctions { get; init; } = [];
+}
 
 public enum JoinType : byte
 {
