@@ -57,4 +57,8 @@ public static class PgTypeOid
     /// <summary>aclitem and aclitem[]: named here for their array pairing; like PostgreSQL's, they have no binary form.</summary>
     public const int AclItem = 1033;
     public const int AclItemArray = 1034;
+    /// <summary>int2vector and oidvector: the catalogs' one-dimensional, zero-based vectors (pg_index.indkey,
+    /// pg_proc.proargtypes); their text form separates elements with spaces, their binary form is an array's.</summary>
+    public const int Int2Vector = 22;
+    public const int OidVector = 30;
 }

@@ -27,7 +27,7 @@ public static partial class PgTypes
             or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Json or PgTypeOid.Float4
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
             or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
-            or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb => true,
+            or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
         _ => GetElementTypeOid(typeOid) != 0,
     };
 
@@ -130,6 +130,8 @@ public static partial class PgTypes
         PgTypeOid.Jsonb => "jsonb",
         PgTypeOid.Void => "void",
         PgTypeOid.Record => "record",
+        PgTypeOid.Int2Vector => "int2vector",
+        PgTypeOid.OidVector => "oidvector",
         _ when GetElementTypeOid(typeOid) is int element && element != 0 => GetTypeName(element) + "[]",
         _ => typeOid.ToString(Invariant),
     };
@@ -160,6 +162,7 @@ public static partial class PgTypes
             // void_out writes an empty string, whatever stands for the value.
             PgTypeOid.Void => "",
             PgTypeOid.Record when value is PgRecord record => FormatRecord(record, (field, oid) => EncodeText(field, oid, settings)!),
+            PgTypeOid.Int2Vector or PgTypeOid.OidVector => FormatVector(value, GetVectorElementTypeOid(typeOid), settings),
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => FormatArray(value, element, settings),
             _ => value as string ?? Convert.ToString(value, Invariant) ?? "",
         };
@@ -240,7 +243,7 @@ public static partial class PgTypes
                 WriteRecord(output, record);
                 break;
             default:
-                int element = GetElementTypeOid(typeOid);
+                int element = GetElementTypeOid(typeOid) is int arrayElement && arrayElement != 0 ? arrayElement : GetVectorElementTypeOid(typeOid);
                 if (element == 0)
                 {
                     throw new PgException(PgError.Error(UndefinedFunction, $"no binary output function available for type {GetTypeName(typeOid)}"));
@@ -273,6 +276,7 @@ public static partial class PgTypes
             PgTypeOid.Interval => ParseInterval(text),
             PgTypeOid.Uuid => ParseUuid(text),
             PgTypeOid.Char => text.Length == 0 ? "" : text[..1],
+            PgTypeOid.Int2Vector or PgTypeOid.OidVector => ParseVector(text, GetVectorElementTypeOid(typeOid), settings),
             _ when GetElementTypeOid(typeOid) is int element && element != 0 => ParseArray(text, element, settings),
             _ => text,
         };
@@ -339,7 +343,7 @@ public static partial class PgTypes
             case PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar or PgTypeOid.Name or PgTypeOid.Json or PgTypeOid.Unknown:
                 return DecodeUtf8(reader.ReadRest());
             default:
-                int element = GetElementTypeOid(typeOid);
+                int element = GetElementTypeOid(typeOid) is int arrayElement && arrayElement != 0 ? arrayElement : GetVectorElementTypeOid(typeOid);
                 if (element == 0)
                 {
                     throw new PgException(PgError.Error(UndefinedFunction, $"no binary input function available for type {GetTypeName(typeOid)}"));

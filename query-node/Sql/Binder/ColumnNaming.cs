@@ -28,13 +28,18 @@ internal static class ColumnNaming
                 string typeName;
                 try
                 {
-                    typeName = TypeResolver.Resolve(cast.TypeName).InternalName;
+                    // A written array type (int2[]) is named after its element, the last name PostgreSQL's grammar keeps.
+                    (Types.SqlType type, string internalName) = TypeResolver.Resolve(cast.TypeName);
+                    typeName = cast.TypeName.Name.EndsWith(']') && type.Kind == Types.TypeKind.Array ? type.ElementType.InternalName : internalName;
                 }
                 catch (Execution.SqlException)
                 {
                     typeName = cast.TypeName.Name;
                 }
                 return (typeName, 1);
+            case A_Indirection indirection:
+                // Subscripts keep the name of what they subscript (indkey[0] is "indkey").
+                return Figure(indirection.Argument);
             case SubLink { Type: SubLinkType.Exists }:
                 return ("exists", 2);
             case SubLink { Type: SubLinkType.Array }:

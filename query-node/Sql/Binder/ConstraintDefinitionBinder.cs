@@ -1,6 +1,7 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Binder;
 
@@ -71,6 +72,27 @@ internal static class ConstraintDefinitionBinder
         return new CheckConstraint(name, constraint.CheckText!, IsValidated: !notValid);
     }
 
+    /// <summary>
+    /// An index key's operator class (Django writes varchar_pattern_ops for LIKE 'prefix%' lookups): the pattern classes
+    /// order strings by code point, which is Log's one text order, so an index with them is the same index; the
+    /// default class of the key's type (int4_ops) is accepted too. Anything else is refused as PostgreSQL refuses it.
+    /// </summary>
+    private static void CheckOperatorClass(IndexElem element, SqlType type)
+    {
+        if (element.OperatorClass is not { } name) return;
+        bool accepts = name switch
+        {
+            "text_pattern_ops" or "varchar_pattern_ops" => type.Kind is TypeKind.Text or TypeKind.Varchar,
+            "bpchar_pattern_ops" => type.Kind == TypeKind.Bpchar,
+            _ when name == type.InternalName + "_ops" => true,
+            _ => throw new SqlException(SqlState.UndefinedObject, $"operator class \"{name}\" does not exist for access method \"btree\"", element.Location + 1),
+        };
+        if (!accepts)
+        {
+            throw new SqlException(SqlState.DatatypeMismatch, $"operator class \"{name}\" does not accept data type {type.DisplayName}", element.Location + 1);
+        }
+    }
+
     /// <summary>CREATE INDEX: the new index (state Building until its entries are written), named
     /// <paramref name="name"/> or by PostgreSQL's rule.</summary>
     public static IndexDescriptor BindIndex(TableDescriptor table, IndexStmt statement, Func<string, bool> relationNameTaken)
@@ -86,12 +108,13 @@ internal static class ConstraintDefinitionBinder
             {
                 int ordinal = table.OrdinalOf(columnName);
                 if (ordinal < 0) throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" does not exist", element.Location + 1);
+                CheckOperatorClass(element, table.Columns[ordinal].Type);
                 keys.Add(new IndexKeyColumn(table.Columns[ordinal].Id, null, element.Descending, nullsFirst));
                 nameParts.Add(columnName);
                 continue;
             }
             var binder = new SqlBinder(table, table.Name);
-            binder.Bind(element.Expression!);
+            CheckOperatorClass(element, binder.Bind(element.Expression!).Type);
             keys.Add(new IndexKeyColumn(0, element.ExpressionText, element.Descending, nullsFirst));
             nameParts.Add(element.Expression is FuncCall call ? call.Name : "expr");
         }

@@ -57,7 +57,10 @@ internal sealed partial class SqlParser
                 ifExists = true;
             }
             string name = ExpectColumnIdentifier().Name;
-            if (IsKeyword("cascade")) throw NotSupported(isConstraint ? "DROP CONSTRAINT ... CASCADE" : "DROP COLUMN ... CASCADE", Current.Position);
+            if (isConstraint && IsKeyword("cascade")) throw NotSupported("DROP CONSTRAINT ... CASCADE", Current.Position);
+            // DROP COLUMN ... CASCADE (Django's migrations write it): the column's indexes and CHECK constraints go with
+            // it either way, as on PostgreSQL; CASCADE drops the same set as RESTRICT does here.
+            if (!isConstraint && TryKeyword("cascade")) return new DropColumnCmd(name, ifExists, location);
             TryKeyword("restrict");
             return isConstraint ? new DropConstraintCmd(name, ifExists, location) : new DropColumnCmd(name, ifExists, location);
         }

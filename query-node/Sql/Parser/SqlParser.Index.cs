@@ -101,6 +101,13 @@ internal sealed partial class SqlParser
             column = ExpectColumnIdentifier().Name;
         }
         if (IsKeyword("collate")) throw NotSupported("COLLATE in an index", Current.Position);
+        string? operatorClass = null;
+        if (Current.Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier && !IsKeyword("asc") && !IsKeyword("desc") && !IsKeyword("nulls"))
+        {
+            // [schema.]opclass: the schema can only be pg_catalog, where every operator class Log knows lives.
+            operatorClass = ExpectColumnIdentifier().Name;
+            if (TryOperator(".")) operatorClass = ExpectColumnIdentifier().Name;
+        }
         bool descending = false;
         if (TryKeyword("desc")) descending = true;
         else TryKeyword("asc");
@@ -114,7 +121,7 @@ internal sealed partial class SqlParser
                 nullsFirst = false;
             }
         }
-        return new IndexElem(column, expression, expressionText, descending, nullsFirst, first.Position);
+        return new IndexElem(column, expression, expressionText, descending, nullsFirst, first.Position) { OperatorClass = operatorClass };
     }
 
     /// <summary>[NULLS [NOT] DISTINCT] after UNIQUE or an index's columns; true for NOT DISTINCT.</summary>

@@ -58,6 +58,11 @@ public enum TypeKind : byte
     /// <summary>record: an anonymous row, ROW(...) or a function's several OUT columns (CLR <see cref="Log.Wire.Types.PgRecord"/>,
     /// which carries its fields' types).</summary>
     Record,
+    /// <summary>int2vector: the catalogs' zero-based vector of int2 (pg_index.indkey), an array to every array operation
+    /// (CLR <see cref="Log.Wire.Types.PgArray"/> with lower bound 0), written "1 2".</summary>
+    Int2Vector,
+    /// <summary>oidvector: the catalogs' zero-based vector of oid (pg_proc.proargtypes), like <see cref="Int2Vector"/>.</summary>
+    OidVector,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -93,10 +98,20 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
     /// <summary>The array type whose elements are <paramref name="element"/> (an array of an array is the same array type).</summary>
     public static SqlType ArrayOf(SqlType element) => element.Kind == TypeKind.Array ? element : new(TypeKind.Array, element.Modifier, element.Kind);
 
-    public bool IsArray => Kind == TypeKind.Array;
+    /// <summary>An array type, or int2vector/oidvector, which subscripts, unnest, ANY and the array functions read as
+    /// the one-dimensional arrays they are (PostgreSQL coerces them to int2[]/oid[] for free).</summary>
+    public bool IsArray => Kind is TypeKind.Array or TypeKind.Int2Vector or TypeKind.OidVector;
 
-    /// <summary>The element type of an array type (with the array's modifier); Unknown for any other type.</summary>
-    public SqlType ElementType => Kind == TypeKind.Array ? new SqlType(Element, Modifier) : Unknown;
+    public bool IsVector => Kind is TypeKind.Int2Vector or TypeKind.OidVector;
+
+    /// <summary>The element type of an array type (with the array's modifier) or of a vector; Unknown for any other type.</summary>
+    public SqlType ElementType => Kind switch
+    {
+        TypeKind.Array => new SqlType(Element, Modifier),
+        TypeKind.Int2Vector => Int2,
+        TypeKind.OidVector => new SqlType(TypeKind.Oid),
+        _ => Unknown,
+    };
 
     public bool IsDateTime => Kind is TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz;
 
@@ -173,6 +188,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegRole => 4096,
         TypeKind.RegProcedure => 2202,
         TypeKind.Record => 2249,
+        TypeKind.Int2Vector => 22,
+        TypeKind.OidVector => 30,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -231,6 +248,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegRole => "regrole",
         TypeKind.RegProcedure => "regprocedure",
         TypeKind.Record => "record",
+        TypeKind.Int2Vector => "int2vector",
+        TypeKind.OidVector => "oidvector",
         _ => "unknown",
     };
 
@@ -269,6 +288,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.RegRole => "regrole",
         TypeKind.RegProcedure => "regprocedure",
         TypeKind.Record => "record",
+        TypeKind.Int2Vector => "int2vector",
+        TypeKind.OidVector => "oidvector",
         _ => "unknown",
     };
 
@@ -295,7 +316,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',
         TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem => 'U',
-        TypeKind.Array => 'A',
+        TypeKind.Array or TypeKind.Int2Vector or TypeKind.OidVector => 'A',
         TypeKind.Void or TypeKind.Record => 'P',
         _ => 'X',
     };

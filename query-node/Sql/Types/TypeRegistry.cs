@@ -32,6 +32,8 @@ internal static class TypeRegistry
         new RegRoleHandler(),
         new RegProcedureHandler(),
         new RecordHandler(),
+        new VectorHandler(TypeKind.Int2Vector, "int2vector"),
+        new VectorHandler(TypeKind.OidVector, "oidvector"),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

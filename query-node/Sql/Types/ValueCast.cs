@@ -40,6 +40,11 @@ internal static class ValueCast
         return false;
     }
 
+    /// <summary>The text of a value for a cast to a string type: a vector's value is an array's, so its type says how
+    /// it prints ("1 2", not "[0:1]={1,2}").</summary>
+    private static string? FormatAs(object value, SqlType from) =>
+        from.IsVector ? TypeRegistry.Get(from.Kind).Format(value, DateTimeSettings.Current) : ValueFormatter.Format(value);
+
     /// <summary>Converts a non-null value known to be of <paramref name="from"/>; errors as PostgreSQL's cast functions raise them.</summary>
     public static object? Convert(object? value, SqlType from, SqlType to, Context context, int? position = null)
     {
@@ -108,7 +113,7 @@ internal static class ValueCast
             case TypeKind.Text:
                 // char(n) to text drops the padding (PostgreSQL's rtrim1 in the bpchar-to-text cast).
                 if (from.Kind == TypeKind.Bpchar && value is string padded) return padded.TrimEnd(' ');
-                return value as string ?? ValueFormatter.Format(value);
+                return value as string ?? FormatAs(value, from);
             case TypeKind.Date:
                 // A timestamptz's date is the one on the session's wall clock.
                 return value switch
@@ -136,7 +141,7 @@ internal static class ValueCast
                 };
             case TypeKind.Varchar:
             case TypeKind.Bpchar:
-                string source = value as string ?? ValueFormatter.Format(value)!;
+                string source = value as string ?? FormatAs(value, from)!;
                 if (from.Kind == TypeKind.Bpchar && to.Kind != TypeKind.Bpchar) source = source.TrimEnd(' ');
                 return ApplyStringModifier(source, to, context == Context.Explicit);
             default:

@@ -1,4 +1,5 @@
 using Log.QueryNode.Sql.Types;
+using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
 
@@ -140,14 +141,14 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             if (!table.HasHiddenRowId)
             {
-                string keys = string.Join(' ', table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id));
+                PgArray keys = Int2Vector(table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id));
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, TableDescriptor.PrimaryIndexId), tableOid, table.PrimaryKeyOrdinals.Count,
-                    table.PrimaryKeyOrdinals.Count, unique: true, primary: true, valid: true, keys, string.Join(' ', table.PrimaryKeyOrdinals.Select(_ => 0)), null, null);
+                    table.PrimaryKeyOrdinals.Count, unique: true, primary: true, valid: true, keys, Int2Vector(table.PrimaryKeyOrdinals.Select(_ => 0)), null, null);
             }
             foreach (IndexDescriptor index in table.Indexes)
             {
-                string keys = string.Join(' ', index.KeyColumns.Select(key => key.IsExpression ? 0 : key.ColumnId).Concat(index.IncludeColumnIds));
-                string options = string.Join(' ', index.KeyColumns.Select(key => (key.Descending ? 1 : 0) | (key.NullsFirst != key.Descending ? 2 : 0)));
+                PgArray keys = Int2Vector(index.KeyColumns.Select(key => key.IsExpression ? 0 : key.ColumnId).Concat(index.IncludeColumnIds));
+                PgArray options = Int2Vector(index.KeyColumns.Select(key => (key.Descending ? 1 : 0) | (key.NullsFirst ? 2 : 0)));
                 string? expressions = index.KeyColumns.Any(key => key.IsExpression)
                     ? string.Join(", ", index.KeyColumns.Where(key => key.IsExpression).Select(key => Deparse.ExpressionDeparser.DeparseText(table, key.Expression!)))
                     : null;
@@ -160,10 +161,13 @@ internal static partial class SystemRelations
     }
 
     private static object?[] IndexRow(SystemRelation relation, long indexOid, long tableOid, int columns, int keyColumns, bool unique, bool primary, bool valid,
-        string keys, string options, string? expressions, string? predicate, bool nullsNotDistinct = false) =>
+        PgArray keys, PgArray options, string? expressions, string? predicate, bool nullsNotDistinct = false) =>
         relation.Row(("indexrelid", indexOid), ("indrelid", tableOid), ("indnatts", (short)columns), ("indnkeyatts", (short)keyColumns), ("indisunique", unique),
             ("indnullsnotdistinct", nullsNotDistinct), ("indisprimary", primary), ("indimmediate", true), ("indisvalid", valid), ("indisready", true),
             ("indislive", true), ("indkey", keys), ("indoption", options), ("indexprs", expressions), ("indpred", predicate));
+
+    /// <summary>An int2vector value (pg_index.indkey, indoption): zero-based, as int2vectorin makes it.</summary>
+    private static PgArray Int2Vector(IEnumerable<int> numbers) => PgTypes.ZeroBasedVector([.. numbers.Select(number => (object?)(short)number)]);
 
     private static IEnumerable<object?[]> ConstraintRows(CatalogSnapshot catalog, SystemRelation relation)
     {

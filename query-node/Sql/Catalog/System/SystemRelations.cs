@@ -169,7 +169,7 @@ internal static partial class SystemRelations
                 ("prolang", InternalLanguage), ("procost", 1f), ("provariadic", function.VariadicAny ? AnyPseudoType : 0L), ("prokind", "f"),
                 ("proisstrict", function.Strict), ("provolatile", Volatility(function)), ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count),
                 ("prorettype", ResultTypeOid(function)),
-                ("proargtypes", string.Join(' ', function.Parameters.Select(parameter => ParameterTypeOid(function, parameter)))),
+                ("proargtypes", PgTypes.ZeroBasedVector([.. function.Parameters.Select(parameter => (object?)ParameterTypeOid(function, parameter))])),
                 ("proargmodes", function.VariadicAny ? PgArray.OneDimensional(function.Parameters.Select((_, index) => (object?)(index == function.Parameters.Count - 1 ? "v" : "i")).ToArray()) : null),
                 ("prosrc", function.Name));
         }

@@ -2,7 +2,11 @@ namespace Log.QueryNode.Sql.Parser.Ast;
 
 /// <summary>One key of CREATE INDEX (PostgreSQL's IndexElem): a column or a parenthesised expression (with its source
 /// text, which the catalog keeps), ASC/DESC and NULLS FIRST/LAST (null = the direction's default).</summary>
-public sealed record IndexElem(string? Column, Expression? Expression, string? ExpressionText, bool Descending, bool? NullsFirst, int Location) : Node(Location);
+public sealed record IndexElem(string? Column, Expression? Expression, string? ExpressionText, bool Descending, bool? NullsFirst, int Location) : Node(Location)
+{
+    /// <summary>The operator class written after the key (text_pattern_ops), without its schema; null for the default.</summary>
+    public string? OperatorClass { get; init; }
+}
 
 /// <summary>CREATE [UNIQUE] INDEX [ASYNC] [IF NOT EXISTS] [name] ON relation [USING btree] (keys) [INCLUDE (columns)]
 /// [NULLS [NOT] DISTINCT] [WHERE predicate].</summary>

@@ -102,7 +102,7 @@ def reflection():
         step("has table", lambda: (engine.dialect.has_table(engine.connect(), "sa_book"),
                                    engine.dialect.has_table(engine.connect(), "sa_missing")))
         step("views", lambda: inspector.get_view_names())
-        step("view definition", lambda: inspector.get_view_definition("sa_cheap"))
+        step("view definition", lambda: repr(inspector.get_view_definition("sa_cheap")))  # one line, whatever the layout
         step("sequences", lambda: sorted(inspector.get_sequence_names()))
         step("schemas", lambda: [schema for schema in inspector.get_schema_names() if not schema.startswith("pg_temp")])
         step("default schema", lambda: inspector.default_schema_name)
