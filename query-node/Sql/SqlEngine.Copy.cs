@@ -59,7 +59,7 @@ public sealed partial class SqlEngine
             int ordinal = table.OrdinalOf(copy.Columns[index]);
             if (ordinal < 0)
             {
-                throw new SqlException(SqlState.UndefinedColumn, $"column \"{copy.Columns[index]}\" of relation \"{table.Name}\" does not exist");
+                throw new SqlException(SqlState.UndefinedColumn, $"column \"{copy.Columns[index]}\" of relation \"{RelationNames.NameOf(table.Name)}\" does not exist");
             }
             if (Array.IndexOf(ordinals, ordinal, 0, index) >= 0)
             {

@@ -126,4 +126,43 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
         Assert.Contains($"\"{name}_amount\" btree (amount)", output);
         Assert.Contains($"\"{name}_amount_check\" CHECK (amount >= 0::numeric)", output);
     }
+
+    /// <summary>\d of tables in a schema off search_path: the header, the serial default, the foreign key and the
+    /// "Referenced by" footer name them schema-qualified. The expected text is what PostgreSQL 15's psql printed for
+    /// the same script.</summary>
+    [Fact]
+    public async Task DescribeTableInAnotherSchemaQualifiesItsNames()
+    {
+        string schema = $"psqlsc_{Guid.NewGuid():N}"[..16];
+        var result = await Psql.RunAsync(Port, $"""
+            \set ON_ERROR_STOP 1
+            CREATE SCHEMA {schema};
+            CREATE TABLE {schema}.p (id int PRIMARY KEY);
+            CREATE TABLE {schema}.t (id serial PRIMARY KEY, p_id int REFERENCES {schema}.p (id) ON DELETE CASCADE, note text);
+            \pset tuples_only off
+            \d {schema}.t
+            \d {schema}.p
+            DROP SCHEMA {schema} CASCADE;
+            """);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(
+            $"""
+            Table "{schema}.t"
+            Column|Type|Collation|Nullable|Default
+            id|integer||not null|nextval('{schema}.t_id_seq'::regclass)
+            p_id|integer|||
+            note|text|||
+            Indexes:
+                "t_pkey" PRIMARY KEY, btree (id)
+            Foreign-key constraints:
+                "t_p_id_fkey" FOREIGN KEY (p_id) REFERENCES {schema}.p(id) ON DELETE CASCADE
+            Table "{schema}.p"
+            Column|Type|Collation|Nullable|Default
+            id|integer||not null|
+            Indexes:
+                "p_pkey" PRIMARY KEY, btree (id)
+            Referenced by:
+                TABLE "{schema}.t" CONSTRAINT "t_p_id_fkey" FOREIGN KEY (p_id) REFERENCES {schema}.p(id) ON DELETE CASCADE
+            """.ReplaceLineEndings("\n"), result.Output);
+    }
 }

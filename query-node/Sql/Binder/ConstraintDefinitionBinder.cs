@@ -31,7 +31,7 @@ internal static class ConstraintDefinitionBinder
             string name = constraint.Name ?? ChooseName(table.Name, CheckColumns(table, constraint.Check!), "check", constraintNames.Contains);
             if (!constraintNames.Add(name))
             {
-                throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{table.Name}\" already exists");
+                throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{RelationNames.NameOf(table.Name)}\" already exists");
             }
             checks.Add(new CheckConstraint(name, constraint.CheckText!));
         }
@@ -67,7 +67,7 @@ internal static class ConstraintDefinitionBinder
         string name = constraint.Name ?? ChooseName(table.Name, CheckColumns(table, constraint.Check!), "check", constraintNameTaken);
         if (constraintNameTaken(name))
         {
-            throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{table.Name}\" already exists");
+            throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{RelationNames.NameOf(table.Name)}\" already exists");
         }
         return new CheckConstraint(name, constraint.CheckText!, IsValidated: !notValid);
     }

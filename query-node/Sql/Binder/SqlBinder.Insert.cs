@@ -31,7 +31,7 @@ internal sealed partial class SqlBinder
                 int ordinal = table.OrdinalOf(column.Name!);
                 if (ordinal < 0)
                 {
-                    throw new SqlException(SqlState.UndefinedColumn, $"column \"{column.Name}\" of relation \"{table.Name}\" does not exist", column.Location + 1);
+                    throw new SqlException(SqlState.UndefinedColumn, $"column \"{column.Name}\" of relation \"{RelationNames.NameOf(table.Name)}\" does not exist", column.Location + 1);
                 }
                 if (targetOrdinals.Contains(ordinal))
                 {
@@ -158,7 +158,7 @@ internal sealed partial class SqlBinder
         }
         else if (conflict.ConstraintName is { } constraint && (table.HasHiddenRowId || constraint != table.PrimaryKeyConstraintName))
         {
-            throw new SqlException(SqlState.UndefinedObject, $"constraint \"{constraint}\" for table \"{table.Name}\" does not exist");
+            throw new SqlException(SqlState.UndefinedObject, $"constraint \"{constraint}\" for table \"{RelationNames.NameOf(table.Name)}\" does not exist");
         }
         bool hasTarget = conflict.InferenceColumns is not null || conflict.ConstraintName is not null;
         if (conflict.Action == OnConflictAction.DoNothing) return new BoundOnConflict(OnConflictAction.DoNothing, null, null) { HasTarget = hasTarget };
@@ -187,7 +187,7 @@ internal sealed partial class SqlBinder
             && table.OrdinalOf(columnRef.Fields[0]) >= 0)
         {
             throw new SqlException(SqlState.UndefinedColumn, exception.Message, exception.Position,
-                hint: $"There is a column named \"{columnRef.Fields[0]}\" in table \"{table.Name}\", but it cannot be referenced from this part of the query.");
+                hint: $"There is a column named \"{columnRef.Fields[0]}\" in table \"{RelationNames.NameOf(table.Name)}\", but it cannot be referenced from this part of the query.");
         }
     }
 

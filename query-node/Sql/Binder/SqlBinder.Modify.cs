@@ -76,7 +76,7 @@ internal sealed partial class SqlBinder
             int ordinal = table.OrdinalOf(target.Name!);
             if (ordinal < 0)
             {
-                throw new SqlException(SqlState.UndefinedColumn, $"column \"{target.Name}\" of relation \"{table.Name}\" does not exist", target.Location + 1);
+                throw new SqlException(SqlState.UndefinedColumn, $"column \"{target.Name}\" of relation \"{RelationNames.NameOf(table.Name)}\" does not exist", target.Location + 1);
             }
             if (assigned[ordinal])
             {

@@ -60,7 +60,7 @@ internal static partial class AlterTableExecutor
     {
         if (primary && (altered.KeyColumnIds.Count > 0 || altered.Indexes.Any(index => index.IsPrimary)))
         {
-            throw new SqlException(SqlState.InvalidTableDefinition, $"multiple primary keys for table \"{altered.Name}\" are not allowed");
+            throw new SqlException(SqlState.InvalidTableDefinition, $"multiple primary keys for table \"{RelationNames.NameOf(altered.Name)}\" are not allowed");
         }
         var keys = new List<IndexKeyColumn>();
         foreach ((string columnName, _) in constraint.Columns)

@@ -104,7 +104,7 @@ internal static partial class AlterTableExecutor
                     if (renameIndex < 0) throw new SqlException(SqlState.UndefinedColumn, $"column \"{rename.OldName}\" does not exist");
                     if (altered.IndexOf(rename.NewName, mustExist: false) >= 0)
                     {
-                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{rename.NewName}\" of relation \"{altered.Name}\" already exists");
+                        throw new SqlException(SqlState.DuplicateColumn, $"column \"{rename.NewName}\" of relation \"{RelationNames.NameOf(altered.Name)}\" already exists");
                     }
                     if (SchemaDependencies.IsNamedByExpression(altered.Schema(), rename.OldName))
                     {
@@ -215,7 +215,7 @@ internal static partial class AlterTableExecutor
         if (index < 0)
         {
             if (!drop.MissingOk) altered.IndexOf(drop.Name, mustExist: true);
-            altered.Notices.Add($"column \"{drop.Name}\" of relation \"{altered.Name}\" does not exist, skipping");
+            altered.Notices.Add($"column \"{drop.Name}\" of relation \"{RelationNames.NameOf(altered.Name)}\" does not exist, skipping");
             return;
         }
         ColumnDescriptor column = altered.Columns[index];

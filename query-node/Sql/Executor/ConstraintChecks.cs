@@ -14,7 +14,7 @@ internal static class ConstraintChecks
             if (values[ordinal] is null && table.Columns[ordinal].NotNull)
             {
                 throw new SqlException(SqlState.NotNullViolation,
-                    $"null value in column \"{table.Columns[ordinal].Name}\" of relation \"{table.Name}\" violates not-null constraint",
+                    $"null value in column \"{table.Columns[ordinal].Name}\" of relation \"{RelationNames.NameOf(table.Name)}\" violates not-null constraint",
                     detail: FailingRow(values));
             }
         }

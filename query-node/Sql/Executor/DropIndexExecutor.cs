@@ -24,18 +24,18 @@ internal static class DropIndexExecutor
             {
                 if (await catalog.GetTableAsync(store, name, cancellationToken) is not null)
                 {
-                    throw new SqlException(EngineSqlState.WrongObjectType, $"\"{name}\" is not an index");
+                    throw new SqlException(EngineSqlState.WrongObjectType, $"\"{RelationNames.Display(name)}\" is not an index");
                 }
-                if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedObject, $"index \"{name}\" does not exist");
-                notices.Add($"index \"{name}\" does not exist, skipping");
+                if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedObject, $"index \"{RelationNames.Display(name)}\" does not exist");
+                notices.Add($"index \"{RelationNames.Display(name)}\" does not exist, skipping");
                 continue;
             }
             IndexDescriptor index = table.FindIndex(name)!;
             if (index.IsConstraint)
             {
                 throw new SqlException(EngineSqlState.DependentObjectsStillExist,
-                    $"cannot drop index {name} because constraint {name} on table {table.Name} requires it",
-                    hint: $"You can drop constraint {name} on table {table.Name} instead.");
+                    $"cannot drop index {RelationNames.Display(name)} because constraint {RelationNames.NameOf(name)} on table {RelationNames.Display(table.Name)} requires it",
+                    hint: $"You can drop constraint {RelationNames.NameOf(name)} on table {RelationNames.Display(table.Name)} instead.");
             }
             SqlCatalog.DeleteIndexName(store, name);
             SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes.Where(existing => existing.Id != index.Id).ToArray()));

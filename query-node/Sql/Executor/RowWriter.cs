@@ -45,7 +45,7 @@ internal sealed class RowWriter
             if (ExpressionEvaluator.Evaluate(expression, values) is false)
             {
                 throw new SqlException(SqlState.CheckViolation,
-                    $"new row for relation \"{_table.Name}\" violates check constraint \"{check.Name}\"",
+                    $"new row for relation \"{RelationNames.NameOf(_table.Name)}\" violates check constraint \"{check.Name}\"",
                     detail: ConstraintChecks.FailingRow(values));
             }
         }
@@ -130,7 +130,7 @@ internal sealed class RowWriter
         if (keyBytes > SqlLimits.IndexKeyBytesMax)
         {
             throw new SqlException(SqlState.ProgramLimitExceeded,
-                $"index row size {keyBytes} exceeds maximum {SqlLimits.IndexKeyBytesMax} for index \"{descriptor.Name}\"");
+                $"index row size {keyBytes} exceeds maximum {SqlLimits.IndexKeyBytesMax} for index \"{RelationNames.NameOf(descriptor.Name)}\"");
         }
         distinct = descriptor.IsUnique && (!hasNull || descriptor.NullsNotDistinct);
         if (!distinct) encoder.WriteRaw(rowKey);

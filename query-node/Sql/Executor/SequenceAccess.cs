@@ -23,7 +23,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
         SequenceDescriptor sequence = Find(name, cancellationToken);
         return session.TryGetCurrent(sequence.Id, out long value)
             ? value
-            : throw new SqlException(SqlState.ObjectNotInPrerequisiteState, $"currval of sequence \"{sequence.Name}\" is not yet defined in this session");
+            : throw new SqlException(SqlState.ObjectNotInPrerequisiteState, $"currval of sequence \"{RelationNames.NameOf(sequence.Name)}\" is not yet defined in this session");
     }
 
     public long LastValue()
@@ -41,7 +41,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
         if (value < sequence.MinValue || value > sequence.MaxValue)
         {
             throw new SqlException(SqlState.NumericValueOutOfRange,
-                $"setval: value {value} is out of bounds for sequence \"{sequence.Name}\" ({sequence.MinValue}..{sequence.MaxValue})");
+                $"setval: value {value} is out of bounds for sequence \"{RelationNames.NameOf(sequence.Name)}\" ({sequence.MinValue}..{sequence.MaxValue})");
         }
         Wait(generator.SetStateAsync(sequence, new SequenceState(value, isCalled), store, cancellationToken));
         if (isCalled) session.SetCurrent(sequence.Id, sequence.Name, value, isLast: false);

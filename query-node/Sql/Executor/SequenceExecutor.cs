@@ -84,8 +84,8 @@ internal static class SequenceExecutor
             if (sequence.OwnedByTable is { } table && await catalog.GetTableAsync(store, table, cancellationToken) is not null
                 && sequence.OwnedByColumn is { } column)
             {
-                throw new SqlException("2BP01", $"cannot drop sequence {sequence.Name} because other objects depend on it",
-                    detail: $"default value for column {column} of table {table} depends on sequence {sequence.Name}",
+                throw new SqlException("2BP01", $"cannot drop sequence {RelationNames.Display(sequence.Name)} because other objects depend on it",
+                    detail: $"default value for column {column} of table {RelationNames.Display(table)} depends on sequence {RelationNames.Display(sequence.Name)}",
                     hint: "Use DROP ... CASCADE to drop the dependent objects too.");
             }
             if (!sequences.Exists(existing => existing.Id == sequence.Id)) sequences.Add(sequence);

@@ -39,7 +39,7 @@ internal static class TruncateExecutor
             if (table.ReferencedBy.FirstOrDefault(referencing => !tables.Exists(truncated => truncated.Name == referencing)) is { } outside)
             {
                 throw new SqlException(SqlState.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint",
-                    detail: $"Table \"{outside}\" references \"{table.Name}\".", hint: $"Truncate table \"{outside}\" at the same time, or use TRUNCATE ... CASCADE.");
+                    detail: $"Table \"{RelationNames.NameOf(outside)}\" references \"{RelationNames.NameOf(table.Name)}\".", hint: $"Truncate table \"{RelationNames.NameOf(outside)}\" at the same time, or use TRUNCATE ... CASCADE.");
             }
         }
         foreach (TableDescriptor table in tables)

@@ -30,7 +30,7 @@ internal static class VacuumExecutor
             {
                 if (table.OrdinalOf(column) < 0)
                 {
-                    throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{table.Name}\" does not exist");
+                    throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{RelationNames.NameOf(table.Name)}\" does not exist");
                 }
             }
         }

@@ -303,7 +303,7 @@ internal sealed class PlanPrinter
             details.Add("Filter: " + Parenthesized(Deparse(Conjuncts.Combine(filterTerms)!, TableColumn)));
         }
         string relation = Relation(table, referenceName);
-        return path.Kind == AccessKind.FullScan ? "Seq Scan on " + relation : $"Index Scan using {path.Index?.Name ?? table.PrimaryKeyConstraintName} on {relation}";
+        return path.Kind == AccessKind.FullScan ? "Seq Scan on " + relation : $"Index Scan using {RelationNames.NameOf(path.Index?.Name ?? table.PrimaryKeyConstraintName)} on {relation}";
     }
 
     /// <summary>A term the primary key access path reads: a key column compared with a constant (or in a list of them),
@@ -353,8 +353,10 @@ internal sealed class PlanPrinter
 
     private string Relation(TableDescriptor table, string referenceName)
     {
-        string name = _options.Verbose ? SqlCatalog.DefaultSchema + "." + table.Name : table.Name;
-        return referenceName == table.Name ? name : name + " " + referenceName;
+        // PostgreSQL prints the relation's own name, and its schema too under VERBOSE.
+        string own = RelationNames.NameOf(table.Name);
+        string name = _options.Verbose ? RelationNames.SchemaOf(table.Name) + "." + own : own;
+        return referenceName == own || referenceName == table.Name ? name : name + " " + referenceName;
     }
 
     private string Qualified(string? relation, string column) => _qualify && !string.IsNullOrEmpty(relation) ? relation + "." + column : column;

@@ -104,6 +104,6 @@ internal static partial class BuiltinFunctions
     private static object? ToRegClass(ReadOnlySpan<object?> arguments, EvaluationContext context)
     {
         (string? schema, string name) = QualifiedNames.Parse(((string)arguments[0]!).Trim(), null);
-        return CatalogOf(context).FindRelationOid(schema, name) is long oid ? new RegClass(oid, name) : null;
+        return CatalogOf(context).FindRelationOid(schema, name) is long oid ? new RegClass(oid, CatalogOf(context).RelationName(oid) ?? QualifiedNames.Quote(name)) : null;
     }
 }

@@ -62,10 +62,10 @@ internal static partial class BuiltinFunctions
         }
         if (table.OrdinalOf(column) < 0)
         {
-            throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{table.Name}\" does not exist");
+            throw new SqlException(SqlState.UndefinedColumn, $"column \"{column}\" of relation \"{Catalog.RelationNames.NameOf(table.Name)}\" does not exist");
         }
         return catalog.Sequences.FirstOrDefault(sequence => sequence.OwnedByTable == table.Name && sequence.OwnedByColumn == column) is { } owned
-            ? QualifiedNames.Quote(Catalog.SqlCatalog.DefaultSchema) + "." + QualifiedNames.Quote(owned.Name)
+            ? QualifiedNames.Quote(Catalog.RelationNames.SchemaOf(owned.Name)) + "." + QualifiedNames.Quote(Catalog.RelationNames.NameOf(owned.Name))
             : null;
     }
 }

@@ -120,7 +120,7 @@ internal static partial class BuiltinFunctions
         {
             if (descriptor.OrdinalOf(columnName) < 0)
             {
-                throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" of relation \"{descriptor.Name}\" does not exist");
+                throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" of relation \"{Catalog.RelationNames.NameOf(descriptor.Name)}\" does not exist");
             }
         }
         else if ((short)column is var number && (number < 1 || number > descriptor.Columns.Count))

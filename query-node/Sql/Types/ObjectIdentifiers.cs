@@ -1,7 +1,8 @@
 namespace Log.QueryNode.Sql.Types;
 
-/// <summary>A regclass value: a relation's oid with the name it prints as (resolved when the value was made, from the
-/// statement's snapshot of the catalog, so that printing it later needs no catalog).</summary>
+/// <summary>A regclass value: a relation's oid with the text it prints as (resolved when the value was made, from the
+/// statement's snapshot of the catalog, so that printing it later needs no catalog): quoted where needed and qualified
+/// with its schema when search_path would not find it by its name alone, or the oid's digits for an unknown oid.</summary>
 public readonly record struct RegClass(long Oid, string Name) : IComparable<RegClass>
 {
     public int CompareTo(RegClass other) => Oid.CompareTo(other.Oid);
@@ -11,7 +12,7 @@ public readonly record struct RegClass(long Oid, string Name) : IComparable<RegC
     public override int GetHashCode() => Oid.GetHashCode();
 
     /// <summary>regclassout (the wire's text codec writes a value of an OID it has no codec for with ToString).</summary>
-    public override string ToString() => Name.All(char.IsAsciiDigit) ? Name : Catalog.System.QualifiedNames.Quote(Name);
+    public override string ToString() => Name;
 }
 
 /// <summary>A regtype value: a type's oid with the name it prints as (format_type's).</summary>

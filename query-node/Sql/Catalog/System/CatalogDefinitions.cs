@@ -84,12 +84,15 @@ internal static class CatalogDefinitions
     /// that are not NO ACTION (update first), as ruleutils.c orders them.</summary>
     public static string ForeignKeyDefinition(CatalogSnapshot catalog, TableDescriptor table, ForeignKeyConstraint foreignKey)
     {
-        TableDescriptor? referenced = catalog.FindRelationOid(SqlCatalog.DefaultSchema, foreignKey.ReferencedTable) is long oid ? catalog.FindTable(oid) : null;
+        TableDescriptor? referenced = catalog.FindTableByCatalogName(foreignKey.ReferencedTable);
+        // As ruleutils.c's generate_relation_name: the name alone when search_path finds it so, else schema-qualified.
+        string referencedName = (referenced is null ? null : catalog.RelationName(ObjectIds.Relation(referenced.Id)))
+            ?? QualifiedNames.Quote(RelationNames.NameOf(foreignKey.ReferencedTable));
         string referencedColumns = referenced is null
             ? ""
             : ColumnList(referenced, foreignKey.ReferencedColumnIds.Select(referenced.OrdinalOfColumnId));
         string definition = $"FOREIGN KEY ({ColumnList(table, foreignKey.ColumnIds.Select(table.OrdinalOfColumnId))}) " +
-            $"REFERENCES {QualifiedNames.Quote(foreignKey.ReferencedTable)}({referencedColumns})";
+            $"REFERENCES {referencedName}({referencedColumns})";
         if (foreignKey.OnUpdate != ForeignKeyAction.NoAction) definition += " ON UPDATE " + ActionText(foreignKey.OnUpdate);
         if (foreignKey.OnDelete != ForeignKeyAction.NoAction) definition += " ON DELETE " + ActionText(foreignKey.OnDelete);
         return definition;

@@ -134,6 +134,23 @@ internal sealed class CatalogSnapshot
         return false;
     }
 
-    /// <summary>The name of a relation by OID, or null when no relation has it.</summary>
-    public string? RelationName(long oid) => _relationNames.GetValueOrDefault(oid) is { } name ? RelationNames.Display(name) : null;
+    /// <summary>The name of a relation by OID as regclass prints it (regclassout): the name alone when search_path
+    /// finds it by that name, else qualified with its schema, each part quoted where needed; null when no relation has
+    /// the OID.</summary>
+    public string? RelationName(long oid)
+    {
+        if (CatalogName(oid) is not { } name) return null;
+        (string schema, string relation) = RelationNames.Split(name);
+        if (!_userRelationOids.ContainsKey(name) || IsVisible(oid) == true) return QualifiedNames.Quote(relation);
+        return QualifiedNames.Quote(schema) + "." + QualifiedNames.Quote(relation);
+    }
+
+    /// <summary>The catalog name (<see cref="RelationNames"/>) of a relation by OID, or null when no relation has it.</summary>
+    public string? CatalogName(long oid) => _relationNames.GetValueOrDefault(oid);
+
+    /// <summary>The OID of a relation by its catalog name (a foreign key's referenced table, a sequence's owner).</summary>
+    public long? FindCatalogRelationOid(string catalogName) => _userRelationOids.TryGetValue(catalogName, out long oid) ? oid : null;
+
+    /// <summary>The table of a catalog name, or null when no table has it.</summary>
+    public TableDescriptor? FindTableByCatalogName(string catalogName) => FindCatalogRelationOid(catalogName) is long oid ? FindTable(oid) : null;
 }

@@ -62,14 +62,14 @@ internal static partial class SystemRelations
 
     /// <summary>The columns PostgreSQL 15 lists as NOT NULL constraints: CHECK constraints named
     /// namespace-oid_table-oid_column-number_not_null.</summary>
-    private static IEnumerable<(string Name, string Clause)> NotNullConstraintsOf(TableDescriptor table)
+    private static IEnumerable<(string Name, string Clause)> NotNullConstraintsOf(CatalogSnapshot catalog, TableDescriptor table)
     {
         long tableOid = ObjectIds.Relation(table.Id);
         for (int ordinal = 0; ordinal < table.Columns.Count; ordinal++)
         {
             ColumnDescriptor column = table.Columns[ordinal];
             if (!(column.NotNull || table.IsPrimaryKeyColumn(ordinal) || column.Identity is not null)) continue;
-            yield return (string.Create(CultureInfo.InvariantCulture, $"{ObjectIds.PublicNamespace}_{tableOid}_{column.Id}_not_null"), column.Name + " IS NOT NULL");
+            yield return (string.Create(CultureInfo.InvariantCulture, $"{catalog.NamespaceOid(table.Name)}_{tableOid}_{column.Id}_not_null"), column.Name + " IS NOT NULL");
         }
     }
 
@@ -84,7 +84,7 @@ internal static partial class SystemRelations
                 yield return TableConstraintRow(relation, catalog, table, constraint.Name, constraint.Type,
                     constraint.Type == Unique ? YesOrNo(constraint.NullsDistinct) : null);
             }
-            foreach ((string name, _) in NotNullConstraintsOf(table))
+            foreach ((string name, _) in NotNullConstraintsOf(catalog, table))
             {
                 yield return TableConstraintRow(relation, catalog, table, name, Check, nullsDistinct: null);
             }
@@ -92,8 +92,8 @@ internal static partial class SystemRelations
     }
 
     private static object?[] TableConstraintRow(SystemRelation relation, CatalogSnapshot catalog, TableDescriptor table, string name, string type, string? nullsDistinct) =>
-        relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", SqlCatalog.DefaultSchema), ("constraint_name", name),
-            ("table_catalog", catalog.DatabaseName), ("table_schema", SqlCatalog.DefaultSchema), ("table_name", table.Name), ("constraint_type", type),
+        relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)), ("constraint_name", RelationNames.NameOf(name)),
+            ("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(table.Name)), ("table_name", RelationNames.NameOf(table.Name)), ("constraint_type", type),
             ("is_deferrable", "NO"), ("initially_deferred", "NO"), ("enforced", "YES"), ("nulls_distinct", nullsDistinct));
 
     /// <summary>The columns of primary key, unique and foreign key constraints, each with its position in the key and,
@@ -113,9 +113,9 @@ internal static partial class SystemRelations
                         int index = keyColumnIds.ToList().IndexOf(foreignKey.ReferencedColumnIds[position]);
                         positionInUnique = index < 0 ? null : index + 1;
                     }
-                    yield return relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", SqlCatalog.DefaultSchema),
-                        ("constraint_name", constraint.Name), ("table_catalog", catalog.DatabaseName), ("table_schema", SqlCatalog.DefaultSchema),
-                        ("table_name", table.Name), ("column_name", ColumnName(table, constraint.ColumnIds[position])), ("ordinal_position", position + 1),
+                    yield return relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)),
+                        ("constraint_name", RelationNames.NameOf(constraint.Name)), ("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(table.Name)),
+                        ("table_name", RelationNames.NameOf(table.Name)), ("column_name", ColumnName(table, constraint.ColumnIds[position])), ("ordinal_position", position + 1),
                         ("position_in_unique_constraint", positionInUnique));
                 }
             }
@@ -140,9 +140,9 @@ internal static partial class SystemRelations
                 if (usedTable is null) continue;
                 foreach (string column in columns.Distinct(StringComparer.Ordinal))
                 {
-                    yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", SqlCatalog.DefaultSchema), ("table_name", usedTable.Name),
-                        ("column_name", column), ("constraint_catalog", catalog.DatabaseName), ("constraint_schema", SqlCatalog.DefaultSchema),
-                        ("constraint_name", constraint.Name));
+                    yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(usedTable.Name)), ("table_name", RelationNames.NameOf(usedTable.Name)),
+                        ("column_name", column), ("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)),
+                        ("constraint_name", RelationNames.NameOf(constraint.Name)));
                 }
             }
         }
@@ -163,9 +163,10 @@ internal static partial class SystemRelations
             {
                 if (constraint.ForeignKey is not { } foreignKey) continue;
                 bool hasUnique = constraint.ReferencedConstraintName is not null;
-                yield return relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", SqlCatalog.DefaultSchema),
-                    ("constraint_name", constraint.Name), ("unique_constraint_catalog", hasUnique ? catalog.DatabaseName : null),
-                    ("unique_constraint_schema", hasUnique ? SqlCatalog.DefaultSchema : null), ("unique_constraint_name", constraint.ReferencedConstraintName),
+                yield return relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)),
+                    ("constraint_name", RelationNames.NameOf(constraint.Name)), ("unique_constraint_catalog", hasUnique ? catalog.DatabaseName : null),
+                    ("unique_constraint_schema", hasUnique ? RelationNames.SchemaOf(constraint.ReferencedTable!.Name) : null),
+                    ("unique_constraint_name", constraint.ReferencedConstraintName is { } uniqueName ? RelationNames.NameOf(uniqueName) : null),
                     ("match_option", "NONE"), ("update_rule", ReferentialAction(foreignKey.OnUpdate)), ("delete_rule", ReferentialAction(foreignKey.OnDelete)));
             }
         }
@@ -189,16 +190,16 @@ internal static partial class SystemRelations
             foreach (InformationConstraint constraint in InformationConstraintsOf(catalog, table))
             {
                 if (constraint.CheckExpression is null) continue;
-                yield return CheckConstraintRow(relation, catalog, constraint.Name, $"({constraint.CheckExpression})");
+                yield return CheckConstraintRow(relation, catalog, table, constraint.Name, $"({constraint.CheckExpression})");
             }
-            foreach ((string name, string clause) in NotNullConstraintsOf(table))
+            foreach ((string name, string clause) in NotNullConstraintsOf(catalog, table))
             {
-                yield return CheckConstraintRow(relation, catalog, name, clause);
+                yield return CheckConstraintRow(relation, catalog, table, name, clause);
             }
         }
     }
 
-    private static object?[] CheckConstraintRow(SystemRelation relation, CatalogSnapshot catalog, string name, string clause) =>
-        relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", SqlCatalog.DefaultSchema), ("constraint_name", name),
+    private static object?[] CheckConstraintRow(SystemRelation relation, CatalogSnapshot catalog, TableDescriptor table, string name, string clause) =>
+        relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)), ("constraint_name", RelationNames.NameOf(name)),
             ("check_clause", clause));
 }

@@ -63,7 +63,7 @@ internal static partial class SystemRelations
         {
             if (sequence.IsIdentity) continue;
             DataTypeFacts facts = DataTypeFacts.Of(sequence.Type);
-            yield return relation.Row(("sequence_catalog", catalog.DatabaseName), ("sequence_schema", SqlCatalog.DefaultSchema), ("sequence_name", sequence.Name),
+            yield return relation.Row(("sequence_catalog", catalog.DatabaseName), ("sequence_schema", RelationNames.SchemaOf(sequence.Name)), ("sequence_name", RelationNames.NameOf(sequence.Name)),
                 ("data_type", facts.DataType), ("numeric_precision", facts.NumericPrecision), ("numeric_precision_radix", facts.NumericPrecisionRadix),
                 ("numeric_scale", facts.NumericScale), ("start_value", Invariant(sequence.Start)), ("minimum_value", Invariant(sequence.MinValue)),
                 ("maximum_value", Invariant(sequence.MaxValue)), ("increment", Invariant(sequence.Increment)), ("cycle_option", YesOrNo(sequence.Cycle)));
@@ -85,8 +85,8 @@ internal static partial class SystemRelations
     /// <summary>Every relation with its column names and whether PUBLIC may read it: the user's tables and views, which
     /// only their owner may use, and the system relations, which PostgreSQL grants SELECT on to PUBLIC.</summary>
     private static IEnumerable<(string Schema, string Name, IEnumerable<string> Columns, bool PublicSelect)> PrivilegedRelations(CatalogSnapshot catalog) =>
-        catalog.Tables.Select(table => (SqlCatalog.DefaultSchema, table.Name, table.Columns.Select(column => column.Name), false))
-            .Concat(catalog.Views.Select(view => (SqlCatalog.DefaultSchema, view.Name, (IEnumerable<string>)view.ColumnNames, false)))
+        catalog.Tables.Select(table => (RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), table.Columns.Select(column => column.Name), false))
+            .Concat(catalog.Views.Select(view => (RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), (IEnumerable<string>)view.ColumnNames, false)))
             .Concat(All.Concat(InformationSchemaRelations).Select(system =>
                 (system.Schema, system.Name, (IEnumerable<string>)system.ColumnNames, !RestrictedSystemRelations.Contains(system.Name))));
 

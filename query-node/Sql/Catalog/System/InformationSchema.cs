@@ -69,11 +69,11 @@ internal static partial class SystemRelations
     {
         foreach (TableDescriptor table in catalog.Tables)
         {
-            yield return TablesRow(relation, catalog, SqlCatalog.DefaultSchema, table.Name, "BASE TABLE", insertable: true);
+            yield return TablesRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), "BASE TABLE", insertable: true);
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return TablesRow(relation, catalog, SqlCatalog.DefaultSchema, view.Name, "VIEW", ViewShapes.IsAutomaticallyUpdatable(view));
+            yield return TablesRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), "VIEW", ViewShapes.IsAutomaticallyUpdatable(view));
         }
         foreach (SystemRelation system in All.Concat(InformationSchemaRelations))
         {
@@ -90,7 +90,7 @@ internal static partial class SystemRelations
         foreach (ViewDescriptor view in catalog.Views)
         {
             bool updatable = ViewShapes.IsAutomaticallyUpdatable(view);
-            yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", SqlCatalog.DefaultSchema), ("table_name", view.Name),
+            yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(view.Name)), ("table_name", RelationNames.NameOf(view.Name)),
                 ("view_definition", " " + view.QueryText + ";"), ("check_option", "NONE"), ("is_updatable", YesOrNo(updatable)),
                 ("is_insertable_into", YesOrNo(updatable)), ("is_trigger_updatable", "NO"), ("is_trigger_deletable", "NO"),
                 ("is_trigger_insertable_into", "NO"));
@@ -107,7 +107,7 @@ internal static partial class SystemRelations
                 ColumnDescriptor column = table.Columns[ordinal];
                 SequenceDescriptor? identity = column.Identity is null ? null : IdentitySequence(catalog, table, column);
                 bool notNull = column.NotNull || table.IsPrimaryKeyColumn(ordinal) || column.Identity is not null;
-                yield return ColumnRow(relation, catalog, SqlCatalog.DefaultSchema, table.Name, column.Name, column.Id, column.Type, notNull,
+                yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), column.Name, column.Id, column.Type, notNull,
                     column.Identity is null ? CatalogDefinitions.DefaultExpression(column) : null,
                     ("is_identity", YesOrNo(column.Identity is not null)),
                     ("identity_generation", column.Identity switch
@@ -132,7 +132,7 @@ internal static partial class SystemRelations
             {
                 // An untyped literal's column is text, as PostgreSQL resolves a view's unknown output columns.
                 SqlType type = types[ordinal].Kind == TypeKind.Unknown ? SqlType.Text : types[ordinal];
-                yield return ColumnRow(relation, catalog, SqlCatalog.DefaultSchema, view.Name, view.ColumnNames[ordinal], ordinal + 1, type, notNull: false,
+                yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), view.ColumnNames[ordinal], ordinal + 1, type, notNull: false,
                     defaultExpression: null, ("is_identity", "NO"), ("identity_cycle", "NO"), ("is_updatable", YesOrNo(updatable)));
             }
         }
@@ -178,7 +178,7 @@ internal static partial class SystemRelations
                 if (!column.Type.IsArray) continue;
                 DataTypeFacts element = DataTypeFacts.Of(column.Type.ElementType.WithoutModifier);
                 string number = column.Id.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
-                yield return relation.Row(("object_catalog", catalog.DatabaseName), ("object_schema", SqlCatalog.DefaultSchema), ("object_name", table.Name),
+                yield return relation.Row(("object_catalog", catalog.DatabaseName), ("object_schema", RelationNames.SchemaOf(table.Name)), ("object_name", RelationNames.NameOf(table.Name)),
                     ("object_type", "TABLE"), ("collection_type_identifier", number), ("data_type", element.DataType), ("udt_catalog", catalog.DatabaseName),
                     ("udt_schema", PgCatalogSchema), ("udt_name", element.UdtName), ("dtd_identifier", "a" + number));
             }

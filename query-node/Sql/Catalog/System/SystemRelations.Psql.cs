@@ -17,11 +17,11 @@ internal static partial class SystemRelations
         for (int position = 0; position < table.ForeignKeys.Count; position++)
         {
             ForeignKeyConstraint foreignKey = table.ForeignKeys[position];
-            TableDescriptor? referenced = catalog.FindRelationOid(SqlCatalog.DefaultSchema, foreignKey.ReferencedTable) is long oid ? catalog.FindTable(oid) : null;
+            TableDescriptor? referenced = catalog.FindTableByCatalogName(foreignKey.ReferencedTable);
             long referencedOid = referenced is null ? 0 : ObjectIds.Relation(referenced.Id);
             PgArray equalityOperators = PgArray.OneDimensional(foreignKey.ColumnIds.Select(id => (object?)EqualityOperator(table, id)).ToArray());
-            yield return relation.Row(("oid", ObjectIds.ForeignKeyConstraint(tableOid, position)), ("conname", foreignKey.Name),
-                ("connamespace", ObjectIds.PublicNamespace), ("contype", "f"), ("convalidated", true), ("conrelid", tableOid),
+            yield return relation.Row(("oid", ObjectIds.ForeignKeyConstraint(tableOid, position)), ("conname", RelationNames.NameOf(foreignKey.Name)),
+                ("connamespace", catalog.NamespaceOid(table.Name)), ("contype", "f"), ("convalidated", true), ("conrelid", tableOid),
                 ("conindid", referenced is null ? 0L : ObjectIds.Index(referencedOid, foreignKey.ReferencedIndexId)), ("confrelid", referencedOid),
                 ("confupdtype", ActionCode(foreignKey.OnUpdate)), ("confdeltype", ActionCode(foreignKey.OnDelete)), ("confmatchtype", "s"),
                 ("conislocal", true), ("connoinherit", true), ("conkey", ColumnNumbers(foreignKey.ColumnIds)),
@@ -86,7 +86,7 @@ internal static partial class SystemRelations
         }
         foreach (((string relationName, int column), string comment) in catalog.Comments)
         {
-            if (catalog.FindRelationOid(SqlCatalog.DefaultSchema, relationName) is not long oid) continue;
+            if (catalog.FindCatalogRelationOid(relationName) is not long oid) continue;
             yield return relation.Row(("objoid", oid), ("classoid", ClassCatalogOid), ("objsubid", column), ("description", comment));
         }
     }
@@ -102,7 +102,7 @@ internal static partial class SystemRelations
             }
         }
         if (catalogName is not (null or "pg_class")) return null;
-        return catalog.RelationName(objectOid) is { } name && catalog.Comments.TryGetValue((name, column), out string? comment) ? comment : null;
+        return catalog.CatalogName(objectOid) is { } name && catalog.Comments.TryGetValue((name, column), out string? comment) ? comment : null;
     }
 
     /// <summary>pg_depend's rows for sequences that belong to a column: 'a' (auto) for serial and OWNED BY, 'i'
@@ -112,7 +112,8 @@ internal static partial class SystemRelations
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
             if (sequence.OwnedByTable is null || sequence.OwnedByColumn is null) continue;
-            if (catalog.FindRelationOid(SqlCatalog.DefaultSchema, sequence.OwnedByTable) is not long tableOid || catalog.FindTable(tableOid) is not { } table) continue;
+            if (catalog.FindTableByCatalogName(sequence.OwnedByTable) is not { } table) continue;
+            long tableOid = ObjectIds.Relation(table.Id);
             ColumnDescriptor? column = table.Columns.FirstOrDefault(candidate => candidate.Name == sequence.OwnedByColumn);
             if (column is null) continue;
             yield return relation.Row(("classid", ClassCatalogOid), ("objid", ObjectIds.Relation(sequence.Id)), ("objsubid", 0), ("refclassid", ClassCatalogOid),

@@ -176,7 +176,7 @@ internal static partial class SystemRelations
             long tableOid = ObjectIds.Relation(table.Id);
             foreach (TableConstraint constraint in CatalogDefinitions.ConstraintsOf(table))
             {
-                yield return relation.Row(("oid", constraint.Oid), ("conname", RelationNames.NameOf(constraint.Name)), ("connamespace", catalog.NamespaceOid(constraint.Name)),
+                yield return relation.Row(("oid", constraint.Oid), ("conname", RelationNames.NameOf(constraint.Name)), ("connamespace", catalog.NamespaceOid(table.Name)),
                     ("contype", constraint.Type.ToString()), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),

@@ -29,7 +29,7 @@ internal static partial class SystemRelations
         {
             string? details = job.Details ?? (job.Status is JobDescriptor.Processing or JobDescriptor.Completed ? $"{job.RowsProcessed} rows processed" : null);
             yield return relation.Row(("job_id", job.JobId), ("status", job.Status), ("details", details), ("job_type", job.JobType),
-                ("class_id", PgClassOid), ("object_id", job.ObjectId), ("object_name", $"{SqlCatalog.DefaultSchema}.{job.ObjectName}"),
+                ("class_id", PgClassOid), ("object_id", job.ObjectId), ("object_name", $"{RelationNames.SchemaOf(job.ObjectName)}.{RelationNames.NameOf(job.ObjectName)}"),
                 ("start_time", job.StartTimeUtc), ("update_time", job.UpdateTimeUtc));
         }
     }

@@ -25,7 +25,7 @@ internal sealed class RegClassHandler : TypeHandler
         if (catalog is null) throw new SqlException(SqlState.FeatureNotSupported, "regclass input is not supported here", position);
         long oid = catalog.FindRelationOid(schema, name)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{trimmed}\" does not exist", position);
-        return new RegClass(oid, name);
+        return new RegClass(oid, catalog.RelationName(oid) ?? QualifiedNames.Quote(name));
     }
 
     public static RegClass FromOid(long oid, CatalogSnapshot? catalog) =>
