@@ -35,7 +35,7 @@ internal enum ApplyOutcome
 /// and a read that must go to disk waits for it on the calling thread.
 /// </para>
 /// </summary>
-internal sealed class VersionStore : IDisposable
+internal sealed partial class VersionStore : IDisposable
 {
     private const byte HeadPrefix = 0x01;
     private const byte VersionPrefix = 0x02;
@@ -52,6 +52,7 @@ internal sealed class VersionStore : IDisposable
     private readonly ConcurrentBag<Session> idleReadSessions = [];
     private readonly int readSessionPoolSizeMax;
     private readonly long pageSizeBytes;
+    private readonly InMemoryLog inMemoryLog;
 
     public VersionStore(string directory, StorageNodeOptions options)
     {
@@ -72,6 +73,7 @@ internal sealed class VersionStore : IDisposable
         store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
             concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
         applySession = NewSession();
+        inMemoryLog = new InMemoryLog(store);
     }
 
     /// <summary>The largest key plus value length that fits one record.</summary>
@@ -170,10 +172,18 @@ internal sealed class VersionStore : IDisposable
             // by a concurrent upsert that needs more room (FASTER then copies it to the tail), and a read started at a
             // sealed record is retried by FASTER at the same address for ever. Read-only records are never changed.
             long immutableBelow = store.Log.ReadOnlyAddress;
+            // Read under the epoch this batch holds: FASTER frees no page at or above the head address seen inside it.
+            long inMemoryFrom = store.Log.HeadAddress;
             for (var index = 0; index < keys.Count; index++)
             {
-                long address = keys[index].HeadAddress;
-                values[index] = ReadVisible(context, keys[index].Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                var key = keys[index];
+                long address = key.HeadAddress;
+                if (address >= inMemoryFrom && inMemoryLog.TryReadHead(address, key.Key) is { } head)
+                {
+                    values[index] = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
+                    continue;
+                }
+                values[index] = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
             }
         }
         finally
@@ -197,6 +207,12 @@ internal sealed class VersionStore : IDisposable
         {
             return (false, null);
         }
+        return ReadVisibleFrom(session, key, timestamp, head);
+    }
+
+    /// <summary>The newest version at or below <paramref name="timestamp"/>, walking back from the key's head record.</summary>
+    private static (bool Found, byte[]? Value) ReadVisibleFrom(UnsafeSession session, byte[] key, ulong timestamp, StoredVersion head)
+    {
         var version = Check(head, expectedTimestamp: null);
         while (version.CommitTimestamp > timestamp)
         {
