@@ -23,6 +23,7 @@ internal sealed partial class SqlBinder
             "pg_partition_ancestors" when arguments.Length == 1 =>
                 (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
             _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
+            "_pg_expandarray" when call.Schema == Catalog.SqlCatalog.InformationSchema => BindExpandArray(call, arguments, out outputColumns),
             _ => throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1),
         };
         string name = item.Alias ?? call.Name;

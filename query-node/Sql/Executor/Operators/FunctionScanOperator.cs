@@ -20,6 +20,18 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
         long ordinality = 0;
+        if (function == TableFunction.SequenceRelation)
+        {
+            yield return await SequenceRowAsync((long)values[0]!, context);
+            yield break;
+        }
+        if (function == TableFunction.ExpandArray)
+        {
+            if (values[0] is not Log.Wire.Types.PgArray array) yield break;
+            int position = 0;
+            foreach (object? element in array) yield return withOrdinality ? [element, ++position, (long)position] : [element, ++position];
+            yield break;
+        }
         if (JsonTableFunctions.Handles(function))
         {
             if (values.Any(value => value is null)) yield break;
@@ -108,6 +120,16 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             default:
                 throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
         }
+    }
+
+    /// <summary>A sequence's one row as a relation: its state as this transaction sees it. log_cnt counts the values
+    /// PostgreSQL has written ahead to its WAL; Log writes none ahead (each block of values is its own commit), so 0.</summary>
+    private async ValueTask<object?[]> SequenceRowAsync(long sequenceId, ExecutionContext context)
+    {
+        byte[]? state = await context.Store.GetAsync(Catalog.CatalogKeys.SequenceState(sequenceId), context.CancellationToken);
+        if (state is null) throw new SqlException(SqlState.UndefinedTable, $"relation \"{functionName}\" does not exist");
+        Catalog.SequenceState decoded = Catalog.SequenceCodec.DecodeState(state);
+        return [decoded.LastValue, 0L, decoded.IsCalled];
     }
 
     /// <summary>generate_series over numeric refuses NaN and the infinities for its start, stop and step.</summary>
