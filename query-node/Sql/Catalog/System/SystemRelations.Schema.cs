@@ -37,7 +37,8 @@ internal static partial class SystemRelations
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
         bool hasTriggers = false) =>
         relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
-            ("relfilenode", kind is 'v' ? 0L : oid), ("reltuples", kind is 'r' or 'i' ? -1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
+            ("relfilenode", kind is 'v' ? 0L : oid), ("relpages", kind == SqlCatalog.Sequence ? 1 : 0),
+            ("reltuples", kind is 'r' or 'i' or 'v' ? -1f : kind == SqlCatalog.Sequence ? 1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
             ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
 
