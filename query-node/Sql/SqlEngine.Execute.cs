@@ -293,7 +293,7 @@ public sealed partial class SqlEngine
         {
             await Catalog.System.CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
         }
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views };
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences };
         BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);
     }
@@ -303,11 +303,13 @@ public sealed partial class SqlEngine
 
     /// <summary>The tables and views a statement names; a view's query is parsed here and its own tables and views
     /// looked up in turn (to <see cref="SqlLimits.ViewNestingDepthMax"/> levels).</summary>
-    private async ValueTask<(Dictionary<string, TableDescriptor> Tables, Dictionary<string, BoundView> Views)> LookUpRelationsAsync(Node tree,
+    private async ValueTask<(Dictionary<string, TableDescriptor> Tables, Dictionary<string, BoundView> Views, Dictionary<string, SequenceDescriptor> Sequences)>
+        LookUpRelationsAsync(Node tree,
         ITransactionStore store, CancellationToken cancellationToken)
     {
         var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
         var views = new Dictionary<string, BoundView>(StringComparer.Ordinal);
+        var sequences = new Dictionary<string, SequenceDescriptor>(StringComparer.Ordinal);
         var pending = new Queue<(Node Tree, int Depth)>();
         pending.Enqueue((tree, 0));
         while (pending.TryDequeue(out var next))
@@ -330,7 +332,11 @@ public sealed partial class SqlEngine
                     continue;
                 }
                 ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, name, cancellationToken);
-                if (view is null) continue;
+                if (view is null)
+                {
+                    if (!sequences.ContainsKey(name) && await SqlCatalog.GetSequenceAsync(store, name, cancellationToken) is { } sequence) sequences.Add(name, sequence);
+                    continue;
+                }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)
                 {
                     throw new SqlException(SqlState.ProgramLimitExceeded, $"views nest more than {SqlLimits.ViewNestingDepthMax} levels deep");
@@ -341,7 +347,7 @@ public sealed partial class SqlEngine
                 pending.Enqueue((query, next.Depth + 1));
             }
         }
-        return (tables, views);
+        return (tables, views, sequences);
     }
 
     private async ValueTask<StatementResult> ExecuteCreateViewAsync(ViewStmt view, ITransactionStore store, CancellationToken cancellationToken)
@@ -422,7 +428,7 @@ public sealed partial class SqlEngine
         ITransactionStore store, CancellationToken cancellationToken)
     {
         var relations = await LookUpRelationsAsync(tree, store, cancellationToken);
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views };
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences };
         BoundModification bound = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(tree);
         return (bound, context);
     }

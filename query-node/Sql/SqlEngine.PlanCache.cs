@@ -65,9 +65,10 @@ public sealed partial class SqlEngine
             }
             else
             {
-                Dictionary<string, TableDescriptor> tables = await LookUpTablesAsync(select, store, cancellationToken);
+                var relations = await LookUpRelationsAsync(select, store, cancellationToken);
+                Dictionary<string, TableDescriptor> tables = relations.Tables;
                 if (Catalog.System.CatalogUse.NeedsSnapshot(select)) await Catalog.System.CatalogSnapshot.ForStatementAsync(context, store, cancellationToken);
-                var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), tables);
+                var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), tables) { Sequences = relations.Sequences };
                 BoundQuery query = new SqlBinder(bindContext, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
                 PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
                 // Kept for later Binds only if this transaction sees the committed catalog of the current version.

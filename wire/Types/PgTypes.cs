@@ -56,6 +56,7 @@ public static partial class PgTypes
         PgTypeOid.NumericArray => PgTypeOid.Numeric,
         PgTypeOid.UuidArray => PgTypeOid.Uuid,
         PgTypeOid.JsonbArray => PgTypeOid.Jsonb,
+        PgTypeOid.AclItemArray => PgTypeOid.AclItem,
         _ => 0,
     };
 

@@ -21,6 +21,9 @@ internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDiction
     /// <summary>The views the statement names (and the views those name), with their parsed queries.</summary>
     public IReadOnlyDictionary<string, BoundView> Views { get; init; } = new Dictionary<string, BoundView>();
 
+    /// <summary>The sequences the statement reads as relations (SELECT last_value, is_called FROM a sequence).</summary>
+    public IReadOnlyDictionary<string, SequenceDescriptor> Sequences { get; init; } = new Dictionary<string, SequenceDescriptor>();
+
     public TableDescriptor? FindTable(string name) => _tables.TryGetValue(name, out TableDescriptor? table) ? table : null;
 
     public int NextSubqueryId() => SubqueryCount++;

@@ -190,6 +190,10 @@ public enum TableFunction : byte
     Keywords,
     /// <summary>pg_partition_ancestors(regclass): a partition and its ancestors; Log has no partitions, so none.</summary>
     PartitionAncestors,
+    /// <summary>A sequence read as a relation: its one row (last_value, log_cnt, is_called), read when the scan runs.</summary>
+    SequenceRelation,
+    /// <summary>information_schema._pg_expandarray(anyarray): each element with its 1-based position, as (x, n).</summary>
+    ExpandArray,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

@@ -110,6 +110,10 @@ internal sealed partial class SqlBinder
             IReadOnlyList<string> viewColumns = ApplyColumnAliases(view.View.ColumnNames, rangeVar.ColumnAliases, referenceName, rangeVar.Location);
             return BindRangeSubselect(new RangeSubselect(view.Query, referenceName, viewColumns, Lateral: false, rangeVar.Location), []);
         }
+        if (_context.FindTable(catalogName) is null && _context.Sequences.TryGetValue(catalogName, out SequenceDescriptor? sequence))
+        {
+            return BindSequenceRelation(sequence, rangeVar, referenceName);
+        }
         TableDescriptor table = _context.FindTable(catalogName)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{rangeVar.RelationName}\" does not exist", rangeVar.Location + 1);
         if (rangeVar.ColumnAliases is { } aliases && aliases.Count > table.Columns.Count)

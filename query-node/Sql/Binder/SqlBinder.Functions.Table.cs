@@ -50,7 +50,7 @@ internal sealed partial class SqlBinder
 
     /// <summary>The set-returning functions Log has (in FROM and in a select list).</summary>
     internal static bool IsSetReturningFunctionName(string name) => name is "generate_series" or "unnest" or "regexp_split_to_table"
-        or "string_to_table" or "regexp_matches" or "generate_subscripts" or "pg_partition_ancestors" or "pg_get_keywords" || IsJsonTableFunction(name);
+        or "string_to_table" or "regexp_matches" or "generate_subscripts" or "pg_partition_ancestors" or "pg_get_keywords" or "_pg_expandarray" || IsJsonTableFunction(name);
 
     /// <summary>Resolves a set-returning call: which function, its arguments brought to the declared types, the type of
     /// its (first) column, and its OUT columns when it has several (null for one column named after the function).
@@ -73,6 +73,7 @@ internal sealed partial class SqlBinder
                 (TableFunction.PartitionAncestors, CoerceAll(arguments, call.Arguments, new SqlType(TypeKind.RegClass)), new SqlType(TypeKind.RegClass)),
             "pg_get_keywords" when arguments.Length == 0 => BindKeywords(out outputColumns),
             _ when IsJsonTableFunction(call.Name) => BindJsonTableFunction(call, arguments, out outputColumns),
+            "_pg_expandarray" when call.Schema == Catalog.SqlCatalog.InformationSchema => BindExpandArray(call, arguments, out outputColumns),
             _ => throw FunctionDoesNotExist(call.Name, arguments, call.Location),
         };
         return (function, typedArguments, resultType, outputColumns);

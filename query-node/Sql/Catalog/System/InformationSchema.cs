@@ -131,7 +131,7 @@ internal static partial class SystemRelations
             for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
             {
                 // An untyped literal's column is text, as PostgreSQL resolves a view's unknown output columns.
-                SqlType type = types[ordinal].Kind == TypeKind.Unknown ? SqlType.Text : types[ordinal];
+                SqlType type = ViewShapes.ResolvedColumnType(types[ordinal]);
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), view.ColumnNames[ordinal], ordinal + 1, type, notNull: false,
                     defaultExpression: null, ("is_identity", "NO"), ("identity_cycle", "NO"), ("is_updatable", YesOrNo(updatable)));
             }

@@ -14,6 +14,7 @@ internal static class ObjectIds
 {
     public const long PgCatalogNamespace = 11;
     public const long PublicNamespace = 2200;
+    public const long PgToastNamespace = 99;
     /// <summary>information_schema's OID in a PostgreSQL 15 installed by initdb.</summary>
     public const long InformationSchemaNamespace = 13207;
     /// <summary>The bootstrap superuser.</summary>

@@ -73,6 +73,8 @@ internal static partial class SystemRelations
     /// <summary>The descriptions initdb gives the objects Log has too (psql's \dn+ and \dx print them).</summary>
     private static readonly (long ObjectOid, long CatalogOid, string Description)[] BuiltinDescriptions =
     [
+        (ObjectIds.PgCatalogNamespace, NamespaceCatalogOid, "system catalog schema"),
+        (ObjectIds.PgToastNamespace, NamespaceCatalogOid, "reserved schema for TOAST tables"),
         (ObjectIds.PublicNamespace, NamespaceCatalogOid, "standard public schema"),
         (ObjectIds.PlpgsqlExtension, ExtensionCatalogOid, "PL/pgSQL procedural language"),
     ];

@@ -38,7 +38,8 @@ internal static partial class SystemRelations
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
         bool hasTriggers = false) =>
         relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
-            ("relfilenode", kind is 'v' ? 0L : oid), ("reltuples", kind is 'r' or 'i' ? -1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
+            ("relfilenode", kind is 'v' ? 0L : oid), ("relpages", kind == SqlCatalog.Sequence ? 1 : 0),
+            ("reltuples", kind is 'r' or 'i' or 'v' ? -1f : kind == SqlCatalog.Sequence ? 1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
             ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
 
@@ -71,6 +72,7 @@ internal static partial class SystemRelations
                 yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal),
                     CatalogDefinitions.HasCatalogDefault(column), column.Identity);
             }
+            foreach (object?[] row in SystemColumnRows(relation, oid)) yield return row;
             if (!table.HasHiddenRowId)
             {
                 long indexOid = ObjectIds.Index(oid, TableDescriptor.PrimaryIndexId);
@@ -102,6 +104,37 @@ internal static partial class SystemRelations
             yield return AttributeRow(relation, oid, "last_value", SqlType.Int8, 1, notNull: true, hasDefault: false);
             yield return AttributeRow(relation, oid, "log_cnt", SqlType.Int8, 2, notNull: true, hasDefault: false);
             yield return AttributeRow(relation, oid, "is_called", SqlType.Bool, 3, notNull: true, hasDefault: false);
+            foreach (object?[] row in SystemColumnRows(relation, oid)) yield return row;
+        }
+        Dictionary<string, IReadOnlyList<SqlType>> viewColumnTypes = ViewShapes.ColumnTypes(catalog);
+        foreach (ViewDescriptor view in catalog.Views)
+        {
+            if (!viewColumnTypes.TryGetValue(view.Name, out IReadOnlyList<SqlType>? types)) continue;
+            long oid = ObjectIds.Relation(view.Id);
+            for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
+            {
+                yield return AttributeRow(relation, oid, view.ColumnNames[ordinal], ViewShapes.ResolvedColumnType(types[ordinal]), (short)(ordinal + 1),
+                    notNull: false, hasDefault: false);
+            }
+        }
+    }
+
+    /// <summary>The system columns PostgreSQL lists for every table and sequence, by negative attnum: the row's
+    /// physical location and the inserting and deleting transactions and commands, and the relation's own OID.</summary>
+    private static readonly (string Name, long TypeOid, short Number)[] SystemColumns =
+    [
+        ("tableoid", 26, -6), ("cmax", 29, -5), ("xmax", 28, -4), ("cmin", 29, -3), ("xmin", 28, -2), ("ctid", 27, -1),
+    ];
+
+    private static IEnumerable<object?[]> SystemColumnRows(SystemRelation relation, long relationOid)
+    {
+        foreach ((string name, long typeOid, short number) in SystemColumns)
+        {
+            BuiltinType type = BuiltinTypes.Find(typeOid) ?? throw new InvalidOperationException($"built-in type {typeOid} is missing");
+            yield return relation.Row(("attrelid", relationOid), ("attname", name), ("atttypid", typeOid), ("attstattarget", 0), ("attlen", type.Length),
+                ("attnum", number), ("attndims", 0), ("attcacheoff", -1), ("atttypmod", -1), ("attbyval", type.ByValue), ("attalign", type.Align.ToString()),
+                ("attstorage", type.Storage.ToString()), ("attcompression", ""), ("attnotnull", true), ("atthasdef", false), ("attidentity", ""),
+                ("attgenerated", ""), ("attislocal", true), ("attcollation", 0L));
         }
     }
 

@@ -73,7 +73,7 @@ internal static partial class SystemRelations
     {
         PgArray superuserSchema = SchemaPrivileges(catalog.UserName);
         yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole), ("nspacl", superuserSchema));
-        yield return relation.Row(("oid", 99L), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
+        yield return relation.Row(("oid", ObjectIds.PgToastNamespace), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
         yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole),
             ("nspacl", SchemaPrivileges("pg_database_owner")));
         yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole),

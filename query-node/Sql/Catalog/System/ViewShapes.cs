@@ -53,6 +53,10 @@ internal static class ViewShapes
         return types;
     }
 
+    /// <summary>A view column's type as PostgreSQL records it: an untyped literal's column is text, as PostgreSQL
+    /// resolves a view's unknown output columns.</summary>
+    public static SqlType ResolvedColumnType(SqlType type) => type.Kind == TypeKind.Unknown ? SqlType.Text : type;
+
     /// <summary>One relation in FROM, no WITH, DISTINCT, GROUP BY, HAVING, LIMIT, OFFSET, set operation, aggregate or
     /// window function, and at least one output column that is a plain column of that relation.</summary>
     public static bool IsAutomaticallyUpdatable(ViewDescriptor view)

@@ -20,6 +20,11 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);
         long ordinality = 0;
+        if (function == TableFunction.SequenceRelation)
+        {
+            yield return await SequenceRowAsync((long)values[0]!, context);
+            yield break;
+        }
         foreach (object?[] row in Rows(function, values, functionName))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
@@ -40,6 +45,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 keyword.Word, keyword.Category.ToString(), keyword.BareLabel, keyword.CategoryDescription, keyword.BareLabelDescription,
             });
         }
+        if (function == TableFunction.ExpandArray) return ExpandArray(values[0]);
         if (values.Any(value => value is null)) return [];
         if (JsonTableFunctions.Handles(function))
         {
@@ -48,6 +54,14 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 : JsonTableFunctions.Generate(function, values[0]!, functionName);
         }
         return Generate(function, values, functionName).Select(value => new[] { value });
+    }
+
+    /// <summary>information_schema._pg_expandarray(array): each element with its position from 1, (x, n).</summary>
+    private static IEnumerable<object?[]> ExpandArray(object? value)
+    {
+        if (value is not PgArray array) yield break;
+        int position = 0;
+        foreach (object? element in array) yield return [element, ++position];
     }
 
     /// <summary>unnest(a, b, ...): row n holds each array's element n, NULL past an array's end (a NULL array is empty).</summary>
@@ -144,6 +158,16 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             default:
                 throw new SqlException(SqlState.FeatureNotSupported, $"function {functionName} in FROM is not supported");
         }
+    }
+
+    /// <summary>A sequence's one row as a relation: its state as this transaction sees it. log_cnt counts the values
+    /// PostgreSQL has written ahead to its WAL; Log writes none ahead (each block of values is its own commit), so 0.</summary>
+    private async ValueTask<object?[]> SequenceRowAsync(long sequenceId, ExecutionContext context)
+    {
+        byte[]? state = await context.Store.GetAsync(Catalog.CatalogKeys.SequenceState(sequenceId), context.CancellationToken);
+        if (state is null) throw new SqlException(SqlState.UndefinedTable, $"relation \"{functionName}\" does not exist");
+        Catalog.SequenceState decoded = Catalog.SequenceCodec.DecodeState(state);
+        return [decoded.LastValue, 0L, decoded.IsCalled];
     }
 
     /// <summary>generate_series over numeric refuses NaN and the infinities for its start, stop and step.</summary>
