@@ -179,6 +179,8 @@ internal sealed partial class SqlParser
         var constraints = new List<TableConstraint>();
         char? identity = null;
         IReadOnlyList<SequenceOption> identityOptions = [];
+        Expression? generated = null;
+        string? generatedText = null;
         while (true)
         {
             string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
@@ -226,6 +228,20 @@ internal sealed partial class SqlParser
             {
                 constraints.Add(ParseForeignKey(constraintName, (name, location)));
             }
+            else if (IsKeyword("generated") && Peek().IsKeyword("always") && Peek(2).IsKeyword("as") && Peek(3).IsOperator("("))
+            {
+                if (generated is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, $"multiple generation clauses specified for column \"{name}\"", token.Position + 1);
+                }
+                _index += 4;
+                int generatedStart = _index;
+                generated = ParseExpression();
+                Token generatedEnd = _tokens[_index - 1];
+                generatedText = _text[_tokens[generatedStart].Position..(generatedEnd.Position + generatedEnd.Length)];
+                ExpectOperator(")");
+                if (!TryKeyword("stored")) throw SyntaxError(); // PostgreSQL 15 has stored generated columns only
+            }
             else if (IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
@@ -241,6 +257,8 @@ internal sealed partial class SqlParser
             Constraints = constraints,
             Identity = identity,
             IdentityOptions = identityOptions,
+            Generated = generated,
+            GeneratedText = generatedText,
         };
     }
 

@@ -19,6 +19,11 @@ public sealed record ColumnDef(
 
     /// <summary>The identity's sequence options (the parenthesised list after AS IDENTITY).</summary>
     public IReadOnlyList<SequenceOption> IdentityOptions { get; init; } = [];
+
+    /// <summary>GENERATED ALWAYS AS (expression) STORED: the expression, and its source text which the catalog keeps.</summary>
+    public Expression? Generated { get; init; }
+
+    public string? GeneratedText { get; init; }
 }
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
