@@ -25,7 +25,8 @@ public sealed partial class SqlEngine
         if (created is not null) await resolver.ResolveForCreateAsync(created, cancellationToken);
         IEnumerable<RangeVar> referenced = tree switch
         {
-            CreateStmt create => [.. ForeignKeyTables(create.Constraints), .. create.Columns.SelectMany(column => ForeignKeyTables(column.Constraints))],
+            CreateStmt create => [.. ForeignKeyTables(create.Constraints), .. create.Columns.SelectMany(column => ForeignKeyTables(column.Constraints)),
+                .. create.Likes.Select(like => like.Like.Relation)],
             AlterTableStmt alter => [alter.Relation],
             DropStmt drop => drop.Objects,
             DropIndexStmt dropIndex => dropIndex.Indexes,

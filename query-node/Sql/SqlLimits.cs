@@ -90,6 +90,7 @@ internal static class EngineSqlState
     public const string UndefinedParameter = "42P02";
     public const string AmbiguousFunction = "42725";
     public const string InvalidColumnDefinition = "42611";
+    public const string InvalidObjectDefinition = "42P17";
     public const string WrongObjectType = "42809";
     public const string InvalidTextRepresentation = "22P02";
     public const string DuplicateAlias = "42712";

@@ -19,9 +19,14 @@ internal static class SchemaDependencies
 
     /// <summary>Whether an expression of an index or CHECK constraint names the column.</summary>
     public static bool IsNamedByExpression(TableDescriptor table, string columnName) =>
-        table.Checks.Any(check => Names(check.Expression, columnName))
+        GeneratedFrom(table, columnName) is not null
+        || table.Checks.Any(check => Names(check.Expression, columnName))
         || table.Indexes.Any(index => (index.Predicate is { } predicate && Names(predicate, columnName))
             || index.KeyColumns.Any(key => key.Expression is { } text && Names(text, columnName)));
+
+    /// <summary>The first generated column whose expression names the column, if any (it depends on the column).</summary>
+    public static ColumnDescriptor? GeneratedFrom(TableDescriptor table, string columnName) =>
+        table.Columns.FirstOrDefault(column => column.Generated is { } text && Names(text, columnName));
 
     private static bool Involves(IndexDescriptor index, ColumnDescriptor column) =>
         index.KeyColumns.Any(key => key.ColumnId == column.Id && !key.IsExpression || key.Expression is { } text && Names(text, column.Name))

@@ -195,6 +195,11 @@ internal sealed partial class SqlBinder
     /// (OVERRIDING USER VALUE); a value for a GENERATED ALWAYS column needs OVERRIDING SYSTEM VALUE (428C9).</summary>
     private static bool OverridesIdentity(ColumnDescriptor column, OverridingKind overriding)
     {
+        if (column.Generated is not null)
+        {
+            throw new SqlException(SqlState.GeneratedAlways, $"cannot insert a non-DEFAULT value into column \"{column.Name}\"",
+                detail: $"Column \"{column.Name}\" is a generated column.");
+        }
         if (column.Identity is null) return false;
         if (overriding == OverridingKind.UserValue) return true;
         if (column.Identity == ColumnDescriptor.IdentityAlways && overriding != OverridingKind.SystemValue)

@@ -83,6 +83,11 @@ internal sealed partial class SqlBinder
                 throw new SqlException(SqlState.SyntaxError, $"multiple assignments to same column \"{target.Name}\"", target.Location + 1);
             }
             ColumnDescriptor column = table.Columns[ordinal];
+            if (column.Generated is not null && target.Value is not SetToDefault)
+            {
+                throw new SqlException(SqlState.GeneratedAlways, $"column \"{column.Name}\" can only be updated to DEFAULT",
+                    detail: $"Column \"{column.Name}\" is a generated column.");
+            }
             if (column.Identity == ColumnDescriptor.IdentityAlways && target.Value is not SetToDefault)
             {
                 throw new SqlException(SqlState.GeneratedAlways, $"column \"{column.Name}\" can only be updated to DEFAULT",

@@ -31,7 +31,7 @@ internal sealed partial class SqlBinder
         if (_scope.Items.Count > 0) throw new InvalidOperationException("a SELECT is bound in a scope of its own");
         DeclareWindows(select.WindowClause);
         LogicalPlan plan = BindFromClause(select.From);
-        if (select.ForUpdate) MarkForUpdate(plan, select);
+        if (select.ForUpdate) MarkLockedRelations(plan, select);
 
         if (select.Where is not null)
         {
@@ -127,6 +127,8 @@ internal sealed partial class SqlBinder
         _windowCalls = null;
         _setFunctionCalls = null;
 
+        if (select.ForUpdate) CheckSelectLocking(select, _aggregateCalls.Count > 0, windowCalls.Count > 0);
+
         bool isAggregate = groupKeys.Count > 0 || _aggregateCalls.Count > 0 || having is not null || select.GroupBy.Count > 0 || _groupingCallSeen;
         if (isAggregate)
         {
@@ -195,20 +197,60 @@ internal sealed partial class SqlBinder
         return limit is null && offset is null ? plan : new LogicalLimit(plan, limit, offset);
     }
 
-    /// <summary>FOR UPDATE: every stored table read by this SELECT (not its subqueries) locks the rows it returns.</summary>
-    private static void MarkForUpdate(LogicalPlan plan, SelectStmt select)
+    /// <summary>FOR UPDATE and its kin: every stored table read by this SELECT (not its subqueries), or those its OF lists
+    /// name, lock the rows they return. A name that no FROM item has is 42P01, as in PostgreSQL.</summary>
+    private void MarkLockedRelations(LogicalPlan plan, SelectStmt select)
+    {
+        foreach (LockingClause clause in select.LockingClauses)
+        {
+            if (clause.Relations.Count == 0)
+            {
+                MarkForUpdate(plan, name: null);
+                continue;
+            }
+            foreach ((string name, int location) in clause.Relations)
+            {
+                if (!_scope.Items.Any(item => item.Name == name))
+                {
+                    throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" in {clause.Strength} clause not found in FROM clause", location + 1);
+                }
+                if (!MarkForUpdate(plan, name))
+                {
+                    throw new SqlException(SqlState.FeatureNotSupported, $"{clause.Strength} of \"{name}\", which is not a stored table, is not supported", location + 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>Marks the scans of <paramref name="plan"/> (all, or those known by <paramref name="name"/>); whether any was.</summary>
+    private static bool MarkForUpdate(LogicalPlan plan, string? name)
     {
         switch (plan)
         {
-            case LogicalScan scan:
+            case LogicalScan scan when name is null || scan.ReferenceName == name:
                 scan.ForUpdate = true;
-                break;
+                return true;
             case LogicalJoin join:
-                MarkForUpdate(join.Left, select);
-                MarkForUpdate(join.Right, select);
-                break;
+                return MarkForUpdate(join.Left, name) | MarkForUpdate(join.Right, name);
+            default:
+                return false;
         }
     }
+
+    /// <summary>PostgreSQL's CheckSelectLocking: a locking clause needs rows that come from stored rows one to one.</summary>
+    private static void CheckSelectLocking(SelectStmt select, bool hasAggregates, bool hasWindowFunctions)
+    {
+        string? what = select.Distinct || select.DistinctOn is not null ? "DISTINCT clause"
+            : select.GroupBy.Count > 0 ? "GROUP BY clause"
+            : select.Having is not null ? "HAVING clause"
+            : hasAggregates ? "aggregate functions"
+            : hasWindowFunctions ? "window functions"
+            : null;
+        if (what is not null) throw LockingNotAllowed(select, what);
+    }
+
+    private static SqlException LockingNotAllowed(SelectStmt select, string what) =>
+        new(SqlState.FeatureNotSupported, $"{select.LockingClauses[0].Strength} is not allowed with {what}");
 
     /// <summary>ORDER BY and LIMIT over the output of a set operation or VALUES: only output columns, by name or position.</summary>
     private BoundQuery BindOutputOrdering(BoundQuery query, SelectStmt select, string what)
@@ -244,10 +286,7 @@ internal sealed partial class SqlBinder
             }
             plan = new LogicalSort(plan, keys);
         }
-        if (select.ForUpdate)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, $"FOR UPDATE is not allowed with {what}");
-        }
+        if (select.ForUpdate) throw LockingNotAllowed(select, what);
         return query with { Plan = BindLimitClause(plan, select) };
     }
 

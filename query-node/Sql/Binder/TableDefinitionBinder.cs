@@ -47,7 +47,9 @@ internal static class TableDefinitionBinder
                 columns[ordinal] = columns[ordinal] with { NotNull = true };
             }
         }
-        return ConstraintDefinitionBinder.Bind(new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals), create);
+        var table = new TableDescriptor(tableId, tableName, version: 1, nextColumnId, columns, keyOrdinals);
+        GeneratedColumnBinder.Check(table, create.Columns);
+        return ConstraintDefinitionBinder.Bind(table, create);
     }
 
     /// <summary>A column definition (of CREATE TABLE or ADD COLUMN) as a column with the given id: its type, NOT NULL,
@@ -59,6 +61,7 @@ internal static class TableDefinitionBinder
         {
             Identity = definition.Identity,
         };
+        if (definition.Generated is not null) return GeneratedColumnBinder.BindColumn(definition, column);
         if (definition.Default is null) return column;
         (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column);
         return column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };

@@ -29,7 +29,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(11);
+            writer.WriteArrayHeader(12);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -47,6 +47,8 @@ internal static class DescriptorCodec
             string? missingText = ValueFormatter.Format(column.MissingValue, DateTimeSettings.Default);
             if (missingText is null) writer.WriteNil();
             else writer.Write(missingText);
+            if (column.Generated is null) writer.WriteNil();
+            else writer.Write(column.Generated);
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -98,11 +100,13 @@ internal static class DescriptorCodec
             object? defaultValue = defaultText is null ? null : ValueInput.Parse(defaultText, type, settings: DateTimeSettings.Default);
             string? identity = columnFields >= 10 && !reader.TryReadNil() ? reader.ReadString() : null;
             string? missingText = columnFields >= 11 && !reader.TryReadNil() ? reader.ReadString() : null;
-            for (int extra = 11; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            string? generated = columnFields >= 12 && !reader.TryReadNil() ? reader.ReadString() : null;
+            for (int extra = 12; extra < columnFields; extra++) reader.Skip(); // fields of later versions
             columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression)
             {
                 Identity = identity is null ? null : identity[0],
                 MissingValue = missingText is null ? null : ValueInput.Parse(missingText, type, settings: DateTimeSettings.Default),
+                Generated = generated,
             };
         }
         int keyCount = reader.ReadArrayHeader();

@@ -15,6 +15,12 @@ public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool No
     /// this column (they have no entry for it). Rows written since hold the column explicitly, NULL included.</summary>
     public object? MissingValue { get; init; }
 
+    /// <summary>GENERATED ALWAYS AS (expression) STORED: the expression's source text, computed from the row's other
+    /// columns by the row writer on every INSERT and UPDATE (pg_attribute.attgenerated 's'); null for other columns.</summary>
+    public string? Generated { get; init; }
+
+    public const char GeneratedStored = 's';
+
     public const char IdentityAlways = 'a';
     public const char IdentityByDefault = 'd';
 }

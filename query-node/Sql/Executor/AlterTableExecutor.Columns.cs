@@ -28,6 +28,11 @@ internal static partial class AlterTableExecutor
         {
             throw new SqlException(SqlState.FeatureNotSupported, "ADD COLUMN with PRIMARY KEY is not supported", add.Column.Location + 1);
         }
+        if (add.Column.Generated is not null)
+        {
+            // Every existing row would need the column computed and written, a rewrite that is not built.
+            throw new SqlException(SqlState.FeatureNotSupported, "ADD COLUMN ... GENERATED ALWAYS AS ... STORED is not supported", add.Column.Location + 1);
+        }
         (ColumnDef definition, SequenceDescriptor? sequence) = await CreateTableExecutor.ExpandColumnAsync(altered.Name, add.Column, altered.NewSequences,
             catalog, store, cancellationToken);
         if (sequence is not null) altered.NewSequences.Add(sequence);
@@ -62,6 +67,11 @@ internal static partial class AlterTableExecutor
         {
             throw new SqlException(SqlState.SyntaxError, $"column \"{column.Name}\" of relation \"{altered.Name}\" is an identity column",
                 hint: command.Default is null ? "Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead." : null);
+        }
+        if (column.Generated is not null)
+        {
+            throw new SqlException(SqlState.SyntaxError, $"column \"{column.Name}\" of relation \"{altered.Name}\" is a generated column",
+                hint: command.Default is null ? "Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead." : null);
         }
         if (command.Default is null)
         {

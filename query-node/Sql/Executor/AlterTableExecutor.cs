@@ -108,7 +108,8 @@ internal static partial class AlterTableExecutor
                     }
                     if (SchemaDependencies.IsNamedByExpression(altered.Schema(), rename.OldName))
                     {
-                        throw new SqlException(SqlState.FeatureNotSupported, "renaming a column that a CHECK constraint or an index expression names is not supported");
+                        throw new SqlException(SqlState.FeatureNotSupported,
+                            "renaming a column that a CHECK constraint, an index expression or a generated column names is not supported");
                     }
                     altered.Columns[renameIndex] = altered.Columns[renameIndex] with { Name = rename.NewName };
                     altered.RenamedColumns[rename.OldName] = rename.NewName;
@@ -222,6 +223,13 @@ internal static partial class AlterTableExecutor
         if (altered.KeyColumnIds.Contains(column.Id))
         {
             throw new SqlException(SqlState.FeatureNotSupported, "cannot drop a primary key column", drop.Location + 1);
+        }
+        if (SchemaDependencies.GeneratedFrom(altered.Schema(), column.Name) is { } generated)
+        {
+            throw new SqlException(EngineSqlState.DependentObjectsStillExist,
+                $"cannot drop column {column.Name} of table {altered.Name} because other objects depend on it",
+                detail: $"column {generated.Name} of table {altered.Name} depends on column {column.Name} of table {altered.Name}",
+                hint: "Use DROP ... CASCADE to drop the dependent objects too.");
         }
         // Indexes and CHECK constraints on the column go with it, as in PostgreSQL.
         (altered.Indexes, altered.Checks) = SchemaDependencies.Without(altered.Schema(), column);

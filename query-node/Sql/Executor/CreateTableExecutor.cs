@@ -19,6 +19,7 @@ internal static class CreateTableExecutor
             }
             throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
         }
+        create = await TableLikeExpander.ExpandAsync(create, catalog, store, cancellationToken);
         (CreateStmt expanded, List<SequenceDescriptor> sequences) = await ExpandSerialColumnsAsync(create, catalog, store, cancellationToken);
         // Validate the definition before taking an id, so a bad definition writes nothing.
         TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0);

@@ -36,9 +36,13 @@ internal sealed class RowWriter
     /// <summary>The row's key: its primary key columns, or a fresh hidden row id.</summary>
     public byte[] KeyOf(object?[] values) => RowSource.KeyOf(_writes.Store, _table, values);
 
-    /// <summary>NOT NULL, then the CHECK constraints in name order (PostgreSQL's order); a CHECK that is NULL passes.</summary>
+    /// <summary>Computes the stored generated columns into <paramref name="values"/> (every write of a row passes here
+    /// first, so RETURNING and the indexes see them), then checks NOT NULL, then the CHECK constraints in name order
+    /// (PostgreSQL's order); a CHECK that is NULL passes.</summary>
     public void CheckRow(object?[] values)
     {
+        // Generated columns read only ordinary columns (the binder refuses others), so the order of computing them does not matter.
+        foreach ((int ordinal, BoundExpression expression) in _schema.Generated) values[ordinal] = ExpressionEvaluator.Evaluate(expression, values);
         ConstraintChecks.CheckNotNull(_table, values);
         foreach ((CheckConstraint check, BoundExpression expression) in _schema.Checks)
         {

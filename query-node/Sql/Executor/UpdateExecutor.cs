@@ -23,6 +23,7 @@ internal static class UpdateExecutor
             if (!seen.Add(oldKey)) continue;
             var values = row[..width];
             writer.CheckRow(values);
+            values.CopyTo(row, 0); // generated columns computed by the check are what is written and returned
             byte[] newKey = oldKey;
             if (!table.HasHiddenRowId)
             {

@@ -70,6 +70,10 @@ internal sealed class WriteSchema
     private WriteSchema(TableDescriptor table)
     {
         Checks = table.Checks.Select(check => (check, BindExpression(table, check.Expression))).ToArray();
+        Generated = Enumerable.Range(0, table.Columns.Count)
+            .Where(ordinal => table.Columns[ordinal].Generated is not null)
+            .Select(ordinal => (ordinal, GeneratedColumnBinder.Bind(table, table.Columns[ordinal])))
+            .ToArray();
         Indexes = table.Indexes.Select(index => new WriteIndex(table, index)).ToArray();
     }
 
@@ -78,6 +82,9 @@ internal sealed class WriteSchema
     public (CheckConstraint Constraint, BoundExpression Expression)[] Checks { get; }
 
     public WriteIndex[] Indexes { get; }
+
+    /// <summary>The stored generated columns (row ordinal, expression over the row), computed before every check.</summary>
+    public (int Ordinal, BoundExpression Expression)[] Generated { get; }
 
     /// <summary>Binds an expression the catalog stores as text against the table's row (columns are row ordinals).</summary>
     public static BoundExpression BindExpression(TableDescriptor table, string text)

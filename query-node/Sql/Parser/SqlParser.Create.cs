@@ -46,12 +46,18 @@ internal sealed partial class SqlParser
         List<(string, int)>? primaryKey = null;
         int primaryKeyLocation = -1;
         var constraints = new List<TableConstraint>();
+        var likes = new List<(int, TableLikeClause)>();
         if (!Current.IsOperator(")"))
         {
             do
             {
+                if (IsKeyword("like"))
+                {
+                    likes.Add((columns.Count, ParseTableLikeClause()));
+                    continue;
+                }
                 if (IsKeyword("constraint") || IsKeyword("primary") || IsKeyword("unique") || IsKeyword("check") || IsKeyword("foreign")
-                    || IsKeyword("exclude") || IsKeyword("like"))
+                    || IsKeyword("exclude"))
                 {
                     string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
                     Token constraint = Current;
@@ -97,7 +103,39 @@ internal sealed partial class SqlParser
         {
             throw NotSupported("CREATE TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
-        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints };
+        return new CreateStmt(relation, columns, primaryKey, primaryKeyLocation, ifNotExists, location) { Constraints = constraints, Likes = likes };
+    }
+
+    /// <summary>LIKE source_table [{INCLUDING | EXCLUDING} {COMMENTS | COMPRESSION | CONSTRAINTS | DEFAULTS | GENERATED |
+    /// IDENTITY | INDEXES | STATISTICS | STORAGE | ALL} ...], applied left to right as gram.y does.</summary>
+    private TableLikeClause ParseTableLikeClause()
+    {
+        int location = Current.Position;
+        ExpectKeyword("like");
+        RangeVar source = ParseRangeVar(allowAlias: false);
+        TableLikeOptions options = TableLikeOptions.None;
+        while (IsKeyword("including") || IsKeyword("excluding"))
+        {
+            bool including = Current.Text == "including";
+            _index++;
+            TableLikeOptions option = (Current.Kind == TokenKind.Identifier ? Current.Text : "") switch
+            {
+                "comments" => TableLikeOptions.Comments,
+                "compression" => TableLikeOptions.Compression,
+                "constraints" => TableLikeOptions.Constraints,
+                "defaults" => TableLikeOptions.Defaults,
+                "generated" => TableLikeOptions.Generated,
+                "identity" => TableLikeOptions.Identity,
+                "indexes" => TableLikeOptions.Indexes,
+                "statistics" => TableLikeOptions.Statistics,
+                "storage" => TableLikeOptions.Storage,
+                "all" => TableLikeOptions.All,
+                _ => throw SyntaxError(),
+            };
+            _index++;
+            options = including ? options | option : options & ~option;
+        }
+        return new TableLikeClause(source, options, location);
     }
 
     /// <summary>WITH ( [namespace.]name [= value], ... ): each checked as PostgreSQL checks heap storage parameters, none kept
@@ -179,6 +217,8 @@ internal sealed partial class SqlParser
         var constraints = new List<TableConstraint>();
         char? identity = null;
         IReadOnlyList<SequenceOption> identityOptions = [];
+        Expression? generated = null;
+        string? generatedText = null;
         while (true)
         {
             string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
@@ -226,6 +266,20 @@ internal sealed partial class SqlParser
             {
                 constraints.Add(ParseForeignKey(constraintName, (name, location)));
             }
+            else if (IsKeyword("generated") && Peek().IsKeyword("always") && Peek(2).IsKeyword("as") && Peek(3).IsOperator("("))
+            {
+                if (generated is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, $"multiple generation clauses specified for column \"{name}\"", token.Position + 1);
+                }
+                _index += 4;
+                int generatedStart = _index;
+                generated = ParseExpression();
+                Token generatedEnd = _tokens[_index - 1];
+                generatedText = _text[_tokens[generatedStart].Position..(generatedEnd.Position + generatedEnd.Length)];
+                ExpectOperator(")");
+                if (!TryKeyword("stored")) throw SyntaxError(); // PostgreSQL 15 has stored generated columns only
+            }
             else if (IsKeyword("generated") || IsKeyword("collate"))
             {
                 throw NotSupported(token.Text.ToUpperInvariant() + " on a column", token.Position);
@@ -241,6 +295,8 @@ internal sealed partial class SqlParser
             Constraints = constraints,
             Identity = identity,
             IdentityOptions = identityOptions,
+            Generated = generated,
+            GeneratedText = generatedText,
         };
     }
 

@@ -136,7 +136,7 @@ internal sealed partial class SqlParser
         }
         Expression? limit = null;
         Expression? offset = null;
-        bool forUpdate = false;
+        var lockingClauses = new List<LockingClause>();
         while (true)
         {
             if (limit is null && IsKeyword("limit"))
@@ -165,17 +165,29 @@ internal sealed partial class SqlParser
                 if (IsKeyword("with")) throw NotSupported("FETCH ... WITH TIES", Current.Position);
                 ExpectKeyword("only");
             }
-            else if (!forUpdate && TryKeyword("for"))
+            else if (IsKeyword("for"))
             {
-                if (TryKeyword("update")) { }
-                else if (TryKeyword("no")) { ExpectKeyword("key"); ExpectKeyword("update"); }
-                else if (TryKeyword("share")) { }
-                else if (TryKeyword("key")) ExpectKeyword("share");
+                int clauseLocation = Current.Position;
+                _index++;
+                string strength;
+                if (TryKeyword("update")) strength = "FOR UPDATE";
+                else if (TryKeyword("no")) { ExpectKeyword("key"); ExpectKeyword("update"); strength = "FOR NO KEY UPDATE"; }
+                else if (TryKeyword("share")) strength = "FOR SHARE";
+                else if (TryKeyword("key")) { ExpectKeyword("share"); strength = "FOR KEY SHARE"; }
                 else throw SyntaxError();
-                if (IsKeyword("of")) throw NotSupported("FOR UPDATE OF", Current.Position);
+                var relations = new List<(string, int)>();
+                if (TryKeyword("of"))
+                {
+                    do
+                    {
+                        RangeVar relation = ParseRangeVar(allowAlias: false);
+                        relations.Add((relation.RelationName, relation.Location));
+                    }
+                    while (TryOperator(","));
+                }
                 if (TryKeyword("nowait")) { }
                 else if (TryKeyword("skip")) ExpectKeyword("locked");
-                forUpdate = true;
+                lockingClauses.Add(new LockingClause(strength, relations, clauseLocation));
             }
             else
             {
@@ -197,7 +209,7 @@ internal sealed partial class SqlParser
             if (body.Limit is not null) throw MultipleClauses("LIMIT", limit.Location);
             body = body with { Limit = limit };
         }
-        if (forUpdate) body = body with { ForUpdate = true };
+        if (lockingClauses.Count > 0) body = body with { ForUpdate = true, LockingClauses = lockingClauses };
         if (withClause is not null)
         {
             if (body.With is not null) throw MultipleClauses("WITH", withClause.Location);

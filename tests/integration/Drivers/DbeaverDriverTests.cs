@@ -33,8 +33,6 @@ public sealed class DbeaverDriverTests(DriverServerFixture fixture, ITestOutputH
         ["navigator.access_methods"] = "Log has only the heap and btree access methods",
         ["properties.triggers"] = "catalog columns typed text where PostgreSQL has aclitem[], text[], int2vector, oidvector, xid or pg_node_tree",
         ["properties.rules"] = "catalog columns typed text where PostgreSQL has aclitem[], text[], int2vector, oidvector, xid or pg_node_tree",
-        ["ddl.view_definition"] = "pg_get_viewdef returns the view's text as written, not PostgreSQL's deparsed query",
-        ["ddl.constraint_definitions"] = "pg_get_constraintdef does not deparse casts (0::numeric)",
         ["metadata.getPrimaryKeys"] = "(expression).field and set-returning functions in the select list (information_schema._pg_expandarray(i.indkey)); _pg_expandarray works in FROM only",
         ["metadata.getIndexInfo"] = "(expression).field and set-returning functions in the select list (information_schema._pg_expandarray(i.indkey)); _pg_expandarray works in FROM only",
         ["metadata.getTypeInfo"] = "pg_type lists Log's types, not PostgreSQL's",

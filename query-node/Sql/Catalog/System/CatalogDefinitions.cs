@@ -138,13 +138,15 @@ internal static class CatalogDefinitions
     /// <summary>Whether the column has a default pg_attrdef lists: DEFAULT NULL is none on PostgreSQL (the parser
     /// drops it), and an identity column's values come from its sequence (attidentity says so).</summary>
     public static bool HasCatalogDefault(ColumnDescriptor column) =>
-        column.HasDefault && column.Identity is null && (column.DefaultValue is not null || column.DefaultExpression is not null);
+        column.HasDefault && column.Identity is null && (column.DefaultValue is not null || column.DefaultExpression is not null || column.Generated is not null);
 
     /// <summary>A column default as pg_get_expr prints it: a number as the literal PostgreSQL keeps before the
     /// implicit cast to the column's type (5, 1.5, '-5'::integer), a boolean as true/false, any other constant as a
     /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression deparsed.</summary>
     public static string? DefaultExpression(ColumnDescriptor column)
     {
+        // pg_attrdef holds a stored generated column's expression (attgenerated tells them apart).
+        if (column.Generated is not null) return ExpressionDeparser.DeparseText(null, column.Generated);
         if (column.DefaultExpression is not null) return ExpressionDeparser.DeparseText(null, column.DefaultExpression);
         if (column.DefaultValue is null) return null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;

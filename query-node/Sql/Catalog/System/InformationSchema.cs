@@ -108,7 +108,8 @@ internal static partial class SystemRelations
                 SequenceDescriptor? identity = column.Identity is null ? null : IdentitySequence(catalog, table, column);
                 bool notNull = column.NotNull || table.IsPrimaryKeyColumn(ordinal) || column.Identity is not null;
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), column.Name, column.Id, column.Type, notNull,
-                    column.Identity is null ? CatalogDefinitions.DefaultExpression(column) : null,
+                    column.Identity is null && column.Generated is null ? CatalogDefinitions.DefaultExpression(column) : null,
+                    ("is_generated", column.Generated is null ? "NEVER" : "ALWAYS"), ("generation_expression", column.Generated?.Trim()),
                     ("is_identity", YesOrNo(column.Identity is not null)),
                     ("identity_generation", column.Identity switch
                     {

@@ -70,7 +70,7 @@ internal static partial class SystemRelations
             {
                 ColumnDescriptor column = table.Columns[ordinal];
                 yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal),
-                    CatalogDefinitions.HasCatalogDefault(column), column.Identity);
+                    CatalogDefinitions.HasCatalogDefault(column), column.Identity, column.Generated is null ? null : ColumnDescriptor.GeneratedStored);
             }
             foreach (object?[] row in SystemColumnRows(relation, oid)) yield return row;
             if (!table.HasHiddenRowId)
@@ -139,13 +139,13 @@ internal static partial class SystemRelations
     }
 
     private static object?[] AttributeRow(SystemRelation relation, long relationOid, string name, SqlType type, short number, bool notNull, bool hasDefault,
-        char? identity = null)
+        char? identity = null, char? generated = null)
     {
         BuiltinType? builtin = BuiltinTypes.Find(type.Oid);
         return relation.Row(("attrelid", relationOid), ("attname", name), ("atttypid", (long)type.Oid), ("attstattarget", -1),
             ("attlen", builtin?.Length ?? type.Size), ("attnum", number), ("attndims", type.IsArray ? 1 : 0), ("attcacheoff", -1), ("atttypmod", type.Modifier),
             ("attbyval", builtin?.ByValue ?? false), ("attalign", (builtin?.Align ?? 'i').ToString()), ("attstorage", (builtin?.Storage ?? 'x').ToString()),
-            ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", identity?.ToString() ?? ""), ("attgenerated", ""),
+            ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", identity?.ToString() ?? ""), ("attgenerated", generated?.ToString() ?? ""),
             ("attislocal", true), ("attcollation", builtin?.Collation ?? 0L));
     }
 

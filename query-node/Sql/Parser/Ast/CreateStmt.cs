@@ -19,6 +19,11 @@ public sealed record ColumnDef(
 
     /// <summary>The identity's sequence options (the parenthesised list after AS IDENTITY).</summary>
     public IReadOnlyList<SequenceOption> IdentityOptions { get; init; } = [];
+
+    /// <summary>GENERATED ALWAYS AS (expression) STORED: the expression, and its source text which the catalog keeps.</summary>
+    public Expression? Generated { get; init; }
+
+    public string? GeneratedText { get; init; }
 }
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation (columns, PRIMARY KEY (keys)).</summary>
@@ -32,7 +37,30 @@ public sealed record CreateStmt(
 {
     /// <summary>The table constraints other than PRIMARY KEY (UNIQUE, CHECK), in the order written.</summary>
     public IReadOnlyList<TableConstraint> Constraints { get; init; } = [];
+
+    /// <summary>LIKE clauses, each with the number of columns written before it (where its columns go).</summary>
+    public IReadOnlyList<(int ColumnPosition, TableLikeClause Like)> Likes { get; init; } = [];
 }
+
+/// <summary>What LIKE copies besides column names, types and NOT NULL (PostgreSQL's CREATE_TABLE_LIKE_* bits).</summary>
+[Flags]
+public enum TableLikeOptions
+{
+    None = 0,
+    Comments = 1 << 0,
+    Compression = 1 << 1,
+    Constraints = 1 << 2,
+    Defaults = 1 << 3,
+    Generated = 1 << 4,
+    Identity = 1 << 5,
+    Indexes = 1 << 6,
+    Statistics = 1 << 7,
+    Storage = 1 << 8,
+    All = (1 << 9) - 1,
+}
+
+/// <summary>LIKE source [{INCLUDING | EXCLUDING} option ...] inside CREATE TABLE (PostgreSQL's TableLikeClause).</summary>
+public sealed record TableLikeClause(RangeVar Relation, TableLikeOptions Options, int Location) : Node(Location);
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation [(column names)] AS query [WITH [NO] DATA], and SELECT ... INTO
 /// relation (PostgreSQL's CreateTableAsStmt with its IntoClause).</summary>

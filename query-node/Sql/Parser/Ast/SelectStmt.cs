@@ -69,6 +69,9 @@ public sealed record SelectStmt(int Location) : Statement(Location)
     /// <summary>FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all add the rows read to the conflict check).</summary>
     public bool ForUpdate { get; init; }
 
+    /// <summary>The locking clauses as written (several may follow one another), when <see cref="ForUpdate"/>.</summary>
+    public IReadOnlyList<LockingClause> LockingClauses { get; init; } = [];
+
     public WithClause? With { get; init; }
 
     public SetOperation Op { get; init; }
@@ -80,3 +83,9 @@ public sealed record SelectStmt(int Location) : Statement(Location)
 
     public SelectStmt? Rarg { get; init; }
 }
+
+/// <summary>FOR {UPDATE | NO KEY UPDATE | SHARE | KEY SHARE} [OF name, ...] [NOWAIT | SKIP LOCKED] (PostgreSQL's
+/// LockingClause). <see cref="Strength"/> is the clause as PostgreSQL names it in messages ("FOR SHARE"); no OF names
+/// means every table of the FROM clause. Under optimistic concurrency nothing waits, so the wait policy changes
+/// nothing and is not kept.</summary>
+public sealed record LockingClause(string Strength, IReadOnlyList<(string Name, int Location)> Relations, int Location);
