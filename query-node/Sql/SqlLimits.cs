@@ -49,6 +49,9 @@ internal static class SqlLimits
     /// 3,000-row limit.</summary>
     public const int IndexBuildBatchRowsMax = 1000;
 
+    /// <summary>The smallest batch an index build shrinks to after batches that lost conflicts to concurrent writers.</summary>
+    public const int IndexBuildBatchRowsMin = 8;
+
     /// <summary>Times an index build retries one batch (or its final step) that lost a conflict to concurrent writers
     /// before it gives up with 40001.</summary>
     public const int IndexBuildBatchRetriesMax = 100;

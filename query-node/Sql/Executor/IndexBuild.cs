@@ -25,6 +25,9 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
     /// the error CREATE INDEX reports.</summary>
     public async ValueTask<(JobDescriptor? Job, SqlException? Error)> RunAsync(CancellationToken cancellationToken)
     {
+        // A batch that loses a conflict to concurrent writers is retried smaller: under many writers a batch of a
+        // thousand rows may always meet one of them, while a batch of a few rows commits. It grows back after commits.
+        int batchRows = SqlLimits.IndexBuildBatchRowsMax;
         for (int attempt = 0; ; attempt++)
         {
             ITransactionStore store = await transactions.BeginAsync(cancellationToken);
@@ -40,7 +43,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
             else
             {
                 (TableDescriptor table, IndexDescriptor index) = building.Value;
-                (byte[]? last, int rows, SqlException? duplicate) = await WriteBatchAsync(store, table, index, job.ResumeAfter, cancellationToken);
+                (byte[]? last, int rows, SqlException? duplicate) = await WriteBatchAsync(store, table, index, job.ResumeAfter, batchRows, cancellationToken);
                 if (duplicate is not null)
                 {
                     // Nothing of the batch is committed: a fresh transaction drops the index and fails the job.
@@ -50,7 +53,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
                     next = Update(job, JobDescriptor.Failed, duplicate.Message);
                     error = duplicate;
                 }
-                else if (rows < SqlLimits.IndexBuildBatchRowsMax)
+                else if (rows < batchRows)
                 {
                     SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes
                         .Select(existing => existing.Id == index.Id ? existing with { State = IndexState.Valid } : existing).ToArray()));
@@ -66,8 +69,10 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
             {
                 if (next.IsFinished) return (next, error);
                 attempt = 0;
+                batchRows = Math.Min(SqlLimits.IndexBuildBatchRowsMax, batchRows * 2);
                 continue;
             }
+            batchRows = Math.Max(SqlLimits.IndexBuildBatchRowsMin, batchRows / 2);
             if (attempt >= SqlLimits.IndexBuildBatchRetriesMax)
             {
                 SqlException conflict = Conflict(job.ObjectName);
@@ -114,7 +119,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
     /// <summary>Entries for the next rows after <paramref name="resumeAfter"/>; returns the last row key read, how many
     /// rows were read, and the duplicate found, if any (then nothing must be committed).</summary>
     private static async ValueTask<(byte[]? Last, int Rows, SqlException? Duplicate)> WriteBatchAsync(ITransactionStore store, TableDescriptor table,
-        IndexDescriptor descriptor, byte[]? resumeAfter, CancellationToken cancellationToken)
+        IndexDescriptor descriptor, byte[]? resumeAfter, int batchRows, CancellationToken cancellationToken)
     {
         AccessPath all = AccessPathPlanner.Choose(table, where: null);
         AccessPath path = resumeAfter is null ? all : all with { Start = [.. resumeAfter, 0x00] }; // the first key after it
@@ -127,7 +132,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
             SqlException? duplicate = await RowWriter.AddBuildEntryAsync(table, index, writes, row.Key, row.Values, cancellationToken);
             if (duplicate is not null) return (null, rows, duplicate);
             last = row.Key;
-            if (++rows == SqlLimits.IndexBuildBatchRowsMax) break;
+            if (++rows == batchRows) break;
         }
         return (last, rows, null);
     }
