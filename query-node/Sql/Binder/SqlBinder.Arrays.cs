@@ -95,16 +95,7 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException(EngineSqlState.WrongObjectType, "op ANY/ALL (array) requires array on right side", expression.Location + 1);
         }
-        ComparisonOperator? comparison = expression.Operator switch
-        {
-            "=" => ComparisonOperator.Equal,
-            "<>" or "!=" => ComparisonOperator.NotEqual,
-            "<" => ComparisonOperator.Less,
-            "<=" => ComparisonOperator.LessOrEqual,
-            ">" => ComparisonOperator.Greater,
-            ">=" => ComparisonOperator.GreaterOrEqual,
-            _ => null,
-        };
+        ComparisonOperator? comparison = ComparisonOf(expression.Operator);
         if (comparison is null)
         {
             throw new SqlException(SqlState.FeatureNotSupported, $"operator {expression.Operator} with {(expression.All ? "ALL" : "ANY")} (array) is not supported",

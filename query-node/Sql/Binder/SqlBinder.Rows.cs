@@ -44,7 +44,7 @@ internal sealed partial class SqlBinder
             (BoundRow leftRow, BoundRow rightRow, _) = BindRowPairs("=", expression, (RowExpr)expression.Left, (RowExpr)expression.Right);
             return new BoundIsDistinct(leftRow, rightRow, op == "IS NOT DISTINCT FROM");
         }
-        ComparisonOperator comparison = ComparisonOf(op);
+        ComparisonOperator comparison = KnownComparisonOf(op);
         if (expression.Left is RowExpr left && expression.Right is RowExpr right)
         {
             (BoundRow leftRow, BoundRow rightRow, SqlType[] operandTypes) = BindRowPairs(op, expression, left, right);
@@ -121,7 +121,7 @@ internal sealed partial class SqlBinder
         }
         var row = (RowExpr)link.TestExpression!;
         (BoundRow test, BoundSubquery subquery) = BindRowSubquery(op, row, link, link.Type);
-        var comparison = new BoundComparison(ComparisonOf(op), new BoundColumn(0, SqlType.Record, "test", link.Location),
+        var comparison = new BoundComparison(KnownComparisonOf(op), new BoundColumn(0, SqlType.Record, "test", link.Location),
             new BoundColumn(1, SqlType.Record, "subquery", link.Location), SqlType.Record);
         return subquery with { Test = test, Comparison = comparison, Type = SqlType.Bool };
     }
@@ -143,13 +143,19 @@ internal sealed partial class SqlBinder
         return new BoundRow(item.Columns.Select(column => column.Expression).ToArray()) { NullWhenAllNull = true };
     }
 
-    private static ComparisonOperator ComparisonOf(string op) => op switch
+    /// <summary>The comparison an operator name stands for, or null for another operator.</summary>
+    private static ComparisonOperator? ComparisonOf(string op) => op switch
     {
         "=" => ComparisonOperator.Equal,
         "<>" or "!=" => ComparisonOperator.NotEqual,
         "<" => ComparisonOperator.Less,
         "<=" => ComparisonOperator.LessOrEqual,
         ">" => ComparisonOperator.Greater,
-        _ => ComparisonOperator.GreaterOrEqual,
+        ">=" => ComparisonOperator.GreaterOrEqual,
+        _ => null,
     };
+
+    /// <summary>The comparison of an operator already known to be one (<see cref="IsComparisonOperator"/>).</summary>
+    private static ComparisonOperator KnownComparisonOf(string op) =>
+        ComparisonOf(op) ?? throw new InvalidOperationException($"{op} is not a comparison operator");
 }

@@ -45,16 +45,7 @@ internal sealed partial class SqlBinder
                 var testColumn = new BoundColumn(0, test.Type, "test", link.Location);
                 var valueColumn = new BoundColumn(1, valueType, "subquery", link.Location);
                 string op = link.OperatorName ?? "=";
-                ComparisonOperator comparisonOperator = op switch
-                {
-                    "=" => ComparisonOperator.Equal,
-                    "<>" or "!=" => ComparisonOperator.NotEqual,
-                    "<" => ComparisonOperator.Less,
-                    "<=" => ComparisonOperator.LessOrEqual,
-                    ">" => ComparisonOperator.Greater,
-                    ">=" => ComparisonOperator.GreaterOrEqual,
-                    _ => throw OperatorDoesNotExist(op, test.Type, valueType, link.Location),
-                };
+                ComparisonOperator comparisonOperator = ComparisonOf(op) ?? throw OperatorDoesNotExist(op, test.Type, valueType, link.Location);
                 var shape = new A_Expr(op, link.TestExpression!, link.TestExpression!, link.Location);
                 (BoundExpression left, BoundExpression right, SqlType operandType) = ResolveComparisonOperands(op,
                     shape, test.Type.Kind == TypeKind.Unknown ? test : testColumn, valueColumn);
