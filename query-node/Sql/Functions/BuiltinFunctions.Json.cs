@@ -33,15 +33,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "json_object", [TextArray, TextArray], Json, (a, _) => JsonObjectText(ObjectFromTexts(TextsOf(a[0]!), TextsOf(a[1]!))));
 
         Add(registry, "jsonb_typeof", [Jsonb], Text, (a, _) => ((JsonbValue)a[0]!).TypeName);
-        Add(registry, "json_typeof", [Json], Text, (a, _) => JsonSyntaxOf(a[0]!).Kind switch
-        {
-            JsonbKind.Null => "null",
-            JsonbKind.String => "string",
-            JsonbKind.Number => "number",
-            JsonbKind.Bool => "boolean",
-            JsonbKind.Array => "array",
-            _ => "object",
-        });
+        Add(registry, "json_typeof", [Json], Text, (a, _) => JsonbValue.TypeNameOf(JsonSyntaxOf(a[0]!).Kind));
         Add(registry, "jsonb_array_length", [Jsonb], Int4, (a, _) => ArrayLength((JsonbValue)a[0]!));
         Add(registry, "json_array_length", [Json], Int4, (a, _) => ArrayLength(JsonParser.ToJsonb(JsonSyntaxOf(a[0]!))));
         // VARIADIC text[]: declared here as VARIADIC "any" (untyped literals read as text), each step taken as its text.

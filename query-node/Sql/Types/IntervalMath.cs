@@ -90,41 +90,35 @@ internal static class IntervalMath
     /// <summary>justify_hours: whole 24-hour spans of the time move to days, with time and days given one sign.</summary>
     public static PgInterval JustifyHours(PgInterval interval)
     {
-        long time = interval.Microseconds;
-        long wholeDays = time / MicrosecondsPerDay;
-        time -= wholeDays * MicrosecondsPerDay;
-        long days = interval.Days + wholeDays;
-        if (days > 0 && time < 0)
-        {
-            time += MicrosecondsPerDay;
-            days--;
-        }
-        else if (days < 0 && time > 0)
-        {
-            time -= MicrosecondsPerDay;
-            days++;
-        }
+        (long days, long time) = Carry(interval.Days, interval.Microseconds, MicrosecondsPerDay);
         return Make(interval.Months, days, time);
     }
 
     /// <summary>justify_days: whole 30-day spans move to months, with months and days given one sign.</summary>
     public static PgInterval JustifyDays(PgInterval interval)
     {
-        long days = interval.Days;
-        long wholeMonths = days / DaysPerMonth;
-        days -= wholeMonths * DaysPerMonth;
-        long months = interval.Months + wholeMonths;
-        if (months > 0 && days < 0)
-        {
-            days += DaysPerMonth;
-            months--;
-        }
-        else if (months < 0 && days > 0)
-        {
-            days -= DaysPerMonth;
-            months++;
-        }
+        (long months, long days) = Carry(interval.Months, interval.Days, DaysPerMonth);
         return Make(months, days, interval.Microseconds);
+    }
+
+    /// <summary>Moves whole units of <paramref name="smaller"/> into <paramref name="larger"/>, then borrows one unit
+    /// back where needed so that both have one sign (PostgreSQL's justify_hours and justify_days).</summary>
+    private static (long Larger, long Smaller) Carry(long larger, long smaller, long unit)
+    {
+        long whole = smaller / unit;
+        smaller -= whole * unit;
+        larger += whole;
+        if (larger > 0 && smaller < 0)
+        {
+            smaller += unit;
+            larger--;
+        }
+        else if (larger < 0 && smaller > 0)
+        {
+            smaller -= unit;
+            larger++;
+        }
+        return (larger, smaller);
     }
 
     /// <summary>justify_interval: both, with all three fields given one sign.</summary>

@@ -113,7 +113,10 @@ internal sealed class JsonbValue : IEquatable<JsonbValue>
     }
 
     /// <summary>jsonb_typeof's name of the kind.</summary>
-    public string TypeName => Kind switch
+    public string TypeName => TypeNameOf(Kind);
+
+    /// <summary>json_typeof's and jsonb_typeof's name of a JSON value's kind.</summary>
+    public static string TypeNameOf(JsonbKind kind) => kind switch
     {
         JsonbKind.Null => "null",
         JsonbKind.String => "string",
