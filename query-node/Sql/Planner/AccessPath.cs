@@ -26,6 +26,10 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     /// <summary>For an index scan, the secondary index whose entries [Start, End) are read.</summary>
     public Catalog.IndexDescriptor? Index { get; init; }
 
+    /// <summary>Reads the range [Start, End) from its end to its start (PostgreSQL's backward index scan): ORDER BY
+    /// ... DESC along an ascending key, or ASC along a descending one.</summary>
+    public bool Backward { get; init; }
+
     /// <summary>For a point lookup, the row key.</summary>
     public byte[] Key => Start;
 
@@ -34,5 +38,5 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     public AccessPathKeys? RunTimeKeys { get; init; }
 
     /// <summary>The path with its keys computed for this execution (itself when they are constants).</summary>
-    public AccessPath Resolve(ExecutionContext context) => RunTimeKeys is null ? this : RunTimeKeys.Resolve(context);
+    public AccessPath Resolve(ExecutionContext context) => RunTimeKeys is null ? this : RunTimeKeys.Resolve(context) with { Backward = Backward };
 }
