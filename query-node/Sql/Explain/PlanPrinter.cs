@@ -337,8 +337,8 @@ internal sealed class PlanPrinter
             case BoundIn { IsNot: false } inList when KeyIndexOf(inList.Operand) is int inIndex and >= 0 && inList.List.All(item => item is BoundConstant):
                 return (inIndex, term);
             case BoundComparison { Operator: not ComparisonOperator.NotEqual } comparison:
-                if (KeyIndexOf(comparison.Left) is int leftIndex and >= 0 && comparison.Right is BoundConstant) return (leftIndex, term);
-                if (KeyIndexOf(comparison.Right) is int rightIndex and >= 0 && comparison.Left is BoundConstant)
+                if (KeyIndexOf(comparison.Left) is int leftIndex and >= 0 && IsKeyValue(comparison.Right)) return (leftIndex, term);
+                if (KeyIndexOf(comparison.Right) is int rightIndex and >= 0 && IsKeyValue(comparison.Left))
                 {
                     ComparisonOperator mirrored = comparison.Operator switch
                     {
@@ -355,6 +355,9 @@ internal sealed class PlanPrinter
                 return null;
         }
     }
+
+    /// <summary>A value an access path's keys are computed from: a constant, or a prepared statement's parameter.</summary>
+    private static bool IsKeyValue(BoundExpression expression) => expression is BoundConstant || AccessPathPlanner.IsRunTimeValue(expression);
 
     private string Relation(TableDescriptor table, string referenceName)
     {

@@ -37,6 +37,13 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     /// the scan opens (Start, End and Keys are then only the whole table's range). Null when the keys are constants.</summary>
     public AccessPathKeys? RunTimeKeys { get; init; }
 
+    /// <summary>For an index scan whose bounds come from a prepared statement's parameters: the terms that give them,
+    /// computed each time the scan opens (Start and End are then the whole index). Null when the bounds are constants.</summary>
+    public IndexPathKeys? IndexKeys { get; init; }
+
     /// <summary>The path with its keys computed for this execution (itself when they are constants).</summary>
-    public AccessPath Resolve(ExecutionContext context) => RunTimeKeys is null ? this : RunTimeKeys.Resolve(context) with { Backward = Backward };
+    public AccessPath Resolve(ExecutionContext context) =>
+        RunTimeKeys is not null ? RunTimeKeys.Resolve(context) with { Backward = Backward }
+        : IndexKeys is not null ? IndexKeys.Resolve(context) with { Backward = Backward }
+        : this;
 }
