@@ -82,7 +82,8 @@ public sealed partial class SqlEngine
         };
 
     private RelationResolver NewRelationResolver(ITransactionStore store, ISessionEnvironment? session) =>
-        new(_catalog, store, session?.GetSetting("search_path"), session?.UserName ?? "postgres");
+        new(_catalog, store, session?.GetSetting("search_path"), session?.UserName ?? "postgres",
+            () => session?.TransactionCatalogVersion is { } version && version == CatalogVersion ? version : null);
 
     private async ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
         IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)

@@ -10,7 +10,12 @@ namespace Log.QueryNode.Sql.Catalog;
 /// first schema of search_path that exists. Names are resolved before the statement runs (they need reads, and the
 /// binder does none) and kept by parse node, so the binder and the executors read them synchronously.
 /// </summary>
-internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore store, string? searchPath, string userName)
+/// <para>
+/// Whether a schema exists is asked of the catalog's memory first (<see cref="SqlCatalog.TryGetSchemaExistence"/>), when
+/// <paramref name="catalogVersion"/> gives the version the statement's transaction sees: the engine's current one, if
+/// the transaction began at it (null otherwise, and then the store is read).
+/// </para>
+internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore store, string? searchPath, string userName, Func<long?>? catalogVersion = null)
 {
     public const string DefaultSearchPath = "\"$user\", public";
 
@@ -75,11 +80,14 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
 
     public async ValueTask<bool> SchemaExistsAsync(string schema, CancellationToken cancellationToken)
     {
-        if (!_schemaExists.TryGetValue(schema, out bool exists))
-        {
-            _schemaExists[schema] = exists = await SqlCatalog.SchemaExistsAsync(store, schema, cancellationToken);
-        }
-        return exists;
+        if (_schemaExists.TryGetValue(schema, out bool exists)) return exists;
+        if (SqlCatalog.IsBuiltInSchema(schema)) return _schemaExists[schema] = true;
+        long? version = catalogVersion?.Invoke();
+        if (version is { } known && catalog.TryGetSchemaExistence(schema, known, out exists)) return _schemaExists[schema] = exists;
+        exists = await SqlCatalog.SchemaExistsAsync(store, schema, cancellationToken);
+        // Remembered only if the version did not move while the key was read (a DDL that commits meanwhile moves it).
+        if (version is { } before && catalogVersion!() == before) catalog.RememberSchemaExistence(schema, before, exists);
+        return _schemaExists[schema] = exists;
     }
 
     /// <summary>The schemas of search_path that exist, in order (current_schemas(false)); pg_catalog only where the

@@ -76,3 +76,35 @@ public sealed class SearchPathTests
         Assert.Equal(shown, RelationResolver.Canonical(setting));
     }
 }
+
+/// <summary>The user's schema of the default search_path ("$user", public) is looked up once per catalog version, not in
+/// every statement, and a schema created since is seen at once.</summary>
+public sealed class UserSchemaLookupTests
+{
+    [Fact]
+    public async Task The_user_schema_is_read_once_per_catalog_version()
+    {
+        var cluster = new InMemoryCluster();
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, v text); insert into t values (1, 'in public')");
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+        int before = cluster.KeysRead;
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+        // The table's descriptor and the row: the schema "postgres" is known not to exist at this catalog version.
+        Assert.Equal(2, cluster.KeysRead - before);
+
+        // Another session creates the user's schema with a table of the same name: the next statement reads it.
+        await using var other = cluster.Connect();
+        await other.QueryAsync("create schema postgres; create table postgres.t (id int primary key, v text); insert into postgres.t values (1, 'in postgres')");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+
+        // A transaction that began before the schema was dropped keeps seeing it (its snapshot), a new one does not.
+        await session.QueryAsync("begin");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        await other.QueryAsync("drop schema postgres cascade");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        await session.QueryAsync("commit");
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+    }
+}

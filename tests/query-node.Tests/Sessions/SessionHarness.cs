@@ -57,10 +57,14 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
     public Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
         Task.FromResult(new ReadFence(timestamp, 0, 0));
 
+    /// <summary>Keys read by GetAsync: how many reads a statement costs.</summary>
+    public int KeysRead { get; private set; }
+
     public ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken)
     {
         lock (gate)
         {
+            KeysRead++;
             return ValueTask.FromResult(versions.TryGetValue(key, out var history) ? VisibleValue(history, at.Timestamp) : null);
         }
     }
