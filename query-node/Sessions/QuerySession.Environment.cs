@@ -59,8 +59,6 @@ public sealed partial class QuerySession
 
         public System.Net.IPEndPoint? ServerEndPoint => session.startupIdentity.ServerEndPoint;
 
-        public long? TransactionCatalogVersion => session.transaction is null ? null : session.transactionCatalogVersion;
-
         public string? GetSetting(string name)
         {
             try

@@ -74,10 +74,6 @@ internal static class SqlLimits
     /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
     public const int IndexFetchBatchRowsMax = 512;
 
-    /// <summary>Schema names whose existence the catalog remembers under its version (search_path's "$user"); beyond,
-    /// it forgets them all and reads again.</summary>
-    public const int SchemaExistenceCacheEntriesMax = 1024;
-
     /// <summary>Rows of one batch that an operator hands to a consumer that reads its whole input (aggregate, sort, hash
     /// join): one asynchronous step per batch instead of per row. Batches start at one row and double up to this, so
     /// a consumer that stops early makes its input compute few rows it does not use.</summary>

@@ -10,12 +10,7 @@ namespace Log.QueryNode.Sql.Catalog;
 /// first schema of search_path that exists. Names are resolved before the statement runs (they need reads, and the
 /// binder does none) and kept by parse node, so the binder and the executors read them synchronously.
 /// </summary>
-/// <para>
-/// Whether a schema exists is asked of the catalog's memory first (<see cref="SqlCatalog.TryGetSchemaExistence"/>), when
-/// <paramref name="catalogVersion"/> gives the version the statement's transaction sees: the engine's current one, if
-/// the transaction began at it (null otherwise, and then the store is read).
-/// </para>
-internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore store, string? searchPath, string userName, Func<long?>? catalogVersion = null)
+internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore store, string? searchPath, string userName)
 {
     public const string DefaultSearchPath = "\"$user\", public";
 
@@ -80,14 +75,11 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
 
     public async ValueTask<bool> SchemaExistsAsync(string schema, CancellationToken cancellationToken)
     {
-        if (_schemaExists.TryGetValue(schema, out bool exists)) return exists;
-        if (SqlCatalog.IsBuiltInSchema(schema)) return _schemaExists[schema] = true;
-        long? version = catalogVersion?.Invoke();
-        if (version is { } known && catalog.TryGetSchemaExistence(schema, known, out exists)) return _schemaExists[schema] = exists;
-        exists = await SqlCatalog.SchemaExistsAsync(store, schema, cancellationToken);
-        // Remembered only if the version did not move while the key was read (a DDL that commits meanwhile moves it).
-        if (version is { } before && catalogVersion!() == before) catalog.RememberSchemaExistence(schema, before, exists);
-        return _schemaExists[schema] = exists;
+        if (!_schemaExists.TryGetValue(schema, out bool exists))
+        {
+            _schemaExists[schema] = exists = await SqlCatalog.SchemaExistsAsync(store, schema, cancellationToken);
+        }
+        return exists;
     }
 
     /// <summary>The schemas of search_path that exist, in order (current_schemas(false)); pg_catalog only where the
@@ -106,6 +98,43 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
     /// <summary>The path as read by <see cref="PathAsync"/>, for synchronous readers (current_schema()); null when it
     /// was not read.</summary>
     public IReadOnlyList<string>? LoadedPath => _path;
+
+    /// <summary>
+    /// <see cref="ResolveAsync(RangeVar, CancellationToken)"/> for a statement that goes on to read the relation's table
+    /// descriptor, which it is given when it was read here. The first unqualified name of a statement reads, in one
+    /// round trip (<see cref="ITransactionStore.GetManyAsync"/>), whether the schemas of search_path exist and the
+    /// descriptor the name has in each of them: the default path "$user", public names the user's schema, which usually
+    /// does not exist, and asking that apart cost every statement a read. Both come from the statement's own snapshot,
+    /// so nothing is remembered across statements (see the query node's README on why a cache could go stale). The
+    /// descriptor is handed back, not kept, so a statement that changes it reads it afresh.
+    /// </summary>
+    public async ValueTask<(string Name, bool DescriptorRead, byte[]? Descriptor)> ResolveForReadAsync(RangeVar relation, CancellationToken cancellationToken)
+    {
+        Dictionary<string, byte[]?>? descriptors = relation.SchemaName is null && _path is null && !_resolved.ContainsKey(relation)
+            ? await ReadPathWithDescriptorsAsync(relation.RelationName, cancellationToken)
+            : null;
+        string name = await ResolveAsync(relation, cancellationToken);
+        return descriptors is not null && descriptors.TryGetValue(name, out byte[]? descriptor) ? (name, true, descriptor) : (name, false, null);
+    }
+
+    /// <summary>Reads whether the path's schemas exist together with the descriptors <paramref name="relationName"/>
+    /// has in each; null (and nothing read) when every schema's existence is already known.</summary>
+    private async ValueTask<Dictionary<string, byte[]?>?> ReadPathWithDescriptorsAsync(string relationName, CancellationToken cancellationToken)
+    {
+        List<string> schemas = ParseSearchPath(searchPath, userName).Distinct(StringComparer.Ordinal).ToList();
+        List<string> unknown = schemas.Where(schema => !SqlCatalog.IsBuiltInSchema(schema) && !_schemaExists.ContainsKey(schema)).ToList();
+        if (unknown.Count == 0) return null;
+        List<string> names = schemas.Where(schema => schema is not (SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema))
+            .Select(schema => RelationNames.Compose(schema, relationName)).Distinct(StringComparer.Ordinal).ToList();
+        var keys = new List<byte[]>(unknown.Count + names.Count);
+        keys.AddRange(unknown.Select(CatalogKeys.SchemaByName));
+        keys.AddRange(names.Select(CatalogKeys.DescriptorByName));
+        byte[]?[] values = await store.GetManyAsync(keys, cancellationToken);
+        for (int index = 0; index < unknown.Count; index++) _schemaExists[unknown[index]] = values[index] is not null;
+        var descriptors = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        for (int index = 0; index < names.Count; index++) descriptors[names[index]] = values[unknown.Count + index];
+        return descriptors;
+    }
 
     /// <summary>The catalog name of a relation a statement reads or changes. A qualified name in a schema that does
     /// not exist stays unresolved (<see cref="IsSchemaMissing"/>); an unqualified one found nowhere on the path

@@ -37,11 +37,6 @@ public interface ISessionEnvironment
     /// over IP.</summary>
     System.Net.IPEndPoint? ServerEndPoint => null;
 
-    /// <summary>The engine's catalog version when the session's open transaction began, before its snapshot was taken;
-    /// null when no transaction is open (or the session does not track it). What the engine caches under that version
-    /// serves the transaction only while the version has not moved.</summary>
-    long? TransactionCatalogVersion => null;
-
     /// <summary>The values nextval and setval last gave this session, for currval and lastval.</summary>
     SessionSequenceValues Sequences { get; }
 }
