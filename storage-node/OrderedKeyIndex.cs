@@ -142,6 +142,55 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
+    /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys below
+    /// <paramref name="endExclusive"/> (null: from the last key) down to <paramref name="startInclusive"/>, in
+    /// descending order, with the head record address of each key: a backward range scan (ORDER BY ... DESC LIMIT n
+    /// along an ascending key) pages by starting again below the last key it was given.</summary>
+    public void CopyRangeBackward(byte[] startInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            if (chunks.Count == 0)
+            {
+                return;
+            }
+            int chunkIndex, position;
+            if (endExclusive is null)
+            {
+                chunkIndex = chunks.Count - 1;
+                position = chunks[chunkIndex].Count - 1;
+            }
+            else
+            {
+                chunkIndex = FindChunk(endExclusive);
+                position = Search(chunks[chunkIndex], endExclusive);
+                position = position >= 0 ? position - 1 : ~position - 1;
+            }
+            var added = 0;
+            while (added < countMax && chunkIndex >= 0)
+            {
+                var chunk = chunks[chunkIndex];
+                for (; position >= 0 && added < countMax; position--)
+                {
+                    var entry = chunk[position];
+                    if (KeyComparer.Instance.Compare(entry.Key, startInclusive) < 0)
+                    {
+                        return;
+                    }
+                    destination.Add(new IndexedKey(entry.Key, Volatile.Read(ref entry.HeadAddress)));
+                    added++;
+                }
+                chunkIndex--;
+                position = chunkIndex >= 0 ? chunks[chunkIndex].Count - 1 : -1;
+            }
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     /// <summary>The position of <paramref name="key"/> in a chunk, or the complement of where it would go.</summary>
     private static int Search(List<Entry> chunk, byte[] key)
     {

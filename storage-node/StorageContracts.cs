@@ -47,6 +47,43 @@ public interface IStorageReader
     /// A null end means "to the end of the key space". Callers page by starting again after the last key.</summary>
     ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
         CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> visible keys in [start, end) in descending byte order, with their values
+    /// (a null end: from the last key). Callers page by ending the next call at the last key returned. The default
+    /// reads the range forwards and keeps its last keys, which is correct but reads the whole range per page: a
+    /// reader that can seek backwards overrides it.</summary>
+    async ValueTask<IReadOnlyList<KeyValue>> ScanBackwardAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        CancellationToken cancellationToken)
+    {
+        const int forwardPageRowsMin = 64;
+        var last = new Queue<KeyValue>();
+        if (limit == 0)
+        {
+            return [];
+        }
+        var pageRows = Math.Max(limit, forwardPageRowsMin);
+        var from = startInclusive;
+        while (true)
+        {
+            var page = await ScanAsync(from, endExclusive, at, pageRows, cancellationToken);
+            foreach (var entry in page)
+            {
+                last.Enqueue(entry);
+                if (last.Count > limit)
+                {
+                    last.Dequeue();
+                }
+            }
+            if (page.Count < pageRows)
+            {
+                break;
+            }
+            from = [.. page[^1].Key, 0];
+        }
+        var result = last.ToList();
+        result.Reverse();
+        return result;
+    }
 }
 
 /// <summary>The replica could not reach the read point in time (journal unreachable or far behind).</summary>

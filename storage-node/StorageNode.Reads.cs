@@ -67,6 +67,55 @@ public sealed partial class StorageNode
         }
     }
 
+    public async ValueTask<IReadOnlyList<KeyValue>> ScanBackwardAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(startInclusive);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        var results = new List<KeyValue>(Math.Min(limit, options.ScanBatchKeyCount));
+        if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
+        {
+            return results;
+        }
+        var store = EnterRead();
+        try
+        {
+            var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
+            var values = new byte[]?[options.ScanBatchKeyCount];
+            var cursor = endExclusive;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                batch.Clear();
+                keys.CopyRangeBackward(startInclusive, cursor, options.ScanBatchKeyCount, batch);
+                store.ReadVisibleMany(batch, at.Timestamp.Value, values);
+                for (var index = 0; index < batch.Count; index++)
+                {
+                    if (values[index] is not { } value)
+                    {
+                        continue;
+                    }
+                    // A copy: the index's own key array must never reach a caller that could change it.
+                    results.Add(new KeyValue(batch[index].Key.ToArray(), value));
+                    if (results.Count == limit)
+                    {
+                        return results;
+                    }
+                }
+                if (batch.Count < options.ScanBatchKeyCount)
+                {
+                    return results;
+                }
+                cursor = batch[^1].Key;
+            }
+        }
+        finally
+        {
+            ExitRead();
+        }
+    }
+
     /// <summary>
     /// A deterministic SHA-256 over every key visible at <paramref name="at"/> and its value, in key
     /// order (each as a 4-byte big-endian length and the bytes). Two replicas that applied the same

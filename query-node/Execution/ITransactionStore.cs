@@ -54,6 +54,25 @@ public interface ITransactionStore
         }
     }
 
+    /// <summary>Every visible key in [start, end) in descending byte order, a page at a time, with the transaction's own
+    /// writes laid over them as <see cref="ScanPagesAsync"/> does (a backward index scan: ORDER BY ... DESC LIMIT n
+    /// along an ascending key). The default reads the range forwards and hands it out reversed; a store that can read
+    /// backwards overrides it, so a reader that stops early reads little.</summary>
+    async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesBackwardAsync(byte[] startInclusive, byte[] endExclusive,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rows = new List<KeyValuePair<byte[], byte[]>>();
+        await foreach (var entry in ScanAsync(startInclusive, endExclusive, cancellationToken))
+        {
+            rows.Add(entry);
+        }
+        rows.Reverse();
+        if (rows.Count > 0)
+        {
+            yield return rows;
+        }
+    }
+
     /// <summary>Buffers an insert or overwrite of <paramref name="key"/>.</summary>
     void Put(byte[] key, byte[] value);
 

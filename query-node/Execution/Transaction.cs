@@ -145,6 +145,62 @@ public sealed class Transaction : ITransactionStore
         }
     }
 
+    public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesBackwardAsync(byte[] startInclusive, byte[] endExclusive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var comparer = KeyComparer.Instance;
+        // As forwards: the overlay is copied first, then merged from its end with the stored keys, which come in
+        // descending order a page at a time.
+        var overlay = new List<KeyValuePair<byte[], byte[]?>>();
+        foreach (var pair in writes)
+        {
+            if (comparer.Compare(pair.Key, startInclusive) >= 0 && comparer.Compare(pair.Key, endExclusive) < 0)
+            {
+                overlay.Add(pair);
+            }
+        }
+        var overlayIndex = overlay.Count - 1;
+        var to = endExclusive;
+        var pageRows = Math.Min(limits.ScanFirstPageRows, limits.ScanPageRows);
+        while (true)
+        {
+            var page = await storage.ScanBackwardAsync(startInclusive, to, ReadPoint, pageRows, cancellationToken);
+            var rows = new List<KeyValuePair<byte[], byte[]>>(page.Count);
+            foreach (var stored in page)
+            {
+                // Own writes that sort after this stored key come first.
+                while (overlayIndex >= 0 && comparer.Compare(overlay[overlayIndex].Key, stored.Key) > 0)
+                {
+                    AddOwn(overlay[overlayIndex--], rows);
+                }
+                if (overlayIndex >= 0 && comparer.Compare(overlay[overlayIndex].Key, stored.Key) == 0)
+                {
+                    AddOwn(overlay[overlayIndex--], rows);
+                    continue;
+                }
+                rows.Add(new(stored.Key, stored.Value));
+            }
+            var last = page.Count < pageRows;
+            if (last)
+            {
+                while (overlayIndex >= 0)
+                {
+                    AddOwn(overlay[overlayIndex--], rows);
+                }
+            }
+            if (rows.Count > 0)
+            {
+                yield return rows;
+            }
+            if (last)
+            {
+                break;
+            }
+            to = page[^1].Key;
+            pageRows = Math.Min(pageRows * 2, limits.ScanPageRows);
+        }
+    }
+
     /// <summary>An own write of the overlay: a new value is a row, a delete hides the stored one.</summary>
     private static void AddOwn(KeyValuePair<byte[], byte[]?> own, List<KeyValuePair<byte[], byte[]>> rows)
     {

@@ -319,12 +319,12 @@ public sealed partial class SqlEngine
                 if (reference.SchemaName is SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema) continue;
                 // pg_catalog comes first on every search path: its relations are the binder's, whatever else exists.
                 if (reference.SchemaName is null && Catalog.System.SystemRelations.Resolve(null, reference.RelationName) is not null) continue;
-                string name = StatementContext.Current?.Relations is { } resolver
-                    ? await resolver.ResolveAsync(reference, cancellationToken)
-                    : CatalogNameOf(reference);
+                (string name, bool descriptorRead, byte[]? descriptor) = StatementContext.Current?.Relations is { } resolver
+                    ? await resolver.ResolveForReadAsync(reference, cancellationToken)
+                    : (CatalogNameOf(reference), false, null);
                 if (tables.ContainsKey(name) || views.ContainsKey(name)) continue;
                 if (IsSchemaMissing(reference)) continue;
-                TableDescriptor? table = await _catalog.GetTableAsync(store, name, cancellationToken);
+                TableDescriptor? table = descriptorRead ? _catalog.TableOf(name, descriptor) : await _catalog.GetTableAsync(store, name, cancellationToken);
                 if (table is not null)
                 {
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);

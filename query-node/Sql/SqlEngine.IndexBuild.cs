@@ -20,7 +20,10 @@ public sealed partial class SqlEngine
 {
     private IndexBuildJobs? _jobs;
 
-    private IndexBuildJobs Jobs => LazyInitializer.EnsureInitialized(ref _jobs, () => new IndexBuildJobs(_catalog, TimeProvider.System, CatalogChanged));
+    private IndexBuildJobs Jobs => LazyInitializer.EnsureInitialized(ref _jobs, () => new IndexBuildJobs(_catalog, JobTime, CatalogChanged));
+
+    /// <summary>The clock of job records (their start and update times, and how long sys.jobs keeps finished ones).</summary>
+    public TimeProvider JobTime { get; init; } = TimeProvider.System;
 
     /// <summary>The node's own transactions for index build jobs, so that a build outlives the session that started
     /// it; without them (an engine over an in-memory store in tests) a build runs in the transactions its caller gives.</summary>

@@ -60,6 +60,17 @@ internal static class SqlLimits
     /// resumed after a restart).</summary>
     public const int JobPollIntervalMs = 100;
 
+    /// <summary>How long sys.jobs keeps a finished job (completed, failed or cancelled) after its last update; older ones
+    /// are removed when another job finishes or a query node starts.</summary>
+    public const int JobHistoryRetentionMinutes = 24 * 60;
+
+    /// <summary>Finished jobs sys.jobs keeps at most, the newest; older ones are removed likewise, however recent.</summary>
+    public const int JobHistoryFinishedJobsMax = 1000;
+
+    /// <summary>Finished jobs one removal transaction deletes at most (well inside a transaction's row limit); the rest
+    /// go the next time.</summary>
+    public const int JobHistoryRemovedPerTransactionMax = 500;
+
     /// <summary>Row keys an index scan fetches in one batch of key lookups.</summary>
     public const int IndexFetchBatchRowsMax = 512;
 

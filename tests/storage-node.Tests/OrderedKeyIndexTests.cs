@@ -39,6 +39,18 @@ public sealed class OrderedKeyIndexTests
             var actual = new List<byte[]>();
             index.CopyRange(from, inclusive, end, countMax, actual);
             Assert.Equal(expected, actual.Select(Convert.ToHexString));
+
+            // Backwards from the end (exclusive) down to from (inclusive), as a backward scan reads.
+            var expectedBackward = reference
+                .Where(key => KeyComparer.Instance.Compare(key, from) >= 0)
+                .Where(key => end is null || KeyComparer.Instance.Compare(key, end) < 0)
+                .Reverse()
+                .Take(countMax)
+                .Select(Convert.ToHexString)
+                .ToList();
+            var actualBackward = new List<IndexedKey>();
+            index.CopyRangeBackward(from, end, countMax, actualBackward);
+            Assert.Equal(expectedBackward, actualBackward.Select(entry => Convert.ToHexString(entry.Key)));
         }
     }
 

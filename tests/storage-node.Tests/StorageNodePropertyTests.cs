@@ -154,6 +154,11 @@ public sealed class StorageNodePropertyTests
             var expected = model.Scan(start, end, timestamp, limit);
             var actual = await harness.Node.ScanAsync(start, end, ReadPoint.Unfenced(Ts(timestamp)), limit, CancellationToken.None);
             Assert.Equal(expected.Select(Describe), actual.Select(Describe));
+
+            // Backwards: the same range from its end, a page of 8 keys at a time inside the node.
+            var backward = model.Scan(start, end, timestamp, int.MaxValue).AsEnumerable().Reverse().Take(limit);
+            var actualBackward = await harness.Node.ScanBackwardAsync(start, end, ReadPoint.Unfenced(Ts(timestamp)), limit, CancellationToken.None);
+            Assert.Equal(backward.Select(Describe), actualBackward.Select(Describe));
         }
     }
 

@@ -99,6 +99,43 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
     /// was not read.</summary>
     public IReadOnlyList<string>? LoadedPath => _path;
 
+    /// <summary>
+    /// <see cref="ResolveAsync(RangeVar, CancellationToken)"/> for a statement that goes on to read the relation's table
+    /// descriptor, which it is given when it was read here. The first unqualified name of a statement reads, in one
+    /// round trip (<see cref="ITransactionStore.GetManyAsync"/>), whether the schemas of search_path exist and the
+    /// descriptor the name has in each of them: the default path "$user", public names the user's schema, which usually
+    /// does not exist, and asking that apart cost every statement a read. Both come from the statement's own snapshot,
+    /// so nothing is remembered across statements (see the query node's README on why a cache could go stale). The
+    /// descriptor is handed back, not kept, so a statement that changes it reads it afresh.
+    /// </summary>
+    public async ValueTask<(string Name, bool DescriptorRead, byte[]? Descriptor)> ResolveForReadAsync(RangeVar relation, CancellationToken cancellationToken)
+    {
+        Dictionary<string, byte[]?>? descriptors = relation.SchemaName is null && _path is null && !_resolved.ContainsKey(relation)
+            ? await ReadPathWithDescriptorsAsync(relation.RelationName, cancellationToken)
+            : null;
+        string name = await ResolveAsync(relation, cancellationToken);
+        return descriptors is not null && descriptors.TryGetValue(name, out byte[]? descriptor) ? (name, true, descriptor) : (name, false, null);
+    }
+
+    /// <summary>Reads whether the path's schemas exist together with the descriptors <paramref name="relationName"/>
+    /// has in each; null (and nothing read) when every schema's existence is already known.</summary>
+    private async ValueTask<Dictionary<string, byte[]?>?> ReadPathWithDescriptorsAsync(string relationName, CancellationToken cancellationToken)
+    {
+        List<string> schemas = ParseSearchPath(searchPath, userName).Distinct(StringComparer.Ordinal).ToList();
+        List<string> unknown = schemas.Where(schema => !SqlCatalog.IsBuiltInSchema(schema) && !_schemaExists.ContainsKey(schema)).ToList();
+        if (unknown.Count == 0) return null;
+        List<string> names = schemas.Where(schema => schema is not (SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema))
+            .Select(schema => RelationNames.Compose(schema, relationName)).Distinct(StringComparer.Ordinal).ToList();
+        var keys = new List<byte[]>(unknown.Count + names.Count);
+        keys.AddRange(unknown.Select(CatalogKeys.SchemaByName));
+        keys.AddRange(names.Select(CatalogKeys.DescriptorByName));
+        byte[]?[] values = await store.GetManyAsync(keys, cancellationToken);
+        for (int index = 0; index < unknown.Count; index++) _schemaExists[unknown[index]] = values[index] is not null;
+        var descriptors = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        for (int index = 0; index < names.Count; index++) descriptors[names[index]] = values[unknown.Count + index];
+        return descriptors;
+    }
+
     /// <summary>The catalog name of a relation a statement reads or changes. A qualified name in a schema that does
     /// not exist stays unresolved (<see cref="IsSchemaMissing"/>); an unqualified one found nowhere on the path
     /// resolves to a name that does not exist (the name alone when public is on the path, so the error names it so).</summary>

@@ -18,6 +18,8 @@ internal sealed partial class SqlCatalog
 
     public static void WriteJob(ITransactionStore store, JobDescriptor job) => store.Put(CatalogKeys.Job(job.JobId), EncodeJob(job));
 
+    public static void DeleteJob(ITransactionStore store, string jobId) => store.Delete(CatalogKeys.Job(jobId));
+
     public static async ValueTask<List<JobDescriptor>> GetJobsAsync(ITransactionStore store, CancellationToken cancellationToken)
     {
         var jobs = new List<JobDescriptor>();

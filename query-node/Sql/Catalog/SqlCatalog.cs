@@ -16,9 +16,12 @@ internal sealed partial class SqlCatalog
 
     private readonly ConcurrentDictionary<string, (byte[] Bytes, TableDescriptor Descriptor)> _cache = new(StringComparer.Ordinal);
 
-    public async ValueTask<TableDescriptor?> GetTableAsync(ITransactionStore store, string name, CancellationToken cancellationToken)
+    public async ValueTask<TableDescriptor?> GetTableAsync(ITransactionStore store, string name, CancellationToken cancellationToken) =>
+        TableOf(name, await store.GetAsync(CatalogKeys.DescriptorByName(name), cancellationToken));
+
+    /// <summary>The table descriptor stored as <paramref name="bytes"/> at <paramref name="name"/>'s key (null: none).</summary>
+    public TableDescriptor? TableOf(string name, byte[]? bytes)
     {
-        byte[]? bytes = await store.GetAsync(CatalogKeys.DescriptorByName(name), cancellationToken);
         if (bytes is null) return null;
         if (_cache.TryGetValue(name, out var cached) && cached.Bytes.AsSpan().SequenceEqual(bytes))
         {

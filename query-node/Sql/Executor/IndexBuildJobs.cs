@@ -25,7 +25,9 @@ internal sealed class IndexBuildJobs(SqlCatalog catalog, TimeProvider time, Acti
             {
                 try
                 {
-                    return await build.RunAsync(_stopping.Token);
+                    (JobDescriptor? Job, SqlException? Error) outcome = await build.RunAsync(_stopping.Token);
+                    if (outcome.Job is { IsFinished: true }) await RemoveExpiredJobsAsync(transactions, _stopping.Token);
+                    return outcome;
                 }
                 finally
                 {
@@ -65,9 +67,25 @@ internal sealed class IndexBuildJobs(SqlCatalog catalog, TimeProvider time, Acti
         }
     }
 
-    /// <summary>Starts every job the catalog has unfinished: those a crash or a shutdown cut short.</summary>
+    /// <summary>Removes the finished jobs sys.jobs no longer keeps (<see cref="JobHistory"/>). Best effort: a storage or
+    /// commit failure leaves them for the next time and never fails the build that just ended.</summary>
+    private async ValueTask RemoveExpiredJobsAsync(IIndexBuildTransactions transactions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await JobHistory.RemoveExpiredAsync(transactions, time.GetUtcNow().UtcDateTime, cancellationToken);
+        }
+        catch (Exception exception) when (exception is SqlException or StorageNode.StorageUnavailableException)
+        {
+            // Left for the next job's end or the next start.
+        }
+    }
+
+    /// <summary>Starts every job the catalog has unfinished: those a crash or a shutdown cut short. Removes the finished
+    /// jobs sys.jobs no longer keeps first.</summary>
     public async ValueTask<int> ResumeAsync(IIndexBuildTransactions transactions, CancellationToken cancellationToken)
     {
+        await RemoveExpiredJobsAsync(transactions, cancellationToken);
         ITransactionStore store = await transactions.BeginAsync(cancellationToken);
         int resumed = 0;
         foreach (JobDescriptor job in await SqlCatalog.GetJobsAsync(store, cancellationToken))

@@ -34,11 +34,12 @@ internal static class RowSource
         if (path.Kind == AccessKind.MultiPointLookup)
         {
             if (path.Keys.Count == 0) yield break;
-            byte[]?[] values = await store.GetManyAsync(path.Keys, cancellationToken);
+            IReadOnlyList<byte[]> keys = path.Backward ? path.Keys.Reverse().ToArray() : path.Keys;
+            byte[]?[] values = await store.GetManyAsync(keys, cancellationToken);
             var found = new List<KeyValuePair<byte[], byte[]>>(values.Length);
             for (int index = 0; index < values.Length; index++)
             {
-                if (values[index] is { } value) found.Add(new(path.Keys[index], value));
+                if (values[index] is { } value) found.Add(new(keys[index], value));
             }
             if (found.Count > 0) yield return found;
             yield break;
@@ -48,19 +49,25 @@ internal static class RowSource
             await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadThroughIndexAsync(store, path, cancellationToken)) yield return page;
             yield break;
         }
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in store.ScanPagesAsync(path.Start, path.End, cancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ScanRangeAsync(store, path, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return page;
         }
     }
 
+    /// <summary>The stored entries of the path's range [Start, End) as they are (rows, or an index's entries), in the
+    /// path's direction.</summary>
+    public static IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanRangeAsync(ITransactionStore store, AccessPath path,
+        CancellationToken cancellationToken) =>
+        path.Backward ? store.ScanPagesBackwardAsync(path.Start, path.End, cancellationToken) : store.ScanPagesAsync(path.Start, path.End, cancellationToken);
+
     /// <summary>The rows a range of index entries points at, in index order: each page of entries becomes one batch of
     /// key lookups. An entry is written in the same transaction as its row, so every entry of a snapshot has its row.</summary>
     private static async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadThroughIndexAsync(ITransactionStore store, AccessPath path,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> entries in store.ScanPagesAsync(path.Start, path.End, cancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> entries in ScanRangeAsync(store, path, cancellationToken))
         {
             for (int first = 0; first < entries.Count; first += SqlLimits.IndexFetchBatchRowsMax)
             {

@@ -180,9 +180,9 @@ internal sealed class PlanPrinter
         switch (node)
         {
             case TableScanOperator scan:
-                return ScanHeader(scan.Table, scan.ReferenceName, scan.Path, scan.Filter, filters, details, subqueries);
+                return ScanHeader(scan.Table, scan.ReferenceName, scan.Path, scan.Filter, filters, details, subqueries, scan.IndexOnly is not null);
             case RowKeyScanOperator scan:
-                return ScanHeader(scan.Table, scan.ReferenceName, scan.Path, scan.Filter, filters, details, subqueries);
+                return ScanHeader(scan.Table, scan.ReferenceName, scan.Path, scan.Filter, filters, details, subqueries, indexOnly: false);
             case ModifyTableOperator modify:
             {
                 if (modify.OnConflict is { } conflict)
@@ -279,7 +279,7 @@ internal sealed class PlanPrinter
     /// <summary>A scan: the terms its access path uses are its "Index Cond" (in key column order, the column on the
     /// left), the rest its "Filter".</summary>
     private string ScanHeader(TableDescriptor table, string referenceName, AccessPath path, BoundExpression? filter, List<BoundExpression> above,
-        List<string> details, List<BoundSubquery> subqueries)
+        List<string> details, List<BoundSubquery> subqueries, bool indexOnly)
     {
         // PostgreSQL qualifies a scan's own conditions only under VERBOSE (explain.c show_scan_qual).
         string TableColumn(int ordinal) => ordinal >= table.Columns.Count ? "ctid"
@@ -302,8 +302,13 @@ internal sealed class PlanPrinter
             foreach (BoundExpression term in filterTerms) subqueries.AddRange(SubqueryFinder.Find(term));
             details.Add("Filter: " + Parenthesized(Deparse(Conjuncts.Combine(filterTerms)!, TableColumn)));
         }
+        // Log has no visibility map: an index-only scan never visits a row (see IndexOnlyReader).
+        if (indexOnly && _options.Analyze) details.Add("Heap Fetches: 0");
         string relation = Relation(table, referenceName);
-        return path.Kind == AccessKind.FullScan ? "Seq Scan on " + relation : $"Index Scan using {RelationNames.NameOf(path.Index?.Name ?? table.PrimaryKeyConstraintName)} on {relation}";
+        string name = ScanNames.Of(path, indexOnly);
+        return path.Kind == AccessKind.FullScan && !path.Backward
+            ? name + " on " + relation
+            : $"{name} using {RelationNames.NameOf(path.Index?.Name ?? table.PrimaryKeyConstraintName)} on {relation}";
     }
 
     /// <summary>A term the primary key access path reads: a key column compared with a constant (or in a list of them),
@@ -332,8 +337,8 @@ internal sealed class PlanPrinter
             case BoundIn { IsNot: false } inList when KeyIndexOf(inList.Operand) is int inIndex and >= 0 && inList.List.All(item => item is BoundConstant):
                 return (inIndex, term);
             case BoundComparison { Operator: not ComparisonOperator.NotEqual } comparison:
-                if (KeyIndexOf(comparison.Left) is int leftIndex and >= 0 && comparison.Right is BoundConstant) return (leftIndex, term);
-                if (KeyIndexOf(comparison.Right) is int rightIndex and >= 0 && comparison.Left is BoundConstant)
+                if (KeyIndexOf(comparison.Left) is int leftIndex and >= 0 && IsKeyValue(comparison.Right)) return (leftIndex, term);
+                if (KeyIndexOf(comparison.Right) is int rightIndex and >= 0 && IsKeyValue(comparison.Left))
                 {
                     ComparisonOperator mirrored = comparison.Operator switch
                     {
@@ -350,6 +355,9 @@ internal sealed class PlanPrinter
                 return null;
         }
     }
+
+    /// <summary>A value an access path's keys are computed from: a constant, or a prepared statement's parameter.</summary>
+    private static bool IsKeyValue(BoundExpression expression) => expression is BoundConstant || AccessPathPlanner.IsRunTimeValue(expression);
 
     private string Relation(TableDescriptor table, string referenceName)
     {

@@ -26,6 +26,10 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     /// <summary>For an index scan, the secondary index whose entries [Start, End) are read.</summary>
     public Catalog.IndexDescriptor? Index { get; init; }
 
+    /// <summary>Reads the range [Start, End) from its end to its start (PostgreSQL's backward index scan): ORDER BY
+    /// ... DESC along an ascending key, or ASC along a descending one.</summary>
+    public bool Backward { get; init; }
+
     /// <summary>For a point lookup, the row key.</summary>
     public byte[] Key => Start;
 
@@ -33,6 +37,13 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     /// the scan opens (Start, End and Keys are then only the whole table's range). Null when the keys are constants.</summary>
     public AccessPathKeys? RunTimeKeys { get; init; }
 
+    /// <summary>For an index scan whose bounds come from a prepared statement's parameters: the terms that give them,
+    /// computed each time the scan opens (Start and End are then the whole index). Null when the bounds are constants.</summary>
+    public IndexPathKeys? IndexKeys { get; init; }
+
     /// <summary>The path with its keys computed for this execution (itself when they are constants).</summary>
-    public AccessPath Resolve(ExecutionContext context) => RunTimeKeys is null ? this : RunTimeKeys.Resolve(context);
+    public AccessPath Resolve(ExecutionContext context) =>
+        RunTimeKeys is not null ? RunTimeKeys.Resolve(context) with { Backward = Backward }
+        : IndexKeys is not null ? IndexKeys.Resolve(context) with { Backward = Backward }
+        : this;
 }

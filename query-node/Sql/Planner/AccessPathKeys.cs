@@ -92,7 +92,7 @@ internal sealed class AccessPathKeys(TableDescriptor table, IReadOnlyList<BoundE
         return new AccessPath(AccessKind.RangeScan, start, end);
     }
 
-    private static object? ValueOf(BoundExpression expression, ExecutionContext? context) => expression is BoundConstant constant
+    internal static object? ValueOf(BoundExpression expression, ExecutionContext? context) => expression is BoundConstant constant
         ? constant.Value
         : ExpressionEvaluator.Evaluate(expression, [], context ?? throw new InvalidOperationException("a parameterised key needs the execution's parameter values"));
 

@@ -126,19 +126,20 @@ internal static class AccessPathPlanner
     {
         // A parameter may arrive under the binder's widening cast (an int4 $1 compared with a bigint key): the key is
         // computed from the cast value when the scan opens, as it would be for a folded constant.
-        bool runTimeValue = expression is BoundParameter
-            || (expression is BoundCast { Operand: BoundParameter parameter } && parameter.Type.IsInteger && expression.Type.IsInteger);
-        if (!runTimeValue && expression is not BoundConstant { Value: not null }) return false;
+        if (!IsRunTimeValue(expression) && expression is not BoundConstant { Value: not null }) return false;
         return IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, expression.Type);
     }
 
-    /// <summary>Whether a constant's key encoding orders like the column's stored values.</summary>
-    internal static bool IsKeyCompatible(SqlType columnType, BoundConstant bound) => IsKeyCompatible(columnType, bound.Type);
+    /// <summary>A prepared statement's parameter, maybe under the binder's widening cast between integer types, whose key
+    /// is computed when the scan opens.</summary>
+    internal static bool IsRunTimeValue(BoundExpression expression) =>
+        expression is BoundParameter
+        || (expression is BoundCast { Operand: BoundParameter parameter } && parameter.Type.IsInteger && expression.Type.IsInteger);
 
     /// <summary>Whether values of <paramref name="valueType"/> encode into keys that order like the column's stored
     /// values: integers of any width, text against text or varchar, and otherwise the same type when it has a key
     /// encoding (the older types and those with a handler).</summary>
-    private static bool IsKeyCompatible(SqlType columnType, SqlType valueType) =>
+    internal static bool IsKeyCompatible(SqlType columnType, SqlType valueType) =>
         (columnType.IsInteger && valueType.IsInteger)
         || (columnType.Kind is TypeKind.Text or TypeKind.Varchar && valueType.IsString && valueType.Kind != TypeKind.Bpchar)
         || (columnType.Kind == valueType.Kind

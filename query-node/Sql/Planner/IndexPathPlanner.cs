@@ -16,7 +16,9 @@ namespace Log.QueryNode.Sql.Planner;
 /// </summary>
 internal static class IndexPathPlanner
 {
-    private readonly record struct Term(ComparisonOperator Operator, BoundExpression Key, BoundConstant Constant);
+    /// <summary>A comparison of a key (a column or an expression) with a value: a constant, or a prepared statement's
+    /// parameter that the scan evaluates when it opens (<see cref="IndexPathKeys"/>).</summary>
+    private readonly record struct Term(ComparisonOperator Operator, BoundExpression Key, BoundExpression Value);
 
     public static AccessPath Improve(TableDescriptor table, BoundExpression? where, AccessPath primaryPath)
     {
@@ -26,8 +28,8 @@ internal static class IndexPathPlanner
         foreach (BoundExpression conjunct in conjuncts)
         {
             if (conjunct is not BoundComparison { Operator: not ComparisonOperator.NotEqual } comparison) continue;
-            if (comparison.Right is BoundConstant { Value: not null } right) terms.Add(new Term(comparison.Operator, Unwrap(comparison.Left), right));
-            else if (comparison.Left is BoundConstant { Value: not null } left) terms.Add(new Term(AccessPathPlanner.Mirror(comparison.Operator), Unwrap(comparison.Right), left));
+            if (IsValue(comparison.Right)) terms.Add(new Term(comparison.Operator, Unwrap(comparison.Left), comparison.Right));
+            else if (IsValue(comparison.Left)) terms.Add(new Term(AccessPathPlanner.Mirror(comparison.Operator), Unwrap(comparison.Right), comparison.Left));
         }
         if (terms.Count == 0) return primaryPath;
         AccessPath? best = null;
@@ -52,43 +54,36 @@ internal static class IndexPathPlanner
     private static (AccessPath? Path, int Score) PathFor(TableDescriptor table, WriteIndex index, List<Term> terms)
     {
         IndexDescriptor descriptor = index.Descriptor;
-        KeyEncoder prefix = CatalogKeys.IndexPrefix(table.Id, descriptor.Id);
-        int fixedKeys = 0;
-        for (; fixedKeys < descriptor.KeyColumns.Count; fixedKeys++)
+        var equalities = new List<BoundExpression>();
+        while (equalities.Count < descriptor.KeyColumns.Count
+            && FindTerm(table, index, equalities.Count, terms, op => op == ComparisonOperator.Equal) is { } equality)
         {
-            IndexKeyColumn key = descriptor.KeyColumns[fixedKeys];
-            Term? equality = FindTerm(table, index, fixedKeys, terms, op => op == ComparisonOperator.Equal);
-            if (equality is null) break;
-            prefix.WriteIndexValue(equality.Value.Constant.Value, key.Descending, key.NullsFirst);
+            equalities.Add(equality.Value);
         }
-        byte[] start = prefix.ToArray();
-        byte[] end = prefix.ToPrefixEnd();
+        int fixedKeys = equalities.Count;
         int score = fixedKeys * 2;
+        KeyBound? lowerBound = null, upperBound = null;
         if (fixedKeys < descriptor.KeyColumns.Count && !descriptor.KeyColumns[fixedKeys].Descending)
         {
             if (FindTerm(table, index, fixedKeys, terms, op => op is ComparisonOperator.Greater or ComparisonOperator.GreaterOrEqual) is { } lower)
             {
-                start = Bound(prefix, lower.Constant.Value!, lower.Operator != ComparisonOperator.GreaterOrEqual);
+                lowerBound = new KeyBound(lower.Value, lower.Operator == ComparisonOperator.GreaterOrEqual);
                 score++;
             }
             if (FindTerm(table, index, fixedKeys, terms, op => op is ComparisonOperator.Less or ComparisonOperator.LessOrEqual) is { } upper)
             {
-                end = Bound(prefix, upper.Constant.Value!, upper.Operator == ComparisonOperator.LessOrEqual);
+                upperBound = new KeyBound(upper.Value, upper.Operator == ComparisonOperator.LessOrEqual);
                 score++;
             }
         }
         if (score == 0) return (null, 0);
         if (descriptor.IsUnique && fixedKeys == descriptor.KeyColumns.Count) score += 1;
-        return (new AccessPath(AccessKind.IndexScan, start, end) { Index = descriptor }, score);
+        return (new IndexPathKeys(table, descriptor, equalities, lowerBound, upperBound).Plan(), score);
     }
 
-    /// <summary>prefix + value, then its prefix end when the bound is past every key with that value.</summary>
-    private static byte[] Bound(KeyEncoder prefix, object value, bool afterValue)
-    {
-        KeyEncoder encoder = AccessPathKeys.CopyOf(prefix);
-        encoder.WriteValue(value);
-        return afterValue ? encoder.ToPrefixEnd() : encoder.ToArray();
-    }
+    /// <summary>A non-null constant, or a prepared statement's parameter (maybe under the binder's widening cast between
+    /// integer types).</summary>
+    private static bool IsValue(BoundExpression expression) => expression is BoundConstant { Value: not null } || AccessPathPlanner.IsRunTimeValue(expression);
 
     /// <summary>A term comparing the index's key at <paramref name="position"/> with a constant it can be encoded as.</summary>
     private static Term? FindTerm(TableDescriptor table, WriteIndex index, int position, List<Term> terms, Func<ComparisonOperator, bool> wanted)
@@ -99,9 +94,9 @@ internal static class IndexPathPlanner
             if (!wanted(term.Operator)) continue;
             if (ordinal >= 0)
             {
-                if (term.Key is BoundColumn column && column.Ordinal == ordinal && AccessPathPlanner.IsKeyCompatible(table.Columns[ordinal].Type, term.Constant)) return term;
+                if (term.Key is BoundColumn column && column.Ordinal == ordinal && AccessPathPlanner.IsKeyCompatible(table.Columns[ordinal].Type, term.Value.Type)) return term;
             }
-            else if (BoundExpressionTree.Equivalent(term.Key, index.KeyExpressions[position]!) && IsExpressionCompatible(index.KeyExpressions[position]!.Type, term.Constant))
+            else if (BoundExpressionTree.Equivalent(term.Key, index.KeyExpressions[position]!) && IsExpressionCompatible(index.KeyExpressions[position]!.Type, term.Value.Type))
             {
                 return term;
             }
@@ -109,10 +104,10 @@ internal static class IndexPathPlanner
         return null;
     }
 
-    private static bool IsExpressionCompatible(SqlType type, BoundConstant constant) =>
+    private static bool IsExpressionCompatible(SqlType type, SqlType valueType) =>
         type.Kind is TypeKind.Int2 or TypeKind.Int4 or TypeKind.Int8 or TypeKind.Text or TypeKind.Varchar or TypeKind.Float8 or TypeKind.Numeric
             or TypeKind.Bool or TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz
-        && AccessPathPlanner.IsKeyCompatible(type, constant);
+        && AccessPathPlanner.IsKeyCompatible(type, valueType);
 
     /// <summary>A column widened between integer types keeps its key encoding.</summary>
     private static BoundExpression Unwrap(BoundExpression expression) =>

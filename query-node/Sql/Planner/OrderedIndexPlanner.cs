@@ -14,7 +14,9 @@ namespace Log.QueryNode.Sql.Planner;
 /// scan reads the index from its start instead of the table and the sort goes; the limit above then stops the scan
 /// after its rows. Only under a LIMIT, as PostgreSQL's costs would choose: without one, fetching every row through
 /// the index costs more than sorting a full scan. A partial index qualifies when the scan's filter implies its
-/// predicate (<see cref="PredicateImplication"/>). A scan that already reads an index in its order keeps it.
+/// predicate (<see cref="PredicateImplication"/>). A scan that already reads an index in its order keeps it. Sort keys
+/// that are each the index's key in the opposite direction and NULLS placement (ORDER BY k DESC on an ascending index)
+/// read the index backwards, as PostgreSQL's backward index scan does.
 /// </summary>
 internal static class OrderedIndexPlanner
 {
@@ -29,32 +31,43 @@ internal static class OrderedIndexPlanner
         foreach (WriteIndex index in WriteSchema.For(table).Indexes)
         {
             IndexDescriptor descriptor = index.Descriptor;
-            if (descriptor.State != IndexState.Valid || !InIndexOrder(sort, project, index)) continue;
-            if (scan.Path.Kind == AccessKind.IndexScan && scan.Path.Index?.Id == descriptor.Id) return true;
+            if (descriptor.State != IndexState.Valid || IndexOrder(sort, project, index) is not { } backward) continue;
+            if (scan.Path.Kind == AccessKind.IndexScan && scan.Path.Index?.Id == descriptor.Id)
+            {
+                if (backward) scan.ReadAlong(scan.Path with { Backward = true });
+                return true;
+            }
             if (scan.Path.Kind != AccessKind.FullScan) continue;
             if (index.Predicate is not null && !PredicateImplication.Implies(conjuncts, index.Predicate)) continue;
             KeyEncoder prefix = CatalogKeys.IndexPrefix(table.Id, descriptor.Id);
-            scan.ReadAlong(new AccessPath(AccessKind.IndexScan, prefix.ToArray(), prefix.ToPrefixEnd()) { Index = descriptor });
+            scan.ReadAlong(new AccessPath(AccessKind.IndexScan, prefix.ToArray(), prefix.ToPrefixEnd()) { Index = descriptor, Backward = backward });
             return true;
         }
         return false;
     }
 
-    private static bool InIndexOrder(LogicalSort sort, LogicalProject project, WriteIndex index)
+    /// <summary>Whether the sort's keys are the index's leading keys in its order (false), or each in the opposite
+    /// direction and NULLS placement, which reading the index backwards gives (true); null when neither.</summary>
+    private static bool? IndexOrder(LogicalSort sort, LogicalProject project, WriteIndex index)
     {
         IReadOnlyList<IndexKeyColumn> keys = index.Descriptor.KeyColumns;
-        if (sort.Keys.Count > keys.Count) return false;
+        if (sort.Keys.Count > keys.Count || sort.Keys.Count == 0) return null;
+        bool backward = sort.Keys[0].Descending != keys[0].Descending;
         for (int position = 0; position < sort.Keys.Count; position++)
         {
             SortKey key = sort.Keys[position];
             BoundExpression sorted = project.Expressions[key.Ordinal];
-            if (key.Descending != keys[position].Descending || key.NullsFirst != keys[position].NullsFirst || !OrdersLikeItsKey(sorted.Type)) return false;
+            if ((key.Descending != keys[position].Descending) != backward || (key.NullsFirst != keys[position].NullsFirst) != backward
+                || !OrdersLikeItsKey(sorted.Type))
+            {
+                return null;
+            }
             bool same = index.KeyOrdinals[position] >= 0
                 ? sorted is BoundColumn column && column.Ordinal == index.KeyOrdinals[position]
                 : BoundExpressionTree.Equivalent(sorted, index.KeyExpressions[position]!);
-            if (!same) return false;
+            if (!same) return null;
         }
-        return true;
+        return backward;
     }
 
     /// <summary>Types whose key encoding orders as the sort does (text in the "C" collation, as Log sorts it).</summary>

@@ -353,24 +353,36 @@ internal sealed partial class QueryPlanner
     /// <summary>
     /// Whether the sort's input already comes in its order: a projection over a stored table read along its primary key
     /// (a point read, a range or a full scan; not a list of points, which come in the list's order), with the sort keys
-    /// ascending on the first primary key columns. Key encodings order like the values for the types checked here, and
-    /// primary key columns are never NULL.
+    /// on the first primary key columns, all ascending, or all descending, which reading the key range backwards gives
+    /// (PostgreSQL's "Index Scan Backward" on the primary key). Key encodings order like the values for the types
+    /// checked here, and primary key columns are never NULL (so NULLS FIRST or LAST does not matter).
     /// </summary>
     private static bool ReadsInKeyOrder(LogicalSort sort, PhysicalOperator input)
     {
+        if (!InPrimaryKeyOrder(sort, input, out TableScanOperator? scan, out bool backward)) return false;
+        if (backward) scan!.ReadAlong(scan.Path with { Backward = true });
+        return true;
+    }
+
+    private static bool InPrimaryKeyOrder(LogicalSort sort, PhysicalOperator input, out TableScanOperator? tableScan, out bool backward)
+    {
+        tableScan = null;
+        backward = sort.Keys.Count > 0 && sort.Keys[0].Descending;
         if (sort.Input is not LogicalProject project || input is not ProjectOperator projectOperator) return false;
         PhysicalOperator source = projectOperator.Input;
         if (source is FilterOperator filter) source = filter.Children[0];
         if (source is not TableScanOperator { Table: { HasHiddenRowId: false } table } scan
             || scan.Path.Kind is not (AccessKind.PointLookup or AccessKind.RangeScan or AccessKind.FullScan)
-            || sort.Keys.Count > table.PrimaryKeyOrdinals.Count)
+            || sort.Keys.Count > table.PrimaryKeyOrdinals.Count
+            || scan.Path.Backward)
         {
             return false;
         }
+        tableScan = scan;
         for (int index = 0; index < sort.Keys.Count; index++)
         {
             SortKey key = sort.Keys[index];
-            if (key.Descending
+            if (key.Descending != backward
                 || project.Expressions[key.Ordinal] is not BoundColumn column
                 || column.Ordinal != table.PrimaryKeyOrdinals[index]
                 || !(column.Type.IsInteger || column.Type.Kind is TypeKind.Text or TypeKind.Varchar or TypeKind.Numeric or TypeKind.Float8

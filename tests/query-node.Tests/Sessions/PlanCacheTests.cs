@@ -11,7 +11,7 @@ public class PlanCacheTests
 {
     private readonly InMemoryCluster cluster = new();
 
-    private static async Task<List<string>> RunAsync(QuerySession session, IPgPreparedStatement statement, params object?[] values)
+    internal static async Task<List<string>> RunAsync(QuerySession session, IPgPreparedStatement statement, params object?[] values)
     {
         var portal = await session.BindAsync(statement, values, CancellationToken.None);
         var writer = new RecordingWriter();
@@ -45,7 +45,7 @@ public class PlanCacheTests
         Assert.NotNull(path.RunTimeKeys);
     }
 
-    private static IEnumerable<AccessPath> Scans(PhysicalOperator root) => root switch
+    internal static IEnumerable<AccessPath> Scans(PhysicalOperator root) => root switch
     {
         TableScanOperator scan => [scan.Path],
         RowKeyScanOperator scan => [scan.Path],

@@ -76,3 +76,36 @@ public sealed class SearchPathTests
         Assert.Equal(shown, RelationResolver.Canonical(setting));
     }
 }
+
+/// <summary>The user's schema of the default search_path ("$user", public) is looked up in the same round trip as the
+/// table's descriptor, at the statement's own snapshot, so a schema created since is seen at once.</summary>
+public sealed class UserSchemaLookupTests
+{
+    [Fact]
+    public async Task The_user_schema_is_read_with_the_descriptor()
+    {
+        var cluster = new InMemoryCluster();
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, v text); insert into t values (1, 'in public')");
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+        int before = cluster.PointReads;
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+        // Whether the schema "postgres" exists with the descriptors of postgres.t and t, then the row.
+        Assert.Equal(2, cluster.PointReads - before);
+
+        // Another session creates the user's schema with a table of the same name: the next statement reads it.
+        await using var other = cluster.Connect();
+        await other.QueryAsync("create schema postgres; create table postgres.t (id int primary key, v text); insert into postgres.t values (1, 'in postgres')");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t"));
+
+        // A transaction that began before the schema was dropped keeps seeing it (its snapshot), a new one does not.
+        await session.QueryAsync("begin");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        await other.QueryAsync("drop schema postgres cascade");
+        Assert.Equal(["in postgres"], await session.RowsAsync("select v from t where id = 1"));
+        await session.QueryAsync("commit");
+        Assert.Equal(["in public"], await session.RowsAsync("select v from t where id = 1"));
+        Assert.Equal(["Error 42P01 relation \"u\" does not exist"], (await session.QueryAsync("select * from u")).Where(line => line.StartsWith("Error", StringComparison.Ordinal)));
+    }
+}

@@ -57,13 +57,28 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
     public Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
         Task.FromResult(new ReadFence(timestamp, 0, 0));
 
+    /// <summary>Point reads asked of storage (GetAsync, or one GetManyAsync of several keys): a statement's round trips.</summary>
+    public int PointReads { get; private set; }
+
     public ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken)
     {
         lock (gate)
         {
-            return ValueTask.FromResult(versions.TryGetValue(key, out var history) ? VisibleValue(history, at.Timestamp) : null);
+            PointReads++;
+            return ValueTask.FromResult(Visible(key, at));
         }
     }
+
+    public ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, ReadPoint at, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            PointReads++;
+            return ValueTask.FromResult(keys.Select(key => Visible(key, at)).ToArray());
+        }
+    }
+
+    private byte[]? Visible(byte[] key, ReadPoint at) => versions.TryGetValue(key, out var history) ? VisibleValue(history, at.Timestamp) : null;
 
     public ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
         CancellationToken cancellationToken)

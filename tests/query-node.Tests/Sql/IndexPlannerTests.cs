@@ -30,9 +30,11 @@ public sealed class IndexPlannerTests
         Assert.Contains("Index Scan using t_k_desc on t", Plan("select * from t order by k desc nulls last limit 3"));
         Assert.Contains("Index Scan using t_lower on t", Plan("select id from t order by lower(s) limit 3"));
 
-        // No index has DESC NULLS FIRST (DESC's default) or NULLS FIRST ascending: those sort.
-        Assert.Contains("Sort Key: k DESC", Plan("select * from t order by k desc limit 3"));
-        Assert.Contains("Sort", Plan("select * from t order by k nulls first limit 3"));
+        // DESC NULLS FIRST (DESC's default) is t_k read backwards, NULLS FIRST ascending t_k_desc read backwards.
+        Assert.Contains("Index Scan Backward using t_k on t", Plan("select * from t order by k desc limit 3"));
+        Assert.Contains("Index Scan Backward using t_k_desc on t", Plan("select * from t order by k nulls first limit 3"));
+        // Mixed directions match neither way of reading an index: those sort.
+        Assert.Contains("Sort Key: k DESC, id", Plan("select * from t order by k desc, id limit 3"));
         // Without a LIMIT, fetching every row through the index costs more than sorting a full scan.
         Assert.Contains("Seq Scan on t", Plan("select * from t order by k"));
 
@@ -40,6 +42,8 @@ public sealed class IndexPlannerTests
         Assert.Equal(sql.Text("select k from t order by k + 0 limit 280"), sql.Text("select k from t order by k limit 280"));
         Assert.Equal(sql.Text("select k from t order by k + 0 desc nulls last limit 300"), sql.Text("select k from t order by k desc nulls last limit 300"));
         Assert.Equal(sql.Text("select k from t where p = 2 order by k + 0 limit 20"), sql.Text("select k from t where p = 2 order by k limit 20"));
+        Assert.Equal(sql.Text("select k from t order by k + 0 desc limit 300"), sql.Text("select k from t order by k desc limit 300"));
+        Assert.Equal(sql.Text("select k from t order by k + 0 nulls first limit 300"), sql.Text("select k from t order by k nulls first limit 300"));
     }
 
     [Fact]
@@ -71,7 +75,7 @@ public sealed class IndexPlannerTests
         string jobId = sql.Scalar("create index async t_k on t (k)");
         Assert.Matches("^ix[0-9]+_[0-9]+$", jobId);
         Assert.Equal($"{jobId}|completed|300 rows processed|INDEX_BUILD|public.t_k", sql.Scalar("select job_id, status, details, job_type, object_name from sys.jobs"));
-        Assert.Contains("Index Scan using t_k on t", Plan("select id from t where k = 5"));
+        Assert.Contains("Index Only Scan using t_k on t", Plan("select id from t where k = 5"));
         Assert.Equal("42P01", sql.Error("select * from jobs").SqlState); // only by its qualified name, as in DSQL
     }
 }

@@ -17,7 +17,7 @@ internal sealed class RowKeyScanOperator(TableDescriptor table, string reference
 
     public string ReferenceName { get; } = referenceName;
 
-    public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
+    public override string Name => ScanNames.Of(Path, indexOnly: false);
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {

@@ -22,7 +22,11 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// <summary>SELECT ... FOR UPDATE: each row read joins the transaction's conflict check.</summary>
     public bool ForUpdate { get; } = forUpdate;
 
-    public override string Name => Path.Kind == AccessKind.FullScan ? "Seq Scan" : "Index Scan";
+    public override string Name => ScanNames.Of(Path, IndexOnly is not null);
+
+    /// <summary>Set when the columns the query reads are all in the entries of the path's index, so the scan reads
+    /// the entries only (PostgreSQL's index-only scan) and fetches no row.</summary>
+    public IndexOnlyReader? IndexOnly { get; private set; }
 
     public string ReferenceName { get; } = referenceName;
 
@@ -39,13 +43,19 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
             decoded[ordinal] = true;
         }
         _decoded = decoded;
+        // FOR UPDATE locks the rows it reads, which an index entry alone does not name here.
+        if (Path is { Kind: AccessKind.IndexScan, Index: { } index } && !ForUpdate)
+        {
+            WriteIndex? entries = Array.Find(WriteSchema.For(Table).Indexes, candidate => candidate.Descriptor.Id == index.Id);
+            IndexOnly = entries is null ? null : IndexOnlyReader.TryCreate(Table, entries, ordinals);
+        }
     }
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
 
     public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(context))
         {
             for (int index = 0; index < page.Count; index++)
             {
@@ -57,7 +67,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// <summary>A batch per page of storage.</summary>
     public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken))
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(context))
         {
             var rows = new List<object?[]>(page.Count);
             for (int index = 0; index < page.Count; index++)
@@ -68,10 +78,16 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
         }
     }
 
+    /// <summary>The stored rows along the path, or the index entries for an index-only scan.</summary>
+    private IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadPagesAsync(ExecutionContext context) =>
+        IndexOnly is null
+            ? RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken)
+            : RowSource.ScanRangeAsync(context.Store, Path.Resolve(context), context.CancellationToken);
+
     /// <summary>The row of a stored entry, or null when the filter rejects it.</summary>
     private object?[]? RowOf(KeyValuePair<byte[], byte[]> entry, ExecutionContext context)
     {
-        object?[] row = DecodeRow(entry.Value);
+        object?[] row = IndexOnly is null ? DecodeRow(entry.Value) : IndexOnly.Decode(entry.Key, entry.Value);
         if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) return null;
         if (ForUpdate) context.Store.AddConflictCheck(entry.Key, isSchema: false);
         return row;
