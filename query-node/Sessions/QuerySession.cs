@@ -270,6 +270,9 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return RunSessionStatement(statement, writer!);
             case LockStmt when !explicitTransaction:
                 throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
+            case ConstraintsSetStmt when !explicitTransaction:
+                writer!.Notice(new PgError("WARNING", SqlState.NoActiveSqlTransaction, "SET CONSTRAINTS can only be used in transaction blocks"));
+                break;
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
                 CheckDsqlTransactionRules(statement);
@@ -384,6 +387,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     private async ValueTask CommitAsync(Transaction committing, CancellationToken cancellationToken)
     {
+        // Deferred constraint checks run first, in the transaction: a violation fails the COMMIT, which rolls back.
+        if (committing.DeferredConstraints.HasPending) await committing.DeferredConstraints.RunAsync(committing, atCommit: true, cancellationToken);
         if (!committing.NeedsAdjudication)
         {
             return;

@@ -38,6 +38,7 @@ public sealed class ParsedStatement
             VacuumStmt vacuum => (TransactionControl.None, vacuum.IsVacuum ? "VACUUM" : "ANALYZE", false),
             // PostgreSQL allows LOCK TABLE in a read-only transaction, whatever the mode.
             LockStmt => (TransactionControl.None, "LOCK TABLE", true),
+            ConstraintsSetStmt => (TransactionControl.None, "SET CONSTRAINTS", true),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
             DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),

@@ -21,7 +21,8 @@ internal static partial class SystemRelations
             long referencedOid = referenced is null ? 0 : ObjectIds.Relation(referenced.Id);
             PgArray equalityOperators = PgArray.OneDimensional(foreignKey.ColumnIds.Select(id => (object?)EqualityOperator(table, id)).ToArray());
             yield return relation.Row(("oid", ObjectIds.ForeignKeyConstraint(tableOid, position)), ("conname", RelationNames.NameOf(foreignKey.Name)),
-                ("connamespace", catalog.NamespaceOid(table.Name)), ("contype", "f"), ("convalidated", true), ("conrelid", tableOid),
+                ("connamespace", catalog.NamespaceOid(table.Name)), ("contype", "f"), ("condeferrable", foreignKey.Deferral.IsDeferrable()),
+                ("condeferred", foreignKey.Deferral == ConstraintDeferral.InitiallyDeferred), ("convalidated", foreignKey.IsValidated), ("conrelid", tableOid),
                 ("conindid", referenced is null ? 0L : ObjectIds.Index(referencedOid, foreignKey.ReferencedIndexId)), ("confrelid", referencedOid),
                 ("confupdtype", ActionCode(foreignKey.OnUpdate)), ("confdeltype", ActionCode(foreignKey.OnDelete)), ("confmatchtype", "s"),
                 ("conislocal", true), ("connoinherit", true), ("conkey", ColumnNumbers(foreignKey.ColumnIds)),
