@@ -270,6 +270,12 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return RunSessionStatement(statement, writer!);
             case LockStmt when !explicitTransaction:
                 throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
+            case DeclareCursorStmt declare:
+                return await DeclareCursorAsync(declare, parameters, cancellationToken);
+            case FetchStmt fetch:
+                return Fetch(fetch);
+            case ClosePortalStmt close:
+                return CloseCursor(close);
             case ConstraintsSetStmt when !explicitTransaction:
                 writer!.Notice(new PgError("WARNING", SqlState.NoActiveSqlTransaction, "SET CONSTRAINTS can only be used in transaction blocks"));
                 break;
@@ -461,6 +467,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// <summary>Ends the transaction without committing it (ROLLBACK, or an implicit transaction that failed).</summary>
     private void RollBack()
     {
+        CloseTransactionCursors(committed: false);
         transaction = null;
         explicitTransaction = false;
         failed = false;
