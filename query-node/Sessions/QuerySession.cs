@@ -294,6 +294,12 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         var result = plan is not null && parameters is not null
             ? await engine.ExecuteCachedAsync(statement, plan, parameters, transactionCatalogVersion, transaction, settings.DateTimeSettings, Environment, cancellationToken)
             : await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
+        // The end of the statement: deferrable constraints that are not deferred are checked now (a statement whose
+        // rows stream checks them at the next statement's end or at COMMIT).
+        if (transaction.DeferredConstraints.HasPending && result.RowStream is null)
+        {
+            await transaction.DeferredConstraints.RunAsync(transaction, atCommit: false, cancellationToken);
+        }
         AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
