@@ -8,7 +8,8 @@ namespace Log.QueryNode.Sql.Catalog;
 /// and read back through the type's input function (exact for every supported type). Version 2 adds the secondary
 /// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
 /// those) still decode. Two fields appended to version 2 hold the foreign keys and the names of the tables referencing
-/// this one; descriptors written without them decode with none.</summary>
+/// this one; descriptors written without them decode with none. Foreign keys and indexes end with their constraint's
+/// deferral (ConstraintDeferral), and ones written before it decode as NOT DEFERRABLE.</summary>
 internal static class DescriptorCodec
 {
     private const int FormatVersion = 2;
