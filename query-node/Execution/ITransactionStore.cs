@@ -86,4 +86,8 @@ public interface ITransactionStore
 
     /// <summary>A 64-bit value never returned before by any transaction of this database, for hidden row ids.</summary>
     long NextUniqueId();
+
+    /// <summary>The constraint checks this transaction defers to COMMIT; null for a store that cannot defer any (every
+    /// check then runs at the end of its statement).</summary>
+    DeferredConstraints? DeferredConstraints => null;
 }

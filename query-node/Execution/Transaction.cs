@@ -255,6 +255,10 @@ public sealed class Transaction : ITransactionStore
 
     public long NextUniqueId() => (long)clock.Now().Value;
 
+    /// <summary>Checks of deferrable constraints that wait for COMMIT, and the SET CONSTRAINTS modes in force; the
+    /// session runs what is waiting before it asks the adjudicator to commit.</summary>
+    public DeferredConstraints DeferredConstraints { get; } = new();
+
     /// <summary>Whether COMMIT has to go through the adjudicator at all.</summary>
     public bool NeedsAdjudication => writes.Count > 0 || checks.Values.Any(kind => kind == ConflictCheckKind.Data);
 

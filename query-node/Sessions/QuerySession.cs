@@ -270,6 +270,15 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return RunSessionStatement(statement, writer!);
             case LockStmt when !explicitTransaction:
                 throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
+            case DeclareCursorStmt declare:
+                return await DeclareCursorAsync(declare, parameters, cancellationToken);
+            case FetchStmt fetch:
+                return Fetch(fetch);
+            case ClosePortalStmt close:
+                return CloseCursor(close);
+            case ConstraintsSetStmt when !explicitTransaction:
+                writer!.Notice(new PgError("WARNING", SqlState.NoActiveSqlTransaction, "SET CONSTRAINTS can only be used in transaction blocks"));
+                break;
             case CopyStmt copy:
                 transaction ??= await BeginAsync(cancellationToken);
                 CheckDsqlTransactionRules(statement);
@@ -285,6 +294,12 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         var result = plan is not null && parameters is not null
             ? await engine.ExecuteCachedAsync(statement, plan, parameters, transactionCatalogVersion, transaction, settings.DateTimeSettings, Environment, cancellationToken)
             : await engine.ExecuteAsync(statement, parameters, parameterTypeOids, transaction, settings.DateTimeSettings, Environment, streamRows, cancellationToken);
+        // The end of the statement: deferrable constraints that are not deferred are checked now (a statement whose
+        // rows stream checks them at the next statement's end or at COMMIT).
+        if (transaction.DeferredConstraints.HasPending && result.RowStream is null)
+        {
+            await transaction.DeferredConstraints.RunAsync(transaction, atCommit: false, cancellationToken);
+        }
         AddIndexBuilds(transaction, result.IndexBuilds);
         foreach (var notice in result.Notices)
         {
@@ -384,6 +399,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     private async ValueTask CommitAsync(Transaction committing, CancellationToken cancellationToken)
     {
+        // Deferred constraint checks run first, in the transaction: a violation fails the COMMIT, which rolls back.
+        if (committing.DeferredConstraints.HasPending) await committing.DeferredConstraints.RunAsync(committing, atCommit: true, cancellationToken);
         if (!committing.NeedsAdjudication)
         {
             return;
@@ -456,6 +473,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// <summary>Ends the transaction without committing it (ROLLBACK, or an implicit transaction that failed).</summary>
     private void RollBack()
     {
+        CloseTransactionCursors(committed: false);
         transaction = null;
         explicitTransaction = false;
         failed = false;

@@ -38,6 +38,10 @@ public sealed class ParsedStatement
             VacuumStmt vacuum => (TransactionControl.None, vacuum.IsVacuum ? "VACUUM" : "ANALYZE", false),
             // PostgreSQL allows LOCK TABLE in a read-only transaction, whatever the mode.
             LockStmt => (TransactionControl.None, "LOCK TABLE", true),
+            ConstraintsSetStmt => (TransactionControl.None, "SET CONSTRAINTS", true),
+            DeclareCursorStmt declare => (TransactionControl.None, "DECLARE CURSOR", !StatementEffects.WritesOrLocks(declare.Query)),
+            FetchStmt fetch => (TransactionControl.None, fetch.IsMove ? "MOVE" : "FETCH", true),
+            ClosePortalStmt close => (TransactionControl.None, close.Name is null ? "CLOSE CURSOR ALL" : "CLOSE CURSOR", true),
             AlterTableStmt => (TransactionControl.None, "ALTER TABLE", false),
             IndexStmt => (TransactionControl.None, "CREATE INDEX", false),
             DropIndexStmt => (TransactionControl.None, "DROP INDEX", false),

@@ -134,6 +134,8 @@ public sealed partial class SqlEngine
                 return await TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
             case VacuumStmt vacuum:
                 return await VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, cancellationToken);
+            case ConstraintsSetStmt constraintsSet:
+                return await ConstraintsSetExecutor.ExecuteAsync(constraintsSet, store, cancellationToken);
             case LockStmt lockStatement:
                 return await LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
             case IndexStmt index:

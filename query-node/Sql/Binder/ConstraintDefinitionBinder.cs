@@ -52,7 +52,8 @@ internal static class ConstraintDefinitionBinder
                 candidate => RelationTaken(candidate) || constraintNames.Contains(candidate));
             if (RelationTaken(name)) throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
             constraintNames.Add(name);
-            indexes.Add(new IndexDescriptor(nextIndexId++, name, keys, [], null, IsUnique: true, constraint.NullsNotDistinct, IndexState.Valid, IsConstraint: true));
+            indexes.Add(new IndexDescriptor(nextIndexId++, name, keys, [], null, IsUnique: true, constraint.NullsNotDistinct, IndexState.Valid, IsConstraint: true,
+                Deferral: constraint.Deferral));
         }
         CheckIndexCount(table.Name, indexes.Count);
         return new TableDescriptor(table.Id, table.Name, table.Version, table.NextColumnId, table.Columns, table.PrimaryKeyOrdinals,

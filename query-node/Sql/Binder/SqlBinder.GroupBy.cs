@@ -212,4 +212,50 @@ internal sealed partial class SqlBinder
         }
         return result ?? new BoundConstant(0, SqlType.Int4);
     }
+
+    /// <summary>
+    /// PostgreSQL's functional dependency rule (check_functional_grouping): when the group keys hold every column of a
+    /// FROM table's primary key, the table's other columns have one value per group and may be used ungrouped in the
+    /// select list, HAVING and ORDER BY. Those that are used (outside aggregate calls) join the group keys, which groups
+    /// the same rows and lets the aggregation rewrite find them; any other ungrouped column stays a 42803.
+    /// </summary>
+    private void AddFunctionallyDependentKeys(List<BoundExpression> groupKeys, IReadOnlyList<BoundExpression> expressions)
+    {
+        var dependent = new List<BoundExpression>();
+        foreach (ScopeItem item in _scope.Items)
+        {
+            if (item.Columns.Count == 0 || item.Columns[0].Table is not { HasHiddenRowId: false } table || item.Columns.Count != table.Columns.Count) continue;
+            bool isTable = true;
+            for (int ordinal = 0; ordinal < item.Columns.Count && isTable; ordinal++)
+            {
+                isTable = item.Columns[ordinal].Table == table && item.Columns[ordinal].TableOrdinal == ordinal;
+            }
+            if (!isTable) continue;
+            bool keyGrouped = table.PrimaryKeyOrdinals.All(ordinal =>
+                groupKeys.Exists(key => BoundExpressionTree.Equivalent(key, item.Columns[ordinal].Expression)));
+            if (keyGrouped) dependent.AddRange(item.Columns.Select(column => column.Expression));
+        }
+        if (dependent.Count == 0) return;
+        var used = new List<BoundColumn>();
+        foreach (BoundExpression expression in expressions) CollectUngroupedColumns(expression, used);
+        foreach (BoundColumn column in used)
+        {
+            if (groupKeys.Exists(key => BoundExpressionTree.Equivalent(key, column))) continue;
+            if (dependent.Exists(candidate => BoundExpressionTree.Equivalent(candidate, column))) groupKeys.Add(column);
+        }
+    }
+
+    /// <summary>The column references of an expression outside its aggregate calls.</summary>
+    private static void CollectUngroupedColumns(BoundExpression expression, List<BoundColumn> found)
+    {
+        switch (expression)
+        {
+            case BoundAggregateCall:
+                return;
+            case BoundColumn column:
+                found.Add(column);
+                return;
+        }
+        foreach (BoundExpression child in BoundExpressionTree.Children(expression)) CollectUngroupedColumns(child, found);
+    }
 }

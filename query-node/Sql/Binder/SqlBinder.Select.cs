@@ -132,6 +132,7 @@ internal sealed partial class SqlBinder
         bool isAggregate = groupKeys.Count > 0 || _aggregateCalls.Count > 0 || having is not null || select.GroupBy.Count > 0 || _groupingCallSeen;
         if (isAggregate)
         {
+            if (groupingSets is null) AddFunctionallyDependentKeys(groupKeys, [.. targets, .. having is null ? [] : new[] { having }]);
             var aggregation = new AggregationRewrite(groupKeys, groupingSets is not null);
             CheckGroupingArguments([.. targets, .. having is null ? [] : new[] { having }], groupKeys);
             for (int index = 0; index < targets.Count; index++) targets[index] = RewriteForAggregation(targets[index], aggregation);

@@ -8,7 +8,8 @@ namespace Log.QueryNode.Sql.Catalog;
 /// and read back through the type's input function (exact for every supported type). Version 2 adds the secondary
 /// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
 /// those) still decode. Two fields appended to version 2 hold the foreign keys and the names of the tables referencing
-/// this one; descriptors written without them decode with none.</summary>
+/// this one; descriptors written without them decode with none. Foreign keys and indexes end with their constraint's
+/// deferral (ConstraintDeferral), and ones written before it decode as NOT DEFERRABLE.</summary>
 internal static class DescriptorCodec
 {
     private const int FormatVersion = 2;
@@ -145,7 +146,7 @@ internal static class DescriptorCodec
 
     private static void EncodeForeignKey(ref MessagePackWriter writer, ForeignKeyConstraint foreignKey)
     {
-        writer.WriteArrayHeader(ForeignKeyConstraintFields + 1);
+        writer.WriteArrayHeader(ForeignKeyConstraintFields + 2);
         writer.Write(foreignKey.Name);
         writer.WriteArrayHeader(foreignKey.ColumnIds.Count);
         foreach (int columnId in foreignKey.ColumnIds) writer.Write(columnId);
@@ -156,6 +157,7 @@ internal static class DescriptorCodec
         writer.Write((int)foreignKey.OnDelete);
         writer.Write((int)foreignKey.OnUpdate);
         writer.Write(foreignKey.IsValidated);
+        writer.Write((int)foreignKey.Deferral);
     }
 
     private static ForeignKeyConstraint DecodeForeignKey(ref MessagePackReader reader)
@@ -172,13 +174,14 @@ internal static class DescriptorCodec
         var onDelete = (ForeignKeyAction)reader.ReadInt32();
         var onUpdate = (ForeignKeyAction)reader.ReadInt32();
         bool validated = fields <= ForeignKeyConstraintFields || reader.ReadBoolean();
-        for (int extra = ForeignKeyConstraintFields + 1; extra < fields; extra++) reader.Skip();
-        return new ForeignKeyConstraint(name, columnIds, referencedTable, referencedColumnIds, referencedIndexId, onDelete, onUpdate, validated);
+        var deferral = fields > ForeignKeyConstraintFields + 1 ? (ConstraintDeferral)reader.ReadInt32() : ConstraintDeferral.NotDeferrable;
+        for (int extra = ForeignKeyConstraintFields + 2; extra < fields; extra++) reader.Skip();
+        return new ForeignKeyConstraint(name, columnIds, referencedTable, referencedColumnIds, referencedIndexId, onDelete, onUpdate, validated, deferral);
     }
 
     private static void EncodeIndex(ref MessagePackWriter writer, IndexDescriptor index)
     {
-        writer.WriteArrayHeader(IndexFields + 1);
+        writer.WriteArrayHeader(IndexFields + 2);
         writer.Write(index.Id);
         writer.Write(index.Name);
         writer.WriteArrayHeader(index.KeyColumns.Count);
@@ -200,6 +203,7 @@ internal static class DescriptorCodec
         writer.Write((int)index.State);
         writer.Write(index.IsConstraint);
         writer.Write(index.IsPrimary);
+        writer.Write((int)index.Deferral);
     }
 
     private static IndexDescriptor DecodeIndex(ref MessagePackReader reader)
@@ -225,7 +229,8 @@ internal static class DescriptorCodec
         var state = (IndexState)reader.ReadInt32();
         bool isConstraint = reader.ReadBoolean();
         bool isPrimary = fields > IndexFields && reader.ReadBoolean();
-        for (int extra = IndexFields + 1; extra < fields; extra++) reader.Skip();
-        return new IndexDescriptor(id, name, keys, include, predicate, unique, nullsNotDistinct, state, isConstraint, isPrimary);
+        var deferral = fields > IndexFields + 1 ? (ConstraintDeferral)reader.ReadInt32() : ConstraintDeferral.NotDeferrable;
+        for (int extra = IndexFields + 2; extra < fields; extra++) reader.Skip();
+        return new IndexDescriptor(id, name, keys, include, predicate, unique, nullsNotDistinct, state, isConstraint, isPrimary, deferral);
     }
 }

@@ -18,7 +18,8 @@ public enum ForeignKeyAction
 /// its unique indexes, in the order of the referencing columns. MATCH SIMPLE: a row with a NULL in any referencing
 /// column is not checked. The referenced table lists the referencing one in <see cref="TableDescriptor.ReferencedBy"/>
 /// so that its deletes and key updates find the constraint. One added NOT VALID is not yet known to hold for the rows
-/// that were there before it (pg_constraint.convalidated), until VALIDATE CONSTRAINT.
+/// that were there before it (pg_constraint.convalidated), until VALIDATE CONSTRAINT. A deferrable one may be checked
+/// at COMMIT instead of at the end of each statement (<see cref="Deferral"/>).
 /// </summary>
 public sealed record ForeignKeyConstraint(
     string Name,
@@ -28,4 +29,5 @@ public sealed record ForeignKeyConstraint(
     int ReferencedIndexId,
     ForeignKeyAction OnDelete,
     ForeignKeyAction OnUpdate,
-    bool IsValidated = true);
+    bool IsValidated = true,
+    ConstraintDeferral Deferral = ConstraintDeferral.NotDeferrable);

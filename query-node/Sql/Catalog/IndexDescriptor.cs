@@ -22,6 +22,8 @@ public sealed record IndexKeyColumn(int ColumnId, string? Expression, bool Desce
 /// visible to the second writer (23505) or, if the two race, a write-write conflict for the adjudicator (40001).
 /// Ids are never reused within a table, so the entries of a dropped index are unreachable. <see cref="IsPrimary"/>: the
 /// unique index of a PRIMARY KEY added by ALTER TABLE to a table keyed by a hidden row id (the rows keep that key).
+/// <see cref="Deferral"/>: a UNIQUE constraint declared DEFERRABLE (shown in the catalog; Log still checks it as each
+/// row is written, since two rows with equal values would write the same entry key).
 /// </summary>
 public sealed record IndexDescriptor(
     int Id,
@@ -33,7 +35,8 @@ public sealed record IndexDescriptor(
     bool NullsNotDistinct,
     IndexState State,
     bool IsConstraint,
-    bool IsPrimary = false)
+    bool IsPrimary = false,
+    ConstraintDeferral Deferral = ConstraintDeferral.NotDeferrable)
 {
     public bool IsPartial => Predicate is not null;
 }

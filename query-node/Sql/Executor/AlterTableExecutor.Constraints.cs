@@ -101,7 +101,7 @@ internal static partial class AlterTableExecutor
             throw new SqlException(SqlState.DuplicateObject, $"constraint \"{name}\" for relation \"{altered.Name}\" already exists");
         }
         altered.Indexes = [.. altered.Indexes, new IndexDescriptor(altered.NextIndexId++, name, keys, [], null, IsUnique: true,
-            constraint.NullsNotDistinct, IndexState.Building, IsConstraint: true, IsPrimary: primary)];
+            constraint.NullsNotDistinct, IndexState.Building, IsConstraint: true, IsPrimary: primary, constraint.Deferral)];
         altered.AddedIndexNames.Add(name);
     }
 

@@ -22,6 +22,13 @@ namespace Log.QueryNode.Sql.Executor;
 /// key update of the parent adds that lock key to its conflict check. Either way one of the two gets 40001. The price:
 /// two transactions inserting children of the same parent at the same time conflict too, and each distinct parent a
 /// transaction references counts once against its modified-key limit.
+///
+/// A DEFERRABLE constraint that is deferred (INITIALLY DEFERRED, or SET CONSTRAINTS ... DEFERRED) queues its checks in
+/// the transaction's <see cref="DeferredConstraints"/> instead, once per referenced key, and they run at COMMIT (or at
+/// SET CONSTRAINTS ... IMMEDIATE) against the transaction as it is then, as PostgreSQL's RI triggers do: a child whose
+/// parent is still missing, or a deleted parent whose key still has children, fails the commit with the same 23503.
+/// A deferred check that passes takes the same conflict check and reference lock as an immediate one. Actions (CASCADE,
+/// SET NULL, SET DEFAULT) and RESTRICT run at the end of the statement whatever the constraint's mode, as in PostgreSQL.
 /// </summary>
 internal static class ForeignKeyChecks
 {
@@ -39,6 +46,7 @@ internal static class ForeignKeyChecks
         {
             TableDescriptor referenced = await ReferencedTableAsync(table, foreignKey, writes.Store, cancellationToken);
             var reference = new Reference(table, foreignKey, referenced);
+            DeferredConstraints? deferred = IsDeferred(writes.Store, table, foreignKey) ? writes.Store.DeferredConstraints : null;
             var checkedKeys = new HashSet<byte[]>(KeyComparer.Instance);
             for (int position = 0; position < rows.Count; position++)
             {
@@ -47,12 +55,30 @@ internal static class ForeignKeyChecks
                 if (oldRows?[position] is { } oldRow && reference.SameValues(row, oldRow)) continue;
                 byte[] referencedKey = reference.ReferencedKeyOf(row);
                 if (!checkedKeys.Add(referencedKey)) continue;
+                if (deferred is not null)
+                {
+                    deferred.Add(PendingIdentity("reference", table, foreignKey, referencedKey), new PendingReference(table.Name, foreignKey, referencedKey, row));
+                    continue;
+                }
                 if (await writes.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row);
-                writes.Store.AddConflictCheck(referencedKey, isSchema: false);
-                writes.Delete(LockKey(referenced, referencedKey));
+                LockReferencedRow(referenced, referencedKey, writes);
             }
         }
     }
+
+    /// <summary>A referencing row's check passed: the referenced row must not go away before this commits.</summary>
+    private static void LockReferencedRow(TableDescriptor referenced, byte[] referencedKey, StatementWrites writes)
+    {
+        writes.Store.AddConflictCheck(referencedKey, isSchema: false);
+        writes.Delete(LockKey(referenced, referencedKey));
+    }
+
+    private static bool IsDeferred(ITransactionStore store, TableDescriptor table, ForeignKeyConstraint foreignKey) =>
+        store.DeferredConstraints is { } deferred
+        && deferred.IsDeferred(table.Name, foreignKey.Name, foreignKey.Deferral.IsDeferrable(), foreignKey.Deferral == ConstraintDeferral.InitiallyDeferred);
+
+    private static string PendingIdentity(string kind, TableDescriptor table, ForeignKeyConstraint foreignKey, byte[] referencedKey) =>
+        $"{kind}\0{table.Name}\0{foreignKey.Name}\0{Convert.ToHexString(referencedKey)}";
 
     /// <summary>ALTER TABLE ... ADD FOREIGN KEY and VALIDATE CONSTRAINT: checks rows already in <paramref name="table"/>
     /// (23503 for the first whose referenced row is missing). Nothing is locked: the statement rewrote both tables'
@@ -98,20 +124,83 @@ internal static class ForeignKeyChecks
                     byte[] referencedKey = reference.ReferencedKeyOfReferencedRow(oldRow);
                     writes.Store.AddConflictCheck(LockKey(table, referencedKey), isSchema: false);
                     ForeignKeyAction action = newRow is null ? foreignKey.OnDelete : foreignKey.OnUpdate;
+                    if (action == ForeignKeyAction.NoAction && IsDeferred(writes.Store, referencing, foreignKey))
+                    {
+                        writes.Store.DeferredConstraints!.Add(PendingIdentity("referenced", referencing, foreignKey, referencedKey),
+                            new PendingReferencedRow(referencing.Name, foreignKey, oldRow, referencedKey));
+                        continue;
+                    }
                     // NO ACTION looks at the end of the statement: a key that another row took again orphans nothing.
                     if (action == ForeignKeyAction.NoAction && await writes.GetAsync(referencedKey, cancellationToken) is not null) continue;
                     bool stopAtFirst = action is ForeignKeyAction.NoAction or ForeignKeyAction.Restrict;
                     List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(oldRow, referencedKey, writes, stopAtFirst, cancellationToken);
                     if (children.Count == 0) continue;
-                    if (stopAtFirst)
-                    {
-                        throw new SqlException(SqlState.ForeignKeyViolation,
-                            $"update or delete on table \"{table.Name}\" violates foreign key constraint \"{foreignKey.Name}\" on table \"{referencing.Name}\"",
-                            detail: $"Key ({string.Join(", ", reference.ReferencedColumnNames)})=({ConstraintChecks.FormatValues(reference.ReferencedValuesOf(oldRow))}) is still referenced from table \"{referencing.Name}\".");
-                    }
+                    if (stopAtFirst) throw StillReferenced(reference, oldRow);
                     await ActAsync(reference, action, children, newRow, writes, cancellationToken);
                 }
             }
+        }
+    }
+
+    private static SqlException StillReferenced(Reference reference, object?[] oldReferencedRow) =>
+        new(SqlState.ForeignKeyViolation,
+            $"update or delete on table \"{reference.ReferencedName}\" violates foreign key constraint \"{reference.Name}\" on table \"{reference.Table.Name}\"",
+            detail: $"Key ({string.Join(", ", reference.ReferencedColumnNames)})=({ConstraintChecks.FormatValues(reference.ReferencedValuesOf(oldReferencedRow))}) is still referenced from table \"{reference.Table.Name}\".");
+
+    /// <summary>A deferred constraint's table and the constraint as they are when its check runs; null when either
+    /// was dropped since (nothing is left to check).</summary>
+    private static async ValueTask<Reference?> PendingReferenceAsync(string tableName, string constraintName, ITransactionStore store,
+        CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(CatalogKeys.DescriptorByName(tableName), cancellationToken) is null) return null;
+        TableDescriptor table = await ReadTableAsync(tableName, store, cancellationToken);
+        if (table.ForeignKeys.FirstOrDefault(foreignKey => foreignKey.Name == constraintName) is not { } foreignKey) return null;
+        return new Reference(table, foreignKey, await ReferencedTableAsync(table, foreignKey, store, cancellationToken));
+    }
+
+    /// <summary>A referencing row written while its constraint was deferred: at COMMIT its referenced row must exist,
+    /// unless no row of the table references that key any more (the row was deleted or changed since).</summary>
+    private sealed class PendingReference(string tableName, ForeignKeyConstraint foreignKey, byte[] referencedKey, object?[] row) : IDeferredConstraintCheck
+    {
+        public string TableName => tableName;
+
+        public string ConstraintName => foreignKey.Name;
+
+        public bool InitiallyDeferred => foreignKey.Deferral == ConstraintDeferral.InitiallyDeferred;
+
+        public async ValueTask CheckAsync(ITransactionStore store, CancellationToken cancellationToken)
+        {
+            if (await PendingReferenceAsync(tableName, foreignKey.Name, store, cancellationToken) is not { } reference) return;
+            var writes = new StatementWrites(store, deferred: false);
+            if (await store.GetAsync(referencedKey, cancellationToken) is not null)
+            {
+                LockReferencedRow(reference.Referenced, referencedKey, writes);
+                return;
+            }
+            List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(reference.ReferencedRowOf(row), referencedKey, writes,
+                stopAtFirst: true, cancellationToken);
+            if (children.Count > 0) throw MissingReference(reference, children[0].Row);
+        }
+    }
+
+    /// <summary>A referenced row deleted (or re-keyed) while a NO ACTION constraint was deferred: at COMMIT no row may
+    /// still reference its old key, unless a row with that key exists again.</summary>
+    private sealed class PendingReferencedRow(string referencingName, ForeignKeyConstraint foreignKey, object?[] oldRow, byte[] referencedKey)
+        : IDeferredConstraintCheck
+    {
+        public string TableName => referencingName;
+
+        public string ConstraintName => foreignKey.Name;
+
+        public bool InitiallyDeferred => foreignKey.Deferral == ConstraintDeferral.InitiallyDeferred;
+
+        public async ValueTask CheckAsync(ITransactionStore store, CancellationToken cancellationToken)
+        {
+            if (await PendingReferenceAsync(referencingName, foreignKey.Name, store, cancellationToken) is not { } reference) return;
+            if (await store.GetAsync(referencedKey, cancellationToken) is not null) return;
+            List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(oldRow, referencedKey, new StatementWrites(store, deferred: false),
+                stopAtFirst: true, cancellationToken);
+            if (children.Count > 0) throw StillReferenced(reference, oldRow);
         }
     }
 
@@ -217,6 +306,8 @@ internal static class ForeignKeyChecks
 
         public string ReferencedName => _referenced.Name;
 
+        public TableDescriptor Referenced => _referenced;
+
         public int[] Ordinals { get; }
 
         public int[] ReferencedOrdinals { get; }
@@ -242,7 +333,10 @@ internal static class ForeignKeyChecks
 
         /// <summary>The key the referenced row of a referencing row lives at: its primary key, or its entry in the
         /// referenced unique index.</summary>
-        public byte[] ReferencedKeyOf(object?[] row)
+        public byte[] ReferencedKeyOf(object?[] row) => ReferencedKeyOfReferencedRow(ReferencedRowOf(row));
+
+        /// <summary>A row of the referenced table holding the referenced values of a referencing row (other columns NULL).</summary>
+        public object?[] ReferencedRowOf(object?[] row)
         {
             var referencedRow = new object?[_referenced.Columns.Count];
             for (int position = 0; position < Ordinals.Length; position++)
@@ -251,7 +345,7 @@ internal static class ForeignKeyChecks
                 int referencedOrdinal = ReferencedOrdinals[position];
                 referencedRow[referencedOrdinal] = Convert(row[ordinal], Table.Columns[ordinal].Type, _referenced.Columns[referencedOrdinal].Type);
             }
-            return ReferencedKeyOfReferencedRow(referencedRow);
+            return referencedRow;
         }
 
         public byte[] ReferencedKeyOfReferencedRow(object?[] referencedRow)

@@ -88,7 +88,7 @@ internal static class ForeignKeyDefinition
             }
             foreignKeys.Add(new ForeignKeyConstraint(name, ordinals.Select(ordinal => table.Columns[ordinal].Id).ToArray(), referenced.Name,
                 referencedOrdinals.Select(ordinal => referenced.Columns[ordinal].Id).ToArray(), referencedIndexId,
-                reference.OnDelete, reference.OnUpdate, IsValidated: !notValid));
+                reference.OnDelete, reference.OnUpdate, IsValidated: !notValid, constraint.Deferral));
             if (referenced == table) referencesItself = true;
             else if (!referencedTables.Exists(existing => existing.Name == referenced.Name)) referencedTables.Add(referenced);
         }
@@ -127,6 +127,11 @@ internal static class ForeignKeyDefinition
                 if (!index.IsUnique || index.IsPartial || index.State != IndexState.Valid || index.KeyColumns.Any(key => key.IsExpression)) continue;
                 if (index.KeyColumns.Count == wanted.Count && wanted.SetEquals(index.KeyColumns.Select(key => referenced.OrdinalOfColumnId(key.ColumnId))))
                 {
+                    if (index.Deferral.IsDeferrable())
+                    {
+                        throw new SqlException(SqlState.ObjectNotInPrerequisiteState,
+                            $"cannot use a deferrable unique constraint for referenced table \"{referenced.Name}\"");
+                    }
                     return index.Id;
                 }
             }

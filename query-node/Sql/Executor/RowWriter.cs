@@ -13,7 +13,9 @@ namespace Log.QueryNode.Sql.Executor;
 /// writes the row and every index entry together and checks NOT NULL, CHECK and uniqueness (primary key and unique
 /// indexes), so no executor writes storage keys itself. A unique index entry's key holds only the key columns
 /// (see <see cref="IndexDescriptor"/>), so a duplicate is either visible here (23505) or, when two transactions race,
-/// the same key in both write sets, which the adjudicator refuses to the second (40001).
+/// the same key in both write sets, which the adjudicator refuses to the second (40001). A DEFERRABLE unique index is
+/// the exception: its entries keep the row key, so that rows may pass through equal values, and each value written is
+/// checked later (<see cref="DeferredUniqueChecks"/>).
 /// </summary>
 internal sealed class RowWriter
 {
@@ -81,6 +83,10 @@ internal sealed class RowWriter
         }
         foreach ((byte[] entryKey, byte[] entryValue) in entries) _writes.Put(entryKey, entryValue);
         _writes.Put(key, RowEncoder.Encode(_table, values));
+        foreach (WriteIndex index in _schema.DeferrableUniqueIndexes)
+        {
+            if (index.Covers(values)) await DeferredUniqueChecks.QueueAsync(_table, index, index.KeyValues(values), _writes, cancellationToken);
+        }
         return null;
     }
 
@@ -117,11 +123,21 @@ internal sealed class RowWriter
 
     /// <summary>(table, index, key columns [, row key]): the row key is left out only for a unique index whose key
     /// columns hold no NULL (or NULLS NOT DISTINCT), which is when two equal keys are a duplicate
-    /// (<paramref name="distinct"/>).</summary>
+    /// (<paramref name="distinct"/>), and which is not deferrable (its duplicates are found by a scan, later).</summary>
     public static byte[] EntryKey(WriteIndex index, byte[] rowKey, object?[] keyValues, out bool distinct)
     {
+        KeyEncoder encoder = EntryPrefix(index, TableIdOf(rowKey), keyValues, rowKey.Length, out bool unique);
+        distinct = unique && !index.Descriptor.Deferral.IsDeferrable();
+        if (!distinct) encoder.WriteRaw(rowKey);
+        return encoder.ToArray();
+    }
+
+    /// <summary>(table, index, key columns): the start of the keys of every entry with these key values, and whether
+    /// two such entries are duplicates (<paramref name="unique"/>: a unique index, and no NULL or NULLS NOT DISTINCT).</summary>
+    public static KeyEncoder EntryPrefix(WriteIndex index, long tableId, object?[] keyValues, int extraCapacity, out bool unique)
+    {
         IndexDescriptor descriptor = index.Descriptor;
-        KeyEncoder encoder = CatalogKeys.IndexPrefix(TableIdOf(rowKey), descriptor.Id, 64 + rowKey.Length);
+        KeyEncoder encoder = CatalogKeys.IndexPrefix(tableId, descriptor.Id, 64 + extraCapacity);
         int prefixLength = encoder.Length;
         bool hasNull = false;
         for (int position = 0; position < keyValues.Length; position++)
@@ -136,9 +152,8 @@ internal sealed class RowWriter
             throw new SqlException(SqlState.ProgramLimitExceeded,
                 $"index row size {keyBytes} exceeds maximum {SqlLimits.IndexKeyBytesMax} for index \"{RelationNames.NameOf(descriptor.Name)}\"");
         }
-        distinct = descriptor.IsUnique && (!hasNull || descriptor.NullsNotDistinct);
-        if (!distinct) encoder.WriteRaw(rowKey);
-        return encoder.ToArray();
+        unique = descriptor.IsUnique && (!hasNull || descriptor.NullsNotDistinct);
+        return encoder;
     }
 
     /// <summary>An entry's value: [row key, the INCLUDE columns as a row value].</summary>
@@ -180,7 +195,11 @@ internal sealed class RowWriter
         if (!index.Covers(values)) return null;
         object?[] keyValues = index.KeyValues(values);
         byte[] entryKey = EntryKey(index, rowKey, keyValues, out bool distinct);
-        if (distinct && await writes.GetAsync(entryKey, cancellationToken) is { } existing && !RowKeyOfEntry(existing).AsSpan().SequenceEqual(rowKey))
+        bool duplicate = distinct
+            ? await writes.GetAsync(entryKey, cancellationToken) is { } existing && !RowKeyOfEntry(existing).AsSpan().SequenceEqual(rowKey)
+            : index.Descriptor.IsUnique && index.Descriptor.Deferral.IsDeferrable()
+                && await DeferredUniqueChecks.HasOtherEntryAsync(index, TableIdOf(rowKey), keyValues, rowKey, writes.Store, cancellationToken);
+        if (duplicate)
         {
             return new SqlException(SqlState.UniqueViolation, $"could not create unique index \"{index.Descriptor.Name}\"",
                 detail: $"Key ({string.Join(", ", index.KeyNames)})=({ConstraintChecks.FormatValues(keyValues)}) is duplicated.");

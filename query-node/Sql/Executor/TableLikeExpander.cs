@@ -87,6 +87,9 @@ internal static class TableLikeExpander
                 location + 1);
         }
         var keyColumns = index.KeyColumns.Select(key => (source.Columns[source.OrdinalOfColumnId(key.ColumnId)].Name, location)).ToList();
-        return new TableConstraint(null, TableConstraintKind.Unique, keyColumns, IsColumnConstraint: false, index.NullsNotDistinct, Check: null, CheckText: null, location);
+        return new TableConstraint(null, TableConstraintKind.Unique, keyColumns, IsColumnConstraint: false, index.NullsNotDistinct, Check: null, CheckText: null, location)
+        {
+            Deferral = index.Deferral,
+        };
     }
 }

@@ -75,6 +75,7 @@ internal sealed class WriteSchema
             .Select(ordinal => (ordinal, GeneratedColumnBinder.Bind(table, table.Columns[ordinal])))
             .ToArray();
         Indexes = table.Indexes.Select(index => new WriteIndex(table, index)).ToArray();
+        DeferrableUniqueIndexes = Indexes.Where(index => index.Descriptor.IsUnique && index.Descriptor.Deferral.IsDeferrable()).ToArray();
     }
 
     public static WriteSchema For(TableDescriptor table) => Cache.GetValue(table, static table => new WriteSchema(table));
@@ -82,6 +83,9 @@ internal sealed class WriteSchema
     public (CheckConstraint Constraint, BoundExpression Expression)[] Checks { get; }
 
     public WriteIndex[] Indexes { get; }
+
+    /// <summary>The unique indexes of DEFERRABLE constraints, whose values are checked after they are written.</summary>
+    public WriteIndex[] DeferrableUniqueIndexes { get; }
 
     /// <summary>The stored generated columns (row ordinal, expression over the row), computed before every check.</summary>
     public (int Ordinal, BoundExpression Expression)[] Generated { get; }

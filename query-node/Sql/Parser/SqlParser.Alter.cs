@@ -178,6 +178,7 @@ internal sealed partial class SqlParser
             ExpectKeyword("key");
             constraint = new TableConstraint(name, TableConstraintKind.Unique, ParseColumnNameList(), IsColumnConstraint: false, NullsNotDistinct: false,
                 Check: null, CheckText: null, kind.Position);
+            ExpectNotDeferrablePrimaryKey();
             isPrimaryKey = true;
         }
         else if (IsKeyword("unique") || IsKeyword("check"))

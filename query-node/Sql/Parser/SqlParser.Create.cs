@@ -73,6 +73,7 @@ internal sealed partial class SqlParser
                     }
                     if (!TryKeyword("primary")) throw NotSupported(constraint.Text.ToUpperInvariant() + " constraints", constraint.Position);
                     ExpectKeyword("key");
+                    ExpectNotDeferrablePrimaryKey();
                     if (primaryKey is not null || columns.Any(column => column.IsPrimaryKey))
                     {
                         throw MultiplePrimaryKeys(relation, constraint.Position);
@@ -83,6 +84,7 @@ internal sealed partial class SqlParser
                     do primaryKey.Add(ExpectColumnIdentifier());
                     while (TryOperator(","));
                     ExpectOperator(")");
+                    ExpectNotDeferrablePrimaryKey();
                 }
                 else
                 {
@@ -221,6 +223,7 @@ internal sealed partial class SqlParser
         string? generatedText = null;
         while (true)
         {
+            RejectMisplacedConstraintAttribute();
             string? constraintName = TryKeyword("constraint") ? ExpectColumnIdentifier().Name : null;
             Token token = Current;
             if (TryKeyword("not"))
@@ -237,6 +240,7 @@ internal sealed partial class SqlParser
             else if (TryKeyword("primary"))
             {
                 ExpectKeyword("key");
+                ExpectNotDeferrablePrimaryKey();
                 primaryKey = true;
             }
             else if (TryKeyword("default"))

@@ -41,11 +41,10 @@ internal sealed partial class SqlParser
             if (delete) onDelete = action;
             else onUpdate = action;
         }
-        if (IsKeyword("deferrable") || IsKeyword("initially")) throw NotSupported("DEFERRABLE foreign keys", Current.Position);
-        if (IsKeyword("not") && Peek().IsKeyword("deferrable")) _index += 2;
         return new TableConstraint(name, TableConstraintKind.ForeignKey, columns, column is not null, false, null, null, keyword.Position)
         {
             References = new ForeignKeyReference(table, referenced, onDelete, onUpdate),
+            Deferral = ParseConstraintDeferral(),
         };
     }
 

@@ -1,3 +1,4 @@
+using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Lexer;
 using Log.QueryNode.Sql.Parser.Ast;
 
@@ -166,6 +167,10 @@ internal sealed partial class SqlParser
             string text = SourceTextFrom(start);
             ExpectOperator(")");
             if (IsKeyword("no") && Peek().IsKeyword("inherit")) throw NotSupported("CHECK ... NO INHERIT", Current.Position);
+            if (column is null && AtConstraintAttribute())
+            {
+                throw new SqlException(SqlState.FeatureNotSupported, "CHECK constraints cannot be marked DEFERRABLE");
+            }
             return new TableConstraint(name, TableConstraintKind.Check, column is { } self ? [self] : [], column is not null, false, check, text, keyword.Position);
         }
         ExpectKeyword("unique");
@@ -183,6 +188,9 @@ internal sealed partial class SqlParser
             ExpectOperator(")");
         }
         if (IsKeyword("include") || IsKeyword("with") || IsKeyword("using")) throw NotSupported("UNIQUE ... " + Current.Text.ToUpperInvariant(), Current.Position);
-        return new TableConstraint(name, TableConstraintKind.Unique, columns, column is not null, nullsNotDistinct, null, null, keyword.Position);
+        return new TableConstraint(name, TableConstraintKind.Unique, columns, column is not null, nullsNotDistinct, null, null, keyword.Position)
+        {
+            Deferral = ParseConstraintDeferral(),
+        };
     }
 }

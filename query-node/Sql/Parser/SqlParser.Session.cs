@@ -21,8 +21,7 @@ internal sealed partial class SqlParser
     private Statement ParseClose()
     {
         Token token = Advance();
-        if (!TryKeyword("all")) ExpectColumnIdentifier();
-        return new NoOperationStmt("CLOSE CURSOR", token.Position);
+        return new ClosePortalStmt(TryKeyword("all") ? null : ExpectColumnIdentifier().Name, token.Position);
     }
 
     private Statement ParseUnlisten()

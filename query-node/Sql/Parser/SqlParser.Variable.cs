@@ -19,6 +19,7 @@ internal sealed partial class SqlParser
             string resetName = TryKeyword("all") ? "all" : ParseVariableName();
             return new VariableSetStmt(resetName, null, token.Position);
         }
+        if (IsKeyword("constraints")) return ParseConstraintsSet(token.Position);
         if (!TryKeyword("session")) TryKeyword("local");
         if (IsKeyword("authorization") && Peek().IsKeyword("default"))
         {

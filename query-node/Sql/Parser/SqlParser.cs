@@ -186,9 +186,11 @@ internal sealed partial class SqlParser
             "vacuum" or "analyze" or "analyse" => ParseVacuum(),
             "lock" => ParseLock(),
             "call" => ParseCall(),
+            "declare" => ParseDeclareCursor(),
+            "fetch" or "move" => ParseFetch(),
             "grant" or "revoke"
                 or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify"
-                or "declare" or "fetch" or "do"
+                or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
         };

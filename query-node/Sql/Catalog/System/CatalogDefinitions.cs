@@ -5,7 +5,7 @@ namespace Log.QueryNode.Sql.Catalog.System;
 
 /// <summary>A constraint as pg_constraint shows it: p (primary key), u (unique) or c (check).</summary>
 internal sealed record TableConstraint(long Oid, string Name, char Type, long IndexOid, IReadOnlyList<int>? ColumnNumbers, string Definition,
-    bool Validated = true);
+    bool Validated = true, ConstraintDeferral Deferral = ConstraintDeferral.NotDeferrable);
 
 /// <summary>
 /// The SQL text the catalog functions print for schema objects: pg_get_indexdef, pg_get_constraintdef and
@@ -33,14 +33,15 @@ internal static class CatalogDefinitions
             int[] numbers = index.KeyColumns.Select(key => key.ColumnId).ToArray();
             string nulls = index.NullsNotDistinct ? " NULLS NOT DISTINCT" : "";
             string include = index.IncludeColumnIds.Count == 0 ? "" : $" INCLUDE ({ColumnList(table, index.IncludeColumnIds.Select(table.OrdinalOfColumnId))})";
+            string deferral = index.Deferral.DefinitionSuffix();
             if (index.IsPrimary)
             {
                 yield return new TableConstraint(indexOid, RelationNames.NameOf(index.Name), 'p', indexOid, numbers,
-                    $"PRIMARY KEY ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))})");
+                    $"PRIMARY KEY ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))}){deferral}", Deferral: index.Deferral);
                 continue;
             }
             yield return new TableConstraint(indexOid, RelationNames.NameOf(index.Name), 'u', indexOid, numbers,
-                $"UNIQUE{nulls} ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))}){include}");
+                $"UNIQUE{nulls} ({ColumnList(table, index.KeyColumns.Select(key => table.OrdinalOfColumnId(key.ColumnId)))}){include}{deferral}", Deferral: index.Deferral);
         }
         for (int position = 0; position < table.Checks.Count; position++)
         {
@@ -95,7 +96,7 @@ internal static class CatalogDefinitions
             $"REFERENCES {referencedName}({referencedColumns})";
         if (foreignKey.OnUpdate != ForeignKeyAction.NoAction) definition += " ON UPDATE " + ActionText(foreignKey.OnUpdate);
         if (foreignKey.OnDelete != ForeignKeyAction.NoAction) definition += " ON DELETE " + ActionText(foreignKey.OnDelete);
-        return definition;
+        return definition + foreignKey.Deferral.DefinitionSuffix() + (foreignKey.IsValidated ? "" : " NOT VALID");
     }
 
     private static string ActionText(ForeignKeyAction action) => action switch

@@ -90,6 +90,11 @@ internal sealed class CatalogSnapshot
         {
             views.Add(SqlCatalog.DecodeView(entry.Value));
         }
+        // PostgreSQL's catalogs are heaps that grow in creation order, which is the order a client sees when its
+        // catalog query has no ORDER BY (Django's table list, say); ids are allocated in creation order too.
+        tables.Sort((left, right) => left.Id.CompareTo(right.Id));
+        sequences.Sort((left, right) => left.Id.CompareTo(right.Id));
+        views.Sort((left, right) => left.Id.CompareTo(right.Id));
         List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
         if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
         IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));

@@ -8,7 +8,7 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// and, for a foreign key, the referenced table, columns and the unique constraint they are the key of.</summary>
 internal sealed record InformationConstraint(TableDescriptor Table, string Name, string Type, IReadOnlyList<int> ColumnIds, bool NullsDistinct,
     string? CheckExpression = null, ForeignKeyConstraint? ForeignKey = null, TableDescriptor? ReferencedTable = null, string? ReferencedConstraintName = null,
-    IReadOnlyList<int>? ReferencedKeyColumnIds = null);
+    IReadOnlyList<int>? ReferencedKeyColumnIds = null, ConstraintDeferral Deferral = ConstraintDeferral.NotDeferrable);
 
 /// <summary>information_schema's constraint relations: table_constraints, key_column_usage, constraint_column_usage,
 /// referential_constraints and check_constraints.</summary>
@@ -27,12 +27,12 @@ internal static partial class SystemRelations
             switch (constraint.Type)
             {
                 case 'p':
-                    yield return new InformationConstraint(table, constraint.Name, PrimaryKey, constraint.ColumnNumbers!, NullsDistinct: true);
+                    yield return new InformationConstraint(table, constraint.Name, PrimaryKey, constraint.ColumnNumbers!, NullsDistinct: true, Deferral: constraint.Deferral);
                     break;
                 case 'u':
                     int indexId = ObjectIds.Split(constraint.IndexOid).SubObject;
                     bool nullsDistinct = table.Indexes.FirstOrDefault(index => index.Id == indexId)?.NullsNotDistinct != true;
-                    yield return new InformationConstraint(table, constraint.Name, Unique, constraint.ColumnNumbers!, nullsDistinct);
+                    yield return new InformationConstraint(table, constraint.Name, Unique, constraint.ColumnNumbers!, nullsDistinct, Deferral: constraint.Deferral);
                     break;
                 case 'c':
                     CheckConstraint check = table.Checks.First(candidate => candidate.Name == constraint.Name);
@@ -45,7 +45,7 @@ internal static partial class SystemRelations
             TableDescriptor? referenced = catalog.Tables.FirstOrDefault(candidate => candidate.Name == foreignKey.ReferencedTable);
             (string? name, IReadOnlyList<int>? keyColumnIds) = referenced is null ? (null, null) : UniqueKeyOf(referenced, foreignKey.ReferencedIndexId);
             yield return new InformationConstraint(table, foreignKey.Name, ForeignKey, foreignKey.ColumnIds, NullsDistinct: true, ForeignKey: foreignKey,
-                ReferencedTable: referenced, ReferencedConstraintName: name, ReferencedKeyColumnIds: keyColumnIds);
+                ReferencedTable: referenced, ReferencedConstraintName: name, ReferencedKeyColumnIds: keyColumnIds, Deferral: foreignKey.Deferral);
         }
     }
 
@@ -82,7 +82,7 @@ internal static partial class SystemRelations
             foreach (InformationConstraint constraint in InformationConstraintsOf(catalog, table))
             {
                 yield return TableConstraintRow(relation, catalog, table, constraint.Name, constraint.Type,
-                    constraint.Type == Unique ? YesOrNo(constraint.NullsDistinct) : null);
+                    constraint.Type == Unique ? YesOrNo(constraint.NullsDistinct) : null, constraint.Deferral);
             }
             foreach ((string name, _) in NotNullConstraintsOf(catalog, table))
             {
@@ -91,10 +91,11 @@ internal static partial class SystemRelations
         }
     }
 
-    private static object?[] TableConstraintRow(SystemRelation relation, CatalogSnapshot catalog, TableDescriptor table, string name, string type, string? nullsDistinct) =>
+    private static object?[] TableConstraintRow(SystemRelation relation, CatalogSnapshot catalog, TableDescriptor table, string name, string type, string? nullsDistinct,
+        ConstraintDeferral deferral = ConstraintDeferral.NotDeferrable) =>
         relation.Row(("constraint_catalog", catalog.DatabaseName), ("constraint_schema", RelationNames.SchemaOf(table.Name)), ("constraint_name", RelationNames.NameOf(name)),
             ("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(table.Name)), ("table_name", RelationNames.NameOf(table.Name)), ("constraint_type", type),
-            ("is_deferrable", "NO"), ("initially_deferred", "NO"), ("enforced", "YES"), ("nulls_distinct", nullsDistinct));
+            ("is_deferrable", YesOrNo(deferral.IsDeferrable())), ("initially_deferred", YesOrNo(deferral == ConstraintDeferral.InitiallyDeferred)), ("enforced", "YES"), ("nulls_distinct", nullsDistinct));
 
     /// <summary>The columns of primary key, unique and foreign key constraints, each with its position in the key and,
     /// for a foreign key, the position of the column it references in the referenced unique key.</summary>

@@ -21,7 +21,8 @@ internal static partial class SystemRelations
             long referencedOid = referenced is null ? 0 : ObjectIds.Relation(referenced.Id);
             PgArray equalityOperators = PgArray.OneDimensional(foreignKey.ColumnIds.Select(id => (object?)EqualityOperator(table, id)).ToArray());
             yield return relation.Row(("oid", ObjectIds.ForeignKeyConstraint(tableOid, position)), ("conname", RelationNames.NameOf(foreignKey.Name)),
-                ("connamespace", catalog.NamespaceOid(table.Name)), ("contype", "f"), ("convalidated", true), ("conrelid", tableOid),
+                ("connamespace", catalog.NamespaceOid(table.Name)), ("contype", "f"), ("condeferrable", foreignKey.Deferral.IsDeferrable()),
+                ("condeferred", foreignKey.Deferral == ConstraintDeferral.InitiallyDeferred), ("convalidated", foreignKey.IsValidated), ("conrelid", tableOid),
                 ("conindid", referenced is null ? 0L : ObjectIds.Index(referencedOid, foreignKey.ReferencedIndexId)), ("confrelid", referencedOid),
                 ("confupdtype", ActionCode(foreignKey.OnUpdate)), ("confdeltype", ActionCode(foreignKey.OnDelete)), ("confmatchtype", "s"),
                 ("conislocal", true), ("connoinherit", true), ("conkey", ColumnNumbers(foreignKey.ColumnIds)),
@@ -107,10 +108,33 @@ internal static partial class SystemRelations
         return catalog.CatalogName(objectOid) is { } name && catalog.Comments.TryGetValue((name, column), out string? comment) ? comment : null;
     }
 
+    /// <summary>pg_attrdef's OID in pg_class (pg_depend.classid of a column default).</summary>
+    private const long AttributeDefaultCatalogOid = 2604;
+
     /// <summary>pg_depend's rows for sequences that belong to a column: 'a' (auto) for serial and OWNED BY, 'i'
-    /// (internal) for an identity column's, as psql reads them for "Owned by".</summary>
+    /// (internal) for an identity column's, as psql reads them for "Owned by"; and for column defaults: 'a' on their
+    /// column, and 'n' (normal) on the sequence of a serial column's nextval default, which Django reads to find the
+    /// sequences it resets.</summary>
     private static IEnumerable<object?[]> DependencyRows(CatalogSnapshot catalog, SystemRelation relation)
     {
+        foreach (TableDescriptor table in catalog.Tables)
+        {
+            long tableOid = ObjectIds.Relation(table.Id);
+            foreach (ColumnDescriptor column in table.Columns)
+            {
+                if (!CatalogDefinitions.HasCatalogDefault(column)) continue;
+                long defaultOid = ObjectIds.AttributeDefault(tableOid, column.Id);
+                yield return relation.Row(("classid", AttributeDefaultCatalogOid), ("objid", defaultOid), ("objsubid", 0), ("refclassid", ClassCatalogOid),
+                    ("refobjid", tableOid), ("refobjsubid", column.Id), ("deptype", "a"));
+                if (column.DefaultExpression is not { } expression || !expression.Contains("nextval", StringComparison.OrdinalIgnoreCase)) continue;
+                foreach (SequenceDescriptor sequence in catalog.Sequences)
+                {
+                    if (sequence.OwnedByTable != table.Name || sequence.OwnedByColumn != column.Name) continue;
+                    yield return relation.Row(("classid", AttributeDefaultCatalogOid), ("objid", defaultOid), ("objsubid", 0), ("refclassid", ClassCatalogOid),
+                        ("refobjid", ObjectIds.Relation(sequence.Id)), ("refobjsubid", 0), ("deptype", "n"));
+                }
+            }
+        }
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
             if (sequence.OwnedByTable is null || sequence.OwnedByColumn is null) continue;

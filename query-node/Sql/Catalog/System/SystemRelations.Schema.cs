@@ -188,15 +188,15 @@ internal static partial class SystemRelations
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, index.Id), tableOid, index.KeyColumns.Count + index.IncludeColumnIds.Count,
                     index.KeyColumns.Count, index.IsUnique, index.IsPrimary, index.State == IndexState.Valid, keys, options, expressions,
                     index.Predicate is null ? null : CatalogDefinitions.IndexPredicate(table, index.Predicate),
-                    index.NullsNotDistinct);
+                    index.NullsNotDistinct, immediate: !index.Deferral.IsDeferrable());
             }
         }
     }
 
     private static object?[] IndexRow(SystemRelation relation, long indexOid, long tableOid, int columns, int keyColumns, bool unique, bool primary, bool valid,
-        PgArray keys, PgArray options, string? expressions, string? predicate, bool nullsNotDistinct = false) =>
+        PgArray keys, PgArray options, string? expressions, string? predicate, bool nullsNotDistinct = false, bool immediate = true) =>
         relation.Row(("indexrelid", indexOid), ("indrelid", tableOid), ("indnatts", (short)columns), ("indnkeyatts", (short)keyColumns), ("indisunique", unique),
-            ("indnullsnotdistinct", nullsNotDistinct), ("indisprimary", primary), ("indimmediate", true), ("indisvalid", valid), ("indisready", true),
+            ("indnullsnotdistinct", nullsNotDistinct), ("indisprimary", primary), ("indimmediate", immediate), ("indisvalid", valid), ("indisready", true),
             ("indislive", true), ("indkey", keys), ("indoption", options), ("indexprs", expressions), ("indpred", predicate));
 
     /// <summary>An int2vector value (pg_index.indkey, indoption): zero-based, as int2vectorin makes it.</summary>
@@ -210,7 +210,8 @@ internal static partial class SystemRelations
             foreach (TableConstraint constraint in CatalogDefinitions.ConstraintsOf(table))
             {
                 yield return relation.Row(("oid", constraint.Oid), ("conname", RelationNames.NameOf(constraint.Name)), ("connamespace", catalog.NamespaceOid(table.Name)),
-                    ("contype", constraint.Type.ToString()), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
+                    ("contype", constraint.Type.ToString()), ("condeferrable", constraint.Deferral.IsDeferrable()),
+                    ("condeferred", constraint.Deferral == ConstraintDeferral.InitiallyDeferred), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
                     ("conbin", constraint.Type == 'c' ? constraint.Definition : null));

@@ -1,3 +1,5 @@
+using Log.QueryNode.Sql.Catalog;
+
 namespace Log.QueryNode.Sql.Parser.Ast;
 
 /// <summary>One key of CREATE INDEX (PostgreSQL's IndexElem): a column or a parenthesised expression (with its source
@@ -47,4 +49,7 @@ public sealed record TableConstraint(
 {
     /// <summary>What a FOREIGN KEY (or a column's REFERENCES) references; null for other kinds.</summary>
     public ForeignKeyReference? References { get; init; }
+
+    /// <summary>[NOT] DEFERRABLE [INITIALLY {DEFERRED | IMMEDIATE}] of a FOREIGN KEY or UNIQUE constraint.</summary>
+    public ConstraintDeferral Deferral { get; init; }
 }
