@@ -36,6 +36,7 @@ public sealed partial class QuerySession
     /// <summary>The transaction ended with COMMIT: settings made with SET LOCAL go back to their earlier values.</summary>
     private void EndTransactionSettings()
     {
+        savepoints.Clear();
         settingsAtTransactionStart = null;
         foreach ((string name, string? value) in localSettings) settings.Apply(name, value);
         localSettings.Clear();

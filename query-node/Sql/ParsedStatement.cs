@@ -50,7 +50,7 @@ public sealed class ParsedStatement
         };
     }
 
-    /// <summary>Begin, Commit or Rollback for transaction control statements (the session runs them), else None.</summary>
+    /// <summary>The kind of a transaction control statement (the session runs them), else None.</summary>
     public TransactionControl TransactionControl { get; }
 
     /// <summary>The command tag for transaction control statements ("BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK");
@@ -76,6 +76,9 @@ public sealed class ParsedStatement
         VariableSetStmt set when IsTransactionModes(set.Name) => (set.Value is null ? null : set.Value == "on", set.Name == "session_characteristics"),
         _ => null,
     };
+
+    /// <summary>The savepoint that SAVEPOINT, RELEASE and ROLLBACK TO name; null for other statements.</summary>
+    public string? SavepointName => (Tree as TransactionStmt)?.SavepointName;
 
     private static bool IsTransactionModes(string name) => name is "transaction" or "session_characteristics";
 
