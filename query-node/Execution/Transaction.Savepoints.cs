@@ -6,8 +6,8 @@ namespace Log.QueryNode.Execution;
 /// savepoint replays the log backwards to the savepoint's position, so the write set, and every read through it, is
 /// exactly what it was when the savepoint was made. The undo log costs nothing when no savepoint is open, and it is
 /// bounded by <see cref="TransactionLimits.MaxModifiedBytes"/> as the writes themselves are.
-/// Conflict checks are never undone: the rows a rolled-back part of the transaction read or locked stay in the commit's
-/// conflict check, as PostgreSQL keeps the row locks a rolled-back subtransaction took (see query-node/README.md).
+/// Conflict checks are never undone, and the rows a rolled-back part of the transaction wrote join them: whatever that
+/// part read, locked or wrote is still checked at commit (see query-node/README.md, "Savepoints").
 /// </summary>
 public sealed partial class Transaction
 {
@@ -38,6 +38,8 @@ public sealed partial class Transaction
         for (var position = undo.Count - 1; position >= mark.UndoPosition; position--)
         {
             var entry = undo[position];
+            // The undone write still checks its row at commit, as a row lock does (see the type's comment).
+            AddConflictCheck(entry.Key, isSchema: false);
             if (entry.WasWritten)
             {
                 writes[entry.Key] = entry.Value;
