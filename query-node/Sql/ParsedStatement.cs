@@ -68,6 +68,9 @@ public sealed class ParsedStatement
     /// keep it (and report application_name and the like in ParameterStatus). The engine itself keeps no settings.</summary>
     public (string Name, string? Value)? VariableAssignment => Tree is VariableSetStmt set && !IsTransactionModes(set.Name) ? (set.Name, set.Value) : null;
 
+    /// <summary>SET LOCAL: the assignment lasts until the transaction ends.</summary>
+    public bool IsLocalAssignment => Tree is VariableSetStmt { IsLocal: true };
+
     /// <summary>For BEGIN / START TRANSACTION / SET TRANSACTION / SET SESSION CHARACTERISTICS: READ ONLY (true), READ WRITE
     /// (false) or not said (null); whether it is for the session's later transactions (SET SESSION CHARACTERISTICS).</summary>
     public (bool? ReadOnly, bool ForSession)? TransactionModes => Tree switch

@@ -52,7 +52,7 @@ internal sealed partial class SqlBinder
 
         string referenceName = view is null ? insert.Relation.Alias ?? table.Name : table.Name;
         BoundOnConflict? onConflict = insert.OnConflict is null ? null
-            : BindOnConflict(view is null ? insert.OnConflict : ViewOnConflict(view, insert.OnConflict), table, referenceName, insert.Relation.Location);
+            : BindOnConflict(view is null ? insert.OnConflict : ViewOnConflict(view, insert.OnConflict), table, referenceName, insert.Relation.Location, view);
         _scope.AddItem(view?.Item ?? TableItem(table, referenceName, offset: 0, insert.Relation.Location));
         BoundReturning? returning = BindReturning(insert.ReturningList);
         return new BoundModification(new LogicalModify(ModifyKind.Insert, table, referenceName, source, onConflict, returning?.Projection)
@@ -78,13 +78,10 @@ internal sealed partial class SqlBinder
         throw new SqlException(SqlState.FeatureNotSupported, $"cannot insert into column \"{name}\" of view \"{view.ViewName}\"", detail: NotBaseColumnDetail);
     }
 
-    /// <summary>ON CONFLICT through a view: DO NOTHING, its conflict columns named as the view names them.</summary>
+    /// <summary>ON CONFLICT through a view: its conflict columns and DO UPDATE's SET name the view's columns.</summary>
     private static OnConflictClause ViewOnConflict(ViewTarget view, OnConflictClause conflict)
     {
-        if (conflict.Action == OnConflictAction.DoUpdate)
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "INSERT ... ON CONFLICT DO UPDATE on a view is not supported", conflict.Location + 1);
-        }
+        if (conflict.Action == OnConflictAction.DoUpdate) conflict = conflict with { TargetList = ViewAssignments(view, conflict.TargetList) };
         return conflict.InferenceColumns is not { } columns ? conflict : conflict with
         {
             InferenceColumns = columns.Select(column => (view.Table.Columns[ViewColumnOrdinal(view, column.Name, column.Location, "insert into")].Name, column.Location)).ToArray(),
@@ -171,7 +168,7 @@ internal sealed partial class SqlBinder
     /// <summary>ON CONFLICT: the conflict target must be the primary key (the only unique index: a table keyed by a hidden
     /// row id has none); DO UPDATE's SET and WHERE see the existing row under the target's name and the proposed one
     /// as <c>excluded</c>.</summary>
-    private BoundOnConflict BindOnConflict(OnConflictClause conflict, TableDescriptor table, string referenceName, int location)
+    private BoundOnConflict BindOnConflict(OnConflictClause conflict, TableDescriptor table, string referenceName, int location, ViewTarget? view)
     {
         if (conflict.InferenceColumns is { } columns)
         {
@@ -204,7 +201,9 @@ internal sealed partial class SqlBinder
 
         ScopeItem existing = TableItem(table, referenceName, offset: 0, location);
         ScopeItem excluded = TableItem(table, "excluded", offset: table.Columns.Count, location);
-        var binder = new SqlBinder(_context, _scope.CreateSibling([existing, excluded]));
+        // Through a view, SET, WHERE and excluded see the view's columns (SET was mapped to the base columns).
+        ScopeItem[] visible = view is null ? [existing, excluded] : [view.Item, view.Item.Shift(table.Columns.Count) with { Name = "excluded" }];
+        var binder = new SqlBinder(_context, _scope.CreateSibling(visible));
         BoundExpression[] assignments = binder.BindAssignments(table, conflict.TargetList, existing.Columns);
         BoundExpression? where = null;
         if (conflict.Where is not null)
