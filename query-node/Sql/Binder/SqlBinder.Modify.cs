@@ -32,8 +32,8 @@ internal sealed partial class SqlBinder
     }
 
     /// <summary>UPDATE's and DELETE's rows: the target table read with each row's key, joined with the FROM / USING
-    /// items (their ordinals after the key column), filtered by WHERE. Every item joins this level's scope.</summary>
-    /// A view is read as its base table's rows that the view shows, under the view's name and columns.</summary>
+    /// items (their ordinals after the key column), filtered by WHERE. Every item joins this level's scope. A view is read
+    /// as the base table's rows that the view shows, under the view's name and columns.</summary>
     private (TableDescriptor Table, string ReferenceName, LogicalPlan Plan, ViewTarget? View) BindTargetRows(RangeVar relation, IReadOnlyList<FromItem> from,
         Expression? where, ModifyKind kind)
     {
