@@ -10,13 +10,6 @@ namespace Log.Integration.Tests.Drivers;
 [Collection(DriverCollection.Name)]
 public sealed class SavepointDriverTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
 {
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
-        await connection.OpenAsync();
-        return connection;
-    }
-
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -28,7 +21,7 @@ public sealed class SavepointDriverTests(DriverServerFixture fixture) : IClassFi
     public async Task NpgsqlSaveRollbackAndReleaseUndoOnlyTheWorkAfterTheSavepoint()
     {
         var table = DriverTools.UniqueName("np_savepoint");
-        await using var connection = await OpenAsync();
+        await using var connection = await fixture.Target.OpenNpgsqlAsync();
         await ScalarAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, v text)");
         try
         {
