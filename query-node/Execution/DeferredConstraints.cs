@@ -32,6 +32,26 @@ public sealed class DeferredConstraints
 
     public bool HasPending => _pending.Count > 0;
 
+    /// <summary>The modes and waiting checks at one moment, for a savepoint to go back to.</summary>
+    public sealed record State(Dictionary<(string Table, string Constraint), bool> Named,
+        List<(string Identity, IDeferredConstraintCheck Check)> Pending, bool? All);
+
+    /// <summary>A copy of the present modes and waiting checks (a savepoint's; the queue is bounded by the transaction's
+    /// row limit, so copying it is cheap).</summary>
+    public State Save() => new(new(_named), [.. _pending], _all);
+
+    /// <summary>Puts back the modes and waiting checks <see cref="Save"/> copied.</summary>
+    public void Restore(State state)
+    {
+        _named.Clear();
+        foreach (var (key, deferred) in state.Named) _named[key] = deferred;
+        _pending.Clear();
+        _pending.AddRange(state.Pending);
+        _pendingIdentities.Clear();
+        foreach (var (identity, _) in _pending) _pendingIdentities.Add(identity);
+        _all = state.All;
+    }
+
     /// <summary>Whether a constraint of <paramref name="table"/> is checked at COMMIT now; a constraint that is not
     /// deferrable never is.</summary>
     public bool IsDeferred(string table, string constraint, bool deferrable, bool initiallyDeferred)

@@ -95,4 +95,6 @@ public static class SqlState
     public const string InvalidAuthorizationSpecification = "28000";
     public const string InvalidPassword = "28P01";
     public const string InvalidCatalogName = "3D000";
+    public const string InvalidSavepointSpecification = "3B001";
+    public const string WithCheckOptionViolation = "44000";
 }

@@ -10,9 +10,9 @@ namespace Log.QueryNode.Execution;
 /// One transaction of a session: a snapshot of storage at <see cref="Start"/> with the
 /// transaction's own buffered writes laid over it. Nothing leaves the query node until COMMIT,
 /// when the write set goes to the adjudicator; read-only transactions never reach it.
-/// Not thread-safe: a session runs one statement at a time.
+/// Not thread-safe: a session runs one statement at a time. Savepoints: see Transaction.Savepoints.cs.
 /// </summary>
-public sealed class Transaction : ITransactionStore
+public sealed partial class Transaction : ITransactionStore
 {
     private readonly IStorageReader storage;
     private readonly HybridClock clock;
@@ -241,6 +241,7 @@ public sealed class Transaction : ITransactionStore
             throw new SqlException(SqlState.ProgramLimitExceeded,
                 $"transaction size limit exceeded: a transaction may write at most {limits.MaxModifiedBytes} bytes");
         }
+        RememberForUndo(key);
         writes[key] = value;
     }
 

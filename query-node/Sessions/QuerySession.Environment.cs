@@ -37,6 +37,7 @@ public sealed partial class QuerySession
     private void EndTransactionSettings()
     {
         CloseTransactionCursors(committed: true);
+        savepoints.Clear();
         settingsAtTransactionStart = null;
         foreach ((string name, string? value) in localSettings) settings.Apply(name, value);
         localSettings.Clear();

@@ -27,7 +27,7 @@ public sealed partial class QuerySession
             }
             var statement = statements[0];
             // PostgreSQL accepts only statements that end the transaction while it is aborted, even at Parse.
-            if (failed && statement.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback))
+            if (failed && statement.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback or TransactionControl.RollbackTo))
             {
                 throw InFailedTransaction();
             }
@@ -82,7 +82,7 @@ public sealed partial class QuerySession
         CancellationToken cancellationToken)
     {
         var prepared = (PreparedStatement)statement;
-        if (failed && prepared.Statement?.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback))
+        if (failed && prepared.Statement?.TransactionControl is not (TransactionControl.Commit or TransactionControl.Rollback or TransactionControl.RollbackTo))
         {
             AbortAfterError();
             throw new PgException(ToPgError(InFailedTransaction()));

@@ -25,6 +25,16 @@ public sealed partial class QuerySession
         pendingIndexBuilds.AddRange(builds);
     }
 
+    /// <summary>How many builds the transaction has asked for so far (a savepoint remembers it).</summary>
+    private int PendingIndexBuildCount(Transaction owner) => ReferenceEquals(pendingIndexBuildsTransaction, owner) ? pendingIndexBuilds.Count : 0;
+
+    /// <summary>ROLLBACK TO: the builds asked for after the savepoint are forgotten with their indexes.</summary>
+    private void TruncatePendingIndexBuilds(Transaction owner, int count)
+    {
+        if (!ReferenceEquals(pendingIndexBuildsTransaction, owner) || pendingIndexBuilds.Count <= count) return;
+        pendingIndexBuilds.RemoveRange(count, pendingIndexBuilds.Count - count);
+    }
+
     /// <summary>Runs the builds of a transaction that has just committed.</summary>
     private async ValueTask RunIndexBuildsAsync(Transaction committed, CancellationToken cancellationToken)
     {

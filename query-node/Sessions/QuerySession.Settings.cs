@@ -26,7 +26,12 @@ public sealed partial class QuerySession
                 // isolation, whatever level is asked for (see SessionSettings).
                 if (statement.VariableAssignment is { } assignment)
                 {
-                    settings.Apply(assignment.Name, assignment.Value);
+                    if (statement.IsLocalAssignment && !explicitTransaction)
+                    {
+                        writer.Notice(new PgError("WARNING", SqlState.NoActiveSqlTransaction, "SET LOCAL can only be used in transaction blocks"));
+                    }
+                    // SET LOCAL is undone when the transaction ends (COMMIT too); SET only when it rolls back.
+                    Environment.SetSetting(assignment.Name, assignment.Value, statement.IsLocalAssignment);
                     // Plans resolved their relation names along the old path (PostgreSQL replans on a new one too).
                     if (assignment.Name.Equals("search_path", StringComparison.OrdinalIgnoreCase)) engine.CatalogChanged();
                 }

@@ -253,6 +253,9 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 }
                 RollBack();
                 return new StatementResult(null, null, statement.CommandTag);
+
+            case TransactionControl.Savepoint or TransactionControl.Release or TransactionControl.RollbackTo:
+                return RunSavepointStatement(statement);
         }
 
         if (failed)
@@ -454,15 +457,19 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
     }
 
-    /// <summary>An error ends an implicit transaction; an explicit one stays, failed, until ROLLBACK. Either way its
-    /// writes are gone and its SETs are undone.</summary>
+    /// <summary>An error ends an implicit transaction; an explicit one stays, failed, until ROLLBACK, or until ROLLBACK
+    /// TO when it has savepoints: then its writes and settings stay for ROLLBACK TO to put back as they were at the
+    /// savepoint. Otherwise its writes are gone and its SETs are undone.</summary>
     private void AbortAfterError()
     {
         if (explicitTransaction)
         {
             failed = true;
-            transaction = null;
-            RestoreSettings();
+            if (savepoints.Count == 0)
+            {
+                transaction = null;
+                RestoreSettings();
+            }
         }
         else
         {
@@ -475,6 +482,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     {
         CloseTransactionCursors(committed: false);
         transaction = null;
+        savepoints.Clear();
         explicitTransaction = false;
         failed = false;
         RestoreSettings();

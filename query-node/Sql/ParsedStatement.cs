@@ -54,7 +54,7 @@ public sealed class ParsedStatement
         };
     }
 
-    /// <summary>Begin, Commit or Rollback for transaction control statements (the session runs them), else None.</summary>
+    /// <summary>The kind of a transaction control statement (the session runs them), else None.</summary>
     public TransactionControl TransactionControl { get; }
 
     /// <summary>The command tag for transaction control statements ("BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK");
@@ -72,6 +72,9 @@ public sealed class ParsedStatement
     /// keep it (and report application_name and the like in ParameterStatus). The engine itself keeps no settings.</summary>
     public (string Name, string? Value)? VariableAssignment => Tree is VariableSetStmt set && !IsTransactionModes(set.Name) ? (set.Name, set.Value) : null;
 
+    /// <summary>SET LOCAL: the assignment lasts until the transaction ends.</summary>
+    public bool IsLocalAssignment => Tree is VariableSetStmt { IsLocal: true };
+
     /// <summary>For BEGIN / START TRANSACTION / SET TRANSACTION / SET SESSION CHARACTERISTICS: READ ONLY (true), READ WRITE
     /// (false) or not said (null); whether it is for the session's later transactions (SET SESSION CHARACTERISTICS).</summary>
     public (bool? ReadOnly, bool ForSession)? TransactionModes => Tree switch
@@ -80,6 +83,9 @@ public sealed class ParsedStatement
         VariableSetStmt set when IsTransactionModes(set.Name) => (set.Value is null ? null : set.Value == "on", set.Name == "session_characteristics"),
         _ => null,
     };
+
+    /// <summary>The savepoint that SAVEPOINT, RELEASE and ROLLBACK TO name; null for other statements.</summary>
+    public string? SavepointName => (Tree as TransactionStmt)?.SavepointName;
 
     private static bool IsTransactionModes(string name) => name is "transaction" or "session_characteristics";
 

@@ -7,4 +7,10 @@ public enum TransactionControl
     Begin,
     Commit,
     Rollback,
+    /// <summary>SAVEPOINT name.</summary>
+    Savepoint,
+    /// <summary>RELEASE [SAVEPOINT] name.</summary>
+    Release,
+    /// <summary>ROLLBACK TO [SAVEPOINT] name.</summary>
+    RollbackTo,
 }

@@ -10,7 +10,7 @@ internal sealed partial class SqlBinder
     public BoundModification BindDelete(DeleteStmt delete)
     {
         if (delete.With is not null) BindWith(delete.With);
-        (var table, string referenceName, LogicalPlan plan) = BindTargetRows(delete.Relation, delete.UsingClause, delete.Where);
+        (var table, string referenceName, LogicalPlan plan, _) = BindTargetRows(delete.Relation, delete.UsingClause, delete.Where, ModifyKind.Delete);
         BoundReturning? returning = BindReturning(delete.ReturningList);
         return new BoundModification(new LogicalModify(ModifyKind.Delete, table, referenceName, plan, null, returning?.Projection), returning?.Columns);
     }

@@ -13,14 +13,18 @@ internal sealed partial class SqlBinder
     public BoundModification BindInsert(InsertStmt insert)
     {
         if (insert.With is not null) BindWith(insert.With);
-        TableDescriptor table = FindTargetTable(insert.Relation);
+        ViewTarget? view = FindTargetView(insert.Relation, ModifyKind.Insert);
+        _insertView = view;
+        TableDescriptor table = view?.Table ?? FindTargetTable(insert.Relation);
         var targetOrdinals = new List<int>();
         var targetLocations = new List<int>();
         if (insert.Columns is null)
         {
-            for (int ordinal = 0; ordinal < table.Columns.Count; ordinal++)
+            // Through a view, its columns in order; one that is not a base column fails only if a value is given for it.
+            int count = view?.BaseOrdinals.Count ?? table.Columns.Count;
+            for (int index = 0; index < count; index++)
             {
-                targetOrdinals.Add(ordinal);
+                targetOrdinals.Add(view is null ? index : view.BaseOrdinals[index] >= 0 ? view.BaseOrdinals[index] : NotBaseColumnMarker(index));
                 targetLocations.Add(insert.Relation.Location);
             }
         }
@@ -28,7 +32,7 @@ internal sealed partial class SqlBinder
         {
             foreach (ResTarget column in insert.Columns)
             {
-                int ordinal = table.OrdinalOf(column.Name!);
+                int ordinal = view is not null ? ViewColumnOrdinal(view, column.Name!, column.Location, "insert into") : table.OrdinalOf(column.Name!);
                 if (ordinal < 0)
                 {
                     throw new SqlException(SqlState.UndefinedColumn, $"column \"{column.Name}\" of relation \"{RelationNames.NameOf(table.Name)}\" does not exist", column.Location + 1);
@@ -46,11 +50,42 @@ internal sealed partial class SqlBinder
             ? BindInsertQuery(insert, table, targetOrdinals, targetLocations)
             : BindInsertValues(insert, table, targetOrdinals, targetLocations);
 
-        string referenceName = insert.Relation.Alias ?? table.Name;
-        BoundOnConflict? onConflict = insert.OnConflict is null ? null : BindOnConflict(insert.OnConflict, table, referenceName, insert.Relation.Location);
-        _scope.AddItem(TableItem(table, referenceName, offset: 0, insert.Relation.Location));
+        string referenceName = view is null ? insert.Relation.Alias ?? table.Name : table.Name;
+        BoundOnConflict? onConflict = insert.OnConflict is null ? null
+            : BindOnConflict(view is null ? insert.OnConflict : ViewOnConflict(view, insert.OnConflict), table, referenceName, insert.Relation.Location, view);
+        _scope.AddItem(view?.Item ?? TableItem(table, referenceName, offset: 0, insert.Relation.Location));
         BoundReturning? returning = BindReturning(insert.ReturningList);
-        return new BoundModification(new LogicalModify(ModifyKind.Insert, table, referenceName, source, onConflict, returning?.Projection), returning?.Columns);
+        return new BoundModification(new LogicalModify(ModifyKind.Insert, table, referenceName, source, onConflict, returning?.Projection)
+        {
+            ViewChecks = view?.Checks ?? [],
+        }, returning?.Columns);
+    }
+
+    /// <summary>The view INSERT writes through, for the checks of its target columns; null for a table.</summary>
+    private ViewTarget? _insertView;
+
+    /// <summary>Stands, in INSERT's target ordinals, for the view column at <paramref name="index"/> that is not a base
+    /// column (negative, unlike every table ordinal).</summary>
+    private static int NotBaseColumnMarker(int index) => -1 - index;
+
+    /// <summary>A target ordinal that a value is given for: a view column that is not a base column fails here, as in
+    /// PostgreSQL.</summary>
+    private int UsedTargetOrdinal(int ordinal)
+    {
+        if (ordinal >= 0) return ordinal;
+        ViewTarget view = _insertView ?? throw new InvalidOperationException("a view column marker without a view");
+        string name = view.Item.Columns[-1 - ordinal].Name;
+        throw new SqlException(SqlState.FeatureNotSupported, $"cannot insert into column \"{name}\" of view \"{view.ViewName}\"", detail: NotBaseColumnDetail);
+    }
+
+    /// <summary>ON CONFLICT through a view: its conflict columns and DO UPDATE's SET name the view's columns.</summary>
+    private static OnConflictClause ViewOnConflict(ViewTarget view, OnConflictClause conflict)
+    {
+        if (conflict.Action == OnConflictAction.DoUpdate) conflict = conflict with { TargetList = ViewAssignments(view, conflict.TargetList) };
+        return conflict.InferenceColumns is not { } columns ? conflict : conflict with
+        {
+            InferenceColumns = columns.Select(column => (view.Table.Columns[ViewColumnOrdinal(view, column.Name, column.Location, "insert into")].Name, column.Location)).ToArray(),
+        };
     }
 
     /// <summary>INSERT ... SELECT: the query is a level of its own that sees this statement's WITH queries; its columns
@@ -72,6 +107,7 @@ internal sealed partial class SqlBinder
         for (int ordinal = 0; ordinal < row.Length; ordinal++) row[ordinal] = DefaultOf(table.Columns[ordinal]);
         for (int index = 0; index < targetOrdinals.Count; index++)
         {
+            targetOrdinals[index] = UsedTargetOrdinal(targetOrdinals[index]);
             ColumnDescriptor column = table.Columns[targetOrdinals[index]];
             if (OverridesIdentity(column, insert.Override)) continue;
             SqlType sourceType = query.Types[index];
@@ -112,7 +148,7 @@ internal sealed partial class SqlBinder
             var assigned = new bool[table.Columns.Count];
             for (int index = 0; index < values.Count; index++)
             {
-                int ordinal = targetOrdinals[index];
+                int ordinal = UsedTargetOrdinal(targetOrdinals[index]);
                 ColumnDescriptor column = table.Columns[ordinal];
                 Expression value = values[index];
                 row[ordinal] = value is SetToDefault || OverridesIdentity(column, insert.Override)
@@ -132,7 +168,7 @@ internal sealed partial class SqlBinder
     /// <summary>ON CONFLICT: the conflict target must be the primary key (the only unique index: a table keyed by a hidden
     /// row id has none); DO UPDATE's SET and WHERE see the existing row under the target's name and the proposed one
     /// as <c>excluded</c>.</summary>
-    private BoundOnConflict BindOnConflict(OnConflictClause conflict, TableDescriptor table, string referenceName, int location)
+    private BoundOnConflict BindOnConflict(OnConflictClause conflict, TableDescriptor table, string referenceName, int location, ViewTarget? view)
     {
         if (conflict.InferenceColumns is { } columns)
         {
@@ -165,7 +201,9 @@ internal sealed partial class SqlBinder
 
         ScopeItem existing = TableItem(table, referenceName, offset: 0, location);
         ScopeItem excluded = TableItem(table, "excluded", offset: table.Columns.Count, location);
-        var binder = new SqlBinder(_context, _scope.CreateSibling([existing, excluded]));
+        // Through a view, SET, WHERE and excluded see the view's columns (SET was mapped to the base columns).
+        ScopeItem[] visible = view is null ? [existing, excluded] : [view.Item, view.Item.Shift(table.Columns.Count) with { Name = "excluded" }];
+        var binder = new SqlBinder(_context, _scope.CreateSibling(visible));
         BoundExpression[] assignments = binder.BindAssignments(table, conflict.TargetList, existing.Columns);
         BoundExpression? where = null;
         if (conflict.Where is not null)

@@ -32,13 +32,17 @@ internal sealed partial class SqlBinder
     }
 
     /// <summary>UPDATE's and DELETE's rows: the target table read with each row's key, joined with the FROM / USING
-    /// items (their ordinals after the key column), filtered by WHERE. Every item joins this level's scope.</summary>
-    private (TableDescriptor Table, string ReferenceName, LogicalPlan Plan) BindTargetRows(RangeVar relation, IReadOnlyList<FromItem> from, Expression? where)
+    /// items (their ordinals after the key column), filtered by WHERE. Every item joins this level's scope. A view is read
+    /// as the base table's rows that the view shows, under the view's name and columns.</summary>
+    private (TableDescriptor Table, string ReferenceName, LogicalPlan Plan, ViewTarget? View) BindTargetRows(RangeVar relation, IReadOnlyList<FromItem> from,
+        Expression? where, ModifyKind kind)
     {
-        TableDescriptor table = FindTargetTable(relation);
-        string referenceName = relation.Alias ?? table.Name;
-        ScopeItem target = TableItem(table, referenceName, offset: 0, relation.Location);
+        ViewTarget? view = FindTargetView(relation, kind);
+        TableDescriptor table = view?.Table ?? FindTargetTable(relation);
+        string referenceName = view is null ? relation.Alias ?? table.Name : table.Name;
+        ScopeItem target = view?.Item ?? TableItem(table, referenceName, offset: 0, relation.Location);
         LogicalPlan plan = new LogicalScan(new StoredTable(table), referenceName) { WithRowKey = true };
+        if (view?.Condition is { } viewCondition) plan = new LogicalFilter(plan, viewCondition);
         var items = new List<ScopeItem> { target };
         var fromItems = new List<ScopeItem>();
         foreach (FromItem fromItem in from)
@@ -58,7 +62,7 @@ internal sealed partial class SqlBinder
             _aggregateForbiddenIn = "WHERE";
             plan = new LogicalFilter(plan, CoerceToBoolean(Bind(where), where, "WHERE"));
         }
-        return (table, referenceName, plan);
+        return (table, referenceName, plan, view);
     }
 
     /// <summary>SET column = value, ...: one expression per table column (the column itself where it is not assigned),

@@ -11,9 +11,11 @@ internal sealed partial class SqlBinder
     public BoundModification BindUpdate(UpdateStmt update)
     {
         if (update.With is not null) BindWith(update.With);
-        (var table, string referenceName, LogicalPlan plan) = BindTargetRows(update.Relation, update.FromClause, update.Where);
-        ScopeItem target = _scope.Items[0];
-        BoundExpression[] newValues = BindAssignments(table, update.TargetList, target.Columns);
+        (var table, string referenceName, LogicalPlan plan, ViewTarget? view) = BindTargetRows(update.Relation, update.FromClause, update.Where, ModifyKind.Update);
+        // Through a view, SET names the view's columns and the other columns of the base row stay as they are.
+        BoundExpression[] newValues = view is null
+            ? BindAssignments(table, update.TargetList, _scope.Items[0].Columns)
+            : BindAssignments(table, ViewAssignments(view, update.TargetList), TableItem(table, table.Name, offset: 0, update.Relation.Location).Columns);
         var projection = new BoundExpression[plan.Width];
         newValues.CopyTo(projection, 0);
         for (int ordinal = newValues.Length; ordinal < projection.Length; ordinal++)
@@ -22,6 +24,9 @@ internal sealed partial class SqlBinder
         }
         plan = new LogicalProject(plan, projection);
         BoundReturning? returning = BindReturning(update.ReturningList);
-        return new BoundModification(new LogicalModify(ModifyKind.Update, table, referenceName, plan, null, returning?.Projection), returning?.Columns);
+        return new BoundModification(new LogicalModify(ModifyKind.Update, table, referenceName, plan, null, returning?.Projection)
+        {
+            ViewChecks = view?.Checks ?? [],
+        }, returning?.Columns);
     }
 }

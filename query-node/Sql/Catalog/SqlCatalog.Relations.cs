@@ -48,17 +48,22 @@ internal sealed partial class SqlCatalog
     public static ViewDescriptor DecodeView(byte[] bytes)
     {
         var reader = new MessagePackReader(bytes);
-        if (reader.ReadArrayHeader() != 4) throw new InvalidOperationException("unknown view descriptor format");
+        // Four fields, then (written since views have check options) the check option, nil for none.
+        int fieldCount = reader.ReadArrayHeader();
+        if (fieldCount is not (4 or 5)) throw new InvalidOperationException("unknown view descriptor format");
         long id = reader.ReadInt64();
         string viewName = reader.ReadString()!;
         int columnCount = reader.ReadArrayHeader();
         var columns = new string[columnCount];
         for (int index = 0; index < columnCount; index++) columns[index] = reader.ReadString()!;
-        return new ViewDescriptor(id, viewName, columns, reader.ReadString()!);
+        string queryText = reader.ReadString()!;
+        string? checkOption = fieldCount == 5 ? reader.ReadString() : null;
+        return new ViewDescriptor(id, viewName, columns, queryText) { CheckOption = checkOption };
     }
 
     public static void WriteView(ITransactionStore store, ViewDescriptor view) =>
-        store.Put(CatalogKeys.ViewByName(view.Name), MessagePackSerializer.Serialize(new object[] { view.Id, view.Name, view.ColumnNames.ToArray(), view.QueryText }));
+        store.Put(CatalogKeys.ViewByName(view.Name),
+            MessagePackSerializer.Serialize(new object?[] { view.Id, view.Name, view.ColumnNames.ToArray(), view.QueryText, view.CheckOption }));
 
     public static void DeleteView(ITransactionStore store, ViewDescriptor view) => store.Delete(CatalogKeys.ViewByName(view.Name));
 

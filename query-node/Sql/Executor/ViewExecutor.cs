@@ -42,8 +42,12 @@ internal static class ViewExecutor
                 }
             }
         }
+        if (create.CheckOption is not null && Catalog.System.ViewShapes.NotUpdatableReason(create.Query) is { } reason)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "WITH CHECK OPTION is supported only on automatically updatable views", hint: reason);
+        }
         long id = existing?.Id ?? await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
-        SqlCatalog.WriteView(store, new ViewDescriptor(id, name, columns, create.QueryText));
+        SqlCatalog.WriteView(store, new ViewDescriptor(id, name, columns, create.QueryText) { CheckOption = create.CheckOption });
         return new StatementResult(null, null, "CREATE VIEW");
     }
 

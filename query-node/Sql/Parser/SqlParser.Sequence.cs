@@ -161,7 +161,8 @@ internal sealed partial class SqlParser
         return new TruncateStmt(relations, restart, location);
     }
 
-    /// <summary>CREATE [OR REPLACE] VIEW name [(columns)] AS query; "create [or replace] view" is read.</summary>
+    /// <summary>CREATE [OR REPLACE] VIEW name [(columns)] AS query [WITH [CASCADED | LOCAL] CHECK OPTION]; "create [or replace]
+    /// view" is read.</summary>
     private ViewStmt ParseCreateView(int location, bool replace)
     {
         RangeVar view = ParseRangeVar(allowAlias: false);
@@ -178,8 +179,15 @@ internal sealed partial class SqlParser
         int start = _index;
         SelectStmt query = ParseSelectStatement();
         Token last = _tokens[_index - 1];
-        if (IsKeyword("with")) throw NotSupported("CREATE VIEW ... WITH CHECK OPTION", Current.Position);
         string text = _text[_tokens[start].Position..(last.Position + last.Length)];
-        return new ViewStmt(view, aliases, query, text, replace, location);
+        string? checkOption = null;
+        if (TryKeyword("with"))
+        {
+            checkOption = TryKeyword("local") ? "local" : "cascaded";
+            if (checkOption == "cascaded") TryKeyword("cascaded");
+            ExpectKeyword("check");
+            ExpectKeyword("option");
+        }
+        return new ViewStmt(view, aliases, query, text, replace, location) { CheckOption = checkOption };
     }
 }

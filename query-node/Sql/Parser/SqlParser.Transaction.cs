@@ -21,9 +21,19 @@ internal sealed partial class SqlParser
                 if (!TryKeyword("work")) TryKeyword("transaction");
                 ParseAndChain();
                 return new TransactionStmt(TransactionControl.Commit, "COMMIT", token.Position);
+            case "savepoint":
+                return new TransactionStmt(TransactionControl.Savepoint, "SAVEPOINT", token.Position) { SavepointName = ExpectColumnIdentifier().Name };
+            case "release":
+                TryKeyword("savepoint");
+                return new TransactionStmt(TransactionControl.Release, "RELEASE", token.Position) { SavepointName = ExpectColumnIdentifier().Name };
             default:
                 if (!TryKeyword("work")) TryKeyword("transaction");
-                if (IsKeyword("to")) throw NotSupported("ROLLBACK TO SAVEPOINT", Current.Position);
+                // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name; ABORT has no TO form in PostgreSQL's grammar.
+                if (token.Text == "rollback" && TryKeyword("to"))
+                {
+                    TryKeyword("savepoint");
+                    return new TransactionStmt(TransactionControl.RollbackTo, "ROLLBACK", token.Position) { SavepointName = ExpectColumnIdentifier().Name };
+                }
                 ParseAndChain();
                 return new TransactionStmt(TransactionControl.Rollback, "ROLLBACK", token.Position);
         }

@@ -20,7 +20,7 @@ internal sealed partial class SqlParser
             return new VariableSetStmt(resetName, null, token.Position);
         }
         if (IsKeyword("constraints")) return ParseConstraintsSet(token.Position);
-        if (!TryKeyword("session")) TryKeyword("local");
+        bool isLocal = !TryKeyword("session") && TryKeyword("local");
         if (IsKeyword("authorization") && Peek().IsKeyword("default"))
         {
             // There is one role per connection; going back to it changes nothing.
@@ -58,7 +58,7 @@ internal sealed partial class SqlParser
             else value.Append(part.Kind == TokenKind.Identifier || part.Kind == TokenKind.String ? part.Text : _text.Substring(part.Position, part.Length));
         }
         if (value.Length == 0) throw SyntaxError();
-        return new VariableSetStmt(name, value.ToString(), token.Position);
+        return new VariableSetStmt(name, value.ToString(), token.Position) { IsLocal = isLocal };
     }
 
     private Statement ParseShow()

@@ -173,7 +173,7 @@ internal sealed partial class SqlParser
             "explain" => ParseExplain(),
             "create" => ParseCreate(),
             "drop" => ParseDrop(),
-            "begin" or "start" or "commit" or "end" or "rollback" or "abort" => ParseTransaction(),
+            "begin" or "start" or "commit" or "end" or "rollback" or "abort" or "savepoint" or "release" => ParseTransaction(),
             "set" or "reset" => ParseSet(),
             "show" => ParseShow(),
             "alter" => ParseAlter(),
@@ -189,7 +189,7 @@ internal sealed partial class SqlParser
             "declare" => ParseDeclareCursor(),
             "fetch" or "move" => ParseFetch(),
             "grant" or "revoke"
-                or "savepoint" or "release" or "prepare" or "execute" or "deallocate" or "listen" or "notify"
+                or "prepare" or "execute" or "deallocate" or "listen" or "notify"
                 or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),

@@ -35,6 +35,9 @@ internal sealed class LogicalModify(ModifyKind kind, TableDescriptor table, stri
     public BoundOnConflict? OnConflict { get; } = onConflict;
     public IReadOnlyList<BoundExpression>? Returning { get; } = returning;
 
+    /// <summary>WITH CHECK OPTION conditions of the views the statement writes through, over each new row.</summary>
+    public IReadOnlyList<ViewCheck> ViewChecks { get; init; } = [];
+
     public override IReadOnlyList<SqlType> OutputTypes { get; } = returning?.Select(expression => expression.Type).ToArray() ?? [];
 }
 

@@ -1,3 +1,4 @@
+using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Executor.Operators;
 using Log.QueryNode.Sql.Plan;
 
@@ -16,7 +17,11 @@ internal sealed partial class QueryPlanner
             if (conflict.Assignments is not null) Register(conflict.Assignments);
             Register(conflict.Where);
         }
-        return new ModifyTableOperator(modify.Kind, modify.Table, modify.ReferenceName, input, modify.OnConflict, modify.Returning);
+        foreach (ViewCheck check in modify.ViewChecks) Register(check.Condition);
+        return new ModifyTableOperator(modify.Kind, modify.Table, modify.ReferenceName, input, modify.OnConflict, modify.Returning)
+        {
+            ViewChecks = modify.ViewChecks,
+        };
     }
 
     /// <summary>Data-modifying WITH queries run even when nothing reads them, so each is planned whether referenced or not.</summary>

@@ -22,6 +22,14 @@ public sealed record DriverTarget(string Host, int Port, string User, string? Pa
         $"host={Host} port={Port} user={User} dbname=postgres sslmode={sslMode} connect_timeout=15" +
         (Password is null ? "" : $" password={Password}");
 
+    /// <summary>An open Npgsql connection without pooling or TLS, which most driver tests want.</summary>
+    public async Task<global::Npgsql.NpgsqlConnection> OpenNpgsqlAsync()
+    {
+        var connection = new global::Npgsql.NpgsqlConnection(Npgsql("Pooling=false;SSL Mode=Disable;"));
+        await connection.OpenAsync();
+        return connection;
+    }
+
     /// <summary>What the Java and Python probes take: host port user password ("" for none).</summary>
     public string[] ProbeArguments => [Host, Port.ToString(), User, Password ?? ""];
 }

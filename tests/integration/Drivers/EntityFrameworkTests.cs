@@ -143,13 +143,49 @@ public sealed class EntityFrameworkTests(DriverServerFixture fixture) : IClassFi
         }
     }
 
+    [DriverFact]
+    public async Task AFailedSaveChangesRollsBackToItsSavepointAndTheTransactionGoesOn()
+    {
+        await RecreateSchemaAsync();
+        try
+        {
+            await SaveSeedAsync();
+            await using var db = new BloggingContext(Options());
+            Assert.True(db.Database.AutoSavepointsEnabled);
+            // The retrying strategy runs the transaction as one unit; this one commits at its first attempt.
+            IExecutionStrategy strategy = db.Database.CreateExecutionStrategy();
+            await strategy.ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                db.Blogs.Add(new Blog { Name = "Kept", Url = "https://kept.example", Rating = new Rating(3) });
+                await db.SaveChangesAsync();
+                // EF Core wraps this SaveChanges in SAVEPOINT "__EFSavePoint" and rolls back to it when it fails.
+                var duplicate = new Blog { Name = "Copy", Url = Seed[0].Url, Rating = new Rating(1) };
+                db.Blogs.Add(duplicate);
+                var error = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+                Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+                db.Entry(duplicate).State = EntityState.Detached;
+                db.Blogs.Add(new Blog { Name = "After", Url = "https://after.example", Rating = new Rating(2) });
+                await db.SaveChangesAsync();
+                await transaction.CommitAsync();
+            });
+            await using var check = new BloggingContext(Options());
+            Assert.Equal(["After", "Kept"], await check.Blogs.Where(blog => blog.Name == "Kept" || blog.Name == "After" || blog.Name == "Copy")
+                .OrderBy(blog => blog.Name).Select(blog => blog.Name).ToListAsync());
+        }
+        finally
+        {
+            await DropSchemaAsync();
+        }
+    }
+
     /// <summary>Adds one to a blog's visits in a transaction the execution strategy retries; the first attempt waits
     /// in <paramref name="afterFirstRead"/> between its read and its write. Returns how many attempts it took.</summary>
     private async Task<int> IncrementVisitsAsync(int blogId, Func<Task> afterFirstRead, Action afterFirstCommit)
     {
+        // SaveChanges inside the application's transaction makes a savepoint of its own (EF Core's default).
         await using var db = new BloggingContext(Options());
-        // Log has no savepoints (as Aurora DSQL): SaveChanges inside the application's transaction must not make one.
-        db.Database.AutoSavepointsEnabled = false;
         IExecutionStrategy strategy = db.Database.CreateExecutionStrategy();
         int attempt = 0;
         await strategy.ExecuteAsync(async () =>

@@ -73,7 +73,7 @@ internal static partial class SystemRelations
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return TablesRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), "VIEW", ViewShapes.IsAutomaticallyUpdatable(view));
+            yield return TablesRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), "VIEW", ViewShapes.IsAutomaticallyUpdatable(catalog, view));
         }
         foreach (SystemRelation system in All.Concat(InformationSchemaRelations))
         {
@@ -89,9 +89,9 @@ internal static partial class SystemRelations
     {
         foreach (ViewDescriptor view in catalog.Views)
         {
-            bool updatable = ViewShapes.IsAutomaticallyUpdatable(view);
+            bool updatable = ViewShapes.IsAutomaticallyUpdatable(catalog, view);
             yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(view.Name)), ("table_name", RelationNames.NameOf(view.Name)),
-                ("view_definition", " " + view.QueryText + ";"), ("check_option", "NONE"), ("is_updatable", YesOrNo(updatable)),
+                ("view_definition", " " + view.QueryText + ";"), ("check_option", view.CheckOption?.ToUpperInvariant() ?? "NONE"), ("is_updatable", YesOrNo(updatable)),
                 ("is_insertable_into", YesOrNo(updatable)), ("is_trigger_updatable", "NO"), ("is_trigger_deletable", "NO"),
                 ("is_trigger_insertable_into", "NO"));
         }
@@ -128,13 +128,14 @@ internal static partial class SystemRelations
         foreach (ViewDescriptor view in catalog.Views)
         {
             if (!viewColumnTypes.TryGetValue(view.Name, out IReadOnlyList<SqlType>? types)) continue;
-            bool updatable = ViewShapes.IsAutomaticallyUpdatable(view);
+            bool[]? updatable = ViewShapes.UpdatableColumns(catalog, view);
             for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
             {
                 // An untyped literal's column is text, as PostgreSQL resolves a view's unknown output columns.
                 SqlType type = ViewShapes.ResolvedColumnType(types[ordinal]);
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), view.ColumnNames[ordinal], ordinal + 1, type, notNull: false,
-                    defaultExpression: null, ("is_identity", "NO"), ("identity_cycle", "NO"), ("is_updatable", YesOrNo(updatable)));
+                    defaultExpression: null, ("is_identity", "NO"), ("identity_cycle", "NO"),
+                    ("is_updatable", YesOrNo(updatable is not null && ordinal < updatable.Length && updatable[ordinal])));
             }
         }
         foreach (SystemRelation system in All.Concat(InformationSchemaRelations))

@@ -57,19 +57,64 @@ internal static class ViewShapes
     /// resolves a view's unknown output columns.</summary>
     public static SqlType ResolvedColumnType(SqlType type) => type.Kind == TypeKind.Unknown ? SqlType.Text : type;
 
-    /// <summary>One relation in FROM, no WITH, DISTINCT, GROUP BY, HAVING, LIMIT, OFFSET, set operation, aggregate or
-    /// window function, and at least one output column that is a plain column of that relation.</summary>
-    public static bool IsAutomaticallyUpdatable(ViewDescriptor view)
+    /// <summary>Whether INSERT, UPDATE and DELETE reach the view's table (PostgreSQL's relation_is_updatable without
+    /// triggers and rules): the view and every view under it are automatically updatable, and at least one column is.</summary>
+    public static bool IsAutomaticallyUpdatable(CatalogSnapshot catalog, ViewDescriptor view) =>
+        UpdatableColumns(catalog, view, depth: 0) is { } columns && columns.Any(updatable => updatable);
+
+    /// <summary>Per column of the view, whether it is a plain column of an updatable base relation (PostgreSQL's
+    /// view_cols_are_auto_updatable, through every view under it); null when the view is not automatically updatable.</summary>
+    public static bool[]? UpdatableColumns(CatalogSnapshot catalog, ViewDescriptor view, int depth = 0)
     {
-        if (Query(view) is not { } select) return false;
-        if (select.Op != SetOperation.None || select.With is not null || select.Distinct || select.DistinctOn is not null || select.GroupBy.Count > 0
-            || select.Having is not null || select.Limit is not null || select.Offset is not null || select.ValuesLists is not null
-            || select.WindowClause.Count > 0 || select.From is not [RangeVar])
+        if (depth > SqlLimits.ViewNestingDepthMax || Query(view) is not { } select || NotUpdatableReason(select) is not null) return null;
+        var from = (RangeVar)select.From[0];
+        string name = SqlEngine.CatalogNameOf(from);
+        IReadOnlyList<string> baseNames;
+        bool[] baseUpdatable;
+        if (catalog.Tables.FirstOrDefault(table => table.Name == name) is { } baseTable)
         {
-            return false;
+            baseNames = baseTable.Columns.Select(column => column.Name).ToArray();
+            baseUpdatable = baseNames.Select(_ => true).ToArray();
         }
-        bool aggregateOrWindow = select.TargetList.Any(target => ParseTree.Walk(target.Value)
-            .Any(node => node is FuncCall call && (call.Over is not null || SqlBinder.IsAggregateName(call.Name))));
-        return !aggregateOrWindow && select.TargetList.Any(target => target.Value is ColumnRef);
+        else if (catalog.Views.FirstOrDefault(candidate => candidate.Name == name) is { } baseView
+            && UpdatableColumns(catalog, baseView, depth + 1) is { } inner)
+        {
+            baseNames = baseView.ColumnNames;
+            baseUpdatable = inner;
+        }
+        else
+        {
+            return null;
+        }
+        var columns = new List<bool>();
+        foreach (ResTarget target in select.TargetList)
+        {
+            if (target.Value is ColumnRef { Star: true })
+            {
+                columns.AddRange(baseUpdatable);
+                continue;
+            }
+            int ordinal = target.Value is ColumnRef reference ? baseNames.ToList().IndexOf(reference.Fields[^1]) : -1;
+            columns.Add(ordinal >= 0 && baseUpdatable[ordinal]);
+        }
+        return [.. columns.Take(view.ColumnNames.Count)];
+    }
+
+    /// <summary>Why a view's query is not automatically updatable, in PostgreSQL's words (the DETAIL of its 55000 errors),
+    /// or null when it is: one table or view in FROM, and no DISTINCT, GROUP BY, HAVING, WITH, set operation, LIMIT,
+    /// OFFSET, aggregate or window function.</summary>
+    public static string? NotUpdatableReason(SelectStmt select)
+    {
+        if (select.Distinct || select.DistinctOn is not null) return "Views containing DISTINCT are not automatically updatable.";
+        if (select.GroupBy.Count > 0) return "Views containing GROUP BY are not automatically updatable.";
+        if (select.Having is not null) return "Views containing HAVING are not automatically updatable.";
+        if (select.With is not null) return "Views containing WITH are not automatically updatable.";
+        if (select.Op != SetOperation.None) return "Views containing UNION, INTERSECT, or EXCEPT are not automatically updatable.";
+        if (select.Limit is not null || select.Offset is not null) return "Views containing LIMIT or OFFSET are not automatically updatable.";
+        var calls = select.TargetList.SelectMany(target => ParseTree.Walk(target.Value)).OfType<FuncCall>().ToList();
+        if (calls.Any(call => call.Over is null && SqlBinder.IsAggregateName(call.Name))) return "Views that return aggregate functions are not automatically updatable.";
+        if (calls.Any(call => call.Over is not null) || select.WindowClause.Count > 0) return "Views that return window functions are not automatically updatable.";
+        if (select.ValuesLists is not null || select.From is not [RangeVar]) return "Views that do not select from a single table or view are not automatically updatable.";
+        return null;
     }
 }

@@ -38,6 +38,20 @@ internal sealed class ModifyTableOperator : PhysicalOperator
 
     public bool HasReturning => _returning is not null;
 
+    /// <summary>WITH CHECK OPTION conditions every row INSERT or UPDATE writes must meet (true; false or null is 44000).</summary>
+    public IReadOnlyList<ViewCheck> ViewChecks
+    {
+        get => _viewChecks;
+        init
+        {
+            _viewChecks = value;
+            _compiledViewChecks = value.Select(check => new CompiledExpression(check.Condition)).ToArray();
+        }
+    }
+
+    private readonly IReadOnlyList<ViewCheck> _viewChecks = [];
+    private readonly CompiledExpression[] _compiledViewChecks = [];
+
     public override string Name => Kind.ToString();
 
     public override IReadOnlyList<PhysicalOperator> Children => [_input];
@@ -53,6 +67,7 @@ internal sealed class ModifyTableOperator : PhysicalOperator
             ModifyKind.Update => await UpdateExecutor.UpdateRowsAsync(Table, rows, context),
             _ => await DeleteExecutor.DeleteRowsAsync(Table, rows, context),
         };
+        if (Kind != ModifyKind.Delete) await CheckViewOptionsAsync(written, context);
         foreach (object?[] row in written)
         {
             if (_returning is null)
@@ -63,6 +78,23 @@ internal sealed class ModifyTableOperator : PhysicalOperator
             var output = new object?[_returning.Length];
             for (int index = 0; index < output.Length; index++) output[index] = await _returning[index].EvaluateAsync(row, context);
             yield return output;
+        }
+    }
+
+    /// <summary>PostgreSQL's ExecWithCheckOptions: a written row the view would not show fails the statement (the
+    /// statement's writes go with it, as after any error).</summary>
+    private async ValueTask CheckViewOptionsAsync(List<object?[]> written, ExecutionContext context)
+    {
+        if (_compiledViewChecks.Length == 0) return;
+        foreach (object?[] row in written)
+        {
+            for (int index = 0; index < _compiledViewChecks.Length; index++)
+            {
+                if (await _compiledViewChecks[index].EvaluateAsync(row, context) is true) continue;
+                throw new Execution.SqlException(Execution.SqlState.WithCheckOptionViolation,
+                    $"new row violates check option for view \"{_viewChecks[index].ViewName}\"",
+                    detail: ConstraintChecks.FailingRow(row[..Table.Columns.Count]));
+            }
         }
     }
 }
