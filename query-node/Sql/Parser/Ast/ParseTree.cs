@@ -91,6 +91,8 @@ internal static class ParseTree
                 return array.Elements;
             case A_Indirection indirection:
                 return [indirection.Argument, .. indirection.Indirection.SelectMany(indices => new[] { indices.Lower, indices.Upper })];
+            case FieldIndirection field:
+                return [field.Argument];
             case RowExpr row:
                 return row.Arguments;
             case GroupingSet set:
