@@ -45,7 +45,7 @@ internal static class CatalogDefinitions
         for (int position = 0; position < table.Checks.Count; position++)
         {
             CheckConstraint check = table.Checks[position];
-            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null,
+            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, CheckColumnNumbers(table, check),
                 $"CHECK ({CheckExpression(table, check, pretty)}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
         }
     }
@@ -78,6 +78,30 @@ internal static class CatalogDefinitions
         int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
         if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
         return ConstraintsOf(table, pretty).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+    }
+
+    /// <summary>The columns a CHECK constraint reads, by attribute number in ascending order (pg_constraint.conkey, as
+    /// PostgreSQL fills it from the expression's column references); null when its text does not parse.</summary>
+    private static int[]? CheckColumnNumbers(TableDescriptor table, CheckConstraint check)
+    {
+        Parser.Ast.Expression expression;
+        try
+        {
+            expression = Parser.SqlParser.ParseExpressionText(check.Expression);
+        }
+        catch (Execution.SqlException)
+        {
+            return null;
+        }
+        var numbers = new SortedSet<int>();
+        foreach (Parser.Ast.Node node in Parser.Ast.ParseTree.Walk(expression))
+        {
+            if (node is Parser.Ast.ColumnRef { Star: false } column && table.Columns.FirstOrDefault(candidate => candidate.Name == column.Fields[^1]) is { } found)
+            {
+                numbers.Add(found.Id);
+            }
+        }
+        return [.. numbers];
     }
 
     /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions
