@@ -80,28 +80,27 @@ internal static class CatalogDefinitions
         return ConstraintsOf(table, pretty).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
     }
 
-    /// <summary>The columns a CHECK constraint reads, by attribute number in ascending order (pg_constraint.conkey, as
-    /// PostgreSQL fills it from the expression's column references); null when its text does not parse.</summary>
+    /// <summary>The columns a CHECK constraint reads, by attribute number in the order the expression first names them
+    /// (pg_constraint.conkey, as PostgreSQL fills it); null when its text does not parse.</summary>
     private static int[]? CheckColumnNumbers(TableDescriptor table, CheckConstraint check)
     {
-        Parser.Ast.Expression expression;
         try
         {
-            expression = Parser.SqlParser.ParseExpressionText(check.Expression);
+            return SystemRelations.ColumnsNamedIn(table, check.Expression).Distinct(StringComparer.Ordinal)
+                .Select(name => table.Columns[table.OrdinalOf(name)].Id).ToArray();
         }
         catch (Execution.SqlException)
         {
             return null;
         }
-        var numbers = new SortedSet<int>();
-        foreach (Parser.Ast.Node node in Parser.Ast.ParseTree.Walk(expression))
-        {
-            if (node is Parser.Ast.ColumnRef { Star: false } column && table.Columns.FirstOrDefault(candidate => candidate.Name == column.Fields[^1]) is { } found)
-            {
-                numbers.Add(found.Id);
-            }
-        }
-        return [.. numbers];
+    }
+
+    /// <summary>pg_constraint.conbin of a CHECK constraint: its expression alone, as pg_get_expr prints it back.</summary>
+    public static string? CheckConstraintExpression(TableDescriptor table, long constraintOid)
+    {
+        (_, int subObject) = ObjectIds.Split(constraintOid);
+        int position = subObject - ObjectIds.CheckConstraintBase;
+        return position >= 0 && position < table.Checks.Count ? CheckExpression(table, table.Checks[position]) : null;
     }
 
     /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions

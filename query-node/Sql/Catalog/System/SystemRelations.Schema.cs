@@ -219,7 +219,7 @@ internal static partial class SystemRelations
                     ("contype", constraint.Type.ToString()), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
-                    ("conbin", constraint.Type == 'c' ? constraint.Definition : null));
+                    ("conbin", constraint.Type == 'c' ? CatalogDefinitions.CheckConstraintExpression(table, constraint.Oid) : null));
             }
             foreach (object?[] row in ForeignKeyConstraintRows(catalog, relation, table)) yield return row;
         }
