@@ -126,7 +126,7 @@ internal sealed class BindScope
             index = Captures.Count - 1;
         }
         string name = outer switch { BoundColumn column => column.DisplayName, BoundOuterParam param => param.DisplayName, _ => "outer value" };
-        return new BoundOuterParam(index, outer.Type, name);
+        return new BoundOuterParam(index, outer.Type, name) { Shape = RecordShape.Of(outer) };
     }
 
     private (BoundExpression, ScopeColumn?)? ResolveUnqualified(string name, int location)

@@ -44,6 +44,8 @@ internal static class BoundExpressionTree
                 return setFunction.Arguments;
             case BoundRow row:
                 return row.Fields;
+            case BoundFieldSelect fieldSelect:
+                return [fieldSelect.Operand];
             case BoundSubquery subquery:
                 return subquery.Test is null ? subquery.Arguments : [.. subquery.Arguments, subquery.Test];
             case BoundAggregateCall call:
@@ -116,6 +118,8 @@ internal static class BoundExpressionTree
                 return setFunction with { Arguments = setFunction.Arguments.Select(map).ToArray() };
             case BoundRow row:
                 return row with { Fields = row.Fields.Select(map).ToArray() };
+            case BoundFieldSelect fieldSelect:
+                return fieldSelect with { Operand = map(fieldSelect.Operand) };
             case BoundSubquery subquery:
                 // Only the outer side: the arguments and the tested value; the subquery's own plan is another level.
                 return subquery with { Arguments = subquery.Arguments.Select(map).ToArray(), Test = subquery.Test is null ? null : map(subquery.Test) };

@@ -14,6 +14,9 @@ internal sealed record BoundConstant(object? Value, SqlType Type, int ParameterN
 /// key and the same column in the select list match.</summary>
 internal sealed record BoundColumn(int Ordinal, SqlType Type, string DisplayName, int Location) : BoundExpression(Type)
 {
+    /// <summary>For a record column of a subquery, WITH query or function in FROM: the fields its records have.</summary>
+    public RecordShape? Shape { get; init; }
+
     public bool Equals(BoundColumn? other) => other is not null && other.Ordinal == Ordinal && other.Type == Type;
     public override int GetHashCode() => Ordinal;
 }
@@ -117,7 +120,11 @@ internal sealed record BoundGroupingCall(IReadOnlyList<BoundExpression> Argument
 
 /// <summary>A value of an enclosing query level (a correlated reference), passed into the subquery as its parameter
 /// <see cref="Index"/>: the subquery node's Arguments say how the outer level computes it.</summary>
-internal sealed record BoundOuterParam(int Index, SqlType Type, string DisplayName) : BoundExpression(Type);
+internal sealed record BoundOuterParam(int Index, SqlType Type, string DisplayName) : BoundExpression(Type)
+{
+    /// <summary>For a record value: the fields of the outer expression it stands for.</summary>
+    public RecordShape? Shape { get; init; }
+}
 
 /// <summary>$n of a prepared statement (PostgreSQL's PARAM_EXTERN): its type is fixed when the statement is bound, its
 /// value is read from the statement's execution (<c>StatementState.ParameterValues</c>), so one plan serves every Bind.</summary>
@@ -134,6 +141,9 @@ internal sealed record BoundParameter(int Number, SqlType Type) : BoundExpressio
 internal sealed record BoundSubquery(int Id, SubLinkType Kind, Plan.LogicalPlan Plan, IReadOnlyList<BoundExpression> Arguments,
     BoundExpression? Test, BoundComparison? Comparison, SqlType Type) : BoundExpression(Type)
 {
+    /// <summary>For a scalar subquery whose one column is a record: that record's fields.</summary>
+    public RecordShape? Shape { get; init; }
+
     public bool Equals(BoundSubquery? other) => other is not null && other.Id == Id && Arguments.SequenceEqual(other.Arguments);
     public override int GetHashCode() => Id;
 }
@@ -143,6 +153,10 @@ internal sealed record BoundSubquery(int Id, SubLinkType Kind, Plan.LogicalPlan 
 internal sealed record BoundRow(IReadOnlyList<BoundExpression> Fields) : BoundExpression(SqlType.Record)
 {
     public bool NullWhenAllNull { get; init; }
+
+    /// <summary>A whole-row reference's field names (its FROM item's columns); null for ROW(...), whose fields PostgreSQL
+    /// names f1, f2, ...</summary>
+    public RecordShape? Shape { get; init; }
 
     public bool Equals(BoundRow? other) => other is not null && other.NullWhenAllNull == NullWhenAllNull && other.Fields.SequenceEqual(Fields);
     public override int GetHashCode() => Fields.Count;
@@ -158,9 +172,16 @@ internal sealed record BoundSetFunctionCall(TableFunction Function, IReadOnlyLis
     /// <summary>For a function with several OUT columns: their types, the fields of the record it yields.</summary>
     public IReadOnlyList<SqlType>? RecordFields { get; init; }
 
+    /// <summary>The OUT columns' names, beside <see cref="RecordFields"/>.</summary>
+    public IReadOnlyList<string>? RecordFieldNames { get; init; }
+
     public bool Equals(BoundSetFunctionCall? other) => ReferenceEquals(this, other);
     public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 }
+
+/// <summary>(record).field (PostgreSQL's FieldSelect): field <see cref="FieldIndex"/> of a record value, NULL when the
+/// record is. A field of a row constructor or whole-row reference is bound as the field's own expression instead.</summary>
+internal sealed record BoundFieldSelect(BoundExpression Operand, int FieldIndex, string FieldName, SqlType Type) : BoundExpression(Type);
 
 /// <summary>Which set-returning function a FROM item calls.</summary>
 public enum TableFunction : byte

@@ -37,6 +37,8 @@ internal static class ColumnNaming
                     typeName = cast.TypeName.Name;
                 }
                 return (typeName, 1);
+            case FieldIndirection { Field: { } field }:
+                return (field, 2);
             case A_Indirection indirection:
                 // Subscripts keep the name of what they subscript (indkey[0] is "indkey").
                 return Figure(indirection.Argument);

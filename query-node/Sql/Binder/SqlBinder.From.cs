@@ -92,7 +92,10 @@ internal sealed partial class SqlBinder
             var columns = new ScopeColumn[common.Types.Count];
             for (int index = 0; index < columns.Length; index++)
             {
-                columns[index] = new ScopeColumn(names[index], new BoundColumn(index, common.Types[index], $"{referenceName}.{names[index]}", -1));
+                columns[index] = new ScopeColumn(names[index], new BoundColumn(index, common.Types[index], $"{referenceName}.{names[index]}", -1)
+                {
+                    Shape = common.Shapes is { } shapes && index < shapes.Count ? shapes[index] : null,
+                });
             }
             LogicalPlan plan = common.Plan is null ? new LogicalWorkTableScan(common) : new LogicalCteScan(common, referenceName);
             var cteItem = new ScopeItem(referenceName, columns, rangeVar.Location);
@@ -160,7 +163,10 @@ internal sealed partial class SqlBinder
         var columns = new ScopeColumn[query.Columns.Count];
         for (int index = 0; index < columns.Length; index++)
         {
-            columns[index] = new ScopeColumn(names[index], new BoundColumn(index, query.Types[index], $"{name}.{names[index]}", -1));
+            columns[index] = new ScopeColumn(names[index], new BoundColumn(index, query.Types[index], $"{name}.{names[index]}", -1)
+            {
+                Shape = query.Shapes is { } shapes && index < shapes.Count ? shapes[index] : null,
+            });
         }
         LogicalPlan plan = levelScope.Captures.Count == 0
             ? query.Plan
@@ -287,6 +293,7 @@ internal sealed partial class SqlBinder
             MarkCorrelated(table, levelScope.Captures, definition);
             table.ColumnNames = ApplyColumnAliases(bound.Columns.Select(column => column.Name).ToArray(), definition.ColumnNames, definition.Name, definition.Location);
             table.Types = bound.Types.Select(type => type.Kind == TypeKind.Unknown ? SqlType.Text : type).ToArray();
+            table.Shapes = bound.Shapes;
             table.Plan = CastColumns(bound.Plan, table.Types);
             _scope.AddCommonTable(table, definition.Location);
         }

@@ -9,7 +9,8 @@ internal sealed partial class SqlBinder
 {
     private BoundExpression BindFunction(FuncCall call)
     {
-        if (call.Schema is not null && call.Schema != "pg_catalog")
+        if (call.Schema is not null && call.Schema != "pg_catalog"
+            && !(call.Schema == Catalog.SqlCatalog.InformationSchema && call.Name == "_pg_expandarray"))
         {
             throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
         }

@@ -23,11 +23,17 @@ internal sealed partial class SqlBinder
     /// <summary>ROW(a, b) or (a, b) as a value: untyped literals become text, as in a select list.</summary>
     private BoundExpression BindRowConstructor(RowExpr row)
     {
-        var fields = new BoundExpression[row.Arguments.Count];
-        for (int index = 0; index < fields.Length; index++)
+        var fields = new List<BoundExpression>(row.Arguments.Count);
+        foreach (Expression argument in row.Arguments)
         {
-            BoundExpression field = Bind(row.Arguments[index]);
-            fields[index] = field.Type.Kind == TypeKind.Unknown ? CoerceUnknown(field, SqlType.Text, row.Arguments[index].Location) : field;
+            if (argument is FieldIndirection { Star: true } star)
+            {
+                // ROW((t).*) takes the fields one by one, as PostgreSQL expands * in a row constructor.
+                fields.AddRange(ExpandFieldStar(star).Select(field => field.Field));
+                continue;
+            }
+            BoundExpression field = Bind(argument);
+            fields.Add(field.Type.Kind == TypeKind.Unknown ? CoerceUnknown(field, SqlType.Text, argument.Location) : field);
         }
         return new BoundRow(fields);
     }
@@ -140,7 +146,11 @@ internal sealed partial class SqlBinder
     {
         ScopeItem? item = _scope.FindItem(name);
         if (item is null) return null;
-        return new BoundRow(item.Columns.Select(column => column.Expression).ToArray()) { NullWhenAllNull = true };
+        // A stored table's rows are of its row type, named after it; any other item's are anonymous records.
+        string? typeName = item.Columns.Count > 0 && item.Columns[0].Table is { } table && item.Columns.All(column => column.Table == table) ? table.Name : null;
+        var shape = new RecordShape(item.Columns.Select(column => column.Name).ToArray(), item.Columns.Select(column => column.Expression.Type).ToArray(),
+            typeName, name);
+        return new BoundRow(item.Columns.Select(column => column.Expression).ToArray()) { NullWhenAllNull = true, Shape = shape };
     }
 
     /// <summary>The comparison an operator name stands for, or null for another operator.</summary>

@@ -10,6 +10,9 @@ namespace Log.QueryNode.Sql.Binder;
 internal sealed record BoundQuery(LogicalPlan Plan, IReadOnlyList<ResultColumn> Columns)
 {
     public IReadOnlyList<SqlType> Types => Plan.OutputTypes;
+
+    /// <summary>For each output column of type record, the fields its records have, where the binder knows them.</summary>
+    public IReadOnlyList<RecordShape?>? Shapes { get; init; }
 }
 
 internal sealed partial class SqlBinder
@@ -55,6 +58,11 @@ internal sealed partial class SqlBinder
                 ExpandStar(star, targets, columns);
                 continue;
             }
+            if (target.Value is FieldIndirection { Star: true } fieldStar)
+            {
+                ExpandFieldStarTarget(fieldStar, targets, columns);
+                continue;
+            }
             BoundExpression bound = Bind(target.Value);
             if (bound.Type.Kind == TypeKind.Unknown) bound = CoerceUnknown(bound, SqlType.Text, target.Value.Location);
             targets.Add(bound);
@@ -66,6 +74,8 @@ internal sealed partial class SqlBinder
             // The parser counts the entries as written; * can expand past the limit.
             throw new SqlException(EngineSqlState.TooManyColumns, $"target lists can have at most {SqlLimits.TargetListEntriesMax} entries");
         }
+
+        RecordShape?[] shapes = targets.Select(RecordShape.PassedOn).ToArray();
 
         // GROUP BY: keys, and the grouping sets over them (null for a plain GROUP BY).
         List<BoundAggregateCall> selectAggregates = _aggregateCalls;
@@ -161,7 +171,7 @@ internal sealed partial class SqlBinder
         }
         plan = BindLimitClause(plan, select);
         if (targets.Count > visibleCount) plan = new LogicalTrim(plan, visibleCount);
-        return new BoundQuery(plan, columns);
+        return new BoundQuery(plan, columns) { Shapes = shapes };
     }
 
     /// <summary>An ORDER BY or DISTINCT ON item: an output column name or position, else an expression over the input,
@@ -511,6 +521,11 @@ internal sealed partial class SqlBinder
             if (target.Value is ColumnRef { Star: true } star)
             {
                 ExpandStar(star, targets, columns);
+                continue;
+            }
+            if (target.Value is FieldIndirection { Star: true } fieldStar)
+            {
+                ExpandFieldStarTarget(fieldStar, targets, columns);
                 continue;
             }
             BoundExpression bound = Bind(target.Value);

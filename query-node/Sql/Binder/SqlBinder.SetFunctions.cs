@@ -48,13 +48,19 @@ internal sealed partial class SqlBinder
         (TableFunction function, BoundExpression[] typedArguments, SqlType type, IReadOnlyList<(string Name, SqlType Type)>? columns) =
             BindSetReturningCall(call, arguments, inFrom: false);
         IReadOnlyList<SqlType>? recordFields = null;
+        IReadOnlyList<string>? recordFieldNames = null;
         if (columns is { Count: > 1 })
         {
             // A function with several OUT columns returns record in a select list: (key,value).
             recordFields = columns.Select(column => column.Type).ToArray();
+            recordFieldNames = columns.Select(column => column.Name).ToArray();
             type = SqlType.Record;
         }
-        var bound = new BoundSetFunctionCall(function, typedArguments, type, call.Name, call.Location) { RecordFields = recordFields };
+        var bound = new BoundSetFunctionCall(function, typedArguments, type, call.Name, call.Location)
+        {
+            RecordFields = recordFields,
+            RecordFieldNames = recordFieldNames,
+        };
         _setFunctionCalls.Add(bound);
         return bound;
     }

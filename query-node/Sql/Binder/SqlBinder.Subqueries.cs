@@ -28,7 +28,10 @@ internal sealed partial class SqlBinder
                     throw new SqlException(SqlState.SyntaxError, query.Columns.Count == 0 ? "subquery must return only one column" : "subquery must return only one column", link.Location + 1);
                 }
                 SqlType type = query.Types[0].Kind == TypeKind.Unknown ? SqlType.Text : query.Types[0];
-                return new BoundSubquery(id, SubLinkType.Expr, CastColumns(query.Plan, [type]), arguments, null, null, type);
+                return new BoundSubquery(id, SubLinkType.Expr, CastColumns(query.Plan, [type]), arguments, null, null, type)
+                {
+                    Shape = query.Shapes is [var shape] ? shape : null,
+                };
             }
             case SubLinkType.Any:
             case SubLinkType.All:

@@ -129,6 +129,8 @@ internal sealed partial class SqlBinder
                 return BindIndirection(indirection);
             case RowExpr row:
                 return BindRowConstructor(row);
+            case FieldIndirection fieldIndirection:
+                return BindFieldIndirection(fieldIndirection);
             case SetToDefault setToDefault:
                 throw new SqlException(SqlState.SyntaxError, "DEFAULT is not allowed in this context", setToDefault.Location + 1);
             default:

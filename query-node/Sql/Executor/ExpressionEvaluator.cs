@@ -41,6 +41,8 @@ internal static class ExpressionEvaluator
                 }
                 return allNull && record.NullWhenAllNull ? null : new PgRecord(values, types);
             }
+            case BoundFieldSelect fieldSelect:
+                return Evaluate(fieldSelect.Operand, row, context) is PgRecord selected ? selected.Values[fieldSelect.FieldIndex] : null;
             case BoundOuterParam parameter:
                 return context!.Parameters[parameter.Index];
             case BoundParameter parameter:

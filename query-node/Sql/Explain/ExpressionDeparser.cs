@@ -171,6 +171,11 @@ internal static class ExpressionDeparser
                 }
                 builder.Append(')');
                 return;
+            case BoundFieldSelect fieldSelect:
+                builder.Append('(');
+                Inner(fieldSelect.Operand);
+                builder.Append(").").Append(fieldSelect.FieldName);
+                return;
             case BoundAggregateCall call:
                 builder.Append(AggregateText(call.Aggregate, column, subquery));
                 return;

@@ -326,11 +326,42 @@ internal sealed partial class SqlParser
         }
     }
 
-    /// <summary>[subscript] or [lower:upper] after a column, parameter or parenthesized expression. A plain subscript is
-    /// kept in Upper, as PostgreSQL's A_Indices keeps it in uidx.</summary>
+    /// <summary>gram.y's opt_indirection after a column, parameter, parenthesized expression or subquery: subscripts
+    /// ([subscript] or [lower:upper], a plain subscript kept in Upper as PostgreSQL's A_Indices keeps it in uidx) and
+    /// field selections (.field, or .* last).</summary>
     private Expression ParseOptionalIndirection(Expression argument)
     {
-        if (!Current.IsOperator("[")) return argument;
+        Expression expression = argument;
+        while (true)
+        {
+            if (Current.IsOperator("["))
+            {
+                expression = ParseSubscripts(expression, argument.Location);
+            }
+            else if (Current.IsOperator(".") && Peek().IsOperator("*"))
+            {
+                _index += 2;
+                expression = new FieldIndirection(expression, null, argument.Location);
+                if (Current.IsOperator("[") || Current.IsOperator("."))
+                {
+                    throw new SqlException(SqlState.SyntaxError, "improper use of \"*\"", Current.Position + 1);
+                }
+                return expression;
+            }
+            else if (Current.IsOperator(".") && Peek().Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+            {
+                _index++;
+                expression = new FieldIndirection(expression, Advance().Text, argument.Location);
+            }
+            else
+            {
+                return expression;
+            }
+        }
+    }
+
+    private A_Indirection ParseSubscripts(Expression argument, int location)
+    {
         var indirection = new List<A_Indices>();
         while (TryOperator("["))
         {
@@ -346,8 +377,7 @@ internal sealed partial class SqlParser
             }
             ExpectOperator("]");
         }
-        if (Current.IsOperator(".")) throw NotSupported("field selection after a subscript", Current.Position);
-        return new A_Indirection(argument, indirection, argument.Location);
+        return new A_Indirection(argument, indirection, location);
     }
 
     private Expression ParsePrimary()

@@ -187,6 +187,9 @@ internal sealed class CommonTable(int id, string name, IReadOnlyList<string> col
     public LogicalPlan? Plan { get; set; }
     public IReadOnlyList<SqlType> Types { get; set; } = [];
 
+    /// <summary>For each record column, the fields its records have, where the binder knows them.</summary>
+    public IReadOnlyList<Binder.RecordShape?>? Shapes { get; set; }
+
     /// <summary>WITH RECURSIVE: Plan is a <see cref="LogicalRecursiveUnion"/>.</summary>
     public bool IsRecursive { get; set; }
 

@@ -53,7 +53,7 @@ internal static class ConstantFolder
     {
         BoundFunction function => function.Function.Volatility == Volatility.Immutable,
         BoundCast or BoundArithmetic or BoundNegate or BoundComparison or BoundIsDistinct or BoundConcat or BoundBoolean
-            or BoundNullTest or BoundBooleanTest or BoundIn or BoundLike => true,
+            or BoundNullTest or BoundBooleanTest or BoundIn or BoundLike or BoundFieldSelect => true,
         _ => false,
     };
 

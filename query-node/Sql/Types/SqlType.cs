@@ -63,6 +63,12 @@ public enum TypeKind : byte
     Int2Vector,
     /// <summary>oidvector: the catalogs' zero-based vector of oid (pg_proc.proargtypes), like <see cref="Int2Vector"/>.</summary>
     OidVector,
+    /// <summary>xid: a 32-bit transaction id (CLR long), as the catalogs' relfrozenxid and datfrozenxid are typed.</summary>
+    Xid,
+    /// <summary>pg_node_tree: an expression stored in a catalog (CLR string holding its text).</summary>
+    PgNodeTree,
+    /// <summary>anyarray: the pseudo-type of pg_attribute.attmissingval; no value of it is ever made.</summary>
+    AnyArray,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -190,6 +196,9 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Record => 2249,
         TypeKind.Int2Vector => 22,
         TypeKind.OidVector => 30,
+        TypeKind.Xid => 28,
+        TypeKind.PgNodeTree => 194,
+        TypeKind.AnyArray => 2277,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
     };
 
@@ -210,6 +219,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Name => 64,
         TypeKind.Char => 1,
         TypeKind.AclItem => 12,
+        TypeKind.Xid => 4,
         _ => -1,
     };
 
@@ -250,6 +260,9 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Record => "record",
         TypeKind.Int2Vector => "int2vector",
         TypeKind.OidVector => "oidvector",
+        TypeKind.Xid => "xid",
+        TypeKind.PgNodeTree => "pg_node_tree",
+        TypeKind.AnyArray => "anyarray",
         _ => "unknown",
     };
 
@@ -295,9 +308,10 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
         TypeKind.Interval => 'T',
-        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem => 'U',
+        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem or TypeKind.Xid => 'U',
+        TypeKind.PgNodeTree => 'Z',
         TypeKind.Array or TypeKind.Int2Vector or TypeKind.OidVector => 'A',
-        TypeKind.Void or TypeKind.Record => 'P',
+        TypeKind.Void or TypeKind.Record or TypeKind.AnyArray => 'P',
         _ => 'X',
     };
 

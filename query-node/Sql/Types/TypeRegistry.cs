@@ -34,6 +34,9 @@ internal static class TypeRegistry
         new RecordHandler(),
         new VectorHandler(TypeKind.Int2Vector, "int2vector"),
         new VectorHandler(TypeKind.OidVector, "oidvector"),
+        new XidHandler(),
+        new NodeTreeHandler(),
+        new AnyArrayHandler(),
     ];
 
     private static readonly FrozenDictionary<TypeKind, TypeHandler> ByKind = Handlers.ToFrozenDictionary(handler => handler.Kind);

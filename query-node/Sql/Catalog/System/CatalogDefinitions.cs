@@ -46,7 +46,7 @@ internal static class CatalogDefinitions
         for (int position = 0; position < table.Checks.Count; position++)
         {
             CheckConstraint check = table.Checks[position];
-            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, null,
+            yield return new TableConstraint(ObjectIds.CheckConstraint(tableOid, position), check.Name, 'c', 0, CheckColumnNumbers(table, check),
                 $"CHECK ({CheckExpression(table, check, pretty)}){(check.IsValidated ? "" : " NOT VALID")}", check.IsValidated);
         }
     }
@@ -79,6 +79,29 @@ internal static class CatalogDefinitions
         int foreignKey = subObject - ObjectIds.ForeignKeyConstraintBase;
         if (foreignKey >= 0) return foreignKey < table.ForeignKeys.Count ? ForeignKeyDefinition(catalog, table, table.ForeignKeys[foreignKey]) : null;
         return ConstraintsOf(table, pretty).FirstOrDefault(constraint => constraint.Oid == oid)?.Definition;
+    }
+
+    /// <summary>The columns a CHECK constraint reads, by attribute number in the order the expression first names them
+    /// (pg_constraint.conkey, as PostgreSQL fills it); null when its text does not parse.</summary>
+    private static int[]? CheckColumnNumbers(TableDescriptor table, CheckConstraint check)
+    {
+        try
+        {
+            return SystemRelations.ColumnsNamedIn(table, check.Expression).Distinct(StringComparer.Ordinal)
+                .Select(name => table.Columns[table.OrdinalOf(name)].Id).ToArray();
+        }
+        catch (Execution.SqlException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>pg_constraint.conbin of a CHECK constraint: its expression alone, as pg_get_expr prints it back.</summary>
+    public static string? CheckConstraintExpression(TableDescriptor table, long constraintOid)
+    {
+        (_, int subObject) = ObjectIds.Split(constraintOid);
+        int position = subObject - ObjectIds.CheckConstraintBase;
+        return position >= 0 && position < table.Checks.Count ? CheckExpression(table, table.Checks[position]) : null;
     }
 
     /// <summary>A foreign key as pg_get_constraintdef prints it: FOREIGN KEY (b) REFERENCES a(id), then the actions

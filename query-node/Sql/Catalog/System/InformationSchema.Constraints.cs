@@ -150,7 +150,7 @@ internal static partial class SystemRelations
     }
 
     /// <summary>The table's columns an expression refers to (what pg_depend records for a CHECK constraint).</summary>
-    private static IEnumerable<string> ColumnsNamedIn(TableDescriptor table, string expression) =>
+    internal static IEnumerable<string> ColumnsNamedIn(TableDescriptor table, string expression) =>
         ParseTree.Walk(SqlParser.ParseExpressionText(expression))
             .OfType<ColumnRef>()
             .Where(reference => !reference.Star && table.OrdinalOf(reference.Fields[^1]) >= 0)

@@ -48,6 +48,13 @@ internal static class ObjectIds
 
     public static long AttributeDefault(long tableOid, int attributeNumber) => ((long)attributeNumber << SubObjectShift) | tableOid;
 
+    /// <summary>The row type of a table or view (pg_class.reltype) and its array type: the relation's OID with sub-object
+    /// 1 and 2 in pg_type's own number space (OIDs are unique within a catalog, as in PostgreSQL; pg_class's index OIDs
+    /// share the numbers).</summary>
+    public static long RowType(long relationOid) => (1L << SubObjectShift) | relationOid;
+
+    public static long RowTypeArray(long relationOid) => (2L << SubObjectShift) | relationOid;
+
     /// <summary>The table OID and the sub-object number an index, constraint or default OID is made of.</summary>
     public static (long TableOid, int SubObject) Split(long oid) => (oid & RelationOidMax, (int)(oid >> SubObjectShift));
 }

@@ -83,7 +83,7 @@ internal static partial class SystemRelations
     /// <summary>pg_description: the built-in descriptions and every COMMENT ON a relation or column.</summary>
     private static IEnumerable<object?[]> DescriptionRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((long objectOid, long catalogOid, string description) in BuiltinDescriptions)
+        foreach ((long objectOid, long catalogOid, string description) in AllBuiltinDescriptions)
         {
             yield return relation.Row(("objoid", objectOid), ("classoid", catalogOid), ("objsubid", 0), ("description", description));
         }
@@ -99,7 +99,7 @@ internal static partial class SystemRelations
     {
         if (column == 0)
         {
-            foreach ((long builtinOid, long catalogOid, string description) in BuiltinDescriptions)
+            foreach ((long builtinOid, long catalogOid, string description) in AllBuiltinDescriptions)
             {
                 if (builtinOid == objectOid && (catalogName is null || SystemRelations.Find(catalogName)?.Shape.Oid == catalogOid)) return description;
             }

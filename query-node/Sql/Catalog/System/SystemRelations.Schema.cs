@@ -1,4 +1,5 @@
 using Log.QueryNode.Sql.Types;
+using Log.QueryNode.Sql.Types.Handlers;
 using Log.Wire.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
@@ -19,7 +20,7 @@ internal static partial class SystemRelations
             long oid = ObjectIds.Relation(table.Id);
             bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
             yield return ClassRow(relation, oid, table.Name, catalog.NamespaceOid(table.Name), SqlCatalog.OrdinaryTable, table.Columns.Count,
-                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table));
+                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table), ObjectIds.RowType(oid));
             foreach ((long indexOid, string name, int columns) in IndexesOf(table))
             {
                 yield return ClassRow(relation, indexOid, name, catalog.NamespaceOid(table.Name), 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
@@ -31,17 +32,19 @@ internal static partial class SystemRelations
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, catalog.NamespaceOid(view.Name), SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0);
+            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, catalog.NamespaceOid(view.Name), SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0,
+                rowType: ObjectIds.RowType(ObjectIds.Relation(view.Id)));
         }
     }
 
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
-        bool hasTriggers = false) =>
-        relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
+        bool hasTriggers = false, long rowType = 0) =>
+        relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("reltype", rowType), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
             ("relfilenode", kind is 'v' ? 0L : oid), ("relpages", kind == SqlCatalog.Sequence ? 1 : 0),
             ("reltuples", kind is 'r' or 'i' or 'v' ? -1f : kind == SqlCatalog.Sequence ? 1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
-            ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", "0"), ("relminmxid", "0"));
+            ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", kind is 'r' or 'm' ? XidHandler.FirstNormalTransactionId : 0L),
+            ("relminmxid", kind is 'r' or 'm' ? XidHandler.FirstMultiTransactionId : 0L));
 
     /// <summary>A table's indexes as pg_class has them: the primary key's (when declared) and the secondary ones.</summary>
     private static IEnumerable<(long Oid, string Name, int Columns)> IndexesOf(TableDescriptor table)
@@ -160,8 +163,9 @@ internal static partial class SystemRelations
                 ("typreceive", Procedure(type.Receive)), ("typsend", Procedure(type.Send)), ("typmodin", Procedure(type.ModifierInput)),
                 ("typmodout", Procedure(type.ModifierOutput)), ("typanalyze", Procedure(type.Analyze)), ("typalign", type.Align.ToString()),
                 ("typstorage", type.Storage.ToString()), ("typnotnull", type.NotNull), ("typbasetype", type.BaseType), ("typtypmod", type.TypeModifier),
-                ("typndims", 0), ("typcollation", type.Collation));
+                ("typndims", 0), ("typcollation", type.Collation), ("typdefaultbin", type.Default), ("typdefault", type.Default));
         }
+        foreach (object?[] row in RowTypeRows(catalog, relation)) yield return row;
     }
 
     /// <summary>A regproc naming a function by name ("-" is no function, as regprocout prints 0).</summary>
@@ -176,7 +180,8 @@ internal static partial class SystemRelations
             {
                 PgArray keys = Int2Vector(table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id));
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, TableDescriptor.PrimaryIndexId), tableOid, table.PrimaryKeyOrdinals.Count,
-                    table.PrimaryKeyOrdinals.Count, unique: true, primary: true, valid: true, keys, Int2Vector(table.PrimaryKeyOrdinals.Select(_ => 0)), null, null);
+                    table.PrimaryKeyOrdinals.Count, unique: true, primary: true, valid: true, keys, Int2Vector(table.PrimaryKeyOrdinals.Select(_ => 0)), null, null,
+                    classes: IndexKeyClasses(table.PrimaryKeyOrdinals.Select(ordinal => (SqlType?)table.Columns[ordinal].Type)));
             }
             foreach (IndexDescriptor index in table.Indexes)
             {
@@ -188,14 +193,17 @@ internal static partial class SystemRelations
                 yield return IndexRow(relation, ObjectIds.Index(tableOid, index.Id), tableOid, index.KeyColumns.Count + index.IncludeColumnIds.Count,
                     index.KeyColumns.Count, index.IsUnique, index.IsPrimary, index.State == IndexState.Valid, keys, options, expressions,
                     index.Predicate is null ? null : CatalogDefinitions.IndexPredicate(table, index.Predicate),
-                    index.NullsNotDistinct, immediate: !index.Deferral.IsDeferrable());
+                    index.NullsNotDistinct, IndexKeyClasses(index.KeyColumns.Select(key => key.IsExpression
+                        ? ExpressionKeyType(table, key.Expression!) : table.Columns[table.OrdinalOfColumnId(key.ColumnId)].Type)),
+                    immediate: !index.Deferral.IsDeferrable());
             }
         }
     }
 
     private static object?[] IndexRow(SystemRelation relation, long indexOid, long tableOid, int columns, int keyColumns, bool unique, bool primary, bool valid,
-        PgArray keys, PgArray options, string? expressions, string? predicate, bool nullsNotDistinct = false, bool immediate = true) =>
-        relation.Row(("indexrelid", indexOid), ("indrelid", tableOid), ("indnatts", (short)columns), ("indnkeyatts", (short)keyColumns), ("indisunique", unique),
+        PgArray keys, PgArray options, string? expressions, string? predicate, bool nullsNotDistinct = false, (PgArray OperatorClasses, PgArray Collations)? classes = null,
+        bool immediate = true) =>
+        relation.Row(("indclass", classes?.OperatorClasses), ("indcollation", classes?.Collations), ("indexrelid", indexOid), ("indrelid", tableOid), ("indnatts", (short)columns), ("indnkeyatts", (short)keyColumns), ("indisunique", unique),
             ("indnullsnotdistinct", nullsNotDistinct), ("indisprimary", primary), ("indimmediate", immediate), ("indisvalid", valid), ("indisready", true),
             ("indislive", true), ("indkey", keys), ("indoption", options), ("indexprs", expressions), ("indpred", predicate));
 
@@ -214,7 +222,7 @@ internal static partial class SystemRelations
                     ("condeferred", constraint.Deferral == ConstraintDeferral.InitiallyDeferred), ("convalidated", constraint.Validated), ("conrelid", tableOid), ("conindid", constraint.IndexOid),
                     ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", constraint.Type == 'p' || constraint.Type == 'u'),
                     ("conkey", constraint.ColumnNumbers is null ? null : ColumnNumbers(constraint.ColumnNumbers)),
-                    ("conbin", constraint.Type == 'c' ? constraint.Definition : null));
+                    ("conbin", constraint.Type == 'c' ? CatalogDefinitions.CheckConstraintExpression(table, constraint.Oid) : null));
             }
             foreach (object?[] row in ForeignKeyConstraintRows(catalog, relation, table)) yield return row;
         }

@@ -1,5 +1,6 @@
 using Log.Wire.Types;
 using Log.QueryNode.Sql.Types;
+using Log.QueryNode.Sql.Types.Handlers;
 
 namespace Log.QueryNode.Sql.Catalog.System;
 
@@ -91,13 +92,16 @@ internal static partial class SystemRelations
     {
         yield return relation.Row(("oid", ObjectIds.Database), ("datname", catalog.DatabaseName), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6),
             ("datlocprovider", "c"), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace),
-            ("datcollate", "C"), ("datctype", "C"));
+            ("datcollate", "C"), ("datctype", "C"), ("datfrozenxid", XidHandler.FirstNormalTransactionId),
+            ("datminmxid", XidHandler.FirstMultiTransactionId));
         // initdb's templates, with its OIDs: clients list them (psql's \l, DBeaver's template choice) and skip them by
         // datistemplate and datallowconn, as they do on PostgreSQL.
         yield return relation.Row(("oid", 1L), ("datname", "template1"), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6), ("datlocprovider", "c"),
-            ("datistemplate", true), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"));
+            ("datistemplate", true), ("datallowconn", true), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"), ("datfrozenxid", XidHandler.FirstNormalTransactionId),
+            ("datminmxid", XidHandler.FirstMultiTransactionId));
         yield return relation.Row(("oid", 4L), ("datname", "template0"), ("datdba", ObjectIds.SuperuserRole), ("encoding", 6), ("datlocprovider", "c"),
-            ("datistemplate", true), ("datallowconn", false), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"));
+            ("datistemplate", true), ("datallowconn", false), ("datconnlimit", -1), ("dattablespace", ObjectIds.DefaultTablespace), ("datcollate", "C"), ("datctype", "C"), ("datfrozenxid", XidHandler.FirstNormalTransactionId),
+            ("datminmxid", XidHandler.FirstMultiTransactionId));
     }
 
     private static IEnumerable<object?[]> RoleRows(CatalogSnapshot catalog, SystemRelation relation)
@@ -119,7 +123,22 @@ internal static partial class SystemRelations
     {
         yield return relation.Row(("oid", ObjectIds.HeapAccessMethod), ("amname", "heap"), ("amhandler", new RegProc(3, "heap_tableam_handler")), ("amtype", "t"));
         yield return relation.Row(("oid", ObjectIds.BtreeAccessMethod), ("amname", "btree"), ("amhandler", new RegProc(330, "bthandler")), ("amtype", "i"));
+        foreach ((long oid, string name, long handlerOid, string handler) in PostgreSqlIndexAccessMethods)
+        {
+            yield return relation.Row(("oid", oid), ("amname", name), ("amhandler", new RegProc(handlerOid, handler)), ("amtype", "i"));
+        }
     }
+
+    /// <summary>PostgreSQL 15's other index access methods, listed as pg_am lists them (clients read it whole) though
+    /// CREATE INDEX ... USING one of them is 0A000 naming it, as the PostgreSQL-only types of pg_type are.</summary>
+    private static readonly (long Oid, string Name, long HandlerOid, string Handler)[] PostgreSqlIndexAccessMethods =
+    [
+        (405, "hash", 331, "hashhandler"),
+        (783, "gist", 332, "gisthandler"),
+        (2742, "gin", 333, "ginhandler"),
+        (3580, "brin", 335, "brinhandler"),
+        (4000, "spgist", 334, "spghandler"),
+    ];
 
     private static IEnumerable<object?[]> CollationRows(CatalogSnapshot catalog, SystemRelation relation)
     {

@@ -30,6 +30,7 @@ internal static class TypeNames
     public static string? Format(long oid, int modifier)
     {
         if (oid == UnknownOid) return "unknown";
+        if (modifier >= 0 && WithPrecision(oid, modifier) is { } precise) return precise;
         if (Find(oid) is not { } type)
         {
             return FormatPostgreSqlOnly(oid) ?? SystemRelations.PseudoTypeName(oid);
@@ -37,6 +38,19 @@ internal static class TypeNames
         var withModifier = new SqlType(type.Kind, modifier, type.Element);
         return modifier >= 0 ? withModifier.DisplayNameWithModifier : withModifier.DisplayName;
     }
+
+    /// <summary>format_type of the types whose modifier is a precision or length written inside the name: the date/time
+    /// types (timestamp(3) with time zone) and the bit strings; null for another type.</summary>
+    private static string? WithPrecision(long oid, int modifier) => oid switch
+    {
+        1114 => $"timestamp({modifier}) without time zone",
+        1184 => $"timestamp({modifier}) with time zone",
+        1083 => $"time({modifier}) without time zone",
+        1266 => $"time({modifier}) with time zone",
+        1560 => $"bit({modifier})",
+        1562 => $"bit varying({modifier})",
+        _ => null,
+    };
 
     /// <summary>The SQL names format_type gives the PostgreSQL types Log lacks whose name is not their typname.</summary>
     private static readonly Dictionary<string, string> SqlNames = new(StringComparer.Ordinal)

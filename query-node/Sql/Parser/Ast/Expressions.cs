@@ -162,6 +162,13 @@ public sealed record A_Indices(bool IsSlice, Expression? Lower, Expression? Uppe
 /// <summary>expression[subscripts]..., e.g. arr[1], arr[2:3], (f(x))[1].</summary>
 public sealed record A_Indirection(Expression Argument, IReadOnlyList<A_Indices> Indirection, int Location) : Expression(Location);
 
+/// <summary>(expression).field or (expression).*: a field of a composite value, or all of them (PostgreSQL's A_Indirection
+/// whose element is a field name or A_Star; subscripts are <see cref="A_Indirection"/>). Field is null for *.</summary>
+public sealed record FieldIndirection(Expression Argument, string? Field, int Location) : Expression(Location)
+{
+    public bool Star => Field is null;
+}
+
 /// <summary>ROW(a, b) or (a, b): a row constructor (comparisons of rows, IN lists of rows).</summary>
 public sealed record RowExpr(IReadOnlyList<Expression> Arguments, bool ExplicitRow, int Location) : Expression(Location);
 

@@ -7,20 +7,24 @@ namespace Log.QueryNode.Sql.Parser.Ast;
 /// </summary>
 internal static class ParseTree
 {
-    /// <summary>Every node under <paramref name="root"/>, itself first; <paramref name="descend"/> says whether to look
-    /// inside a node (all nodes when null).</summary>
+    /// <summary>Every node under <paramref name="root"/>, itself first, then its children's subtrees left to right (the
+    /// order they are written in, which pg_constraint.conkey of a CHECK constraint follows); <paramref name="descend"/>
+    /// says whether to look inside a node (all nodes when null).</summary>
     public static IEnumerable<Node> Walk(Node root, Func<Node, bool>? descend = null)
     {
         var pending = new Stack<Node>();
         pending.Push(root);
+        var children = new List<Node>();
         while (pending.TryPop(out Node? node))
         {
             yield return node;
             if (descend is not null && !descend(node)) continue;
+            children.Clear();
             foreach (Node? child in Children(node))
             {
-                if (child is not null) pending.Push(child);
+                if (child is not null) children.Add(child);
             }
+            for (int index = children.Count - 1; index >= 0; index--) pending.Push(children[index]);
         }
     }
 
@@ -91,6 +95,8 @@ internal static class ParseTree
                 return array.Elements;
             case A_Indirection indirection:
                 return [indirection.Argument, .. indirection.Indirection.SelectMany(indices => new[] { indices.Lower, indices.Upper })];
+            case FieldIndirection field:
+                return [field.Argument];
             case RowExpr row:
                 return row.Arguments;
             case GroupingSet set:

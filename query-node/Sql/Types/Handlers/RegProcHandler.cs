@@ -16,8 +16,13 @@ internal sealed class RegProcHandler : TypeHandler
     {
         string trimmed = text.Trim();
         if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return new RegProc((long)new OidHandler().Parse(trimmed, type, position, settings), trimmed);
+        // A type's I/O function has its pg_proc OID (pgjdbc tells arrays by typinput = 'pg_catalog.array_in'::regproc).
+        string name = trimmed.StartsWith(PgCatalogPrefix, StringComparison.Ordinal) ? trimmed[PgCatalogPrefix.Length..] : trimmed;
+        if (Catalog.System.TypeFunctions.Find(name) is { } function) return new RegProc(function.Oid, function.Name);
         return new RegProc(0, trimmed);
     }
+
+    private const string PgCatalogPrefix = "pg_catalog.";
 
     public override string Format(object value, DateTimeSettings settings) => ((RegProc)value).Name;
 

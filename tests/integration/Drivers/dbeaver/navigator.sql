@@ -5,9 +5,12 @@
 --   -- query: NAME                  the name printed with its answer
 --   -- from: CLASS.METHOD           where in DBeaver the SQL text comes from
 --   -- bind: VALUE VALUE ...        parameters in order: schema (the oid of public), table=NAME (its oid),
---                                   database (the current database's name), text=VALUE
+--                                   database (the current database's name), text=VALUE, int=VALUE,
+--                                   decimal=VALUE (setBigDecimal), timestamp=VALUE (setTimestamp)
 --   -- compare: shape               only the column names and types and the row count are compared
 --                                   (the answer depends on the server build or on physical sizes)
+--   -- vary: COLUMN ...             those columns' values are not compared (only whether they are NULL), with the
+--                                   reason on the next line
 -- A statement ends at a line ending with ';'.
 
 -- query: connect.current_database
@@ -42,6 +45,9 @@ SHOW search_path;
 -- query: connect.database
 -- from: PostgreDatabase.readDatabaseInfo
 -- bind: database
+-- vary: oid datcollate datctype
+-- (the probe's database on PostgreSQL is a scratch one, with a new OID, and its locale is the reference cluster's
+-- initdb choice; Log's database is C, byte order, which is what C.UTF-8 also sorts by)
 SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE datname=?;
 
 -- query: connect.template_databases
@@ -79,6 +85,8 @@ WHERE s.nspname =?;
 -- query: navigator.tables
 -- from: PostgreSchema.TableCache.prepareLookupStatement
 -- bind: schema
+-- vary: reltoastrelid
+-- (Log keeps no TOAST tables: a long value is stored in its row, so a table's reltoastrelid is 0)
 SELECT c.oid,c.*,d.description,pg_catalog.pg_get_expr(c.relpartbound, c.oid) as partition_expr,  pg_catalog.pg_get_partkeydef(c.oid) as partition_key 
 FROM pg_catalog.pg_class c
 LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=c.oid AND d.objsubid=0 AND d.classoid='pg_class'::regclass
@@ -235,6 +243,39 @@ SELECT pg_get_viewdef(?, true);
 -- bind: table=orders
 SELECT conname, pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint WHERE conrelid=? ORDER BY conname;
 
+-- query: ddl.table_columns
+-- from: PostgreTableBase DDL (the columns, defaults and identities of a table with every kind of them)
+-- bind: table=gadgets
+SELECT c.relname,a.*,pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) as def_value,dsc.description,dep.objid
+FROM pg_catalog.pg_attribute a
+INNER JOIN pg_catalog.pg_class c ON (a.attrelid=c.oid)
+LEFT OUTER JOIN pg_catalog.pg_attrdef ad ON (a.attrelid=ad.adrelid AND a.attnum = ad.adnum)
+LEFT OUTER JOIN pg_catalog.pg_description dsc ON (c.oid=dsc.objoid AND a.attnum = dsc.objsubid)
+LEFT OUTER JOIN pg_depend dep on dep.refobjid = a.attrelid AND dep.deptype = 'i' and dep.refobjsubid = a.attnum and dep.classid = dep.refclassid
+WHERE NOT a.attisdropped AND c.relkind not in ('i','I','c') AND c.oid=?
+ORDER BY a.attnum;
+
+-- query: ddl.table_constraints
+-- from: PostgreTableConstraint DDL (every kind of constraint)
+-- bind: table=gadgets
+SELECT conname, contype, pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint WHERE conrelid=? ORDER BY conname;
+
+-- query: ddl.table_indexes
+-- from: PostgreIndex.getObjectDefinitionText for each index of the table (expression, partial, descending, unique)
+-- bind: table=gadgets
+SELECT c.relname, pg_catalog.pg_get_indexdef(i.indexrelid), pg_catalog.pg_get_expr(i.indpred, i.indrelid) as pred_expr,
+pg_catalog.pg_get_expr(i.indexprs, i.indrelid, true) as expr
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid=? ORDER BY c.relname;
+
+-- query: ddl.identity_sequences
+-- from: PostgreTableColumn identity (the sequences behind identity columns)
+SELECT pg_catalog.pg_get_serial_sequence('public.gadgets', 'id'), pg_catalog.pg_get_serial_sequence('public.gadgets', 'serial_no');
+
+-- query: ddl.join_view_definition
+-- from: PostgreViewBase.readDefinition (a view over a join)
+-- bind: table=cheap_gadgets
+SELECT pg_get_viewdef(?, true);
+
 -- query: data.read
 -- from: the data tab (SQLQueryJob over the table: SELECT * ... LIMIT, rows limited to 200)
 SELECT * FROM public.orders
@@ -253,3 +294,24 @@ UPDATE public.orders
 -- query: edit.read_back
 -- from: the data tab after save (refresh of the row)
 SELECT * FROM public.orders WHERE id=2;
+
+-- query: edit.update_by_key
+-- from: the data tab's save of a table with a primary key (DBeaver's generated UPDATE, with parameters)
+-- bind: decimal=7.25 int=1
+UPDATE public.gadgets SET price=? WHERE id=?;
+
+-- query: edit.read_back_by_key
+-- from: the data tab after save (refresh of the row by its key)
+-- bind: int=1
+-- vary: created
+-- (created defaults to now(): the time each server ran the INSERT)
+SELECT * FROM public.gadgets WHERE id=?;
+
+-- query: edit.update_by_old_values
+-- from: the data tab's save of a table without a key: every column's old value identifies the row
+-- bind: text=edited text=draft timestamp=2024-03-04T05:06:07
+UPDATE public.notes SET body=? WHERE body=? AND stamp=?;
+
+-- query: edit.read_back_by_old_values
+-- from: the data tab after save
+SELECT * FROM public.notes;

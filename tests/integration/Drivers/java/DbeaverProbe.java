@@ -10,16 +10,22 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Replays DBeaver's queries (Drivers/dbeaver/navigator.sql) and pgjdbc's DatabaseMetaData calls through pgjdbc and
  * prints every answer in a form that can be compared between Log and PostgreSQL: one block per query, headed
  * "== NAME", then "columns: name:type ...", then the rows sorted (or only their count for "compare: shape").
  * What legitimately differs between two servers is normalised: oids of user objects (16384 and above) print as
- * <oid>, transaction ids as <xid>, the database's and the user's names as <database> and <user>. A query that
+ * <oid>, transaction ids as <xid>, the database's and the user's names as <database> and <user> (in ACLs too),
+ * node trees (pg_node_tree: PostgreSQL's internal serialisation of an expression, which clients only pass to
+ * pg_get_expr) as <node tree>, and the columns a query's "-- vary:" directive names as <varies>. Two things of the
+ * reference server are left out as not PostgreSQL's own: the pg_attver attribute option this PostgreSQL build adds
+ * to every column's attoptions, and the index statistics getIndexInfo reports (CARDINALITY, PAGES). A query that
  * fails prints "error: SQLSTATE message" as its answer, so one failure does not hide the others.
  *
  * usage: java -cp .:postgresql.jar DbeaverProbe MODE HOST PORT USER PASSWORD DATABASE FILE
@@ -37,15 +43,21 @@ public final class DbeaverProbe {
     private static final List<String> NAVIGATOR_QUERIES = List.of("navigator.schemas", "navigator.tables", "navigator.inheritance",
         "navigator.columns", "navigator.constraints", "navigator.indexes");
 
+    /** Statistics of getIndexInfo (pg_class.reltuples and relpages of the index), which Log does not keep. */
+    private static final Set<String> STATISTICS_COLUMNS = Set.of("cardinality", "pages");
+    private static final Pattern ATTRIBUTE_VERSION_OPTION = Pattern.compile("pg_attver=[0-9]+,?");
+
     private static String database;
     private static String user;
+    private static Pattern userInAcl;
 
-    private record Query(String name, String sql, List<String> binds, boolean shapeOnly) { }
+    private record Query(String name, String sql, List<String> binds, boolean shapeOnly, Set<String> varying) { }
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         user = args[3];
         database = args[5];
+        userInAcl = Pattern.compile("(^|[{,/\"])" + Pattern.quote(user) + "(?=[=,}/\"]|$)");
         Properties properties = new Properties();
         properties.setProperty("user", user);
         if (!args[4].isEmpty()) {
@@ -74,7 +86,7 @@ public final class DbeaverProbe {
                             bind(connection, statement, query.binds());
                             if (statement.execute()) {
                                 try (ResultSet result = statement.getResultSet()) {
-                                    print(result, query.shapeOnly());
+                                    print(result, query.shapeOnly(), query.varying());
                                 }
                             } else {
                                 System.out.println("count: " + statement.getUpdateCount());
@@ -101,6 +113,7 @@ public final class DbeaverProbe {
         String name = null;
         List<String> binds = new ArrayList<>();
         boolean shapeOnly = false;
+        Set<String> varying = new HashSet<>();
         StringBuilder sql = new StringBuilder();
         for (String line : script.split("\n", -1)) {
             String trimmed = line.trim();
@@ -112,6 +125,8 @@ public final class DbeaverProbe {
                     Collections.addAll(binds, directive.substring(5).trim().split("\\s+"));
                 } else if (directive.equals("compare: shape")) {
                     shapeOnly = true;
+                } else if (directive.startsWith("vary:")) {
+                    Collections.addAll(varying, directive.substring(5).trim().split("\\s+"));
                 }
                 continue;
             }
@@ -122,10 +137,11 @@ public final class DbeaverProbe {
             if (trimmed.endsWith(";")) {
                 String text = sql.toString().trim();
                 queries.add(new Query(name == null ? "statement " + (queries.size() + 1) : name,
-                    text.substring(0, text.length() - 1), List.copyOf(binds), shapeOnly));
+                    text.substring(0, text.length() - 1), List.copyOf(binds), shapeOnly, Set.copyOf(varying)));
                 name = null;
                 binds.clear();
                 shapeOnly = false;
+                varying.clear();
                 sql.setLength(0);
             }
         }
@@ -148,6 +164,10 @@ public final class DbeaverProbe {
                 statement.setString(index, bind.substring(5));
             } else if (bind.startsWith("int=")) {
                 statement.setInt(index, Integer.parseInt(bind.substring(4)));
+            } else if (bind.startsWith("decimal=")) {
+                statement.setBigDecimal(index, new java.math.BigDecimal(bind.substring(8)));
+            } else if (bind.startsWith("timestamp=")) {
+                statement.setTimestamp(index, java.sql.Timestamp.valueOf(java.time.LocalDateTime.parse(bind.substring(10))));
             } else {
                 throw new IllegalArgumentException("unknown bind " + bind);
             }
@@ -174,6 +194,15 @@ public final class DbeaverProbe {
         call("metadata.getExportedKeys", () -> metadata.getExportedKeys(null, "public", "customers"));
         call("metadata.getTypeInfo", () -> metadata.getTypeInfo());
         call("metadata.getProcedures", () -> metadata.getProcedures(null, "public", "%"));
+        call("metadata.getFunctions", () -> metadata.getFunctions(null, "public", "%"));
+        call("metadata.getTablePrivileges", () -> metadata.getTablePrivileges(null, "public", "orders"));
+        call("metadata.getColumnPrivileges", () -> metadata.getColumnPrivileges(null, "public", "orders", "%"));
+        call("metadata.getBestRowIdentifier", () -> metadata.getBestRowIdentifier(null, "public", "orders", DatabaseMetaData.bestRowSession, true));
+        call("metadata.getVersionColumns", () -> metadata.getVersionColumns(null, "public", "orders"));
+        call("metadata.getClientInfoProperties", () -> metadata.getClientInfoProperties());
+        call("metadata.getCrossReference", () -> metadata.getCrossReference(null, "public", "customers", null, "public", "orders"));
+        call("metadata.getUDTs", () -> metadata.getUDTs(null, "public", "%", null));
+        call("metadata.getPseudoColumns", () -> metadata.getPseudoColumns(null, "public", "orders", "%"));
     }
 
     private interface MetadataCall {
@@ -183,13 +212,13 @@ public final class DbeaverProbe {
     private static void call(String name, MetadataCall call) {
         System.out.println("== " + name);
         try (ResultSet result = call.run()) {
-            print(result, false);
+            print(result, false, name.equals("metadata.getIndexInfo") ? STATISTICS_COLUMNS : Set.of());
         } catch (SQLException error) {
             System.out.println("error: " + error.getSQLState() + " " + error.getMessage().split("\n")[0]);
         }
     }
 
-    private static void print(ResultSet result, boolean shapeOnly) throws SQLException {
+    private static void print(ResultSet result, boolean shapeOnly, Set<String> varying) throws SQLException {
         ResultSetMetaData columns = result.getMetaData();
         StringBuilder header = new StringBuilder("columns:");
         for (int column = 1; column <= columns.getColumnCount(); column++) {
@@ -203,7 +232,9 @@ public final class DbeaverProbe {
                 if (column > 1) {
                     row.append('|');
                 }
-                row.append(normalise(columns.getColumnTypeName(column), result.getString(column)));
+                String value = result.getString(column);
+                row.append(varying.contains(columns.getColumnLabel(column).toLowerCase()) ? (value == null ? "NULL" : "<varies>")
+                    : normalise(columns.getColumnTypeName(column), value));
             }
             rows.add(row.toString());
         }
@@ -232,6 +263,16 @@ public final class DbeaverProbe {
         }
         if (value.equals(user)) {
             return "<user>";
+        }
+        if (type.equals("pg_node_tree")) {
+            return "<node tree>";
+        }
+        if (type.equals("_aclitem")) {
+            return userInAcl.matcher(value).replaceAll("$1<user>");
+        }
+        if (type.equals("_text") && value.contains("pg_attver=")) {
+            String options = ATTRIBUTE_VERSION_OPTION.matcher(value).replaceAll("").replace(",}", "}");
+            return options.equals("{}") ? "NULL" : options;
         }
         return value.replace("\n", "\\n");
     }

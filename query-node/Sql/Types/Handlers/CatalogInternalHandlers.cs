@@ -1,0 +1,93 @@
+using Log.QueryNode.Execution;
+using MessagePack;
+
+namespace Log.QueryNode.Sql.Types.Handlers;
+
+/// <summary>xid: a 32-bit transaction id (pg_class.relfrozenxid, pg_database.datfrozenxid), held as a long. Log has no
+/// transaction ids of its own to freeze; the catalogs type these columns xid so that clients see PostgreSQL's row
+/// descriptions, and fill them as a new PostgreSQL database would be (FirstNormalTransactionId for tables, 0 for the rest).</summary>
+internal sealed class XidHandler : TypeHandler
+{
+    /// <summary>PostgreSQL's FirstNormalTransactionId: the oldest xid a table's rows can hold.</summary>
+    public const long FirstNormalTransactionId = 3;
+
+    /// <summary>PostgreSQL's FirstMultiXactId (relminmxid, datminmxid).</summary>
+    public const long FirstMultiTransactionId = 1;
+
+    public override TypeKind Kind => TypeKind.Xid;
+
+    public override Type? ValueType => null;
+
+    public override IReadOnlyList<string> Names { get; } = ["xid"];
+
+    /// <summary>xidin: an unsigned 32-bit integer.</summary>
+    public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings)
+    {
+        if (!uint.TryParse(text.Trim(), global::System.Globalization.NumberStyles.None, global::System.Globalization.CultureInfo.InvariantCulture, out uint value))
+        {
+            throw InvalidInput("xid", text, position);
+        }
+        return (long)value;
+    }
+
+    public override string Format(object value, DateTimeSettings settings) =>
+        ((long)value).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+
+    public override int Compare(object left, object right) => ((long)left).CompareTo((long)right);
+
+    public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write((long)value);
+
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) => reader.ReadInt64();
+}
+
+/// <summary>pg_node_tree: an expression stored in a catalog (pg_attrdef.adbin, pg_constraint.conbin, pg_index.indpred).
+/// PostgreSQL keeps its internal node serialisation there, which clients only hand to pg_get_expr; Log keeps the
+/// expression's text. Like PostgreSQL's, it accepts no input and casts to text implicitly (binary coercible).</summary>
+internal sealed class NodeTreeHandler : TypeHandler
+{
+    public override TypeKind Kind => TypeKind.PgNodeTree;
+
+    public override Type? ValueType => null;
+
+    public override IReadOnlyList<string> Names { get; } = ["pg_node_tree"];
+
+    public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings) =>
+        throw new SqlException(SqlState.FeatureNotSupported, "cannot accept a value of type pg_node_tree", position);
+
+    public override string Format(object value, DateTimeSettings settings) => (string)value;
+
+    public override int Compare(object left, object right) => string.CompareOrdinal((string)left, (string)right);
+
+    public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write((string)value);
+
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) => reader.ReadString()!;
+
+    public override bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) => to.Kind is TypeKind.Text ? true : null;
+
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) => (string)value;
+}
+
+/// <summary>anyarray: the pseudo-type of pg_attribute.attmissingval and pg_statistic's value columns, whose values are
+/// arrays of the column's own type. Log fills no such column (no missing values, no statistics), so the type exists to
+/// describe them as PostgreSQL does; it cannot be written in a query (as a pseudo-type it could not be a column's type).</summary>
+internal sealed class AnyArrayHandler : TypeHandler
+{
+    public override TypeKind Kind => TypeKind.AnyArray;
+
+    public override Type? ValueType => null;
+
+    public override IReadOnlyList<string> Names { get; } = [];
+
+    public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings) =>
+        throw new SqlException(SqlState.FeatureNotSupported, "cannot accept a value of type anyarray", position);
+
+    public override string Format(object value, DateTimeSettings settings) => ValueFormatter.Format(value)!;
+
+    public override int Compare(object left, object right) => ValueComparer.CompareNonNull(left, right);
+
+    public override void WriteStored(ref MessagePackWriter writer, object value) =>
+        throw new SqlException(SqlState.FeatureNotSupported, "values of type anyarray cannot be stored");
+
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) =>
+        throw new SqlException(SqlState.FeatureNotSupported, "values of type anyarray cannot be stored");
+}
