@@ -148,7 +148,8 @@ internal static partial class BuiltinTypes
         new(13225, "_sql_identifier", -1, false, 'b', 'A', false, ',', 13226, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 950, "array_subscript_handler", "array_typanalyze", Namespace: ObjectIds.InformationSchemaNamespace),
         new(13226, "sql_identifier", 64, false, 'd', 'S', false, ',', 0, 13225, "domain_in", "nameout", "domain_recv", "namesend", "-", "-", 'c', 'p', 950, "-", "-", Namespace: ObjectIds.InformationSchemaNamespace, BaseType: 19),
         new(13231, "_time_stamp", -1, false, 'b', 'A', false, ',', 13232, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'd', 'x', 0, "array_subscript_handler", "array_typanalyze", Namespace: ObjectIds.InformationSchemaNamespace),
-        new(13232, "time_stamp", 8, true, 'd', 'D', false, ',', 0, 13231, "domain_in", "timestamptz_out", "domain_recv", "timestamptz_send", "-", "-", 'd', 'p', 0, "-", "-", Namespace: ObjectIds.InformationSchemaNamespace, BaseType: 1184, TypeModifier: 2),
+        new(13232, "time_stamp", 8, true, 'd', 'D', false, ',', 0, 13231, "domain_in", "timestamptz_out", "domain_recv", "timestamptz_send", "-", "-", 'd', 'p', 0, "-", "-", Namespace: ObjectIds.InformationSchemaNamespace, BaseType: 1184, TypeModifier: 2,
+            Default: "CURRENT_TIMESTAMP(2)"),
         new(13233, "_yes_or_no", -1, false, 'b', 'A', false, ',', 13234, 0, "array_in", "array_out", "array_recv", "array_send", "-", "-", 'i', 'x', 950, "array_subscript_handler", "array_typanalyze", Namespace: ObjectIds.InformationSchemaNamespace),
         new(13234, "yes_or_no", -1, false, 'd', 'S', false, ',', 0, 13233, "domain_in", "varcharout", "domain_recv", "varcharsend", "-", "-", 'i', 'x', 950, "-", "-", Namespace: ObjectIds.InformationSchemaNamespace, BaseType: 1043, TypeModifier: 7),
     ];

@@ -85,4 +85,4 @@ internal static partial class BuiltinTypes
 internal sealed record BuiltinType(long Oid, string Name, short Length, bool ByValue, char Type, char Category, bool IsPreferred, char Delimiter,
     long Element, long Array, string Input, string Output, string Receive, string Send, string ModifierInput, string ModifierOutput,
     char Align, char Storage, long Collation, string Subscript, string Analyze,
-    long Namespace = ObjectIds.PgCatalogNamespace, long BaseType = 0, int TypeModifier = -1, bool NotNull = false);
+    long Namespace = ObjectIds.PgCatalogNamespace, long BaseType = 0, int TypeModifier = -1, bool NotNull = false, string? Default = null);

@@ -160,7 +160,7 @@ internal static partial class SystemRelations
                 ("typreceive", Procedure(type.Receive)), ("typsend", Procedure(type.Send)), ("typmodin", Procedure(type.ModifierInput)),
                 ("typmodout", Procedure(type.ModifierOutput)), ("typanalyze", Procedure(type.Analyze)), ("typalign", type.Align.ToString()),
                 ("typstorage", type.Storage.ToString()), ("typnotnull", type.NotNull), ("typbasetype", type.BaseType), ("typtypmod", type.TypeModifier),
-                ("typndims", 0), ("typcollation", type.Collation));
+                ("typndims", 0), ("typcollation", type.Collation), ("typdefault", type.Default));
         }
     }
 
