@@ -44,7 +44,13 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
 
     /// <summary>The commands whose output still differs from PostgreSQL's, with the reason. A command that starts to
     /// answer as PostgreSQL does fails the test until it leaves this list.</summary>
-    private static readonly Dictionary<string, string> KnownDifferences = new();
+    private static readonly Dictionary<string, string> KnownDifferences = new()
+    {
+        [@"\dt+ psqlcat_*"] = "pg_table_size counts one page for an empty table, where PostgreSQL's heap has none",
+        [@"\df+ md5"] = "pg_proc.prosrc is the SQL name, not PostgreSQL's C symbol, and built-in functions have no pg_description rows",
+        [@"\sf md5(text)"] = "no pg_get_functiondef",
+        [@"\sf pg_backend_pid"] = "no pg_get_functiondef",
+    };
 
     /// <summary>Every command of PsqlCatalog/commands.txt over PsqlCatalog/schema.sql prints what PostgreSQL 15 printed
     /// (PsqlCatalog/describe.expected, recorded by PsqlCatalog/record.sh), except the known differences.</summary>
