@@ -48,8 +48,8 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
     {
         [@"\dt+ psqlcat_*"] = "pg_table_size counts one page for an empty table, where PostgreSQL's heap has none",
         [@"\df+ md5"] = "pg_proc.prosrc is the SQL name, not PostgreSQL's C symbol, and built-in functions have no pg_description rows",
-        [@"\sf md5(text)"] = "no pg_get_functiondef",
-        [@"\sf pg_backend_pid"] = "no pg_get_functiondef",
+        [@"\sf md5(text)"] = "pg_proc.prosrc is the SQL name, not PostgreSQL's C symbol, and proleakproof is never set",
+        [@"\sf pg_backend_pid"] = "pg_proc.proparallel is 's' (safe) for every function, where PostgreSQL marks some restricted",
     };
 
     /// <summary>Every command of PsqlCatalog/commands.txt over PsqlCatalog/schema.sql prints what PostgreSQL 15 printed
