@@ -6,9 +6,10 @@ namespace Log.QueryNode.Sessions;
 /// <summary>The options of one COPY (PostgreSQL's CopyFormatOptions) and how a row is written in them.</summary>
 internal sealed class CopyFormat
 {
-    private CopyFormat(bool isCsv, bool header, char delimiter, string nullText, char quote, char escape)
+    private CopyFormat(bool isCsv, bool header, char delimiter, string nullText, char quote, char escape, bool isBinary = false)
     {
         IsCsv = isCsv;
+        IsBinary = isBinary;
         NullBytes = Encoding.UTF8.GetBytes(nullText);
         Header = header;
         Delimiter = delimiter;
@@ -18,6 +19,8 @@ internal sealed class CopyFormat
     }
 
     public bool IsCsv { get; }
+    /// <summary>FORMAT binary: PostgreSQL's binary COPY file (<see cref="CopyBinary"/>); the text options do not apply.</summary>
+    public bool IsBinary { get; }
     public bool Header { get; }
     public char Delimiter { get; }
     public string NullText { get; }
@@ -30,6 +33,7 @@ internal sealed class CopyFormat
     public static CopyFormat From(IReadOnlyDictionary<string, string?> options)
     {
         bool isCsv = false;
+        bool isBinary = false;
         bool header = false;
         string? delimiter = null, nullText = null, quote = null, escape = null;
         foreach ((string name, string? value) in options)
@@ -41,9 +45,10 @@ internal sealed class CopyFormat
                     {
                         "text" => false,
                         "csv" => true,
-                        "binary" => throw new SqlException(SqlState.FeatureNotSupported, "COPY BINARY is not supported"),
+                        "binary" => false,
                         _ => throw new SqlException(SqlState.InvalidParameterValue, $"COPY format \"{value}\" not recognized"),
                     };
+                    isBinary = value?.ToLowerInvariant() == "binary";
                     break;
                 case "header":
                     header = value?.ToLowerInvariant() switch
@@ -77,6 +82,13 @@ internal sealed class CopyFormat
                     throw new SqlException(SqlState.SyntaxError, $"option \"{name}\" not recognized");
             }
         }
+        if (isBinary)
+        {
+            // ProcessCopyOptions' checks, in its order.
+            if (delimiter is not null) throw new SqlException(SqlState.SyntaxError, "cannot specify DELIMITER in BINARY mode");
+            if (nullText is not null) throw new SqlException(SqlState.SyntaxError, "cannot specify NULL in BINARY mode");
+            if (header) throw new SqlException(SqlState.FeatureNotSupported, "cannot specify HEADER in BINARY mode");
+        }
         if (delimiter is not null && !IsOneByte(delimiter))
         {
             throw new SqlException(SqlState.FeatureNotSupported, "COPY delimiter must be a single one-byte character");
@@ -99,7 +111,7 @@ internal sealed class CopyFormat
             throw new SqlException(SqlState.FeatureNotSupported, $"COPY delimiter cannot be \"{delimiterChar}\"");
         }
         char quoteChar = quote?[0] ?? '"';
-        return new CopyFormat(isCsv, header, delimiterChar, nullText ?? (isCsv ? "" : "\\N"), quoteChar, escape?[0] ?? quoteChar);
+        return new CopyFormat(isCsv, header, delimiterChar, nullText ?? (isCsv ? "" : "\\N"), quoteChar, escape?[0] ?? quoteChar, isBinary);
     }
 
     /// <summary>PostgreSQL counts these options in bytes: one ASCII character. Rows are split on bytes, before decoding.</summary>

@@ -13,7 +13,7 @@ namespace Log.QueryNode.Sessions;
 /// character), then each line is checked as UTF-8 and each field decoded strictly, as PostgreSQL verifies the
 /// client's bytes: invalid UTF-8 is 22021, never a replacement character.
 /// </summary>
-internal sealed class CopyRowReader(CopyFormat format)
+internal sealed class CopyRowReader(CopyFormat format) : ICopyRowReader
 {
     private byte[] buffer = new byte[CopyLimits.AppendChunkBytes];
     /// <summary>The first byte of the row not yet returned.</summary>

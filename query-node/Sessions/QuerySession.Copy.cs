@@ -10,7 +10,7 @@ namespace Log.QueryNode.Sessions;
 
 public sealed partial class QuerySession
 {
-    /// <summary>COPY FROM STDIN / TO STDOUT in text or CSV format. Rows go in through INSERT's path (types, constraints,
+    /// <summary>COPY FROM STDIN / TO STDOUT in text, CSV or binary format. Rows go in through INSERT's path (types, constraints,
     /// the transaction's 3,000-row and 10 MiB limits), inside the current transaction, unless log.copy_batch_rows is
     /// set: then the rows are committed in batches (see <see cref="CopyBatch"/>). Rows come out with the same output
     /// functions as a query's text results.</summary>
@@ -23,6 +23,7 @@ public sealed partial class QuerySession
         {
             var result = await engine.ExecuteCopyQueryAsync(statement, store, settings.DateTimeSettings, cancellationToken);
             var columns = result.Columns!;
+            if (format.IsBinary) return CopyOutBinary(result, writer);
             var output = writer.CopyOut(PgCopyFormat.Text, columns.Count);
             var line = new StringBuilder();
             if (format.Header)
@@ -46,8 +47,8 @@ public sealed partial class QuerySession
         }
 
         var target = await engine.BindCopyTargetAsync(statement, store, cancellationToken, Environment);
-        var input = await writer.CopyInAsync(PgCopyFormat.Text, target.ColumnNames.Count, cancellationToken);
-        var reader = new CopyRowReader(format);
+        var input = await writer.CopyInAsync(format.IsBinary ? PgCopyFormat.Binary : PgCopyFormat.Text, target.ColumnNames.Count, cancellationToken);
+        ICopyRowReader reader = format.IsBinary ? new CopyBinary.Reader(target.ColumnTypeOids, settings.TypeSettings) : new CopyRowReader(format);
         var batch = new CopyBatch(settings.CopyBatchRows, limits);
         long count = 0;
         var clientDone = false;
@@ -100,7 +101,26 @@ public sealed partial class QuerySession
         return new StatementResult(null, null, "COPY " + count.ToString(CultureInfo.InvariantCulture));
     }
 
-    private async ValueTask<long> InsertRowsAsync(CopyRowReader reader, CopyTarget target, CopyBatch batch,
+    /// <summary>COPY ... TO STDOUT (FORMAT binary): the header, one CopyData per row in the types' send formats, the trailer.</summary>
+    private static StatementResult CopyOutBinary(StatementResult result, IPgResponseWriter writer)
+    {
+        var columns = result.Columns!;
+        var typeOids = columns.Select(column => column.TypeOid).ToArray();
+        var output = writer.CopyOut(PgCopyFormat.Binary, columns.Count);
+        output.CopyData(CopyBinary.Header());
+        var row = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var values in result.Rows)
+        {
+            row.Clear();
+            CopyBinary.WriteRow(row, values, typeOids);
+            output.CopyData(row.WrittenSpan);
+        }
+        output.CopyData(CopyBinary.Trailer());
+        output.Done();
+        return new StatementResult(null, null, "COPY " + result.Rows.Count.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private async ValueTask<long> InsertRowsAsync(ICopyRowReader reader, CopyTarget target, CopyBatch batch,
         CancellationToken cancellationToken)
     {
         long count = 0;

@@ -23,6 +23,9 @@ public sealed class CopyTarget
 
     /// <summary>The names of the columns each data row fills, in order.</summary>
     public IReadOnlyList<string> ColumnNames => TargetOrdinals.Select(ordinal => Table.Columns[ordinal].Name).ToArray();
+
+    /// <summary>The type OIDs of those columns, whose binary formats a binary COPY's fields are in.</summary>
+    public IReadOnlyList<int> ColumnTypeOids => TargetOrdinals.Select(ordinal => Table.Columns[ordinal].Type.Oid).ToArray();
 }
 
 public sealed partial class SqlEngine

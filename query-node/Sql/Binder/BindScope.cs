@@ -13,8 +13,11 @@ internal sealed record ScopeColumn(string Name, BoundExpression Expression, Tabl
 /// FROM. RelationVisible: it can qualify a column (<c>t.x</c>); ColumnsVisible: its columns resolve unqualified.
 /// The items a join combines stay visible as qualifiers, but only the join's own item (its USING columns merged)
 /// resolves unqualified names, which is how PostgreSQL avoids reporting a USING column as ambiguous.
+/// SystemColumns are a relation's system columns (tableoid, xmin, ...): they resolve by name, qualified or not, after
+/// the ordinary columns, but are never part of <c>*</c> (PostgreSQL's attnum &lt; 0 attributes).
 /// </summary>
-internal sealed record ScopeItem(string? Name, IReadOnlyList<ScopeColumn> Columns, int Location, bool RelationVisible = true, bool ColumnsVisible = true)
+internal sealed record ScopeItem(string? Name, IReadOnlyList<ScopeColumn> Columns, int Location, bool RelationVisible = true, bool ColumnsVisible = true,
+    IReadOnlyList<ScopeColumn>? SystemColumns = null)
 {
     /// <summary>The same item with its column expressions moved right by <paramref name="offset"/> (the right side of a join).</summary>
     public ScopeItem Shift(int offset) => offset == 0 ? this : this with
@@ -145,7 +148,24 @@ internal sealed class BindScope
                 found = column;
             }
         }
+        found ??= FindSystemColumn(_items, name, location);
         return found is null ? null : (WithLocation(found.Expression, location), found);
+    }
+
+    /// <summary>A system column no ordinary column hides: ambiguous when two relations of the level have it.</summary>
+    private static ScopeColumn? FindSystemColumn(IEnumerable<ScopeItem> items, string name, int location)
+    {
+        ScopeColumn? found = null;
+        foreach (ScopeItem item in items)
+        {
+            if (item.SystemColumns?.FirstOrDefault(column => column.Name == name) is not { } column) continue;
+            if (found is not null)
+            {
+                throw new SqlException(SqlState.AmbiguousColumn, $"column reference \"{name}\" is ambiguous", location + 1);
+            }
+            found = column;
+        }
+        return found;
     }
 
     private (BoundExpression, ScopeColumn?)? ResolveQualified(string qualifier, string name, int location)
@@ -162,6 +182,7 @@ internal sealed class BindScope
             }
             found = column;
         }
+        found ??= FindSystemColumn([item], name, location);
         if (found is null)
         {
             throw new SqlException(SqlState.UndefinedColumn, $"column {qualifier}.{name} does not exist", location + 1);

@@ -25,7 +25,7 @@ internal sealed partial class SqlBinder
         BoundExpression[] arguments = [new BoundConstant(sequence.Id, SqlType.Int8)];
         var plan = new LogicalFunctionScan(TableFunction.SequenceRelation, arguments, SequenceRelationColumns.Select(column => column.Type).ToArray(),
             withOrdinality: false, RelationNames.NameOf(sequence.Name));
-        var item = new ScopeItem(referenceName, columns, rangeVar.Location);
+        var item = new ScopeItem(referenceName, columns, rangeVar.Location, SystemColumns: SystemColumns.Of(Catalog.System.ObjectIds.Relation(sequence.Id)));
         return new BoundFromItem(plan, [item], item, Lateral: false);
     }
 }

@@ -128,7 +128,8 @@ internal sealed partial class SqlBinder
         return new BoundFromItem(new LogicalScan(new StoredTable(table), referenceName), [tableItem], tableItem, Lateral: false);
     }
 
-    /// <summary>A pg_catalog relation: read whole by its own scan, its columns as declared.</summary>
+    /// <summary>A pg_catalog relation: read whole by its own scan, its columns as declared; a catalog table (not a view)
+    /// also has the system columns.</summary>
     private static BoundFromItem BindSystemRelation(Catalog.System.SystemRelation system, RangeVar rangeVar, string referenceName)
     {
         IReadOnlyList<string> names = ApplyColumnAliases(system.ColumnNames, rangeVar.ColumnAliases, referenceName, rangeVar.Location);
@@ -137,7 +138,8 @@ internal sealed partial class SqlBinder
         {
             columns[index] = new ScopeColumn(names[index], new BoundColumn(index, system.ColumnTypes[index], $"{referenceName}.{names[index]}", -1));
         }
-        var item = new ScopeItem(referenceName, columns, rangeVar.Location);
+        var item = new ScopeItem(referenceName, columns, rangeVar.Location, 
+            SystemColumns: system.Shape.Kind == 'r' ? SystemColumns.Of(system.Shape.Oid) : null);
         return new BoundFromItem(new LogicalScan(system, referenceName), [item], item, Lateral: false);
     }
 

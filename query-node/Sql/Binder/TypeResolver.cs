@@ -18,6 +18,7 @@ internal static class TypeResolver
     {
         string name = typeName.Name;
         if (name.StartsWith("pg_catalog.", StringComparison.Ordinal)) name = name["pg_catalog.".Length..];
+        if (ResolveInformationSchemaDomain(name) is { } domain) return domain;
         IReadOnlyList<int> modifiers = typeName.Modifiers;
         if (name.EndsWith("[]", StringComparison.Ordinal)) return ResolveArray(typeName with { Name = typeName.Name[..^2] }, typeName);
         if (name.StartsWith('_') && IsInternalName(name[1..])) return ResolveArray(typeName with { Name = name[1..] }, typeName);
@@ -101,6 +102,25 @@ internal static class TypeResolver
                 }
                 throw new SqlException(SqlState.UndefinedObject, $"type \"{typeName.Name}\" does not exist", typeName.Location + 1);
         }
+    }
+
+    /// <summary>information_schema's domains (cardinal_number, sql_identifier, ...), which Log has no domains for: a cast
+    /// to one is a cast to its base type with the domain's modifier, named after the domain (their constraints, such as
+    /// cardinal_number's VALUE &gt;= 0, are not checked). Null for any other name.</summary>
+    private static (SqlType Type, string InternalName)? ResolveInformationSchemaDomain(string name)
+    {
+        const string prefix = Catalog.System.SystemRelations.InformationSchemaSchema + ".";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        string domainName = name[prefix.Length..];
+        if (Catalog.System.BuiltinTypes.FindByName(domainName) is not { Type: 'd' } domain
+            || domain.Namespace != Catalog.System.ObjectIds.InformationSchemaNamespace
+            || Catalog.System.TypeNames.Find(domain.BaseType) is not { } baseType)
+        {
+            return null;
+        }
+        // A date/time precision is not kept by Log's values (see timestamp(p) above), so only string lengths carry over.
+        SqlType type = baseType.Kind is TypeKind.Varchar or TypeKind.Bpchar ? baseType with { Modifier = domain.TypeModifier } : baseType;
+        return (type, domainName);
     }
 
     /// <summary>element[] (and _element, the array's internal name): the element's type with its modifier, as an array.</summary>

@@ -69,7 +69,7 @@ internal static class TableLikeExpander
         }
         if (options.HasFlag(TableLikeOptions.Defaults) && CatalogDefinitions.HasCatalogDefault(column))
         {
-            string text = column.DefaultExpression ?? CatalogDefinitions.DefaultExpression(column)!;
+            string text = column.DefaultExpression ?? CatalogDefinitions.DefaultExpression(source, column)!;
             return definition with { Default = SqlParser.ParseExpressionText(text), DefaultText = text };
         }
         return definition;

@@ -36,7 +36,8 @@ internal static partial class BuiltinFunctions
         Add(registry, "pg_get_viewdef", [Oid, Bool], Text,
             (arguments, context) => ViewDefinition((long)arguments[0]!, (bool)arguments[1]!, context), Volatility.Stable);
         Add(registry, "pg_get_userbyid", [Oid], Name, UserById, Volatility.Stable);
-        foreach (string visibility in new[] { "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible" })
+        Add(registry, "pg_type_is_visible", [Oid], Bool, TypeIsVisible, Volatility.Stable);
+        foreach (string visibility in new[] { "pg_function_is_visible", "pg_collation_is_visible" })
         {
             Add(registry, visibility, [Oid], Bool, (_, _) => true, Volatility.Stable);
         }
@@ -50,6 +51,15 @@ internal static partial class BuiltinFunctions
         if (arguments[0] is not long oid) return null;
         int modifier = arguments[1] is int value ? value : -1;
         return TypeNames.Format(oid, modifier) ?? "???";
+    }
+
+    /// <summary>pg_type_is_visible: a type is visible when its schema is searched (pg_catalog always, information_schema's
+    /// domains only with information_schema on search_path); null for an OID no type has, as PostgreSQL answers.</summary>
+    private static object? TypeIsVisible(ReadOnlySpan<object?> arguments, EvaluationContext context)
+    {
+        if (BuiltinTypes.Find((long)arguments[0]!) is not { } type) return null;
+        return type.Namespace == ObjectIds.PgCatalogNamespace
+            || (type.Namespace == ObjectIds.InformationSchemaNamespace && SearchPathSchemas(context).Contains(SystemRelations.InformationSchemaSchema));
     }
 
     private static CatalogSnapshot CatalogOf(EvaluationContext context) =>

@@ -42,6 +42,7 @@ internal static partial class BuiltinFunctions
         AddJson(registry);
         AddCatalog(registry);
         AddPsql(registry);
+        AddFunctionSource(registry);
         AddClientCatalog(registry);
         AddPrivileges(registry);
         AddSchemas(registry);

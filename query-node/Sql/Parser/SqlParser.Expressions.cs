@@ -637,8 +637,9 @@ internal sealed partial class SqlParser
                     break;
             }
         }
-        if (Current.IsOperator(".") && start.Kind == TokenKind.Identifier)
+        if (Current.IsOperator("."))
         {
+            // schema.type, either part quoted ("pg_catalog"."int4", as asyncpg writes casts).
             _index++;
             name = name + "." + ExpectColumnLabel();
         }

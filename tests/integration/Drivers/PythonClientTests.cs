@@ -31,8 +31,7 @@ public sealed class PythonClientTests(DriverServerFixture fixture) : IClassFixtu
 
     [PythonClientTheory(Client.Asyncpg)]
     [InlineData("pyclients_probe.py", "asyncpg-introspection")]
-    [InlineData("pyclients_probe.py", "asyncpg-records", Skip = "ROW() constructors (anonymous records), domains (information_schema's "
-        + "cardinal_number) and COPY ... (FORMAT binary), which asyncpg's copy_records_to_table sends, are not supported yet")]
+    [InlineData("pyclients_probe.py", "asyncpg-records")]
     public Task Asyncpg(string probe, string scenario) => AssertSameAsPostgreSqlAsync(probe, scenario);
 
     /// <summary>

@@ -51,7 +51,44 @@ public class CopyTests
         var (missing, _) = await CopyAsync(session, "copy t from stdin", "3\n");
         Assert.Equal("Error 22P04 missing data for column \"name\"", missing.Last());
         Assert.Equal(["0"], await session.RowsAsync("select count(*) from t"));
-        Assert.Equal(["Error 0A000 COPY BINARY is not supported"], await session.QueryAsync("copy t from stdin (format binary)"));
+        Assert.Equal(["Error 42601 cannot specify DELIMITER in BINARY mode"], await session.QueryAsync("copy t from stdin (format binary, delimiter ',')"));
+        Assert.Equal(["Error 0A000 cannot specify HEADER in BINARY mode"], await session.QueryAsync("copy t to stdout (format binary, header)"));
+    }
+
+    [Fact]
+    public async Task Binary_format_round_trips_with_the_data_cut_at_every_byte()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, name text, tags text[], amount numeric(10,2), at timestamptz)");
+        await session.QueryAsync("insert into t values (1, 'a', '{x,NULL}', 1.5, '2024-01-02 03:04:05+00'), (2, null, null, null, null)");
+        var writer = new RecordingWriter();
+        await session.ExecuteSimpleQueryAsync("copy t to stdout (format binary)", writer, CancellationToken.None);
+        byte[] file = writer.CopyOutBytes.SelectMany(chunk => chunk).ToArray();
+        // PostgreSQL's header (signature, no flags, no extension), two rows of five fields, the trailer.
+        Assert.Equal([0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00], file[..11]);
+        Assert.Equal(new byte[8], file[11..19]);
+        Assert.Equal([0x00, 0x05], file[19..21]);
+        Assert.Equal([0xFF, 0xFF], file[^2..]);
+        Assert.Equal("CommandComplete COPY 2", writer.Messages.Last());
+
+        await session.QueryAsync("create table u (id int primary key, name text, tags text[], amount numeric(10,2), at timestamptz)");
+        var input = new RecordingWriter();
+        foreach (byte value in file) input.CopyInData.Enqueue([value]);
+        await session.ExecuteSimpleQueryAsync("copy u from stdin (format binary)", input, CancellationToken.None);
+        Assert.Equal("CommandComplete COPY 2", input.Messages.Last());
+        Assert.Equal(await session.RowsAsync("select * from t order by id"), await session.RowsAsync("select * from u order by id"));
+
+        // A file cut inside its last row, and one whose row has too few fields: errors, and nothing is stored.
+        await session.QueryAsync("create table w (id int primary key, name text, tags text[], amount numeric(10,2), at timestamptz)");
+        var truncated = new RecordingWriter();
+        truncated.CopyInData.Enqueue(file[..^5]);
+        await session.ExecuteSimpleQueryAsync("copy w from stdin (format binary)", truncated, CancellationToken.None);
+        Assert.StartsWith("Error 22P04 unexpected EOF in COPY data", truncated.Messages.Last());
+        var wrongCount = new RecordingWriter();
+        wrongCount.CopyInData.Enqueue([.. file[..19], 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFF]);
+        await session.ExecuteSimpleQueryAsync("copy w from stdin (format binary)", wrongCount, CancellationToken.None);
+        Assert.StartsWith("Error 22P04 row field count is 1, expected 5", wrongCount.Messages.Last());
+        Assert.Equal(["0"], await session.RowsAsync("select count(*) from w"));
     }
 
     [Fact]

@@ -116,6 +116,8 @@ internal sealed class RecordingWriter : IPgResponseWriter
     public List<object?[]> TypedRows { get; } = [];
     public Queue<byte[]> CopyInData { get; } = new();
     public List<string> CopyOutData { get; } = [];
+    /// <summary>The CopyData payloads as sent (binary COPY's are not UTF-8).</summary>
+    public List<byte[]> CopyOutBytes { get; } = [];
 
     /// <summary>The fields for DataRow in a portal (the server sets them from Describe in real life).</summary>
     public void UseFields(IReadOnlyList<PgField>? portalFields) => fields = portalFields;
@@ -151,7 +153,7 @@ internal sealed class RecordingWriter : IPgResponseWriter
     public IPgCopyOut CopyOut(PgCopyFormat format, int columnCount)
     {
         Messages.Add($"CopyOutResponse {columnCount}");
-        return new CopyOutRecorder(CopyOutData);
+        return new CopyOutRecorder(CopyOutData, CopyOutBytes);
     }
 
     private sealed class CopyIn(Queue<byte[]> data) : IPgCopyIn
@@ -160,9 +162,14 @@ internal sealed class RecordingWriter : IPgResponseWriter
             ValueTask.FromResult(data.TryDequeue(out var next) ? new ReadOnlyMemory<byte>(next) : (ReadOnlyMemory<byte>?)null);
     }
 
-    private sealed class CopyOutRecorder(List<string> output) : IPgCopyOut
+    private sealed class CopyOutRecorder(List<string> output, List<byte[]> bytes) : IPgCopyOut
     {
-        public void CopyData(ReadOnlySpan<byte> data) => output.Add(System.Text.Encoding.UTF8.GetString(data));
+        public void CopyData(ReadOnlySpan<byte> data)
+        {
+            output.Add(System.Text.Encoding.UTF8.GetString(data));
+            bytes.Add(data.ToArray());
+        }
+
         public void Done() => output.Add("CopyDone");
     }
 }

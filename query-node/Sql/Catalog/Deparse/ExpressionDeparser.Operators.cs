@@ -28,6 +28,11 @@ internal sealed partial class ExpressionDeparser
     private static (SqlType? Left, SqlType? Right) OperandTypes(string name, SqlType left, SqlType right)
     {
         if (left.Kind == TypeKind.Unknown && right.Kind == TypeKind.Unknown) return (SqlType.Text, SqlType.Text);
+        if (name == "||" && (left.Kind == TypeKind.Unknown ? !right.IsArray : right.Kind == TypeKind.Unknown && !left.IsArray))
+        {
+            // A literal beside a non-array is text (textanycat / anytextcat), whatever the other side's type.
+            return (left.Kind == TypeKind.Unknown || IsString(left) ? SqlType.Text : left, right.Kind == TypeKind.Unknown || IsString(right) ? SqlType.Text : right);
+        }
         if (left.Kind == TypeKind.Unknown) left = right;
         if (right.Kind == TypeKind.Unknown) right = left;
         bool like = name.Contains("~~", StringComparison.Ordinal);

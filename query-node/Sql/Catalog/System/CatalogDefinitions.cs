@@ -167,10 +167,11 @@ internal static class CatalogDefinitions
     /// <summary>A column default as pg_get_expr prints it: a number as the literal PostgreSQL keeps before the
     /// implicit cast to the column's type (5, 1.5, '-5'::integer), a boolean as true/false, any other constant as a
     /// literal cast to the column's type ('x'::text, 'x'::character varying, 'ab'::bpchar); an expression deparsed.</summary>
-    public static string? DefaultExpression(ColumnDescriptor column)
+    public static string? DefaultExpression(TableDescriptor table, ColumnDescriptor column)
     {
-        // pg_attrdef holds a stored generated column's expression (attgenerated tells them apart).
-        if (column.Generated is not null) return ExpressionDeparser.DeparseText(null, column.Generated);
+        // pg_attrdef holds a stored generated column's expression (attgenerated tells them apart); it reads the table's
+        // other columns, whose types the deparser needs for the implicit casts PostgreSQL shows ((2)::numeric).
+        if (column.Generated is not null) return ExpressionDeparser.DeparseText(table, column.Generated);
         if (column.DefaultExpression is not null) return ExpressionDeparser.DeparseText(null, column.DefaultExpression);
         if (column.DefaultValue is null) return null;
         string text = ValueFormatter.Format(column.DefaultValue, DateTimeSettings.Default)!;

@@ -14,8 +14,9 @@ internal static class CatalogUse
         "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size",
     };
 
-    /// <summary>Whether a statement calls current_schema or current_schemas, which read search_path's schemas.</summary>
-    public static bool NeedsSearchPath(Node tree) => ParseTree.Walk(tree).Any(node => node is FuncCall { Name: "current_schema" or "current_schemas" });
+    /// <summary>Whether a statement calls current_schema, current_schemas or pg_type_is_visible, which read search_path's schemas.</summary>
+    public static bool NeedsSearchPath(Node tree) =>
+        ParseTree.Walk(tree).Any(node => node is FuncCall { Name: "current_schema" or "current_schemas" or "pg_type_is_visible" });
 
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
     {

@@ -108,8 +108,9 @@ internal static partial class SystemRelations
                 SequenceDescriptor? identity = column.Identity is null ? null : IdentitySequence(catalog, table, column);
                 bool notNull = column.NotNull || table.IsPrimaryKeyColumn(ordinal) || column.Identity is not null;
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), column.Name, column.Id, column.Type, notNull,
-                    column.Identity is null && column.Generated is null ? CatalogDefinitions.DefaultExpression(column) : null,
-                    ("is_generated", column.Generated is null ? "NEVER" : "ALWAYS"), ("generation_expression", column.Generated?.Trim()),
+                    column.Identity is null && column.Generated is null ? CatalogDefinitions.DefaultExpression(table, column) : null,
+                    ("is_generated", column.Generated is null ? "NEVER" : "ALWAYS"),
+                    ("generation_expression", column.Generated is null ? null : CatalogDefinitions.DefaultExpression(table, column)),
                     ("is_identity", YesOrNo(column.Identity is not null)),
                     ("identity_generation", column.Identity switch
                     {

@@ -70,6 +70,11 @@ internal static partial class SystemRelations
     private const long ClassCatalogOid = 1259;
     private const long NamespaceCatalogOid = 2615;
     private const long ExtensionCatalogOid = 3079;
+    private const long LanguageCatalogOid = 2612;
+
+    /// <summary>pg_language.lanplcallfoid of plpgsql: nonzero marks a procedural language, which is what psql's \dL lists.
+    /// Log has no pg_proc row for the handler; the number is the one after the extension's, as initdb's order gives.</summary>
+    private const long PlpgsqlCallHandlerFunction = ObjectIds.PlpgsqlExtension + 1;
 
     /// <summary>The descriptions initdb gives the objects Log has too (psql's \dn+ and \dx print them).</summary>
     private static readonly (long ObjectOid, long CatalogOid, string Description)[] BuiltinDescriptions =
@@ -78,6 +83,10 @@ internal static partial class SystemRelations
         (ObjectIds.PgToastNamespace, NamespaceCatalogOid, "reserved schema for TOAST tables"),
         (ObjectIds.PublicNamespace, NamespaceCatalogOid, "standard public schema"),
         (ObjectIds.PlpgsqlExtension, ExtensionCatalogOid, "PL/pgSQL procedural language"),
+        (InternalLanguage, LanguageCatalogOid, "built-in functions"),
+        (13, LanguageCatalogOid, "dynamically-loaded C functions"),
+        (14, LanguageCatalogOid, "SQL-language functions"),
+        (ObjectIds.PlpgsqlLanguage, LanguageCatalogOid, "PL/pgSQL procedural language"),
     ];
 
     /// <summary>pg_description: the built-in descriptions and every COMMENT ON a relation or column.</summary>
@@ -150,16 +159,16 @@ internal static partial class SystemRelations
     /// <summary>pg_language as initdb creates it; the registry's functions are internal ones.</summary>
     private static IEnumerable<object?[]> LanguageRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((long oid, string name, bool procedural, bool trusted, long validator) in new (long, string, bool, bool, long)[]
+        foreach ((long oid, string name, bool procedural, bool trusted, long callHandler, long validator) in new (long, string, bool, bool, long, long)[]
                  {
-                     (InternalLanguage, "internal", false, false, 2246),
-                     (13, "c", false, false, 2247),
-                     (14, "sql", false, true, 2248),
-                     (ObjectIds.PlpgsqlLanguage, "plpgsql", true, true, 0),
+                     (InternalLanguage, "internal", false, false, 0, 2246),
+                     (13, "c", false, false, 0, 2247),
+                     (14, "sql", false, true, 0, 2248),
+                     (ObjectIds.PlpgsqlLanguage, "plpgsql", true, true, PlpgsqlCallHandlerFunction, 0),
                  })
         {
             yield return relation.Row(("oid", oid), ("lanname", name), ("lanowner", ObjectIds.SuperuserRole), ("lanispl", procedural),
-                ("lanpltrusted", trusted), ("lanvalidator", validator));
+                ("lanpltrusted", trusted), ("lanplcallfoid", callHandler), ("lanvalidator", validator));
         }
     }
 

@@ -237,7 +237,7 @@ internal static partial class SystemRelations
             {
                 if (!CatalogDefinitions.HasCatalogDefault(column)) continue;
                 yield return relation.Row(("oid", ObjectIds.AttributeDefault(tableOid, column.Id)), ("adrelid", tableOid), ("adnum", (short)column.Id),
-                    ("adbin", CatalogDefinitions.DefaultExpression(column)));
+                    ("adbin", CatalogDefinitions.DefaultExpression(table, column)));
             }
         }
     }

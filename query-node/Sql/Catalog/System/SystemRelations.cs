@@ -59,6 +59,7 @@ internal static partial class SystemRelations
             ["pg_language"] = LanguageRows,
             ["pg_depend"] = DependencyRows,
             ["pg_range"] = RangeRows,
+            ["pg_available_extensions"] = AvailableExtensionRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)

@@ -36,6 +36,13 @@ internal static class TypeNames
             return FormatPostgreSqlOnly(oid) ?? SystemRelations.PseudoTypeName(oid);
         }
         var withModifier = new SqlType(type.Kind, modifier, type.Element);
+        if (modifier >= 0 && type.Kind is TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time)
+        {
+            // A date/time typmod is the fractional-second precision, which format_type writes after the first word.
+            string name = withModifier.DisplayName;
+            int space = name.IndexOf(' ');
+            return $"{name[..space]}({modifier}){name[space..]}";
+        }
         return modifier >= 0 ? withModifier.DisplayNameWithModifier : withModifier.DisplayName;
     }
 

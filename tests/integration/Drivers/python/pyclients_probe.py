@@ -4,6 +4,7 @@ fails prints its error and the probe goes on (probe_steps.py).
 
 usage: /usr/bin/python3 pyclients_probe.py SCENARIO HOST PORT USER PASSWORD [DATABASE]
 SCENARIO: psycopg2-extras | asyncpg-introspection | asyncpg-records | catalog-functions
+(asyncpg-records and psycopg2-extras also copy both ways, in text, CSV and binary format)
 """
 import asyncio
 import decimal
@@ -70,6 +71,20 @@ def psycopg2_extras():
     step("uuid parameter", lambda: (cursor.execute("SELECT count(*) FROM pe_items WHERE token = %s", (token,)), cursor.fetchone())[1])
     step("Json adapter", lambda: (cursor.execute("SELECT %s::jsonb -> 'k'", (psycopg2.extras.Json({"k": [1, 2]}),)), cursor.fetchone())[1])
     step("uuid[]", lambda: (cursor.execute("SELECT ARRAY[%s, %s]::uuid[]", (token, token)), cursor.fetchone())[1])
+
+    def copy_expert(sql, source=None):
+        output = io.BytesIO()
+        cursor.copy_expert(sql, source if source is not None else output)
+        return cursor.rowcount, output.getvalue()
+    step("copy_expert csv out", lambda: copy_expert("COPY (SELECT id, label FROM pe_items WHERE id <= 3 ORDER BY id) TO STDOUT (FORMAT csv, HEADER)"))
+    binary = copy_expert("COPY (SELECT id, token, label FROM pe_items WHERE id <= 3 ORDER BY id) TO STDOUT (FORMAT binary)")
+    step("copy_expert binary out", lambda: binary)
+    cursor.execute("DROP TABLE IF EXISTS pe_copy")
+    cursor.execute("CREATE TABLE pe_copy (id int PRIMARY KEY, token uuid, label text)")
+    step("copy_expert binary in", lambda: copy_expert("COPY pe_copy FROM STDIN (FORMAT binary)", io.BytesIO(binary[1]))[0])
+    step("copy_expert csv in", lambda: copy_expert("COPY pe_copy (id, label) FROM STDIN (FORMAT csv)", io.BytesIO(b"10,ten\n11,\"el,even\"\n"))[0])
+    step("copied rows", lambda: (cursor.execute("SELECT id, token, label FROM pe_copy ORDER BY id"), cursor.fetchall())[1])
+    cursor.execute("DROP TABLE pe_copy")
     cursor.execute("DROP TABLE pe_items")
     connection.close()
 
@@ -124,7 +139,20 @@ async def asyncpg_records():
     await astep("record", lambda: connection.fetchval("SELECT ROW(1, 'a')"))
     await astep("domain", lambda: connection.fetchval("SELECT 1::information_schema.cardinal_number"))
     await astep("copy records", lambda: connection.copy_records_to_table("ar_items", records=[(1, ["a"]), (2, None)]))
+    await astep("copy records columns", lambda: connection.copy_records_to_table("ar_items", records=[(3,)], columns=["id"]))
     await astep("count", lambda: connection.fetchval("SELECT count(*) FROM ar_items"))
+    binary = io.BytesIO()
+    await astep("copy from table binary", lambda: connection.copy_from_table("ar_items", output=binary, format="binary"))
+    print("binary copy", binary.getvalue().hex())
+    await connection.execute("DELETE FROM ar_items")
+    await astep("copy to table binary", lambda: connection.copy_to_table("ar_items", source=io.BytesIO(binary.getvalue()), format="binary"))
+    await astep("rows", lambda: connection.fetch("SELECT id, tags FROM ar_items ORDER BY id"))
+    await astep("copy from query", lambda: connection.copy_from_query("SELECT id, tags FROM ar_items WHERE id < $1 ORDER BY id", 3,
+                                                                      output=Collect(), format="csv"))
+    print("copied", Collect.data)
+    await astep("bad field count", lambda: connection.copy_to_table(
+        "ar_items", source=io.BytesIO(b"PGCOPY\n\xff\r\n\x00" + bytes(8) + b"\x00\x01\x00\x00\x00\x04\x00\x00\x00\x09"), format="binary"))
+    await astep("bad signature", lambda: connection.copy_to_table("ar_items", source=io.BytesIO(b"NOT A COPY FILE"), format="binary"))
     await connection.execute("DROP TABLE ar_items")
     await connection.close()
 
