@@ -1,5 +1,6 @@
 using Log.Journal.Client;
 using Log.Journal.Records;
+using Log.StorageNode;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,6 +19,10 @@ namespace Log.QueryNode.Execution;
 public sealed class CatalogChangeFeed : IAsyncDisposable
 {
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a transaction waits at BEGIN for the feed to reach its fence before it fails with 57P03 (the
+    /// journal is unreachable or far behind), as a read that waits for storage does.</summary>
+    public static readonly TimeSpan WaitMax = TimeSpan.FromSeconds(30);
 
     private readonly IJournalReader reader;
     private readonly int partition;
@@ -57,7 +62,8 @@ public sealed class CatalogChangeFeed : IAsyncDisposable
 
     public void Start() => loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
 
-    /// <summary>Completes once every record below <paramref name="endOffset"/> has been seen.</summary>
+    /// <summary>Completes once every record below <paramref name="endOffset"/> has been seen; fails with
+    /// <see cref="StorageUnavailableException"/> past <see cref="WaitMax"/>.</summary>
     public Task WaitThroughAsync(long endOffset, CancellationToken cancellationToken)
     {
         TaskCompletionSource reached;
@@ -67,7 +73,20 @@ public sealed class CatalogChangeFeed : IAsyncDisposable
             reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             waiters.Add((endOffset, reached));
         }
-        return reached.Task.WaitAsync(cancellationToken);
+        return WaitAsync(reached.Task, endOffset, cancellationToken);
+    }
+
+    private async Task WaitAsync(Task reached, long endOffset, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await reached.WaitAsync(WaitMax, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new StorageUnavailableException(
+                $"the journal's catalog changes did not reach offset {endOffset} within {WaitMax.TotalSeconds:0} s (at {NextOffset})");
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
