@@ -1,3 +1,4 @@
+using Log.Journal.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,12 +23,7 @@ internal static class Program
                 "usage: adjudicator --journal HOST:PORT [--shard 0] [--port 7400] [--listen 127.0.0.1] [--region local]");
             return 0;
         }
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = arguments });
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("LOG__")
-            .AddCommandLine(arguments, AdjudicatorHostOptions.CommandLineSwitches.ToDictionary());
+        var builder = RoleHost.CreateBuilder(arguments, AdjudicatorHostOptions.CommandLineSwitches);
         var options = new AdjudicatorHostOptions();
         builder.Configuration.Bind(options);
         var problem = options.Validate(out _);
@@ -36,14 +32,6 @@ internal static class Program
             await Console.Error.WriteLineAsync($"adjudicator: {problem}");
             return 2;
         }
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddSingleton(options);
         builder.Services.AddHostedService<AdjudicatorService>();
         using var host = builder.Build();

@@ -79,15 +79,7 @@ internal sealed class ClusterBank(IReadOnlyList<Func<int>> queryNodePorts)
                     // 08007: the server itself does not know whether the commit landed.
                     var outcome = exception.SqlState == "08007" ? Outcome.Unknown : Outcome.Refused;
                     Transfers.Add(new Transfer(id, source, target, amount, outcome, $"{exception.SqlState} {exception.MessageText}"));
-                    try
-                    {
-                        await FaultSuite.ExecuteAsync(connection, "ROLLBACK");
-                    }
-                    catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException)
-                    {
-                        await connection.DisposeAsync();
-                        connection = null;
-                    }
+                    connection = await FaultSuite.RollBackOrCloseAsync(connection);
                 }
                 catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
                 {

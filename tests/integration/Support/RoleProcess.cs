@@ -7,7 +7,7 @@ namespace Log.Integration.Tests.Support;
 /// <summary>
 /// One role of Log run alone as a process (Log.Journal.dll, Log.Adjudicator.dll, built beside the query node), started
 /// with its switches and ready once it prints a line that matches its ready pattern, whose "port" group is the port it
-/// listens on. Disposal kills it by process id.
+/// listens on (the advertised one, for a journal node that advertises another). Disposal kills it by process id.
 /// </summary>
 public sealed class RoleProcess : IAsyncDisposable
 {
@@ -52,9 +52,11 @@ public sealed class RoleProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A journal node on a free port with its data in <paramref name="dataDirectory"/>.</summary>
-    public static Task<RoleProcess> StartJournalAsync(string dataDirectory) =>
-        StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"), "--port", "0", "--data", dataDirectory);
+    /// <summary>A journal node with its data in <paramref name="dataDirectory"/>, on <paramref name="port"/> (0: a free
+    /// one), advertising <paramref name="advertisedPort"/> when clients must reach it through a forwarder.</summary>
+    public static Task<RoleProcess> StartJournalAsync(string dataDirectory, int port = 0, int? advertisedPort = null) =>
+        StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"),
+            ["--port", port.ToString(), "--data", dataDirectory, .. advertisedPort is { } advertised ? ["--advertised-port", advertised.ToString()] : Array.Empty<string>()]);
 
     /// <summary>Adjudicator shard 0 over <paramref name="journal"/> (HOST:PORT), on <paramref name="port"/> (0: a free one).</summary>
     public static Task<RoleProcess> StartAdjudicatorAsync(string journal, int port = 0) =>
