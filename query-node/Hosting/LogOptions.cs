@@ -101,9 +101,5 @@ public sealed class LogOptions
         return null;
     }
 
-    private static bool IsHostAndPort(string server)
-    {
-        var colon = server.LastIndexOf(':');
-        return colon > 0 && int.TryParse(server.AsSpan(colon + 1), out var port) && port is > 0 and <= 65535;
-    }
+    private static bool IsHostAndPort(string server) => Log.Adjudicator.Hosting.AdjudicatorHostOptions.IsHostAndPort(server);
 }
