@@ -33,6 +33,10 @@ public sealed record AdjudicatorOptions
     /// <summary>(key, commit) pairs the conflict window may hold before it raises its horizon early.</summary>
     public int MaxWindowEntries { get; init; } = ConflictWindow.DefaultMaxEntries;
 
+    /// <summary>Decisions remembered by transaction id so that a retried commit gets its first outcome (see
+    /// <see cref="RecentCommitOutcomes"/>); past it the window's horizon rises early.</summary>
+    public int MaxRememberedOutcomes { get; init; } = 1_000_000;
+
     /// <summary>The window is trimmed on every heartbeat tick and also after this many commits,
     /// so that it stays bounded when commits keep the loop too busy for ticks.</summary>
     public int TrimEveryCommits { get; init; } = 1024;
@@ -72,6 +76,7 @@ public sealed record AdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxKeysPerCommit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxWindowEntries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(TrimEveryCommits, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRememberedOutcomes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StopTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStagingAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(StagingRetryDelay, TimeSpan.Zero);

@@ -64,11 +64,21 @@ public sealed partial class AdjudicatorShard
             return;
         }
 
+        if (outcomes.TryGet(request.TransactionId, out var firstDecision))
+        {
+            // A retry (the caller lost the reply, or its connection): it gets the first decision, even one still in
+            // flight, and is never checked again, which would refuse it as conflicting with itself.
+            _ = ReplyWithFirstDecisionAsync(firstDecision, reply);
+            return;
+        }
+
         clock.Observe(request.StartTimestamp);
         var verdict = window.Check(request.StartTimestamp, request.Writes, request.Checks);
         if (verdict.IsConflict)
         {
-            reply.TrySetResult(new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey));
+            var refusal = new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey);
+            outcomes.Remember(request.TransactionId, Task.FromResult(refusal), clock.Now());
+            reply.TrySetResult(refusal);
             return;
         }
 
@@ -125,6 +135,8 @@ public sealed partial class AdjudicatorShard
         // be refused even while this one is in flight, and if the append fails, remembering a
         // commit that did not happen only refuses more, never less.
         window.Record(request.Writes, commitTimestamp);
+        outcomes.Remember(request.TransactionId, reply.Task, commitTimestamp);
+        ForgetOutcomesBelowHorizon();
         committedSinceTick = true;
         StartAppend(entry, fragments.Final(request.StartTimestamp, commitTimestamp));
 
@@ -240,6 +252,34 @@ public sealed partial class AdjudicatorShard
         if (window.Trim(horizon) > 0)
         {
             AdjudicatorLog.Trimmed(logger, options.Shard, horizon);
+        }
+        ForgetOutcomesBelowHorizon();
+    }
+
+    /// <summary>Keeps the remembered decisions to those above the window's horizon (a retry of an older one is refused
+    /// as too old), raising the horizon when they exceed their cap.</summary>
+    private void ForgetOutcomesBelowHorizon()
+    {
+        if (outcomes.HorizonNeeded is { } needed)
+        {
+            window.Trim(needed);
+        }
+        outcomes.Trim(window.Horizon);
+    }
+
+    private static async Task ReplyWithFirstDecisionAsync(Task<CommitResult> firstDecision, TaskCompletionSource<CommitResult> reply)
+    {
+        try
+        {
+            reply.TrySetResult(await firstDecision.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            reply.TrySetCanceled();
+        }
+        catch (Exception exception)
+        {
+            reply.TrySetException(exception);
         }
     }
 

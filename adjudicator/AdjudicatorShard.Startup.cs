@@ -78,7 +78,7 @@ public sealed partial class AdjudicatorShard
             // (an earlier life crashed or failed while writing them) never committed.
             if (assembler.Accept(entry.Record) is { } whole)
             {
-                Replay(whole);
+                Replay(whole, entry.Offset);
                 replayedCount++;
             }
             if (entry.Record.Kind == JournalRecordKind.EpochStart)
@@ -110,7 +110,7 @@ public sealed partial class AdjudicatorShard
         AdjudicatorLog.Started(logger, options.Shard, options.Partition, epoch, epochStartOffset, replayedCount, window.KeyCount);
     }
 
-    private void Replay(JournalRecord record)
+    private void Replay(JournalRecord record, long offset)
     {
         switch (record.Kind)
         {
@@ -119,6 +119,10 @@ public sealed partial class AdjudicatorShard
                 if (record.Commit > window.Horizon)
                 {
                     window.Record(record.Writes, record.Commit);
+                    // A commit retried across a restart of the shard gets this outcome, not a second commit.
+                    outcomes.Remember(record.TransactionId,
+                        Task.FromResult(new CommitResult(CommitOutcome.Committed, record.Commit, offset, null)), record.Commit);
+                    ForgetOutcomesBelowHorizon();
                 }
                 break;
             case JournalRecordKind.Heartbeat:

@@ -41,6 +41,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     private readonly HybridClock clock;
     private readonly ILogger logger;
     private readonly ConflictWindow window;
+    private readonly RecentCommitOutcomes outcomes;
     private readonly Channel<ShardWork> work;
     private readonly SemaphoreSlim appendSlots;
 
@@ -87,6 +88,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
         this.clock = clock;
         this.logger = logger ?? NullLogger.Instance;
         window = new ConflictWindow(options.MaxWindowEntries);
+        outcomes = new RecentCommitOutcomes(options.MaxRememberedOutcomes);
         work = Channel.CreateBounded<ShardWork>(new BoundedChannelOptions(options.MaxPendingCommits)
         {
             SingleReader = true,

@@ -7,7 +7,8 @@ namespace Log.QueryNode.Execution;
 /// <summary>Separate transactions over the node's adjudicator and storage: a snapshot taken now (closed at the
 /// adjudicator, as a session's BEGIN takes it), the body, and a commit; a write-write conflict (another node allocated
 /// from the same sequence meanwhile) retries from a new snapshot, up to <see cref="AttemptsMax"/> times.</summary>
-public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorageReader storage, HybridClock clock, TransactionLimits limits) : ISeparateTransactions
+public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorageReader storage, HybridClock clock, TransactionLimits limits,
+    UniqueIdGenerator? uniqueIds = null) : ISeparateTransactions
 {
     /// <summary>Tries of one separate transaction before it gives up with 40001: each conflict means another node
     /// committed an allocation in between, so a few hundred tries cover far more racing nodes than a cluster has.</summary>
@@ -19,7 +20,7 @@ public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorage
         {
             HybridTimestamp start = clock.Now();
             var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
-            var transaction = new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+            var transaction = new Transaction(Transaction.ReadPointOf(start, fence, clock), storage, clock, limits, uniqueIds);
             T result = await body(transaction);
             if (!transaction.NeedsAdjudication) return result;
             CommitResult commit = await adjudicator.CommitAsync(transaction.ToCommitRequest(), cancellationToken);

@@ -17,16 +17,30 @@ public sealed partial class Transaction : ITransactionStore
     private readonly IStorageReader storage;
     private readonly HybridClock clock;
     private readonly TransactionLimits limits;
+    private readonly UniqueIdGenerator uniqueIds;
     private readonly SortedDictionary<byte[], byte[]?> writes = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], ConflictCheckKind> checks = new(KeyComparer.Instance);
     private long writtenBytes;
 
-    public Transaction(ReadPoint readPoint, IStorageReader storage, HybridClock clock, TransactionLimits limits)
+    public Transaction(ReadPoint readPoint, IStorageReader storage, HybridClock clock, TransactionLimits limits,
+        UniqueIdGenerator? uniqueIds = null)
     {
         ReadPoint = readPoint;
         this.storage = storage;
         this.clock = clock;
         this.limits = limits;
+        this.uniqueIds = uniqueIds ?? UniqueIdGenerator.Unassigned;
+    }
+
+    /// <summary>The read point of a snapshot that starts at <paramref name="start"/> and was closed by
+    /// <paramref name="fence"/>. A remote adjudicator closes at its own clock when that is later (so the snapshot
+    /// holds every commit acknowledged before, whichever query node made it): the snapshot is then taken there, and
+    /// this node's clock moves past it.</summary>
+    public static ReadPoint ReadPointOf(HybridTimestamp start, ReadFence fence, HybridClock clock)
+    {
+        var at = HybridTimestamp.Max(start, fence.Timestamp);
+        clock.Observe(at);
+        return new ReadPoint(at, fence.EndOffset);
     }
 
     public Guid Id { get; } = Guid.NewGuid();
@@ -254,7 +268,7 @@ public sealed partial class Transaction : ITransactionStore
         }
     }
 
-    public long NextUniqueId() => (long)clock.Now().Value;
+    public long NextUniqueId() => uniqueIds.Next();
 
     /// <summary>Checks of deferrable constraints that wait for COMMIT, and the SET CONSTRAINTS modes in force; the
     /// session runs what is waiting before it asks the adjudicator to commit.</summary>

@@ -5,8 +5,8 @@ namespace Log.QueryNode.Hosting;
 /// <summary>
 /// Settings of the all-in-one database process. Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
-/// LOG__JOURNAL, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY) and command-line switches (--port, --data, --journal-port,
-/// --journal, --listen, --region, --dsql-compatibility).
+/// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY) and command-line switches (--port, --data,
+/// --journal-port, --journal, --adjudicator, --listen, --region, --dsql-compatibility).
 /// </summary>
 public sealed class LogOptions
 {
@@ -30,6 +30,13 @@ public sealed class LogOptions
     /// <summary>True when the roles use an external journal instead of hosting one.</summary>
     public bool UsesExternalJournal => !string.IsNullOrWhiteSpace(Journal);
 
+    /// <summary>HOST:PORT of an adjudicator shard run alone (<c>dotnet run --project adjudicator</c>), reached over its
+    /// RPC; needs <see cref="Journal"/>. Empty (the default): the process hosts its own adjudicator.</summary>
+    public string Adjudicator { get; set; } = "";
+
+    /// <summary>True when commits go to an adjudicator in another process: this query node is one of several.</summary>
+    public bool UsesRemoteAdjudicator => !string.IsNullOrWhiteSpace(Adjudicator);
+
     /// <summary>The address both protocols listen on.</summary>
     public string Listen { get; set; } = "127.0.0.1";
 
@@ -46,6 +53,7 @@ public sealed class LogOptions
         ["--port"] = nameof(Port),
         ["--journal-port"] = nameof(JournalPort),
         ["--journal"] = nameof(Journal),
+        ["--adjudicator"] = nameof(Adjudicator),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
@@ -74,6 +82,14 @@ public sealed class LogOptions
         {
             return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
         }
+        if (UsesRemoteAdjudicator && !IsHostAndPort(Adjudicator))
+        {
+            return $"--adjudicator '{Adjudicator}' must be HOST:PORT";
+        }
+        if (UsesRemoteAdjudicator && !UsesExternalJournal)
+        {
+            return "--adjudicator needs --journal HOST:PORT: the adjudicator and every query node share one journal";
+        }
         if (string.IsNullOrWhiteSpace(Data))
         {
             return "--data must name a folder";
@@ -85,9 +101,5 @@ public sealed class LogOptions
         return null;
     }
 
-    private static bool IsHostAndPort(string server)
-    {
-        var colon = server.LastIndexOf(':');
-        return colon > 0 && int.TryParse(server.AsSpan(colon + 1), out var port) && port is > 0 and <= 65535;
-    }
+    private static bool IsHostAndPort(string server) => Log.Adjudicator.Hosting.AdjudicatorHostOptions.IsHostAndPort(server);
 }

@@ -1,11 +1,14 @@
 using System.Net;
 using Log.Adjudicator;
+using Log.Adjudicator.Hosting;
+using Log.Adjudicator.Rpc;
 using Log.Journal.Client;
 using Log.Journal.Node;
 using Log.Journal.Time;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sessions;
 using Log.QueryNode.Sql;
+using Log.QueryNode.Sql.Catalog;
 using Log.StorageNode;
 using Log.Wire;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +40,9 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
 
     public int Port { get; private set; }
     public int JournalPort { get; private set; }
+
+    /// <summary>This query node's node id among those sharing the database, or 0 when it is the only one.</summary>
+    public int NodeId { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -77,17 +83,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         };
         var clock = new HybridClock();
 
-        var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
-        var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
-        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
-        var adjudicatorOptions = new AdjudicatorOptions();
-        var adjudicatorClock = new HybridClock();
-        var adjudicator = new AdjudicatorSupervisor(
-            () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
-                loggerFactory.CreateLogger<AdjudicatorShard>()),
-            adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
-        await adjudicator.StartAsync(cancellationToken);
-        started.Add(adjudicator);
+        var adjudicator = await StartAdjudicatorAsync(clientOptions, cancellationToken);
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
@@ -97,12 +93,35 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
 
+        // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
+        // and follows their DDL through the journal.
+        var uniqueIds = UniqueIdGenerator.Unassigned;
+        CatalogChangeFeed? catalogChanges = null;
+        SqlEngine? built = null;
+        if (options.UsesRemoteAdjudicator)
+        {
+            var nodeId = await QueryNodeIdentity.TakeNodeIdAsync(
+                new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()), cancellationToken);
+            uniqueIds = new UniqueIdGenerator(nodeId);
+            NodeId = nodeId;
+            var fence = await adjudicator.CloseTimestampAsync(clock.Now(), cancellationToken);
+            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), fence.Partition, fence.EndOffset,
+                CatalogKeys.ChangesDefinitions, () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
+        }
         var engine = new SqlEngine
         {
-            SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
-            JobTransactions = new JobTransactionRunner(adjudicator, storage, clock, new TransactionLimits()),
+            SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits(), uniqueIds),
+            JobTransactions = new JobTransactionRunner(adjudicator, storage, clock, new TransactionLimits(), uniqueIds),
             DsqlCompatibility = options.DsqlCompatibility,
+            UniqueIds = uniqueIds,
+            CatalogChanges = catalogChanges,
         };
+        built = engine;
+        if (catalogChanges is not null)
+        {
+            catalogChanges.Start();
+            started.Add(catalogChanges);
+        }
         started.Add(new StoppingJobs(engine));
         int resumed = await engine.ResumeJobsAsync(cancellationToken);
         if (resumed > 0) logger.LogInformation("Resumed {Jobs} unfinished index build job(s)", resumed);
@@ -123,12 +142,36 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress.ToString();
         var journal = options.UsesExternalJournal ? bootstrapServers : $"{host}:{JournalPort}";
+        var adjudicatorAt = options.UsesRemoteAdjudicator ? options.Adjudicator : "in-process";
         logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
             host, Port, journal, dataDirectory);
         // One plain line on standard output, so that scripts and tests can find the ports.
-        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory}");
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId}");
         Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
         Console.Out.Flush();
+    }
+
+    /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
+    /// (supervised, over its own journal clients).</summary>
+    private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, CancellationToken cancellationToken)
+    {
+        if (options.UsesRemoteAdjudicator)
+        {
+            AdjudicatorHostOptions.TrySplitHostAndPort(options.Adjudicator, out var host, out var port);
+            return Track(new RemoteAdjudicator(host, port, new AdjudicatorRpcOptions(), logger: loggerFactory.CreateLogger<RemoteAdjudicator>()));
+        }
+        var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
+        var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
+        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
+        var adjudicatorOptions = new AdjudicatorOptions();
+        var adjudicatorClock = new HybridClock();
+        var adjudicator = new AdjudicatorSupervisor(
+            () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
+                loggerFactory.CreateLogger<AdjudicatorShard>()),
+            adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
+        await adjudicator.StartAsync(cancellationToken);
+        started.Add(adjudicator);
+        return adjudicator;
     }
 
     /// <summary>Turns "address in use" into a message that says which port and how to choose another.</summary>

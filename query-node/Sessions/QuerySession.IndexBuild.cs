@@ -57,7 +57,9 @@ public sealed partial class QuerySession
     private async ValueTask<Transaction> OpenTransactionAsync(Journal.Time.HybridTimestamp start, CancellationToken cancellationToken)
     {
         var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
-        return new Transaction(new ReadPoint(start, fence.EndOffset), storage, clock, limits);
+        // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
+        if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(fence.EndOffset, cancellationToken);
+        return new Transaction(Transaction.ReadPointOf(start, fence, clock), storage, clock, limits, engine.UniqueIds);
     }
 
     private sealed class BuildTransactions(QuerySession session) : IIndexBuildTransactions

@@ -26,6 +26,9 @@ internal static class CatalogKeys
     /// DROP INDEX names the index alone. (8 leaves room below for other catalog objects.)</summary>
     private const long TableIdByIndexNameSubspace = 8;
 
+    /// <summary>(0, 50): the counter that gives each query node its node id when it starts (see UniqueIdGenerator).</summary>
+    private const long QueryNodeIdCounterSubspace = 50;
+
     /// <summary>Ids below this are reserved for system tables.</summary>
     public const long FirstUserTableId = 100;
 
@@ -54,6 +57,21 @@ internal static class CatalogKeys
         encoder.WriteInteger(TableIdCounterSubspace);
         return encoder.ToArray();
     }
+
+    public static byte[] QueryNodeIdCounter() => SubspacePrefix(QueryNodeIdCounterSubspace);
+
+    /// <summary>Whether a committed write to <paramref name="key"/> may change what a plan is bound against: any
+    /// system key but the ones that move without a DDL (sequence state, jobs, the node id counter).</summary>
+    public static bool ChangesDefinitions(byte[] key) =>
+        key.AsSpan().StartsWith(SystemKeyPrefix)
+        && !key.AsSpan().StartsWith(SequenceStateKeyPrefix)
+        && !key.AsSpan().StartsWith(JobKeyPrefix)
+        && !key.AsSpan().StartsWith(QueryNodeIdCounterKeyPrefix);
+
+    private static readonly byte[] SystemKeyPrefix = SystemTablePrefix();
+    private static readonly byte[] SequenceStateKeyPrefix = SubspacePrefix(SequenceStateSubspace);
+    private static readonly byte[] JobKeyPrefix = SubspacePrefix(JobSubspace);
+    private static readonly byte[] QueryNodeIdCounterKeyPrefix = SubspacePrefix(QueryNodeIdCounterSubspace);
 
     public static byte[] TableIdByIndexName(string indexName)
     {
@@ -147,6 +165,13 @@ internal static class CatalogKeys
     public static byte[] Job(string jobId) => NamedKey(JobSubspace, jobId);
 
     public static (byte[] Start, byte[] End) JobRange() => (SubspacePrefix(JobSubspace), SubspacePrefix(JobSubspace + 1));
+
+    private static byte[] SystemTablePrefix()
+    {
+        var encoder = new KeyEncoder(16);
+        encoder.WriteInteger(SystemTableId);
+        return encoder.ToArray();
+    }
 
     private static byte[] SubspacePrefix(long subspace)
     {

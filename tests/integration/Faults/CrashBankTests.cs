@@ -246,15 +246,7 @@ public sealed class CrashBankTests(ITestOutputHelper output)
                     // The server answered an error: the transaction did not commit.
                     outcome = Outcome.Failed;
                     error = $"{exception.SqlState} {exception.MessageText}";
-                    try
-                    {
-                        await FaultSuite.ExecuteAsync(connection, "ROLLBACK");
-                    }
-                    catch (Exception rollbackFailure) when (rollbackFailure is NpgsqlException or IOException or TimeoutException)
-                    {
-                        await connection.DisposeAsync();
-                        connection = null;
-                    }
+                    connection = await FaultSuite.RollBackOrCloseAsync(connection);
                 }
                 catch (Exception exception) when (exception is NpgsqlException or IOException or TimeoutException)
                 {

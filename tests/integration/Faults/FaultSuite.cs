@@ -43,6 +43,21 @@ public sealed class FaultSuite
         }
     }
 
+    /// <summary>ROLLBACK after a refused statement; returns the connection, or null (after closing it) when it broke.</summary>
+    public static async Task<NpgsqlConnection?> RollBackOrCloseAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, "ROLLBACK");
+            return connection;
+        }
+        catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException)
+        {
+            await connection.DisposeAsync();
+            return null;
+        }
+    }
+
     public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken = default,
         params object[] parameters)
     {

@@ -67,13 +67,13 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
         var attempts = new ConcurrentBag<Attempt>();
         using var stop = new CancellationTokenSource();
         var clients = new List<Task>();
-        JournalProcess? journal = null;
+        RoleProcess? journal = null;
         LogProcess? server = null;
         var journalPort = TcpFaultProxy.FreePort();
         await using var proxy = TcpFaultProxy.Start(journalPort);
         try
         {
-            journal = await JournalProcess.StartAsync(journalPort, Path.Combine(folder, "journal"), advertisedPort: proxy.Port);
+            journal = await RoleProcess.StartJournalAsync(Path.Combine(folder, "journal"), journalPort, advertisedPort: proxy.Port);
             server = await LogProcess.StartAsync(Path.Combine(folder, "log"), "--journal", $"127.0.0.1:{proxy.Port}");
             output.WriteLine($"seed {seed}; journal on {journalPort}, proxy on {proxy.Port}, database on {server.Port}");
             await using (var setup = await FaultSuite.OpenAsync(server.Port))

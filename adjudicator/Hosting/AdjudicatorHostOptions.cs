@@ -1,0 +1,82 @@
+using System.Net;
+
+namespace Log.Adjudicator.Hosting;
+
+/// <summary>
+/// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
+/// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__PORT, LOG__LISTEN, LOG__REGION) and command-line switches
+/// (--journal, --shard, --port, --listen, --region).
+/// </summary>
+public sealed class AdjudicatorHostOptions
+{
+    /// <summary>Bootstrap servers (HOST:PORT[,HOST:PORT...]) of the journal: a journal node or a Kafka cluster. Required.</summary>
+    public string Journal { get; set; } = "";
+
+    /// <summary>The shard this process runs; it alone writes journal partition <see cref="Shard"/>.</summary>
+    public int Shard { get; set; }
+
+    /// <summary>The RPC port query nodes connect to; 0 picks a free one (printed in the ready line).</summary>
+    public int Port { get; set; } = Rpc.AdjudicatorRpcOptions.DefaultPort;
+
+    /// <summary>The address the RPC listens on.</summary>
+    public string Listen { get; set; } = "127.0.0.1";
+
+    /// <summary>The region, which names the journal topic (log.&lt;region&gt;.txn).</summary>
+    public string Region { get; set; } = "local";
+
+    public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
+    {
+        ["--journal"] = nameof(Journal),
+        ["--shard"] = nameof(Shard),
+        ["--port"] = nameof(Port),
+        ["--listen"] = nameof(Listen),
+        ["--region"] = nameof(Region),
+    };
+
+    /// <summary>Returns what is wrong with the settings, or null.</summary>
+    public string? Validate(out IPAddress listenAddress)
+    {
+        if (!IPAddress.TryParse(Listen, out listenAddress!))
+        {
+            return $"--listen '{Listen}' is not an IP address";
+        }
+        if (!IPAddress.IsLoopback(listenAddress))
+        {
+            return $"--listen {Listen} refused: authentication is not implemented yet, so the adjudicator listens on loopback addresses only (127.0.0.1 or ::1)";
+        }
+        if (string.IsNullOrWhiteSpace(Journal) || !Journal.Split(',').All(IsHostAndPort))
+        {
+            return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
+        }
+        if (Shard < 0)
+        {
+            return $"--shard {Shard} must not be negative";
+        }
+        if (Port is < 0 or > 65535)
+        {
+            return $"--port {Port} is not a TCP port";
+        }
+        if (string.IsNullOrWhiteSpace(Region) || !Region.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return $"--region '{Region}' must be letters, digits, '-' or '_'";
+        }
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="server"/> is HOST:PORT with a TCP port.</summary>
+    public static bool IsHostAndPort(string server) => TrySplitHostAndPort(server, out _, out _);
+
+    /// <summary>Splits HOST:PORT (the host may be a bracketed IPv6 address).</summary>
+    public static bool TrySplitHostAndPort(string server, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = server.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), out port) || port is <= 0 or > 65535)
+        {
+            return false;
+        }
+        host = server[..colon].Trim('[', ']');
+        return host.Length > 0;
+    }
+}

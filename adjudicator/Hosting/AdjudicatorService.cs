@@ -1,0 +1,79 @@
+using Log.Adjudicator.Rpc;
+using Log.Journal.Client;
+using Log.Journal.Time;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Log.Adjudicator.Hosting;
+
+/// <summary>
+/// One adjudicator shard as a process: a supervised shard over its own journal clients, served over the RPC. Starts
+/// the shard (which rebuilds from its partition) before it listens, so a query node that connects is answered by a
+/// shard that knows the partition; stops listening first, then the shard (draining its appends), then the clients.
+/// </summary>
+public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    /// <summary>Printed once the shard serves; scripts and tests wait for it.</summary>
+    public const string ReadyMarker = "Adjudicator is ready";
+
+    private readonly List<IAsyncDisposable> started = [];
+
+    /// <summary>The RPC port, once started.</summary>
+    public int Port { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var problem = options.Validate(out var listenAddress);
+        if (problem is not null)
+        {
+            throw new InvalidOperationException(problem);
+        }
+        var clientOptions = new JournalClientOptions
+        {
+            BootstrapServers = options.Journal,
+            Region = options.Region,
+            PartitionCount = options.Shard + 1,
+            ClientId = $"log-adjudicator-{options.Shard}",
+        };
+        var writer = Track(new KafkaJournalWriter(clientOptions));
+        var reader = Track(new KafkaJournalReader(clientOptions));
+        var shardOptions = new AdjudicatorOptions { Shard = options.Shard, Partition = options.Shard };
+        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
+        var clock = new HybridClock();
+        var supervisor = new AdjudicatorSupervisor(
+            () => new AdjudicatorShard(shardOptions, writer, reader, clock, loggerFactory.CreateLogger<AdjudicatorShard>()),
+            shardOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
+        await supervisor.StartAsync(cancellationToken);
+        started.Add(supervisor);
+
+        var server = new AdjudicatorRpcServer(supervisor, clock,
+            new AdjudicatorRpcOptions { ListenAddress = listenAddress, Port = options.Port },
+            loggerFactory.CreateLogger<AdjudicatorRpcServer>());
+        await server.StartAsync(cancellationToken);
+        started.Add(server);
+        Port = server.Port;
+
+        var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{listenAddress}]" : listenAddress.ToString();
+        // One plain line on standard output, so that scripts and tests can find the port.
+        await Console.Out.WriteLineAsync($"{ReadyMarker}: rpc={host}:{Port} shard={options.Shard} kafka={options.Journal}");
+        await Console.Out.FlushAsync(cancellationToken);
+    }
+
+    private T Track<T>(T resource) where T : IAsyncDisposable
+    {
+        started.Add(resource);
+        return resource;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var index = started.Count - 1; index >= 0; index--)
+        {
+            await started[index].DisposeAsync();
+        }
+        started.Clear();
+    }
+}

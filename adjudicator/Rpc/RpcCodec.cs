@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using MessagePack;
+
+namespace Log.Adjudicator.Rpc;
+
+/// <summary>
+/// The frames of the adjudicator's RPC, with no I/O: bytes in, a message or "need more" out; a message in, a frame
+/// out. A frame is a 4-byte big-endian payload length, then the payload: one MessagePack array of
+/// [format version, kind, request id, fields of the kind...]. Malformed input is <see cref="InvalidDataException"/>,
+/// after which the connection is closed (a peer that sends it is not one of ours).
+/// </summary>
+public static class RpcCodec
+{
+    public const int FormatVersion = 1;
+    public const int FrameHeaderBytes = 4;
+
+    /// <summary>Encodes <paramref name="message"/> as one whole frame.</summary>
+    public static ReadOnlyMemory<byte> EncodeFrame(RpcMessage message)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        output.GetSpan(FrameHeaderBytes);
+        output.Advance(FrameHeaderBytes);
+        var writer = new MessagePackWriter(output);
+        WritePayload(ref writer, message);
+        writer.Flush();
+        var frame = output.WrittenMemory;
+        BinaryPrimitives.WriteInt32BigEndian(MemoryMarshal.AsMemory(frame).Span, frame.Length - FrameHeaderBytes);
+        return frame;
+    }
+
+    /// <summary>Takes one whole frame off the front of <paramref name="buffer"/>, or returns false (and leaves it)
+    /// when the buffer does not hold one yet.</summary>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameBytes, out RpcMessage message)
+    {
+        message = null!;
+        if (buffer.Length < FrameHeaderBytes)
+        {
+            return false;
+        }
+        Span<byte> header = stackalloc byte[FrameHeaderBytes];
+        buffer.Slice(0, FrameHeaderBytes).CopyTo(header);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length <= 0 || length > maxFrameBytes)
+        {
+            throw new InvalidDataException($"An RPC frame of {length} bytes is outside 1..{maxFrameBytes}.");
+        }
+        if (buffer.Length < FrameHeaderBytes + length)
+        {
+            return false;
+        }
+        var payload = buffer.Slice(FrameHeaderBytes, length);
+        message = DecodePayload(payload);
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+
+    private static void WritePayload(ref MessagePackWriter writer, RpcMessage message)
+    {
+        switch (message)
+        {
+            case CommitCall call:
+                writer.WriteArrayHeader(8);
+                WriteHead(ref writer, message);
+                writer.Write((long)call.Deadline.TotalMilliseconds);
+                writer.Write(call.Request.TransactionId.ToByteArray());
+                writer.Write(call.Request.StartTimestamp.Value);
+                writer.WriteArrayHeader(call.Request.Writes.Count);
+                foreach (var write in call.Request.Writes)
+                {
+                    writer.WriteArrayHeader(2);
+                    writer.Write(write.Key);
+                    if (write.Value is null) writer.WriteNil();
+                    else writer.Write(write.Value);
+                }
+                writer.WriteArrayHeader(call.Request.Checks.Count);
+                foreach (var check in call.Request.Checks)
+                {
+                    writer.WriteArrayHeader(2);
+                    writer.Write(check.Key);
+                    writer.Write((int)check.Kind);
+                }
+                break;
+            case CloseCall call:
+                writer.WriteArrayHeader(5);
+                WriteHead(ref writer, message);
+                writer.Write((long)call.Deadline.TotalMilliseconds);
+                writer.Write(call.Timestamp.Value);
+                break;
+            case CancelCall:
+                writer.WriteArrayHeader(3);
+                WriteHead(ref writer, message);
+                break;
+            case CommitAnswer answer:
+                writer.WriteArrayHeader(8);
+                WriteHead(ref writer, message);
+                writer.Write((int)answer.Result.Outcome);
+                writer.Write(answer.Result.CommitTimestamp.Value);
+                writer.Write(answer.Result.JournalOffset);
+                if (answer.Result.ConflictingKey is null) writer.WriteNil();
+                else writer.Write(answer.Result.ConflictingKey);
+                writer.Write(answer.Result.FailureReason);
+                break;
+            case FenceAnswer answer:
+                writer.WriteArrayHeader(6);
+                WriteHead(ref writer, message);
+                writer.Write(answer.Fence.Timestamp.Value);
+                writer.Write(answer.Fence.Partition);
+                writer.Write(answer.Fence.EndOffset);
+                break;
+            case ErrorAnswer answer:
+                writer.WriteArrayHeader(5);
+                WriteHead(ref writer, message);
+                writer.Write((int)answer.Code);
+                writer.Write(answer.Message);
+                break;
+            default:
+                throw new ArgumentException($"No encoding for {message.GetType().Name}.", nameof(message));
+        }
+    }
+
+    private static void WriteHead(ref MessagePackWriter writer, RpcMessage message)
+    {
+        writer.Write(FormatVersion);
+        writer.Write((int)message.Kind);
+        writer.Write(message.RequestId);
+    }
+
+    private static RpcMessage DecodePayload(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var reader = new MessagePackReader(payload);
+            var count = reader.ReadArrayHeader();
+            if (count < 3)
+            {
+                throw new InvalidDataException($"An RPC message has {count} fields; every message has at least 3.");
+            }
+            var version = reader.ReadInt32();
+            if (version != FormatVersion)
+            {
+                throw new InvalidDataException($"RPC format version {version} is not {FormatVersion}.");
+            }
+            var kind = (RpcMessageKind)reader.ReadInt32();
+            var requestId = reader.ReadInt64();
+            RpcMessage message = kind switch
+            {
+                RpcMessageKind.CommitCall => ReadCommitCall(ref reader, requestId),
+                RpcMessageKind.CloseCall => new CloseCall(requestId, ReadDeadline(ref reader), new HybridTimestamp(reader.ReadUInt64())),
+                RpcMessageKind.Cancel => new CancelCall(requestId),
+                RpcMessageKind.CommitAnswer => ReadCommitAnswer(ref reader, requestId),
+                RpcMessageKind.FenceAnswer => new FenceAnswer(requestId,
+                    new ReadFence(new HybridTimestamp(reader.ReadUInt64()), reader.ReadInt32(), reader.ReadInt64())),
+                RpcMessageKind.ErrorAnswer => new ErrorAnswer(requestId, (RpcErrorCode)reader.ReadInt32(), reader.ReadString() ?? ""),
+                _ => throw new InvalidDataException($"Unknown RPC message kind {(int)kind}."),
+            };
+            if (!reader.End)
+            {
+                throw new InvalidDataException($"An RPC {kind} message has bytes after its last field.");
+            }
+            return message;
+        }
+        catch (Exception exception) when (exception is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        {
+            throw new InvalidDataException("An RPC message is not valid MessagePack.", exception);
+        }
+    }
+
+    private static TimeSpan ReadDeadline(ref MessagePackReader reader)
+    {
+        var milliseconds = reader.ReadInt64();
+        if (milliseconds <= 0)
+        {
+            throw new InvalidDataException($"An RPC deadline of {milliseconds} ms is not positive.");
+        }
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    private static CommitCall ReadCommitCall(ref MessagePackReader reader, long requestId)
+    {
+        var deadline = ReadDeadline(ref reader);
+        var idBytes = ReadBytes(ref reader) ?? throw new InvalidDataException("A commit call has no transaction id.");
+        if (idBytes.Length != 16)
+        {
+            throw new InvalidDataException($"A transaction id has {idBytes.Length} bytes, not 16.");
+        }
+        var start = new HybridTimestamp(reader.ReadUInt64());
+        var writeCount = ReadCount(ref reader);
+        var writes = new JournalWrite[writeCount];
+        for (var index = 0; index < writeCount; index++)
+        {
+            ExpectPair(ref reader);
+            var key = ReadBytes(ref reader) ?? throw new InvalidDataException("A write has no key.");
+            writes[index] = new JournalWrite(key, ReadBytes(ref reader));
+        }
+        var checkCount = ReadCount(ref reader);
+        var checks = new ConflictCheck[checkCount];
+        for (var index = 0; index < checkCount; index++)
+        {
+            ExpectPair(ref reader);
+            var key = ReadBytes(ref reader) ?? throw new InvalidDataException("A conflict check has no key.");
+            var kind = (ConflictCheckKind)reader.ReadInt32();
+            if (!Enum.IsDefined(kind))
+            {
+                throw new InvalidDataException($"Unknown conflict check kind {(int)kind}.");
+            }
+            checks[index] = new ConflictCheck(key, kind);
+        }
+        return new CommitCall(requestId, deadline, new CommitRequest(new Guid(idBytes), start, writes, checks));
+    }
+
+    private static CommitAnswer ReadCommitAnswer(ref MessagePackReader reader, long requestId)
+    {
+        var outcome = (CommitOutcome)reader.ReadInt32();
+        if (!Enum.IsDefined(outcome))
+        {
+            throw new InvalidDataException($"Unknown commit outcome {(int)outcome}.");
+        }
+        var commit = new HybridTimestamp(reader.ReadUInt64());
+        var offset = reader.ReadInt64();
+        var conflictingKey = ReadBytes(ref reader);
+        var failureReason = reader.ReadString();
+        return new CommitAnswer(requestId, new CommitResult(outcome, commit, offset, conflictingKey, failureReason));
+    }
+
+    /// <summary>An array length that the rest of the payload can hold (each element takes at least 3 bytes), so that
+    /// a bad count cannot make the reader allocate more than the frame's size.</summary>
+    private static int ReadCount(ref MessagePackReader reader)
+    {
+        var count = reader.ReadArrayHeader();
+        var remaining = reader.Sequence.Slice(reader.Position).Length;
+        if ((long)count * 3 > remaining)
+        {
+            throw new InvalidDataException($"An RPC array claims {count} entries in {remaining} bytes.");
+        }
+        return count;
+    }
+
+    private static void ExpectPair(ref MessagePackReader reader)
+    {
+        var count = reader.ReadArrayHeader();
+        if (count != 2)
+        {
+            throw new InvalidDataException($"A key entry has {count} fields, not 2.");
+        }
+    }
+
+    private static byte[]? ReadBytes(ref MessagePackReader reader) =>
+        reader.TryReadNil() ? null : reader.ReadBytes()?.ToArray();
+}

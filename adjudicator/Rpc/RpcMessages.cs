@@ -1,0 +1,67 @@
+using Log.Journal.Time;
+
+namespace Log.Adjudicator.Rpc;
+
+/// <summary>What a frame of the adjudicator's RPC carries. Values are on the wire: append only.</summary>
+public enum RpcMessageKind
+{
+    CommitCall = 1,
+    CloseCall = 2,
+    /// <summary>The client gave up on a request (its caller cancelled): the server cancels it, and still replies.</summary>
+    Cancel = 3,
+    CommitAnswer = 65,
+    FenceAnswer = 66,
+    ErrorAnswer = 67,
+}
+
+/// <summary>Why a request was not answered with a decision. Values are on the wire: append only.</summary>
+public enum RpcErrorCode
+{
+    /// <summary>The shard is rebuilding or stopping: nothing was decided, and sending the request again is safe.</summary>
+    Unavailable = 1,
+
+    /// <summary>The request breaks a limit or an invariant (<see cref="ArgumentException"/> at the shard).</summary>
+    BadRequest = 2,
+
+    /// <summary>The request's deadline passed, or the client cancelled it: it may or may not have been decided.</summary>
+    Cancelled = 3,
+}
+
+/// <summary>One message of the adjudicator's RPC. Every message names the request it belongs to, so that a
+/// connection carries many requests at once and replies in any order.</summary>
+public abstract record RpcMessage(long RequestId)
+{
+    public abstract RpcMessageKind Kind { get; }
+}
+
+/// <summary>A commit request, with how long the client will wait for it (relative, so clocks need not agree).</summary>
+public sealed record CommitCall(long RequestId, TimeSpan Deadline, CommitRequest Request) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.CommitCall;
+}
+
+/// <summary>A read fence request for <paramref name="Timestamp"/>.</summary>
+public sealed record CloseCall(long RequestId, TimeSpan Deadline, HybridTimestamp Timestamp) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.CloseCall;
+}
+
+public sealed record CancelCall(long RequestId) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.Cancel;
+}
+
+public sealed record CommitAnswer(long RequestId, CommitResult Result) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.CommitAnswer;
+}
+
+public sealed record FenceAnswer(long RequestId, ReadFence Fence) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.FenceAnswer;
+}
+
+public sealed record ErrorAnswer(long RequestId, RpcErrorCode Code, string Message) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.ErrorAnswer;
+}
