@@ -16,10 +16,22 @@ public sealed partial class StorageNode
             {
                 await foreach (var entry in journal.ReadAsync(options.Partition, NextOffset, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!TryApply(entry))
+                    // A checkpoint pauses applying between two records (see StorageNode.Checkpoints.cs).
+                    await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    bool applied;
+                    try
+                    {
+                        applied = TryApply(entry);
+                    }
+                    finally
+                    {
+                        applyGate.Release();
+                    }
+                    if (!applied)
                     {
                         return;
                     }
+                    NoteAppliedForCheckpoint();
                 }
                 logger.LogWarning("Journal partition {Partition} ended at offset {Offset}, which it should never do; reopening",
                     options.Partition, NextOffset);

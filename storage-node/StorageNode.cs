@@ -78,7 +78,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
 
     public StorageNodeOptions Options => options;
 
-    /// <summary>Opens a fresh store under DataDirectory/storage and starts applying the partition from offset 0.</summary>
+    /// <summary>Opens the store under DataDirectory/storage from its newest valid checkpoint (or empty, when there is
+    /// none) and starts applying the partition from the offset that checkpoint covers (0 without one).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -87,17 +88,12 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             throw new InvalidOperationException("The storage node was already started.");
         }
-        var directory = Path.Combine(options.DataDirectory, "storage");
-        // State is derived from the journal and there are no checkpoints yet, so whatever an
-        // earlier run left is stale: start from nothing and replay.
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        versions = new VersionStore(directory, options);
-        logger.LogInformation("Storage node started on partition {Partition}, replaying the journal from offset 0 into {Directory}",
-            options.Partition, directory);
+        versions = OpenStore(StorageDirectory);
         consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
+        if (options.CheckpointsEnabled)
+        {
+            checkpointing = Task.Run(() => CheckpointLoopAsync(checkpointStopping.Token), CancellationToken.None);
+        }
         return Task.CompletedTask;
     }
 
@@ -224,6 +220,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             return;
         }
+        await checkpointStopping.CancelAsync().ConfigureAwait(false);
+        await checkpointing.ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -233,11 +231,26 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             // Expected: the loop ends by cancellation.
         }
+        if (options.CheckpointsEnabled && options.CheckpointOnShutdown && versions is not null)
+        {
+            try
+            {
+                // The apply loop has stopped: this is the state at NextOffset, and the next start replays nothing before it.
+                await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "The last checkpoint of partition {Partition} failed; the next start replays from the previous one", options.Partition);
+            }
+        }
         if (Volatile.Read(ref activeReadCount) == 0)
         {
             readsDrained.TrySetResult();
         }
         await readsDrained.Task.ConfigureAwait(false);
+        await checkpointGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        storeClosed = true;
+        checkpointGate.Release();
         versions?.Dispose();
         keys.Dispose();
         // `stopping` is deliberately not disposed: reads that arrive late still link to its token

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using FASTER.core;
+
+namespace Log.StorageNode;
+
+/// <summary>Where one checkpoint's FASTER state lies: its token and the part of the hybrid log it covers.</summary>
+internal readonly record struct FasterCheckpoint(Guid Token, long BeginAddress, long FinalAddress);
+
+internal sealed partial class VersionStore
+{
+    /// <summary>Folder of FASTER's hybrid log, inside the store's folder.</summary>
+    internal const string LogFolderName = "log";
+
+    /// <summary>Base name of the log's segment files (FASTER appends ".0", ".1", ... per segment).</summary>
+    internal const string LogFileName = "versions.log";
+
+    /// <summary>Folder FASTER writes its checkpoints to (its own layout: index-checkpoints/TOKEN, cpr-checkpoints/TOKEN).</summary>
+    internal const string FasterCheckpointFolderName = "faster";
+
+    private static readonly string[] FasterCheckpointKinds = ["index-checkpoints", "cpr-checkpoints"];
+
+    /// <summary>The address the next record will be written at.</summary>
+    public long TailAddress => store.Log.TailAddress;
+
+    /// <summary>
+    /// Takes a full FASTER checkpoint (the hash index, and the hybrid log folded over: the log is flushed up to its tail
+    /// and that part becomes read-only, so each checkpoint writes only the log written since the previous one). The
+    /// caller guarantees that nothing is applied meanwhile, so the checkpoint is exactly the state at the moment of the
+    /// call: every record below the returned final address, and none above.
+    /// </summary>
+    public async Task<FasterCheckpoint> TakeCheckpointAsync(CancellationToken cancellationToken)
+    {
+        long tail = store.Log.TailAddress;
+        var (success, token) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, cancellationToken).ConfigureAwait(false);
+        if (!success)
+        {
+            throw new InvalidOperationException("FASTER refused to start a checkpoint (another one is running).");
+        }
+        if (store.Log.TailAddress != tail)
+        {
+            throw new InvalidOperationException("The log grew during a checkpoint that the apply loop was paused for.");
+        }
+        return new FasterCheckpoint(token, store.Log.BeginAddress, tail);
+    }
+
+    /// <summary>The files of FASTER checkpoint <paramref name="token"/>, relative to the store's folder, in a stable order.</summary>
+    public static IReadOnlyList<string> CheckpointFiles(string directory, Guid token)
+    {
+        var files = new List<string>();
+        foreach (var kind in FasterCheckpointKinds)
+        {
+            var folder = Path.Combine(directory, FasterCheckpointFolderName, kind, token.ToString());
+            if (Directory.Exists(folder))
+            {
+                files.AddRange(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                    .Select(file => Path.GetRelativePath(directory, file)));
+            }
+        }
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>Tokens of the FASTER checkpoints on disk, complete or not.</summary>
+    public static IReadOnlySet<Guid> CheckpointTokensOnDisk(string directory)
+    {
+        var tokens = new HashSet<Guid>();
+        foreach (var kind in FasterCheckpointKinds)
+        {
+            var folder = Path.Combine(directory, FasterCheckpointFolderName, kind);
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+            foreach (var entry in Directory.EnumerateDirectories(folder))
+            {
+                if (Guid.TryParse(Path.GetFileName(entry), out var token))
+                {
+                    tokens.Add(token);
+                }
+            }
+        }
+        return tokens;
+    }
+
+    /// <summary>Deletes FASTER checkpoint <paramref name="token"/>'s files (not the log it shares with other checkpoints).</summary>
+    public static void DeleteCheckpoint(string directory, Guid token)
+    {
+        foreach (var kind in FasterCheckpointKinds)
+        {
+            var folder = Path.Combine(directory, FasterCheckpointFolderName, kind, token.ToString());
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>SHA-256 of the log's bytes in [<paramref name="from"/>, <paramref name="until"/>), read from its segment
+    /// files (bytes below a checkpoint's final address never change once the checkpoint is taken); null when the files
+    /// do not hold all of them (a truncated or missing segment).</summary>
+    public static byte[]? HashLogRange(string directory, int segmentSizeBits, long from, long until)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long address = from;
+        while (address < until)
+        {
+            long segment = address >> segmentSizeBits;
+            long offset = address & ((1L << segmentSizeBits) - 1);
+            long segmentEnd = Math.Min(until, (segment + 1) << segmentSizeBits);
+            var path = Path.Combine(directory, LogFolderName, $"{LogFileName}.{segment}");
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            file.Position = offset;
+            while (address < segmentEnd)
+            {
+                int wanted = (int)Math.Min(buffer.Length, segmentEnd - address);
+                int read = file.Read(buffer, 0, wanted);
+                if (read <= 0)
+                {
+                    return null;
+                }
+                hash.AppendData(buffer, 0, read);
+                address += read;
+            }
+        }
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>Log2 of the log's segment size, which maps an address to its segment file.</summary>
+    public int SegmentSizeBits => segmentSizeBits;
+}
