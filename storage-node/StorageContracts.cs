@@ -49,5 +49,13 @@ public interface IStorageReader
         CancellationToken cancellationToken);
 }
 
+/// <summary>A replica that can prove what it holds: a SHA-256 over every key visible at a read point and its value, in
+/// key order, equal on every replica (and every replay of the journal) that reached that point.</summary>
+public interface IStateDigestReader
+{
+    /// <summary>The digest once the replica is ready for <paramref name="at"/> (the same bounded wait as a read).</summary>
+    Task<byte[]> ComputeStateDigestAsync(ReadPoint at, CancellationToken cancellationToken);
+}
+
 /// <summary>The replica could not reach the read point in time (journal unreachable or far behind).</summary>
 public sealed class StorageUnavailableException(string message) : Exception(message);

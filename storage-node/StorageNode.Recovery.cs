@@ -68,6 +68,10 @@ public sealed partial class StorageNode
                 logger.LogWarning("No usable checkpoint among {Count} found in {Directory}: replaying the journal from offset 0", rejected.Count, directory);
             }
         }
+        if (options.RequireCheckpoint)
+        {
+            throw new InvalidOperationException($"{directory} holds no usable checkpoint (see the warnings above for why).");
+        }
         // Nothing to recover (or checkpoints are off): whatever an earlier run left is stale, start from nothing.
         if (Directory.Exists(directory))
         {

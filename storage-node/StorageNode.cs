@@ -27,7 +27,7 @@ namespace Log.StorageNode;
 /// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
 /// </para>
 /// </summary>
-public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
+public sealed partial class StorageNode : IStorageReader, IStateDigestReader, IAsyncDisposable
 {
     private readonly StorageNodeOptions options;
     private readonly IJournalReader journal;
@@ -48,6 +48,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
     private long nextOffset;
     private ulong resolvedTimestamp;
     private string? failure;
+    private bool reachedApplyLimit;
+    private long appliedWriteCount;
     private TaskCompletionSource progressed = NewSignal();
 
     // Running reads, so that disposal waits for them before it closes FASTER.
@@ -69,6 +71,12 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
 
     /// <summary>Every commit at or below this timestamp has been applied (from commits and heartbeats).</summary>
     public HybridTimestamp ResolvedTimestamp => new(Volatile.Read(ref resolvedTimestamp));
+
+    /// <summary>Writes applied since the start (a key written by a replayed commit it already had counts too).</summary>
+    public long AppliedWriteCount => Volatile.Read(ref appliedWriteCount);
+
+    /// <summary>Whether applying stopped at <see cref="StorageNodeOptions.ApplyUntil"/>.</summary>
+    internal bool ReachedApplyLimit => Volatile.Read(ref reachedApplyLimit);
 
     /// <summary>Why the replica stopped applying the journal, or null while it is healthy.</summary>
     public string? FailureReason => Volatile.Read(ref failure);

@@ -74,6 +74,13 @@ public sealed record StorageNodeOptions
     /// <summary>Pause before reopening the journal after a transient read error (not corruption).</summary>
     public TimeSpan JournalRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>For the replay tool: applying stops (without failing) before the first commit or heartbeat above this
+    /// timestamp, so the store holds the journal as of it. Null: no limit.</summary>
+    internal Log.Journal.Time.HybridTimestamp? ApplyUntil { get; init; }
+
+    /// <summary>For the digest tool: a start with no usable checkpoint fails instead of wiping the folder.</summary>
+    internal bool RequireCheckpoint { get; init; }
+
     /// <summary>Clock used for the read wait timeout and retry pauses (injected so tests control time).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

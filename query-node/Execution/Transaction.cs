@@ -34,6 +34,10 @@ public sealed class Transaction : ITransactionStore
     public HybridTimestamp Start => ReadPoint.Timestamp;
     public bool HasWrites => writes.Count > 0;
 
+    public byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => storage is IStateDigestReader digests
+        ? digests.ComputeStateDigestAsync(timestamp is { } at ? ReadPoint.Unfenced(new HybridTimestamp(at)) : ReadPoint, cancellationToken).GetAwaiter().GetResult()
+        : null;
+
     public async ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken)
     {
         if (writes.TryGetValue(key, out var own))

@@ -93,6 +93,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
+            JournalTopic = clientOptions.Topic,
         }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);

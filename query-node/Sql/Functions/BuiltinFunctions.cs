@@ -46,6 +46,7 @@ internal static partial class BuiltinFunctions
         AddPrivileges(registry);
         AddSchemas(registry);
         AddAdministration(registry);
+        AddStorage(registry);
         return registry;
     }
 
