@@ -34,9 +34,13 @@ public sealed class Transaction : ITransactionStore
     public HybridTimestamp Start => ReadPoint.Timestamp;
     public bool HasWrites => writes.Count > 0;
 
-    public byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => storage is IStateDigestReader digests
-        ? digests.ComputeStateDigestAsync(timestamp is { } at ? ReadPoint.Unfenced(new HybridTimestamp(at)) : ReadPoint, cancellationToken).GetAwaiter().GetResult()
+    public byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => storage is IStorageMaintenance maintenance
+        ? maintenance.ComputeStateDigestAsync(timestamp is { } at ? ReadPoint.Unfenced(new HybridTimestamp(at)) : ReadPoint, cancellationToken).GetAwaiter().GetResult()
         : null;
+
+    public StorageCheckpoint? TakeStorageCheckpoint(CancellationToken cancellationToken) => storage is IStorageMaintenance maintenance
+        ? maintenance.CheckpointAsync(cancellationToken).GetAwaiter().GetResult()
+        : throw new NotSupportedException("This store has no storage node to checkpoint.");
 
     public async ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken)
     {

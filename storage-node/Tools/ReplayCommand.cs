@@ -12,8 +12,11 @@ namespace Log.StorageNode.Tools;
 /// </summary>
 internal static class ReplayCommand
 {
-    /// <summary>How often progress is printed (and the node's progress looked at).</summary>
+    /// <summary>How often progress is printed.</summary>
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the node's progress is looked at.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
     public static async Task<int> RunAsync(ToolArguments arguments, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
@@ -46,9 +49,15 @@ internal static class ReplayCommand
         Console.Error.WriteLine($"replaying {arguments.Topic} partition {arguments.Partition} from offset {start} to {end}" +
             (arguments.Until is { } until ? $", until timestamp {until.Value} ({until})" : "") + $" into {arguments.DataDirectory}");
         var clock = Stopwatch.StartNew();
+        var printed = TimeSpan.Zero;
         while (node.NextOffset < end && !node.ReachedApplyLimit && node.FailureReason is null)
         {
-            await Task.Delay(ProgressInterval, cancellationToken);
+            await Task.Delay(PollInterval, cancellationToken);
+            if (clock.Elapsed - printed < ProgressInterval)
+            {
+                continue;
+            }
+            printed = clock.Elapsed;
             var line = ProgressLine(node.NextOffset - start, node.NextOffset, end, clock.Elapsed);
             if (terminal)
             {
@@ -59,7 +68,7 @@ internal static class ReplayCommand
                 Console.Error.WriteLine(line);
             }
         }
-        if (terminal)
+        if (terminal && printed > TimeSpan.Zero)
         {
             Console.Error.WriteLine();
         }
@@ -75,10 +84,13 @@ internal static class ReplayCommand
         Console.Out.WriteLine(checkpoint is null
             ? "no checkpoint: the journal stops inside a large transaction's fragments, so the folder replays from its previous checkpoint"
             : ToolOutput.CheckpointLine(checkpoint));
-        // Every commit at or below the limit is applied (applying stopped at the first record above it), so the state at
-        // the limit is the state now; without one, the state covers the resolved timestamp.
-        var at = arguments.Until ?? node.ResolvedTimestamp;
-        Console.Out.WriteLine(ToolOutput.DigestLine(node.ComputeStateDigest(at), node.NextOffset, at, node.KeyCount));
+        // The node goes on applying heartbeats after the end, so the digest is taken at the point the checkpoint
+        // describes. Every commit at or below --until is applied (applying stopped at the first record above it), so the
+        // state at the limit is the state there.
+        var covered = checkpoint?.ResolvedTimestamp ?? node.ResolvedTimestamp;
+        var at = arguments.Until is { } limit && limit > covered ? limit : covered;
+        Console.Out.WriteLine(ToolOutput.DigestLine(node.ComputeStateDigest(at), checkpoint?.NextOffset ?? node.NextOffset, at,
+            checkpoint?.KeyCount ?? node.KeyCount));
         return 0;
     }
 
