@@ -34,7 +34,11 @@ internal sealed record CheckpointManifest
     /// <summary>Orders checkpoints: each is one more than the newest before it.</summary>
     public required long Sequence { get; init; }
 
+    /// <summary>FASTER's hybrid log checkpoint, which names the checkpoint.</summary>
     public required Guid Token { get; init; }
+
+    /// <summary>FASTER's index checkpoint, taken just before the log checkpoint.</summary>
+    public required Guid IndexToken { get; init; }
     public required string JournalTopic { get; init; }
     public required int Partition { get; init; }
     public required long NextOffset { get; init; }

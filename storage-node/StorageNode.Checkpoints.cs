@@ -64,7 +64,13 @@ public sealed partial class StorageNode
     {
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
         var previous = Volatile.Read(ref newestCheckpoint);
-        FasterCheckpoint faster;
+        if (previous is not null && previous.NextOffset == NextOffset)
+        {
+            return Describe(previous);
+        }
+        // The index checkpoint is fuzzy: applying goes on while FASTER writes the hash table.
+        var indexToken = await store.TakeIndexCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        Task<Guid> logCheckpoint;
         long offset;
         ulong resolved;
         List<IndexedKey> keySnapshot;
@@ -78,12 +84,8 @@ public sealed partial class StorageNode
             }
             offset = NextOffset;
             resolved = Volatile.Read(ref resolvedTimestamp);
-            if (previous is not null && previous.NextOffset == offset)
-            {
-                return Describe(previous);
-            }
-            // Not cancellable once started: FASTER's checkpoint state machine must run to its end.
-            faster = await store.TakeCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            // Paused only until FASTER's version switches; the log is flushed while applying goes on.
+            logCheckpoint = await store.StartLogCheckpointAsync().ConfigureAwait(false);
             keySnapshot = keys.Snapshot();
         }
         finally
@@ -91,6 +93,9 @@ public sealed partial class StorageNode
             applyGate.Release();
         }
         var paused = options.TimeProvider.GetElapsedTime(pausedAt);
+        var logToken = await logCheckpoint.ConfigureAwait(false);
+        var (beginAddress, finalAddress) = store.LogCheckpointRange(logToken);
+        var faster = new FasterCheckpoint(logToken, beginAddress, finalAddress);
 
         var directory = StorageDirectory;
         var keyFolder = Path.Combine(directory, KeyFolderName);
@@ -100,13 +105,14 @@ public sealed partial class StorageNode
         File.Move(keyPath + ".tmp", keyPath, overwrite: true);
         FlushDirectory(keyFolder);
 
-        var files = VersionStore.CheckpointFiles(directory, faster.Token).Append(Path.GetRelativePath(directory, keyPath))
+        var files = VersionStore.CheckpointFiles(directory, indexToken, faster.Token).Append(Path.GetRelativePath(directory, keyPath))
             .Select(path => ChecksumFile(directory, path)).ToList();
         var manifest = new CheckpointManifest
         {
             FormatVersion = CheckpointManifest.CurrentFormatVersion,
             Sequence = (previous?.Sequence ?? 0) + 1,
             Token = faster.Token,
+            IndexToken = indexToken,
             JournalTopic = options.JournalTopic,
             Partition = options.Partition,
             NextOffset = offset,
@@ -179,6 +185,7 @@ public sealed partial class StorageNode
             if (CheckpointManifest.Decode(File.ReadAllBytes(path), out _) is { } manifest)
             {
                 named.Add(manifest.Token);
+                named.Add(manifest.IndexToken);
             }
         }
         foreach (var token in VersionStore.CheckpointTokensOnDisk(directory).Where(token => !named.Contains(token)))

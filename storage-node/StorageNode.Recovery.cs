@@ -25,7 +25,7 @@ public sealed partial class StorageNode
                 {
                     try
                     {
-                        store = new VersionStore(directory, options, manifest.Token);
+                        store = new VersionStore(directory, options, (manifest.IndexToken, manifest.Token));
                         if (store.TailAddress != manifest.LogFinalAddress)
                         {
                             problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
@@ -124,7 +124,7 @@ public sealed partial class StorageNode
         {
             return "it names no files or an empty log range";
         }
-        var fasterFiles = VersionStore.CheckpointFiles(directory, manifest.Token).Select(file => file.Replace('\\', '/')).ToHashSet();
+        var fasterFiles = VersionStore.CheckpointFiles(directory, manifest.IndexToken, manifest.Token).Select(file => file.Replace('\\', '/')).ToHashSet();
         if (!fasterFiles.IsSubsetOf(manifest.Files.Select(file => file.Path)))
         {
             return "FASTER's checkpoint folder holds files the manifest does not name";

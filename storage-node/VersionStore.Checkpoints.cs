@@ -22,32 +22,64 @@ internal sealed partial class VersionStore
     /// <summary>The address the next record will be written at.</summary>
     public long TailAddress => store.Log.TailAddress;
 
-    /// <summary>
-    /// Takes a full FASTER checkpoint (the hash index, and the hybrid log folded over: the log is flushed up to its tail
-    /// and that part becomes read-only, so each checkpoint writes only the log written since the previous one). The
-    /// caller guarantees that nothing is applied meanwhile, so the checkpoint is exactly the state at the moment of the
-    /// call: every record below the returned final address, and none above.
-    /// </summary>
-    public async Task<FasterCheckpoint> TakeCheckpointAsync(CancellationToken cancellationToken)
+    /// <summary>FASTER's index checkpoint, taken while applying goes on: it is fuzzy, and a recovery brings it up to date
+    /// by reading the log from where it started up to the log checkpoint that it is recovered with.</summary>
+    public async Task<Guid> TakeIndexCheckpointAsync(CancellationToken cancellationToken)
     {
-        long tail = store.Log.TailAddress;
-        var (success, token) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, cancellationToken).ConfigureAwait(false);
-        if (!success)
-        {
-            throw new InvalidOperationException("FASTER refused to start a checkpoint (another one is running).");
-        }
-        if (store.Log.TailAddress != tail)
-        {
-            throw new InvalidOperationException("The log grew during a checkpoint that the apply loop was paused for.");
-        }
-        return new FasterCheckpoint(token, store.Log.BeginAddress, tail);
+        var (success, token) = await store.TakeIndexCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return success ? token : throw new InvalidOperationException("FASTER refused to start an index checkpoint (another checkpoint is running).");
     }
 
-    /// <summary>The files of FASTER checkpoint <paramref name="token"/>, relative to the store's folder, in a stable order.</summary>
-    public static IReadOnlyList<string> CheckpointFiles(string directory, Guid token)
+    /// <summary>
+    /// Starts a hybrid log checkpoint (fold-over: the log is flushed up to its tail and that part becomes read-only, so
+    /// each checkpoint writes only the log written since the previous one) and returns once FASTER's version has
+    /// switched: the checkpoint holds every record written before the call and, once recovered, none written after it
+    /// (FASTER marks the next version's records invalid when it recovers). The caller pauses applying until this
+    /// returns, so the checkpoint is exactly the state at that point; the returned task completes when it is durable.
+    /// </summary>
+    public async Task<Task<Guid>> StartLogCheckpointAsync()
+    {
+        long version = store.CurrentVersion;
+        var completion = CompleteLogCheckpointAsync(store.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false));
+        while (store.CurrentVersion == version && !completion.IsCompleted)
+        {
+            await Task.Delay(VersionSwitchPollMilliseconds).ConfigureAwait(false);
+        }
+        return completion;
+
+        static async Task<Guid> CompleteLogCheckpointAsync(ValueTask<(bool Success, Guid Token)> checkpoint)
+        {
+            var (success, token) = await checkpoint.ConfigureAwait(false);
+            return success ? token : throw new InvalidOperationException("FASTER refused to start a log checkpoint (another checkpoint is running).");
+        }
+    }
+
+    /// <summary>How often a paused apply loop looks whether FASTER's version has switched (it takes about a millisecond).</summary>
+    private const int VersionSwitchPollMilliseconds = 1;
+
+    /// <summary>The range of the log that log checkpoint <paramref name="token"/> covers, from its metadata.</summary>
+    public (long BeginAddress, long FinalAddress) LogCheckpointRange(Guid token)
+    {
+        var metadata = checkpointManager.GetLogCheckpointMetadata(token, null, false, -1)
+            ?? throw new InvalidOperationException($"FASTER's log checkpoint {token} has no metadata.");
+        var info = new HybridLogRecoveryInfo();
+        using (var reader = new StreamReader(new MemoryStream(metadata)))
+        {
+            info.Initialize(reader);
+        }
+        if (info.guid != token)
+        {
+            throw new InvalidOperationException($"FASTER's log checkpoint {token} describes checkpoint {info.guid}.");
+        }
+        return (info.beginAddress, info.finalLogicalAddress);
+    }
+
+    /// <summary>The files of FASTER's index checkpoint <paramref name="indexToken"/> and log checkpoint
+    /// <paramref name="logToken"/>, relative to the store's folder, in a stable order.</summary>
+    public static IReadOnlyList<string> CheckpointFiles(string directory, Guid indexToken, Guid logToken)
     {
         var files = new List<string>();
-        foreach (var kind in FasterCheckpointKinds)
+        foreach (var (kind, token) in new[] { (FasterCheckpointKinds[0], indexToken), (FasterCheckpointKinds[1], logToken) })
         {
             var folder = Path.Combine(directory, FasterCheckpointFolderName, kind, token.ToString());
             if (Directory.Exists(folder))

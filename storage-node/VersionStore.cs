@@ -54,10 +54,11 @@ internal sealed partial class VersionStore : IDisposable
     private readonly long pageSizeBytes;
     private readonly InMemoryLog inMemoryLog;
     private readonly int segmentSizeBits;
+    private readonly DeviceLogCommitCheckpointManager checkpointManager;
 
     /// <summary>Opens the store in <paramref name="directory"/>: empty when <paramref name="recoverFrom"/> is null (the
-    /// caller has wiped the folder), else as FASTER's full checkpoint <paramref name="recoverFrom"/> left it.</summary>
-    public VersionStore(string directory, StorageNodeOptions options, Guid? recoverFrom = null)
+    /// caller has wiped the folder), else as FASTER's index and log checkpoints <paramref name="recoverFrom"/> left it.</summary>
+    public VersionStore(string directory, StorageNodeOptions options, (Guid Index, Guid Log)? recoverFrom = null)
     {
         Directory.CreateDirectory(directory);
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
@@ -73,25 +74,24 @@ internal sealed partial class VersionStore : IDisposable
         };
         segmentSizeBits = logSettings.SegmentSizeBits;
         // Outdated checkpoints are deleted by the node (it keeps the ones its manifests name), never by FASTER.
-        var checkpointSettings = new CheckpointSettings
-        {
-            CheckpointDir = Path.Combine(directory, FasterCheckpointFolderName),
-            RemoveOutdated = false,
-        };
+        checkpointManager = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(Path.Combine(directory, FasterCheckpointFolderName)), removeOutdated: false);
+        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpointManager };
         // RecordIsolation, not None: without record locks a read racing the apply of a newer version of its key (every
         // upsert copies the record to the tail) could find the old record retired and the key missing.
         store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
-        if (recoverFrom is { } token)
+        if (recoverFrom is { } tokens)
         {
             try
             {
-                store.Recover(token, token);
+                store.Recover(tokens.Index, tokens.Log);
             }
             catch
             {
                 store.Dispose();
                 device.Dispose();
+                checkpointManager.Dispose();
                 throw;
             }
         }
@@ -444,6 +444,7 @@ internal sealed partial class VersionStore : IDisposable
         applySession.Dispose();
         store.Dispose();
         device.Dispose();
+        checkpointManager.Dispose();
     }
 
     /// <summary>Reads into <see cref="StoredVersion"/>, and no in-place upserts, so records are immutable once written.</summary>
