@@ -25,6 +25,7 @@ public sealed partial class StorageNode
     private TaskCompletionSource checkpointWanted = NewSignal();
     private CheckpointManifest? newestCheckpoint;
     private bool storeClosed; // under checkpointGate
+    private long writesAtCheckpoint;
 
     private string StorageDirectory => Path.Combine(options.DataDirectory, StorageFolderName);
 
@@ -74,8 +75,8 @@ public sealed partial class StorageNode
         long offset;
         ulong resolved;
         List<IndexedKey> keySnapshot;
-        var pausedAt = options.TimeProvider.GetTimestamp();
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var pausedAt = options.TimeProvider.GetTimestamp();
         try
         {
             if (FailureReason is not null || fragments.PendingFragmentCount != 0)
@@ -84,6 +85,7 @@ public sealed partial class StorageNode
             }
             offset = NextOffset;
             resolved = Volatile.Read(ref resolvedTimestamp);
+            Volatile.Write(ref writesAtCheckpoint, AppliedWriteCount);
             // Paused only until FASTER's version switches; the log is flushed while applying goes on.
             logCheckpoint = await store.StartLogCheckpointAsync().ConfigureAwait(false);
             keySnapshot = keys.Snapshot();
@@ -257,7 +259,8 @@ public sealed partial class StorageNode
     private void NoteAppliedForCheckpoint()
     {
         var since = Volatile.Read(ref newestCheckpoint)?.NextOffset ?? 0;
-        if (NextOffset - since >= options.CheckpointJournalDistanceMax)
+        if (NextOffset - since >= options.CheckpointJournalDistanceMax
+            || AppliedWriteCount - Volatile.Read(ref writesAtCheckpoint) >= options.CheckpointWriteDistanceMax)
         {
             Volatile.Read(ref checkpointWanted).TrySetResult();
         }

@@ -29,6 +29,10 @@ public sealed record StorageNodeOptions
     /// bounds the replay after a crash under a heavy load (at about 100,000 records/s, a few seconds).</summary>
     public long CheckpointJournalDistanceMax { get; init; } = 250_000;
 
+    /// <summary>A checkpoint is also taken once this many writes were applied since the previous one: a record of a bulk
+    /// load holds thousands, so counting records alone would let a crash's replay grow with the rows loaded.</summary>
+    public long CheckpointWriteDistanceMax { get; init; } = 500_000;
+
     /// <summary>Checkpoints kept, newest first; older ones are deleted once a newer one is written. More than one, so
     /// that a newest checkpoint found damaged at start still leaves an older one instead of a full replay.</summary>
     public int CheckpointsKept { get; init; } = 2;
@@ -102,10 +106,10 @@ public sealed record StorageNodeOptions
         {
             throw new ArgumentException("LogSegmentSizeBytes must hold at least one page.", nameof(LogSegmentSizeBytes));
         }
-        if (CheckpointInterval <= TimeSpan.Zero || CheckpointJournalDistanceMax <= 0 || CheckpointsKept < 1 || CheckpointLogChunkBytes <= 0
+        if (CheckpointInterval <= TimeSpan.Zero || CheckpointJournalDistanceMax <= 0 || CheckpointWriteDistanceMax <= 0 || CheckpointsKept < 1 || CheckpointLogChunkBytes <= 0
             || string.IsNullOrEmpty(JournalTopic))
         {
-            throw new ArgumentException("CheckpointInterval, CheckpointJournalDistanceMax, CheckpointsKept and CheckpointLogChunkBytes must be positive, JournalTopic given.");
+            throw new ArgumentException("CheckpointInterval, CheckpointJournalDistanceMax, CheckpointsKept and CheckpointLogChunkBytes (records and writes) must be positive, JournalTopic given.");
         }
         if (ReadWaitTimeout <= TimeSpan.Zero || ReadSessionPoolSizeMax < 0 || ScanBatchKeyCount <= 0 || Partition < 0)
         {

@@ -69,7 +69,10 @@ timed_start() {
   local name=$1 begin
   begin=$(date +%s.%N)
   start_log "$name"
-  until psql "$(target)" -Atc "SELECT amount FROM restart_big WHERE id = $rows" > /dev/null 2>&1; do sleep 0.02; done
+  until psql "$(target)" -Atc "SELECT amount FROM restart_big WHERE id = $rows" > /dev/null 2>&1; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
+    sleep 0.02
+  done
   echo "$(date +%s.%N) - $begin" | bc
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

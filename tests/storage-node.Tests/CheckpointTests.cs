@@ -12,6 +12,7 @@ public sealed class CheckpointTests
     {
         CheckpointInterval = TimeSpan.FromHours(1),
         CheckpointJournalDistanceMax = long.MaxValue,
+        CheckpointWriteDistanceMax = long.MaxValue,
         CheckpointOnShutdown = false,
         CheckpointLogChunkBytes = 1L << 16,
     };
