@@ -29,13 +29,28 @@ public sealed partial class StorageNode
                         if (store.TailAddress != manifest.LogFinalAddress)
                         {
                             problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
+                        }
+                        else if (keyList is null)
+                        {
+                            // The checkpoint itself is sound: the ordered index is rebuilt from the recovered log instead.
+                            var clock = System.Diagnostics.Stopwatch.StartNew();
+                            keyList = store.ScanKeys();
+                            logger.LogWarning("Checkpoint {Manifest}: {Problem}; rebuilt the ordered index from FASTER's log instead ({Keys} keys in {Milliseconds} ms)",
+                                Path.GetFileName(path), problem, keyList.Count, clock.ElapsedMilliseconds);
+                            problem = keyList.Count == manifest.KeyCount ? null
+                                : $"FASTER's log holds {keyList.Count} keys, the manifest says {manifest.KeyCount}";
+                        }
+                        if (problem is not null)
+                        {
                             store.Dispose();
                             store = null;
+                            keyList = null;
                         }
                     }
                     catch (Exception exception)
                     {
                         problem = $"FASTER could not recover it: {exception.Message}";
+                        store?.Dispose();
                         store = null;
                     }
                 }
@@ -49,6 +64,7 @@ public sealed partial class StorageNode
                 {
                     File.Delete(newer);
                 }
+                logger.LogInformation("Checkpoint {Manifest}: ordered index of {Keys} keys loaded", Path.GetFileName(path), keyList.Count);
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
                 keys.Load(keyList.Select(key => key.HeadAddress >= manifest.LogBeginAddress && key.HeadAddress < manifest.LogFinalAddress
@@ -82,8 +98,9 @@ public sealed partial class StorageNode
         return new VersionStore(directory, options);
     }
 
-    /// <summary>The manifest at <paramref name="path"/> and its keys when it and everything it names pass their checks;
-    /// otherwise null and the first problem found.</summary>
+    /// <summary>The manifest at <paramref name="path"/> when it and FASTER's files and log it names pass their checks,
+    /// otherwise null and the first problem found; with the keys of its key file, or null keys (and the problem) when
+    /// only the key file is unusable.</summary>
     internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out List<IndexedKey>? keyList, out string? problem)
     {
         keyList = null;
@@ -107,12 +124,22 @@ public sealed partial class StorageNode
         {
             return null;
         }
-        keyList = KeyFile.Read(Path.Combine(directory, KeyFolderName, KeyFile.FileNameFor(manifest.Token)), out var keyProblem);
-        if (keyList is null || keyList.Count != manifest.KeyCount)
+        // The key file is checked on its own: without it the checkpoint is still usable (the caller rebuilds the index).
+        var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
+        var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
+        keyList = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem);
+        if (listed is null)
         {
-            problem = keyList is null ? $"its key file is unusable: {keyProblem}" : $"its key file holds {keyList.Count} keys, the manifest says {manifest.KeyCount}";
+            problem = "its key file is not named in the manifest";
+        }
+        else if (keyList is not null && (keyList.Count != manifest.KeyCount || ChecksumFile(directory, keyPath).Sha256 != listed.Sha256))
+        {
+            problem = "its key file is not the one the manifest names";
             keyList = null;
-            return null;
+        }
+        else if (keyList is null)
+        {
+            problem = $"its key file is unusable: {problem}";
         }
         return manifest;
     }
@@ -129,7 +156,7 @@ public sealed partial class StorageNode
         {
             return "FASTER's checkpoint folder holds files the manifest does not name";
         }
-        foreach (var file in manifest.Files)
+        foreach (var file in manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)))
         {
             var full = Path.GetFullPath(Path.Combine(directory, file.Path));
             if (!full.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))

@@ -74,6 +74,28 @@ internal sealed partial class VersionStore
         return (info.beginAddress, info.finalLogicalAddress);
     }
 
+    /// <summary>Every key with the address of its newest head record, in key order, from a scan of the whole log: how the
+    /// ordered index is rebuilt after a recovery whose key file is unusable. Records FASTER marked invalid when it
+    /// recovered (the next version's) are skipped by its scan; a later head record of a key is always newer.</summary>
+    public List<IndexedKey> ScanKeys()
+    {
+        var heads = new Dictionary<byte[], long>(ByteArrayEqualityComparer.Instance);
+        using (var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress))
+        {
+            while (iterator.GetNext(out _))
+            {
+                var key = iterator.GetKey().AsReadOnlySpan();
+                if (key.Length > 0 && key[0] == HeadPrefix)
+                {
+                    heads[key[1..].ToArray()] = iterator.CurrentAddress;
+                }
+            }
+        }
+        var keys = heads.Select(pair => new IndexedKey(pair.Key, pair.Value)).ToList();
+        keys.Sort((left, right) => Log.Journal.Records.KeyComparer.Instance.Compare(left.Key, right.Key));
+        return keys;
+    }
+
     /// <summary>The files of FASTER's index checkpoint <paramref name="indexToken"/> and log checkpoint
     /// <paramref name="logToken"/>, relative to the store's folder, in a stable order.</summary>
     public static IReadOnlyList<string> CheckpointFiles(string directory, Guid indexToken, Guid logToken)
