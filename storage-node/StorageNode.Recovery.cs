@@ -64,7 +64,6 @@ public sealed partial class StorageNode
                 {
                     File.Delete(newer);
                 }
-                logger.LogInformation("Checkpoint {Manifest}: ordered index of {Keys} keys loaded", Path.GetFileName(path), keyList.Count);
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
                 keys.Load(keyList.Select(key => key.HeadAddress >= manifest.LogBeginAddress && key.HeadAddress < manifest.LogFinalAddress
@@ -127,7 +126,13 @@ public sealed partial class StorageNode
         // The key file is checked on its own: without it the checkpoint is still usable (the caller rebuilds the index).
         var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
         var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         keyList = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem);
+        if (keyList is not null)
+        {
+            logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms", Path.GetFileName(path), keyList.Count,
+                clock.ElapsedMilliseconds);
+        }
         if (listed is null)
         {
             problem = "its key file is not named in the manifest";

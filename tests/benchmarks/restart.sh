@@ -5,6 +5,8 @@
 #           start did before checkpoints)
 #   crash   SELECT sys.checkpoint(), kill -9, start: the node recovers the checkpoint and replays what follows it
 #   clean   SIGTERM (the node takes a last checkpoint), start: it recovers it and replays nothing
+#   keyless the same with the checkpoint's key file deleted: the ordered index is rebuilt from a scan of FASTER's log
+#           (once; the log lines say how long reading the key file and the scan took)
 # each timed from the process start until the first answered query that reads the table (median of RUNS), and
 #   replay  storage-node -- replay --from beginning of the same journal into a new folder: records/s and writes/s
 # It prints the figures and the data folder's size.
@@ -19,34 +21,17 @@ runs=${RUNS:-3}
 batch=${LOAD_BATCH_ROWS:-3000}
 streams=${LOAD_STREAMS:-2}
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# Builds Log in Release and starts it (sets work, server_pid, port, log_target; kills it and removes the folder at exit).
+source "$here/start-log.sh"
+kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
+target() { echo "$log_target"; }
 
-dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-
-# Starts Log on the data folder (same ports every time, so the journal's address stays) and sets server_pid.
-pg_port=""; kafka_port=""
+# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid.
 start_log() {
-  local log="$work/server.$1.log"
-  dotnet "$work/bin/log.dll" --port "${pg_port:-0}" --journal-port "${kafka_port:-0}" --data "$work/data" > "$log" 2>&1 &
+  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" > "$work/server.$1.log" 2>&1 &
   server_pid=$!
   disown "$server_pid"
 }
-wait_ready() {
-  local log="$work/server.$1.log"
-  for _ in $(seq 1 1200); do grep -q "Log is ready" "$log" && return 0; sleep 0.05; done
-  echo "Log did not start:"; cat "$log"; exit 1
-}
-target() { echo "host=127.0.0.1 port=$pg_port user=admin dbname=postgres sslmode=disable"; }
-
-start_log first; wait_ready first
-pg_port=$(sed -n 's/.*Log is ready: postgresql=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.first.log")
-kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.first.log")
 
 psql "$(target)" -qc "CREATE TABLE restart_big (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)"
 load_start=$(date +%s.%N)
@@ -64,7 +49,7 @@ count=$(psql "$(target)" -Atc "SELECT count(*) FROM restart_big")
 [ "$count" = "$rows" ] || { echo "loaded $count rows, expected $rows"; exit 1; }
 echo "loaded $rows rows in ${load_seconds} s"
 
-# Seconds from the process start until a query that reads the table answers.
+# Sets elapsed: seconds from the process start until a query that reads the table answers.
 timed_start() {
   local name=$1 begin
   begin=$(date +%s.%N)
@@ -73,7 +58,7 @@ timed_start() {
     kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
     sleep 0.02
   done
-  echo "$(date +%s.%N) - $begin" | bc
+  elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
@@ -90,17 +75,22 @@ rm -rf "$work/replay"
 full=(); crash=(); clean=()
 for ((run = 1; run <= runs; run++)); do
   stop_kill; rm -rf "$work/data/storage/manifests"
-  full+=("$(timed_start "full$run")")
+  timed_start "full$run"; full+=("$elapsed")
   psql "$(target)" -Atc "SELECT sys.checkpoint()" > /dev/null
   stop_kill
-  crash+=("$(timed_start "crash$run")")
+  timed_start "crash$run"; crash+=("$elapsed")
   stop_clean
-  clean+=("$(timed_start "clean$run")")
+  timed_start "clean$run"; clean+=("$elapsed")
 done
-grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server.*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
+# The ordered index from the log instead of the key file.
+stop_clean; rm -f "$work/data/storage/keys/"*.keys
+timed_start keyless; keyless=$elapsed
+grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
 echo "restart until the first answered query, $rows rows, median of $runs:"
 echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
 echo "  checkpoint after kill -9:        $(printf '%s\n' "${crash[@]}" | median) s   (runs: ${crash[*]})"
 echo "  checkpoint after a clean stop:   $(printf '%s\n' "${clean[@]}" | median) s   (runs: ${clean[*]})"
+echo "  checkpoint without its key file: $keyless s"
+grep -h "key file of\|rebuilt the ordered index" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | tail -2
 echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
-grep -h "Checkpoint .* taken" "$work"/server.*.log | sed 's/^.*(applying/(applying/' | tail -3
+grep -h "Checkpoint .* taken" "$work"/server*.log | sed 's/^.*(applying/(applying/' | tail -3
