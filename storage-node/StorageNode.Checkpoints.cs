@@ -69,8 +69,9 @@ public sealed partial class StorageNode
         {
             return Describe(previous);
         }
-        // The index checkpoint is fuzzy: applying goes on while FASTER writes the hash table.
-        var indexToken = await store.TakeIndexCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        // The index checkpoint is fuzzy: applying goes on while FASTER writes the hash table. Not cancellable once
+        // started: FASTER's checkpoint state machine runs to its end, and the next checkpoint could not start before.
+        var indexToken = await store.TakeIndexCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
         Task<Guid> logCheckpoint;
         long offset;
         ulong resolved;
