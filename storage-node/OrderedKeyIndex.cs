@@ -142,6 +142,58 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
+    /// <summary>Every key with its head record address, in order (a checkpoint saves this while applying is paused).</summary>
+    public List<IndexedKey> Snapshot()
+    {
+        gate.EnterReadLock();
+        try
+        {
+            var all = new List<IndexedKey>((int)Count);
+            foreach (var chunk in chunks)
+            {
+                foreach (var entry in chunk)
+                {
+                    all.Add(new IndexedKey(entry.Key, Volatile.Read(ref entry.HeadAddress)));
+                }
+            }
+            return all;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Fills an empty index with <paramref name="sorted"/> (strictly ascending, as a key file holds them), in
+    /// half-full chunks so that the inserts that follow split few of them.</summary>
+    public void Load(IReadOnlyList<IndexedKey> sorted)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (chunks.Count != 0)
+            {
+                throw new InvalidOperationException("Only an empty index can be loaded.");
+            }
+            const int chunkKeyCount = ChunkKeyCountMax / 2;
+            for (var start = 0; start < sorted.Count; start += chunkKeyCount)
+            {
+                var chunk = new List<Entry>(ChunkKeyCountMax + 1);
+                for (var index = start; index < Math.Min(sorted.Count, start + chunkKeyCount); index++)
+                {
+                    chunk.Add(new Entry(sorted[index].Key, sorted[index].HeadAddress));
+                }
+                chunks.Add(chunk);
+            }
+            Interlocked.Exchange(ref count, sorted.Count);
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+
     /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys below
     /// <paramref name="endExclusive"/> (null: from the last key) down to <paramref name="startInclusive"/>, in
     /// descending order, with the head record address of each key: a backward range scan (ORDER BY ... DESC LIMIT n

@@ -86,5 +86,16 @@ public interface IStorageReader
     }
 }
 
+/// <summary>What an operator or a recovery test asks of a replica beside reads.</summary>
+public interface IStorageMaintenance
+{
+    /// <summary>A SHA-256 over every key visible at <paramref name="at"/> and its value, in key order: equal on every
+    /// replica (and every replay of the journal) that reached that point. Waits as a read does.</summary>
+    Task<byte[]> ComputeStateDigestAsync(ReadPoint at, CancellationToken cancellationToken);
+
+    /// <summary>Takes a checkpoint now; null when none can be taken at the moment.</summary>
+    Task<StorageCheckpoint?> CheckpointAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>The replica could not reach the read point in time (journal unreachable or far behind).</summary>
 public sealed class StorageUnavailableException(string message) : Exception(message);

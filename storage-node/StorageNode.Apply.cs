@@ -1,5 +1,6 @@
 using Log.Journal.Client;
 using Log.Journal.Records;
+using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 
 namespace Log.StorageNode;
@@ -16,10 +17,22 @@ public sealed partial class StorageNode
             {
                 await foreach (var entry in journal.ReadAsync(options.Partition, NextOffset, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!TryApply(entry))
+                    // A checkpoint pauses applying between two records (see StorageNode.Checkpoints.cs).
+                    await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    bool applied;
+                    try
+                    {
+                        applied = TryApply(entry);
+                    }
+                    finally
+                    {
+                        applyGate.Release();
+                    }
+                    if (!applied)
                     {
                         return;
                     }
+                    NoteAppliedForCheckpoint();
                 }
                 logger.LogWarning("Journal partition {Partition} ended at offset {Offset}, which it should never do; reopening",
                     options.Partition, NextOffset);
@@ -68,6 +81,13 @@ public sealed partial class StorageNode
         if (entry.Offset > expected)
         {
             Fail($"the journal skipped from offset {expected} to {entry.Offset}; records in between would be lost", null);
+            return false;
+        }
+        if (options.ApplyUntil is { } until && IsAfter(entry.Record, until))
+        {
+            logger.LogInformation("Stopped applying at offset {Offset}: its record is after {Until}", entry.Offset, until);
+            Volatile.Write(ref reachedApplyLimit, true);
+            SignalProgress();
             return false;
         }
         try
@@ -123,6 +143,7 @@ public sealed partial class StorageNode
                         keys.SetHeadAddress(write.Key, headAddress);
                     }
                 }
+                Volatile.Write(ref appliedWriteCount, appliedWriteCount + record.Writes.Count);
                 AdvanceResolved(Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
                 break;
             case JournalRecordKind.Heartbeat:
@@ -134,6 +155,13 @@ public sealed partial class StorageNode
                 throw new InvalidDataException($"unknown record kind {(int)record.Kind}");
         }
     }
+
+    private static bool IsAfter(JournalRecord record, HybridTimestamp until) => record.Kind switch
+    {
+        JournalRecordKind.Commit => record.Commit > until,
+        JournalRecordKind.Heartbeat => record.Closed > until,
+        _ => false,
+    };
 
     /// <summary>A transaction that wrote a key twice means its last write; all of its writes share one
     /// commit timestamp, so without this the first would win (the second is "not newer").</summary>

@@ -27,7 +27,7 @@ namespace Log.StorageNode;
 /// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
 /// </para>
 /// </summary>
-public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
+public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IAsyncDisposable
 {
     private readonly StorageNodeOptions options;
     private readonly IJournalReader journal;
@@ -48,6 +48,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
     private long nextOffset;
     private ulong resolvedTimestamp;
     private string? failure;
+    private bool reachedApplyLimit;
+    private long appliedWriteCount;
     private TaskCompletionSource progressed = NewSignal();
 
     // Running reads, so that disposal waits for them before it closes FASTER.
@@ -70,6 +72,12 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
     /// <summary>Every commit at or below this timestamp has been applied (from commits and heartbeats).</summary>
     public HybridTimestamp ResolvedTimestamp => new(Volatile.Read(ref resolvedTimestamp));
 
+    /// <summary>Writes applied since the start (a key written by a replayed commit it already had counts too).</summary>
+    public long AppliedWriteCount => Volatile.Read(ref appliedWriteCount);
+
+    /// <summary>Whether applying stopped at <see cref="StorageNodeOptions.ApplyUntil"/>.</summary>
+    internal bool ReachedApplyLimit => Volatile.Read(ref reachedApplyLimit);
+
     /// <summary>Why the replica stopped applying the journal, or null while it is healthy.</summary>
     public string? FailureReason => Volatile.Read(ref failure);
 
@@ -78,7 +86,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
 
     public StorageNodeOptions Options => options;
 
-    /// <summary>Opens a fresh store under DataDirectory/storage and starts applying the partition from offset 0.</summary>
+    /// <summary>Opens the store under DataDirectory/storage from its newest valid checkpoint (or empty, when there is
+    /// none) and starts applying the partition from the offset that checkpoint covers (0 without one).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -87,17 +96,12 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             throw new InvalidOperationException("The storage node was already started.");
         }
-        var directory = Path.Combine(options.DataDirectory, "storage");
-        // State is derived from the journal and there are no checkpoints yet, so whatever an
-        // earlier run left is stale: start from nothing and replay.
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        versions = new VersionStore(directory, options);
-        logger.LogInformation("Storage node started on partition {Partition}, replaying the journal from offset 0 into {Directory}",
-            options.Partition, directory);
+        versions = OpenStore(StorageDirectory);
         consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
+        if (options.CheckpointsEnabled)
+        {
+            checkpointing = Task.Run(() => CheckpointLoopAsync(checkpointStopping.Token), CancellationToken.None);
+        }
         return Task.CompletedTask;
     }
 
@@ -224,6 +228,8 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             return;
         }
+        await checkpointStopping.CancelAsync().ConfigureAwait(false);
+        await checkpointing.ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -233,11 +239,26 @@ public sealed partial class StorageNode : IStorageReader, IAsyncDisposable
         {
             // Expected: the loop ends by cancellation.
         }
+        if (options.CheckpointsEnabled && options.CheckpointOnShutdown && versions is not null)
+        {
+            try
+            {
+                // The apply loop has stopped: this is the state at NextOffset, and the next start replays nothing before it.
+                await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "The last checkpoint of partition {Partition} failed; the next start replays from the previous one", options.Partition);
+            }
+        }
         if (Volatile.Read(ref activeReadCount) == 0)
         {
             readsDrained.TrySetResult();
         }
         await readsDrained.Task.ConfigureAwait(false);
+        await checkpointGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        storeClosed = true;
+        checkpointGate.Release();
         versions?.Dispose();
         keys.Dispose();
         // `stopping` is deliberately not disposed: reads that arrive late still link to its token

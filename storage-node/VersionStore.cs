@@ -53,14 +53,18 @@ internal sealed partial class VersionStore : IDisposable
     private readonly int readSessionPoolSizeMax;
     private readonly long pageSizeBytes;
     private readonly InMemoryLog inMemoryLog;
+    private readonly int segmentSizeBits;
+    private readonly DeviceLogCommitCheckpointManager checkpointManager;
 
-    public VersionStore(string directory, StorageNodeOptions options)
+    /// <summary>Opens the store in <paramref name="directory"/>: empty when <paramref name="recoverFrom"/> is null (the
+    /// caller has wiped the folder), else as FASTER's index and log checkpoints <paramref name="recoverFrom"/> left it.</summary>
+    public VersionStore(string directory, StorageNodeOptions options, (Guid Index, Guid Log)? recoverFrom = null)
     {
         Directory.CreateDirectory(directory);
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
         pageSizeBytes = options.LogPageSizeBytes;
-        // deleteOnClose: the files are rebuilt from the journal at every start, so none outlives the node.
-        device = Devices.CreateLogDevice(Path.Combine(directory, "versions.log"), preallocateFile: false, deleteOnClose: true);
+        // The log outlives the node: a checkpoint's hybrid log part (fold-over) is this log itself, up to its final address.
+        device = Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false);
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -68,10 +72,29 @@ internal sealed partial class VersionStore : IDisposable
             PageSizeBits = StorageNodeOptions.Log2(options.LogPageSizeBytes),
             SegmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes),
         };
+        segmentSizeBits = logSettings.SegmentSizeBits;
+        // Outdated checkpoints are deleted by the node (it keeps the ones its manifests name), never by FASTER.
+        checkpointManager = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(),
+            new DefaultCheckpointNamingScheme(Path.Combine(directory, FasterCheckpointFolderName)), removeOutdated: false);
+        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpointManager };
         // RecordIsolation, not None: without record locks a read racing the apply of a newer version of its key (every
         // upsert copies the record to the tail) could find the old record retired and the key missing.
-        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings,
+        store = new FasterKV<SpanByte, SpanByte>(options.HashIndexBucketCount, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.RecordIsolation);
+        if (recoverFrom is { } tokens)
+        {
+            try
+            {
+                store.Recover(tokens.Index, tokens.Log);
+            }
+            catch
+            {
+                store.Dispose();
+                device.Dispose();
+                checkpointManager.Dispose();
+                throw;
+            }
+        }
         applySession = NewSession();
         inMemoryLog = new InMemoryLog(store);
     }
@@ -421,6 +444,7 @@ internal sealed partial class VersionStore : IDisposable
         applySession.Dispose();
         store.Dispose();
         device.Dispose();
+        checkpointManager.Dispose();
     }
 
     /// <summary>Reads into <see cref="StoredVersion"/>, and no in-place upserts, so records are immutable once written.</summary>

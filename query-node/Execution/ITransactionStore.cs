@@ -9,6 +9,16 @@ namespace Log.QueryNode.Execution;
 /// </summary>
 public interface ITransactionStore
 {
+    /// <summary>The state digest of storage (every visible key and value, see StorageNode.ComputeStateDigest) at
+    /// <paramref name="timestamp"/> (a hybrid timestamp's 64 bits), or at the transaction's snapshot when null; the
+    /// transaction's own uncommitted writes are not in it. Null when the store cannot compute one.</summary>
+    byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => null;
+
+    /// <summary>Asks the storage node for a checkpoint now; null when none can be taken at the moment.
+    /// <see cref="NotSupportedException"/> when the store has no storage node.</summary>
+    Log.StorageNode.StorageCheckpoint? TakeStorageCheckpoint(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This store has no storage node to checkpoint.");
+
     /// <summary>The value at <paramref name="key"/>, or null if absent (or deleted by this transaction).</summary>
     ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken);
 

@@ -48,6 +48,14 @@ public sealed partial class Transaction : ITransactionStore
     public HybridTimestamp Start => ReadPoint.Timestamp;
     public bool HasWrites => writes.Count > 0;
 
+    public byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => storage is IStorageMaintenance maintenance
+        ? maintenance.ComputeStateDigestAsync(timestamp is { } at ? ReadPoint.Unfenced(new HybridTimestamp(at)) : ReadPoint, cancellationToken).GetAwaiter().GetResult()
+        : null;
+
+    public StorageCheckpoint? TakeStorageCheckpoint(CancellationToken cancellationToken) => storage is IStorageMaintenance maintenance
+        ? maintenance.CheckpointAsync(cancellationToken).GetAwaiter().GetResult()
+        : throw new NotSupportedException("This store has no storage node to checkpoint.");
+
     public async ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken)
     {
         if (writes.TryGetValue(key, out var own))

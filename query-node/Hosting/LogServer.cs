@@ -89,9 +89,14 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
+            JournalTopic = clientOptions.Topic,
         }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
+        // Ready once storage has replayed the journal written before this start (from its checkpoint, or from offset 0):
+        // reads wait a bounded time for it, and a long replay would fail them, the resumed jobs' first.
+        logger.LogInformation("Waiting for storage to replay the journal");
+        await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.

@@ -79,6 +79,7 @@ public sealed partial class SqlEngine
         {
             Sequences = SequenceAccessFor(store, session),
             Relations = NewRelationResolver(store, session),
+            Store = store,
         };
 
     private RelationResolver NewRelationResolver(ITransactionStore store, ISessionEnvironment? session) =>

@@ -22,10 +22,12 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
     public StorageNode Node { get; }
     public MemoryJournal MemoryJournal => (MemoryJournal)Journal;
 
+    public string Directory => directory;
+
     public static async Task<StorageNodeHarness> StartAsync(IJournalReader? journal = null,
-        Func<StorageNodeOptions, StorageNodeOptions>? configure = null)
+        Func<StorageNodeOptions, StorageNodeOptions>? configure = null, string? existingDirectory = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"));
+        var directory = existingDirectory ?? Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"));
         var options = new StorageNodeOptions
         {
             DataDirectory = directory,
@@ -82,12 +84,23 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
     public async Task<string?> GetAsync(string key, ulong timestamp) =>
         Text(await Node.GetAsync(Bytes(key), ReadPoint.Unfenced(Ts(timestamp)), CancellationToken.None));
 
+    /// <summary>Stops the node (keeping its folder) and starts a new one on the same folder and journal; this harness
+    /// then no longer owns the folder.</summary>
+    public async Task<StorageNodeHarness> RestartAsync(Func<StorageNodeOptions, StorageNodeOptions>? configure = null)
+    {
+        await Node.DisposeAsync();
+        ownsDirectory = false;
+        return await StartAsync(Journal, configure, directory);
+    }
+
+    private bool ownsDirectory = true;
+
     public async ValueTask DisposeAsync()
     {
         await Node.DisposeAsync();
-        if (Directory.Exists(directory))
+        if (ownsDirectory && System.IO.Directory.Exists(directory))
         {
-            Directory.Delete(directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
     }
 }

@@ -9,7 +9,8 @@ internal sealed partial class SqlBinder
 {
     private BoundExpression BindFunction(FuncCall call)
     {
-        if (call.Schema is not null && call.Schema != "pg_catalog"
+        bool sysFunction = call.Schema == BuiltinFunctions.SysSchema && FunctionRegistry.Builtins.Lookup(BuiltinFunctions.SysName(call.Name)).Count > 0;
+        if (call.Schema is not null && call.Schema != "pg_catalog" && !sysFunction
             && !(call.Schema == Catalog.SqlCatalog.InformationSchema && call.Name == "_pg_expandarray"))
         {
             throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
@@ -34,6 +35,11 @@ internal sealed partial class SqlBinder
         }
         var arguments = new BoundExpression[call.Arguments.Count];
         for (int index = 0; index < arguments.Length; index++) arguments[index] = Bind(call.Arguments[index]);
+        if (sysFunction)
+        {
+            string name = BuiltinFunctions.SysName(call.Name);
+            return BindCall(name, FunctionRegistry.Builtins.Lookup(name), arguments, call.Arguments, call.Location);
+        }
 
         IReadOnlyList<FunctionDefinition> overloads = FunctionRegistry.Builtins.Lookup(call.Name);
         if (overloads.Count == 0 && arguments.Length == 1 && FunctionStyleCastType(call.Name) is { } castType

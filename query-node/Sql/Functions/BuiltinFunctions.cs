@@ -47,6 +47,7 @@ internal static partial class BuiltinFunctions
         AddPrivileges(registry);
         AddSchemas(registry);
         AddAdministration(registry);
+        AddStorage(registry);
         return registry;
     }
 

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+
+namespace Log.StorageNode;
+
+public sealed partial class StorageNode
+{
+    /// <summary>
+    /// Opens the store: the newest checkpoint whose manifest, files and log all pass their checksums, else a wiped folder
+    /// (full replay). A checkpoint that fails any check is never used, and the log says which and why. Manifests newer
+    /// than the one recovered are deleted: the log past the recovered checkpoint is about to be overwritten by replay,
+    /// so they could never be valid again.
+    /// </summary>
+    private VersionStore OpenStore(string directory)
+    {
+        if (options.CheckpointsEnabled && Directory.Exists(directory))
+        {
+            var rejected = new List<string>();
+            foreach (var path in ListManifests(directory))
+            {
+                var manifest = ValidateCheckpoint(directory, path, out var keyList, out var problem);
+                VersionStore? store = null;
+                if (manifest is not null)
+                {
+                    try
+                    {
+                        store = new VersionStore(directory, options, (manifest.IndexToken, manifest.Token));
+                        if (store.TailAddress != manifest.LogFinalAddress)
+                        {
+                            problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
+                        }
+                        else if (keyList is null)
+                        {
+                            // The checkpoint itself is sound: the ordered index is rebuilt from the recovered log instead.
+                            var clock = System.Diagnostics.Stopwatch.StartNew();
+                            keyList = store.ScanKeys();
+                            logger.LogWarning("Checkpoint {Manifest}: {Problem}; rebuilt the ordered index from FASTER's log instead ({Keys} keys in {Milliseconds} ms)",
+                                Path.GetFileName(path), problem, keyList.Count, clock.ElapsedMilliseconds);
+                            problem = keyList.Count == manifest.KeyCount ? null
+                                : $"FASTER's log holds {keyList.Count} keys, the manifest says {manifest.KeyCount}";
+                        }
+                        if (problem is not null)
+                        {
+                            store.Dispose();
+                            store = null;
+                            keyList = null;
+                        }
+                    }
+                    catch (Exception exception)
+                    {
+                        problem = $"FASTER could not recover it: {exception.Message}";
+                        store?.Dispose();
+                        store = null;
+                    }
+                }
+                if (store is null || manifest is null || keyList is null)
+                {
+                    logger.LogWarning("Checkpoint {Manifest} is not used: {Problem}", Path.GetFileName(path), problem);
+                    rejected.Add(path);
+                    continue;
+                }
+                foreach (var newer in rejected)
+                {
+                    File.Delete(newer);
+                }
+                // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
+                // address; anything else would only be a slower lookup by key, never a wrong read.
+                keys.Load(keyList.Select(key => key.HeadAddress >= manifest.LogBeginAddress && key.HeadAddress < manifest.LogFinalAddress
+                    ? key : key with { HeadAddress = 0 }).ToList());
+                Volatile.Write(ref nextOffset, manifest.NextOffset);
+                Volatile.Write(ref resolvedTimestamp, manifest.ResolvedTimestamp);
+                Volatile.Write(ref newestCheckpoint, manifest);
+                DeleteOutdatedCheckpoints(directory);
+                logger.LogInformation(
+                    "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}; replaying partition {Partition} of {Topic} from offset {Offset}",
+                    manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
+                    options.Partition, options.JournalTopic, manifest.NextOffset);
+                return store;
+            }
+            if (rejected.Count > 0)
+            {
+                logger.LogWarning("No usable checkpoint among {Count} found in {Directory}: replaying the journal from offset 0", rejected.Count, directory);
+            }
+        }
+        if (options.RequireCheckpoint)
+        {
+            throw new InvalidOperationException($"{directory} holds no usable checkpoint (see the warnings above for why).");
+        }
+        // Nothing to recover (or checkpoints are off): whatever an earlier run left is stale, start from nothing.
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        logger.LogInformation("Storage node started on partition {Partition}, replaying the journal from offset 0 into {Directory}",
+            options.Partition, directory);
+        return new VersionStore(directory, options);
+    }
+
+    /// <summary>The manifest at <paramref name="path"/> when it and FASTER's files and log it names pass their checks,
+    /// otherwise null and the first problem found; with the keys of its key file, or null keys (and the problem) when
+    /// only the key file is unusable.</summary>
+    internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out List<IndexedKey>? keyList, out string? problem)
+    {
+        keyList = null;
+        var manifest = CheckpointManifest.Decode(File.ReadAllBytes(path), out problem);
+        if (manifest is null)
+        {
+            return null;
+        }
+        if (manifest.JournalTopic != options.JournalTopic || manifest.Partition != options.Partition)
+        {
+            problem = $"it is of {manifest.JournalTopic} partition {manifest.Partition}, this node reads {options.JournalTopic} partition {options.Partition}";
+            return null;
+        }
+        if (manifest.LogSegmentSizeBits != StorageNodeOptions.Log2(options.LogSegmentSizeBytes))
+        {
+            problem = $"its log segments are 2^{manifest.LogSegmentSizeBits} bytes, this node's are {options.LogSegmentSizeBytes}";
+            return null;
+        }
+        problem = CheckFiles(directory, manifest);
+        if (problem is not null)
+        {
+            return null;
+        }
+        // The key file is checked on its own: without it the checkpoint is still usable (the caller rebuilds the index).
+        var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
+        var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        keyList = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem);
+        if (keyList is not null)
+        {
+            logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms", Path.GetFileName(path), keyList.Count,
+                clock.ElapsedMilliseconds);
+        }
+        if (listed is null)
+        {
+            problem = "its key file is not named in the manifest";
+        }
+        else if (keyList is not null && (keyList.Count != manifest.KeyCount || ChecksumFile(directory, keyPath).Sha256 != listed.Sha256))
+        {
+            problem = "its key file is not the one the manifest names";
+            keyList = null;
+        }
+        else if (keyList is null)
+        {
+            problem = $"its key file is unusable: {problem}";
+        }
+        return manifest;
+    }
+
+    /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not.</summary>
+    private static string? CheckFiles(string directory, CheckpointManifest manifest)
+    {
+        if (manifest.Files.Count == 0 || manifest.LogFinalAddress < manifest.LogBeginAddress)
+        {
+            return "it names no files or an empty log range";
+        }
+        var fasterFiles = VersionStore.CheckpointFiles(directory, manifest.IndexToken, manifest.Token).Select(file => file.Replace('\\', '/')).ToHashSet();
+        if (!fasterFiles.IsSubsetOf(manifest.Files.Select(file => file.Path)))
+        {
+            return "FASTER's checkpoint folder holds files the manifest does not name";
+        }
+        foreach (var file in manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)))
+        {
+            var full = Path.GetFullPath(Path.Combine(directory, file.Path));
+            if (!full.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
+            {
+                return $"it names a file outside the storage folder ({file.Path})";
+            }
+            if (!File.Exists(full))
+            {
+                return $"its file {file.Path} is missing";
+            }
+            using var stream = File.OpenRead(full);
+            if (stream.Length != file.LengthBytes)
+            {
+                return $"its file {file.Path} has {stream.Length} bytes, the manifest says {file.LengthBytes}";
+            }
+            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256)
+            {
+                return $"its file {file.Path} fails its checksum";
+            }
+        }
+        long expected = manifest.LogBeginAddress;
+        foreach (var chunk in manifest.LogChunks)
+        {
+            if (chunk.From != expected || chunk.Until <= chunk.From)
+            {
+                return "its log checksums do not cover the log range without gaps";
+            }
+            var hash = VersionStore.HashLogRange(directory, manifest.LogSegmentSizeBits, chunk.From, chunk.Until);
+            if (hash is null)
+            {
+                return $"the log is shorter than address {chunk.Until}";
+            }
+            if (Convert.ToHexStringLower(hash) != chunk.Sha256)
+            {
+                return $"the log between addresses {chunk.From} and {chunk.Until} fails its checksum";
+            }
+            expected = chunk.Until;
+        }
+        return expected == manifest.LogFinalAddress ? null : "its log checksums stop before its final address";
+    }
+}

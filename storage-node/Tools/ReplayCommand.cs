@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Log.Journal.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Log.StorageNode.Tools;
+
+/// <summary>
+/// <c>replay</c>: reads one journal partition over the Kafka protocol (our journal node or a Kafka cluster) with the
+/// journal reader the node uses, applies it into DIR/storage exactly as a running node does, takes a checkpoint at
+/// the end and prints the state digest with the offset and timestamp it covers. Progress goes to standard error, as
+/// one rewritten line on a terminal and as plain lines otherwise.
+/// </summary>
+internal static class ReplayCommand
+{
+    /// <summary>How often progress is printed.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the node's progress is looked at.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    public static async Task<int> RunAsync(ToolArguments arguments, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var storageDirectory = Path.Combine(arguments.DataDirectory, StorageNode.StorageFolderName);
+        if (arguments.From == -1 && Directory.Exists(storageDirectory))
+        {
+            Directory.Delete(storageDirectory, recursive: true);
+        }
+        await using var journal = new KafkaJournalReader(new JournalClientOptions { BootstrapServers = arguments.Journal!, Region = arguments.Region },
+            loggerFactory.CreateLogger<KafkaJournalReader>());
+        var options = new StorageNodeOptions
+        {
+            DataDirectory = arguments.DataDirectory,
+            Partition = arguments.Partition,
+            JournalTopic = arguments.Topic,
+            ApplyUntil = arguments.Until,
+            // The tool takes its own checkpoint at the end; the node's background ones still bound a crash's loss.
+            CheckpointOnShutdown = false,
+        };
+        await using var node = new StorageNode(options, journal, loggerFactory.CreateLogger<StorageNode>());
+        await node.StartAsync(cancellationToken);
+        long start = node.NextOffset;
+        if (arguments.From is { } from && from >= 0 && from != start)
+        {
+            throw new InvalidOperationException(
+                $"--from {from}: the folder's newest checkpoint covers the journal up to offset {start}; replay continues a folder from there, or starts over with --from beginning");
+        }
+        long end = await journal.GetEndOffsetAsync(arguments.Partition, cancellationToken);
+        var terminal = !Console.IsErrorRedirected;
+        Console.Error.WriteLine($"replaying {arguments.Topic} partition {arguments.Partition} from offset {start} to {end}" +
+            (arguments.Until is { } until ? $", until timestamp {until.Value} ({until})" : "") + $" into {arguments.DataDirectory}");
+        var clock = Stopwatch.StartNew();
+        var printed = TimeSpan.Zero;
+        while (node.NextOffset < end && !node.ReachedApplyLimit && node.FailureReason is null)
+        {
+            await Task.Delay(PollInterval, cancellationToken);
+            if (clock.Elapsed - printed < ProgressInterval)
+            {
+                continue;
+            }
+            printed = clock.Elapsed;
+            var line = ProgressLine(node.NextOffset - start, node.NextOffset, end, clock.Elapsed);
+            if (terminal)
+            {
+                Console.Error.Write($"\r{line}   ");
+            }
+            else
+            {
+                Console.Error.WriteLine(line);
+            }
+        }
+        if (terminal && printed > TimeSpan.Zero)
+        {
+            Console.Error.WriteLine();
+        }
+        if (node.FailureReason is { } failure)
+        {
+            throw new InvalidOperationException($"replay stopped at offset {node.NextOffset}: {failure}");
+        }
+        var elapsed = clock.Elapsed;
+        var records = node.NextOffset - start;
+        Console.Out.WriteLine($"replayed {records} records ({node.AppliedWriteCount} writes) in {elapsed.TotalSeconds:0.00} s: " +
+            $"{records / Math.Max(elapsed.TotalSeconds, 1e-3):0} records/s, {node.AppliedWriteCount / Math.Max(elapsed.TotalSeconds, 1e-3):0} writes/s");
+        var checkpoint = await node.CheckpointAsync(cancellationToken);
+        Console.Out.WriteLine(checkpoint is null
+            ? "no checkpoint: the journal stops inside a large transaction's fragments, so the folder replays from its previous checkpoint"
+            : ToolOutput.CheckpointLine(checkpoint));
+        // The node goes on applying heartbeats after the end, so the digest is taken at the point the checkpoint
+        // describes. Every commit at or below --until is applied (applying stopped at the first record above it), so the
+        // state at the limit is the state there.
+        var covered = checkpoint?.ResolvedTimestamp ?? node.ResolvedTimestamp;
+        var at = arguments.Until is { } limit && limit > covered ? limit : covered;
+        Console.Out.WriteLine(ToolOutput.DigestLine(node.ComputeStateDigest(at), checkpoint?.NextOffset ?? node.NextOffset, at,
+            checkpoint?.KeyCount ?? node.KeyCount));
+        return 0;
+    }
+
+    private static string ProgressLine(long records, long offset, long end, TimeSpan elapsed)
+    {
+        var rate = records / Math.Max(elapsed.TotalSeconds, 1e-3);
+        var left = rate > 0 ? TimeSpan.FromSeconds((end - offset) / rate) : TimeSpan.Zero;
+        return $"replayed {records} records, offset {offset} of {end}, {rate:0} records/s, about {left.TotalSeconds:0} s left";
+    }
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Restart time and replay rate of the storage node (issue 11), on one all-in-one Log:
+#   load ROWS rows (INSERT ... SELECT of LOAD_BATCH_ROWS rows per statement, LOAD_STREAMS connections at once), then
+#   full    kill -9, delete the checkpoints' manifests, start: the node replays the journal from offset 0 (as every
+#           start did before checkpoints)
+#   crash   SELECT sys.checkpoint(), kill -9, start: the node recovers the checkpoint and replays what follows it
+#   clean   SIGTERM (the node takes a last checkpoint), start: it recovers it and replays nothing
+#   keyless the same with the checkpoint's key file deleted: the ordered index is rebuilt from a scan of FASTER's log
+#           (once; the log lines say how long reading the key file and the scan took)
+# each timed from the process start until the first answered query that reads the table (median of RUNS), and
+#   replay  storage-node -- replay --from beginning of the same journal into a new folder: records/s and writes/s
+# It prints the figures and the data folder's size.
+#
+# usage: tests/benchmarks/restart.sh
+#   ROWS (1000000), RUNS (3), LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+rows=${ROWS:-1000000}
+runs=${RUNS:-3}
+batch=${LOAD_BATCH_ROWS:-3000}
+streams=${LOAD_STREAMS:-2}
+
+# Builds Log in Release and starts it (sets work, server_pid, port, log_target; kills it and removes the folder at exit).
+source "$here/start-log.sh"
+kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
+target() { echo "$log_target"; }
+
+# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid.
+start_log() {
+  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" > "$work/server.$1.log" 2>&1 &
+  server_pid=$!
+  disown "$server_pid"
+}
+
+psql "$(target)" -qc "CREATE TABLE restart_big (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)"
+load_start=$(date +%s.%N)
+load_stream() {
+  local stream=$1 from
+  for ((from = 1 + stream * batch; from <= rows; from += streams * batch)); do
+    local until=$((from + batch - 1)); ((until > rows)) && until=$rows
+    echo "INSERT INTO restart_big SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
+  done | psql "$(target)" -q > /dev/null
+}
+for ((stream = 0; stream < streams; stream++)); do load_stream "$stream" & done
+wait
+load_seconds=$(echo "$(date +%s.%N) - $load_start" | bc)
+count=$(psql "$(target)" -Atc "SELECT count(*) FROM restart_big")
+[ "$count" = "$rows" ] || { echo "loaded $count rows, expected $rows"; exit 1; }
+echo "loaded $rows rows in ${load_seconds} s"
+
+# Sets elapsed: seconds from the process start until a query that reads the table answers.
+timed_start() {
+  local name=$1 begin
+  begin=$(date +%s.%N)
+  start_log "$name"
+  until psql "$(target)" -Atc "SELECT amount FROM restart_big WHERE id = $rows" > /dev/null 2>&1; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
+stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
+
+# The replay tool, while the database (and its journal) runs.
+replay=$(dotnet "$work/bin/Log.StorageNode.dll" replay --journal "127.0.0.1:$kafka_port" --from beginning --data "$work/replay" 2>/dev/null)
+echo "$replay" | grep -E "^replayed|^digest"
+live=$(psql "$(target)" -Atc "SELECT sys.state_digest($(echo "$replay" | sed -n 's/^digest .* timestamp \([0-9]*\) .*/\1/p'))")
+[ "$live" = "$(echo "$replay" | sed -n 's/^digest \([0-9a-f]*\) .*/\1/p')" ] || { echo "replayed digest differs from the live one ($live)"; exit 1; }
+echo "the replayed digest equals the live database's"
+rm -rf "$work/replay"
+
+full=(); crash=(); clean=()
+for ((run = 1; run <= runs; run++)); do
+  stop_kill; rm -rf "$work/data/storage/manifests"
+  timed_start "full$run"; full+=("$elapsed")
+  psql "$(target)" -Atc "SELECT sys.checkpoint()" > /dev/null
+  stop_kill
+  timed_start "crash$run"; crash+=("$elapsed")
+  stop_clean
+  timed_start "clean$run"; clean+=("$elapsed")
+done
+# The ordered index from the log instead of the key file.
+stop_clean; rm -f "$work/data/storage/keys/"*.keys
+timed_start keyless; keyless=$elapsed
+grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
+echo "restart until the first answered query, $rows rows, median of $runs:"
+echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
+echo "  checkpoint after kill -9:        $(printf '%s\n' "${crash[@]}" | median) s   (runs: ${crash[*]})"
+echo "  checkpoint after a clean stop:   $(printf '%s\n' "${clean[@]}" | median) s   (runs: ${clean[*]})"
+echo "  checkpoint without its key file: $keyless s"
+grep -h "key file of\|rebuilt the ordered index" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | tail -2
+echo "where a start after kill -9 spends its time (its log):"
+grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$work/server.crash1.log" \
+  | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-160
+echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
+grep -h "Checkpoint .* taken" "$work"/server*.log | sed 's/^.*(applying/(applying/' | tail -3
