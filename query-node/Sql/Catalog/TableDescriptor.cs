@@ -94,6 +94,9 @@ public sealed class TableDescriptor
     /// references itself): its deletes and key updates check or act on their rows.</summary>
     public IReadOnlyList<string> ReferencedBy { get; }
 
+    /// <summary>The rewrite of some of its columns to new types that is running (ALTER COLUMN ... TYPE), or null.</summary>
+    public TableRewrite? Rewrite { get; init; }
+
     /// <summary>The same table with other columns, indexes or constraints and the next version: every schema change
     /// goes through here so that nothing of the table is lost on the way.</summary>
     public TableDescriptor WithSchema(string? name = null, int? nextColumnId = null, IReadOnlyList<ColumnDescriptor>? columns = null,
@@ -101,7 +104,14 @@ public sealed class TableDescriptor
         int? nextIndexId = null, IReadOnlyList<ForeignKeyConstraint>? foreignKeys = null, IReadOnlyList<string>? referencedBy = null) =>
         new(Id, name ?? Name, Version + 1, nextColumnId ?? NextColumnId, columns ?? Columns, primaryKeyOrdinals ?? PrimaryKeyOrdinals,
             indexes ?? Indexes, (checks ?? Checks).OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId ?? NextIndexId,
-            (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy);
+            (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy)
+        {
+            Rewrite = Rewrite,
+        };
+
+    /// <summary>The same table with a rewrite started (or, null, ended) and the next version.</summary>
+    public TableDescriptor WithRewrite(TableRewrite? rewrite) =>
+        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy) { Rewrite = rewrite };
 
     public IndexDescriptor? FindIndex(string indexName) => Indexes.FirstOrDefault(index => index.Name == indexName);
 

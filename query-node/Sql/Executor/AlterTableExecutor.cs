@@ -46,6 +46,9 @@ internal static partial class AlterTableExecutor
         /// <summary>New columns each existing row gets its own value of (a volatile default): column id to default.</summary>
         public Dictionary<int, ColumnDescriptor> RewrittenColumns { get; } = [];
 
+        /// <summary>Columns converted to new types by a rewrite of the rows once the statement commits.</summary>
+        public List<ColumnConversion> Conversions { get; } = [];
+
         /// <summary>Column ids whose NOT NULL the existing rows must satisfy.</summary>
         public HashSet<int> NotNullChecks { get; } = [];
 
@@ -87,6 +90,11 @@ internal static partial class AlterTableExecutor
                 return new StatementResult(null, null, "ALTER TABLE") { Notices = [$"relation \"{name}\" does not exist, skipping"] };
             }
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist", alter.Relation.Location + 1);
+        }
+        if (table.Rewrite is { } running)
+        {
+            throw new SqlException(EngineSqlState.ObjectInUse,
+                $"cannot ALTER TABLE \"{RelationNames.NameOf(name)}\" because its rewrite (job {running.JobId}) is still running");
         }
         var altered = new AlteredTable(table);
         foreach (AlterTableCmd command in alter.Commands)
@@ -161,6 +169,8 @@ internal static partial class AlterTableExecutor
         var keyOrdinals = altered.KeyColumnIds.Select(id => altered.Columns.FindIndex(column => column.Id == id)).ToArray();
         TableDescriptor descriptor = table.WithSchema(altered.Name, altered.NextColumnId, altered.Columns, keyOrdinals, altered.Indexes, altered.Checks,
             altered.NextIndexId, altered.ForeignKeys, altered.ReferencedBy);
+        IndexBuildRequest? rewrite = null;
+        if (altered.Conversions.Count > 0) (descriptor, rewrite) = StartRewrite(altered, descriptor, store);
         foreach (IndexDescriptor dropped in table.Indexes.Where(index => !altered.Indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
         foreach (SequenceDescriptor sequence in altered.NewSequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         await UpdateOwnedSequencesAsync(altered, store, cancellationToken);
@@ -188,6 +198,7 @@ internal static partial class AlterTableExecutor
             Notices = altered.Notices,
             IndexBuilds = altered.AddedIndexNames
                 .Select(name => CreateIndexExecutor.SubmitJob(store, descriptor, descriptor.Indexes.Single(index => index.Name == name), isAsync: false))
+                .Concat(rewrite is null ? [] : [rewrite])
                 .ToArray(),
         };
     }
@@ -236,6 +247,7 @@ internal static partial class AlterTableExecutor
         if (OwnedSequenceName(column) is { } sequence) altered.DroppedSequences.Add(sequence);
         altered.Columns.RemoveAt(index);
         altered.RewrittenColumns.Remove(column.Id);
+        altered.Conversions.RemoveAll(conversion => conversion.SourceColumnId == column.Id);
         altered.NotNullChecks.Remove(column.Id);
     }
 

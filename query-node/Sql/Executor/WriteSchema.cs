@@ -75,6 +75,7 @@ internal sealed class WriteSchema
             .Select(ordinal => (ordinal, GeneratedColumnBinder.Bind(table, table.Columns[ordinal])))
             .ToArray();
         Indexes = table.Indexes.Select(index => new WriteIndex(table, index)).ToArray();
+        Rewrite = table.Rewrite is { } rewrite ? new RewriteSchema(table, rewrite) : null;
     }
 
     public static WriteSchema For(TableDescriptor table) => Cache.GetValue(table, static table => new WriteSchema(table));
@@ -82,6 +83,9 @@ internal sealed class WriteSchema
     public (CheckConstraint Constraint, BoundExpression Expression)[] Checks { get; }
 
     public WriteIndex[] Indexes { get; }
+
+    /// <summary>What writes of a table being rewritten to new column types add (see <see cref="RewriteSchema"/>).</summary>
+    public RewriteSchema? Rewrite { get; }
 
     /// <summary>The stored generated columns (row ordinal, expression over the row), computed before every check.</summary>
     public (int Ordinal, BoundExpression Expression)[] Generated { get; }

@@ -106,14 +106,19 @@ internal sealed partial class SqlParser
                 ExpectKeyword("type");
             }
             TypeName typeName = ParseTypeName();
-            if (IsKeyword("collate")) throw NotSupported("ALTER COLUMN ... TYPE ... COLLATE", Current.Position);
+            string? collation = null;
+            if (TryKeyword("collate")) collation = ExpectColumnIdentifier().Name;
             bool hasUsing = false;
+            string? usingText = null;
             if (TryKeyword("using"))
             {
                 hasUsing = true;
+                int usingStart = _index;
                 ParseExpression();
+                Token usingEnd = _tokens[_index - 1];
+                usingText = _text[_tokens[usingStart].Position..(usingEnd.Position + usingEnd.Length)];
             }
-            return new ColumnTypeCmd(column, typeName, hasUsing, location);
+            return new ColumnTypeCmd(column, typeName, hasUsing, location) { UsingText = usingText, Collation = collation };
         }
         if (IsKeyword("add") && Peek().IsKeyword("generated"))
         {
