@@ -31,7 +31,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(12);
+            writer.WriteArrayHeader(13);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -51,6 +51,7 @@ internal static class DescriptorCodec
             else writer.Write(missingText);
             if (column.Generated is null) writer.WriteNil();
             else writer.Write(column.Generated);
+            writer.Write(column.StorageId);
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -104,12 +105,14 @@ internal static class DescriptorCodec
             string? identity = columnFields >= 10 && !reader.TryReadNil() ? reader.ReadString() : null;
             string? missingText = columnFields >= 11 && !reader.TryReadNil() ? reader.ReadString() : null;
             string? generated = columnFields >= 12 && !reader.TryReadNil() ? reader.ReadString() : null;
-            for (int extra = 12; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            int storageId = columnFields >= 13 ? reader.ReadInt32() : columnId;
+            for (int extra = 13; extra < columnFields; extra++) reader.Skip(); // fields of later versions
             columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression)
             {
                 Identity = identity is null ? null : identity[0],
                 MissingValue = missingText is null ? null : ValueInput.Parse(missingText, type, settings: DateTimeSettings.Default),
                 Generated = generated,
+                StorageId = storageId,
             };
         }
         int keyCount = reader.ReadArrayHeader();
@@ -164,7 +167,7 @@ internal static class DescriptorCodec
         {
             writer.WriteArrayHeader(ColumnConversionFields);
             writer.Write(conversion.SourceColumnId);
-            writer.Write(conversion.TargetColumnId);
+            writer.Write(conversion.TargetStorageId);
             writer.Write((int)conversion.TargetType.Kind);
             writer.Write(conversion.TargetType.Modifier);
             writer.Write((int)conversion.TargetType.Element);

@@ -39,7 +39,7 @@ internal sealed record JobDescriptor(
     public static string IndexBuildId(long tableId, int indexId) => $"ix{tableId}_{indexId}";
 
     /// <summary>A table rewrite's id: its table's id and the first of the column ids it converts into (never reused).</summary>
-    public static string TableRewriteId(long tableId, int firstTargetColumnId) => $"rw{tableId}_{firstTargetColumnId}";
+    public static string TableRewriteId(long tableId, int firstTargetStorageId) => $"rw{tableId}_{firstTargetStorageId}";
 
     /// <summary>Whether the job id names a table rewrite rather than an index build.</summary>
     public static bool IsTableRewrite(string jobId) => jobId.StartsWith("rw", StringComparison.Ordinal);

@@ -20,7 +20,6 @@ internal static partial class AlterTableExecutor
                 $"cannot alter type of a column of \"{RelationNames.NameOf(table.Name)}\" while index \"{RelationNames.NameOf(building.Name)}\" is being built");
         }
         var sources = altered.Conversions.Select(conversion => table.Columns[table.OrdinalOfColumnId(conversion.SourceColumnId)]).ToArray();
-        var targetOf = altered.Conversions.ToDictionary(conversion => conversion.SourceColumnId, conversion => conversion.TargetColumnId);
         var newIndexes = new List<IndexDescriptor>();
         var replaced = new List<int>();
         int nextIndexId = table.NextIndexId;
@@ -28,18 +27,10 @@ internal static partial class AlterTableExecutor
         {
             if (!sources.Any(source => SchemaDependencies.Involves(index, source))) continue;
             ConstraintDefinitionBinder.CheckIndexCount(table.Name, table.Indexes.Count + newIndexes.Count + 1);
-            newIndexes.Add(index with
-            {
-                Id = nextIndexId++,
-                KeyColumns = index.KeyColumns
-                    .Select(key => !key.IsExpression && targetOf.TryGetValue(key.ColumnId, out int target) ? key with { ColumnId = target } : key)
-                    .ToArray(),
-                IncludeColumnIds = index.IncludeColumnIds.Select(id => targetOf.GetValueOrDefault(id, id)).ToArray(),
-                State = IndexState.Building,
-            });
+            newIndexes.Add(index with { Id = nextIndexId++, State = IndexState.Building });
             replaced.Add(index.Id);
         }
-        string jobId = JobDescriptor.TableRewriteId(table.Id, altered.Conversions[0].TargetColumnId);
+        string jobId = JobDescriptor.TableRewriteId(table.Id, altered.Conversions[0].TargetStorageId);
         TableDescriptor rewriting = table.WithSchema(nextIndexId: nextIndexId).WithRewrite(new TableRewrite(jobId, altered.Conversions.ToArray(), newIndexes, replaced));
         _ = WriteSchema.For(rewriting); // binds the USING expressions and the switched table's constraints: their errors are the statement's
         DateTime now = TimeProvider.System.GetUtcNow().UtcDateTime;

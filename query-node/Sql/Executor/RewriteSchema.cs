@@ -25,11 +25,14 @@ internal sealed class RewriteSchema
         var newIndexIds = rewrite.NewIndexes.Select(index => index.Id).ToHashSet();
         NewIndexes = FinalSchema.Indexes.Where(index => newIndexIds.Contains(index.Descriptor.Id)).ToArray();
         _conversions = rewrite.Conversions
-            .Select(conversion => (Final.OrdinalOfColumnId(conversion.TargetColumnId), Conversion(table, conversion)))
+            .Select(conversion => (Final.OrdinalOfColumnId(conversion.SourceColumnId), Conversion(table, conversion)))
             .Where(conversion => conversion.Item1 >= 0)
             .ToArray();
         _currentOrdinalOfFinal = Final.Columns.Select(column => table.OrdinalOfColumnId(column.Id)).ToArray();
-        var targets = _conversions.Select(conversion => Final.Columns[conversion.FinalOrdinal] with { Name = "\0" + conversion.FinalOrdinal }).ToArray();
+        // Under ids of their own in this descriptor, which only encodes rows.
+        var targets = _conversions.Select(conversion => Final.Columns[conversion.FinalOrdinal])
+            .Select(column => column with { Id = column.StorageId, Name = "\0" + column.StorageId })
+            .ToArray();
         Stored = new TableDescriptor(table.Id, table.Name, table.Version, table.NextColumnId, [.. table.Columns, .. targets], table.PrimaryKeyOrdinals);
     }
 
@@ -67,8 +70,8 @@ internal sealed class RewriteSchema
         return stored;
     }
 
-    /// <summary>The table once its rewrite is done: each converted column replaced by its target (same name and
-    /// position, the new type, its default cast to it), each replaced index by its new one (now valid), the rewrite gone.</summary>
+    /// <summary>The table once its rewrite is done: each converted column stored under its target id (same id, name
+    /// and position, the new type, its default cast to it), each replaced index by its new one (now valid), the rewrite gone.</summary>
     public static TableDescriptor Switched(TableDescriptor table)
     {
         TableRewrite rewrite = table.Rewrite ?? throw new InvalidOperationException($"table {table.Name} has no rewrite");
@@ -77,7 +80,7 @@ internal sealed class RewriteSchema
             if (rewrite.Conversions.FirstOrDefault(conversion => conversion.SourceColumnId == column.Id) is not { } conversion) return column;
             return column with
             {
-                Id = conversion.TargetColumnId,
+                StorageId = conversion.TargetStorageId,
                 Type = conversion.TargetType,
                 DefaultValue = CastDefault(column, conversion.TargetType),
                 MissingValue = null, // every row holds the converted value
