@@ -96,6 +96,7 @@ internal static partial class AlterTableExecutor
             throw new SqlException(EngineSqlState.ObjectInUse,
                 $"cannot ALTER TABLE \"{RelationNames.NameOf(name)}\" because its rewrite (job {running.JobId}) is still running");
         }
+        if (alter.Commands is [SetSchemaCmd setSchema]) return await SetSchemaAsync(table, setSchema, catalog, store, cancellationToken);
         var altered = new AlteredTable(table);
         foreach (AlterTableCmd command in alter.Commands)
         {

@@ -24,6 +24,11 @@ internal sealed partial class SqlParser
         var commands = new List<AlterTableCmd>();
         do commands.Add(ParseAlterTableCommand());
         while (TryOperator(","));
+        // SET SCHEMA is a statement of its own in PostgreSQL's grammar (AlterObjectSchemaStmt): no other command beside it.
+        if (commands.Count > 1 && commands.FirstOrDefault(command => command is SetSchemaCmd) is { } setSchema)
+        {
+            throw new SqlException(SqlState.SyntaxError, "syntax error at or near \"SCHEMA\"", setSchema.Location + 1);
+        }
         return new AlterTableStmt(relation, missingOk, commands, location);
     }
 
@@ -83,6 +88,11 @@ internal sealed partial class SqlParser
         {
             ExpectKeyword("to");
             return new OwnerCmd(ExpectColumnIdentifier().Name, location);
+        }
+        if (IsKeyword("set") && Peek().IsKeyword("schema"))
+        {
+            _index += 2;
+            return new SetSchemaCmd(ExpectColumnIdentifier().Name, location);
         }
         if (IsKeyword("set") || IsKeyword("enable") || IsKeyword("disable"))
         {

@@ -41,7 +41,10 @@ public sealed record SetIdentityCmd(string Column, char Identity, int Location) 
 /// <summary>ALTER [COLUMN] name DROP IDENTITY [IF EXISTS].</summary>
 public sealed record DropIdentityCmd(string Column, bool MissingOk, int Location) : AlterTableCmd(Location);
 
-/// <summary>OWNER TO role: there is one user, who owns everything.</summary>
+/// <summary>SET SCHEMA schema: moves the table, its indexes and the sequences it owns (AlterObjectSchemaStmt).</summary>
+public sealed record SetSchemaCmd(string Schema, int Location) : AlterTableCmd(Location);
+
+/// <summary>OWNER TO role.</summary>
 public sealed record OwnerCmd(string Role, int Location) : AlterTableCmd(Location);
 
 /// <summary>ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | CHECK | FOREIGN KEY ... [NOT VALID]; a PRIMARY KEY comes as a
