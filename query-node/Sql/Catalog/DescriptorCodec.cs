@@ -9,7 +9,7 @@ namespace Log.QueryNode.Sql.Catalog;
 /// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
 /// those) still decode. Two fields appended to version 2 hold the foreign keys and the names of the tables referencing
 /// this one; descriptors written without them decode with none. A thirteenth holds the table rewrite in progress
-/// (<see cref="TableRewrite"/>), nil when none.</summary>
+/// (<see cref="TableRewrite"/>), nil when none; a fourteenth the owner's OID (0: the login role).</summary>
 internal static class DescriptorCodec
 {
     private const int FormatVersion = 2;
@@ -17,12 +17,13 @@ internal static class DescriptorCodec
     private const int Version2Fields = 10;
     private const int ForeignKeyFields = 12;
     private const int RewriteFields = 13;
+    private const int OwnerFields = 14;
 
     public static byte[] Encode(TableDescriptor table)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(RewriteFields);
+        writer.WriteArrayHeader(OwnerFields);
         writer.Write(FormatVersion);
         writer.Write(table.Id);
         writer.Write(table.Name);
@@ -71,6 +72,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.ReferencedBy.Count);
         foreach (string referencing in table.ReferencedBy) writer.Write(referencing);
         EncodeRewrite(ref writer, table.Rewrite);
+        writer.Write(table.OwnerOid);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -143,10 +145,12 @@ internal static class DescriptorCodec
             for (int index = 0; index < referencedBy.Length; index++) referencedBy[index] = reader.ReadString()!;
         }
         TableRewrite? rewrite = fields >= RewriteFields ? DecodeRewrite(ref reader) : null;
-        for (int extra = Math.Max(Version2Fields, Math.Min(fields, RewriteFields)); extra < fields; extra++) reader.Skip(); // fields of later versions
+        long ownerOid = fields >= OwnerFields ? reader.ReadInt64() : 0;
+        for (int extra = Math.Max(Version2Fields, Math.Min(fields, OwnerFields)); extra < fields; extra++) reader.Skip(); // fields of later versions
         return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId, foreignKeys, referencedBy)
         {
             Rewrite = rewrite,
+            OwnerOid = ownerOid,
         };
     }
 

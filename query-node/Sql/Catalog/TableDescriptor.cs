@@ -118,6 +118,10 @@ public sealed class TableDescriptor
     /// references itself): its deletes and key updates check or act on their rows.</summary>
     public IReadOnlyList<string> ReferencedBy { get; }
 
+    /// <summary>pg_class.relowner: the role owning the table, its indexes and the sequences it owns; 0 for the login
+    /// role (which owns everything it creates).</summary>
+    public long OwnerOid { get; init; }
+
     /// <summary>The rewrite of some of its columns to new types that is running (ALTER COLUMN ... TYPE), or null.</summary>
     public TableRewrite? Rewrite { get; init; }
 
@@ -131,11 +135,24 @@ public sealed class TableDescriptor
             (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy)
         {
             Rewrite = Rewrite,
+            OwnerOid = OwnerOid,
         };
 
     /// <summary>The same table with a rewrite started (or, null, ended) and the next version.</summary>
     public TableDescriptor WithRewrite(TableRewrite? rewrite) =>
-        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy) { Rewrite = rewrite };
+        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy)
+        {
+            Rewrite = rewrite,
+            OwnerOid = OwnerOid,
+        };
+
+    /// <summary>The same table owned by another role (ALTER TABLE ... OWNER TO), at the next version.</summary>
+    public TableDescriptor WithOwner(long ownerOid) =>
+        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy)
+        {
+            Rewrite = Rewrite,
+            OwnerOid = ownerOid,
+        };
 
     public IndexDescriptor? FindIndex(string indexName) => Indexes.FirstOrDefault(index => index.Name == indexName);
 

@@ -87,7 +87,12 @@ internal static class RelationMover
                     .Select(column => column.DefaultExpression is { } text && defaults.TryGetValue(text, out string? moving) ? column with { DefaultExpression = moving } : column)
                     .ToArray(),
                 indexes: table.Indexes.Select(index => index with { Name = Renamed(index.Name) }).ToArray(),
-                foreignKeys: table.ForeignKeys.Select(foreignKey => foreignKey with { ReferencedTable = Renamed(foreignKey.ReferencedTable) }).ToArray(),
+                foreignKeys: table.ForeignKeys.Select(foreignKey => foreignKey with
+                {
+                    // A constraint's name is in its table's schema, as an index's is.
+                    Name = RelationNames.InSchemaOf(Renamed(table.Name), RelationNames.NameOf(foreignKey.Name)),
+                    ReferencedTable = Renamed(foreignKey.ReferencedTable),
+                }).ToArray(),
                 referencedBy: table.ReferencedBy.Select(Renamed).ToArray());
             if (renamed)
             {

@@ -93,6 +93,8 @@ internal static class SchemaExecutor
             ?? throw new SqlException("3F000", $"schema \"{alter.Name}\" does not exist");
         if (alter.Owner is { } owner)
         {
+            string login = StatementContext.Current?.Session?.UserName ?? "postgres";
+            if (Catalog.System.RoleNames.Resolve(owner, login) == Catalog.System.ObjectIds.SuperuserRole) owner = login;
             SqlCatalog.WriteSchema(store, schema with { Owner = owner });
             return new StatementResult(null, null, "ALTER SCHEMA");
         }

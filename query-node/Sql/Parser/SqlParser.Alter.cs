@@ -87,7 +87,7 @@ internal sealed partial class SqlParser
         if (TryKeyword("owner"))
         {
             ExpectKeyword("to");
-            return new OwnerCmd(ExpectColumnIdentifier().Name, location);
+            return new OwnerCmd(ParseRoleSpecification(), location);
         }
         if (IsKeyword("set") && Peek().IsKeyword("schema"))
         {
@@ -99,6 +99,16 @@ internal sealed partial class SqlParser
             throw NotSupported("ALTER TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
         throw SyntaxError();
+    }
+
+    /// <summary>PostgreSQL's RoleSpec: a role's name, or CURRENT_USER, SESSION_USER, CURRENT_ROLE (reserved words).</summary>
+    private string ParseRoleSpecification()
+    {
+        foreach (string keyword in new[] { "current_user", "session_user", "current_role" })
+        {
+            if (TryKeyword(keyword)) return keyword;
+        }
+        return ExpectColumnIdentifier().Name;
     }
 
     /// <summary>ALTER [COLUMN] name followed by SET/DROP DEFAULT, SET/DROP NOT NULL, [SET DATA] TYPE, ADD GENERATED ...
