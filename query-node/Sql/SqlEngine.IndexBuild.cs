@@ -70,6 +70,10 @@ public sealed partial class SqlEngine
     {
         (JobDescriptor? job, SqlException? error) = await build;
         if (error is not null) throw error;
+        if (job is { Status: JobDescriptor.Cancelled, JobType: JobDescriptor.TableRewriteType })
+        {
+            throw new SqlException(SqlState.QueryCanceled, $"canceling rewrite of table \"{indexName}\": the table was dropped");
+        }
         if (job is { Status: JobDescriptor.Cancelled })
         {
             throw new SqlException(SqlState.QueryCanceled, $"canceling index build of \"{indexName}\": the index was dropped");

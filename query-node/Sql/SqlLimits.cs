@@ -126,4 +126,5 @@ internal static class EngineSqlState
     public const string InvalidArgumentForWidthBucketFunction = "2201G";
     public const string UntranslatableCharacter = "22P05";
     public const string OutOfMemory = "53200";
+    public const string ObjectInUse = "55006";
 }

@@ -28,7 +28,7 @@ internal static class SchemaDependencies
     public static ColumnDescriptor? GeneratedFrom(TableDescriptor table, string columnName) =>
         table.Columns.FirstOrDefault(column => column.Generated is { } text && Names(text, columnName));
 
-    private static bool Involves(IndexDescriptor index, ColumnDescriptor column) =>
+    public static bool Involves(IndexDescriptor index, ColumnDescriptor column) =>
         index.KeyColumns.Any(key => key.ColumnId == column.Id && !key.IsExpression || key.Expression is { } text && Names(text, column.Name))
         || index.IncludeColumnIds.Contains(column.Id)
         || index.Predicate is { } predicate && Names(predicate, column.Name);

@@ -9,19 +9,23 @@ namespace Log.QueryNode.Sql.Catalog;
 /// indexes, the CHECK constraints and the next index id after the primary key; version 1 descriptors (none of
 /// those) still decode. Two fields appended to version 2 hold the foreign keys and the names of the tables referencing
 /// this one; descriptors written without them decode with none. Foreign keys and indexes end with their constraint's
-/// deferral (ConstraintDeferral), and ones written before it decode as NOT DEFERRABLE.</summary>
+/// deferral (ConstraintDeferral), and ones written before it decode as NOT DEFERRABLE. A thirteenth table field holds
+/// the table rewrite in progress (<see cref="TableRewrite"/>), nil when none; a fourteenth the owner's OID (0: the login
+/// role).</summary>
 internal static class DescriptorCodec
 {
     private const int FormatVersion = 2;
     private const int Version1Fields = 7;
     private const int Version2Fields = 10;
     private const int ForeignKeyFields = 12;
+    private const int RewriteFields = 13;
+    private const int OwnerFields = 14;
 
     public static byte[] Encode(TableDescriptor table)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteArrayHeader(ForeignKeyFields);
+        writer.WriteArrayHeader(OwnerFields);
         writer.Write(FormatVersion);
         writer.Write(table.Id);
         writer.Write(table.Name);
@@ -30,7 +34,7 @@ internal static class DescriptorCodec
         writer.WriteArrayHeader(table.Columns.Count);
         foreach (ColumnDescriptor column in table.Columns)
         {
-            writer.WriteArrayHeader(12);
+            writer.WriteArrayHeader(13);
             writer.Write(column.Id);
             writer.Write(column.Name);
             writer.Write((int)column.Type.Kind);
@@ -50,6 +54,7 @@ internal static class DescriptorCodec
             else writer.Write(missingText);
             if (column.Generated is null) writer.WriteNil();
             else writer.Write(column.Generated);
+            writer.Write(column.StorageId);
         }
         writer.WriteArrayHeader(table.PrimaryKeyOrdinals.Count);
         foreach (int ordinal in table.PrimaryKeyOrdinals) writer.Write(table.Columns[ordinal].Id);
@@ -68,6 +73,8 @@ internal static class DescriptorCodec
         foreach (ForeignKeyConstraint foreignKey in table.ForeignKeys) EncodeForeignKey(ref writer, foreignKey);
         writer.WriteArrayHeader(table.ReferencedBy.Count);
         foreach (string referencing in table.ReferencedBy) writer.Write(referencing);
+        EncodeRewrite(ref writer, table.Rewrite);
+        writer.Write(table.OwnerOid);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -102,12 +109,14 @@ internal static class DescriptorCodec
             string? identity = columnFields >= 10 && !reader.TryReadNil() ? reader.ReadString() : null;
             string? missingText = columnFields >= 11 && !reader.TryReadNil() ? reader.ReadString() : null;
             string? generated = columnFields >= 12 && !reader.TryReadNil() ? reader.ReadString() : null;
-            for (int extra = 12; extra < columnFields; extra++) reader.Skip(); // fields of later versions
+            int storageId = columnFields >= 13 ? reader.ReadInt32() : columnId;
+            for (int extra = 13; extra < columnFields; extra++) reader.Skip(); // fields of later versions
             columns[index] = new ColumnDescriptor(columnId, columnName, type, notNull, hasDefault, defaultValue, defaultExpression)
             {
                 Identity = identity is null ? null : identity[0],
                 MissingValue = missingText is null ? null : ValueInput.Parse(missingText, type, settings: DateTimeSettings.Default),
                 Generated = generated,
+                StorageId = storageId,
             };
         }
         int keyCount = reader.ReadArrayHeader();
@@ -137,8 +146,70 @@ internal static class DescriptorCodec
             referencedBy = new string[reader.ReadArrayHeader()];
             for (int index = 0; index < referencedBy.Length; index++) referencedBy[index] = reader.ReadString()!;
         }
-        for (int extra = Math.Max(Version2Fields, Math.Min(fields, ForeignKeyFields)); extra < fields; extra++) reader.Skip(); // fields of later versions
-        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId, foreignKeys, referencedBy);
+        TableRewrite? rewrite = fields >= RewriteFields ? DecodeRewrite(ref reader) : null;
+        long ownerOid = fields >= OwnerFields ? reader.ReadInt64() : 0;
+        for (int extra = Math.Max(Version2Fields, Math.Min(fields, OwnerFields)); extra < fields; extra++) reader.Skip(); // fields of later versions
+        return new TableDescriptor(id, name, tableVersion, nextColumnId, columns, keyOrdinals, indexes, checks, nextIndexId, foreignKeys, referencedBy)
+        {
+            Rewrite = rewrite,
+            OwnerOid = ownerOid,
+        };
+    }
+
+    private const int TableRewriteFields = 4;
+    private const int ColumnConversionFields = 6;
+
+    private static void EncodeRewrite(ref MessagePackWriter writer, TableRewrite? rewrite)
+    {
+        if (rewrite is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(TableRewriteFields);
+        writer.Write(rewrite.JobId);
+        writer.WriteArrayHeader(rewrite.Conversions.Count);
+        foreach (ColumnConversion conversion in rewrite.Conversions)
+        {
+            writer.WriteArrayHeader(ColumnConversionFields);
+            writer.Write(conversion.SourceColumnId);
+            writer.Write(conversion.TargetStorageId);
+            writer.Write((int)conversion.TargetType.Kind);
+            writer.Write(conversion.TargetType.Modifier);
+            writer.Write((int)conversion.TargetType.Element);
+            if (conversion.UsingExpression is null) writer.WriteNil();
+            else writer.Write(conversion.UsingExpression);
+        }
+        writer.WriteArrayHeader(rewrite.NewIndexes.Count);
+        foreach (IndexDescriptor index in rewrite.NewIndexes) EncodeIndex(ref writer, index);
+        writer.WriteArrayHeader(rewrite.ReplacedIndexIds.Count);
+        foreach (int indexId in rewrite.ReplacedIndexIds) writer.Write(indexId);
+    }
+
+    private static TableRewrite? DecodeRewrite(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil()) return null;
+        int fields = reader.ReadArrayHeader();
+        if (fields < TableRewriteFields) throw new InvalidOperationException($"table rewrite descriptor with {fields} fields");
+        string jobId = reader.ReadString()!;
+        var conversions = new ColumnConversion[reader.ReadArrayHeader()];
+        for (int position = 0; position < conversions.Length; position++)
+        {
+            int conversionFields = reader.ReadArrayHeader();
+            if (conversionFields < ColumnConversionFields) throw new InvalidOperationException($"column conversion with {conversionFields} fields");
+            int source = reader.ReadInt32();
+            int target = reader.ReadInt32();
+            var type = new SqlType((TypeKind)reader.ReadInt32(), reader.ReadInt32()) { Element = (TypeKind)reader.ReadInt32() };
+            string? usingExpression = reader.TryReadNil() ? null : reader.ReadString();
+            for (int extra = ColumnConversionFields; extra < conversionFields; extra++) reader.Skip();
+            conversions[position] = new ColumnConversion(source, target, type, usingExpression);
+        }
+        var newIndexes = new IndexDescriptor[reader.ReadArrayHeader()];
+        for (int position = 0; position < newIndexes.Length; position++) newIndexes[position] = DecodeIndex(ref reader);
+        var replaced = new int[reader.ReadArrayHeader()];
+        for (int position = 0; position < replaced.Length; position++) replaced[position] = reader.ReadInt32();
+        for (int extra = TableRewriteFields; extra < fields; extra++) reader.Skip();
+        return new TableRewrite(jobId, conversions, newIndexes, replaced);
     }
 
     private const int IndexFields = 9;

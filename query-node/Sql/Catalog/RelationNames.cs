@@ -35,6 +35,16 @@ internal static class RelationNames
         return schema == SqlCatalog.DefaultSchema ? name : Functions.BuiltinFunctions.QuoteIdentifier(schema) + "." + Functions.BuiltinFunctions.QuoteIdentifier(name);
     }
 
+    /// <summary>The default of a serial or identity column drawing from the sequence: nextval reads its argument as a
+    /// relation name, so a name that needs quotes (blogs_Id_seq) is quoted, as PostgreSQL writes it.</summary>
+    public static string NextvalDefault(string sequenceName)
+    {
+        string quotedName = SchemaOf(sequenceName) == SqlCatalog.DefaultSchema
+            ? Functions.BuiltinFunctions.QuoteIdentifier(sequenceName)
+            : QualifiedText(sequenceName);
+        return $"nextval('{quotedName.Replace("'", "''", StringComparison.Ordinal)}')";
+    }
+
     /// <summary>A name derived from another relation's (a constraint's, an index's): in the same schema.</summary>
     public static string InSchemaOf(string catalogName, string name) => Compose(SchemaOf(catalogName), name);
 }

@@ -21,6 +21,17 @@ public sealed record ColumnDescriptor(int Id, string Name, SqlType Type, bool No
 
     public const char GeneratedStored = 's';
 
+    private readonly int? _storageId;
+
+    /// <summary>The key of the column's values in stored rows: its id (its attnum), unless ALTER COLUMN ... TYPE
+    /// rewrote it, which stores the converted values under an id of their own (never reused) and keeps the column's id,
+    /// so that the indexes, constraints and comments that name the column by id are unchanged.</summary>
+    public int StorageId
+    {
+        get => _storageId ?? Id;
+        init => _storageId = value == Id ? null : value;
+    }
+
     public const char IdentityAlways = 'a';
     public const char IdentityByDefault = 'd';
 }
@@ -63,7 +74,20 @@ public sealed class TableDescriptor
         Array.Fill(_ordinalById, -1);
         for (int ordinal = 0; ordinal < columns.Count; ordinal++) _ordinalById[columns[ordinal].Id] = ordinal;
         foreach (ColumnDescriptor column in columns) HasMissingValues |= column.MissingValue is not null;
+        if (columns.Any(column => column.StorageId != column.Id))
+        {
+            _ordinalByStorageId = new int[columns.Max(column => column.StorageId) + 1];
+            Array.Fill(_ordinalByStorageId, -1);
+            for (int ordinal = 0; ordinal < columns.Count; ordinal++) _ordinalByStorageId[columns[ordinal].StorageId] = ordinal;
+        }
     }
+
+    /// <summary>Ordinals by <see cref="ColumnDescriptor.StorageId"/> when some column's differs from its id, else null.</summary>
+    private readonly int[]? _ordinalByStorageId;
+
+    /// <summary>The ordinal of the column whose values stored rows hold under this id, or -1.</summary>
+    public int OrdinalOfStorageId(int storageId) => _ordinalByStorageId is null ? OrdinalOfColumnId(storageId)
+        : storageId >= 0 && storageId < _ordinalByStorageId.Length ? _ordinalByStorageId[storageId] : -1;
 
     /// <summary>Whether some column was added with a constant default that older rows read (see
     /// <see cref="ColumnDescriptor.MissingValue"/>): rows of such a table store NULL explicitly.</summary>
@@ -94,6 +118,13 @@ public sealed class TableDescriptor
     /// references itself): its deletes and key updates check or act on their rows.</summary>
     public IReadOnlyList<string> ReferencedBy { get; }
 
+    /// <summary>pg_class.relowner: the role owning the table, its indexes and the sequences it owns; 0 for the login
+    /// role (which owns everything it creates).</summary>
+    public long OwnerOid { get; init; }
+
+    /// <summary>The rewrite of some of its columns to new types that is running (ALTER COLUMN ... TYPE), or null.</summary>
+    public TableRewrite? Rewrite { get; init; }
+
     /// <summary>The same table with other columns, indexes or constraints and the next version: every schema change
     /// goes through here so that nothing of the table is lost on the way.</summary>
     public TableDescriptor WithSchema(string? name = null, int? nextColumnId = null, IReadOnlyList<ColumnDescriptor>? columns = null,
@@ -101,7 +132,27 @@ public sealed class TableDescriptor
         int? nextIndexId = null, IReadOnlyList<ForeignKeyConstraint>? foreignKeys = null, IReadOnlyList<string>? referencedBy = null) =>
         new(Id, name ?? Name, Version + 1, nextColumnId ?? NextColumnId, columns ?? Columns, primaryKeyOrdinals ?? PrimaryKeyOrdinals,
             indexes ?? Indexes, (checks ?? Checks).OrderBy(check => check.Name, StringComparer.Ordinal).ToArray(), nextIndexId ?? NextIndexId,
-            (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy);
+            (foreignKeys ?? ForeignKeys).OrderBy(foreignKey => foreignKey.Name, StringComparer.Ordinal).ToArray(), referencedBy ?? ReferencedBy)
+        {
+            Rewrite = Rewrite,
+            OwnerOid = OwnerOid,
+        };
+
+    /// <summary>The same table with a rewrite started (or, null, ended) and the next version.</summary>
+    public TableDescriptor WithRewrite(TableRewrite? rewrite) =>
+        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy)
+        {
+            Rewrite = rewrite,
+            OwnerOid = OwnerOid,
+        };
+
+    /// <summary>The same table owned by another role (ALTER TABLE ... OWNER TO), at the next version.</summary>
+    public TableDescriptor WithOwner(long ownerOid) =>
+        new(Id, Name, Version + 1, NextColumnId, Columns, PrimaryKeyOrdinals, Indexes, Checks, NextIndexId, ForeignKeys, ReferencedBy)
+        {
+            Rewrite = Rewrite,
+            OwnerOid = ownerOid,
+        };
 
     public IndexDescriptor? FindIndex(string indexName) => Indexes.FirstOrDefault(index => index.Name == indexName);
 

@@ -30,11 +30,11 @@ internal static class RowEncoder
             if (value is null)
             {
                 if (!writeNulls) continue;
-                writer.Write(table.Columns[index].Id);
+                writer.Write(table.Columns[index].StorageId);
                 writer.WriteNil();
                 continue;
             }
-            writer.Write(table.Columns[index].Id);
+            writer.Write(table.Columns[index].StorageId);
             WriteValue(ref writer, value);
         }
         writer.Flush();
@@ -96,7 +96,7 @@ internal static class RowEncoder
         for (int entry = 0; entry < count; entry++)
         {
             if (!TryReadInteger(bytes, ref position, out long columnId)) return false;
-            int ordinal = columnId is >= 0 and <= int.MaxValue ? table.OrdinalOfColumnId((int)columnId) : -1;
+            int ordinal = columnId is >= 0 and <= int.MaxValue ? table.OrdinalOfStorageId((int)columnId) : -1;
             if (ordinal < 0) return false; // a dropped column: the general path skips any value
             if (decoded is not null && !decoded[ordinal])
             {
@@ -290,7 +290,7 @@ internal static class RowEncoder
         for (int entry = 0; entry < count; entry++)
         {
             int columnId = reader.ReadInt32();
-            int ordinal = table.OrdinalOfColumnId(columnId);
+            int ordinal = table.OrdinalOfStorageId(columnId);
             if (ordinal < 0 || (decoded is not null && !decoded[ordinal]))
             {
                 reader.Skip();

@@ -104,30 +104,83 @@ internal static partial class AlterTableExecutor
         altered.Columns[index] = column with { NotNull = false };
     }
 
-    /// <summary>TYPE: only changes that leave every stored value (and key) reading back as the same value of the new
-    /// type need no rewrite, so only those are done: integer widening, and varchar/text to an equal or wider limit.</summary>
+    /// <summary>TYPE: a change that leaves every stored value (and key) reading back as the same value of the new type
+    /// (integer widening, varchar/text to an equal or wider limit) changes only the catalog; any other is a rewrite of
+    /// the rows by a job once the statement commits (see <see cref="TableRewriteJob"/>), recorded here and checked as
+    /// far as it can be without reading the rows.</summary>
     private static void ChangeType(AlteredTable altered, ColumnTypeCmd command)
     {
         int index = altered.IndexOf(command.Column, mustExist: true);
         ColumnDescriptor column = altered.Columns[index];
         (SqlType type, _) = TypeResolver.Resolve(command.TypeName);
-        if (type == column.Type) return;
+        CheckCollation(command.Collation, type);
+        if (type == column.Type && !command.HasUsing) return;
+        if (SchemaDependencies.GeneratedFrom(altered.Schema(), column.Name) is { } generated)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "cannot alter type of a column used by a generated column",
+                detail: $"Column \"{column.Name}\" is used by generated column \"{generated.Name}\".");
+        }
         if (!command.HasUsing && !ValueCast.CanCast(column.Type, type, ValueCast.Context.Assignment))
         {
             throw new SqlException(SqlState.DatatypeMismatch, $"column \"{column.Name}\" cannot be cast automatically to type {type.DisplayName}",
                 hint: $"You might need to specify \"USING {column.Name}::{type.DisplayNameWithModifier}\".");
         }
-        if (command.HasUsing || !ReadsBackUnchanged(column.Type, type))
+        if (altered.Conversions.Any(conversion => conversion.SourceColumnId == column.Id))
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"cannot alter type of column \"{column.Name}\" twice");
+        }
+        if (!command.HasUsing && ReadsBackUnchanged(column.Type, type))
+        {
+            altered.Columns[index] = column with
+            {
+                Type = type,
+                DefaultValue = Convert(column.DefaultValue, type),
+                MissingValue = Convert(column.MissingValue, type),
+            };
+            return;
+        }
+        // A key column's new values would move every row to a new key, and a foreign key's columns must keep the type
+        // of the columns they reference: neither is rewritten.
+        if (altered.KeyColumnIds.Contains(column.Id))
         {
             throw new SqlException(SqlState.FeatureNotSupported,
-                $"ALTER COLUMN ... TYPE from {column.Type.DisplayNameWithModifier} to {type.DisplayNameWithModifier} is not supported (it would rewrite the rows)");
+                $"ALTER COLUMN ... TYPE of primary key column \"{column.Name}\" from {column.Type.DisplayNameWithModifier} to {type.DisplayNameWithModifier} is not supported (it would move the rows)");
         }
-        altered.Columns[index] = column with
+        if (altered.ForeignKeys.Any(foreignKey => foreignKey.ColumnIds.Contains(column.Id)) || altered.ReferencedBy.Count > 0 && altered.Indexes
+                .Any(candidate => candidate.IsConstraint && candidate.KeyColumns.Any(key => key.ColumnId == column.Id)))
         {
-            Type = type,
-            DefaultValue = Convert(column.DefaultValue, type),
-            MissingValue = Convert(column.MissingValue, type),
-        };
+            throw new SqlException(SqlState.FeatureNotSupported,
+                $"ALTER COLUMN ... TYPE of column \"{column.Name}\", which a foreign key involves, is not supported when it rewrites the rows");
+        }
+        var conversion = new ColumnConversion(column.Id, altered.NextColumnId, type, command.UsingText);
+        if (command.UsingText is not null)
+        {
+            BoundExpression value = WriteSchema.BindExpression(altered.Schema(), command.UsingText);
+            if (value.Type.Kind != TypeKind.Unknown && value.Type != type && !ValueCast.CanCast(value.Type, type, ValueCast.Context.Assignment))
+            {
+                throw new SqlException(SqlState.DatatypeMismatch,
+                    $"result of USING clause for column \"{column.Name}\" cannot be cast automatically to type {type.DisplayName}",
+                    hint: "You might need to add an explicit cast.");
+            }
+        }
+        RewriteSchema.CastDefault(column, type);
+        altered.NextColumnId++;
+        altered.Conversions.Add(conversion);
+    }
+
+    /// <summary>Text compares byte-wise (the C collation) everywhere, so the collations that name that order are
+    /// accepted and change nothing; any other is refused as PostgreSQL refuses an unknown one.</summary>
+    private static void CheckCollation(string? collation, SqlType type)
+    {
+        if (collation is null) return;
+        if (type.Kind is not (TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar))
+        {
+            throw new SqlException(SqlState.DatatypeMismatch, $"collations are not supported by type {type.DisplayName}");
+        }
+        if (collation is not ("C" or "POSIX" or "default"))
+        {
+            throw new SqlException(SqlState.UndefinedObject, $"collation \"{collation}\" for encoding \"UTF8\" does not exist");
+        }
     }
 
     private static bool ReadsBackUnchanged(SqlType from, SqlType to) => (from.Kind, to.Kind) switch

@@ -1,6 +1,7 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
+using Log.QueryNode.Sql.Catalog.System;
 using Log.QueryNode.Sql.Parser.Ast;
 using Log.QueryNode.Sql.Types;
 
@@ -46,6 +47,12 @@ internal static partial class AlterTableExecutor
         /// <summary>New columns each existing row gets its own value of (a volatile default): column id to default.</summary>
         public Dictionary<int, ColumnDescriptor> RewrittenColumns { get; } = [];
 
+        /// <summary>The owner OWNER TO gives the table (0: the login role).</summary>
+        public long OwnerOid { get; set; } = table.OwnerOid;
+
+        /// <summary>Columns converted to new types by a rewrite of the rows once the statement commits.</summary>
+        public List<ColumnConversion> Conversions { get; } = [];
+
         /// <summary>Column ids whose NOT NULL the existing rows must satisfy.</summary>
         public HashSet<int> NotNullChecks { get; } = [];
 
@@ -88,6 +95,12 @@ internal static partial class AlterTableExecutor
             }
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist", alter.Relation.Location + 1);
         }
+        if (table.Rewrite is { } running)
+        {
+            throw new SqlException(EngineSqlState.ObjectInUse,
+                $"cannot ALTER TABLE \"{RelationNames.NameOf(name)}\" because its rewrite (job {running.JobId}) is still running");
+        }
+        if (alter.Commands is [SetSchemaCmd setSchema]) return await SetSchemaAsync(table, setSchema, catalog, store, cancellationToken);
         var altered = new AlteredTable(table);
         foreach (AlterTableCmd command in alter.Commands)
         {
@@ -146,11 +159,8 @@ internal static partial class AlterTableExecutor
                     ValidateConstraint(altered, validate);
                     break;
                 case OwnerCmd owner:
-                    // One user owns everything; PostgreSQL's answer for any other role is that it does not exist.
-                    if (owner.Role is not ("postgres" or "current_user" or "session_user" or "current_role"))
-                    {
-                        throw new SqlException(SqlState.UndefinedObject, $"role \"{owner.Role}\" does not exist");
-                    }
+                    long ownerOid = RoleNames.Resolve(owner.Role, StatementContext.Current?.Session?.UserName ?? "postgres");
+                    altered.OwnerOid = ownerOid == ObjectIds.SuperuserRole ? 0 : ownerOid;
                     break;
             }
         }
@@ -161,6 +171,9 @@ internal static partial class AlterTableExecutor
         var keyOrdinals = altered.KeyColumnIds.Select(id => altered.Columns.FindIndex(column => column.Id == id)).ToArray();
         TableDescriptor descriptor = table.WithSchema(altered.Name, altered.NextColumnId, altered.Columns, keyOrdinals, altered.Indexes, altered.Checks,
             altered.NextIndexId, altered.ForeignKeys, altered.ReferencedBy);
+        if (altered.OwnerOid != table.OwnerOid) descriptor = descriptor.WithOwner(altered.OwnerOid);
+        IndexBuildRequest? rewrite = null;
+        if (altered.Conversions.Count > 0) (descriptor, rewrite) = StartRewrite(altered, descriptor, store);
         foreach (IndexDescriptor dropped in table.Indexes.Where(index => !altered.Indexes.Contains(index))) SqlCatalog.DeleteIndexName(store, dropped.Name);
         foreach (SequenceDescriptor sequence in altered.NewSequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
         await UpdateOwnedSequencesAsync(altered, store, cancellationToken);
@@ -188,6 +201,7 @@ internal static partial class AlterTableExecutor
             Notices = altered.Notices,
             IndexBuilds = altered.AddedIndexNames
                 .Select(name => CreateIndexExecutor.SubmitJob(store, descriptor, descriptor.Indexes.Single(index => index.Name == name), isAsync: false))
+                .Concat(rewrite is null ? [] : [rewrite])
                 .ToArray(),
         };
     }
@@ -236,6 +250,7 @@ internal static partial class AlterTableExecutor
         if (OwnedSequenceName(column) is { } sequence) altered.DroppedSequences.Add(sequence);
         altered.Columns.RemoveAt(index);
         altered.RewrittenColumns.Remove(column.Id);
+        altered.Conversions.RemoveAll(conversion => conversion.SourceColumnId == column.Id);
         altered.NotNullChecks.Remove(column.Id);
     }
 

@@ -32,6 +32,12 @@ internal static class CreateIndexExecutor
         }
         TableDescriptor table = await catalog.GetTableAsync(store, tableName, cancellationToken)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{RelationNames.Display(tableName)}\" does not exist", statement.Relation.Location + 1);
+        if (table.Rewrite is { } running)
+        {
+            // Its entries would be built from the values the rewrite is replacing.
+            throw new SqlException(EngineSqlState.ObjectInUse,
+                $"cannot CREATE INDEX on \"{RelationNames.NameOf(table.Name)}\" because its rewrite (job {running.JobId}) is still running");
+        }
         IndexDescriptor index = await BindWithFreeNameAsync(table, statement, catalog, store, cancellationToken);
 
         SqlCatalog.WriteTable(store, table.WithSchema(indexes: [.. table.Indexes, index], nextIndexId: table.NextIndexId + 1));

@@ -92,11 +92,7 @@ internal static class CreateTableExecutor
         string sequenceName = await ChooseSequenceNameAsync(tableName, columnName, chosen, catalog, store, cancellationToken);
         SequenceOptionsBinder.Result bound = SequenceOptionsBinder.Bind(sequenceName, [.. options, new SequenceOption("as", type, type.Location)], existing: null);
         SequenceDescriptor sequence = bound.Sequence with { OwnedByTable = tableName, OwnedByColumn = columnName, IsIdentity = isIdentity };
-        // nextval reads its argument as a relation name: a name that needs quotes (blogs_Id_seq) is quoted, as PostgreSQL writes it.
-        string quotedName = RelationNames.SchemaOf(sequenceName) == SqlCatalog.DefaultSchema
-            ? Functions.BuiltinFunctions.QuoteIdentifier(sequenceName)
-            : RelationNames.QualifiedText(sequenceName);
-        return (sequence, $"nextval('{quotedName.Replace("'", "''", StringComparison.Ordinal)}')");
+        return (sequence, RelationNames.NextvalDefault(sequenceName));
     }
 
     /// <summary>PostgreSQL's ChooseRelationName: table_column_seq, with a number added until the name is free.</summary>

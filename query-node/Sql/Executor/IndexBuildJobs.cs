@@ -4,7 +4,7 @@ using Log.QueryNode.Sql.Catalog;
 namespace Log.QueryNode.Sql.Executor;
 
 /// <summary>
-/// The index builds running on this query node, one task per job id, apart from any session: CREATE INDEX ASYNC starts
+/// The index builds and table rewrites running on this query node, one task per job id, apart from any session: CREATE INDEX ASYNC starts
 /// one and returns, a plain CREATE INDEX starts one and awaits it, sys.wait_for_job awaits it (or, for a job running
 /// elsewhere, polls its record), and a node starting up resumes every job its catalog has unfinished. Stopping the
 /// node cancels the builds; their records say how far they got, so they go on at the next start.
@@ -20,12 +20,14 @@ internal sealed class IndexBuildJobs(SqlCatalog catalog, TimeProvider time, Acti
         lock (_running)
         {
             if (_running.TryGetValue(jobId, out var running)) return running;
-            var build = new IndexBuild(catalog, jobId, transactions, time);
+            Func<CancellationToken, ValueTask<(JobDescriptor?, SqlException?)>> run = JobDescriptor.IsTableRewrite(jobId)
+                ? new TableRewriteJob(catalog, jobId, transactions, time).RunAsync
+                : new IndexBuild(catalog, jobId, transactions, time).RunAsync;
             Task<(JobDescriptor?, SqlException?)> task = Task.Run(async () =>
             {
                 try
                 {
-                    (JobDescriptor? Job, SqlException? Error) outcome = await build.RunAsync(_stopping.Token);
+                    (JobDescriptor? Job, SqlException? Error) outcome = await run(_stopping.Token);
                     if (outcome.Job is { IsFinished: true }) await RemoveExpiredJobsAsync(transactions, _stopping.Token);
                     return outcome;
                 }

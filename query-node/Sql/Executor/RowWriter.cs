@@ -33,7 +33,7 @@ internal sealed class RowWriter
     /// <summary>A unique index entry that is already taken: which index, and the values that collided.</summary>
     public readonly record struct UniqueConflict(WriteIndex Index, object?[] KeyValues);
 
-    public bool HasIndexes => _schema.Indexes.Length > 0;
+    public bool HasIndexes => _schema.Indexes.Length > 0 || _schema.Rewrite is { NewIndexes.Length: > 0 };
 
     /// <summary>The row's key: its primary key columns, or a fresh hidden row id.</summary>
     public byte[] KeyOf(object?[] values) => RowSource.KeyOf(_writes.Store, _table, values);
@@ -55,6 +55,34 @@ internal sealed class RowWriter
                     detail: ConstraintChecks.FailingRow(values));
             }
         }
+        if (_schema.Rewrite is { } rewrite)
+        {
+            // The row must also be valid as the table will be once its rewrite to new column types is done.
+            object?[] final = rewrite.FinalRow(values);
+            (_lastValues, _lastFinalRow) = (values, final);
+            ConstraintChecks.CheckNotNull(rewrite.Final, final);
+            foreach ((CheckConstraint check, BoundExpression expression) in rewrite.FinalSchema.Checks)
+            {
+                if (ExpressionEvaluator.Evaluate(expression, final) is false)
+                {
+                    throw new SqlException(SqlState.CheckViolation,
+                        $"new row for relation \"{RelationNames.NameOf(_table.Name)}\" violates check constraint \"{check.Name}\"",
+                        detail: ConstraintChecks.FailingRow(final));
+                }
+            }
+        }
+    }
+
+    private object?[]? _lastValues;
+    private object?[]? _lastFinalRow;
+
+    /// <summary>The row as the rewritten table holds it: the one <see cref="CheckRow"/> computed for these values, once
+    /// (so a volatile USING expression gives the check and the write the same value), else computed now.</summary>
+    private object?[] TakeFinalRow(RewriteSchema rewrite, object?[] values)
+    {
+        object?[] final = ReferenceEquals(values, _lastValues) ? _lastFinalRow! : rewrite.FinalRow(values);
+        (_lastValues, _lastFinalRow) = (null, null);
+        return final;
     }
 
     /// <summary>Writes a new row (already checked with <see cref="CheckRow"/>) and its index entries; 23505 when its
@@ -73,19 +101,34 @@ internal sealed class RowWriter
     public async ValueTask<UniqueConflict?> TryInsertAsync(byte[] key, object?[] values, CancellationToken cancellationToken)
     {
         var entries = new List<(byte[] Key, byte[] Value)>(_schema.Indexes.Length);
-        foreach (WriteIndex index in _schema.Indexes)
+        if (await AddEntriesAsync(entries, _table, _schema.Indexes, key, values, cancellationToken) is { } conflict) return conflict;
+        RewriteSchema? rewrite = _schema.Rewrite;
+        object?[]? final = rewrite is null ? null : TakeFinalRow(rewrite, values);
+        if (rewrite is not null && await AddEntriesAsync(entries, rewrite.Final, rewrite.NewIndexes, key, final!, cancellationToken) is { } newConflict)
+        {
+            return newConflict;
+        }
+        foreach ((byte[] entryKey, byte[] entryValue) in entries) _writes.Put(entryKey, entryValue);
+        _writes.Put(key, rewrite is null ? RowEncoder.Encode(_table, values) : RowEncoder.Encode(rewrite.Stored, rewrite.StoredRow(values, final!)));
+        foreach (WriteIndex index in _schema.DeferrableUniqueIndexes)
+        {
+            if (index.Covers(values)) await DeferredUniqueChecks.QueueAsync(_table, index, index.KeyValues(values), _writes, cancellationToken);
+        }
+        return null;
+    }
+
+    /// <summary>Adds the row's entries in these indexes to <paramref name="entries"/>, or returns the first unique
+    /// entry that is taken.</summary>
+    private async ValueTask<UniqueConflict?> AddEntriesAsync(List<(byte[] Key, byte[] Value)> entries, TableDescriptor table, WriteIndex[] indexes,
+        byte[] key, object?[] values, CancellationToken cancellationToken)
+    {
+        foreach (WriteIndex index in indexes)
         {
             if (!index.Covers(values)) continue;
             object?[] keyValues = index.KeyValues(values);
             byte[] entryKey = EntryKey(index, key, keyValues, out bool distinct);
             if (distinct && await _writes.GetAsync(entryKey, cancellationToken) is not null) return new UniqueConflict(index, keyValues);
-            entries.Add((entryKey, EntryValue(index, key, values)));
-        }
-        foreach ((byte[] entryKey, byte[] entryValue) in entries) _writes.Put(entryKey, entryValue);
-        _writes.Put(key, RowEncoder.Encode(_table, values));
-        foreach (WriteIndex index in _schema.DeferrableUniqueIndexes)
-        {
-            if (index.Covers(values)) await DeferredUniqueChecks.QueueAsync(_table, index, index.KeyValues(values), _writes, cancellationToken);
+            entries.Add((entryKey, EntryValue(table, index, key, values)));
         }
         return null;
     }
@@ -103,6 +146,20 @@ internal sealed class RowWriter
         foreach (WriteIndex index in _schema.Indexes)
         {
             if (index.Covers(values)) _writes.Delete(EntryKey(index, key, index.KeyValues(values), out _));
+        }
+        if (_schema.Rewrite is not { } rewrite || rewrite.NewIndexes.Length == 0) return;
+        object?[] final;
+        try
+        {
+            final = rewrite.FinalRow(values);
+        }
+        catch (SqlException)
+        {
+            return; // a value that does not convert has no entry in the new indexes (the rewrite fails on it unless it goes)
+        }
+        foreach (WriteIndex index in rewrite.NewIndexes)
+        {
+            if (index.Covers(final)) _writes.Delete(EntryKey(index, key, index.KeyValues(final), out _));
         }
     }
 
@@ -157,14 +214,14 @@ internal sealed class RowWriter
     }
 
     /// <summary>An entry's value: [row key, the INCLUDE columns as a row value].</summary>
-    private byte[] EntryValue(WriteIndex index, byte[] rowKey, object?[] values)
+    private static byte[] EntryValue(TableDescriptor table, WriteIndex index, byte[] rowKey, object?[] values)
     {
         byte[] included = [];
         if (index.IncludeOrdinals.Length > 0)
         {
             var covered = new object?[values.Length];
             foreach (int ordinal in index.IncludeOrdinals) covered[ordinal] = values[ordinal];
-            included = RowEncoder.Encode(_table, covered);
+            included = RowEncoder.Encode(table, covered);
         }
         var buffer = new ArrayBufferWriter<byte>(rowKey.Length + included.Length + 8);
         var writer = new MessagePackWriter(buffer);
@@ -204,7 +261,7 @@ internal sealed class RowWriter
             return new SqlException(SqlState.UniqueViolation, $"could not create unique index \"{index.Descriptor.Name}\"",
                 detail: $"Key ({string.Join(", ", index.KeyNames)})=({ConstraintChecks.FormatValues(keyValues)}) is duplicated.");
         }
-        writes.Put(entryKey, new RowWriter(table, writes).EntryValue(index, rowKey, values));
+        writes.Put(entryKey, EntryValue(table, index, rowKey, values));
         return null;
     }
 }

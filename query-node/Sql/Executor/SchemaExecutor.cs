@@ -84,9 +84,8 @@ internal static class SchemaExecutor
         return new StatementResult(null, null, "DROP SCHEMA") { Notices = notices };
     }
 
-    /// <summary>ALTER SCHEMA ... OWNER TO, and RENAME TO of a schema that holds nothing (the catalog names of the
-    /// relations in a schema carry its name, so renaming a schema with relations would rewrite every one of them and
-    /// everything naming them: 0A000 until that is built).</summary>
+    /// <summary>ALTER SCHEMA ... OWNER TO, and RENAME TO, which gives every relation of the schema its new catalog name
+    /// in this transaction (<see cref="RelationMover"/>).</summary>
     public static async ValueTask<StatementResult> AlterAsync(AlterSchemaStmt alter, ITransactionStore store, CancellationToken cancellationToken)
     {
         if (SqlCatalog.IsBuiltInSchema(alter.Name)) throw new SqlException(SqlState.FeatureNotSupported, $"ALTER SCHEMA {alter.Name} is not supported");
@@ -94,6 +93,8 @@ internal static class SchemaExecutor
             ?? throw new SqlException("3F000", $"schema \"{alter.Name}\" does not exist");
         if (alter.Owner is { } owner)
         {
+            string login = StatementContext.Current?.Session?.UserName ?? "postgres";
+            if (Catalog.System.RoleNames.Resolve(owner, login) == Catalog.System.ObjectIds.SuperuserRole) owner = login;
             SqlCatalog.WriteSchema(store, schema with { Owner = owner });
             return new StatementResult(null, null, "ALTER SCHEMA");
         }
@@ -101,10 +102,13 @@ internal static class SchemaExecutor
         if (await SqlCatalog.SchemaExistsAsync(store, newName, cancellationToken)) throw new SqlException(DuplicateSchema, $"schema \"{newName}\" already exists");
         CheckName(newName);
         var (tables, views, sequences) = await SqlCatalog.GetSchemaContentsAsync(store, schema.Name, cancellationToken);
-        if (tables.Count + views.Count + sequences.Count > 0)
+        var moved = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string name in tables.SelectMany(table => table.Indexes.Select(index => index.Name).Prepend(table.Name))
+                     .Concat(views.Select(view => view.Name)).Concat(sequences.Select(sequence => sequence.Name)))
         {
-            throw new SqlException(SqlState.FeatureNotSupported, $"ALTER SCHEMA RENAME of a schema that holds relations is not supported (schema \"{schema.Name}\")");
+            moved[name] = RelationNames.Compose(newName, RelationNames.NameOf(name));
         }
+        if (moved.Count > 0) await RelationMover.MoveAsync(moved, store, cancellationToken);
         SqlCatalog.DeleteSchema(store, schema);
         SqlCatalog.WriteSchema(store, schema with { Name = newName });
         return new StatementResult(null, null, "ALTER SCHEMA");

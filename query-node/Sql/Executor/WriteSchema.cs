@@ -76,6 +76,7 @@ internal sealed class WriteSchema
             .ToArray();
         Indexes = table.Indexes.Select(index => new WriteIndex(table, index)).ToArray();
         DeferrableUniqueIndexes = Indexes.Where(index => index.Descriptor.IsUnique && index.Descriptor.Deferral.IsDeferrable()).ToArray();
+        Rewrite = table.Rewrite is { } rewrite ? new RewriteSchema(table, rewrite) : null;
     }
 
     public static WriteSchema For(TableDescriptor table) => Cache.GetValue(table, static table => new WriteSchema(table));
@@ -86,6 +87,8 @@ internal sealed class WriteSchema
 
     /// <summary>The unique indexes of DEFERRABLE constraints, whose values are checked after they are written.</summary>
     public WriteIndex[] DeferrableUniqueIndexes { get; }
+    /// <summary>What writes of a table being rewritten to new column types add (see <see cref="RewriteSchema"/>).</summary>
+    public RewriteSchema? Rewrite { get; }
 
     /// <summary>The stored generated columns (row ordinal, expression over the row), computed before every check.</summary>
     public (int Ordinal, BoundExpression Expression)[] Generated { get; }

@@ -24,6 +24,11 @@ internal sealed partial class SqlParser
         var commands = new List<AlterTableCmd>();
         do commands.Add(ParseAlterTableCommand());
         while (TryOperator(","));
+        // SET SCHEMA is a statement of its own in PostgreSQL's grammar (AlterObjectSchemaStmt): no other command beside it.
+        if (commands.Count > 1 && commands.FirstOrDefault(command => command is SetSchemaCmd) is { } setSchema)
+        {
+            throw new SqlException(SqlState.SyntaxError, "syntax error at or near \"SCHEMA\"", setSchema.Location + 1);
+        }
         return new AlterTableStmt(relation, missingOk, commands, location);
     }
 
@@ -82,13 +87,28 @@ internal sealed partial class SqlParser
         if (TryKeyword("owner"))
         {
             ExpectKeyword("to");
-            return new OwnerCmd(ExpectColumnIdentifier().Name, location);
+            return new OwnerCmd(ParseRoleSpecification(), location);
+        }
+        if (IsKeyword("set") && Peek().IsKeyword("schema"))
+        {
+            _index += 2;
+            return new SetSchemaCmd(ExpectColumnIdentifier().Name, location);
         }
         if (IsKeyword("set") || IsKeyword("enable") || IsKeyword("disable"))
         {
             throw NotSupported("ALTER TABLE ... " + Current.Text.ToUpperInvariant(), Current.Position);
         }
         throw SyntaxError();
+    }
+
+    /// <summary>PostgreSQL's RoleSpec: a role's name, or CURRENT_USER, SESSION_USER, CURRENT_ROLE (reserved words).</summary>
+    private string ParseRoleSpecification()
+    {
+        foreach (string keyword in new[] { "current_user", "session_user", "current_role" })
+        {
+            if (TryKeyword(keyword)) return keyword;
+        }
+        return ExpectColumnIdentifier().Name;
     }
 
     /// <summary>ALTER [COLUMN] name followed by SET/DROP DEFAULT, SET/DROP NOT NULL, [SET DATA] TYPE, ADD GENERATED ...
@@ -106,14 +126,19 @@ internal sealed partial class SqlParser
                 ExpectKeyword("type");
             }
             TypeName typeName = ParseTypeName();
-            if (IsKeyword("collate")) throw NotSupported("ALTER COLUMN ... TYPE ... COLLATE", Current.Position);
+            string? collation = null;
+            if (TryKeyword("collate")) collation = ExpectColumnIdentifier().Name;
             bool hasUsing = false;
+            string? usingText = null;
             if (TryKeyword("using"))
             {
                 hasUsing = true;
+                int usingStart = _index;
                 ParseExpression();
+                Token usingEnd = _tokens[_index - 1];
+                usingText = _text[_tokens[usingStart].Position..(usingEnd.Position + usingEnd.Length)];
             }
-            return new ColumnTypeCmd(column, typeName, hasUsing, location);
+            return new ColumnTypeCmd(column, typeName, hasUsing, location) { UsingText = usingText, Collation = collation };
         }
         if (IsKeyword("add") && Peek().IsKeyword("generated"))
         {

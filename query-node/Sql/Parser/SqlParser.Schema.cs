@@ -43,7 +43,7 @@ internal sealed partial class SqlParser
         if (TryKeyword("owner"))
         {
             ExpectKeyword("to");
-            return new AlterSchemaStmt(name, null, ExpectColumnIdentifier().Name, location);
+            return new AlterSchemaStmt(name, null, ParseRoleSpecification(), location);
         }
         ExpectKeyword("rename");
         ExpectKeyword("to");

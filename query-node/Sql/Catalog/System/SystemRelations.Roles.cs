@@ -7,7 +7,7 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// </summary>
 internal static partial class SystemRelations
 {
-    private static readonly (long Oid, string Name)[] PredefinedRoles =
+    internal static readonly (long Oid, string Name)[] PredefinedRoles =
     [
         (3373, "pg_monitor"),
         (3374, "pg_read_all_settings"),

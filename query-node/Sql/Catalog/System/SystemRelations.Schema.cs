@@ -20,15 +20,20 @@ internal static partial class SystemRelations
             long oid = ObjectIds.Relation(table.Id);
             bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
             yield return ClassRow(relation, oid, table.Name, catalog.NamespaceOid(table.Name), SqlCatalog.OrdinaryTable, table.Columns.Count,
-                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table), ObjectIds.RowType(oid));
+                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table), ObjectIds.RowType(oid), table.OwnerOid);
             foreach ((long indexOid, string name, int columns) in IndexesOf(table))
             {
-                yield return ClassRow(relation, indexOid, name, catalog.NamespaceOid(table.Name), 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0);
+                yield return ClassRow(relation, indexOid, name, catalog.NamespaceOid(table.Name), 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0,
+                    ownerOid: table.OwnerOid);
             }
         }
+        // A sequence a column owns has its table's owner, as ALTER TABLE ... OWNER TO gives it.
+        var ownerOf = catalog.Tables.ToDictionary(table => table.Name, table => table.OwnerOid, StringComparer.Ordinal);
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
-            yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, catalog.NamespaceOid(sequence.Name), SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0);
+            long owner = sequence.OwnedByTable is { } table ? ownerOf.GetValueOrDefault(table) : 0;
+            yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, catalog.NamespaceOid(sequence.Name), SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0,
+                ownerOid: owner);
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
@@ -38,8 +43,8 @@ internal static partial class SystemRelations
     }
 
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
-        bool hasTriggers = false, long rowType = 0) =>
-        relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("reltype", rowType), ("relowner", ObjectIds.SuperuserRole), ("relam", accessMethod),
+        bool hasTriggers = false, long rowType = 0, long ownerOid = 0) =>
+        relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("reltype", rowType), ("relowner", RoleNames.Shown(ownerOid)), ("relam", accessMethod),
             ("relfilenode", kind is 'v' ? 0L : oid), ("relpages", kind == SqlCatalog.Sequence ? 1 : 0),
             ("reltuples", kind is 'r' or 'i' or 'v' ? -1f : kind == SqlCatalog.Sequence ? 1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),

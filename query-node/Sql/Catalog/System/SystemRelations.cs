@@ -82,7 +82,7 @@ internal static partial class SystemRelations
             ("nspacl", superuserSchema));
         foreach (SchemaDescriptor schema in catalog.Schemas)
         {
-            yield return relation.Row(("oid", ObjectIds.Relation(schema.Id)), ("nspname", schema.Name), ("nspowner", ObjectIds.SuperuserRole));
+            yield return relation.Row(("oid", ObjectIds.Relation(schema.Id)), ("nspname", schema.Name), ("nspowner", RoleNames.OidOf(schema.Owner)));
         }
     }
 

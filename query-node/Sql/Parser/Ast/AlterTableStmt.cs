@@ -23,8 +23,14 @@ public sealed record ColumnDefaultCmd(string Column, Expression? Default, string
 /// <summary>ALTER [COLUMN] name SET NOT NULL | DROP NOT NULL.</summary>
 public sealed record ColumnNotNullCmd(string Column, bool NotNull, int Location) : AlterTableCmd(Location);
 
-/// <summary>ALTER [COLUMN] name [SET DATA] TYPE type [USING expression] (HasUsing: a USING clause was given).</summary>
-public sealed record ColumnTypeCmd(string Column, TypeName TypeName, bool HasUsing, int Location) : AlterTableCmd(Location);
+/// <summary>ALTER [COLUMN] name [SET DATA] TYPE type [COLLATE collation] [USING expression] (HasUsing: a USING clause
+/// was given; UsingText: its SQL text).</summary>
+public sealed record ColumnTypeCmd(string Column, TypeName TypeName, bool HasUsing, int Location) : AlterTableCmd(Location)
+{
+    public string? UsingText { get; init; }
+
+    public string? Collation { get; init; }
+}
 
 /// <summary>ALTER [COLUMN] name ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)].</summary>
 public sealed record AddIdentityCmd(string Column, char Identity, IReadOnlyList<SequenceOption> Options, int Location) : AlterTableCmd(Location);
@@ -35,7 +41,10 @@ public sealed record SetIdentityCmd(string Column, char Identity, int Location) 
 /// <summary>ALTER [COLUMN] name DROP IDENTITY [IF EXISTS].</summary>
 public sealed record DropIdentityCmd(string Column, bool MissingOk, int Location) : AlterTableCmd(Location);
 
-/// <summary>OWNER TO role: there is one user, who owns everything.</summary>
+/// <summary>SET SCHEMA schema: moves the table, its indexes and the sequences it owns (AlterObjectSchemaStmt).</summary>
+public sealed record SetSchemaCmd(string Schema, int Location) : AlterTableCmd(Location);
+
+/// <summary>OWNER TO role.</summary>
 public sealed record OwnerCmd(string Role, int Location) : AlterTableCmd(Location);
 
 /// <summary>ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | CHECK | FOREIGN KEY ... [NOT VALID]; a PRIMARY KEY comes as a
