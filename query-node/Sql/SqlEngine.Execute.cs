@@ -256,7 +256,17 @@ public sealed partial class SqlEngine
         if (IsSchemaMissing(relation)) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
     }
 
-    private static bool IsSchemaMissing(RangeVar relation) =>
+    /// <summary>DROP ... IF EXISTS of a relation in a schema that does not exist skips it with PostgreSQL's notice
+    /// (true); without IF EXISTS it is 3F000; false when the schema exists.</summary>
+    internal static bool SkipsMissingSchema(RangeVar relation, bool missingOk, List<string> notices)
+    {
+        if (!IsSchemaMissing(relation)) return false;
+        if (!missingOk) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
+        notices.Add($"schema \"{relation.SchemaName}\" does not exist, skipping");
+        return true;
+    }
+
+    internal static bool IsSchemaMissing(RangeVar relation) =>
         relation.SchemaName is not null && (StatementContext.Current?.Relations?.IsSchemaMissing(relation)
             ?? (relation.SchemaName != SqlCatalog.DefaultSchema));
 

@@ -80,6 +80,10 @@ internal static partial class AlterTableExecutor
 
     public static async ValueTask<StatementResult> ExecuteAsync(AlterTableStmt alter, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
     {
+        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Relation))
+        {
+            return new StatementResult(null, null, "ALTER TABLE") { Notices = [$"relation \"{alter.Relation.RelationName}\" does not exist, skipping"] };
+        }
         SqlEngine.CheckSchema(alter.Relation);
         string name = SqlEngine.CatalogNameOf(alter.Relation);
         TableDescriptor? table = await catalog.GetTableAsync(store, name, cancellationToken);

@@ -17,7 +17,7 @@ internal static class DropIndexExecutor
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Indexes)
         {
-            SqlEngine.CheckSchema(relation);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
             string name = SqlEngine.CatalogNameOf(relation);
             TableDescriptor? table = await catalog.GetTableOfIndexAsync(store, name, cancellationToken);
             if (table is null)

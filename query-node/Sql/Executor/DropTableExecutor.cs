@@ -17,7 +17,7 @@ internal static class DropTableExecutor
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            SqlEngine.CheckSchema(relation);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
             TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (table is null && await catalog.GetTableOfIndexAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken) is not null)
             {

@@ -39,6 +39,10 @@ internal static class SequenceExecutor
     public static async ValueTask<StatementResult> AlterAsync(AlterSeqStmt alter, SqlCatalog catalog, SequenceGenerator generator, ITransactionStore store,
         CancellationToken cancellationToken)
     {
+        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Sequence))
+        {
+            return new StatementResult(null, null, "ALTER SEQUENCE") { Notices = [$"relation \"{alter.Sequence.RelationName}\" does not exist, skipping"] };
+        }
         SqlEngine.CheckSchema(alter.Sequence);
         string name = SqlEngine.CatalogNameOf(alter.Sequence);
         SequenceDescriptor? existing = await SqlCatalog.GetSequenceAsync(store, name, cancellationToken);
@@ -72,7 +76,7 @@ internal static class SequenceExecutor
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            SqlEngine.CheckSchema(relation);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
             SequenceDescriptor? sequence = await SqlCatalog.GetSequenceAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (sequence is null)
             {

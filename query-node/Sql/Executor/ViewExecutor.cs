@@ -57,7 +57,7 @@ internal static class ViewExecutor
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            SqlEngine.CheckSchema(relation);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
             ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
             if (view is null)
             {
