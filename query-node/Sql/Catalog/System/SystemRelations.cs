@@ -60,6 +60,8 @@ internal static partial class SystemRelations
             ["pg_depend"] = DependencyRows,
             ["pg_range"] = RangeRows,
             ["pg_available_extensions"] = AvailableExtensionRows,
+            ["pg_stat_user_tables"] = TableStatisticsRows,
+            ["pg_stat_all_tables"] = TableStatisticsRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
         foreach (SystemRelationShape shape in PgCatalogColumns.All)
