@@ -20,100 +20,39 @@ namespace Log.QueryNode.Sql.Executor;
 /// build does) and records the job as cancelled.
 /// </summary>
 internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTransactions transactions, TimeProvider time)
+    : BatchedJob<IndexBuild.BuildingIndex>(jobId, transactions, time)
 {
-    /// <summary>Runs the job to its end; returns its final record (null if it does not exist) and, for a failed build,
-    /// the error CREATE INDEX reports.</summary>
-    public async ValueTask<(JobDescriptor? Job, SqlException? Error)> RunAsync(CancellationToken cancellationToken)
+    /// <summary>The index a job builds, with its table.</summary>
+    internal sealed record BuildingIndex(TableDescriptor Table, IndexDescriptor Index);
+
+    protected override string CancelledDetails => "cancelled: the index was dropped before its build finished";
+
+    protected override ValueTask<(byte[]? Last, int Rows, SqlException? Error)> RunBatchAsync(ITransactionStore store, BuildingIndex target,
+        byte[]? resumeAfter, int batchRows, CancellationToken cancellationToken) =>
+        WriteBatchAsync(store, target.Table, target.Index, resumeAfter, batchRows, cancellationToken);
+
+    protected override void Complete(ITransactionStore store, BuildingIndex target) =>
+        SqlCatalog.WriteTable(store, target.Table.WithSchema(indexes: target.Table.Indexes
+            .Select(existing => existing.Id == target.Index.Id ? existing with { State = IndexState.Valid } : existing).ToArray()));
+
+    /// <summary>A build that cannot finish drops its index: it is never left half-done but marked usable.</summary>
+    protected override void Abandon(ITransactionStore store, BuildingIndex target)
     {
-        // A batch that loses a conflict to concurrent writers is retried smaller: under many writers a batch of a
-        // thousand rows may always meet one of them, while a batch of a few rows commits. It grows back after commits.
-        int batchRows = SqlLimits.IndexBuildBatchRowsMax;
-        for (int attempt = 0; ; attempt++)
-        {
-            ITransactionStore store = await transactions.BeginAsync(cancellationToken);
-            JobDescriptor? job = await SqlCatalog.GetJobAsync(store, jobId, cancellationToken);
-            if (job is null || job.IsFinished) return (job, null);
-            (TableDescriptor Table, IndexDescriptor Index)? building = await ReadBuildingIndexAsync(store, job, cancellationToken);
-            JobDescriptor next;
-            SqlException? error = null;
-            if (building is null)
-            {
-                next = Update(job, JobDescriptor.Cancelled, "cancelled: the index was dropped before its build finished");
-            }
-            else
-            {
-                (TableDescriptor table, IndexDescriptor index) = building.Value;
-                (byte[]? last, int rows, SqlException? duplicate) = await WriteBatchAsync(store, table, index, job.ResumeAfter, batchRows, cancellationToken);
-                if (duplicate is not null)
-                {
-                    // Nothing of the batch is committed: a fresh transaction drops the index and fails the job.
-                    store = await transactions.BeginAsync(cancellationToken);
-                    if (await ReadBuildingIndexAsync(store, job, cancellationToken) is not { } current) continue;
-                    DropIndex(store, current.Table, current.Index);
-                    next = Update(job, JobDescriptor.Failed, duplicate.Message);
-                    error = duplicate;
-                }
-                else if (rows < batchRows)
-                {
-                    SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes
-                        .Select(existing => existing.Id == index.Id ? existing with { State = IndexState.Valid } : existing).ToArray()));
-                    next = Update(job, JobDescriptor.Completed, null) with { RowsProcessed = job.RowsProcessed + rows, ResumeAfter = null };
-                }
-                else
-                {
-                    next = Update(job, JobDescriptor.Processing, null) with { RowsProcessed = job.RowsProcessed + rows, ResumeAfter = last };
-                }
-            }
-            SqlCatalog.WriteJob(store, next);
-            if (await transactions.TryCommitAsync(store, cancellationToken))
-            {
-                if (next.IsFinished) return (next, error);
-                attempt = 0;
-                batchRows = Math.Min(SqlLimits.IndexBuildBatchRowsMax, batchRows * 2);
-                continue;
-            }
-            batchRows = Math.Max(SqlLimits.IndexBuildBatchRowsMin, batchRows / 2);
-            if (attempt >= SqlLimits.IndexBuildBatchRetriesMax)
-            {
-                SqlException conflict = Conflict(job.ObjectName);
-                await FailAsync(conflict, cancellationToken);
-                return (null, conflict);
-            }
-        }
+        SqlCatalog.DeleteIndexName(store, target.Index.Name);
+        SqlCatalog.WriteTable(store, target.Table.WithSchema(indexes: target.Table.Indexes.Where(existing => existing.Id != target.Index.Id).ToArray()));
     }
 
-    /// <summary>Ends a job that cannot go on: drops its index (a build is never left half-done but marked usable) and
-    /// records the reason.</summary>
-    private async ValueTask FailAsync(SqlException reason, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; attempt < SqlLimits.IndexBuildBatchRetriesMax; attempt++)
-        {
-            ITransactionStore store = await transactions.BeginAsync(cancellationToken);
-            JobDescriptor? job = await SqlCatalog.GetJobAsync(store, jobId, cancellationToken);
-            if (job is null || job.IsFinished) return;
-            if (await ReadBuildingIndexAsync(store, job, cancellationToken) is { } building) DropIndex(store, building.Table, building.Index);
-            SqlCatalog.WriteJob(store, Update(job, JobDescriptor.Failed, reason.Message));
-            if (await transactions.TryCommitAsync(store, cancellationToken)) return;
-        }
-    }
-
-    private JobDescriptor Update(JobDescriptor job, string status, string? details) =>
-        job with { Status = status, Details = details, UpdateTimeUtc = time.GetUtcNow().UtcDateTime };
-
-    private static void DropIndex(ITransactionStore store, TableDescriptor table, IndexDescriptor index)
-    {
-        SqlCatalog.DeleteIndexName(store, index.Name);
-        SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes.Where(existing => existing.Id != index.Id).ToArray()));
-    }
+    protected override SqlException Conflict(JobDescriptor job) => new(SqlState.SerializationFailure,
+        $"could not build index \"{job.ObjectName}\": concurrent writes kept conflicting with it, please retry: (OC000)");
 
     /// <summary>The job's index, if it still exists and is still building (the same index: its OID matches, so an index
     /// dropped and created again under the name is not mistaken for it).</summary>
-    private async ValueTask<(TableDescriptor Table, IndexDescriptor Index)?> ReadBuildingIndexAsync(ITransactionStore store, JobDescriptor job, CancellationToken cancellationToken)
+    protected override async ValueTask<BuildingIndex?> ReadTargetAsync(ITransactionStore store, JobDescriptor job, CancellationToken cancellationToken)
     {
         TableDescriptor? table = await catalog.GetTableOfIndexAsync(store, job.ObjectName, cancellationToken);
         IndexDescriptor? index = table?.FindIndex(job.ObjectName);
         if (index is not { State: IndexState.Building }) return null;
-        return ObjectIds.Index(ObjectIds.Relation(table!.Id), index.Id) == job.ObjectId ? (table, index) : null;
+        return ObjectIds.Index(ObjectIds.Relation(table!.Id), index.Id) == job.ObjectId ? new BuildingIndex(table, index) : null;
     }
 
     /// <summary>Entries for the next rows after <paramref name="resumeAfter"/>; returns the last row key read, how many
@@ -137,6 +76,4 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
         return (last, rows, null);
     }
 
-    private static SqlException Conflict(string indexName) => new(SqlState.SerializationFailure,
-        $"could not build index \"{indexName}\": concurrent writes kept conflicting with it, please retry: (OC000)");
 }

@@ -24,88 +24,31 @@ namespace Log.QueryNode.Sql.Executor;
 /// nothing reads and that are never reused).
 /// </summary>
 internal sealed class TableRewriteJob(SqlCatalog catalog, string jobId, IIndexBuildTransactions transactions, TimeProvider time)
+    : BatchedJob<TableDescriptor>(jobId, transactions, time)
 {
-    public async ValueTask<(JobDescriptor? Job, SqlException? Error)> RunAsync(CancellationToken cancellationToken)
-    {
-        int batchRows = SqlLimits.IndexBuildBatchRowsMax;
-        for (int attempt = 0; ; attempt++)
-        {
-            ITransactionStore store = await transactions.BeginAsync(cancellationToken);
-            JobDescriptor? job = await SqlCatalog.GetJobAsync(store, jobId, cancellationToken);
-            if (job is null || job.IsFinished) return (job, null);
-            TableDescriptor? table = await ReadRewritingTableAsync(store, cancellationToken);
-            JobDescriptor next;
-            if (table is null)
-            {
-                next = Update(job, JobDescriptor.Cancelled, "cancelled: the table was dropped before its rewrite finished");
-            }
-            else
-            {
-                (byte[]? last, int rows, SqlException? error) = await RewriteBatchAsync(store, table, job.ResumeAfter, batchRows, cancellationToken);
-                if (error is not null)
-                {
-                    await FailAsync(error, cancellationToken);
-                    return (await ReadJobAsync(cancellationToken), error);
-                }
-                if (rows < batchRows)
-                {
-                    SqlCatalog.WriteTable(store, RewriteSchema.Switched(table));
-                    next = Update(job, JobDescriptor.Completed, null) with { RowsProcessed = job.RowsProcessed + rows, ResumeAfter = null };
-                }
-                else
-                {
-                    next = Update(job, JobDescriptor.Processing, null) with { RowsProcessed = job.RowsProcessed + rows, ResumeAfter = last };
-                }
-            }
-            SqlCatalog.WriteJob(store, next);
-            if (await transactions.TryCommitAsync(store, cancellationToken))
-            {
-                if (next.IsFinished) return (next, null);
-                attempt = 0;
-                batchRows = Math.Min(SqlLimits.IndexBuildBatchRowsMax, batchRows * 2);
-                continue;
-            }
-            batchRows = Math.Max(SqlLimits.IndexBuildBatchRowsMin, batchRows / 2);
-            if (attempt >= SqlLimits.IndexBuildBatchRetriesMax)
-            {
-                var conflict = new SqlException(SqlState.SerializationFailure,
-                    $"could not rewrite table \"{RelationNames.Display(job.TableName)}\": concurrent writes kept conflicting with it, please retry: (OC000)");
-                await FailAsync(conflict, cancellationToken);
-                return (await ReadJobAsync(cancellationToken), conflict);
-            }
-        }
-    }
+    protected override string CancelledDetails => "cancelled: the table was dropped before its rewrite finished";
 
-    private async ValueTask<JobDescriptor?> ReadJobAsync(CancellationToken cancellationToken) =>
-        await SqlCatalog.GetJobAsync(await transactions.BeginAsync(cancellationToken), jobId, cancellationToken);
+    protected override ValueTask<(byte[]? Last, int Rows, SqlException? Error)> RunBatchAsync(ITransactionStore store, TableDescriptor target,
+        byte[]? resumeAfter, int batchRows, CancellationToken cancellationToken) =>
+        RewriteBatchAsync(store, target, resumeAfter, batchRows, cancellationToken);
 
-    /// <summary>Ends a rewrite that cannot go on: the table goes back to its columns as they were, and the job records
-    /// the reason.</summary>
-    private async ValueTask FailAsync(SqlException reason, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; attempt < SqlLimits.IndexBuildBatchRetriesMax; attempt++)
-        {
-            ITransactionStore store = await transactions.BeginAsync(cancellationToken);
-            JobDescriptor? job = await SqlCatalog.GetJobAsync(store, jobId, cancellationToken);
-            if (job is null || job.IsFinished) return;
-            if (await ReadRewritingTableAsync(store, cancellationToken) is { } table) SqlCatalog.WriteTable(store, table.WithRewrite(null));
-            SqlCatalog.WriteJob(store, Update(job, JobDescriptor.Failed, reason.Message));
-            if (await transactions.TryCommitAsync(store, cancellationToken)) return;
-        }
-    }
+    protected override void Complete(ITransactionStore store, TableDescriptor target) => SqlCatalog.WriteTable(store, RewriteSchema.Switched(target));
 
-    private JobDescriptor Update(JobDescriptor job, string status, string? details) =>
-        job with { Status = status, Details = details, UpdateTimeUtc = time.GetUtcNow().UtcDateTime };
+    /// <summary>A rewrite that cannot finish goes off the table, which then has its columns as they were.</summary>
+    protected override void Abandon(ITransactionStore store, TableDescriptor target) => SqlCatalog.WriteTable(store, target.WithRewrite(null));
+
+    protected override SqlException Conflict(JobDescriptor job) => new(SqlState.SerializationFailure,
+        $"could not rewrite table \"{RelationNames.Display(job.TableName)}\": concurrent writes kept conflicting with it, please retry: (OC000)");
 
     /// <summary>The job's table, found by its id (which the job's id holds), if it still exists and still runs this
     /// rewrite.</summary>
-    private async ValueTask<TableDescriptor?> ReadRewritingTableAsync(ITransactionStore store, CancellationToken cancellationToken)
+    protected override async ValueTask<TableDescriptor?> ReadTargetAsync(ITransactionStore store, JobDescriptor job, CancellationToken cancellationToken)
     {
-        long tableId = long.Parse(jobId.AsSpan(2, jobId.IndexOf('_', StringComparison.Ordinal) - 2), System.Globalization.CultureInfo.InvariantCulture);
+        long tableId = long.Parse(JobId.AsSpan(2, JobId.IndexOf('_', StringComparison.Ordinal) - 2), System.Globalization.CultureInfo.InvariantCulture);
         byte[]? nameBytes = await store.GetAsync(CatalogKeys.NameById(tableId), cancellationToken);
         if (nameBytes is null) return null;
         TableDescriptor? table = await catalog.GetTableAsync(store, MessagePackSerializer.Deserialize<string>(nameBytes), cancellationToken);
-        return table is { Rewrite.JobId: var running } && running == jobId && table.Id == tableId ? table : null;
+        return table is { Rewrite.JobId: var running } && running == JobId && table.Id == tableId ? table : null;
     }
 
     /// <summary>Converts the next rows after <paramref name="resumeAfter"/>; returns the last row key read, how many rows
