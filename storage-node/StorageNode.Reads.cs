@@ -39,8 +39,16 @@ public sealed partial class StorageNode
         }
     }
 
-    public async ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
-        CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        CancellationToken cancellationToken) =>
+        ScanAsync(startInclusive, endExclusive, at, limit, backward: false, cancellationToken);
+
+    public ValueTask<IReadOnlyList<KeyValue>> ScanBackwardAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        CancellationToken cancellationToken) =>
+        ScanAsync(startInclusive, endExclusive, at, limit, backward: true, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        bool backward, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(startInclusive);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
@@ -53,62 +61,13 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, (key, value) =>
+            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward, (key, value) =>
             {
                 // A copy: the index's own key array must never reach a caller that could change it.
                 results.Add(new KeyValue(key.ToArray(), value));
                 return results.Count < limit;
             }, cancellationToken);
             return results;
-        }
-        finally
-        {
-            ExitRead();
-        }
-    }
-
-    public async ValueTask<IReadOnlyList<KeyValue>> ScanBackwardAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(startInclusive);
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
-        var results = new List<KeyValue>(Math.Min(limit, options.ScanBatchKeyCount));
-        if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
-        {
-            return results;
-        }
-        var store = EnterRead();
-        try
-        {
-            var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
-            var values = new byte[]?[options.ScanBatchKeyCount];
-            var cursor = endExclusive;
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                batch.Clear();
-                keys.CopyRangeBackward(startInclusive, cursor, options.ScanBatchKeyCount, batch);
-                store.ReadVisibleMany(batch, at.Timestamp.Value, values);
-                for (var index = 0; index < batch.Count; index++)
-                {
-                    if (values[index] is not { } value)
-                    {
-                        continue;
-                    }
-                    // A copy: the index's own key array must never reach a caller that could change it.
-                    results.Add(new KeyValue(batch[index].Key.ToArray(), value));
-                    if (results.Count == limit)
-                    {
-                        return results;
-                    }
-                }
-                if (batch.Count < options.ScanBatchKeyCount)
-                {
-                    return results;
-                }
-                cursor = batch[^1].Key;
-            }
         }
         finally
         {
@@ -130,7 +89,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, [], null, at, (key, value) =>
+            VisitVisible(store, [], null, at, backward: false, (key, value) =>
             {
                 BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
                 hash.AppendData(length);
@@ -158,20 +117,29 @@ public sealed partial class StorageNode
     private delegate bool VisibleVisitor(byte[] key, byte[] value);
 
     /// <summary>Calls <paramref name="visit"/> for each key in [start, end) with a value visible at
-    /// <paramref name="at"/>, in order, until it returns false. Takes keys from the index in batches so
-    /// that the index lock is never held during FASTER reads.</summary>
+    /// <paramref name="at"/>, in order (descending when <paramref name="backward"/>), until it returns false.
+    /// Takes keys from the index in batches so that the index lock is never held during FASTER reads; each
+    /// batch starts again after (before, backward) the last key of the one before.</summary>
     private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
-        VisibleVisitor visit, CancellationToken cancellationToken)
+        bool backward, VisibleVisitor visit, CancellationToken cancellationToken)
     {
         var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
         var values = new byte[]?[options.ScanBatchKeyCount];
         var cursor = startInclusive;
         var cursorInclusive = true;
+        var backwardEnd = endExclusive;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Clear();
-            keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
+            if (backward)
+            {
+                keys.CopyRangeBackward(startInclusive, backwardEnd, options.ScanBatchKeyCount, batch);
+            }
+            else
+            {
+                keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
+            }
             store.ReadVisibleMany(batch, at.Value, values);
             for (var index = 0; index < batch.Count; index++)
             {
@@ -187,6 +155,7 @@ public sealed partial class StorageNode
             }
             cursor = batch[^1].Key;
             cursorInclusive = false;
+            backwardEnd = batch[^1].Key;
         }
     }
 }

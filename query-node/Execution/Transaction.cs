@@ -110,12 +110,10 @@ public sealed partial class Transaction : ITransactionStore
         }
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesAsync(byte[] startInclusive, byte[] endExclusive,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>A copy of the transaction's own writes in [start, end), in key order (the write set is sorted).</summary>
+    private List<KeyValuePair<byte[], byte[]?>> OwnWritesIn(byte[] startInclusive, byte[] endExclusive)
     {
         var comparer = KeyComparer.Instance;
-        // The overlay is copied first, so that a statement writing while it scans (UPDATE) sees
-        // the rows as they were when the scan began and never revisits its own new rows.
         var overlay = new List<KeyValuePair<byte[], byte[]?>>();
         foreach (var pair in writes)
         {
@@ -124,6 +122,16 @@ public sealed partial class Transaction : ITransactionStore
                 overlay.Add(pair);
             }
         }
+        return overlay;
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesAsync(byte[] startInclusive, byte[] endExclusive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var comparer = KeyComparer.Instance;
+        // The overlay is copied first, so that a statement writing while it scans (UPDATE) sees
+        // the rows as they were when the scan began and never revisits its own new rows.
+        var overlay = OwnWritesIn(startInclusive, endExclusive);
         var overlayIndex = 0;
         var from = startInclusive;
         // Pages grow from a few rows, so that a statement that stops early (LIMIT 1, EXISTS) reads few rows.
@@ -173,14 +181,7 @@ public sealed partial class Transaction : ITransactionStore
         var comparer = KeyComparer.Instance;
         // As forwards: the overlay is copied first, then merged from its end with the stored keys, which come in
         // descending order a page at a time.
-        var overlay = new List<KeyValuePair<byte[], byte[]?>>();
-        foreach (var pair in writes)
-        {
-            if (comparer.Compare(pair.Key, startInclusive) >= 0 && comparer.Compare(pair.Key, endExclusive) < 0)
-            {
-                overlay.Add(pair);
-            }
-        }
+        var overlay = OwnWritesIn(startInclusive, endExclusive);
         var overlayIndex = overlay.Count - 1;
         var to = endExclusive;
         var pageRows = Math.Min(limits.ScanFirstPageRows, limits.ScanPageRows);
