@@ -1,5 +1,6 @@
 using Log.Adjudicator.Rpc;
 using Log.Journal.Client;
+using Log.Journal.Hosting;
 using Log.Journal.Time;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
     /// <summary>Printed once the shard serves; scripts and tests wait for it.</summary>
     public const string ReadyMarker = "Adjudicator is ready";
 
-    private readonly List<IAsyncDisposable> started = [];
+    private readonly StartedRoles started = new(loggerFactory.CreateLogger<AdjudicatorService>());
 
     /// <summary>The RPC port, once started.</summary>
     public int Port { get; private set; }
@@ -60,20 +61,9 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         await Console.Out.FlushAsync(cancellationToken);
     }
 
-    private T Track<T>(T resource) where T : IAsyncDisposable
-    {
-        started.Add(resource);
-        return resource;
-    }
+    private T Track<T>(T resource) where T : IAsyncDisposable => started.Add(resource);
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        for (var index = started.Count - 1; index >= 0; index--)
-        {
-            await started[index].DisposeAsync();
-        }
-        started.Clear();
-    }
+    public ValueTask DisposeAsync() => started.DisposeAsync();
 }

@@ -3,6 +3,7 @@ using Log.Adjudicator;
 using Log.Adjudicator.Hosting;
 using Log.Adjudicator.Rpc;
 using Log.Journal.Client;
+using Log.Journal.Hosting;
 using Log.Journal.Node;
 using Log.Journal.Time;
 using Log.QueryNode.Execution;
@@ -29,13 +30,14 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
     private readonly LogOptions options;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
-    private readonly List<IAsyncDisposable> started = [];
+    private readonly StartedRoles started;
 
     public LogServer(LogOptions options, ILoggerFactory loggerFactory)
     {
         this.options = options;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger("Log");
+        started = new StartedRoles(logger);
     }
 
     public int Port { get; private set; }
@@ -194,29 +196,11 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         }
     }
 
-    private T Track<T>(T resource) where T : IAsyncDisposable
-    {
-        started.Add(resource);
-        return resource;
-    }
+    private T Track<T>(T resource) where T : IAsyncDisposable => started.Add(resource);
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        for (var index = started.Count - 1; index >= 0; index--)
-        {
-            try
-            {
-                await started[index].DisposeAsync();
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Error while stopping {Role}", started[index].GetType().Name);
-            }
-        }
-        started.Clear();
-    }
+    public ValueTask DisposeAsync() => started.DisposeAsync();
 
     /// <summary>Stops the node's background jobs before the roles they use: they resume at the next start.</summary>
     private sealed class StoppingJobs(SqlEngine engine) : IAsyncDisposable
