@@ -74,6 +74,22 @@ public sealed class TokenTests(TokenServerFixture fixture) : IClassFixture<Token
         Assert.DoesNotContain("postgres", exception.MessageText.Replace("\"admin\"", ""));
     }
 
+    [Fact]
+    public async Task ListeningBeyondLoopbackTurnsTokensOnByDefault()
+    {
+        await using var open = await LogProcess.StartAsync(null, "--listen", "0.0.0.0");
+        var admin = new CredentialStore(open.DataDirectory).List().Single(key => key.Admin);
+        await using (var refused = new NpgsqlConnection($"Host=127.0.0.1;Port={open.Port};Username=admin;Password=postgres;Database=postgres;Pooling=false;SSL Mode=Require;Timeout=15"))
+        {
+            var exception = await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
+            Assert.Equal("28P01", exception.SqlState);
+        }
+        string token = DsqlToken.Create("localhost", "local", DsqlToken.ConnectAdminAction, admin.AccessKeyId, admin.SecretAccessKey, DateTime.UtcNow, 60);
+        await using var accepted = new NpgsqlConnection(
+            $"Host=127.0.0.1;Port={open.Port};Username=admin;Password={token};Database=postgres;Pooling=false;SSL Mode=Require;Timeout=15");
+        await accepted.OpenAsync();
+    }
+
     public static TheoryData<string> Rejections => new()
     {
         "forged signature", "other endpoint", "other region", "other action", "expired", "unknown key", "custom role without a mapping",
@@ -284,6 +300,10 @@ public sealed class AwsNodeClientFactAttribute : FactAttribute
         if (version is null || version.ExitCode != 0)
         {
             return "node is not installed (Debian package nodejs)";
+        }
+        if (!int.TryParse(version.Output.TrimStart('v').Split('.')[0], out int major) || major < 20)
+        {
+            return $"node {version.Output.Trim()} is older than 20, which AWS's connector needs";
         }
         foreach (var package in new[] { "@aws-sdk/dsql-signer", "@aws/aurora-dsql-node-postgres-connector", "pg" })
         {
