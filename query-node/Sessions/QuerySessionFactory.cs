@@ -35,7 +35,7 @@ public sealed class QuerySessionFactory(
         }
         try
         {
-            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger);
+            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger) { Principal = login.Principal };
         }
         catch (SqlException exception)
         {
