@@ -21,7 +21,8 @@ public sealed class DsqlTokenVerifier(AuthenticationOptions options, ICredential
         {
             return Refused(SqlState.InvalidPassword, $"token authentication failed for user \"{role}\": no token was sent as the password");
         }
-        var token = DsqlToken.TryParse(password, out string? problem);
+        // A token pasted from a terminal may carry the line's end.
+        var token = DsqlToken.TryParse(password.Trim(), out string? problem);
         if (token is null)
         {
             return Refused(SqlState.InvalidPassword, $"token authentication failed for user \"{role}\": the password is not a DSQL token ({problem})");
