@@ -81,6 +81,10 @@ public sealed class LoginDecisionTests
     }
 
     [Fact]
+    public async Task TokenPastedWithItsLineEndIsAccepted() =>
+        Assert.True((await LoginAsync("admin", Token() + "\n")).Accepted);
+
+    [Fact]
     public async Task EveryConfiguredEndpointNameIsAccepted()
     {
         Assert.True((await LoginAsync("admin", Token(host: "127.0.0.1"))).Accepted);
