@@ -6,11 +6,18 @@
 // is answered, and everything else is rebuilt from it at start. With --journal and --adjudicator it is instead one
 // query node of several: the journal and the adjudicator run alone, and it keeps only its storage replica.
 using Log.Journal.Hosting;
+using Log.QueryNode.Auth;
 using Log.QueryNode.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+
+// `keys ...` and `token ...` manage and use the access keys of a data folder without starting the database.
+if (AuthCommands.IsCommand(args))
+{
+    return AuthCommands.Run(args, Console.Out, Console.Error);
+}
 
 var builder = RoleHost.CreateBuilder(args, LogOptions.CommandLineSwitches);
 var options = new LogOptions();

@@ -120,6 +120,7 @@ internal sealed partial class PgConnection
         {
             Password = password,
             ServerEndPoint = socket.LocalEndPoint as System.Net.IPEndPoint,
+            ClientEndPoint = socket.RemoteEndPoint as System.Net.IPEndPoint,
         };
         IPgSession newSession;
         try

@@ -21,6 +21,10 @@ public sealed record PgStartup(
     /// not over IP.</summary>
     public System.Net.IPEndPoint? ServerEndPoint { get; init; }
 
+    /// <summary>The client's end of the connection (inet_client_addr; what failed logins are counted by); null for a
+    /// connection that is not over IP.</summary>
+    public System.Net.IPEndPoint? ClientEndPoint { get; init; }
+
     // Keeps the password and the secret key out of logs.
     private bool PrintMembers(StringBuilder builder)
     {

@@ -5,8 +5,9 @@ namespace Log.QueryNode.Hosting;
 /// <summary>
 /// Settings of the all-in-one database process. Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
-/// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY) and command-line switches (--port, --data,
-/// --journal-port, --journal, --adjudicator, --listen, --region, --dsql-compatibility).
+/// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY, LOG__AUTH, LOG__ENDPOINT) and command-line
+/// switches (--port, --data, --journal-port, --journal, --adjudicator, --listen, --region, --dsql-compatibility, --auth,
+/// --endpoint).
 /// </summary>
 public sealed class LogOptions
 {
@@ -47,6 +48,25 @@ public sealed class LogOptions
     /// transaction). Off by default, where DDL and DML mix as in PostgreSQL; see the README.</summary>
     public bool DsqlCompatibility { get; set; }
 
+    /// <summary>How logins are decided: <c>tokens</c> (a DSQL token as the password, see query-node/README.md) or
+    /// <c>none</c> (anyone may log in as any role: local development). Empty (the default): <c>none</c> on a loopback
+    /// address, <c>tokens</c> on any other; <c>none</c> beyond loopback is refused.</summary>
+    public string Auth { get; set; } = "";
+
+    public const string AuthTokens = "tokens";
+    public const string AuthNone = "none";
+
+    /// <summary>The host names tokens may be signed for (DSQL's cluster endpoint), separated by commas.</summary>
+    public string Endpoint { get; set; } = "localhost,127.0.0.1";
+
+    /// <summary>The names in <see cref="Endpoint"/>.</summary>
+    public IReadOnlyList<string> Endpoints =>
+        Endpoint.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Whether logins need a token, once <see cref="Validate"/> has accepted the settings.</summary>
+    public bool RequiresTokens(IPAddress listenAddress) =>
+        Auth == AuthTokens || (Auth.Length == 0 && !IPAddress.IsLoopback(listenAddress));
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--data"] = nameof(Data),
@@ -57,6 +77,8 @@ public sealed class LogOptions
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
+        ["--auth"] = nameof(Auth),
+        ["--endpoint"] = nameof(Endpoint),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -66,9 +88,17 @@ public sealed class LogOptions
         {
             return $"--listen '{Listen}' is not an IP address";
         }
-        if (!IPAddress.IsLoopback(listenAddress))
+        if (Auth is not ("" or AuthTokens or AuthNone))
         {
-            return $"--listen {Listen} refused: authentication is not implemented yet, so Log listens on loopback addresses only (127.0.0.1 or ::1)";
+            return $"--auth '{Auth}' must be {AuthTokens} or {AuthNone}";
+        }
+        if (Auth == AuthNone && !IPAddress.IsLoopback(listenAddress))
+        {
+            return $"--listen {Listen} refused with --auth {AuthNone}: beyond loopback (127.0.0.1 or ::1) every login needs a token (--auth {AuthTokens})";
+        }
+        if (Endpoints.Count == 0 || Endpoints.Any(name => name.Any(c => char.IsWhiteSpace(c) || c is '/' or '?' or '&')))
+        {
+            return $"--endpoint '{Endpoint}' must be one or more host names separated by commas";
         }
         if (Port is < 0 or > 65535)
         {

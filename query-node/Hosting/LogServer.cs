@@ -6,6 +6,7 @@ using Log.Journal.Client;
 using Log.Journal.Hosting;
 using Log.Journal.Node;
 using Log.Journal.Time;
+using Log.QueryNode.Auth;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sessions;
 using Log.QueryNode.Sql;
@@ -55,7 +56,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         }
         var dataDirectory = Path.GetFullPath(options.Data);
         Directory.CreateDirectory(dataDirectory);
-        logger.LogWarning("Authentication is not implemented yet: Log listens on {Address} (loopback) only.", listenAddress);
+        var authenticator = StartAuthentication(dataDirectory, listenAddress);
 
         string bootstrapServers;
         if (options.UsesExternalJournal)
@@ -133,9 +134,11 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         int resumed = await engine.ResumeJobsAsync(cancellationToken);
         if (resumed > 0) logger.LogInformation("Resumed {Jobs} unfinished index build job(s)", resumed);
         var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
-            loggerFactory.CreateLogger<QuerySession>());
+            loggerFactory.CreateLogger<QuerySession>(), authenticator);
         var server = new PgServer(new PgServerOptions
         {
+            // The token comes as a cleartext password: TLS protects it on the network.
+            RequirePassword = authenticator is not TrustAuthenticator,
             ListenAddress = listenAddress,
             Port = options.Port,
             // Kept in the data folder so that clients that pin it see the same certificate after a restart.
@@ -154,9 +157,37 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
             host, Port, journal, dataDirectory);
         // One plain line on standard output, so that scripts and tests can find the ports.
         Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId}");
-        Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
+        Console.Out.WriteLine(authenticator is TrustAuthenticator
+            ? $"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres"
+            : $"Connect with: PGPASSWORD=$(dotnet run --project query-node -- token --admin --data {dataDirectory}) psql -h {listenAddress} -p {Port} -U admin postgres");
         Console.Out.Flush();
     }
+
+    /// <summary>The access keys (an admin key made at the first start, whatever the setting, so that turning tokens on
+    /// later finds one) and the login decision the settings ask for.</summary>
+    private ILoginAuthenticator StartAuthentication(string dataDirectory, IPAddress listenAddress)
+    {
+        var credentials = new CredentialStore(dataDirectory);
+        var adminKey = credentials.EnsureAdminKey(TimeProvider.System.GetUtcNow());
+        if (adminKey is not null)
+        {
+            logger.LogInformation("Created the admin access key {AccessKeyId} in {File}; 'keys list' shows it, 'token --admin' signs with it",
+                adminKey.AccessKeyId, credentials.FilePath);
+        }
+        if (!options.RequiresTokens(listenAddress))
+        {
+            logger.LogWarning("Authentication is off (--auth none): any role logs in without a token, on {Address} (loopback) only.", listenAddress);
+            return TrustAuthenticator.Instance;
+        }
+        var authentication = new AuthenticationOptions { Endpoints = options.Endpoints, Region = options.Region };
+        logger.LogInformation("Logins need a DSQL token signed for {Endpoints} in region {Region}; access keys in {File}",
+            string.Join(", ", authentication.Endpoints), authentication.Region, credentials.FilePath);
+        return new TokenAuthenticator(new DsqlTokenVerifier(authentication, credentials, TimeProvider.System),
+            RoleMappings, new FailedLoginThrottle(authentication, TimeProvider.System), TimeProvider.System);
+    }
+
+    /// <summary>Which principals may log in as which roles; none until the catalog keeps AWS IAM GRANT mappings.</summary>
+    public IRoleMappings RoleMappings { get; init; } = AdminOnlyRoleMappings.Instance;
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients).</summary>

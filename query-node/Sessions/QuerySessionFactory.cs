@@ -1,5 +1,6 @@
 using Log.Adjudicator;
 using Log.Journal.Time;
+using Log.QueryNode.Auth;
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql;
 using Log.StorageNode;
@@ -8,21 +9,33 @@ using Microsoft.Extensions.Logging;
 
 namespace Log.QueryNode.Sessions;
 
-/// <summary>Creates a <see cref="QuerySession"/> for each connection that completes its startup.</summary>
+/// <summary>Creates a <see cref="QuerySession"/> for each connection that completes its startup and passes the
+/// login decision (<see cref="ILoginAuthenticator"/>; with authentication on, the server asked for the token as a
+/// cleartext password first).</summary>
 public sealed class QuerySessionFactory(
     SqlEngine engine,
     IAdjudicator adjudicator,
     IStorageReader storage,
     HybridClock clock,
-    ILogger<QuerySession> logger) : IPgSessionFactory
+    ILogger<QuerySession> logger,
+    ILoginAuthenticator? authenticator = null) : IPgSessionFactory
 {
     private readonly TransactionLimits limits = new();
+    private readonly ILoginAuthenticator authenticator = authenticator ?? TrustAuthenticator.Instance;
 
-    public ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken)
+    public async ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken)
     {
+        var login = await authenticator.AuthenticateAsync(
+            new LoginAttempt(startup.User, startup.Password, startup.ClientEndPoint?.Address), cancellationToken);
+        if (!login.Accepted)
+        {
+            logger.LogInformation("Login of role {Role} from {Client} refused: {SqlState} {Message}",
+                startup.User, startup.ClientEndPoint?.Address, login.SqlState, login.Message);
+            throw new PgException(PgError.Fatal(login.SqlState!, login.Message!));
+        }
         try
         {
-            return ValueTask.FromResult<IPgSession>(new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger));
+            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger) { Principal = login.Principal };
         }
         catch (SqlException exception)
         {

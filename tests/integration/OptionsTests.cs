@@ -44,11 +44,21 @@ public sealed class OptionsTests
     }
 
     [Fact]
-    public async Task NonLoopbackListenAddressIsRefusedUntilAuthenticationExists()
+    public async Task NonLoopbackListenAddressWithoutAuthenticationIsRefused()
     {
-        var (exitCode, output) = await RunToExitAsync(["--listen", "0.0.0.0", "--port", "0", "--journal-port", "0"]);
+        var (exitCode, output) = await RunToExitAsync(["--listen", "0.0.0.0", "--auth", "none", "--port", "0", "--journal-port", "0"]);
         Assert.Equal(2, exitCode);
         Assert.Contains("loopback", output);
+        Assert.Contains("--auth tokens", output);
+    }
+
+    [Theory]
+    [InlineData("password", "--auth 'password' must be tokens or none")]
+    public async Task UnknownAuthenticationIsRefused(string auth, string expected)
+    {
+        var (exitCode, output) = await RunToExitAsync(["--auth", auth, "--port", "0", "--journal-port", "0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, output);
     }
 
     [Fact]

@@ -50,6 +50,14 @@ internal sealed class RawClient : IAsyncDisposable
         return new RawClient(client);
     }
 
+    /// <summary>Connects to loopback from <paramref name="localAddress"/> (another loopback address is another client).</summary>
+    public static async Task<RawClient> ConnectFromAsync(IPAddress localAddress, int port)
+    {
+        var client = new TcpClient(new IPEndPoint(localAddress, 0)) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        return new RawClient(client);
+    }
+
     /// <summary>Connects and completes a startup as user "test"; returns the messages up to ReadyForQuery.</summary>
     public static async Task<(RawClient Client, List<BackendMessage> Startup)> ConnectAndStartAsync(int port)
     {
