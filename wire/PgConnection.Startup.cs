@@ -61,7 +61,7 @@ internal sealed partial class PgConnection
             }
             sslRequested |= isSsl;
             gssEncryptionRequested |= !isSsl;
-            if (isSsl && server.Certificate is not null && ReferenceEquals(stream, networkStream))
+            if (isSsl && server.CertificateContext is not null && ReferenceEquals(stream, networkStream))
             {
                 if (!await StartTlsAfterSslRequestAsync(cancellationToken))
                 {
@@ -91,9 +91,14 @@ internal sealed partial class PgConnection
         {
             database = user;
         }
-        if (refuse)
+        if (refusal is not null)
         {
-            await SendFatalAsync(PgError.Fatal(PgSqlState.TooManyConnections, "sorry, too many clients already"), cancellationToken);
+            await SendFatalAsync(refusal, cancellationToken);
+            return null;
+        }
+        if (PlainTextRefusal() is { } tlsRequired)
+        {
+            await SendFatalAsync(tlsRequired, cancellationToken);
             return null;
         }
         if (packet.ProtocolMinorVersion > StartupPacket.LatestProtocolMinorVersion || packet.UnrecognizedProtocolOptions.Count > 0)

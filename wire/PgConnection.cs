@@ -22,8 +22,8 @@ internal sealed partial class PgConnection
     private PipeReader input;
     private PipeWriter output;
     private readonly PgResponseWriter responseWriter;
-    /// <summary>Over MaxConnections: answer the startup packet with 53300, then close.</summary>
-    private readonly bool refuse;
+    /// <summary>Over MaxConnections (53300) or the new-connection rate (53400): the answer to the startup packet, before closing.</summary>
+    private readonly PgError? refusal;
     private IPgSession? session;
 
     // Cancellation of the running query by a CancelRequest on another connection.
@@ -31,13 +31,14 @@ internal sealed partial class PgConnection
     private CancellationTokenSource? queryCancellation;
     private bool queryRunning;
 
-    public PgConnection(PgServer server, PgServerOptions options, ILogger logger, Socket socket, int processId, int secretKey, bool refuse)
+    public PgConnection(PgServer server, PgServerOptions options, ILogger logger, Socket socket, int processId, int secretKey, PgError? refusal)
     {
         this.server = server;
         this.options = options;
         this.logger = logger;
         this.socket = socket;
-        this.refuse = refuse;
+        this.refusal = refusal;
+        startedAt = options.TimeProvider.GetTimestamp();
         ProcessId = processId;
         SecretKey = secretKey;
         networkStream = new NetworkStream(socket, ownsSocket: true);
@@ -234,5 +235,6 @@ internal sealed partial class PgConnection
             queryCancellation?.Dispose();
             queryCancellation = null;
         }
+        DisposeLifetime();
     }
 }
