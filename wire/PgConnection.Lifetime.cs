@@ -44,12 +44,15 @@ internal sealed partial class PgConnection
         return LifetimeOver ? null : lifetimeOrStopping.Token;
     }
 
-    private PgError LifetimeOverError() =>
-        PgError.Fatal(PgSqlState.IdleSessionTimeout, $"terminating connection because it reached the connection lifetime of {Describe(options.ConnectionLifetime)}") with
+    private PgError LifetimeOverError()
+    {
+        PgServerMetrics.CountRefusal("lifetime");
+        return PgError.Fatal(PgSqlState.IdleSessionTimeout, $"terminating connection because it reached the connection lifetime of {Describe(options.ConnectionLifetime)}") with
         {
             Detail = "Connections are closed after this time, between transactions.",
             Hint = "Reconnect. A connection pool should retire connections sooner (Npgsql: Connection Lifetime).",
         };
+    }
 
     private static string Describe(TimeSpan lifetime) =>
         lifetime.TotalMinutes >= 1 && lifetime.TotalMinutes == Math.Floor(lifetime.TotalMinutes)

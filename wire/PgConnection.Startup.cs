@@ -93,11 +93,13 @@ internal sealed partial class PgConnection
         }
         if (refusal is not null)
         {
+            PgServerMetrics.CountRefusal(refusal.SqlState == PgSqlState.TooManyConnections ? "too_many" : "rate");
             await SendFatalAsync(refusal, cancellationToken);
             return null;
         }
         if (PlainTextRefusal() is { } tlsRequired)
         {
+            PgServerMetrics.CountRefusal("tls_required");
             await SendFatalAsync(tlsRequired, cancellationToken);
             return null;
         }
@@ -144,6 +146,7 @@ internal sealed partial class PgConnection
         }
 
         session = newSession; // from here on, CloseAsync disposes it whatever happens
+        PgServerMetrics.Sessions.Add(1);
         BackendMessages.WriteAuthenticationOk(output);
         foreach ((string name, string value) in GetParameterStatus(startup, newSession))
         {

@@ -30,6 +30,7 @@ internal sealed partial class PgConnection
     private readonly Lock cancelLock = new();
     private CancellationTokenSource? queryCancellation;
     private bool queryRunning;
+    private long queryStartedAt;
 
     public PgConnection(PgServer server, PgServerOptions options, ILogger logger, Socket socket, int processId, int secretKey, PgError? refusal)
     {
@@ -128,6 +129,7 @@ internal sealed partial class PgConnection
 
     private CancellationToken BeginQuery()
     {
+        queryStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (cancelLock)
         {
             queryRunning = true;
@@ -137,6 +139,7 @@ internal sealed partial class PgConnection
 
     private void EndQuery(CancellationToken serverStopping)
     {
+        PgServerMetrics.StatementDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queryStartedAt).TotalSeconds);
         lock (cancelLock)
         {
             queryRunning = false;
@@ -179,6 +182,7 @@ internal sealed partial class PgConnection
         }
         if (session is not null)
         {
+            PgServerMetrics.Sessions.Add(-1);
             try
             {
                 await session.DisposeAsync();
