@@ -71,13 +71,22 @@ public static class PgCertificates
     }
 
     /// <summary>The names a generated server certificate covers: the host name, localhost, the loopback addresses, the
-    /// listen address when it is a specific one, and the configured names.</summary>
+    /// listen address (every address of this machine when it listens on all of them), and the configured names.</summary>
     private static List<string> ServerNames(PgServerOptions options)
     {
         var names = new List<string> { Dns.GetHostName(), "localhost", IPAddress.Loopback.ToString(), IPAddress.IPv6Loopback.ToString() };
         if (!options.ListenAddress.Equals(IPAddress.Any) && !options.ListenAddress.Equals(IPAddress.IPv6Any))
         {
             names.Add(options.ListenAddress.ToString());
+        }
+        else
+        {
+            names.AddRange(System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(network => network.GetIPProperties().UnicastAddresses)
+                .Select(unicast => unicast.Address)
+                .Where(address => !IPAddress.IsLoopback(address) && !address.IsIPv6LinkLocal
+                    && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || options.ListenAddress.Equals(IPAddress.IPv6Any)))
+                .Select(address => address.ToString()));
         }
         names.AddRange(options.TlsHostNames.Where(name => !string.IsNullOrWhiteSpace(name)).Select(name => name.Trim()));
         return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
