@@ -70,6 +70,35 @@ public sealed partial class TransportTests
         Assert.True(Sample(after, "log_storage_applied_offset") > Sample(before, "log_storage_applied_offset"), after);
     }
 
+    [Fact]
+    public async Task AdjudicatorRunAloneServesItsOwnHealthAndMetrics()
+    {
+        string journalData = Directory.CreateTempSubdirectory("log-it-journal-").FullName;
+        try
+        {
+            await using RoleProcess journal = await RoleProcess.StartJournalAsync(journalData);
+            string journalAddress = $"127.0.0.1:{journal.Port}";
+            await using RoleProcess adjudicator = await RoleProcess.StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
+                "--journal", journalAddress, "--shard", "0", "--port", "0", "--http-port", "0");
+            string address = HttpLine().Match(adjudicator.Output).Groups["address"].Value;
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{address}/healthz")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{address}/readyz")).StatusCode);
+            Assert.Equal(0, Sample(await http.GetStringAsync($"{address}/metrics"), "log_commits_total"));
+
+            await using LogProcess queryNode = await LogProcess.StartAsync(null, "--journal", journalAddress, "--adjudicator", $"127.0.0.1:{adjudicator.Port}");
+            PsqlResult result = await Psql.RunAsync(queryNode.Port, "create table counted (id int primary key);\ninsert into counted values (1);\n");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            string metrics = await http.GetStringAsync($"{address}/metrics");
+            Assert.True(Sample(metrics, "log_commits_total") >= 2, metrics);
+            Assert.Contains("service_name=\"log-adjudicator-0\"", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            LogProcess.DeleteDirectory(journalData);
+        }
+    }
+
     /// <summary>The sum of a metric's samples in Prometheus text (0 when absent, as a counter never added to is).</summary>
     private static double Sample(string metrics, string name) =>
         metrics.Split('\n')
