@@ -78,6 +78,14 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
 
     public async Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
+        long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        CommitResult result = await CommitThroughServingShardAsync(request, cancellationToken).ConfigureAwait(false);
+        AdjudicatorMetrics.Record(result.Outcome, startedAt);
+        return result;
+    }
+
+    private async Task<CommitResult> CommitThroughServingShardAsync(CommitRequest request, CancellationToken cancellationToken)
+    {
         DateTimeOffset? giveUpAt = null;
         while (true)
         {

@@ -39,9 +39,25 @@ internal sealed partial class PgConnection
     /// <summary>Returns true when the connection ends after a FATAL error.</summary>
     private async ValueTask<bool> RunMessageLoopAsync(CancellationToken serverStopping)
     {
+        StartLifetime(serverStopping);
         while (true)
         {
-            ReadResult result = await input.ReadAsync(serverStopping);
+            CancellationToken? readCancellation = NextReadCancellation(serverStopping);
+            if (readCancellation is null)
+            {
+                await SendFatalAsync(LifetimeOverError(), serverStopping);
+                return true;
+            }
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(readCancellation.Value);
+            }
+            catch (OperationCanceledException) when (LifetimeOver && !serverStopping.IsCancellationRequested)
+            {
+                await SendFatalAsync(LifetimeOverError(), serverStopping);
+                return true;
+            }
             ReadOnlySequence<byte> buffer = result.Buffer;
             unread = buffer;
             inputHeld = true;

@@ -61,7 +61,7 @@ internal sealed partial class PgConnection
             }
             sslRequested |= isSsl;
             gssEncryptionRequested |= !isSsl;
-            if (isSsl && server.Certificate is not null && ReferenceEquals(stream, networkStream))
+            if (isSsl && server.CertificateContext is not null && ReferenceEquals(stream, networkStream))
             {
                 if (!await StartTlsAfterSslRequestAsync(cancellationToken))
                 {
@@ -91,9 +91,16 @@ internal sealed partial class PgConnection
         {
             database = user;
         }
-        if (refuse)
+        if (refusal is not null)
         {
-            await SendFatalAsync(PgError.Fatal(PgSqlState.TooManyConnections, "sorry, too many clients already"), cancellationToken);
+            PgServerMetrics.CountRefusal(refusal.SqlState == PgSqlState.TooManyConnections ? "too_many" : "rate");
+            await SendFatalAsync(refusal, cancellationToken);
+            return null;
+        }
+        if (PlainTextRefusal() is { } tlsRequired)
+        {
+            PgServerMetrics.CountRefusal("tls_required");
+            await SendFatalAsync(tlsRequired, cancellationToken);
             return null;
         }
         if (packet.ProtocolMinorVersion > StartupPacket.LatestProtocolMinorVersion || packet.UnrecognizedProtocolOptions.Count > 0)
@@ -140,6 +147,7 @@ internal sealed partial class PgConnection
         }
 
         session = newSession; // from here on, CloseAsync disposes it whatever happens
+        PgServerMetrics.Sessions.Add(1);
         BackendMessages.WriteAuthenticationOk(output);
         foreach ((string name, string value) in GetParameterStatus(startup, newSession))
         {

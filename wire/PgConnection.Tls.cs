@@ -22,10 +22,31 @@ internal sealed partial class PgConnection
         PipeReader.Create(over, new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferBytes, minimumReadSize: Math.Min(1024, options.ReceiveBufferBytes), leaveOpen: true)),
         PipeWriter.Create(over, new StreamPipeWriterOptions(minimumBufferSize: options.SendBufferBytes, leaveOpen: true)));
 
+    /// <summary>
+    /// FATAL 28000 for a plain connection that arrived on an address other than a loopback one (when TLS is required
+    /// there); null when the connection may go on. Asked after the startup packet, as PostgreSQL's pg_hba "hostssl" is.
+    /// </summary>
+    private PgError? PlainTextRefusal()
+    {
+        if (!options.RequireTlsBeyondLoopback || stream is SslStream || IsLoopback(socket.LocalEndPoint))
+        {
+            return null;
+        }
+        return PgError.Fatal(PgSqlState.InvalidAuthorizationSpecification, "TLS required") with
+        {
+            Detail = "This server accepts unencrypted connections on loopback addresses only.",
+            Hint = "Connect with sslmode=require, or with sslmode=verify-full and sslrootcert naming the server's CA file.",
+        };
+    }
+
+    private static bool IsLoopback(System.Net.EndPoint? endPoint) =>
+        endPoint is System.Net.IPEndPoint { Address: var address }
+        && System.Net.IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
     /// <summary>True when the client opened with a TLS handshake (direct SSL); looks without consuming.</summary>
     private async ValueTask<bool> IsDirectTlsAsync(CancellationToken cancellationToken)
     {
-        if (server.Certificate is null)
+        if (server.CertificateContext is null)
         {
             return false;
         }
@@ -65,7 +86,7 @@ internal sealed partial class PgConnection
         {
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = server.Certificate,
+                ServerCertificateContext = server.CertificateContext,
                 ApplicationProtocols = [PostgresqlProtocol],
                 ClientCertificateRequired = false,
                 EnabledSslProtocols = SslProtocols.None, // the operating system's choice: TLS 1.2 and 1.3

@@ -22,22 +22,24 @@ internal sealed partial class PgConnection
     private PipeReader input;
     private PipeWriter output;
     private readonly PgResponseWriter responseWriter;
-    /// <summary>Over MaxConnections: answer the startup packet with 53300, then close.</summary>
-    private readonly bool refuse;
+    /// <summary>Over MaxConnections (53300) or the new-connection rate (53400): the answer to the startup packet, before closing.</summary>
+    private readonly PgError? refusal;
     private IPgSession? session;
 
     // Cancellation of the running query by a CancelRequest on another connection.
     private readonly Lock cancelLock = new();
     private CancellationTokenSource? queryCancellation;
     private bool queryRunning;
+    private long queryStartedAt;
 
-    public PgConnection(PgServer server, PgServerOptions options, ILogger logger, Socket socket, int processId, int secretKey, bool refuse)
+    public PgConnection(PgServer server, PgServerOptions options, ILogger logger, Socket socket, int processId, int secretKey, PgError? refusal)
     {
         this.server = server;
         this.options = options;
         this.logger = logger;
         this.socket = socket;
-        this.refuse = refuse;
+        this.refusal = refusal;
+        startedAt = options.TimeProvider.GetTimestamp();
         ProcessId = processId;
         SecretKey = secretKey;
         networkStream = new NetworkStream(socket, ownsSocket: true);
@@ -127,6 +129,7 @@ internal sealed partial class PgConnection
 
     private CancellationToken BeginQuery()
     {
+        queryStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (cancelLock)
         {
             queryRunning = true;
@@ -136,6 +139,7 @@ internal sealed partial class PgConnection
 
     private void EndQuery(CancellationToken serverStopping)
     {
+        PgServerMetrics.StatementDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(queryStartedAt).TotalSeconds);
         lock (cancelLock)
         {
             queryRunning = false;
@@ -178,6 +182,7 @@ internal sealed partial class PgConnection
         }
         if (session is not null)
         {
+            PgServerMetrics.Sessions.Add(-1);
             try
             {
                 await session.DisposeAsync();
@@ -234,5 +239,6 @@ internal sealed partial class PgConnection
             queryCancellation?.Dispose();
             queryCancellation = null;
         }
+        DisposeLifetime();
     }
 }

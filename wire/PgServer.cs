@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,9 @@ public sealed class PgServer : IAsyncDisposable
     private Socket? listener;
     private Task acceptLoop = Task.CompletedTask;
     private int connectionCount;
+    private readonly ConnectionRateLimit newConnections;
+    /// <summary>What TLS presents; replaced whole by <see cref="ReloadCertificate"/>, read once per handshake.</summary>
+    private volatile SslStreamCertificateContext? certificateContext;
     private int nextProcessId;
     private int disposed;
 
@@ -34,6 +38,7 @@ public sealed class PgServer : IAsyncDisposable
         this.options = options;
         Sessions = sessions;
         this.logger = logger ?? (ILogger)NullLogger.Instance;
+        newConnections = new ConnectionRateLimit(options.NewConnectionsPerSecond, options.NewConnectionsBurst, options.TimeProvider);
         // Process ids look like PostgreSQL's (positive, not starting at 1) and stay unique for this server.
         nextProcessId = RandomNumberGenerator.GetInt32(1_000, 1_000_000);
     }
@@ -47,7 +52,34 @@ public sealed class PgServer : IAsyncDisposable
     internal IPgSessionFactory Sessions { get; }
 
     /// <summary>The TLS certificate, set at start when TLS is enabled; null: SSLRequest is answered 'N'.</summary>
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; private set; }
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate => certificateContext?.TargetCertificate;
+
+    /// <summary>What the next TLS handshake presents; null when TLS is off.</summary>
+    internal SslStreamCertificateContext? CertificateContext => certificateContext;
+
+    /// <summary>
+    /// Reads the certificate again (the configured files, or the generated ones, renewed if due): the next connection
+    /// gets it, open ones keep theirs. On failure the server keeps the certificate it has, as PostgreSQL does when a
+    /// reload finds a broken SSL configuration. Returns what went wrong, or null.
+    /// </summary>
+    public string? ReloadCertificate()
+    {
+        if (!options.EnableTls)
+        {
+            return "TLS is off";
+        }
+        try
+        {
+            certificateContext = PgCertificates.Load(options, logger);
+            logger.LogInformation("TLS certificate reloaded: {Subject}, valid until {NotAfter}", Certificate!.Subject, Certificate.NotAfter);
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException or InvalidDataException)
+        {
+            logger.LogError(exception, "The TLS certificate was not reloaded; connections keep getting the previous one");
+            return exception.Message;
+        }
+    }
 
     /// <summary>Binds and starts accepting. Returns once the socket listens.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -60,7 +92,7 @@ public sealed class PgServer : IAsyncDisposable
         }
         if (options.EnableTls)
         {
-            Certificate = options.ServerCertificate ?? PgCertificates.LoadOrCreateSelfSigned(options.SelfSignedCertificatePath, options.SelfSignedCertificateHostName, logger);
+            certificateContext = PgCertificates.Load(options, logger);
         }
         var socket = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -133,6 +165,17 @@ public sealed class PgServer : IAsyncDisposable
             socket.Dispose();
             return;
         }
+        // Every accepted socket counts against the rate, whether it is then refused or not.
+        bool rateExceeded = !newConnections.TryTake();
+        PgError? refusal = count > options.MaxConnections
+            ? PgError.Fatal(PgSqlState.TooManyConnections, "sorry, too many clients already")
+            : rateExceeded
+                ? PgError.Fatal(PgSqlState.ConfiguredLimitExceeded, "Unable to accept connection, rate exceeded.") with
+                {
+                    Detail = $"At most {options.NewConnectionsPerSecond} new connections per second are accepted, in bursts of at most {options.NewConnectionsBurst}.",
+                    Hint = "Retry after a short wait, and reuse connections through a pool.",
+                }
+                : null;
         try
         {
             socket.NoDelay = true;
@@ -144,7 +187,7 @@ public sealed class PgServer : IAsyncDisposable
             }
             while (processId == 0 || connections.ContainsKey(processId));
             int secretKey = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-            var connection = new PgConnection(this, options, logger, socket, processId, secretKey, refuse: count > options.MaxConnections);
+            var connection = new PgConnection(this, options, logger, socket, processId, secretKey, refusal);
             if (!connections.TryAdd(processId, connection))
             {
                 throw new InvalidOperationException($"process id {processId} is already in use");

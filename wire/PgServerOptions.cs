@@ -71,6 +71,47 @@ public sealed class PgServerOptions
     /// <summary>The host name in the self-signed certificate (its subject and first DNS name).</summary>
     public string SelfSignedCertificateHostName { get; set; } = "localhost";
 
+    /// <summary>
+    /// A plain connection whose local address is not a loopback one gets FATAL 28000 after its startup packet: off
+    /// loopback, tokens and data only travel encrypted. On loopback TLS stays optional.
+    /// </summary>
+    public bool RequireTlsBeyondLoopback { get; set; } = true;
+
+    /// <summary>A PEM certificate (its chain may follow) that TLS presents, with <see cref="TlsKeyFile"/>; read at start
+    /// and again at each <see cref="PgServer.ReloadCertificate"/>. Null: see <see cref="TlsFolder"/>.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCertificateFile"/>.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>
+    /// With no certificate configured, a folder where a local certificate authority and a server certificate signed by
+    /// it are generated at first start and kept (<see cref="PgCertificates"/> names the files); clients verify the
+    /// server with its <c>ca.crt</c> (sslmode=verify-full). Null: <see cref="SelfSignedCertificatePath"/> applies.
+    /// </summary>
+    public string? TlsFolder { get; set; }
+
+    /// <summary>Names the generated server certificate covers besides the host name, localhost, 127.0.0.1 and ::1:
+    /// DNS names or IP addresses by which clients reach this server.</summary>
+    public IReadOnlyList<string> TlsHostNames { get; set; } = [];
+
+    /// <summary>New connections accepted per second on average (a token bucket refilled at this rate); beyond it and
+    /// its burst a connection gets FATAL 53400 after its startup packet. 0 turns the limit off.</summary>
+    public int NewConnectionsPerSecond { get; set; } = 100;
+
+    /// <summary>The token bucket's size: new connections accepted at once after a quiet time.</summary>
+    public int NewConnectionsBurst { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long a connection may live (DSQL: 60 minutes). Once it is over, the connection is closed with FATAL 57P05 at
+    /// the next statement boundary outside a transaction: an open transaction may finish first, as DSQL lets it (it is
+    /// bounded by the transaction time limit). Zero turns it off.
+    /// </summary>
+    public TimeSpan ConnectionLifetime { get; set; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>The clock of the connection rate limit and the connection lifetime.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Ask for a cleartext password (AuthenticationCleartextPassword) before creating the session.</summary>
     public bool RequirePassword { get; set; }
 
@@ -119,5 +160,14 @@ public sealed class PgServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(CloseDrainMaxBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferBytes, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferBytes, 256);
+        ArgumentNullException.ThrowIfNull(TlsHostNames);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        if ((TlsCertificateFile is null) != (TlsKeyFile is null))
+        {
+            throw new ArgumentException("a TLS certificate file needs its key file, and the other way round");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(NewConnectionsPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(NewConnectionsBurst);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConnectionLifetime, TimeSpan.Zero);
     }
 }

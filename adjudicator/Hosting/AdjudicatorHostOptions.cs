@@ -24,8 +24,13 @@ public sealed class AdjudicatorHostOptions
     /// <summary>The region, which names the journal topic (log.&lt;region&gt;.txn).</summary>
     public string Region { get; set; } = "local";
 
+    /// <summary>The HTTP port of /healthz, /readyz and /metrics (Prometheus), on the listen address; 0 picks a free one
+    /// (printed at start). Unset (the default): no HTTP endpoint.</summary>
+    public int? HttpPort { get; set; }
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
+        ["--http-port"] = nameof(HttpPort),
         ["--journal"] = nameof(Journal),
         ["--shard"] = nameof(Shard),
         ["--port"] = nameof(Port),
@@ -55,6 +60,10 @@ public sealed class AdjudicatorHostOptions
         if (Port is < 0 or > 65535)
         {
             return $"--port {Port} is not a TCP port";
+        }
+        if (HttpPort is < 0 or > 65535)
+        {
+            return $"--http-port {HttpPort} is not a TCP port";
         }
         if (string.IsNullOrWhiteSpace(Region) || !Region.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {

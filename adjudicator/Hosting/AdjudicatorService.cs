@@ -18,6 +18,7 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
     public const string ReadyMarker = "Adjudicator is ready";
 
     private readonly StartedRoles started = new(loggerFactory.CreateLogger<AdjudicatorService>());
+    private volatile bool serving;
 
     /// <summary>The RPC port, once started.</summary>
     public int Port { get; private set; }
@@ -28,6 +29,14 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         if (problem is not null)
         {
             throw new InvalidOperationException(problem);
+        }
+        if (options.HttpPort is int httpPort)
+        {
+            // First: live while the shard rebuilds from its partition, ready once it serves.
+            var endpoint = Track(new RoleHttpEndpoint($"log-adjudicator-{options.Shard}", listenAddress, httpPort,
+                [AdjudicatorMetrics.MeterName], () => serving, loggerFactory.CreateLogger<RoleHttpEndpoint>()));
+            endpoint.Start();
+            await Console.Out.WriteLineAsync($"{RoleHttpEndpoint.ListeningMarker} {endpoint.BaseAddress}");
         }
         var clientOptions = new JournalClientOptions
         {
@@ -53,6 +62,7 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         await server.StartAsync(cancellationToken);
         started.Add(server);
         Port = server.Port;
+        serving = true;
 
         var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress.ToString();

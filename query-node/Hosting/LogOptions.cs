@@ -7,7 +7,7 @@ namespace Log.QueryNode.Hosting;
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
 /// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY, LOG__AUTH, LOG__ENDPOINT) and command-line
 /// switches (--port, --data, --journal-port, --journal, --adjudicator, --listen, --region, --dsql-compatibility, --auth,
-/// --endpoint).
+/// --endpoint, and the TLS and connection switches below).
 /// </summary>
 public sealed class LogOptions
 {
@@ -67,6 +67,30 @@ public sealed class LogOptions
     public bool RequiresTokens(IPAddress listenAddress) =>
         Auth == AuthTokens || (Auth.Length == 0 && !IPAddress.IsLoopback(listenAddress));
 
+    /// <summary>A PEM certificate file (the server's certificate, then any intermediates) that TLS presents, with
+    /// <see cref="TlsKey"/>. Empty (the default): a local certificate authority and a server certificate it signed are
+    /// generated in the data folder's tls/ at first start. Either is read again on SIGHUP.</summary>
+    public string TlsCert { get; set; } = "";
+
+    /// <summary>The PEM private key of <see cref="TlsCert"/>.</summary>
+    public string TlsKey { get; set; } = "";
+
+    /// <summary>New connections accepted per second on average (DSQL: 100); 0 turns the limit off.</summary>
+    public int ConnectionsPerSecond { get; set; } = 100;
+
+    /// <summary>New connections accepted at once after a quiet time (DSQL: 1,000).</summary>
+    public int ConnectionBurst { get; set; } = 1_000;
+
+    /// <summary>Open connections at most (DSQL: 10,000).</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Seconds a connection may live before it is closed between transactions (DSQL: 3,600); 0 turns it off.</summary>
+    public int ConnectionLifetimeSeconds { get; set; } = 3_600;
+
+    /// <summary>The HTTP port of /healthz, /readyz and /metrics (Prometheus), on the listen address; 0 picks a free one
+    /// (printed at start). Unset (the default): no HTTP endpoint.</summary>
+    public int? HttpPort { get; set; }
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--data"] = nameof(Data),
@@ -79,6 +103,13 @@ public sealed class LogOptions
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
         ["--auth"] = nameof(Auth),
         ["--endpoint"] = nameof(Endpoint),
+        ["--http-port"] = nameof(HttpPort),
+        ["--tls-cert"] = nameof(TlsCert),
+        ["--tls-key"] = nameof(TlsKey),
+        ["--connections-per-second"] = nameof(ConnectionsPerSecond),
+        ["--connection-burst"] = nameof(ConnectionBurst),
+        ["--max-connections"] = nameof(MaxConnections),
+        ["--connection-lifetime-seconds"] = nameof(ConnectionLifetimeSeconds),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -119,6 +150,22 @@ public sealed class LogOptions
         if (UsesRemoteAdjudicator && !UsesExternalJournal)
         {
             return "--adjudicator needs --journal HOST:PORT: the adjudicator and every query node share one journal";
+        }
+        if (HttpPort is < 0 or > 65535)
+        {
+            return $"--http-port {HttpPort} is not a TCP port";
+        }
+        if (string.IsNullOrWhiteSpace(TlsCert) != string.IsNullOrWhiteSpace(TlsKey))
+        {
+            return "--tls-cert and --tls-key go together: the certificate file and its private key file (PEM)";
+        }
+        if (!string.IsNullOrWhiteSpace(TlsCert) && (!File.Exists(TlsCert) || !File.Exists(TlsKey)))
+        {
+            return $"--tls-cert '{TlsCert}' or --tls-key '{TlsKey}' does not name a file";
+        }
+        if (ConnectionsPerSecond < 0 || ConnectionBurst < 1 || MaxConnections < 1 || ConnectionLifetimeSeconds < 0)
+        {
+            return "--connections-per-second and --connection-lifetime-seconds must be 0 or more, --connection-burst and --max-connections 1 or more";
         }
         if (string.IsNullOrWhiteSpace(Data))
         {

@@ -23,7 +23,7 @@ namespace Log.QueryNode.Hosting;
 /// storage node, PostgreSQL server) and stops them in reverse. Each role gets its own journal
 /// clients, exactly as it would on its own machine.
 /// </summary>
-public sealed class LogServer : IHostedService, IAsyncDisposable
+public sealed partial class LogServer : IHostedService, IAsyncDisposable
 {
     /// <summary>Printed once every role is up; tests and scripts wait for it.</summary>
     public const string ReadyMarker = "Log is ready";
@@ -57,6 +57,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         var dataDirectory = Path.GetFullPath(options.Data);
         Directory.CreateDirectory(dataDirectory);
         var authenticator = StartAuthentication(dataDirectory, listenAddress);
+        StartHttpEndpoint(listenAddress);
 
         string bootstrapServers;
         if (options.UsesExternalJournal)
@@ -100,6 +101,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         // reads wait a bounded time for it, and a long replay would fail them, the resumed jobs' first.
         logger.LogInformation("Waiting for storage to replay the journal");
         await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
+        ObserveStorage(storage, storageReader);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.
@@ -135,19 +137,12 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         if (resumed > 0) logger.LogInformation("Resumed {Jobs} unfinished index build job(s)", resumed);
         var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
             loggerFactory.CreateLogger<QuerySession>(), authenticator);
-        var server = new PgServer(new PgServerOptions
-        {
-            // The token comes as a cleartext password: TLS protects it on the network.
-            RequirePassword = authenticator is not TrustAuthenticator,
-            ListenAddress = listenAddress,
-            Port = options.Port,
-            // Kept in the data folder so that clients that pin it see the same certificate after a restart.
-            SelfSignedCertificatePath = Path.Combine(dataDirectory, "tls", "self-signed.pfx"),
-        }, sessions, loggerFactory.CreateLogger<PgServer>());
+        var server = new PgServer(ConnectionOptions(listenAddress, dataDirectory, authenticator), sessions, loggerFactory.CreateLogger<PgServer>());
         await StartListeningAsync(() => server.StartAsync(cancellationToken), "PostgreSQL protocol", listenAddress,
             options.Port, "--port");
         started.Add(server);
         Port = server.Port;
+        started.Add(new CertificateReloadOnHangup(server, logger));
 
         var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress.ToString();
@@ -155,11 +150,16 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         var adjudicatorAt = options.UsesRemoteAdjudicator ? options.Adjudicator : "in-process";
         logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
             host, Port, journal, dataDirectory);
+        ready = true;
         // One plain line on standard output, so that scripts and tests can find the ports.
         Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId}");
         Console.Out.WriteLine(authenticator is TrustAuthenticator
             ? $"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres"
             : $"Connect with: PGPASSWORD=$(dotnet run --project query-node -- token --admin --data {dataDirectory}) psql -h {listenAddress} -p {Port} -U admin postgres");
+        if (string.IsNullOrWhiteSpace(options.TlsCert))
+        {
+            Console.Out.WriteLine($"Verify the server with: psql \"host=localhost port={Port} user=admin dbname=postgres sslmode=verify-full sslrootcert={Path.Combine(TlsFolder(dataDirectory), PgCertificates.AuthorityCertificateFileName)}\"");
+        }
         Console.Out.Flush();
     }
 

@@ -43,10 +43,12 @@ internal sealed class RawClient : IAsyncDisposable
         stream = client.GetStream();
     }
 
-    public static async Task<RawClient> ConnectAsync(int port)
+    public static Task<RawClient> ConnectAsync(int port) => ConnectAsync(IPAddress.Loopback, port);
+
+    public static async Task<RawClient> ConnectAsync(IPAddress address, int port)
     {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, port);
+        var client = new TcpClient(address.AddressFamily) { NoDelay = true };
+        await client.ConnectAsync(address, port);
         return new RawClient(client);
     }
 
@@ -68,14 +70,18 @@ internal sealed class RawClient : IAsyncDisposable
     }
 
     /// <summary>Runs a TLS handshake on the connection (after 'S', or first thing for direct SSL), accepting any certificate.</summary>
-    public async Task<System.Net.Security.SslStream> StartTlsAsync(params string[] applicationProtocols)
+    public Task<System.Net.Security.SslStream> StartTlsAsync(params string[] applicationProtocols) =>
+        StartTlsAsync("localhost", (_, _, _, _) => true, applicationProtocols);
+
+    /// <summary>A TLS handshake for <paramref name="host"/> (SNI and name checks) that verifies the server with <paramref name="validation"/>.</summary>
+    public async Task<System.Net.Security.SslStream> StartTlsAsync(string host, System.Net.Security.RemoteCertificateValidationCallback validation, params string[] applicationProtocols)
     {
         var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);
         using var timeout = new CancellationTokenSource(ReadTimeout);
         await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
         {
-            TargetHost = "localhost",
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            TargetHost = host,
+            RemoteCertificateValidationCallback = validation,
             ApplicationProtocols = applicationProtocols.Length == 0 ? null : applicationProtocols.Select(name => new System.Net.Security.SslApplicationProtocol(name)).ToList(),
         }, timeout.Token);
         stream = tls;
