@@ -17,12 +17,15 @@ namespace Log.Journal.Client;
 /// an offset past the end of the partition ends it with a <see cref="ConsumeException"/>
 /// (auto.offset.reset=error: the journal never silently skips).
 /// </summary>
-public sealed class KafkaJournalReader : IJournalReader
+public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
 {
     private readonly JournalClientOptions options;
     private readonly ILogger logger;
     private readonly CancellationTokenSource disposing = new();
     private readonly Lazy<Task> topicReady;
+    private readonly CoalescedEndOffsets endOffsets;
+    private readonly Lock watermarkGate = new();
+    private IConsumer<Ignore, byte[]>? watermarkConsumer;
     private int disposed;
 
     public KafkaJournalReader(JournalClientOptions options, ILogger? logger = null)
@@ -31,6 +34,7 @@ public sealed class KafkaJournalReader : IJournalReader
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         topicReady = new Lazy<Task>(() => JournalTopicProvisioner.EnsureTopicAsync(options, CancellationToken.None));
+        endOffsets = new CoalescedEndOffsets(QueryEndOffsetAsync, disposing.Token);
     }
 
     public string Topic => options.Topic;
@@ -78,16 +82,28 @@ public sealed class KafkaJournalReader : IJournalReader
 
     /// <summary>The partition's end offset (high watermark): the offset the next record will get.
     /// A reader that has yielded everything below it has caught up.</summary>
-    public async Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken)
+    public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        return endOffsets.GetEndOffsetAsync(partition, cancellationToken);
+    }
+
+    /// <summary>One ListOffsets round trip on a consumer kept for these queries (building a consumer per query costs
+    /// its own connection and metadata request). Queries of the reader run one at a time (<see cref="CoalescedEndOffsets"/>).</summary>
+    private async Task<long> QueryEndOffsetAsync(int partition, CancellationToken cancellationToken)
+    {
         await topicReady.Value.WaitAsync(cancellationToken);
         // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
         return await Task.Run(() =>
         {
-            using var consumer = new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
-            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(options.Topic, new Partition(partition)), TimeSpan.FromSeconds(30));
-            return watermarks.High.Value;
+            // Held across the query so that disposal never frees the consumer under it.
+            lock (watermarkGate)
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+                var consumer = watermarkConsumer ??= new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
+                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(options.Topic, new Partition(partition)), options.EndOffsetQueryTimeout);
+                return watermarks.High.Value;
+            }
         }, cancellationToken);
     }
 
@@ -166,6 +182,11 @@ public sealed class KafkaJournalReader : IJournalReader
             return ValueTask.CompletedTask;
         }
         disposing.Cancel();
+        lock (watermarkGate)
+        {
+            watermarkConsumer?.Dispose();
+            watermarkConsumer = null;
+        }
         // Each enumeration waits for its own consume thread in its finally; nothing is left to join here.
         return ValueTask.CompletedTask;
     }

@@ -14,7 +14,8 @@ public sealed class QuerySessionFactory(
     IAdjudicator adjudicator,
     IStorageReader storage,
     HybridClock clock,
-    ILogger<QuerySession> logger) : IPgSessionFactory
+    ILogger<QuerySession> logger,
+    ISnapshotSource? snapshots = null) : IPgSessionFactory
 {
     private readonly TransactionLimits limits = new();
 
@@ -22,7 +23,7 @@ public sealed class QuerySessionFactory(
     {
         try
         {
-            return ValueTask.FromResult<IPgSession>(new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger));
+            return ValueTask.FromResult<IPgSession>(new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger, snapshots));
         }
         catch (SqlException exception)
         {

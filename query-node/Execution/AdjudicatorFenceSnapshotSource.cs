@@ -1,0 +1,19 @@
+using Log.Adjudicator;
+
+namespace Log.QueryNode.Execution;
+
+/// <summary>Snapshots closed at the adjudicator: a timestamp from this node's clock, and a fence that promises nothing
+/// commits at or below it. One call to the adjudicator per transaction; the database uses
+/// <see cref="JournalSnapshotSource"/>, and this serves compositions without a journal (tests over an in-memory
+/// adjudicator and storage).</summary>
+public sealed class AdjudicatorFenceSnapshotSource(IAdjudicator adjudicator, Journal.Time.HybridClock clock) : ISnapshotSource
+{
+    public async ValueTask<Snapshot> TakeAsync(CancellationToken cancellationToken)
+    {
+        var start = clock.Now();
+        var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
+        return new Snapshot(Transaction.ReadPointOf(start, fence, clock), fence.EndOffset);
+    }
+
+    public ValueTask<Snapshot> TakeAfterConflictAsync(CancellationToken cancellationToken) => TakeAsync(cancellationToken);
+}
