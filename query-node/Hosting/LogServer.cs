@@ -170,7 +170,8 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         if (options.UsesRemoteAdjudicator)
         {
             AdjudicatorHostOptions.TrySplitHostAndPort(options.Adjudicator, out var host, out var port);
-            return Track(new RemoteAdjudicator(host, port, new AdjudicatorRpcOptions(), logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
+            var rpcOptions = new AdjudicatorRpcOptions { MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs) };
+            return Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
                 clock: clock));
         }
         var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
