@@ -26,6 +26,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
     private readonly CoalescedEndOffsets endOffsets;
     private readonly Lock watermarkGate = new();
     private IConsumer<Ignore, byte[]>? watermarkConsumer;
+    private Task watermarkQuery = Task.CompletedTask;
     private int disposed;
 
     public KafkaJournalReader(JournalClientOptions options, ILogger? logger = null)
@@ -89,23 +90,44 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
     }
 
     /// <summary>One ListOffsets round trip on a consumer kept for these queries (building a consumer per query costs
-    /// its own connection and metadata request). Queries of the reader run one at a time (<see cref="CoalescedEndOffsets"/>).</summary>
+    /// its own connection and metadata request). Queries of the reader run one at a time (<see cref="CoalescedEndOffsets"/>).
+    /// A consumer whose query fails, or does not return within <see cref="JournalClientOptions.EndOffsetQueryTimeout"/>
+    /// (librdkafka's own timeout should end it, but a broken connection must not stall every BEGIN behind it), is
+    /// never used again: the next query builds a fresh one, and the old one is disposed once its query returns.</summary>
     private async Task<long> QueryEndOffsetAsync(int partition, CancellationToken cancellationToken)
     {
         await topicReady.Value.WaitAsync(cancellationToken);
-        // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
-        return await Task.Run(() =>
+        IConsumer<Ignore, byte[]> consumer;
+        lock (watermarkGate)
         {
-            // Held across the query so that disposal never frees the consumer under it.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+            consumer = watermarkConsumer ??= new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
+        }
+        // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
+        var query = Task.Run(() => consumer.QueryWatermarkOffsets(
+            new TopicPartition(options.Topic, new Partition(partition)), options.EndOffsetQueryTimeout).High.Value, CancellationToken.None);
+        lock (watermarkGate)
+        {
+            watermarkQuery = query;
+        }
+        try
+        {
+            return await query.WaitAsync(options.EndOffsetQueryTimeout + EndOffsetQueryGrace, cancellationToken);
+        }
+        catch (Exception exception) when (exception is KafkaException or TimeoutException)
+        {
             lock (watermarkGate)
             {
-                ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-                var consumer = watermarkConsumer ??= new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
-                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(options.Topic, new Partition(partition)), options.EndOffsetQueryTimeout);
-                return watermarks.High.Value;
+                if (ReferenceEquals(watermarkConsumer, consumer)) watermarkConsumer = null;
             }
-        }, cancellationToken);
+            _ = query.ContinueWith(_ => consumer.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw new KafkaException(new Error(ErrorCode.Local_TimedOut,
+                $"the journal did not say where partition {partition} ends within {options.EndOffsetQueryTimeout.TotalSeconds:0.#} s: {exception.Message}"));
+        }
     }
+
+    /// <summary>How much longer than librdkafka's own timeout a query may run before it is abandoned.</summary>
+    private static readonly TimeSpan EndOffsetQueryGrace = TimeSpan.FromSeconds(1);
 
     private ConsumerConfig CreateConsumerConfig()
     {
@@ -184,7 +206,11 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
         disposing.Cancel();
         lock (watermarkGate)
         {
-            watermarkConsumer?.Dispose();
+            // Freed once a query still running on it returns, never under it.
+            if (watermarkConsumer is { } consumer)
+            {
+                _ = watermarkQuery.ContinueWith(_ => consumer.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
             watermarkConsumer = null;
         }
         // Each enumeration waits for its own consume thread in its finally; nothing is left to join here.
