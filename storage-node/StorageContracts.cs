@@ -86,6 +86,22 @@ public interface IStorageReader
     }
 }
 
+/// <summary>How far a replica has applied its journal partition: what a query node needs to take a snapshot from it
+/// without asking the adjudicator.</summary>
+public interface IReplicaProgress
+{
+    /// <summary>The journal partition the replica applies.</summary>
+    int Partition { get; }
+
+    /// <summary>Every commit at or below it has been applied, and no commit below it can still come: commit and
+    /// closed timestamps only grow along the partition, and this is the greatest one applied.</summary>
+    HybridTimestamp ResolvedTimestamp { get; }
+
+    /// <summary>Completes once the replica is ready for <paramref name="at"/>; past the replica's read wait bound it
+    /// fails with <see cref="StorageUnavailableException"/>, as a read would.</summary>
+    Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken);
+}
+
 /// <summary>What an operator or a recovery test asks of a replica beside reads.</summary>
 public interface IStorageMaintenance
 {

@@ -27,7 +27,7 @@ namespace Log.StorageNode;
 /// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
 /// </para>
 /// </summary>
-public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IAsyncDisposable
+public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IReplicaProgress, IAsyncDisposable
 {
     private readonly StorageNodeOptions options;
     private readonly IJournalReader journal;
@@ -114,6 +114,10 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     /// in time (use the token); throws <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
     public Task WaitForResolvedTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
         WaitUntilAsync(() => ResolvedTimestamp >= timestamp, Timeout.InfiniteTimeSpan, () => $"timestamp {timestamp}", cancellationToken);
+
+    public int Partition => options.Partition;
+
+    public Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) => WaitUntilReadyAsync(at, cancellationToken);
 
     /// <summary>Whether the replica has applied every commit visible at <paramref name="at"/>.</summary>
     public bool IsReadyFor(ReadPoint at) => at.IsFenced ? NextOffset >= at.RequiredOffset : ResolvedTimestamp >= at.Timestamp;

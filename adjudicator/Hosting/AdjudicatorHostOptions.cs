@@ -4,8 +4,9 @@ namespace Log.Adjudicator.Hosting;
 
 /// <summary>
 /// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
-/// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__PORT, LOG__LISTEN, LOG__REGION) and command-line switches
-/// (--journal, --shard, --port, --listen, --region).
+/// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__PORT, LOG__LISTEN, LOG__REGION, LOG__HEARTBEATINTERVALMS,
+/// LOG__MAXCLOCKOFFSETMS) and command-line switches (--journal, --shard, --port, --listen, --region,
+/// --heartbeat-interval-ms, --max-clock-offset-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
 {
@@ -28,6 +29,13 @@ public sealed class AdjudicatorHostOptions
     /// (printed at start). Unset (the default): no HTTP endpoint.</summary>
     public int? HttpPort { get; set; }
 
+    /// <summary>How long the shard may go without appending before it journals a closed-timestamp heartbeat
+    /// (<see cref="AdjudicatorOptions.HeartbeatInterval"/>): how old a snapshot can be when nothing commits.</summary>
+    public int HeartbeatIntervalMs { get; set; } = (int)new AdjudicatorOptions().HeartbeatInterval.TotalMilliseconds;
+
+    /// <summary>How far a query node's clock may run ahead of this one's (<see cref="Rpc.AdjudicatorRpcOptions.MaxClockOffset"/>).</summary>
+    public int MaxClockOffsetMs { get; set; } = (int)new Rpc.AdjudicatorRpcOptions().MaxClockOffset.TotalMilliseconds;
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--http-port"] = nameof(HttpPort),
@@ -36,6 +44,8 @@ public sealed class AdjudicatorHostOptions
         ["--port"] = nameof(Port),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
+        ["--heartbeat-interval-ms"] = nameof(HeartbeatIntervalMs),
+        ["--max-clock-offset-ms"] = nameof(MaxClockOffsetMs),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -64,6 +74,14 @@ public sealed class AdjudicatorHostOptions
         if (HttpPort is < 0 or > 65535)
         {
             return $"--http-port {HttpPort} is not a TCP port";
+        }
+        if (HeartbeatIntervalMs < 1)
+        {
+            return $"--heartbeat-interval-ms {HeartbeatIntervalMs} must be at least 1";
+        }
+        if (MaxClockOffsetMs < 0)
+        {
+            return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
         }
         if (string.IsNullOrWhiteSpace(Region) || !Region.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {

@@ -47,7 +47,12 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         };
         var writer = Track(new KafkaJournalWriter(clientOptions));
         var reader = Track(new KafkaJournalReader(clientOptions));
-        var shardOptions = new AdjudicatorOptions { Shard = options.Shard, Partition = options.Shard };
+        var shardOptions = new AdjudicatorOptions
+        {
+            Shard = options.Shard,
+            Partition = options.Shard,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(options.HeartbeatIntervalMs),
+        };
         // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
         var clock = new HybridClock();
         var supervisor = new AdjudicatorSupervisor(
@@ -57,7 +62,12 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         started.Add(supervisor);
 
         var server = new AdjudicatorRpcServer(supervisor, clock,
-            new AdjudicatorRpcOptions { ListenAddress = listenAddress, Port = options.Port },
+            new AdjudicatorRpcOptions
+            {
+                ListenAddress = listenAddress,
+                Port = options.Port,
+                MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs),
+            },
             loggerFactory.CreateLogger<AdjudicatorRpcServer>());
         await server.StartAsync(cancellationToken);
         started.Add(server);

@@ -46,6 +46,12 @@ public sealed record AdjudicatorRpcOptions
 
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Both ends: how far a peer's hybrid clock (carried on every message) may run ahead of this end's
+    /// physical clock. The server refuses a call beyond it (and a commit whose start timestamp is beyond it) before
+    /// deciding anything; the client does not move its clock to a reply beyond it and logs the offset. It bounds how
+    /// far one badly set clock can push every role's clock and commit timestamps ahead. CockroachDB's default.</summary>
+    public TimeSpan MaxClockOffset { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(ListenAddress);
@@ -59,5 +65,6 @@ public sealed record AdjudicatorRpcOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CallTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReconnectDelay, ReconnectDelay);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxClockOffset, TimeSpan.Zero);
     }
 }

@@ -102,6 +102,10 @@ public sealed class AdjudicatorRpcServer : IAsyncDisposable
 
     private async Task<RpcMessage> AnswerAsync(RpcMessage call, CancellationToken cancellationToken)
     {
+        if (RefuseClockOffset(call) is { } refusal)
+        {
+            return refusal;
+        }
         try
         {
             switch (call)
@@ -129,6 +133,26 @@ public sealed class AdjudicatorRpcServer : IAsyncDisposable
         {
             return new ErrorAnswer(call.RequestId, RpcErrorCode.Cancelled, "The request's deadline passed or its client cancelled it.");
         }
+    }
+
+    /// <summary>Observes the caller's clock (and a commit's start timestamp, which the shard moves its clock to) unless
+    /// it is further ahead of this clock than <see cref="AdjudicatorRpcOptions.MaxClockOffset"/>: then the call is
+    /// refused undecided, so one node with a bad clock cannot push every commit timestamp into the future.</summary>
+    private ErrorAnswer? RefuseClockOffset(RpcMessage call)
+    {
+        var start = call is CommitCall commit ? commit.Request.StartTimestamp : HybridTimestamp.Zero;
+        foreach (var timestamp in (ReadOnlySpan<HybridTimestamp>)[call.Clock, start])
+        {
+            if (!clock.TryObserve(timestamp, options.MaxClockOffset))
+            {
+                var ahead = clock.AheadOfPhysicalTime(timestamp);
+                logger.LogError("Refused a {Kind}: the query node's clock is {Ahead} ms ahead of this adjudicator's (maximum offset {Max} ms)",
+                    call.Kind, (long)ahead.TotalMilliseconds, (long)options.MaxClockOffset.TotalMilliseconds);
+                return new ErrorAnswer(call.RequestId, RpcErrorCode.ClockOffset,
+                    $"the query node's clock is {(long)ahead.TotalMilliseconds} ms ahead of the adjudicator's, beyond the maximum clock offset of {(long)options.MaxClockOffset.TotalMilliseconds} ms");
+            }
+        }
+        return null;
     }
 
     /// <summary>One client connection: its read loop, its write loop and its requests in flight.</summary>
@@ -230,7 +254,7 @@ public sealed class AdjudicatorRpcServer : IAsyncDisposable
             try
             {
                 var answer = await server.AnswerAsync(message, requestCancellation.Token).ConfigureAwait(false);
-                var frame = RpcCodec.EncodeFrame(answer);
+                var frame = RpcCodec.EncodeFrame(answer with { Clock = server.clock.Now() });
                 if (!replies.Writer.TryWrite(frame))
                 {
                     await replies.Writer.WriteAsync(frame, closing.Token).ConfigureAwait(false);

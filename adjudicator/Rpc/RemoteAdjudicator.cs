@@ -30,13 +30,17 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
     private readonly int port;
     private readonly AdjudicatorRpcOptions options;
     private readonly TimeProvider timeProvider;
+    private readonly HybridClock? clock;
     private readonly ILogger logger;
     private readonly SemaphoreSlim connecting = new(1, 1);
     private readonly CancellationTokenSource disposing = new();
     private ClientConnection? connection;
     private long lastRequestId;
 
-    public RemoteAdjudicator(string host, int port, AdjudicatorRpcOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+    /// <param name="clock">The query node's hybrid clock: sent on every call and moved past every reply's. Without one
+    /// the calls carry no clock.</param>
+    public RemoteAdjudicator(string host, int port, AdjudicatorRpcOptions options, TimeProvider? timeProvider = null, ILogger? logger = null,
+        HybridClock? clock = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
@@ -48,6 +52,7 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
         this.options = options;
         this.timeProvider = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger.Instance;
+        this.clock = clock;
     }
 
     /// <summary>HOST:PORT of the adjudicator, for messages.</summary>
@@ -70,6 +75,9 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
                 return answer.Result;
             case ErrorAnswer { Code: RpcErrorCode.BadRequest } error:
                 throw new ArgumentException(error.Message, nameof(request));
+            case ErrorAnswer { Code: RpcErrorCode.ClockOffset } error:
+                // Refused before any decision: not committed, and retrying is safe once the clocks agree again.
+                return new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null, error.Message);
             default:
                 var reason = $"the adjudicator at {Endpoint} could not be reached within {options.CallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}";
                 return mayHaveBeenDecided
@@ -88,6 +96,7 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
         {
             FenceAnswer answer => answer.Fence,
             ErrorAnswer { Code: RpcErrorCode.BadRequest } error => throw new ArgumentException(error.Message, nameof(timestamp)),
+            ErrorAnswer { Code: RpcErrorCode.ClockOffset } error => throw new AdjudicatorFaultedException(error.Message, new IOException(error.Message)),
             _ => throw new AdjudicatorFaultedException(
                 $"The adjudicator at {Endpoint} could not be reached within {options.CallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}",
                 new IOException(outcome.LastProblem)),
@@ -113,7 +122,10 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
             try
             {
                 var open = await ConnectAsync(remaining, cancellationToken).ConfigureAwait(false);
-                var answer = await open.CallAsync(build(remaining), remaining, cancellationToken).ConfigureAwait(false);
+                var call = build(remaining);
+                var answer = await open.CallAsync(clock is null ? call : call with { Clock = clock.Now() }, remaining, cancellationToken)
+                    .ConfigureAwait(false);
+                ObserveClockOf(answer);
                 if (answer is ErrorAnswer { Code: RpcErrorCode.Unavailable or RpcErrorCode.Cancelled } error)
                 {
                     // Unavailable: refused undecided (the shard is rebuilding). Cancelled: its deadline passed there.
@@ -149,6 +161,17 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
                 await Task.Delay(pause < left ? pause : left, timeProvider, cancellationToken).ConfigureAwait(false);
             }
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, options.MaxReconnectDelay.Ticks));
+        }
+    }
+
+    /// <summary>Moves this node's clock past the adjudicator's, unless that is further ahead than the maximum offset
+    /// (the answer itself still counts: a commit it reports did happen).</summary>
+    private void ObserveClockOf(RpcMessage answer)
+    {
+        if (clock is not null && !clock.TryObserve(answer.Clock, options.MaxClockOffset))
+        {
+            logger.LogError("The adjudicator at {Endpoint} has a clock {Ahead} ms ahead of this node's, beyond the maximum offset of {Max} ms",
+                Endpoint, (long)clock.AheadOfPhysicalTime(answer.Clock).TotalMilliseconds, (long)options.MaxClockOffset.TotalMilliseconds);
         }
     }
 

@@ -10,12 +10,13 @@ namespace Log.Adjudicator.Rpc;
 /// <summary>
 /// The frames of the adjudicator's RPC, with no I/O: bytes in, a message or "need more" out; a message in, a frame
 /// out. A frame is a 4-byte big-endian payload length, then the payload: one MessagePack array of
-/// [format version, kind, request id, fields of the kind...]. Malformed input is <see cref="InvalidDataException"/>,
+/// [format version, kind, request id, sender's hybrid clock, fields of the kind...]. Malformed input is <see cref="InvalidDataException"/>,
 /// after which the connection is closed (a peer that sends it is not one of ours).
 /// </summary>
 public static class RpcCodec
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: the sender's hybrid clock after the request id (1 had none). Both ends of a cluster run one build.</summary>
+    public const int FormatVersion = 2;
     public const int FrameHeaderBytes = 4;
 
     /// <summary>Encodes <paramref name="message"/> as one whole frame.</summary>
@@ -63,7 +64,7 @@ public static class RpcCodec
         switch (message)
         {
             case CommitCall call:
-                writer.WriteArrayHeader(8);
+                writer.WriteArrayHeader(9);
                 WriteHead(ref writer, message);
                 writer.Write((long)call.Deadline.TotalMilliseconds);
                 writer.Write(call.Request.TransactionId.ToByteArray());
@@ -85,17 +86,17 @@ public static class RpcCodec
                 }
                 break;
             case CloseCall call:
-                writer.WriteArrayHeader(5);
+                writer.WriteArrayHeader(6);
                 WriteHead(ref writer, message);
                 writer.Write((long)call.Deadline.TotalMilliseconds);
                 writer.Write(call.Timestamp.Value);
                 break;
             case CancelCall:
-                writer.WriteArrayHeader(3);
+                writer.WriteArrayHeader(4);
                 WriteHead(ref writer, message);
                 break;
             case CommitAnswer answer:
-                writer.WriteArrayHeader(8);
+                writer.WriteArrayHeader(9);
                 WriteHead(ref writer, message);
                 writer.Write((int)answer.Result.Outcome);
                 writer.Write(answer.Result.CommitTimestamp.Value);
@@ -105,14 +106,14 @@ public static class RpcCodec
                 writer.Write(answer.Result.FailureReason);
                 break;
             case FenceAnswer answer:
-                writer.WriteArrayHeader(6);
+                writer.WriteArrayHeader(7);
                 WriteHead(ref writer, message);
                 writer.Write(answer.Fence.Timestamp.Value);
                 writer.Write(answer.Fence.Partition);
                 writer.Write(answer.Fence.EndOffset);
                 break;
             case ErrorAnswer answer:
-                writer.WriteArrayHeader(5);
+                writer.WriteArrayHeader(6);
                 WriteHead(ref writer, message);
                 writer.Write((int)answer.Code);
                 writer.Write(answer.Message);
@@ -127,6 +128,7 @@ public static class RpcCodec
         writer.Write(FormatVersion);
         writer.Write((int)message.Kind);
         writer.Write(message.RequestId);
+        writer.Write(message.Clock.Value);
     }
 
     private static RpcMessage DecodePayload(ReadOnlySequence<byte> payload)
@@ -135,9 +137,9 @@ public static class RpcCodec
         {
             var reader = new MessagePackReader(payload);
             var count = reader.ReadArrayHeader();
-            if (count < 3)
+            if (count < 4)
             {
-                throw new InvalidDataException($"An RPC message has {count} fields; every message has at least 3.");
+                throw new InvalidDataException($"An RPC message has {count} fields; every message has at least 4.");
             }
             var version = reader.ReadInt32();
             if (version != FormatVersion)
@@ -146,6 +148,7 @@ public static class RpcCodec
             }
             var kind = (RpcMessageKind)reader.ReadInt32();
             var requestId = reader.ReadInt64();
+            var clock = new HybridTimestamp(reader.ReadUInt64());
             RpcMessage message = kind switch
             {
                 RpcMessageKind.CommitCall => ReadCommitCall(ref reader, requestId),
@@ -161,7 +164,7 @@ public static class RpcCodec
             {
                 throw new InvalidDataException($"An RPC {kind} message has bytes after its last field.");
             }
-            return message;
+            return message with { Clock = clock };
         }
         catch (Exception exception) when (exception is MessagePackSerializationException or EndOfStreamException or OverflowException)
         {

@@ -25,13 +25,21 @@ public enum RpcErrorCode
 
     /// <summary>The request's deadline passed, or the client cancelled it: it may or may not have been decided.</summary>
     Cancelled = 3,
+
+    /// <summary>The client's clock (or the start timestamp it sent) is further ahead of the adjudicator's than the
+    /// configured maximum clock offset: refused before any decision.</summary>
+    ClockOffset = 4,
 }
 
 /// <summary>One message of the adjudicator's RPC. Every message names the request it belongs to, so that a
-/// connection carries many requests at once and replies in any order.</summary>
+/// connection carries many requests at once and replies in any order, and carries its sender's hybrid logical clock
+/// (<see cref="Clock"/>), which the receiver observes within the maximum clock offset.</summary>
 public abstract record RpcMessage(long RequestId)
 {
     public abstract RpcMessageKind Kind { get; }
+
+    /// <summary>The sender's hybrid clock when it sent the message (zero: the sender keeps no clock).</summary>
+    public HybridTimestamp Clock { get; init; }
 }
 
 /// <summary>A commit request, with how long the client will wait for it (relative, so clocks need not agree).</summary>

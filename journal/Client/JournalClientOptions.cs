@@ -31,6 +31,10 @@ public sealed class JournalClientOptions
     /// retry.backoff.ms); they go on, in order, until <see cref="MessageTimeoutMs"/>.</summary>
     public int RetryBackoffMs { get; set; } = 100;
 
+    /// <summary>How long one query of a partition's end offset (ListOffsets) may take before it fails. A transaction
+    /// begins with one, so a journal that cannot answer within it makes BEGIN fail rather than hang.</summary>
+    public TimeSpan EndOffsetQueryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Records read ahead by a reader's consume thread and not yet taken by its consumer.</summary>
     public int ReaderBufferRecords { get; set; } = 4096;
 

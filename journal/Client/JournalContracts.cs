@@ -24,6 +24,16 @@ public interface IJournalReader : IAsyncDisposable
     IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Where partitions end now. The answer is the offset after the last durable record at some moment after the call began,
+/// so a reader that has applied every record below it holds every commit acknowledged before the call: the append is the
+/// commit, and a commit is acknowledged only once its record is durable.
+/// </summary>
+public interface IJournalEndOffsets
+{
+    Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken);
+}
+
 /// <summary>Names of the journal's topics.</summary>
 public static class JournalTopics
 {

@@ -17,12 +17,16 @@ namespace Log.Journal.Client;
 /// an offset past the end of the partition ends it with a <see cref="ConsumeException"/>
 /// (auto.offset.reset=error: the journal never silently skips).
 /// </summary>
-public sealed class KafkaJournalReader : IJournalReader
+public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
 {
     private readonly JournalClientOptions options;
     private readonly ILogger logger;
     private readonly CancellationTokenSource disposing = new();
     private readonly Lazy<Task> topicReady;
+    private readonly CoalescedEndOffsets endOffsets;
+    private readonly Lock watermarkGate = new();
+    private IConsumer<Ignore, byte[]>? watermarkConsumer;
+    private Task watermarkQuery = Task.CompletedTask;
     private int disposed;
 
     public KafkaJournalReader(JournalClientOptions options, ILogger? logger = null)
@@ -31,6 +35,7 @@ public sealed class KafkaJournalReader : IJournalReader
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         topicReady = new Lazy<Task>(() => JournalTopicProvisioner.EnsureTopicAsync(options, CancellationToken.None));
+        endOffsets = new CoalescedEndOffsets(QueryEndOffsetAsync, disposing.Token);
     }
 
     public string Topic => options.Topic;
@@ -78,18 +83,51 @@ public sealed class KafkaJournalReader : IJournalReader
 
     /// <summary>The partition's end offset (high watermark): the offset the next record will get.
     /// A reader that has yielded everything below it has caught up.</summary>
-    public async Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken)
+    public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
-        await topicReady.Value.WaitAsync(cancellationToken);
-        // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
-        return await Task.Run(() =>
-        {
-            using var consumer = new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
-            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(options.Topic, new Partition(partition)), TimeSpan.FromSeconds(30));
-            return watermarks.High.Value;
-        }, cancellationToken);
+        return endOffsets.GetEndOffsetAsync(partition, cancellationToken);
     }
+
+    /// <summary>One ListOffsets round trip on a consumer kept for these queries (building a consumer per query costs
+    /// its own connection and metadata request). Queries of the reader run one at a time (<see cref="CoalescedEndOffsets"/>).
+    /// A consumer whose query fails, or does not return within <see cref="JournalClientOptions.EndOffsetQueryTimeout"/>
+    /// (librdkafka's own timeout should end it, but a broken connection must not stall every BEGIN behind it), is
+    /// never used again: the next query builds a fresh one, and the old one is disposed once its query returns.</summary>
+    private async Task<long> QueryEndOffsetAsync(int partition, CancellationToken cancellationToken)
+    {
+        await topicReady.Value.WaitAsync(cancellationToken);
+        IConsumer<Ignore, byte[]> consumer;
+        lock (watermarkGate)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+            consumer = watermarkConsumer ??= new ConsumerBuilder<Ignore, byte[]>(CreateConsumerConfig()).Build();
+        }
+        // QueryWatermarkOffsets blocks; it runs on the thread pool with its own timeout.
+        var query = Task.Run(() => consumer.QueryWatermarkOffsets(
+            new TopicPartition(options.Topic, new Partition(partition)), options.EndOffsetQueryTimeout).High.Value, CancellationToken.None);
+        lock (watermarkGate)
+        {
+            watermarkQuery = query;
+        }
+        try
+        {
+            return await query.WaitAsync(options.EndOffsetQueryTimeout + EndOffsetQueryGrace, cancellationToken);
+        }
+        catch (Exception exception) when (exception is KafkaException or TimeoutException)
+        {
+            lock (watermarkGate)
+            {
+                if (ReferenceEquals(watermarkConsumer, consumer)) watermarkConsumer = null;
+            }
+            _ = query.ContinueWith(_ => consumer.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw new KafkaException(new Error(ErrorCode.Local_TimedOut,
+                $"the journal did not say where partition {partition} ends within {options.EndOffsetQueryTimeout.TotalSeconds:0.#} s: {exception.Message}"));
+        }
+    }
+
+    /// <summary>How much longer than librdkafka's own timeout a query may run before it is abandoned.</summary>
+    private static readonly TimeSpan EndOffsetQueryGrace = TimeSpan.FromSeconds(1);
 
     private ConsumerConfig CreateConsumerConfig()
     {
@@ -166,6 +204,15 @@ public sealed class KafkaJournalReader : IJournalReader
             return ValueTask.CompletedTask;
         }
         disposing.Cancel();
+        lock (watermarkGate)
+        {
+            // Freed once a query still running on it returns, never under it.
+            if (watermarkConsumer is { } consumer)
+            {
+                _ = watermarkQuery.ContinueWith(_ => consumer.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+            watermarkConsumer = null;
+        }
         // Each enumeration waits for its own consume thread in its finally; nothing is left to join here.
         return ValueTask.CompletedTask;
     }

@@ -8,7 +8,7 @@ namespace Log.Journal.Client;
 /// Records go through the real codec, so what a reader gets back is what the Kafka path would
 /// give. Never used by the running database.
 /// </summary>
-public sealed class MemoryJournal : IJournalWriter, IJournalReader
+public sealed class MemoryJournal : IJournalWriter, IJournalReader, IJournalEndOffsets
 {
     private readonly object gate = new();
     private readonly Dictionary<int, List<byte[]>> partitions = new();
@@ -42,6 +42,8 @@ public sealed class MemoryJournal : IJournalWriter, IJournalReader
             return partitions.TryGetValue(partition, out var log) ? log.Count : 0;
         }
     }
+
+    public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken) => Task.FromResult(EndOffset(partition));
 
     public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Log.Journal.Client;
 using Log.Journal.Node.Groups;
 using Log.Journal.Node.Protocol;
 using Log.Journal.Node.Storage;
@@ -120,6 +121,18 @@ public sealed partial class JournalNode : IAsyncDisposable
 
     /// <summary>Creates a topic; returns a Kafka error code (0, or TOPIC_ALREADY_EXISTS, ...).</summary>
     public short CreateTopic(string topic, int partitionCount) => topics.Create(topic, partitionCount);
+
+    /// <summary>The end offsets of <paramref name="topic"/>'s partitions read in this process, with no round trip: what
+    /// ListOffsets answers (the high watermark, which moves only once records are durable and before their producer is
+    /// acknowledged). For roles hosted beside the node.</summary>
+    public IJournalEndOffsets EndOffsetsOf(string topic) => new InProcessEndOffsets(topics, topic);
+
+    private sealed class InProcessEndOffsets(TopicStore topics, string topic) : IJournalEndOffsets
+    {
+        public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken) =>
+            // A partition not created yet holds no record.
+            Task.FromResult(topics.Find(topic, partition)?.HighWatermark ?? 0);
+    }
 
     private async Task ExpireGroupMembersAsync(CancellationToken cancellationToken)
     {

@@ -52,6 +52,24 @@ public sealed class HybridClock
         }
     }
 
+    /// <summary>Moves the clock to at least <paramref name="timestamp"/> (as <see cref="Observe"/>) unless it is more than
+    /// <paramref name="maxOffset"/> ahead of this clock's physical time: then the clock is left alone and the answer is
+    /// false. A timestamp from a role whose clock runs further ahead than the configured offset would otherwise drag
+    /// every clock it reaches, and every commit timestamp after it, into the future.</summary>
+    public bool TryObserve(HybridTimestamp timestamp, TimeSpan maxOffset)
+    {
+        if (timestamp.PhysicalMilliseconds > timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + (long)maxOffset.TotalMilliseconds)
+        {
+            return false;
+        }
+        Observe(timestamp);
+        return true;
+    }
+
+    /// <summary>How far <paramref name="timestamp"/> is ahead of this clock's physical time (negative when behind).</summary>
+    public TimeSpan AheadOfPhysicalTime(HybridTimestamp timestamp) =>
+        TimeSpan.FromMilliseconds(timestamp.PhysicalMilliseconds - timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+
     /// <summary>The greatest timestamp handed out or observed so far.</summary>
     public HybridTimestamp Last => new(Volatile.Read(ref last));
 }

@@ -4,11 +4,11 @@ using Log.StorageNode;
 
 namespace Log.QueryNode.Execution;
 
-/// <summary>Separate transactions over the node's adjudicator and storage: a snapshot taken now (closed at the
-/// adjudicator, as a session's BEGIN takes it), the body, and a commit; a write-write conflict (another node allocated
+/// <summary>Separate transactions over the node's adjudicator and storage: a snapshot taken as a session's BEGIN takes
+/// it, the body, and a commit; a write-write conflict (another node allocated
 /// from the same sequence meanwhile) retries from a new snapshot, up to <see cref="AttemptsMax"/> times.</summary>
-public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorageReader storage, HybridClock clock, TransactionLimits limits,
-    UniqueIdGenerator? uniqueIds = null) : ISeparateTransactions
+public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, ISnapshotSource snapshots, IStorageReader storage, HybridClock clock,
+    TransactionLimits limits, UniqueIdGenerator? uniqueIds = null) : ISeparateTransactions
 {
     /// <summary>Tries of one separate transaction before it gives up with 40001: each conflict means another node
     /// committed an allocation in between, so a few hundred tries cover far more racing nodes than a cluster has.</summary>
@@ -18,9 +18,8 @@ public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, IStorage
     {
         for (int attempt = 1; ; attempt++)
         {
-            HybridTimestamp start = clock.Now();
-            var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
-            var transaction = new Transaction(Transaction.ReadPointOf(start, fence, clock), storage, clock, limits, uniqueIds);
+            var snapshot = attempt == 1 ? await snapshots.TakeAsync(cancellationToken) : await snapshots.TakeAfterConflictAsync(cancellationToken);
+            var transaction = new Transaction(snapshot.ReadPoint, storage, clock, limits, uniqueIds);
             T result = await body(transaction);
             if (!transaction.NeedsAdjudication) return result;
             CommitResult commit = await adjudicator.CommitAsync(transaction.ToCommitRequest(), cancellationToken);

@@ -35,6 +35,10 @@ public sealed class LogOptions
     /// RPC; needs <see cref="Journal"/>. Empty (the default): the process hosts its own adjudicator.</summary>
     public string Adjudicator { get; set; } = "";
 
+    /// <summary>How far the remote adjudicator's clock may run ahead of this node's before this node stops following it
+    /// (<see cref="Log.Adjudicator.Rpc.AdjudicatorRpcOptions.MaxClockOffset"/>).</summary>
+    public int MaxClockOffsetMs { get; set; } = (int)new Log.Adjudicator.Rpc.AdjudicatorRpcOptions().MaxClockOffset.TotalMilliseconds;
+
     /// <summary>True when commits go to an adjudicator in another process: this query node is one of several.</summary>
     public bool UsesRemoteAdjudicator => !string.IsNullOrWhiteSpace(Adjudicator);
 
@@ -110,6 +114,7 @@ public sealed class LogOptions
         ["--connection-burst"] = nameof(ConnectionBurst),
         ["--max-connections"] = nameof(MaxConnections),
         ["--connection-lifetime-seconds"] = nameof(ConnectionLifetimeSeconds),
+        ["--max-clock-offset-ms"] = nameof(MaxClockOffsetMs),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -146,6 +151,10 @@ public sealed class LogOptions
         if (UsesRemoteAdjudicator && !IsHostAndPort(Adjudicator))
         {
             return $"--adjudicator '{Adjudicator}' must be HOST:PORT";
+        }
+        if (MaxClockOffsetMs < 0)
+        {
+            return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
         }
         if (UsesRemoteAdjudicator && !UsesExternalJournal)
         {

@@ -60,6 +60,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         StartHttpEndpoint(listenAddress);
 
         string bootstrapServers;
+        JournalNode? hostedJournal = null;
         if (options.UsesExternalJournal)
         {
             // The journal runs elsewhere (a journal node alone, or a Kafka cluster): nothing to host.
@@ -78,6 +79,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             started.Add(journalNode);
             JournalPort = journalNode.Port;
             bootstrapServers = journalNode.BootstrapServers;
+            hostedJournal = journalNode;
         }
 
         var clientOptions = new JournalClientOptions
@@ -87,7 +89,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         };
         var clock = new HybridClock();
 
-        var adjudicator = await StartAdjudicatorAsync(clientOptions, cancellationToken);
+        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
@@ -102,6 +104,12 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         logger.LogInformation("Waiting for storage to replay the journal");
         await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
         ObserveStorage(storage, storageReader);
+        // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator, where the
+        // journal is hosted here (where it ends is known with no round trip) or the adjudicator runs elsewhere. With a
+        // journal elsewhere and the adjudicator hosted here, the adjudicator's fence is the cheaper call (in process).
+        ISnapshotSource snapshots = hostedJournal is not null || options.UsesRemoteAdjudicator
+            ? new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, storage, clock, adjudicator)
+            : new AdjudicatorFenceSnapshotSource(adjudicator, clock);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.
@@ -111,17 +119,17 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         if (options.UsesRemoteAdjudicator)
         {
             var nodeId = await QueryNodeIdentity.TakeNodeIdAsync(
-                new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits()), cancellationToken);
+                new SeparateTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits()), cancellationToken);
             uniqueIds = new UniqueIdGenerator(nodeId);
             NodeId = nodeId;
-            var fence = await adjudicator.CloseTimestampAsync(clock.Now(), cancellationToken);
-            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), fence.Partition, fence.EndOffset,
+            var now = await snapshots.TakeAsync(cancellationToken);
+            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), storage.Partition, now.JournalEndOffset,
                 CatalogKeys.ChangesDefinitions, () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
         }
         var engine = new SqlEngine
         {
-            SeparateTransactions = new SeparateTransactionRunner(adjudicator, storage, clock, new TransactionLimits(), uniqueIds),
-            JobTransactions = new JobTransactionRunner(adjudicator, storage, clock, new TransactionLimits(), uniqueIds),
+            SeparateTransactions = new SeparateTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits(), uniqueIds),
+            JobTransactions = new JobTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits(), uniqueIds),
             DsqlCompatibility = options.DsqlCompatibility,
             UniqueIds = uniqueIds,
             CatalogChanges = catalogChanges,
@@ -136,7 +144,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         int resumed = await engine.ResumeJobsAsync(cancellationToken);
         if (resumed > 0) logger.LogInformation("Resumed {Jobs} unfinished index build job(s)", resumed);
         var sessions = new QuerySessionFactory(engine, adjudicator, storage, clock,
-            loggerFactory.CreateLogger<QuerySession>(), authenticator);
+            loggerFactory.CreateLogger<QuerySession>(), authenticator, snapshots);
         var server = new PgServer(ConnectionOptions(listenAddress, dataDirectory, authenticator), sessions, loggerFactory.CreateLogger<PgServer>());
         await StartListeningAsync(() => server.StartAsync(cancellationToken), "PostgreSQL protocol", listenAddress,
             options.Port, "--port");
@@ -191,12 +199,14 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients).</summary>
-    private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, CancellationToken cancellationToken)
+    private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, HybridClock clock, CancellationToken cancellationToken)
     {
         if (options.UsesRemoteAdjudicator)
         {
             AdjudicatorHostOptions.TrySplitHostAndPort(options.Adjudicator, out var host, out var port);
-            return Track(new RemoteAdjudicator(host, port, new AdjudicatorRpcOptions(), logger: loggerFactory.CreateLogger<RemoteAdjudicator>()));
+            var rpcOptions = new AdjudicatorRpcOptions { MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs) };
+            return Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
+                clock: clock));
         }
         var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
         var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));

@@ -5,10 +5,10 @@ namespace Log.QueryNode.Sessions;
 
 public sealed partial class QuerySession
 {
-    /// <summary>When the open transaction began (its snapshot's physical time), for now() and current_timestamp.</summary>
+    /// <summary>When the open transaction began (this node's hybrid clock at BEGIN), for now() and current_timestamp.</summary>
     private DateTime transactionStartUtc = DateTime.UnixEpoch;
 
-    /// <summary>The snapshot timestamp of the open transaction, which txid_current() reports.</summary>
+    /// <summary>This node's hybrid clock at the open transaction's BEGIN (unique on the node), which txid_current() reports.</summary>
     private long transactionId;
 
     /// <summary>Settings changed by set_config(..., true) (SET LOCAL) in the open transaction, with the value each had
@@ -23,7 +23,8 @@ public sealed partial class QuerySession
     /// <summary>What this session lends the statements it runs (see <see cref="ISessionEnvironment"/>).</summary>
     private ISessionEnvironment Environment => environment ??= new SessionEnvironment(this);
 
-    /// <summary>A transaction took its snapshot at <paramref name="start"/>: now() is that time from here on.</summary>
+    /// <summary>A transaction began at <paramref name="start"/> (this node's clock; its snapshot may be a little older): now() is
+    /// that time from here on.</summary>
     private void StartTransactionClock(Journal.Time.HybridTimestamp start)
     {
         // The hybrid clock counts milliseconds; its logical counter orders transactions within one, so it fills in the

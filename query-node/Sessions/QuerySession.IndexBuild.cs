@@ -53,19 +53,20 @@ public sealed partial class QuerySession
         foreach (Task running in awaited) await running.WaitAsync(cancellationToken);
     }
 
-    /// <summary>A snapshot from this node's clock, closed at the adjudicator, as BEGIN takes one.</summary>
-    private async ValueTask<Transaction> OpenTransactionAsync(Journal.Time.HybridTimestamp start, CancellationToken cancellationToken)
+    /// <summary>A transaction on a new snapshot, as BEGIN takes one.</summary>
+    private async ValueTask<Transaction> OpenTransactionAsync(CancellationToken cancellationToken)
     {
-        var fence = await adjudicator.CloseTimestampAsync(start, cancellationToken);
+        var snapshot = lastCommitConflicted ? await snapshots.TakeAfterConflictAsync(cancellationToken) : await snapshots.TakeAsync(cancellationToken);
+        lastCommitConflicted = false;
         // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
-        if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(fence.EndOffset, cancellationToken);
-        return new Transaction(Transaction.ReadPointOf(start, fence, clock), storage, clock, limits, engine.UniqueIds);
+        if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
+        return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds);
     }
 
     private sealed class BuildTransactions(QuerySession session) : IIndexBuildTransactions
     {
         public async ValueTask<ITransactionStore> BeginAsync(CancellationToken cancellationToken) =>
-            await session.OpenTransactionAsync(session.clock.Now(), cancellationToken);
+            await session.OpenTransactionAsync(cancellationToken);
 
         public async ValueTask<bool> TryCommitAsync(ITransactionStore transaction, CancellationToken cancellationToken)
         {

@@ -28,6 +28,11 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private readonly IAdjudicator adjudicator;
     private readonly IStorageReader storage;
     private readonly HybridClock clock;
+    private readonly ISnapshotSource snapshots;
+
+    /// <summary>The session's last commit was refused as a conflict: its next snapshot (the retry's, usually) is taken
+    /// to hold the commit that refused it.</summary>
+    private bool lastCommitConflicted;
     private readonly TransactionLimits limits;
     private readonly ILogger logger;
     private readonly SessionSettings settings;
@@ -47,12 +52,13 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private Dictionary<string, string>? settingsAtTransactionStart;
 
     public QuerySession(PgStartup startup, SqlEngine engine, IAdjudicator adjudicator, IStorageReader storage,
-        HybridClock clock, TransactionLimits limits, ILogger logger)
+        HybridClock clock, TransactionLimits limits, ILogger logger, ISnapshotSource? snapshots = null)
     {
         this.engine = engine;
         this.adjudicator = adjudicator;
         this.storage = storage;
         this.clock = clock;
+        this.snapshots = snapshots ?? new AdjudicatorFenceSnapshotSource(adjudicator, clock);
         this.limits = limits;
         this.logger = logger;
         settings = new SessionSettings(startup.User, startup.Parameters);
@@ -366,8 +372,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         return fields;
     }
 
-    /// <summary>Takes the snapshot: a timestamp from this node's clock, closed at the adjudicator
-    /// so that storage answers only once it holds every commit at or below it.</summary>
+    /// <summary>Takes the snapshot (see <see cref="ISnapshotSource"/>: in the database, from the journal and the local
+    /// replica, without the adjudicator). The transaction's clock (now(), transaction_timestamp) is this node's.</summary>
     private async ValueTask<Transaction> BeginAsync(CancellationToken cancellationToken)
     {
         // Read before the snapshot is taken: a DDL that commits in between moves the version again afterwards, so
@@ -375,9 +381,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         transactionCatalogVersion = engine.CatalogVersion;
         transactionChangesCatalog = false;
         ResetDsqlTransactionRules();
-        var start = clock.Now();
-        StartTransactionClock(start);
-        return await OpenTransactionAsync(start, cancellationToken);
+        StartTransactionClock(clock.Now());
+        return await OpenTransactionAsync(cancellationToken);
     }
 
     /// <summary>Commits the implicit transaction, if one is open. A refused commit rolls it back and throws 40001.</summary>
@@ -437,8 +442,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 await RunIndexBuildsAsync(committing, cancellationToken);
                 return;
             case CommitOutcome.DataConflict:
+                lastCommitConflicted = true;
                 throw new SqlException(SqlState.SerializationFailure, ConflictMessage);
             case CommitOutcome.SchemaConflict:
+                lastCommitConflicted = true;
                 throw new SqlException(SqlState.SerializationFailure, SchemaConflictMessage);
             case CommitOutcome.TooOld:
                 throw new SqlException(SqlState.ProgramLimitExceeded,

@@ -18,7 +18,8 @@ public sealed class QuerySessionFactory(
     IStorageReader storage,
     HybridClock clock,
     ILogger<QuerySession> logger,
-    ILoginAuthenticator? authenticator = null) : IPgSessionFactory
+    ILoginAuthenticator? authenticator = null,
+    ISnapshotSource? snapshots = null) : IPgSessionFactory
 {
     private readonly TransactionLimits limits = new();
     private readonly ILoginAuthenticator authenticator = authenticator ?? TrustAuthenticator.Instance;
@@ -35,7 +36,7 @@ public sealed class QuerySessionFactory(
         }
         try
         {
-            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger) { Principal = login.Principal };
+            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger, snapshots) { Principal = login.Principal };
         }
         catch (SqlException exception)
         {

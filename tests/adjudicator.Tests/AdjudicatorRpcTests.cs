@@ -87,6 +87,51 @@ public sealed class AdjudicatorRpcTests
     }
 
     [Fact]
+    public void Every_message_carries_its_senders_clock()
+    {
+        var sent = new ErrorAnswer(9, RpcErrorCode.ClockOffset, "ahead") { Clock = HybridTimestamp.From(1_700_000_000_000, 3) };
+        var buffer = new ReadOnlySequence<byte>(RpcCodec.EncodeFrame(sent));
+        Assert.True(RpcCodec.TryReadFrame(ref buffer, 1 << 20, out var received));
+        Assert.Equal(sent, received);
+        Assert.Equal(sent.Clock, received.Clock);
+    }
+
+    [Fact]
+    public async Task The_query_nodes_clock_moves_past_the_adjudicators_and_a_clock_too_far_ahead_is_refused_undecided()
+    {
+        var journal = new MemoryJournal();
+        var adjudicatorTime = new ShiftedTime(TimeSpan.FromMilliseconds(400));
+        var adjudicatorClock = new HybridClock(adjudicatorTime);
+        await using var shard = await StartShardAsync(journal, journal, adjudicatorClock);
+        await using var server = await StartServerAsync(shard, adjudicatorClock);
+        var queryNodeClock = new HybridClock();
+        await using var client = new RemoteAdjudicator("127.0.0.1", server.Port, ClientOptions(), clock: queryNodeClock);
+
+        // The adjudicator's clock runs 400 ms ahead (within the 500 ms bound): after one call, this node's is past it, so
+        // its next timestamps are above the commit's although its own physical clock is behind it.
+        var committed = await client.CommitAsync(Keys.Request(queryNodeClock.Now(), "k1"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Committed, committed.Outcome);
+        Assert.True(queryNodeClock.Now() > committed.CommitTimestamp);
+
+        // Now the adjudicator's clock is behind the node's by more than the bound: refused before any decision.
+        var behind = new HybridClock(new ShiftedTime(TimeSpan.FromSeconds(-5)));
+        await using var laggingServer = await StartServerAsync(shard, behind);
+        await using var laggingClient = new RemoteAdjudicator("127.0.0.1", laggingServer.Port, ClientOptions(), clock: queryNodeClock);
+        var before = journal.EndOffset(0);
+        var refused = await laggingClient.CommitAsync(Keys.Request(queryNodeClock.Now(), "k2"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Unavailable, refused.Outcome);
+        Assert.Contains("maximum clock offset", refused.FailureReason);
+        Assert.Equal(before, journal.EndOffset(0));
+        Assert.True(behind.Last < HybridTimestamp.From(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1_000, 0));
+    }
+
+    /// <summary>The system clock moved by a fixed amount: another machine's clock.</summary>
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + shift;
+    }
+
+    [Fact]
     public void A_frame_above_the_limit_or_with_garbage_is_refused()
     {
         var frame = RpcCodec.EncodeFrame(new CloseCall(1, TimeSpan.FromSeconds(1), new HybridTimestamp(1))).ToArray();

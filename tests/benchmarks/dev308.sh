@@ -7,13 +7,27 @@
 # usage: tests/benchmarks/dev308.sh [seconds-per-run] [runs]
 #   PGBASELINE: libpq connection string of the PostgreSQL to compare with
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
+#   LOG_TOPOLOGY: "all-in-one" (default: one process) or "cluster" (tests/cluster/start-cluster.sh -n 1: a journal
+#               node, an adjudicator and a query node, each its own process)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${1:-20}
 runs=${2:-3}
 baseline=${PGBASELINE:-"host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres"}
-. "$here/start-log.sh"
+if [ "${LOG_TOPOLOGY:-all-in-one}" = cluster ]; then
+  work=$(mktemp -d)
+  cleanup() {
+    [ -f "$work/cluster/pids" ] && "$root/tests/cluster/stop-cluster.sh" "$work/cluster" > /dev/null || true
+    rm -rf "$work"
+  }
+  trap cleanup EXIT
+  "$root/tests/cluster/start-cluster.sh" -n 1 -d "$work/cluster" > "$work/cluster.out"
+  port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/cluster.out")
+  log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
+else
+  . "$here/start-log.sh"
+fi
 
 setup() { # connection string
   psql -X -q -v ON_ERROR_STOP=1 "$1" > /dev/null <<'SQL'

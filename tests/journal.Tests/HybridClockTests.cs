@@ -67,4 +67,26 @@ public sealed class HybridClockTests
         var all = perThread.SelectMany(stamps => stamps).ToList();
         Assert.Equal(all.Count, all.Distinct().Count());
     }
+
+    [Fact]
+    public void TryObserve_takes_a_timestamp_within_the_maximum_offset_and_refuses_one_beyond_it()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(100_000));
+        var clock = new HybridClock(time);
+        var maxOffset = TimeSpan.FromMilliseconds(500);
+
+        var within = HybridTimestamp.From(100_500, 3);
+        Assert.True(clock.TryObserve(within, maxOffset));
+        Assert.True(clock.Now() > within);
+
+        var beyond = HybridTimestamp.From(100_501, 0);
+        var before = clock.Last;
+        Assert.False(clock.TryObserve(beyond, maxOffset));
+        Assert.Equal(before, clock.Last);
+        Assert.Equal(TimeSpan.FromMilliseconds(501), clock.AheadOfPhysicalTime(beyond));
+
+        // Behind is always fine: it moves nothing.
+        Assert.True(clock.TryObserve(HybridTimestamp.From(1_000, 0), maxOffset));
+        Assert.Equal(before, clock.Last);
+    }
 }
