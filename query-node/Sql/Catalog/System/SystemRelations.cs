@@ -64,7 +64,7 @@ internal static partial class SystemRelations
             ["pg_stat_all_tables"] = TableStatisticsRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
-        foreach (SystemRelationShape shape in PgCatalogColumns.All)
+        foreach (SystemRelationShape shape in PgCatalogColumns.All.Concat(PostgreSqlRelationColumns.PgCatalog))
         {
             relations[shape.Name] = new SystemRelation(shape, PgCatalogSchema, rows.GetValueOrDefault(shape.Name) ?? ((_, _) => []));
         }
