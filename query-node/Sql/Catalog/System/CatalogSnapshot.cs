@@ -98,7 +98,8 @@ internal sealed class CatalogSnapshot
         views.Sort((left, right) => left.Id.CompareTo(right.Id));
         List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
         if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
-        IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));
+        IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name))
+            .Concat(tables.SelectMany(table => table.Indexes.Select(index => index.Name)));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
         List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
         return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments, Schemas = schemas };
