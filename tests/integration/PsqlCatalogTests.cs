@@ -47,9 +47,6 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
     private static readonly Dictionary<string, string> KnownDifferences = new()
     {
         [@"\dt+ psqlcat_*"] = "pg_table_size counts one page for an empty table, where PostgreSQL's heap has none",
-        [@"\df+ md5"] = "pg_proc.prosrc is the SQL name, not PostgreSQL's C symbol, and built-in functions have no pg_description rows",
-        [@"\sf md5(text)"] = "pg_proc.prosrc is the SQL name, not PostgreSQL's C symbol, and proleakproof is never set",
-        [@"\sf pg_backend_pid"] = "pg_proc.proparallel is 's' (safe) for every function, where PostgreSQL marks some restricted",
     };
 
     /// <summary>Every command of PsqlCatalog/commands.txt over PsqlCatalog/schema.sql prints what PostgreSQL 15 printed

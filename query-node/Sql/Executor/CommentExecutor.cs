@@ -4,7 +4,7 @@ using Log.QueryNode.Sql.Parser.Ast;
 
 namespace Log.QueryNode.Sql.Executor;
 
-/// <summary>COMMENT ON TABLE / SEQUENCE / VIEW / COLUMN: the text goes into the catalog (pg_description's data), in the
+/// <summary>COMMENT ON TABLE / SEQUENCE / VIEW / INDEX / COLUMN: the text goes into the catalog (pg_description's data), in the
 /// user's transaction; IS NULL removes it.</summary>
 internal static class CommentExecutor
 {
@@ -12,6 +12,20 @@ internal static class CommentExecutor
     {
         SqlEngine.CheckSchema(comment.Relation);
         string name = SqlEngine.CatalogNameOf(comment.Relation);
+        if (comment.Kind == ObjectType.Index)
+        {
+            // An index's comment is kept under its name like a relation's; DROP INDEX and DROP TABLE remove it.
+            if (await catalog.GetTableOfIndexAsync(store, name, cancellationToken) is null)
+            {
+                if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
+                {
+                    throw new SqlException(EngineSqlState.WrongObjectType, $"\"{RelationNames.Display(name)}\" is not an index");
+                }
+                throw new SqlException(SqlState.UndefinedTable, $"relation \"{RelationNames.Display(name)}\" does not exist");
+            }
+            SqlCatalog.WriteComment(store, name, 0, comment.Comment);
+            return new StatementResult(null, null, "COMMENT");
+        }
         char? kind = await catalog.RelationKindAsync(store, name, cancellationToken)
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{name}\" does not exist");
         int columnNumber = 0;

@@ -38,6 +38,7 @@ internal static class DropIndexExecutor
                     hint: $"You can drop constraint {RelationNames.NameOf(name)} on table {RelationNames.Display(table.Name)} instead.");
             }
             SqlCatalog.DeleteIndexName(store, name);
+            await SqlCatalog.MoveCommentsAsync(store, name, newName: null, cancellationToken);
             SqlCatalog.WriteTable(store, table.WithSchema(indexes: table.Indexes.Where(existing => existing.Id != index.Id).ToArray()));
         }
         return new StatementResult(null, null, "DROP INDEX") { Notices = notices };

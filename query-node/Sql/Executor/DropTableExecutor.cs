@@ -37,6 +37,7 @@ internal static class DropTableExecutor
         {
             SqlCatalog.DeleteTable(store, table);
             await SqlCatalog.MoveCommentsAsync(store, table.Name, newName: null, cancellationToken);
+            foreach (IndexDescriptor index in table.Indexes) await SqlCatalog.MoveCommentsAsync(store, index.Name, newName: null, cancellationToken);
             // Sequences OWNED BY a column of the table (serial and identity columns) go with it, as in PostgreSQL.
             foreach (SequenceDescriptor sequence in await SqlCatalog.GetOwnedSequencesAsync(store, table.Name, cancellationToken))
             {

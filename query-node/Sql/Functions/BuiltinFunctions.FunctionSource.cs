@@ -5,7 +5,7 @@ namespace Log.QueryNode.Sql.Functions;
 
 /// <summary>pg_get_functiondef, which psql's \sf and \ef print: the CREATE OR REPLACE FUNCTION statement of a pg_proc
 /// row, laid out as ruleutils.c lays it out, from what Log's pg_proc says of the function (every one is built in,
-/// LANGUAGE internal, with its SQL name as prosrc and PARALLEL SAFE).</summary>
+/// LANGUAGE internal, with PostgreSQL's prosrc, parallel safety and leakproofness: SystemRelations.DetailOf).</summary>
 internal static partial class BuiltinFunctions
 {
     private static void AddFunctionSource(FunctionRegistry registry)
@@ -21,12 +21,15 @@ internal static partial class BuiltinFunctions
             .Append('(').Append(SystemRelations.FunctionArguments(function)).Append(")\n")
             .Append(" RETURNS ").Append(SystemRelations.FunctionTypeName(SystemRelations.ResultTypeOid(function))).Append('\n')
             .Append(" LANGUAGE internal\n");
-        // The options line: volatility (VOLATILE is the default, not written), parallel safety, strictness.
+        // The options line: volatility (VOLATILE is the default, not written), parallel safety (UNSAFE, the default,
+        // not written), strictness, leakproofness.
+        ProcedureDetail detail = SystemRelations.DetailOf(function);
         text.Append(function.Volatility switch { Volatility.Immutable => " IMMUTABLE", Volatility.Stable => " STABLE", _ => "" })
-            .Append(" PARALLEL SAFE");
+            .Append(detail.Parallel switch { 's' => " PARALLEL SAFE", 'r' => " PARALLEL RESTRICTED", _ => "" });
         if (function.Strict) text.Append(" STRICT");
+        if (detail.Leakproof) text.Append(" LEAKPROOF");
         text.Append('\n');
-        text.Append("AS $function$").Append(function.Name).Append("$function$\n");
+        text.Append("AS $function$").Append(detail.Source).Append("$function$\n");
         return text.ToString();
     }
 }

@@ -48,6 +48,7 @@ internal static partial class BuiltinFunctions
         AddSchemas(registry);
         AddAdministration(registry);
         AddStorage(registry);
+        AddArrayComparison(registry);
         return registry;
     }
 

@@ -30,6 +30,7 @@ internal sealed partial class SqlParser
             if (TryKeyword("table")) type = ObjectType.Table;
             else if (TryKeyword("sequence")) type = ObjectType.Sequence;
             else if (TryKeyword("view")) type = ObjectType.View;
+            else if (TryKeyword("index")) type = ObjectType.Index;
             else if (kind.Kind == TokenKind.Identifier) throw NotSupported("COMMENT ON " + kind.Text.ToUpperInvariant(), kind.Position);
             else throw SyntaxError();
             relation = ParseRangeVar(allowAlias: false);

@@ -53,9 +53,7 @@ internal sealed partial class QueryPlanner
             case LogicalFilter filter:
                 return BuildFiltered(filter.Input, Conjuncts.Of(PrepareCondition(filter.Predicate)).ToList());
             case LogicalProject project:
-                IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
-                Register(expressions);
-                return new ProjectOperator(Build(project.Input), expressions);
+                return BuildProject(project, Build(project.Input));
             case LogicalValues values:
                 IReadOnlyList<BoundExpression>[] rows = values.Rows.Select(ConstantFolder.FoldAll).ToArray();
                 foreach (IReadOnlyList<BoundExpression> row in rows) Register(row);
@@ -148,12 +146,44 @@ internal sealed partial class QueryPlanner
                 return BuildJoin(join, terms, [], []);
             case LogicalFilter filter:
                 return BuildFiltered(filter.Input, [.. Conjuncts.Of(PrepareCondition(filter.Predicate)), .. terms]);
+            case LogicalProject project when terms.Any(term => ReadsPassedThroughColumnsOnly(term, project)):
+            {
+                // A term over columns the projection only passes on is checked below it, so the projection's other
+                // expressions (subqueries most of all: asyncpg's type query selects from a subquery of pg_type with
+                // three) run only for the rows that pass, as PostgreSQL's subquery pull-up has them.
+                List<BoundExpression> below = terms.Where(term => ReadsPassedThroughColumnsOnly(term, project))
+                    .Select(term => ThroughProjection(term, project)).ToList();
+                PhysicalOperator projected = BuildProject(project, BuildFiltered(project.Input, below));
+                List<BoundExpression> above = terms.Where(term => !ReadsPassedThroughColumnsOnly(term, project)).ToList();
+                if (above.Count == 0) return projected;
+                BoundExpression remaining = Conjuncts.Combine(above)!;
+                Register(remaining);
+                return new FilterOperator(projected, remaining);
+            }
             default:
                 BoundExpression predicate = Conjuncts.Combine(terms)!;
                 Register(predicate);
                 return new FilterOperator(Build(input), predicate);
         }
     }
+
+    private ProjectOperator BuildProject(LogicalProject project, PhysicalOperator input)
+    {
+        IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
+        Register(expressions);
+        return new ProjectOperator(input, expressions);
+    }
+
+    /// <summary>Whether a filter term reads only columns that the projection passes on unchanged from its input, and
+    /// holds nothing that must see the projected row (a subquery, an aggregate, a window or set-returning function).</summary>
+    private static bool ReadsPassedThroughColumnsOnly(BoundExpression term, LogicalProject project) =>
+        !BoundExpressionTree.Any(term, node => node is BoundSubquery or BoundAggregateCall or BoundWindowCall or BoundGroupingCall or BoundSetFunctionCall
+            || (node is BoundColumn column && (column.Ordinal >= project.Expressions.Count || project.Expressions[column.Ordinal] is not BoundColumn)));
+
+    /// <summary>The term with each column read from the projection's input instead of its output.</summary>
+    private static BoundExpression ThroughProjection(BoundExpression term, LogicalProject project) => term is BoundColumn column
+        ? ((BoundColumn)project.Expressions[column.Ordinal]) with { DisplayName = column.DisplayName, Location = column.Location }
+        : BoundExpressionTree.MapChildren(term, child => ThroughProjection(child, project));
 
     private PhysicalOperator BuildScan(LogicalScan scan, List<BoundExpression> terms)
     {

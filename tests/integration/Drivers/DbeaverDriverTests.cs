@@ -21,7 +21,6 @@ public sealed class DbeaverDriverTests(DriverServerFixture fixture, ITestOutputH
     /// </summary>
     private static readonly Dictionary<string, string> KnownDifferences = new(StringComparer.Ordinal)
     {
-        ["metadata.getTypeInfo"] = "pg_type lists no row types of tables and of the catalogs' relations",
     };
 
     private static string ScriptPath(string name) => Path.Combine(DriverTools.SourceDirectory, "dbeaver", name);

@@ -14,6 +14,7 @@ internal sealed class CatalogSnapshot
     private readonly Dictionary<long, TableDescriptor> _tablesByOid = [];
     private readonly Dictionary<string, long> _userRelationOids = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _relationNames = [];
+    private readonly Dictionary<SystemRelation, object?[][]> _systemRows = [];
 
     private CatalogSnapshot(IReadOnlyList<TableDescriptor> tables, IReadOnlyList<SequenceDescriptor> sequences, IReadOnlyList<ViewDescriptor> views,
         IReadOnlyList<JobDescriptor> jobs, ISessionEnvironment? session)
@@ -33,7 +34,7 @@ internal sealed class CatalogSnapshot
         }
         foreach (SequenceDescriptor sequence in sequences) AddRelation(sequence.Name, ObjectIds.Relation(sequence.Id));
         foreach (ViewDescriptor view in views) AddRelation(view.Name, ObjectIds.Relation(view.Id));
-        foreach (SystemRelationShape relation in PgCatalogColumns.All) _relationNames.TryAdd(relation.Oid, relation.Name);
+        foreach (SystemRelationShape relation in PgCatalogColumns.All.Concat(PostgreSqlRelationColumns.PgCatalog)) _relationNames.TryAdd(relation.Oid, relation.Name);
     }
 
     /// <summary>The user schemas (pg_namespace rows beside the built-in ones), read with the rest.</summary>
@@ -97,7 +98,8 @@ internal sealed class CatalogSnapshot
         views.Sort((left, right) => left.Id.CompareTo(right.Id));
         List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
         if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
-        IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name));
+        IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name))
+            .Concat(tables.SelectMany(table => table.Indexes.Select(index => index.Name)));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
         List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
         return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments, Schemas = schemas };
@@ -109,6 +111,22 @@ internal sealed class CatalogSnapshot
     /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>
     public static async ValueTask<CatalogSnapshot> ForStatementAsync(StatementContext statement, ITransactionStore store, CancellationToken cancellationToken) =>
         statement.CatalogSnapshot ??= await LoadAsync(store, statement.Session, cancellationToken);
+
+    /// <summary>A system relation's rows, computed once per statement: a correlated subquery over pg_attribute or pg_type
+    /// (asyncpg's and DBeaver's type queries have them) scans it once per outer row, and PostgreSQL's catalogs are one
+    /// snapshot for the whole statement too. The rows are shared, so readers must not change them.</summary>
+    public IReadOnlyList<object?[]> RowsOf(SystemRelation relation)
+    {
+        lock (_systemRows)
+        {
+            if (!_systemRows.TryGetValue(relation, out object?[][]? rows))
+            {
+                rows = relation.Rows(this).ToArray();
+                _systemRows[relation] = rows;
+            }
+            return rows;
+        }
+    }
 
     public TableDescriptor? FindTable(long oid) => _tablesByOid.GetValueOrDefault(oid);
 

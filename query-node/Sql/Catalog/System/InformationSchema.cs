@@ -41,9 +41,9 @@ internal static partial class SystemRelations
             ["element_types"] = ElementTypeRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
-        foreach (SystemRelationShape shape in InformationSchemaColumns.All)
+        foreach (SystemRelationShape shape in InformationSchemaColumns.All.Concat(PostgreSqlRelationColumns.InformationSchema))
         {
-            relations[shape.Name] = new SystemRelation(shape, InformationSchemaSchema, rows[shape.Name]);
+            relations[shape.Name] = new SystemRelation(shape, InformationSchemaSchema, rows.GetValueOrDefault(shape.Name) ?? ((_, _) => []));
         }
         return relations;
     }

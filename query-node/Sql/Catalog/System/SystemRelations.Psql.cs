@@ -181,6 +181,21 @@ internal static partial class SystemRelations
     public static FunctionDefinition? FunctionOf(long oid) =>
         oid >= FirstFunctionOid && oid - FirstFunctionOid < FunctionsByOid.Length ? FunctionsByOid[oid - FirstFunctionOid] : null;
 
+    /// <summary>regproc input of a bare function name: the OID of the one pg_proc row of that name, or null when there
+    /// is none or more than one (PostgreSQL's regprocin then fails; Log's regproc keeps the name with OID 0).</summary>
+    public static long? UniqueFunctionOid(string name)
+    {
+        long? found = null;
+        for (int position = 0; position < FunctionsByOid.Length; position++)
+        {
+            FunctionDefinition function = FunctionsByOid[position];
+            if (function.Name != name || function.SpecialForm != SpecialForm.None) continue;
+            if (found is not null) return null;
+            found = FirstFunctionOid + position;
+        }
+        return found;
+    }
+
     /// <summary>The pseudo-types pg_proc names in argument and result types.</summary>
     public const long AnyPseudoType = 2276;
     public const long AnyArrayPseudoType = 2277;

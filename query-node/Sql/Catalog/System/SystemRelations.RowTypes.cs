@@ -13,23 +13,31 @@ internal static partial class SystemRelations
             .Concat(catalog.Views.Select(view => (Oid: ObjectIds.Relation(view.Id), view.Name)));
         foreach ((long oid, string name) in relations)
         {
-            long rowType = ObjectIds.RowType(oid);
-            long arrayType = ObjectIds.RowTypeArray(oid);
-            long namespaceOid = catalog.NamespaceOid(name);
-            string typeName = RelationNames.NameOf(name);
-            yield return relation.Row(("oid", rowType), ("typname", typeName), ("typnamespace", namespaceOid), ("typowner", ObjectIds.SuperuserRole),
-                ("typlen", (short)-1), ("typbyval", false), ("typtype", "c"), ("typcategory", "C"), ("typispreferred", false), ("typisdefined", true),
-                ("typdelim", ","), ("typrelid", oid), ("typsubscript", Procedure("-")), ("typelem", 0L), ("typarray", arrayType),
-                ("typinput", Procedure("record_in")), ("typoutput", Procedure("record_out")), ("typreceive", Procedure("record_recv")),
-                ("typsend", Procedure("record_send")), ("typmodin", Procedure("-")), ("typmodout", Procedure("-")), ("typanalyze", Procedure("-")),
-                ("typalign", "d"), ("typstorage", "x"), ("typnotnull", false), ("typbasetype", 0L), ("typtypmod", -1), ("typndims", 0), ("typcollation", 0L));
-            yield return relation.Row(("oid", arrayType), ("typname", ArrayTypeName(typeName)), ("typnamespace", namespaceOid), ("typowner", ObjectIds.SuperuserRole),
-                ("typlen", (short)-1), ("typbyval", false), ("typtype", "b"), ("typcategory", "A"), ("typispreferred", false), ("typisdefined", true),
-                ("typdelim", ","), ("typrelid", 0L), ("typsubscript", Procedure("array_subscript_handler")), ("typelem", rowType), ("typarray", 0L),
-                ("typinput", Procedure("array_in")), ("typoutput", Procedure("array_out")), ("typreceive", Procedure("array_recv")),
-                ("typsend", Procedure("array_send")), ("typmodin", Procedure("-")), ("typmodout", Procedure("-")), ("typanalyze", Procedure("array_typanalyze")),
-                ("typalign", "d"), ("typstorage", "x"), ("typnotnull", false), ("typbasetype", 0L), ("typtypmod", -1), ("typndims", 0), ("typcollation", 0L));
+            foreach (object?[] row in RowTypeAndArrayRows(relation, oid, catalog.NamespaceOid(name), RelationNames.NameOf(name), ObjectIds.RowType(oid),
+                         ObjectIds.RowTypeArray(oid)))
+            {
+                yield return row;
+            }
         }
+    }
+
+    /// <summary>A relation's row type (typtype 'c', typrelid the relation) and its array type, as heap_create_with_catalog
+    /// makes them.</summary>
+    private static IEnumerable<object?[]> RowTypeAndArrayRows(SystemRelation relation, long relationOid, long namespaceOid, string typeName,
+        long rowType, long arrayType)
+    {
+        yield return relation.Row(("oid", rowType), ("typname", typeName), ("typnamespace", namespaceOid), ("typowner", ObjectIds.SuperuserRole),
+            ("typlen", (short)-1), ("typbyval", false), ("typtype", "c"), ("typcategory", "C"), ("typispreferred", false), ("typisdefined", true),
+            ("typdelim", ","), ("typrelid", relationOid), ("typsubscript", Procedure("-")), ("typelem", 0L), ("typarray", arrayType),
+            ("typinput", Procedure("record_in")), ("typoutput", Procedure("record_out")), ("typreceive", Procedure("record_recv")),
+            ("typsend", Procedure("record_send")), ("typmodin", Procedure("-")), ("typmodout", Procedure("-")), ("typanalyze", Procedure("-")),
+            ("typalign", "d"), ("typstorage", "x"), ("typnotnull", false), ("typbasetype", 0L), ("typtypmod", -1), ("typndims", 0), ("typcollation", 0L));
+        yield return relation.Row(("oid", arrayType), ("typname", ArrayTypeName(typeName)), ("typnamespace", namespaceOid), ("typowner", ObjectIds.SuperuserRole),
+            ("typlen", (short)-1), ("typbyval", false), ("typtype", "b"), ("typcategory", "A"), ("typispreferred", false), ("typisdefined", true),
+            ("typdelim", ","), ("typrelid", 0L), ("typsubscript", Procedure("array_subscript_handler")), ("typelem", rowType), ("typarray", 0L),
+            ("typinput", Procedure("array_in")), ("typoutput", Procedure("array_out")), ("typreceive", Procedure("array_recv")),
+            ("typsend", Procedure("array_send")), ("typmodin", Procedure("-")), ("typmodout", Procedure("-")), ("typanalyze", Procedure("array_typanalyze")),
+            ("typalign", "d"), ("typstorage", "x"), ("typnotnull", false), ("typbasetype", 0L), ("typtypmod", -1), ("typndims", 0), ("typcollation", 0L));
     }
 
     /// <summary>makeArrayTypeName: "_" and the name, cut to the 63 bytes a name holds.</summary>

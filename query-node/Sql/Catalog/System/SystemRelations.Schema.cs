@@ -10,10 +10,10 @@ internal static partial class SystemRelations
 {
     private static IEnumerable<object?[]> ClassRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach (SystemRelation system in All.OrderBy(system => system.Shape.Oid))
+        foreach (SystemRelation system in OwnRelations)
         {
-            yield return ClassRow(relation, system.Shape.Oid, system.Name, ObjectIds.PgCatalogNamespace, system.Shape.Kind, system.ColumnNames.Count,
-                system.Shape.Kind == 'r' ? ObjectIds.HeapAccessMethod : 0, hasIndex: false, checks: 0);
+            yield return ClassRow(relation, system.Shape.Oid, system.Name, NamespaceOf(system), system.Shape.Kind, system.ColumnNames.Count,
+                system.Shape.Kind == 'r' ? ObjectIds.HeapAccessMethod : 0, hasIndex: false, checks: 0, rowType: CatalogRowTypeOf(system.Shape.Oid));
         }
         foreach (TableDescriptor table in catalog.Tables)
         {
@@ -42,6 +42,12 @@ internal static partial class SystemRelations
         }
     }
 
+    /// <summary>pg_catalog's and information_schema's relations, in OID order, as pg_class and pg_attribute list them.</summary>
+    private static IEnumerable<SystemRelation> OwnRelations => All.Concat(InformationSchemaRelations).OrderBy(system => system.Shape.Oid);
+
+    private static long NamespaceOf(SystemRelation system) =>
+        system.Schema == InformationSchemaSchema ? ObjectIds.InformationSchemaNamespace : ObjectIds.PgCatalogNamespace;
+
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
         bool hasTriggers = false, long rowType = 0, long ownerOid = 0) =>
         relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("reltype", rowType), ("relowner", RoleNames.Shown(ownerOid)), ("relam", accessMethod),
@@ -64,7 +70,7 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> AttributeRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach (SystemRelation system in All.OrderBy(system => system.Shape.Oid))
+        foreach (SystemRelation system in OwnRelations)
         {
             for (int ordinal = 0; ordinal < system.ColumnTypes.Count; ordinal++)
             {
@@ -170,6 +176,7 @@ internal static partial class SystemRelations
                 ("typstorage", type.Storage.ToString()), ("typnotnull", type.NotNull), ("typbasetype", type.BaseType), ("typtypmod", type.TypeModifier),
                 ("typndims", 0), ("typcollation", type.Collation), ("typdefaultbin", type.Default), ("typdefault", type.Default));
         }
+        foreach (object?[] row in CatalogRowTypeRows(relation)) yield return row;
         foreach (object?[] row in RowTypeRows(catalog, relation)) yield return row;
     }
 

@@ -10,9 +10,9 @@ internal static partial class SystemRelations
 {
     private const long TypeCatalogOid = 1247;
 
-    /// <summary>Every built-in description: the objects' in <see cref="BuiltinDescriptions"/>, then the types'.</summary>
+    /// <summary>Every built-in description: the objects' in <see cref="BuiltinDescriptions"/>, then the types', then the functions'.</summary>
     private static IEnumerable<(long ObjectOid, long CatalogOid, string Description)> AllBuiltinDescriptions =>
-        BuiltinDescriptions.Concat(TypeDescriptions.Select(entry => (entry.TypeOid, TypeCatalogOid, entry.Description)));
+        BuiltinDescriptions.Concat(TypeDescriptions.Select(entry => (entry.TypeOid, TypeCatalogOid, entry.Description))).Concat(FunctionDescriptions);
 
     /// <summary>A property, not a field: read at query time, whatever order the partial files' fields initialise in.</summary>
     private static (long TypeOid, string Description)[] TypeDescriptions =>

@@ -64,7 +64,7 @@ internal static partial class SystemRelations
             ["pg_stat_all_tables"] = TableStatisticsRows,
         };
         var relations = new Dictionary<string, SystemRelation>(StringComparer.Ordinal);
-        foreach (SystemRelationShape shape in PgCatalogColumns.All)
+        foreach (SystemRelationShape shape in PgCatalogColumns.All.Concat(PostgreSqlRelationColumns.PgCatalog))
         {
             relations[shape.Name] = new SystemRelation(shape, PgCatalogSchema, rows.GetValueOrDefault(shape.Name) ?? ((_, _) => []));
         }
@@ -187,13 +187,14 @@ internal static partial class SystemRelations
             Functions.FunctionDefinition function = FunctionsByOid[position];
             // COALESCE, NULLIF, GREATEST and LEAST are SQL constructs, not functions, on PostgreSQL.
             if (function.SpecialForm != Functions.SpecialForm.None) continue;
+            ProcedureDetail detail = DetailOf(function);
             yield return relation.Row(("oid", FirstFunctionOid + position), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
                 ("prolang", InternalLanguage), ("procost", 1f), ("provariadic", function.VariadicAny ? AnyPseudoType : 0L), ("prokind", "f"),
-                ("proisstrict", function.Strict), ("provolatile", Volatility(function)), ("proparallel", "s"), ("pronargs", (short)function.Parameters.Count),
+                ("proisstrict", function.Strict), ("proleakproof", detail.Leakproof), ("provolatile", Volatility(function)), ("proparallel", detail.Parallel.ToString()), ("pronargs", (short)function.Parameters.Count),
                 ("prorettype", ResultTypeOid(function)),
                 ("proargtypes", PgTypes.ZeroBasedVector([.. function.Parameters.Select(parameter => (object?)ParameterTypeOid(function, parameter))])),
                 ("proargmodes", function.VariadicAny ? PgArray.OneDimensional(function.Parameters.Select((_, index) => (object?)(index == function.Parameters.Count - 1 ? "v" : "i")).ToArray()) : null),
-                ("prosrc", function.Name));
+                ("prosrc", detail.Source));
         }
     }
 

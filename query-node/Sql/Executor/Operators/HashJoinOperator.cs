@@ -94,6 +94,9 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                     }
                 }
             }
+            // With no rows to match, an inner or right join has none to give: the probing side is not read at all, as
+            // PostgreSQL's hash join skips its outer plan (a correlated subquery joining a catalog runs once per outer row).
+            if (rightRows.Count == 0 && kind is JoinType.Inner or JoinType.Right) yield break;
             bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
             var output = new List<object?[]>();
             await foreach (IReadOnlyList<object?[]> leftBatch in left.ExecuteBatchesAsync(context))

@@ -6,6 +6,8 @@ public enum ObjectType
     Table,
     Sequence,
     View,
+    /// <summary>COMMENT ON INDEX.</summary>
+    Index,
 }
 
 /// <summary>DROP TABLE | SEQUENCE | VIEW [IF EXISTS] names [CASCADE | RESTRICT].</summary>

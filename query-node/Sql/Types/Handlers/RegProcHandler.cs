@@ -19,6 +19,8 @@ internal sealed class RegProcHandler : TypeHandler
         // A type's I/O function has its pg_proc OID (pgjdbc tells arrays by typinput = 'pg_catalog.array_in'::regproc).
         string name = trimmed.StartsWith(PgCatalogPrefix, StringComparison.Ordinal) ? trimmed[PgCatalogPrefix.Length..] : trimmed;
         if (Catalog.System.TypeFunctions.Find(name) is { } function) return new RegProc(function.Oid, function.Name);
+        // psql's \sf NAME reads 'NAME'::regproc::oid and then pg_get_functiondef of it.
+        if (Catalog.System.SystemRelations.UniqueFunctionOid(name) is { } oid) return new RegProc(oid, name);
         return new RegProc(0, trimmed);
     }
 
