@@ -89,7 +89,8 @@ internal static class RowEncoder
         return values;
     }
 
-    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values, bool[]? decoded)
+    /// <summary><paramref name="values"/> is a span so that its stores skip the covariance check of an object array.</summary>
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded)
     {
         int position = 0;
         if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
@@ -111,11 +112,11 @@ internal static class RowEncoder
                     break;
                 case TypeKind.Int4:
                     if (!TryReadInteger(bytes, ref position, out long int4)) return false;
-                    values[ordinal] = checked((int)int4);
+                    values[ordinal] = BoxedIntegers.Of(checked((int)int4));
                     break;
                 case TypeKind.Int8:
                     if (!TryReadInteger(bytes, ref position, out long int8)) return false;
-                    values[ordinal] = int8;
+                    values[ordinal] = BoxedIntegers.Of(int8);
                     break;
                 case TypeKind.Date:
                     if (!TryReadInteger(bytes, ref position, out long day)) return false;

@@ -8,7 +8,7 @@ namespace Log.QueryNode.Sql.Executor.Operators;
 internal sealed class FilterOperator : PhysicalOperator
 {
     private readonly PhysicalOperator _input;
-    private readonly BoundExpression? _plainTerms;
+    private readonly CompiledCondition? _plainTerms;
     private readonly CompiledExpression[] _subqueryTerms;
 
     public FilterOperator(PhysicalOperator input, BoundExpression predicate)
@@ -22,7 +22,7 @@ internal sealed class FilterOperator : PhysicalOperator
             if (compiled.HasSubqueries) withSubqueries.Add(compiled);
             else plain.Add(term);
         }
-        _plainTerms = Conjuncts.Combine(plain);
+        _plainTerms = Conjuncts.Combine(plain) is { } combined ? new CompiledCondition(combined) : null;
         _subqueryTerms = withSubqueries.ToArray();
         Predicate = predicate;
     }
@@ -37,7 +37,7 @@ internal sealed class FilterOperator : PhysicalOperator
     {
         await foreach (object?[] row in _input.ExecuteAsync(context))
         {
-            if (_plainTerms is not null && ExpressionEvaluator.Evaluate(_plainTerms, row, context) is not true) continue;
+            if (_plainTerms is not null && !_plainTerms.IsTrue(row, context)) continue;
             bool keep = true;
             foreach (CompiledExpression term in _subqueryTerms)
             {
@@ -62,7 +62,7 @@ internal sealed class FilterOperator : PhysicalOperator
             var kept = new List<object?[]>(batch.Count);
             foreach (object?[] row in batch)
             {
-                if (_plainTerms is null || ExpressionEvaluator.Evaluate(_plainTerms, row, context) is true) kept.Add(row);
+                if (_plainTerms is null || _plainTerms.IsTrue(row, context)) kept.Add(row);
             }
             if (kept.Count > 0) yield return kept;
         }

@@ -19,6 +19,8 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public BoundExpression? Filter { get; } = filter;
 
+    private readonly CompiledCondition? _filter = filter is null ? null : new CompiledCondition(filter);
+
     /// <summary>SELECT ... FOR UPDATE: each row read joins the transaction's conflict check.</summary>
     public bool ForUpdate { get; } = forUpdate;
 
@@ -88,7 +90,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     private object?[]? RowOf(KeyValuePair<byte[], byte[]> entry, ExecutionContext context)
     {
         object?[] row = IndexOnly is null ? DecodeRow(entry.Value) : IndexOnly.Decode(entry.Key, entry.Value);
-        if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) return null;
+        if (_filter is not null && !_filter.IsTrue(row, context)) return null;
         if (ForUpdate) context.Store.AddConflictCheck(entry.Key, isSchema: false);
         return row;
     }
