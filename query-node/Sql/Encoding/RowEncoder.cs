@@ -76,6 +76,15 @@ internal static class RowEncoder
         return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes, decoded, present: null);
     }
 
+    /// <summary>The same from bytes a scan hands over in place (storage's own memory): only a row the direct path cannot
+    /// read is copied, for the general one.</summary>
+    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded)
+    {
+        if (table.HasMissingValues) return DecodeWithMissingValues(table, bytes.ToArray());
+        var values = new object?[table.Columns.Count];
+        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
+    }
+
     /// <summary>A row of a table with missing values: a column the row has no entry for was added after the row was
     /// written, and reads the value its ADD COLUMN gave the existing rows.</summary>
     private static object?[] DecodeWithMissingValues(TableDescriptor table, byte[] bytes)
