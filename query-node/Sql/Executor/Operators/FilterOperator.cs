@@ -33,7 +33,7 @@ internal sealed class FilterOperator : PhysicalOperator
 
     public override IReadOnlyList<PhysicalOperator> Children => [_input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (object?[] row in _input.ExecuteAsync(context))
         {
@@ -52,8 +52,8 @@ internal sealed class FilterOperator : PhysicalOperator
     }
 
     /// <summary>Without subqueries, a batch of the input's filtered at once.</summary>
-    public override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context) =>
-        _subqueryTerms.Length > 0 ? base.ExecuteBatchesAsync(context) : FilterBatchesAsync(context);
+    protected override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context) =>
+        _subqueryTerms.Length > 0 ? base.ExecuteBatchesCoreAsync(context) : FilterBatchesAsync(context);
 
     private async IAsyncEnumerable<IReadOnlyList<object?[]>> FilterBatchesAsync(ExecutionContext context)
     {

@@ -46,16 +46,16 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
         {
             for (int index = 0; index < batch.Count; index++) yield return batch[index];
         }
     }
 
     /// <summary>The joined rows of each lookup batch, or the fallback hash join's batches.</summary>
-    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
         var buffered = new List<object?[]>();
         await using IAsyncEnumerator<IReadOnlyList<object?[]>> outer = left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
@@ -146,15 +146,15 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
     {
         public override string Name => "Resumed";
 
-        public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+        protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
         {
-            await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+            await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
             {
                 foreach (object?[] row in batch) yield return row;
             }
         }
 
-        public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+        protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
         {
             for (int start = 0; start < buffered.Count; start += SqlLimits.OperatorBatchRowsMax)
             {

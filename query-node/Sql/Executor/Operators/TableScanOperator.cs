@@ -58,16 +58,16 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// <summary>Whether a row of this table passes the filter pushed into the scan (a join that looks rows up by key).</summary>
     public bool PassesFilter(object?[] row, ExecutionContext context) => _filter is null || _filter.IsTrue(row, context);
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
         {
             for (int index = 0; index < batch.Count; index++) yield return batch[index];
         }
     }
 
     /// <summary>A batch per page of storage.</summary>
-    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
         AccessPath path = Path.Resolve(context);
         if (IndexOnly is null && path.Kind is AccessKind.FullScan or AccessKind.RangeScan && !path.Backward)
