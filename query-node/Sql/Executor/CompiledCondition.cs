@@ -48,31 +48,19 @@ internal sealed class CompiledCondition
                 Condition operand = Compile(not.Arguments[0]);
                 return (row, context) => operand(row, context) switch { True => False, False => True, _ => Unknown };
             }
-            case BoundBoolean { Kind: BoolExprKind.And } and:
+            case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
             {
-                Condition[] terms = and.Arguments.Select(Compile).ToArray();
+                Condition[] terms = boolean.Arguments.Select(Compile).ToArray();
+                // AND is decided by a false term and OR by a true one; else it is NULL if a term is, else the other value.
+                int decisive = boolean.Kind == BoolExprKind.And ? False : True;
+                int otherwise = decisive == False ? True : False;
                 return (row, context) =>
                 {
-                    int result = True;
+                    int result = otherwise;
                     foreach (Condition term in terms)
                     {
                         int value = term(row, context);
-                        if (value == False) return False;
-                        if (value == Unknown) result = Unknown;
-                    }
-                    return result;
-                };
-            }
-            case BoundBoolean { Kind: BoolExprKind.Or } or:
-            {
-                Condition[] terms = or.Arguments.Select(Compile).ToArray();
-                return (row, context) =>
-                {
-                    int result = False;
-                    foreach (Condition term in terms)
-                    {
-                        int value = term(row, context);
-                        if (value == True) return True;
+                        if (value == decisive) return decisive;
                         if (value == Unknown) result = Unknown;
                     }
                     return result;
