@@ -19,6 +19,17 @@ public readonly record struct ReadPoint(HybridTimestamp Timestamp, long Required
 /// <summary>One key and its value as of a read point.</summary>
 public readonly record struct KeyValue(byte[] Key, byte[] Value);
 
+/// <summary>Receives the pairs of a visiting scan (<see cref="IStorageReader.VisitAsync"/>) in key order. The spans are
+/// valid only during the call (they may point into the replica's memory); returns false to stop the scan.</summary>
+public interface IKeyValueVisitor
+{
+    bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+}
+
+/// <summary>What a visiting scan went through: how many visible pairs it handed over, the last key it handed over (a
+/// copy, null when none: the next page starts after it) and whether the visitor stopped it.</summary>
+public readonly record struct VisitedRange(int Count, byte[]? LastKey, bool Stopped);
+
 /// <summary>
 /// Reads from one storage replica. A read at a point waits until the replica has applied every
 /// commit at or below it (see <see cref="ReadPoint"/>), for a bounded time, then fails with
@@ -47,6 +58,24 @@ public interface IStorageReader
     /// A null end means "to the end of the key space". Callers page by starting again after the last key.</summary>
     ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
         CancellationToken cancellationToken);
+
+    /// <summary>The pairs <see cref="ScanAsync"/> returns, handed to <paramref name="visitor"/> one by one instead of
+    /// copied into a list: a replica in the same process hands over its stored bytes in place, so a reader that keeps
+    /// little of what it reads (a filter, an aggregate, the columns a query uses) copies and allocates nothing for the
+    /// rest. The visitor runs synchronously inside the call. The default visits the list of <see cref="ScanAsync"/>.</summary>
+    async ValueTask<VisitedRange> VisitAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit, IKeyValueVisitor visitor,
+        CancellationToken cancellationToken)
+    {
+        var page = await ScanAsync(startInclusive, endExclusive, at, limit, cancellationToken);
+        for (var index = 0; index < page.Count; index++)
+        {
+            if (!visitor.Visit(page[index].Key, page[index].Value))
+            {
+                return new VisitedRange(index + 1, page[index].Key, Stopped: true);
+            }
+        }
+        return new VisitedRange(page.Count, page.Count > 0 ? page[^1].Key : null, Stopped: false);
+    }
 
     /// <summary>Up to <paramref name="limit"/> visible keys in [start, end) in descending byte order, with their values
     /// (a null end: from the last key). Callers page by ending the next call at the last key returned. The default

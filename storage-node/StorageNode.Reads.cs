@@ -63,8 +63,9 @@ public sealed partial class StorageNode
         {
             VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward, (key, value) =>
             {
-                // A copy: the index's own key array must never reach a caller that could change it.
-                results.Add(new KeyValue(key.ToArray(), value));
+                // Copies: the index's own key array must never reach a caller that could change it, and the value may
+                // be FASTER's log page.
+                results.Add(new KeyValue(key.ToArray(), value.ToArray()));
                 return results.Count < limit;
             }, cancellationToken);
             return results;
@@ -114,7 +115,40 @@ public sealed partial class StorageNode
         return ComputeStateDigest(at.Timestamp);
     }
 
-    private delegate bool VisibleVisitor(byte[] key, byte[] value);
+    public async ValueTask<VisitedRange> VisitAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+        IKeyValueVisitor visitor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(startInclusive);
+        ArgumentNullException.ThrowIfNull(visitor);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
+        {
+            return new VisitedRange(0, null, Stopped: false);
+        }
+        var count = 0;
+        byte[]? lastKey = null;
+        var stopped = false;
+        var store = EnterRead();
+        try
+        {
+            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward: false, (key, value) =>
+            {
+                count++;
+                lastKey = key;
+                stopped = !visitor.Visit(key, value);
+                return !stopped && count < limit;
+            }, cancellationToken);
+        }
+        finally
+        {
+            ExitRead();
+        }
+        // A copy, as for ScanAsync: the index's own key array never reaches a caller.
+        return new VisitedRange(count, lastKey?.ToArray(), stopped);
+    }
+
+    private delegate bool VisibleVisitor(byte[] key, ReadOnlySpan<byte> value);
 
     /// <summary>Calls <paramref name="visit"/> for each key in [start, end) with a value visible at
     /// <paramref name="at"/>, in order (descending when <paramref name="backward"/>), until it returns false.
@@ -124,7 +158,6 @@ public sealed partial class StorageNode
         bool backward, VisibleVisitor visit, CancellationToken cancellationToken)
     {
         var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
-        var values = new byte[]?[options.ScanBatchKeyCount];
         var cursor = startInclusive;
         var cursorInclusive = true;
         var backwardEnd = endExclusive;
@@ -140,14 +173,9 @@ public sealed partial class StorageNode
             {
                 keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
             }
-            store.ReadVisibleMany(batch, at.Value, values);
-            for (var index = 0; index < batch.Count; index++)
+            if (!store.VisitVisibleMany(batch, at.Value, (index, value) => visit(batch[index].Key, value)))
             {
-                var value = values[index];
-                if (value is not null && !visit(batch[index].Key, value))
-                {
-                    return;
-                }
+                return;
             }
             if (batch.Count < options.ScanBatchKeyCount)
             {

@@ -44,18 +44,20 @@ internal sealed partial class VersionStore
             type.GetMethod(name, BindingFlags.Public | BindingFlags.Instance, [typeof(long)])
             ?? throw new InvalidOperationException($"FASTER's log allocator has no {name}(long).");
 
-        /// <summary>The head record of <paramref name="key"/> at <paramref name="logicalAddress"/>, or null when the
-        /// record there is not that key's head. The caller holds the epoch and the address is at or above the log's
-        /// head address.</summary>
-        public StoredVersion? TryReadHead(long logicalAddress, byte[] key)
+        /// <summary>The payload of the head record of <paramref name="key"/> at <paramref name="logicalAddress"/>, in
+        /// place in the log page (valid while the caller holds the epoch); false when the record there is not that key's
+        /// head. The caller holds the epoch and the address is at or above the log's head address.</summary>
+        public bool TryReadHeadPayload(long logicalAddress, byte[] key, out ReadOnlySpan<byte> payload)
         {
             long physicalAddress = physicalAddressOf(logicalAddress);
             var storedKey = keyAt(physicalAddress).AsReadOnlySpan();
             if (storedKey.Length != key.Length + 1 || storedKey[0] != HeadPrefix || !storedKey[1..].SequenceEqual(key))
             {
-                return null;
+                payload = default;
+                return false;
             }
-            return StoredVersion.Read(valueAt(physicalAddress).AsReadOnlySpan());
+            payload = valueAt(physicalAddress).AsReadOnlySpan();
+            return true;
         }
     }
 }

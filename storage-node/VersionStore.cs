@@ -181,9 +181,16 @@ internal sealed partial class VersionStore : IDisposable
         }
     }
 
-    /// <summary>The same for keys of the ordered index: a key whose head record address is known is read there,
-    /// without a lookup in FASTER's hash index.</summary>
-    public void ReadVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, byte[]?[] values)
+    /// <summary>Receives the visible value of the key at <paramref name="index"/> of a batch (never a tombstone or a
+    /// key with no version at the timestamp); the span is valid only during the call. Returns false to stop.</summary>
+    public delegate bool VisibleValueVisitor(int index, ReadOnlySpan<byte> value);
+
+    /// <summary>The visible value of each key of the ordered index, in order, handed to <paramref name="visit"/> until it
+    /// returns false (then false is returned). A key whose newest head record is in memory at the address the index
+    /// keeps, and visible at the timestamp (the common case), is handed over in place in FASTER's log page, without a
+    /// lookup in FASTER's hash index or a copy; anything else is read through FASTER. One read session and one hold of
+    /// FASTER's epoch for the whole batch (its "unsafe" context: the batch runs synchronously, without awaiting).</summary>
+    public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit)
     {
         var session = RentReadSession();
         var context = session.UnsafeContext;
@@ -201,13 +208,30 @@ internal sealed partial class VersionStore : IDisposable
             {
                 var key = keys[index];
                 long address = key.HeadAddress;
-                if (address >= inMemoryFrom && inMemoryLog.TryReadHead(address, key.Key) is { } head)
+                byte[]? value;
+                if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out var payload))
                 {
-                    values[index] = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
-                    continue;
+                    var head = Check(StoredVersion.ReadHeader(payload), expectedTimestamp: null);
+                    if (head.CommitTimestamp <= timestamp)
+                    {
+                        if (head.Kind == KindValue && !visit(index, payload[PayloadHeaderBytes..]))
+                        {
+                            return false;
+                        }
+                        continue;
+                    }
+                    value = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
                 }
-                values[index] = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                else
+                {
+                    value = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                }
+                if (value is not null && !visit(index, value))
+                {
+                    return false;
+                }
             }
+            return true;
         }
         finally
         {
@@ -270,6 +294,12 @@ internal sealed partial class VersionStore : IDisposable
             return new(BinaryPrimitives.ReadUInt64BigEndian(payload), BinaryPrimitives.ReadUInt64BigEndian(payload[8..]), kind, payload.Length,
                 kind == KindValue ? payload[PayloadHeaderBytes..].ToArray() : null);
         }
+
+        /// <summary>The header alone (no value copied), for a reader that takes the value in place.</summary>
+        public static StoredVersion ReadHeader(ReadOnlySpan<byte> payload) =>
+            payload.Length < PayloadHeaderBytes
+                ? new(0, 0, 0, payload.Length, null) // Check reports it
+                : new(BinaryPrimitives.ReadUInt64BigEndian(payload), BinaryPrimitives.ReadUInt64BigEndian(payload[8..]), payload[16], payload.Length, null);
     }
 
     private static byte[] HeadKey(byte[] key)

@@ -64,6 +64,34 @@ public interface ITransactionStore
         }
     }
 
+    /// <summary>The pairs of <see cref="ScanPagesAsync"/>, handed to <paramref name="visitor"/> (spans valid only during
+    /// the call) instead of collected into lists; after each page the number of pairs it held is yielded, so a reader
+    /// hands on what its visitor kept a page at a time. A visitor that returns false ends the scan with that page. A store
+    /// over a replica in the same process hands over the stored bytes in place: a scan copies only what it keeps. The
+    /// default visits the pages of <see cref="ScanPagesAsync"/>.</summary>
+    IAsyncEnumerable<int> VisitPagesAsync(byte[] startInclusive, byte[] endExclusive, Log.StorageNode.IKeyValueVisitor visitor,
+        CancellationToken cancellationToken) =>
+        VisitEachPageAsync(ScanPagesAsync(startInclusive, endExclusive, cancellationToken), visitor);
+
+    /// <summary>Hands the pairs of each page to <paramref name="visitor"/> and yields the page's size.</summary>
+    static async IAsyncEnumerable<int> VisitEachPageAsync(IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> pages,
+        Log.StorageNode.IKeyValueVisitor visitor)
+    {
+        await foreach (var page in pages)
+        {
+            var stopped = false;
+            for (var index = 0; index < page.Count && !stopped; index++)
+            {
+                stopped = !visitor.Visit(page[index].Key, page[index].Value);
+            }
+            yield return page.Count;
+            if (stopped)
+            {
+                yield break;
+            }
+        }
+    }
+
     /// <summary>Every visible key in [start, end) in descending byte order, a page at a time, with the transaction's own
     /// writes laid over them as <see cref="ScanPagesAsync"/> does (a backward index scan: ORDER BY ... DESC LIMIT n
     /// along an ascending key). The default reads the range forwards and hands it out reversed; a store that can read

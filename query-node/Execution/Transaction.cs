@@ -175,6 +175,34 @@ public sealed partial class Transaction : ITransactionStore
         }
     }
 
+    public async IAsyncEnumerable<int> VisitPagesAsync(byte[] startInclusive, byte[] endExclusive, IKeyValueVisitor visitor,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The transaction's own writes in range must be merged with the stored pairs: that takes the copying path.
+        if (OwnWritesIn(startInclusive, endExclusive).Count > 0)
+        {
+            await foreach (var size in ITransactionStore.VisitEachPageAsync(ScanPagesAsync(startInclusive, endExclusive, cancellationToken), visitor))
+            {
+                yield return size;
+            }
+            yield break;
+        }
+        var from = startInclusive;
+        // Pages grow as ScanPagesAsync's do, so that a statement that stops early reads few rows.
+        var pageRows = Math.Min(limits.ScanFirstPageRows, limits.ScanPageRows);
+        while (true)
+        {
+            var visited = await storage.VisitAsync(from, endExclusive, ReadPoint, pageRows, visitor, cancellationToken);
+            yield return visited.Count;
+            if (visited.Stopped || visited.Count < pageRows)
+            {
+                break;
+            }
+            from = Successor(visited.LastKey!);
+            pageRows = Math.Min(pageRows * 2, limits.ScanPageRows);
+        }
+    }
+
     public async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanPagesBackwardAsync(byte[] startInclusive, byte[] endExclusive,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -46,11 +46,9 @@ public sealed partial class SqlEngine
         if (options.Analyze)
         {
             instrumentation = new PlanInstrumentation();
-            instrumentation.InstrumentAll(state.Subplans);
-            instrumentation.InstrumentAll(state.CommonTablePlans);
-            PhysicalOperator measured = instrumentation.Instrument(planned.Root);
+            state.Instrumentation = instrumentation;
             long executionStarted = Stopwatch.GetTimestamp();
-            await RunPlannedAsync(measured, state, context, cancellationToken);
+            await RunPlannedAsync(planned.Root, state, context, cancellationToken);
             executionMilliseconds = PlanPrinter.Milliseconds(Stopwatch.GetTimestamp() - executionStarted);
         }
 

@@ -43,4 +43,60 @@ public sealed class SnapshotScanTests
             }
         }
     }
+
+    /// <summary>A visiting scan hands over the pairs a copying scan returns (in place, from FASTER's log page, for heads
+    /// in memory and visible), pages by its last key, and stops where its visitor says.</summary>
+    [Fact]
+    public async Task VisitingScansSeeWhatCopyingScansSee()
+    {
+        await using var harness = await StorageNodeHarness.StartAsync();
+        var random = new Random(5);
+        var keys = Enumerable.Range(0, 400).Select(index => $"key{index:D4}").ToArray();
+        var records = new List<Log.Journal.Records.JournalRecord>();
+        for (ulong timestamp = 10; timestamp <= 200; timestamp += 10)
+        {
+            var writes = keys.Where(_ => random.Next(3) == 0)
+                .Select(key => (key, random.Next(5) == 0 ? null : $"{key}@{timestamp}"))
+                .ToArray();
+            records.Add(Commit(timestamp, writes));
+        }
+        await harness.AppendAllAndWaitAsync([.. records, Heartbeat(300)]);
+
+        for (ulong timestamp = 5; timestamp <= 300; timestamp += 25)
+        {
+            var at = ReadPoint.Unfenced(Ts(timestamp));
+            var expected = (await harness.Node.ScanAsync(Bytes("key"), Bytes("kez"), at, keys.Length, CancellationToken.None))
+                .Select(pair => (Text(pair.Key)!, Text(pair.Value)!)).ToList();
+
+            // Pages of 7 pairs, each starting after the last key of the one before.
+            var visitor = new CollectingVisitor(stopAfter: int.MaxValue);
+            var from = Bytes("key");
+            while (true)
+            {
+                var visited = await harness.Node.VisitAsync(from, Bytes("kez"), at, 7, visitor, CancellationToken.None);
+                Assert.False(visited.Stopped);
+                if (visited.Count > 0) Assert.Equal(visitor.Pairs[^1].Key, Text(visited.LastKey));
+                if (visited.Count < 7) break;
+                from = [.. visited.LastKey!, 0];
+            }
+            Assert.Equal(expected, visitor.Pairs.Select(pair => (pair.Key, pair.Value)).ToList());
+
+            var stopping = new CollectingVisitor(stopAfter: 3);
+            var stopped = await harness.Node.VisitAsync(Bytes("key"), Bytes("kez"), at, keys.Length, stopping, CancellationToken.None);
+            Assert.Equal(Math.Min(3, expected.Count), stopped.Count);
+            Assert.Equal(expected.Count >= 3, stopped.Stopped);
+            Assert.Equal(expected.Take(3).ToList(), stopping.Pairs.Select(pair => (pair.Key, pair.Value)).ToList());
+        }
+    }
+
+    private sealed class CollectingVisitor(int stopAfter) : IKeyValueVisitor
+    {
+        public List<(string Key, string Value)> Pairs { get; } = [];
+
+        public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+        {
+            Pairs.Add((System.Text.Encoding.UTF8.GetString(key), System.Text.Encoding.UTF8.GetString(value)));
+            return Pairs.Count < stopAfter;
+        }
+    }
 }

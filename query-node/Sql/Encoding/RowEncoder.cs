@@ -76,6 +76,15 @@ internal static class RowEncoder
         return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes, decoded, present: null);
     }
 
+    /// <summary>The same from bytes a scan hands over in place (storage's own memory): only a row the direct path cannot
+    /// read is copied, for the general one.</summary>
+    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded)
+    {
+        if (table.HasMissingValues) return DecodeWithMissingValues(table, bytes.ToArray());
+        var values = new object?[table.Columns.Count];
+        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
+    }
+
     /// <summary>A row of a table with missing values: a column the row has no entry for was added after the row was
     /// written, and reads the value its ADD COLUMN gave the existing rows.</summary>
     private static object?[] DecodeWithMissingValues(TableDescriptor table, byte[] bytes)
@@ -89,7 +98,8 @@ internal static class RowEncoder
         return values;
     }
 
-    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, object?[] values, bool[]? decoded)
+    /// <summary><paramref name="values"/> is a span so that its stores skip the covariance check of an object array.</summary>
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded)
     {
         int position = 0;
         if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
@@ -111,11 +121,11 @@ internal static class RowEncoder
                     break;
                 case TypeKind.Int4:
                     if (!TryReadInteger(bytes, ref position, out long int4)) return false;
-                    values[ordinal] = checked((int)int4);
+                    values[ordinal] = BoxedIntegers.Of(checked((int)int4));
                     break;
                 case TypeKind.Int8:
                     if (!TryReadInteger(bytes, ref position, out long int8)) return false;
-                    values[ordinal] = int8;
+                    values[ordinal] = BoxedIntegers.Of(int8);
                     break;
                 case TypeKind.Date:
                     if (!TryReadInteger(bytes, ref position, out long day)) return false;

@@ -22,6 +22,9 @@ internal sealed class StatementState(ITransactionStore store, StatementContext s
     /// <summary>The plan of each subquery expression, by its id.</summary>
     public PhysicalOperator?[] Subplans { get; } = subplans;
 
+    /// <summary>Set for EXPLAIN ANALYZE: every operator run in the statement counts its rows and time there.</summary>
+    public Explain.PlanInstrumentation? Instrumentation { get; set; }
+
     /// <summary>The latest result of each subquery expression and the arguments it was computed for.</summary>
     /// <summary>The values of the statement's $1..$n (a prepared statement's Bind), already of their parameters' types.</summary>
     public object?[] ParameterValues { get; set; } = [];

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Reflection;
-using Log.QueryNode.Sql.Executor;
-using ExecutionContext = Log.QueryNode.Sql.Executor.ExecutionContext;
+using System.Runtime.CompilerServices;
 using Log.QueryNode.Sql.Executor.Operators;
 
 namespace Log.QueryNode.Sql.Explain;
@@ -17,92 +15,65 @@ internal sealed class NodeStatistics
 }
 
 /// <summary>
-/// EXPLAIN ANALYZE's counters: every operator of a freshly planned statement gets a measuring wrapper between it and
-/// its parent. Operators hold their children in private fields and call them directly, so the wrappers are put in
-/// those fields by reflection: operators stay free of instrumentation code and any new operator is measured without
-/// changes. Only a plan built for this one EXPLAIN is ever rewired.
+/// EXPLAIN ANALYZE's counters, one per operator that ran. The statement's state carries this object; every operator's
+/// public <see cref="PhysicalOperator.ExecuteAsync"/> and <see cref="PhysicalOperator.ExecuteBatchesAsync"/> see it and
+/// hand their rows through <see cref="MeasureRows"/> or <see cref="MeasureBatches"/>, so the plan is run as it is
+/// (nothing rewired, the same batched path as without ANALYZE) and a new operator is measured without changes.
 /// </summary>
 internal sealed class PlanInstrumentation
 {
-    private readonly Dictionary<PhysicalOperator, MeasuredOperator> _wrappers = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<PhysicalOperator, NodeStatistics> _statistics = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>The statistics of an operator of the original plan, null if it was never wrapped.</summary>
-    public NodeStatistics? Of(PhysicalOperator node) => _wrappers.TryGetValue(node, out MeasuredOperator? wrapper) ? wrapper.Statistics : null;
+    /// <summary>The statistics of an operator, null if it never ran.</summary>
+    public NodeStatistics? Of(PhysicalOperator node) => _statistics.GetValueOrDefault(node);
 
-    /// <summary>Wraps <paramref name="node"/> and, recursively, everything below it; returns the wrapper to run.</summary>
-    public PhysicalOperator Instrument(PhysicalOperator node)
+    private NodeStatistics For(PhysicalOperator node)
     {
-        if (node is MeasuredOperator measured) return measured;
-        if (_wrappers.TryGetValue(node, out MeasuredOperator? existing)) return existing;
-        var wrapper = new MeasuredOperator(node);
-        _wrappers.Add(node, wrapper);
-        for (Type? type = node.GetType(); type is not null && type != typeof(PhysicalOperator); type = type.BaseType)
+        if (!_statistics.TryGetValue(node, out NodeStatistics? statistics))
         {
-            foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.DeclaredOnly))
-            {
-                if (field.FieldType.IsAssignableFrom(typeof(MeasuredOperator)))
-                {
-                    if (field.GetValue(node) is PhysicalOperator child) field.SetValue(node, Instrument(child));
-                }
-                else if (field.FieldType == typeof(PhysicalOperator[]) || field.FieldType == typeof(PhysicalOperator?[]))
-                {
-                    if (field.GetValue(node) is PhysicalOperator?[] children) InstrumentAll(children);
-                }
-            }
+            statistics = new NodeStatistics();
+            _statistics.Add(node, statistics);
         }
-        return wrapper;
+        return statistics;
     }
 
-    /// <summary>Wraps the plans of an array in place (the subquery and WITH query plans of a statement).</summary>
-    public void InstrumentAll(PhysicalOperator?[] plans)
+    /// <summary>The rows of one run of <paramref name="node"/>, counted and timed.</summary>
+    public IAsyncEnumerable<object?[]> MeasureRows(PhysicalOperator node, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken) =>
+        Measure(For(node), rows, _ => 1, cancellationToken);
+
+    /// <summary>The batches of one run of <paramref name="node"/>, their rows counted and timed.</summary>
+    public IAsyncEnumerable<IReadOnlyList<object?[]>> MeasureBatches(PhysicalOperator node, IAsyncEnumerable<IReadOnlyList<object?[]>> batches,
+        CancellationToken cancellationToken) =>
+        Measure(For(node), batches, batch => batch.Count, cancellationToken);
+
+    private static async IAsyncEnumerable<T> Measure<T>(NodeStatistics statistics, IAsyncEnumerable<T> items, Func<T, int> rowsOf,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        for (int index = 0; index < plans.Length; index++)
+        statistics.Loops++;
+        long elapsed = 0;
+        bool first = true;
+        IAsyncEnumerator<T> enumerator = items.GetAsyncEnumerator(cancellationToken);
+        try
         {
-            if (plans[index] is { } plan) plans[index] = Instrument(plan);
-        }
-    }
-
-    /// <summary>The original operator behind a wrapper.</summary>
-    public static PhysicalOperator Unwrap(PhysicalOperator node) => node is MeasuredOperator measured ? measured.Inner : node;
-
-    private sealed class MeasuredOperator(PhysicalOperator inner) : PhysicalOperator
-    {
-        public PhysicalOperator Inner { get; } = inner;
-
-        public NodeStatistics Statistics { get; } = new();
-
-        public override string Name => Inner.Name;
-
-        public override IReadOnlyList<PhysicalOperator> Children => Inner.Children;
-
-        public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
-        {
-            Statistics.Loops++;
-            long elapsed = 0;
-            bool first = true;
-            IAsyncEnumerator<object?[]> rows = Inner.ExecuteAsync(context).GetAsyncEnumerator(context.CancellationToken);
-            try
+            while (true)
             {
-                while (true)
+                long started = Stopwatch.GetTimestamp();
+                bool more = await enumerator.MoveNextAsync();
+                elapsed += Stopwatch.GetTimestamp() - started;
+                if (first)
                 {
-                    long started = Stopwatch.GetTimestamp();
-                    bool more = await rows.MoveNextAsync();
-                    elapsed += Stopwatch.GetTimestamp() - started;
-                    if (first)
-                    {
-                        Statistics.StartupTicks += elapsed;
-                        first = false;
-                    }
-                    if (!more) break;
-                    Statistics.Rows++;
-                    yield return rows.Current;
+                    statistics.StartupTicks += elapsed;
+                    first = false;
                 }
+                if (!more) break;
+                statistics.Rows += rowsOf(enumerator.Current);
+                yield return enumerator.Current;
             }
-            finally
-            {
-                Statistics.TotalTicks += elapsed;
-                await rows.DisposeAsync();
-            }
+        }
+        finally
+        {
+            statistics.TotalTicks += elapsed;
+            await enumerator.DisposeAsync();
         }
     }
 }

@@ -67,7 +67,6 @@ internal sealed class PlanPrinter
         var seen = new HashSet<PhysicalOperator>(ReferenceEqualityComparer.Instance);
         while (pending.TryPop(out PhysicalOperator? current))
         {
-            current = PlanInstrumentation.Unwrap(current);
             if (!seen.Add(current)) continue;
             count += current switch
             {
@@ -86,7 +85,6 @@ internal sealed class PlanPrinter
     private void PrintNode(PhysicalOperator node, int indent, List<BoundExpression> inheritedFilters, List<BoundSubquery> pendingSubqueries, bool commonTablesHere,
         ProjectOperator? projection = null)
     {
-        node = PlanInstrumentation.Unwrap(node);
         switch (node)
         {
             case FilterOperator filter:
@@ -161,7 +159,7 @@ internal sealed class PlanPrinter
             double cost = EstimateCost(inner);
             annotation = string.Create(CultureInfo.InvariantCulture, $"  (cost={cost:F2}..{cost:F2} rows={Math.Max(1, Math.Round(rows)):F0} width={EstimateWidth(inner)})");
         }
-        if (_options.Analyze) annotation += Actual(_instrumentation?.Of(PlanInstrumentation.Unwrap(inner)));
+        if (_options.Analyze) annotation += Actual(_instrumentation?.Of(inner));
         _lines.Add(new string(' ', indent) + "->  Hash" + annotation);
         PrintNode(inner, indent + 6, [], [], false);
     }
@@ -252,7 +250,7 @@ internal sealed class PlanPrinter
     /// <summary>A projection that computes over a ProjectSet's output (generate_series(1, 3) + 1) is a Result node of its
     /// own in PostgreSQL: a ProjectSet evaluates only set-returning functions and plain columns.</summary>
     private static bool ComputesOverSetFunctions(ProjectOperator project) =>
-        PlanInstrumentation.Unwrap(project.Input) is ProjectSetOperator && project.Expressions.Any(expression => expression is not BoundColumn);
+        project.Input is ProjectSetOperator && project.Expressions.Any(expression => expression is not BoundColumn);
 
     private IEnumerable<string>? OutputOf(PhysicalOperator node, ProjectOperator? projection)
     {
@@ -372,7 +370,6 @@ internal sealed class PlanPrinter
     /// <summary>What column <paramref name="ordinal"/> of a node's output is, as an expression over the plan below it.</summary>
     private string ColumnOf(PhysicalOperator node, int ordinal)
     {
-        node = PlanInstrumentation.Unwrap(node);
         switch (node)
         {
             case TableScanOperator scan:
@@ -482,7 +479,6 @@ internal sealed class PlanPrinter
 
     private double EstimateRows(PhysicalOperator node)
     {
-        node = PlanInstrumentation.Unwrap(node);
         double rows = node switch
         {
             TableScanOperator scan => ScanRows(scan.Path, scan.Filter),
@@ -524,7 +520,6 @@ internal sealed class PlanPrinter
 
     private double EstimateCost(PhysicalOperator node)
     {
-        node = PlanInstrumentation.Unwrap(node);
         double children = 0;
         foreach (PhysicalOperator child in node.Children) children += EstimateCost(child);
         return children + EstimateRows(node) * CostPerRow;
@@ -532,7 +527,6 @@ internal sealed class PlanPrinter
 
     private int EstimateWidth(PhysicalOperator node)
     {
-        node = PlanInstrumentation.Unwrap(node);
         return node switch
         {
             TableScanOperator scan => scan.Table.Columns.Sum(column => TypeWidth(column.Type)),

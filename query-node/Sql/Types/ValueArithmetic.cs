@@ -21,11 +21,11 @@ internal static class ValueArithmetic
         switch (kind)
         {
             case TypeKind.Int2:
-                return (short)CheckRange(ApplyLong(op, (short)left, (short)right), short.MinValue, short.MaxValue, "smallint");
+                return (short)ApplyInteger(op, (short)left, (short)right, kind);
             case TypeKind.Int4:
-                return (int)CheckRange(ApplyLong(op, (int)left, (int)right), int.MinValue, int.MaxValue, "integer");
+                return (int)ApplyInteger(op, (int)left, (int)right, kind);
             case TypeKind.Int8:
-                return ApplyInt8(op, (long)left, (long)right);
+                return ApplyInteger(op, (long)left, (long)right, kind);
             case TypeKind.Float8:
                 return ApplyFloat8(op, (double)left, (double)right);
             case TypeKind.Float4:
@@ -36,6 +36,16 @@ internal static class ValueArithmetic
                 throw new InvalidOperationException($"arithmetic on {kind}");
         }
     }
+
+    /// <summary>Integer arithmetic of int2, int4 or int8 operands (<paramref name="kind"/>, the result's type) on their
+    /// values widened to long, with the result range-checked for that type: the one place of integer arithmetic's
+    /// rules, for boxed values and for compiled expressions that never box them.</summary>
+    public static long ApplyInteger(ArithmeticOperator op, long left, long right, TypeKind kind) => kind switch
+    {
+        TypeKind.Int2 => CheckRange(ApplyLong(op, left, right), short.MinValue, short.MaxValue, "smallint"),
+        TypeKind.Int4 => CheckRange(ApplyLong(op, left, right), int.MinValue, int.MaxValue, "integer"),
+        _ => ApplyInt8(op, left, right),
+    };
 
     private static long CheckRange(long value, long minimum, long maximum, string typeName) =>
         value < minimum || value > maximum ? throw ValueCast.OutOfRange(typeName) : value;

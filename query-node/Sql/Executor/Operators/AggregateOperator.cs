@@ -17,7 +17,7 @@ internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<Bo
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var aggregator = new Aggregator(groupKeys, aggregates, context, groupingSets);
         try

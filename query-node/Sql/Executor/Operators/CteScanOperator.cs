@@ -13,7 +13,7 @@ internal sealed class CteScanOperator(int commonTableId, string name, IReadOnlyL
     /// <summary>For EXPLAIN.</summary>
     public int CommonTableId => commonTableId;
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         StatementState state = context.Statement;
         if (outerParameterIndexes.Count > 0)

@@ -7,7 +7,7 @@ internal sealed class DistinctOnOperator(PhysicalOperator input, IReadOnlyList<i
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         object?[]? previous = null;
         await foreach (object?[] row in input.ExecuteAsync(context))

@@ -11,7 +11,7 @@ internal sealed class DistinctOperator(PhysicalOperator input, int keyWidth) : P
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var seen = new HashSet<object?[]>(new RowEqualityComparer(keyWidth));
         long reserved = 0;

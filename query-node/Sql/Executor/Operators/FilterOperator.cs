@@ -8,7 +8,7 @@ namespace Log.QueryNode.Sql.Executor.Operators;
 internal sealed class FilterOperator : PhysicalOperator
 {
     private readonly PhysicalOperator _input;
-    private readonly BoundExpression? _plainTerms;
+    private readonly CompiledCondition? _plainTerms;
     private readonly CompiledExpression[] _subqueryTerms;
 
     public FilterOperator(PhysicalOperator input, BoundExpression predicate)
@@ -22,7 +22,7 @@ internal sealed class FilterOperator : PhysicalOperator
             if (compiled.HasSubqueries) withSubqueries.Add(compiled);
             else plain.Add(term);
         }
-        _plainTerms = Conjuncts.Combine(plain);
+        _plainTerms = Conjuncts.Combine(plain) is { } combined ? new CompiledCondition(combined) : null;
         _subqueryTerms = withSubqueries.ToArray();
         Predicate = predicate;
     }
@@ -33,11 +33,11 @@ internal sealed class FilterOperator : PhysicalOperator
 
     public override IReadOnlyList<PhysicalOperator> Children => [_input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (object?[] row in _input.ExecuteAsync(context))
         {
-            if (_plainTerms is not null && ExpressionEvaluator.Evaluate(_plainTerms, row, context) is not true) continue;
+            if (_plainTerms is not null && !_plainTerms.IsTrue(row, context)) continue;
             bool keep = true;
             foreach (CompiledExpression term in _subqueryTerms)
             {
@@ -52,8 +52,8 @@ internal sealed class FilterOperator : PhysicalOperator
     }
 
     /// <summary>Without subqueries, a batch of the input's filtered at once.</summary>
-    public override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context) =>
-        _subqueryTerms.Length > 0 ? base.ExecuteBatchesAsync(context) : FilterBatchesAsync(context);
+    protected override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context) =>
+        _subqueryTerms.Length > 0 ? base.ExecuteBatchesCoreAsync(context) : FilterBatchesAsync(context);
 
     private async IAsyncEnumerable<IReadOnlyList<object?[]>> FilterBatchesAsync(ExecutionContext context)
     {
@@ -62,7 +62,7 @@ internal sealed class FilterOperator : PhysicalOperator
             var kept = new List<object?[]>(batch.Count);
             foreach (object?[] row in batch)
             {
-                if (_plainTerms is null || ExpressionEvaluator.Evaluate(_plainTerms, row, context) is true) kept.Add(row);
+                if (_plainTerms is null || _plainTerms.IsTrue(row, context)) kept.Add(row);
             }
             if (kept.Count > 0) yield return kept;
         }

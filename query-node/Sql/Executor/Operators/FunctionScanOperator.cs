@@ -15,7 +15,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
     /// <summary>For EXPLAIN.</summary>
     public string FunctionName => functionName;
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var values = new object?[_arguments.Length];
         for (int index = 0; index < values.Length; index++) values[index] = await _arguments[index].EvaluateAsync(context.OuterRow, context);

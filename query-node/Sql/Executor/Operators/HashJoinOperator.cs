@@ -32,9 +32,9 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
         {
             foreach (object?[] row in batch) yield return row;
         }
@@ -42,7 +42,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     /// <summary>The joined rows of each batch of probing rows, in batches of at most
     /// <see cref="SqlLimits.OperatorBatchRowsMax"/> rows (however many rows of the table one probe matches).</summary>
-    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
         // Rows with equal keys are chained in input order: the table maps a key to its first and last row, and
         // next[row] is the following row of the same key (-1: none). One integer key (the common join on a key

@@ -46,7 +46,16 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
+    {
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
+        {
+            for (int index = 0; index < batch.Count; index++) yield return batch[index];
+        }
+    }
+
+    /// <summary>The joined rows of each lookup batch, or the fallback hash join's batches.</summary>
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
         var buffered = new List<object?[]>();
         await using IAsyncEnumerator<IReadOnlyList<object?[]>> outer = left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
@@ -56,13 +65,14 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
             // A large outer side: the hash join, over the rows read so far and the rest.
             var resumed = new ResumedInput(buffered, outer);
             var hashJoin = new HashJoinOperator(kind, resumed, inner, leftWidth, rightWidth, leftHashKeys, rightHashKeys, hashResidual);
-            await foreach (object?[] row in hashJoin.ExecuteAsync(context)) yield return row;
+            await foreach (IReadOnlyList<object?[]> batch in hashJoin.ExecuteBatchesAsync(context)) yield return batch;
             yield break;
         }
         for (int start = 0; start < buffered.Count; start += SqlLimits.LookupJoinBatchRowsMax)
         {
             int count = Math.Min(SqlLimits.LookupJoinBatchRowsMax, buffered.Count - start);
             object?[]?[] innerRows = await LookUpAsync(buffered, start, count, context);
+            var joinedRows = new List<object?[]>(count);
             for (int index = 0; index < count; index++)
             {
                 object?[] outerRow = buffered[start + index];
@@ -72,12 +82,13 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
                     object?[] joined = NestedLoopJoinOperator.Concatenate(outerRow, innerRow);
                     if (_residual is null || await _residual.EvaluateAsync(joined, context) is true)
                     {
-                        yield return joined;
+                        joinedRows.Add(joined);
                         continue;
                     }
                 }
-                if (kind == JoinType.Left) yield return NestedLoopJoinOperator.Concatenate(outerRow, new object?[rightWidth]);
+                if (kind == JoinType.Left) joinedRows.Add(NestedLoopJoinOperator.Concatenate(outerRow, new object?[rightWidth]));
             }
+            if (joinedRows.Count > 0) yield return joinedRows;
         }
     }
 
@@ -109,7 +120,7 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
         {
             if (values[index] is not { } value) continue;
             object?[] row = inner.DecodeRow(value);
-            if (inner.Filter is not null && ExpressionEvaluator.Evaluate(inner.Filter, row, context) is not true) continue;
+            if (!inner.PassesFilter(row, context)) continue;
             if (inner.ForUpdate) context.Store.AddConflictCheck(distinctKeys[index], isSchema: false);
             found[index] = row;
         }
@@ -135,15 +146,15 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
     {
         public override string Name => "Resumed";
 
-        public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+        protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
         {
-            await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesAsync(context))
+            await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
             {
                 foreach (object?[] row in batch) yield return row;
             }
         }
 
-        public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+        protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
         {
             for (int start = 0; start < buffered.Count; start += SqlLimits.OperatorBatchRowsMax)
             {

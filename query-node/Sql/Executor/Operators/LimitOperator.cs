@@ -13,7 +13,7 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         long count = Evaluate(limit, context, EngineSqlState.InvalidRowCountInLimitClause, "LIMIT") ?? long.MaxValue;
         long skip = Evaluate(offset, context, EngineSqlState.InvalidRowCountInResultOffsetClause, "OFFSET") ?? 0;

@@ -56,7 +56,7 @@ internal sealed class ModifyTableOperator : PhysicalOperator
 
     public override IReadOnlyList<PhysicalOperator> Children => [_input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var rows = new List<object?[]>();
         await foreach (object?[] row in _input.ExecuteAsync(context)) rows.Add(row);

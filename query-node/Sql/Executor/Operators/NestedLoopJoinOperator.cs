@@ -26,7 +26,7 @@ internal sealed class NestedLoopJoinOperator(JoinType kind, PhysicalOperator lef
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         List<object?[]>? rightRows = null;
         bool[]? rightMatched = null;

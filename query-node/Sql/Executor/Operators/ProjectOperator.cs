@@ -16,7 +16,7 @@ internal sealed class ProjectOperator(PhysicalOperator input, IReadOnlyList<Boun
 
     public override IReadOnlyList<PhysicalOperator> Children => [Input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (object?[] row in Input.ExecuteAsync(context))
         {
@@ -34,8 +34,8 @@ internal sealed class ProjectOperator(PhysicalOperator input, IReadOnlyList<Boun
     }
 
     /// <summary>Without subqueries, a batch of the input's computed at once.</summary>
-    public override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context) =>
-        _hasSubqueries ? base.ExecuteBatchesAsync(context) : ProjectBatchesAsync(context);
+    protected override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context) =>
+        _hasSubqueries ? base.ExecuteBatchesCoreAsync(context) : ProjectBatchesAsync(context);
 
     private async IAsyncEnumerable<IReadOnlyList<object?[]>> ProjectBatchesAsync(ExecutionContext context)
     {

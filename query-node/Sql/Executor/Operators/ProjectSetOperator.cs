@@ -25,7 +25,7 @@ internal sealed class ProjectSetOperator(PhysicalOperator input, int inputWidth,
 
     public override IReadOnlyList<PhysicalOperator> Children => [Input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var enumerators = new IEnumerator<object?[]>?[Functions.Count];
         long produced = 0;

@@ -8,7 +8,7 @@ internal sealed class RecursiveUnionOperator(int commonTableId, PhysicalOperator
 
     public override IReadOnlyList<PhysicalOperator> Children => [initial, recursive];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         HashSet<object?[]>? seen = all ? null : new HashSet<object?[]>(new RowEqualityComparer(width));
         var working = new List<object?[]>();

@@ -19,7 +19,7 @@ internal sealed class RowKeyScanOperator(TableDescriptor table, string reference
 
     public override string Name => ScanNames.Of(Path, indexOnly: false);
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         int width = Table.Columns.Count;
         await foreach (StoredRow row in RowSource.ReadAsync(context.Store, Table, Path.Resolve(context), context.CancellationToken))

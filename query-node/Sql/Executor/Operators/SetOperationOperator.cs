@@ -13,7 +13,7 @@ internal sealed class SetOperationOperator(SetOperation operation, bool all, Phy
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         long reserved = 0;
         try

@@ -16,7 +16,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var rows = new List<object?[]>();
         long reserved = 0;

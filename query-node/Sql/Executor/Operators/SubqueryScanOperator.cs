@@ -10,7 +10,7 @@ internal sealed class SubqueryScanOperator(PhysicalOperator query, IReadOnlyList
 
     public override IReadOnlyList<PhysicalOperator> Children => [query];
 
-    public override IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var values = new object?[arguments.Count];
         for (int index = 0; index < values.Length; index++) values[index] = ExpressionEvaluator.Evaluate(arguments[index], context.OuterRow, context);

@@ -13,7 +13,7 @@ internal sealed class SystemRelationScanOperator(SystemRelation relation, string
 
     public string ReferenceName => referenceName;
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         CatalogSnapshot catalog = await CatalogSnapshot.ForStatementAsync(context.Statement.Statement, context.Statement.Store, context.CancellationToken);
         foreach (object?[] row in catalog.RowsOf(relation))

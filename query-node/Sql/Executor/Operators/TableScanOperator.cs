@@ -19,6 +19,8 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public BoundExpression? Filter { get; } = filter;
 
+    private readonly CompiledCondition? _filter = filter is null ? null : new CompiledCondition(filter);
+
     /// <summary>SELECT ... FOR UPDATE: each row read joins the transaction's conflict check.</summary>
     public bool ForUpdate { get; } = forUpdate;
 
@@ -53,21 +55,35 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    /// <summary>Whether a row of this table passes the filter pushed into the scan (a join that looks rows up by key).</summary>
+    public bool PassesFilter(object?[] row, ExecutionContext context) => _filter is null || _filter.IsTrue(row, context);
+
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(context))
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
         {
-            for (int index = 0; index < page.Count; index++)
-            {
-                if (RowOf(page[index], context) is { } row) yield return row;
-            }
+            for (int index = 0; index < batch.Count; index++) yield return batch[index];
         }
     }
 
     /// <summary>A batch per page of storage.</summary>
-    public override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
-        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(context))
+        AccessPath path = Path.Resolve(context);
+        if (IndexOnly is null && path.Kind is AccessKind.FullScan or AccessKind.RangeScan && !path.Backward)
+        {
+            // Rows are decoded and filtered from the bytes storage hands over in place: a row the filter rejects, and
+            // the columns the query does not read, cost no copy and no allocation.
+            var collector = new RowCollector(this, context);
+            await foreach (int _ in context.Store.VisitPagesAsync(path.Start, path.End, collector, context.CancellationToken))
+            {
+                if (collector.Rows.Count == 0) continue;
+                yield return collector.Rows;
+                collector.Rows = [];
+            }
+            yield break;
+        }
+        await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in ReadPagesAsync(path, context))
         {
             var rows = new List<object?[]>(page.Count);
             for (int index = 0; index < page.Count; index++)
@@ -78,17 +94,32 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
         }
     }
 
+    /// <summary>Collects the rows of the stored pairs a scan visits that pass the filter.</summary>
+    private sealed class RowCollector(TableScanOperator scan, ExecutionContext context) : Log.StorageNode.IKeyValueVisitor
+    {
+        public List<object?[]> Rows { get; set; } = [];
+
+        public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+        {
+            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded);
+            if (!scan.PassesFilter(row, context)) return true;
+            if (scan.ForUpdate) context.Store.AddConflictCheck(key.ToArray(), isSchema: false);
+            Rows.Add(row);
+            return true;
+        }
+    }
+
     /// <summary>The stored rows along the path, or the index entries for an index-only scan.</summary>
-    private IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadPagesAsync(ExecutionContext context) =>
+    private IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadPagesAsync(AccessPath path, ExecutionContext context) =>
         IndexOnly is null
-            ? RowSource.ReadPagesAsync(context.Store, Path.Resolve(context), context.CancellationToken)
-            : RowSource.ScanRangeAsync(context.Store, Path.Resolve(context), context.CancellationToken);
+            ? RowSource.ReadPagesAsync(context.Store, path, context.CancellationToken)
+            : RowSource.ScanRangeAsync(context.Store, path, context.CancellationToken);
 
     /// <summary>The row of a stored entry, or null when the filter rejects it.</summary>
     private object?[]? RowOf(KeyValuePair<byte[], byte[]> entry, ExecutionContext context)
     {
         object?[] row = IndexOnly is null ? DecodeRow(entry.Value) : IndexOnly.Decode(entry.Key, entry.Value);
-        if (Filter is not null && ExpressionEvaluator.Evaluate(Filter, row, context) is not true) return null;
+        if (!PassesFilter(row, context)) return null;
         if (ForUpdate) context.Store.AddConflictCheck(entry.Key, isSchema: false);
         return row;
     }

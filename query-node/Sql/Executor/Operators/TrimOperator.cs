@@ -9,7 +9,7 @@ internal sealed class TrimOperator(PhysicalOperator input, int width) : Physical
 
     public override IReadOnlyList<PhysicalOperator> Children => [input];
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (object?[] row in input.ExecuteAsync(context)) yield return row.Length == width ? row : row[..width];
     }

@@ -12,7 +12,7 @@ internal sealed class ValuesOperator(IReadOnlyList<IReadOnlyList<BoundExpression
     /// <summary>For EXPLAIN.</summary>
     public int RowCount => _rows.Length;
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         foreach (CompiledExpression[] row in _rows)
         {

@@ -46,7 +46,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
         }
     }
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var rows = new List<object?[]>();
         var keys = new List<object?[]>();

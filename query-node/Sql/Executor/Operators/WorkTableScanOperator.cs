@@ -5,7 +5,7 @@ internal sealed class WorkTableScanOperator(int commonTableId) : PhysicalOperato
 {
     public override string Name => "WorkTable Scan";
 
-    public override async IAsyncEnumerable<object?[]> ExecuteAsync(ExecutionContext context)
+    protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         List<object?[]> rows = context.Statement.WorkTables[commonTableId] ?? [];
         foreach (object?[] row in rows)

@@ -1,0 +1,147 @@
+using Log.QueryNode.Sql.Binder;
+using Log.QueryNode.Sql.Parser.Ast;
+using Log.QueryNode.Sql.Types;
+
+namespace Log.QueryNode.Sql.Executor;
+
+/// <summary>
+/// A condition compiled once, when its operator is built, into delegates that a scan or a filter calls per row. The
+/// interpreter (<see cref="ExpressionEvaluator"/>) boxes every intermediate integer and dispatches on the expression's
+/// kind at every node of every row; the common filter over integer columns (<c>amount % 10 &lt; 3</c>, <c>id &lt;= $1
+/// AND kind = 2</c>) is compiled into delegates over unboxed longs instead. Anything else (text, numeric, functions,
+/// subqueries ...) is left to the interpreter, through one delegate, so the results are the interpreter's in every case.
+/// </summary>
+internal sealed class CompiledCondition
+{
+    /// <summary>SQL's three truth values, as the compiled delegates return them.</summary>
+    private const int False = 0;
+    private const int True = 1;
+    private const int Unknown = -1;
+
+    private delegate int Condition(object?[] row, ExecutionContext? context);
+
+    /// <summary>An integer expression's value; false when it is NULL.</summary>
+    private delegate bool IntegerValue(object?[] row, ExecutionContext? context, out long value);
+
+    private readonly Condition _condition;
+
+    public CompiledCondition(BoundExpression condition)
+    {
+        Expression = condition;
+        _condition = Compile(condition);
+    }
+
+    public BoundExpression Expression { get; }
+
+    /// <summary>Whether the condition is true for the row (false for false and for NULL, as WHERE treats them).</summary>
+    public bool IsTrue(object?[] row, ExecutionContext? context) => _condition(row, context) == True;
+
+    private static Condition Compile(BoundExpression expression)
+    {
+        switch (expression)
+        {
+            case BoundComparison comparison when comparison.OperandType.IsInteger
+                && TryCompileInteger(comparison.Left) is { } left && TryCompileInteger(comparison.Right) is { } right:
+                return CompileComparison(comparison.Operator, left, right);
+            case BoundBoolean { Kind: BoolExprKind.Not } not:
+            {
+                Condition operand = Compile(not.Arguments[0]);
+                return (row, context) => operand(row, context) switch { True => False, False => True, _ => Unknown };
+            }
+            case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
+            {
+                Condition[] terms = boolean.Arguments.Select(Compile).ToArray();
+                // AND is decided by a false term and OR by a true one; else it is NULL if a term is, else the other value.
+                int decisive = boolean.Kind == BoolExprKind.And ? False : True;
+                int otherwise = decisive == False ? True : False;
+                return (row, context) =>
+                {
+                    int result = otherwise;
+                    foreach (Condition term in terms)
+                    {
+                        int value = term(row, context);
+                        if (value == decisive) return decisive;
+                        if (value == Unknown) result = Unknown;
+                    }
+                    return result;
+                };
+            }
+            case BoundNullTest nullTest when nullTest.Operand.Type.IsInteger && TryCompileInteger(nullTest.Operand) is { } operand:
+            {
+                bool isNot = nullTest.IsNot;
+                return (row, context) => operand(row, context, out _) == isNot ? True : False;
+            }
+            default:
+                return (row, context) => ExpressionEvaluator.Evaluate(expression, row, context) switch
+                {
+                    null => Unknown,
+                    bool value => value ? True : False,
+                    object other => throw new InvalidOperationException($"a condition evaluated to {other.GetType().Name}"),
+                };
+        }
+    }
+
+    private static Condition CompileComparison(ComparisonOperator op, IntegerValue left, IntegerValue right) => op switch
+    {
+        ComparisonOperator.Equal => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a == b ? True : False,
+        ComparisonOperator.NotEqual => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a != b ? True : False,
+        ComparisonOperator.Less => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a < b ? True : False,
+        ComparisonOperator.LessOrEqual => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a <= b ? True : False,
+        ComparisonOperator.Greater => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a > b ? True : False,
+        _ => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a >= b ? True : False,
+    };
+
+    /// <summary>An int2/int4/int8 expression built of columns, constants, arithmetic and widening casts; null for
+    /// anything else.</summary>
+    private static IntegerValue? TryCompileInteger(BoundExpression expression)
+    {
+        if (!expression.Type.IsInteger) return null;
+        switch (expression)
+        {
+            case BoundColumn column:
+            {
+                int ordinal = column.Ordinal;
+                return (object?[] row, ExecutionContext? context, out long value) => IntegerOf(row[ordinal], out value);
+            }
+            case BoundConstant constant:
+            {
+                bool isNull = !IntegerOf(constant.Value, out long constantValue);
+                return (object?[] row, ExecutionContext? context, out long value) =>
+                {
+                    value = constantValue;
+                    return !isNull;
+                };
+            }
+            case BoundArithmetic arithmetic when TryCompileInteger(arithmetic.Left) is { } left && TryCompileInteger(arithmetic.Right) is { } right:
+            {
+                ArithmeticOperator op = arithmetic.Operator;
+                TypeKind kind = arithmetic.Type.Kind;
+                return (object?[] row, ExecutionContext? context, out long value) =>
+                {
+                    value = 0;
+                    if (!left(row, context, out long a) || !right(row, context, out long b)) return false;
+                    value = ValueArithmetic.ApplyInteger(op, a, b, kind);
+                    return true;
+                };
+            }
+            case BoundCast cast when cast.Operand.Type.IsInteger && WidthOf(cast.Operand.Type.Kind) <= WidthOf(cast.Type.Kind):
+                return TryCompileInteger(cast.Operand); // a widening cast changes no value
+            default:
+                return null;
+        }
+    }
+
+    private static int WidthOf(TypeKind kind) => kind switch { TypeKind.Int2 => 2, TypeKind.Int4 => 4, _ => 8 };
+
+    private static bool IntegerOf(object? boxed, out long value)
+    {
+        switch (boxed)
+        {
+            case int integer: value = integer; return true;
+            case long integer: value = integer; return true;
+            case short integer: value = integer; return true;
+            case null: value = 0; return false;
+            default: throw new InvalidOperationException($"an integer expression evaluated to {boxed.GetType().Name}");
+        }
+    }
+}

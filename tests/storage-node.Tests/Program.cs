@@ -1,0 +1,19 @@
+namespace Log.StorageNode.Tests;
+
+/// <summary>
+/// Entry point of the test assembly when run as a program (under the test runner, Main is not called):
+/// <c>dotnet exec Log.StorageNode.Tests.dll scan-benchmark [--keys N] [--runs N]</c> runs the raw storage scan
+/// benchmark (see <see cref="StorageScanBenchmark"/>).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] arguments)
+    {
+        if (arguments.Length >= 1 && arguments[0] == "scan-benchmark")
+        {
+            return await StorageScanBenchmark.RunAsync(arguments[1..], CancellationToken.None);
+        }
+        await Console.Error.WriteLineAsync("usage: scan-benchmark [--keys N] [--runs N]");
+        return 2;
+    }
+}
