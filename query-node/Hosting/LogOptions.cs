@@ -47,6 +47,11 @@ public sealed class LogOptions
     /// transaction). Off by default, where DDL and DML mix as in PostgreSQL; see the README.</summary>
     public bool DsqlCompatibility { get; set; }
 
+    /// <summary>How far behind its resolved timestamp storage still serves a snapshot (LOG__SNAPSHOTRETENTION,
+    /// --snapshot-retention, as hh:mm:ss): older reads fail with 72000 "snapshot too old", and older versions are
+    /// garbage-collected. The longest transaction, 5 minutes, by default; shorter settings are for tests.</summary>
+    public TimeSpan SnapshotRetention { get; set; } = TimeSpan.FromMinutes(5);
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--data"] = nameof(Data),
@@ -57,6 +62,7 @@ public sealed class LogOptions
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
+        ["--snapshot-retention"] = nameof(SnapshotRetention),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -69,6 +75,10 @@ public sealed class LogOptions
         if (!IPAddress.IsLoopback(listenAddress))
         {
             return $"--listen {Listen} refused: authentication is not implemented yet, so Log listens on loopback addresses only (127.0.0.1 or ::1)";
+        }
+        if (SnapshotRetention <= TimeSpan.Zero)
+        {
+            return $"--snapshot-retention {SnapshotRetention} must be positive";
         }
         if (Port is < 0 or > 65535)
         {

@@ -92,6 +92,7 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         {
             DataDirectory = dataDirectory,
             JournalTopic = clientOptions.Topic,
+            SnapshotRetention = options.SnapshotRetention,
         }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
