@@ -172,8 +172,9 @@ public sealed partial class StorageNode
             var result = new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
                 options.TimeProvider.GetElapsedTime(startedAt));
             logger.LogInformation(
-                "Garbage collection of partition {Partition} at horizon {Horizon}: {Versions} versions ({Bytes} bytes) removed from {Keys} keys; log begins at {Begin} (was {BeginBefore}); {Elapsed:0} ms",
-                options.Partition, horizon, removed.VersionCount, removed.PayloadBytes, visited, beginAfter, beginBefore, result.Elapsed.TotalMilliseconds);
+                "Garbage collection of partition {Partition} at horizon {Horizon}: {Versions} versions ({Bytes} bytes) removed from {Keys} keys; log begins at {Begin} (was {BeginBefore}), ends at {Tail}; {Elapsed:0} ms",
+                options.Partition, horizon, removed.VersionCount, removed.PayloadBytes, visited, beginAfter, beginBefore, versions!.TailAddress,
+                result.Elapsed.TotalMilliseconds);
             return result;
         }
         finally
