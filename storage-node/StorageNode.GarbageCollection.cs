@@ -126,12 +126,19 @@ public sealed partial class StorageNode
         try
         {
             var horizon = TrimHorizon;
-            if (FailureReason is not null || horizon.Value == 0
-                || (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough)))
+            if (FailureReason is not null || horizon.Value == 0)
             {
                 return null;
             }
             var startedAt = options.TimeProvider.GetTimestamp();
+            if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough))
+            {
+                // Nothing new to collect; but the tombstones the last pass wrote (and what it could not compact before a
+                // checkpoint made it read-only) may now be worth compacting.
+                var (before, after) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
+                return after == before ? null
+                    : LogCollection(new GarbageCollection(horizon, 0, 0, 0, before, after, options.TimeProvider.GetElapsedTime(startedAt)));
+            }
             var batch = new List<IndexedKey>(options.GarbageCollectionBatchKeyCount);
             byte[] cursor = [];
             var cursorInclusive = true;
@@ -169,18 +176,22 @@ public sealed partial class StorageNode
             // the payload is most of a record.
             Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
             var (beginBefore, beginAfter) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
-            var result = new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
-                options.TimeProvider.GetElapsedTime(startedAt));
-            logger.LogInformation(
-                "Garbage collection of partition {Partition} at horizon {Horizon}: {Versions} versions ({Bytes} bytes) removed from {Keys} keys; log begins at {Begin} (was {BeginBefore}), ends at {Tail}; {Elapsed:0} ms",
-                options.Partition, horizon, removed.VersionCount, removed.PayloadBytes, visited, beginAfter, beginBefore, versions!.TailAddress,
-                result.Elapsed.TotalMilliseconds);
-            return result;
+            return LogCollection(new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
+                options.TimeProvider.GetElapsedTime(startedAt)));
         }
         finally
         {
             collectionGate.Release();
         }
+    }
+
+    private GarbageCollection LogCollection(GarbageCollection result)
+    {
+        logger.LogInformation(
+            "Garbage collection of partition {Partition} at horizon {Horizon}: {Versions} versions ({Bytes} bytes) removed from {Keys} keys; log begins at {Begin} (was {BeginBefore}), ends at {Tail}; {Elapsed:0} ms",
+            options.Partition, result.Horizon, result.VersionsRemoved, result.PayloadBytesRemoved, result.KeysVisited, result.LogBeginAfter,
+            result.LogBeginBefore, versions!.TailAddress, result.Elapsed.TotalMilliseconds);
+        return result;
     }
 
     /// <summary>

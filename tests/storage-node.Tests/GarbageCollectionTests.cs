@@ -96,8 +96,8 @@ public sealed class GarbageCollectionTests
         Assert.True(collection.VersionsRemoved > 100, $"only {collection.VersionsRemoved} versions removed");
         Assert.Equal(before, timestamps.Select(harness.Node.ComputeStateDigest).ToList());
         Assert.Equal(await ReferenceDigestsAsync(harness.Journal, timestamps), timestamps.Select(harness.Node.ComputeStateDigest).ToList());
-        // Nothing new to collect: a second pass does nothing, a forced one removes nothing.
-        Assert.Null(await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None));
+        // Nothing new to collect: a second pass removes nothing (it may compact), a forced one removes nothing either.
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None))?.VersionsRemoved ?? 0);
         Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: true, CancellationToken.None))!.VersionsRemoved);
 
         // Below the horizon: refused, by every kind of read, never answered from newer versions.
