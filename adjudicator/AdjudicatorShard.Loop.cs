@@ -72,6 +72,15 @@ public sealed partial class AdjudicatorShard
             return;
         }
 
+        if (request.StartTimestamp < RestartHorizon)
+        {
+            // Started before this life: too old, unless an earlier life committed it (a retry across the restart).
+            var earlierDecision = DecideFromEarlierLifeAsync(request.TransactionId);
+            outcomes.Remember(request.TransactionId, earlierDecision, clock.Now());
+            _ = ReplyWithFirstDecisionAsync(earlierDecision, reply);
+            return;
+        }
+
         clock.Observe(request.StartTimestamp);
         var verdict = window.Check(request.StartTimestamp, request.Writes, request.Checks);
         if (verdict.IsConflict)

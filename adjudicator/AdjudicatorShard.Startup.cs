@@ -9,9 +9,11 @@ public sealed partial class AdjudicatorShard
     /// Rebuilds the shard's soft state from its partition and starts serving. Call once.
     ///
     /// The end of a partition can only be known by writing to it, so the shard first appends its
-    /// EpochStart record, then reads the partition from the beginning up to that record: every
-    /// commit before it (from this shard's earlier lives) goes into the conflict window, and every
-    /// timestamp into the clock, so new commits are above everything already in the partition.
+    /// EpochStart record, then reads only the tail of the partition before it, back to the last commit or
+    /// heartbeat: that record's timestamp is the highest one earlier lives wrote (offset order is timestamp
+    /// order on a partition), so the clock moves past it and the conflict window starts empty with its horizon
+    /// there (see <see cref="RestartHorizon"/>). The decisions of earlier lives, which a retried commit must get
+    /// back, are read from the whole partition in the background (see <see cref="EarlierLifeOutcomes"/>).
     /// Commit requests made meanwhile wait in the queue.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -46,92 +48,156 @@ public sealed partial class AdjudicatorShard
     {
         // The proposed epoch comes from the clock, so it is above earlier leaders' epochs unless
         // this machine's clock is behind theirs by more than the time between the two leaders;
-        // the replay below checks that, and appends a second EpochStart if it was not.
+        // the tail read below checks that, and appends a second EpochStart if it was not.
         var probeId = Guid.NewGuid();
         var proposedEpoch = (long)clock.Now().Value;
         var probeOffset = await writer.AppendAsync(options.Partition, EpochStartRecord(probeId, proposedEpoch),
             cancellationToken).ConfigureAwait(false);
 
-        // The clock has just read the wall time, so the horizon is already known: commits older
-        // than the longest transaction need not be remembered at all.
+        var tail = await ReadTailAsync(probeOffset, probeId, cancellationToken).ConfigureAwait(false);
+        clock.Observe(tail.HighestTimestamp);
+        var epoch = proposedEpoch;
+        var epochStartOffset = probeOffset;
+        if (tail.HighestEpoch >= proposedEpoch)
+        {
+            epoch = tail.HighestEpoch + 1;
+            epochStartOffset = await writer.AppendAsync(options.Partition, EpochStartRecord(Guid.NewGuid(), epoch),
+                cancellationToken).ConfigureAwait(false);
+        }
+        // Every timestamp this life assigns is above its epoch, so the next life's tail read, which stops at the last
+        // commit or heartbeat, never misses a higher epoch written before it.
+        clock.Observe(new HybridTimestamp((ulong)epoch));
+        Epoch = epoch;
+        EpochStartOffset = epochStartOffset;
+        RestartHorizon = tail.HighestTimestamp;
         TrimWindow();
-        var highestEarlierEpoch = 0L;
-        var replayedCount = 0L;
-        var foundProbe = false;
+        var outcomesHorizon = window.Horizon;
+        // A start at or above the restart horizon cannot conflict with an earlier life's commit (none is above it),
+        // so the window needs none of them; a start below it is refused as too old, unless it is the retry of a
+        // decision an earlier life made (answered from the background read).
+        window.Trim(tail.HighestTimestamp);
+        earlierLifeOutcomes = tail.HighestTimestamp > HybridTimestamp.Zero
+            ? Task.Run(() => ReadEarlierLifeOutcomesAsync(probeOffset, outcomesHorizon, lifetime.Token), CancellationToken.None)
+            : Task.FromResult<IReadOnlyDictionary<Guid, CommitResult>>(new Dictionary<Guid, CommitResult>());
+        lock (gate)
+        {
+            highestAcknowledgedOffset = epochStartOffset;
+        }
+        AdjudicatorLog.Started(logger, options.Shard, options.Partition, epoch, epochStartOffset, tail.RecordCount, window.KeyCount);
+    }
+
+    /// <summary>What the tail of the partition before this life's EpochStart says: the highest commit or closed
+    /// timestamp and epoch written there, and how many records were read to find them.</summary>
+    private readonly record struct PartitionTail(HybridTimestamp HighestTimestamp, long HighestEpoch, long RecordCount);
+
+    /// <summary>
+    /// Reads the partition backwards in growing steps (Kafka reads forwards only: each step reads from further back up
+    /// to the probe) until a step holds a commit or a heartbeat, or the partition's beginning. Checks that the probe is
+    /// this shard's own EpochStart at <paramref name="probeOffset"/>: anything else means a second writer.
+    /// </summary>
+    private async Task<PartitionTail> ReadTailAsync(long probeOffset, Guid probeId, CancellationToken cancellationToken)
+    {
+        var recordCount = 0L;
+        for (var step = RestartTailStepRecords; ; step *= 2)
+        {
+            var from = Math.Max(0, probeOffset - step);
+            var highestTimestamp = HybridTimestamp.Zero;
+            var highestEpoch = 0L;
+            var foundProbe = false;
+            await foreach (var entry in reader.ReadAsync(options.Partition, from, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Offset >= probeOffset)
+                {
+                    if (entry.Offset != probeOffset || entry.Record.Kind != JournalRecordKind.EpochStart
+                        || entry.Record.TransactionId != probeId)
+                    {
+                        // Another writer got in, or the journal lost our record: either way this
+                        // partition does not have the single writer the shard relies on.
+                        throw new InvalidDataException(
+                            $"Partition {options.Partition} at offset {entry.Offset} does not hold this shard's EpochStart record (expected at {probeOffset}).");
+                    }
+                    foundProbe = true;
+                    break;
+                }
+                recordCount++;
+                var record = entry.Record;
+                if (record.Kind == JournalRecordKind.EpochStart)
+                {
+                    highestEpoch = Math.Max(highestEpoch, record.Epoch);
+                }
+                else if (record.Kind != JournalRecordKind.CommitFragment)
+                {
+                    // A commit's final record and a heartbeat carry timestamps; a leading fragment none.
+                    highestTimestamp = HybridTimestamp.Max(highestTimestamp,
+                        HybridTimestamp.Max(record.Commit, record.Closed));
+                }
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!foundProbe)
+            {
+                throw new InvalidDataException($"Partition {options.Partition} ended before this shard's EpochStart record at {probeOffset}.");
+            }
+            if (highestTimestamp > HybridTimestamp.Zero || from == 0)
+            {
+                return new PartitionTail(highestTimestamp, highestEpoch, recordCount);
+            }
+        }
+    }
+
+    /// <summary>Records read back from the probe by the first step of <see cref="ReadTailAsync"/>; a shard heartbeats
+    /// every <see cref="AdjudicatorOptions.HeartbeatInterval"/>, so the last commit or heartbeat is near the end.</summary>
+    private const long RestartTailStepRecords = 64;
+
+    /// <summary>
+    /// Every commit of an earlier life above <paramref name="horizon"/> (the window's horizon before the restart horizon raised it), by transaction id, read from the whole
+    /// partition before this life's EpochStart. Only a request whose start is below <see cref="RestartHorizon"/> asks
+    /// for it: a retry gets the commit it had; any other such request is refused as too old.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset,
+        HybridTimestamp horizon, CancellationToken cancellationToken)
+    {
+        var committed = new Dictionary<Guid, CommitResult>();
+        var oldestFirst = new Queue<Guid>();
         var assembler = new FragmentAssembler();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Offset >= probeOffset)
             {
-                if (entry.Offset != probeOffset || entry.Record.Kind != JournalRecordKind.EpochStart
-                    || entry.Record.TransactionId != probeId)
-                {
-                    // Another writer got in, or the journal lost our record: either way this
-                    // partition does not have the single writer the shard relies on.
-                    throw new InvalidDataException(
-                        $"Partition {options.Partition} at offset {entry.Offset} does not hold this shard's EpochStart record (expected at {probeOffset}).");
-                }
-                foundProbe = true;
                 break;
             }
-            // A large transaction counts at its final record; fragments with no final record
-            // (an earlier life crashed or failed while writing them) never committed.
-            if (assembler.Accept(entry.Record) is { } whole)
+            // A large transaction counts at its final record; fragments with no final record never committed.
+            if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
             {
-                Replay(whole, entry.Offset);
-                replayedCount++;
+                committed[whole.TransactionId] = new CommitResult(CommitOutcome.Committed, whole.Commit, entry.Offset, null);
+                oldestFirst.Enqueue(whole.TransactionId);
+                // Past the cap the oldest are forgotten: their retries are refused as too old, never committed again.
+                if (oldestFirst.Count > options.MaxRememberedOutcomes)
+                {
+                    committed.Remove(oldestFirst.Dequeue());
+                }
             }
-            if (entry.Record.Kind == JournalRecordKind.EpochStart)
-            {
-                highestEarlierEpoch = Math.Max(highestEarlierEpoch, entry.Record.Epoch);
-            }
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!foundProbe)
-        {
-            throw new InvalidDataException($"Partition {options.Partition} ended before this shard's EpochStart record at {probeOffset}.");
-        }
-
-        var epoch = proposedEpoch;
-        var epochStartOffset = probeOffset;
-        if (highestEarlierEpoch >= proposedEpoch)
-        {
-            epoch = highestEarlierEpoch + 1;
-            epochStartOffset = await writer.AppendAsync(options.Partition, EpochStartRecord(Guid.NewGuid(), epoch),
-                cancellationToken).ConfigureAwait(false);
-        }
-        Epoch = epoch;
-        EpochStartOffset = epochStartOffset;
-        TrimWindow();
-        lock (gate)
-        {
-            highestAcknowledgedOffset = epochStartOffset;
-        }
-        AdjudicatorLog.Started(logger, options.Shard, options.Partition, epoch, epochStartOffset, replayedCount, window.KeyCount);
+        return committed;
     }
 
-    private void Replay(JournalRecord record, long offset)
+    /// <summary>
+    /// The decision for a request whose start is below <see cref="RestartHorizon"/>: the commit an earlier life made
+    /// for its transaction id (a retry across the restart), else too old. When the partition could not be read, the
+    /// outcome is unknown: the transaction may have committed in an earlier life.
+    /// </summary>
+    private async Task<CommitResult> DecideFromEarlierLifeAsync(Guid transactionId)
     {
-        switch (record.Kind)
+        try
         {
-            case JournalRecordKind.Commit:
-                clock.Observe(record.Commit);
-                if (record.Commit > window.Horizon)
-                {
-                    window.Record(record.Writes, record.Commit);
-                    // A commit retried across a restart of the shard gets this outcome, not a second commit.
-                    outcomes.Remember(record.TransactionId,
-                        Task.FromResult(new CommitResult(CommitOutcome.Committed, record.Commit, offset, null)), record.Commit);
-                    ForgetOutcomesBelowHorizon();
-                }
-                break;
-            case JournalRecordKind.Heartbeat:
-                clock.Observe(record.Closed);
-                break;
-            case JournalRecordKind.EpochStart:
-                break;
-            default:
-                throw new InvalidDataException($"Replay got a {record.Kind} record that the assembler should have kept.");
+            var committed = await earlierLifeOutcomes.ConfigureAwait(false);
+            return committed.TryGetValue(transactionId, out var result)
+                ? result
+                : new CommitResult(CommitOutcome.TooOld, HybridTimestamp.Zero, -1, null);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !lifetime.IsCancellationRequested)
+        {
+            return new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+                $"reading the decisions of the shard's earlier life from the journal failed: {exception.Message}");
         }
     }
 

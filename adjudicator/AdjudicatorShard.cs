@@ -104,6 +104,16 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     /// <summary>Offset of this instance's EpochStart record; known once <see cref="StartAsync"/> returned.</summary>
     public long EpochStartOffset { get; private set; } = -1;
 
+    /// <summary>The highest commit or closed timestamp that earlier lives of the shard wrote to its partition; known once
+    /// <see cref="StartAsync"/> returned. The window starts empty with its horizon here, which is why a start does not
+    /// read the whole partition: a transaction that started below it is refused as too old (unless it is the retry of
+    /// an earlier life's commit), one that started at or above it cannot conflict with an earlier life's commit.</summary>
+    public HybridTimestamp RestartHorizon { get; private set; }
+
+    // The commits of earlier lives by transaction id, read in the background after start (see ReadEarlierLifeOutcomesAsync).
+    private Task<IReadOnlyDictionary<Guid, CommitResult>> earlierLifeOutcomes =
+        Task.FromResult<IReadOnlyDictionary<Guid, CommitResult>>(new Dictionary<Guid, CommitResult>());
+
     /// <summary>The conflict window's horizon: commits that started below it are refused as too old.
     /// Read from the loop's state without a lock, so only approximately current; for tests and metrics.</summary>
     public HybridTimestamp Horizon => window.Horizon;

@@ -142,5 +142,25 @@ public interface IStorageMaintenance
     Task<StorageCheckpoint?> CheckpointAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The replica could not reach the read point in time (journal unreachable or far behind).</summary>
-public sealed class StorageUnavailableException(string message) : Exception(message);
+/// <summary>The replica could not reach the read point in time (journal unreachable or far behind). Retryable;
+/// <see cref="SqlState"/> is what a client is told.</summary>
+public class StorageUnavailableException(string message) : Exception(message)
+{
+    /// <summary>PostgreSQL's cannot_connect_now: the replica cannot answer now, a retry later may.</summary>
+    public virtual string SqlState => "57P03";
+}
+
+/// <summary>
+/// The read asked for a snapshot older than the replica's trim horizon (the longest transaction behind its resolved
+/// timestamp), whose versions garbage collection may have removed: refused rather than answered from newer versions or
+/// with rows missing. Retryable with a new snapshot; PostgreSQL's snapshot_too_old (72000).
+/// </summary>
+public sealed class SnapshotTooOldException(HybridTimestamp at, HybridTimestamp horizon)
+    : StorageUnavailableException("snapshot too old")
+{
+    public HybridTimestamp At { get; } = at;
+
+    public HybridTimestamp Horizon { get; } = horizon;
+
+    public override string SqlState => "72000";
+}

@@ -141,6 +141,7 @@ public sealed partial class StorageNode
                     else if (outcome == ApplyOutcome.NewVersion)
                     {
                         keys.SetHeadAddress(write.Key, headAddress);
+                        NoteSuperseded(record.CommitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
                     }
                 }
                 Volatile.Write(ref appliedWriteCount, appliedWriteCount + record.Writes.Count);

@@ -11,10 +11,15 @@ public sealed partial class StorageNode
     {
         ArgumentNullException.ThrowIfNull(key);
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        ThrowIfSnapshotTooOld(at.Timestamp);
         var store = EnterRead();
         try
         {
             return store.ReadVisible(key, at.Timestamp.Value).Value;
+        }
+        catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))
+        {
+            throw new SnapshotTooOldException(at.Timestamp, TrimHorizon);
         }
         finally
         {
@@ -26,12 +31,17 @@ public sealed partial class StorageNode
     {
         ArgumentNullException.ThrowIfNull(keys);
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        ThrowIfSnapshotTooOld(at.Timestamp);
         var values = new byte[]?[keys.Count];
         var store = EnterRead();
         try
         {
             store.ReadVisibleMany(keys, at.Timestamp.Value, values);
             return values;
+        }
+        catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))
+        {
+            throw new SnapshotTooOldException(at.Timestamp, TrimHorizon);
         }
         finally
         {
@@ -53,6 +63,7 @@ public sealed partial class StorageNode
         ArgumentNullException.ThrowIfNull(startInclusive);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        ThrowIfSnapshotTooOld(at.Timestamp);
         var results = new List<KeyValue>(Math.Min(limit, options.ScanBatchKeyCount));
         if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
         {
@@ -69,6 +80,10 @@ public sealed partial class StorageNode
                 return results.Count < limit;
             }, cancellationToken);
             return results;
+        }
+        catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))
+        {
+            throw new SnapshotTooOldException(at.Timestamp, TrimHorizon);
         }
         finally
         {
@@ -87,6 +102,7 @@ public sealed partial class StorageNode
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var length = new byte[sizeof(int)];
+        ThrowIfSnapshotTooOld(at);
         var store = EnterRead();
         try
         {
@@ -100,6 +116,10 @@ public sealed partial class StorageNode
                 hash.AppendData(value);
                 return true;
             }, CancellationToken.None);
+        }
+        catch (InvalidDataException) when (IsCollectedUnder(at))
+        {
+            throw new SnapshotTooOldException(at, TrimHorizon);
         }
         finally
         {

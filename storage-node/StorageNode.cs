@@ -97,6 +97,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
             throw new InvalidOperationException("The storage node was already started.");
         }
         versions = OpenStore(StorageDirectory);
+        StartGarbageCollection();
         consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
         if (options.CheckpointsEnabled)
         {
@@ -232,6 +233,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         {
             return;
         }
+        await StopGarbageCollectionAsync().ConfigureAwait(false);
         await checkpointStopping.CancelAsync().ConfigureAwait(false);
         await checkpointing.ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);

@@ -66,8 +66,33 @@ public sealed record StorageNodeOptions
     /// holds the largest value a transaction may write (10 MiB, DSQL's limit) with room to spare.</summary>
     public long LogPageSizeBytes { get; init; } = 16L << 20;
 
-    /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page.</summary>
-    public long LogSegmentSizeBytes { get; init; } = 1L << 30;
+    /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page. Compaction gives disk space
+    /// back a whole file at a time (the files below the log's begin address are deleted at the next checkpoint), so a
+    /// file is small enough that an update-heavy table's log shrinks: 64 MiB.</summary>
+    public long LogSegmentSizeBytes { get; init; } = 1L << 26;
+
+    /// <summary>How far behind the resolved timestamp a read may still be: the longest transaction (DSQL's 5 minutes).
+    /// Reads below it fail with <see cref="SnapshotTooOldException"/>, and versions only they could see are collected.</summary>
+    public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether superseded versions below the trim horizon are collected and the log compacted.</summary>
+    public bool GarbageCollectionEnabled { get; init; } = true;
+
+    /// <summary>Pause between two garbage collection passes. A pass runs only when a version was superseded since the
+    /// last one; it reads the head record of every key, so its cost grows with the keys, not with the garbage.</summary>
+    public TimeSpan GarbageCollectionInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Keys a garbage collection pass takes from the ordered index per step (applying and reads go on between
+    /// steps).</summary>
+    public int GarbageCollectionBatchKeyCount { get; init; } = 1024;
+
+    /// <summary>The log is compacted once the garbage in it (estimated from the versions superseded and removed) is at
+    /// least this fraction of it: compaction copies the live records of the part it compacts, so it costs at most about
+    /// as much as it frees.</summary>
+    public double CompactionGarbageFractionMin { get; init; } = 0.5;
+
+    /// <summary>Bytes of log compacted per step (the checkpoint gate is held for one step).</summary>
+    public long CompactionStepBytesMax { get; init; } = 256L << 20;
 
     /// <summary>Idle FASTER read sessions kept for reuse; more concurrent reads open (and then close) extra ones.</summary>
     public int ReadSessionPoolSizeMax { get; init; } = 32;
@@ -110,6 +135,11 @@ public sealed record StorageNodeOptions
             || string.IsNullOrEmpty(JournalTopic))
         {
             throw new ArgumentException("CheckpointInterval, CheckpointJournalDistanceMax, CheckpointsKept and CheckpointLogChunkBytes (records and writes) must be positive, JournalTopic given.");
+        }
+        if (SnapshotRetention <= TimeSpan.Zero || GarbageCollectionInterval <= TimeSpan.Zero || GarbageCollectionBatchKeyCount <= 0
+            || CompactionGarbageFractionMin is <= 0 or > 1 || CompactionStepBytesMax <= 0)
+        {
+            throw new ArgumentException("SnapshotRetention, GarbageCollectionInterval, GarbageCollectionBatchKeyCount and CompactionStepBytesMax must be positive, CompactionGarbageFractionMin in (0, 1].");
         }
         if (ReadWaitTimeout <= TimeSpan.Zero || ReadSessionPoolSizeMax < 0 || ScanBatchKeyCount <= 0 || Partition < 0)
         {

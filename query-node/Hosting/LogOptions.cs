@@ -95,6 +95,11 @@ public sealed class LogOptions
     /// (printed at start). Unset (the default): no HTTP endpoint.</summary>
     public int? HttpPort { get; set; }
 
+    /// <summary>How far behind its resolved timestamp storage still serves a snapshot (LOG__SNAPSHOTRETENTION,
+    /// --snapshot-retention, as hh:mm:ss): older reads fail with 72000 "snapshot too old", and older versions are
+    /// garbage-collected. The longest transaction, 5 minutes, by default; shorter settings are for tests.</summary>
+    public TimeSpan SnapshotRetention { get; set; } = TimeSpan.FromMinutes(5);
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--data"] = nameof(Data),
@@ -115,6 +120,7 @@ public sealed class LogOptions
         ["--max-connections"] = nameof(MaxConnections),
         ["--connection-lifetime-seconds"] = nameof(ConnectionLifetimeSeconds),
         ["--max-clock-offset-ms"] = nameof(MaxClockOffsetMs),
+        ["--snapshot-retention"] = nameof(SnapshotRetention),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -135,6 +141,10 @@ public sealed class LogOptions
         if (Endpoints.Count == 0 || Endpoints.Any(name => name.Any(c => char.IsWhiteSpace(c) || c is '/' or '?' or '&')))
         {
             return $"--endpoint '{Endpoint}' must be one or more host names separated by commas";
+        }
+        if (SnapshotRetention <= TimeSpan.Zero)
+        {
+            return $"--snapshot-retention {SnapshotRetention} must be positive";
         }
         if (Port is < 0 or > 65535)
         {

@@ -96,6 +96,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         {
             DataDirectory = dataDirectory,
             JournalTopic = clientOptions.Topic,
+            SnapshotRetention = options.SnapshotRetention,
         }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);

@@ -64,7 +64,7 @@ public sealed partial class QuerySession
         catch (StorageUnavailableException exception)
         {
             AbortAfterError();
-            throw new PgException(new PgError("ERROR", "57P03", exception.Message));
+            throw new PgException(new PgError("ERROR", exception.SqlState, exception.Message));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -144,7 +144,7 @@ public sealed partial class QuerySession
         }
         catch (StorageUnavailableException exception)
         {
-            writer.Error(new PgError("ERROR", "57P03", exception.Message));
+            writer.Error(new PgError("ERROR", exception.SqlState, exception.Message));
         }
     }
 
@@ -213,7 +213,7 @@ public sealed partial class QuerySession
                 return new PgException(ToPgError(sqlException));
             case StorageUnavailableException unavailable:
                 AbortAfterError();
-                return new PgException(new PgError("ERROR", "57P03", unavailable.Message));
+                return new PgException(new PgError("ERROR", unavailable.SqlState, unavailable.Message));
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 AbortAfterError();
                 return exception;

@@ -142,7 +142,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             }
             catch (StorageUnavailableException exception)
             {
-                writer.Error(new PgError("ERROR", "57P03", exception.Message));
+                writer.Error(new PgError("ERROR", exception.SqlState, exception.Message));
                 AbortAfterError();
                 return;
             }

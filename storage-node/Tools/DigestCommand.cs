@@ -19,6 +19,8 @@ internal static class DigestCommand
             JournalTopic = arguments.Topic,
             RequireCheckpoint = true,
             CheckpointOnShutdown = false,
+            // Reading a folder changes nothing in it.
+            GarbageCollectionEnabled = false,
         };
         await using var journal = new NoJournal();
         await using var node = new StorageNode(options, journal, loggerFactory.CreateLogger<StorageNode>());

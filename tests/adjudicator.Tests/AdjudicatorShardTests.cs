@@ -12,7 +12,7 @@ public sealed class AdjudicatorShardTests
     private static AdjudicatorOptions QuietOptions() => new() { HeartbeatInterval = TimeSpan.FromHours(1) };
 
     private static async Task<AdjudicatorShard> StartAsync(AdjudicatorOptions options, IJournalWriter writer,
-        MemoryJournal journal, HybridClock clock)
+        IJournalReader journal, HybridClock clock)
     {
         var shard = new AdjudicatorShard(options, writer, journal, clock);
         using var timeout = new CancellationTokenSource(TestTimeout);
@@ -170,7 +170,7 @@ public sealed class AdjudicatorShardTests
     }
 
     [Fact]
-    public async Task Restarted_shard_still_refuses_a_conflict_with_a_commit_from_before_the_restart()
+    public async Task Restarted_shard_refuses_starts_from_before_the_restart_and_commits_above_every_earlier_commit()
     {
         var journal = new MemoryJournal();
         var start = new HybridClock().Now();
@@ -181,20 +181,50 @@ public sealed class AdjudicatorShardTests
             before = await Commit(first, Keys.Request(start, "k"));
             firstEpoch = first.Epoch;
         }
-        // The new instance's machine is behind: only the replay can put its clock past the old commits.
+        // The new instance's machine is behind: only the tail of the partition can put its clock past the old commits.
         var behind = new ManualTimeProvider(DateTimeOffset.UtcNow.AddSeconds(-30));
-        await using var second = await StartAsync(QuietOptions() with { TimeProvider = behind }, journal, journal, new HybridClock(behind));
+        var secondClock = new HybridClock(behind);
+        await using var second = await StartAsync(QuietOptions() with { TimeProvider = behind }, journal, journal, secondClock);
 
+        // Started before the restart: the window no longer knows what happened since, conflicting or not.
         var conflicting = await Commit(second, Keys.Request(start, "k"));
         var unrelated = await Commit(second, Keys.Request(start, "other"));
+        // Started after it: checked as usual, and committed above everything already in the partition.
+        var fresh = await Commit(second, Keys.Request(secondClock.Now(), "k"));
 
         Assert.Equal(CommitOutcome.Committed, before.Outcome);
-        Assert.Equal(CommitOutcome.DataConflict, conflicting.Outcome);
-        Assert.Equal(Keys.Of("k"), conflicting.ConflictingKey);
-        Assert.Equal(CommitOutcome.Committed, unrelated.Outcome);
-        Assert.True(unrelated.CommitTimestamp > before.CommitTimestamp);
+        Assert.Equal(before.CommitTimestamp, second.RestartHorizon);
+        Assert.Equal(CommitOutcome.TooOld, conflicting.Outcome);
+        Assert.Equal(CommitOutcome.TooOld, unrelated.Outcome);
+        Assert.Equal(CommitOutcome.Committed, fresh.Outcome);
+        Assert.True(fresh.CommitTimestamp > before.CommitTimestamp);
         Assert.True(second.Epoch > firstEpoch);
         Assert.True(second.EpochStartOffset > before.JournalOffset);
+    }
+
+    [Fact]
+    public async Task Restart_reads_only_the_tail_of_a_long_partition()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        HybridTimestamp lastCommit = HybridTimestamp.Zero;
+        await using (var first = await StartAsync(QuietOptions(), journal, journal, clock))
+        {
+            for (var index = 0; index < 1_000; index++)
+            {
+                lastCommit = (await Commit(first, Keys.Request(clock.Now(), $"k{index}"))).CommitTimestamp;
+            }
+        }
+        var reads = new ReadRecordingJournal(journal);
+        await using var second = await StartAsync(QuietOptions(), journal, reads, new HybridClock());
+
+        // The first read, the one the start waits for, began near the end of the partition, not at offset 0.
+        Assert.True(reads.FromOffsets[0] > 900, $"the start read from offset {reads.FromOffsets[0]}");
+        Assert.Equal(lastCommit, second.RestartHorizon);
+        Assert.True(second.Horizon >= lastCommit);
+        var next = await Commit(second, Keys.Request(lastCommit, "k999"));
+        Assert.Equal(CommitOutcome.Committed, next.Outcome);
+        Assert.True(next.CommitTimestamp > lastCommit);
     }
 
     [Fact]
@@ -406,5 +436,24 @@ public sealed class AdjudicatorShardTests
         await stop.WaitAsync(TestTimeout);
 
         Assert.Equal(CommitOutcome.Committed, (await commit).Outcome);
+    }
+
+    /// <summary>Passes reads through to a journal and records where each began.</summary>
+    private sealed class ReadRecordingJournal(IJournalReader inner) : IJournalReader
+    {
+        private readonly List<long> fromOffsets = [];
+
+        public IReadOnlyList<long> FromOffsets { get { lock (fromOffsets) { return [.. fromOffsets]; } } }
+
+        public IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset, CancellationToken cancellationToken)
+        {
+            lock (fromOffsets)
+            {
+                fromOffsets.Add(fromOffset);
+            }
+            return inner.ReadAsync(partition, fromOffset, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

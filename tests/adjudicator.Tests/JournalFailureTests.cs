@@ -47,9 +47,10 @@ public sealed class JournalFailureTests
         var journal = new MemoryJournal();
         var clock = new HybridClock();
         var request = Large(clock.Now(), "big", 2 * 1024 * 1024);
+        CommitResult result;
         await using (var shard = await StartShardAsync(QuietOptions(), journal, journal, clock))
         {
-            var result = await Commit(shard, request);
+            result = await Commit(shard, request);
 
             Assert.Equal(CommitOutcome.Committed, result.Outcome);
             var entries = await Keys.ReadAllAsync(journal, 0);
@@ -65,10 +66,15 @@ public sealed class JournalFailureTests
             Assert.Equal(result.CommitTimestamp, whole.Commit);
         }
 
-        // A new instance rebuilds its window from the fragments: a write from before the commit conflicts.
+        // A new instance starts above the final record's commit: a write from before the restart is refused, and a
+        // retry of the large transaction gets the commit it had.
         await using var restarted = await StartShardAsync(QuietOptions(), journal, journal, clock);
+        Assert.Equal(result.CommitTimestamp, restarted.RestartHorizon);
         var stale = await Commit(restarted, Keys.Request(request.StartTimestamp, "big"));
-        Assert.Equal(CommitOutcome.DataConflict, stale.Outcome);
+        Assert.Equal(CommitOutcome.TooOld, stale.Outcome);
+        var retried = await Commit(restarted, request);
+        Assert.Equal(CommitOutcome.Committed, retried.Outcome);
+        Assert.Equal(result.JournalOffset, retried.JournalOffset);
     }
 
     [Fact]
@@ -104,10 +110,11 @@ public sealed class JournalFailureTests
         Assert.All(applied, record => Assert.Single(record!.Writes));
         Assert.DoesNotContain(applied, record => record!.Writes[0].Value is { Length: > 100 });
 
-        // A restarted shard agrees: only the two small commits are in its window.
+        // A restarted shard agrees: its restart horizon is the last small commit, not anything the fragments hold.
         await using var restarted = await StartShardAsync(QuietOptions(), journal, journal, clock);
-        Assert.Equal(CommitOutcome.DataConflict, (await Commit(restarted, Keys.Request(start, "big"))).Outcome);
-        Assert.Equal(CommitOutcome.Committed, (await Commit(restarted, Keys.Request(start, "never-written"))).Outcome);
+        Assert.Equal(applied[^1]!.Commit, restarted.RestartHorizon);
+        Assert.Equal(CommitOutcome.TooOld, (await Commit(restarted, Keys.Request(start, "big"))).Outcome);
+        Assert.Equal(CommitOutcome.Committed, (await Commit(restarted, Keys.Request(clock.Now(), "never-written"))).Outcome);
     }
 
     [Fact]
@@ -186,14 +193,14 @@ public sealed class JournalFailureTests
         gated.FailNextAppend(new IOException("connection reset"));
 
         var unknown = await Commit(supervisor, Keys.Request(clock.Now(), "b"));
-        // Served by the rebuilt shard: it knows "a" from the journal, so this conflicts.
+        // Served by the rebuilt shard: a start from before its restart is refused.
         var stale = await Commit(supervisor, Keys.Request(start, "a"));
         var fresh = await Commit(supervisor, Keys.Request(clock.Now(), "c"));
         var fence = await supervisor.CloseTimestampAsync(clock.Now(), CancellationToken.None).WaitAsync(TestTimeout);
 
         Assert.Equal(CommitOutcome.Committed, first.Outcome);
         Assert.Equal(CommitOutcome.OutcomeUnknown, unknown.Outcome);
-        Assert.Equal(CommitOutcome.DataConflict, stale.Outcome);
+        Assert.Equal(CommitOutcome.TooOld, stale.Outcome);
         Assert.Equal(CommitOutcome.Committed, fresh.Outcome);
         Assert.True(fresh.CommitTimestamp > first.CommitTimestamp);
         Assert.Equal(1, supervisor.RebuildCount);

@@ -1,0 +1,243 @@
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+
+namespace Log.StorageNode;
+
+/// <summary>What one garbage collection did: the horizon it collected at, the versions it removed and the log it
+/// compacted (begin addresses before and after; equal when it compacted nothing).</summary>
+public sealed record GarbageCollection(HybridTimestamp Horizon, long KeysVisited, long VersionsRemoved, long PayloadBytesRemoved,
+    long LogBeginBefore, long LogBeginAfter, TimeSpan Elapsed);
+
+/// <summary>
+/// Version garbage collection and log compaction. Reads below <see cref="TrimHorizon"/> are refused with
+/// <see cref="SnapshotTooOldException"/>; a background pass every <see cref="StorageNodeOptions.GarbageCollectionInterval"/>
+/// deletes the versions no read at or above it can reach (<see cref="VersionStore.CollectGarbage"/>), then compacts
+/// the log when enough of it is garbage. The horizon only rises, and a pass deletes at a horizon that reads were already
+/// refused below, so a read that was admitted before the horizon passed it and then finds a link deleted (the only
+/// way a collected record can be missed) is refused too, never answered with a newer or partial result.
+/// </summary>
+public sealed partial class StorageNode
+{
+    private readonly CancellationTokenSource collectionStopping = new();
+    private readonly SemaphoreSlim collectionGate = new(1, 1);
+    private Task collecting = Task.CompletedTask;
+
+    // Written by the apply loop: the newest commit that superseded a version (the commit a pass must reach to collect
+    // it). Set to the resolved timestamp at start, since garbage left by an earlier life is not known.
+    private ulong newestSupersedingCommit;
+
+    // Under collectionGate: the horizon the last pass collected at, and the estimate of garbage bytes in the log (old
+    // head records superseded, and version records deleted) since the last compaction.
+    private ulong collectedThrough;
+    private long garbageBytesEstimate;
+    private long collectedVersionCount;
+
+    /// <summary>
+    /// The oldest snapshot a read may still ask for: the longest transaction (<see cref="StorageNodeOptions.SnapshotRetention"/>)
+    /// behind the resolved timestamp. The one place that says where the horizon is.
+    /// </summary>
+    public HybridTimestamp TrimHorizon => TrimHorizonAt(ResolvedTimestamp);
+
+    /// <summary>Versions removed by garbage collection since the node started.</summary>
+    public long CollectedVersionCount => Volatile.Read(ref collectedVersionCount);
+
+    private HybridTimestamp TrimHorizonAt(HybridTimestamp resolved)
+    {
+        var milliseconds = resolved.PhysicalMilliseconds - (long)options.SnapshotRetention.TotalMilliseconds;
+        return milliseconds > 0 ? HybridTimestamp.From(milliseconds, 0) : HybridTimestamp.Zero;
+    }
+
+    /// <summary>Refuses a read below the horizon, whose versions may be collected.</summary>
+    private void ThrowIfSnapshotTooOld(HybridTimestamp at)
+    {
+        var horizon = TrimHorizon;
+        if (at < horizon)
+        {
+            throw new SnapshotTooOldException(at, horizon);
+        }
+    }
+
+    /// <summary>Whether a storage inconsistency met by a read at <paramref name="at"/> is explained by garbage
+    /// collection: the read was admitted, then the horizon passed it and a version it walked to was deleted.</summary>
+    private bool IsCollectedUnder(HybridTimestamp at) => at < TrimHorizon;
+
+    private void StartGarbageCollection()
+    {
+        Volatile.Write(ref newestSupersedingCommit, Volatile.Read(ref resolvedTimestamp));
+        if (options.GarbageCollectionEnabled)
+        {
+            collecting = Task.Run(() => CollectionLoopAsync(collectionStopping.Token), CancellationToken.None);
+        }
+    }
+
+    private async Task StopGarbageCollectionAsync()
+    {
+        await collectionStopping.CancelAsync().ConfigureAwait(false);
+        await collecting.ConfigureAwait(false);
+    }
+
+    /// <summary>Called by the apply loop when a commit added a newer version of a known key.</summary>
+    private void NoteSuperseded(ulong commitTimestamp, int keyBytes, int valueBytes)
+    {
+        Volatile.Write(ref newestSupersedingCommit, commitTimestamp);
+        // The head record the new one replaces is garbage as soon as it is replaced.
+        Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(keyBytes + 1, valueBytes));
+    }
+
+    private static long RecordBytesEstimate(int keyBytes, long payloadBytes) => keyBytes + payloadBytes + RecordOverheadBytesEstimate;
+
+    /// <summary>FASTER's record header and the two length prefixes of a SpanByte key and value, rounded up.</summary>
+    private const int RecordOverheadBytesEstimate = 32;
+
+    private async Task CollectionLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.GarbageCollectionInterval, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await CollectGarbageAsync(force: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Collection only saves space: the node keeps serving, and the next pass tries again.
+                logger.LogError(exception, "Garbage collection of partition {Partition} failed; trying again later", options.Partition);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Collects now: deletes every version below <see cref="TrimHorizon"/> that no read can reach, then compacts the log
+    /// when its garbage estimate is at least <see cref="StorageNodeOptions.CompactionGarbageFractionMin"/> of it.
+    /// Returns what it did, or null when there was nothing to do (no version superseded since the last collection below
+    /// the horizon, unless <paramref name="force"/>) or the node has failed.
+    /// </summary>
+    public async Task<GarbageCollection?> CollectGarbageAsync(bool force, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref started) == 0)
+        {
+            throw new InvalidOperationException("The storage node was not started.");
+        }
+        await collectionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var horizon = TrimHorizon;
+            if (FailureReason is not null || horizon.Value == 0)
+            {
+                return null;
+            }
+            var startedAt = options.TimeProvider.GetTimestamp();
+            if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough))
+            {
+                // Nothing new to collect; but the tombstones the last pass wrote (and what it could not compact before a
+                // checkpoint made it read-only) may now be worth compacting.
+                var (before, after) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
+                return after == before ? null
+                    : LogCollection(new GarbageCollection(horizon, 0, 0, 0, before, after, options.TimeProvider.GetElapsedTime(startedAt)));
+            }
+            var batch = new List<IndexedKey>(options.GarbageCollectionBatchKeyCount);
+            byte[] cursor = [];
+            var cursorInclusive = true;
+            long visited = 0;
+            var removed = new CollectedVersions(0, 0);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                batch.Clear();
+                keys.CopyRange(cursor, cursorInclusive, null, options.GarbageCollectionBatchKeyCount, batch);
+                var store = EnterRead();
+                CollectedVersions collected;
+                try
+                {
+                    collected = store.CollectGarbage(batch, horizon.Value);
+                }
+                finally
+                {
+                    ExitRead();
+                }
+                visited += batch.Count;
+                removed = new CollectedVersions(removed.VersionCount + collected.VersionCount, removed.PayloadBytes + collected.PayloadBytes);
+                if (batch.Count < options.GarbageCollectionBatchKeyCount)
+                {
+                    break;
+                }
+                cursor = batch[^1].Key;
+                cursorInclusive = false;
+                // Applying and reads go on between batches: the pass is background work.
+                await Task.Yield();
+            }
+            collectedThrough = horizon.Value;
+            Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
+            // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
+            // the payload is most of a record.
+            Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
+            var (beginBefore, beginAfter) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
+            return LogCollection(new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
+                options.TimeProvider.GetElapsedTime(startedAt)));
+        }
+        finally
+        {
+            collectionGate.Release();
+        }
+    }
+
+    private GarbageCollection LogCollection(GarbageCollection result)
+    {
+        logger.LogInformation(
+            "Garbage collection of partition {Partition} at horizon {Horizon}: {Versions} versions ({Bytes} bytes) removed from {Keys} keys; log begins at {Begin} (was {BeginBefore}), ends at {Tail}; {Elapsed:0} ms",
+            options.Partition, result.Horizon, result.VersionsRemoved, result.PayloadBytesRemoved, result.KeysVisited, result.LogBeginAfter,
+            result.LogBeginBefore, versions!.TailAddress, result.Elapsed.TotalMilliseconds);
+        return result;
+    }
+
+    /// <summary>
+    /// Compacts the read-only part of the log in steps of at most <see cref="StorageNodeOptions.CompactionStepBytesMax"/>
+    /// while the garbage estimate is at least <see cref="StorageNodeOptions.CompactionGarbageFractionMin"/> of the log,
+    /// then asks for a checkpoint, which deletes the log files below the new begin address. Holds the checkpoint gate
+    /// during each step: a checkpoint's log range and FASTER's truncation must see one begin address.
+    /// </summary>
+    private async Task<(long Before, long After)> CompactIfWorthwhileAsync(CancellationToken cancellationToken)
+    {
+        var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
+        var before = store.BeginAddress;
+        var begin = before;
+        while (true)
+        {
+            var logBytes = store.TailAddress - begin;
+            var garbage = Volatile.Read(ref garbageBytesEstimate);
+            var until = Math.Min(store.SafeReadOnlyAddress, begin + options.CompactionStepBytesMax);
+            if (logBytes <= 0 || garbage < logBytes * options.CompactionGarbageFractionMin || until <= begin)
+            {
+                break;
+            }
+            await checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            long compactedTo;
+            try
+            {
+                ObjectDisposedException.ThrowIf(storeClosed, this);
+                compactedTo = store.Compact(until);
+            }
+            finally
+            {
+                checkpointGate.Release();
+            }
+            if (compactedTo <= begin)
+            {
+                break;
+            }
+            // The garbage was spread over the log: the compacted part held its share of it.
+            Interlocked.Add(ref garbageBytesEstimate, -(long)(garbage * ((double)(compactedTo - begin) / logBytes)));
+            begin = compactedTo;
+            await Task.Yield();
+        }
+        if (begin != before && options.CheckpointsEnabled)
+        {
+            Volatile.Read(ref checkpointWanted).TrySetResult();
+        }
+        return (before, begin);
+    }
+}

@@ -1,0 +1,118 @@
+using FASTER.core;
+using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
+
+namespace Log.StorageNode;
+
+/// <summary>What one step of garbage collection removed.</summary>
+internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes);
+
+internal sealed partial class VersionStore
+{
+    /// <summary>
+    /// Deletes the version records of <paramref name="keys"/> that no read at or above <paramref name="horizon"/> can
+    /// reach: for each key, every version older than its newest version at or below the horizon. A read at T walks back
+    /// from the head and stops at the newest version at or below T, so for T at or above the horizon it stops at that
+    /// version or before it, and never follows the link to a deleted one. The head record is never deleted, nor the
+    /// version record it duplicates (the next version links to it).
+    /// <para>
+    /// Safe beside the apply loop: a new version is committed above the resolved timestamp, so above the horizon, and
+    /// does not change which version is the newest at or below it. Records are deleted oldest first, so a collection
+    /// cut short (a crash, a checkpoint taken meanwhile) leaves the chain intact from the kept version down to the
+    /// oldest record not yet deleted, and the next collection goes on from there; a missing link below the kept
+    /// version means everything older was collected before.
+    /// </para>
+    /// </summary>
+    public CollectedVersions CollectGarbage(IReadOnlyList<IndexedKey> keys, ulong horizon)
+    {
+        var session = RentReadSession();
+        var garbage = new List<(ulong Timestamp, int PayloadBytes)>();
+        long versionCount = 0;
+        long payloadBytes = 0;
+        try
+        {
+            for (var index = 0; index < keys.Count; index++)
+            {
+                var key = keys[index].Key;
+                if (ReadRaw(session, HeadKey(key)) is not { } head)
+                {
+                    continue;
+                }
+                var kept = Check(head, expectedTimestamp: null);
+                // Keys written once (most of a bulk load) have nothing to collect: one read each.
+                if (kept.PreviousTimestamp == 0)
+                {
+                    continue;
+                }
+                while (kept.CommitTimestamp > horizon && kept.PreviousTimestamp != 0)
+                {
+                    var previous = kept.PreviousTimestamp;
+                    kept = Check(ReadRaw(session, VersionKey(key, previous))
+                        ?? throw new InvalidDataException($"Storage is corrupt: version {previous} of a key is linked but missing."), previous);
+                }
+                if (kept.CommitTimestamp > horizon)
+                {
+                    continue; // every version is above the horizon
+                }
+                garbage.Clear();
+                for (var older = kept.PreviousTimestamp; older != 0;)
+                {
+                    if (ReadRaw(session, VersionKey(key, older)) is not { } stored)
+                    {
+                        break; // collected before
+                    }
+                    var version = Check(stored, older);
+                    garbage.Add((older, version.PayloadBytes));
+                    older = version.PreviousTimestamp;
+                }
+                for (var position = garbage.Count - 1; position >= 0; position--)
+                {
+                    Delete(session, VersionKey(key, garbage[position].Timestamp));
+                    versionCount++;
+                    payloadBytes += garbage[position].PayloadBytes;
+                }
+            }
+        }
+        finally
+        {
+            ReturnReadSession(session);
+        }
+        return new CollectedVersions(versionCount, payloadBytes);
+    }
+
+    /// <summary>The log's begin address: records below it are gone (compacted); its files are deleted at the next
+    /// checkpoint.</summary>
+    public long BeginAddress => store.Log.BeginAddress;
+
+    /// <summary>Records below this address are read-only and may be compacted.</summary>
+    public long SafeReadOnlyAddress => store.Log.SafeReadOnlyAddress;
+
+    /// <summary>
+    /// Compacts the log below <paramref name="untilAddress"/> (at most <see cref="SafeReadOnlyAddress"/>): FASTER copies
+    /// every record there that is still its key's newest and not deleted to the tail, and moves the begin address up.
+    /// Nothing is deleted from disk here: FASTER truncates the files below the begin address at the next checkpoint, so
+    /// a crash before it recovers the previous checkpoint, whose log is intact. Returns the new begin address.
+    /// </summary>
+    public long Compact(long untilAddress)
+    {
+        using var session = NewSession();
+        // Lookup: each record's liveness is one hash lookup, instead of a scan of the log from the address to the tail.
+        return session.Compact(Math.Min(untilAddress, store.Log.SafeReadOnlyAddress), CompactionType.Lookup);
+    }
+
+    private static unsafe void Delete(Session session, byte[] key)
+    {
+        fixed (byte* keyPointer = key)
+        {
+            var keySpanByte = SpanByte.FromPointer(keyPointer, key.Length);
+            var status = session.Delete(ref keySpanByte);
+            if (status.IsPending)
+            {
+                session.CompletePending(wait: true);
+            }
+            else if (status.IsFaulted)
+            {
+                throw new IOException("FASTER failed to delete a record.");
+            }
+        }
+    }
+}
