@@ -51,6 +51,7 @@ internal static class GrantExecutor
                 if (tablePrivileges != Privileges.None)
                 {
                     tableItems = ObjectPrivileges.Change(tableItems, grantee, grantorOid, tablePrivileges, grant.GrantOption, !grant.IsGrant);
+                    if (!grant.IsGrant) tableItems = RevokeDependents(tableItems, grantee, tablePrivileges, grant.Cascade);
                 }
                 // Revoking a table's privilege revokes it on each of its columns too, as PostgreSQL does.
                 var columnChanges = new Dictionary<int, Privileges>(columnPrivileges);
@@ -69,6 +70,26 @@ internal static class GrantExecutor
             SqlCatalog.WritePrivileges(store, target.Oid, new ObjectPrivileges(tableItems, columns) { OwnerOid = current.OwnerOid });
         }
         return new StatementResult(null, null, grant.IsGrant ? "GRANT" : "REVOKE") { Notices = notices };
+    }
+
+    /// <summary>After <paramref name="grantee"/> lost the grant option on <paramref name="privileges"/>, what it granted of
+    /// them goes too, and what those grantees granted on (CASCADE); without CASCADE that is 2BP01, as in PostgreSQL.</summary>
+    private static List<AccessControlItem> RevokeDependents(List<AccessControlItem> items, long grantee, Privileges privileges, bool cascade)
+    {
+        Privileges stillGrantable = items.Where(item => item.GranteeOid == grantee).Aggregate(Privileges.None, (all, item) => all | item.GrantOptions);
+        Privileges lost = privileges & ~stillGrantable;
+        List<AccessControlItem> dependents = items.Where(item => item.GrantorOid == grantee && item.GranteeOid != grantee && (item.Granted & lost) != 0).ToList();
+        if (dependents.Count == 0) return items;
+        if (!cascade)
+        {
+            throw new SqlException(SqlState.DependentObjectsStillExist, "dependent privileges exist", hint: "Use CASCADE to revoke them too.");
+        }
+        foreach (AccessControlItem dependent in dependents)
+        {
+            items = ObjectPrivileges.Change(items, dependent.GranteeOid, grantee, lost, withGrantOption: false, revoke: true);
+            items = RevokeDependents(items, dependent.GranteeOid, lost, cascade);
+        }
+        return items;
     }
 
     /// <summary>The privileges asked for on the object and on each of its columns.</summary>
