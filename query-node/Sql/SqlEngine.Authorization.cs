@@ -134,6 +134,17 @@ public sealed partial class SqlEngine
         if (missing != Privileges.None) throw Authorization.PermissionDenied(kind, RelationNames.NameOf(catalogName));
     }
 
+    /// <summary>The system relations PostgreSQL grants no SELECT on to PUBLIC: they hold what only superusers may read.</summary>
+    private static readonly HashSet<string> RestrictedSystemRelations = new(StringComparer.Ordinal) { "pg_authid", "pg_user_mapping" };
+
+    /// <summary>pg_authid and pg_user_mapping are for superusers only (42501 "permission denied for table pg_authid").</summary>
+    private async ValueTask CheckSystemRelationAsync(RangeVar reference, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        if (reference.SchemaName is not (null or SqlCatalog.CatalogSchema) || !RestrictedSystemRelations.Contains(reference.RelationName)) return;
+        if (SystemRelations.Resolve(reference.SchemaName, reference.RelationName) is null) return;
+        if (!(await IdentityAsync(store, cancellationToken)).IsSuperuser) throw Authorization.PermissionDenied("table", reference.RelationName);
+    }
+
     /// <summary>A sequence read as a relation (SELECT * FROM s) needs SELECT on it.</summary>
     private async ValueTask CheckSequenceReadAsync(RangeVar reference, Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)> targets,
         SequenceDescriptor sequence, ITransactionStore store, CancellationToken cancellationToken)

@@ -333,6 +333,7 @@ public sealed partial class SqlEngine
         {
             foreach (RangeVar reference in TableReferences.Collect(next.Tree))
             {
+                if (next.Depth == 0) await CheckSystemRelationAsync(reference, store, cancellationToken);
                 if (reference.SchemaName is SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema) continue;
                 // pg_catalog comes first on every search path: its relations are the binder's, whatever else exists.
                 if (reference.SchemaName is null && Catalog.System.SystemRelations.Resolve(null, reference.RelationName) is not null) continue;
