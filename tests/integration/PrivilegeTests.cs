@@ -113,6 +113,33 @@ public sealed class PrivilegeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Set_role_reaches_only_roles_the_session_user_is_a_member_of()
+    {
+        string role = UniqueName("climber");
+        string group = UniqueName("group");
+        string table = UniqueName("guarded");
+        await using var admin = await OpenAsync("admin");
+        await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN");
+        await ExecuteAsync(admin, $"CREATE ROLE {group} NOINHERIT");
+        await ExecuteAsync(admin, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+        await ExecuteAsync(admin, $"GRANT SELECT ON {table} TO {group}");
+        await using var user = await OpenAsync(role);
+
+        await ExecuteAsync(user, "SET ROLE admin");
+        Assert.Equal($"permission denied to set role \"admin\"", (await RefusedAsync(user, $"SELECT * FROM {table}")).MessageText);
+        await ExecuteAsync(user, "RESET ROLE");
+        await RefusedAsync(user, $"SELECT * FROM {table}");
+        await ExecuteAsync(admin, $"GRANT {group} TO {role}");
+        await ExecuteAsync(user, $"SET ROLE {group}");
+        await ExecuteAsync(user, $"SELECT * FROM {table}");
+        await ExecuteAsync(user, "RESET ROLE");
+
+        await ExecuteAsync(admin, $"REVOKE SELECT ON {table} FROM {group}");
+        await ExecuteAsync(admin, $"DROP TABLE {table}");
+        await ExecuteAsync(admin, $"DROP ROLE {role}, {group}");
+    }
+
+    [Fact]
     public async Task A_dropped_role_is_stopped_at_its_next_transaction()
     {
         string role = UniqueName("leaving");

@@ -42,15 +42,37 @@ internal static class Authorization
         return role is null or "" or "none" ? session?.UserName ?? "postgres" : role;
     }
 
-    /// <summary>Reads who the statement runs as (a point read of the role, then its memberships for a stored role).</summary>
+    /// <summary>Reads who the statement runs as (a point read of the role, then its memberships for a stored role). A
+    /// SET ROLE to a role the session user is not a member of (and is not a superuser) is 42501, as PostgreSQL refuses it.</summary>
     public static async ValueTask<RoleIdentity> ResolveAsync(ITransactionStore store, ISessionEnvironment? session, CancellationToken cancellationToken)
     {
         if (session is null) return RoleIdentity.Superuser;
         string name = CurrentRoleName(session);
+        if (name != session.UserName)
+        {
+            RoleIdentity user = await ResolveRoleAsync(store, session.UserName, session, cancellationToken);
+            if (!user.IsSuperuser)
+            {
+                long target = IsSuperuserAlias(name) ? ObjectIds.SuperuserRole
+                    : (await SqlCatalog.GetRoleAsync(store, name, cancellationToken))?.Oid
+                    ?? throw new SqlException(SqlState.InvalidParameterValue, $"role \"{name}\" does not exist");
+                List<RoleMembership> memberships = await SqlCatalog.GetRoleMembershipsAsync(store, cancellationToken);
+                if (!MemberOf(user.Oid, memberships, new Dictionary<long, bool>()).Contains(target))
+                {
+                    throw new SqlException(SqlState.InsufficientPrivilege, $"permission denied to set role \"{name}\"");
+                }
+            }
+        }
+        return await ResolveRoleAsync(store, name, session, cancellationToken);
+    }
+
+    private static async ValueTask<RoleIdentity> ResolveRoleAsync(ITransactionStore store, string name, ISessionEnvironment session, CancellationToken cancellationToken)
+    {
         if (IsSuperuserAlias(name)) return RoleIdentity.Superuser;
         RoleDescriptor? role = await SqlCatalog.GetRoleAsync(store, name, cancellationToken);
         if (role is null)
         {
+            // A session user that is no stored role is admin (checked again at each transaction's start).
             if (name == session.UserName) return RoleIdentity.Superuser;
             // SET ROLE to a role dropped since (or never made): PostgreSQL refuses the SET; here the next statement.
             throw new SqlException(SqlState.InvalidParameterValue, $"role \"{name}\" does not exist");
