@@ -9,7 +9,7 @@ public interface IRoleMappings
     ValueTask<bool> IsMappedAsync(string role, string principal, CancellationToken cancellationToken);
 }
 
-/// <summary>No mappings: only admin can log in. What the server uses until the catalog keeps mappings.</summary>
+/// <summary>No mappings: only admin can log in (compositions without a catalog; the server uses <see cref="CatalogRoleMappings"/>).</summary>
 public sealed class AdminOnlyRoleMappings : IRoleMappings
 {
     public static readonly AdminOnlyRoleMappings Instance = new();

@@ -97,4 +97,6 @@ public static class SqlState
     public const string InvalidCatalogName = "3D000";
     public const string InvalidSavepointSpecification = "3B001";
     public const string WithCheckOptionViolation = "44000";
+    public const string InsufficientPrivilege = "42501";
+    public const string ReservedName = "42939";
 }

@@ -136,6 +136,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             CatalogChanges = catalogChanges,
         };
         built = engine;
+        roleMappings.Attach(engine.SeparateTransactions);
         if (catalogChanges is not null)
         {
             catalogChanges.Start();
@@ -192,11 +193,11 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         logger.LogInformation("Logins need a DSQL token signed for {Endpoints} in region {Region}; access keys in {File}",
             string.Join(", ", authentication.Endpoints), authentication.Region, credentials.FilePath);
         return new TokenAuthenticator(new DsqlTokenVerifier(authentication, credentials, TimeProvider.System),
-            RoleMappings, new FailedLoginThrottle(authentication, TimeProvider.System), TimeProvider.System);
+            roleMappings, new FailedLoginThrottle(authentication, TimeProvider.System), TimeProvider.System);
     }
 
-    /// <summary>Which principals may log in as which roles; none until the catalog keeps AWS IAM GRANT mappings.</summary>
-    public IRoleMappings RoleMappings { get; init; } = AdminOnlyRoleMappings.Instance;
+    /// <summary>Which principals may log in as which roles: the catalog's AWS IAM GRANT mappings, once the engine is built.</summary>
+    private readonly CatalogRoleMappings roleMappings = new();
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients).</summary>

@@ -58,6 +58,8 @@ public sealed partial class QuerySession
 
         public string DatabaseName => session.startupIdentity.Database;
 
+        public string? IamPrincipal => session.Principal;
+
         public int ProcessId => session.startupIdentity.ProcessId;
 
         public System.Net.IPEndPoint? ServerEndPoint => session.startupIdentity.ServerEndPoint;

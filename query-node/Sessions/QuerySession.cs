@@ -382,7 +382,9 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         transactionChangesCatalog = false;
         ResetDsqlTransactionRules();
         StartTransactionClock(clock.Now());
-        return await OpenTransactionAsync(cancellationToken);
+        Transaction opened = await OpenTransactionAsync(cancellationToken);
+        await engine.AuthorizeTransactionAsync(opened, Environment, cancellationToken);
+        return opened;
     }
 
     /// <summary>Commits the implicit transaction, if one is open. A refused commit rolls it back and throws 40001.</summary>
@@ -506,8 +508,9 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     }
 
     /// <summary>A relation's catalog name in a message reads as schema.name (see RelationNames).</summary>
+    /// <summary>An authorization failure (class 28: a dropped role, a revoked mapping) ends the session, as a failed login does.</summary>
     private static PgError ToPgError(SqlException exception) =>
-        new("ERROR", exception.SqlState, Sql.Catalog.RelationNames.Display(exception.Message), exception.Position,
+        new(exception.SqlState.StartsWith("28", StringComparison.Ordinal) ? "FATAL" : "ERROR", exception.SqlState, Sql.Catalog.RelationNames.Display(exception.Message), exception.Position,
             exception.Detail is null ? null : Sql.Catalog.RelationNames.Display(exception.Detail), exception.Hint);
 
     public ValueTask DisposeAsync()

@@ -59,6 +59,8 @@ public sealed class SessionSettings
         ["synchronous_commit"] = ("synchronous_commit", "on", false),
         // Log's own: rows per commit of COPY FROM, 0 (the default) for one atomic COPY within the transaction's limits.
         [CopyBatchRowsName] = (CopyBatchRowsName, "0", false),
+        // SET ROLE's role ("none": the session user), which the engine resolves against the catalog's roles.
+        ["role"] = ("role", "none", false),
         ["session_authorization"] = ("session_authorization", "", true),
         ["server_version"] = ("server_version", "16.6", true),
         ["server_version_num"] = ("server_version_num", "160006", true),

@@ -50,6 +50,13 @@ public sealed class ParsedStatement
             DiscardStmt discard => (TransactionControl.None, discard.Target == "all" ? "DISCARD ALL" : "DISCARD " + discard.Target.ToUpperInvariant(), true),
             NoOperationStmt noOperation => (TransactionControl.None, noOperation.CommandTag, true),
             CopyStmt copy => (TransactionControl.None, "COPY", !copy.IsFrom),
+            CreateRoleStmt => (TransactionControl.None, "CREATE ROLE", false),
+            AlterRoleStmt => (TransactionControl.None, "ALTER ROLE", false),
+            DropRoleStmt => (TransactionControl.None, "DROP ROLE", false),
+            GrantRoleStmt grantRole => (TransactionControl.None, grantRole.IsGrant ? "GRANT ROLE" : "REVOKE ROLE", false),
+            IamGrantStmt iam => (TransactionControl.None, iam.IsGrant ? "AWS IAM GRANT" : "AWS IAM REVOKE", false),
+            GrantStmt grant => (TransactionControl.None, grant.IsGrant ? "GRANT" : "REVOKE", false),
+            AlterDefaultPrivilegesStmt => (TransactionControl.None, "ALTER DEFAULT PRIVILEGES", false),
             _ => (TransactionControl.None, "", false),
         };
     }

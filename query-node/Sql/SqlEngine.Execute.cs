@@ -94,6 +94,8 @@ public sealed partial class SqlEngine
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
         if (ChangesCatalog(statement.Tree)) CatalogChanged();
         await ResolveStatementRelationsAsync(statement.Tree, cancellationToken);
+        if (await ExecuteRoleStatementAsync(statement.Tree, store, cancellationToken) is { } roleResult) return roleResult;
+        await AuthorizeStatementAsync(statement.Tree, store, cancellationToken);
         switch (statement.Tree)
         {
             case SelectStmt select:
@@ -106,7 +108,7 @@ public sealed partial class SqlEngine
                 return await ExecuteCallAsync(call, parameters, cancellationToken);
             case CreateStmt create:
                 CheckSchema(create.Relation);
-                return await CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken);
+                return await OwnedByCreatorAsync(await CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken), create.Relation, store, cancellationToken);
             case CreateSchemaStmt createSchema:
                 return await SchemaExecutor.CreateAsync(createSchema, store, cancellationToken);
             case DropSchemaStmt dropSchema:
@@ -116,7 +118,7 @@ public sealed partial class SqlEngine
             case CommentStmt comment:
                 return await CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
             case CreateTableAsStmt createAs:
-                return await ExecuteCreateTableAsAsync(createAs, store, cancellationToken);
+                return await OwnedByCreatorAsync(await ExecuteCreateTableAsAsync(createAs, store, cancellationToken), createAs.Relation, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:
                 return await SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
             case DropStmt { RemoveType: ObjectType.View } drop:
@@ -126,11 +128,12 @@ public sealed partial class SqlEngine
             case AlterTableStmt alter:
                 return await AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
             case CreateSeqStmt createSequence:
-                return await SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken);
+                return await OwnedByCreatorAsync(await SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken), createSequence.Sequence, store,
+                    cancellationToken);
             case AlterSeqStmt alterSequence:
                 return await SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, cancellationToken);
             case ViewStmt view:
-                return await ExecuteCreateViewAsync(view, store, cancellationToken);
+                return await OwnedByCreatorAsync(await ExecuteCreateViewAsync(view, store, cancellationToken), view.View, store, cancellationToken);
             case TruncateStmt truncate:
                 return await TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
             case VacuumStmt vacuum:
@@ -325,10 +328,12 @@ public sealed partial class SqlEngine
         var sequences = new Dictionary<string, SequenceDescriptor>(StringComparer.Ordinal);
         var pending = new Queue<(Node Tree, int Depth)>();
         pending.Enqueue((tree, 0));
+        var targets = ModificationTargets(tree);
         while (pending.TryDequeue(out var next))
         {
             foreach (RangeVar reference in TableReferences.Collect(next.Tree))
             {
+                if (next.Depth == 0) await CheckSystemRelationAsync(reference, store, cancellationToken);
                 if (reference.SchemaName is SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema) continue;
                 // pg_catalog comes first on every search path: its relations are the binder's, whatever else exists.
                 if (reference.SchemaName is null && Catalog.System.SystemRelations.Resolve(null, reference.RelationName) is not null) continue;
@@ -340,6 +345,11 @@ public sealed partial class SqlEngine
                 TableDescriptor? table = descriptorRead ? _catalog.TableOf(name, descriptor) : await _catalog.GetTableAsync(store, name, cancellationToken);
                 if (table is not null)
                 {
+                    if (next.Depth == 0)
+                    {
+                        await CheckRelationPrivilegesAsync(reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
+                            column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, cancellationToken);
+                    }
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
                     tables.Add(table.Name, table);
                     continue;
@@ -347,8 +357,19 @@ public sealed partial class SqlEngine
                 ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, name, cancellationToken);
                 if (view is null)
                 {
-                    if (!sequences.ContainsKey(name) && await SqlCatalog.GetSequenceAsync(store, name, cancellationToken) is { } sequence) sequences.Add(name, sequence);
+                    if (!sequences.ContainsKey(name) && await SqlCatalog.GetSequenceAsync(store, name, cancellationToken) is { } sequence)
+                    {
+                        if (next.Depth == 0) await CheckSequenceReadAsync(reference, targets, sequence, store, cancellationToken);
+                        sequences.Add(name, sequence);
+                    }
                     continue;
+                }
+                if (next.Depth == 0)
+                {
+                    long viewOid = Catalog.System.ObjectIds.Relation(view.Id);
+                    long viewOwner = (await SqlCatalog.GetPrivilegesAsync(store, viewOid, cancellationToken)).OwnerOid;
+                    await CheckRelationPrivilegesAsync(reference, targets, viewOid, "view", view.Name, viewOwner,
+                        column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, cancellationToken);
                 }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)
                 {

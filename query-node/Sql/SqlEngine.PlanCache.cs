@@ -31,7 +31,8 @@ public sealed partial class SqlEngine
     /// view's query, a sequence): a cached plan made before it may read the wrong thing.</summary>
     internal static bool ChangesCatalog(Statement tree) => tree is CreateStmt or DropStmt or AlterTableStmt or CreateSeqStmt
         or AlterSeqStmt or ViewStmt or TruncateStmt or IndexStmt or DropIndexStmt or CreateTableAsStmt or CreateSchemaStmt
-        or DropSchemaStmt or CommentStmt or AlterSchemaStmt;
+        or DropSchemaStmt or CommentStmt or AlterSchemaStmt
+        or CreateRoleStmt or AlterRoleStmt or DropRoleStmt or GrantRoleStmt or IamGrantStmt or GrantStmt or AlterDefaultPrivilegesStmt;
 
     /// <summary>The statements whose plans are cached: queries without data-modifying WITH (the rest bind at every Bind).</summary>
     private static bool IsCacheable(ParsedStatement statement) => statement.Tree is SelectStmt select && !HasDataModifyingWith(select);
@@ -59,7 +60,8 @@ public sealed partial class SqlEngine
         {
             object?[] values = ParameterContext.ConvertValues(plan.ParameterTypes, parameters);
             long version = CatalogVersion;
-            if (plan.IsValidFor(version, transactionCatalogVersion))
+            // A cached plan skips the catalog lookups that check privileges: only a superuser's statement may use it.
+            if (plan.IsValidFor(version, transactionCatalogVersion) && (await IdentityAsync(store, cancellationToken)).IsSuperuser)
             {
                 foreach (byte[] key in plan.TableKeys) store.AddConflictCheck(key, isSchema: true);
             }

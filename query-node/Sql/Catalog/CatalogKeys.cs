@@ -19,6 +19,13 @@ internal static class CatalogKeys
     private const long CommentSubspace = 23;
     private const long SchemaByNameSubspace = 24;
 
+    /// <summary>(0, 25, name): a role (pg_authid row); (0, 26, role oid, member oid): a membership (pg_auth_members
+    /// row); (0, 27, role oid, principal): an AWS IAM mapping; (0, 28, object oid): an object's privileges (its ACL).</summary>
+    private const long RoleByNameSubspace = 25;
+    private const long RoleMembershipSubspace = 26;
+    private const long IamMappingSubspace = 27;
+    private const long PrivilegesSubspace = 28;
+
     /// <summary>(0, 40, job id): background jobs (sys.jobs). 40 leaves room for other catalog objects in between.</summary>
     private const long JobSubspace = 40;
 
@@ -161,6 +168,45 @@ internal static class CatalogKeys
 
     /// <summary>Where the view descriptors start and end.</summary>
     public static (byte[] Start, byte[] End) ViewByNameRange() => (SubspacePrefix(ViewByNameSubspace), SubspacePrefix(ViewByNameSubspace + 1));
+
+    public static byte[] RoleByName(string roleName) => NamedKey(RoleByNameSubspace, roleName);
+
+    public static (byte[] Start, byte[] End) RoleByNameRange() => (SubspacePrefix(RoleByNameSubspace), SubspacePrefix(RoleByNameSubspace + 1));
+
+    public static byte[] RoleMembership(long roleOid, long memberOid)
+    {
+        var encoder = new KeyEncoder(48);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(RoleMembershipSubspace);
+        encoder.WriteInteger(roleOid);
+        encoder.WriteInteger(memberOid);
+        return encoder.ToArray();
+    }
+
+    public static (byte[] Start, byte[] End) RoleMembershipRange() => (SubspacePrefix(RoleMembershipSubspace), SubspacePrefix(RoleMembershipSubspace + 1));
+
+    public static byte[] IamMapping(long roleOid, string principal)
+    {
+        var encoder = new KeyEncoder(48 + principal.Length);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(IamMappingSubspace);
+        encoder.WriteInteger(roleOid);
+        encoder.WriteText(principal);
+        return encoder.ToArray();
+    }
+
+    public static (byte[] Start, byte[] End) IamMappingRange() => (SubspacePrefix(IamMappingSubspace), SubspacePrefix(IamMappingSubspace + 1));
+
+    public static byte[] Privileges(long objectOid)
+    {
+        var encoder = new KeyEncoder(32);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(PrivilegesSubspace);
+        encoder.WriteInteger(objectOid);
+        return encoder.ToArray();
+    }
+
+    public static (byte[] Start, byte[] End) PrivilegesRange() => (SubspacePrefix(PrivilegesSubspace), SubspacePrefix(PrivilegesSubspace + 1));
 
     public static byte[] Job(string jobId) => NamedKey(JobSubspace, jobId);
 

@@ -27,6 +27,10 @@ public interface ISessionEnvironment
     /// <summary>The user the session authenticated as.</summary>
     string UserName { get; }
 
+    /// <summary>The IAM principal whose signed token let the session in, or null (admin's login, or local development
+    /// without tokens): each transaction checks that the session's role is still mapped to it.</summary>
+    string? IamPrincipal => null;
+
     /// <summary>The database the session connected to (current_database()).</summary>
     string DatabaseName { get; }
 

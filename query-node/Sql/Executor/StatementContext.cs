@@ -57,6 +57,9 @@ internal sealed class StatementContext(CancellationToken cancellationToken, Date
     /// from the statement's transaction by the first of them that needs it (see Catalog/System).</summary>
     public Catalog.System.CatalogSnapshot? CatalogSnapshot { get; set; }
 
+    /// <summary>Who the statement runs as, once read (see <see cref="Catalog.Authorization"/>).</summary>
+    public Catalog.RoleIdentity? Identity { get; set; }
+
     /// <summary>The statement's transaction, for functions that read storage itself (sys.state_digest); null where there is none.</summary>
     public Execution.ITransactionStore? Store { get; init; }
 

@@ -103,6 +103,7 @@ internal static partial class BuiltinFunctions
     private static object? UserById(ReadOnlySpan<object?> arguments, EvaluationContext context)
     {
         long oid = (long)arguments[0]!;
+        if (context.Statement?.CatalogSnapshot?.RoleName(oid) is { } stored) return stored;
         return oid switch
         {
             ObjectIds.SuperuserRole => context.Statement?.Session?.UserName ?? DefaultUser,

@@ -24,8 +24,9 @@ internal static partial class BuiltinFunctions
         new("has_database_privilege", ["CREATE", "CONNECT", "TEMPORARY", "TEMP"], (name, context) =>
             name == (context.Statement?.Session?.DatabaseName ?? DefaultDatabase) || name is "postgres" or "template0" or "template1"
                 ? null : new SqlException("3D000", $"database \"{name}\" does not exist")),
-        new("has_schema_privilege", ["CREATE", "USAGE"], (name, _) =>
-            name is "pg_catalog" or "public" or "information_schema" ? null : new SqlException("3F000", $"schema \"{name}\" does not exist")),
+        new("has_schema_privilege", ["CREATE", "USAGE"], (name, context) =>
+            name is "pg_catalog" or "public" or "information_schema" || CatalogOf(context).Schemas.Any(schema => schema.Name == name)
+                ? null : new SqlException("3F000", $"schema \"{name}\" does not exist")),
         new("has_function_privilege", ["EXECUTE"], (name, _) =>
             RegProcedureHandler.Find(name, null) is not null ? null : new SqlException(SqlState.UndefinedFunction, $"function \"{name}\" does not exist")),
         new("has_language_privilege", ["USAGE"], (name, _) =>
@@ -97,7 +98,7 @@ internal static partial class BuiltinFunctions
         {
             return null;
         }
-        return roleExists;
+        return roleExists is null ? null : Holds(family.Function, role, target, privileges, context) ?? roleExists;
     }
 
     private static object? CheckColumnPrivilege(object? role, object table, object column, string privileges, EvaluationContext context)
@@ -116,18 +117,24 @@ internal static partial class BuiltinFunctions
             descriptor = CatalogOf(context).FindTable((long)table);
         }
         if (descriptor is null) return roleExists;
+        int columnNumber;
         if (column is string columnName)
         {
             if (descriptor.OrdinalOf(columnName) < 0)
             {
                 throw new SqlException(SqlState.UndefinedColumn, $"column \"{columnName}\" of relation \"{Catalog.RelationNames.NameOf(descriptor.Name)}\" does not exist");
             }
+            columnNumber = descriptor.Columns[descriptor.OrdinalOf(columnName)].Id;
         }
         else if ((short)column is var number && (number < 1 || number > descriptor.Columns.Count))
         {
             return null;
         }
-        return roleExists;
+        else
+        {
+            columnNumber = (short)column;
+        }
+        return roleExists is null ? null : HoldsOnColumn(role, ObjectIds.Relation(descriptor.Id), columnNumber, privileges, context) ?? roleExists;
     }
 
     private static object? CheckRole(object? user, object role, string privileges)
@@ -144,7 +151,7 @@ internal static partial class BuiltinFunctions
     {
         null => true,
         string name => RegRoleHandler.Named(name) is not null ? true : throw new SqlException(SqlState.UndefinedObject, $"role \"{name}\" does not exist"),
-        long oid => oid is ObjectIds.SuperuserRole or ObjectIds.DatabaseOwnerRole ? true : null,
+        long oid => oid is ObjectIds.SuperuserRole or ObjectIds.DatabaseOwnerRole || Executor.StatementContext.Current?.CatalogSnapshot?.RoleName(oid) is not null ? true : null,
         _ => throw new InvalidOperationException($"a role argument of type {role.GetType().Name}"),
     };
 

@@ -16,10 +16,12 @@ internal static partial class BuiltinFunctions
     private static void AddSystem(FunctionRegistry registry)
     {
         Add(registry, "version", [], Text, (_, _) => ServerVersionText, Volatility.Stable);
-        foreach (string name in new[] { "current_user", "session_user", "user", "current_role" })
+        foreach (string name in new[] { "current_user", "user", "current_role" })
         {
-            Add(registry, name, [], Name, (_, context) => context.Statement?.Session?.UserName ?? DefaultUser, Volatility.Stable);
+            Add(registry, name, [], Name, (_, context) => context.Statement?.Session is { } session ? Catalog.Authorization.CurrentRoleName(session) : DefaultUser,
+                Volatility.Stable);
         }
+        Add(registry, "session_user", [], Name, (_, context) => context.Statement?.Session?.UserName ?? DefaultUser, Volatility.Stable);
         Add(registry, "current_database", [], Name, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
         Add(registry, "current_catalog", [], Name, (_, context) => context.Statement?.Session?.DatabaseName ?? DefaultDatabase, Volatility.Stable);
         Add(registry, "pg_backend_pid", [], Int4, (_, context) => context.Statement?.Session?.ProcessId ?? Environment.ProcessId, Volatility.Stable);

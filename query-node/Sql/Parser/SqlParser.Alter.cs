@@ -11,6 +11,12 @@ internal sealed partial class SqlParser
         int location = ExpectKeyword("alter").Position;
         if (TryKeyword("sequence")) return ParseAlterSequence(location);
         if (TryKeyword("schema")) return ParseAlterSchema(location);
+        if (TryKeyword("role") || TryKeyword("user")) return ParseAlterRole(location);
+        if (IsKeyword("default") && Peek().IsKeyword("privileges"))
+        {
+            _index += 2;
+            return ParseAlterDefaultPrivileges(location);
+        }
         if (!IsKeyword("table")) throw NotSupported("ALTER " + Current.Text.ToUpperInvariant(), Current.Position);
         _index++;
         bool missingOk = false;

@@ -16,6 +16,8 @@ internal sealed partial class SqlParser
         if (TryKeyword("sequence")) return ParseCreateSequence(location);
         if (TryKeyword("schema")) return ParseCreateSchema(location);
         if (TryKeyword("view")) return ParseCreateView(location, replace: false);
+        if (TryKeyword("role") || TryKeyword("group")) return ParseCreateRole(location, isUser: false);
+        if (TryKeyword("user")) return ParseCreateRole(location, isUser: true);
         if (IsKeyword("or") && Peek().IsKeyword("replace") && Peek(2).IsKeyword("view"))
         {
             _index += 3;

@@ -10,6 +10,7 @@ internal sealed partial class SqlParser
         int location = ExpectKeyword("drop").Position;
         if (IsKeyword("index")) return ParseDropIndex(location);
         if (TryKeyword("schema")) return ParseDropSchema(location);
+        if (TryKeyword("role") || TryKeyword("user") || TryKeyword("group")) return ParseDropRole(location);
         ObjectType removeType = ObjectType.Table;
         if (TryKeyword("sequence")) removeType = ObjectType.Sequence;
         else if (TryKeyword("view")) removeType = ObjectType.View;

@@ -21,6 +21,13 @@ internal sealed partial class SqlParser
         }
         if (IsKeyword("constraints")) return ParseConstraintsSet(token.Position);
         bool isLocal = !TryKeyword("session") && TryKeyword("local");
+        if (IsKeyword("role") && !Peek().IsKeyword("to") && !Peek().IsOperator("="))
+        {
+            // SET ROLE name | NONE: the setting "role", which the engine checks against the catalog's roles.
+            _index++;
+            string role = TryKeyword("none") ? "none" : Current.Kind == TokenKind.String ? Advance().Text : ExpectColumnIdentifier().Name;
+            return new VariableSetStmt("role", role, token.Position) { IsLocal = isLocal };
+        }
         if (IsKeyword("authorization") && Peek().IsKeyword("default"))
         {
             // There is one role per connection; going back to it changes nothing.

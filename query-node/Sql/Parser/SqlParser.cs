@@ -188,8 +188,9 @@ internal sealed partial class SqlParser
             "call" => ParseCall(),
             "declare" => ParseDeclareCursor(),
             "fetch" or "move" => ParseFetch(),
-            "grant" or "revoke"
-                or "prepare" or "execute" or "deallocate" or "listen" or "notify"
+            "grant" or "revoke" => ParseGrantOrRevoke(),
+            "aws" when Peek().IsKeyword("iam") => ParseIamGrant(),
+            "prepare" or "execute" or "deallocate" or "listen" or "notify"
                 or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),

@@ -66,6 +66,60 @@ public sealed class TokenTests(TokenServerFixture fixture) : IClassFixture<Token
         Assert.Equal("in", result.Output);
     }
 
+    /// <summary>A custom role logs in with a DbConnect token of a key whose principal is mapped to it (AWS IAM GRANT),
+    /// is refused without the mapping, and an open connection's next transaction stops once the mapping is revoked.</summary>
+    [Fact]
+    public async Task MappedRoleLogsInAndARevokedMappingStopsItsNextTransaction()
+    {
+        string role = $"app_{Environment.ProcessId}_{Environment.TickCount64 % 100_000}";
+        var key = new CredentialStore(Server.DataDirectory).Add($"arn:aws:iam::123456789012:role/{role}", admin: false, DateTimeOffset.UtcNow);
+        string token = DsqlToken.Create("127.0.0.1", "local", DsqlToken.ConnectAction, key.AccessKeyId, key.SecretAccessKey, DateTime.UtcNow, 900);
+        await using (var admin = await OpenAsync("admin", fixture.AdminToken()))
+        {
+            await new NpgsqlCommand($"CREATE ROLE {role} WITH LOGIN", admin).ExecuteNonQueryAsync();
+        }
+        await AssertRefusedAsync(role, token, "28000", role);
+
+        await using (var admin = await OpenAsync("admin", fixture.AdminToken()))
+        {
+            await new NpgsqlCommand($"AWS IAM GRANT {role} TO '{key.Principal}'", admin).ExecuteNonQueryAsync();
+        }
+        await using var mapped = await OpenAsync(role, token);
+        Assert.Equal(role, await new NpgsqlCommand("SELECT current_user", mapped).ExecuteScalarAsync());
+
+        await using (var admin = await OpenAsync("admin", fixture.AdminToken()))
+        {
+            await new NpgsqlCommand($"AWS IAM REVOKE {role} FROM '{key.Principal}'", admin).ExecuteNonQueryAsync();
+        }
+        var stopped = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("SELECT 1", mapped).ExecuteScalarAsync());
+        Assert.Equal(("28000", "FATAL"), (stopped.SqlState, stopped.Severity));
+        await AssertRefusedAsync(role, token, "28000", role);
+    }
+
+    /// <summary>AWS's connector logs in as a custom role mapped to its key's principal and runs a transaction.</summary>
+    [AwsNodeClientFact]
+    public async Task AwsConnectorConnectsAsAMappedRole()
+    {
+        string role = $"conn_{Environment.ProcessId}_{Environment.TickCount64 % 100_000}";
+        var key = new CredentialStore(Server.DataDirectory).Add($"arn:aws:iam::123456789012:role/{role}", admin: false, DateTimeOffset.UtcNow);
+        await using (var admin = await OpenAsync("admin", fixture.AdminToken()))
+        {
+            foreach (string statement in new[] { $"CREATE ROLE {role} WITH LOGIN", $"GRANT CREATE ON SCHEMA public TO {role}", $"AWS IAM GRANT {role} TO '{key.Principal}'" })
+            {
+                await new NpgsqlCommand(statement, admin).ExecuteNonQueryAsync();
+            }
+        }
+        var environment = new Dictionary<string, string?>(fixture.AdminKeyEnvironment)
+        {
+            ["AWS_ACCESS_KEY_ID"] = key.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = key.SecretAccessKey,
+        };
+        var result = await DriverTools.RunAsync("node", [Path.Combine(AwsNodeClientFactAttribute.Folder, "dsql_probe.js"),
+            "connector", "127.0.0.1", Server.Port.ToString(), "local", role], environment: environment);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([$"user {role}", "1 one", "2 two"], result.Lines);
+    }
+
     [Fact]
     public async Task ConnectionWithoutATokenIsRefused()
     {

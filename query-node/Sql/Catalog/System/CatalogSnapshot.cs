@@ -102,7 +102,75 @@ internal sealed class CatalogSnapshot
             .Concat(tables.SelectMany(table => table.Indexes.Select(index => index.Name)));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
         List<JobDescriptor> jobs = await SqlCatalog.GetJobsAsync(store, cancellationToken);
-        return new CatalogSnapshot(tables, sequences, views, jobs, session) { Comments = comments, Schemas = schemas };
+        List<RoleDescriptor> roles = await SqlCatalog.GetRolesAsync(store, cancellationToken);
+        return new CatalogSnapshot(tables, sequences, views, jobs, session)
+        {
+            Comments = comments, Schemas = schemas, Roles = roles,
+            RoleMemberships = await SqlCatalog.GetRoleMembershipsAsync(store, cancellationToken),
+            IamMappings = await SqlCatalog.GetIamMappingsAsync(store, cancellationToken),
+            Privileges = await SqlCatalog.GetAllPrivilegesAsync(store, cancellationToken),
+            Identity = StatementContext.Current?.Identity ?? await Authorization.ResolveAsync(store, session, cancellationToken),
+            SuperuserName = Authorization.SuperuserName(session, roles),
+        };
+    }
+
+    /// <summary>The stored roles (pg_authid beside admin and the predefined roles), in OID order.</summary>
+    public IReadOnlyList<RoleDescriptor> Roles { get; private init; } = [];
+
+    public IReadOnlyList<RoleMembership> RoleMemberships { get; private init; } = [];
+
+    public IReadOnlyList<IamMapping> IamMappings { get; private init; } = [];
+
+    /// <summary>Objects' privileges by OID; an object not here has the default ACL.</summary>
+    public IReadOnlyDictionary<long, ObjectPrivileges> Privileges { get; private init; } = new Dictionary<long, ObjectPrivileges>();
+
+    public ObjectPrivileges PrivilegesOf(long oid) => Privileges.GetValueOrDefault(oid) ?? ObjectPrivileges.Default;
+
+    /// <summary>Who the statement runs as.</summary>
+    public RoleIdentity Identity { get; private init; } = RoleIdentity.Superuser;
+
+    /// <summary>The name the bootstrap superuser (OID 10) shows under (see <see cref="Authorization.SuperuserName"/>).</summary>
+    public string SuperuserName { get; private init; } = "postgres";
+
+    /// <summary>A role's name by OID (admin's shown name for 10, a predefined role's), or null for none.</summary>
+    public string? RoleName(long oid)
+    {
+        if (oid is ObjectIds.SuperuserRole or 0) return SuperuserName;
+        foreach (RoleDescriptor role in Roles) if (role.Oid == oid) return role.Name;
+        foreach ((long predefined, string name) in SystemRelations.PredefinedRoles) if (predefined == oid) return name;
+        return null;
+    }
+
+    /// <summary>A role's OID by name, or null when no role has it.</summary>
+    public long? RoleOid(string name)
+    {
+        if (name == SuperuserName || Authorization.IsSuperuserAlias(name)) return ObjectIds.SuperuserRole;
+        foreach (RoleDescriptor role in Roles) if (role.Name == name) return role.Oid;
+        foreach ((long predefined, string predefinedName) in SystemRelations.PredefinedRoles) if (predefinedName == name) return predefined;
+        return null;
+    }
+
+    /// <summary>The owner of a user relation by OID (0 for admin): a table's from its descriptor, a sequence a column owns
+    /// its table's, a view's or other sequence's from its privileges record.</summary>
+    public long OwnerOfRelation(long oid)
+    {
+        if (FindTable(oid) is { } table) return table.OwnerOid;
+        foreach (SequenceDescriptor sequence in Sequences)
+        {
+            if (ObjectIds.Relation(sequence.Id) == oid && sequence.OwnedByTable is { } owner) return FindTableByCatalogName(owner)?.OwnerOid ?? 0;
+        }
+        return PrivilegesOf(oid).OwnerOid;
+    }
+
+    /// <summary>The identity of another role (has_table_privilege('role', ...)): itself and what it inherits.</summary>
+    public RoleIdentity IdentityOf(long oid)
+    {
+        if (oid == Identity.Oid) return Identity;
+        RoleDescriptor? role = Roles.FirstOrDefault(candidate => candidate.Oid == oid);
+        if (role is null) return oid == ObjectIds.SuperuserRole ? RoleIdentity.Superuser : new RoleIdentity(oid, RoleName(oid) ?? "", false, new HashSet<long> { oid });
+        if (role.Superuser) return new RoleIdentity(oid, role.Name, true, new HashSet<long> { oid });
+        if (!role.Inherit) return new RoleIdentity(oid, role.Name, false, new HashSet<long> { oid });
+        return new RoleIdentity(oid, role.Name, false, Authorization.MemberOf(oid, RoleMemberships, Roles.ToDictionary(stored => stored.Oid, stored => stored.Inherit)));
     }
 
     /// <summary>COMMENT ON texts by relation name and column number (0: the relation's own).</summary>

@@ -11,6 +11,7 @@ internal static class CatalogUse
     {
         "pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_table_is_visible", "to_regclass", "pg_get_serial_sequence",
         "has_table_privilege", "has_any_column_privilege", "has_column_privilege", "has_sequence_privilege",
+        "has_schema_privilege", "pg_has_role", "pg_get_userbyid",
         "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size",
     };
 
@@ -20,7 +21,7 @@ internal static class CatalogUse
 
     public static bool NeedsSnapshot(Node tree) => ParseTree.Walk(tree).Any(node => node switch
     {
-        TypeCast cast => cast.TypeName.Name is "regclass",
+        TypeCast cast => cast.TypeName.Name is "regclass" or "regrole",
         FuncCall call => CatalogFunctions.Contains(call.Name),
         _ => false,
     });

@@ -95,7 +95,8 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> TablePrivilegeRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((string schema, string name, _, bool publicSelect) in PrivilegedRelations(catalog))
+        foreach (object?[] row in UserTablePrivilegeRows(catalog, relation, grantsOnly: false)) yield return row;
+        foreach ((string schema, string name, _, bool publicSelect) in PrivilegedRelations(catalog).Where(relation => relation.Schema is PgCatalogSchema or InformationSchemaSchema))
         {
             foreach (string privilege in TablePrivileges)
             {

@@ -36,6 +36,7 @@ internal static partial class SystemRelations
             ["routines"] = RoutineRows,
             ["parameters"] = ParameterRows,
             ["table_privileges"] = TablePrivilegeRows,
+            ["role_table_grants"] = RoleTableGrantRows,
             ["column_privileges"] = ColumnPrivilegeRows,
             ["character_sets"] = CharacterSetRows,
             ["element_types"] = ElementTypeRows,

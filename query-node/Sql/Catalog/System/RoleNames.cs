@@ -1,4 +1,5 @@
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Executor;
 
 namespace Log.QueryNode.Sql.Catalog.System;
 
@@ -10,6 +11,11 @@ internal static class RoleNames
     /// <summary>The role's OID (<see cref="ObjectIds.SuperuserRole"/> for the login role).</summary>
     public static long Resolve(string role, string loginRole)
     {
+        if (StatementContext.Current?.CatalogSnapshot is { } catalog)
+        {
+            if (role is "current_user" or "current_role") return catalog.Identity.Oid;
+            if (catalog.RoleOid(role == "session_user" ? loginRole : role) is long stored) return stored;
+        }
         if (role == loginRole || role is "postgres" or "current_user" or "session_user" or "current_role") return ObjectIds.SuperuserRole;
         foreach ((long oid, string name) in SystemRelations.PredefinedRoles)
         {

@@ -20,7 +20,8 @@ internal static partial class SystemRelations
             long oid = ObjectIds.Relation(table.Id);
             bool hasIndex = !table.HasHiddenRowId || table.Indexes.Count > 0;
             yield return ClassRow(relation, oid, table.Name, catalog.NamespaceOid(table.Name), SqlCatalog.OrdinaryTable, table.Columns.Count,
-                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table), ObjectIds.RowType(oid), table.OwnerOid);
+                ObjectIds.HeapAccessMethod, hasIndex, table.Checks.Count, HasForeignKeyTriggers(table), ObjectIds.RowType(oid), table.OwnerOid,
+                RelationAcl(catalog, oid));
             foreach ((long indexOid, string name, int columns) in IndexesOf(table))
             {
                 yield return ClassRow(relation, indexOid, name, catalog.NamespaceOid(table.Name), 'i', columns, ObjectIds.BtreeAccessMethod, hasIndex: false, checks: 0,
@@ -31,14 +32,16 @@ internal static partial class SystemRelations
         var ownerOf = catalog.Tables.ToDictionary(table => table.Name, table => table.OwnerOid, StringComparer.Ordinal);
         foreach (SequenceDescriptor sequence in catalog.Sequences)
         {
-            long owner = sequence.OwnedByTable is { } table ? ownerOf.GetValueOrDefault(table) : 0;
+            long owner = sequence.OwnedByTable is { } table ? ownerOf.GetValueOrDefault(table) : catalog.PrivilegesOf(ObjectIds.Relation(sequence.Id)).OwnerOid;
             yield return ClassRow(relation, ObjectIds.Relation(sequence.Id), sequence.Name, catalog.NamespaceOid(sequence.Name), SqlCatalog.Sequence, 3, 0, hasIndex: false, checks: 0,
-                ownerOid: owner);
+                ownerOid: owner, acl: RelationAcl(catalog, ObjectIds.Relation(sequence.Id)));
         }
         foreach (ViewDescriptor view in catalog.Views)
         {
-            yield return ClassRow(relation, ObjectIds.Relation(view.Id), view.Name, catalog.NamespaceOid(view.Name), SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0,
-                rowType: ObjectIds.RowType(ObjectIds.Relation(view.Id)));
+            long viewOid = ObjectIds.Relation(view.Id);
+            long owner = catalog.PrivilegesOf(viewOid).OwnerOid;
+            yield return ClassRow(relation, viewOid, view.Name, catalog.NamespaceOid(view.Name), SqlCatalog.View, view.ColumnNames.Count, 0, hasIndex: false, checks: 0,
+                rowType: ObjectIds.RowType(viewOid), ownerOid: owner, acl: RelationAcl(catalog, viewOid));
         }
     }
 
@@ -49,13 +52,13 @@ internal static partial class SystemRelations
         system.Schema == InformationSchemaSchema ? ObjectIds.InformationSchemaNamespace : ObjectIds.PgCatalogNamespace;
 
     private static object?[] ClassRow(SystemRelation relation, long oid, string name, long namespaceOid, char kind, int columns, long accessMethod, bool hasIndex, int checks,
-        bool hasTriggers = false, long rowType = 0, long ownerOid = 0) =>
+        bool hasTriggers = false, long rowType = 0, long ownerOid = 0, PgArray? acl = null) =>
         relation.Row(("oid", oid), ("relname", RelationNames.NameOf(name)), ("relnamespace", namespaceOid), ("reltype", rowType), ("relowner", RoleNames.Shown(ownerOid)), ("relam", accessMethod),
             ("relfilenode", kind is 'v' ? 0L : oid), ("relpages", kind == SqlCatalog.Sequence ? 1 : 0),
             ("reltuples", kind is 'r' or 'i' or 'v' ? -1f : kind == SqlCatalog.Sequence ? 1f : 0f), ("relhasindex", hasIndex), ("relpersistence", "p"),
             ("relkind", kind.ToString()), ("relnatts", (short)columns), ("relchecks", (short)checks), ("relhasrules", kind == 'v'), ("relhastriggers", hasTriggers),
             ("relispopulated", true), ("relreplident", kind == 'r' ? "d" : "n"), ("relfrozenxid", kind is 'r' or 'm' ? XidHandler.FirstNormalTransactionId : 0L),
-            ("relminmxid", kind is 'r' or 'm' ? XidHandler.FirstMultiTransactionId : 0L));
+            ("relminmxid", kind is 'r' or 'm' ? XidHandler.FirstMultiTransactionId : 0L), ("relacl", acl));
 
     /// <summary>A table's indexes as pg_class has them: the primary key's (when declared) and the secondary ones.</summary>
     private static IEnumerable<(long Oid, string Name, int Columns)> IndexesOf(TableDescriptor table)

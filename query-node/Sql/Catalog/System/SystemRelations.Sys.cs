@@ -21,7 +21,7 @@ internal static partial class SystemRelations
         ("start_time", SqlType.TimestampTz), ("update_time", SqlType.TimestampTz),
     ]), SysSchema, JobRows);
 
-    private static SystemRelation? ResolveSys(string name) => name == Jobs.Name ? Jobs : null;
+    private static SystemRelation? ResolveSys(string name) => name == Jobs.Name ? Jobs : name == IamRoleMappings.Name ? IamRoleMappings : null;
 
     private static IEnumerable<object?[]> JobRows(CatalogSnapshot catalog, SystemRelation relation)
     {

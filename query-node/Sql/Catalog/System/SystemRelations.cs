@@ -43,6 +43,7 @@ internal static partial class SystemRelations
             ["pg_database"] = DatabaseRows,
             ["pg_roles"] = RoleRows,
             ["pg_authid"] = RoleRows,
+            ["pg_auth_members"] = RoleMembershipRows,
             ["pg_user"] = UserRows,
             ["pg_settings"] = SettingRows,
             ["pg_am"] = AccessMethodRows,
@@ -110,16 +111,22 @@ internal static partial class SystemRelations
     private static IEnumerable<object?[]> RoleRows(CatalogSnapshot catalog, SystemRelation relation)
     {
         bool isView = relation.Name == "pg_roles";
-        yield return relation.Row(("oid", ObjectIds.SuperuserRole), ("rolname", catalog.UserName), ("rolsuper", true), ("rolinherit", true),
+        yield return relation.Row(("oid", ObjectIds.SuperuserRole), ("rolname", catalog.SuperuserName), ("rolsuper", true), ("rolinherit", true),
             ("rolcreaterole", true), ("rolcreatedb", true), ("rolcanlogin", true), ("rolreplication", true), ("rolbypassrls", true),
             ("rolconnlimit", -1), ("rolpassword", isView ? "********" : null));
         foreach (object?[] row in PredefinedRoleRows(relation)) yield return row;
+        foreach (object?[] row in StoredRoleRows(catalog, relation)) yield return row;
     }
 
     private static IEnumerable<object?[]> UserRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        yield return relation.Row(("usename", catalog.UserName), ("usesysid", ObjectIds.SuperuserRole), ("usecreatedb", true), ("usesuper", true),
+        yield return relation.Row(("usename", catalog.SuperuserName), ("usesysid", ObjectIds.SuperuserRole), ("usecreatedb", true), ("usesuper", true),
             ("userepl", true), ("usebypassrls", true), ("passwd", "********"));
+        foreach (RoleDescriptor role in catalog.Roles.Where(role => role.CanLogin))
+        {
+            yield return relation.Row(("usename", role.Name), ("usesysid", role.Oid), ("usecreatedb", role.CreateDatabase), ("usesuper", role.Superuser),
+                ("userepl", role.Replication), ("usebypassrls", role.BypassRowLevelSecurity), ("passwd", "********"), ("valuntil", role.ValidUntilUtc));
+        }
     }
 
     private static IEnumerable<object?[]> AccessMethodRows(CatalogSnapshot catalog, SystemRelation relation)

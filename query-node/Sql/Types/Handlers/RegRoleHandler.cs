@@ -31,6 +31,7 @@ internal sealed class RegRoleHandler : NamedObjectIdentifierHandler<RegRole>
     /// <summary>The role with exactly this name (a name-typed argument, which is not an identifier to fold).</summary>
     public static RegRole? Named(string name)
     {
+        if (StatementContext.Current?.CatalogSnapshot is { } catalog) return catalog.RoleOid(name) is long oid ? new RegRole(oid, name) : null;
         if (name == UserName) return new RegRole(ObjectIds.SuperuserRole, name);
         if (name == DatabaseOwner) return new RegRole(ObjectIds.DatabaseOwnerRole, name);
         return null;
@@ -40,7 +41,7 @@ internal sealed class RegRoleHandler : NamedObjectIdentifierHandler<RegRole>
 
     private static string UserName => StatementContext.Current?.Session?.UserName ?? "postgres";
 
-    public static RegRole FromOid(long oid) => oid switch
+    public static RegRole FromOid(long oid) => oid != 0 && StatementContext.Current?.CatalogSnapshot?.RoleName(oid) is { } name ? new RegRole(oid, name) : oid switch
     {
         0 => new RegRole(0, "-"),
         ObjectIds.SuperuserRole => new RegRole(oid, UserName),
