@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Reflection;
 using Log.Adjudicator;
 using Log.Adjudicator.Hosting;
 using Log.Adjudicator.Rpc;
@@ -153,10 +155,18 @@ public sealed class LogServer : IHostedService, IAsyncDisposable
         logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
             host, Port, journal, dataDirectory);
         // One plain line on standard output, so that scripts and tests can find the ports.
-        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId}");
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId} build={BuildKind}");
         Console.Out.WriteLine($"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres");
         Console.Out.Flush();
+        if (BuildKind != "optimized")
+        {
+            logger.LogWarning("This is a Debug build: statements run several times slower than in a Release build (dotnet run -c Release)");
+        }
     }
+
+    /// <summary>"optimized" or "debug": whether the JIT optimises this build, so that a measurement says what it measured.</summary>
+    private static string BuildKind =>
+        typeof(LogServer).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true ? "debug" : "optimized";
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients).</summary>
