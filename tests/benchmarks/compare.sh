@@ -15,6 +15,7 @@
 #               password=postgres)
 #   WORKLOADS:  the workloads to run, by name (default: all; see the list below)
 #   OUTPUT:     folder for results.md, results.tsv and chart.png (default tests/benchmarks/results)
+#   IDLE_SECONDS: how long Log's idle CPU is measured after the setup (default 20; 0 skips it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,6 +23,7 @@ runs=${1:-3}
 seconds=${2:-10}
 baseline_server=${PGBASELINE:-"host=127.0.0.1 port=5432 user=postgres password=postgres"}
 output=${OUTPUT:-"$here/results"}
+idle_seconds=${IDLE_SECONDS:-20}
 counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
 [ -x "$counters" ] || counters=""
 baseline_database="log_compare_$$"
@@ -112,6 +114,18 @@ setup "$log_target" "-c log.copy_batch_rows=2000"
 setup "$baseline" ""
 echo "pgbench -T $seconds, median of $runs runs, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 
+# Idle CPU of the all-in-one (goal: at most 0.5% of a core), after the setup has settled.
+idle_line=""
+if [ "$idle_seconds" -gt 0 ]; then
+  sleep 10
+  idle_before=$(cpu_ticks)
+  sleep "$idle_seconds"
+  idle_after=$(cpu_ticks)
+  idle_line=$(awk -v t=$((idle_after - idle_before)) -v hz="$(getconf CLK_TCK)" -v s="$idle_seconds" \
+    'BEGIN { printf "Log idle: %.2f%% of one core over %d s (process CPU time from /proc)", 100 * t / hz / s, s }')
+  echo "$idle_line"
+fi
+
 : > "$output/results.tsv"
 {
   echo "| workload | PostgreSQL 15 | Log | Log/PG | Log CPU ms/txn | Log KiB allocated/txn | Log thread-pool items/txn | failed Log/PG |"
@@ -148,6 +162,7 @@ while IFS='|' read -r name label metric arguments pg_options; do
   tail -1 "$output/results.md"
 done <<< "$workloads"
 
+[ -n "$idle_line" ] && printf '\n%s\n' "$idle_line" >> "$output/results.md"
 echo
 cat "$output/results.md"
 if dotnet run -c Release --project "$here/chart" -- "$output/results.tsv" "$output/chart.png" > "$work/chart.out" 2>&1; then
