@@ -158,7 +158,7 @@ while IFS='|' read -r name label metric arguments pg_options; do
   fi
   IFS='|' read -r pg_cell log_cell ratio_cell <<< "$cells"
   echo "| $label | $pg_cell | $log_cell | $ratio_cell | $cpu | $allocated | $items | $log_failed/$pg_failed |" >> "$output/results.md"
-  printf '%s\t%s\t%s\t%s\n' "$(sed 's/`//g' <<< "$label")" "$unit" "$pg_value" "$log_value" >> "$output/results.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$name ($unit)" "$unit" "$pg_value" "$log_value" >> "$output/results.tsv"
   tail -1 "$output/results.md"
 done <<< "$workloads"
 

@@ -3,7 +3,7 @@
 // every bar reads the same way: higher is faster, and above the line is faster than PostgreSQL.
 //
 // usage: dotnet run --project tests/benchmarks/chart -- RESULTS.tsv OUTPUT.png [TITLE]
-//   RESULTS.tsv: one line per workload, tab-separated: label, unit ("ms" lower is better, "tps" higher is better),
+//   RESULTS.tsv: one line per workload, tab-separated: short label, unit ("ms" lower is better, "tps" higher is better),
 //   PostgreSQL's median, Log's median.
 using System.Globalization;
 using ScottPlot;
@@ -47,6 +47,7 @@ for (var index = 0; index < rows.Count; index++)
     ticks.Add(new Tick(position + 0.5, row.Label));
 }
 
+var highest = bars.Max(bar => bar.Value);
 var barPlot = plot.Add.Bars(bars);
 barPlot.ValueLabelStyle.FontSize = 12;
 plot.Add.HorizontalLine(1, 1, Colors.Black, LinePattern.Dashed);
@@ -54,14 +55,15 @@ plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(tick
 plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
 plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
 plot.Axes.Bottom.MajorTickStyle.Length = 0;
-plot.Axes.Margins(bottom: 0);
+// Room above the bars for the legend.
+plot.Axes.SetLimitsY(0, Math.Max(1.35, highest * 1.3));
 plot.Title(args.Length > 2 ? args[2] : "Log beside PostgreSQL 15 (PostgreSQL = 1, higher is faster)");
 plot.YLabel("speed relative to PostgreSQL");
 plot.Legend.IsVisible = true;
 plot.Legend.ManualItems.Add(new LegendItem { LabelText = "PostgreSQL 15", FillColor = Colors.SteelBlue });
 plot.Legend.ManualItems.Add(new LegendItem { LabelText = "Log (green: faster)", FillColor = Colors.SeaGreen });
 plot.Legend.Alignment = Alignment.UpperRight;
-plot.Layout.Fixed(new PixelPadding(70, 20, 190, 40));
+plot.Layout.Fixed(new PixelPadding(70, 20, 110, 40));
 plot.SavePng(args[1], 1000, 620);
 Console.WriteLine($"chart: {args[1]}");
 return 0;
