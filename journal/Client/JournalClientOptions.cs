@@ -20,9 +20,10 @@ public sealed class JournalClientOptions
     /// <summary>Required by the Kafka consumer's configuration; group offsets are never used.</summary>
     public string ConsumerGroupId { get; set; } = "log-journal-readers";
 
-    /// <summary>How long the broker may hold an empty fetch; small, so a waiting reader sees a new
-    /// record as soon as it is committed.</summary>
-    public int FetchWaitMaxMs { get; set; } = 10;
+    /// <summary>How long the broker may hold an empty fetch. The journal node and Kafka both answer a held fetch as
+    /// soon as a record is committed (fetch.min.bytes is 1), so a long wait costs a waiting reader nothing, while a
+    /// short one makes an idle reader send a fetch every few milliseconds (Kafka's default, 500).</summary>
+    public int FetchWaitMaxMs { get; set; } = 500;
 
     /// <summary>How long a record may wait for delivery before the append fails.</summary>
     public int MessageTimeoutMs { get; set; } = 60_000;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Reflection;
 using Log.Adjudicator;
 using Log.Adjudicator.Hosting;
 using Log.Adjudicator.Rpc;
@@ -162,7 +164,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             host, Port, journal, dataDirectory);
         ready = true;
         // One plain line on standard output, so that scripts and tests can find the ports.
-        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId}");
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId} build={BuildKind}");
         Console.Out.WriteLine(authenticator is TrustAuthenticator
             ? $"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres"
             : $"Connect with: PGPASSWORD=$(dotnet run --project query-node -- token --admin --data {dataDirectory}) psql -h {listenAddress} -p {Port} -U admin postgres");
@@ -171,6 +173,10 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             Console.Out.WriteLine($"Verify the server with: psql \"host=localhost port={Port} user=admin dbname=postgres sslmode=verify-full sslrootcert={Path.Combine(TlsFolder(dataDirectory), PgCertificates.AuthorityCertificateFileName)}\"");
         }
         Console.Out.Flush();
+        if (BuildKind != "optimized")
+        {
+            logger.LogWarning("This is a Debug build: statements run several times slower than in a Release build (dotnet run -c Release)");
+        }
     }
 
     /// <summary>The access keys (an admin key made at the first start, whatever the setting, so that turning tokens on
@@ -198,6 +204,9 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     /// <summary>Which principals may log in as which roles: the catalog's AWS IAM GRANT mappings, once the engine is built.</summary>
     private readonly CatalogRoleMappings roleMappings = new();
+    /// <summary>"optimized" or "debug": whether the JIT optimises this build, so that a measurement says what it measured.</summary>
+    private static string BuildKind =>
+        typeof(LogServer).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true ? "debug" : "optimized";
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients).</summary>
