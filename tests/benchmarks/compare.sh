@@ -18,6 +18,7 @@
 #   IDLE_SECONDS: how long Log's idle CPU is measured after the setup (default 20; 0 skips it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/dev308-schema.sh"
 root=$(cd "$here/../.." && pwd)
 runs=${1:-3}
 seconds=${2:-10}
@@ -47,18 +48,7 @@ selected=${WORKLOADS:-$(cut -d'|' -f1 <<< "$workloads" | tr '\n' ' ')}
 setup() { # connection string, PGOPTIONS for pgbench -i
   PGOPTIONS="$2" pgbench -i -q -s 2 "$1" > "$work/init.out" 2>&1 \
     || { echo "pgbench -i failed against $1:" >&2; cat "$work/init.out" >&2; exit 1; }
-  psql -X -q -v ON_ERROR_STOP=1 "$1" > /dev/null <<'SQL'
-DROP TABLE IF EXISTS dev308_orders;
-DROP TABLE IF EXISTS dev308_audit;
-DROP TABLE IF EXISTS dev308_accounts;
-CREATE TABLE dev308_orders (id bigint PRIMARY KEY, customer text, amount numeric);
-CREATE TABLE dev308_audit (id bigint PRIMARY KEY, note text);
-CREATE TABLE dev308_accounts (id int PRIMARY KEY, name text, balance numeric);
-SQL
-  for batch in $(seq 0 9); do
-    values=$(seq $((batch * 1000 + 1)) $((batch * 1000 + 1000)) | awk '{printf "%s(%d, '"'"'name%d'"'"', %d.00)", (NR>1?", ":""), $1, $1, $1}')
-    psql -X -q -v ON_ERROR_STOP=1 "$1" -c "INSERT INTO dev308_accounts VALUES $values" > /dev/null
-  done
+  dev308_schema "$1"
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }

@@ -11,6 +11,7 @@
 #               node, an adjudicator and a query node, each its own process)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/dev308-schema.sh"
 root=$(cd "$here/../.." && pwd)
 seconds=${1:-20}
 runs=${2:-3}
@@ -28,21 +29,6 @@ if [ "${LOG_TOPOLOGY:-all-in-one}" = cluster ]; then
 else
   . "$here/start-log.sh"
 fi
-
-setup() { # connection string
-  psql -X -q -v ON_ERROR_STOP=1 "$1" > /dev/null <<'SQL'
-DROP TABLE IF EXISTS dev308_orders;
-DROP TABLE IF EXISTS dev308_audit;
-DROP TABLE IF EXISTS dev308_accounts;
-CREATE TABLE dev308_orders (id bigint PRIMARY KEY, customer text, amount numeric);
-CREATE TABLE dev308_audit (id bigint PRIMARY KEY, note text);
-CREATE TABLE dev308_accounts (id int PRIMARY KEY, name text, balance numeric);
-SQL
-  for batch in $(seq 0 9); do
-    values=$(seq $((batch * 1000 + 1)) $((batch * 1000 + 1000)) | awk '{printf "%s(%d, '"'"'name%d'"'"', %d.00)", (NR>1?", ":""), $1, $1, $1}')
-    psql -X -q -v ON_ERROR_STOP=1 "$1" -c "INSERT INTO dev308_accounts VALUES $values" > /dev/null
-  done
-}
 
 # Prints "median_ms p99_ms transactions" of one pgbench run, from its per-transaction log.
 measure() { # connection string, script
@@ -62,8 +48,8 @@ measure() { # connection string, script
 median_of() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "setting up Log (port $port) and PostgreSQL ($baseline)"
-setup "$log_target"
-setup "$baseline"
+dev308_schema "$log_target"
+dev308_schema "$baseline"
 
 printf "%-12s %-6s %12s %12s %12s\n" workload system "median ms" "p99 ms" "txns/run"
 for workload in write read; do

@@ -5,6 +5,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using Log.Integration.Tests.Drivers;
 using Log.Integration.Tests.Support;
 using Log.QueryNode.Auth;
 using Log.Wire;
@@ -31,7 +32,7 @@ public sealed partial class TransportTests
 
         if (Psql.IsInstalled)
         {
-            var (exitCode, output, error) = await RunPsqlAsync($"host=localhost port={server.Port} user=admin dbname=postgres sslmode=verify-full sslrootcert={authorityFile}", "select 1");
+            var (exitCode, output, error) = await DriverTools.PsqlAsync($"host=localhost port={server.Port} user=admin dbname=postgres sslmode=verify-full sslrootcert={authorityFile}", "select 1;");
             Assert.True(exitCode == 0, error);
             Assert.Equal("1", output);
         }
@@ -137,7 +138,7 @@ public sealed partial class TransportTests
         }
         if (Psql.IsInstalled)
         {
-            var (exitCode, _, error) = await RunPsqlAsync($"host={address} port={server.Port} user=admin dbname=postgres sslmode=disable", "select 1");
+            var (exitCode, _, error) = await DriverTools.PsqlAsync($"host={address} port={server.Port} user=admin dbname=postgres sslmode=disable", "select 1;");
             Assert.NotEqual(0, exitCode);
             Assert.Contains("TLS required", error, StringComparison.Ordinal);
         }
@@ -233,22 +234,5 @@ public sealed partial class TransportTests
         Assert.InRange(opened, 3, 7);
         Assert.NotEmpty(refusals);
         Assert.All(refusals, refusal => Assert.Equal(("53400", "Unable to accept connection, rate exceeded."), (refusal.SqlState, refusal.MessageText)));
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunPsqlAsync(string connection, string command)
-    {
-        var start = new ProcessStartInfo(Psql.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "-X", "-A", "-t", "-c", command, connection })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["PGCONNECT_TIMEOUT"] = "10";
-        start.Environment.Remove("PGSSLMODE");
-        using var process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await output).TrimEnd('\n'), (await error).TrimEnd('\n'));
     }
 }

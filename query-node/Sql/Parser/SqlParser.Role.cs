@@ -58,6 +58,15 @@ internal sealed partial class SqlParser
         return ExpectColumnIdentifier().Name;
     }
 
+    /// <summary>The role options that are a word and its NO-prefixed negation (SUPERUSER / NOSUPERUSER ...), with the
+    /// option each sets and to what.</summary>
+    private static readonly Dictionary<string, (string Option, bool Value)> RoleFlags = new[]
+    {
+        ("superuser", "superuser"), ("createdb", "createdb"), ("createrole", "createrole"), ("inherit", "inherit"),
+        ("login", "canlogin"), ("replication", "isreplication"), ("bypassrls", "bypassrls"),
+    }.SelectMany(flag => new[] { KeyValuePair.Create(flag.Item1, (flag.Item2, true)), KeyValuePair.Create("no" + flag.Item1, (flag.Item2, false)) })
+        .ToDictionary();
+
     private List<RoleOption> ParseRoleOptions(bool create)
     {
         TryKeyword("with");
@@ -69,26 +78,8 @@ internal sealed partial class SqlParser
             _index++;
             switch (word)
             {
-                case "superuser" or "nosuperuser":
-                    options.Add(new RoleOption("superuser", word == "superuser", token.Position));
-                    break;
-                case "createdb" or "nocreatedb":
-                    options.Add(new RoleOption("createdb", word == "createdb", token.Position));
-                    break;
-                case "createrole" or "nocreaterole":
-                    options.Add(new RoleOption("createrole", word == "createrole", token.Position));
-                    break;
-                case "inherit" or "noinherit":
-                    options.Add(new RoleOption("inherit", word == "inherit", token.Position));
-                    break;
-                case "login" or "nologin":
-                    options.Add(new RoleOption("canlogin", word == "login", token.Position));
-                    break;
-                case "replication" or "noreplication":
-                    options.Add(new RoleOption("isreplication", word == "replication", token.Position));
-                    break;
-                case "bypassrls" or "nobypassrls":
-                    options.Add(new RoleOption("bypassrls", word == "bypassrls", token.Position));
+                case var flag when RoleFlags.TryGetValue(flag, out (string Option, bool Value) set):
+                    options.Add(new RoleOption(set.Option, set.Value, token.Position));
                     break;
                 case "connection":
                     ExpectKeyword("limit");
