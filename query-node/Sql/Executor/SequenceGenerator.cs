@@ -26,15 +26,35 @@ internal sealed class SequenceGenerator(ISeparateTransactions? separateTransacti
     private readonly Dictionary<long, Block> _blocks = [];
     private readonly Lock _lock = new();
 
+    /// <summary>One allocation at a time per sequence on this node: allocations of one sequence write the same key, so
+    /// concurrent ones would only conflict at commit, and a block installed out of order (an older allocation's
+    /// continuation running after a newer one's) would hand out values below ones this node already gave.</summary>
+    private readonly Dictionary<long, SemaphoreSlim> _allocating = [];
+
     public async ValueTask<long> NextValueAsync(SequenceDescriptor sequence, ITransactionStore userStore, CancellationToken cancellationToken)
     {
         if (TryTakeCached(sequence, out long cached)) return cached;
-        (long first, long count) = await AllocateAsync(sequence, userStore, cancellationToken);
-        if (count > 1)
+        SemaphoreSlim allocating;
+        lock (_lock)
         {
-            lock (_lock) _blocks[sequence.Id] = new Block(sequence.Version, unchecked(first + sequence.Increment), count - 1);
+            if (!_allocating.TryGetValue(sequence.Id, out allocating!)) _allocating[sequence.Id] = allocating = new SemaphoreSlim(1, 1);
         }
-        return first;
+        await allocating.WaitAsync(cancellationToken);
+        try
+        {
+            // Another caller may have installed a block while this one waited.
+            if (TryTakeCached(sequence, out cached)) return cached;
+            (long first, long count) = await AllocateAsync(sequence, userStore, cancellationToken);
+            if (count > 1)
+            {
+                lock (_lock) _blocks[sequence.Id] = new Block(sequence.Version, unchecked(first + sequence.Increment), count - 1);
+            }
+            return first;
+        }
+        finally
+        {
+            allocating.Release();
+        }
     }
 
     /// <summary>setval and ALTER SEQUENCE RESTART: the values this node cached are no longer the next ones.</summary>
