@@ -225,6 +225,14 @@ internal sealed partial class SqlParser
             do relations.Add(ParseRangeVar(allowAlias: false));
             while (TryOperator(","));
         }
+        (List<string> grantees, bool grantOption, bool cascade) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: true);
+        return new GrantStmt(isGrant, privileges, target, relations, schemas, grantees, grantOption, cascade, location);
+    }
+
+    /// <summary>The end of a GRANT or REVOKE of privileges: TO/FROM the grantees, WITH GRANT OPTION (GRANT), GRANTED BY
+    /// where the statement allows it (not in ALTER DEFAULT PRIVILEGES), and CASCADE/RESTRICT (REVOKE).</summary>
+    private (List<string> Grantees, bool GrantOption, bool Cascade) ParseGrantees(bool isGrant, bool grantOptionFor, bool allowGrantedBy)
+    {
         ExpectKeyword(isGrant ? "to" : "from");
         var grantees = new List<string>();
         do
@@ -240,10 +248,10 @@ internal sealed partial class SqlParser
             ExpectKeyword("option");
             grantOption = true;
         }
-        ParseGrantedBy();
+        if (allowGrantedBy) ParseGrantedBy();
         bool cascade = !isGrant && TryKeyword("cascade");
         if (!isGrant && !cascade) TryKeyword("restrict");
-        return new GrantStmt(isGrant, privileges, target, relations, schemas, grantees, grantOption, cascade, location);
+        return (grantees, grantOption, cascade);
     }
 
     private void ParseGrantedBy()
@@ -322,23 +330,7 @@ internal sealed partial class SqlParser
             while (TryOperator(","));
         }
         _index = afterTarget;
-        ExpectKeyword(isGrant ? "to" : "from");
-        var grantees = new List<string>();
-        do
-        {
-            TryKeyword("group");
-            grantees.Add(ParseRoleSpecification());
-        }
-        while (TryOperator(","));
-        bool grantOption = grantOptionFor;
-        if (isGrant && TryKeyword("with"))
-        {
-            ExpectKeyword("grant");
-            ExpectKeyword("option");
-            grantOption = true;
-        }
-        bool cascade = !isGrant && TryKeyword("cascade");
-        if (!isGrant && !cascade) TryKeyword("restrict");
+        (List<string> grantees, bool grantOption, bool cascade) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: false);
         var action = new GrantStmt(isGrant, privileges, target, [], [], grantees, grantOption, cascade, start.Position);
         return new AlterDefaultPrivilegesStmt(roles, schemas, action, location);
     }

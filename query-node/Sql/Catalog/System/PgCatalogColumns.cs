@@ -6,32 +6,8 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// The column lists of the pg_catalog relations Log serves, as PostgreSQL 15 defines them (names, order and types),
 /// with each relation's fixed oid and relkind. Types Log does not have yet are text: pg_node_tree, xid, inet and anyarray.
 /// </summary>
-internal static class PgCatalogColumns
+internal abstract class PgCatalogColumns : CatalogColumnTypes
 {
-    private static readonly SqlType Oid = new(TypeKind.Oid);
-    private static readonly SqlType Name = new(TypeKind.Name);
-    private static readonly SqlType Char = new(TypeKind.Char);
-    private static readonly SqlType RegProc = new(TypeKind.RegProc);
-    private static readonly SqlType RegType = new(TypeKind.RegType);
-    private static readonly SqlType Bool = SqlType.Bool;
-    private static readonly SqlType Int2 = SqlType.Int2;
-    private static readonly SqlType Int4 = SqlType.Int4;
-    private static readonly SqlType Int8 = SqlType.Int8;
-    private static readonly SqlType Float4 = SqlType.Float4;
-    private static readonly SqlType Text = SqlType.Text;
-    private static readonly SqlType Bytea = SqlType.Bytea;
-    private static readonly SqlType TimestampTz = SqlType.TimestampTz;
-    private static readonly SqlType AclItems = SqlType.ArrayOf(new SqlType(TypeKind.AclItem));
-    private static readonly SqlType Texts = SqlType.ArrayOf(Text);
-    private static readonly SqlType Oids = SqlType.ArrayOf(Oid);
-    private static readonly SqlType Int2s = SqlType.ArrayOf(Int2);
-    private static readonly SqlType Chars = SqlType.ArrayOf(Char);
-    private static readonly SqlType Int2Vector = new(TypeKind.Int2Vector);
-    private static readonly SqlType OidVector = new(TypeKind.OidVector);
-    private static readonly SqlType Xid = new(TypeKind.Xid);
-    private static readonly SqlType NodeTree = new(TypeKind.PgNodeTree);
-    private static readonly SqlType AnyArray = new(TypeKind.AnyArray);
-
     public static readonly IReadOnlyList<SystemRelationShape> All =
     [
         new("pg_tablespace", 1213, 'r', [("oid", Oid), ("spcname", Name), ("spcowner", Oid), ("spcacl", AclItems), ("spcoptions", Texts)]),

@@ -11,45 +11,8 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// Log does not have are text, as in PgCatalogColumns; information_schema's domains are their base types, as in
 /// InformationSchemaColumns.
 /// </summary>
-internal static class PostgreSqlRelationColumns
+internal abstract class PostgreSqlRelationColumns : CatalogColumnTypes
 {
-    private static readonly SqlType Oid = new(TypeKind.Oid);
-    private static readonly SqlType Name = new(TypeKind.Name);
-    private static readonly SqlType Char = new(TypeKind.Char);
-    private static readonly SqlType RegProc = new(TypeKind.RegProc);
-    private static readonly SqlType RegType = new(TypeKind.RegType);
-    private static readonly SqlType Bool = SqlType.Bool;
-    private static readonly SqlType Int2 = SqlType.Int2;
-    private static readonly SqlType Int4 = SqlType.Int4;
-    private static readonly SqlType Int8 = SqlType.Int8;
-    private static readonly SqlType Float4 = SqlType.Float4;
-    private static readonly SqlType Float8 = SqlType.Float8;
-    private static readonly SqlType Numeric = SqlType.Numeric;
-    private static readonly SqlType Interval = SqlType.Interval;
-    private static readonly SqlType Text = SqlType.Text;
-    private static readonly SqlType Bytea = SqlType.Bytea;
-    private static readonly SqlType TimestampTz = SqlType.TimestampTz;
-    private static readonly SqlType AclItems = SqlType.ArrayOf(new SqlType(TypeKind.AclItem));
-    private static readonly SqlType Texts = SqlType.ArrayOf(Text);
-    private static readonly SqlType Names = SqlType.ArrayOf(Name);
-    private static readonly SqlType Oids = SqlType.ArrayOf(Oid);
-    private static readonly SqlType Bools = SqlType.ArrayOf(Bool);
-    private static readonly SqlType Int2s = SqlType.ArrayOf(Int2);
-    private static readonly SqlType Float4s = SqlType.ArrayOf(Float4);
-    private static readonly SqlType Float8s = SqlType.ArrayOf(Float8);
-    private static readonly SqlType Chars = SqlType.ArrayOf(Char);
-    private static readonly SqlType RegTypes = SqlType.ArrayOf(RegType);
-    private static readonly SqlType Int2Vector = new(TypeKind.Int2Vector);
-    private static readonly SqlType OidVector = new(TypeKind.OidVector);
-    private static readonly SqlType Xid = new(TypeKind.Xid);
-    private static readonly SqlType NodeTree = new(TypeKind.PgNodeTree);
-    private static readonly SqlType AnyArray = new(TypeKind.AnyArray);
-    private static readonly SqlType SqlIdentifier = Name;
-    private static readonly SqlType CharacterData = SqlType.Varchar;
-    private static readonly SqlType CardinalNumber = Int4;
-    private static readonly SqlType YesOrNo = new(TypeKind.Varchar, 3 + SqlType.VariableLengthModifierOffset);
-    private static readonly SqlType TimeStamp = new(TypeKind.TimestampTz, 2);
-
     public static readonly IReadOnlyList<SystemRelationShape> PgCatalog =
     [
         new("pg_default_acl", 826, 'r', [("oid", Oid), ("defaclrole", Oid), ("defaclnamespace", Oid), ("defaclobjtype", Char), ("defaclacl", AclItems)]),
