@@ -1,5 +1,6 @@
 using Log.Integration.Tests.Support;
 using Npgsql;
+using static Log.Integration.Tests.Support.JobTestTables;
 
 namespace Log.Integration.Tests;
 
@@ -12,30 +13,11 @@ public sealed class IndexJobTests
     /// test acts on it.</summary>
     private const int LargeTableRows = 150_000;
 
-    private const int InsertBatchRows = 3_000;
-
-    private static async Task<NpgsqlConnection> OpenAsync(LogProcess server)
-    {
-        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={server.Port};Username=admin;Database=postgres;Timeout=15;" +
-            "Command Timeout=120;Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;");
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
+    private static Task<NpgsqlConnection> OpenAsync(LogProcess server) => JobTestTables.OpenAsync(server, commandTimeoutSeconds: 120);
 
     private static async Task LoadLargeTableAsync(NpgsqlConnection connection)
     {
-        await ScalarAsync(connection, "CREATE TABLE big (id int PRIMARY KEY, v int, pad text)");
-        for (int first = 1; first <= LargeTableRows; first += InsertBatchRows)
-        {
-            await ScalarAsync(connection,
-                $"INSERT INTO big SELECT g, (g * 7919) % 100000, 'pad' || g FROM generate_series({first}, {first + InsertBatchRows - 1}) g");
-        }
+        await LoadAsync(connection, "big", LargeTableRows);
     }
 
     private static async Task<(string Status, string? Details)> JobAsync(NpgsqlConnection connection, string jobId)

@@ -1,5 +1,6 @@
 using Log.Integration.Tests.Support;
 using Npgsql;
+using static Log.Integration.Tests.Support.JobTestTables;
 
 namespace Log.Integration.Tests;
 
@@ -11,33 +12,14 @@ public sealed class TableRewriteJobTests
     /// <summary>Rows of the table: enough batches (1,000 rows each) that the rewrite is still running when the test acts.</summary>
     private const int TableRows = 60_000;
 
-    private const int InsertBatchRows = 3_000;
-
     private const int Writers = 4;
 
-    private static async Task<NpgsqlConnection> OpenAsync(LogProcess server)
-    {
-        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={server.Port};Username=admin;Database=postgres;Timeout=15;" +
-            "Command Timeout=300;Server Compatibility Mode=NoTypeLoading;Pooling=false;SSL Mode=Disable;");
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
+    private static Task<NpgsqlConnection> OpenAsync(LogProcess server) => JobTestTables.OpenAsync(server, commandTimeoutSeconds: 300);
 
     /// <summary>v holds (id * 7919) % 100000 as an integer, indexed.</summary>
     private static async Task LoadTableAsync(NpgsqlConnection connection)
     {
-        await ScalarAsync(connection, "CREATE TABLE rw (id int PRIMARY KEY, v int, pad text)");
-        for (int first = 1; first <= TableRows; first += InsertBatchRows)
-        {
-            await ScalarAsync(connection,
-                $"INSERT INTO rw SELECT g, (g * 7919) % 100000, 'pad' || g FROM generate_series({first}, {first + InsertBatchRows - 1}) g");
-        }
+        await LoadAsync(connection, "rw", TableRows);
         await ScalarAsync(connection, "CREATE INDEX rw_v ON rw (v)");
     }
 
