@@ -58,11 +58,10 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Who the running statement runs as (see <see cref="Authorization"/>).</summary>
-    private async ValueTask<RoleIdentity> IdentityAsync(ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<RoleIdentity> IdentityAsync(ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        StatementContext? statement = StatementContext.Current;
-        if (statement?.Identity is { } known) return known;
-        ISessionEnvironment? session = statement?.Session;
+        if (statementContext.Identity is { } known) return known;
+        ISessionEnvironment? session = statementContext.Session;
         RoleIdentity identity = RoleIdentity.Superuser;
         if (session is not null)
         {
@@ -79,7 +78,7 @@ public sealed partial class SqlEngine
                 _identities.AddOrUpdate(session, new CachedIdentity(session.TransactionId, version, roleName, identity));
             }
         }
-        if (statement is not null) statement.Identity = identity;
+        statementContext.Identity = identity;
         return identity;
     }
 
@@ -113,9 +112,9 @@ public sealed partial class SqlEngine
     /// <summary>Checks the privileges a statement needs on a relation it names directly (not through a view, whose
     /// owner's privileges PostgreSQL checks instead). 42501 "permission denied for {kind} {name}" when it lacks them.</summary>
     private async ValueTask CheckRelationPrivilegesAsync(RangeVar reference, Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)> targets,
-        long oid, string kind, string catalogName, long ownerOid, Func<string, int?> columnNumber, ITransactionStore store, CancellationToken cancellationToken)
+        long oid, string kind, string catalogName, long ownerOid, Func<string, int?> columnNumber, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        RoleIdentity identity = await IdentityAsync(store, cancellationToken);
+        RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
         if (Authorization.Owns(identity, ownerOid)) return;
         (Privileges required, IReadOnlyList<string>? columns) = targets.TryGetValue(reference, out var target) ? target : (Privileges.Select, null);
         ObjectPrivileges privileges = await SqlCatalog.GetPrivilegesAsync(store, oid, cancellationToken);
@@ -138,75 +137,75 @@ public sealed partial class SqlEngine
     private static readonly HashSet<string> RestrictedSystemRelations = new(StringComparer.Ordinal) { "pg_authid", "pg_user_mapping" };
 
     /// <summary>pg_authid and pg_user_mapping are for superusers only (42501 "permission denied for table pg_authid").</summary>
-    private async ValueTask CheckSystemRelationAsync(RangeVar reference, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask CheckSystemRelationAsync(RangeVar reference, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         if (reference.SchemaName is not (null or SqlCatalog.CatalogSchema) || !RestrictedSystemRelations.Contains(reference.RelationName)) return;
         if (SystemRelations.Resolve(reference.SchemaName, reference.RelationName) is null) return;
-        if (!(await IdentityAsync(store, cancellationToken)).IsSuperuser) throw Authorization.PermissionDenied("table", reference.RelationName);
+        if (!(await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser) throw Authorization.PermissionDenied("table", reference.RelationName);
     }
 
     /// <summary>A sequence read as a relation (SELECT * FROM s) needs SELECT on it.</summary>
     private async ValueTask CheckSequenceReadAsync(RangeVar reference, Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)> targets,
-        SequenceDescriptor sequence, ITransactionStore store, CancellationToken cancellationToken)
+        SequenceDescriptor sequence, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        if ((await IdentityAsync(store, cancellationToken)).IsSuperuser) return;
-        if (await RelationOfAsync(reference, store, cancellationToken) is not { } found) return;
-        await CheckRelationPrivilegesAsync(reference, targets, found.Oid, "sequence", sequence.Name, found.OwnerOid, _ => null, store, cancellationToken);
+        if ((await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser) return;
+        if (await RelationOfAsync(reference, store, statementContext, cancellationToken) is not { } found) return;
+        await CheckRelationPrivilegesAsync(reference, targets, found.Oid, "sequence", sequence.Name, found.OwnerOid, _ => null, store, statementContext, cancellationToken);
     }
 
     /// <summary>A statement's result, after recording its creator as the owner of the relation it made.</summary>
-    private async ValueTask<StatementResult> OwnedByCreatorAsync(StatementResult result, RangeVar relation, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> OwnedByCreatorAsync(StatementResult result, RangeVar relation, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        await RecordOwnerAsync(relation, store, cancellationToken);
+        await RecordOwnerAsync(relation, store, statementContext, cancellationToken);
         return result;
     }
 
     /// <summary>Privilege checks of statements other than queries and DML, before they run.</summary>
-    private async ValueTask AuthorizeStatementAsync(Statement tree, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask AuthorizeStatementAsync(Statement tree, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        if (StatementContext.Current is not { Session: not null } statement) return;
+        if (statementContext is not { Session: not null } statement) return;
         // OWNER TO names a role, which only the catalog's roles resolve (RoleNames reads them from the snapshot).
         if (tree is AlterTableStmt { Commands: var commands } && commands.Any(command => command is OwnerCmd) || tree is AlterSchemaStmt { Owner: not null })
         {
             await CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
         }
-        RoleIdentity identity = await IdentityAsync(store, cancellationToken);
+        RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
         if (identity.IsSuperuser) return;
         switch (tree)
         {
             case CreateStmt create:
-                await CheckCreateInSchemaAsync(create.Relation, identity, store, cancellationToken);
+                await CheckCreateInSchemaAsync(create.Relation, identity, store, statementContext, cancellationToken);
                 break;
             case CreateTableAsStmt createAs:
-                await CheckCreateInSchemaAsync(createAs.Relation, identity, store, cancellationToken);
+                await CheckCreateInSchemaAsync(createAs.Relation, identity, store, statementContext, cancellationToken);
                 break;
             case ViewStmt view:
-                await CheckCreateInSchemaAsync(view.View, identity, store, cancellationToken);
+                await CheckCreateInSchemaAsync(view.View, identity, store, statementContext, cancellationToken);
                 break;
             case CreateSeqStmt sequence:
-                await CheckCreateInSchemaAsync(sequence.Sequence, identity, store, cancellationToken);
+                await CheckCreateInSchemaAsync(sequence.Sequence, identity, store, statementContext, cancellationToken);
                 break;
             case CreateSchemaStmt:
-                throw Authorization.PermissionDenied("database", StatementContext.Current?.Session?.DatabaseName ?? "postgres");
+                throw Authorization.PermissionDenied("database", statementContext.Session?.DatabaseName ?? "postgres");
             case AlterTableStmt alter:
-                await CheckOwnerAsync(alter.Relation, identity, store, cancellationToken);
+                await CheckOwnerAsync(alter.Relation, identity, store, statementContext, cancellationToken);
                 break;
             case DropStmt drop:
-                foreach (RangeVar relation in drop.Objects) await CheckOwnerAsync(relation, identity, store, cancellationToken);
+                foreach (RangeVar relation in drop.Objects) await CheckOwnerAsync(relation, identity, store, statementContext, cancellationToken);
                 break;
             case IndexStmt index:
-                await CheckOwnerAsync(index.Relation, identity, store, cancellationToken);
+                await CheckOwnerAsync(index.Relation, identity, store, statementContext, cancellationToken);
                 break;
             case CommentStmt comment:
-                await CheckOwnerAsync(comment.Relation, identity, store, cancellationToken);
+                await CheckOwnerAsync(comment.Relation, identity, store, statementContext, cancellationToken);
                 break;
             case AlterSeqStmt alterSequence:
-                await CheckOwnerAsync(alterSequence.Sequence, identity, store, cancellationToken);
+                await CheckOwnerAsync(alterSequence.Sequence, identity, store, statementContext, cancellationToken);
                 break;
             case DropIndexStmt dropIndex:
                 foreach (RangeVar index in dropIndex.Indexes)
                 {
-                    string name = CatalogNameOf(index);
+                    string name = CatalogNameOf(index, statementContext.Relations);
                     if (await _catalog.GetTableOfIndexAsync(store, name, cancellationToken) is { } table && !Authorization.Owns(identity, table.OwnerOid))
                     {
                         throw Authorization.MustBeOwner("index", RelationNames.NameOf(name));
@@ -216,7 +215,7 @@ public sealed partial class SqlEngine
             case TruncateStmt truncate:
                 foreach (RangeVar relation in truncate.Relations)
                 {
-                    if (await RelationOfAsync(relation, store, cancellationToken) is not { } found) continue;
+                    if (await RelationOfAsync(relation, store, statementContext, cancellationToken) is not { } found) continue;
                     ObjectPrivileges privileges = await SqlCatalog.GetPrivilegesAsync(store, found.Oid, cancellationToken);
                     if ((Authorization.Held(identity, found.OwnerOid, privileges, ObjectPrivileges.TableAll) & Privileges.Truncate) == 0)
                     {
@@ -236,9 +235,9 @@ public sealed partial class SqlEngine
     /// <summary>A relation a DDL statement names: its OID, kind word, catalog name and owner; null when it does not exist
     /// (the statement reports that itself).</summary>
     private async ValueTask<(long Oid, string Kind, string CatalogName, long OwnerOid)?> RelationOfAsync(RangeVar relation, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statementContext, CancellationToken cancellationToken)
     {
-        string name = CatalogNameOf(relation);
+        string name = CatalogNameOf(relation, statementContext.Relations);
         if (await _catalog.GetTableAsync(store, name, cancellationToken) is { } table) return (ObjectIds.Relation(table.Id), "table", name, table.OwnerOid);
         if (await SqlCatalog.GetViewAsync(store, name, cancellationToken) is { } view)
         {
@@ -256,9 +255,9 @@ public sealed partial class SqlEngine
         return null;
     }
 
-    private async ValueTask CheckOwnerAsync(RangeVar relation, RoleIdentity identity, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask CheckOwnerAsync(RangeVar relation, RoleIdentity identity, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        if (await RelationOfAsync(relation, store, cancellationToken) is { } found && !Authorization.Owns(identity, found.OwnerOid))
+        if (await RelationOfAsync(relation, store, statementContext, cancellationToken) is { } found && !Authorization.Owns(identity, found.OwnerOid))
         {
             throw Authorization.MustBeOwner(found.Kind, RelationNames.NameOf(found.CatalogName));
         }
@@ -274,9 +273,9 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>CREATE on the schema a new relation goes in (public grants it to no one but its owner since PostgreSQL 15).</summary>
-    private static async ValueTask CheckCreateInSchemaAsync(RangeVar relation, RoleIdentity identity, ITransactionStore store, CancellationToken cancellationToken)
+    private static async ValueTask CheckCreateInSchemaAsync(RangeVar relation, RoleIdentity identity, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        string schema = RelationNames.SchemaOf(CatalogNameOf(relation));
+        string schema = RelationNames.SchemaOf(CatalogNameOf(relation, statementContext.Relations));
         long oid;
         long owner;
         if (schema == SqlCatalog.DefaultSchema)
@@ -303,12 +302,12 @@ public sealed partial class SqlEngine
 
     /// <summary>After a role other than a superuser created a relation: it owns it (a table's descriptor keeps its owner,
     /// a view's and a sequence's privileges record does).</summary>
-    private async ValueTask RecordOwnerAsync(RangeVar relation, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask RecordOwnerAsync(RangeVar relation, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        if (StatementContext.Current?.Session is null) return;
-        RoleIdentity identity = await IdentityAsync(store, cancellationToken);
+        if (statementContext.Session is null) return;
+        RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
         if (identity.IsSuperuser) return;
-        string name = CatalogNameOf(relation);
+        string name = CatalogNameOf(relation, statementContext.Relations);
         if (await _catalog.GetTableAsync(store, name, cancellationToken) is { } table)
         {
             if (table.OwnerOid != identity.Oid) SqlCatalog.WriteTable(store, table.WithOwner(identity.Oid));
@@ -324,11 +323,10 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Runs a role or privilege statement against the catalog as the statement's snapshot sees it.</summary>
-    private static async ValueTask<StatementResult?> ExecuteRoleStatementAsync(Statement tree, ITransactionStore store, CancellationToken cancellationToken)
+    private static async ValueTask<StatementResult?> ExecuteRoleStatementAsync(Statement tree, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         if (tree is not (CreateRoleStmt or AlterRoleStmt or DropRoleStmt or GrantRoleStmt or IamGrantStmt or GrantStmt or AlterDefaultPrivilegesStmt)) return null;
-        StatementContext statement = StatementContext.Current ?? throw new InvalidOperationException("a role statement outside a statement context");
-        CatalogSnapshot catalog = await CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
+        CatalogSnapshot catalog = await CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
         return tree switch
         {
             CreateRoleStmt create => await RoleExecutor.CreateAsync(create, store, catalog, cancellationToken),

@@ -41,17 +41,8 @@ public sealed partial class SqlEngine
             throw new ArgumentException("not a COPY of a table", nameof(statement));
         }
         // The table is found along the session's search_path.
-        StatementContext? outer = StatementContext.Current;
-        StatementContext.Current = outer ?? NewStatementContext(store, DateTimeSettings.Default, session, cancellationToken);
-        TableDescriptor table;
-        try
-        {
-            table = await GetTableForStatementAsync(relation, store, cancellationToken);
-        }
-        finally
-        {
-            StatementContext.Current = outer;
-        }
+        StatementContext statementContext = NewStatementContext(store, DateTimeSettings.Default, session, cancellationToken);
+        TableDescriptor table = await GetTableForStatementAsync(relation, store, statementContext, cancellationToken);
         if (copy.Columns is null)
         {
             return new CopyTarget(table, Enumerable.Range(0, table.Columns.Count).ToArray());

@@ -12,10 +12,10 @@ namespace Log.QueryNode.Sql;
 /// transaction, within its row and byte limits like any INSERT.</summary>
 public sealed partial class SqlEngine
 {
-    private async ValueTask<StatementResult> ExecuteCreateTableAsAsync(CreateTableAsStmt create, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteCreateTableAsAsync(CreateTableAsStmt create, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        CheckSchema(create.Relation);
-        string name = CatalogNameOf(create.Relation);
+        CheckSchema(create.Relation, statementContext.Relations);
+        string name = CatalogNameOf(create.Relation, statementContext.Relations);
         if (await _catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -24,7 +24,7 @@ public sealed partial class SqlEngine
             }
             throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
         }
-        (BoundQuery query, BindContext context) = await BindQueryAsync(create.Query, null, store, cancellationToken);
+        (BoundQuery query, BindContext context) = await BindQueryAsync(create.Query, null, store, statementContext, cancellationToken);
         IReadOnlyList<string> names = create.ColumnNames ?? [];
         if (names.Count > query.Columns.Count) throw new SqlException(SqlState.SyntaxError, "too many column names were specified");
         var columns = new List<ColumnDescriptor>(query.Columns.Count);
@@ -47,7 +47,7 @@ public sealed partial class SqlEngine
         var table = new TableDescriptor(tableId, name, version: 1, columns.Count + 1, columns, []);
         SqlCatalog.WriteTable(store, table);
         if (!create.WithData) return new StatementResult(null, null, "CREATE TABLE AS");
-        List<object?[]> rows = await RunQueryAsync(query, context, store, cancellationToken);
+        List<object?[]> rows = await RunQueryAsync(query, context, store, statementContext, cancellationToken);
         foreach (object?[] row in rows)
         {
             await InsertExecutor.WriteAsync(table, row, store, cancellationToken);

@@ -48,8 +48,8 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext context = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
-        StatementContext.Current = context;
+        StatementContext statementContext = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
+        StatementContext.Current = statementContext;
         try
         {
             if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
@@ -57,12 +57,12 @@ public sealed partial class SqlEngine
                 ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
                     ? null
                     : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
-                (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, cancellationToken);
+                (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, statementContext, cancellationToken);
                 PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
-                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, context, [], cancellationToken));
+                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, statementContext, [], cancellationToken));
             }
-            StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, cancellationToken);
-            await context.SleepAsync();
+            StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, statementContext, cancellationToken);
+            await statementContext.SleepAsync();
             return result;
         }
         finally
@@ -74,78 +74,81 @@ public sealed partial class SqlEngine
     /// <summary>The context of one statement: its cancellation, session settings, session, memory limit and the
     /// sequences it may draw from (one place, so every way a statement runs has the same).</summary>
     private StatementContext NewStatementContext(ITransactionStore store, DateTimeSettings dateTimeSettings, ISessionEnvironment? session,
-        CancellationToken cancellationToken) =>
-        new(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
+        CancellationToken cancellationToken)
+    {
+        RelationResolver relations = NewRelationResolver(store, session);
+        return new(cancellationToken, dateTimeSettings, session, queryMemoryBytesMax: QueryMemoryBytesMax)
         {
-            Sequences = SequenceAccessFor(store, session),
-            Relations = NewRelationResolver(store, session),
+            Sequences = SequenceAccessFor(store, session, relations),
+            Relations = relations,
             Store = store,
         };
+    }
 
     private RelationResolver NewRelationResolver(ITransactionStore store, ISessionEnvironment? session) =>
         new(_catalog, store, session?.GetSetting("search_path"), session?.UserName ?? "postgres");
 
     private async ValueTask<StatementResult> ExecuteStatementAsync(ParsedStatement statement, IReadOnlyList<object?>? parameters,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         // A simple-protocol statement has no parameters: $1 there is "there is no parameter $1", as in PostgreSQL.
         ParameterContext? context = parameters is null && parameterTypeOids is null
             ? null
             : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
         if (ChangesCatalog(statement.Tree)) CatalogChanged();
-        await ResolveStatementRelationsAsync(statement.Tree, cancellationToken);
-        if (await ExecuteRoleStatementAsync(statement.Tree, store, cancellationToken) is { } roleResult) return roleResult;
-        await AuthorizeStatementAsync(statement.Tree, store, cancellationToken);
+        await ResolveStatementRelationsAsync(statement.Tree, statementContext, cancellationToken);
+        if (await ExecuteRoleStatementAsync(statement.Tree, store, statementContext, cancellationToken) is { } roleResult) return roleResult;
+        await AuthorizeStatementAsync(statement.Tree, store, statementContext, cancellationToken);
         switch (statement.Tree)
         {
             case SelectStmt select:
-                return await ExecuteSelectAsync(select, context, store, cancellationToken);
+                return await ExecuteSelectAsync(select, context, store, statementContext, cancellationToken);
             case InsertStmt or UpdateStmt or DeleteStmt:
-                return await ExecuteModificationAsync(statement.Tree, context, store, cancellationToken);
+                return await ExecuteModificationAsync(statement.Tree, context, store, statementContext, cancellationToken);
             case ExplainStmt explain:
-                return await ExecuteExplainAsync(explain, context, store, cancellationToken);
+                return await ExecuteExplainAsync(explain, context, store, statementContext, cancellationToken);
             case CallStmt call:
                 return await ExecuteCallAsync(call, parameters, cancellationToken);
             case CreateStmt create:
-                CheckSchema(create.Relation);
-                return await OwnedByCreatorAsync(await CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken), create.Relation, store, cancellationToken);
+                CheckSchema(create.Relation, statementContext.Relations);
+                return await OwnedByCreatorAsync(await CreateTableExecutor.ExecuteAsync(create, _catalog, store, statementContext, cancellationToken), create.Relation, store, statementContext, cancellationToken);
             case CreateSchemaStmt createSchema:
-                return await SchemaExecutor.CreateAsync(createSchema, store, cancellationToken);
+                return await SchemaExecutor.CreateAsync(createSchema, store, statementContext, cancellationToken);
             case DropSchemaStmt dropSchema:
-                return await SchemaExecutor.DropAsync(dropSchema, _catalog, store, cancellationToken);
+                return await SchemaExecutor.DropAsync(dropSchema, _catalog, store, statementContext, cancellationToken);
             case AlterSchemaStmt alterSchema:
-                return await SchemaExecutor.AlterAsync(alterSchema, store, cancellationToken);
+                return await SchemaExecutor.AlterAsync(alterSchema, store, statementContext, cancellationToken);
             case CommentStmt comment:
-                return await CommentExecutor.ExecuteAsync(comment, _catalog, store, cancellationToken);
+                return await CommentExecutor.ExecuteAsync(comment, _catalog, store, statementContext, cancellationToken);
             case CreateTableAsStmt createAs:
-                return await OwnedByCreatorAsync(await ExecuteCreateTableAsAsync(createAs, store, cancellationToken), createAs.Relation, store, cancellationToken);
+                return await OwnedByCreatorAsync(await ExecuteCreateTableAsAsync(createAs, store, statementContext, cancellationToken), createAs.Relation, store, statementContext, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:
-                return await SequenceExecutor.DropAsync(drop, _catalog, store, cancellationToken);
+                return await SequenceExecutor.DropAsync(drop, _catalog, store, statementContext, cancellationToken);
             case DropStmt { RemoveType: ObjectType.View } drop:
-                return await ViewExecutor.DropAsync(drop, _catalog, store, cancellationToken);
+                return await ViewExecutor.DropAsync(drop, _catalog, store, statementContext, cancellationToken);
             case DropStmt drop:
-                return await DropTableExecutor.ExecuteAsync(drop, _catalog, store, cancellationToken);
+                return await DropTableExecutor.ExecuteAsync(drop, _catalog, store, statementContext, cancellationToken);
             case AlterTableStmt alter:
-                return await AlterTableExecutor.ExecuteAsync(alter, _catalog, store, cancellationToken);
+                return await AlterTableExecutor.ExecuteAsync(alter, _catalog, store, statementContext, cancellationToken);
             case CreateSeqStmt createSequence:
-                return await OwnedByCreatorAsync(await SequenceExecutor.CreateAsync(createSequence, _catalog, store, cancellationToken), createSequence.Sequence, store,
+                return await OwnedByCreatorAsync(await SequenceExecutor.CreateAsync(createSequence, _catalog, store, statementContext, cancellationToken), createSequence.Sequence, store, statementContext,
                     cancellationToken);
             case AlterSeqStmt alterSequence:
-                return await SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, cancellationToken);
+                return await SequenceExecutor.AlterAsync(alterSequence, _catalog, _sequenceGenerator, store, statementContext, cancellationToken);
             case ViewStmt view:
-                return await OwnedByCreatorAsync(await ExecuteCreateViewAsync(view, store, cancellationToken), view.View, store, cancellationToken);
+                return await OwnedByCreatorAsync(await ExecuteCreateViewAsync(view, store, statementContext, cancellationToken), view.View, store, statementContext, cancellationToken);
             case TruncateStmt truncate:
-                return await TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, cancellationToken);
+                return await TruncateExecutor.ExecuteAsync(truncate, _catalog, _sequenceGenerator, store, statementContext, cancellationToken);
             case VacuumStmt vacuum:
-                return await VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, cancellationToken);
+                return await VacuumExecutor.ExecuteAsync(vacuum, _catalog, store, statementContext, cancellationToken);
             case ConstraintsSetStmt constraintsSet:
-                return await ConstraintsSetExecutor.ExecuteAsync(constraintsSet, store, cancellationToken);
+                return await ConstraintsSetExecutor.ExecuteAsync(constraintsSet, store, statementContext, cancellationToken);
             case LockStmt lockStatement:
-                return await LockExecutor.ExecuteAsync(lockStatement, _catalog, store, cancellationToken);
+                return await LockExecutor.ExecuteAsync(lockStatement, _catalog, store, statementContext, cancellationToken);
             case IndexStmt index:
-                return await CreateIndexExecutor.ExecuteAsync(index, _catalog, store, cancellationToken);
+                return await CreateIndexExecutor.ExecuteAsync(index, _catalog, store, statementContext, cancellationToken);
             case DropIndexStmt dropIndex:
-                return await DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, cancellationToken);
+                return await DropIndexExecutor.ExecuteAsync(dropIndex, _catalog, store, statementContext, cancellationToken);
             case VariableSetStmt or VariableShowStmt:
                 return VariableExecutor.Execute(statement.Tree);
             case TransactionStmt:
@@ -178,13 +181,14 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax)
+        var statementContext = new StatementContext(cancellationToken, dateTimeSettings, queryMemoryBytesMax: QueryMemoryBytesMax)
         {
             Relations = NewRelationResolver(store, session),
         };
+        StatementContext.Current = statementContext;
         try
         {
-            (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, cancellationToken);
+            (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, statementContext, cancellationToken);
             return (description, IsCacheable(statement) ? new CachedPlan(parameterTypes) : null);
         }
         finally
@@ -194,22 +198,22 @@ public sealed partial class SqlEngine
     }
 
     private async ValueTask<(StatementDescription Description, IReadOnlyList<SqlType> ParameterTypes)> DescribeStatementAsync(ParsedStatement statement,
-        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, CancellationToken cancellationToken)
+        IReadOnlyList<int>? parameterTypeOids, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         ParameterContext context = CreateParameterContext(statement, parameterTypeOids, null, describing: true)!;
         IReadOnlyList<ResultColumn>? columns = null;
         switch (statement.Tree)
         {
             case SelectStmt select:
-                columns = (await BindQueryAsync(select, context, store, cancellationToken)).Query.Columns;
+                columns = (await BindQueryAsync(select, context, store, statementContext, cancellationToken)).Query.Columns;
                 break;
             case InsertStmt or UpdateStmt or DeleteStmt:
-                columns = (await BindModificationAsync(statement.Tree, context, store, cancellationToken)).Bound.Returning;
+                columns = (await BindModificationAsync(statement.Tree, context, store, statementContext, cancellationToken)).Bound.Returning;
                 break;
             case ExplainStmt explain:
                 // Bound for the types of its parameters, which the client learns from this Describe.
-                if (explain.Query is SelectStmt explained) await BindQueryAsync(explained, context, store, cancellationToken);
-                else if (explain.Query is InsertStmt or UpdateStmt or DeleteStmt) await BindModificationAsync(explain.Query, context, store, cancellationToken);
+                if (explain.Query is SelectStmt explained) await BindQueryAsync(explained, context, store, statementContext, cancellationToken);
+                else if (explain.Query is InsertStmt or UpdateStmt or DeleteStmt) await BindModificationAsync(explain.Query, context, store, statementContext, cancellationToken);
                 columns = ExplainColumns;
                 break;
             case VariableShowStmt:
@@ -246,40 +250,40 @@ public sealed partial class SqlEngine
 
     /// <summary>A relation a query or DML statement reads or writes: in a schema that does not exist it is simply not
     /// found (42P01 naming schema.relation), as PostgreSQL's lookup of a qualified name answers.</summary>
-    internal static void CheckRelationSchema(RangeVar relation)
+    internal static void CheckRelationSchema(RangeVar relation, RelationResolver? relations)
     {
-        if (IsSchemaMissing(relation))
+        if (IsSchemaMissing(relation, relations))
         {
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.SchemaName}.{relation.RelationName}\" does not exist", relation.Location + 1);
         }
     }
 
-    internal static void CheckSchema(RangeVar relation)
+    internal static void CheckSchema(RangeVar relation, RelationResolver? relations)
     {
-        if (IsSchemaMissing(relation)) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
+        if (IsSchemaMissing(relation, relations)) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
     }
 
     /// <summary>DROP ... IF EXISTS of a relation in a schema that does not exist skips it with PostgreSQL's notice
     /// (true); without IF EXISTS it is 3F000; false when the schema exists.</summary>
-    internal static bool SkipsMissingSchema(RangeVar relation, bool missingOk, List<string> notices)
+    internal static bool SkipsMissingSchema(RangeVar relation, bool missingOk, List<string> notices, RelationResolver? relations)
     {
-        if (!IsSchemaMissing(relation)) return false;
+        if (!IsSchemaMissing(relation, relations)) return false;
         if (!missingOk) throw RelationResolver.SchemaDoesNotExist(relation.SchemaName!, relation.Location);
         notices.Add($"schema \"{relation.SchemaName}\" does not exist, skipping");
         return true;
     }
 
-    internal static bool IsSchemaMissing(RangeVar relation) =>
-        relation.SchemaName is not null && (StatementContext.Current?.Relations?.IsSchemaMissing(relation)
+    internal static bool IsSchemaMissing(RangeVar relation, RelationResolver? relations) =>
+        relation.SchemaName is not null && (relations?.IsSchemaMissing(relation)
             ?? (relation.SchemaName != SqlCatalog.DefaultSchema));
 
     /// <summary>The table a statement names, with a schema conflict check so that a concurrent DDL fails this
     /// transaction at commit (OC001).</summary>
-    private async ValueTask<TableDescriptor> GetTableForStatementAsync(RangeVar relation, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<TableDescriptor> GetTableForStatementAsync(RangeVar relation, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        if (StatementContext.Current?.Relations is { } resolver) await resolver.ResolveAsync(relation, cancellationToken);
-        CheckSchema(relation);
-        TableDescriptor? table = await _catalog.GetTableAsync(store, CatalogNameOf(relation), cancellationToken);
+        if (statementContext.Relations is { } resolver) await resolver.ResolveAsync(relation, cancellationToken);
+        CheckSchema(relation, statementContext.Relations);
+        TableDescriptor? table = await _catalog.GetTableAsync(store, CatalogNameOf(relation, statementContext.Relations), cancellationToken);
         if (table is null)
         {
             throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
@@ -288,40 +292,39 @@ public sealed partial class SqlEngine
         return table;
     }
 
-    private async ValueTask<StatementResult> ExecuteSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteSelectAsync(SelectStmt select, ParameterContext? parameters, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        (BoundQuery query, BindContext context) = await BindQueryAsync(select, parameters, store, cancellationToken);
-        List<object?[]> rows = await RunQueryAsync(query, context, store, cancellationToken);
+        (BoundQuery query, BindContext context) = await BindQueryAsync(select, parameters, store, statementContext, cancellationToken);
+        List<object?[]> rows = await RunQueryAsync(query, context, store, statementContext, cancellationToken);
         return new StatementResult(query.Columns, rows, "SELECT " + rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Binds a query: first every table it names is read from the catalog (and joins the conflict check, so a
     /// concurrent DDL fails this transaction with OC001), then the binder, which does no I/O, builds its plan.</summary>
     private async ValueTask<(BoundQuery Query, BindContext Context)> BindQueryAsync(SelectStmt select, ParameterContext? parameters,
-        ITransactionStore store, CancellationToken cancellationToken)
+        ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        var relations = await LookUpRelationsAsync(select, store, cancellationToken);
-        if (StatementContext.Current?.Relations is { } resolver && Catalog.System.CatalogUse.NeedsSearchPath(select))
+        var relations = await LookUpRelationsAsync(select, store, statementContext, cancellationToken);
+        if (statementContext.Relations is { } resolver && Catalog.System.CatalogUse.NeedsSearchPath(select))
         {
             await resolver.PathAsync(cancellationToken);
         }
-        if (StatementContext.Current is { } statement && Catalog.System.CatalogUse.NeedsSnapshot(select))
+        if (Catalog.System.CatalogUse.NeedsSnapshot(select))
         {
-            await Catalog.System.CatalogSnapshot.ForStatementAsync(statement, store, cancellationToken);
+            await Catalog.System.CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
         }
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences };
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations };
         BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);
     }
 
-    private async ValueTask<Dictionary<string, TableDescriptor>> LookUpTablesAsync(Node tree, ITransactionStore store, CancellationToken cancellationToken) =>
-        (await LookUpRelationsAsync(tree, store, cancellationToken)).Tables;
+    private async ValueTask<Dictionary<string, TableDescriptor>> LookUpTablesAsync(Node tree, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken) =>
+        (await LookUpRelationsAsync(tree, store, statementContext, cancellationToken)).Tables;
 
     /// <summary>The tables and views a statement names; a view's query is parsed here and its own tables and views
     /// looked up in turn (to <see cref="SqlLimits.ViewNestingDepthMax"/> levels).</summary>
     private async ValueTask<(Dictionary<string, TableDescriptor> Tables, Dictionary<string, BoundView> Views, Dictionary<string, SequenceDescriptor> Sequences)>
-        LookUpRelationsAsync(Node tree,
-        ITransactionStore store, CancellationToken cancellationToken)
+        LookUpRelationsAsync(Node tree, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
         var views = new Dictionary<string, BoundView>(StringComparer.Ordinal);
@@ -333,22 +336,22 @@ public sealed partial class SqlEngine
         {
             foreach (RangeVar reference in TableReferences.Collect(next.Tree))
             {
-                if (next.Depth == 0) await CheckSystemRelationAsync(reference, store, cancellationToken);
+                if (next.Depth == 0) await CheckSystemRelationAsync(reference, store, statementContext, cancellationToken);
                 if (reference.SchemaName is SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema) continue;
                 // pg_catalog comes first on every search path: its relations are the binder's, whatever else exists.
                 if (reference.SchemaName is null && Catalog.System.SystemRelations.Resolve(null, reference.RelationName) is not null) continue;
-                (string name, bool descriptorRead, byte[]? descriptor) = StatementContext.Current?.Relations is { } resolver
+                (string name, bool descriptorRead, byte[]? descriptor) = statementContext.Relations is { } resolver
                     ? await resolver.ResolveForReadAsync(reference, cancellationToken)
-                    : (CatalogNameOf(reference), false, null);
+                    : (CatalogNameOf(reference, statementContext.Relations), false, null);
                 if (tables.ContainsKey(name) || views.ContainsKey(name)) continue;
-                if (IsSchemaMissing(reference)) continue;
+                if (IsSchemaMissing(reference, statementContext.Relations)) continue;
                 TableDescriptor? table = descriptorRead ? _catalog.TableOf(name, descriptor) : await _catalog.GetTableAsync(store, name, cancellationToken);
                 if (table is not null)
                 {
                     if (next.Depth == 0)
                     {
                         await CheckRelationPrivilegesAsync(reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
-                            column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, cancellationToken);
+                            column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, statementContext, cancellationToken);
                     }
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
                     tables.Add(table.Name, table);
@@ -359,7 +362,7 @@ public sealed partial class SqlEngine
                 {
                     if (!sequences.ContainsKey(name) && await SqlCatalog.GetSequenceAsync(store, name, cancellationToken) is { } sequence)
                     {
-                        if (next.Depth == 0) await CheckSequenceReadAsync(reference, targets, sequence, store, cancellationToken);
+                        if (next.Depth == 0) await CheckSequenceReadAsync(reference, targets, sequence, store, statementContext, cancellationToken);
                         sequences.Add(name, sequence);
                     }
                     continue;
@@ -369,7 +372,7 @@ public sealed partial class SqlEngine
                     long viewOid = Catalog.System.ObjectIds.Relation(view.Id);
                     long viewOwner = (await SqlCatalog.GetPrivilegesAsync(store, viewOid, cancellationToken)).OwnerOid;
                     await CheckRelationPrivilegesAsync(reference, targets, viewOid, "view", view.Name, viewOwner,
-                        column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, cancellationToken);
+                        column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, statementContext, cancellationToken);
                 }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)
                 {
@@ -384,10 +387,10 @@ public sealed partial class SqlEngine
         return (tables, views, sequences);
     }
 
-    private async ValueTask<StatementResult> ExecuteCreateViewAsync(ViewStmt view, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteCreateViewAsync(ViewStmt view, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        (BoundQuery query, _) = await BindQueryAsync(view.Query, null, store, cancellationToken);
-        return await ViewExecutor.CreateAsync(view, query.Columns.Select(column => column.Name).ToArray(), _catalog, store, cancellationToken);
+        (BoundQuery query, _) = await BindQueryAsync(view.Query, null, store, statementContext, cancellationToken);
+        return await ViewExecutor.CreateAsync(view, query.Columns.Select(column => column.Name).ToArray(), _catalog, store, statementContext, cancellationToken);
     }
 
     /// <summary>The rows of a planned query as they are produced. Each step runs with the statement's context current
@@ -416,16 +419,16 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Plans and runs a bound query to completion.</summary>
-    private static ValueTask<List<object?[]>> RunQueryAsync(BoundQuery query, BindContext context, ITransactionStore store, CancellationToken cancellationToken) =>
-        RunStatementAsync(query.Plan, context, store, cancellationToken);
+    private static ValueTask<List<object?[]>> RunQueryAsync(BoundQuery query, BindContext context, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken) =>
+        RunStatementAsync(query.Plan, context, store, statementContext, cancellationToken);
 
     /// <summary>Plans and runs a statement's plan to completion. With data-modifying WITH queries, every writing node of
     /// the statement defers its writes until the end (so all parts read the statement's starting snapshot), and the
     /// WITH queries that nothing read run after the main plan, each exactly once, as PostgreSQL runs them.</summary>
-    private static async ValueTask<List<object?[]>> RunStatementAsync(LogicalPlan plan, BindContext context, ITransactionStore store, CancellationToken cancellationToken)
+    private static async ValueTask<List<object?[]>> RunStatementAsync(LogicalPlan plan, BindContext context, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         PlannedQuery planned = QueryPlanner.Plan(plan, context);
-        StatementState state = planned.NewState(store, StatementContext.Current ?? new StatementContext(cancellationToken));
+        StatementState state = planned.NewState(store, statementContext);
         return await RunPlannedAsync(planned.Root, state, context, cancellationToken);
     }
 
@@ -459,18 +462,18 @@ public sealed partial class SqlEngine
 
     /// <summary>Binds INSERT, UPDATE or DELETE as BindQueryAsync binds a query: tables first, then the binder.</summary>
     private async ValueTask<(BoundModification Bound, BindContext Context)> BindModificationAsync(Statement tree, ParameterContext? parameters,
-        ITransactionStore store, CancellationToken cancellationToken)
+        ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        var relations = await LookUpRelationsAsync(tree, store, cancellationToken);
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences };
+        var relations = await LookUpRelationsAsync(tree, store, statementContext, cancellationToken);
+        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations };
         BoundModification bound = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(tree);
         return (bound, context);
     }
 
-    private async ValueTask<StatementResult> ExecuteModificationAsync(Statement tree, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteModificationAsync(Statement tree, ParameterContext? parameters, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        (BoundModification bound, BindContext context) = await BindModificationAsync(tree, parameters, store, cancellationToken);
-        List<object?[]> rows = await RunStatementAsync(bound.Plan, context, store, cancellationToken);
+        (BoundModification bound, BindContext context) = await BindModificationAsync(tree, parameters, store, statementContext, cancellationToken);
+        List<object?[]> rows = await RunStatementAsync(bound.Plan, context, store, statementContext, cancellationToken);
         string count = rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string tag = bound.Plan.Kind switch
         {

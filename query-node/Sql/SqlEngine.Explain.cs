@@ -18,7 +18,7 @@ public sealed partial class SqlEngine
 
     /// <summary>EXPLAIN [ANALYZE] of a query, INSERT, UPDATE or DELETE: the planned operator tree as text. With ANALYZE
     /// the statement runs (its writes too, as in PostgreSQL) with every node measured, and its rows are dropped.</summary>
-    private async ValueTask<StatementResult> ExecuteExplainAsync(ExplainStmt explain, ParameterContext? parameters, ITransactionStore store, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteExplainAsync(ExplainStmt explain, ParameterContext? parameters, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         ExplainOptions options = ExplainOptions.From(explain);
         long planningStarted = Stopwatch.GetTimestamp();
@@ -27,11 +27,11 @@ public sealed partial class SqlEngine
         switch (explain.Query)
         {
             case SelectStmt select:
-                (BoundQuery query, context) = await BindQueryAsync(select, parameters, store, cancellationToken);
+                (BoundQuery query, context) = await BindQueryAsync(select, parameters, store, statementContext, cancellationToken);
                 plan = query.Plan;
                 break;
             case InsertStmt or UpdateStmt or DeleteStmt:
-                (BoundModification modification, context) = await BindModificationAsync(explain.Query, parameters, store, cancellationToken);
+                (BoundModification modification, context) = await BindModificationAsync(explain.Query, parameters, store, statementContext, cancellationToken);
                 plan = modification.Plan;
                 break;
             default:
@@ -39,7 +39,7 @@ public sealed partial class SqlEngine
         }
         PlannedQuery planned = QueryPlanner.Plan(plan, context);
         double planningMilliseconds = PlanPrinter.Milliseconds(Stopwatch.GetTimestamp() - planningStarted);
-        StatementState state = planned.NewState(store, StatementContext.Current ?? new StatementContext(cancellationToken));
+        StatementState state = planned.NewState(store, statementContext);
 
         PlanInstrumentation? instrumentation = null;
         double executionMilliseconds = 0;

@@ -11,9 +11,9 @@ namespace Log.QueryNode.Sql;
 /// one of the path; the relations it changes, drops or references are found along the path.</summary>
 public sealed partial class SqlEngine
 {
-    private static async ValueTask ResolveStatementRelationsAsync(Statement tree, CancellationToken cancellationToken)
+    private static async ValueTask ResolveStatementRelationsAsync(Statement tree, StatementContext statement, CancellationToken cancellationToken)
     {
-        if (StatementContext.Current?.Relations is not { } resolver) return;
+        if (statement.Relations is not { } resolver) return;
         RangeVar? created = tree switch
         {
             CreateStmt create => create.Relation,
@@ -44,6 +44,6 @@ public sealed partial class SqlEngine
         constraints.Where(constraint => constraint.References is not null).Select(constraint => constraint.References!.Table);
 
     /// <summary>The catalog name of a relation the running statement names (see <see cref="RelationResolver"/>).</summary>
-    internal static string CatalogNameOf(RangeVar relation) =>
-        StatementContext.Current?.Relations?.CatalogName(relation) ?? RelationNames.Compose(relation.SchemaName ?? SqlCatalog.DefaultSchema, relation.RelationName);
+    internal static string CatalogNameOf(RangeVar relation, RelationResolver? relations) =>
+        relations?.CatalogName(relation) ?? RelationNames.Compose(relation.SchemaName ?? SqlCatalog.DefaultSchema, relation.RelationName);
 }

@@ -37,8 +37,9 @@ public sealed partial class SqlEngine
     /// <summary>currval and lastval of statements run without a session (tests): one memory for the whole engine.</summary>
     private readonly Executor.SessionSequenceValues _sequencesWithoutSession = new();
 
-    private Executor.SequenceAccess SequenceAccessFor(Execution.ITransactionStore store, Executor.ISessionEnvironment? session) =>
-        new(_sequenceGenerator, _catalog, store, session?.Sequences ?? _sequencesWithoutSession);
+    private Executor.SequenceAccess SequenceAccessFor(Execution.ITransactionStore store, Executor.ISessionEnvironment? session,
+        Catalog.RelationResolver? relations) =>
+        new(_sequenceGenerator, _catalog, store, session?.Sequences ?? _sequencesWithoutSession, relations);
 
     /// <summary>Aurora DSQL's transaction rules for schema changes: a transaction holds at most one DDL statement and
     /// never DDL and DML together. Off by default: PostgreSQL mixes them freely, and Log's DDL is an ordinary

@@ -24,6 +24,10 @@ internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDiction
     /// <summary>The sequences the statement reads as relations (SELECT last_value, is_called FROM a sequence).</summary>
     public IReadOnlyDictionary<string, SequenceDescriptor> Sequences { get; init; } = new Dictionary<string, SequenceDescriptor>();
 
+    /// <summary>The running statement's relation names, which the binder reads as they were resolved before binding;
+    /// null where an expression is bound outside a statement (a stored default or check read back).</summary>
+    public RelationResolver? Relations { get; init; }
+
     public TableDescriptor? FindTable(string name) => _tables.TryGetValue(name, out TableDescriptor? table) ? table : null;
 
     public int NextSubqueryId() => SubqueryCount++;

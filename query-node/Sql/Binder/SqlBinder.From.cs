@@ -105,8 +105,8 @@ internal sealed partial class SqlBinder
         {
             return BindSystemRelation(system, rangeVar, referenceName);
         }
-        SqlEngine.CheckRelationSchema(rangeVar);
-        string catalogName = SqlEngine.CatalogNameOf(rangeVar);
+        SqlEngine.CheckRelationSchema(rangeVar, _context.Relations);
+        string catalogName = SqlEngine.CatalogNameOf(rangeVar, _context.Relations);
         if (_context.FindTable(catalogName) is null && _context.Views.TryGetValue(catalogName, out BoundView? view))
         {
             // A view reads as its query in parentheses, named after the view, with the view's column names.

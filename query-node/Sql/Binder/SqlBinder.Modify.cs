@@ -26,8 +26,8 @@ internal sealed partial class SqlBinder
     /// <summary>The table a data-modifying statement writes (a stored table, never a WITH query of that name).</summary>
     private TableDescriptor FindTargetTable(RangeVar relation)
     {
-        SqlEngine.CheckRelationSchema(relation);
-        return _context.FindTable(SqlEngine.CatalogNameOf(relation))
+        SqlEngine.CheckRelationSchema(relation, _context.Relations);
+        return _context.FindTable(SqlEngine.CatalogNameOf(relation, _context.Relations))
             ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{relation.RelationName}\" does not exist", relation.Location + 1);
     }
 

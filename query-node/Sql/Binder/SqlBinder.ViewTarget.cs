@@ -30,8 +30,8 @@ internal sealed partial class SqlBinder
     /// <summary>The view a data-modifying statement names, resolved down to its table; null when it names a table.</summary>
     private ViewTarget? FindTargetView(RangeVar relation, ModifyKind kind)
     {
-        SqlEngine.CheckRelationSchema(relation);
-        string name = SqlEngine.CatalogNameOf(relation);
+        SqlEngine.CheckRelationSchema(relation, _context.Relations);
+        string name = SqlEngine.CatalogNameOf(relation, _context.Relations);
         if (_context.FindTable(name) is not null || !_context.Views.TryGetValue(name, out BoundView? view)) return null;
         return ResolveViewTarget(view, relation.Alias ?? view.View.Name, relation.Location, kind, cascadedFromAbove: false, depth: 0);
     }
@@ -46,7 +46,7 @@ internal sealed partial class SqlBinder
         SelectStmt query = view.Query;
         if (ViewShapes.NotUpdatableReason(query) is { } reason) throw NotUpdatableView(viewName, kind, reason);
         var inner = (RangeVar)query.From[0];
-        string innerName = SqlEngine.CatalogNameOf(inner);
+        string innerName = SqlEngine.CatalogNameOf(inner, _context.Relations);
         string innerReference = inner.Alias ?? inner.RelationName;
         bool cascaded = cascadedFromAbove || view.View.CheckOption == "cascaded";
         TableDescriptor table;

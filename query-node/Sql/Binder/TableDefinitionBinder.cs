@@ -9,9 +9,9 @@ namespace Log.QueryNode.Sql.Binder;
 /// constraints into a table descriptor.</summary>
 internal static class TableDefinitionBinder
 {
-    public static TableDescriptor Bind(CreateStmt create, long tableId)
+    public static TableDescriptor Bind(CreateStmt create, long tableId, RelationResolver? relations)
     {
-        string tableName = SqlEngine.CatalogNameOf(create.Relation);
+        string tableName = SqlEngine.CatalogNameOf(create.Relation, relations);
         if (create.Columns.Count > SqlLimits.ColumnsPerTableMax)
         {
             throw new SqlException(EngineSqlState.TooManyColumns, $"tables can have at most {SqlLimits.ColumnsPerTableMax} columns");

@@ -23,11 +23,15 @@ internal sealed class AggregateState
     private readonly HashSet<object?[]>? _distinct;
     private readonly Transition _transition;
 
-    public AggregateState(BoundAggregate aggregate)
+    /// <summary>The session's date/time settings, which json_agg and jsonb_agg write timestamps with.</summary>
+    private readonly DateTimeSettings _settings;
+
+    public AggregateState(BoundAggregate aggregate, DateTimeSettings settings)
     {
         _aggregate = aggregate;
+        _settings = settings;
         _argumentCount = aggregate.Arguments.Count;
-        _transition = new Transition(aggregate);
+        _transition = new Transition(aggregate, settings);
         if (aggregate.OrderBy.Count > 0 || (aggregate.Distinct && OrderSensitive(aggregate)))
         {
             _buffer = [];
@@ -87,7 +91,7 @@ internal sealed class AggregateState
             case AggregateFunction.PercentileContinuous or AggregateFunction.PercentileDiscrete or AggregateFunction.Mode:
                 return OrderedSetResult(inputs);
         }
-        var fresh = new Transition(_aggregate);
+        var fresh = new Transition(_aggregate, _settings);
         HashSet<object?[]>? seen = _aggregate.Distinct ? new HashSet<object?[]>(new RowEqualityComparer(_argumentCount)) : null;
         foreach (object?[] input in inputs)
         {
@@ -183,7 +187,7 @@ internal sealed class AggregateState
     }
 
     /// <summary>A transition state per aggregate kind (PostgreSQL's transition and final functions).</summary>
-    private sealed class Transition(BoundAggregate aggregate)
+    private sealed class Transition(BoundAggregate aggregate, DateTimeSettings settings)
     {
         private readonly AggregateFunction _function = aggregate.Function;
         private readonly TypeKind _argumentKind = aggregate.Arguments.Count > 0 ? aggregate.Arguments[0].Type.Kind : TypeKind.Unknown;
@@ -202,7 +206,7 @@ internal sealed class AggregateState
         private object? _value;
         private StringBuilder? _text;
         private List<object?>? _elements;
-        private readonly JsonAggregate? _json = JsonAggregate.Handles(aggregate.Function) ? new JsonAggregate(aggregate) : null;
+        private readonly JsonAggregate? _json = JsonAggregate.Handles(aggregate.Function) ? new JsonAggregate(aggregate, settings) : null;
 
         public bool CanRemove => _function switch
         {

@@ -118,7 +118,7 @@ internal sealed class Aggregator
     private AggregateState[] NewStates()
     {
         var states = new AggregateState[_aggregates.Count];
-        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_aggregates[index]);
+        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_aggregates[index], _context?.Statement.Statement.DateTimeSettings ?? Types.DateTimeSettings.Default);
         return states;
     }
 

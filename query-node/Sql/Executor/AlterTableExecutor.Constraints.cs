@@ -27,7 +27,7 @@ namespace Log.QueryNode.Sql.Executor;
 internal static partial class AlterTableExecutor
 {
     private static async ValueTask AddConstraintAsync(AlteredTable altered, AddConstraintCmd command, SqlCatalog catalog, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statement, CancellationToken cancellationToken)
     {
         TableConstraint constraint = command.Constraint;
         switch (constraint.Kind)
@@ -45,7 +45,7 @@ internal static partial class AlterTableExecutor
                 TableDescriptor schema = altered.Original.WithSchema(columns: altered.Columns, indexes: altered.Indexes, checks: altered.Checks,
                     foreignKeys: altered.ForeignKeys, referencedBy: altered.ReferencedBy);
                 (TableDescriptor bound, List<TableDescriptor> referenced) = await ForeignKeyDefinition.BindAsync(schema, [constraint], command.NotValid,
-                    catalog, store, cancellationToken);
+                    catalog, store, statement, cancellationToken);
                 ForeignKeyConstraint added = bound.ForeignKeys.First(foreignKey => !altered.ForeignKeys.Any(existing => existing.Name == foreignKey.Name));
                 altered.ForeignKeys = bound.ForeignKeys;
                 altered.ReferencedBy = bound.ReferencedBy;

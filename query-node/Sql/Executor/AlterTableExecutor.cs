@@ -78,14 +78,14 @@ internal static partial class AlterTableExecutor
         }
     }
 
-    public static async ValueTask<StatementResult> ExecuteAsync(AlterTableStmt alter, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(AlterTableStmt alter, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
-        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Relation))
+        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Relation, statement.Relations))
         {
             return new StatementResult(null, null, "ALTER TABLE") { Notices = [$"relation \"{alter.Relation.RelationName}\" does not exist, skipping"] };
         }
-        SqlEngine.CheckSchema(alter.Relation);
-        string name = SqlEngine.CatalogNameOf(alter.Relation);
+        SqlEngine.CheckSchema(alter.Relation, statement.Relations);
+        string name = SqlEngine.CatalogNameOf(alter.Relation, statement.Relations);
         TableDescriptor? table = await catalog.GetTableAsync(store, name, cancellationToken);
         if (table is null)
         {
@@ -154,7 +154,7 @@ internal static partial class AlterTableExecutor
                     ChangeIdentity(altered, command);
                     break;
                 case AddConstraintCmd addConstraint:
-                    await AddConstraintAsync(altered, addConstraint, catalog, store, cancellationToken);
+                    await AddConstraintAsync(altered, addConstraint, catalog, store, statement, cancellationToken);
                     break;
                 case DropConstraintCmd dropConstraint:
                     await DropConstraintAsync(altered, dropConstraint, catalog, store, cancellationToken);
@@ -163,7 +163,7 @@ internal static partial class AlterTableExecutor
                     ValidateConstraint(altered, validate);
                     break;
                 case OwnerCmd owner:
-                    long ownerOid = RoleNames.Resolve(owner.Role, StatementContext.Current?.Session?.UserName ?? "postgres");
+                    long ownerOid = RoleNames.Resolve(owner.Role, statement.Session?.UserName ?? "postgres", statement);
                     altered.OwnerOid = ownerOid == ObjectIds.SuperuserRole ? 0 : ownerOid;
                     break;
             }

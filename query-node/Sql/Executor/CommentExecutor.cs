@@ -8,10 +8,10 @@ namespace Log.QueryNode.Sql.Executor;
 /// user's transaction; IS NULL removes it.</summary>
 internal static class CommentExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(CommentStmt comment, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(CommentStmt comment, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
-        SqlEngine.CheckSchema(comment.Relation);
-        string name = SqlEngine.CatalogNameOf(comment.Relation);
+        SqlEngine.CheckSchema(comment.Relation, statement.Relations);
+        string name = SqlEngine.CatalogNameOf(comment.Relation, statement.Relations);
         if (comment.Kind == ObjectType.Index)
         {
             // An index's comment is kept under its name like a relation's; DROP INDEX and DROP TABLE remove it.

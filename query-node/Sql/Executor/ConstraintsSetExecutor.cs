@@ -13,7 +13,7 @@ namespace Log.QueryNode.Sql.Executor;
 /// </summary>
 internal static class ConstraintsSetExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(ConstraintsSetStmt statement, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(ConstraintsSetStmt statement, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         DeferredConstraints? deferred = store.DeferredConstraints;
         if (statement.Constraints is null)
@@ -23,7 +23,7 @@ internal static class ConstraintsSetExecutor
         else
         {
             List<TableDescriptor> tables = await ReadTablesAsync(store, cancellationToken);
-            IReadOnlyList<string> path = StatementContext.Current?.Relations is { } resolver ? await resolver.PathAsync(cancellationToken) : [SqlCatalog.DefaultSchema];
+            IReadOnlyList<string> path = statementContext.Relations is { } resolver ? await resolver.PathAsync(cancellationToken) : [SqlCatalog.DefaultSchema];
             foreach (RangeVar name in statement.Constraints)
             {
                 foreach ((TableDescriptor table, string constraint, ConstraintDeferral deferral) in Find(tables, path, name))

@@ -16,10 +16,10 @@ namespace Log.QueryNode.Sql.Executor;
 /// </summary>
 internal static class CreateIndexExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(IndexStmt statement, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(IndexStmt statement, SqlCatalog catalog, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
-        SqlEngine.CheckSchema(statement.Relation);
-        string tableName = SqlEngine.CatalogNameOf(statement.Relation);
+        SqlEngine.CheckSchema(statement.Relation, statementContext.Relations);
+        string tableName = SqlEngine.CatalogNameOf(statement.Relation, statementContext.Relations);
         // An index lives in its table's schema.
         if (statement.Name is { } given) statement = statement with { Name = RelationNames.InSchemaOf(tableName, given) };
         if (statement.Name is { } requested && await catalog.RelationExistsAsync(store, statement.Name, cancellationToken))

@@ -8,9 +8,9 @@ namespace Log.QueryNode.Sql.Executor;
 
 internal static class CreateTableExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
-        string name = SqlEngine.CatalogNameOf(create.Relation);
+        string name = SqlEngine.CatalogNameOf(create.Relation, statement.Relations);
         if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -19,15 +19,15 @@ internal static class CreateTableExecutor
             }
             throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
         }
-        create = await TableLikeExpander.ExpandAsync(create, catalog, store, cancellationToken);
-        (CreateStmt expanded, List<SequenceDescriptor> sequences) = await ExpandSerialColumnsAsync(create, catalog, store, cancellationToken);
+        create = await TableLikeExpander.ExpandAsync(create, catalog, store, statement, cancellationToken);
+        (CreateStmt expanded, List<SequenceDescriptor> sequences) = await ExpandSerialColumnsAsync(create, catalog, store, statement, cancellationToken);
         // Validate the definition before taking an id, so a bad definition writes nothing.
-        TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0);
+        TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0, statement.Relations);
         long tableId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
         TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals,
             probe.Indexes, probe.Checks, probe.NextIndexId);
         await CheckIndexNamesAreFreeAsync(table, catalog, store, cancellationToken);
-        (table, List<TableDescriptor> referenced) = await ForeignKeyDefinition.BindAsync(table, expanded, catalog, store, cancellationToken);
+        (table, List<TableDescriptor> referenced) = await ForeignKeyDefinition.BindAsync(table, expanded, catalog, store, statement, cancellationToken);
         SqlCatalog.WriteTable(store, table);
         foreach (TableDescriptor parent in referenced) SqlCatalog.WriteTable(store, parent);
         foreach (SequenceDescriptor sequence in sequences) await SequenceExecutor.CreateSequenceAsync(sequence, store, cancellationToken);
@@ -38,11 +38,11 @@ internal static class CreateTableExecutor
     /// nextval('table_column_seq'), and that sequence, OWNED BY the column (so DROP TABLE drops it). An identity column
     /// gets the same sequence (with its options, marked as an identity's) and keeps its identity kind.</summary>
     private static async ValueTask<(CreateStmt Create, List<SequenceDescriptor> Sequences)> ExpandSerialColumnsAsync(CreateStmt create, SqlCatalog catalog,
-        ITransactionStore store, CancellationToken cancellationToken)
+        ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var sequences = new List<SequenceDescriptor>();
         var columns = new List<ColumnDef>(create.Columns.Count);
-        string tableName = SqlEngine.CatalogNameOf(create.Relation);
+        string tableName = SqlEngine.CatalogNameOf(create.Relation, statement.Relations);
         foreach (ColumnDef column in create.Columns)
         {
             (ColumnDef expanded, SequenceDescriptor? sequence) = await ExpandColumnAsync(tableName, column, sequences, catalog, store, cancellationToken);

@@ -12,13 +12,13 @@ namespace Log.QueryNode.Sql.Executor;
 /// with the batches, which write that record.</summary>
 internal static class DropIndexExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(DropIndexStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(DropIndexStmt drop, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Indexes)
         {
-            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
-            string name = SqlEngine.CatalogNameOf(relation);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices, statement.Relations)) continue;
+            string name = SqlEngine.CatalogNameOf(relation, statement.Relations);
             TableDescriptor? table = await catalog.GetTableOfIndexAsync(store, name, cancellationToken);
             if (table is null)
             {

@@ -11,21 +11,21 @@ namespace Log.QueryNode.Sql.Executor;
 /// of more than 3,000 rows could not be dropped at all.</summary>
 internal static class DropTableExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var tables = new List<TableDescriptor>();
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
-            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
-            if (table is null && await catalog.GetTableOfIndexAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken) is not null)
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices, statement.Relations)) continue;
+            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken);
+            if (table is null && await catalog.GetTableOfIndexAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken) is not null)
             {
                 throw new SqlException(EngineSqlState.WrongObjectType, $"\"{relation.RelationName}\" is not a table", hint: "Use DROP INDEX to remove an index.");
             }
             if (table is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.Table, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation, statement.Relations), ObjectType.Table, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"table \"{relation.RelationName}\" does not exist");
                 notices.Add($"table \"{relation.RelationName}\" does not exist, skipping");
                 continue;

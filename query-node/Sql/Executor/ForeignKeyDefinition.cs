@@ -18,14 +18,15 @@ internal static class ForeignKeyDefinition
     /// <summary>The new table with its foreign keys, and the other tables it references, already naming it as a
     /// referencing table (for the caller to write).</summary>
     public static ValueTask<(TableDescriptor Table, List<TableDescriptor> Referenced)> BindAsync(TableDescriptor table, CreateStmt create,
-        SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken) =>
+        SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken) =>
         BindAsync(table, create.Columns.SelectMany(column => column.Constraints).Concat(create.Constraints)
-            .Where(constraint => constraint.Kind == TableConstraintKind.ForeignKey).ToList(), notValid: false, catalog, store, cancellationToken);
+            .Where(constraint => constraint.Kind == TableConstraintKind.ForeignKey).ToList(), notValid: false, catalog, store, statement, cancellationToken);
 
     /// <summary>The table with <paramref name="constraints"/> added to the foreign keys it has (ALTER TABLE ... ADD
     /// FOREIGN KEY [NOT VALID] too), and the other tables they reference, already naming it as a referencing table.</summary>
     public static async ValueTask<(TableDescriptor Table, List<TableDescriptor> Referenced)> BindAsync(TableDescriptor table,
-        IReadOnlyList<TableConstraint> constraints, bool notValid, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+        IReadOnlyList<TableConstraint> constraints, bool notValid, SqlCatalog catalog, ITransactionStore store, StatementContext statement,
+        CancellationToken cancellationToken)
     {
         if (constraints.Count == 0) return (table, []);
         var names = new HashSet<string>(table.Checks.Select(check => check.Name).Concat(table.Indexes.Select(index => index.Name))
@@ -38,8 +39,8 @@ internal static class ForeignKeyDefinition
         {
             ForeignKeyReference reference = constraint.References!;
             int[] ordinals = constraint.Columns.Select(column => ColumnOrdinal(table, column)).ToArray();
-            SqlEngine.CheckSchema(reference.Table);
-            string referencedName = SqlEngine.CatalogNameOf(reference.Table);
+            SqlEngine.CheckSchema(reference.Table, statement.Relations);
+            string referencedName = SqlEngine.CatalogNameOf(reference.Table, statement.Relations);
             TableDescriptor? referenced = referencedName == table.Name ? table
                 : referencedTables.Find(existing => existing.Name == referencedName) ?? await catalog.GetTableAsync(store, referencedName, cancellationToken);
             if (referenced is null)

@@ -156,7 +156,7 @@ internal static class GrantExecutor
             default:
                 foreach (RangeVar relation in grant.Relations)
                 {
-                    string name = StatementContext.Current?.Relations is { } resolver
+                    string name = catalog.Relations is { } resolver
                         ? await resolver.ResolveAsync(relation, cancellationToken)
                         : RelationNames.Compose(relation.SchemaName ?? SqlCatalog.DefaultSchema, relation.RelationName);
                     GrantTarget? found = RelationTargets(catalog).FirstOrDefault(target => target.CatalogName == name).Target;

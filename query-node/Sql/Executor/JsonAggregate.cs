@@ -10,7 +10,7 @@ namespace Log.QueryNode.Sql.Executor;
 /// (NULL values included, as JSON nulls), turned into JSON at the end. json's results are text in the layout
 /// PostgreSQL's json aggregates write ("[1, 2]", "{ "a" : 1 }", duplicate keys kept); jsonb's are normalised values.
 /// </summary>
-internal sealed class JsonAggregate(BoundAggregate aggregate)
+internal sealed class JsonAggregate(BoundAggregate aggregate, DateTimeSettings settings)
 {
     private readonly List<(object? Key, object? Value)> _inputs = [];
     private readonly bool _isObject = aggregate.Function is AggregateFunction.JsonObjectAgg or AggregateFunction.JsonbObjectAgg;
@@ -35,7 +35,6 @@ internal sealed class JsonAggregate(BoundAggregate aggregate)
     public object? Result()
     {
         if (_inputs.Count == 0) return null;
-        DateTimeSettings settings = DateTimeSettings.Current;
         SqlType valueType = aggregate.Arguments[_isObject ? 1 : 0].Type;
         if (!_isObject)
         {

@@ -14,12 +14,12 @@ namespace Log.QueryNode.Sql.Executor;
 /// </summary>
 internal static class LockExecutor
 {
-    public static async ValueTask<StatementResult> ExecuteAsync(LockStmt lockStatement, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> ExecuteAsync(LockStmt lockStatement, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         foreach (RangeVar relation in lockStatement.Relations)
         {
             if (Catalog.System.SystemRelations.Resolve(relation.SchemaName, relation.RelationName) is not null) continue;
-            SqlEngine.CheckSchema(relation);
+            SqlEngine.CheckSchema(relation, statement.Relations);
             switch (await catalog.RelationKindAsync(store, relation.RelationName, cancellationToken))
             {
                 case null:

@@ -15,7 +15,7 @@ internal static class SchemaExecutor
     private const string DuplicateSchema = "42P06";
     private const string ReservedName = "42939";
 
-    public static async ValueTask<StatementResult> CreateAsync(CreateSchemaStmt create, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> CreateAsync(CreateSchemaStmt create, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         if (await SqlCatalog.SchemaExistsAsync(store, create.Name, cancellationToken))
         {
@@ -27,12 +27,12 @@ internal static class SchemaExecutor
         }
         CheckName(create.Name);
         long id = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
-        string owner = create.Owner ?? StatementContext.Current?.Session?.UserName ?? "postgres";
+        string owner = create.Owner ?? statement.Session?.UserName ?? "postgres";
         SqlCatalog.WriteSchema(store, new SchemaDescriptor(id, create.Name, owner));
         return new StatementResult(null, null, "CREATE SCHEMA");
     }
 
-    public static async ValueTask<StatementResult> DropAsync(DropSchemaStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> DropAsync(DropSchemaStmt drop, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var notices = new List<string>();
         var schemas = new List<SchemaDescriptor>();
@@ -69,15 +69,15 @@ internal static class SchemaExecutor
             else if (dependents.Count > 1) notices.Add($"drop cascades to {dependents.Count} other objects");
             // Through the executors of DROP VIEW / TABLE / SEQUENCE, which take each object's catalog entries with it.
             RangeVar[] Names(IEnumerable<string> names) => names.Select(name => new RangeVar(schema.Name, RelationNames.NameOf(name), null, drop.Location)).ToArray();
-            if (views.Count > 0) await ViewExecutor.DropAsync(new DropStmt(Names(views.Select(view => view.Name)), true, drop.Location, ObjectType.View), catalog, store, cancellationToken);
+            if (views.Count > 0) await ViewExecutor.DropAsync(new DropStmt(Names(views.Select(view => view.Name)), true, drop.Location, ObjectType.View), catalog, store, statement, cancellationToken);
             if (tables.Count > 0)
             {
-                await DropTableExecutor.ExecuteAsync(new DropStmt(Names(tables.Select(table => table.Name)), true, drop.Location) { Cascade = true }, catalog, store, cancellationToken);
+                await DropTableExecutor.ExecuteAsync(new DropStmt(Names(tables.Select(table => table.Name)), true, drop.Location) { Cascade = true }, catalog, store, statement, cancellationToken);
             }
             if (freeSequences.Count > 0)
             {
                 await SequenceExecutor.DropAsync(new DropStmt(Names(freeSequences.Select(sequence => sequence.Name)), true, drop.Location, ObjectType.Sequence),
-                    catalog, store, cancellationToken);
+                    catalog, store, statement, cancellationToken);
             }
             SqlCatalog.DeleteSchema(store, schema);
         }
@@ -86,15 +86,15 @@ internal static class SchemaExecutor
 
     /// <summary>ALTER SCHEMA ... OWNER TO, and RENAME TO, which gives every relation of the schema its new catalog name
     /// in this transaction (<see cref="RelationMover"/>).</summary>
-    public static async ValueTask<StatementResult> AlterAsync(AlterSchemaStmt alter, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> AlterAsync(AlterSchemaStmt alter, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         if (SqlCatalog.IsBuiltInSchema(alter.Name)) throw new SqlException(SqlState.FeatureNotSupported, $"ALTER SCHEMA {alter.Name} is not supported");
         SchemaDescriptor schema = await SqlCatalog.GetSchemaAsync(store, alter.Name, cancellationToken)
             ?? throw new SqlException("3F000", $"schema \"{alter.Name}\" does not exist");
         if (alter.Owner is { } owner)
         {
-            string login = StatementContext.Current?.Session?.UserName ?? "postgres";
-            if (Catalog.System.RoleNames.Resolve(owner, login) == Catalog.System.ObjectIds.SuperuserRole) owner = login;
+            string login = statement.Session?.UserName ?? "postgres";
+            if (Catalog.System.RoleNames.Resolve(owner, login, statement) == Catalog.System.ObjectIds.SuperuserRole) owner = login;
             SqlCatalog.WriteSchema(store, schema with { Owner = owner });
             return new StatementResult(null, null, "ALTER SCHEMA");
         }

@@ -8,7 +8,8 @@ namespace Log.QueryNode.Sql.Executor;
 /// nextval, currval, setval and lastval for one statement. Functions are evaluated synchronously, so the catalog read
 /// and a block allocation wait here; values taken from the node's cached block (CACHE n) do no I/O.
 /// </summary>
-internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog catalog, ITransactionStore store, SessionSequenceValues session)
+internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog catalog, ITransactionStore store, SessionSequenceValues session,
+    Catalog.RelationResolver? relations)
 {
     public long NextValue(string name, CancellationToken cancellationToken)
     {
@@ -55,7 +56,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
         {
             throw new SqlException("3F000", $"schema \"{schema}\" does not exist");
         }
-        string name = StatementContext.Current?.Relations is { } resolver
+        string name = relations is { } resolver
             ? Wait(resolver.ResolveAsync(schema, relationName, cancellationToken))
             : RelationNames.Compose(schema ?? SqlCatalog.DefaultSchema, relationName);
         SequenceDescriptor? sequence = Wait(SqlCatalog.GetSequenceAsync(store, name, cancellationToken));

@@ -9,10 +9,10 @@ namespace Log.QueryNode.Sql.Executor;
 /// so is the initial state of a new sequence and a RESTART, which PostgreSQL also undoes on rollback.</summary>
 internal static class SequenceExecutor
 {
-    public static async ValueTask<StatementResult> CreateAsync(CreateSeqStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> CreateAsync(CreateSeqStmt create, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
-        SqlEngine.CheckSchema(create.Sequence);
-        string name = SqlEngine.CatalogNameOf(create.Sequence);
+        SqlEngine.CheckSchema(create.Sequence, statement.Relations);
+        string name = SqlEngine.CatalogNameOf(create.Sequence, statement.Relations);
         if (await catalog.RelationKindAsync(store, name, cancellationToken) is not null)
         {
             if (create.IfNotExists)
@@ -37,14 +37,14 @@ internal static class SequenceExecutor
     }
 
     public static async ValueTask<StatementResult> AlterAsync(AlterSeqStmt alter, SqlCatalog catalog, SequenceGenerator generator, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statement, CancellationToken cancellationToken)
     {
-        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Sequence))
+        if (alter.MissingOk && SqlEngine.IsSchemaMissing(alter.Sequence, statement.Relations))
         {
             return new StatementResult(null, null, "ALTER SEQUENCE") { Notices = [$"relation \"{alter.Sequence.RelationName}\" does not exist, skipping"] };
         }
-        SqlEngine.CheckSchema(alter.Sequence);
-        string name = SqlEngine.CatalogNameOf(alter.Sequence);
+        SqlEngine.CheckSchema(alter.Sequence, statement.Relations);
+        string name = SqlEngine.CatalogNameOf(alter.Sequence, statement.Relations);
         SequenceDescriptor? existing = await SqlCatalog.GetSequenceAsync(store, name, cancellationToken);
         if (existing is null)
         {
@@ -70,17 +70,17 @@ internal static class SequenceExecutor
     }
 
     /// <summary>DROP SEQUENCE: the sequence's descriptor and state go in the user's transaction.</summary>
-    public static async ValueTask<StatementResult> DropAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> DropAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var sequences = new List<SequenceDescriptor>();
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
-            SequenceDescriptor? sequence = await SqlCatalog.GetSequenceAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices, statement.Relations)) continue;
+            SequenceDescriptor? sequence = await SqlCatalog.GetSequenceAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken);
             if (sequence is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.Sequence, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation, statement.Relations), ObjectType.Sequence, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"sequence \"{relation.RelationName}\" does not exist");
                 notices.Add($"sequence \"{relation.RelationName}\" does not exist, skipping");
                 continue;

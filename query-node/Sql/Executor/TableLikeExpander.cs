@@ -13,7 +13,7 @@ namespace Log.QueryNode.Sql.Executor;
 /// constraints only when asked for. Comments, compression, statistics and storage have nothing to copy here.</summary>
 internal static class TableLikeExpander
 {
-    public static async ValueTask<CreateStmt> ExpandAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<CreateStmt> ExpandAsync(CreateStmt create, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         if (create.Likes.Count == 0) return create;
         var columns = new List<ColumnDef>(create.Columns);
@@ -22,7 +22,7 @@ internal static class TableLikeExpander
         int inserted = 0;
         foreach ((int position, TableLikeClause like) in create.Likes)
         {
-            TableDescriptor source = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(like.Relation), cancellationToken)
+            TableDescriptor source = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(like.Relation, statement.Relations), cancellationToken)
                 ?? throw new SqlException(SqlState.UndefinedTable, $"relation \"{like.Relation.RelationName}\" does not exist", like.Relation.Location + 1);
             List<ColumnDef> copied = source.Columns.Select((column, ordinal) => CopyColumn(source, ordinal, like.Options, like.Location)).ToList();
             columns.InsertRange(position + inserted, copied);

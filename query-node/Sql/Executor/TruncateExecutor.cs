@@ -16,16 +16,16 @@ namespace Log.QueryNode.Sql.Executor;
 internal static class TruncateExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(TruncateStmt truncate, SqlCatalog catalog, SequenceGenerator generator, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statement, CancellationToken cancellationToken)
     {
         var tables = new List<TableDescriptor>();
         foreach (RangeVar relation in truncate.Relations)
         {
-            SqlEngine.CheckSchema(relation);
-            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
+            SqlEngine.CheckSchema(relation, statement.Relations);
+            TableDescriptor? table = await catalog.GetTableAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken);
             if (table is null)
             {
-                if (await catalog.RelationKindAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken) is not null)
+                if (await catalog.RelationKindAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken) is not null)
                 {
                     throw new SqlException(SqlState.WrongObjectType, $"\"{relation.RelationName}\" is not a table");
                 }

@@ -14,12 +14,12 @@ namespace Log.QueryNode.Sql.Executor;
 internal static class VacuumExecutor
 {
     public static async ValueTask<StatementResult> ExecuteAsync(VacuumStmt vacuum, SqlCatalog catalog, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statement, CancellationToken cancellationToken)
     {
         foreach (VacuumRelation target in vacuum.Relations)
         {
             RangeVar relation = target.Relation;
-            SqlEngine.CheckSchema(relation);
+            SqlEngine.CheckSchema(relation, statement.Relations);
             TableDescriptor? table = await catalog.GetTableAsync(store, relation.RelationName, cancellationToken);
             if (table is null)
             {

@@ -10,10 +10,10 @@ internal static class ViewExecutor
 {
     /// <summary>Writes a view whose query has been bound (by the engine) to <paramref name="queryColumns"/>.</summary>
     public static async ValueTask<StatementResult> CreateAsync(ViewStmt create, IReadOnlyList<string> queryColumns, SqlCatalog catalog, ITransactionStore store,
-        CancellationToken cancellationToken)
+        StatementContext statement, CancellationToken cancellationToken)
     {
-        SqlEngine.CheckSchema(create.View);
-        string name = SqlEngine.CatalogNameOf(create.View);
+        SqlEngine.CheckSchema(create.View, statement.Relations);
+        string name = SqlEngine.CatalogNameOf(create.View, statement.Relations);
         if (create.Aliases is { } aliases && aliases.Count > queryColumns.Count)
         {
             throw new SqlException(SqlState.SyntaxError, "CREATE VIEW specifies more column names than columns");
@@ -51,17 +51,17 @@ internal static class ViewExecutor
         return new StatementResult(null, null, "CREATE VIEW");
     }
 
-    public static async ValueTask<StatementResult> DropAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> DropAsync(DropStmt drop, SqlCatalog catalog, ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
         var views = new List<ViewDescriptor>();
         var notices = new List<string>();
         foreach (RangeVar relation in drop.Objects)
         {
-            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices)) continue;
-            ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, SqlEngine.CatalogNameOf(relation), cancellationToken);
+            if (SqlEngine.SkipsMissingSchema(relation, drop.MissingOk, notices, statement.Relations)) continue;
+            ViewDescriptor? view = await SqlCatalog.GetViewAsync(store, SqlEngine.CatalogNameOf(relation, statement.Relations), cancellationToken);
             if (view is null)
             {
-                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation), ObjectType.View, cancellationToken);
+                await DropChecks.ThrowIfOtherKindAsync(catalog, store, SqlEngine.CatalogNameOf(relation, statement.Relations), ObjectType.View, cancellationToken);
                 if (!drop.MissingOk) throw new SqlException(SqlState.UndefinedTable, $"view \"{relation.RelationName}\" does not exist");
                 notices.Add($"view \"{relation.RelationName}\" does not exist, skipping");
                 continue;

@@ -21,7 +21,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "to_regnamespace", [Text], new SqlType(TypeKind.RegNamespace), (arguments, _) =>
             QualifiedNames.Parse(((string)arguments[0]!).Trim(), null) is (null, var name) && RegNamespaceHandler.Named(name) is { } schema ? schema : null,
             Volatility.Stable);
-        Add(registry, "to_regrole", [Text], new SqlType(TypeKind.RegRole), (arguments, _) => RegRoleHandler.Find((string)arguments[0]!, null), Volatility.Stable);
+        Add(registry, "to_regrole", [Text], new SqlType(TypeKind.RegRole), (arguments, context) => RegRoleHandler.Find((string)arguments[0]!, null, context.Statement), Volatility.Stable);
         Add(registry, "to_regprocedure", [Text], new SqlType(TypeKind.RegProcedure),
             (arguments, _) => RegProcedureHandler.Find((string)arguments[0]!, null), Volatility.Stable);
         // inet until Log has the inet type: its text form, as inet_out writes a host address (no /32 or /128).

@@ -77,18 +77,18 @@ internal static partial class BuiltinFunctions
         }
         foreach (SqlType roleType in new[] { Name, Oid })
         {
-            Add(registry, "pg_has_role", [roleType, Text], Bool, (arguments, context) => CheckRole(null, arguments[0]!, (string)arguments[1]!), Volatility.Stable);
+            Add(registry, "pg_has_role", [roleType, Text], Bool, (arguments, context) => CheckRole(null, arguments[0]!, (string)arguments[1]!, context), Volatility.Stable);
             foreach (SqlType userType in new[] { Name, Oid })
             {
                 Add(registry, "pg_has_role", [userType, roleType, Text], Bool,
-                    (arguments, context) => CheckRole(arguments[0]!, arguments[1]!, (string)arguments[2]!), Volatility.Stable);
+                    (arguments, context) => CheckRole(arguments[0]!, arguments[1]!, (string)arguments[2]!, context), Volatility.Stable);
             }
         }
     }
 
     private static object? CheckPrivilege(PrivilegeFamily family, object? role, object target, string privileges, EvaluationContext context)
     {
-        bool? roleExists = RoleExists(role);
+        bool? roleExists = RoleExists(role, context);
         ParsePrivileges(privileges, family.Privileges);
         if (target is string name)
         {
@@ -103,7 +103,7 @@ internal static partial class BuiltinFunctions
 
     private static object? CheckColumnPrivilege(object? role, object table, object column, string privileges, EvaluationContext context)
     {
-        bool? roleExists = RoleExists(role);
+        bool? roleExists = RoleExists(role, context);
         ParsePrivileges(privileges, ColumnPrivileges);
         Catalog.TableDescriptor? descriptor;
         if (table is string tableName)
@@ -137,21 +137,21 @@ internal static partial class BuiltinFunctions
         return roleExists is null ? null : HoldsOnColumn(role, ObjectIds.Relation(descriptor.Id), columnNumber, privileges, context) ?? roleExists;
     }
 
-    private static object? CheckRole(object? user, object role, string privileges)
+    private static object? CheckRole(object? user, object role, string privileges, EvaluationContext context)
     {
-        bool? userExists = RoleExists(user);
+        bool? userExists = RoleExists(user, context);
         ParsePrivileges(privileges, RolePrivileges);
-        bool? roleExists = RoleExists(role);
+        bool? roleExists = RoleExists(role, context);
         return userExists is null || roleExists is null ? null : true;
     }
 
     /// <summary>true for a role that exists (the current user when none is given); null for an OID no role has; a
     /// name no role has is an error, as PostgreSQL's get_role_oid reports it.</summary>
-    private static bool? RoleExists(object? role) => role switch
+    private static bool? RoleExists(object? role, EvaluationContext context) => role switch
     {
         null => true,
-        string name => RegRoleHandler.Named(name) is not null ? true : throw new SqlException(SqlState.UndefinedObject, $"role \"{name}\" does not exist"),
-        long oid => oid is ObjectIds.SuperuserRole or ObjectIds.DatabaseOwnerRole || Executor.StatementContext.Current?.CatalogSnapshot?.RoleName(oid) is not null ? true : null,
+        string name => RegRoleHandler.Named(name, context.Statement) is not null ? true : throw new SqlException(SqlState.UndefinedObject, $"role \"{name}\" does not exist"),
+        long oid => oid is ObjectIds.SuperuserRole or ObjectIds.DatabaseOwnerRole || context.Statement?.CatalogSnapshot?.RoleName(oid) is not null ? true : null,
         _ => throw new InvalidOperationException($"a role argument of type {role.GetType().Name}"),
     };
 

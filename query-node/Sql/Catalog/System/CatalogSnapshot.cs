@@ -72,8 +72,9 @@ internal sealed class CatalogSnapshot
         _relationNames[oid] = name;
     }
 
-    public static async ValueTask<CatalogSnapshot> LoadAsync(ITransactionStore store, ISessionEnvironment? session, CancellationToken cancellationToken)
+    private static async ValueTask<CatalogSnapshot> LoadAsync(ITransactionStore store, StatementContext statement, CancellationToken cancellationToken)
     {
+        ISessionEnvironment? session = statement.Session;
         var tables = new List<TableDescriptor>();
         (byte[] start, byte[] end) = CatalogKeys.DescriptorByNameRange();
         await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(start, end, cancellationToken))
@@ -97,7 +98,7 @@ internal sealed class CatalogSnapshot
         sequences.Sort((left, right) => left.Id.CompareTo(right.Id));
         views.Sort((left, right) => left.Id.CompareTo(right.Id));
         List<SchemaDescriptor> schemas = await SqlCatalog.GetSchemasAsync(store, cancellationToken);
-        if (StatementContext.Current?.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
+        if (statement.Relations is { } resolver) await resolver.PathAsync(cancellationToken);
         IEnumerable<string> relationNames = tables.Select(table => table.Name).Concat(sequences.Select(sequence => sequence.Name)).Concat(views.Select(view => view.Name))
             .Concat(tables.SelectMany(table => table.Indexes.Select(index => index.Name)));
         Dictionary<(string Relation, int Column), string> comments = await SqlCatalog.ReadCommentsAsync(store, relationNames, cancellationToken);
@@ -109,10 +110,15 @@ internal sealed class CatalogSnapshot
             RoleMemberships = await SqlCatalog.GetRoleMembershipsAsync(store, cancellationToken),
             IamMappings = await SqlCatalog.GetIamMappingsAsync(store, cancellationToken),
             Privileges = await SqlCatalog.GetAllPrivilegesAsync(store, cancellationToken),
-            Identity = StatementContext.Current?.Identity ?? await Authorization.ResolveAsync(store, session, cancellationToken),
+            Relations = statement.Relations,
+            Identity = statement.Identity ?? await Authorization.ResolveAsync(store, session, cancellationToken),
             SuperuserName = Authorization.SuperuserName(session, roles),
         };
     }
+
+    /// <summary>The statement's relation names along search_path (its path is read when the snapshot is), which regclass
+    /// input, pg_table_is_visible and GRANT's relation names follow; null outside a statement.</summary>
+    public RelationResolver? Relations { get; private init; }
 
     /// <summary>The stored roles (pg_authid beside admin and the predefined roles), in OID order.</summary>
     public IReadOnlyList<RoleDescriptor> Roles { get; private init; } = [];
@@ -178,7 +184,7 @@ internal sealed class CatalogSnapshot
 
     /// <summary>The snapshot of the running statement, read now if no part of the statement has read it yet.</summary>
     public static async ValueTask<CatalogSnapshot> ForStatementAsync(StatementContext statement, ITransactionStore store, CancellationToken cancellationToken) =>
-        statement.CatalogSnapshot ??= await LoadAsync(store, statement.Session, cancellationToken);
+        statement.CatalogSnapshot ??= await LoadAsync(store, statement, cancellationToken);
 
     /// <summary>A system relation's rows, computed once per statement: a correlated subquery over pg_attribute or pg_type
     /// (asyncpg's and DBeaver's type queries have them) scans it once per outer row, and PostgreSQL's catalogs are one
@@ -203,7 +209,7 @@ internal sealed class CatalogSnapshot
     {
         if (schema is null or "pg_catalog" && SystemRelations.Find(name) is { } system) return system.Shape.Oid;
         if (schema is not null) return _userRelationOids.TryGetValue(RelationNames.Compose(schema, name), out long qualified) ? qualified : null;
-        foreach (string candidate in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        foreach (string candidate in Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
         {
             if (_userRelationOids.TryGetValue(RelationNames.Compose(candidate, name), out long oid)) return oid;
         }
@@ -218,7 +224,7 @@ internal sealed class CatalogSnapshot
         if (!_relationNames.TryGetValue(oid, out string? name)) return null;
         if (!(_userRelationOids.TryGetValue(name, out long own) && own == oid)) return true;
         string relation = RelationNames.NameOf(name);
-        foreach (string schema in StatementContext.Current?.Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
+        foreach (string schema in Relations?.LoadedPath ?? [SqlCatalog.DefaultSchema])
         {
             if (_userRelationOids.TryGetValue(RelationNames.Compose(schema, relation), out long found)) return found == oid;
         }

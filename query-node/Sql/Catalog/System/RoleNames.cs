@@ -8,10 +8,11 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// that does not exist.</summary>
 internal static class RoleNames
 {
-    /// <summary>The role's OID (<see cref="ObjectIds.SuperuserRole"/> for the login role).</summary>
-    public static long Resolve(string role, string loginRole)
+    /// <summary>The role's OID (<see cref="ObjectIds.SuperuserRole"/> for the login role); the statement's catalog
+    /// snapshot, once read, knows the stored roles.</summary>
+    public static long Resolve(string role, string loginRole, StatementContext? statement)
     {
-        if (StatementContext.Current?.CatalogSnapshot is { } catalog)
+        if (statement?.CatalogSnapshot is { } catalog)
         {
             if (role is "current_user" or "current_role") return catalog.Identity.Oid;
             if (catalog.RoleOid(role == "session_user" ? loginRole : role) is long stored) return stored;

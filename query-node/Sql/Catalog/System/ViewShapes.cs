@@ -37,7 +37,7 @@ internal static class ViewShapes
         }
         var tables = new Dictionary<string, TableDescriptor>(StringComparer.Ordinal);
         foreach (TableDescriptor table in catalog.Tables) tables.TryAdd(table.Name, table);
-        var context = new BindContext(null, tables) { Views = views };
+        var context = new BindContext(null, tables) { Views = views, Relations = catalog.Relations };
         var types = new Dictionary<string, IReadOnlyList<SqlType>>(StringComparer.Ordinal);
         foreach (BoundView view in views.Values)
         {
@@ -68,7 +68,7 @@ internal static class ViewShapes
     {
         if (depth > SqlLimits.ViewNestingDepthMax || Query(view) is not { } select || NotUpdatableReason(select) is not null) return null;
         var from = (RangeVar)select.From[0];
-        string name = SqlEngine.CatalogNameOf(from);
+        string name = RelationNames.Compose(from.SchemaName ?? SqlCatalog.DefaultSchema, from.RelationName);
         IReadOnlyList<string> baseNames;
         bool[] baseUpdatable;
         if (catalog.Tables.FirstOrDefault(table => table.Name == name) is { } baseTable)

@@ -25,7 +25,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             yield return await SequenceRowAsync((long)values[0]!, context);
             yield break;
         }
-        foreach (object?[] row in Rows(function, values, functionName))
+        foreach (object?[] row in Rows(function, values, functionName, context.Statement.Statement.DateTimeSettings))
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
             ordinality++;
@@ -35,7 +35,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
 
     /// <summary>The rows a set-returning function gives for its argument values (one value each for a function of one
     /// column), lazily. Shared with the select list's <see cref="ProjectSetOperator"/>.</summary>
-    public static IEnumerable<object?[]> Rows(TableFunction function, object?[] values, string functionName)
+    public static IEnumerable<object?[]> Rows(TableFunction function, object?[] values, string functionName, Types.DateTimeSettings settings)
     {
         if (function == TableFunction.UnnestSeveral) return UnnestSeveral(values);
         if (function == TableFunction.Keywords)
@@ -53,7 +53,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 ? JsonTableFunctions.QueryPath(values[0]!, values[1]!)
                 : JsonTableFunctions.Generate(function, values[0]!, functionName);
         }
-        return Generate(function, values, functionName).Select(value => new[] { value });
+        return Generate(function, values, functionName, settings).Select(value => new[] { value });
     }
 
     /// <summary>information_schema._pg_expandarray(array): each element with its position from 1, (x, n).</summary>
@@ -79,7 +79,7 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
         }
     }
 
-    private static IEnumerable<object?> Generate(TableFunction function, object?[] values, string functionName)
+    private static IEnumerable<object?> Generate(TableFunction function, object?[] values, string functionName, Types.DateTimeSettings settings)
     {
         switch (function)
         {
@@ -121,7 +121,6 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
                 if (direction == 0) throw new SqlException(SqlState.InvalidParameterValue, "step size cannot equal zero");
                 // timestamptz steps by days and months on the session zone's wall clock, as timestamptz + interval does.
                 bool instant = start.Kind == DateTimeKind.Utc;
-                Types.DateTimeSettings settings = Types.DateTimeSettings.Current;
                 for (DateTime current = start; direction > 0 ? current <= stop : current >= stop;)
                 {
                     yield return current;

@@ -37,7 +37,7 @@ internal sealed class ProjectSetOperator(PhysicalOperator input, int inputWidth,
                 {
                     var values = new object?[_arguments[index].Length];
                     for (int argument = 0; argument < values.Length; argument++) values[argument] = await _arguments[index][argument].EvaluateAsync(row, context);
-                    enumerators[index] = FunctionScanOperator.Rows(Functions[index].Function, values, Functions[index].Name).GetEnumerator();
+                    enumerators[index] = FunctionScanOperator.Rows(Functions[index].Function, values, Functions[index].Name, context.Statement.Statement.DateTimeSettings).GetEnumerator();
                 }
                 while (true)
                 {

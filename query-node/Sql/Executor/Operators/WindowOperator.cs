@@ -154,6 +154,8 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
     /// <summary>The frame's offsets, computed once (when there are rows) and checked as PostgreSQL checks them.</summary>
     private sealed class FrameOffsets(BoundWindowFrame frame, ExecutionContext context)
     {
+        public ExecutionContext Context => context;
+
         public object? Start { get; private set; }
         public object? End { get; private set; }
 
@@ -333,7 +335,7 @@ internal sealed class WindowOperator(PhysicalOperator input, BoundWindow window,
 
         private void ComputeAggregate(BoundAggregate aggregate, List<object?[]> inputs, object?[] results)
         {
-            var state = new AggregateState(aggregate);
+            var state = new AggregateState(aggregate, _offsets.Context.Statement.Statement.DateTimeSettings);
             bool excludes = _owner.Window.Frame.Exclusion != WindowFrameExclusion.NoOthers;
             int stateStart = 0;
             int stateEnd = 0;

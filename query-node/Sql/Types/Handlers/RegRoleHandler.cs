@@ -17,22 +17,22 @@ internal sealed class RegRoleHandler : NamedObjectIdentifierHandler<RegRole>
     {
         string trimmed = text.Trim();
         if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return FromOid((long)new OidHandler().Parse(trimmed, type, position, settings));
-        return Find(trimmed, position) ?? throw new SqlException(SqlState.UndefinedObject, $"role \"{trimmed}\" does not exist", position);
+        return Find(trimmed, position, StatementContext.Current) ?? throw new SqlException(SqlState.UndefinedObject, $"role \"{trimmed}\" does not exist", position);
     }
 
     /// <summary>The role a name (an identifier: unquoted folds to lower case) names, or null when there is none.</summary>
-    public static RegRole? Find(string text, int? position)
+    public static RegRole? Find(string text, int? position, StatementContext? statement)
     {
         (string? schema, string name) = QualifiedNames.Parse(text.Trim(), position);
         if (schema is not null) throw new SqlException(SqlState.InvalidNameSyntax, "invalid name syntax", position);
-        return Named(name);
+        return Named(name, statement);
     }
 
     /// <summary>The role with exactly this name (a name-typed argument, which is not an identifier to fold).</summary>
-    public static RegRole? Named(string name)
+    public static RegRole? Named(string name, StatementContext? statement)
     {
-        if (StatementContext.Current?.CatalogSnapshot is { } catalog) return catalog.RoleOid(name) is long oid ? new RegRole(oid, name) : null;
-        if (name == UserName) return new RegRole(ObjectIds.SuperuserRole, name);
+        if (statement?.CatalogSnapshot is { } catalog) return catalog.RoleOid(name) is long oid ? new RegRole(oid, name) : null;
+        if (name == (statement?.Session?.UserName ?? "postgres")) return new RegRole(ObjectIds.SuperuserRole, name);
         if (name == DatabaseOwner) return new RegRole(ObjectIds.DatabaseOwnerRole, name);
         return null;
     }
