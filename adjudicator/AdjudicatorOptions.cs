@@ -16,6 +16,13 @@ public sealed record AdjudicatorOptions
     /// that storage nodes' resolved timestamps keep moving while no one commits.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The longest gap between two heartbeats of an idle shard: each heartbeat appended while nothing commits
+    /// doubles the gap from <see cref="HeartbeatInterval"/> up to this, and a commit brings it back. Snapshots taken at
+    /// the journal's end need no heartbeat (they wait for the replica to apply to the end, whatever its timestamps), so
+    /// an idle shard only has to keep the resolved timestamp, and so a new snapshot's start, far inside
+    /// <see cref="MaxTransactionDuration"/>; waking every 100 ms while idle was most of an idle process's CPU.</summary>
+    public TimeSpan IdleHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest a transaction may run. The conflict window remembers this much
     /// history; a commit that started earlier is refused as too old.</summary>
     public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
@@ -70,6 +77,7 @@ public sealed record AdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Shard);
         ArgumentOutOfRangeException.ThrowIfNegative(Partition);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HeartbeatInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleHeartbeatInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxTransactionDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingCommits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxAppendsInFlight, 1);

@@ -209,6 +209,7 @@ public sealed partial class AdjudicatorShard
         {
             // A commit record carries its own closed timestamp: no heartbeat needed this time.
             committedSinceTick = false;
+            Volatile.Write(ref idleHeartbeats, 0);
             return;
         }
         if (Volatile.Read(ref fault) is not null)
@@ -228,15 +229,29 @@ public sealed partial class AdjudicatorShard
             outstandingAppends++;
         }
         StartAppend(entry, JournalRecord.ForHeartbeat(closed, options.Shard, Epoch));
+        Volatile.Write(ref idleHeartbeats, Math.Min(Volatile.Read(ref idleHeartbeats) + 1, IdleHeartbeatDoublingsMax));
+    }
+
+    /// <summary>Past this many doublings the gap is at its bound anyway (and the shift stays in range).</summary>
+    private const int IdleHeartbeatDoublingsMax = 30;
+
+    /// <summary>The gap before the next tick: <see cref="AdjudicatorOptions.HeartbeatInterval"/> while commits come,
+    /// doubled by each idle heartbeat up to <see cref="AdjudicatorOptions.IdleHeartbeatInterval"/> (never below the
+    /// first).</summary>
+    private TimeSpan NextTickGap()
+    {
+        var longest = options.IdleHeartbeatInterval > options.HeartbeatInterval ? options.IdleHeartbeatInterval : options.HeartbeatInterval;
+        var ticks = options.HeartbeatInterval.Ticks * (double)(1L << Volatile.Read(ref idleHeartbeats));
+        return ticks >= longest.Ticks ? longest : TimeSpan.FromTicks((long)ticks);
     }
 
     private async Task RunTickerAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                await Task.Delay(NextTickGap(), options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 // One tick in the queue at a time: if the loop is behind, more would say nothing new.
                 if (Interlocked.Exchange(ref tickQueued, 1) == 0 && !work.Writer.TryWrite(Tick))
                 {

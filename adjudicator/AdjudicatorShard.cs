@@ -62,6 +62,8 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     private bool committedSinceTick;
     private int commitsSinceTrim;
     private int tickQueued;
+    // Heartbeats appended in a row with no commit between them: the ticker's gap grows with it (written by the loop).
+    private int idleHeartbeats;
 
     // Guarded by gate: commit-timestamp assignment, acknowledgements and fences.
     private readonly Lock gate = new();

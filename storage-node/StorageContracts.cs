@@ -164,3 +164,14 @@ public sealed class SnapshotTooOldException(HybridTimestamp at, HybridTimestamp 
 
     public override string SqlState => "72000";
 }
+
+/// <summary>A replica that can say at once (in memory or one local lookup, no wait and no round trip) when the newest
+/// version of a key it has applied was committed. A transaction that is about to write a key committed after its
+/// snapshot will be refused at COMMIT, so it can fail the statement now instead (DSQL's early OC000).</summary>
+public interface INewestVersionLookup
+{
+    /// <summary>The commit timestamp of the newest version of <paramref name="key"/> this replica has applied, whatever
+    /// the read point (a tombstone counts); <see cref="HybridTimestamp.Zero"/> when it has none or cannot tell now.
+    /// The replica may be behind the journal: a newer commit it has not applied yet is the adjudicator's to find.</summary>
+    HybridTimestamp NewestCommitTimestamp(byte[] key);
+}

@@ -40,7 +40,7 @@ public sealed partial class Transaction
         {
             var entry = undo[position];
             // The undone write still checks its row at commit, as a row lock does (see the type's comment).
-            AddConflictCheck(entry.Key, isSchema: false);
+            KeepConflictCheck(entry.Key, isSchema: false);
             if (entry.WasWritten)
             {
                 writes[entry.Key] = entry.Value;

@@ -48,6 +48,17 @@ public sealed partial class Transaction : ITransactionStore
     public HybridTimestamp Start => ReadPoint.Timestamp;
     public bool HasWrites => writes.Count > 0;
 
+    /// <summary>PostgreSQL's serialization_failure text for a write-write conflict, with DSQL's code for it.</summary>
+    public const string DataConflictMessage = "change conflicts with another transaction, please retry: (OC000)";
+
+    /// <summary>Whether the first write of a key, or a FOR UPDATE check of it, fails at once with 40001 (OC000) when the
+    /// replica already holds a version of the key committed after the snapshot, as DSQL fails such a statement: the
+    /// adjudicator would refuse the COMMIT for it anyway (a write or a data check of a key committed after the start is
+    /// a conflict, and a write undone by ROLLBACK TO stays a check), so failing early changes no outcome, only saves
+    /// the rest of the transaction and the commit round trip. A session's transactions set it; separate transactions
+    /// and jobs, which retry on a refused COMMIT, leave it off.</summary>
+    public bool FailsChangedKeysEarly { get; init; }
+
     public byte[]? ComputeStateDigest(ulong? timestamp, CancellationToken cancellationToken) => storage is IStorageMaintenance maintenance
         ? maintenance.ComputeStateDigestAsync(timestamp is { } at ? ReadPoint.Unfenced(new HybridTimestamp(at)) : ReadPoint, cancellationToken).GetAwaiter().GetResult()
         : null;
@@ -281,10 +292,17 @@ public sealed partial class Transaction : ITransactionStore
 
     private void Write(byte[] key, byte[]? value)
     {
-        if (!writes.ContainsKey(key) && writes.Count >= limits.MaxModifiedKeys)
+        if (!writes.ContainsKey(key))
         {
-            throw new SqlException(SqlState.ProgramLimitExceeded,
-                $"transaction row limit exceeded: a transaction may modify at most {limits.MaxModifiedKeys} rows");
+            if (writes.Count >= limits.MaxModifiedKeys)
+            {
+                throw new SqlException(SqlState.ProgramLimitExceeded,
+                    $"transaction row limit exceeded: a transaction may modify at most {limits.MaxModifiedKeys} rows");
+            }
+            if (!checks.ContainsKey(key))
+            {
+                FailIfCommittedSinceStart(key);
+            }
         }
         writtenBytes += key.Length + (value?.Length ?? 0);
         if (writtenBytes > limits.MaxModifiedBytes)
@@ -298,10 +316,29 @@ public sealed partial class Transaction : ITransactionStore
 
     public void AddConflictCheck(byte[] key, bool isSchema)
     {
+        if (!isSchema && !checks.ContainsKey(key) && !writes.ContainsKey(key))
+        {
+            FailIfCommittedSinceStart(key);
+        }
+        KeepConflictCheck(key, isSchema);
+    }
+
+    private void KeepConflictCheck(byte[] key, bool isSchema)
+    {
         var kind = isSchema ? ConflictCheckKind.Schema : ConflictCheckKind.Data;
         if (!checks.TryGetValue(key, out var existing) || (existing == ConflictCheckKind.Data && isSchema))
         {
             checks[key] = kind;
+        }
+    }
+
+    /// <summary>See <see cref="FailsChangedKeysEarly"/>: one lookup of the key's newest version on a replica in this
+    /// process; a replica elsewhere is not asked (a round trip per written key would cost more than it saves).</summary>
+    private void FailIfCommittedSinceStart(byte[] key)
+    {
+        if (FailsChangedKeysEarly && storage is INewestVersionLookup lookup && lookup.NewestCommitTimestamp(key) > Start)
+        {
+            throw new SqlException(SqlState.SerializationFailure, DataConflictMessage);
         }
     }
 

@@ -53,20 +53,20 @@ public sealed partial class QuerySession
         foreach (Task running in awaited) await running.WaitAsync(cancellationToken);
     }
 
-    /// <summary>A transaction on a new snapshot, as BEGIN takes one.</summary>
-    private async ValueTask<Transaction> OpenTransactionAsync(CancellationToken cancellationToken)
+    /// <summary>A transaction on a new snapshot, as BEGIN takes one (see <see cref="Transaction.FailsChangedKeysEarly"/>).</summary>
+    private async ValueTask<Transaction> OpenTransactionAsync(bool failsChangedKeysEarly, CancellationToken cancellationToken)
     {
         var snapshot = lastCommitConflicted ? await snapshots.TakeAfterConflictAsync(cancellationToken) : await snapshots.TakeAsync(cancellationToken);
         lastCommitConflicted = false;
         // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
         if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
-        return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds);
+        return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly };
     }
 
     private sealed class BuildTransactions(QuerySession session) : IIndexBuildTransactions
     {
         public async ValueTask<ITransactionStore> BeginAsync(CancellationToken cancellationToken) =>
-            await session.OpenTransactionAsync(cancellationToken);
+            await session.OpenTransactionAsync(failsChangedKeysEarly: false, cancellationToken);
 
         public async ValueTask<bool> TryCommitAsync(ITransactionStore transaction, CancellationToken cancellationToken)
         {

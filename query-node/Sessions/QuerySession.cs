@@ -21,7 +21,7 @@ namespace Log.QueryNode.Sessions;
 /// </summary>
 public sealed partial class QuerySession : IPgExtendedQuerySession
 {
-    private const string ConflictMessage = "change conflicts with another transaction, please retry: (OC000)";
+    private const string ConflictMessage = Transaction.DataConflictMessage;
     private const string SchemaConflictMessage = "schema has been updated by another transaction, please retry: (OC001)";
 
     private readonly SqlEngine engine;
@@ -382,7 +382,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         transactionChangesCatalog = false;
         ResetDsqlTransactionRules();
         StartTransactionClock(clock.Now());
-        Transaction opened = await OpenTransactionAsync(cancellationToken);
+        Transaction opened = await OpenTransactionAsync(failsChangedKeysEarly: true, cancellationToken);
         await engine.AuthorizeTransactionAsync(opened, Environment, cancellationToken);
         return opened;
     }

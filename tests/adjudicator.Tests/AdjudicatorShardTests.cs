@@ -349,6 +349,29 @@ public sealed class AdjudicatorShardTests
         }
     }
 
+    [Fact]
+    public async Task An_idle_shard_spaces_its_heartbeats_out_to_the_idle_interval()
+    {
+        var journal = new MemoryJournal();
+        var clock = new HybridClock();
+        var options = new AdjudicatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(10), IdleHeartbeatInterval = TimeSpan.FromMilliseconds(200) };
+        await using (var shard = await StartAsync(options, journal, journal, clock))
+        {
+            // A late timer (a loaded machine) only makes fewer heartbeats: the bound below holds whatever the load.
+            var idle = TimeSpan.FromSeconds(1.5);
+            var started = DateTime.UtcNow;
+            await Task.Delay(idle);
+            var elapsed = DateTime.UtcNow - started;
+            var heartbeats = HeartbeatCount(await Keys.ReadAllAsync(journal, 0));
+            // Every 10 ms would be about 150; doubling to 200 ms gives 10, 20, 40, 80, 160, then 200 ms gaps: about 12.
+            var longestExpected = 5 + (int)Math.Ceiling(elapsed / options.IdleHeartbeatInterval) + 1;
+            Assert.InRange(heartbeats, 1, longestExpected);
+            // A commit brings the short interval back, and heartbeats go on after it.
+            await Commit(shard, Keys.Request(clock.Now(), "k"));
+            await WaitForHeartbeatsAsync(journal, heartbeats + 3);
+        }
+    }
+
     private static int HeartbeatCount(IEnumerable<JournalEntry> entries) =>
         entries.Count(entry => entry.Record.Kind == JournalRecordKind.Heartbeat);
 

@@ -124,7 +124,7 @@ public sealed class EntityFrameworkTests(DriverServerFixture fixture) : IClassFi
                 blogId = (await db.Blogs.SingleAsync(blog => blog.Name == Seed[0].Name)).Id;
             }
             // Both read the row before either writes; the first commits, then the second writes and commits. Its commit
-            // (Log: at COMMIT, OC000) or its UPDATE (PostgreSQL at REPEATABLE READ) fails with 40001, and the execution
+            // (Log: OC000, at its UPDATE when the replica already has the first's row, else at COMMIT) or its UPDATE (PostgreSQL at REPEATABLE READ) fails with 40001, and the execution
             // strategy runs the whole transaction again on fresh data.
             var firstRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var secondRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

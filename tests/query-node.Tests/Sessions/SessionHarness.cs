@@ -15,7 +15,7 @@ namespace Log.QueryNode.Tests.Sessions;
 /// An in-memory stand-in for the adjudicator and storage: MVCC versions per key, and first-committer-wins on the
 /// keys a transaction wrote or checked, the rule the real adjudicator applies. Enough to run real sessions.
 /// </summary>
-internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
+internal sealed class InMemoryCluster : IAdjudicator, IStorageReader, INewestVersionLookup
 {
     private readonly SortedDictionary<byte[], List<(HybridTimestamp At, byte[]? Value)>> versions = new(KeyComparer.Instance);
     private readonly object gate = new();
@@ -75,6 +75,18 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader
         {
             PointReads++;
             return ValueTask.FromResult(keys.Select(key => Visible(key, at)).ToArray());
+        }
+    }
+
+    /// <summary>Whether the stand-in answers <see cref="NewestCommitTimestamp"/> (so that sessions fail conflicting
+    /// writes early, as over a replica in their process); off, it never knows, as a replica elsewhere.</summary>
+    public bool TellsNewestVersions { get; init; }
+
+    public HybridTimestamp NewestCommitTimestamp(byte[] key)
+    {
+        lock (gate)
+        {
+            return TellsNewestVersions && versions.TryGetValue(key, out var history) ? history[^1].At : HybridTimestamp.Zero;
         }
     }
 
