@@ -165,7 +165,7 @@ public sealed class ClusterAdjudicatorCrashTests(ITestOutputHelper output)
     }
 
     /// <summary>The cluster must acknowledge transfers again within a bound after a (re)start.</summary>
-    private static async Task WaitForProgressAsync(ClusterBank bank, int acknowledgedBefore, LocalCluster cluster)
+    internal static async Task WaitForProgressAsync(ClusterBank bank, int acknowledgedBefore, LocalCluster cluster)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (bank.Acknowledged <= acknowledgedBefore)
