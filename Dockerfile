@@ -1,5 +1,6 @@
-# One image for every role of Log: the query node's build output holds the journal node, the adjudicator and the query
-# node (log.dll, Log.Journal.dll, Log.Adjudicator.dll); compose.yaml picks the role with the command.
+# One image for every role of Log, built in two stages on the official .NET images: the query node's build output holds
+# the journal node, the adjudicator, the storage node and the query node (log.dll, Log.Journal.dll, Log.Adjudicator.dll,
+# Log.StorageNode.dll); compose.yaml picks the role with the command. Kafka runs from the official apache/kafka image.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .

@@ -34,6 +34,13 @@ internal static class AdjudicatorLog
         LoggerMessage.Define<int, HybridTimestamp>(LogLevel.Debug, new EventId(3, "Trimmed"),
             "Adjudicator shard {Shard} trimmed its conflict window to {Horizon}");
 
+    private static readonly Action<ILogger, int, long, long, Exception?> SkippedFencedRecordsMessage =
+        LoggerMessage.Define<int, long, long>(LogLevel.Warning, new EventId(9, "SkippedFencedRecords"),
+            "Adjudicator shard {Shard}: offsets {From} to {Until} (exclusive) hold records of a fenced writer, which every reader ignores");
+
+    public static void SkippedFencedRecords(ILogger logger, int shard, long from, long until) =>
+        SkippedFencedRecordsMessage(logger, shard, from, until, null);
+
     private static readonly Action<ILogger, int, Exception?> StoppedMessage =
         LoggerMessage.Define<int>(LogLevel.Information, new EventId(4, "Stopped"),
             "Adjudicator shard {Shard} stopped");

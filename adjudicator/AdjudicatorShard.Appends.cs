@@ -38,10 +38,8 @@ public sealed partial class AdjudicatorShard
         // (a timeout, a cancelled wait, an unknown exception) may have left it there.
         var certainlyAbsent = error is JournalAppendException { MayHaveBeenWritten: false };
 
-        List<(FenceWaiter Waiter, ReadFence Fence)>? ready = null;
-        List<FenceWaiter>? failed = null;
+        var batch = new Acknowledgements();
         TaskCompletionSource? drained = null;
-        Exception? newFault = null;
         lock (gate)
         {
             entry.Done = true;
@@ -49,46 +47,9 @@ public sealed partial class AdjudicatorShard
             entry.Absent = certainlyAbsent;
             if (error is not null && !certainlyAbsent && fault is null)
             {
-                fault = newFault = error;
+                fault = batch.NewFault = error;
             }
-            if (fault is null)
-            {
-                // Acknowledgements may arrive out of order; a fence may only count the prefix of
-                // appends that are all durable (or certainly absent: nothing to wait for there).
-                while (inFlightInSequenceOrder.TryPeek(out var head) && head.Done)
-                {
-                    if (!head.Absent && head.Offset <= highestAcknowledgedOffset)
-                    {
-                        // One writer's appends must keep their order; if they did not, no offset
-                        // can be promised as an end, so the shard stops.
-                        fault = newFault = new InvalidDataException(
-                            $"Journal acknowledged offset {head.Offset} after {highestAcknowledgedOffset} on partition {options.Partition}.");
-                        break;
-                    }
-                    inFlightInSequenceOrder.Dequeue();
-                    acknowledgedCount = head.Sequence;
-                    if (!head.Absent)
-                    {
-                        highestAcknowledgedOffset = head.Offset;
-                    }
-                }
-            }
-            if (fault is null)
-            {
-                while (fenceWaitersInTargetOrder.TryPeek(out var waiter) && waiter.TargetSequence <= acknowledgedCount)
-                {
-                    fenceWaitersInTargetOrder.Dequeue();
-                    (ready ??= []).Add((waiter, new ReadFence(waiter.Timestamp, options.Partition, highestAcknowledgedOffset + 1)));
-                }
-            }
-            else
-            {
-                // After a failed append nothing can be promised about the partition's contents.
-                while (fenceWaitersInTargetOrder.TryDequeue(out var waiter))
-                {
-                    (failed ??= []).Add(waiter);
-                }
-            }
+            AdvanceAcknowledgedPrefix(batch);
             outstandingAppends--;
             if (outstandingAppends == 0)
             {
@@ -106,30 +67,207 @@ public sealed partial class AdjudicatorShard
                 : new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
                     $"the journal append failed after it may have been written, so whether the transaction committed is unknown: {error.Message}"));
         }
+        Publish(batch);
+        drained?.TrySetResult();
+    }
+
+    /// <summary>What one pass over the in-flight appends decided, answered outside the lock by <see cref="Publish"/>.</summary>
+    private sealed class Acknowledgements
+    {
+        public List<InFlightAppend>? Acknowledged;
+        public List<(FenceWaiter Waiter, ReadFence Fence)>? Ready;
+        public List<FenceWaiter>? Failed;
+        public Exception? NewFault;
+    }
+
+    /// <summary>
+    /// Under <see cref="gate"/>. Acknowledgements may arrive out of order; a fence and a commit's acknowledgement may only
+    /// count the prefix of appends that are all durable (or certainly absent: nothing to wait for there), each at the
+    /// offset right after the shard's previous record, so that nothing a reader counts lies between this life's records
+    /// but its own. A record that landed further on waits while the gap is read (<see cref="CheckGapAsync"/>): records
+    /// of a fenced writer there are harmless (every reader ignores them); anything else faults the shard.
+    /// </summary>
+    private void AdvanceAcknowledgedPrefix(Acknowledgements batch)
+    {
+        if (fault is null)
+        {
+            while (inFlightInSequenceOrder.TryPeek(out var head) && head.Done)
+            {
+                if (!head.Absent)
+                {
+                    var expected = NextOwnOffset();
+                    if (head.Offset <= highestAcknowledgedOffset)
+                    {
+                        // One writer's appends must keep their order; if they did not, no offset can be promised.
+                        fault = batch.NewFault = new InvalidDataException(
+                            $"Journal acknowledged offset {head.Offset} after {highestAcknowledgedOffset} on partition {options.Partition}.");
+                        break;
+                    }
+                    if (head.Offset != expected)
+                    {
+                        if (!gapCheckRunning)
+                        {
+                            gapCheckRunning = true;
+                            var (from, until) = (expected, head.Offset);
+                            _ = Task.Run(() => CheckGapAsync(from, until), CancellationToken.None);
+                        }
+                        break;
+                    }
+                }
+                inFlightInSequenceOrder.Dequeue();
+                acknowledgedCount = head.Sequence;
+                if (!head.Absent)
+                {
+                    highestAcknowledgedOffset = head.Offset;
+                    skippableOffsets.RemoveWhere(skipped => skipped < head.Offset);
+                    if (head.Reply is not null)
+                    {
+                        head.Acknowledged = true;
+                        (batch.Acknowledged ??= []).Add(head);
+                    }
+                }
+            }
+        }
+        if (fault is null)
+        {
+            while (fenceWaitersInTargetOrder.TryPeek(out var waiter) && waiter.TargetSequence <= acknowledgedCount)
+            {
+                fenceWaitersInTargetOrder.Dequeue();
+                (batch.Ready ??= []).Add((waiter, new ReadFence(waiter.Timestamp, options.Partition, highestAcknowledgedOffset + 1)));
+            }
+        }
         else
         {
-            entry.Reply?.TrySetResult(new CommitResult(CommitOutcome.Committed, entry.CommitTimestamp, offset, null));
+            // After a failed append nothing can be promised about the partition's contents.
+            while (fenceWaitersInTargetOrder.TryDequeue(out var waiter))
+            {
+                (batch.Failed ??= []).Add(waiter);
+            }
         }
-        if (ready is not null)
+    }
+
+    private void Publish(Acknowledgements batch)
+    {
+        if (batch.Acknowledged is not null)
         {
-            foreach (var (waiter, fence) in ready)
+            foreach (var landed in batch.Acknowledged)
+            {
+                landed.Reply!.TrySetResult(new CommitResult(CommitOutcome.Committed, landed.CommitTimestamp, landed.Offset, null));
+            }
+        }
+        if (batch.Ready is not null)
+        {
+            foreach (var (waiter, fence) in batch.Ready)
             {
                 waiter.Completion.TrySetResult(fence);
             }
         }
-        if (failed is not null)
+        if (batch.Failed is not null)
         {
             var exception = Faulted(Volatile.Read(ref fault)!);
-            foreach (var waiter in failed)
+            foreach (var waiter in batch.Failed)
             {
                 waiter.Completion.TrySetException(exception);
             }
         }
-        if (newFault is not null)
+        if (Volatile.Read(ref fault) is { } faulted)
         {
-            failure.TrySetResult(newFault);
+            // Durable, but after a failure whose record may or may not sit before them, or after a foreign record:
+            // their place in the partition cannot be checked, and a reader may ignore them.
+            FailUnacknowledged(faulted);
         }
-        drained?.TrySetResult();
+        if (batch.NewFault is not null)
+        {
+            failure.TrySetResult(batch.NewFault);
+        }
+    }
+
+    /// <summary>
+    /// Reads the records between the shard's previous record and one that landed further on. If every one of them is
+    /// a fenced writer's (an epoch below this one's, so every reader ignores it: a zombie's late appends) or a leading
+    /// fragment of this life that was written although its append failed, the offsets are skipped and acknowledging
+    /// goes on; otherwise the shard faults with <see cref="WriterFencedException"/>.
+    /// </summary>
+    private async Task CheckGapAsync(long from, long until)
+    {
+        var harmless = false;
+        Exception? readFailure = null;
+        try
+        {
+            harmless = true;
+            await foreach (var entry in reader.ReadAsync(options.Partition, from, lifetime.Token).ConfigureAwait(false))
+            {
+                if (entry.Offset >= until)
+                {
+                    break;
+                }
+                var record = entry.Record;
+                var fencedWriter = record.Epoch < Epoch && !(record.Kind == JournalRecordKind.EpochStart);
+                var ownLeftover = record.Kind == JournalRecordKind.CommitFragment && record.Epoch == Epoch;
+                if (!fencedWriter && !ownLeftover)
+                {
+                    harmless = false;
+                    break;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            harmless = false;
+            readFailure = exception;
+        }
+        var batch = new Acknowledgements();
+        lock (gate)
+        {
+            gapCheckRunning = false;
+            if (harmless)
+            {
+                for (var skipped = from; skipped < until; skipped++)
+                {
+                    skippableOffsets.Add(skipped);
+                }
+            }
+            else if (fault is null)
+            {
+                fault = batch.NewFault = readFailure is null
+                    ? new WriterFencedException(options.Partition, from, until)
+                    : new AdjudicatorFaultedException($"Reading what lies between offsets {from} and {until} of partition {options.Partition} failed.", readFailure);
+            }
+            AdvanceAcknowledgedPrefix(batch);
+        }
+        if (harmless)
+        {
+            AdjudicatorLog.SkippedFencedRecords(logger, options.Shard, from, until);
+        }
+        Publish(batch);
+    }
+
+    /// <summary>The offset the shard's next record must land at: right after its previous one, past its own leading
+    /// fragments (appended outside the loop's sequence, see <see cref="StageAsync"/>) and fenced writers' records found
+    /// in between. Under <see cref="gate"/>.</summary>
+    private long NextOwnOffset()
+    {
+        var next = highestAcknowledgedOffset + 1;
+        while (skippableOffsets.Contains(next))
+        {
+            next++;
+        }
+        return next;
+    }
+
+    /// <summary>Answers the appends that are durable but wait behind the one that faulted the shard: unknown.</summary>
+    private void FailUnacknowledged(Exception cause)
+    {
+        List<InFlightAppend> waiting;
+        lock (gate)
+        {
+            waiting = inFlightInSequenceOrder.Where(append => append.Done && !append.Absent && !append.Acknowledged && append.Reply is not null).ToList();
+        }
+        foreach (var append in waiting)
+        {
+            append.Reply!.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+                $"the transaction's record is in the journal, but after a failure of this adjudicator, so whether it counts is unknown: {cause.Message}"));
+        }
     }
 
     private static CommitResult NotCommitted(string reason) =>

@@ -180,6 +180,7 @@ public sealed partial class AdjudicatorShard
             try
             {
                 await Task.WhenAll(appends).ConfigureAwait(false);
+                NoteOwnFragments(appends);
                 return null;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -190,6 +191,7 @@ public sealed partial class AdjudicatorShard
             {
                 // Task.WhenAll rethrows one failure; look at the first in append order.
             }
+            NoteOwnFragments(appends);
             var error = appends.First(append => !append.IsCompletedSuccessfully).Exception?.InnerException
                 ?? new OperationCanceledException("A fragment append was cancelled.");
             AdjudicatorLog.StagingFailed(logger, options.Shard, attempt, options.MaxStagingAttempts, error);
@@ -199,6 +201,23 @@ public sealed partial class AdjudicatorShard
                 return $"the journal did not take the transaction's {fragments.FragmentCount} records (attempt {attempt} of {options.MaxStagingAttempts}): {error.Message}";
             }
             await Task.Delay(options.StagingRetryDelay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The offsets where this life's leading fragments landed, so the next record's expected offset skips them;
+    /// a fragment whose append failed after it may have been written has an offset nobody knows, and the next record
+    /// then faults the shard (see <see cref="WriterFencedException"/>).</summary>
+    private void NoteOwnFragments(Task<long>[] appends)
+    {
+        lock (gate)
+        {
+            foreach (var append in appends)
+            {
+                if (append.IsCompletedSuccessfully)
+                {
+                    skippableOffsets.Add(append.Result);
+                }
+            }
         }
     }
 

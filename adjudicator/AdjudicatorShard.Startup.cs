@@ -63,6 +63,11 @@ public sealed partial class AdjudicatorShard
             epoch = tail.HighestEpoch + 1;
             epochStartOffset = await writer.AppendAsync(options.Partition, EpochStartRecord(Guid.NewGuid(), epoch),
                 cancellationToken).ConfigureAwait(false);
+            if (epochStartOffset != probeOffset + 1)
+            {
+                // Another writer appended between the two: its records may be of a higher epoch than the tail showed.
+                throw new WriterFencedException(options.Partition, probeOffset + 1, epochStartOffset);
+            }
         }
         // Every timestamp this life assigns is above its epoch, so the next life's tail read, which stops at the last
         // commit or heartbeat, never misses a higher epoch written before it.
@@ -121,11 +126,10 @@ public sealed partial class AdjudicatorShard
                 }
                 recordCount++;
                 var record = entry.Record;
-                if (record.Kind == JournalRecordKind.EpochStart)
-                {
-                    highestEpoch = Math.Max(highestEpoch, record.Epoch);
-                }
-                else if (record.Kind != JournalRecordKind.CommitFragment)
+                // Every record carries its writer's epoch: a fenced writer's too, and an EpochStart read further back
+                // than this step may be known only through the records of its life here.
+                highestEpoch = Math.Max(highestEpoch, record.Epoch);
+                if (record.Kind != JournalRecordKind.CommitFragment)
                 {
                     // A commit's final record and a heartbeat carry timestamps; a leading fragment none.
                     highestTimestamp = HybridTimestamp.Max(highestTimestamp,
@@ -159,11 +163,17 @@ public sealed partial class AdjudicatorShard
         var committed = new Dictionary<Guid, CommitResult>();
         var oldestFirst = new Queue<Guid>();
         var assembler = new FragmentAssembler();
+        var epochs = new WriterEpochFilter();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Offset >= probeOffset)
             {
                 break;
+            }
+            // A fenced writer's commit was never acknowledged and never counts.
+            if (!epochs.Admits(entry.Record))
+            {
+                continue;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
             if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
@@ -199,6 +209,29 @@ public sealed partial class AdjudicatorShard
             return new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
                 $"reading the decisions of the shard's earlier life from the journal failed: {exception.Message}");
         }
+    }
+
+    /// <summary>
+    /// After <paramref name="fenced"/>: the epoch of a newer adjudicator's EpochStart among the foreign records, or null
+    /// when none is there (the gap is this shard's own record with an unknown offset, or an older writer's: rebuilding
+    /// is then right). Reads only the gap.
+    /// </summary>
+    public async Task<long?> FindNewerEpochAsync(WriterFencedException fenced, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fenced);
+        long? newer = null;
+        await foreach (var entry in reader.ReadAsync(options.Partition, fenced.ExpectedOffset, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Offset >= fenced.LandedOffset)
+            {
+                break;
+            }
+            if (entry.Record.Kind == JournalRecordKind.EpochStart && entry.Record.Epoch > Epoch)
+            {
+                newer = Math.Max(newer ?? 0, entry.Record.Epoch);
+            }
+        }
+        return newer;
     }
 
     private JournalRecord EpochStartRecord(Guid id, long epoch) => new()

@@ -75,6 +75,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
     private Exception? fault;
     private readonly Queue<InFlightAppend> inFlightInSequenceOrder = new();
     private readonly Queue<FenceWaiter> fenceWaitersInTargetOrder = new();
+    // Offsets above the last acknowledged one that hold no record a reader counts but this life's own: its leading
+    // fragments, and a fenced writer's records (see NextOwnOffset).
+    private readonly SortedSet<long> skippableOffsets = [];
+    private bool gapCheckRunning;
 
     public AdjudicatorShard(AdjudicatorOptions options, IJournalWriter writer, IJournalReader reader,
         HybridClock clock, ILogger? logger = null)
@@ -254,6 +258,9 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
         /// <summary>The append failed and the record is certainly not in the partition: acknowledging
         /// moves past it without an offset.</summary>
         public bool Absent { get; set; }
+
+        /// <summary>Durable at the offset right after the shard's previous record: its commit is acknowledged.</summary>
+        public bool Acknowledged { get; set; }
     }
 
     /// <summary>A CloseTimestampAsync call waiting for the first <see cref="TargetSequence"/> appends.</summary>

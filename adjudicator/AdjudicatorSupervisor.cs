@@ -30,6 +30,8 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
     private TaskCompletionSource<AdjudicatorShard> current = NewSlot();
     private AdjudicatorShard? serving;
     private Task recovery = Task.CompletedTask;
+    // Set once a newer adjudicator took over the partition: this one never writes it again.
+    private string? steppedDown;
     private int rebuildCount;
     private int disposed;
 
@@ -44,6 +46,10 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>Why this supervisor stopped for good: another adjudicator started for the same partition after it and
+    /// fenced it (see the README, "Fencing"). Null while it serves or rebuilds.</summary>
+    public string? SteppedDownReason => Volatile.Read(ref steppedDown);
 
     /// <summary>How many times a faulted shard has been replaced.</summary>
     public int RebuildCount => Volatile.Read(ref rebuildCount);
@@ -92,7 +98,7 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
             var shard = await ServingShardAsync(giveUpAt, cancellationToken).ConfigureAwait(false);
             if (shard is null)
             {
-                return new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null,
+                return new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null, SteppedDownReason ??
                     $"the adjudicator is rebuilding itself from the journal after a journal failure and did not come back within {options.RecoveryWaitTimeout.TotalSeconds:0} s");
             }
             try
@@ -113,7 +119,7 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
         while (true)
         {
             var shard = await ServingShardAsync(giveUpAt, cancellationToken).ConfigureAwait(false)
-                ?? throw new AdjudicatorFaultedException(
+                ?? throw new AdjudicatorFaultedException(SteppedDownReason ??
                     $"The adjudicator is rebuilding itself from the journal and did not come back within {options.RecoveryWaitTimeout.TotalSeconds:0} s.",
                     new TimeoutException());
             try
@@ -149,6 +155,10 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
         {
             return slot.Result;
         }
+        if (SteppedDownReason is not null)
+        {
+            return null;
+        }
         if (giveUpAt is null)
         {
             // Not yet seen a failure in this call: the shard is being rebuilt; wait as long as for a failure.
@@ -165,6 +175,10 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
             return await slot.WaitAsync(remaining, options.TimeProvider, stop.Token).ConfigureAwait(false);
         }
         catch (TimeoutException)
+        {
+            return null;
+        }
+        catch (AdjudicatorFaultedException) when (SteppedDownReason is not null)
         {
             return null;
         }
@@ -219,6 +233,19 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
         AdjudicatorLog.Rebuilding(logger, options.Shard, options.Partition, cause);
         // Its in-flight appends finish (or time out) first, so the new shard's replay sees them.
         await failed.DisposeAsync().ConfigureAwait(false);
+        if (cause is WriterFencedException fenced && await FindNewerEpochAsync(failed, fenced).ConfigureAwait(false) is { } newer)
+        {
+            // Rebuilding would append an EpochStart above the newer adjudicator's and fence it in turn: two writers
+            // taking the partition from each other forever. The one started last keeps it.
+            var reason = $"adjudicator shard {options.Shard} stepped down: another adjudicator took over journal partition {options.Partition} with epoch {newer} (this one wrote epoch {failed.Epoch})";
+            logger.LogError("{Reason}", reason);
+            lock (gate)
+            {
+                Volatile.Write(ref steppedDown, reason);
+                current.TrySetException(new AdjudicatorFaultedException(reason, fenced));
+            }
+            return;
+        }
         while (!stopping.IsCancellationRequested)
         {
             var shard = createShard();
@@ -246,6 +273,23 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>The newer epoch that fenced <paramref name="failed"/>, or null (not found, or the gap could not be read:
+    /// then rebuilding is the safe default, it only delays the newer writer).</summary>
+    private async Task<long?> FindNewerEpochAsync(AdjudicatorShard failed, WriterFencedException fenced)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        timeout.CancelAfter(options.RecoveryWaitTimeout);
+        try
+        {
+            return await failed.FindNewerEpochAsync(fenced, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            logger.LogWarning(exception, "Could not read what fenced adjudicator shard {Shard}; rebuilding it", options.Shard);
+            return null;
         }
     }
 

@@ -51,6 +51,11 @@ internal sealed record CheckpointManifest
     public required IReadOnlyList<FileChecksum> Files { get; init; }
     public required IReadOnlyList<LogRangeChecksum> LogChunks { get; init; }
 
+    /// <summary>The partition's writer epoch at <see cref="NextOffset"/> (<see cref="Log.Journal.Records.WriterEpochFilter"/>),
+    /// so records a fenced writer appended after it stay ignored after a recovery. 0 in manifests written before epochs
+    /// were enforced.</summary>
+    public long WriterEpoch { get; init; }
+
     public static string FileNameFor(long sequence) => $"manifest-{sequence:D12}.json";
 
     public byte[] Encode()

@@ -112,6 +112,13 @@ public sealed partial class StorageNode
             throw new InvalidDataException($"the record is invalid: {problem}");
         }
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
+        // An adjudicator fenced by a newer one's EpochStart decided this record without the newer one's commits.
+        if (!writerEpochs.Admits(record))
+        {
+            logger.LogWarning("Ignored the {Kind} record at offset {Offset}: its writer's epoch {Epoch} was fenced by epoch {Current}",
+                record.Kind, offset, record.Epoch, writerEpochs.Epoch);
+            return;
+        }
         // A large transaction is applied at its final record, whole; its leading fragments change
         // nothing, and fragments that no final record follows were never committed.
         if (fragments.Accept(record) is not { } whole)

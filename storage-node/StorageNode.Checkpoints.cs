@@ -75,6 +75,7 @@ public sealed partial class StorageNode
         Task<Guid> logCheckpoint;
         long offset;
         ulong resolved;
+        long writerEpoch;
         List<IndexedKey> keySnapshot;
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var pausedAt = options.TimeProvider.GetTimestamp();
@@ -86,6 +87,7 @@ public sealed partial class StorageNode
             }
             offset = NextOffset;
             resolved = Volatile.Read(ref resolvedTimestamp);
+            writerEpoch = writerEpochs.Epoch;
             Volatile.Write(ref writesAtCheckpoint, AppliedWriteCount);
             // Paused only until FASTER's version switches; the log is flushed while applying goes on.
             logCheckpoint = await store.StartLogCheckpointAsync().ConfigureAwait(false);
@@ -120,6 +122,7 @@ public sealed partial class StorageNode
             Partition = options.Partition,
             NextOffset = offset,
             ResolvedTimestamp = resolved,
+            WriterEpoch = writerEpoch,
             LogBeginAddress = faster.BeginAddress,
             LogFinalAddress = faster.FinalAddress,
             LogSegmentSizeBits = store.SegmentSizeBits,

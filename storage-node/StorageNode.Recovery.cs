@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Log.Journal.Records;
 using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 
@@ -70,6 +71,7 @@ public sealed partial class StorageNode
                     ? key : key with { HeadAddress = 0 }).ToList());
                 Volatile.Write(ref nextOffset, manifest.NextOffset);
                 Volatile.Write(ref resolvedTimestamp, manifest.ResolvedTimestamp);
+                writerEpochs = new WriterEpochFilter(manifest.WriterEpoch);
                 Volatile.Write(ref newestCheckpoint, manifest);
                 DeleteOutdatedCheckpoints(directory);
                 logger.LogInformation(

@@ -38,6 +38,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     // Owned by the apply loop. Kept across journal reconnects: reading resumes at NextOffset, which
     // may lie inside a large transaction whose leading fragments are held here.
     private readonly FragmentAssembler fragments = new();
+    // Owned by the apply loop too: records of a fenced writer change nothing (restored from a checkpoint).
+    private WriterEpochFilter writerEpochs = new();
 
     private VersionStore? versions;
     private Task consuming = Task.CompletedTask;

@@ -107,12 +107,10 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         logger.LogInformation("Waiting for storage to replay the journal");
         await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
         ObserveStorage(storage, storageReader);
-        // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator, where the
-        // journal is hosted here (where it ends is known with no round trip) or the adjudicator runs elsewhere. With a
-        // journal elsewhere and the adjudicator hosted here, the adjudicator's fence is the cheaper call (in process).
-        ISnapshotSource snapshots = hostedJournal is not null || options.UsesRemoteAdjudicator
-            ? new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, storage, clock, adjudicator)
-            : new AdjudicatorFenceSnapshotSource(adjudicator, clock);
+        // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
+        // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
+        ISnapshotSource snapshots = new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader,
+            storage, clock, adjudicator);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.

@@ -50,15 +50,16 @@ public sealed class StorageNodeFragmentTests
     {
         var value = Filled(2 * 1024 * 1024, 2);
         var crashed = Fragmented(100, "lost", value);
-        var failed = Fragmented(110, "failed", value);
+        // Records after the new EpochStart are the new writer's, with its epoch (an older one's would be fenced).
+        var failed = Fragmented(110, "failed", value, epoch: 2);
         var epochStart = new JournalRecord { Kind = JournalRecordKind.EpochStart, TransactionId = Guid.NewGuid(), Epoch = 2 };
-        var after = Commit(120, ("after", "a"));
+        var after = Commit(120, ("after", "a")) with { Epoch = 2 };
 
         await using var withLeftovers = await StartAsync(configure: RoomForLargeValues);
         // A writer that crashed after fragment 1 of n, a new epoch, one whose append failed after two fragments.
-        await withLeftovers.AppendAllAndWaitAsync(crashed[0], epochStart, failed[0], failed[1], after, Heartbeat(200));
+        await withLeftovers.AppendAllAndWaitAsync(crashed[0], epochStart, failed[0], failed[1], after, Heartbeat(200) with { Epoch = 2 });
         await using var clean = await StartAsync(configure: RoomForLargeValues);
-        await clean.AppendAllAndWaitAsync(epochStart, after, Heartbeat(200));
+        await clean.AppendAllAndWaitAsync(epochStart, after, Heartbeat(200) with { Epoch = 2 });
 
         Assert.Null(withLeftovers.Node.FailureReason);
         Assert.Null(await withLeftovers.GetAsync("lost", 200));

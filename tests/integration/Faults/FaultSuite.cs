@@ -51,7 +51,8 @@ public sealed class FaultSuite
             await ExecuteAsync(connection, "ROLLBACK");
             return connection;
         }
-        catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException)
+        // InvalidOperationException: Npgsql closed the connection itself after the refusal (it does after 57P03).
+        catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
         {
             await connection.DisposeAsync();
             return null;

@@ -265,7 +265,9 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
                     {
                         await TimedAsync("ROLLBACK");
                     }
-                    catch (Exception rollbackFailure) when (rollbackFailure is NpgsqlException or IOException or TimeoutException)
+                    // Npgsql closes the connection itself after some errors (57P03, cannot_connect_now, is one it takes
+                    // for a server going away): ROLLBACK then finds it closed, and the client connects again.
+                    catch (Exception rollbackFailure) when (rollbackFailure is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
                     {
                         await connection!.DisposeAsync();
                         connection = null;

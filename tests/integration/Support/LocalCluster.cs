@@ -17,7 +17,7 @@ public sealed class LocalCluster : IAsyncDisposable
         QueryNodes = queryNodes;
     }
 
-    public RoleProcess Journal { get; }
+    public RoleProcess Journal { get; private set; }
     public RoleProcess Adjudicator { get; private set; }
     public IReadOnlyList<LogProcess> QueryNodes { get; }
     public string JournalAddress => $"127.0.0.1:{Journal.Port}";
@@ -59,6 +59,19 @@ public sealed class LocalCluster : IAsyncDisposable
         await Task.Delay(down);
         Adjudicator = await RoleProcess.StartAdjudicatorAsync(JournalAddress, port);
     }
+
+    /// <summary>kill -9 of the journal node, then a new one on the same port and data folder (every role reconnects).</summary>
+    public async Task KillAndRestartJournalAsync(TimeSpan down)
+    {
+        var port = Journal.Port;
+        await Journal.KillAsync();
+        await Journal.DisposeAsync();
+        await Task.Delay(down);
+        Journal = await RoleProcess.StartJournalAsync(Path.Combine(directory, "journal"), port);
+    }
+
+    /// <summary>kill -9 of one query node, which stays down: its clients go to another node.</summary>
+    public Task KillQueryNodeAsync(int index) => QueryNodes[index].KillAsync();
 
     public string Output =>
         $"--- adjudicator\n{Adjudicator.Output}\n" + string.Join("", QueryNodes.Select((node, index) => $"--- query node {index}\n{node.Output}\n"));
