@@ -7,16 +7,17 @@ namespace Log.QueryNode.Sessions;
 /// <summary>
 /// SQL cursors (DECLARE, FETCH, MOVE, CLOSE), which psycopg2's named cursors use: Django reads large querysets
 /// (QuerySet.iterator(), the admin's select widgets) through them. A cursor runs its query when it is declared, in the
-/// transaction's snapshot, and keeps the rows (under the engine's own result limits).
-/// The rows of a snapshot do not change, so this answers as PostgreSQL's lazily run cursor does, except that the query's
-/// errors come at DECLARE rather than at the FETCH that reaches them. FETCH and MOVE go every way through the kept rows. A cursor ends with its transaction unless
-/// declared WITH HOLD; a rolled-back transaction takes its WITH HOLD cursors along, as in PostgreSQL.
+/// transaction's snapshot, and keeps the rows (under the engine's own result limits), through which FETCH and MOVE go
+/// every way. The rows of a snapshot do not change, so this answers as PostgreSQL's lazily run cursor does, except that
+/// the query's errors come at DECLARE rather than at the FETCH that reaches them. A cursor ends with its transaction
+/// unless declared WITH HOLD; a rolled-back transaction takes its WITH HOLD cursors along, as in PostgreSQL.
 /// </summary>
 public sealed partial class QuerySession
 {
     private readonly Dictionary<string, SessionCursor> cursors = new(StringComparer.Ordinal);
 
-    private sealed class SessionCursor(IReadOnlyList<ResultColumn> columns, IReadOnlyList<object?[]> rows, bool hold, bool scroll, string statement, DateTime creationTimeUtc)
+    private sealed class SessionCursor(IReadOnlyList<ResultColumn> columns, IReadOnlyList<object?[]> rows, bool hold, bool scroll, string statement,
+        DateTime creationTimeUtc)
     {
         public IReadOnlyList<ResultColumn> Columns { get; } = columns;
         public IReadOnlyList<object?[]> Rows { get; } = rows;
@@ -47,7 +48,8 @@ public sealed partial class QuerySession
     /// (PostgreSQL makes a cursor declared with neither scrollable only when its plan can run backward, which most
     /// plans over one table can and joins and aggregates cannot; Log answers as it does for the former.)
     /// </summary>
-    private async ValueTask<StatementResult> DeclareCursorAsync(DeclareCursorStmt declare, string statementText, IReadOnlyList<object?>? parameters, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> DeclareCursorAsync(DeclareCursorStmt declare, string statementText, IReadOnlyList<object?>? parameters,
+        CancellationToken cancellationToken)
     {
         if (!declare.Hold && !explicitTransaction)
         {
@@ -128,7 +130,8 @@ public sealed partial class QuerySession
     {
         if (!cursor.Scroll)
         {
-            throw new SqlException(SqlState.ObjectNotInPrerequisiteState, "cursor can only scan forward", hint: "Declare it with SCROLL option to enable backward scan.");
+            throw new SqlException(SqlState.ObjectNotInPrerequisiteState, "cursor can only scan forward",
+                hint: "Declare it with SCROLL option to enable backward scan.");
         }
     }
 

@@ -19,7 +19,8 @@ namespace Log.QueryNode.Sql.Functions;
 /// <item>an index: its metapage plus its entries' bytes rounded up to pages (a primary key's entries are the rows' keys);</item>
 /// <item>a sequence: one page; a view or a pg_catalog relation: none.</item>
 /// </list>
-/// A size reads every row of the relation, which is what PostgreSQL's stat of the files costs at most once per query.
+/// A size reads every row of the relation in the snapshot (PostgreSQL only looks at its files' lengths), so it costs
+/// what count(*) costs; the clients that show sizes ask for them per table, and their tables are mostly small.
 /// </summary>
 internal static partial class BuiltinFunctions
 {
@@ -44,7 +45,8 @@ internal static partial class BuiltinFunctions
 
     /// <summary>The sum over [start, end) without the prefix every key there starts with (the table and index ids,
     /// which a PostgreSQL heap tuple or index entry does not carry).</summary>
-    private static async ValueTask<long> SumStoredBytesAsync(ITransactionStore store, byte[] start, byte[] end, bool keysOnly, CancellationToken cancellationToken)
+    private static async ValueTask<long> SumStoredBytesAsync(ITransactionStore store, byte[] start, byte[] end, bool keysOnly,
+        CancellationToken cancellationToken)
     {
         long bytes = 0;
         await foreach (IReadOnlyList<KeyValuePair<byte[], byte[]>> page in store.ScanPagesAsync(start, end, cancellationToken))
@@ -59,9 +61,10 @@ internal static partial class BuiltinFunctions
         Pages(StoredBytes(CatalogKeys.PrimaryIndexPrefix(table.Id), keysOnly: false, context));
 
     /// <summary>An index: its metapage and its entries in whole pages; the primary key's entries are the rows' keys.</summary>
-    private static long IndexSize(TableDescriptor table, int indexId, EvaluationContext context) => PageSizeBytes + Pages(indexId == TableDescriptor.PrimaryIndexId
-        ? StoredBytes(CatalogKeys.PrimaryIndexPrefix(table.Id), keysOnly: true, context)
-        : StoredBytes(CatalogKeys.IndexPrefix(table.Id, indexId), keysOnly: false, context));
+    private static long IndexSize(TableDescriptor table, int indexId, EvaluationContext context) =>
+        PageSizeBytes + Pages(indexId == TableDescriptor.PrimaryIndexId
+            ? StoredBytes(CatalogKeys.PrimaryIndexPrefix(table.Id), keysOnly: true, context)
+            : StoredBytes(CatalogKeys.IndexPrefix(table.Id, indexId), keysOnly: false, context));
 
     /// <summary>The table's indexes as pg_index lists them: its primary key (unless rows are keyed by a hidden row id)
     /// and its secondary indexes.</summary>
