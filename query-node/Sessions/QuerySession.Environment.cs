@@ -54,6 +54,8 @@ public sealed partial class QuerySession
 
         public SessionSequenceValues Sequences { get; } = new();
 
+        public IReadOnlyList<OpenCursor> Cursors => session.OpenCursors();
+
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";
 
         public string DatabaseName => session.startupIdentity.Database;

@@ -280,7 +280,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             case LockStmt when !explicitTransaction:
                 throw new SqlException(SqlState.NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
             case DeclareCursorStmt declare:
-                return await DeclareCursorAsync(declare, parameters, cancellationToken);
+                return await DeclareCursorAsync(declare, statement.Text, parameters, cancellationToken);
             case FetchStmt fetch:
                 return Fetch(fetch);
             case ClosePortalStmt close:

@@ -20,5 +20,13 @@ public sealed class PgRecord
 
     public IReadOnlyList<int> FieldTypeOids { get; }
 
+    /// <summary>The fields' names where the record's maker knows them (a whole-row reference's columns), or null: then
+    /// they are f1, f2, ... as PostgreSQL names a row constructor's. Only what turns a record into names (to_json,
+    /// row_to_json) reads them; the wire formats carry none.</summary>
+    public IReadOnlyList<string>? FieldNames { get; init; }
+
+    /// <summary>The name of field <paramref name="index"/> (0-based).</summary>
+    public string FieldName(int index) => FieldNames is { } names ? names[index] : "f" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public int Count => Values.Count;
 }

@@ -35,6 +35,11 @@ internal sealed partial class SqlBinder
         }
         var arguments = new BoundExpression[call.Arguments.Count];
         for (int index = 0; index < arguments.Length; index++) arguments[index] = Bind(call.Arguments[index]);
+        if (call.Name == "pg_typeof" && arguments.Length == 1 && arguments[0] is BoundRow { Shape.TypeName: { } rowType })
+        {
+            // A table's whole row is of the table's row type; Log's record values carry no type name of their own.
+            return new BoundConstant(Catalog.RelationNames.QualifiedText(rowType), SqlType.Text);
+        }
         if (sysFunction)
         {
             string name = BuiltinFunctions.SysName(call.Name);

@@ -39,7 +39,7 @@ internal static class ExpressionEvaluator
                     types[index] = record.Fields[index].Type.Oid;
                     allNull &= values[index] is null;
                 }
-                return allNull && record.NullWhenAllNull ? null : new PgRecord(values, types);
+                return allNull && record.NullWhenAllNull ? null : new PgRecord(values, types) { FieldNames = record.Shape?.Names is { } names && names.Count == values.Length ? names : null };
             }
             case BoundFieldSelect fieldSelect:
                 return Evaluate(fieldSelect.Operand, row, context) is PgRecord selected ? selected.Values[fieldSelect.FieldIndex] : null;

@@ -43,4 +43,10 @@ public interface ISessionEnvironment
 
     /// <summary>The values nextval and setval last gave this session, for currval and lastval.</summary>
     SessionSequenceValues Sequences { get; }
+
+    /// <summary>The session's open SQL cursors, for pg_cursors.</summary>
+    IReadOnlyList<OpenCursor> Cursors => [];
 }
+
+/// <summary>One open cursor as pg_cursors shows it (Log's cursors are never binary).</summary>
+public sealed record OpenCursor(string Name, string Statement, bool IsHoldable, bool IsScrollable, DateTime CreationTimeUtc);

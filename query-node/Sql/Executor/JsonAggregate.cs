@@ -39,7 +39,10 @@ internal sealed class JsonAggregate(BoundAggregate aggregate, DateTimeSettings s
         if (!_isObject)
         {
             if (_isJsonb) return JsonbValue.Array(_inputs.Select(input => BuiltinFunctions.ValueToJsonb(input.Value, valueType, settings)).ToArray());
-            return new JsonText("[" + string.Join(", ", _inputs.Select(input => BuiltinFunctions.ValueToJsonText(input.Value, valueType, settings))) + "]");
+            // json_agg_transfn starts each array or record after the first on a line of its own.
+            bool structured = valueType.IsArray || valueType.Kind == TypeKind.Record;
+            return new JsonText("[" + string.Join(", ", _inputs.Select((input, index) =>
+                (structured && index > 0 && input.Value is not null ? "\n " : "") + BuiltinFunctions.ValueToJsonText(input.Value, valueType, settings))) + "]");
         }
         SqlType keyType = aggregate.Arguments[0].Type;
         IEnumerable<(string Key, object? Value)> pairs = _inputs.Select(input => (BuiltinFunctions.ValueToJsonKey(input.Key!, keyType, settings), input.Value));

@@ -33,7 +33,7 @@ internal static class VariableExecutor
         // Log's own limit (DSQL's), which pgjdbc reads to know how many key columns an index or foreign key can have.
         ["max_index_keys"] = SqlLimits.IndexKeyColumnsMax.ToString(System.Globalization.CultureInfo.InvariantCulture),
         // The page the size functions count in.
-        ["block_size"] = Functions.BuiltinFunctions.EstimatedRelationSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["block_size"] = Functions.BuiltinFunctions.PageSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>The value current_setting() reads when no session is there to ask: the server's fixed value, or null.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Catalog.System;
 using Log.QueryNode.Sql.Types;
 using Log.Wire.Types;
@@ -10,14 +11,13 @@ namespace Log.QueryNode.Sql.Functions;
 /// <summary>
 /// The administration functions DBeaver and other tools call to fill their property panels: object sizes
 /// (pg_relation_size and its family, pg_size_pretty), the server's start time, whether it is a standby, and index
-/// usage statistics. Log keeps no per-relation size accounting yet, so a size is an estimate: one page for each
-/// relation with storage (table, index, sequence), none for a view, the sum of those for the totals. Clients show the
-/// numbers; none of them decides anything on their value.
+/// usage statistics. How a relation's size is counted is in BuiltinFunctions.RelationSizes.cs; the database's size is an
+/// estimate (one page per relation with storage), since counting it would read every row.
 /// </summary>
 internal static partial class BuiltinFunctions
 {
-    /// <summary>The size reported for each relation with storage: one PostgreSQL page, which is what a small table takes.</summary>
-    public const long EstimatedRelationSizeBytes = 8192;
+    /// <summary>PostgreSQL's BLCKSZ (SHOW block_size): sizes are whole pages of it.</summary>
+    public const long PageSizeBytes = 8192;
 
     /// <summary>When this process started, which is when its query node began accepting connections.</summary>
     private static readonly DateTime ServerStartUtc = Executor.StatementContext.TruncateToMicroseconds(
@@ -28,10 +28,10 @@ internal static partial class BuiltinFunctions
         // PostgreSQL's signatures take regclass; an oid or a bigint argument reaches them through the implicit casts.
         Add(registry, "pg_relation_size", [RegClassType], Int8, (arguments, context) => RelationSize(arguments[0], context), Volatility.Volatile);
         Add(registry, "pg_relation_size", [RegClassType, Text], Int8, (arguments, context) => ForkSize(arguments[0], (string)arguments[1]!, context), Volatility.Volatile);
-        Add(registry, "pg_table_size", [RegClassType], Int8, (arguments, context) => RelationSize(arguments[0], context), Volatility.Volatile);
+        Add(registry, "pg_table_size", [RegClassType], Int8, (arguments, context) => TableSize(arguments[0], context), Volatility.Volatile);
         Add(registry, "pg_indexes_size", [RegClassType], Int8, (arguments, context) => IndexesSize(arguments[0], context), Volatility.Volatile);
         Add(registry, "pg_total_relation_size", [RegClassType], Int8,
-            (arguments, context) => RelationSize(arguments[0], context) is long table ? table + (long)IndexesSize(arguments[0], context)! : null, Volatility.Volatile);
+            (arguments, context) => TableSize(arguments[0], context) is long table ? table + (long)IndexesSize(arguments[0], context)! : null, Volatility.Volatile);
         Add(registry, "pg_database_size", [Oid], Int8, (_, context) => DatabaseSize(context), Volatility.Volatile);
         Add(registry, "pg_database_size", [Name], Int8, (_, context) => DatabaseSize(context), Volatility.Volatile);
         Add(registry, "pg_size_pretty", [Int8], Text, (arguments, _) => SizePretty(new BigInteger((long)arguments[0]!), null));
@@ -50,21 +50,34 @@ internal static partial class BuiltinFunctions
         _ => throw new InvalidOperationException($"a regclass argument arrived as {relation?.GetType().Name}"),
     };
 
-    /// <summary>A relation's own size; null (as PostgreSQL answers) for an OID that names no relation.</summary>
+    /// <summary>A relation's main fork; null (as PostgreSQL answers) for an OID that names no relation.</summary>
     private static object? RelationSize(object? relation, EvaluationContext context)
     {
         long oid = RelationOid(relation);
         CatalogSnapshot catalog = CatalogOf(context);
-        if (SystemRelations.All.Any(system => system.Shape.Oid == oid))
-        {
-            // pg_catalog's relations are computed from the catalog: views, with no storage.
-            return 0L;
-        }
+        if (catalog.FindTable(oid) is { } table) return TableMainForkSize(table, context);
+        if (FindIndex(catalog, oid) is ({ } indexed, int indexId)) return IndexSize(indexed, indexId, context);
+        // pg_catalog's relations are computed from the catalog: views, with no storage.
+        if (SystemRelations.All.Any(system => system.Shape.Oid == oid)) return 0L;
         if (catalog.Views.Any(view => ObjectIds.Relation(view.Id) == oid)) return 0L;
-        return catalog.RelationName(oid) is null ? null : EstimatedRelationSizeBytes;
+        return catalog.RelationName(oid) is null ? null : PageSizeBytes;
     }
 
-    /// <summary>The main fork holds everything a Log relation stores; the other forks (fsm, vm, init) are empty.</summary>
+    /// <summary>pg_table_size: the main fork and, for a table, its TOAST table's (see <see cref="NeedsToastTable"/>).</summary>
+    private static object? TableSize(object? relation, EvaluationContext context)
+    {
+        object? size = RelationSize(relation, context);
+        return CatalogOf(context).FindTable(RelationOid(relation)) is { } table && NeedsToastTable(table) ? (long)size! + PageSizeBytes : size;
+    }
+
+    /// <summary>The table and index id of an index's OID, or (null, 0).</summary>
+    private static (TableDescriptor? Table, int IndexId) FindIndex(CatalogSnapshot catalog, long oid)
+    {
+        (long tableOid, int indexId) = ObjectIds.Split(oid);
+        return indexId != 0 && catalog.FindTable(tableOid) is { } table && IndexIds(table).Contains(indexId) ? (table, indexId) : (null, 0);
+    }
+
+    /// <summary>The main fork has everything a Log relation stores; the other forks (fsm, vm, init) are empty.</summary>
     private static object? ForkSize(object? relation, string fork, EvaluationContext context) => fork switch
     {
         "main" => RelationSize(relation, context),
@@ -78,15 +91,14 @@ internal static partial class BuiltinFunctions
         long oid = RelationOid(relation);
         CatalogSnapshot catalog = CatalogOf(context);
         if (catalog.FindTable(oid) is not { } table) return RelationSize(relation, context) is null ? null : 0L;
-        int indexes = table.Indexes.Count + (table.HasHiddenRowId ? 0 : 1);
-        return indexes * EstimatedRelationSizeBytes;
+        return IndexIds(table).Sum(indexId => IndexSize(table, indexId, context));
     }
 
     private static object DatabaseSize(EvaluationContext context)
     {
         CatalogSnapshot catalog = CatalogOf(context);
         long relations = catalog.Sequences.Count + catalog.Tables.Sum(table => 1 + table.Indexes.Count + (table.HasHiddenRowId ? 0 : 1));
-        return relations * EstimatedRelationSizeBytes;
+        return relations * PageSizeBytes;
     }
 
     /// <summary>pg_size_pretty's units: each is used below its limit, the ones after bytes rounded half away from zero.</summary>

@@ -19,6 +19,8 @@ internal static partial class BuiltinFunctions
     {
         Add(registry, "to_jsonb", [ParameterType.AnyElement], Jsonb, (a, c) => ToJsonb(a[0]!, c.ArgumentType(0), c.DateTimeSettings), Volatility.Stable);
         Add(registry, "to_json", [ParameterType.AnyElement], Json, (a, c) => new JsonText(ToJsonText(a[0], c.ArgumentType(0), c.DateTimeSettings)), Volatility.Stable);
+        Add(registry, "row_to_json", [SqlType.Record], Json, (a, c) => new JsonText(RecordJsonText((PgRecord)a[0]!, pretty: false, c.DateTimeSettings)), Volatility.Stable);
+        Add(registry, "row_to_json", [SqlType.Record, Bool], Json, (a, c) => new JsonText(RecordJsonText((PgRecord)a[0]!, (bool)a[1]!, c.DateTimeSettings)), Volatility.Stable);
         AddVariadic(registry, "jsonb_build_object", [ParameterType.Any], Jsonb, (a, c) => BuildObject(a, c, "jsonb_build_object"), Volatility.Stable, strict: false);
         Add(registry, "jsonb_build_object", [], Jsonb, (_, _) => JsonbValue.EmptyObject);
         AddVariadic(registry, "json_build_object", [ParameterType.Any], Json, (a, c) => BuildJsonObject(a, c), Volatility.Stable, strict: false);
@@ -124,6 +126,10 @@ internal static partial class BuiltinFunctions
             case PgArray array:
                 SqlType elementType = type.IsArray ? type.ElementType : SqlType.Unknown;
                 return JsonbValue.Array(array.Select(element => element is null ? JsonbValue.Null : ToJsonb(element, elementType, settings)).ToArray());
+            case PgRecord record:
+                return JsonbValue.Object(Enumerable.Range(0, record.Count)
+                    .Select(index => new KeyValuePair<string, JsonbValue>(record.FieldName(index), ValueOf(record.Values[index], TypeRegistry.TypeOfOid(record.FieldTypeOids[index]), settings)))
+                    .ToList());
             case string text:
                 return JsonbValue.String(text);
             default:
@@ -145,8 +151,23 @@ internal static partial class BuiltinFunctions
         null => "null",
         JsonText text => text.Text,
         PgArray array => "[" + string.Join(",", array.Select(element => ToJsonText(element, type.IsArray ? type.ElementType : SqlType.Unknown, settings))) + "]",
+        PgRecord record => RecordJsonText(record, pretty: false, settings),
         _ => ToJsonb(value, type.Kind == TypeKind.Unknown ? SqlType.Text : type, settings).ToString(),
     };
+
+    /// <summary>A record as json's object text (composite_to_json): its fields by name in order, no spaces, or a line
+    /// feed and a space between fields when <paramref name="pretty"/> (row_to_json's second argument).</summary>
+    private static string RecordJsonText(PgRecord record, bool pretty, DateTimeSettings settings)
+    {
+        var builder = new StringBuilder("{");
+        for (int index = 0; index < record.Count; index++)
+        {
+            if (index > 0) builder.Append(pretty ? ",\n " : ",");
+            JsonbValue.WriteString(builder, record.FieldName(index));
+            builder.Append(':').Append(ToJsonText(record.Values[index], TypeRegistry.TypeOfOid(record.FieldTypeOids[index]), settings));
+        }
+        return builder.Append('}').ToString();
+    }
 
     /// <summary>json_build_object and json_object write " : " after keys and ", " between pairs.</summary>
     private static JsonText JsonObjectText(IEnumerable<KeyValuePair<string, string>> pairs)

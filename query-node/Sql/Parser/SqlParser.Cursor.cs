@@ -6,15 +6,21 @@ namespace Log.QueryNode.Sql.Parser;
 internal sealed partial class SqlParser
 {
     /// <summary>DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query.
-    /// Cursors move forward only here, so BINARY and SCROLL are 0A000.</summary>
+    /// A cursor's rows go out in text, so BINARY is 0A000.</summary>
     private DeclareCursorStmt ParseDeclareCursor()
     {
         int location = ExpectKeyword("declare").Position;
         string name = ExpectColumnIdentifier().Name;
+        bool? scroll = null;
         while (true)
         {
-            if (IsKeyword("binary") || IsKeyword("scroll")) throw NotSupported("DECLARE ... " + Current.Text.ToUpperInvariant(), Current.Position);
-            if (IsKeyword("no") && Peek().IsKeyword("scroll")) _index += 2;
+            if (IsKeyword("binary")) throw NotSupported("DECLARE ... BINARY", Current.Position);
+            if (IsKeyword("no") && Peek().IsKeyword("scroll"))
+            {
+                _index += 2;
+                scroll = false;
+            }
+            else if (TryKeyword("scroll")) scroll = true;
             else if (!TryKeyword("asensitive") && !TryKeyword("insensitive")) break;
         }
         ExpectKeyword("cursor");
@@ -28,31 +34,48 @@ internal sealed partial class SqlParser
         int start = _index;
         Statement query = ParsePreparableStatement();
         if (query is not SelectStmt select) throw SyntaxErrorAt(_tokens[start]);
-        return new DeclareCursorStmt(name, select, SourceTextFrom(start), hold, location);
+        return new DeclareCursorStmt(name, select, SourceTextFrom(start), hold, location, scroll);
     }
 
-    /// <summary>FETCH | MOVE [NEXT | FORWARD [count | ALL] | count | ALL] [FROM | IN] name; the backward and absolute
-    /// directions are 0A000 (cursors move forward only).</summary>
+    /// <summary>FETCH | MOVE [direction] [FROM | IN] name, with gram.y's fetch_args: NEXT, PRIOR, FIRST, LAST,
+    /// ABSOLUTE n, RELATIVE n, n, ALL, FORWARD [n | ALL], BACKWARD [n | ALL]; none means NEXT.</summary>
     private FetchStmt ParseFetch()
     {
         Token keyword = Advance();
-        long? count = 1;
-        if (IsKeyword("prior") || IsKeyword("first") || IsKeyword("last") || IsKeyword("absolute") || IsKeyword("relative") || IsKeyword("backward"))
+        (FetchDirection direction, long? count) = (FetchDirection.Forward, 1);
+        if (TryKeyword("next")) { }
+        else if (TryKeyword("prior")) direction = FetchDirection.Backward;
+        else if (TryKeyword("first")) direction = FetchDirection.Absolute;
+        else if (TryKeyword("last")) (direction, count) = (FetchDirection.Absolute, -1);
+        else if (TryKeyword("absolute")) (direction, count) = (FetchDirection.Absolute, ParseSignedFetchCount());
+        else if (TryKeyword("relative")) (direction, count) = (FetchDirection.Relative, ParseSignedFetchCount());
+        else if (TryKeyword("all")) count = null;
+        else if (IsKeyword("forward") || IsKeyword("backward"))
         {
-            throw NotSupported($"{keyword.Text.ToUpperInvariant()} {Current.Text.ToUpperInvariant()}", Current.Position);
-        }
-        if (TryKeyword("next"))
-        {
-            count = 1;
-        }
-        else
-        {
-            TryKeyword("forward");
+            direction = Advance().Text == "forward" ? FetchDirection.Forward : FetchDirection.Backward;
             if (TryKeyword("all")) count = null;
-            else if (Current.Kind == TokenKind.Integer) count = long.Parse(Advance().Text, System.Globalization.CultureInfo.InvariantCulture);
+            else if (IsSignedFetchCount()) count = ParseSignedFetchCount();
         }
+        else if (IsSignedFetchCount()) count = ParseSignedFetchCount();
         if (!TryKeyword("from")) TryKeyword("in");
         string name = ExpectColumnIdentifier().Name;
-        return new FetchStmt(name, count, keyword.Text == "move", keyword.Position);
+        return new FetchStmt(name, count, keyword.Text == "move", keyword.Position, direction);
+    }
+
+    private bool IsSignedFetchCount() =>
+        Current.Kind == TokenKind.Integer || (Current.IsOperator("-") || Current.IsOperator("+")) && Peek().Kind == TokenKind.Integer;
+
+    /// <summary>SignedIconst: an integer with an optional sign.</summary>
+    private long ParseSignedFetchCount()
+    {
+        bool negative = TryOperator("-");
+        if (!negative) TryOperator("+");
+        if (Current.Kind != TokenKind.Integer) throw SyntaxError();
+        Token number = Advance();
+        if (!long.TryParse(number.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value) || value > int.MaxValue)
+        {
+            throw SyntaxErrorAt(number);
+        }
+        return negative ? -value : value;
     }
 }

@@ -186,6 +186,28 @@ internal sealed partial class ExpressionDeparser
             case A_Const constant:
                 WriteConstant(builder, constant);
                 return;
+            case ColumnRef when WholeRow(expression) is { } wholeRow:
+                // ruleutils' whole-row Var: relation.* (the select list adds its row type, see ViewDeparser).
+                builder.Append(QualifiedName(wholeRow.ReferenceName)).Append(".*");
+                return;
+            case FieldIndirection { Field: { } field } selection when WholeRow(selection.Argument) is { } selected:
+                // PostgreSQL binds (t).column as the column itself.
+                builder.Append(QualifiedName(selected.ReferenceName)).Append('.').Append(QualifiedName(field));
+                return;
+            case FieldIndirection { Field: { } field } selection:
+                builder.Append('(');
+                Write(builder, selection.Argument, null, Parent.None);
+                builder.Append(").").Append(QualifiedName(field));
+                return;
+            case RowExpr row:
+                builder.Append("ROW(");
+                for (int index = 0; index < row.Arguments.Count; index++)
+                {
+                    if (index > 0) builder.Append(", ");
+                    Write(builder, row.Arguments[index], null, Parent.None);
+                }
+                builder.Append(')');
+                return;
             case ColumnRef column:
                 if (_qualify && QualifierOf(column) is { } qualifier) builder.Append(QualifiedName(qualifier)).Append('.');
                 builder.Append(QualifiedName(column.Fields[^1]));
@@ -290,6 +312,12 @@ internal sealed partial class ExpressionDeparser
     }
 
     private static string QualifiedName(string name) => System.QualifiedNames.Quote(name);
+
+    /// <summary>The relation a bare name stands for as a whole row (SELECT t FROM t), or null when it names a column.</summary>
+    internal DeparseRelation? WholeRow(Expression expression) =>
+        expression is ColumnRef { Star: false, Fields.Count: 1 } column && QualifierOf(column) is null
+            ? _relations.FirstOrDefault(relation => relation.ReferenceName == column.Fields[0])
+            : null;
 
     /// <summary>The relation a column reference belongs to: the one it names, or the first that has the column.</summary>
     private string? QualifierOf(ColumnRef column)

@@ -54,12 +54,20 @@ internal static class ViewDeparser
             ResTarget target = select.TargetList[index];
             if (target.Value is ColumnRef { Star: true }) return null;
             string text = deparser.Deparse(target.Value);
+            // A whole row in the select list carries its row type, so that it is not read back as its columns.
+            if (deparser.WholeRow(target.Value) is { } wholeRow) text += "::" + RelationNames.QualifiedText(wholeRow.Table.Name);
             // A column that starts a line of its own (a CASE) takes no separator line (ruleutils trims it).
             if (index > 0) builder.Append(',');
             if (!text.StartsWith('\n')) builder.Append(index == 0 ? " " : "\n    ");
             builder.Append(text);
             string name = index < view.ColumnNames.Count ? view.ColumnNames[index] : target.Name ?? "?column?";
-            if (target.Value is not ColumnRef column || column.Fields[^1] != name) builder.Append(" AS ").Append(QualifiedNames.Quote(name));
+            string? ownName = target.Value switch
+            {
+                ColumnRef column => column.Fields[^1],
+                FieldIndirection selection when deparser.WholeRow(selection.Argument) is not null => selection.Field,
+                _ => null,
+            };
+            if (ownName != name) builder.Append(" AS ").Append(QualifiedNames.Quote(name));
         }
         builder.Append("\n   FROM ").Append(string.Join(",\n    ", select.From.Select(item => FromText(item, deparser, pretty))));
         if (select.Where is not null) builder.Append("\n  WHERE ").Append(deparser.Deparse(select.Where));

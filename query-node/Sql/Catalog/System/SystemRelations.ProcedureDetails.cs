@@ -431,6 +431,8 @@ internal static partial class SystemRelations
         ("round", "1700", "", false, 's', "value rounded to 'scale' of zero"),
         ("round", "1700 23", "numeric_round", false, 's', "value rounded to 'scale'"),
         ("round", "701", "dround", false, 's', "round to nearest integer"),
+        ("row_to_json", "2249", "row_to_json", false, 's', "map row to json"),
+        ("row_to_json", "2249 16", "row_to_json_pretty", false, 's', "map row to json with optional pretty printing"),
         ("rpad", "25 23", "", false, 's', "right-pad string to length"),
         ("rpad", "25 23 25", "rpad", false, 's', "right-pad string to length"),
         ("rtrim", "25", "rtrim1", false, 's', "trim spaces from right end of string"),

@@ -56,6 +56,7 @@ internal static partial class SystemRelations
             ["pg_tablespace"] = TablespaceRows,
             ["pg_extension"] = ExtensionRows,
             ["pg_stat_activity"] = ActivityRows,
+            ["pg_cursors"] = CursorRows,
             ["pg_description"] = DescriptionRows,
             ["pg_language"] = LanguageRows,
             ["pg_depend"] = DependencyRows,
@@ -182,6 +183,11 @@ internal static partial class SystemRelations
             ("usesysid", ObjectIds.SuperuserRole), ("usename", catalog.UserName), ("application_name", catalog.Session?.GetSetting("application_name") ?? ""),
             ("state", "active"), ("backend_type", "client backend"));
     }
+
+    /// <summary>The session's open cursors; none is binary (DECLARE ... BINARY is refused).</summary>
+    private static IEnumerable<object?[]> CursorRows(CatalogSnapshot catalog, SystemRelation relation) =>
+        (catalog.Session?.Cursors ?? []).Select(cursor => relation.Row(("name", cursor.Name), ("statement", cursor.Statement),
+            ("is_holdable", cursor.IsHoldable), ("is_binary", false), ("is_scrollable", cursor.IsScrollable), ("creation_time", cursor.CreationTimeUtc)));
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {
