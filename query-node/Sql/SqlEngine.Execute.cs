@@ -52,6 +52,8 @@ public sealed partial class SqlEngine
         StatementContext.Current = context;
         try
         {
+            // SET ROLE and SET SESSION AUTHORIZATION are checked against the catalog before anything runs under them.
+            if (session is not null && Catalog.Authorization.CurrentRoleName(session) != session.LoginUserName) await IdentityAsync(store, cancellationToken);
             if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
             {
                 ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
@@ -110,7 +112,8 @@ public sealed partial class SqlEngine
                 CheckSchema(create.Relation);
                 return await OwnedByCreatorAsync(await CreateTableExecutor.ExecuteAsync(create, _catalog, store, cancellationToken), create.Relation, store, cancellationToken);
             case CreateSchemaStmt createSchema:
-                return await SchemaExecutor.CreateAsync(createSchema, store, cancellationToken);
+                return await SchemaWithDefaultPrivilegesAsync(await SchemaExecutor.CreateAsync(createSchema, store, cancellationToken), createSchema, store,
+                    cancellationToken);
             case DropSchemaStmt dropSchema:
                 return await SchemaExecutor.DropAsync(dropSchema, _catalog, store, cancellationToken);
             case AlterSchemaStmt alterSchema:
@@ -347,8 +350,8 @@ public sealed partial class SqlEngine
                 {
                     if (next.Depth == 0)
                     {
-                        await CheckRelationPrivilegesAsync(reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
-                            column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, cancellationToken);
+                        await CheckRelationPrivilegesAsync(tree, reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
+                            table.Columns.Select(column => column.Name).ToList(), column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, cancellationToken);
                     }
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
                     tables.Add(table.Name, table);
@@ -368,7 +371,7 @@ public sealed partial class SqlEngine
                 {
                     long viewOid = Catalog.System.ObjectIds.Relation(view.Id);
                     long viewOwner = (await SqlCatalog.GetPrivilegesAsync(store, viewOid, cancellationToken)).OwnerOid;
-                    await CheckRelationPrivilegesAsync(reference, targets, viewOid, "view", view.Name, viewOwner,
+                    await CheckRelationPrivilegesAsync(tree, reference, targets, viewOid, "view", view.Name, viewOwner, view.ColumnNames,
                         column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, cancellationToken);
                 }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)

@@ -163,7 +163,7 @@ internal static partial class AlterTableExecutor
                     ValidateConstraint(altered, validate);
                     break;
                 case OwnerCmd owner:
-                    long ownerOid = RoleNames.Resolve(owner.Role, StatementContext.Current?.Session?.UserName ?? "postgres");
+                    long ownerOid = RoleNames.Resolve(owner.Role, StatementContext.Current?.Session?.LoginUserName ?? "postgres");
                     altered.OwnerOid = ownerOid == ObjectIds.SuperuserRole ? 0 : ownerOid;
                     break;
             }
