@@ -98,7 +98,9 @@ public sealed partial class SqlEngine
                     targets[insert.Relation] = (insertPrivileges, insert.Columns?.Select(column => column.Name!).ToList());
                     break;
                 case UpdateStmt update:
-                    bool readsRows = update.Where is not null || update.ReturningList is not null || update.FromClause.Count > 0;
+                    // SET a = a + 1 reads a column too, so it needs SELECT on it as WHERE would.
+                    bool readsRows = update.Where is not null || update.ReturningList is not null || update.FromClause.Count > 0
+                        || update.TargetList.Any(target => ParseTree.Walk(target.Value).Any(node => node is ColumnRef));
                     targets[update.Relation] = (Privileges.Update | (readsRows ? Privileges.Select : 0), update.TargetList.Select(target => target.Name!).ToList());
                     break;
                 case DeleteStmt delete:
