@@ -74,7 +74,7 @@ public sealed class CredentialStore : ICredentialLookup
         ArgumentException.ThrowIfNullOrWhiteSpace(principal);
         lock (gate)
         {
-            ReloadIfChanged();
+            using FileStream fileLock = AcquireFileLock();
             var credential = new Credential(
                 AccessKeyIdPrefix + RandomNumberGenerator.GetString(AccessKeyIdAlphabet, AccessKeyIdLength - AccessKeyIdPrefix.Length),
                 RandomNumberGenerator.GetString(SecretAlphabet, SecretAccessKeyLength), principal, admin, now);
@@ -89,7 +89,7 @@ public sealed class CredentialStore : ICredentialLookup
     {
         lock (gate)
         {
-            ReloadIfChanged();
+            using FileStream fileLock = AcquireFileLock();
             if (!keys.ContainsKey(accessKeyId))
             {
                 return false;
@@ -106,8 +106,67 @@ public sealed class CredentialStore : ICredentialLookup
     {
         lock (gate)
         {
+            using (AcquireFileLock())
+            {
+                if (keys.Values.Any(key => key.Admin)) return null;
+            }
+            // Another process may make one in between: two admin keys are harmless, a lost key is not.
+            return Add(AdminPrincipal, admin: true, now);
+        }
+    }
+
+    /// <summary>How often, and how long apart, a change waits for another process's change of the file to finish.</summary>
+    private const int FileLockAttemptsMax = 200;
+    private static readonly TimeSpan FileLockRetryDelay = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// Takes the lock file beside the credentials (an exclusive advisory lock: .NET opens a file with FileShare.None under
+    /// flock on Unix) and reads the credentials afresh under it, so that two processes changing keys at once (two
+    /// `keys add`, or one beside a running server) each change what the other wrote instead of overwriting it.
+    /// </summary>
+    private FileStream AcquireFileLock()
+    {
+        CreateFolder();
+        string lockPath = FilePath + ".lock";
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = KeyFileMode;
+        FileStream? fileLock = null;
+        for (int attempt = 1; fileLock is null; attempt++)
+        {
+            try
+            {
+                fileLock = new FileStream(lockPath, options);
+            }
+            catch (IOException) when (attempt < FileLockAttemptsMax && File.Exists(lockPath))
+            {
+                Thread.Sleep(FileLockRetryDelay);
+            }
+        }
+        try
+        {
+            // A change by another process within the file system's timestamp resolution can keep time and length.
+            loadedWriteTimeUtc = DateTime.MinValue;
+            loadedLength = -1;
             ReloadIfChanged();
-            return keys.Values.Any(key => key.Admin) ? null : Add(AdminPrincipal, admin: true, now);
+            return fileLock;
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
+    }
+
+    private void CreateFolder()
+    {
+        string folder = Path.GetDirectoryName(FilePath)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, FolderMode);
         }
     }
 
@@ -140,17 +199,11 @@ public sealed class CredentialStore : ICredentialLookup
         loadedLength = file.Length;
     }
 
+    /// <summary>Writes the keys (under the file lock: see <see cref="AcquireFileLock"/>) through a temporary file renamed
+    /// over the old one, so a reader sees the old or the new file whole.</summary>
     private void Write(Dictionary<string, Credential> next)
     {
-        string folder = Path.GetDirectoryName(FilePath)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, FolderMode);
-        }
+        CreateFolder();
         string temporary = FilePath + ".new";
         var options = new FileStreamOptions { Mode = System.IO.FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())

@@ -21,7 +21,7 @@ public sealed partial class QuerySession
         var store = transaction!;
         if (!copy.IsFrom)
         {
-            var result = await engine.ExecuteCopyQueryAsync(statement, store, settings.DateTimeSettings, cancellationToken);
+            var result = await engine.ExecuteCopyQueryAsync(statement, store, settings.DateTimeSettings, cancellationToken, Environment);
             var columns = result.Columns!;
             if (format.IsBinary) return CopyOutBinary(result, writer);
             var output = writer.CopyOut(PgCopyFormat.Text, columns.Count);

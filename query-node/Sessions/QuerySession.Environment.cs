@@ -58,6 +58,8 @@ public sealed partial class QuerySession
 
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";
 
+        public string LoginUserName => session.settings.LoginUser is { Length: > 0 } user ? user : "postgres";
+
         public string DatabaseName => session.startupIdentity.Database;
 
         public string? IamPrincipal => session.Principal;

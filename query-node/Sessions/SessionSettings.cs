@@ -230,7 +230,20 @@ public sealed class SessionSettings
     {
         if (name.Equals("all", StringComparison.OrdinalIgnoreCase) && value is null)
         {
+            // RESET ALL keeps the session user, as PostgreSQL's does (DISCARD ALL resets it).
+            string sessionUser = values[SessionAuthorizationName];
             ResetAll();
+            values[SessionAuthorizationName] = sessionUser;
+            Refresh();
+            return;
+        }
+        if (name.Equals(SessionAuthorizationName, StringComparison.OrdinalIgnoreCase))
+        {
+            // SET SESSION AUTHORIZATION: the session user, and the current role with it (the engine checks both against
+            // the catalog at the next statement); DEFAULT and RESET go back to the user the session logged in as.
+            values[SessionAuthorizationName] = value is null || value.Equals("default", StringComparison.OrdinalIgnoreCase) ? LoginUser : value;
+            values["role"] = "none";
+            Refresh();
             return;
         }
         if (value is null || value.Equals("default", StringComparison.OrdinalIgnoreCase))
@@ -257,6 +270,11 @@ public sealed class SessionSettings
         Set(name, value);
         Refresh();
     }
+
+    private const string SessionAuthorizationName = "session_authorization";
+
+    /// <summary>The user the session logged in as (SET SESSION AUTHORIZATION changes the session user, not this).</summary>
+    public string LoginUser => sessionDefaults[SessionAuthorizationName];
 
     /// <summary>A transaction starts: transaction_read_only takes the session's default, as in PostgreSQL.</summary>
     public void StartTransaction()

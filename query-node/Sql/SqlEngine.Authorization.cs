@@ -37,7 +37,7 @@ public sealed partial class SqlEngine
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(session);
-        string user = session.UserName;
+        string user = session.LoginUserName;
         if (Authorization.IsSuperuserAlias(user)) return;
         RoleDescriptor? role = await SqlCatalog.GetRoleAsync(store, user, cancellationToken);
         if (!_logins.TryGetValue(session, out SessionLogin? login))
@@ -97,7 +97,9 @@ public sealed partial class SqlEngine
                     targets[insert.Relation] = (insertPrivileges, insert.Columns?.Select(column => column.Name!).ToList());
                     break;
                 case UpdateStmt update:
-                    bool readsRows = update.Where is not null || update.ReturningList is not null || update.FromClause.Count > 0;
+                    // SET a = a + 1 reads a column too, so it needs SELECT on it as WHERE would.
+                    bool readsRows = update.Where is not null || update.ReturningList is not null || update.FromClause.Count > 0
+                        || update.TargetList.Any(target => ParseTree.Walk(target.Value).Any(node => node is ColumnRef));
                     targets[update.Relation] = (Privileges.Update | (readsRows ? Privileges.Select : 0), update.TargetList.Select(target => target.Name!).ToList());
                     break;
                 case DeleteStmt delete:
@@ -110,27 +112,60 @@ public sealed partial class SqlEngine
     }
 
     /// <summary>Checks the privileges a statement needs on a relation it names directly (not through a view, whose
-    /// owner's privileges PostgreSQL checks instead). 42501 "permission denied for {kind} {name}" when it lacks them.</summary>
-    private async ValueTask CheckRelationPrivilegesAsync(RangeVar reference, Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)> targets,
-        long oid, string kind, string catalogName, long ownerOid, Func<string, int?> columnNumber, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
+    /// owner's privileges PostgreSQL checks instead), and USAGE on its schema. 42501 "permission denied for {kind}
+    /// {name}" when it lacks them. A privilege held on every column the statement uses is enough, as PostgreSQL's column
+    /// privileges allow: INSERT/UPDATE on the columns it writes, SELECT on the columns it reads (on any one column when
+    /// it reads none, as count(*) does).</summary>
+    private async ValueTask CheckRelationPrivilegesAsync(Node tree, RangeVar reference, Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)> targets,
+        long oid, string kind, string catalogName, long ownerOid, IReadOnlyList<string> columnNames, Func<string, int?> columnNumber, ITransactionStore store,
+        StatementContext statementContext, CancellationToken cancellationToken)
     {
         RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
+        if (identity.IsSuperuser) return;
+        await CheckSchemaUsageAsync(RelationNames.SchemaOf(catalogName), reference, identity, store, cancellationToken);
         if (Authorization.Owns(identity, ownerOid)) return;
         (Privileges required, IReadOnlyList<string>? columns) = targets.TryGetValue(reference, out var target) ? target : (Privileges.Select, null);
         ObjectPrivileges privileges = await SqlCatalog.GetPrivilegesAsync(store, oid, cancellationToken);
         Privileges all = kind == "sequence" ? ObjectPrivileges.SequenceAll : ObjectPrivileges.TableAll;
         Privileges held = Authorization.Held(identity, ownerOid, privileges, all);
         Privileges missing = required & ~held;
-        // A privilege held on every column the statement writes is enough, as PostgreSQL's column privileges allow.
-        Privileges columnWise = Privileges.Insert | Privileges.Update;
-        if ((missing & ~columnWise) == Privileges.None && missing != Privileges.None && columns is { Count: > 0 })
+        Privileges written = missing & (Privileges.Insert | Privileges.Update);
+        if (written != Privileges.None && columns is { Count: > 0 } && HeldOnColumns(columns, written, columnNumber, privileges, identity, anyWhenEmpty: false))
         {
-            bool coveredByColumns = columns.All(column => columnNumber(column) is int number
-                && privileges.Columns.TryGetValue(number, out IReadOnlyList<AccessControlItem>? items)
-                && (ObjectPrivileges.HeldBy(items, identity.Roles) & missing) == missing);
-            if (coveredByColumns) missing = Privileges.None;
+            missing &= ~written;
+        }
+        if ((missing & Privileges.Select) != 0 && privileges.Columns.Count > 0
+            && HeldOnColumns(ColumnReferences.Read(tree, reference, columnNames), Privileges.Select, columnNumber, privileges, identity, anyWhenEmpty: true))
+        {
+            missing &= ~Privileges.Select;
         }
         if (missing != Privileges.None) throw Authorization.PermissionDenied(kind, RelationNames.NameOf(catalogName));
+    }
+
+    /// <summary>Whether the identity holds <paramref name="wanted"/> on every column named (on any column of the
+    /// relation when none is named and <paramref name="anyWhenEmpty"/>).</summary>
+    private static bool HeldOnColumns(IReadOnlyCollection<string> columns, Privileges wanted, Func<string, int?> columnNumber, ObjectPrivileges privileges,
+        RoleIdentity identity, bool anyWhenEmpty)
+    {
+        bool HeldOn(IReadOnlyList<AccessControlItem> items) => (ObjectPrivileges.HeldBy(items, identity.Roles) & wanted) == wanted;
+        if (columns.Count == 0) return anyWhenEmpty && privileges.Columns.Values.Any(HeldOn);
+        return columns.All(column => columnNumber(column) is int number
+            && privileges.Columns.TryGetValue(number, out IReadOnlyList<AccessControlItem>? items) && HeldOn(items));
+    }
+
+    /// <summary>USAGE on the schema a relation lives in, needed to reach anything in it (its owner holds it; public grants
+    /// it to PUBLIC; other schemas to no one else until granted). 42501 "permission denied for schema s" for a name
+    /// written with its schema; an unqualified name is not looked up in a schema the role may not use, so it does not
+    /// exist (42P01), as PostgreSQL's search path skips such a schema.</summary>
+    private static async ValueTask CheckSchemaUsageAsync(string schema, RangeVar reference, RoleIdentity identity, ITransactionStore store,
+        CancellationToken cancellationToken)
+    {
+        if ((await Authorization.SchemaPrivilegesHeldAsync(schema, identity, store, cancellationToken) & Privileges.Usage) != 0) return;
+        if (reference.SchemaName is null)
+        {
+            throw new SqlException(SqlState.UndefinedTable, $"relation \"{reference.RelationName}\" does not exist", reference.Location + 1);
+        }
+        throw new SqlException(SqlState.InsufficientPrivilege, $"permission denied for schema {schema}", reference.Location + 1);
     }
 
     /// <summary>The system relations PostgreSQL grants no SELECT on to PUBLIC: they hold what only superusers may read.</summary>
@@ -150,13 +185,52 @@ public sealed partial class SqlEngine
     {
         if ((await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser) return;
         if (await RelationOfAsync(reference, store, statementContext, cancellationToken) is not { } found) return;
-        await CheckRelationPrivilegesAsync(reference, targets, found.Oid, "sequence", sequence.Name, found.OwnerOid, _ => null, store, statementContext, cancellationToken);
+        await CheckRelationPrivilegesAsync(reference, reference, targets, found.Oid, "sequence", sequence.Name, found.OwnerOid, [], _ => null, store, statementContext,
+            cancellationToken);
     }
 
-    /// <summary>A statement's result, after recording its creator as the owner of the relation it made.</summary>
-    private async ValueTask<StatementResult> OwnedByCreatorAsync(StatementResult result, RangeVar relation, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
+    /// <summary>A statement's result, after recording its creator as the owner of the relation it made and giving the
+    /// relation the privileges ALTER DEFAULT PRIVILEGES set for its owner's new objects.</summary>
+    private async ValueTask<StatementResult> OwnedByCreatorAsync(StatementResult result, RangeVar relation, ITransactionStore store, StatementContext statementContext,
+        CancellationToken cancellationToken)
     {
         await RecordOwnerAsync(relation, store, statementContext, cancellationToken);
+        if (statementContext.Session is null) return result;
+        string name = CatalogNameOf(relation, statementContext.Relations);
+        if (await RelationOfAsync(relation, store, statementContext, cancellationToken) is not { } created) return result;
+        long namespaceOid = await NamespaceOidAsync(RelationNames.SchemaOf(name), store, cancellationToken);
+        await ApplyDefaultPrivilegesAsync(created.Oid, created.Kind == "sequence" ? 'S' : 'r', namespaceOid, store, statementContext, cancellationToken);
+        return result;
+    }
+
+    /// <summary>A schema's OID (public's, or a stored one's); 0 for none.</summary>
+    private static async ValueTask<long> NamespaceOidAsync(string schema, ITransactionStore store, CancellationToken cancellationToken) =>
+        schema == SqlCatalog.DefaultSchema ? ObjectIds.PublicNamespace
+            : await SqlCatalog.GetSchemaAsync(store, schema, cancellationToken) is { } stored ? ObjectIds.Relation(stored.Id) : 0;
+
+    /// <summary>Writes the ACL a new object starts with when its owner's default privileges change it (one scan of the
+    /// few pg_default_acl entries; nothing is written while the object keeps the built-in default).</summary>
+    private async ValueTask ApplyDefaultPrivilegesAsync(long objectOid, char objectType, long namespaceOid, ITransactionStore store, StatementContext statementContext,
+        CancellationToken cancellationToken)
+    {
+        List<DefaultPrivileges> entries = await SqlCatalog.GetDefaultPrivilegesAsync(store, cancellationToken);
+        if (entries.Count == 0) return;
+        RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
+        long owner = identity.IsSuperuser ? ObjectIds.SuperuserRole : identity.Oid;
+        if (DefaultPrivileges.ForNewObject(entries, owner, namespaceOid, objectType) is not { } items) return;
+        ObjectPrivileges current = await SqlCatalog.GetPrivilegesAsync(store, objectOid, cancellationToken);
+        // An ACL already written belongs to an object that existed before (CREATE ... IF NOT EXISTS): it is kept.
+        if (current.Items is not null) return;
+        SqlCatalog.WritePrivileges(store, objectOid, current with { Items = items });
+    }
+
+    /// <summary>CREATE SCHEMA's result, after giving the schema the privileges ALTER DEFAULT PRIVILEGES ON SCHEMAS set.</summary>
+    private async ValueTask<StatementResult> SchemaWithDefaultPrivilegesAsync(StatementResult result, CreateSchemaStmt create, ITransactionStore store,
+        StatementContext statementContext, CancellationToken cancellationToken)
+    {
+        if (statementContext.Session is null) return result;
+        long oid = await NamespaceOidAsync(create.Name, store, cancellationToken);
+        if (oid != 0) await ApplyDefaultPrivilegesAsync(oid, 'n', 0, store, statementContext, cancellationToken);
         return result;
     }
 
@@ -276,25 +350,7 @@ public sealed partial class SqlEngine
     private static async ValueTask CheckCreateInSchemaAsync(RangeVar relation, RoleIdentity identity, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         string schema = RelationNames.SchemaOf(CatalogNameOf(relation, statementContext.Relations));
-        long oid;
-        long owner;
-        if (schema == SqlCatalog.DefaultSchema)
-        {
-            (oid, owner) = (ObjectIds.PublicNamespace, ObjectIds.DatabaseOwnerRole);
-        }
-        else if (await SqlCatalog.GetSchemaAsync(store, schema, cancellationToken) is { } stored)
-        {
-            if (stored.Owner == identity.Name) return;
-            (oid, owner) = (ObjectIds.Relation(stored.Id), ObjectIds.SuperuserRole);
-        }
-        else
-        {
-            return;
-        }
-        ObjectPrivileges privileges = await SqlCatalog.GetPrivilegesAsync(store, oid, cancellationToken);
-        IReadOnlyList<AccessControlItem> items = privileges.Items
-            ?? [new AccessControlItem(owner, owner, ObjectPrivileges.SchemaAll, Privileges.None), new AccessControlItem(0, owner, Privileges.Usage, Privileges.None)];
-        if ((ObjectPrivileges.HeldBy(items, identity.Roles) & Privileges.Create) == 0)
+        if ((await Authorization.SchemaPrivilegesHeldAsync(schema, identity, store, cancellationToken) & Privileges.Create) == 0)
         {
             throw new SqlException(SqlState.InsufficientPrivilege, $"permission denied for schema {schema}", relation.Location + 1);
         }
@@ -335,7 +391,8 @@ public sealed partial class SqlEngine
             GrantRoleStmt grantRole => RoleExecutor.GrantRole(grantRole, store, catalog),
             IamGrantStmt iam => await RoleExecutor.IamGrantAsync(iam, store, catalog, cancellationToken),
             GrantStmt grant => await GrantExecutor.ExecuteAsync(grant, store, catalog, cancellationToken),
-            _ => throw new SqlException(SqlState.FeatureNotSupported, "ALTER DEFAULT PRIVILEGES is not supported"),
+            AlterDefaultPrivilegesStmt defaults => await DefaultPrivilegesExecutor.ExecuteAsync(defaults, store, catalog, cancellationToken),
+            _ => throw new InvalidOperationException($"not a role statement: {tree.GetType().Name}"),
         };
     }
 }

@@ -43,6 +43,14 @@ public sealed partial class SqlEngine
         // The table is found along the session's search_path.
         StatementContext statementContext = NewStatementContext(store, DateTimeSettings.Default, session, cancellationToken);
         TableDescriptor table = await GetTableForStatementAsync(relation, store, statementContext, cancellationToken);
+        // COPY FROM inserts: INSERT on the table, or on each column it fills.
+        var targets = new Dictionary<RangeVar, (Catalog.Privileges, IReadOnlyList<string>?)>(ReferenceEqualityComparer.Instance)
+        {
+            [relation] = (Catalog.Privileges.Insert, copy.Columns ?? table.Columns.Select(column => column.Name).ToList()),
+        };
+        await CheckRelationPrivilegesAsync(copy, relation, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
+            table.Columns.Select(column => column.Name).ToList(), column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null,
+            store, statementContext, cancellationToken);
         if (copy.Columns is null)
         {
             return new CopyTarget(table, Enumerable.Range(0, table.Columns.Count).ToArray());
@@ -128,7 +136,7 @@ public sealed partial class SqlEngine
 
     /// <summary>COPY ... TO STDOUT as the overload above, with the session's TimeZone and DateStyle order for the query.</summary>
     public ValueTask<StatementResult> ExecuteCopyQueryAsync(ParsedStatement statement, ITransactionStore store,
-        DateTimeSettings dateTimeSettings, CancellationToken cancellationToken)
+        DateTimeSettings dateTimeSettings, CancellationToken cancellationToken, ISessionEnvironment? session = null)
     {
         ArgumentNullException.ThrowIfNull(statement);
         if (statement.Tree is not CopyStmt { IsFrom: false } copy)
@@ -146,7 +154,9 @@ public sealed partial class SqlEngine
             string schema = copy.Relation!.SchemaName is null ? "" : QuoteIdentifier(copy.Relation.SchemaName) + ".";
             select = (SelectStmt)Parser.SqlParser.ParseAll($"SELECT {columns} FROM {schema}{QuoteIdentifier(copy.Relation.RelationName)}")[0].Statement;
         }
-        return ExecuteAsync(new ParsedStatement(select, statement.Text, 0), parameters: null, parameterTypeOids: null, store, dateTimeSettings, cancellationToken);
+        // In the session, so that the query's privileges are checked as for the SELECT it is.
+        return ExecuteAsync(new ParsedStatement(select, statement.Text, 0), parameters: null, parameterTypeOids: null, store, dateTimeSettings, session,
+            streamRows: false, cancellationToken);
     }
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -52,6 +52,8 @@ public sealed partial class SqlEngine
         StatementContext.Current = statementContext;
         try
         {
+            // SET ROLE and SET SESSION AUTHORIZATION are checked against the catalog before anything runs under them.
+            if (session is not null && Catalog.Authorization.CurrentRoleName(session) != session.LoginUserName) await IdentityAsync(store, statementContext, cancellationToken);
             if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
             {
                 ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
@@ -113,7 +115,8 @@ public sealed partial class SqlEngine
                 CheckSchema(create.Relation, statementContext.Relations);
                 return await OwnedByCreatorAsync(await CreateTableExecutor.ExecuteAsync(create, _catalog, store, statementContext, cancellationToken), create.Relation, store, statementContext, cancellationToken);
             case CreateSchemaStmt createSchema:
-                return await SchemaExecutor.CreateAsync(createSchema, store, statementContext, cancellationToken);
+                return await SchemaWithDefaultPrivilegesAsync(await SchemaExecutor.CreateAsync(createSchema, store, statementContext, cancellationToken), createSchema, store,
+                    statementContext, cancellationToken);
             case DropSchemaStmt dropSchema:
                 return await SchemaExecutor.DropAsync(dropSchema, _catalog, store, statementContext, cancellationToken);
             case AlterSchemaStmt alterSchema:
@@ -350,8 +353,9 @@ public sealed partial class SqlEngine
                 {
                     if (next.Depth == 0)
                     {
-                        await CheckRelationPrivilegesAsync(reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
-                            column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null, store, statementContext, cancellationToken);
+                        await CheckRelationPrivilegesAsync(tree, reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
+                            table.Columns.Select(column => column.Name).ToList(), column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null,
+                            store, statementContext, cancellationToken);
                     }
                     store.AddConflictCheck(CatalogKeys.DescriptorByName(table.Name), isSchema: true);
                     tables.Add(table.Name, table);
@@ -371,7 +375,7 @@ public sealed partial class SqlEngine
                 {
                     long viewOid = Catalog.System.ObjectIds.Relation(view.Id);
                     long viewOwner = (await SqlCatalog.GetPrivilegesAsync(store, viewOid, cancellationToken)).OwnerOid;
-                    await CheckRelationPrivilegesAsync(reference, targets, viewOid, "view", view.Name, viewOwner,
+                    await CheckRelationPrivilegesAsync(tree, reference, targets, viewOid, "view", view.Name, viewOwner, view.ColumnNames,
                         column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, statementContext, cancellationToken);
                 }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)

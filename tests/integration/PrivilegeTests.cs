@@ -88,6 +88,47 @@ public sealed class PrivilegeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Copy_needs_select_to_read_and_insert_to_write()
+    {
+        string role = UniqueName("copier");
+        string table = UniqueName("copied");
+        await using var admin = await OpenAsync("admin");
+        await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN");
+        await ExecuteAsync(admin, $"CREATE TABLE {table} (id int PRIMARY KEY, secret text)");
+        await ExecuteAsync(admin, $"INSERT INTO {table} VALUES (1, 'one')");
+        await using var user = await OpenAsync(role);
+
+        static string Export(NpgsqlConnection connection, string sql)
+        {
+            using TextReader reader = connection.BeginTextExport(sql);
+            return reader.ReadToEnd();
+        }
+        var refusedOut = Assert.Throws<PostgresException>(() => Export(user, $"COPY {table} TO STDOUT"));
+        Assert.Equal("42501", refusedOut.SqlState);
+        Assert.Equal("42501", Assert.Throws<PostgresException>(() => Export(user, $"COPY (SELECT id FROM {table}) TO STDOUT")).SqlState);
+        var refusedIn = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var writer = await user.BeginTextImportAsync($"COPY {table} FROM STDIN");
+            await writer.WriteAsync("2\ttwo\n");
+        });
+        Assert.Equal($"permission denied for table {table}", refusedIn.MessageText);
+
+        // Column privileges are enough for the columns copied.
+        await ExecuteAsync(admin, $"GRANT SELECT (id), INSERT (id) ON {table} TO {role}");
+        Assert.Equal("1\n", Export(user, $"COPY {table} (id) TO STDOUT"));
+        Assert.Equal("42501", Assert.Throws<PostgresException>(() => Export(user, $"COPY {table} TO STDOUT")).SqlState);
+        await using (var writer = await user.BeginTextImportAsync($"COPY {table} (id) FROM STDIN"))
+        {
+            await writer.WriteAsync("3\n");
+        }
+        Assert.Equal(2L, await ScalarAsync(admin, $"SELECT count(*) FROM {table}"));
+
+        await ExecuteAsync(admin, $"REVOKE ALL ON {table} FROM {role}");
+        await ExecuteAsync(admin, $"DROP TABLE {table}");
+        await ExecuteAsync(admin, $"DROP ROLE {role}");
+    }
+
+    [Fact]
     public async Task The_catalogs_show_grants_and_keep_pg_authid_from_other_roles()
     {
         string role = UniqueName("viewer");

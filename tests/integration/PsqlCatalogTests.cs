@@ -49,54 +49,8 @@ public sealed class PsqlCatalogTests(ServerFixture fixture)
     /// <summary>Every command of PsqlCatalog/commands.txt over PsqlCatalog/schema.sql prints what PostgreSQL 15 printed
     /// (PsqlCatalog/describe.expected, recorded by PsqlCatalog/record.sh), except the known differences.</summary>
     [Fact]
-    public async Task DescribeCommandsPrintWhatPostgresPrints()
-    {
-        string directory = Path.Combine(AppContext.BaseDirectory, "PsqlCatalog");
-        string[] commands = File.ReadAllLines(Path.Combine(directory, "commands.txt")).Where(line => line.Length > 0).ToArray();
-        var script = new global::System.Text.StringBuilder();
-        foreach (string command in commands) script.Append($"\\echo '### {command.Replace("\\", "\\\\")}'\n{command}\n");
-        string schema = File.ReadAllText(Path.Combine(directory, "schema.sql"));
-        var setup = await Psql.RunAsync(Port, "\\set ON_ERROR_STOP 1\n" + schema, "-U", "postgres");
-        Assert.True(setup.ExitCode == 0, setup.ToString());
-        try
-        {
-            var result = await Psql.RunAsync(Port, script.ToString(), "-U", "postgres", "-P", "format=aligned", "-P", "tuples_only=off");
-            Dictionary<string, string> expected = SplitByCommand(File.ReadAllText(Path.Combine(directory, "describe.expected")));
-            Dictionary<string, string> actual = SplitByCommand(result.Output);
-            var differing = commands.Where(command => expected[command] != actual.GetValueOrDefault(command)).ToList();
-            var unexpected = differing.Where(command => !KnownDifferences.ContainsKey(command))
-                .Select(command => $"{command}\n--- PostgreSQL\n{expected[command]}\n--- Log\n{actual.GetValueOrDefault(command)}");
-            Assert.True(!unexpected.Any(), $"answered unlike PostgreSQL:\n{string.Join("\n", unexpected)}\n{result.Error}");
-            var nowPassing = KnownDifferences.Keys.Where(command => !differing.Contains(command)).ToList();
-            Assert.True(nowPassing.Count == 0, $"now answered as PostgreSQL does, remove from KnownDifferences: {string.Join(", ", nowPassing)}");
-        }
-        finally
-        {
-            await Psql.RunAsync(Port, "DROP VIEW psqlcat_view; DROP SEQUENCE psqlcat_seq; DROP TABLE psqlcat_link; DROP TABLE psqlcat_child; DROP TABLE psqlcat_parent; DROP TABLE psqlcat_defaults;");
-        }
-    }
-
-    /// <summary>The output of each command, keyed by the command its "### command" marker line names.</summary>
-    private static Dictionary<string, string> SplitByCommand(string output)
-    {
-        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? command = null;
-        var text = new global::System.Text.StringBuilder();
-        foreach (string line in output.ReplaceLineEndings("\n").Split('\n'))
-        {
-            if (line.StartsWith("### ", StringComparison.Ordinal))
-            {
-                if (command is not null) sections[command] = text.ToString().TrimEnd('\n');
-                command = line[4..];
-                text.Clear();
-                continue;
-            }
-            text.Append(line).Append('\n');
-        }
-        // The last section ends where the output does, which may or may not have a final newline.
-        if (command is not null) sections[command] = text.ToString().TrimEnd('\n');
-        return sections;
-    }
+    public Task DescribeCommandsPrintWhatPostgresPrints() => PsqlRecording.AssertMatchesAsync(Port, "PsqlCatalog", KnownDifferences,
+        "DROP VIEW psqlcat_view; DROP SEQUENCE psqlcat_seq; DROP TABLE psqlcat_link; DROP TABLE psqlcat_child; DROP TABLE psqlcat_parent; DROP TABLE psqlcat_defaults;");
 
     [Fact]
     public async Task DescribeTableShowsColumnsTypesDefaultsIndexesAndChecks()

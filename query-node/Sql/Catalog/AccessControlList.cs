@@ -153,3 +153,62 @@ public sealed record ObjectPrivileges(IReadOnlyList<AccessControlItem>? Items, I
         (Privileges.Usage, "USAGE"), (Privileges.Create, "CREATE"), (Privileges.Temporary, "TEMPORARY"), (Privileges.Connect, "CONNECT"),
     ];
 }
+
+/// <summary>
+/// One ALTER DEFAULT PRIVILEGES entry, PostgreSQL's pg_default_acl row: the ACL that objects of <see cref="ObjectType"/>
+/// ('r' tables and views, 'S' sequences, 'f' functions, 'T' types, 'n' schemas) created later by <see cref="RoleOid"/> start with,
+/// everywhere (<see cref="NamespaceOid"/> 0: replacing the kind's default) or in one schema (added to it).
+/// </summary>
+public sealed record DefaultPrivileges(long Oid, long RoleOid, long NamespaceOid, char ObjectType, IReadOnlyList<AccessControlItem> Items)
+{
+    /// <summary>Every privilege an object of the type has.</summary>
+    public static Privileges AllOf(char objectType) => objectType switch
+    {
+        'r' => ObjectPrivileges.TableAll,
+        'S' => ObjectPrivileges.SequenceAll,
+        'n' => ObjectPrivileges.SchemaAll,
+        'f' => Privileges.Execute,
+        'T' => Privileges.Usage,
+        _ => throw new ArgumentOutOfRangeException(nameof(objectType)),
+    };
+
+    /// <summary>acldefault: the owner holds everything; PUBLIC may also execute a function and use a type.</summary>
+    public static IReadOnlyList<AccessControlItem> BuiltIn(char objectType, long ownerOid) => objectType is 'f' or 'T'
+        ? [new AccessControlItem(0, ownerOid, AllOf(objectType), Privileges.None), new AccessControlItem(ownerOid, ownerOid, AllOf(objectType), Privileges.None)]
+        : [new AccessControlItem(ownerOid, ownerOid, AllOf(objectType), Privileges.None)];
+
+    /// <summary>The ACL a new object of <paramref name="objectType"/> owned by <paramref name="ownerOid"/> in namespace
+    /// <paramref name="namespaceOid"/> starts with (PostgreSQL's get_user_default_acl): the owner's global entry or the
+    /// built-in default, plus its entry for the schema; null when that is just the built-in default.</summary>
+    public static IReadOnlyList<AccessControlItem>? ForNewObject(IEnumerable<DefaultPrivileges> entries, long ownerOid, long namespaceOid, char objectType)
+    {
+        DefaultPrivileges? global = null;
+        DefaultPrivileges? inSchema = null;
+        foreach (DefaultPrivileges entry in entries)
+        {
+            if (entry.RoleOid != ownerOid || entry.ObjectType != objectType) continue;
+            if (entry.NamespaceOid == 0) global = entry;
+            else if (entry.NamespaceOid == namespaceOid) inSchema = entry;
+        }
+        if (global is null && inSchema is null) return null;
+        IReadOnlyList<AccessControlItem> builtIn = BuiltIn(objectType, ownerOid);
+        List<AccessControlItem> items = [.. global?.Items ?? builtIn];
+        foreach (AccessControlItem item in inSchema?.Items ?? [])
+        {
+            items = ObjectPrivileges.Change(items, item.GranteeOid, item.GrantorOid, item.Granted, withGrantOption: false, revoke: false);
+            if (item.GrantOptions != Privileges.None)
+            {
+                items = ObjectPrivileges.Change(items, item.GranteeOid, item.GrantorOid, item.GrantOptions, withGrantOption: true, revoke: false);
+            }
+        }
+        return SameItems(items, builtIn) ? null : Sorted(items);
+    }
+
+    /// <summary>An ACL in PostgreSQL's aclitemsort order (grantee, grantor, privileges), the order pg_default_acl entries
+    /// and the ACLs made from them are stored in.</summary>
+    public static List<AccessControlItem> Sorted(IEnumerable<AccessControlItem> items) =>
+        items.OrderBy(item => item.GranteeOid).ThenBy(item => item.GrantorOid).ThenBy(item => (int)item.Granted).ThenBy(item => (int)item.GrantOptions).ToList();
+
+    public static bool SameItems(IReadOnlyList<AccessControlItem> left, IReadOnlyList<AccessControlItem> right) =>
+        left.Count == right.Count && left.ToHashSet().SetEquals(right);
+}

@@ -28,7 +28,7 @@ internal static class Authorization
     /// local "postgres" session sees itself as PostgreSQL's would), else admin.</summary>
     public static string SuperuserName(ISessionEnvironment? session, IReadOnlyList<RoleDescriptor> roles)
     {
-        string user = session?.UserName ?? "postgres";
+        string user = session?.LoginUserName ?? "postgres";
         return roles.Any(role => role.Name == user) ? AdminRoleName : user;
     }
 
@@ -47,6 +47,7 @@ internal static class Authorization
     public static async ValueTask<RoleIdentity> ResolveAsync(ITransactionStore store, ISessionEnvironment? session, CancellationToken cancellationToken)
     {
         if (session is null) return RoleIdentity.Superuser;
+        if (session.UserName != session.LoginUserName) await CheckSessionAuthorizationAsync(store, session, cancellationToken);
         string name = CurrentRoleName(session);
         if (name != session.UserName)
         {
@@ -66,14 +67,28 @@ internal static class Authorization
         return await ResolveRoleAsync(store, name, session, cancellationToken);
     }
 
+    /// <summary>SET SESSION AUTHORIZATION to a user other than the login's: only a superuser login may (42501), and only
+    /// to a role that exists (22023), as PostgreSQL checks it; here at the statement after the SET.</summary>
+    private static async ValueTask CheckSessionAuthorizationAsync(ITransactionStore store, ISessionEnvironment session, CancellationToken cancellationToken)
+    {
+        string login = session.LoginUserName;
+        bool loginIsSuperuser = IsSuperuserAlias(login) || (await SqlCatalog.GetRoleAsync(store, login, cancellationToken) is not { } stored || stored.Superuser);
+        if (!loginIsSuperuser) throw new SqlException(SqlState.InsufficientPrivilege, "permission denied to set session authorization");
+        string user = session.UserName;
+        if (!IsSuperuserAlias(user) && await SqlCatalog.GetRoleAsync(store, user, cancellationToken) is null)
+        {
+            throw new SqlException(SqlState.InvalidParameterValue, $"role \"{user}\" does not exist");
+        }
+    }
+
     private static async ValueTask<RoleIdentity> ResolveRoleAsync(ITransactionStore store, string name, ISessionEnvironment session, CancellationToken cancellationToken)
     {
         if (IsSuperuserAlias(name)) return RoleIdentity.Superuser;
         RoleDescriptor? role = await SqlCatalog.GetRoleAsync(store, name, cancellationToken);
         if (role is null)
         {
-            // A session user that is no stored role is admin (checked again at each transaction's start).
-            if (name == session.UserName) return RoleIdentity.Superuser;
+            // A login user that is no stored role is admin (checked again at each transaction's start).
+            if (name == session.LoginUserName) return RoleIdentity.Superuser;
             // SET ROLE to a role dropped since (or never made): PostgreSQL refuses the SET; here the next statement.
             throw new SqlException(SqlState.InvalidParameterValue, $"role \"{name}\" does not exist");
         }
@@ -110,6 +125,36 @@ internal static class Authorization
     {
         if (Owns(identity, ownerOid)) return all;
         return ObjectPrivileges.HeldBy(privileges.EffectiveItems(RoleNames.Shown(ownerOid), all), identity.Roles) & all;
+    }
+
+    /// <summary>The privileges the identity holds on a schema: all of them as its owner (or a member of the owning role),
+    /// else what its ACL grants, or by default PUBLIC's USAGE on public and nothing on other schemas, as initdb and
+    /// CREATE SCHEMA leave them. A schema that does not exist (or a system schema) passes: the statement reports it.</summary>
+    public static async ValueTask<Privileges> SchemaPrivilegesHeldAsync(string schema, RoleIdentity identity, ITransactionStore store, CancellationToken cancellationToken)
+    {
+        if (identity.IsSuperuser) return ObjectPrivileges.SchemaAll;
+        long oid;
+        long owner;
+        if (schema == SqlCatalog.DefaultSchema)
+        {
+            (oid, owner) = (ObjectIds.PublicNamespace, ObjectIds.DatabaseOwnerRole);
+        }
+        else if (await SqlCatalog.GetSchemaAsync(store, schema, cancellationToken) is { } stored)
+        {
+            if (stored.Owner == identity.Name) return ObjectPrivileges.SchemaAll;
+            owner = (await SqlCatalog.GetRoleAsync(store, stored.Owner, cancellationToken))?.Oid ?? RoleNames.OidOf(stored.Owner);
+            if (Authorization.Owns(identity, owner)) return ObjectPrivileges.SchemaAll;
+            oid = ObjectIds.Relation(stored.Id);
+        }
+        else
+        {
+            return ObjectPrivileges.SchemaAll;
+        }
+        ObjectPrivileges privileges = await SqlCatalog.GetPrivilegesAsync(store, oid, cancellationToken);
+        IReadOnlyList<AccessControlItem> items = privileges.Items ?? (oid == ObjectIds.PublicNamespace
+            ? [new AccessControlItem(owner, owner, ObjectPrivileges.SchemaAll, Privileges.None), new AccessControlItem(0, owner, Privileges.Usage, Privileges.None)]
+            : [new AccessControlItem(owner, owner, ObjectPrivileges.SchemaAll, Privileges.None)]);
+        return ObjectPrivileges.HeldBy(items, identity.Roles);
     }
 
     /// <summary>42501 "permission denied for {kind} {name}".</summary>

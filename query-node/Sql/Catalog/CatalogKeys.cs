@@ -26,6 +26,9 @@ internal static class CatalogKeys
     private const long IamMappingSubspace = 27;
     private const long PrivilegesSubspace = 28;
 
+    /// <summary>(0, 29, role oid, namespace oid, object type): ALTER DEFAULT PRIVILEGES (a pg_default_acl row).</summary>
+    private const long DefaultPrivilegesSubspace = 29;
+
     /// <summary>(0, 40, job id): background jobs (sys.jobs). 40 leaves room for other catalog objects in between.</summary>
     private const long JobSubspace = 40;
 
@@ -205,6 +208,20 @@ internal static class CatalogKeys
         encoder.WriteInteger(objectOid);
         return encoder.ToArray();
     }
+
+    public static byte[] DefaultPrivileges(long roleOid, long namespaceOid, char objectType)
+    {
+        var encoder = new KeyEncoder(48);
+        encoder.WriteInteger(SystemTableId);
+        encoder.WriteInteger(DefaultPrivilegesSubspace);
+        encoder.WriteInteger(roleOid);
+        encoder.WriteInteger(namespaceOid);
+        encoder.WriteInteger(objectType);
+        return encoder.ToArray();
+    }
+
+    public static (byte[] Start, byte[] End) DefaultPrivilegesRange() =>
+        (SubspacePrefix(DefaultPrivilegesSubspace), SubspacePrefix(DefaultPrivilegesSubspace + 1));
 
     public static (byte[] Start, byte[] End) PrivilegesRange() => (SubspacePrefix(PrivilegesSubspace), SubspacePrefix(PrivilegesSubspace + 1));
 

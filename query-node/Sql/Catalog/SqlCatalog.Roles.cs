@@ -171,6 +171,34 @@ internal sealed partial class SqlCatalog
         return new ObjectPrivileges(items, columns) { OwnerOid = ownerOid };
     }
 
+    /// <summary>Every ALTER DEFAULT PRIVILEGES entry (pg_default_acl), by role, namespace and object type.</summary>
+    public static async ValueTask<List<DefaultPrivileges>> GetDefaultPrivilegesAsync(ITransactionStore store, CancellationToken cancellationToken)
+    {
+        var entries = new List<DefaultPrivileges>();
+        (byte[] start, byte[] end) = CatalogKeys.DefaultPrivilegesRange();
+        await foreach (KeyValuePair<byte[], byte[]> entry in store.ScanAsync(start, end, cancellationToken))
+        {
+            var reader = new MessagePackReader(entry.Value);
+            int fields = reader.ReadArrayHeader();
+            if (fields < 5) throw new InvalidOperationException($"default privileges with {fields} fields");
+            long oid = reader.ReadInt64();
+            long roleOid = reader.ReadInt64();
+            long namespaceOid = reader.ReadInt64();
+            char objectType = (char)reader.ReadInt32();
+            List<AccessControlItem> items = ReadItems(ref reader);
+            for (int extra = 5; extra < fields; extra++) reader.Skip();
+            entries.Add(new DefaultPrivileges(oid, roleOid, namespaceOid, objectType, items));
+        }
+        return entries;
+    }
+
+    public static void WriteDefaultPrivileges(ITransactionStore store, DefaultPrivileges entry) =>
+        store.Put(CatalogKeys.DefaultPrivileges(entry.RoleOid, entry.NamespaceOid, entry.ObjectType),
+            MessagePackSerializer.Serialize(new object[] { entry.Oid, entry.RoleOid, entry.NamespaceOid, (int)entry.ObjectType, entry.Items.Select(EncodeItem).ToArray() }));
+
+    public static void DeleteDefaultPrivileges(ITransactionStore store, DefaultPrivileges entry) =>
+        store.Delete(CatalogKeys.DefaultPrivileges(entry.RoleOid, entry.NamespaceOid, entry.ObjectType));
+
     private static List<AccessControlItem> ReadItems(ref MessagePackReader reader)
     {
         int count = reader.ReadArrayHeader();

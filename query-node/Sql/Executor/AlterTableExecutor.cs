@@ -163,7 +163,7 @@ internal static partial class AlterTableExecutor
                     ValidateConstraint(altered, validate);
                     break;
                 case OwnerCmd owner:
-                    long ownerOid = RoleNames.Resolve(owner.Role, statement.Session?.UserName ?? "postgres", statement);
+                    long ownerOid = RoleNames.Resolve(owner.Role, statement.Session?.LoginUserName ?? "postgres", statement);
                     altered.OwnerOid = ownerOid == ObjectIds.SuperuserRole ? 0 : ownerOid;
                     break;
             }

@@ -13,7 +13,7 @@ namespace Log.QueryNode.Sql.Executor;
 /// </summary>
 internal static class GrantExecutor
 {
-    private const string InvalidGrantOperation = "0LP01";
+    internal const string InvalidGrantOperation = "0LP01";
 
     /// <summary>One object a GRANT names: its OID, kind word, name for messages, owner, every privilege its kind has,
     /// and its columns by name (attribute number), empty for sequences and schemas.</summary>
@@ -21,6 +21,11 @@ internal static class GrantExecutor
 
     public static async ValueTask<StatementResult> ExecuteAsync(GrantStmt grant, ITransactionStore store, CatalogSnapshot catalog, CancellationToken cancellationToken)
     {
+        // GRANTED BY names the role the grant is made in the name of; PostgreSQL accepts only the current user.
+        if (grant.GrantedBy is { } grantedBy && RoleExecutor.ResolveRole(grantedBy, catalog) != catalog.Identity.Oid)
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, "grantor must be current user");
+        }
         List<GrantTarget> targets = await TargetsAsync(grant, catalog, cancellationToken);
         var grantees = grant.Grantees.Select(grantee => grantee == "public" ? 0L : RoleExecutor.ResolveRole(grantee, catalog)).ToList();
         var notices = new List<string>();
@@ -67,7 +72,9 @@ internal static class GrantExecutor
                     else columns[column] = changed;
                 }
             }
-            SqlCatalog.WritePrivileges(store, target.Oid, new ObjectPrivileges(tableItems, columns) { OwnerOid = current.OwnerOid });
+            // A grant on columns alone leaves the relation's own ACL as it was (relacl stays null), as in PostgreSQL.
+            IReadOnlyList<AccessControlItem>? relationItems = tablePrivileges == Privileges.None ? current.Items : tableItems;
+            SqlCatalog.WritePrivileges(store, target.Oid, new ObjectPrivileges(relationItems, columns) { OwnerOid = current.OwnerOid });
         }
         return new StatementResult(null, null, grant.IsGrant ? "GRANT" : "REVOKE") { Notices = notices };
     }
@@ -118,7 +125,7 @@ internal static class GrantExecutor
         return (table, columns);
     }
 
-    private static Privileges WordToPrivilege(AccessPrivilege privilege, Privileges all, string kind, bool forColumns)
+    internal static Privileges WordToPrivilege(AccessPrivilege privilege, Privileges all, string kind, bool forColumns)
     {
         Privileges bits = ObjectPrivileges.Parse(privilege.Name!);
         if (bits == Privileges.None)

@@ -24,8 +24,11 @@ public interface ISessionEnvironment
     /// <summary>The session's generator for random(), reseeded by setseed.</summary>
     Random Random { get; set; }
 
-    /// <summary>The user the session authenticated as.</summary>
+    /// <summary>The session user: the one the session authenticated as, or SET SESSION AUTHORIZATION's.</summary>
     string UserName { get; }
+
+    /// <summary>The user the session authenticated as, whatever SET SESSION AUTHORIZATION made the session user.</summary>
+    string LoginUserName => UserName;
 
     /// <summary>The IAM principal whose signed token let the session in, or null (admin's login, or local development
     /// without tokens): each transaction checks that the session's role is still mapped to it.</summary>

@@ -268,33 +268,45 @@ internal static class RoleExecutor
     /// holds or granted.</summary>
     private static List<string> Dependents(long roleOid, string roleName, CatalogSnapshot catalog)
     {
-        var owned = new List<string>();
-        var privileges = new List<string>();
+        var owned = new List<(long Oid, string Text)>();
+        var privileges = new List<(long Oid, string Text)>();
         foreach ((long oid, string kind, string name, long ownerOid, IReadOnlyList<string> columns) in Relations(catalog))
         {
-            if (ownerOid == roleOid) owned.Add($"owner of {kind} {name}");
+            if (ownerOid == roleOid) owned.Add((oid, $"owner of {kind} {name}"));
             ObjectPrivileges acl = catalog.PrivilegesOf(oid);
-            if (acl.Items?.Any(item => item.GranteeOid == roleOid || item.GrantorOid == roleOid) == true) privileges.Add($"privileges for {kind} {name}");
+            if (acl.Items?.Any(item => item.GranteeOid == roleOid || item.GrantorOid == roleOid) == true) privileges.Add((oid, $"privileges for {kind} {name}"));
             foreach ((int column, IReadOnlyList<AccessControlItem> items) in acl.Columns.OrderBy(column => column.Key))
             {
                 if (!items.Any(item => item.GranteeOid == roleOid || item.GrantorOid == roleOid)) continue;
                 string columnName = column - 1 < columns.Count && column >= 1 ? columns[column - 1] : column.ToString(CultureInfo.InvariantCulture);
-                privileges.Add($"privileges for column {columnName} of {kind} {name}");
+                privileges.Add((oid, $"privileges for column {columnName} of {kind} {name}"));
             }
         }
         foreach (SchemaDescriptor schema in catalog.Schemas)
         {
-            if (schema.Owner == roleName) owned.Add($"owner of schema {schema.Name}");
+            if (schema.Owner == roleName) owned.Add((ObjectIds.Relation(schema.Id), $"owner of schema {schema.Name}"));
             if (catalog.PrivilegesOf(ObjectIds.Relation(schema.Id)).Items?.Any(item => item.GranteeOid == roleOid || item.GrantorOid == roleOid) == true)
             {
-                privileges.Add($"privileges for schema {schema.Name}");
+                privileges.Add((ObjectIds.Relation(schema.Id), $"privileges for schema {schema.Name}"));
             }
         }
         if (catalog.PrivilegesOf(ObjectIds.PublicNamespace).Items?.Any(item => item.GranteeOid == roleOid || item.GrantorOid == roleOid) == true)
         {
-            privileges.Add("privileges for schema public");
+            privileges.Add((ObjectIds.PublicNamespace, "privileges for schema public"));
         }
-        return [.. owned, .. privileges];
+        foreach (DefaultPrivileges entry in catalog.DefaultPrivileges)
+        {
+            string objects = entry.ObjectType switch { 'r' => "relations", 'S' => "sequences", 'n' => "schemas", 'T' => "types", _ => "functions" };
+            string owner = catalog.RoleName(entry.RoleOid) ?? "";
+            string schema = entry.NamespaceOid == 0 ? ""
+                : " in schema " + (entry.NamespaceOid == ObjectIds.PublicNamespace ? SqlCatalog.DefaultSchema
+                    : catalog.Schemas.FirstOrDefault(stored => ObjectIds.Relation(stored.Id) == entry.NamespaceOid)?.Name);
+            string described = $"default privileges on new {objects} belonging to role {owner}{schema}";
+            if (entry.RoleOid == roleOid) owned.Add((entry.Oid, "owner of " + described));
+            else if (entry.Items.Any(item => item.GranteeOid == roleOid)) privileges.Add((entry.Oid, "privileges for " + described));
+        }
+        // In the order the objects were made (their OIDs come from one counter), as PostgreSQL lists its dependencies.
+        return [.. owned.OrderBy(entry => entry.Oid).Select(entry => entry.Text), .. privileges.OrderBy(entry => entry.Oid).Select(entry => entry.Text)];
     }
 
     /// <summary>Every user relation: OID, kind word, name as PostgreSQL's object descriptions print it, owner, and column

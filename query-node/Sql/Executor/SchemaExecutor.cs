@@ -80,6 +80,13 @@ internal static class SchemaExecutor
                     catalog, store, statement, cancellationToken);
             }
             SqlCatalog.DeleteSchema(store, schema);
+            // Its ACL and the default privileges set for it go with it, as PostgreSQL's dependencies take them.
+            long schemaOid = Catalog.System.ObjectIds.Relation(schema.Id);
+            SqlCatalog.DeletePrivileges(store, schemaOid);
+            foreach (DefaultPrivileges entry in await SqlCatalog.GetDefaultPrivilegesAsync(store, cancellationToken))
+            {
+                if (entry.NamespaceOid == schemaOid) SqlCatalog.DeleteDefaultPrivileges(store, entry);
+            }
         }
         return new StatementResult(null, null, "DROP SCHEMA") { Notices = notices };
     }

@@ -14,6 +14,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
     public long NextValue(string name, CancellationToken cancellationToken)
     {
         SequenceDescriptor sequence = Find(name, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Usage | Privileges.Update, cancellationToken);
         long value = Wait(generator.NextValueAsync(sequence, store, cancellationToken));
         session.SetCurrent(sequence.Id, sequence.Name, value, isLast: true);
         return value;
@@ -22,6 +23,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
     public long CurrentValue(string name, CancellationToken cancellationToken)
     {
         SequenceDescriptor sequence = Find(name, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Usage | Privileges.Select, cancellationToken);
         return session.TryGetCurrent(sequence.Id, out long value)
             ? value
             : throw new SqlException(SqlState.ObjectNotInPrerequisiteState, $"currval of sequence \"{RelationNames.NameOf(sequence.Name)}\" is not yet defined in this session");
@@ -39,6 +41,7 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
     public long SetValue(string name, long value, bool isCalled, CancellationToken cancellationToken)
     {
         SequenceDescriptor sequence = Find(name, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Update, cancellationToken);
         if (value < sequence.MinValue || value > sequence.MaxValue)
         {
             throw new SqlException(SqlState.NumericValueOutOfRange,
@@ -47,6 +50,33 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
         Wait(generator.SetStateAsync(sequence, new SequenceState(value, isCalled), store, cancellationToken));
         if (isCalled) session.SetCurrent(sequence.Id, sequence.Name, value, isLast: false);
         return value;
+    }
+
+    /// <summary>PostgreSQL's checks: nextval needs USAGE or UPDATE, currval USAGE or SELECT, setval UPDATE (42501
+    /// "permission denied for sequence s"). A serial column's default draws as the inserting role, so it needs USAGE on
+    /// the sequence too; an identity column's sequence is drawn from without a check, as PostgreSQL does.</summary>
+    private void CheckPrivilege(SequenceDescriptor sequence, Privileges anyOf, CancellationToken cancellationToken)
+    {
+        if (StatementContext.Current is not { Session: { } sessionEnvironment } statement) return;
+        RoleIdentity identity = statement.Identity ??= Wait(Authorization.ResolveAsync(store, sessionEnvironment, cancellationToken));
+        if (identity.IsSuperuser) return;
+        string schema = RelationNames.SchemaOf(sequence.Name);
+        if ((Wait(Authorization.SchemaPrivilegesHeldAsync(schema, identity, store, cancellationToken)) & Privileges.Usage) == 0)
+        {
+            throw Authorization.PermissionDenied("schema", schema);
+        }
+        long oid = Catalog.System.ObjectIds.Relation(sequence.Id);
+        ObjectPrivileges privileges = Wait(SqlCatalog.GetPrivilegesAsync(store, oid, cancellationToken));
+        long owner = privileges.OwnerOid;
+        if (sequence.OwnedByTable is { } tableName && Wait(catalog.GetTableAsync(store, tableName, cancellationToken)) is { } table)
+        {
+            if (sequence.OwnedByColumn is { } columnName && table.OrdinalOf(columnName) is var ordinal and >= 0 && table.Columns[ordinal].Identity is not null) return;
+            owner = table.OwnerOid;
+        }
+        if ((Authorization.Held(identity, owner, privileges, ObjectPrivileges.SequenceAll) & anyOf) == 0)
+        {
+            throw Authorization.PermissionDenied("sequence", RelationNames.NameOf(sequence.Name));
+        }
     }
 
     private SequenceDescriptor Find(string text, CancellationToken cancellationToken)

@@ -106,7 +106,7 @@ internal static partial class BuiltinFunctions
         if (context.Statement?.CatalogSnapshot?.RoleName(oid) is { } stored) return stored;
         return oid switch
         {
-            ObjectIds.SuperuserRole => context.Statement?.Session?.UserName ?? DefaultUser,
+            ObjectIds.SuperuserRole => context.Statement?.Session?.LoginUserName ?? DefaultUser,
             ObjectIds.DatabaseOwnerRole => "pg_database_owner",
             _ => $"unknown (OID={oid})",
         };

@@ -225,13 +225,13 @@ internal sealed partial class SqlParser
             do relations.Add(ParseRangeVar(allowAlias: false));
             while (TryOperator(","));
         }
-        (List<string> grantees, bool grantOption, bool cascade) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: true);
-        return new GrantStmt(isGrant, privileges, target, relations, schemas, grantees, grantOption, cascade, location);
+        (List<string> grantees, bool grantOption, bool cascade, string? grantedBy) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: true);
+        return new GrantStmt(isGrant, privileges, target, relations, schemas, grantees, grantOption, cascade, location) { GrantedBy = grantedBy };
     }
 
     /// <summary>The end of a GRANT or REVOKE of privileges: TO/FROM the grantees, WITH GRANT OPTION (GRANT), GRANTED BY
     /// where the statement allows it (not in ALTER DEFAULT PRIVILEGES), and CASCADE/RESTRICT (REVOKE).</summary>
-    private (List<string> Grantees, bool GrantOption, bool Cascade) ParseGrantees(bool isGrant, bool grantOptionFor, bool allowGrantedBy)
+    private (List<string> Grantees, bool GrantOption, bool Cascade, string? GrantedBy) ParseGrantees(bool isGrant, bool grantOptionFor, bool allowGrantedBy)
     {
         ExpectKeyword(isGrant ? "to" : "from");
         var grantees = new List<string>();
@@ -248,16 +248,18 @@ internal sealed partial class SqlParser
             ExpectKeyword("option");
             grantOption = true;
         }
-        if (allowGrantedBy) ParseGrantedBy();
+        string? grantedBy = allowGrantedBy ? ParseGrantedBy() : null;
         bool cascade = !isGrant && TryKeyword("cascade");
         if (!isGrant && !cascade) TryKeyword("restrict");
-        return (grantees, grantOption, cascade);
+        return (grantees, grantOption, cascade, grantedBy);
     }
 
-    private void ParseGrantedBy()
+    /// <summary>GRANTED BY role: the role a grant is made in the name of, or null when not written.</summary>
+    private string? ParseGrantedBy()
     {
-        if (!IsKeyword("granted")) return;
-        throw NotSupported("GRANTED BY", Current.Position);
+        if (!TryKeyword("granted")) return null;
+        ExpectKeyword("by");
+        return ParseRoleSpecification();
     }
 
     /// <summary>AWS IAM GRANT role TO 'principal' | AWS IAM REVOKE role FROM 'principal'.</summary>
@@ -273,7 +275,7 @@ internal sealed partial class SqlParser
         return new IamGrantStmt(role, Advance().Text, isGrant, location);
     }
 
-    /// <summary>ALTER DEFAULT PRIVILEGES [FOR ROLE|USER r, ...] [IN SCHEMA s, ...] GRANT|REVOKE ... ON TABLES|SEQUENCES|SCHEMAS ...</summary>
+    /// <summary>ALTER DEFAULT PRIVILEGES [FOR ROLE|USER r, ...] [IN SCHEMA s, ...] GRANT|REVOKE ... ON TABLES|SEQUENCES|FUNCTIONS|ROUTINES|TYPES|SCHEMAS ...</summary>
     private AlterDefaultPrivilegesStmt ParseAlterDefaultPrivileges(int location)
     {
         var roles = new List<string>();
@@ -309,6 +311,8 @@ internal sealed partial class SqlParser
         ExpectKeyword("on");
         PrivilegeTarget target = TryKeyword("tables") ? PrivilegeTarget.Table : TryKeyword("sequences") ? PrivilegeTarget.Sequence
             : TryKeyword("schemas") ? PrivilegeTarget.Schema
+            : TryKeyword("functions") || TryKeyword("routines") ? PrivilegeTarget.Function
+            : TryKeyword("types") ? PrivilegeTarget.Type
             : throw NotSupported("ALTER DEFAULT PRIVILEGES ON " + Current.Text.ToUpperInvariant(), Current.Position);
         int afterTarget = _index;
         _index = listStart;
@@ -330,7 +334,7 @@ internal sealed partial class SqlParser
             while (TryOperator(","));
         }
         _index = afterTarget;
-        (List<string> grantees, bool grantOption, bool cascade) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: false);
+        (List<string> grantees, bool grantOption, bool cascade, _) = ParseGrantees(isGrant, grantOptionFor, allowGrantedBy: false);
         var action = new GrantStmt(isGrant, privileges, target, [], [], grantees, grantOption, cascade, start.Position);
         return new AlterDefaultPrivilegesStmt(roles, schemas, action, location);
     }

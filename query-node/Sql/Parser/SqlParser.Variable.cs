@@ -14,13 +14,15 @@ internal sealed partial class SqlParser
             if (IsKeyword("session") && Peek().IsKeyword("authorization"))
             {
                 _index += 2;
-                return new NoOperationStmt("RESET", token.Position);
+                return new VariableSetStmt("session_authorization", null, token.Position);
             }
             string resetName = TryKeyword("all") ? "all" : ParseVariableName();
             return new VariableSetStmt(resetName, null, token.Position);
         }
         if (IsKeyword("constraints")) return ParseConstraintsSet(token.Position);
+        int scopeStart = _index;
         bool isLocal = !TryKeyword("session") && TryKeyword("local");
+        bool afterSession = _index > scopeStart && !isLocal;
         if (IsKeyword("role") && !Peek().IsKeyword("to") && !Peek().IsOperator("="))
         {
             // SET ROLE name | NONE: the setting "role", which the engine checks against the catalog's roles.
@@ -28,11 +30,14 @@ internal sealed partial class SqlParser
             string role = TryKeyword("none") ? "none" : Current.Kind == TokenKind.String ? Advance().Text : ExpectColumnIdentifier().Name;
             return new VariableSetStmt("role", role, token.Position) { IsLocal = isLocal };
         }
-        if (IsKeyword("authorization") && Peek().IsKeyword("default"))
+        if (afterSession && IsKeyword("authorization") || IsKeyword("session") && Peek().IsKeyword("authorization"))
         {
-            // There is one role per connection; going back to it changes nothing.
-            _index += 2;
-            return new NoOperationStmt("SET", token.Position);
+            // SET [SESSION | LOCAL] SESSION AUTHORIZATION name | 'name' | DEFAULT: the setting session_authorization, which
+            // the engine checks against the login and the catalog's roles as it does SET ROLE's.
+            if (IsKeyword("session")) _index++;
+            _index++;
+            string user = TryKeyword("default") ? "default" : Current.Kind == TokenKind.String ? Advance().Text : ExpectColumnIdentifier().Name;
+            return new VariableSetStmt("session_authorization", user, token.Position) { IsLocal = isLocal };
         }
         if (IsKeyword("characteristics") || IsKeyword("transaction"))
         {

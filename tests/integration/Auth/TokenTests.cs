@@ -175,6 +175,23 @@ public sealed class TokenTests(TokenServerFixture fixture) : IClassFixture<Token
     }
 
     [Fact]
+    public async Task KeysAddedByConcurrentCommandsAreAllKept()
+    {
+        // Each command is its own process reading, changing and writing credentials.json beside the running server.
+        string[] principals = Enumerable.Range(0, 4).Select(index => $"arn:aws:iam::123456789012:user/concurrent{index}").ToArray();
+        ProcessResult[] added = await Task.WhenAll(principals.Select(principal =>
+            LogCommandAsync("keys", "add", "--principal", principal, "--data", Server.DataDirectory)));
+        Assert.All(added, result => Assert.True(result.ExitCode == 0, result.ToString()));
+        var listed = await LogCommandAsync("keys", "list", "--data", Server.DataDirectory);
+        foreach (ProcessResult result in added)
+        {
+            string keyId = result.Lines.Single(line => line.StartsWith("AWS_ACCESS_KEY_ID=", StringComparison.Ordinal))["AWS_ACCESS_KEY_ID=".Length..];
+            Assert.Contains(keyId, listed.Output);
+            Assert.True((await LogCommandAsync("keys", "remove", keyId, "--data", Server.DataDirectory)).ExitCode == 0);
+        }
+    }
+
+    [Fact]
     public async Task RemovedKeyIsRefused()
     {
         var added = await LogCommandAsync("keys", "add", "--admin", "--principal", "arn:aws:iam::123456789012:user/removed", "--data", Server.DataDirectory);

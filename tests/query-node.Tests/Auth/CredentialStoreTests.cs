@@ -34,6 +34,27 @@ public sealed class CredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentAddsFromSeparateStoresLoseNoKey()
+    {
+        // Each store stands for a process (keys add run twice at once): each opens the files itself, so only the lock
+        // file orders their read-modify-write of the credentials.
+        const int writers = 6;
+        const int keysPerWriter = 20;
+        var start = new ManualResetEventSlim();
+        Task<List<string>>[] adding = Enumerable.Range(0, writers).Select(writer => Task.Factory.StartNew(() =>
+        {
+            var store = new CredentialStore(dataDirectory);
+            start.Wait();
+            return Enumerable.Range(0, keysPerWriter).Select(index => store.Add($"p{writer}-{index}", admin: false, DateTimeOffset.UtcNow).AccessKeyId).ToList();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        start.Set();
+        List<string>[] added = await Task.WhenAll(adding);
+        var listed = new CredentialStore(dataDirectory).List().Select(key => key.AccessKeyId).ToHashSet();
+        Assert.Equal(writers * keysPerWriter, listed.Count);
+        Assert.All(added.SelectMany(keys => keys), key => Assert.Contains(key, listed));
+    }
+
+    [Fact]
     public void RemovalIsSeenByARunningReader()
     {
         var writer = new CredentialStore(dataDirectory);

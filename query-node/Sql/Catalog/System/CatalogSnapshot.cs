@@ -61,7 +61,7 @@ internal sealed class CatalogSnapshot
     /// <summary>The session the statement runs in (user, database, settings), or null outside one.</summary>
     public ISessionEnvironment? Session { get; }
 
-    public string UserName => Session?.UserName ?? "postgres";
+    public string UserName => Session?.LoginUserName ?? "postgres";
 
     public string DatabaseName => Session?.DatabaseName ?? "postgres";
 
@@ -111,6 +111,7 @@ internal sealed class CatalogSnapshot
             IamMappings = await SqlCatalog.GetIamMappingsAsync(store, cancellationToken),
             Privileges = await SqlCatalog.GetAllPrivilegesAsync(store, cancellationToken),
             Relations = statement.Relations,
+            DefaultPrivileges = await SqlCatalog.GetDefaultPrivilegesAsync(store, cancellationToken),
             Identity = statement.Identity ?? await Authorization.ResolveAsync(store, session, cancellationToken),
             SuperuserName = Authorization.SuperuserName(session, roles),
         };
@@ -129,6 +130,9 @@ internal sealed class CatalogSnapshot
 
     /// <summary>Objects' privileges by OID; an object not here has the default ACL.</summary>
     public IReadOnlyDictionary<long, ObjectPrivileges> Privileges { get; private init; } = new Dictionary<long, ObjectPrivileges>();
+
+    /// <summary>ALTER DEFAULT PRIVILEGES entries (pg_default_acl).</summary>
+    public IReadOnlyList<DefaultPrivileges> DefaultPrivileges { get; private init; } = [];
 
     public ObjectPrivileges PrivilegesOf(long oid) => Privileges.GetValueOrDefault(oid) ?? ObjectPrivileges.Default;
 

@@ -113,7 +113,9 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> ColumnPrivilegeRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach ((string schema, string name, IEnumerable<string> columns, bool publicSelect) in PrivilegedRelations(catalog))
+        foreach (object?[] row in UserColumnPrivilegeRows(catalog, relation)) yield return row;
+        foreach ((string schema, string name, IEnumerable<string> columns, bool publicSelect) in PrivilegedRelations(catalog)
+            .Where(relation => relation.Schema is PgCatalogSchema or InformationSchemaSchema))
         {
             foreach (string column in columns)
             {
@@ -122,6 +124,44 @@ internal static partial class SystemRelations
                     yield return ColumnPrivilegeRow(relation, catalog, catalog.UserName, schema, name, column, privilege, grantable: true);
                 }
                 if (publicSelect) yield return ColumnPrivilegeRow(relation, catalog, PublicGrantee, schema, name, column, "SELECT", grantable: false);
+            }
+        }
+    }
+
+    /// <summary>The user's tables' and views' column privileges: what the relation's ACL grants of the column privileges
+    /// (on every column) and what each column's own ACL grants, once each, listed where the grantor or the grantee is one
+    /// of the current role's roles or the grantee is PUBLIC, as PostgreSQL's view does.</summary>
+    private static IEnumerable<object?[]> UserColumnPrivilegeRows(CatalogSnapshot catalog, SystemRelation relation)
+    {
+        IReadOnlySet<long> roles = catalog.Identity.Roles;
+        var relations = catalog.Tables.Select(table => (Oid: ObjectIds.Relation(table.Id), table.Name, Owner: table.OwnerOid,
+                Columns: table.Columns.Select(column => (column.Id, column.Name)).ToList()))
+            .Concat(catalog.Views.Select(view => (Oid: ObjectIds.Relation(view.Id), view.Name, Owner: catalog.PrivilegesOf(ObjectIds.Relation(view.Id)).OwnerOid,
+                Columns: view.ColumnNames.Select((name, index) => (Id: index + 1, Name: name)).ToList())));
+        foreach ((long oid, string catalogName, long ownerOid, List<(int Id, string Name)> columns) in relations)
+        {
+            long owner = RoleNames.Shown(ownerOid);
+            ObjectPrivileges privileges = catalog.PrivilegesOf(oid);
+            IReadOnlyList<AccessControlItem> tableItems = privileges.EffectiveItems(owner, ObjectPrivileges.TableAll);
+            foreach ((int columnId, string columnName) in columns)
+            {
+                IEnumerable<AccessControlItem> items = tableItems.Concat(privileges.Columns.GetValueOrDefault(columnId) ?? []);
+                var seen = new HashSet<(long Grantor, long Grantee, Privileges Privilege)>();
+                foreach (AccessControlItem item in items)
+                {
+                    bool visible = roles.Contains(RoleNames.Shown(item.GrantorOid)) || roles.Contains(item.GranteeOid) || item.GranteeOid == 0;
+                    if (!visible) continue;
+                    foreach (string privilege in ObjectPrivileges.Words(item.Granted & ObjectPrivileges.ColumnAll))
+                    {
+                        Privileges bit = ObjectPrivileges.Parse(privilege);
+                        if (!seen.Add((item.GrantorOid, item.GranteeOid, bit))) continue;
+                        bool grantable = item.GranteeOid == owner || (item.GrantOptions & bit) != 0;
+                        string grantee = item.GranteeOid == 0 ? PublicGrantee : catalog.RoleName(item.GranteeOid) ?? "";
+                        yield return relation.Row(("grantor", catalog.RoleName(item.GrantorOid)), ("grantee", grantee), ("table_catalog", catalog.DatabaseName),
+                            ("table_schema", RelationNames.SchemaOf(catalogName)), ("table_name", RelationNames.NameOf(catalogName)), ("column_name", columnName),
+                            ("privilege_type", privilege), ("is_grantable", YesOrNo(grantable)));
+                    }
+                }
             }
         }
     }

@@ -45,11 +45,25 @@ internal static partial class SystemRelations
         }
     }
 
-    /// <summary>relacl: null while the object has the default ACL, else its items as aclitem text.</summary>
-    private static PgArray? RelationAcl(CatalogSnapshot catalog, long oid)
+    /// <summary>pg_default_acl: one row per ALTER DEFAULT PRIVILEGES entry.</summary>
+    private static IEnumerable<object?[]> DefaultAclRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        ObjectPrivileges privileges = catalog.PrivilegesOf(oid);
-        if (privileges.Items is null) return null;
-        return PgArray.OneDimensional(privileges.Items.Select(item => ObjectPrivileges.Format(item, role => catalog.RoleName(role) ?? role.ToString(global::System.Globalization.CultureInfo.InvariantCulture))).ToArray());
+        foreach (DefaultPrivileges entry in catalog.DefaultPrivileges.OrderBy(entry => entry.Oid))
+        {
+            yield return relation.Row(("oid", entry.Oid), ("defaclrole", entry.RoleOid), ("defaclnamespace", entry.NamespaceOid),
+                ("defaclobjtype", entry.ObjectType.ToString()), ("defaclacl", FormatAcl(catalog, entry.Items)));
+        }
     }
+
+    /// <summary>relacl: null while the object has the default ACL, else its items as aclitem text.</summary>
+    private static PgArray? RelationAcl(CatalogSnapshot catalog, long oid) =>
+        catalog.PrivilegesOf(oid).Items is { } items ? FormatAcl(catalog, items) : null;
+
+    /// <summary>attacl: null while no privilege was granted on the column itself.</summary>
+    private static PgArray? ColumnAcl(CatalogSnapshot catalog, long relationOid, int column) =>
+        catalog.PrivilegesOf(relationOid).Columns.TryGetValue(column, out IReadOnlyList<AccessControlItem>? items) && items.Count > 0 ? FormatAcl(catalog, items) : null;
+
+    /// <summary>An ACL as aclitem[] text.</summary>
+    internal static PgArray FormatAcl(CatalogSnapshot catalog, IEnumerable<AccessControlItem> items) =>
+        PgArray.OneDimensional(items.Select(item => ObjectPrivileges.Format(item, role => catalog.RoleName(role) ?? role.ToString(global::System.Globalization.CultureInfo.InvariantCulture))).ToArray());
 }

@@ -87,7 +87,8 @@ internal static partial class SystemRelations
             {
                 ColumnDescriptor column = table.Columns[ordinal];
                 yield return AttributeRow(relation, oid, column.Name, column.Type, (short)column.Id, column.NotNull || table.IsPrimaryKeyColumn(ordinal),
-                    CatalogDefinitions.HasCatalogDefault(column), column.Identity, column.Generated is null ? null : ColumnDescriptor.GeneratedStored);
+                    CatalogDefinitions.HasCatalogDefault(column), column.Identity, column.Generated is null ? null : ColumnDescriptor.GeneratedStored,
+                    ColumnAcl(catalog, oid, column.Id));
             }
             foreach (object?[] row in SystemColumnRows(relation, oid)) yield return row;
             if (!table.HasHiddenRowId)
@@ -131,7 +132,7 @@ internal static partial class SystemRelations
             for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
             {
                 yield return AttributeRow(relation, oid, view.ColumnNames[ordinal], ViewShapes.ResolvedColumnType(types[ordinal]), (short)(ordinal + 1),
-                    notNull: false, hasDefault: false);
+                    notNull: false, hasDefault: false, acl: ColumnAcl(catalog, oid, ordinal + 1));
             }
         }
     }
@@ -156,14 +157,14 @@ internal static partial class SystemRelations
     }
 
     private static object?[] AttributeRow(SystemRelation relation, long relationOid, string name, SqlType type, short number, bool notNull, bool hasDefault,
-        char? identity = null, char? generated = null)
+        char? identity = null, char? generated = null, PgArray? acl = null)
     {
         BuiltinType? builtin = BuiltinTypes.Find(type.Oid);
         return relation.Row(("attrelid", relationOid), ("attname", name), ("atttypid", (long)type.Oid), ("attstattarget", -1),
             ("attlen", builtin?.Length ?? type.Size), ("attnum", number), ("attndims", type.IsArray ? 1 : 0), ("attcacheoff", -1), ("atttypmod", type.Modifier),
             ("attbyval", builtin?.ByValue ?? false), ("attalign", (builtin?.Align ?? 'i').ToString()), ("attstorage", (builtin?.Storage ?? 'x').ToString()),
             ("attcompression", ""), ("attnotnull", notNull), ("atthasdef", hasDefault), ("attidentity", identity?.ToString() ?? ""), ("attgenerated", generated?.ToString() ?? ""),
-            ("attislocal", true), ("attcollation", builtin?.Collation ?? 0L));
+            ("attislocal", true), ("attcollation", builtin?.Collation ?? 0L), ("attacl", acl));
     }
 
     private static IEnumerable<object?[]> TypeRows(CatalogSnapshot catalog, SystemRelation relation)

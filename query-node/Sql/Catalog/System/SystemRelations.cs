@@ -44,6 +44,7 @@ internal static partial class SystemRelations
             ["pg_roles"] = RoleRows,
             ["pg_authid"] = RoleRows,
             ["pg_auth_members"] = RoleMembershipRows,
+            ["pg_default_acl"] = DefaultAclRows,
             ["pg_user"] = UserRows,
             ["pg_settings"] = SettingRows,
             ["pg_am"] = AccessMethodRows,
@@ -81,12 +82,14 @@ internal static partial class SystemRelations
         yield return relation.Row(("oid", ObjectIds.PgCatalogNamespace), ("nspname", "pg_catalog"), ("nspowner", ObjectIds.SuperuserRole), ("nspacl", superuserSchema));
         yield return relation.Row(("oid", ObjectIds.PgToastNamespace), ("nspname", "pg_toast"), ("nspowner", ObjectIds.SuperuserRole));
         yield return relation.Row(("oid", ObjectIds.PublicNamespace), ("nspname", SqlCatalog.DefaultSchema), ("nspowner", ObjectIds.DatabaseOwnerRole),
-            ("nspacl", SchemaPrivileges("pg_database_owner")));
+            ("nspacl", RelationAcl(catalog, ObjectIds.PublicNamespace) ?? SchemaPrivileges("pg_database_owner")));
         yield return relation.Row(("oid", ObjectIds.InformationSchemaNamespace), ("nspname", "information_schema"), ("nspowner", ObjectIds.SuperuserRole),
             ("nspacl", superuserSchema));
         foreach (SchemaDescriptor schema in catalog.Schemas)
         {
-            yield return relation.Row(("oid", ObjectIds.Relation(schema.Id)), ("nspname", schema.Name), ("nspowner", RoleNames.OidOf(schema.Owner)));
+            long oid = ObjectIds.Relation(schema.Id);
+            yield return relation.Row(("oid", oid), ("nspname", schema.Name), ("nspowner", catalog.RoleOid(schema.Owner) ?? RoleNames.OidOf(schema.Owner)),
+                ("nspacl", RelationAcl(catalog, oid)));
         }
     }
 

@@ -27,6 +27,12 @@ public enum PrivilegeTarget
     Schema,
     AllTablesInSchema,
     AllSequencesInSchema,
+
+    /// <summary>FUNCTIONS (or ROUTINES) in ALTER DEFAULT PRIVILEGES.</summary>
+    Function,
+
+    /// <summary>TYPES in ALTER DEFAULT PRIVILEGES.</summary>
+    Type,
 }
 
 /// <summary>One privilege of a GRANT: its word (null for ALL [PRIVILEGES]) and the columns it is limited to.</summary>
@@ -36,7 +42,11 @@ public sealed record AccessPrivilege(string? Name, IReadOnlyList<string>? Column
 /// grantees [CASCADE | RESTRICT]. A grantee named "public" is PUBLIC. Relations are in <see cref="Relations"/>, schema
 /// names in <see cref="Schemas"/>.</summary>
 public sealed record GrantStmt(bool IsGrant, IReadOnlyList<AccessPrivilege> Privileges, PrivilegeTarget Target, IReadOnlyList<RangeVar> Relations,
-    IReadOnlyList<string> Schemas, IReadOnlyList<string> Grantees, bool GrantOption, bool Cascade, int Location) : Statement(Location);
+    IReadOnlyList<string> Schemas, IReadOnlyList<string> Grantees, bool GrantOption, bool Cascade, int Location) : Statement(Location)
+{
+    /// <summary>GRANTED BY's role, or null when not written; PostgreSQL accepts only the current user.</summary>
+    public string? GrantedBy { get; init; }
+}
 
 /// <summary>ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT|REVOKE ...: the grant applies to objects made later.</summary>
 public sealed record AlterDefaultPrivilegesStmt(IReadOnlyList<string> Roles, IReadOnlyList<string> Schemas, GrantStmt Action, int Location) : Statement(Location);

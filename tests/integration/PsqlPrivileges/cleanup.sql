@@ -1,0 +1,10 @@
+ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM psqlpriv_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA psqlpriv_s REVOKE INSERT, UPDATE ON TABLES FROM psqlpriv_writer;
+ALTER DEFAULT PRIVILEGES FOR ROLE psqlpriv_writer REVOKE USAGE ON SEQUENCES FROM psqlpriv_reader;
+ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+DROP VIEW psqlpriv_v;
+DROP TABLE psqlpriv_t;
+DROP TABLE psqlpriv_s.psqlpriv_u;
+DROP SEQUENCE psqlpriv_seq;
+DROP SCHEMA psqlpriv_s;
+DROP ROLE psqlpriv_reader, psqlpriv_writer, psqlpriv_group;
