@@ -7,7 +7,8 @@ namespace Log.Integration.Tests.Cluster;
 /// <summary>
 /// Storage replicas as their own processes (<c>storage-node serve</c>): two query nodes read through two replicas over
 /// the storage RPC and hold no store of their own; a replica killed with kill -9 is failed over to, comes back on its
-/// folder, catches up and serves; a replica started empty catches up by replaying the journal.
+/// folder, catches up and serves; a replica started empty catches up by replaying the journal, and one started on a copy
+/// of another's folder from that replica's checkpoint.
 /// </summary>
 [Collection(FaultSuite.Name)]
 public sealed class StorageReplicaTests(ITestOutputHelper output)
@@ -65,13 +66,28 @@ public sealed class StorageReplicaTests(ITestOutputHelper output)
             Assert.True(problems.Count == 0, string.Join("\n", problems.Take(30)));
         }
 
-        // A replica started on an empty folder replays the journal and serves the same rows: a query node that reads
-        // only from it sees every acknowledged transfer and the constant total.
-        await using var fresh = await cluster.StartEmptyStorageReplicaAsync();
+        // A replica started on an empty folder replays the journal, and one started on a copy of another's folder
+        // recovers that replica's checkpoint and replays only what follows it; each serves the same rows: a query node
+        // that reads only from it sees every acknowledged transfer and the constant total.
+        await using (var fresh = await cluster.StartEmptyStorageReplicaAsync())
+        {
+            Assert.Contains("replaying the journal from offset 0", fresh.Output);
+            await VerifyThroughReplicaAsync(cluster, bank, fresh);
+        }
+        var copy = await cluster.CopyStorageReplicaFolderAsync(1);
+        await using (var bootstrapped = await cluster.StartStorageReplicaAsync(copy))
+        {
+            Assert.Contains("Storage node recovered checkpoint", bootstrapped.Output);
+            await VerifyThroughReplicaAsync(cluster, bank, bootstrapped);
+        }
+    }
+
+    private static async Task VerifyThroughReplicaAsync(LocalCluster cluster, ClusterBank bank, RoleProcess replica)
+    {
         await using var reader = await LogProcess.StartAsync(null,
-            "--journal", cluster.JournalAddress, "--adjudicator", $"127.0.0.1:{cluster.Adjudicator.Port}", "--storage", $"127.0.0.1:{fresh.Port}");
-        var freshProblems = await bank.VerifyAsync(reader.Port);
-        Assert.True(freshProblems.Count == 0, string.Join("\n", freshProblems.Take(30)));
+            "--journal", cluster.JournalAddress, "--adjudicator", $"127.0.0.1:{cluster.Adjudicator.Port}", "--storage", $"127.0.0.1:{replica.Port}");
+        var problems = await bank.VerifyAsync(reader.Port);
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(30)));
     }
 
     /// <summary>Waits (bounded) until the bank has acknowledged more transfers than now.</summary>

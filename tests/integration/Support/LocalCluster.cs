@@ -47,6 +47,27 @@ public sealed class LocalCluster : IAsyncDisposable
         storageReplicas[replica] = await RoleProcess.StartStorageNodeAsync(JournalAddress, StorageDirectory(replica), port);
     }
 
+    /// <summary>Stops storage replica <paramref name="replica"/> cleanly (SIGTERM: it takes a last checkpoint), copies its
+    /// folder, and starts it again; returns the copy, a folder another replica can start from.</summary>
+    public async Task<string> CopyStorageReplicaFolderAsync(int replica)
+    {
+        await storageReplicas[replica].StopAsync(TimeSpan.FromSeconds(60));
+        var copy = Path.Combine(directory, $"storage-copy-{Guid.NewGuid():N}");
+        CopyFolder(StorageDirectory(replica), copy);
+        await RestartStorageReplicaAsync(replica);
+        return copy;
+    }
+
+    /// <summary>Starts one more storage replica on <paramref name="folder"/> (a copy of another's); the caller disposes it.</summary>
+    public Task<RoleProcess> StartStorageReplicaAsync(string folder) => RoleProcess.StartStorageNodeAsync(JournalAddress, folder);
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var folder in Directory.EnumerateDirectories(from)) CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
+    }
+
     /// <summary>Starts one more storage replica on an empty folder (it replays the journal from offset 0); the caller
     /// disposes it.</summary>
     public Task<RoleProcess> StartEmptyStorageReplicaAsync() =>

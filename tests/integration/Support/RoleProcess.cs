@@ -105,6 +105,21 @@ public sealed class RoleProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, then waits for the process to exit (its clean shutdown) within <paramref name="timeout"/>.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        using (var terminate = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString()]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill"))
+        {
+            await terminate.WaitForExitAsync();
+        }
+        await process.WaitForExitAsync().WaitAsync(timeout);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public async Task KillAsync()
     {
