@@ -37,8 +37,7 @@ public sealed class AdjudicatorRpcServer : IAsyncDisposable
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         server = new RpcServer<RpcMessage>(AdjudicatorRpcProtocol.Instance,
-            new RpcServerSettings(options.ListenAddress, options.Port, options.MaxFrameBytes, options.MaxRequestsInFlightPerConnection,
-                options.MaxQueuedRepliesPerConnection, options.MaxConnections),
+            options.ServerSettings,
             async (call, cancellationToken) => await AnswerAsync(call, cancellationToken).ConfigureAwait(false) with { Clock = clock.Now() },
             this.logger);
     }

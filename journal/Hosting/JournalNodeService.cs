@@ -42,10 +42,8 @@ public sealed class JournalNodeService(JournalNodeOptions options, ILoggerFactor
         if (HttpPort is int httpPort)
         {
             metrics = started.CreateMetrics();
-            httpEndpoint = new RoleHttpEndpoint("log-journal", options.ListenAddress, httpPort, [JournalNodeMetrics.MeterName],
+            httpEndpoint = await RoleHttpEndpoint.StartAndAnnounceAsync("log-journal", options.ListenAddress, httpPort, [JournalNodeMetrics.MeterName],
                 () => Volatile.Read(ref node) is not null, loggerFactory.CreateLogger<RoleHttpEndpoint>());
-            httpEndpoint.Start();
-            await Console.Out.WriteLineAsync($"{RoleHttpEndpoint.ListeningMarker} {httpEndpoint.BaseAddress}");
         }
         if (WriteReadyLine)
         {

@@ -1,7 +1,7 @@
 using Log.Journal.Client;
+using Log.Journal.Hosting;
 using Log.Journal.Time;
 using Log.StorageNode;
-using Log.StorageNode.Hosting;
 using Log.StorageNode.Rpc;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +42,7 @@ public sealed partial class LogServer
         var endpoints = new List<(string Host, int Port)>();
         foreach (var endpoint in options.StorageEndpoints)
         {
-            StorageNodeHostOptions.TrySplitHostAndPort(endpoint, out var host, out var port);
+            RoleSettings.TrySplitHostAndPort(endpoint, out var host, out var port);
             endpoints.Add((host, port));
         }
         var remote = Track(new RemoteStorageReader(endpoints, new StorageRpcOptions(), logger: loggerFactory.CreateLogger<RemoteStorageReader>()));

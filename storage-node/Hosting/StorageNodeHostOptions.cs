@@ -1,4 +1,5 @@
 using System.Net;
+using Log.Journal.Hosting;
 
 namespace Log.StorageNode.Hosting;
 
@@ -50,29 +51,13 @@ public sealed class StorageNodeHostOptions
     /// <summary>Returns what is wrong with the settings, or null.</summary>
     public string? Validate(out IPAddress listenAddress)
     {
-        if (!IPAddress.TryParse(Listen, out listenAddress!))
+        if (RoleSettings.Check("the storage node", Listen, Journal, Port, HttpPort, Region, out listenAddress) is { } problem)
         {
-            return $"--listen '{Listen}' is not an IP address";
-        }
-        if (!IPAddress.IsLoopback(listenAddress))
-        {
-            return $"--listen {Listen} refused: authentication is not implemented yet, so the storage node listens on loopback addresses only (127.0.0.1 or ::1)";
-        }
-        if (string.IsNullOrWhiteSpace(Journal) || !Journal.Split(',').All(server => TrySplitHostAndPort(server, out _, out _)))
-        {
-            return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
+            return problem;
         }
         if (string.IsNullOrWhiteSpace(Data))
         {
             return "--data must name the replica's folder";
-        }
-        if (Port is < 0 or > 65535)
-        {
-            return $"--port {Port} is not a TCP port";
-        }
-        if (HttpPort is < 0 or > 65535)
-        {
-            return $"--http-port {HttpPort} is not a TCP port";
         }
         if (Partition < 0)
         {
@@ -82,24 +67,6 @@ public sealed class StorageNodeHostOptions
         {
             return $"--snapshot-retention-seconds {SnapshotRetentionSeconds} must be at least 1";
         }
-        if (string.IsNullOrWhiteSpace(Region) || !Region.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-        {
-            return $"--region '{Region}' must be letters, digits, '-' or '_'";
-        }
         return null;
-    }
-
-    /// <summary>Splits HOST:PORT (the host may be a bracketed IPv6 address).</summary>
-    public static bool TrySplitHostAndPort(string server, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        var colon = server.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), out port) || port is <= 0 or > 65535)
-        {
-            return false;
-        }
-        host = server[..colon].Trim('[', ']');
-        return host.Length > 0;
     }
 }

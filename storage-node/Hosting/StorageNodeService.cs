@@ -33,10 +33,9 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         }
         if (options.HttpPort is int httpPort)
         {
-            var endpoint = started.Add(new RoleHttpEndpoint($"log-storage-{options.Partition}", listenAddress, httpPort,
+            // First: live while the replica recovers and replays, ready once caught up.
+            started.Add(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-storage-{options.Partition}", listenAddress, httpPort,
                 [StorageNodeMetrics.MeterName], () => caughtUp, loggerFactory.CreateLogger<RoleHttpEndpoint>()));
-            endpoint.Start();
-            await Console.Out.WriteLineAsync($"{RoleHttpEndpoint.ListeningMarker} {endpoint.BaseAddress}");
         }
         var clientOptions = new JournalClientOptions
         {
@@ -71,7 +70,7 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
             loggerFactory.CreateLogger<StorageRpcServer>()));
         server.Start();
         Port = server.Port;
-        var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listenAddress}]" : listenAddress.ToString();
+        var host = RoleSettings.HostText(listenAddress);
         // One plain line on standard output, so that scripts and tests can find the port.
         await Console.Out.WriteLineAsync(
             $"{ReadyMarker}: rpc={host}:{Port} partition={options.Partition} offset={node.NextOffset} kafka={options.Journal} data={dataDirectory}");

@@ -235,35 +235,15 @@ public static class StorageRpcCodec
 }
 
 /// <summary>The storage node's messages as the shared transport sees them.</summary>
-public sealed class StorageRpcProtocol : IRpcProtocol<StorageRpcMessage>
+public static class StorageRpcProtocol
 {
-    public static readonly StorageRpcProtocol Instance = new();
-
-    private StorageRpcProtocol()
-    {
-    }
-
-    public string PeerName => "the storage node";
-
-    public ReadOnlyMemory<byte> EncodeFrame(StorageRpcMessage message) => StorageRpcCodec.EncodeFrame(message);
-
-    public bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameBytes, out StorageRpcMessage message) =>
-        StorageRpcCodec.TryReadFrame(ref buffer, maxFrameBytes, out message);
-
-    public long RequestIdOf(StorageRpcMessage message) => message.RequestId;
-
-    public string KindOf(StorageRpcMessage message) => message.Kind.ToString();
-
-    public StorageRpcMessage CancelOf(long requestId) => new StorageCancelCall(requestId);
-
-    public bool IsCancel(StorageRpcMessage message, out TimeSpan deadline)
-    {
-        deadline = message switch
+    public static readonly RpcProtocol<StorageRpcMessage> Instance = new("the storage node", StorageRpcCodec.EncodeFrame,
+        StorageRpcCodec.TryReadFrame, message => message.RequestId, message => message.Kind.ToString(),
+        requestId => new StorageCancelCall(requestId),
+        message => message switch
         {
-            StorageCancelCall => TimeSpan.Zero,
+            StorageCancelCall => null,
             StorageRpcCall call => call.Deadline,
             _ => throw new InvalidDataException($"A client sent a {message.Kind}, which is not a request."),
-        };
-        return message is StorageCancelCall;
-    }
+        });
 }

@@ -28,8 +28,7 @@ public sealed class StorageRpcServer : IAsyncDisposable
         this.node = node;
         this.options = options;
         server = new RpcServer<StorageRpcMessage>(StorageRpcProtocol.Instance,
-            new RpcServerSettings(options.ListenAddress, options.Port, options.MaxFrameBytes, options.MaxRequestsInFlightPerConnection,
-                options.MaxQueuedRepliesPerConnection, options.MaxConnections),
+            options.ServerSettings,
             AnswerAsync, logger ?? NullLogger.Instance);
     }
 
