@@ -142,6 +142,7 @@ public sealed partial class StorageNode
         ArgumentNullException.ThrowIfNull(visitor);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
+        ThrowIfSnapshotTooOld(at.Timestamp);
         if (limit == 0 || (endExclusive is not null && KeyComparer.Instance.Compare(startInclusive, endExclusive) >= 0))
         {
             return new VisitedRange(0, null, Stopped: false);

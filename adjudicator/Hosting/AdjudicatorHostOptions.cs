@@ -1,4 +1,5 @@
 using System.Net;
+using Log.Journal.Hosting;
 
 namespace Log.Adjudicator.Hosting;
 
@@ -51,29 +52,13 @@ public sealed class AdjudicatorHostOptions
     /// <summary>Returns what is wrong with the settings, or null.</summary>
     public string? Validate(out IPAddress listenAddress)
     {
-        if (!IPAddress.TryParse(Listen, out listenAddress!))
+        if (RoleSettings.Check("the adjudicator", Listen, Journal, Port, HttpPort, Region, out listenAddress) is { } problem)
         {
-            return $"--listen '{Listen}' is not an IP address";
-        }
-        if (!IPAddress.IsLoopback(listenAddress))
-        {
-            return $"--listen {Listen} refused: authentication is not implemented yet, so the adjudicator listens on loopback addresses only (127.0.0.1 or ::1)";
-        }
-        if (string.IsNullOrWhiteSpace(Journal) || !Journal.Split(',').All(IsHostAndPort))
-        {
-            return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
+            return problem;
         }
         if (Shard < 0)
         {
             return $"--shard {Shard} must not be negative";
-        }
-        if (Port is < 0 or > 65535)
-        {
-            return $"--port {Port} is not a TCP port";
-        }
-        if (HttpPort is < 0 or > 65535)
-        {
-            return $"--http-port {HttpPort} is not a TCP port";
         }
         if (HeartbeatIntervalMs < 1)
         {
@@ -83,27 +68,12 @@ public sealed class AdjudicatorHostOptions
         {
             return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
         }
-        if (string.IsNullOrWhiteSpace(Region) || !Region.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-        {
-            return $"--region '{Region}' must be letters, digits, '-' or '_'";
-        }
         return null;
     }
 
     /// <summary>Whether <paramref name="server"/> is HOST:PORT with a TCP port.</summary>
-    public static bool IsHostAndPort(string server) => TrySplitHostAndPort(server, out _, out _);
+    public static bool IsHostAndPort(string server) => RoleSettings.IsHostAndPort(server);
 
     /// <summary>Splits HOST:PORT (the host may be a bracketed IPv6 address).</summary>
-    public static bool TrySplitHostAndPort(string server, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        var colon = server.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), out port) || port is <= 0 or > 65535)
-        {
-            return false;
-        }
-        host = server[..colon].Trim('[', ']');
-        return host.Length > 0;
-    }
+    public static bool TrySplitHostAndPort(string server, out string host, out int port) => RoleSettings.TrySplitHostAndPort(server, out host, out port);
 }

@@ -33,10 +33,8 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         if (options.HttpPort is int httpPort)
         {
             // First: live while the shard rebuilds from its partition, ready once it serves.
-            var endpoint = Track(new RoleHttpEndpoint($"log-adjudicator-{options.Shard}", listenAddress, httpPort,
+            Track(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-adjudicator-{options.Shard}", listenAddress, httpPort,
                 [AdjudicatorMetrics.MeterName], () => serving, loggerFactory.CreateLogger<RoleHttpEndpoint>()));
-            endpoint.Start();
-            await Console.Out.WriteLineAsync($"{RoleHttpEndpoint.ListeningMarker} {endpoint.BaseAddress}");
         }
         var clientOptions = new JournalClientOptions
         {
@@ -74,8 +72,7 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         Port = server.Port;
         serving = true;
 
-        var host = listenAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{listenAddress}]" : listenAddress.ToString();
+        var host = RoleSettings.HostText(listenAddress);
         // One plain line on standard output, so that scripts and tests can find the port.
         await Console.Out.WriteLineAsync($"{ReadyMarker}: rpc={host}:{Port} shard={options.Shard} kafka={options.Journal}");
         await Console.Out.FlushAsync(cancellationToken);

@@ -1,7 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using Log.Journal.Records;
+using Log.Journal.Rpc;
 using Log.Journal.Time;
 using MessagePack;
 
@@ -17,45 +16,21 @@ public static class RpcCodec
 {
     /// <summary>2: the sender's hybrid clock after the request id (1 had none). Both ends of a cluster run one build.</summary>
     public const int FormatVersion = 2;
-    public const int FrameHeaderBytes = 4;
+    public const int FrameHeaderBytes = RpcFrames.FrameHeaderBytes;
 
     /// <summary>Encodes <paramref name="message"/> as one whole frame.</summary>
-    public static ReadOnlyMemory<byte> EncodeFrame(RpcMessage message)
-    {
-        var output = new ArrayBufferWriter<byte>(256);
-        output.GetSpan(FrameHeaderBytes);
-        output.Advance(FrameHeaderBytes);
-        var writer = new MessagePackWriter(output);
-        WritePayload(ref writer, message);
-        writer.Flush();
-        var frame = output.WrittenMemory;
-        BinaryPrimitives.WriteInt32BigEndian(MemoryMarshal.AsMemory(frame).Span, frame.Length - FrameHeaderBytes);
-        return frame;
-    }
+    public static ReadOnlyMemory<byte> EncodeFrame(RpcMessage message) => RpcFrames.Encode(message, WritePayload);
 
     /// <summary>Takes one whole frame off the front of <paramref name="buffer"/>, or returns false (and leaves it)
     /// when the buffer does not hold one yet.</summary>
     public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameBytes, out RpcMessage message)
     {
         message = null!;
-        if (buffer.Length < FrameHeaderBytes)
+        if (!RpcFrames.TryReadPayload(ref buffer, maxFrameBytes, out var payload))
         {
             return false;
         }
-        Span<byte> header = stackalloc byte[FrameHeaderBytes];
-        buffer.Slice(0, FrameHeaderBytes).CopyTo(header);
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length <= 0 || length > maxFrameBytes)
-        {
-            throw new InvalidDataException($"An RPC frame of {length} bytes is outside 1..{maxFrameBytes}.");
-        }
-        if (buffer.Length < FrameHeaderBytes + length)
-        {
-            return false;
-        }
-        var payload = buffer.Slice(FrameHeaderBytes, length);
         message = DecodePayload(payload);
-        buffer = buffer.Slice(payload.End);
         return true;
     }
 

@@ -19,6 +19,13 @@ public sealed class JournalNodeService(JournalNodeOptions options, ILoggerFactor
     /// <summary>Writes the ready line on standard output once listening (for scripts and tests that start the process).</summary>
     public bool WriteReadyLine { get; init; }
 
+    /// <summary>The HTTP port of /healthz, /readyz and /metrics (Prometheus: each partition's end and start offsets); 0 picks
+    /// a free one (printed at start). Null: no HTTP endpoint.</summary>
+    public int? HttpPort { get; init; }
+
+    private RoleHttpEndpoint? httpEndpoint;
+    private JournalNodeMetrics? metrics;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = new JournalNode(options, loggerFactory.CreateLogger<JournalNode>());
@@ -32,6 +39,12 @@ public sealed class JournalNodeService(JournalNodeOptions options, ILoggerFactor
             throw;
         }
         node = started;
+        if (HttpPort is int httpPort)
+        {
+            metrics = started.CreateMetrics();
+            httpEndpoint = await RoleHttpEndpoint.StartAndAnnounceAsync("log-journal", options.ListenAddress, httpPort, [JournalNodeMetrics.MeterName],
+                () => Volatile.Read(ref node) is not null, loggerFactory.CreateLogger<RoleHttpEndpoint>());
+        }
         if (WriteReadyLine)
         {
             await Console.Out.WriteLineAsync($"Journal node is ready: kafka={started.BootstrapServers} data={Path.GetFullPath(options.DataDirectory)}");
@@ -41,6 +54,7 @@ public sealed class JournalNodeService(JournalNodeOptions options, ILoggerFactor
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await StopHttpEndpointAsync();
         var running = Interlocked.Exchange(ref node, null);
         if (running is not null)
         {
@@ -48,9 +62,16 @@ public sealed class JournalNodeService(JournalNodeOptions options, ILoggerFactor
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await StopHttpEndpointAsync();
         var running = Interlocked.Exchange(ref node, null);
-        return running?.DisposeAsync() ?? ValueTask.CompletedTask;
+        if (running is not null) await running.DisposeAsync();
+    }
+
+    private async Task StopHttpEndpointAsync()
+    {
+        if (Interlocked.Exchange(ref httpEndpoint, null) is { } endpoint) await endpoint.DisposeAsync();
+        Interlocked.Exchange(ref metrics, null)?.Dispose();
     }
 }

@@ -12,7 +12,8 @@ namespace Log.Journal.Hosting;
 /// The journal node alone: <c>dotnet run --project journal -- --port 9092 --data DIR</c>.
 /// Settings come from appsettings.json, <c>LOG__Journal__*</c> environment variables and the
 /// command line (section <c>Journal</c>; the switches below are shorthands). Prints
-/// <c>Journal node is ready: kafka=HOST:PORT data=DIR</c> once it listens; stops cleanly on
+/// <c>Journal node is ready: kafka=HOST:PORT data=DIR</c> once it listens (with <c>--http-port H</c>, first
+/// <c>Health and metrics on http://HOST:H</c>: /healthz, /readyz and /metrics); stops cleanly on
 /// SIGTERM or Ctrl+C (and loses nothing acknowledged on SIGKILL).
 /// </summary>
 internal static class Program
@@ -27,6 +28,7 @@ internal static class Program
         ["--partitions"] = "Journal:DefaultPartitions",
         ["--auto-create-topics"] = "Journal:AutoCreateTopics",
         ["--node-id"] = "Journal:NodeId",
+        ["--http-port"] = "Journal:HttpPort",
     };
 
     public static async Task<int> Main(string[] arguments)
@@ -34,7 +36,7 @@ internal static class Program
         if (arguments.Contains("--help") || arguments.Contains("-h"))
         {
             await Console.Out.WriteLineAsync(
-                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--advertised-port PORT] [--partitions 1] [--auto-create-topics true] [--node-id 1]");
+                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--advertised-port PORT] [--partitions 1] [--auto-create-topics true] [--node-id 1] [--http-port H]");
             return 0;
         }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
@@ -42,7 +44,12 @@ internal static class Program
         builder.Configuration.AddCommandLine(arguments, Switches);
         var options = ReadOptions(builder.Configuration.GetSection("Journal"));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(provider => new JournalNodeService(options, provider.GetRequiredService<ILoggerFactory>()) { WriteReadyLine = true });
+        var httpPort = builder.Configuration.GetSection("Journal")["HttpPort"] is { } http ? int.Parse(http, CultureInfo.InvariantCulture) : (int?)null;
+        builder.Services.AddSingleton(provider => new JournalNodeService(options, provider.GetRequiredService<ILoggerFactory>())
+        {
+            WriteReadyLine = true,
+            HttpPort = httpPort,
+        });
         builder.Services.AddHostedService(provider => provider.GetRequiredService<JournalNodeService>());
         using var host = builder.Build();
         await host.RunAsync();

@@ -56,6 +56,17 @@ public sealed class RoleHttpEndpoint : IAsyncDisposable
     /// <summary>The base address, for example http://127.0.0.1:9464, once started.</summary>
     public string BaseAddress => $"http://{UriHost(address)}:{Port}";
 
+    /// <summary>Starts an endpoint and prints <see cref="ListeningMarker"/> and its address on standard output (scripts and
+    /// tests find the port there); the caller disposes it.</summary>
+    public static async Task<RoleHttpEndpoint> StartAndAnnounceAsync(string serviceName, IPAddress address, int port,
+        IReadOnlyList<string> meterNames, Func<bool> isReady, ILogger logger)
+    {
+        var endpoint = new RoleHttpEndpoint(serviceName, address, port, meterNames, isReady, logger);
+        endpoint.Start();
+        await Console.Out.WriteLineAsync($"{ListeningMarker} {endpoint.BaseAddress}");
+        return endpoint;
+    }
+
     public void Start()
     {
         // HttpListener cannot bind port 0: a free one is found by binding a socket and letting it go. Another process

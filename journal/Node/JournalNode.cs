@@ -122,6 +122,9 @@ public sealed partial class JournalNode : IAsyncDisposable
     /// <summary>Creates a topic; returns a Kafka error code (0, or TOPIC_ALREADY_EXISTS, ...).</summary>
     public short CreateTopic(string topic, int partitionCount) => topics.Create(topic, partitionCount);
 
+    /// <summary>Gauges of this node's partitions for /metrics (<see cref="JournalNodeMetrics"/>); the caller disposes them.</summary>
+    public JournalNodeMetrics CreateMetrics() => new(topics);
+
     /// <summary>The end offsets of <paramref name="topic"/>'s partitions read in this process, with no round trip: what
     /// ListOffsets answers (the high watermark, which moves only once records are durable and before their producer is
     /// acknowledged). For roles hosted beside the node.</summary>

@@ -5,8 +5,8 @@ namespace Log.QueryNode.Hosting;
 /// <summary>
 /// Settings of the all-in-one database process. Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__PORT, LOG__DATA, LOG__JOURNALPORT,
-/// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY, LOG__AUTH, LOG__ENDPOINT) and command-line
-/// switches (--port, --data, --journal-port, --journal, --adjudicator, --listen, --region, --dsql-compatibility, --auth,
+/// LOG__JOURNAL, LOG__ADJUDICATOR, LOG__STORAGE, LOG__LISTEN, LOG__REGION, LOG__DSQLCOMPATIBILITY, LOG__AUTH, LOG__ENDPOINT) and command-line
+/// switches (--port, --data, --journal-port, --journal, --adjudicator, --storage, --listen, --region, --dsql-compatibility, --auth,
 /// --endpoint, and the TLS and connection switches below).
 /// </summary>
 public sealed class LogOptions
@@ -41,6 +41,17 @@ public sealed class LogOptions
 
     /// <summary>True when commits go to an adjudicator in another process: this query node is one of several.</summary>
     public bool UsesRemoteAdjudicator => !string.IsNullOrWhiteSpace(Adjudicator);
+
+    /// <summary>HOST:PORT[,HOST:PORT...] of storage replicas run alone (<c>storage-node serve</c>), read over the storage RPC
+    /// with failover between them; needs <see cref="Journal"/>. Empty (the default): the process keeps its own replica.</summary>
+    public string Storage { get; set; } = "";
+
+    /// <summary>True when reads go to storage replicas in other processes: this node then holds no store of its own.</summary>
+    public bool UsesRemoteStorage => !string.IsNullOrWhiteSpace(Storage);
+
+    /// <summary>The replicas in <see cref="Storage"/>, in the order given.</summary>
+    public IReadOnlyList<string> StorageEndpoints =>
+        Storage.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The address both protocols listen on.</summary>
     public string Listen { get; set; } = "127.0.0.1";
@@ -107,6 +118,7 @@ public sealed class LogOptions
         ["--journal-port"] = nameof(JournalPort),
         ["--journal"] = nameof(Journal),
         ["--adjudicator"] = nameof(Adjudicator),
+        ["--storage"] = nameof(Storage),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
@@ -165,6 +177,14 @@ public sealed class LogOptions
         if (MaxClockOffsetMs < 0)
         {
             return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
+        }
+        if (UsesRemoteStorage && (StorageEndpoints.Count == 0 || !StorageEndpoints.All(IsHostAndPort)))
+        {
+            return $"--storage '{Storage}' must be HOST:PORT, or several separated by commas";
+        }
+        if (UsesRemoteStorage && !UsesExternalJournal)
+        {
+            return "--storage needs --journal HOST:PORT: the replicas apply the journal this node commits to";
         }
         if (UsesRemoteAdjudicator && !UsesExternalJournal)
         {

@@ -94,23 +94,13 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
-        var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
-        {
-            DataDirectory = dataDirectory,
-            JournalTopic = clientOptions.Topic,
-            SnapshotRetention = options.SnapshotRetention,
-        }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
-        await storage.StartAsync(cancellationToken);
-        started.Add(storage);
-        // Ready once storage has replayed the journal written before this start (from its checkpoint, or from offset 0):
-        // reads wait a bounded time for it, and a long replay would fail them, the resumed jobs' first.
-        logger.LogInformation("Waiting for storage to replay the journal");
-        await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
-        ObserveStorage(storage, storageReader);
+        var (storage, replica) = options.UsesRemoteStorage
+            ? await StartRemoteStorageAsync(storageReader, cancellationToken)
+            : await StartStorageAsync(dataDirectory, clientOptions, storageReader, cancellationToken);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
         ISnapshotSource snapshots = new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader,
-            storage, clock, adjudicator);
+            replica, clock, adjudicator);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.
@@ -124,7 +114,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             uniqueIds = new UniqueIdGenerator(nodeId);
             NodeId = nodeId;
             var now = await snapshots.TakeAsync(cancellationToken);
-            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), storage.Partition, now.JournalEndOffset,
+            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), replica.Partition, now.JournalEndOffset,
                 CatalogKeys.ChangesDefinitions, () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
         }
         var engine = new SqlEngine
@@ -158,11 +148,12 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             ? $"[{listenAddress}]" : listenAddress.ToString();
         var journal = options.UsesExternalJournal ? bootstrapServers : $"{host}:{JournalPort}";
         var adjudicatorAt = options.UsesRemoteAdjudicator ? options.Adjudicator : "in-process";
+        var storageAt = options.UsesRemoteStorage ? options.Storage : "in-process";
         logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
             host, Port, journal, dataDirectory);
         ready = true;
         // One plain line on standard output, so that scripts and tests can find the ports.
-        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} node={NodeId} build={BuildKind}");
+        Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} storage={storageAt} node={NodeId} build={BuildKind}");
         Console.Out.WriteLine(authenticator is TrustAuthenticator
             ? $"Connect with: psql -h {listenAddress} -p {Port} -U admin postgres"
             : $"Connect with: PGPASSWORD=$(dotnet run --project query-node -- token --admin --data {dataDirectory}) psql -h {listenAddress} -p {Port} -U admin postgres");

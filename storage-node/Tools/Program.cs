@@ -3,15 +3,16 @@ using Microsoft.Extensions.Logging;
 namespace Log.StorageNode.Tools;
 
 /// <summary>
-/// The storage node's command-line tools (the project is also the library the query node runs the role from):
-/// <c>replay</c> materialises a storage folder from the journal and prints its state digest; <c>digest</c> prints the
+/// The storage node's command line (the project is also the library the query node runs the role from): <c>serve</c>
+/// runs one replica alone, served over the storage RPC (<see cref="Hosting.ServeCommand"/>); the tools <c>replay</c> materialises a storage folder from the journal and prints its state digest; <c>digest</c> prints the
 /// digest of an existing folder. Both print plain lines a test or script can read (see <see cref="ToolOutput"/>).
 /// Exit codes: 0 done, 1 failed, 2 bad usage.
 /// </summary>
 internal static class Program
 {
     public const string Usage = """
-        usage: storage-node replay --journal HOST:PORT [--topic T | --region R] [--partition N] [--from OFFSET|beginning]
+        usage: storage-node serve --journal HOST:PORT [--port 7500] --data DIR [--http-port H] [--partition N] [--region R]
+               storage-node replay --journal HOST:PORT [--topic T | --region R] [--partition N] [--from OFFSET|beginning]
                                    [--until TIMESTAMP] --data DIR
                storage-node digest --data DIR [--at TIMESTAMP] [--topic T | --region R] [--partition N]
         TIMESTAMP is a hybrid timestamp: its 64 bits as one integer, or MILLISECONDS.LOGICAL as the tools print it.
@@ -25,6 +26,10 @@ internal static class Program
         {
             await Console.Out.WriteLineAsync(Usage);
             return arguments.Length == 0 ? 2 : 0;
+        }
+        if (arguments[0] == "serve")
+        {
+            return await Hosting.ServeCommand.RunAsync(arguments[1..]);
         }
         ToolArguments parsed;
         try

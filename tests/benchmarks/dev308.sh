@@ -8,7 +8,9 @@
 #   PGBASELINE: libpq connection string of the PostgreSQL to compare with
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
 #   LOG_TOPOLOGY: "all-in-one" (default: one process) or "cluster" (tests/cluster/start-cluster.sh -n 1: a journal
-#               node, an adjudicator and a query node, each its own process)
+#               node, an adjudicator, storage replicas and a query node, each its own process)
+#   LOG_STORAGE_REPLICAS: storage replicas of the cluster (default 2, read over the storage RPC; 0: the query node
+#               keeps its own replica in process)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
@@ -23,7 +25,7 @@ if [ "${LOG_TOPOLOGY:-all-in-one}" = cluster ]; then
     rm -rf "$work"
   }
   trap cleanup EXIT
-  "$root/tests/cluster/start-cluster.sh" -n 1 -d "$work/cluster" > "$work/cluster.out"
+  "$root/tests/cluster/start-cluster.sh" -n 1 -r "${LOG_STORAGE_REPLICAS:-2}" -d "$work/cluster" > "$work/cluster.out"
   port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/cluster.out")
   log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
 else

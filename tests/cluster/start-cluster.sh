@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# Starts Log as a cluster of processes on this machine, without Docker: one journal node, one adjudicator shard and
-# N query nodes (each with its own storage replica tailing the journal), all on loopback with free ports.
+# Starts Log as a cluster of processes on this machine, without Docker: one journal node, one adjudicator shard,
+# R storage replicas (storage-node serve) and N query nodes reading from them over the storage RPC, all on loopback
+# with free ports. With -r 0 each query node keeps its own storage replica instead.
 #
-# usage: tests/cluster/start-cluster.sh [-n QUERY_NODES] [-d DIR] [-b BIN_DIR] [-c Debug|Release]
+# usage: tests/cluster/start-cluster.sh [-n QUERY_NODES] [-r STORAGE_REPLICAS] [-d DIR] [-b BIN_DIR] [-c Debug|Release]
 #   -n  query nodes to start (default 2)
+#   -r  storage replicas to start (default 2; 0: none, each query node applies the journal itself)
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
-# Prints one line per role ("journal 127.0.0.1:PORT", "adjudicator 127.0.0.1:PORT", "query-node 127.0.0.1:PORT")
-# and "dir DIR". Stop it with tests/cluster/stop-cluster.sh DIR (kills the processes it started, by pid).
+# Prints one line per role ("journal 127.0.0.1:PORT", "adjudicator 127.0.0.1:PORT", "storage 127.0.0.1:PORT",
+# "query-node 127.0.0.1:PORT") and "dir DIR". Every role but the query nodes also serves /healthz, /readyz and /metrics
+# on a free port, written in its log ("Health and metrics on http://..."). Stop it with tests/cluster/stop-cluster.sh DIR
+# (kills the processes it started, by pid).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 query_nodes=2
+storage_replicas=2
 dir=""
 bin=""
 configuration=Release
-while getopts "n:d:b:c:" option; do
+while getopts "n:r:d:b:c:" option; do
   case $option in
     n) query_nodes=$OPTARG ;;
+    r) storage_replicas=$OPTARG ;;
     d) dir=$OPTARG ;;
     b) bin=$OPTARG ;;
     c) configuration=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 [ -n "$dir" ] || dir=$(mktemp -d -t log-cluster.XXXXXX)
@@ -30,7 +36,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 if [ -z "$bin" ]; then
   bin="$dir/bin"
-  # The query node's output holds the journal and adjudicator assemblies and their own executables' runtime files.
+  # The query node's output holds the journal, adjudicator and storage node assemblies and their executables' runtime files.
   dotnet build "$root/query-node" -c "$configuration" -o "$bin" > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; exit 1; }
 fi
 
@@ -52,15 +58,25 @@ start_role() { # name, ready pattern, command...
   exit 1
 }
 
-journal_line=$(start_role journal "Journal node is ready" dotnet "$bin/Log.Journal.dll" --port 0 --data "$dir/journal")
+journal_line=$(start_role journal "Journal node is ready" dotnet "$bin/Log.Journal.dll" --port 0 --data "$dir/journal" --http-port 0)
 journal=$(sed -n 's/.*kafka=\([^ ]*\).*/\1/p' <<< "$journal_line")
 echo "journal $journal"
-adjudicator_line=$(start_role adjudicator-0 "Adjudicator is ready" dotnet "$bin/Log.Adjudicator.dll" --journal "$journal" --shard 0 --port 0)
+adjudicator_line=$(start_role adjudicator-0 "Adjudicator is ready" dotnet "$bin/Log.Adjudicator.dll" --journal "$journal" --shard 0 --port 0 --http-port 0)
 adjudicator=$(sed -n 's/.*rpc=\([^ ]*\).*/\1/p' <<< "$adjudicator_line")
 echo "adjudicator $adjudicator"
+storage=""
+for index in $(seq 1 "$storage_replicas"); do
+  line=$(start_role "storage-$index" "Storage node is ready" dotnet "$bin/Log.StorageNode.dll" serve --journal "$journal" --port 0 \
+    --data "$dir/storage-$index" --http-port 0)
+  replica=$(sed -n 's/.*rpc=\([^ ]*\).*/\1/p' <<< "$line")
+  echo "storage $replica"
+  storage="${storage:+$storage,}$replica"
+done
+storage_option=()
+[ -z "$storage" ] || storage_option=(--storage "$storage")
 for index in $(seq 1 "$query_nodes"); do
   line=$(start_role "query-node-$index" "Log is ready" dotnet "$bin/log.dll" --journal "$journal" --adjudicator "$adjudicator" \
-    --port 0 --data "$dir/query-node-$index")
+    "${storage_option[@]}" --port 0 --data "$dir/query-node-$index")
   echo "query-node $(sed -n 's/.*postgresql=\([^ ]*\).*/\1/p' <<< "$line")"
 done
 echo "dir $dir"

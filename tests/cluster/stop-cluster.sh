@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops a cluster started by start-cluster.sh, in the reverse order of its start (query nodes, adjudicator, journal):
+# Stops a cluster started by start-cluster.sh, in the reverse order of its start (query nodes, storage replicas, adjudicator, journal):
 # SIGTERM to each process it started (by the pid it recorded), SIGKILL if it has not exited 10 seconds later.
 # Keeps the folder (data and logs) unless --remove is given.
 # usage: tests/cluster/stop-cluster.sh DIR [--remove]

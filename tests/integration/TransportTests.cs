@@ -102,7 +102,7 @@ public sealed partial class TransportTests
     }
 
     /// <summary>The sum of a metric's samples in Prometheus text (0 when absent, as a counter never added to is).</summary>
-    private static double Sample(string metrics, string name) =>
+    internal static double Sample(string metrics, string name) =>
         metrics.Split('\n')
             .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));

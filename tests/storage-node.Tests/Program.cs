@@ -3,7 +3,8 @@ namespace Log.StorageNode.Tests;
 /// <summary>
 /// Entry point of the test assembly when run as a program (under the test runner, Main is not called):
 /// <c>dotnet exec Log.StorageNode.Tests.dll scan-benchmark [--keys N] [--runs N]</c> runs the raw storage scan
-/// benchmark (see <see cref="StorageScanBenchmark"/>).
+/// benchmark (see <see cref="StorageScanBenchmark"/>); <c>rpc-benchmark [--keys N] [--reads N]</c> the cost of the storage
+/// RPC against the in-process call (see <see cref="StorageRpcBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -13,7 +14,11 @@ public static class Program
         {
             return await StorageScanBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
-        await Console.Error.WriteLineAsync("usage: scan-benchmark [--keys N] [--runs N]");
+        if (arguments.Length >= 1 && arguments[0] == "rpc-benchmark")
+        {
+            return await StorageRpcBenchmark.RunAsync(arguments[1..], CancellationToken.None);
+        }
+        await Console.Error.WriteLineAsync("usage: scan-benchmark [--keys N] [--runs N] | rpc-benchmark [--keys N] [--reads N]");
         return 2;
     }
 }

@@ -62,7 +62,7 @@ internal static class StorageScanBenchmark
 
     /// <summary>Keys 0..count-1 as big-endian table-like keys, in commits of <see cref="WritesPerCommit"/> writes; returns
     /// the offset after the last record and the closed timestamp of the heartbeat that ends them (the read timestamp).</summary>
-    private static async Task<(long End, ulong Newest)> LoadAsync(MemoryJournal journal, int keyCount, CancellationToken cancellationToken)
+    internal static async Task<(long End, ulong Newest)> LoadAsync(MemoryJournal journal, int keyCount, CancellationToken cancellationToken)
     {
         ulong timestamp = 10;
         var random = new Random(11);
@@ -85,7 +85,7 @@ internal static class StorageScanBenchmark
         return (await journal.AppendAsync(0, JournalRecord.ForHeartbeat(new HybridTimestamp(timestamp), 0, 1), cancellationToken) + 1, timestamp);
     }
 
-    private static async Task<long> VisitAllAsync(StorageNode node, ReadPoint at, CancellationToken cancellationToken)
+    internal static async Task<long> VisitAllAsync(IStorageReader node, ReadPoint at, CancellationToken cancellationToken)
     {
         var visitor = new CountingVisitor();
         byte[] from = [];
@@ -133,7 +133,7 @@ internal static class StorageScanBenchmark
         }
     }
 
-    private static string? Option(string[] arguments, string name)
+    internal static string? Option(string[] arguments, string name)
     {
         int index = Array.IndexOf(arguments, name);
         return index >= 0 && index + 1 < arguments.Length ? arguments[index + 1] : null;

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Log.Integration.Tests.Support;
 
 /// <summary>
-/// One role of Log run alone as a process (Log.Journal.dll, Log.Adjudicator.dll, built beside the query node), started
+/// One role of Log run alone as a process (Log.Journal.dll, Log.Adjudicator.dll, Log.StorageNode.dll, built beside the query node), started
 /// with its switches and ready once it prints a line that matches its ready pattern, whose "port" group is the port it
 /// listens on (the advertised one, for a journal node that advertises another). Disposal kills it by process id.
 /// </summary>
@@ -63,6 +63,12 @@ public sealed class RoleProcess : IAsyncDisposable
         StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
             "--journal", journal, "--shard", "0", "--port", port.ToString());
 
+    /// <summary>A storage replica of partition 0 over <paramref name="journal"/> (HOST:PORT) with its folder
+    /// <paramref name="dataDirectory"/>, serving the storage RPC on <paramref name="port"/> (0: a free one) once caught up.</summary>
+    public static Task<RoleProcess> StartStorageNodeAsync(string journal, string dataDirectory, int port = 0) =>
+        StartAsync("Log.StorageNode.dll", new Regex(@"Storage node is ready: rpc=\S+:(?<port>\d+)"),
+            "serve", "--journal", journal, "--data", dataDirectory, "--port", port.ToString());
+
     public static async Task<RoleProcess> StartAsync(string assembly, Regex readyLine, params string[] arguments)
     {
         var role = new RoleProcess(assembly, readyLine, arguments);
@@ -97,6 +103,21 @@ public sealed class RoleProcess : IAsyncDisposable
         {
             ready.TrySetResult(match);
         }
+    }
+
+    /// <summary>SIGTERM, then waits for the process to exit (its clean shutdown) within <paramref name="timeout"/>.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        using (var terminate = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString()]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill"))
+        {
+            await terminate.WaitForExitAsync();
+        }
+        await process.WaitForExitAsync().WaitAsync(timeout);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>

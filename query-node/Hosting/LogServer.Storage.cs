@@ -1,0 +1,65 @@
+using Log.Journal.Client;
+using Log.Journal.Hosting;
+using Log.Journal.Time;
+using Log.StorageNode;
+using Log.StorageNode.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace Log.QueryNode.Hosting;
+
+/// <summary>Where this node reads: its own replica (the all-in-one process), or replicas run alone, over the storage RPC
+/// (--storage), in which case the node holds no store of its own.</summary>
+public sealed partial class LogServer
+{
+    /// <summary>How long a start waits between two attempts at finding a storage replica that has caught up.</summary>
+    private static readonly TimeSpan RemoteStorageStartRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Starts this process's own replica and waits until it has replayed the journal written before this start
+    /// (from its checkpoint, or from offset 0): reads wait a bounded time for it, and a long replay would fail them, the
+    /// resumed jobs' first.</summary>
+    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> StartStorageAsync(string dataDirectory,
+        JournalClientOptions clientOptions, KafkaJournalReader journal, CancellationToken cancellationToken)
+    {
+        var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
+        {
+            DataDirectory = dataDirectory,
+            JournalTopic = clientOptions.Topic,
+            SnapshotRetention = options.SnapshotRetention,
+        }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
+        await storage.StartAsync(cancellationToken);
+        started.Add(storage);
+        logger.LogInformation("Waiting for storage to replay the journal");
+        await storage.WaitForOffsetAsync(await journal.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
+        ObserveStorage(storage, journal);
+        return (storage, storage);
+    }
+
+    /// <summary>Reads through the replicas named by --storage, and waits until one of them has applied the journal as it
+    /// stands now (trying again while none can be reached: replicas may start after this node).</summary>
+    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> StartRemoteStorageAsync(KafkaJournalReader journal,
+        CancellationToken cancellationToken)
+    {
+        var endpoints = new List<(string Host, int Port)>();
+        foreach (var endpoint in options.StorageEndpoints)
+        {
+            RoleSettings.TrySplitHostAndPort(endpoint, out var host, out var port);
+            endpoints.Add((host, port));
+        }
+        var remote = Track(new RemoteStorageReader(endpoints, new StorageRpcOptions(), logger: loggerFactory.CreateLogger<RemoteStorageReader>()));
+        logger.LogInformation("Waiting for a storage replica ({Replicas}) to apply the journal", options.Storage);
+        while (true)
+        {
+            try
+            {
+                var end = await journal.GetEndOffsetAsync(0, cancellationToken);
+                await remote.WaitForReadPointAsync(new ReadPoint(HybridTimestamp.Zero, end), cancellationToken);
+                return (remote, remote);
+            }
+            catch (StorageUnavailableException exception)
+            {
+                logger.LogWarning("No storage replica is ready yet: {Reason}", exception.Message);
+            }
+            await Task.Delay(RemoteStorageStartRetryDelay, cancellationToken);
+        }
+    }
+}
