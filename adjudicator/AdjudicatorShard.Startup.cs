@@ -166,7 +166,14 @@ public sealed partial class AdjudicatorShard
                 break;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
-            if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
+            if (entry.Record is { Kind: JournalRecordKind.Decision } decision && decision.Shard == decision.Coordinator)
+            {
+                // A cross-shard decision this shard made as coordinator: the first one for a transaction stands.
+                committed.TryAdd(CrossShardDecisionKey(decision.TransactionId), decision.IsCommitDecision
+                    ? new CommitResult(CommitOutcome.Committed, decision.Commit, entry.Offset, null)
+                    : NotCommitted("the transaction was aborted by its coordinator shard"));
+            }
+            else if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
             {
                 committed[whole.TransactionId] = new CommitResult(CommitOutcome.Committed, whole.Commit, entry.Offset, null);
                 oldestFirst.Enqueue(whole.TransactionId);

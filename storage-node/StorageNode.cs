@@ -27,7 +27,7 @@ namespace Log.StorageNode;
 /// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
 /// </para>
 /// </summary>
-public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IReplicaProgress, IAsyncDisposable
+public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IReplicaProgress, IPartitionsProgress, IAsyncDisposable
 {
     private readonly StorageNodeOptions options;
     private readonly IJournalReader journal;
@@ -38,6 +38,10 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     // Owned by the apply loop. Kept across journal reconnects: reading resumes at NextOffset, which
     // may lie inside a large transaction whose leading fragments are held here.
     private readonly FragmentAssembler fragments = new();
+
+    // Owned by the apply loop: cross-shard prepares waiting for their decision, and each partition's resolved timestamp.
+    private CrossShardTracker crossShard = new(1);
+    private readonly List<ReadyCommit> readyCommits = [];
 
     private VersionStore? versions;
     private Task consuming = Task.CompletedTask;
@@ -97,8 +101,12 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
             throw new InvalidOperationException("The storage node was already started.");
         }
         versions = OpenStore(StorageDirectory);
+        crossShard = new CrossShardTracker(options.PartitionCount);
+        crossShard.Seed(0, ResolvedTimestamp);
         StartGarbageCollection();
-        consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
+        consuming = options.PartitionCount == 1
+            ? Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None)
+            : Task.Run(() => ConsumePartitionsAsync(stopping.Token), CancellationToken.None);
         if (options.CheckpointsEnabled)
         {
             checkpointing = Task.Run(() => CheckpointLoopAsync(checkpointStopping.Token), CancellationToken.None);
@@ -117,6 +125,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         WaitUntilAsync(() => ResolvedTimestamp >= timestamp, Timeout.InfiniteTimeSpan, () => $"timestamp {timestamp}", cancellationToken);
 
     public int Partition => options.Partition;
+
+    public int PartitionCount => options.PartitionCount;
 
     public Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) => WaitUntilReadyAsync(at, cancellationToken);
 

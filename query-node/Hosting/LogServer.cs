@@ -88,6 +88,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         {
             BootstrapServers = bootstrapServers,
             Region = options.Region,
+            PartitionCount = options.ShardCount,
         };
         var clock = new HybridClock();
 
@@ -99,18 +100,26 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             DataDirectory = dataDirectory,
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = options.SnapshotRetention,
+            PartitionCount = options.ShardCount,
+            // A checkpoint covers one partition's offset: several partitions replay from the start (not done yet).
+            CheckpointsEnabled = options.ShardCount == 1,
         }, storageReader, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
         // Ready once storage has replayed the journal written before this start (from its checkpoint, or from offset 0):
         // reads wait a bounded time for it, and a long replay would fail them, the resumed jobs' first.
         logger.LogInformation("Waiting for storage to replay the journal");
-        await storage.WaitForOffsetAsync(await storageReader.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
+        var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
+            .Select(partition => storageReader.GetEndOffsetAsync(partition, cancellationToken)));
+        await storage.WaitForOffsetAsync(endOffsets[0], cancellationToken);
+        await storage.WaitForOffsetsAsync(endOffsets, cancellationToken);
         ObserveStorage(storage, storageReader);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator, where the
         // journal is hosted here (where it ends is known with no round trip) or the adjudicator runs elsewhere. With a
         // journal elsewhere and the adjudicator hosted here, the adjudicator's fence is the cheaper call (in process).
-        ISnapshotSource snapshots = hostedJournal is not null || options.UsesRemoteAdjudicator
+        ISnapshotSource snapshots = adjudicator is ShardedAdjudicator sharded
+            ? new ShardFenceSnapshotSource(sharded, storage, clock)
+            : hostedJournal is not null || options.UsesRemoteAdjudicator
             ? new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, storage, clock, adjudicator)
             : new AdjudicatorFenceSnapshotSource(adjudicator, clock);
 
@@ -214,23 +223,36 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
     {
         if (options.UsesRemoteAdjudicator)
         {
-            AdjudicatorHostOptions.TrySplitHostAndPort(options.Adjudicator, out var host, out var port);
             var rpcOptions = new AdjudicatorRpcOptions { MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs) };
-            return Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
-                clock: clock));
+            var remotes = options.Adjudicator.Split(',').Select(address =>
+            {
+                AdjudicatorHostOptions.TrySplitHostAndPort(address, out var host, out var port);
+                return (IAdjudicator)Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
+                    clock: clock));
+            }).ToArray();
+            return remotes.Length == 1 ? remotes[0] : new ShardedAdjudicator(remotes, new TableShardRouter());
         }
         var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
         var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
-        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
-        var adjudicatorOptions = new AdjudicatorOptions();
+        // One clock for every shard the supervisors build, so a rebuilt shard keeps earlier promises.
         var adjudicatorClock = new HybridClock();
-        var adjudicator = new AdjudicatorSupervisor(
-            () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
-                loggerFactory.CreateLogger<AdjudicatorShard>()),
-            adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
-        await adjudicator.StartAsync(cancellationToken);
-        started.Add(adjudicator);
-        return adjudicator;
+        var supervisors = new AdjudicatorSupervisor[options.ShardCount];
+        for (var shard = 0; shard < supervisors.Length; shard++)
+        {
+            var adjudicatorOptions = new AdjudicatorOptions
+            {
+                Shard = shard,
+                Partition = shard,
+                CoordinatorOf = coordinator => coordinator < supervisors.Length ? supervisors[coordinator] : null,
+            };
+            supervisors[shard] = new AdjudicatorSupervisor(
+                () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
+                    loggerFactory.CreateLogger<AdjudicatorShard>()),
+                adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
+            await supervisors[shard].StartAsync(cancellationToken);
+            started.Add(supervisors[shard]);
+        }
+        return supervisors.Length == 1 ? supervisors[0] : new ShardedAdjudicator(supervisors, new TableShardRouter());
     }
 
     /// <summary>Turns "address in use" into a message that says which port and how to choose another.</summary>
