@@ -58,7 +58,7 @@ public sealed class ShardedAdjudicator : IAdjudicator
 
     /// <summary>Each shard's writes and checks. A key of every shard is written to each participant and checked at the
     /// first one; a transaction that only checks such keys is judged by shard 0.</summary>
-    internal SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)> Split(CommitRequest request)
+    public SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)> Split(CommitRequest request)
     {
         var parts = new SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)>();
         (List<JournalWrite> Writes, List<ConflictCheck> Checks) PartOf(int shard)
@@ -121,8 +121,12 @@ public sealed class ShardedAdjudicator : IAdjudicator
         var participantShards = new ICrossShardParticipant[participants.Length];
         for (var index = 0; index < participants.Length; index++)
         {
-            participantShards[index] = shards[participants[index]] as ICrossShardParticipant
-                ?? throw new NotSupportedException($"shard {participants[index]} cannot take part in a cross-shard commit");
+            if (shards[participants[index]] is not ICrossShardParticipant participant)
+            {
+                return new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null,
+                    $"feature not supported: a transaction over several shards when shard {participants[index]} runs in another process");
+            }
+            participantShards[index] = participant;
         }
         var prepares = new Task<CommitResult>[participants.Length];
         for (var index = 0; index < participants.Length; index++)

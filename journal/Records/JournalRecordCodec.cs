@@ -151,10 +151,6 @@ public static class JournalRecordCodec
         {
             return $"shard {record.Shard} writes a cross-shard record it takes no part in";
         }
-        if (record.Kind == JournalRecordKind.Decision && record.Shard != record.Coordinator)
-        {
-            return "a decision is written by a shard other than the coordinator";
-        }
         return null;
     }
 
