@@ -10,6 +10,9 @@ internal enum CrossShardStep
     Prepare = 0,
     Decide = 1,
     Resolve = 2,
+
+    /// <summary>Takes back a prepare an earlier life wrote and never saw decided.</summary>
+    Adopt = 3,
 }
 
 /// <summary>One cross-shard step queued to the loop: a prepare, or a decision (to make or to learn).</summary>
@@ -106,6 +109,10 @@ public sealed partial class AdjudicatorShard
                 break;
             case CrossShardStep.Resolve:
                 await ResolveInLoopAsync(step.Decision!, reply, cancellationToken).ConfigureAwait(false);
+                break;
+            case CrossShardStep.Adopt:
+                Adopt(step.Prepare!);
+                reply.TrySetResult(new CommitResult(CommitOutcome.Committed, HybridTimestamp.Zero, -1, null));
                 break;
             default:
                 throw new UnreachableException($"Cross-shard step {step.Step}.");
@@ -214,6 +221,39 @@ public sealed partial class AdjudicatorShard
             with { Coordinator = request.Participants[0] };
         LetGo(request);
         StartAppend(entry, record);
+    }
+
+    /// <summary>
+    /// Prepares of earlier lives with no decision in the partition (the shard, or its query node, died between the
+    /// prepare and the decision). Each is held again and marked as already waiting too long, so the next tick asks its
+    /// coordinator, which answers with the decision it wrote or aborts; the answer is then copied into this partition
+    /// like any, which also releases replicas held below the prepare's proposal.
+    /// </summary>
+    private void AdoptEarlierLifePrepares(IEnumerable<JournalRecord> undecided)
+    {
+        foreach (var record in undecided)
+        {
+            if (record.Shard != options.Shard || record.Participants is null)
+            {
+                continue;
+            }
+            var request = new PrepareRequest(record.TransactionId, record.Start, record.Writes, [], record.Participants);
+            _ = EnqueueCrossShard(new CrossShardWork(CrossShardStep.Adopt, request, new DecideRequest(record.TransactionId, record.Commit, record.Participants)),
+                lifetime.Token);
+        }
+    }
+
+    private void Adopt(PrepareRequest request)
+    {
+        if (prepared.ContainsKey(request.TransactionId))
+        {
+            return;
+        }
+        // Held, not recorded: its proposal is below the restart horizon, which the window already refuses below.
+        window.Hold(request.Writes, request.Checks);
+        var longAgo = options.TimeProvider.GetTimestamp() - (long)(options.PreparedDecisionTimeout.TotalSeconds * options.TimeProvider.TimestampFrequency) - 1;
+        prepared[request.TransactionId] = new PreparedTransaction(request, HybridTimestamp.Zero, longAgo);
+        Volatile.Write(ref preparedCount, prepared.Count);
     }
 
     /// <summary>Forgets the prepare and its held keys; a commit records them at its timestamp (above the proposal).</summary>

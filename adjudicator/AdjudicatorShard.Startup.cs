@@ -158,6 +158,7 @@ public sealed partial class AdjudicatorShard
     {
         var committed = new Dictionary<Guid, CommitResult>();
         var oldestFirst = new Queue<Guid>();
+        var undecidedPrepares = new Dictionary<Guid, JournalRecord>();
         var assembler = new FragmentAssembler();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
         {
@@ -166,6 +167,14 @@ public sealed partial class AdjudicatorShard
                 break;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
+            if (entry.Record.Kind == JournalRecordKind.Prepare)
+            {
+                undecidedPrepares[entry.Record.TransactionId] = entry.Record;
+            }
+            else if (entry.Record.Kind == JournalRecordKind.Decision)
+            {
+                undecidedPrepares.Remove(entry.Record.TransactionId);
+            }
             if (entry.Record is { Kind: JournalRecordKind.Decision } decision && decision.Shard == decision.Coordinator)
             {
                 // A cross-shard decision this shard made as coordinator: the first one for a transaction stands.
@@ -184,6 +193,9 @@ public sealed partial class AdjudicatorShard
                 }
             }
         }
+        // Prepares an earlier life wrote and never saw decided: held again, and decided through the coordinator at the
+        // next tick (see AdoptEarlierLifePrepares).
+        AdoptEarlierLifePrepares(undecidedPrepares.Values);
         return committed;
     }
 

@@ -19,14 +19,16 @@ public sealed class CrossShardCommitTests
 
     private sealed class TwoShards : IAsyncDisposable
     {
-        public MemoryJournal Journal { get; } = new();
+        private TwoShards(MemoryJournal journal) => Journal = journal;
+
+        public MemoryJournal Journal { get; }
         public HybridClock Clock { get; } = new();
         public AdjudicatorShard[] Shards { get; } = new AdjudicatorShard[2];
         public ShardedAdjudicator Adjudicator { get; private set; } = null!;
 
-        public static async Task<TwoShards> StartAsync(TimeSpan decisionTimeout)
+        public static async Task<TwoShards> StartAsync(TimeSpan decisionTimeout, MemoryJournal? journal = null)
         {
-            var shards = new TwoShards();
+            var shards = new TwoShards(journal ?? new MemoryJournal());
             for (var shard = 0; shard < 2; shard++)
             {
                 var options = new AdjudicatorOptions
@@ -219,6 +221,57 @@ public sealed class CrossShardCommitTests
             }
         }
         Assert.Contains(told.Values, entry => entry.Result.Outcome == CommitOutcome.Committed);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Prepares_left_undecided_by_a_crash_are_decided_after_the_restart_as_the_coordinator_wrote(bool coordinatorDecidedCommit)
+    {
+        var journal = new MemoryJournal();
+        var transactionId = Guid.NewGuid();
+        HybridTimestamp decided = default;
+        await using (var before = await TwoShards.StartAsync(TimeSpan.FromHours(1), journal))
+        {
+            var start = before.Clock.Now();
+            await before.Shards[0].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("a1")], [], [0, 1]), CancellationToken.None)
+                .WaitAsync(TestTimeout);
+            var proposal = await before.Shards[1].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("b1")], [], [0, 1]), CancellationToken.None)
+                .WaitAsync(TestTimeout);
+            if (coordinatorDecidedCommit)
+            {
+                var decision = await before.Shards[0].DecideAsync(new DecideRequest(transactionId, proposal.CommitTimestamp, [0, 1]), CancellationToken.None)
+                    .WaitAsync(TestTimeout);
+                Assert.Equal(CommitOutcome.Committed, decision.Outcome);
+                decided = decision.CommitTimestamp;
+            }
+            // The query node (and then both shards) die here: shard 1 never hears the decision.
+        }
+
+        await using var after = await TwoShards.StartAsync(TimeSpan.FromMilliseconds(100), journal);
+        // Shard 1 takes its prepare back, asks the coordinator, and copies the answer into its own partition.
+        await WaitUntilAsync(() => Keys.ReadAllAsync(journal, 1).GetAwaiter().GetResult()
+            .Any(entry => entry.Record.Kind == JournalRecordKind.Decision && entry.Record.TransactionId == transactionId));
+        await WaitUntilAsync(() => after.Shards[0].PreparedCount == 0 && after.Shards[1].PreparedCount == 0 && ReplayIsSettled(after));
+
+        var (commits, tracker) = await after.ReplayAsync();
+        Assert.Equal(0, tracker.PendingPrepareCount);
+        var written = commits.Where(commit => commit.Writes.Count > 0).ToList();
+        if (coordinatorDecidedCommit)
+        {
+            Assert.Equal(2, written.Count);
+            Assert.All(written, commit => Assert.Equal(decided, commit.CommitTimestamp));
+        }
+        else
+        {
+            Assert.Empty(written);
+        }
+    }
+
+    private static bool ReplayIsSettled(TwoShards shards)
+    {
+        var (_, tracker) = shards.ReplayAsync().GetAwaiter().GetResult();
+        return tracker.PendingPrepareCount == 0;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
