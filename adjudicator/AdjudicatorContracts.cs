@@ -75,3 +75,35 @@ public interface IAdjudicator
     /// <summary>Closes <paramref name="timestamp"/>: once this returns, nothing commits at or below it.</summary>
     Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken);
 }
+
+/// <summary>One participant shard's part of a cross-shard transaction: the writes and checks of the keys it owns, and
+/// every participant (ascending; the first is the coordinator).</summary>
+public sealed record PrepareRequest(
+    Guid TransactionId,
+    HybridTimestamp StartTimestamp,
+    IReadOnlyList<JournalWrite> Writes,
+    IReadOnlyList<ConflictCheck> Checks,
+    IReadOnlyList<int> Participants);
+
+/// <summary>A cross-shard transaction's outcome: commit at <see cref="CommitTimestamp"/>, or abort when it is zero.</summary>
+public sealed record DecideRequest(Guid TransactionId, HybridTimestamp CommitTimestamp, IReadOnlyList<int> Participants)
+{
+    public bool IsCommit => CommitTimestamp != HybridTimestamp.Zero;
+}
+
+/// <summary>
+/// A shard's part in a cross-shard commit (adjudicator/README.md, "Cross-shard commits").
+/// <see cref="PrepareAsync"/>: checks and holds the keys and appends a Prepare; <c>Committed</c> means prepared, at the
+/// proposed timestamp in <see cref="CommitResult.CommitTimestamp"/>; any other outcome means the transaction cannot commit.
+/// <see cref="DecideAsync"/>, at the coordinator only: appends the decision unless one exists, and returns the first one
+/// (<c>Committed</c> at its timestamp, or <c>NotCommitted</c> for an abort).
+/// <see cref="ResolveAsync"/>, at the other participants: learns the decision, appends its copy, and lets the keys go.
+/// </summary>
+public interface ICrossShardParticipant
+{
+    Task<CommitResult> PrepareAsync(PrepareRequest request, CancellationToken cancellationToken);
+
+    Task<CommitResult> DecideAsync(DecideRequest request, CancellationToken cancellationToken);
+
+    Task ResolveAsync(DecideRequest request, CancellationToken cancellationToken);
+}

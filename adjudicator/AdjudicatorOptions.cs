@@ -12,6 +12,18 @@ public sealed record AdjudicatorOptions
     /// <summary>The journal partition this shard alone writes.</summary>
     public int Partition { get; init; }
 
+    /// <summary>How long a prepared cross-shard transaction may wait for its decision before the shard asks the
+    /// coordinator for it (which aborts the transaction if nothing was decided): what a crashed coordinator or query
+    /// node costs the keys it held, and the readers held below its proposal.</summary>
+    public TimeSpan PreparedDecisionTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Prepared cross-shard transactions a shard holds at once; more are refused (retryable).</summary>
+    public int MaxPreparedTransactions { get; init; } = 10_000;
+
+    /// <summary>The other shards, by shard number, for asking a coordinator about an old prepare; null where none
+    /// can be reached (then only the transaction's own query node resolves it).</summary>
+    public Func<int, ICrossShardParticipant?>? CoordinatorOf { get; init; }
+
     /// <summary>How long the shard may go without appending before it appends a heartbeat, so
     /// that storage nodes' resolved timestamps keep moving while no one commits.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);

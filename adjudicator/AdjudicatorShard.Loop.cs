@@ -18,7 +18,11 @@ public sealed partial class AdjudicatorShard
             {
                 while (queue.TryRead(out var item))
                 {
-                    if (item.Request is null)
+                    if (item.CrossShard is { } step)
+                    {
+                        await ProcessCrossShardAsync(item, step, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (item.Request is null)
                     {
                         Volatile.Write(ref tickQueued, 0);
                         await OnTickAsync(cancellationToken).ConfigureAwait(false);
@@ -224,6 +228,7 @@ public sealed partial class AdjudicatorShard
     private async ValueTask OnTickAsync(CancellationToken cancellationToken)
     {
         TrimWindow();
+        AskCoordinatorsAboutOldPrepares();
         if (committedSinceTick)
         {
             // A commit record carries its own closed timestamp: no heartbeat needed this time.

@@ -162,6 +162,7 @@ public sealed partial class AdjudicatorShard
     {
         var committed = new Dictionary<Guid, CommitResult>();
         var oldestFirst = new Queue<Guid>();
+        var undecidedPrepares = new Dictionary<Guid, JournalRecord>();
         var assembler = new FragmentAssembler();
         var epochs = new WriterEpochFilter();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
@@ -176,7 +177,22 @@ public sealed partial class AdjudicatorShard
                 continue;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
-            if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
+            if (entry.Record.Kind == JournalRecordKind.Prepare)
+            {
+                undecidedPrepares[entry.Record.TransactionId] = entry.Record;
+            }
+            else if (entry.Record.Kind == JournalRecordKind.Decision)
+            {
+                undecidedPrepares.Remove(entry.Record.TransactionId);
+            }
+            if (entry.Record is { Kind: JournalRecordKind.Decision } decision && decision.Shard == decision.Coordinator)
+            {
+                // A cross-shard decision this shard made as coordinator: the first one for a transaction stands.
+                committed.TryAdd(CrossShardDecisionKey(decision.TransactionId), decision.IsCommitDecision
+                    ? new CommitResult(CommitOutcome.Committed, decision.Commit, entry.Offset, null)
+                    : NotCommitted("the transaction was aborted by its coordinator shard"));
+            }
+            else if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
             {
                 committed[whole.TransactionId] = new CommitResult(CommitOutcome.Committed, whole.Commit, entry.Offset, null);
                 oldestFirst.Enqueue(whole.TransactionId);
@@ -187,6 +203,9 @@ public sealed partial class AdjudicatorShard
                 }
             }
         }
+        // Prepares an earlier life wrote and never saw decided: held again, and decided through the coordinator at the
+        // next tick (see AdoptEarlierLifePrepares).
+        AdoptEarlierLifePrepares(undecidedPrepares.Values);
         return committed;
     }
 

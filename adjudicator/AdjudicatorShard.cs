@@ -33,7 +33,7 @@ namespace Log.Adjudicator;
 /// <see cref="AdjudicatorFaultedException"/> (never a decision). <see cref="AdjudicatorSupervisor"/>
 /// then replaces it with a new instance, which rebuilds from the partition.
 /// </summary>
-public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
+public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticipant, IAsyncDisposable
 {
     private readonly AdjudicatorOptions options;
     private readonly IJournalWriter writer;
@@ -240,11 +240,13 @@ public sealed partial class AdjudicatorShard : IAdjudicator, IAsyncDisposable
         cause as AdjudicatorFaultedException
         ?? new AdjudicatorFaultedException("The adjudicator shard stopped serving after a journal failure.", cause);
 
-    /// <summary>A commit request, or a heartbeat tick when <see cref="Request"/> is null.</summary>
+    /// <summary>A commit request, a step of a cross-shard commit (<see cref="CrossShard"/>), or a heartbeat tick when
+    /// both are null.</summary>
     private readonly record struct ShardWork(
         CommitRequest? Request,
         TaskCompletionSource<CommitResult>? Reply,
-        CancellationToken CallerCancellation);
+        CancellationToken CallerCancellation,
+        CrossShardWork? CrossShard = null);
 
     /// <summary>An append the journal has not acknowledged yet. Fields written under the gate.</summary>
     private sealed class InFlightAppend(long sequence, TaskCompletionSource<CommitResult>? reply, HybridTimestamp commitTimestamp)

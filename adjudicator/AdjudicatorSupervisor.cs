@@ -20,7 +20,7 @@ namespace Log.Adjudicator;
 /// by an earlier shard stay closed for the next one (the clock never goes back).
 /// Thread-safe. Construct, <see cref="StartAsync"/> once, then <see cref="DisposeAsync"/>.
 /// </summary>
-public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
+public sealed class AdjudicatorSupervisor : IAdjudicator, ICrossShardParticipant, IAsyncDisposable
 {
     private readonly Func<AdjudicatorShard> createShard;
     private readonly AdjudicatorOptions options;
@@ -90,7 +90,24 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
         return result;
     }
 
-    private async Task<CommitResult> CommitThroughServingShardAsync(CommitRequest request, CancellationToken cancellationToken)
+    private Task<CommitResult> CommitThroughServingShardAsync(CommitRequest request, CancellationToken cancellationToken) =>
+        ThroughServingShardAsync(shard => shard.CommitAsync(request, cancellationToken), cancellationToken);
+
+    public Task<CommitResult> PrepareAsync(PrepareRequest request, CancellationToken cancellationToken) =>
+        ThroughServingShardAsync(shard => shard.PrepareAsync(request, cancellationToken), cancellationToken);
+
+    public Task<CommitResult> DecideAsync(DecideRequest request, CancellationToken cancellationToken) =>
+        ThroughServingShardAsync(shard => shard.DecideAsync(request, cancellationToken), cancellationToken);
+
+    public Task ResolveAsync(DecideRequest request, CancellationToken cancellationToken) =>
+        ThroughServingShardAsync(async shard =>
+        {
+            await shard.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+            return new CommitResult(CommitOutcome.Committed, request.CommitTimestamp, -1, null);
+        }, cancellationToken);
+
+    /// <summary>Sends one undecided call to the serving shard, again to its replacement when it faults.</summary>
+    private async Task<CommitResult> ThroughServingShardAsync(Func<AdjudicatorShard, Task<CommitResult>> call, CancellationToken cancellationToken)
     {
         DateTimeOffset? giveUpAt = null;
         while (true)
@@ -103,7 +120,7 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, IAsyncDisposable
             }
             try
             {
-                return await shard.CommitAsync(request, cancellationToken).ConfigureAwait(false);
+                return await call(shard).ConfigureAwait(false);
             }
             catch (Exception exception) when (IsUndecided(exception, shard))
             {

@@ -58,6 +58,12 @@ public sealed class ConflictWindow
     private readonly Queue<(byte[] Key, HybridTimestamp CommitTimestamp)> entriesInCommitOrder = new();
     private readonly int maxEntries;
 
+    // Keys of prepared cross-shard transactions whose decision this shard does not know yet, with how many hold each:
+    // written keys refuse every transaction that writes or checks them, checked keys refuse writers (a prepared
+    // transaction's commit timestamp is not known yet, so no start can be judged against it).
+    private readonly Dictionary<byte[], int> pendingWrites = new(KeyComparer.Instance);
+    private readonly Dictionary<byte[], int> pendingChecks = new(KeyComparer.Instance);
+
     public ConflictWindow(int maxEntries = DefaultMaxEntries)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
@@ -89,6 +95,10 @@ public sealed class ConflictWindow
         {
             return ConflictCheckResult.TooOld;
         }
+        if ((pendingWrites.Count | pendingChecks.Count) != 0 && CheckPending(writes, checks) is { IsConflict: true } pending)
+        {
+            return pending;
+        }
         for (var index = 0; index < checks.Count; index++)
         {
             var check = checks[index];
@@ -111,6 +121,72 @@ public sealed class ConflictWindow
             if (check.Kind == ConflictCheckKind.Data && CommittedAfter(check.Key, startTimestamp))
             {
                 return new ConflictCheckResult(ConflictKind.Data, check.Key);
+            }
+        }
+        return ConflictCheckResult.NoConflict;
+    }
+
+    /// <summary>How many keys prepared transactions hold (written and checked).</summary>
+    public int PendingKeyCount => pendingWrites.Count + pendingChecks.Count;
+
+    /// <summary>Holds a prepared transaction's keys until <see cref="Release"/>: its writes refuse every transaction
+    /// that touches them, its checks refuse writers.</summary>
+    public void Hold(IReadOnlyList<JournalWrite> writes, IReadOnlyList<ConflictCheck> checks)
+    {
+        foreach (var write in writes)
+        {
+            pendingWrites[write.Key] = pendingWrites.GetValueOrDefault(write.Key) + 1;
+        }
+        foreach (var check in checks)
+        {
+            pendingChecks[check.Key] = pendingChecks.GetValueOrDefault(check.Key) + 1;
+        }
+    }
+
+    /// <summary>Lets go of what <see cref="Hold"/> held for the same writes and checks.</summary>
+    public void Release(IReadOnlyList<JournalWrite> writes, IReadOnlyList<ConflictCheck> checks)
+    {
+        foreach (var write in writes)
+        {
+            ReleaseKey(pendingWrites, write.Key);
+        }
+        foreach (var check in checks)
+        {
+            ReleaseKey(pendingChecks, check.Key);
+        }
+    }
+
+    private static void ReleaseKey(Dictionary<byte[], int> held, byte[] key)
+    {
+        if (held.TryGetValue(key, out var count))
+        {
+            if (count <= 1)
+            {
+                held.Remove(key);
+            }
+            else
+            {
+                held[key] = count - 1;
+            }
+        }
+    }
+
+    private ConflictCheckResult CheckPending(IReadOnlyList<JournalWrite> writes, IReadOnlyList<ConflictCheck> checks)
+    {
+        for (var index = 0; index < checks.Count; index++)
+        {
+            var check = checks[index];
+            if (pendingWrites.ContainsKey(check.Key))
+            {
+                return new ConflictCheckResult(check.Kind == ConflictCheckKind.Schema ? ConflictKind.Schema : ConflictKind.Data, check.Key);
+            }
+        }
+        for (var index = 0; index < writes.Count; index++)
+        {
+            var key = writes[index].Key;
+            if (pendingWrites.ContainsKey(key) || pendingChecks.ContainsKey(key))
+            {
+                return new ConflictCheckResult(ConflictKind.Data, key);
             }
         }
         return ConflictCheckResult.NoConflict;

@@ -131,6 +131,16 @@ public interface IReplicaProgress
     Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken);
 }
 
+/// <summary>A replica of several partitions (one per adjudicator shard): what a snapshot over all of them waits for.</summary>
+public interface IPartitionsProgress
+{
+    /// <summary>How many partitions the replica applies (0 to PartitionCount - 1).</summary>
+    int PartitionCount { get; }
+
+    /// <summary>Completes once every record below <c>endOffsets[p]</c> of every partition p is applied; bounded as a read is.</summary>
+    Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken);
+}
+
 /// <summary>What an operator or a recovery test asks of a replica beside reads.</summary>
 public interface IStorageMaintenance
 {

@@ -104,7 +104,7 @@ public sealed partial class StorageNode
         return true;
     }
 
-    private void Apply(JournalRecord record, long offset)
+    private void Apply(JournalRecord record, long offset, int partition = 0)
     {
         var problem = JournalRecordCodec.Validate(record);
         if (problem is not null)
@@ -113,61 +113,67 @@ public sealed partial class StorageNode
         }
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
         // An adjudicator fenced by a newer one's EpochStart decided this record without the newer one's commits.
-        if (!writerEpochs.Admits(record))
+        var epochs = WriterEpochsOf(partition);
+        if (!epochs.Admits(record))
         {
-            logger.LogWarning("Ignored the {Kind} record at offset {Offset}: its writer's epoch {Epoch} was fenced by epoch {Current}",
-                record.Kind, offset, record.Epoch, writerEpochs.Epoch);
+            logger.LogWarning("Ignored the {Kind} record at offset {Offset} of partition {Partition}: its writer's epoch {Epoch} was fenced by epoch {Current}",
+                record.Kind, offset, partition, record.Epoch, epochs.Epoch);
             return;
         }
         // A large transaction is applied at its final record, whole; its leading fragments change
         // nothing, and fragments that no final record follows were never committed.
-        if (fragments.Accept(record) is not { } whole)
+        if (FragmentsOf(partition).Accept(record) is not { } whole)
         {
             return;
         }
-        record = whole;
-        switch (record.Kind)
+        var ready = readyCommits;
+        ready.Clear();
+        // Commits apply at once; a cross-shard transaction's writes once its decision is known (see CrossShardTracker).
+        crossShard.Accept(partition, whole, ready);
+        foreach (var commit in ready)
         {
-            case JournalRecordKind.Commit:
-                if (record.CommitTimestamp <= Volatile.Read(ref resolvedTimestamp))
-                {
-                    // The writer broke its closed-timestamp promise: reads at or above this commit may
-                    // already have been answered without it. The journal is the truth, so apply it, loudly.
-                    logger.LogError("Commit at offset {Offset} has timestamp {Commit} at or below the resolved timestamp {Resolved}",
-                        offset, record.Commit, ResolvedTimestamp);
-                }
-                foreach (var write in LastWritePerKey(record.Writes))
-                {
-                    var outcome = store.Apply(write.Key, record.CommitTimestamp, write.Value, out var headAddress);
-                    // The index learns the new head's address before the resolved timestamp passes this commit,
-                    // so every read that may see the commit starts at its head (see OrderedKeyIndex).
-                    if (outcome == ApplyOutcome.NewKey)
-                    {
-                        keys.Add(write.Key, headAddress);
-                    }
-                    else if (outcome == ApplyOutcome.NewVersion)
-                    {
-                        keys.SetHeadAddress(write.Key, headAddress);
-                        NoteSuperseded(record.CommitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
-                    }
-                }
-                Volatile.Write(ref appliedWriteCount, appliedWriteCount + record.Writes.Count);
-                AdvanceResolved(Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
-                break;
-            case JournalRecordKind.Heartbeat:
-                AdvanceResolved(record.ClosedTimestamp);
-                break;
-            case JournalRecordKind.EpochStart:
-                break;
-            default:
-                throw new InvalidDataException($"unknown record kind {(int)record.Kind}");
+            ApplyCommit(store, commit, offset);
         }
+        var resolved = crossShard.Resolved.Value;
+        if (resolved > Volatile.Read(ref resolvedTimestamp))
+        {
+            Volatile.Write(ref resolvedTimestamp, resolved);
+        }
+    }
+
+    private void ApplyCommit(VersionStore store, ReadyCommit commit, long offset)
+    {
+        var commitTimestamp = commit.CommitTimestamp.Value;
+        if (commitTimestamp <= Volatile.Read(ref resolvedTimestamp))
+        {
+            // The writer broke its closed-timestamp promise: reads at or above this commit may
+            // already have been answered without it. The journal is the truth, so apply it, loudly.
+            logger.LogError("Commit at offset {Offset} has timestamp {Commit} at or below the resolved timestamp {Resolved}",
+                offset, commit.CommitTimestamp, ResolvedTimestamp);
+        }
+        foreach (var write in LastWritePerKey(commit.Writes))
+        {
+            var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress);
+            // The index learns the new head's address before the resolved timestamp passes this commit,
+            // so every read that may see the commit starts at its head (see OrderedKeyIndex).
+            if (outcome == ApplyOutcome.NewKey)
+            {
+                keys.Add(write.Key, headAddress);
+            }
+            else if (outcome == ApplyOutcome.NewVersion)
+            {
+                keys.SetHeadAddress(write.Key, headAddress);
+                NoteSuperseded(commitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
+            }
+        }
+        Volatile.Write(ref appliedWriteCount, appliedWriteCount + commit.Writes.Count);
     }
 
     private static bool IsAfter(JournalRecord record, HybridTimestamp until) => record.Kind switch
     {
         JournalRecordKind.Commit => record.Commit > until,
         JournalRecordKind.Heartbeat => record.Closed > until,
+        JournalRecordKind.Decision => record.Closed > until,
         _ => false,
     };
 
@@ -189,14 +195,6 @@ public sealed partial class StorageNode
             }
         }
         return kept;
-    }
-
-    private void AdvanceResolved(ulong timestamp)
-    {
-        if (timestamp > Volatile.Read(ref resolvedTimestamp))
-        {
-            Volatile.Write(ref resolvedTimestamp, timestamp);
-        }
     }
 
     private void Fail(string reason, Exception? exception)

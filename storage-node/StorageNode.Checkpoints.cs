@@ -81,7 +81,7 @@ public sealed partial class StorageNode
         var pausedAt = options.TimeProvider.GetTimestamp();
         try
         {
-            if (FailureReason is not null || fragments.PendingFragmentCount != 0)
+            if (FailureReason is not null || fragments.PendingFragmentCount != 0 || crossShard.PendingPrepareCount != 0)
             {
                 return null;
             }

@@ -27,7 +27,7 @@ namespace Log.StorageNode;
 /// <see cref="StorageUnavailableException"/> naming the cause: corruption is never skipped.
 /// </para>
 /// </summary>
-public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IReplicaProgress, IAsyncDisposable
+public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, IReplicaProgress, IPartitionsProgress, IAsyncDisposable
 {
     private readonly StorageNodeOptions options;
     private readonly IJournalReader journal;
@@ -40,6 +40,10 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     private readonly FragmentAssembler fragments = new();
     // Owned by the apply loop too: records of a fenced writer change nothing (restored from a checkpoint).
     private WriterEpochFilter writerEpochs = new();
+
+    // Owned by the apply loop: cross-shard prepares waiting for their decision, and each partition's resolved timestamp.
+    private CrossShardTracker crossShard = new(1);
+    private readonly List<ReadyCommit> readyCommits = [];
 
     private VersionStore? versions;
     private Task consuming = Task.CompletedTask;
@@ -99,8 +103,12 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
             throw new InvalidOperationException("The storage node was already started.");
         }
         versions = OpenStore(StorageDirectory);
+        crossShard = new CrossShardTracker(options.PartitionCount);
+        crossShard.Seed(0, ResolvedTimestamp);
         StartGarbageCollection();
-        consuming = Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None);
+        consuming = options.PartitionCount == 1
+            ? Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None)
+            : Task.Run(() => ConsumePartitionsAsync(stopping.Token), CancellationToken.None);
         if (options.CheckpointsEnabled)
         {
             checkpointing = Task.Run(() => CheckpointLoopAsync(checkpointStopping.Token), CancellationToken.None);
@@ -119,6 +127,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         WaitUntilAsync(() => ResolvedTimestamp >= timestamp, Timeout.InfiniteTimeSpan, () => $"timestamp {timestamp}", cancellationToken);
 
     public int Partition => options.Partition;
+
+    public int PartitionCount => options.PartitionCount;
 
     public Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) => WaitUntilReadyAsync(at, cancellationToken);
 

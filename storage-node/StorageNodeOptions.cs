@@ -14,6 +14,14 @@ public sealed record StorageNodeOptions
     /// <summary>The journal partition this replica consumes.</summary>
     public int Partition { get; init; }
 
+    /// <summary>How many partitions the replica consumes (one per adjudicator shard): 1 reads <see cref="Partition"/>
+    /// alone; more read partitions 0 to PartitionCount - 1 and apply them together (see StorageNode.Partitions.cs).
+    /// Checkpoints cover one partition, so several partitions need <see cref="CheckpointsEnabled"/> off.</summary>
+    public int PartitionCount { get; init; } = 1;
+
+    /// <summary>Records read ahead of the apply loop across partitions, when there are several.</summary>
+    public int PartitionReadAheadRecordsMax { get; init; } = 4096;
+
     /// <summary>The journal topic this replica consumes, recorded in each checkpoint's manifest: a checkpoint of another
     /// topic or partition is never recovered.</summary>
     public string JournalTopic { get; init; } = Log.Journal.Client.JournalTopics.ForRegion(Log.Journal.Client.JournalTopics.DefaultRegion);
@@ -118,6 +126,10 @@ public sealed record StorageNodeOptions
         if (string.IsNullOrWhiteSpace(DataDirectory))
         {
             throw new ArgumentException("DataDirectory is required.", nameof(DataDirectory));
+        }
+        if (PartitionCount < 1 || PartitionReadAheadRecordsMax < 1 || (PartitionCount > 1 && (Partition != 0 || CheckpointsEnabled)))
+        {
+            throw new ArgumentException("PartitionCount and PartitionReadAheadRecordsMax must be positive; several partitions start at partition 0 with checkpoints off.");
         }
         RequirePowerOfTwo(HashIndexBucketCount, nameof(HashIndexBucketCount));
         RequirePowerOfTwo(LogMemorySizeBytes, nameof(LogMemorySizeBytes));

@@ -22,6 +22,22 @@ public enum JournalRecordKind
     /// See <see cref="JournalFragmenter"/> and <see cref="FragmentAssembler"/>.
     /// </summary>
     CommitFragment = 4,
+
+    /// <summary>
+    /// One participant shard's part of a transaction whose writes span several shards: its writes (keys it owns),
+    /// checked for conflicts and held in flight, and <see cref="JournalRecord.CommitTimestamp"/> is its proposed
+    /// timestamp: the transaction commits at or above it, or not at all. It makes nothing visible; the
+    /// <see cref="Decision"/> in the coordinator's partition does (adjudicator/README.md, "Cross-shard commits").
+    /// Readers hold the partition's resolved timestamp below the proposal until they have seen the decision.
+    /// </summary>
+    Prepare = 5,
+
+    /// <summary>
+    /// The outcome of a cross-shard transaction, written only in its coordinator's partition: commit at
+    /// <see cref="JournalRecord.CommitTimestamp"/> (the highest proposal), or abort (CommitTimestamp 0). The first
+    /// Decision for a transaction id in that partition is the truth; a later one is ignored.
+    /// </summary>
+    Decision = 6,
 }
 
 /// <summary>One write of a committed transaction: a key and its new value, or null for a delete.
@@ -36,12 +52,20 @@ public sealed record JournalWrite(
 /// be added without breaking readers of older records.
 ///
 /// Format versions: 1 had no fragments (keys 0-8). 2 added the fragment fields (keys 9-12); a
-/// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay.
+/// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay. 3 added the
+/// cross-shard kinds (Prepare, Decision) and their fields (keys 13-14); only those records are written as version 3,
+/// so every other record keeps its version 2 bytes.
 /// </summary>
 [MessagePackObject]
 public sealed record JournalRecord
 {
     public const int CurrentFormatVersion = 2;
+
+    /// <summary>The version of Prepare and Decision records, the first to carry <see cref="Participants"/>.</summary>
+    public const int CrossShardFormatVersion = 3;
+
+    /// <summary>The newest format version readers accept.</summary>
+    public const int NewestReadableFormatVersion = CrossShardFormatVersion;
 
     /// <summary>The oldest format version readers still accept.</summary>
     public const int OldestReadableFormatVersion = 1;
@@ -71,6 +95,12 @@ public sealed record JournalRecord
     /// set, checked when the slices are put together.</summary>
     [Key(12)] public long WriteSetBytes { get; init; }
 
+    /// <summary>On Prepare and Decision records: every shard that takes part in the transaction, ascending.</summary>
+    [Key(13)] public IReadOnlyList<int>? Participants { get; init; }
+
+    /// <summary>On Prepare and Decision records: the shard whose partition holds the decision (the lowest participant).</summary>
+    [Key(14)] public int Coordinator { get; init; }
+
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);
     [IgnoreMember] public HybridTimestamp Closed => new(ClosedTimestamp);
@@ -90,6 +120,41 @@ public sealed record JournalRecord
             Writes = writes,
             ClosedTimestamp = commit.Value,
         };
+
+    public static JournalRecord ForPrepare(Guid transactionId, HybridTimestamp start, HybridTimestamp proposed,
+        int shard, long epoch, IReadOnlyList<JournalWrite> writes, IReadOnlyList<int> participants) => new()
+        {
+            FormatVersion = CrossShardFormatVersion,
+            Kind = JournalRecordKind.Prepare,
+            TransactionId = transactionId,
+            StartTimestamp = start.Value,
+            CommitTimestamp = proposed.Value,
+            Shard = shard,
+            Epoch = epoch,
+            Writes = writes,
+            Participants = participants,
+            Coordinator = participants[0],
+        };
+
+    /// <summary>A decision: commit at <paramref name="commit"/>, or abort when it is <see cref="HybridTimestamp.Zero"/>.
+    /// Its closed timestamp is the commit timestamp (the coordinator observed it before appending), or
+    /// <paramref name="closed"/> for an abort.</summary>
+    public static JournalRecord ForDecision(Guid transactionId, HybridTimestamp commit, HybridTimestamp closed,
+        int shard, long epoch, IReadOnlyList<int> participants) => new()
+        {
+            FormatVersion = CrossShardFormatVersion,
+            Kind = JournalRecordKind.Decision,
+            TransactionId = transactionId,
+            CommitTimestamp = commit.Value,
+            ClosedTimestamp = HybridTimestamp.Max(commit, closed).Value,
+            Shard = shard,
+            Epoch = epoch,
+            Participants = participants,
+            Coordinator = participants[0],
+        };
+
+    /// <summary>Whether a Decision record commits its transaction (an abort has no commit timestamp).</summary>
+    [IgnoreMember] public bool IsCommitDecision => Kind == JournalRecordKind.Decision && CommitTimestamp != 0;
 
     public static JournalRecord ForHeartbeat(HybridTimestamp closed, int shard, long epoch) => new()
     {

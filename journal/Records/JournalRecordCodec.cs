@@ -73,7 +73,7 @@ public static class JournalRecordCodec
     public static string? Validate(JournalRecord record)
     {
         if (record.FormatVersion < JournalRecord.OldestReadableFormatVersion
-            || record.FormatVersion > JournalRecord.CurrentFormatVersion)
+            || record.FormatVersion > JournalRecord.NewestReadableFormatVersion)
         {
             return $"unknown format version {record.FormatVersion}";
         }
@@ -105,12 +105,53 @@ public static class JournalRecordCodec
                 return record.CommitTimestamp == 0 && record.StartTimestamp == 0 && record.ClosedTimestamp == 0
                     ? null
                     : "a leading fragment carries timestamps (only the final record commits)";
+            case JournalRecordKind.Prepare:
+                if (record.CommitTimestamp <= record.StartTimestamp)
+                {
+                    return "a prepare's proposed timestamp is not after the start timestamp";
+                }
+                if (record.Writes.Any(write => write is null || write.Key is null || write.Key.Length == 0))
+                {
+                    return "a write has an empty key";
+                }
+                return ValidateParticipants(record);
+            case JournalRecordKind.Decision:
+                return record.Writes.Count == 0 ? ValidateParticipants(record) : "a decision carries writes";
             case JournalRecordKind.Heartbeat:
             case JournalRecordKind.EpochStart:
                 return record.Writes.Count == 0 ? null : "a non-commit record carries writes";
             default:
                 return $"unknown record kind {(int)record.Kind}";
         }
+    }
+
+    private static string? ValidateParticipants(JournalRecord record)
+    {
+        if (record.FormatVersion < JournalRecord.CrossShardFormatVersion)
+        {
+            return $"format version {record.FormatVersion} has no cross-shard records";
+        }
+        var participants = record.Participants;
+        if (participants is null || participants.Count < 2)
+        {
+            return "a cross-shard record names fewer than two participants";
+        }
+        for (var index = 1; index < participants.Count; index++)
+        {
+            if (participants[index] <= participants[index - 1])
+            {
+                return "a cross-shard record's participants are not ascending";
+            }
+        }
+        if (participants[0] < 0 || record.Coordinator != participants[0])
+        {
+            return "a cross-shard record's coordinator is not its lowest participant";
+        }
+        if (!participants.Contains(record.Shard))
+        {
+            return $"shard {record.Shard} writes a cross-shard record it takes no part in";
+        }
+        return null;
     }
 
     private static string? ValidateFragmentFields(JournalRecord record)

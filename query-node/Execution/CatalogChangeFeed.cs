@@ -97,7 +97,7 @@ public sealed class CatalogChangeFeed : IAsyncDisposable
             {
                 await foreach (var entry in reader.ReadAsync(partition, NextOffset, cancellationToken).ConfigureAwait(false))
                 {
-                    if (entry.Record.Kind is JournalRecordKind.Commit or JournalRecordKind.CommitFragment
+                    if (entry.Record.Kind is JournalRecordKind.Commit or JournalRecordKind.CommitFragment or JournalRecordKind.Prepare
                         && entry.Record.Writes.Any(write => changesDefinitions(write.Key)))
                     {
                         onChange();

@@ -39,6 +39,13 @@ public sealed class LogOptions
     /// (<see cref="Log.Adjudicator.Rpc.AdjudicatorRpcOptions.MaxClockOffset"/>).</summary>
     public int MaxClockOffsetMs { get; set; } = (int)new Log.Adjudicator.Rpc.AdjudicatorRpcOptions().MaxClockOffset.TotalMilliseconds;
 
+    /// <summary>Adjudicator shards (one journal partition each), in this process or given by <see cref="Adjudicator"/>
+    /// (one HOST:PORT per shard, in shard order). Fixed for a database's life: a key's shard depends on it.</summary>
+    public int Shards { get; set; } = 1;
+
+    /// <summary>The shard count in force: the number of remote adjudicators given, else <see cref="Shards"/>.</summary>
+    public int ShardCount => UsesRemoteAdjudicator ? Adjudicator.Split(',').Length : Shards;
+
     /// <summary>True when commits go to an adjudicator in another process: this query node is one of several.</summary>
     public bool UsesRemoteAdjudicator => !string.IsNullOrWhiteSpace(Adjudicator);
 
@@ -119,6 +126,7 @@ public sealed class LogOptions
         ["--journal"] = nameof(Journal),
         ["--adjudicator"] = nameof(Adjudicator),
         ["--storage"] = nameof(Storage),
+        ["--shards"] = nameof(Shards),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--dsql-compatibility"] = nameof(DsqlCompatibility),
@@ -170,9 +178,13 @@ public sealed class LogOptions
         {
             return $"--journal '{Journal}' must be HOST:PORT, or several separated by commas";
         }
-        if (UsesRemoteAdjudicator && !IsHostAndPort(Adjudicator))
+        if (UsesRemoteAdjudicator && !Adjudicator.Split(',').All(IsHostAndPort))
         {
-            return $"--adjudicator '{Adjudicator}' must be HOST:PORT";
+            return $"--adjudicator '{Adjudicator}' must be HOST:PORT, or one per shard separated by commas";
+        }
+        if (Shards is < 1 or > 256 || (UsesRemoteAdjudicator && Shards != 1 && Shards != ShardCount))
+        {
+            return $"--shards {Shards} must be 1 to 256, and match the adjudicators given";
         }
         if (MaxClockOffsetMs < 0)
         {
@@ -181,6 +193,10 @@ public sealed class LogOptions
         if (UsesRemoteStorage && (StorageEndpoints.Count == 0 || !StorageEndpoints.All(IsHostAndPort)))
         {
             return $"--storage '{Storage}' must be HOST:PORT, or several separated by commas";
+        }
+        if (UsesRemoteStorage && ShardCount > 1)
+        {
+            return "--storage reads one journal partition: replicas run alone do not serve several shards yet";
         }
         if (UsesRemoteStorage && !UsesExternalJournal)
         {

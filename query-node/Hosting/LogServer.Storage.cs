@@ -25,11 +25,16 @@ public sealed partial class LogServer
             DataDirectory = dataDirectory,
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = options.SnapshotRetention,
+            PartitionCount = options.ShardCount,
+            // A checkpoint covers one partition's offset: several partitions replay from the start (not done yet).
+            CheckpointsEnabled = options.ShardCount == 1,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
         logger.LogInformation("Waiting for storage to replay the journal");
-        await storage.WaitForOffsetAsync(await journal.GetEndOffsetAsync(0, cancellationToken), cancellationToken);
+        var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
+            .Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));
+        await storage.WaitForOffsetsAsync(endOffsets, cancellationToken);
         ObserveStorage(storage, journal);
         return (storage, storage);
     }

@@ -88,6 +88,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         {
             BootstrapServers = bootstrapServers,
             Region = options.Region,
+            PartitionCount = options.ShardCount,
         };
         var clock = new HybridClock();
 
@@ -99,8 +100,11 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             : await StartStorageAsync(dataDirectory, clientOptions, storageReader, cancellationToken);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
-        ISnapshotSource snapshots = new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader,
-            replica, clock, adjudicator);
+        // Several shards close a timestamp on each instead (ShardFenceSnapshotSource says why the end offsets are not
+        // enough there); their replica is always this process's own (LogOptions refuses --storage with several shards).
+        ISnapshotSource snapshots = adjudicator is ShardedAdjudicator sharded
+            ? new ShardFenceSnapshotSource(sharded, (IPartitionsProgress)storage, clock)
+            : new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, replica, clock, adjudicator);
 
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.
@@ -203,23 +207,36 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
     {
         if (options.UsesRemoteAdjudicator)
         {
-            AdjudicatorHostOptions.TrySplitHostAndPort(options.Adjudicator, out var host, out var port);
             var rpcOptions = new AdjudicatorRpcOptions { MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs) };
-            return Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
-                clock: clock));
+            var remotes = options.Adjudicator.Split(',').Select(address =>
+            {
+                AdjudicatorHostOptions.TrySplitHostAndPort(address, out var host, out var port);
+                return (IAdjudicator)Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(),
+                    clock: clock));
+            }).ToArray();
+            return remotes.Length == 1 ? remotes[0] : new ShardedAdjudicator(remotes, new TableShardRouter());
         }
         var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
         var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
-        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
-        var adjudicatorOptions = new AdjudicatorOptions();
+        // One clock for every shard the supervisors build, so a rebuilt shard keeps earlier promises.
         var adjudicatorClock = new HybridClock();
-        var adjudicator = new AdjudicatorSupervisor(
-            () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
-                loggerFactory.CreateLogger<AdjudicatorShard>()),
-            adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
-        await adjudicator.StartAsync(cancellationToken);
-        started.Add(adjudicator);
-        return adjudicator;
+        var supervisors = new AdjudicatorSupervisor[options.ShardCount];
+        for (var shard = 0; shard < supervisors.Length; shard++)
+        {
+            var adjudicatorOptions = new AdjudicatorOptions
+            {
+                Shard = shard,
+                Partition = shard,
+                CoordinatorOf = coordinator => coordinator < supervisors.Length ? supervisors[coordinator] : null,
+            };
+            supervisors[shard] = new AdjudicatorSupervisor(
+                () => new AdjudicatorShard(adjudicatorOptions, adjudicatorWriter, adjudicatorReader, adjudicatorClock,
+                    loggerFactory.CreateLogger<AdjudicatorShard>()),
+                adjudicatorOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
+            await supervisors[shard].StartAsync(cancellationToken);
+            started.Add(supervisors[shard]);
+        }
+        return supervisors.Length == 1 ? supervisors[0] : new ShardedAdjudicator(supervisors, new TableShardRouter());
     }
 
     /// <summary>Turns "address in use" into a message that says which port and how to choose another.</summary>

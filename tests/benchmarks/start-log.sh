@@ -1,6 +1,6 @@
 # Sourced by the benchmark scripts: builds the query node in Release into a temporary folder,
 # starts Log on ephemeral ports with its own data folder, and kills it (by process id) and
-# removes the folder at exit. Sets: work (the folder), server_pid, port, log_target (a libpq
+# removes the folder at exit. LOG_ARGS: more switches for the server (e.g. "--shards 2"). Sets: work (the folder), server_pid, port, log_target (a libpq
 # connection string for Log). Expects: root (the repository).
 work=$(mktemp -d)
 server_pid=""
@@ -11,7 +11,8 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
+# shellcheck disable=SC2086 # LOG_ARGS is a list of switches
+dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/data" ${LOG_ARGS:-} > "$work/server.log" 2>&1 &
 server_pid=$!
 disown "$server_pid"  # killed at exit; no job report for it
 for _ in $(seq 1 120); do

@@ -18,7 +18,7 @@ namespace Log.QueryNode.Sql.Encoding;
 /// </summary>
 internal ref struct KeyEncoder
 {
-    private const byte IntegerTag = 0x20;
+    internal const byte IntegerTag = 0x20;
     private const byte Float8Tag = 0x30;
     private const byte NumericNegativeInfinityTag = 0x3F;
     private const byte NumericNegativeTag = 0x40;

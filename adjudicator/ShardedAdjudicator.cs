@@ -1,0 +1,223 @@
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.Adjudicator;
+
+/// <summary>Which shard owns a key: a pure function of the key's bytes, the same on every query node.</summary>
+public interface IKeyRouter
+{
+    /// <summary>The key's shard in [0, shardCount), or <see cref="EveryShard"/> for a key every shard keeps (its
+    /// writes go to all of them, so any one of them can check it).</summary>
+    int ShardOf(ReadOnlySpan<byte> key, int shardCount);
+
+    public const int EveryShard = -1;
+}
+
+/// <summary>
+/// The adjudicator of a database with several shards, as the query node sees it: one <see cref="IAdjudicator"/> that
+/// sends each transaction to the shards that own its keys. A transaction of one shard is that shard's ordinary commit;
+/// one that spans shards runs the cross-shard commit (adjudicator/README.md, "Cross-shard commits"): prepare on every
+/// participant at once, then the decision at the coordinator (the lowest participant), whose durable Decision record
+/// is the commit; the other participants learn it afterwards (they, and storage, also learn it from the journal).
+/// </summary>
+public sealed class ShardedAdjudicator : IAdjudicator
+{
+    private readonly IReadOnlyList<IAdjudicator> shards;
+    private readonly IKeyRouter router;
+
+    public ShardedAdjudicator(IReadOnlyList<IAdjudicator> shards, IKeyRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shards.Count, 1);
+        this.shards = shards;
+        this.router = router;
+    }
+
+    public int ShardCount => shards.Count;
+
+    /// <summary>Cross-shard transactions committed and aborted through this node (for tests and metrics).</summary>
+    public long CrossShardCommitCount => Volatile.Read(ref crossShardCommitCount);
+
+    private long crossShardCommitCount;
+
+    public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
+    {
+        if (shards.Count == 1)
+        {
+            return shards[0].CommitAsync(request, cancellationToken);
+        }
+        var parts = Split(request);
+        if (parts.Count == 1)
+        {
+            var (shard, part) = parts.First();
+            return shards[shard].CommitAsync(request with { Writes = part.Writes, Checks = part.Checks }, cancellationToken);
+        }
+        return CommitAcrossShardsAsync(request, parts, cancellationToken);
+    }
+
+    /// <summary>Each shard's writes and checks. A key of every shard is written to each participant and checked at the
+    /// first one; a transaction that only checks such keys is judged by shard 0.</summary>
+    public SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)> Split(CommitRequest request)
+    {
+        var parts = new SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)>();
+        (List<JournalWrite> Writes, List<ConflictCheck> Checks) PartOf(int shard)
+        {
+            if (!parts.TryGetValue(shard, out var part))
+            {
+                parts[shard] = part = ([], []);
+            }
+            return part;
+        }
+        var everyShardWrites = false;
+        foreach (var write in request.Writes)
+        {
+            var shard = router.ShardOf(write.Key, shards.Count);
+            if (shard == IKeyRouter.EveryShard)
+            {
+                everyShardWrites = true;
+            }
+            else
+            {
+                PartOf(shard).Writes.Add(write);
+            }
+        }
+        if (everyShardWrites)
+        {
+            for (var shard = 0; shard < shards.Count; shard++)
+            {
+                var part = PartOf(shard);
+                part.Writes.AddRange(request.Writes.Where(write => router.ShardOf(write.Key, shards.Count) == IKeyRouter.EveryShard));
+            }
+        }
+        List<ConflictCheck>? everyShardChecks = null;
+        foreach (var check in request.Checks)
+        {
+            var shard = router.ShardOf(check.Key, shards.Count);
+            if (shard == IKeyRouter.EveryShard)
+            {
+                (everyShardChecks ??= []).Add(check);
+            }
+            else
+            {
+                PartOf(shard).Checks.Add(check);
+            }
+        }
+        if (everyShardChecks is not null)
+        {
+            PartOf(parts.Count > 0 ? parts.Keys.First() : 0).Checks.AddRange(everyShardChecks);
+        }
+        if (parts.Count == 0)
+        {
+            PartOf(0);
+        }
+        return parts;
+    }
+
+    private async Task<CommitResult> CommitAcrossShardsAsync(CommitRequest request,
+        SortedDictionary<int, (List<JournalWrite> Writes, List<ConflictCheck> Checks)> parts, CancellationToken cancellationToken)
+    {
+        var participants = parts.Keys.ToArray();
+        var participantShards = new ICrossShardParticipant[participants.Length];
+        for (var index = 0; index < participants.Length; index++)
+        {
+            if (shards[participants[index]] is not ICrossShardParticipant participant)
+            {
+                return new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null,
+                    $"feature not supported: a transaction over several shards when shard {participants[index]} runs in another process");
+            }
+            participantShards[index] = participant;
+        }
+        var prepares = new Task<CommitResult>[participants.Length];
+        for (var index = 0; index < participants.Length; index++)
+        {
+            var part = parts[participants[index]];
+            prepares[index] = participantShards[index].PrepareAsync(
+                new PrepareRequest(request.TransactionId, request.StartTimestamp, part.Writes, part.Checks, participants), cancellationToken);
+        }
+        CommitResult? refusal = null;
+        var commitTimestamp = HybridTimestamp.Zero;
+        foreach (var prepare in prepares)
+        {
+            CommitResult result;
+            try
+            {
+                result = await prepare.ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result = new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null, exception.Message);
+            }
+            if (result.Outcome == CommitOutcome.Committed)
+            {
+                commitTimestamp = HybridTimestamp.Max(commitTimestamp, result.CommitTimestamp);
+            }
+            else if (refusal is null || Rank(result.Outcome) < Rank(refusal.Outcome))
+            {
+                refusal = result;
+            }
+        }
+        var coordinator = participantShards[0];
+        var decide = new DecideRequest(request.TransactionId, refusal is null ? commitTimestamp : HybridTimestamp.Zero, participants);
+        CommitResult decided;
+        try
+        {
+            // Not cancelled by the caller: once prepared, the keys are held until a decision.
+            decided = await coordinator.DecideAsync(decide, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // The coordinator may or may not have written the decision; the participants ask it later, and it answers
+            // with what it wrote (or aborts, if it wrote nothing).
+            return refusal ?? new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+                $"the coordinator shard did not confirm the decision: {exception.Message}");
+        }
+        Interlocked.Increment(ref crossShardCommitCount);
+        var learned = decided.Outcome == CommitOutcome.Committed ? decide with { CommitTimestamp = decided.CommitTimestamp }
+            : decided.Outcome == CommitOutcome.NotCommitted ? decide with { CommitTimestamp = HybridTimestamp.Zero }
+            : null;
+        if (learned is not null)
+        {
+            for (var index = 1; index < participantShards.Length; index++)
+            {
+                _ = ResolveQuietlyAsync(participantShards[index], learned);
+            }
+        }
+        // A refusal is answered as such; otherwise the coordinator's first decision (an abort when a participant that
+        // waited too long asked first).
+        return refusal ?? decided;
+    }
+
+    /// <summary>Which refusal the client hears when several shards refuse: the schema change first, as one shard does.</summary>
+    private static int Rank(CommitOutcome outcome) => outcome switch
+    {
+        CommitOutcome.SchemaConflict => 0,
+        CommitOutcome.DataConflict => 1,
+        CommitOutcome.TooOld => 2,
+        CommitOutcome.NotCommitted => 3,
+        CommitOutcome.Unavailable => 4,
+        _ => 5,
+    };
+
+    private static async Task ResolveQuietlyAsync(ICrossShardParticipant participant, DecideRequest decision)
+    {
+        try
+        {
+            await participant.ResolveAsync(decision, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The participant asks the coordinator itself after its timeout.
+        }
+    }
+
+    /// <summary>Closes the timestamp on every shard; the fence returned is shard 0's.</summary>
+    public async Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
+        (await CloseEveryShardAsync(timestamp, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Closes the timestamp on every shard: afterwards nothing commits at or below it on any shard (a
+    /// cross-shard commit decided later commits at the coordinator's clock, above it), and every commit at or below it,
+    /// and every part of one, lies below the fences' end offsets.</summary>
+    public Task<ReadFence[]> CloseEveryShardAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
+        Task.WhenAll(shards.Select(shard => shard.CloseTimestampAsync(timestamp, cancellationToken)));
+}

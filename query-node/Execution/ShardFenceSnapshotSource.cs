@@ -1,0 +1,36 @@
+using Log.Adjudicator;
+using Log.Journal.Time;
+using Log.StorageNode;
+
+namespace Log.QueryNode.Execution;
+
+/// <summary>
+/// Snapshots of a database with several shards: close a timestamp from this node's clock on every shard, wait until
+/// the replica has applied each partition below its shard's fence, and read at that timestamp.
+/// <para>
+/// Why not the journal's ends, as with one shard: the resolved timestamp over several partitions is their minimum, and a
+/// partition with no recent record holds it below a commit just acknowledged on another shard until its next heartbeat,
+/// so a snapshot from the journal's ends could miss a commit its own client made. Closing every shard promises that
+/// nothing commits at or below the timestamp afterwards, and each fence's offset bounds every commit (and every
+/// prepare and decision of a cross-shard one) at or below it. The price is one call per shard at BEGIN, read-only
+/// transactions included (in process, a lock each).
+/// </para>
+/// </summary>
+public sealed class ShardFenceSnapshotSource(ShardedAdjudicator adjudicator, IPartitionsProgress replica, HybridClock clock) : ISnapshotSource
+{
+    public async ValueTask<Snapshot> TakeAsync(CancellationToken cancellationToken)
+    {
+        var start = clock.Now();
+        var fences = await adjudicator.CloseEveryShardAsync(start, cancellationToken);
+        var ends = new long[fences.Length];
+        for (var shard = 0; shard < fences.Length; shard++)
+        {
+            ends[shard] = fences[shard].EndOffset;
+        }
+        await replica.WaitForOffsetsAsync(ends, cancellationToken);
+        // Partition 0 holds every catalog change (TableShardRouter), which is what the snapshot's offset is for.
+        return new Snapshot(new ReadPoint(start, ends[0]), ends[0]);
+    }
+
+    public ValueTask<Snapshot> TakeAfterConflictAsync(CancellationToken cancellationToken) => TakeAsync(cancellationToken);
+}

@@ -1,0 +1,190 @@
+using System.Threading.Channels;
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Microsoft.Extensions.Logging;
+
+namespace Log.StorageNode;
+
+/// <summary>
+/// A replica of several partitions (one per adjudicator shard): one reader per partition feeds one apply loop, which
+/// stays the only writer of the store. Records of one partition are applied in offset order; partitions interleave as
+/// they arrive. That is enough because every key belongs to one shard, so all versions of a key come from one partition
+/// in commit-timestamp order, and a cross-shard transaction's writes are applied only once its decision is known
+/// (<see cref="CrossShardTracker"/>). Reads never see an unfinished interleaving: the resolved timestamp is the minimum
+/// over partitions, so no partition can still deliver a commit at or below a timestamp a read is served at.
+/// </summary>
+public sealed partial class StorageNode
+{
+    private long[] partitionNextOffsets = [0];
+    private FragmentAssembler[] partitionFragments = [];
+
+    /// <summary>Each partition has its own writer (its shard) and so its own epochs: partition 0's filter is the one a
+    /// checkpoint saves, the others' start from the beginning (several partitions take no checkpoints).</summary>
+    private WriterEpochFilter[] partitionWriterEpochs = [];
+
+    /// <summary>One past the last record applied of <paramref name="partition"/>.</summary>
+    public long NextOffsetOf(int partition) =>
+        options.PartitionCount == 1 ? NextOffset : Volatile.Read(ref partitionNextOffsets[partition]);
+
+    /// <summary>Completes once every record below <c>endOffsets[p]</c> of each partition p is applied; bounded by
+    /// <see cref="StorageNodeOptions.ReadWaitTimeout"/> as a read is.</summary>
+    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken)
+    {
+        if (endOffsets.Count != options.PartitionCount)
+        {
+            throw new ArgumentException($"{endOffsets.Count} end offsets for a replica of {options.PartitionCount} partitions.", nameof(endOffsets));
+        }
+        bool Reached()
+        {
+            for (var partition = 0; partition < endOffsets.Count; partition++)
+            {
+                if (NextOffsetOf(partition) < endOffsets[partition])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return FailureReason is null && Reached()
+            ? Task.CompletedTask
+            : WaitUntilAsync(Reached, options.ReadWaitTimeout, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+    }
+
+    private FragmentAssembler FragmentsOf(int partition) => partition == 0 ? fragments : partitionFragments[partition];
+
+    private WriterEpochFilter WriterEpochsOf(int partition) => partition == 0 ? writerEpochs : partitionWriterEpochs[partition];
+
+    private async Task ConsumePartitionsAsync(CancellationToken cancellationToken)
+    {
+        partitionNextOffsets = new long[options.PartitionCount];
+        partitionFragments = new FragmentAssembler[options.PartitionCount];
+        partitionWriterEpochs = new WriterEpochFilter[options.PartitionCount];
+        for (var partition = 0; partition < options.PartitionCount; partition++)
+        {
+            partitionFragments[partition] = new FragmentAssembler();
+            partitionWriterEpochs[partition] = new WriterEpochFilter();
+        }
+        var arrivals = Channel.CreateBounded<JournalEntry>(new BoundedChannelOptions(options.PartitionReadAheadRecordsMax)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var readersStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readers = Enumerable.Range(0, options.PartitionCount)
+            .Select(partition => Task.Run(() => ReadPartitionAsync(partition, arrivals.Writer, readersStop.Token), CancellationToken.None))
+            .ToArray();
+        try
+        {
+            await foreach (var entry in arrivals.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                bool applied;
+                try
+                {
+                    applied = TryApplyOf(entry);
+                }
+                finally
+                {
+                    applyGate.Release();
+                }
+                if (!applied)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (InvalidDataException exception)
+        {
+            Fail($"a journal record cannot be decoded: {exception.Message}", exception);
+        }
+        finally
+        {
+            await readersStop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(readers).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads one partition into the apply loop's queue from where it was applied up to, again after transient errors.</summary>
+    private async Task ReadPartitionAsync(int partition, ChannelWriter<JournalEntry> arrivals, CancellationToken cancellationToken)
+    {
+        // Where this reader has queued up to: applying lags behind it, and a reconnect resumes after what is queued.
+        var queuedUpTo = NextOffsetOf(partition);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in journal.ReadAsync(partition, queuedUpTo, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.Offset < queuedUpTo)
+                    {
+                        continue;
+                    }
+                    await arrivals.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
+                    queuedUpTo = entry.Offset + 1;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (InvalidDataException exception)
+            {
+                Fail($"the journal record of partition {partition} at offset {queuedUpTo} cannot be decoded: {exception.Message}", exception);
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Reading journal partition {Partition} at offset {Offset} failed; retrying in {Delay}",
+                    partition, queuedUpTo, options.JournalRetryDelay);
+            }
+            try
+            {
+                await Task.Delay(options.JournalRetryDelay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Applies one record of any partition; false when the replica has failed and must stop applying.</summary>
+    private bool TryApplyOf(JournalEntry entry)
+    {
+        var partition = entry.Partition;
+        if (partition < 0 || partition >= options.PartitionCount)
+        {
+            Fail($"the journal returned a record of partition {partition}, beyond the {options.PartitionCount} read", null);
+            return false;
+        }
+        var expected = partitionNextOffsets[partition];
+        if (entry.Offset < expected)
+        {
+            return true;
+        }
+        if (entry.Offset > expected)
+        {
+            Fail($"the journal skipped from offset {expected} to {entry.Offset} in partition {partition}; records in between would be lost", null);
+            return false;
+        }
+        try
+        {
+            Apply(entry.Record, entry.Offset, partition);
+        }
+        catch (Exception exception)
+        {
+            Fail($"applying the record at offset {entry.Offset} of partition {partition} failed: {exception.Message}", exception);
+            return false;
+        }
+        Volatile.Write(ref partitionNextOffsets[partition], entry.Offset + 1);
+        if (partition == 0)
+        {
+            Volatile.Write(ref nextOffset, entry.Offset + 1);
+        }
+        SignalProgress();
+        return true;
+    }
+}
