@@ -110,4 +110,24 @@ public sealed class MultiPartitionTests
         Assert.Null(await harness.GetAsync("a", 90));
         Assert.Null(await harness.GetAsync("b", 90));
     }
+
+    [Fact]
+    public async Task Each_partition_fences_by_its_own_writers_epochs()
+    {
+        await using var harness = await StartTwoPartitionsAsync();
+        // Shard 1 started later than shard 0, so its epoch is higher; shard 0's records are still its partition's current
+        // writer's and must apply, while a record of an older writer of partition 1 after shard 1's start is ignored.
+        var ends = await AppendAsync(harness,
+            (0, EpochStartOn(10)),
+            (1, EpochStartOn(20)),
+            (0, JournalRecord.ForCommit(Guid.NewGuid(), Ts(40), Ts(50), 0, 10, [new JournalWrite(Bytes("a"), Bytes("from-shard-0"))])),
+            (1, JournalRecord.ForCommit(Guid.NewGuid(), Ts(40), Ts(55), 1, 5, [new JournalWrite(Bytes("b"), Bytes("from-a-fenced-writer"))])),
+            (1, JournalRecord.ForHeartbeat(Ts(60), 1, 20)),
+            (0, JournalRecord.ForHeartbeat(Ts(60), 0, 10)));
+        await WaitForAsync(harness, ends);
+        Assert.Equal("from-shard-0", await harness.GetAsync("a", 60));
+        Assert.Null(await harness.GetAsync("b", 60));
+    }
+
+    private static JournalRecord EpochStartOn(long epoch) => new() { Kind = JournalRecordKind.EpochStart, TransactionId = Guid.NewGuid(), Epoch = epoch };
 }
