@@ -13,6 +13,7 @@ internal static class CatalogUse
         "has_table_privilege", "has_any_column_privilege", "has_column_privilege", "has_sequence_privilege",
         "has_schema_privilege", "pg_has_role", "pg_get_userbyid",
         "pg_relation_size", "pg_table_size", "pg_indexes_size", "pg_total_relation_size", "pg_database_size",
+        "obj_description", "col_description", "pg_get_expr",
     };
 
     /// <summary>Whether a statement calls current_schema, current_schemas or pg_type_is_visible, which read search_path's schemas.</summary>
