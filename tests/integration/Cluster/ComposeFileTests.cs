@@ -17,7 +17,7 @@ public sealed class DockerComposeFactAttribute : FactAttribute
 }
 
 /// <summary>The repository's compose.yaml is a valid Compose file that describes the whole topology: three Kafka brokers
-/// in KRaft mode, the region's topic (replication factor 3, min.insync.replicas=2), two adjudicator shards, two storage
+/// in KRaft mode, the region's topic (replication factor 3, min.insync.replicas=2), an adjudicator shard, two storage
 /// replicas and two query nodes with the agreed command lines, health checks and start order. No Docker engine is
 /// reachable here, so nothing is started: Debian's docker-compose validates and resolves the file, and the same roles
 /// run as processes in <see cref="ClusterTests"/>.</summary>
@@ -33,7 +33,7 @@ public sealed class ComposeFileTests
 
         var (_, output, _) = await DockerComposeAsync("config", "--services");
         var services = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order().ToArray();
-        Assert.Equal(["adjudicator-0", "adjudicator-1", "journal-topic", "kafka-1", "kafka-2", "kafka-3",
+        Assert.Equal(["adjudicator-0", "journal-topic", "kafka-1", "kafka-2", "kafka-3",
             "query-node-1", "query-node-2", "storage-1", "storage-2"], services);
     }
 
@@ -57,12 +57,9 @@ public sealed class ComposeFileTests
         Assert.Contains("- min.insync.replicas=2", topic);
         Assert.Contains("condition: service_healthy", topic);
 
-        for (var shard = 0; shard < 2; shard++)
-        {
-            var block = services[$"adjudicator-{shard}"];
-            Assert.Contains($"- --journal\n    - {Brokers}\n    - --shard\n    - '{shard}'\n    - --shards\n    - '2'", block);
-            Assert.Contains("journal-topic:\n        condition: service_completed_successfully", block);
-        }
+        var adjudicator = services["adjudicator-0"];
+        Assert.Contains($"- --journal\n    - {Brokers}\n    - --shard\n    - '0'", adjudicator);
+        Assert.Contains("journal-topic:\n        condition: service_completed_successfully", adjudicator);
         foreach (var replica in new[] { "storage-1", "storage-2" })
         {
             Assert.Contains($"- Log.StorageNode.dll\n    - serve\n    - --journal\n    - {Brokers}", services[replica]);
@@ -70,9 +67,9 @@ public sealed class ComposeFileTests
         foreach (var node in new[] { "query-node-1", "query-node-2" })
         {
             var block = services[node];
-            Assert.Contains("- --adjudicator\n    - 127.0.0.1:7400,127.0.0.1:7401", block);
+            Assert.Contains("- --adjudicator\n    - 127.0.0.1:7400\n", block);
             Assert.Contains("- --storage\n    - 127.0.0.1:7500,127.0.0.1:7501", block);
-            foreach (var dependency in new[] { "adjudicator-0", "adjudicator-1", "storage-1", "storage-2" })
+            foreach (var dependency in new[] { "adjudicator-0", "storage-1", "storage-2" })
             {
                 Assert.Contains($"{dependency}:\n        condition: service_healthy", block);
             }
