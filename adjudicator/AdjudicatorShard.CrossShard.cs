@@ -136,13 +136,8 @@ public sealed partial class AdjudicatorShard
             reply.TrySetResult(NotCommitted($"shard {options.Shard} holds {prepared.Count} prepared transactions, its limit"));
             return;
         }
-        clock.Observe(request.StartTimestamp);
-        var verdict = window.Check(request.StartTimestamp, request.Writes, request.Checks);
-        if (verdict.IsConflict)
+        if (RefusedByWindow(request.TransactionId, request.StartTimestamp, request.Writes, request.Checks, reply))
         {
-            var refusal = new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey);
-            outcomes.Remember(request.TransactionId, Task.FromResult(refusal), clock.Now());
-            reply.TrySetResult(refusal);
             return;
         }
         if (JournalRecordCodec.EncodeWriteSet(request.Writes).Length > JournalLimits.FragmentPayloadBytes)

@@ -85,13 +85,8 @@ public sealed partial class AdjudicatorShard
             return;
         }
 
-        clock.Observe(request.StartTimestamp);
-        var verdict = window.Check(request.StartTimestamp, request.Writes, request.Checks);
-        if (verdict.IsConflict)
+        if (RefusedByWindow(request.TransactionId, request.StartTimestamp, request.Writes, request.Checks, reply))
         {
-            var refusal = new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey);
-            outcomes.Remember(request.TransactionId, Task.FromResult(refusal), clock.Now());
-            reply.TrySetResult(refusal);
             return;
         }
 
@@ -345,5 +340,22 @@ public sealed partial class AdjudicatorShard
         {
             item.Reply?.TrySetException(exception is ObjectDisposedException ? exception : Faulted(exception));
         }
+    }
+
+    /// <summary>Checks a request against the conflict window (after observing its start timestamp into the clock); a
+    /// conflict is remembered under the transaction id, so a retry gets the same refusal, and answered. True when refused.</summary>
+    private bool RefusedByWindow(Guid transactionId, HybridTimestamp startTimestamp, IReadOnlyList<JournalWrite> writes,
+        IReadOnlyList<ConflictCheck> checks, TaskCompletionSource<CommitResult> reply)
+    {
+        clock.Observe(startTimestamp);
+        var verdict = window.Check(startTimestamp, writes, checks);
+        if (!verdict.IsConflict)
+        {
+            return false;
+        }
+        var refusal = new CommitResult(ToOutcome(verdict.Kind), HybridTimestamp.Zero, -1, verdict.ConflictingKey);
+        outcomes.Remember(transactionId, Task.FromResult(refusal), clock.Now());
+        reply.TrySetResult(refusal);
+        return true;
     }
 }
