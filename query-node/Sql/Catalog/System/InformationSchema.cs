@@ -66,13 +66,36 @@ internal static partial class SystemRelations
 
     /// <summary>The user's tables and views, then pg_catalog's and information_schema's own relations, which PostgreSQL
     /// lists too (clients filter them out by schema).</summary>
+    /// <summary>information_schema.tables' filter, as PostgreSQL's view has it: a role sees a relation it owns (or a
+    /// member of its owner does) or holds any privilege on, on the relation or on one of its columns.</summary>
+    private static bool SeesRelation(CatalogSnapshot catalog, long oid)
+    {
+        RoleIdentity identity = catalog.Identity;
+        if (identity.IsSuperuser) return true;
+        ObjectPrivileges privileges = catalog.PrivilegesOf(oid);
+        return Authorization.Held(identity, catalog.OwnerOfRelation(oid), privileges, ObjectPrivileges.TableAll) != 0
+            || privileges.Columns.Values.Any(items => ObjectPrivileges.HeldBy(items, identity.Roles) != 0);
+    }
+
+    /// <summary>information_schema.columns' filter: the relation's owner, or SELECT, INSERT, UPDATE or REFERENCES on the
+    /// relation or on the column.</summary>
+    private static bool SeesColumn(CatalogSnapshot catalog, long oid, int columnNumber)
+    {
+        RoleIdentity identity = catalog.Identity;
+        if (identity.IsSuperuser) return true;
+        const Privileges columnPrivileges = Privileges.Select | Privileges.Insert | Privileges.Update | Privileges.References;
+        ObjectPrivileges privileges = catalog.PrivilegesOf(oid);
+        return (Authorization.Held(identity, catalog.OwnerOfRelation(oid), privileges, ObjectPrivileges.TableAll) & columnPrivileges) != 0
+            || privileges.Columns.TryGetValue(columnNumber, out IReadOnlyList<AccessControlItem>? items) && (ObjectPrivileges.HeldBy(items, identity.Roles) & columnPrivileges) != 0;
+    }
+
     private static IEnumerable<object?[]> InformationTableRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach (TableDescriptor table in catalog.Tables)
+        foreach (TableDescriptor table in catalog.Tables.Where(table => SeesRelation(catalog, ObjectIds.Relation(table.Id))))
         {
             yield return TablesRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), "BASE TABLE", insertable: true);
         }
-        foreach (ViewDescriptor view in catalog.Views)
+        foreach (ViewDescriptor view in catalog.Views.Where(view => SeesRelation(catalog, ObjectIds.Relation(view.Id))))
         {
             yield return TablesRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), "VIEW", ViewShapes.IsAutomaticallyUpdatable(catalog, view));
         }
@@ -106,6 +129,7 @@ internal static partial class SystemRelations
             for (int ordinal = 0; ordinal < table.Columns.Count; ordinal++)
             {
                 ColumnDescriptor column = table.Columns[ordinal];
+                if (!SeesColumn(catalog, ObjectIds.Relation(table.Id), column.Id)) continue;
                 SequenceDescriptor? identity = column.Identity is null ? null : IdentitySequence(catalog, table, column);
                 bool notNull = column.NotNull || table.IsPrimaryKeyColumn(ordinal) || column.Identity is not null;
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(table.Name), RelationNames.NameOf(table.Name), column.Name, column.Id, column.Type, notNull,
