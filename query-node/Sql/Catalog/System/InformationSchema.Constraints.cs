@@ -77,7 +77,7 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> TableConstraintRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach (TableDescriptor table in catalog.Tables)
+        foreach (TableDescriptor table in catalog.Tables.Where(table => MayWriteRelation(catalog, ObjectIds.Relation(table.Id))))
         {
             foreach (InformationConstraint constraint in InformationConstraintsOf(catalog, table))
             {
@@ -108,6 +108,7 @@ internal static partial class SystemRelations
                 if (constraint.Type == Check) continue;
                 for (int position = 0; position < constraint.ColumnIds.Count; position++)
                 {
+                    if (!SeesColumn(catalog, ObjectIds.Relation(table.Id), constraint.ColumnIds[position])) continue;
                     int? positionInUnique = null;
                     if (constraint.ForeignKey is { } foreignKey && constraint.ReferencedKeyColumnIds is { } keyColumnIds)
                     {
@@ -138,7 +139,7 @@ internal static partial class SystemRelations
                     { CheckExpression: { } expression } => (table, ColumnsNamedIn(table, expression)),
                     _ => (table, constraint.ColumnIds.Select(id => ColumnName(table, id))),
                 };
-                if (usedTable is null) continue;
+                if (usedTable is null || !OwnsRelation(catalog, ObjectIds.Relation(usedTable.Id))) continue;
                 foreach (string column in columns.Distinct(StringComparer.Ordinal))
                 {
                     yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(usedTable.Name)), ("table_name", RelationNames.NameOf(usedTable.Name)),
@@ -160,6 +161,7 @@ internal static partial class SystemRelations
     {
         foreach (TableDescriptor table in catalog.Tables)
         {
+            if (!MayWriteRelation(catalog, ObjectIds.Relation(table.Id))) continue;
             foreach (InformationConstraint constraint in InformationConstraintsOf(catalog, table))
             {
                 if (constraint.ForeignKey is not { } foreignKey) continue;
@@ -190,7 +192,7 @@ internal static partial class SystemRelations
         {
             foreach (InformationConstraint constraint in InformationConstraintsOf(catalog, table))
             {
-                if (constraint.CheckExpression is null) continue;
+                if (constraint.CheckExpression is null || !OwnsRelation(catalog, ObjectIds.Relation(table.Id))) continue;
                 yield return CheckConstraintRow(relation, catalog, table, constraint.Name, $"({constraint.CheckExpression})");
             }
             foreach ((string name, string clause) in NotNullConstraintsOf(catalog, table))

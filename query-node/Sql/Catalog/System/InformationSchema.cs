@@ -77,6 +77,22 @@ internal static partial class SystemRelations
             || privileges.Columns.Values.Any(items => ObjectPrivileges.HeldBy(items, identity.Roles) != 0);
     }
 
+    /// <summary>check_constraints' and constraint_column_usage's filter: only the relation's owner (or a member of its
+    /// owning role) sees them.</summary>
+    private static bool OwnsRelation(CatalogSnapshot catalog, long oid) => Authorization.Owns(catalog.Identity, catalog.OwnerOfRelation(oid));
+
+    /// <summary>table_constraints' and referential_constraints' filter: the owner, or a privilege other than SELECT on the
+    /// relation, or INSERT, UPDATE or REFERENCES on one of its columns ("write access", PostgreSQL's documentation says).</summary>
+    private static bool MayWriteRelation(CatalogSnapshot catalog, long oid)
+    {
+        RoleIdentity identity = catalog.Identity;
+        if (identity.IsSuperuser) return true;
+        const Privileges columnWrites = Privileges.Insert | Privileges.Update | Privileges.References;
+        ObjectPrivileges privileges = catalog.PrivilegesOf(oid);
+        return (Authorization.Held(identity, catalog.OwnerOfRelation(oid), privileges, ObjectPrivileges.TableAll) & ~Privileges.Select) != 0
+            || privileges.Columns.Values.Any(items => (ObjectPrivileges.HeldBy(items, identity.Roles) & columnWrites) != 0);
+    }
+
     /// <summary>information_schema.columns' filter: the relation's owner, or SELECT, INSERT, UPDATE or REFERENCES on the
     /// relation or on the column.</summary>
     private static bool SeesColumn(CatalogSnapshot catalog, long oid, int columnNumber)
@@ -111,7 +127,7 @@ internal static partial class SystemRelations
 
     private static IEnumerable<object?[]> InformationViewRows(CatalogSnapshot catalog, SystemRelation relation)
     {
-        foreach (ViewDescriptor view in catalog.Views)
+        foreach (ViewDescriptor view in catalog.Views.Where(view => SeesRelation(catalog, ObjectIds.Relation(view.Id))))
         {
             bool updatable = ViewShapes.IsAutomaticallyUpdatable(catalog, view);
             yield return relation.Row(("table_catalog", catalog.DatabaseName), ("table_schema", RelationNames.SchemaOf(view.Name)), ("table_name", RelationNames.NameOf(view.Name)),
@@ -157,6 +173,7 @@ internal static partial class SystemRelations
             bool[]? updatable = ViewShapes.UpdatableColumns(catalog, view);
             for (int ordinal = 0; ordinal < view.ColumnNames.Count && ordinal < types.Count; ordinal++)
             {
+                if (!SeesColumn(catalog, ObjectIds.Relation(view.Id), ordinal + 1)) continue;
                 // An untyped literal's column is text, as PostgreSQL resolves a view's unknown output columns.
                 SqlType type = ViewShapes.ResolvedColumnType(types[ordinal]);
                 yield return ColumnRow(relation, catalog, RelationNames.SchemaOf(view.Name), RelationNames.NameOf(view.Name), view.ColumnNames[ordinal], ordinal + 1, type, notNull: false,
