@@ -245,36 +245,22 @@ public sealed partial class SqlEngine
         }
         RoleIdentity identity = await IdentityAsync(store, statementContext, cancellationToken);
         if (identity.IsSuperuser) return;
+        if (CreatedRelation(tree) is { } created)
+        {
+            await CheckCreateInSchemaAsync(created, identity, store, statementContext, cancellationToken);
+            return;
+        }
+        if (AlteredRelation(tree) is { } altered)
+        {
+            await CheckOwnerAsync(altered, identity, store, statementContext, cancellationToken);
+            return;
+        }
         switch (tree)
         {
-            case CreateStmt create:
-                await CheckCreateInSchemaAsync(create.Relation, identity, store, statementContext, cancellationToken);
-                break;
-            case CreateTableAsStmt createAs:
-                await CheckCreateInSchemaAsync(createAs.Relation, identity, store, statementContext, cancellationToken);
-                break;
-            case ViewStmt view:
-                await CheckCreateInSchemaAsync(view.View, identity, store, statementContext, cancellationToken);
-                break;
-            case CreateSeqStmt sequence:
-                await CheckCreateInSchemaAsync(sequence.Sequence, identity, store, statementContext, cancellationToken);
-                break;
             case CreateSchemaStmt:
                 throw Authorization.PermissionDenied("database", statementContext.Session?.DatabaseName ?? "postgres");
-            case AlterTableStmt alter:
-                await CheckOwnerAsync(alter.Relation, identity, store, statementContext, cancellationToken);
-                break;
             case DropStmt drop:
                 foreach (RangeVar relation in drop.Objects) await CheckOwnerAsync(relation, identity, store, statementContext, cancellationToken);
-                break;
-            case IndexStmt index:
-                await CheckOwnerAsync(index.Relation, identity, store, statementContext, cancellationToken);
-                break;
-            case CommentStmt comment:
-                await CheckOwnerAsync(comment.Relation, identity, store, statementContext, cancellationToken);
-                break;
-            case AlterSeqStmt alterSequence:
-                await CheckOwnerAsync(alterSequence.Sequence, identity, store, statementContext, cancellationToken);
                 break;
             case DropIndexStmt dropIndex:
                 foreach (RangeVar index in dropIndex.Indexes)
@@ -305,6 +291,27 @@ public sealed partial class SqlEngine
                 break;
         }
     }
+
+    /// <summary>The relation a CREATE statement makes, which needs CREATE on its schema; null for other statements.</summary>
+    private static RangeVar? CreatedRelation(Statement tree) => tree switch
+    {
+        CreateStmt create => create.Relation,
+        CreateTableAsStmt createAs => createAs.Relation,
+        ViewStmt view => view.View,
+        CreateSeqStmt sequence => sequence.Sequence,
+        _ => null,
+    };
+
+    /// <summary>The one relation a statement changes that only its owner may change (ALTER, CREATE INDEX on it, COMMENT);
+    /// null for other statements.</summary>
+    private static RangeVar? AlteredRelation(Statement tree) => tree switch
+    {
+        AlterTableStmt alter => alter.Relation,
+        IndexStmt index => index.Relation,
+        CommentStmt comment => comment.Relation,
+        AlterSeqStmt alterSequence => alterSequence.Sequence,
+        _ => null,
+    };
 
     /// <summary>A relation a DDL statement names: its OID, kind word, catalog name and owner; null when it does not exist
     /// (the statement reports that itself).</summary>
