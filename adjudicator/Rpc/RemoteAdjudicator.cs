@@ -103,8 +103,9 @@ public sealed class RemoteAdjudicator : IAdjudicator, ICrossShardParticipant, IA
             case ErrorAnswer { Code: RpcErrorCode.BadRequest } error:
                 throw new ArgumentException(error.Message, parameterName);
             case ErrorAnswer { Code: RpcErrorCode.ClockOffset } error:
-                // Refused before any decision: not committed, and retrying is safe once the clocks agree again.
-                return new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null, error.Message);
+                // This attempt was refused before any decision; an earlier one that was lost may have been decided.
+                return new CommitResult(mayHaveBeenDecided ? CommitOutcome.OutcomeUnknown : CommitOutcome.Unavailable,
+                    HybridTimestamp.Zero, -1, null, error.Message);
             default:
                 var reason = $"the adjudicator at {Endpoint} could not be reached within {options.CallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}";
                 return mayHaveBeenDecided
