@@ -1,4 +1,5 @@
 using System.Buffers;
+using Log.Adjudicator.Hosting;
 using Log.Adjudicator.Rpc;
 using Log.Journal.Client;
 using Log.Journal.Records;
@@ -105,5 +106,67 @@ public sealed class CrossShardRpcTests
         await Assert.ThrowsAsync<ArgumentException>(() => client.PrepareAsync(
             new PrepareRequest(Guid.NewGuid(), clock.Now(), [Keys.Write("a1")], [], [0, 1]), CancellationToken.None));
         Assert.DoesNotContain(await Keys.ReadAllAsync(journal, 0), entry => entry.Record.Kind == JournalRecordKind.Prepare);
+    }
+
+    /// <summary>A participant whose prepare answer was lost: the transaction is aborted, so the client hears "not
+    /// committed" (retryable), never "unknown", and the coordinator is asked to abort.</summary>
+    [Fact]
+    public async Task A_prepare_whose_answer_was_lost_makes_the_transaction_certainly_not_committed()
+    {
+        var lost = new ScriptedParticipant(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null, "reply lost"));
+        var coordinator = new ScriptedParticipant(new CommitResult(CommitOutcome.Committed, new HybridTimestamp(10), 1, null));
+        var sharded = new ShardedAdjudicator([coordinator, lost], new ByFirstLetter());
+
+        var result = await sharded.CommitAsync(Keys.Request(new HybridTimestamp(5), "a1", "b1"), CancellationToken.None).WaitAsync(TestTimeout);
+
+        Assert.Equal(CommitOutcome.NotCommitted, result.Outcome);
+        var decision = Assert.Single(coordinator.Decisions);
+        Assert.False(decision.IsCommit);
+    }
+
+    [Theory]
+    [InlineData(0, null, "", null)]
+    [InlineData(1, 2, "127.0.0.1:7400,127.0.0.1:7401", null)]
+    [InlineData(1, null, "127.0.0.1:7400,127.0.0.1:7401", null)]
+    [InlineData(2, 2, "", "--shards 2 must be 1 to 256 and above --shard 2")]
+    [InlineData(0, 3, "127.0.0.1:7400,127.0.0.1:7401", "--peers names 2 shards; it must name every one of the 3 shards, shard 0 among them")]
+    [InlineData(0, null, "127.0.0.1:7400,nowhere", "--peers '127.0.0.1:7400,nowhere' must be HOST:PORT of every shard, in shard order, separated by commas")]
+    public void Peers_name_every_shard_in_order(int shard, int? shards, string peers, string? problem)
+    {
+        var options = new AdjudicatorHostOptions { Journal = "127.0.0.1:9092", Shard = shard, Shards = shards, Peers = peers };
+        Assert.Equal(problem, options.Validate(out _));
+        if (problem is null)
+        {
+            Assert.Equal(shards ?? (peers.Length > 0 ? 2 : shard + 1), options.ShardCount);
+        }
+    }
+
+    private sealed class ByFirstLetter : IKeyRouter
+    {
+        public int ShardOf(ReadOnlySpan<byte> key, int shardCount) => key[0] == (byte)'a' ? 0 : 1;
+    }
+
+    /// <summary>A shard that answers every prepare with one result and records the decisions it is asked for.</summary>
+    private sealed class ScriptedParticipant(CommitResult prepareResult) : IAdjudicator, ICrossShardParticipant
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<DecideRequest> Decisions { get; } = new();
+
+        public Task<CommitResult> PrepareAsync(PrepareRequest request, CancellationToken cancellationToken) => Task.FromResult(prepareResult);
+
+        public Task<CommitResult> DecideAsync(DecideRequest request, CancellationToken cancellationToken)
+        {
+            Decisions.Enqueue(request);
+            return Task.FromResult(request.IsCommit
+                ? new CommitResult(CommitOutcome.Committed, request.CommitTimestamp, 2, null)
+                : new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null, "aborted"));
+        }
+
+        public Task ResolveAsync(DecideRequest request, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a cross-shard transaction is not committed on one shard");
+
+        public Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("not used");
     }
 }
