@@ -77,7 +77,7 @@ public sealed partial class AdjudicatorShard
         RestartHorizon = tail.HighestTimestamp;
         // Before serving: an earlier life's prepare still undecided holds its keys again, or a commit of one of them
         // could slip in before the prepared transaction's decision (which may commit it above that commit's start).
-        await AdoptUndecidedPreparesAsync(tail.PreparesFromOffset, probeOffset, cancellationToken).ConfigureAwait(false);
+        var preparesReadFrom = await AdoptUndecidedPreparesAsync(tail.PreparesFromOffset, probeOffset, cancellationToken).ConfigureAwait(false);
         TrimWindow();
         var outcomesHorizon = window.Horizon;
         // A start at or above the restart horizon cannot conflict with an earlier life's commit (none is above it),
@@ -85,7 +85,7 @@ public sealed partial class AdjudicatorShard
         // decision an earlier life made (answered from the background read).
         window.Trim(tail.HighestTimestamp);
         earlierLifeOutcomes = tail.HighestTimestamp > HybridTimestamp.Zero
-            ? Task.Run(() => ReadEarlierLifeOutcomesAsync(probeOffset, outcomesHorizon, lifetime.Token), CancellationToken.None)
+            ? Task.Run(() => ReadEarlierLifeOutcomesAsync(probeOffset, preparesReadFrom, outcomesHorizon, lifetime.Token), CancellationToken.None)
             : Task.FromResult<IReadOnlyDictionary<Guid, CommitResult>>(new Dictionary<Guid, CommitResult>());
         lock (gate)
         {
@@ -164,12 +164,13 @@ public sealed partial class AdjudicatorShard
     /// below it) to this life's EpochStart; 0 means the tail named no undecided prepare, and nothing is read. Each is
     /// then decided through its coordinator at the first tick (<see cref="Adopt"/>). A journal written before the field
     /// existed says 0: its prepares are found by the background read instead (<see cref="ReadEarlierLifeOutcomesAsync"/>).
+    /// Returns the offset it read from (the probe's when it read nothing): every undecided prepare at or above it is held.
     /// </summary>
-    private async Task AdoptUndecidedPreparesAsync(long from, long probeOffset, CancellationToken cancellationToken)
+    private async Task<long> AdoptUndecidedPreparesAsync(long from, long probeOffset, CancellationToken cancellationToken)
     {
         if (from <= 0 || from >= probeOffset)
         {
-            return;
+            return probeOffset;
         }
         var undecided = new Dictionary<Guid, (JournalRecord Record, long Offset)>();
         var epochs = new WriterEpochFilter();
@@ -200,6 +201,7 @@ public sealed partial class AdjudicatorShard
                 Adopt(request, offset);
             }
         }
+        return from;
     }
 
     /// <summary>Records read back from the probe by the first step of <see cref="ReadTailAsync"/>; a shard heartbeats
@@ -211,7 +213,7 @@ public sealed partial class AdjudicatorShard
     /// partition before this life's EpochStart. Only a request whose start is below <see cref="RestartHorizon"/> asks
     /// for it: a retry gets the commit it had; any other such request is refused as too old.
     /// </summary>
-    private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset,
+    private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset, long preparesReadFrom,
         HybridTimestamp horizon, CancellationToken cancellationToken)
     {
         var committed = new Dictionary<Guid, CommitResult>();
@@ -231,8 +233,9 @@ public sealed partial class AdjudicatorShard
                 continue;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
-            if (entry.Record.Kind == JournalRecordKind.Prepare)
+            if (entry.Record.Kind == JournalRecordKind.Prepare && entry.Offset < preparesReadFrom)
             {
+                // At or above preparesReadFrom the start held them already (and this life may have decided them since).
                 undecidedPrepares[entry.Record.TransactionId] = (entry.Record, entry.Offset);
             }
             else if (entry.Record.Kind == JournalRecordKind.Decision)
