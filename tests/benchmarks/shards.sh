@@ -9,7 +9,9 @@
 # adjudicator RPC).
 #
 # usage: tests/benchmarks/shards.sh [seconds-per-run] [runs] [topologies...]   (topologies: in-process cluster; default both)
-# Prints one line per topology, shard count and workload: the median of the runs' commits per second.
+# Prints one line per topology, shard count and workload: the median of the runs' commits per second, each run's figure,
+# the transactions pgbench counted as failed after its retries, and the clients that stopped on an error (a run with
+# aborted clients measured fewer clients) over all runs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -47,17 +49,22 @@ run_workloads() { # topology, shard count, libpq target
   done
   for workload in one-table two-tables; do
     : > "$work/runs"
+    local failed=0 aborted=0
     for _ in $(seq 1 "$runs"); do
       if [ "$workload" = one-table ]; then
         files=(-f "$work/one-0.sql" -f "$work/one-1.sql" -f "$work/one-2.sql" -f "$work/one-3.sql")
       else
         files=(-f "$work/two.sql")
       fi
-      pgbench -n -M simple "${files[@]}" -c "$clients" -j 4 -T "$seconds" "$target" > "$work/pgbench.out" 2>&1 \
+      # Conflicts (40001) are retried, as an application would; anything else aborts the client and is counted below.
+      pgbench -n -M simple --max-tries 10 "${files[@]}" -c "$clients" -j 4 -T "$seconds" "$target" > "$work/pgbench.out" 2>&1 \
         || { cat "$work/pgbench.out"; exit 1; }
       sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/pgbench.out" >> "$work/runs"
+      failed=$((failed + $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/pgbench.out" | head -1 | grep . || echo 0)))
+      aborted=$((aborted + $(grep -c 'aborted in command' "$work/pgbench.out" || true)))
     done
-    printf "%-11s %-7s %-12s %12s\n" "$topology" "$shards" "$workload" "$(median_of < "$work/runs")"
+    printf "%-11s %-7s %-12s %12s   runs: %s  failed: %s  clients aborted: %s\n" "$topology" "$shards" "$workload" \
+      "$(median_of < "$work/runs")" "$(tr '\n' ' ' < "$work/runs" | xargs printf '%.0f ')" "$failed" "$aborted"
   done
 }
 
@@ -91,6 +98,7 @@ run_cluster() { # shard count
 }
 
 printf "%-11s %-7s %-12s %12s\n" topology shards workload "commits/s"
+echo "(load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
 for topology in "${topologies[@]}"; do
   for shards in 1 2; do
     case $topology in
