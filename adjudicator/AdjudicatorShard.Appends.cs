@@ -10,6 +10,11 @@ public sealed partial class AdjudicatorShard
     /// so appends reach the writer in sequence order.</summary>
     private void StartAppend(InFlightAppend entry, JournalRecord record)
     {
+        if (prepared.Count > 0)
+        {
+            // Where a restart must start reading to find every prepare still held (see AdoptUndecidedPreparesAsync).
+            record = record with { PreparesFromOffset = PreparesFromOffset() };
+        }
         Task<long> append;
         try
         {

@@ -15,8 +15,9 @@ internal enum CrossShardStep
     Adopt = 3,
 }
 
-/// <summary>One cross-shard step queued to the loop: a prepare, or a decision (to make or to learn).</summary>
-internal sealed record CrossShardWork(CrossShardStep Step, PrepareRequest? Prepare, DecideRequest? Decision);
+/// <summary>One cross-shard step queued to the loop: a prepare, or a decision (to make or to learn); an adopted prepare
+/// carries its offset in the partition.</summary>
+internal sealed record CrossShardWork(CrossShardStep Step, PrepareRequest? Prepare, DecideRequest? Decision, long Offset = 0);
 
 /// <summary>
 /// The shard's part in cross-shard commits (adjudicator/README.md, "Cross-shard commits"). Every step runs in the
@@ -111,7 +112,7 @@ public sealed partial class AdjudicatorShard
                 await ResolveInLoopAsync(step.Decision!, reply, cancellationToken).ConfigureAwait(false);
                 break;
             case CrossShardStep.Adopt:
-                Adopt(step.Prepare!);
+                Adopt(step.Prepare!, step.Offset);
                 reply.TrySetResult(new CommitResult(CommitOutcome.Committed, HybridTimestamp.Zero, -1, null));
                 break;
             default:
@@ -154,7 +155,7 @@ public sealed partial class AdjudicatorShard
         // Held before the append is durable, like a commit's keys: a conflicting request behind it is refused.
         window.Record(request.Writes, proposed);
         window.Hold(request.Writes, request.Checks);
-        prepared[request.TransactionId] = new PreparedTransaction(request, proposed, options.TimeProvider.GetTimestamp());
+        prepared[request.TransactionId] = new PreparedTransaction(request, proposed, options.TimeProvider.GetTimestamp(), LowestOffsetOfNextRecord());
         Volatile.Write(ref preparedCount, prepared.Count);
         outcomes.Remember(request.TransactionId, reply.Task, proposed);
         StartAppend(entry, record);
@@ -224,31 +225,61 @@ public sealed partial class AdjudicatorShard
     /// coordinator, which answers with the decision it wrote or aborts; the answer is then copied into this partition
     /// like any, which also releases replicas held below the prepare's proposal.
     /// </summary>
-    private void AdoptEarlierLifePrepares(IEnumerable<JournalRecord> undecided)
+    private void AdoptEarlierLifePrepares(IEnumerable<(JournalRecord Record, long Offset)> undecided)
     {
-        foreach (var record in undecided)
+        foreach (var (record, offset) in undecided)
         {
-            if (record.Shard != options.Shard || record.Participants is null)
+            if (ToAdopt(record) is { } request)
             {
-                continue;
+                _ = EnqueueCrossShard(new CrossShardWork(CrossShardStep.Adopt, request, null, offset), lifetime.Token);
             }
-            var request = new PrepareRequest(record.TransactionId, record.Start, record.Writes, [], record.Participants);
-            _ = EnqueueCrossShard(new CrossShardWork(CrossShardStep.Adopt, request, new DecideRequest(record.TransactionId, record.Commit, record.Participants)),
-                lifetime.Token);
         }
     }
 
-    private void Adopt(PrepareRequest request)
+    /// <summary>The prepare an earlier life of this shard wrote, as a request to hold again; null for another shard's.</summary>
+    private PrepareRequest? ToAdopt(JournalRecord record) => record.Shard != options.Shard || record.Participants is null
+        ? null
+        : new PrepareRequest(record.TransactionId, record.Start, record.Writes, [], record.Participants);
+
+    /// <summary>Holds an earlier life's undecided prepare, found at <paramref name="offset"/>, as if it had waited too long
+    /// already. Called before the loop starts (the start's read) or in the loop (the background read).</summary>
+    private void Adopt(PrepareRequest request, long offset)
     {
-        if (prepared.ContainsKey(request.TransactionId))
+        if (prepared.ContainsKey(request.TransactionId) || decisions.ContainsKey(request.TransactionId))
         {
+            // Already held, or decided by this life as coordinator (which let the keys go): nothing to take back.
             return;
         }
         // Held, not recorded: its proposal is below the restart horizon, which the window already refuses below.
         window.Hold(request.Writes, request.Checks);
         var longAgo = options.TimeProvider.GetTimestamp() - (long)(options.PreparedDecisionTimeout.TotalSeconds * options.TimeProvider.TimestampFrequency) - 1;
-        prepared[request.TransactionId] = new PreparedTransaction(request, HybridTimestamp.Zero, longAgo);
+        prepared[request.TransactionId] = new PreparedTransaction(request, HybridTimestamp.Zero, longAgo, offset);
         Volatile.Write(ref preparedCount, prepared.Count);
+    }
+
+    /// <summary>Where the next record appended lands at the earliest: right after the last one acknowledged.</summary>
+    private long LowestOffsetOfNextRecord()
+    {
+        lock (gate)
+        {
+            return highestAcknowledgedOffset + 1;
+        }
+    }
+
+    /// <summary>What a record assigned now says in <see cref="JournalRecord.PreparesFromOffset"/>: the lowest offset of a
+    /// prepare held here, or 0 when none is. Loop only.</summary>
+    private long PreparesFromOffset()
+    {
+        if (prepared.Count == 0)
+        {
+            return 0;
+        }
+        var lowest = long.MaxValue;
+        foreach (var held in prepared.Values)
+        {
+            lowest = Math.Min(lowest, held.FromOffset);
+        }
+        return Math.Max(lowest, 1);
     }
 
     /// <summary>Forgets the prepare and its held keys; a commit records them at its timestamp (above the proposal).</summary>
@@ -380,11 +411,14 @@ public sealed partial class AdjudicatorShard
         }
     }
 
-    private sealed class PreparedTransaction(PrepareRequest request, HybridTimestamp proposed, long preparedAt)
+    private sealed class PreparedTransaction(PrepareRequest request, HybridTimestamp proposed, long preparedAt, long fromOffset)
     {
         public PrepareRequest Request { get; } = request;
         public HybridTimestamp Proposed { get; } = proposed;
         public long PreparedAt { get; } = preparedAt;
+
+        /// <summary>The prepare record's offset, or a bound below it while its append is in flight.</summary>
+        public long FromOffset { get; } = fromOffset;
 
         // Written by the loop and by the task that asks; a stale read only delays or repeats a question.
         public volatile bool Asking;

@@ -75,6 +75,9 @@ public sealed partial class AdjudicatorShard
         Epoch = epoch;
         EpochStartOffset = epochStartOffset;
         RestartHorizon = tail.HighestTimestamp;
+        // Before serving: an earlier life's prepare still undecided holds its keys again, or a commit of one of them
+        // could slip in before the prepared transaction's decision (which may commit it above that commit's start).
+        var preparesReadFrom = await AdoptUndecidedPreparesAsync(tail.PreparesFromOffset, probeOffset, cancellationToken).ConfigureAwait(false);
         TrimWindow();
         var outcomesHorizon = window.Horizon;
         // A start at or above the restart horizon cannot conflict with an earlier life's commit (none is above it),
@@ -82,7 +85,7 @@ public sealed partial class AdjudicatorShard
         // decision an earlier life made (answered from the background read).
         window.Trim(tail.HighestTimestamp);
         earlierLifeOutcomes = tail.HighestTimestamp > HybridTimestamp.Zero
-            ? Task.Run(() => ReadEarlierLifeOutcomesAsync(probeOffset, outcomesHorizon, lifetime.Token), CancellationToken.None)
+            ? Task.Run(() => ReadEarlierLifeOutcomesAsync(probeOffset, preparesReadFrom, outcomesHorizon, lifetime.Token), CancellationToken.None)
             : Task.FromResult<IReadOnlyDictionary<Guid, CommitResult>>(new Dictionary<Guid, CommitResult>());
         lock (gate)
         {
@@ -93,7 +96,7 @@ public sealed partial class AdjudicatorShard
 
     /// <summary>What the tail of the partition before this life's EpochStart says: the highest commit or closed
     /// timestamp and epoch written there, and how many records were read to find them.</summary>
-    private readonly record struct PartitionTail(HybridTimestamp HighestTimestamp, long HighestEpoch, long RecordCount);
+    private readonly record struct PartitionTail(HybridTimestamp HighestTimestamp, long HighestEpoch, long RecordCount, long PreparesFromOffset);
 
     /// <summary>
     /// Reads the partition backwards in growing steps (Kafka reads forwards only: each step reads from further back up
@@ -108,6 +111,7 @@ public sealed partial class AdjudicatorShard
             var from = Math.Max(0, probeOffset - step);
             var highestTimestamp = HybridTimestamp.Zero;
             var highestEpoch = 0L;
+            var preparesFrom = 0L;
             var foundProbe = false;
             await foreach (var entry in reader.ReadAsync(options.Partition, from, cancellationToken).ConfigureAwait(false))
             {
@@ -134,6 +138,12 @@ public sealed partial class AdjudicatorShard
                     // A commit's final record and a heartbeat carry timestamps; a leading fragment none.
                     highestTimestamp = HybridTimestamp.Max(highestTimestamp,
                         HybridTimestamp.Max(record.Commit, record.Closed));
+                    // The lowest over the step: a later record's claim is the one that counts, but an earlier one's only
+                    // makes the read longer, never misses a prepare (a zombie's later records may say less).
+                    if (record.PreparesFromOffset > 0)
+                    {
+                        preparesFrom = preparesFrom == 0 ? record.PreparesFromOffset : Math.Min(preparesFrom, record.PreparesFromOffset);
+                    }
                 }
             }
             cancellationToken.ThrowIfCancellationRequested();
@@ -143,9 +153,55 @@ public sealed partial class AdjudicatorShard
             }
             if (highestTimestamp > HybridTimestamp.Zero || from == 0)
             {
-                return new PartitionTail(highestTimestamp, highestEpoch, recordCount);
+                return new PartitionTail(highestTimestamp, highestEpoch, recordCount, preparesFrom);
             }
         }
+    }
+
+    /// <summary>
+    /// Holds again the keys of every prepare of an earlier life whose decision is not in the partition, reading from
+    /// <paramref name="from"/> (the tail's <see cref="JournalRecord.PreparesFromOffset"/>: no undecided prepare lies
+    /// below it) to this life's EpochStart; 0 means the tail named no undecided prepare, and nothing is read. Each is
+    /// then decided through its coordinator at the first tick (<see cref="Adopt"/>). A journal written before the field
+    /// existed says 0: its prepares are found by the background read instead (<see cref="ReadEarlierLifeOutcomesAsync"/>).
+    /// Returns the offset it read from (the probe's when it read nothing): every undecided prepare at or above it is held.
+    /// </summary>
+    private async Task<long> AdoptUndecidedPreparesAsync(long from, long probeOffset, CancellationToken cancellationToken)
+    {
+        if (from <= 0 || from >= probeOffset)
+        {
+            return probeOffset;
+        }
+        var undecided = new Dictionary<Guid, (JournalRecord Record, long Offset)>();
+        var epochs = new WriterEpochFilter();
+        await foreach (var entry in reader.ReadAsync(options.Partition, from, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Offset >= probeOffset)
+            {
+                break;
+            }
+            if (!epochs.Admits(entry.Record))
+            {
+                continue;
+            }
+            if (entry.Record.Kind == JournalRecordKind.Prepare)
+            {
+                undecided[entry.Record.TransactionId] = (entry.Record, entry.Offset);
+            }
+            else if (entry.Record.Kind == JournalRecordKind.Decision)
+            {
+                undecided.Remove(entry.Record.TransactionId);
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var (record, offset) in undecided.Values)
+        {
+            if (ToAdopt(record) is { } request)
+            {
+                Adopt(request, offset);
+            }
+        }
+        return from;
     }
 
     /// <summary>Records read back from the probe by the first step of <see cref="ReadTailAsync"/>; a shard heartbeats
@@ -157,12 +213,12 @@ public sealed partial class AdjudicatorShard
     /// partition before this life's EpochStart. Only a request whose start is below <see cref="RestartHorizon"/> asks
     /// for it: a retry gets the commit it had; any other such request is refused as too old.
     /// </summary>
-    private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset,
+    private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset, long preparesReadFrom,
         HybridTimestamp horizon, CancellationToken cancellationToken)
     {
         var committed = new Dictionary<Guid, CommitResult>();
         var oldestFirst = new Queue<Guid>();
-        var undecidedPrepares = new Dictionary<Guid, JournalRecord>();
+        var undecidedPrepares = new Dictionary<Guid, (JournalRecord Record, long Offset)>();
         var assembler = new FragmentAssembler();
         var epochs = new WriterEpochFilter();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
@@ -177,9 +233,10 @@ public sealed partial class AdjudicatorShard
                 continue;
             }
             // A large transaction counts at its final record; fragments with no final record never committed.
-            if (entry.Record.Kind == JournalRecordKind.Prepare)
+            if (entry.Record.Kind == JournalRecordKind.Prepare && entry.Offset < preparesReadFrom)
             {
-                undecidedPrepares[entry.Record.TransactionId] = entry.Record;
+                // At or above preparesReadFrom the start held them already (and this life may have decided them since).
+                undecidedPrepares[entry.Record.TransactionId] = (entry.Record, entry.Offset);
             }
             else if (entry.Record.Kind == JournalRecordKind.Decision)
             {
@@ -203,8 +260,9 @@ public sealed partial class AdjudicatorShard
                 }
             }
         }
-        // Prepares an earlier life wrote and never saw decided: held again, and decided through the coordinator at the
-        // next tick (see AdoptEarlierLifePrepares).
+        // Prepares an earlier life wrote and never saw decided, which the start did not find (a journal written before
+        // records named where undecided prepares begin): held again, and decided through the coordinator at the next
+        // tick (see AdoptEarlierLifePrepares).
         AdoptEarlierLifePrepares(undecidedPrepares.Values);
         return committed;
     }

@@ -124,7 +124,7 @@ public sealed class ShardedAdjudicator : IAdjudicator
             if (shards[participants[index]] is not ICrossShardParticipant participant)
             {
                 return new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null,
-                    $"feature not supported: a transaction over several shards when shard {participants[index]} runs in another process");
+                    $"feature not supported: a transaction over several shards when shard {participants[index]} takes no part in cross-shard commits");
             }
             participantShards[index] = participant;
         }
@@ -169,7 +169,7 @@ public sealed class ShardedAdjudicator : IAdjudicator
         {
             // The coordinator may or may not have written the decision; the participants ask it later, and it answers
             // with what it wrote (or aborts, if it wrote nothing).
-            return refusal ?? new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+            return refusal is not null ? Undecided(refusal) : new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
                 $"the coordinator shard did not confirm the decision: {exception.Message}");
         }
         Interlocked.Increment(ref crossShardCommitCount);
@@ -185,8 +185,18 @@ public sealed class ShardedAdjudicator : IAdjudicator
         }
         // A refusal is answered as such; otherwise the coordinator's first decision (an abort when a participant that
         // waited too long asked first).
-        return refusal ?? decided;
+        return refusal is null ? decided : Undecided(refusal);
     }
+
+    /// <summary>
+    /// A transaction one of whose prepares failed never commits, whatever became of the decide: only this call could
+    /// have asked its coordinator to commit it, and it asked to abort (a participant that asks about an old prepare
+    /// asks to abort too). So a prepare whose outcome is unknown (its shard's reply was lost) leaves the transaction
+    /// certainly not committed, which the client hears as such (retryable), not as an unknown outcome.
+    /// </summary>
+    private static CommitResult Undecided(CommitResult refusal) => refusal.Outcome == CommitOutcome.OutcomeUnknown
+        ? refusal with { Outcome = CommitOutcome.NotCommitted }
+        : refusal;
 
     /// <summary>Which refusal the client hears when several shards refuse: the schema change first, as one shard does.</summary>
     private static int Rank(CommitOutcome outcome) => outcome switch

@@ -5,9 +5,9 @@ namespace Log.Adjudicator.Hosting;
 
 /// <summary>
 /// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
-/// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__PORT, LOG__LISTEN, LOG__REGION, LOG__HEARTBEATINTERVALMS,
-/// LOG__MAXCLOCKOFFSETMS) and command-line switches (--journal, --shard, --port, --listen, --region,
-/// --heartbeat-interval-ms, --max-clock-offset-ms).
+/// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__SHARDS, LOG__PEERS, LOG__PORT, LOG__LISTEN, LOG__REGION,
+/// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS) and command-line switches (--journal, --shard, --shards, --peers,
+/// --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
 {
@@ -16,6 +16,23 @@ public sealed class AdjudicatorHostOptions
 
     /// <summary>The shard this process runs; it alone writes journal partition <see cref="Shard"/>.</summary>
     public int Shard { get; set; }
+
+    /// <summary>How many shards the database has (its topic's partition count). Unset: the number of <see cref="Peers"/>,
+    /// or <see cref="Shard"/> + 1 without them.</summary>
+    public int? Shards { get; set; }
+
+    /// <summary>Every shard's RPC address (HOST:PORT), in shard order, this one's included: the same list a query node
+    /// takes as --adjudicator. A shard holding a prepare whose decision does not come asks the coordinator shard at its
+    /// address (adjudicator/README.md, "Cross-shard commits between processes"). Empty: one shard, or no other shard
+    /// reachable (then only the transaction's query node decides its prepares).</summary>
+    public string Peers { get; set; } = "";
+
+    /// <summary>The peers' addresses, in shard order (empty when none are given).</summary>
+    public IReadOnlyList<string> PeerAddresses => string.IsNullOrWhiteSpace(Peers)
+        ? [] : Peers.Split(',', StringSplitOptions.TrimEntries);
+
+    /// <summary>The database's shard count: <see cref="Shards"/>, else the peers', else this shard's number + 1.</summary>
+    public int ShardCount => Shards ?? (PeerAddresses.Count > 0 ? PeerAddresses.Count : Shard + 1);
 
     /// <summary>The RPC port query nodes connect to; 0 picks a free one (printed in the ready line).</summary>
     public int Port { get; set; } = Rpc.AdjudicatorRpcOptions.DefaultPort;
@@ -37,11 +54,16 @@ public sealed class AdjudicatorHostOptions
     /// <summary>How far a query node's clock may run ahead of this one's (<see cref="Rpc.AdjudicatorRpcOptions.MaxClockOffset"/>).</summary>
     public int MaxClockOffsetMs { get; set; } = (int)new Rpc.AdjudicatorRpcOptions().MaxClockOffset.TotalMilliseconds;
 
+    /// <summary>The most shards a database may have (the query node's --shards bound too).</summary>
+    public const int MaxShards = 256;
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--http-port"] = nameof(HttpPort),
         ["--journal"] = nameof(Journal),
         ["--shard"] = nameof(Shard),
+        ["--shards"] = nameof(Shards),
+        ["--peers"] = nameof(Peers),
         ["--port"] = nameof(Port),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
@@ -59,6 +81,21 @@ public sealed class AdjudicatorHostOptions
         if (Shard < 0)
         {
             return $"--shard {Shard} must not be negative";
+        }
+        if (Shards is { } shards && (shards < 1 || shards > MaxShards || Shard >= shards))
+        {
+            return $"--shards {shards} must be 1 to {MaxShards} and above --shard {Shard}";
+        }
+        if (PeerAddresses.Count > 0)
+        {
+            if (!PeerAddresses.All(IsHostAndPort))
+            {
+                return $"--peers '{Peers}' must be HOST:PORT of every shard, in shard order, separated by commas";
+            }
+            if (PeerAddresses.Count != ShardCount || Shard >= PeerAddresses.Count)
+            {
+                return $"--peers names {PeerAddresses.Count} shards; it must name every one of the {ShardCount} shards, shard {Shard} among them";
+            }
         }
         if (HeartbeatIntervalMs < 1)
         {

@@ -40,33 +40,34 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         {
             BootstrapServers = options.Journal,
             Region = options.Region,
-            PartitionCount = options.Shard + 1,
+            PartitionCount = options.ShardCount,
             ClientId = $"log-adjudicator-{options.Shard}",
         };
         var writer = Track(new KafkaJournalWriter(clientOptions));
         var reader = Track(new KafkaJournalReader(clientOptions));
+        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
+        var clock = new HybridClock();
+        var rpcOptions = new AdjudicatorRpcOptions
+        {
+            ListenAddress = listenAddress,
+            Port = options.Port,
+            MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs),
+        };
+        var peers = StartPeers(rpcOptions, clock);
         var shardOptions = new AdjudicatorOptions
         {
             Shard = options.Shard,
             Partition = options.Shard,
             HeartbeatInterval = TimeSpan.FromMilliseconds(options.HeartbeatIntervalMs),
+            CoordinatorOf = coordinator => coordinator < peers.Length ? peers[coordinator] : null,
         };
-        // One clock for every shard the supervisor builds, so a rebuilt shard keeps earlier promises.
-        var clock = new HybridClock();
         var supervisor = new AdjudicatorSupervisor(
             () => new AdjudicatorShard(shardOptions, writer, reader, clock, loggerFactory.CreateLogger<AdjudicatorShard>()),
             shardOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
         await supervisor.StartAsync(cancellationToken);
         started.Add(supervisor);
 
-        var server = new AdjudicatorRpcServer(supervisor, clock,
-            new AdjudicatorRpcOptions
-            {
-                ListenAddress = listenAddress,
-                Port = options.Port,
-                MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs),
-            },
-            loggerFactory.CreateLogger<AdjudicatorRpcServer>());
+        var server = new AdjudicatorRpcServer(supervisor, clock, rpcOptions, loggerFactory.CreateLogger<AdjudicatorRpcServer>());
         await server.StartAsync(cancellationToken);
         started.Add(server);
         Port = server.Port;
@@ -74,8 +75,25 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
 
         var host = RoleSettings.HostText(listenAddress);
         // One plain line on standard output, so that scripts and tests can find the port.
-        await Console.Out.WriteLineAsync($"{ReadyMarker}: rpc={host}:{Port} shard={options.Shard} kafka={options.Journal}");
+        await Console.Out.WriteLineAsync($"{ReadyMarker}: rpc={host}:{Port} shard={options.Shard} shards={options.ShardCount} kafka={options.Journal}");
         await Console.Out.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The other shards, by shard number, reached over their RPC (null at this shard's own place, which the shard
+    /// answers itself): whom a shard holding an old prepare asks for the decision. Connections are made at the first
+    /// question, so peers may start in any order.</summary>
+    private RemoteAdjudicator?[] StartPeers(AdjudicatorRpcOptions rpcOptions, HybridClock clock)
+    {
+        var addresses = options.PeerAddresses;
+        var peers = new RemoteAdjudicator?[addresses.Count];
+        for (var shard = 0; shard < peers.Length; shard++)
+        {
+            if (shard != options.Shard && AdjudicatorHostOptions.TrySplitHostAndPort(addresses[shard], out var host, out var port))
+            {
+                peers[shard] = Track(new RemoteAdjudicator(host, port, rpcOptions, logger: loggerFactory.CreateLogger<RemoteAdjudicator>(), clock: clock));
+            }
+        }
+        return peers;
     }
 
     private T Track<T>(T resource) where T : IAsyncDisposable => started.Add(resource);

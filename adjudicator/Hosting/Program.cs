@@ -20,7 +20,7 @@ internal static class Program
         if (arguments.Contains("--help") || arguments.Contains("-h"))
         {
             await Console.Out.WriteLineAsync(
-                "usage: adjudicator --journal HOST:PORT [--shard 0] [--port 7400] [--listen 127.0.0.1] [--region local] [--heartbeat-interval-ms 100] [--max-clock-offset-ms 500]");
+                "usage: adjudicator --journal HOST:PORT [--shard 0] [--shards N] [--peers HOST:PORT,...] [--port 7400] [--listen 127.0.0.1] [--region local] [--heartbeat-interval-ms 100] [--max-clock-offset-ms 500]");
             return 0;
         }
         var builder = RoleHost.CreateBuilder(arguments, AdjudicatorHostOptions.CommandLineSwitches);

@@ -13,6 +13,9 @@ public static class AdjudicatorRpcProtocol
             CancelCall => null,
             CommitCall commit => commit.Deadline,
             CloseCall close => close.Deadline,
+            PrepareCall prepare => prepare.Deadline,
+            DecideCall decide => decide.Deadline,
+            ResolveCall resolve => resolve.Deadline,
             _ => throw new InvalidDataException($"A client sent a {message.Kind}, which is not a request."),
         });
 }

@@ -20,10 +20,16 @@ namespace Log.Adjudicator.Rpc;
 /// <see cref="CommitOutcome.OutcomeUnknown"/>, and a fence throws <see cref="AdjudicatorFaultedException"/> (not
 /// decided), as the in-process supervisor does while it rebuilds a shard.
 ///
+/// The cross-shard steps (<see cref="ICrossShardParticipant"/>) are retried the same way: a prepare carries its
+/// transaction id like a commit (the shard answers a retry with its first outcome), a decide is answered with the
+/// coordinator's first decision, and a resolve that arrives twice is learned once. A query node uses them to commit a
+/// transaction over shards in other processes; an adjudicator uses them to ask a coordinator in another process about
+/// an old prepare.
+///
 /// A caller that cancels gets <see cref="OperationCanceledException"/>, and the server is told to drop the request.
 /// Thread-safe. Dispose closes the connection; calls in flight then fail.
 /// </summary>
-public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
+public sealed class RemoteAdjudicator : IAdjudicator, ICrossShardParticipant, IAsyncDisposable
 {
     private readonly RpcChannel<RpcMessage> channel;
     private readonly AdjudicatorRpcOptions options;
@@ -51,23 +57,55 @@ public sealed class RemoteAdjudicator : IAdjudicator, IAsyncDisposable
     /// <summary>How many connections were made (the first, then one per reconnect). For tests and metrics.</summary>
     public int ConnectionCount => channel.ConnectionCount;
 
-    public async Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
+    public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return DecisionCallAsync(remaining => new CommitCall(NextRequestId(), remaining, request), nameof(request), cancellationToken);
+    }
+
+    public Task<CommitResult> PrepareAsync(PrepareRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return DecisionCallAsync(remaining => new PrepareCall(NextRequestId(), remaining, request), nameof(request), cancellationToken);
+    }
+
+    public Task<CommitResult> DecideAsync(DecideRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return DecisionCallAsync(remaining => new DecideCall(NextRequestId(), remaining, request), nameof(request), cancellationToken);
+    }
+
+    /// <summary>Tells the participant the decision; throws <see cref="AdjudicatorFaultedException"/> when it could not be
+    /// told in time (it then asks the coordinator itself).</summary>
+    public async Task ResolveAsync(DecideRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = await DecisionCallAsync(remaining => new ResolveCall(NextRequestId(), remaining, request), nameof(request), cancellationToken)
+            .ConfigureAwait(false);
+        if (result.Outcome != CommitOutcome.Committed)
+        {
+            throw new AdjudicatorFaultedException($"The adjudicator at {Endpoint} did not learn the decision: {result.FailureReason}",
+                new IOException(result.FailureReason));
+        }
+    }
+
+    /// <summary>A call answered with a <see cref="CommitResult"/> (a commit, or a cross-shard step), sent again until it
+    /// gets one or time runs out; then undecided calls are <see cref="CommitOutcome.Unavailable"/> and calls that may
+    /// have been decided <see cref="CommitOutcome.OutcomeUnknown"/>.</summary>
+    private async Task<CommitResult> DecisionCallAsync(Func<TimeSpan, RpcMessage> build, string parameterName, CancellationToken cancellationToken)
+    {
         var mayHaveBeenDecided = false;
-        var outcome = await CallWithRetriesAsync(
-            remaining => new CommitCall(NextRequestId(), remaining, request),
-            lost => mayHaveBeenDecided |= lost,
-            cancellationToken).ConfigureAwait(false);
+        var outcome = await CallWithRetriesAsync(build, lost => mayHaveBeenDecided |= lost, cancellationToken).ConfigureAwait(false);
         switch (outcome.Answer)
         {
             case CommitAnswer answer:
                 return answer.Result;
             case ErrorAnswer { Code: RpcErrorCode.BadRequest } error:
-                throw new ArgumentException(error.Message, nameof(request));
+                throw new ArgumentException(error.Message, parameterName);
             case ErrorAnswer { Code: RpcErrorCode.ClockOffset } error:
-                // Refused before any decision: not committed, and retrying is safe once the clocks agree again.
-                return new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null, error.Message);
+                // This attempt was refused before any decision; an earlier one that was lost may have been decided.
+                return new CommitResult(mayHaveBeenDecided ? CommitOutcome.OutcomeUnknown : CommitOutcome.Unavailable,
+                    HybridTimestamp.Zero, -1, null, error.Message);
             default:
                 var reason = $"the adjudicator at {Endpoint} could not be reached within {options.CallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}";
                 return mayHaveBeenDecided

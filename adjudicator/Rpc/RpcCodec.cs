@@ -44,21 +44,22 @@ public static class RpcCodec
                 writer.Write((long)call.Deadline.TotalMilliseconds);
                 writer.Write(call.Request.TransactionId.ToByteArray());
                 writer.Write(call.Request.StartTimestamp.Value);
-                writer.WriteArrayHeader(call.Request.Writes.Count);
-                foreach (var write in call.Request.Writes)
-                {
-                    writer.WriteArrayHeader(2);
-                    writer.Write(write.Key);
-                    if (write.Value is null) writer.WriteNil();
-                    else writer.Write(write.Value);
-                }
-                writer.WriteArrayHeader(call.Request.Checks.Count);
-                foreach (var check in call.Request.Checks)
-                {
-                    writer.WriteArrayHeader(2);
-                    writer.Write(check.Key);
-                    writer.Write((int)check.Kind);
-                }
+                WriteWritesAndChecks(ref writer, call.Request.Writes, call.Request.Checks);
+                break;
+            case PrepareCall call:
+                writer.WriteArrayHeader(10);
+                WriteHead(ref writer, message);
+                writer.Write((long)call.Deadline.TotalMilliseconds);
+                writer.Write(call.Request.TransactionId.ToByteArray());
+                writer.Write(call.Request.StartTimestamp.Value);
+                WriteWritesAndChecks(ref writer, call.Request.Writes, call.Request.Checks);
+                WriteParticipants(ref writer, call.Request.Participants);
+                break;
+            case DecideCall call:
+                WriteDecision(ref writer, message, call.Deadline, call.Request);
+                break;
+            case ResolveCall call:
+                WriteDecision(ref writer, message, call.Deadline, call.Request);
                 break;
             case CloseCall call:
                 writer.WriteArrayHeader(6);
@@ -98,6 +99,45 @@ public static class RpcCodec
         }
     }
 
+    private static void WriteWritesAndChecks(ref MessagePackWriter writer, IReadOnlyList<JournalWrite> writes, IReadOnlyList<ConflictCheck> checks)
+    {
+        writer.WriteArrayHeader(writes.Count);
+        foreach (var write in writes)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(write.Key);
+            if (write.Value is null) writer.WriteNil();
+            else writer.Write(write.Value);
+        }
+        writer.WriteArrayHeader(checks.Count);
+        foreach (var check in checks)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(check.Key);
+            writer.Write((int)check.Kind);
+        }
+    }
+
+    private static void WriteParticipants(ref MessagePackWriter writer, IReadOnlyList<int> participants)
+    {
+        writer.WriteArrayHeader(participants.Count);
+        foreach (var participant in participants)
+        {
+            writer.Write(participant);
+        }
+    }
+
+    /// <summary>A decide or resolve call: [head, deadline, transaction id, commit timestamp (0: abort), participants].</summary>
+    private static void WriteDecision(ref MessagePackWriter writer, RpcMessage message, TimeSpan deadline, DecideRequest request)
+    {
+        writer.WriteArrayHeader(8);
+        WriteHead(ref writer, message);
+        writer.Write((long)deadline.TotalMilliseconds);
+        writer.Write(request.TransactionId.ToByteArray());
+        writer.Write(request.CommitTimestamp.Value);
+        WriteParticipants(ref writer, request.Participants);
+    }
+
     private static void WriteHead(ref MessagePackWriter writer, RpcMessage message)
     {
         writer.Write(FormatVersion);
@@ -129,6 +169,9 @@ public static class RpcCodec
                 RpcMessageKind.CommitCall => ReadCommitCall(ref reader, requestId),
                 RpcMessageKind.CloseCall => new CloseCall(requestId, ReadDeadline(ref reader), new HybridTimestamp(reader.ReadUInt64())),
                 RpcMessageKind.Cancel => new CancelCall(requestId),
+                RpcMessageKind.PrepareCall => ReadPrepareCall(ref reader, requestId),
+                RpcMessageKind.DecideCall => ReadDecision(ref reader, (deadline, request) => new DecideCall(requestId, deadline, request)),
+                RpcMessageKind.ResolveCall => ReadDecision(ref reader, (deadline, request) => new ResolveCall(requestId, deadline, request)),
                 RpcMessageKind.CommitAnswer => ReadCommitAnswer(ref reader, requestId),
                 RpcMessageKind.FenceAnswer => new FenceAnswer(requestId,
                     new ReadFence(new HybridTimestamp(reader.ReadUInt64()), reader.ReadInt32(), reader.ReadInt64())),
@@ -160,12 +203,44 @@ public static class RpcCodec
     private static CommitCall ReadCommitCall(ref MessagePackReader reader, long requestId)
     {
         var deadline = ReadDeadline(ref reader);
-        var idBytes = ReadBytes(ref reader) ?? throw new InvalidDataException("A commit call has no transaction id.");
+        var transactionId = ReadTransactionId(ref reader);
+        var start = new HybridTimestamp(reader.ReadUInt64());
+        var (writes, checks) = ReadWritesAndChecks(ref reader);
+        return new CommitCall(requestId, deadline, new CommitRequest(transactionId, start, writes, checks));
+    }
+
+    private static PrepareCall ReadPrepareCall(ref MessagePackReader reader, long requestId)
+    {
+        var deadline = ReadDeadline(ref reader);
+        var transactionId = ReadTransactionId(ref reader);
+        var start = new HybridTimestamp(reader.ReadUInt64());
+        var (writes, checks) = ReadWritesAndChecks(ref reader);
+        var participants = ReadParticipants(ref reader);
+        return new PrepareCall(requestId, deadline, new PrepareRequest(transactionId, start, writes, checks, participants));
+    }
+
+    private delegate RpcMessage DecisionCallFactory(TimeSpan deadline, DecideRequest request);
+
+    private static RpcMessage ReadDecision(ref MessagePackReader reader, DecisionCallFactory create)
+    {
+        var deadline = ReadDeadline(ref reader);
+        var transactionId = ReadTransactionId(ref reader);
+        var commit = new HybridTimestamp(reader.ReadUInt64());
+        return create(deadline, new DecideRequest(transactionId, commit, ReadParticipants(ref reader)));
+    }
+
+    private static Guid ReadTransactionId(ref MessagePackReader reader)
+    {
+        var idBytes = ReadBytes(ref reader) ?? throw new InvalidDataException("A call has no transaction id.");
         if (idBytes.Length != 16)
         {
             throw new InvalidDataException($"A transaction id has {idBytes.Length} bytes, not 16.");
         }
-        var start = new HybridTimestamp(reader.ReadUInt64());
+        return new Guid(idBytes);
+    }
+
+    private static (JournalWrite[] Writes, ConflictCheck[] Checks) ReadWritesAndChecks(ref MessagePackReader reader)
+    {
         var writeCount = ReadCount(ref reader);
         var writes = new JournalWrite[writeCount];
         for (var index = 0; index < writeCount; index++)
@@ -187,7 +262,25 @@ public static class RpcCodec
             }
             checks[index] = new ConflictCheck(key, kind);
         }
-        return new CommitCall(requestId, deadline, new CommitRequest(new Guid(idBytes), start, writes, checks));
+        return (writes, checks);
+    }
+
+    /// <summary>The shards of a cross-shard transaction. A shard number takes one byte at least, so a count above the
+    /// bytes left is malformed, and a bad count cannot make the reader allocate beyond the frame's size.</summary>
+    private static int[] ReadParticipants(ref MessagePackReader reader)
+    {
+        var count = reader.ReadArrayHeader();
+        var remaining = reader.Sequence.Slice(reader.Position).Length;
+        if (count > remaining)
+        {
+            throw new InvalidDataException($"An RPC participant list claims {count} entries in {remaining} bytes.");
+        }
+        var participants = new int[count];
+        for (var index = 0; index < count; index++)
+        {
+            participants[index] = reader.ReadInt32();
+        }
+        return participants;
     }
 
     private static CommitAnswer ReadCommitAnswer(ref MessagePackReader reader, long requestId)

@@ -9,6 +9,12 @@ public enum RpcMessageKind
     CloseCall = 2,
     /// <summary>The client gave up on a request (its caller cancelled): the server cancels it, and still replies.</summary>
     Cancel = 3,
+    /// <summary>A participant's part of a cross-shard transaction (<see cref="ICrossShardParticipant.PrepareAsync"/>).</summary>
+    PrepareCall = 4,
+    /// <summary>The decision of a cross-shard transaction, asked of its coordinator (<see cref="ICrossShardParticipant.DecideAsync"/>).</summary>
+    DecideCall = 5,
+    /// <summary>A decision told to a participant, which copies it and lets the keys go (<see cref="ICrossShardParticipant.ResolveAsync"/>).</summary>
+    ResolveCall = 6,
     CommitAnswer = 65,
     FenceAnswer = 66,
     ErrorAnswer = 67,
@@ -52,6 +58,25 @@ public sealed record CommitCall(long RequestId, TimeSpan Deadline, CommitRequest
 public sealed record CloseCall(long RequestId, TimeSpan Deadline, HybridTimestamp Timestamp) : RpcMessage(RequestId)
 {
     public override RpcMessageKind Kind => RpcMessageKind.CloseCall;
+}
+
+/// <summary>A cross-shard prepare; answered with a <see cref="CommitAnswer"/> (Committed: prepared at the proposal).</summary>
+public sealed record PrepareCall(long RequestId, TimeSpan Deadline, PrepareRequest Request) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.PrepareCall;
+}
+
+/// <summary>A cross-shard decision asked of the coordinator; answered with a <see cref="CommitAnswer"/> holding the
+/// first decision for the transaction id.</summary>
+public sealed record DecideCall(long RequestId, TimeSpan Deadline, DecideRequest Request) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.DecideCall;
+}
+
+/// <summary>A cross-shard decision told to a participant; answered with a <see cref="CommitAnswer"/> once it is learned.</summary>
+public sealed record ResolveCall(long RequestId, TimeSpan Deadline, DecideRequest Request) : RpcMessage(RequestId)
+{
+    public override RpcMessageKind Kind => RpcMessageKind.ResolveCall;
 }
 
 public sealed record CancelCall(long RequestId) : RpcMessage(RequestId)

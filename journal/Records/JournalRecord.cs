@@ -54,7 +54,8 @@ public sealed record JournalWrite(
 /// Format versions: 1 had no fragments (keys 0-8). 2 added the fragment fields (keys 9-12); a
 /// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay. 3 added the
 /// cross-shard kinds (Prepare, Decision) and their fields (keys 13-14); only those records are written as version 3,
-/// so every other record keeps its version 2 bytes.
+/// so every other record keeps its version 2 bytes. Key 15 (<see cref="PreparesFromOffset"/>) came later without a
+/// new version: a record without it reads as 0, which is what a writer that never held a prepare writes.
 /// </summary>
 [MessagePackObject]
 public sealed record JournalRecord
@@ -100,6 +101,15 @@ public sealed record JournalRecord
 
     /// <summary>On Prepare and Decision records: the shard whose partition holds the decision (the lowest participant).</summary>
     [Key(14)] public int Coordinator { get; init; }
+
+    /// <summary>
+    /// On a record with a timestamp (a commit's final record, a heartbeat, a prepare, a decision): the lowest offset at
+    /// which a Prepare of this partition's writer may lie whose decision the writer had not learned when it assigned
+    /// this record; 0 when there was none. A restarted adjudicator reads the partition from here, not from its
+    /// beginning, to hold the keys of every undecided prepare again before it decides anything (adjudicator/README.md).
+    /// Records written before the field existed read as 0.
+    /// </summary>
+    [Key(15)] public long PreparesFromOffset { get; init; }
 
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);

@@ -81,6 +81,10 @@ public static class JournalRecordCodec
         {
             return "missing write set";
         }
+        if (record.PreparesFromOffset < 0)
+        {
+            return $"prepares-from offset {record.PreparesFromOffset} is negative";
+        }
         var fragmentProblem = ValidateFragmentFields(record);
         if (fragmentProblem is not null)
         {

@@ -1,3 +1,4 @@
+using Log.Adjudicator.Rpc;
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
@@ -17,6 +18,9 @@ public sealed class CrossShardCommitTests
             key[0] == (byte)'*' ? IKeyRouter.EveryShard : key[0] == (byte)'a' ? 0 : 1;
     }
 
+    /// <summary>Two shards on one journal, called in process or, <paramref name="overRpc"/>, as separate processes see
+    /// each other: each shard behind its own RPC server, the query node's <see cref="ShardedAdjudicator"/> and each
+    /// shard's coordinator lookup over <see cref="RemoteAdjudicator"/> clients.</summary>
     private sealed class TwoShards : IAsyncDisposable
     {
         private TwoShards(MemoryJournal journal) => Journal = journal;
@@ -26,9 +30,21 @@ public sealed class CrossShardCommitTests
         public AdjudicatorShard[] Shards { get; } = new AdjudicatorShard[2];
         public ShardedAdjudicator Adjudicator { get; private set; } = null!;
 
-        public static async Task<TwoShards> StartAsync(TimeSpan decisionTimeout, MemoryJournal? journal = null)
+        /// <summary>How the query node reaches each shard's cross-shard steps: the shard, or its RPC client.</summary>
+        public ICrossShardParticipant[] Participants { get; } = new ICrossShardParticipant[2];
+
+        private readonly List<IAsyncDisposable> network = [];
+
+        /// <param name="askCoordinators">False: a shard holding an old prepare has no coordinator to ask, so the prepare
+        /// stays held (as when every other shard is down).</param>
+        public static async Task<TwoShards> StartAsync(TimeSpan decisionTimeout, MemoryJournal? journal = null, bool overRpc = false,
+            bool askCoordinators = true)
         {
             var shards = new TwoShards(journal ?? new MemoryJournal());
+            // Each shard asks the coordinator the way it would from its own process; the array is filled below.
+            var coordinators = new ICrossShardParticipant[2];
+            // Over the RPC every shard has its own clock, as separate processes do, which its server shares.
+            var clocks = new[] { overRpc ? new HybridClock() : shards.Clock, overRpc ? new HybridClock() : shards.Clock };
             for (var shard = 0; shard < 2; shard++)
             {
                 var options = new AdjudicatorOptions
@@ -37,12 +53,38 @@ public sealed class CrossShardCommitTests
                     Partition = shard,
                     HeartbeatInterval = TimeSpan.FromMilliseconds(20),
                     PreparedDecisionTimeout = decisionTimeout,
-                    CoordinatorOf = coordinator => shards.Shards[coordinator],
+                    CoordinatorOf = coordinator => askCoordinators ? coordinators[coordinator] : null,
                 };
-                shards.Shards[shard] = new AdjudicatorShard(options, shards.Journal, shards.Journal, shards.Clock);
+                shards.Shards[shard] = new AdjudicatorShard(options, shards.Journal, shards.Journal, clocks[shard]);
                 await shards.Shards[shard].StartAsync(CancellationToken.None);
             }
-            shards.Adjudicator = new ShardedAdjudicator(shards.Shards, new FirstLetterRouter());
+            var adjudicators = new IAdjudicator[2];
+            for (var shard = 0; shard < 2; shard++)
+            {
+                if (!overRpc)
+                {
+                    adjudicators[shard] = shards.Shards[shard];
+                    coordinators[shard] = shards.Participants[shard] = shards.Shards[shard];
+                    continue;
+                }
+                var server = new AdjudicatorRpcServer(shards.Shards[shard], clocks[shard], new AdjudicatorRpcOptions { Port = 0 });
+                await server.StartAsync(CancellationToken.None);
+                shards.network.Add(server);
+                var clientOptions = new AdjudicatorRpcOptions
+                {
+                    CallTimeout = TimeSpan.FromSeconds(10),
+                    ReconnectDelay = TimeSpan.FromMilliseconds(10),
+                    MaxReconnectDelay = TimeSpan.FromMilliseconds(100),
+                };
+                var queryNodeClient = new RemoteAdjudicator("127.0.0.1", server.Port, clientOptions, clock: shards.Clock);
+                var peerClient = new RemoteAdjudicator("127.0.0.1", server.Port, clientOptions);
+                shards.network.Add(queryNodeClient);
+                shards.network.Add(peerClient);
+                adjudicators[shard] = queryNodeClient;
+                shards.Participants[shard] = queryNodeClient;
+                coordinators[shard] = peerClient;
+            }
+            shards.Adjudicator = new ShardedAdjudicator(adjudicators, new FirstLetterRouter());
             return shards;
         }
 
@@ -68,6 +110,10 @@ public sealed class CrossShardCommitTests
             foreach (var shard in Shards)
             {
                 await shard.DisposeAsync();
+            }
+            foreach (var connection in network)
+            {
+                await connection.DisposeAsync();
             }
         }
     }
@@ -147,12 +193,15 @@ public sealed class CrossShardCommitTests
     /// the same account overlap (each started at or after the other's commit).
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task Random_transfers_with_abandoned_coordinators_are_all_or_nothing_and_never_overlap(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    [InlineData(5, true)]
+    [InlineData(6, true)]
+    public async Task Random_transfers_with_abandoned_coordinators_are_all_or_nothing_and_never_overlap(int seed, bool overRpc)
     {
-        await using var shards = await TwoShards.StartAsync(TimeSpan.FromMilliseconds(100));
+        await using var shards = await TwoShards.StartAsync(TimeSpan.FromMilliseconds(100), overRpc: overRpc);
         var random = new Random(seed);
         string[] accounts = ["a1", "a2", "a3", "b1", "b2", "b3"];
         var told = new System.Collections.Concurrent.ConcurrentDictionary<Guid, (CommitResult Result, HybridTimestamp Start, string[] Keys)>();
@@ -174,7 +223,7 @@ public sealed class CrossShardCommitTests
                 if (parts.Count < 2) return;
                 foreach (var (shard, part) in parts)
                 {
-                    await shards.Shards[shard].PrepareAsync(new PrepareRequest(request.TransactionId, start, part.Writes, part.Checks,
+                    await shards.Participants[shard].PrepareAsync(new PrepareRequest(request.TransactionId, start, part.Writes, part.Checks,
                         parts.Keys.ToArray()), cancellationToken);
                 }
                 told[request.TransactionId] = (new CommitResult(CommitOutcome.OutcomeUnknown, default, -1, null), start, plan.Keys);
@@ -224,23 +273,25 @@ public sealed class CrossShardCommitTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Prepares_left_undecided_by_a_crash_are_decided_after_the_restart_as_the_coordinator_wrote(bool coordinatorDecidedCommit)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Prepares_left_undecided_by_a_crash_are_decided_after_the_restart_as_the_coordinator_wrote(bool coordinatorDecidedCommit, bool overRpc)
     {
         var journal = new MemoryJournal();
         var transactionId = Guid.NewGuid();
         HybridTimestamp decided = default;
-        await using (var before = await TwoShards.StartAsync(TimeSpan.FromHours(1), journal))
+        await using (var before = await TwoShards.StartAsync(TimeSpan.FromHours(1), journal, overRpc))
         {
             var start = before.Clock.Now();
-            await before.Shards[0].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("a1")], [], [0, 1]), CancellationToken.None)
+            await before.Participants[0].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("a1")], [], [0, 1]), CancellationToken.None)
                 .WaitAsync(TestTimeout);
-            var proposal = await before.Shards[1].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("b1")], [], [0, 1]), CancellationToken.None)
+            var proposal = await before.Participants[1].PrepareAsync(new PrepareRequest(transactionId, start, [Keys.Write("b1")], [], [0, 1]), CancellationToken.None)
                 .WaitAsync(TestTimeout);
             if (coordinatorDecidedCommit)
             {
-                var decision = await before.Shards[0].DecideAsync(new DecideRequest(transactionId, proposal.CommitTimestamp, [0, 1]), CancellationToken.None)
+                var decision = await before.Participants[0].DecideAsync(new DecideRequest(transactionId, proposal.CommitTimestamp, [0, 1]), CancellationToken.None)
                     .WaitAsync(TestTimeout);
                 Assert.Equal(CommitOutcome.Committed, decision.Outcome);
                 decided = decision.CommitTimestamp;
@@ -248,7 +299,7 @@ public sealed class CrossShardCommitTests
             // The query node (and then both shards) die here: shard 1 never hears the decision.
         }
 
-        await using var after = await TwoShards.StartAsync(TimeSpan.FromMilliseconds(100), journal);
+        await using var after = await TwoShards.StartAsync(TimeSpan.FromMilliseconds(100), journal, overRpc);
         // Shard 1 takes its prepare back, asks the coordinator, and copies the answer into its own partition.
         await WaitUntilAsync(() => Keys.ReadAllAsync(journal, 1).GetAwaiter().GetResult()
             .Any(entry => entry.Record.Kind == JournalRecordKind.Decision && entry.Record.TransactionId == transactionId));
@@ -266,6 +317,60 @@ public sealed class CrossShardCommitTests
         {
             Assert.Empty(written);
         }
+    }
+
+    /// <summary>
+    /// The gap a restart used to leave: a restarted participant found its undecided prepares only by a background read
+    /// of the whole partition, and a commit of a prepared key made meanwhile was not refused. Records now name where
+    /// undecided prepares begin, and the start reads from there before it serves, even when the prepare lies far
+    /// beyond the tail the start reads for its timestamps.
+    /// </summary>
+    [Fact]
+    public async Task A_restarted_participant_holds_its_undecided_prepare_before_it_serves_anything()
+    {
+        var journal = new MemoryJournal();
+        var transactionId = Guid.NewGuid();
+        long prepareOffset;
+        await using (var before = await TwoShards.StartAsync(TimeSpan.FromHours(1), journal, askCoordinators: false))
+        {
+            var prepared = await before.Shards[1].PrepareAsync(new PrepareRequest(transactionId, before.Clock.Now(), [Keys.Write("b1")], [], [0, 1]),
+                CancellationToken.None).WaitAsync(TestTimeout);
+            Assert.Equal(CommitOutcome.Committed, prepared.Outcome);
+            prepareOffset = prepared.JournalOffset;
+            // More than the first tail step of later commits, so the prepare is not in what the start reads for its clock.
+            for (var index = 0; index < 100; index++)
+            {
+                var other = await before.Shards[1].CommitAsync(Keys.Request(before.Clock.Now(), $"b-other-{index}"), CancellationToken.None)
+                    .WaitAsync(TestTimeout);
+                Assert.Equal(CommitOutcome.Committed, other.Outcome);
+            }
+            // The coordinator never decides (the query node died), and no one can ask it.
+        }
+        var partition = await Keys.ReadAllAsync(journal, 1);
+        var last = partition.Last(entry => entry.Record.Kind is JournalRecordKind.Commit or JournalRecordKind.Heartbeat);
+        // At or below the prepare's offset (a bound while it was in flight), never 0.
+        Assert.InRange(last.Record.PreparesFromOffset, 1, prepareOffset);
+
+        await using var after = await TwoShards.StartAsync(TimeSpan.FromHours(1), journal, askCoordinators: false);
+
+        // Held once the start returns, not after a background read.
+        Assert.Equal(1, after.Shards[1].PreparedCount);
+        var conflicting = await after.Shards[1].CommitAsync(Keys.Request(after.Clock.Now(), "b1"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.DataConflict, conflicting.Outcome);
+        var unrelated = await after.Shards[1].CommitAsync(Keys.Request(after.Clock.Now(), "b2"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Committed, unrelated.Outcome);
+        Assert.Equal(prepareOffset, (await Keys.ReadAllAsync(journal, 1)).Last().Record.PreparesFromOffset);
+
+        // Once decided (an abort, as the coordinator has no decision), the key is free.
+        var aborted = await after.Shards[0].DecideAsync(new DecideRequest(transactionId, HybridTimestamp.Zero, [0, 1]), CancellationToken.None)
+            .WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.NotCommitted, aborted.Outcome);
+        await after.Shards[1].ResolveAsync(new DecideRequest(transactionId, HybridTimestamp.Zero, [0, 1]), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(0, after.Shards[1].PreparedCount);
+        var free = await after.Shards[1].CommitAsync(Keys.Request(after.Clock.Now(), "b1"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Committed, free.Outcome);
+        var settled = (await Keys.ReadAllAsync(journal, 1)).Last().Record;
+        Assert.Equal(0, settled.PreparesFromOffset);
     }
 
     private static bool ReplayIsSettled(TwoShards shards)

@@ -75,6 +75,6 @@ for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
 pids=()
 
 # Over the RPC: the same roles, the adjudicator in its own process.
-"$root/tests/cluster/start-cluster.sh" -n 1 -r 0 -d "$work/cluster" -b "$work/bin" > "$work/cluster.out"
+"$root/tests/cluster/start-cluster.sh" -n 1 -s 1 -r 0 -d "$work/cluster" -b "$work/bin" > "$work/cluster.out"
 port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/cluster.out")
 report "RPC (own process)" "host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"

@@ -25,7 +25,7 @@ if [ "${LOG_TOPOLOGY:-all-in-one}" = cluster ]; then
     rm -rf "$work"
   }
   trap cleanup EXIT
-  "$root/tests/cluster/start-cluster.sh" -n 1 -r "${LOG_STORAGE_REPLICAS:-2}" -d "$work/cluster" > "$work/cluster.out"
+  "$root/tests/cluster/start-cluster.sh" -n 1 -s 1 -r "${LOG_STORAGE_REPLICAS:-2}" -d "$work/cluster" > "$work/cluster.out"
   port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/cluster.out")
   log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
 else

@@ -30,6 +30,21 @@ public sealed class CrossShardRecordTests
     }
 
     [Fact]
+    public void Where_undecided_prepares_begin_round_trips_and_reads_as_zero_from_a_record_written_without_it()
+    {
+        var heartbeat = JournalRecord.ForHeartbeat(HybridTimestamp.From(5, 0), 0, 1) with { PreparesFromOffset = 42 };
+        Assert.Equal(42, JournalRecordCodec.Decode(JournalRecordCodec.Encode(heartbeat)).PreparesFromOffset);
+        Assert.NotNull(JournalRecordCodec.Validate(heartbeat with { PreparesFromOffset = -1 }));
+
+        // A record as a writer before the field wrote it: an array of keys 0 to 14.
+        var older = new object?[] { 2, (int)JournalRecordKind.Heartbeat, Guid.Empty, 0UL, 0UL, 0, 1L, Array.Empty<object>(),
+            HybridTimestamp.From(5, 0).Value, 0, 1, null, 0L, null, 0 };
+        var decoded = JournalRecordCodec.Decode(MessagePack.MessagePackSerializer.Serialize(older));
+        Assert.Equal(JournalRecordKind.Heartbeat, decoded.Kind);
+        Assert.Equal(0, decoded.PreparesFromOffset);
+    }
+
+    [Fact]
     public void Malformed_cross_shard_records_are_refused()
     {
         var id = Guid.NewGuid();

@@ -17,13 +17,17 @@ public sealed class DockerComposeFactAttribute : FactAttribute
 }
 
 /// <summary>The repository's compose.yaml is a valid Compose file that describes the whole topology: three Kafka brokers
-/// in KRaft mode, the region's topic (replication factor 3, min.insync.replicas=2), an adjudicator shard, two storage
-/// replicas and two query nodes with the agreed command lines, health checks and start order. No Docker engine is
+/// in KRaft mode, the region's topic (two partitions, replication factor 3, min.insync.replicas=2), two adjudicator shards
+/// that know each other, two storage replicas and two query nodes with the agreed command lines, health checks and start
+/// order. No Docker engine is
 /// reachable here, so nothing is started: Debian's docker-compose validates and resolves the file, and the same roles
 /// run as processes in <see cref="ClusterTests"/>.</summary>
 public sealed class ComposeFileTests
 {
     private const string Brokers = "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096";
+
+    /// <summary>Every shard's RPC address in shard order: the adjudicators' --peers and the query nodes' --adjudicator.</summary>
+    private const string Adjudicators = "127.0.0.1:7400,127.0.0.1:7401";
 
     [DockerComposeFact]
     public async Task Compose_yaml_is_valid_and_names_every_role()
@@ -33,7 +37,7 @@ public sealed class ComposeFileTests
 
         var (_, output, _) = await DockerComposeAsync("config", "--services");
         var services = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order().ToArray();
-        Assert.Equal(["adjudicator-0", "journal-topic", "kafka-1", "kafka-2", "kafka-3",
+        Assert.Equal(["adjudicator-0", "adjudicator-1", "journal-topic", "kafka-1", "kafka-2", "kafka-3",
             "query-node-1", "query-node-2", "storage-1", "storage-2"], services);
     }
 
@@ -57,9 +61,14 @@ public sealed class ComposeFileTests
         Assert.Contains("- min.insync.replicas=2", topic);
         Assert.Contains("condition: service_healthy", topic);
 
-        var adjudicator = services["adjudicator-0"];
-        Assert.Contains($"- --journal\n    - {Brokers}\n    - --shard\n    - '0'", adjudicator);
-        Assert.Contains("journal-topic:\n        condition: service_completed_successfully", adjudicator);
+        Assert.Contains("- --partitions\n    - '2'", topic);
+        foreach (var shard in new[] { 0, 1 })
+        {
+            var adjudicator = services[$"adjudicator-{shard}"];
+            Assert.Contains($"- --journal\n    - {Brokers}\n    - --shard\n    - '{shard}'\n    - --shards\n    - '2'", adjudicator);
+            Assert.Contains($"- --peers\n    - {Adjudicators}\n    - --port\n    - '{7400 + shard}'", adjudicator);
+            Assert.Contains("journal-topic:\n        condition: service_completed_successfully", adjudicator);
+        }
         foreach (var replica in new[] { "storage-1", "storage-2" })
         {
             Assert.Contains($"- Log.StorageNode.dll\n    - serve\n    - --journal\n    - {Brokers}", services[replica]);
@@ -67,9 +76,9 @@ public sealed class ComposeFileTests
         foreach (var node in new[] { "query-node-1", "query-node-2" })
         {
             var block = services[node];
-            Assert.Contains("- --adjudicator\n    - 127.0.0.1:7400\n", block);
+            Assert.Contains($"- --adjudicator\n    - {Adjudicators}\n", block);
             Assert.Contains("- --storage\n    - 127.0.0.1:7500,127.0.0.1:7501", block);
-            foreach (var dependency in new[] { "adjudicator-0", "storage-1", "storage-2" })
+            foreach (var dependency in new[] { "adjudicator-0", "adjudicator-1", "storage-1", "storage-2" })
             {
                 Assert.Contains($"{dependency}:\n        condition: service_healthy", block);
             }
