@@ -26,8 +26,6 @@ public sealed partial class LogServer
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = options.SnapshotRetention,
             PartitionCount = options.ShardCount,
-            // A checkpoint covers one partition's offset: several partitions replay from the start (not done yet).
-            CheckpointsEnabled = options.ShardCount == 1,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
