@@ -36,7 +36,7 @@ public sealed partial class StorageNode
     /// <summary>The newest checkpoint taken or recovered, or null.</summary>
     public StorageCheckpoint? NewestCheckpoint => Volatile.Read(ref newestCheckpoint) is { } manifest ? Describe(manifest) : null;
 
-    private static StorageCheckpoint Describe(CheckpointManifest manifest) =>
+    internal static StorageCheckpoint Describe(CheckpointManifest manifest) =>
         new(manifest.Sequence, manifest.Token, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp), manifest.KeyCount)
         {
             NextOffsets = [.. manifest.Positions.Select(position => position.NextOffset)],
@@ -172,7 +172,7 @@ public sealed partial class StorageNode
         return chunks;
     }
 
-    private static FileChecksum ChecksumFile(string directory, string relativePath)
+    internal static FileChecksum ChecksumFile(string directory, string relativePath)
     {
         using var file = File.OpenRead(Path.Combine(directory, relativePath));
         return new FileChecksum(relativePath.Replace('\\', '/'), file.Length, Convert.ToHexStringLower(SHA256.HashData(file)));

@@ -126,26 +126,33 @@ public sealed partial class StorageNode
 
     /// <summary>Completes once every record below <c>endOffsets[p]</c> of each partition p is applied; bounded by
     /// <see cref="StorageNodeOptions.ReadWaitTimeout"/> as a read is.</summary>
-    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken)
+    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken) =>
+        FailureReason is null && ReachedOffsets(endOffsets)
+            ? Task.CompletedTask
+            : WaitUntilAsync(() => ReachedOffsets(endOffsets), options.ReadWaitTimeout, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+
+    /// <summary>Completes once every record below <c>endOffsets[i]</c> of the i-th partition of <see cref="AppliedPartitions"/>
+    /// is applied. Unbounded in time (a start replaying a long backlog; use the token); throws
+    /// <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
+    public Task CatchUpAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => ReachedOffsets(endOffsets), Timeout.InfiniteTimeSpan, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+
+    /// <summary>Whether every record below <c>endOffsets[p]</c> of each partition p is applied. A list of another length
+    /// than the partitions applied is a caller's mistake (a query node with another shard count than this replica).</summary>
+    private bool ReachedOffsets(IReadOnlyList<long> endOffsets)
     {
         if (endOffsets.Count != options.PartitionCount)
         {
             throw new ArgumentException($"{endOffsets.Count} end offsets for a replica of {options.PartitionCount} partitions.", nameof(endOffsets));
         }
-        bool Reached()
+        for (var partition = 0; partition < endOffsets.Count; partition++)
         {
-            for (var partition = 0; partition < endOffsets.Count; partition++)
+            if (NextOffsetOf(partition) < endOffsets[partition])
             {
-                if (NextOffsetOf(partition) < endOffsets[partition])
-                {
-                    return false;
-                }
+                return false;
             }
-            return true;
         }
-        return FailureReason is null && Reached()
-            ? Task.CompletedTask
-            : WaitUntilAsync(Reached, options.ReadWaitTimeout, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+        return true;
     }
 
     private FragmentAssembler FragmentsOf(int partition) => partition == 0 ? fragments : partitionFragments[partition];

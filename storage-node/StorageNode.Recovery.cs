@@ -151,7 +151,7 @@ public sealed partial class StorageNode
     }
 
     /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not.</summary>
-    private static string? CheckFiles(string directory, CheckpointManifest manifest)
+    internal static string? CheckFiles(string directory, CheckpointManifest manifest)
     {
         if (manifest.Files.Count == 0 || manifest.LogFinalAddress < manifest.LogBeginAddress)
         {

@@ -133,7 +133,9 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     public Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) => WaitUntilReadyAsync(at, cancellationToken);
 
     /// <summary>Whether the replica has applied every commit visible at <paramref name="at"/>.</summary>
-    public bool IsReadyFor(ReadPoint at) => at.IsFenced ? NextOffset >= at.RequiredOffset : ResolvedTimestamp >= at.Timestamp;
+    public bool IsReadyFor(ReadPoint at) => at.IsFenced
+        ? (at.RequiredOffsets is { } offsets ? ReachedOffsets(offsets) : NextOffset >= at.RequiredOffset)
+        : ResolvedTimestamp >= at.Timestamp;
 
     private Task WaitUntilReadyAsync(ReadPoint at, CancellationToken cancellationToken) =>
         // The common case, a replica already at the read point, costs no linked cancellation source (whose
@@ -141,7 +143,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         Volatile.Read(ref disposed) == 0 && Volatile.Read(ref started) != 0 && FailureReason is null && IsReadyFor(at)
             ? Task.CompletedTask
             : WaitUntilAsync(() => IsReadyFor(at), options.ReadWaitTimeout,
-            () => at.IsFenced ? $"offset {at.RequiredOffset} (fence of a read at {at.Timestamp})" : $"resolved timestamp {at.Timestamp}",
+            () => at.IsFenced ? $"offset {(at.RequiredOffsets is { } offsets ? string.Join(", ", offsets) : at.RequiredOffset)} (fence of a read at {at.Timestamp})"
+                : $"resolved timestamp {at.Timestamp}",
             cancellationToken);
 
     private async Task WaitUntilAsync(Func<bool> isReady, TimeSpan timeout, Func<string> describeTarget, CancellationToken cancellationToken)
