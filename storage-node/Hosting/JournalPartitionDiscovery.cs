@@ -15,6 +15,9 @@ internal static class JournalPartitionDiscovery
     /// <summary>Pause between two metadata requests while the topic does not exist or the journal cannot be reached.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>The wait is reported at the first attempt and then once per this many.</summary>
+    private const int WaitingReportEvery = 10;
+
     /// <summary>How long one metadata request may take.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
@@ -32,7 +35,7 @@ internal static class JournalPartitionDiscovery
             config.Set(key, value);
         }
         using var admin = new AdminClientBuilder(config).Build();
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string problem;
@@ -51,8 +54,11 @@ internal static class JournalPartitionDiscovery
             {
                 problem = exception.Message;
             }
-            logger.LogWarning("Waiting for the journal topic {Topic} to exist (the adjudicators create it with one partition per shard): {Problem}",
-                options.Topic, problem);
+            if (attempt % WaitingReportEvery == 0)
+            {
+                logger.LogWarning("Waiting for the journal topic {Topic} to exist (the adjudicators create it with one partition per shard): {Problem}",
+                    options.Topic, problem);
+            }
             await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
         }
     }
