@@ -12,15 +12,7 @@ public sealed class MultiPartitionCheckpointTests
     private static readonly int[] BothShards = [0, 1];
 
     /// <summary>Two partitions, checkpoints only when a test asks (a restart is then a crash).</summary>
-    private static StorageNodeOptions TwoPartitionsManual(StorageNodeOptions options) => options with
-    {
-        PartitionCount = 2,
-        CheckpointInterval = TimeSpan.FromHours(1),
-        CheckpointJournalDistanceMax = long.MaxValue,
-        CheckpointWriteDistanceMax = long.MaxValue,
-        CheckpointOnShutdown = false,
-        CheckpointLogChunkBytes = 1L << 16,
-    };
+    internal static StorageNodeOptions TwoPartitionsManual(StorageNodeOptions options) => CheckpointTests.Manual(options) with { PartitionCount = 2 };
 
     private static long[] Ends(StorageNodeHarness harness) => [harness.MemoryJournal.EndOffset(0), harness.MemoryJournal.EndOffset(1)];
 

@@ -16,14 +16,7 @@ public sealed class StorageRpcPartitionsTests
 {
     private static readonly int[] BothShards = [0, 1];
 
-    private static StorageNodeOptions TwoPartitions(StorageNodeOptions options) => options with
-    {
-        PartitionCount = 2,
-        CheckpointInterval = TimeSpan.FromHours(1),
-        CheckpointJournalDistanceMax = long.MaxValue,
-        CheckpointWriteDistanceMax = long.MaxValue,
-        CheckpointOnShutdown = false,
-    };
+    private static StorageNodeOptions TwoPartitions(StorageNodeOptions options) => MultiPartitionCheckpointTests.TwoPartitionsManual(options);
 
     private static StorageRpcServer Serve(StorageNode node)
     {
