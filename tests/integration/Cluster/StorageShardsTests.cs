@@ -13,7 +13,8 @@ namespace Log.Integration.Tests.Cluster;
 /// --partitions 2 and one that counts the partitions from the journal's metadata both apply every partition; a query node
 /// with two shards reads through them (--storage), sys.state_digest and sys.checkpoint included; a third replica
 /// bootstraps from the first one's checkpoint over the storage RPC (--bootstrap-from) and then tails the journal; all
-/// three reach the same state digest, before and after writes made once the third had started.
+/// three reach the same state digest, before and after writes made once the third had started; and a query node reading
+/// from the three goes on reading and writing through the others after kill -9 of the replica it read from.
 /// </summary>
 [Collection(FaultSuite.Name)]
 public sealed class StorageShardsTests(ITestOutputHelper output)
@@ -90,6 +91,37 @@ public sealed class StorageShardsTests(ITestOutputHelper output)
             foreach (var replica in new[] { first, counted, copied })
             {
                 Assert.Equal(later, await ReplicaDigestAsync(replica.Port, laterTimestamp));
+            }
+
+            // A query node of two shards reading from all three: kill -9 of the one it reads from, and reads and writes
+            // go on through the others (a statement in flight may fail with 57P03, retryable).
+            await connection.CloseAsync();
+            await queryNode.DisposeAsync();
+            roles.Remove(queryNode);
+            var replicas = string.Join(",", new[] { first, counted, copied }.Select(replica => $"127.0.0.1:{replica.Port}"));
+            var again = await LogProcess.StartAsync(null, "--journal", journalAddress, "--shards", "2", "--storage", replicas);
+            roles.Add(again);
+            await using var reconnected = await FaultSuite.OpenAsync(again.Port);
+            Assert.Equal(later, (string?)await FaultSuite.ScalarAsync(reconnected, $"SELECT sys.state_digest({laterTimestamp})"));
+            await first.KillAsync();
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await FaultSuite.ExecuteAsync(reconnected, "UPDATE left_side SET body = 'after the kill' WHERE id = 20");
+                    break;
+                }
+                catch (Npgsql.PostgresException exception) when (exception.SqlState == "57P03" && attempt < 5)
+                {
+                    output.WriteLine($"retrying after {exception.MessageText}");
+                }
+            }
+            Assert.Equal("after the kill", (string?)await FaultSuite.ScalarAsync(reconnected, "SELECT body FROM left_side WHERE id = 20"));
+            Assert.Equal("30", (await FaultSuite.ScalarAsync(reconnected, "SELECT count(*) FROM right_side WHERE body LIKE 'late%'"))!.ToString());
+            var (afterKill, afterKillTimestamp) = await DigestAsync(reconnected);
+            foreach (var replica in new[] { counted, copied })
+            {
+                Assert.Equal(afterKill, await ReplicaDigestAsync(replica.Port, afterKillTimestamp));
             }
         }
         finally
