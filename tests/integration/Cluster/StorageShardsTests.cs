@@ -131,6 +131,36 @@ public sealed class StorageShardsTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_replica_that_counts_the_partitions_waits_for_the_topic_and_never_creates_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("log-it-storage-topic-").FullName;
+        var roles = new List<IAsyncDisposable>();
+        Task<RoleProcess>? waiting = null;
+        try
+        {
+            var journal = await RoleProcess.StartJournalAsync(Path.Combine(directory, "journal"));
+            roles.Add(journal);
+            var journalAddress = $"127.0.0.1:{journal.Port}";
+            // No topic yet: this replica waits (if it created the topic, it would have to guess the count, and guess one).
+            waiting = StartReplicaAsync(journalAddress, Path.Combine(directory, "waiting"));
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.False(waiting.IsCompleted);
+            var told = await StartReplicaAsync(journalAddress, Path.Combine(directory, "told"), "--partitions", "3");
+            roles.Add(told);
+            var counted = await waiting;
+            roles.Add(counted);
+            Assert.Contains("Waiting for the journal topic", counted.Output);
+            Assert.Contains("partitions=0,1,2", counted.Output);
+        }
+        finally
+        {
+            if (waiting is { IsCompletedSuccessfully: true } && await waiting is var started && !roles.Contains(started)) roles.Add(started);
+            for (var index = roles.Count - 1; index >= 0; index--) await roles[index].DisposeAsync();
+            LogProcess.DeleteDirectory(directory);
+        }
+    }
+
     /// <summary>The digest through the query node at its transaction's snapshot, and that snapshot's timestamp.</summary>
     private static async Task<(string Digest, long Timestamp)> DigestAsync(Npgsql.NpgsqlConnection connection)
     {
