@@ -10,10 +10,16 @@ internal sealed record FileChecksum(string Path, long LengthBytes, string Sha256
 /// <summary>SHA-256 of the hybrid log's bytes in [From, Until).</summary>
 internal sealed record LogRangeChecksum(long From, long Until, string Sha256);
 
+/// <summary>Where a checkpoint stands in one journal partition: every record below <see cref="NextOffset"/> is in it,
+/// none at or above; the greatest commit or closed timestamp applied from it (what the partition alone resolved); and
+/// its writer epoch (<see cref="Log.Journal.Records.WriterEpochFilter"/>), so records a fenced writer appended after
+/// the checkpoint stay ignored after a recovery.</summary>
+internal sealed record PartitionPosition(int Partition, long NextOffset, ulong ResolvedTimestamp, long WriterEpoch);
+
 /// <summary>
-/// What one checkpoint is: the FASTER checkpoint token, the journal position it covers (every record of
-/// <see cref="JournalTopic"/> partition <see cref="Partition"/> below <see cref="NextOffset"/> is in it, none at or
-/// above), the resolved timestamp at that point, and checksums of everything a recovery from it reads: FASTER's
+/// What one checkpoint is: the FASTER checkpoint token, the journal position it covers in every partition the replica
+/// applies (<see cref="Partitions"/>: every record of <see cref="JournalTopic"/> below each partition's next offset is
+/// in it, none at or above), the resolved timestamp at that point (the minimum over partitions), and checksums of everything a recovery from it reads: FASTER's
 /// checkpoint files, the ordered key file, and the hybrid log up to <see cref="LogFinalAddress"/> in fixed chunks
 /// (a chunk that a previous checkpoint already covered whole is not read again).
 /// <para>
@@ -24,8 +30,13 @@ internal sealed record LogRangeChecksum(long From, long Until, string Sha256);
 /// </summary>
 internal sealed record CheckpointManifest
 {
-    /// <summary>Bumped when the meaning of any field or file changes; a manifest of another version is not used.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>Bumped when the meaning of any field or file changes; a manifest of another version is not used, except
+    /// the versions in <see cref="ReadableFormatVersions"/>. 2 added <see cref="Partitions"/> (a replica of several
+    /// partitions); a version 1 manifest is one partition's, <see cref="Partition"/> at <see cref="NextOffset"/>.</summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>Versions this node still recovers: 1 (one partition) reads as a version 2 manifest of that one partition.</summary>
+    private static readonly int[] ReadableFormatVersions = [1, CurrentFormatVersion];
 
     private const string ChecksumPrefix = "sha256 ";
 
@@ -40,9 +51,28 @@ internal sealed record CheckpointManifest
     /// <summary>FASTER's index checkpoint, taken just before the log checkpoint.</summary>
     public required Guid IndexToken { get; init; }
     public required string JournalTopic { get; init; }
+
+    /// <summary>The first partition of <see cref="Partitions"/> (the only one of a version 1 manifest).</summary>
     public required int Partition { get; init; }
+
+    /// <summary>The next offset of <see cref="Partition"/> (see <see cref="Partitions"/> for every partition's).</summary>
     public required long NextOffset { get; init; }
+
+    /// <summary>The replica's resolved timestamp: the minimum over <see cref="Partitions"/> of what each resolved.</summary>
     public required ulong ResolvedTimestamp { get; init; }
+
+    /// <summary>Every partition the checkpoint covers, in partition order (version 2; null in version 1 manifests, see
+    /// <see cref="Positions"/>).</summary>
+    public IReadOnlyList<PartitionPosition>? Partitions { get; init; }
+
+    /// <summary>Every partition the checkpoint covers, whatever the version: a version 1 manifest covers one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<PartitionPosition> Positions =>
+        Partitions ?? [new PartitionPosition(Partition, NextOffset, ResolvedTimestamp, WriterEpoch)];
+
+    /// <summary>Journal records the checkpoint covers over every partition (the distance a later checkpoint is measured from).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long TotalNextOffset => Positions.Sum(position => position.NextOffset);
     public required long LogBeginAddress { get; init; }
     public required long LogFinalAddress { get; init; }
     public required int LogSegmentSizeBits { get; init; }
@@ -97,9 +127,15 @@ internal sealed record CheckpointManifest
                 problem = "it is empty";
                 return null;
             }
-            if (manifest.FormatVersion != CurrentFormatVersion)
+            if (!ReadableFormatVersions.Contains(manifest.FormatVersion))
             {
-                problem = $"its format version is {manifest.FormatVersion}, this node reads {CurrentFormatVersion}";
+                problem = $"its format version is {manifest.FormatVersion}, this node reads {string.Join(" and ", ReadableFormatVersions)}";
+                return null;
+            }
+            if (manifest.FormatVersion >= 2 && (manifest.Partitions is not { Count: > 0 } positions || positions[0].Partition != manifest.Partition
+                || positions[0].NextOffset != manifest.NextOffset || positions.Select(position => position.Partition).Distinct().Count() != positions.Count))
+            {
+                problem = "its partitions are missing, repeated or disagree with its first partition";
                 return null;
             }
             return manifest;

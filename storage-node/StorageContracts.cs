@@ -5,13 +5,24 @@ namespace Log.StorageNode;
 /// <summary>
 /// Where a read is taken: the snapshot timestamp, and how the replica knows it has every commit
 /// at or below it. With a fence from the adjudicator (<see cref="RequiredOffset"/> &gt;= 0) the
-/// replica is ready once it has applied every record of partition 0 below RequiredOffset. Without
-/// one (<see cref="Unfenced"/>, RequiredOffset = -1) it is ready once its resolved timestamp (the
-/// closed timestamps in the journal's heartbeats and commits) is at or above Timestamp.
+/// replica is ready once it has applied every record of partition 0 below RequiredOffset, and, with
+/// several partitions fenced (<see cref="RequiredOffsets"/>), every record of each partition below its
+/// own fence. Without one (<see cref="Unfenced"/>, RequiredOffset = -1) it is ready once its resolved
+/// timestamp (the closed timestamps in the journal's heartbeats and commits) is at or above Timestamp.
 /// </summary>
 public readonly record struct ReadPoint(HybridTimestamp Timestamp, long RequiredOffset)
 {
     public static ReadPoint Unfenced(HybridTimestamp timestamp) => new(timestamp, -1);
+
+    /// <summary>A snapshot fenced on every shard: the replica must have applied each partition p below
+    /// <paramref name="endOffsets"/>[p] (a replica of several partitions; partition 0's is <see cref="RequiredOffset"/>).</summary>
+    public static ReadPoint FencedOnEveryPartition(HybridTimestamp timestamp, IReadOnlyList<long> endOffsets) =>
+        new(timestamp, endOffsets[0]) { RequiredOffsets = endOffsets };
+
+    /// <summary>Each partition's fence when a snapshot was fenced on several shards (index = partition), else null. A
+    /// replica that another one failed over to must reach every one of them, not partition 0's alone: the snapshot's
+    /// commits on the other shards lie below their own fences.</summary>
+    public IReadOnlyList<long>? RequiredOffsets { get; init; }
 
     public bool IsFenced => RequiredOffset >= 0;
 }

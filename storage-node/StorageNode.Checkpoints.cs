@@ -5,8 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Log.StorageNode;
 
-/// <summary>A checkpoint the node took or recovered: what it covers.</summary>
-public sealed record StorageCheckpoint(long Sequence, Guid Token, long NextOffset, HybridTimestamp ResolvedTimestamp, long KeyCount);
+/// <summary>A checkpoint the node took or recovered: what it covers (<see cref="NextOffset"/> is its first partition's;
+/// <see cref="NextOffsets"/> every partition's, in the order of <see cref="StorageNode.AppliedPartitions"/>).</summary>
+public sealed record StorageCheckpoint(long Sequence, Guid Token, long NextOffset, HybridTimestamp ResolvedTimestamp, long KeyCount)
+{
+    public IReadOnlyList<long> NextOffsets { get; init; } = [NextOffset];
+}
 
 public sealed partial class StorageNode
 {
@@ -32,8 +36,11 @@ public sealed partial class StorageNode
     /// <summary>The newest checkpoint taken or recovered, or null.</summary>
     public StorageCheckpoint? NewestCheckpoint => Volatile.Read(ref newestCheckpoint) is { } manifest ? Describe(manifest) : null;
 
-    private static StorageCheckpoint Describe(CheckpointManifest manifest) =>
-        new(manifest.Sequence, manifest.Token, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp), manifest.KeyCount);
+    internal static StorageCheckpoint Describe(CheckpointManifest manifest) =>
+        new(manifest.Sequence, manifest.Token, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp), manifest.KeyCount)
+        {
+            NextOffsets = [.. manifest.Positions.Select(position => position.NextOffset)],
+        };
 
     /// <summary>
     /// Takes a checkpoint now: pauses applying between two records while FASTER takes its checkpoint (index and log,
@@ -65,7 +72,7 @@ public sealed partial class StorageNode
     {
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
         var previous = Volatile.Read(ref newestCheckpoint);
-        if (previous is not null && previous.NextOffset == NextOffset)
+        if (previous is not null && previous.Positions.Select(position => position.NextOffset).SequenceEqual(NextOffsets))
         {
             return Describe(previous);
         }
@@ -73,21 +80,21 @@ public sealed partial class StorageNode
         // started: FASTER's checkpoint state machine runs to its end, and the next checkpoint could not start before.
         var indexToken = await store.TakeIndexCheckpointAsync(CancellationToken.None).ConfigureAwait(false);
         Task<Guid> logCheckpoint;
-        long offset;
         ulong resolved;
-        long writerEpoch;
+        List<PartitionPosition> positions;
         List<IndexedKey> keySnapshot;
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var pausedAt = options.TimeProvider.GetTimestamp();
         try
         {
-            if (FailureReason is not null || fragments.PendingFragmentCount != 0 || crossShard.PendingPrepareCount != 0)
+            // A recovery replays each partition only after its offset, so it must not start inside a large transaction
+            // or after a prepare whose decision is still to come (its writes would never be applied).
+            if (FailureReason is not null || HoldsFragments || crossShard.PendingPrepareCount != 0)
             {
                 return null;
             }
-            offset = NextOffset;
+            positions = CurrentPositions();
             resolved = Volatile.Read(ref resolvedTimestamp);
-            writerEpoch = writerEpochs.Epoch;
             Volatile.Write(ref writesAtCheckpoint, AppliedWriteCount);
             // Paused only until FASTER's version switches; the log is flushed while applying goes on.
             logCheckpoint = await store.StartLogCheckpointAsync().ConfigureAwait(false);
@@ -119,10 +126,11 @@ public sealed partial class StorageNode
             Token = faster.Token,
             IndexToken = indexToken,
             JournalTopic = options.JournalTopic,
-            Partition = options.Partition,
-            NextOffset = offset,
+            Partition = positions[0].Partition,
+            NextOffset = positions[0].NextOffset,
             ResolvedTimestamp = resolved,
-            WriterEpoch = writerEpoch,
+            WriterEpoch = positions[0].WriterEpoch,
+            Partitions = positions,
             LogBeginAddress = faster.BeginAddress,
             LogFinalAddress = faster.FinalAddress,
             LogSegmentSizeBits = store.SegmentSizeBits,
@@ -136,8 +144,8 @@ public sealed partial class StorageNode
         WriteAtomically(Path.Combine(manifestFolder, CheckpointManifest.FileNameFor(manifest.Sequence)), manifest.Encode());
         Volatile.Write(ref newestCheckpoint, manifest);
         logger.LogInformation(
-            "Checkpoint {Sequence} of partition {Partition} taken: offset {Offset}, resolved timestamp {Resolved}, {Keys} keys, log up to {Final} (applying paused {Paused:0.0} ms)",
-            manifest.Sequence, options.Partition, offset, new HybridTimestamp(resolved), keySnapshot.Count, faster.FinalAddress, paused.TotalMilliseconds);
+            "Checkpoint {Sequence} taken: {Positions}, resolved timestamp {Resolved}, {Keys} keys, log up to {Final} (applying paused {Paused:0.0} ms)",
+            manifest.Sequence, DescribePositions(positions), new HybridTimestamp(resolved), keySnapshot.Count, faster.FinalAddress, paused.TotalMilliseconds);
         DeleteOutdatedCheckpoints(directory);
         return Describe(manifest);
     }
@@ -164,7 +172,7 @@ public sealed partial class StorageNode
         return chunks;
     }
 
-    private static FileChecksum ChecksumFile(string directory, string relativePath)
+    internal static FileChecksum ChecksumFile(string directory, string relativePath)
     {
         using var file = File.OpenRead(Path.Combine(directory, relativePath));
         return new FileChecksum(relativePath.Replace('\\', '/'), file.Length, Convert.ToHexStringLower(SHA256.HashData(file)));
@@ -259,11 +267,15 @@ public sealed partial class StorageNode
         }
     }
 
+    /// <summary>"partition P offset O" for each partition, for the log.</summary>
+    private static string DescribePositions(IEnumerable<PartitionPosition> positions) =>
+        string.Join(", ", positions.Select(position => $"partition {position.Partition} offset {position.NextOffset}"));
+
     /// <summary>Called by the apply loop after each record: asks for a checkpoint once the distance is reached.</summary>
     private void NoteAppliedForCheckpoint()
     {
-        var since = Volatile.Read(ref newestCheckpoint)?.NextOffset ?? 0;
-        if (NextOffset - since >= options.CheckpointJournalDistanceMax
+        var since = Volatile.Read(ref newestCheckpoint)?.TotalNextOffset ?? 0;
+        if (TotalNextOffset - since >= options.CheckpointJournalDistanceMax
             || AppliedWriteCount - Volatile.Read(ref writesAtCheckpoint) >= options.CheckpointWriteDistanceMax)
         {
             Volatile.Read(ref checkpointWanted).TrySetResult();

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Log.Journal.Client;
 using Log.Journal.Records;
+using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 
 namespace Log.StorageNode;
@@ -18,9 +19,106 @@ public sealed partial class StorageNode
     private long[] partitionNextOffsets = [0];
     private FragmentAssembler[] partitionFragments = [];
 
-    /// <summary>Each partition has its own writer (its shard) and so its own epochs: partition 0's filter is the one a
-    /// checkpoint saves, the others' start from the beginning (several partitions take no checkpoints).</summary>
+    /// <summary>Each partition has its own writer (its shard) and so its own epochs; partition 0's is
+    /// <see cref="writerEpochs"/>. A checkpoint saves each partition's epoch with its offset.</summary>
     private WriterEpochFilter[] partitionWriterEpochs = [];
+
+    /// <summary>The journal partitions this replica applies, in order: <see cref="StorageNodeOptions.Partition"/> alone, or
+    /// 0 to <see cref="StorageNodeOptions.PartitionCount"/> - 1. The apply loop and <see cref="CrossShardTracker"/> number
+    /// them by their index here (a single partition is index 0 whatever its number).</summary>
+    public IReadOnlyList<int> AppliedPartitions => options.PartitionCount == 1 ? [options.Partition] : [.. Enumerable.Range(0, options.PartitionCount)];
+
+    /// <summary>One past the last record applied of each partition of <see cref="AppliedPartitions"/>, in that order.</summary>
+    public IReadOnlyList<long> NextOffsets =>
+        options.PartitionCount == 1 ? [NextOffset] : [.. Enumerable.Range(0, options.PartitionCount).Select(NextOffsetOf)];
+
+    /// <summary>Records applied (or recovered) over every partition: what the checkpoint distance is measured in.</summary>
+    private long TotalNextOffset
+    {
+        get
+        {
+            if (options.PartitionCount == 1)
+            {
+                return NextOffset;
+            }
+            long total = 0;
+            for (var partition = 0; partition < options.PartitionCount; partition++)
+            {
+                total += NextOffsetOf(partition);
+            }
+            return total;
+        }
+    }
+
+    /// <summary>Sets up each partition's offset, fragments and epochs, before a checkpoint may restore them.</summary>
+    private void InitializePartitions()
+    {
+        partitionNextOffsets = new long[options.PartitionCount];
+        partitionFragments = new FragmentAssembler[options.PartitionCount];
+        partitionWriterEpochs = new WriterEpochFilter[options.PartitionCount];
+        for (var partition = 0; partition < options.PartitionCount; partition++)
+        {
+            partitionFragments[partition] = partition == 0 ? fragments : new FragmentAssembler();
+            partitionWriterEpochs[partition] = new WriterEpochFilter();
+        }
+    }
+
+    /// <summary>Where the apply loop stands in each partition now (under the apply gate, between two records).</summary>
+    private List<PartitionPosition> CurrentPositions()
+    {
+        if (options.PartitionCount == 1)
+        {
+            return [new PartitionPosition(options.Partition, NextOffset, Volatile.Read(ref resolvedTimestamp), writerEpochs.Epoch)];
+        }
+        return [.. Enumerable.Range(0, options.PartitionCount).Select(partition => new PartitionPosition(partition, NextOffsetOf(partition),
+            crossShard.ResolvedOf(partition).Value, WriterEpochsOf(partition).Epoch))];
+    }
+
+    /// <summary>Whether a checkpoint covers exactly the partitions this replica applies.</summary>
+    private bool CoversAppliedPartitions(CheckpointManifest manifest) =>
+        manifest.Positions.Select(position => position.Partition).SequenceEqual(AppliedPartitions);
+
+    /// <summary>Each partition's resolved timestamp as a recovered checkpoint left it, to seed <see cref="crossShard"/>.</summary>
+    private ulong[] recoveredResolved = [];
+
+    /// <summary>Resumes every partition where a recovered checkpoint stands (<see cref="CoversAppliedPartitions"/> holds).</summary>
+    private void RestorePositions(CheckpointManifest manifest)
+    {
+        var positions = manifest.Positions;
+        recoveredResolved = new ulong[positions.Count];
+        for (var index = 0; index < positions.Count; index++)
+        {
+            var position = positions[index];
+            recoveredResolved[index] = position.ResolvedTimestamp;
+            if (index == 0)
+            {
+                Volatile.Write(ref nextOffset, position.NextOffset);
+                writerEpochs = new WriterEpochFilter(position.WriterEpoch);
+            }
+            if (options.PartitionCount > 1)
+            {
+                Volatile.Write(ref partitionNextOffsets[index], position.NextOffset);
+                partitionWriterEpochs[index] = new WriterEpochFilter(position.WriterEpoch);
+            }
+        }
+        Volatile.Write(ref resolvedTimestamp, manifest.ResolvedTimestamp);
+    }
+
+    /// <summary>Starts the cross-shard tracker at what each partition had resolved at the recovered checkpoint (nothing
+    /// without one): the replica's resolved timestamp is then the checkpoint's until every partition moves past it.</summary>
+    private void SeedCrossShard()
+    {
+        crossShard = new CrossShardTracker(options.PartitionCount);
+        if (recoveredResolved.Length == 0)
+        {
+            crossShard.Seed(0, ResolvedTimestamp);
+            return;
+        }
+        for (var index = 0; index < recoveredResolved.Length; index++)
+        {
+            crossShard.Seed(index, new HybridTimestamp(recoveredResolved[index]));
+        }
+    }
 
     /// <summary>One past the last record applied of <paramref name="partition"/>.</summary>
     public long NextOffsetOf(int partition) =>
@@ -28,42 +126,44 @@ public sealed partial class StorageNode
 
     /// <summary>Completes once every record below <c>endOffsets[p]</c> of each partition p is applied; bounded by
     /// <see cref="StorageNodeOptions.ReadWaitTimeout"/> as a read is.</summary>
-    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken)
+    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken) =>
+        FailureReason is null && ReachedOffsets(endOffsets)
+            ? Task.CompletedTask
+            : WaitUntilAsync(() => ReachedOffsets(endOffsets), options.ReadWaitTimeout, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+
+    /// <summary>Completes once every record below <c>endOffsets[i]</c> of the i-th partition of <see cref="AppliedPartitions"/>
+    /// is applied. Unbounded in time (a start replaying a long backlog; use the token); throws
+    /// <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
+    public Task CatchUpAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => ReachedOffsets(endOffsets), Timeout.InfiniteTimeSpan, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+
+    /// <summary>Whether every record below <c>endOffsets[p]</c> of each partition p is applied. A list of another length
+    /// than the partitions applied is a caller's mistake (a query node with another shard count than this replica).</summary>
+    private bool ReachedOffsets(IReadOnlyList<long> endOffsets)
     {
         if (endOffsets.Count != options.PartitionCount)
         {
             throw new ArgumentException($"{endOffsets.Count} end offsets for a replica of {options.PartitionCount} partitions.", nameof(endOffsets));
         }
-        bool Reached()
+        for (var partition = 0; partition < endOffsets.Count; partition++)
         {
-            for (var partition = 0; partition < endOffsets.Count; partition++)
+            if (NextOffsetOf(partition) < endOffsets[partition])
             {
-                if (NextOffsetOf(partition) < endOffsets[partition])
-                {
-                    return false;
-                }
+                return false;
             }
-            return true;
         }
-        return FailureReason is null && Reached()
-            ? Task.CompletedTask
-            : WaitUntilAsync(Reached, options.ReadWaitTimeout, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+        return true;
     }
 
     private FragmentAssembler FragmentsOf(int partition) => partition == 0 ? fragments : partitionFragments[partition];
+
+    /// <summary>Whether any partition holds a large transaction's leading fragments (a checkpoint then waits).</summary>
+    private bool HoldsFragments => fragments.PendingFragmentCount != 0 || partitionFragments.Any(assembler => assembler.PendingFragmentCount != 0);
 
     private WriterEpochFilter WriterEpochsOf(int partition) => partition == 0 ? writerEpochs : partitionWriterEpochs[partition];
 
     private async Task ConsumePartitionsAsync(CancellationToken cancellationToken)
     {
-        partitionNextOffsets = new long[options.PartitionCount];
-        partitionFragments = new FragmentAssembler[options.PartitionCount];
-        partitionWriterEpochs = new WriterEpochFilter[options.PartitionCount];
-        for (var partition = 0; partition < options.PartitionCount; partition++)
-        {
-            partitionFragments[partition] = new FragmentAssembler();
-            partitionWriterEpochs[partition] = new WriterEpochFilter();
-        }
         var arrivals = Channel.CreateBounded<JournalEntry>(new BoundedChannelOptions(options.PartitionReadAheadRecordsMax)
         {
             SingleReader = true,
@@ -91,6 +191,7 @@ public sealed partial class StorageNode
                 {
                     return;
                 }
+                NoteAppliedForCheckpoint();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

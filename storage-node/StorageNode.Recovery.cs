@@ -69,15 +69,13 @@ public sealed partial class StorageNode
                 // address; anything else would only be a slower lookup by key, never a wrong read.
                 keys.Load(keyList.Select(key => key.HeadAddress >= manifest.LogBeginAddress && key.HeadAddress < manifest.LogFinalAddress
                     ? key : key with { HeadAddress = 0 }).ToList());
-                Volatile.Write(ref nextOffset, manifest.NextOffset);
-                Volatile.Write(ref resolvedTimestamp, manifest.ResolvedTimestamp);
-                writerEpochs = new WriterEpochFilter(manifest.WriterEpoch);
+                RestorePositions(manifest);
                 Volatile.Write(ref newestCheckpoint, manifest);
                 DeleteOutdatedCheckpoints(directory);
                 logger.LogInformation(
-                    "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}; replaying partition {Partition} of {Topic} from offset {Offset}",
+                    "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}; replaying {Topic} after it: {Positions}",
                     manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
-                    options.Partition, options.JournalTopic, manifest.NextOffset);
+                    options.JournalTopic, DescribePositions(manifest.Positions));
                 return store;
             }
             if (rejected.Count > 0)
@@ -94,8 +92,8 @@ public sealed partial class StorageNode
         {
             Directory.Delete(directory, recursive: true);
         }
-        logger.LogInformation("Storage node started on partition {Partition}, replaying the journal from offset 0 into {Directory}",
-            options.Partition, directory);
+        logger.LogInformation("Storage node started on partitions {Partitions}, replaying the journal from offset 0 into {Directory}",
+            string.Join(",", AppliedPartitions), directory);
         return new VersionStore(directory, options);
     }
 
@@ -110,9 +108,10 @@ public sealed partial class StorageNode
         {
             return null;
         }
-        if (manifest.JournalTopic != options.JournalTopic || manifest.Partition != options.Partition)
+        if (manifest.JournalTopic != options.JournalTopic || !CoversAppliedPartitions(manifest))
         {
-            problem = $"it is of {manifest.JournalTopic} partition {manifest.Partition}, this node reads {options.JournalTopic} partition {options.Partition}";
+            problem = $"it is of {manifest.JournalTopic} partitions {string.Join(",", manifest.Positions.Select(position => position.Partition))}, " +
+                $"this node reads {options.JournalTopic} partitions {string.Join(",", AppliedPartitions)}";
             return null;
         }
         if (manifest.LogSegmentSizeBits != StorageNodeOptions.Log2(options.LogSegmentSizeBytes))
@@ -152,7 +151,7 @@ public sealed partial class StorageNode
     }
 
     /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not.</summary>
-    private static string? CheckFiles(string directory, CheckpointManifest manifest)
+    internal static string? CheckFiles(string directory, CheckpointManifest manifest)
     {
         if (manifest.Files.Count == 0 || manifest.LogFinalAddress < manifest.LogBeginAddress)
         {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Log.StorageNode;
 
 /// <summary>
-/// One storage replica: it consumes one journal partition in offset order, applies each committed
+/// One storage replica: it consumes one journal partition, or every partition of the region's topic, in offset order, applies each committed
 /// transaction to an MVCC store on FASTER, and serves snapshot reads.
 /// <para>
 /// Threading. One background task applies records (the only writer). Reads run on their callers'
@@ -18,8 +18,8 @@ namespace Log.StorageNode;
 /// <para>
 /// Lifecycle. Construct, <see cref="StartAsync"/> once, then <see cref="DisposeAsync"/>, which stops
 /// the apply loop, fails reads that are still waiting and waits for running reads before it
-/// closes FASTER. There are no checkpoints yet: every start wipes the FASTER files and replays the
-/// partition from offset 0.
+/// closes FASTER. A start recovers the newest valid checkpoint and replays each partition after that checkpoint's
+/// offset in it (or, with none, wipes the FASTER files and replays every partition from offset 0).
 /// </para>
 /// <para>
 /// Failure. A record that cannot be decoded, a gap in offsets or a storage invariant broken while
@@ -102,9 +102,9 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         {
             throw new InvalidOperationException("The storage node was already started.");
         }
+        InitializePartitions();
         versions = OpenStore(StorageDirectory);
-        crossShard = new CrossShardTracker(options.PartitionCount);
-        crossShard.Seed(0, ResolvedTimestamp);
+        SeedCrossShard();
         StartGarbageCollection();
         consuming = options.PartitionCount == 1
             ? Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None)
@@ -133,7 +133,9 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     public Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) => WaitUntilReadyAsync(at, cancellationToken);
 
     /// <summary>Whether the replica has applied every commit visible at <paramref name="at"/>.</summary>
-    public bool IsReadyFor(ReadPoint at) => at.IsFenced ? NextOffset >= at.RequiredOffset : ResolvedTimestamp >= at.Timestamp;
+    public bool IsReadyFor(ReadPoint at) => at.IsFenced
+        ? (at.RequiredOffsets is { } offsets ? ReachedOffsets(offsets) : NextOffset >= at.RequiredOffset)
+        : ResolvedTimestamp >= at.Timestamp;
 
     private Task WaitUntilReadyAsync(ReadPoint at, CancellationToken cancellationToken) =>
         // The common case, a replica already at the read point, costs no linked cancellation source (whose
@@ -141,7 +143,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         Volatile.Read(ref disposed) == 0 && Volatile.Read(ref started) != 0 && FailureReason is null && IsReadyFor(at)
             ? Task.CompletedTask
             : WaitUntilAsync(() => IsReadyFor(at), options.ReadWaitTimeout,
-            () => at.IsFenced ? $"offset {at.RequiredOffset} (fence of a read at {at.Timestamp})" : $"resolved timestamp {at.Timestamp}",
+            () => at.IsFenced ? $"offset {(at.RequiredOffsets is { } offsets ? string.Join(", ", offsets) : at.RequiredOffset)} (fence of a read at {at.Timestamp})"
+                : $"resolved timestamp {at.Timestamp}",
             cancellationToken);
 
     private async Task WaitUntilAsync(Func<bool> isReady, TimeSpan timeout, Func<string> describeTarget, CancellationToken cancellationToken)

@@ -15,8 +15,8 @@ public sealed record StorageNodeOptions
     public int Partition { get; init; }
 
     /// <summary>How many partitions the replica consumes (one per adjudicator shard): 1 reads <see cref="Partition"/>
-    /// alone; more read partitions 0 to PartitionCount - 1 and apply them together (see StorageNode.Partitions.cs).
-    /// Checkpoints cover one partition, so several partitions need <see cref="CheckpointsEnabled"/> off.</summary>
+    /// alone; more read partitions 0 to PartitionCount - 1 and apply them together (see StorageNode.Partitions.cs). A
+    /// checkpoint records every partition's offset; one of another set of partitions is never recovered.</summary>
     public int PartitionCount { get; init; } = 1;
 
     /// <summary>Records read ahead of the apply loop across partitions, when there are several.</summary>
@@ -127,9 +127,9 @@ public sealed record StorageNodeOptions
         {
             throw new ArgumentException("DataDirectory is required.", nameof(DataDirectory));
         }
-        if (PartitionCount < 1 || PartitionReadAheadRecordsMax < 1 || (PartitionCount > 1 && (Partition != 0 || CheckpointsEnabled)))
+        if (PartitionCount < 1 || PartitionReadAheadRecordsMax < 1 || (PartitionCount > 1 && (Partition != 0 || ApplyUntil is not null)))
         {
-            throw new ArgumentException("PartitionCount and PartitionReadAheadRecordsMax must be positive; several partitions start at partition 0 with checkpoints off.");
+            throw new ArgumentException("PartitionCount and PartitionReadAheadRecordsMax must be positive; several partitions start at partition 0 and have no ApplyUntil.");
         }
         RequirePowerOfTwo(HashIndexBucketCount, nameof(HashIndexBucketCount));
         RequirePowerOfTwo(LogMemorySizeBytes, nameof(LogMemorySizeBytes));

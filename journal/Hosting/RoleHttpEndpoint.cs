@@ -29,6 +29,7 @@ public sealed class RoleHttpEndpoint : IAsyncDisposable
     private readonly int requestedPort;
     private readonly IReadOnlyList<string> meterNames;
     private readonly Func<bool> isReady;
+    private readonly Func<string>? describe;
     private readonly ILogger logger;
     private readonly HttpListener probes = new();
     private MeterProvider? metrics;
@@ -38,8 +39,12 @@ public sealed class RoleHttpEndpoint : IAsyncDisposable
     /// <param name="port">0 picks a free port (read <see cref="Port"/> after start).</param>
     /// <param name="meterNames">The meters to export (each role's MeterName).</param>
     /// <param name="isReady">Asked at each /readyz.</param>
-    public RoleHttpEndpoint(string serviceName, IPAddress address, int port, IReadOnlyList<string> meterNames, Func<bool> isReady, ILogger logger)
+    /// <param name="describe">Lines added to the answers of /healthz and /readyz (where a storage replica stands in each
+    /// partition, say); null: none.</param>
+    public RoleHttpEndpoint(string serviceName, IPAddress address, int port, IReadOnlyList<string> meterNames, Func<bool> isReady, ILogger logger,
+        Func<string>? describe = null)
     {
+        this.describe = describe;
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         this.serviceName = serviceName;
@@ -59,9 +64,9 @@ public sealed class RoleHttpEndpoint : IAsyncDisposable
     /// <summary>Starts an endpoint and prints <see cref="ListeningMarker"/> and its address on standard output (scripts and
     /// tests find the port there); the caller disposes it.</summary>
     public static async Task<RoleHttpEndpoint> StartAndAnnounceAsync(string serviceName, IPAddress address, int port,
-        IReadOnlyList<string> meterNames, Func<bool> isReady, ILogger logger)
+        IReadOnlyList<string> meterNames, Func<bool> isReady, ILogger logger, Func<string>? describe = null)
     {
-        var endpoint = new RoleHttpEndpoint(serviceName, address, port, meterNames, isReady, logger);
+        var endpoint = new RoleHttpEndpoint(serviceName, address, port, meterNames, isReady, logger, describe);
         endpoint.Start();
         await Console.Out.WriteLineAsync($"{ListeningMarker} {endpoint.BaseAddress}");
         return endpoint;
@@ -122,6 +127,10 @@ public sealed class RoleHttpEndpoint : IAsyncDisposable
                     ReadyPath => isReady() ? (200, "ready\n") : (503, "not ready\n"),
                     _ => (404, "not found\n"),
                 };
+                if (status != 404 && describe is not null)
+                {
+                    body += describe();
+                }
                 byte[] bytes = Encoding.UTF8.GetBytes(body);
                 context.Response.StatusCode = status;
                 context.Response.ContentType = "text/plain; charset=utf-8";

@@ -28,8 +28,9 @@ public sealed class ShardFenceSnapshotSource(ShardedAdjudicator adjudicator, IPa
             ends[shard] = fences[shard].EndOffset;
         }
         await replica.WaitForOffsetsAsync(ends, cancellationToken);
-        // Partition 0 holds every catalog change (TableShardRouter), which is what the snapshot's offset is for.
-        return new Snapshot(new ReadPoint(start, ends[0]), ends[0]);
+        // Partition 0 holds every catalog change (TableShardRouter), which is what the snapshot's offset is for; every
+        // partition's fence goes with the read point, for a remote replica a read fails over to.
+        return new Snapshot(ReadPoint.FencedOnEveryPartition(start, ends), ends[0]);
     }
 
     public ValueTask<Snapshot> TakeAfterConflictAsync(CancellationToken cancellationToken) => TakeAsync(cancellationToken);

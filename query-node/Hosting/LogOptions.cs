@@ -194,10 +194,6 @@ public sealed class LogOptions
         {
             return $"--storage '{Storage}' must be HOST:PORT, or several separated by commas";
         }
-        if (UsesRemoteStorage && ShardCount > 1)
-        {
-            return "--storage reads one journal partition: replicas run alone do not serve several shards yet";
-        }
         if (UsesRemoteStorage && !UsesExternalJournal)
         {
             return "--storage needs --journal HOST:PORT: the replicas apply the journal this node commits to";

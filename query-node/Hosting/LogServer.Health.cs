@@ -39,7 +39,7 @@ public sealed partial class LogServer
         {
             return;
         }
-        Track(new StorageNodeMetrics(storage, cancellationToken => journal.GetEndOffsetAsync(0, cancellationToken), TimeProvider.System,
+        Track(new StorageNodeMetrics(storage, (partition, cancellationToken) => journal.GetEndOffsetAsync(partition, cancellationToken), TimeProvider.System,
             loggerFactory.CreateLogger<StorageNodeMetrics>()));
     }
 }

@@ -26,23 +26,24 @@ public sealed partial class LogServer
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = options.SnapshotRetention,
             PartitionCount = options.ShardCount,
-            // A checkpoint covers one partition's offset: several partitions replay from the start (not done yet).
-            CheckpointsEnabled = options.ShardCount == 1,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
         await storage.StartAsync(cancellationToken);
         started.Add(storage);
         logger.LogInformation("Waiting for storage to replay the journal");
         var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
             .Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));
-        await storage.WaitForOffsetsAsync(endOffsets, cancellationToken);
+        await storage.CatchUpAsync(endOffsets, cancellationToken);
         ObserveStorage(storage, journal);
         return (storage, storage);
     }
 
     /// <summary>Reads through the replicas named by --storage, and waits until one of them has applied the journal as it
-    /// stands now (trying again while none can be reached: replicas may start after this node).</summary>
+    /// stands now, every partition of it (trying again while none can be reached: replicas may start after this node).
+    /// With several shards each replica must apply every partition (<c>storage-node serve</c> does by default): the
+    /// snapshots then carry a fence per partition (ShardFenceSnapshotSource), which the replica a read goes to waits for.
+    /// The node's clock observes every resolved timestamp a replica reports.</summary>
     private async Task<(IStorageReader Reader, IReplicaProgress Progress)> StartRemoteStorageAsync(KafkaJournalReader journal,
-        CancellationToken cancellationToken)
+        HybridClock clock, CancellationToken cancellationToken)
     {
         var endpoints = new List<(string Host, int Port)>();
         foreach (var endpoint in options.StorageEndpoints)
@@ -50,14 +51,23 @@ public sealed partial class LogServer
             RoleSettings.TrySplitHostAndPort(endpoint, out var host, out var port);
             endpoints.Add((host, port));
         }
-        var remote = Track(new RemoteStorageReader(endpoints, new StorageRpcOptions(), logger: loggerFactory.CreateLogger<RemoteStorageReader>()));
+        var remote = Track(new RemoteStorageReader(endpoints, new StorageRpcOptions(), logger: loggerFactory.CreateLogger<RemoteStorageReader>(),
+            partitionCount: options.ShardCount, clock: clock));
         logger.LogInformation("Waiting for a storage replica ({Replicas}) to apply the journal", options.Storage);
         while (true)
         {
             try
             {
-                var end = await journal.GetEndOffsetAsync(0, cancellationToken);
-                await remote.WaitForReadPointAsync(new ReadPoint(HybridTimestamp.Zero, end), cancellationToken);
+                var progress = await remote.GetProgressAsync(cancellationToken);
+                if (progress.NextOffsets.Count != options.ShardCount)
+                {
+                    throw new InvalidOperationException(
+                        $"the storage replica answering at {options.Storage} applies {progress.NextOffsets.Count} journal partition(s), this node commits to " +
+                        $"{options.ShardCount} shard(s): start the replicas without --partition, so that they apply every partition");
+                }
+                var ends = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
+                    .Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));
+                await remote.WaitForOffsetsAsync(ends, cancellationToken);
                 return (remote, remote);
             }
             catch (StorageUnavailableException exception)

@@ -96,12 +96,12 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
         var (storage, replica) = options.UsesRemoteStorage
-            ? await StartRemoteStorageAsync(storageReader, cancellationToken)
+            ? await StartRemoteStorageAsync(storageReader, clock, cancellationToken)
             : await StartStorageAsync(dataDirectory, clientOptions, storageReader, cancellationToken);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
         // Several shards close a timestamp on each instead (ShardFenceSnapshotSource says why the end offsets are not
-        // enough there); their replica is always this process's own (LogOptions refuses --storage with several shards).
+        // enough there), whether their replica is this process's own or replicas of every partition run alone (--storage).
         ISnapshotSource snapshots = adjudicator is ShardedAdjudicator sharded
             ? new ShardFenceSnapshotSource(sharded, (IPartitionsProgress)storage, clock)
             : new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, replica, clock, adjudicator);

@@ -6,8 +6,9 @@ namespace Log.StorageNode.Hosting;
 /// <summary>
 /// Settings of one storage replica run alone (<c>storage-node serve</c>). Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__JOURNAL, LOG__PORT, LOG__DATA, LOG__LISTEN,
-/// LOG__REGION, LOG__PARTITION, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and command-line switches (--journal,
-/// --port, --data, --listen, --region, --partition, --http-port, --snapshot-retention-seconds).
+/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and
+/// command-line switches (--journal, --port, --data, --listen, --region, --partition, --partitions, --bootstrap-from,
+/// --http-port, --snapshot-retention-seconds).
 /// </summary>
 public sealed class StorageNodeHostOptions
 {
@@ -26,8 +27,22 @@ public sealed class StorageNodeHostOptions
     /// <summary>The region, which names the journal topic (log.&lt;region&gt;.txn).</summary>
     public string Region { get; set; } = "local";
 
-    /// <summary>The journal partition the replica applies.</summary>
-    public int Partition { get; set; }
+    /// <summary>Deprecated, kept so that older command lines work: the replica applies this one partition alone (a
+    /// database of one shard, or one partition of several for a test). Unset: every partition (<see cref="Partitions"/>).</summary>
+    public int? Partition { get; set; }
+
+    /// <summary>How many partitions the region's topic has (one per adjudicator shard); the replica applies them all.
+    /// Unset: read from the journal's metadata at start (waiting, while the topic does not exist yet, for the adjudicators
+    /// to create it).</summary>
+    public int? Partitions { get; set; }
+
+    /// <summary>HOST:PORT of another replica to copy a checkpoint from when this replica's folder holds none (a new
+    /// replica), over the storage RPC; it then tails the journal after the checkpoint. Unset: an empty folder replays the
+    /// journal from offset 0.</summary>
+    public string BootstrapFrom { get; set; } = "";
+
+    /// <summary>Whether the replica applies one partition alone (<c>--partition N</c>).</summary>
+    public bool AppliesOnePartition => Partition is not null;
 
     /// <summary>The HTTP port of /healthz, /readyz (caught up with the journal) and /metrics; 0 picks a free one. Unset:
     /// no HTTP endpoint.</summary>
@@ -44,9 +59,14 @@ public sealed class StorageNodeHostOptions
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
         ["--partition"] = nameof(Partition),
+        ["--partitions"] = nameof(Partitions),
+        ["--bootstrap-from"] = nameof(BootstrapFrom),
         ["--http-port"] = nameof(HttpPort),
         ["--snapshot-retention-seconds"] = nameof(SnapshotRetentionSeconds),
     };
+
+    /// <summary>The most partitions a replica applies (the query node's limit on shards).</summary>
+    public const int PartitionCountMax = 256;
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
     public string? Validate(out IPAddress listenAddress)
@@ -62,6 +82,18 @@ public sealed class StorageNodeHostOptions
         if (Partition < 0)
         {
             return $"--partition {Partition} must not be negative";
+        }
+        if (Partitions is < 1 or > PartitionCountMax)
+        {
+            return $"--partitions {Partitions} must be 1 to {PartitionCountMax}";
+        }
+        if (Partition is not null && Partitions is not null)
+        {
+            return "--partition (one partition alone) and --partitions (every partition) exclude each other";
+        }
+        if (!string.IsNullOrWhiteSpace(BootstrapFrom) && !RoleSettings.TrySplitHostAndPort(BootstrapFrom, out _, out _))
+        {
+            return $"--bootstrap-from '{BootstrapFrom}' must be HOST:PORT of another replica's storage RPC";
         }
         if (SnapshotRetentionSeconds < 1)
         {

@@ -8,10 +8,13 @@ namespace Log.StorageNode.Hosting;
 
 /// <summary>
 /// One storage replica as a process: a <see cref="StorageNode"/> over its own journal reader, served over the storage
-/// RPC. The HTTP endpoint starts first (live while the replica recovers and replays, ready once caught up); the RPC
-/// listens only once the replica has applied the journal as it stood at start, so that a query node never routes a
-/// read to a replica that is still replaying a long backlog (it finds the port closed and asks another). Stops the RPC
-/// first, then the replica (its last checkpoint), then the journal reader.
+/// RPC. It applies every partition of the region's topic (their count from <c>--partitions</c> or the journal's
+/// metadata), or one alone with the older <c>--partition N</c>. A new replica (no checkpoint in its folder) given
+/// <c>--bootstrap-from HOST:PORT</c> first copies another replica's checkpoint (<see cref="CheckpointCopier"/>). The HTTP
+/// endpoint starts first (live while the replica recovers and replays, ready once caught up; both probes say where the
+/// replica stands in each partition); the RPC listens only once the replica has applied the journal as it stood at
+/// start, so that a query node never routes a read to a replica that is still replaying a long backlog (it finds the
+/// port closed and asks another). Stops the RPC first, then the replica (its last checkpoint), then the journal reader.
 /// </summary>
 public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -19,7 +22,9 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
     public const string ReadyMarker = "Storage node is ready";
 
     private readonly StartedRoles started = new(loggerFactory.CreateLogger<StorageNodeService>());
+    private readonly ILogger logger = loggerFactory.CreateLogger<StorageNodeService>();
     private volatile bool caughtUp;
+    private volatile StorageNode? node;
 
     /// <summary>The RPC port, once started.</summary>
     public int Port { get; private set; }
@@ -31,50 +36,90 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         {
             throw new InvalidOperationException(problem);
         }
+        var firstPartition = options.Partition ?? 0;
         if (options.HttpPort is int httpPort)
         {
             // First: live while the replica recovers and replays, ready once caught up.
-            started.Add(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-storage-{options.Partition}", listenAddress, httpPort,
-                [StorageNodeMetrics.MeterName], () => caughtUp, loggerFactory.CreateLogger<RoleHttpEndpoint>()));
+            started.Add(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-storage-{firstPartition}", listenAddress, httpPort,
+                [StorageNodeMetrics.MeterName], () => caughtUp, loggerFactory.CreateLogger<RoleHttpEndpoint>(), DescribePositions));
         }
         var clientOptions = new JournalClientOptions
         {
             BootstrapServers = options.Journal,
             Region = options.Region,
-            PartitionCount = options.Partition + 1,
-            ClientId = $"log-storage-{options.Partition}",
+            PartitionCount = firstPartition + 1,
+            ClientId = $"log-storage-{firstPartition}",
         };
+        if (!options.AppliesOnePartition)
+        {
+            clientOptions.PartitionCount = options.Partitions ?? await JournalPartitionDiscovery.PartitionCountAsync(clientOptions, logger, cancellationToken);
+        }
+        var partitionCount = options.AppliesOnePartition ? 1 : clientOptions.PartitionCount;
         var journal = started.Add(new KafkaJournalReader(clientOptions));
         var dataDirectory = Path.GetFullPath(options.Data);
         Directory.CreateDirectory(dataDirectory);
-        var node = new StorageNode(new StorageNodeOptions
+        await BootstrapAsync(Path.Combine(dataDirectory, StorageNode.StorageFolderName), cancellationToken);
+        var replica = new StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
-            Partition = options.Partition,
+            Partition = firstPartition,
+            PartitionCount = partitionCount,
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = TimeSpan.FromSeconds(options.SnapshotRetentionSeconds),
         }, journal, loggerFactory.CreateLogger<StorageNode>());
-        await node.StartAsync(cancellationToken);
-        started.Add(node);
+        await replica.StartAsync(cancellationToken);
+        started.Add(replica);
+        node = replica;
         if (options.HttpPort is not null)
         {
-            started.Add(new StorageNodeMetrics(node, token => journal.GetEndOffsetAsync(options.Partition, token), TimeProvider.System,
+            started.Add(new StorageNodeMetrics(replica, (partition, token) => journal.GetEndOffsetAsync(partition, token), TimeProvider.System,
                 loggerFactory.CreateLogger<StorageNodeMetrics>()));
         }
-        var end = await journal.GetEndOffsetAsync(options.Partition, cancellationToken);
-        loggerFactory.CreateLogger<StorageNodeService>().LogInformation("Replaying the journal up to offset {End} before serving", end);
-        await node.WaitForOffsetAsync(end, cancellationToken);
+        var ends = await Task.WhenAll(replica.AppliedPartitions.Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));
+        logger.LogInformation("Replaying the journal up to offsets {Ends} of partitions {Partitions} before serving",
+            string.Join(",", ends), string.Join(",", replica.AppliedPartitions));
+        await replica.CatchUpAsync(ends, cancellationToken);
         caughtUp = true;
 
-        var server = started.Add(new StorageRpcServer(node, new StorageRpcOptions { ListenAddress = listenAddress, Port = options.Port },
+        var server = started.Add(new StorageRpcServer(replica, new StorageRpcOptions { ListenAddress = listenAddress, Port = options.Port },
             loggerFactory.CreateLogger<StorageRpcServer>()));
         server.Start();
         Port = server.Port;
         var host = RoleSettings.HostText(listenAddress);
         // One plain line on standard output, so that scripts and tests can find the port.
         await Console.Out.WriteLineAsync(
-            $"{ReadyMarker}: rpc={host}:{Port} partition={options.Partition} offset={node.NextOffset} kafka={options.Journal} data={dataDirectory}");
+            $"{ReadyMarker}: rpc={host}:{Port} partition={firstPartition} offset={replica.NextOffset} " +
+            $"partitions={string.Join(",", replica.AppliedPartitions)} offsets={string.Join(",", replica.NextOffsets)} kafka={options.Journal} data={dataDirectory}");
         await Console.Out.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>A new replica (no checkpoint manifest in its folder) copies another replica's checkpoint when told to.</summary>
+    private async Task BootstrapAsync(string storageDirectory, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(options.BootstrapFrom))
+        {
+            return;
+        }
+        if (StorageNode.ListManifests(storageDirectory).Count > 0)
+        {
+            logger.LogInformation("The replica's folder holds checkpoints of its own: not copying one from {Source}", options.BootstrapFrom);
+            return;
+        }
+        RoleSettings.TrySplitHostAndPort(options.BootstrapFrom, out var host, out var port);
+        logger.LogInformation("Copying a checkpoint from the replica at {Source}", options.BootstrapFrom);
+        await CheckpointCopier.CopyAsync(host, port, storageDirectory, new StorageRpcOptions(), logger, cancellationToken);
+    }
+
+    /// <summary>Where the replica stands, for the health probes: one line per partition.</summary>
+    private string DescribePositions()
+    {
+        if (node is not { } replica)
+        {
+            return "recovering\n";
+        }
+        var offsets = replica.NextOffsets;
+        return string.Concat(replica.AppliedPartitions.Select((partition, index) => $"partition {partition} offset {offsets[index]}\n"))
+            + $"resolved {replica.ResolvedTimestamp}\n";
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();

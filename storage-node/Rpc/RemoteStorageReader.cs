@@ -23,28 +23,40 @@ namespace Log.StorageNode.Rpc;
 /// come from different replicas: each page is read at the same read point, and every replica that is ready for it holds
 /// the same versions at or below it.
 ///
+/// Several partitions: with replicas of every partition of the region (one per adjudicator shard), a snapshot fenced on
+/// every shard (<see cref="WaitForOffsetsAsync"/>) carries each partition's fence in its read point, so whichever replica
+/// serves a read waits until it has applied each partition below its fence (the resolved timestamp of a replica is the
+/// minimum over its partitions, as in process).
+///
 /// Thread-safe. Dispose closes every connection; calls in flight then fail.
 /// </summary>
-public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IAsyncDisposable
+public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IPartitionsProgress, IStorageMaintenance, IAsyncDisposable
 {
     private readonly Replica[] replicas;
     private readonly StorageRpcOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly HybridClock? clock;
     private int preferred;
     private int partition;
     private ulong resolvedTimestamp;
 
+    /// <param name="partitionCount">The partitions each replica applies (one per adjudicator shard; 1: one partition).</param>
+    /// <param name="clock">The query node's hybrid clock, which observes every resolved timestamp a replica reports: a
+    /// snapshot this node takes later is then at or above any timestamp it may have read at.</param>
     public RemoteStorageReader(IReadOnlyList<(string Host, int Port)> endpoints, StorageRpcOptions options, TimeProvider? time = null,
-        ILogger? logger = null)
+        ILogger? logger = null, int partitionCount = 1, HybridClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
         options.Validate();
         this.options = options;
         this.time = time ?? TimeProvider.System;
         this.logger = logger ?? NullLogger.Instance;
+        this.clock = clock;
+        PartitionCount = partitionCount;
         replicas = [.. endpoints.Select(endpoint => new Replica(new RpcChannel<StorageRpcMessage>(endpoint.Host, endpoint.Port,
             StorageRpcProtocol.Instance, options.MaxFrameBytes, options.ConnectTimeout)))];
     }
@@ -71,6 +83,37 @@ public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IAsy
 
     public async Task WaitForReadPointAsync(ReadPoint at, CancellationToken cancellationToken) =>
         await CallAsync((id, deadline) => new ProgressCall(id, deadline, at, Wait: true), at, cancellationToken).ConfigureAwait(false);
+
+    public int PartitionCount { get; }
+
+    /// <summary>Waits until a replica has applied each partition p below <paramref name="endOffsets"/>[p] (a snapshot fenced on
+    /// every shard); the snapshot's reads carry the same fences, so a replica a read fails over to waits for them too.</summary>
+    public Task WaitForOffsetsAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken)
+    {
+        if (endOffsets.Count != PartitionCount)
+        {
+            throw new ArgumentException($"{endOffsets.Count} end offsets for replicas of {PartitionCount} partitions.", nameof(endOffsets));
+        }
+        return WaitForReadPointAsync(ReadPoint.FencedOnEveryPartition(HybridTimestamp.Zero, endOffsets), cancellationToken);
+    }
+
+    public async Task<byte[]> ComputeStateDigestAsync(ReadPoint at, CancellationToken cancellationToken) =>
+        ((DigestAnswer)await CallAsync((id, deadline) => new DigestCall(id, deadline, at), at, cancellationToken).ConfigureAwait(false)).Digest;
+
+    /// <summary>Takes a checkpoint on one replica (the one reads go to), as sys.checkpoint() does in process.</summary>
+    public async Task<StorageCheckpoint?> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        var any = ReadPoint.Unfenced(HybridTimestamp.Zero);
+        var answer = (CheckpointAnswer)await CallAsync((id, deadline) => new CheckpointCall(id, deadline, TakeNew: true), any, cancellationToken)
+            .ConfigureAwait(false);
+        if (answer.Manifest is null)
+        {
+            return null;
+        }
+        var manifest = CheckpointManifest.Decode(answer.Manifest, out var problem)
+            ?? throw new InvalidDataException($"A storage replica sent a checkpoint manifest that cannot be used: {problem}");
+        return StorageNode.Describe(manifest);
+    }
 
     public async ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken)
     {
@@ -251,6 +294,7 @@ public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IAsy
     {
         replica.Observe(progress);
         Volatile.Write(ref partition, progress.Partition);
+        clock?.Observe(progress.ResolvedTimestamp);
         var resolved = progress.ResolvedTimestamp.Value;
         var known = Volatile.Read(ref resolvedTimestamp);
         while (resolved > known)
@@ -272,6 +316,7 @@ public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IAsy
         private long downUntilTicks;
         private long nextOffset = -1;
         private ulong resolved;
+        private long[] nextOffsets = [];
 
         public RpcChannel<StorageRpcMessage> Channel { get; } = channel;
 
@@ -282,13 +327,34 @@ public sealed class RemoteStorageReader : IStorageReader, IReplicaProgress, IAsy
         public void MarkUp() => Volatile.Write(ref downUntilTicks, 0);
 
         public bool IsKnownReadyFor(ReadPoint at) => at.IsFenced
-            ? Volatile.Read(ref nextOffset) >= at.RequiredOffset
+            ? (at.RequiredOffsets is { } required ? Reached(Volatile.Read(ref nextOffsets), required) : Volatile.Read(ref nextOffset) >= at.RequiredOffset)
             : Volatile.Read(ref resolved) >= at.Timestamp.Value;
+
+        private static bool Reached(long[] known, IReadOnlyList<long> required)
+        {
+            if (known.Length != required.Count)
+            {
+                return false;
+            }
+            for (var index = 0; index < known.Length; index++)
+            {
+                if (known[index] < required[index]) return false;
+            }
+            return true;
+        }
 
         public void Observe(ProgressAnswer progress)
         {
             Volatile.Write(ref nextOffset, Math.Max(Volatile.Read(ref nextOffset), progress.NextOffset));
             Volatile.Write(ref resolved, Math.Max(Volatile.Read(ref resolved), progress.ResolvedTimestamp.Value));
+            // Answers may arrive out of order: keep each partition's greatest.
+            var known = Volatile.Read(ref nextOffsets);
+            var merged = progress.NextOffsets.ToArray();
+            if (known.Length == merged.Length)
+            {
+                for (var index = 0; index < merged.Length; index++) merged[index] = Math.Max(merged[index], known[index]);
+            }
+            Volatile.Write(ref nextOffsets, merged);
         }
     }
 

@@ -14,13 +14,19 @@ namespace Log.StorageNode.Rpc;
 public static class StorageRpcCodec
 {
     /// <summary>Both ends of a cluster run one build.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private const int HeadFields = 3;
     private const int CallHeadFields = HeadFields + 3;
 
     public static ReadOnlyMemory<byte> EncodeFrame(StorageRpcMessage message) =>
-        RpcFrames.Encode(message, WritePayload, message is PairsAnswer pairs ? pairs.Packed.Length + 64 : 256);
+        RpcFrames.Encode(message, WritePayload, message switch
+        {
+            PairsAnswer pairs => pairs.Packed.Length + 64,
+            FileChunkAnswer chunk => chunk.Bytes.Length + 64,
+            CheckpointAnswer checkpoint => (checkpoint.Manifest?.Length ?? 0) + 128 * checkpoint.Files.Count + 64,
+            _ => 256,
+        });
 
     public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameBytes, out StorageRpcMessage message)
     {
@@ -57,8 +63,36 @@ public static class StorageRpcCodec
                 WriteCallHead(ref writer, call, 1);
                 writer.Write(call.Wait);
                 break;
+            case DigestCall call:
+                WriteCallHead(ref writer, call, 0);
+                break;
+            case CheckpointCall call:
+                WriteCallHead(ref writer, call, 1);
+                writer.Write(call.TakeNew);
+                break;
+            case FileChunkCall call:
+                WriteCallHead(ref writer, call, 3);
+                writer.Write(call.Path);
+                writer.Write(call.Offset);
+                writer.Write(call.LengthMax);
+                break;
             case StorageCancelCall:
                 WriteHead(ref writer, message, 0);
+                break;
+            case DigestAnswer answer:
+                WriteHead(ref writer, message, 1);
+                writer.Write(answer.Digest);
+                break;
+            case CheckpointAnswer answer:
+                WriteHead(ref writer, message, 2);
+                WriteNullableBytes(ref writer, answer.Manifest);
+                writer.WriteArrayHeader(answer.Files.Count);
+                foreach (var file in answer.Files) writer.Write(file);
+                break;
+            case FileChunkAnswer answer:
+                WriteHead(ref writer, message, 2);
+                writer.Write(answer.Bytes.Span);
+                writer.Write(answer.FileLength);
                 break;
             case ValueAnswer answer:
                 WriteHead(ref writer, message, 1);
@@ -76,10 +110,11 @@ public static class StorageRpcCodec
                 writer.Write(answer.More);
                 break;
             case ProgressAnswer answer:
-                WriteHead(ref writer, message, 3);
+                WriteHead(ref writer, message, 4);
                 writer.Write(answer.Partition);
                 writer.Write(answer.NextOffset);
                 writer.Write(answer.ResolvedTimestamp.Value);
+                WriteOffsets(ref writer, answer.NextOffsets);
                 break;
             case StorageErrorAnswer answer:
                 WriteHead(ref writer, message, 5);
@@ -107,7 +142,29 @@ public static class StorageRpcCodec
         WriteHead(ref writer, call, 3 + fields);
         writer.Write((long)call.Deadline.TotalMilliseconds);
         writer.Write(call.At.Timestamp.Value);
-        writer.Write(call.At.RequiredOffset);
+        // A fence on every partition goes as the list of fences in place of partition 0's alone.
+        if (call.At.RequiredOffsets is { } offsets)
+        {
+            WriteOffsets(ref writer, offsets);
+        }
+        else
+        {
+            writer.Write(call.At.RequiredOffset);
+        }
+    }
+
+    private static void WriteOffsets(ref MessagePackWriter writer, IReadOnlyList<long> offsets)
+    {
+        writer.WriteArrayHeader(offsets.Count);
+        foreach (var offset in offsets) writer.Write(offset);
+    }
+
+    private static long[] ReadOffsets(ref MessagePackReader reader)
+    {
+        var count = ReadCount(ref reader);
+        var offsets = new long[count];
+        for (var index = 0; index < count; index++) offsets[index] = reader.ReadInt64();
+        return offsets;
     }
 
     private static void WriteNullableBytes(ref MessagePackWriter writer, byte[]? bytes)
@@ -136,13 +193,17 @@ public static class StorageRpcCodec
             StorageRpcMessage message = kind switch
             {
                 StorageRpcMessageKind.GetCall or StorageRpcMessageKind.GetManyCall or StorageRpcMessageKind.ScanCall
-                    or StorageRpcMessageKind.ProgressCall => ReadCall(ref reader, kind, requestId, count),
+                    or StorageRpcMessageKind.ProgressCall or StorageRpcMessageKind.DigestCall or StorageRpcMessageKind.CheckpointCall
+                    or StorageRpcMessageKind.FileChunkCall => ReadCall(ref reader, kind, requestId, count),
                 StorageRpcMessageKind.Cancel => new StorageCancelCall(requestId),
                 StorageRpcMessageKind.ValueAnswer => new ValueAnswer(requestId, ReadNullableBytes(ref reader)),
                 StorageRpcMessageKind.ValuesAnswer => new ValuesAnswer(requestId, ReadValues(ref reader)),
                 StorageRpcMessageKind.PairsAnswer => new PairsAnswer(requestId, ReadBytes(ref reader), reader.ReadInt32(), reader.ReadBoolean()),
                 StorageRpcMessageKind.ProgressAnswer => new ProgressAnswer(requestId, reader.ReadInt32(), reader.ReadInt64(),
-                    new HybridTimestamp(reader.ReadUInt64())),
+                    new HybridTimestamp(reader.ReadUInt64()), ReadOffsets(ref reader)),
+                StorageRpcMessageKind.DigestAnswer => new DigestAnswer(requestId, ReadBytes(ref reader)),
+                StorageRpcMessageKind.CheckpointAnswer => new CheckpointAnswer(requestId, ReadNullableBytes(ref reader), ReadStrings(ref reader)),
+                StorageRpcMessageKind.FileChunkAnswer => new FileChunkAnswer(requestId, ReadBytes(ref reader), reader.ReadInt64()),
                 StorageRpcMessageKind.ErrorAnswer => ReadError(ref reader, requestId),
                 _ => throw new InvalidDataException($"Unknown storage RPC message kind {(int)kind}."),
             };
@@ -174,9 +235,27 @@ public static class StorageRpcCodec
             throw new InvalidDataException($"A storage RPC {kind} has a negative deadline.");
         }
         var deadline = TimeSpan.FromMilliseconds(deadlineMilliseconds);
-        var at = new ReadPoint(new HybridTimestamp(reader.ReadUInt64()), reader.ReadInt64());
+        var timestamp = new HybridTimestamp(reader.ReadUInt64());
+        ReadPoint at;
+        if (reader.NextMessagePackType == MessagePackType.Array)
+        {
+            var offsets = ReadOffsets(ref reader);
+            if (offsets.Length == 0 || offsets.Any(offset => offset < 0))
+            {
+                throw new InvalidDataException($"A storage RPC {kind} has an empty or negative list of fences.");
+            }
+            at = ReadPoint.FencedOnEveryPartition(timestamp, offsets);
+        }
+        else
+        {
+            at = new ReadPoint(timestamp, reader.ReadInt64());
+        }
         return kind switch
         {
+            StorageRpcMessageKind.DigestCall => new DigestCall(requestId, deadline, at),
+            StorageRpcMessageKind.CheckpointCall => new CheckpointCall(requestId, deadline, reader.ReadBoolean()),
+            StorageRpcMessageKind.FileChunkCall => new FileChunkCall(requestId, deadline,
+                reader.ReadString() ?? throw new InvalidDataException("A storage RPC FileChunkCall has no path."), reader.ReadInt64(), reader.ReadInt32()),
             StorageRpcMessageKind.GetCall => new GetCall(requestId, deadline, at, ReadBytes(ref reader)),
             StorageRpcMessageKind.GetManyCall => new GetManyCall(requestId, deadline, at, ReadKeys(ref reader)),
             StorageRpcMessageKind.ScanCall => new ScanCall(requestId, deadline, at, ReadBytes(ref reader), ReadNullableBytes(ref reader),
@@ -196,6 +275,17 @@ public static class StorageRpcCodec
         var message = reader.ReadString() ?? "";
         return new StorageErrorAnswer(requestId, code, sqlState, message, new HybridTimestamp(reader.ReadUInt64()),
             new HybridTimestamp(reader.ReadUInt64()));
+    }
+
+    private static string[] ReadStrings(ref MessagePackReader reader)
+    {
+        var count = ReadCount(ref reader);
+        var strings = new string[count];
+        for (var index = 0; index < count; index++)
+        {
+            strings[index] = reader.ReadString() ?? throw new InvalidDataException("A storage RPC message has nil where text is required.");
+        }
+        return strings;
     }
 
     private static byte[][] ReadKeys(ref MessagePackReader reader)

@@ -12,11 +12,20 @@ public enum StorageRpcMessageKind
     ProgressCall = 4,
     /// <summary>The client gave up on a request: the server cancels it, and still replies.</summary>
     Cancel = 5,
+    /// <summary>The state digest at the read point (sys.state_digest through a query node that reads remotely).</summary>
+    DigestCall = 6,
+    /// <summary>The replica's newest checkpoint, after taking one when asked: its manifest and the files it is made of.</summary>
+    CheckpointCall = 7,
+    /// <summary>Bytes of one file of the replica's storage folder (a new replica copying a checkpoint).</summary>
+    FileChunkCall = 8,
     ValueAnswer = 65,
     ValuesAnswer = 66,
     PairsAnswer = 67,
     ProgressAnswer = 68,
     ErrorAnswer = 69,
+    DigestAnswer = 70,
+    CheckpointAnswer = 71,
+    FileChunkAnswer = 72,
 }
 
 /// <summary>Why a request was not answered. Values are on the wire: append only.</summary>
@@ -71,6 +80,29 @@ public sealed record ProgressCall(long RequestId, TimeSpan Deadline, ReadPoint A
     public override StorageRpcMessageKind Kind => StorageRpcMessageKind.ProgressCall;
 }
 
+/// <summary>The state digest (<see cref="IStorageMaintenance.ComputeStateDigestAsync"/>) once the replica is ready for
+/// <see cref="StorageRpcCall.At"/>.</summary>
+public sealed record DigestCall(long RequestId, TimeSpan Deadline, ReadPoint At) : StorageRpcCall(RequestId, Deadline, At)
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.DigestCall;
+}
+
+/// <summary>The replica's newest checkpoint; with <see cref="TakeNew"/>, a checkpoint is taken first (sys.checkpoint(), or
+/// a new replica that wants to start as close to the journal's end as it can).</summary>
+public sealed record CheckpointCall(long RequestId, TimeSpan Deadline, bool TakeNew)
+    : StorageRpcCall(RequestId, Deadline, ReadPoint.Unfenced(HybridTimestamp.Zero))
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.CheckpointCall;
+}
+
+/// <summary>Up to <see cref="LengthMax"/> bytes of the file at <see cref="Path"/> (relative to the replica's storage
+/// folder, one of those a <see cref="CheckpointAnswer"/> named) from <see cref="Offset"/>.</summary>
+public sealed record FileChunkCall(long RequestId, TimeSpan Deadline, string Path, long Offset, int LengthMax)
+    : StorageRpcCall(RequestId, Deadline, ReadPoint.Unfenced(HybridTimestamp.Zero))
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.FileChunkCall;
+}
+
 public sealed record StorageCancelCall(long RequestId) : StorageRpcMessage(RequestId)
 {
     public override StorageRpcMessageKind Kind => StorageRpcMessageKind.Cancel;
@@ -93,11 +125,33 @@ public sealed record PairsAnswer(long RequestId, ReadOnlyMemory<byte> Packed, in
     public override StorageRpcMessageKind Kind => StorageRpcMessageKind.PairsAnswer;
 }
 
-/// <summary>How far the replica has applied: its partition, the offset after the last record applied, and its resolved
-/// timestamp.</summary>
-public sealed record ProgressAnswer(long RequestId, int Partition, long NextOffset, HybridTimestamp ResolvedTimestamp) : StorageRpcMessage(RequestId)
+/// <summary>How far the replica has applied: its (first) partition, the offset after the last record applied there, its
+/// resolved timestamp (the minimum over its partitions), and the offset after the last record applied of every partition
+/// it applies (one entry for a replica of one partition; index = partition for a replica of several).</summary>
+public sealed record ProgressAnswer(long RequestId, int Partition, long NextOffset, HybridTimestamp ResolvedTimestamp,
+    IReadOnlyList<long> NextOffsets) : StorageRpcMessage(RequestId)
 {
     public override StorageRpcMessageKind Kind => StorageRpcMessageKind.ProgressAnswer;
+}
+
+public sealed record DigestAnswer(long RequestId, byte[] Digest) : StorageRpcMessage(RequestId)
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.DigestAnswer;
+}
+
+/// <summary>The replica's newest checkpoint: its manifest as written on disk (null when it has none) and the files, relative
+/// to its storage folder, that a copy of it needs beside the manifest (FASTER's checkpoint files, the key file, and the
+/// log segments that hold the checkpoint's log range).</summary>
+public sealed record CheckpointAnswer(long RequestId, byte[]? Manifest, IReadOnlyList<string> Files) : StorageRpcMessage(RequestId)
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.CheckpointAnswer;
+}
+
+/// <summary>Bytes of a file from the offset asked, and the file's length when they were read (a log segment may still grow:
+/// the copy stops at the length it first saw, which holds the checkpoint's range).</summary>
+public sealed record FileChunkAnswer(long RequestId, ReadOnlyMemory<byte> Bytes, long FileLength) : StorageRpcMessage(RequestId)
+{
+    public override StorageRpcMessageKind Kind => StorageRpcMessageKind.FileChunkAnswer;
 }
 
 /// <summary>A refusal: <see cref="SqlState"/> is what the client's caller is told; <see cref="At"/> and

@@ -28,9 +28,20 @@ public sealed record StorageRpcOptions : RpcEndpointOptions
     /// asked when every replica is passed over).</summary>
     public TimeSpan ReplicaDownInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Bytes of a file one call of a checkpoint copy carries (<see cref="CheckpointCopier"/>): large enough that a
+    /// copy of a 64 MiB log segment takes a few dozen round trips, small enough to leave a connection to other calls.</summary>
+    public int CheckpointCopyChunkBytes { get; init; } = 1 << 20;
+
+    /// <summary>Times a new replica starts copying a checkpoint again when the source replaced it meanwhile (it keeps two,
+    /// so a copy that is slower than two checkpoints of the source fails and starts over), before it gives up.</summary>
+    public int BootstrapAttemptsMax { get; init; } = 3;
+
     public override void Validate()
     {
         base.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointCopyChunkBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, CheckpointCopyChunkBytes + 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BootstrapAttemptsMax, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ScanPageBytesMax, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, ScanPageBytesMax + 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReplicaDownInterval, TimeSpan.Zero);

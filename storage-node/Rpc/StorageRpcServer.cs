@@ -59,7 +59,21 @@ public sealed class StorageRpcServer : IAsyncDisposable
                     {
                         await node.WaitForReadPointAsync(progress.At, cancellationToken).ConfigureAwait(false);
                     }
-                    return new ProgressAnswer(call.RequestId, node.Partition, node.NextOffset, node.ResolvedTimestamp);
+                    return new ProgressAnswer(call.RequestId, node.Partition, node.NextOffset, node.ResolvedTimestamp, node.NextOffsets);
+                case DigestCall digest:
+                    return new DigestAnswer(call.RequestId, await node.ComputeStateDigestAsync(digest.At, cancellationToken).ConfigureAwait(false));
+                case CheckpointCall checkpoint:
+                    if (checkpoint.TakeNew)
+                    {
+                        // Null when none can be taken now (a prepare waits for its decision): the newest one serves as well.
+                        await node.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    return node.NewestCheckpointForCopy() is { } newest
+                        ? new CheckpointAnswer(call.RequestId, newest.Manifest, newest.Files)
+                        : new CheckpointAnswer(call.RequestId, null, []);
+                case FileChunkCall chunk:
+                    var (bytes, fileLength) = node.ReadStorageFileChunk(chunk.Path, chunk.Offset, Math.Min(chunk.LengthMax, options.CheckpointCopyChunkBytes));
+                    return new FileChunkAnswer(call.RequestId, bytes, fileLength);
                 default:
                     return new StorageErrorAnswer(call.RequestId, StorageRpcErrorCode.BadRequest, "08P01", $"{call.Kind} is not a request.");
             }
@@ -76,6 +90,11 @@ public sealed class StorageRpcServer : IAsyncDisposable
         catch (ObjectDisposedException exception)
         {
             return new StorageErrorAnswer(call.RequestId, StorageRpcErrorCode.Unavailable, "57P03", $"the storage node is shutting down: {exception.Message}");
+        }
+        catch (IOException exception)
+        {
+            // A checkpoint file being read while the replica replaces it, or a disk error: another attempt, or replica, may do.
+            return new StorageErrorAnswer(call.RequestId, StorageRpcErrorCode.Unavailable, "58030", exception.Message);
         }
         catch (ArgumentException exception)
         {

@@ -8,7 +8,7 @@ namespace Log.StorageNode.Tests;
 public sealed class CheckpointTests
 {
     /// <summary>Checkpoints only when a test asks (no interval, no distance, no last one at shutdown), so a restart is a crash.</summary>
-    private static StorageNodeOptions Manual(StorageNodeOptions options) => options with
+    internal static StorageNodeOptions Manual(StorageNodeOptions options) => options with
     {
         CheckpointInterval = TimeSpan.FromHours(1),
         CheckpointJournalDistanceMax = long.MaxValue,

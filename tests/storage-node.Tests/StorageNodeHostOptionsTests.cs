@@ -23,4 +23,29 @@ public sealed class StorageNodeHostOptionsTests
             Assert.Contains(problem, options.Validate(out _));
         }
     }
+
+    [Theory]
+    [InlineData(null, null, "", null)]
+    [InlineData(3, null, "", null)]
+    [InlineData(null, 2, "127.0.0.1:7500", null)]
+    [InlineData(0, 2, "", "exclude each other")]
+    [InlineData(null, 0, "", "--partitions 0")]
+    [InlineData(null, 257, "", "--partitions 257")]
+    [InlineData(null, null, "replica-without-port", "--bootstrap-from")]
+    public void PartitionsAndTheBootstrapSourceAreChecked(int? partition, int? partitions, string bootstrapFrom, string? problem)
+    {
+        var options = new StorageNodeHostOptions
+        {
+            Journal = "127.0.0.1:9092", Data = "/tmp/replica", Partition = partition, Partitions = partitions, BootstrapFrom = bootstrapFrom,
+        };
+        Assert.Equal(partition is not null, options.AppliesOnePartition);
+        if (problem is null)
+        {
+            Assert.Null(options.Validate(out _));
+        }
+        else
+        {
+            Assert.Contains(problem, options.Validate(out _));
+        }
+    }
 }

@@ -51,7 +51,7 @@ public sealed class StorageRpcTests
             new ValueAnswer(6, null),
             new ValuesAnswer(7, [Bytes("x"), null]),
             new PairsAnswer(8, packed.WrittenMemory, 1, More: true),
-            new ProgressAnswer(9, 0, 123, Ts(77)),
+            new ProgressAnswer(9, 0, 123, Ts(77), [123L]),
             new StorageErrorAnswer(10, StorageRpcErrorCode.SnapshotTooOld, "72000", "snapshot too old", Ts(1), Ts(2)),
         ];
         var stream = messages.SelectMany(message => StorageRpcCodec.EncodeFrame(message).ToArray()).ToArray();
@@ -74,7 +74,9 @@ public sealed class StorageRpcTests
         Assert.True(PackedPairs.TryRead(pairs.Packed.Span, ref position, out var key, out var value));
         Assert.Equal(("k", "value"), (Text(key.ToArray()), Text(value.ToArray())));
         Assert.False(PackedPairs.TryRead(pairs.Packed.Span, ref position, out _, out _));
-        Assert.Equal(new ProgressAnswer(9, 0, 123, Ts(77)), decoded[8]);
+        var progress = Assert.IsType<ProgressAnswer>(decoded[8]);
+        Assert.Equal((0, 123L, Ts(77)), (progress.Partition, progress.NextOffset, progress.ResolvedTimestamp));
+        Assert.Equal([123L], progress.NextOffsets);
         Assert.Equal(messages[9], decoded[9]);
 
         var tooBig = new ReadOnlySequence<byte>(StorageRpcCodec.EncodeFrame(messages[0]).ToArray());
