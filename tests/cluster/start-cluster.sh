@@ -8,8 +8,7 @@
 # usage: tests/cluster/start-cluster.sh [-n QUERY_NODES] [-s SHARDS] [-r STORAGE_REPLICAS] [-d DIR] [-b BIN_DIR] [-c Debug|Release]
 #   -n  query nodes to start (default 2)
 #   -s  adjudicator shards (default 2)
-#   -r  storage replicas to start (default 2 with one shard; 0 with several, until replicas run alone apply every
-#       partition: the query nodes' own replicas do)
+#   -r  storage replicas to start (default 2; each applies every partition of the topic)
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
@@ -38,9 +37,7 @@ while getopts "n:s:r:d:b:c:" option; do
   esac
 done
 [ "$shards" -ge 1 ] 2>/dev/null || { echo "-s $shards: at least one shard" >&2; exit 2; }
-if [ -z "$storage_replicas" ]; then
-  if [ "$shards" -eq 1 ]; then storage_replicas=2; else storage_replicas=0; fi
-fi
+[ -n "$storage_replicas" ] || storage_replicas=2
 [ -n "$dir" ] || dir=$(mktemp -d -t log-cluster.XXXXXX)
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -59,7 +56,7 @@ start_role() { # name, ready pattern, command...
   disown "$pid" 2>/dev/null || true
   echo "$pid $name" >> "$dir/pids"
   for _ in $(seq 1 240); do
-    if grep -q "$pattern" "$dir/$name.log"; then grep -m1 "$pattern" "$dir/$name.log"; return 0; fi
+    if grep -qs "$pattern" "$dir/$name.log"; then grep -m1 "$pattern" "$dir/$name.log"; return 0; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.25
   done
