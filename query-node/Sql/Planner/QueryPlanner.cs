@@ -61,7 +61,10 @@ internal sealed partial class QueryPlanner
             case LogicalFunctionScan function:
                 IReadOnlyList<BoundExpression> arguments = ConstantFolder.FoldAll(function.Arguments);
                 Register(arguments);
-                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name);
+                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name)
+                {
+                    RecordColumns = function.RecordColumnNames?.Zip(function.OutputTypes).ToArray(),
+                };
             case LogicalProjectSet projectSet:
             {
                 BoundSetFunctionCall[] functions = projectSet.Functions
