@@ -1,5 +1,3 @@
-using Log.QueryNode.Sql.Executor;
-
 namespace Log.QueryNode.Sql.Types;
 
 /// <summary>The field order DateStyle gives to numeric dates that are not ISO (year first, more than two digits).</summary>
@@ -18,8 +16,9 @@ public sealed record DateTimeSettings(TimeZoneInfo TimeZone, DateOrder DateOrder
     /// <summary>PostgreSQL's defaults: TimeZone UTC, DateStyle "ISO, MDY".</summary>
     public static DateTimeSettings Default { get; } = new(TimeZoneInfo.Utc, DateOrder.MonthDayYear);
 
-    /// <summary>The settings of the statement running on this flow; the defaults outside a statement.</summary>
-    internal static DateTimeSettings Current => StatementContext.Current?.DateTimeSettings ?? Default;
+    /// <summary>The running statement's names of relations and roles, which regclass and regrole input and casts
+    /// read; null outside a statement (a DEFAULT read back from the catalog), where only oids are known.</summary>
+    internal IObjectNames? Names { get; init; }
 
     /// <summary>The wire protocol's settings for the same zone, for the text codecs the two layers share.</summary>
     internal Log.Wire.Types.PgTypeSettings TypeSettings => field ??= new Log.Wire.Types.PgTypeSettings { TimeZone = TimeZone };
