@@ -15,7 +15,7 @@ internal static class ValueFormatter
         short s => s.ToString(CultureInfo.InvariantCulture),
         int i => i.ToString(CultureInfo.InvariantCulture),
         long l => l.ToString(CultureInfo.InvariantCulture),
-        double d => FormatFloat8(d),
+        double d => Log.Wire.Types.PgTypes.FormatFloat8(d, settings.ExtraFloatDigits),
         Log.Wire.Types.PgNumeric n => n.ToString(),
         string s => s,
         DateTime timestamp => FormatTimestamp(timestamp, settings),
