@@ -355,7 +355,7 @@ public sealed class SessionSettings
             typeSettings = settings;
         }
         // The engine reads input and casts timestamptz to text in the same zone the wire writes output in.
-        var dateTime = new DateTimeSettings(settings.TimeZone, DateTimeSettings.OrderOf(settings.DateStyle));
+        var dateTime = new DateTimeSettings(settings.TimeZone, DateTimeSettings.OrderOf(settings.DateStyle)) { ExtraFloatDigits = settings.ExtraFloatDigits };
         if (dateTime != dateTimeSettings)
         {
             dateTimeSettings = dateTime;

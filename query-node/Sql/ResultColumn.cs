@@ -41,6 +41,7 @@ public sealed record ResultColumn(string Name, int TypeOid, short TypeSize, int 
         return tableId >= 0 && oid <= uint.MaxValue ? unchecked((int)(uint)oid) : 0;
     }
 
-    /// <summary>PostgreSQL's text output for the value (t/f, shortest float8, numeric with its scale); null stays null.</summary>
-    public string? FormatText(object? value) => ValueFormatter.Format(value);
+    /// <summary>PostgreSQL's text output for the value (t/f, shortest float8, numeric with its scale) as a session with
+    /// the default settings (TimeZone UTC, DateStyle ISO) shows it; null stays null.</summary>
+    public string? FormatText(object? value) => ValueFormatter.Format(value, DateTimeSettings.Default);
 }

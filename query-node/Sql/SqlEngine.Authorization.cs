@@ -392,8 +392,8 @@ public sealed partial class SqlEngine
         CatalogSnapshot catalog = await CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
         return tree switch
         {
-            CreateRoleStmt create => await RoleExecutor.CreateAsync(create, store, catalog, cancellationToken),
-            AlterRoleStmt alter => await RoleExecutor.AlterAsync(alter, store, catalog, cancellationToken),
+            CreateRoleStmt create => await RoleExecutor.CreateAsync(create, store, catalog, statementContext.DateTimeSettings, cancellationToken),
+            AlterRoleStmt alter => await RoleExecutor.AlterAsync(alter, store, catalog, statementContext.DateTimeSettings, cancellationToken),
             DropRoleStmt drop => await RoleExecutor.DropAsync(drop, store, catalog, cancellationToken),
             GrantRoleStmt grantRole => RoleExecutor.GrantRole(grantRole, store, catalog),
             IamGrantStmt iam => await RoleExecutor.IamGrantAsync(iam, store, catalog, cancellationToken),

@@ -85,19 +85,14 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
-        StatementContext.Current = NewStatementContext(store, dateTimeSettings, session: null, cancellationToken);
-        try
-        {
-            await InsertCopyRowCoreAsync(target, fields, store, cancellationToken);
-        }
-        finally
-        {
-            StatementContext.Current = null;
-        }
+        StatementContext statement = NewStatementContext(store, dateTimeSettings, session: null, cancellationToken);
+        await InsertCopyRowCoreAsync(target, fields, store, statement, cancellationToken);
     }
 
-    private async ValueTask InsertCopyRowCoreAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store, CancellationToken cancellationToken)
+    private static async ValueTask InsertCopyRowCoreAsync(CopyTarget target, IReadOnlyList<string?> fields, ITransactionStore store, StatementContext statement,
+        CancellationToken cancellationToken)
     {
+        DateTimeSettings settings = statement.DateTimeSettings;
         TableDescriptor table = target.Table;
         if (fields.Count < target.TargetOrdinals.Length)
         {
@@ -116,18 +111,20 @@ public sealed partial class SqlEngine
             assigned[ordinal] = true;
             if (fields[index] is { } text)
             {
-                object parsed = ValueInput.Parse(text, column.Type.WithoutModifier);
-                values[ordinal] = ValueCast.Convert(parsed, column.Type.WithoutModifier, column.Type, ValueCast.Context.Assignment);
+                object parsed = ValueInput.Parse(text, column.Type.WithoutModifier, settings);
+                values[ordinal] = ValueCast.Convert(parsed, column.Type.WithoutModifier, column.Type, ValueCast.Context.Assignment, settings);
             }
         }
+        Executor.ExecutionContext? defaults = null;
         for (int ordinal = 0; ordinal < values.Length; ordinal++)
         {
             if (!assigned[ordinal])
             {
-                values[ordinal] = ExpressionEvaluator.Evaluate(SqlBinder.DefaultOf(table.Columns[ordinal]), []);
+                defaults ??= Executor.ExecutionContext.ForExpressions(statement, store);
+                values[ordinal] = ExpressionEvaluator.Evaluate(SqlBinder.DefaultOf(table.Columns[ordinal]), [], defaults);
             }
         }
-        await InsertExecutor.WriteAsync(table, values, store, cancellationToken);
+        await InsertExecutor.WriteAsync(table, values, store, statement, cancellationToken);
     }
 
     /// <summary>COPY relation [(columns)] TO STDOUT or COPY (query) TO STDOUT: runs the query and returns its rows.</summary>

@@ -50,7 +50,7 @@ public sealed partial class SqlEngine
         List<object?[]> rows = await RunQueryAsync(query, context, store, statementContext, cancellationToken);
         foreach (object?[] row in rows)
         {
-            await InsertExecutor.WriteAsync(table, row, store, cancellationToken);
+            await InsertExecutor.WriteAsync(table, row, store, statementContext, cancellationToken);
         }
         return new StatementResult(null, null, "SELECT " + rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }

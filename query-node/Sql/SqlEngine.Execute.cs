@@ -49,28 +49,20 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dateTimeSettings);
         StatementContext statementContext = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
-        StatementContext.Current = statementContext;
-        try
+        // SET ROLE and SET SESSION AUTHORIZATION are checked against the catalog before anything runs under them.
+        if (session is not null && Catalog.Authorization.CurrentRoleName(session) != session.LoginUserName) await IdentityAsync(store, statementContext, cancellationToken);
+        if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
         {
-            // SET ROLE and SET SESSION AUTHORIZATION are checked against the catalog before anything runs under them.
-            if (session is not null && Catalog.Authorization.CurrentRoleName(session) != session.LoginUserName) await IdentityAsync(store, statementContext, cancellationToken);
-            if (streamRows && statement.Tree is SelectStmt select && !HasDataModifyingWith(select))
-            {
-                ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
-                    ? null
-                    : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
-                (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, statementContext, cancellationToken);
-                PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
-                return new StatementResult(query.Columns, StreamRowsAsync(planned, store, statementContext, [], cancellationToken));
-            }
-            StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, statementContext, cancellationToken);
-            await statementContext.SleepAsync();
-            return result;
+            ParameterContext? parameterContext = parameters is null && parameterTypeOids is null
+                ? null
+                : CreateParameterContext(statement, parameterTypeOids, parameters ?? [], describing: false);
+            (BoundQuery query, BindContext bindContext) = await BindQueryAsync(select, parameterContext, store, statementContext, cancellationToken);
+            PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
+            return new StatementResult(query.Columns, StreamRowsAsync(planned, store, statementContext, [], cancellationToken));
         }
-        finally
-        {
-            StatementContext.Current = null;
-        }
+        StatementResult result = await ExecuteStatementAsync(statement, parameters, parameterTypeOids, store, statementContext, cancellationToken);
+        await statementContext.SleepAsync();
+        return result;
     }
 
     /// <summary>The context of one statement: its cancellation, session settings, session, memory limit and the
@@ -188,16 +180,8 @@ public sealed partial class SqlEngine
         {
             Relations = NewRelationResolver(store, session),
         };
-        StatementContext.Current = statementContext;
-        try
-        {
-            (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, statementContext, cancellationToken);
-            return (description, IsCacheable(statement) ? new CachedPlan(parameterTypes) : null);
-        }
-        finally
-        {
-            StatementContext.Current = null;
-        }
+        (StatementDescription description, IReadOnlyList<SqlType> parameterTypes) = await DescribeStatementAsync(statement, parameterTypeOids, store, statementContext, cancellationToken);
+        return (description, IsCacheable(statement) ? new CachedPlan(parameterTypes) : null);
     }
 
     private async ValueTask<(StatementDescription Description, IReadOnlyList<SqlType> ParameterTypes)> DescribeStatementAsync(ParsedStatement statement,
@@ -316,7 +300,10 @@ public sealed partial class SqlEngine
         {
             await Catalog.System.CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
         }
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations };
+        var context = new BindContext(parameters, relations.Tables)
+        {
+            Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations, Statement = statementContext,
+        };
         BoundQuery query = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
         return (query, context);
     }
@@ -409,7 +396,6 @@ public sealed partial class SqlEngine
         {
             while (true)
             {
-                StatementContext.Current = context;
                 if (!await rows.MoveNextAsync()) break;
                 await context.SleepAsync();
                 yield return rows.Current;
@@ -417,7 +403,6 @@ public sealed partial class SqlEngine
         }
         finally
         {
-            StatementContext.Current = null;
             await rows.DisposeAsync();
         }
     }
@@ -441,7 +426,7 @@ public sealed partial class SqlEngine
         CancellationToken cancellationToken)
     {
         bool hasModifyingWith = context.CommonTables.Any(table => table.IsDataModifying);
-        if (hasModifyingWith) state.Writes = new StatementWrites(state.Store, deferred: true);
+        if (hasModifyingWith) state.Writes = new StatementWrites(state.Store, deferred: true, state.Statement);
         var rows = new List<object?[]>();
         var executionContext = new Executor.ExecutionContext(state);
         await foreach (object?[] row in root.ExecuteAsync(executionContext).WithCancellation(cancellationToken))
@@ -469,7 +454,10 @@ public sealed partial class SqlEngine
         ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
         var relations = await LookUpRelationsAsync(tree, store, statementContext, cancellationToken);
-        var context = new BindContext(parameters, relations.Tables) { Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations };
+        var context = new BindContext(parameters, relations.Tables)
+        {
+            Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations, Statement = statementContext,
+        };
         BoundModification bound = new SqlBinder(context, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(tree);
         return (bound, context);
     }

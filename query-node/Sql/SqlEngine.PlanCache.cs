@@ -55,33 +55,28 @@ public sealed partial class SqlEngine
             throw new InvalidOperationException($"{statement.CommandTag} has no cached plan");
         }
         StatementContext statementContext = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
-        StatementContext.Current = statementContext;
-        try
+        object?[] values = ParameterContext.ConvertValues(plan.ParameterTypes, parameters, statementContext.DateTimeSettings);
+        long version = CatalogVersion;
+        // A cached plan skips the catalog lookups that check privileges: only a superuser's statement may use it.
+        if (plan.IsValidFor(version, transactionCatalogVersion) && (await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser)
         {
-            object?[] values = ParameterContext.ConvertValues(plan.ParameterTypes, parameters);
-            long version = CatalogVersion;
-            // A cached plan skips the catalog lookups that check privileges: only a superuser's statement may use it.
-            if (plan.IsValidFor(version, transactionCatalogVersion) && (await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser)
-            {
-                foreach (byte[] key in plan.TableKeys) store.AddConflictCheck(key, isSchema: true);
-            }
-            else
-            {
-                var relations = await LookUpRelationsAsync(select, store, statementContext, cancellationToken);
-                Dictionary<string, TableDescriptor> tables = relations.Tables;
-                if (Catalog.System.CatalogUse.NeedsSnapshot(select)) await Catalog.System.CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
-                var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), tables) { Sequences = relations.Sequences, Relations = statementContext.Relations };
-                BoundQuery query = new SqlBinder(bindContext, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
-                PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
-                // Kept for later Binds only if this transaction sees the committed catalog of the current version.
-                bool reusable = version == transactionCatalogVersion && CatalogVersion == version;
-                plan.Keep(planned, query.Columns, tables.Values, reusable ? version : null);
-            }
-            return new StatementResult(plan.Columns!, StreamRowsAsync(plan.Planned!, store, statementContext, values, cancellationToken));
+            foreach (byte[] key in plan.TableKeys) store.AddConflictCheck(key, isSchema: true);
         }
-        finally
+        else
         {
-            StatementContext.Current = null;
+            var relations = await LookUpRelationsAsync(select, store, statementContext, cancellationToken);
+            Dictionary<string, TableDescriptor> tables = relations.Tables;
+            if (Catalog.System.CatalogUse.NeedsSnapshot(select)) await Catalog.System.CatalogSnapshot.ForStatementAsync(statementContext, store, cancellationToken);
+            var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), tables)
+            {
+                Sequences = relations.Sequences, Relations = statementContext.Relations, Statement = statementContext,
+            };
+            BoundQuery query = new SqlBinder(bindContext, new BindScope(parent: null)) { IsStatementLevel = true }.BindQuery(select);
+            PlannedQuery planned = QueryPlanner.Plan(query.Plan, bindContext);
+            // Kept for later Binds only if this transaction sees the committed catalog of the current version.
+            bool reusable = version == transactionCatalogVersion && CatalogVersion == version;
+            plan.Keep(planned, query.Columns, tables.Values, reusable ? version : null);
         }
+        return new StatementResult(plan.Columns!, StreamRowsAsync(plan.Planned!, store, statementContext, values, cancellationToken));
     }
 }

@@ -28,6 +28,11 @@ internal sealed class BindContext(ParameterContext? parameters, IReadOnlyDiction
     /// null where an expression is bound outside a statement (a stored default or check read back).</summary>
     public RelationResolver? Relations { get; init; }
 
+    /// <summary>The statement being bound: its settings are the ones literals are read with and constants folded with
+    /// (TimeZone, DateStyle), its catalog snapshot the one reg* literals resolve names in. Outside a statement (a stored
+    /// default or check read back), one with the default settings.</summary>
+    public Executor.StatementContext Statement { get => field ??= new(CancellationToken.None); init; }
+
     public TableDescriptor? FindTable(string name) => _tables.TryGetValue(name, out TableDescriptor? table) ? table : null;
 
     public int NextSubqueryId() => SubqueryCount++;

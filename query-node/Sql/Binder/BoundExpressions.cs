@@ -215,6 +215,10 @@ public enum TableFunction : byte
     SequenceRelation,
     /// <summary>information_schema._pg_expandarray(anyarray): each element with its 1-based position, as (x, n).</summary>
     ExpandArray,
+    /// <summary>jsonb_to_record and json_to_record: one row of the columns a column definition list declares.</summary>
+    JsonToRecord,
+    /// <summary>jsonb_to_recordset and json_to_recordset: one row per object of an array.</summary>
+    JsonToRecordSet,
 }
 
 /// <summary>A window frame: the mode and both ends (offsets are expressions without column references, evaluated

@@ -43,7 +43,9 @@ internal sealed class ParameterContext
         if (_types[number - 1].Kind == TypeKind.Unknown) _types[number - 1] = type;
     }
 
-    public BoundExpression Bind(int number, int location)
+    /// <summary>Parameter $<paramref name="number"/> as bound: its value now (text read with the statement's
+    /// <paramref name="settings"/>), or a reference to the value of each execution of a cached plan.</summary>
+    public BoundExpression Bind(int number, int location, DateTimeSettings settings)
     {
         SqlType declared = _types[number - 1];
         if (_valuesAtRunTime) return new BoundParameter(number, declared);
@@ -55,12 +57,12 @@ internal sealed class ParameterContext
                 ? new BoundConstant(value, SqlType.Unknown, number)
                 : new BoundConstant(value, TypeOf(value), number);
         }
-        return new BoundConstant(ConvertValue(value, declared, location + 1), declared, number);
+        return new BoundConstant(ConvertValue(value, declared, location + 1, settings), declared, number);
     }
 
     /// <summary>A Bind's values as the values of parameters of <paramref name="types"/>: text through the type's input
     /// function (22P02 and kin for bad input, as PostgreSQL reports them at Bind), CLR values cast.</summary>
-    public static object?[] ConvertValues(IReadOnlyList<SqlType> types, IReadOnlyList<object?> values)
+    public static object?[] ConvertValues(IReadOnlyList<SqlType> types, IReadOnlyList<object?> values, DateTimeSettings settings)
     {
         if (values.Count < types.Count)
         {
@@ -68,21 +70,21 @@ internal sealed class ParameterContext
                 $"bind message supplies {values.Count} parameters, but prepared statement \"\" requires {types.Count}");
         }
         var converted = new object?[types.Count];
-        for (int index = 0; index < converted.Length; index++) converted[index] = ConvertValue(values[index], types[index], position: null);
+        for (int index = 0; index < converted.Length; index++) converted[index] = ConvertValue(values[index], types[index], position: null, settings);
         return converted;
     }
 
-    private static object? ConvertValue(object? value, SqlType type, int? position)
+    private static object? ConvertValue(object? value, SqlType type, int? position, DateTimeSettings settings)
     {
         return value switch
         {
             null => null,
-            string text => ValueInput.Parse(text, type, position),
+            string text => ValueInput.Parse(text, type, settings, position),
             // The wire decoded an array with the element type's codec: only the element modifier is left to apply (and
             // oids, which the wire reads as uint, become the engine's long).
             Log.Wire.Types.PgArray array when type.IsArray => TypeRegistry.Get(TypeKind.Array).ApplyModifier(WithEngineOids(array), type, isExplicit: false),
-            uint oid => ValueCast.Convert((long)oid, new SqlType(TypeKind.Oid), type, ValueCast.Context.Explicit),
-            _ => ValueCast.Convert(value, TypeOf(value), type, ValueCast.Context.Explicit),
+            uint oid => ValueCast.Convert((long)oid, new SqlType(TypeKind.Oid), type, ValueCast.Context.Explicit, settings),
+            _ => ValueCast.Convert(value, TypeOf(value), type, ValueCast.Context.Explicit, settings),
         };
     }
 

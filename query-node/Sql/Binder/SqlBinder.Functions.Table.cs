@@ -14,6 +14,7 @@ internal sealed partial class SqlBinder
         FuncCall call = item.Function;
         var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
         var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
+        if (item.ColumnDefinitions is not null || IsRecordFunctionName(call.Name)) return BindRecordFunction(item, arguments);
         if (!IsSetReturningFunctionName(call.Name))
         {
             throw new SqlException(SqlState.FeatureNotSupported, $"function {call.Name} in FROM is not supported", call.Location + 1);
@@ -38,14 +39,19 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException(SqlState.SyntaxError, $"too many column aliases specified for function {call.Name}", item.Location + 1);
         }
+        return FunctionFromItem(item, name, names, types, new LogicalFunctionScan(function, typedArguments, types, item.WithOrdinality, call.Name));
+    }
+
+    /// <summary>The FROM item of a function scan: one scope item named <paramref name="name"/> with the given columns.</summary>
+    private static BoundFromItem FunctionFromItem(RangeFunction item, string name, IReadOnlyList<string> names, IReadOnlyList<SqlType> types, LogicalFunctionScan plan)
+    {
         var columns = new ScopeColumn[names.Count];
         for (int index = 0; index < columns.Length; index++)
         {
             columns[index] = new ScopeColumn(names[index], new BoundColumn(index, types[index], $"{name}.{names[index]}", -1));
         }
-        var plan = new LogicalFunctionScan(function, typedArguments, types, item.WithOrdinality, call.Name);
         var functionItem = new ScopeItem(name, columns, item.Location);
-        return new BoundFromItem(plan, [functionItem], functionItem, typedArguments.Any(ReadsRow));
+        return new BoundFromItem(plan, [functionItem], functionItem, plan.Arguments.Any(ReadsRow));
     }
 
     /// <summary>The set-returning functions Log has (in FROM and in a select list).</summary>

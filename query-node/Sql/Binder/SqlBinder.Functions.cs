@@ -15,6 +15,12 @@ internal sealed partial class SqlBinder
         {
             throw new SqlException("3F000", $"schema \"{call.Schema}\" does not exist", call.Location + 1);
         }
+        if (call.ArgumentNames is not null && (call.Over is not null || IsWindowOnlyFunctionName(call.Name) || IsSetReturningFunctionName(call.Name)
+            || IsAggregateName(call.Name) || call.Name == "grouping" || call.VariadicLast || call.Star))
+        {
+            // Aggregates, window and set-returning functions have no named parameters here, as in PostgreSQL 15.
+            throw FunctionDoesNotExist(call.Name, call.Arguments.Select(argument => Bind(argument)).ToArray(), call.Location, call.ArgumentNames);
+        }
         if (call.Over is not null || IsWindowOnlyFunctionName(call.Name)) return BindWindowCall(call);
         if (IsSetReturningFunctionName(call.Name)) return BindSetFunctionCall(call);
         if (call.Name == "coalesce" && _setFunctionConditional is null) return BindInConditional(() => BindFunction(call), "COALESCE");
@@ -43,8 +49,9 @@ internal sealed partial class SqlBinder
         if (sysFunction)
         {
             string name = BuiltinFunctions.SysName(call.Name);
-            return BindCall(name, FunctionRegistry.Builtins.Lookup(name), arguments, call.Arguments, call.Location);
+            return BindCall(name, FunctionRegistry.Builtins.Lookup(name), arguments, call.Arguments, call.Location, call.ArgumentNames);
         }
+        if (call.ArgumentNames is not null) return BindCall(call.Name, FunctionRegistry.Builtins.Lookup(call.Name), arguments, call.Arguments, call.Location, call.ArgumentNames);
 
         IReadOnlyList<FunctionDefinition> overloads = FunctionRegistry.Builtins.Lookup(call.Name);
         if (overloads.Count == 0 && arguments.Length == 1 && FunctionStyleCastType(call.Name) is { } castType
@@ -65,8 +72,9 @@ internal sealed partial class SqlBinder
     /// <summary>Resolves a call among the overloads of a name (PostgreSQL's func_get_detail) and brings each argument
     /// to the chosen overload's declared type.</summary>
     private BoundFunction BindCall(string name, IReadOnlyList<FunctionDefinition> overloads, IReadOnlyList<BoundExpression> arguments,
-        IReadOnlyList<Expression> sources, int location)
+        IReadOnlyList<Expression> sources, int location, IReadOnlyList<string?>? argumentNames = null)
     {
+        if (argumentNames is not null) return BindNamedCall(name, overloads, arguments, sources, location, argumentNames);
         SqlType[] argumentTypes = arguments.Select(argument => argument.Type).ToArray();
         (FunctionResolution? resolution, ResolutionFailure failure) = FunctionResolver.Resolve(overloads, argumentTypes);
         switch (failure)
@@ -130,9 +138,13 @@ internal sealed partial class SqlBinder
         }
     }
 
-    private static string DisplayTypes(IReadOnlyList<BoundExpression> arguments) => string.Join(", ", arguments.Select(argument => argument.Type.DisplayName));
+    /// <summary>The argument types of a call as an error shows them, a named argument as "name => type".</summary>
+    private static string DisplayTypes(IReadOnlyList<BoundExpression> arguments, IReadOnlyList<string?>? argumentNames = null) =>
+        string.Join(", ", arguments.Select((argument, index) =>
+            (argumentNames?[index] is { } argumentName ? argumentName + " => " : "") + argument.Type.DisplayName));
 
-    private static SqlException FunctionDoesNotExist(string name, IReadOnlyList<BoundExpression> arguments, int location) =>
-        new(SqlState.UndefinedFunction, $"function {name}({DisplayTypes(arguments)}) does not exist",
+    private static SqlException FunctionDoesNotExist(string name, IReadOnlyList<BoundExpression> arguments, int location,
+        IReadOnlyList<string?>? argumentNames = null) =>
+        new(SqlState.UndefinedFunction, $"function {name}({DisplayTypes(arguments, argumentNames)}) does not exist",
             location + 1, hint: "No function matches the given name and argument types. You might need to add explicit type casts.");
 }

@@ -296,7 +296,7 @@ internal sealed partial class SqlBinder
         if (operand.Type == target) return operand;
         if (operand is BoundConstant constant)
         {
-            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, ValueCast.Context.Explicit), target);
+            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, ValueCast.Context.Explicit, Settings), target);
         }
         return new BoundCast(operand, target, ValueCast.Context.Explicit);
     }

@@ -32,9 +32,11 @@ internal sealed partial class SqlBinder
     private List<BoundWindowCall>? _windowCalls;
 
     /// <summary>A binder for expressions over at most one table (column defaults, CHECK-like definitions), whose columns
-    /// are the ordinals of the table's rows. Statements bind with the scope-based constructor below.</summary>
-    public SqlBinder(TableDescriptor? table, string? alias, ParameterContext? parameters = null)
-        : this(new BindContext(parameters, tables: null), new BindScope(parent: null))
+    /// are the ordinals of the table's rows. Statements bind with the scope-based constructor below. Without a
+    /// <paramref name="statement"/> (a stored expression read back), literals are read with the default settings.</summary>
+    public SqlBinder(TableDescriptor? table, string? alias, ParameterContext? parameters = null, Executor.StatementContext? statement = null)
+        : this(statement is null ? new BindContext(parameters, tables: null) : new BindContext(parameters, tables: null) { Statement = statement },
+            new BindScope(parent: null))
     {
         if (table is not null) _scope.AddItem(TableItem(table, alias ?? table.Name, offset: 0, location: -1));
     }
@@ -46,6 +48,9 @@ internal sealed partial class SqlBinder
     }
 
     private ParameterContext? Parameters => _context.Parameters;
+
+    /// <summary>The statement's settings, which literals are read and constants cast with.</summary>
+    private DateTimeSettings Settings => _context.Statement.DateTimeSettings;
 
     /// <summary>The scope item of a stored table whose columns start at <paramref name="offset"/> of the row.</summary>
     internal static ScopeItem TableItem(TableDescriptor table, string referenceName, int offset, int location, IReadOnlyList<string>? columnAliases = null)
@@ -89,7 +94,7 @@ internal sealed partial class SqlBinder
                 {
                     throw new SqlException(EngineSqlState.UndefinedParameter, $"there is no parameter ${parameter.Number}", parameter.Location + 1);
                 }
-                return Parameters.Bind(parameter.Number, parameter.Location);
+                return Parameters.Bind(parameter.Number, parameter.Location, Settings);
             case A_Expr operatorExpression:
                 return BindOperator(operatorExpression);
             case BoolExpr boolExpr:
@@ -201,7 +206,7 @@ internal sealed partial class SqlBinder
         {
             if (constant.ParameterNumber > 0) Parameters?.Infer(constant.ParameterNumber, target.WithoutModifier);
             if (constant.Value is null) return new BoundConstant(null, target);
-            return new BoundConstant(ValueInput.Parse((string)constant.Value, target, location + 1), target);
+            return new BoundConstant(ValueInput.Parse((string)constant.Value, target, Settings, location + 1), target);
         }
         return new BoundCast(bound, target, ValueCast.Context.Explicit);
     }
@@ -214,7 +219,7 @@ internal sealed partial class SqlBinder
         if (bound.Type.Kind == target.Kind && bound.Type.Element == target.Element && target.Modifier < 0) return bound;
         if (bound is BoundConstant constant)
         {
-            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, context), target);
+            return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, context, Settings), target);
         }
         return new BoundCast(bound, target, context);
     }

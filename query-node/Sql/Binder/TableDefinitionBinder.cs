@@ -9,8 +9,10 @@ namespace Log.QueryNode.Sql.Binder;
 /// constraints into a table descriptor.</summary>
 internal static class TableDefinitionBinder
 {
-    public static TableDescriptor Bind(CreateStmt create, long tableId, RelationResolver? relations)
+    /// <summary>A CREATE TABLE's table; its constant defaults are read with the statement's settings (TimeZone, DateStyle).</summary>
+    public static TableDescriptor Bind(CreateStmt create, long tableId, Executor.StatementContext statement)
     {
+        RelationResolver? relations = statement.Relations;
         string tableName = SqlEngine.CatalogNameOf(create.Relation, relations);
         if (create.Columns.Count > SqlLimits.ColumnsPerTableMax)
         {
@@ -26,7 +28,7 @@ internal static class TableDefinitionBinder
             {
                 throw new SqlException(SqlState.DuplicateColumn, $"column \"{definition.Name}\" specified more than once", definition.Location + 1);
             }
-            ColumnDescriptor column = BindColumn(definition, nextColumnId++);
+            ColumnDescriptor column = BindColumn(definition, nextColumnId++, statement);
             if (definition.IsPrimaryKey) keyOrdinals.Add(columns.Count);
             columns.Add(column);
         }
@@ -54,7 +56,7 @@ internal static class TableDefinitionBinder
 
     /// <summary>A column definition (of CREATE TABLE or ADD COLUMN) as a column with the given id: its type, NOT NULL,
     /// identity and default.</summary>
-    public static ColumnDescriptor BindColumn(ColumnDef definition, int columnId)
+    public static ColumnDescriptor BindColumn(ColumnDef definition, int columnId, Executor.StatementContext statement)
     {
         (SqlType type, _) = TypeResolver.Resolve(definition.TypeName);
         var column = new ColumnDescriptor(columnId, definition.Name, type, definition.IsNotNull || definition.IsPrimaryKey, false, null)
@@ -63,16 +65,17 @@ internal static class TableDefinitionBinder
         };
         if (definition.Generated is not null) return GeneratedColumnBinder.BindColumn(definition, column);
         if (definition.Default is null) return column;
-        (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column);
+        (object? value, string? expression) = BindDefault(definition.Default, definition.DefaultText, column, statement);
         return column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
     }
 
     /// <summary>A constant default is evaluated once, here, and stored; a clock function (now(), current_date,
     /// localtimestamp) is stored as SQL text by its name (pg_get_expr prints CURRENT_TIMESTAMP and now() apart), any other expression as its source text; both are
     /// evaluated at each insert.</summary>
-    public static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column)
+    public static (object? Value, string? Expression) BindDefault(Expression expression, string? definitionText, ColumnDescriptor column,
+        Executor.StatementContext statement)
     {
-        var binder = new SqlBinder(table: null, alias: null);
+        var binder = new SqlBinder(table: null, alias: null, statement: statement);
         BoundExpression bound;
         try
         {

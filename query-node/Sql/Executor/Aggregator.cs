@@ -13,7 +13,7 @@ internal sealed class Aggregator
     private readonly IReadOnlyList<BoundExpression> _groupKeys;
     private readonly IReadOnlyList<BoundAggregate> _aggregates;
     private readonly IReadOnlyList<IReadOnlyList<int>>? _groupingSets;
-    private readonly ExecutionContext? _context;
+    private readonly ExecutionContext _context;
     private readonly Dictionary<object?[], AggregateState[]> _groups;
     private readonly List<object?[]> _groupOrder = [];
     private AggregateState[]? _singleGroup;
@@ -25,7 +25,7 @@ internal sealed class Aggregator
     /// (no ORDER BY, no DISTINCT): no array per row and aggregate.</summary>
     private readonly object?[]?[] _reusedInputs;
 
-    public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext? context,
+    public Aggregator(IReadOnlyList<BoundExpression> groupKeys, IReadOnlyList<BoundAggregate> aggregates, ExecutionContext context,
         IReadOnlyList<IReadOnlyList<int>>? groupingSets = null)
     {
         _groupKeys = groupKeys;
@@ -76,7 +76,7 @@ internal sealed class Aggregator
 
     /// <summary>An aggregate's input from a row: its arguments, then its ordering values; null if FILTER rejects the row.
     /// Written into <paramref name="reused"/> when given (an array of the input's length).</summary>
-    public static object?[]? EvaluateInput(BoundAggregate aggregate, object?[] row, ExecutionContext? context, object?[]? reused = null)
+    public static object?[]? EvaluateInput(BoundAggregate aggregate, object?[] row, ExecutionContext context, object?[]? reused = null)
     {
         if (aggregate.Filter is not null && ExpressionEvaluator.Evaluate(aggregate.Filter, row, context) is not true) return null;
         int argumentCount = aggregate.Arguments.Count;
@@ -118,7 +118,7 @@ internal sealed class Aggregator
     private AggregateState[] NewStates()
     {
         var states = new AggregateState[_aggregates.Count];
-        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_aggregates[index], _context?.Statement.Statement.DateTimeSettings ?? Types.DateTimeSettings.Default);
+        for (int index = 0; index < states.Length; index++) states[index] = new AggregateState(_aggregates[index], _context.Statement.Statement.DateTimeSettings);
         return states;
     }
 

@@ -36,7 +36,7 @@ internal static partial class AlterTableExecutor
         (ColumnDef definition, SequenceDescriptor? sequence) = await CreateTableExecutor.ExpandColumnAsync(altered.Name, add.Column, altered.NewSequences,
             catalog, store, cancellationToken);
         if (sequence is not null) altered.NewSequences.Add(sequence);
-        ColumnDescriptor column = TableDefinitionBinder.BindColumn(definition, altered.NextColumnId++);
+        ColumnDescriptor column = TableDefinitionBinder.BindColumn(definition, altered.NextColumnId++, altered.Expressions.Statement.Statement);
         if (column.HasDefault && column.DefaultExpression is null)
         {
             column = column with { MissingValue = column.DefaultValue };
@@ -52,7 +52,7 @@ internal static partial class AlterTableExecutor
             }
             else
             {
-                column = column with { MissingValue = ExpressionEvaluator.Evaluate(value, []) };
+                column = column with { MissingValue = ExpressionEvaluator.Evaluate(value, [], altered.Expressions) };
             }
         }
         if (column.NotNull && column.MissingValue is null) altered.NotNullChecks.Add(column.Id);
@@ -78,7 +78,7 @@ internal static partial class AlterTableExecutor
             altered.Columns[index] = column with { HasDefault = false, DefaultValue = null, DefaultExpression = null };
             return;
         }
-        (object? value, string? expression) = TableDefinitionBinder.BindDefault(command.Default, command.DefaultText, column);
+        (object? value, string? expression) = TableDefinitionBinder.BindDefault(command.Default, command.DefaultText, column, altered.Expressions.Statement.Statement);
         altered.Columns[index] = column with { HasDefault = true, DefaultValue = value, DefaultExpression = expression };
     }
 
@@ -163,7 +163,7 @@ internal static partial class AlterTableExecutor
                     hint: "You might need to add an explicit cast.");
             }
         }
-        RewriteSchema.CastDefault(column, type);
+        RewriteSchema.CastDefault(column, type, altered.Expressions.Statement.Statement.DateTimeSettings);
         altered.NextColumnId++;
         altered.Conversions.Add(conversion);
     }
@@ -253,7 +253,7 @@ internal static partial class AlterTableExecutor
             foreach (KeyValuePair<byte[], byte[]> entry in page)
             {
                 object?[] values = RowEncoder.Decode(table, entry.Value);
-                foreach ((int ordinal, BoundExpression value) in rewritten) values[ordinal] = ExpressionEvaluator.Evaluate(value, values);
+                foreach ((int ordinal, BoundExpression value) in rewritten) values[ordinal] = ExpressionEvaluator.Evaluate(value, values, altered.Expressions);
                 foreach (int ordinal in notNullOrdinals)
                 {
                     if (values[ordinal] is null)

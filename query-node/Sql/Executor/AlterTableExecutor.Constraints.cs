@@ -216,7 +216,7 @@ internal static partial class AlterTableExecutor
             {
                 foreach ((string name, BoundExpression expression) in checks)
                 {
-                    if (ExpressionEvaluator.Evaluate(expression, row) is false)
+                    if (ExpressionEvaluator.Evaluate(expression, row, altered.Expressions) is false)
                     {
                         throw new SqlException(SqlState.CheckViolation, $"check constraint \"{name}\" of relation \"{table.Name}\" is violated by some row");
                     }

@@ -19,9 +19,12 @@ namespace Log.QueryNode.Sql.Executor;
 internal static partial class AlterTableExecutor
 {
     /// <summary>The table as the commands so far have changed it, and what remains to do once they all ran.</summary>
-    private sealed class AlteredTable(TableDescriptor table)
+    private sealed class AlteredTable(TableDescriptor table, StatementContext statement, ITransactionStore store)
     {
         public TableDescriptor Original { get; } = table;
+
+        /// <summary>What the statement's expressions over the table's rows (new columns' defaults, CHECKs) are computed in.</summary>
+        public ExecutionContext Expressions { get; } = ExecutionContext.ForExpressions(statement, store);
         public List<ColumnDescriptor> Columns { get; } = table.Columns.ToList();
         public List<int> KeyColumnIds { get; } = table.PrimaryKeyOrdinals.Select(ordinal => table.Columns[ordinal].Id).ToList();
         public int NextColumnId { get; set; } = table.NextColumnId;
@@ -105,7 +108,7 @@ internal static partial class AlterTableExecutor
                 $"cannot ALTER TABLE \"{RelationNames.NameOf(name)}\" because its rewrite (job {running.JobId}) is still running");
         }
         if (alter.Commands is [SetSchemaCmd setSchema]) return await SetSchemaAsync(table, setSchema, catalog, store, cancellationToken);
-        var altered = new AlteredTable(table);
+        var altered = new AlteredTable(table, statement, store);
         foreach (AlterTableCmd command in alter.Commands)
         {
             switch (command)

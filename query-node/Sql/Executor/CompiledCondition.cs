@@ -18,10 +18,10 @@ internal sealed class CompiledCondition
     private const int True = 1;
     private const int Unknown = -1;
 
-    private delegate int Condition(object?[] row, ExecutionContext? context);
+    private delegate int Condition(object?[] row, ExecutionContext context);
 
     /// <summary>An integer expression's value; false when it is NULL.</summary>
-    private delegate bool IntegerValue(object?[] row, ExecutionContext? context, out long value);
+    private delegate bool IntegerValue(object?[] row, ExecutionContext context, out long value);
 
     private readonly Condition _condition;
 
@@ -34,7 +34,7 @@ internal sealed class CompiledCondition
     public BoundExpression Expression { get; }
 
     /// <summary>Whether the condition is true for the row (false for false and for NULL, as WHERE treats them).</summary>
-    public bool IsTrue(object?[] row, ExecutionContext? context) => _condition(row, context) == True;
+    public bool IsTrue(object?[] row, ExecutionContext context) => _condition(row, context) == True;
 
     private static Condition Compile(BoundExpression expression)
     {
@@ -101,12 +101,12 @@ internal sealed class CompiledCondition
             case BoundColumn column:
             {
                 int ordinal = column.Ordinal;
-                return (object?[] row, ExecutionContext? context, out long value) => IntegerOf(row[ordinal], out value);
+                return (object?[] row, ExecutionContext context, out long value) => IntegerOf(row[ordinal], out value);
             }
             case BoundConstant constant:
             {
                 bool isNull = !IntegerOf(constant.Value, out long constantValue);
-                return (object?[] row, ExecutionContext? context, out long value) =>
+                return (object?[] row, ExecutionContext context, out long value) =>
                 {
                     value = constantValue;
                     return !isNull;
@@ -116,7 +116,7 @@ internal sealed class CompiledCondition
             {
                 ArithmeticOperator op = arithmetic.Operator;
                 TypeKind kind = arithmetic.Type.Kind;
-                return (object?[] row, ExecutionContext? context, out long value) =>
+                return (object?[] row, ExecutionContext context, out long value) =>
                 {
                     value = 0;
                     if (!left(row, context, out long a) || !right(row, context, out long b)) return false;

@@ -22,7 +22,7 @@ internal static class CreateTableExecutor
         create = await TableLikeExpander.ExpandAsync(create, catalog, store, statement, cancellationToken);
         (CreateStmt expanded, List<SequenceDescriptor> sequences) = await ExpandSerialColumnsAsync(create, catalog, store, statement, cancellationToken);
         // Validate the definition before taking an id, so a bad definition writes nothing.
-        TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0, statement.Relations);
+        TableDescriptor probe = TableDefinitionBinder.Bind(expanded, tableId: 0, statement);
         long tableId = await SqlCatalog.AllocateTableIdAsync(store, cancellationToken);
         TableDescriptor table = new(tableId, probe.Name, probe.Version, probe.NextColumnId, probe.Columns, probe.PrimaryKeyOrdinals,
             probe.Indexes, probe.Checks, probe.NextIndexId);

@@ -76,7 +76,7 @@ internal static class DeferredUniqueChecks
             int entries = 0;
             await foreach (KeyValuePair<byte[], byte[]> _ in store.ScanAsync(start, end, cancellationToken))
             {
-                if (++entries > 1) throw ConstraintChecks.DuplicateKey(index.Name, keyNames, keyValues);
+                if (++entries > 1) throw ConstraintChecks.DuplicateKey(index.Name, keyNames, keyValues, Types.DateTimeSettings.Default); // at COMMIT, after the statements
             }
         }
     }

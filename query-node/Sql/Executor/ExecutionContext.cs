@@ -8,9 +8,11 @@ namespace Log.QueryNode.Sql.Executor;
 /// the planned subqueries and WITH queries (by id), and their results so far. One per statement execution; operators
 /// themselves are immutable and can be executed again (a correlated subquery runs its plan once per outer row).
 /// </summary>
-internal sealed class StatementState(ITransactionStore store, StatementContext statement, PhysicalOperator?[] subplans, PhysicalOperator?[] commonTables)
+internal sealed class StatementState(ITransactionStore? store, StatementContext statement, PhysicalOperator?[] subplans, PhysicalOperator?[] commonTables)
 {
-    public ITransactionStore Store { get; } = store;
+    /// <summary>The statement's transaction; absent only where expressions are computed with no plan around them (a
+    /// constant folded while planning), which read no relation.</summary>
+    public ITransactionStore Store => store ?? throw new InvalidOperationException("an expression without a transaction read storage");
 
     public StatementContext Statement { get; } = statement;
 
@@ -47,7 +49,7 @@ internal sealed class StatementState(ITransactionStore store, StatementContext s
     /// chose deferred writes for a statement with data-modifying WITH queries.</summary>
     public StatementWrites Writes
     {
-        get => _writes ??= new StatementWrites(Store, deferred: false);
+        get => _writes ??= new StatementWrites(Store, deferred: false, Statement);
         set => _writes = value;
     }
 }
@@ -79,6 +81,11 @@ internal sealed class ExecutionContext(StatementState statement, object?[] param
     public CancellationToken CancellationToken => Statement.CancellationToken;
 
     public QueryMemory Memory => Statement.Memory;
+
+    /// <summary>The context of expressions computed outside an operator tree (a generated column, a CHECK, a DEFAULT, a
+    /// constant folded while planning): the statement's settings and transaction, no subqueries or parameters.</summary>
+    public static ExecutionContext ForExpressions(StatementContext statement, ITransactionStore? store = null) =>
+        new(new StatementState(store, statement, [], []));
 
     public ExecutionContext WithParameters(object?[] parameters) => new(Statement, parameters, null);
 

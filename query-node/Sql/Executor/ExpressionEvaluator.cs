@@ -11,7 +11,7 @@ internal static class ExpressionEvaluator
     private static readonly object True = true;
     private static readonly object False = false;
 
-    public static object? Evaluate(BoundExpression expression, object?[] row, ExecutionContext? context = null)
+    public static object? Evaluate(BoundExpression expression, object?[] row, ExecutionContext context)
     {
         switch (expression)
         {
@@ -44,11 +44,11 @@ internal static class ExpressionEvaluator
             case BoundFieldSelect fieldSelect:
                 return Evaluate(fieldSelect.Operand, row, context) is PgRecord selected ? selected.Values[fieldSelect.FieldIndex] : null;
             case BoundOuterParam parameter:
-                return context!.Parameters[parameter.Index];
+                return context.Parameters[parameter.Index];
             case BoundParameter parameter:
-                return context!.Statement.ParameterValues[parameter.Number - 1];
+                return context.Statement.ParameterValues[parameter.Number - 1];
             case BoundSubquery subquery:
-                return SubqueryRunner.Result(subquery, row, context!);
+                return SubqueryRunner.Result(subquery, row, context);
             case BoundBoolean boolean:
                 return EvaluateBoolean(boolean, row, context);
             case BoundArithmetic arithmetic:
@@ -65,7 +65,7 @@ internal static class ExpressionEvaluator
                 return operand is null ? null : ValueArithmetic.Negate(operand);
             }
             case BoundCast cast:
-                return ValueCast.Convert(Evaluate(cast.Operand, row, context), cast.Operand.Type, cast.Type, cast.Context);
+                return ValueCast.Convert(Evaluate(cast.Operand, row, context), cast.Operand.Type, cast.Type, cast.Context, context.Statement.Statement.DateTimeSettings);
             case BoundNullTest nullTest:
             {
                 object? value = Evaluate(nullTest.Operand, row, context);
@@ -168,7 +168,7 @@ internal static class ExpressionEvaluator
     }
 
     /// <summary>AND is false if any argument is false, else null if any is null; OR the mirror image.</summary>
-    private static object? EvaluateBoolean(BoundBoolean boolean, object?[] row, ExecutionContext? context)
+    private static object? EvaluateBoolean(BoundBoolean boolean, object?[] row, ExecutionContext context)
     {
         switch (boolean.Kind)
         {
@@ -200,7 +200,7 @@ internal static class ExpressionEvaluator
         }
     }
 
-    private static object? EvaluateIn(BoundIn inExpression, object?[] row, ExecutionContext? context)
+    private static object? EvaluateIn(BoundIn inExpression, object?[] row, ExecutionContext context)
     {
         object? value = Evaluate(inExpression.Operand, row, context);
         if (value is null) return null;
@@ -220,5 +220,5 @@ internal static class ExpressionEvaluator
         return inExpression.IsNot ? True : False;
     }
 
-    public static bool IsTrue(BoundExpression? predicate, object?[] row, ExecutionContext? context = null) => predicate is null || Evaluate(predicate, row, context) is true;
+    public static bool IsTrue(BoundExpression? predicate, object?[] row, ExecutionContext context) => predicate is null || Evaluate(predicate, row, context) is true;
 }

@@ -60,7 +60,7 @@ internal static class ForeignKeyChecks
                     deferred.Add(PendingIdentity("reference", table, foreignKey, referencedKey), new PendingReference(table.Name, foreignKey, referencedKey, row));
                     continue;
                 }
-                if (await writes.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row);
+                if (await writes.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row, writes.Statement.DateTimeSettings);
                 LockReferencedRow(referenced, referencedKey, writes);
             }
         }
@@ -94,14 +94,14 @@ internal static class ForeignKeyChecks
             if (reference.HasNull(row)) continue;
             byte[] referencedKey = reference.ReferencedKeyOf(row);
             if (!checkedKeys.Add(referencedKey)) continue;
-            if (await store.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row);
+            if (await store.GetAsync(referencedKey, cancellationToken) is null) throw MissingReference(reference, row, DateTimeSettings.Default);
         }
     }
 
-    private static SqlException MissingReference(Reference reference, object?[] row) =>
+    private static SqlException MissingReference(Reference reference, object?[] row, DateTimeSettings settings) =>
         new(SqlState.ForeignKeyViolation,
             $"insert or update on table \"{reference.Table.Name}\" violates foreign key constraint \"{reference.Name}\"",
-            detail: $"Key ({string.Join(", ", reference.ColumnNames)})=({ConstraintChecks.FormatValues(reference.ValuesOf(row))}) is not present in table \"{reference.ReferencedName}\".");
+            detail: $"Key ({string.Join(", ", reference.ColumnNames)})=({ConstraintChecks.FormatValues(reference.ValuesOf(row), settings)}) is not present in table \"{reference.ReferencedName}\".");
 
     /// <summary>After rows of <paramref name="table"/> were deleted (<paramref name="newRows"/> null) or updated:
     /// the referencing rows of every old key that is gone are checked or acted on, per constraint.</summary>
@@ -135,17 +135,17 @@ internal static class ForeignKeyChecks
                     bool stopAtFirst = action is ForeignKeyAction.NoAction or ForeignKeyAction.Restrict;
                     List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(oldRow, referencedKey, writes, stopAtFirst, cancellationToken);
                     if (children.Count == 0) continue;
-                    if (stopAtFirst) throw StillReferenced(reference, oldRow);
+                    if (stopAtFirst) throw StillReferenced(reference, oldRow, writes.Statement.DateTimeSettings);
                     await ActAsync(reference, action, children, newRow, writes, cancellationToken);
                 }
             }
         }
     }
 
-    private static SqlException StillReferenced(Reference reference, object?[] oldReferencedRow) =>
+    private static SqlException StillReferenced(Reference reference, object?[] oldReferencedRow, DateTimeSettings settings) =>
         new(SqlState.ForeignKeyViolation,
             $"update or delete on table \"{reference.ReferencedName}\" violates foreign key constraint \"{reference.Name}\" on table \"{reference.Table.Name}\"",
-            detail: $"Key ({string.Join(", ", reference.ReferencedColumnNames)})=({ConstraintChecks.FormatValues(reference.ReferencedValuesOf(oldReferencedRow))}) is still referenced from table \"{reference.Table.Name}\".");
+            detail: $"Key ({string.Join(", ", reference.ReferencedColumnNames)})=({ConstraintChecks.FormatValues(reference.ReferencedValuesOf(oldReferencedRow), settings)}) is still referenced from table \"{reference.Table.Name}\".");
 
     /// <summary>A deferred constraint's table and the constraint as they are when its check runs; null when either
     /// was dropped since (nothing is left to check).</summary>
@@ -171,7 +171,7 @@ internal static class ForeignKeyChecks
         public async ValueTask CheckAsync(ITransactionStore store, CancellationToken cancellationToken)
         {
             if (await PendingReferenceAsync(tableName, foreignKey.Name, store, cancellationToken) is not { } reference) return;
-            var writes = new StatementWrites(store, deferred: false);
+            var writes = new StatementWrites(store, deferred: false, new StatementContext(cancellationToken));
             if (await store.GetAsync(referencedKey, cancellationToken) is not null)
             {
                 LockReferencedRow(reference.Referenced, referencedKey, writes);
@@ -179,7 +179,7 @@ internal static class ForeignKeyChecks
             }
             List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(reference.ReferencedRowOf(row), referencedKey, writes,
                 stopAtFirst: true, cancellationToken);
-            if (children.Count > 0) throw MissingReference(reference, children[0].Row);
+            if (children.Count > 0) throw MissingReference(reference, children[0].Row, DateTimeSettings.Default);
         }
     }
 
@@ -198,9 +198,9 @@ internal static class ForeignKeyChecks
         {
             if (await PendingReferenceAsync(referencingName, foreignKey.Name, store, cancellationToken) is not { } reference) return;
             if (await store.GetAsync(referencedKey, cancellationToken) is not null) return;
-            List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(oldRow, referencedKey, new StatementWrites(store, deferred: false),
+            List<(byte[] Key, object?[] Row)> children = await reference.FindReferencingRowsAsync(oldRow, referencedKey, new StatementWrites(store, deferred: false, new StatementContext(cancellationToken)),
                 stopAtFirst: true, cancellationToken);
-            if (children.Count > 0) throw StillReferenced(reference, oldRow);
+            if (children.Count > 0) throw StillReferenced(reference, oldRow, DateTimeSettings.Default);
         }
     }
 
@@ -229,7 +229,7 @@ internal static class ForeignKeyChecks
                 updated[ordinal] = action switch
                 {
                     ForeignKeyAction.Cascade => reference.ToReferencingType(position, newReferencedRow![reference.ReferencedOrdinals[position]]),
-                    ForeignKeyAction.SetDefault => DefaultOf(table, ordinal),
+                    ForeignKeyAction.SetDefault => DefaultOf(table, ordinal, writes),
                     _ => null,
                 };
             }
@@ -245,10 +245,10 @@ internal static class ForeignKeyChecks
         await OnReferencedRowsChangedAsync(table, oldRows, newRows, writes, cancellationToken);
     }
 
-    private static object? DefaultOf(TableDescriptor table, int ordinal)
+    private static object? DefaultOf(TableDescriptor table, int ordinal, StatementWrites writes)
     {
         ColumnDescriptor column = table.Columns[ordinal];
-        if (column.DefaultExpression is { } text) return ExpressionEvaluator.Evaluate(WriteSchema.BindExpression(table, text), []);
+        if (column.DefaultExpression is { } text) return ExpressionEvaluator.Evaluate(WriteSchema.BindExpression(table, text), [], writes.Expressions);
         return column.DefaultValue;
     }
 
@@ -361,13 +361,16 @@ internal static class ForeignKeyChecks
             return RowWriter.EntryKey(_referencedIndex, primary.ToArray(), _referencedIndex.KeyValues(referencedRow), out _);
         }
 
+        /// <summary>A referenced key value as the referencing column's type. A foreign key's columns are of one type
+        /// family (the equality operator between them is immutable), so no TimeZone or DateStyle is read.</summary>
         public object? ToReferencingType(int position, object? value) =>
-            ValueCast.Convert(value, _referenced.Columns[ReferencedOrdinals[position]].Type, Table.Columns[Ordinals[position]].Type, ValueCast.Context.Assignment);
+            ValueCast.Convert(value, _referenced.Columns[ReferencedOrdinals[position]].Type, Table.Columns[Ordinals[position]].Type, ValueCast.Context.Assignment,
+                DateTimeSettings.Default);
 
         /// <summary>Keys encode every integer type alike, so integers pass as they are (a bigint too large for the
         /// referenced int column then simply matches no row); other types of a family are converted.</summary>
         private static object? Convert(object? value, SqlType from, SqlType to) =>
-            from.Kind == to.Kind || from.IsInteger && to.IsInteger ? value : ValueCast.Convert(value, from, to, ValueCast.Context.Assignment);
+            from.Kind == to.Kind || from.IsInteger && to.IsInteger ? value : ValueCast.Convert(value, from, to, ValueCast.Context.Assignment, DateTimeSettings.Default);
 
         /// <summary>The rows of the referencing table whose referenced key is <paramref name="referencedKey"/>: through
         /// an index (or the primary key) that starts with the referencing columns when the table has one, else by a

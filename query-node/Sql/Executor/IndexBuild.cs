@@ -63,7 +63,7 @@ internal sealed class IndexBuild(SqlCatalog catalog, string jobId, IIndexBuildTr
         AccessPath all = AccessPathPlanner.Choose(table, where: null);
         AccessPath path = resumeAfter is null ? all : all with { Start = [.. resumeAfter, 0x00] }; // the first key after it
         WriteIndex index = WriteSchema.For(table).Indexes.First(candidate => candidate.Descriptor.Id == descriptor.Id);
-        var writes = new StatementWrites(store, deferred: false);
+        var writes = new StatementWrites(store, deferred: false, new StatementContext(cancellationToken));
         byte[]? last = null;
         int rows = 0;
         await foreach (StoredRow row in RowSource.ReadAsync(store, table, path, cancellationToken))

@@ -93,11 +93,13 @@ internal static class InsertExecutor
     }
 
     /// <summary>One row of COPY FROM: checked and written as an INSERT's.</summary>
-    internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store, CancellationToken cancellationToken)
+    internal static async ValueTask WriteAsync(TableDescriptor table, object?[] values, ITransactionStore store, StatementContext statement,
+        CancellationToken cancellationToken)
     {
-        var writer = new RowWriter(table, new StatementWrites(store, deferred: false));
+        var writes = new StatementWrites(store, deferred: false, statement);
+        var writer = new RowWriter(table, writes);
         writer.CheckRow(values);
         await writer.InsertAsync(writer.KeyOf(values), values, checkKey: true, cancellationToken);
-        if (table.ForeignKeys.Count > 0) await ForeignKeyChecks.CheckReferencesAsync(table, [values], null, new StatementWrites(store, deferred: false), cancellationToken);
+        if (table.ForeignKeys.Count > 0) await ForeignKeyChecks.CheckReferencesAsync(table, [values], null, writes, cancellationToken);
     }
 }

@@ -50,14 +50,14 @@ internal sealed class RewriteSchema
 
     /// <summary>The row as <see cref="Final"/> orders it, with the converted values; a value that does not convert is
     /// the conversion's error (22P02 and the like).</summary>
-    public object?[] FinalRow(object?[] values)
+    public object?[] FinalRow(object?[] values, ExecutionContext context)
     {
         var final = new object?[_currentOrdinalOfFinal.Length];
         for (int ordinal = 0; ordinal < final.Length; ordinal++)
         {
             if (_currentOrdinalOfFinal[ordinal] >= 0) final[ordinal] = values[_currentOrdinalOfFinal[ordinal]];
         }
-        foreach ((int finalOrdinal, BoundExpression conversion) in _conversions) final[finalOrdinal] = ExpressionEvaluator.Evaluate(conversion, values);
+        foreach ((int finalOrdinal, BoundExpression conversion) in _conversions) final[finalOrdinal] = ExpressionEvaluator.Evaluate(conversion, values, context);
         return final;
     }
 
@@ -82,7 +82,8 @@ internal sealed class RewriteSchema
             {
                 StorageId = conversion.TargetStorageId,
                 Type = conversion.TargetType,
-                DefaultValue = CastDefault(column, conversion.TargetType),
+                // The switch happens when the background rewrite ends, in no statement: the default settings serve.
+                DefaultValue = CastDefault(column, conversion.TargetType, DateTimeSettings.Default),
                 MissingValue = null, // every row holds the converted value
             };
         }).ToArray();
@@ -96,14 +97,14 @@ internal sealed class RewriteSchema
 
     /// <summary>A constant default cast to the column's new type as PostgreSQL casts it (an assignment cast; a USING
     /// clause does not apply to it).</summary>
-    public static object? CastDefault(ColumnDescriptor column, SqlType type)
+    public static object? CastDefault(ColumnDescriptor column, SqlType type, DateTimeSettings settings)
     {
         if (column.DefaultValue is null) return null;
         if (!ValueCast.CanCast(column.Type, type, ValueCast.Context.Assignment))
         {
             throw new SqlException(SqlState.DatatypeMismatch, $"default for column \"{column.Name}\" cannot be cast automatically to type {type.DisplayName}");
         }
-        return ValueCast.Convert(column.DefaultValue, column.Type, type, ValueCast.Context.Assignment);
+        return ValueCast.Convert(column.DefaultValue, column.Type, type, ValueCast.Context.Assignment, settings);
     }
 
     /// <summary>The conversion of one column over the current row: the USING expression (or the column itself) cast to

@@ -16,7 +16,8 @@ internal static class RoleExecutor
     private const string ObjectInUse = "55006";
     private const string InvalidGrantOperation = "0LP01";
 
-    public static async ValueTask<StatementResult> CreateAsync(CreateRoleStmt create, ITransactionStore store, CatalogSnapshot catalog, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> CreateAsync(CreateRoleStmt create, ITransactionStore store, CatalogSnapshot catalog, Types.DateTimeSettings settings,
+        CancellationToken cancellationToken)
     {
         RoleIdentity identity = catalog.Identity;
         CheckCanManageRoles(identity, catalog, "create");
@@ -26,7 +27,7 @@ internal static class RoleExecutor
         }
         if (catalog.RoleOid(create.Name) is not null) throw new SqlException(SqlState.DuplicateObject, $"role \"{create.Name}\" already exists");
         long oid = ObjectIds.Relation(await SqlCatalog.AllocateTableIdAsync(store, cancellationToken));
-        RoleDescriptor role = Apply(new RoleDescriptor(oid, create.Name), create.Options, identity, creating: true);
+        RoleDescriptor role = Apply(new RoleDescriptor(oid, create.Name), create.Options, identity, creating: true, settings);
         SqlCatalog.WriteRole(store, role);
         foreach (RoleOption option in create.Options)
         {
@@ -46,7 +47,8 @@ internal static class RoleExecutor
         return new StatementResult(null, null, "CREATE ROLE");
     }
 
-    public static async ValueTask<StatementResult> AlterAsync(AlterRoleStmt alter, ITransactionStore store, CatalogSnapshot catalog, CancellationToken cancellationToken)
+    public static async ValueTask<StatementResult> AlterAsync(AlterRoleStmt alter, ITransactionStore store, CatalogSnapshot catalog, Types.DateTimeSettings settings,
+        CancellationToken cancellationToken)
     {
         RoleDescriptor role = await StoredRoleAsync(alter.Name, store, catalog, "alter", cancellationToken);
         if (alter.NewName is { } newName)
@@ -63,7 +65,7 @@ internal static class RoleExecutor
             return new StatementResult(null, null, "ALTER ROLE");
         }
         CheckCanManageRoles(catalog.Identity, catalog, "alter", role);
-        SqlCatalog.WriteRole(store, Apply(role, alter.Options, catalog.Identity, creating: false));
+        SqlCatalog.WriteRole(store, Apply(role, alter.Options, catalog.Identity, creating: false, settings));
         return new StatementResult(null, null, "ALTER ROLE");
     }
 
@@ -227,7 +229,7 @@ internal static class RoleExecutor
         throw new SqlException(SqlState.InsufficientPrivilege, $"must have admin option on role \"{roleName}\"");
     }
 
-    private static RoleDescriptor Apply(RoleDescriptor role, IReadOnlyList<RoleOption> options, RoleIdentity identity, bool creating)
+    private static RoleDescriptor Apply(RoleDescriptor role, IReadOnlyList<RoleOption> options, RoleIdentity identity, bool creating, Types.DateTimeSettings settings)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (RoleOption option in options)
@@ -250,17 +252,18 @@ internal static class RoleExecutor
                 "connectionlimit" => (int)option.Value! < -1
                     ? throw new SqlException(SqlState.InvalidParameterValue, $"invalid connection limit: {(int)option.Value!}")
                     : role with { ConnectionLimit = (int)option.Value! },
-                "validUntil" => role with { ValidUntilUtc = ParseValidUntil((string)option.Value!) },
+                "validUntil" => role with { ValidUntilUtc = ParseValidUntil((string)option.Value!, settings) },
                 _ => role,
             };
         }
         return role;
     }
 
-    private static DateTime? ParseValidUntil(string text)
+    /// <summary>VALID UNTIL's timestamp, read in the session's TimeZone as timestamptz input reads it.</summary>
+    private static DateTime? ParseValidUntil(string text, Types.DateTimeSettings settings)
     {
         if (text.Equals("infinity", StringComparison.OrdinalIgnoreCase)) return DateTime.MaxValue;
-        object value = Types.ValueInput.Parse(text, Types.SqlType.TimestampTz);
+        object value = Types.ValueInput.Parse(text, Types.SqlType.TimestampTz, settings);
         return value is DateTime utc ? DateTime.SpecifyKind(utc, DateTimeKind.Utc) : null;
     }
 

@@ -44,30 +44,30 @@ internal sealed class RowWriter
     public void CheckRow(object?[] values)
     {
         // Generated columns read only ordinary columns (the binder refuses others), so the order of computing them does not matter.
-        foreach ((int ordinal, BoundExpression expression) in _schema.Generated) values[ordinal] = ExpressionEvaluator.Evaluate(expression, values);
-        ConstraintChecks.CheckNotNull(_table, values);
+        foreach ((int ordinal, BoundExpression expression) in _schema.Generated) values[ordinal] = ExpressionEvaluator.Evaluate(expression, values, _writes.Expressions);
+        ConstraintChecks.CheckNotNull(_table, values, _writes.Statement.DateTimeSettings);
         foreach ((CheckConstraint check, BoundExpression expression) in _schema.Checks)
         {
-            if (ExpressionEvaluator.Evaluate(expression, values) is false)
+            if (ExpressionEvaluator.Evaluate(expression, values, _writes.Expressions) is false)
             {
                 throw new SqlException(SqlState.CheckViolation,
                     $"new row for relation \"{RelationNames.NameOf(_table.Name)}\" violates check constraint \"{check.Name}\"",
-                    detail: ConstraintChecks.FailingRow(values));
+                    detail: ConstraintChecks.FailingRow(values, _writes.Statement.DateTimeSettings));
             }
         }
         if (_schema.Rewrite is { } rewrite)
         {
             // The row must also be valid as the table will be once its rewrite to new column types is done.
-            object?[] final = rewrite.FinalRow(values);
+            object?[] final = rewrite.FinalRow(values, _writes.Expressions);
             (_lastValues, _lastFinalRow) = (values, final);
-            ConstraintChecks.CheckNotNull(rewrite.Final, final);
+            ConstraintChecks.CheckNotNull(rewrite.Final, final, _writes.Statement.DateTimeSettings);
             foreach ((CheckConstraint check, BoundExpression expression) in rewrite.FinalSchema.Checks)
             {
-                if (ExpressionEvaluator.Evaluate(expression, final) is false)
+                if (ExpressionEvaluator.Evaluate(expression, final, _writes.Expressions) is false)
                 {
                     throw new SqlException(SqlState.CheckViolation,
                         $"new row for relation \"{RelationNames.NameOf(_table.Name)}\" violates check constraint \"{check.Name}\"",
-                        detail: ConstraintChecks.FailingRow(final));
+                        detail: ConstraintChecks.FailingRow(final, _writes.Statement.DateTimeSettings));
                 }
             }
         }
@@ -80,7 +80,7 @@ internal sealed class RowWriter
     /// (so a volatile USING expression gives the check and the write the same value), else computed now.</summary>
     private object?[] TakeFinalRow(RewriteSchema rewrite, object?[] values)
     {
-        object?[] final = ReferenceEquals(values, _lastValues) ? _lastFinalRow! : rewrite.FinalRow(values);
+        object?[] final = ReferenceEquals(values, _lastValues) ? _lastFinalRow! : rewrite.FinalRow(values, _writes.Expressions);
         (_lastValues, _lastFinalRow) = (null, null);
         return final;
     }
@@ -92,7 +92,7 @@ internal sealed class RowWriter
         if (checkKey) await ConstraintChecks.CheckKeyIsFreeAsync(_writes, _table, key, values, cancellationToken);
         if (await TryInsertAsync(key, values, cancellationToken) is { } conflict)
         {
-            throw ConstraintChecks.DuplicateKey(conflict.Index.Descriptor.Name, conflict.Index.KeyNames, conflict.KeyValues);
+            throw ConstraintChecks.DuplicateKey(conflict.Index.Descriptor.Name, conflict.Index.KeyNames, conflict.KeyValues, _writes.Statement.DateTimeSettings);
         }
     }
 
@@ -151,7 +151,7 @@ internal sealed class RowWriter
         object?[] final;
         try
         {
-            final = rewrite.FinalRow(values);
+            final = rewrite.FinalRow(values, _writes.Expressions);
         }
         catch (SqlException)
         {
@@ -259,7 +259,7 @@ internal sealed class RowWriter
         if (duplicate)
         {
             return new SqlException(SqlState.UniqueViolation, $"could not create unique index \"{index.Descriptor.Name}\"",
-                detail: $"Key ({string.Join(", ", index.KeyNames)})=({ConstraintChecks.FormatValues(keyValues)}) is duplicated.");
+                detail: $"Key ({string.Join(", ", index.KeyNames)})=({ConstraintChecks.FormatValues(keyValues, writes.Statement.DateTimeSettings)}) is duplicated.");
         }
         writes.Put(entryKey, EntryValue(table, index, rowKey, values));
         return null;

@@ -11,19 +11,21 @@ namespace Log.QueryNode.Sql.Executor;
 internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog catalog, ITransactionStore store, SessionSequenceValues session,
     Catalog.RelationResolver? relations)
 {
-    public long NextValue(string name, CancellationToken cancellationToken)
+    public long NextValue(string name, StatementContext statement)
     {
+        CancellationToken cancellationToken = statement.CancellationToken;
         SequenceDescriptor sequence = Find(name, cancellationToken);
-        CheckPrivilege(sequence, Privileges.Usage | Privileges.Update, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Usage | Privileges.Update, statement);
         long value = Wait(generator.NextValueAsync(sequence, store, cancellationToken));
         session.SetCurrent(sequence.Id, sequence.Name, value, isLast: true);
         return value;
     }
 
-    public long CurrentValue(string name, CancellationToken cancellationToken)
+    public long CurrentValue(string name, StatementContext statement)
     {
+        CancellationToken cancellationToken = statement.CancellationToken;
         SequenceDescriptor sequence = Find(name, cancellationToken);
-        CheckPrivilege(sequence, Privileges.Usage | Privileges.Select, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Usage | Privileges.Select, statement);
         return session.TryGetCurrent(sequence.Id, out long value)
             ? value
             : throw new SqlException(SqlState.ObjectNotInPrerequisiteState, $"currval of sequence \"{RelationNames.NameOf(sequence.Name)}\" is not yet defined in this session");
@@ -38,10 +40,11 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
         return value;
     }
 
-    public long SetValue(string name, long value, bool isCalled, CancellationToken cancellationToken)
+    public long SetValue(string name, long value, bool isCalled, StatementContext statement)
     {
+        CancellationToken cancellationToken = statement.CancellationToken;
         SequenceDescriptor sequence = Find(name, cancellationToken);
-        CheckPrivilege(sequence, Privileges.Update, cancellationToken);
+        CheckPrivilege(sequence, Privileges.Update, statement);
         if (value < sequence.MinValue || value > sequence.MaxValue)
         {
             throw new SqlException(SqlState.NumericValueOutOfRange,
@@ -55,9 +58,10 @@ internal sealed class SequenceAccess(SequenceGenerator generator, SqlCatalog cat
     /// <summary>PostgreSQL's checks: nextval needs USAGE or UPDATE, currval USAGE or SELECT, setval UPDATE (42501
     /// "permission denied for sequence s"). A serial column's default draws as the inserting role, so it needs USAGE on
     /// the sequence too; an identity column's sequence is drawn from without a check, as PostgreSQL does.</summary>
-    private void CheckPrivilege(SequenceDescriptor sequence, Privileges anyOf, CancellationToken cancellationToken)
+    private void CheckPrivilege(SequenceDescriptor sequence, Privileges anyOf, StatementContext statement)
     {
-        if (StatementContext.Current is not { Session: { } sessionEnvironment } statement) return;
+        if (statement.Session is not { } sessionEnvironment) return;
+        CancellationToken cancellationToken = statement.CancellationToken;
         RoleIdentity identity = statement.Identity ??= Wait(Authorization.ResolveAsync(store, sessionEnvironment, cancellationToken));
         if (identity.IsSuperuser) return;
         string schema = RelationNames.SchemaOf(sequence.Name);

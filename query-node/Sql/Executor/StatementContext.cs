@@ -7,24 +7,23 @@ namespace Log.QueryNode.Sql.Executor;
 /// Expression evaluation is synchronous (it never does I/O), so pg_sleep only records its wait here and
 /// <see cref="SqlEngine"/> awaits it, cancellably, before the statement completes: no thread is blocked while a
 /// session sleeps, and a CancelRequest or statement_timeout wakes it at once. It also carries the session's TimeZone and
-/// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state).
+/// DateStyle order, which date/time input and casts to text read (the engine itself keeps no session state). It is
+/// handed explicitly to everything that evaluates an expression (the operators through their execution context, the
+/// binder and planner through their bind context, the write path through its <see cref="StatementWrites"/>): nothing
+/// reads it from ambient state.
 /// </summary>
 internal sealed class StatementContext(CancellationToken cancellationToken, DateTimeSettings? dateTimeSettings = null,
     ISessionEnvironment? session = null, TimeProvider? timeProvider = null, long queryMemoryBytesMax = SqlLimits.QueryMemoryBytesDefault)
+    : IObjectNames
 {
-    private static readonly AsyncLocal<StatementContext?> CurrentContext = new();
-
-    /// <summary>The context of the statement running on this flow, or null outside the engine.</summary>
-    public static StatementContext? Current
-    {
-        get => CurrentContext.Value;
-        set => CurrentContext.Value = value;
-    }
-
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    /// <summary>The session's TimeZone and DateStyle order when the statement started.</summary>
-    public DateTimeSettings DateTimeSettings { get; } = dateTimeSettings ?? DateTimeSettings.Default;
+    /// <summary>The session's TimeZone and DateStyle order when the statement started, with this statement's names
+    /// of relations and roles (for the reg* types' text input and casts).</summary>
+    public DateTimeSettings DateTimeSettings => field ??= (dateTimeSettings ?? DateTimeSettings.Default) with { Names = this };
+
+    /// <summary>The user the reg* types name as the session's (the bootstrap superuser's role).</summary>
+    public string UserName => Session?.UserName ?? "postgres";
 
     /// <summary>The session the statement runs in, or null when it runs without one (tests, DEFAULT values).</summary>
     public ISessionEnvironment? Session { get; } = session;

@@ -10,11 +10,18 @@ namespace Log.QueryNode.Sql.Executor;
 /// other's), while the writing nodes themselves see every write of the statement (a key inserted twice is still a
 /// duplicate). The deferred writes reach the store, in key order, when the statement completes.
 /// </summary>
-internal sealed class StatementWrites(ITransactionStore store, bool deferred)
+internal sealed class StatementWrites(ITransactionStore store, bool deferred, StatementContext statement)
 {
     private readonly SortedDictionary<byte[], byte[]?>? _pending = deferred ? new(KeyComparer.Instance) : null;
 
     public ITransactionStore Store { get; } = store;
+
+    /// <summary>The statement the writes belong to (its settings for the CHECK constraints and defaults computed on
+    /// the write path); for a check at COMMIT or a background job, one with the default settings.</summary>
+    public StatementContext Statement { get; } = statement;
+
+    /// <summary>The context of the expressions the write path computes (generated columns, CHECKs, defaults).</summary>
+    public ExecutionContext Expressions => field ??= ExecutionContext.ForExpressions(Statement, Store);
 
     public ValueTask<byte[]?> GetAsync(byte[] key, CancellationToken cancellationToken)
     {

@@ -59,7 +59,7 @@ internal sealed class TableRewriteJob(SqlCatalog catalog, string jobId, IIndexBu
         RewriteSchema rewrite = WriteSchema.For(table).Rewrite!;
         AccessPath all = AccessPathPlanner.Choose(table, where: null);
         AccessPath path = resumeAfter is null ? all : all with { Start = [.. resumeAfter, 0x00] }; // the first key after it
-        var writes = new StatementWrites(store, deferred: false);
+        var writes = new StatementWrites(store, deferred: false, new StatementContext(cancellationToken));
         byte[]? last = null;
         int rows = 0;
         await foreach (StoredRow row in RowSource.ReadAsync(store, table, path, cancellationToken))
@@ -67,13 +67,13 @@ internal sealed class TableRewriteJob(SqlCatalog catalog, string jobId, IIndexBu
             object?[] final;
             try
             {
-                final = rewrite.FinalRow(row.Values);
+                final = rewrite.FinalRow(row.Values, writes.Expressions);
             }
             catch (SqlException conversion)
             {
                 return (null, rows, conversion);
             }
-            if (Violation(rewrite, final) is { } violation) return (null, rows, violation);
+            if (Violation(rewrite, final, writes.Expressions) is { } violation) return (null, rows, violation);
             foreach (WriteIndex index in rewrite.NewIndexes)
             {
                 SqlException? duplicate = await RowWriter.AddBuildEntryAsync(rewrite.Final, index, writes, row.Key, final, cancellationToken);
@@ -87,7 +87,7 @@ internal sealed class TableRewriteJob(SqlCatalog catalog, string jobId, IIndexBu
     }
 
     /// <summary>ALTER TABLE's errors for a converted row that breaks a NOT NULL or CHECK constraint of the table.</summary>
-    private static SqlException? Violation(RewriteSchema rewrite, object?[] final)
+    private static SqlException? Violation(RewriteSchema rewrite, object?[] final, ExecutionContext context)
     {
         TableDescriptor table = rewrite.Final;
         for (int ordinal = 0; ordinal < final.Length; ordinal++)
@@ -100,7 +100,7 @@ internal sealed class TableRewriteJob(SqlCatalog catalog, string jobId, IIndexBu
         }
         foreach ((CheckConstraint check, BoundExpression expression) in rewrite.FinalSchema.Checks)
         {
-            if (ExpressionEvaluator.Evaluate(expression, final) is false)
+            if (ExpressionEvaluator.Evaluate(expression, final, context) is false)
             {
                 return new SqlException(SqlState.CheckViolation,
                     $"check constraint \"{check.Name}\" of relation \"{RelationNames.NameOf(table.Name)}\" is violated by some row");

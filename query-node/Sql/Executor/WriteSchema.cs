@@ -46,19 +46,23 @@ internal sealed class WriteIndex
 
     public int[] IncludeOrdinals { get; }
 
+    /// <summary>What an index's expressions and predicate are computed in. PostgreSQL requires both to be immutable, so
+    /// they read no session setting: the default settings serve every statement and background build alike.</summary>
+    private static readonly ExecutionContext ImmutableExpressions = ExecutionContext.ForExpressions(new StatementContext(CancellationToken.None));
+
     /// <summary>The key column values of a row, in key order.</summary>
     public object?[] KeyValues(object?[] row)
     {
         var values = new object?[KeyOrdinals.Length];
         for (int position = 0; position < values.Length; position++)
         {
-            values[position] = KeyOrdinals[position] >= 0 ? row[KeyOrdinals[position]] : ExpressionEvaluator.Evaluate(KeyExpressions[position]!, row);
+            values[position] = KeyOrdinals[position] >= 0 ? row[KeyOrdinals[position]] : ExpressionEvaluator.Evaluate(KeyExpressions[position]!, row, ImmutableExpressions);
         }
         return values;
     }
 
     /// <summary>Whether a row belongs in the index (a partial index holds only rows its predicate is true for).</summary>
-    public bool Covers(object?[] row) => Predicate is null || ExpressionEvaluator.Evaluate(Predicate, row) is true;
+    public bool Covers(object?[] row) => Predicate is null || ExpressionEvaluator.Evaluate(Predicate, row, ImmutableExpressions) is true;
 }
 
 /// <summary>What a write of a table must check and maintain, bound once per table descriptor (descriptors are

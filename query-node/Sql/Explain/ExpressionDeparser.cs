@@ -14,16 +14,19 @@ namespace Log.QueryNode.Sql.Explain;
 /// </summary>
 internal static class ExpressionDeparser
 {
-    public static string Deparse(BoundExpression expression, Func<int, string> column, Func<BoundSubquery, string> subquery)
+    /// <summary>An expression as EXPLAIN shows it; constants are written with <paramref name="settings"/> (the
+    /// statement's; the defaults for stored expressions, as the catalog writes their defaults).</summary>
+    public static string Deparse(BoundExpression expression, Func<int, string> column, Func<BoundSubquery, string> subquery, DateTimeSettings settings)
     {
         var builder = new StringBuilder();
-        Write(builder, expression, column, subquery);
+        Write(builder, expression, column, subquery, settings);
         return builder.ToString();
     }
 
-    private static void Write(StringBuilder builder, BoundExpression expression, Func<int, string> column, Func<BoundSubquery, string> subquery)
+    private static void Write(StringBuilder builder, BoundExpression expression, Func<int, string> column, Func<BoundSubquery, string> subquery,
+        DateTimeSettings settings)
     {
-        void Inner(BoundExpression inner) => Write(builder, inner, column, subquery);
+        void Inner(BoundExpression inner) => Write(builder, inner, column, subquery, settings);
         void Binary(BoundExpression left, string op, BoundExpression right)
         {
             builder.Append('(');
@@ -39,7 +42,7 @@ internal static class ExpressionDeparser
                 builder.Append(column(bound.Ordinal));
                 return;
             case BoundConstant constant:
-                builder.Append(Constant(constant.Value, constant.Type));
+                builder.Append(Constant(constant.Value, constant.Type, settings));
                 return;
             case BoundOuterParam parameter:
                 builder.Append('$').Append(parameter.Index + 1);
@@ -117,7 +120,7 @@ internal static class ExpressionDeparser
                 builder.Append(inList.IsNot ? " <> ALL (" : " = ANY (");
                 if (inList.List.All(item => item is BoundConstant))
                 {
-                    IEnumerable<string> items = inList.List.Select(item => ((BoundConstant)item).Value is { } value ? ArrayElement(ValueFormatter.Format(value)!) : "NULL");
+                    IEnumerable<string> items = inList.List.Select(item => ((BoundConstant)item).Value is { } value ? ArrayElement(ValueFormatter.Format(value, settings)!) : "NULL");
                     builder.Append(Quote("{" + string.Join(",", items) + "}")).Append("::").Append(inList.Operand.Type.DisplayName).Append("[]");
                 }
                 else
@@ -177,7 +180,7 @@ internal static class ExpressionDeparser
                 builder.Append(").").Append(fieldSelect.FieldName);
                 return;
             case BoundAggregateCall call:
-                builder.Append(AggregateText(call.Aggregate, column, subquery));
+                builder.Append(AggregateText(call.Aggregate, column, subquery, settings));
                 return;
             default:
                 builder.Append('?');
@@ -186,7 +189,7 @@ internal static class ExpressionDeparser
     }
 
     /// <summary>An aggregate as EXPLAIN VERBOSE writes it: count(*), sum(n), count(DISTINCT v), string_agg(v, ','::text).</summary>
-    public static string AggregateText(BoundAggregate aggregate, Func<int, string> column, Func<BoundSubquery, string> subquery)
+    public static string AggregateText(BoundAggregate aggregate, Func<int, string> column, Func<BoundSubquery, string> subquery, DateTimeSettings settings)
     {
         string name = aggregate.Function switch
         {
@@ -205,7 +208,7 @@ internal static class ExpressionDeparser
             _ => aggregate.Function.ToString().ToLowerInvariant(),
         };
         if (aggregate.Function == AggregateFunction.CountStar) return name + "(*)";
-        string arguments = string.Join(", ", aggregate.Arguments.Select(argument => Deparse(argument, column, subquery)));
+        string arguments = string.Join(", ", aggregate.Arguments.Select(argument => Deparse(argument, column, subquery, settings)));
         return $"{name}({(aggregate.Distinct ? "DISTINCT " : "")}{arguments})";
     }
 
@@ -220,11 +223,11 @@ internal static class ExpressionDeparser
 
     /// <summary>A constant as ruleutils' get_const_expr writes it: non-negative integers and numerics and booleans bare,
     /// everything else a quoted literal with its type.</summary>
-    public static string Constant(object? value, SqlType type)
+    public static string Constant(object? value, SqlType type, DateTimeSettings settings)
     {
         string typeName = type.Kind == TypeKind.Bpchar ? "bpchar" : type.DisplayNameWithModifier;
         if (value is null) return "NULL::" + typeName;
-        string text = ValueFormatter.Format(value) ?? "";
+        string text = ValueFormatter.Format(value, settings) ?? "";
         switch (type.Kind)
         {
             case TypeKind.Int4 when !text.StartsWith('-'):

@@ -34,6 +34,7 @@ internal sealed class PlanPrinter
     private readonly ExplainOptions _options;
     private readonly PlanInstrumentation? _instrumentation;
     private readonly StatementState _state;
+    private Types.DateTimeSettings Settings => _state.Statement.DateTimeSettings;
     private readonly IReadOnlyList<CommonTable> _commonTables;
     private readonly List<string> _lines = [];
     private bool _qualify;
@@ -389,7 +390,7 @@ internal sealed class PlanPrinter
                 int index = ordinal - aggregate.GroupKeys.Count;
                 if (index >= aggregate.Aggregates.Count) return "?";
                 BoundAggregate call = aggregate.Aggregates[index];
-                return ExpressionDeparser.AggregateText(call, input, SubqueryText);
+                return ExpressionDeparser.AggregateText(call, input, SubqueryText, Settings);
             }
             case CteScanOperator cte:
                 return cte.CommonTableId < _commonTables.Count && ordinal < _commonTables[cte.CommonTableId].ColumnNames.Count
@@ -426,7 +427,7 @@ internal sealed class PlanPrinter
         return text;
     }
 
-    private string Deparse(BoundExpression expression, Func<int, string> column) => ExpressionDeparser.Deparse(expression, column, SubqueryText);
+    private string Deparse(BoundExpression expression, Func<int, string> column) => ExpressionDeparser.Deparse(expression, column, SubqueryText, Settings);
 
     private static string SubqueryText(BoundSubquery subquery) => subquery.Arguments.Count == 0 ? $"${subquery.Id}" : $"(SubPlan {subquery.Id + 1})";
 

@@ -111,7 +111,7 @@ internal static partial class BuiltinFunctions
                         hint: "Input data is missing padding, is truncated, or is otherwise corrupted.");
                 }
             case "escape":
-                return (byte[])ValueInput.Parse(text, SqlType.Bytea);
+                return (byte[])ValueInput.Parse(text, SqlType.Bytea, DateTimeSettings.Default);
             default:
                 throw new SqlException(SqlState.InvalidParameterValue, $"unrecognized encoding: \"{format}\"");
         }

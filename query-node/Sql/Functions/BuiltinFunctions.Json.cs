@@ -39,10 +39,10 @@ internal static partial class BuiltinFunctions
         Add(registry, "jsonb_array_length", [Jsonb], Int4, (a, _) => ArrayLength((JsonbValue)a[0]!));
         Add(registry, "json_array_length", [Json], Int4, (a, _) => ArrayLength(JsonParser.ToJsonb(JsonSyntaxOf(a[0]!))));
         // VARIADIC text[]: declared here as VARIADIC "any" (untyped literals read as text), each step taken as its text.
-        AddVariadic(registry, "jsonb_extract_path", [Jsonb, ParameterType.Any], Jsonb, (a, _) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a)), strict: false);
-        AddVariadic(registry, "jsonb_extract_path_text", [Jsonb, ParameterType.Any], Text, (a, _) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a))?.AsText(), strict: false);
-        AddVariadic(registry, "json_extract_path", [Json, ParameterType.Any], Json, (a, _) => a[0] is null ? null : Slice(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
-        AddVariadic(registry, "json_extract_path_text", [Json, ParameterType.Any], Text, (a, _) => a[0] is null ? null : SliceText(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a))), strict: false);
+        AddVariadic(registry, "jsonb_extract_path", [Jsonb, ParameterType.Any], Jsonb, (a, c) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a, c.DateTimeSettings)), strict: false);
+        AddVariadic(registry, "jsonb_extract_path_text", [Jsonb, ParameterType.Any], Text, (a, c) => a[0] is null ? null : ExtractPath((JsonbValue)a[0]!, PathSteps(a, c.DateTimeSettings))?.AsText(), strict: false);
+        AddVariadic(registry, "json_extract_path", [Json, ParameterType.Any], Json, (a, c) => a[0] is null ? null : Slice(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a, c.DateTimeSettings))), strict: false);
+        AddVariadic(registry, "json_extract_path_text", [Json, ParameterType.Any], Text, (a, c) => a[0] is null ? null : SliceText(a[0]!, FollowPath(JsonSyntaxOf(a[0]!), PathSteps(a, c.DateTimeSettings))), strict: false);
         Add(registry, "jsonb_set", [Jsonb, TextArray, Jsonb], Jsonb, (a, _) => Set((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, createMissing: true));
         Add(registry, "jsonb_set", [Jsonb, TextArray, Jsonb, Bool], Jsonb, (a, _) => Set((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, (bool)a[3]!));
         Add(registry, "jsonb_insert", [Jsonb, TextArray, Jsonb], Jsonb, (a, _) => Insert((JsonbValue)a[0]!, TextsOf(a[1]!), (JsonbValue)a[2]!, after: false));
@@ -300,10 +300,10 @@ internal static partial class BuiltinFunctions
         _ => throw new SqlException(SqlState.InvalidParameterValue, "cannot get array length of a scalar"),
     };
 
-    private static string?[] PathSteps(ReadOnlySpan<object?> arguments)
+    private static string?[] PathSteps(ReadOnlySpan<object?> arguments, DateTimeSettings settings)
     {
         var steps = new string?[arguments.Length - 1];
-        for (int index = 1; index < arguments.Length; index++) steps[index - 1] = ValueFormatter.Format(arguments[index]);
+        for (int index = 1; index < arguments.Length; index++) steps[index - 1] = ValueFormatter.Format(arguments[index], settings);
         return steps;
     }
 

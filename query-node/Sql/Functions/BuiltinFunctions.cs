@@ -49,6 +49,7 @@ internal static partial class BuiltinFunctions
         AddAdministration(registry);
         AddStorage(registry);
         AddArrayComparison(registry);
+        NameParameters(registry);
         return registry;
     }
 

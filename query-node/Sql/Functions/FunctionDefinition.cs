@@ -109,6 +109,22 @@ internal sealed class FunctionDefinition(
     /// <summary>A special SQL construct rather than a plain call (COALESCE, NULLIF, GREATEST, LEAST).</summary>
     public SpecialForm SpecialForm { get; init; }
 
+    /// <summary>pg_proc.proargnames: the parameters' names, which a call may use instead of positions (f(a => 1));
+    /// null for a function whose parameters have none.</summary>
+    public IReadOnlyList<string>? ParameterNames { get; private set; }
+
+    /// <summary>pg_proc.proargdefaults: the values of the last parameters when a call in named notation leaves them
+    /// out (calls in positional notation reach them as shorter overloads).</summary>
+    public IReadOnlyList<object?> ParameterDefaults { get; private set; } = [];
+
+    /// <summary>Gives the parameters their names and the last ones their defaults, once, while the registry is built.</summary>
+    public void NameParameters(IReadOnlyList<string> names, IReadOnlyList<object?> defaults)
+    {
+        System.Diagnostics.Debug.Assert(ParameterNames is null && names.Count == Parameters.Count && defaults.Count <= names.Count && !VariadicAny);
+        ParameterNames = names;
+        ParameterDefaults = defaults;
+    }
+
     /// <summary>Whether a call with this many arguments can be this function (a VARIADIC parameter takes at least one).</summary>
     public bool Accepts(int argumentCount) => VariadicAny ? argumentCount >= Parameters.Count : argumentCount == Parameters.Count;
 

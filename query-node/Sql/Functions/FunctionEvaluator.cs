@@ -9,7 +9,7 @@ namespace Log.QueryNode.Sql.Functions;
 /// evaluates its arguments lazily, stopping at the first one that is not null.</summary>
 internal static class FunctionEvaluator
 {
-    public static object? Evaluate(BoundFunction call, object?[] row, ExecutionContext? context)
+    public static object? Evaluate(BoundFunction call, object?[] row, ExecutionContext context)
     {
         FunctionDefinition function = call.Function;
         IReadOnlyList<BoundExpression> arguments = call.Arguments;
@@ -30,8 +30,6 @@ internal static class FunctionEvaluator
             sawNull |= values[index] is null;
         }
         if (sawNull && function.Strict) return null;
-        // Outside an operator tree (a DEFAULT or an INSERT value), the statement is the one running on this flow.
-        StatementContext? statement = context?.Statement.Statement ?? StatementContext.Current;
-        return function.Implementation(values, new EvaluationContext(statement, arguments));
+        return function.Implementation(values, new EvaluationContext(context.Statement.Statement, arguments));
     }
 }

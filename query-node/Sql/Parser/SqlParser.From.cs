@@ -97,8 +97,8 @@ internal sealed partial class SqlParser
                 _index += 2;
                 ordinality = true;
             }
-            (string? alias, List<string>? columns) = ParseAliasClause(allowColumnDefinitions: true);
-            return new RangeFunction(function, alias, columns, lateral, ordinality, start.Position);
+            (string? alias, List<string>? columns, List<ColumnDefinitionItem>? definitions) = ParseFunctionAliasClause();
+            return new RangeFunction(function, alias, columns, lateral, ordinality, start.Position) { ColumnDefinitions = definitions };
         }
         if (lateral) throw SyntaxError();
         TryKeyword("only");
@@ -147,19 +147,46 @@ internal sealed partial class SqlParser
             alias = Advance().Text;
         }
         if (alias is null || !Current.IsOperator("(")) return (alias, null);
+        // A name followed by a type starts a column definition list, which the caller reads.
+        if (allowColumnDefinitions && !Peek(2).IsOperator(",") && !Peek(2).IsOperator(")")) return (alias, null);
         _index++;
         var columns = new List<string>();
         do
         {
             columns.Add(ExpectColumnIdentifier().Name);
-            if (allowColumnDefinitions && !Current.IsOperator(",") && !Current.IsOperator(")"))
-            {
-                throw NotSupported("a column definition list", Current.Position);
-            }
         }
         while (TryOperator(","));
         ExpectOperator(")");
         return (alias, columns);
+    }
+
+    /// <summary>func_alias_clause: an alias clause, or a column definition list for a function returning record,
+    /// [AS] [alias] '(' name type, ... ')' (the alias may be left out only after AS).</summary>
+    private (string? Alias, List<string>? Columns, List<ColumnDefinitionItem>? Definitions) ParseFunctionAliasClause()
+    {
+        if (IsKeyword("as") && Peek().IsOperator("("))
+        {
+            _index++;
+            return (null, null, ParseColumnDefinitionList());
+        }
+        (string? alias, List<string>? columns) = ParseAliasClause(allowColumnDefinitions: true);
+        if (alias is null || columns is not null || !Current.IsOperator("(")) return (alias, columns, null);
+        return (alias, null, ParseColumnDefinitionList());
+    }
+
+    /// <summary>'(' name type [, name type ...] ')' (TableFuncElementList).</summary>
+    private List<ColumnDefinitionItem> ParseColumnDefinitionList()
+    {
+        ExpectOperator("(");
+        var definitions = new List<ColumnDefinitionItem>();
+        do
+        {
+            (string name, int location) = ExpectColumnIdentifier();
+            definitions.Add(new ColumnDefinitionItem(name, ParseTypeName(), location));
+        }
+        while (TryOperator(","));
+        ExpectOperator(")");
+        return definitions;
     }
 
     /// <summary>Tries the query reading of an ambiguous '(' (a query, or an expression or join that starts with one):

@@ -57,6 +57,7 @@ internal sealed partial class SqlParser
         bool distinct = false;
         bool variadic = false;
         var arguments = new List<Expression>();
+        List<string?>? argumentNames = null;
         List<SortBy>? aggregateOrder = null;
         if (TryOperator("*"))
         {
@@ -76,7 +77,21 @@ internal sealed partial class SqlParser
                 }
                 if (Current.Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier && (Peek().IsOperator("=>") || (Peek().IsOperator(":") && Peek(2).IsOperator("="))))
                 {
-                    throw NotSupported("named function arguments", Current.Position);
+                    // name => value, or the older name := value (func_arg_expr in gram.y).
+                    Token argumentName = Current;
+                    _index += Peek().IsOperator("=>") ? 2 : 3;
+                    argumentNames ??= [.. Enumerable.Repeat<string?>(null, arguments.Count)];
+                    if (argumentNames.Contains(argumentName.Text))
+                    {
+                        throw new SqlException(SqlState.SyntaxError, $"argument name \"{argumentName.Text}\" used more than once", argumentName.Position + 1);
+                    }
+                    argumentNames.Add(argumentName.Text);
+                    arguments.Add(ParseExpression());
+                    continue;
+                }
+                if (argumentNames is not null)
+                {
+                    throw new SqlException(SqlState.SyntaxError, "positional argument cannot follow named argument", Current.Position + 1);
                 }
                 arguments.Add(ParseExpression());
             }
@@ -89,7 +104,7 @@ internal sealed partial class SqlParser
         }
         ExpectOperator(")");
         LeaveNesting();
-        var call = new FuncCall(name, arguments, star, distinct, location) { Schema = schema, AggregateOrder = aggregateOrder, VariadicLast = variadic };
+        var call = new FuncCall(name, arguments, star, distinct, location) { Schema = schema, AggregateOrder = aggregateOrder, VariadicLast = variadic, ArgumentNames = argumentNames };
         if (windowless) return call;
         if (IsKeyword("within") && Peek().IsKeyword("group"))
         {

@@ -54,6 +54,10 @@ internal sealed class LogicalFunctionScan(TableFunction function, IReadOnlyList<
     public bool WithOrdinality { get; } = withOrdinality;
     public string Name { get; } = name;
 
+    /// <summary>For a function returning record (jsonb_to_record): the names of its columns, from the column
+    /// definition list; null for every other function.</summary>
+    public IReadOnlyList<string>? RecordColumnNames { get; init; }
+
     public override IReadOnlyList<SqlType> OutputTypes { get; } = types;
 }
 

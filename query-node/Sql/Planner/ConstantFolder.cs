@@ -2,6 +2,7 @@ using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Executor;
 using Log.QueryNode.Sql.Functions;
 using Log.QueryNode.Sql.Parser.Ast;
+using ExecutionContext = Log.QueryNode.Sql.Executor.ExecutionContext;
 
 namespace Log.QueryNode.Sql.Planner;
 
@@ -12,11 +13,14 @@ namespace Log.QueryNode.Sql.Planner;
 /// constant false without computing them, and stops at a constant true one; COALESCE stops at its first non-null
 /// constant. Only functions registered as immutable are folded (pg_proc.provolatile, as PostgreSQL does): stable
 /// ones (now(), current_setting ...) and volatile ones (random(), pg_sleep ...), columns, parameters of an enclosing
-/// query and subqueries never are.
+/// query and subqueries never are. Constants are computed with the statement's settings (a cast of a timestamp
+/// literal to timestamptz reads its TimeZone).
 /// </summary>
-internal static class ConstantFolder
+internal sealed class ConstantFolder(StatementContext statement)
 {
-    public static BoundExpression Fold(BoundExpression expression)
+    private readonly ExecutionContext _constants = ExecutionContext.ForExpressions(statement);
+
+    public BoundExpression Fold(BoundExpression expression)
     {
         switch (expression)
         {
@@ -29,16 +33,16 @@ internal static class ConstantFolder
             case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
                 return FoldAndOr(boolean);
         }
-        BoundExpression folded = BoundExpressionTree.MapChildren(expression, Fold);
+        BoundExpression folded = BoundExpressionTree.MapChildren(expression, child => Fold(child));
         if (!IsImmutable(folded)) return folded;
         foreach (BoundExpression child in BoundExpressionTree.Children(folded))
         {
             if (child is not BoundConstant) return folded;
         }
-        return new BoundConstant(ExpressionEvaluator.Evaluate(folded, []), folded.Type);
+        return new BoundConstant(ExpressionEvaluator.Evaluate(folded, [], _constants), folded.Type);
     }
 
-    public static IReadOnlyList<BoundExpression> FoldAll(IReadOnlyList<BoundExpression> expressions)
+    public IReadOnlyList<BoundExpression> FoldAll(IReadOnlyList<BoundExpression> expressions)
     {
         BoundExpression[]? result = null;
         for (int index = 0; index < expressions.Count; index++)
@@ -57,7 +61,7 @@ internal static class ConstantFolder
         _ => false,
     };
 
-    private static BoundExpression FoldCase(BoundCase caseExpression)
+    private BoundExpression FoldCase(BoundCase caseExpression)
     {
         var whens = new List<(BoundExpression Condition, BoundExpression Result)>();
         foreach ((BoundExpression condition, BoundExpression result) in caseExpression.Whens)
@@ -82,7 +86,7 @@ internal static class ConstantFolder
     /// first constant that decides the result (false for AND, true for OR) ends it, without folding the rest (so
     /// <c>1 = 1 OR 1/0 = 1</c> is true); constants that decide nothing are dropped, and a NULL one is kept.
     /// </summary>
-    private static BoundExpression FoldAndOr(BoundBoolean boolean)
+    private BoundExpression FoldAndOr(BoundBoolean boolean)
     {
         bool deciding = boolean.Kind == BoolExprKind.Or;
         var remaining = new List<BoundExpression>(boolean.Arguments.Count);
@@ -107,7 +111,7 @@ internal static class ConstantFolder
         };
     }
 
-    private static BoundExpression FoldCoalesce(BoundFunction coalesce)
+    private BoundExpression FoldCoalesce(BoundFunction coalesce)
     {
         var arguments = new List<BoundExpression>();
         foreach (BoundExpression argument in coalesce.Arguments)

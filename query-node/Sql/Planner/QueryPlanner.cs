@@ -25,12 +25,14 @@ internal sealed class PlannedQuery(PhysicalOperator root, PhysicalOperator?[] su
 internal sealed partial class QueryPlanner
 {
     private readonly BindContext _context;
+    private readonly ConstantFolder _folder;
     private readonly PhysicalOperator?[] _subplans;
     private readonly PhysicalOperator?[] _commonTables;
 
     private QueryPlanner(BindContext context)
     {
         _context = context;
+        _folder = new ConstantFolder(context.Statement);
         _subplans = new PhysicalOperator?[context.SubqueryCount];
         _commonTables = new PhysicalOperator?[context.CommonTables.Count];
     }
@@ -55,17 +57,20 @@ internal sealed partial class QueryPlanner
             case LogicalProject project:
                 return BuildProject(project, Build(project.Input));
             case LogicalValues values:
-                IReadOnlyList<BoundExpression>[] rows = values.Rows.Select(ConstantFolder.FoldAll).ToArray();
+                IReadOnlyList<BoundExpression>[] rows = values.Rows.Select(row => _folder.FoldAll(row)).ToArray();
                 foreach (IReadOnlyList<BoundExpression> row in rows) Register(row);
                 return new ValuesOperator(rows);
             case LogicalFunctionScan function:
-                IReadOnlyList<BoundExpression> arguments = ConstantFolder.FoldAll(function.Arguments);
+                IReadOnlyList<BoundExpression> arguments = _folder.FoldAll(function.Arguments);
                 Register(arguments);
-                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name);
+                return new FunctionScanOperator(function.Function, arguments, function.WithOrdinality, function.Name)
+                {
+                    RecordColumns = function.RecordColumnNames?.Zip(function.OutputTypes).ToArray(),
+                };
             case LogicalProjectSet projectSet:
             {
                 BoundSetFunctionCall[] functions = projectSet.Functions
-                    .Select(function => function with { Arguments = ConstantFolder.FoldAll(function.Arguments) }).ToArray();
+                    .Select(function => function with { Arguments = _folder.FoldAll(function.Arguments) }).ToArray();
                 foreach (BoundSetFunctionCall function in functions) Register(function.Arguments);
                 return new ProjectSetOperator(Build(projectSet.Input), projectSet.Input.Width, functions);
             }
@@ -109,7 +114,7 @@ internal sealed partial class QueryPlanner
     }
 
     /// <summary>A WHERE, HAVING or join condition as it will run: constants folded, OR chains and long IN lists simplified.</summary>
-    private static BoundExpression PrepareCondition(BoundExpression condition) => PredicateSimplifier.Simplify(ConstantFolder.Fold(condition));
+    private BoundExpression PrepareCondition(BoundExpression condition) => PredicateSimplifier.Simplify(_folder.Fold(condition));
 
     private void PlanCommonTable(CommonTable table)
     {
@@ -169,7 +174,7 @@ internal sealed partial class QueryPlanner
 
     private ProjectOperator BuildProject(LogicalProject project, PhysicalOperator input)
     {
-        IReadOnlyList<BoundExpression> expressions = ConstantFolder.FoldAll(project.Expressions);
+        IReadOnlyList<BoundExpression> expressions = _folder.FoldAll(project.Expressions);
         Register(expressions);
         return new ProjectOperator(input, expressions);
     }

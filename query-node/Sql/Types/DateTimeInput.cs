@@ -14,9 +14,8 @@ internal static partial class DateTimeInput
     [GeneratedRegex(@"^\s*(\d{1,8})([-/.])(\d{1,8})\2(\d{1,8})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?)?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
-    public static object Parse(string text, SqlType type, int? position, DateTimeSettings? settings = null)
+    public static object Parse(string text, SqlType type, int? position, DateTimeSettings settings)
     {
-        settings ??= DateTimeSettings.Current;
         string trimmed = text.Trim();
         string lower = trimmed.ToLowerInvariant();
         if (lower is "now" or "today")

@@ -1,5 +1,3 @@
-using Log.QueryNode.Sql.Executor;
-
 namespace Log.QueryNode.Sql.Types;
 
 /// <summary>The field order DateStyle gives to numeric dates that are not ISO (year first, more than two digits).</summary>
@@ -12,14 +10,19 @@ public enum DateOrder
 
 /// <summary>The session settings that date/time input and the casts between date/time types and text depend on:
 /// TimeZone (how a timestamptz without an offset is read, and how one is written as text) and DateStyle's field
-/// order. The session hands them to the engine with every statement; the wire codecs have their own copy for output.</summary>
+/// order; and extra_float_digits, which a float's text follows. The session hands them to the engine with every statement; the wire codecs have their own copy for output.</summary>
 public sealed record DateTimeSettings(TimeZoneInfo TimeZone, DateOrder DateOrder)
 {
     /// <summary>PostgreSQL's defaults: TimeZone UTC, DateStyle "ISO, MDY".</summary>
     public static DateTimeSettings Default { get; } = new(TimeZoneInfo.Utc, DateOrder.MonthDayYear);
 
-    /// <summary>The settings of the statement running on this flow; the defaults outside a statement.</summary>
-    internal static DateTimeSettings Current => StatementContext.Current?.DateTimeSettings ?? Default;
+    /// <summary>extra_float_digits: above 0 (the default, 1) a float is written in its shortest exact form; otherwise
+    /// with 15 (float8) or 6 (float4) plus this many significant digits, as float8out and float4out write it.</summary>
+    public int ExtraFloatDigits { get; init; } = 1;
+
+    /// <summary>The running statement's names of relations and roles, which regclass and regrole input and casts
+    /// read; null outside a statement (a DEFAULT read back from the catalog), where only oids are known.</summary>
+    internal IObjectNames? Names { get; init; }
 
     /// <summary>The wire protocol's settings for the same zone, for the text codecs the two layers share.</summary>
     internal Log.Wire.Types.PgTypeSettings TypeSettings => field ??= new Log.Wire.Types.PgTypeSettings { TimeZone = TimeZone };

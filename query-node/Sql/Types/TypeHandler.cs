@@ -78,11 +78,11 @@ internal abstract class TypeHandler
     public virtual bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) => null;
 
     /// <summary>Converts a non-null value of another type into this one (after <see cref="CanCastFrom"/> said yes).</summary>
-    public virtual object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
+    public virtual object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
         throw new InvalidOperationException($"no cast from {from} to {to}");
 
     /// <summary>Converts a non-null value of this type to another one (after <see cref="CanCastTo"/> said yes).</summary>
-    public virtual object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) =>
+    public virtual object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
         throw new InvalidOperationException($"no cast from {from} to {to}");
 
     /// <summary>Applies the type's modifier to a value of the type (varchar(n)-like length checks); by default none.</summary>

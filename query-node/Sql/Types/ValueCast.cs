@@ -42,11 +42,13 @@ internal static class ValueCast
 
     /// <summary>The text of a value for a cast to a string type: a vector's value is an array's, so its type says how
     /// it prints ("1 2", not "[0:1]={1,2}").</summary>
-    private static string? FormatAs(object value, SqlType from) =>
-        from.IsVector ? TypeRegistry.Get(from.Kind).Format(value, DateTimeSettings.Current) : ValueFormatter.Format(value);
+    private static string? FormatAs(object value, SqlType from, DateTimeSettings settings) =>
+        from.IsVector ? TypeRegistry.Get(from.Kind).Format(value, settings) : ValueFormatter.Format(value, settings);
 
-    /// <summary>Converts a non-null value known to be of <paramref name="from"/>; errors as PostgreSQL's cast functions raise them.</summary>
-    public static object? Convert(object? value, SqlType from, SqlType to, Context context, int? position = null)
+    /// <summary>Converts a non-null value known to be of <paramref name="from"/>; errors as PostgreSQL's cast functions raise
+    /// them. <paramref name="settings"/> are the statement's: the casts between date/time types and to and from text
+    /// read its TimeZone and DateStyle.</summary>
+    public static object? Convert(object? value, SqlType from, SqlType to, Context context, DateTimeSettings settings, int? position = null)
     {
         if (value is null) return null;
         if (from.Kind == TypeKind.Unknown || (from.IsString && !to.IsString))
@@ -54,15 +56,15 @@ internal static class ValueCast
             if (to.Kind == TypeKind.Unknown) return value;
             string text = (string)value;
             if (from.Kind == TypeKind.Bpchar) text = text.TrimEnd(' ');
-            return ValueInput.Parse(text, to, position);
+            return ValueInput.Parse(text, to, settings, position);
         }
         if ((from.Kind != to.Kind || from.IsArray) && TypeRegistry.Find(to.Kind) is { } toHandler && toHandler.CanCastFrom(from, to, context) == true)
         {
-            return toHandler.ApplyModifier(toHandler.ConvertFrom(value, from, to, context), to, context == Context.Explicit);
+            return toHandler.ApplyModifier(toHandler.ConvertFrom(value, from, to, context, settings), to, context == Context.Explicit);
         }
         if (from.Kind != to.Kind && TypeRegistry.Find(from.Kind) is { } fromHandler && fromHandler.CanCastTo(from, to, context) == true)
         {
-            return fromHandler.ConvertTo(value, from, to, context);
+            return fromHandler.ConvertTo(value, from, to, context, settings);
         }
         switch (to.Kind)
         {
@@ -113,12 +115,12 @@ internal static class ValueCast
             case TypeKind.Text:
                 // char(n) to text drops the padding (PostgreSQL's rtrim1 in the bpchar-to-text cast).
                 if (from.Kind == TypeKind.Bpchar && value is string padded) return padded.TrimEnd(' ');
-                return value as string ?? FormatAs(value, from);
+                return value as string ?? FormatAs(value, from, settings);
             case TypeKind.Date:
                 // A timestamptz's date is the one on the session's wall clock.
                 return value switch
                 {
-                    DateTime { Kind: DateTimeKind.Utc } instant => DateOnly.FromDateTime(DateTimeSettings.Current.ToLocal(instant)),
+                    DateTime { Kind: DateTimeKind.Utc } instant => DateOnly.FromDateTime(settings.ToLocal(instant)),
                     DateTime dateTime => DateOnly.FromDateTime(dateTime),
                     _ => value,
                 };
@@ -126,7 +128,7 @@ internal static class ValueCast
                 return value switch
                 {
                     DateOnly date => date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified),
-                    DateTime { Kind: DateTimeKind.Utc } instant => DateTimeSettings.Current.ToLocal(instant),
+                    DateTime { Kind: DateTimeKind.Utc } instant => settings.ToLocal(instant),
                     DateTime timestamp => DateTime.SpecifyKind(timestamp, DateTimeKind.Unspecified),
                     _ => value,
                 };
@@ -134,14 +136,14 @@ internal static class ValueCast
                 // A date or timestamp is wall-clock time in the session's TimeZone.
                 return value switch
                 {
-                    DateOnly date => DateTimeSettings.Current.ToUtc(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified)),
+                    DateOnly date => settings.ToUtc(date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified)),
                     DateTime { Kind: DateTimeKind.Utc } instant => instant,
-                    DateTime timestamp => DateTimeSettings.Current.ToUtc(timestamp),
+                    DateTime timestamp => settings.ToUtc(timestamp),
                     _ => value,
                 };
             case TypeKind.Varchar:
             case TypeKind.Bpchar:
-                string source = value as string ?? FormatAs(value, from)!;
+                string source = value as string ?? FormatAs(value, from, settings)!;
                 if (from.Kind == TypeKind.Bpchar && to.Kind != TypeKind.Bpchar) source = source.TrimEnd(' ');
                 return ApplyStringModifier(source, to, context == Context.Explicit);
             default:

@@ -6,32 +6,31 @@ namespace Log.QueryNode.Sql.Types;
 /// <summary>PostgreSQL's text output functions (boolout, int4out, float8out, numeric_out, textout).</summary>
 internal static class ValueFormatter
 {
-    /// <summary>A value as text; a timestamptz is written in <paramref name="settings"/>' TimeZone (by default the
-    /// running statement's session TimeZone, as PostgreSQL's timestamptz_out does).</summary>
-    public static string? Format(object? value, DateTimeSettings? settings = null) => value switch
+    /// <summary>A value as text; a timestamptz is written in <paramref name="settings"/>' TimeZone (the statement's
+    /// session TimeZone, as PostgreSQL's timestamptz_out does).</summary>
+    public static string? Format(object? value, DateTimeSettings settings) => value switch
     {
         null => null,
         bool b => b ? "t" : "f",
         short s => s.ToString(CultureInfo.InvariantCulture),
         int i => i.ToString(CultureInfo.InvariantCulture),
         long l => l.ToString(CultureInfo.InvariantCulture),
-        double d => FormatFloat8(d),
+        double d => Log.Wire.Types.PgTypes.FormatFloat8(d, settings.ExtraFloatDigits),
         Log.Wire.Types.PgNumeric n => n.ToString(),
         string s => s,
         DateTime timestamp => FormatTimestamp(timestamp, settings),
         DateOnly date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         _ => TypeRegistry.ForValue(value) is { } handler
-            ? handler.Format(value, settings ?? DateTimeSettings.Current)
+            ? handler.Format(value, settings)
             : Convert.ToString(value, CultureInfo.InvariantCulture),
     };
 
     /// <summary>timestamp_out / timestamptz_out with DateStyle ISO: microseconds without trailing zeros; a timestamptz (a
     /// DateTime of kind Utc) is shown as wall-clock time in the session's TimeZone with that zone's offset then,
     /// "+09", or "+05:30" when the offset has minutes.</summary>
-    public static string FormatTimestamp(DateTime value, DateTimeSettings? settings = null)
+    public static string FormatTimestamp(DateTime value, DateTimeSettings settings)
     {
         if (value.Kind != DateTimeKind.Utc) return FormatWallClock(value);
-        settings ??= DateTimeSettings.Current;
         TimeSpan offset = settings.OffsetOfUtc(value);
         DateTime local;
         try

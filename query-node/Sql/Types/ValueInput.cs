@@ -7,9 +7,9 @@ namespace Log.QueryNode.Sql.Types;
 /// or a text value becomes a value of a type.</summary>
 internal static class ValueInput
 {
-    /// <summary>Date/time input reads <paramref name="settings"/>' TimeZone and DateStyle order (by default the running
-    /// statement's session settings).</summary>
-    public static object Parse(string text, SqlType type, int? position = null, DateTimeSettings? settings = null)
+    /// <summary>Date/time input reads <paramref name="settings"/>' TimeZone and DateStyle order (the statement's session
+    /// settings), regclass and regrole input its names.</summary>
+    public static object Parse(string text, SqlType type, DateTimeSettings settings, int? position = null)
     {
         switch (type.Kind)
         {
@@ -32,7 +32,7 @@ internal static class ValueInput
                 return DateTimeInput.Parse(text, type, position, settings);
             default:
                 return TypeRegistry.Find(type.Kind) is { } handler
-                    ? handler.Parse(text, type, position, settings ?? DateTimeSettings.Current)
+                    ? handler.Parse(text, type, position, settings)
                     : text;
         }
     }

@@ -471,11 +471,9 @@ public class ParseTreeTests
     }
 
     [Theory]
-    [InlineData("select f(a => 1)")]
     [InlineData("select * from t tablesample system (10)")]
     [InlineData("select 1 fetch first 1 row with ties")]
     [InlineData("update t set (a, b) = (select 1, 2)")]
-    [InlineData("select * from f() as x(a int)")]
     [InlineData("select x collate \"de_DE\" from t")]
     [InlineData("select x from t group by distinct x")]
     public void Unsupported_constructs_are_feature_not_supported(string sql)

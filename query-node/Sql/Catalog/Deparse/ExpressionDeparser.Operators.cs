@@ -177,6 +177,8 @@ internal sealed partial class ExpressionDeparser
         for (int index = 0; index < call.Arguments.Count; index++)
         {
             if (index > 0) builder.Append(", ");
+            // A named argument keeps its name (ruleutils writes NamedArgExpr as "name => value").
+            if (call.ArgumentNames?[index] is { } argumentName) builder.Append(argumentName).Append(" => ");
             Write(builder, call.Arguments[index], ArgumentType(call, bound, index), Parent.None);
         }
         builder.Append(')');
@@ -193,7 +195,14 @@ internal sealed partial class ExpressionDeparser
     private static SqlType? ArgumentType(FuncCall call, BoundFunction? bound, int index)
     {
         if (index == 0 && SequenceFunctions.Contains(call.Name)) return new SqlType(TypeKind.RegClass);
-        if (bound is null || index >= bound.Arguments.Count) return null;
+        if (bound is null) return null;
+        if (call.ArgumentNames?[index] is { } argumentName)
+        {
+            // A named argument is bound at its parameter's position.
+            index = bound.Function.ParameterNames?.ToList().IndexOf(argumentName) ?? -1;
+            if (index < 0) return null;
+        }
+        if (index >= bound.Arguments.Count) return null;
         IReadOnlyList<ParameterType> parameters = bound.Function.Parameters;
         if (bound.Function.SpecialForm == SpecialForm.None && index < parameters.Count && !parameters[index].IsPolymorphic
             && parameters[index].Pseudo == PseudoType.None)

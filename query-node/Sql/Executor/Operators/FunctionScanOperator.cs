@@ -15,6 +15,9 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
     /// <summary>For EXPLAIN.</summary>
     public string FunctionName => functionName;
 
+    /// <summary>The column definition list of a function returning record (jsonb_to_record); null for the others.</summary>
+    public IReadOnlyList<(string Name, SqlType Type)>? RecordColumns { get; init; }
+
     protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         var values = new object?[_arguments.Length];
@@ -25,7 +28,10 @@ internal sealed class FunctionScanOperator(TableFunction function, IReadOnlyList
             yield return await SequenceRowAsync((long)values[0]!, context);
             yield break;
         }
-        foreach (object?[] row in Rows(function, values, functionName, context.Statement.Statement.DateTimeSettings))
+        IEnumerable<object?[]> rows = RecordColumns is { } columns
+            ? JsonRecordFunctions.Rows(function, values[0], columns, functionName, context.Statement.Statement.DateTimeSettings)
+            : Rows(function, values, functionName, context.Statement.Statement.DateTimeSettings);
+        foreach (object?[] row in rows)
         {
             if ((ordinality & 1023) == 0) context.CancellationToken.ThrowIfCancellationRequested();
             ordinality++;

@@ -93,7 +93,7 @@ internal sealed class ModifyTableOperator : PhysicalOperator
                 if (await _compiledViewChecks[index].EvaluateAsync(row, context) is true) continue;
                 throw new Execution.SqlException(Execution.SqlState.WithCheckOptionViolation,
                     $"new row violates check option for view \"{_viewChecks[index].ViewName}\"",
-                    detail: ConstraintChecks.FailingRow(row[..Table.Columns.Count]));
+                    detail: ConstraintChecks.FailingRow(row[..Table.Columns.Count], context.Statement.Statement.DateTimeSettings));
             }
         }
     }

@@ -83,6 +83,10 @@ public sealed record FuncCall(string Name, IReadOnlyList<Expression> Arguments, 
 
     /// <summary>f(VARIADIC array): the last argument is passed as the variadic array.</summary>
     public bool VariadicLast { get; init; }
+
+    /// <summary>f(a => 1, b := 2): the name of each argument, null for the positional ones (which come first); null
+    /// when every argument is positional.</summary>
+    public IReadOnlyList<string?>? ArgumentNames { get; init; }
 }
 
 public enum WindowFrameMode : byte

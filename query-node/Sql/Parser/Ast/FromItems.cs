@@ -11,7 +11,14 @@ public sealed record RangeSubselect(SelectStmt Subquery, string? Alias, IReadOnl
 
 /// <summary>[LATERAL] function(args) [WITH ORDINALITY] [[AS] alias [(column aliases)]], e.g. generate_series(1, 10) AS g(n).</summary>
 public sealed record RangeFunction(FuncCall Function, string? Alias, IReadOnlyList<string>? ColumnAliases, bool Lateral, bool WithOrdinality,
-    int Location) : FromItem(Location);
+    int Location) : FromItem(Location)
+{
+    /// <summary>AS x(a int, b text): the columns of a function returning record (jsonb_to_record), null without them.</summary>
+    public IReadOnlyList<ColumnDefinitionItem>? ColumnDefinitions { get; init; }
+}
+
+/// <summary>One column of a column definition list (PostgreSQL's ColumnDef in a RangeFunction's coldeflist).</summary>
+public sealed record ColumnDefinitionItem(string Name, TypeName Type, int Location) : Node(Location);
 
 public enum JoinType : byte
 {

@@ -26,7 +26,7 @@ internal sealed class ArrayHandler : TypeHandler
         SqlType element = type.ElementType;
         try
         {
-            return PgTypes.ParseArray(text, item => ValueInput.Parse(item, element, position, settings));
+            return PgTypes.ParseArray(text, item => ValueInput.Parse(item, element, settings, position));
         }
         catch (Log.Wire.PgException exception)
         {
@@ -123,8 +123,8 @@ internal sealed class ArrayHandler : TypeHandler
         return ValueCast.CanCast(from.ElementType, to.ElementType, context);
     }
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
-        Map((PgArray)value, element => ValueCast.Convert(element, from.ElementType, to.ElementType, context));
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
+        Map((PgArray)value, element => ValueCast.Convert(element, from.ElementType, to.ElementType, context, settings));
 
     /// <summary>varchar(3)[] and numeric(5,2)[]: the element's modifier applies to every element.</summary>
     public override object ApplyModifier(object value, SqlType type, bool isExplicit)
@@ -132,7 +132,8 @@ internal sealed class ArrayHandler : TypeHandler
         if (type.Modifier < 0) return value;
         SqlType element = type.ElementType;
         var context = isExplicit ? ValueCast.Context.Explicit : ValueCast.Context.Assignment;
-        return Map((PgArray)value, item => ValueCast.Convert(item, element.WithoutModifier, element, context));
+        // Only the modifier changes, never the kind, so no TimeZone or DateStyle is read: the defaults serve.
+        return Map((PgArray)value, item => ValueCast.Convert(item, element.WithoutModifier, element, context, DateTimeSettings.Default));
     }
 
     /// <summary>The same shape with each element replaced (NULL stays NULL).</summary>

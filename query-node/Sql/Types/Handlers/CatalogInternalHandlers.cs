@@ -64,7 +64,7 @@ internal sealed class NodeTreeHandler : TypeHandler
 
     public override bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) => to.Kind is TypeKind.Text ? true : null;
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) => (string)value;
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) => (string)value;
 }
 
 /// <summary>anyarray: the pseudo-type of pg_attribute.attmissingval and pg_statistic's value columns, whose values are
@@ -81,7 +81,7 @@ internal sealed class AnyArrayHandler : TypeHandler
     public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings) =>
         throw new SqlException(SqlState.FeatureNotSupported, "cannot accept a value of type anyarray", position);
 
-    public override string Format(object value, DateTimeSettings settings) => ValueFormatter.Format(value)!;
+    public override string Format(object value, DateTimeSettings settings) => ValueFormatter.Format(value, settings)!;
 
     public override int Compare(object left, object right) => ValueComparer.CompareNonNull(left, right);
 

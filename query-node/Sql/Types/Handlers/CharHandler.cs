@@ -28,5 +28,5 @@ internal sealed class CharHandler : TypeHandler
 
     public override bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) => to.Kind == TypeKind.Text ? true : null;
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) => value;
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) => value;
 }

@@ -26,7 +26,7 @@ internal sealed class Float4Handler : TypeHandler
         return value;
     }
 
-    public override string Format(object value, DateTimeSettings settings) => PgTypes.FormatFloat4((float)value);
+    public override string Format(object value, DateTimeSettings settings) => PgTypes.FormatFloat4((float)value, settings.ExtraFloatDigits);
 
     public override int Compare(object left, object right) => ValueComparer.CompareFloat8((float)left, (float)right);
 

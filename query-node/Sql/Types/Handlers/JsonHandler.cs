@@ -36,6 +36,6 @@ internal sealed class JsonHandler : TypeHandler
     public override bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) =>
         to.Kind == TypeKind.Jsonb ? context != ValueCast.Context.Implicit : null;
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) =>
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
         JsonParser.ParseJsonb(((JsonText)value).Text);
 }

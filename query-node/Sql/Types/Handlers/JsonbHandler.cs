@@ -130,7 +130,7 @@ internal sealed class JsonbHandler : TypeHandler
         _ => null,
     };
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context)
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings)
     {
         var json = (JsonbValue)value;
         if (to.Kind == TypeKind.Json) return new JsonText(json.ToString());
@@ -141,7 +141,7 @@ internal sealed class JsonbHandler : TypeHandler
         }
         if (to.Kind == TypeKind.Bool) return json.Bool;
         // Through numeric, as jsonb_int4 and friends do (numeric_int4 rounds half away from zero).
-        object number = ValueInput.Parse(json.Text, SqlType.Numeric);
-        return ValueCast.Convert(number, SqlType.Numeric, to, ValueCast.Context.Explicit)!;
+        object number = ValueInput.Parse(json.Text, SqlType.Numeric, settings);
+        return ValueCast.Convert(number, SqlType.Numeric, to, ValueCast.Context.Explicit, settings)!;
     }
 }

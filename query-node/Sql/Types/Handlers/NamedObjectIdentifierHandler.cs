@@ -9,7 +9,8 @@ internal abstract class NamedObjectIdentifierHandler<TValue> : TypeHandler where
     public override Type ValueType => typeof(TValue);
 
     /// <summary>The value of an oid, with the name it prints as.</summary>
-    protected abstract TValue OfOid(long oid);
+    /// <summary>The value of an oid, named through <paramref name="names"/> where the type needs the catalog.</summary>
+    protected abstract TValue OfOid(long oid, IObjectNames? names);
 
     protected abstract long OidOf(TValue value);
 
@@ -21,11 +22,11 @@ internal abstract class NamedObjectIdentifierHandler<TValue> : TypeHandler where
 
     public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(OidOf((TValue)value));
 
-    public override object ReadStored(ref MessagePackReader reader, SqlType type) => OfOid(reader.ReadInt64());
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) => OfOid(reader.ReadInt64(), names: null);
 
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
         from.Kind == TypeKind.Oid || from.IsInteger ? true : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
-        OfOid(value is long oid ? ObjectIdentifierComparison.FromInteger(oid) : ObjectIdentifierComparison.ToOid(value));
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
+        OfOid(value is long oid ? ObjectIdentifierComparison.FromInteger(oid) : ObjectIdentifierComparison.ToOid(value), settings.Names);
 }

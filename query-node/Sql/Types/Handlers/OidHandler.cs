@@ -44,7 +44,7 @@ internal sealed class OidHandler : TypeHandler
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
         from.IsInteger || ObjectIdentifierComparison.IsObjectIdentifier(from) ? true : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
         value is long integer ? ObjectIdentifierComparison.FromInteger(integer) : ObjectIdentifierComparison.ToOid(value);
 
     /// <summary>oid to int8 and int4 in assignment (int4 reinterprets the bits, as PostgreSQL does).</summary>
@@ -54,6 +54,6 @@ internal sealed class OidHandler : TypeHandler
         _ => null,
     };
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) =>
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
         to.Kind == TypeKind.Int4 ? unchecked((int)(uint)(long)value) : (object)(long)value;
 }

@@ -1,6 +1,5 @@
 using Log.QueryNode.Execution;
 using Log.QueryNode.Sql.Catalog.System;
-using Log.QueryNode.Sql.Executor;
 using MessagePack;
 
 namespace Log.QueryNode.Sql.Types.Handlers;
@@ -19,7 +18,7 @@ internal sealed class RegClassHandler : TypeHandler
     public override object Parse(string text, SqlType type, int? position, DateTimeSettings settings)
     {
         string trimmed = text.Trim();
-        CatalogSnapshot? catalog = StatementContext.Current?.CatalogSnapshot;
+        CatalogSnapshot? catalog = settings.Names?.CatalogSnapshot;
         if (trimmed.Length > 0 && trimmed.All(char.IsAsciiDigit)) return FromOid((long)new OidHandler().Parse(trimmed, type, position, settings), catalog);
         (string? schema, string name) = QualifiedNames.Parse(trimmed, position);
         if (catalog is null) throw new SqlException(SqlState.FeatureNotSupported, "regclass input is not supported here", position);
@@ -37,12 +36,13 @@ internal sealed class RegClassHandler : TypeHandler
 
     public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(((RegClass)value).Oid);
 
-    public override object ReadStored(ref MessagePackReader reader, SqlType type) => FromOid(reader.ReadInt64(), StatementContext.Current?.CatalogSnapshot);
+    /// <summary>A stored regclass is its oid; reading it knows no catalog, so it shows as the number until cast again.</summary>
+    public override object ReadStored(ref MessagePackReader reader, SqlType type) => FromOid(reader.ReadInt64(), catalog: null);
 
     /// <summary>oid and the integers become regclass implicitly (binary coercible, as in pg_cast).</summary>
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
         from.Kind == TypeKind.Oid || from.IsInteger ? true : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) =>
-        FromOid(value is long oid ? ObjectIdentifierComparison.FromInteger(oid) : ObjectIdentifierComparison.ToOid(value), StatementContext.Current?.CatalogSnapshot);
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) =>
+        FromOid(value is long oid ? ObjectIdentifierComparison.FromInteger(oid) : ObjectIdentifierComparison.ToOid(value), settings.Names?.CatalogSnapshot);
 }

@@ -44,7 +44,7 @@ internal sealed class RegNamespaceHandler : NamedObjectIdentifierHandler<RegName
         return new RegNamespace(oid, oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    protected override RegNamespace OfOid(long oid) => FromOid(oid);
+    protected override RegNamespace OfOid(long oid, IObjectNames? names) => FromOid(oid);
 
     protected override long OidOf(RegNamespace value) => value.Oid;
 

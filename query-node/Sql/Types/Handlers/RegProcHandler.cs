@@ -42,7 +42,7 @@ internal sealed class RegProcHandler : TypeHandler
     /// oid by name, "-" for 0 as regprocout prints it, else the number.</summary>
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) => from.Kind == TypeKind.Oid || from.IsInteger ? true : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context)
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings)
     {
         long oid = value is long number ? ObjectIdentifierComparison.FromInteger(number) : ObjectIdentifierComparison.ToOid(value);
         string name = oid == 0 ? "-" : Catalog.System.SystemRelations.FunctionOf(oid)?.Name ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture);

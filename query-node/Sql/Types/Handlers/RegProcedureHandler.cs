@@ -70,7 +70,7 @@ internal sealed class RegProcedureHandler : NamedObjectIdentifierHandler<RegProc
     private static string Signature(FunctionDefinition function) =>
         $"{QualifiedNames.Quote(function.Name)}({string.Join(",", function.Parameters.Select(parameter => parameter.DisplayName))})";
 
-    protected override RegProcedure OfOid(long oid) => FromOid(oid);
+    protected override RegProcedure OfOid(long oid, IObjectNames? names) => FromOid(oid);
 
     protected override long OidOf(RegProcedure value) => value.Oid;
 

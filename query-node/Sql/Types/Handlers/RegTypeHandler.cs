@@ -25,7 +25,7 @@ internal sealed class RegTypeHandler : NamedObjectIdentifierHandler<RegType>
     public static RegType FromOid(long oid) =>
         new(oid, oid == 0 ? "-" : TypeNames.Format(oid, -1) ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
 
-    protected override RegType OfOid(long oid) => FromOid(oid);
+    protected override RegType OfOid(long oid, IObjectNames? names) => FromOid(oid);
 
     protected override long OidOf(RegType value) => value.Oid;
 

@@ -34,11 +34,11 @@ internal sealed class TimeHandler : TypeHandler
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
         from.Kind is TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Interval ? context != ValueCast.Context.Implicit : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) => value switch
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) => value switch
     {
         PgInterval interval => IntervalMath.TimeOfInterval(interval),
         DateTime { Kind: DateTimeKind.Utc } instant when from.Kind == TypeKind.TimestampTz =>
-            TimeOnly.FromTimeSpan(DateTimeSettings.Current.ToLocal(instant).TimeOfDay),
+            TimeOnly.FromTimeSpan(settings.ToLocal(instant).TimeOfDay),
         DateTime timestamp when !IntervalMath.IsInfinite(timestamp) => TimeOnly.FromTimeSpan(timestamp.TimeOfDay),
         DateTime => throw new SqlException(SqlState.DatetimeFieldOverflow, "time out of range"),
         _ => throw new InvalidOperationException($"no cast from {from} to time"),
@@ -46,7 +46,7 @@ internal sealed class TimeHandler : TypeHandler
 
     public override bool? CanCastTo(SqlType from, SqlType to, ValueCast.Context context) => to.Kind == TypeKind.Interval ? true : null;
 
-    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context) => IntervalMath.FromTime((TimeOnly)value);
+    public override object ConvertTo(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) => IntervalMath.FromTime((TimeOnly)value);
 
     public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(PgTypes.TimeToMicroseconds((TimeOnly)value));
 

@@ -38,5 +38,5 @@ internal sealed class VectorHandler(TypeKind kind, string name) : TypeHandler
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) =>
         from.Kind == to.Kind ? true : from.IsArray ? false : null;
 
-    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context) => value;
+    public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings) => value;
 }
