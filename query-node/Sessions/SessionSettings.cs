@@ -236,6 +236,11 @@ public sealed class SessionSettings
 
     public void Restore(IReadOnlyDictionary<string, string> saved)
     {
+        if (ReferenceEquals(saved, savedCopy) && savedAtChange == changeCount)
+        {
+            // Nothing changed since the copy was taken (a ROLLBACK of a transaction without SET).
+            return;
+        }
         values.Clear();
         changeCount++;
         foreach ((string name, string value) in saved)
