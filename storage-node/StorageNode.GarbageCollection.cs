@@ -32,6 +32,18 @@ public sealed partial class StorageNode
     private long garbageBytesEstimate;
     private long collectedVersionCount;
 
+    // The commits that superseded versions not collected yet, as ranges of commit timestamps: a pass is worth its walk
+    // over every key only when the horizon has reached one of them. Without them a pass ran every interval for the
+    // whole retention after any write (or start), each visiting every key while nothing was old enough to go: the
+    // main wake-up of an idle node after a load. The apply loop notes into the current range (lowest commit so far;
+    // the highest is newestSupersedingCommit); each pass closes it into pendingSupersessions (under collectionGate).
+    private ulong currentSupersessionsOldest = ulong.MaxValue;
+    private readonly List<(ulong Oldest, ulong Newest)> pendingSupersessions = [];
+
+    /// <summary>Ranges kept in <see cref="pendingSupersessions"/>; past it the two oldest merge (a wider range only makes
+    /// a pass run sooner, never skip garbage).</summary>
+    private const int PendingSupersessionRangesMax = 64;
+
     /// <summary>
     /// The oldest snapshot a read may still ask for: the longest transaction (<see cref="StorageNodeOptions.SnapshotRetention"/>)
     /// behind the resolved timestamp. The one place that says where the horizon is.
@@ -64,6 +76,11 @@ public sealed partial class StorageNode
     private void StartGarbageCollection()
     {
         Volatile.Write(ref newestSupersedingCommit, Volatile.Read(ref resolvedTimestamp));
+        if (keys.Count > 0)
+        {
+            // Garbage left by an earlier life was superseded at or below the resolved timestamp, when is not known.
+            pendingSupersessions.Add((0, Volatile.Read(ref resolvedTimestamp)));
+        }
         if (options.GarbageCollectionEnabled)
         {
             collecting = Task.Run(() => CollectionLoopAsync(collectionStopping.Token), CancellationToken.None);
@@ -79,7 +96,16 @@ public sealed partial class StorageNode
     /// <summary>Called by the apply loop when a commit added a newer version of a known key.</summary>
     private void NoteSuperseded(ulong commitTimestamp, int keyBytes, int valueBytes)
     {
-        Volatile.Write(ref newestSupersedingCommit, commitTimestamp);
+        // A full fence between the two, paired with the one in CloseSupersessionRange: either the pass closing the
+        // range sees this commit as the range's newest, or this sees the fresh range and notes itself in it.
+        Interlocked.Exchange(ref newestSupersedingCommit, commitTimestamp);
+        var oldest = Volatile.Read(ref currentSupersessionsOldest);
+        while (commitTimestamp < oldest)
+        {
+            var seen = Interlocked.CompareExchange(ref currentSupersessionsOldest, commitTimestamp, oldest);
+            if (seen == oldest) break;
+            oldest = seen;
+        }
         // The head record the new one replaces is garbage as soon as it is replaced.
         Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(keyBytes + 1, valueBytes));
     }
@@ -131,7 +157,9 @@ public sealed partial class StorageNode
                 return null;
             }
             var startedAt = options.TimeProvider.GetTimestamp();
-            if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough))
+            CloseSupersessionRange();
+            if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough
+                || !pendingSupersessions.Exists(range => range.Oldest <= horizon.Value)))
             {
                 // Nothing new to collect; but the tombstones the last pass wrote (and what it could not compact before a
                 // checkpoint made it read-only) may now be worth compacting.
@@ -171,6 +199,7 @@ public sealed partial class StorageNode
                 await Task.Yield();
             }
             collectedThrough = horizon.Value;
+            ForgetCollectedSupersessions(horizon.Value);
             Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
             // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
             // the payload is most of a record.
@@ -182,6 +211,38 @@ public sealed partial class StorageNode
         finally
         {
             collectionGate.Release();
+        }
+    }
+
+    /// <summary>Under collectionGate: the commits noted since the last pass become a pending range.</summary>
+    private void CloseSupersessionRange()
+    {
+        var oldest = Interlocked.Exchange(ref currentSupersessionsOldest, ulong.MaxValue);
+        if (oldest == ulong.MaxValue)
+        {
+            return;
+        }
+        pendingSupersessions.Add((oldest, Volatile.Read(ref newestSupersedingCommit)));
+        if (pendingSupersessions.Count > PendingSupersessionRangesMax)
+        {
+            var (first, second) = (pendingSupersessions[0], pendingSupersessions[1]);
+            pendingSupersessions[1] = (Math.Min(first.Oldest, second.Oldest), Math.Max(first.Newest, second.Newest));
+            pendingSupersessions.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Under collectionGate, after a pass at <paramref name="horizon"/>: every version superseded at or below it is
+    /// gone, so a range below it is done and one across it has only commits above it left.</summary>
+    private void ForgetCollectedSupersessions(ulong horizon)
+    {
+        pendingSupersessions.RemoveAll(range => range.Newest <= horizon);
+        for (var index = 0; index < pendingSupersessions.Count; index++)
+        {
+            var range = pendingSupersessions[index];
+            if (range.Oldest <= horizon)
+            {
+                pendingSupersessions[index] = (horizon + 1, range.Newest);
+            }
         }
     }
 

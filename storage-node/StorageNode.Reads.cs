@@ -72,7 +72,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward, (key, value) =>
+            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward, limit, (key, value) =>
             {
                 // Copies: the index's own key array must never reach a caller that could change it, and the value may
                 // be FASTER's log page.
@@ -106,7 +106,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, [], null, at, backward: false, (key, value) =>
+            VisitVisible(store, [], null, at, backward: false, int.MaxValue, (key, value) =>
             {
                 BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
                 hash.AppendData(length);
@@ -153,7 +153,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward: false, (key, value) =>
+            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward: false, limit, (key, value) =>
             {
                 count++;
                 lastKey = key;
@@ -174,11 +174,14 @@ public sealed partial class StorageNode
     /// <summary>Calls <paramref name="visit"/> for each key in [start, end) with a value visible at
     /// <paramref name="at"/>, in order (descending when <paramref name="backward"/>), until it returns false.
     /// Takes keys from the index in batches so that the index lock is never held during FASTER reads; each
-    /// batch starts again after (before, backward) the last key of the one before.</summary>
+    /// batch starts again after (before, backward) the last key of the one before. A batch holds no more keys than
+    /// <paramref name="limit"/> (the most the visitor takes): a point lookup through an index copies one key, not a
+    /// whole batch.</summary>
     private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
-        bool backward, VisibleVisitor visit, CancellationToken cancellationToken)
+        bool backward, int limit, VisibleVisitor visit, CancellationToken cancellationToken)
     {
-        var batch = new List<IndexedKey>(options.ScanBatchKeyCount);
+        var batchKeyCount = Math.Min(Math.Max(limit, 1), options.ScanBatchKeyCount);
+        var batch = new List<IndexedKey>(batchKeyCount);
         var cursor = startInclusive;
         var cursorInclusive = true;
         var backwardEnd = endExclusive;
@@ -188,17 +191,17 @@ public sealed partial class StorageNode
             batch.Clear();
             if (backward)
             {
-                keys.CopyRangeBackward(startInclusive, backwardEnd, options.ScanBatchKeyCount, batch);
+                keys.CopyRangeBackward(startInclusive, backwardEnd, batchKeyCount, batch);
             }
             else
             {
-                keys.CopyRange(cursor, cursorInclusive, endExclusive, options.ScanBatchKeyCount, batch);
+                keys.CopyRange(cursor, cursorInclusive, endExclusive, batchKeyCount, batch);
             }
             if (!store.VisitVisibleMany(batch, at.Value, (index, value) => visit(batch[index].Key, value)))
             {
                 return;
             }
-            if (batch.Count < options.ScanBatchKeyCount)
+            if (batch.Count < batchKeyCount)
             {
                 return;
             }

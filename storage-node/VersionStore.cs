@@ -50,6 +50,8 @@ internal sealed partial class VersionStore : IDisposable
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly Session applySession;
     private readonly ConcurrentBag<Session> idleReadSessions = [];
+    /// <summary>Sessions in <see cref="idleReadSessions"/>, or about to be added to it (at most <see cref="readSessionPoolSizeMax"/>).</summary>
+    private int idleReadSessionCount;
     private readonly int readSessionPoolSizeMax;
     private readonly long pageSizeBytes;
     private readonly InMemoryLog inMemoryLog;
@@ -450,16 +452,26 @@ internal sealed partial class VersionStore : IDisposable
 
     private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions());
 
-    private Session RentReadSession() => idleReadSessions.TryTake(out var session) ? session : NewSession();
+    private Session RentReadSession()
+    {
+        if (idleReadSessions.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref idleReadSessionCount);
+            return session;
+        }
+        return NewSession();
+    }
 
     private void ReturnReadSession(Session session)
     {
-        if (idleReadSessions.Count < readSessionPoolSizeMax)
+        // Counted apart from the bag: ConcurrentBag.Count takes every thread's lock on each call, on every read.
+        if (Interlocked.Increment(ref idleReadSessionCount) <= readSessionPoolSizeMax)
         {
             idleReadSessions.Add(session);
         }
         else
         {
+            Interlocked.Decrement(ref idleReadSessionCount);
             session.Dispose();
         }
     }

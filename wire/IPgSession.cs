@@ -14,6 +14,12 @@ public interface IPgSession : IAsyncDisposable
     IReadOnlyDictionary<string, string> ParameterStatus { get; }
 
     /// <summary>
+    /// A number that changes whenever <see cref="ParameterStatus"/> may have changed, so the server compares the values
+    /// only then (it reads it before every ReadyForQuery); null when the session does not keep one (compare every time).
+    /// </summary>
+    long? ParameterStatusVersion => null;
+
+    /// <summary>
     /// Runs the text of a simple-protocol Query message, which may hold several statements
     /// (the session splits them) or none (the session then calls EmptyQueryResponse).
     /// Results go through <paramref name="writer"/>; on the first error the session writes

@@ -523,7 +523,13 @@ internal sealed partial class PgConnection
         IReadOnlyDictionary<string, string> current;
         try
         {
-            current = session!.ParameterStatus;
+            long? version = session!.ParameterStatusVersion;
+            if (version is not null && version == reportedParametersVersion)
+            {
+                return;
+            }
+            current = session.ParameterStatus;
+            reportedParametersVersion = version;
         }
         catch (Exception exception)
         {

@@ -15,6 +15,8 @@ internal sealed partial class PgConnection
 
     /// <summary>The ParameterStatus values the client was last told, to report changes.</summary>
     private readonly Dictionary<string, string> reportedParameters = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The session's <see cref="IPgSession.ParameterStatusVersion"/> when <see cref="reportedParameters"/> was last compared.</summary>
+    private long? reportedParametersVersion;
 
     /// <summary>
     /// Startup phase: encryption requests (refused), the StartupMessage, the password if

@@ -144,6 +144,8 @@ public sealed partial class JournalNode : IAsyncDisposable
         {
             try
             {
+                // No group, nothing to expire: an idle node (whose roles assign partitions themselves) does not wake.
+                await groups.WhenAnyGroupAsync().WaitAsync(cancellationToken);
                 await Task.Delay(period, options.TimeProvider, cancellationToken);
             }
             catch (OperationCanceledException)

@@ -15,7 +15,7 @@ namespace Log.QueryNode.Sessions;
 public sealed partial class QuerySession
 {
     /// <summary>One open savepoint: where the transaction's writes stood and what the session's settings were.</summary>
-    private sealed record Savepoint(string Name, Transaction.SavepointMark Mark, Dictionary<string, string> Settings,
+    private sealed record Savepoint(string Name, Transaction.SavepointMark Mark, IReadOnlyDictionary<string, string> Settings,
         Dictionary<string, string?> LocalSettings, int IndexBuildCount);
 
     /// <summary>The open transaction's savepoints, oldest first; empty outside a transaction block.</summary>

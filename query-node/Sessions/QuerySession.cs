@@ -49,7 +49,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     /// <summary>The settings when the current transaction (implicit or explicit) began, put back if it rolls back; null
     /// when no transaction is open.</summary>
-    private Dictionary<string, string>? settingsAtTransactionStart;
+    private IReadOnlyDictionary<string, string>? settingsAtTransactionStart;
 
     public QuerySession(PgStartup startup, SqlEngine engine, IAdjudicator adjudicator, IStorageReader storage,
         HybridClock clock, TransactionLimits limits, ILogger logger, ISnapshotSource? snapshots = null)
@@ -66,6 +66,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     }
 
     public IReadOnlyDictionary<string, string> ParameterStatus => settings.Reported;
+
+    public long? ParameterStatusVersion => settings.ReportedVersion;
 
     public PgTypeSettings TypeSettings => settings.TypeSettings;
 

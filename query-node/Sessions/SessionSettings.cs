@@ -89,6 +89,10 @@ public sealed class SessionSettings
     private readonly Dictionary<string, string> values = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> sessionDefaults = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> reported = new(StringComparer.Ordinal);
+    /// <summary>Changes to <see cref="values"/> so far, and the last copy <see cref="Save"/> made with the count it was made at.</summary>
+    private long changeCount;
+    private long savedAtChange = -1;
+    private Dictionary<string, string>? savedCopy;
     private PgTypeSettings typeSettings = PgTypeSettings.Default;
     private DateTimeSettings dateTimeSettings = DateTimeSettings.Default;
 
@@ -98,9 +102,9 @@ public sealed class SessionSettings
     {
         foreach ((string name, (string _, string defaultValue, bool _)) in Known)
         {
-            values[name] = defaultValue;
+            SetValue(name, defaultValue);
         }
-        values["session_authorization"] = user;
+        SetValue("session_authorization", user);
         foreach ((string name, string value) in StartupSettings(startupParameters))
         {
             // The startup packet also carries user, database, replication and the like, which are not settings.
@@ -110,7 +114,7 @@ public sealed class SessionSettings
             }
             else if (name.Contains('.', StringComparison.Ordinal))
             {
-                values[name] = value;
+                SetValue(name, value);
             }
         }
         foreach ((string name, string value) in values)
@@ -179,6 +183,9 @@ public sealed class SessionSettings
     /// <summary>What the session reports with ParameterStatus, by PostgreSQL's display names.</summary>
     public IReadOnlyDictionary<string, string> Reported => reported;
 
+    /// <summary>Moves whenever <see cref="Reported"/> is rebuilt, so that the wire compares it only then.</summary>
+    public long ReportedVersion { get; private set; }
+
     /// <summary>How the wire server writes values in text for this session.</summary>
     public PgTypeSettings TypeSettings => typeSettings;
 
@@ -196,15 +203,49 @@ public sealed class SessionSettings
     /// <summary><see cref="CopyBatchRowsName"/>, 0 when off.</summary>
     public int CopyBatchRows => int.Parse(values[CopyBatchRowsName], CultureInfo.InvariantCulture);
 
-    /// <summary>The current values, to put back when a transaction that changed them rolls back (PostgreSQL undoes SET then).</summary>
-    public Dictionary<string, string> Save() => new(values, StringComparer.OrdinalIgnoreCase);
-
-    public void Restore(Dictionary<string, string> saved)
+    /// <summary>The current values, to put back when a transaction that changed them rolls back (PostgreSQL undoes SET then).
+    /// Every transaction starts with one, and most change nothing: while no value has changed since the last copy, the
+    /// same copy (never changed itself) is handed out again.</summary>
+    public IReadOnlyDictionary<string, string> Save()
     {
-        values.Clear();
-        foreach ((string name, string value) in saved)
+        if (savedCopy is null || savedAtChange != changeCount)
+        {
+            savedCopy = new Dictionary<string, string>(values, StringComparer.OrdinalIgnoreCase);
+            savedAtChange = changeCount;
+        }
+        return savedCopy;
+    }
+
+    /// <summary>The one way a value is set, so that <see cref="Save"/> knows whether its copy is still current.</summary>
+    private void SetValue(string name, string value)
+    {
+        if (!values.TryGetValue(name, out string? current) || !string.Equals(current, value, StringComparison.Ordinal))
         {
             values[name] = value;
+            changeCount++;
+        }
+    }
+
+    private void RemoveValue(string name)
+    {
+        if (values.Remove(name))
+        {
+            changeCount++;
+        }
+    }
+
+    public void Restore(IReadOnlyDictionary<string, string> saved)
+    {
+        if (ReferenceEquals(saved, savedCopy) && savedAtChange == changeCount)
+        {
+            // Nothing changed since the copy was taken (a ROLLBACK of a transaction without SET).
+            return;
+        }
+        values.Clear();
+        changeCount++;
+        foreach ((string name, string value) in saved)
+        {
+            SetValue(name, value);
         }
         Refresh();
     }
@@ -233,7 +274,7 @@ public sealed class SessionSettings
             // RESET ALL keeps the session user, as PostgreSQL's does (DISCARD ALL resets it).
             string sessionUser = values[SessionAuthorizationName];
             ResetAll();
-            values[SessionAuthorizationName] = sessionUser;
+            SetValue(SessionAuthorizationName, sessionUser);
             Refresh();
             return;
         }
@@ -241,8 +282,8 @@ public sealed class SessionSettings
         {
             // SET SESSION AUTHORIZATION: the session user, and the current role with it (the engine checks both against
             // the catalog at the next statement); DEFAULT and RESET go back to the user the session logged in as.
-            values[SessionAuthorizationName] = value is null || value.Equals("default", StringComparison.OrdinalIgnoreCase) ? LoginUser : value;
-            values["role"] = "none";
+            SetValue(SessionAuthorizationName, value is null || value.Equals("default", StringComparison.OrdinalIgnoreCase) ? LoginUser : value);
+            SetValue("role", "none");
             Refresh();
             return;
         }
@@ -258,11 +299,11 @@ public sealed class SessionSettings
             }
             if (sessionDefaults.TryGetValue(name, out string? defaultValue))
             {
-                values[name] = defaultValue;
+                SetValue(name, defaultValue);
             }
             else
             {
-                values.Remove(name);
+                RemoveValue(name);
             }
             Refresh();
             return;
@@ -279,7 +320,7 @@ public sealed class SessionSettings
     /// <summary>A transaction starts: transaction_read_only takes the session's default, as in PostgreSQL.</summary>
     public void StartTransaction()
     {
-        values["transaction_read_only"] = values["default_transaction_read_only"];
+        SetValue("transaction_read_only", values["default_transaction_read_only"]);
     }
 
     /// <summary>transaction_read_only: writes are refused (25006).</summary>
@@ -289,9 +330,10 @@ public sealed class SessionSettings
     public void ResetAll()
     {
         values.Clear();
+        changeCount++;
         foreach ((string name, string value) in sessionDefaults)
         {
-            values[name] = value;
+            SetValue(name, value);
         }
         Refresh();
     }
@@ -303,7 +345,7 @@ public sealed class SessionSettings
             // A qualified name is a custom setting (myapp.tenant), which PostgreSQL keeps as a placeholder.
             if (name.Contains('.', StringComparison.Ordinal))
             {
-                values[name] = value;
+                SetValue(name, value);
                 return;
             }
             throw new SqlException(SqlState.UndefinedObject, $"unrecognized configuration parameter \"{name}\"");
@@ -312,7 +354,7 @@ public sealed class SessionSettings
         {
             throw CannotBeChanged(known.Display);
         }
-        values[name] = name.ToLowerInvariant() switch
+        SetValue(name, name.ToLowerInvariant() switch
         {
             "application_name" => TruncateToBytes(value, ApplicationNameBytesMax),
             "client_encoding" => CheckClientEncoding(value),
@@ -331,11 +373,12 @@ public sealed class SessionSettings
             "search_path" => Sql.Catalog.RelationResolver.Canonical(value),
             CopyBatchRowsName => CheckNonNegativeInteger(known.Display, value),
             _ => value,
-        };
+        });
     }
 
     private void Refresh()
     {
+        ReportedVersion++;
         reported.Clear();
         foreach (string display in ReportedNames)
         {

@@ -128,6 +128,29 @@ public sealed class GarbageCollectionTests
     }
 
     [Fact]
+    public async Task APassWalksTheKeysOnlyOnceTheHorizonReachesAVersionItCanRemove()
+    {
+        var random = new Random(20261206);
+        await using var harness = await StorageNodeHarness.StartAsync(configure: Manual);
+        await AppendWorkloadAsync(harness, random, 1, 50, keySpace: 20);
+        // The horizon (the resolved timestamp less the retention) is below every commit that superseded a version: no
+        // version can go, and the pass does not visit a key to find that out.
+        Assert.True(harness.Node.TrimHorizon < At(1));
+        Assert.Null(await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None));
+
+        // Past the last of them: one pass removes what they superseded, and the next has nothing left to walk for.
+        await harness.AppendAsync(JournalRecord.ForHeartbeat(HybridTimestamp.From(At(50).PhysicalMilliseconds + (long)Retention.TotalMilliseconds + 1_000, 0), 0, 1));
+        await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+        var collection = await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None);
+        Assert.NotNull(collection);
+        Assert.True(collection.VersionsRemoved > 0, $"{collection.VersionsRemoved} versions removed");
+        Assert.True(collection.KeysVisited > 0);
+        await harness.AppendAsync(JournalRecord.ForHeartbeat(HybridTimestamp.From(At(50).PhysicalMilliseconds + (long)Retention.TotalMilliseconds + 2_000, 0), 0, 1));
+        await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None))?.KeysVisited ?? 0);
+    }
+
+    [Fact]
     public async Task UpdatesOfFewKeysAreCompactedAndTheLogFilesShrink()
     {
         await using var harness = await StorageNodeHarness.StartAsync(configure: Manual);

@@ -84,6 +84,9 @@ public sealed class GroupCoordinator
     private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
     private readonly GroupCoordinatorLimits limits;
     private readonly TimeProvider time;
+    /// <summary>Completed when the first group appears after there were none: the expiry loop sleeps on it while no
+    /// client uses groups (the roles assign partitions themselves), so an idle node has no periodic wake-up for them.</summary>
+    private TaskCompletionSource anyGroup = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GroupCoordinator(GroupCoordinatorLimits limits, TimeProvider time)
     {
@@ -118,6 +121,7 @@ public sealed class GroupCoordinator
                 }
                 group = new Group(request.GroupId);
                 groups[request.GroupId] = group;
+                anyGroup.TrySetResult();
             }
             Member? member;
             if (request.MemberId.Length == 0)
@@ -284,8 +288,26 @@ public sealed class GroupCoordinator
         }
     }
 
+    /// <summary>Completes at once while a group exists, otherwise when the next one is created: nothing can expire
+    /// before then.</summary>
+    public Task WhenAnyGroupAsync()
+    {
+        lock (gate)
+        {
+            if (groups.Count > 0)
+            {
+                return Task.CompletedTask;
+            }
+            if (anyGroup.Task.IsCompleted)
+            {
+                anyGroup = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            return anyGroup.Task;
+        }
+    }
+
     /// <summary>Removes members whose session ran out, ends rebalances whose time is up, and
-    /// forgets groups with no members. Call it periodically.</summary>
+    /// forgets groups with no members. Call it periodically while <see cref="WhenAnyGroupAsync"/> is complete.</summary>
     public void Expire()
     {
         List<Action> completions = [];

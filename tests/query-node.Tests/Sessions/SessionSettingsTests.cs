@@ -31,6 +31,29 @@ public class SessionSettingsTests
         Assert.Equal("ISO, MDY", session.ParameterStatus["DateStyle"]);
     }
 
+    [Fact]
+    public async Task The_reported_version_moves_only_when_a_reported_value_may_have_changed()
+    {
+        await using var session = cluster.Connect();
+        long? start = session.ParameterStatusVersion;
+        Assert.NotNull(start);
+        // Transactions that change no setting (the select-only path) leave it alone, so the wire skips the comparison.
+        await session.QueryAsync("select 1");
+        await session.QueryAsync("begin; select 1; commit");
+        await session.QueryAsync("begin; select 1; rollback");
+        Assert.Equal(start, session.ParameterStatusVersion);
+        await session.QueryAsync("set application_name = 'moved'");
+        Assert.NotEqual(start, session.ParameterStatusVersion);
+        Assert.Equal("moved", session.ParameterStatus["application_name"]);
+        long? afterSet = session.ParameterStatusVersion;
+        // A rollback puts the values back from the copy saved at BEGIN, which was taken again after the SET above.
+        await session.QueryAsync("begin; set application_name = 'inner'");
+        Assert.Equal("inner", session.ParameterStatus["application_name"]);
+        await session.QueryAsync("rollback");
+        Assert.Equal("moved", session.ParameterStatus["application_name"]);
+        Assert.NotEqual(afterSet, session.ParameterStatusVersion);
+    }
+
     [Theory]
     [InlineData("set client_encoding = 'LATIN1'", "0A000", "conversion between LATIN1 and UTF8 is not supported")]
     [InlineData("set client_encoding = 'nonsense'", "22023", "invalid value for parameter \"client_encoding\": \"nonsense\"")]
