@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
@@ -10,6 +11,7 @@ public sealed partial class AdjudicatorShard
     /// so appends reach the writer in sequence order.</summary>
     private void StartAppend(InFlightAppend entry, JournalRecord record)
     {
+        entry.SentAt = Stopwatch.GetTimestamp();
         Task<long> append;
         try
         {
@@ -150,8 +152,10 @@ public sealed partial class AdjudicatorShard
     {
         if (batch.Acknowledged is not null)
         {
+            AdjudicatorMetrics.RecordAcknowledgedTogether(batch.Acknowledged.Count);
             foreach (var landed in batch.Acknowledged)
             {
+                AdjudicatorMetrics.RecordAppend(landed.SentAt);
                 landed.Reply!.TrySetResult(new CommitResult(CommitOutcome.Committed, landed.CommitTimestamp, landed.Offset, null));
             }
         }

@@ -141,7 +141,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
             return Task.FromException<CommitResult>(Faulted(faultSeen));
         }
         var reply = new TaskCompletionSource<CommitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new ShardWork(request, reply, cancellationToken);
+        var item = new ShardWork(request, reply, cancellationToken, QueuedAt: Stopwatch.GetTimestamp());
         if (work.Writer.TryWrite(item))
         {
             return reply.Task.WaitAsync(cancellationToken);
@@ -241,12 +241,14 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         ?? new AdjudicatorFaultedException("The adjudicator shard stopped serving after a journal failure.", cause);
 
     /// <summary>A commit request, a step of a cross-shard commit (<see cref="CrossShard"/>), or a heartbeat tick when
-    /// both are null.</summary>
+    /// both are null. <see cref="QueuedAt"/>: the Stopwatch timestamp when a commit request was queued (0 when not
+    /// measured), for <see cref="AdjudicatorMetrics"/>.</summary>
     private readonly record struct ShardWork(
         CommitRequest? Request,
         TaskCompletionSource<CommitResult>? Reply,
         CancellationToken CallerCancellation,
-        CrossShardWork? CrossShard = null);
+        CrossShardWork? CrossShard = null,
+        long QueuedAt = 0);
 
     /// <summary>An append the journal has not acknowledged yet. Fields written under the gate.</summary>
     private sealed class InFlightAppend(long sequence, TaskCompletionSource<CommitResult>? reply, HybridTimestamp commitTimestamp)
@@ -254,6 +256,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         public long Sequence { get; } = sequence;
         public TaskCompletionSource<CommitResult>? Reply { get; } = reply;
         public HybridTimestamp CommitTimestamp { get; } = commitTimestamp;
+
+        /// <summary>When the loop sent the record (a Stopwatch timestamp), for <see cref="AdjudicatorMetrics"/>.</summary>
+        public long SentAt { get; set; }
+
         public bool Done { get; set; }
         public long Offset { get; set; } = -1;
 
