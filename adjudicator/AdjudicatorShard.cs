@@ -102,6 +102,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
             FullMode = BoundedChannelFullMode.Wait,
         });
         appendSlots = new SemaphoreSlim(options.MaxAppendsInFlight, options.MaxAppendsInFlight);
+        lifetime.Token.UnsafeRegister(static shard => ((AdjudicatorShard)shard!).AbandonInFlightAppends(), this);
     }
 
     /// <summary>The epoch this instance writes with; known once <see cref="StartAsync"/> returned.</summary>
@@ -261,6 +262,9 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         public long SentAt { get; set; }
 
         public bool Done { get; set; }
+
+        /// <summary>Set once by <see cref="CompleteAppend"/>: the writer's report and an abandoning stop may race.</summary>
+        public int Completed;
         public long Offset { get; set; } = -1;
 
         /// <summary>The append failed and the record is certainly not in the partition: acknowledging
