@@ -12,6 +12,17 @@ public sealed class LocalWritersTests
     private static readonly byte[] OtherKey = [4, 5, 6];
     private static readonly HybridTimestamp Start = HybridTimestamp.From(1_000, 0);
 
+    /// <summary><paramref name="waiter"/> asks for <paramref name="key"/>, held by <paramref name="holder"/>: it waits
+    /// until the holder ends without committing, then holds the key.</summary>
+    private static async Task AssertTakesItWhenTheHolderEndsAsync(LocalWriters registry, LocalWriter waiter, byte[] key, LocalWriter holder)
+    {
+        var waiting = registry.HoldAsync(waiter, key, Long, Start, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        holder.End(HybridTimestamp.Zero);
+        Assert.True(await waiting.WaitAsync(Long));
+    }
+
     [Fact]
     public async Task A_free_key_is_held_at_once_and_released_when_its_writer_ends()
     {
@@ -51,11 +62,7 @@ public sealed class LocalWritersTests
         first.End(HybridTimestamp.Zero);
         Assert.True(await waiting);
         // The key is the second's now: a third waits for it.
-        var thirdWaiting = registry.HoldAsync(third, Key, Long, Start, CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(thirdWaiting.IsCompleted);
-        second.End(HybridTimestamp.Zero);
-        Assert.True(await thirdWaiting);
+        await AssertTakesItWhenTheHolderEndsAsync(registry, third, Key, second);
     }
 
     [Fact]
@@ -102,11 +109,7 @@ public sealed class LocalWritersTests
         // The forgotten writer's end no longer releases the key it lost.
         forgotten.End(HybridTimestamp.Zero);
         Assert.Equal(1, registry.HeldKeyCount);
-        var thirdWaiting = registry.HoldAsync(third, Key, Long, Start, CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(thirdWaiting.IsCompleted);
-        second.End(HybridTimestamp.Zero);
-        Assert.True(await thirdWaiting);
+        await AssertTakesItWhenTheHolderEndsAsync(registry, third, Key, second);
     }
 
     [Fact]
@@ -138,10 +141,6 @@ public sealed class LocalWritersTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         // first may now wait for second's keys without a false cycle.
         await registry.HoldAsync(second, OtherKey, Long, Start, CancellationToken.None);
-        var firstWaiting = registry.HoldAsync(first, OtherKey, Long, Start, CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(firstWaiting.IsCompleted);
-        second.End(HybridTimestamp.Zero);
-        Assert.True(await firstWaiting);
+        await AssertTakesItWhenTheHolderEndsAsync(registry, first, OtherKey, second);
     }
 }

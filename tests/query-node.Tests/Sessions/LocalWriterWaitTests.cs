@@ -1,3 +1,5 @@
+using Log.QueryNode.Sessions;
+
 namespace Log.QueryNode.Tests.Sessions;
 
 /// <summary>Sessions of one query node that write the same row: the second writer waits for the first to end, as
@@ -18,12 +20,10 @@ public sealed class LocalWriterWaitTests
     /// <summary>A statement that is still waiting a while after it was sent.</summary>
     private static async Task AssertWaitsAsync(Task task) => Assert.NotSame(task, await Task.WhenAny(task, Task.Delay(100)));
 
-    [Fact]
-    public async Task The_second_writer_of_a_row_waits_and_fails_at_once_when_the_first_commits()
+    /// <summary>The first adds 1 to row 1 and commits while the second, whose snapshot is older, waits to add 10: the
+    /// second's UPDATE fails at once, and it rolls back.</summary>
+    private static async Task SecondLosesRowOneAsync(InMemoryCluster cluster, QuerySession first, QuerySession second)
     {
-        var cluster = await ClusterAsync();
-        var first = cluster.Connect();
-        var second = cluster.Connect();
         await first.QueryAsync("begin; update t set v = v + 1 where id = 1");
         await second.QueryAsync("begin; select v from t where id = 2");
         var update = second.QueryAsync("update t set v = v + 10 where id = 1");
@@ -33,6 +33,15 @@ public sealed class LocalWriterWaitTests
         Assert.Equal([Conflict], await update.WaitAsync(Long));
         await second.QueryAsync("rollback");
         Assert.Equal(commits + 1, cluster.Commits);
+    }
+
+    [Fact]
+    public async Task The_second_writer_of_a_row_waits_and_fails_at_once_when_the_first_commits()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        await SecondLosesRowOneAsync(cluster, first, second);
         // The retry sees the first's row and commits.
         await second.QueryAsync("begin");
         Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
@@ -72,13 +81,7 @@ public sealed class LocalWriterWaitTests
         var first = cluster.Connect();
         var second = cluster.Connect();
         var third = cluster.Connect();
-        await first.QueryAsync("begin; update t set v = v + 1 where id = 1");
-        await second.QueryAsync("begin");
-        var lost = second.QueryAsync("update t set v = v + 10 where id = 1");
-        await AssertWaitsAsync(lost);
-        await first.QueryAsync("commit");
-        Assert.Equal([Conflict], await lost.WaitAsync(Long));
-        await second.QueryAsync("rollback");
+        await SecondLosesRowOneAsync(cluster, first, second);
         // Another transaction writes the row meanwhile; the retry's BEGIN waits for it, so its snapshot holds that commit too.
         await third.QueryAsync("begin; update t set v = v + 100 where id = 1");
         var retry = second.QueryAsync("begin");
