@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
@@ -7,7 +8,9 @@ namespace Log.Adjudicator;
 public sealed partial class AdjudicatorShard
 {
     /// <summary>Sends one record to the journal without waiting for it; called by the loop only,
-    /// so appends reach the writer in sequence order.</summary>
+    /// so appends reach the writer in sequence order. The acknowledgement is handled where the writer reports it (its
+    /// delivery thread: <see cref="CompleteAppend"/> is short and never blocks), and the replies' own continuations run
+    /// on the thread pool, so a commit's answer takes one hop from the journal to the caller, not two.</summary>
     private void StartAppend(InFlightAppend entry, JournalRecord record)
     {
         if (prepared.Count > 0)
@@ -15,30 +18,52 @@ public sealed partial class AdjudicatorShard
             // Where a restart must start reading to find every prepare still held (see AdoptUndecidedPreparesAsync).
             record = record with { PreparesFromOffset = PreparesFromOffset() };
         }
-        Task<long> append;
+        entry.SentAt = Stopwatch.GetTimestamp();
         try
         {
-            append = writer.AppendAsync(options.Partition, record, lifetime.Token);
+            writer.Append(options.Partition, record, (offset, error) => CompleteAppend(entry, offset, error));
         }
         catch (Exception exception)
         {
-            append = Task.FromException<long>(exception);
+            CompleteAppend(entry, -1, exception);
         }
-        _ = CompleteAppendAsync(entry, append);
     }
 
-    private async Task CompleteAppendAsync(InFlightAppend entry, Task<long> append)
+    /// <summary>When a stop gives up waiting (<see cref="lifetime"/> cancelled): the appends still in flight are
+    /// answered as cancelled waits (their outcome unknown to their callers, as with any lost reply).</summary>
+    private void AbandonInFlightAppends()
     {
-        long offset = -1;
-        Exception? error = null;
+        List<InFlightAppend> abandoned;
+        lock (gate)
+        {
+            abandoned = inFlightInSequenceOrder.Where(append => !append.Done).ToList();
+        }
+        foreach (var append in abandoned)
+        {
+            CompleteAppend(append, -1, new OperationCanceledException("The adjudicator shard stopped waiting for the journal."));
+        }
+    }
+
+    private void CompleteAppend(InFlightAppend entry, long offset, Exception? error)
+    {
+        if (Interlocked.Exchange(ref entry.Completed, 1) != 0)
+        {
+            return;
+        }
         try
         {
-            offset = await append.ConfigureAwait(false);
+            AcknowledgeAppend(entry, offset, error);
         }
-        catch (Exception exception)
+        catch (Exception bug)
         {
-            error = exception;
+            // On the writer's delivery thread an exception would go nowhere: no request may be left hanging because of it.
+            SetFault(bug);
+            FailUnacknowledged(bug);
         }
+    }
+
+    private void AcknowledgeAppend(InFlightAppend entry, long offset, Exception? error)
+    {
         // Only the writer can say that a record is certainly not in the partition; anything else
         // (a timeout, a cancelled wait, an unknown exception) may have left it there.
         var certainlyAbsent = error is JournalAppendException { MayHaveBeenWritten: false };
@@ -155,8 +180,10 @@ public sealed partial class AdjudicatorShard
     {
         if (batch.Acknowledged is not null)
         {
+            AdjudicatorMetrics.RecordAcknowledgedTogether(batch.Acknowledged.Count);
             foreach (var landed in batch.Acknowledged)
             {
+                AdjudicatorMetrics.RecordAppend(landed.SentAt);
                 landed.Reply!.TrySetResult(new CommitResult(CommitOutcome.Committed, landed.CommitTimestamp, landed.Offset, null));
             }
         }

@@ -55,6 +55,7 @@ public sealed partial class AdjudicatorShard
     {
         var request = item.Request!;
         var reply = item.Reply!;
+        AdjudicatorMetrics.RecordQueueWait(item.QueuedAt);
         if (item.CallerCancellation.IsCancellationRequested)
         {
             // The caller is gone and nothing was decided yet: do not commit behind its back.

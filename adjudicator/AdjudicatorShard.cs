@@ -102,6 +102,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
             FullMode = BoundedChannelFullMode.Wait,
         });
         appendSlots = new SemaphoreSlim(options.MaxAppendsInFlight, options.MaxAppendsInFlight);
+        lifetime.Token.UnsafeRegister(static shard => ((AdjudicatorShard)shard!).AbandonInFlightAppends(), this);
     }
 
     /// <summary>The epoch this instance writes with; known once <see cref="StartAsync"/> returned.</summary>
@@ -141,7 +142,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
             return Task.FromException<CommitResult>(Faulted(faultSeen));
         }
         var reply = new TaskCompletionSource<CommitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new ShardWork(request, reply, cancellationToken);
+        var item = new ShardWork(request, reply, cancellationToken, QueuedAt: Stopwatch.GetTimestamp());
         if (work.Writer.TryWrite(item))
         {
             return reply.Task.WaitAsync(cancellationToken);
@@ -241,12 +242,14 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         ?? new AdjudicatorFaultedException("The adjudicator shard stopped serving after a journal failure.", cause);
 
     /// <summary>A commit request, a step of a cross-shard commit (<see cref="CrossShard"/>), or a heartbeat tick when
-    /// both are null.</summary>
+    /// both are null. <see cref="QueuedAt"/>: the Stopwatch timestamp when a commit request was queued (0 when not
+    /// measured), for <see cref="AdjudicatorMetrics"/>.</summary>
     private readonly record struct ShardWork(
         CommitRequest? Request,
         TaskCompletionSource<CommitResult>? Reply,
         CancellationToken CallerCancellation,
-        CrossShardWork? CrossShard = null);
+        CrossShardWork? CrossShard = null,
+        long QueuedAt = 0);
 
     /// <summary>An append the journal has not acknowledged yet. Fields written under the gate.</summary>
     private sealed class InFlightAppend(long sequence, TaskCompletionSource<CommitResult>? reply, HybridTimestamp commitTimestamp)
@@ -254,7 +257,14 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         public long Sequence { get; } = sequence;
         public TaskCompletionSource<CommitResult>? Reply { get; } = reply;
         public HybridTimestamp CommitTimestamp { get; } = commitTimestamp;
+
+        /// <summary>When the loop sent the record (a Stopwatch timestamp), for <see cref="AdjudicatorMetrics"/>.</summary>
+        public long SentAt { get; set; }
+
         public bool Done { get; set; }
+
+        /// <summary>Set once by <see cref="CompleteAppend"/>: the writer's report and an abandoning stop may race.</summary>
+        public int Completed;
         public long Offset { get; set; } = -1;
 
         /// <summary>The append failed and the record is certainly not in the partition: acknowledging

@@ -100,23 +100,82 @@ public sealed class KafkaJournalWriter : IJournalWriter
         }
         catch (ProduceException<Null, byte[]> exception)
         {
-            if (exception.Error.IsFatal)
-            {
-                ReplaceProducerAfterFatalError(current);
-            }
-            throw new JournalAppendException(
-                $"Journal append to {options.Topic}/{partition} failed: {exception.Error.Reason}",
-                mayHaveBeenWritten: exception.DeliveryResult?.Status != PersistenceStatus.NotPersisted,
-                isTransient: IsTransient(exception.Error),
-                exception);
+            throw Failed(current, partition, exception.Error, exception.DeliveryResult?.Status, exception);
         }
         if (result.Status != PersistenceStatus.Persisted)
         {
-            throw new JournalAppendException($"Journal append to {options.Topic}/{partition} ended as {result.Status}",
-                mayHaveBeenWritten: result.Status != PersistenceStatus.NotPersisted, isTransient: true);
+            throw NotPersisted(partition, result.Status);
         }
         return result.Offset.Value;
     }
+
+    /// <summary>See <see cref="IJournalWriter.Append"/>: <paramref name="onDone"/> runs on librdkafka's delivery thread
+    /// (or on the caller's, when the producer refuses the record at once), without the task and the thread-pool hop of
+    /// <see cref="AppendAsync"/>. Before the topic is known to exist, it falls back to <see cref="AppendAsync"/>.</summary>
+    public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        if (!topicReady.Value.IsCompletedSuccessfully)
+        {
+            ((IJournalWriter)new AppendThroughTask(this)).Append(partition, record, onDone);
+            return;
+        }
+        var value = JournalRecordCodec.Encode(record);
+        var current = Volatile.Read(ref producer);
+        try
+        {
+            current.Produce(new TopicPartition(options.Topic, new Partition(partition)), new Message<Null, byte[]> { Value = value },
+                report =>
+                {
+                    if (report.Error.IsError)
+                    {
+                        onDone(-1, Failed(current, partition, report.Error, report.Status, inner: null));
+                    }
+                    else if (report.Status != PersistenceStatus.Persisted)
+                    {
+                        onDone(-1, NotPersisted(partition, report.Status));
+                    }
+                    else
+                    {
+                        onDone(report.Offset.Value, null);
+                    }
+                });
+        }
+        catch (ProduceException<Null, byte[]> exception)
+        {
+            onDone(-1, Failed(current, partition, exception.Error, exception.DeliveryResult?.Status, exception));
+        }
+        catch (KafkaException exception)
+        {
+            // Refused before it was queued (a full local queue, a closed producer): certainly not written.
+            onDone(-1, new JournalAppendException($"Journal append to {options.Topic}/{partition} failed: {exception.Error.Reason}",
+                mayHaveBeenWritten: false, isTransient: IsTransient(exception.Error), exception));
+        }
+    }
+
+    /// <summary>The default, task-based <see cref="IJournalWriter.Append"/> over this writer's <see cref="AppendAsync"/>.</summary>
+    private sealed class AppendThroughTask(KafkaJournalWriter writer) : IJournalWriter
+    {
+        public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
+            writer.AppendAsync(partition, record, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private JournalAppendException Failed(IProducer<Null, byte[]> current, int partition, Error error, PersistenceStatus? status, Exception? inner)
+    {
+        if (error.IsFatal)
+        {
+            ReplaceProducerAfterFatalError(current);
+        }
+        return new JournalAppendException($"Journal append to {options.Topic}/{partition} failed: {error.Reason}",
+            mayHaveBeenWritten: status != PersistenceStatus.NotPersisted, isTransient: IsTransient(error), inner);
+    }
+
+    private JournalAppendException NotPersisted(int partition, PersistenceStatus status) =>
+        new($"Journal append to {options.Topic}/{partition} ended as {status}",
+            mayHaveBeenWritten: status != PersistenceStatus.NotPersisted, isTransient: true);
 
     /// <summary>Errors after which the same record may be accepted later; any other is a refusal of
     /// the record itself (too large, invalid, not authorised) or a broken producer.</summary>

@@ -111,6 +111,11 @@ public interface ITransactionStore
         }
     }
 
+    /// <summary>Called by INSERT and UPDATE before they write <paramref name="key"/>: a store may wait here for another
+    /// open transaction that wrote the key to end, and fail with 40001 when it committed after this transaction's start
+    /// (see Transaction.BeforeWriteAsync). The default returns at once.</summary>
+    ValueTask BeforeWriteAsync(byte[] key, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Buffers an insert or overwrite of <paramref name="key"/>.</summary>
     void Put(byte[] key, byte[] value);
 

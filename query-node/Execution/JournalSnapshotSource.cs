@@ -27,6 +27,7 @@ public sealed class JournalSnapshotSource(IJournalEndOffsets journal, IReplicaPr
 
     public async ValueTask<Snapshot> TakeAsync(CancellationToken cancellationToken)
     {
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         long end;
         try
         {
@@ -40,6 +41,7 @@ public sealed class JournalSnapshotSource(IJournalEndOffsets journal, IReplicaPr
         var at = replica.ResolvedTimestamp;
         // Later snapshots and commits of this node are then above it, as they would be after a fence.
         clock.Observe(at);
+        TransactionMetrics.RecordSnapshot(startedAt);
         return new Snapshot(ReadPoint.Unfenced(at), end);
     }
 }

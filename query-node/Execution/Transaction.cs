@@ -338,7 +338,7 @@ public sealed partial class Transaction : ITransactionStore
     {
         if (FailsChangedKeysEarly && storage is INewestVersionLookup lookup && lookup.NewestCommitTimestamp(key) > Start)
         {
-            throw new SqlException(SqlState.SerializationFailure, DataConflictMessage);
+            throw LostTo(key);
         }
     }
 

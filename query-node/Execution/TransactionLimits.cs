@@ -14,4 +14,10 @@ public sealed class TransactionLimits
 
     /// <summary>Keys read by a scan's first round trip; each next one reads twice as many, up to <see cref="ScanPageRows"/>.</summary>
     public int ScanFirstPageRows { get; init; } = 16;
+
+    /// <summary>How long an INSERT or UPDATE waits for another open transaction of this query node that wrote the same
+    /// key first (see <see cref="Transaction.BeforeWriteAsync"/>) before it goes on without waiting. A transaction of a
+    /// busy session ends within milliseconds; one left open by an idle client should not hold others much longer than
+    /// that, since, unlike PostgreSQL's row lock, the wait decides nothing.</summary>
+    public TimeSpan LocalWriterWaitMax { get; init; } = TimeSpan.FromMilliseconds(200);
 }

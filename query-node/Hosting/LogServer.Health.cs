@@ -2,6 +2,7 @@ using System.Net;
 using Log.Adjudicator;
 using Log.Journal.Client;
 using Log.Journal.Hosting;
+using Log.QueryNode.Execution;
 using Log.StorageNode;
 using Log.Wire;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,7 @@ public sealed partial class LogServer
             return;
         }
         var endpoint = new RoleHttpEndpoint("log", listenAddress, port,
-            [PgServerMetrics.MeterName, AdjudicatorMetrics.MeterName, StorageNodeMetrics.MeterName], () => ready, logger);
+            [PgServerMetrics.MeterName, AdjudicatorMetrics.MeterName, StorageNodeMetrics.MeterName, TransactionMetrics.MeterName], () => ready, logger);
         endpoint.Start();
         Track(endpoint);
         HttpAddress = endpoint.BaseAddress;

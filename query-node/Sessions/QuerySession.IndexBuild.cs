@@ -56,11 +56,26 @@ public sealed partial class QuerySession
     /// <summary>A transaction on a new snapshot, as BEGIN takes one (see <see cref="Transaction.FailsChangedKeysEarly"/>).</summary>
     private async ValueTask<Transaction> OpenTransactionAsync(bool failsChangedKeysEarly, CancellationToken cancellationToken)
     {
-        var snapshot = lastCommitConflicted ? await snapshots.TakeAfterConflictAsync(cancellationToken) : await snapshots.TakeAsync(cancellationToken);
-        lastCommitConflicted = false;
-        // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
-        if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
-        return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly };
+        // A retry reserves the key it lost before its snapshot, which then holds the commit it lost to.
+        LocalWriter? reserved = null;
+        if (failsChangedKeysEarly && retryReservationKey is { } lostKey)
+        {
+            retryReservationKey = null;
+            reserved = await Transaction.ReserveForRetryAsync(storage, lostKey, limits, cancellationToken);
+        }
+        try
+        {
+            var snapshot = lastCommitConflicted ? await snapshots.TakeAfterConflictAsync(cancellationToken) : await snapshots.TakeAsync(cancellationToken);
+            lastCommitConflicted = false;
+            // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
+            if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
+            return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly, Writer = reserved };
+        }
+        catch
+        {
+            reserved?.End(Log.Journal.Time.HybridTimestamp.Zero);
+            throw;
+        }
     }
 
     private sealed class BuildTransactions(QuerySession session) : IIndexBuildTransactions

@@ -33,6 +33,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     /// <summary>The session's last commit was refused as a conflict: its next snapshot (the retry's, usually) is taken
     /// to hold the commit that refused it.</summary>
     private bool lastCommitConflicted;
+
+    /// <summary>A key whose conflict ended the session's last transaction: the next BEGIN reserves it before its
+    /// snapshot (<see cref="Transaction.ReserveForRetryAsync"/>).</summary>
+    private byte[]? retryReservationKey;
     private readonly TransactionLimits limits;
     private readonly ILogger logger;
     private readonly SessionSettings settings;
@@ -411,6 +415,30 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     private async ValueTask CommitAsync(Transaction committing, CancellationToken cancellationToken)
     {
+        try
+        {
+            await CommitOrThrowAsync(committing, cancellationToken);
+        }
+        finally
+        {
+            // Committed transactions ended already (with their timestamp); anything else ends here, not committed.
+            EndLocalWrites(committing, HybridTimestamp.Zero);
+        }
+    }
+
+    /// <summary>Ends a transaction for the node's local writers (see <see cref="LocalWriters"/>); a key whose conflict
+    /// ended it is reserved by the next BEGIN, the retry's usually.</summary>
+    private void EndLocalWrites(Transaction ending, HybridTimestamp committedAt)
+    {
+        ending.End(committedAt);
+        if (committedAt == HybridTimestamp.Zero && ending.ConflictingKey is { } key)
+        {
+            retryReservationKey = key;
+        }
+    }
+
+    private async ValueTask CommitOrThrowAsync(Transaction committing, CancellationToken cancellationToken)
+    {
         // Deferred constraint checks run first, in the transaction: a violation fails the COMMIT, which rolls back.
         if (committing.DeferredConstraints.HasPending) await committing.DeferredConstraints.RunAsync(committing, atCommit: true, cancellationToken);
         if (!committing.NeedsAdjudication)
@@ -443,10 +471,12 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         {
             case CommitOutcome.Committed:
                 clock.Observe(result.CommitTimestamp);
+                EndLocalWrites(committing, result.CommitTimestamp);
                 await RunIndexBuildsAsync(committing, cancellationToken);
                 return;
             case CommitOutcome.DataConflict:
                 lastCommitConflicted = true;
+                committing.NoteRefusedFor(result.ConflictingKey);
                 throw new SqlException(SqlState.SerializationFailure, ConflictMessage);
             case CommitOutcome.SchemaConflict:
                 lastCommitConflicted = true;
@@ -478,6 +508,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             failed = true;
             if (savepoints.Count == 0)
             {
+                if (transaction is not null) EndLocalWrites(transaction, HybridTimestamp.Zero);
                 transaction = null;
                 RestoreSettings();
             }
@@ -492,6 +523,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private void RollBack()
     {
         CloseTransactionCursors(committed: false);
+        if (transaction is not null) EndLocalWrites(transaction, HybridTimestamp.Zero);
         transaction = null;
         savepoints.Clear();
         explicitTransaction = false;
@@ -517,6 +549,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     public ValueTask DisposeAsync()
     {
+        transaction?.End(HybridTimestamp.Zero);
         transaction = null;
         return ValueTask.CompletedTask;
     }

@@ -3,7 +3,9 @@
 # 127.0.0.1:5432; a scratch database there, dropped at exit), alternating runs of the two in one go. Prints a Markdown
 # table of the medians and the Log/PostgreSQL ratio, then Log's cost per transaction (CPU time of the whole Log process
 # from /proc, allocated bytes and thread-pool work items from dotnet-counters' System.Runtime meter, both divided by
-# the transactions of the run; medians), and draws the table as a PNG (tests/benchmarks/chart).
+# the transactions of the run; medians), the retries per transaction of each server (pgbench's serialization-failure
+# retries: the abort rate under contention) and Log's median commit latency (the adjudicator's log.commit.duration, from
+# the request to its answer), and draws the table as a PNG (tests/benchmarks/chart).
 #
 # Workloads (pgbench, data of pgbench -i -s 2 plus the DEV308 tables): SELECT 1, select-only (-S) with 1 and 8 clients,
 # the DEV308 read transaction (BEGIN; 2 point SELECTs; COMMIT), the DEV308 write transaction (BEGIN; 3 INSERTs;
@@ -53,8 +55,8 @@ setup() { # connection string, PGOPTIONS for pgbench -i
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 
-# Prints "value transactions failed" of one pgbench run: the average latency in ms or the tps (without the initial
-# connection time).
+# Prints "value transactions failed retries_per_transaction" of one pgbench run: the average latency in ms or the tps
+# (without the initial connection time), and pgbench's retries after serialization failures per processed transaction.
 measure() { # connection string, pgbench arguments, PGOPTIONS
   # shellcheck disable=SC2086 # the arguments are words
   PGOPTIONS="$3" pgbench -n -T "$seconds" $2 "$1" > "$work/run.out" 2>&1 \
@@ -63,16 +65,18 @@ measure() { # connection string, pgbench arguments, PGOPTIONS
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$work/run.out")
   transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/run.out")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/run.out")
+  retries=$(sed -n 's/^total number of retries: \([0-9]*\).*/\1/p' "$work/run.out")
   if [ "$metric" = latency ]; then value=$latency; else value=$tps; fi
-  echo "$value $transactions ${failed:-0}"
+  awk -v v="$value" -v t="$transactions" -v f="${failed:-0}" -v r="${retries:-0}" 'BEGIN { printf "%s %s %s %.2f\n", v, t, f, (t > 0 ? r / t : 0) }'
 }
 
-# One run on Log, with its costs: "value transactions failed cpu_ms_per_txn alloc_kb_per_txn work_items_per_txn".
+# One run on Log, with its costs: "value transactions failed cpu_ms_per_txn alloc_kb_per_txn work_items_per_txn
+# retries_per_txn commit_ms_p50".
 measure_log() { # pgbench arguments
   if [ -n "$counters" ]; then
     rm -f "$work/counters.csv"
     # A session of a fixed length (it ignores signals without a terminal) that covers the run with a second to spare.
-    "$counters" collect -p "$server_pid" --counters System.Runtime --format csv -o "$work/counters.csv" \
+    "$counters" collect -p "$server_pid" --counters System.Runtime,Log.Adjudicator --format csv -o "$work/counters.csv" \
       --refresh-interval 1 --duration "$(printf '00:00:%02d:%02d' $(((seconds + 4) / 60)) $(((seconds + 4) % 60)))" \
       > /dev/null 2>&1 < /dev/null &
     counters_pid=$!
@@ -83,17 +87,20 @@ measure_log() { # pgbench arguments
   after=$(cpu_ticks)
   allocated=nan
   work_items=nan
+  commit_p50=nan
   if [ -n "$counters" ]; then
     wait "$counters_pid" 2>/dev/null || true
     # Increments per interval; the intervals before and after the run are idle and add little.
     allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
     work_items=$(awk -F, '$3 ~ /^dotnet.thread_pool.work_item.count/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
+    # The histogram's median of each interval that had commits; the median of those.
+    commit_p50=$(awk -F, '$3 ~ /^log.commit.duration.*Percentile=50/ && $5 > 0 { printf "%.3f\n", 1000 * $5 }' "$work/counters.csv" | median_of)
   fi
-  awk -v r="$result" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v allocated="$allocated" -v items="$work_items" '
+  awk -v r="$result" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v allocated="$allocated" -v items="$work_items" -v commit="$commit_p50" '
     BEGIN {
       split(r, f, " "); t = f[2] > 0 ? f[2] : 1
-      printf "%s %s %s %.3f %s %s\n", f[1], f[2], f[3], 1000 * ticks / hz / t,
-        (allocated == "nan" ? "nan" : sprintf("%.1f", allocated / 1024 / t)), (items == "nan" ? "nan" : sprintf("%.1f", items / t))
+      printf "%s %s %s %.3f %s %s %s %s\n", f[1], f[2], f[3], 1000 * ticks / hz / t,
+        (allocated == "nan" ? "nan" : sprintf("%.1f", allocated / 1024 / t)), (items == "nan" ? "nan" : sprintf("%.1f", items / t)), f[4], commit
     }'
 }
 
@@ -118,8 +125,8 @@ fi
 
 : > "$output/results.tsv"
 {
-  echo "| workload | PostgreSQL 15 | Log | Log/PG | Log CPU ms/txn | Log KiB allocated/txn | Log thread-pool items/txn | failed Log/PG |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| workload | PostgreSQL 15 | Log | Log/PG | Log CPU ms/txn | Log KiB allocated/txn | Log thread-pool items/txn | failed Log/PG | retries/txn Log/PG | Log commit ms p50 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$output/results.md"
 while IFS='|' read -r name label metric arguments pg_options; do
   [[ " $selected " == *" $name "* ]] || continue
@@ -139,6 +146,9 @@ while IFS='|' read -r name label metric arguments pg_options; do
   items=$(cut -d' ' -f6 "$work/log.runs" | median_of)
   log_failed=$(cut -d' ' -f3 "$work/log.runs" | median_of)
   pg_failed=$(cut -d' ' -f3 "$work/pg.runs" | median_of)
+  log_retries=$(cut -d' ' -f7 "$work/log.runs" | median_of)
+  pg_retries=$(cut -d' ' -f4 "$work/pg.runs" | median_of)
+  commit_ms=$(cut -d' ' -f8 "$work/log.runs" | { grep -v nan || true; } | median_of)
   if [ "$metric" = latency ]; then
     unit=ms
     cells=$(awk -v l="$log_value" -v p="$pg_value" 'BEGIN { printf "%.3f ms|%.3f ms|%.2f× %s", p, l, l / p, (l > p ? "slower" : "(faster or equal)") }')
@@ -147,7 +157,7 @@ while IFS='|' read -r name label metric arguments pg_options; do
     cells=$(awk -v l="$log_value" -v p="$pg_value" 'BEGIN { printf "%.0f|%.0f|%.2f×", p, l, l / p }')
   fi
   IFS='|' read -r pg_cell log_cell ratio_cell <<< "$cells"
-  echo "| $label | $pg_cell | $log_cell | $ratio_cell | $cpu | $allocated | $items | $log_failed/$pg_failed |" >> "$output/results.md"
+  echo "| $label | $pg_cell | $log_cell | $ratio_cell | $cpu | $allocated | $items | $log_failed/$pg_failed | $log_retries/$pg_retries | $commit_ms |" >> "$output/results.md"
   printf '%s\t%s\t%s\t%s\n' "$name ($unit)" "$unit" "$pg_value" "$log_value" >> "$output/results.tsv"
   tail -1 "$output/results.md"
 done <<< "$workloads"

@@ -65,6 +65,48 @@ public sealed class JournalClientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_callback_append_reports_each_offset_in_order_once_the_record_is_durable()
+    {
+        await using var node = await TestNode.StartAsync(output);
+        var options = new JournalClientOptions { BootstrapServers = node.BootstrapServers, Region = "callback" };
+        await using var writer = new KafkaJournalWriter(options);
+        await using var reader = new KafkaJournalReader(options);
+
+        // The first append runs before the topic is known to exist (through AppendAsync); the rest are pipelined.
+        var reported = new List<(long Offset, Exception? Error)>();
+        var allReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var records = Enumerable.Range(0, 20).Select(Commit).ToList();
+        void OnDone(long offset, Exception? error)
+        {
+            lock (reported)
+            {
+                reported.Add((offset, error));
+                if (reported.Count == records.Count) allReported.SetResult();
+            }
+        }
+        ((IJournalWriter)writer).Append(0, records[0], OnDone);
+        await WaitUntilReportedAsync(1);
+        foreach (var record in records.Skip(1)) ((IJournalWriter)writer).Append(0, record, OnDone);
+        await allReported.Task.WaitAsync(Patience);
+
+        Assert.All(reported, report => Assert.Null(report.Error));
+        Assert.Equal(Enumerable.Range(0, 20).Select(index => (long)index), reported.Select(report => report.Offset));
+        var entries = await ReadAsync(reader, 0, 0, 20);
+        Assert.Equal(records.Select(record => record.TransactionId), entries.Select(entry => entry.Record.TransactionId));
+
+        async Task WaitUntilReportedAsync(int count)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                lock (reported) if (reported.Count >= count) return;
+                Assert.True(deadline.Elapsed < Patience, "the first append was never reported");
+                await Task.Delay(10);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Records_and_offsets_survive_a_restart_of_the_node()
     {
         await using var node = await TestNode.StartAsync(output);

@@ -89,6 +89,7 @@ internal sealed class RowWriter
     /// primary key (if <paramref name="checkKey"/>) or a unique index entry is taken.</summary>
     public async ValueTask InsertAsync(byte[] key, object?[] values, bool checkKey, CancellationToken cancellationToken)
     {
+        await _writes.Store.BeforeWriteAsync(key, cancellationToken);
         if (checkKey) await ConstraintChecks.CheckKeyIsFreeAsync(_writes, _table, key, values, cancellationToken);
         if (await TryInsertAsync(key, values, cancellationToken) is { } conflict)
         {

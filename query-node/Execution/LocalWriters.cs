@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using Log.Journal.Records;
+using Log.Journal.Time;
+
+namespace Log.QueryNode.Execution;
+
+/// <summary>
+/// Which open transaction of this query node first wrote each key (through an INSERT or UPDATE), so that a second
+/// writer of the key waits for the first one to end instead of racing it (see
+/// <see cref="Transaction.BeforeWriteAsync"/>): PostgreSQL's wait on a row lock, kept as a hint only. The adjudicator
+/// still decides every commit; the registry only changes when a transaction that would be refused finds out, never
+/// whether it is. Under contention on a few rows (TPC-B's branches) the second writer otherwise runs to its COMMIT and
+/// is refused there, after its remaining statements and an adjudicator round trip, while it takes CPU from the first.
+/// A transaction retried after such a conflict reserves the key before it takes its snapshot
+/// (<see cref="ReserveAsync"/>), so that the retries of one hot key line up instead of refusing each other again.
+///
+/// Transactions of other query nodes are not seen, and a transaction that ends without telling the registry only
+/// makes a waiter wait its bound (<see cref="TransactionLimits.LocalWriterWaitMax"/>) and take the key over.
+/// Thread-safe: one lock around the map and each writer's <see cref="LocalWriter.WaitingFor"/>.
+/// </summary>
+public sealed class LocalWriters
+{
+    private static readonly ConditionalWeakTable<object, LocalWriters> ByReplica = new();
+
+    /// <summary>How many writers a waits-for chain is followed through when looking for a cycle; a longer chain is
+    /// taken as one (the waiter does not wait).</summary>
+    private const int WaitChainLengthMax = 64;
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<byte[], LocalWriter> holders = new(KeyComparer.Instance);
+
+    /// <summary>The registry of the query node whose sessions read through <paramref name="replica"/>: one per storage
+    /// reader, which a node's sessions share, so that no session or engine code has to carry it.</summary>
+    public static LocalWriters Of(object replica) => ByReplica.GetValue(replica, static _ => new LocalWriters());
+
+    /// <summary>Keys held now (for tests).</summary>
+    public int HeldKeyCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return holders.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until no other open transaction of this node holds <paramref name="key"/> (at most
+    /// <paramref name="waitMax"/>), then holds it for a transaction that is about to begin: a retry of a transaction
+    /// that lost the key to another one, which will most likely write it again. Its snapshot, taken after this returns,
+    /// then holds the commit it lost to, and the retries of one key follow each other instead of each refusing the
+    /// others. The returned writer is the new transaction's (<see cref="Transaction.Writer"/>); end it if no
+    /// transaction takes it.
+    /// </summary>
+    public async ValueTask<LocalWriter> ReserveAsync(byte[] key, TimeSpan waitMax, CancellationToken cancellationToken)
+    {
+        var writer = new LocalWriter(this);
+        await HoldAsync(writer, key, waitMax, committedAbove: null, cancellationToken).ConfigureAwait(false);
+        return writer;
+    }
+
+    /// <summary>Holds <paramref name="key"/> for <paramref name="writer"/> once no other open writer of this node holds
+    /// it, waiting for each holder to end, at most <paramref name="waitMax"/> in all (then takes the key over: a long
+    /// transaction, or one never ended, is raced as without the registry). False when a holder committed above
+    /// <paramref name="committedAbove"/>: the caller's snapshot cannot hold that commit, and it lost the key.</summary>
+    internal async ValueTask<bool> HoldAsync(LocalWriter writer, byte[] key, TimeSpan waitMax, HybridTimestamp? committedAbove,
+        CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(waitMax.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        var takeOver = false;
+        while (HoldOrFindHolder(key, writer, takeOver) is { } holder)
+        {
+            HybridTimestamp holderCommit;
+            try
+            {
+                var left = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), deadline);
+                holderCommit = await holder.Ended.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                takeOver = true;
+                continue;
+            }
+            finally
+            {
+                StopWaiting(writer);
+            }
+            if (committedAbove is { } start && holderCommit > start)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Makes <paramref name="caller"/> the holder of <paramref name="key"/> and returns null when no other
+    /// writer holds it (or <paramref name="takeOver"/>, or waiting would close a cycle of waits: the writers then race
+    /// as they would without the registry). Otherwise returns the holder, with <paramref name="caller"/>'s
+    /// <see cref="LocalWriter.WaitingFor"/> set to it until <see cref="StopWaiting"/>.</summary>
+    private LocalWriter? HoldOrFindHolder(byte[] key, LocalWriter caller, bool takeOver)
+    {
+        lock (gate)
+        {
+            if (caller.HasEnded)
+            {
+                return null;
+            }
+            if (!takeOver && holders.TryGetValue(key, out var holder) && !ReferenceEquals(holder, caller))
+            {
+                if (!WaitsFor(holder, caller))
+                {
+                    caller.WaitingFor = holder;
+                    return holder;
+                }
+                return null;
+            }
+            holders[key] = caller;
+            caller.HeldKeys.Add(key);
+            return null;
+        }
+    }
+
+    private void StopWaiting(LocalWriter caller)
+    {
+        lock (gate)
+        {
+            caller.WaitingFor = null;
+        }
+    }
+
+    /// <summary>Forgets the keys that <paramref name="holder"/> still holds (a waiter may have taken some over).</summary>
+    internal void Release(LocalWriter holder)
+    {
+        lock (gate)
+        {
+            foreach (var key in holder.HeldKeys)
+            {
+                if (holders.TryGetValue(key, out var current) && ReferenceEquals(current, holder))
+                {
+                    holders.Remove(key);
+                }
+            }
+            holder.HeldKeys.Clear();
+        }
+    }
+
+    /// <summary>Under the lock: whether <paramref name="from"/> waits, directly or through others, for
+    /// <paramref name="target"/>.</summary>
+    private static bool WaitsFor(LocalWriter from, LocalWriter target)
+    {
+        var current = from;
+        for (var step = 0; step < WaitChainLengthMax; step++)
+        {
+            current = current.WaitingFor;
+            if (current is null)
+            {
+                return false;
+            }
+            if (ReferenceEquals(current, target))
+            {
+                return true;
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>One transaction as <see cref="LocalWriters"/> sees it: the keys it holds, whom it waits for, and when it
+/// ends (with its commit timestamp, or <see cref="HybridTimestamp.Zero"/> when it did not commit).</summary>
+public sealed class LocalWriter(LocalWriters registry)
+{
+    private readonly TaskCompletionSource<HybridTimestamp> ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int endCalled;
+
+    internal LocalWriters Registry { get; } = registry;
+
+    /// <summary>Under the registry's lock.</summary>
+    internal List<byte[]> HeldKeys { get; } = [];
+
+    /// <summary>Under the registry's lock.</summary>
+    internal LocalWriter? WaitingFor { get; set; }
+
+    internal Task<HybridTimestamp> Ended => ended.Task;
+
+    internal bool HasEnded => Volatile.Read(ref endCalled) != 0;
+
+    /// <summary>Releases the keys and resumes the waiters; the first call counts.</summary>
+    public void End(HybridTimestamp committedAt)
+    {
+        if (Interlocked.Exchange(ref endCalled, 1) != 0)
+        {
+            return;
+        }
+        // After the flag, under the registry's lock: a key taken from now on is not held (see HoldOrFindHolder).
+        Registry.Release(this);
+        ended.TrySetResult(committedAt);
+    }
+}

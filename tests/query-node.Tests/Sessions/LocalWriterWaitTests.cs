@@ -1,0 +1,117 @@
+using Log.QueryNode.Sessions;
+
+namespace Log.QueryNode.Tests.Sessions;
+
+/// <summary>Sessions of one query node that write the same row: the second writer waits for the first to end, as
+/// PostgreSQL waits on the row lock, and fails its statement at once with 40001 when the first committed; the retry
+/// reserves the row before its snapshot, so that it holds the commit it lost to. The adjudicator still decides.</summary>
+public sealed class LocalWriterWaitTests
+{
+    private const string Conflict = "Error 40001 change conflicts with another transaction, please retry: (OC000)";
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    private static async Task<InMemoryCluster> ClusterAsync()
+    {
+        var cluster = new InMemoryCluster();
+        await cluster.Connect().QueryAsync("create table t (id int primary key, v int); insert into t values (1, 0), (2, 0)");
+        return cluster;
+    }
+
+    /// <summary>A statement that is still waiting a while after it was sent.</summary>
+    private static async Task AssertWaitsAsync(Task task) => Assert.NotSame(task, await Task.WhenAny(task, Task.Delay(100)));
+
+    /// <summary>The first adds 1 to row 1 and commits while the second, whose snapshot is older, waits to add 10: the
+    /// second's UPDATE fails at once, and it rolls back.</summary>
+    private static async Task SecondLosesRowOneAsync(InMemoryCluster cluster, QuerySession first, QuerySession second)
+    {
+        await first.QueryAsync("begin; update t set v = v + 1 where id = 1");
+        await second.QueryAsync("begin; select v from t where id = 2");
+        var update = second.QueryAsync("update t set v = v + 10 where id = 1");
+        await AssertWaitsAsync(update);
+        int commits = cluster.Commits;
+        Assert.Equal(["CommandComplete COMMIT"], await first.QueryAsync("commit"));
+        Assert.Equal([Conflict], await update.WaitAsync(Long));
+        await second.QueryAsync("rollback");
+        Assert.Equal(commits + 1, cluster.Commits);
+    }
+
+    [Fact]
+    public async Task The_second_writer_of_a_row_waits_and_fails_at_once_when_the_first_commits()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        await SecondLosesRowOneAsync(cluster, first, second);
+        // The retry sees the first's row and commits.
+        await second.QueryAsync("begin");
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
+        Assert.Equal(["11"], await first.RowsAsync("select v from t where id = 1"));
+    }
+
+    [Fact]
+    public async Task The_second_writer_goes_on_when_the_first_rolls_back()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        await first.QueryAsync("begin; update t set v = v + 1 where id = 1");
+        var update = second.QueryAsync("update t set v = v + 10 where id = 1");
+        await AssertWaitsAsync(update);
+        await first.QueryAsync("rollback");
+        Assert.Equal(["CommandComplete UPDATE 1"], await update.WaitAsync(Long));
+        Assert.Equal(["10"], await first.RowsAsync("select v from t where id = 1"));
+    }
+
+    [Fact]
+    public async Task Writers_of_other_rows_do_not_wait()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        await first.QueryAsync("begin; update t set v = v + 1 where id = 1");
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 2").WaitAsync(Long));
+        Assert.Equal(["CommandComplete COMMIT"], await first.QueryAsync("commit"));
+    }
+
+    [Fact]
+    public async Task The_retry_of_a_transaction_that_lost_a_row_begins_after_the_rows_next_writer_ends()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        var third = cluster.Connect();
+        await SecondLosesRowOneAsync(cluster, first, second);
+        // Another transaction writes the row meanwhile; the retry's BEGIN waits for it, so its snapshot holds that commit too.
+        await third.QueryAsync("begin; update t set v = v + 100 where id = 1");
+        var retry = second.QueryAsync("begin");
+        await AssertWaitsAsync(retry);
+        await third.QueryAsync("commit");
+        await retry.WaitAsync(Long);
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
+        Assert.Equal(["111"], await first.RowsAsync("select v from t where id = 1"));
+    }
+
+    [Fact]
+    public async Task A_commit_refused_for_a_row_lets_the_retry_reserve_it()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        // The first commits the row after the second's snapshot and before the second writes it: neither waits (and
+        // this replica cannot tell newer versions), so the adjudicator refuses the second's COMMIT.
+        await second.QueryAsync("begin; select v from t where id = 1");
+        Assert.Equal(["CommandComplete UPDATE 1"], await first.QueryAsync("update t set v = v + 1 where id = 1"));
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        Assert.Equal([Conflict], await second.QueryAsync("commit"));
+        await first.QueryAsync("begin; update t set v = v + 100 where id = 1");
+        var retry = second.QueryAsync("begin");
+        await AssertWaitsAsync(retry);
+        await first.QueryAsync("rollback");
+        await retry.WaitAsync(Long);
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
+        Assert.Equal(["11"], await first.RowsAsync("select v from t where id = 1"));
+    }
+}
