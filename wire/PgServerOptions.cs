@@ -126,8 +126,10 @@ public sealed class PgServerOptions
 
     public static IReadOnlyDictionary<string, string> DefaultServerParameters { get; } = new Dictionary<string, string>
     {
-        ["server_version"] = "16.6",
-        ["server_version_num"] = "160006",
+        // The PostgreSQL major version whose protocol and behaviour this server follows (the query node's sessions
+        // report theirs, from its ServerVersion, over these).
+        ["server_version"] = "15.0",
+        ["server_version_num"] = "150000",
         ["server_encoding"] = "UTF8",
         ["client_encoding"] = "UTF8",
         ["DateStyle"] = "ISO, MDY",

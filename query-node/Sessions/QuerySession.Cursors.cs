@@ -17,7 +17,7 @@ public sealed partial class QuerySession
     private readonly Dictionary<string, SessionCursor> cursors = new(StringComparer.Ordinal);
 
     private sealed class SessionCursor(IReadOnlyList<ResultColumn> columns, IReadOnlyList<object?[]> rows, bool hold, bool scroll, string statement,
-        DateTime creationTimeUtc)
+        DateTime creationTimeUtc, bool binary)
     {
         public IReadOnlyList<ResultColumn> Columns { get; } = columns;
         public IReadOnlyList<object?[]> Rows { get; } = rows;
@@ -31,6 +31,9 @@ public sealed partial class QuerySession
 
         public DateTime CreationTimeUtc { get; } = creationTimeUtc;
 
+        /// <summary>DECLARE ... BINARY: FETCH sends the rows in binary (see <see cref="StatementResult.BinaryRows"/>).</summary>
+        public bool Binary { get; } = binary;
+
         /// <summary>PostgreSQL's portal position: 0 before the first row, n on row n, Rows.Count + 1 after the last.</summary>
         public long Position { get; set; }
 
@@ -40,7 +43,7 @@ public sealed partial class QuerySession
 
     /// <summary>The open cursors, as pg_cursors lists them.</summary>
     private IReadOnlyList<Sql.Executor.OpenCursor> OpenCursors() => cursors
-        .Select(entry => new Sql.Executor.OpenCursor(entry.Key, entry.Value.Statement, entry.Value.Hold, entry.Value.Scroll, entry.Value.CreationTimeUtc))
+        .Select(entry => new Sql.Executor.OpenCursor(entry.Key, entry.Value.Statement, entry.Value.Hold, entry.Value.Scroll, entry.Value.CreationTimeUtc, entry.Value.Binary))
         .ToList();
 
     /// <summary>
@@ -60,7 +63,7 @@ public sealed partial class QuerySession
         var query = new ParsedStatement(declare.Query, declare.QueryText, parameters?.Count ?? 0);
         StatementResult result = await engine.ExecuteAsync(query, parameters, null, transaction, settings.DateTimeSettings, Environment, streamRows: false, cancellationToken);
         cursors[declare.Name] = new SessionCursor(result.Columns ?? [], result.Rows, declare.Hold, declare.Scroll != false, statementText,
-            Sql.Executor.StatementContext.TruncateToMicroseconds(DateTime.UtcNow));
+            Sql.Executor.StatementContext.TruncateToMicroseconds(DateTime.UtcNow), declare.Binary);
         return new StatementResult(null, null, "DECLARE CURSOR");
     }
 
@@ -123,7 +126,7 @@ public sealed partial class QuerySession
         }
         string tag = $"{(fetch.IsMove ? "MOVE" : "FETCH")} {taken.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         if (fetch.IsMove) return new StatementResult(null, null, tag);
-        return new StatementResult(cursor.Columns, taken.Select(position => cursor.Rows[(int)(position - 1)]).ToList(), tag);
+        return new StatementResult(cursor.Columns, taken.Select(position => cursor.Rows[(int)(position - 1)]).ToList(), tag) { BinaryRows = cursor.Binary };
     }
 
     private static void RequireScroll(SessionCursor cursor)

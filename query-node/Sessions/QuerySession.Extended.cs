@@ -42,6 +42,11 @@ public sealed partial class QuerySession
                 case CopyStmt:
                     // The rows of COPY travel in CopyData, not DataRow: no row description.
                     return new PreparedStatement(statement, NonZero(parameterTypeOids), null, notices);
+                case FetchStmt fetch:
+                    // FETCH returns the open cursor's columns, as PostgreSQL's UtilityTupleDescriptor describes it; MOVE
+                    // and a cursor not (yet) open describe no rows.
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids),
+                        !fetch.IsMove && cursors.TryGetValue(fetch.Name, out SessionCursor? cursor) ? ToFields(cursor.Columns) : null, notices);
             }
             // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
             // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.

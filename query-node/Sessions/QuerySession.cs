@@ -116,7 +116,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 var tag = result.CommandTag;
                 if (result.Columns is { } columns)
                 {
-                    writer.RowDescription(ToFields(columns));
+                    writer.RowDescription(ToFields(columns, result.BinaryRows));
                     if (result.RowStream is not null)
                     {
                         // Rows reach the client as they are computed; an error on the way follows the rows before it.
@@ -364,16 +364,21 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         writer.DataRow(row);
     }
 
+    /// <summary>The protocol's format codes.</summary>
+    private const short TextFormatCode = 0;
+    private const short BinaryFormatCode = 1;
+
     /// <summary>pg_type.oid of void.</summary>
     private const int VoidTypeOid = 2278;
 
-    private static PgField[] ToFields(IReadOnlyList<ResultColumn> columns)
+    private static PgField[] ToFields(IReadOnlyList<ResultColumn> columns, bool binary = false)
     {
+        short formatCode = binary ? BinaryFormatCode : TextFormatCode;
         var fields = new PgField[columns.Count];
         for (var column = 0; column < columns.Count; column++)
         {
             var resultColumn = columns[column];
-            fields[column] = new PgField(resultColumn.Name, resultColumn.TableOid, resultColumn.ColumnAttributeNumber, resultColumn.TypeOid, resultColumn.TypeSize, resultColumn.TypeModifier);
+            fields[column] = new PgField(resultColumn.Name, resultColumn.TableOid, resultColumn.ColumnAttributeNumber, resultColumn.TypeOid, resultColumn.TypeSize, resultColumn.TypeModifier, formatCode);
         }
         return fields;
     }

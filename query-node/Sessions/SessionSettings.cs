@@ -62,8 +62,8 @@ public sealed class SessionSettings
         // SET ROLE's role ("none": the session user), which the engine resolves against the catalog's roles.
         ["role"] = ("role", "none", false),
         ["session_authorization"] = ("session_authorization", "", true),
-        ["server_version"] = ("server_version", "16.6", true),
-        ["server_version_num"] = ("server_version_num", "160006", true),
+        ["server_version"] = ("server_version", Sql.ServerVersion.Number, true),
+        ["server_version_num"] = ("server_version_num", Sql.ServerVersion.NumberAsInteger, true),
         ["server_encoding"] = ("server_encoding", "UTF8", true),
         ["integer_datetimes"] = ("integer_datetimes", "on", true),
         ["is_superuser"] = ("is_superuser", "on", true),

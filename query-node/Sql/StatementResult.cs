@@ -25,6 +25,10 @@ public sealed class StatementResult
 
     public IAsyncEnumerable<object?[]>? RowStream { get; }
 
+    /// <summary>Whether the rows go out in binary over the simple query protocol (a FETCH from a BINARY cursor); the
+    /// extended protocol's Bind decides the format there, as PostgreSQL's does.</summary>
+    public bool BinaryRows { get; init; }
+
     /// <summary>The row description, or null for commands that return no rows (INSERT/UPDATE/DELETE without RETURNING, DDL).</summary>
     public IReadOnlyList<ResultColumn>? Columns { get; }
 

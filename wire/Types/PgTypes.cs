@@ -24,7 +24,7 @@ public static partial class PgTypes
     public static bool HasCodec(int typeOid) => typeOid switch
     {
         PgTypeOid.Bool or PgTypeOid.Bytea or PgTypeOid.Char or PgTypeOid.Name or PgTypeOid.Int8 or PgTypeOid.Int2
-            or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Json or PgTypeOid.Float4
+            or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Json or PgTypeOid.Float4
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
             or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
             or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
@@ -94,7 +94,7 @@ public static partial class PgTypes
     {
         PgTypeOid.Bool or PgTypeOid.Char => 1,
         PgTypeOid.Int2 => 2,
-        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
+        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
         PgTypeOid.Name => 64,
@@ -115,6 +115,7 @@ public static partial class PgTypes
         PgTypeOid.Int4 => "integer",
         PgTypeOid.Text => "text",
         PgTypeOid.Oid => "oid",
+        PgTypeOid.Xid => "xid",
         PgTypeOid.Json => "json",
         PgTypeOid.Float4 => "real",
         PgTypeOid.Float8 => "double precision",
@@ -149,7 +150,7 @@ public static partial class PgTypes
         {
             PgTypeOid.Bool => ToBool(value) ? "t" : "f",
             PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 => Convert.ToInt64(value, Invariant).ToString(Invariant),
-            PgTypeOid.Oid => Convert.ToUInt32(value, Invariant).ToString(Invariant),
+            PgTypeOid.Oid or PgTypeOid.Xid => Convert.ToUInt32(value, Invariant).ToString(Invariant),
             PgTypeOid.Float4 => FormatFloat4(Convert.ToSingle(value, Invariant), settings.ExtraFloatDigits),
             PgTypeOid.Float8 => FormatFloat8(Convert.ToDouble(value, Invariant), settings.ExtraFloatDigits),
             PgTypeOid.Numeric => FormatNumeric(value),
@@ -191,7 +192,7 @@ public static partial class PgTypes
             case PgTypeOid.Int8:
                 WriteInt64(output, Convert.ToInt64(value, Invariant));
                 break;
-            case PgTypeOid.Oid:
+            case PgTypeOid.Oid or PgTypeOid.Xid:
                 WriteInt32(output, unchecked((int)Convert.ToUInt32(value, Invariant)));
                 break;
             case PgTypeOid.Float4:
@@ -266,6 +267,8 @@ public static partial class PgTypes
             PgTypeOid.Int4 => (int)ParseInteger(text, int.MinValue, int.MaxValue, typeOid),
             PgTypeOid.Int8 => ParseInteger(text, long.MinValue, long.MaxValue, typeOid),
             PgTypeOid.Oid => ParseOid(text),
+            // xid values are 64-bit integers in the engine (an unsigned 32-bit value fits).
+            PgTypeOid.Xid => ParseInteger(text, 0, uint.MaxValue, typeOid),
             PgTypeOid.Float4 => (float)ParseFloat(text, typeOid),
             PgTypeOid.Float8 => ParseFloat(text, typeOid),
             PgTypeOid.Numeric => ParseNumeric(text),
@@ -312,6 +315,8 @@ public static partial class PgTypes
                 return reader.ReadInt64();
             case PgTypeOid.Oid:
                 return unchecked((uint)reader.ReadInt32());
+            case PgTypeOid.Xid:
+                return (long)unchecked((uint)reader.ReadInt32());
             case PgTypeOid.Float4:
                 return BitConverter.Int32BitsToSingle(reader.ReadInt32());
             case PgTypeOid.Float8:

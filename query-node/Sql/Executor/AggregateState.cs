@@ -49,7 +49,9 @@ internal sealed class AggregateState
     /// <summary>Whether the aggregate's result depends on the order of its inputs (so DISTINCT sorts them, as
     /// PostgreSQL's DISTINCT aggregates do).</summary>
     private static bool OrderSensitive(BoundAggregate aggregate) =>
-        aggregate.Function is AggregateFunction.StringAgg or AggregateFunction.ArrayAgg || aggregate.Type.Kind is TypeKind.Float8 or TypeKind.Float4;
+        aggregate.Function is AggregateFunction.StringAgg or AggregateFunction.ArrayAgg or AggregateFunction.JsonAgg or AggregateFunction.JsonbAgg
+            or AggregateFunction.JsonObjectAgg
+        || aggregate.Type.Kind is TypeKind.Float8 or TypeKind.Float4;
 
     /// <summary>Whether <see cref="Remove"/> is exact for this aggregate.</summary>
     public bool CanRemove => _buffer is null && _distinct is null && _transition.CanRemove;
@@ -61,7 +63,8 @@ internal sealed class AggregateState
             _buffer.Add(input);
             return;
         }
-        if (_distinct is not null && (SkipsNull(input) || !_distinct.Add(input))) return;
+        // NULLs are distinct inputs too: the transition skips them or keeps them (array_agg, json_agg) as without DISTINCT.
+        if (_distinct is not null && !_distinct.Add(input)) return;
         _transition.Add(input);
     }
 
@@ -80,8 +83,6 @@ internal sealed class AggregateState
         _transition.Reset();
     }
 
-    private bool SkipsNull(object?[] input) => _argumentCount > 0 && input[0] is null;
-
     public object? Result()
     {
         if (_buffer is null) return _transition.Result();
@@ -95,7 +96,7 @@ internal sealed class AggregateState
         HashSet<object?[]>? seen = _aggregate.Distinct ? new HashSet<object?[]>(new RowEqualityComparer(_argumentCount)) : null;
         foreach (object?[] input in inputs)
         {
-            if (seen is not null && (SkipsNull(input) || !seen.Add(input))) continue;
+            if (seen is not null && !seen.Add(input)) continue;
             fresh.Add(input);
         }
         return fresh.Result();

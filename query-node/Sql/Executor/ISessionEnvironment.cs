@@ -52,4 +52,4 @@ public interface ISessionEnvironment
 }
 
 /// <summary>One open cursor as pg_cursors shows it (Log's cursors are never binary).</summary>
-public sealed record OpenCursor(string Name, string Statement, bool IsHoldable, bool IsScrollable, DateTime CreationTimeUtc);
+public sealed record OpenCursor(string Name, string Statement, bool IsHoldable, bool IsScrollable, DateTime CreationTimeUtc, bool IsBinary = false);

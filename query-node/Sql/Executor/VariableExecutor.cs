@@ -10,8 +10,8 @@ internal static class VariableExecutor
 {
     private static readonly Dictionary<string, string> Settings = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["server_version"] = "16.0",
-        ["server_version_num"] = "160000",
+        ["server_version"] = ServerVersion.Number,
+        ["server_version_num"] = ServerVersion.NumberAsInteger,
         ["server_encoding"] = "UTF8",
         ["client_encoding"] = "UTF8",
         ["standard_conforming_strings"] = "on",

@@ -7,15 +7,13 @@ namespace Log.QueryNode.Sql.Functions;
 /// <summary>System information and settings functions that clients and drivers call.</summary>
 internal static partial class BuiltinFunctions
 {
-    public const string ServerVersionText = "PostgreSQL 16.0 (Log, an Aurora DSQL-style distributed SQL database)";
-
     /// <summary>The user and database when no session says otherwise.</summary>
     private const string DefaultUser = "postgres";
     private const string DefaultDatabase = "postgres";
 
     private static void AddSystem(FunctionRegistry registry)
     {
-        Add(registry, "version", [], Text, (_, _) => ServerVersionText, Volatility.Stable);
+        Add(registry, "version", [], Text, (_, _) => ServerVersion.Text, Volatility.Stable);
         foreach (string name in new[] { "current_user", "user", "current_role" })
         {
             Add(registry, name, [], Name, (_, context) => context.Statement?.Session is { } session ? Catalog.Authorization.CurrentRoleName(session) : DefaultUser,

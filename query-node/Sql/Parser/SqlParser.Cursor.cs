@@ -6,16 +6,17 @@ namespace Log.QueryNode.Sql.Parser;
 internal sealed partial class SqlParser
 {
     /// <summary>DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query.
-    /// A cursor's rows go out in text, so BINARY is 0A000.</summary>
+    /// PostgreSQL's grammar takes the options in any order.</summary>
     private DeclareCursorStmt ParseDeclareCursor()
     {
         int location = ExpectKeyword("declare").Position;
         string name = ExpectColumnIdentifier().Name;
         bool? scroll = null;
+        bool binary = false;
         while (true)
         {
-            if (IsKeyword("binary")) throw NotSupported("DECLARE ... BINARY", Current.Position);
-            if (IsKeyword("no") && Peek().IsKeyword("scroll"))
+            if (TryKeyword("binary")) binary = true;
+            else if (IsKeyword("no") && Peek().IsKeyword("scroll"))
             {
                 _index += 2;
                 scroll = false;
@@ -34,7 +35,7 @@ internal sealed partial class SqlParser
         int start = _index;
         Statement query = ParsePreparableStatement();
         if (query is not SelectStmt select) throw SyntaxErrorAt(_tokens[start]);
-        return new DeclareCursorStmt(name, select, SourceTextFrom(start), hold, location, scroll);
+        return new DeclareCursorStmt(name, select, SourceTextFrom(start), hold, location, scroll, binary);
     }
 
     /// <summary>FETCH | MOVE [direction] [FROM | IN] name, with gram.y's fetch_args: NEXT, PRIOR, FIRST, LAST,

@@ -78,7 +78,8 @@ internal sealed partial class QueryPlanner
                 return BuildJoin(join, [], [], []);
             case LogicalAggregate aggregate:
                 Register(aggregate.GroupKeys);
-                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets);
+                return new AggregateOperator(Build(aggregate.Input), aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets,
+                    AggregateOperator.NeedsSortedGroups(aggregate.GroupKeys, aggregate.Aggregates, aggregate.GroupingSets));
             case LogicalWindow window:
                 Register(WindowOperator.Expressions(window.Window, window.Functions));
                 return new WindowOperator(Build(window.Input), window.Window, window.Functions);

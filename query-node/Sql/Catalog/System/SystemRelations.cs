@@ -190,7 +190,7 @@ internal static partial class SystemRelations
     /// <summary>The session's open cursors; none is binary (DECLARE ... BINARY is refused).</summary>
     private static IEnumerable<object?[]> CursorRows(CatalogSnapshot catalog, SystemRelation relation) =>
         (catalog.Session?.Cursors ?? []).Select(cursor => relation.Row(("name", cursor.Name), ("statement", cursor.Statement),
-            ("is_holdable", cursor.IsHoldable), ("is_binary", false), ("is_scrollable", cursor.IsScrollable), ("creation_time", cursor.CreationTimeUtc)));
+            ("is_holdable", cursor.IsHoldable), ("is_binary", cursor.IsBinary), ("is_scrollable", cursor.IsScrollable), ("creation_time", cursor.CreationTimeUtc)));
 
     private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
     {

@@ -1,8 +1,10 @@
 namespace Log.QueryNode.Sql.Parser.Ast;
 
 /// <summary>DECLARE name [BINARY] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query, with the query's own source
-/// text. <see cref="Scroll"/> is true for SCROLL, false for NO SCROLL and null when neither is written.</summary>
-public sealed record DeclareCursorStmt(string Name, SelectStmt Query, string QueryText, bool Hold, int Location, bool? Scroll = null) : Statement(Location);
+/// text. <see cref="Scroll"/> is true for SCROLL, false for NO SCROLL and null when neither is written; <see cref="Binary"/>
+/// is true for BINARY (FETCH then sends the rows in binary over the simple query protocol).</summary>
+public sealed record DeclareCursorStmt(string Name, SelectStmt Query, string QueryText, bool Hold, int Location, bool? Scroll = null, bool Binary = false)
+    : Statement(Location);
 
 /// <summary>PostgreSQL's FetchDirection: how FETCH and MOVE read <see cref="FetchStmt.Count"/>.</summary>
 public enum FetchDirection

@@ -3,6 +3,9 @@ prints the share answered exactly as PostgreSQL answered them; -v lists each dif
 import json, re, sys, collections
 CATALOG = re.compile(r"pg_catalog|\bpg_\w+|information_schema|::reg\w+|\bto_reg\w+|has_\w+_privilege", re.I)
 OID = re.compile(r"\b(1[6-9]\d{3}|[2-9]\d{4}|\d{6,})\b")
+# version()'s text after the major version names the build (PostgreSQL's minor release, platform and compiler; Log's
+# name), which is not PostgreSQL's on Log: the major version is what clients read from it (SQLAlchemy, DBeaver).
+VERSION = re.compile(r"^PostgreSQL (\d+)\.\d+ .*$", re.S)
 def norm_sql(text): return OID.sub("<oid>", text)
 def decode(row_hex):
     body = bytes.fromhex(row_hex); count = int.from_bytes(body[:2], "big"); at = 2; values = []
@@ -12,7 +15,7 @@ def decode(row_hex):
         value = body[at:at + n]; at += n
         try: text = value.decode("utf-8")
         except UnicodeDecodeError: text = value.hex()
-        values.append(OID.sub("<oid>", text).replace("admin", "postgres"))
+        values.append(VERSION.sub(r"PostgreSQL \1.<build>", OID.sub("<oid>", text).replace("admin", "postgres")))
     return values
 def load(path):
     seen = collections.Counter(); result = {}

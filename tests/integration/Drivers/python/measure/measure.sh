@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The share of a Python client's catalog round trips that Log answers exactly as PostgreSQL 15 does.
-# usage: measure.sh LOG_PORT PROBE SCENARIO   (PROBE in ../, e.g. sqlalchemy_probe.py reflection)
+# usage: measure.sh LOG_PORT PROBE SCENARIO [-v]   (PROBE in ../, e.g. sqlalchemy_probe.py reflection; LOG_PORT a Log
+# with no user objects yet, such as a fresh one from tests/benchmarks/start-log.sh, as PostgreSQL gets a new database)
 # Runs the probe once through a logging proxy to PostgreSQL (127.0.0.1:5432, postgres/postgres, a scratch database)
 # and once through one to Log (user admin), then compares the round trips that read the catalog: the same SQL
-# (OIDs of user objects masked) must get the same error state and the same rows (OIDs and the user name masked).
+# (OIDs of user objects masked) must get the same error state and the same rows (OIDs, the user name and the build named by version() masked).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 log_port=$1 probe=$2 scenario=$3

@@ -1,0 +1,68 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Log.Integration.Tests.Drivers;
+
+/// <summary>
+/// xmin as Npgsql's users take it for optimistic locking (EF Core's UseXminAsConcurrencyToken sends the same
+/// statements): read in binary as a uint, sent back as an xid parameter in UPDATE ... WHERE xmin = $n RETURNING xmin,
+/// which matches the row read and not a row changed since.
+/// </summary>
+[Collection(DriverCollection.Name)]
+public sealed class NpgsqlSystemColumnTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
+{
+    [DriverFact]
+    public async Task XminIsAConcurrencyTokenInBinary()
+    {
+        string table = DriverTools.UniqueName("np_xmin_");
+        await using var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, name text)");
+        try
+        {
+            await ExecuteAsync(connection, $"INSERT INTO {table} VALUES (1, 'a'), (2, 'b')");
+            uint read = await XminAsync(connection, table, 1);
+
+            await using (var update = new NpgsqlCommand($"UPDATE {table} SET name = 'a2' WHERE id = 1 AND xmin = $1 RETURNING xmin", connection))
+            {
+                update.Parameters.Add(new NpgsqlParameter { Value = read, NpgsqlDbType = NpgsqlDbType.Xid });
+                object? returned = await update.ExecuteScalarAsync();
+                uint written = Assert.IsType<uint>(returned);
+                Assert.NotEqual(read, written);
+                Assert.Equal(written, await XminAsync(connection, table, 1));
+            }
+
+            // The token read before that update no longer matches: a lost update is refused as zero rows.
+            await using (var stale = new NpgsqlCommand($"UPDATE {table} SET name = 'a3' WHERE id = 1 AND xmin = $1", connection))
+            {
+                stale.Parameters.Add(new NpgsqlParameter { Value = read, NpgsqlDbType = NpgsqlDbType.Xid });
+                Assert.Equal(0, await stale.ExecuteNonQueryAsync());
+            }
+            Assert.Equal("a2", await ScalarAsync(connection, $"SELECT name FROM {table} WHERE id = 1"));
+            Assert.Equal(0L, Convert.ToInt64(await ScalarAsync(connection, $"SELECT xmax::text::bigint FROM {table} WHERE id = 2")));
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"DROP TABLE {table}");
+        }
+    }
+
+    private static async Task<uint> XminAsync(NpgsqlConnection connection, string table, int id)
+    {
+        await using var command = new NpgsqlCommand($"SELECT xmin FROM {table} WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return Assert.IsType<uint>(await command.ExecuteScalarAsync());
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
