@@ -76,7 +76,7 @@ public sealed partial class StorageNode
         long offset;
         ulong resolved;
         long writerEpoch;
-        List<IndexedKey> keySnapshot;
+        OrderedKeyIndex.IndexSnapshot keySnapshot;
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var pausedAt = options.TimeProvider.GetTimestamp();
         try

@@ -67,7 +67,7 @@ public sealed record StorageNodeOptions
     /// for a short row), and a read of a record that has left memory waits for the disk, one record at a time: a scan
     /// of 1,000,000 rows took a minute with 64 MiB, against a fraction of a second in memory. Hence a ceiling that
     /// holds a few million row versions.</summary>
-    public long LogMemorySizeBytes { get; init; } = 1L << 30;
+    public long LogMemorySizeBytes { get; init; } = 1L << 28;
 
     /// <summary>Bytes of one page of FASTER's log; a power of two. One stored version (key, value and
     /// about 64 bytes of headers) must fit in one page, so this bounds the size of a value: 16 MiB
