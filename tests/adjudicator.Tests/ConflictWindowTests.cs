@@ -113,8 +113,8 @@ public sealed class ConflictWindowTests
     [Fact]
     public void Too_many_bytes_raise_the_horizon_and_refuse_older_starts_rather_than_forget_a_conflict()
     {
-        // Room for two entries of 100-byte keys and their bookkeeping, not three.
-        var keyBytes = 100;
+        // Room for two entries of 104-byte keys and their bookkeeping, not three.
+        var keyBytes = 104;
         var window = new ConflictWindow(maxBytes: 2 * (keyBytes + ConflictWindow.EntryOverheadBytes) + 1);
         byte[] Key(int index) => Enumerable.Repeat((byte)index, keyBytes).ToArray();
         for (var index = 1; index <= 4; index++)
