@@ -27,10 +27,13 @@ internal static class KeyFile
 
     public static string FileNameFor(Guid token) => $"{token}.keys";
 
-    /// <summary>Writes the keys of <paramref name="keys"/> (ascending) to <paramref name="path"/> and flushes it to disk.</summary>
-    public static void Write(string path, OrderedKeyIndex.IndexSnapshot keys)
+    /// <summary>Writes the keys of <paramref name="keys"/> (ascending) to <paramref name="path"/> and flushes it to disk;
+    /// returns the SHA-256 of the whole file (lowercase hex, as a manifest lists it), taken as it was written rather
+    /// than by reading the file again.</summary>
+    public static string Write(string path, OrderedKeyIndex.IndexSnapshot keys)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes);
         var header = new byte[Magic.Length + sizeof(long)];
         Magic.CopyTo(header, 0);
@@ -45,24 +48,33 @@ internal static class KeyFile
             BinaryPrimitives.WriteInt64BigEndian(scratch, address);
             Append(file, hash, scratch);
         });
-        file.Write(hash.GetHashAndReset());
+        var trailer = hash.GetHashAndReset();
+        fileHash.AppendData(trailer);
+        file.Write(trailer);
         file.Flush(flushToDisk: true);
-    }
+        return Convert.ToHexStringLower(fileHash.GetHashAndReset());
 
-    private static void Append(FileStream file, IncrementalHash hash, ReadOnlySpan<byte> bytes)
-    {
-        hash.AppendData(bytes);
-        file.Write(bytes);
+        void Append(FileStream file, IncrementalHash hash, ReadOnlySpan<byte> bytes)
+        {
+            hash.AppendData(bytes);
+            fileHash.AppendData(bytes);
+            file.Write(bytes);
+        }
     }
 
     /// <summary>The index the file at <paramref name="path"/> holds, or null with the reason the file cannot be used.</summary>
-    public static OrderedKeyIndex? Read(string path, out string? problem)
+    /// <summary>With the SHA-256 of the whole file in <paramref name="fileSha256"/> (lowercase hex), taken in the same
+    /// read, for the manifest's check.</summary>
+    public static OrderedKeyIndex? Read(string path, out string? problem, out string? fileSha256)
     {
         problem = null;
+        fileSha256 = null;
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferBytes, FileOptions.SequentialScan);
-            var index = Read(file, out problem);
+            using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var index = Read(file, fileHash, out problem);
+            fileSha256 = index is null ? null : Convert.ToHexStringLower(fileHash.GetHashAndReset());
             return index;
         }
         catch (IOException exception)
@@ -72,7 +84,7 @@ internal static class KeyFile
         }
     }
 
-    private static OrderedKeyIndex? Read(FileStream file, out string? problem)
+    private static OrderedKeyIndex? Read(FileStream file, IncrementalHash fileHash, out string? problem)
     {
         problem = null;
         var bodyBytes = file.Length - HashBytes;
@@ -93,6 +105,7 @@ internal static class KeyFile
             }
             file.ReadExactly(destination);
             hash.AppendData(destination);
+            fileHash.AppendData(destination);
             position += destination.Length;
             return true;
         }
@@ -145,6 +158,7 @@ internal static class KeyFile
         }
         var stored = new byte[HashBytes];
         file.ReadExactly(stored);
+        fileHash.AppendData(stored);
         if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
         {
             problem = "its checksum does not match its contents";

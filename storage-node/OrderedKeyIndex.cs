@@ -373,27 +373,49 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
-    /// <summary>Builds an index from keys given in strictly ascending order (a key file), in full chunks.</summary>
+    /// <summary>Builds an index from keys given in strictly ascending order (a key file), in full chunks. The keys of
+    /// the chunk being filled wait back to back in one reused buffer: loading allocates per chunk, not per key.</summary>
     internal sealed class SortedLoader
     {
         private readonly OrderedKeyIndex index = new();
-        private readonly List<(byte[] Key, long Address)> pending = new(ChunkKeyCountMax);
-        private byte[]? last;
+        private readonly int[] ends = new int[ChunkKeyCountMax];
+        private readonly long[] addresses = new long[ChunkKeyCountMax];
+        private byte[] pendingKeys = new byte[ChunkKeyCountMax * 32];
+        private int pendingCount;
+        private byte[] lastKey = [];
+        private bool any;
 
         /// <summary>Adds the next key; false (and nothing added) when it is not above the previous one.</summary>
         public bool Append(ReadOnlySpan<byte> key, long headAddress)
         {
-            if (last is not null && key.SequenceCompareTo(last) <= 0)
+            if (any && key.SequenceCompareTo(Last) <= 0)
             {
                 return false;
             }
-            last = key.ToArray();
-            pending.Add((last, headAddress));
-            if (pending.Count == ChunkKeyCountMax)
+            var start = pendingCount == 0 ? 0 : ends[pendingCount - 1];
+            if (start + key.Length > pendingKeys.Length)
+            {
+                Array.Resize(ref pendingKeys, Math.Max(start + key.Length, pendingKeys.Length * 2));
+            }
+            key.CopyTo(pendingKeys.AsSpan(start));
+            ends[pendingCount] = start + key.Length;
+            addresses[pendingCount] = headAddress;
+            pendingCount++;
+            any = true;
+            if (pendingCount == ChunkKeyCountMax)
             {
                 Flush();
             }
             return true;
+        }
+
+        /// <summary>The key appended last: in the pending buffer, or kept from the chunk flushed last.</summary>
+        private ReadOnlySpan<byte> Last => pendingCount == 0 ? lastKey : PendingKey(pendingCount - 1);
+
+        private ReadOnlySpan<byte> PendingKey(int position)
+        {
+            var start = position == 0 ? 0 : ends[position - 1];
+            return pendingKeys.AsSpan(start, ends[position] - start);
         }
 
         public OrderedKeyIndex Finish()
@@ -404,24 +426,22 @@ internal sealed class OrderedKeyIndex : IDisposable
 
         private void Flush()
         {
-            if (pending.Count == 0)
+            if (pendingCount == 0)
             {
                 return;
             }
-            var suffixBytes = 0;
-            var prefixLength = CommonPrefixLength(pending[0].Key, pending[^1].Key);
-            foreach (var (key, _) in pending)
+            var first = PendingKey(0);
+            var last = PendingKey(pendingCount - 1);
+            var prefixLength = CommonPrefixLength(first, last);
+            var builder = new ChunkBuilder(first, last, pendingCount, ends[pendingCount - 1] - prefixLength * pendingCount);
+            for (var position = 0; position < pendingCount; position++)
             {
-                suffixBytes += key.Length - prefixLength;
-            }
-            var builder = new ChunkBuilder(pending[0].Key, pending[^1].Key, pending.Count, suffixBytes);
-            foreach (var (key, address) in pending)
-            {
-                builder.Append(key, address);
+                builder.Append(PendingKey(position), addresses[position]);
             }
             index.chunks.Add(builder.Chunk);
-            index.count += pending.Count;
-            pending.Clear();
+            index.count += pendingCount;
+            lastKey = last.ToArray();
+            pendingCount = 0;
         }
     }
 

@@ -135,7 +135,8 @@ public sealed partial class StorageNode
         var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
         var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem);
+        string? keySha256 = null;
+        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem, out keySha256);
         if (loadedKeys is not null)
         {
             logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms ({Bytes} MiB in memory)",
@@ -145,7 +146,7 @@ public sealed partial class StorageNode
         {
             problem = "its key file is not named in the manifest";
         }
-        else if (loadedKeys is not null && (loadedKeys.Count != manifest.KeyCount || ChecksumFile(directory, keyPath).Sha256 != listed.Sha256))
+        else if (loadedKeys is not null && (loadedKeys.Count != manifest.KeyCount || keySha256 != listed.Sha256))
         {
             problem = "its key file is not the one the manifest names";
             loadedKeys.Dispose();

@@ -18,6 +18,8 @@ batch=${LOAD_BATCH_ROWS:-3000}
 streams=${LOAD_STREAMS:-2}
 
 source "$here/start-log.sh"
+keep_logs() { if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/server*.log "$KEEP_LOGS"/; fi; }
+trap 'keep_logs; cleanup' EXIT
 kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
 
 start_log() {
@@ -92,4 +94,3 @@ echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/dat
 echo "where the start after kill -9 spent its time (its log):"
 grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$work/server.crash.log" \
   | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-200
-if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/server*.log "$KEEP_LOGS"/; fi
