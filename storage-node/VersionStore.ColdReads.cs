@@ -24,8 +24,8 @@ internal sealed partial class VersionStore
         var session = RentReadSession();
         try
         {
-            var head = await ReadHeadAsync(session, key, startAddress: 0, StartHeadRead(session, key, 0, cancellationToken), cancellationToken)
-                .ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var head = await ReadHeadAsync(session, key, startAddress: 0, StartHeadRead(session, key, 0)).ConfigureAwait(false);
             return head is { } found ? WalkBack(session, key, timestamp, found) : (false, null);
         }
         finally
@@ -39,6 +39,7 @@ internal sealed partial class VersionStore
     public async ValueTask<bool> VisitVisibleManyAsync(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit,
         CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         // A hint, read outside the epoch: a key judged in memory that leaves it meanwhile is read synchronously below.
         var inMemoryFrom = store.Log.HeadAddress;
         StoredVersion?[]? coldHeads = null;
@@ -52,16 +53,29 @@ internal sealed partial class VersionStore
                 if (address != 0 && address < inMemoryFrom)
                 {
                     // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
-                    (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, address, cancellationToken)));
+                    (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, address)));
                 }
             }
             if (reads is not null)
             {
                 coldHeads = new StoredVersion?[keys.Count];
+                // Every started read is awaited, even after one failed: a session goes back to the pool only with no
+                // read of it in flight.
+                Exception? failure = null;
                 foreach (var (index, pending) in reads)
                 {
-                    coldHeads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending, cancellationToken)
-                        .ConfigureAwait(false);
+                    try
+                    {
+                        coldHeads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
+                    }
+                    catch (Exception exception)
+                    {
+                        failure ??= exception;
+                    }
+                }
+                if (failure is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 }
                 if (reads.Count == keys.Count)
                 {
@@ -79,7 +93,7 @@ internal sealed partial class VersionStore
     /// <summary>The head record a started read found, or null. The address is only a shortcut: a read from one that
     /// finds nothing (the record compacted away, below the log's begin) looks the key up in the hash index.</summary>
     private static async ValueTask<StoredVersion?> ReadHeadAsync(Session session, byte[] key, long startAddress,
-        ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> started, CancellationToken cancellationToken)
+        ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> started)
     {
         var (status, head) = (await started.ConfigureAwait(false)).Complete();
         if (status.IsFaulted)
@@ -88,7 +102,7 @@ internal sealed partial class VersionStore
         }
         if (!status.Found && startAddress != 0)
         {
-            return await ReadHeadAsync(session, key, 0, StartHeadRead(session, key, 0, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await ReadHeadAsync(session, key, 0, StartHeadRead(session, key, 0)).ConfigureAwait(false);
         }
         return status.Found ? head : null;
     }
@@ -126,9 +140,11 @@ internal sealed partial class VersionStore
     }
 
     /// <summary>Starts the read of <paramref name="key"/>'s head record (from <paramref name="startAddress"/> when not 0).
-    /// FASTER copies the key when the read goes to disk, so the key's memory is pinned only during this call.</summary>
+    /// FASTER copies the key when the read goes to disk, so the key's memory is pinned only during this call. Not
+    /// cancellable: a cancelled read would leave its I/O in flight on a session that goes back to the pool (a disk
+    /// read ends soon anyway; callers check their token between reads).</summary>
     private static unsafe ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> StartHeadRead(
-        Session session, byte[] key, long startAddress, CancellationToken cancellationToken)
+        Session session, byte[] key, long startAddress)
     {
         var stored = HeadKey(key);
         fixed (byte* keyPointer = stored)
@@ -140,7 +156,7 @@ internal sealed partial class VersionStore
             {
                 SetStartAddress(ref readOptions, startAddress);
             }
-            return session.ReadAsync(ref keySpanByte, ref input, ref readOptions, default, 0, cancellationToken);
+            return session.ReadAsync(ref keySpanByte, ref input, ref readOptions, default, 0, CancellationToken.None);
         }
     }
 }

@@ -47,7 +47,7 @@ loaders=$(jobs -p)
 # Progress from the storage node's checkpoints (a count(*) would scan the table every time).
 while kill -0 $loaders 2>/dev/null; do
   sleep 30
-  keys=$(grep -h "Checkpoint .* taken" "$work/server.log" | tail -1 | sed -n 's/.*, \([0-9]*\) keys,.*/\1/p')
+  keys=$(grep -h "Checkpoint .* taken" "$work/server.log" | tail -1 | sed -n 's/.*, \([0-9]*\) keys,.*/\1/p' || true)
   echo "  $(date +%T) ${keys:-0} keys at the last checkpoint: $(memory)"
 done
 wait
