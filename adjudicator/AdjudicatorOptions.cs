@@ -52,6 +52,10 @@ public sealed record AdjudicatorOptions
     /// <summary>(key, commit) pairs the conflict window may hold before it raises its horizon early.</summary>
     public int MaxWindowEntries { get; init; } = ConflictWindow.DefaultMaxEntries;
 
+    /// <summary>Bytes the conflict window's (key, commit) pairs may take (keys and their bookkeeping) before it raises
+    /// its horizon early: commits that started below it are then refused as too old (retryable), never let through.</summary>
+    public long MaxWindowBytes { get; init; } = ConflictWindow.DefaultMaxBytes;
+
     /// <summary>Decisions remembered by transaction id so that a retried commit gets its first outcome (see
     /// <see cref="RecentCommitOutcomes"/>); past it the window's horizon rises early.</summary>
     public int MaxRememberedOutcomes { get; init; } = 1_000_000;
@@ -95,6 +99,7 @@ public sealed record AdjudicatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxAppendsInFlight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxKeysPerCommit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxWindowEntries, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxWindowBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(TrimEveryCommits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRememberedOutcomes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StopTimeout, TimeSpan.Zero);

@@ -93,7 +93,7 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         this.reader = reader;
         this.clock = clock;
         this.logger = logger ?? NullLogger.Instance;
-        window = new ConflictWindow(options.MaxWindowEntries);
+        window = new ConflictWindow(options.MaxWindowEntries, options.MaxWindowBytes);
         outcomes = new RecentCommitOutcomes(options.MaxRememberedOutcomes);
         work = Channel.CreateBounded<ShardWork>(new BoundedChannelOptions(options.MaxPendingCommits)
         {

@@ -47,9 +47,20 @@ public readonly record struct ConflictCheckResult(ConflictKind Kind, byte[]? Con
 /// </summary>
 public sealed class ConflictWindow
 {
-    /// <summary>The default bound on remembered (key, commit) pairs: about 4 million keys of
-    /// 5 minutes of writes, a few hundred MiB at most. Past it, the horizon rises early.</summary>
+    /// <summary>The default bound on remembered (key, commit) pairs. Past it, the horizon rises early.</summary>
     public const int DefaultMaxEntries = 4_000_000;
+
+    /// <summary>The default bound on the memory the remembered pairs take, as <see cref="EntryBytes"/> counts it:
+    /// a bulk load writes millions of keys within one transaction duration (a heap dump at 6,000,000 rows loaded found
+    /// the window the largest user of memory). 64 MiB is about 500,000 keys of a table: during a bulk load of
+    /// 60,000 rows/s, a transaction that started more than about 8 s earlier is refused as too old (retryable).
+    /// Past it, the horizon rises early.</summary>
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>What one remembered pair is counted as, besides its key's bytes: the key array's header (24), and the
+    /// dictionary's entry and bucket and the queue's slot (24 + 4 + 16) twice over, since their arrays grow by
+    /// doubling and never shrink (on a 64-bit runtime).</summary>
+    internal const int EntryOverheadBytes = 24 + 2 * (24 + 4 + 16);
 
     private readonly Dictionary<byte[], HybridTimestamp> lastCommitByKey = new(KeyComparer.Instance);
 
@@ -57,6 +68,8 @@ public sealed class ConflictWindow
     // shard, so trimming pops from the front and never scans the dictionary.
     private readonly Queue<(byte[] Key, HybridTimestamp CommitTimestamp)> entriesInCommitOrder = new();
     private readonly int maxEntries;
+    private readonly long maxBytes;
+    private long bytes;
 
     // Keys of prepared cross-shard transactions whose decision this shard does not know yet, with how many hold each:
     // written keys refuse every transaction that writes or checks them, checked keys refuse writers (a prepared
@@ -64,10 +77,12 @@ public sealed class ConflictWindow
     private readonly Dictionary<byte[], int> pendingWrites = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], int> pendingChecks = new(KeyComparer.Instance);
 
-    public ConflictWindow(int maxEntries = DefaultMaxEntries)
+    public ConflictWindow(int maxEntries = DefaultMaxEntries, long maxBytes = DefaultMaxBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         this.maxEntries = maxEntries;
+        this.maxBytes = maxBytes;
     }
 
     /// <summary>Starts below this timestamp cannot be checked. Only rises.</summary>
@@ -78,6 +93,12 @@ public sealed class ConflictWindow
 
     /// <summary>How many (key, commit) pairs are remembered: the memory bound applies to this.</summary>
     public int EntryCount => entriesInCommitOrder.Count;
+
+    /// <summary>The memory the remembered pairs take, as <see cref="EntryBytes"/> counts it.</summary>
+    public long ByteCount => bytes;
+
+    /// <summary>What remembering one commit of <paramref name="key"/> is counted as.</summary>
+    internal static long EntryBytes(byte[] key) => ((key.Length + 7) & ~7) + EntryOverheadBytes;
 
     /// <summary>The newest commit of <paramref name="key"/> still in the window, if any.</summary>
     public HybridTimestamp? LastCommit(byte[] key) =>
@@ -245,13 +266,14 @@ public sealed class ConflictWindow
         // conservative answer for every later check.
         last = HybridTimestamp.Max(last, commitTimestamp);
         entriesInCommitOrder.Enqueue((key, commitTimestamp));
+        bytes += EntryBytes(key);
     }
 
     private void EnforceMaxEntries()
     {
         // Too much to remember: forget the oldest commits early. This only turns some future
         // checks into TooOld, never a conflict into a success.
-        while (entriesInCommitOrder.Count > maxEntries)
+        while (entriesInCommitOrder.Count > maxEntries || bytes > maxBytes)
         {
             var oldest = entriesInCommitOrder.Peek().CommitTimestamp;
             Horizon = HybridTimestamp.Max(Horizon, oldest);
@@ -266,6 +288,7 @@ public sealed class ConflictWindow
         while (entriesInCommitOrder.TryPeek(out var oldest) && oldest.CommitTimestamp <= Horizon)
         {
             entriesInCommitOrder.Dequeue();
+            bytes -= EntryBytes(oldest.Key);
             dropped++;
             // The key may have been written again later; only its last commit is in the dictionary.
             if (lastCommitByKey.TryGetValue(oldest.Key, out var last) && last <= Horizon)

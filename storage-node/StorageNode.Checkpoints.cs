@@ -82,7 +82,7 @@ public sealed partial class StorageNode
         Task<Guid> logCheckpoint;
         ulong resolved;
         List<PartitionPosition> positions;
-        List<IndexedKey> keySnapshot;
+        OrderedKeyIndex.IndexSnapshot keySnapshot;
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var pausedAt = options.TimeProvider.GetTimestamp();
         try
@@ -113,12 +113,13 @@ public sealed partial class StorageNode
         var keyFolder = Path.Combine(directory, KeyFolderName);
         Directory.CreateDirectory(keyFolder);
         var keyPath = Path.Combine(keyFolder, KeyFile.FileNameFor(faster.Token));
-        KeyFile.Write(keyPath + ".tmp", keySnapshot);
+        var keySha256 = KeyFile.Write(keyPath + ".tmp", keySnapshot);
         File.Move(keyPath + ".tmp", keyPath, overwrite: true);
         FlushDirectory(keyFolder);
 
-        var files = VersionStore.CheckpointFiles(directory, indexToken, faster.Token).Append(Path.GetRelativePath(directory, keyPath))
-            .Select(path => ChecksumFile(directory, path)).ToList();
+        var keyFileRelativePath = Path.GetRelativePath(directory, keyPath);
+        var files = VersionStore.CheckpointFiles(directory, indexToken, faster.Token).Select(path => ChecksumFile(directory, path))
+            .Append(new FileChecksum(keyFileRelativePath.Replace('\\', '/'), new FileInfo(keyPath).Length, keySha256)).ToList();
         var manifest = new CheckpointManifest
         {
             FormatVersion = CheckpointManifest.CurrentFormatVersion,

@@ -15,7 +15,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            return store.ReadVisible(key, at.Timestamp.Value).Value;
+            return (await store.ReadVisibleAsync(key, at.Timestamp.Value, cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))
         {
@@ -72,13 +72,12 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward, limit, (key, value) =>
+            await VisitVisibleAsync(store, startInclusive, endExclusive, at.Timestamp, backward, limit, (key, value) =>
             {
-                // Copies: the index's own key array must never reach a caller that could change it, and the value may
-                // be FASTER's log page.
-                results.Add(new KeyValue(key.ToArray(), value.ToArray()));
+                // The key array is this scan's own (the index copies keys out); the value may be FASTER's log page.
+                results.Add(new KeyValue(key, value.ToArray()));
                 return results.Count < limit;
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
             return results;
         }
         catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))
@@ -98,7 +97,11 @@ public sealed partial class StorageNode
     /// replays). Does not wait: the caller first waits for the replica to reach <paramref name="at"/>
     /// (or uses <see cref="ComputeStateDigestAsync"/>).
     /// </summary>
-    public byte[] ComputeStateDigest(HybridTimestamp at)
+    public byte[] ComputeStateDigest(HybridTimestamp at) =>
+        // Blocking is right for the tools' synchronous callers; the database's sys.state_digest awaits.
+        ComputeStateDigestAtAsync(at, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask<byte[]> ComputeStateDigestAtAsync(HybridTimestamp at, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var length = new byte[sizeof(int)];
@@ -106,7 +109,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, [], null, at, backward: false, int.MaxValue, (key, value) =>
+            await VisitVisibleAsync(store, [], null, at, backward: false, int.MaxValue, (key, value) =>
             {
                 BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
                 hash.AppendData(length);
@@ -115,7 +118,7 @@ public sealed partial class StorageNode
                 hash.AppendData(length);
                 hash.AppendData(value);
                 return true;
-            }, CancellationToken.None);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException) when (IsCollectedUnder(at))
         {
@@ -132,7 +135,7 @@ public sealed partial class StorageNode
     public async Task<byte[]> ComputeStateDigestAsync(ReadPoint at, CancellationToken cancellationToken)
     {
         await WaitUntilReadyAsync(at, cancellationToken).ConfigureAwait(false);
-        return ComputeStateDigest(at.Timestamp);
+        return await ComputeStateDigestAtAsync(at.Timestamp, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<VisitedRange> VisitAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
@@ -153,20 +156,20 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            VisitVisible(store, startInclusive, endExclusive, at.Timestamp, backward: false, limit, (key, value) =>
+            await VisitVisibleAsync(store, startInclusive, endExclusive, at.Timestamp, backward: false, limit, (key, value) =>
             {
                 count++;
                 lastKey = key;
                 stopped = !visitor.Visit(key, value);
                 return !stopped && count < limit;
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             ExitRead();
         }
-        // A copy, as for ScanAsync: the index's own key array never reaches a caller.
-        return new VisitedRange(count, lastKey?.ToArray(), stopped);
+        // The key array is this scan's own (the index copies keys out), and the visitor saw it only as a span.
+        return new VisitedRange(count, lastKey, stopped);
     }
 
     private delegate bool VisibleVisitor(byte[] key, ReadOnlySpan<byte> value);
@@ -177,7 +180,7 @@ public sealed partial class StorageNode
     /// batch starts again after (before, backward) the last key of the one before. A batch holds no more keys than
     /// <paramref name="limit"/> (the most the visitor takes): a point lookup through an index copies one key, not a
     /// whole batch.</summary>
-    private void VisitVisible(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
+    private async ValueTask VisitVisibleAsync(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
         bool backward, int limit, VisibleVisitor visit, CancellationToken cancellationToken)
     {
         var batchKeyCount = Math.Min(Math.Max(limit, 1), options.ScanBatchKeyCount);
@@ -197,7 +200,8 @@ public sealed partial class StorageNode
             {
                 keys.CopyRange(cursor, cursorInclusive, endExclusive, batchKeyCount, batch);
             }
-            if (!store.VisitVisibleMany(batch, at.Value, (index, value) => visit(batch[index].Key, value)))
+            if (!await store.VisitVisibleManyAsync(batch, at.Value, (index, value) => visit(batch[index].Key, value), cancellationToken)
+                .ConfigureAwait(false))
             {
                 return;
             }

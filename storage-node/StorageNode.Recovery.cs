@@ -20,7 +20,7 @@ public sealed partial class StorageNode
             var rejected = new List<string>();
             foreach (var path in ListManifests(directory))
             {
-                var manifest = ValidateCheckpoint(directory, path, out var keyList, out var problem);
+                var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem);
                 VersionStore? store = null;
                 if (manifest is not null)
                 {
@@ -31,21 +31,27 @@ public sealed partial class StorageNode
                         {
                             problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
                         }
-                        else if (keyList is null)
+                        else if (loadedKeys is null)
                         {
                             // The checkpoint itself is sound: the ordered index is rebuilt from the recovered log instead.
                             var clock = System.Diagnostics.Stopwatch.StartNew();
-                            keyList = store.ScanKeys();
+                            var loader = new OrderedKeyIndex.SortedLoader();
+                            foreach (var key in store.ScanKeys())
+                            {
+                                loader.Append(key.Key, key.HeadAddress);
+                            }
+                            loadedKeys = loader.Finish();
                             logger.LogWarning("Checkpoint {Manifest}: {Problem}; rebuilt the ordered index from FASTER's log instead ({Keys} keys in {Milliseconds} ms)",
-                                Path.GetFileName(path), problem, keyList.Count, clock.ElapsedMilliseconds);
-                            problem = keyList.Count == manifest.KeyCount ? null
-                                : $"FASTER's log holds {keyList.Count} keys, the manifest says {manifest.KeyCount}";
+                                Path.GetFileName(path), problem, loadedKeys.Count, clock.ElapsedMilliseconds);
+                            problem = loadedKeys.Count == manifest.KeyCount ? null
+                                : $"FASTER's log holds {loadedKeys.Count} keys, the manifest says {manifest.KeyCount}";
                         }
                         if (problem is not null)
                         {
                             store.Dispose();
                             store = null;
-                            keyList = null;
+                            loadedKeys?.Dispose();
+                            loadedKeys = null;
                         }
                     }
                     catch (Exception exception)
@@ -55,7 +61,7 @@ public sealed partial class StorageNode
                         store = null;
                     }
                 }
-                if (store is null || manifest is null || keyList is null)
+                if (store is null || manifest is null || loadedKeys is null)
                 {
                     logger.LogWarning("Checkpoint {Manifest} is not used: {Problem}", Path.GetFileName(path), problem);
                     rejected.Add(path);
@@ -67,8 +73,8 @@ public sealed partial class StorageNode
                 }
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
-                keys.Load(keyList.Select(key => key.HeadAddress >= manifest.LogBeginAddress && key.HeadAddress < manifest.LogFinalAddress
-                    ? key : key with { HeadAddress = 0 }).ToList());
+                keys.Load(loadedKeys);
+                keys.ForgetAddressesOutside(manifest.LogBeginAddress, manifest.LogFinalAddress);
                 RestorePositions(manifest);
                 Volatile.Write(ref newestCheckpoint, manifest);
                 DeleteOutdatedCheckpoints(directory);
@@ -100,9 +106,9 @@ public sealed partial class StorageNode
     /// <summary>The manifest at <paramref name="path"/> when it and FASTER's files and log it names pass their checks,
     /// otherwise null and the first problem found; with the keys of its key file, or null keys (and the problem) when
     /// only the key file is unusable.</summary>
-    internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out List<IndexedKey>? keyList, out string? problem)
+    internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem)
     {
-        keyList = null;
+        loadedKeys = null;
         var manifest = CheckpointManifest.Decode(File.ReadAllBytes(path), out problem);
         if (manifest is null)
         {
@@ -128,22 +134,24 @@ public sealed partial class StorageNode
         var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
         var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        keyList = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem);
-        if (keyList is not null)
+        string? keySha256 = null;
+        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem, out keySha256);
+        if (loadedKeys is not null)
         {
-            logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms", Path.GetFileName(path), keyList.Count,
-                clock.ElapsedMilliseconds);
+            logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms ({Bytes} MiB in memory)",
+                Path.GetFileName(path), loadedKeys.Count, clock.ElapsedMilliseconds, loadedKeys.ByteCount >> 20);
         }
         if (listed is null)
         {
             problem = "its key file is not named in the manifest";
         }
-        else if (keyList is not null && (keyList.Count != manifest.KeyCount || ChecksumFile(directory, keyPath).Sha256 != listed.Sha256))
+        else if (loadedKeys is not null && (loadedKeys.Count != manifest.KeyCount || keySha256 != listed.Sha256))
         {
             problem = "its key file is not the one the manifest names";
-            keyList = null;
+            loadedKeys.Dispose();
+            loadedKeys = null;
         }
-        else if (keyList is null)
+        else if (loadedKeys is null)
         {
             problem = $"its key file is unusable: {problem}";
         }

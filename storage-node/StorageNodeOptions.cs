@@ -64,10 +64,10 @@ public sealed record StorageNodeOptions
 
     /// <summary>Bytes of FASTER's log kept in memory; a power of two, at least two pages. FASTER allocates its pages as
     /// the log grows, so this is a ceiling, not a reservation. Every version of a row is two records (about 170 bytes
-    /// for a short row), and a read of a record that has left memory waits for the disk, one record at a time: a scan
-    /// of 1,000,000 rows took a minute with 64 MiB, against a fraction of a second in memory. Hence a ceiling that
-    /// holds a few million row versions.</summary>
-    public long LogMemorySizeBytes { get; init; } = 1L << 30;
+    /// for a short row): 128 MiB holds the newest 800,000 or so. It is the largest part of the storage node's memory
+    /// that a configuration sets (the 1 GiB it was made the process pass 1 GiB at a few million rows); a read of a
+    /// record that has left it goes to disk (asynchronously; a scan reads a batch's records at once).</summary>
+    public long LogMemorySizeBytes { get; init; } = 1L << 27;
 
     /// <summary>Bytes of one page of FASTER's log; a power of two. One stored version (key, value and
     /// about 64 bytes of headers) must fit in one page, so this bounds the size of a value: 16 MiB

@@ -192,7 +192,14 @@ internal sealed partial class VersionStore : IDisposable
     /// keeps, and visible at the timestamp (the common case), is handed over in place in FASTER's log page, without a
     /// lookup in FASTER's hash index or a copy; anything else is read through FASTER. One read session and one hold of
     /// FASTER's epoch for the whole batch (its "unsafe" context: the batch runs synchronously, without awaiting).</summary>
-    public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit)
+    public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit) =>
+        VisitVisibleMany(keys, timestamp, visit, coldHeads: null, coldReadBelow: 0);
+
+    /// <summary>The same, with the head records of the keys whose address is below <paramref name="coldReadBelow"/>
+    /// already read from disk (<paramref name="coldHeads"/>, by index: the head, or null when there was none; see
+    /// <see cref="VisitVisibleManyAsync"/>).</summary>
+    private bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit, StoredVersion?[]? coldHeads,
+        long coldReadBelow)
     {
         var session = RentReadSession();
         var context = session.UnsafeContext;
@@ -211,7 +218,11 @@ internal sealed partial class VersionStore : IDisposable
                 var key = keys[index];
                 long address = key.HeadAddress;
                 byte[]? value;
-                if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out var payload))
+                if (coldHeads is not null && address != 0 && address < coldReadBelow)
+                {
+                    value = coldHeads[index] is { } coldHead ? ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value : null;
+                }
+                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out var payload))
                 {
                     var head = Check(StoredVersion.ReadHeader(payload), expectedTimestamp: null);
                     if (head.CommitTimestamp <= timestamp)

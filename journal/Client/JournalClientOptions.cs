@@ -39,6 +39,15 @@ public sealed class JournalClientOptions
     /// <summary>Records read ahead by a reader's consume thread and not yet taken by its consumer.</summary>
     public int ReaderBufferRecords { get; set; } = 4096;
 
+    /// <summary>Bytes of record values read ahead by a reader's consume thread and not yet taken by its consumer (one
+    /// record is always let through, however large). A bulk load's record holds 3,000 rows (about 120 KB), so
+    /// <see cref="ReaderBufferRecords"/> alone let a replica that lags keep some 500 MB waiting in memory.</summary>
+    public long ReaderBufferBytesMax { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>librdkafka's own prefetch queue per partition (queued.max.messages.kbytes), in bytes: 64 MiB by
+    /// default, on top of <see cref="ReaderBufferBytesMax"/>.</summary>
+    public int ReaderFetchQueueBytesMax { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Extra librdkafka settings applied last (e.g. security settings for a real cluster).</summary>
     public IDictionary<string, string> AdditionalKafkaSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

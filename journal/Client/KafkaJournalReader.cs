@@ -55,8 +55,9 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        var budget = new ReadAheadBudget(options.ReaderBufferBytesMax);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() => ConsumeLoop(partition, fromOffset, records.Writer, stopped, stop.Token))
+        var thread = new Thread(() => ConsumeLoop(partition, fromOffset, records.Writer, budget, stopped, stop.Token))
         {
             IsBackground = true,
             Name = $"journal-reader {options.Topic}/{partition}",
@@ -68,7 +69,9 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
             {
                 while (records.Reader.TryRead(out var result))
                 {
-                    var record = JournalRecordCodec.Decode(result.Message.Value ?? []);
+                    var value = result.Message.Value ?? [];
+                    budget.Return(value.Length);
+                    var record = JournalRecordCodec.Decode(value);
                     yield return new JournalEntry(partition, result.Offset.Value, record);
                 }
             }
@@ -141,6 +144,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
             AutoOffsetReset = AutoOffsetReset.Error,
             FetchWaitMaxMs = options.FetchWaitMaxMs,
             FetchMinBytes = 1,
+            QueuedMaxMessagesKbytes = Math.Max(1, options.ReaderFetchQueueBytesMax / 1024),
             SocketNagleDisable = true,
             IsolationLevel = IsolationLevel.ReadUncommitted,
         };
@@ -152,7 +156,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
     }
 
     private void ConsumeLoop(int partition, long fromOffset, ChannelWriter<ConsumeResult<Ignore, byte[]>> writer,
-        TaskCompletionSource stopped, CancellationToken cancellationToken)
+        ReadAheadBudget budget, TaskCompletionSource stopped, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         IConsumer<Ignore, byte[]>? consumer = null;
@@ -171,6 +175,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
                     continue;
                 }
                 // Blocking is right here: this thread exists to wait, and a full buffer is back-pressure.
+                budget.Take(result.Message.Value?.Length ?? 0, cancellationToken);
                 writer.WriteAsync(result, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
         }

@@ -109,4 +109,27 @@ public sealed class ConflictWindowTests
         Assert.Equal(ConflictKind.TooOld, window.Check(At(15), Writes("k5"), []).Kind);
         Assert.Equal(ConflictKind.Data, window.Check(At(20), Writes("k3"), []).Kind);
     }
+
+    [Fact]
+    public void Too_many_bytes_raise_the_horizon_and_refuse_older_starts_rather_than_forget_a_conflict()
+    {
+        // Room for two entries of 104-byte keys and their bookkeeping, not three.
+        var keyBytes = 104;
+        var window = new ConflictWindow(maxBytes: 2 * (keyBytes + ConflictWindow.EntryOverheadBytes) + 1);
+        byte[] Key(int index) => Enumerable.Repeat((byte)index, keyBytes).ToArray();
+        for (var index = 1; index <= 4; index++)
+        {
+            window.Record([new JournalWrite(Key(index), [1])], At(index * 10));
+            Assert.True(window.ByteCount <= 2 * (keyBytes + ConflictWindow.EntryOverheadBytes) + 1);
+        }
+
+        Assert.Equal(2, window.EntryCount);
+        Assert.Equal(At(20), window.Horizon);
+        // A start before the forgotten commits is refused as too old, not let through as if nothing had changed.
+        Assert.Equal(ConflictKind.TooOld, window.Check(At(15), [new JournalWrite(Key(1), [2])], []).Kind);
+        Assert.Equal(ConflictKind.Data, window.Check(At(25), [new JournalWrite(Key(3), [2])], []).Kind);
+        Assert.Equal(ConflictKind.None, window.Check(At(40), [new JournalWrite(Key(4), [2])], []).Kind);
+        window.Trim(At(100));
+        Assert.Equal(0, window.ByteCount);
+    }
 }

@@ -54,6 +54,84 @@ public sealed class OrderedKeyIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(11, false)]
+    [InlineData(12, true)]
+    public void TableLikeKeysAddressesAndSnapshotsMatchASortedDictionary(int seed, bool ascending)
+    {
+        // Keys that share long prefixes (a table and index id, then a big-endian id) and sometimes not: inserts in the
+        // middle, appends at the end, and keys outside a chunk's shared prefix all re-encode chunks.
+        var random = new Random(seed);
+        using var index = new OrderedKeyIndex();
+        var reference = new SortedDictionary<byte[], long>(KeyComparer.Instance);
+        long next = 0;
+        byte[] TableKey()
+        {
+            var id = ascending ? next += random.Next(1, 300) : random.NextInt64(0, 1L << 40);
+            var key = new byte[random.Next(4) == 0 ? 6 : 10 + random.Next(3)];
+            key[0] = (byte)random.Next(1, 3);
+            var idBytes = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(idBytes, id);
+            idBytes.AsSpan(8 - Math.Min(8, key.Length - 1)).CopyTo(key.AsSpan(1));
+            return key;
+        }
+        OrderedKeyIndex.IndexSnapshot? snapshot = null;
+        List<(string, long)>? expectedAtSnapshot = null;
+        for (var step = 0; step < OrderedKeyIndex.ChunkKeyCountMax * 12; step++)
+        {
+            if (reference.Count > 0 && random.Next(5) == 0)
+            {
+                var existing = reference.Keys.ElementAt(random.Next(reference.Count));
+                var address = random.NextInt64(1, 1L << 30);
+                if (random.Next(2) == 0)
+                {
+                    index.SetHeadAddress(existing, address);
+                }
+                else
+                {
+                    Assert.False(index.Add(existing.ToArray(), address));
+                }
+                reference[existing] = address;
+            }
+            else
+            {
+                var key = TableKey();
+                var address = random.NextInt64(1, 1L << 30);
+                Assert.Equal(reference.TryAdd(key, address), index.Add(key, address));
+                reference[key] = address;
+            }
+            if (step == OrderedKeyIndex.ChunkKeyCountMax * 6)
+            {
+                snapshot = index.Snapshot();
+                expectedAtSnapshot = reference.Select(pair => (Convert.ToHexString(pair.Key), pair.Value)).ToList();
+            }
+        }
+        var expected = reference.Select(pair => (Convert.ToHexString(pair.Key), pair.Value)).ToList();
+        Assert.Equal(expected, Collect(index.Snapshot()));
+        // Later inserts and address changes copied the chunks the snapshot shares instead of changing them.
+        Assert.Equal(expectedAtSnapshot, Collect(snapshot!));
+        Assert.Equal(expectedAtSnapshot!.Count, snapshot!.Count);
+
+        var forward = new List<IndexedKey>();
+        index.CopyRange([], true, null, int.MaxValue, forward);
+        Assert.Equal(expected, forward.Select(entry => (Convert.ToHexString(entry.Key), entry.HeadAddress)));
+
+        // A sorted load gives the same index; addresses outside a range are forgotten.
+        using var loaded = new OrderedKeyIndex();
+        loaded.Load(forward);
+        loaded.ForgetAddressesOutside(1L << 20, 1L << 29);
+        Assert.Equal(expected.Select(entry => (entry.Item1, entry.Item2 >= 1L << 20 && entry.Item2 < 1L << 29 ? entry.Item2 : 0)),
+            Collect(loaded.Snapshot()));
+        Assert.True(loaded.ByteCount < reference.Count * 24L, $"{loaded.ByteCount} bytes for {reference.Count} keys");
+    }
+
+    private static List<(string, long)> Collect(OrderedKeyIndex.IndexSnapshot snapshot)
+    {
+        var keys = new List<(string, long)>();
+        snapshot.ForEach((key, address) => keys.Add((Convert.ToHexString(key), address)));
+        return keys;
+    }
+
     [Fact]
     public void TheComparerOrdersUnsignedBytesAndPrefixesFirst()
     {
