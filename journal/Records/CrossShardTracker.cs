@@ -3,7 +3,7 @@ using Log.Journal.Time;
 namespace Log.Journal.Records;
 
 /// <summary>A committed write set a reader of several partitions may apply now, at its commit timestamp.</summary>
-public readonly record struct ReadyCommit(HybridTimestamp CommitTimestamp, IReadOnlyList<JournalWrite> Writes);
+public readonly record struct ReadyCommit(HybridTimestamp CommitTimestamp, IReadOnlyList<JournalWrite> Writes, Guid TransactionId = default);
 
 /// <summary>
 /// What a reader of every partition of a region (a storage replica) makes of their records: which write sets to apply,
@@ -94,7 +94,7 @@ public sealed class CrossShardTracker
         switch (record.Kind)
         {
             case JournalRecordKind.Commit:
-                ready.Add(new ReadyCommit(record.Commit, record.Writes));
+                ready.Add(new ReadyCommit(record.Commit, record.Writes, record.TransactionId));
                 Advance(partition, Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
                 break;
             case JournalRecordKind.Heartbeat:
@@ -212,7 +212,7 @@ public sealed class CrossShardTracker
             throw new InvalidDataException(
                 $"transaction {prepare.TransactionId} commits at {new HybridTimestamp(commitTimestamp)}, below its proposal {prepare.Commit}");
         }
-        ready.Add(new ReadyCommit(new HybridTimestamp(commitTimestamp), prepare.Writes));
+        ready.Add(new ReadyCommit(new HybridTimestamp(commitTimestamp), prepare.Writes, prepare.TransactionId));
     }
 
     private void Advance(int partition, ulong timestamp)
