@@ -224,8 +224,13 @@ internal sealed partial class SqlBinder
         }
         catch (SqlException)
         {
-            SqlType other = bound.Skip(1).First(item => item.Type.Kind != TypeKind.Unknown && item.Type.Kind != bound[0].Type.Kind).Type;
-            throw OperatorDoesNotExist("=", bound[0].Type, other, inExpr.Location);
+            // No common type (oid IN (100, 950): int4 and oid): each item is compared with its own = operator, chosen by
+            // operator resolution (implicit casts included), and the comparisons are ORed (NOT IN: <> ANDed), as
+            // PostgreSQL's transformAExprIn falls back to; a missing operator is the 42883 of that comparison.
+            BoundExpression[] comparisons = inExpr.List
+                .Select(item => Bind(new A_Expr(inExpr.IsNot ? "<>" : "=", inExpr.Argument, item, inExpr.Location)))
+                .ToArray();
+            return comparisons.Length == 1 ? comparisons[0] : new BoundBoolean(inExpr.IsNot ? BoolExprKind.And : BoolExprKind.Or, comparisons);
         }
         BoundExpression[] coerced = CoerceAll(bound, sources, common);
         return new BoundIn(coerced[0], coerced[1..], inExpr.IsNot);
