@@ -163,6 +163,20 @@ public sealed partial class QuerySession
         {
             return PgExecuteResult.EmptyQuery;
         }
+        BeginActivity(statement.Text);
+        try
+        {
+            return await ExecuteStatementPortalAsync(portal, statement, maxRows, writer, cancellationToken);
+        }
+        finally
+        {
+            EndActivity();
+        }
+    }
+
+    private async ValueTask<PgExecuteResult> ExecuteStatementPortalAsync(Portal portal, ParsedStatement statement, int maxRows,
+        IPgResponseWriter writer, CancellationToken cancellationToken)
+    {
         if (portal.Result is null)
         {
             await StartPortalAsync(portal, writer, cancellationToken);

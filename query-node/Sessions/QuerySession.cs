@@ -67,6 +67,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         this.logger = logger;
         settings = new SessionSettings(startup.User, startup.Parameters);
         startupIdentity = (startup.Database, startup.ProcessId, startup.ServerEndPoint);
+        clientEndPoint = startup.ClientEndPoint;
+        RefreshActivityNames();
     }
 
     public IReadOnlyDictionary<string, string> ParameterStatus => settings.Reported;
@@ -84,6 +86,19 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         : PgTransactionStatus.Idle;
 
     public async ValueTask ExecuteSimpleQueryAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
+    {
+        BeginActivity(queryText);
+        try
+        {
+            await ExecuteSimpleQueryTextAsync(queryText, writer, cancellationToken);
+        }
+        finally
+        {
+            EndActivity();
+        }
+    }
+
+    private async ValueTask ExecuteSimpleQueryTextAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         IReadOnlyList<ParsedStatement> statements;
         var parseNotices = new List<string>();
@@ -554,6 +569,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
 
     public ValueTask DisposeAsync()
     {
+        Registry?.Remove(this);
         transaction?.End(HybridTimestamp.Zero);
         transaction = null;
         return ValueTask.CompletedTask;

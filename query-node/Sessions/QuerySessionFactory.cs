@@ -22,6 +22,9 @@ public sealed class QuerySessionFactory(
     ISnapshotSource? snapshots = null) : IPgSessionFactory
 {
     private readonly TransactionLimits limits = new();
+
+    /// <summary>The sessions this factory made that are still connected (pg_stat_activity).</summary>
+    public SessionRegistry Sessions { get; } = new();
     private readonly ILoginAuthenticator authenticator = authenticator ?? TrustAuthenticator.Instance;
 
     public async ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken)
@@ -36,7 +39,13 @@ public sealed class QuerySessionFactory(
         }
         try
         {
-            return new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger, snapshots) { Principal = login.Principal };
+            var session = new QuerySession(startup, engine, adjudicator, storage, clock, limits, logger, snapshots)
+            {
+                Principal = login.Principal,
+                Registry = Sessions,
+            };
+            Sessions.Add(session);
+            return session;
         }
         catch (SqlException exception)
         {

@@ -49,7 +49,15 @@ public interface ISessionEnvironment
 
     /// <summary>The session's open SQL cursors, for pg_cursors.</summary>
     IReadOnlyList<OpenCursor> Cursors => [];
+
+    /// <summary>Every live session of this query node (this one among them), for pg_stat_activity.</summary>
+    IReadOnlyList<SessionActivity> Activity => [];
 }
+
+/// <summary>One session as pg_stat_activity shows it: what it runs or ran last, and since when.</summary>
+public sealed record SessionActivity(int ProcessId, string UserName, string DatabaseName, string ApplicationName,
+    System.Net.IPEndPoint? Client, DateTime BackendStartUtc, DateTime? TransactionStartUtc, DateTime? QueryStartUtc,
+    DateTime StateChangeUtc, string State, string Query);
 
 /// <summary>One open cursor as pg_cursors shows it (Log's cursors are never binary).</summary>
 public sealed record OpenCursor(string Name, string Statement, bool IsHoldable, bool IsScrollable, DateTime CreationTimeUtc, bool IsBinary = false);

@@ -180,12 +180,15 @@ internal static partial class SystemRelations
             ("extnamespace", ObjectIds.PgCatalogNamespace), ("extrelocatable", false), ("extversion", "1.0"));
     }
 
-    private static IEnumerable<object?[]> ActivityRows(CatalogSnapshot catalog, SystemRelation relation)
-    {
-        yield return relation.Row(("datid", ObjectIds.Database), ("datname", catalog.DatabaseName), ("pid", catalog.Session?.ProcessId ?? Environment.ProcessId),
-            ("usesysid", ObjectIds.SuperuserRole), ("usename", catalog.UserName), ("application_name", catalog.Session?.GetSetting("application_name") ?? ""),
-            ("state", "active"), ("backend_type", "client backend"));
-    }
+    /// <summary>Every live session of this query node (sessions of other query nodes are theirs to show), with the
+    /// statement each runs or ran last; a catalog read without a session shows nothing.</summary>
+    private static IEnumerable<object?[]> ActivityRows(CatalogSnapshot catalog, SystemRelation relation) =>
+        (catalog.Session?.Activity ?? []).Select(activity => relation.Row(("datid", ObjectIds.Database), ("datname", activity.DatabaseName),
+            ("pid", activity.ProcessId), ("usesysid", catalog.RoleOid(activity.UserName) ?? RoleNames.OidOf(activity.UserName)),
+            ("usename", activity.UserName), ("application_name", activity.ApplicationName),
+            ("client_addr", activity.Client?.Address.ToString()), ("client_port", activity.Client?.Port ?? -1),
+            ("backend_start", activity.BackendStartUtc), ("xact_start", activity.TransactionStartUtc), ("query_start", activity.QueryStartUtc),
+            ("state_change", activity.StateChangeUtc), ("state", activity.State), ("query", activity.Query), ("backend_type", "client backend")));
 
     /// <summary>The session's open cursors; none is binary (DECLARE ... BINARY is refused).</summary>
     private static IEnumerable<object?[]> CursorRows(CatalogSnapshot catalog, SystemRelation relation) =>
