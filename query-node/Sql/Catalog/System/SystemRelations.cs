@@ -48,6 +48,7 @@ internal static partial class SystemRelations
             ["pg_user"] = UserRows,
             ["pg_settings"] = SettingRows,
             ["pg_am"] = AccessMethodRows,
+            ["pg_opclass"] = OperatorClassRows,
             ["pg_tables"] = TableRows,
             ["pg_views"] = ViewRows,
             ["pg_indexes"] = IndexDefinitionRows,
