@@ -23,51 +23,23 @@ streams=${LOAD_STREAMS:-2}
 
 # Builds Log in Release and starts it (sets work, server_pid, port, log_target; kills it and removes the folder at exit).
 source "$here/start-log.sh"
-kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
-target() { echo "$log_target"; }
+table=restart_big
+source "$here/restart-helpers.sh"
 
-# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid.
-start_log() {
-  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" > "$work/server.$1.log" 2>&1 &
-  server_pid=$!
-  disown "$server_pid"
-}
-
-psql "$(target)" -qc "CREATE TABLE restart_big (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)"
 load_start=$(date +%s.%N)
-load_stream() {
-  local stream=$1 from
-  for ((from = 1 + stream * batch; from <= rows; from += streams * batch)); do
-    local until=$((from + batch - 1)); ((until > rows)) && until=$rows
-    echo "INSERT INTO restart_big SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
-  done | psql "$(target)" -q > /dev/null
-}
-for ((stream = 0; stream < streams; stream++)); do load_stream "$stream" & done
+load_rows
 wait
 load_seconds=$(echo "$(date +%s.%N) - $load_start" | bc)
-count=$(psql "$(target)" -Atc "SELECT count(*) FROM restart_big")
+count=$(psql "$log_target" -Atc "SELECT count(*) FROM $table")
 [ "$count" = "$rows" ] || { echo "loaded $count rows, expected $rows"; exit 1; }
 echo "loaded $rows rows in ${load_seconds} s"
 
-# Sets elapsed: seconds from the process start until a query that reads the table answers.
-timed_start() {
-  local name=$1 begin
-  begin=$(date +%s.%N)
-  start_log "$name"
-  until psql "$(target)" -Atc "SELECT amount FROM restart_big WHERE id = $rows" > /dev/null 2>&1; do
-    kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
-    sleep 0.02
-  done
-  elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
-}
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
-stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
 
 # The replay tool, while the database (and its journal) runs.
 replay=$(dotnet "$work/bin/Log.StorageNode.dll" replay --journal "127.0.0.1:$kafka_port" --from beginning --data "$work/replay" 2>/dev/null)
 echo "$replay" | grep -E "^replayed|^digest"
-live=$(psql "$(target)" -Atc "SELECT sys.state_digest($(echo "$replay" | sed -n 's/^digest .* timestamp \([0-9]*\) .*/\1/p'))")
+live=$(psql "$log_target" -Atc "SELECT sys.state_digest($(echo "$replay" | sed -n 's/^digest .* timestamp \([0-9]*\) .*/\1/p'))")
 [ "$live" = "$(echo "$replay" | sed -n 's/^digest \([0-9a-f]*\) .*/\1/p')" ] || { echo "replayed digest differs from the live one ($live)"; exit 1; }
 echo "the replayed digest equals the live database's"
 rm -rf "$work/replay"
@@ -76,7 +48,7 @@ full=(); crash=(); clean=()
 for ((run = 1; run <= runs; run++)); do
   stop_kill; rm -rf "$work/data/storage/manifests"
   timed_start "full$run"; full+=("$elapsed")
-  psql "$(target)" -Atc "SELECT sys.checkpoint()" > /dev/null
+  psql "$log_target" -Atc "SELECT sys.checkpoint()" > /dev/null
   stop_kill
   timed_start "crash$run"; crash+=("$elapsed")
   stop_clean
@@ -93,7 +65,6 @@ echo "  checkpoint after a clean stop:   $(printf '%s\n' "${clean[@]}" | median)
 echo "  checkpoint without its key file: $keyless s"
 grep -h "key file of\|rebuilt the ordered index" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | tail -2
 echo "where a start after kill -9 spends its time (its log):"
-grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$work/server.crash1.log" \
-  | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-160
+start_timeline "$work/server.crash1.log"
 echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
 grep -h "Checkpoint .* taken" "$work"/server*.log | sed 's/^.*(applying/(applying/' | tail -3

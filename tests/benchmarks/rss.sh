@@ -20,30 +20,16 @@ streams=${LOAD_STREAMS:-2}
 source "$here/start-log.sh"
 keep_logs() { if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/server*.log "$KEEP_LOGS"/; fi; }
 trap 'keep_logs; cleanup' EXIT
-kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
+table=rss_big
+source "$here/restart-helpers.sh"
 
-start_log() {
-  # shellcheck disable=SC2086 # LOG_ARGS is a list of switches
-  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" ${LOG_ARGS:-} > "$work/server.$1.log" 2>&1 &
-  server_pid=$!
-  disown "$server_pid"
-}
 # Resident and peak resident memory of the server in MiB.
 memory() {
   awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { peak = $2 } END { printf "RSS %d MiB (peak %d MiB)", rss / 1024, peak / 1024 }' "/proc/$server_pid/status"
 }
 
-psql "$log_target" -qc "CREATE TABLE rss_big (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)"
 load_start=$(date +%s.%N)
-load_stream() {
-  local stream=$1 from
-  for ((from = 1 + stream * batch; from <= rows; from += streams * batch)); do
-    local until=$((from + batch - 1)); ((until > rows)) && until=$rows
-    echo "INSERT INTO rss_big SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
-  done | psql "$log_target" -q > /dev/null
-}
-for ((stream = 0; stream < streams; stream++)); do load_stream "$stream" & done
-loaders=$(jobs -p)
+load_rows
 # Progress from the storage node's checkpoints (a count(*) would scan the table every time).
 while kill -0 $loaders 2>/dev/null; do
   sleep 30
@@ -53,7 +39,7 @@ done
 wait
 load_seconds=$(echo "$(date +%s.%N) - $load_start" | bc)
 # The newest rows are there (a full count is the scan below, which may read most rows from disk at 10,000,000).
-count=$(psql "$log_target" -Atc "SELECT count(*) FROM rss_big WHERE id > $rows - 1000")
+count=$(psql "$log_target" -Atc "SELECT count(*) FROM $table WHERE id > $rows - 1000")
 [ "$count" = 1000 ] || { echo "found $count of the last 1000 rows"; exit 1; }
 echo "loaded $rows rows in ${load_seconds} s: $(memory)"
 sleep "${SETTLE_SECONDS:-60}"
@@ -61,25 +47,12 @@ echo "${SETTLE_SECONDS:-60} s later: $(memory)"
 scan() {
   if [ "${SCAN:-1}" = 1 ]; then
     local begin; begin=$(date +%s.%N)
-    count=$(psql "$log_target" -Atc "SELECT count(*) FROM rss_big")
+    count=$(psql "$log_target" -Atc "SELECT count(*) FROM $table")
     [ "$count" = "$rows" ] || { echo "counted $count rows, expected $rows"; exit 1; }
     echo "after a full scan ($(echo "$(date +%s.%N) - $begin" | bc) s): $(memory)"
   fi
 }
 scan
-
-timed_start() {
-  local name=$1 begin
-  begin=$(date +%s.%N)
-  start_log "$name"
-  until psql "$log_target" -Atc "SELECT amount FROM rss_big WHERE id = $rows" > /dev/null 2>&1; do
-    kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
-    sleep 0.02
-  done
-  elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
-}
-stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
-stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
 
 stop_clean
 timed_start clean
@@ -92,5 +65,4 @@ echo "restart after kill -9 (checkpoint just taken): $elapsed s to the first ans
 grep -h "recovered checkpoint" "$work"/server.clean.log "$work"/server.crash.log | sed 's/^.*Storage node/  Storage node/' | cut -c1-200
 echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
 echo "where the start after kill -9 spent its time (its log):"
-grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$work/server.crash.log" \
-  | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-200
+start_timeline "$work/server.crash.log"

@@ -1,0 +1,48 @@
+# Sourced after start-log.sh by the benchmarks that load a table and restart Log on the same folder (restart.sh,
+# rss.sh). The caller sets rows, batch (LOAD_BATCH_ROWS), streams (LOAD_STREAMS) and table (the table they load).
+# shellcheck shell=bash
+kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
+
+# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid.
+start_log() {
+  # shellcheck disable=SC2086 # LOG_ARGS is a list of switches
+  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" ${LOG_ARGS:-} > "$work/server.$1.log" 2>&1 &
+  server_pid=$!
+  disown "$server_pid"
+}
+
+# Creates $table and starts loading $rows rows into it ($batch rows per INSERT ... SELECT, $streams connections at once)
+# in the background; sets loaders (their pids: wait for them).
+load_rows() {
+  psql "$log_target" -qc "CREATE TABLE $table (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)"
+  local stream
+  for ((stream = 0; stream < streams; stream++)); do load_stream "$stream" & done
+  loaders=$(jobs -p)
+}
+load_stream() {
+  local stream=$1 from
+  for ((from = 1 + stream * batch; from <= rows; from += streams * batch)); do
+    local until=$((from + batch - 1)); ((until > rows)) && until=$rows
+    echo "INSERT INTO $table SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
+  done | psql "$log_target" -q > /dev/null
+}
+
+# Sets elapsed: seconds from the process start until a query that reads the table answers.
+timed_start() {
+  local name=$1 begin
+  begin=$(date +%s.%N)
+  start_log "$name"
+  until psql "$log_target" -Atc "SELECT amount FROM $table WHERE id = $rows" > /dev/null 2>&1; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "Log exited while starting:" >&2; tail -5 "$work/server.$name.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
+}
+stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
+stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
+
+# Where a start spent its time, from its log.
+start_timeline() {
+  grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$1" \
+    | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-200
+}
