@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Log.Journal.Records;
 using Log.Journal.Time;
 
@@ -20,18 +19,12 @@ namespace Log.QueryNode.Execution;
 /// </summary>
 public sealed class LocalWriters
 {
-    private static readonly ConditionalWeakTable<object, LocalWriters> ByReplica = new();
-
     /// <summary>How many writers a waits-for chain is followed through when looking for a cycle; a longer chain is
     /// taken as one (the waiter does not wait).</summary>
     private const int WaitChainLengthMax = 64;
 
     private readonly Lock gate = new();
     private readonly Dictionary<byte[], LocalWriter> holders = new(KeyComparer.Instance);
-
-    /// <summary>The registry of the query node whose sessions read through <paramref name="replica"/>: one per storage
-    /// reader, which a node's sessions share, so that no session or engine code has to carry it.</summary>
-    public static LocalWriters Of(object replica) => ByReplica.GetValue(replica, static _ => new LocalWriters());
 
     /// <summary>Keys held now (for tests).</summary>
     public int HeldKeyCount

@@ -8,8 +8,12 @@ public sealed partial class Transaction
     private LocalWriter? writer;
     private bool writerResolved;
 
+    /// <summary>The query node's registry of first writers, shared by its sessions' transactions; null when this
+    /// transaction takes no part (then it neither waits for nor holds keys).</summary>
+    public LocalWriters? LocalWriters { get; init; }
+
     /// <summary>This transaction as <see cref="LocalWriters"/> sees it: given when a retry reserved its key before the
-    /// snapshot (<see cref="ReserveForRetryAsync"/>), else made at the first write; null when the transaction does not
+    /// snapshot (<see cref="Execution.LocalWriters.ReserveAsync"/>), else made at the first write; null when the transaction does not
     /// take part (separate transactions and jobs, which do not fail changed keys early either).</summary>
     public LocalWriter? Writer
     {
@@ -17,7 +21,7 @@ public sealed partial class Transaction
         {
             if (!writerResolved)
             {
-                writer ??= FailsChangedKeysEarly ? new LocalWriter(LocalWriters.Of(storage)) : null;
+                writer ??= FailsChangedKeysEarly && LocalWriters is { } registry ? new LocalWriter(registry) : null;
                 writerResolved = true;
             }
             return writer;
@@ -26,7 +30,7 @@ public sealed partial class Transaction
     }
 
     /// <summary>A key whose conflict ended this transaction (a statement failed early, or the COMMIT was refused for
-    /// it), so that the session's retry can reserve it (<see cref="ReserveForRetryAsync"/>); null otherwise.</summary>
+    /// it), so that the session's retry can reserve it (<see cref="Execution.LocalWriters.ReserveAsync"/>); null otherwise.</summary>
     public byte[]? ConflictingKey { get; private set; }
 
     /// <summary>
@@ -62,10 +66,4 @@ public sealed partial class Transaction
     /// <summary>Ends the transaction for <see cref="LocalWriters"/> (see <see cref="LocalWriter.End"/>); the session
     /// calls it when the transaction commits, rolls back or is dropped. The first call counts.</summary>
     public void End(HybridTimestamp committedAt) => writer?.End(committedAt);
-
-    /// <summary>For a session about to begin the retry of a transaction that lost <paramref name="key"/>: reserves
-    /// the key on the node's <see cref="LocalWriters"/> (waiting for its holder) before the snapshot is taken.</summary>
-    public static ValueTask<LocalWriter> ReserveForRetryAsync(IStorageReader storage, byte[] key, TransactionLimits limits,
-        CancellationToken cancellationToken) =>
-        LocalWriters.Of(storage).ReserveAsync(key, limits.LocalWriterWaitMax, cancellationToken);
 }

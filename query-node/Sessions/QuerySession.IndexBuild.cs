@@ -61,7 +61,7 @@ public sealed partial class QuerySession
         if (failsChangedKeysEarly && retryReservationKey is { } lostKey)
         {
             retryReservationKey = null;
-            reserved = await Transaction.ReserveForRetryAsync(storage, lostKey, limits, cancellationToken);
+            if (LocalWriters is { } registry) reserved = await registry.ReserveAsync(lostKey, limits.LocalWriterWaitMax, cancellationToken);
         }
         try
         {
@@ -69,7 +69,7 @@ public sealed partial class QuerySession
             lastCommitConflicted = false;
             // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
             if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
-            return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly, Writer = reserved };
+            return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly, LocalWriters = LocalWriters, Writer = reserved };
         }
         catch
         {

@@ -35,8 +35,13 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private bool lastCommitConflicted;
 
     /// <summary>A key whose conflict ended the session's last transaction: the next BEGIN reserves it before its
-    /// snapshot (<see cref="Transaction.ReserveForRetryAsync"/>).</summary>
+    /// snapshot (<see cref="LocalWriters"/>).</summary>
     private byte[]? retryReservationKey;
+
+    /// <summary>The node's registry of first writers its sessions' transactions share (see
+    /// <see cref="Execution.LocalWriters"/>); null: this session's transactions neither wait for nor hold keys.</summary>
+    public Execution.LocalWriters? LocalWriters { get; init; }
+
     private readonly TransactionLimits limits;
     private readonly ILogger logger;
     private readonly SessionSettings settings;

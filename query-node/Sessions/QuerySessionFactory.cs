@@ -25,6 +25,9 @@ public sealed class QuerySessionFactory(
 
     /// <summary>The sessions this factory made that are still connected (pg_stat_activity).</summary>
     public SessionRegistry Sessions { get; } = new();
+
+    /// <summary>The first writers of keys among these sessions' open transactions (see <see cref="LocalWriters"/>).</summary>
+    private readonly LocalWriters localWriters = new();
     private readonly ILoginAuthenticator authenticator = authenticator ?? TrustAuthenticator.Instance;
 
     public async ValueTask<IPgSession> CreateSessionAsync(PgStartup startup, CancellationToken cancellationToken)
@@ -43,6 +46,7 @@ public sealed class QuerySessionFactory(
             {
                 Principal = login.Principal,
                 Registry = Sessions,
+                LocalWriters = localWriters,
             };
             Sessions.Add(session);
             return session;

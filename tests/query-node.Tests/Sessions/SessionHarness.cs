@@ -24,9 +24,12 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader, INewestVer
     public SqlEngine Engine { get; init; } = new();
     public int Commits { get; private set; }
 
+    /// <summary>The sessions' shared registry of first writers, as a query node's factory gives its sessions one.</summary>
+    public LocalWriters LocalWriters { get; } = new();
+
     public QuerySession Connect(IReadOnlyDictionary<string, string>? parameters = null) =>
         new(new PgStartup("postgres", "postgres", parameters ?? new Dictionary<string, string>(), 1, 2), Engine, this, this, Clock,
-            new TransactionLimits(), NullLogger.Instance);
+            new TransactionLimits(), NullLogger.Instance) { LocalWriters = LocalWriters };
 
     public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
