@@ -189,9 +189,10 @@ public sealed class StorageRpcPartitionsTests
     public async Task A_copy_reads_only_checkpoint_files_and_a_replica_without_a_checkpoint_has_none_to_copy()
     {
         await using var harness = await StorageNodeHarness.StartAsync(configure: TwoPartitions);
-        // A prepare whose decision is still to come: no checkpoint can be taken, and there is none from before.
-        var ends = await AppendAsync(harness, (0, JournalRecord.ForPrepare(Guid.NewGuid(), Ts(9), Ts(10), 0, 1,
-            [new JournalWrite(Bytes("shard-0-a"), Bytes("x"))], BothShards)));
+        // The leading fragment of a large transaction whose final record is still to come: no checkpoint can be taken, and
+        // there is none from before.
+        var large = JournalFragmenter.Split(Guid.NewGuid(), 0, 1, [new JournalWrite(Bytes("shard-0-a"), new byte[600])], fragmentPayloadBytes: 256);
+        var ends = await AppendAsync(harness, (0, large.LeadingFragments[0]));
         await harness.Node.WaitForOffsetsAsync(ends, default).WaitAsync(TestTimeout);
         await using var server = Serve(harness.Node);
         var target = Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"), StorageNode.StorageFolderName);
