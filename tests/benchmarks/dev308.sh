@@ -11,6 +11,7 @@
 #               with S adjudicator shards, e.g. cluster-2). LOG_TOPOLOGY (one of them) is read when none is given.
 #   PGBASELINE: libpq connection string of the PostgreSQL to compare with
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
+#   LOG_BIN: a folder holding a Release build of query-node (all roles) to use instead of building one
 #   LOG_STORAGE_REPLICAS: storage replicas of a cluster (default 2, read over the storage RPC; 0: the query node
 #               keeps its own replica in process)
 # Example, everything in one run: tests/benchmarks/dev308.sh 10 3 all-in-one cluster cluster-2
@@ -40,15 +41,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One Release build for every topology: its output holds every role.
-dotnet build "$root/query-node" -c Release -o "$work/bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+# One Release build for every topology: its output holds every role (LOG_BIN: such a build made already).
+bin=${LOG_BIN:-$work/bin}
+if [ -z "${LOG_BIN:-}" ]; then
+  dotnet build "$root/query-node" -c Release -o "$bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+fi
 
 # Starts Log in a topology on ephemeral ports and its own folders; sets log_target.
 start_log() { # topology
   local port=""
   case $1 in
     all-in-one)
-      dotnet "$work/bin/log.dll" --port 0 --journal-port 0 --data "$work/$1" > "$work/$1.log" 2>&1 &
+      dotnet "$bin/log.dll" --port 0 --journal-port 0 --data "$work/$1" > "$work/$1.log" 2>&1 &
       server_pid=$!
       disown "$server_pid"  # killed by stop_log; no job report for it
       for _ in $(seq 1 240); do grep -q "Log is ready" "$work/$1.log" && break; sleep 0.25; done
@@ -60,7 +64,7 @@ start_log() { # topology
       shards=${shards#-}
       cluster_dir="$work/$1"
       "$root/tests/cluster/start-cluster.sh" -n 1 -s "${shards:-1}" -r "${LOG_STORAGE_REPLICAS:-2}" -d "$cluster_dir" \
-        -b "$work/bin" > "$work/$1.out"
+        -b "$bin" > "$work/$1.out"
       port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/$1.out")
       ;;
     *) echo "unknown topology $1 (all-in-one, cluster, cluster-S)" >&2; exit 2 ;;
