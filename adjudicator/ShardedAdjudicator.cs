@@ -221,9 +221,47 @@ public sealed class ShardedAdjudicator : IAdjudicator
         }
     }
 
-    /// <summary>Closes the timestamp on every shard; the fence returned is shard 0's.</summary>
-    public async Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken) =>
-        (await CloseEveryShardAsync(timestamp, cancellationToken).ConfigureAwait(false))[0];
+    /// <summary>Closes one timestamp, at or above the one asked, on every shard (<see cref="CloseOneTimestampOnEveryShardAsync"/>);
+    /// the fence returned is shard 0's, at that timestamp.</summary>
+    public async Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+    {
+        var (closed, fences) = await CloseOneTimestampOnEveryShardAsync(timestamp, cancellationToken).ConfigureAwait(false);
+        return fences[0] with { Timestamp = closed };
+    }
+
+    /// <summary>
+    /// Closes one timestamp on every shard, at or above <paramref name="timestamp"/>, and returns it with every shard's
+    /// fence (each fence's own timestamp at or above it, so its end offset bounds every commit at or below it).
+    /// <para>
+    /// A shard in another process closes at the later of the timestamp asked and its own clock, so that a snapshot
+    /// there holds every commit the shard acknowledged before, even when the asking node's clock is behind. Shards on
+    /// their own clocks then close different timestamps; reading at the latest one is safe only once every shard has
+    /// closed it (a shard whose clock is behind could still commit between its own and the latest), so the shards that
+    /// closed below it are asked to close it too: one more round trip to those shards, only when their clocks differ.
+    /// Shards in one process share the asking node's clock and close the timestamp asked: one round.
+    /// </para>
+    /// </summary>
+    public async Task<(HybridTimestamp Closed, ReadFence[] Fences)> CloseOneTimestampOnEveryShardAsync(HybridTimestamp timestamp,
+        CancellationToken cancellationToken)
+    {
+        var fences = await CloseEveryShardAsync(timestamp, cancellationToken).ConfigureAwait(false);
+        var closed = timestamp;
+        foreach (var fence in fences) closed = HybridTimestamp.Max(closed, fence.Timestamp);
+        var behind = Enumerable.Range(0, fences.Length).Where(shard => fences[shard].Timestamp < closed).ToArray();
+        if (behind.Length > 0)
+        {
+            var again = await Task.WhenAll(behind.Select(shard => shards[shard].CloseTimestampAsync(closed, cancellationToken))).ConfigureAwait(false);
+            for (var index = 0; index < behind.Length; index++)
+            {
+                if (again[index].Timestamp < closed)
+                {
+                    throw new InvalidOperationException($"Shard {behind[index]} closed {again[index].Timestamp} when asked to close {closed}.");
+                }
+                fences[behind[index]] = again[index];
+            }
+        }
+        return (closed, fences);
+    }
 
     /// <summary>Closes the timestamp on every shard: afterwards nothing commits at or below it on any shard (a
     /// cross-shard commit decided later commits at the coordinator's clock, above it), and every commit at or below it,

@@ -129,7 +129,9 @@ public sealed partial class StorageNode
         var ready = readyCommits;
         ready.Clear();
         // Commits apply at once; a cross-shard transaction's writes once its decision is known (see CrossShardTracker).
-        crossShard.Accept(partition, whole, ready);
+        // A prepare put together from fragments began at an earlier offset: it is given none, and a checkpoint waits for it.
+        crossShard.Accept(partition, whole, ready, ReferenceEquals(whole, record) ? offset : CrossShardTracker.UnknownOffset,
+            epochs.Epoch);
         foreach (var commit in ready)
         {
             ApplyCommit(store, commit, offset);
@@ -144,16 +146,12 @@ public sealed partial class StorageNode
     private void ApplyCommit(VersionStore store, ReadyCommit commit, long offset)
     {
         var commitTimestamp = commit.CommitTimestamp.Value;
-        if (commitTimestamp <= Volatile.Read(ref resolvedTimestamp))
-        {
-            // The writer broke its closed-timestamp promise: reads at or above this commit may
-            // already have been answered without it. The journal is the truth, so apply it, loudly.
-            logger.LogError("Commit at offset {Offset} has timestamp {Commit} at or below the resolved timestamp {Resolved}",
-                offset, commit.CommitTimestamp, ResolvedTimestamp);
-        }
+        var belowResolved = commitTimestamp <= Volatile.Read(ref resolvedTimestamp);
+        var appliedAny = false;
         foreach (var write in LastWritePerKey(commit.Writes))
         {
             var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress);
+            appliedAny |= outcome != ApplyOutcome.Skipped;
             // The index learns the new head's address before the resolved timestamp passes this commit,
             // so every read that may see the commit starts at its head (see OrderedKeyIndex).
             if (outcome == ApplyOutcome.NewKey)
@@ -165,6 +163,15 @@ public sealed partial class StorageNode
                 keys.SetHeadAddress(write.Key, headAddress);
                 NoteSuperseded(commitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
             }
+        }
+        if (belowResolved && appliedAny)
+        {
+            // The writer broke its closed-timestamp promise: reads at or above this commit may
+            // already have been answered without it. The journal is the truth, so apply it, loudly.
+            // (A commit a recovery reads again, after a checkpoint that resumes a partition at a pending prepare, is
+            // below the resolved timestamp too, but all its versions are there already: nothing was missed.)
+            logger.LogError("Commit at offset {Offset} has timestamp {Commit} at or below the resolved timestamp {Resolved}",
+                offset, commit.CommitTimestamp, ResolvedTimestamp);
         }
         Volatile.Write(ref appliedWriteCount, appliedWriteCount + commit.Writes.Count);
     }

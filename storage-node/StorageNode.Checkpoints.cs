@@ -87,9 +87,10 @@ public sealed partial class StorageNode
         var pausedAt = options.TimeProvider.GetTimestamp();
         try
         {
-            // A recovery replays each partition only after its offset, so it must not start inside a large transaction
-            // or after a prepare whose decision is still to come (its writes would never be applied).
-            if (FailureReason is not null || HoldsFragments || crossShard.PendingPrepareCount != 0)
+            // A recovery replays each partition only after its offset, so it must not start inside a large transaction;
+            // a partition with prepares whose decisions are still to come is resumed at the oldest one (CurrentPositions),
+            // unless one was put together from fragments (its first offset is not known).
+            if (FailureReason is not null || HoldsFragments || !KnowsWhereEveryPendingPrepareIs())
             {
                 return null;
             }

@@ -70,9 +70,18 @@ public sealed partial class StorageNode
         {
             return [new PartitionPosition(options.Partition, NextOffset, Volatile.Read(ref resolvedTimestamp), writerEpochs.Epoch)];
         }
-        return [.. Enumerable.Range(0, options.PartitionCount).Select(partition => new PartitionPosition(partition, NextOffsetOf(partition),
-            crossShard.ResolvedOf(partition).Value, WriterEpochsOf(partition).Epoch))];
+        return [.. Enumerable.Range(0, options.PartitionCount).Select(partition => crossShard.OldestPendingOf(partition) is { } oldest
+            // A recovery must read this partition's pending prepares again (their decisions are still to come): it resumes
+            // at the oldest one, with the partition's epoch there, and reads again the records after it that this
+            // checkpoint already holds, which change nothing (every version they write is there: the store skips it).
+            ? new PartitionPosition(partition, oldest.Offset, crossShard.ResolvedOf(partition).Value, oldest.Epoch)
+            : new PartitionPosition(partition, NextOffsetOf(partition), crossShard.ResolvedOf(partition).Value, WriterEpochsOf(partition).Epoch))];
     }
+
+    /// <summary>Whether every pending prepare's offset is known, so that a checkpoint can resume each partition at its
+    /// oldest one (<see cref="CurrentPositions"/>).</summary>
+    private bool KnowsWhereEveryPendingPrepareIs() =>
+        Enumerable.Range(0, options.PartitionCount).All(partition => crossShard.OldestPendingOf(partition)?.Offset != CrossShardTracker.UnknownOffset);
 
     /// <summary>Whether a checkpoint covers exactly the partitions this replica applies.</summary>
     private bool CoversAppliedPartitions(CheckpointManifest manifest) =>

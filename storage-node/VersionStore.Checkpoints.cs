@@ -97,7 +97,12 @@ internal sealed partial class VersionStore
     }
 
     /// <summary>The files of FASTER's index checkpoint <paramref name="indexToken"/> and log checkpoint
-    /// <paramref name="logToken"/>, relative to the store's folder, in a stable order.</summary>
+    /// <paramref name="logToken"/>, relative to the store's folder, in a stable order. Leaves out the delta log
+    /// (<see cref="DeltaLogFilePrefix"/>): FASTER creates it, empty, in the log checkpoint's folder when it recovers that
+    /// checkpoint (it holds incremental snapshots, which these full checkpoints never write), so counting it made a
+    /// checkpoint recovered once fail its manifest at the next start, and a replica that crashed twice replay from 0.</summary>
+    private const string DeltaLogFilePrefix = "delta.dat";
+
     public static IReadOnlyList<string> CheckpointFiles(string directory, Guid indexToken, Guid logToken)
     {
         var files = new List<string>();
@@ -107,6 +112,7 @@ internal sealed partial class VersionStore
             if (Directory.Exists(folder))
             {
                 files.AddRange(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                    .Where(file => !Path.GetFileName(file).StartsWith(DeltaLogFilePrefix, StringComparison.Ordinal))
                     .Select(file => Path.GetRelativePath(directory, file)));
             }
         }

@@ -32,7 +32,7 @@ public sealed class CrossShardTracker
 
     private readonly ulong[] highest;
     private readonly SortedDictionary<ulong, int>[] holds;
-    private readonly Dictionary<(Guid TransactionId, int Partition), JournalRecord> pending = [];
+    private readonly Dictionary<(Guid TransactionId, int Partition), (JournalRecord Prepare, long Offset, long Epoch)> pending = [];
     private readonly Dictionary<Guid, KnownDecision> decisions = [];
     private readonly Queue<Guid> decisionsOldestFirst = new();
 
@@ -54,6 +54,35 @@ public sealed class CrossShardTracker
 
     /// <summary>Prepares seen whose decision is not known yet.</summary>
     public int PendingPrepareCount => pending.Count;
+
+    /// <summary>An offset not given to <see cref="Accept"/> (a record put together from fragments starts before it).</summary>
+    public const long UnknownOffset = -1;
+
+    /// <summary>
+    /// Where a reader that starts again must read <paramref name="partition"/> from to see each of its pending prepares
+    /// again: the lowest offset of one, with the partition's writer epoch there (both as given to <see cref="Accept"/>).
+    /// Null when none is pending; <see cref="UnknownOffset"/> when a pending prepare's offset was not given.
+    /// </summary>
+    public (long Offset, long Epoch)? OldestPendingOf(int partition)
+    {
+        (long Offset, long Epoch)? oldest = null;
+        foreach (var ((_, prepared), (_, offset, epoch)) in pending)
+        {
+            if (prepared != partition)
+            {
+                continue;
+            }
+            if (offset == UnknownOffset)
+            {
+                return (UnknownOffset, epoch);
+            }
+            if (oldest is null || offset < oldest.Value.Offset)
+            {
+                oldest = (offset, epoch);
+            }
+        }
+        return oldest;
+    }
 
     /// <summary>Every commit at or below it has been handed out by <see cref="Accept"/>, and none can still come.</summary>
     public HybridTimestamp Resolved
@@ -86,8 +115,10 @@ public sealed class CrossShardTracker
 
     /// <summary>Takes the next whole record of <paramref name="partition"/>; adds to <paramref name="ready"/> the write
     /// sets that become applicable. Throws <see cref="InvalidDataException"/> for a record that cannot be (a prepare
-    /// seen twice, a decision that contradicts the first one).</summary>
-    public void Accept(int partition, JournalRecord record, List<ReadyCommit> ready)
+    /// seen twice, a decision that contradicts the first one). <paramref name="offset"/> is the record's offset in its
+    /// partition and <paramref name="epoch"/> the partition's writer epoch there (see <see cref="WriterEpochFilter"/>), for
+    /// <see cref="OldestPendingOf"/>.</summary>
+    public void Accept(int partition, JournalRecord record, List<ReadyCommit> ready, long offset = UnknownOffset, long epoch = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, highest.Length);
@@ -101,7 +132,7 @@ public sealed class CrossShardTracker
                 Advance(partition, record.ClosedTimestamp);
                 break;
             case JournalRecordKind.Prepare:
-                AcceptPrepare(partition, record, ready);
+                AcceptPrepare(partition, record, ready, offset, epoch);
                 break;
             case JournalRecordKind.Decision:
                 AcceptDecision(partition, record, ready);
@@ -114,7 +145,7 @@ public sealed class CrossShardTracker
         }
     }
 
-    private void AcceptPrepare(int partition, JournalRecord prepare, List<ReadyCommit> ready)
+    private void AcceptPrepare(int partition, JournalRecord prepare, List<ReadyCommit> ready, long offset, long epoch)
     {
         // Records after the prepare in this partition are above its proposal (one loop assigns them in order).
         Advance(partition, prepare.CommitTimestamp);
@@ -128,7 +159,7 @@ public sealed class CrossShardTracker
             }
             return;
         }
-        if (!pending.TryAdd((prepare.TransactionId, partition), prepare))
+        if (!pending.TryAdd((prepare.TransactionId, partition), (prepare, offset, epoch)))
         {
             throw new InvalidDataException($"transaction {prepare.TransactionId} is prepared twice in partition {partition}");
         }
@@ -189,10 +220,11 @@ public sealed class CrossShardTracker
 
     private JournalRecord? TakePending(Guid transactionId, int partition)
     {
-        if (!pending.Remove((transactionId, partition), out var prepare))
+        if (!pending.Remove((transactionId, partition), out var taken))
         {
             return null;
         }
+        var prepare = taken.Prepare;
         var partitionHolds = holds[partition];
         if (--partitionHolds[prepare.CommitTimestamp] == 0)
         {

@@ -5,7 +5,8 @@ using Log.StorageNode;
 namespace Log.QueryNode.Execution;
 
 /// <summary>
-/// Snapshots of a database with several shards: close a timestamp from this node's clock on every shard, wait until
+/// Snapshots of a database with several shards: close a timestamp from this node's clock on every shard (or the later
+/// one a shard's clock asks for, see <see cref="ShardedAdjudicator.CloseOneTimestampOnEveryShardAsync"/>), wait until
 /// the replica has applied each partition below its shard's fence, and read at that timestamp.
 /// <para>
 /// Why not the journal's ends, as with one shard: the resolved timestamp over several partitions is their minimum, and a
@@ -20,8 +21,11 @@ public sealed class ShardFenceSnapshotSource(ShardedAdjudicator adjudicator, IPa
 {
     public async ValueTask<Snapshot> TakeAsync(CancellationToken cancellationToken)
     {
-        var start = clock.Now();
-        var fences = await adjudicator.CloseEveryShardAsync(start, cancellationToken);
+        // Shards in other processes may close later timestamps than this node's clock asked for (their clocks are
+        // ahead): the snapshot is taken at the one every shard closed, so that it holds every commit acknowledged
+        // before it began, through any query node, however far behind this node's clock is.
+        var (start, fences) = await adjudicator.CloseOneTimestampOnEveryShardAsync(clock.Now(), cancellationToken);
+        clock.Observe(start);
         var ends = new long[fences.Length];
         for (var shard = 0; shard < fences.Length; shard++)
         {

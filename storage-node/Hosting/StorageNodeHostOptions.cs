@@ -6,8 +6,8 @@ namespace Log.StorageNode.Hosting;
 /// <summary>
 /// Settings of one storage replica run alone (<c>storage-node serve</c>). Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__JOURNAL, LOG__PORT, LOG__DATA, LOG__LISTEN,
-/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and
-/// command-line switches (--journal, --port, --data, --listen, --region, --partition, --partitions, --bootstrap-from,
+/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__BOOTSTRAPCHUNKSINFLIGHT, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and
+/// command-line switches (--journal, --port, --data, --listen, --region, --partition, --partitions, --bootstrap-from, --bootstrap-chunks-in-flight,
 /// --http-port, --snapshot-retention-seconds).
 /// </summary>
 public sealed class StorageNodeHostOptions
@@ -41,6 +41,10 @@ public sealed class StorageNodeHostOptions
     /// journal from offset 0.</summary>
     public string BootstrapFrom { get; set; } = "";
 
+    /// <summary>Chunk calls of one file the bootstrap copy keeps in flight (<see cref="Rpc.StorageRpcOptions.CheckpointCopyChunksInFlight"/>;
+    /// 1: one chunk per round trip).</summary>
+    public int BootstrapChunksInFlight { get; set; } = new Rpc.StorageRpcOptions().CheckpointCopyChunksInFlight;
+
     /// <summary>Whether the replica applies one partition alone (<c>--partition N</c>).</summary>
     public bool AppliesOnePartition => Partition is not null;
 
@@ -61,6 +65,7 @@ public sealed class StorageNodeHostOptions
         ["--partition"] = nameof(Partition),
         ["--partitions"] = nameof(Partitions),
         ["--bootstrap-from"] = nameof(BootstrapFrom),
+        ["--bootstrap-chunks-in-flight"] = nameof(BootstrapChunksInFlight),
         ["--http-port"] = nameof(HttpPort),
         ["--snapshot-retention-seconds"] = nameof(SnapshotRetentionSeconds),
     };
@@ -94,6 +99,10 @@ public sealed class StorageNodeHostOptions
         if (!string.IsNullOrWhiteSpace(BootstrapFrom) && !RoleSettings.TrySplitHostAndPort(BootstrapFrom, out _, out _))
         {
             return $"--bootstrap-from '{BootstrapFrom}' must be HOST:PORT of another replica's storage RPC";
+        }
+        if (BootstrapChunksInFlight is < 1 or > 64)
+        {
+            return $"--bootstrap-chunks-in-flight {BootstrapChunksInFlight} must be 1 to 64";
         }
         if (SnapshotRetentionSeconds < 1)
         {

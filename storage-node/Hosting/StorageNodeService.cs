@@ -107,7 +107,8 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         }
         RoleSettings.TrySplitHostAndPort(options.BootstrapFrom, out var host, out var port);
         logger.LogInformation("Copying a checkpoint from the replica at {Source}", options.BootstrapFrom);
-        await CheckpointCopier.CopyAsync(host, port, storageDirectory, new StorageRpcOptions(), logger, cancellationToken);
+        await CheckpointCopier.CopyAsync(host, port, storageDirectory, new StorageRpcOptions { CheckpointCopyChunksInFlight = options.BootstrapChunksInFlight },
+            logger, cancellationToken);
     }
 
     /// <summary>Where the replica stands, for the health probes: one line per partition.</summary>

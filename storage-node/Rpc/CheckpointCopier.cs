@@ -104,34 +104,81 @@ public static class CheckpointCopier
         return null;
     }
 
-    /// <summary>Copies one file in chunks up to the length it had at the first chunk; returns the bytes copied.</summary>
+    /// <summary>Copies one file in chunks up to the length it had at the first chunk; returns the bytes copied. After the
+    /// first chunk (which tells the length), up to <see cref="StorageRpcOptions.CheckpointCopyChunksInFlight"/> chunk calls
+    /// are in flight on the connection at once, and their answers are written in offset order.</summary>
     private static async Task<long> CopyFileAsync(RpcChannel<StorageRpcMessage> channel, string relativePath, string directory,
         StorageRpcOptions options, CancellationToken cancellationToken)
     {
         var target = StorageNode.ResolveCopyablePath(directory, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         await using var output = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
-        long length = -1;
-        long offset = 0;
-        while (length < 0 || offset < length)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inFlight = new Queue<(long Offset, int Wanted, Task<FileChunkAnswer> Answer)>();
+        try
         {
-            var wanted = length < 0 ? options.CheckpointCopyChunkBytes : (int)Math.Min(options.CheckpointCopyChunkBytes, length - offset);
-            var chunk = (FileChunkAnswer)await CallAsync(channel, (id, deadline) => new FileChunkCall(id, deadline, relativePath, offset, wanted),
-                options, cancellationToken).ConfigureAwait(false);
-            if (length < 0)
+            var first = await ReadChunkAsync(channel, relativePath, 0, options.CheckpointCopyChunkBytes, options, stop.Token).ConfigureAwait(false);
+            var length = first.FileLength;
+            await output.WriteAsync(first.Bytes, stop.Token).ConfigureAwait(false);
+            var written = (long)first.Bytes.Length;
+            var asked = written;
+            while (written < length)
             {
-                length = chunk.FileLength;
+                while (inFlight.Count < options.CheckpointCopyChunksInFlight && asked < length)
+                {
+                    var wanted = (int)Math.Min(options.CheckpointCopyChunkBytes, length - asked);
+                    inFlight.Enqueue((asked, wanted, ReadChunkAsync(channel, relativePath, asked, wanted, options, stop.Token)));
+                    asked += wanted;
+                }
+                var (offset, size, answer) = inFlight.Dequeue();
+                var chunk = await answer.ConfigureAwait(false);
+                await output.WriteAsync(chunk.Bytes, stop.Token).ConfigureAwait(false);
+                // The source sends at most its own chunk size: a shorter answer is followed by the rest of the range, asked
+                // for one call at a time (it is rare: the two ends run one build).
+                for (var got = chunk.Bytes.Length; got < size; got += chunk.Bytes.Length)
+                {
+                    chunk = await ReadChunkAsync(channel, relativePath, offset + got, size - got, options, stop.Token).ConfigureAwait(false);
+                    if (chunk.Bytes.Length == 0)
+                    {
+                        throw new StorageUnavailableException($"{relativePath} shrank below {length} bytes while it was copied");
+                    }
+                    await output.WriteAsync(chunk.Bytes, stop.Token).ConfigureAwait(false);
+                }
+                written = offset + size;
             }
-            if (chunk.Bytes.Length == 0 && offset < length)
-            {
-                throw new StorageUnavailableException($"{relativePath} shrank below {length} bytes while it was copied");
-            }
-            await output.WriteAsync(chunk.Bytes, cancellationToken).ConfigureAwait(false);
-            offset += chunk.Bytes.Length;
+            await output.FlushAsync(stop.Token).ConfigureAwait(false);
+            output.Flush(flushToDisk: true);
+            return written;
         }
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        output.Flush(flushToDisk: true);
-        return offset;
+        finally
+        {
+            // A failed copy leaves no call behind: the others are cancelled and their outcomes observed.
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var (_, _, answer) in inFlight)
+            {
+                try
+                {
+                    await answer.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The copy already failed (or was cancelled) for its own reason.
+                }
+            }
+        }
+    }
+
+    /// <summary>One chunk of a file; an empty one before the length the file had is a file that shrank.</summary>
+    private static async Task<FileChunkAnswer> ReadChunkAsync(RpcChannel<StorageRpcMessage> channel, string relativePath, long offset, int wanted,
+        StorageRpcOptions options, CancellationToken cancellationToken)
+    {
+        var chunk = (FileChunkAnswer)await CallAsync(channel, (id, deadline) => new FileChunkCall(id, deadline, relativePath, offset, wanted),
+            options, cancellationToken).ConfigureAwait(false);
+        if (chunk.Bytes.Length == 0 && offset < chunk.FileLength)
+        {
+            throw new StorageUnavailableException($"{relativePath} shrank below {offset + wanted} bytes while it was copied");
+        }
+        return chunk;
     }
 
     /// <summary>One call with the client's deadline; refusals become the exceptions a read would throw.</summary>

@@ -32,6 +32,11 @@ public sealed record StorageRpcOptions : RpcEndpointOptions
     /// copy of a 64 MiB log segment takes a few dozen round trips, small enough to leave a connection to other calls.</summary>
     public int CheckpointCopyChunkBytes { get; init; } = 1 << 20;
 
+    /// <summary>Client: chunk calls of one file a checkpoint copy keeps in flight at once, so that the copy is bound by
+    /// the bandwidth and the source's disk rather than by a round trip per chunk (1: one chunk per round trip). The
+    /// answers wait in memory until written in order: at most this many chunks' bytes per copy.</summary>
+    public int CheckpointCopyChunksInFlight { get; init; } = 8;
+
     /// <summary>Times a new replica starts copying a checkpoint again when the source replaced it meanwhile (it keeps two,
     /// so a copy that is slower than two checkpoints of the source fails and starts over), before it gives up.</summary>
     public int BootstrapAttemptsMax { get; init; } = 3;
@@ -42,6 +47,8 @@ public sealed record StorageRpcOptions : RpcEndpointOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointCopyChunkBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, CheckpointCopyChunkBytes + 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(BootstrapAttemptsMax, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointCopyChunksInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CheckpointCopyChunksInFlight, MaxRequestsInFlightPerConnection);
         ArgumentOutOfRangeException.ThrowIfLessThan(ScanPageBytesMax, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, ScanPageBytesMax + 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReplicaDownInterval, TimeSpan.Zero);

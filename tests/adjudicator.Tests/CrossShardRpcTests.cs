@@ -141,6 +141,62 @@ public sealed class CrossShardRpcTests
         }
     }
 
+    [Fact]
+    public async Task A_query_node_whose_clock_is_behind_closes_on_every_shard_a_timestamp_at_or_above_every_acknowledged_commit()
+    {
+        // Shard 1's clock runs 300 ms ahead, shard 0's is right, the reading query node's 300 ms behind (all within the
+        // maximum offset of 500 ms). A commit acknowledged on shard 1 is stamped by shard 1's clock.
+        var journal = new MemoryJournal();
+        HybridClock[] shardClocks = [new(), new(new ShiftedTime(TimeSpan.FromMilliseconds(300)))];
+        var shards = new AdjudicatorShard[2];
+        var servers = new AdjudicatorRpcServer[2];
+        var writer = new List<RemoteAdjudicator>();
+        var reader = new List<RemoteAdjudicator>();
+        var readerClock = new HybridClock(new ShiftedTime(TimeSpan.FromMilliseconds(-300)));
+        try
+        {
+            for (var shard = 0; shard < 2; shard++)
+            {
+                shards[shard] = new AdjudicatorShard(new AdjudicatorOptions { Shard = shard, Partition = shard, HeartbeatInterval = TimeSpan.FromHours(1) },
+                    journal, journal, shardClocks[shard]);
+                await shards[shard].StartAsync(CancellationToken.None).WaitAsync(TestTimeout);
+                servers[shard] = new AdjudicatorRpcServer(shards[shard], shardClocks[shard], new AdjudicatorRpcOptions { Port = 0 });
+                await servers[shard].StartAsync(CancellationToken.None);
+                writer.Add(new RemoteAdjudicator("127.0.0.1", servers[shard].Port, new AdjudicatorRpcOptions { CallTimeout = TestTimeout },
+                    clock: new HybridClock()));
+                reader.Add(new RemoteAdjudicator("127.0.0.1", servers[shard].Port, new AdjudicatorRpcOptions { CallTimeout = TestTimeout },
+                    clock: readerClock));
+            }
+            var acknowledged = await new ShardedAdjudicator(writer, new ByFirstLetter())
+                .CommitAsync(Keys.Request(shardClocks[1].Now(), "b1"), CancellationToken.None).WaitAsync(TestTimeout);
+            Assert.Equal(CommitOutcome.Committed, acknowledged.Outcome);
+
+            var start = readerClock.Now();
+            Assert.True(start < acknowledged.CommitTimestamp, "the reading node's clock is behind the commit");
+            var (closed, fences) = await new ShardedAdjudicator(reader, new ByFirstLetter())
+                .CloseOneTimestampOnEveryShardAsync(start, CancellationToken.None).WaitAsync(TestTimeout);
+
+            Assert.True(closed >= acknowledged.CommitTimestamp, "a snapshot at the closed timestamp holds the acknowledged commit");
+            Assert.All(fences, fence => Assert.True(fence.Timestamp >= closed));
+            Assert.True(fences[1].EndOffset > acknowledged.JournalOffset);
+            // Shard 0, whose clock is behind shard 1's, closed that timestamp too: nothing commits at or below it there later.
+            var later = await shards[0].CommitAsync(Keys.Request(shardClocks[0].Now(), "a1"), CancellationToken.None).WaitAsync(TestTimeout);
+            Assert.Equal(CommitOutcome.Committed, later.Outcome);
+            Assert.True(later.CommitTimestamp > closed, "shard 0 committed at or below a timestamp it was asked to close");
+        }
+        finally
+        {
+            foreach (var client in writer.Concat(reader)) await client.DisposeAsync();
+            foreach (var server in servers.Where(server => server is not null)) await server.DisposeAsync();
+            foreach (var shard in shards.Where(shard => shard is not null)) await shard.DisposeAsync();
+        }
+    }
+
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + shift;
+    }
+
     private sealed class ByFirstLetter : IKeyRouter
     {
         public int ShardOf(ReadOnlySpan<byte> key, int shardCount) => key[0] == (byte)'a' ? 0 : 1;

@@ -136,8 +136,13 @@ public sealed class StorageRpcPartitionsTests
         Assert.Equal(ends, checkpoint.NextOffsets);
     }
 
-    [Fact]
-    public async Task A_new_replica_bootstraps_from_another_replicas_checkpoint_over_the_rpc_then_tails_the_journal()
+    // One chunk per round trip; several in flight; chunks asked for larger than the source sends (each answer is short,
+    // and the rest of its range is asked for again).
+    [Theory]
+    [InlineData(4096, 1)]
+    [InlineData(4096, 8)]
+    [InlineData(16384, 4)]
+    public async Task A_new_replica_bootstraps_from_another_replicas_checkpoint_over_the_rpc_then_tails_the_journal(int chunkBytes, int chunksInFlight)
     {
         await using var source = await StorageNodeHarness.StartAsync(configure: TwoPartitions);
         var random = new Random(31);
@@ -159,7 +164,8 @@ public sealed class StorageRpcPartitionsTests
         await using var server = Serve(source.Node);
 
         var directory = Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"));
-        var copied = await CheckpointCopier.CopyAsync("127.0.0.1", server.Port, Path.Combine(directory, StorageNode.StorageFolderName), ClientOptions, null, default);
+        var copied = await CheckpointCopier.CopyAsync("127.0.0.1", server.Port, Path.Combine(directory, StorageNode.StorageFolderName),
+            ClientOptions with { CheckpointCopyChunkBytes = chunkBytes, CheckpointCopyChunksInFlight = chunksInFlight }, null, default);
         Assert.NotNull(copied);
         Assert.Equal(ends, copied.NextOffsets);
         Assert.False(Directory.Exists(Path.Combine(directory, StorageNode.StorageFolderName + ".bootstrap")));
@@ -183,9 +189,10 @@ public sealed class StorageRpcPartitionsTests
     public async Task A_copy_reads_only_checkpoint_files_and_a_replica_without_a_checkpoint_has_none_to_copy()
     {
         await using var harness = await StorageNodeHarness.StartAsync(configure: TwoPartitions);
-        // A prepare whose decision is still to come: no checkpoint can be taken, and there is none from before.
-        var ends = await AppendAsync(harness, (0, JournalRecord.ForPrepare(Guid.NewGuid(), Ts(9), Ts(10), 0, 1,
-            [new JournalWrite(Bytes("shard-0-a"), Bytes("x"))], BothShards)));
+        // The leading fragment of a large transaction whose final record is still to come: no checkpoint can be taken, and
+        // there is none from before.
+        var large = JournalFragmenter.Split(Guid.NewGuid(), 0, 1, [new JournalWrite(Bytes("shard-0-a"), new byte[600])], fragmentPayloadBytes: 256);
+        var ends = await AppendAsync(harness, (0, large.LeadingFragments[0]));
         await harness.Node.WaitForOffsetsAsync(ends, default).WaitAsync(TestTimeout);
         await using var server = Serve(harness.Node);
         var target = Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"), StorageNode.StorageFolderName);
