@@ -113,6 +113,7 @@ public sealed class DelayProxy : IAsyncDisposable
             Reset(server);
             return;
         }
+        var closedCleanly = false;
         try
         {
             try
@@ -128,17 +129,16 @@ public sealed class DelayProxy : IAsyncDisposable
             var downstream = PumpAsync(server, client);
             // A direction that ends cleanly (FIN passed on) leaves the other running; one that fails ends both.
             var first = await Task.WhenAny(upstream, downstream);
-            if (await first)
-            {
-                await (first == upstream ? downstream : upstream);
-            }
+            closedCleanly = await first && await (first == upstream ? downstream : upstream);
         }
         finally
         {
             Untrack(client);
             Untrack(server);
-            Reset(client);
-            Reset(server);
+            // Closed at both ends: a plain close, so the kernel still delivers what the sockets hold. Anything else: a
+            // reset, so that the ends learn at once that the link is gone.
+            Close(client, reset: !closedCleanly);
+            Close(server, reset: !closedCleanly);
         }
     }
 
@@ -265,6 +265,18 @@ public sealed class DelayProxy : IAsyncDisposable
         lock (sockets)
         {
             sockets.Remove(socket);
+        }
+    }
+
+    private static void Close(Socket socket, bool reset)
+    {
+        if (reset)
+        {
+            Reset(socket);
+        }
+        else
+        {
+            socket.Dispose();
         }
     }
 
