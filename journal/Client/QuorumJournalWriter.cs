@@ -244,7 +244,12 @@ public sealed class QuorumJournalWriter : IJournalWriter
             }
             Settle(state);
         }
-        DrainCompletions();
+        // Answered while this thread hands a record to the copies (a copy that answers at once): a callback run now could
+        // append its next record to the first copies before this one reaches the rest. Append drains once it is done.
+        if (!sendGate.IsHeldByCurrentThread)
+        {
+            DrainCompletions();
+        }
     }
 
     /// <summary>Moves <paramref name="copy"/>'s prefix over every record it has now acknowledged without a hole,
@@ -359,6 +364,8 @@ public sealed class QuorumJournalWriter : IJournalWriter
         }
     }
 
+    /// <summary>Disposes every copy's writer (a Kafka one first delivers what it holds, for up to 10 s); records still
+    /// unacknowledged after that fail, as their outcome is unknown.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
@@ -369,6 +376,16 @@ public sealed class QuorumJournalWriter : IJournalWriter
         {
             await copy.Writer.DisposeAsync();
         }
+        lock (gate)
+        {
+            failure ??= new JournalAppendException("The quorum journal writer was disposed before the record was acknowledged",
+                mayHaveBeenWritten: true, isTransient: true);
+            foreach (var state in partitions.Values)
+            {
+                Settle(state);
+            }
+        }
+        DrainCompletions();
     }
 
     /// <summary>One record on its way: which copies answered, at which offsets, and how many hold it with no hole before it.</summary>

@@ -44,6 +44,56 @@ public sealed class QuorumJournalWriterTests
     }
 
     [Fact]
+    public async Task A_record_appended_from_an_acknowledgement_reaches_every_copy_after_the_acknowledged_one()
+    {
+        // The copies answer at once, on the appending thread: the first record's quorum is complete while it is still
+        // being handed to the third copy, and its callback appends the next record.
+        var copies = ScriptedCopy.Three();
+        await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsCopy()).ToList(), required: 2);
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acknowledged = new List<long>();
+        void AppendNext(int index)
+        {
+            writer.Append(0, JournalClientTests.Commit(index), (offset, error) =>
+            {
+                if (error is not null)
+                {
+                    finished.TrySetException(error);
+                    return;
+                }
+                acknowledged.Add(offset);
+                if (index == 19)
+                {
+                    finished.TrySetResult();
+                    return;
+                }
+                AppendNext(index + 1);
+            });
+        }
+        AppendNext(0);
+        await finished.Task;
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(index => (long)index), acknowledged);
+        Assert.Equal(3, writer.HealthyCopies);
+        Assert.Equal(copies[0].Read(0), copies[1].Read(0));
+        Assert.Equal(copies[0].Read(0), copies[2].Read(0));
+    }
+
+    [Fact]
+    public async Task Records_unacknowledged_when_the_writer_is_disposed_fail()
+    {
+        var copies = ScriptedCopy.Three();
+        var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsCopy()).ToList(), required: 2);
+        copies[1].Hold = true;
+        copies[2].Hold = true;
+        var waiting = writer.AppendAsync(0, JournalClientTests.Commit(0), CancellationToken.None);
+        await writer.DisposeAsync();
+        var failure = await Assert.ThrowsAsync<JournalAppendException>(() => waiting);
+        Assert.True(failure.MayHaveBeenWritten);
+        Assert.Throws<ObjectDisposedException>(() => writer.Append(0, JournalClientTests.Commit(1), (_, _) => { }));
+    }
+
+    [Fact]
     public async Task A_record_is_acknowledged_once_two_copies_hold_it_and_the_slow_third_still_gets_every_record_in_order()
     {
         var copies = ScriptedCopy.Three();
