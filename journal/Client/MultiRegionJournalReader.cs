@@ -47,20 +47,8 @@ public sealed class MultiRegionJournalReader : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(regions);
-        return new MultiRegionJournalReader(regions.Select(region => new RegionJournalSource(region.Region, new KafkaJournalReader(new JournalClientOptions
-        {
-            BootstrapServers = region.BootstrapServers,
-            Region = region.Region,
-            PartitionCount = template.PartitionCount,
-            ReplicationFactor = template.ReplicationFactor,
-            ClientId = $"{template.ClientId}-{region.Region}",
-            ConsumerGroupId = template.ConsumerGroupId,
-            FetchWaitMaxMs = template.FetchWaitMaxMs,
-            EndOffsetQueryTimeout = template.EndOffsetQueryTimeout,
-            ReaderBufferRecords = template.ReaderBufferRecords,
-            ReaderBufferBytesMax = template.ReaderBufferBytesMax,
-            ReaderFetchQueueBytesMax = template.ReaderFetchQueueBytesMax,
-        }, logger))).ToList());
+        return new MultiRegionJournalReader(regions.Select(region => new RegionJournalSource(region.Region,
+            new KafkaJournalReader(JournalClientOptionsCopy.For(template, region.BootstrapServers, region.Region, region.Region), logger))).ToList());
     }
 
     public IReadOnlyList<string> Regions => sources.Select(source => source.Region).ToList();

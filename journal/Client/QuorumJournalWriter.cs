@@ -43,6 +43,10 @@ public sealed class QuorumJournalWriter : IJournalWriter
     private readonly Lock gate = new();
     private readonly Dictionary<int, PartitionState> partitions = [];
     private readonly Exception?[] faults;
+    // Per copy: whether its first record was sent and answered, and the records waiting for that answer (see Send).
+    private readonly bool[] firstSent;
+    private readonly bool[] firstAnswered;
+    private readonly Queue<(int Partition, long Sequence, JournalRecord Record)>[] waitingForFirst;
     private readonly Queue<(Action<long, Exception?> OnDone, long Offset, Exception? Error)> completions = new();
     private int healthy;
     private JournalAppendException? failure;
@@ -62,6 +66,9 @@ public sealed class QuorumJournalWriter : IJournalWriter
         Required = required;
         this.logger = logger ?? NullLogger.Instance;
         faults = new Exception?[copies.Count];
+        firstSent = new bool[copies.Count];
+        firstAnswered = new bool[copies.Count];
+        waitingForFirst = copies.Select(_ => new Queue<(int, long, JournalRecord)>()).ToArray();
         healthy = copies.Count;
     }
 
@@ -72,28 +79,9 @@ public sealed class QuorumJournalWriter : IJournalWriter
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(clusters);
-        var copies = clusters.Select(cluster => new QuorumJournalCopy(cluster.Name, new KafkaJournalWriter(CopyOptions(template, cluster), logger)))
-            .ToList();
+        var copies = clusters.Select(cluster => new QuorumJournalCopy(cluster.Name,
+            new KafkaJournalWriter(JournalClientOptionsCopy.For(template, cluster.BootstrapServers, template.Region, cluster.Name), logger))).ToList();
         return new QuorumJournalWriter(copies, required, logger);
-    }
-
-    private static JournalClientOptions CopyOptions(JournalClientOptions template, (string Name, string BootstrapServers) cluster)
-    {
-        var options = new JournalClientOptions
-        {
-            BootstrapServers = cluster.BootstrapServers,
-            Region = template.Region,
-            PartitionCount = template.PartitionCount,
-            ReplicationFactor = template.ReplicationFactor,
-            ClientId = $"{template.ClientId}-{cluster.Name}",
-            MessageTimeoutMs = template.MessageTimeoutMs,
-            RetryBackoffMs = template.RetryBackoffMs,
-        };
-        foreach (var (key, value) in template.AdditionalKafkaSettings)
-        {
-            options.AdditionalKafkaSettings[key] = value;
-        }
-        return options;
     }
 
     /// <summary>How many copies must hold a record before it is acknowledged.</summary>
@@ -157,6 +145,7 @@ public sealed class QuorumJournalWriter : IJournalWriter
                     Send(partition, sequence, copy, record);
                 }
             }
+            SendWaiting();
         }
         DrainCompletions();
     }
@@ -192,7 +181,25 @@ public sealed class QuorumJournalWriter : IJournalWriter
         }
     }
 
+    /// <summary>Hands a record to a copy (the caller holds the send lock). A copy's first record goes alone: later ones
+    /// wait until it is answered. A Kafka writer creates its topic on its first append, and records appended while it
+    /// does can pass that first one (it waits for the topic, they may not); holding them costs one round trip to that
+    /// copy, once, and does not hold the other copies.</summary>
     private void Send(int partition, long sequence, int copy, JournalRecord record)
+    {
+        lock (gate)
+        {
+            if (faults[copy] is null && firstSent[copy] && (!firstAnswered[copy] || waitingForFirst[copy].Count > 0))
+            {
+                waitingForFirst[copy].Enqueue((partition, sequence, record));
+                return;
+            }
+            firstSent[copy] = true;
+        }
+        SendNow(partition, sequence, copy, record);
+    }
+
+    private void SendNow(int partition, long sequence, int copy, JournalRecord record)
     {
         if (Volatile.Read(ref faults[copy]) is { } fault)
         {
@@ -209,6 +216,34 @@ public sealed class QuorumJournalWriter : IJournalWriter
         }
     }
 
+    /// <summary>Sends, in order, the records that waited for their copy's first answer (the caller holds the send lock).</summary>
+    private void SendWaiting()
+    {
+        while (true)
+        {
+            (int Partition, long Sequence, JournalRecord Record, int Copy)? next = null;
+            lock (gate)
+            {
+                for (var copy = 0; copy < copies.Length && next is null; copy++)
+                {
+                    if (faults[copy] is not null)
+                    {
+                        waitingForFirst[copy].Clear();
+                    }
+                    else if (firstAnswered[copy] && waitingForFirst[copy].TryDequeue(out var waiting))
+                    {
+                        next = (waiting.Partition, waiting.Sequence, waiting.Record, copy);
+                    }
+                }
+            }
+            if (next is not { } send)
+            {
+                return;
+            }
+            SendNow(send.Partition, send.Sequence, send.Copy, send.Record);
+        }
+    }
+
     private PartitionState PartitionFor(int partition)
     {
         if (!partitions.TryGetValue(partition, out var state))
@@ -222,8 +257,13 @@ public sealed class QuorumJournalWriter : IJournalWriter
     /// disagreeing offset, and queues the acknowledgements (or failures) that follow.</summary>
     private void Report(int partition, long sequence, int copy, long offset, Exception? error)
     {
+        var firstAnswer = false;
         lock (gate)
         {
+            if (!firstAnswered[copy])
+            {
+                firstAnswered[copy] = firstAnswer = true;
+            }
             var state = partitions[partition];
             var slot = state.Find(sequence);
             if (slot is null || slot.Reported[copy])
@@ -248,6 +288,13 @@ public sealed class QuorumJournalWriter : IJournalWriter
         // append its next record to the first copies before this one reaches the rest. Append drains once it is done.
         if (!sendGate.IsHeldByCurrentThread)
         {
+            if (firstAnswer)
+            {
+                lock (sendGate)
+                {
+                    SendWaiting();
+                }
+            }
             DrainCompletions();
         }
     }

@@ -109,8 +109,8 @@ public sealed class DelayProxy : IAsyncDisposable
         client.NoDelay = true;
         if (!Track(client) || !Track(server))
         {
-            Reset(client);
-            Reset(server);
+            SocketReset.Reset(client);
+            SocketReset.Reset(server);
             return;
         }
         var closedCleanly = false;
@@ -298,24 +298,12 @@ public sealed class DelayProxy : IAsyncDisposable
     {
         if (reset)
         {
-            Reset(socket);
+            SocketReset.Reset(socket);
         }
         else
         {
             socket.Dispose();
         }
-    }
-
-    private static void Reset(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-        }
-        socket.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -333,7 +321,7 @@ public sealed class DelayProxy : IAsyncDisposable
         listener.Dispose();
         foreach (var socket in open)
         {
-            Reset(socket);
+            SocketReset.Reset(socket);
         }
         await acceptLoop;
     }

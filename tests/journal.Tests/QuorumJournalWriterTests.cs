@@ -98,17 +98,18 @@ public sealed class QuorumJournalWriterTests
     {
         var copies = ScriptedCopy.Three();
         await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsCopy()).ToList(), required: 2);
+        Assert.Equal(0, await writer.AppendAsync(0, JournalClientTests.Commit(0), CancellationToken.None));
         copies[1].Hold = true;
         copies[2].Hold = true;
 
-        var first = writer.AppendAsync(0, JournalClientTests.Commit(0), CancellationToken.None);
-        Assert.False(first.IsCompleted);
+        var second = writer.AppendAsync(0, JournalClientTests.Commit(1), CancellationToken.None);
+        Assert.False(second.IsCompleted);
         copies[1].ReleaseHeld();
-        Assert.Equal(0, await first);
+        Assert.Equal(1, await second);
 
         // Copy 2 stays behind: every later record is acknowledged without it, in order.
         var acknowledged = new List<long>();
-        var records = Enumerable.Range(1, 100).Select(JournalClientTests.Commit).ToList();
+        var records = Enumerable.Range(2, 100).Select(JournalClientTests.Commit).ToList();
         copies[1].Hold = false;
         foreach (var record in records)
         {
@@ -118,10 +119,30 @@ public sealed class QuorumJournalWriterTests
                 acknowledged.Add(offset);
             });
         }
-        Assert.Equal(Enumerable.Range(1, 100).Select(index => (long)index), acknowledged);
+        Assert.Equal(Enumerable.Range(2, 100).Select(index => (long)index), acknowledged);
         Assert.Equal(101, copies[2].HeldCount);
 
         copies[2].ReleaseHeld();
+        Assert.Equal(copies[0].Read(0), copies[2].Read(0));
+        Assert.Equal(3, writer.HealthyCopies);
+    }
+
+    [Fact]
+    public async Task A_copys_first_record_goes_alone_and_the_next_wait_for_its_answer_on_that_copy_only()
+    {
+        var copies = ScriptedCopy.Three();
+        await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsCopy()).ToList(), required: 2);
+        copies[2].Hold = true;
+        for (var index = 0; index < 5; index++)
+        {
+            Assert.Equal(index, await writer.AppendAsync(0, JournalClientTests.Commit(index), CancellationToken.None));
+        }
+        Assert.Equal(5, copies[0].Calls);
+        Assert.Equal(1, copies[2].Calls);
+
+        // Its first answer sends it the rest, in order.
+        copies[2].ReleaseHeld();
+        Assert.Equal(5, copies[2].Calls);
         Assert.Equal(copies[0].Read(0), copies[2].Read(0));
         Assert.Equal(3, writer.HealthyCopies);
     }
