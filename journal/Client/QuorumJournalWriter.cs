@@ -13,7 +13,8 @@ public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer);
 /// <see cref="Required"/> of them hold it, with no gap before it, at the same offset.
 /// <list type="bullet">
 /// <item>Every record of a partition is handed to every copy in one order (appends are serialised per writer), so a
-/// copy holds the partition's records in the order the caller appended them.</item>
+/// copy holds the partition's records in the order the caller appended them. A copy's first record goes alone (see
+/// <see cref="Send"/>).</item>
 /// <item>A copy counts towards a record only once it has acknowledged every earlier record of the partition that this
 /// writer sent it: the records a quorum holds form a prefix on each of its copies, never a sequence with a hole.</item>
 /// <item>The reported offset is the one the copies agree on: a single writer appending to copies that held the same
@@ -30,8 +31,9 @@ public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer);
 /// pending records are kept until it acknowledges them or is faulted (a copy too far behind fails by itself:
 /// librdkafka refuses records once its local queue is full).</item>
 /// </list>
-/// Acknowledgements are reported in append order per partition, on the thread of the copy whose acknowledgement
-/// completed the quorum (or of the caller, for a refusal).
+/// Acknowledgements are reported in append order per partition, one at a time, never under the writer's locks and never
+/// while a record is being handed to the copies: on the delivery thread of the copy that completed the quorum, or on an
+/// appending caller's thread once its record is handed over.
 /// </summary>
 public sealed class QuorumJournalWriter : IJournalWriter
 {

@@ -99,7 +99,8 @@ public sealed class QuorumJournalNodeTests(ITestOutputHelper output)
         foreach (var gone in new[] { peer, witness })
         {
             await using var reopened = await TestNode.StartAsync(output, gone.DataDirectory);
-            var held = await ReadAllAsync(template, reopened.BootstrapServers, minimum: gone == peer ? 60 : 20);
+            // The peer made every quorum after the witness was gone, so it holds all 60; the witness was never waited for.
+            var held = await ReadAllAsync(template, reopened.BootstrapServers, minimum: gone == peer ? 60 : 0);
             Assert.Equal(sent.Take(held.Count), held.Select(entry => entry.Record.TransactionId));
             Assert.Equal(Enumerable.Range(0, held.Count).Select(index => (long)index), held.Select(entry => entry.Offset));
         }
@@ -141,7 +142,7 @@ public sealed class QuorumJournalNodeTests(ITestOutputHelper output)
         await using var reader = new KafkaJournalReader(options);
         long end = 0;
         await WaitUntilAsync(async () => (end = await reader.GetEndOffsetAsync(0, CancellationToken.None)) >= minimum);
-        return await JournalClientTests.ReadAsync(reader, 0, 0, (int)end);
+        return end == 0 ? [] : await JournalClientTests.ReadAsync(reader, 0, 0, (int)end);
     }
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
