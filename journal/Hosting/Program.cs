@@ -14,7 +14,8 @@ namespace Log.Journal.Hosting;
 /// command line (section <c>Journal</c>; the switches below are shorthands). Prints
 /// <c>Journal node is ready: kafka=HOST:PORT data=DIR</c> once it listens (with <c>--http-port H</c>, first
 /// <c>Health and metrics on http://HOST:H</c>: /healthz, /readyz and /metrics); stops cleanly on
-/// SIGTERM or Ctrl+C (and loses nothing acknowledged on SIGKILL).
+/// SIGTERM or Ctrl+C (and loses nothing acknowledged on SIGKILL). <c>journal proxy ...</c> runs a delay proxy instead
+/// (<see cref="DelayProxyCommand"/>).
 /// </summary>
 internal static class Program
 {
@@ -33,6 +34,10 @@ internal static class Program
 
     public static async Task<int> Main(string[] arguments)
     {
+        if (arguments.Length > 0 && arguments[0] == "proxy")
+        {
+            return await DelayProxyCommand.RunAsync(arguments[1..]);
+        }
         if (arguments.Contains("--help") || arguments.Contains("-h"))
         {
             await Console.Out.WriteLineAsync(

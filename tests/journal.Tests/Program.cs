@@ -3,7 +3,8 @@ namespace Log.Journal.Tests;
 /// <summary>
 /// Entry point of the test assembly when run as a program (under the test runner, Main is not
 /// called): <c>dotnet exec Log.Journal.Tests.dll benchmark [--data DIR] [--records N]</c> runs the
-/// journal benchmark (see <see cref="JournalBenchmark"/>).
+/// journal benchmark (see <see cref="JournalBenchmark"/>); <c>quorum-benchmark [--appends N] [--delay-ms D]</c> the quorum
+/// writer's (see <see cref="QuorumBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -13,7 +14,11 @@ public static class Program
         {
             return await JournalBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
-        await Console.Error.WriteLineAsync("usage: benchmark [--data DIR] [--records N] [--latency-records N]");
+        if (arguments.Length >= 1 && arguments[0] == "quorum-benchmark")
+        {
+            return await QuorumBenchmark.RunAsync(arguments[1..]);
+        }
+        await Console.Error.WriteLineAsync("usage: benchmark [--data DIR] [--records N] [--latency-records N] | quorum-benchmark [--appends N] [--delay-ms D]");
         return 2;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Log.Journal.Net;
 
 namespace Log.Integration.Tests.Support;
 
@@ -187,17 +188,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
-    private static void Reset(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-        }
-        socket.Dispose();
-    }
+    private static void Reset(Socket socket) => SocketReset.Reset(socket);
 
     public async ValueTask DisposeAsync()
     {
