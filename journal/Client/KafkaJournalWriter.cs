@@ -22,6 +22,9 @@ public sealed class KafkaJournalWriter : IJournalWriter
     private readonly Lock producerGate = new();
     private IProducer<Null, byte[]> producer;
     private readonly Lazy<Task> topicReady;
+    private readonly Lock waitingGate = new();
+    private List<(int Partition, JournalRecord Record, Action<long, Exception?> OnDone)>? waiting;
+    private bool waitingDrained;
     private int disposed;
 
     public KafkaJournalWriter(JournalClientOptions options, ILogger? logger = null)
@@ -111,16 +114,64 @@ public sealed class KafkaJournalWriter : IJournalWriter
 
     /// <summary>See <see cref="IJournalWriter.Append"/>: <paramref name="onDone"/> runs on librdkafka's delivery thread
     /// (or on the caller's, when the producer refuses the record at once), without the task and the thread-pool hop of
-    /// <see cref="AppendAsync"/>. Before the topic is known to exist, it falls back to <see cref="AppendAsync"/>.</summary>
+    /// <see cref="AppendAsync"/>. Before the topic is known to exist, records wait in one queue and are produced in the
+    /// order they were appended once it is (continuations of one awaited task could otherwise run in any order, and a
+    /// record appended just after the topic became known could overtake the ones still waiting).</summary>
     public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
-        if (!topicReady.Value.IsCompletedSuccessfully)
+        if (!Volatile.Read(ref waitingDrained))
         {
-            ((IJournalWriter)new AppendThroughTask(this)).Append(partition, record, onDone);
-            return;
+            lock (waitingGate)
+            {
+                if (!waitingDrained)
+                {
+                    if (waiting is not null)
+                    {
+                        waiting.Add((partition, record, onDone));
+                        return;
+                    }
+                    // The first waiting record; the continuation may run at once, on this thread (the lock is reentrant).
+                    waiting = [(partition, record, onDone)];
+                    topicReady.Value.ContinueWith(static (ready, state) => ((KafkaJournalWriter)state!).ProduceWaiting(ready),
+                        this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return;
+                }
+            }
         }
+        Produce(partition, record, onDone);
+    }
+
+    /// <summary>Produces, in order, the records appended before the topic was known (or fails them with the reason it is
+    /// not), and lets later appends go straight to the producer.</summary>
+    private void ProduceWaiting(Task ready)
+    {
+        lock (waitingGate)
+        {
+            foreach (var (partition, record, onDone) in waiting!)
+            {
+                if (ready.IsCompletedSuccessfully)
+                {
+                    Produce(partition, record, onDone);
+                }
+                else
+                {
+                    var reason = ready.Exception?.GetBaseException().Message ?? "the topic could not be made ready";
+                    onDone(-1, new JournalAppendException($"Journal append to {options.Topic}/{partition} failed: {reason}",
+                        mayHaveBeenWritten: false, isTransient: true, ready.Exception?.GetBaseException()));
+                }
+            }
+            waiting = null;
+            if (ready.IsCompletedSuccessfully)
+            {
+                Volatile.Write(ref waitingDrained, true);
+            }
+        }
+    }
+
+    private void Produce(int partition, JournalRecord record, Action<long, Exception?> onDone)
+    {
         var value = JournalRecordCodec.Encode(record);
         var current = Volatile.Read(ref producer);
         try
@@ -152,15 +203,6 @@ public sealed class KafkaJournalWriter : IJournalWriter
             onDone(-1, new JournalAppendException($"Journal append to {options.Topic}/{partition} failed: {exception.Error.Reason}",
                 mayHaveBeenWritten: false, isTransient: IsTransient(exception.Error), exception));
         }
-    }
-
-    /// <summary>The default, task-based <see cref="IJournalWriter.Append"/> over this writer's <see cref="AppendAsync"/>.</summary>
-    private sealed class AppendThroughTask(KafkaJournalWriter writer) : IJournalWriter
-    {
-        public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
-            writer.AppendAsync(partition, record, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private JournalAppendException Failed(IProducer<Null, byte[]> current, int partition, Error error, PersistenceStatus? status, Exception? inner)

@@ -107,6 +107,36 @@ public sealed class JournalClientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Callback_appends_made_before_the_topic_is_known_keep_their_order()
+    {
+        await using var node = await TestNode.StartAsync(output);
+        var options = new JournalClientOptions { BootstrapServers = node.BootstrapServers, Region = "early" };
+        await using var writer = new KafkaJournalWriter(options);
+        await using var reader = new KafkaJournalReader(options);
+
+        // Every append is made at once, while the writer is still making sure the topic exists: they must reach the
+        // journal in the order they were appended, each reported with its own offset.
+        var records = Enumerable.Range(0, 200).Select(Commit).ToList();
+        var reported = new long[records.Count];
+        var left = records.Count;
+        var allReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var index = 0; index < records.Count; index++)
+        {
+            var slot = index;
+            ((IJournalWriter)writer).Append(0, records[index], (offset, error) =>
+            {
+                reported[slot] = error is null ? offset : -1;
+                if (Interlocked.Decrement(ref left) == 0) allReported.SetResult();
+            });
+        }
+        await allReported.Task.WaitAsync(Patience);
+
+        Assert.Equal(Enumerable.Range(0, records.Count).Select(index => (long)index), reported);
+        var entries = await ReadAsync(reader, 0, 0, records.Count);
+        Assert.Equal(records.Select(record => record.TransactionId), entries.Select(entry => entry.Record.TransactionId));
+    }
+
+    [Fact]
     public async Task Records_and_offsets_survive_a_restart_of_the_node()
     {
         await using var node = await TestNode.StartAsync(output);
