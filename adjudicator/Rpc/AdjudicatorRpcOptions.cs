@@ -23,9 +23,16 @@ public sealed record AdjudicatorRpcOptions : RpcEndpointOptions
     /// far one badly set clock can push every role's clock and commit timestamps ahead. CockroachDB's default.</summary>
     public TimeSpan MaxClockOffset { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Client: how long a read fence (a closed timestamp a snapshot waits on, read-only transactions
+    /// included) is sent again before the call fails as unavailable. Shorter than <see cref="RpcEndpointOptions.CallTimeout"/>:
+    /// a close decides nothing, so there is no outcome to wait for, and a reader is better told at once (57P03,
+    /// retryable) than held for the commit's patience while a shard restarts.</summary>
+    public TimeSpan CloseCallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public override void Validate()
     {
         base.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseCallTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxClockOffset, TimeSpan.Zero);
     }
 }

@@ -119,14 +119,14 @@ public sealed class RemoteAdjudicator : IAdjudicator, ICrossShardParticipant, IA
         var outcome = await CallWithRetriesAsync(
             remaining => new CloseCall(NextRequestId(), remaining, timestamp),
             _ => { },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, options.CloseCallTimeout).ConfigureAwait(false);
         return outcome.Answer switch
         {
             FenceAnswer answer => answer.Fence,
             ErrorAnswer { Code: RpcErrorCode.BadRequest } error => throw new ArgumentException(error.Message, nameof(timestamp)),
             ErrorAnswer { Code: RpcErrorCode.ClockOffset } error => throw new AdjudicatorFaultedException(error.Message, new IOException(error.Message)),
             _ => throw new AdjudicatorFaultedException(
-                $"The adjudicator at {Endpoint} could not be reached within {options.CallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}",
+                $"The adjudicator at {Endpoint} could not be reached within {options.CloseCallTimeout.TotalSeconds:0.###} s: {outcome.LastProblem}",
                 new IOException(outcome.LastProblem)),
         };
     }
@@ -135,9 +135,9 @@ public sealed class RemoteAdjudicator : IAdjudicator, ICrossShardParticipant, IA
     /// decision or time runs out. <paramref name="onAttemptLost"/> hears, for each attempt that got no decision,
     /// whether it may have reached the adjudicator.</summary>
     private async Task<(RpcMessage? Answer, string LastProblem)> CallWithRetriesAsync(Func<TimeSpan, RpcMessage> build,
-        Action<bool> onAttemptLost, CancellationToken cancellationToken)
+        Action<bool> onAttemptLost, CancellationToken cancellationToken, TimeSpan? callTimeout = null)
     {
-        var deadline = timeProvider.GetUtcNow() + options.CallTimeout;
+        var deadline = timeProvider.GetUtcNow() + (callTimeout ?? options.CallTimeout);
         var pause = options.ReconnectDelay;
         var lastProblem = "no attempt was made";
         while (true)

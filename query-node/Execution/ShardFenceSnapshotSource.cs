@@ -24,7 +24,18 @@ public sealed class ShardFenceSnapshotSource(ShardedAdjudicator adjudicator, IPa
         // Shards in other processes may close later timestamps than this node's clock asked for (their clocks are
         // ahead): the snapshot is taken at the one every shard closed, so that it holds every commit acknowledged
         // before it began, through any query node, however far behind this node's clock is.
-        var (start, fences) = await adjudicator.CloseOneTimestampOnEveryShardAsync(clock.Now(), cancellationToken);
+        HybridTimestamp start;
+        ReadFence[] fences;
+        try
+        {
+            (start, fences) = await adjudicator.CloseOneTimestampOnEveryShardAsync(clock.Now(), cancellationToken);
+        }
+        catch (AdjudicatorFaultedException exception)
+        {
+            // A shard that cannot be reached (its process down or restarting) decided nothing: the transaction may be
+            // tried again once it is back, as with a storage replica that cannot be reached.
+            throw new SqlException(SqlState.CannotConnectNow, $"could not take a snapshot: {exception.Message}");
+        }
         clock.Observe(start);
         var ends = new long[fences.Length];
         for (var shard = 0; shard < fences.Length; shard++)
