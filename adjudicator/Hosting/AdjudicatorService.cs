@@ -66,6 +66,7 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             shardOptions, loggerFactory.CreateLogger<AdjudicatorSupervisor>());
         await supervisor.StartAsync(cancellationToken);
         started.Add(supervisor);
+        await WaitOutEarlierPromisesAsync(supervisor.Current, rpcOptions.MaxClockOffset, cancellationToken);
 
         var server = new AdjudicatorRpcServer(supervisor, clock, rpcOptions, loggerFactory.CreateLogger<AdjudicatorRpcServer>());
         await server.StartAsync(cancellationToken);
@@ -99,6 +100,24 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
     private T Track<T>(T resource) where T : IAsyncDisposable => started.Add(resource);
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    /// <summary>
+    /// A restarted shard (an earlier life wrote to its partition: this life's epoch start is not its first record) waits twice the maximum clock offset before it serves.
+    /// An earlier life may have promised, through a close that never reached the journal, not to commit at or below a
+    /// timestamp up to one maximum offset ahead of its own physical clock (it closes at the later of the caller's
+    /// timestamp, refused beyond that offset, and its own); this process's clock may be up to one offset behind that
+    /// one's. After the wait, every commit timestamp this life picks is above any such promise, so a snapshot already
+    /// read at a closed timestamp never misses a commit made later below it. The first life of a partition waits for
+    /// nothing.
+    /// </summary>
+    private static async Task WaitOutEarlierPromisesAsync(AdjudicatorShard? shard, TimeSpan maxClockOffset, CancellationToken cancellationToken)
+    {
+        if (shard is null || shard.EpochStartOffset <= 0)
+        {
+            return;
+        }
+        await Task.Delay(2 * maxClockOffset, cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => started.DisposeAsync();
 }
