@@ -297,8 +297,10 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private async Task AnswerAfterCommitWaitAsync(Candidate candidate)
     {
         var waitUntil = candidate.Commit.PhysicalMilliseconds + (long)options.MaxClockOffset.TotalMilliseconds + 1;
-        var remaining = waitUntil - timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        if (remaining > 0)
+        // Timers run on another clock than the wall clock the timestamps come from, and may fire a little early:
+        // wait again until the wall clock itself has passed.
+        for (var remaining = waitUntil - timeProvider.GetUtcNow().ToUnixTimeMilliseconds(); remaining > 0;
+             remaining = waitUntil - timeProvider.GetUtcNow().ToUnixTimeMilliseconds())
         {
             try
             {

@@ -164,4 +164,58 @@ public sealed class RegionCompositionTests
         Assert.Equal(4 * TransfersPerWorker, acknowledged.Count);
         Assert.Equal(a.Storage.ComputeStateDigest(end), b.Storage.ComputeStateDigest(end));
     }
+
+    [Fact]
+    public async Task A_lost_region_holds_decisions_until_its_topic_is_sealed_and_nothing_it_acknowledged_is_lost()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token);
+        var (a, b) = (cluster.Regions["a"], cluster.Regions["b"]);
+        for (var row = 0; row < 3; row++)
+        {
+            var result = await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write($"b row {row}", "b")], []), timeout.Token);
+            Assert.Equal(CommitOutcome.Committed, result.Outcome);
+        }
+        await cluster.LoseAsync("b");
+
+        // b's last append reached the witness and not a: two of three held it, so b may have acknowledged it.
+        var witnessCopy = cluster.CopyOf("w", "b");
+        var promisedByB = (await TwoRegionsAndWitness.RecordsOfAsync(witnessCopy, timeout.Token)).Max(record => Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
+        await witnessCopy.AppendAsync(0, JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(promisedByB), new HybridTimestamp(promisedByB + 1), 0, 1,
+            [Write("only on the witness", "b")]), timeout.Token);
+
+        // With b silent, a's candidate cannot be decided: b's closed timestamp stays below it.
+        var transactionId = Guid.NewGuid();
+        var blocked = a.Adjudicator.CommitAsync(new CommitRequest(transactionId, a.Clock.Now(), [Write("a row", "a")], []), timeout.Token);
+        JournalRecord? candidate = null;
+        while (candidate is null)
+        {
+            candidate = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token))
+                .FirstOrDefault(record => record.TransactionId == transactionId);
+            await Task.Delay(5, timeout.Token);
+        }
+        Assert.True(candidate.CommitTimestamp > promisedByB, "a proposed below b's last promise; the test would not show a held decision");
+        Assert.True(a.Adjudicator.Released.Value <= promisedByB, $"a released {a.Adjudicator.Released} past b's last promise {new HybridTimestamp(promisedByB)}");
+        Assert.False(blocked.IsCompleted);
+
+        await cluster.SealAsync("b", epoch: 2, timeout.Token);
+        Assert.Equal(CommitOutcome.Committed, (await blocked).Outcome);
+
+        // b's writer, still alive somewhere, appends after the seal: fenced, it changes nothing.
+        var zombieCommit = a.Clock.Now();
+        await cluster.CopyOf("a", "b").AppendAsync(0, JournalRecord.ForCommit(Guid.NewGuid(), zombieCommit, zombieCommit.Next(), 0, 1,
+            [Write("zombie", "b")]), timeout.Token);
+        var after = await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("a row after", "a")], []), timeout.Token);
+        Assert.Equal(CommitOutcome.Committed, after.Outcome);
+
+        var at = a.Clock.Now();
+        for (var row = 0; row < 3; row++)
+        {
+            Assert.Equal("b", await ReadAsync(a, $"b row {row}", at, timeout.Token));
+        }
+        Assert.Equal("b", await ReadAsync(a, "only on the witness", at, timeout.Token));
+        Assert.Equal("a", await ReadAsync(a, "a row", at, timeout.Token));
+        Assert.Equal("a", await ReadAsync(a, "a row after", at, timeout.Token));
+        Assert.Null(await ReadAsync(a, "zombie", at, timeout.Token));
+    }
 }

@@ -102,7 +102,8 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
     private static readonly string[] Holders = ["a", "b", "w"];
 
     private readonly Dictionary<(string Holder, string Topic), MemoryJournal> copies = [];
-    private readonly List<DelayedQuorumWriter> writers = [];
+    private readonly Dictionary<string, DelayedQuorumWriter> writers = [];
+    private readonly HashSet<string> lost = [];
     private readonly List<string> directories = [];
 
     public Dictionary<string, Region> Regions { get; } = [];
@@ -145,7 +146,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         {
             var writer = new DelayedQuorumWriter(
                 Holders.Select(holder => (copies[(holder, region)], holder == region ? TimeSpan.Zero : OneWayDelay)), required: 2);
-            writers.Add(writer);
+            writers[region] = writer;
             var clock = new HybridClock();
             var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock);
             var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5));
@@ -161,20 +162,71 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         await Task.WhenAll(Regions.Values.Select(region => region.Adjudicator.StartAsync(cancellationToken)));
     }
 
+    /// <summary>The copy of <paramref name="topic"/>'s region topic that <paramref name="holder"/> holds.</summary>
+    public MemoryJournal CopyOf(string holder, string topic) => copies[(holder, topic)];
+
+    /// <summary>Every process of <paramref name="region"/> stops (what its writer had sent still lands).</summary>
+    public async Task LoseAsync(string region)
+    {
+        lost.Add(region);
+        var stopped = Regions[region];
+        await stopped.Adjudicator.DisposeAsync();
+        await writers[region].DisposeAsync();
+        await stopped.Storage.DisposeAsync();
+        await stopped.Merged.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The failover of the README ("Region loss"), done by hand until a role does it: the surviving holders' copies
+    /// of the lost region's topic are brought to the longest prefix either holds, and a seal is appended to each, with
+    /// an epoch above the lost writer's.
+    /// </summary>
+    public async Task SealAsync(string region, long epoch, CancellationToken cancellationToken)
+    {
+        var survivors = Holders.Where(holder => !lost.Contains(holder)).Select(holder => copies[(holder, region)]).ToList();
+        var longest = survivors.MaxBy(copy => copy.EndOffset(0))!;
+        var records = await RecordsOfAsync(longest, cancellationToken);
+        foreach (var copy in survivors)
+        {
+            for (var offset = copy.EndOffset(0); offset < records.Count; offset++)
+            {
+                await copy.AppendAsync(0, records[(int)offset], cancellationToken);
+            }
+            await copy.AppendAsync(0, JournalRecord.ForRegionSeal(0, epoch), cancellationToken);
+        }
+    }
+
+    /// <summary>Every record of partition 0 of <paramref name="copy"/>, as it is now.</summary>
+    public static async Task<List<JournalRecord>> RecordsOfAsync(MemoryJournal copy, CancellationToken cancellationToken)
+    {
+        var end = copy.EndOffset(0);
+        var records = new List<JournalRecord>();
+        if (end == 0)
+        {
+            return records;
+        }
+        await foreach (var entry in copy.ReadAsync(0, 0, cancellationToken))
+        {
+            records.Add(entry.Record);
+            if (entry.Offset == end - 1)
+            {
+                break;
+            }
+        }
+        return records;
+    }
+
     private Dictionary<string, IJournalReader> ReadersIn(string holder) =>
         Peers.ToDictionary(topic => topic, topic => (IJournalReader)copies[(holder, topic)]);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var region in Regions.Values)
+        foreach (var region in Regions.Values.Where(region => !lost.Contains(region.Name)))
         {
             await region.Adjudicator.DisposeAsync();
             await region.Storage.DisposeAsync();
             await region.Merged.DisposeAsync();
-        }
-        foreach (var writer in writers)
-        {
-            await writer.DisposeAsync();
+            await writers[region.Name].DisposeAsync();
         }
         foreach (var directory in directories)
         {
