@@ -54,6 +54,16 @@ public sealed class RegionMergeTests
             LastClosed = commit;
         }
 
+        /// <summary>The region is lost: the survivors hold a prefix of what it wrote (the rest was never on two
+        /// regions, so never acknowledged), and the seal ends its stream there.</summary>
+        public void Seal(Random random)
+        {
+            var dropped = random.Next(0, Math.Min(3, Topic.Count) + 1);
+            Topic.RemoveRange(Topic.Count - dropped, dropped);
+            Topic.Add(JournalRecord.ForRegionSeal(0, 2));
+            Lost = true;
+        }
+
         public void Heartbeat(long globalMilliseconds, long leadMilliseconds)
         {
             var closed = At(Now(globalMilliseconds) + leadMilliseconds);
@@ -61,6 +71,22 @@ public sealed class RegionMergeTests
             {
                 Topic.Add(JournalRecord.ForHeartbeat(closed, 0, 1));
                 LastClosed = closed;
+            }
+        }
+    }
+
+    /// <summary>Every region not lost either proposes or heartbeats.</summary>
+    private static void StepLiveRegions(IEnumerable<SimulatedRegion> regions, Random random, long time, long lead)
+    {
+        foreach (var region in regions.Where(region => !region.Lost))
+        {
+            if (random.Next(2) == 0)
+            {
+                region.Propose(random, time, lead);
+            }
+            else
+            {
+                region.Heartbeat(time, lead);
             }
         }
     }
@@ -224,24 +250,9 @@ public sealed class RegionMergeTests
                 time += random.Next(1, 4);
                 if (step == lostAt)
                 {
-                    // The survivors hold a prefix of what the lost region wrote; the rest was never on two regions,
-                    // so never acknowledged. The seal ends the stream there.
-                    var dropped = random.Next(0, Math.Min(3, lost.Topic.Count) + 1);
-                    lost.Topic.RemoveRange(lost.Topic.Count - dropped, dropped);
-                    lost.Topic.Add(JournalRecord.ForRegionSeal(0, 2));
-                    lost.Lost = true;
+                    lost.Seal(random);
                 }
-                foreach (var region in regions.Where(region => !region.Lost))
-                {
-                    if (random.Next(2) == 0)
-                    {
-                        region.Propose(random, time, lead);
-                    }
-                    else
-                    {
-                        region.Heartbeat(time, lead);
-                    }
-                }
+                StepLiveRegions(regions, random, time, lead);
             }
             // A zombie of the lost region, still writing to its own copy after the seal, never reaches the survivors'
             // copies; here the records after the seal are its next life, which must wait for a rejoin.
@@ -276,10 +287,7 @@ public sealed class RegionMergeTests
                 time += random.Next(1, 4);
                 if (step == lostAt)
                 {
-                    var dropped = random.Next(0, Math.Min(3, lost.Topic.Count) + 1);
-                    lost.Topic.RemoveRange(lost.Topic.Count - dropped, dropped);
-                    lost.Topic.Add(JournalRecord.ForRegionSeal(0, 2));
-                    lost.Lost = true;
+                    lost.Seal(random);
                 }
                 if (step == rejoinAt)
                 {
@@ -291,17 +299,7 @@ public sealed class RegionMergeTests
                     lost.LastClosed = rejoin;
                     lost.Lost = false;
                 }
-                foreach (var region in regions.Where(region => !region.Lost))
-                {
-                    if (random.Next(2) == 0)
-                    {
-                        region.Propose(random, time, lead);
-                    }
-                    else
-                    {
-                        region.Heartbeat(time, lead);
-                    }
-                }
+                StepLiveRegions(regions, random, time, lead);
             }
             var streams = regions.ToDictionary(region => region.Name, region => region.Topic);
             AssertAgreeWithReference(streams, random);

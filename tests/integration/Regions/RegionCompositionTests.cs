@@ -50,6 +50,22 @@ public sealed class RegionCompositionTests
     }
 
     [Fact]
+    public async Task A_second_writer_in_the_same_region_is_refused_locally_without_a_record()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token);
+        var a = cluster.Regions["a"];
+        var start = a.Clock.Now();
+        var first = a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), start, [Write("row", "first")], []), timeout.Token);
+        var secondId = Guid.NewGuid();
+        var second = await a.Adjudicator.CommitAsync(new CommitRequest(secondId, start, [Write("row", "second")], []), timeout.Token);
+        Assert.Equal(CommitOutcome.DataConflict, second.Outcome);
+        Assert.Equal(CommitOutcome.Committed, (await first).Outcome);
+        // Refused before any region heard of it: no candidate of it in the region's topic.
+        Assert.DoesNotContain(await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token), record => record.TransactionId == secondId);
+    }
+
+    [Fact]
     public async Task A_read_in_one_region_after_a_commit_acknowledged_in_the_other_sees_it()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
