@@ -171,7 +171,17 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 CheckKeys = request.Checks.Count == 0 ? null : [.. request.Checks.Select(item => item.Key)],
             };
             var transactionId = request.TransactionId;
-            writer.Append(options.Shard, record, (offset, error) => OnAppended(transactionId, candidate, offset, error));
+            try
+            {
+                writer.Append(options.Shard, record, (offset, error) => OnAppended(transactionId, candidate, offset, error));
+            }
+            catch (ArgumentException)
+            {
+                // Refused before any copy took it (a write set above one record: multi-region mode does not fragment
+                // yet). Its keys stay in the local window, which only refuses more.
+                pending.Remove(transactionId);
+                throw;
+            }
         }
         return candidate.Done.Task.WaitAsync(cancellationToken);
     }
