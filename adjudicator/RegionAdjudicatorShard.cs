@@ -347,6 +347,6 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             }
             pending.Clear();
         }
-        stopping.Dispose();
+        // The stopping source is not disposed: a commit wait still running reads its token.
     }
 }

@@ -35,6 +35,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     private readonly TaskCompletionSource failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(HybridTimestamp At, TaskCompletionSource Done)> releaseWaiters = [];
     private Task[] loops = [];
+    private int disposed;
 
     public RegionMergeFeed(IReadOnlyDictionary<string, IJournalReader> readers, int partition, TimeSpan conflictWindow,
         Action<IReadOnlyList<RegionDecision>, HybridTimestamp> onDecided, TimeProvider? timeProvider = null, ILogger? logger = null)
@@ -187,6 +188,10 @@ public sealed class RegionMergeFeed : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
         await stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -203,6 +208,5 @@ public sealed class RegionMergeFeed : IAsyncDisposable
             }
             releaseWaiters.Clear();
         }
-        stopping.Dispose();
     }
 }
