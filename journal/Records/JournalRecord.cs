@@ -38,6 +38,20 @@ public enum JournalRecordKind
     /// Decision for a transaction id in that partition is the truth; a later one is ignored.
     /// </summary>
     Decision = 6,
+
+    /// <summary>
+    /// Ends a lost region's stream (multi-region, adjudicator/README.md "Regions"): appended to the surviving copies of
+    /// that region's topic, after the longest prefix any of them holds, with an epoch above the lost writer's. Readers
+    /// take nothing of the topic after it; the merge decides without the region from then on.
+    /// </summary>
+    RegionSeal = 7,
+
+    /// <summary>
+    /// Appended by a surviving region to its own topic when a sealed region (<see cref="JournalRecord.Region"/>) comes
+    /// back: the merge counts that region again from this record on, closed at <see cref="JournalRecord.ClosedTimestamp"/>,
+    /// and the returning region proposes only above it.
+    /// </summary>
+    RegionRejoin = 8,
 }
 
 /// <summary>One write of a committed transaction: a key and its new value, or null for a delete.
@@ -65,8 +79,11 @@ public sealed record JournalRecord
     /// <summary>The version of Prepare and Decision records, the first to carry <see cref="Participants"/>.</summary>
     public const int CrossShardFormatVersion = 3;
 
+    /// <summary>The version of RegionSeal and RegionRejoin records, the first to carry <see cref="Region"/>.</summary>
+    public const int RegionFormatVersion = 4;
+
     /// <summary>The newest format version readers accept.</summary>
-    public const int NewestReadableFormatVersion = CrossShardFormatVersion;
+    public const int NewestReadableFormatVersion = RegionFormatVersion;
 
     /// <summary>The oldest format version readers still accept.</summary>
     public const int OldestReadableFormatVersion = 1;
@@ -110,6 +127,16 @@ public sealed record JournalRecord
     /// Records written before the field existed read as 0.
     /// </summary>
     [Key(15)] public long PreparesFromOffset { get; init; }
+
+    /// <summary>
+    /// On a commit of a region topic (multi-region): the keys it checks beyond its writes (FOR UPDATE rows and schema
+    /// entries), so that every region's merge decides it the same way. Null elsewhere, and in records written before
+    /// the field existed.
+    /// </summary>
+    [Key(16)] public IReadOnlyList<byte[]>? CheckKeys { get; init; }
+
+    /// <summary>On a RegionRejoin record: the region that comes back.</summary>
+    [Key(17)] public string? Region { get; init; }
 
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);
@@ -165,6 +192,26 @@ public sealed record JournalRecord
 
     /// <summary>Whether a Decision record commits its transaction (an abort has no commit timestamp).</summary>
     [IgnoreMember] public bool IsCommitDecision => Kind == JournalRecordKind.Decision && CommitTimestamp != 0;
+
+    /// <summary>The end of a lost region's stream, appended to the survivors' copies of its topic.</summary>
+    public static JournalRecord ForRegionSeal(int shard, long epoch) => new()
+    {
+        FormatVersion = RegionFormatVersion,
+        Kind = JournalRecordKind.RegionSeal,
+        Shard = shard,
+        Epoch = epoch,
+    };
+
+    /// <summary>A sealed region counts again from here, closed at <paramref name="closed"/>.</summary>
+    public static JournalRecord ForRegionRejoin(string region, HybridTimestamp closed, int shard, long epoch) => new()
+    {
+        FormatVersion = RegionFormatVersion,
+        Kind = JournalRecordKind.RegionRejoin,
+        Region = region,
+        ClosedTimestamp = closed.Value,
+        Shard = shard,
+        Epoch = epoch,
+    };
 
     public static JournalRecord ForHeartbeat(HybridTimestamp closed, int shard, long epoch) => new()
     {

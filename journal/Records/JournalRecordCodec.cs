@@ -104,6 +104,10 @@ public static class JournalRecordCodec
                         return "a write has an empty key";
                     }
                 }
+                if (record.CheckKeys is { } checkKeys && checkKeys.Any(key => key is null || key.Length == 0))
+                {
+                    return "a check key is empty";
+                }
                 return null;
             case JournalRecordKind.CommitFragment:
                 return record.CommitTimestamp == 0 && record.StartTimestamp == 0 && record.ClosedTimestamp == 0
@@ -121,12 +125,32 @@ public static class JournalRecordCodec
                 return ValidateParticipants(record);
             case JournalRecordKind.Decision:
                 return record.Writes.Count == 0 ? ValidateParticipants(record) : "a decision carries writes";
+            case JournalRecordKind.RegionSeal:
+            case JournalRecordKind.RegionRejoin:
+                return ValidateRegionRecord(record);
             case JournalRecordKind.Heartbeat:
             case JournalRecordKind.EpochStart:
                 return record.Writes.Count == 0 ? null : "a non-commit record carries writes";
             default:
                 return $"unknown record kind {(int)record.Kind}";
         }
+    }
+
+    private static string? ValidateRegionRecord(JournalRecord record)
+    {
+        if (record.FormatVersion < JournalRecord.RegionFormatVersion)
+        {
+            return $"format version {record.FormatVersion} has no region records";
+        }
+        if (record.Writes.Count != 0)
+        {
+            return "a region record carries writes";
+        }
+        if (record.Kind == JournalRecordKind.RegionRejoin && (string.IsNullOrEmpty(record.Region) || record.ClosedTimestamp == 0))
+        {
+            return "a region rejoin names no region or no closed timestamp";
+        }
+        return null;
     }
 
     private static string? ValidateParticipants(JournalRecord record)

@@ -4,7 +4,7 @@ namespace Log.Journal.Records;
 /// Fences a partition's old writers for its readers. I/O-free and not thread-safe: one per reader of a partition, fed
 /// every record in offset order (before <see cref="FragmentAssembler"/>).
 ///
-/// The rule: an EpochStart raises the partition's epoch to its own (never lowers it); any other record counts only if
+/// The rule: an EpochStart (or a RegionSeal) raises the partition's epoch to its own (never lowers it); any other record counts only if
 /// its writer's epoch (<see cref="JournalRecord.Epoch"/>) is at or above the partition's epoch when it is read. So once
 /// a new adjudicator's EpochStart is in the partition, whatever an older one still appends after it (a zombie resumed
 /// after SIGSTOP, a stalled producer's late retry) changes nothing for storage, for a rebuild or for the conflict
@@ -34,7 +34,8 @@ public sealed class WriterEpochFilter
     public bool Admits(JournalRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Kind == JournalRecordKind.EpochStart)
+        // A region seal (multi-region failover) fences the lost region's writer like a new leader's EpochStart.
+        if (record.Kind is JournalRecordKind.EpochStart or JournalRecordKind.RegionSeal)
         {
             Epoch = Math.Max(Epoch, record.Epoch);
             return true;

@@ -60,7 +60,7 @@ public sealed class CrossShardRecordTests
         Assert.False(decision.IsCommitDecision);
         Assert.NotNull(JournalRecordCodec.Validate(decision with { Writes = [new JournalWrite([1], null)] }));
         Assert.Throws<InvalidDataException>(() => JournalRecordCodec.Decode(
-            MessagePack.MessagePackSerializer.Serialize(prepare with { FormatVersion = 4 })));
+            MessagePack.MessagePackSerializer.Serialize(prepare with { FormatVersion = JournalRecord.NewestReadableFormatVersion + 1 })));
     }
 
     [Fact]

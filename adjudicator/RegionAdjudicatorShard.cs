@@ -1,0 +1,352 @@
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Adjudicator;
+
+/// <summary>
+/// An adjudicator shard in multi-region mode (README.md, "Regions"): the only writer of its region's topic partition,
+/// which proposes candidates at future commit timestamps and answers each commit only once every region's merge would
+/// decide it the same way.
+/// <para>
+/// A commit is checked at once against what the shard knows (its own candidates, and every region's decided commits):
+/// a conflict there is refused without crossing a region. Otherwise it is proposed at
+/// <c>max(now + Lead, start + 1, last promise + 1)</c> and appended to the region's topic through the writer (in
+/// production the quorum writer, durable once two of three regions hold it). It is answered <c>Committed</c> when the
+/// append is durable, the shard's <see cref="RegionMergeFeed"/> (every region's topic, merged) decided it committed,
+/// and the physical clock has passed its timestamp plus <see cref="RegionOptions.MaxClockOffset"/>; it is answered
+/// <c>DataConflict</c> (or <c>TooOld</c>) when the merge refused it.
+/// </para>
+/// <para>
+/// Threading: proposals, heartbeats and the window share one lock, and appends are issued under it, so the topic's
+/// offset order is its commit-timestamp order and a heartbeat never closes below a proposal. Decisions arrive on the
+/// feed's thread. Lifetime: construct, <see cref="StartAsync"/> once, serve, <see cref="DisposeAsync"/>. The shard does
+/// not own the writer or the readers. Cross-shard transactions are not part of multi-region mode yet: the query node
+/// refuses them (0A000) before they reach a shard.
+/// </para>
+/// </summary>
+public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
+{
+    private readonly RegionOptions options;
+    private readonly IJournalWriter writer;
+    private readonly HybridClock clock;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly RegionMergeFeed feed;
+    private readonly object gate = new();
+    private readonly ConflictWindow window = new();
+    private readonly Dictionary<Guid, Candidate> pending = [];
+    private readonly CancellationTokenSource stopping = new();
+    private HybridTimestamp promised = HybridTimestamp.Zero;
+    private Task heartbeats = Task.CompletedTask;
+    private bool serving;
+    private bool stopped;
+
+    private sealed class Candidate(HybridTimestamp commit)
+    {
+        public HybridTimestamp Commit { get; } = commit;
+
+        public TaskCompletionSource<CommitResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Offset { get; set; } = -1;
+
+        public RegionDecision? Decision { get; set; }
+    }
+
+    /// <param name="regionReaders">A reader of every region's topic (this region's included), by region name, each
+    /// reading this region's copy; the partition read is <see cref="RegionOptions.Shard"/>.</param>
+    public RegionAdjudicatorShard(RegionOptions options, IJournalWriter writer, IReadOnlyDictionary<string, IJournalReader> regionReaders,
+        HybridClock clock, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(regionReaders);
+        ArgumentNullException.ThrowIfNull(clock);
+        options.Validate();
+        if (!regionReaders.Keys.Order(StringComparer.Ordinal).SequenceEqual(options.Regions.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+        {
+            throw new ArgumentException("There must be one reader for each region's topic.", nameof(regionReaders));
+        }
+        this.options = options;
+        this.writer = writer;
+        this.clock = clock;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger.Instance;
+        feed = new RegionMergeFeed(regionReaders, options.Shard, options.MaxTransactionDuration, OnDecided, this.timeProvider, this.logger);
+    }
+
+    /// <summary>Every region's candidates at or below it are decided here.</summary>
+    public HybridTimestamp Released => feed.Released;
+
+    /// <summary>Completes when the merge stopped for good (a corrupt region topic): the shard can decide nothing more.</summary>
+    public Task Failure => feed.Failure;
+
+    /// <summary>Candidates proposed and not answered yet.</summary>
+    public int InFlightCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return pending.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Appends this life's EpochStart, waits out the lead and the clock offset (so that its first promise is above any an
+    /// earlier life made: those were at most an earlier clock plus the lead), then reads every region's topic and serves.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await writer.AppendAsync(options.Shard, new JournalRecord
+        {
+            Kind = JournalRecordKind.EpochStart,
+            Shard = options.Shard,
+            Epoch = options.Epoch,
+        }, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(options.Lead + options.MaxClockOffset, timeProvider, cancellationToken).ConfigureAwait(false);
+        feed.Start();
+        lock (gate)
+        {
+            serving = true;
+        }
+        heartbeats = Task.Run(() => HeartbeatAsync(stopping.Token), CancellationToken.None);
+    }
+
+    public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Writes is null || request.Checks is null)
+        {
+            throw new ArgumentException("A commit request needs its writes and checks.", nameof(request));
+        }
+        if (request.Writes.Count + request.Checks.Count > options.MaxKeysPerCommit)
+        {
+            throw new ArgumentException($"A commit may write and check at most {options.MaxKeysPerCommit} keys.", nameof(request));
+        }
+        if (request.Writes.Any(write => write?.Key is not { Length: > 0 }) || request.Checks.Any(check => check?.Key is not { Length: > 0 }))
+        {
+            throw new ArgumentException("A commit request has an empty key.", nameof(request));
+        }
+        Candidate candidate;
+        lock (gate)
+        {
+            if (!serving || stopped)
+            {
+                return Task.FromResult(new CommitResult(CommitOutcome.Unavailable, HybridTimestamp.Zero, -1, null, "the adjudicator is not serving"));
+            }
+            if (pending.Count >= options.MaxCandidatesInFlight)
+            {
+                return Task.FromResult(new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null,
+                    $"{pending.Count} commits are waiting for the other regions"));
+            }
+            var now = clock.Now();
+            var check = window.Check(request.StartTimestamp, request.Writes, request.Checks);
+            if (request.StartTimestamp.PhysicalMilliseconds < now.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds)
+            {
+                return Task.FromResult(new CommitResult(CommitOutcome.TooOld, HybridTimestamp.Zero, -1, null));
+            }
+            if (check.IsConflict)
+            {
+                var outcome = check.Kind switch
+                {
+                    ConflictKind.Schema => CommitOutcome.SchemaConflict,
+                    ConflictKind.TooOld => CommitOutcome.TooOld,
+                    _ => CommitOutcome.DataConflict,
+                };
+                return Task.FromResult(new CommitResult(outcome, HybridTimestamp.Zero, -1, check.ConflictingKey));
+            }
+            var commit = HybridTimestamp.Max(HybridTimestamp.Max(Ahead(now), request.StartTimestamp.Next()), promised.Next());
+            promised = commit;
+            // Our own candidate counts as committed for the local check until the merge decides it: a second local
+            // writer of its keys is refused at once rather than after a round trip.
+            window.Record(request.Writes, commit);
+            candidate = new Candidate(commit);
+            pending[request.TransactionId] = candidate;
+            var record = JournalRecord.ForCommit(request.TransactionId, request.StartTimestamp, commit, options.Shard, options.Epoch, request.Writes) with
+            {
+                CheckKeys = request.Checks.Count == 0 ? null : [.. request.Checks.Select(item => item.Key)],
+            };
+            var transactionId = request.TransactionId;
+            try
+            {
+                writer.Append(options.Shard, record, (offset, error) => OnAppended(transactionId, candidate, offset, error));
+            }
+            catch (ArgumentException)
+            {
+                // Refused before any copy took it (a write set above one record: multi-region mode does not fragment
+                // yet). Its keys stay in the local window, which only refuses more.
+                pending.Remove(transactionId);
+                throw;
+            }
+        }
+        return candidate.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Promises nothing more at or below <paramref name="timestamp"/> from this region, and returns once every
+    /// region's candidates at or below it are decided. The fence's offset is 0: in multi-region mode readers wait on the
+    /// released timestamp, not on offsets of one topic.</summary>
+    public async Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (timestamp > promised)
+            {
+                promised = timestamp;
+                writer.Append(options.Shard, JournalRecord.ForHeartbeat(timestamp, options.Shard, options.Epoch), OnHeartbeatAppended);
+            }
+        }
+        await feed.WaitForReleasedAsync(timestamp, cancellationToken).ConfigureAwait(false);
+        return new ReadFence(timestamp, options.Shard, 0);
+    }
+
+    private HybridTimestamp Ahead(HybridTimestamp now) =>
+        HybridTimestamp.From(now.PhysicalMilliseconds + (long)options.Lead.TotalMilliseconds, 0);
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (gate)
+            {
+                var now = clock.Now();
+                window.Trim(HybridTimestamp.From(Math.Max(0, now.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds), 0));
+                var closed = Ahead(now);
+                if (closed > promised)
+                {
+                    promised = closed;
+                    writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
+                }
+            }
+        }
+    }
+
+    private void OnHeartbeatAppended(long offset, Exception? error)
+    {
+        if (error is not null)
+        {
+            // A lost heartbeat only delays decisions until the next one.
+            logger.LogWarning(error, "A heartbeat of region {Region} was not appended", options.Region);
+        }
+    }
+
+    private void OnAppended(Guid transactionId, Candidate candidate, long offset, Exception? error)
+    {
+        lock (gate)
+        {
+            if (error is not null)
+            {
+                // Certainly not in the topic: no region will ever see it. Maybe there: the merges will decide it, but
+                // this shard cannot promise the record reached two regions.
+                var certainlyNotWritten = error is JournalAppendException { MayHaveBeenWritten: false };
+                pending.Remove(transactionId);
+                candidate.Done.TrySetResult(new CommitResult(certainlyNotWritten ? CommitOutcome.NotCommitted : CommitOutcome.OutcomeUnknown,
+                    HybridTimestamp.Zero, -1, null, error.Message));
+                return;
+            }
+            candidate.Offset = offset;
+            TryAnswer(transactionId, candidate);
+        }
+    }
+
+    private void OnDecided(IReadOnlyList<RegionDecision> decisions, HybridTimestamp released)
+    {
+        lock (gate)
+        {
+            foreach (var decision in decisions)
+            {
+                var record = decision.Record;
+                if (decision.Region == options.Region && pending.TryGetValue(record.TransactionId, out var candidate))
+                {
+                    candidate.Decision = decision;
+                    TryAnswer(record.TransactionId, candidate);
+                }
+                else if (decision.IsCommitted && decision.Region != options.Region && record.Commit > window.Horizon)
+                {
+                    window.Record(record.Writes, record.Commit);
+                }
+            }
+        }
+    }
+
+    /// <summary>Answers a candidate once the merge decided it and, for a commit, once its append is durable.</summary>
+    private void TryAnswer(Guid transactionId, Candidate candidate)
+    {
+        if (candidate.Decision is not { } decision)
+        {
+            return;
+        }
+        if (!decision.IsCommitted)
+        {
+            pending.Remove(transactionId);
+            var outcome = decision.Outcome == RegionOutcome.TooOld ? CommitOutcome.TooOld : CommitOutcome.DataConflict;
+            candidate.Done.TrySetResult(new CommitResult(outcome, HybridTimestamp.Zero, -1, decision.ConflictingKey));
+            return;
+        }
+        if (candidate.Offset < 0)
+        {
+            return;
+        }
+        pending.Remove(transactionId);
+        _ = AnswerAfterCommitWaitAsync(candidate);
+    }
+
+    /// <summary>Commit wait: the physical clock passes the commit timestamp plus the maximum clock offset, so every
+    /// clock in every region has passed it before the client hears of the commit.</summary>
+    private async Task AnswerAfterCommitWaitAsync(Candidate candidate)
+    {
+        var waitUntil = candidate.Commit.PhysicalMilliseconds + (long)options.MaxClockOffset.TotalMilliseconds + 1;
+        // Timers run on another clock than the wall clock the timestamps come from, and may fire a little early:
+        // wait again until the wall clock itself has passed.
+        for (var remaining = waitUntil - timeProvider.GetUtcNow().ToUnixTimeMilliseconds(); remaining > 0;
+             remaining = waitUntil - timeProvider.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(remaining), timeProvider, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                candidate.Done.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null, "the adjudicator stopped"));
+                return;
+            }
+        }
+        clock.Observe(candidate.Commit);
+        candidate.Done.TrySetResult(new CommitResult(CommitOutcome.Committed, candidate.Commit, candidate.Offset, null));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            if (stopped)
+            {
+                return;
+            }
+            stopped = true;
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await heartbeats.ConfigureAwait(false);
+        await feed.DisposeAsync().ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var candidate in pending.Values)
+            {
+                candidate.Done.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null, "the adjudicator stopped before the regions decided"));
+            }
+            pending.Clear();
+        }
+        // The stopping source is not disposed: a commit wait still running reads its token.
+    }
+}

@@ -1,0 +1,56 @@
+namespace Log.Adjudicator;
+
+/// <summary>
+/// Settings of an adjudicator shard in multi-region mode (README.md, "Regions"), and its limits. Every region runs the
+/// same list of regions; each shard writes only its own region's topic.
+/// </summary>
+public sealed record RegionOptions
+{
+    /// <summary>This shard's region (<c>--region</c>): the topic it writes is <c>log.&lt;region&gt;.txn</c>.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>Every region that writes a topic (<c>--regions</c>), this one included; the witness writes none.</summary>
+    public required IReadOnlyList<string> Regions { get; init; }
+
+    /// <summary>How far ahead of its clock the shard proposes commit timestamps and closes timestamps
+    /// (<c>--region-lead-ms</c>): at least the one-way delay between regions, plus <see cref="MaxClockOffset"/>, plus
+    /// <see cref="HeartbeatInterval"/>, so that every region's closed timestamp, as read in another region, is ahead of
+    /// that region's clock and reads never wait.</summary>
+    public TimeSpan Lead { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The largest difference between any two clocks of the cluster. A commit is acknowledged once the local
+    /// clock has passed its timestamp plus this, so every clock anywhere has passed it (commit wait).</summary>
+    public TimeSpan MaxClockOffset { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The shard (and partition of every region topic) this is.</summary>
+    public int Shard { get; init; }
+
+    /// <summary>The writer's epoch, above every earlier life of this region's writer and every seal of its topic.</summary>
+    public long Epoch { get; init; } = 1;
+
+    /// <summary>Heartbeats close <c>now + Lead</c> this often, whether or not anything commits.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest transaction: the conflict window of the local check and of the merge.</summary>
+    public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Candidates proposed and not answered yet; more commits are refused as not committed (retryable), so a
+    /// region that stopped heartbeating does not pile up waiting commits without bound.</summary>
+    public int MaxCandidatesInFlight { get; init; } = 4096;
+
+    /// <summary>Writes plus checks in one commit request; more is bad input.</summary>
+    public int MaxKeysPerCommit { get; init; } = 100_000;
+
+    /// <summary>Fails fast on settings that cannot work.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(Region) || Regions is null || !Regions.Contains(Region, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"The region '{Region}' must be one of the regions ({string.Join(", ", Regions ?? [])}).");
+        }
+        if (Lead <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || MaxClockOffset < TimeSpan.Zero)
+        {
+            throw new ArgumentException("The lead and the heartbeat interval must be positive, the clock offset not negative.");
+        }
+    }
+}

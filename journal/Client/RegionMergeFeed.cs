@@ -1,0 +1,212 @@
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.Journal.Client;
+
+/// <summary>
+/// Reads one partition of every region's topic, each through its own reader (a region's copy, possibly on another
+/// bootstrap server), and feeds them into one <see cref="RegionMerge"/> (adjudicator/README.md, "Regions"). Both the
+/// multi-region adjudicator and the multi-region storage replica take their decisions from it.
+/// <para>
+/// Threading: one loop per region reads and feeds the merge under one lock; <c>onDecided</c> is called under that lock,
+/// with each batch of decisions in the merged order and the released timestamp after it, so it must be short and must
+/// not call back into the feed. Each region's records pass a <see cref="WriterEpochFilter"/> (a fenced writer of the
+/// region counts for nothing) and a <see cref="FragmentAssembler"/> before the merge. A read error retries from the
+/// same offset after <see cref="RetryDelay"/>; corruption (<see cref="InvalidDataException"/>, a region breaking its
+/// promise) stops the feed and completes <see cref="Failure"/>. Dispose stops the loops and waits for them.
+/// </para>
+/// </summary>
+public sealed class RegionMergeFeed : IAsyncDisposable
+{
+    /// <summary>Pause before reading a region's topic again after a read error.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly IReadOnlyDictionary<string, IJournalReader> readers;
+    private readonly int partition;
+    private readonly RegionMerge merge;
+    private readonly Action<IReadOnlyList<RegionDecision>, HybridTimestamp> onDecided;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly object gate = new();
+    private readonly List<RegionDecision> batch = [];
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(HybridTimestamp At, TaskCompletionSource Done)> releaseWaiters = [];
+    private Task[] loops = [];
+    private int disposed;
+
+    public RegionMergeFeed(IReadOnlyDictionary<string, IJournalReader> readers, int partition, TimeSpan conflictWindow,
+        Action<IReadOnlyList<RegionDecision>, HybridTimestamp> onDecided, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        ArgumentNullException.ThrowIfNull(onDecided);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        this.readers = readers;
+        this.partition = partition;
+        this.onDecided = onDecided;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger.Instance;
+        merge = new RegionMerge(readers.Keys, conflictWindow);
+    }
+
+    /// <summary>Every candidate at or below it has been decided and handed to <c>onDecided</c>.</summary>
+    public HybridTimestamp Released
+    {
+        get
+        {
+            lock (gate)
+            {
+                return merge.Released;
+            }
+        }
+    }
+
+    /// <summary>Completes with the reason when the feed stopped for good (corruption); never completes otherwise.</summary>
+    public Task Failure => failure.Task;
+
+    /// <summary>Starts one reading loop per region, each from the start of its topic's partition.</summary>
+    public void Start()
+    {
+        if (loops.Length != 0)
+        {
+            throw new InvalidOperationException("The feed was started already.");
+        }
+        loops = [.. readers.Select(region => Task.Run(() => ReadRegionAsync(region.Key, region.Value, stopping.Token)))];
+    }
+
+    /// <summary>Waits until the released timestamp is at or above <paramref name="timestamp"/>.</summary>
+    public Task WaitForReleasedAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (merge.Released >= timestamp)
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            releaseWaiters.Add((timestamp, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task ReadRegionAsync(string region, IJournalReader reader, CancellationToken cancellationToken)
+    {
+        var epochs = new WriterEpochFilter();
+        var fragments = new FragmentAssembler();
+        var next = 0L;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in reader.ReadAsync(partition, next, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.Offset < next)
+                    {
+                        continue;
+                    }
+                    if (entry.Offset > next)
+                    {
+                        throw new InvalidDataException($"Region {region}'s topic skipped from offset {next} to {entry.Offset}.");
+                    }
+                    next = entry.Offset + 1;
+                    if (!epochs.Admits(entry.Record) || fragments.Accept(entry.Record) is not { } whole)
+                    {
+                        continue;
+                    }
+                    if (!TryFeed(region, whole))
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (InvalidDataException exception)
+            {
+                logger.LogCritical(exception, "The merge of the region topics stopped at region {Region}'s offset {Offset}", region, next);
+                failure.TrySetException(exception);
+                return;
+            }
+            catch (Exception exception)
+            {
+                logger.LogWarning(exception, "Reading region {Region}'s topic at offset {Offset} failed; retrying", region, next);
+            }
+            try
+            {
+                await Task.Delay(RetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Feeds one record; false when the feed stopped for good (a record that cannot be merged is never skipped).</summary>
+    private bool TryFeed(string region, JournalRecord record)
+    {
+        try
+        {
+            Feed(region, record);
+            return !failure.Task.IsCompleted;
+        }
+        catch (Exception exception)
+        {
+            logger.LogCritical(exception, "The merge of the region topics stopped at a {Kind} record of region {Region}", record.Kind, region);
+            failure.TrySetException(exception);
+            return false;
+        }
+    }
+
+    private void Feed(string region, JournalRecord record)
+    {
+        lock (gate)
+        {
+            if (failure.Task.IsCompleted)
+            {
+                return;
+            }
+            merge.Accept(region, record);
+            batch.Clear();
+            merge.TakeDecisions(batch);
+            var released = merge.Released;
+            onDecided(batch, released);
+            for (var index = releaseWaiters.Count - 1; index >= 0; index--)
+            {
+                if (releaseWaiters[index].At <= released)
+                {
+                    releaseWaiters[index].Done.TrySetResult();
+                    releaseWaiters.RemoveAt(index);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        lock (gate)
+        {
+            foreach (var (_, done) in releaseWaiters)
+            {
+                done.TrySetCanceled();
+            }
+            releaseWaiters.Clear();
+        }
+    }
+}

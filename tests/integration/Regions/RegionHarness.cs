@@ -1,0 +1,242 @@
+using System.Threading.Channels;
+using Log.Adjudicator;
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Log.StorageNode;
+
+namespace Log.Integration.Tests.Regions;
+
+/// <summary>
+/// Appends each record to every region's copy of one topic, in the same order, the copies of other regions after a
+/// one-way delay, and reports it durable once <c>required</c> copies hold it. A stand-in for the quorum writer, built
+/// only for these tests: the delay is a Task.Delay per record on each remote copy's own ordered queue.
+/// </summary>
+internal sealed class DelayedQuorumWriter : IJournalWriter
+{
+    private readonly List<Copy> copies;
+    private readonly int required;
+
+    private sealed record Pending(int Partition, JournalRecord Record, long DueMilliseconds, Action<long> OnStored);
+
+    private sealed class Copy
+    {
+        public required MemoryJournal Journal { get; init; }
+
+        public required TimeSpan Delay { get; init; }
+
+        public Channel<Pending> Queue { get; } = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+        public Task Loop { get; set; } = Task.CompletedTask;
+    }
+
+    public DelayedQuorumWriter(IEnumerable<(MemoryJournal Journal, TimeSpan Delay)> copies, int required)
+    {
+        this.copies = [.. copies.Select(copy => new Copy { Journal = copy.Journal, Delay = copy.Delay })];
+        this.required = required;
+        foreach (var copy in this.copies)
+        {
+            copy.Loop = Task.Run(() => StoreAsync(copy));
+        }
+    }
+
+    private static async Task StoreAsync(Copy copy)
+    {
+        await foreach (var pending in copy.Queue.Reader.ReadAllAsync())
+        {
+            var wait = pending.DueMilliseconds - Environment.TickCount64;
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait));
+            }
+            var offset = await copy.Journal.AppendAsync(pending.Partition, pending.Record, CancellationToken.None);
+            pending.OnStored(offset);
+        }
+    }
+
+    public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Append(partition, record, (offset, _) => done.TrySetResult(offset));
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
+    {
+        JournalRecordCodec.Encode(record); // refuses a bad record before any copy takes it
+        var stored = 0;
+        var now = Environment.TickCount64;
+        foreach (var copy in copies)
+        {
+            var due = now + (long)copy.Delay.TotalMilliseconds;
+            copy.Queue.Writer.TryWrite(new Pending(partition, record, due, offset =>
+            {
+                if (Interlocked.Increment(ref stored) == required)
+                {
+                    onDone(offset, null);
+                }
+            }));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var copy in copies)
+        {
+            copy.Queue.Writer.TryComplete();
+        }
+        await Task.WhenAll(copies.Select(copy => copy.Loop));
+    }
+}
+
+/// <summary>
+/// Two peered regions and a witness in one process: every region topic has a copy (a <see cref="MemoryJournal"/>) in
+/// each of the three regions, written through a <see cref="DelayedQuorumWriter"/> (two of three, the others one
+/// <see cref="OneWayDelay"/> away); each peered region runs a multi-region adjudicator and a storage replica, both
+/// reading every topic from their own region's copies, and has its own hybrid clock.
+/// </summary>
+internal sealed class TwoRegionsAndWitness : IAsyncDisposable
+{
+    public static readonly TimeSpan OneWayDelay = TimeSpan.FromMilliseconds(10);
+    public static readonly string[] Peers = ["a", "b"];
+    private static readonly string[] Holders = ["a", "b", "w"];
+
+    private readonly Dictionary<(string Holder, string Topic), MemoryJournal> copies = [];
+    private readonly Dictionary<string, DelayedQuorumWriter> writers = [];
+    private readonly HashSet<string> lost = [];
+    private readonly List<string> directories = [];
+
+    public Dictionary<string, Region> Regions { get; } = [];
+
+    internal sealed record Region(string Name, HybridClock Clock, RegionAdjudicatorShard Adjudicator, StorageNode.StorageNode Storage, RegionMergeReader Merged);
+
+    public static async Task<TwoRegionsAndWitness> StartAsync(CancellationToken cancellationToken)
+    {
+        var cluster = new TwoRegionsAndWitness();
+        try
+        {
+            await cluster.StartRegionsAsync(cancellationToken);
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    private async Task StartRegionsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var holder in Holders)
+        {
+            foreach (var topic in Peers)
+            {
+                copies[(holder, topic)] = new MemoryJournal();
+            }
+        }
+        var options = (string region) => new RegionOptions
+        {
+            Region = region,
+            Regions = Peers,
+            Lead = OneWayDelay * 2 + TimeSpan.FromMilliseconds(10),
+            MaxClockOffset = TimeSpan.FromMilliseconds(1),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(5),
+        };
+        foreach (var region in Peers)
+        {
+            var writer = new DelayedQuorumWriter(
+                Holders.Select(holder => (copies[(holder, region)], holder == region ? TimeSpan.Zero : OneWayDelay)), required: 2);
+            writers[region] = writer;
+            var clock = new HybridClock();
+            var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock);
+            var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5));
+            var directory = Directory.CreateTempSubdirectory($"log-region-{region}-").FullName;
+            directories.Add(directory);
+            var storage = new StorageNode.StorageNode(new StorageNodeOptions { DataDirectory = directory, CheckpointsEnabled = false }, merged);
+            Regions[region] = new Region(region, clock, adjudicator, storage, merged);
+        }
+        foreach (var region in Regions.Values)
+        {
+            await region.Storage.StartAsync(cancellationToken);
+        }
+        await Task.WhenAll(Regions.Values.Select(region => region.Adjudicator.StartAsync(cancellationToken)));
+    }
+
+    /// <summary>The copy of <paramref name="topic"/>'s region topic that <paramref name="holder"/> holds.</summary>
+    public MemoryJournal CopyOf(string holder, string topic) => copies[(holder, topic)];
+
+    /// <summary>Every process of <paramref name="region"/> stops (what its writer had sent still lands).</summary>
+    public async Task LoseAsync(string region)
+    {
+        lost.Add(region);
+        var stopped = Regions[region];
+        await stopped.Adjudicator.DisposeAsync();
+        await writers[region].DisposeAsync();
+        await stopped.Storage.DisposeAsync();
+        await stopped.Merged.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The failover of the README ("Region loss"), done by hand until a role does it: the surviving holders' copies
+    /// of the lost region's topic are brought to the longest prefix either holds, and a seal is appended to each, with
+    /// an epoch above the lost writer's.
+    /// </summary>
+    public async Task SealAsync(string region, long epoch, CancellationToken cancellationToken)
+    {
+        var survivors = Holders.Where(holder => !lost.Contains(holder)).Select(holder => copies[(holder, region)]).ToList();
+        var longest = survivors.MaxBy(copy => copy.EndOffset(0))!;
+        var records = await RecordsOfAsync(longest, cancellationToken);
+        foreach (var copy in survivors)
+        {
+            for (var offset = copy.EndOffset(0); offset < records.Count; offset++)
+            {
+                await copy.AppendAsync(0, records[(int)offset], cancellationToken);
+            }
+            await copy.AppendAsync(0, JournalRecord.ForRegionSeal(0, epoch), cancellationToken);
+        }
+    }
+
+    /// <summary>Every record of partition 0 of <paramref name="copy"/>, as it is now.</summary>
+    public static async Task<List<JournalRecord>> RecordsOfAsync(MemoryJournal copy, CancellationToken cancellationToken)
+    {
+        var end = copy.EndOffset(0);
+        var records = new List<JournalRecord>();
+        if (end == 0)
+        {
+            return records;
+        }
+        await foreach (var entry in copy.ReadAsync(0, 0, cancellationToken))
+        {
+            records.Add(entry.Record);
+            if (entry.Offset == end - 1)
+            {
+                break;
+            }
+        }
+        return records;
+    }
+
+    private Dictionary<string, IJournalReader> ReadersIn(string holder) =>
+        Peers.ToDictionary(topic => topic, topic => (IJournalReader)copies[(holder, topic)]);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var region in Regions.Values.Where(region => !lost.Contains(region.Name)))
+        {
+            await region.Adjudicator.DisposeAsync();
+            await region.Storage.DisposeAsync();
+            await region.Merged.DisposeAsync();
+            await writers[region.Name].DisposeAsync();
+        }
+        foreach (var directory in directories)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
