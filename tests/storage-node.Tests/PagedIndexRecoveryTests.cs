@@ -27,8 +27,21 @@ public sealed class PagedIndexRecoveryTests
                 writes.DistinctBy(write => Convert.ToHexString(write.Key)).ToList()));
         }
         await harness.AppendAsync(Heartbeat(timestamp));
-        await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+        await CatchUpAsync(harness);
         return timestamp;
+    }
+
+    private static Task CatchUpAsync(StorageNodeHarness harness) =>
+        harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+
+    /// <summary>A node with a one-byte index cache, 300 commits of the workload and a checkpoint of them.</summary>
+    private static async Task<(StorageNodeHarness Harness, ulong Timestamp, StorageCheckpoint Checkpoint)> StartCheckpointedAsync(Random random)
+    {
+        var harness = await StorageNodeHarness.StartAsync(configure: TinyCache);
+        var timestamp = await AppendWorkloadAsync(harness, random, 10, 300);
+        var checkpoint = await harness.Node.CheckpointAsync(CancellationToken.None);
+        Assert.NotNull(checkpoint);
+        return (harness, timestamp, checkpoint);
     }
 
     private static async Task<List<string>> ScanAllAsync(StorageNodeHarness harness, ulong at) =>
@@ -60,14 +73,14 @@ public sealed class PagedIndexRecoveryTests
 
             // A crash: the newest checkpoint's key file is read on demand by the recovered index.
             harness = await harness.RestartAsync(TinyCache);
-            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+            await CatchUpAsync(harness);
             Assert.Equal(liveDigest, harness.Node.ComputeStateDigest(Ts(timestamp)));
             Assert.Equal(liveAtFirst, harness.Node.ComputeStateDigest(Ts(firstTimestamp)));
             Assert.Equal(liveScan, await ScanAllAsync(harness, timestamp));
 
             // The same with the whole index in memory (an unbounded cache) reading the same files.
             harness = await harness.RestartAsync(options => CheckpointTests.Manual(options) with { OrderedIndexCacheBytes = long.MaxValue });
-            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+            await CatchUpAsync(harness);
             Assert.Equal(liveScan, await ScanAllAsync(harness, timestamp));
             Assert.Equal(liveDigest, harness.Node.ComputeStateDigest(Ts(timestamp)));
         }
@@ -81,12 +94,9 @@ public sealed class PagedIndexRecoveryTests
     public async Task ACheckpointWithAFormatOneKeyFileStillRecovers()
     {
         var random = new Random(22);
-        var harness = await StorageNodeHarness.StartAsync(configure: TinyCache);
+        var (harness, timestamp, checkpoint) = await StartCheckpointedAsync(random);
         try
         {
-            var timestamp = await AppendWorkloadAsync(harness, random, 10, 300);
-            var checkpoint = await harness.Node.CheckpointAsync(CancellationToken.None);
-            Assert.NotNull(checkpoint);
             timestamp = await AppendWorkloadAsync(harness, random, timestamp, 50);
             var liveDigest = harness.Node.ComputeStateDigest(Ts(timestamp));
             await harness.Node.DisposeAsync();
@@ -115,7 +125,7 @@ public sealed class PagedIndexRecoveryTests
             loaded.Dispose();
             harness = await harness.RestartAsync(TinyCache);
             Assert.Equal(checkpoint.Sequence, harness.Node.NewestCheckpoint?.Sequence);
-            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+            await CatchUpAsync(harness);
             Assert.Equal(liveDigest, harness.Node.ComputeStateDigest(Ts(timestamp)));
 
             // The next checkpoint writes pages again, and recovers from them.
@@ -125,7 +135,7 @@ public sealed class PagedIndexRecoveryTests
             Assert.Equal("LOGKEYS2"u8.ToArray(), File.ReadAllBytes(Path.Combine(storage, StorageNode.KeyFolderName, KeyFile.FileNameFor(next.Token))).AsSpan(0, 8).ToArray());
             liveDigest = harness.Node.ComputeStateDigest(Ts(timestamp));
             harness = await harness.RestartAsync(TinyCache);
-            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+            await CatchUpAsync(harness);
             Assert.Equal(next.Sequence, harness.Node.NewestCheckpoint?.Sequence);
             Assert.Equal(liveDigest, harness.Node.ComputeStateDigest(Ts(timestamp)));
         }
@@ -139,12 +149,9 @@ public sealed class PagedIndexRecoveryTests
     public async Task ACorruptPageOfTheRecoveredKeyFileIsAClearErrorWhenRead()
     {
         var random = new Random(23);
-        var harness = await StorageNodeHarness.StartAsync(configure: TinyCache);
+        var (harness, timestamp, checkpoint) = await StartCheckpointedAsync(random);
         try
         {
-            var timestamp = await AppendWorkloadAsync(harness, random, 10, 300);
-            var checkpoint = await harness.Node.CheckpointAsync(CancellationToken.None);
-            Assert.NotNull(checkpoint);
             await harness.Node.DisposeAsync();
             var keyPath = Path.Combine(harness.Directory, "storage", StorageNode.KeyFolderName, KeyFile.FileNameFor(checkpoint.Token));
             CheckpointTests.DamageFile(keyPath, 100, CheckpointTests.Damage.FlipByte);
