@@ -153,6 +153,57 @@ public sealed class PagedKeyFileTests : IDisposable
         Assert.Null(problem);
     }
 
+    /// <summary>Readers scanning while the writer inserts and checkpoints under a one-byte cache (pages coming in and
+    /// leaving memory on the readers' threads): every scan is in strictly ascending order and holds every key added
+    /// before it began.</summary>
+    [Fact]
+    public async Task ScansDuringInsertsCheckpointsAndEvictionsSeeEveryKeyAddedBefore()
+    {
+        var random = new Random(9);
+        var keys = Enumerable.Range(0, 30_000).Select(_ => TableKey(random)).DistinctBy(Convert.ToHexString).ToArray();
+        using var index = new OrderedKeyIndex { CacheBytesMax = 1 };
+        var added = 0;
+        var writer = Task.Run(() =>
+        {
+            for (var position = 0; position < keys.Length; position++)
+            {
+                index.Add(keys[position], position + 1);
+                Volatile.Write(ref added, position + 1);
+                if (position % 3_000 == 2_999)
+                {
+                    Checkpoint(index);
+                }
+            }
+        });
+        async Task<int> ReadAsync()
+        {
+            var scans = 0;
+            while (!writer.IsCompleted || scans < 3)
+            {
+                var before = Volatile.Read(ref added);
+                var seen = new List<IndexedKey>();
+                index.CopyRange([], true, null, int.MaxValue, seen);
+                for (var position = 1; position < seen.Count; position++)
+                {
+                    Assert.True(KeyComparer.Instance.Compare(seen[position - 1].Key, seen[position].Key) < 0);
+                }
+                var found = seen.Select(entry => Convert.ToHexString(entry.Key)).ToHashSet();
+                for (var position = 0; position < before; position++)
+                {
+                    Assert.Contains(Convert.ToHexString(keys[position]), found);
+                }
+                scans++;
+                await Task.Yield();
+            }
+            return scans;
+        }
+        var readers = await Task.WhenAll(Task.Run(ReadAsync), Task.Run(ReadAsync));
+        await writer;
+        Assert.All(readers, scans => Assert.True(scans >= 3));
+        Assert.True(index.PageReads > 0);
+        Assert.Equal(keys.Length, index.Count);
+    }
+
     private static byte[] BigEndianKey(byte table, long id)
     {
         var key = new byte[9];
