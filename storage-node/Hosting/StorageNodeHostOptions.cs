@@ -6,9 +6,9 @@ namespace Log.StorageNode.Hosting;
 /// <summary>
 /// Settings of one storage replica run alone (<c>storage-node serve</c>). Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__JOURNAL, LOG__PORT, LOG__DATA, LOG__LISTEN,
-/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and
+/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS, LOG__INDEXCACHEMIB) and
 /// command-line switches (--journal, --port, --data, --listen, --region, --partition, --partitions, --bootstrap-from,
-/// --http-port, --snapshot-retention-seconds).
+/// --http-port, --snapshot-retention-seconds, --index-cache-mib).
 /// </summary>
 public sealed class StorageNodeHostOptions
 {
@@ -51,6 +51,9 @@ public sealed class StorageNodeHostOptions
     /// <summary>How long behind the resolved timestamp snapshots stay readable (<see cref="StorageNodeOptions.SnapshotRetention"/>).</summary>
     public int SnapshotRetentionSeconds { get; set; } = (int)new StorageNodeOptions { DataDirectory = "." }.SnapshotRetention.TotalSeconds;
 
+    /// <summary>MiB of the ordered index's pages kept in memory (<see cref="StorageNodeOptions.OrderedIndexCacheBytes"/>).</summary>
+    public long IndexCacheMiB { get; set; } = new StorageNodeOptions { DataDirectory = "." }.OrderedIndexCacheBytes >> 20;
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--journal"] = nameof(Journal),
@@ -63,6 +66,7 @@ public sealed class StorageNodeHostOptions
         ["--bootstrap-from"] = nameof(BootstrapFrom),
         ["--http-port"] = nameof(HttpPort),
         ["--snapshot-retention-seconds"] = nameof(SnapshotRetentionSeconds),
+        ["--index-cache-mib"] = nameof(IndexCacheMiB),
     };
 
     /// <summary>The most partitions a replica applies (the query node's limit on shards).</summary>
@@ -98,6 +102,10 @@ public sealed class StorageNodeHostOptions
         if (SnapshotRetentionSeconds < 1)
         {
             return $"--snapshot-retention-seconds {SnapshotRetentionSeconds} must be at least 1";
+        }
+        if (IndexCacheMiB < 1)
+        {
+            return $"--index-cache-mib {IndexCacheMiB} must be at least 1";
         }
         return null;
     }
