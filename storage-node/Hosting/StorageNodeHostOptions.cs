@@ -6,9 +6,9 @@ namespace Log.StorageNode.Hosting;
 /// <summary>
 /// Settings of one storage replica run alone (<c>storage-node serve</c>). Read, in increasing precedence, from
 /// appsettings.json, environment variables prefixed LOG__ (LOG__JOURNAL, LOG__PORT, LOG__DATA, LOG__LISTEN,
-/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS, LOG__INDEXCACHEMIB) and
+/// LOG__REGION, LOG__PARTITION, LOG__PARTITIONS, LOG__BOOTSTRAPFROM, LOG__HTTPPORT, LOG__SNAPSHOTRETENTIONSECONDS) and
 /// command-line switches (--journal, --port, --data, --listen, --region, --partition, --partitions, --bootstrap-from,
-/// --http-port, --snapshot-retention-seconds, --index-cache-mib).
+/// --http-port, --snapshot-retention-seconds).
 /// </summary>
 public sealed class StorageNodeHostOptions
 {
@@ -51,7 +51,8 @@ public sealed class StorageNodeHostOptions
     /// <summary>How long behind the resolved timestamp snapshots stay readable (<see cref="StorageNodeOptions.SnapshotRetention"/>).</summary>
     public int SnapshotRetentionSeconds { get; set; } = (int)new StorageNodeOptions { DataDirectory = "." }.SnapshotRetention.TotalSeconds;
 
-    /// <summary>MiB of the ordered index's pages kept in memory (<see cref="StorageNodeOptions.OrderedIndexCacheBytes"/>).</summary>
+    /// <summary>MiB of the ordered index's pages kept in memory (<see cref="StorageNodeOptions.OrderedIndexCacheBytes"/>;
+    /// --index-cache-mib, LOG__INDEXCACHEMIB).</summary>
     public long IndexCacheMiB { get; set; } = new StorageNodeOptions { DataDirectory = "." }.OrderedIndexCacheBytes >> 20;
 
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
