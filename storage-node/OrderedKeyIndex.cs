@@ -23,10 +23,16 @@ internal delegate void IndexedKeyVisitor(ReadOnlySpan<byte> key, long headAddres
 /// <para>
 /// Memory: a chunk packs its keys into one array, less the prefix all of them share (table and index id, and the
 /// high bytes of the primary key), beside an array of key ends and one of addresses: about 12 bytes per key plus what
-/// differs between neighbours, against some 80 bytes per key when every key was an array and an object of its own
-/// (800 MB at 10,000,000 rows). A chunk only appended to at the end of the index is split where the append happened,
+/// differs between neighbours. A chunk only appended to at the end of the index is split where the append happened,
 /// so a bulk load leaves full chunks. A checkpoint's <see cref="Snapshot"/> shares the chunks instead of copying
 /// every key: a shared chunk is copied by the first change after it.
+/// </para>
+/// <para>
+/// Pages: each chunk is a <see cref="Page"/> of the checkpoint's key file (<see cref="KeyFile"/>). Only the pages'
+/// directory (first key, place in the file) always stays in memory; a page is read when a scan or an insert touches
+/// it, and a clean page (the same as in the newest key file) leaves memory when the resident pages pass
+/// <see cref="CacheBytesMax"/> (a clock: a page touched since the hand last passed gets another turn). A changed page
+/// is dirty and stays until the next checkpoint writes it (<see cref="Rebase"/>).
 /// </para>
 /// </summary>
 internal sealed class OrderedKeyIndex : IDisposable
@@ -34,31 +40,42 @@ internal sealed class OrderedKeyIndex : IDisposable
     /// <summary>A chunk above this many keys is split in two, which bounds the cost of one insert.</summary>
     internal const int ChunkKeyCountMax = 512;
 
-    private List<Chunk> chunks = [];
+    private List<Page> pages = [];
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    // Serialises a page's coming into and leaving memory among readers (the writer holds the write lock instead).
+    private readonly Lock cacheGate = new();
+    // The key files pages are read from: the newest written or recovered, and any an older snapshot still reads.
+    private List<KeyPageSource> sources = [];
     private long count;
+    private long residentBytes;
+    // The part of residentBytes in clean pages, which eviction may take back (dirty pages wait for a checkpoint).
+    private long cleanResidentBytes;
+    private int clockHand;
+    private long pageReads;
 
     public long Count => Interlocked.Read(ref count);
 
-    /// <summary>Bytes the chunks' arrays take (a figure for tests and the log, not a bound).</summary>
-    public long ByteCount
+    /// <summary>Bytes of pages in memory above which clean pages are evicted (dirty pages stay until a checkpoint).</summary>
+    public long CacheBytesMax { get; set; } = long.MaxValue;
+
+    /// <summary>Bytes the resident chunks' arrays take (a figure for tests and the log; dirty pages may exceed
+    /// <see cref="CacheBytesMax"/> until the next checkpoint).</summary>
+    public long ByteCount => Interlocked.Read(ref residentBytes);
+
+    /// <summary>Pages read from key files since the start (tests, the log).</summary>
+    public long PageReads => Interlocked.Read(ref pageReads);
+
+    /// <summary>Pages of the index, and how many of them are in memory (tests).</summary>
+    internal (int Pages, int Resident) PageCounts()
     {
-        get
+        gate.EnterReadLock();
+        try
         {
-            gate.EnterReadLock();
-            try
-            {
-                long total = 0;
-                foreach (var chunk in chunks)
-                {
-                    total += chunk.ByteCount;
-                }
-                return total;
-            }
-            finally
-            {
-                gate.ExitReadLock();
-            }
+            return (pages.Count, pages.Count(page => Volatile.Read(ref page.Resident) is not null));
+        }
+        finally
+        {
+            gate.ExitReadLock();
         }
     }
 
@@ -72,20 +89,22 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterWriteLock();
         try
         {
-            if (chunks.Count == 0)
+            if (pages.Count == 0)
             {
                 var first = new ChunkBuilder(key, key, keyCapacity: 1, suffixCapacity: 0);
                 first.Append(key, headAddress);
-                chunks.Add(first.Chunk);
+                pages.Add(NewPage(first.Chunk));
                 Interlocked.Increment(ref count);
                 return true;
             }
             var chunkIndex = FindChunk(key);
+            var page = pages[chunkIndex];
             var chunk = Writable(chunkIndex);
             var position = chunk.Search(key);
             if (position >= 0)
             {
                 chunk.Addresses[position] = headAddress;
+                Account(page);
                 return false;
             }
             position = ~position;
@@ -93,19 +112,26 @@ internal sealed class OrderedKeyIndex : IDisposable
             {
                 // The key falls beside the chunk's keys but not under their shared prefix: re-encode with a shorter one.
                 chunk = chunk.WithPrefixFor(key);
-                chunks[chunkIndex] = chunk;
+                page.Resident = chunk;
             }
             chunk.Insert(position, key, headAddress);
+            if (position == 0)
+            {
+                page.FirstKey = key.ToArray();
+            }
             Interlocked.Increment(ref count);
             if (chunk.Count > ChunkKeyCountMax)
             {
                 // Appending at the end of the index (ascending keys, as a bulk load writes them) leaves the chunk full
                 // and starts the next; anywhere else the chunk is halved so that both halves take inserts.
-                var appended = chunkIndex == chunks.Count - 1 && position == chunk.Count - 1;
+                var appended = chunkIndex == pages.Count - 1 && position == chunk.Count - 1;
                 var splitAt = appended ? chunk.Count - 1 : chunk.Count / 2;
-                chunks[chunkIndex] = chunk.Range(0, splitAt, spare: !appended);
-                chunks.Insert(chunkIndex + 1, chunk.Range(splitAt, chunk.Count - splitAt, spare: true));
+                page.Resident = chunk.Range(0, splitAt, spare: !appended);
+                var second = NewPage(chunk.Range(splitAt, chunk.Count - splitAt, spare: true));
+                pages.Insert(chunkIndex + 1, second);
             }
+            Account(page);
+            EvictWhileOver();
             return true;
         }
         finally
@@ -120,13 +146,14 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterWriteLock();
         try
         {
-            if (chunks.Count == 0)
+            if (pages.Count == 0)
             {
                 return;
             }
             var chunkIndex = FindChunk(key);
-            var position = chunks[chunkIndex].Search(key);
-            if (position >= 0 && chunks[chunkIndex].Addresses[position] != headAddress)
+            var chunk = Resident(chunkIndex);
+            var position = chunk.Search(key);
+            if (position >= 0 && chunk.Addresses[position] != headAddress)
             {
                 Writable(chunkIndex).Addresses[position] = headAddress;
             }
@@ -155,17 +182,17 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterReadLock();
         try
         {
-            if (chunks.Count == 0)
+            if (pages.Count == 0)
             {
                 return;
             }
             var chunkIndex = FindChunk(from);
-            var position = chunks[chunkIndex].Search(from);
+            var chunk = Resident(chunkIndex);
+            var position = chunk.Search(from);
             position = position >= 0 ? (fromInclusive ? position : position + 1) : ~position;
             var added = 0;
-            while (added < countMax && chunkIndex < chunks.Count)
+            while (added < countMax)
             {
-                var chunk = chunks[chunkIndex];
                 for (; position < chunk.Count && added < countMax; position++)
                 {
                     if (endExclusive is not null && chunk.Compare(position, endExclusive) >= 0)
@@ -175,7 +202,12 @@ internal sealed class OrderedKeyIndex : IDisposable
                     destination.Add(new IndexedKey(chunk.CopyKey(position), chunk.Addresses[position]));
                     added++;
                 }
-                chunkIndex++;
+                if (++chunkIndex == pages.Count || added == countMax
+                    || (endExclusive is not null && pages[chunkIndex].FirstKey.AsSpan().SequenceCompareTo(endExclusive) >= 0))
+                {
+                    return;
+                }
+                chunk = Resident(chunkIndex);
                 position = 0;
             }
         }
@@ -194,26 +226,28 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterReadLock();
         try
         {
-            if (chunks.Count == 0)
+            if (pages.Count == 0)
             {
                 return;
             }
             int chunkIndex, position;
+            Chunk chunk;
             if (endExclusive is null)
             {
-                chunkIndex = chunks.Count - 1;
-                position = chunks[chunkIndex].Count - 1;
+                chunkIndex = pages.Count - 1;
+                chunk = Resident(chunkIndex);
+                position = chunk.Count - 1;
             }
             else
             {
                 chunkIndex = FindChunk(endExclusive);
-                position = chunks[chunkIndex].Search(endExclusive);
+                chunk = Resident(chunkIndex);
+                position = chunk.Search(endExclusive);
                 position = position >= 0 ? position - 1 : ~position - 1;
             }
             var added = 0;
-            while (added < countMax && chunkIndex >= 0)
+            while (added < countMax)
             {
-                var chunk = chunks[chunkIndex];
                 for (; position >= 0 && added < countMax; position--)
                 {
                     if (chunk.Compare(position, startInclusive) < 0)
@@ -223,8 +257,12 @@ internal sealed class OrderedKeyIndex : IDisposable
                     destination.Add(new IndexedKey(chunk.CopyKey(position), chunk.Addresses[position]));
                     added++;
                 }
-                chunkIndex--;
-                position = chunkIndex >= 0 ? chunks[chunkIndex].Count - 1 : -1;
+                if (--chunkIndex < 0 || added == countMax)
+                {
+                    return;
+                }
+                chunk = Resident(chunkIndex);
+                position = chunk.Count - 1;
             }
         }
         finally
@@ -233,18 +271,61 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
-    /// <summary>The index as it is now (a checkpoint takes this while applying is paused). It shares the chunks, so it
-    /// costs nothing per key; the index copies a shared chunk before it changes it.</summary>
+    /// <summary>The index as it is now (a checkpoint takes this while applying is paused). It shares the resident
+    /// chunks and names the stored pages, so it costs nothing per key; the index copies a shared chunk before it
+    /// changes it.</summary>
     public IndexSnapshot Snapshot()
     {
         gate.EnterWriteLock();
         try
         {
-            foreach (var chunk in chunks)
+            var entries = new SnapshotPage[pages.Count];
+            for (var index = 0; index < pages.Count; index++)
             {
-                chunk.Shared = true;
+                var page = pages[index];
+                if (page.Resident is { } chunk)
+                {
+                    chunk.Shared = true;
+                }
+                entries[index] = new SnapshotPage(page, page.Resident, page.Stored, page.Changes);
             }
-            return new IndexSnapshot([.. chunks], Count);
+            return new IndexSnapshot(entries, Count);
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>After <paramref name="snapshot"/> was written to the key file at <paramref name="path"/> (its pages at
+    /// <paramref name="written"/>, in the snapshot's order): every page unchanged since the snapshot is clean again,
+    /// stored in that file, and may leave memory; the key files read before are closed.</summary>
+    public void Rebase(IndexSnapshot snapshot, string path, IReadOnlyList<KeyFile.PageEntry> written)
+    {
+        var source = KeyPageSource.Open(path, addressWindow: null);
+        gate.EnterWriteLock();
+        try
+        {
+            for (var index = 0; index < snapshot.Pages.Count; index++)
+            {
+                var entry = snapshot.Pages[index];
+                var page = entry.Page;
+                if (page.Changes == entry.Changes)
+                {
+                    if (page.Stored is null && page.Resident is not null)
+                    {
+                        cleanResidentBytes += page.ResidentBytes;
+                    }
+                    page.Stored = new PageLocation(source, written[index]);
+                }
+            }
+            // Every page still in the index is now either stored in the new file or dirty (never read from a file).
+            foreach (var old in sources)
+            {
+                old.Dispose();
+            }
+            sources = [source];
+            EvictWhileOver();
         }
         finally
         {
@@ -253,20 +334,25 @@ internal sealed class OrderedKeyIndex : IDisposable
     }
 
     /// <summary>Replaces the contents of an empty index with <paramref name="loaded"/>'s (built by
-    /// <see cref="SortedLoader"/>), which must not be used afterwards.</summary>
+    /// <see cref="SortedLoader"/> or read from a key file), which must not be used afterwards.</summary>
     public void Load(OrderedKeyIndex loaded)
     {
         gate.EnterWriteLock();
         try
         {
-            if (chunks.Count != 0)
+            if (pages.Count != 0)
             {
                 throw new InvalidOperationException("Only an empty index can be loaded.");
             }
-            chunks = loaded.chunks;
-            loaded.chunks = [];
+            pages = loaded.pages;
+            sources = loaded.sources;
+            loaded.pages = [];
+            loaded.sources = [];
             Interlocked.Exchange(ref count, Interlocked.Exchange(ref loaded.count, 0));
+            Interlocked.Exchange(ref residentBytes, Interlocked.Exchange(ref loaded.residentBytes, 0));
+            cleanResidentBytes = loaded.cleanResidentBytes;
             loaded.Dispose();
+            EvictWhileOver();
         }
         finally
         {
@@ -285,22 +371,44 @@ internal sealed class OrderedKeyIndex : IDisposable
         Load(loader.Finish());
     }
 
+    /// <summary>An index of the pages of a key file (none read yet), for <see cref="Load(OrderedKeyIndex)"/>.</summary>
+    internal static OrderedKeyIndex FromDirectory(KeyPageSource source, IReadOnlyList<KeyFile.PageEntry> directory, long keyCount)
+    {
+        var index = new OrderedKeyIndex();
+        foreach (var entry in directory)
+        {
+            index.pages.Add(new Page { FirstKey = entry.FirstKey, Stored = new PageLocation(source, entry) });
+        }
+        index.sources.Add(source);
+        index.count = keyCount;
+        return index;
+    }
+
     /// <summary>Forgets every head address outside [<paramref name="beginInclusive"/>, <paramref name="endExclusive"/>):
-    /// those keys are then read by a lookup in FASTER's hash index.</summary>
+    /// those keys are then read by a lookup in FASTER's hash index. Pages still in a key file forget them as they are
+    /// read.</summary>
     public void ForgetAddressesOutside(long beginInclusive, long endExclusive)
     {
         gate.EnterWriteLock();
         try
         {
-            for (var chunkIndex = 0; chunkIndex < chunks.Count; chunkIndex++)
+            foreach (var source in sources)
             {
-                var addresses = chunks[chunkIndex].Addresses;
-                for (var position = 0; position < chunks[chunkIndex].Count; position++)
+                source.AddressWindow = (beginInclusive, endExclusive);
+            }
+            for (var chunkIndex = 0; chunkIndex < pages.Count; chunkIndex++)
+            {
+                if (pages[chunkIndex].Resident is not { } chunk)
                 {
-                    if (addresses[position] != 0 && (addresses[position] < beginInclusive || addresses[position] >= endExclusive))
+                    continue;
+                }
+                for (var position = 0; position < chunk.Count; position++)
+                {
+                    var address = chunk.Addresses[position];
+                    if (address != 0 && (address < beginInclusive || address >= endExclusive))
                     {
-                        Writable(chunkIndex).Addresses[position] = 0;
-                        addresses = chunks[chunkIndex].Addresses;
+                        chunk = Writable(chunkIndex);
+                        chunk.Addresses[position] = 0;
                     }
                 }
             }
@@ -314,26 +422,117 @@ internal sealed class OrderedKeyIndex : IDisposable
     /// <summary>Every key of the index in order, as spans (tests).</summary>
     internal void ForEach(IndexedKeyVisitor visit) => Snapshot().ForEach(visit);
 
-    /// <summary>The chunk at <paramref name="chunkIndex"/>, copied first when a snapshot shares it.</summary>
+    private Page NewPage(Chunk chunk)
+    {
+        var page = new Page { FirstKey = chunk.CopyKey(0), Resident = chunk };
+        Account(page);
+        return page;
+    }
+
+    /// <summary>The chunk of the page at <paramref name="chunkIndex"/>, read from its key file when not in memory.
+    /// Under the read lock or the write lock.</summary>
+    private Chunk Resident(int chunkIndex)
+    {
+        var page = pages[chunkIndex];
+        page.Referenced = true;
+        if (Volatile.Read(ref page.Resident) is { } resident)
+        {
+            return resident;
+        }
+        var location = page.Stored ?? throw new InvalidOperationException("An ordered index page is neither in memory nor in a key file.");
+        var chunk = location.Source.ReadPage(location.Entry);
+        Interlocked.Increment(ref pageReads);
+        lock (cacheGate)
+        {
+            if (page.Resident is { } raced)
+            {
+                return raced;
+            }
+            Volatile.Write(ref page.Resident, chunk);
+            page.ResidentBytes = chunk.ByteCount;
+            Interlocked.Add(ref residentBytes, page.ResidentBytes);
+            cleanResidentBytes += page.ResidentBytes;
+            EvictWhileOverLocked(keep: page);
+        }
+        return chunk;
+    }
+
+    /// <summary>The chunk at <paramref name="chunkIndex"/>, copied first when a snapshot shares it; its page is dirty
+    /// from now on. Under the write lock.</summary>
     private Chunk Writable(int chunkIndex)
     {
-        var chunk = chunks[chunkIndex];
+        var chunk = Resident(chunkIndex);
+        var page = pages[chunkIndex];
+        page.Changes++;
+        if (page.Stored is not null)
+        {
+            page.Stored = null;
+            lock (cacheGate)
+            {
+                cleanResidentBytes -= page.ResidentBytes;
+            }
+        }
         if (chunk.Shared)
         {
             chunk = chunk.Range(0, chunk.Count, spare: false);
-            chunks[chunkIndex] = chunk;
+            page.Resident = chunk;
+            Account(page);
         }
         return chunk;
+    }
+
+    /// <summary>Counts the bytes of a page the writer changed. Under the write lock.</summary>
+    private void Account(Page page)
+    {
+        var bytes = page.Resident?.ByteCount ?? 0;
+        Interlocked.Add(ref residentBytes, bytes - page.ResidentBytes);
+        page.ResidentBytes = bytes;
+    }
+
+    private void EvictWhileOver()
+    {
+        lock (cacheGate)
+        {
+            EvictWhileOverLocked();
+        }
+    }
+
+    /// <summary>Evicts clean pages the clock hand finds untouched since its last turn, until the resident pages fit
+    /// <see cref="CacheBytesMax"/> or two turns found nothing more to evict. Under <see cref="cacheGate"/>, with the
+    /// read or write lock held (the list of pages does not change).</summary>
+    private void EvictWhileOverLocked(Page? keep = null)
+    {
+        for (var step = 0; Interlocked.Read(ref residentBytes) > CacheBytesMax && cleanResidentBytes > 0 && step < 2 * pages.Count; step++)
+        {
+            if (clockHand >= pages.Count)
+            {
+                clockHand = 0;
+            }
+            var page = pages[clockHand++];
+            if (page.Resident is null || page.Stored is null || page == keep)
+            {
+                continue;
+            }
+            if (page.Referenced)
+            {
+                page.Referenced = false;
+                continue;
+            }
+            Volatile.Write(ref page.Resident, null);
+            Interlocked.Add(ref residentBytes, -page.ResidentBytes);
+            cleanResidentBytes -= page.ResidentBytes;
+            page.ResidentBytes = 0;
+        }
     }
 
     /// <summary>The last chunk whose first key is at or below <paramref name="key"/>, or the first chunk.</summary>
     private int FindChunk(ReadOnlySpan<byte> key)
     {
-        int low = 0, high = chunks.Count - 1, found = 0;
+        int low = 0, high = pages.Count - 1, found = 0;
         while (low <= high)
         {
             var middle = low + (high - low) / 2;
-            if (chunks[middle].Compare(0, key) <= 0)
+            if (pages[middle].FirstKey.AsSpan().SequenceCompareTo(key) <= 0)
             {
                 found = middle;
                 low = middle + 1;
@@ -346,19 +545,56 @@ internal sealed class OrderedKeyIndex : IDisposable
         return found;
     }
 
-    public void Dispose() => gate.Dispose();
+    public void Dispose()
+    {
+        foreach (var source in sources)
+        {
+            source.Dispose();
+        }
+        sources = [];
+        gate.Dispose();
+    }
+
+    /// <summary>
+    /// One chunk of the index: its first key always, its keys when in memory (<see cref="Resident"/>), and where a key
+    /// file holds them when they are the same as there (<see cref="Stored"/>; null: dirty). Fields change under the
+    /// index's write lock, except <see cref="Resident"/> of a clean page, which readers set and clear under the cache
+    /// lock, and <see cref="Referenced"/>, a hint.
+    /// </summary>
+    internal sealed class Page
+    {
+        public required byte[] FirstKey;
+        public Chunk? Resident;
+        public long ResidentBytes;
+        public PageLocation? Stored;
+        /// <summary>Counts the writer's changes, so that <see cref="Rebase"/> knows a page it snapshotted is unchanged.</summary>
+        public long Changes;
+        public bool Referenced;
+    }
+
+    internal sealed record PageLocation(KeyPageSource Source, KeyFile.PageEntry Entry);
+
+    /// <summary>A page as a snapshot took it: its chunk when it was in memory, else where it was stored.</summary>
+    internal readonly record struct SnapshotPage(Page Page, Chunk? Chunk, PageLocation? Stored, long Changes)
+    {
+        /// <summary>The page's keys as the snapshot saw them (read again from the key file when not in memory).</summary>
+        public Chunk Read() => Chunk ?? Stored!.Source.ReadPage(Stored.Entry);
+    }
 
     /// <summary>The keys of an index at one instant, shared with it (see <see cref="Snapshot"/>).</summary>
-    internal sealed class IndexSnapshot(IReadOnlyList<Chunk> chunks, long count)
+    internal sealed class IndexSnapshot(IReadOnlyList<SnapshotPage> pages, long count)
     {
         public long Count { get; } = count;
+
+        internal IReadOnlyList<SnapshotPage> Pages { get; } = pages;
 
         /// <summary>Hands every key with its address to <paramref name="visit"/>, in order.</summary>
         public void ForEach(IndexedKeyVisitor visit)
         {
             var key = new byte[256];
-            foreach (var chunk in chunks)
+            foreach (var page in Pages)
             {
+                var chunk = page.Read();
                 for (var position = 0; position < chunk.Count; position++)
                 {
                     var length = chunk.KeyLength(position);
@@ -438,7 +674,7 @@ internal sealed class OrderedKeyIndex : IDisposable
             {
                 builder.Append(PendingKey(position), addresses[position]);
             }
-            index.chunks.Add(builder.Chunk);
+            index.pages.Add(index.NewPage(builder.Chunk));
             index.count += pendingCount;
             lastKey = last.ToArray();
             pendingCount = 0;

@@ -114,9 +114,12 @@ public sealed partial class StorageNode
         var keyFolder = Path.Combine(directory, KeyFolderName);
         Directory.CreateDirectory(keyFolder);
         var keyPath = Path.Combine(keyFolder, KeyFile.FileNameFor(faster.Token));
-        var keySha256 = KeyFile.Write(keyPath + ".tmp", keySnapshot);
+        var keyFile = KeyFile.Write(keyPath + ".tmp", faster.Token, keySnapshot);
+        var keySha256 = keyFile.FileSha256;
         File.Move(keyPath + ".tmp", keyPath, overwrite: true);
         FlushDirectory(keyFolder);
+        // The pages unchanged since the snapshot are now those of this file: they may leave memory.
+        keys.Rebase(keySnapshot, keyPath, keyFile.Pages);
 
         var keyFileRelativePath = Path.GetRelativePath(directory, keyPath);
         var files = VersionStore.CheckpointFiles(directory, indexToken, faster.Token).Select(path => ChecksumFile(directory, path))

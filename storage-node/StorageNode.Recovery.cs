@@ -135,7 +135,7 @@ public sealed partial class StorageNode
         var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string? keySha256 = null;
-        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), out problem, out keySha256);
+        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), manifest.Token, out problem, out keySha256);
         if (loadedKeys is not null)
         {
             logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms ({Bytes} MiB in memory)",
@@ -145,7 +145,9 @@ public sealed partial class StorageNode
         {
             problem = "its key file is not named in the manifest";
         }
-        else if (loadedKeys is not null && (loadedKeys.Count != manifest.KeyCount || keySha256 != listed.Sha256))
+        // A paged key file is not hashed whole (its directory and each page carry their own checksums): its length is checked.
+        else if (loadedKeys is not null && (loadedKeys.Count != manifest.KeyCount
+            || (keySha256 is null ? new FileInfo(Path.Combine(directory, keyPath)).Length != listed.LengthBytes : keySha256 != listed.Sha256)))
         {
             problem = "its key file is not the one the manifest names";
             loadedKeys.Dispose();

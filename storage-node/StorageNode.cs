@@ -68,6 +68,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         ArgumentNullException.ThrowIfNull(journal);
         options.Validate();
         this.options = options;
+        keys.CacheBytesMax = options.OrderedIndexCacheBytes;
         this.journal = journal;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
     }

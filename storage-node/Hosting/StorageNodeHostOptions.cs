@@ -55,6 +55,10 @@ public sealed class StorageNodeHostOptions
     /// <summary>How long behind the resolved timestamp snapshots stay readable (<see cref="StorageNodeOptions.SnapshotRetention"/>).</summary>
     public int SnapshotRetentionSeconds { get; set; } = (int)new StorageNodeOptions { DataDirectory = "." }.SnapshotRetention.TotalSeconds;
 
+    /// <summary>MiB of the ordered index's pages kept in memory (<see cref="StorageNodeOptions.OrderedIndexCacheBytes"/>;
+    /// --index-cache-mib, LOG__INDEXCACHEMIB).</summary>
+    public long IndexCacheMiB { get; set; } = new StorageNodeOptions { DataDirectory = "." }.OrderedIndexCacheBytes >> 20;
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--journal"] = nameof(Journal),
@@ -68,6 +72,7 @@ public sealed class StorageNodeHostOptions
         ["--bootstrap-chunks-in-flight"] = nameof(BootstrapChunksInFlight),
         ["--http-port"] = nameof(HttpPort),
         ["--snapshot-retention-seconds"] = nameof(SnapshotRetentionSeconds),
+        ["--index-cache-mib"] = nameof(IndexCacheMiB),
     };
 
     /// <summary>The most partitions a replica applies (the query node's limit on shards).</summary>
@@ -107,6 +112,10 @@ public sealed class StorageNodeHostOptions
         if (SnapshotRetentionSeconds < 1)
         {
             return $"--snapshot-retention-seconds {SnapshotRetentionSeconds} must be at least 1";
+        }
+        if (IndexCacheMiB < 1)
+        {
+            return $"--index-cache-mib {IndexCacheMiB} must be at least 1";
         }
         return null;
     }

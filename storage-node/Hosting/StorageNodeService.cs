@@ -66,6 +66,7 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
             PartitionCount = partitionCount,
             JournalTopic = clientOptions.Topic,
             SnapshotRetention = TimeSpan.FromSeconds(options.SnapshotRetentionSeconds),
+            OrderedIndexCacheBytes = options.IndexCacheMiB << 20,
         }, journal, loggerFactory.CreateLogger<StorageNode>());
         await replica.StartAsync(cancellationToken);
         started.Add(replica);

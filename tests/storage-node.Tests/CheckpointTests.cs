@@ -191,7 +191,9 @@ public sealed class CheckpointTests
             var (path, offset) = kind switch
             {
                 FileKind.Manifest => (StorageNode.ListManifests(storage)[0], -1L),
-                FileKind.KeyFile => (Path.Combine(storage, "keys", $"{newest.Token}.keys"), -1L),
+                // A flipped byte in the key file's directory (a page's is found when the page is read: see PagedKeyFileTests).
+                FileKind.KeyFile => (Path.Combine(storage, "keys", $"{newest.Token}.keys"),
+                    damage == Damage.FlipByte ? new FileInfo(Path.Combine(storage, "keys", $"{newest.Token}.keys")).Length - KeyFile.FooterBytes - 1 : -1L),
                 FileKind.IndexTable => (FindCheckpointFile(storage, manifest, "index-checkpoints", "ht.dat.0"), -1L),
                 FileKind.IndexInfo => (FindCheckpointFile(storage, manifest, "index-checkpoints", "info.dat.0"), -1L),
                 FileKind.LogInfo => (FindCheckpointFile(storage, manifest, "cpr-checkpoints", "info.dat.0"), -1L),
@@ -234,7 +236,7 @@ public sealed class CheckpointTests
 
     private static string LogSegment(string storage) => Path.Combine(storage, "log", "versions.log.0");
 
-    private static void DamageFile(string path, long offset, Damage damage)
+    internal static void DamageFile(string path, long offset, Damage damage)
     {
         Assert.True(File.Exists(path), $"{path} exists");
         switch (damage)

@@ -48,4 +48,16 @@ public sealed class StorageNodeHostOptionsTests
             Assert.Contains(problem, options.Validate(out _));
         }
     }
+
+    [Theory]
+    [InlineData(32, null)]
+    [InlineData(1, null)]
+    [InlineData(0, "--index-cache-mib 0")]
+    public void TheIndexCacheIsAtLeastOneMiB(long mebibytes, string? problem)
+    {
+        var options = new StorageNodeHostOptions { Journal = "127.0.0.1:9092", Data = "/tmp/replica", IndexCacheMiB = mebibytes };
+        var found = options.Validate(out _);
+        Assert.True(problem is null ? found is null : found?.Contains(problem, StringComparison.Ordinal) == true, found);
+        Assert.Equal(32L << 20, new StorageNodeHostOptions().IndexCacheMiB << 20);
+    }
 }
