@@ -71,6 +71,7 @@ public sealed partial class StorageNode
                 {
                     File.Delete(newer);
                 }
+                manifest = UpdateRewrittenChunks(directory, manifest, store.TakeWrittenLogChunks());
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
                 keys.Load(loadedKeys);
@@ -161,6 +162,42 @@ public sealed partial class StorageNode
         return manifest;
     }
 
+    /// <summary>
+    /// After a recovery: FASTER wrote back the pages where it marked the records of the version after the checkpoint
+    /// invalid (those that were written between its version switch and its final address), so the bytes of
+    /// <paramref name="written"/> changed on disk after they passed their check. Every manifest naming such a chunk gets
+    /// its new checksum (rewritten atomically), or the next recovery of the checkpoint would refuse it; so does the
+    /// recovered <paramref name="manifest"/>, returned (the next checkpoint takes unchanged chunks from it).
+    /// </summary>
+    private CheckpointManifest UpdateRewrittenChunks(string directory, CheckpointManifest manifest, IReadOnlyList<LogRangeChecksum> written)
+    {
+        if (written.Count == 0)
+        {
+            return manifest;
+        }
+        var segmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes);
+        var updated = new Dictionary<LogRangeChecksum, LogRangeChecksum>();
+        foreach (var chunk in written)
+        {
+            var hash = VersionStore.HashLogRange(directory, segmentSizeBits, chunk.From, chunk.Until)
+                ?? throw new IOException($"The log no longer holds the bytes [{chunk.From}, {chunk.Until}) that recovery just wrote.");
+            updated[chunk] = chunk with { Sha256 = Convert.ToHexStringLower(hash) };
+        }
+        foreach (var path in ListManifests(directory))
+        {
+            if (CheckpointManifest.Decode(File.ReadAllBytes(path), out _) is { } named && named.LogChunks.Any(updated.ContainsKey))
+            {
+                WriteAtomically(path, WithUpdated(named).Encode());
+                logger.LogInformation("Checkpoint {Manifest}: {Chunks} log chunks rewritten by the recovery have their new checksums",
+                    Path.GetFileName(path), named.LogChunks.Count(updated.ContainsKey));
+            }
+        }
+        return WithUpdated(manifest);
+
+        CheckpointManifest WithUpdated(CheckpointManifest original) =>
+            original with { LogChunks = original.LogChunks.Select(chunk => updated.GetValueOrDefault(chunk, chunk)).ToList() };
+    }
+
     /// <summary>How many log chunks of the recovered checkpoint were checked so far (each when first read), of how many.</summary>
     internal (int Checked, int Total) VerifiedLogChunks => Volatile.Read(ref versions)?.VerifiedLogChunks ?? (0, 0);
 
@@ -203,9 +240,14 @@ public sealed partial class StorageNode
             return "it names no files or an empty log range";
         }
         var fasterFiles = VersionStore.CheckpointFiles(directory, manifest.IndexToken, manifest.Token).Select(file => file.Replace('\\', '/')).ToHashSet();
-        if (!fasterFiles.IsSubsetOf(manifest.Files.Select(file => file.Path)))
+        fasterFiles.ExceptWith(manifest.Files.Select(file => file.Path));
+        // FASTER's recovery opens the checkpoint's delta log (of incremental snapshots, which this node never takes),
+        // creating its empty file: a checkpoint recovered once must not be refused for it at the next recovery.
+        fasterFiles.RemoveWhere(file => Path.GetFileName(file).StartsWith(VersionStore.DeltaLogFileName, StringComparison.Ordinal)
+            && new FileInfo(Path.Combine(directory, file)).Length == 0);
+        if (fasterFiles.Count > 0)
         {
-            return "FASTER's checkpoint folder holds files the manifest does not name";
+            return $"FASTER's checkpoint folder holds files the manifest does not name ({string.Join(", ", fasterFiles.Order(StringComparer.Ordinal))})";
         }
         foreach (var file in manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)))
         {

@@ -17,7 +17,10 @@ namespace Log.StorageNode;
 /// </para>
 /// <para>
 /// Writes are passed on unchecked: FASTER writes at its tail, above the recovered checkpoint's final address, or the
-/// page holding that address, which recovery loaded (and so checked) first.
+/// page holding that address, which recovery loaded (and so checked) first. The chunks a write touches are noted
+/// (<see cref="TakeWrittenChunks"/>): FASTER's recovery writes back the pages where it marked the records of the
+/// version after the checkpoint invalid, which changes bytes below the final address, so the recovery brings the
+/// manifests' checksums of those chunks up to date, or the next recovery of the same checkpoint would refuse it.
 /// </para>
 /// </summary>
 internal sealed class VerifiedLogDevice : IDevice
@@ -29,6 +32,7 @@ internal sealed class VerifiedLogDevice : IDevice
     private readonly Task<string?>?[] checks;
     private readonly Action<LogRangeChecksum, string>? corrupted;
     private string? corruption;
+    private readonly HashSet<int> writtenChunks = [];
 
     /// <param name="storeDirectory">The store's folder (the log's segment files are under its log folder).</param>
     /// <param name="chunks">The recovered manifest's log chunks, contiguous and in address order.</param>
@@ -192,11 +196,43 @@ internal sealed class VerifiedLogDevice : IDevice
     public bool TryComplete() => inner.TryComplete();
     public bool Throttle() => inner.Throttle();
 
-    public void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context) =>
+    public void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
+    {
+        NoteWrite(((long)segmentId << segmentSizeBits) + (long)destinationAddress, numBytesToWrite);
         inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, callback, context);
+    }
 
-    public void WriteAsync(IntPtr alignedSourceAddress, ulong alignedDestinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context) =>
+    public void WriteAsync(IntPtr alignedSourceAddress, ulong alignedDestinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
+    {
+        NoteWrite((long)alignedDestinationAddress, numBytesToWrite);
         inner.WriteAsync(alignedSourceAddress, alignedDestinationAddress, numBytesToWrite, callback, context);
+    }
+
+    private void NoteWrite(long address, uint length)
+    {
+        if (chunks.Length == 0 || address >= chunks[^1].Until || address + length <= chunks[0].From)
+        {
+            return;
+        }
+        lock (writtenChunks)
+        {
+            for (var index = FirstChunkEndingAfter(address); index < chunks.Length && chunks[index].From < address + length; index++)
+            {
+                writtenChunks.Add(index);
+            }
+        }
+    }
+
+    /// <summary>The chunks written since the last call (in address order), forgotten by this call.</summary>
+    public IReadOnlyList<LogRangeChecksum> TakeWrittenChunks()
+    {
+        lock (writtenChunks)
+        {
+            var written = writtenChunks.Order().Select(index => chunks[index]).ToList();
+            writtenChunks.Clear();
+            return written;
+        }
+    }
 
     public void TruncateUntilAddressAsync(long toAddress, AsyncCallback callback, IAsyncResult result) => inner.TruncateUntilAddressAsync(toAddress, callback, result);
     public void TruncateUntilAddress(long toAddress) => inner.TruncateUntilAddress(toAddress);

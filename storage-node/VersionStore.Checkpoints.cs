@@ -19,6 +19,10 @@ internal sealed partial class VersionStore
 
     private static readonly string[] FasterCheckpointKinds = ["index-checkpoints", "cpr-checkpoints"];
 
+    /// <summary>Base name of the delta log FASTER keeps in a log checkpoint's folder for incremental snapshots (not used
+    /// here; its recovery creates the file empty).</summary>
+    internal const string DeltaLogFileName = "delta.dat";
+
     /// <summary>The address the next record will be written at.</summary>
     public long TailAddress => store.Log.TailAddress;
 

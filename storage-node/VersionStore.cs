@@ -495,6 +495,9 @@ internal sealed partial class VersionStore : IDisposable
     /// must not take damaged bytes for the truth); throws <see cref="InvalidDataException"/> when the log is corrupt.</summary>
     public void VerifyLogRange(long from, long until) => verifiedDevice?.Verify(from, until);
 
+    /// <summary>The recovered checkpoint's log chunks written since the last call (see <see cref="VerifiedLogDevice.TakeWrittenChunks"/>).</summary>
+    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice?.TakeWrittenChunks() ?? [];
+
     /// <summary>How many of the recovered checkpoint's log chunks were checked so far, of how many.</summary>
     public (int Checked, int Total) VerifiedLogChunks => verifiedDevice is { } verified ? (verified.CheckedChunkCount, verified.ChunkCount) : (0, 0);
 

@@ -241,7 +241,7 @@ public sealed class CompactionCrashTests(ITestOutputHelper output)
 
     /// <summary>The node's log as lines: on standard output in the child (flushed at once: the parent acts on them), in the
     /// test's output for the nodes the test starts (warnings and above: why a checkpoint was not used).</summary>
-    private sealed class LineLogger(Action<string> write, LogLevel minimum = LogLevel.Trace) : ILogger<StorageNode>
+    internal sealed class LineLogger(Action<string> write, LogLevel minimum = LogLevel.Trace) : ILogger<StorageNode>
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 

@@ -99,6 +99,64 @@ public sealed class LogChunkCheckTests
         }
     }
 
+    /// <summary>
+    /// A checkpoint taken while commits keep coming holds records of FASTER's next version below its final address;
+    /// recovering it marks them invalid and writes their pages back, so bytes under the manifest's checksums change.
+    /// Recovering it a second time (after a crash with no checkpoint in between) must still use it: the first recovery
+    /// brought the checksums of the chunks it wrote up to date.
+    /// </summary>
+    [Fact]
+    public async Task ACheckpointRecoveredOnceIsRecoveredAgainAfterAnotherCrash()
+    {
+        var harness = await StartAsync(configure: CheckpointTests.Manual);
+        try
+        {
+            ulong commit = 10;
+            using var stop = new CancellationTokenSource();
+            var appending = Task.Run(async () =>
+            {
+                for (var round = 0; !stop.IsCancellationRequested; round++)
+                {
+                    await harness.AppendCommitAsync(commit, commit + 1,
+                        Enumerable.Range(round * 50 % Rows, 50).Select(row => new JournalWrite(Key(row), Bytes(Value(row + round)))).ToList());
+                    commit += 10;
+                    var end = await harness.AppendAsync(Heartbeat(commit));
+                    // A few records ahead of applying at most, so that applying goes on during the checkpoint.
+                    await harness.Node.WaitForOffsetAsync(end - 20, CancellationToken.None);
+                }
+            });
+            await harness.Node.WaitForOffsetAsync(200, CancellationToken.None).WaitAsync(TestTimeout);
+            var checkpoint = await harness.Node.CheckpointAsync(CancellationToken.None);
+            await harness.Node.WaitForOffsetAsync(checkpoint!.NextOffset + 200, CancellationToken.None).WaitAsync(TestTimeout);
+            await stop.CancelAsync();
+            await appending;
+            await harness.AppendAsync(Heartbeat(commit + 10));
+            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+            var digest = harness.Node.ComputeStateDigest(Ts(commit + 10));
+
+            var warnings = new List<string>();
+            var logger = new CompactionCrashTests.LineLogger(line =>
+            {
+                lock (warnings)
+                {
+                    warnings.Add(line);
+                }
+            }, Microsoft.Extensions.Logging.LogLevel.Information);
+            for (var restart = 0; restart < 2; restart++)
+            {
+                await harness.Node.DisposeAsync();
+                harness = await StartAsync(harness.Journal, CheckpointTests.Manual, harness.Directory, logger);
+                Assert.True(checkpoint.Sequence == harness.Node.NewestCheckpoint?.Sequence, $"restart {restart}:\n" + string.Join("\n", warnings));
+                await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+                Assert.Equal(Convert.ToHexString(digest), Convert.ToHexString(harness.Node.ComputeStateDigest(Ts(commit + 10))));
+            }
+        }
+        finally
+        {
+            await harness.DisposeAsync();
+        }
+    }
+
     /// <summary>A node with <see cref="Rows"/> rows and one checkpoint, stopped as by a crash; its newest manifest and
     /// the timestamp every row is visible at.</summary>
     private static async Task<(StorageNodeHarness Harness, CheckpointManifest Manifest, ulong Snapshot)> LoadAndCheckpointAsync()
