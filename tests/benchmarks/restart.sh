@@ -70,7 +70,7 @@ done
 stop_clean; rm -f "$work/data/storage/keys/"*.keys
 timed_start keyless; keyless=$elapsed
 grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
-grep -h "is not used" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | sort | uniq -c
+{ grep -h "is not used" "$work"/server*.log || true; } | sed 's/^.*Checkpoint/Checkpoint/' | sort | uniq -c
 echo "restart until the first answered query, $rows rows, median of $runs:"
 echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
 echo "  checkpoint after kill -9:        $(printf '%s\n' "${crash[@]}" | median) s   (runs: ${crash[*]})"
