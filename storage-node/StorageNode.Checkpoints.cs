@@ -142,7 +142,7 @@ public sealed partial class StorageNode
             KeyCount = keySnapshot.Count,
             CreatedUtc = options.TimeProvider.GetUtcNow(),
             Files = files,
-            LogChunks = ChecksumLog(directory, store.SegmentSizeBits, faster.BeginAddress, faster.FinalAddress, previous),
+            LogChunks = ChecksumLog(directory, store, faster.BeginAddress, faster.FinalAddress, previous),
         };
         var manifestFolder = Path.Combine(directory, ManifestFolderName);
         Directory.CreateDirectory(manifestFolder);
@@ -157,7 +157,7 @@ public sealed partial class StorageNode
 
     /// <summary>Checksums of the log in chunks aligned to <see cref="StorageNodeOptions.CheckpointLogChunkBytes"/>; a
     /// chunk with the same bounds in the previous manifest is taken from it (those bytes have not changed since).</summary>
-    private List<LogRangeChecksum> ChecksumLog(string directory, int segmentSizeBits, long begin, long final, CheckpointManifest? previous)
+    private List<LogRangeChecksum> ChecksumLog(string directory, VersionStore store, long begin, long final, CheckpointManifest? previous)
     {
         var known = previous?.LogChunks.ToDictionary(chunk => (chunk.From, chunk.Until)) ?? [];
         var chunks = new List<LogRangeChecksum>();
@@ -167,7 +167,9 @@ public sealed partial class StorageNode
             long until = Math.Min(final, (from / chunkBytes + 1) * chunkBytes);
             if (!known.TryGetValue((from, until), out var chunk))
             {
-                var hash = VersionStore.HashLogRange(directory, segmentSizeBits, from, until)
+                // Bytes a recovery brought back and nothing read since are checked first, never taken as the truth.
+                store.VerifyLogRange(from, until);
+                var hash = VersionStore.HashLogRange(directory, store.SegmentSizeBits, from, until)
                     ?? throw new IOException($"The log does not hold the bytes [{from}, {until}) that the checkpoint just flushed.");
                 chunk = new LogRangeChecksum(from, until, Convert.ToHexStringLower(hash));
             }

@@ -280,7 +280,9 @@ public sealed partial class StorageNode
             try
             {
                 ObjectDisposedException.ThrowIf(storeClosed, this);
+                logger.LogDebug("Compacting the log of partition {Partition} from {Begin} to {Until}", options.Partition, begin, until);
                 compactedTo = store.Compact(until);
+                logger.LogDebug("Compacted the log of partition {Partition}: it begins at {Begin}", options.Partition, compactedTo);
             }
             finally
             {

@@ -26,7 +26,7 @@ public sealed partial class StorageNode
                 {
                     try
                     {
-                        store = new VersionStore(directory, options, (manifest.IndexToken, manifest.Token));
+                        store = new VersionStore(directory, options, (manifest.IndexToken, manifest.Token), manifest.LogChunks, OnLogCorrupt);
                         if (store.TailAddress != manifest.LogFinalAddress)
                         {
                             problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
@@ -71,6 +71,7 @@ public sealed partial class StorageNode
                 {
                     File.Delete(newer);
                 }
+                manifest = UpdateRewrittenChunks(directory, manifest, store.TakeWrittenLogChunks());
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
                 keys.Load(loadedKeys);
@@ -78,10 +79,11 @@ public sealed partial class StorageNode
                 RestorePositions(manifest);
                 Volatile.Write(ref newestCheckpoint, manifest);
                 DeleteOutdatedCheckpoints(directory);
+                var (checkedChunks, totalChunks) = store.VerifiedLogChunks;
                 logger.LogInformation(
-                    "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}; replaying {Topic} after it: {Positions}",
+                    "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}, {Checked} of {Chunks} log chunks read and checked; replaying {Topic} after it: {Positions}",
                     manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
-                    options.JournalTopic, DescribePositions(manifest.Positions));
+                    checkedChunks, totalChunks, options.JournalTopic, DescribePositions(manifest.Positions));
                 return store;
             }
             if (rejected.Count > 0)
@@ -125,7 +127,9 @@ public sealed partial class StorageNode
             problem = $"its log segments are 2^{manifest.LogSegmentSizeBits} bytes, this node's are {options.LogSegmentSizeBytes}";
             return null;
         }
-        problem = CheckFiles(directory, manifest);
+        // The log's chunks are checked as they are first read (VerifiedLogDevice): FASTER's recovery checks the ones it
+        // loads, and a damaged one fails this checkpoint then.
+        problem = CheckFiles(directory, manifest, hashLog: false);
         if (problem is not null)
         {
             return null;
@@ -160,17 +164,88 @@ public sealed partial class StorageNode
         return manifest;
     }
 
-    /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not.</summary>
-    internal static string? CheckFiles(string directory, CheckpointManifest manifest)
+    /// <summary>
+    /// After a recovery: FASTER wrote back the pages where it marked the records of the version after the checkpoint
+    /// invalid (those that were written between its version switch and its final address), so the bytes of
+    /// <paramref name="written"/> changed on disk after they passed their check. Every manifest naming such a chunk gets
+    /// its new checksum (rewritten atomically), or the next recovery of the checkpoint would refuse it; so does the
+    /// recovered <paramref name="manifest"/>, returned (the next checkpoint takes unchanged chunks from it).
+    /// </summary>
+    private CheckpointManifest UpdateRewrittenChunks(string directory, CheckpointManifest manifest, IReadOnlyList<LogRangeChecksum> written)
+    {
+        if (written.Count == 0)
+        {
+            return manifest;
+        }
+        var segmentSizeBits = StorageNodeOptions.Log2(options.LogSegmentSizeBytes);
+        var updated = new Dictionary<LogRangeChecksum, LogRangeChecksum>();
+        foreach (var chunk in written)
+        {
+            var hash = VersionStore.HashLogRange(directory, segmentSizeBits, chunk.From, chunk.Until)
+                ?? throw new IOException($"The log no longer holds the bytes [{chunk.From}, {chunk.Until}) that recovery just wrote.");
+            updated[chunk] = chunk with { Sha256 = Convert.ToHexStringLower(hash) };
+        }
+        foreach (var path in ListManifests(directory))
+        {
+            if (CheckpointManifest.Decode(File.ReadAllBytes(path), out _) is { } named && named.LogChunks.Any(updated.ContainsKey))
+            {
+                WriteAtomically(path, WithUpdated(named).Encode());
+                logger.LogInformation("Checkpoint {Manifest}: {Chunks} log chunks rewritten by the recovery have their new checksums",
+                    Path.GetFileName(path), named.LogChunks.Count(updated.ContainsKey));
+            }
+        }
+        return WithUpdated(manifest);
+
+        CheckpointManifest WithUpdated(CheckpointManifest original) =>
+            original with { LogChunks = original.LogChunks.Select(chunk => updated.GetValueOrDefault(chunk, chunk)).ToList() };
+    }
+
+    /// <summary>How many log chunks of the recovered checkpoint were checked so far (each when first read), of how many.</summary>
+    internal (int Checked, int Total) VerifiedLogChunks => Volatile.Read(ref versions)?.VerifiedLogChunks ?? (0, 0);
+
+    /// <summary>Told by the store's log device that a recovered log chunk failed its checksum when first read. During
+    /// recovery (no store yet) the recovery itself refuses the checkpoint. Afterwards the node stops (whatever read those
+    /// bytes failed, and a compaction may have copied them) and deletes every manifest whose log holds that chunk, so the
+    /// next start falls back to an older checkpoint or a full replay instead of failing at the same read again.</summary>
+    private void OnLogCorrupt(LogRangeChecksum chunk, string reason)
+    {
+        if (Volatile.Read(ref versions) is null)
+        {
+            return;
+        }
+        Fail($"storage is corrupt: {reason}", null);
+        foreach (var path in ListManifests(StorageDirectory))
+        {
+            try
+            {
+                if (CheckpointManifest.Decode(File.ReadAllBytes(path), out _) is { } manifest && manifest.LogChunks.Contains(chunk))
+                {
+                    File.Delete(path);
+                    logger.LogWarning("Checkpoint {Manifest} is deleted: its log between addresses {From} and {Until} fails its checksum",
+                        Path.GetFileName(path), chunk.From, chunk.Until);
+                }
+            }
+            catch (IOException exception)
+            {
+                logger.LogError(exception, "Checkpoint {Manifest} could not be deleted; the next start will find its damaged log chunk again", Path.GetFileName(path));
+            }
+        }
+    }
+
+    /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not. Without
+    /// <paramref name="hashLog"/> the log chunks are only checked to cover the log range and the segment files to hold
+    /// it: a recovery checks their contents as it reads them.</summary>
+    internal static string? CheckFiles(string directory, CheckpointManifest manifest, bool hashLog = true)
     {
         if (manifest.Files.Count == 0 || manifest.LogFinalAddress < manifest.LogBeginAddress)
         {
             return "it names no files or an empty log range";
         }
         var fasterFiles = VersionStore.CheckpointFiles(directory, manifest.IndexToken, manifest.Token).Select(file => file.Replace('\\', '/')).ToHashSet();
-        if (!fasterFiles.IsSubsetOf(manifest.Files.Select(file => file.Path)))
+        fasterFiles.ExceptWith(manifest.Files.Select(file => file.Path));
+        if (fasterFiles.Count > 0)
         {
-            return "FASTER's checkpoint folder holds files the manifest does not name";
+            return $"FASTER's checkpoint folder holds files the manifest does not name ({string.Join(", ", fasterFiles.Order(StringComparer.Ordinal))})";
         }
         foreach (var file in manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)))
         {
@@ -200,6 +275,11 @@ public sealed partial class StorageNode
             {
                 return "its log checksums do not cover the log range without gaps";
             }
+            if (!hashLog)
+            {
+                expected = chunk.Until;
+                continue;
+            }
             var hash = VersionStore.HashLogRange(directory, manifest.LogSegmentSizeBits, chunk.From, chunk.Until);
             if (hash is null)
             {
@@ -211,6 +291,10 @@ public sealed partial class StorageNode
             }
             expected = chunk.Until;
         }
-        return expected == manifest.LogFinalAddress ? null : "its log checksums stop before its final address";
+        if (expected != manifest.LogFinalAddress)
+        {
+            return "its log checksums stop before its final address";
+        }
+        return hashLog ? null : VersionStore.LogFilesShorterThan(directory, manifest.LogSegmentSizeBits, manifest.LogBeginAddress, manifest.LogFinalAddress);
     }
 }

@@ -91,6 +91,8 @@ internal sealed partial class VersionStore
                 }
             }
         }
+        // The scan read every page below the tail: any damaged chunk among them was found on the way.
+        ThrowIfLogCorrupt();
         var keys = heads.Select(pair => new IndexedKey(pair.Key, pair.Value)).ToList();
         keys.Sort((left, right) => Log.Journal.Records.KeyComparer.Instance.Compare(left.Key, right.Key));
         return keys;
@@ -188,6 +190,26 @@ internal sealed partial class VersionStore
             }
         }
         return hash.GetHashAndReset();
+    }
+
+    /// <summary>Null when the log's segment files hold every byte in [<paramref name="from"/>, <paramref name="until"/>),
+    /// else which is missing or short (a look at the files' lengths, nothing read).</summary>
+    public static string? LogFilesShorterThan(string directory, int segmentSizeBits, long from, long until)
+    {
+        for (long segment = from >> segmentSizeBits; from < until && segment <= (until - 1) >> segmentSizeBits; segment++)
+        {
+            var path = Path.Combine(directory, LogFolderName, $"{LogFileName}.{segment}");
+            long needed = Math.Min(until - (segment << segmentSizeBits), 1L << segmentSizeBits);
+            if (!File.Exists(path))
+            {
+                return $"its log segment {segment} is missing";
+            }
+            if (new FileInfo(path).Length < needed)
+            {
+                return $"the log is shorter than address {until} (segment {segment} holds {new FileInfo(path).Length} bytes)";
+            }
+        }
+        return null;
     }
 
     /// <summary>Log2 of the log's segment size, which maps an address to its segment file.</summary>

@@ -96,7 +96,10 @@ internal sealed partial class VersionStore
     {
         using var session = NewSession();
         // Lookup: each record's liveness is one hash lookup, instead of a scan of the log from the address to the tail.
-        return session.Compact(Math.Min(untilAddress, store.Log.SafeReadOnlyAddress), CompactionType.Lookup);
+        var begin = session.Compact(Math.Min(untilAddress, store.Log.SafeReadOnlyAddress), CompactionType.Lookup);
+        // Records compaction read from a damaged chunk may have been copied to the tail: the node must stop using this log.
+        ThrowIfLogCorrupt();
+        return begin;
     }
 
     private static unsafe void Delete(Session session, byte[] key)

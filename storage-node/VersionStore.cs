@@ -43,10 +43,15 @@ internal sealed partial class VersionStore : IDisposable
     private const byte KindTombstone = 2;
     private const int PayloadHeaderBytes = 17;
 
+    /// <summary><see cref="StoredVersion.PayloadBytes"/> of a read refused because the log is corrupt (no payload is that long).</summary>
+    private const int CorruptLogMark = -1;
+
     /// <summary>Headroom for FASTER's record header and length prefixes when checking that a record fits a page.</summary>
     private const int RecordOverheadBytesMax = 64;
 
     private readonly IDevice device;
+    /// <summary>The device of a recovered store, which checks the recovered checkpoint's log chunks as they are first read.</summary>
+    private readonly VerifiedLogDevice? verifiedDevice;
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly Session applySession;
     private readonly ConcurrentBag<Session> idleReadSessions = [];
@@ -59,14 +64,21 @@ internal sealed partial class VersionStore : IDisposable
     private readonly DeviceLogCommitCheckpointManager checkpointManager;
 
     /// <summary>Opens the store in <paramref name="directory"/>: empty when <paramref name="recoverFrom"/> is null (the
-    /// caller has wiped the folder), else as FASTER's index and log checkpoints <paramref name="recoverFrom"/> left it.</summary>
-    public VersionStore(string directory, StorageNodeOptions options, (Guid Index, Guid Log)? recoverFrom = null)
+    /// caller has wiped the folder), else as FASTER's index and log checkpoints <paramref name="recoverFrom"/> left it,
+    /// with the log chunks <paramref name="recoveredLogChunks"/> checked when first read (<see cref="VerifiedLogDevice"/>;
+    /// <paramref name="corrupted"/> is told when one fails).</summary>
+    public VersionStore(string directory, StorageNodeOptions options, (Guid Index, Guid Log)? recoverFrom = null,
+        IReadOnlyList<LogRangeChecksum>? recoveredLogChunks = null, Action<LogRangeChecksum, string>? corrupted = null)
     {
         Directory.CreateDirectory(directory);
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
         pageSizeBytes = options.LogPageSizeBytes;
         // The log outlives the node: a checkpoint's hybrid log part (fold-over) is this log itself, up to its final address.
         device = Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false);
+        if (recoveredLogChunks is not null)
+        {
+            device = verifiedDevice = new VerifiedLogDevice(device, directory, StorageNodeOptions.Log2(options.LogSegmentSizeBytes), recoveredLogChunks, corrupted);
+        }
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -88,6 +100,8 @@ internal sealed partial class VersionStore : IDisposable
             try
             {
                 store.Recover(tokens.Index, tokens.Log);
+                // What recovery read (the pages it loaded, the fuzzy region it replayed) was checked as it was read.
+                ThrowIfLogCorrupt();
             }
             catch
             {
@@ -308,6 +322,9 @@ internal sealed partial class VersionStore : IDisposable
                 kind == KindValue ? payload[PayloadHeaderBytes..].ToArray() : null);
         }
 
+        /// <summary>What a read gives once the log is known corrupt: <see cref="Check"/> refuses it.</summary>
+        public static StoredVersion FromCorruptLog => new(0, 0, 0, CorruptLogMark, null);
+
         /// <summary>The header alone (no value copied), for a reader that takes the value in place.</summary>
         public static StoredVersion ReadHeader(ReadOnlySpan<byte> payload) =>
             payload.Length < PayloadHeaderBytes
@@ -345,6 +362,10 @@ internal sealed partial class VersionStore : IDisposable
     /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
     private static StoredVersion Check(StoredVersion version, ulong? expectedTimestamp)
     {
+        if (version.PayloadBytes == CorruptLogMark)
+        {
+            throw new InvalidDataException("Storage is corrupt: part of FASTER's log fails the checksum its checkpoint recorded (the node's log says which).");
+        }
         if (version.PayloadBytes < PayloadHeaderBytes)
         {
             throw new InvalidDataException($"Storage is corrupt: a version payload of {version.PayloadBytes} bytes is shorter than its header.");
@@ -461,7 +482,24 @@ internal sealed partial class VersionStore : IDisposable
         }
     }
 
-    private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions());
+    private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions(verifiedDevice));
+
+    /// <summary>Why the log is corrupt (a recovered log chunk failed its checksum when first read), or null.</summary>
+    public string? LogCorruption => verifiedDevice?.Corruption;
+
+    /// <summary>Throws <see cref="InvalidDataException"/> when a recovered log chunk failed its checksum.</summary>
+    public void ThrowIfLogCorrupt() => verifiedDevice?.ThrowIfCorrupt();
+
+    /// <summary>Checks the recovered log chunks overlapping [<paramref name="from"/>, <paramref name="until"/>) not yet
+    /// checked, before a caller reads those bytes from the files itself (a checkpoint's checksums of a partly new chunk
+    /// must not take damaged bytes for the truth); throws <see cref="InvalidDataException"/> when the log is corrupt.</summary>
+    public void VerifyLogRange(long from, long until) => verifiedDevice?.Verify(from, until);
+
+    /// <summary>The recovered checkpoint's log chunks written since the last call (see <see cref="VerifiedLogDevice.TakeWrittenChunks"/>).</summary>
+    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice?.TakeWrittenChunks() ?? [];
+
+    /// <summary>How many of the recovered checkpoint's log chunks were checked so far, of how many.</summary>
+    public (int Checked, int Total) VerifiedLogChunks => verifiedDevice is { } verified ? (verified.CheckedChunkCount, verified.ChunkCount) : (0, 0);
 
     private Session RentReadSession()
     {
@@ -500,20 +538,22 @@ internal sealed partial class VersionStore : IDisposable
         checkpointManager.Dispose();
     }
 
-    /// <summary>Reads into <see cref="StoredVersion"/>, and no in-place upserts, so records are immutable once written.</summary>
-    private sealed class AppendOnlyFunctions : SpanByteFunctions<SpanByte, StoredVersion, Empty>
+    /// <summary>Reads into <see cref="StoredVersion"/>, and no in-place upserts, so records are immutable once written.
+    /// Once a recovered log chunk failed its checksum every read gives <see cref="StoredVersion.FromCorruptLog"/>, which
+    /// <see cref="Check"/> refuses: the device marks itself corrupt before FASTER gets the chunk's bytes.</summary>
+    private sealed class AppendOnlyFunctions(VerifiedLogDevice? verifiedDevice) : SpanByteFunctions<SpanByte, StoredVersion, Empty>
     {
         public override bool SingleReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredVersion destination,
             ref ReadInfo readInfo)
         {
-            destination = StoredVersion.Read(value.AsReadOnlySpan());
+            destination = verifiedDevice?.Corruption is null ? StoredVersion.Read(value.AsReadOnlySpan()) : StoredVersion.FromCorruptLog;
             return true;
         }
 
         public override bool ConcurrentReader(ref SpanByte key, ref SpanByte input, ref SpanByte value, ref StoredVersion destination,
             ref ReadInfo readInfo)
         {
-            destination = StoredVersion.Read(value.AsReadOnlySpan());
+            destination = verifiedDevice?.Corruption is null ? StoredVersion.Read(value.AsReadOnlySpan()) : StoredVersion.FromCorruptLog;
             return true;
         }
 

@@ -13,11 +13,12 @@ internal static class Program
     public const string Usage = """
         usage: storage-node serve --journal HOST:PORT [--port 7500] --data DIR [--http-port H] [--partition N] [--region R]
                storage-node replay --journal HOST:PORT [--topic T | --region R] [--partition N] [--from OFFSET|beginning]
-                                   [--until TIMESTAMP] --data DIR
+                                   [--until TIMESTAMP] [--cut-journal] --data DIR
                storage-node digest --data DIR [--at TIMESTAMP] [--topic T | --region R] [--partition N]
         TIMESTAMP is a hybrid timestamp: its 64 bits as one integer, or MILLISECONDS.LOGICAL as the tools print it.
         replay --from beginning (the default for an empty folder) wipes DIR; without --from, or with the offset its
-        newest checkpoint covers, it continues the folder.
+        newest checkpoint covers, it continues the folder. --cut-journal (one shard) also writes DIR/journal, the journal
+        cut where the replay stopped: log --data DIR then starts the database on the state as of that point.
         """;
 
     public static async Task<int> Main(string[] arguments)

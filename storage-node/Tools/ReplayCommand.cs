@@ -91,7 +91,97 @@ internal static class ReplayCommand
         var at = arguments.Until is { } limit && limit > covered ? limit : covered;
         Console.Out.WriteLine(ToolOutput.DigestLine(node.ComputeStateDigest(at), checkpoint?.NextOffset ?? node.NextOffset, at,
             checkpoint?.KeyCount ?? node.KeyCount));
+        if (arguments.CutJournal)
+        {
+            await node.DisposeAsync();
+            await CutJournalAsync(arguments, journal, checkpoint, at, loggerFactory, cancellationToken);
+        }
         return 0;
+    }
+
+    /// <summary>The folder an all-in-one database keeps its journal in, inside its data folder (LogServer's).</summary>
+    private const string JournalFolderName = "journal";
+
+    /// <summary>How many copied records may wait for their acknowledgement at once.</summary>
+    private const int CutCopyInFlightMax = 10_000;
+
+    /// <summary>
+    /// Point-in-time restore: writes DATA/journal, the journal of a database started on DATA (<c>log --data DATA</c>):
+    /// a journal node on that folder, on a loopback port of its own while the copy runs, receives the topic's records
+    /// below the offset the replay's checkpoint covers, copied from the source journal in order, so every record keeps
+    /// its offset. That database recovers the checkpoint (the state as of --until, or as of where the journal ended),
+    /// finds nothing to replay after it, and appends its next commits from there: the journal cut at that point. Its
+    /// adjudicator reads the tail before the cut as after any restart (its clock moves past the last timestamp there,
+    /// its new writer epoch, from the clock, is above the old ones).
+    /// </summary>
+    private static async Task CutJournalAsync(ToolArguments arguments, KafkaJournalReader source, StorageCheckpoint? checkpoint,
+        Log.Journal.Time.HybridTimestamp at, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (checkpoint is null)
+        {
+            throw new InvalidOperationException("--cut-journal needs the checkpoint the replay ends with, and there is none");
+        }
+        var journalDirectory = Path.Combine(arguments.DataDirectory, JournalFolderName);
+        if (Directory.Exists(journalDirectory) && Directory.EnumerateFileSystemEntries(journalDirectory).Any())
+        {
+            throw new InvalidOperationException($"--cut-journal: {journalDirectory} already holds a journal");
+        }
+        var cut = checkpoint.NextOffset;
+        await using var journalNode = new Log.Journal.Node.JournalNode(new Log.Journal.Node.JournalNodeOptions { Port = 0, DataDirectory = journalDirectory },
+            loggerFactory.CreateLogger<Log.Journal.Node.JournalNode>());
+        await journalNode.StartAsync(cancellationToken);
+        await using (var writer = new KafkaJournalWriter(new JournalClientOptions { BootstrapServers = journalNode.BootstrapServers, Region = arguments.Region },
+            loggerFactory.CreateLogger<KafkaJournalWriter>()))
+        {
+            using var inFlight = new SemaphoreSlim(CutCopyInFlightMax);
+            var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (cut > 0)
+            {
+                await foreach (var entry in source.ReadAsync(arguments.Partition, 0, cancellationToken))
+                {
+                    var expected = entry.Offset;
+                    if (expected == 0)
+                    {
+                        // The first one waits until it is written: the writer then knows the topic exists and queues the
+                        // next ones in order (before that it would send each on its own, in no particular order).
+                        var written = await writer.AppendAsync(0, entry.Record, cancellationToken);
+                        if (written != 0)
+                        {
+                            throw new InvalidOperationException($"--cut-journal: the copy's first record was written at offset {written}");
+                        }
+                        if (cut == 1)
+                        {
+                            break;
+                        }
+                        continue;
+                    }
+                    await inFlight.WaitAsync(cancellationToken);
+                    writer.Append(0, entry.Record, (offset, exception) =>
+                    {
+                        if (exception is not null || offset != expected)
+                        {
+                            failure.TrySetException(exception ?? new InvalidOperationException(
+                                $"--cut-journal: record {expected} of the source was written at offset {offset} of the copy"));
+                        }
+                        inFlight.Release();
+                    });
+                    if (expected + 1 >= cut || failure.Task.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+            for (var acquired = 0; acquired < CutCopyInFlightMax; acquired++)
+            {
+                await inFlight.WaitAsync(cancellationToken);
+            }
+            if (failure.Task.IsFaulted)
+            {
+                await failure.Task;
+            }
+        }
+        Console.Out.WriteLine($"journal cut: {journalDirectory} holds {arguments.Topic} up to offset {cut}; " +
+            $"log --data {arguments.DataDirectory} starts the database as of timestamp {at.Value} ({at})");
     }
 
     private static string ProgressLine(long records, long offset, long end, TimeSpan elapsed)

@@ -16,6 +16,10 @@ internal sealed record ToolArguments(string Command, string DataDirectory, strin
     public HybridTimestamp? At { get; init; }
     public bool Verbose { get; init; }
 
+    /// <summary>replay --cut-journal: after the replay, DATA/journal holds the topic cut where the replay stopped (see
+    /// <see cref="ReplayCommand"/>), so the database starts on DATA as of that point.</summary>
+    public bool CutJournal { get; init; }
+
     public string Topic => JournalTopics.ForRegion(Region);
 
     public static ToolArguments Parse(string[] arguments)
@@ -27,12 +31,18 @@ internal sealed record ToolArguments(string Command, string DataDirectory, strin
         }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var verbose = false;
+        var cutJournal = false;
         for (var index = 1; index < arguments.Length; index++)
         {
             var name = arguments[index];
             if (name == "--verbose")
             {
                 verbose = true;
+                continue;
+            }
+            if (name == "--cut-journal" && command == "replay")
+            {
+                cutJournal = true;
                 continue;
             }
             if (!name.StartsWith("--", StringComparison.Ordinal) || index + 1 >= arguments.Length)
@@ -65,10 +75,15 @@ internal sealed record ToolArguments(string Command, string DataDirectory, strin
             Until = values.TryGetValue("--until", out var until) ? ParseTimestamp(until, "--until") : null,
             At = values.TryGetValue("--at", out var at) ? ParseTimestamp(at, "--at") : null,
             Verbose = verbose,
+            CutJournal = cutJournal,
         };
         if (command == "replay" && parsed.Journal is null)
         {
             throw new ArgumentException("--journal HOST:PORT is required");
+        }
+        if (parsed.CutJournal && parsed.Partition != 0)
+        {
+            throw new ArgumentException("--cut-journal restores a database of one shard (partition 0)");
         }
         return parsed;
     }

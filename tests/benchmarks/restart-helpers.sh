@@ -3,10 +3,11 @@
 # shellcheck shell=bash
 kafka_port=$(sed -n 's/.*kafka=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
 
-# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid.
+# Starts Log again on the same folder and ports (so the journal's address stays the same) and sets server_pid; the build
+# in $log_bin when set, else the one start-log.sh made.
 start_log() {
   # shellcheck disable=SC2086 # LOG_ARGS is a list of switches
-  dotnet "$work/bin/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" ${LOG_ARGS:-} > "$work/server.$1.log" 2>&1 &
+  dotnet "${log_bin:-$work/bin}/log.dll" --port "$port" --journal-port "$kafka_port" --data "$work/data" ${LOG_ARGS:-} > "$work/server.$1.log" 2>&1 &
   server_pid=$!
   disown "$server_pid"
 }

@@ -11,8 +11,11 @@
 #   replay  storage-node -- replay --from beginning of the same journal into a new folder: records/s and writes/s
 # It prints the figures and the data folder's size.
 #
+# With BASELINE (the path of another source tree of Log, e.g. an export of main), each crash run also starts that
+# build after kill -9 on the same checkpoint, right after this one, so the two compare under the same load.
+#
 # usage: tests/benchmarks/restart.sh
-#   ROWS (1000000), RUNS (3), LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2)
+#   ROWS (1000000), RUNS (3), LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2), BASELINE (none)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -25,6 +28,9 @@ streams=${LOAD_STREAMS:-2}
 source "$here/start-log.sh"
 table=restart_big
 source "$here/restart-helpers.sh"
+if [ -n "${BASELINE:-}" ]; then
+  dotnet build "$BASELINE/query-node" -c Release -o "$work/base-bin" > "$work/base-build.log" 2>&1 || { cat "$work/base-build.log"; exit 1; }
+fi
 
 load_start=$(date +%s.%N)
 load_rows
@@ -44,13 +50,19 @@ live=$(psql "$log_target" -Atc "SELECT sys.state_digest($(echo "$replay" | sed -
 echo "the replayed digest equals the live database's"
 rm -rf "$work/replay"
 
-full=(); crash=(); clean=()
+full=(); crash=(); clean=(); base=()
 for ((run = 1; run <= runs; run++)); do
   stop_kill; rm -rf "$work/data/storage/manifests"
   timed_start "full$run"; full+=("$elapsed")
   psql "$log_target" -Atc "SELECT sys.checkpoint()" > /dev/null
   stop_kill
   timed_start "crash$run"; crash+=("$elapsed")
+  if [ -n "${BASELINE:-}" ]; then
+    # A checkpoint of its own: one recovered and run on since may no longer pass its checks (see the log lines below).
+    psql "$log_target" -Atc "SELECT sys.checkpoint()" > /dev/null
+    stop_kill
+    log_bin="$work/base-bin" timed_start "base$run"; base+=("$elapsed")
+  fi
   stop_clean
   timed_start "clean$run"; clean+=("$elapsed")
 done
@@ -58,13 +70,16 @@ done
 stop_clean; rm -f "$work/data/storage/keys/"*.keys
 timed_start keyless; keyless=$elapsed
 grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
+{ grep -h "is not used" "$work"/server*.log || true; } | sed 's/^.*Checkpoint/Checkpoint/' | sort | uniq -c
 echo "restart until the first answered query, $rows rows, median of $runs:"
 echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
 echo "  checkpoint after kill -9:        $(printf '%s\n' "${crash[@]}" | median) s   (runs: ${crash[*]})"
+[ -z "${BASELINE:-}" ] || echo "  the same, BASELINE's build:      $(printf '%s\n' "${base[@]}" | median) s   (runs: ${base[*]})"
 echo "  checkpoint after a clean stop:   $(printf '%s\n' "${clean[@]}" | median) s   (runs: ${clean[*]})"
 echo "  checkpoint without its key file: $keyless s"
 grep -h "key file of\|rebuilt the ordered index" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | tail -2
 echo "where a start after kill -9 spends its time (its log):"
 start_timeline "$work/server.crash1.log"
+if [ -n "${BASELINE:-}" ]; then echo "the same, BASELINE's build:"; start_timeline "$work/server.base1.log"; fi
 echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
 grep -h "Checkpoint .* taken" "$work"/server*.log | sed 's/^.*(applying/(applying/' | tail -3

@@ -138,7 +138,7 @@ public sealed partial class RecoveryTests
         }
     }
 
-    private static async Task<(string Digest, long Timestamp)> DigestAsync(NpgsqlConnection connection)
+    internal static async Task<(string Digest, long Timestamp)> DigestAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("SELECT sys.state_digest(), txid_current()", connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -146,20 +146,20 @@ public sealed partial class RecoveryTests
         return (reader.GetString(0), reader.GetInt64(1));
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(int port)
+    internal static async Task<NpgsqlConnection> OpenAsync(int port)
     {
         var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=admin;Database=postgres;SSL Mode=Disable;Pooling=false;Timeout=30;Command Timeout=60");
         await connection.OpenAsync();
         return connection;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
+    internal static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         var value = await command.ExecuteScalarAsync();
@@ -167,7 +167,7 @@ public sealed partial class RecoveryTests
     }
 
     /// <summary>Runs the storage node's tool (Log.StorageNode.dll beside the server) and returns its exit code and output.</summary>
-    private static async Task<(int ExitCode, string Output)> RunToolAsync(params string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> RunToolAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Log.StorageNode.dll"));
@@ -191,5 +191,5 @@ public sealed partial class RecoveryTests
     }
 
     [GeneratedRegex(@"^digest (?<digest>[0-9a-f]{64}) offset (?<offset>\d+) timestamp (?<timestamp>\d+)", RegexOptions.Multiline)]
-    private static partial Regex DigestLine();
+    internal static partial Regex DigestLine();
 }

@@ -25,7 +25,8 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
     public string Directory => directory;
 
     public static async Task<StorageNodeHarness> StartAsync(IJournalReader? journal = null,
-        Func<StorageNodeOptions, StorageNodeOptions>? configure = null, string? existingDirectory = null)
+        Func<StorageNodeOptions, StorageNodeOptions>? configure = null, string? existingDirectory = null,
+        Microsoft.Extensions.Logging.ILogger<StorageNode>? logger = null)
     {
         var directory = existingDirectory ?? Path.Combine(Path.GetTempPath(), "log-storage-tests-" + Guid.NewGuid().ToString("N"));
         var options = new StorageNodeOptions
@@ -39,7 +40,7 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
         };
         options = configure?.Invoke(options) ?? options;
         journal ??= new MemoryJournal();
-        var node = new StorageNode(options, journal);
+        var node = new StorageNode(options, journal, logger);
         await node.StartAsync(CancellationToken.None);
         return new StorageNodeHarness(directory, journal, node);
     }

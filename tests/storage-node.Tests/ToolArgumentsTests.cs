@@ -15,6 +15,8 @@ public sealed class ToolArgumentsTests
         Assert.Equal(-1, parsed.From);
         Assert.Equal(HybridTimestamp.From(1796437123086, 7), parsed.Until);
         Assert.Equal("/tmp/replayed", parsed.DataDirectory);
+        Assert.False(parsed.CutJournal);
+        Assert.True(ToolArguments.Parse(["replay", "--journal", "h:1", "--until", "5", "--cut-journal", "--data", "/tmp/x"]).CutJournal);
     }
 
     [Fact]
@@ -34,6 +36,8 @@ public sealed class ToolArgumentsTests
     [InlineData("replay", "--journal", "h:1", "--data", "/tmp/x", "--topic", "other")] // not a journal topic
     [InlineData("replay", "--journal", "h:1", "--data", "/tmp/x", "--from", "end")]
     [InlineData("restore", "--data", "/tmp/x")]
+    [InlineData("digest", "--data", "/tmp/x", "--cut-journal")]                      // replay's switch
+    [InlineData("replay", "--journal", "h:1", "--data", "/tmp/x", "--partition", "1", "--cut-journal")] // one shard only
     public void BadUsageIsRefusedWithTheReason(params string[] arguments) =>
         Assert.NotEmpty(Assert.Throws<ArgumentException>(() => ToolArguments.Parse(arguments)).Message);
 }
