@@ -168,17 +168,7 @@ public static partial class PgTypes
         TimeSpan offset = zone.GetUtcOffset(utc);
         DateTime local = DateTime.SpecifyKind(utc + offset, DateTimeKind.Unspecified);
         var builder = new StringBuilder(FormatTimestamp(local), 32);
-        builder.Append(offset < TimeSpan.Zero ? '-' : '+');
-        TimeSpan absolute = offset.Duration();
-        builder.Append(absolute.Hours.ToString("D2", Invariant));
-        if (absolute.Minutes != 0 || absolute.Seconds != 0)
-        {
-            builder.Append(':').Append(absolute.Minutes.ToString("D2", Invariant));
-        }
-        if (absolute.Seconds != 0)
-        {
-            builder.Append(':').Append(absolute.Seconds.ToString("D2", Invariant));
-        }
+        AppendOffset(builder, offset);
         return builder.ToString();
     }
 
