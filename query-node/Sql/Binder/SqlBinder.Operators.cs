@@ -305,7 +305,7 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.CannotCoerce, $"cannot cast type {operand.Type.DisplayName} to {target.DisplayNameWithModifier}", cast.Location + 1);
         }
         if (operand.Type == target) return operand;
-        if (operand is BoundConstant constant)
+        if (operand is BoundConstant constant && !ValueCast.ReadsSessionSettings(constant.Type, target))
         {
             return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, ValueCast.Context.Explicit, Settings), target);
         }
