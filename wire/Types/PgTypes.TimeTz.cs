@@ -49,47 +49,16 @@ public static partial class PgTypes
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(zone);
-        string rest = text.Trim();
-        DateOnly? date = null;
-        if (rest.Length > 10 && rest[4] == '-' && rest[7] == '-' && rest[10] == ' ')
-        {
-            if (!DateOnly.TryParseExact(rest[..10], "yyyy-MM-dd", Invariant, System.Globalization.DateTimeStyles.None, out DateOnly written))
-            {
-                throw InvalidTimeTz(text);
-            }
-            date = written;
-            rest = rest[11..].TrimStart();
-        }
-        int clockEnd = 0;
-        while (clockEnd < rest.Length && (char.IsAsciiDigit(rest[clockEnd]) || rest[clockEnd] is ':' or '.'))
-        {
-            clockEnd++;
-        }
-        string clock = rest[..clockEnd];
-        string suffix = rest[clockEnd..].Trim();
-        bool? afternoon = null;
-        if (suffix.Length >= 2 && suffix[..2].ToLowerInvariant() is "am" or "pm" && (suffix.Length == 2 || !char.IsAsciiLetter(suffix[2])))
-        {
-            afternoon = char.ToLowerInvariant(suffix[0]) == 'p';
-            suffix = suffix[2..].Trim();
-        }
-        if (!TryParseClock(clock, out long hours, out long minutes, out decimal seconds))
+        TimeText parts = SplitTimeText(text);
+        // PostgreSQL's timetz_in reads "date time" but not "dateTtime".
+        if (parts.BadDate || (parts.Date is not null && text.Trim()[10] != ' ')
+            || !TryParseClock(parts.Clock, out long hours, out long minutes, out decimal seconds))
         {
             throw InvalidTimeTz(text);
         }
-        if (afternoon is { } pm)
-        {
-            if (hours > 12)
-            {
-                throw TimeFieldOutOfRange(text);
-            }
-            hours = hours == 12 ? (pm ? 12 : 0) : pm ? hours + 12 : hours;
-        }
-        long total = (hours * 3600 + minutes * 60) * MicrosecondsPerSecond + (long)Math.Round(seconds * MicrosecondsPerSecond, MidpointRounding.ToEven);
-        if (hours > 24 || minutes > 59 || seconds >= 60 || total > MicrosecondsPerDay)
-        {
-            throw TimeFieldOutOfRange(text);
-        }
+        DateOnly? date = parts.Date;
+        string suffix = parts.Suffix;
+        long total = MicrosecondsOfDay(hours, minutes, seconds, parts.Afternoon, text);
         DateOnly day = date ?? DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, zone));
         int offsetSeconds = suffix.Length == 0
             ? OffsetOfLocal(zone, day, total)
