@@ -23,6 +23,7 @@ public static class PgTypeOid
     public const int Varchar = 1043;
     public const int Date = 1082;
     public const int Time = 1083;
+    public const int TimeTz = 1266;
     public const int Timestamp = 1114;
     public const int Timestamptz = 1184;
     public const int Interval = 1186;
@@ -50,6 +51,7 @@ public static class PgTypeOid
     public const int TimestampArray = 1115;
     public const int DateArray = 1182;
     public const int TimeArray = 1183;
+    public const int TimeTzArray = 1270;
     public const int TimestamptzArray = 1185;
     public const int IntervalArray = 1187;
     public const int NumericArray = 1231;

@@ -168,17 +168,7 @@ public static partial class PgTypes
         TimeSpan offset = zone.GetUtcOffset(utc);
         DateTime local = DateTime.SpecifyKind(utc + offset, DateTimeKind.Unspecified);
         var builder = new StringBuilder(FormatTimestamp(local), 32);
-        builder.Append(offset < TimeSpan.Zero ? '-' : '+');
-        TimeSpan absolute = offset.Duration();
-        builder.Append(absolute.Hours.ToString("D2", Invariant));
-        if (absolute.Minutes != 0 || absolute.Seconds != 0)
-        {
-            builder.Append(':').Append(absolute.Minutes.ToString("D2", Invariant));
-        }
-        if (absolute.Seconds != 0)
-        {
-            builder.Append(':').Append(absolute.Seconds.ToString("D2", Invariant));
-        }
+        AppendOffset(builder, offset);
         return builder.ToString();
     }
 
@@ -212,10 +202,27 @@ public static partial class PgTypes
     /// range 22008.</summary>
     private static TimeOnly ParseTime(string text)
     {
+        TimeText parts = SplitTimeText(text);
+        if (!TryParseClock(parts.Clock, out long hours, out long minutes, out decimal seconds) || !IsTimeZoneSuffix(parts.Suffix))
+        {
+            throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type time: \"{text}\""));
+        }
+        return MicrosecondsToTime(MicrosecondsOfDay(hours, minutes, seconds, parts.Afternoon, text));
+    }
+
+    /// <summary>A time's text in pieces: an ISO date before it (time_in ignores it, timetz_in reads a zone name at it),
+    /// the clock (digits, ':' and '.'), AM or PM, and what follows (a zone).</summary>
+    private readonly record struct TimeText(DateOnly? Date, bool BadDate, string Clock, bool? Afternoon, string Suffix);
+
+    private static TimeText SplitTimeText(string text)
+    {
         string rest = text.Trim();
-        // A date before the time is read and ignored.
+        DateOnly? date = null;
+        bool badDate = false;
         if (rest.Length > 10 && rest[4] == '-' && rest[7] == '-' && rest[10] is ' ' or 'T' or 't')
         {
+            if (DateOnly.TryParseExact(rest[..10], "yyyy-MM-dd", Invariant, DateTimeStyles.None, out DateOnly written)) date = written;
+            else badDate = true;
             rest = rest[11..].TrimStart();
         }
         int end = 0;
@@ -223,7 +230,6 @@ public static partial class PgTypes
         {
             end++;
         }
-        string clock = rest[..end];
         string suffix = rest[end..].Trim();
         bool? afternoon = null;
         if (suffix.Length >= 2 && suffix[..2].ToLowerInvariant() is "am" or "pm" && (suffix.Length == 2 || !char.IsAsciiLetter(suffix[2])))
@@ -231,10 +237,12 @@ public static partial class PgTypes
             afternoon = char.ToLowerInvariant(suffix[0]) == 'p';
             suffix = suffix[2..].Trim();
         }
-        if (!TryParseClock(clock, out long hours, out long minutes, out decimal seconds) || !IsTimeZoneSuffix(suffix))
-        {
-            throw new PgException(PgError.Error(InvalidDatetimeFormat, $"invalid input syntax for type time: \"{text}\""));
-        }
+        return new TimeText(date, badDate, rest[..end], afternoon, suffix);
+    }
+
+    /// <summary>The clock's fields, after AM/PM, as microseconds since midnight; 24:00:00 is the largest (22008 past it).</summary>
+    private static long MicrosecondsOfDay(long hours, long minutes, decimal seconds, bool? afternoon, string text)
+    {
         if (afternoon is { } pm)
         {
             if (hours > 12)
@@ -249,7 +257,7 @@ public static partial class PgTypes
         {
             throw TimeFieldOutOfRange(text);
         }
-        return MicrosecondsToTime(total);
+        return total;
     }
 
     private static PgException TimeFieldOutOfRange(string text) =>

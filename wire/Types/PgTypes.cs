@@ -10,7 +10,7 @@ namespace Log.Wire.Types;
 /// <see cref="PgException"/> with PostgreSQL's SQLSTATE and message.
 /// <para>CLR values: bool; short, int, long (int2, int4, int8); uint (oid); float, double;
 /// PgNumeric (numeric; decimal accepted on output); string (text, varchar, bpchar, name, "char", json, jsonb, unknown);
-/// byte[] (bytea); DateOnly (date); TimeOnly (time); DateTime (timestamp, Kind Unspecified;
+/// byte[] (bytea); DateOnly (date); TimeOnly (time); PgTimeTz (timetz); DateTime (timestamp, Kind Unspecified;
 /// timestamptz, Kind Utc); PgInterval (interval); Guid (uuid); PgArray (arrays, any
 /// dimensions and lower bounds). Encoders also accept close relatives (any integer for an integer type,
 /// TimeSpan for time and interval, DateTimeOffset for timestamptz, any IList for an array).
@@ -26,7 +26,7 @@ public static partial class PgTypes
         PgTypeOid.Bool or PgTypeOid.Bytea or PgTypeOid.Char or PgTypeOid.Name or PgTypeOid.Int8 or PgTypeOid.Int2
             or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Json or PgTypeOid.Float4
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
-            or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
+            or PgTypeOid.Time or PgTypeOid.TimeTz or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
             or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
         _ => GetElementTypeOid(typeOid) != 0,
     };
@@ -51,6 +51,7 @@ public static partial class PgTypes
         PgTypeOid.TimestampArray => PgTypeOid.Timestamp,
         PgTypeOid.DateArray => PgTypeOid.Date,
         PgTypeOid.TimeArray => PgTypeOid.Time,
+        PgTypeOid.TimeTzArray => PgTypeOid.TimeTz,
         PgTypeOid.TimestamptzArray => PgTypeOid.Timestamptz,
         PgTypeOid.IntervalArray => PgTypeOid.Interval,
         PgTypeOid.NumericArray => PgTypeOid.Numeric,
@@ -80,6 +81,7 @@ public static partial class PgTypes
         PgTypeOid.Timestamp => PgTypeOid.TimestampArray,
         PgTypeOid.Date => PgTypeOid.DateArray,
         PgTypeOid.Time => PgTypeOid.TimeArray,
+        PgTypeOid.TimeTz => PgTypeOid.TimeTzArray,
         PgTypeOid.Timestamptz => PgTypeOid.TimestamptzArray,
         PgTypeOid.Interval => PgTypeOid.IntervalArray,
         PgTypeOid.Numeric => PgTypeOid.NumericArray,
@@ -96,6 +98,7 @@ public static partial class PgTypes
         PgTypeOid.Int2 => 2,
         PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
+        PgTypeOid.TimeTz => 12,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
         PgTypeOid.Name => 64,
         PgTypeOid.AclItem => 12,
@@ -124,6 +127,7 @@ public static partial class PgTypes
         PgTypeOid.Varchar => "character varying",
         PgTypeOid.Date => "date",
         PgTypeOid.Time => "time without time zone",
+        PgTypeOid.TimeTz => "time with time zone",
         PgTypeOid.Timestamp => "timestamp without time zone",
         PgTypeOid.Timestamptz => "timestamp with time zone",
         PgTypeOid.Interval => "interval",
@@ -157,6 +161,7 @@ public static partial class PgTypes
             PgTypeOid.Bytea => FormatBytea(ToBytes(value)),
             PgTypeOid.Date => FormatDate(ToDate(value)),
             PgTypeOid.Time => FormatTime(ToTimeMicroseconds(value)),
+            PgTypeOid.TimeTz => FormatTimeTz(ToTimeTz(value)),
             PgTypeOid.Timestamp => FormatTimestamp(ToTimestamp(value)),
             PgTypeOid.Timestamptz => FormatTimestamptz(ToTimestamptz(value), settings.TimeZone),
             PgTypeOid.Interval => FormatInterval(ToInterval(value)),
@@ -215,6 +220,9 @@ public static partial class PgTypes
                 break;
             case PgTypeOid.Time:
                 WriteInt64(output, ToTimeMicroseconds(value));
+                break;
+            case PgTypeOid.TimeTz:
+                WriteTimeTz(output, value);
                 break;
             case PgTypeOid.Timestamp:
                 WriteInt64(output, TimestampToMicroseconds(ToTimestamp(value)));
@@ -275,6 +283,7 @@ public static partial class PgTypes
             PgTypeOid.Bytea => ParseBytea(text),
             PgTypeOid.Date => ParseDate(text),
             PgTypeOid.Time => ParseTime(text),
+            PgTypeOid.TimeTz => ParseTimeTz(text, settings.TimeZone),
             PgTypeOid.Timestamp => ParseTimestamp(text),
             PgTypeOid.Timestamptz => ParseTimestamptz(text, settings.TimeZone),
             PgTypeOid.Interval => ParseInterval(text),
@@ -329,6 +338,8 @@ public static partial class PgTypes
                 return DaysToDate(reader.ReadInt32());
             case PgTypeOid.Time:
                 return MicrosecondsToTime(reader.ReadInt64());
+            case PgTypeOid.TimeTz:
+                return ReadTimeTz(ref reader);
             case PgTypeOid.Timestamp:
                 return MicrosecondsToTimestamp(reader.ReadInt64(), DateTimeKind.Unspecified);
             case PgTypeOid.Timestamptz:

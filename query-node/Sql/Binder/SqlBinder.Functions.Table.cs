@@ -13,6 +13,7 @@ internal sealed partial class SqlBinder
     {
         FuncCall call = item.Function;
         var argumentBinder = new SqlBinder(_context, _scope.CreateSibling(leftItems)) { _aggregateForbiddenIn = "functions in FROM" };
+        if (IsPopulateFunctionName(call.Name)) return BindPopulateFunction(item, argumentBinder);
         var arguments = call.Arguments.Select(argumentBinder.Bind).ToArray();
         if (item.ColumnDefinitions is not null || IsRecordFunctionName(call.Name)) return BindRecordFunction(item, arguments);
         if (!IsSetReturningFunctionName(call.Name))

@@ -108,6 +108,12 @@ internal sealed partial class SqlBinder
             SqlType target = leftType.DateTimeRank >= rightType.DateTimeRank ? leftType.WithoutModifier : rightType.WithoutModifier;
             return (CastTo(left, target, ValueCast.Context.Implicit, expression.Left!.Location), CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
         }
+        if (leftType.Kind is TypeKind.Time or TypeKind.TimeTz && rightType.Kind is TypeKind.Time or TypeKind.TimeTz && leftType.Kind != rightType.Kind)
+        {
+            // time meets timetz through the implicit cast time -> timetz (the session zone's offset today).
+            return (CastTo(left, SqlType.TimeTz, ValueCast.Context.Implicit, expression.Left!.Location),
+                CastTo(right, SqlType.TimeTz, ValueCast.Context.Implicit, expression.Right.Location), SqlType.TimeTz);
+        }
         if (leftType.IsString && rightType.IsString)
         {
             bool blankPadded = leftType.Kind == TypeKind.Bpchar && rightType.Kind == TypeKind.Bpchar;
@@ -169,7 +175,7 @@ internal sealed partial class SqlBinder
             CastTo(right, target, ValueCast.Context.Implicit, expression.Right.Location), target);
     }
 
-    private static bool IsIntervalOrTime(SqlType type) => type.Kind is TypeKind.Interval or TypeKind.Time;
+    private static bool IsIntervalOrTime(SqlType type) => type.Kind is TypeKind.Interval or TypeKind.Time or TypeKind.TimeTz;
 
     private static bool HasRegisteredOperator(string symbol, BoundExpression left, BoundExpression right)
     {
@@ -299,7 +305,7 @@ internal sealed partial class SqlBinder
             throw new SqlException(SqlState.CannotCoerce, $"cannot cast type {operand.Type.DisplayName} to {target.DisplayNameWithModifier}", cast.Location + 1);
         }
         if (operand.Type == target) return operand;
-        if (operand is BoundConstant constant)
+        if (operand is BoundConstant constant && !ValueCast.ReadsSessionSettings(constant.Type, target))
         {
             return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, ValueCast.Context.Explicit, Settings), target);
         }

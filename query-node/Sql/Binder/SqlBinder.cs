@@ -217,7 +217,7 @@ internal sealed partial class SqlBinder
         if (bound.Type.Kind == TypeKind.Unknown) return CoerceUnknown(bound, target, location);
         if (bound.Type == target) return bound;
         if (bound.Type.Kind == target.Kind && bound.Type.Element == target.Element && target.Modifier < 0) return bound;
-        if (bound is BoundConstant constant)
+        if (bound is BoundConstant constant && !ValueCast.ReadsSessionSettings(constant.Type, target))
         {
             return new BoundConstant(ValueCast.Convert(constant.Value, constant.Type, target, context, Settings), target);
         }

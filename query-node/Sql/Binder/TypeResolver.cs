@@ -13,6 +13,19 @@ internal static class TypeResolver
     /// <summary>varchar(n) and char(n) limit, as PostgreSQL's MaxAttrSize in characters.</summary>
     public const int StringLengthMax = 10_485_760;
 
+    /// <summary>The names <see cref="Resolve"/> reads itself, besides the registry's and pg_type's.</summary>
+    private static readonly HashSet<string> OwnNames = ["int", "integer", "int4", "bigint", "int8", "smallint", "int2", "text", "boolean", "bool",
+        "float8", "float", "numeric", "decimal", "dec", "varchar", "bpchar", "date", "timestamp", "timestamptz"];
+
+    /// <summary>Whether a written name (without modifiers or []) is a built-in type's, supported or not: anything else
+    /// may be a table's row type.</summary>
+    public static bool IsBuiltinName(string name)
+    {
+        if (name.StartsWith("pg_catalog.", StringComparison.Ordinal)) return true;
+        return OwnNames.Contains(name) || TypeRegistry.ForName(name) is not null || Catalog.System.BuiltinTypes.FindByName(name) is not null
+            || ResolveInformationSchemaDomain(name) is not null;
+    }
+
     /// <summary>The type and PostgreSQL's internal name for it (the output column name of a bare cast).</summary>
     public static (SqlType Type, string InternalName) Resolve(TypeName typeName)
     {

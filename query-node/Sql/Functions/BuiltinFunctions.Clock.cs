@@ -26,9 +26,7 @@ internal static partial class BuiltinFunctions
         Add(registry, "localtimestamp", [], Timestamp, (_, context) => context.DateTimeSettings.ToLocal(TransactionStart(context)), Volatility.Stable);
         Add(registry, "localtimestamp", [Int4], Timestamp,
             (arguments, context) => RoundToPrecision(context.DateTimeSettings.ToLocal(TransactionStart(context)), (int)arguments[0]!, "LOCALTIMESTAMP"), Volatility.Stable);
-        // current_time is time with time zone, which does not exist here; localtime is in BuiltinFunctions.Interval.
-        AddUnsupported(registry, "current_time", [], "time with time zone values");
-        AddUnsupported(registry, "current_time", [Int4], "time with time zone values");
+        // current_time (time with time zone) is in BuiltinFunctions.TimeTz, localtime in BuiltinFunctions.Interval.
     }
 
     private static DateTime TransactionStart(EvaluationContext context) => context.Statement?.TransactionStartUtc ?? StatementContextClock();

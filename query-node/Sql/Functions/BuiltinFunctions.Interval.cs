@@ -226,11 +226,13 @@ internal static partial class BuiltinFunctions
     }
 
     /// <summary>extract(field FROM time): the clock's fields and epoch (seconds since midnight).</summary>
-    private static decimal ExtractTime(string unit, TimeOnly time)
+    private static decimal ExtractTime(string unit, TimeOnly time) => ExtractTime(unit, PgTypes.TimeToMicroseconds(time), "time without time zone");
+
+    /// <summary>The clock's fields of a time of day in microseconds, for time and for timetz (named in errors).</summary>
+    private static decimal ExtractTime(string unit, long microseconds, string typeName)
     {
-        long microseconds = PgTypes.TimeToMicroseconds(time);
         long secondsInMicroseconds = microseconds % (60 * IntervalMath.MicrosecondsPerSecond);
-        return KnownUnit(unit, "time without time zone") switch
+        return KnownUnit(unit, typeName) switch
         {
             "microseconds" => secondsInMicroseconds,
             "milliseconds" => WithScale(secondsInMicroseconds / 1000m, 3),
@@ -238,7 +240,7 @@ internal static partial class BuiltinFunctions
             "minute" => microseconds / (60 * IntervalMath.MicrosecondsPerSecond) % 60,
             "hour" => microseconds / (3600 * IntervalMath.MicrosecondsPerSecond),
             "epoch" => WithScale(microseconds / 1_000_000m, 6),
-            _ => throw UnitNotSupported(unit, "time without time zone"),
+            _ => throw UnitNotSupported(unit, typeName),
         };
     }
 

@@ -38,6 +38,7 @@ internal static partial class BuiltinFunctions
         AddSequences(registry);
         AddBinary(registry);
         AddInterval(registry);
+        AddTimeTz(registry);
         AddArray(registry);
         AddJson(registry);
         AddCatalog(registry);
@@ -57,6 +58,8 @@ internal static partial class BuiltinFunctions
     static partial void AddBinary(FunctionRegistry registry);
 
     static partial void AddInterval(FunctionRegistry registry);
+
+    static partial void AddTimeTz(FunctionRegistry registry);
 
     static partial void AddArray(FunctionRegistry registry);
 

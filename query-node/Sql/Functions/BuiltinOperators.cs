@@ -41,6 +41,7 @@ internal static partial class BuiltinOperators
         }
         AddBinaryOperators(operators, functions);
         AddIntervalOperators(operators, functions);
+        AddTimeTzOperators(operators, functions);
         AddArrayOperators(operators, functions);
         AddJsonOperators(operators, functions);
         return operators;
@@ -50,6 +51,8 @@ internal static partial class BuiltinOperators
     static partial void AddBinaryOperators(OperatorRegistry operators, FunctionRegistry functions);
 
     static partial void AddIntervalOperators(OperatorRegistry operators, FunctionRegistry functions);
+
+    static partial void AddTimeTzOperators(OperatorRegistry operators, FunctionRegistry functions);
 
     static partial void AddArrayOperators(OperatorRegistry operators, FunctionRegistry functions);
 

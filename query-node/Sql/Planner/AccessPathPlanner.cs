@@ -130,11 +130,13 @@ internal static class AccessPathPlanner
         return IsKeyCompatible(table.Columns[table.PrimaryKeyOrdinals[keyIndex]].Type, expression.Type);
     }
 
-    /// <summary>A prepared statement's parameter, maybe under the binder's widening cast between integer types, whose key
-    /// is computed when the scan opens.</summary>
+    /// <summary>A prepared statement's parameter, maybe under the binder's widening cast between integer types, or a
+    /// constant under a cast that reads the session's TimeZone or DateStyle (date to timestamptz), whose key is computed
+    /// when the scan opens.</summary>
     internal static bool IsRunTimeValue(BoundExpression expression) =>
         expression is BoundParameter
-        || (expression is BoundCast { Operand: BoundParameter parameter } && parameter.Type.IsInteger && expression.Type.IsInteger);
+        || (expression is BoundCast { Operand: BoundParameter parameter } && parameter.Type.IsInteger && expression.Type.IsInteger)
+        || (expression is BoundCast { Operand: BoundConstant { Value: not null } constant } && ValueCast.ReadsSessionSettings(constant.Type, expression.Type));
 
     /// <summary>Whether values of <paramref name="valueType"/> encode into keys that order like the column's stored
     /// values: integers of any width, text against text or varchar, and otherwise the same type when it has a key

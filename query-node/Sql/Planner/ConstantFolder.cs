@@ -13,8 +13,8 @@ namespace Log.QueryNode.Sql.Planner;
 /// constant false without computing them, and stops at a constant true one; COALESCE stops at its first non-null
 /// constant. Only functions registered as immutable are folded (pg_proc.provolatile, as PostgreSQL does): stable
 /// ones (now(), current_setting ...) and volatile ones (random(), pg_sleep ...), columns, parameters of an enclosing
-/// query and subqueries never are. Constants are computed with the statement's settings (a cast of a timestamp
-/// literal to timestamptz reads its TimeZone).
+/// query and subqueries never are, nor are casts that read TimeZone or DateStyle (timestamp to timestamptz ...), which
+/// PostgreSQL's pg_cast marks stable: a cached plan must convert with the settings of each run.
 /// </summary>
 internal sealed class ConstantFolder(StatementContext statement)
 {
@@ -56,7 +56,8 @@ internal sealed class ConstantFolder(StatementContext statement)
     private static bool IsImmutable(BoundExpression expression) => expression switch
     {
         BoundFunction function => function.Function.Volatility == Volatility.Immutable,
-        BoundCast or BoundArithmetic or BoundNegate or BoundComparison or BoundIsDistinct or BoundConcat or BoundBoolean
+        BoundCast cast => !Types.ValueCast.ReadsSessionSettings(cast.Operand.Type, cast.Type),
+        BoundArithmetic or BoundNegate or BoundComparison or BoundIsDistinct or BoundConcat or BoundBoolean
             or BoundNullTest or BoundBooleanTest or BoundIn or BoundLike or BoundFieldSelect => true,
         _ => false,
     };

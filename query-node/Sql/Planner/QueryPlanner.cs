@@ -148,7 +148,7 @@ internal sealed partial class QueryPlanner
         {
             case LogicalScan scan:
                 return BuildScan(scan, terms);
-            case LogicalJoin join when !join.Lateral:
+            case LogicalJoin join:
                 return BuildJoin(join, terms, [], []);
             case LogicalFilter filter:
                 return BuildFiltered(filter.Input, [.. Conjuncts.Of(PrepareCondition(filter.Predicate)), .. terms]);
@@ -236,8 +236,14 @@ internal sealed partial class QueryPlanner
         {
             bool readsLeft = BoundExpressionTree.ReadsColumns(term, 0, leftWidth);
             bool readsRight = BoundExpressionTree.ReadsColumns(term, leftWidth, rightWidth);
-            if (HasSubquery(term) || join.Lateral) above.Add(term);
+            // A lateral item runs once per left row with that row's values, so a term over the left side only (a
+            // subquery in it too) is checked before it: an error of the item, 1/x say, never surfaces for a row the
+            // term drops, as in PostgreSQL, whose lateral items see only the rows the scan below kept. The rest wait
+            // for the item's row.
+            if (join.Lateral && !readsRight && kind is JoinType.Inner or JoinType.Left) leftTerms.Add(term);
+            else if (HasSubquery(term)) above.Add(term);
             else if (!readsRight && kind is JoinType.Inner or JoinType.Left) leftTerms.Add(term);
+            else if (join.Lateral) above.Add(term);
             else if (!readsLeft && kind is JoinType.Inner or JoinType.Right) rightTerms.Add(BoundExpressionTree.ShiftColumns(term, -leftWidth));
             else if (kind == JoinType.Inner) conditionTerms.Add(term);
             else above.Add(term);

@@ -69,6 +69,8 @@ public enum TypeKind : byte
     PgNodeTree,
     /// <summary>anyarray: the pseudo-type of pg_attribute.attmissingval; no value of it is ever made.</summary>
     AnyArray,
+    /// <summary>time with time zone (CLR <see cref="Log.Wire.Types.PgTimeTz"/>: a time of day and the offset it was written with).</summary>
+    TimeTz,
 }
 
 /// <summary>A type with its modifier (PostgreSQL's typmod: -1 for none, n+4 for varchar(n)/char(n),
@@ -96,6 +98,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
     public static readonly SqlType Bytea = new(TypeKind.Bytea);
     public static readonly SqlType Uuid = new(TypeKind.Uuid);
     public static readonly SqlType Time = new(TypeKind.Time);
+    public static readonly SqlType TimeTz = new(TypeKind.TimeTz);
     public static readonly SqlType Interval = new(TypeKind.Interval);
     public static readonly SqlType Json = new(TypeKind.Json);
     public static readonly SqlType Jsonb = new(TypeKind.Jsonb);
@@ -179,6 +182,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Bytea => 17,
         TypeKind.Uuid => 2950,
         TypeKind.Time => 1083,
+        TypeKind.TimeTz => 1266,
         TypeKind.Interval => 1186,
         TypeKind.Json => 114,
         TypeKind.Jsonb => 3802,
@@ -214,6 +218,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Void => 4,
         TypeKind.Float4 => 4,
         TypeKind.Time => 8,
+        TypeKind.TimeTz => 12,
         TypeKind.Uuid or TypeKind.Interval => 16,
         TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole or TypeKind.RegProcedure => 4,
         TypeKind.Name => 64,
@@ -243,6 +248,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Bytea => "bytea",
         TypeKind.Uuid => "uuid",
         TypeKind.Time => "time",
+        TypeKind.TimeTz => "timetz",
         TypeKind.Interval => "interval",
         TypeKind.Json => "json",
         TypeKind.Jsonb => "jsonb",
@@ -280,6 +286,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.TimestampTz => "timestamp with time zone",
         TypeKind.Float4 => "real",
         TypeKind.Time => "time without time zone",
+        TypeKind.TimeTz => "time with time zone",
         TypeKind.Array => ElementType.DisplayName + "[]",
         TypeKind.Char => "\"char\"",
         // The rest are named as in pg_type.
@@ -306,7 +313,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Text or TypeKind.Varchar or TypeKind.Bpchar or TypeKind.Name => 'S',
         TypeKind.Oid or TypeKind.RegClass or TypeKind.RegType or TypeKind.RegProc or TypeKind.RegNamespace or TypeKind.RegRole or TypeKind.RegProcedure => 'N',
         TypeKind.Char => 'Z',
-        TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time => 'D',
+        TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time or TypeKind.TimeTz => 'D',
         TypeKind.Interval => 'T',
         TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem or TypeKind.Xid => 'U',
         TypeKind.PgNodeTree => 'Z',

@@ -18,6 +18,7 @@ internal static class TypeRegistry
         new UuidHandler(),
         new IntervalHandler(),
         new TimeHandler(),
+        new TimeTzHandler(),
         new ArrayHandler(),
         new JsonHandler(),
         new JsonbHandler(),

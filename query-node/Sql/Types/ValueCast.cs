@@ -16,6 +16,27 @@ internal static class ValueCast
         Explicit,
     }
 
+    /// <summary>
+    /// Whether a cast reads TimeZone or DateStyle, which makes its pg_cast function (or the type's input or output
+    /// function) stable in PostgreSQL: between timestamptz and the other date/time and string types, time to timetz,
+    /// and strings to date or timestamp. Neither the binder nor the planner folds such a cast of a constant: it runs
+    /// with each execution's settings, so that a cached plan run after SET TimeZone converts in the new zone, as
+    /// PostgreSQL's does (a key range over it is computed when the scan opens). An untyped literal is not a cast here:
+    /// it is read when the statement is bound, and kept (PostgreSQL reads it at parse analysis and keeps it).
+    /// </summary>
+    public static bool ReadsSessionSettings(SqlType from, SqlType to)
+    {
+        SqlType sourceType = from.IsArray ? from.ElementType : from;
+        TypeKind source = sourceType.Kind;
+        TypeKind target = to.IsArray ? to.ElementType.Kind : to.Kind;
+        if (source == target || source == TypeKind.Unknown) return false;
+        bool sourceIsString = sourceType.IsString;
+        return source == TypeKind.TimestampTz
+            || target == TypeKind.TimestampTz
+            || (target == TypeKind.TimeTz && source != TypeKind.TimeTz)
+            || (sourceIsString && target is TypeKind.Date or TypeKind.Timestamp);
+    }
+
     /// <summary>Whether PostgreSQL has a cast from <paramref name="from"/> to <paramref name="to"/> in the context.</summary>
     public static bool CanCast(SqlType from, SqlType to, Context context)
     {

@@ -6,21 +6,17 @@ namespace Log.QueryNode.Sql.Types.Handlers;
 
 /// <summary>time (without time zone): a TimeOnly to the microsecond; 24:00:00, which PostgreSQL allows, is
 /// <see cref="PgTypes.EndOfDay"/>. Casts from timestamp, timestamptz (the session zone's wall clock) and interval (its
-/// time of day) in assignment, to interval implicitly, as pg_cast has them. time with time zone is not supported.</summary>
+/// time of day) in assignment, to interval implicitly, as pg_cast has them. time with time zone is <see cref="TimeTzHandler"/>.</summary>
 internal sealed class TimeHandler : TypeHandler
 {
     public override TypeKind Kind => TypeKind.Time;
 
     public override Type ValueType => typeof(TimeOnly);
 
-    public override IReadOnlyList<string> Names { get; } = ["time", "timetz"];
+    public override IReadOnlyList<string> Names { get; } = ["time"];
 
     public override SqlType Resolve(string name, IReadOnlyList<int> modifiers, int position)
     {
-        if (name == "timetz")
-        {
-            throw new SqlException(SqlState.FeatureNotSupported, "type time with time zone is not supported", position);
-        }
         // time(p): the precision is accepted and values keep microseconds (as timestamp(p) here).
         if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] is < 0 or > 6))
         {

@@ -50,13 +50,14 @@ public sealed class FunctionRegistryTests
         Assert.Equal(["m", "btrim", "extract", "substring", "position", "?column?", "timezone", "?column?"], columns.Select(column => column.Name));
     }
 
-    [Theory]
-    [InlineData("select current_time", "time")]
-    public void Functions_over_missing_types_fail_naming_the_type(string sql, string missing)
+    [Fact]
+    public void Current_time_is_the_transaction_start_with_the_session_zone_offset()
     {
-        SqlException error = _sql.Error(sql);
-        Assert.Equal(SqlState.FeatureNotSupported, error.SqlState);
-        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Equal("time with time zone", _sql.Scalar("select pg_typeof(current_time)::text"));
+        // The same instant as current_timestamp, whatever the zone: timetz equality compares time and offset.
+        Assert.Equal("t", _sql.Scalar("select current_time = current_timestamp::timetz"));
+        string value = _sql.Scalar("select current_time");
+        Assert.Matches(@"^\d\d:\d\d:\d\d(\.\d+)?\+00$", value);
     }
 
     [Fact]
