@@ -47,6 +47,44 @@ public sealed class NpgsqlSystemColumnTests(DriverServerFixture fixture) : IClas
         }
     }
 
+    /// <summary>ctid as a client that edits a table without a primary key uses it (DBeaver does, through pgjdbc): read
+    /// with the row in binary, sent back as a tid parameter in UPDATE ... WHERE ctid = $1, which changes that row only;
+    /// cmin and cmax read as cid (uint) 0.</summary>
+    [DriverFact]
+    public async Task CtidFindsTheRowReadInBinary()
+    {
+        string table = DriverTools.UniqueName("np_ctid_");
+        await using var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, $"CREATE TABLE {table} (a int, b text)");
+        try
+        {
+            await ExecuteAsync(connection, $"INSERT INTO {table} VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+            NpgsqlTid place;
+            await using (var read = new NpgsqlCommand($"SELECT ctid, cmin, cmax, a FROM {table} WHERE a = 2", connection))
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                Assert.True(await reader.ReadAsync());
+                place = reader.GetFieldValue<NpgsqlTid>(0);
+                Assert.Equal(0u, reader.GetFieldValue<uint>(1));
+                Assert.Equal(0u, reader.GetFieldValue<uint>(2));
+            }
+            Assert.Equal($"({place.BlockNumber},{place.OffsetNumber})",
+                await ScalarAsync(connection, $"SELECT ctid::text FROM {table} WHERE a = 2"));
+
+            await using (var update = new NpgsqlCommand($"UPDATE {table} SET b = 'edited' WHERE ctid = $1", connection))
+            {
+                update.Parameters.Add(new NpgsqlParameter { Value = place, NpgsqlDbType = NpgsqlDbType.Tid });
+                Assert.Equal(1, await update.ExecuteNonQueryAsync());
+            }
+            Assert.Equal("x,edited,z", await ScalarAsync(connection, $"SELECT string_agg(b, ',' ORDER BY a) FROM {table}"));
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"DROP TABLE {table}");
+        }
+    }
+
     private static async Task<uint> XminAsync(NpgsqlConnection connection, string table, int id)
     {
         await using var command = new NpgsqlCommand($"SELECT xmin FROM {table} WHERE id = $1", connection);
