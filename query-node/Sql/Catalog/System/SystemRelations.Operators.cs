@@ -4,9 +4,10 @@ using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
 
-/// <summary>One of PostgreSQL 15's pg_operator rows (SystemRelations.Operators.PostgreSql.cs).</summary>
+/// <summary>One of PostgreSQL 15's pg_operator rows (SystemRelations.Operators.PostgreSql.cs), with the description
+/// initdb gives it (pg_description), which psql's \do shows.</summary>
 internal sealed record PostgreSqlOperator(long Oid, string Name, char Kind, bool CanMerge, bool CanHash, long Left, long Right, long Result,
-    long Commutator, long Negator, RegProc Code, RegProc Restrict, RegProc Join);
+    long Commutator, long Negator, RegProc Code, RegProc Restrict, RegProc Join, string? Description);
 
 /// <summary>One of PostgreSQL 15's pg_cast rows: castcontext e (explicit), a (assignment) or i (implicit); castmethod
 /// f (a function), b (binary coercible) or i (I/O conversion).</summary>
@@ -44,6 +45,13 @@ internal static partial class SystemRelations
             ("oprowner", ObjectIds.SuperuserRole), ("oprkind", op.Kind.ToString()), ("oprcanmerge", op.CanMerge), ("oprcanhash", op.CanHash),
             ("oprleft", op.Left), ("oprright", op.Right), ("oprresult", op.Result), ("oprcom", ListedOperator(op.Commutator)),
             ("oprnegate", ListedOperator(op.Negator)), ("oprcode", op.Code), ("oprrest", op.Restrict), ("oprjoin", op.Join)));
+
+    /// <summary>pg_operator's OID in pg_class (pg_description.classoid of an operator's description).</summary>
+    private const long OperatorCatalogOid = 2617;
+
+    /// <summary>The descriptions of the listed operators.</summary>
+    private static IEnumerable<(long ObjectOid, long CatalogOid, string Description)> OperatorDescriptions =>
+        Operators.Where(op => op.Description is not null).Select(op => (op.Oid, OperatorCatalogOid, op.Description!));
 
     private static IEnumerable<object?[]> CastRows(CatalogSnapshot catalog, SystemRelation relation) =>
         Casts.Select(cast => relation.Row(("oid", cast.Oid), ("castsource", cast.Source), ("casttarget", cast.Target), ("castfunc", cast.Function),
