@@ -41,6 +41,8 @@ public sealed class PgTypesTests
                 (random.Next(int.MinValue, int.MaxValue), PgTypeOid.Int4),
                 (random.NextInt64(long.MinValue, long.MaxValue), PgTypeOid.Int8),
                 ((uint)random.NextInt64(0, uint.MaxValue), PgTypeOid.Oid),
+                (random.NextInt64(0, uint.MaxValue), PgTypeOid.Cid),
+                (PgTypes.Tid((uint)random.NextInt64(0, uint.MaxValue), (ushort)random.Next(0, ushort.MaxValue + 1)), PgTypeOid.Tid),
                 (BitConverter.Int64BitsToDouble(random.NextInt64()) is double d && double.IsFinite(d) ? d : 1.5, PgTypeOid.Float8),
                 ((float)random.NextDouble() * 1e6f, PgTypeOid.Float4),
                 (number, PgTypeOid.Numeric),
@@ -79,6 +81,9 @@ public sealed class PgTypesTests
     [InlineData(PgTypeOid.Int4Array, "{1,{2}}", "22P02", "malformed array literal: \"{1,{2}}\"")]
     [InlineData(PgTypeOid.Int4Array, "{{1,2},{3}}", "22P02", "malformed array literal: \"{{1,2},{3}}\"")]
     [InlineData(PgTypeOid.Int4Array, "[2:1]={1}", "2202E", "upper bound cannot be less than lower bound")]
+    [InlineData(PgTypeOid.Tid, "(0,65536)", "22P02", "invalid input syntax for type tid: \"(0,65536)\"")]
+    [InlineData(PgTypeOid.Tid, "( 0 , 1 )", "22P02", "invalid input syntax for type tid: \"( 0 , 1 )\"")]
+    [InlineData(PgTypeOid.Tid, "(4294967296,1)", "22P02", "invalid input syntax for type tid: \"(4294967296,1)\"")]
     public void BadTextGetsPostgresErrors(int typeOid, string text, string sqlState, string message)
     {
         PgException error = Assert.Throws<PgException>(() => PgTypes.DecodeText(text, typeOid, PgTypeSettings.Default));
@@ -89,7 +94,7 @@ public sealed class PgTypesTests
     public void BadBinaryNeverThrowsAnythingButPgException()
     {
         var random = new Random(7);
-        int[] types = [PgTypeOid.Int4, PgTypeOid.Numeric, PgTypeOid.Interval, PgTypeOid.Date, PgTypeOid.Timestamp, PgTypeOid.Jsonb, PgTypeOid.Int4Array, PgTypeOid.TextArray, PgTypeOid.NumericArray, PgTypeOid.Uuid, PgTypeOid.Time, PgTypeOid.Text];
+        int[] types = [PgTypeOid.Int4, PgTypeOid.Numeric, PgTypeOid.Interval, PgTypeOid.Date, PgTypeOid.Timestamp, PgTypeOid.Jsonb, PgTypeOid.Int4Array, PgTypeOid.TextArray, PgTypeOid.NumericArray, PgTypeOid.Uuid, PgTypeOid.Time, PgTypeOid.Text, PgTypeOid.Tid];
         for (int i = 0; i < 20_000; i++)
         {
             byte[] bytes = new byte[random.Next(0, 40)];
@@ -169,5 +174,18 @@ public sealed class PgTypesTests
     {
         var array = (PgArray)PgTypes.DecodeText(input, PgTypeOid.TextArray, PgTypeSettings.Default);
         Assert.Equal((output, dimensions), (PgTypes.EncodeText(array, PgTypeOid.TextArray, PgTypeSettings.Default), array.Dimensions));
+    }
+
+    /// <summary>tid prints as tidout does and reads its binary format as (uint32 block, uint16 offset).</summary>
+    [Fact]
+    public void TidIsBlockAndOffset()
+    {
+        long tid = PgTypes.Tid(4294967295, 65535);
+        Assert.Equal("(4294967295,65535)", PgTypes.EncodeText(tid, PgTypeOid.Tid, PgTypeSettings.Default));
+        Assert.Equal(PgTypes.Tid(4294967295, 1), PgTypes.DecodeText("(-1,1)", PgTypeOid.Tid, PgTypeSettings.Default));
+        Assert.Equal(PgTypes.Tid(3, 4), PgTypes.DecodeText(" (3, 4) ", PgTypeOid.Tid, PgTypeSettings.Default));
+        var output = new ArrayBufferWriter<byte>();
+        PgTypes.EncodeBinary(PgTypes.Tid(1, 2), PgTypeOid.Tid, output);
+        Assert.Equal(new byte[] { 0, 0, 0, 1, 0, 2 }, output.WrittenSpan.ToArray());
     }
 }

@@ -14,7 +14,9 @@ public static class PgTypeOid
     public const int Int4 = 23;
     public const int Text = 25;
     public const int Oid = 26;
+    public const int Tid = 27;
     public const int Xid = 28;
+    public const int Cid = 29;
     public const int Json = 114;
     public const int Float4 = 700;
     public const int Float8 = 701;

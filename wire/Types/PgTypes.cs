@@ -24,7 +24,7 @@ public static partial class PgTypes
     public static bool HasCodec(int typeOid) => typeOid switch
     {
         PgTypeOid.Bool or PgTypeOid.Bytea or PgTypeOid.Char or PgTypeOid.Name or PgTypeOid.Int8 or PgTypeOid.Int2
-            or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Json or PgTypeOid.Float4
+            or PgTypeOid.Int4 or PgTypeOid.Text or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Cid or PgTypeOid.Tid or PgTypeOid.Json or PgTypeOid.Float4
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
             or PgTypeOid.Time or PgTypeOid.TimeTz or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
             or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
@@ -96,7 +96,8 @@ public static partial class PgTypes
     {
         PgTypeOid.Bool or PgTypeOid.Char => 1,
         PgTypeOid.Int2 => 2,
-        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
+        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Cid or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Void => 4,
+        PgTypeOid.Tid => 6,
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
         PgTypeOid.TimeTz => 12,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
@@ -119,6 +120,8 @@ public static partial class PgTypes
         PgTypeOid.Text => "text",
         PgTypeOid.Oid => "oid",
         PgTypeOid.Xid => "xid",
+        PgTypeOid.Cid => "cid",
+        PgTypeOid.Tid => "tid",
         PgTypeOid.Json => "json",
         PgTypeOid.Float4 => "real",
         PgTypeOid.Float8 => "double precision",
@@ -154,7 +157,8 @@ public static partial class PgTypes
         {
             PgTypeOid.Bool => ToBool(value) ? "t" : "f",
             PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 => Convert.ToInt64(value, Invariant).ToString(Invariant),
-            PgTypeOid.Oid or PgTypeOid.Xid => Convert.ToUInt32(value, Invariant).ToString(Invariant),
+            PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Cid => Convert.ToUInt32(value, Invariant).ToString(Invariant),
+            PgTypeOid.Tid => FormatTid(Convert.ToInt64(value, Invariant)),
             PgTypeOid.Float4 => FormatFloat4(Convert.ToSingle(value, Invariant), settings.ExtraFloatDigits),
             PgTypeOid.Float8 => FormatFloat8(Convert.ToDouble(value, Invariant), settings.ExtraFloatDigits),
             PgTypeOid.Numeric => FormatNumeric(value),
@@ -197,8 +201,13 @@ public static partial class PgTypes
             case PgTypeOid.Int8:
                 WriteInt64(output, Convert.ToInt64(value, Invariant));
                 break;
-            case PgTypeOid.Oid or PgTypeOid.Xid:
+            case PgTypeOid.Oid or PgTypeOid.Xid or PgTypeOid.Cid:
                 WriteInt32(output, unchecked((int)Convert.ToUInt32(value, Invariant)));
+                break;
+            case PgTypeOid.Tid:
+                long tid = Convert.ToInt64(value, Invariant);
+                WriteInt32(output, unchecked((int)(uint)(tid >> 16)));
+                WriteInt16(output, unchecked((short)(ushort)tid));
                 break;
             case PgTypeOid.Float4:
                 float single = Convert.ToSingle(value, Invariant);
@@ -276,7 +285,8 @@ public static partial class PgTypes
             PgTypeOid.Int8 => ParseInteger(text, long.MinValue, long.MaxValue, typeOid),
             PgTypeOid.Oid => ParseOid(text),
             // xid values are 64-bit integers in the engine (an unsigned 32-bit value fits).
-            PgTypeOid.Xid => ParseInteger(text, 0, uint.MaxValue, typeOid),
+            PgTypeOid.Xid or PgTypeOid.Cid => ParseInteger(text, 0, uint.MaxValue, typeOid),
+            PgTypeOid.Tid => ParseTid(text),
             PgTypeOid.Float4 => (float)ParseFloat(text, typeOid),
             PgTypeOid.Float8 => ParseFloat(text, typeOid),
             PgTypeOid.Numeric => ParseNumeric(text),
@@ -324,8 +334,11 @@ public static partial class PgTypes
                 return reader.ReadInt64();
             case PgTypeOid.Oid:
                 return unchecked((uint)reader.ReadInt32());
-            case PgTypeOid.Xid:
+            case PgTypeOid.Xid or PgTypeOid.Cid:
                 return (long)unchecked((uint)reader.ReadInt32());
+            case PgTypeOid.Tid:
+                long block = unchecked((uint)reader.ReadInt32());
+                return block << 16 | unchecked((ushort)reader.ReadInt16());
             case PgTypeOid.Float4:
                 return BitConverter.Int32BitsToSingle(reader.ReadInt32());
             case PgTypeOid.Float8:

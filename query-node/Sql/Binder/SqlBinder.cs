@@ -62,7 +62,7 @@ internal sealed partial class SqlBinder
             string name = columnAliases is not null && ordinal < columnAliases.Count ? columnAliases[ordinal] : column.Name;
             columns[ordinal] = new ScopeColumn(name, new BoundColumn(offset + ordinal, column.Type, $"{referenceName}.{column.Name}", -1), table, ordinal);
         }
-        return new ScopeItem(referenceName, columns, location, SystemColumns: SystemColumns.Of(Catalog.System.ObjectIds.Relation(table.Id), columns));
+        return new ScopeItem(referenceName, columns, location, SystemColumns: SystemColumns.Of(Catalog.System.ObjectIds.Relation(table.Id), columns, table.PrimaryKeyOrdinals));
     }
 
     public BoundExpression Bind(Expression expression)

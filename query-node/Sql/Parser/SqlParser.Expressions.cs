@@ -288,14 +288,16 @@ internal sealed partial class SqlParser
             }
             return new A_Expr(op.Text, null, operand, op.Position);
         }
-        if (IsOtherOperator(Current))
+        if (IsOtherOperator(Current) || IsQualifiedOperator())
         {
-            // A prefix operator (~ x, @ x, |/ x) has the precedence of other operators: it takes everything tighter.
-            Token op = Advance();
+            // A prefix operator (~ x, @ x, |/ x, OPERATOR(pg_catalog.-) x) has the precedence of other operators: it
+            // takes everything tighter.
+            Token op = Current;
+            string name = IsQualifiedOperator() ? ParseQualifiedOperator() : Advance().Text;
             EnterNesting();
             Expression operand = ParseAdditive();
             LeaveNesting();
-            return new A_Expr(op.Text, null, operand, op.Position);
+            return new A_Expr(name, null, operand, op.Position);
         }
         return ParsePostfix();
     }

@@ -65,6 +65,11 @@ public enum TypeKind : byte
     OidVector,
     /// <summary>xid: a 32-bit transaction id (CLR long), as the catalogs' relfrozenxid and datfrozenxid are typed.</summary>
     Xid,
+    /// <summary>cid: a 32-bit command id (CLR long), the type of the system columns cmin and cmax.</summary>
+    Cid,
+    /// <summary>tid: a row's (block, offset) (CLR long, see <see cref="Log.Wire.Types.PgTypes.Tid"/>), the type of the
+    /// system column ctid.</summary>
+    Tid,
     /// <summary>pg_node_tree: an expression stored in a catalog (CLR string holding its text).</summary>
     PgNodeTree,
     /// <summary>anyarray: the pseudo-type of pg_attribute.attmissingval; no value of it is ever made.</summary>
@@ -201,6 +206,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Int2Vector => 22,
         TypeKind.OidVector => 30,
         TypeKind.Xid => 28,
+        TypeKind.Cid => 29,
+        TypeKind.Tid => 27,
         TypeKind.PgNodeTree => 194,
         TypeKind.AnyArray => 2277,
         _ => 25, // an unresolved literal is reported as text, as PostgreSQL 10+ does
@@ -225,6 +232,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Char => 1,
         TypeKind.AclItem => 12,
         TypeKind.Xid => 4,
+        TypeKind.Cid => 4,
+        TypeKind.Tid => 6,
         _ => -1,
     };
 
@@ -267,6 +276,8 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Int2Vector => "int2vector",
         TypeKind.OidVector => "oidvector",
         TypeKind.Xid => "xid",
+        TypeKind.Cid => "cid",
+        TypeKind.Tid => "tid",
         TypeKind.PgNodeTree => "pg_node_tree",
         TypeKind.AnyArray => "anyarray",
         _ => "unknown",
@@ -315,7 +326,7 @@ public readonly record struct SqlType(TypeKind Kind, int Modifier = -1, TypeKind
         TypeKind.Char => 'Z',
         TypeKind.Date or TypeKind.Timestamp or TypeKind.TimestampTz or TypeKind.Time or TypeKind.TimeTz => 'D',
         TypeKind.Interval => 'T',
-        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem or TypeKind.Xid => 'U',
+        TypeKind.Bytea or TypeKind.Uuid or TypeKind.Json or TypeKind.Jsonb or TypeKind.AclItem or TypeKind.Xid or TypeKind.Cid or TypeKind.Tid => 'U',
         TypeKind.PgNodeTree => 'Z',
         TypeKind.Array or TypeKind.Int2Vector or TypeKind.OidVector => 'A',
         TypeKind.Void or TypeKind.Record or TypeKind.AnyArray => 'P',

@@ -36,6 +36,8 @@ internal static class TypeRegistry
         new VectorHandler(TypeKind.Int2Vector, "int2vector"),
         new VectorHandler(TypeKind.OidVector, "oidvector"),
         new XidHandler(),
+        new CidHandler(),
+        new TidHandler(),
         new NodeTreeHandler(),
         new AnyArrayHandler(),
     ];

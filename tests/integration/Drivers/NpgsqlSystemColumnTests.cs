@@ -12,15 +12,8 @@ namespace Log.Integration.Tests.Drivers;
 public sealed class NpgsqlSystemColumnTests(DriverServerFixture fixture) : IClassFixture<DriverServerFixture>
 {
     [DriverFact]
-    public async Task XminIsAConcurrencyTokenInBinary()
-    {
-        string table = DriverTools.UniqueName("np_xmin_");
-        await using var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
-        await connection.OpenAsync();
-        await ExecuteAsync(connection, $"CREATE TABLE {table} (id int PRIMARY KEY, name text)");
-        try
+    public Task XminIsAConcurrencyTokenInBinary() => WithTableAsync("np_xmin_", "id int PRIMARY KEY, name text", "(1, 'a'), (2, 'b')", async (connection, table) =>
         {
-            await ExecuteAsync(connection, $"INSERT INTO {table} VALUES (1, 'a'), (2, 'b')");
             uint read = await XminAsync(connection, table, 1);
 
             await using (var update = new NpgsqlCommand($"UPDATE {table} SET name = 'a2' WHERE id = 1 AND xmin = $1 RETURNING xmin", connection))
@@ -40,6 +33,45 @@ public sealed class NpgsqlSystemColumnTests(DriverServerFixture fixture) : IClas
             }
             Assert.Equal("a2", await ScalarAsync(connection, $"SELECT name FROM {table} WHERE id = 1"));
             Assert.Equal(0L, Convert.ToInt64(await ScalarAsync(connection, $"SELECT xmax::text::bigint FROM {table} WHERE id = 2")));
+        });
+
+    /// <summary>ctid as a client that edits a table without a primary key uses it (DBeaver does, through pgjdbc): read
+    /// with the row in binary, sent back as a tid parameter in UPDATE ... WHERE ctid = $1, which changes that row only;
+    /// cmin and cmax read as cid (uint) 0.</summary>
+    [DriverFact]
+    public Task CtidFindsTheRowReadInBinary() => WithTableAsync("np_ctid_", "a int, b text", "(1, 'x'), (2, 'y'), (3, 'z')", async (connection, table) =>
+        {
+            NpgsqlTid place;
+            await using (var read = new NpgsqlCommand($"SELECT ctid, cmin, cmax, a FROM {table} WHERE a = 2", connection))
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                Assert.True(await reader.ReadAsync());
+                place = reader.GetFieldValue<NpgsqlTid>(0);
+                Assert.Equal(0u, reader.GetFieldValue<uint>(1));
+                Assert.Equal(0u, reader.GetFieldValue<uint>(2));
+            }
+            Assert.Equal($"({place.BlockNumber},{place.OffsetNumber})",
+                await ScalarAsync(connection, $"SELECT ctid::text FROM {table} WHERE a = 2"));
+
+            await using (var update = new NpgsqlCommand($"UPDATE {table} SET b = 'edited' WHERE ctid = $1", connection))
+            {
+                update.Parameters.Add(new NpgsqlParameter { Value = place, NpgsqlDbType = NpgsqlDbType.Tid });
+                Assert.Equal(1, await update.ExecuteNonQueryAsync());
+            }
+            Assert.Equal("x,edited,z", await ScalarAsync(connection, $"SELECT string_agg(b, ',' ORDER BY a) FROM {table}"));
+        });
+
+    /// <summary>Runs <paramref name="test"/> on a new connection over a new table of those columns and rows, dropped after.</summary>
+    private async Task WithTableAsync(string prefix, string columns, string rows, Func<NpgsqlConnection, string, Task> test)
+    {
+        string table = DriverTools.UniqueName(prefix);
+        await using var connection = new NpgsqlConnection(fixture.Target.Npgsql("Pooling=false;SSL Mode=Disable;"));
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, $"CREATE TABLE {table} ({columns})");
+        try
+        {
+            await ExecuteAsync(connection, $"INSERT INTO {table} VALUES {rows}");
+            await test(connection, table);
         }
         finally
         {

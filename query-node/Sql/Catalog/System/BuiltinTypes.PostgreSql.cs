@@ -1,7 +1,8 @@
 namespace Log.QueryNode.Sql.Catalog.System;
 
 /// <summary>
-/// PostgreSQL 15's built-in types that Log does not implement, as pg_type lists them on a new database: every type of
+/// PostgreSQL 15's built-in types that Log does not implement (and xid, cid and tid, which only the system columns and
+/// catalogs use), as pg_type lists them on a new database: every type of
 /// pg_catalog but the catalogs' row types and their arrays (SystemRelations.CatalogRowTypes.cs), and
 /// information_schema's five domains with their arrays. They are listed because clients read pg_type as a whole and
 /// expect PostgreSQL's answer: Npgsql's type loading learns every type's OID at open, and format_type and regtype name

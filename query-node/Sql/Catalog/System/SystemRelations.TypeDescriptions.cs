@@ -10,9 +10,11 @@ internal static partial class SystemRelations
 {
     private const long TypeCatalogOid = 1247;
 
-    /// <summary>Every built-in description: the objects' in <see cref="BuiltinDescriptions"/>, then the types', then the functions'.</summary>
+    /// <summary>Every built-in description: the objects' in <see cref="BuiltinDescriptions"/>, then the types', then the
+    /// functions', then the operators' (SystemRelations.Operators.cs).</summary>
     private static IEnumerable<(long ObjectOid, long CatalogOid, string Description)> AllBuiltinDescriptions =>
-        BuiltinDescriptions.Concat(TypeDescriptions.Select(entry => (entry.TypeOid, TypeCatalogOid, entry.Description))).Concat(FunctionDescriptions);
+        BuiltinDescriptions.Concat(TypeDescriptions.Select(entry => (entry.TypeOid, TypeCatalogOid, entry.Description))).Concat(FunctionDescriptions)
+            .Concat(OperatorDescriptions);
 
     /// <summary>A property, not a field: read at query time, whatever order the partial files' fields initialise in.</summary>
     private static (long TypeOid, string Description)[] TypeDescriptions =>

@@ -49,6 +49,8 @@ internal static partial class SystemRelations
             ["pg_settings"] = SettingRows,
             ["pg_am"] = AccessMethodRows,
             ["pg_opclass"] = OperatorClassRows,
+            ["pg_operator"] = OperatorRows,
+            ["pg_cast"] = CastRows,
             ["pg_tables"] = TableRows,
             ["pg_views"] = ViewRows,
             ["pg_indexes"] = IndexDefinitionRows,
