@@ -17,7 +17,7 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// </summary>
 internal static partial class SystemRelations
 {
-    private static PostgreSqlProcedure[] PostgreSqlProcedures =>
+    internal static PostgreSqlProcedure[] PostgreSqlProcedures =>
     [
 HEAD
 PGPASSWORD=postgres psql -X -h 127.0.0.1 -U postgres -d postgres -At <<'SQL'

@@ -8,7 +8,7 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// </summary>
 internal static partial class SystemRelations
 {
-    private static PostgreSqlProcedure[] PostgreSqlProcedures =>
+    internal static PostgreSqlProcedure[] PostgreSqlProcedures =>
     [
         new(3, "heap_tableam_handler", "2281", 269, 'f', 'v', true, false, false, 's', 1f, 0f, 0, 0, null, null, null, "heap_tableam_handler", new(0, "-"), "internal", "internal", "table_am_handler", "row-oriented heap table access method handler"),
         new(31, "byteaout", "17", 2275, 'f', 'i', true, false, false, 's', 1f, 0f, 0, 0, null, null, null, "byteaout", new(0, "-"), "bytea", "bytea", "cstring", "I/O"),
