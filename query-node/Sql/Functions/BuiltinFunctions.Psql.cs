@@ -9,12 +9,11 @@ internal static partial class BuiltinFunctions
 {
     private static void AddPsql(FunctionRegistry registry)
     {
-        Add(registry, "pg_get_function_result", [Oid], Text,
-            (arguments, _) => SystemRelations.FunctionOf((long)arguments[0]!) is { } function ? SystemRelations.FunctionTypeName(SystemRelations.ResultTypeOid(function)) : null,
-            Volatility.Stable);
-        Add(registry, "pg_get_function_arguments", [Oid], Text, FunctionArguments, Volatility.Stable);
-        // Log's functions have no parameter defaults or names, so the identity arguments are the arguments.
-        Add(registry, "pg_get_function_identity_arguments", [Oid], Text, FunctionArguments, Volatility.Stable);
+        Add(registry, "pg_get_function_result", [Oid], Text, (arguments, _) => SystemRelations.ProcedureResult((long)arguments[0]!), Volatility.Stable);
+        Add(registry, "pg_get_function_arguments", [Oid], Text,
+            (arguments, _) => SystemRelations.ProcedureArguments((long)arguments[0]!, identity: false), Volatility.Stable);
+        Add(registry, "pg_get_function_identity_arguments", [Oid], Text,
+            (arguments, _) => SystemRelations.ProcedureArguments((long)arguments[0]!, identity: true), Volatility.Stable);
         Add(registry, "obj_description", [Oid], Text,
             (arguments, context) => SystemRelations.Description(CatalogOf(context), (long)arguments[0]!, null, 0), Volatility.Stable);
         Add(registry, "obj_description", [Oid, Name], Text,
@@ -41,7 +40,4 @@ internal static partial class BuiltinFunctions
         // functions (TableFunction.PartitionAncestors), which list nothing since no Log relation is a partition.
         Add(registry, "pg_partition_ancestors", [RegClassType], RegClassType, (_, _) => null, Volatility.Volatile, strict: false);
     }
-
-    private static object? FunctionArguments(ReadOnlySpan<object?> arguments, EvaluationContext context) =>
-        SystemRelations.FunctionOf((long)arguments[0]!) is { } function ? SystemRelations.FunctionArguments(function) : null;
 }

@@ -9,11 +9,8 @@ namespace Log.QueryNode.Sql.Catalog.System;
 internal static partial class SystemRelations
 {
     /// <summary>The built-in functions with the OIDs pg_proc gives them.</summary>
-    private static IEnumerable<(long Oid, FunctionDefinition Function)> NumberedFunctions()
-    {
-        long oid = FirstFunctionOid;
-        foreach (FunctionDefinition function in FunctionRegistry.Builtins.All) yield return (oid++, function);
-    }
+    private static IEnumerable<(long Oid, FunctionDefinition Function)> NumberedFunctions() =>
+        Procedures.Where(procedure => procedure.Function is not null).Select(procedure => (procedure.Oid, procedure.Function!));
 
     /// <summary>data_type and udt_name of a declared argument or result: a pseudo-type by its own name.</summary>
     private static (string DataType, string UdtName) RoutineType(ParameterType type)

@@ -19,8 +19,8 @@ internal sealed record PostgreSqlCast(long Oid, long Source, long Target, long F
 /// Both relations are PostgreSQL 15's rows over Log's types, kept where Log implements them: an operator is listed if
 /// the binder binds it over NULLs of its operand types (a polymorphic operand as int4 or int4[]) to its result type; a
 /// cast if ValueCast allows it explicitly. OIDs, commutators, negators and the cast's context and method are
-/// PostgreSQL's. oprcode, oprrest, oprjoin and castfunc are PostgreSQL's functions, which Log's pg_proc (its own
-/// registry under its own OIDs) need not hold: they print as their names and a join to pg_proc by them finds nothing.
+/// PostgreSQL's. oprcode, oprrest, oprjoin and castfunc are PostgreSQL's functions under PostgreSQL's OIDs, and
+/// pg_proc lists each of them (SystemRelations.Procedures.cs), so a join from pg_operator or pg_cast to pg_proc finds them.
 /// The lists are worked out once, on first use, and are the same on every query node.
 /// </summary>
 internal static partial class SystemRelations

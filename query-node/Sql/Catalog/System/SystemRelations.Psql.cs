@@ -174,27 +174,8 @@ internal static partial class SystemRelations
 
     private const long InternalLanguage = 12;
 
-    /// <summary>The registry's functions in pg_proc's order: a function's OID is <see cref="FirstFunctionOid"/> plus its place.</summary>
+    /// <summary>The registry's functions in order: one PostgreSQL lacks has the OID <see cref="FirstFunctionOid"/> plus its place.</summary>
     private static readonly FunctionDefinition[] FunctionsByOid = FunctionRegistry.Builtins.All.ToArray();
-
-    /// <summary>The function with a pg_proc OID, or null.</summary>
-    public static FunctionDefinition? FunctionOf(long oid) =>
-        oid >= FirstFunctionOid && oid - FirstFunctionOid < FunctionsByOid.Length ? FunctionsByOid[oid - FirstFunctionOid] : null;
-
-    /// <summary>regproc input of a bare function name: the OID of the one pg_proc row of that name, or null when there
-    /// is none or more than one (PostgreSQL's regprocin then fails; Log's regproc keeps the name with OID 0).</summary>
-    public static long? UniqueFunctionOid(string name)
-    {
-        long? found = null;
-        for (int position = 0; position < FunctionsByOid.Length; position++)
-        {
-            FunctionDefinition function = FunctionsByOid[position];
-            if (function.Name != name || function.SpecialForm != SpecialForm.None) continue;
-            if (found is not null) return null;
-            found = FirstFunctionOid + position;
-        }
-        return found;
-    }
 
     /// <summary>The pseudo-types pg_proc names in argument and result types.</summary>
     public const long AnyPseudoType = 2276;

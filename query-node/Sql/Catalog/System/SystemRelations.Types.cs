@@ -2,24 +2,9 @@ using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Catalog.System;
 
-/// <summary>The rows behind type loading besides pg_type's own: pg_range, and pg_proc's rows of the types' functions.</summary>
+/// <summary>pg_range, behind type loading besides pg_type (pg_proc lists the types' functions: SystemRelations.Procedures.cs).</summary>
 internal static partial class SystemRelations
 {
-    /// <summary>pg_language's OID of the "internal" language every type function is written in.</summary>
-
-    private static IEnumerable<object?[]> TypeFunctionRows(SystemRelation relation)
-    {
-        foreach (TypeFunction function in TypeFunctions.All)
-        {
-            yield return relation.Row(("oid", function.Oid), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace),
-                ("proowner", ObjectIds.SuperuserRole), ("prolang", InternalLanguage), ("procost", 1f), ("prorows", 0f), ("provariadic", 0L),
-                ("prosupport", Procedure("-")), ("prokind", "f"), ("prosecdef", false), ("proleakproof", false), ("proisstrict", function.Strict),
-                ("proretset", false), ("provolatile", function.Volatility.ToString()), ("proparallel", "s"), ("pronargs", function.ArgumentCount),
-                ("pronargdefaults", (short)0), ("prorettype", function.ResultType), ("proargtypes", function.ArgumentTypes),
-                ("prosrc", function.Source ?? function.Name));
-        }
-    }
-
     /// <summary>PostgreSQL 15's built-in range types: (range, element, multirange, element's btree operator class, canonical, subdiff).</summary>
     private static readonly (long Range, long Element, long Multirange, long OperatorClass, string Canonical, string Difference)[] BuiltinRanges =
     [

@@ -197,36 +197,4 @@ internal static partial class SystemRelations
     private static IEnumerable<object?[]> CursorRows(CatalogSnapshot catalog, SystemRelation relation) =>
         (catalog.Session?.Cursors ?? []).Select(cursor => relation.Row(("name", cursor.Name), ("statement", cursor.Statement),
             ("is_holdable", cursor.IsHoldable), ("is_binary", cursor.IsBinary), ("is_scrollable", cursor.IsScrollable), ("creation_time", cursor.CreationTimeUtc)));
-
-    private static IEnumerable<object?[]> ProcedureRows(CatalogSnapshot catalog, SystemRelation relation)
-    {
-        foreach (object?[] row in TypeFunctionRows(relation))
-        {
-            yield return row;
-        }
-        for (int position = 0; position < FunctionsByOid.Length; position++)
-        {
-            Functions.FunctionDefinition function = FunctionsByOid[position];
-            // COALESCE, NULLIF, GREATEST and LEAST are SQL constructs, not functions, on PostgreSQL.
-            if (function.SpecialForm != Functions.SpecialForm.None) continue;
-            ProcedureDetail detail = DetailOf(function);
-            yield return relation.Row(("oid", FirstFunctionOid + position), ("proname", function.Name), ("pronamespace", ObjectIds.PgCatalogNamespace), ("proowner", ObjectIds.SuperuserRole),
-                ("prolang", InternalLanguage), ("procost", 1f), ("provariadic", function.VariadicAny ? AnyPseudoType : 0L), ("prokind", "f"),
-                ("proisstrict", function.Strict), ("proleakproof", detail.Leakproof), ("provolatile", Volatility(function)), ("proparallel", detail.Parallel.ToString()), ("pronargs", (short)function.Parameters.Count),
-                ("prorettype", ResultTypeOid(function)),
-                ("proargtypes", PgTypes.ZeroBasedVector([.. function.Parameters.Select(parameter => (object?)ParameterTypeOid(function, parameter))])),
-                ("proargmodes", function.VariadicAny ? PgArray.OneDimensional(function.Parameters.Select((_, index) => (object?)(index == function.Parameters.Count - 1 ? "v" : "i")).ToArray()) : null),
-                ("prosrc", detail.Source));
-        }
-    }
-
-    /// <summary>Where the functions' OIDs start: the registry's order numbers them, the same in every query node of one version.</summary>
-    internal const long FirstFunctionOid = 100_000;
-
-    private static string Volatility(Functions.FunctionDefinition function) => function.Volatility switch
-    {
-        Functions.Volatility.Immutable => "i",
-        Functions.Volatility.Stable => "s",
-        _ => "v",
-    };
 }

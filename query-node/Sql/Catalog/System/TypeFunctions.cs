@@ -4,7 +4,8 @@ namespace Log.QueryNode.Sql.Catalog.System;
 /// pg_proc's rows for the functions pg_type and pg_range name (typinput, typoutput, typreceive, typsend, typmodin,
 /// typmodout, typsubscript, typanalyze, rngcanonical, rngsubdiff), with PostgreSQL 15's OIDs, so that a join from
 /// pg_type to pg_proc finds them as on PostgreSQL: Npgsql's type loading tells an array type from a base type by
-/// its receive function being array_recv. Recorded from PostgreSQL 15's pg_proc.
+/// its receive function being array_recv. Recorded from PostgreSQL 15's pg_proc; pg_proc lists them from its full
+/// recording (SystemRelations.Procedures.cs), these name them for pg_type's regproc columns.
 /// </summary>
 internal static class TypeFunctions
 {

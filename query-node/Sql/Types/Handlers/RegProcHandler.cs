@@ -38,14 +38,14 @@ internal sealed class RegProcHandler : TypeHandler
 
     public override void WriteStored(ref MessagePackWriter writer, object value) => writer.Write(((RegProc)value).Name);
 
-    /// <summary>oid::regproc (psql's \dy and \dew cast the catalogs' function oids): the registry's function of that
+    /// <summary>oid::regproc (psql's \dy and \dew cast the catalogs' function oids): pg_proc's function of that
     /// oid by name, "-" for 0 as regprocout prints it, else the number.</summary>
     public override bool? CanCastFrom(SqlType from, SqlType to, ValueCast.Context context) => from.Kind == TypeKind.Oid || from.IsInteger ? true : null;
 
     public override object ConvertFrom(object value, SqlType from, SqlType to, ValueCast.Context context, DateTimeSettings settings)
     {
         long oid = value is long number ? ObjectIdentifierComparison.FromInteger(number) : ObjectIdentifierComparison.ToOid(value);
-        string name = oid == 0 ? "-" : Catalog.System.SystemRelations.FunctionOf(oid)?.Name ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+        string name = oid == 0 ? "-" : Catalog.System.SystemRelations.ProcedureOf(oid)?.Name ?? oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
         return new RegProc(oid, name);
     }
 

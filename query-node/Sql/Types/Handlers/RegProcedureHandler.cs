@@ -4,7 +4,7 @@ using Log.QueryNode.Sql.Functions;
 
 namespace Log.QueryNode.Sql.Types.Handlers;
 
-/// <summary>regprocedure: a function's oid (its pg_proc row's: the registry's order from
+/// <summary>regprocedure: a function's oid (its pg_proc row's: PostgreSQL's, or Log's own from
 /// <see cref="SystemRelations.FirstFunctionOid"/>) that reads and prints as its signature, name(argument types), so
 /// that overloads have names of their own. As regprocedureout, 0 prints as "-" and an oid no function has as its
 /// number.</summary>
@@ -44,31 +44,17 @@ internal sealed class RegProcedureHandler : NamedObjectIdentifierHandler<RegProc
                 wanted.Add(oid);
             }
         }
-        long functionOid = SystemRelations.FirstFunctionOid;
-        foreach (FunctionDefinition function in FunctionRegistry.Builtins.All)
-        {
-            if (function.Name == name && function.Parameters.Select(ParameterOid).SequenceEqual(wanted)) return new RegProcedure(functionOid, Signature(function));
-            functionOid++;
-        }
-        return null;
+        return SystemRelations.Procedures.FirstOrDefault(procedure => procedure.Name == name && procedure.ArgumentTypes.SequenceEqual(wanted)) is { } found
+            ? new RegProcedure(found.Oid, SystemRelations.ProcedureSignature(found))
+            : null;
     }
 
     public static RegProcedure FromOid(long oid)
     {
         if (oid == 0) return new RegProcedure(0, "-");
-        if (oid >= SystemRelations.FirstFunctionOid
-            && FunctionRegistry.Builtins.All.ElementAtOrDefault((int)Math.Min(oid - SystemRelations.FirstFunctionOid, int.MaxValue)) is { } function)
-        {
-            return new RegProcedure(oid, Signature(function));
-        }
+        if (SystemRelations.ProcedureOf(oid) is { } procedure) return new RegProcedure(oid, SystemRelations.ProcedureSignature(procedure));
         return new RegProcedure(oid, oid.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
     }
-
-    /// <summary>The pg_proc.proargtypes entry of a parameter: its type, or "any" (2276) for the pseudo-types.</summary>
-    private static long ParameterOid(ParameterType parameter) => parameter.Type.Kind == TypeKind.Unknown ? 2276 : parameter.Type.Oid;
-
-    private static string Signature(FunctionDefinition function) =>
-        $"{QualifiedNames.Quote(function.Name)}({string.Join(",", function.Parameters.Select(parameter => parameter.DisplayName))})";
 
     protected override RegProcedure OfOid(long oid, IObjectNames? names) => FromOid(oid);
 
