@@ -13,7 +13,7 @@
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator, storage node and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
-# Prints "journal REGION HOST:PORT", "proxy FROM->TO HOST:PORT", then per peered region "adjudicator REGION HOST:PORT",
+# Prints "journal REGION HOST:PORT", "proxy FROM->TO HOST:PORT" (where region FROM reaches TO's journal), then per peered region "adjudicator REGION HOST:PORT",
 # "storage REGION HOST:PORT", "query-node REGION HOST:PORT", and "dir DIR". Stop it with tests/cluster/stop-cluster.sh DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,24 +63,35 @@ start_role() { # name, ready pattern, command...
 
 regions=(a b w)
 peers=(a b)
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+# Each peered region reaches every other region's journal through a proxy of its own, which forwards to a listener of
+# that journal kept for the region: a Kafka client reconnects to the address the node advertises, so each listener
+# advertises its proxy's port (--extra-listeners), and the region's own processes use the node's main port.
+declare -A proxy extra
+for from in "${peers[@]}"; do
+  for to in "${regions[@]}"; do
+    [ "$to" != "$from" ] || continue
+    listener=$(free_port)
+    line=$(start_role "proxy-$from-$to" "Delay proxy is ready" dotnet "$bin/Log.Journal.dll" proxy --listen 127.0.0.1:0 \
+      --target "127.0.0.1:$listener" --delay-ms "$delay")
+    proxy[$from,$to]=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' <<< "$line")
+    extra[$to]="${extra[$to]:+${extra[$to]},}$listener:${proxy[$from,$to]##*:}"
+  done
+done
 declare -A journal
 for region in "${regions[@]}"; do
-  line=$(start_role "journal-$region" "Journal node is ready" dotnet "$bin/Log.Journal.dll" --port 0 --data "$dir/journal-$region" --http-port 0)
+  line=$(start_role "journal-$region" "Journal node is ready" dotnet "$bin/Log.Journal.dll" --port 0 --data "$dir/journal-$region" \
+    --http-port 0 --extra-listeners "${extra[$region]}")
   journal[$region]=$(sed -n 's/.*kafka=\([^ ]*\).*/\1/p' <<< "$line")
   echo "journal $region ${journal[$region]}"
 done
-# Each peered region reaches every other region's journal through a proxy of its own.
 declare -A journals
 for from in "${peers[@]}"; do
   setting=""
   for to in "${regions[@]}"; do
-    address=${journal[$to]}
-    if [ "$to" != "$from" ]; then
-      line=$(start_role "proxy-$from-$to" "Delay proxy is ready" dotnet "$bin/Log.Journal.dll" proxy --listen 127.0.0.1:0 \
-        --target "$address" --delay-ms "$delay")
-      address=$(sed -n 's/.*listen=\([^ ]*\).*/\1/p' <<< "$line")
-      echo "proxy $from->$to $address"
-    fi
+    if [ "$to" = "$from" ]; then address=${journal[$to]}; else address=${proxy[$from,$to]}; echo "proxy $from->$to $address"; fi
     setting="${setting:+$setting,}$to=$address"
   done
   journals[$from]=$setting
