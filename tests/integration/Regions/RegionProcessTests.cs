@@ -18,6 +18,13 @@ public sealed class RegionProcessTests
     private static readonly string[] Peers = ["a", "b"];
     private static readonly string[] AllRegions = ["a", "b", "w"];
 
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
     [Fact]
     public async Task Writers_of_one_row_in_two_regions_one_is_refused_and_a_write_in_one_region_is_read_in_the_other()
     {
@@ -25,30 +32,32 @@ public sealed class RegionProcessTests
         var roles = new List<IAsyncDisposable>();
         try
         {
+            // A proxy per peered region and journal of another region, each in front of a listener of that journal that
+            // advertises the proxy's port (Kafka clients reconnect to the advertised address); the region's own
+            // processes reach their journal at its main port.
+            var proxies = new Dictionary<(string From, string To), DelayProxy>();
+            var extraListeners = AllRegions.ToDictionary(region => region, _ => new List<string>());
+            foreach (var from in Peers)
+            {
+                foreach (var to in AllRegions.Where(to => to != from))
+                {
+                    var listener = FreePort();
+                    var proxy = DelayProxy.Start(listener, OneWayDelay);
+                    roles.Add(proxy);
+                    proxies[(from, to)] = proxy;
+                    extraListeners[to].Add($"{listener}:{proxy.Port}");
+                }
+            }
             var journals = new Dictionary<string, int>();
             foreach (var region in AllRegions)
             {
-                var journal = await RoleProcess.StartJournalAsync(Path.Combine(directory, $"journal-{region}"));
+                var journal = await RoleProcess.StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"),
+                    "--port", "0", "--data", Path.Combine(directory, $"journal-{region}"), "--extra-listeners", string.Join(",", extraListeners[region]));
                 roles.Add(journal);
                 journals[region] = journal.Port;
             }
-            var settings = new Dictionary<string, string>();
-            foreach (var from in Peers)
-            {
-                var addresses = new List<string>();
-                foreach (var to in AllRegions)
-                {
-                    var port = journals[to];
-                    if (to != from)
-                    {
-                        var proxy = DelayProxy.Start(port, OneWayDelay);
-                        roles.Add(proxy);
-                        port = proxy.Port;
-                    }
-                    addresses.Add($"{to}=127.0.0.1:{port}");
-                }
-                settings[from] = string.Join(",", addresses);
-            }
+            var settings = Peers.ToDictionary(from => from, from => string.Join(",",
+                AllRegions.Select(to => $"{to}=127.0.0.1:{(to == from ? journals[to] : proxies[(from, to)].Port)}")));
             var adjudicators = new Dictionary<string, int>();
             foreach (var region in Peers)
             {
@@ -89,6 +98,9 @@ public sealed class RegionProcessTests
             Assert.Contains("OC000", refused.MessageText, StringComparison.Ordinal);
             Assert.Equal("updated in a", await FaultSuite.ScalarAsync(b, "SELECT owner FROM accounts WHERE id = 1"));
             Assert.Equal("updated in a", await FaultSuite.ScalarAsync(a, "SELECT owner FROM accounts WHERE id = 1"));
+
+            // Every cross-region path went through a proxy.
+            Assert.All(proxies.Values, proxy => Assert.True(proxy.ConnectionsAccepted > 0));
 
             // The other way round: a row written in b is read in a.
             await FaultSuite.ExecuteAsync(b, "INSERT INTO accounts VALUES (2, 'written in b')");
