@@ -6,7 +6,7 @@
 # regions over the single-region figure, the read costs nothing extra.
 #
 # usage: tests/benchmarks/regions.sh [seconds-per-run] [runs] [one-way-delay-ms]
-#   (defaults 20, 3, 10; LOG_BIN and PGBASELINE as for dev308.sh)
+#   (defaults 20, 3, 10; LOG_BIN, PGBASELINE and LOG_REGION_LEAD_MS as for dev308.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 exec "$here/dev308.sh" "${1:-20}" "${2:-3}" cluster "regions-${3:-10}"

@@ -35,37 +35,11 @@ while getopts "D:l:d:b:c:" option; do
 done
 [ "$delay" -ge 0 ] 2>/dev/null || { echo "-D $delay: a delay in milliseconds" >&2; exit 2; }
 [ -n "$lead" ] || lead=$((3 * delay + 20))
-[ -n "$dir" ] || dir=$(mktemp -d -t log-regions.XXXXXX)
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-if [ -z "$bin" ]; then
-  bin="$dir/bin"
-  dotnet build "$root/query-node" -c "$configuration" -o "$bin" > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; exit 1; }
-fi
-
-# Starts a role in the background, records its pid, waits for its ready line; prints the line.
-start_role() { # name, ready pattern, command...
-  local name=$1 pattern=$2
-  shift 2
-  "$@" > "$dir/$name.log" 2>&1 &
-  local pid=$!
-  disown "$pid" 2>/dev/null || true
-  echo "$pid $name" >> "$dir/pids"
-  for _ in $(seq 1 480); do
-    if grep -qs "$pattern" "$dir/$name.log"; then grep -m1 "$pattern" "$dir/$name.log"; return 0; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.25
-  done
-  echo "$name did not start; its log:" >&2
-  cat "$dir/$name.log" >&2
-  exit 1
-}
+. "$here/roles.sh"
+prepare_dir_and_bin log-regions
 
 regions=(a b w)
 peers=(a b)
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 # Each peered region reaches every other region's journal through a proxy of its own, which forwards to a listener of
 # that journal kept for the region: a Kafka client reconnects to the address the node advertises, so each listener
 # advertises its proxy's port (--extra-listeners), and the region's own processes use the node's main port.
