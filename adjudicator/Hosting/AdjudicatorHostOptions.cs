@@ -6,8 +6,9 @@ namespace Log.Adjudicator.Hosting;
 /// <summary>
 /// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
 /// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__SHARDS, LOG__PEERS, LOG__PORT, LOG__LISTEN, LOG__REGION,
-/// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS) and command-line switches (--journal, --shard, --shards, --peers,
-/// --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms).
+/// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS, LOG__REGIONS, LOG__WITNESS, LOG__REGIONLEADMS) and command-line switches
+/// (--journal, --shard, --shards, --peers, --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms,
+/// --regions, --witness, --region-lead-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
 {
@@ -54,6 +55,29 @@ public sealed class AdjudicatorHostOptions
     /// <summary>How far a query node's clock may run ahead of this one's (<see cref="Rpc.AdjudicatorRpcOptions.MaxClockOffset"/>).</summary>
     public int MaxClockOffsetMs { get; set; } = (int)new Rpc.AdjudicatorRpcOptions().MaxClockOffset.TotalMilliseconds;
 
+    /// <summary>Multi-region mode (README.md, "Regions"): every region's journal as reached from this region,
+    /// <c>A=HOST:PORT,B=HOST:PORT,W=HOST:PORT</c>, the witness's included. Empty: one region.</summary>
+    public string Regions { get; set; } = "";
+
+    /// <summary>Which of <see cref="Regions"/> is the witness (holds copies, runs no adjudicator). Empty: every named
+    /// region is peered.</summary>
+    public string Witness { get; set; } = "";
+
+    /// <summary>How far ahead of its clock a region's shard proposes and closes timestamps (<see cref="RegionOptions.Lead"/>):
+    /// at least the one-way delay between regions plus the clock offset plus the heartbeat interval.</summary>
+    public int RegionLeadMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.Lead.TotalMilliseconds;
+
+    /// <summary>Whether the shard runs in multi-region mode.</summary>
+    public bool IsMultiRegion => !string.IsNullOrWhiteSpace(Regions);
+
+    /// <summary>The regions' journals, once <see cref="Validate"/> found them valid; null in one region.</summary>
+    public Log.Journal.Client.RegionTopology? RegionTopology =>
+        IsMultiRegion ? Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out _) : null;
+
+    /// <summary>The journal this shard reads: <see cref="Journal"/>, or in multi-region mode this region's own journal
+    /// when <see cref="Journal"/> is not given.</summary>
+    public string JournalOrLocal => string.IsNullOrWhiteSpace(Journal) && RegionTopology is { } topology ? topology.LocalJournal : Journal;
+
     /// <summary>The most shards a database may have (the query node's --shards bound too).</summary>
     public const int MaxShards = 256;
 
@@ -69,12 +93,20 @@ public sealed class AdjudicatorHostOptions
         ["--region"] = nameof(Region),
         ["--heartbeat-interval-ms"] = nameof(HeartbeatIntervalMs),
         ["--max-clock-offset-ms"] = nameof(MaxClockOffsetMs),
+        ["--regions"] = nameof(Regions),
+        ["--witness"] = nameof(Witness),
+        ["--region-lead-ms"] = nameof(RegionLeadMs),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
     public string? Validate(out IPAddress listenAddress)
     {
-        if (RoleSettings.Check("the adjudicator", Listen, Journal, Port, HttpPort, Region, out listenAddress) is { } problem)
+        if (IsMultiRegion && RegionProblem() is { } regionProblem)
+        {
+            listenAddress = IPAddress.Loopback;
+            return regionProblem;
+        }
+        if (RoleSettings.Check("the adjudicator", Listen, JournalOrLocal, Port, HttpPort, Region, out listenAddress) is { } problem)
         {
             return problem;
         }
@@ -104,6 +136,25 @@ public sealed class AdjudicatorHostOptions
         if (MaxClockOffsetMs < 0)
         {
             return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
+        }
+        return null;
+    }
+
+    /// <summary>What is wrong with the multi-region settings, or null. Several shards are refused there: a region's
+    /// shard is not a cross-shard participant (README.md, "Regions"), so a multi-region database has one shard.</summary>
+    private string? RegionProblem()
+    {
+        if (Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out var problem) is null)
+        {
+            return problem;
+        }
+        if (ShardCount > 1 || Shard != 0)
+        {
+            return $"0A000: several shards (--shards {ShardCount}, --shard {Shard}) are not supported with --regions: a multi-region database has one shard per region";
+        }
+        if (RegionLeadMs < 1)
+        {
+            return $"--region-lead-ms {RegionLeadMs} must be at least 1";
         }
         return null;
     }

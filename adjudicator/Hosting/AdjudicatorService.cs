@@ -36,6 +36,11 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             Track(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-adjudicator-{options.Shard}", listenAddress, httpPort,
                 [AdjudicatorMetrics.MeterName], () => serving, loggerFactory.CreateLogger<RoleHttpEndpoint>()));
         }
+        if (options.RegionTopology is { } topology)
+        {
+            await StartRegionShardAsync(topology, listenAddress, cancellationToken);
+            return;
+        }
         var clientOptions = new JournalClientOptions
         {
             BootstrapServers = options.Journal,
@@ -77,6 +82,57 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         var host = RoleSettings.HostText(listenAddress);
         // One plain line on standard output, so that scripts and tests can find the port.
         await Console.Out.WriteLineAsync($"{ReadyMarker}: rpc={host}:{Port} shard={options.Shard} shards={options.ShardCount} kafka={options.Journal}");
+        await Console.Out.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Multi-region mode: a <see cref="RegionAdjudicatorShard"/> that writes this region's topic to every region's
+    /// journal (durable in two of three, <see cref="QuorumJournalWriter"/>) and merges every peered region's topic, read
+    /// from this region's journal. Its heartbeats close <c>now + lead</c> every fifth of the lead (or
+    /// <c>--heartbeat-interval-ms</c> when that is shorter), so the closed timestamps other regions read stay ahead of
+    /// their clocks.
+    /// </summary>
+    private async Task StartRegionShardAsync(RegionTopology topology, System.Net.IPAddress listenAddress, CancellationToken cancellationToken)
+    {
+        var template = new JournalClientOptions
+        {
+            BootstrapServers = topology.LocalJournal,
+            Region = topology.Region,
+            PartitionCount = 1,
+            ClientId = $"log-adjudicator-{topology.Region}",
+        };
+        var writer = Track(QuorumJournalWriter.ForKafka(template, topology.Copies, topology.RequiredCopies,
+            loggerFactory.CreateLogger<QuorumJournalWriter>()));
+        var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
+        foreach (var reader in readers.Values)
+        {
+            Track((IAsyncDisposable)reader);
+        }
+        var regionOptions = new RegionOptions
+        {
+            Region = topology.Region,
+            Regions = topology.Peers,
+            Lead = TimeSpan.FromMilliseconds(options.RegionLeadMs),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(options.HeartbeatIntervalMs, options.RegionLeadMs / 5))),
+            Epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        var clock = new HybridClock();
+        var shard = Track(new RegionAdjudicatorShard(regionOptions, writer, readers, clock, logger: loggerFactory.CreateLogger<RegionAdjudicatorShard>()));
+        await shard.StartAsync(cancellationToken);
+        var rpcOptions = new AdjudicatorRpcOptions
+        {
+            ListenAddress = listenAddress,
+            Port = options.Port,
+            MaxClockOffset = TimeSpan.FromMilliseconds(options.MaxClockOffsetMs),
+        };
+        var server = new AdjudicatorRpcServer(shard, clock, rpcOptions, loggerFactory.CreateLogger<AdjudicatorRpcServer>());
+        await server.StartAsync(cancellationToken);
+        started.Add(server);
+        Port = server.Port;
+        serving = true;
+        await Console.Out.WriteLineAsync(
+            $"{ReadyMarker}: rpc={RoleSettings.HostText(listenAddress)}:{Port} shard=0 shards=1 region={topology.Region} " +
+            $"regions={string.Join(",", topology.Peers)} witness={topology.Witness ?? "-"} kafka={topology.LocalJournal}");
         await Console.Out.FlushAsync(cancellationToken);
     }
 

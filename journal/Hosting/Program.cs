@@ -26,6 +26,7 @@ internal static class Program
         ["--listen"] = "Journal:ListenAddress",
         ["--advertised-host"] = "Journal:AdvertisedHost",
         ["--advertised-port"] = "Journal:AdvertisedPort",
+        ["--extra-listeners"] = "Journal:ExtraListeners",
         ["--partitions"] = "Journal:DefaultPartitions",
         ["--auto-create-topics"] = "Journal:AutoCreateTopics",
         ["--node-id"] = "Journal:NodeId",
@@ -41,7 +42,7 @@ internal static class Program
         if (arguments.Contains("--help") || arguments.Contains("-h"))
         {
             await Console.Out.WriteLineAsync(
-                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--advertised-port PORT] [--partitions 1] [--auto-create-topics true] [--node-id 1] [--http-port H]");
+                "usage: journal [--port 9092] [--data DIR] [--listen 127.0.0.1] [--advertised-host HOST] [--advertised-port PORT] [--extra-listeners PORT:ADVERTISED_PORT,...] [--partitions 1] [--auto-create-topics true] [--node-id 1] [--http-port H]");
             return 0;
         }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
@@ -87,6 +88,12 @@ internal static class Program
         if (section["AdvertisedPort"] is { } advertisedPort)
         {
             options.AdvertisedPort = int.Parse(advertisedPort, CultureInfo.InvariantCulture);
+        }
+        if (section["ExtraListeners"] is { } extraListeners)
+        {
+            options.ExtraListeners = [.. extraListeners.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(pair => pair.Split(':'))
+                .Select(pair => (int.Parse(pair[0], CultureInfo.InvariantCulture), int.Parse(pair[^1], CultureInfo.InvariantCulture)))];
         }
         if (section["DefaultPartitions"] is { } partitions)
         {

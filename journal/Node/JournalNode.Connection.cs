@@ -56,8 +56,9 @@ public sealed partial class JournalNode
         private bool writing;
         private Task? awaitedHead;
 
-        public Connection(JournalNode node, Socket socket, CancellationTokenSource stopping)
+        public Connection(JournalNode node, Socket socket, CancellationTokenSource stopping, int advertisedPort)
         {
+            AdvertisedPort = advertisedPort;
             this.node = node;
             this.socket = socket;
             this.stopping = stopping;
@@ -65,6 +66,9 @@ public sealed partial class JournalNode
         }
 
         public CancellationToken Token => stopping.Token;
+
+        /// <summary>The port this connection's client is told to connect to: its listener's.</summary>
+        public int AdvertisedPort { get; }
 
         /// <summary>A request appended batches to <paramref name="log"/>: flush it before the
         /// connection next waits for input.</summary>

@@ -40,11 +40,11 @@ public sealed partial class JournalNode
             (ApiKey)apiKey, apiVersion, correlationId, clientId);
         return (ApiKey)apiKey switch
         {
-            ApiKey.Metadata => PendingResponse.Now(HandleMetadata(header, ref reader)),
+            ApiKey.Metadata => PendingResponse.Now(HandleMetadata(header, ref reader, connection.AdvertisedPort)),
             ApiKey.Produce => HandleProduce(header, frame, ref reader, connection),
             ApiKey.Fetch => PendingResponse.Later(HandleFetch(header, ref reader, cancellationToken)),
             ApiKey.ListOffsets => PendingResponse.Now(HandleListOffsets(header, ref reader)),
-            ApiKey.FindCoordinator => PendingResponse.Now(HandleFindCoordinator(header, ref reader)),
+            ApiKey.FindCoordinator => PendingResponse.Now(HandleFindCoordinator(header, ref reader, connection.AdvertisedPort)),
             ApiKey.InitProducerId => PendingResponse.Now(HandleInitProducerId(header, ref reader)),
             ApiKey.CreateTopics => PendingResponse.Now(HandleCreateTopics(header, ref reader)),
             ApiKey.JoinGroup => PendingResponse.Later(HandleJoinGroup(header, ref reader)),
@@ -122,7 +122,7 @@ public sealed partial class JournalNode
         return response;
     }
 
-    private KafkaResponseWriter HandleFindCoordinator(in RequestHeader header, ref KafkaRequestReader reader)
+    private KafkaResponseWriter HandleFindCoordinator(in RequestHeader header, ref KafkaRequestReader reader, int advertisedPort)
     {
         var version = header.ApiVersion;
         reader.ReadString();
@@ -142,7 +142,7 @@ public sealed partial class JournalNode
         }
         response.WriteInt32(options.NodeId);
         response.WriteString(AdvertisedHost);
-        response.WriteInt32(AdvertisedPort);
+        response.WriteInt32(advertisedPort);
         return response;
     }
 

@@ -5,7 +5,7 @@ namespace Log.Journal.Node;
 
 public sealed partial class JournalNode
 {
-    private KafkaResponseWriter HandleMetadata(in RequestHeader header, ref KafkaRequestReader reader)
+    private KafkaResponseWriter HandleMetadata(in RequestHeader header, ref KafkaRequestReader reader, int advertisedPort)
     {
         var version = header.ApiVersion;
         var count = reader.ReadArrayLength(minimumElementBytes: 2);
@@ -42,7 +42,7 @@ public sealed partial class JournalNode
         response.WriteArrayLength(1);
         response.WriteInt32(options.NodeId);
         response.WriteString(AdvertisedHost);
-        response.WriteInt32(AdvertisedPort);
+        response.WriteInt32(advertisedPort);
         if (version >= 1)
         {
             response.WriteNullableString(null);

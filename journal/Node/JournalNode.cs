@@ -38,6 +38,8 @@ public sealed partial class JournalNode : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<long, (Socket Socket, Task Served)> connections = new();
     private Socket? listener;
+    private readonly List<Socket> extraListeners = [];
+    private readonly List<Task> extraAcceptLoops = [];
     private Task? acceptLoop;
     private long nextConnectionId;
     private long nextProducerId;
@@ -98,25 +100,42 @@ public sealed partial class JournalNode : IAsyncDisposable
         // restart (time-based, 256 per millisecond) even when that producer never wrote.
         nextProducerId = Math.Max(maximumSeen + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 8);
 
-        var socket = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(new IPEndPoint(options.ListenAddress, options.Port));
-            socket.Listen(512);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = Bind(options.Port);
         listener = socket;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-        acceptLoop = Task.Run(() => AcceptLoopAsync(stopping.Token), CancellationToken.None);
+        acceptLoop = Task.Run(() => AcceptLoopAsync(socket, AdvertisedPort, stopping.Token), CancellationToken.None);
+        foreach (var (port, advertisedPort) in options.ExtraListeners)
+        {
+            var extra = Bind(port);
+            extraListeners.Add(extra);
+            extraAcceptLoops.Add(Task.Run(() => AcceptLoopAsync(extra, advertisedPort, stopping.Token), CancellationToken.None));
+        }
         groupExpiryLoop = Task.Run(() => ExpireGroupMembersAsync(stopping.Token), CancellationToken.None);
         logger.LogInformation("Journal node listening on {Address}:{Port}, data in {DataDirectory}",
             options.ListenAddress, Port, options.DataDirectory);
         return Task.CompletedTask;
+    }
+
+    private Socket Bind(int port)
+    {
+        var socket = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(options.ListenAddress, port));
+            socket.Listen(512);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            foreach (var extra in extraListeners)
+            {
+                extra.Dispose();
+            }
+            listener?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Creates a topic; returns a Kafka error code (0, or TOPIC_ALREADY_EXISTS, ...).</summary>
@@ -156,14 +175,14 @@ public sealed partial class JournalNode : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    private async Task AcceptLoopAsync(Socket listener, int advertisedPort, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await listener!.AcceptAsync(cancellationToken);
+                client = await listener.AcceptAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -193,7 +212,7 @@ public sealed partial class JournalNode : IAsyncDisposable
                 try
                 {
                     using var connectionStopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    new Connection(this, client, connectionStopping).Run();
+                    new Connection(this, client, connectionStopping, advertisedPort).Run();
                 }
                 finally
                 {
@@ -219,10 +238,15 @@ public sealed partial class JournalNode : IAsyncDisposable
         }
         await stopping.CancelAsync();
         listener?.Dispose();
+        foreach (var extra in extraListeners)
+        {
+            extra.Dispose();
+        }
         if (acceptLoop is not null)
         {
             await acceptLoop;
         }
+        await Task.WhenAll(extraAcceptLoops);
         if (groupExpiryLoop is not null)
         {
             await groupExpiryLoop;

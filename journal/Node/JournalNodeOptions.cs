@@ -20,6 +20,11 @@ public sealed class JournalNodeOptions
     /// it every connection but the first would bypass the forwarder.</summary>
     public int? AdvertisedPort { get; set; }
 
+    /// <summary>More ports to listen on, each with the port its clients are told to connect to (Kafka's several
+    /// listeners): clients reaching the node through different forwarders (a delay proxy per region, as
+    /// tests/cluster/start-regions.sh starts) each keep to their own after bootstrap.</summary>
+    public IReadOnlyList<(int Port, int AdvertisedPort)> ExtraListeners { get; set; } = [];
+
     public string DataDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "log-journal");
 
     public int DefaultPartitions { get; set; } = 1;

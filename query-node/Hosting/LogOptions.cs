@@ -53,6 +53,11 @@ public sealed class LogOptions
     /// with failover between them; needs <see cref="Journal"/>. Empty (the default): the process keeps its own replica.</summary>
     public string Storage { get; set; } = "";
 
+    /// <summary>The region's adjudicator and storage run in multi-region mode (adjudicator/README.md, "Regions";
+    /// --multi-region, LOG__MULTIREGION): snapshots are taken at this node's clock and served once the replica's merge
+    /// covers them (<see cref="Execution.RegionSnapshotSource"/>). Needs --adjudicator and --storage.</summary>
+    public bool MultiRegion { get; set; }
+
     /// <summary>True when reads go to storage replicas in other processes: this node then holds no store of its own.</summary>
     public bool UsesRemoteStorage => !string.IsNullOrWhiteSpace(Storage);
 
@@ -126,6 +131,7 @@ public sealed class LogOptions
         ["--journal"] = nameof(Journal),
         ["--adjudicator"] = nameof(Adjudicator),
         ["--storage"] = nameof(Storage),
+        ["--multi-region"] = nameof(MultiRegion),
         ["--shards"] = nameof(Shards),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
@@ -189,6 +195,10 @@ public sealed class LogOptions
         if (MaxClockOffsetMs < 0)
         {
             return $"--max-clock-offset-ms {MaxClockOffsetMs} must not be negative";
+        }
+        if (MultiRegion && (!UsesRemoteAdjudicator || !UsesRemoteStorage || ShardCount != 1))
+        {
+            return "--multi-region needs --adjudicator (the region's one shard) and --storage (the region's replicas)";
         }
         if (UsesRemoteStorage && (StorageEndpoints.Count == 0 || !StorageEndpoints.All(IsHostAndPort)))
         {

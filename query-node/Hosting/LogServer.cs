@@ -102,7 +102,8 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
         // Several shards close a timestamp on each instead (ShardFenceSnapshotSource says why the end offsets are not
         // enough there), whether their replica is this process's own or replicas of every partition run alone (--storage).
-        ISnapshotSource snapshots = adjudicator is ShardedAdjudicator sharded
+        ISnapshotSource snapshots = options.MultiRegion ? new RegionSnapshotSource(clock)
+            : adjudicator is ShardedAdjudicator sharded
             ? new ShardFenceSnapshotSource(sharded, (IPartitionsProgress)storage, clock)
             : new JournalSnapshotSource(hostedJournal?.EndOffsetsOf(clientOptions.Topic) ?? storageReader, replica, clock, adjudicator);
 

@@ -15,7 +15,7 @@ namespace Log.StorageNode.Hosting;
 internal static class ServeCommand
 {
     public const string Usage =
-        "storage-node serve --journal HOST:PORT [--port 7500] --data DIR [--http-port H] [--listen 127.0.0.1] [--region local] [--partition 0] [--snapshot-retention-seconds 300] [--index-cache-mib 32]";
+        "storage-node serve --journal HOST:PORT [--port 7500] --data DIR [--http-port H] [--listen 127.0.0.1] [--region local] [--partition 0] [--snapshot-retention-seconds 300] [--index-cache-mib 32] [--regions A=HOST:PORT,B=HOST:PORT,W=HOST:PORT --witness W]";
 
     public static async Task<int> RunAsync(string[] arguments)
     {

@@ -59,6 +59,18 @@ public sealed class StorageNodeHostOptions
     /// --index-cache-mib, LOG__INDEXCACHEMIB).</summary>
     public long IndexCacheMiB { get; set; } = new StorageNodeOptions { DataDirectory = "." }.OrderedIndexCacheBytes >> 20;
 
+    /// <summary>Multi-region mode (adjudicator/README.md, "Regions"): every region's journal as reached from this region,
+    /// <c>A=HOST:PORT,B=HOST:PORT,W=HOST:PORT</c> (--regions, LOG__REGIONS). The replica reads every peered region's
+    /// topic from its own region's journal and applies their merge. Empty: one region.</summary>
+    public string Regions { get; set; } = "";
+
+    /// <summary>Which of <see cref="Regions"/> is the witness, whose journal holds copies only (--witness, LOG__WITNESS).</summary>
+    public string Witness { get; set; } = "";
+
+    /// <summary>The regions' journals in multi-region mode; null in one region or when the settings are wrong.</summary>
+    public Log.Journal.Client.RegionTopology? RegionTopology => string.IsNullOrWhiteSpace(Regions)
+        ? null : Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out _);
+
     public static readonly IReadOnlyDictionary<string, string> CommandLineSwitches = new Dictionary<string, string>
     {
         ["--journal"] = nameof(Journal),
@@ -73,6 +85,8 @@ public sealed class StorageNodeHostOptions
         ["--http-port"] = nameof(HttpPort),
         ["--snapshot-retention-seconds"] = nameof(SnapshotRetentionSeconds),
         ["--index-cache-mib"] = nameof(IndexCacheMiB),
+        ["--regions"] = nameof(Regions),
+        ["--witness"] = nameof(Witness),
     };
 
     /// <summary>The most partitions a replica applies (the query node's limit on shards).</summary>
@@ -81,9 +95,20 @@ public sealed class StorageNodeHostOptions
     /// <summary>Returns what is wrong with the settings, or null.</summary>
     public string? Validate(out IPAddress listenAddress)
     {
-        if (RoleSettings.Check("the storage node", Listen, Journal, Port, HttpPort, Region, out listenAddress) is { } problem)
+        var regions = Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out var regionProblem);
+        if (!string.IsNullOrWhiteSpace(Regions) && regions is null)
+        {
+            listenAddress = IPAddress.Loopback;
+            return regionProblem;
+        }
+        var journal = string.IsNullOrWhiteSpace(Journal) && regions is not null ? regions.LocalJournal : Journal;
+        if (RoleSettings.Check("the storage node", Listen, journal, Port, HttpPort, Region, out listenAddress) is { } problem)
         {
             return problem;
+        }
+        if (regions is not null && (Partition is > 0 || Partitions is > 1 || !string.IsNullOrWhiteSpace(BootstrapFrom)))
+        {
+            return "0A000: with --regions a replica applies the one partition of each region's topic and replays them from an empty folder (--partition, --partitions above 1 and --bootstrap-from are not supported)";
         }
         if (string.IsNullOrWhiteSpace(Data))
         {

@@ -43,6 +43,11 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
             started.Add(await RoleHttpEndpoint.StartAndAnnounceAsync($"log-storage-{firstPartition}", listenAddress, httpPort,
                 [StorageNodeMetrics.MeterName], () => caughtUp, loggerFactory.CreateLogger<RoleHttpEndpoint>(), DescribePositions));
         }
+        if (options.RegionTopology is { } topology)
+        {
+            await StartRegionReplicaAsync(topology, listenAddress, cancellationToken);
+            return;
+        }
         var clientOptions = new JournalClientOptions
         {
             BootstrapServers = options.Journal,
@@ -91,6 +96,65 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         await Console.Out.WriteLineAsync(
             $"{ReadyMarker}: rpc={host}:{Port} partition={firstPartition} offset={replica.NextOffset} " +
             $"partitions={string.Join(",", replica.AppliedPartitions)} offsets={string.Join(",", replica.NextOffsets)} kafka={options.Journal} data={dataDirectory}");
+        await Console.Out.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Multi-region mode: the replica applies the merge of every peered region's topic, each read from this region's
+    /// journal (<see cref="RegionMergeReader"/>), in one timestamp order; its resolved timestamp is the merge's released
+    /// one. The merged stream's offsets are not the same from one start to the next, so the replica takes no
+    /// checkpoints and starts from an empty folder, replaying every region topic. It serves once its resolved timestamp
+    /// has passed its clock at start (every commit acknowledged before it started is applied).
+    /// </summary>
+    /// <summary>The merge's conflict window: the adjudicators' (RegionOptions.MaxTransactionDuration), so that the
+    /// replica decides every candidate as they do.</summary>
+    private static readonly TimeSpan RegionConflictWindow = TimeSpan.FromMinutes(5);
+
+    private async Task StartRegionReplicaAsync(RegionTopology topology, System.Net.IPAddress listenAddress, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.GetFullPath(options.Data);
+        var storageDirectory = Path.Combine(dataDirectory, StorageNode.StorageFolderName);
+        if (Directory.Exists(storageDirectory) && Directory.EnumerateFileSystemEntries(storageDirectory).Any())
+        {
+            throw new InvalidOperationException(
+                $"with --regions a replica replays every region topic from an empty folder; {storageDirectory} is not empty");
+        }
+        Directory.CreateDirectory(dataDirectory);
+        var template = new JournalClientOptions
+        {
+            BootstrapServers = topology.LocalJournal,
+            Region = topology.Region,
+            PartitionCount = 1,
+            ClientId = $"log-storage-{topology.Region}",
+        };
+        var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
+        foreach (var reader in readers.Values)
+        {
+            started.Add((IAsyncDisposable)reader);
+        }
+        var merged = started.Add(new RegionMergeReader(readers, 0, RegionConflictWindow,
+            logger: loggerFactory.CreateLogger<RegionMergeReader>()));
+        var replica = new StorageNode(new StorageNodeOptions
+        {
+            DataDirectory = dataDirectory,
+            JournalTopic = string.Join("+", topology.Peers.Select(JournalTopics.ForRegion)),
+            CheckpointsEnabled = false,
+            SnapshotRetention = TimeSpan.FromSeconds(options.SnapshotRetentionSeconds),
+            OrderedIndexCacheBytes = options.IndexCacheMiB << 20,
+        }, merged, loggerFactory.CreateLogger<StorageNode>());
+        await replica.StartAsync(cancellationToken);
+        started.Add(replica);
+        node = replica;
+        var now = Log.Journal.Time.HybridTimestamp.From(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0);
+        await replica.WaitForReadPointAsync(ReadPoint.Unfenced(now), cancellationToken);
+        caughtUp = true;
+        var server = started.Add(new StorageRpcServer(replica, new StorageRpcOptions { ListenAddress = listenAddress, Port = options.Port },
+            loggerFactory.CreateLogger<StorageRpcServer>()));
+        server.Start();
+        Port = server.Port;
+        await Console.Out.WriteLineAsync(
+            $"{ReadyMarker}: rpc={RoleSettings.HostText(listenAddress)}:{Port} partition=0 region={topology.Region} " +
+            $"regions={string.Join(",", topology.Peers)} kafka={topology.LocalJournal} data={dataDirectory}");
         await Console.Out.FlushAsync(cancellationToken);
     }
 

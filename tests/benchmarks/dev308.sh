@@ -8,10 +8,13 @@
 # usage: tests/benchmarks/dev308.sh [seconds-per-run] [runs] [topologies...]
 #   topologies: all-in-one (one process; the default), cluster (tests/cluster/start-cluster.sh -n 1 -s 1: a journal
 #               node, an adjudicator, storage replicas and a query node, each its own process), cluster-S (the same
-#               with S adjudicator shards, e.g. cluster-2). LOG_TOPOLOGY (one of them) is read when none is given.
+#               with S adjudicator shards, e.g. cluster-2), regions (tests/cluster/start-regions.sh: two peered
+#               regions and a witness, 10 ms one-way between regions; the workloads run through region a), regions-D
+#               (the same with D ms one way). LOG_TOPOLOGY (one of them) is read when none is given.
 #   PGBASELINE: libpq connection string of the PostgreSQL to compare with
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
 #   LOG_BIN: a folder holding a Release build of query-node (all roles) to use instead of building one
+#   LOG_REGION_LEAD_MS: the adjudicators' --region-lead-ms in the regions topologies (default: start-regions.sh's)
 #   LOG_STORAGE_REPLICAS: storage replicas of a cluster (default 2, read over the storage RPC; 0: the query node
 #               keeps its own replica in process)
 # Example, everything in one run: tests/benchmarks/dev308.sh 10 3 all-in-one cluster cluster-2
@@ -67,7 +70,15 @@ start_log() { # topology
         -b "$bin" > "$work/$1.out"
       port=$(sed -n 's/^query-node [^ ]*:\([0-9]*\)$/\1/p' "$work/$1.out")
       ;;
-    *) echo "unknown topology $1 (all-in-one, cluster, cluster-S)" >&2; exit 2 ;;
+    regions|regions-[0-9]*)
+      local delay=${1#regions}
+      delay=${delay#-}
+      cluster_dir="$work/$1"
+      "$root/tests/cluster/start-regions.sh" -D "${delay:-10}" ${LOG_REGION_LEAD_MS:+-l "$LOG_REGION_LEAD_MS"} -d "$cluster_dir" -b "$bin" \
+        > "$work/$1.out"
+      port=$(sed -n 's/^query-node a [^ ]*:\([0-9]*\)$/\1/p' "$work/$1.out")
+      ;;
+    *) echo "unknown topology $1 (all-in-one, cluster, cluster-S, regions, regions-D)" >&2; exit 2 ;;
   esac
   log_target="host=127.0.0.1 port=$port user=admin dbname=postgres sslmode=disable"
 }

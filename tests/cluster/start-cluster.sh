@@ -38,41 +38,14 @@ while getopts "n:s:r:d:b:c:" option; do
 done
 [ "$shards" -ge 1 ] 2>/dev/null || { echo "-s $shards: at least one shard" >&2; exit 2; }
 [ -n "$storage_replicas" ] || storage_replicas=2
-[ -n "$dir" ] || dir=$(mktemp -d -t log-cluster.XXXXXX)
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-if [ -z "$bin" ]; then
-  bin="$dir/bin"
-  # The query node's output holds the journal, adjudicator and storage node assemblies and their executables' runtime files.
-  dotnet build "$root/query-node" -c "$configuration" -o "$bin" > "$dir/build.log" 2>&1 || { cat "$dir/build.log"; exit 1; }
-fi
-
-# Starts a role in the background, records its pid, waits for its ready line; prints the line.
-start_role() { # name, ready pattern, command...
-  local name=$1 pattern=$2
-  shift 2
-  "$@" > "$dir/$name.log" 2>&1 &
-  local pid=$!
-  disown "$pid" 2>/dev/null || true
-  echo "$pid $name" >> "$dir/pids"
-  for _ in $(seq 1 240); do
-    if grep -qs "$pattern" "$dir/$name.log"; then grep -m1 "$pattern" "$dir/$name.log"; return 0; fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.25
-  done
-  echo "$name did not start; its log:" >&2
-  cat "$dir/$name.log" >&2
-  exit 1
-}
+. "$here/roles.sh"
+prepare_dir_and_bin log-cluster
 
 journal_line=$(start_role journal "Journal node is ready" dotnet "$bin/Log.Journal.dll" --port 0 --data "$dir/journal" --http-port 0)
 journal=$(sed -n 's/.*kafka=\([^ ]*\).*/\1/p' <<< "$journal_line")
 echo "journal $journal"
 # Every shard must know every shard's address before it starts (--peers), so the ports are chosen here: free now, and
 # taken by the shard right after.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 adjudicator=""
 if [ "$shards" -eq 1 ]; then
   line=$(start_role adjudicator-0 "Adjudicator is ready" dotnet "$bin/Log.Adjudicator.dll" --journal "$journal" --shard 0 --port 0 --http-port 0)

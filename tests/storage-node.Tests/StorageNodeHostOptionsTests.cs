@@ -60,4 +60,27 @@ public sealed class StorageNodeHostOptionsTests
         Assert.True(problem is null ? found is null : found?.Contains(problem, StringComparison.Ordinal) == true, found);
         Assert.Equal(32L << 20, new StorageNodeHostOptions().IndexCacheMiB << 20);
     }
+
+    [Theory]
+    [InlineData("a", "w", null, "", null)]
+    [InlineData("w", "w", null, "", "--region 'w' must be one of the peered regions")]
+    [InlineData("a", "w", 2, "", "0A000")]
+    [InlineData("a", "w", null, "127.0.0.1:7500", "0A000")]
+    public void RegionSettingsAreChecked(string region, string witness, int? partitions, string bootstrapFrom, string? problem)
+    {
+        var options = new StorageNodeHostOptions
+        {
+            Data = "/tmp/replica", Region = region, Witness = witness, Partitions = partitions, BootstrapFrom = bootstrapFrom,
+            Regions = "a=127.0.0.1:9001,b=127.0.0.1:9002,w=127.0.0.1:9003",
+        };
+        if (problem is null)
+        {
+            Assert.Null(options.Validate(out _));
+            Assert.Equal(new Dictionary<string, string> { ["a"] = "127.0.0.1:9001", ["b"] = "127.0.0.1:9001" }, options.RegionTopology!.ReaderJournals);
+        }
+        else
+        {
+            Assert.Contains(problem, options.Validate(out _));
+        }
+    }
 }
