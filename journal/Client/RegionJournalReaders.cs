@@ -47,27 +47,7 @@ public static class RegionJournalReaders
         var readers = new Dictionary<string, IJournalReader>(StringComparer.Ordinal);
         foreach (var (region, bootstrap) in bootstrapServersByRegion)
         {
-            var options = new JournalClientOptions
-            {
-                BootstrapServers = bootstrap,
-                Region = region,
-                PartitionCount = template.PartitionCount,
-                ReplicationFactor = template.ReplicationFactor,
-                ClientId = $"{template.ClientId}-{region}",
-                ConsumerGroupId = template.ConsumerGroupId,
-                FetchWaitMaxMs = template.FetchWaitMaxMs,
-                MessageTimeoutMs = template.MessageTimeoutMs,
-                RetryBackoffMs = template.RetryBackoffMs,
-                EndOffsetQueryTimeout = template.EndOffsetQueryTimeout,
-                ReaderBufferRecords = template.ReaderBufferRecords,
-                ReaderBufferBytesMax = template.ReaderBufferBytesMax,
-                ReaderFetchQueueBytesMax = template.ReaderFetchQueueBytesMax,
-            };
-            foreach (var (key, value) in template.AdditionalKafkaSettings)
-            {
-                options.AdditionalKafkaSettings[key] = value;
-            }
-            readers[region] = new KafkaJournalReader(options, logger);
+            readers[region] = new KafkaJournalReader(JournalClientOptionsCopy.For(template, bootstrap, region, region), logger);
         }
         return readers;
     }
