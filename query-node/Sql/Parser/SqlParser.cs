@@ -190,7 +190,10 @@ internal sealed partial class SqlParser
             "fetch" or "move" => ParseFetch(),
             "grant" or "revoke" => ParseGrantOrRevoke(),
             "aws" when Peek().IsKeyword("iam") => ParseIamGrant(),
-            "prepare" or "execute" or "deallocate" or "listen" or "notify"
+            "prepare" => ParsePrepare(),
+            "execute" => ParseExecute(),
+            "deallocate" => ParseDeallocate(),
+            "listen" or "notify"
                 or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),
