@@ -45,21 +45,29 @@ public sealed partial class QuerySession
         {
             return new StatementResult(null, null, "");
         }
-        int expected = prepared.ParameterTypeOids.Count;
-        if (execute.Parameters.Count != expected)
-        {
-            throw new SqlException(SqlState.SyntaxError, $"wrong number of parameters for prepared statement \"{execute.Name}\"",
-                detail: $"Expected {expected} parameters but got {execute.Parameters.Count}.");
-        }
         if (settings.TransactionReadOnly && !statement.IsReadOnly)
         {
             throw new SqlException("25006", $"cannot execute {statement.CommandTag} in a read-only transaction");
         }
-        Transaction store = await GetOrBeginTransactionAsync(cancellationToken);
-        object?[] values = await engine.EvaluateParametersAsync(execute.Parameters, prepared.ParameterTypeOids, store, settings.DateTimeSettings,
-            Environment, cancellationToken);
+        object?[] values = await EvaluateExecuteArgumentsAsync(execute, prepared, cancellationToken);
         prepared.CountExecution();
         return await RunAsync(statement, values, prepared.ParameterTypeOids, writer, streamRows, cancellationToken, prepared.Plan);
+    }
+
+    /// <summary>EXPLAIN [ANALYZE] EXECUTE name (args): the prepared statement explained with the arguments' values, as
+    /// PostgreSQL explains the plan it would run.</summary>
+    private async ValueTask<StatementResult> ExplainExecuteAsync(ParsedStatement statement, ExplainStmt explain, IPgResponseWriter? writer, bool streamRows,
+        CancellationToken cancellationToken)
+    {
+        var execute = (ExecuteStmt)explain.Query;
+        PreparedStatement prepared = FindSqlPrepared(execute.Name);
+        if (prepared.Statement?.Tree is not (SelectStmt or InsertStmt or UpdateStmt or DeleteStmt))
+        {
+            throw new SqlException(SqlState.FeatureNotSupported, $"EXPLAIN EXECUTE of {prepared.Statement?.CommandTag ?? "an empty statement"} is not supported");
+        }
+        object?[] values = await EvaluateExecuteArgumentsAsync(execute, prepared, cancellationToken);
+        var explained = new ParsedStatement(explain with { Query = prepared.Statement.Tree }, statement.Text, prepared.ParameterTypeOids.Count);
+        return await RunAsync(explained, values, prepared.ParameterTypeOids, writer, streamRows, cancellationToken);
     }
 
     private StatementResult Deallocate(ParsedStatement statement, DeallocateStmt deallocate)
@@ -76,6 +84,20 @@ public sealed partial class QuerySession
             throw StatementDoesNotExist(deallocate.Name);
         }
         return new StatementResult(null, null, statement.CommandTag);
+    }
+
+    /// <summary>EXECUTE's arguments, one per parameter of the statement (42601 with PostgreSQL's detail otherwise).</summary>
+    private async ValueTask<object?[]> EvaluateExecuteArgumentsAsync(ExecuteStmt execute, PreparedStatement prepared, CancellationToken cancellationToken)
+    {
+        int expected = prepared.ParameterTypeOids.Count;
+        if (execute.Parameters.Count != expected)
+        {
+            throw new SqlException(SqlState.SyntaxError, $"wrong number of parameters for prepared statement \"{execute.Name}\"",
+                detail: $"Expected {expected} parameters but got {execute.Parameters.Count}.");
+        }
+        Transaction store = await GetOrBeginTransactionAsync(cancellationToken);
+        return await engine.EvaluateParametersAsync(execute.Parameters, prepared.ParameterTypeOids, store, settings.DateTimeSettings,
+            Environment, cancellationToken);
     }
 
     private PreparedStatement FindSqlPrepared(string name) =>

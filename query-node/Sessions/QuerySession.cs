@@ -317,6 +317,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return await PrepareSqlAsync(statement, prepare, cancellationToken);
             case ExecuteStmt execute:
                 return await ExecuteSqlAsync(execute, writer, streamRows, cancellationToken);
+            case ExplainStmt { Query: ExecuteStmt } explainExecute:
+                return await ExplainExecuteAsync(statement, explainExecute, writer, streamRows, cancellationToken);
             case DeallocateStmt deallocate:
                 return Deallocate(statement, deallocate);
             case ConstraintsSetStmt when !explicitTransaction:

@@ -24,12 +24,7 @@ internal sealed partial class SqlParser
         if (_selectInto is not null) throw new SqlException(SqlState.SyntaxError, "SELECT ... INTO is not allowed here", _selectInto.Value.Location + 1);
         Token first = _tokens[start];
         Token last = _tokens[_index - 1];
-        int parameterCount = 0;
-        for (int index = start; index < _index; index++)
-        {
-            if (_tokens[index].Kind == TokenKind.Parameter && int.TryParse(_tokens[index].Text, out int number)) parameterCount = Math.Max(parameterCount, number);
-        }
-        return new PrepareStmt(name, types, query, _text[first.Position..(last.Position + last.Length)], parameterCount, prepare.Position);
+        return new PrepareStmt(name, types, query, _text[first.Position..(last.Position + last.Length)], HighestParameter(start), prepare.Position);
     }
 
     /// <summary>EXECUTE name [ (expression, ...) ].</summary>
