@@ -49,6 +49,13 @@ public interface IPgExtendedQuerySession : IPgSession
     /// <see cref="IPgSession.TransactionStatus"/> is Idle, and writes ReadyForQuery.
     /// </summary>
     ValueTask SyncAsync(bool failed, IPgResponseWriter writer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The session's table of prepared statements by name (the unnamed one under ""), which the server then uses for
+    /// Parse, Bind, Describe and Close instead of its own, so that statements the session prepares itself (SQL
+    /// PREPARE) and those prepared through the protocol are one namespace. Null: the server keeps its own table.
+    /// </summary>
+    IDictionary<string, IPgPreparedStatement>? PreparedStatements => null;
 }
 
 /// <summary>What Parse produced: the session's own object, with what Describe reports.</summary>

@@ -24,7 +24,12 @@ internal sealed partial class PgConnection
     private const string InvalidBinaryRepresentation = "22P03";
     private const string ProgramLimitExceeded = "54000";
 
-    private readonly Dictionary<string, IPgPreparedStatement> preparedStatements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IPgPreparedStatement> connectionPreparedStatements = new(StringComparer.Ordinal);
+    /// <summary>The prepared statements by name: the session's own table when it keeps one, so that its SQL PREPARE,
+    /// EXECUTE and DEALLOCATE share one namespace with Parse, Bind and Close, as in PostgreSQL.</summary>
+    private IDictionary<string, IPgPreparedStatement> PreparedStatements =>
+        (session as IPgExtendedQuerySession)?.PreparedStatements ?? connectionPreparedStatements;
+
     private readonly Dictionary<string, PortalEntry> portals = new(StringComparer.Ordinal);
 
     /// <summary>An error was reported since the last Sync: the session rolls the implicit transaction back.</summary>
@@ -87,13 +92,13 @@ internal sealed partial class PgConnection
         }
         if (parse.StatementName.Length == 0)
         {
-            preparedStatements.Remove("");
+            PreparedStatements.Remove("");
         }
-        else if (preparedStatements.ContainsKey(parse.StatementName))
+        else if (PreparedStatements.ContainsKey(parse.StatementName))
         {
             return PgError.Error(DuplicatePreparedStatement, $"prepared statement \"{parse.StatementName}\" already exists");
         }
-        else if (preparedStatements.Count >= options.MaxPreparedStatements)
+        else if (PreparedStatements.Count >= options.MaxPreparedStatements)
         {
             return PgError.Error(ProgramLimitExceeded, $"too many prepared statements on this connection (the limit is {options.MaxPreparedStatements})");
         }
@@ -118,7 +123,7 @@ internal sealed partial class PgConnection
             logger.LogError("The session prepared {Count} parameter types for {Given} given, or left one unspecified, on connection {ProcessId}", types.Count, parse.ParameterTypeOids.Length, ProcessId);
             return PgError.Error(PgSqlState.InternalError, "internal error: could not determine the data types of the parameters");
         }
-        preparedStatements[parse.StatementName] = statement;
+        PreparedStatements[parse.StatementName] = statement;
         foreach (PgError notice in statement.Notices)
         {
             BackendMessages.WriteNoticeResponse(output, notice);
@@ -130,7 +135,7 @@ internal sealed partial class PgConnection
     private async ValueTask<PgError?> BindAsync(IPgExtendedQuerySession extended, ReadOnlySequence<byte> body, CancellationToken serverStopping)
     {
         BindMessage? bind = BindMessage.TryRead(body, out PgError? error, out string? statementName);
-        if (statementName is not null && !preparedStatements.ContainsKey(statementName))
+        if (statementName is not null && !PreparedStatements.ContainsKey(statementName))
         {
             // PostgreSQL looks the statement up before it reads the rest of the message.
             return StatementDoesNotExist(statementName);
@@ -139,7 +144,7 @@ internal sealed partial class PgConnection
         {
             return error;
         }
-        if (!preparedStatements.TryGetValue(bind.StatementName, out IPgPreparedStatement? statement))
+        if (!PreparedStatements.TryGetValue(bind.StatementName, out IPgPreparedStatement? statement))
         {
             return StatementDoesNotExist(bind.StatementName);
         }
@@ -256,7 +261,7 @@ internal sealed partial class PgConnection
         }
         if (describe.Kind == DescribeMessage.Statement)
         {
-            if (!preparedStatements.TryGetValue(describe.Name, out IPgPreparedStatement? statement))
+            if (!PreparedStatements.TryGetValue(describe.Name, out IPgPreparedStatement? statement))
             {
                 return StatementDoesNotExist(describe.Name);
             }
@@ -366,7 +371,7 @@ internal sealed partial class PgConnection
         // Closing something that does not exist is not an error.
         if (close.Kind == DescribeMessage.Statement)
         {
-            preparedStatements.Remove(close.Name);
+            PreparedStatements.Remove(close.Name);
         }
         else
         {
@@ -442,7 +447,7 @@ internal sealed partial class PgConnection
 
     private async ValueTask DropUnnamedAsync()
     {
-        preparedStatements.Remove("");
+        PreparedStatements.Remove("");
         await DropPortalAsync("");
     }
 
@@ -458,11 +463,11 @@ internal sealed partial class PgConnection
             return;
         }
         responseWriter.DiscardRequested = false;
-        IPgPreparedStatement? unnamed = preparedStatements.GetValueOrDefault("");
-        preparedStatements.Clear();
+        PreparedStatements.TryGetValue("", out IPgPreparedStatement? unnamed);
+        PreparedStatements.Clear();
         if (unnamed is not null)
         {
-            preparedStatements[""] = unnamed;
+            PreparedStatements[""] = unnamed;
         }
         PortalEntry? kept = null;
         if (keptPortalName is not null)

@@ -37,6 +37,8 @@ public static class SqlState
     public const string ActiveSqlTransaction = "25001";
     public const string InvalidCursorName = "34000";
     public const string DuplicateCursor = "42P03";
+    public const string InvalidSqlStatementName = "26000";
+    public const string DuplicatePreparedStatement = "42P05";
     public const string SerializationFailure = "40001";
     public const string SyntaxError = "42601";
     public const string NameTooLong = "42622";

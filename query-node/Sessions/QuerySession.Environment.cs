@@ -56,6 +56,8 @@ public sealed partial class QuerySession
 
         public IReadOnlyList<OpenCursor> Cursors => session.OpenCursors();
 
+        public IReadOnlyList<PreparedStatementInfo> PreparedStatements => session.ListPreparedStatements();
+
         public IReadOnlyList<SessionActivity> Activity => session.Registry?.Describe() ?? [session.DescribeActivity()];
 
         public string UserName => session.settings.Show("session_authorization").Value is { Length: > 0 } user ? user : "postgres";

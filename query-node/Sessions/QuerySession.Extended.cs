@@ -42,24 +42,17 @@ public sealed partial class QuerySession
                 case CopyStmt:
                     // The rows of COPY travel in CopyData, not DataRow: no row description.
                     return new PreparedStatement(statement, NonZero(parameterTypeOids), null, notices);
+                case PrepareStmt or DeallocateStmt:
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), null, notices);
+                case ExecuteStmt execute:
+                    return new PreparedStatement(statement, NonZero(parameterTypeOids), DescribeExecute(execute), notices);
                 case FetchStmt fetch:
                     // FETCH returns the open cursor's columns, as PostgreSQL's UtilityTupleDescriptor describes it; MOVE
                     // and a cursor not (yet) open describe no rows.
                     return new PreparedStatement(statement, NonZero(parameterTypeOids),
                         !fetch.IsMove && cursors.TryGetValue(fetch.Name, out SessionCursor? cursor) ? ToFields(cursor.Columns) : null, notices);
             }
-            // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
-            // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
-            var (description, plan) = await engine.PrepareAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken, Environment);
-            var types = new int[Math.Max(description.ParameterTypeOids.Count, parameterTypeOids.Count)];
-            for (var index = 0; index < types.Length; index++)
-            {
-                // The client's own types win: the server decodes the Bind values with exactly these.
-                var given = index < parameterTypeOids.Count ? parameterTypeOids[index] : 0;
-                types[index] = given != 0 ? given
-                    : index < description.ParameterTypeOids.Count ? description.ParameterTypeOids[index] : PgTypeOid.Text;
-            }
-            return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null, notices) { Plan = plan };
+            return await PrepareStatementAsync(statement, parameterTypeOids, notices, queryText, fromSql: false, cancellationToken);
         }
         catch (SqlException exception)
         {
@@ -76,6 +69,29 @@ public sealed partial class QuerySession
             AbortAfterError();
             throw;
         }
+    }
+
+    /// <summary>Parse's analysis of a statement the engine runs, shared by PREPARE: the parameter types (the given ones,
+    /// the rest inferred) and the result columns, and for a query the cached plan its runs share.</summary>
+    private async ValueTask<PreparedStatement> PrepareStatementAsync(ParsedStatement statement, IReadOnlyList<int> parameterTypeOids,
+        IReadOnlyList<PgError> notices, string sourceText, bool fromSql, CancellationToken cancellationToken)
+    {
+        // The catalog is read in the session's transaction (PostgreSQL's Parse also runs in the implicit
+        // transaction that lasts until Sync), so a table created earlier in an explicit transaction is visible.
+        var (description, plan) = await engine.PrepareAsync(statement, parameterTypeOids, new CatalogReader(this), settings.DateTimeSettings, cancellationToken, Environment);
+        var types = new int[Math.Max(description.ParameterTypeOids.Count, parameterTypeOids.Count)];
+        for (var index = 0; index < types.Length; index++)
+        {
+            // The client's own types win: the server decodes the Bind values with exactly these.
+            var given = index < parameterTypeOids.Count ? parameterTypeOids[index] : 0;
+            types[index] = given != 0 ? given
+                : index < description.ParameterTypeOids.Count ? description.ParameterTypeOids[index] : PgTypeOid.Text;
+        }
+        return new PreparedStatement(statement, types, description.Columns is { } columns ? ToFields(columns) : null, notices)
+        {
+            Plan = plan, SourceText = sourceText, FromSql = fromSql,
+            PrepareTimeUtc = Sql.Executor.StatementContext.TruncateToMicroseconds(DateTime.UtcNow),
+        };
     }
 
     private static int[] NonZero(IReadOnlyList<int> typeOids) =>
@@ -104,6 +120,10 @@ public sealed partial class QuerySession
     private async ValueTask StartPortalAsync(Portal portal, IPgResponseWriter? writer, CancellationToken cancellationToken)
     {
         var streamCancellation = RowStreamReader.NewCancellation();
+        if (portal.Prepared.Statement?.Tree is SelectStmt or InsertStmt or UpdateStmt or DeleteStmt)
+        {
+            portal.Prepared.CountExecution();
+        }
         try
         {
             var result = await RunWithTimeoutAsync(portal.Prepared.Statement!, portal.Parameters, portal.Prepared.ParameterTypeOids, writer, streamCancellation,
@@ -290,6 +310,26 @@ public sealed partial class QuerySession
 
         /// <summary>A query's plan, made at the first Bind and reused until the catalog changes; null for other statements.</summary>
         public CachedPlan? Plan { get; init; }
+
+        /// <summary>The query string it was prepared from (PREPARE's whole query string), for pg_prepared_statements.</summary>
+        public string SourceText { get; init; } = statement?.Text ?? "";
+
+        /// <summary>Made by SQL PREPARE rather than by a protocol Parse.</summary>
+        public bool FromSql { get; init; }
+
+        public DateTime PrepareTimeUtc { get; init; } = Sql.Executor.StatementContext.TruncateToMicroseconds(DateTime.UtcNow);
+
+        /// <summary>Runs from the cached plan (parameters read at run time).</summary>
+        public long GenericPlans { get; private set; }
+
+        /// <summary>Runs of a statement bound and planned again with each run's values.</summary>
+        public long CustomPlans { get; private set; }
+
+        public void CountExecution()
+        {
+            if (Plan is not null) GenericPlans++;
+            else CustomPlans++;
+        }
     }
 
     /// <summary>A bound statement. Its result is materialised at the first Execute and handed out in slices; it lives

@@ -93,12 +93,14 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     public async ValueTask ExecuteSimpleQueryAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         BeginActivity(queryText);
+        simpleQueryText = queryText;
         try
         {
             await ExecuteSimpleQueryTextAsync(queryText, writer, cancellationToken);
         }
         finally
         {
+            simpleQueryText = null;
             EndActivity();
         }
     }
@@ -311,6 +313,14 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return Fetch(fetch);
             case ClosePortalStmt close:
                 return CloseCursor(close);
+            case PrepareStmt prepare:
+                return await PrepareSqlAsync(statement, prepare, cancellationToken);
+            case ExecuteStmt execute:
+                return await ExecuteSqlAsync(execute, writer, streamRows, cancellationToken);
+            case ExplainStmt { Query: ExecuteStmt } explainExecute:
+                return await ExplainExecuteAsync(statement, explainExecute, writer, streamRows, cancellationToken);
+            case DeallocateStmt deallocate:
+                return Deallocate(statement, deallocate);
             case ConstraintsSetStmt when !explicitTransaction:
                 writer!.Notice(new PgError("WARNING", SqlState.NoActiveSqlTransaction, "SET CONSTRAINTS can only be used in transaction blocks"));
                 break;

@@ -57,6 +57,10 @@ public sealed class ParsedStatement
             IamGrantStmt iam => (TransactionControl.None, iam.IsGrant ? "AWS IAM GRANT" : "AWS IAM REVOKE", false),
             GrantStmt grant => (TransactionControl.None, grant.IsGrant ? "GRANT" : "REVOKE", false),
             AlterDefaultPrivilegesStmt => (TransactionControl.None, "ALTER DEFAULT PRIVILEGES", false),
+            // What EXECUTE may write is its prepared statement's: the session checks that statement when it runs it.
+            PrepareStmt => (TransactionControl.None, "PREPARE", true),
+            ExecuteStmt => (TransactionControl.None, "EXECUTE", true),
+            DeallocateStmt deallocate => (TransactionControl.None, deallocate.Name is null ? "DEALLOCATE ALL" : "DEALLOCATE", true),
             _ => (TransactionControl.None, "", false),
         };
     }

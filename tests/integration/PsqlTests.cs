@@ -202,4 +202,58 @@ public sealed class PsqlTests(ServerFixture fixture)
         }
         Assert.Equal("", writer.Errors + reader.Errors);
     }
+
+    /// <summary>psql sends PREPARE, EXECUTE and DEALLOCATE as simple queries; the output (tags, rows, RETURNING) is what
+    /// PostgreSQL 15's psql printed for the same script.</summary>
+    [Fact]
+    public async Task PrepareExecuteDeallocateAsSimpleQueries()
+    {
+        var table = UniqueName("prep");
+        var result = await Psql.RunAsync(Port, $"""
+            \set ON_ERROR_STOP 1
+            CREATE TABLE {table} (id int PRIMARY KEY, v text);
+            PREPARE {table}_ins (int, text) AS INSERT INTO {table} VALUES ($1, $2);
+            EXECUTE {table}_ins(1, 'a');
+            EXECUTE {table}_ins(2, 'b');
+            PREPARE {table}_get AS SELECT id, v FROM {table} WHERE id >= $1 ORDER BY id;
+            EXECUTE {table}_get(1);
+            PREPARE {table}_upd (text) AS UPDATE {table} SET v = $1 RETURNING id, v;
+            EXECUTE {table}_upd('z');
+            SELECT replace(name, '{table}', 't'), from_sql FROM pg_prepared_statements ORDER BY name;
+            DEALLOCATE {table}_get;
+            DEALLOCATE ALL;
+            SELECT count(*) FROM pg_prepared_statements;
+            DROP TABLE {table};
+            """, "-P", "tuples_only=off", "-v", "QUIET=off");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(
+            """
+            CREATE TABLE
+            PREPARE
+            INSERT 0 1
+            INSERT 0 1
+            PREPARE
+            id|v
+            1|a
+            2|b
+            (2 rows)
+            PREPARE
+            id|v
+            1|z
+            2|z
+            (2 rows)
+            UPDATE 2
+            replace|from_sql
+            t_get|t
+            t_ins|t
+            t_upd|t
+            (3 rows)
+            DEALLOCATE
+            DEALLOCATE ALL
+            count
+            0
+            (1 row)
+            DROP TABLE
+            """.ReplaceLineEndings("\n"), result.Output);
+    }
 }

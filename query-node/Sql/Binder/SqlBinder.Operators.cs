@@ -34,6 +34,11 @@ internal sealed partial class SqlBinder
         if (IsRowComparison(expression)) return BindRowComparison(expression);
         BoundExpression left = Bind(expression.Left);
         BoundExpression right = Bind(expression.Right);
+        // xid = int4 and xid <> int4 are pg_operator entries of their own (xideqint4), not comparisons within one type.
+        if (expression.Operator is "=" or "<>" && left.Type.Kind == TypeKind.Xid && right.Type.IsNumber)
+        {
+            return BindOperatorCall(expression, OperatorRegistry.Builtins.Infix(expression.Operator), [left, right], [expression.Left, expression.Right]);
+        }
         switch (expression.Operator)
         {
             case "=": return BindComparison(ComparisonOperator.Equal, expression, left, right);
@@ -261,6 +266,13 @@ internal sealed partial class SqlBinder
             pattern = BindCall("like_escape", FunctionRegistry.Builtins.Lookup("like_escape"), [pattern, Bind(like.Escape)], [like.Pattern, like.Escape], like.Location);
         }
         string op = like.CaseInsensitive ? "~~*" : "~~";
+        if (!like.CaseInsensitive && like.Escape is null && (operand.Type.Kind == TypeKind.Bytea || pattern.Type.Kind == TypeKind.Bytea))
+        {
+            // bytea LIKE bytea is pg_operator's ~~ (bytealike): resolved through the registry like any operator call.
+            string byteaOperator = like.IsNot ? "!~~" : "~~";
+            var call = new A_Expr(byteaOperator, like.Argument, like.Pattern, like.Location);
+            return BindOperatorCall(call, OperatorRegistry.Builtins.Infix(byteaOperator), [operand, pattern], [like.Argument, like.Pattern]);
+        }
         if (operand.Type.Kind == TypeKind.Unknown) operand = CoerceUnknown(operand, SqlType.Text, like.Argument.Location);
         if (pattern.Type.Kind == TypeKind.Unknown) pattern = CoerceUnknown(pattern, SqlType.Text, like.Pattern.Location);
         if (!operand.Type.IsString || !pattern.Type.IsString)

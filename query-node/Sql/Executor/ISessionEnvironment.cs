@@ -50,6 +50,9 @@ public interface ISessionEnvironment
     /// <summary>The session's open SQL cursors, for pg_cursors.</summary>
     IReadOnlyList<OpenCursor> Cursors => [];
 
+    /// <summary>The session's named prepared statements, for pg_prepared_statements.</summary>
+    IReadOnlyList<PreparedStatementInfo> PreparedStatements => [];
+
     /// <summary>Every live session of this query node (this one among them), for pg_stat_activity.</summary>
     IReadOnlyList<SessionActivity> Activity => [];
 }
@@ -58,6 +61,10 @@ public interface ISessionEnvironment
 public sealed record SessionActivity(int ProcessId, string UserName, string DatabaseName, string ApplicationName,
     System.Net.IPEndPoint? Client, DateTime BackendStartUtc, DateTime? TransactionStartUtc, DateTime? QueryStartUtc,
     DateTime StateChangeUtc, string State, string Query);
+
+/// <summary>One named prepared statement as pg_prepared_statements shows it: from PREPARE (FromSql) or a protocol Parse.</summary>
+public sealed record PreparedStatementInfo(string Name, string Statement, DateTime PrepareTimeUtc, IReadOnlyList<int> ParameterTypeOids,
+    bool FromSql, long GenericPlans, long CustomPlans);
 
 /// <summary>One open cursor as pg_cursors shows it (Log's cursors are never binary).</summary>
 public sealed record OpenCursor(string Name, string Statement, bool IsHoldable, bool IsScrollable, DateTime CreationTimeUtc, bool IsBinary = false);

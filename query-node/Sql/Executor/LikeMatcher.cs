@@ -15,6 +15,11 @@ internal static class LikeMatcher
         TrailingEscape,
     }
 
+    /// <summary>bytea LIKE bytea (bytealike): byte by byte, each byte read as the one Latin-1 character of its value, so
+    /// % (0x25), _ (0x5f) and the backslash (0x5c) are what they are in text and any other byte matches only itself.</summary>
+    public static bool IsMatch(byte[] value, byte[] pattern) =>
+        IsMatch(System.Text.Encoding.Latin1.GetString(value), System.Text.Encoding.Latin1.GetString(pattern), caseInsensitive: false);
+
     public static bool IsMatch(string value, string pattern, bool caseInsensitive)
     {
         if (caseInsensitive)

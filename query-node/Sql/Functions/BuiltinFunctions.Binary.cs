@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Log.QueryNode.Execution;
+using Log.QueryNode.Sql.Executor;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Functions;
@@ -16,6 +17,8 @@ internal static partial class BuiltinFunctions
     static partial void AddBinary(FunctionRegistry registry)
     {
         Add(registry, "byteacat", [Bytea, Bytea], Bytea, (a, _) => Concatenate((byte[])a[0]!, (byte[])a[1]!));
+        Add(registry, "bytealike", [Bytea, Bytea], Bool, (a, _) => LikeMatcher.IsMatch((byte[])a[0]!, (byte[])a[1]!));
+        Add(registry, "byteanlike", [Bytea, Bytea], Bool, (a, _) => !LikeMatcher.IsMatch((byte[])a[0]!, (byte[])a[1]!));
         foreach (string name in new[] { "length", "octet_length" })
         {
             Add(registry, name, [Bytea], Int4, (a, _) => ((byte[])a[0]!).Length);
@@ -149,6 +152,13 @@ internal static partial class BuiltinFunctions
 
 internal static partial class BuiltinOperators
 {
-    static partial void AddBinaryOperators(OperatorRegistry operators, FunctionRegistry functions) =>
+    static partial void AddBinaryOperators(OperatorRegistry operators, FunctionRegistry functions)
+    {
         operators.AddInfix("||", functions.Get("byteacat", SqlType.Bytea, SqlType.Bytea));
+        operators.AddInfix("~~", functions.Get("bytealike", SqlType.Bytea, SqlType.Bytea));
+        operators.AddInfix("!~~", functions.Get("byteanlike", SqlType.Bytea, SqlType.Bytea));
+        var xid = new SqlType(TypeKind.Xid);
+        operators.AddInfix("=", functions.Get("xideqint4", xid, SqlType.Int4));
+        operators.AddInfix("<>", functions.Get("xidneqint4", xid, SqlType.Int4));
+    }
 }

@@ -14,6 +14,10 @@ internal static partial class BuiltinFunctions
 
     private static void AddCatalog(FunctionRegistry registry)
     {
+        // xid = int4 and xid <> int4 (WHERE xmin = 123): the int4 read as the unsigned 32-bit id it names, as xideqint4 does.
+        SqlType xid = new(TypeKind.Xid);
+        Add(registry, "xideqint4", [xid, Int4], Bool, (arguments, _) => (long)arguments[0]! == (uint)(int)arguments[1]!);
+        Add(registry, "xidneqint4", [xid, Int4], Bool, (arguments, _) => (long)arguments[0]! != (uint)(int)arguments[1]!);
         Add(registry, "format_type", [Oid, Int4], Text, FormatType, Volatility.Stable, strict: false);
         Add(registry, "pg_get_expr", [Text, Oid], Text, (arguments, _) => arguments[0], Volatility.Stable);
         Add(registry, "pg_get_expr", [Text, Oid, Bool], Text,

@@ -32,10 +32,11 @@ internal sealed partial class SqlParser
             if (TryKeyword("verbose")) options["verbose"] = null;
         }
         Token start = Current;
+        if (start.IsKeyword("execute")) return new ExplainStmt(ParseExecute(), options, explain.Position);
         bool explainable = StartsQuery(start) || start.IsOperator("(") || start.IsKeyword("insert") || start.IsKeyword("update") || start.IsKeyword("delete");
         if (!explainable)
         {
-            if (start.Kind == TokenKind.Identifier && start.Text is "create" or "execute" or "declare" or "merge" or "refresh")
+            if (start.Kind == TokenKind.Identifier && start.Text is "create" or "declare" or "merge" or "refresh")
             {
                 throw NotSupported("EXPLAIN " + start.Text.ToUpperInvariant(), start.Position);
             }

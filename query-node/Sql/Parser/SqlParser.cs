@@ -48,17 +48,23 @@ internal sealed partial class SqlParser
             }
             Token first = parser._tokens[startToken];
             Token last = parser._tokens[parser._index - 1];
-            int parameterCount = 0;
-            for (int index = startToken; index < parser._index; index++)
-            {
-                Token token = parser._tokens[index];
-                if (token.Kind == TokenKind.Parameter && int.TryParse(token.Text, out int number)) parameterCount = Math.Max(parameterCount, number);
-            }
-            statements.Add((statement, text[first.Position..(last.Position + last.Length)], parameterCount));
+            statements.Add((statement, text[first.Position..(last.Position + last.Length)], parser.HighestParameter(startToken)));
         }
     }
 
     private Token Current => _tokens[_index];
+
+    /// <summary>The highest $n among the tokens from <paramref name="startToken"/> up to the current one, 0 if none.</summary>
+    private int HighestParameter(int startToken)
+    {
+        int parameterCount = 0;
+        for (int index = startToken; index < _index; index++)
+        {
+            Token token = _tokens[index];
+            if (token.Kind == TokenKind.Parameter && int.TryParse(token.Text, out int number)) parameterCount = Math.Max(parameterCount, number);
+        }
+        return parameterCount;
+    }
 
     private Token Peek(int offset = 1) => _tokens[Math.Min(_index + offset, _tokens.Count - 1)];
 
@@ -190,7 +196,10 @@ internal sealed partial class SqlParser
             "fetch" or "move" => ParseFetch(),
             "grant" or "revoke" => ParseGrantOrRevoke(),
             "aws" when Peek().IsKeyword("iam") => ParseIamGrant(),
-            "prepare" or "execute" or "deallocate" or "listen" or "notify"
+            "prepare" => ParsePrepare(),
+            "execute" => ParseExecute(),
+            "deallocate" => ParseDeallocate(),
+            "listen" or "notify"
                 or "do"
                 or "merge" => throw NotSupported(token.Text.ToUpperInvariant(), token.Position),
             _ => throw SyntaxError(),

@@ -61,6 +61,7 @@ internal static partial class SystemRelations
             ["pg_extension"] = ExtensionRows,
             ["pg_stat_activity"] = ActivityRows,
             ["pg_cursors"] = CursorRows,
+            ["pg_prepared_statements"] = PreparedStatementRows,
             ["pg_description"] = DescriptionRows,
             ["pg_language"] = LanguageRows,
             ["pg_depend"] = DependencyRows,
@@ -192,6 +193,14 @@ internal static partial class SystemRelations
             ("client_addr", activity.Client?.Address.ToString()), ("client_port", activity.Client?.Port ?? -1),
             ("backend_start", activity.BackendStartUtc), ("xact_start", activity.TransactionStartUtc), ("query_start", activity.QueryStartUtc),
             ("state_change", activity.StateChangeUtc), ("state", activity.State), ("query", activity.Query), ("backend_type", "client backend")));
+
+    /// <summary>The session's named prepared statements. Log's cached plan keeps $n as run-time values: generic_plans
+    /// counts the runs of a query from it, custom_plans the runs of the statements planned again with each run's values.</summary>
+    private static IEnumerable<object?[]> PreparedStatementRows(CatalogSnapshot catalog, SystemRelation relation) =>
+        (catalog.Session?.PreparedStatements ?? []).Select(prepared => relation.Row(("name", prepared.Name), ("statement", prepared.Statement),
+            ("prepare_time", prepared.PrepareTimeUtc),
+            ("parameter_types", PgArray.OneDimensional([.. prepared.ParameterTypeOids.Select(oid => (object?)RegTypeHandler.FromOid(oid))])),
+            ("from_sql", prepared.FromSql), ("generic_plans", prepared.GenericPlans), ("custom_plans", prepared.CustomPlans)));
 
     /// <summary>The session's open cursors; none is binary (DECLARE ... BINARY is refused).</summary>
     private static IEnumerable<object?[]> CursorRows(CatalogSnapshot catalog, SystemRelation relation) =>
