@@ -42,23 +42,33 @@ internal sealed partial class VersionStore
         cancellationToken.ThrowIfCancellationRequested();
         // A hint, read outside the epoch: a key judged in memory that leaves it meanwhile is read synchronously below.
         var inMemoryFrom = store.Log.HeadAddress;
-        StoredVersion?[]? coldHeads = null;
+        List<int>? cold = null;
+        for (var index = 0; index < keys.Count; index++)
+        {
+            var address = keys[index].HeadAddress;
+            if (address != 0 && address < inMemoryFrom)
+            {
+                (cold ??= []).Add(index);
+            }
+        }
+        if (cold is null)
+        {
+            return VisitVisibleMany(keys, timestamp, visit);
+        }
+        var coldHeads = new StoredVersion?[keys.Count];
+        // Most cold head records are read from the log's files in bulk; the rest (large rows, moved records) through FASTER.
+        var throughFaster = await ReadColdHeadsFromLogAsync(keys, cold, inMemoryFrom, coldHeads).ConfigureAwait(false);
         var session = RentReadSession();
         try
         {
             List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>? reads = null;
-            for (var index = 0; index < keys.Count; index++)
+            foreach (var index in throughFaster)
             {
-                var address = keys[index].HeadAddress;
-                if (address != 0 && address < inMemoryFrom)
-                {
-                    // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
-                    (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, address)));
-                }
+                // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
+                (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, keys[index].HeadAddress)));
             }
             if (reads is not null)
             {
-                coldHeads = new StoredVersion?[keys.Count];
                 // Every started read is awaited, even after one failed: a session goes back to the pool only with no
                 // read of it in flight.
                 Exception? failure = null;
@@ -77,10 +87,10 @@ internal sealed partial class VersionStore
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 }
-                if (reads.Count == keys.Count)
-                {
-                    return VisitColdHeads(session, keys, timestamp, coldHeads, visit);
-                }
+            }
+            if (cold.Count == keys.Count)
+            {
+                return VisitColdHeads(session, keys, timestamp, coldHeads, visit);
             }
         }
         finally
