@@ -16,6 +16,14 @@ internal sealed partial class VersionStore
     /// <summary>The longest single read (a batch of 256 table rows loaded in order spans about 50 KB of log).</summary>
     private const int ColdReadBytesMax = 1 << 20;
 
+    private long coldHeadsReadInBulk;
+    private long coldHeadsReadThroughFaster;
+
+    /// <summary>Head records scans read from disk since the store opened: in bulk from the log's files, and through
+    /// FASTER's read path (large rows, moved or invalid records, addresses below the log's begin).</summary>
+    public (long InBulk, long ThroughFaster) ColdHeadReads =>
+        (Interlocked.Read(ref coldHeadsReadInBulk), Interlocked.Read(ref coldHeadsReadThroughFaster));
+
     /// <summary>
     /// Reads the head records of a scan batch that have left FASTER's in-memory log straight from the log's files,
     /// in a few large reads, instead of one FASTER read per record (each of which allocates a pending context, reads its
@@ -25,7 +33,7 @@ internal sealed partial class VersionStore
     /// The addresses come from the ordered index (the newest head record of each key). They are sorted, records close
     /// together are read in one read (<see cref="ColdReadGapBytesMax"/>, <see cref="ColdReadRecordBytes"/> after the
     /// last), all reads of the batch are issued at once through FASTER's device (so the recovered checkpoint's log
-    /// chunks are checked as before), and each record is then taken from the buffer when it is whole there and is the
+    /// chunks are checked as before), and each record is then visited in place in the buffer when it is whole there and is the
     /// key's head (<see cref="InMemoryLog.TryReadHeadPayload(byte*, long, byte[], out ReadOnlySpan{byte})"/>).
     /// </para>
     /// <para>
@@ -38,10 +46,10 @@ internal sealed partial class VersionStore
     /// </para>
     /// </summary>
     /// <param name="cold">Indexes into <paramref name="keys"/> of the keys to read, each with an address below <paramref name="inMemoryFrom"/>.</param>
-    /// <param name="heads">Receives each head read, by index.</param>
-    /// <returns>The indexes of <paramref name="cold"/> not read here (to read through FASTER).</returns>
-    private async ValueTask<List<int>> ReadColdHeadsFromLogAsync(IReadOnlyList<IndexedKey> keys, List<int> cold, long inMemoryFrom,
-        StoredVersion?[] heads)
+    /// <returns>The reads, whose buffer holds the head records found (by key index; the caller disposes them once it
+    /// has visited them), and the indexes of <paramref name="cold"/> not read here (to read through FASTER).</returns>
+    private async ValueTask<(ColdLogReads? Reads, List<int> Missed)> ReadColdHeadsFromLogAsync(IReadOnlyList<IndexedKey> keys, List<int> cold,
+        long inMemoryFrom)
     {
         var missed = new List<int>();
         long begin = store.Log.BeginAddress;
@@ -63,30 +71,37 @@ internal sealed partial class VersionStore
         }
         if (count == 0)
         {
-            return missed;
+            Interlocked.Add(ref coldHeadsReadThroughFaster, missed.Count);
+            return (null, missed);
         }
         Array.Sort(addresses, order, 0, count);
-        using var reads = new ColdLogReads(device, segmentSizeBits, addresses.AsSpan(0, count));
-        await reads.Completed.ConfigureAwait(false);
-        // A recovered log chunk that failed its checksum marks the device before its bytes are handed over.
-        ThrowIfLogCorrupt();
-        for (var position = 0; position < count; position++)
+        var reads = new ColdLogReads(device, segmentSizeBits, addresses.AsSpan(0, count), keys.Count);
+        try
         {
-            var index = order[position];
-            if (reads.TryReadHead(inMemoryLog, position, keys[index].Key, out var head))
+            await reads.Completed.ConfigureAwait(false);
+            // A recovered log chunk that failed its checksum marks the device before its bytes are handed over.
+            ThrowIfLogCorrupt();
+            for (var position = 0; position < count; position++)
             {
-                heads[index] = head;
+                if (!reads.TryFindHead(inMemoryLog, position, order[position], keys[order[position]].Key))
+                {
+                    missed.Add(order[position]);
+                }
             }
-            else
-            {
-                missed.Add(index);
-            }
+            Interlocked.Add(ref coldHeadsReadInBulk, cold.Count - missed.Count);
+            Interlocked.Add(ref coldHeadsReadThroughFaster, missed.Count);
+            return (reads, missed);
         }
-        return missed;
+        catch
+        {
+            reads.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The reads of one batch: ranges of the log (sector-aligned, within one segment) read into one native
-    /// buffer, all started at construction; <see cref="Completed"/> ends when every read has.</summary>
+    /// buffer, all started at construction; <see cref="Completed"/> ends when every read has. Then the head records
+    /// found in it are handed out in place, by the key's index in the batch, until disposed.</summary>
     private sealed unsafe class ColdLogReads : IDisposable
     {
         private readonly long[] rangeStarts;
@@ -96,13 +111,19 @@ internal sealed partial class VersionStore
         /// <summary>For each address (in sorted order), the range holding it.</summary>
         private readonly int[] rangeOf;
         private readonly long[] addresses;
+        /// <summary>By key index: where the head record's payload starts in the buffer (-1: not found here), and its length.</summary>
+        private readonly long[] payloadOffsets;
+        private readonly int[] payloadLengths;
         private readonly byte* buffer;
         private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int pendingReads;
 
-        public ColdLogReads(IDevice device, int segmentSizeBits, ReadOnlySpan<long> sortedAddresses)
+        public ColdLogReads(IDevice device, int segmentSizeBits, ReadOnlySpan<long> sortedAddresses, int keyCount)
         {
             addresses = sortedAddresses.ToArray();
+            payloadOffsets = new long[keyCount];
+            payloadOffsets.AsSpan().Fill(-1);
+            payloadLengths = new int[keyCount];
             rangeOf = new int[addresses.Length];
             long sector = device.SectorSize;
             var starts = new List<long>();
@@ -167,20 +188,32 @@ internal sealed partial class VersionStore
             }
         }
 
-        /// <summary>The head record of <paramref name="key"/> at the <paramref name="position"/>-th sorted address, when it
-        /// is whole in the bytes read.</summary>
-        public bool TryReadHead(InMemoryLog log, int position, byte[] key, out StoredVersion head)
+        /// <summary>Finds the head record of <paramref name="key"/> (the batch's key <paramref name="keyIndex"/>) at the
+        /// <paramref name="position"/>-th sorted address; false when it is not whole in the bytes read.</summary>
+        public bool TryFindHead(InMemoryLog log, int position, int keyIndex, byte[] key)
         {
             var range = rangeOf[position];
             long offset = addresses[position] - rangeStarts[range];
-            if (log.TryReadHeadPayload(buffer + rangeBufferOffsets[range] + offset, Volatile.Read(ref rangeBytesRead[range]) - offset, key,
-                    out var payload))
+            byte* record = buffer + rangeBufferOffsets[range] + offset;
+            if (!log.TryReadHeadPayload(record, Volatile.Read(ref rangeBytesRead[range]) - offset, key, out var payload))
             {
-                head = StoredVersion.Read(payload);
-                return true;
+                return false;
             }
-            head = default;
-            return false;
+            fixed (byte* payloadStart = payload)
+            {
+                payloadOffsets[keyIndex] = payloadStart - buffer;
+            }
+            payloadLengths[keyIndex] = payload.Length;
+            return true;
+        }
+
+        /// <summary>The payload of the head record found for the batch's key <paramref name="keyIndex"/>, in place (valid
+        /// until disposed).</summary>
+        public bool TryGetPayload(int keyIndex, out ReadOnlySpan<byte> payload)
+        {
+            var offset = payloadOffsets[keyIndex];
+            payload = offset < 0 ? default : new ReadOnlySpan<byte>(buffer + offset, payloadLengths[keyIndex]);
+            return offset >= 0;
         }
 
         private static long AlignUp(long value, long alignment) => (value + alignment - 1) & ~(alignment - 1);

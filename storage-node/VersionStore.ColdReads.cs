@@ -55,50 +55,66 @@ internal sealed partial class VersionStore
         {
             return VisitVisibleMany(keys, timestamp, visit);
         }
-        var coldHeads = new StoredVersion?[keys.Count];
-        // Most cold head records are read from the log's files in bulk; the rest (large rows, moved records) through FASTER.
-        var throughFaster = await ReadColdHeadsFromLogAsync(keys, cold, inMemoryFrom, coldHeads).ConfigureAwait(false);
+        // Most cold head records are read from the log's files in bulk and visited in place; the rest (large rows, moved
+        // records) are read through FASTER.
+        var (bulk, throughFaster) = await ReadColdHeadsFromLogAsync(keys, cold, inMemoryFrom).ConfigureAwait(false);
+        try
+        {
+            var coldHeads = new StoredVersion?[keys.Count];
+            if (throughFaster.Count > 0)
+            {
+                await ReadHeadsThroughFasterAsync(keys, throughFaster, coldHeads).ConfigureAwait(false);
+            }
+            return VisitVisibleMany(keys, timestamp, visit, new ColdHeads(bulk, coldHeads, inMemoryFrom));
+        }
+        finally
+        {
+            bulk?.Dispose();
+        }
+    }
+
+    /// <summary>The head records of the keys at <paramref name="indexes"/> read through FASTER's asynchronous path, all
+    /// started at once, into <paramref name="heads"/>.</summary>
+    private async ValueTask ReadHeadsThroughFasterAsync(IReadOnlyList<IndexedKey> keys, List<int> indexes, StoredVersion?[] heads)
+    {
         var session = RentReadSession();
         try
         {
-            List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>? reads = null;
-            foreach (var index in throughFaster)
+            var reads = new List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>(indexes.Count);
+            foreach (var index in indexes)
             {
                 // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
-                (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, keys[index].HeadAddress)));
+                reads.Add((index, StartHeadRead(session, keys[index].Key, keys[index].HeadAddress)));
             }
-            if (reads is not null)
+            // Every started read is awaited, even after one failed: a session goes back to the pool only with no
+            // read of it in flight.
+            Exception? failure = null;
+            foreach (var (index, pending) in reads)
             {
-                // Every started read is awaited, even after one failed: a session goes back to the pool only with no
-                // read of it in flight.
-                Exception? failure = null;
-                foreach (var (index, pending) in reads)
+                try
                 {
-                    try
-                    {
-                        coldHeads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
-                    }
-                    catch (Exception exception)
-                    {
-                        failure ??= exception;
-                    }
+                    heads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
                 }
-                if (failure is not null)
+                catch (Exception exception)
                 {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                    failure ??= exception;
                 }
             }
-            if (cold.Count == keys.Count)
+            if (failure is not null)
             {
-                return VisitColdHeads(session, keys, timestamp, coldHeads, visit);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
         }
         finally
         {
             ReturnReadSession(session);
         }
-        return VisitVisibleMany(keys, timestamp, visit, coldHeads, coldReadBelow: inMemoryFrom);
     }
+
+    /// <summary>The head records of a batch read before its visit: those below <see cref="Below"/> (FASTER's head
+    /// address when the batch began) were read from disk, in bulk (<see cref="Bulk"/>, in place) or through FASTER
+    /// (<see cref="Heads"/>, by key index; null when there was none).</summary>
+    private readonly record struct ColdHeads(ColdLogReads? Bulk, StoredVersion?[] Heads, long Below);
 
     /// <summary>The head record a started read found, or null. The address is only a shortcut: a read from one that
     /// finds nothing (the record compacted away, below the log's begin) looks the key up in the hash index.</summary>
@@ -115,19 +131,6 @@ internal sealed partial class VersionStore
             return await ReadHeadAsync(session, key, 0, StartHeadRead(session, key, 0)).ConfigureAwait(false);
         }
         return status.Found ? head : null;
-    }
-
-    /// <summary>Visits a batch whose head records were all read from disk.</summary>
-    private bool VisitColdHeads(Session session, IReadOnlyList<IndexedKey> keys, ulong timestamp, StoredVersion?[] heads, VisibleValueVisitor visit)
-    {
-        for (var index = 0; index < keys.Count; index++)
-        {
-            if (heads[index] is { } head && WalkBack(session, keys[index].Key, timestamp, head).Value is { } value && !visit(index, value))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>The newest version at or below <paramref name="timestamp"/> from a head record already read.</summary>
