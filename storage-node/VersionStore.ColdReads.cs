@@ -6,9 +6,10 @@ namespace Log.StorageNode;
 /// <summary>
 /// Reads of head records that have left FASTER's in-memory log, through FASTER's asynchronous path: the read is issued
 /// and the caller awaits FASTER's I/O completion instead of waiting for the disk on a thread pool thread (which
-/// <c>CompletePendingWithOutputs(wait: true)</c> does). A scan issues the reads of every cold head record of its batch at
-/// once, so the disk serves them together instead of one after another (a scan of 1,000,000 rows took a minute with
-/// 64 MiB of log in memory, reading one record at a time).
+/// <c>CompletePendingWithOutputs(wait: true)</c> does). A scan reads the cold head records of its batch in bulk from the
+/// log's files (<see cref="ReadColdHeadsFromLogAsync"/>) and issues FASTER's reads of the few left over at once, so the
+/// disk serves them together instead of one after another (a scan of 1,000,000 rows took a minute with 64 MiB of log
+/// in memory, reading one record at a time).
 /// <para>
 /// What still waits on its thread: the walk back from a head newer than the snapshot through older version records on
 /// disk (rare: a row changed after the snapshot, whose older versions left memory), and a key the ordered index knows
