@@ -138,6 +138,9 @@ public sealed partial class StorageNode
         return await ComputeStateDigestAtAsync(at.Timestamp, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Head records scans read from disk, in bulk and through FASTER (see <see cref="VersionStore.ColdHeadReads"/>).</summary>
+    internal (long InBulk, long ThroughFaster) ColdHeadReads => Volatile.Read(ref versions)?.ColdHeadReads ?? (0, 0);
+
     public async ValueTask<VisitedRange> VisitAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
         IKeyValueVisitor visitor, CancellationToken cancellationToken)
     {

@@ -6,9 +6,10 @@ namespace Log.StorageNode;
 /// <summary>
 /// Reads of head records that have left FASTER's in-memory log, through FASTER's asynchronous path: the read is issued
 /// and the caller awaits FASTER's I/O completion instead of waiting for the disk on a thread pool thread (which
-/// <c>CompletePendingWithOutputs(wait: true)</c> does). A scan issues the reads of every cold head record of its batch at
-/// once, so the disk serves them together instead of one after another (a scan of 1,000,000 rows took a minute with
-/// 64 MiB of log in memory, reading one record at a time).
+/// <c>CompletePendingWithOutputs(wait: true)</c> does). A scan reads the cold head records of its batch in bulk from the
+/// log's files (<see cref="ReadColdHeadsFromLogAsync"/>) and issues FASTER's reads of the few left over at once, so the
+/// disk serves them together instead of one after another (a scan of 1,000,000 rows took a minute with 64 MiB of log
+/// in memory, reading one record at a time).
 /// <para>
 /// What still waits on its thread: the walk back from a head newer than the snapshot through older version records on
 /// disk (rare: a row changed after the snapshot, whose older versions left memory), and a key the ordered index knows
@@ -42,53 +43,79 @@ internal sealed partial class VersionStore
         cancellationToken.ThrowIfCancellationRequested();
         // A hint, read outside the epoch: a key judged in memory that leaves it meanwhile is read synchronously below.
         var inMemoryFrom = store.Log.HeadAddress;
-        StoredVersion?[]? coldHeads = null;
+        List<int>? cold = null;
+        for (var index = 0; index < keys.Count; index++)
+        {
+            var address = keys[index].HeadAddress;
+            if (address != 0 && address < inMemoryFrom)
+            {
+                (cold ??= []).Add(index);
+            }
+        }
+        if (cold is null)
+        {
+            return VisitVisibleMany(keys, timestamp, visit);
+        }
+        // Most cold head records are read from the log's files in bulk and visited in place; the rest (large rows, moved
+        // records) are read through FASTER.
+        var (bulk, throughFaster) = await ReadColdHeadsFromLogAsync(keys, cold, inMemoryFrom).ConfigureAwait(false);
+        try
+        {
+            var coldHeads = new StoredVersion?[keys.Count];
+            if (throughFaster.Count > 0)
+            {
+                await ReadHeadsThroughFasterAsync(keys, throughFaster, coldHeads).ConfigureAwait(false);
+            }
+            return VisitVisibleMany(keys, timestamp, visit, new ColdHeads(bulk, coldHeads, inMemoryFrom));
+        }
+        finally
+        {
+            bulk?.Dispose();
+        }
+    }
+
+    /// <summary>The head records of the keys at <paramref name="indexes"/> read through FASTER's asynchronous path, all
+    /// started at once, into <paramref name="heads"/>.</summary>
+    private async ValueTask ReadHeadsThroughFasterAsync(IReadOnlyList<IndexedKey> keys, List<int> indexes, StoredVersion?[] heads)
+    {
         var session = RentReadSession();
         try
         {
-            List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>? reads = null;
-            for (var index = 0; index < keys.Count; index++)
+            var reads = new List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>(indexes.Count);
+            foreach (var index in indexes)
             {
-                var address = keys[index].HeadAddress;
-                if (address != 0 && address < inMemoryFrom)
+                // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
+                reads.Add((index, StartHeadRead(session, keys[index].Key, keys[index].HeadAddress)));
+            }
+            // Every started read is awaited, even after one failed: a session goes back to the pool only with no
+            // read of it in flight.
+            Exception? failure = null;
+            foreach (var (index, pending) in reads)
+            {
+                try
                 {
-                    // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
-                    (reads ??= []).Add((index, StartHeadRead(session, keys[index].Key, address)));
+                    heads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    failure ??= exception;
                 }
             }
-            if (reads is not null)
+            if (failure is not null)
             {
-                coldHeads = new StoredVersion?[keys.Count];
-                // Every started read is awaited, even after one failed: a session goes back to the pool only with no
-                // read of it in flight.
-                Exception? failure = null;
-                foreach (var (index, pending) in reads)
-                {
-                    try
-                    {
-                        coldHeads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
-                    }
-                    catch (Exception exception)
-                    {
-                        failure ??= exception;
-                    }
-                }
-                if (failure is not null)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-                }
-                if (reads.Count == keys.Count)
-                {
-                    return VisitColdHeads(session, keys, timestamp, coldHeads, visit);
-                }
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
         }
         finally
         {
             ReturnReadSession(session);
         }
-        return VisitVisibleMany(keys, timestamp, visit, coldHeads, coldReadBelow: inMemoryFrom);
     }
+
+    /// <summary>The head records of a batch read before its visit: those below <see cref="Below"/> (FASTER's head
+    /// address when the batch began) were read from disk, in bulk (<see cref="Bulk"/>, in place) or through FASTER
+    /// (<see cref="Heads"/>, by key index; null when there was none).</summary>
+    private readonly record struct ColdHeads(ColdLogReads? Bulk, StoredVersion?[] Heads, long Below);
 
     /// <summary>The head record a started read found, or null. The address is only a shortcut: a read from one that
     /// finds nothing (the record compacted away, below the log's begin) looks the key up in the hash index.</summary>
@@ -105,19 +132,6 @@ internal sealed partial class VersionStore
             return await ReadHeadAsync(session, key, 0, StartHeadRead(session, key, 0)).ConfigureAwait(false);
         }
         return status.Found ? head : null;
-    }
-
-    /// <summary>Visits a batch whose head records were all read from disk.</summary>
-    private bool VisitColdHeads(Session session, IReadOnlyList<IndexedKey> keys, ulong timestamp, StoredVersion?[] heads, VisibleValueVisitor visit)
-    {
-        for (var index = 0; index < keys.Count; index++)
-        {
-            if (heads[index] is { } head && WalkBack(session, keys[index].Key, timestamp, head).Value is { } value && !visit(index, value))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>The newest version at or below <paramref name="timestamp"/> from a head record already read.</summary>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using FASTER.core;
 
 namespace Log.StorageNode;
@@ -57,6 +58,38 @@ internal sealed partial class VersionStore
                 return false;
             }
             payload = valueAt(physicalAddress).AsReadOnlySpan();
+            return true;
+        }
+
+        /// <summary>The same for a record copied out of the log file into a buffer: <paramref name="record"/> is where
+        /// it starts and <paramref name="availableBytes"/> how many bytes of the buffer follow. False also when the record
+        /// does not end inside those bytes, or FASTER marked it invalid (a record of an unfinished checkpoint version
+        /// that recovery discarded); the caller then reads through FASTER.</summary>
+        public unsafe bool TryReadHeadPayload(byte* record, long availableBytes, byte[] key, out ReadOnlySpan<byte> payload)
+        {
+            payload = default;
+            // The record header, then the key's length prefix, must be there before the key is looked at.
+            if (availableBytes < RecordInfo.GetLength() + sizeof(int) || Unsafe.AsRef<RecordInfo>(record).Invalid)
+            {
+                return false;
+            }
+            ref var storedKey = ref keyAt((long)record);
+            if (RecordInfo.GetLength() + (long)storedKey.TotalSize + sizeof(int) > availableBytes)
+            {
+                return false;
+            }
+            var keyBytes = storedKey.AsReadOnlySpan();
+            if (keyBytes.Length != key.Length + 1 || keyBytes[0] != HeadPrefix || !keyBytes[1..].SequenceEqual(key))
+            {
+                return false;
+            }
+            ref var storedValue = ref valueAt((long)record);
+            long valueOffset = (byte*)Unsafe.AsPointer(ref storedValue) - record;
+            if (valueOffset + sizeof(int) > availableBytes || valueOffset + storedValue.TotalSize > availableBytes)
+            {
+                return false;
+            }
+            payload = storedValue.AsReadOnlySpan();
             return true;
         }
     }

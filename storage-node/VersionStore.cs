@@ -207,13 +207,11 @@ internal sealed partial class VersionStore : IDisposable
     /// lookup in FASTER's hash index or a copy; anything else is read through FASTER. One read session and one hold of
     /// FASTER's epoch for the whole batch (its "unsafe" context: the batch runs synchronously, without awaiting).</summary>
     public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit) =>
-        VisitVisibleMany(keys, timestamp, visit, coldHeads: null, coldReadBelow: 0);
+        VisitVisibleMany(keys, timestamp, visit, coldHeads: null);
 
-    /// <summary>The same, with the head records of the keys whose address is below <paramref name="coldReadBelow"/>
-    /// already read from disk (<paramref name="coldHeads"/>, by index: the head, or null when there was none; see
-    /// <see cref="VisitVisibleManyAsync"/>).</summary>
-    private bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit, StoredVersion?[]? coldHeads,
-        long coldReadBelow)
+    /// <summary>The same, with the head records of the keys whose address is below <see cref="ColdHeads.Below"/> already
+    /// read from disk (see <see cref="VisitVisibleManyAsync"/>).</summary>
+    private bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit, ColdHeads? coldHeads)
     {
         var session = RentReadSession();
         var context = session.UnsafeContext;
@@ -231,12 +229,28 @@ internal sealed partial class VersionStore : IDisposable
             {
                 var key = keys[index];
                 long address = key.HeadAddress;
-                byte[]? value;
-                if (coldHeads is not null && address != 0 && address < coldReadBelow)
+                byte[]? value = null;
+                ReadOnlySpan<byte> payload = default;
+                bool inPlace;
+                if (coldHeads is { } cold && address != 0 && address < cold.Below)
                 {
-                    value = coldHeads[index] is { } coldHead ? ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value : null;
+                    // Read before the batch: in bulk from the log's files (in place), or through FASTER.
+                    inPlace = cold.Bulk is { } bulk && bulk.TryGetPayload(index, out payload);
+                    if (!inPlace && cold.Heads[index] is { } coldHead)
+                    {
+                        value = ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value;
+                    }
                 }
-                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out var payload))
+                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out payload))
+                {
+                    inPlace = true;
+                }
+                else
+                {
+                    inPlace = false;
+                    value = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                }
+                if (inPlace)
                 {
                     var head = Check(StoredVersion.ReadHeader(payload), expectedTimestamp: null);
                     if (head.CommitTimestamp <= timestamp)
@@ -248,10 +262,6 @@ internal sealed partial class VersionStore : IDisposable
                         continue;
                     }
                     value = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
-                }
-                else
-                {
-                    value = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
                 }
                 if (value is not null && !visit(index, value))
                 {

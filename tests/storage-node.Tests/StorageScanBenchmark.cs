@@ -15,7 +15,9 @@ namespace Log.StorageNode.Tests;
 /// second of the scanning thread's CPU time and of wall-clock time; the last line is the median of the visiting runs.
 /// With <c>--index-cache BYTES</c> the node takes a checkpoint after the load and keeps at most that many bytes of the
 /// ordered index's pages in memory, so a scan reads the pages beyond it from the key file again (the OS's file cache
-/// holds the file); without it the whole index stays in memory, never written.
+/// holds the file); without it the whole index stays in memory, never written. <c>--log-memory BYTES</c> sets FASTER's
+/// in-memory log (a power of two; default <see cref="StorageNodeOptions.LogMemorySizeBytes"/>); the last line gives how
+/// many head records the scans read from disk and the process's resident memory.
 /// </summary>
 internal static class StorageScanBenchmark
 {
@@ -31,6 +33,10 @@ internal static class StorageScanBenchmark
         var journal = new MemoryJournal();
         var indexCache = Option(arguments, "--index-cache") is { } cacheText ? long.Parse(cacheText, CultureInfo.InvariantCulture) : (long?)null;
         var options = new StorageNodeOptions { DataDirectory = directory, CheckpointsEnabled = indexCache is not null };
+        if (Option(arguments, "--log-memory") is { } logMemoryText)
+        {
+            options = options with { LogMemorySizeBytes = long.Parse(logMemoryText, CultureInfo.InvariantCulture) };
+        }
         if (indexCache is { } cacheBytes)
         {
             options = CheckpointTests.Manual(options) with { OrderedIndexCacheBytes = cacheBytes };
@@ -64,6 +70,10 @@ internal static class StorageScanBenchmark
                 visitingRates.Sort();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"median visiting scan: {visitingRates[visitingRates.Count / 2] / 1e6:F2} M visible versions/s on one core (goal: 5)"));
+                var (inBulk, throughFaster) = node.ColdHeadReads;
+                using var process = Process.GetCurrentProcess();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"log in memory {options.LogMemorySizeBytes >> 20} MiB: head records read from disk {inBulk} in bulk, {throughFaster} through FASTER; resident {process.WorkingSet64 >> 20} MiB, peak {process.PeakWorkingSet64 >> 20} MiB"));
                 return 0;
             }
         }
