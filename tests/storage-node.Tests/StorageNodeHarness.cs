@@ -7,7 +7,7 @@ namespace Log.StorageNode.Tests;
 /// <summary>A started node over a journal, with a temp folder removed on dispose.</summary>
 internal sealed class StorageNodeHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string directory;
 
