@@ -47,9 +47,9 @@ internal static class Dev308Commit
         var id = random.NextInt64(IdMinimum, IdMaximum + 1);
         JournalWrite[] writes =
         [
-            new(RowKey(OrdersTableId, id * 2), OrderRow(id * 2, "alice", "10")),
-            new(RowKey(OrdersTableId, id * 2 + 1), OrderRow(id * 2 + 1, "bob", "20")),
-            new(RowKey(AuditTableId, id), AuditRow(id, "two orders")),
+            new(RowKey(OrdersTableId, id * 2), Row(id * 2, "alice", "10")),
+            new(RowKey(OrdersTableId, id * 2 + 1), Row(id * 2 + 1, "bob", "20")),
+            new(RowKey(AuditTableId, id), Row(id, "two orders")),
         ];
         return new CommitRequest(Guid.NewGuid(), clock.Now(), writes, SchemaChecks);
     }
@@ -83,30 +83,19 @@ internal static class Dev308Commit
         BinaryPrimitives.WriteUInt64BigEndian(destination[1..], (ulong)value ^ 0x8000_0000_0000_0000UL);
     }
 
-    private static byte[] OrderRow(long id, string customer, string amount)
+    /// <summary>A row: column 1 the id, then the text columns (numeric is stored as its text), MessagePack map of column id to value.</summary>
+    private static byte[] Row(long id, params ReadOnlySpan<string> texts)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(3);
+        writer.WriteMapHeader(1 + texts.Length);
         writer.Write(1);
         writer.Write(id);
-        writer.Write(2);
-        writer.Write(customer);
-        writer.Write(3);
-        writer.Write(amount);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static byte[] AuditRow(long id, string note)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(2);
-        writer.Write(1);
-        writer.Write(id);
-        writer.Write(2);
-        writer.Write(note);
+        for (var index = 0; index < texts.Length; index++)
+        {
+            writer.Write(index + 2);
+            writer.Write(texts[index]);
+        }
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
