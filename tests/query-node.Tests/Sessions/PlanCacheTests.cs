@@ -28,6 +28,17 @@ public class PlanCacheTests
         return error;
     }
 
+    private static async Task<PgException> FailAtExecuteAsync(QuerySession session, IPgPreparedStatement statement, params object?[] values)
+    {
+        var error = await Assert.ThrowsAsync<PgException>(async () =>
+        {
+            var portal = await session.BindAsync(statement, values, CancellationToken.None);
+            await portal.ExecuteAsync(0, new RecordingWriter(), CancellationToken.None);
+        });
+        await session.SyncAsync(true, new RecordingWriter(), CancellationToken.None);
+        return error;
+    }
+
     [Fact]
     public async Task A_point_lookup_is_planned_once_and_reads_each_Binds_key()
     {
@@ -222,13 +233,7 @@ public class PlanCacheTests
         Assert.Equal(1, QuerySession.PlanOf(delete)!.PlanCount);
 
         // A key that exists is still 23505 from the cached plan, and the failed transaction writes nothing.
-        var duplicate = await Assert.ThrowsAsync<PgException>(async () =>
-        {
-            var portal = await session.BindAsync(insert, [1, "again"], CancellationToken.None);
-            await portal.ExecuteAsync(0, new RecordingWriter(), CancellationToken.None);
-        });
-        await session.SyncAsync(true, new RecordingWriter(), CancellationToken.None);
-        Assert.Equal("23505", duplicate.Error.SqlState);
+        Assert.Equal("23505", (await FailAtExecuteAsync(session, insert, 1, "again")).Error.SqlState);
         Assert.Equal(["1|a|7", "2|BB|9"], await session.RowsAsync("select * from t order by id"));
     }
 
@@ -248,13 +253,7 @@ public class PlanCacheTests
         Assert.Equal([], await RunAsync(session, insert, 3, "c"));
         Assert.Equal(2, QuerySession.PlanOf(insert)!.PlanCount);
         Assert.Equal(["1|a|5", "2|NULL|5", "3|c|5"], await session.RowsAsync("select * from t order by id"));
-        var error = await Assert.ThrowsAsync<PgException>(async () =>
-        {
-            var portal = await session.BindAsync(returning, [4], CancellationToken.None);
-            await portal.ExecuteAsync(0, new RecordingWriter(), CancellationToken.None);
-        });
-        await session.SyncAsync(true, new RecordingWriter(), CancellationToken.None);
-        Assert.Equal("0A000", error.Error.SqlState);
+        Assert.Equal("0A000", (await FailAtExecuteAsync(session, returning, 4)).Error.SqlState);
     }
 }
 
