@@ -200,9 +200,10 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         CachedPlan? plan = null)
     {
         using var link = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), streamCancellation);
-        if (settings.StatementTimeout is { } timeout)
+        TimeSpan? timeout = settings.StatementTimeout;
+        if (timeout is not null)
         {
-            streamCancellation.CancelAfter(timeout);
+            streamCancellation.CancelAfter(timeout.Value);
         }
         try
         {
@@ -214,7 +215,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
         }
         finally
         {
-            if (!streamCancellation.IsCancellationRequested)
+            // Without a timeout there is no timer to stop (CancelAfter would make one just to disarm it).
+            if (timeout is not null && !streamCancellation.IsCancellationRequested)
             {
                 streamCancellation.CancelAfter(Timeout.InfiniteTimeSpan);
             }

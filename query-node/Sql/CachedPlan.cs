@@ -5,7 +5,7 @@ using Log.QueryNode.Sql.Types;
 namespace Log.QueryNode.Sql;
 
 /// <summary>
-/// The plan of one prepared query (PostgreSQL's CachedPlanSource): its parameter types, fixed at Parse, and, from the
+/// The plan of one prepared query, INSERT, UPDATE or DELETE (PostgreSQL's CachedPlanSource): its parameter types, fixed at Parse, and, from the
 /// first Bind on, its planned operator tree with $n as run-time parameters, the tables it read from the catalog and
 /// the catalog version it was bound at. A Bind at the same version runs the tree again with its own values and reads
 /// no catalog; a DDL since (<see cref="SqlEngine.CatalogVersion"/>) makes the next Bind bind and plan it again. Owned by
@@ -27,6 +27,7 @@ public sealed class CachedPlan
 
     internal PlannedQuery? Planned { get; private set; }
 
+    /// <summary>The query's columns, or an INSERT, UPDATE or DELETE's RETURNING columns (null without RETURNING).</summary>
     internal IReadOnlyList<ResultColumn>? Columns { get; private set; }
 
     /// <summary>The descriptor keys of the tables the plan reads: each run adds them to its transaction's schema conflict
@@ -44,7 +45,7 @@ public sealed class CachedPlan
         Planned is not null && CatalogVersion != NoVersion && CatalogVersion == currentCatalogVersion && CatalogVersion == transactionCatalogVersion;
 
     /// <summary>Keeps a new plan; <paramref name="catalogVersion"/> null when it may serve only the Bind that made it.</summary>
-    internal void Keep(PlannedQuery planned, IReadOnlyList<ResultColumn> columns, IEnumerable<TableDescriptor> tables, long? catalogVersion)
+    internal void Keep(PlannedQuery planned, IReadOnlyList<ResultColumn>? columns, IEnumerable<TableDescriptor> tables, long? catalogVersion)
     {
         Planned = planned;
         Columns = columns;

@@ -321,7 +321,10 @@ public sealed partial class SqlEngine
         var sequences = new Dictionary<string, SequenceDescriptor>(StringComparer.Ordinal);
         var pending = new Queue<(Node Tree, int Depth)>();
         pending.Enqueue((tree, 0));
-        var targets = ModificationTargets(tree);
+        // What each relation is used for, and whether privileges are checked at all, are found out at the first
+        // relation that needs them: a superuser's statement (the usual one) walks its tree no second time.
+        Dictionary<RangeVar, (Privileges Privileges, IReadOnlyList<string>? Columns)>? targets = null;
+        bool? checksPrivileges = null;
         while (pending.TryDequeue(out var next))
         {
             foreach (RangeVar reference in TableReferences.Collect(next.Tree))
@@ -338,9 +341,9 @@ public sealed partial class SqlEngine
                 TableDescriptor? table = descriptorRead ? _catalog.TableOf(name, descriptor) : await _catalog.GetTableAsync(store, name, cancellationToken);
                 if (table is not null)
                 {
-                    if (next.Depth == 0)
+                    if (next.Depth == 0 && (checksPrivileges ??= !(await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser))
                     {
-                        await CheckRelationPrivilegesAsync(tree, reference, targets, Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
+                        await CheckRelationPrivilegesAsync(tree, reference, targets ??= ModificationTargets(tree), Catalog.System.ObjectIds.Relation(table.Id), "table", table.Name, table.OwnerOid,
                             table.Columns.Select(column => column.Name).ToList(), column => table.OrdinalOf(column) is var ordinal and >= 0 ? table.Columns[ordinal].Id : null,
                             store, statementContext, cancellationToken);
                     }
@@ -353,7 +356,7 @@ public sealed partial class SqlEngine
                 {
                     if (!sequences.ContainsKey(name) && await SqlCatalog.GetSequenceAsync(store, name, cancellationToken) is { } sequence)
                     {
-                        if (next.Depth == 0) await CheckSequenceReadAsync(reference, targets, sequence, store, statementContext, cancellationToken);
+                        if (next.Depth == 0) await CheckSequenceReadAsync(reference, targets ??= ModificationTargets(tree), sequence, store, statementContext, cancellationToken);
                         sequences.Add(name, sequence);
                     }
                     continue;
@@ -362,7 +365,7 @@ public sealed partial class SqlEngine
                 {
                     long viewOid = Catalog.System.ObjectIds.Relation(view.Id);
                     long viewOwner = (await SqlCatalog.GetPrivilegesAsync(store, viewOid, cancellationToken)).OwnerOid;
-                    await CheckRelationPrivilegesAsync(tree, reference, targets, viewOid, "view", view.Name, viewOwner, view.ColumnNames,
+                    await CheckRelationPrivilegesAsync(tree, reference, targets ??= ModificationTargets(tree), viewOid, "view", view.Name, viewOwner, view.ColumnNames,
                         column => view.ColumnNames.ToList().IndexOf(column) is var index and >= 0 ? index + 1 : null, store, statementContext, cancellationToken);
                 }
                 if (next.Depth >= SqlLimits.ViewNestingDepthMax)

@@ -34,8 +34,16 @@ public sealed partial class SqlEngine
         or DropSchemaStmt or CommentStmt or AlterSchemaStmt
         or CreateRoleStmt or AlterRoleStmt or DropRoleStmt or GrantRoleStmt or IamGrantStmt or GrantStmt or AlterDefaultPrivilegesStmt;
 
-    /// <summary>The statements whose plans are cached: queries without data-modifying WITH (the rest bind at every Bind).</summary>
-    private static bool IsCacheable(ParsedStatement statement) => statement.Tree is SelectStmt select && !HasDataModifyingWith(select);
+    /// <summary>The statements whose plans are cached: queries without data-modifying WITH, and INSERT, UPDATE and DELETE
+    /// without WITH (the rest bind at every Bind).</summary>
+    private static bool IsCacheable(ParsedStatement statement) => statement.Tree switch
+    {
+        SelectStmt select => !HasDataModifyingWith(select),
+        InsertStmt insert => insert.With is null,
+        UpdateStmt update => update.With is null,
+        DeleteStmt delete => delete.With is null,
+        _ => false,
+    };
 
     /// <summary>
     /// Runs a prepared query with one Bind's values, as a row stream. The plan is bound and planned again when the
@@ -50,12 +58,16 @@ public sealed partial class SqlEngine
         ArgumentNullException.ThrowIfNull(statement);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
-        if (statement.Tree is not SelectStmt select || !IsCacheable(statement))
+        if (!IsCacheable(statement))
         {
             throw new InvalidOperationException($"{statement.CommandTag} has no cached plan");
         }
         StatementContext statementContext = NewStatementContext(store, dateTimeSettings, session, cancellationToken);
         object?[] values = ParameterContext.ConvertValues(plan.ParameterTypes, parameters, statementContext.DateTimeSettings);
+        if (statement.Tree is not SelectStmt select)
+        {
+            return await ExecuteCachedModificationAsync(statement, plan, values, transactionCatalogVersion, store, statementContext, cancellationToken);
+        }
         long version = CatalogVersion;
         // A cached plan skips the catalog lookups that check privileges: only a superuser's statement may use it.
         if (plan.IsValidFor(version, transactionCatalogVersion) && (await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser)
@@ -78,5 +90,50 @@ public sealed partial class SqlEngine
             plan.Keep(planned, query.Columns, tables.Values, reusable ? version : null);
         }
         return new StatementResult(plan.Columns!, StreamRowsAsync(plan.Planned!, store, statementContext, values, cancellationToken));
+    }
+
+    /// <summary>
+    /// <see cref="ExecuteCachedAsync"/> for INSERT, UPDATE and DELETE: the same steps as an uncached run
+    /// (<see cref="ExecuteStatementAsync"/>: authorization, the relations looked up and checked, bind, plan, run to the
+    /// end) with the values read at run time, and from the second run at one catalog version only the run. A plan that
+    /// writes through a view is not kept (the view's own schema conflict check is made only by binding).
+    /// </summary>
+    private async ValueTask<StatementResult> ExecuteCachedModificationAsync(ParsedStatement statement, CachedPlan plan, object?[] values,
+        long? transactionCatalogVersion, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
+    {
+        long version = CatalogVersion;
+        if (plan.IsValidFor(version, transactionCatalogVersion) && (await IdentityAsync(store, statementContext, cancellationToken)).IsSuperuser)
+        {
+            foreach (byte[] key in plan.TableKeys) store.AddConflictCheck(key, isSchema: true);
+        }
+        else
+        {
+            await AuthorizeStatementAsync(statement.Tree, store, statementContext, cancellationToken);
+            var relations = await LookUpRelationsAsync(statement.Tree, store, statementContext, cancellationToken);
+            var bindContext = new BindContext(ParameterContext.ForCachedPlan(plan.ParameterTypes), relations.Tables)
+            {
+                Views = relations.Views, Sequences = relations.Sequences, Relations = statementContext.Relations, Statement = statementContext,
+            };
+            BoundModification bound = new SqlBinder(bindContext, new BindScope(parent: null)) { IsStatementLevel = true }.BindModification(statement.Tree);
+            PlannedQuery planned = QueryPlanner.Plan(bound.Plan, bindContext);
+            bool reusable = version == transactionCatalogVersion && CatalogVersion == version && relations.Views.Count == 0;
+            plan.Keep(planned, bound.Returning, relations.Tables.Values, reusable ? version : null);
+        }
+        StatementState state = plan.Planned!.NewState(store, statementContext);
+        state.ParameterValues = values;
+        var rows = new List<object?[]>();
+        await foreach (object?[] row in plan.Planned.Root.ExecuteAsync(new Executor.ExecutionContext(state)).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+        await statementContext.SleepAsync();
+        string count = rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string tag = statement.Tree switch
+        {
+            InsertStmt => "INSERT 0 " + count,
+            UpdateStmt => "UPDATE " + count,
+            _ => "DELETE " + count,
+        };
+        return new StatementResult(plan.Columns, plan.Columns is null ? null : rows, tag);
     }
 }

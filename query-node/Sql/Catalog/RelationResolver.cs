@@ -18,6 +18,25 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
     private readonly Dictionary<string, bool> _schemaExists = new(StringComparer.Ordinal);
     private List<string>? _path;
 
+    /// <summary>The last search_path read by a statement, parsed: nearly every statement of every session has the same
+    /// setting, so the text is split once, not at each statement (an immutable record, replaced whole).</summary>
+    private static SearchPathSchemas? _lastSearchPath;
+
+    private sealed record SearchPathSchemas(string? Setting, string UserName, string[] Schemas);
+
+    /// <summary><see cref="ParseSearchPath"/> without repeats, shared (not to be changed by the caller).</summary>
+    private static string[] DistinctSearchPath(string? setting, string userName)
+    {
+        SearchPathSchemas? last = Volatile.Read(ref _lastSearchPath);
+        if (last is not null && string.Equals(last.Setting, setting, StringComparison.Ordinal) && string.Equals(last.UserName, userName, StringComparison.Ordinal))
+        {
+            return last.Schemas;
+        }
+        string[] schemas = ParseSearchPath(setting, userName).Distinct(StringComparer.Ordinal).ToArray();
+        Volatile.Write(ref _lastSearchPath, new SearchPathSchemas(setting, userName, schemas));
+        return schemas;
+    }
+
     /// <summary>The search_path's schemas as written ("$user" replaced by the user's name), in order.</summary>
     public static List<string> ParseSearchPath(string? setting, string userName)
     {
@@ -88,9 +107,9 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
     {
         if (_path is not null) return _path;
         var path = new List<string>();
-        foreach (string schema in ParseSearchPath(searchPath, userName))
+        foreach (string schema in DistinctSearchPath(searchPath, userName))
         {
-            if (!path.Contains(schema) && await SchemaExistsAsync(schema, cancellationToken)) path.Add(schema);
+            if (await SchemaExistsAsync(schema, cancellationToken)) path.Add(schema);
         }
         return _path = path;
     }
@@ -121,7 +140,7 @@ internal sealed class RelationResolver(SqlCatalog catalog, ITransactionStore sto
     /// has in each; null (and nothing read) when every schema's existence is already known.</summary>
     private async ValueTask<Dictionary<string, byte[]?>?> ReadPathWithDescriptorsAsync(string relationName, CancellationToken cancellationToken)
     {
-        List<string> schemas = ParseSearchPath(searchPath, userName).Distinct(StringComparer.Ordinal).ToList();
+        string[] schemas = DistinctSearchPath(searchPath, userName);
         List<string> unknown = schemas.Where(schema => !SqlCatalog.IsBuiltInSchema(schema) && !_schemaExists.ContainsKey(schema)).ToList();
         if (unknown.Count == 0) return null;
         List<string> names = schemas.Where(schema => schema is not (SqlCatalog.CatalogSchema or SqlCatalog.InformationSchema))

@@ -28,6 +28,17 @@ public class PlanCacheTests
         return error;
     }
 
+    private static async Task<PgException> FailAtExecuteAsync(QuerySession session, IPgPreparedStatement statement, params object?[] values)
+    {
+        var error = await Assert.ThrowsAsync<PgException>(async () =>
+        {
+            var portal = await session.BindAsync(statement, values, CancellationToken.None);
+            await portal.ExecuteAsync(0, new RecordingWriter(), CancellationToken.None);
+        });
+        await session.SyncAsync(true, new RecordingWriter(), CancellationToken.None);
+        return error;
+    }
+
     [Fact]
     public async Task A_point_lookup_is_planned_once_and_reads_each_Binds_key()
     {
@@ -202,4 +213,47 @@ public class PlanCacheTests
         Assert.Equal("invalid input syntax for type integer: \"one\"", error.Error.Message);
         Assert.Equal(PgTransactionStatus.Idle, session.TransactionStatus);
     }
+
+    [Fact]
+    public async Task INSERT_UPDATE_and_DELETE_are_planned_once_and_write_each_Binds_values()
+    {
+        await using var session = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, v text, n int default 7)");
+        var insert = await session.PrepareAsync("insert into t (id, v) values ($1, $2)", [], CancellationToken.None);
+        var update = await session.PrepareAsync("update t set v = $2, n = n + 1 where id = $1 returning id, v, n", [], CancellationToken.None);
+        var delete = await session.PrepareAsync("delete from t where id = $1", [], CancellationToken.None);
+        foreach ((int id, string v) in new[] { (1, "a"), (2, "b"), (3, "c") }) Assert.Equal([], await RunAsync(session, insert, id, v));
+        Assert.Equal(["2|B|8"], await RunAsync(session, update, 2, "B"));
+        Assert.Equal(["2|BB|9"], await RunAsync(session, update, "2", "BB"));
+        Assert.Equal([], await RunAsync(session, update, 9, "none"));
+        Assert.Equal([], await RunAsync(session, delete, 3));
+        Assert.Equal(["1|a|7", "2|BB|9"], await session.RowsAsync("select * from t order by id"));
+        Assert.Equal(1, QuerySession.PlanOf(insert)!.PlanCount);
+        Assert.Equal(1, QuerySession.PlanOf(update)!.PlanCount);
+        Assert.Equal(1, QuerySession.PlanOf(delete)!.PlanCount);
+
+        // A key that exists is still 23505 from the cached plan, and the failed transaction writes nothing.
+        Assert.Equal("23505", (await FailAtExecuteAsync(session, insert, 1, "again")).Error.SqlState);
+        Assert.Equal(["1|a|7", "2|BB|9"], await session.RowsAsync("select * from t order by id"));
+    }
+
+    [Fact]
+    public async Task DDL_replans_a_cached_INSERT_and_a_changed_RETURNING_type_is_0A000()
+    {
+        await using var session = cluster.Connect();
+        await using var other = cluster.Connect();
+        await session.QueryAsync("create table t (id int primary key, v text)");
+        var insert = await session.PrepareAsync("insert into t values ($1, $2)", [], CancellationToken.None);
+        var returning = await session.PrepareAsync("insert into t (id) values ($1) returning *", [], CancellationToken.None);
+        Assert.Equal([], await RunAsync(session, insert, 1, "a"));
+        Assert.Equal(["2|NULL"], await RunAsync(session, returning, 2));
+
+        // A new column: a stale plan would write rows of the old layout.
+        await other.QueryAsync("alter table t add column w int default 5");
+        Assert.Equal([], await RunAsync(session, insert, 3, "c"));
+        Assert.Equal(2, QuerySession.PlanOf(insert)!.PlanCount);
+        Assert.Equal(["1|a|5", "2|NULL|5", "3|c|5"], await session.RowsAsync("select * from t order by id"));
+        Assert.Equal("0A000", (await FailAtExecuteAsync(session, returning, 4)).Error.SqlState);
+    }
 }
+
