@@ -1,3 +1,4 @@
+using Log.QueryNode.Execution;
 using Log.QueryNode.Sessions;
 
 namespace Log.QueryNode.Tests.Sessions;
@@ -12,7 +13,9 @@ public sealed class LocalWriterWaitTests
 
     private static async Task<InMemoryCluster> ClusterAsync()
     {
-        var cluster = new InMemoryCluster();
+        // Waits end by the events the tests make, not by the bound (200 ms by default), which a loaded machine can pass
+        // between two statements of a test.
+        var cluster = new InMemoryCluster { Limits = new TransactionLimits { LocalWriterWaitMax = Long } };
         await cluster.Connect().QueryAsync("create table t (id int primary key, v int); insert into t values (1, 0), (2, 0)");
         return cluster;
     }

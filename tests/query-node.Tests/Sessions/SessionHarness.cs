@@ -23,13 +23,14 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader, INewestVer
     public HybridClock Clock { get; } = new();
     public SqlEngine Engine { get; init; } = new();
     public int Commits { get; private set; }
+    public TransactionLimits Limits { get; init; } = new();
 
     /// <summary>The sessions' shared registry of first writers, as a query node's factory gives its sessions one.</summary>
     public LocalWriters LocalWriters { get; } = new();
 
     public QuerySession Connect(IReadOnlyDictionary<string, string>? parameters = null) =>
         new(new PgStartup("postgres", "postgres", parameters ?? new Dictionary<string, string>(), 1, 2), Engine, this, this, Clock,
-            new TransactionLimits(), NullLogger.Instance) { LocalWriters = LocalWriters };
+            Limits, NullLogger.Instance) { LocalWriters = LocalWriters };
 
     public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
