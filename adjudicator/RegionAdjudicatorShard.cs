@@ -276,6 +276,9 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
     }
 
+    /// <summary>The longest one attempt to seal may take; it is tried again a failover timeout later.</summary>
+    public static readonly TimeSpan SealTimeout = TimeSpan.FromSeconds(30);
+
     private bool IsLost(string region)
     {
         var progress = feed.ProgressOf(region);
@@ -291,9 +294,12 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         var epoch = Math.Max(clock.Now().PhysicalMilliseconds, progress.HighestEpoch + 1);
         logger.LogWarning("Region {Region} closed nothing for {Timeout}: sealing its topic with the witness (epoch {Epoch})",
             region, options.FailoverTimeout, epoch);
+        // A journal that neither answers nor refuses (a network that drops packets) must not hold the failover for ever.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(SealTimeout);
         try
         {
-            await sealRegion!(region, epoch, cancellationToken).ConfigureAwait(false);
+            await sealRegion!(region, epoch, bounded.Token).ConfigureAwait(false);
             Interlocked.Increment(ref sealsDone);
             logger.LogWarning("Region {Region}'s topic is sealed; deciding without it", region);
         }
