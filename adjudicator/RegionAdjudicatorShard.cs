@@ -45,6 +45,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private Task heartbeats = Task.CompletedTask;
     private Task watching = Task.CompletedTask;
     private int sealsDone;
+    private int sealAttempts;
     private bool serving;
     private bool stopped;
 
@@ -89,6 +90,9 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
 
     /// <summary>Completes when the merge stopped for good (a corrupt region topic): the shard can decide nothing more.</summary>
     public Task Failure => feed.Failure;
+
+    /// <summary>Seals this shard began (a lost region seen), whether or not they completed.</summary>
+    public int SealAttempts => Volatile.Read(ref sealAttempts);
 
     /// <summary>Seals this shard completed (each a lost region's topic sealed on both surviving copies).</summary>
     public int SealsDone => Volatile.Read(ref sealsDone);
@@ -290,6 +294,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private async Task SealAsync(string region, CancellationToken cancellationToken)
     {
         lastSealAttempt[region] = timeProvider.GetTimestamp();
+        Interlocked.Increment(ref sealAttempts);
         var progress = feed.ProgressOf(region);
         var epoch = Math.Max(clock.Now().PhysicalMilliseconds, progress.HighestEpoch + 1);
         logger.LogWarning("Region {Region} closed nothing for {Timeout}: sealing its topic with the witness (epoch {Epoch})",
