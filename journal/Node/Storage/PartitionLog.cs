@@ -241,10 +241,7 @@ public sealed class PartitionLog : IAsyncDisposable
         {
             if (epoch > writerFence)
             {
-                var bytes = new byte[12];
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, epoch);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), RecordBatch.Crc32C(bytes.AsSpan(0, 8)));
-                DurableFile.WriteAtomically(writerFencePath, bytes);
+                WriteCheckedNumber(writerFencePath, epoch);
                 Volatile.Write(ref writerFence, epoch);
             }
             return nextOffset;
@@ -677,7 +674,14 @@ public sealed class PartitionLog : IAsyncDisposable
         }
     }
 
-    private static long ReadWriterFence(string path)
+    private static long ReadWriterFence(string path) => ReadCheckedNumber(path, "writer fence");
+
+    private static long ReadStartOffset(string path) => ReadCheckedNumber(path, "log start offset");
+
+    private static void WriteStartOffset(string path, long offset) => WriteCheckedNumber(path, offset);
+
+    /// <summary>A number kept in a small file of its own: 8 bytes and their CRC-32C (absent: 0).</summary>
+    private static long ReadCheckedNumber(string path, string what)
     {
         var bytes = DurableFile.ReadIfExists(path);
         if (bytes is null)
@@ -686,29 +690,15 @@ public sealed class PartitionLog : IAsyncDisposable
         }
         if (bytes.Length != 12 || RecordBatch.Crc32C(bytes.AsSpan(0, 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8)))
         {
-            throw new InvalidDataException($"The writer fence file {path} is damaged");
+            throw new InvalidDataException($"The {what} file {path} is damaged");
         }
         return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes);
     }
 
-    private static long ReadStartOffset(string path)
-    {
-        var bytes = DurableFile.ReadIfExists(path);
-        if (bytes is null)
-        {
-            return 0;
-        }
-        if (bytes.Length != 12 || RecordBatch.Crc32C(bytes.AsSpan(0, 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8)))
-        {
-            throw new InvalidDataException($"The log start offset file {path} is damaged");
-        }
-        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes);
-    }
-
-    private static void WriteStartOffset(string path, long offset)
+    private static void WriteCheckedNumber(string path, long value)
     {
         var bytes = new byte[12];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, offset);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), RecordBatch.Crc32C(bytes.AsSpan(0, 8)));
         DurableFile.WriteAtomically(path, bytes);
     }
