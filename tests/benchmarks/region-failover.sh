@@ -12,7 +12,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runs=${1:-3}
-work=$(mktemp -d -t log-region-failover.XXXXXX)
+dir=""
+bin=${LOG_BIN:-}
+configuration=Release
+. "$root/tests/cluster/roles.sh"
+prepare_dir_and_bin log-region-failover
+work=$dir
 cleanup() {
   for started in "$work"/run-*; do
     if [ -f "$started/pids" ]; then "$root/tests/cluster/stop-cluster.sh" "$started" > /dev/null || true; fi
@@ -20,10 +25,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-bin=${LOG_BIN:-$work/bin}
-if [ -z "${LOG_BIN:-}" ]; then
-  dotnet build "$root/query-node" -c Release -o "$bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-fi
 now_ms() { date +%s%3N; }
 figures=()
 for run in $(seq 1 "$runs"); do
