@@ -40,7 +40,12 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private readonly Dictionary<Guid, Candidate> pending = [];
     private readonly CancellationTokenSource stopping = new();
     private HybridTimestamp promised = HybridTimestamp.Zero;
+    private readonly Func<string, long, CancellationToken, Task>? sealRegion;
+    private readonly Dictionary<string, long> lastSealAttempt = new(StringComparer.Ordinal);
     private Task heartbeats = Task.CompletedTask;
+    private Task watching = Task.CompletedTask;
+    private int sealsDone;
+    private int sealAttempts;
     private bool serving;
     private bool stopped;
 
@@ -57,8 +62,10 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
 
     /// <param name="regionReaders">A reader of every region's topic (this region's included), by region name, each
     /// reading this region's copy; the partition read is <see cref="RegionOptions.Shard"/>.</param>
+    /// <param name="sealRegion">Seals a lost region's topic on the two surviving copies (this region's and the
+    /// witness's; <see cref="RegionSealer"/>) with the given epoch, or throws; null: this shard never fails over.</param>
     public RegionAdjudicatorShard(RegionOptions options, IJournalWriter writer, IReadOnlyDictionary<string, IJournalReader> regionReaders,
-        HybridClock clock, TimeProvider? timeProvider = null, ILogger? logger = null)
+        HybridClock clock, TimeProvider? timeProvider = null, ILogger? logger = null, Func<string, long, CancellationToken, Task>? sealRegion = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(writer);
@@ -74,6 +81,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         this.clock = clock;
         this.timeProvider = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger.Instance;
+        this.sealRegion = options.FailoverTimeout > TimeSpan.Zero ? sealRegion : null;
         feed = new RegionMergeFeed(regionReaders, options.Shard, options.MaxTransactionDuration, OnDecided, this.timeProvider, this.logger);
     }
 
@@ -82,6 +90,12 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
 
     /// <summary>Completes when the merge stopped for good (a corrupt region topic): the shard can decide nothing more.</summary>
     public Task Failure => feed.Failure;
+
+    /// <summary>Seals this shard began (a lost region seen), whether or not they completed.</summary>
+    public int SealAttempts => Volatile.Read(ref sealAttempts);
+
+    /// <summary>Seals this shard completed (each a lost region's topic sealed on both surviving copies).</summary>
+    public int SealsDone => Volatile.Read(ref sealsDone);
 
     /// <summary>Candidates proposed and not answered yet.</summary>
     public int InFlightCount
@@ -114,6 +128,10 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             serving = true;
         }
         heartbeats = Task.Run(() => HeartbeatAsync(stopping.Token), CancellationToken.None);
+        if (sealRegion is not null)
+        {
+            watching = Task.Run(() => WatchRegionsAsync(stopping.Token), CancellationToken.None);
+        }
     }
 
     public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
@@ -232,6 +250,70 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The failover (README.md, "Failover"): a peered region whose closed timestamp was read moving and then stood still
+    /// for <see cref="RegionOptions.FailoverTimeout"/> is sealed, with an epoch above every one read in its topic and
+    /// above this clock's milliseconds. The seal needs the witness's journal as well as this region's: when either
+    /// refuses or cannot be reached nothing is sealed and it is tried again a timeout later. Once the seal is in this
+    /// region's copy the merge decides without that region, and the commits waiting for it are answered.
+    /// </summary>
+    private async Task WatchRegionsAsync(CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(options.FailoverTimeout.Ticks / 4, TimeSpan.TicksPerSecond / 4)));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, timeProvider, cancellationToken).ConfigureAwait(false);
+                foreach (var region in options.Regions)
+                {
+                    if (region != options.Region && IsLost(region))
+                    {
+                        await SealAsync(region, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The longest one attempt to seal may take; it is tried again a failover timeout later.</summary>
+    public static readonly TimeSpan SealTimeout = TimeSpan.FromSeconds(30);
+
+    private bool IsLost(string region)
+    {
+        var progress = feed.ProgressOf(region);
+        return progress.Seen && !progress.Sealed
+            && timeProvider.GetElapsedTime(progress.LastAdvance) >= options.FailoverTimeout
+            && (!lastSealAttempt.TryGetValue(region, out var attempt) || timeProvider.GetElapsedTime(attempt) >= options.FailoverTimeout);
+    }
+
+    private async Task SealAsync(string region, CancellationToken cancellationToken)
+    {
+        lastSealAttempt[region] = timeProvider.GetTimestamp();
+        Interlocked.Increment(ref sealAttempts);
+        var progress = feed.ProgressOf(region);
+        var epoch = Math.Max(clock.Now().PhysicalMilliseconds, progress.HighestEpoch + 1);
+        logger.LogWarning("Region {Region} closed nothing for {Timeout}: sealing its topic with the witness (epoch {Epoch})",
+            region, options.FailoverTimeout, epoch);
+        // A journal that neither answers nor refuses (a network that drops packets) must not hold the failover for ever.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(SealTimeout);
+        try
+        {
+            await sealRegion!(region, epoch, bounded.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref sealsDone);
+            logger.LogWarning("Region {Region}'s topic is sealed; deciding without it", region);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Region {Region}'s topic could not be sealed; trying again in {Timeout}", region, options.FailoverTimeout);
+        }
+    }
+
     private void OnHeartbeatAppended(long offset, Exception? error)
     {
         if (error is not null)
@@ -338,6 +420,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
         await stopping.CancelAsync().ConfigureAwait(false);
         await heartbeats.ConfigureAwait(false);
+        await watching.ConfigureAwait(false);
         await feed.DisposeAsync().ConfigureAwait(false);
         lock (gate)
         {

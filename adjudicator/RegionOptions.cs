@@ -38,6 +38,11 @@ public sealed record RegionOptions
     /// region that stopped heartbeating does not pile up waiting commits without bound.</summary>
     public int MaxCandidatesInFlight { get; init; } = 4096;
 
+    /// <summary>How long another peered region's closed timestamp may stand still, once it was read moving, before this
+    /// region seals that region's topic with the witness (<c>--region-failover-ms</c>; README.md, "Failover"). Zero:
+    /// never.</summary>
+    public TimeSpan FailoverTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Writes plus checks in one commit request; more is bad input.</summary>
     public int MaxKeysPerCommit { get; init; } = 100_000;
 
@@ -48,9 +53,9 @@ public sealed record RegionOptions
         {
             throw new ArgumentException($"The region '{Region}' must be one of the regions ({string.Join(", ", Regions ?? [])}).");
         }
-        if (Lead <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || MaxClockOffset < TimeSpan.Zero)
+        if (Lead <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || MaxClockOffset < TimeSpan.Zero || FailoverTimeout < TimeSpan.Zero)
         {
-            throw new ArgumentException("The lead and the heartbeat interval must be positive, the clock offset not negative.");
+            throw new ArgumentException("The lead and the heartbeat interval must be positive, the clock offset and the failover timeout not negative.");
         }
     }
 }

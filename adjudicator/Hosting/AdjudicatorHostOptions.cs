@@ -8,7 +8,7 @@ namespace Log.Adjudicator.Hosting;
 /// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__SHARDS, LOG__PEERS, LOG__PORT, LOG__LISTEN, LOG__REGION,
 /// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS, LOG__REGIONS, LOG__WITNESS, LOG__REGIONLEADMS) and command-line switches
 /// (--journal, --shard, --shards, --peers, --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms,
-/// --regions, --witness, --region-lead-ms).
+/// --regions, --witness, --region-lead-ms, --region-failover-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
 {
@@ -67,6 +67,10 @@ public sealed class AdjudicatorHostOptions
     /// at least the one-way delay between regions plus the clock offset plus the heartbeat interval.</summary>
     public int RegionLeadMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.Lead.TotalMilliseconds;
 
+    /// <summary>How long another peered region may close nothing before this region seals its topic with the witness
+    /// (<see cref="RegionOptions.FailoverTimeout"/>); 0: never.</summary>
+    public int RegionFailoverMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.FailoverTimeout.TotalMilliseconds;
+
     /// <summary>Whether the shard runs in multi-region mode.</summary>
     public bool IsMultiRegion => !string.IsNullOrWhiteSpace(Regions);
 
@@ -96,6 +100,7 @@ public sealed class AdjudicatorHostOptions
         ["--regions"] = nameof(Regions),
         ["--witness"] = nameof(Witness),
         ["--region-lead-ms"] = nameof(RegionLeadMs),
+        ["--region-failover-ms"] = nameof(RegionFailoverMs),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -155,6 +160,10 @@ public sealed class AdjudicatorHostOptions
         if (RegionLeadMs < 1)
         {
             return $"--region-lead-ms {RegionLeadMs} must be at least 1";
+        }
+        if (RegionFailoverMs < 0)
+        {
+            return $"--region-failover-ms {RegionFailoverMs} must not be negative (0: never fail over)";
         }
         return null;
     }

@@ -115,9 +115,16 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             Lead = TimeSpan.FromMilliseconds(options.RegionLeadMs),
             HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(options.HeartbeatIntervalMs, options.RegionLeadMs / 5))),
             Epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            FailoverTimeout = TimeSpan.FromMilliseconds(options.RegionFailoverMs),
         };
         var clock = new HybridClock();
-        var shard = Track(new RegionAdjudicatorShard(regionOptions, writer, readers, clock, logger: loggerFactory.CreateLogger<RegionAdjudicatorShard>()));
+        // A seal needs both other regions' journals (this one's and the witness's); with two regions named, none.
+        var sealerLogger = loggerFactory.CreateLogger<RegionSealer>();
+        Func<string, long, CancellationToken, Task>? seal = topology.Journals.Count == 3
+            ? (lost, epoch, token) => RegionSealer.SealOnJournalNodesAsync(topology, template, lost, 0, epoch, regionOptions.Epoch, sealerLogger, token)
+            : null;
+        var shard = Track(new RegionAdjudicatorShard(regionOptions, writer, readers, clock, logger: loggerFactory.CreateLogger<RegionAdjudicatorShard>(),
+            sealRegion: seal));
         await shard.StartAsync(cancellationToken);
         var rpcOptions = new AdjudicatorRpcOptions
         {

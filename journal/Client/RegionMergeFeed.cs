@@ -34,6 +34,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(HybridTimestamp At, TaskCompletionSource Done)> releaseWaiters = [];
+    private readonly Dictionary<string, RegionProgress> progress = new(StringComparer.Ordinal);
     private Task[] loops = [];
     private int disposed;
 
@@ -60,6 +61,18 @@ public sealed class RegionMergeFeed : IAsyncDisposable
             {
                 return merge.Released;
             }
+        }
+    }
+
+    /// <summary>How far <paramref name="region"/>'s stream has come here: whether its closed timestamp ever rose, when it
+    /// last did (<see cref="TimeProvider.GetTimestamp"/> of the feed's time provider), whether it is sealed, and the
+    /// highest writer epoch read in it. The failover watches it.</summary>
+    public RegionProgress ProgressOf(string region)
+    {
+        lock (gate)
+        {
+            return progress.TryGetValue(region, out var known) ? known with { Sealed = merge.IsSealed(region) }
+                : new RegionProgress(false, 0, merge.IsSealed(region), 0);
         }
     }
 
@@ -170,7 +183,14 @@ public sealed class RegionMergeFeed : IAsyncDisposable
             {
                 return;
             }
+            var closedBefore = merge.ClosedOf(region);
             merge.Accept(region, record);
+            var known = progress.GetValueOrDefault(region);
+            if (merge.ClosedOf(region) > closedBefore || !known.Seen)
+            {
+                known = known with { Seen = true, LastAdvance = timeProvider.GetTimestamp() };
+            }
+            progress[region] = known with { HighestEpoch = Math.Max(known.HighestEpoch, record.Epoch) };
             batch.Clear();
             merge.TakeDecisions(batch);
             var released = merge.Released;
@@ -210,3 +230,11 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         }
     }
 }
+
+/// <summary>What a <see cref="RegionMergeFeed"/> has read of one region's stream (<see cref="RegionMergeFeed.ProgressOf"/>).</summary>
+/// <param name="Seen">A record of the region was read.</param>
+/// <param name="LastAdvance">When its closed timestamp last rose (or its first record was read), as a
+/// <see cref="TimeProvider.GetTimestamp"/>.</param>
+/// <param name="Sealed">Its stream ends at a seal (and no rejoin came after it).</param>
+/// <param name="HighestEpoch">The highest writer epoch of any of its records read.</param>
+public readonly record struct RegionProgress(bool Seen, long LastAdvance, bool Sealed, long HighestEpoch);

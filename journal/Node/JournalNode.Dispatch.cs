@@ -54,6 +54,8 @@ public sealed partial class JournalNode
             ApiKey.OffsetCommit => PendingResponse.Later(HandleOffsetCommit(header, ref reader, cancellationToken)),
             ApiKey.OffsetFetch => PendingResponse.Now(HandleOffsetFetch(header, ref reader)),
             ApiKey.DeleteRecords => PendingResponse.Later(HandleDeleteRecords(header, ref reader, cancellationToken)),
+            ApiKey.LogWriterFence => PendingResponse.Later(HandleWriterFence(header, ref reader)),
+            ApiKey.LogAppendAt => HandleAppendAt(header, ref reader, connection),
             _ => throw new KafkaProtocolException($"unknown API key {apiKey}"),
         };
     }

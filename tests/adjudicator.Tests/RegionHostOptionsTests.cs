@@ -47,4 +47,14 @@ public sealed class RegionHostOptionsTests
         var options = new AdjudicatorHostOptions { Region = "a", Regions = "a=127.0.0.1:1,a=127.0.0.1:2" };
         Assert.Contains("named twice", options.Validate(out _), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_failover_timeout_is_three_seconds_by_default_zero_turns_it_off_and_a_negative_one_is_refused()
+    {
+        Assert.Equal(3_000, new AdjudicatorHostOptions().RegionFailoverMs);
+        Assert.True(AdjudicatorHostOptions.CommandLineSwitches.ContainsKey("--region-failover-ms"));
+        Assert.Null(new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionFailoverMs = 0 }.Validate(out _));
+        Assert.StartsWith("--region-failover-ms -1", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionFailoverMs = -1 }
+            .Validate(out _), StringComparison.Ordinal);
+    }
 }

@@ -18,6 +18,12 @@ public enum ApiKey : short
     CreateTopics = 19,
     DeleteRecords = 21,
     InitProducerId = 22,
+
+    /// <summary>The node's own: raise a partition's writer fence (JournalNode.Fence.cs). Not a Kafka API.</summary>
+    LogWriterFence = 32000,
+
+    /// <summary>The node's own: append at an expected offset, past the writer fence. Not a Kafka API.</summary>
+    LogAppendAt = 32001,
 }
 
 /// <summary>Kafka's error codes, those this node returns.</summary>
@@ -74,8 +80,15 @@ public static class SupportedApis
         (ApiKey.DeleteRecords, 0, 1),
     ];
 
+    /// <summary>The node's own requests, version 0 only, never advertised.</summary>
+    public static readonly IReadOnlyList<ApiKey> LogApis = [ApiKey.LogWriterFence, ApiKey.LogAppendAt];
+
     public static bool IsSupported(short apiKey, short version)
     {
+        if (LogApis.Contains((ApiKey)apiKey))
+        {
+            return version == 0;
+        }
         foreach (var (key, minimum, maximum) in All)
         {
             if ((short)key == apiKey)
@@ -88,6 +101,10 @@ public static class SupportedApis
 
     public static bool IsKnown(short apiKey)
     {
+        if (LogApis.Contains((ApiKey)apiKey))
+        {
+            return true;
+        }
         foreach (var (key, _, _) in All)
         {
             if ((short)key == apiKey)

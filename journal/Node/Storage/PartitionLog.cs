@@ -38,6 +38,8 @@ public sealed class PartitionLog : IAsyncDisposable
     private readonly Dictionary<long, ProducerState> producers = [];
     private readonly int maximumProducerBatchesRemembered;
     private readonly string startOffsetPath;
+    private readonly string writerFencePath;
+    private long writerFence;
     private readonly SemaphoreSlim truncating = new(1, 1);
     private long nextOffset;
     private long logStartOffset;
@@ -68,6 +70,8 @@ public sealed class PartitionLog : IAsyncDisposable
     private PartitionLog(string topic, int partition, string folder, PreparedLogDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
     {
         startOffsetPath = Path.Combine(folder, StartOffsetFileName);
+        writerFencePath = Path.Combine(folder, WriterFenceFileName);
+        writerFence = ReadWriterFence(writerFencePath);
         Topic = topic;
         Partition = partition;
         this.device = device;
@@ -125,6 +129,9 @@ public sealed class PartitionLog : IAsyncDisposable
 
     /// <summary>The file holding the log start offset that DeleteRecords moved (absent: 0).</summary>
     public const string StartOffsetFileName = "log-start-offset";
+
+    /// <summary>The file holding the partition's writer fence (absent: no fence).</summary>
+    public const string WriterFenceFileName = "writer-fence";
 
     /// <summary>Scans the committed log: the index, the next offset and the producers' last
     /// sequences all come from the batches themselves; only the log start offset, which may fall
@@ -217,10 +224,60 @@ public sealed class PartitionLog : IAsyncDisposable
     /// a <see cref="Flush"/> (the caller's, or another's) has written it. The batch bytes are
     /// copied into the log before this returns.
     /// </summary>
+    /// <summary>The lowest writer epoch this partition still takes from producers (0: no fence); see
+    /// <see cref="RaiseWriterFence"/>.</summary>
+    public long WriterFence => Volatile.Read(ref writerFence);
+
+    /// <summary>
+    /// Raises the writer fence to <paramref name="epoch"/> (never lowers it) and returns the partition's end offset at
+    /// that moment. From then on a produced batch is taken only if every record in it is a journal record whose writer
+    /// epoch is at or above the fence (an uncompressed batch; anything the node cannot read that far is refused too);
+    /// only <see cref="AppendAt"/> bypasses it. The fence is on disk before this returns, and survives restarts.
+    /// </summary>
+    public long RaiseWriterFence(long epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epoch);
+        lock (gate)
+        {
+            if (epoch > writerFence)
+            {
+                WriteCheckedNumber(writerFencePath, epoch);
+                Volatile.Write(ref writerFence, epoch);
+            }
+            return nextOffset;
+        }
+    }
+
+    /// <summary>The offset the next batch gets.</summary>
+    public long EndOffset
+    {
+        get
+        {
+            lock (gate)
+            {
+                return nextOffset;
+            }
+        }
+    }
+
+    /// <summary>Appends a batch only when the partition ends at <paramref name="expectedOffset"/> (else
+    /// <see cref="Protocol.ErrorCode.OffsetOutOfRange"/> and nothing changes), past the writer fence: the fencer's own
+    /// appends (copying the fenced writer's records from another copy, then a seal).</summary>
+    public AppendResult AppendAt(long expectedOffset, Span<byte> batch, in RecordBatchHeader header)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedOffset);
+        AppendResult? result;
+        while ((result = TryAppend(batch, header, expectedOffset)) is null)
+        {
+            Thread.Yield();
+        }
+        return result.Value;
+    }
+
     public AppendResult Append(Span<byte> batch, in RecordBatchHeader header)
     {
         AppendResult? result;
-        while ((result = TryAppend(batch, header)) is null)
+        while ((result = TryAppend(batch, header, expectedOffset: -1)) is null)
         {
             // FASTER's memory is full until a page write finishes; it is not waited for under the
             // gate, which the writing thread takes to acknowledge what it wrote.
@@ -230,7 +287,7 @@ public sealed class PartitionLog : IAsyncDisposable
     }
 
     /// <summary>Null when FASTER had no room for the batch (nothing changed).</summary>
-    private AppendResult? TryAppend(Span<byte> batch, in RecordBatchHeader header)
+    private AppendResult? TryAppend(Span<byte> batch, in RecordBatchHeader header, long expectedOffset)
     {
         Debug.Assert(batch.Length == header.TotalBytes);
         TaskCompletionSource completion;
@@ -240,6 +297,15 @@ public sealed class PartitionLog : IAsyncDisposable
             if (failure is not null)
             {
                 return new AppendResult(Protocol.ErrorCode.UnknownServerError, -1, Task.CompletedTask, "journal partition failed: " + failure.Message);
+            }
+            if (expectedOffset >= 0 && expectedOffset != nextOffset)
+            {
+                return new AppendResult(Protocol.ErrorCode.OffsetOutOfRange, -1, Task.CompletedTask,
+                    $"the partition ends at offset {nextOffset}, not at {expectedOffset}");
+            }
+            if (expectedOffset < 0 && writerFence > 0 && BelowWriterFence(batch, header) is { } fenced)
+            {
+                return new AppendResult(Protocol.ErrorCode.InvalidProducerEpoch, -1, Task.CompletedTask, fenced);
             }
             if (header.ProducerId >= 0 && producers.TryGetValue(header.ProducerId, out var state))
             {
@@ -288,6 +354,34 @@ public sealed class PartitionLog : IAsyncDisposable
             pendingAcknowledgements.Enqueue(new PendingAcknowledgement(enqueuedUntilAddress, nextOffset, completion));
         }
         return new AppendResult(Protocol.ErrorCode.None, baseOffset, completion.Task, null);
+    }
+
+    /// <summary>Why the batch is refused by the writer fence, or null when every record's writer epoch is at or above
+    /// it. Call under gate.</summary>
+    private string? BelowWriterFence(ReadOnlySpan<byte> batch, in RecordBatchHeader header)
+    {
+        var values = new List<byte[]>(header.RecordCount);
+        if (RecordBatchValues.TryRead(batch, header, values) is { } problem)
+        {
+            return $"the partition is fenced below writer epoch {writerFence} and its records cannot be read: {problem}";
+        }
+        foreach (var value in values)
+        {
+            long epoch;
+            try
+            {
+                epoch = Records.JournalRecordCodec.Decode(value).Epoch;
+            }
+            catch (InvalidDataException exception)
+            {
+                return $"the partition is fenced below writer epoch {writerFence} and a record is not a journal record: {exception.Message}";
+            }
+            if (epoch < writerFence)
+            {
+                return $"writer epoch {epoch} is fenced: the partition takes records of epoch {writerFence} and above";
+            }
+        }
+        return null;
     }
 
     private static int NextSequence(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
@@ -580,7 +674,14 @@ public sealed class PartitionLog : IAsyncDisposable
         }
     }
 
-    private static long ReadStartOffset(string path)
+    private static long ReadWriterFence(string path) => ReadCheckedNumber(path, "writer fence");
+
+    private static long ReadStartOffset(string path) => ReadCheckedNumber(path, "log start offset");
+
+    private static void WriteStartOffset(string path, long offset) => WriteCheckedNumber(path, offset);
+
+    /// <summary>A number kept in a small file of its own: 8 bytes and their CRC-32C (absent: 0).</summary>
+    private static long ReadCheckedNumber(string path, string what)
     {
         var bytes = DurableFile.ReadIfExists(path);
         if (bytes is null)
@@ -589,15 +690,15 @@ public sealed class PartitionLog : IAsyncDisposable
         }
         if (bytes.Length != 12 || RecordBatch.Crc32C(bytes.AsSpan(0, 8)) != System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8)))
         {
-            throw new InvalidDataException($"The log start offset file {path} is damaged");
+            throw new InvalidDataException($"The {what} file {path} is damaged");
         }
         return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes);
     }
 
-    private static void WriteStartOffset(string path, long offset)
+    private static void WriteCheckedNumber(string path, long value)
     {
         var bytes = new byte[12];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, offset);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), RecordBatch.Crc32C(bytes.AsSpan(0, 8)));
         DurableFile.WriteAtomically(path, bytes);
     }

@@ -234,4 +234,52 @@ public sealed class RegionCompositionTests
         Assert.Equal("a", await ReadAsync(a, "a row after", at, timeout.Token));
         Assert.Null(await ReadAsync(a, "zombie", at, timeout.Token));
     }
+
+    [Fact]
+    public async Task A_survivor_seals_a_silent_region_only_with_the_witness_and_then_answers_the_commits_that_waited()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token, failoverTimeout: TimeSpan.FromMilliseconds(200));
+        // Until the test says so the witness refuses every fence, so no stall of this loaded machine seals b early.
+        cluster.WitnessReachable = false;
+        var (a, b) = (cluster.Regions["a"], cluster.Regions["b"]);
+        var before = await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write("b before", "b")], []), timeout.Token);
+        Assert.Equal(CommitOutcome.Committed, before.Outcome);
+
+        // b goes silent while the witness cannot be reached: a tries to seal and cannot, so its commit waits.
+        await cluster.LoseAsync("b");
+        var promisedByB = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "b"), timeout.Token))
+            .Max(record => Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
+        while (a.Clock.Now().Value <= promisedByB)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+        var waiting = a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("a during", "a")], []), timeout.Token);
+        var attemptsBefore = a.Adjudicator.SealAttempts;
+        while (a.Adjudicator.SealAttempts < attemptsBefore + 2)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+        Assert.Equal(0, a.Adjudicator.SealsDone);
+        Assert.False(waiting.IsCompleted);
+        Assert.DoesNotContain(await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "b"), timeout.Token),
+            record => record.Kind == JournalRecordKind.RegionSeal);
+
+        // The witness answers again: a seals b on both survivors' copies, at one offset, and answers the commit.
+        cluster.WitnessReachable = true;
+        Assert.Equal(CommitOutcome.Committed, (await waiting).Outcome);
+        while (a.Adjudicator.SealsDone == 0)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+        var onA = await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "b"), timeout.Token);
+        var onW = await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("w", "b"), timeout.Token);
+        Assert.Equal(JournalRecordKind.RegionSeal, onA[^1].Kind);
+        Assert.Equal(onA.Select(record => record.TransactionId), onW.Select(record => record.TransactionId));
+        Assert.True(onA[^1].Epoch > onA.Max(record => record.Kind == JournalRecordKind.RegionSeal ? 0 : record.Epoch));
+        Assert.Equal(onA[^1].Epoch, cluster.FenceOf("w", "b"));
+        var at = a.Clock.Now();
+        Assert.Equal("b", await ReadAsync(a, "b before", at, timeout.Token));
+        Assert.Equal("a", await ReadAsync(a, "a during", at, timeout.Token));
+    }
 }

@@ -104,18 +104,24 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
     private readonly Dictionary<(string Holder, string Topic), MemoryJournal> copies = [];
     private readonly Dictionary<string, DelayedQuorumWriter> writers = [];
     private readonly HashSet<string> lost = [];
+    private readonly Dictionary<(string Holder, string Topic), long> fences = [];
     private readonly List<string> directories = [];
 
     public Dictionary<string, Region> Regions { get; } = [];
 
     internal sealed record Region(string Name, HybridClock Clock, RegionAdjudicatorShard Adjudicator, StorageNode.StorageNode Storage, RegionMergeReader Merged);
 
-    public static async Task<TwoRegionsAndWitness> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the witness's journal answers a seal's fence (false: as if it could not be reached).</summary>
+    public bool WitnessReachable { get; set; } = true;
+
+    /// <param name="failoverTimeout">Each shard's <see cref="RegionOptions.FailoverTimeout"/>, sealing through
+    /// <see cref="SealAsync"/>'s sealer over its own and the witness's copy; null: no shard fails over by itself.</param>
+    public static async Task<TwoRegionsAndWitness> StartAsync(CancellationToken cancellationToken, TimeSpan? failoverTimeout = null)
     {
         var cluster = new TwoRegionsAndWitness();
         try
         {
-            await cluster.StartRegionsAsync(cancellationToken);
+            await cluster.StartRegionsAsync(cancellationToken, failoverTimeout);
         }
         catch
         {
@@ -125,7 +131,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         return cluster;
     }
 
-    private async Task StartRegionsAsync(CancellationToken cancellationToken)
+    private async Task StartRegionsAsync(CancellationToken cancellationToken, TimeSpan? failoverTimeout)
     {
         foreach (var holder in Holders)
         {
@@ -141,6 +147,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
             Lead = OneWayDelay * 2 + TimeSpan.FromMilliseconds(10),
             MaxClockOffset = TimeSpan.FromMilliseconds(1),
             HeartbeatInterval = TimeSpan.FromMilliseconds(5),
+            FailoverTimeout = failoverTimeout ?? TimeSpan.Zero,
         };
         foreach (var region in Peers)
         {
@@ -148,7 +155,9 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
                 Holders.Select(holder => (copies[(holder, region)], holder == region ? TimeSpan.Zero : OneWayDelay)), required: 2);
             writers[region] = writer;
             var clock = new HybridClock();
-            var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock);
+            var survivors = new[] { region, "w" };
+            var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock,
+                sealRegion: (lostRegion, epoch, token) => SealerOf(lostRegion, survivors).SealAsync(0, epoch, token));
             var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5));
             var directory = Directory.CreateTempSubdirectory($"log-region-{region}-").FullName;
             directories.Add(directory);
@@ -176,23 +185,51 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         await stopped.Merged.DisposeAsync();
     }
 
-    /// <summary>
-    /// The failover of the README ("Region loss"), done by hand until a role does it: the surviving holders' copies
-    /// of the lost region's topic are brought to the longest prefix either holds, and a seal is appended to each, with
-    /// an epoch above the lost writer's.
-    /// </summary>
-    public async Task SealAsync(string region, long epoch, CancellationToken cancellationToken)
+    /// <summary>The failover's seal (adjudicator/README.md, "Failover (region loss)") of <paramref name="region"/>'s
+    /// topic on the copies of the regions not lost, by hand, with an epoch above the lost writer's.</summary>
+    public Task SealAsync(string region, long epoch, CancellationToken cancellationToken) =>
+        SealerOf(region, [.. Holders.Where(holder => !lost.Contains(holder))]).SealAsync(0, epoch, cancellationToken);
+
+    /// <summary>The fence a seal set on <paramref name="holder"/>'s copy of <paramref name="topic"/> (0: none).</summary>
+    public long FenceOf(string holder, string topic) => fences.GetValueOrDefault((holder, topic));
+
+    private RegionSealer SealerOf(string region, IReadOnlyList<string> survivors) =>
+        new([.. survivors.Select(holder => (IRegionSealCopy)new MemorySealCopy(this, holder, region))]);
+
+    /// <summary>A holder's copy for the sealer. <see cref="MemoryJournal"/> enforces no fence: the tests stop the lost
+    /// writer before any seal, and the journal node's fence has tests of its own.</summary>
+    private sealed class MemorySealCopy(TwoRegionsAndWitness cluster, string holder, string topic) : IRegionSealCopy
     {
-        var survivors = Holders.Where(holder => !lost.Contains(holder)).Select(holder => copies[(holder, region)]).ToList();
-        var longest = survivors.MaxBy(copy => copy.EndOffset(0))!;
-        var records = await RecordsOfAsync(longest, cancellationToken);
-        foreach (var copy in survivors)
+        private MemoryJournal Journal => cluster.copies[(holder, topic)];
+
+        public string Name => holder;
+
+        public Task<long> FenceAsync(int partition, long epoch, CancellationToken cancellationToken)
         {
-            for (var offset = copy.EndOffset(0); offset < records.Count; offset++)
+            if (holder == "w" && !cluster.WitnessReachable)
             {
-                await copy.AppendAsync(0, records[(int)offset], cancellationToken);
+                throw new IOException("the witness's journal cannot be reached");
             }
-            await copy.AppendAsync(0, JournalRecord.ForRegionSeal(0, epoch), cancellationToken);
+            lock (cluster.fences)
+            {
+                cluster.fences[(holder, topic)] = Math.Max(cluster.fences.GetValueOrDefault((holder, topic)), epoch);
+            }
+            return Task.FromResult(Journal.EndOffset(partition));
+        }
+
+        public async Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, long from, long to, CancellationToken cancellationToken) =>
+            (await RecordsOfAsync(Journal, cancellationToken))[(int)from..(int)to];
+
+        public async Task AppendAtAsync(int partition, long expectedOffset, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+        {
+            if (Journal.EndOffset(partition) != expectedOffset)
+            {
+                throw new JournalFenceRefusedException(1, $"{holder}'s copy ends at {Journal.EndOffset(partition)}, not at {expectedOffset}");
+            }
+            foreach (var record in records)
+            {
+                await Journal.AppendAsync(partition, record, cancellationToken);
+            }
         }
     }
 

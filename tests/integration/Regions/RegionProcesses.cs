@@ -1,0 +1,138 @@
+using System.Text.RegularExpressions;
+using Log.Integration.Tests.Support;
+using Log.Journal.Net;
+
+namespace Log.Integration.Tests.Regions;
+
+/// <summary>
+/// The topology of tests/cluster/start-regions.sh as processes on loopback: journal nodes of regions a, b and a
+/// witness w; delay proxies (10 ms each way) through which each peered region reaches the other regions' journals; per
+/// peered region an adjudicator (--regions), a storage replica (--regions) and a query node (--multi-region). Each
+/// region's processes and the proxies its traffic leaves through are kept apart, so a test can kill a whole region.
+/// Dispose kills and removes everything.
+/// </summary>
+internal sealed class RegionProcesses : IAsyncDisposable
+{
+    public static readonly TimeSpan OneWayDelay = TimeSpan.FromMilliseconds(10);
+    public static readonly string[] Peers = ["a", "b"];
+    public static readonly string[] AllRegions = ["a", "b", "w"];
+
+    private readonly string directory = Directory.CreateTempSubdirectory("log-regions-").FullName;
+    private readonly Dictionary<string, List<IAsyncDisposable>> byRegion = AllRegions.ToDictionary(region => region, _ => new List<IAsyncDisposable>());
+
+    /// <summary>The proxy each peered region reaches another region's journal through.</summary>
+    public Dictionary<(string From, string To), DelayProxy> Proxies { get; } = [];
+
+    /// <summary>Each region's journal node (its main port, used by its own region's processes).</summary>
+    public Dictionary<string, RoleProcess> Journals { get; } = [];
+
+    public Dictionary<string, RoleProcess> Adjudicators { get; } = [];
+
+    /// <summary>Each peered region's query node.</summary>
+    public Dictionary<string, LogProcess> QueryNodes { get; } = [];
+
+    /// <summary>Starts every region; <paramref name="adjudicatorArguments"/> are added to each adjudicator's.</summary>
+    public static async Task<RegionProcesses> StartAsync(params string[] adjudicatorArguments)
+    {
+        var processes = new RegionProcesses();
+        try
+        {
+            await processes.StartRegionsAsync(adjudicatorArguments);
+            return processes;
+        }
+        catch
+        {
+            await processes.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private async Task StartRegionsAsync(string[] adjudicatorArguments)
+    {
+        // A proxy per peered region and journal of another region, each in front of a listener of that journal that
+        // advertises the proxy's port (Kafka clients reconnect to the advertised address); the region's own
+        // processes reach their journal at its main port.
+        var extraListeners = AllRegions.ToDictionary(region => region, _ => new List<string>());
+        foreach (var from in Peers)
+        {
+            foreach (var to in AllRegions.Where(to => to != from))
+            {
+                var listener = FreePort();
+                var proxy = DelayProxy.Start(listener, OneWayDelay);
+                byRegion[from].Add(proxy);
+                Proxies[(from, to)] = proxy;
+                extraListeners[to].Add($"{listener}:{proxy.Port}");
+            }
+        }
+        foreach (var region in AllRegions)
+        {
+            var journal = await RoleProcess.StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"),
+                "--port", "0", "--data", Path.Combine(directory, $"journal-{region}"), "--extra-listeners", string.Join(",", extraListeners[region]));
+            byRegion[region].Add(journal);
+            Journals[region] = journal;
+        }
+        var settings = Peers.ToDictionary(from => from, from => string.Join(",",
+            AllRegions.Select(to => $"{to}=127.0.0.1:{(to == from ? Journals[to].Port : Proxies[(from, to)].Port)}")));
+        foreach (var region in Peers)
+        {
+            var adjudicator = await RoleProcess.StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
+                ["--region", region, "--regions", settings[region], "--witness", "w", "--region-lead-ms", "50", "--port", "0", .. adjudicatorArguments]);
+            byRegion[region].Add(adjudicator);
+            Adjudicators[region] = adjudicator;
+        }
+        foreach (var region in Peers)
+        {
+            var storage = await RoleProcess.StartAsync("Log.StorageNode.dll", new Regex(@"Storage node is ready: rpc=\S+:(?<port>\d+)"),
+                "serve", "--region", region, "--regions", settings[region], "--witness", "w", "--data", Path.Combine(directory, $"storage-{region}"),
+                "--port", "0");
+            byRegion[region].Add(storage);
+            var node = await LogProcess.StartAsync(Path.Combine(directory, $"query-node-{region}"), "--region", region,
+                "--journal", $"127.0.0.1:{Journals[region].Port}", "--adjudicator", $"127.0.0.1:{Adjudicators[region].Port}",
+                "--storage", $"127.0.0.1:{storage.Port}", "--multi-region", "true");
+            byRegion[region].Add(node);
+            QueryNodes[region] = node;
+        }
+    }
+
+    /// <summary>SIGKILL of every process of <paramref name="region"/>, its query node first (so its clients lose their
+    /// connections rather than hear an error from a node whose adjudicator is gone), and its outgoing proxies closed.</summary>
+    public async Task KillRegionAsync(string region)
+    {
+        var roles = byRegion[region];
+        for (var index = roles.Count - 1; index >= 0; index--)
+        {
+            switch (roles[index])
+            {
+                case LogProcess process:
+                    await process.KillAsync();
+                    break;
+                case RoleProcess process:
+                    await process.KillAsync();
+                    break;
+                case var other:
+                    await other.DisposeAsync();
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var region in AllRegions.Reverse())
+        {
+            var roles = byRegion[region];
+            for (var index = roles.Count - 1; index >= 0; index--)
+            {
+                await roles[index].DisposeAsync();
+            }
+        }
+        LogProcess.DeleteDirectory(directory);
+    }
+}
