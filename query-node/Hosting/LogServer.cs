@@ -118,7 +118,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
                 new SeparateTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits()), cancellationToken);
             uniqueIds = new UniqueIdGenerator(nodeId);
             NodeId = nodeId;
-            catalogChanges = options.MultiRegion ? StartRegionCatalogChanges(() => built?.CatalogChanged())
+            catalogChanges = options.MultiRegion ? CreateRegionCatalogChanges(() => built?.CatalogChanged())
                 : new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), replica.Partition,
                     (await snapshots.TakeAsync(cancellationToken)).JournalEndOffset, CatalogKeys.ChangesDefinitions,
                     () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
@@ -177,7 +177,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
     /// <summary>Multi-region mode: DDL of every region, from the merge of the peered regions' topics, each read from this
     /// region's journal (<see cref="RegionCatalogChangeFeed"/>), with the adjudicators' conflict window so that the
     /// merge decides as they do.</summary>
-    private RegionCatalogChangeFeed StartRegionCatalogChanges(Action onChange)
+    private RegionCatalogChangeFeed CreateRegionCatalogChanges(Action onChange)
     {
         var topology = options.RegionTopology ?? throw new InvalidOperationException("--multi-region without --regions passed validation");
         var template = new JournalClientOptions
