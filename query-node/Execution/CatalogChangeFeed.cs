@@ -16,7 +16,7 @@ namespace Log.QueryNode.Execution;
 ///
 /// One reader loop; a failed read is retried from the next offset after <see cref="RetryDelay"/>. Dispose stops it.
 /// </summary>
-public sealed class CatalogChangeFeed : IAsyncDisposable
+public sealed class CatalogChangeFeed : ICatalogChanges
 {
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
@@ -61,6 +61,10 @@ public sealed class CatalogChangeFeed : IAsyncDisposable
     }
 
     public void Start() => loop = Task.Run(() => RunAsync(stopping.Token), CancellationToken.None);
+
+    /// <summary>Completes once every record below the snapshot's journal offset has been seen.</summary>
+    public Task WaitThroughAsync(Snapshot snapshot, CancellationToken cancellationToken) =>
+        WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
 
     /// <summary>Completes once every record below <paramref name="endOffset"/> has been seen; fails with
     /// <see cref="StorageUnavailableException"/> past <see cref="WaitMax"/>.</summary>

@@ -58,6 +58,19 @@ public sealed class LogOptions
     /// covers them (<see cref="Execution.RegionSnapshotSource"/>). Needs --adjudicator and --storage.</summary>
     public bool MultiRegion { get; set; }
 
+    /// <summary>With <see cref="MultiRegion"/>: every region's journal as this region reaches it
+    /// (<c>A=HOST:PORT,B=HOST:PORT,W=HOST:PORT</c>, --regions, as the region's adjudicator and storage take it). The node
+    /// reads every peered region's topic from this region's journal to follow DDL run in any region.</summary>
+    public string Regions { get; set; } = "";
+
+    /// <summary>With <see cref="Regions"/>: the region that only holds copies of the topics (--witness).</summary>
+    public string Witness { get; set; } = "";
+
+    /// <summary>The regions as <see cref="Regions"/>, <see cref="Witness"/> and <see cref="Region"/> describe them; null
+    /// when they describe none (<see cref="Validate"/> says why).</summary>
+    public Log.Journal.Client.RegionTopology? RegionTopology =>
+        Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out _);
+
     /// <summary>True when reads go to storage replicas in other processes: this node then holds no store of its own.</summary>
     public bool UsesRemoteStorage => !string.IsNullOrWhiteSpace(Storage);
 
@@ -132,6 +145,8 @@ public sealed class LogOptions
         ["--adjudicator"] = nameof(Adjudicator),
         ["--storage"] = nameof(Storage),
         ["--multi-region"] = nameof(MultiRegion),
+        ["--regions"] = nameof(Regions),
+        ["--witness"] = nameof(Witness),
         ["--shards"] = nameof(Shards),
         ["--listen"] = nameof(Listen),
         ["--region"] = nameof(Region),
@@ -199,6 +214,14 @@ public sealed class LogOptions
         if (MultiRegion && (!UsesRemoteAdjudicator || !UsesRemoteStorage || ShardCount != 1))
         {
             return "--multi-region needs --adjudicator (the region's one shard) and --storage (the region's replicas)";
+        }
+        if (MultiRegion && Log.Journal.Client.RegionTopology.TryParse(Region, Regions, Witness, out var regionsProblem) is null)
+        {
+            return $"--multi-region needs --regions (and --witness) as the region's adjudicator takes them, to follow DDL of every region: {regionsProblem}";
+        }
+        if (!MultiRegion && !string.IsNullOrWhiteSpace(Regions))
+        {
+            return "--regions goes with --multi-region true";
         }
         if (UsesRemoteStorage && (StorageEndpoints.Count == 0 || !StorageEndpoints.All(IsHostAndPort)))
         {

@@ -110,7 +110,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         // With a remote adjudicator other query nodes may share the database: this one takes a node id for its row ids
         // and follows their DDL through the journal.
         var uniqueIds = UniqueIdGenerator.Unassigned;
-        CatalogChangeFeed? catalogChanges = null;
+        ICatalogChanges? catalogChanges = null;
         SqlEngine? built = null;
         if (options.UsesRemoteAdjudicator)
         {
@@ -118,9 +118,10 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
                 new SeparateTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits()), cancellationToken);
             uniqueIds = new UniqueIdGenerator(nodeId);
             NodeId = nodeId;
-            var now = await snapshots.TakeAsync(cancellationToken);
-            catalogChanges = new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), replica.Partition, now.JournalEndOffset,
-                CatalogKeys.ChangesDefinitions, () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
+            catalogChanges = options.MultiRegion ? CreateRegionCatalogChanges(() => built?.CatalogChanged())
+                : new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), replica.Partition,
+                    (await snapshots.TakeAsync(cancellationToken)).JournalEndOffset, CatalogKeys.ChangesDefinitions,
+                    () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
         }
         var engine = new SqlEngine
         {
@@ -171,6 +172,24 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         {
             logger.LogWarning("This is a Debug build: statements run several times slower than in a Release build (dotnet run -c Release)");
         }
+    }
+
+    /// <summary>Multi-region mode: DDL of every region, from the merge of the peered regions' topics, each read from this
+    /// region's journal (<see cref="RegionCatalogChangeFeed"/>), with the adjudicators' conflict window so that the
+    /// merge decides as they do.</summary>
+    private RegionCatalogChangeFeed CreateRegionCatalogChanges(Action onChange)
+    {
+        var topology = options.RegionTopology ?? throw new InvalidOperationException("--multi-region without --regions passed validation");
+        var template = new JournalClientOptions
+        {
+            BootstrapServers = topology.LocalJournal,
+            Region = topology.Region,
+            PartitionCount = 1,
+            ClientId = $"log-query-node-{topology.Region}",
+        };
+        var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
+        return new RegionCatalogChangeFeed(readers, new AdjudicatorOptions().MaxTransactionDuration,
+            CatalogKeys.ChangesDefinitions, onChange, loggerFactory.CreateLogger<RegionCatalogChangeFeed>());
     }
 
     /// <summary>The access keys (an admin key made at the first start, whatever the setting, so that turning tokens on

@@ -68,7 +68,7 @@ public sealed partial class QuerySession
             var snapshot = lastCommitConflicted ? await snapshots.TakeAfterConflictAsync(cancellationToken) : await snapshots.TakeAsync(cancellationToken);
             lastCommitConflicted = false;
             // With other query nodes, their DDL in this snapshot must have moved the catalog version before a plan is reused.
-            if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot.JournalEndOffset, cancellationToken);
+            if (engine.CatalogChanges is { } catalogChanges) await catalogChanges.WaitThroughAsync(snapshot, cancellationToken);
             return new Transaction(snapshot.ReadPoint, storage, clock, limits, engine.UniqueIds) { FailsChangedKeysEarly = failsChangedKeysEarly, LocalWriters = LocalWriters, Writer = reserved };
         }
         catch

@@ -8,7 +8,8 @@ public sealed partial class SqlEngine
     /// <summary>Mints this query node's hidden row ids, unique across query nodes (its node id is in every id).</summary>
     public UniqueIdGenerator UniqueIds { get; init; } = UniqueIdGenerator.Unassigned;
 
-    /// <summary>DDL committed through other query nodes, read from the journal: it moves <see cref="CatalogVersion"/>
-    /// as this node's own DDL does. Null when this node is the only one (the whole database in one process).</summary>
-    public CatalogChangeFeed? CatalogChanges { get; init; }
+    /// <summary>DDL committed through other query nodes (of any region), read from the journal: it moves
+    /// <see cref="CatalogVersion"/> as this node's own DDL does. Null when this node is the only one (the whole database
+    /// in one process).</summary>
+    public ICatalogChanges? CatalogChanges { get; init; }
 }

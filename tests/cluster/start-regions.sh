@@ -4,7 +4,8 @@
 # region and journal it reaches in another region, adding a one-way delay to each direction (so a round trip between
 # regions costs twice --delay-ms); per peered region one adjudicator (one shard, --regions: it writes log.<region>.txn
 # to the three journals, two of three, and merges both peered regions' topics), one storage replica (applies the
-# merge) and one query node (--multi-region). Every process of a region talks to the other regions only through the
+# merge) and one query node (--multi-region, reading every region's topic from its region's journal to follow DDL run in
+# either region). Every process of a region talks to the other regions only through the
 # proxies.
 #
 # usage: tests/cluster/start-regions.sh [-D DELAY_MS] [-l LEAD_MS] [-d DIR] [-b BIN_DIR] [-c Debug|Release]
@@ -88,7 +89,8 @@ for region in "${peers[@]}"; do
 done
 for region in "${peers[@]}"; do
   line=$(start_role "query-node-$region" "Log is ready" dotnet "$bin/log.dll" --region "$region" --journal "${journal[$region]}" \
-    --adjudicator "${adjudicator[$region]}" --storage "${storage[$region]}" --multi-region true --port 0 --data "$dir/query-node-$region")
+    --adjudicator "${adjudicator[$region]}" --storage "${storage[$region]}" --multi-region true --regions "${journals[$region]}" --witness w --port 0 \
+    --data "$dir/query-node-$region")
   echo "query-node $region $(sed -n 's/.*postgresql=\([^ ]*\).*/\1/p' <<< "$line")"
 done
 echo "dir $dir"

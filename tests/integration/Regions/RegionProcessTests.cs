@@ -4,9 +4,8 @@ using Npgsql;
 namespace Log.Integration.Tests.Regions;
 
 /// <summary>
-/// The topology of tests/cluster/start-regions.sh as processes on loopback: journal nodes of regions a, b and a
-/// witness w; delay proxies (10 ms each way) through which each peered region reaches the other regions' journals; per
-/// peered region an adjudicator (--regions), a storage replica (--regions) and a query node (--multi-region).
+/// Two peered regions and a witness as processes (<see cref="RegionProcesses"/>, 10 ms each way between regions): a
+/// conflict between regions, and writes read across regions.
 /// </summary>
 [Collection(FaultSuite.Name)]
 public sealed class RegionProcessTests

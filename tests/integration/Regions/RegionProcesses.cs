@@ -7,11 +7,11 @@ namespace Log.Integration.Tests.Regions;
 /// <summary>
 /// The topology of tests/cluster/start-regions.sh as processes on loopback: journal nodes of regions a, b and a
 /// witness w; delay proxies (10 ms each way) through which each peered region reaches the other regions' journals; per
-/// peered region an adjudicator (--regions), a storage replica (--regions) and a query node (--multi-region). Each
+/// peered region an adjudicator (--regions), a storage replica (--regions) and a query node (--multi-region, --regions). Each
 /// region's processes and the proxies its traffic leaves through are kept apart, so a test can kill a whole region.
 /// Dispose kills and removes everything.
 /// </summary>
-internal sealed class RegionProcesses : IAsyncDisposable
+public sealed class RegionProcesses : IAsyncDisposable
 {
     public static readonly TimeSpan OneWayDelay = TimeSpan.FromMilliseconds(10);
     public static readonly string[] Peers = ["a", "b"];
@@ -95,7 +95,7 @@ internal sealed class RegionProcesses : IAsyncDisposable
             byRegion[region].Add(storage);
             var node = await LogProcess.StartAsync(Path.Combine(directory, $"query-node-{region}"), "--region", region,
                 "--journal", $"127.0.0.1:{Journals[region].Port}", "--adjudicator", $"127.0.0.1:{Adjudicators[region].Port}",
-                "--storage", $"127.0.0.1:{storage.Port}", "--multi-region", "true");
+                "--storage", $"127.0.0.1:{storage.Port}", "--multi-region", "true", "--regions", settings[region], "--witness", "w");
             byRegion[region].Add(node);
             QueryNodes[region] = node;
         }
@@ -122,6 +122,14 @@ internal sealed class RegionProcesses : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The output of every process started, for a failing test's report.</summary>
+    public string Outputs() => string.Join("\n", byRegion.Values.SelectMany(roles => roles).Select(role => role switch
+    {
+        LogProcess node => $"--- query node on {node.Port}:\n{node.Output}",
+        RoleProcess process => $"--- role on {process.Port}:\n{process.Output}",
+        _ => "",
+    }).Where(text => text.Length > 0));
 
     public async ValueTask DisposeAsync()
     {
