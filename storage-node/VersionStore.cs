@@ -50,8 +50,9 @@ internal sealed partial class VersionStore : IDisposable
     private const int RecordOverheadBytesMax = 64;
 
     private readonly IDevice device;
-    /// <summary>The device of a recovered store, which checks the recovered checkpoint's log chunks as they are first read.</summary>
-    private readonly VerifiedLogDevice? verifiedDevice;
+    /// <summary>The log's device: it checks a recovered checkpoint's log chunks as they are first read, and keeps the
+    /// bytes below a checkpoint's final address as they were checksummed.</summary>
+    private readonly VerifiedLogDevice verifiedDevice;
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly Session applySession;
     private readonly ConcurrentBag<Session> idleReadSessions = [];
@@ -74,11 +75,8 @@ internal sealed partial class VersionStore : IDisposable
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
         pageSizeBytes = options.LogPageSizeBytes;
         // The log outlives the node: a checkpoint's hybrid log part (fold-over) is this log itself, up to its final address.
-        device = Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false);
-        if (recoveredLogChunks is not null)
-        {
-            device = verifiedDevice = new VerifiedLogDevice(device, directory, StorageNodeOptions.Log2(options.LogSegmentSizeBytes), recoveredLogChunks, corrupted);
-        }
+        device = verifiedDevice = new VerifiedLogDevice(Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false),
+            directory, StorageNodeOptions.Log2(options.LogSegmentSizeBytes), recoveredLogChunks ?? [], corrupted);
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -102,6 +100,9 @@ internal sealed partial class VersionStore : IDisposable
                 store.Recover(tokens.Index, tokens.Log);
                 // What recovery read (the pages it loaded, the fuzzy region it replayed) was checked as it was read.
                 ThrowIfLogCorrupt();
+                // Recovery's own writes (the pages where it marked records invalid) are done: the node brings the checksums
+                // of those chunks up to date, and nothing changes the bytes below the final address after that.
+                verifiedDevice.PreserveBelowAsync(store.Log.TailAddress, CancellationToken.None).GetAwaiter().GetResult();
             }
             catch
             {
@@ -495,21 +496,27 @@ internal sealed partial class VersionStore : IDisposable
     private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions(verifiedDevice));
 
     /// <summary>Why the log is corrupt (a recovered log chunk failed its checksum when first read), or null.</summary>
-    public string? LogCorruption => verifiedDevice?.Corruption;
+    public string? LogCorruption => verifiedDevice.Corruption;
 
     /// <summary>Throws <see cref="InvalidDataException"/> when a recovered log chunk failed its checksum.</summary>
-    public void ThrowIfLogCorrupt() => verifiedDevice?.ThrowIfCorrupt();
+    public void ThrowIfLogCorrupt() => verifiedDevice.ThrowIfCorrupt();
 
     /// <summary>Checks the recovered log chunks overlapping [<paramref name="from"/>, <paramref name="until"/>) not yet
     /// checked, before a caller reads those bytes from the files itself (a checkpoint's checksums of a partly new chunk
     /// must not take damaged bytes for the truth); throws <see cref="InvalidDataException"/> when the log is corrupt.</summary>
-    public void VerifyLogRange(long from, long until) => verifiedDevice?.Verify(from, until);
+    public void VerifyLogRange(long from, long until) => verifiedDevice.Verify(from, until);
+
+    /// <summary>Keeps the log's bytes below <paramref name="finalAddress"/> (a checkpoint's, just flushed) as the disk
+    /// holds them from now on, once the writes under way have completed: the checkpoint's checksums are taken after this
+    /// (<see cref="VerifiedLogDevice.PreserveBelowAsync"/>).</summary>
+    public Task PreserveLogBelowAsync(long finalAddress, CancellationToken cancellationToken) =>
+        verifiedDevice.PreserveBelowAsync(finalAddress, cancellationToken);
 
     /// <summary>The recovered checkpoint's log chunks written since the last call (see <see cref="VerifiedLogDevice.TakeWrittenChunks"/>).</summary>
-    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice?.TakeWrittenChunks() ?? [];
+    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice.TakeWrittenChunks();
 
     /// <summary>How many of the recovered checkpoint's log chunks were checked so far, of how many.</summary>
-    public (int Checked, int Total) VerifiedLogChunks => verifiedDevice is { } verified ? (verified.CheckedChunkCount, verified.ChunkCount) : (0, 0);
+    public (int Checked, int Total) VerifiedLogChunks => (verifiedDevice.CheckedChunkCount, verifiedDevice.ChunkCount);
 
     private Session RentReadSession()
     {
