@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
 using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
@@ -137,7 +138,12 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new ArgumentException($"Key and value of {key.Length + (value?.Length ?? 0)} bytes exceed the {EntryBytesMax} bytes a record can hold.");
         }
-        var headKey = HeadKey(key);
+        // The head key, the version key and the payload are built in buffers kept for the apply session (one writer):
+        // FASTER copies them into its log, so a replay allocates nothing per write here.
+        var keys = ApplyScratch(ref applyKeys, 2 * key.Length + 1 + 1 + sizeof(ulong));
+        var headKey = keys[..(key.Length + 1)];
+        headKey[0] = HeadPrefix;
+        key.CopyTo(headKey[1..]);
         ulong previous = 0;
         if (ReadRaw(applySession, headKey) is { } headPayload)
         {
@@ -148,12 +154,28 @@ internal sealed partial class VersionStore : IDisposable
             }
             previous = head.CommitTimestamp;
         }
-        var payload = Encode(commitTimestamp, previous, value);
+        var versionKey = keys.Slice(headKey.Length, key.Length + 1 + sizeof(ulong));
+        WriteVersionKey(versionKey, key, commitTimestamp);
+        var payload = ApplyScratch(ref applyPayload, PayloadHeaderBytes + (value?.Length ?? 0));
+        Encode(payload, commitTimestamp, previous, value);
         // The version record first, then the head that points past it: a reader that sees the new
         // head always finds the records it links to.
-        Upsert(applySession, VersionKey(key, commitTimestamp), payload);
+        Upsert(applySession, versionKey, payload);
         headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
+    }
+
+    /// <summary>Buffers of the apply session (<see cref="Apply(byte[], ulong, byte[], out long)"/>), grown as needed.</summary>
+    private byte[] applyKeys = new byte[128];
+    private byte[] applyPayload = new byte[256];
+
+    private static Span<byte> ApplyScratch(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        }
+        return buffer.AsSpan(0, length);
     }
 
     /// <summary>The newest version of <paramref name="key"/> at or below <paramref name="timestamp"/>:
@@ -354,20 +376,28 @@ internal sealed partial class VersionStore : IDisposable
     private static byte[] VersionKey(byte[] key, ulong commitTimestamp)
     {
         var stored = new byte[key.Length + 1 + sizeof(ulong)];
-        stored[0] = VersionPrefix;
-        key.CopyTo(stored, 1);
-        BinaryPrimitives.WriteUInt64BigEndian(stored.AsSpan(key.Length + 1), commitTimestamp);
+        WriteVersionKey(stored, key, commitTimestamp);
         return stored;
     }
 
-    private static byte[] Encode(ulong commitTimestamp, ulong previousTimestamp, byte[]? value)
+    /// <summary>The version key of <paramref name="key"/> at <paramref name="commitTimestamp"/> into
+    /// <paramref name="stored"/> (exactly its length).</summary>
+    private static void WriteVersionKey(Span<byte> stored, ReadOnlySpan<byte> key, ulong commitTimestamp)
     {
-        var payload = new byte[PayloadHeaderBytes + (value?.Length ?? 0)];
+        Debug.Assert(stored.Length == key.Length + 1 + sizeof(ulong));
+        stored[0] = VersionPrefix;
+        key.CopyTo(stored[1..]);
+        BinaryPrimitives.WriteUInt64BigEndian(stored[(key.Length + 1)..], commitTimestamp);
+    }
+
+    /// <summary>The payload of a version into <paramref name="payload"/> (exactly its length).</summary>
+    private static void Encode(Span<byte> payload, ulong commitTimestamp, ulong previousTimestamp, byte[]? value)
+    {
+        Debug.Assert(payload.Length == PayloadHeaderBytes + (value?.Length ?? 0));
         BinaryPrimitives.WriteUInt64BigEndian(payload, commitTimestamp);
-        BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(8), previousTimestamp);
+        BinaryPrimitives.WriteUInt64BigEndian(payload[8..], previousTimestamp);
         payload[16] = value is null ? KindTombstone : KindValue;
-        value?.CopyTo(payload, PayloadHeaderBytes);
-        return payload;
+        value?.CopyTo(payload[PayloadHeaderBytes..]);
     }
 
     /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
@@ -470,7 +500,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary>Appends a record; returns its address in the log, or 0 when FASTER did not say (a pending upsert).</summary>
-    private static unsafe long Upsert(Session session, byte[] key, byte[] payload)
+    private static unsafe long Upsert(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
         fixed (byte* keyPointer = key)
         fixed (byte* payloadPointer = payload)
