@@ -195,9 +195,11 @@ public sealed partial class StorageNode
         {
             return writes;
         }
-        var seen = lastWriteKeys;
+        // A very large transaction gets collections of its own, so that the kept ones never grow past the limit.
+        var retained = writes.Count <= RetainedWriteSetSizeMax;
+        var seen = retained ? lastWriteKeys : new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
         seen.Clear();
-        var kept = lastWrites;
+        var kept = retained ? lastWrites : new List<JournalWrite>(writes.Count);
         kept.Clear();
         for (var index = writes.Count - 1; index >= 0; index--)
         {
@@ -209,6 +211,9 @@ public sealed partial class StorageNode
         // Keys written once each (the common case): the commit's own list, in its order.
         return kept.Count == writes.Count ? writes : kept;
     }
+
+    /// <summary>The largest commit whose keys go through the set and list the apply loop keeps.</summary>
+    private const int RetainedWriteSetSizeMax = 65_536;
 
     private readonly HashSet<byte[]> lastWriteKeys = new(ByteArrayEqualityComparer.Instance);
     private readonly List<JournalWrite> lastWrites = [];
