@@ -148,8 +148,10 @@ public sealed partial class StorageNode
         var commitTimestamp = commit.CommitTimestamp.Value;
         var belowResolved = commitTimestamp <= Volatile.Read(ref resolvedTimestamp);
         var appliedAny = false;
-        foreach (var write in LastWritePerKey(commit.Writes))
+        var writes = LastWritePerKey(commit.Writes);
+        for (var index = 0; index < writes.Count; index++)
         {
+            var write = writes[index];
             var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress);
             appliedAny |= outcome != ApplyOutcome.Skipped;
             // The index learns the new head's address before the resolved timestamp passes this commit,
@@ -185,15 +187,20 @@ public sealed partial class StorageNode
     };
 
     /// <summary>A transaction that wrote a key twice means its last write; all of its writes share one
-    /// commit timestamp, so without this the first would win (the second is "not newer").</summary>
-    private static IEnumerable<JournalWrite> LastWritePerKey(IReadOnlyList<JournalWrite> writes)
+    /// commit timestamp, so without this the first would win (the second is "not newer"). The set and the list are the
+    /// apply loop's, kept between commits (one caller at a time; the list is read before the next call).</summary>
+    private IReadOnlyList<JournalWrite> LastWritePerKey(IReadOnlyList<JournalWrite> writes)
     {
         if (writes.Count <= 1)
         {
             return writes;
         }
-        var seen = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
-        var kept = new List<JournalWrite>(writes.Count);
+        // A very large transaction gets collections of its own, so that the kept ones never grow past the limit.
+        var retained = writes.Count <= RetainedWriteSetSizeMax;
+        var seen = retained ? lastWriteKeys : new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+        seen.Clear();
+        var kept = retained ? lastWrites : new List<JournalWrite>(writes.Count);
+        kept.Clear();
         for (var index = writes.Count - 1; index >= 0; index--)
         {
             if (seen.Add(writes[index].Key))
@@ -201,8 +208,15 @@ public sealed partial class StorageNode
                 kept.Add(writes[index]);
             }
         }
-        return kept;
+        // Keys written once each (the common case): the commit's own list, in its order.
+        return kept.Count == writes.Count ? writes : kept;
     }
+
+    /// <summary>The largest commit whose keys go through the set and list the apply loop keeps.</summary>
+    private const int RetainedWriteSetSizeMax = 65_536;
+
+    private readonly HashSet<byte[]> lastWriteKeys = new(ByteArrayEqualityComparer.Instance);
+    private readonly List<JournalWrite> lastWrites = [];
 
     private void Fail(string reason, Exception? exception)
     {

@@ -109,6 +109,9 @@ public sealed partial class StorageNode
         var logToken = await logCheckpoint.ConfigureAwait(false);
         var (beginAddress, finalAddress) = store.LogCheckpointRange(logToken);
         var faster = new FasterCheckpoint(logToken, beginAddress, finalAddress);
+        // FASTER's next flush writes the sector below the final address again, from memory; what it writes there from now
+        // on is replaced with the disk's bytes, so the checksums taken below stay true.
+        await store.PreserveLogBelowAsync(finalAddress, cancellationToken).ConfigureAwait(false);
 
         var directory = StorageDirectory;
         var keyFolder = Path.Combine(directory, KeyFolderName);

@@ -22,6 +22,14 @@ namespace Log.StorageNode;
 /// version after the checkpoint invalid, which changes bytes below the final address, so the recovery brings the
 /// manifests' checksums of those chunks up to date, or the next recovery of the same checkpoint would refuse it.
 /// </para>
+/// <para>
+/// Bytes below a checkpoint's final address are kept as they are once its checksums are taken
+/// (<see cref="PreserveBelowAsync"/>): FASTER flushes a partly filled page from the start of the sector holding its
+/// flushed address, so the next flush after a checkpoint writes the last sector below the final address again, from
+/// memory, where the record headers' lock, sealed and dirty bits may differ from the disk's (a recovery clears them on
+/// every page it loads; a reader holds a record's shared lock for a moment). FASTER ignores those bits in what it reads
+/// back, but the checksum does not: such a write gets the bytes below the boundary from the disk instead.
+/// </para>
 /// </summary>
 internal sealed class VerifiedLogDevice : IDevice
 {
@@ -33,6 +41,11 @@ internal sealed class VerifiedLogDevice : IDevice
     private readonly Action<LogRangeChecksum, string>? corrupted;
     private string? corruption;
     private readonly HashSet<int> writtenChunks = [];
+    /// <summary>Writes passed on and not completed yet, by number (for <see cref="PreserveBelowAsync"/>).</summary>
+    private readonly Dictionary<long, long> writesInFlight = [];
+    private long writeCount;
+    /// <summary>The address below which writes keep the disk's bytes (only grows).</summary>
+    private long preservedUntil;
 
     /// <param name="storeDirectory">The store's folder (the log's segment files are under its log folder).</param>
     /// <param name="chunks">The recovered manifest's log chunks, contiguous and in address order.</param>
@@ -198,19 +211,106 @@ internal sealed class VerifiedLogDevice : IDevice
 
     public void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
     {
-        NoteWrite(((long)segmentId << segmentSizeBits) + (long)destinationAddress, numBytesToWrite);
-        inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, callback, context);
+        long address = ((long)segmentId << segmentSizeBits) + (long)destinationAddress;
+        long number, preserved;
+        lock (writesInFlight)
+        {
+            number = ++writeCount;
+            writesInFlight.Add(number, address);
+            preserved = preservedUntil;
+        }
+        var copy = address < preserved ? CopyKeepingDiskBytes(sourceAddress, address, numBytesToWrite, (int)Math.Min(preserved - address, numBytesToWrite)) : IntPtr.Zero;
+        var changedFrom = copy == IntPtr.Zero ? address : Math.Min(preserved, address + numBytesToWrite);
+        NoteWrite(changedFrom, (uint)(address + numBytesToWrite - changedFrom));
+        inner.WriteAsync(copy == IntPtr.Zero ? sourceAddress : copy, segmentId, destinationAddress, numBytesToWrite, (errorCode, numBytes, state) =>
+        {
+            if (copy != IntPtr.Zero)
+            {
+                FreeCopy(copy);
+            }
+            lock (writesInFlight)
+            {
+                writesInFlight.Remove(number);
+            }
+            callback(errorCode, numBytes, state);
+        }, context);
     }
 
     public void WriteAsync(IntPtr alignedSourceAddress, ulong alignedDestinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context)
     {
-        NoteWrite((long)alignedDestinationAddress, numBytesToWrite);
-        inner.WriteAsync(alignedSourceAddress, alignedDestinationAddress, numBytesToWrite, callback, context);
+        var segment = (int)(alignedDestinationAddress >> segmentSizeBits);
+        var offset = alignedDestinationAddress & ((1UL << segmentSizeBits) - 1);
+        WriteAsync(alignedSourceAddress, segment, offset, numBytesToWrite, callback, context);
     }
+
+    /// <summary>
+    /// From now on no write changes the bytes below <paramref name="address"/> (a checkpoint's final address): a write
+    /// that starts below it is passed on with those bytes as the disk holds them. Completes once every write that was
+    /// under way when called has completed, so the disk's bytes below the address are the ones that stay.
+    /// </summary>
+    public async Task PreserveBelowAsync(long address, CancellationToken cancellationToken)
+    {
+        long[] underWay;
+        lock (writesInFlight)
+        {
+            preservedUntil = Math.Max(preservedUntil, address);
+            underWay = [.. writesInFlight.Where(write => write.Value < address).Select(write => write.Key)];
+        }
+        while (underWay.Length > 0)
+        {
+            lock (writesInFlight)
+            {
+                underWay = [.. underWay.Where(writesInFlight.ContainsKey)];
+            }
+            if (underWay.Length > 0)
+            {
+                await Task.Delay(WriteDrainPollMilliseconds, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How often <see cref="PreserveBelowAsync"/> looks whether the writes it waits for have completed.</summary>
+    private const int WriteDrainPollMilliseconds = 1;
+
+    /// <summary>A copy of FASTER's <paramref name="length"/> bytes at <paramref name="source"/>, bound for
+    /// <paramref name="address"/>, whose first <paramref name="keptBytes"/> are the disk's (aligned as FASTER aligns
+    /// its own buffers: the device may write unbuffered); freed with <see cref="FreeCopy"/>. Zero when the disk's bytes
+    /// cannot be read: FASTER's are written then, and the checksums find the difference (a checkpoint is refused, never
+    /// taken for sound).</summary>
+    private unsafe IntPtr CopyKeepingDiskBytes(IntPtr source, long address, uint length, int keptBytes)
+    {
+        var copy = (IntPtr)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(length, Math.Max(SectorSize, (uint)sizeof(long)));
+        try
+        {
+            var target = new Span<byte>((void*)copy, (int)length);
+            new ReadOnlySpan<byte>((void*)source, (int)length).CopyTo(target);
+            var path = Path.Combine(storeDirectory, VersionStore.LogFolderName, $"{VersionStore.LogFileName}.{address >> segmentSizeBits}");
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var kept = target[..keptBytes];
+            var offset = address & ((1L << segmentSizeBits) - 1);
+            for (int read = 0; read < kept.Length;)
+            {
+                var count = RandomAccess.Read(file, kept[read..], offset + read);
+                if (count <= 0)
+                {
+                    throw new EndOfStreamException($"The log is shorter than address {address + keptBytes}, which a checkpoint holds.");
+                }
+                read += count;
+            }
+            return copy;
+        }
+        catch (IOException)
+        {
+            FreeCopy(copy);
+            return IntPtr.Zero;
+        }
+    }
+
+    private static unsafe void FreeCopy(IntPtr copy) => System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)copy);
 
     private void NoteWrite(long address, uint length)
     {
-        if (chunks.Length == 0 || address >= chunks[^1].Until || address + length <= chunks[0].From)
+        if (length == 0 || chunks.Length == 0 || address >= chunks[^1].Until || address + length <= chunks[0].From)
         {
             return;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
 using UnsafeSession = FASTER.core.UnsafeContext<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty, FASTER.core.IFunctions<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, Log.StorageNode.VersionStore.StoredVersion, FASTER.core.Empty>>;
@@ -50,8 +51,9 @@ internal sealed partial class VersionStore : IDisposable
     private const int RecordOverheadBytesMax = 64;
 
     private readonly IDevice device;
-    /// <summary>The device of a recovered store, which checks the recovered checkpoint's log chunks as they are first read.</summary>
-    private readonly VerifiedLogDevice? verifiedDevice;
+    /// <summary>The log's device: it checks a recovered checkpoint's log chunks as they are first read, and keeps the
+    /// bytes below a checkpoint's final address as they were checksummed.</summary>
+    private readonly VerifiedLogDevice verifiedDevice;
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly Session applySession;
     private readonly ConcurrentBag<Session> idleReadSessions = [];
@@ -74,11 +76,8 @@ internal sealed partial class VersionStore : IDisposable
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
         pageSizeBytes = options.LogPageSizeBytes;
         // The log outlives the node: a checkpoint's hybrid log part (fold-over) is this log itself, up to its final address.
-        device = Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false);
-        if (recoveredLogChunks is not null)
-        {
-            device = verifiedDevice = new VerifiedLogDevice(device, directory, StorageNodeOptions.Log2(options.LogSegmentSizeBytes), recoveredLogChunks, corrupted);
-        }
+        device = verifiedDevice = new VerifiedLogDevice(Devices.CreateLogDevice(Path.Combine(directory, LogFolderName, LogFileName), preallocateFile: false, deleteOnClose: false),
+            directory, StorageNodeOptions.Log2(options.LogSegmentSizeBytes), recoveredLogChunks ?? [], corrupted);
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -102,6 +101,9 @@ internal sealed partial class VersionStore : IDisposable
                 store.Recover(tokens.Index, tokens.Log);
                 // What recovery read (the pages it loaded, the fuzzy region it replayed) was checked as it was read.
                 ThrowIfLogCorrupt();
+                // Recovery's own writes (the pages where it marked records invalid) are done: the node brings the checksums
+                // of those chunks up to date, and nothing changes the bytes below the final address after that.
+                verifiedDevice.PreserveBelowAsync(store.Log.TailAddress, CancellationToken.None).GetAwaiter().GetResult();
             }
             catch
             {
@@ -136,7 +138,12 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new ArgumentException($"Key and value of {key.Length + (value?.Length ?? 0)} bytes exceed the {EntryBytesMax} bytes a record can hold.");
         }
-        var headKey = HeadKey(key);
+        // The head key, the version key and the payload are built in buffers kept for the apply session (one writer):
+        // FASTER copies them into its log, so a replay allocates nothing per write here.
+        var keys = ApplyScratch(ref applyKeys, 2 * key.Length + 1 + 1 + sizeof(ulong));
+        var headKey = keys[..(key.Length + 1)];
+        headKey[0] = HeadPrefix;
+        key.CopyTo(headKey[1..]);
         ulong previous = 0;
         if (ReadRaw(applySession, headKey) is { } headPayload)
         {
@@ -147,12 +154,28 @@ internal sealed partial class VersionStore : IDisposable
             }
             previous = head.CommitTimestamp;
         }
-        var payload = Encode(commitTimestamp, previous, value);
+        var versionKey = keys.Slice(headKey.Length, key.Length + 1 + sizeof(ulong));
+        WriteVersionKey(versionKey, key, commitTimestamp);
+        var payload = ApplyScratch(ref applyPayload, PayloadHeaderBytes + (value?.Length ?? 0));
+        Encode(payload, commitTimestamp, previous, value);
         // The version record first, then the head that points past it: a reader that sees the new
         // head always finds the records it links to.
-        Upsert(applySession, VersionKey(key, commitTimestamp), payload);
+        Upsert(applySession, versionKey, payload);
         headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
+    }
+
+    /// <summary>Buffers of the apply session (<see cref="Apply(byte[], ulong, byte[], out long)"/>), grown as needed.</summary>
+    private byte[] applyKeys = new byte[128];
+    private byte[] applyPayload = new byte[256];
+
+    private static Span<byte> ApplyScratch(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        }
+        return buffer.AsSpan(0, length);
     }
 
     /// <summary>The newest version of <paramref name="key"/> at or below <paramref name="timestamp"/>:
@@ -353,20 +376,28 @@ internal sealed partial class VersionStore : IDisposable
     private static byte[] VersionKey(byte[] key, ulong commitTimestamp)
     {
         var stored = new byte[key.Length + 1 + sizeof(ulong)];
-        stored[0] = VersionPrefix;
-        key.CopyTo(stored, 1);
-        BinaryPrimitives.WriteUInt64BigEndian(stored.AsSpan(key.Length + 1), commitTimestamp);
+        WriteVersionKey(stored, key, commitTimestamp);
         return stored;
     }
 
-    private static byte[] Encode(ulong commitTimestamp, ulong previousTimestamp, byte[]? value)
+    /// <summary>The version key of <paramref name="key"/> at <paramref name="commitTimestamp"/> into
+    /// <paramref name="stored"/> (exactly its length).</summary>
+    private static void WriteVersionKey(Span<byte> stored, ReadOnlySpan<byte> key, ulong commitTimestamp)
     {
-        var payload = new byte[PayloadHeaderBytes + (value?.Length ?? 0)];
+        Debug.Assert(stored.Length == key.Length + 1 + sizeof(ulong));
+        stored[0] = VersionPrefix;
+        key.CopyTo(stored[1..]);
+        BinaryPrimitives.WriteUInt64BigEndian(stored[(key.Length + 1)..], commitTimestamp);
+    }
+
+    /// <summary>The payload of a version into <paramref name="payload"/> (exactly its length).</summary>
+    private static void Encode(Span<byte> payload, ulong commitTimestamp, ulong previousTimestamp, byte[]? value)
+    {
+        Debug.Assert(payload.Length == PayloadHeaderBytes + (value?.Length ?? 0));
         BinaryPrimitives.WriteUInt64BigEndian(payload, commitTimestamp);
-        BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(8), previousTimestamp);
+        BinaryPrimitives.WriteUInt64BigEndian(payload[8..], previousTimestamp);
         payload[16] = value is null ? KindTombstone : KindValue;
-        value?.CopyTo(payload, PayloadHeaderBytes);
-        return payload;
+        value?.CopyTo(payload[PayloadHeaderBytes..]);
     }
 
     /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
@@ -469,7 +500,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary>Appends a record; returns its address in the log, or 0 when FASTER did not say (a pending upsert).</summary>
-    private static unsafe long Upsert(Session session, byte[] key, byte[] payload)
+    private static unsafe long Upsert(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
         fixed (byte* keyPointer = key)
         fixed (byte* payloadPointer = payload)
@@ -495,21 +526,27 @@ internal sealed partial class VersionStore : IDisposable
     private Session NewSession() => store.NewSession<SpanByte, StoredVersion, Empty>(new AppendOnlyFunctions(verifiedDevice));
 
     /// <summary>Why the log is corrupt (a recovered log chunk failed its checksum when first read), or null.</summary>
-    public string? LogCorruption => verifiedDevice?.Corruption;
+    public string? LogCorruption => verifiedDevice.Corruption;
 
     /// <summary>Throws <see cref="InvalidDataException"/> when a recovered log chunk failed its checksum.</summary>
-    public void ThrowIfLogCorrupt() => verifiedDevice?.ThrowIfCorrupt();
+    public void ThrowIfLogCorrupt() => verifiedDevice.ThrowIfCorrupt();
 
     /// <summary>Checks the recovered log chunks overlapping [<paramref name="from"/>, <paramref name="until"/>) not yet
     /// checked, before a caller reads those bytes from the files itself (a checkpoint's checksums of a partly new chunk
     /// must not take damaged bytes for the truth); throws <see cref="InvalidDataException"/> when the log is corrupt.</summary>
-    public void VerifyLogRange(long from, long until) => verifiedDevice?.Verify(from, until);
+    public void VerifyLogRange(long from, long until) => verifiedDevice.Verify(from, until);
+
+    /// <summary>Keeps the log's bytes below <paramref name="finalAddress"/> (a checkpoint's, just flushed) as the disk
+    /// holds them from now on, once the writes under way have completed: the checkpoint's checksums are taken after this
+    /// (<see cref="VerifiedLogDevice.PreserveBelowAsync"/>).</summary>
+    public Task PreserveLogBelowAsync(long finalAddress, CancellationToken cancellationToken) =>
+        verifiedDevice.PreserveBelowAsync(finalAddress, cancellationToken);
 
     /// <summary>The recovered checkpoint's log chunks written since the last call (see <see cref="VerifiedLogDevice.TakeWrittenChunks"/>).</summary>
-    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice?.TakeWrittenChunks() ?? [];
+    public IReadOnlyList<LogRangeChecksum> TakeWrittenLogChunks() => verifiedDevice.TakeWrittenChunks();
 
     /// <summary>How many of the recovered checkpoint's log chunks were checked so far, of how many.</summary>
-    public (int Checked, int Total) VerifiedLogChunks => verifiedDevice is { } verified ? (verified.CheckedChunkCount, verified.ChunkCount) : (0, 0);
+    public (int Checked, int Total) VerifiedLogChunks => (verifiedDevice.CheckedChunkCount, verifiedDevice.ChunkCount);
 
     private Session RentReadSession()
     {

@@ -4,7 +4,8 @@ namespace Log.StorageNode.Tests;
 /// Entry point of the test assembly when run as a program (under the test runner, Main is not called):
 /// <c>dotnet exec Log.StorageNode.Tests.dll scan-benchmark [--keys N] [--runs N]</c> runs the raw storage scan
 /// benchmark (see <see cref="StorageScanBenchmark"/>); <c>rpc-benchmark [--keys N] [--reads N]</c> the cost of the storage
-/// RPC against the in-process call (see <see cref="StorageRpcBenchmark"/>); <c>compaction-crash-child DIR SEED</c> the
+/// RPC against the in-process call (see <see cref="StorageRpcBenchmark"/>); <c>replay-benchmark [--keys N] [--updates N]
+/// [--runs N]</c> the apply loop's replay rate (see <see cref="StorageReplayBenchmark"/>); <c>compaction-crash-child DIR SEED</c> the
 /// process <see cref="CompactionCrashTests"/> kills during a compaction.
 /// </summary>
 public static class Program
@@ -15,6 +16,10 @@ public static class Program
         {
             return await StorageScanBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
+        if (arguments.Length >= 1 && arguments[0] == "replay-benchmark")
+        {
+            return await StorageReplayBenchmark.RunAsync(arguments[1..], CancellationToken.None);
+        }
         if (arguments.Length >= 1 && arguments[0] == "rpc-benchmark")
         {
             return await StorageRpcBenchmark.RunAsync(arguments[1..], CancellationToken.None);
@@ -23,7 +28,7 @@ public static class Program
         {
             return await CompactionCrashTests.RunChildAsync(arguments[1..]);
         }
-        await Console.Error.WriteLineAsync("usage: scan-benchmark [--keys N] [--runs N] | rpc-benchmark [--keys N] [--reads N]");
+        await Console.Error.WriteLineAsync("usage: scan-benchmark [--keys N] [--runs N] | replay-benchmark [--keys N] [--updates N] [--runs N] | rpc-benchmark [--keys N] [--reads N]");
         return 2;
     }
 }

@@ -85,9 +85,10 @@ internal static class StorageScanBenchmark
 
     /// <summary>Keys 0..count-1 as big-endian table-like keys, in commits of <see cref="WritesPerCommit"/> writes; returns
     /// the offset after the last record and the closed timestamp of the heartbeat that ends them (the read timestamp).</summary>
-    internal static async Task<(long End, ulong Newest)> LoadAsync(MemoryJournal journal, int keyCount, CancellationToken cancellationToken)
+    internal static async Task<(long End, ulong Newest)> LoadAsync(MemoryJournal journal, int keyCount, CancellationToken cancellationToken,
+        ulong firstTimestamp = 10)
     {
-        ulong timestamp = 10;
+        ulong timestamp = firstTimestamp;
         var random = new Random(11);
         for (int first = 0; first < keyCount; first += WritesPerCommit)
         {
