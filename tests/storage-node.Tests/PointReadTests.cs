@@ -1,56 +1,20 @@
-using Log.Journal.Records;
+using static Log.StorageNode.Tests.ColdReadTests;
 using static Log.StorageNode.Tests.StorageNodeHarness;
 
 namespace Log.StorageNode.Tests;
 
-/// <summary>Batches of point reads (<see cref="StorageNode.GetManyAsync"/>, a key lookup join's batch) over records that
-/// have left FASTER's in-memory log: the head records on disk are read in bulk, and every read gives what a reference
-/// model holds, at every snapshot, beside a node that keeps everything in memory, before and after a restart.</summary>
+/// <summary>Batches of point reads (<see cref="StorageNode.GetManyAsync"/>, a key lookup join's batch) of records that
+/// have left FASTER's in-memory log are read in bulk, and give what a node holding everything in memory and a model
+/// give, at every snapshot, before and after a restart.</summary>
 public sealed class PointReadTests
 {
     [Fact]
     public async Task BatchesOfPointReadsOfColdRecordsGiveWhatTheModelHoldsAtEverySnapshot()
     {
         const int rows = 12_000;
-        const int rounds = 3;
-        var random = new Random(41);
         await using var cold = await StartAsync(configure: options => options with { LogMemorySizeBytes = 2L << 20 });
         await using var warm = await StartAsync(configure: options => options with { LogMemorySizeBytes = 128L << 20 });
-        var model = new Dictionary<int, string>();
-        var snapshots = new List<(ulong Timestamp, Dictionary<int, string> Visible)>();
-        ulong commit = 10;
-        for (var round = 0; round < rounds; round++)
-        {
-            for (var first = 0; first < rows; first += 1_000)
-            {
-                var writes = new List<JournalWrite>();
-                for (var row = first; row < first + 1_000; row++)
-                {
-                    // Everything at first, then about a third of the rows changed and a tenth deleted each round; some
-                    // rows too large for a bulk read (3,000 bytes).
-                    var draw = random.Next(30);
-                    if (round > 0 && draw >= 10)
-                    {
-                        continue;
-                    }
-                    if (round > 0 && draw < 3)
-                    {
-                        model.Remove(row);
-                        writes.Add(new JournalWrite(Key(row), null));
-                        continue;
-                    }
-                    var value = $"{round}:{row}:" + new string((char)('a' + random.Next(26)), random.Next(50) == 0 ? 3_000 : random.Next(1, 120));
-                    model[row] = value;
-                    writes.Add(new JournalWrite(Key(row), Bytes(value)));
-                }
-                await cold.AppendCommitAsync(commit, commit + 1, writes);
-                await warm.AppendCommitAsync(commit, commit + 1, writes);
-                commit += 10;
-            }
-            snapshots.Add((commit - 9, new Dictionary<int, string>(model)));
-        }
-        await cold.AppendAllAndWaitAsync(Heartbeat(commit + 5));
-        await warm.AppendAllAndWaitAsync(Heartbeat(commit + 5));
+        var snapshots = await WriteSeededRoundsAsync(rows, rounds: 3, new Random(41), cold, warm);
 
         var reads = 0;
         var (bulkBefore, _) = cold.Node.ColdHeadReads;
@@ -69,6 +33,7 @@ public sealed class PointReadTests
             var draws = new Random(7);
             foreach (var (timestamp, visible) in snapshots)
             {
+                var model = visible.ToDictionary(pair => pair.Key, pair => pair.Value);
                 var at = ReadPoint.Unfenced(Ts(timestamp));
                 for (var batch = 0; batch < 8; batch++)
                 {
@@ -77,7 +42,7 @@ public sealed class PointReadTests
                     batchRows.AddRange(batchRows.Take(20));
                     var keys = batchRows.Select(Key).ToList();
                     reads += keys.Count;
-                    var expected = batchRows.Select(row => visible.GetValueOrDefault(row)).ToList();
+                    var expected = keys.Select(key => model.GetValueOrDefault(Convert.ToHexString(key))).ToList();
                     Assert.Equal(expected, (await node.GetManyAsync(keys, at, CancellationToken.None)).Select(Text).ToList());
                     Assert.Equal(expected, (await reference.GetManyAsync(keys, at, CancellationToken.None)).Select(Text).ToList());
                 }
@@ -94,6 +59,4 @@ public sealed class PointReadTests
         Assert.Empty(await harness.Node.GetManyAsync([], at, CancellationToken.None));
         Assert.Equal([null, null], await harness.Node.GetManyAsync([Key(1), Key(2)], at, CancellationToken.None));
     }
-
-    private static byte[] Key(int row) => [0x05, 0x01, (byte)(row >> 16), (byte)(row >> 8), (byte)row];
 }
