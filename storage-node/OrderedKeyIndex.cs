@@ -164,6 +164,35 @@ internal sealed class OrderedKeyIndex : IDisposable
         }
     }
 
+    /// <summary>Appends to <paramref name="destination"/> each of <paramref name="keys"/> (the caller's arrays, in their
+    /// order) with the address of its head record: 0 when the index does not hold the key or knows no address for it.
+    /// One hold of the read lock for the whole list (a batch of point reads).</summary>
+    public void FindHeadAddresses(IReadOnlyList<byte[]> keys, List<IndexedKey> destination)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            foreach (var key in keys)
+            {
+                long address = 0;
+                if (pages.Count > 0)
+                {
+                    var chunk = Resident(FindChunk(key));
+                    var position = chunk.Search(key);
+                    if (position >= 0)
+                    {
+                        address = chunk.Addresses[position];
+                    }
+                }
+                destination.Add(new IndexedKey(key, address));
+            }
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys from
     /// <paramref name="from"/> (included or not) up to <paramref name="endExclusive"/> (null: no end), in order.</summary>
     public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, List<byte[]> destination)

@@ -36,7 +36,7 @@ public sealed partial class StorageNode
         var store = EnterRead();
         try
         {
-            store.ReadVisibleMany(keys, at.Timestamp.Value, values);
+            await ReadVisibleManyAsync(store, keys, at.Timestamp, values, cancellationToken).ConfigureAwait(false);
             return values;
         }
         catch (InvalidDataException) when (IsCollectedUnder(at.Timestamp))

@@ -79,6 +79,10 @@ internal static class SqlLimits
     /// a consumer that stops early makes its input compute few rows it does not use.</summary>
     public const int OperatorBatchRowsMax = 512;
 
+    /// <summary>Rows of a hash join's right side up to which it is hashed without looking at the left side; past them
+    /// both sides are read in turn and the one that ends first is hashed (see <c>HashJoinOperator</c>).</summary>
+    public const int HashJoinBuildRowsBeforeChoice = 10_000;
+
     /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
     public const int LookupJoinBatchRowsMax = 512;
 

@@ -60,45 +60,9 @@ public sealed class ColdReadTests
     public async Task ScansOfColdRecordsGiveWhatScansInMemoryGiveAtEverySnapshot()
     {
         const int rows = 12_000;
-        const int rounds = 4;
-        var random = new Random(23);
         await using var cold = await StartAsync(configure: options => options with { LogMemorySizeBytes = 2L << 20 });
         await using var warm = await StartAsync(configure: options => options with { LogMemorySizeBytes = 128L << 20 });
-        var model = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var snapshots = new List<(ulong Timestamp, List<(string Key, string Value)> Visible)>();
-        ulong commit = 10;
-        for (var round = 0; round < rounds; round++)
-        {
-            for (var first = 0; first < rows; first += 1_000)
-            {
-                var writes = new List<JournalWrite>();
-                for (var row = first; row < first + 1_000; row++)
-                {
-                    // Everything at first, then about a third of the rows changed and a tenth deleted each round.
-                    var draw = random.Next(30);
-                    if (round > 0 && draw >= 10)
-                    {
-                        continue;
-                    }
-                    var key = Convert.ToHexString(Key(row));
-                    if (round > 0 && draw < 3)
-                    {
-                        model.Remove(key);
-                        writes.Add(new JournalWrite(Key(row), null));
-                        continue;
-                    }
-                    var value = $"{round}:{row}:" + new string((char)('a' + random.Next(26)), random.Next(50) == 0 ? 3_000 : random.Next(1, 120));
-                    model[key] = value;
-                    writes.Add(new JournalWrite(Key(row), Bytes(value)));
-                }
-                await cold.AppendCommitAsync(commit, commit + 1, writes);
-                await warm.AppendCommitAsync(commit, commit + 1, writes);
-                commit += 10;
-            }
-            snapshots.Add((commit - 9, [.. model.Select(pair => (pair.Key, pair.Value))]));
-        }
-        await cold.AppendAllAndWaitAsync(Heartbeat(commit + 5));
-        await warm.AppendAllAndWaitAsync(Heartbeat(commit + 5));
+        var snapshots = await WriteSeededRoundsAsync(rows, rounds: 4, new Random(23), cold, warm);
 
         foreach (var (timestamp, visible) in snapshots)
         {
@@ -124,5 +88,53 @@ public sealed class ColdReadTests
                 .Select(entry => $"{Convert.ToHexString(entry.Key)}={Text(entry.Value)}")];
     }
 
-    private static byte[] Key(int row) => [0x05, 0x01, (byte)(row >> 16), (byte)(row >> 8), (byte)row];
+    /// <summary>Applies the same seeded rounds of writes to every node: all <paramref name="rows"/> rows at first, then
+    /// each round about a third of them changed and a tenth deleted, one row in fifty too large to be read in bulk
+    /// (3,000 bytes); then a heartbeat past the last commit. Returns, for each round, a timestamp that sees it and the
+    /// rows visible there (hex key to value).</summary>
+    internal static async Task<List<(ulong Timestamp, List<(string Key, string Value)> Visible)>> WriteSeededRoundsAsync(int rows, int rounds,
+        Random random, params StorageNodeHarness[] nodes)
+    {
+        var model = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var snapshots = new List<(ulong Timestamp, List<(string Key, string Value)> Visible)>();
+        ulong commit = 10;
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var first = 0; first < rows; first += 1_000)
+            {
+                var writes = new List<JournalWrite>();
+                for (var row = first; row < first + 1_000; row++)
+                {
+                    var draw = random.Next(30);
+                    if (round > 0 && draw >= 10)
+                    {
+                        continue;
+                    }
+                    var key = Convert.ToHexString(Key(row));
+                    if (round > 0 && draw < 3)
+                    {
+                        model.Remove(key);
+                        writes.Add(new JournalWrite(Key(row), null));
+                        continue;
+                    }
+                    var value = $"{round}:{row}:" + new string((char)('a' + random.Next(26)), random.Next(50) == 0 ? 3_000 : random.Next(1, 120));
+                    model[key] = value;
+                    writes.Add(new JournalWrite(Key(row), Bytes(value)));
+                }
+                foreach (var node in nodes)
+                {
+                    await node.AppendCommitAsync(commit, commit + 1, writes);
+                }
+                commit += 10;
+            }
+            snapshots.Add((commit - 9, [.. model.Select(pair => (pair.Key, pair.Value))]));
+        }
+        foreach (var node in nodes)
+        {
+            await node.AppendAllAndWaitAsync(Heartbeat(commit + 5));
+        }
+        return snapshots;
+    }
+
+    internal static byte[] Key(int row) => [0x05, 0x01, (byte)(row >> 16), (byte)(row >> 8), (byte)row];
 }

@@ -4,8 +4,9 @@ using Log.QueryNode.Sql.Parser.Ast;
 namespace Log.QueryNode.Sql.Executor.Operators;
 
 /// <summary>
-/// An equi-join: the right side is read into a hash table on its key expressions, then each left row probes it with
-/// its own. A NULL key matches nothing, as SQL's = says. Residual is the rest of the join condition, checked on each
+/// An equi-join: one side is read into a hash table on its key expressions (the right side, unless it is large and
+/// the left side turns out smaller: see BufferedSides), then each row of the other side probes it with its own. A NULL
+/// key matches nothing, as SQL's = says. Residual is the rest of the join condition, checked on each
 /// pair. Left, right and full joins NULL-extend the rows without a match.
 /// </summary>
 internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, PhysicalOperator right, int leftWidth, int rightWidth,
@@ -44,111 +45,218 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
     /// <see cref="SqlLimits.OperatorBatchRowsMax"/> rows (however many rows of the table one probe matches).</summary>
     protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
     {
-        // Rows with equal keys are chained in input order: the table maps a key to its first and last row, and
-        // next[row] is the following row of the same key (-1: none). One integer key (the common join on a key
-        // column) is hashed as a long, with no key array, boxing or general comparison per row.
-        bool integerKey = leftKeys.Count == 1 && leftKeys[0].Type.IsInteger && rightKeys[0].Type.IsInteger;
-        var integerTable = integerKey ? new Dictionary<long, (int First, int Last)>() : null;
-        var table = integerKey ? null : new Dictionary<object?[], (int First, int Last)>(new RowEqualityComparer(rightKeys.Count));
-        var rightRows = new List<object?[]>();
-        var next = new List<int>();
-        long reserved = 0;
+        var buffered = new BufferedSides(context, Name);
         try
         {
-            await foreach (IReadOnlyList<object?[]> batch in right.ExecuteBatchesAsync(context))
+            await using IAsyncEnumerator<IReadOnlyList<object?[]>> rightInput = right.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
+            IAsyncEnumerator<IReadOnlyList<object?[]>>? leftInput = null;
+            try
             {
-                foreach (object?[] row in batch)
+                // The right side is the hash table unless it is large and the left side ends first (see BufferedSides).
+                bool buildIsLeft = await buffered.ReadAsync(rightInput, () => leftInput ??= left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken));
+                List<object?[]> buildRows = buildIsLeft ? buffered.Left : buffered.Right;
+                List<object?[]> probeRows = buildIsLeft ? buffered.Right : buffered.Left;
+                IAsyncEnumerator<IReadOnlyList<object?[]>>? probeRest = buildIsLeft ? rightInput : leftInput;
+                bool probePreserved = buildIsLeft ? kind is JoinType.Right or JoinType.Full : kind is JoinType.Left or JoinType.Full;
+                bool buildPreserved = buildIsLeft ? kind is JoinType.Left or JoinType.Full : kind is JoinType.Right or JoinType.Full;
+                // With no rows to match, a join that keeps no probing row has none to give: the probing side is not
+                // read at all, as PostgreSQL's hash join skips its outer plan (a correlated subquery joining a catalog
+                // runs once per outer row).
+                if (buildRows.Count == 0 && !probePreserved) yield break;
+                probeRest ??= left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
+                if (!buildIsLeft) leftInput = probeRest;
+                bool integerKey = leftKeys.Count == 1 && leftKeys[0].Type.IsInteger && rightKeys[0].Type.IsInteger;
+                var table = new JoinTable(buildRows, buildIsLeft ? leftKeys : rightKeys, integerKey, context);
+                IReadOnlyList<BoundExpression> probeKeys = buildIsLeft ? rightKeys : leftKeys;
+                bool[]? buildMatched = buildPreserved ? new bool[buildRows.Count] : null;
+                var output = new List<object?[]>();
+                await foreach (IReadOnlyList<object?[]> probeBatch in ProbeBatchesAsync(probeRows, probeRest))
                 {
-                    long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
-                    context.Memory.Reserve(size, Name);
-                    reserved += size;
-                    int index = rightRows.Count;
-                    rightRows.Add(row);
-                    next.Add(-1);
-                    if (integerTable is not null)
+                    foreach (object?[] probeRow in probeBatch)
                     {
-                        if (IntegerKeyOf(rightKeys[0], row, context) is not { } integer) continue;
-                        if (integerTable.TryGetValue(integer, out var chain))
+                        bool matched = false;
+                        for (int index = table.FirstMatch(probeKeys, probeRow); index >= 0; index = table.Next(index))
                         {
-                            next[chain.Last] = index;
-                            integerTable[integer] = (chain.First, index);
+                            object?[] joined = buildIsLeft ? NestedLoopJoinOperator.Concatenate(buildRows[index], probeRow)
+                                : NestedLoopJoinOperator.Concatenate(probeRow, buildRows[index]);
+                            if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
+                            matched = true;
+                            if (buildMatched is not null) buildMatched[index] = true;
+                            output.Add(joined);
+                            if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
+                            yield return output;
+                            output = [];
                         }
-                        else
+                        if (!matched && probePreserved)
                         {
-                            integerTable.Add(integer, (index, index));
+                            output.Add(buildIsLeft ? NestedLoopJoinOperator.Concatenate(new object?[leftWidth], probeRow)
+                                : NestedLoopJoinOperator.Concatenate(probeRow, new object?[rightWidth]));
                         }
                     }
-                    else
+                    if (output.Count > 0)
                     {
-                        object?[]? key = KeyOf(rightKeys, row, context);
-                        if (key is null) continue;
-                        if (table!.TryGetValue(key, out var chain))
-                        {
-                            next[chain.Last] = index;
-                            table[key] = (chain.First, index);
-                        }
-                        else
-                        {
-                            table.Add(key, (index, index));
-                        }
+                        yield return output;
+                        output = [];
                     }
                 }
-            }
-            // With no rows to match, an inner or right join has none to give: the probing side is not read at all, as
-            // PostgreSQL's hash join skips its outer plan (a correlated subquery joining a catalog runs once per outer row).
-            if (rightRows.Count == 0 && kind is JoinType.Inner or JoinType.Right) yield break;
-            bool[]? rightMatched = kind is JoinType.Right or JoinType.Full ? new bool[rightRows.Count] : null;
-            var output = new List<object?[]>();
-            await foreach (IReadOnlyList<object?[]> leftBatch in left.ExecuteBatchesAsync(context))
-            {
-                foreach (object?[] leftRow in leftBatch)
+                if (buildMatched is not null)
                 {
-                    bool matched = false;
-                    int first = -1;
-                    if (integerTable is not null)
+                    for (int index = 0; index < buildMatched.Length; index++)
                     {
-                        if (IntegerKeyOf(leftKeys[0], leftRow, context) is { } integer && integerTable.TryGetValue(integer, out var chain)) first = chain.First;
-                    }
-                    else if (KeyOf(leftKeys, leftRow, context) is { } key && table!.TryGetValue(key, out var chain))
-                    {
-                        first = chain.First;
-                    }
-                    for (int index = first; index >= 0; index = next[index])
-                    {
-                        object?[] joined = NestedLoopJoinOperator.Concatenate(leftRow, rightRows[index]);
-                        if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
-                        matched = true;
-                        if (rightMatched is not null) rightMatched[index] = true;
-                        output.Add(joined);
+                        if (buildMatched[index]) continue;
+                        output.Add(buildIsLeft ? NestedLoopJoinOperator.Concatenate(buildRows[index], new object?[rightWidth])
+                            : NestedLoopJoinOperator.Concatenate(new object?[leftWidth], buildRows[index]));
                         if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
                         yield return output;
                         output = [];
                     }
-                    if (!matched && kind is JoinType.Left or JoinType.Full) output.Add(NestedLoopJoinOperator.Concatenate(leftRow, new object?[rightWidth]));
-                }
-                if (output.Count > 0)
-                {
-                    yield return output;
-                    output = [];
+                    if (output.Count > 0) yield return output;
                 }
             }
-            if (rightMatched is not null)
+            finally
             {
-                for (int index = 0; index < rightMatched.Length; index++)
-                {
-                    if (rightMatched[index]) continue;
-                    output.Add(NestedLoopJoinOperator.Concatenate(new object?[leftWidth], rightRows[index]));
-                    if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
-                    yield return output;
-                    output = [];
-                }
-                if (output.Count > 0) yield return output;
+                if (leftInput is not null) await leftInput.DisposeAsync();
             }
         }
         finally
         {
-            context.Memory.Release(reserved);
+            buffered.Release();
         }
+    }
+
+    /// <summary>The probing side: the rows read while the sides were compared, then the rest of its run.</summary>
+    private static async IAsyncEnumerable<IReadOnlyList<object?[]>> ProbeBatchesAsync(List<object?[]> read, IAsyncEnumerator<IReadOnlyList<object?[]>> rest)
+    {
+        for (int start = 0; start < read.Count; start += SqlLimits.OperatorBatchRowsMax)
+        {
+            yield return read.GetRange(start, Math.Min(SqlLimits.OperatorBatchRowsMax, read.Count - start));
+        }
+        read.Clear();
+        while (await rest.MoveNextAsync()) yield return rest.Current;
+    }
+
+    /// <summary>
+    /// The rows read before the join knows which side to hash. The right side is read first, and when it ends within
+    /// <see cref="SqlLimits.HashJoinBuildRowsBeforeChoice"/> rows it is the hash table, the left side not read yet (the
+    /// common case: the planner puts the scanned table to look up on the right). Past that the planner, which has no
+    /// statistics, may have put the larger side there, so the two sides are read in turn, the left one never more than
+    /// a batch ahead of the right one, and the side that ends first is hashed: the join holds at most about twice the
+    /// smaller side, instead of the whole larger one (a million-row table joined to a smaller one would otherwise pass
+    /// the query's memory limit). Every row held counts against that limit.
+    /// </summary>
+    private sealed class BufferedSides(ExecutionContext context, string name)
+    {
+        public List<object?[]> Left { get; } = [];
+
+        public List<object?[]> Right { get; } = [];
+
+        private long _reserved;
+
+        /// <summary>Reads until one side has ended; true when it is the left one.</summary>
+        public async ValueTask<bool> ReadAsync(IAsyncEnumerator<IReadOnlyList<object?[]>> rightInput, Func<IAsyncEnumerator<IReadOnlyList<object?[]>>> openLeft)
+        {
+            while (Right.Count <= SqlLimits.HashJoinBuildRowsBeforeChoice)
+            {
+                if (!await rightInput.MoveNextAsync()) return false;
+                Add(Right, rightInput.Current);
+            }
+            IAsyncEnumerator<IReadOnlyList<object?[]>> leftInput = openLeft();
+            while (true)
+            {
+                if (Left.Count <= Right.Count)
+                {
+                    if (!await leftInput.MoveNextAsync()) return true;
+                    Add(Left, leftInput.Current);
+                }
+                else
+                {
+                    if (!await rightInput.MoveNextAsync()) return false;
+                    Add(Right, rightInput.Current);
+                }
+            }
+        }
+
+        private void Add(List<object?[]> rows, IReadOnlyList<object?[]> batch)
+        {
+            foreach (object?[] row in batch)
+            {
+                long size = QueryMemory.SizeOf(row) + QueryMemory.HashEntryBytes;
+                context.Memory.Reserve(size, name);
+                _reserved += size;
+                rows.Add(row);
+            }
+        }
+
+        public void Release()
+        {
+            context.Memory.Release(_reserved);
+            _reserved = 0;
+        }
+    }
+
+    /// <summary>
+    /// The hash table over the build side's rows. Rows with equal keys are chained in input order: the table maps a key
+    /// to its first and last row, and next[row] is the following row of the same key (-1: none). One integer key (the
+    /// common join on a key column) is hashed as a long, with no key array, boxing or general comparison per row. A
+    /// NULL key matches nothing, as SQL's = says.
+    /// </summary>
+    private sealed class JoinTable
+    {
+        private readonly Dictionary<long, (int First, int Last)>? _integerTable;
+        private readonly Dictionary<object?[], (int First, int Last)>? _table;
+        private readonly int[] _next;
+        private readonly ExecutionContext _context;
+
+        public JoinTable(List<object?[]> rows, IReadOnlyList<BoundExpression> keys, bool integerKey, ExecutionContext context)
+        {
+            _context = context;
+            _next = new int[rows.Count];
+            if (integerKey) _integerTable = new Dictionary<long, (int First, int Last)>(rows.Count);
+            else _table = new Dictionary<object?[], (int First, int Last)>(rows.Count, new RowEqualityComparer(keys.Count));
+            for (int index = 0; index < rows.Count; index++)
+            {
+                _next[index] = -1;
+                if (_integerTable is not null)
+                {
+                    if (IntegerKeyOf(keys[0], rows[index], context) is not { } integer) continue;
+                    if (_integerTable.TryGetValue(integer, out var chain))
+                    {
+                        _next[chain.Last] = index;
+                        _integerTable[integer] = (chain.First, index);
+                    }
+                    else
+                    {
+                        _integerTable.Add(integer, (index, index));
+                    }
+                }
+                else
+                {
+                    if (KeyOf(keys, rows[index], context) is not { } key) continue;
+                    if (_table!.TryGetValue(key, out var chain))
+                    {
+                        _next[chain.Last] = index;
+                        _table[key] = (chain.First, index);
+                    }
+                    else
+                    {
+                        _table.Add(key, (index, index));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The first build row whose key equals the probing row's, or -1.</summary>
+        public int FirstMatch(IReadOnlyList<BoundExpression> probeKeys, object?[] probeRow)
+        {
+            if (_integerTable is not null)
+            {
+                return IntegerKeyOf(probeKeys[0], probeRow, _context) is { } integer && _integerTable.TryGetValue(integer, out var chain) ? chain.First : -1;
+            }
+            return KeyOf(probeKeys, probeRow, _context) is { } key && _table!.TryGetValue(key, out var found) ? found.First : -1;
+        }
+
+        /// <summary>The next build row of the same key, or -1.</summary>
+        public int Next(int index) => _next[index];
     }
 
     private static long? IntegerKeyOf(BoundExpression expression, object?[] row, ExecutionContext context) =>
