@@ -79,6 +79,10 @@ internal static class SqlLimits
     /// a consumer that stops early makes its input compute few rows it does not use.</summary>
     public const int OperatorBatchRowsMax = 512;
 
+    /// <summary>OFFSET + LIMIT up to which a sort under a LIMIT keeps only that many rows (a bounded heap, PostgreSQL's
+    /// top-N heapsort) instead of sorting its whole input; past it the full sort is cheaper than the heap's comparisons.</summary>
+    public const int TopNSortRowsMax = 10_000;
+
     /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
     public const int LookupJoinBatchRowsMax = 512;
 

@@ -20,6 +20,26 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
         if (count == 0) yield break;
         long seen = 0;
         long produced = 0;
+        if (input is SortOperator)
+        {
+            // A sort has computed every row before it hands out the first: taking its rows a batch at a time computes
+            // nothing more, and an OFFSET passes over whole batches.
+            await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
+            {
+                if (seen + batch.Count <= skip)
+                {
+                    seen += batch.Count;
+                    continue;
+                }
+                for (int index = (int)Math.Max(0, skip - seen); index < batch.Count; index++)
+                {
+                    yield return batch[index];
+                    if (++produced >= count) yield break;
+                }
+                seen += batch.Count;
+            }
+            yield break;
+        }
         await foreach (object?[] row in input.ExecuteAsync(context))
         {
             if (seen++ < skip) continue;
@@ -27,6 +47,11 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
             if (++produced >= count) yield break;
         }
     }
+
+    /// <summary>The value of a LIMIT or OFFSET expression as a row count, for a sort below that keeps only the rows the
+    /// limit needs; null when it is NULL or not a count (the LIMIT itself reports what is wrong with it).</summary>
+    public static long? CountOf(BoundExpression expression, ExecutionContext context) =>
+        ExpressionEvaluator.Evaluate(expression, [], context) is long count ? count : null;
 
     private static long? Evaluate(BoundExpression? expression, ExecutionContext context, string sqlState, string clause)
     {
