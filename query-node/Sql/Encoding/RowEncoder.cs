@@ -85,6 +85,16 @@ internal static class RowEncoder
         return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
     }
 
+    /// <summary>The same into <paramref name="values"/>, an array of the table's width that the caller reuses for row
+    /// after row (a scan feeding an aggregate that keeps no row): afterwards it holds this row's values only.</summary>
+    public static void DecodeInto(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, object?[] values)
+    {
+        System.Diagnostics.Debug.Assert(values.Length == table.Columns.Count, "a row array of another width");
+        Array.Clear(values);
+        if (!table.HasMissingValues && TryDecodeDirect(table, bytes, values, decoded)) return;
+        Decode(table, bytes, decoded).CopyTo(values, 0);
+    }
+
     /// <summary>A row of a table with missing values: a column the row has no entry for was added after the row was
     /// written, and reads the value its ADD COLUMN gave the existing rows.</summary>
     private static object?[] DecodeWithMissingValues(TableDescriptor table, byte[] bytes)
