@@ -3,6 +3,7 @@ using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Planner;
+using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
@@ -54,6 +55,9 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     }
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
+
+    /// <summary>The type of each column, for decoding rows in place.</summary>
+    private readonly TypeKind[] _kinds = RowEncoder.KindsOf(table);
 
     /// <summary>Whether a row of this table passes the filter pushed into the scan (a join that looks rows up by key).</summary>
     public bool PassesFilter(object?[] row, ExecutionContext context) => _filter is null || _filter.IsTrue(row, context);
@@ -119,7 +123,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            RowEncoder.DecodeInto(scan.Table, value, scan._decoded, _row);
+            RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row);
             if (scan.PassesFilter(_row, context)) consumer(_row);
             return true;
         }
@@ -132,7 +136,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded);
+            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds);
             if (!scan.PassesFilter(row, context)) return true;
             if (scan.ForUpdate) context.Store.AddConflictCheck(key.ToArray(), isSchema: false);
             Rows.Add(row);
