@@ -15,8 +15,8 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
 
     protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        long count = Evaluate(limit, context, EngineSqlState.InvalidRowCountInLimitClause, "LIMIT") ?? long.MaxValue;
-        long skip = Evaluate(offset, context, EngineSqlState.InvalidRowCountInResultOffsetClause, "OFFSET") ?? 0;
+        long count = await EvaluateAsync(limit, context, EngineSqlState.InvalidRowCountInLimitClause, "LIMIT") ?? long.MaxValue;
+        long skip = await EvaluateAsync(offset, context, EngineSqlState.InvalidRowCountInResultOffsetClause, "OFFSET") ?? 0;
         if (count == 0) yield break;
         long seen = 0;
         long produced = 0;
@@ -50,13 +50,14 @@ internal sealed class LimitOperator(PhysicalOperator input, BoundExpression? lim
 
     /// <summary>The value of a LIMIT or OFFSET expression as a row count, for a sort below that keeps only the rows the
     /// limit needs; null when it is NULL or not a count (the LIMIT itself reports what is wrong with it).</summary>
-    public static long? CountOf(BoundExpression expression, ExecutionContext context) =>
-        ExpressionEvaluator.Evaluate(expression, [], context) is long count ? count : null;
+    public static async ValueTask<long?> CountOfAsync(BoundExpression expression, ExecutionContext context) =>
+        await new CompiledExpression(expression).EvaluateAsync([], context) is long count ? count : null;
 
-    private static long? Evaluate(BoundExpression? expression, ExecutionContext context, string sqlState, string clause)
+    /// <summary>A LIMIT or OFFSET count; its subqueries (OFFSET (SELECT ...)) are run first.</summary>
+    private static async ValueTask<long?> EvaluateAsync(BoundExpression? expression, ExecutionContext context, string sqlState, string clause)
     {
         if (expression is null) return null;
-        object? value = ExpressionEvaluator.Evaluate(expression, [], context);
+        object? value = await new CompiledExpression(expression).EvaluateAsync([], context);
         if (value is null) return null;
         long count = (long)value;
         if (count < 0) throw new SqlException(sqlState, $"{clause} must not be negative");

@@ -37,7 +37,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
         try
         {
             object?[][] sorted;
-            if (TopNRows(context) is { } bound)
+            if (await TopNRowsAsync(context) is { } bound)
             {
                 var heap = new TopNHeap(new RowComparer(keys), bound);
                 await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
@@ -88,11 +88,11 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
 
     /// <summary>OFFSET + LIMIT when the sort is under a LIMIT and that is at most <see cref="SqlLimits.TopNSortRowsMax"/>
     /// rows; null for a full sort. A negative or NULL count is left for the LIMIT above to refuse or ignore.</summary>
-    private long? TopNRows(ExecutionContext context)
+    private async ValueTask<long?> TopNRowsAsync(ExecutionContext context)
     {
         if (limit is null) return null;
-        long? count = LimitOperator.CountOf(limit, context);
-        long? skip = offset is null ? 0 : LimitOperator.CountOf(offset, context);
+        long? count = await LimitOperator.CountOfAsync(limit, context);
+        long? skip = offset is null ? 0 : await LimitOperator.CountOfAsync(offset, context);
         if (count is not >= 0 || skip is not >= 0) return null;
         long rows = count.Value + skip.Value;
         return rows <= SqlLimits.TopNSortRowsMax ? rows : null;
