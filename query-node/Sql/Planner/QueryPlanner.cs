@@ -90,8 +90,12 @@ internal sealed partial class QueryPlanner
                     ? new DistinctOperator(Build(distinct.Input), distinct.KeyWidth)
                     : new DistinctOnOperator(Build(distinct.Input), distinct.DistinctOn);
             case LogicalLimit { Input: LogicalSort sorted, Limit: not null } limit:
+                Register(limit.Limit);
+                Register(limit.Offset);
                 return new LimitOperator(BuildSort(sorted, limit), limit.Limit, limit.Offset);
             case LogicalLimit limit:
+                Register(limit.Limit);
+                Register(limit.Offset);
                 return new LimitOperator(Build(limit.Input), limit.Limit, limit.Offset);
             case LogicalTrim trim:
                 return new TrimOperator(Build(trim.Input), trim.Width);
