@@ -70,6 +70,22 @@ public sealed partial class QuerySession
         return await RunAsync(explained, values, prepared.ParameterTypeOids, writer, streamRows, cancellationToken);
     }
 
+    /// <summary>CREATE TABLE name AS EXECUTE name (args): the table of the prepared query's rows for the arguments' values,
+    /// as PostgreSQL's ExecCreateTableAs runs it; only a prepared SELECT (42809 otherwise).</summary>
+    private async ValueTask<StatementResult> CreateTableAsExecuteAsync(ParsedStatement statement, CreateTableAsStmt create, IPgResponseWriter? writer,
+        CancellationToken cancellationToken)
+    {
+        PreparedStatement prepared = FindSqlPrepared(create.Execute!.Name);
+        if (prepared.Statement?.Tree is not SelectStmt query)
+        {
+            throw new SqlException(SqlState.WrongObjectType, "prepared statement is not a SELECT", create.Execute.Location + 1);
+        }
+        object?[] values = await EvaluateExecuteArgumentsAsync(create.Execute, prepared, cancellationToken);
+        prepared.CountExecution();
+        var created = new ParsedStatement(create with { Query = query, Execute = null }, statement.Text, prepared.ParameterTypeOids.Count);
+        return await RunAsync(created, values, prepared.ParameterTypeOids, writer, streamRows: false, cancellationToken);
+    }
+
     private StatementResult Deallocate(ParsedStatement statement, DeallocateStmt deallocate)
     {
         if (deallocate.Name is null)

@@ -321,6 +321,8 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return await ExecuteSqlAsync(execute, writer, streamRows, cancellationToken);
             case ExplainStmt { Query: ExecuteStmt } explainExecute:
                 return await ExplainExecuteAsync(statement, explainExecute, writer, streamRows, cancellationToken);
+            case CreateTableAsStmt { Execute: not null } createAsExecute:
+                return await CreateTableAsExecuteAsync(statement, createAsExecute, writer, cancellationToken);
             case DeallocateStmt deallocate:
                 return Deallocate(statement, deallocate);
             case ConstraintsSetStmt when !explicitTransaction:

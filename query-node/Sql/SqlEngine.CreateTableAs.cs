@@ -9,11 +9,13 @@ namespace Log.QueryNode.Sql;
 
 /// <summary>CREATE TABLE AS and SELECT INTO: a table with the query's column names and types (no primary key, so
 /// rows are keyed by a hidden row id, as PostgreSQL's heap has no key either), filled with the query's rows in this
-/// transaction, within its row and byte limits like any INSERT.</summary>
+/// transaction, within its row and byte limits like any INSERT. The query's $n are the parameters given (CREATE
+/// TABLE AS EXECUTE runs a prepared query with its arguments).</summary>
 public sealed partial class SqlEngine
 {
-    private async ValueTask<StatementResult> ExecuteCreateTableAsAsync(CreateTableAsStmt create, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
+    private async ValueTask<StatementResult> ExecuteCreateTableAsAsync(CreateTableAsStmt create, ParameterContext? parameters, ITransactionStore store, StatementContext statementContext, CancellationToken cancellationToken)
     {
+        if (create.Execute is not null) throw new InvalidOperationException("CREATE TABLE AS EXECUTE reaches the engine with the prepared query in place");
         CheckSchema(create.Relation, statementContext.Relations);
         string name = CatalogNameOf(create.Relation, statementContext.Relations);
         if (await _catalog.RelationKindAsync(store, name, cancellationToken) is not null)
@@ -24,7 +26,7 @@ public sealed partial class SqlEngine
             }
             throw new SqlException(SqlState.DuplicateTable, $"relation \"{name}\" already exists");
         }
-        (BoundQuery query, BindContext context) = await BindQueryAsync(create.Query, null, store, statementContext, cancellationToken);
+        (BoundQuery query, BindContext context) = await BindQueryAsync(create.Query, parameters, store, statementContext, cancellationToken);
         IReadOnlyList<string> names = create.ColumnNames ?? [];
         if (names.Count > query.Columns.Count) throw new SqlException(SqlState.SyntaxError, "too many column names were specified");
         var columns = new List<ColumnDescriptor>(query.Columns.Count);

@@ -116,7 +116,7 @@ public sealed partial class SqlEngine
             case CommentStmt comment:
                 return await CommentExecutor.ExecuteAsync(comment, _catalog, store, statementContext, cancellationToken);
             case CreateTableAsStmt createAs:
-                return await OwnedByCreatorAsync(await ExecuteCreateTableAsAsync(createAs, store, statementContext, cancellationToken), createAs.Relation, store, statementContext, cancellationToken);
+                return await OwnedByCreatorAsync(await ExecuteCreateTableAsAsync(createAs, context, store, statementContext, cancellationToken), createAs.Relation, store, statementContext, cancellationToken);
             case DropStmt { RemoveType: ObjectType.Sequence } drop:
                 return await SequenceExecutor.DropAsync(drop, _catalog, store, statementContext, cancellationToken);
             case DropStmt { RemoveType: ObjectType.View } drop:

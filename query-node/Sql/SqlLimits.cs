@@ -83,6 +83,10 @@ internal static class SqlLimits
     /// both sides are read in turn and the one that ends first is hashed (see <c>HashJoinOperator</c>).</summary>
     public const int HashJoinBuildRowsBeforeChoice = 10_000;
 
+    /// <summary>OFFSET + LIMIT up to which a sort under a LIMIT keeps only that many rows (a bounded heap, PostgreSQL's
+    /// top-N heapsort) instead of sorting its whole input; past it the full sort is cheaper than the heap's comparisons.</summary>
+    public const int TopNSortRowsMax = 10_000;
+
     /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
     public const int LookupJoinBatchRowsMax = 512;
 

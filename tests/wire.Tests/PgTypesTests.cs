@@ -109,6 +109,33 @@ public sealed class PgTypesTests
         }
     }
 
+    /// <summary>An array of an object identifier type (regtype[] ...) is an array of its element type: the element's own
+    /// text (the name the engine's value prints as), quoted as array_out quotes, never the array's CLR type name.</summary>
+    [Theory]
+    [InlineData(PgTypeOid.RegTypeArray, PgTypeOid.RegType)]
+    [InlineData(PgTypeOid.RegClassArray, PgTypeOid.RegClass)]
+    [InlineData(PgTypeOid.RegProcArray, PgTypeOid.RegProc)]
+    [InlineData(PgTypeOid.RegProcedureArray, PgTypeOid.RegProcedure)]
+    [InlineData(PgTypeOid.RegOperArray, PgTypeOid.RegOper)]
+    [InlineData(PgTypeOid.RegOperatorArray, PgTypeOid.RegOperator)]
+    [InlineData(PgTypeOid.RegNamespaceArray, PgTypeOid.RegNamespace)]
+    [InlineData(PgTypeOid.RegRoleArray, PgTypeOid.RegRole)]
+    public void ObjectIdentifierArraysPrintTheirElementsNames(int arrayTypeOid, int elementTypeOid)
+    {
+        Assert.Equal(elementTypeOid, PgTypes.GetElementTypeOid(arrayTypeOid));
+        Assert.Equal(arrayTypeOid, PgTypes.GetArrayTypeOid(elementTypeOid));
+        Assert.False(PgTypes.HasCodec(arrayTypeOid));
+        Assert.Equal(PgTypes.GetTypeName(elementTypeOid) + "[]", PgTypes.GetTypeName(arrayTypeOid));
+        var array = PgArray.OneDimensional([new NamedValue("integer"), new NamedValue("double precision"), null]);
+        Assert.Equal("{integer,\"double precision\",NULL}", PgTypes.EncodeText(array, arrayTypeOid, PgTypeSettings.Default));
+    }
+
+    /// <summary>A value whose text is its ToString, as the engine's object identifier values are.</summary>
+    private sealed record NamedValue(string Name)
+    {
+        public override string ToString() => Name;
+    }
+
     [Fact]
     public void TimestamptzTextFollowsTheSessionTimeZone()
     {

@@ -66,4 +66,23 @@ public static class PgTypeOid
     /// pg_proc.proargtypes); their text form separates elements with spaces, their binary form is an array's.</summary>
     public const int Int2Vector = 22;
     public const int OidVector = 30;
+
+    /// <summary>The object identifier types (an oid that reads and prints as an object's name) and their arrays. The
+    /// protocol layer writes their text form only, the value's own (its ToString); the engine reads their input.</summary>
+    public const int RegProc = 24;
+    public const int RegProcedure = 2202;
+    public const int RegOper = 2203;
+    public const int RegOperator = 2204;
+    public const int RegClass = 2205;
+    public const int RegType = 2206;
+    public const int RegNamespace = 4089;
+    public const int RegRole = 4096;
+    public const int RegProcArray = 1008;
+    public const int RegProcedureArray = 2207;
+    public const int RegOperArray = 2208;
+    public const int RegOperatorArray = 2209;
+    public const int RegClassArray = 2210;
+    public const int RegTypeArray = 2211;
+    public const int RegNamespaceArray = 4090;
+    public const int RegRoleArray = 4097;
 }

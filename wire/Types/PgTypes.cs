@@ -28,6 +28,9 @@ public static partial class PgTypes
             or PgTypeOid.Float8 or PgTypeOid.Unknown or PgTypeOid.Bpchar or PgTypeOid.Varchar or PgTypeOid.Date
             or PgTypeOid.Time or PgTypeOid.TimeTz or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Interval
             or PgTypeOid.Numeric or PgTypeOid.Uuid or PgTypeOid.Jsonb or PgTypeOid.Int2Vector or PgTypeOid.OidVector => true,
+        // Only the engine reads an object identifier's name (from its catalog): an array of them is left as text too.
+        PgTypeOid.RegProcArray or PgTypeOid.RegProcedureArray or PgTypeOid.RegOperArray or PgTypeOid.RegOperatorArray or PgTypeOid.RegClassArray
+            or PgTypeOid.RegTypeArray or PgTypeOid.RegNamespaceArray or PgTypeOid.RegRoleArray => false,
         _ => GetElementTypeOid(typeOid) != 0,
     };
 
@@ -58,6 +61,14 @@ public static partial class PgTypes
         PgTypeOid.UuidArray => PgTypeOid.Uuid,
         PgTypeOid.JsonbArray => PgTypeOid.Jsonb,
         PgTypeOid.AclItemArray => PgTypeOid.AclItem,
+        PgTypeOid.RegProcArray => PgTypeOid.RegProc,
+        PgTypeOid.RegProcedureArray => PgTypeOid.RegProcedure,
+        PgTypeOid.RegOperArray => PgTypeOid.RegOper,
+        PgTypeOid.RegOperatorArray => PgTypeOid.RegOperator,
+        PgTypeOid.RegClassArray => PgTypeOid.RegClass,
+        PgTypeOid.RegTypeArray => PgTypeOid.RegType,
+        PgTypeOid.RegNamespaceArray => PgTypeOid.RegNamespace,
+        PgTypeOid.RegRoleArray => PgTypeOid.RegRole,
         _ => 0,
     };
 
@@ -88,6 +99,14 @@ public static partial class PgTypes
         PgTypeOid.Uuid => PgTypeOid.UuidArray,
         PgTypeOid.Jsonb => PgTypeOid.JsonbArray,
         PgTypeOid.AclItem => PgTypeOid.AclItemArray,
+        PgTypeOid.RegProc => PgTypeOid.RegProcArray,
+        PgTypeOid.RegProcedure => PgTypeOid.RegProcedureArray,
+        PgTypeOid.RegOper => PgTypeOid.RegOperArray,
+        PgTypeOid.RegOperator => PgTypeOid.RegOperatorArray,
+        PgTypeOid.RegClass => PgTypeOid.RegClassArray,
+        PgTypeOid.RegType => PgTypeOid.RegTypeArray,
+        PgTypeOid.RegNamespace => PgTypeOid.RegNamespaceArray,
+        PgTypeOid.RegRole => PgTypeOid.RegRoleArray,
         _ => 0,
     };
 
@@ -141,6 +160,14 @@ public static partial class PgTypes
         PgTypeOid.Record => "record",
         PgTypeOid.Int2Vector => "int2vector",
         PgTypeOid.OidVector => "oidvector",
+        PgTypeOid.RegProc => "regproc",
+        PgTypeOid.RegProcedure => "regprocedure",
+        PgTypeOid.RegOper => "regoper",
+        PgTypeOid.RegOperator => "regoperator",
+        PgTypeOid.RegClass => "regclass",
+        PgTypeOid.RegType => "regtype",
+        PgTypeOid.RegNamespace => "regnamespace",
+        PgTypeOid.RegRole => "regrole",
         _ when GetElementTypeOid(typeOid) is int element && element != 0 => GetTypeName(element) + "[]",
         _ => typeOid.ToString(Invariant),
     };

@@ -78,11 +78,31 @@ internal static class RowEncoder
 
     /// <summary>The same from bytes a scan hands over in place (storage's own memory): only a row the direct path cannot
     /// read is copied, for the general one.</summary>
-    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded)
+    /// <remarks>The column kinds, when given, are <see cref="KindsOf"/> the table, taken once by a scan for all its rows.</remarks>
+    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds = null)
     {
         if (table.HasMissingValues) return DecodeWithMissingValues(table, bytes.ToArray());
         var values = new object?[table.Columns.Count];
-        return TryDecodeDirect(table, bytes, values, decoded) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
+        return TryDecodeDirect(table, bytes, values, decoded, kinds) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
+    }
+
+    /// <summary>The type of each column by ordinal: what the direct decoder reads a value as, without going through the
+    /// table's column list for every value of every row.</summary>
+    public static TypeKind[] KindsOf(TableDescriptor table)
+    {
+        var kinds = new TypeKind[table.Columns.Count];
+        for (int ordinal = 0; ordinal < kinds.Length; ordinal++) kinds[ordinal] = table.Columns[ordinal].Type.Kind;
+        return kinds;
+    }
+
+    /// <summary>The same into <paramref name="values"/>, an array of the table's width that the caller reuses for row
+    /// after row (a scan feeding an aggregate that keeps no row): afterwards it holds this row's values only.</summary>
+    public static void DecodeInto(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds, object?[] values)
+    {
+        System.Diagnostics.Debug.Assert(values.Length == table.Columns.Count, "a row array of another width");
+        Array.Clear(values);
+        if (!table.HasMissingValues && TryDecodeDirect(table, bytes, values, decoded, kinds)) return;
+        Decode(table, bytes, decoded).CopyTo(values, 0);
     }
 
     /// <summary>A row of a table with missing values: a column the row has no entry for was added after the row was
@@ -99,7 +119,7 @@ internal static class RowEncoder
     }
 
     /// <summary><paramref name="values"/> is a span so that its stores skip the covariance check of an object array.</summary>
-    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded)
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded, TypeKind[]? kinds = null)
     {
         int position = 0;
         if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
@@ -113,7 +133,7 @@ internal static class RowEncoder
                 if (!TrySkip(bytes, ref position)) return false;
                 continue;
             }
-            switch (table.Columns[ordinal].Type.Kind)
+            switch (kinds is null ? table.Columns[ordinal].Type.Kind : kinds[ordinal])
             {
                 case TypeKind.Int2:
                     if (!TryReadInteger(bytes, ref position, out long int2)) return false;
@@ -206,7 +226,19 @@ internal static class RowEncoder
         return false; // map32 never holds a row's columns (at most 1,600)
     }
 
+    /// <summary>An integer; a positive fixint (a column id, a small value: most of them) without a call.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool TryReadInteger(ReadOnlySpan<byte> bytes, ref int position, out long value)
+    {
+        if ((uint)position < (uint)bytes.Length && bytes[position] <= 0x7f)
+        {
+            value = bytes[position++];
+            return true;
+        }
+        return TryReadLongerInteger(bytes, ref position, out value);
+    }
+
+    private static bool TryReadLongerInteger(ReadOnlySpan<byte> bytes, ref int position, out long value)
     {
         value = 0;
         if (position >= bytes.Length) return false;

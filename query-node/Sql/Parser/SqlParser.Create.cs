@@ -194,8 +194,8 @@ internal sealed partial class SqlParser
     {
         List<string>? columnNames = Current.IsOperator("(") ? ParseNameList() : null;
         ExpectKeyword("as");
-        if (IsKeyword("execute")) throw NotSupported("CREATE TABLE ... AS EXECUTE", Current.Position);
-        SelectStmt query = ParseSelectStatement();
+        ExecuteStmt? execute = IsKeyword("execute") ? ParseExecute() : null;
+        SelectStmt query = execute is null ? ParseSelectStatement() : new SelectStmt(execute.Location);
         bool withData = true;
         if (IsKeyword("with") && (Peek().IsKeyword("data") || Peek().IsKeyword("no")))
         {
@@ -203,7 +203,7 @@ internal sealed partial class SqlParser
             withData = !TryKeyword("no");
             ExpectKeyword("data");
         }
-        return new CreateTableAsStmt(relation, columnNames, query, ifNotExists, withData, location);
+        return new CreateTableAsStmt(relation, columnNames, query, ifNotExists, withData, location, execute);
     }
 
     private static SqlException MultiplePrimaryKeys(RangeVar relation, int location) =>

@@ -90,8 +90,12 @@ internal sealed partial class QueryPlanner
                     ? new DistinctOperator(Build(distinct.Input), distinct.KeyWidth)
                     : new DistinctOnOperator(Build(distinct.Input), distinct.DistinctOn);
             case LogicalLimit { Input: LogicalSort sorted, Limit: not null } limit:
-                return new LimitOperator(BuildSort(sorted, limited: true), limit.Limit, limit.Offset);
+                Register(limit.Limit);
+                Register(limit.Offset);
+                return new LimitOperator(BuildSort(sorted, limit), limit.Limit, limit.Offset);
             case LogicalLimit limit:
+                Register(limit.Limit);
+                Register(limit.Offset);
                 return new LimitOperator(Build(limit.Input), limit.Limit, limit.Offset);
             case LogicalTrim trim:
                 return new TrimOperator(Build(trim.Input), trim.Width);
@@ -384,12 +388,13 @@ internal sealed partial class QueryPlanner
         && !BoundExpressionTree.Any(expression, node => node is BoundColumn column && (column.Ordinal < first || column.Ordinal >= first + count));
 
     /// <summary>A sort, or nothing when its input comes in its order already: along the primary key, or (under a
-    /// LIMIT, <paramref name="limited"/>) along an index in the sort's order (<see cref="OrderedIndexPlanner"/>).</summary>
-    private PhysicalOperator BuildSort(LogicalSort sort, bool limited = false)
+    /// <paramref name="limit"/>) along an index in the sort's order (<see cref="OrderedIndexPlanner"/>). Under a limit
+    /// the sort knows its LIMIT and OFFSET, to keep only the first rows when they are few (top-N).</summary>
+    private PhysicalOperator BuildSort(LogicalSort sort, LogicalLimit? limit = null)
     {
         PhysicalOperator input = Build(sort.Input);
-        if (ReadsInKeyOrder(sort, input) || (limited && OrderedIndexPlanner.TryReadInIndexOrder(sort, input))) return input;
-        return new SortOperator(input, sort.Keys);
+        if (ReadsInKeyOrder(sort, input) || (limit is not null && OrderedIndexPlanner.TryReadInIndexOrder(sort, input))) return input;
+        return new SortOperator(input, sort.Keys, limit?.Limit, limit?.Offset);
     }
 
     /// <summary>

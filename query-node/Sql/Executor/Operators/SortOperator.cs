@@ -1,10 +1,15 @@
+using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Plan;
 using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
-/// <summary>Reads its whole input and emits it sorted (stable: ties keep their input order).</summary>
-internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey> keys) : PhysicalOperator
+/// <summary>Reads its whole input and emits it sorted (stable: ties keep their input order). Under a LIMIT
+/// (<paramref name="limit"/>, with <paramref name="offset"/>) whose rows, offset included, are few
+/// (<see cref="SqlLimits.TopNSortRowsMax"/>), only that many rows are kept, in a bounded heap, as PostgreSQL's top-N
+/// heapsort does: the rest are compared once and dropped, and the memory held is the limit's, not the input's.</summary>
+internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey> keys, BoundExpression? limit = null, BoundExpression? offset = null)
+    : PhysicalOperator
 {
     /// <summary>What the sort keeps per row beside it: its slot in the list, the sorted array and the index array.</summary>
     private const int RowSlotBytes = 24;
@@ -18,29 +23,79 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
 
     protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
-        var rows = new List<object?[]>();
+        await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
+        {
+            for (int index = 0; index < batch.Count; index++) yield return batch[index];
+        }
+    }
+
+    /// <summary>The sorted rows in batches of <see cref="SqlLimits.OperatorBatchRowsMax"/>: a LIMIT with a large OFFSET
+    /// (<see cref="LimitOperator"/>) passes over whole batches instead of taking every row it skips in its own step.</summary>
+    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
+    {
         long reserved = 0;
         try
         {
-            await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
+            object?[][] sorted;
+            if (await TopNRowsAsync(context) is { } bound)
             {
-                foreach (object?[] row in batch)
+                var heap = new TopNHeap(new RowComparer(keys), bound);
+                await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
                 {
-                    long size = QueryMemory.SizeOf(row) + RowSlotBytes;
+                    for (int index = 0; index < batch.Count; index++)
+                    {
+                        object?[] row = batch[index];
+                        if (!heap.WouldKeep(row)) continue;
+                        long size = QueryMemory.SizeOf(row) + RowSlotBytes;
+                        context.Memory.Reserve(size, Name);
+                        reserved += size;
+                        if (heap.Add(row, out long droppedBytes)) continue;
+                        context.Memory.Release(droppedBytes);
+                        reserved -= droppedBytes;
+                    }
+                }
+                context.CancellationToken.ThrowIfCancellationRequested();
+                sorted = heap.Sorted();
+            }
+            else
+            {
+                var rows = new List<object?[]>();
+                await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))
+                {
+                    long size = 0;
+                    for (int index = 0; index < batch.Count; index++)
+                    {
+                        object?[] row = batch[index];
+                        size += QueryMemory.SizeOf(row) + RowSlotBytes;
+                        rows.Add(row);
+                    }
                     context.Memory.Reserve(size, Name);
                     reserved += size;
-                    rows.Add(row);
                 }
+                context.CancellationToken.ThrowIfCancellationRequested();
+                sorted = Sort(rows, keys);
             }
-            context.CancellationToken.ThrowIfCancellationRequested();
-            object?[][] sorted = Sort(rows, keys);
-            rows = null;
-            foreach (object?[] row in sorted) yield return row;
+            for (int first = 0; first < sorted.Length; first += SqlLimits.OperatorBatchRowsMax)
+            {
+                yield return new ArraySegment<object?[]>(sorted, first, Math.Min(SqlLimits.OperatorBatchRowsMax, sorted.Length - first));
+            }
         }
         finally
         {
             context.Memory.Release(reserved);
         }
+    }
+
+    /// <summary>OFFSET + LIMIT when the sort is under a LIMIT and that is at most <see cref="SqlLimits.TopNSortRowsMax"/>
+    /// rows; null for a full sort. A negative or NULL count is left for the LIMIT above to refuse or ignore.</summary>
+    private async ValueTask<long?> TopNRowsAsync(ExecutionContext context)
+    {
+        if (limit is null) return null;
+        long? count = await LimitOperator.CountOfAsync(limit, context);
+        long? skip = offset is null ? 0 : await LimitOperator.CountOfAsync(offset, context);
+        if (count is not >= 0 || skip is not >= 0) return null;
+        long rows = count.Value + skip.Value;
+        return rows <= SqlLimits.TopNSortRowsMax ? rows : null;
     }
 
     public static object?[][] Sort(List<object?[]> rows, IReadOnlyList<SortKey> keys)
@@ -58,18 +113,26 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
         return sorted ?? SortGeneral(array, keys);
     }
 
+    /// <summary>Any keys: the rows' indexes sorted by a comparer the JIT specialises, each key compared as its type
+    /// orders (<see cref="RowComparer"/>), ties by input position.</summary>
     private static object?[][] SortGeneral(object?[][] array, IReadOnlyList<SortKey> keys)
     {
         var indexes = new int[array.Length];
         for (int index = 0; index < indexes.Length; index++) indexes[index] = index;
-        Array.Sort(indexes, (left, right) =>
-        {
-            int order = Compare(array[left], array[right], keys);
-            return order != 0 ? order : left.CompareTo(right);
-        });
+        indexes.AsSpan().Sort(new StableRowComparer(array, new RowComparer(keys), firstKey: 0));
         var result = new object?[array.Length][];
         for (int index = 0; index < result.Length; index++) result[index] = array[indexes[index]];
         return result;
+    }
+
+    /// <summary>Orders row indexes by their rows from a key on, then by index (stable).</summary>
+    private readonly struct StableRowComparer(object?[][] rows, RowComparer comparer, int firstKey) : IComparer<int>
+    {
+        public int Compare(int left, int right)
+        {
+            int order = comparer.Compare(rows[left], rows[right], firstKey);
+            return order != 0 ? order : left.CompareTo(right);
+        }
     }
 
     /// <summary>An integer's order key is itself; false when the value is not an integer after all.</summary>
@@ -165,11 +228,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
     private static int PlaceNulls(object?[][] array, IReadOnlyList<SortKey> keys, List<int> nulls, object?[][] result, bool beforeRest)
     {
         if (keys[0].NullsFirst != beforeRest || nulls.Count == 0) return 0;
-        nulls.Sort((left, right) =>
-        {
-            int order = Compare(array[left], array[right], keys, firstKey: 1);
-            return order != 0 ? order : left.CompareTo(right);
-        });
+        nulls.Sort(new StableRowComparer(array, new RowComparer(keys), firstKey: 1));
         int position = beforeRest ? 0 : result.Length - nulls.Count;
         foreach (int index in nulls) result[position++] = array[index];
         return beforeRest ? nulls.Count : 0;
@@ -181,6 +240,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
     {
         private readonly bool _descending = keys[0].Descending;
         private readonly bool _moreKeys = keys.Count > 1;
+        private readonly RowComparer? _rest = keys.Count > 1 ? new RowComparer(keys) : null;
 
         public int Compare(TextEntry left, TextEntry right)
         {
@@ -188,7 +248,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
             if (order != 0) return _descending ? -order : order;
             if (_moreKeys)
             {
-                order = SortOperator.Compare(rows[left.Index], rows[right.Index], keys, firstKey: 1);
+                order = _rest!.Compare(rows[left.Index], rows[right.Index], firstKey: 1);
                 if (order != 0) return order;
             }
             return left.Index.CompareTo(right.Index); // stable
@@ -201,6 +261,7 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
     {
         private readonly bool _descending = keys[0].Descending;
         private readonly bool _moreKeys = keys.Count > 1;
+        private readonly RowComparer? _rest = keys.Count > 1 ? new RowComparer(keys) : null;
 
         public int Compare(IntegerEntry left, IntegerEntry right)
         {
@@ -208,30 +269,73 @@ internal sealed class SortOperator(PhysicalOperator input, IReadOnlyList<SortKey
             if (order != 0) return _descending ? -order : order;
             if (_moreKeys)
             {
-                order = SortOperator.Compare(rows[left.Index], rows[right.Index], keys, firstKey: 1);
+                order = _rest!.Compare(rows[left.Index], rows[right.Index], firstKey: 1);
                 if (order != 0) return order;
             }
             return left.Index.CompareTo(right.Index); // stable
         }
     }
 
-    public static int Compare(object?[] left, object?[] right, IReadOnlyList<SortKey> keys, int firstKey = 0)
+    /// <summary>The first rows of the sort order, at most a bound, kept in a heap whose top is the last of them: a row
+    /// that does not come before it is dropped at once, one that does replaces it. Rows are numbered as they arrive,
+    /// and a tie goes to the earlier row, so the result is the stable sort's first rows.</summary>
+    private sealed class TopNHeap
     {
-        for (int position = firstKey; position < keys.Count; position++)
+        private readonly PriorityQueue<object?[], Entry> _heap;
+        private readonly RowComparer _comparer;
+        private readonly long _bound;
+        private long _arrived;
+
+        public TopNHeap(RowComparer comparer, long bound)
         {
-            SortKey key = keys[position];
-            object? a = left[key.Ordinal];
-            object? b = right[key.Ordinal];
-            if (a is null || b is null)
-            {
-                if (a is null && b is null) continue;
-                return (a is null) == key.NullsFirst ? -1 : 1;
-            }
-            int order = key.Type.Kind == TypeKind.Bpchar
-                ? ValueComparer.CompareText(((string)a).TrimEnd(' '), ((string)b).TrimEnd(' '))
-                : ValueComparer.CompareNonNull(a, b);
-            if (order != 0) return key.Descending ? -order : order;
+            _comparer = comparer;
+            _bound = bound;
+            _heap = new PriorityQueue<object?[], Entry>((int)Math.Min(bound, SqlLimits.OperatorBatchRowsMax), new LastFirst(comparer));
         }
-        return 0;
+
+        private readonly record struct Entry(object?[] Row, long Position);
+
+        /// <summary>Orders entries last of the sort order first, so the heap's top is the row the next one must beat.</summary>
+        private sealed class LastFirst(RowComparer comparer) : IComparer<Entry>
+        {
+            public int Compare(Entry left, Entry right)
+            {
+                int order = comparer.Compare(left.Row, right.Row);
+                return order != 0 ? -order : right.Position.CompareTo(left.Position);
+            }
+        }
+
+        /// <summary>Whether the next row to arrive would be kept (it comes before the last kept one, or there is room).</summary>
+        public bool WouldKeep(object?[] row)
+        {
+            if (_bound == 0) return false;
+            if (_heap.Count < _bound) return true;
+            _heap.TryPeek(out _, out Entry last);
+            return _comparer.Compare(row, last.Row) < 0; // a tie keeps the earlier row
+        }
+
+        /// <summary>Keeps a row <see cref="WouldKeep"/> accepted; true when nothing was dropped, else false with the
+        /// estimated size of the row dropped to make room.</summary>
+        public bool Add(object?[] row, out long droppedBytes)
+        {
+            var entry = new Entry(row, _arrived++);
+            droppedBytes = 0;
+            if (_heap.Count < _bound)
+            {
+                _heap.Enqueue(row, entry);
+                return true;
+            }
+            object?[] dropped = _heap.EnqueueDequeue(row, entry);
+            droppedBytes = QueryMemory.SizeOf(dropped) + RowSlotBytes;
+            return false;
+        }
+
+        /// <summary>The kept rows in sort order.</summary>
+        public object?[][] Sorted()
+        {
+            var result = new object?[_heap.Count][];
+            for (int index = result.Length - 1; index >= 0; index--) result[index] = _heap.Dequeue();
+            return result;
+        }
     }
 }

@@ -3,6 +3,7 @@ using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Catalog;
 using Log.QueryNode.Sql.Encoding;
 using Log.QueryNode.Sql.Planner;
+using Log.QueryNode.Sql.Types;
 
 namespace Log.QueryNode.Sql.Executor.Operators;
 
@@ -55,6 +56,9 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
 
+    /// <summary>The type of each column, for decoding rows in place.</summary>
+    private readonly TypeKind[] _kinds = RowEncoder.KindsOf(table);
+
     /// <summary>Whether a row of this table passes the filter pushed into the scan (a join that looks rows up by key).</summary>
     public bool PassesFilter(object?[] row, ExecutionContext context) => _filter is null || _filter.IsTrue(row, context);
 
@@ -94,6 +98,37 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
         }
     }
 
+    /// <summary>
+    /// Hands each row that passes the filter to <paramref name="consumer"/> in one array reused for every row, for a
+    /// consumer that reads a row's values while it has it and keeps no row array (an aggregate): no array per row, no
+    /// batch. False, having read nothing, when this run reads otherwise than a forward scan of a key range of the rows
+    /// themselves (the caller then reads the batches). Not for FOR UPDATE, which locks each row it returns.
+    /// </summary>
+    public async ValueTask<bool> TryVisitRowsAsync(ExecutionContext context, Action<object?[]> consumer)
+    {
+        AccessPath path = Path.Resolve(context);
+        if (IndexOnly is not null || ForUpdate || path.Kind is not (AccessKind.FullScan or AccessKind.RangeScan) || path.Backward) return false;
+        var visitor = new RowVisitor(this, context, consumer);
+        await foreach (int _ in context.Store.VisitPagesAsync(path.Start, path.End, visitor, context.CancellationToken))
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+        }
+        return true;
+    }
+
+    /// <summary>Decodes each visited pair into the one row array and hands it on when it passes the filter.</summary>
+    private sealed class RowVisitor(TableScanOperator scan, ExecutionContext context, Action<object?[]> consumer) : Log.StorageNode.IKeyValueVisitor
+    {
+        private readonly object?[] _row = new object?[scan.Table.Columns.Count];
+
+        public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+        {
+            RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row);
+            if (scan.PassesFilter(_row, context)) consumer(_row);
+            return true;
+        }
+    }
+
     /// <summary>Collects the rows of the stored pairs a scan visits that pass the filter.</summary>
     private sealed class RowCollector(TableScanOperator scan, ExecutionContext context) : Log.StorageNode.IKeyValueVisitor
     {
@@ -101,7 +136,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded);
+            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds);
             if (!scan.PassesFilter(row, context)) return true;
             if (scan.ForUpdate) context.Store.AddConflictCheck(key.ToArray(), isSchema: false);
             Rows.Add(row);

@@ -63,11 +63,13 @@ public enum TableLikeOptions
 public sealed record TableLikeClause(RangeVar Relation, TableLikeOptions Options, int Location) : Node(Location);
 
 /// <summary>CREATE TABLE [IF NOT EXISTS] relation [(column names)] AS query [WITH [NO] DATA], and SELECT ... INTO
-/// relation (PostgreSQL's CreateTableAsStmt with its IntoClause).</summary>
+/// relation (PostgreSQL's CreateTableAsStmt with its IntoClause). With <see cref="Execute"/> (AS EXECUTE name (args))
+/// the query is the prepared statement's, which the session puts in <see cref="Query"/> (empty until then).</summary>
 public sealed record CreateTableAsStmt(
     RangeVar Relation,
     IReadOnlyList<string>? ColumnNames,
     SelectStmt Query,
     bool IfNotExists,
     bool WithData,
-    int Location) : Statement(Location);
+    int Location,
+    ExecuteStmt? Execute = null) : Statement(Location);
