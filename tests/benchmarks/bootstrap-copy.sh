@@ -28,10 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bin=${LOG_BIN:-$work/bin}
-if [ -z "${LOG_BIN:-}" ]; then
-  dotnet build "$root/query-node" -c Release -o "$bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-fi
+. "$root/tests/benchmarks/log-bin.sh"
 "$root/tests/cluster/start-cluster.sh" -n 1 -s 1 -r 1 -d "$work/cluster" -b "$bin" > "$work/cluster.out"
 journal=$(sed -n 's/^journal //p' "$work/cluster.out")
 source_replica=$(sed -n 's/^storage //p' "$work/cluster.out")

@@ -44,11 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One Release build for every topology: its output holds every role (LOG_BIN: such a build made already).
-bin=${LOG_BIN:-$work/bin}
-if [ -z "${LOG_BIN:-}" ]; then
-  dotnet build "$root/query-node" -c Release -o "$bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-fi
+# One Release build for every topology.
+. "$root/tests/benchmarks/log-bin.sh"
 
 # Starts Log in a topology on ephemeral ports and its own folders; sets log_target.
 start_log() { # topology

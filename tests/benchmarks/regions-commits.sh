@@ -32,10 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bin=${LOG_BIN:-$work/bin}
-if [ -z "${LOG_BIN:-}" ]; then
-  dotnet build "$root/query-node" -c Release -o "$bin" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-fi
+. "$root/tests/benchmarks/log-bin.sh"
 
 target() { echo "host=127.0.0.1 port=$1 user=admin dbname=postgres sslmode=disable"; }
 # The tables, made anew (DROP ... IF EXISTS notices kept out of the report).
