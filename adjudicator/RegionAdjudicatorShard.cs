@@ -46,6 +46,8 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private Task watching = Task.CompletedTask;
     private int sealsDone;
     private int sealAttempts;
+    // 1 while heartbeats fail (a lost journal quorum fails every one, every heartbeat interval): only the first is logged.
+    private int heartbeatsFailing;
     private bool serving;
     private bool stopped;
 
@@ -319,7 +321,14 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         if (error is not null)
         {
             // A lost heartbeat only delays decisions until the next one.
-            logger.LogWarning(error, "A heartbeat of region {Region} was not appended", options.Region);
+            if (Interlocked.Exchange(ref heartbeatsFailing, 1) == 0)
+            {
+                logger.LogWarning(error, "A heartbeat of region {Region} was not appended; later failures are not logged until one is", options.Region);
+            }
+        }
+        else if (Interlocked.Exchange(ref heartbeatsFailing, 0) == 1)
+        {
+            logger.LogInformation("Heartbeats of region {Region} are appended again", options.Region);
         }
     }
 

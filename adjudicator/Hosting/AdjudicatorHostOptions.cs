@@ -6,9 +6,10 @@ namespace Log.Adjudicator.Hosting;
 /// <summary>
 /// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
 /// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__SHARDS, LOG__PEERS, LOG__PORT, LOG__LISTEN, LOG__REGION,
-/// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS, LOG__REGIONS, LOG__WITNESS, LOG__REGIONLEADMS) and command-line switches
-/// (--journal, --shard, --shards, --peers, --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms,
-/// --regions, --witness, --region-lead-ms, --region-failover-ms).
+/// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS, LOG__REGIONS, LOG__WITNESS, LOG__REGIONLEADMS, LOG__REGIONFAILOVERMS,
+/// LOG__REGIONAPPENDTIMEOUTMS) and command-line switches (--journal, --shard, --shards, --peers, --port, --listen, --region,
+/// --heartbeat-interval-ms, --max-clock-offset-ms, --regions, --witness, --region-lead-ms, --region-failover-ms,
+/// --region-append-timeout-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
 {
@@ -71,6 +72,16 @@ public sealed class AdjudicatorHostOptions
     /// (<see cref="RegionOptions.FailoverTimeout"/>); 0: never.</summary>
     public int RegionFailoverMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.FailoverTimeout.TotalMilliseconds;
 
+    /// <summary>How long an append to one region's journal (this region's included) may go unacknowledged before that copy
+    /// is faulted (the Kafka producer's message timeout; README.md, "Regions"). With two regions lost this bounds how long
+    /// a commit waits before it is answered not committed (58030) or outcome unknown (08007); shorter also faults a
+    /// copy that is only slow sooner, after which the writer goes on with the two others.</summary>
+    public int RegionAppendTimeoutMs { get; set; } = DefaultRegionAppendTimeoutMs;
+
+    /// <summary>The default of <see cref="RegionAppendTimeoutMs"/>: well under the producer's usual 60 s, far above a
+    /// round trip between regions.</summary>
+    public const int DefaultRegionAppendTimeoutMs = 10_000;
+
     /// <summary>Whether the shard runs in multi-region mode.</summary>
     public bool IsMultiRegion => !string.IsNullOrWhiteSpace(Regions);
 
@@ -101,6 +112,7 @@ public sealed class AdjudicatorHostOptions
         ["--witness"] = nameof(Witness),
         ["--region-lead-ms"] = nameof(RegionLeadMs),
         ["--region-failover-ms"] = nameof(RegionFailoverMs),
+        ["--region-append-timeout-ms"] = nameof(RegionAppendTimeoutMs),
     };
 
     /// <summary>Returns what is wrong with the settings, or null.</summary>
@@ -164,6 +176,10 @@ public sealed class AdjudicatorHostOptions
         if (RegionFailoverMs < 0)
         {
             return $"--region-failover-ms {RegionFailoverMs} must not be negative (0: never fail over)";
+        }
+        if (RegionAppendTimeoutMs < 1)
+        {
+            return $"--region-append-timeout-ms {RegionAppendTimeoutMs} must be at least 1";
         }
         return null;
     }

@@ -100,6 +100,9 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             Region = topology.Region,
             PartitionCount = 1,
             ClientId = $"log-adjudicator-{topology.Region}",
+            // Bounds how long a commit waits for a lost region's journal: once two copies have timed out, the quorum is
+            // lost and every commit is answered (58030 or 08007) rather than held.
+            MessageTimeoutMs = options.RegionAppendTimeoutMs,
         };
         var writer = Track(QuorumJournalWriter.ForKafka(template, topology.Copies, topology.RequiredCopies,
             loggerFactory.CreateLogger<QuorumJournalWriter>()));

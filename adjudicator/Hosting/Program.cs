@@ -21,7 +21,7 @@ internal static class Program
         {
             await Console.Out.WriteLineAsync(
                 "usage: adjudicator --journal HOST:PORT [--shard 0] [--shards N] [--peers HOST:PORT,...] [--port 7400] [--listen 127.0.0.1] [--region local] [--heartbeat-interval-ms 100] [--max-clock-offset-ms 500]\n" +
-                "       adjudicator --region A --regions A=HOST:PORT,B=HOST:PORT,W=HOST:PORT [--witness W] [--region-lead-ms 50] [--region-failover-ms 3000] [--port 7400]");
+                "       adjudicator --region A --regions A=HOST:PORT,B=HOST:PORT,W=HOST:PORT [--witness W] [--region-lead-ms 50] [--region-failover-ms 3000] [--region-append-timeout-ms 10000] [--port 7400]");
             return 0;
         }
         var builder = RoleHost.CreateBuilder(arguments, AdjudicatorHostOptions.CommandLineSwitches);

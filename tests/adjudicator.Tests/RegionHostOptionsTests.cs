@@ -57,4 +57,14 @@ public sealed class RegionHostOptionsTests
         Assert.StartsWith("--region-failover-ms -1", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionFailoverMs = -1 }
             .Validate(out _), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_append_timeout_is_ten_seconds_by_default_and_zero_is_refused()
+    {
+        Assert.Equal(10_000, new AdjudicatorHostOptions().RegionAppendTimeoutMs);
+        Assert.True(AdjudicatorHostOptions.CommandLineSwitches.ContainsKey("--region-append-timeout-ms"));
+        Assert.Null(new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionAppendTimeoutMs = 1 }.Validate(out _));
+        Assert.StartsWith("--region-append-timeout-ms 0", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionAppendTimeoutMs = 0 }
+            .Validate(out _), StringComparison.Ordinal);
+    }
 }
