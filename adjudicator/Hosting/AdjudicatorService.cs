@@ -94,16 +94,10 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
     /// </summary>
     private async Task StartRegionShardAsync(RegionTopology topology, System.Net.IPAddress listenAddress, CancellationToken cancellationToken)
     {
-        var template = new JournalClientOptions
-        {
-            BootstrapServers = topology.LocalJournal,
-            Region = topology.Region,
-            PartitionCount = 1,
-            ClientId = $"log-adjudicator-{topology.Region}",
-            // Bounds how long a commit waits for a lost region's journal: once two copies have timed out, the quorum is
-            // lost and every commit is answered (58030 or 08007) rather than held.
-            MessageTimeoutMs = options.RegionAppendTimeoutMs,
-        };
+        var template = topology.ClientOptions("adjudicator");
+        // Bounds how long a commit waits for a lost region's journal: once two copies have timed out, the quorum is
+        // lost and every commit is answered (58030 or 08007) rather than held.
+        template.MessageTimeoutMs = options.RegionAppendTimeoutMs;
         var writer = Track(QuorumJournalWriter.ForKafka(template, topology.Copies, topology.RequiredCopies,
             loggerFactory.CreateLogger<QuorumJournalWriter>()));
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());

@@ -34,6 +34,16 @@ public sealed record RegionTopology
     public IReadOnlyDictionary<string, string> ReaderJournals =>
         Peers.ToDictionary(peer => peer, _ => LocalJournal, StringComparer.Ordinal);
 
+    /// <summary>The journal client settings of this region's <paramref name="role"/> (named <c>log-ROLE-REGION</c>, at
+    /// this region's journal): the template its region readers and quorum writer are made from.</summary>
+    public JournalClientOptions ClientOptions(string role) => new()
+    {
+        BootstrapServers = LocalJournal,
+        Region = Region,
+        PartitionCount = 1,
+        ClientId = $"log-{role}-{Region}",
+    };
+
     /// <summary>How many copies must hold a record: two, or one when a single region is named (a test of one).</summary>
     public int RequiredCopies => Math.Min(2, Journals.Count);
 

@@ -180,13 +180,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
     private RegionCatalogChangeFeed CreateRegionCatalogChanges(Action onChange)
     {
         var topology = options.RegionTopology ?? throw new InvalidOperationException("--multi-region without --regions passed validation");
-        var template = new JournalClientOptions
-        {
-            BootstrapServers = topology.LocalJournal,
-            Region = topology.Region,
-            PartitionCount = 1,
-            ClientId = $"log-query-node-{topology.Region}",
-        };
+        var template = topology.ClientOptions("query-node");
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
         return new RegionCatalogChangeFeed(readers, new AdjudicatorOptions().MaxTransactionDuration,
             CatalogKeys.ChangesDefinitions, onChange, loggerFactory.CreateLogger<RegionCatalogChangeFeed>());

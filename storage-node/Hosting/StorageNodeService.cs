@@ -120,13 +120,7 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
                 $"with --regions a replica replays every region topic from an empty folder; {storageDirectory} is not empty");
         }
         Directory.CreateDirectory(dataDirectory);
-        var template = new JournalClientOptions
-        {
-            BootstrapServers = topology.LocalJournal,
-            Region = topology.Region,
-            PartitionCount = 1,
-            ClientId = $"log-storage-{topology.Region}",
-        };
+        var template = topology.ClientOptions("storage");
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
         foreach (var reader in readers.Values)
         {
