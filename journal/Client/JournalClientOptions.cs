@@ -48,6 +48,11 @@ public sealed class JournalClientOptions
     /// default, on top of <see cref="ReaderBufferBytesMax"/>.</summary>
     public int ReaderFetchQueueBytesMax { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>The most a reader asks of one partition in one fetch (librdkafka's max.partition.fetch.bytes, 1 MiB by
+    /// default; at least one whole batch always comes back). A replay reads a long partition in fetches of this size, one
+    /// round trip at a time, so a larger one means fewer round trips (a bulk load's record is about 120 KB).</summary>
+    public int ReaderFetchBytesMax { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Extra librdkafka settings applied last (e.g. security settings for a real cluster).</summary>
     public IDictionary<string, string> AdditionalKafkaSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

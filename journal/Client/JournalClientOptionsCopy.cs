@@ -22,6 +22,7 @@ internal static class JournalClientOptionsCopy
             ReaderBufferRecords = template.ReaderBufferRecords,
             ReaderBufferBytesMax = template.ReaderBufferBytesMax,
             ReaderFetchQueueBytesMax = template.ReaderFetchQueueBytesMax,
+            ReaderFetchBytesMax = template.ReaderFetchBytesMax,
         };
         foreach (var (key, value) in template.AdditionalKafkaSettings)
         {

@@ -10,8 +10,9 @@ namespace Log.Journal.Client;
 /// <summary>
 /// Reads one partition of the region's topic from an explicit offset through a Confluent.Kafka
 /// consumer with <c>Assign</c> (no group offsets, no auto commit). Each <see cref="ReadAsync"/>
-/// owns one consumer and one dedicated thread that runs the blocking Consume loop and hands
-/// records to the async enumerable through a bounded channel. The thread stops when the
+/// owns one consumer and one dedicated thread that runs the blocking Consume loop, decodes each
+/// record there (so decoding overlaps with whatever the caller does with the previous ones) and
+/// hands the decoded records to the async enumerable through a bounded channel. The thread stops when the
 /// enumeration ends (its token cancelled, or the caller stops iterating) or when the reader is
 /// disposed. A record that does not decode ends the sequence with <see cref="InvalidDataException"/>;
 /// an offset past the end of the partition ends it with a <see cref="ConsumeException"/>
@@ -49,7 +50,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
         await topicReady.Value.WaitAsync(cancellationToken);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disposing.Token);
-        var records = Channel.CreateBounded<ConsumeResult<Ignore, byte[]>>(new BoundedChannelOptions(options.ReaderBufferRecords)
+        var records = Channel.CreateBounded<DecodedRecord>(new BoundedChannelOptions(options.ReaderBufferRecords)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -67,12 +68,10 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
         {
             while (await records.Reader.WaitToReadAsync(stop.Token))
             {
-                while (records.Reader.TryRead(out var result))
+                while (records.Reader.TryRead(out var decoded))
                 {
-                    var value = result.Message.Value ?? [];
-                    budget.Return(value.Length);
-                    var record = JournalRecordCodec.Decode(value);
-                    yield return new JournalEntry(partition, result.Offset.Value, record);
+                    budget.Return(decoded.Bytes);
+                    yield return new JournalEntry(partition, decoded.Offset, decoded.Record);
                 }
             }
         }
@@ -81,8 +80,12 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
             await stop.CancelAsync();
             await stopped.Task;
         }
-        // The consume loop ended by itself only on a failure, which WaitToReadAsync has thrown.
+        // The consume loop ended by itself only on a failure (a record that does not decode, after every record
+        // before it), which WaitToReadAsync has thrown.
     }
+
+    /// <summary>A record the consume thread has decoded, with its offset and the bytes it holds of the read-ahead budget.</summary>
+    private readonly record struct DecodedRecord(long Offset, JournalRecord Record, int Bytes);
 
     /// <summary>The partition's end offset (high watermark): the offset the next record will get.
     /// A reader that has yielded everything below it has caught up.</summary>
@@ -145,6 +148,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
             FetchWaitMaxMs = options.FetchWaitMaxMs,
             FetchMinBytes = 1,
             QueuedMaxMessagesKbytes = Math.Max(1, options.ReaderFetchQueueBytesMax / 1024),
+            MaxPartitionFetchBytes = options.ReaderFetchBytesMax,
             SocketNagleDisable = true,
             IsolationLevel = IsolationLevel.ReadUncommitted,
         };
@@ -155,7 +159,7 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
         return config;
     }
 
-    private void ConsumeLoop(int partition, long fromOffset, ChannelWriter<ConsumeResult<Ignore, byte[]>> writer,
+    private void ConsumeLoop(int partition, long fromOffset, ChannelWriter<DecodedRecord> writer,
         ReadAheadBudget budget, TaskCompletionSource stopped, CancellationToken cancellationToken)
     {
         Exception? failure = null;
@@ -174,9 +178,11 @@ public sealed class KafkaJournalReader : IJournalReader, IJournalEndOffsets
                 {
                     continue;
                 }
+                var value = result.Message.Value ?? [];
+                var decoded = new DecodedRecord(result.Offset.Value, JournalRecordCodec.Decode(value), value.Length);
                 // Blocking is right here: this thread exists to wait, and a full buffer is back-pressure.
-                budget.Take(result.Message.Value?.Length ?? 0, cancellationToken);
-                writer.WriteAsync(result, cancellationToken).AsTask().GetAwaiter().GetResult();
+                budget.Take(decoded.Bytes, cancellationToken);
+                writer.WriteAsync(decoded, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -5,7 +5,7 @@ namespace Log.StorageNode.Tests;
 /// <c>dotnet exec Log.StorageNode.Tests.dll scan-benchmark [--keys N] [--runs N]</c> runs the raw storage scan
 /// benchmark (see <see cref="StorageScanBenchmark"/>); <c>rpc-benchmark [--keys N] [--reads N]</c> the cost of the storage
 /// RPC against the in-process call (see <see cref="StorageRpcBenchmark"/>); <c>replay-benchmark [--keys N] [--updates N]
-/// [--runs N]</c> the apply loop's replay rate (see <see cref="StorageReplayBenchmark"/>); <c>compaction-crash-child DIR SEED</c> the
+/// [--runs N]</c> the apply loop's replay rate (see <see cref="StorageReplayBenchmark"/>); <c>compaction-crash-child DIR SEED COMMITS</c> the
 /// process <see cref="CompactionCrashTests"/> kills during a compaction.
 /// </summary>
 public static class Program
@@ -24,7 +24,7 @@ public static class Program
         {
             return await StorageRpcBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
-        if (arguments.Length == 3 && arguments[0] == CompactionCrashTests.ChildCommand)
+        if (arguments.Length == 4 && arguments[0] == CompactionCrashTests.ChildCommand)
         {
             return await CompactionCrashTests.RunChildAsync(arguments[1..]);
         }
