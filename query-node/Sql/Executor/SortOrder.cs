@@ -7,7 +7,8 @@ namespace Log.QueryNode.Sql.Executor;
 /// The stable sort order of rows held in <see cref="RowColumns"/>: each sort key's values are taken out of their column
 /// once, into an array of their own type (integers and floats as longs that order as the values do, text as strings,
 /// anything else as the values with <see cref="RowComparer"/>'s comparison for the key's type), and the row numbers
-/// are sorted by those arrays with comparers the JIT specialises, ties by row number. The order is
+/// are sorted by those arrays (a leading number key by the runtime's sort of primitive keys, others with comparers the
+/// JIT specialises), ties by row number. The order is
 /// <see cref="RowComparer"/>'s on every key, NULLs placed as each key says.
 /// </summary>
 internal static class SortOrder
@@ -51,22 +52,37 @@ internal static class SortOrder
         return order;
     }
 
-    /// <summary>The common ORDER BY a number column: (order key, row) entries with the NULLs set apart first.</summary>
+    /// <summary>The common ORDER BY a number column: the order keys (complemented for DESC, which reverses their order
+    /// exactly) sorted with their row numbers by the runtime's sort of primitive keys, which needs no comparer; that
+    /// sort is not stable, so each run of equal keys is then put in the order of the next keys and the row numbers.
+    /// NULLs are set apart first.</summary>
     private static int[] SortByOrderKey(OrderKeyColumn leading, KeyColumn[] rest, int count)
     {
-        var entries = new OrderKeyEntry[count];
+        var keys = new long[count];
+        var rows = new int[count];
         var nulls = new List<int>();
         int kept = 0;
         for (int row = 0; row < count; row++)
         {
             if (leading.IsNull(row)) nulls.Add(row);
-            else entries[kept++] = new OrderKeyEntry(leading.Keys[row], row);
+            else
+            {
+                keys[kept] = leading.Descending ? ~leading.Keys[row] : leading.Keys[row];
+                rows[kept++] = row;
+            }
         }
-        Span<OrderKeyEntry> sorted = entries.AsSpan(0, kept);
-        sorted.Sort(new OrderKeyComparer(leading.Descending, rest));
+        Array.Sort(keys, rows, 0, kept);
+        var ties = new StableComparer(rest);
+        for (int first = 0; first < kept;)
+        {
+            int end = first + 1;
+            while (end < kept && keys[end] == keys[first]) end++;
+            if (end - first > 1) rows.AsSpan(first, end - first).Sort(ties);
+            first = end;
+        }
         var order = new int[count];
         int position = PlaceNulls(leading, rest, nulls, order, beforeRest: true);
-        foreach (OrderKeyEntry entry in sorted) order[position++] = entry.Row;
+        Array.Copy(rows, 0, order, position, kept);
         PlaceNulls(leading, rest, nulls, order, beforeRest: false);
         return order;
     }
@@ -120,23 +136,6 @@ internal static class SortOrder
         {
             int order = CompareRest(keys, left, right);
             return order != 0 ? order : left.CompareTo(right);
-        }
-    }
-
-    private readonly record struct OrderKeyEntry(long Key, int Row);
-
-    private readonly struct OrderKeyComparer(bool descending, KeyColumn[] rest) : IComparer<OrderKeyEntry>
-    {
-        public int Compare(OrderKeyEntry left, OrderKeyEntry right)
-        {
-            int order = left.Key.CompareTo(right.Key);
-            if (order != 0) return descending ? -order : order;
-            if (rest.Length > 0)
-            {
-                order = CompareRest(rest, left.Row, right.Row);
-                if (order != 0) return order;
-            }
-            return left.Row.CompareTo(right.Row); // stable
         }
     }
 
