@@ -53,7 +53,8 @@ internal sealed class QueryMemory(long bytesMax)
         return bytes;
     }
 
-    private static long SizeOfValue(object value) => value switch
+    /// <summary>The estimated bytes a value holds beyond the reference to it.</summary>
+    public static long SizeOfValue(object value) => value switch
     {
         string text => ArrayHeaderBytes + 2L * text.Length,
         byte[] bytes => ArrayHeaderBytes + bytes.Length,

@@ -48,7 +48,8 @@ internal sealed class RowComparer
         return 0;
     }
 
-    private static Comparison<object> ComparisonOf(SqlType type) => type.Kind switch
+    /// <summary>How two non-NULL values of a key of this type compare.</summary>
+    public static Comparison<object> ComparisonOf(SqlType type) => type.Kind switch
     {
         _ when type.IsInteger => CompareIntegers,
         TypeKind.Text or TypeKind.Varchar or TypeKind.Name => CompareStrings,

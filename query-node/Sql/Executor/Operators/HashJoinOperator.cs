@@ -1,3 +1,4 @@
+using System.Numerics;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Parser.Ast;
 
@@ -202,7 +203,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
     /// </summary>
     private sealed class JoinTable
     {
-        private readonly Dictionary<long, (int First, int Last)>? _integerTable;
+        private readonly IntegerChains? _integerTable;
         private readonly Dictionary<object?[], (int First, int Last)>? _table;
         private readonly int[] _next;
         private readonly ExecutionContext _context;
@@ -211,7 +212,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         {
             _context = context;
             _next = new int[rows.Count];
-            if (integerKey) _integerTable = new Dictionary<long, (int First, int Last)>(rows.Count);
+            if (integerKey) _integerTable = new IntegerChains(rows.Count);
             else _table = new Dictionary<object?[], (int First, int Last)>(rows.Count, new RowEqualityComparer(keys.Count));
             for (int index = 0; index < rows.Count; index++)
             {
@@ -219,15 +220,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                 if (_integerTable is not null)
                 {
                     if (IntegerKeyOf(keys[0], rows[index], context) is not { } integer) continue;
-                    if (_integerTable.TryGetValue(integer, out var chain))
-                    {
-                        _next[chain.Last] = index;
-                        _integerTable[integer] = (chain.First, index);
-                    }
-                    else
-                    {
-                        _integerTable.Add(integer, (index, index));
-                    }
+                    _integerTable.Add(integer, index, _next);
                 }
                 else
                 {
@@ -250,13 +243,75 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         {
             if (_integerTable is not null)
             {
-                return IntegerKeyOf(probeKeys[0], probeRow, _context) is { } integer && _integerTable.TryGetValue(integer, out var chain) ? chain.First : -1;
+                return IntegerKeyOf(probeKeys[0], probeRow, _context) is { } integer ? _integerTable.First(integer) : -1;
             }
             return KeyOf(probeKeys, probeRow, _context) is { } key && _table!.TryGetValue(key, out var found) ? found.First : -1;
         }
 
         /// <summary>The next build row of the same key, or -1.</summary>
         public int Next(int index) => _next[index];
+    }
+
+    /// <summary>
+    /// Integer keys to their chains of build rows, in one array of (key, first row, last row) slots with linear
+    /// probing: a probe reads one slot (most often one cache line), where a Dictionary reads a bucket and then an
+    /// entry elsewhere; with a million probes into a table larger than the cache, that is a miss less per probe. At
+    /// most half the slots are used. Keys are spread by Fibonacci hashing, so consecutive keys do not crowd together.
+    /// </summary>
+    private sealed class IntegerChains
+    {
+        /// <summary><see cref="First"/> is the first row plus one, so a zeroed slot is empty.</summary>
+        private struct Slot
+        {
+            public long Key;
+            public int First;
+            public int Last;
+        }
+
+        private readonly Slot[] _slots;
+        private readonly int _shift;
+
+        public IntegerChains(int rows)
+        {
+            uint capacity = BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(2L * rows, 16, 1 << 30));
+            _slots = new Slot[capacity];
+            _shift = 64 - BitOperations.Log2(capacity);
+        }
+
+        private int SlotOf(long key) => (int)(unchecked((ulong)key * 0x9E3779B97F4A7C15UL) >> _shift);
+
+        /// <summary>Appends a row to its key's chain (<paramref name="next"/> links the rows of a chain).</summary>
+        public void Add(long key, int row, int[] next)
+        {
+            int mask = _slots.Length - 1;
+            for (int position = SlotOf(key); ; position = (position + 1) & mask)
+            {
+                ref Slot slot = ref _slots[position];
+                if (slot.First == 0)
+                {
+                    slot.Key = key;
+                    slot.First = row + 1;
+                    slot.Last = row;
+                    return;
+                }
+                if (slot.Key != key) continue;
+                next[slot.Last] = row;
+                slot.Last = row;
+                return;
+            }
+        }
+
+        /// <summary>The first row of a key's chain, or -1.</summary>
+        public int First(long key)
+        {
+            int mask = _slots.Length - 1;
+            for (int position = SlotOf(key); ; position = (position + 1) & mask)
+            {
+                ref Slot slot = ref _slots[position];
+                if (slot.First == 0) return -1;
+                if (slot.Key == key) return slot.First - 1;
+            }
+        }
     }
 
     private static long? IntegerKeyOf(BoundExpression expression, object?[] row, ExecutionContext context) =>
