@@ -27,18 +27,42 @@ public sealed class RegionMergeReader : IJournalReader
     private readonly int partition;
     private readonly object gate = new();
     private readonly List<JournalRecord> merged = [];
+    private readonly Dictionary<string, RegionCopyWatch> watches = new(StringComparer.Ordinal);
+    // Committed candidates decided and not yet known durable in two regions, in the merged order: the watch of their
+    // region (null: no other copy is read) and the offset their region's durable end must pass.
+    private readonly Queue<(RegionCopyWatch? Watch, long End, JournalRecord Record)> held = new();
+    private ulong released;
     private long firstOffset;
     private ulong lastHeartbeat;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
 
-    /// <param name="regionReaders">A reader of every region's topic by region name; <paramref name="partition"/> of
-    /// each is read, and it is also the partition number the merged records are given.</param>
+    /// <param name="regionReaders">A reader of every region's topic by region name (this region's copy of it);
+    /// <paramref name="partition"/> of each is read, and it is also the partition number the merged records are given.</param>
+    /// <param name="otherCopies">By region name, readers of that region's topic at the other regions' journals: a
+    /// committed candidate is presented only once one of them holds it too (durable in two regions). A region with no
+    /// entry (or null: every region) has its candidates presented as soon as they are decided, for a topology of one
+    /// journal.</param>
     public RegionMergeReader(IReadOnlyDictionary<string, IJournalReader> regionReaders, int partition, TimeSpan conflictWindow,
-        TimeProvider? timeProvider = null, ILogger? logger = null)
+        TimeProvider? timeProvider = null, ILogger? logger = null, IReadOnlyDictionary<string, IReadOnlyList<IJournalReader>>? otherCopies = null)
     {
+        ArgumentNullException.ThrowIfNull(regionReaders);
         this.partition = partition;
-        feed = new RegionMergeFeed(regionReaders, partition, conflictWindow, OnDecided, timeProvider, logger);
+        var primaries = new Dictionary<string, IJournalReader>(StringComparer.Ordinal);
+        foreach (var (region, reader) in regionReaders)
+        {
+            if (otherCopies is not null && otherCopies.TryGetValue(region, out var copies) && copies.Count > 0)
+            {
+                var watch = new RegionCopyWatch(region, reader, copies, partition, 0, OnDurable, timeProvider, logger);
+                watches[region] = watch;
+                primaries[region] = watch.Primary;
+            }
+            else
+            {
+                primaries[region] = reader;
+            }
+        }
+        feed = new RegionMergeFeed(primaries, partition, conflictWindow, OnDecided, timeProvider, logger);
     }
 
     /// <summary>The merge's released timestamp: every region's candidates at or below it are decided.</summary>
@@ -62,6 +86,10 @@ public sealed class RegionMergeReader : IJournalReader
                     $"A replica in multi-region mode replays every region topic from an empty folder; it asked to resume at merged offset {fromOffset}.");
             }
             feed.Start();
+            foreach (var watch in watches.Values)
+            {
+                watch.Start();
+            }
         }
         var next = fromOffset;
         while (true)
@@ -105,22 +133,46 @@ public sealed class RegionMergeReader : IJournalReader
 
     private void OnDecided(IReadOnlyList<RegionDecision> decisions, HybridTimestamp released)
     {
+        lock (gate)
+        {
+            foreach (var decision in decisions)
+            {
+                var watch = watches.GetValueOrDefault(decision.Region);
+                // Every decided candidate of the region is passed, so the watch forgets the refused ones too.
+                var end = watch?.EndOfCandidate(decision.Record.CommitTimestamp) ?? 0;
+                if (decision.IsCommitted)
+                {
+                    // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
+                    held.Enqueue((watch, end, decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null }));
+                }
+            }
+            this.released = Math.Max(this.released, released.Value);
+        }
+        Present();
+    }
+
+    private void OnDurable() => Present();
+
+    /// <summary>
+    /// Moves the held commits that are durable in two regions into the merged stream, in the merged order, and a
+    /// heartbeat at the highest timestamp a snapshot may read at: the released timestamp, or just below the first commit
+    /// still held, so that no snapshot is served that would have to hold a commit a lost region may take with it.
+    /// </summary>
+    private void Present()
+    {
         TaskCompletionSource? wake = null;
         lock (gate)
         {
             var before = merged.Count;
-            foreach (var decision in decisions)
+            while (held.TryPeek(out var next) && (next.Watch is null || next.End < next.Watch.DurableEnd))
             {
-                if (decision.IsCommitted)
-                {
-                    // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
-                    merged.Add(decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null });
-                }
+                merged.Add(held.Dequeue().Record);
             }
-            if (released.Value > lastHeartbeat)
+            var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
+            if (bound > lastHeartbeat)
             {
-                lastHeartbeat = released.Value;
-                merged.Add(JournalRecord.ForHeartbeat(released, partition, 0));
+                lastHeartbeat = bound;
+                merged.Add(JournalRecord.ForHeartbeat(new HybridTimestamp(bound), partition, 0));
             }
             if (merged.Count > before)
             {
@@ -131,5 +183,12 @@ public sealed class RegionMergeReader : IJournalReader
         wake?.SetResult();
     }
 
-    public ValueTask DisposeAsync() => feed.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await feed.DisposeAsync().ConfigureAwait(false);
+        foreach (var watch in watches.Values)
+        {
+            await watch.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

@@ -126,8 +126,21 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         {
             started.Add((IAsyncDisposable)reader);
         }
+        // Every other region's journal holds a copy of every peered topic too: a commit is shown once one of them holds it.
+        var otherCopies = topology.Peers.ToDictionary(peer => peer, _ => new List<IJournalReader>(), StringComparer.Ordinal);
+        foreach (var (holder, bootstrap) in topology.Journals.Where(journal => journal.Key != topology.Region))
+        {
+            var copies = RegionJournalReaders.Create(topology.Peers.ToDictionary(peer => peer, _ => bootstrap, StringComparer.Ordinal),
+                topology.ClientOptions($"storage-copy-{holder}"), loggerFactory.CreateLogger<KafkaJournalReader>());
+            foreach (var (peer, copy) in copies)
+            {
+                started.Add((IAsyncDisposable)copy);
+                otherCopies[peer].Add(copy);
+            }
+        }
         var merged = started.Add(new RegionMergeReader(readers, 0, RegionConflictWindow,
-            logger: loggerFactory.CreateLogger<RegionMergeReader>()));
+            logger: loggerFactory.CreateLogger<RegionMergeReader>(),
+            otherCopies: otherCopies.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<IJournalReader>)pair.Value, StringComparer.Ordinal)));
         var replica = new StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
