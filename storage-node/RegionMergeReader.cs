@@ -12,7 +12,9 @@ namespace Log.StorageNode;
 /// with <see cref="RegionMergeFeed"/>, and presents the result as one partition that the unchanged apply loop
 /// consumes: the committed candidates in the merged order (commit timestamp, region), each as a Commit record, and a
 /// heartbeat whenever the merge's released timestamp moves, so the replica's resolved timestamp is the released
-/// timestamp. Refused candidates never appear.
+/// timestamp. Refused candidates never appear. With the other regions' copies of the topics given, a committed
+/// candidate is presented only once one of them holds it too (<see cref="RegionCopyWatch"/>): until then it and every
+/// later one are held, and the heartbeat stays below it, so no snapshot shows a commit a region's loss could take back.
 /// <para>
 /// Offsets of the merged partition count its records from this reader's start; they are not the same across two
 /// starts (heartbeats fall where the regions' records happened to arrive), so a replica in multi-region mode starts
