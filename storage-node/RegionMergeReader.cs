@@ -145,7 +145,8 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             await Task.WhenAny(wait, active.Failure).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (active.Failure.IsFaulted)
             {
-                throw new InvalidDataException("The merge of the region topics stopped.", active.Failure.Exception?.InnerException);
+                var reason = active.Failure.Exception?.InnerException;
+                throw new InvalidDataException($"The merge of the region topics stopped: {reason?.Message}", reason);
             }
         }
     }

@@ -51,13 +51,19 @@ public sealed class RegionMergeCheckpointTests
             await a.AppendAsync(0, Heartbeat(1005), timeout.Token);
             await b.AppendAsync(0, Heartbeat(1005), timeout.Token);
             await first.Node.WaitForResolvedTimestampAsync(Ts(1005), timeout.Token);
+            // Then a's commit is decided while b's is still open: the checkpoint after it lies past the newest moment the
+            // merge held nothing, so the restart presents a's commit again (applying it twice changes nothing).
+            await a.AppendAsync(0, Candidate(1040, 1050, "pending a", "from a"), timeout.Token);
+            await b.AppendAsync(0, Candidate(1040, 1060, "pending b", "from b"), timeout.Token);
+            await first.Node.WaitForResolvedTimestampAsync(Ts(1050), timeout.Token);
+            Assert.Equal("from a", Text(await first.Node.GetAsync(Bytes("pending a"), ReadPoint.Unfenced(Ts(1050)), timeout.Token)));
             var checkpoint = await first.Node.CheckpointAsync(timeout.Token);
             Assert.NotNull(checkpoint);
             Assert.True(checkpoint.NextOffset > 0);
             await first.Node.DisposeAsync();
             await firstMerge.DisposeAsync();
 
-            await b.AppendAsync(0, Candidate(950, 1010, "shared", "from b"), timeout.Token);
+            await b.AppendAsync(0, Candidate(950, 1070, "shared", "from b"), timeout.Token);
             await WriteRoundAsync(a, b, 1100, 20, timeout.Token);
             await a.AppendAsync(0, Heartbeat(2000), timeout.Token);
             await b.AppendAsync(0, Heartbeat(2000), timeout.Token);
@@ -71,6 +77,8 @@ public sealed class RegionMergeCheckpointTests
             replay = await StartAsync(replayMerge, Manual);
             await replay.Node.WaitForResolvedTimestampAsync(Ts(2000), timeout.Token);
             Assert.Equal(0, replayMerge.StartOffsets["a"]);
+            Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("pending a"), ReadPoint.Unfenced(Ts(2000)), timeout.Token)));
+            Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("pending b"), ReadPoint.Unfenced(Ts(2000)), timeout.Token)));
             Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("shared"), ReadPoint.Unfenced(Ts(2000)), timeout.Token)));
             Assert.Equal("b at 1139", Text(await second.Node.GetAsync(Bytes("b1138"), ReadPoint.Unfenced(Ts(2000)), timeout.Token)));
             Assert.Equal("a at 100", Text(await second.Node.GetAsync(Bytes("a100"), ReadPoint.Unfenced(Ts(2000)), timeout.Token)));
