@@ -12,9 +12,6 @@ namespace Log.StorageNode.Tests;
 /// </summary>
 public sealed class RegionDurabilityTests
 {
-    private static JournalRecord Candidate(ulong start, ulong commit, string key, string value) =>
-        JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(start), new HybridTimestamp(commit), 0, 1, [new JournalWrite(Bytes(key), Bytes(value))]);
-
     private sealed class Copies
     {
         private readonly Dictionary<(string Holder, string Topic), MemoryJournal> journals = [];

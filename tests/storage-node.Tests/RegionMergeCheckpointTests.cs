@@ -11,9 +11,6 @@ public sealed class RegionMergeCheckpointTests
 {
     private static readonly TimeSpan ConflictWindow = TimeSpan.FromMinutes(5);
 
-    private static JournalRecord Candidate(ulong start, ulong commit, string key, string value) =>
-        JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(start), new HybridTimestamp(commit), 0, 1, [new JournalWrite(Bytes(key), Bytes(value))]);
-
     private static RegionMergeReader Merge(MemoryJournal a, MemoryJournal b) =>
         new(new Dictionary<string, IJournalReader> { ["a"] = a, ["b"] = b }, 0, ConflictWindow, captureInterval: TimeSpan.Zero);
 
