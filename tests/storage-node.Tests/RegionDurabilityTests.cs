@@ -12,7 +12,8 @@ namespace Log.StorageNode.Tests;
 /// </summary>
 public sealed class RegionDurabilityTests
 {
-    private sealed class Copies
+    /// <summary>Every region topic's copy in every holder's journal, made on first use.</summary>
+    internal sealed class Copies
     {
         private readonly Dictionary<(string Holder, string Topic), MemoryJournal> journals = [];
 
@@ -27,10 +28,11 @@ public sealed class RegionDurabilityTests
             }
         }
 
-        public RegionMergeReader ReplicaIn(string region, string[] topics, string[] holders) => new(
+        public RegionMergeReader ReplicaIn(string region, string[] topics, string[] holders, TimeSpan? captureInterval = null) => new(
             topics.ToDictionary(topic => topic, topic => (IJournalReader)this[region, topic]), 0, TimeSpan.FromMinutes(5),
             otherCopies: topics.ToDictionary(topic => topic,
-                topic => (IReadOnlyList<IJournalReader>)[.. holders.Where(holder => holder != region).Select(holder => this[holder, topic])]));
+                topic => (IReadOnlyList<IJournalReader>)[.. holders.Where(holder => holder != region).Select(holder => this[holder, topic])]),
+            captureInterval: captureInterval);
     }
 
     [Fact]

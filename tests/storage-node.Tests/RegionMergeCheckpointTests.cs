@@ -102,6 +102,62 @@ public sealed class RegionMergeCheckpointTests
     }
 
     [Fact]
+    public async Task After_a_resume_a_commit_only_in_its_own_regions_copy_is_still_held_until_a_second_copy_holds_it()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new RegionDurabilityTests.Copies();
+        string[] topics = ["a", "b"];
+        string[] holders = ["a", "b", "w"];
+        var firstMerge = copies.ReplicaIn("a", topics, holders, TimeSpan.Zero);
+        var secondMerge = copies.ReplicaIn("a", topics, holders, TimeSpan.Zero);
+        var first = await StartAsync(firstMerge, Manual);
+        StorageNodeHarness? second = null;
+        try
+        {
+            for (var index = 0UL; index < 10; index++)
+            {
+                await copies.AppendAsync("a", Candidate(90 + index * 10, 100 + index * 10, $"a{index}", "from a"), timeout.Token, "a", "w");
+                await copies.AppendAsync("b", Candidate(90 + index * 10, 105 + index * 10, $"b{index}", "from b"), timeout.Token, "a", "b");
+            }
+            await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a", "w");
+            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
+            await first.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+            Assert.NotNull(await first.Node.CheckpointAsync(timeout.Token));
+            await first.Node.DisposeAsync();
+            await firstMerge.DisposeAsync();
+
+            // Written while the replica was down: a's next candidate reached only a's own journal.
+            var late = Candidate(390, 400, "late", "from a");
+            await copies.AppendAsync("a", late, timeout.Token, "a");
+            await copies.AppendAsync("b", Heartbeat(500), timeout.Token, "a", "b");
+
+            second = await StartAsync(secondMerge, Manual, first.Directory);
+            await second.Node.WaitForResolvedTimestampAsync(Ts(399), timeout.Token);
+            Assert.True(secondMerge.StartOffsets["a"] >= 10, $"a was read from {secondMerge.StartOffsets["a"]}");
+            Assert.Equal(Ts(399), second.Node.ResolvedTimestamp);
+            Assert.Null(Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
+            Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b9"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
+
+            await copies.AppendAsync("a", late, timeout.Token, "w");
+            await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
+            Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+        }
+        finally
+        {
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+            else
+            {
+                await first.DisposeAsync();
+            }
+            await firstMerge.DisposeAsync();
+            await secondMerge.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public void A_restored_merge_decides_what_the_uninterrupted_one_does()
     {
         var random = new Random(16);
