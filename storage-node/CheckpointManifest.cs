@@ -65,6 +65,10 @@ internal sealed record CheckpointManifest
     /// <see cref="Positions"/>).</summary>
     public IReadOnlyList<PartitionPosition>? Partitions { get; init; }
 
+    /// <summary>What the journal reader needs to resume at <see cref="NextOffset"/> when its offsets differ from one start
+    /// to the next (<see cref="IJournalResumePoints"/>, the merged stream of a multi-region replica); null otherwise.</summary>
+    public byte[]? JournalPosition { get; init; }
+
     /// <summary>Every partition the checkpoint covers, whatever the version: a version 1 manifest covers one.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<PartitionPosition> Positions =>

@@ -3,6 +3,7 @@ using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Log.StorageNode;
 
@@ -12,40 +13,85 @@ namespace Log.StorageNode;
 /// with <see cref="RegionMergeFeed"/>, and presents the result as one partition that the unchanged apply loop
 /// consumes: the committed candidates in the merged order (commit timestamp, region), each as a Commit record, and a
 /// heartbeat whenever the merge's released timestamp moves, so the replica's resolved timestamp is the released
-/// timestamp. Refused candidates never appear.
+/// timestamp. Refused candidates never appear. With the other regions' copies of the topics given, a committed
+/// candidate is presented only once one of them holds it too (<see cref="RegionCopyWatch"/>): until then it and every
+/// later one are held, and the heartbeat stays below it, so no snapshot shows a commit a region's loss could take back.
 /// <para>
-/// Offsets of the merged partition count its records from this reader's start; they are not the same across two
-/// starts (heartbeats fall where the regions' records happened to arrive), so a replica in multi-region mode starts
-/// from an empty folder and replays every region topic (checkpoints of the merged stream are not built). The records
-/// are kept only until the replica has read past them: one reader at a time, which may reopen at the offset after the
-/// last record it applied, as the apply loop does after a read error.
+/// Offsets of the merged partition count its records from a start; they are not the same across two starts
+/// (heartbeats fall where the regions' records happened to arrive). So the reader resumes only where a checkpoint
+/// recorded the merge's position (<see cref="IJournalResumePoints"/>): at moments when the merge holds no candidate and
+/// no commit is held back, at most once per <c>captureInterval</c>, it keeps where every region topic's reading stood
+/// and the merge's state (<see cref="RegionMergePosition"/>) beside the merged offset it was taken at; a checkpoint at
+/// merged offset N stores the newest such position at or below N, and the next start reads every region topic from
+/// that position, presents the commits after it again from offset N on (applying them again changes nothing: each
+/// version is already there) and goes on. The records are kept only until the replica has read past them: one reader
+/// at a time, which may reopen at the offset after the last record it applied, as the apply loop does after a read
+/// error.
 /// </para>
 /// </summary>
-public sealed class RegionMergeReader : IJournalReader
+public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
 {
-    private readonly RegionMergeFeed feed;
+    /// <summary>How often, at most, the reader keeps a position to resume from, by default.</summary>
+    public static readonly TimeSpan DefaultCaptureInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IReadOnlyDictionary<string, IJournalReader> regionReaders;
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<IJournalReader>>? otherCopies;
     private readonly int partition;
+    private readonly TimeSpan conflictWindow;
+    private readonly TimeSpan captureInterval;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
     private readonly object gate = new();
     private readonly List<JournalRecord> merged = [];
+    private readonly Dictionary<string, RegionCopyWatch> watches = new(StringComparer.Ordinal);
+    // Committed candidates decided and not yet known durable in two regions, in the merged order: the watch of their
+    // region (null: no other copy is read) and the offset their region's durable end must pass.
+    private readonly Queue<(RegionCopyWatch? Watch, long End, JournalRecord Record)> held = new();
+    // Positions to resume from, oldest first, by the merged offset they were taken at.
+    private readonly List<(long Offset, ResumePoint Point)> captures = [];
+    private readonly TaskCompletionSource failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RegionMergeFeed? feed;
+    private (long Offset, ResumePoint Point)? resumeAt;
+    private long lastCaptureTimestamp;
+    private ulong released;
     private long firstOffset;
     private ulong lastHeartbeat;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
 
-    /// <param name="regionReaders">A reader of every region's topic by region name; <paramref name="partition"/> of
-    /// each is read, and it is also the partition number the merged records are given.</param>
+    /// <param name="regionReaders">A reader of every region's topic by region name (this region's copy of it);
+    /// <paramref name="partition"/> of each is read, and it is also the partition number the merged records are given.</param>
+    /// <param name="otherCopies">By region name, readers of that region's topic at the other regions' journals: a
+    /// committed candidate is presented only once one of them holds it too (durable in two regions). A region with no
+    /// entry (or null: every region) has its candidates presented as soon as they are decided, for a topology of one
+    /// journal.</param>
+    /// <param name="captureInterval">How often, at most, a position to resume from is kept
+    /// (<see cref="DefaultCaptureInterval"/> when null; zero: at every moment the merge allows).</param>
     public RegionMergeReader(IReadOnlyDictionary<string, IJournalReader> regionReaders, int partition, TimeSpan conflictWindow,
-        TimeProvider? timeProvider = null, ILogger? logger = null)
+        TimeProvider? timeProvider = null, ILogger? logger = null, IReadOnlyDictionary<string, IReadOnlyList<IJournalReader>>? otherCopies = null,
+        TimeSpan? captureInterval = null)
     {
+        ArgumentNullException.ThrowIfNull(regionReaders);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        this.regionReaders = regionReaders;
+        this.otherCopies = otherCopies;
         this.partition = partition;
-        feed = new RegionMergeFeed(regionReaders, partition, conflictWindow, OnDecided, timeProvider, logger);
+        this.conflictWindow = conflictWindow;
+        this.captureInterval = captureInterval ?? DefaultCaptureInterval;
+        ArgumentOutOfRangeException.ThrowIfLessThan(this.captureInterval, TimeSpan.Zero);
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>The merge's released timestamp: every region's candidates at or below it are decided.</summary>
-    public HybridTimestamp Released => feed.Released;
+    public HybridTimestamp Released => feed?.Released ?? default;
 
     /// <summary>Completes when the merge stopped for good (a corrupt region topic).</summary>
-    public Task Failure => feed.Failure;
+    public Task Failure => failure.Task;
+
+    /// <summary>By region, the offset of its topic the merge started reading at: 0 from an empty folder, the recorded
+    /// position after a resume. Empty before the first read.</summary>
+    public IReadOnlyDictionary<string, long> StartOffsets { get; private set; } = new Dictionary<string, long>();
 
     public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -55,15 +101,10 @@ public sealed class RegionMergeReader : IJournalReader
         }
         if (Interlocked.Exchange(ref started, 1) == 0)
         {
-            if (fromOffset != 0)
-            {
-                // Offsets of an earlier start name other records: applying from here would skip commits silently.
-                throw new InvalidDataException(
-                    $"A replica in multi-region mode replays every region topic from an empty folder; it asked to resume at merged offset {fromOffset}.");
-            }
-            feed.Start();
+            Start(fromOffset);
         }
         var next = fromOffset;
+        var active = feed!;
         while (true)
         {
             JournalRecord? record = null;
@@ -73,7 +114,7 @@ public sealed class RegionMergeReader : IJournalReader
                 if (next < firstOffset)
                 {
                     throw new InvalidOperationException(
-                        $"The merged stream keeps records from offset {firstOffset} on; a replica in multi-region mode replays from an empty folder.");
+                        $"The merged stream keeps records from offset {firstOffset} on; it was asked for {next}.");
                 }
                 // The reader asks for `next` only once it applied everything before `next - 1`'s successor: what lies
                 // below `next - 1` is never asked for again.
@@ -82,6 +123,12 @@ public sealed class RegionMergeReader : IJournalReader
                 {
                     merged.RemoveRange(0, forget);
                     firstOffset += forget;
+                }
+                // Positions older than the newest one below what the replica applied are never asked for again.
+                var newestApplied = captures.FindLastIndex(capture => capture.Offset <= next);
+                if (newestApplied > 0)
+                {
+                    captures.RemoveRange(0, newestApplied);
                 }
                 if (next - firstOffset < merged.Count)
                 {
@@ -95,32 +142,142 @@ public sealed class RegionMergeReader : IJournalReader
                 next++;
                 continue;
             }
-            await Task.WhenAny(wait, feed.Failure).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (feed.Failure.IsFaulted)
+            await Task.WhenAny(wait, active.Failure).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (active.Failure.IsFaulted)
             {
-                throw new InvalidDataException("The merge of the region topics stopped.", feed.Failure.Exception?.InnerException);
+                var reason = active.Failure.Exception?.InnerException;
+                throw new InvalidDataException($"The merge of the region topics stopped: {reason?.Message}", reason);
             }
+        }
+    }
+
+    /// <summary>The newest position kept at or below merged offset <paramref name="nextOffset"/>, encoded; null when none
+    /// is (the checkpoint must wait for one).</summary>
+    public byte[]? PositionAt(long nextOffset)
+    {
+        lock (gate)
+        {
+            var index = captures.FindLastIndex(capture => capture.Offset <= nextOffset);
+            return index < 0 ? null : captures[index].Point.Encode();
+        }
+    }
+
+    /// <summary>The next read starts at merged offset <paramref name="nextOffset"/> from <paramref name="position"/> (what
+    /// <see cref="PositionAt"/> gave for it): every region topic is read from there.</summary>
+    public void ResumeAt(long nextOffset, byte[]? position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
+        if (Volatile.Read(ref started) != 0)
+        {
+            throw new InvalidOperationException("The merged stream was read already.");
+        }
+        lock (gate)
+        {
+            resumeAt = position is null ? null : (nextOffset, ResumePoint.Decode(position));
+        }
+    }
+
+    private void Start(long fromOffset)
+    {
+        RegionMergePosition? from = null;
+        lock (gate)
+        {
+            if (fromOffset != 0)
+            {
+                if (resumeAt is not { } resume || resume.Offset != fromOffset)
+                {
+                    // Offsets of an earlier start name other records: applying from here would skip commits silently.
+                    throw new InvalidDataException(
+                        $"A replica in multi-region mode resumes only at a checkpoint that recorded the merge's position; it asked to resume at merged offset {fromOffset}.");
+                }
+                from = resume.Point.Position;
+                firstOffset = fromOffset;
+                lastHeartbeat = resume.Point.LastHeartbeat;
+                released = resume.Point.LastHeartbeat;
+                captures.Add((fromOffset, resume.Point));
+            }
+        }
+        var primaries = new Dictionary<string, IJournalReader>(StringComparer.Ordinal);
+        var startOffsets = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (region, reader) in regionReaders)
+        {
+            var startOffset = from is null ? 0 : from.NextOffsets.GetValueOrDefault(region);
+            startOffsets[region] = startOffset;
+            if (otherCopies is not null && otherCopies.TryGetValue(region, out var copies) && copies.Count > 0)
+            {
+                var watch = new RegionCopyWatch(region, reader, copies, partition, startOffset, OnDurable, timeProvider, logger);
+                watches[region] = watch;
+                primaries[region] = watch.Primary;
+            }
+            else
+            {
+                primaries[region] = reader;
+            }
+        }
+        StartOffsets = startOffsets;
+        if (from is not null)
+        {
+            logger.LogInformation("Resuming the merge of the region topics at merged offset {Offset}: {Positions}", fromOffset,
+                string.Join(", ", startOffsets.Select(pair => $"{pair.Key} at {pair.Value}")));
+        }
+        var created = new RegionMergeFeed(primaries, partition, conflictWindow, OnDecided, timeProvider, logger, from);
+        created.Failure.ContinueWith(done => failure.TrySetException(done.Exception?.InnerException ?? new InvalidDataException("The merge stopped.")),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        feed = created;
+        created.Start();
+        foreach (var watch in watches.Values)
+        {
+            watch.Start();
         }
     }
 
     private void OnDecided(IReadOnlyList<RegionDecision> decisions, HybridTimestamp released)
     {
+        lock (gate)
+        {
+            foreach (var decision in decisions)
+            {
+                var watch = watches.GetValueOrDefault(decision.Region);
+                // Every decided candidate of the region is passed, so the watch forgets the refused ones too.
+                var end = watch?.EndOfCandidate(decision.Record.CommitTimestamp) ?? 0;
+                if (decision.IsCommitted)
+                {
+                    // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
+                    held.Enqueue((watch, end, decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null }));
+                }
+            }
+            this.released = Math.Max(this.released, released.Value);
+        }
+        Present();
+        // Called under the feed's lock: the feed's position is the one right after these decisions.
+        lock (gate)
+        {
+            CaptureIfDue();
+        }
+    }
+
+    private void OnDurable() => Present();
+
+    /// <summary>
+    /// Moves the held commits that are durable in two regions into the merged stream, in the merged order, and a
+    /// heartbeat at the highest timestamp a snapshot may read at: the released timestamp, or just below the first commit
+    /// still held, so that no snapshot is served that would have to hold a commit a lost region may take with it.
+    /// </summary>
+    private void Present()
+    {
         TaskCompletionSource? wake = null;
         lock (gate)
         {
             var before = merged.Count;
-            foreach (var decision in decisions)
+            while (held.TryPeek(out var next) && (next.Watch is null || next.End < next.Watch.DurableEnd))
             {
-                if (decision.IsCommitted)
-                {
-                    // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
-                    merged.Add(decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null });
-                }
+                merged.Add(held.Dequeue().Record);
             }
-            if (released.Value > lastHeartbeat)
+            var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
+            if (bound > lastHeartbeat)
             {
-                lastHeartbeat = released.Value;
-                merged.Add(JournalRecord.ForHeartbeat(released, partition, 0));
+                lastHeartbeat = bound;
+                merged.Add(JournalRecord.ForHeartbeat(new HybridTimestamp(bound), partition, 0));
             }
             if (merged.Count > before)
             {
@@ -131,5 +288,101 @@ public sealed class RegionMergeReader : IJournalReader
         wake?.SetResult();
     }
 
-    public ValueTask DisposeAsync() => feed.DisposeAsync();
+    /// <summary>Keeps the position after everything presented so far, when nothing is held back, the merge holds no
+    /// candidate and the interval has passed. Under the reader's lock and the feed's.</summary>
+    private void CaptureIfDue()
+    {
+        if (held.Count != 0 || feed is null)
+        {
+            return;
+        }
+        var now = timeProvider.GetTimestamp();
+        if (captures.Count > 0 && timeProvider.GetElapsedTime(lastCaptureTimestamp, now) < captureInterval)
+        {
+            return;
+        }
+        if (feed.Capture() is not { } position)
+        {
+            return;
+        }
+        var offset = firstOffset + merged.Count;
+        if (captures.Count > 0 && captures[^1].Offset == offset)
+        {
+            captures[^1] = (offset, new ResumePoint(position, lastHeartbeat));
+        }
+        else
+        {
+            captures.Add((offset, new ResumePoint(position, lastHeartbeat)));
+        }
+        lastCaptureTimestamp = now;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (feed is not null)
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var watch in watches.Values)
+        {
+            await watch.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A position to resume the merged stream from: the feed's, and the last heartbeat presented by then.</summary>
+    private sealed record ResumePoint(RegionMergePosition Position, ulong LastHeartbeat)
+    {
+        private const int FormatVersion = 1;
+
+        public byte[] Encode()
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(FormatVersion);
+                writer.Write(LastHeartbeat);
+                writer.Write(Position.NextOffsets.Count);
+                foreach (var (region, offset) in Position.NextOffsets.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+                {
+                    writer.Write(region);
+                    writer.Write(offset);
+                    writer.Write(Position.Epochs.GetValueOrDefault(region));
+                }
+                Position.Merge.WriteTo(writer);
+            }
+            return stream.ToArray();
+        }
+
+        public static ResumePoint Decode(byte[] bytes)
+        {
+            try
+            {
+                using var reader = new BinaryReader(new MemoryStream(bytes), System.Text.Encoding.UTF8);
+                var version = reader.ReadInt32();
+                if (version != FormatVersion)
+                {
+                    throw new InvalidDataException($"A merged stream position of format {version}; this node reads {FormatVersion}.");
+                }
+                var lastHeartbeat = reader.ReadUInt64();
+                var count = reader.ReadInt32();
+                if (count is < 0 or > 64)
+                {
+                    throw new InvalidDataException($"A merged stream position names {count} regions.");
+                }
+                var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
+                var epochs = new Dictionary<string, long>(StringComparer.Ordinal);
+                for (var index = 0; index < count; index++)
+                {
+                    var region = reader.ReadString();
+                    offsets[region] = reader.ReadInt64();
+                    epochs[region] = reader.ReadInt64();
+                }
+                return new ResumePoint(new RegionMergePosition(offsets, epochs, RegionMergeState.ReadFrom(reader)), lastHeartbeat);
+            }
+            catch (EndOfStreamException exception)
+            {
+                throw new InvalidDataException("A merged stream position ends early.", exception);
+            }
+        }
+    }
 }

@@ -82,6 +82,7 @@ public sealed partial class StorageNode
         Task<Guid> logCheckpoint;
         ulong resolved;
         List<PartitionPosition> positions;
+        byte[]? journalPosition = null;
         OrderedKeyIndex.IndexSnapshot keySnapshot;
         await applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var pausedAt = options.TimeProvider.GetTimestamp();
@@ -95,6 +96,11 @@ public sealed partial class StorageNode
                 return null;
             }
             positions = CurrentPositions();
+            // A merged stream resumes only from what its reader recorded for this offset (IJournalResumePoints).
+            if (journal is IJournalResumePoints resumePoints && (journalPosition = resumePoints.PositionAt(positions[0].NextOffset)) is null)
+            {
+                return null;
+            }
             resolved = Volatile.Read(ref resolvedTimestamp);
             Volatile.Write(ref writesAtCheckpoint, AppliedWriteCount);
             // Paused only until FASTER's version switches; the log is flushed while applying goes on.
@@ -139,6 +145,7 @@ public sealed partial class StorageNode
             ResolvedTimestamp = resolved,
             WriterEpoch = positions[0].WriterEpoch,
             Partitions = positions,
+            JournalPosition = journalPosition,
             LogBeginAddress = faster.BeginAddress,
             LogFinalAddress = faster.FinalAddress,
             LogSegmentSizeBits = store.SegmentSizeBits,

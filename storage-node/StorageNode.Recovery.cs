@@ -77,6 +77,7 @@ public sealed partial class StorageNode
                 keys.Load(loadedKeys);
                 keys.ForgetAddressesOutside(manifest.LogBeginAddress, manifest.LogFinalAddress);
                 RestorePositions(manifest);
+                (journal as IJournalResumePoints)?.ResumeAt(manifest.NextOffset, manifest.JournalPosition);
                 Volatile.Write(ref newestCheckpoint, manifest);
                 DeleteOutdatedCheckpoints(directory);
                 var (checkedChunks, totalChunks) = store.VerifiedLogChunks;

@@ -35,11 +35,16 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     private readonly TaskCompletionSource failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(HybridTimestamp At, TaskCompletionSource Done)> releaseWaiters = [];
     private readonly Dictionary<string, RegionProgress> progress = new(StringComparer.Ordinal);
+    // Per region: the offset after the last record the merge took, and the writer epoch its filter had then.
+    private readonly Dictionary<string, (long NextOffset, long Epoch)> fed = new(StringComparer.Ordinal);
     private Task[] loops = [];
     private int disposed;
 
+    /// <param name="from">Where an earlier feed stood (<see cref="Capture"/>): every region is read from its offset there,
+    /// with its writer epoch, into the merge restored from it. Null: from the start of every topic.</param>
     public RegionMergeFeed(IReadOnlyDictionary<string, IJournalReader> readers, int partition, TimeSpan conflictWindow,
-        Action<IReadOnlyList<RegionDecision>, HybridTimestamp> onDecided, TimeProvider? timeProvider = null, ILogger? logger = null)
+        Action<IReadOnlyList<RegionDecision>, HybridTimestamp> onDecided, TimeProvider? timeProvider = null, ILogger? logger = null,
+        RegionMergePosition? from = null)
     {
         ArgumentNullException.ThrowIfNull(readers);
         ArgumentNullException.ThrowIfNull(onDecided);
@@ -49,7 +54,27 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         this.onDecided = onDecided;
         this.timeProvider = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger.Instance;
-        merge = new RegionMerge(readers.Keys, conflictWindow);
+        merge = from is null ? new RegionMerge(readers.Keys, conflictWindow) : RegionMerge.Restore(from.Merge, conflictWindow);
+        foreach (var region in readers.Keys)
+        {
+            fed[region] = from is null ? (0, 0)
+                : (from.NextOffsets.TryGetValue(region, out var offset) ? offset : throw new ArgumentException($"The position names no offset of region {region}.", nameof(from)),
+                    from.Epochs.GetValueOrDefault(region));
+        }
+    }
+
+    /// <summary>Where the feed stands, to start another one there (a checkpoint of the merged stream), or null while the
+    /// merge holds a candidate (<see cref="RegionMerge.Capture"/>). Taken under the feed's lock, so also from
+    /// <c>onDecided</c>: the position is then the one right after the batch it is given.</summary>
+    public RegionMergePosition? Capture()
+    {
+        lock (gate)
+        {
+            return merge.Capture() is { } state
+                ? new RegionMergePosition(fed.ToDictionary(pair => pair.Key, pair => pair.Value.NextOffset, StringComparer.Ordinal),
+                    fed.ToDictionary(pair => pair.Key, pair => pair.Value.Epoch, StringComparer.Ordinal), state)
+                : null;
+        }
     }
 
     /// <summary>Every candidate at or below it has been decided and handed to <c>onDecided</c>.</summary>
@@ -79,7 +104,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     /// <summary>Completes with the reason when the feed stopped for good (corruption); never completes otherwise.</summary>
     public Task Failure => failure.Task;
 
-    /// <summary>Starts one reading loop per region, each from the start of its topic's partition.</summary>
+    /// <summary>Starts one reading loop per region, each from the start of its topic's partition or the position given.</summary>
     public void Start()
     {
         if (loops.Length != 0)
@@ -106,9 +131,14 @@ public sealed class RegionMergeFeed : IAsyncDisposable
 
     private async Task ReadRegionAsync(string region, IJournalReader reader, CancellationToken cancellationToken)
     {
-        var epochs = new WriterEpochFilter();
+        long next;
+        long epoch;
+        lock (gate)
+        {
+            (next, epoch) = fed[region];
+        }
+        var epochs = new WriterEpochFilter(epoch);
         var fragments = new FragmentAssembler();
-        var next = 0L;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -128,7 +158,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
                     {
                         continue;
                     }
-                    if (!TryFeed(region, whole))
+                    if (!TryFeed(region, whole, next, epochs.Epoch))
                     {
                         return;
                     }
@@ -160,11 +190,11 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     }
 
     /// <summary>Feeds one record; false when the feed stopped for good (a record that cannot be merged is never skipped).</summary>
-    private bool TryFeed(string region, JournalRecord record)
+    private bool TryFeed(string region, JournalRecord record, long nextOffset, long epoch)
     {
         try
         {
-            Feed(region, record);
+            Feed(region, record, nextOffset, epoch);
             return !failure.Task.IsCompleted;
         }
         catch (Exception exception)
@@ -175,7 +205,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         }
     }
 
-    private void Feed(string region, JournalRecord record)
+    private void Feed(string region, JournalRecord record, long nextOffset, long epoch)
     {
         lock (gate)
         {
@@ -185,6 +215,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
             }
             var closedBefore = merge.ClosedOf(region);
             merge.Accept(region, record);
+            fed[region] = (nextOffset, epoch);
             var known = progress.GetValueOrDefault(region);
             if (merge.ClosedOf(region) > closedBefore || !known.Seen)
             {
@@ -238,3 +269,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
 /// <param name="Sealed">Its stream ends at a seal (and no rejoin came after it).</param>
 /// <param name="HighestEpoch">The highest writer epoch of any of its records read.</param>
 public readonly record struct RegionProgress(bool Seen, long LastAdvance, bool Sealed, long HighestEpoch);
+
+/// <summary>Where a <see cref="RegionMergeFeed"/> stood (<see cref="RegionMergeFeed.Capture"/>): by region, the offset after
+/// the last record its merge took and the writer epoch read by then, and the merge's state.</summary>
+public sealed record RegionMergePosition(IReadOnlyDictionary<string, long> NextOffsets, IReadOnlyDictionary<string, long> Epochs, RegionMergeState Merge);

@@ -39,7 +39,7 @@ public readonly record struct RegionDecision(string Region, JournalRecord Record
 /// the region arrives in another region's stream; from there the region counts again, closed at the rejoin's timestamp.
 /// </para>
 /// </summary>
-public sealed class RegionMerge
+public sealed partial class RegionMerge
 {
     private readonly string[] regions;
     private readonly Dictionary<string, int> indexOf = new(StringComparer.Ordinal);

@@ -99,26 +99,21 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         await Console.Out.FlushAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Multi-region mode: the replica applies the merge of every peered region's topic, each read from this region's
-    /// journal (<see cref="RegionMergeReader"/>), in one timestamp order; its resolved timestamp is the merge's released
-    /// one. The merged stream's offsets are not the same from one start to the next, so the replica takes no
-    /// checkpoints and starts from an empty folder, replaying every region topic. It serves once its resolved timestamp
-    /// has passed its clock at start (every commit acknowledged before it started is applied).
-    /// </summary>
     /// <summary>The merge's conflict window: the adjudicators' (RegionOptions.MaxTransactionDuration), so that the
     /// replica decides every candidate as they do.</summary>
     private static readonly TimeSpan RegionConflictWindow = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Multi-region mode: the replica applies the merge of every peered region's topic, each read from this region's
+    /// journal (<see cref="RegionMergeReader"/>), in one timestamp order; its resolved timestamp is the merge's released
+    /// one, and it shows a commit once another region's journal holds it too. The merged stream's offsets are not the
+    /// same from one start to the next, so each checkpoint records the merge's position with them and a restart resumes
+    /// every region topic there (a folder without a checkpoint replays them from the start). It serves once its
+    /// resolved timestamp has passed its clock at start (every commit acknowledged before it started is applied).
+    /// </summary>
     private async Task StartRegionReplicaAsync(RegionTopology topology, System.Net.IPAddress listenAddress, CancellationToken cancellationToken)
     {
         var dataDirectory = Path.GetFullPath(options.Data);
-        var storageDirectory = Path.Combine(dataDirectory, StorageNode.StorageFolderName);
-        if (Directory.Exists(storageDirectory) && Directory.EnumerateFileSystemEntries(storageDirectory).Any())
-        {
-            throw new InvalidOperationException(
-                $"with --regions a replica replays every region topic from an empty folder; {storageDirectory} is not empty");
-        }
         Directory.CreateDirectory(dataDirectory);
         var template = topology.ClientOptions("storage");
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
@@ -126,13 +121,25 @@ public sealed class StorageNodeService(StorageNodeHostOptions options, ILoggerFa
         {
             started.Add((IAsyncDisposable)reader);
         }
+        // Every other region's journal holds a copy of every peered topic too: a commit is shown once one of them holds it.
+        var otherCopies = topology.Peers.ToDictionary(peer => peer, _ => new List<IJournalReader>(), StringComparer.Ordinal);
+        foreach (var (holder, bootstrap) in topology.Journals.Where(journal => journal.Key != topology.Region))
+        {
+            var copies = RegionJournalReaders.Create(topology.Peers.ToDictionary(peer => peer, _ => bootstrap, StringComparer.Ordinal),
+                topology.ClientOptions($"storage-copy-{holder}"), loggerFactory.CreateLogger<KafkaJournalReader>());
+            foreach (var (peer, copy) in copies)
+            {
+                started.Add((IAsyncDisposable)copy);
+                otherCopies[peer].Add(copy);
+            }
+        }
         var merged = started.Add(new RegionMergeReader(readers, 0, RegionConflictWindow,
-            logger: loggerFactory.CreateLogger<RegionMergeReader>()));
+            logger: loggerFactory.CreateLogger<RegionMergeReader>(),
+            otherCopies: otherCopies.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<IJournalReader>)pair.Value, StringComparer.Ordinal)));
         var replica = new StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
             JournalTopic = string.Join("+", topology.Peers.Select(JournalTopics.ForRegion)),
-            CheckpointsEnabled = false,
             SnapshotRetention = TimeSpan.FromSeconds(options.SnapshotRetentionSeconds),
             OrderedIndexCacheBytes = options.IndexCacheMiB << 20,
         }, merged, loggerFactory.CreateLogger<StorageNode>());

@@ -8,9 +8,6 @@ namespace Log.StorageNode.Tests;
 /// <summary>A replica over the merge of two region topics (storage-node/README.md, "Multi-region mode").</summary>
 public sealed class RegionMergeReaderTests
 {
-    private static JournalRecord Candidate(ulong start, ulong commit, string key, string value) =>
-        JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(start), new HybridTimestamp(commit), 0, 1, [new JournalWrite(Bytes(key), Bytes(value))]);
-
     [Fact]
     public async Task The_replica_applies_only_committed_candidates_and_resolves_the_released_timestamp()
     {

@@ -51,6 +51,10 @@ internal sealed class StorageNodeHarness : IAsyncDisposable
         JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(commitTimestamp - 1), new HybridTimestamp(commitTimestamp), 0, 1,
             writes.Select(write => new JournalWrite(Bytes(write.Key), write.Value is null ? null : Bytes(write.Value))).ToList());
 
+    /// <summary>A region topic's candidate (multi-region mode) writing one key.</summary>
+    public static JournalRecord Candidate(ulong start, ulong commit, string key, string value) =>
+        JournalRecord.ForCommit(Guid.NewGuid(), new HybridTimestamp(start), new HybridTimestamp(commit), 0, 1, [new JournalWrite(Bytes(key), Bytes(value))]);
+
     public static JournalRecord Heartbeat(ulong closedTimestamp) => JournalRecord.ForHeartbeat(new HybridTimestamp(closedTimestamp), 0, 1);
 
     public static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);

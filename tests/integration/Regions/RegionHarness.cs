@@ -158,7 +158,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
             var survivors = new[] { region, "w" };
             var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock,
                 sealRegion: (lostRegion, epoch, token) => SealerOf(lostRegion, survivors).SealAsync(0, epoch, token));
-            var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5));
+            var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5), otherCopies: OtherCopiesFor(region));
             var directory = Directory.CreateTempSubdirectory($"log-region-{region}-").FullName;
             directories.Add(directory);
             var storage = new StorageNode.StorageNode(new StorageNodeOptions { DataDirectory = directory, CheckpointsEnabled = false }, merged);
@@ -255,6 +255,12 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
 
     private Dictionary<string, IJournalReader> ReadersIn(string holder) =>
         Peers.ToDictionary(topic => topic, topic => (IJournalReader)copies[(holder, topic)]);
+
+    /// <summary>Every peered topic's copies in the regions other than <paramref name="holder"/>: the replica's evidence
+    /// that a commit is durable in two regions.</summary>
+    private Dictionary<string, IReadOnlyList<IJournalReader>> OtherCopiesFor(string holder) =>
+        Peers.ToDictionary(topic => topic,
+            topic => (IReadOnlyList<IJournalReader>)[.. Holders.Where(other => other != holder).Select(other => copies[(other, topic)])]);
 
     public async ValueTask DisposeAsync()
     {

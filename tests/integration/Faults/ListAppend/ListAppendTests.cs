@@ -14,7 +14,7 @@ namespace Log.Integration.Tests.Faults.ListAppend;
 [Collection(FaultSuite.Name)]
 public sealed class ListAppendTests(ITestOutputHelper output)
 {
-    private const int KeyCount = 8;
+    internal const int KeyCount = 8;
     private const int ReadKeysMax = 3;
     /// <summary>One transaction in this many only reads.</summary>
     private const int ReadOnlyOneIn = 5;
@@ -69,7 +69,9 @@ public sealed class ListAppendTests(ITestOutputHelper output)
         Assert.True(!report.Errors.Any(), report.ToString());
     }
 
-    private static async Task RunClientAsync(int port, int client, Random random, Func<int> nextTransactionId,
+    /// <summary>One client's transactions until <paramref name="stop"/>, each added to <paramref name="history"/> (also
+    /// the multi-region run's, RegionListAppendTests).</summary>
+    internal static async Task RunClientAsync(int port, int client, Random random, Func<int> nextTransactionId,
         List<ListAppendTransaction> history, List<string> unexpected, CancellationToken stop)
     {
         long nextValue = (client + 1) * 10_000_000L;
@@ -146,6 +148,6 @@ public sealed class ListAppendTests(ITestOutputHelper output)
         }
     }
 
-    private static IReadOnlyList<long> ParseList(string text) =>
+    internal static IReadOnlyList<long> ParseList(string text) =>
         text.Length == 0 ? [] : text.Split(',').Select(long.Parse).ToList();
 }

@@ -1,0 +1,316 @@
+using System.Runtime.CompilerServices;
+using Log.Journal.Client;
+using Log.Journal.Records;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Log.StorageNode;
+
+/// <summary>
+/// Which records of one region's topic a replica in multi-region mode knows to be held by two regions' journals
+/// (storage-node/README.md, "Multi-region mode"). The replica reads the topic from this region's copy (the
+/// <em>primary</em>, which the merge consumes through <see cref="Primary"/>) and also reads the other regions' copies of
+/// it; a record is durable in two regions once one other copy holds a record identical to it at the same offset. A
+/// copy is written by one writer that hands every copy the same records in one order, so copies agree offset for
+/// offset; a copy that does not (a hole behind a failed append, a copy written by another life of the writer) only
+/// confirms nothing at the offsets where it differs. <see cref="DurableEnd"/> is the offset before which every record
+/// of the primary copy is so confirmed.
+/// <para>
+/// Threading: the primary's entries are observed on the merge's reading loop (before the merge takes them), each other
+/// copy is read by a loop of its own; state is under one lock, and <c>onDurable</c> is called outside it whenever
+/// <see cref="DurableEnd"/> moved. A copy that reads further than <see cref="MaxRecordsAhead"/> beyond the primary
+/// waits for it. Read errors retry after <see cref="RegionMergeFeed.RetryDelay"/>. Dispose stops the loops.
+/// </para>
+/// </summary>
+internal sealed class RegionCopyWatch : IAsyncDisposable
+{
+    /// <summary>Records a copy may have read beyond the primary before its loop waits for the primary.</summary>
+    public const int MaxRecordsAhead = 4096;
+
+    private readonly string region;
+    private readonly int partition;
+    private readonly IReadOnlyList<IJournalReader> copies;
+    private readonly Action onDurable;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly object gate = new();
+    // The primary's records from DurableEnd on, by offset, and which of them another copy holds alike.
+    private readonly Dictionary<long, RecordIdentity> primary = [];
+    private readonly HashSet<long> confirmed = [];
+    // Per copy: what it read at offsets the primary has not reached yet.
+    private readonly Dictionary<long, RecordIdentity>[] ahead;
+    // The primary's commit records (and fragments) in offset order: commit timestamp and the offset of the last record
+    // with it, until the merge decides it.
+    private readonly LinkedList<(ulong Commit, long Offset)> candidates = new();
+    private readonly CancellationTokenSource stopping = new();
+    private TaskCompletionSource primaryMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long startOffset;
+    private long primaryEnd;
+    private long durableEnd;
+    private Task[] loops = [];
+    private int disposed;
+
+    /// <param name="copies">Readers of the region's topic at other regions' journals (not this region's copy).</param>
+    /// <param name="startOffset">The offset from which every copy is read (the merge's resume point for the region).</param>
+    public RegionCopyWatch(string region, IJournalReader primaryReader, IReadOnlyList<IJournalReader> copies, int partition, long startOffset,
+        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(primaryReader);
+        ArgumentNullException.ThrowIfNull(copies);
+        ArgumentNullException.ThrowIfNull(onDurable);
+        ArgumentOutOfRangeException.ThrowIfNegative(startOffset);
+        this.region = region;
+        this.partition = partition;
+        this.copies = copies;
+        this.onDurable = onDurable;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger.Instance;
+        ahead = [.. copies.Select(_ => new Dictionary<long, RecordIdentity>())];
+        this.startOffset = startOffset;
+        primaryEnd = durableEnd = startOffset;
+        Primary = new ObservedReader(this, primaryReader);
+    }
+
+    /// <summary>The primary copy's reader, for the merge: every entry it yields is observed here first.</summary>
+    public IJournalReader Primary { get; }
+
+    /// <summary>Every record of the primary copy below this offset is held by a second region's journal too.</summary>
+    public long DurableEnd
+    {
+        get
+        {
+            lock (gate)
+            {
+                return durableEnd;
+            }
+        }
+    }
+
+    /// <summary>The offset after the last primary record the merge was given.</summary>
+    public long PrimaryEnd
+    {
+        get
+        {
+            lock (gate)
+            {
+                return primaryEnd;
+            }
+        }
+    }
+
+    /// <summary>Starts one reading loop per other copy.</summary>
+    public void Start()
+    {
+        if (loops.Length != 0)
+        {
+            throw new InvalidOperationException("The copies are watched already.");
+        }
+        loops = [.. copies.Select((copy, index) => Task.Run(() => WatchCopyAsync(index, copy, startOffset, stopping.Token)))];
+    }
+
+    /// <summary>
+    /// The offset of the primary's last record of the candidate committed at <paramref name="commit"/> (a fragmented
+    /// commit ends there): once <see cref="DurableEnd"/> is above it, the whole candidate is in two regions. Called as
+    /// the merge decides the region's candidates, which it does in their order in the topic; a record the merge never
+    /// decided (a fenced writer's) is passed over. Unknown (never observed): the primary's last record read, which is at
+    /// or after the candidate's.
+    /// </summary>
+    public long EndOfCandidate(ulong commit)
+    {
+        lock (gate)
+        {
+            while (candidates.First is { } first)
+            {
+                var candidate = first.Value;
+                candidates.RemoveFirst();
+                if (candidate.Commit == commit)
+                {
+                    return candidate.Offset;
+                }
+            }
+            return primaryEnd - 1;
+        }
+    }
+
+    private void ObservePrimary(JournalEntry entry)
+    {
+        bool moved;
+        TaskCompletionSource wake;
+        lock (gate)
+        {
+            if (entry.Offset != primaryEnd)
+            {
+                // A record read again after a retry (the merge skips it too), or a gap, which the merge reports.
+                return;
+            }
+            var identity = RecordIdentity.Of(entry.Record);
+            var record = entry.Record;
+            if (record.Kind is JournalRecordKind.Commit or JournalRecordKind.CommitFragment)
+            {
+                if (candidates.Last is { } last && last.Value.Commit == record.CommitTimestamp)
+                {
+                    // The fragments of one commit share its timestamp: the candidate ends at the last of them.
+                    last.Value = (record.CommitTimestamp, entry.Offset);
+                }
+                else
+                {
+                    candidates.AddLast((record.CommitTimestamp, entry.Offset));
+                }
+            }
+            primary[entry.Offset] = identity;
+            primaryEnd = entry.Offset + 1;
+            foreach (var copy in ahead)
+            {
+                if (copy.Remove(entry.Offset, out var held) && held == identity)
+                {
+                    confirmed.Add(entry.Offset);
+                }
+            }
+            moved = Advance();
+            wake = primaryMoved;
+            primaryMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        wake.SetResult();
+        if (moved)
+        {
+            onDurable();
+        }
+    }
+
+    /// <summary>Takes what copy <paramref name="copy"/> holds at an offset; false with a task to wait for when the copy
+    /// is too far ahead of the primary.</summary>
+    private bool TryConfirm(int copy, JournalEntry entry, out Task wait)
+    {
+        wait = Task.CompletedTask;
+        bool moved;
+        lock (gate)
+        {
+            if (entry.Offset < durableEnd)
+            {
+                return true;
+            }
+            if (entry.Offset >= primaryEnd)
+            {
+                if (ahead[copy].Count >= MaxRecordsAhead)
+                {
+                    wait = primaryMoved.Task;
+                    return false;
+                }
+                ahead[copy][entry.Offset] = RecordIdentity.Of(entry.Record);
+                return true;
+            }
+            if (!primary.TryGetValue(entry.Offset, out var held) || held != RecordIdentity.Of(entry.Record))
+            {
+                // This copy holds another record there: it confirms nothing at this offset.
+                return true;
+            }
+            confirmed.Add(entry.Offset);
+            moved = Advance();
+        }
+        if (moved)
+        {
+            onDurable();
+        }
+        return true;
+    }
+
+    private bool Advance()
+    {
+        var before = durableEnd;
+        while (confirmed.Remove(durableEnd))
+        {
+            primary.Remove(durableEnd);
+            durableEnd++;
+        }
+        return durableEnd != before;
+    }
+
+    private async Task WatchCopyAsync(int copy, IJournalReader reader, long fromOffset, CancellationToken cancellationToken)
+    {
+        var next = fromOffset;
+        var failing = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in reader.ReadAsync(partition, next, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.Offset < next)
+                    {
+                        continue;
+                    }
+                    // A gap only leaves the offsets it skips unconfirmed by this copy.
+                    next = entry.Offset + 1;
+                    failing = false;
+                    while (!TryConfirm(copy, entry, out var wait))
+                    {
+                        await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // A copy in a lost region fails for as long as it is lost: said once, not at every retry.
+                if (!failing)
+                {
+                    logger.LogWarning(exception, "Reading another region's copy of region {Region}'s topic at offset {Offset} failed; retrying", region, next);
+                }
+                failing = true;
+            }
+            try
+            {
+                await Task.Delay(RegionMergeFeed.RetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        stopping.Dispose();
+    }
+
+    /// <summary>What tells two records of a topic apart: one writer life (epoch) never writes two records alike in all
+    /// of these at two places of the topic, and a record another life wrote differs at least in the epoch.</summary>
+    private readonly record struct RecordIdentity(JournalRecordKind Kind, long Epoch, Guid TransactionId, ulong Start, ulong Commit,
+        ulong Closed, int FragmentIndex, int FragmentCount, int Writes, string? Region)
+    {
+        public static RecordIdentity Of(JournalRecord record) => new(record.Kind, record.Epoch, record.TransactionId, record.StartTimestamp,
+            record.CommitTimestamp, record.ClosedTimestamp, record.FragmentIndex, record.FragmentCount, record.Writes.Count, record.Region);
+    }
+
+    /// <summary>Passes the primary's entries through, observing each before the merge sees it.</summary>
+    private sealed class ObservedReader(RegionCopyWatch watch, IJournalReader inner) : IJournalReader
+    {
+        public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var entry in inner.ReadAsync(partition, fromOffset, cancellationToken).ConfigureAwait(false))
+            {
+                watch.ObservePrimary(entry);
+                yield return entry;
+            }
+        }
+
+        // The merge owns its readers' lifetime through the caller, who disposes the inner reader.
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
