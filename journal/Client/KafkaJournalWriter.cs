@@ -228,6 +228,23 @@ public sealed class KafkaJournalWriter : IJournalWriter
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.BrokerNotAvailable
         or ErrorCode.UnknownTopicOrPart;
 
+    /// <summary>Disposes the writer without delivering what it still holds: records not yet sent are dropped (their
+    /// callers hear a failure, may-have-been-written), so none of them can land after a record that already failed.
+    /// The quorum writer abandons a faulted copy's writer so, before it fills the copy and takes it again.</summary>
+    public ValueTask AbandonAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        IProducer<Null, byte[]> last;
+        lock (producerGate)
+        {
+            last = producer;
+        }
+        return new ValueTask(Task.Run(last.Dispose));
+    }
+
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)

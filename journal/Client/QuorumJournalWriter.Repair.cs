@@ -62,6 +62,9 @@ public sealed partial class QuorumJournalWriter
     private async Task RepairAsync(int copy)
     {
         var stop = repairStopping.Token;
+        // At once: a record the faulted writer still holds, delivered once the copy answers again, would land after
+        // one that failed (a hole the copy could never be filled past).
+        await AbandonAsync(copies[copy].Writer).ConfigureAwait(false);
         var delay = RepairDelayFirst;
         var reported = false;
         while (!stop.IsCancellationRequested)
@@ -106,7 +109,7 @@ public sealed partial class QuorumJournalWriter
 
     private async Task TryRetakeAsync(int copy, CancellationToken cancellationToken)
     {
-        await copies[copy].Writer.DisposeAsync().ConfigureAwait(false);
+        await AbandonAsync(copies[copy].Writer).ConfigureAwait(false);
         int source;
         List<int> partitionIds;
         lock (gate)
@@ -230,6 +233,9 @@ public sealed partial class QuorumJournalWriter
 
     private Task FillAsync(int copy, int source, int partition, long end, CancellationToken cancellationToken) =>
         RegionReturn.FillPrefixAsync(copies[copy].Direct!, copies[source].Direct!, partition, end, Math.Max(1, RepairEpoch), cancellationToken);
+
+    private static ValueTask AbandonAsync(IJournalWriter writer) =>
+        writer is KafkaJournalWriter kafka ? kafka.AbandonAsync() : writer.DisposeAsync();
 
     private async Task StopRepairsAsync()
     {

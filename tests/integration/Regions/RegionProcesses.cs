@@ -21,7 +21,7 @@ public sealed class RegionProcesses : IAsyncDisposable
     private readonly Dictionary<string, List<IAsyncDisposable>> byRegion = AllRegions.ToDictionary(region => region, _ => new List<IAsyncDisposable>());
     private readonly Dictionary<string, List<string>> extraListeners = AllRegions.ToDictionary(region => region, _ => new List<string>());
     // Per proxy, the listener of the other region's journal it forwards to.
-    private readonly Dictionary<(string From, string To), int> proxyTargets = [];
+    private readonly Dictionary<(string From, string To), (int Listen, int Target)> proxyPorts = [];
     private string[] adjudicatorArguments = [];
     private int lives;
 
@@ -73,7 +73,7 @@ public sealed class RegionProcesses : IAsyncDisposable
                 var proxy = DelayProxy.Start(listener, OneWayDelay);
                 byRegion[from].Add(proxy);
                 Proxies[(from, to)] = proxy;
-                proxyTargets[(from, to)] = listener;
+                proxyPorts[(from, to)] = (proxy.Port, listener);
                 extraListeners[to].Add($"{listener}:{proxy.Port}");
             }
         }
@@ -138,9 +138,9 @@ public sealed class RegionProcesses : IAsyncDisposable
     /// </summary>
     public async Task RestartRegionAsync(string region, bool dropOwnTopic = true)
     {
-        foreach (var ((from, to), target) in proxyTargets.Where(pair => pair.Key.From == region).ToList())
+        foreach (var ((from, to), (listen, target)) in proxyPorts.Where(pair => pair.Key.From == region).ToList())
         {
-            var proxy = DelayProxy.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, Proxies[(from, to)].Port),
+            var proxy = DelayProxy.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, listen),
                 new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, target), OneWayDelay);
             byRegion[region].Add(proxy);
             Proxies[(from, to)] = proxy;
