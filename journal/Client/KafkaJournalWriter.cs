@@ -231,21 +231,11 @@ public sealed class KafkaJournalWriter : IJournalWriter
     /// <summary>Disposes the writer without delivering what it still holds: records not yet sent are dropped (their
     /// callers hear a failure, may-have-been-written), so none of them can land after a record that already failed.
     /// The quorum writer abandons a faulted copy's writer so, before it fills the copy and takes it again.</summary>
-    public ValueTask AbandonAsync()
-    {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-        IProducer<Null, byte[]> last;
-        lock (producerGate)
-        {
-            last = producer;
-        }
-        return new ValueTask(Task.Run(last.Dispose));
-    }
+    public ValueTask AbandonAsync() => Close(deliverFirst: false);
 
-    public ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => Close(deliverFirst: true);
+
+    private ValueTask Close(bool deliverFirst)
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
@@ -259,7 +249,10 @@ public sealed class KafkaJournalWriter : IJournalWriter
         }
         return new ValueTask(Task.Run(() =>
         {
-            last.Flush(TimeSpan.FromSeconds(10));
+            if (deliverFirst)
+            {
+                last.Flush(TimeSpan.FromSeconds(10));
+            }
             last.Dispose();
         }));
     }
