@@ -42,6 +42,8 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private HybridTimestamp promised = HybridTimestamp.Zero;
     private readonly Func<string, long, CancellationToken, Task>? sealRegion;
     private readonly Dictionary<string, long> lastSealAttempt = new(StringComparer.Ordinal);
+    // Regions this shard appended a rejoin for, until its merge took it in (under the gate).
+    private readonly HashSet<string> rejoinsInFlight = new(StringComparer.Ordinal);
     private Task heartbeats = Task.CompletedTask;
     private Task watching = Task.CompletedTask;
     private int sealsDone;
@@ -125,14 +127,55 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
         await Task.Delay(options.Lead + options.MaxClockOffset, timeProvider, cancellationToken).ConfigureAwait(false);
         feed.Start();
+        // Heartbeats at once: a survivor that lets this region rejoin then reads them soon after its rejoin (those read
+        // before it are only kept; a closed promise below the rejoin's timestamp changes nothing).
+        heartbeats = Task.Run(() => HeartbeatAsync(stopping.Token), CancellationToken.None);
+        watching = Task.Run(() => WatchRegionsAsync(stopping.Token), CancellationToken.None);
+        await WaitForRejoinAsync(cancellationToken).ConfigureAwait(false);
         lock (gate)
         {
             serving = true;
         }
-        heartbeats = Task.Run(() => HeartbeatAsync(stopping.Token), CancellationToken.None);
-        if (sealRegion is not null)
+    }
+
+    /// <summary>How often the start looks whether this region's own stream was read up to this life's EpochStart.</summary>
+    private static readonly TimeSpan StartPoll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Reads this region's own stream up to this life's EpochStart. When it holds seals (the region was lost and sealed
+    /// by a survivor), waits until a rejoin naming this region was read for each (a survivor appends one once it reads
+    /// this life's first records after the seal), and then proposes only above the last rejoin's timestamp: every
+    /// merge counts this region again from there on (README.md, "A region's return").
+    /// </summary>
+    private async Task WaitForRejoinAsync(CancellationToken cancellationToken)
+    {
+        var logged = false;
+        while (true)
         {
-            watching = Task.Run(() => WatchRegionsAsync(stopping.Token), CancellationToken.None);
+            var progress = feed.ProgressOf(options.Region);
+            if (progress.HighestEpoch >= options.Epoch && progress.Rejoins >= progress.Seals)
+            {
+                if (progress.Seals > 0)
+                {
+                    lock (gate)
+                    {
+                        promised = HybridTimestamp.Max(promised, progress.RejoinedAt);
+                    }
+                    logger.LogWarning("Region {Region} rejoined at {Timestamp} after {Seals} seal(s) of its topic; serving", options.Region,
+                        progress.RejoinedAt, progress.Seals);
+                }
+                return;
+            }
+            if (!logged && progress.HighestEpoch >= options.Epoch)
+            {
+                logger.LogWarning("Region {Region}'s topic is sealed: waiting for a survivor to let it rejoin", options.Region);
+                logged = true;
+            }
+            if (feed.Failure.IsCompleted)
+            {
+                await feed.Failure.ConfigureAwait(false);
+            }
+            await Task.Delay(StartPoll, timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -261,7 +304,9 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     /// </summary>
     private async Task WatchRegionsAsync(CancellationToken cancellationToken)
     {
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(options.FailoverTimeout.Ticks / 4, TimeSpan.TicksPerSecond / 4)));
+        var period = options.FailoverTimeout > TimeSpan.Zero
+            ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(options.FailoverTimeout.Ticks / 4, TimeSpan.TicksPerSecond / 4)))
+            : TimeSpan.FromSeconds(0.25);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -269,16 +314,63 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 await Task.Delay(period, timeProvider, cancellationToken).ConfigureAwait(false);
                 foreach (var region in options.Regions)
                 {
-                    if (region != options.Region && IsLost(region))
+                    if (region == options.Region)
+                    {
+                        continue;
+                    }
+                    if (sealRegion is not null && IsLost(region))
                     {
                         await SealAsync(region, cancellationToken).ConfigureAwait(false);
                     }
+                    LetRejoinWhenBack(region);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A sealed region whose next life's records are read after its seal came back: appends
+    /// <c>RegionRejoin(region, t)</c> to this region's topic, with <c>t</c> above every promise this region made (so it
+    /// is this region's promise too), once per seal: a second rejoin would let the region's next seal pass. Nothing
+    /// more is appended for it until the merge took the rejoin in, or the append was certainly not written.
+    /// </summary>
+    private void LetRejoinWhenBack(string region)
+    {
+        var progress = feed.ProgressOf(region);
+        lock (gate)
+        {
+            if (!progress.Sealed)
+            {
+                rejoinsInFlight.Remove(region);
+                return;
+            }
+            if (!progress.Returning || !serving || stopped || !rejoinsInFlight.Add(region))
+            {
+                return;
+            }
+            var at = HybridTimestamp.Max(Ahead(clock.Now()), promised.Next());
+            promised = at;
+            logger.LogWarning("Region {Region} is back after its seal: letting it rejoin at {Timestamp}", region, at);
+            writer.Append(options.Shard, JournalRecord.ForRegionRejoin(region, at, options.Shard, options.Epoch), (_, error) =>
+            {
+                if (error is null)
+                {
+                    logger.LogWarning("Region {Region}'s rejoin at {Timestamp} is appended", region, at);
+                    return;
+                }
+                logger.LogError(error, "Region {Region}'s rejoin at {Timestamp} was not appended", region, at);
+                if (error is JournalAppendException { MayHaveBeenWritten: false })
+                {
+                    lock (gate)
+                    {
+                        rejoinsInFlight.Remove(region);
+                    }
+                }
+            });
         }
     }
 

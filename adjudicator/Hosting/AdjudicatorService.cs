@@ -98,8 +98,12 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
         // Bounds how long a commit waits for a lost region's journal: once two copies have timed out, the quorum is
         // lost and every commit is answered (58030 or 08007) rather than held.
         template.MessageTimeoutMs = options.RegionAppendTimeoutMs;
+        // A region's return (README.md): its own copy brought to a survivor's seal first, and this life's epoch above it.
+        var seal = topology.Journals.Count == 3 ? await RegionReturn.PrepareOnJournalNodesAsync(topology, template,
+            loggerFactory.CreateLogger<AdjudicatorService>(), cancellationToken) : null;
+        var epoch = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (seal?.Epoch ?? 0) + 1);
         var writer = Track(QuorumJournalWriter.ForKafka(template, topology.Copies, topology.RequiredCopies,
-            loggerFactory.CreateLogger<QuorumJournalWriter>()));
+            loggerFactory.CreateLogger<QuorumJournalWriter>(), writerEpoch: epoch));
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
         foreach (var reader in readers.Values)
         {
@@ -111,17 +115,17 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             Regions = topology.Peers,
             Lead = TimeSpan.FromMilliseconds(options.RegionLeadMs),
             HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(options.HeartbeatIntervalMs, options.RegionLeadMs / 5))),
-            Epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Epoch = epoch,
             FailoverTimeout = TimeSpan.FromMilliseconds(options.RegionFailoverMs),
         };
         var clock = new HybridClock();
         // A seal needs both other regions' journals (this one's and the witness's); with two regions named, none.
         var sealerLogger = loggerFactory.CreateLogger<RegionSealer>();
-        Func<string, long, CancellationToken, Task>? seal = topology.Journals.Count == 3
-            ? (lost, epoch, token) => RegionSealer.SealOnJournalNodesAsync(topology, template, lost, 0, epoch, regionOptions.Epoch, sealerLogger, token)
+        Func<string, long, CancellationToken, Task>? sealRegion = topology.Journals.Count == 3
+            ? (lost, sealEpoch, token) => RegionSealer.SealOnJournalNodesAsync(topology, template, lost, 0, sealEpoch, regionOptions.Epoch, sealerLogger, token)
             : null;
         var shard = Track(new RegionAdjudicatorShard(regionOptions, writer, readers, clock, logger: loggerFactory.CreateLogger<RegionAdjudicatorShard>(),
-            sealRegion: seal));
+            sealRegion: sealRegion));
         await shard.StartAsync(cancellationToken);
         var rpcOptions = new AdjudicatorRpcOptions
         {

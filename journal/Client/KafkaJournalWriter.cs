@@ -228,7 +228,14 @@ public sealed class KafkaJournalWriter : IJournalWriter
         or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.BrokerNotAvailable
         or ErrorCode.UnknownTopicOrPart;
 
-    public ValueTask DisposeAsync()
+    /// <summary>Disposes the writer without delivering what it still holds: records not yet sent are dropped (their
+    /// callers hear a failure, may-have-been-written), so none of them can land after a record that already failed.
+    /// The quorum writer abandons a faulted copy's writer so, before it fills the copy and takes it again.</summary>
+    public ValueTask AbandonAsync() => Close(deliverFirst: false);
+
+    public ValueTask DisposeAsync() => Close(deliverFirst: true);
+
+    private ValueTask Close(bool deliverFirst)
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
@@ -242,7 +249,10 @@ public sealed class KafkaJournalWriter : IJournalWriter
         }
         return new ValueTask(Task.Run(() =>
         {
-            last.Flush(TimeSpan.FromSeconds(10));
+            if (deliverFirst)
+            {
+                last.Flush(TimeSpan.FromSeconds(10));
+            }
             last.Dispose();
         }));
     }

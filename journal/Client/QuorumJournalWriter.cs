@@ -6,7 +6,15 @@ namespace Log.Journal.Client;
 
 /// <summary>One copy of a region's topic for <see cref="QuorumJournalWriter"/>: a name for messages (the region
 /// holding it) and the writer to that region's journal cluster.</summary>
-public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer);
+public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer)
+{
+    /// <summary>Direct access to the copy (its end, its records, appends at a given offset), with which a faulted copy
+    /// is probed and filled before it is taken again; null: a faulted copy stays faulted.</summary>
+    public IRegionSealCopy? Direct { get; init; }
+
+    /// <summary>Makes a new writer to the copy, which replaces a faulted one when the copy is taken again.</summary>
+    public Func<IJournalWriter>? Reopen { get; init; }
+}
 
 /// <summary>
 /// Appends each record to several copies of one topic (one per region's journal cluster) and reports it durable once
@@ -22,11 +30,13 @@ public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer);
 /// counts fixes it; a copy that reports another one has diverged (another writer appended to it, or it did not hold
 /// the same records) and is faulted. So the offset is also the record's offset in the local (first) copy, which the
 /// local region's readers use, unless that copy is faulted.</item>
-/// <item>A copy that fails an append is faulted for good: nothing more is sent to it and its later acknowledgements
-/// count for nothing (records already in flight to it may still land behind the one that failed, so it must not be
-/// read past its fault; it comes back only as a new copy, filled from the others). The writer goes on while
-/// <see cref="Required"/> copies are healthy; once they are not, every unacknowledged and every later append fails
-/// with a <see cref="JournalAppendException"/> that says so.</item>
+/// <item>A copy that fails an append is faulted: nothing more is sent to it and its later acknowledgements count for
+/// nothing (records already in flight to it may still land behind the one that failed, so it must not be read past
+/// its fault). The writer goes on while <see cref="Required"/> copies are healthy; once they are not, every
+/// unacknowledged and every later append fails with a <see cref="JournalAppendException"/> that says so, until a
+/// faulted copy is taken again. A copy with <see cref="QuorumJournalCopy.Direct"/> access is probed with backoff and
+/// taken again once it answers and holds a prefix of a healthy copy, filled from that copy first
+/// (QuorumJournalWriter.Repair.cs).</item>
 /// <item>A slow copy does not hold an acknowledgement reached without it, but still gets every record in order; its
 /// pending records are kept until it acknowledges them or is faulted (a copy too far behind fails by itself:
 /// librdkafka refuses records once its local queue is full).</item>
@@ -35,7 +45,7 @@ public sealed record QuorumJournalCopy(string Name, IJournalWriter Writer);
 /// while a record is being handed to the copies: on the delivery thread of the copy that completed the quorum, or on an
 /// appending caller's thread once its record is handed over.
 /// </summary>
-public sealed class QuorumJournalWriter : IJournalWriter
+public sealed partial class QuorumJournalWriter : IJournalWriter
 {
     private readonly QuorumJournalCopy[] copies;
     private readonly ILogger logger;
@@ -72,18 +82,31 @@ public sealed class QuorumJournalWriter : IJournalWriter
         firstAnswered = new bool[copies.Count];
         waitingForFirst = copies.Select(_ => new Queue<(int, long, JournalRecord)>()).ToArray();
         healthy = copies.Count;
+        repairing = new bool[copies.Count];
     }
 
     /// <summary>A writer over one <see cref="KafkaJournalWriter"/> per region's journal cluster, all on the topic of
-    /// <paramref name="template"/>'s region; the first bootstrap address is the local region's.</summary>
+    /// <paramref name="template"/>'s region; the first bootstrap address is the local region's. With a positive
+    /// <paramref name="writerEpoch"/> (the epoch of every record this writer appends) a faulted copy is probed and taken
+    /// again through the journal node's own requests (<see cref="JournalNodeSealCopy"/>), as a writer of that epoch.</summary>
     public static QuorumJournalWriter ForKafka(JournalClientOptions template, IReadOnlyList<(string Name, string BootstrapServers)> clusters,
-        int required, ILogger? logger = null)
+        int required, ILogger? logger = null, long writerEpoch = 0)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(clusters);
-        var copies = clusters.Select(cluster => new QuorumJournalCopy(cluster.Name,
-            new KafkaJournalWriter(JournalClientOptionsCopy.For(template, cluster.BootstrapServers, template.Region, cluster.Name), logger))).ToList();
-        return new QuorumJournalWriter(copies, required, logger);
+        var copies = clusters.Select(cluster =>
+        {
+            var options = JournalClientOptionsCopy.For(template, cluster.BootstrapServers, template.Region, cluster.Name);
+            return new QuorumJournalCopy(cluster.Name, new KafkaJournalWriter(options, logger))
+            {
+                Direct = writerEpoch > 0
+                    ? new JournalNodeSealCopy(cluster.Name, cluster.BootstrapServers,
+                        JournalClientOptionsCopy.For(template, cluster.BootstrapServers, template.Region, $"repair-{cluster.Name}"), template.Topic, writerEpoch)
+                    : null,
+                Reopen = writerEpoch > 0 ? () => new KafkaJournalWriter(options, logger) : null,
+            };
+        }).ToList();
+        return new QuorumJournalWriter(copies, required, logger) { RepairEpoch = writerEpoch };
     }
 
     /// <summary>How many copies must hold a record before it is acknowledged.</summary>
@@ -322,6 +345,12 @@ public sealed class QuorumJournalWriter : IJournalWriter
             }
             next.Holders++;
             state.Prefix[copy]++;
+            state.End[copy] = offset + 1;
+            if (next.Sequence == state.JoinBefore - 1)
+            {
+                // The last record a copy being taken again gets by a fill rather than by its writer (Repair.cs).
+                state.JoinEnd = offset + 1;
+            }
         }
     }
 
@@ -347,6 +376,7 @@ public sealed class QuorumJournalWriter : IJournalWriter
         {
             Settle(state);
         }
+        StartRepair(copy);
     }
 
     /// <summary>Acknowledges, in order, the records at the head of the partition that enough copies hold; fails them
@@ -421,9 +451,14 @@ public sealed class QuorumJournalWriter : IJournalWriter
         {
             return;
         }
+        await StopRepairsAsync();
         foreach (var copy in copies)
         {
             await copy.Writer.DisposeAsync();
+            if (copy.Direct is IAsyncDisposable direct)
+            {
+                await direct.DisposeAsync();
+            }
         }
         lock (gate)
         {
@@ -457,6 +492,16 @@ public sealed class QuorumJournalWriter : IJournalWriter
         public int Head { get; private set; }
         public long NextSequence { get; set; }
         public long[] Prefix { get; } = Enumerable.Repeat(-1L, copyCount).ToArray();
+
+        /// <summary>While a copy is taken again: the first sequence its new writer sends it (the records before it
+        /// are filled into it), and the end offset of the record just before that once a healthy copy holds it (-1
+        /// until then).</summary>
+        public long JoinBefore { get; set; } = -1;
+
+        /// <summary>Per copy, the offset after the last record of its prefix (-1 before any).</summary>
+        public long[] End { get; } = Enumerable.Repeat(-1L, copyCount).ToArray();
+
+        public long JoinEnd { get; set; } = -1;
 
         public Slot? Find(long sequence)
         {

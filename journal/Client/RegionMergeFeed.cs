@@ -96,8 +96,8 @@ public sealed class RegionMergeFeed : IAsyncDisposable
     {
         lock (gate)
         {
-            return progress.TryGetValue(region, out var known) ? known with { Sealed = merge.IsSealed(region) }
-                : new RegionProgress(false, 0, merge.IsSealed(region), 0);
+            return progress.TryGetValue(region, out var known) ? known with { Sealed = merge.IsSealed(region), Returning = merge.IsReturning(region) }
+                : new RegionProgress(false, 0, merge.IsSealed(region), 0) { Returning = merge.IsReturning(region) };
         }
     }
 
@@ -222,6 +222,20 @@ public sealed class RegionMergeFeed : IAsyncDisposable
                 known = known with { Seen = true, LastAdvance = timeProvider.GetTimestamp() };
             }
             progress[region] = known with { HighestEpoch = Math.Max(known.HighestEpoch, record.Epoch) };
+            if (record.Kind == JournalRecordKind.RegionSeal)
+            {
+                progress[region] = progress[region] with { Seals = known.Seals + 1 };
+            }
+            else if (record.Kind == JournalRecordKind.RegionRejoin && record.Region is { } returned)
+            {
+                // Its stream counts again from the rejoin (at once, or once its seal is read): the failover's timeout
+                // starts over.
+                var back = progress.GetValueOrDefault(returned);
+                progress[returned] = back with
+                {
+                    LastAdvance = timeProvider.GetTimestamp(), Rejoins = back.Rejoins + 1, RejoinedAt = record.Closed,
+                };
+            }
             batch.Clear();
             merge.TakeDecisions(batch);
             var released = merge.Released;
@@ -268,7 +282,21 @@ public sealed class RegionMergeFeed : IAsyncDisposable
 /// <see cref="TimeProvider.GetTimestamp"/>.</param>
 /// <param name="Sealed">Its stream ends at a seal (and no rejoin came after it).</param>
 /// <param name="HighestEpoch">The highest writer epoch of any of its records read.</param>
-public readonly record struct RegionProgress(bool Seen, long LastAdvance, bool Sealed, long HighestEpoch);
+public readonly record struct RegionProgress(bool Seen, long LastAdvance, bool Sealed, long HighestEpoch)
+{
+    /// <summary>Sealed, with records of its next life read after the seal: it came back and waits for a rejoin.</summary>
+    public bool Returning { get; init; }
+
+    /// <summary>Seals of the region's topic read.</summary>
+    public int Seals { get; init; }
+
+    /// <summary>Rejoins naming the region read (in other regions' streams); a region whose seals and rejoins are as many
+    /// counts again, from the last rejoin's timestamp on.</summary>
+    public int Rejoins { get; init; }
+
+    /// <summary>The timestamp of the last rejoin read: the returning region proposes only above it.</summary>
+    public HybridTimestamp RejoinedAt { get; init; }
+}
 
 /// <summary>Where a <see cref="RegionMergeFeed"/> stood (<see cref="RegionMergeFeed.Capture"/>): by region, the offset after
 /// the last record its merge took and the writer epoch read by then, and the merge's state.</summary>

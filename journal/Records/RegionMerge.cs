@@ -105,6 +105,14 @@ public sealed partial class RegionMerge
 
     public bool IsSealed(string region) => sealedRegions[IndexOf(region)];
 
+    /// <summary>Whether <paramref name="region"/> is sealed and records of its next life, after the seal, wait for a
+    /// rejoin: the region came back.</summary>
+    public bool IsReturning(string region)
+    {
+        var index = IndexOf(region);
+        return sealedRegions[index] && afterSeal[index].Count > 0;
+    }
+
     /// <summary>
     /// Takes the next record of <paramref name="region"/>'s topic and decides every candidate that became decidable.
     /// A record that breaks the region's promises (a candidate at or below its closed timestamp, a cross-shard record)

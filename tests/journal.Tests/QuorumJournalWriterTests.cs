@@ -265,6 +265,107 @@ public sealed class QuorumJournalWriterTests
         Assert.Equal(3, writer.HealthyCopies);
         Assert.Equal(copies[1].Read(0), copies[0].Read(0));
     }
+    /// <summary>Only a bound for a hang: nothing asserts how long taking a copy again took.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_faulted_copy_that_answers_again_is_filled_from_a_healthy_one_and_taken_again_in_order()
+    {
+        var copies = ScriptedCopy.Three();
+        await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsRepairableCopy()).ToList(), required: 2);
+        for (var index = 0; index < 10; index++)
+        {
+            Assert.Equal(index, await writer.AppendAsync(0, JournalClientTests.Commit(index), CancellationToken.None));
+        }
+        copies[1].Fail = copies[1].Down = true;
+        for (var index = 10; index < 30; index++)
+        {
+            Assert.Equal(index, await writer.AppendAsync(0, JournalClientTests.Commit(index), CancellationToken.None));
+        }
+        Assert.Equal(2, writer.HealthyCopies);
+        Assert.Equal(10, copies[1].Read(0).Count);
+
+        copies[1].Fail = copies[1].Down = false;
+        // Appends go on while the copy is filled and taken again: each must reach it once, in the writer's order.
+        var next = 30;
+        var deadline = DateTime.UtcNow + Patience;
+        while (writer.CopiesTakenAgain == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the copy was not taken again within the patience bound");
+            Assert.Equal(next, await writer.AppendAsync(0, JournalClientTests.Commit(next), CancellationToken.None));
+            next++;
+            await Task.Delay(10);
+        }
+        for (var end = next + 10; next < end; next++)
+        {
+            Assert.Equal(next, await writer.AppendAsync(0, JournalClientTests.Commit(next), CancellationToken.None));
+        }
+
+        Assert.Equal(3, writer.HealthyCopies);
+        Assert.Null(writer.CopyFault(1));
+        Assert.Equal(next, copies[0].Read(0).Count);
+        Assert.Equal(copies[0].Read(0), copies[1].Read(0));
+        Assert.Equal(copies[0].Read(0), copies[2].Read(0));
+    }
+
+    [Fact]
+    public async Task A_lost_quorum_comes_back_once_a_second_copy_is_taken_again_and_appends_are_acknowledged_again()
+    {
+        var copies = ScriptedCopy.Three();
+        await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsRepairableCopy()).ToList(), required: 2);
+        Assert.Equal(0, await writer.AppendAsync(0, JournalClientTests.Commit(0), CancellationToken.None));
+        copies[1].Fail = copies[1].Down = true;
+        copies[2].Fail = copies[2].Down = true;
+        var lost = await Assert.ThrowsAsync<JournalAppendException>(() => writer.AppendAsync(0, JournalClientTests.Commit(1), CancellationToken.None));
+        Assert.Contains("quorum is lost", lost.Message, StringComparison.Ordinal);
+
+        copies[2].Fail = copies[2].Down = false;
+        var deadline = DateTime.UtcNow + Patience;
+        while (writer.HealthyCopies < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the quorum did not come back within the patience bound");
+            await Task.Delay(20);
+        }
+        var offset = await writer.AppendAsync(0, JournalClientTests.Commit(2), CancellationToken.None);
+
+        // The record the lost quorum failed reached the local copy (it may have been written): the copy taken again
+        // holds it too, and the next record lands after it on both.
+        Assert.Equal(2, offset);
+        Assert.Equal(copies[0].Read(0), copies[2].Read(0));
+        Assert.Single(copies[1].Read(0));
+        Assert.NotNull(writer.CopyFault(1));
+    }
+
+    [Fact]
+    public async Task A_faulted_copy_that_is_not_a_prefix_of_the_healthy_ones_is_never_taken_again()
+    {
+        var copies = ScriptedCopy.Three();
+        await using var writer = new QuorumJournalWriter(copies.Select(copy => copy.AsRepairableCopy()).ToList(), required: 2);
+        for (var index = 0; index < 5; index++)
+        {
+            await writer.AppendAsync(0, JournalClientTests.Commit(index), CancellationToken.None);
+        }
+        copies[1].Fail = true;
+        for (var index = 5; index < 10; index++)
+        {
+            await writer.AppendAsync(0, JournalClientTests.Commit(index), CancellationToken.None);
+        }
+        // Something else landed on the faulted copy: it differs from the healthy ones at offset 5.
+        await copies[1].Journal.AppendAsync(0, JournalClientTests.Commit(99), CancellationToken.None);
+        copies[1].Fail = false;
+        var deadline = DateTime.UtcNow + Patience;
+        while (copies[1].Probes < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the faulted copy was not probed within the patience bound");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, writer.CopiesTakenAgain);
+        Assert.NotNull(writer.CopyFault(1));
+        Assert.Equal(6, copies[1].Read(0).Count);
+        Assert.Equal(10, await writer.AppendAsync(0, JournalClientTests.Commit(10), CancellationToken.None));
+        Assert.Equal(6, copies[1].Read(0).Count);
+    }
 
     /// <summary>A copy over a <see cref="MemoryJournal"/> whose answers the test holds back, fails or lets through.</summary>
     private sealed class ScriptedCopy(string name) : IJournalWriter
@@ -288,6 +389,48 @@ public sealed class QuorumJournalWriterTests
         public int HeldCount => held.Count(entry => entry is not null);
 
         public QuorumJournalCopy AsCopy() => new(Name, this);
+
+        /// <summary>The copy with direct access, so the writer probes it once faulted and may take it again (with
+        /// this same object as its new writer).</summary>
+        public QuorumJournalCopy AsRepairableCopy() => new(Name, this) { Direct = new Access(this), Reopen = () => this };
+
+        /// <summary>Its journal does not answer the writer's probes.</summary>
+        public bool Down { get; set; }
+
+        /// <summary>Probes answered (fences that read its end).</summary>
+        public int Probes => Volatile.Read(ref probes);
+
+        private int probes;
+
+        private sealed class Access(ScriptedCopy copy) : IRegionSealCopy
+        {
+            public string Name => copy.Name;
+
+            public Task<long> FenceAsync(int partition, long epoch, CancellationToken cancellationToken)
+            {
+                if (copy.Down)
+                {
+                    throw new IOException($"{copy.Name} does not answer");
+                }
+                Interlocked.Increment(ref copy.probes);
+                return Task.FromResult(copy.Journal.EndOffset(partition));
+            }
+
+            public async Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, long from, long to, CancellationToken cancellationToken) =>
+                to <= from ? [] : [.. (await JournalClientTests.ReadAsync(copy.Journal, partition, from, (int)(to - from))).Select(entry => entry.Record)];
+
+            public async Task AppendAtAsync(int partition, long expectedOffset, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+            {
+                if (copy.Down || copy.Journal.EndOffset(partition) != expectedOffset)
+                {
+                    throw new JournalFenceRefusedException(1, $"{copy.Name} does not end at {expectedOffset}");
+                }
+                foreach (var record in records)
+                {
+                    await copy.Journal.AppendAsync(partition, record, cancellationToken);
+                }
+            }
+        }
 
         public List<Guid> Read(int partition)
         {

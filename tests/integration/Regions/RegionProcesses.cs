@@ -19,6 +19,11 @@ public sealed class RegionProcesses : IAsyncDisposable
 
     private readonly string directory = Directory.CreateTempSubdirectory("log-regions-").FullName;
     private readonly Dictionary<string, List<IAsyncDisposable>> byRegion = AllRegions.ToDictionary(region => region, _ => new List<IAsyncDisposable>());
+    private readonly Dictionary<string, List<string>> extraListeners = AllRegions.ToDictionary(region => region, _ => new List<string>());
+    // Per proxy, the listener of the other region's journal it forwards to.
+    private readonly Dictionary<(string From, string To), (int Listen, int Target)> proxyPorts = [];
+    private string[] adjudicatorArguments = [];
+    private int lives;
 
     /// <summary>The proxy each peered region reaches another region's journal through.</summary>
     public Dictionary<(string From, string To), DelayProxy> Proxies { get; } = [];
@@ -59,7 +64,7 @@ public sealed class RegionProcesses : IAsyncDisposable
         // A proxy per peered region and journal of another region, each in front of a listener of that journal that
         // advertises the proxy's port (Kafka clients reconnect to the advertised address); the region's own
         // processes reach their journal at its main port.
-        var extraListeners = AllRegions.ToDictionary(region => region, _ => new List<string>());
+        this.adjudicatorArguments = adjudicatorArguments;
         foreach (var from in Peers)
         {
             foreach (var to in AllRegions.Where(to => to != from))
@@ -68,36 +73,87 @@ public sealed class RegionProcesses : IAsyncDisposable
                 var proxy = DelayProxy.Start(listener, OneWayDelay);
                 byRegion[from].Add(proxy);
                 Proxies[(from, to)] = proxy;
+                proxyPorts[(from, to)] = (proxy.Port, listener);
                 extraListeners[to].Add($"{listener}:{proxy.Port}");
             }
         }
         foreach (var region in AllRegions)
         {
-            var journal = await RoleProcess.StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"),
-                "--port", "0", "--data", Path.Combine(directory, $"journal-{region}"), "--extra-listeners", string.Join(",", extraListeners[region]));
-            byRegion[region].Add(journal);
-            Journals[region] = journal;
-        }
-        var settings = Peers.ToDictionary(from => from, from => string.Join(",",
-            AllRegions.Select(to => $"{to}=127.0.0.1:{(to == from ? Journals[to].Port : Proxies[(from, to)].Port)}")));
-        foreach (var region in Peers)
-        {
-            var adjudicator = await RoleProcess.StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
-                ["--region", region, "--regions", settings[region], "--witness", "w", "--region-lead-ms", "50", "--port", "0", .. adjudicatorArguments]);
-            byRegion[region].Add(adjudicator);
-            Adjudicators[region] = adjudicator;
+            await StartJournalAsync(region);
         }
         foreach (var region in Peers)
         {
-            var storage = await RoleProcess.StartAsync("Log.StorageNode.dll", new Regex(@"Storage node is ready: rpc=\S+:(?<port>\d+)"),
-                "serve", "--region", region, "--regions", settings[region], "--witness", "w", "--data", Path.Combine(directory, $"storage-{region}"),
-                "--port", "0");
-            byRegion[region].Add(storage);
-            var node = await LogProcess.StartAsync(Path.Combine(directory, $"query-node-{region}"), "--region", region,
-                "--journal", $"127.0.0.1:{Journals[region].Port}", "--adjudicator", $"127.0.0.1:{Adjudicators[region].Port}",
-                "--storage", $"127.0.0.1:{storage.Port}", "--multi-region", "true", "--regions", settings[region], "--witness", "w");
-            byRegion[region].Add(node);
-            QueryNodes[region] = node;
+            await StartAdjudicatorAsync(region);
+        }
+        foreach (var region in Peers)
+        {
+            await StartStorageAndQueryNodeAsync(region);
+        }
+    }
+
+    private async Task StartJournalAsync(string region)
+    {
+        var journal = await RoleProcess.StartAsync("Log.Journal.dll", new Regex(@"Journal node is ready: kafka=\S+:(?<port>\d+)"),
+            "--port", "0", "--data", JournalFolder(region), "--extra-listeners", string.Join(",", extraListeners[region]));
+        byRegion[region].Add(journal);
+        Journals[region] = journal;
+    }
+
+    private string JournalFolder(string region) => Path.Combine(directory, $"journal-{region}");
+
+    /// <summary>--regions of a peered region's processes: its own journal at its port, the others through its proxies.</summary>
+    private string Settings(string from) => string.Join(",",
+        AllRegions.Select(to => $"{to}=127.0.0.1:{(to == from ? Journals[to].Port : Proxies[(from, to)].Port)}"));
+
+    private async Task StartAdjudicatorAsync(string region)
+    {
+        var adjudicator = await RoleProcess.StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
+            ["--region", region, "--regions", Settings(region), "--witness", "w", "--region-lead-ms", "50", "--port", "0", .. adjudicatorArguments]);
+        byRegion[region].Add(adjudicator);
+        Adjudicators[region] = adjudicator;
+    }
+
+    /// <summary>A storage replica and a query node of <paramref name="region"/>, each on a folder of its own (a replica
+    /// in multi-region mode starts empty and reads every region's topic from its region's journal).</summary>
+    private async Task StartStorageAndQueryNodeAsync(string region)
+    {
+        var life = lives++;
+        var storage = await RoleProcess.StartAsync("Log.StorageNode.dll", new Regex(@"Storage node is ready: rpc=\S+:(?<port>\d+)"),
+            "serve", "--region", region, "--regions", Settings(region), "--witness", "w", "--data", Path.Combine(directory, $"storage-{region}-{life}"),
+            "--port", "0");
+        byRegion[region].Add(storage);
+        var node = await LogProcess.StartAsync(Path.Combine(directory, $"query-node-{region}-{life}"), "--region", region,
+            "--journal", $"127.0.0.1:{Journals[region].Port}", "--adjudicator", $"127.0.0.1:{Adjudicators[region].Port}",
+            "--storage", $"127.0.0.1:{storage.Port}", "--multi-region", "true", "--regions", Settings(region), "--witness", "w");
+        byRegion[region].Add(node);
+        QueryNodes[region] = node;
+    }
+
+    /// <summary>
+    /// Starts a killed region again on its old journal folder (adjudicator/README.md, "A region's return"): its
+    /// outgoing proxies on their old ports, its journal without its copy of its own topic when
+    /// <paramref name="dropOwnTopic"/> (after a seal that copy may hold records past it that were never acknowledged),
+    /// then, for a peered region, its adjudicator (which fills that copy up to the seal and waits for a survivor to let
+    /// it rejoin before it is ready), a new storage replica and a new query node.
+    /// </summary>
+    public async Task RestartRegionAsync(string region, bool dropOwnTopic = true)
+    {
+        foreach (var ((from, to), (listen, target)) in proxyPorts.Where(pair => pair.Key.From == region).ToList())
+        {
+            var proxy = DelayProxy.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, listen),
+                new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, target), OneWayDelay);
+            byRegion[region].Add(proxy);
+            Proxies[(from, to)] = proxy;
+        }
+        if (dropOwnTopic && Peers.Contains(region))
+        {
+            LogProcess.DeleteDirectory(Path.Combine(JournalFolder(region), $"log.{region}.txn"));
+        }
+        await StartJournalAsync(region);
+        if (Peers.Contains(region))
+        {
+            await StartAdjudicatorAsync(region);
+            await StartStorageAndQueryNodeAsync(region);
         }
     }
 
