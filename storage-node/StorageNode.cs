@@ -56,6 +56,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     private string? failure;
     private bool reachedApplyLimit;
     private long appliedWriteCount;
+    // Where the recovered state ends (the sum of the partitions' next offsets), for the log line of the catch-up.
+    private long recoveredTotalOffset;
     private TaskCompletionSource progressed = NewSignal();
 
     // Running reads, so that disposal waits for them before it closes FASTER.
@@ -105,6 +107,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         }
         InitializePartitions();
         versions = OpenStore(StorageDirectory);
+        Volatile.Write(ref recoveredTotalOffset, TotalNextOffset);
         SeedCrossShard();
         StartGarbageCollection();
         consuming = options.PartitionCount == 1

@@ -14,11 +14,10 @@ public sealed partial class LogServer
     /// <summary>How long a start waits between two attempts at finding a storage replica that has caught up.</summary>
     private static readonly TimeSpan RemoteStorageStartRetryDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>Starts this process's own replica and waits until it has replayed the journal written before this start
-    /// (from its checkpoint, or from offset 0): reads wait a bounded time for it, and a long replay would fail them, the
-    /// resumed jobs' first.</summary>
-    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> StartStorageAsync(string dataDirectory,
-        JournalClientOptions clientOptions, KafkaJournalReader journal, CancellationToken cancellationToken)
+    /// <summary>Starts this process's own replica on the thread pool: it recovers its checkpoint (or wipes its folder)
+    /// and starts applying the journal. The caller adds it to the started roles once it has it (in start order).</summary>
+    private Task<Log.StorageNode.StorageNode> OpenStorageAsync(string dataDirectory, JournalClientOptions clientOptions,
+        KafkaJournalReader journal, CancellationToken cancellationToken) => Task.Run(async () =>
     {
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
         {
@@ -27,7 +26,49 @@ public sealed partial class LogServer
             SnapshotRetention = options.SnapshotRetention,
             PartitionCount = options.ShardCount,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
-        await storage.StartAsync(cancellationToken);
+        try
+        {
+            await storage.StartAsync(cancellationToken);
+            return storage;
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+    }, cancellationToken);
+
+    /// <summary>The result of <paramref name="starting"/>; when it fails, the replica <paramref name="opening"/> opened
+    /// beside it (not among the started roles yet) is stopped before the failure is passed on.</summary>
+    private async Task<T> StopStorageOnFailureAsync<T>(Task<T> starting, Task<Log.StorageNode.StorageNode>? opening)
+    {
+        try
+        {
+            return await starting;
+        }
+        catch
+        {
+            if (opening is not null)
+            {
+                try
+                {
+                    await (await opening).DisposeAsync();
+                }
+                catch (Exception exception)
+                {
+                    logger.LogWarning(exception, "The storage replica opened while the start failed could not be started or stopped");
+                }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Waits until this process's replica has replayed the journal written before this start (from its
+    /// checkpoint, or from offset 0): reads wait a bounded time for it, and a long replay would fail them, the resumed
+    /// jobs' first.</summary>
+    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> CatchUpStorageAsync(Log.StorageNode.StorageNode storage,
+        KafkaJournalReader journal, CancellationToken cancellationToken)
+    {
         started.Add(storage);
         logger.LogInformation("Waiting for storage to replay the journal");
         var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)

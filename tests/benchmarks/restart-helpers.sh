@@ -44,6 +44,6 @@ stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null
 
 # Where a start spent its time, from its log.
 start_timeline() {
-  grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$1" \
-    | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-200
+  grep -E "Starting:|Opened journal partition|Journal node started|Adjudicator shard 0 started|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
+    | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-400
 }
