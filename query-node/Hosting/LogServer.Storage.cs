@@ -14,52 +14,52 @@ public sealed partial class LogServer
     /// <summary>How long a start waits between two attempts at finding a storage replica that has caught up.</summary>
     private static readonly TimeSpan RemoteStorageStartRetryDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>Starts this process's own replica on the thread pool: it recovers its checkpoint (or wipes its folder)
-    /// and starts applying the journal. The caller adds it to the started roles once it has it (in start order).</summary>
-    private Task<Log.StorageNode.StorageNode> OpenStorageAsync(string dataDirectory, JournalClientOptions clientOptions,
-        KafkaJournalReader journal, CancellationToken cancellationToken) => Task.Run(async () =>
+    /// <summary>This process's own replica, from its construction until it is among the started roles (a failed start
+    /// stops it).</summary>
+    private Task<Log.StorageNode.StorageNode>? unstartedStorage;
+
+    /// <summary>Builds this process's own replica over <paramref name="journal"/> (attached once the journal is up) and
+    /// recovers its checkpoint (or wipes its folder) on the thread pool.</summary>
+    private Task<Log.StorageNode.StorageNode> RecoverStorage(string dataDirectory, IJournalReader journal, CancellationToken cancellationToken)
     {
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
-            JournalTopic = clientOptions.Topic,
+            JournalTopic = JournalTopics.ForRegion(options.Region),
             SnapshotRetention = options.SnapshotRetention,
             PartitionCount = options.ShardCount,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
-        try
+        unstartedStorage = Task.Run(() =>
         {
-            await storage.StartAsync(cancellationToken);
+            storage.Recover();
             return storage;
-        }
-        catch
-        {
-            await storage.DisposeAsync();
-            throw;
-        }
-    }, cancellationToken);
+        }, cancellationToken);
+        return unstartedStorage;
+    }
 
-    /// <summary>The result of <paramref name="starting"/>; when it fails, the replica <paramref name="opening"/> opened
-    /// beside it (not among the started roles yet) is stopped before the failure is passed on.</summary>
-    private async Task<T> StopStorageOnFailureAsync<T>(Task<T> starting, Task<Log.StorageNode.StorageNode>? opening)
+    /// <summary>Starts applying the journal on the replica once it has recovered.</summary>
+    private static async Task<Log.StorageNode.StorageNode> StartRecoveredStorageAsync(Task<Log.StorageNode.StorageNode> recovering,
+        CancellationToken cancellationToken)
     {
+        var storage = await recovering;
+        await storage.StartAsync(cancellationToken);
+        return storage;
+    }
+
+    /// <summary>After a failed start: stops the replica if it was built but is not among the started roles yet.</summary>
+    private async Task StopUnstartedStorageAsync()
+    {
+        if (Interlocked.Exchange(ref unstartedStorage, null) is not { } recovering)
+        {
+            return;
+        }
         try
         {
-            return await starting;
+            await (await recovering).DisposeAsync();
         }
-        catch
+        catch (Exception exception)
         {
-            if (opening is not null)
-            {
-                try
-                {
-                    await (await opening).DisposeAsync();
-                }
-                catch (Exception exception)
-                {
-                    logger.LogWarning(exception, "The storage replica opened while the start failed could not be started or stopped");
-                }
-            }
-            throw;
+            logger.LogWarning(exception, "The storage replica of a failed start could not be recovered or stopped");
         }
     }
 
@@ -70,6 +70,7 @@ public sealed partial class LogServer
         KafkaJournalReader journal, CancellationToken cancellationToken)
     {
         started.Add(storage);
+        unstartedStorage = null;
         logger.LogInformation("Waiting for storage to replay the journal");
         var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
             .Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));

@@ -51,6 +51,19 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await StartRolesAsync(cancellationToken);
+        }
+        catch
+        {
+            await StopUnstartedStorageAsync();
+            throw;
+        }
+    }
+
+    private async Task StartRolesAsync(CancellationToken cancellationToken)
+    {
         var problem = options.Validate(out var listenAddress);
         if (problem is not null)
         {
@@ -59,6 +72,10 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var dataDirectory = Path.GetFullPath(options.Data);
         Directory.CreateDirectory(dataDirectory);
         logger.LogInformation("Starting: {SinceStart} ms after the process started (the runtime, loading and compiling the code)", ProcessUptime.Milliseconds);
+        // This process's own replica recovers its checkpoint from disk while the journal node and the adjudicator start:
+        // it reads the journal only once the journal node is up, and each of the three takes about a second of a start.
+        var storageJournal = new DeferredJournalReader();
+        var recovering = options.UsesRemoteStorage ? null : RecoverStorage(dataDirectory, storageJournal, cancellationToken);
         var authenticator = StartAuthentication(dataDirectory, listenAddress);
         StartHttpEndpoint(listenAddress);
 
@@ -95,15 +112,14 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var clock = new HybridClock();
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
-        // This process's own replica recovers its checkpoint from disk while the adjudicator starts: neither waits for
-        // the other (the replica only reads the journal), and each takes about a second of a start.
-        var opening = options.UsesRemoteStorage ? null : OpenStorageAsync(dataDirectory, clientOptions, storageReader, cancellationToken);
-        var adjudicator = await StopStorageOnFailureAsync(StartAdjudicatorAsync(clientOptions, clock, cancellationToken), opening);
+        storageJournal.Attach(storageReader);
+        var applying = recovering is null ? null : StartRecoveredStorageAsync(recovering, cancellationToken);
+        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
         logger.LogInformation("Adjudicator started: {SinceStart} ms after the process started", ProcessUptime.Milliseconds);
 
-        var (storage, replica) = opening is null
+        var (storage, replica) = applying is null
             ? await StartRemoteStorageAsync(storageReader, clock, cancellationToken)
-            : await CatchUpStorageAsync(await opening, storageReader, cancellationToken);
+            : await CatchUpStorageAsync(await applying, storageReader, cancellationToken);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
         // Several shards close a timestamp on each instead (ShardFenceSnapshotSource says why the end offsets are not
