@@ -143,8 +143,14 @@ public sealed partial class StorageNode
     /// <summary>Completes once every record below <c>endOffsets[i]</c> of the i-th partition of <see cref="AppliedPartitions"/>
     /// is applied. Unbounded in time (a start replaying a long backlog; use the token); throws
     /// <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
-    public Task CatchUpAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken) =>
-        WaitUntilAsync(() => ReachedOffsets(endOffsets), Timeout.InfiniteTimeSpan, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken);
+    public async Task CatchUpAsync(IReadOnlyList<long> endOffsets, CancellationToken cancellationToken)
+    {
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        await WaitUntilAsync(() => ReachedOffsets(endOffsets), Timeout.InfiniteTimeSpan, () => $"offsets {string.Join(", ", endOffsets)}", cancellationToken)
+            .ConfigureAwait(false);
+        logger.LogInformation("Storage replayed the journal's tail up to offsets {Ends}: {Records} records since the recovered state, caught up {Milliseconds} ms after being asked; {SinceStart} ms after the process started",
+            string.Join(",", endOffsets), TotalNextOffset - Volatile.Read(ref recoveredTotalOffset), (long)System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds, ProcessUptime.Milliseconds);
+    }
 
     /// <summary>Whether every record below <c>endOffsets[p]</c> of each partition p is applied. A list of another length
     /// than the partitions applied is a caller's mistake (a query node with another shard count than this replica).</summary>

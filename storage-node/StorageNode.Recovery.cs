@@ -20,7 +20,9 @@ public sealed partial class StorageNode
             var rejected = new List<string>();
             foreach (var path in ListManifests(directory))
             {
-                var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem);
+                var validating = System.Diagnostics.Stopwatch.GetTimestamp();
+                var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem, out var keyFileTime);
+                var validated = System.Diagnostics.Stopwatch.GetElapsedTime(validating);
                 VersionStore? store = null;
                 if (manifest is not null)
                 {
@@ -74,8 +76,10 @@ public sealed partial class StorageNode
                 manifest = UpdateRewrittenChunks(directory, manifest, store.TakeWrittenLogChunks());
                 // A key file is taken in the same pause as FASTER's checkpoint, so every address in it is below the final
                 // address; anything else would only be a slower lookup by key, never a wrong read.
+                var opening = System.Diagnostics.Stopwatch.GetTimestamp();
                 keys.Load(loadedKeys);
                 keys.ForgetAddressesOutside(manifest.LogBeginAddress, manifest.LogFinalAddress);
+                var opened = System.Diagnostics.Stopwatch.GetElapsedTime(opening);
                 RestorePositions(manifest);
                 (journal as IJournalResumePoints)?.ResumeAt(manifest.NextOffset, manifest.JournalPosition);
                 Volatile.Write(ref newestCheckpoint, manifest);
@@ -85,6 +89,7 @@ public sealed partial class StorageNode
                     "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}, {Checked} of {Chunks} log chunks read and checked; replaying {Topic} after it: {Positions}",
                     manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
                     checkedChunks, totalChunks, options.JournalTopic, DescribePositions(manifest.Positions));
+                LogRecoveryPhases(validated - keyFileTime, keyFileTime, store.Recovery, opened, System.Diagnostics.Stopwatch.GetElapsedTime(validating));
                 return store;
             }
             if (rejected.Count > 0)
@@ -109,9 +114,15 @@ public sealed partial class StorageNode
     /// <summary>The manifest at <paramref name="path"/> when it and FASTER's files and log it names pass their checks,
     /// otherwise null and the first problem found; with the keys of its key file, or null keys (and the problem) when
     /// only the key file is unusable.</summary>
-    internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem)
+    internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem) =>
+        ValidateCheckpoint(directory, path, out loadedKeys, out problem, out _);
+
+    /// <summary>The same, with the time spent reading the key file.</summary>
+    private CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem,
+        out TimeSpan keyFileTime)
     {
         loadedKeys = null;
+        keyFileTime = TimeSpan.Zero;
         var manifest = CheckpointManifest.Decode(File.ReadAllBytes(path), out problem);
         if (manifest is null)
         {
@@ -141,6 +152,7 @@ public sealed partial class StorageNode
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string? keySha256 = null;
         loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), manifest.Token, out problem, out keySha256);
+        keyFileTime = clock.Elapsed;
         if (loadedKeys is not null)
         {
             logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms ({Bytes} MiB in memory)",
@@ -163,6 +175,18 @@ public sealed partial class StorageNode
             problem = $"its key file is unusable: {problem}";
         }
         return manifest;
+    }
+
+    /// <summary>One line with where a recovery's time went, and how long after the process started it ended.</summary>
+    private void LogRecoveryPhases(TimeSpan checks, TimeSpan keyFile, VersionStore.RecoveryTimes? faster, TimeSpan orderedIndex, TimeSpan total)
+    {
+        logger.LogInformation(
+            "Storage recovery took {Total} ms: manifest and checkpoint files checked {Checks} ms, key file {KeyFile} ms, FASTER's index {Index} ms, " +
+            "FASTER's log {Log} ms (of which log chunks checked {ChunkChecks} ms; log in memory from address {Head} to {Tail}), ordered index {Ordered} ms; " +
+            "{SinceStart} ms after the process started",
+            (long)total.TotalMilliseconds, (long)checks.TotalMilliseconds, (long)keyFile.TotalMilliseconds, (long)(faster?.Index.TotalMilliseconds ?? 0),
+            (long)(faster?.Log.TotalMilliseconds ?? 0), (long)(faster?.ChunkChecks.TotalMilliseconds ?? 0), faster?.HeadAddress ?? 0, faster?.TailAddress ?? 0,
+            (long)orderedIndex.TotalMilliseconds, ProcessUptime.Milliseconds);
     }
 
     /// <summary>

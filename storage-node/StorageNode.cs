@@ -56,6 +56,8 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
     private string? failure;
     private bool reachedApplyLimit;
     private long appliedWriteCount;
+    // Where the recovered state ends (the sum of the partitions' next offsets), for the log line of the catch-up.
+    private long recoveredTotalOffset;
     private TaskCompletionSource progressed = NewSignal();
 
     // Running reads, so that disposal waits for them before it closes FASTER.
@@ -103,9 +105,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         {
             throw new InvalidOperationException("The storage node was already started.");
         }
-        InitializePartitions();
-        versions = OpenStore(StorageDirectory);
-        SeedCrossShard();
+        Recover();
         StartGarbageCollection();
         consuming = options.PartitionCount == 1
             ? Task.Run(() => ConsumeAsync(stopping.Token), CancellationToken.None)
@@ -116,6 +116,28 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>Opens the store from its newest valid checkpoint (or empty) without reading the journal, so that a host can
+    /// do it while its journal is still starting; <see cref="StartAsync"/> then only starts applying. Done once (a later
+    /// call, or the one <see cref="StartAsync"/> makes, does nothing).</summary>
+    public void Recover()
+    {
+        lock (recovering)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+            if (versions is not null)
+            {
+                return;
+            }
+            InitializePartitions();
+            var store = OpenStore(StorageDirectory);
+            Volatile.Write(ref recoveredTotalOffset, TotalNextOffset);
+            SeedCrossShard();
+            Volatile.Write(ref versions, store);
+        }
+    }
+
+    private readonly Lock recovering = new();
 
     /// <summary>Completes once every record below <paramref name="offset"/> is applied. Unbounded in time
     /// (use the token); throws <see cref="StorageUnavailableException"/> if the replica has failed.</summary>
@@ -261,7 +283,7 @@ public sealed partial class StorageNode : IStorageReader, IStorageMaintenance, I
         {
             // Expected: the loop ends by cancellation.
         }
-        if (options.CheckpointsEnabled && options.CheckpointOnShutdown && versions is not null)
+        if (options.CheckpointsEnabled && options.CheckpointOnShutdown && versions is not null && Volatile.Read(ref started) != 0)
         {
             try
             {

@@ -69,6 +69,13 @@ public sealed record StorageNodeOptions
     /// record that has left it goes to disk (asynchronously; a scan reads a batch's records at once).</summary>
     public long LogMemorySizeBytes { get; init; } = 1L << 27;
 
+    /// <summary>Pages of FASTER's log (<see cref="LogPageSizeBytes"/> each) a recovery reads back into memory below the
+    /// checkpoint's final address, besides those it must read anyway (the fuzzy region since the index checkpoint, and
+    /// the page holding the final address). Null: as many as <see cref="LogMemorySizeBytes"/> holds, FASTER's default,
+    /// which made a start read and checksum up to 128 MiB of log before it could answer. Records left on disk are read
+    /// when first needed (asynchronously, as any record that has left the in-memory log).</summary>
+    public int? RecoveryPreloadPages { get; init; } = 1;
+
     /// <summary>Bytes of the ordered index's pages kept in memory once a checkpoint has written them (a clean page
     /// beyond it is read again from the newest key file when a scan or an insert needs it); pages changed since the
     /// last checkpoint stay in memory until the next. At about 13 bytes a key, 32 MiB holds some 2,500,000 keys' pages;
@@ -139,6 +146,10 @@ public sealed record StorageNodeOptions
         }
         RequirePowerOfTwo(HashIndexBucketCount, nameof(HashIndexBucketCount));
         RequirePowerOfTwo(LogMemorySizeBytes, nameof(LogMemorySizeBytes));
+        if (RecoveryPreloadPages < 0)
+        {
+            throw new ArgumentException("RecoveryPreloadPages must not be negative.", nameof(RecoveryPreloadPages));
+        }
         RequirePowerOfTwo(LogPageSizeBytes, nameof(LogPageSizeBytes));
         RequirePowerOfTwo(LogSegmentSizeBytes, nameof(LogSegmentSizeBytes));
         if (LogMemorySizeBytes < 2 * LogPageSizeBytes)

@@ -14,21 +14,63 @@ public sealed partial class LogServer
     /// <summary>How long a start waits between two attempts at finding a storage replica that has caught up.</summary>
     private static readonly TimeSpan RemoteStorageStartRetryDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>Starts this process's own replica and waits until it has replayed the journal written before this start
-    /// (from its checkpoint, or from offset 0): reads wait a bounded time for it, and a long replay would fail them, the
-    /// resumed jobs' first.</summary>
-    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> StartStorageAsync(string dataDirectory,
-        JournalClientOptions clientOptions, KafkaJournalReader journal, CancellationToken cancellationToken)
+    /// <summary>This process's own replica, from its construction until it is among the started roles (a failed start
+    /// stops it).</summary>
+    private Task<Log.StorageNode.StorageNode>? unstartedStorage;
+
+    /// <summary>Builds this process's own replica over <paramref name="journal"/> (attached once the journal is up) and
+    /// recovers its checkpoint (or wipes its folder) on the thread pool.</summary>
+    private Task<Log.StorageNode.StorageNode> RecoverStorage(string dataDirectory, IJournalReader journal, CancellationToken cancellationToken)
     {
         var storage = new Log.StorageNode.StorageNode(new StorageNodeOptions
         {
             DataDirectory = dataDirectory,
-            JournalTopic = clientOptions.Topic,
+            JournalTopic = JournalTopics.ForRegion(options.Region),
             SnapshotRetention = options.SnapshotRetention,
             PartitionCount = options.ShardCount,
         }, journal, loggerFactory.CreateLogger<Log.StorageNode.StorageNode>());
+        unstartedStorage = Task.Run(() =>
+        {
+            storage.Recover();
+            return storage;
+        }, cancellationToken);
+        return unstartedStorage;
+    }
+
+    /// <summary>Starts applying the journal on the replica once it has recovered.</summary>
+    private static async Task<Log.StorageNode.StorageNode> StartRecoveredStorageAsync(Task<Log.StorageNode.StorageNode> recovering,
+        CancellationToken cancellationToken)
+    {
+        var storage = await recovering;
         await storage.StartAsync(cancellationToken);
+        return storage;
+    }
+
+    /// <summary>After a failed start: stops the replica if it was built but is not among the started roles yet.</summary>
+    private async Task StopUnstartedStorageAsync()
+    {
+        if (Interlocked.Exchange(ref unstartedStorage, null) is not { } recovering)
+        {
+            return;
+        }
+        try
+        {
+            await (await recovering).DisposeAsync();
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "The storage replica of a failed start could not be recovered or stopped");
+        }
+    }
+
+    /// <summary>Waits until this process's replica has replayed the journal written before this start (from its
+    /// checkpoint, or from offset 0): reads wait a bounded time for it, and a long replay would fail them, the resumed
+    /// jobs' first.</summary>
+    private async Task<(IStorageReader Reader, IReplicaProgress Progress)> CatchUpStorageAsync(Log.StorageNode.StorageNode storage,
+        KafkaJournalReader journal, CancellationToken cancellationToken)
+    {
         started.Add(storage);
+        unstartedStorage = null;
         logger.LogInformation("Waiting for storage to replay the journal");
         var endOffsets = await Task.WhenAll(Enumerable.Range(0, options.ShardCount)
             .Select(partition => journal.GetEndOffsetAsync(partition, cancellationToken)));

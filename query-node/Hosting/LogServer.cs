@@ -51,6 +51,19 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await StartRolesAsync(cancellationToken);
+        }
+        catch
+        {
+            await StopUnstartedStorageAsync();
+            throw;
+        }
+    }
+
+    private async Task StartRolesAsync(CancellationToken cancellationToken)
+    {
         var problem = options.Validate(out var listenAddress);
         if (problem is not null)
         {
@@ -58,6 +71,11 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         }
         var dataDirectory = Path.GetFullPath(options.Data);
         Directory.CreateDirectory(dataDirectory);
+        logger.LogInformation("Starting: {SinceStart} ms after the process started (the runtime, loading and compiling the code)", ProcessUptime.Milliseconds);
+        // This process's own replica recovers its checkpoint from disk while the journal node and the adjudicator start:
+        // it reads the journal only once the journal node is up, and each of the three takes about a second of a start.
+        var storageJournal = new DeferredJournalReader();
+        var recovering = options.UsesRemoteStorage ? null : RecoverStorage(dataDirectory, storageJournal, cancellationToken);
         var authenticator = StartAuthentication(dataDirectory, listenAddress);
         StartHttpEndpoint(listenAddress);
 
@@ -82,6 +100,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             JournalPort = journalNode.Port;
             bootstrapServers = journalNode.BootstrapServers;
             hostedJournal = journalNode;
+            logger.LogInformation("Journal node started: {SinceStart} ms after the process started", ProcessUptime.Milliseconds);
         }
 
         var clientOptions = new JournalClientOptions
@@ -92,12 +111,15 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         };
         var clock = new HybridClock();
 
-        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
-
         var storageReader = Track(new KafkaJournalReader(clientOptions));
-        var (storage, replica) = options.UsesRemoteStorage
+        storageJournal.Attach(storageReader);
+        var applying = recovering is null ? null : StartRecoveredStorageAsync(recovering, cancellationToken);
+        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
+        logger.LogInformation("Adjudicator started: {SinceStart} ms after the process started", ProcessUptime.Milliseconds);
+
+        var (storage, replica) = applying is null
             ? await StartRemoteStorageAsync(storageReader, clock, cancellationToken)
-            : await StartStorageAsync(dataDirectory, clientOptions, storageReader, cancellationToken);
+            : await CatchUpStorageAsync(await applying, storageReader, cancellationToken);
         // Transactions take their snapshots from the journal's end and this replica, never from the adjudicator: where the
         // journal is hosted here, where it ends is known with no round trip; elsewhere it is one ListOffsets request.
         // Several shards close a timestamp on each instead (ShardFenceSnapshotSource says why the end offsets are not
@@ -155,8 +177,8 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var journal = options.UsesExternalJournal ? bootstrapServers : $"{host}:{JournalPort}";
         var adjudicatorAt = options.UsesRemoteAdjudicator ? options.Adjudicator : "in-process";
         var storageAt = options.UsesRemoteStorage ? options.Storage : "in-process";
-        logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}",
-            host, Port, journal, dataDirectory);
+        logger.LogInformation("PostgreSQL protocol on {Host}:{Port}, journal (Kafka protocol) at {Journal}, data in {Data}; {SinceStart} ms after the process started",
+            host, Port, journal, dataDirectory, ProcessUptime.Milliseconds);
         ready = true;
         // One plain line on standard output, so that scripts and tests can find the ports.
         Console.Out.WriteLine($"{ReadyMarker}: postgresql={host}:{Port} kafka={journal} data={dataDirectory} adjudicator={adjudicatorAt} storage={storageAt} node={NodeId} build={BuildKind}");

@@ -20,12 +20,21 @@ load_rows() {
   for ((stream = 0; stream < streams; stream++)); do load_stream "$stream" & done
   loaders=$(jobs -p)
 }
+# A statement that fails with the retryable "storage replica did not reach offset" (57P03: a replica behind on a loaded
+# machine; nothing was written) is sent again, up to three times; a row written twice would fail its primary key, and
+# the count after the load is checked.
 load_stream() {
   local stream=$1 from
   for ((from = 1 + stream * batch; from <= rows; from += streams * batch)); do
     local until=$((from + batch - 1)); ((until > rows)) && until=$rows
-    echo "INSERT INTO $table SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
-  done | psql "$log_target" -q > /dev/null
+    local statement="INSERT INTO $table SELECT g, g % 1000, 'note ' || g FROM generate_series(${from}::bigint, ${until}::bigint) g;"
+    local attempt
+    for attempt in 1 2 3; do
+      psql "$log_target" -q -v ON_ERROR_STOP=1 -c "$statement" > /dev/null 2> "$work/load-error.$stream" && break
+      grep -q "did not reach offset" "$work/load-error.$stream" || { cat "$work/load-error.$stream" >&2; break; }
+      echo "retrying rows ${from} to ${until} (attempt $((attempt + 1))): $(head -c 120 "$work/load-error.$stream")" >&2
+    done
+  done
 }
 
 # Sets elapsed: seconds from the process start until a query that reads the table answers.
@@ -44,6 +53,6 @@ stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null
 
 # Where a start spent its time, from its log.
 start_timeline() {
-  grep -E "Opened journal partition|Adjudicator shard 0 started|recovered checkpoint|key file of|Waiting for storage|Log is ready" "$1" \
-    | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-200
+  grep -E "Starting:|Opened journal partition|Journal node started|Adjudicator shard 0 started|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
+    | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-400
 }

@@ -179,7 +179,7 @@ public sealed class LogChunkCheckTests
 
     /// <summary>A node with <see cref="Rows"/> rows and one checkpoint, stopped as by a crash; its newest manifest and
     /// the timestamp every row is visible at.</summary>
-    private static async Task<(StorageNodeHarness Harness, CheckpointManifest Manifest, ulong Snapshot)> LoadAndCheckpointAsync()
+    internal static async Task<(StorageNodeHarness Harness, CheckpointManifest Manifest, ulong Snapshot)> LoadAndCheckpointAsync()
     {
         var harness = await StartAsync(configure: CheckpointTests.Manual);
         ulong commit = 10;
@@ -198,7 +198,7 @@ public sealed class LogChunkCheckTests
         return (harness, manifest, commit);
     }
 
-    private static async Task CheckEveryRowAsync(StorageNode node, ulong snapshot)
+    internal static async Task CheckEveryRowAsync(StorageNode node, ulong snapshot)
     {
         var scanned = await node.ScanAsync([], null, ReadPoint.Unfenced(Ts(snapshot)), int.MaxValue, CancellationToken.None);
         Assert.Equal(Rows, scanned.Count);
