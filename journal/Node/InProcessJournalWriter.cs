@@ -46,22 +46,8 @@ public sealed class InProcessJournalWriter : IJournalWriter
         this.timeProvider = timeProvider;
     }
 
-    public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Append(partition, record, (offset, error) =>
-        {
-            if (error is null)
-            {
-                done.TrySetResult(offset);
-            }
-            else
-            {
-                done.TrySetException(error);
-            }
-        });
-        return done.Task.WaitAsync(cancellationToken);
-    }
+    public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
+        CallbackAppend.AppendAsync(this, partition, record, cancellationToken);
 
     public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
     {
