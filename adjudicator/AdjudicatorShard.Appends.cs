@@ -354,6 +354,9 @@ public sealed partial class AdjudicatorShard
             {
                 // The loop's bug is already the shard's fault, and every caller has heard of it.
             }
+            // Kept: a commit processed on its caller's thread has registered its append once it gives the turn back,
+            // and none starts after this (see TryTakeIdleLoopsTurn).
+            await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
             Task drained;
             lock (gate)
             {

@@ -18,18 +18,27 @@ public sealed partial class AdjudicatorShard
             {
                 while (queue.TryRead(out var item))
                 {
-                    if (item.CrossShard is { } step)
+                    // Not cancellable: a caller holding the turn always gives it back, and the item read must be served.
+                    await turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                    try
                     {
-                        await ProcessCrossShardAsync(item, step, cancellationToken).ConfigureAwait(false);
+                        if (item.CrossShard is { } step)
+                        {
+                            await ProcessCrossShardAsync(item, step, cancellationToken).ConfigureAwait(false);
+                        }
+                        else if (item.Request is null)
+                        {
+                            Volatile.Write(ref tickQueued, 0);
+                            await OnTickAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await ProcessCommitAsync(item, cancellationToken).ConfigureAwait(false);
+                        }
                     }
-                    else if (item.Request is null)
+                    finally
                     {
-                        Volatile.Write(ref tickQueued, 0);
-                        await OnTickAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await ProcessCommitAsync(item, cancellationToken).ConfigureAwait(false);
+                        turn.Release();
                     }
                 }
             }
@@ -49,6 +58,80 @@ public sealed partial class AdjudicatorShard
             FailQueuedWork(Volatile.Read(ref fault)
                 ?? new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped."));
         }
+    }
+
+    /// <summary>
+    /// Whether a commit request may be processed on its caller's thread: the shard is serving, nothing waits in its
+    /// queue (so no queued request is overtaken) and no one holds the loop's turn. The request is then checked and its
+    /// append sent at once, as the loop would, which spares the hop into the loop (a thread-pool worker woken for each
+    /// commit); the acknowledgement still comes from the journal writer. When true the caller holds the turn.
+    /// </summary>
+    private bool TryTakeIdleLoopsTurn()
+    {
+        if (!started.Task.IsCompletedSuccessfully || Volatile.Read(ref stopCalled) != 0 || work.Reader.Count != 0 || !turn.Wait(0))
+        {
+            return false;
+        }
+        if (Volatile.Read(ref stopCalled) != 0 || work.Reader.Count != 0)
+        {
+            // A stop began, or a request was queued, meanwhile: the loop serves this one (or refuses it) in order.
+            turn.Release();
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Processes a commit request under the turn taken by <see cref="TryTakeIdleLoopsTurn"/>, which it gives
+    /// back; the loop's failure handling applies (a bug faults the shard, no request is left hanging).</summary>
+    private Task<CommitResult> ProcessInline(ShardWork item, CancellationToken cancellationToken)
+    {
+        ValueTask processing;
+        try
+        {
+            processing = ProcessCommitAsync(item, lifetime.Token);
+        }
+        catch (Exception exception)
+        {
+            turn.Release();
+            return FailInline(item, exception);
+        }
+        if (processing.IsCompletedSuccessfully)
+        {
+            turn.Release();
+            return item.Reply!.Task.WaitAsync(cancellationToken);
+        }
+        return FinishInlineAsync(processing, item, cancellationToken);
+    }
+
+    private async Task<CommitResult> FinishInlineAsync(ValueTask processing, ShardWork item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await processing.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            return await FailInline(item, exception).ConfigureAwait(false);
+        }
+        finally
+        {
+            turn.Release();
+        }
+        return await item.Reply!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<CommitResult> FailInline(ShardWork item, Exception exception)
+    {
+        if (exception is OperationCanceledException && lifetime.IsCancellationRequested)
+        {
+            // A stop gave up while the request waited for the journal: the reply says so already.
+            item.Reply!.TrySetException(new ObjectDisposedException(nameof(AdjudicatorShard), "The adjudicator shard stopped."));
+            return item.Reply.Task;
+        }
+        // A bug in the loop's code: as in the loop, it faults the shard, and this request hears of it.
+        SetFault(exception);
+        item.Reply!.TrySetException(Faulted(exception));
+        return item.Reply.Task;
     }
 
     private async ValueTask ProcessCommitAsync(ShardWork item, CancellationToken cancellationToken)

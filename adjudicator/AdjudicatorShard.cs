@@ -65,6 +65,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
     // Heartbeats appended in a row with no commit between them: the ticker's gap grows with it (written by the loop).
     private int idleHeartbeats;
 
+    // The loop's turn: held while one item is processed, by the loop or by a caller whose request found the loop idle
+    // (see TryTakeIdleLoopsTurn), so the loop-owned state above has one owner at a time. StopAsync takes it for good.
+    private readonly SemaphoreSlim turn = new(1, 1);
+
     // Guarded by gate: commit-timestamp assignment, acknowledgements and fences.
     private readonly Lock gate = new();
     private long assignedCount;
@@ -143,6 +147,10 @@ public sealed partial class AdjudicatorShard : IAdjudicator, ICrossShardParticip
         }
         var reply = new TaskCompletionSource<CommitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var item = new ShardWork(request, reply, cancellationToken, QueuedAt: Stopwatch.GetTimestamp());
+        if (TryTakeIdleLoopsTurn())
+        {
+            return ProcessInline(item, cancellationToken);
+        }
         if (work.Writer.TryWrite(item))
         {
             return reply.Task.WaitAsync(cancellationToken);

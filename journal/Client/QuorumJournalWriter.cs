@@ -135,24 +135,8 @@ public sealed partial class QuorumJournalWriter : IJournalWriter
         }
     }
 
-    public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Append(partition, record, (offset, error) =>
-        {
-            if (error is null)
-            {
-                done.TrySetResult(offset);
-            }
-            else
-            {
-                done.TrySetException(error);
-            }
-        });
-        // Cancelling stops the wait, not the append: the record may still be written.
-        return cancellationToken.CanBeCanceled ? done.Task.WaitAsync(cancellationToken) : done.Task;
-    }
+    public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
+        CallbackAppend.AppendAsync(this, partition, record, cancellationToken);
 
     public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
     {

@@ -149,6 +149,12 @@ public sealed partial class JournalNode : IAsyncDisposable
     /// acknowledged). For roles hosted beside the node.</summary>
     public IJournalEndOffsets EndOffsetsOf(string topic) => new InProcessEndOffsets(topics, topic);
 
+    /// <summary>A writer of <paramref name="topic"/>'s partitions that appends in this process, with no Kafka client or
+    /// round trip (<see cref="InProcessJournalWriter"/>), creating the topic with <paramref name="partitionCount"/>
+    /// partitions at the first append if it does not exist. For roles hosted beside the node.</summary>
+    public IJournalWriter WriterOf(string topic, int partitionCount) =>
+        new InProcessJournalWriter(topics, topic, partitionCount, options.MaxBatchBytes, options.TimeProvider);
+
     private sealed class InProcessEndOffsets(TopicStore topics, string topic) : IJournalEndOffsets
     {
         public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken) =>

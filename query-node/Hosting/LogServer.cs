@@ -114,7 +114,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var storageReader = Track(new KafkaJournalReader(clientOptions));
         storageJournal.Attach(storageReader);
         var applying = recovering is null ? null : StartRecoveredStorageAsync(recovering, cancellationToken);
-        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, cancellationToken);
+        var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, options.MultiRegion ? null : hostedJournal, cancellationToken);
         logger.LogInformation("Adjudicator started: {SinceStart} ms after the process started", ProcessUptime.Milliseconds);
 
         var (storage, replica) = applying is null
@@ -238,8 +238,10 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         typeof(LogServer).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true ? "debug" : "optimized";
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
-    /// (supervised, over its own journal clients).</summary>
-    private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, HybridClock clock, CancellationToken cancellationToken)
+    /// (supervised, over its own journal clients; with the journal node hosted here too, its appends go straight to the
+    /// node's log, <see cref="InProcessJournalWriter"/>).</summary>
+    private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, HybridClock clock, JournalNode? hostedJournal,
+        CancellationToken cancellationToken)
     {
         if (options.UsesRemoteAdjudicator)
         {
@@ -252,7 +254,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             }).ToArray();
             return remotes.Length == 1 ? remotes[0] : new ShardedAdjudicator(remotes, new TableShardRouter());
         }
-        var adjudicatorWriter = Track(new KafkaJournalWriter(clientOptions));
+        var adjudicatorWriter = Track(hostedJournal?.WriterOf(clientOptions.Topic, clientOptions.PartitionCount) ?? new KafkaJournalWriter(clientOptions));
         var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
         // One clock for every shard the supervisors build, so a rebuilt shard keeps earlier promises.
         var adjudicatorClock = new HybridClock();

@@ -461,6 +461,60 @@ public sealed class AdjudicatorShardTests
         Assert.Equal(CommitOutcome.Committed, (await commit).Outcome);
     }
 
+    [Fact]
+    public async Task A_commit_that_finds_the_loop_idle_sends_its_append_before_CommitAsync_returns()
+    {
+        var journal = new MemoryJournal();
+        var gated = new GatedJournalWriter(journal);
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), gated, journal, clock);
+        gated.Close();
+        var callsBefore = gated.CallCount;
+
+        var commit = shard.CommitAsync(Keys.Request(clock.Now(), "k"), CancellationToken.None);
+
+        // Checked and sent on this thread: no hop into the loop. The reply still waits for the acknowledgement.
+        Assert.Equal(callsBefore + 1, gated.CallCount);
+        Assert.False(commit.IsCompleted);
+        gated.Open();
+        Assert.Equal(CommitOutcome.Committed, (await commit.WaitAsync(TestTimeout)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_commit_that_comes_while_a_large_transaction_is_staged_waits_its_turn()
+    {
+        var journal = new MemoryJournal();
+        var gated = new GatedJournalWriter(journal);
+        var clock = new HybridClock();
+        await using var shard = await StartAsync(QuietOptions(), gated, journal, clock);
+        gated.Close();
+        var value = new byte[3 * JournalLimits.FragmentPayloadBytes];
+        new Random(7).NextBytes(value);
+
+        var large = shard.CommitAsync(new CommitRequest(Guid.NewGuid(), clock.Now(), [new JournalWrite(Keys.Of("big"), value)], []),
+            CancellationToken.None);
+        while (gated.HeldCount == 0)
+        {
+            await Task.Delay(1);
+        }
+        var heldWhileStaging = gated.HeldCount;
+        var small = shard.CommitAsync(Keys.Request(clock.Now(), "small"), CancellationToken.None);
+        await Task.Delay(50);
+
+        // The large transaction holds the loop's turn until its fragments are durable: nothing of the small one is sent.
+        Assert.Equal(heldWhileStaging, gated.HeldCount);
+        Assert.False(small.IsCompleted);
+        gated.Open();
+        var largeResult = await large.WaitAsync(TestTimeout);
+        var smallResult = await small.WaitAsync(TestTimeout);
+
+        Assert.Equal(CommitOutcome.Committed, largeResult.Outcome);
+        Assert.Equal(CommitOutcome.Committed, smallResult.Outcome);
+        // The partition's order is commit-timestamp order.
+        Assert.True(largeResult.CommitTimestamp < smallResult.CommitTimestamp);
+        Assert.True(largeResult.JournalOffset < smallResult.JournalOffset);
+    }
+
     /// <summary>Passes reads through to a journal and records where each began.</summary>
     private sealed class ReadRecordingJournal(IJournalReader inner) : IJournalReader
     {

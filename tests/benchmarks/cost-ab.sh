@@ -7,11 +7,13 @@
 # usage: tests/benchmarks/cost-ab.sh BEFORE_DIR AFTER_DIR [runs] [seconds-per-run]   (default 3 runs of 8 s)
 #   BEFORE_DIR, AFTER_DIR: folders holding a Release build of the query node (log.dll), e.g. from
 #     dotnet build query-node -c Release -o DIR   (on each commit to compare)
-#   WORKLOADS: names among select1 select-only-1 read write tpcb-1 (default all of them)
+#   WORKLOADS: names among select1 select-only-1 read write tpcb-1 tpcb-8 (default all but tpcb-8)
+#   BEFORE_ENV, AFTER_ENV: environment settings for one side's server (e.g. AFTER_ENV="DOTNET_GCgen0size=0x4000000"),
+#     to compare two settings of one build (give the same folder twice)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
-[ $# -ge 2 ] || { sed -n 2,12p "$0"; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,14p "$0"; exit 2; }
 dirs=("$1" "$2")
 runs=${3:-3}
 seconds=${4:-8}
@@ -29,7 +31,9 @@ trap cleanup EXIT
 targets=()
 for side in 0 1; do
   mkdir -p "$work/$side"
-  dotnet "${dirs[$side]}/log.dll" --port 0 --journal-port 0 --data "$work/$side/data" > "$work/$side/server.log" 2>&1 &
+  side_env=$([ "$side" = 0 ] && echo "${BEFORE_ENV:-}" || echo "${AFTER_ENV:-}")
+  # shellcheck disable=SC2086 # the settings are words
+  env $side_env dotnet "${dirs[$side]}/log.dll" --port 0 --journal-port 0 --data "$work/$side/data" > "$work/$side/server.log" 2>&1 &
   pids+=($!)
   disown "${pids[$side]}"
   for _ in $(seq 1 240); do grep -q "Log is ready" "$work/$side/server.log" && break; sleep 0.5; done
@@ -48,11 +52,12 @@ arguments_of() {
     read) echo "-M prepared -c 1 -f $here/dev308-read.sql" ;;
     write) echo "-M simple -c 1 -f $here/dev308-write.sql" ;;
     tpcb-1) echo "-M prepared -c 1" ;;
+    tpcb-8) echo "-M prepared -c 8 -j 2 --max-tries=20" ;;
     *) echo "unknown workload $1" >&2; exit 2 ;;
   esac
 }
 
-# One run: "cpu_ms_per_txn kib_per_txn" of server $1 under pgbench arguments $2.
+# One run: "cpu_ms_per_txn kib_per_txn tps" of server $1 under pgbench arguments $2.
 measure() {
   local pid=${pids[$1]} before after
   rm -f "$work/counters.csv"
@@ -65,19 +70,20 @@ measure() {
   pgbench -n -T "$seconds" $2 "${targets[$1]}" > "$work/run.out" 2>&1 || { echo "pgbench $2 failed:"; cat "$work/run.out"; exit 1; }
   after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   wait "$counters_pid" 2>/dev/null || true
-  local transactions allocated
+  local transactions allocated tps
   transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/run.out")
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/run.out" | head -1)
   allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
-  awk -v t="$transactions" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v a="$allocated" \
-    'BEGIN { t = t > 0 ? t : 1; printf "%.3f %.1f\n", 1000 * ticks / hz / t, a / 1024 / t }'
+  awk -v t="$transactions" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v a="$allocated" -v tps="${tps:-0}" \
+    'BEGIN { t = t > 0 ? t : 1; printf "%.3f %.1f %.1f\n", 1000 * ticks / hz / t, a / 1024 / t, tps }'
 }
 
 median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "pgbench -T $seconds, median of $runs alternating runs, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| workload | CPU ms/txn before | after | after/before | KiB allocated/txn before | after | after/before |"
-echo "|---|---|---|---|---|---|---|"
+echo "| workload | CPU ms/txn before | after | after/before | KiB allocated/txn before | after | after/before | tps before | after |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for name in $selected; do
   arguments=$(arguments_of "$name")
   for side in 0 1; do pgbench -n -T 2 $arguments "${targets[$side]}" > /dev/null 2>&1 || true; done  # warm-up
@@ -87,8 +93,9 @@ for name in $selected; do
   done
   cpu0=$(cut -d' ' -f1 "$work/0.runs" | median_of); cpu1=$(cut -d' ' -f1 "$work/1.runs" | median_of)
   kib0=$(cut -d' ' -f2 "$work/0.runs" | median_of); kib1=$(cut -d' ' -f2 "$work/1.runs" | median_of)
-  awk -v n="$name" -v c0="$cpu0" -v c1="$cpu1" -v k0="$kib0" -v k1="$kib1" \
-    'BEGIN { printf "| %s | %.3f | %.3f | %.2f× | %.1f | %.1f | %.2f× |\n", n, c0, c1, c1 / c0, k0, k1, k1 / k0 }'
+  tps0=$(cut -d' ' -f3 "$work/0.runs" | median_of); tps1=$(cut -d' ' -f3 "$work/1.runs" | median_of)
+  awk -v n="$name" -v c0="$cpu0" -v c1="$cpu1" -v k0="$kib0" -v k1="$kib1" -v t0="$tps0" -v t1="$tps1" \
+    'BEGIN { printf "| %s | %.3f | %.3f | %.2f× | %.1f | %.1f | %.2f× | %.0f | %.0f |\n", n, c0, c1, c1 / c0, k0, k1, k1 / k0, t0, t1 }'
 done
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -274,10 +274,13 @@ public sealed class PartitionLog : IAsyncDisposable
         return result.Value;
     }
 
-    public AppendResult Append(Span<byte> batch, in RecordBatchHeader header)
+    /// <param name="acknowledgeOnFlushingThread">When true, continuations of the result's <see cref="AppendResult.Durable"/>
+    /// that ask to run synchronously run on the thread whose flush made the batch durable (an in-process writer's short
+    /// callback, see <see cref="Log.Journal.Node.InProcessJournalWriter"/>); otherwise they run on the thread pool.</param>
+    public AppendResult Append(Span<byte> batch, in RecordBatchHeader header, bool acknowledgeOnFlushingThread = false)
     {
         AppendResult? result;
-        while ((result = TryAppend(batch, header, expectedOffset: -1)) is null)
+        while ((result = TryAppend(batch, header, expectedOffset: -1, acknowledgeOnFlushingThread)) is null)
         {
             // FASTER's memory is full until a page write finishes; it is not waited for under the
             // gate, which the writing thread takes to acknowledge what it wrote.
@@ -287,7 +290,7 @@ public sealed class PartitionLog : IAsyncDisposable
     }
 
     /// <summary>Null when FASTER had no room for the batch (nothing changed).</summary>
-    private AppendResult? TryAppend(Span<byte> batch, in RecordBatchHeader header, long expectedOffset)
+    private AppendResult? TryAppend(Span<byte> batch, in RecordBatchHeader header, long expectedOffset, bool acknowledgeOnFlushingThread = false)
     {
         Debug.Assert(batch.Length == header.TotalBytes);
         TaskCompletionSource completion;
@@ -350,7 +353,7 @@ public sealed class PartitionLog : IAsyncDisposable
             RememberProducer(header, baseOffset, lastOffset);
             nextOffset = lastOffset + 1;
             enqueuedUntilAddress = LogTailRecovery.EntryEnd(address, batch.Length);
-            completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            completion = new TaskCompletionSource(acknowledgeOnFlushingThread ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
             pendingAcknowledgements.Enqueue(new PendingAcknowledgement(enqueuedUntilAddress, nextOffset, completion));
         }
         return new AppendResult(Protocol.ErrorCode.None, baseOffset, completion.Task, null);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 
 namespace Log.Journal.Node.Storage;
@@ -53,22 +54,33 @@ public static class RecordBatchValues
         {
             throw new ArgumentException("A batch needs at least one record.", nameof(values));
         }
-        var records = new List<byte>();
-        var body = new List<byte>();
+        // Sized first and written once: a commit's record is built on its append's path, a fragment's is up to 1 MiB.
+        var recordsBytes = 0L;
         for (var index = 0; index < values.Count; index++)
         {
-            body.Clear();
-            body.Add(0);
-            WriteVarLong(body, 0);
-            WriteVarLong(body, index);
-            WriteVarLong(body, -1);
-            WriteVarLong(body, values[index].Length);
-            body.AddRange(values[index]);
-            WriteVarLong(body, 0);
-            WriteVarLong(records, body.Count);
-            records.AddRange(body);
+            var bodyBytes = RecordBodyBytes(index, values[index].Length);
+            recordsBytes += VarLongBytes(bodyBytes) + bodyBytes;
         }
-        var batch = new byte[RecordBatch.HeaderBytes + records.Count];
+        if (RecordBatch.HeaderBytes + recordsBytes > Array.MaxLength)
+        {
+            throw new ArgumentException($"A batch of {recordsBytes} bytes of records does not fit in one array.", nameof(values));
+        }
+        var batch = new byte[RecordBatch.HeaderBytes + recordsBytes];
+        var position = RecordBatch.HeaderBytes;
+        for (var index = 0; index < values.Count; index++)
+        {
+            var value = values[index];
+            position = WriteVarLong(batch, position, RecordBodyBytes(index, value.Length));
+            batch[position++] = 0;
+            position = WriteVarLong(batch, position, 0);
+            position = WriteVarLong(batch, position, index);
+            position = WriteVarLong(batch, position, -1);
+            position = WriteVarLong(batch, position, value.Length);
+            value.CopyTo(batch, position);
+            position += value.Length;
+            position = WriteVarLong(batch, position, 0);
+        }
+        Debug.Assert(position == batch.Length);
         var span = batch.AsSpan();
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatch.BatchLengthPosition..], batch.Length - RecordBatch.LogOverheadBytes);
         span[RecordBatch.MagicPosition] = (byte)RecordBatch.CurrentMagic;
@@ -79,7 +91,6 @@ public static class RecordBatchValues
         BinaryPrimitives.WriteInt16BigEndian(span[RecordBatch.ProducerEpochPosition..], -1);
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatch.BaseSequencePosition..], -1);
         BinaryPrimitives.WriteInt32BigEndian(span[RecordBatch.RecordCountPosition..], values.Count);
-        records.CopyTo(batch, RecordBatch.HeaderBytes);
         BinaryPrimitives.WriteUInt32BigEndian(span[RecordBatch.CrcPosition..], RecordBatch.Crc32C(span[RecordBatch.AttributesPosition..]));
         return batch;
     }
@@ -106,14 +117,31 @@ public static class RecordBatchValues
         return false;
     }
 
-    private static void WriteVarLong(List<byte> into, long value)
+    /// <summary>A record's bytes after its length: attributes, timestamp delta 0, offset delta, no key, the value, no headers.</summary>
+    private static int RecordBodyBytes(int index, int valueLength) =>
+        1 + VarLongBytes(0) + VarLongBytes(index) + VarLongBytes(-1) + VarLongBytes(valueLength) + valueLength + VarLongBytes(0);
+
+    private static int VarLongBytes(long value)
+    {
+        var raw = (ulong)((value << 1) ^ (value >> 63));
+        var bytes = 1;
+        while (raw >= 0x80)
+        {
+            bytes++;
+            raw >>= 7;
+        }
+        return bytes;
+    }
+
+    private static int WriteVarLong(byte[] into, int position, long value)
     {
         var raw = (ulong)((value << 1) ^ (value >> 63));
         while (raw >= 0x80)
         {
-            into.Add((byte)(raw | 0x80));
+            into[position++] = (byte)(raw | 0x80);
             raw >>= 7;
         }
-        into.Add((byte)raw);
+        into[position++] = (byte)raw;
+        return position;
     }
 }
