@@ -222,9 +222,12 @@ internal sealed class OrderedKeyIndex : IDisposable
             var added = 0;
             while (added < countMax)
             {
+                // A chunk whose last key is below the end is taken without comparing each key with the end: a scan of a
+                // whole table compares once a chunk, not once a key.
+                var bounded = endExclusive is not null && chunk.Count > 0 && chunk.Compare(chunk.Count - 1, endExclusive) >= 0;
                 for (; position < chunk.Count && added < countMax; position++)
                 {
-                    if (endExclusive is not null && chunk.Compare(position, endExclusive) >= 0)
+                    if (bounded && chunk.Compare(position, endExclusive) >= 0)
                     {
                         return;
                     }

@@ -119,7 +119,7 @@ public sealed record StorageNodeOptions
     public int ReadSessionPoolSizeMax { get; init; } = 32;
 
     /// <summary>Keys taken from the ordered index per step of a scan, so the index lock is held briefly.</summary>
-    public int ScanBatchKeyCount { get; init; } = 256;
+    public int ScanBatchKeyCount { get; init; } = 1024;
 
     /// <summary>Pause before reopening the journal after a transient read error (not corruption).</summary>
     public TimeSpan JournalRetryDelay { get; init; } = TimeSpan.FromSeconds(1);

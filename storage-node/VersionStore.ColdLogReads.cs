@@ -74,7 +74,11 @@ internal sealed partial class VersionStore
             Interlocked.Add(ref coldHeadsReadThroughFaster, missed.Count);
             return (null, missed);
         }
-        Array.Sort(addresses, order, 0, count);
+        // Keys in order mostly have their head records in the order they were written: sorted already, no sort.
+        if (!IsAscending(addresses.AsSpan(0, count)))
+        {
+            Array.Sort(addresses, order, 0, count);
+        }
         var reads = new ColdLogReads(device, segmentSizeBits, addresses.AsSpan(0, count), keys.Count);
         try
         {
@@ -97,6 +101,18 @@ internal sealed partial class VersionStore
             reads.Dispose();
             throw;
         }
+    }
+
+    private static bool IsAscending(ReadOnlySpan<long> values)
+    {
+        for (var index = 1; index < values.Length; index++)
+        {
+            if (values[index] < values[index - 1])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The reads of one batch: ranges of the log (sector-aligned, within one segment) read into one native

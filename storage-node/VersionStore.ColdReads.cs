@@ -61,9 +61,11 @@ internal sealed partial class VersionStore
         var (bulk, throughFaster) = await ReadColdHeadsFromLogAsync(keys, cold, inMemoryFrom).ConfigureAwait(false);
         try
         {
-            var coldHeads = new StoredVersion?[keys.Count];
+            // Most batches read every cold head in bulk: the array (about 48 bytes a key) only when some are not.
+            StoredVersion?[]? coldHeads = null;
             if (throughFaster.Count > 0)
             {
+                coldHeads = new StoredVersion?[keys.Count];
                 await ReadHeadsThroughFasterAsync(keys, throughFaster, coldHeads).ConfigureAwait(false);
             }
             return VisitVisibleMany(keys, timestamp, visit, new ColdHeads(bulk, coldHeads, inMemoryFrom));
@@ -114,8 +116,8 @@ internal sealed partial class VersionStore
 
     /// <summary>The head records of a batch read before its visit: those below <see cref="Below"/> (FASTER's head
     /// address when the batch began) were read from disk, in bulk (<see cref="Bulk"/>, in place) or through FASTER
-    /// (<see cref="Heads"/>, by key index; null when there was none).</summary>
-    private readonly record struct ColdHeads(ColdLogReads? Bulk, StoredVersion?[] Heads, long Below);
+    /// (<see cref="Heads"/>, by key index, null when there was none; no array when no head was read so).</summary>
+    private readonly record struct ColdHeads(ColdLogReads? Bulk, StoredVersion?[]? Heads, long Below);
 
     /// <summary>The head record a started read found, or null. The address is only a shortcut: a read from one that
     /// finds nothing (the record compacted away, below the log's begin) looks the key up in the hash index.</summary>

@@ -262,9 +262,11 @@ internal sealed partial class VersionStore : IDisposable
             long immutableBelow = store.Log.ReadOnlyAddress;
             // Read under the epoch this batch holds: FASTER frees no page at or above the head address seen inside it.
             long inMemoryFrom = store.Log.HeadAddress;
-            for (var index = 0; index < keys.Count; index++)
+            // The batch is a list (the scan's): read as a span, each key costs no interface call.
+            ReadOnlySpan<IndexedKey> batch = keys is List<IndexedKey> list ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list) : [.. keys];
+            for (var index = 0; index < batch.Length; index++)
             {
-                var key = keys[index];
+                ref readonly var key = ref batch[index];
                 long address = key.HeadAddress;
                 byte[]? value = null;
                 ReadOnlySpan<byte> payload = default;
@@ -273,7 +275,7 @@ internal sealed partial class VersionStore : IDisposable
                 {
                     // Read before the batch: in bulk from the log's files (in place), or through FASTER.
                     inPlace = cold.Bulk is { } bulk && bulk.TryGetPayload(index, out payload);
-                    if (!inPlace && cold.Heads[index] is { } coldHead)
+                    if (!inPlace && cold.Heads?[index] is { } coldHead)
                     {
                         value = ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value;
                     }

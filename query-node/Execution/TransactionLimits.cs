@@ -10,7 +10,7 @@ public sealed class TransactionLimits
     public long MaxModifiedBytes { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>Keys read from storage per round trip of a scan, at most.</summary>
-    public int ScanPageRows { get; init; } = 512;
+    public int ScanPageRows { get; init; } = 4096;
 
     /// <summary>Keys read by a scan's first round trip; each next one reads twice as many, up to <see cref="ScanPageRows"/>.</summary>
     public int ScanFirstPageRows { get; init; } = 16;

@@ -201,6 +201,16 @@ internal static class RowEncoder
                 if (!TryReadStringLength(bytes, position, out int header, out int length)) return false;
                 position += header + length;
                 return true;
+            case <= 0x7f or >= 0xe0:
+                position++;
+                return true;
+            case 0xcc or 0xd0 or 0xcd or 0xd1 or 0xce or 0xd2 or 0xd3:
+                // A skipped integer is stepped over by its size, not read (0xcf, a uint64, is read: one above
+                // long.MaxValue is not a value Encode writes).
+                int size = code switch { 0xcc or 0xd0 => 1, 0xcd or 0xd1 => 2, 0xce or 0xd2 => 4, _ => 8 };
+                if (position + 1 + size > bytes.Length) return false;
+                position += 1 + size;
+                return true;
             default:
                 return TryReadInteger(bytes, ref position, out _);
         }

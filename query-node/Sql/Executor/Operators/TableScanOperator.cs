@@ -46,6 +46,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
             decoded[ordinal] = true;
         }
         _decoded = decoded;
+        _decodesNothing = ordinals.Count == 0;
         // FOR UPDATE locks the rows it reads, which an index entry alone does not name here.
         if (Path is { Kind: AccessKind.IndexScan, Index: { } index } && !ForUpdate)
         {
@@ -53,6 +54,10 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
             IndexOnly = entries is null ? null : IndexOnlyReader.TryCreate(Table, entries, ordinals);
         }
     }
+
+    /// <summary>Set when the query reads no column of this table's rows (count(*), EXISTS): a visited row is then
+    /// counted and filtered (a filter that reads no column) as all NULLs, and its bytes are never parsed.</summary>
+    private bool _decodesNothing;
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
 
@@ -123,7 +128,8 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row);
+            // The row array is reused: with no column to decode it stays all NULLs.
+            if (!scan._decodesNothing) RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row);
             if (scan.PassesFilter(_row, context)) consumer(_row);
             return true;
         }
@@ -136,7 +142,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            object?[] row = RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds);
+            object?[] row = scan._decodesNothing ? new object?[scan.Table.Columns.Count] : RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds);
             if (!scan.PassesFilter(row, context)) return true;
             if (scan.ForUpdate) context.Store.AddConflictCheck(key.ToArray(), isSchema: false);
             Rows.Add(row);
