@@ -278,14 +278,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         {
             return;
         }
-        await stopping.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(loops).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await ReaderLoops.StopAsync(stopping, loops).ConfigureAwait(false);
         stopping.Dispose();
     }
 

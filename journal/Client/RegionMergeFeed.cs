@@ -257,14 +257,7 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         {
             return;
         }
-        await stopping.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(loops).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await ReaderLoops.StopAsync(stopping, loops).ConfigureAwait(false);
         lock (gate)
         {
             foreach (var (_, done) in releaseWaiters)
