@@ -158,8 +158,9 @@ public sealed class InProcessJournalWriter : IJournalWriter
 
         private void Run()
         {
-            // Cleared before flushing: an append that comes after this queues the next pass, one before it is covered.
-            Volatile.Write(ref queued, 0);
+            // Cleared before flushing (with a full fence, as the flush's own request flag): an append that comes after this
+            // queues the next pass, one before it is covered.
+            Interlocked.Exchange(ref queued, 0);
             Log.Flush();
         }
     }

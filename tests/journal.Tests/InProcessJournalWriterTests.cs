@@ -98,4 +98,85 @@ public sealed class InProcessJournalWriterTests(ITestOutputHelper output)
         Assert.False(refused.MayHaveBeenWritten);
         Assert.Equal(0, await node.Node.EndOffsetsOf(topic).GetEndOffsetAsync(0, CancellationToken.None));
     }
+
+    /// <summary>Appends racing the writer's stop are all answered: acknowledged and in the log, or refused as not written,
+    /// none left waiting for a flush that never comes.</summary>
+    [Fact]
+    public async Task Appends_racing_a_stop_are_all_answered_and_the_acknowledged_ones_are_in_the_log()
+    {
+        await using var node = await TestNode.StartAsync(output);
+        var options = Options("in-process-stop", node.BootstrapServers);
+        var writer = node.Node.WriterOf(options.Topic, partitionCount: 2);
+        Assert.Equal(0, await writer.AppendAsync(0, JournalClientTests.Commit(-1), CancellationToken.None).WaitAsync(TestTimeout));
+        const int count = 400;
+        var answers = new Task<long>[count];
+        var underWay = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var appending = Task.Run(() =>
+        {
+            for (var index = 0; index < count; index++)
+            {
+                if (index == count / 4)
+                {
+                    underWay.SetResult();
+                }
+                var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                answers[index] = answer.Task;
+                // Both partitions: partition 1's flusher may be made only after the stop has begun.
+                writer.Append(index % 2, JournalClientTests.Commit(index), (offset, error) =>
+                {
+                    if (error is null) answer.SetResult(offset);
+                    else answer.SetException(error);
+                });
+            }
+        });
+        await underWay.Task.WaitAsync(TestTimeout);
+        await writer.DisposeAsync().AsTask().WaitAsync(TestTimeout);
+        await appending.WaitAsync(TestTimeout);
+
+        var acknowledged = new[] { 1, 0 };
+        for (var index = 0; index < count; index++)
+        {
+            try
+            {
+                var offset = await answers[index].WaitAsync(TestTimeout);
+                Assert.Equal(acknowledged[index % 2]++, offset);
+            }
+            catch (JournalAppendException refused)
+            {
+                Assert.False(refused.MayHaveBeenWritten, refused.Message);
+            }
+        }
+        output.WriteLine($"acknowledged {acknowledged[0] - 1} + {acknowledged[1]} of {count}");
+        Assert.True(acknowledged[0] > count / 8, "the appends made before the stop began are acknowledged");
+        var endOffsets = node.Node.EndOffsetsOf(options.Topic);
+        Assert.Equal(acknowledged[0], await endOffsets.GetEndOffsetAsync(0, CancellationToken.None));
+        Assert.Equal(acknowledged[1], await endOffsets.GetEndOffsetAsync(1, CancellationToken.None));
+    }
+
+    /// <summary>Several writers each wait for their own acknowledgement before the next append, so that nothing but an
+    /// append's own flush request can make it durable: a request lost between two flushing threads (one finishing a pass
+    /// as the other asks for the next) would leave its writer waiting for good.</summary>
+    [Fact]
+    public async Task Writers_that_each_wait_for_their_own_flush_are_all_acknowledged()
+    {
+        await using var node = await TestNode.StartAsync(output);
+        var options = Options("in-process-flush-requests", node.BootstrapServers);
+        await using var writer = node.Node.WriterOf(options.Topic, partitionCount: 1);
+        const int writers = 4;
+        const int appendsEach = 150;
+
+        var offsets = await Task.WhenAll(Enumerable.Range(0, writers).Select(writerIndex => Task.Run(async () =>
+        {
+            var mine = new List<long>(appendsEach);
+            for (var index = 0; index < appendsEach; index++)
+            {
+                mine.Add(await writer.AppendAsync(0, JournalClientTests.Commit(writerIndex * appendsEach + index), CancellationToken.None)
+                    .WaitAsync(TestTimeout));
+            }
+            return mine;
+        }))).WaitAsync(TestTimeout * 2);
+
+        Assert.Equal(Enumerable.Range(0, writers * appendsEach).Select(offset => (long)offset), offsets.SelectMany(mine => mine).Order());
+        Assert.Equal(writers * appendsEach, await node.Node.EndOffsetsOf(options.Topic).GetEndOffsetAsync(0, CancellationToken.None));
+    }
 }

@@ -439,7 +439,10 @@ public sealed class PartitionLog : IAsyncDisposable
             }
             finally
             {
-                Volatile.Write(ref flushing, 0);
+                // A full fence, not a plain store: the loop's next read of the request must not move before it, or a
+                // request made meanwhile (whose caller saw this thread still flushing and left) would be missed by both
+                // threads, and its batches would wait for somebody else's flush.
+                Interlocked.Exchange(ref flushing, 0);
             }
         }
     }
