@@ -152,23 +152,37 @@ public sealed partial class StorageNode
         var (outcomes, headAddresses) = ApplyResults(writes.Count);
         // FASTER first (a large commit on two sessions at once), then the index, in the commit's order, on this thread.
         store.ApplyMany(writes, commitTimestamp, outcomes, headAddresses);
+        newKeys.Clear();
+        movedHeads.Clear();
         for (var index = 0; index < writes.Count; index++)
         {
             var write = writes[index];
             var outcome = outcomes[index];
             var headAddress = headAddresses[index];
             appliedAny |= outcome != ApplyOutcome.Skipped;
-            // The index learns the new head's address before the resolved timestamp passes this commit,
-            // so every read that may see the commit starts at its head (see OrderedKeyIndex).
             if (outcome == ApplyOutcome.NewKey)
             {
-                keys.Add(write.Key, headAddress);
+                newKeys.Add(new IndexedKey(write.Key, headAddress));
             }
             else if (outcome == ApplyOutcome.NewVersion)
             {
-                keys.SetHeadAddress(write.Key, headAddress);
+                movedHeads.Add(new IndexedKey(write.Key, headAddress));
                 NoteSuperseded(commitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
             }
+        }
+        // The index learns the new heads' addresses before the resolved timestamp passes this commit, so every read that
+        // may see the commit starts at its head (see OrderedKeyIndex): one hold of its lock for each list.
+        keys.AddMany(newKeys);
+        keys.SetHeadAddresses(movedHeads);
+        newKeys.Clear();
+        movedHeads.Clear();
+        if (newKeys.Capacity > RetainedWriteSetSizeMax)
+        {
+            newKeys.Capacity = 0;
+        }
+        if (movedHeads.Capacity > RetainedWriteSetSizeMax)
+        {
+            movedHeads.Capacity = 0;
         }
         if (belowResolved && appliedAny)
         {
@@ -232,6 +246,11 @@ public sealed partial class StorageNode
         }
         return (applyOutcomes, applyHeadAddresses);
     }
+
+    /// <summary>A commit's new keys and the keys it gave a new version, for the index (the apply loop's, emptied after
+    /// each commit).</summary>
+    private readonly List<IndexedKey> newKeys = [];
+    private readonly List<IndexedKey> movedHeads = [];
 
     private ApplyOutcome[] applyOutcomes = new ApplyOutcome[64];
     private long[] applyHeadAddresses = new long[64];
