@@ -102,12 +102,12 @@ internal sealed class OrderedKeyIndex : IDisposable
 
     /// <summary><see cref="Add(byte[], long)"/> of each key (distinct keys, in any order) under one hold of the write
     /// lock for up to <see cref="BatchPerLockHoldMax"/> of them: a commit's new keys, as the apply loop hands them over.</summary>
-    public void AddMany(List<IndexedKey> entries)
+    public void AddMany(List<IndexedKey> entries) => ChangeMany(entries, add: true);
+
+    /// <summary>Adds (<paramref name="add"/>) or sets the head address of each of <paramref name="entries"/>, up to
+    /// <see cref="BatchPerLockHoldMax"/> of them under one hold of the write lock.</summary>
+    private void ChangeMany(List<IndexedKey> entries, bool add)
     {
-        if (entries.Count == 0)
-        {
-            return;
-        }
         var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries);
         for (var from = 0; from < all.Length; from += BatchPerLockHoldMax)
         {
@@ -116,7 +116,14 @@ internal sealed class OrderedKeyIndex : IDisposable
             {
                 foreach (var entry in all.Slice(from, Math.Min(BatchPerLockHoldMax, all.Length - from)))
                 {
-                    AddLocked(entry.Key, entry.HeadAddress);
+                    if (add)
+                    {
+                        AddLocked(entry.Key, entry.HeadAddress);
+                    }
+                    else
+                    {
+                        SetHeadAddressLocked(entry.Key, entry.HeadAddress);
+                    }
                 }
             }
             finally
@@ -190,29 +197,7 @@ internal sealed class OrderedKeyIndex : IDisposable
 
     /// <summary><see cref="SetHeadAddress"/> of each key, up to <see cref="BatchPerLockHoldMax"/> of them under one hold of
     /// the write lock.</summary>
-    public void SetHeadAddresses(List<IndexedKey> entries)
-    {
-        if (entries.Count == 0)
-        {
-            return;
-        }
-        var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries);
-        for (var from = 0; from < all.Length; from += BatchPerLockHoldMax)
-        {
-            gate.EnterWriteLock();
-            try
-            {
-                foreach (var entry in all.Slice(from, Math.Min(BatchPerLockHoldMax, all.Length - from)))
-                {
-                    SetHeadAddressLocked(entry.Key, entry.HeadAddress);
-                }
-            }
-            finally
-            {
-                gate.ExitWriteLock();
-            }
-        }
-    }
+    public void SetHeadAddresses(List<IndexedKey> entries) => ChangeMany(entries, add: false);
 
     private void SetHeadAddressLocked(byte[] key, long headAddress)
     {

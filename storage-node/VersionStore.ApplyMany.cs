@@ -48,9 +48,9 @@ internal sealed partial class VersionStore
         }
         finally
         {
-            batch.WaitForHelper();
+            batch.WaitForSecondWriter();
         }
-        batch.ThrowIfHelperFailed();
+        batch.ThrowIfSecondWriterFailed();
     }
 
     private void ApplySlice(ApplyLane lane, IReadOnlyList<JournalWrite> writes, int from, int until, ulong commitTimestamp,
@@ -72,21 +72,21 @@ internal sealed partial class VersionStore
         }
     }
 
-    /// <summary>One commit's writes shared by the apply loop and a helper on the thread pool.</summary>
+    /// <summary>One commit's writes shared by the apply loop and a second writer on the thread pool.</summary>
     private sealed class ParallelBatch(VersionStore store, IReadOnlyList<JournalWrite> writes, ulong commitTimestamp,
         ApplyOutcome[] outcomes, long[] headAddresses) : IThreadPoolWorkItem
     {
         private const int NotStarted = 0, Running = 1, Done = 2, Abandoned = 3;
 
         private int nextSlice;
-        private int helper;
-        private Exception? helperFailure;
-        private readonly ManualResetEventSlim helperDone = new(initialState: false);
+        private int secondWriter;
+        private Exception? secondWriterFailure;
+        private readonly ManualResetEventSlim secondWriterDone = new(initialState: false);
 
-        /// <summary>The helper: takes slices on the second session, unless the loop has finished them all already.</summary>
+        /// <summary>The second writer: takes slices on the second session, unless the loop has finished them all already.</summary>
         public void Execute()
         {
-            if (Interlocked.CompareExchange(ref helper, Running, NotStarted) != NotStarted)
+            if (Interlocked.CompareExchange(ref secondWriter, Running, NotStarted) != NotStarted)
             {
                 return;
             }
@@ -96,12 +96,12 @@ internal sealed partial class VersionStore
             }
             catch (Exception exception)
             {
-                helperFailure = exception;
+                secondWriterFailure = exception;
             }
             finally
             {
-                Volatile.Write(ref helper, Done);
-                helperDone.Set();
+                Volatile.Write(ref secondWriter, Done);
+                secondWriterDone.Set();
             }
         }
 
@@ -116,20 +116,20 @@ internal sealed partial class VersionStore
             }
         }
 
-        /// <summary>Returns once the helper has applied its slices, or at once when it will never start.</summary>
-        public void WaitForHelper()
+        /// <summary>Returns once the second writer has applied its slices, or at once when it will never start.</summary>
+        public void WaitForSecondWriter()
         {
-            if (Interlocked.CompareExchange(ref helper, Abandoned, NotStarted) != NotStarted)
+            if (Interlocked.CompareExchange(ref secondWriter, Abandoned, NotStarted) != NotStarted)
             {
-                helperDone.Wait();
+                secondWriterDone.Wait();
             }
-            helperDone.Dispose();
+            secondWriterDone.Dispose();
         }
 
-        /// <summary>Throws what the helper threw (after <see cref="WaitForHelper"/>).</summary>
-        public void ThrowIfHelperFailed()
+        /// <summary>Throws what the second writer threw (after <see cref="WaitForSecondWriter"/>).</summary>
+        public void ThrowIfSecondWriterFailed()
         {
-            if (helperFailure is { } failure)
+            if (secondWriterFailure is { } failure)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
