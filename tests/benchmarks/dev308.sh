@@ -114,6 +114,10 @@ printf "%-8s %-12s %12s %12s %12s\n" workload system "median ms" "p99 ms" "txns/
 for topology in "${topologies[@]}"; do
   start_log "$topology"
   report "$topology" "$log_target"
+  # Where region a's commits spent their time (RegionCommitHops: a line per 10 s with commits; builds before it have none).
+  case $topology in
+    regions*) grep -ho "commit hops over .*" "$cluster_dir/adjudicator-a.log" | sed 's/^/  a: /' || true ;;
+  esac
   stop_log
 done
 report postgresql "$baseline"
