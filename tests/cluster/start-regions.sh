@@ -13,7 +13,7 @@
 #   -D  one-way delay between regions in milliseconds (default 10)
 #   -o  the adjudicators' --region-clock-offset-ms, the bound on clock differences (default 1: every region here reads
 #       this machine's one clock)
-#   -H  the adjudicators' --region-heartbeat-ms (default 2)
+#   -H  the adjudicators' --region-heartbeat-ms (default 4)
 #   -l  the adjudicators' --region-lead-ms (default: the larger of delay + offset + heartbeat + 2, what a closed timestamp
 #       must cover for reads in the other region not to wait plus 2 ms of slack, and 2 x delay - offset - 1, the longest
 #       lead whose commit wait still ends within the round trip a commit waits for anyway; adjudicator/README.md,
@@ -29,7 +29,7 @@ root=$(cd "$here/../.." && pwd)
 delay=10
 lead=""
 offset=1
-heartbeat=2
+heartbeat=4
 dir=""
 bin=""
 configuration=Release
