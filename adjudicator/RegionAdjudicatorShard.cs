@@ -284,21 +284,13 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private HybridTimestamp Ahead(HybridTimestamp now) =>
         HybridTimestamp.From(now.PhysicalMilliseconds + (long)options.Lead.TotalMilliseconds, 0);
 
-    /// <summary>
-    /// Closes <c>now + Lead</c> whenever the last promise (a heartbeat's or a candidate's) is more than half a
-    /// <see cref="RegionOptions.HeartbeatInterval"/> behind it, looking every half interval: so the promise other
-    /// regions read is never more than an interval behind <c>now + Lead</c> (what the lead must cover), and a region
-    /// that proposes candidates often enough appends no heartbeat at all.
-    /// </summary>
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
-        var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, options.HeartbeatInterval.Ticks / 2));
-        var slackMilliseconds = (long)(options.HeartbeatInterval.TotalMilliseconds / 2);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(tick, timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(options.HeartbeatInterval, timeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -309,7 +301,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 var now = clock.Now();
                 window.Trim(HybridTimestamp.From(Math.Max(0, now.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds), 0));
                 var closed = Ahead(now);
-                if (closed > promised && promised.PhysicalMilliseconds < closed.PhysicalMilliseconds - slackMilliseconds)
+                if (closed > promised)
                 {
                     promised = closed;
                     writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
@@ -533,12 +525,12 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
         clock.Observe(candidate.Commit);
         var answeredAt = timeProvider.GetTimestamp();
+        candidate.Done.TrySetResult(new CommitResult(CommitOutcome.Committed, candidate.Commit, candidate.Offset, null));
         lock (gate)
         {
             hops.Record(Milliseconds(candidate.ProposedAt, candidate.DurableAt), Milliseconds(candidate.ProposedAt, candidate.DecidedAt),
                 Milliseconds(candidate.ProposedAt, answeredAt));
         }
-        candidate.Done.TrySetResult(new CommitResult(CommitOutcome.Committed, candidate.Commit, candidate.Offset, null));
     }
 
     private double Milliseconds(long from, long to) => timeProvider.GetElapsedTime(from, to).TotalMilliseconds;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Log.Adjudicator;
 
 /// <summary>
@@ -21,13 +23,16 @@ public sealed class RegionCommitHops
     /// <summary>Commits recorded since the last summary.</summary>
     public long Count => count;
 
-    /// <summary>One committed candidate's hops, in milliseconds after its proposal.</summary>
+    /// <summary>One committed candidate's hops, in milliseconds after its proposal. A measurement never fails the commit
+    /// it describes: what cannot be (a hop before the proposal, an answer before the commit is durable and decided) is
+    /// asserted in debug builds and counted as zero otherwise.</summary>
     public void Record(double durableMs, double decidedMs, double answeredMs)
     {
-        if (durableMs < 0 || decidedMs < 0 || answeredMs < Math.Max(durableMs, decidedMs))
-        {
-            throw new ArgumentException($"A commit is answered after it is durable and decided (durable {durableMs}, decided {decidedMs}, answered {answeredMs}).");
-        }
+        Debug.Assert(durableMs >= 0 && decidedMs >= 0 && answeredMs >= Math.Max(durableMs, decidedMs),
+            $"A commit is answered after it is durable and decided (durable {durableMs}, decided {decidedMs}, answered {answeredMs}).");
+        durableMs = Math.Max(0, durableMs);
+        decidedMs = Math.Max(0, decidedMs);
+        answeredMs = Math.Max(answeredMs, Math.Max(durableMs, decidedMs));
         count++;
         durableSum += durableMs;
         decidedSum += decidedMs;

@@ -28,8 +28,7 @@ public sealed record RegionOptions
     /// <summary>The writer's epoch, above every earlier life of this region's writer and every seal of its topic.</summary>
     public long Epoch { get; init; } = 1;
 
-    /// <summary>The longest the promise other regions read goes without reaching <c>now + Lead</c>: a heartbeat closes
-    /// it whenever no candidate or heartbeat did within half of this (looked at every half). Part of what
+    /// <summary>Heartbeats close <c>now + Lead</c> this often, whether or not anything commits. Part of what
     /// <see cref="Lead"/> must cover.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
