@@ -52,10 +52,25 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private int heartbeatsFailing;
     private bool serving;
     private bool stopped;
+    // Under the gate: the hops of the commits answered since the last log line.
+    private readonly RegionCommitHops hops = new();
+    private long hopsLoggedAt;
 
-    private sealed class Candidate(HybridTimestamp commit)
+    /// <summary>How often the shard logs where its commits' time went (<see cref="RegionCommitHops"/>), when any were
+    /// answered.</summary>
+    public static readonly TimeSpan HopsLogInterval = TimeSpan.FromSeconds(10);
+
+    private sealed class Candidate(HybridTimestamp commit, long proposedAt)
     {
         public HybridTimestamp Commit { get; } = commit;
+
+        /// <summary>When it was handed to the writer (<see cref="TimeProvider.GetTimestamp"/>), and when it became
+        /// durable and decided: the hops of <see cref="RegionCommitHops"/>.</summary>
+        public long ProposedAt { get; } = proposedAt;
+
+        public long DurableAt { get; set; }
+
+        public long DecidedAt { get; set; }
 
         public TaskCompletionSource<CommitResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -227,7 +242,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             // Our own candidate counts as committed for the local check until the merge decides it: a second local
             // writer of its keys is refused at once rather than after a round trip.
             window.Record(request.Writes, commit);
-            candidate = new Candidate(commit);
+            candidate = new Candidate(commit, timeProvider.GetTimestamp());
             pending[request.TransactionId] = candidate;
             var record = JournalRecord.ForCommit(request.TransactionId, request.StartTimestamp, commit, options.Shard, options.Epoch, request.Writes) with
             {
@@ -292,6 +307,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                     writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
                 }
             }
+            LogHops();
         }
     }
 
@@ -439,6 +455,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 return;
             }
             candidate.Offset = offset;
+            candidate.DurableAt = timeProvider.GetTimestamp();
             TryAnswer(transactionId, candidate);
         }
     }
@@ -453,6 +470,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 if (decision.Region == options.Region && pending.TryGetValue(record.TransactionId, out var candidate))
                 {
                     candidate.Decision = decision;
+                    candidate.DecidedAt = timeProvider.GetTimestamp();
                     TryAnswer(record.TransactionId, candidate);
                 }
                 else if (decision.IsCommitted && decision.Region != options.Region && record.Commit > window.Horizon)
@@ -506,7 +524,40 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             }
         }
         clock.Observe(candidate.Commit);
+        var answeredAt = timeProvider.GetTimestamp();
         candidate.Done.TrySetResult(new CommitResult(CommitOutcome.Committed, candidate.Commit, candidate.Offset, null));
+        lock (gate)
+        {
+            hops.Record(Milliseconds(candidate.ProposedAt, candidate.DurableAt), Milliseconds(candidate.ProposedAt, candidate.DecidedAt),
+                Milliseconds(candidate.ProposedAt, answeredAt));
+        }
+    }
+
+    private double Milliseconds(long from, long to) => timeProvider.GetElapsedTime(from, to).TotalMilliseconds;
+
+    /// <summary>Logs the hops of the commits answered since the last line, every <see cref="HopsLogInterval"/>.</summary>
+    private void LogHops()
+    {
+        RegionCommitHops.Summary? summary;
+        lock (gate)
+        {
+            if (timeProvider.GetElapsedTime(hopsLoggedAt) < HopsLogInterval)
+            {
+                return;
+            }
+            hopsLoggedAt = timeProvider.GetTimestamp();
+            summary = hops.TakeSummary();
+        }
+        if (summary is not null)
+        {
+            logger.LogInformation(
+                "Region {Region} commit hops over {Commits} commits, ms after the proposal (mean/max): durable in two regions {DurableMean:F1}/{DurableMax:F1}, " +
+                "decided {DecidedMean:F1}/{DecidedMax:F1}, answered {AnsweredMean:F1}/{AnsweredMax:F1} (commit wait after both {CommitWaitMean:F1}); " +
+                "lead {LeadMs} ms, clock offset {OffsetMs} ms, heartbeat {HeartbeatMs} ms",
+                options.Region, summary.Commits, summary.DurableMean, summary.DurableMax, summary.DecidedMean, summary.DecidedMax,
+                summary.AnsweredMean, summary.AnsweredMax, summary.CommitWaitMean, options.Lead.TotalMilliseconds,
+                options.MaxClockOffset.TotalMilliseconds, options.HeartbeatInterval.TotalMilliseconds);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -28,7 +28,8 @@ public sealed record RegionOptions
     /// <summary>The writer's epoch, above every earlier life of this region's writer and every seal of its topic.</summary>
     public long Epoch { get; init; } = 1;
 
-    /// <summary>Heartbeats close <c>now + Lead</c> this often, whether or not anything commits.</summary>
+    /// <summary>Heartbeats close <c>now + Lead</c> this often, whether or not anything commits. Part of what
+    /// <see cref="Lead"/> must cover.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The longest transaction: the conflict window of the local check and of the merge.</summary>

@@ -7,8 +7,9 @@ namespace Log.Adjudicator.Hosting;
 /// Settings of one adjudicator shard run alone. Read, in increasing precedence, from appsettings.json, environment
 /// variables prefixed LOG__ (LOG__JOURNAL, LOG__SHARD, LOG__SHARDS, LOG__PEERS, LOG__PORT, LOG__LISTEN, LOG__REGION,
 /// LOG__HEARTBEATINTERVALMS, LOG__MAXCLOCKOFFSETMS, LOG__REGIONS, LOG__WITNESS, LOG__REGIONLEADMS, LOG__REGIONFAILOVERMS,
-/// LOG__REGIONAPPENDTIMEOUTMS) and command-line switches (--journal, --shard, --shards, --peers, --port, --listen, --region,
-/// --heartbeat-interval-ms, --max-clock-offset-ms, --regions, --witness, --region-lead-ms, --region-failover-ms,
+/// LOG__REGIONHEARTBEATMS, LOG__REGIONCLOCKOFFSETMS, LOG__REGIONAPPENDTIMEOUTMS) and command-line switches (--journal,
+/// --shard, --shards, --peers, --port, --listen, --region, --heartbeat-interval-ms, --max-clock-offset-ms, --regions,
+/// --witness, --region-lead-ms, --region-failover-ms, --region-heartbeat-ms, --region-clock-offset-ms,
 /// --region-append-timeout-ms).
 /// </summary>
 public sealed class AdjudicatorHostOptions
@@ -68,6 +69,17 @@ public sealed class AdjudicatorHostOptions
     /// at least the one-way delay between regions plus the clock offset plus the heartbeat interval.</summary>
     public int RegionLeadMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.Lead.TotalMilliseconds;
 
+    /// <summary>How often a region's shard closes <c>now + lead</c> (<see cref="RegionOptions.HeartbeatInterval"/>): part of
+    /// what the lead must cover. Unset: a fifth of the lead, or <see cref="HeartbeatIntervalMs"/> when that is shorter.</summary>
+    public int? RegionHeartbeatMs { get; set; }
+
+    /// <summary>The largest difference between any two clocks of the regions (<see cref="RegionOptions.MaxClockOffset"/>):
+    /// what commit wait adds after a commit timestamp, and part of what the lead must cover.</summary>
+    public int RegionClockOffsetMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.MaxClockOffset.TotalMilliseconds;
+
+    /// <summary>The heartbeat interval a region's shard runs with (<see cref="RegionHeartbeatMs"/> or its default).</summary>
+    public int RegionHeartbeatOrDefaultMs => RegionHeartbeatMs ?? Math.Max(1, Math.Min(HeartbeatIntervalMs, RegionLeadMs / 5));
+
     /// <summary>How long another peered region may close nothing before this region seals its topic with the witness
     /// (<see cref="RegionOptions.FailoverTimeout"/>); 0: never.</summary>
     public int RegionFailoverMs { get; set; } = (int)new RegionOptions { Region = "a", Regions = ["a"] }.FailoverTimeout.TotalMilliseconds;
@@ -112,6 +124,8 @@ public sealed class AdjudicatorHostOptions
         ["--witness"] = nameof(Witness),
         ["--region-lead-ms"] = nameof(RegionLeadMs),
         ["--region-failover-ms"] = nameof(RegionFailoverMs),
+        ["--region-heartbeat-ms"] = nameof(RegionHeartbeatMs),
+        ["--region-clock-offset-ms"] = nameof(RegionClockOffsetMs),
         ["--region-append-timeout-ms"] = nameof(RegionAppendTimeoutMs),
     };
 
@@ -172,6 +186,14 @@ public sealed class AdjudicatorHostOptions
         if (RegionLeadMs < 1)
         {
             return $"--region-lead-ms {RegionLeadMs} must be at least 1";
+        }
+        if (RegionHeartbeatMs is < 1)
+        {
+            return $"--region-heartbeat-ms {RegionHeartbeatMs} must be at least 1";
+        }
+        if (RegionClockOffsetMs < 0)
+        {
+            return $"--region-clock-offset-ms {RegionClockOffsetMs} must not be negative";
         }
         if (RegionFailoverMs < 0)
         {

@@ -88,8 +88,8 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
     /// <summary>
     /// Multi-region mode: a <see cref="RegionAdjudicatorShard"/> that writes this region's topic to every region's
     /// journal (durable in two of three, <see cref="QuorumJournalWriter"/>) and merges every peered region's topic, read
-    /// from this region's journal. Its heartbeats close <c>now + lead</c> every fifth of the lead (or
-    /// <c>--heartbeat-interval-ms</c> when that is shorter), so the closed timestamps other regions read stay ahead of
+    /// from this region's journal. Its heartbeats close <c>now + lead</c> every <c>--region-heartbeat-ms</c> (by
+    /// default a fifth of the lead, or <c>--heartbeat-interval-ms</c> when that is shorter), so the closed timestamps other regions read stay ahead of
     /// their clocks.
     /// </summary>
     private async Task StartRegionShardAsync(RegionTopology topology, System.Net.IPAddress listenAddress, CancellationToken cancellationToken)
@@ -114,7 +114,8 @@ public sealed class AdjudicatorService(AdjudicatorHostOptions options, ILoggerFa
             Region = topology.Region,
             Regions = topology.Peers,
             Lead = TimeSpan.FromMilliseconds(options.RegionLeadMs),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(options.HeartbeatIntervalMs, options.RegionLeadMs / 5))),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(options.RegionHeartbeatOrDefaultMs),
+            MaxClockOffset = TimeSpan.FromMilliseconds(options.RegionClockOffsetMs),
             Epoch = epoch,
             FailoverTimeout = TimeSpan.FromMilliseconds(options.RegionFailoverMs),
         };

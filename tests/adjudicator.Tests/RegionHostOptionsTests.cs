@@ -67,4 +67,23 @@ public sealed class RegionHostOptionsTests
         Assert.StartsWith("--region-append-timeout-ms 0", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionAppendTimeoutMs = 0 }
             .Validate(out _), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_heartbeat_follows_the_lead_unless_given_and_the_clock_offset_is_five_ms_by_default()
+    {
+        var byDefault = new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionLeadMs = 50 };
+        Assert.Null(byDefault.Validate(out _));
+        Assert.Equal(10, byDefault.RegionHeartbeatOrDefaultMs);
+        Assert.Equal(5, byDefault.RegionClockOffsetMs);
+        Assert.Equal(1, new AdjudicatorHostOptions { RegionLeadMs = 3 }.RegionHeartbeatOrDefaultMs);
+        var given = new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionLeadMs = 50, RegionHeartbeatMs = 2, RegionClockOffsetMs = 0 };
+        Assert.Null(given.Validate(out _));
+        Assert.Equal(2, given.RegionHeartbeatOrDefaultMs);
+        Assert.True(AdjudicatorHostOptions.CommandLineSwitches.ContainsKey("--region-heartbeat-ms"));
+        Assert.True(AdjudicatorHostOptions.CommandLineSwitches.ContainsKey("--region-clock-offset-ms"));
+        Assert.StartsWith("--region-heartbeat-ms 0", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionHeartbeatMs = 0 }
+            .Validate(out _), StringComparison.Ordinal);
+        Assert.StartsWith("--region-clock-offset-ms -1", new AdjudicatorHostOptions { Region = "a", Regions = ThreeRegions, Witness = "w", RegionClockOffsetMs = -1 }
+            .Validate(out _), StringComparison.Ordinal);
+    }
 }

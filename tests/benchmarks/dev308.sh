@@ -15,6 +15,7 @@
 #               (default "host=127.0.0.1 port=5432 user=postgres password=postgres dbname=postgres")
 #   LOG_BIN: a folder holding a Release build of query-node (all roles) to use instead of building one
 #   LOG_REGION_LEAD_MS: the adjudicators' --region-lead-ms in the regions topologies (default: start-regions.sh's)
+#   LOG_REGION_OFFSET_MS, LOG_REGION_HEARTBEAT_MS: their --region-clock-offset-ms and --region-heartbeat-ms (the same)
 #   LOG_STORAGE_REPLICAS: storage replicas of a cluster (default 2, read over the storage RPC; 0: the query node
 #               keeps its own replica in process)
 # Example, everything in one run: tests/benchmarks/dev308.sh 10 3 all-in-one cluster cluster-2
@@ -71,7 +72,8 @@ start_log() { # topology
       local delay=${1#regions}
       delay=${delay#-}
       cluster_dir="$work/$1"
-      "$root/tests/cluster/start-regions.sh" -D "${delay:-10}" ${LOG_REGION_LEAD_MS:+-l "$LOG_REGION_LEAD_MS"} -d "$cluster_dir" -b "$bin" \
+      "$root/tests/cluster/start-regions.sh" -D "${delay:-10}" ${LOG_REGION_LEAD_MS:+-l "$LOG_REGION_LEAD_MS"} \
+        ${LOG_REGION_OFFSET_MS:+-o "$LOG_REGION_OFFSET_MS"} ${LOG_REGION_HEARTBEAT_MS:+-H "$LOG_REGION_HEARTBEAT_MS"} -d "$cluster_dir" -b "$bin" \
         > "$work/$1.out"
       port=$(sed -n 's/^query-node a [^ ]*:\([0-9]*\)$/\1/p' "$work/$1.out")
       ;;
@@ -114,6 +116,10 @@ printf "%-8s %-12s %12s %12s %12s\n" workload system "median ms" "p99 ms" "txns/
 for topology in "${topologies[@]}"; do
   start_log "$topology"
   report "$topology" "$log_target"
+  # Where region a's commits spent their time (RegionCommitHops: a line per 10 s with commits; builds before it have none).
+  case $topology in
+    regions*) grep -ho "commit hops over .*" "$cluster_dir/adjudicator-a.log" | sed 's/^/  a: /' || true ;;
+  esac
   stop_log
 done
 report postgresql "$baseline"

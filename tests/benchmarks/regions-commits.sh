@@ -7,7 +7,9 @@
 # (without connection time), and the failed transactions of those runs.
 #
 # usage: tests/benchmarks/regions-commits.sh [seconds-per-run] [runs] [one-way-delay-ms] [lead-ms...]
-#   (defaults 10, 3, 10, then leads 25 and 50; LOG_BIN: a folder holding a Release build of query-node, as for dev308.sh)
+#   (defaults 10, 3, 10, then the launcher's default lead and 50; a lead "default" is start-regions.sh's; LOG_BIN: a
+#   folder holding a Release build of query-node, as for dev308.sh). After each regions topology, region a's adjudicator's
+#   commit hops (adjudicator/README.md, "Figures (regions)") are printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
@@ -17,7 +19,7 @@ runs=${2:-3}
 delay=${3:-10}
 shift $(( $# >= 3 ? 3 : $# ))
 leads=("$@")
-[ ${#leads[@]} -gt 0 ] || leads=(25 50)
+[ ${#leads[@]} -gt 0 ] || leads=(default 50)
 clients=16
 
 work=$(mktemp -d)
@@ -87,12 +89,15 @@ stop_log
 
 for lead in "${leads[@]}"; do
   cluster_dir="$work/regions-$lead"
-  "$root/tests/cluster/start-regions.sh" -D "$delay" -l "$lead" -d "$cluster_dir" -b "$bin" > "$work/regions.out"
+  lead_option=(-l "$lead")
+  [ "$lead" != default ] || lead_option=()
+  "$root/tests/cluster/start-regions.sh" -D "$delay" "${lead_option[@]}" -d "$cluster_dir" -b "$bin" > "$work/regions.out"
   a=$(sed -n 's/^query-node a [^ ]*:\([0-9]*\)$/\1/p' "$work/regions.out")
   b=$(sed -n 's/^query-node b [^ ]*:\([0-9]*\)$/\1/p' "$work/regions.out")
   schema "$a"
   report "regions ${delay} ms, lead $lead: a alone, $clients clients" "$a"
   report "regions ${delay} ms, lead $lead: a and b, $clients each" "$a" "$b"
+  grep -ho "commit hops over .*" "$cluster_dir/adjudicator-a.log" | sed 's/^/  a: /' || true
   stop_log
 done
 echo "load average at end: $(cat /proc/loadavg)"

@@ -8,9 +8,16 @@
 # either region). Every process of a region talks to the other regions only through the
 # proxies.
 #
-# usage: tests/cluster/start-regions.sh [-D DELAY_MS] [-l LEAD_MS] [-d DIR] [-b BIN_DIR] [-c Debug|Release]
+# usage: tests/cluster/start-regions.sh [-D DELAY_MS] [-l LEAD_MS] [-o OFFSET_MS] [-H HEARTBEAT_MS] [-d DIR] [-b BIN_DIR]
+#                                       [-c Debug|Release]
 #   -D  one-way delay between regions in milliseconds (default 10)
-#   -l  the adjudicators' --region-lead-ms (default: 3 x delay + 20)
+#   -o  the adjudicators' --region-clock-offset-ms, the bound on clock differences (default 1: every region here reads
+#       this machine's one clock)
+#   -H  the adjudicators' --region-heartbeat-ms (default 4)
+#   -l  the adjudicators' --region-lead-ms (default: the larger of delay + offset + heartbeat + 2, what a closed timestamp
+#       must cover for reads in the other region not to wait plus 2 ms of slack, and 2 x delay - offset - 1, the longest
+#       lead whose commit wait still ends within the round trip a commit waits for anyway; adjudicator/README.md,
+#       "Figures (regions)")
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator, storage node and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
@@ -21,21 +28,31 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 delay=10
 lead=""
+offset=1
+heartbeat=4
 dir=""
 bin=""
 configuration=Release
-while getopts "D:l:d:b:c:" option; do
+while getopts "D:l:o:H:d:b:c:" option; do
   case $option in
     D) delay=$OPTARG ;;
     l) lead=$OPTARG ;;
+    o) offset=$OPTARG ;;
+    H) heartbeat=$OPTARG ;;
     d) dir=$OPTARG ;;
     b) bin=$OPTARG ;;
     c) configuration=$OPTARG ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    *) sed -n '2,25p' "$0"; exit 2 ;;
   esac
 done
 [ "$delay" -ge 0 ] 2>/dev/null || { echo "-D $delay: a delay in milliseconds" >&2; exit 2; }
-[ -n "$lead" ] || lead=$((3 * delay + 20))
+[ "$offset" -ge 0 ] 2>/dev/null || { echo "-o $offset: a clock offset in milliseconds" >&2; exit 2; }
+[ "$heartbeat" -ge 1 ] 2>/dev/null || { echo "-H $heartbeat: a heartbeat interval in milliseconds" >&2; exit 2; }
+if [ -z "$lead" ]; then
+  lead=$((delay + offset + heartbeat + 2))
+  hidden=$((2 * delay - offset - 1))
+  [ "$hidden" -le "$lead" ] || lead=$hidden
+fi
 . "$here/roles.sh"
 prepare_dir_and_bin log-regions
 
@@ -76,7 +93,8 @@ done
 declare -A adjudicator
 for region in "${peers[@]}"; do
   line=$(start_role "adjudicator-$region" "Adjudicator is ready" dotnet "$bin/Log.Adjudicator.dll" --region "$region" \
-    --regions "${journals[$region]}" --witness w --region-lead-ms "$lead" --port 0 --http-port 0)
+    --regions "${journals[$region]}" --witness w --region-lead-ms "$lead" \
+    --region-clock-offset-ms "$offset" --region-heartbeat-ms "$heartbeat" --port 0 --http-port 0)
   adjudicator[$region]=$(sed -n 's/.*rpc=\([^ ]*\).*/\1/p' <<< "$line")
   echo "adjudicator $region ${adjudicator[$region]}"
 done
