@@ -19,7 +19,8 @@
 #
 # usage: tests/benchmarks/restart.sh
 #   ROWS (1000000), RUNS (3), LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2), READY_TO_RUN (1), COMPARE_JIT (1), BASELINE (none),
-#   FULL_REPLAY (1; 0 skips the replay tool and the full replay and keyless starts)
+#   FULL_REPLAY (1; 0 skips the replay tool and the full replay and keyless starts), KEEP_LOGS (a folder to copy the
+#   server's logs to)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,6 +31,8 @@ streams=${LOAD_STREAMS:-2}
 
 # Builds Log in Release and starts it (sets work, server_pid, port, log_target; kills it and removes the folder at exit).
 source "$here/start-log.sh"
+keep_logs() { if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/server*.log "$KEEP_LOGS"/; fi; }
+trap 'keep_logs; cleanup' EXIT
 table=restart_big
 source "$here/restart-helpers.sh"
 ready_to_run=${READY_TO_RUN:-1}
@@ -95,7 +98,7 @@ if [ "${FULL_REPLAY:-1}" = 1 ]; then stop_clean; rm -f "$work/data/storage/keys/
 grep -h "recovered checkpoint\|replaying the journal from offset 0" "$work"/server*.log | sed 's/^.*Storage node/Storage node/' | sort | uniq -c
 { grep -h "is not used" "$work"/server*.log || true; } | sed 's/^.*Checkpoint/Checkpoint/' | sort | uniq -c
 echo "restart until the first answered query, $rows rows, median of $runs$([ "$ready_to_run" = 1 ] && echo ", the build published with ReadyToRun"):"
-echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
+[ "${FULL_REPLAY:-1}" = 1 ] && echo "  full replay (no checkpoint):     $(printf '%s\n' "${full[@]}" | median) s   (runs: ${full[*]})"
 echo "  checkpoint after kill -9:        $(printf '%s\n' "${crash[@]}" | median) s   (runs: ${crash[*]})"
 [ -z "${BASELINE:-}" ] || echo "  the same, BASELINE's build:      $(printf '%s\n' "${base[@]}" | median) s   (runs: ${base[*]})"
 echo "  checkpoint after a clean stop:   $(printf '%s\n' "${clean[@]}" | median) s   (runs: ${clean[*]})"
@@ -103,7 +106,7 @@ if [ "$compare_jit" = 1 ]; then
   echo "  the plain build (JIT), kill -9:   $(printf '%s\n' "${jit_crash[@]}" | median) s   (runs: ${jit_crash[*]})"
   echo "  the plain build, clean stop:     $(printf '%s\n' "${jit_clean[@]}" | median) s   (runs: ${jit_clean[*]})"
 fi
-echo "  checkpoint without its key file: $keyless s"
+[ "${FULL_REPLAY:-1}" = 1 ] && echo "  checkpoint without its key file: $keyless s"
 grep -h "key file of\|rebuilt the ordered index" "$work"/server*.log | sed 's/^.*Checkpoint/Checkpoint/' | tail -2
 echo "where a start after kill -9 spends its time (its log):"
 start_timeline "$work/server.crash1.log"
