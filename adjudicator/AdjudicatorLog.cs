@@ -48,6 +48,22 @@ internal static class AdjudicatorLog
     public static void Started(ILogger logger, int shard, int partition, long epoch, long offset, long recordCount, int keyCount) =>
         StartedMessage(logger, shard, partition, epoch, offset, recordCount, keyCount, null);
 
+    private static readonly Action<ILogger, int, long, long, long, Exception?> StartStepsMessage =
+        LoggerMessage.Define<int, long, long, long>(LogLevel.Information, new EventId(10, "StartSteps"),
+            "Adjudicator shard {Shard} start: EpochStart appended in {AppendMs} ms, the partition's tail read in {TailMs} ms, the rest in {RestMs} ms");
+
+    private static readonly Action<ILogger, int, long, int, long, Exception?> EarlierLivesReadMessage =
+        LoggerMessage.Define<int, long, int, long>(LogLevel.Information, new EventId(11, "EarlierLivesRead"),
+            "Adjudicator shard {Shard} read the decisions of its earlier lives (offsets 0 to {EpochStartOffset}): {Remembered} commits remembered, in {ReadMs} ms");
+
+    /// <summary>The background read of the whole partition a start begins (<c>ReadEarlierLifeOutcomesAsync</c>) has ended.</summary>
+    public static void EarlierLivesRead(ILogger logger, int shard, long epochStartOffset, int remembered, TimeSpan took) =>
+        EarlierLivesReadMessage(logger, shard, epochStartOffset, remembered, (long)took.TotalMilliseconds, null);
+
+    /// <summary>How long a start's steps took, for the reader of a slow start.</summary>
+    public static void StartSteps(ILogger logger, int shard, TimeSpan append, TimeSpan tail, TimeSpan rest) =>
+        StartStepsMessage(logger, shard, (long)append.TotalMilliseconds, (long)tail.TotalMilliseconds, (long)rest.TotalMilliseconds, null);
+
     public static void AppendFailed(ILogger logger, int shard, bool certainlyAbsent, Exception exception)
     {
         if (certainlyAbsent)

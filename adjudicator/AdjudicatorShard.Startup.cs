@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Log.Journal.Records;
 using Log.Journal.Time;
 
@@ -51,10 +52,13 @@ public sealed partial class AdjudicatorShard
         // the tail read below checks that, and appends a second EpochStart if it was not.
         var probeId = Guid.NewGuid();
         var proposedEpoch = (long)clock.Now().Value;
+        var began = Stopwatch.GetTimestamp();
         var probeOffset = await writer.AppendAsync(options.Partition, EpochStartRecord(probeId, proposedEpoch),
             cancellationToken).ConfigureAwait(false);
+        var appended = Stopwatch.GetTimestamp();
 
         var tail = await ReadTailAsync(probeOffset, probeId, cancellationToken).ConfigureAwait(false);
+        var tailRead = Stopwatch.GetTimestamp();
         clock.Observe(tail.HighestTimestamp);
         var epoch = proposedEpoch;
         var epochStartOffset = probeOffset;
@@ -92,6 +96,8 @@ public sealed partial class AdjudicatorShard
             highestAcknowledgedOffset = epochStartOffset;
         }
         AdjudicatorLog.Started(logger, options.Shard, options.Partition, epoch, epochStartOffset, tail.RecordCount, window.KeyCount);
+        AdjudicatorLog.StartSteps(logger, options.Shard, Stopwatch.GetElapsedTime(began, appended), Stopwatch.GetElapsedTime(appended, tailRead),
+            Stopwatch.GetElapsedTime(tailRead));
     }
 
     /// <summary>What the tail of the partition before this life's EpochStart says: the highest commit or closed
@@ -221,6 +227,7 @@ public sealed partial class AdjudicatorShard
         var undecidedPrepares = new Dictionary<Guid, (JournalRecord Record, long Offset)>();
         var assembler = new FragmentAssembler();
         var epochs = new WriterEpochFilter();
+        var began = Stopwatch.GetTimestamp();
         await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Offset >= probeOffset)
@@ -264,6 +271,7 @@ public sealed partial class AdjudicatorShard
         // records named where undecided prepares begin): held again, and decided through the coordinator at the next
         // tick (see AdoptEarlierLifePrepares).
         AdoptEarlierLifePrepares(undecidedPrepares.Values);
+        AdjudicatorLog.EarlierLivesRead(logger, options.Shard, probeOffset, committed.Count, Stopwatch.GetElapsedTime(began));
         return committed;
     }
 

@@ -155,6 +155,10 @@ public sealed partial class JournalNode : IAsyncDisposable
     public IJournalWriter WriterOf(string topic, int partitionCount) =>
         new InProcessJournalWriter(topics, topic, partitionCount, options.MaxBatchBytes, options.TimeProvider);
 
+    /// <summary>A reader of <paramref name="topic"/>'s partitions in this process, with no Kafka client or round trip
+    /// (<see cref="InProcessJournalReader"/>). For roles hosted beside the node.</summary>
+    public IJournalReader ReaderOf(string topic) => new InProcessJournalReader(topics, topic);
+
     private sealed class InProcessEndOffsets(TopicStore topics, string topic) : IJournalEndOffsets
     {
         public Task<long> GetEndOffsetAsync(int partition, CancellationToken cancellationToken) =>

@@ -239,7 +239,8 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     /// <summary>The adjudicator this node commits through: a shard run alone, reached over its RPC, or one hosted here
     /// (supervised, over its own journal clients; with the journal node hosted here too, its appends go straight to the
-    /// node's log, <see cref="InProcessJournalWriter"/>).</summary>
+    /// node's log, <see cref="InProcessJournalWriter"/>, and its reads, a start's among them, come straight from it,
+    /// <see cref="InProcessJournalReader"/>).</summary>
     private async Task<IAdjudicator> StartAdjudicatorAsync(JournalClientOptions clientOptions, HybridClock clock, JournalNode? hostedJournal,
         CancellationToken cancellationToken)
     {
@@ -255,7 +256,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
             return remotes.Length == 1 ? remotes[0] : new ShardedAdjudicator(remotes, new TableShardRouter());
         }
         var adjudicatorWriter = Track(hostedJournal?.WriterOf(clientOptions.Topic, clientOptions.PartitionCount) ?? new KafkaJournalWriter(clientOptions));
-        var adjudicatorReader = Track(new KafkaJournalReader(clientOptions));
+        var adjudicatorReader = Track(hostedJournal?.ReaderOf(clientOptions.Topic) ?? new KafkaJournalReader(clientOptions));
         // One clock for every shard the supervisors build, so a rebuilt shard keeps earlier promises.
         var adjudicatorClock = new HybridClock();
         var supervisors = new AdjudicatorSupervisor[options.ShardCount];

@@ -12,6 +12,13 @@ start_log() {
   disown "$server_pid"
 }
 
+# Publishes the all-in-one Log with ReadyToRun (the code compiled ahead of time for this machine's runtime, as the
+# Dockerfile's image is) into $1; the starts then compile only what the ahead-of-time code leaves to the JIT.
+publish_ready_to_run() {
+  dotnet publish "$root/query-node" -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+    -o "$1" > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+}
+
 # Creates $table and starts loading $rows rows into it ($batch rows per INSERT ... SELECT, $streams connections at once)
 # in the background; sets loaders (their pids: wait for them).
 load_rows() {
@@ -53,6 +60,6 @@ stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null
 
 # Where a start spent its time, from its log.
 start_timeline() {
-  grep -E "Starting:|Opened journal partition|Journal node started|Adjudicator shard 0 started|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
+  grep -E "Starting:|Opened journal partition|Journal node started|Adjudicator shard 0 started|Adjudicator shard 0 start:|Adjudicator shard 0 read the decisions|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
     | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-400
 }

@@ -9,7 +9,8 @@
 # usage: tests/benchmarks/rss.sh
 #   ROWS (1000000), LOAD_BATCH_ROWS (3000), LOAD_STREAMS (2), SETTLE_SECONDS (60: the wait after the load),
 #   SCAN (1: time a full scan after the load and after the restart; 0: skip); LOG_ARGS: more switches for the server;
-#   KEEP_LOGS (a folder to copy the server's logs to)
+#   KEEP_LOGS (a folder to copy the server's logs to); READY_TO_RUN (1: the restarts run the build published with
+#   ReadyToRun, as the Dockerfile's image is; 0: the plain build that loaded the rows)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,6 +23,7 @@ keep_logs() { if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$wor
 trap 'keep_logs; cleanup' EXIT
 table=rss_big
 source "$here/restart-helpers.sh"
+if [ "${READY_TO_RUN:-1}" = 1 ]; then publish_ready_to_run "$work/r2r-bin"; log_bin="$work/r2r-bin"; fi
 
 # Resident and peak resident memory of the server in MiB.
 memory() {

@@ -141,9 +141,21 @@ public sealed class PartitionLog : IAsyncDisposable
         logStartOffset = ReadStartOffset(startOffsetPath);
         var first = true;
         using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
-        while (iterator.GetNext(out byte[] entry, out var length, out var address))
+        // Each batch is checked in FASTER's page buffer, not copied out: a start reads every batch of the partition, and a
+        // copy each (large arrays, up to a commit's 1 MiB) was most of what the scan allocated.
+        while (TryNextInPlace(iterator, out var entry, out var address))
         {
-            var problem = RecordBatch.TryRead(entry.AsSpan(0, length), out var header);
+            var length = entry.Length;
+            string? problem;
+            RecordBatchHeader header;
+            try
+            {
+                problem = RecordBatch.TryRead(entry, out header);
+            }
+            finally
+            {
+                iterator.UnsafeRelease();
+            }
             if (problem is not null || header.TotalBytes != length)
             {
                 throw new InvalidDataException(
@@ -181,6 +193,19 @@ public sealed class PartitionLog : IAsyncDisposable
         committedIndexCount = index.Count;
         logger.LogInformation("Opened journal partition {Topic}/{Partition}: {Batches} batches, next offset {NextOffset}",
             Topic, Partition, index.Count, nextOffset);
+    }
+
+    /// <summary>The next entry of <paramref name="iterator"/> where it lies in FASTER's memory; the caller calls
+    /// <see cref="FasterLogScanIterator.UnsafeRelease"/> once done with it (the span is valid until then).</summary>
+    private static unsafe bool TryNextInPlace(FasterLogScanIterator iterator, out ReadOnlySpan<byte> entry, out long address)
+    {
+        if (!iterator.UnsafeGetNext(out var pointer, out var length, out address, out _))
+        {
+            entry = default;
+            return false;
+        }
+        entry = new ReadOnlySpan<byte>(pointer, length);
+        return true;
     }
 
     public long HighWatermark => Volatile.Read(ref highWatermark);

@@ -20,6 +20,25 @@ public static class RecordBatchValues
     public static string? TryRead(ReadOnlySpan<byte> batch, in RecordBatchHeader header, List<byte[]> values)
     {
         ArgumentNullException.ThrowIfNull(values);
+        var places = new List<RecordPlace>();
+        var problem = TryReadPlaces(batch, header, places);
+        foreach (var place in places)
+        {
+            values.Add(batch.Slice(place.ValueStart, place.ValueLength).ToArray());
+        }
+        return problem;
+    }
+
+    /// <summary>Where a record's value lies in its batch, and the record's offset delta (its offset less the batch's base
+    /// offset).</summary>
+    public readonly record struct RecordPlace(long OffsetDelta, int ValueStart, int ValueLength);
+
+    /// <summary>Adds where the value of every record of a whole, sound batch lies to <paramref name="places"/>, in the
+    /// batch's order; returns null, or why the records cannot be read (as <see cref="TryRead"/>; the places of the records
+    /// before the one that failed are added).</summary>
+    public static string? TryReadPlaces(ReadOnlySpan<byte> batch, in RecordBatchHeader header, List<RecordPlace> places)
+    {
+        ArgumentNullException.ThrowIfNull(places);
         if ((header.Attributes & CompressionMask) != 0)
         {
             return "the batch is compressed";
@@ -31,16 +50,17 @@ public static class RecordBatchValues
             {
                 return $"record {record} runs past the batch";
             }
+            var bodyStart = position;
             var body = batch.Slice(position, (int)length);
             position += (int)length;
             var at = 1;
-            if (!TryReadVarLong(body, ref at, out _) || !TryReadVarLong(body, ref at, out _)
+            if (!TryReadVarLong(body, ref at, out _) || !TryReadVarLong(body, ref at, out var offsetDelta)
                 || !TryReadVarLong(body, ref at, out var keyLength) || (keyLength > 0 && (at += (int)keyLength) > body.Length)
                 || !TryReadVarLong(body, ref at, out var valueLength) || valueLength < 0 || at + valueLength > body.Length)
             {
                 return $"record {record} is malformed or has no value";
             }
-            values.Add(body.Slice(at, (int)valueLength).ToArray());
+            places.Add(new RecordPlace(offsetDelta, bodyStart + at, (int)valueLength));
         }
         return position == batch.Length ? null : "bytes follow the last record";
     }
