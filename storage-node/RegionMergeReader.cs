@@ -56,6 +56,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     private ulong released;
     private long firstOffset;
     private ulong lastHeartbeat;
+    private ulong lastPresentedCommit;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
 
@@ -262,6 +263,13 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     /// Moves the held commits that are durable in two regions into the merged stream, in the merged order, and a
     /// heartbeat at the highest timestamp a snapshot may read at: the released timestamp, or just below the first commit
     /// still held, so that no snapshot is served that would have to hold a commit a lost region may take with it.
+    /// <para>
+    /// A Commit record resolves its own timestamp for the apply loop (<see cref="CrossShardTracker"/>: nothing more can
+    /// come at or below it). Two regions may commit at one timestamp, so the commits at one timestamp are presented as
+    /// one record, and only once all of them are decided (the released timestamp is at or above it) and durable: one
+    /// of them shown alone would let a snapshot at that timestamp be served while another is still to be applied, and
+    /// reads at it would see that one's writes only partly.
+    /// </para>
     /// </summary>
     private void Present()
     {
@@ -269,9 +277,9 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         lock (gate)
         {
             var before = merged.Count;
-            while (held.TryPeek(out var next) && (next.Watch is null || next.End < next.Watch.DurableEnd))
+            while (TakeDurableGroup() is { } group)
             {
-                merged.Add(held.Dequeue().Record);
+                merged.Add(group);
             }
             var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
             if (bound > lastHeartbeat)
@@ -286,6 +294,53 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             }
         }
         wake?.SetResult();
+    }
+
+    /// <summary>The held commits at the first held commit's timestamp as one Commit record, taken off the queue, when
+    /// all of them are decided and durable; otherwise null and nothing is taken. Under the reader's lock.</summary>
+    private JournalRecord? TakeDurableGroup()
+    {
+        if (!held.TryPeek(out var first) || first.Record.CommitTimestamp > released)
+        {
+            return null;
+        }
+        var commit = first.Record.CommitTimestamp;
+        var count = 0;
+        foreach (var candidate in held)
+        {
+            if (candidate.Record.CommitTimestamp != commit)
+            {
+                break;
+            }
+            if (candidate.Watch is { } watch && candidate.End >= watch.DurableEnd)
+            {
+                return null;
+            }
+            count++;
+        }
+        if (commit <= lastPresentedCommit || commit <= lastHeartbeat)
+        {
+            // The apply loop would take it as a broken promise and the resolved timestamp would already have passed it.
+            throw new InvalidOperationException(
+                $"The merged stream would present a commit at {new HybridTimestamp(commit)} after resolving {new HybridTimestamp(Math.Max(lastPresentedCommit, lastHeartbeat))}.");
+        }
+        lastPresentedCommit = commit;
+        var record = held.Dequeue().Record;
+        if (count == 1)
+        {
+            return record;
+        }
+        // Commits at one timestamp write no key in common (the later one in the merged order would have been refused),
+        // so one record with all their writes applies the same versions.
+        var writes = new List<JournalWrite>(record.Writes);
+        var start = record.StartTimestamp;
+        for (var index = 1; index < count; index++)
+        {
+            var next = held.Dequeue().Record;
+            writes.AddRange(next.Writes);
+            start = Math.Min(start, next.StartTimestamp);
+        }
+        return record with { StartTimestamp = start, Writes = writes };
     }
 
     /// <summary>Keeps the position after everything presented so far, when nothing is held back, the merge holds no
