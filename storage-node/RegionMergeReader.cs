@@ -257,7 +257,32 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         }
     }
 
-    private void OnDurable() => Present();
+    private void OnDurable()
+    {
+        Present();
+        // The last held commits may be presented here, after the last decision: a position is due now too, or none would
+        // be taken until the next decision. Taken as OnDecided takes it, under the feed's lock and then the reader's, so
+        // that no decision comes between the position and what was presented.
+        if (feed is { } active && IsCaptureDue())
+        {
+            active.RunExclusive(() =>
+            {
+                lock (gate)
+                {
+                    CaptureIfDue();
+                }
+            });
+        }
+    }
+
+    private bool IsCaptureDue()
+    {
+        lock (gate)
+        {
+            return held.Count == 0 && (captures.Count == 0
+                || timeProvider.GetElapsedTime(lastCaptureTimestamp, timeProvider.GetTimestamp()) >= captureInterval);
+        }
+    }
 
     /// <summary>
     /// Moves the held commits that are durable in two regions into the merged stream, in the merged order, and a
@@ -347,15 +372,11 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     /// candidate and the interval has passed. Under the reader's lock and the feed's.</summary>
     private void CaptureIfDue()
     {
-        if (held.Count != 0 || feed is null)
+        if (feed is null || !IsCaptureDue())
         {
             return;
         }
         var now = timeProvider.GetTimestamp();
-        if (captures.Count > 0 && timeProvider.GetElapsedTime(lastCaptureTimestamp, now) < captureInterval)
-        {
-            return;
-        }
         if (feed.Capture() is not { } position)
         {
             return;

@@ -101,10 +101,7 @@ public sealed class RegionMergeCheckpointTests
         }
     }
 
-    [Fact(Skip = "Known fault of the replica: a merge position is taken only when a decision is passed on, so when the last " +
-        "commit becomes durable after the last decision (the watch presents it) no position exists and the checkpoint this test " +
-        "takes is skipped (CheckpointAsync returns null, as designed for 'no position yet'); the position must also be taken " +
-        "when held commits are presented")]
+    [Fact]
     public async Task After_a_resume_a_commit_only_in_its_own_regions_copy_is_still_held_until_a_second_copy_holds_it()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
@@ -144,6 +141,65 @@ public sealed class RegionMergeCheckpointTests
             await copies.AppendAsync("a", late, timeout.Token, "w");
             await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
             Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+        }
+        finally
+        {
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+            else
+            {
+                await first.DisposeAsync();
+            }
+            await firstMerge.DisposeAsync();
+            await secondMerge.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_position_is_taken_when_the_last_held_commit_is_presented_after_the_last_decision()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new RegionDurabilityTests.Copies();
+        string[] topics = ["a", "b"];
+        string[] holders = ["a", "b", "w"];
+        var firstMerge = copies.ReplicaIn("a", topics, holders, TimeSpan.Zero);
+        var secondMerge = copies.ReplicaIn("a", topics, holders, TimeSpan.Zero);
+        var first = await StartAsync(firstMerge, Manual);
+        StorageNodeHarness? second = null;
+        try
+        {
+            // Everything is decided while a's commit is in a's own journal only: it is held past the last decision.
+            var fromA = Candidate(90, 100, "a row", "from a");
+            await copies.AppendAsync("a", fromA, timeout.Token, "a");
+            await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
+            await copies.AppendAsync("b", Candidate(95, 105, "b row", "from b"), timeout.Token, "a", "b");
+            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
+            await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
+            while (firstMerge.Released < Ts(300))
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+            Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
+
+            // The witness's journal gets a's records: both commits are presented with no decision after them.
+            await copies.AppendAsync("a", fromA, timeout.Token, "w");
+            await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "w");
+            await first.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+            Assert.NotNull(await first.Node.CheckpointAsync(timeout.Token));
+            await first.Node.DisposeAsync();
+            await firstMerge.DisposeAsync();
+
+            // The checkpoint holds a position after both: the next start reads neither topic again.
+            second = await StartAsync(secondMerge, Manual, first.Directory);
+            await copies.AppendAsync("a", Heartbeat(400), timeout.Token, "a", "w");
+            await copies.AppendAsync("b", Heartbeat(400), timeout.Token, "a", "b");
+            await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
+            Assert.Equal(2, secondMerge.StartOffsets["a"]);
+            Assert.Equal(2, secondMerge.StartOffsets["b"]);
+            Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("a row"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+            Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b row"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
         }
         finally
         {
