@@ -234,6 +234,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
 
     private void OnDecided(IReadOnlyList<RegionDecision> decisions, HybridTimestamp released)
     {
+        TaskCompletionSource? wake;
         lock (gate)
         {
             foreach (var decision in decisions)
@@ -248,39 +249,53 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 }
             }
             this.released = Math.Max(this.released, released.Value);
+            // Called under the feed's lock: the feed's position is the one right after these decisions.
+            wake = PresentAndCapture();
         }
-        Present();
-        // Called under the feed's lock: the feed's position is the one right after these decisions.
-        lock (gate)
-        {
-            CaptureIfDue();
-        }
+        wake?.SetResult();
     }
 
     private void OnDurable()
     {
-        Present();
-        // The last held commits may be presented here, after the last decision: a position is due now too, or none would
-        // be taken until the next decision. Taken as OnDecided takes it, under the feed's lock and then the reader's, so
-        // that no decision comes between the position and what was presented.
-        if (feed is { } active && IsCaptureDue())
+        TaskCompletionSource? wake = null;
+        try
         {
-            active.RunExclusive(() =>
+            // The last held commits may be presented here, after the last decision: a position is due now too, or none
+            // would be taken until the next decision. Taken as OnDecided takes it, under the feed's lock and then the
+            // reader's, so that no decision comes between the position and what was presented.
+            if (feed is { } active && IsIntervalPassed())
             {
-                lock (gate)
-                {
-                    CaptureIfDue();
-                }
-            });
+                active.RunExclusive(() => wake = PresentAndCapture());
+            }
+            else
+            {
+                wake = Present();
+            }
+        }
+        finally
+        {
+            wake?.SetResult();
         }
     }
 
-    private bool IsCaptureDue()
+    /// <summary><see cref="Present"/> and <see cref="CaptureIfDue"/> under one hold of the reader's lock (the caller
+    /// holds the feed's): the apply loop reads none of the new records before their position is kept, so a checkpoint
+    /// taken as soon as it applied them finds it.</summary>
+    private TaskCompletionSource? PresentAndCapture()
     {
         lock (gate)
         {
-            return held.Count == 0 && (captures.Count == 0
-                || timeProvider.GetElapsedTime(lastCaptureTimestamp, timeProvider.GetTimestamp()) >= captureInterval);
+            var wake = Present();
+            CaptureIfDue();
+            return wake;
+        }
+    }
+
+    private bool IsIntervalPassed()
+    {
+        lock (gate)
+        {
+            return captures.Count == 0 || timeProvider.GetElapsedTime(lastCaptureTimestamp, timeProvider.GetTimestamp()) >= captureInterval;
         }
     }
 
@@ -296,7 +311,9 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     /// reads at it would see that one's writes only partly.
     /// </para>
     /// </summary>
-    private void Present()
+    /// <returns>What to complete to wake the apply loop when records were added (the caller completes it, outside the
+    /// locks); null when none were.</returns>
+    private TaskCompletionSource? Present()
     {
         TaskCompletionSource? wake = null;
         lock (gate)
@@ -318,7 +335,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
-        wake?.SetResult();
+        return wake;
     }
 
     /// <summary>The held commits at the first held commit's timestamp as one Commit record, taken off the queue, when
@@ -372,7 +389,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     /// candidate and the interval has passed. Under the reader's lock and the feed's.</summary>
     private void CaptureIfDue()
     {
-        if (feed is null || !IsCaptureDue())
+        if (feed is null || held.Count != 0 || !IsIntervalPassed())
         {
             return;
         }
