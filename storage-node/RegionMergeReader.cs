@@ -56,6 +56,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     private ulong released;
     private long firstOffset;
     private ulong lastHeartbeat;
+    private ulong lastPresentedCommit;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
 
@@ -233,6 +234,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
 
     private void OnDecided(IReadOnlyList<RegionDecision> decisions, HybridTimestamp released)
     {
+        TaskCompletionSource? wake;
         lock (gate)
         {
             foreach (var decision in decisions)
@@ -247,31 +249,79 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 }
             }
             this.released = Math.Max(this.released, released.Value);
+            // Called under the feed's lock: the feed's position is the one right after these decisions.
+            wake = PresentAndCapture();
         }
-        Present();
-        // Called under the feed's lock: the feed's position is the one right after these decisions.
-        lock (gate)
+        wake?.SetResult();
+    }
+
+    private void OnDurable()
+    {
+        TaskCompletionSource? wake = null;
+        try
         {
-            CaptureIfDue();
+            // The last held commits may be presented here, after the last decision: a position is due now too, or none
+            // would be taken until the next decision. Taken as OnDecided takes it, under the feed's lock and then the
+            // reader's, so that no decision comes between the position and what was presented.
+            if (feed is { } active && IsIntervalPassed())
+            {
+                active.RunExclusive(() => wake = PresentAndCapture());
+            }
+            else
+            {
+                wake = Present();
+            }
+        }
+        finally
+        {
+            wake?.SetResult();
         }
     }
 
-    private void OnDurable() => Present();
+    /// <summary><see cref="Present"/> and <see cref="CaptureIfDue"/> under one hold of the reader's lock (the caller
+    /// holds the feed's): the apply loop reads none of the new records before their position is kept, so a checkpoint
+    /// taken as soon as it applied them finds it.</summary>
+    private TaskCompletionSource? PresentAndCapture()
+    {
+        lock (gate)
+        {
+            var wake = Present();
+            CaptureIfDue();
+            return wake;
+        }
+    }
+
+    private bool IsIntervalPassed()
+    {
+        lock (gate)
+        {
+            return captures.Count == 0 || timeProvider.GetElapsedTime(lastCaptureTimestamp, timeProvider.GetTimestamp()) >= captureInterval;
+        }
+    }
 
     /// <summary>
     /// Moves the held commits that are durable in two regions into the merged stream, in the merged order, and a
     /// heartbeat at the highest timestamp a snapshot may read at: the released timestamp, or just below the first commit
     /// still held, so that no snapshot is served that would have to hold a commit a lost region may take with it.
+    /// <para>
+    /// A Commit record resolves its own timestamp for the apply loop (<see cref="CrossShardTracker"/>: nothing more can
+    /// come at or below it). Two regions may commit at one timestamp, so the commits at one timestamp are presented as
+    /// one record, and only once all of them are decided (the released timestamp is at or above it) and durable: one
+    /// of them shown alone would let a snapshot at that timestamp be served while another is still to be applied, and
+    /// reads at it would see that one's writes only partly.
+    /// </para>
     /// </summary>
-    private void Present()
+    /// <returns>What to complete to wake the apply loop when records were added (the caller completes it, outside the
+    /// locks); null when none were.</returns>
+    private TaskCompletionSource? Present()
     {
         TaskCompletionSource? wake = null;
         lock (gate)
         {
             var before = merged.Count;
-            while (held.TryPeek(out var next) && (next.Watch is null || next.End < next.Watch.DurableEnd))
+            while (TakeDurableGroup() is { } group)
             {
-                merged.Add(held.Dequeue().Record);
+                merged.Add(group);
             }
             var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
             if (bound > lastHeartbeat)
@@ -285,22 +335,65 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
-        wake?.SetResult();
+        return wake;
+    }
+
+    /// <summary>The held commits at the first held commit's timestamp as one Commit record, taken off the queue, when
+    /// all of them are decided and durable; otherwise null and nothing is taken. Under the reader's lock.</summary>
+    private JournalRecord? TakeDurableGroup()
+    {
+        if (!held.TryPeek(out var first) || first.Record.CommitTimestamp > released)
+        {
+            return null;
+        }
+        var commit = first.Record.CommitTimestamp;
+        var count = 0;
+        foreach (var candidate in held)
+        {
+            if (candidate.Record.CommitTimestamp != commit)
+            {
+                break;
+            }
+            if (candidate.Watch is { } watch && candidate.End >= watch.DurableEnd)
+            {
+                return null;
+            }
+            count++;
+        }
+        if (commit <= lastPresentedCommit || commit <= lastHeartbeat)
+        {
+            // The apply loop would take it as a broken promise and the resolved timestamp would already have passed it.
+            throw new InvalidOperationException(
+                $"The merged stream would present a commit at {new HybridTimestamp(commit)} after resolving {new HybridTimestamp(Math.Max(lastPresentedCommit, lastHeartbeat))}.");
+        }
+        lastPresentedCommit = commit;
+        var record = held.Dequeue().Record;
+        if (count == 1)
+        {
+            return record;
+        }
+        // Commits at one timestamp write no key in common (the later one in the merged order would have been refused),
+        // so one record with all their writes applies the same versions.
+        var writes = new List<JournalWrite>(record.Writes);
+        var start = record.StartTimestamp;
+        for (var index = 1; index < count; index++)
+        {
+            var next = held.Dequeue().Record;
+            writes.AddRange(next.Writes);
+            start = Math.Min(start, next.StartTimestamp);
+        }
+        return record with { StartTimestamp = start, Writes = writes };
     }
 
     /// <summary>Keeps the position after everything presented so far, when nothing is held back, the merge holds no
     /// candidate and the interval has passed. Under the reader's lock and the feed's.</summary>
     private void CaptureIfDue()
     {
-        if (held.Count != 0 || feed is null)
+        if (feed is null || held.Count != 0 || !IsIntervalPassed())
         {
             return;
         }
         var now = timeProvider.GetTimestamp();
-        if (captures.Count > 0 && timeProvider.GetElapsedTime(lastCaptureTimestamp, now) < captureInterval)
-        {
-            return;
-        }
         if (feed.Capture() is not { } position)
         {
             return;

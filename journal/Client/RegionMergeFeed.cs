@@ -77,6 +77,18 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> under the feed's lock: no record is fed and no decision is passed on
+    /// meanwhile, so a <see cref="Capture"/> taken in it is the position right after the last batch <c>onDecided</c> got,
+    /// as one taken from <c>onDecided</c> is. The action must be short and must not wait for the feed.</summary>
+    public void RunExclusive(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (gate)
+        {
+            action();
+        }
+    }
+
     /// <summary>Every candidate at or below it has been decided and handed to <c>onDecided</c>.</summary>
     public HybridTimestamp Released
     {

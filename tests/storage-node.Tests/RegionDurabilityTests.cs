@@ -105,4 +105,45 @@ public sealed class RegionDurabilityTests
             await merged.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Two_regions_commits_at_one_timestamp_are_shown_together_once_both_are_durable_never_one_alone()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new Copies();
+        var merged = copies.ReplicaIn("a", ["a", "b"], ["a", "b", "w"]);
+        await using var harness = await StartAsync(merged);
+        try
+        {
+            // Both regions commit at 200 (their clocks met in one millisecond): a transfer's two rows from a, in two
+            // copies already, and b's, in b's topic at a's journal only so far.
+            var fromA = JournalRecord.ForCommit(Guid.NewGuid(), Ts(90), Ts(200), 0, 1,
+                [new JournalWrite(Bytes("account 0"), Bytes("89")), new JournalWrite(Bytes("account 1"), Bytes("111"))]);
+            var fromB = JournalRecord.ForCommit(Guid.NewGuid(), Ts(95), Ts(200), 0, 1,
+                [new JournalWrite(Bytes("account 2"), Bytes("93")), new JournalWrite(Bytes("account 3"), Bytes("107"))]);
+            await copies.AppendAsync("a", fromA, timeout.Token, "a", "w");
+            await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a", "w");
+            await copies.AppendAsync("b", fromB, timeout.Token, "a");
+            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
+
+            // Both are decided, b's is held: a's must not resolve 200 alone, or a snapshot at 200 would be served while
+            // b's is still to come, and reads at 200 would see part of it.
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(199), timeout.Token);
+            Assert.True(merged.Released >= Ts(300), $"the merge released {merged.Released}");
+            Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
+            Assert.Null(Text(await harness.Node.GetAsync(Bytes("account 0"), ReadPoint.Unfenced(Ts(199)), timeout.Token)));
+
+            await copies.AppendAsync("b", fromB, timeout.Token, "w");
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+            string?[] expected = ["89", "111", "93", "107"];
+            for (var account = 0; account < expected.Length; account++)
+            {
+                Assert.Equal(expected[account], Text(await harness.Node.GetAsync(Bytes($"account {account}"), ReadPoint.Unfenced(Ts(200)), timeout.Token)));
+            }
+        }
+        finally
+        {
+            await merged.DisposeAsync();
+        }
+    }
 }

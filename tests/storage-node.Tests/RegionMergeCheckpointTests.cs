@@ -101,13 +101,14 @@ public sealed class RegionMergeCheckpointTests
         }
     }
 
-    [Fact(Skip = "Known fault of the replica: a merge position is taken only when a decision is passed on, so when the last " +
-        "commit becomes durable after the last decision (the watch presents it) no position exists and the checkpoint this test " +
-        "takes is skipped (CheckpointAsync returns null, as designed for 'no position yet'); the position must also be taken " +
-        "when held commits are presented")]
-    public async Task After_a_resume_a_commit_only_in_its_own_regions_copy_is_still_held_until_a_second_copy_holds_it()
+    /// <summary>A replica in region a (copies in a, b and w) runs <paramref name="beforeCheckpoint"/>, takes a
+    /// checkpoint and stops; <paramref name="whileDown"/> runs; another replica starts on its folder and runs
+    /// <paramref name="afterResume"/>.</summary>
+    private static async Task ResumeAfterCheckpointAsync(CancellationToken cancellationToken,
+        Func<RegionDurabilityTests.Copies, RegionMergeReader, StorageNodeHarness, Task> beforeCheckpoint,
+        Func<RegionDurabilityTests.Copies, Task> whileDown,
+        Func<RegionDurabilityTests.Copies, RegionMergeReader, StorageNodeHarness, Task> afterResume)
     {
-        using var timeout = new CancellationTokenSource(TestTimeout);
         var copies = new RegionDurabilityTests.Copies();
         string[] topics = ["a", "b"];
         string[] holders = ["a", "b", "w"];
@@ -117,33 +118,13 @@ public sealed class RegionMergeCheckpointTests
         StorageNodeHarness? second = null;
         try
         {
-            for (var index = 0UL; index < 10; index++)
-            {
-                await copies.AppendAsync("a", Candidate(90 + index * 10, 100 + index * 10, $"a{index}", "from a"), timeout.Token, "a", "w");
-                await copies.AppendAsync("b", Candidate(90 + index * 10, 105 + index * 10, $"b{index}", "from b"), timeout.Token, "a", "b");
-            }
-            await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a", "w");
-            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
-            await first.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
-            Assert.NotNull(await first.Node.CheckpointAsync(timeout.Token));
+            await beforeCheckpoint(copies, firstMerge, first);
+            Assert.NotNull(await first.Node.CheckpointAsync(cancellationToken));
             await first.Node.DisposeAsync();
             await firstMerge.DisposeAsync();
-
-            // Written while the replica was down: a's next candidate reached only a's own journal.
-            var late = Candidate(390, 400, "late", "from a");
-            await copies.AppendAsync("a", late, timeout.Token, "a");
-            await copies.AppendAsync("b", Heartbeat(500), timeout.Token, "a", "b");
-
+            await whileDown(copies);
             second = await StartAsync(secondMerge, Manual, first.Directory);
-            await second.Node.WaitForResolvedTimestampAsync(Ts(399), timeout.Token);
-            Assert.True(secondMerge.StartOffsets["a"] >= 10, $"a was read from {secondMerge.StartOffsets["a"]}");
-            Assert.Equal(Ts(399), second.Node.ResolvedTimestamp);
-            Assert.Null(Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
-            Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b9"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
-
-            await copies.AppendAsync("a", late, timeout.Token, "w");
-            await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
-            Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+            await afterResume(copies, secondMerge, second);
         }
         finally
         {
@@ -158,6 +139,82 @@ public sealed class RegionMergeCheckpointTests
             await firstMerge.DisposeAsync();
             await secondMerge.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task After_a_resume_a_commit_only_in_its_own_regions_copy_is_still_held_until_a_second_copy_holds_it()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        // Written while the replica was down: a's next candidate reached only a's own journal.
+        var late = Candidate(390, 400, "late", "from a");
+        await ResumeAfterCheckpointAsync(timeout.Token,
+            async (copies, _, first) =>
+            {
+                for (var index = 0UL; index < 10; index++)
+                {
+                    await copies.AppendAsync("a", Candidate(90 + index * 10, 100 + index * 10, $"a{index}", "from a"), timeout.Token, "a", "w");
+                    await copies.AppendAsync("b", Candidate(90 + index * 10, 105 + index * 10, $"b{index}", "from b"), timeout.Token, "a", "b");
+                }
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a", "w");
+                await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
+                await first.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+            },
+            async copies =>
+            {
+                await copies.AppendAsync("a", late, timeout.Token, "a");
+                await copies.AppendAsync("b", Heartbeat(500), timeout.Token, "a", "b");
+            },
+            async (copies, secondMerge, second) =>
+            {
+                await second.Node.WaitForResolvedTimestampAsync(Ts(399), timeout.Token);
+                Assert.True(secondMerge.StartOffsets["a"] >= 10, $"a was read from {secondMerge.StartOffsets["a"]}");
+                Assert.Equal(Ts(399), second.Node.ResolvedTimestamp);
+                Assert.Null(Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
+                Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b9"), ReadPoint.Unfenced(Ts(399)), timeout.Token)));
+
+                await copies.AppendAsync("a", late, timeout.Token, "w");
+                await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
+                Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("late"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+            });
+    }
+
+    [Fact]
+    public async Task A_position_is_taken_when_the_last_held_commit_is_presented_after_the_last_decision()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await ResumeAfterCheckpointAsync(timeout.Token,
+            async (copies, firstMerge, first) =>
+            {
+                // Everything is decided while a's commit is in a's own journal only: it is held past the last decision.
+                var fromA = Candidate(90, 100, "a row", "from a");
+                await copies.AppendAsync("a", fromA, timeout.Token, "a");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
+                await copies.AppendAsync("b", Candidate(95, 105, "b row", "from b"), timeout.Token, "a", "b");
+                await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
+                await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
+                while (firstMerge.Released < Ts(300))
+                {
+                    await Task.Delay(5, timeout.Token);
+                }
+                Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
+
+                // The witness's journal gets a's records: both commits are presented with no decision after them.
+                await copies.AppendAsync("a", fromA, timeout.Token, "w");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "w");
+                await first.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+            },
+            _ => Task.CompletedTask,
+            async (copies, secondMerge, second) =>
+            {
+                // The checkpoint holds a position after both: the next start reads neither topic again.
+                await copies.AppendAsync("a", Heartbeat(400), timeout.Token, "a", "w");
+                await copies.AppendAsync("b", Heartbeat(400), timeout.Token, "a", "b");
+                await second.Node.WaitForResolvedTimestampAsync(Ts(400), timeout.Token);
+                Assert.Equal(2, secondMerge.StartOffsets["a"]);
+                Assert.Equal(2, secondMerge.StartOffsets["b"]);
+                Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("a row"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+                Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b row"), ReadPoint.Unfenced(Ts(400)), timeout.Token)));
+            });
     }
 
     [Fact]

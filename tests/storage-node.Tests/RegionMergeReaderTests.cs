@@ -41,6 +41,48 @@ public sealed class RegionMergeReaderTests
     }
 
     [Fact]
+    public async Task Commits_of_two_regions_at_one_timestamp_are_presented_as_one_record_so_commit_timestamps_rise_strictly()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var a = new MemoryJournal();
+        var b = new MemoryJournal();
+        var merged = new RegionMergeReader(new Dictionary<string, IJournalReader> { ["a"] = a, ["b"] = b }, 0, TimeSpan.FromMinutes(5));
+        try
+        {
+            await a.AppendAsync(0, Candidate(100, 200, "from a", "a"), timeout.Token);
+            await b.AppendAsync(0, Candidate(110, 200, "from b", "b"), timeout.Token);
+            await a.AppendAsync(0, Candidate(120, 250, "later", "a"), timeout.Token);
+            await a.AppendAsync(0, Heartbeat(300), timeout.Token);
+            await b.AppendAsync(0, Heartbeat(300), timeout.Token);
+
+            // What the apply loop makes of the stream: a Commit record resolves its own timestamp.
+            var tracker = new CrossShardTracker(1);
+            var ready = new List<ReadyCommit>();
+            var applied = new List<(ulong Commit, string Key)>();
+            await foreach (var entry in merged.ReadAsync(0, 0, timeout.Token))
+            {
+                ready.Clear();
+                tracker.Accept(0, entry.Record, ready, entry.Offset);
+                applied.AddRange(ready.SelectMany(commit => commit.Writes.Select(write => (commit.CommitTimestamp.Value, Text(write.Key)!))));
+                if (tracker.Resolved >= Ts(200))
+                {
+                    Assert.Contains((200UL, "from a"), applied);
+                    Assert.Contains((200UL, "from b"), applied);
+                }
+                if (tracker.Resolved >= Ts(300))
+                {
+                    break;
+                }
+            }
+            Assert.Equal([(200UL, "from a"), (200UL, "from b"), (250UL, "later")], applied);
+        }
+        finally
+        {
+            await merged.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Resuming_the_merged_stream_at_a_later_offset_is_refused_rather_than_skipping_commits()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
