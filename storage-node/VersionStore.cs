@@ -243,12 +243,12 @@ internal sealed partial class VersionStore : IDisposable
     /// keeps, and visible at the timestamp (the common case), is handed over in place in FASTER's log page, without a
     /// lookup in FASTER's hash index or a copy; anything else is read through FASTER. One read session and one hold of
     /// FASTER's epoch for the whole batch (its "unsafe" context: the batch runs synchronously, without awaiting).</summary>
-    public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit) =>
+    public bool VisitVisibleMany(KeyBatch keys, ulong timestamp, VisibleValueVisitor visit) =>
         VisitVisibleMany(keys, timestamp, visit, coldHeads: null);
 
     /// <summary>The same, with the head records of the keys whose address is below <see cref="ColdHeads.Below"/> already
     /// read from disk (see <see cref="VisitVisibleManyAsync"/>).</summary>
-    private bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit, ColdHeads? coldHeads)
+    private bool VisitVisibleMany(KeyBatch keys, ulong timestamp, VisibleValueVisitor visit, ColdHeads? coldHeads)
     {
         var session = RentReadSession();
         var context = session.UnsafeContext;
@@ -262,12 +262,10 @@ internal sealed partial class VersionStore : IDisposable
             long immutableBelow = store.Log.ReadOnlyAddress;
             // Read under the epoch this batch holds: FASTER frees no page at or above the head address seen inside it.
             long inMemoryFrom = store.Log.HeadAddress;
-            // The batch is a list (the scan's): read as a span, each key costs no interface call.
-            ReadOnlySpan<IndexedKey> batch = keys is List<IndexedKey> list ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list) : [.. keys];
-            for (var index = 0; index < batch.Length; index++)
+            for (var index = 0; index < keys.Count; index++)
             {
-                ref readonly var key = ref batch[index];
-                long address = key.HeadAddress;
+                var key = keys.Key(index);
+                long address = keys.HeadAddress(index);
                 byte[]? value = null;
                 ReadOnlySpan<byte> payload = default;
                 bool inPlace;
@@ -277,17 +275,17 @@ internal sealed partial class VersionStore : IDisposable
                     inPlace = cold.Bulk is { } bulk && bulk.TryGetPayload(index, out payload);
                     if (!inPlace && cold.Heads?[index] is { } coldHead)
                     {
-                        value = ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value;
+                        value = ReadVisibleFrom(context, key, timestamp, coldHead).Value;
                     }
                 }
-                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out payload))
+                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key, out payload))
                 {
                     inPlace = true;
                 }
                 else
                 {
                     inPlace = false;
-                    value = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                    value = ReadVisible(context, key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
                 }
                 if (inPlace)
                 {
@@ -300,7 +298,7 @@ internal sealed partial class VersionStore : IDisposable
                         }
                         continue;
                     }
-                    value = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
+                    value = ReadVisibleFrom(context, key, timestamp, head).Value;
                 }
                 if (value is not null && !visit(index, value))
                 {
@@ -317,7 +315,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
-    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch,
+    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, ReadOnlySpan<byte> key, ulong timestamp, ref byte[]? scratch,
         long headAddress = 0)
     {
         if (scratch is null || scratch.Length < key.Length + 1)
@@ -325,7 +323,7 @@ internal sealed partial class VersionStore : IDisposable
             scratch = new byte[Math.Max(key.Length + 1, 64)];
         }
         scratch[0] = HeadPrefix;
-        key.CopyTo(scratch, 1);
+        key.CopyTo(scratch.AsSpan(1));
         if (ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress) is not { } head)
         {
             return (false, null);
@@ -334,7 +332,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary>The newest version at or below <paramref name="timestamp"/>, walking back from the key's head record.</summary>
-    private static (bool Found, byte[]? Value) ReadVisibleFrom(UnsafeSession session, byte[] key, ulong timestamp, StoredVersion head)
+    private static (bool Found, byte[]? Value) ReadVisibleFrom(UnsafeSession session, ReadOnlySpan<byte> key, ulong timestamp, StoredVersion head)
     {
         var version = Check(head, expectedTimestamp: null);
         while (version.CommitTimestamp > timestamp)
@@ -381,15 +379,15 @@ internal sealed partial class VersionStore : IDisposable
                 : new(BinaryPrimitives.ReadUInt64BigEndian(payload), BinaryPrimitives.ReadUInt64BigEndian(payload[8..]), payload[16], payload.Length, null);
     }
 
-    private static byte[] HeadKey(byte[] key)
+    private static byte[] HeadKey(ReadOnlySpan<byte> key)
     {
         var stored = new byte[key.Length + 1];
         stored[0] = HeadPrefix;
-        key.CopyTo(stored, 1);
+        key.CopyTo(stored.AsSpan(1));
         return stored;
     }
 
-    private static byte[] VersionKey(byte[] key, ulong commitTimestamp)
+    private static byte[] VersionKey(ReadOnlySpan<byte> key, ulong commitTimestamp)
     {
         var stored = new byte[key.Length + 1 + sizeof(ulong)];
         WriteVersionKey(stored, key, commitTimestamp);
