@@ -187,7 +187,32 @@ public sealed partial class StorageNode
         bool backward, int limit, VisibleVisitor visit, CancellationToken cancellationToken)
     {
         var batchKeyCount = Math.Min(Math.Max(limit, 1), options.ScanBatchKeyCount);
-        var batch = new KeyBatch(batchKeyCount);
+        // A page of a whole-table scan takes the idle batch (its arrays were grown by the page before); a short one,
+        // or one that runs beside another, a batch of its own.
+        var batch = batchKeyCount == options.ScanBatchKeyCount ? Interlocked.Exchange(ref idleScanBatch, null) ?? new KeyBatch(batchKeyCount)
+            : new KeyBatch(batchKeyCount);
+        try
+        {
+            return await VisitVisibleAsync(store, batch, startInclusive, endExclusive, at, backward, batchKeyCount, visit, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            if (batchKeyCount == options.ScanBatchKeyCount)
+            {
+                batch.Clear();
+                Volatile.Write(ref idleScanBatch, batch);
+            }
+        }
+    }
+
+    /// <summary>A <see cref="KeyBatch"/> of <see cref="StorageNodeOptions.ScanBatchKeyCount"/> keys that no scan holds (a
+    /// scan takes it and puts it back when it ends; nothing keeps a span of it past its scan).</summary>
+    private KeyBatch? idleScanBatch;
+
+    private async ValueTask<byte[]?> VisitVisibleAsync(VersionStore store, KeyBatch batch, byte[] startInclusive, byte[]? endExclusive,
+        HybridTimestamp at, bool backward, int batchKeyCount, VisibleVisitor visit, CancellationToken cancellationToken)
+    {
         byte[]? lastVisited = null;
         var lastVisitedIndex = -1;
         VersionStore.VisibleValueVisitor visitBatch = (index, value) =>

@@ -262,6 +262,10 @@ internal sealed partial class VersionStore : IDisposable
             long immutableBelow = store.Log.ReadOnlyAddress;
             // Read under the epoch this batch holds: FASTER frees no page at or above the head address seen inside it.
             long inMemoryFrom = store.Log.HeadAddress;
+            // The cold heads' parts, out of the loop (0: no key was read from disk before the batch).
+            long coldBelow = coldHeads?.Below ?? 0;
+            var coldBulk = coldHeads?.Bulk;
+            var coldThroughFaster = coldHeads?.Heads;
             for (var index = 0; index < keys.Count; index++)
             {
                 var key = keys.Key(index);
@@ -269,11 +273,11 @@ internal sealed partial class VersionStore : IDisposable
                 byte[]? value = null;
                 ReadOnlySpan<byte> payload = default;
                 bool inPlace;
-                if (coldHeads is { } cold && address != 0 && address < cold.Below)
+                if (address != 0 && address < coldBelow)
                 {
                     // Read before the batch: in bulk from the log's files (in place), or through FASTER.
-                    inPlace = cold.Bulk is { } bulk && bulk.TryGetPayload(index, out payload);
-                    if (!inPlace && cold.Heads?[index] is { } coldHead)
+                    inPlace = coldBulk is not null && coldBulk.TryGetPayload(index, out payload);
+                    if (!inPlace && coldThroughFaster?[index] is { } coldHead)
                     {
                         value = ReadVisibleFrom(context, key, timestamp, coldHead).Value;
                     }
@@ -414,8 +418,24 @@ internal sealed partial class VersionStore : IDisposable
         value?.CopyTo(payload[PayloadHeaderBytes..]);
     }
 
-    /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
+    /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped. Every
+    /// record a scan visits passes here, so the test is one inlined condition and the messages are built apart.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static StoredVersion Check(StoredVersion version, ulong? expectedTimestamp)
+    {
+        // CorruptLogMark is negative, so below the header's length too.
+        if (version.PayloadBytes < PayloadHeaderBytes || version.CommitTimestamp == 0 || version.PreviousTimestamp >= version.CommitTimestamp
+            || (expectedTimestamp is { } expected && expected != version.CommitTimestamp)
+            || (version.Kind != KindValue && (version.Kind != KindTombstone || version.PayloadBytes != PayloadHeaderBytes)))
+        {
+            ThrowCorrupt(version, expectedTimestamp);
+        }
+        return version;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowCorrupt(StoredVersion version, ulong? expectedTimestamp)
     {
         if (version.PayloadBytes == CorruptLogMark)
         {
@@ -430,12 +450,7 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new InvalidDataException("Storage is corrupt: a version has inconsistent timestamps.");
         }
-        return version.Kind switch
-        {
-            KindValue => version,
-            KindTombstone when version.PayloadBytes == PayloadHeaderBytes => version,
-            _ => throw new InvalidDataException($"Storage is corrupt: unknown version kind {version.Kind}."),
-        };
+        throw new InvalidDataException($"Storage is corrupt: unknown version kind {version.Kind}.");
     }
 
     private static unsafe StoredVersion? ReadRaw(Session session, ReadOnlySpan<byte> key)
