@@ -256,7 +256,33 @@ internal sealed class OrderedKeyIndex : IDisposable
     }
 
     /// <summary>The same, with the head record address of each key (each key a new array).</summary>
-    public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination)
+    public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination) =>
+        CopyRange(from, fromInclusive, endExclusive, countMax, new ToList(destination));
+
+    /// <summary>The same into a scan's <see cref="KeyBatch"/>: the keys' bytes are copied into the batch's own arrays,
+    /// no array per key.</summary>
+    public void CopyRange(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, KeyBatch destination) =>
+        CopyRange(from, fromInclusive, endExclusive, countMax, new ToBatch(destination));
+
+    /// <summary>Where a range's keys go: a struct, so that each destination has its own compiled copy of the loops below
+    /// and the per-key call is inlined.</summary>
+    private interface IRangeDestination
+    {
+        void Add(Chunk chunk, int position);
+    }
+
+    private readonly struct ToList(List<IndexedKey> list) : IRangeDestination
+    {
+        public void Add(Chunk chunk, int position) => list.Add(new IndexedKey(chunk.CopyKey(position), chunk.Addresses[position]));
+    }
+
+    private readonly struct ToBatch(KeyBatch batch) : IRangeDestination
+    {
+        public void Add(Chunk chunk, int position) => batch.Add(chunk.Prefix, chunk.Suffix(position), chunk.Addresses[position]);
+    }
+
+    private void CopyRange<TDestination>(byte[] from, bool fromInclusive, byte[]? endExclusive, int countMax, TDestination destination)
+        where TDestination : struct, IRangeDestination
     {
         gate.EnterReadLock();
         try
@@ -281,7 +307,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                     {
                         return;
                     }
-                    destination.Add(new IndexedKey(chunk.CopyKey(position), chunk.Addresses[position]));
+                    destination.Add(chunk, position);
                     added++;
                 }
                 if (++chunkIndex == pages.Count || added == countMax
@@ -303,7 +329,15 @@ internal sealed class OrderedKeyIndex : IDisposable
     /// <paramref name="endExclusive"/> (null: from the last key) down to <paramref name="startInclusive"/>, in
     /// descending order, with the head record address of each key: a backward range scan (ORDER BY ... DESC LIMIT n
     /// along an ascending key) pages by starting again below the last key it was given.</summary>
-    public void CopyRangeBackward(byte[] startInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination)
+    public void CopyRangeBackward(byte[] startInclusive, byte[]? endExclusive, int countMax, List<IndexedKey> destination) =>
+        CopyRangeBackward(startInclusive, endExclusive, countMax, new ToList(destination));
+
+    /// <summary>The same into a scan's <see cref="KeyBatch"/>.</summary>
+    public void CopyRangeBackward(byte[] startInclusive, byte[]? endExclusive, int countMax, KeyBatch destination) =>
+        CopyRangeBackward(startInclusive, endExclusive, countMax, new ToBatch(destination));
+
+    private void CopyRangeBackward<TDestination>(byte[] startInclusive, byte[]? endExclusive, int countMax, TDestination destination)
+        where TDestination : struct, IRangeDestination
     {
         gate.EnterReadLock();
         try
@@ -336,7 +370,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                     {
                         return;
                     }
-                    destination.Add(new IndexedKey(chunk.CopyKey(position), chunk.Addresses[position]));
+                    destination.Add(chunk, position);
                     added++;
                 }
                 if (--chunkIndex < 0 || added == countMax)

@@ -74,8 +74,8 @@ public sealed partial class StorageNode
         {
             await VisitVisibleAsync(store, startInclusive, endExclusive, at.Timestamp, backward, limit, (key, value) =>
             {
-                // The key array is this scan's own (the index copies keys out); the value may be FASTER's log page.
-                results.Add(new KeyValue(key, value.ToArray()));
+                // The key is in the scan's batch and the value may be in FASTER's log page: both are copied.
+                results.Add(new KeyValue(key.ToArray(), value.ToArray()));
                 return results.Count < limit;
             }, cancellationToken).ConfigureAwait(false);
             return results;
@@ -154,15 +154,14 @@ public sealed partial class StorageNode
             return new VisitedRange(0, null, Stopped: false);
         }
         var count = 0;
-        byte[]? lastKey = null;
+        byte[]? lastKey;
         var stopped = false;
         var store = EnterRead();
         try
         {
-            await VisitVisibleAsync(store, startInclusive, endExclusive, at.Timestamp, backward: false, limit, (key, value) =>
+            lastKey = await VisitVisibleAsync(store, startInclusive, endExclusive, at.Timestamp, backward: false, limit, (key, value) =>
             {
                 count++;
-                lastKey = key;
                 stopped = !visitor.Visit(key, value);
                 return !stopped && count < limit;
             }, cancellationToken).ConfigureAwait(false);
@@ -171,23 +170,56 @@ public sealed partial class StorageNode
         {
             ExitRead();
         }
-        // The key array is this scan's own (the index copies keys out), and the visitor saw it only as a span.
         return new VisitedRange(count, lastKey, stopped);
     }
 
-    private delegate bool VisibleVisitor(byte[] key, ReadOnlySpan<byte> value);
+    /// <summary>Receives a visible pair; both spans are valid only during the call.</summary>
+    private delegate bool VisibleVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
     /// <summary>Calls <paramref name="visit"/> for each key in [start, end) with a value visible at
     /// <paramref name="at"/>, in order (descending when <paramref name="backward"/>), until it returns false.
     /// Takes keys from the index in batches so that the index lock is never held during FASTER reads; each
     /// batch starts again after (before, backward) the last key of the one before. A batch holds no more keys than
     /// <paramref name="limit"/> (the most the visitor takes): a point lookup through an index copies one key, not a
-    /// whole batch.</summary>
-    private async ValueTask VisitVisibleAsync(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
+    /// whole batch. The keys of a batch are packed into one <see cref="KeyBatch"/> reused for every batch (no array
+    /// per key); returns a copy of the last key handed to <paramref name="visit"/> (null when none was).</summary>
+    private async ValueTask<byte[]?> VisitVisibleAsync(VersionStore store, byte[] startInclusive, byte[]? endExclusive, HybridTimestamp at,
         bool backward, int limit, VisibleVisitor visit, CancellationToken cancellationToken)
     {
         var batchKeyCount = Math.Min(Math.Max(limit, 1), options.ScanBatchKeyCount);
-        var batch = new List<IndexedKey>(batchKeyCount);
+        // A page of a whole-table scan takes the idle batch (its arrays were grown by the page before); a short one,
+        // or one that runs beside another, a batch of its own.
+        var batch = batchKeyCount == options.ScanBatchKeyCount ? Interlocked.Exchange(ref idleScanBatch, null) ?? new KeyBatch(batchKeyCount)
+            : new KeyBatch(batchKeyCount);
+        try
+        {
+            return await VisitVisibleAsync(store, batch, startInclusive, endExclusive, at, backward, batchKeyCount, visit, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            if (batchKeyCount == options.ScanBatchKeyCount)
+            {
+                batch.Clear();
+                Volatile.Write(ref idleScanBatch, batch);
+            }
+        }
+    }
+
+    /// <summary>A <see cref="KeyBatch"/> of <see cref="StorageNodeOptions.ScanBatchKeyCount"/> keys that no scan holds (a
+    /// scan takes it and puts it back when it ends; nothing keeps a span of it past its scan).</summary>
+    private KeyBatch? idleScanBatch;
+
+    private async ValueTask<byte[]?> VisitVisibleAsync(VersionStore store, KeyBatch batch, byte[] startInclusive, byte[]? endExclusive,
+        HybridTimestamp at, bool backward, int batchKeyCount, VisibleVisitor visit, CancellationToken cancellationToken)
+    {
+        byte[]? lastVisited = null;
+        var lastVisitedIndex = -1;
+        VersionStore.VisibleValueVisitor visitBatch = (index, value) =>
+        {
+            lastVisitedIndex = index;
+            return visit(batch.Key(index), value);
+        };
         var cursor = startInclusive;
         var cursorInclusive = true;
         var backwardEnd = endExclusive;
@@ -203,18 +235,19 @@ public sealed partial class StorageNode
             {
                 keys.CopyRange(cursor, cursorInclusive, endExclusive, batchKeyCount, batch);
             }
-            if (!await store.VisitVisibleManyAsync(batch, at.Value, (index, value) => visit(batch[index].Key, value), cancellationToken)
-                .ConfigureAwait(false))
+            lastVisitedIndex = -1;
+            var goOn = await store.VisitVisibleManyAsync(batch, at.Value, visitBatch, cancellationToken).ConfigureAwait(false);
+            if (lastVisitedIndex >= 0)
             {
-                return;
+                lastVisited = batch.CopyKey(lastVisitedIndex);
             }
-            if (batch.Count < batchKeyCount)
+            if (!goOn || batch.Count < batchKeyCount)
             {
-                return;
+                return lastVisited;
             }
-            cursor = batch[^1].Key;
+            cursor = batch.CopyKey(batch.Count - 1);
             cursorInclusive = false;
-            backwardEnd = batch[^1].Key;
+            backwardEnd = cursor;
         }
     }
 }

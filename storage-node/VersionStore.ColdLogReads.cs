@@ -34,7 +34,7 @@ internal sealed partial class VersionStore
     /// together are read in one read (<see cref="ColdReadGapBytesMax"/>, <see cref="ColdReadRecordBytes"/> after the
     /// last), all reads of the batch are issued at once through FASTER's device (so the recovered checkpoint's log
     /// chunks are checked as before), and each record is then visited in place in the buffer when it is whole there and is the
-    /// key's head (<see cref="InMemoryLog.TryReadHeadPayload(byte*, long, byte[], out ReadOnlySpan{byte})"/>).
+    /// key's head (<see cref="InMemoryLog.TryReadHeadPayload(byte*, long, ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>).
     /// </para>
     /// <para>
     /// Why it is safe. Below FASTER's head address the log is on disk and never changes (records are not updated in
@@ -48,7 +48,7 @@ internal sealed partial class VersionStore
     /// <param name="cold">Indexes into <paramref name="keys"/> of the keys to read, each with an address below <paramref name="inMemoryFrom"/>.</param>
     /// <returns>The reads, whose buffer holds the head records found (by key index; the caller disposes them once it
     /// has visited them), and the indexes of <paramref name="cold"/> not read here (to read through FASTER).</returns>
-    private async ValueTask<(ColdLogReads? Reads, List<int> Missed)> ReadColdHeadsFromLogAsync(IReadOnlyList<IndexedKey> keys, List<int> cold,
+    private async ValueTask<(ColdLogReads? Reads, List<int> Missed)> ReadColdHeadsFromLogAsync(KeyBatch keys, List<int> cold,
         long inMemoryFrom)
     {
         var missed = new List<int>();
@@ -58,7 +58,7 @@ internal sealed partial class VersionStore
         var count = 0;
         foreach (var index in cold)
         {
-            var address = keys[index].HeadAddress;
+            var address = keys.HeadAddress(index);
             if (address >= begin && address < inMemoryFrom)
             {
                 addresses[count] = address;
@@ -87,7 +87,7 @@ internal sealed partial class VersionStore
             ThrowIfLogCorrupt();
             for (var position = 0; position < count; position++)
             {
-                if (!reads.TryFindHead(inMemoryLog, position, order[position], keys[order[position]].Key))
+                if (!reads.TryFindHead(inMemoryLog, position, order[position], keys.Key(order[position])))
                 {
                     missed.Add(order[position]);
                 }
@@ -206,7 +206,7 @@ internal sealed partial class VersionStore
 
         /// <summary>Finds the head record of <paramref name="key"/> (the batch's key <paramref name="keyIndex"/>) at the
         /// <paramref name="position"/>-th sorted address; false when it is not whole in the bytes read.</summary>
-        public bool TryFindHead(InMemoryLog log, int position, int keyIndex, byte[] key)
+        public bool TryFindHead(InMemoryLog log, int position, int keyIndex, ReadOnlySpan<byte> key)
         {
             var range = rangeOf[position];
             long offset = addresses[position] - rangeStarts[range];

@@ -37,7 +37,12 @@ internal sealed partial class VersionStore
 
     /// <summary><see cref="VisitVisibleMany"/>, with the head records of the batch that are on disk read first, all at
     /// once, through FASTER's asynchronous path.</summary>
-    public async ValueTask<bool> VisitVisibleManyAsync(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit,
+    public ValueTask<bool> VisitVisibleManyAsync(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit,
+        CancellationToken cancellationToken) =>
+        VisitVisibleManyAsync(KeyBatch.Of(keys), timestamp, visit, cancellationToken);
+
+    /// <summary>The same over a scan's batch of keys.</summary>
+    public async ValueTask<bool> VisitVisibleManyAsync(KeyBatch keys, ulong timestamp, VisibleValueVisitor visit,
         CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -46,7 +51,7 @@ internal sealed partial class VersionStore
         List<int>? cold = null;
         for (var index = 0; index < keys.Count; index++)
         {
-            var address = keys[index].HeadAddress;
+            var address = keys.HeadAddress(index);
             if (address != 0 && address < inMemoryFrom)
             {
                 (cold ??= []).Add(index);
@@ -78,25 +83,27 @@ internal sealed partial class VersionStore
 
     /// <summary>The head records of the keys at <paramref name="indexes"/> read through FASTER's asynchronous path, all
     /// started at once, into <paramref name="heads"/>.</summary>
-    private async ValueTask ReadHeadsThroughFasterAsync(IReadOnlyList<IndexedKey> keys, List<int> indexes, StoredVersion?[] heads)
+    private async ValueTask ReadHeadsThroughFasterAsync(KeyBatch keys, List<int> indexes, StoredVersion?[] heads)
     {
         var session = RentReadSession();
         try
         {
-            var reads = new List<(int Index, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>(indexes.Count);
+            var reads = new List<(int Index, byte[] Key, ValueTask<FasterKV<SpanByte, SpanByte>.ReadAsyncResult<SpanByte, StoredVersion, Empty>> Read)>(indexes.Count);
             foreach (var index in indexes)
             {
-                // Below the head address is below the read-only address: a safe start (see VisitVisibleMany).
-                reads.Add((index, StartHeadRead(session, keys[index].Key, keys[index].HeadAddress)));
+                // Below the head address is below the read-only address: a safe start (see VisitVisibleMany). The key is
+                // copied out of the batch: a read that finds nothing at the address looks it up again after an await.
+                var key = keys.CopyKey(index);
+                reads.Add((index, key, StartHeadRead(session, key, keys.HeadAddress(index))));
             }
             // Every started read is awaited, even after one failed: a session goes back to the pool only with no
             // read of it in flight.
             Exception? failure = null;
-            foreach (var (index, pending) in reads)
+            foreach (var (index, key, pending) in reads)
             {
                 try
                 {
-                    heads[index] = await ReadHeadAsync(session, keys[index].Key, keys[index].HeadAddress, pending).ConfigureAwait(false);
+                    heads[index] = await ReadHeadAsync(session, key, keys.HeadAddress(index), pending).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {

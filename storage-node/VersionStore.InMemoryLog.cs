@@ -48,7 +48,7 @@ internal sealed partial class VersionStore
         /// <summary>The payload of the head record of <paramref name="key"/> at <paramref name="logicalAddress"/>, in
         /// place in the log page (valid while the caller holds the epoch); false when the record there is not that key's
         /// head. The caller holds the epoch and the address is at or above the log's head address.</summary>
-        public bool TryReadHeadPayload(long logicalAddress, byte[] key, out ReadOnlySpan<byte> payload)
+        public bool TryReadHeadPayload(long logicalAddress, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> payload)
         {
             long physicalAddress = physicalAddressOf(logicalAddress);
             var storedKey = keyAt(physicalAddress).AsReadOnlySpan();
@@ -65,7 +65,7 @@ internal sealed partial class VersionStore
         /// it starts and <paramref name="availableBytes"/> how many bytes of the buffer follow. False also when the record
         /// does not end inside those bytes, or FASTER marked it invalid (a record of an unfinished checkpoint version
         /// that recovery discarded); the caller then reads through FASTER.</summary>
-        public unsafe bool TryReadHeadPayload(byte* record, long availableBytes, byte[] key, out ReadOnlySpan<byte> payload)
+        public unsafe bool TryReadHeadPayload(byte* record, long availableBytes, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> payload)
         {
             payload = default;
             // The record header, then the key's length prefix, must be there before the key is looked at.

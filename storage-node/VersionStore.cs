@@ -258,12 +258,12 @@ internal sealed partial class VersionStore : IDisposable
     /// keeps, and visible at the timestamp (the common case), is handed over in place in FASTER's log page, without a
     /// lookup in FASTER's hash index or a copy; anything else is read through FASTER. One read session and one hold of
     /// FASTER's epoch for the whole batch (its "unsafe" context: the batch runs synchronously, without awaiting).</summary>
-    public bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit) =>
+    public bool VisitVisibleMany(KeyBatch keys, ulong timestamp, VisibleValueVisitor visit) =>
         VisitVisibleMany(keys, timestamp, visit, coldHeads: null);
 
     /// <summary>The same, with the head records of the keys whose address is below <see cref="ColdHeads.Below"/> already
     /// read from disk (see <see cref="VisitVisibleManyAsync"/>).</summary>
-    private bool VisitVisibleMany(IReadOnlyList<IndexedKey> keys, ulong timestamp, VisibleValueVisitor visit, ColdHeads? coldHeads)
+    private bool VisitVisibleMany(KeyBatch keys, ulong timestamp, VisibleValueVisitor visit, ColdHeads? coldHeads)
     {
         var session = RentReadSession();
         var context = session.UnsafeContext;
@@ -277,32 +277,34 @@ internal sealed partial class VersionStore : IDisposable
             long immutableBelow = store.Log.ReadOnlyAddress;
             // Read under the epoch this batch holds: FASTER frees no page at or above the head address seen inside it.
             long inMemoryFrom = store.Log.HeadAddress;
-            // The batch is a list (the scan's): read as a span, each key costs no interface call.
-            ReadOnlySpan<IndexedKey> batch = keys is List<IndexedKey> list ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list) : [.. keys];
-            for (var index = 0; index < batch.Length; index++)
+            // The cold heads' parts, out of the loop (0: no key was read from disk before the batch).
+            long coldBelow = coldHeads?.Below ?? 0;
+            var coldBulk = coldHeads?.Bulk;
+            var coldThroughFaster = coldHeads?.Heads;
+            for (var index = 0; index < keys.Count; index++)
             {
-                ref readonly var key = ref batch[index];
-                long address = key.HeadAddress;
+                var key = keys.Key(index);
+                long address = keys.HeadAddress(index);
                 byte[]? value = null;
                 ReadOnlySpan<byte> payload = default;
                 bool inPlace;
-                if (coldHeads is { } cold && address != 0 && address < cold.Below)
+                if (address != 0 && address < coldBelow)
                 {
                     // Read before the batch: in bulk from the log's files (in place), or through FASTER.
-                    inPlace = cold.Bulk is { } bulk && bulk.TryGetPayload(index, out payload);
-                    if (!inPlace && cold.Heads?[index] is { } coldHead)
+                    inPlace = coldBulk is not null && coldBulk.TryGetPayload(index, out payload);
+                    if (!inPlace && coldThroughFaster?[index] is { } coldHead)
                     {
-                        value = ReadVisibleFrom(context, key.Key, timestamp, coldHead).Value;
+                        value = ReadVisibleFrom(context, key, timestamp, coldHead).Value;
                     }
                 }
-                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key.Key, out payload))
+                else if (address >= inMemoryFrom && inMemoryLog.TryReadHeadPayload(address, key, out payload))
                 {
                     inPlace = true;
                 }
                 else
                 {
                     inPlace = false;
-                    value = ReadVisible(context, key.Key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
+                    value = ReadVisible(context, key, timestamp, ref scratch, address < immutableBelow ? address : 0).Value;
                 }
                 if (inPlace)
                 {
@@ -315,7 +317,7 @@ internal sealed partial class VersionStore : IDisposable
                         }
                         continue;
                     }
-                    value = ReadVisibleFrom(context, key.Key, timestamp, head).Value;
+                    value = ReadVisibleFrom(context, key, timestamp, head).Value;
                 }
                 if (value is not null && !visit(index, value))
                 {
@@ -332,7 +334,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary><paramref name="scratch"/> holds the stored head key between calls, so a batch allocates it once.</summary>
-    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, byte[] key, ulong timestamp, ref byte[]? scratch,
+    private static (bool Found, byte[]? Value) ReadVisible(UnsafeSession session, ReadOnlySpan<byte> key, ulong timestamp, ref byte[]? scratch,
         long headAddress = 0)
     {
         if (scratch is null || scratch.Length < key.Length + 1)
@@ -340,7 +342,7 @@ internal sealed partial class VersionStore : IDisposable
             scratch = new byte[Math.Max(key.Length + 1, 64)];
         }
         scratch[0] = HeadPrefix;
-        key.CopyTo(scratch, 1);
+        key.CopyTo(scratch.AsSpan(1));
         if (ReadRaw(session, scratch.AsSpan(0, key.Length + 1), headAddress) is not { } head)
         {
             return (false, null);
@@ -349,7 +351,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary>The newest version at or below <paramref name="timestamp"/>, walking back from the key's head record.</summary>
-    private static (bool Found, byte[]? Value) ReadVisibleFrom(UnsafeSession session, byte[] key, ulong timestamp, StoredVersion head)
+    private static (bool Found, byte[]? Value) ReadVisibleFrom(UnsafeSession session, ReadOnlySpan<byte> key, ulong timestamp, StoredVersion head)
     {
         var version = Check(head, expectedTimestamp: null);
         while (version.CommitTimestamp > timestamp)
@@ -396,15 +398,15 @@ internal sealed partial class VersionStore : IDisposable
                 : new(BinaryPrimitives.ReadUInt64BigEndian(payload), BinaryPrimitives.ReadUInt64BigEndian(payload[8..]), payload[16], payload.Length, null);
     }
 
-    private static byte[] HeadKey(byte[] key)
+    private static byte[] HeadKey(ReadOnlySpan<byte> key)
     {
         var stored = new byte[key.Length + 1];
         stored[0] = HeadPrefix;
-        key.CopyTo(stored, 1);
+        key.CopyTo(stored.AsSpan(1));
         return stored;
     }
 
-    private static byte[] VersionKey(byte[] key, ulong commitTimestamp)
+    private static byte[] VersionKey(ReadOnlySpan<byte> key, ulong commitTimestamp)
     {
         var stored = new byte[key.Length + 1 + sizeof(ulong)];
         WriteVersionKey(stored, key, commitTimestamp);
@@ -431,8 +433,24 @@ internal sealed partial class VersionStore : IDisposable
         value?.CopyTo(payload[PayloadHeaderBytes..]);
     }
 
-    /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped.</summary>
+    /// <summary>Always-on check of the stored format: a payload that breaks it is corruption, never skipped. Every
+    /// record a scan visits passes here, so the test is one inlined condition and the messages are built apart.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static StoredVersion Check(StoredVersion version, ulong? expectedTimestamp)
+    {
+        // CorruptLogMark is negative, so below the header's length too.
+        if (version.PayloadBytes < PayloadHeaderBytes || version.CommitTimestamp == 0 || version.PreviousTimestamp >= version.CommitTimestamp
+            || (expectedTimestamp is { } expected && expected != version.CommitTimestamp)
+            || (version.Kind != KindValue && (version.Kind != KindTombstone || version.PayloadBytes != PayloadHeaderBytes)))
+        {
+            ThrowCorrupt(version, expectedTimestamp);
+        }
+        return version;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowCorrupt(StoredVersion version, ulong? expectedTimestamp)
     {
         if (version.PayloadBytes == CorruptLogMark)
         {
@@ -447,12 +465,7 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new InvalidDataException("Storage is corrupt: a version has inconsistent timestamps.");
         }
-        return version.Kind switch
-        {
-            KindValue => version,
-            KindTombstone when version.PayloadBytes == PayloadHeaderBytes => version,
-            _ => throw new InvalidDataException($"Storage is corrupt: unknown version kind {version.Kind}."),
-        };
+        throw new InvalidDataException($"Storage is corrupt: unknown version kind {version.Kind}.");
     }
 
     private static unsafe StoredVersion? ReadRaw(Session session, ReadOnlySpan<byte> key)

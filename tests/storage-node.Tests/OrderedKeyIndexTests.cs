@@ -24,6 +24,7 @@ public sealed class OrderedKeyIndexTests
         }
         Assert.Equal(reference.Count, index.Count);
 
+        var batch = new KeyBatch(keyCapacity: 16);
         for (var round = 0; round < 300; round++)
         {
             var from = RandomKey();
@@ -40,6 +41,11 @@ public sealed class OrderedKeyIndexTests
             index.CopyRange(from, inclusive, end, countMax, actual);
             Assert.Equal(expected, actual.Select(Convert.ToHexString));
 
+            // A scan's batch, reused from round to round (cleared, never shrunk): the same keys, packed.
+            batch.Clear();
+            index.CopyRange(from, inclusive, end, countMax, batch);
+            Assert.Equal(expected, Keys(batch));
+
             // Backwards from the end (exclusive) down to from (inclusive), as a backward scan reads.
             var expectedBackward = reference
                 .Where(key => KeyComparer.Instance.Compare(key, from) >= 0)
@@ -51,7 +57,33 @@ public sealed class OrderedKeyIndexTests
             var actualBackward = new List<IndexedKey>();
             index.CopyRangeBackward(from, end, countMax, actualBackward);
             Assert.Equal(expectedBackward, actualBackward.Select(entry => Convert.ToHexString(entry.Key)));
+            batch.Clear();
+            index.CopyRangeBackward(from, end, countMax, batch);
+            Assert.Equal(expectedBackward, Keys(batch));
         }
+    }
+
+    private static List<string> Keys(KeyBatch batch) =>
+        Enumerable.Range(0, batch.Count).Select(position => Convert.ToHexString(batch.Key(position))).ToList();
+
+    [Fact]
+    public void AKeyBatchGrowsPastItsCapacityAndKeepsEachKeyAndAddress()
+    {
+        // Keys longer than the bytes a batch reserves per key at first, and more keys than its capacity.
+        using var index = new OrderedKeyIndex();
+        var expected = new List<(string Key, long Address)>();
+        for (var number = 0; number < 3 * OrderedKeyIndex.ChunkKeyCountMax; number++)
+        {
+            var key = new byte[5 + number % 40];
+            key[0] = 0x12;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(1), number);
+            Assert.True(index.Add(key, headAddress: 1000 + number));
+            expected.Add((Convert.ToHexString(key), 1000 + number));
+        }
+        var batch = new KeyBatch(keyCapacity: 3);
+        index.CopyRange([], true, null, int.MaxValue, batch);
+        Assert.Equal(expected, Enumerable.Range(0, batch.Count).Select(position => (Convert.ToHexString(batch.Key(position)), batch.HeadAddress(position))));
+        Assert.Equal(expected[^1].Key, Convert.ToHexString(batch.CopyKey(batch.Count - 1)));
     }
 
     [Theory]

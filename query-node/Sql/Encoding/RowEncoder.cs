@@ -78,12 +78,14 @@ internal static class RowEncoder
 
     /// <summary>The same from bytes a scan hands over in place (storage's own memory): only a row the direct path cannot
     /// read is copied, for the general one.</summary>
-    /// <remarks>The column kinds, when given, are <see cref="KindsOf"/> the table, taken once by a scan for all its rows.</remarks>
-    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds = null)
+    /// <remarks>The column kinds, when given, are <see cref="KindsOf"/> the table, taken once by a scan for all its rows;
+    /// <paramref name="decodedCount"/> is how many ordinals <paramref name="decoded"/> holds true (see <see cref="CountDecoded"/>).</remarks>
+    public static object?[] Decode(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds = null,
+        int decodedCount = int.MaxValue)
     {
         if (table.HasMissingValues) return DecodeWithMissingValues(table, bytes.ToArray());
         var values = new object?[table.Columns.Count];
-        return TryDecodeDirect(table, bytes, values, decoded, kinds) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
+        return TryDecodeDirect(table, bytes, values, decoded, kinds, decodedCount) ? values : DecodeWithReader(table, bytes.ToArray(), decoded, present: null);
     }
 
     /// <summary>The type of each column by ordinal: what the direct decoder reads a value as, without going through the
@@ -97,11 +99,12 @@ internal static class RowEncoder
 
     /// <summary>The same into <paramref name="values"/>, an array of the table's width that the caller reuses for row
     /// after row (a scan feeding an aggregate that keeps no row): afterwards it holds this row's values only.</summary>
-    public static void DecodeInto(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds, object?[] values)
+    public static void DecodeInto(TableDescriptor table, ReadOnlySpan<byte> bytes, bool[]? decoded, TypeKind[]? kinds, object?[] values,
+        int decodedCount = int.MaxValue)
     {
         System.Diagnostics.Debug.Assert(values.Length == table.Columns.Count, "a row array of another width");
         Array.Clear(values);
-        if (!table.HasMissingValues && TryDecodeDirect(table, bytes, values, decoded, kinds)) return;
+        if (!table.HasMissingValues && TryDecodeDirect(table, bytes, values, decoded, kinds, decodedCount)) return;
         Decode(table, bytes, decoded).CopyTo(values, 0);
     }
 
@@ -118,9 +121,20 @@ internal static class RowEncoder
         return values;
     }
 
-    /// <summary><paramref name="values"/> is a span so that its stores skip the covariance check of an object array.</summary>
-    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded, TypeKind[]? kinds = null)
+    /// <summary>How many columns <paramref name="decoded"/> selects (all of the table's when it is null): a scan counts
+    /// them once and passes the count with each row, so that decoding stops at the last column it wants.</summary>
+    public static int CountDecoded(TableDescriptor table, bool[]? decoded) =>
+        decoded is null ? table.Columns.Count : decoded.Count(selected => selected);
+
+    /// <summary><paramref name="values"/> is a span so that its stores skip the covariance check of an object array.
+    /// With <paramref name="decoded"/>, decoding stops once <paramref name="decodedCount"/> selected columns have been
+    /// read: the bytes of the columns after them (a row's text, often its longest part) are not looked at, as
+    /// PostgreSQL's slot_getsomeattrs deforms a tuple only up to the last attribute a query needs. A selected column
+    /// the row has no value for (NULL) is never reached, and then the whole row is read.</summary>
+    private static bool TryDecodeDirect(TableDescriptor table, ReadOnlySpan<byte> bytes, Span<object?> values, bool[]? decoded, TypeKind[]? kinds = null,
+        int decodedCount = int.MaxValue)
     {
+        int left = decoded is null ? int.MaxValue : decodedCount;
         int position = 0;
         if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
         for (int entry = 0; entry < count; entry++)
@@ -130,7 +144,17 @@ internal static class RowEncoder
             if (ordinal < 0) return false; // a dropped column: the general path skips any value
             if (decoded is not null && !decoded[ordinal])
             {
-                if (!TrySkip(bytes, ref position)) return false;
+                // A value of a fixed size (an integer, a bool, a float8: most columns) is stepped over here, the rest
+                // (strings, a uint64) by TrySkip.
+                int size = (uint)position < (uint)bytes.Length ? FixedSizes[bytes[position]] : 0;
+                if (size != 0 && position + size <= bytes.Length)
+                {
+                    position += size;
+                }
+                else if (!TrySkip(bytes, ref position))
+                {
+                    return false;
+                }
                 continue;
             }
             switch (kinds is null ? table.Columns[ordinal].Type.Kind : kinds[ordinal])
@@ -179,8 +203,31 @@ internal static class RowEncoder
                 default:
                     return false; // a type this path does not know decodes through the general one
             }
+            if (--left == 0) return true;
         }
         return position == bytes.Length;
+    }
+
+    /// <summary>By a value's first byte, its whole size when that byte alone tells it and <see cref="TrySkip"/> steps over
+    /// it by that size (fixints, bools, float8, the sized integers but uint64); 0 for the rest.</summary>
+    private static readonly byte[] FixedSizes = FixedSizesByCode();
+
+    private static byte[] FixedSizesByCode()
+    {
+        var sizes = new byte[256];
+        for (int code = 0; code < 256; code++)
+        {
+            sizes[code] = code switch
+            {
+                <= 0x7f or >= 0xe0 or 0xc2 or 0xc3 => 1,
+                0xcc or 0xd0 => 2,
+                0xcd or 0xd1 => 3,
+                0xce or 0xd2 => 5,
+                0xd3 or 0xcb => 9,
+                _ => 0,
+            };
+        }
+        return sizes;
     }
 
     /// <summary>Steps over one value of the kinds <see cref="Encode"/> writes, without decoding it.</summary>

@@ -46,6 +46,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
             decoded[ordinal] = true;
         }
         _decoded = decoded;
+        _decodedCount = RowEncoder.CountDecoded(Table, decoded);
         _decodesNothing = ordinals.Count == 0;
         // FOR UPDATE locks the rows it reads, which an index entry alone does not name here.
         if (Path is { Kind: AccessKind.IndexScan, Index: { } index } && !ForUpdate)
@@ -58,6 +59,9 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// <summary>Set when the query reads no column of this table's rows (count(*), EXISTS): a visited row is then
     /// counted and filtered (a filter that reads no column) as all NULLs, and its bytes are never parsed.</summary>
     private bool _decodesNothing;
+
+    /// <summary>How many columns <see cref="_decoded"/> selects: a row's decoding stops after the last of them.</summary>
+    private int _decodedCount = int.MaxValue;
 
     public object?[] DecodeRow(byte[] value) => RowEncoder.Decode(Table, value, _decoded);
 
@@ -129,7 +133,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
             // The row array is reused: with no column to decode it stays all NULLs.
-            if (!scan._decodesNothing) RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row);
+            if (!scan._decodesNothing) RowEncoder.DecodeInto(scan.Table, value, scan._decoded, scan._kinds, _row, scan._decodedCount);
             if (scan.PassesFilter(_row, context)) consumer(_row);
             return true;
         }
@@ -142,7 +146,7 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
 
         public bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            object?[] row = scan._decodesNothing ? new object?[scan.Table.Columns.Count] : RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds);
+            object?[] row = scan._decodesNothing ? new object?[scan.Table.Columns.Count] : RowEncoder.Decode(scan.Table, value, scan._decoded, scan._kinds, scan._decodedCount);
             if (!scan.PassesFilter(row, context)) return true;
             if (scan.ForUpdate) context.Store.AddConflictCheck(key.ToArray(), isSchema: false);
             Rows.Add(row);
