@@ -234,21 +234,7 @@ internal sealed class OrderedKeyIndex : IDisposable
             found += step;
             step *= 2;
         }
-        int low = found + 1, high = Math.Min(found + step, pages.Count) - 1;
-        while (low <= high)
-        {
-            var middle = low + (high - low) / 2;
-            if (pages[middle].FirstKey.AsSpan().SequenceCompareTo(key) <= 0)
-            {
-                found = middle;
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-        return found;
+        return SearchChunks(key, found + 1, Math.Min(found + step, pages.Count) - 1, found);
     }
 
     /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys from
@@ -616,9 +602,12 @@ internal sealed class OrderedKeyIndex : IDisposable
     }
 
     /// <summary>The last chunk whose first key is at or below <paramref name="key"/>, or the first chunk.</summary>
-    private int FindChunk(ReadOnlySpan<byte> key)
+    private int FindChunk(ReadOnlySpan<byte> key) => SearchChunks(key, 0, pages.Count - 1, found: 0);
+
+    /// <summary>The last chunk from <paramref name="low"/> to <paramref name="high"/> whose first key is at or below
+    /// <paramref name="key"/>, by halves, or <paramref name="found"/> when none is.</summary>
+    private int SearchChunks(ReadOnlySpan<byte> key, int low, int high, int found)
     {
-        int low = 0, high = pages.Count - 1, found = 0;
         while (low <= high)
         {
             var middle = low + (high - low) / 2;
