@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Log.Journal.Records;
 
 namespace Log.StorageNode;
 
@@ -216,31 +217,74 @@ internal sealed class OrderedKeyIndex : IDisposable
 
     /// <summary>Appends to <paramref name="destination"/> each of <paramref name="keys"/> (the caller's arrays, in their
     /// order) with the address of its head record: 0 when the index does not hold the key or knows no address for it.
-    /// One hold of the read lock for the whole list (a batch of point reads).</summary>
+    /// One hold of the read lock for the whole list (a batch of point reads).
+    /// <para>
+    /// The keys are looked up in their order, sorted first unless they already are, walking the index forward once:
+    /// each key's chunk is searched for from the previous key's, in steps that double (1, 2, 4 ... chunks ahead), and
+    /// a key in the same chunk as the previous one costs one comparison. A binary search of the whole directory of
+    /// chunks for every key read a dozen first keys from scattered arrays (a cache miss each), which was most of a key
+    /// lookup join's time in storage.
+    /// </para></summary>
     public void FindHeadAddresses(IReadOnlyList<byte[]> keys, List<IndexedKey> destination)
     {
+        var start = destination.Count;
+        var sorted = new byte[keys.Count][];
+        var order = new int[keys.Count];
+        var ascending = true;
+        for (var index = 0; index < sorted.Length; index++)
+        {
+            sorted[index] = keys[index];
+            order[index] = index;
+            destination.Add(new IndexedKey(keys[index], 0));
+            ascending &= index == 0 || KeyComparer.Instance.Compare(sorted[index - 1], sorted[index]) <= 0;
+        }
+        if (!ascending)
+        {
+            Array.Sort(sorted, order, KeyComparer.Instance);
+        }
         gate.EnterReadLock();
         try
         {
-            foreach (var key in keys)
+            if (pages.Count == 0)
             {
-                long address = 0;
-                if (pages.Count > 0)
+                return;
+            }
+            int chunkIndex = -1;
+            Chunk? chunk = null;
+            for (var index = 0; index < sorted.Length; index++)
+            {
+                var key = sorted[index];
+                var found = chunkIndex < 0 ? FindChunk(key) : FindChunkFrom(chunkIndex, key);
+                if (found != chunkIndex)
                 {
-                    var chunk = Resident(FindChunk(key));
-                    var position = chunk.Search(key);
-                    if (position >= 0)
-                    {
-                        address = chunk.Addresses[position];
-                    }
+                    chunkIndex = found;
+                    chunk = Resident(chunkIndex);
                 }
-                destination.Add(new IndexedKey(key, address));
+                var position = chunk!.Search(key);
+                if (position >= 0)
+                {
+                    destination[start + order[index]] = new IndexedKey(key, chunk.Addresses[position]);
+                }
             }
         }
         finally
         {
             gate.ExitReadLock();
         }
+    }
+
+    /// <summary>The chunk <see cref="FindChunk"/> finds for <paramref name="key"/>, given that it is not before
+    /// <paramref name="from"/> (the chunk of a key at or below this one): searched ahead in doubling steps, then by
+    /// halves within the last step.</summary>
+    private int FindChunkFrom(int from, ReadOnlySpan<byte> key)
+    {
+        int found = from, step = 1;
+        while (found + step < pages.Count && pages[found + step].FirstKey.AsSpan().SequenceCompareTo(key) <= 0)
+        {
+            found += step;
+            step *= 2;
+        }
+        return SearchChunks(key, found + 1, Math.Min(found + step, pages.Count) - 1, found);
     }
 
     /// <summary>Appends to <paramref name="destination"/> up to <paramref name="countMax"/> keys from
@@ -642,9 +686,12 @@ internal sealed class OrderedKeyIndex : IDisposable
     }
 
     /// <summary>The last chunk whose first key is at or below <paramref name="key"/>, or the first chunk.</summary>
-    private int FindChunk(ReadOnlySpan<byte> key)
+    private int FindChunk(ReadOnlySpan<byte> key) => SearchChunks(key, 0, pages.Count - 1, found: 0);
+
+    /// <summary>The last chunk from <paramref name="low"/> to <paramref name="high"/> whose first key is at or below
+    /// <paramref name="key"/>, by halves, or <paramref name="found"/> when none is.</summary>
+    private int SearchChunks(ReadOnlySpan<byte> key, int low, int high, int found)
     {
-        int low = 0, high = pages.Count - 1, found = 0;
         while (low <= high)
         {
             var middle = low + (high - low) / 2;

@@ -87,6 +87,56 @@ public sealed class OrderedKeyIndexTests
     }
 
     [Theory]
+    [InlineData(21, 1)]
+    [InlineData(22, 40)]
+    [InlineData(23, 700)]
+    public void HeadAddressesOfABatchOfKeysInAnyOrderMatchADictionary(int seed, int batchKeys)
+    {
+        // Keys of many chunks, looked up in batches in random order, in ascending order, with duplicates, with keys the
+        // index does not hold (between, before and after its keys): each comes back in its place with its address.
+        var random = new Random(seed);
+        using var index = new OrderedKeyIndex();
+        var reference = new Dictionary<string, long>();
+        for (var count = 0; count < OrderedKeyIndex.ChunkKeyCountMax * 12; count++)
+        {
+            var key = BitConverter.GetBytes(random.Next(10, 1_000_000));
+            Array.Reverse(key);
+            var address = random.NextInt64(1, long.MaxValue);
+            index.Add(key, address);
+            reference[Convert.ToHexString(key)] = address;
+        }
+        var held = reference.Keys.Select(Convert.FromHexString).ToArray();
+        for (var round = 0; round < 40; round++)
+        {
+            var keys = new List<byte[]>();
+            for (var count = 0; count < batchKeys; count++)
+            {
+                if (random.Next(3) == 0)
+                {
+                    var absent = BitConverter.GetBytes(random.Next(0, 1_000_010) | (random.Next(2) == 0 ? 0 : 0x7F000000));
+                    Array.Reverse(absent);
+                    keys.Add(absent);
+                }
+                else
+                {
+                    keys.Add(held[random.Next(held.Length)]);
+                }
+                if (count > 0 && random.Next(10) == 0) keys.Add(keys[random.Next(keys.Count)]);
+            }
+            if (round % 4 == 0) keys.Sort(KeyComparer.Instance);
+            var found = new List<IndexedKey> { new([1, 2, 3], 99) }; // appended after what is there
+            index.FindHeadAddresses(keys, found);
+            Assert.Equal(keys.Count + 1, found.Count);
+            Assert.Equal(99, found[0].HeadAddress);
+            for (var position = 0; position < keys.Count; position++)
+            {
+                Assert.Same(keys[position], found[position + 1].Key);
+                Assert.Equal(reference.GetValueOrDefault(Convert.ToHexString(keys[position])), found[position + 1].HeadAddress);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(11, false)]
     [InlineData(12, true)]
     public void TableLikeKeysAddressesAndSnapshotsMatchASortedDictionary(int seed, bool ascending)

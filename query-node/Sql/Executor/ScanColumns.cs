@@ -71,6 +71,7 @@ internal static class ScanColumns
                 (HashSet<int>? left, HashSet<int>? right) = Split(needed, join.LeftWidth);
                 bool plain = left is not null && right is not null && AddColumns(join.LeftKeys, left) && AddColumns(join.RightKeys, right)
                     && AddJoined(join.Residual, left, right, join.LeftWidth);
+                if (plain) join.ReadOnly(JoinedColumns(needed!, join.Residual));
                 Visit(join.Children[0], plain ? left : null);
                 Visit(join.Children[1], plain ? right : null);
                 return;
@@ -81,6 +82,7 @@ internal static class ScanColumns
                 bool plain = left is not null && right is not null && AddColumns(join.KeyExpressions, left) && AddColumns(join.LeftHashKeys, left)
                     && AddColumns(join.RightHashKeys, right) && AddJoined(join.Residual, left, right, join.LeftWidth)
                     && AddJoined(join.HashResidual, left, right, join.LeftWidth);
+                if (plain) join.ReadOnly(JoinedColumns(needed!, join.Residual, join.HashResidual));
                 Visit(join.Children[0], plain ? left : null);
                 Visit(join.Children[1], plain ? right : null);
                 return;
@@ -88,6 +90,18 @@ internal static class ScanColumns
             default:
                 return; // its scans decode every column
         }
+    }
+
+    /// <summary>The columns of a joined row read above it and by its join conditions (which read no subquery: the
+    /// caller has checked).</summary>
+    private static HashSet<int> JoinedColumns(HashSet<int> needed, params BoundExpression?[] conditions)
+    {
+        var columns = new HashSet<int>(needed);
+        foreach (BoundExpression? condition in conditions)
+        {
+            if (condition is not null) AddColumns(condition, columns);
+        }
+        return columns;
     }
 
     /// <summary>The columns of a joined row as those of its left row and of its right row.</summary>

@@ -36,9 +36,15 @@ internal sealed class AggregateOperator(PhysicalOperator input, IReadOnlyList<Bo
         try
         {
             // The aggregator keeps no row array it is given (only values, and keys of its own), so a table scan can hand
-            // it every row in one reused array; under EXPLAIN ANALYZE the scan is read as a node of its own, to be measured.
-            bool visited = context.Statement.Instrumentation is null && input is TableScanOperator scan
-                && await scan.TryVisitRowsAsync(context, aggregator.Add);
+            // it every row in one reused array, and a join every joined row; under EXPLAIN ANALYZE the input is read as
+            // a node of its own, to be measured.
+            bool visited = context.Statement.Instrumentation is null && input switch
+            {
+                TableScanOperator scan => await scan.TryVisitRowsAsync(context, aggregator.Add),
+                HashJoinOperator join => await join.TryVisitRowsAsync(context, aggregator.Add),
+                KeyLookupJoinOperator join => await join.TryVisitRowsAsync(context, aggregator.Add),
+                _ => false,
+            };
             if (!visited)
             {
                 await foreach (IReadOnlyList<object?[]> batch in input.ExecuteBatchesAsync(context))

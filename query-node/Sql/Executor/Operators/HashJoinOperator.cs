@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Log.QueryNode.Sql.Binder;
 using Log.QueryNode.Sql.Parser.Ast;
 
@@ -34,6 +37,14 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, right];
 
+    /// <summary>By ordinal, the columns of the joined row that anything above reads, the residual's included (set once,
+    /// by <see cref="ScanColumns"/>, before any run); null for all.</summary>
+    private int[]? _readColumns;
+
+    /// <summary>Only these columns of a joined row are read above (and by the residual): a visiting join copies only
+    /// them into its reused row. The batches' rows stay whole.</summary>
+    public void ReadOnly(IEnumerable<int> ordinals) => _readColumns = [.. ordinals.Order()];
+
     protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
@@ -44,7 +55,21 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
 
     /// <summary>The joined rows of each batch of probing rows, in batches of at most
     /// <see cref="SqlLimits.OperatorBatchRowsMax"/> rows (however many rows of the table one probe matches).</summary>
-    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
+    protected override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context) => JoinAsync(context, consumer: null);
+
+    /// <summary>
+    /// Hands each joined row to <paramref name="consumer"/> instead of returning it, for a consumer that reads a row's
+    /// values while it has it and keeps no row array (an aggregate): a match is joined into one array reused for every
+    /// match, where the batches allocate an array for each (with a million matches, most of what the join allocated).
+    /// </summary>
+    public async ValueTask<bool> TryVisitRowsAsync(ExecutionContext context, Action<object?[]> consumer)
+    {
+        await foreach (IReadOnlyList<object?[]> _ in JoinAsync(context, consumer)) throw new InvalidOperationException("a visiting join returned a batch");
+        return true;
+    }
+
+    /// <summary>The join: its rows in batches, or each to <paramref name="consumer"/> when one is given (then no batch).</summary>
+    private async IAsyncEnumerable<IReadOnlyList<object?[]>> JoinAsync(ExecutionContext context, Action<object?[]>? consumer)
     {
         var buffered = new BufferedSides(context, Name);
         try
@@ -71,18 +96,29 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                 IReadOnlyList<BoundExpression> probeKeys = buildIsLeft ? rightKeys : leftKeys;
                 bool[]? buildMatched = buildPreserved ? new bool[buildRows.Count] : null;
                 var output = new List<object?[]>();
+                int[] firstMatches = [];
+                object?[]? reused = consumer is null ? null : new object?[leftWidth + rightWidth];
                 await foreach (IReadOnlyList<object?[]> probeBatch in ProbeBatchesAsync(probeRows, probeRest))
                 {
-                    foreach (object?[] probeRow in probeBatch)
+                    if (firstMatches.Length < probeBatch.Count) firstMatches = new int[Math.Max(probeBatch.Count, SqlLimits.OperatorBatchRowsMax)];
+                    table.FirstMatches(probeKeys, probeBatch, firstMatches);
+                    for (int probe = 0; probe < probeBatch.Count; probe++)
                     {
+                        object?[] probeRow = probeBatch[probe];
                         bool matched = false;
-                        for (int index = table.FirstMatch(probeKeys, probeRow); index >= 0; index = table.Next(index))
+                        for (int index = firstMatches[probe]; index >= 0; index = table.Next(index))
                         {
-                            object?[] joined = buildIsLeft ? NestedLoopJoinOperator.Concatenate(buildRows[index], probeRow)
+                            object?[] joined = reused is not null ? reused = Join(reused, buildRows[index], probeRow, buildIsLeft, _readColumns)
+                                : buildIsLeft ? NestedLoopJoinOperator.Concatenate(buildRows[index], probeRow)
                                 : NestedLoopJoinOperator.Concatenate(probeRow, buildRows[index]);
                             if (_residual is not null && await _residual.EvaluateAsync(joined, context) is not true) continue;
                             matched = true;
                             if (buildMatched is not null) buildMatched[index] = true;
+                            if (consumer is not null)
+                            {
+                                consumer(joined);
+                                continue;
+                            }
                             output.Add(joined);
                             if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
                             yield return output;
@@ -93,6 +129,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                             output.Add(buildIsLeft ? NestedLoopJoinOperator.Concatenate(new object?[leftWidth], probeRow)
                                 : NestedLoopJoinOperator.Concatenate(probeRow, new object?[rightWidth]));
                         }
+                        if (consumer is not null) Hand(output, consumer);
                     }
                     if (output.Count > 0)
                     {
@@ -107,6 +144,7 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
                         if (buildMatched[index]) continue;
                         output.Add(buildIsLeft ? NestedLoopJoinOperator.Concatenate(buildRows[index], new object?[rightWidth])
                             : NestedLoopJoinOperator.Concatenate(new object?[leftWidth], buildRows[index]));
+                        if (consumer is not null) Hand(output, consumer);
                         if (output.Count < SqlLimits.OperatorBatchRowsMax) continue;
                         yield return output;
                         output = [];
@@ -123,6 +161,31 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         {
             buffered.Release();
         }
+    }
+
+    /// <summary>Hands the rows gathered to the consumer and forgets them (a visiting join's NULL-extended rows).</summary>
+    private static void Hand(List<object?[]> rows, Action<object?[]> consumer)
+    {
+        foreach (object?[] row in rows) consumer(row);
+        rows.Clear();
+    }
+
+    /// <summary>A build row and a probing row joined into <paramref name="joined"/> (or a new array, when the rows'
+    /// widths are not its own), in the join's column order: only the columns read above when they are known (the
+    /// others stay NULL), so a match costs a copy of the two or three values an aggregate reads, not of both rows.</summary>
+    private static object?[] Join(object?[] joined, object?[] buildRow, object?[] probeRow, bool buildIsLeft, int[]? readColumns)
+    {
+        (object?[] leftRow, object?[] rightRow) = buildIsLeft ? (buildRow, probeRow) : (probeRow, buildRow);
+        if (joined.Length != leftRow.Length + rightRow.Length) joined = new object?[leftRow.Length + rightRow.Length];
+        if (readColumns is not null && (readColumns.Length == 0 || readColumns[^1] < joined.Length))
+        {
+            int leftLength = leftRow.Length;
+            foreach (int ordinal in readColumns) joined[ordinal] = ordinal < leftLength ? leftRow[ordinal] : rightRow[ordinal - leftLength];
+            return joined;
+        }
+        leftRow.AsSpan().CopyTo(joined);
+        rightRow.AsSpan().CopyTo(joined.AsSpan(leftRow.Length));
+        return joined;
     }
 
     /// <summary>The probing side: the rows read while the sides were compared, then the rest of its run.</summary>
@@ -207,10 +270,15 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
         private readonly Dictionary<object?[], (int First, int Last)>? _table;
         private readonly int[] _next;
         private readonly ExecutionContext _context;
+        private readonly List<object?[]> _rows;
+        // A batch's probing keys and their slots (reused from batch to batch).
+        private long[] _probeKeys = [];
+        private int[] _probeSlots = [];
 
         public JoinTable(List<object?[]> rows, IReadOnlyList<BoundExpression> keys, bool integerKey, ExecutionContext context)
         {
             _context = context;
+            _rows = rows;
             _next = new int[rows.Count];
             if (integerKey) _integerTable = new IntegerChains(rows.Count);
             else _table = new Dictionary<object?[], (int First, int Last)>(rows.Count, new RowEqualityComparer(keys.Count));
@@ -238,14 +306,49 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
             }
         }
 
-        /// <summary>The first build row whose key equals the probing row's, or -1.</summary>
-        public int FirstMatch(IReadOnlyList<BoundExpression> probeKeys, object?[] probeRow)
+        /// <summary>
+        /// The first build row whose key equals each probing row's, or -1, into <paramref name="firsts"/>. A batch at a
+        /// time, in steps over the whole batch (the keys, then the slots they hash to, then the rows found), so that
+        /// the cache misses of a table larger than the cache overlap instead of coming one after another with a
+        /// joined row built between them: with a million probes, the misses were most of the join's time.
+        /// </summary>
+        public void FirstMatches(IReadOnlyList<BoundExpression> probeKeys, IReadOnlyList<object?[]> probeRows, int[] firsts)
         {
-            if (_integerTable is not null)
+            int count = probeRows.Count;
+            if (_integerTable is null)
             {
-                return IntegerKeyOf(probeKeys[0], probeRow, _context) is { } integer ? _integerTable.First(integer) : -1;
+                for (int index = 0; index < count; index++)
+                {
+                    firsts[index] = KeyOf(probeKeys, probeRows[index], _context) is { } key && _table!.TryGetValue(key, out var found) ? found.First : -1;
+                }
+                return;
             }
-            return KeyOf(probeKeys, probeRow, _context) is { } key && _table!.TryGetValue(key, out var found) ? found.First : -1;
+            if (_probeKeys.Length < count)
+            {
+                _probeKeys = new long[firsts.Length];
+                _probeSlots = new int[firsts.Length];
+            }
+            Span<long> keys = _probeKeys.AsSpan(0, count);
+            Span<int> slots = _probeSlots.AsSpan(0, count);
+            BoundExpression probeKey = probeKeys[0];
+            for (int index = 0; index < count; index++)
+            {
+                // A NULL key matches nothing: its slot is -1.
+                if (IntegerKeyOf(probeKey, probeRows[index], _context) is { } integer)
+                {
+                    keys[index] = integer;
+                    slots[index] = 0;
+                }
+                else
+                {
+                    slots[index] = -1;
+                }
+            }
+            _integerTable.FirstMany(keys, slots, firsts);
+            for (int index = 0; index < count; index++)
+            {
+                if (firsts[index] >= 0) Prefetch(_rows[firsts[index]]);
+            }
         }
 
         /// <summary>The next build row of the same key, or -1.</summary>
@@ -301,21 +404,56 @@ internal sealed class HashJoinOperator(JoinType kind, PhysicalOperator left, Phy
             }
         }
 
-        /// <summary>The first row of a key's chain, or -1.</summary>
-        public int First(long key)
+        /// <summary>
+        /// The first row of each key's chain, or -1, into <paramref name="firsts"/>; a key whose slot is -1 in
+        /// <paramref name="slots"/> is NULL and has none. The slots of the whole batch are computed and fetched into
+        /// the cache first, then read.
+        /// </summary>
+        public void FirstMany(ReadOnlySpan<long> keys, Span<int> slots, int[] firsts)
         {
-            int mask = _slots.Length - 1;
-            for (int position = SlotOf(key); ; position = (position + 1) & mask)
+            for (int index = 0; index < keys.Length; index++)
             {
-                ref Slot slot = ref _slots[position];
-                if (slot.First == 0) return -1;
-                if (slot.Key == key) return slot.First - 1;
+                if (slots[index] < 0) continue;
+                int slot = SlotOf(keys[index]);
+                slots[index] = slot;
+                Prefetch(_slots, slot);
+            }
+            int mask = _slots.Length - 1;
+            for (int index = 0; index < keys.Length; index++)
+            {
+                firsts[index] = -1;
+                if (slots[index] < 0) continue;
+                long key = keys[index];
+                for (int position = slots[index]; ; position = (position + 1) & mask)
+                {
+                    ref Slot slot = ref _slots[position];
+                    if (slot.First == 0) break;
+                    if (slot.Key != key) continue;
+                    firsts[index] = slot.First - 1;
+                    break;
+                }
             }
         }
+
+        /// <summary>Asks the processor to fetch a slot into the cache (a hint: nothing when it cannot).</summary>
+        private static unsafe void Prefetch(Slot[] slots, int position)
+        {
+            if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref slots[position]));
+        }
+
     }
 
+    /// <summary>Asks the processor to fetch the start of a row array (its length and first values) into the cache. The
+    /// address may be stale by the time it is used if the collector moves the row: a prefetch of any address is
+    /// harmless.</summary>
+    private static unsafe void Prefetch(object?[] row)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(row)));
+    }
+
+    /// <summary>An integer key's value, or null for NULL; a column (the common key) is read with no evaluation.</summary>
     private static long? IntegerKeyOf(BoundExpression expression, object?[] row, ExecutionContext context) =>
-        ExpressionEvaluator.Evaluate(expression, row, context) switch
+        (expression is BoundColumn column ? row[column.Ordinal] : ExpressionEvaluator.Evaluate(expression, row, context)) switch
         {
             null => null,
             int value => value,

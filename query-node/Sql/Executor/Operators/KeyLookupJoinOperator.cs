@@ -46,6 +46,12 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
 
     public override IReadOnlyList<PhysicalOperator> Children => [left, inner];
 
+    /// <summary>The columns of the joined row read above and by the residuals (see <see cref="HashJoinOperator.ReadOnly"/>),
+    /// handed to the fallback hash join; null for all.</summary>
+    private int[]? _readColumns;
+
+    public void ReadOnly(IEnumerable<int> ordinals) => _readColumns = [.. ordinals];
+
     protected override async IAsyncEnumerable<object?[]> ExecuteCoreAsync(ExecutionContext context)
     {
         await foreach (IReadOnlyList<object?[]> batch in ExecuteBatchesCoreAsync(context))
@@ -55,7 +61,19 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
     }
 
     /// <summary>The joined rows of each lookup batch, or the fallback hash join's batches.</summary>
-    protected override async IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context)
+    protected override IAsyncEnumerable<IReadOnlyList<object?[]>> ExecuteBatchesCoreAsync(ExecutionContext context) => JoinAsync(context, consumer: null);
+
+    /// <summary>Hands each joined row to <paramref name="consumer"/> instead of returning it, for a consumer that keeps
+    /// no row array (an aggregate): the fallback hash join then joins each match into one reused array
+    /// (<see cref="HashJoinOperator.TryVisitRowsAsync"/>).</summary>
+    public async ValueTask<bool> TryVisitRowsAsync(ExecutionContext context, Action<object?[]> consumer)
+    {
+        await foreach (IReadOnlyList<object?[]> _ in JoinAsync(context, consumer)) throw new InvalidOperationException("a visiting join returned a batch");
+        return true;
+    }
+
+    /// <summary>The join: its rows in batches, or each to <paramref name="consumer"/> when one is given (then no batch).</summary>
+    private async IAsyncEnumerable<IReadOnlyList<object?[]>> JoinAsync(ExecutionContext context, Action<object?[]>? consumer)
     {
         var buffered = new List<object?[]>();
         await using IAsyncEnumerator<IReadOnlyList<object?[]>> outer = left.ExecuteBatchesAsync(context).GetAsyncEnumerator(context.CancellationToken);
@@ -65,6 +83,12 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
             // A large outer side: the hash join, over the rows read so far and the rest.
             var resumed = new ResumedInput(buffered, outer);
             var hashJoin = new HashJoinOperator(kind, resumed, inner, leftWidth, rightWidth, leftHashKeys, rightHashKeys, hashResidual);
+            if (_readColumns is not null) hashJoin.ReadOnly(_readColumns);
+            if (consumer is not null)
+            {
+                await hashJoin.TryVisitRowsAsync(context, consumer);
+                yield break;
+            }
             await foreach (IReadOnlyList<object?[]> batch in hashJoin.ExecuteBatchesAsync(context)) yield return batch;
             yield break;
         }
@@ -87,6 +111,11 @@ internal sealed class KeyLookupJoinOperator(JoinType kind, PhysicalOperator left
                     }
                 }
                 if (kind == JoinType.Left) joinedRows.Add(NestedLoopJoinOperator.Concatenate(outerRow, new object?[rightWidth]));
+            }
+            if (consumer is not null)
+            {
+                foreach (object?[] joined in joinedRows) consumer(joined);
+                continue;
             }
             if (joinedRows.Count > 0) yield return joinedRows;
         }
