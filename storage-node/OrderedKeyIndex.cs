@@ -90,96 +90,55 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterWriteLock();
         try
         {
-            return AddLocked(key, headAddress);
+            if (pages.Count == 0)
+            {
+                var first = new ChunkBuilder(key, key, keyCapacity: 1, suffixCapacity: 0);
+                first.Append(key, headAddress);
+                pages.Add(NewPage(first.Chunk));
+                Interlocked.Increment(ref count);
+                return true;
+            }
+            var chunkIndex = FindChunk(key);
+            var page = pages[chunkIndex];
+            var chunk = Writable(chunkIndex);
+            var position = chunk.Search(key);
+            if (position >= 0)
+            {
+                chunk.Addresses[position] = headAddress;
+                Account(page);
+                return false;
+            }
+            position = ~position;
+            if (!key.AsSpan().StartsWith(chunk.Prefix))
+            {
+                // The key falls beside the chunk's keys but not under their shared prefix: re-encode with a shorter one.
+                chunk = chunk.WithPrefixFor(key);
+                page.Resident = chunk;
+            }
+            chunk.Insert(position, key, headAddress);
+            if (position == 0)
+            {
+                page.FirstKey = key.ToArray();
+            }
+            Interlocked.Increment(ref count);
+            if (chunk.Count > ChunkKeyCountMax)
+            {
+                // Appending at the end of the index (ascending keys, as a bulk load writes them) leaves the chunk full
+                // and starts the next; anywhere else the chunk is halved so that both halves take inserts.
+                var appended = chunkIndex == pages.Count - 1 && position == chunk.Count - 1;
+                var splitAt = appended ? chunk.Count - 1 : chunk.Count / 2;
+                page.Resident = chunk.Range(0, splitAt, spare: !appended);
+                var second = NewPage(chunk.Range(splitAt, chunk.Count - splitAt, spare: true));
+                pages.Insert(chunkIndex + 1, second);
+            }
+            Account(page);
+            EvictWhileOver();
+            return true;
         }
         finally
         {
             gate.ExitWriteLock();
         }
-    }
-
-    /// <summary>Keys a batch changes under one hold of the write lock, at most (readers wait no longer than that).</summary>
-    private const int BatchPerLockHoldMax = 1024;
-
-    /// <summary><see cref="Add(byte[], long)"/> of each key (distinct keys, in any order) under one hold of the write
-    /// lock for up to <see cref="BatchPerLockHoldMax"/> of them: a commit's new keys, as the apply loop hands them over.</summary>
-    public void AddMany(List<IndexedKey> entries) => ChangeMany(entries, add: true);
-
-    /// <summary>Adds (<paramref name="add"/>) or sets the head address of each of <paramref name="entries"/>, up to
-    /// <see cref="BatchPerLockHoldMax"/> of them under one hold of the write lock.</summary>
-    private void ChangeMany(List<IndexedKey> entries, bool add)
-    {
-        var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries);
-        for (var from = 0; from < all.Length; from += BatchPerLockHoldMax)
-        {
-            gate.EnterWriteLock();
-            try
-            {
-                foreach (var entry in all.Slice(from, Math.Min(BatchPerLockHoldMax, all.Length - from)))
-                {
-                    if (add)
-                    {
-                        AddLocked(entry.Key, entry.HeadAddress);
-                    }
-                    else
-                    {
-                        SetHeadAddressLocked(entry.Key, entry.HeadAddress);
-                    }
-                }
-            }
-            finally
-            {
-                gate.ExitWriteLock();
-            }
-        }
-    }
-
-    private bool AddLocked(byte[] key, long headAddress)
-    {
-        if (pages.Count == 0)
-        {
-            var first = new ChunkBuilder(key, key, keyCapacity: 1, suffixCapacity: 0);
-            first.Append(key, headAddress);
-            pages.Add(NewPage(first.Chunk));
-            Interlocked.Increment(ref count);
-            return true;
-        }
-        var chunkIndex = FindChunk(key);
-        var page = pages[chunkIndex];
-        var chunk = Writable(chunkIndex);
-        var position = chunk.Search(key);
-        if (position >= 0)
-        {
-            chunk.Addresses[position] = headAddress;
-            Account(page);
-            return false;
-        }
-        position = ~position;
-        if (!key.AsSpan().StartsWith(chunk.Prefix))
-        {
-            // The key falls beside the chunk's keys but not under their shared prefix: re-encode with a shorter one.
-            chunk = chunk.WithPrefixFor(key);
-            page.Resident = chunk;
-        }
-        chunk.Insert(position, key, headAddress);
-        if (position == 0)
-        {
-            page.FirstKey = key.ToArray();
-        }
-        Interlocked.Increment(ref count);
-        if (chunk.Count > ChunkKeyCountMax)
-        {
-            // Appending at the end of the index (ascending keys, as a bulk load writes them) leaves the chunk full
-            // and starts the next; anywhere else the chunk is halved so that both halves take inserts.
-            var appended = chunkIndex == pages.Count - 1 && position == chunk.Count - 1;
-            var splitAt = appended ? chunk.Count - 1 : chunk.Count / 2;
-            page.Resident = chunk.Range(0, splitAt, spare: !appended);
-            var second = NewPage(chunk.Range(splitAt, chunk.Count - splitAt, spare: true));
-            pages.Insert(chunkIndex + 1, second);
-        }
-        Account(page);
-        EvictWhileOver();
-        return true;
     }
 
     /// <summary>Sets the head record address of a key already in the index (nothing when it is not).</summary>
@@ -188,30 +147,21 @@ internal sealed class OrderedKeyIndex : IDisposable
         gate.EnterWriteLock();
         try
         {
-            SetHeadAddressLocked(key, headAddress);
+            if (pages.Count == 0)
+            {
+                return;
+            }
+            var chunkIndex = FindChunk(key);
+            var chunk = Resident(chunkIndex);
+            var position = chunk.Search(key);
+            if (position >= 0 && chunk.Addresses[position] != headAddress)
+            {
+                Writable(chunkIndex).Addresses[position] = headAddress;
+            }
         }
         finally
         {
             gate.ExitWriteLock();
-        }
-    }
-
-    /// <summary><see cref="SetHeadAddress"/> of each key, up to <see cref="BatchPerLockHoldMax"/> of them under one hold of
-    /// the write lock.</summary>
-    public void SetHeadAddresses(List<IndexedKey> entries) => ChangeMany(entries, add: false);
-
-    private void SetHeadAddressLocked(byte[] key, long headAddress)
-    {
-        if (pages.Count == 0)
-        {
-            return;
-        }
-        var chunkIndex = FindChunk(key);
-        var chunk = Resident(chunkIndex);
-        var position = chunk.Search(key);
-        if (position >= 0 && chunk.Addresses[position] != headAddress)
-        {
-            Writable(chunkIndex).Addresses[position] = headAddress;
         }
     }
 

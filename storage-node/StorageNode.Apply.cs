@@ -149,40 +149,22 @@ public sealed partial class StorageNode
         var belowResolved = commitTimestamp <= Volatile.Read(ref resolvedTimestamp);
         var appliedAny = false;
         var writes = LastWritePerKey(commit.Writes);
-        var (outcomes, headAddresses) = ApplyResults(writes.Count);
-        // FASTER first (a large commit on two sessions at once), then the index, in the commit's order, on this thread.
-        store.ApplyMany(writes, commitTimestamp, outcomes, headAddresses);
-        newKeys.Clear();
-        movedHeads.Clear();
         for (var index = 0; index < writes.Count; index++)
         {
             var write = writes[index];
-            var outcome = outcomes[index];
-            var headAddress = headAddresses[index];
+            var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress);
             appliedAny |= outcome != ApplyOutcome.Skipped;
+            // The index learns the new head's address before the resolved timestamp passes this commit,
+            // so every read that may see the commit starts at its head (see OrderedKeyIndex).
             if (outcome == ApplyOutcome.NewKey)
             {
-                newKeys.Add(new IndexedKey(write.Key, headAddress));
+                keys.Add(write.Key, headAddress);
             }
             else if (outcome == ApplyOutcome.NewVersion)
             {
-                movedHeads.Add(new IndexedKey(write.Key, headAddress));
+                keys.SetHeadAddress(write.Key, headAddress);
                 NoteSuperseded(commitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
             }
-        }
-        // The index learns the new heads' addresses before the resolved timestamp passes this commit, so every read that
-        // may see the commit starts at its head (see OrderedKeyIndex): one hold of its lock for each list.
-        keys.AddMany(newKeys);
-        keys.SetHeadAddresses(movedHeads);
-        newKeys.Clear();
-        movedHeads.Clear();
-        if (newKeys.Capacity > RetainedWriteSetSizeMax)
-        {
-            newKeys.Capacity = 0;
-        }
-        if (movedHeads.Capacity > RetainedWriteSetSizeMax)
-        {
-            movedHeads.Capacity = 0;
         }
         if (belowResolved && appliedAny)
         {
@@ -229,31 +211,6 @@ public sealed partial class StorageNode
         // Keys written once each (the common case): the commit's own list, in its order.
         return kept.Count == writes.Count ? writes : kept;
     }
-
-    /// <summary>Arrays for the outcome and head address of each of a commit's writes: the apply loop's, kept between
-    /// commits up to <see cref="RetainedWriteSetSizeMax"/> writes, a larger commit's of its own.</summary>
-    private (ApplyOutcome[] Outcomes, long[] HeadAddresses) ApplyResults(int count)
-    {
-        if (count > RetainedWriteSetSizeMax)
-        {
-            return (new ApplyOutcome[count], new long[count]);
-        }
-        if (applyOutcomes.Length < count)
-        {
-            var size = Math.Min(RetainedWriteSetSizeMax, Math.Max(count, 2 * applyOutcomes.Length));
-            applyOutcomes = new ApplyOutcome[size];
-            applyHeadAddresses = new long[size];
-        }
-        return (applyOutcomes, applyHeadAddresses);
-    }
-
-    /// <summary>A commit's new keys and the keys it gave a new version, for the index (the apply loop's, emptied after
-    /// each commit).</summary>
-    private readonly List<IndexedKey> newKeys = [];
-    private readonly List<IndexedKey> movedHeads = [];
-
-    private ApplyOutcome[] applyOutcomes = new ApplyOutcome[64];
-    private long[] applyHeadAddresses = new long[64];
 
     /// <summary>The largest commit whose keys go through the set and list the apply loop keeps.</summary>
     private const int RetainedWriteSetSizeMax = 65_536;

@@ -55,9 +55,7 @@ internal sealed partial class VersionStore : IDisposable
     /// bytes below a checkpoint's final address as they were checksummed.</summary>
     private readonly VerifiedLogDevice verifiedDevice;
     private readonly FasterKV<SpanByte, SpanByte> store;
-    /// <summary>The writers' sessions: the apply loop's first, and the one a large commit's other part is applied on
-    /// (see VersionStore.ApplyMany.cs).</summary>
-    private readonly ApplyLane[] applyLanes;
+    private readonly Session applySession;
     private readonly ConcurrentBag<Session> idleReadSessions = [];
     /// <summary>Sessions in <see cref="idleReadSessions"/>, or about to be added to it (at most <see cref="readSessionPoolSizeMax"/>).</summary>
     private int idleReadSessionCount;
@@ -121,7 +119,7 @@ internal sealed partial class VersionStore : IDisposable
                 throw;
             }
         }
-        applyLanes = [.. Enumerable.Range(0, ApplyLaneCount).Select(_ => new ApplyLane(NewSession()))];
+        applySession = NewSession();
         inMemoryLog = new InMemoryLog(store);
     }
 
@@ -145,23 +143,6 @@ internal sealed partial class VersionStore : IDisposable
     /// which a read can start at instead of looking the key up.</summary>
     public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress)
     {
-        var lane = applyLanes[0];
-        var context = lane.Session.UnsafeContext;
-        context.BeginUnsafe();
-        try
-        {
-            return Apply(context, lane, key, commitTimestamp, value, out headAddress);
-        }
-        finally
-        {
-            context.EndUnsafe();
-        }
-    }
-
-    /// <summary>One write on <paramref name="lane"/>'s session, inside its hold of FASTER's epoch (its "unsafe" context):
-    /// a read of the key's head, then the version record and the new head.</summary>
-    private ApplyOutcome Apply(UnsafeSession context, ApplyLane lane, byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress)
-    {
         headAddress = 0;
         if (commitTimestamp == 0)
         {
@@ -171,14 +152,14 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new ArgumentException($"Key and value of {key.Length + (value?.Length ?? 0)} bytes exceed the {EntryBytesMax} bytes a record can hold.");
         }
-        // The head key, the version key and the payload are built in buffers kept for the lane (one writer each):
+        // The head key, the version key and the payload are built in buffers kept for the apply session (one writer):
         // FASTER copies them into its log, so a replay allocates nothing per write here.
-        var keys = ApplyScratch(ref lane.Keys, 2 * key.Length + 1 + 1 + sizeof(ulong));
+        var keys = ApplyScratch(ref applyKeys, 2 * key.Length + 1 + 1 + sizeof(ulong));
         var headKey = keys[..(key.Length + 1)];
         headKey[0] = HeadPrefix;
         key.CopyTo(headKey[1..]);
         ulong previous = 0;
-        if (ReadRaw(context, headKey) is { } headPayload)
+        if (ReadRaw(applySession, headKey) is { } headPayload)
         {
             var head = Check(headPayload, expectedTimestamp: null);
             if (head.CommitTimestamp >= commitTimestamp)
@@ -189,14 +170,18 @@ internal sealed partial class VersionStore : IDisposable
         }
         var versionKey = keys.Slice(headKey.Length, key.Length + 1 + sizeof(ulong));
         WriteVersionKey(versionKey, key, commitTimestamp);
-        var payload = ApplyScratch(ref lane.Payload, PayloadHeaderBytes + (value?.Length ?? 0));
+        var payload = ApplyScratch(ref applyPayload, PayloadHeaderBytes + (value?.Length ?? 0));
         Encode(payload, commitTimestamp, previous, value);
         // The version record first, then the head that points past it: a reader that sees the new
         // head always finds the records it links to.
-        Upsert(context, versionKey, payload);
-        headAddress = Upsert(context, headKey, payload);
+        Upsert(applySession, versionKey, payload);
+        headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
     }
+
+    /// <summary>Buffers of the apply session (<see cref="Apply(byte[], ulong, byte[], out long)"/>), grown as needed.</summary>
+    private byte[] applyKeys = new byte[128];
+    private byte[] applyPayload = new byte[256];
 
     private static Span<byte> ApplyScratch(ref byte[] buffer, int length)
     {
@@ -544,7 +529,7 @@ internal sealed partial class VersionStore : IDisposable
     }
 
     /// <summary>Appends a record; returns its address in the log, or 0 when FASTER did not say (a pending upsert).</summary>
-    private static unsafe long Upsert(UnsafeSession session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
+    private static unsafe long Upsert(Session session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload)
     {
         fixed (byte* keyPointer = key)
         fixed (byte* payloadPointer = payload)
@@ -623,10 +608,7 @@ internal sealed partial class VersionStore : IDisposable
         {
             session.Dispose();
         }
-        foreach (var lane in applyLanes)
-        {
-            lane.Session.Dispose();
-        }
+        applySession.Dispose();
         store.Dispose();
         device.Dispose();
         checkpointManager.Dispose();

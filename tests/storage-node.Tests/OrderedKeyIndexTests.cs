@@ -214,52 +214,6 @@ public sealed class OrderedKeyIndexTests
         return keys;
     }
 
-    /// <summary>A commit's keys handed over in batches (AddMany, SetHeadAddresses: more keys than one hold of the lock
-    /// takes, shuffled) leave the index as adding and setting them one at a time does.</summary>
-    [Fact]
-    public void BatchesOfKeysLeaveTheIndexAsSingleCallsDo()
-    {
-        var random = new Random(5);
-        using var batched = new OrderedKeyIndex();
-        using var single = new OrderedKeyIndex();
-        long address = 1;
-        for (var commit = 0; commit < 6; commit++)
-        {
-            var fresh = new List<IndexedKey>();
-            var known = new List<IndexedKey>();
-            var keys = new HashSet<string>();
-            for (var write = random.Next(500, 3000); write > 0; write--)
-            {
-                var key = new byte[random.Next(1, 4)];
-                random.NextBytes(key);
-                if (!keys.Add(Convert.ToHexString(key)))
-                {
-                    continue;
-                }
-                var entry = new IndexedKey(key, address++);
-                if (single.Add(entry.Key, entry.HeadAddress))
-                {
-                    fresh.Add(entry);
-                }
-                else
-                {
-                    single.SetHeadAddress(entry.Key, entry.HeadAddress);
-                    known.Add(entry);
-                }
-            }
-            batched.AddMany(fresh);
-            batched.SetHeadAddresses(known);
-            Assert.Equal(single.Count, batched.Count);
-        }
-        var expected = new List<IndexedKey>();
-        var actual = new List<IndexedKey>();
-        single.CopyRangeBackward([], null, int.MaxValue, expected);
-        batched.CopyRangeBackward([], null, int.MaxValue, actual);
-        Assert.Equal(expected.Select(entry => $"{Convert.ToHexString(entry.Key)}@{entry.HeadAddress}"),
-            actual.Select(entry => $"{Convert.ToHexString(entry.Key)}@{entry.HeadAddress}"));
-        Assert.True(expected.Count > 2 * OrderedKeyIndex.ChunkKeyCountMax);
-    }
-
     [Fact]
     public void TheComparerOrdersUnsignedBytesAndPrefixesFirst()
     {

@@ -59,9 +59,9 @@ public sealed class StorageNodePropertyTests
                 .ToList();
     }
 
-    private static byte[] RandomKey(Random random, int lengthMax = 3)
+    private static byte[] RandomKey(Random random)
     {
-        var key = new byte[random.Next(1, lengthMax + 1)];
+        var key = new byte[random.Next(1, 4)];
         for (var index = 0; index < key.Length; index++)
         {
             key[index] = KeyAlphabet[random.Next(KeyAlphabet.Length)];
@@ -69,10 +69,7 @@ public sealed class StorageNodePropertyTests
         return key;
     }
 
-    /// <summary>Commits of <paramref name="writesMin"/> to <paramref name="writesMax"/> writes of keys up to
-    /// <paramref name="keyLengthMax"/> bytes long (a key may be written twice in one commit).</summary>
-    private static (List<JournalRecord> Records, ReferenceModel Model, ulong LastTimestamp) Generate(int seed, int commitCount,
-        int writesMin = 1, int writesMax = 4, int keyLengthMax = 3)
+    private static (List<JournalRecord> Records, ReferenceModel Model, ulong LastTimestamp) Generate(int seed, int commitCount)
     {
         var random = new Random(seed);
         var model = new ReferenceModel();
@@ -82,10 +79,10 @@ public sealed class StorageNodePropertyTests
         {
             timestamp += (ulong)random.Next(1, 4);
             var writes = new List<JournalWrite>();
-            for (var write = random.Next(writesMin, writesMax + 1); write > 0; write--)
+            for (var write = random.Next(1, 5); write > 0; write--)
             {
                 var value = random.Next(4) == 0 ? null : BitConverter.GetBytes(random.Next()).AsSpan(0, random.Next(0, 5)).ToArray();
-                writes.Add(new JournalWrite(RandomKey(random, keyLengthMax), value));
+                writes.Add(new JournalWrite(RandomKey(random), value));
             }
             var record = JournalRecord.ForCommit(Guid.NewGuid(), new(timestamp - 1), new(timestamp), 0, 1, writes);
             model.Apply(timestamp, writes);
@@ -144,41 +141,8 @@ public sealed class StorageNodePropertyTests
             Assert.True(await reader.WaitAsync(TestTimeout) > 0);
         }
 
-        await CheckAgainstModelAsync(harness, model, keys, lastTimestamp, new Random(seed), rounds: 200);
-    }
-
-    /// <summary>Commits large enough to be applied on two FASTER sessions at once (VersionStore.ApplyMany), with keys
-    /// written twice in a commit, deletes, new versions of keys written by earlier commits, and redelivered commits: every
-    /// key at every commit's timestamp (so through the version chains the two sessions wrote) reads as in the model.</summary>
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task LargeCommitsMatchTheReferenceModel(int seed)
-    {
-        var (records, model, lastTimestamp) = Generate(seed, commitCount: 12, writesMin: 400, writesMax: 1500, keyLengthMax: 4);
-        Assert.Contains(records, record => record.Writes.Count > 2 * VersionStore.ParallelApplyWritesMin);
-        await using var harness = await StorageNodeHarness.StartAsync(configure: options => options with { ScanBatchKeyCount = 64 });
-        foreach (var record in records)
-        {
-            await harness.MemoryJournal.AppendAsync(0, record, CancellationToken.None);
-        }
-        await harness.Node.WaitForOffsetAsync(records.Count, CancellationToken.None).WaitAsync(TestTimeout);
-        var keys = model.Versions.Keys.ToList();
-        var timestamps = records.Where(record => record.Kind == JournalRecordKind.Commit).Select(record => record.Commit.Value).Distinct().ToList();
-        foreach (var timestamp in timestamps)
-        {
-            foreach (var key in keys)
-            {
-                Assert.Equal(model.Get(key, timestamp), await harness.Node.GetAsync(key, ReadPoint.Unfenced(Ts(timestamp)), CancellationToken.None));
-            }
-        }
-        await CheckAgainstModelAsync(harness, model, keys, lastTimestamp, new Random(seed), rounds: 50);
-    }
-
-    private static async Task CheckAgainstModelAsync(StorageNodeHarness harness, ReferenceModel model, List<byte[]> keys,
-        ulong lastTimestamp, Random check, int rounds)
-    {
-        for (var round = 0; round < rounds; round++)
+        var check = new Random(seed);
+        for (var round = 0; round < 200; round++)
         {
             var timestamp = (ulong)check.NextInt64(0, (long)lastTimestamp + 1);
             var key = keys[check.Next(keys.Count)];
