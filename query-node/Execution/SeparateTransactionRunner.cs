@@ -30,6 +30,11 @@ public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, ISnapsho
                     return result;
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict when attempt < AttemptsMax:
                     continue;
+                // Too old: the snapshot was taken before the shard's present life began (it restarted meanwhile, or
+                // is still starting, and its restart horizon is above the snapshot) and no earlier life committed this
+                // transaction, so nothing was written; a new snapshot is above the horizon.
+                case CommitOutcome.TooOld when attempt < AttemptsMax:
+                    continue;
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict:
                     throw new SqlException(SqlState.SerializationFailure, "could not allocate sequence values: too many concurrent allocations, please retry: (OC000)");
                 default:
