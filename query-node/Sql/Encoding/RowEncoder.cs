@@ -239,7 +239,7 @@ internal static class RowEncoder
                 if (!TryStepOver(bytes, ref position)) return false;
                 continue;
             }
-            if (!TryReadInteger(bytes, ref position, out long value)) return false;
+            if (!TryReadIntegerInline(bytes, ref position, out long value)) return false;
             bool fits = kinds[ordinal] switch
             {
                 TypeKind.Int2 => value == (short)value,
@@ -337,6 +337,36 @@ internal static class RowEncoder
         {
             value = bytes[position++];
             return true;
+        }
+        return TryReadLongerInteger(bytes, ref position, out value);
+    }
+
+    /// <summary>The same with the sized integers of one, two and four bytes (an amount of 128 to 65,535: 0xcc, 0xcd) read
+    /// inline too, for a decoder whose every read value is an integer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadIntegerInline(ReadOnlySpan<byte> bytes, ref int position, out long value)
+    {
+        if ((uint)position < (uint)bytes.Length)
+        {
+            byte code = bytes[position];
+            if (code <= 0x7f)
+            {
+                value = code;
+                position++;
+                return true;
+            }
+            if (code == 0xcd && position + 3 <= bytes.Length)
+            {
+                value = BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(position + 1, 2));
+                position += 3;
+                return true;
+            }
+            if (code == 0xcc && position + 2 <= bytes.Length)
+            {
+                value = bytes[position + 1];
+                position += 2;
+                return true;
+            }
         }
         return TryReadLongerInteger(bytes, ref position, out value);
     }

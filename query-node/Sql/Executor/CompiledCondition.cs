@@ -182,6 +182,19 @@ internal sealed class CompiledCondition
             {
                 ArithmeticOperator op = arithmetic.Operator;
                 TypeKind kind = arithmetic.Type.Kind;
+                if (op == ArithmeticOperator.Modulo && b is not (0 or -1) && WidthOf(arithmetic.Left.Type.Kind) <= 4 && b == (int)b)
+                {
+                    // amount % 10: by a constant other than 0 and -1 nothing overflows or fails, and an int2/int4 value
+                    // takes a 32-bit division (the result is the same).
+                    int divisor = (int)b;
+                    return (TRow row, ExecutionContext context, out long value) =>
+                    {
+                        value = 0;
+                        if (!left(row, context, out long a)) return false;
+                        value = (int)a % divisor;
+                        return true;
+                    };
+                }
                 return (TRow row, ExecutionContext context, out long value) =>
                 {
                     value = 0;

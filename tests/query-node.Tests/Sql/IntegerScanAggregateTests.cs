@@ -59,6 +59,19 @@ public class IntegerScanAggregateTests
     }
 
     [Fact]
+    public void A_remainder_by_a_constant_in_the_filter_agrees_with_the_values()
+    {
+        foreach (int divisor in new[] { 10, -7, 1, -1, 1000 })
+        {
+            var passing = _rows.Where(row => row.Amount % divisor < 3).ToList();
+            Assert.Equal($"{passing.Count}|{passing.Sum(row => (long)row.Amount!.Value)}", Both("count(*), sum(amount)", "folded", $"where amount % {divisor} < 3"));
+        }
+        var small = _rows.Where(row => row.Small % 4 == -1 || row.Big % 10 == 3).ToList();
+        Assert.Equal($"{small.Count}|{small.Sum(row => row.Big ?? 0)}", Both("count(*), sum(big)", "folded", "where small % 4 = -1 or big % 10 = 3"));
+        Assert.Equal(Log.QueryNode.Execution.SqlState.DivisionByZero, _sql.Error("select count(*) from folded where amount % 0 < 1").SqlState);
+    }
+
+    [Fact]
     public void No_row_gives_a_count_of_zero_and_nulls()
     {
         Assert.Equal("0|0|NULL|NULL|NULL|NULL", Both("count(*), count(amount), sum(amount), avg(small), min(big), max(amount)", "folded", "where amount > 100000"));
