@@ -144,17 +144,7 @@ internal static class RowEncoder
             if (ordinal < 0) return false; // a dropped column: the general path skips any value
             if (decoded is not null && !decoded[ordinal])
             {
-                // A value of a fixed size (an integer, a bool, a float8: most columns) is stepped over here, the rest
-                // (strings, a uint64) by TrySkip.
-                int size = (uint)position < (uint)bytes.Length ? FixedSizes[bytes[position]] : 0;
-                if (size != 0 && position + size <= bytes.Length)
-                {
-                    position += size;
-                }
-                else if (!TrySkip(bytes, ref position))
-                {
-                    return false;
-                }
+                if (!TryStepOver(bytes, ref position)) return false;
                 continue;
             }
             switch (kinds is null ? table.Columns[ordinal].Type.Kind : kinds[ordinal])
@@ -203,6 +193,62 @@ internal static class RowEncoder
                 default:
                     return false; // a type this path does not know decodes through the general one
             }
+            if (--left == 0) return true;
+        }
+        return position == bytes.Length;
+    }
+
+    /// <summary>Steps over a value a decoder does not read: one of a fixed size (an integer, a bool, a float8: most
+    /// columns) here, the rest (strings, a uint64) by <see cref="TrySkip"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool TryStepOver(ReadOnlySpan<byte> bytes, ref int position)
+    {
+        int size = (uint)position < (uint)bytes.Length ? FixedSizes[bytes[position]] : 0;
+        if (size != 0 && position + size <= bytes.Length)
+        {
+            position += size;
+            return true;
+        }
+        return TrySkip(bytes, ref position);
+    }
+
+    /// <summary>
+    /// Reads a row's integer columns that a scan's aggregate reads straight into longs, without an object row or a box:
+    /// <paramref name="slotOfOrdinal"/> gives, by column ordinal, the slot in <paramref name="values"/> of a column read
+    /// (-1 for the others, which are stepped over), and the bit of each slot read is set in <paramref name="present"/>
+    /// (a slot left out is NULL). Decoding stops once <paramref name="slotCount"/> slots are read. False, having decided
+    /// nothing, for a row that the general path must read: not as <see cref="Encode"/> writes it, a stored NULL, a
+    /// dropped column, or a value outside its column's type (which the general path reports as an error). For a table
+    /// without missing values (<see cref="TableDescriptor.HasMissingValues"/>).
+    /// </summary>
+    public static bool TryDecodeIntegers(TableDescriptor table, ReadOnlySpan<byte> bytes, int[] slotOfOrdinal, TypeKind[] kinds, int slotCount,
+        Span<long> values, out ulong present)
+    {
+        present = 0;
+        int left = slotCount;
+        int position = 0;
+        if (!TryReadMapHeader(bytes, ref position, out int count)) return false;
+        for (int entry = 0; entry < count; entry++)
+        {
+            if (!TryReadInteger(bytes, ref position, out long columnId)) return false;
+            int ordinal = columnId is >= 0 and <= int.MaxValue ? table.OrdinalOfStorageId((int)columnId) : -1;
+            if (ordinal < 0) return false;
+            int slot = slotOfOrdinal[ordinal];
+            if (slot < 0)
+            {
+                if (!TryStepOver(bytes, ref position)) return false;
+                continue;
+            }
+            if (!TryReadIntegerInline(bytes, ref position, out long value)) return false;
+            bool fits = kinds[ordinal] switch
+            {
+                TypeKind.Int2 => value == (short)value,
+                TypeKind.Int4 => value == (int)value,
+                _ => true,
+            };
+            if (!fits) return false;
+            values[slot] = value;
+            present |= 1UL << slot;
             if (--left == 0) return true;
         }
         return position == bytes.Length;
@@ -291,6 +337,36 @@ internal static class RowEncoder
         {
             value = bytes[position++];
             return true;
+        }
+        return TryReadLongerInteger(bytes, ref position, out value);
+    }
+
+    /// <summary>The same with the sized integers of one, two and four bytes (an amount of 128 to 65,535: 0xcc, 0xcd) read
+    /// inline too, for a decoder whose every read value is an integer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadIntegerInline(ReadOnlySpan<byte> bytes, ref int position, out long value)
+    {
+        if ((uint)position < (uint)bytes.Length)
+        {
+            byte code = bytes[position];
+            if (code <= 0x7f)
+            {
+                value = code;
+                position++;
+                return true;
+            }
+            if (code == 0xcd && position + 3 <= bytes.Length)
+            {
+                value = BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(position + 1, 2));
+                position += 3;
+                return true;
+            }
+            if (code == 0xcc && position + 2 <= bytes.Length)
+            {
+                value = bytes[position + 1];
+                position += 2;
+                return true;
+            }
         }
         return TryReadLongerInteger(bytes, ref position, out value);
     }

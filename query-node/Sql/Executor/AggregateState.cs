@@ -68,6 +68,18 @@ internal sealed class AggregateState
         _transition.Add(input);
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> non-NULL integer inputs at once, whose total is <paramref name="sum"/> (a scan's
+    /// aggregate folds a page of rows into longs, <see cref="IntegerScanAggregate"/>): for count(*) and count, the
+    /// count; for sum and avg, also the total, with the same overflow into numeric as one input at a time (integer
+    /// addition does not depend on the order). A state that keeps its inputs (DISTINCT, ORDER BY) takes none this way.
+    /// </summary>
+    public void AddIntegers(long count, long sum)
+    {
+        if (_buffer is not null || _distinct is not null) throw new InvalidOperationException("a state that keeps its inputs takes them one by one");
+        _transition.AddIntegers(count, sum);
+    }
+
     /// <summary>Undoes an input; false when the state can no longer give the exact result (a numeric sum lost the
     /// last value of its largest scale, as PostgreSQL's do_numeric_discard refuses), so the caller must recompute.</summary>
     public bool TryRemove(object?[] input)
@@ -239,6 +251,20 @@ internal sealed class AggregateState
             try
             {
                 AddValue(input);
+            }
+            catch (OverflowException)
+            {
+                throw new SqlException(SqlState.NumericValueOutOfRange, "value overflows numeric format");
+            }
+        }
+
+        public void AddIntegers(long count, long sum)
+        {
+            _count += count;
+            if (_function is not (AggregateFunction.Sum or AggregateFunction.Avg)) return;
+            try
+            {
+                AddInteger(sum, 1);
             }
             catch (OverflowException)
             {

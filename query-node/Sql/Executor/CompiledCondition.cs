@@ -18,17 +18,19 @@ internal sealed class CompiledCondition
     private const int True = 1;
     private const int Unknown = -1;
 
-    private delegate int Condition(object?[] row, ExecutionContext context);
+    /// <summary>A condition over a row of type <typeparamref name="TRow"/>: an object array, or a scan's decoded integer
+    /// columns (<see cref="IntegerColumns"/>).</summary>
+    private delegate int Condition<TRow>(TRow row, ExecutionContext context);
 
     /// <summary>An integer expression's value; false when it is NULL.</summary>
-    private delegate bool IntegerValue(object?[] row, ExecutionContext context, out long value);
+    internal delegate bool IntegerValue<TRow>(TRow row, ExecutionContext context, out long value);
 
-    private readonly Condition _condition;
+    private readonly Condition<object?[]> _condition;
 
     public CompiledCondition(BoundExpression condition)
     {
         Expression = condition;
-        _condition = Compile(condition);
+        _condition = Compile(condition, ColumnOfRow, Interpreted)!;
     }
 
     public BoundExpression Expression { get; }
@@ -36,11 +38,49 @@ internal sealed class CompiledCondition
     /// <summary>Whether the condition is true for the row (false for false and for NULL, as WHERE treats them).</summary>
     public bool IsTrue(object?[] row, ExecutionContext context) => _condition(row, context) == True;
 
-    private static Condition Compile(BoundExpression expression)
+    /// <summary>
+    /// The condition over a scan's integer columns decoded into <see cref="IntegerColumns"/> (no object row, no box):
+    /// each column it reads must be an integer column that <paramref name="slotOf"/> gives a slot (else -1). Null when
+    /// the condition is not made only of integer columns, constants, arithmetic, comparisons, AND/OR/NOT and IS NULL.
+    /// </summary>
+    public static Func<IntegerColumns, ExecutionContext, bool>? TryCompileOverIntegers(BoundExpression condition, Func<int, int> slotOf)
+    {
+        Condition<IntegerColumns>? compiled = Compile<IntegerColumns>(condition, column =>
+        {
+            int slot = slotOf(column.Ordinal);
+            if (slot < 0) return null;
+            ulong bit = 1UL << slot;
+            return (IntegerColumns row, ExecutionContext context, out long value) =>
+            {
+                value = row.Values[slot];
+                return (row.Present & bit) != 0;
+            };
+        }, fallback: null);
+        return compiled is null ? null : (row, context) => compiled(row, context) == True;
+    }
+
+    /// <summary>A column of an object row.</summary>
+    private static IntegerValue<object?[]> ColumnOfRow(BoundColumn column)
+    {
+        int ordinal = column.Ordinal;
+        return (object?[] row, ExecutionContext context, out long value) => IntegerOf(row[ordinal], out value);
+    }
+
+    /// <summary>Anything not compiled, through the interpreter (an object row's only).</summary>
+    private static Condition<object?[]> Interpreted(BoundExpression expression) => (row, context) => ExpressionEvaluator.Evaluate(expression, row, context) switch
+    {
+        null => Unknown,
+        bool value => value ? True : False,
+        object other => throw new InvalidOperationException($"a condition evaluated to {other.GetType().Name}"),
+    };
+
+    /// <summary>The condition's delegate; null when a part of it is neither compiled nor taken by <paramref name="fallback"/>.</summary>
+    private static Condition<TRow>? Compile<TRow>(BoundExpression expression, Func<BoundColumn, IntegerValue<TRow>?> column,
+        Func<BoundExpression, Condition<TRow>>? fallback)
     {
         switch (expression)
         {
-            case BoundComparison comparison when comparison.OperandType.IsInteger && TryCompileInteger(comparison.Left) is { } left
+            case BoundComparison comparison when comparison.OperandType.IsInteger && TryCompileInteger(comparison.Left, column) is { } left
                 && TryIntegerConstant(comparison.Right, out long? bound):
                 return bound is { } constant ? CompileComparison(comparison.Operator, left, constant) : (row, context) =>
                 {
@@ -48,23 +88,28 @@ internal sealed class CompiledCondition
                     return Unknown;
                 };
             case BoundComparison comparison when comparison.OperandType.IsInteger
-                && TryCompileInteger(comparison.Left) is { } left && TryCompileInteger(comparison.Right) is { } right:
+                && TryCompileInteger(comparison.Left, column) is { } left && TryCompileInteger(comparison.Right, column) is { } right:
                 return CompileComparison(comparison.Operator, left, right);
             case BoundBoolean { Kind: BoolExprKind.Not } not:
             {
-                Condition operand = Compile(not.Arguments[0]);
+                if (Compile(not.Arguments[0], column, fallback) is not { } operand) return null;
                 return (row, context) => operand(row, context) switch { True => False, False => True, _ => Unknown };
             }
             case BoundBoolean { Kind: BoolExprKind.And or BoolExprKind.Or } boolean:
             {
-                Condition[] terms = boolean.Arguments.Select(Compile).ToArray();
+                var terms = new Condition<TRow>[boolean.Arguments.Count];
+                for (int index = 0; index < terms.Length; index++)
+                {
+                    if (Compile(boolean.Arguments[index], column, fallback) is not { } term) return null;
+                    terms[index] = term;
+                }
                 // AND is decided by a false term and OR by a true one; else it is NULL if a term is, else the other value.
                 int decisive = boolean.Kind == BoolExprKind.And ? False : True;
                 int otherwise = decisive == False ? True : False;
                 return (row, context) =>
                 {
                     int result = otherwise;
-                    foreach (Condition term in terms)
+                    foreach (Condition<TRow> term in terms)
                     {
                         int value = term(row, context);
                         if (value == decisive) return decisive;
@@ -73,22 +118,17 @@ internal sealed class CompiledCondition
                     return result;
                 };
             }
-            case BoundNullTest nullTest when nullTest.Operand.Type.IsInteger && TryCompileInteger(nullTest.Operand) is { } operand:
+            case BoundNullTest nullTest when nullTest.Operand.Type.IsInteger && TryCompileInteger(nullTest.Operand, column) is { } operand:
             {
                 bool isNot = nullTest.IsNot;
                 return (row, context) => operand(row, context, out _) == isNot ? True : False;
             }
             default:
-                return (row, context) => ExpressionEvaluator.Evaluate(expression, row, context) switch
-                {
-                    null => Unknown,
-                    bool value => value ? True : False,
-                    object other => throw new InvalidOperationException($"a condition evaluated to {other.GetType().Name}"),
-                };
+                return fallback?.Invoke(expression);
         }
     }
 
-    private static Condition CompileComparison(ComparisonOperator op, IntegerValue left, IntegerValue right) => op switch
+    private static Condition<TRow> CompileComparison<TRow>(ComparisonOperator op, IntegerValue<TRow> left, IntegerValue<TRow> right) => op switch
     {
         ComparisonOperator.Equal => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a == b ? True : False,
         ComparisonOperator.NotEqual => (row, context) => !left(row, context, out long a) || !right(row, context, out long b) ? Unknown : a != b ? True : False,
@@ -100,7 +140,7 @@ internal sealed class CompiledCondition
 
     /// <summary>A comparison with a constant (<c>amount % 10 &lt; 3</c>, the common case) calls one delegate for its
     /// left side and none for its right.</summary>
-    private static Condition CompileComparison(ComparisonOperator op, IntegerValue left, long b) => op switch
+    private static Condition<TRow> CompileComparison<TRow>(ComparisonOperator op, IntegerValue<TRow> left, long b) => op switch
     {
         ComparisonOperator.Equal => (row, context) => !left(row, context, out long a) ? Unknown : a == b ? True : False,
         ComparisonOperator.NotEqual => (row, context) => !left(row, context, out long a) ? Unknown : a != b ? True : False,
@@ -119,33 +159,43 @@ internal sealed class CompiledCondition
         return true;
     }
 
-    /// <summary>An int2/int4/int8 expression built of columns, constants, arithmetic and widening casts; null for
-    /// anything else.</summary>
-    private static IntegerValue? TryCompileInteger(BoundExpression expression)
+    /// <summary>An int2/int4/int8 expression built of columns (as <paramref name="column"/> reads them), constants,
+    /// arithmetic and widening casts; null for anything else.</summary>
+    private static IntegerValue<TRow>? TryCompileInteger<TRow>(BoundExpression expression, Func<BoundColumn, IntegerValue<TRow>?> column)
     {
         if (!expression.Type.IsInteger) return null;
         switch (expression)
         {
-            case BoundColumn column:
-            {
-                int ordinal = column.Ordinal;
-                return (object?[] row, ExecutionContext context, out long value) => IntegerOf(row[ordinal], out value);
-            }
+            case BoundColumn reference:
+                return column(reference);
             case BoundConstant constant:
             {
                 bool isNull = !IntegerOf(constant.Value, out long constantValue);
-                return (object?[] row, ExecutionContext context, out long value) =>
+                return (TRow row, ExecutionContext context, out long value) =>
                 {
                     value = constantValue;
                     return !isNull;
                 };
             }
-            case BoundArithmetic arithmetic when TryCompileInteger(arithmetic.Left) is { } left && TryIntegerConstant(arithmetic.Right, out long? operand)
+            case BoundArithmetic arithmetic when TryCompileInteger(arithmetic.Left, column) is { } left && TryIntegerConstant(arithmetic.Right, out long? operand)
                 && operand is { } b:
             {
                 ArithmeticOperator op = arithmetic.Operator;
                 TypeKind kind = arithmetic.Type.Kind;
-                return (object?[] row, ExecutionContext context, out long value) =>
+                if (op == ArithmeticOperator.Modulo && b is not (0 or -1) && WidthOf(arithmetic.Left.Type.Kind) <= 4 && b == (int)b)
+                {
+                    // amount % 10: by a constant other than 0 and -1 nothing overflows or fails, and an int2/int4 value
+                    // takes a 32-bit division (the result is the same).
+                    int divisor = (int)b;
+                    return (TRow row, ExecutionContext context, out long value) =>
+                    {
+                        value = 0;
+                        if (!left(row, context, out long a)) return false;
+                        value = (int)a % divisor;
+                        return true;
+                    };
+                }
+                return (TRow row, ExecutionContext context, out long value) =>
                 {
                     value = 0;
                     if (!left(row, context, out long a)) return false;
@@ -153,11 +203,11 @@ internal sealed class CompiledCondition
                     return true;
                 };
             }
-            case BoundArithmetic arithmetic when TryCompileInteger(arithmetic.Left) is { } left && TryCompileInteger(arithmetic.Right) is { } right:
+            case BoundArithmetic arithmetic when TryCompileInteger(arithmetic.Left, column) is { } left && TryCompileInteger(arithmetic.Right, column) is { } right:
             {
                 ArithmeticOperator op = arithmetic.Operator;
                 TypeKind kind = arithmetic.Type.Kind;
-                return (object?[] row, ExecutionContext context, out long value) =>
+                return (TRow row, ExecutionContext context, out long value) =>
                 {
                     value = 0;
                     if (!left(row, context, out long a) || !right(row, context, out long b)) return false;
@@ -166,7 +216,7 @@ internal sealed class CompiledCondition
                 };
             }
             case BoundCast cast when cast.Operand.Type.IsInteger && WidthOf(cast.Operand.Type.Kind) <= WidthOf(cast.Type.Kind):
-                return TryCompileInteger(cast.Operand); // a widening cast changes no value
+                return TryCompileInteger(cast.Operand, column); // a widening cast changes no value
             default:
                 return null;
         }

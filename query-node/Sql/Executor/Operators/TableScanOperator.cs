@@ -113,11 +113,15 @@ internal sealed class TableScanOperator(TableDescriptor table, string referenceN
     /// batch. False, having read nothing, when this run reads otherwise than a forward scan of a key range of the rows
     /// themselves (the caller then reads the batches). Not for FOR UPDATE, which locks each row it returns.
     /// </summary>
-    public async ValueTask<bool> TryVisitRowsAsync(ExecutionContext context, Action<object?[]> consumer)
+    public ValueTask<bool> TryVisitRowsAsync(ExecutionContext context, Action<object?[]> consumer) =>
+        TryVisitAsync(context, new RowVisitor(this, context, consumer));
+
+    /// <summary>The same with the stored pairs themselves handed to <paramref name="visitor"/> (which decodes and filters
+    /// them: <see cref="IntegerScanAggregate"/>).</summary>
+    public async ValueTask<bool> TryVisitAsync(ExecutionContext context, Log.StorageNode.IKeyValueVisitor visitor)
     {
         AccessPath path = Path.Resolve(context);
         if (IndexOnly is not null || ForUpdate || path.Kind is not (AccessKind.FullScan or AccessKind.RangeScan) || path.Backward) return false;
-        var visitor = new RowVisitor(this, context, consumer);
         await foreach (int _ in context.Store.VisitPagesAsync(path.Start, path.End, visitor, context.CancellationToken))
         {
             context.CancellationToken.ThrowIfCancellationRequested();
