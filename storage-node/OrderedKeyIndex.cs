@@ -860,8 +860,14 @@ internal sealed class OrderedKeyIndex : IDisposable
                 // Not under the shared prefix: before every key of the chunk or after every one.
                 return prefixOrder > 0 || (prefixOrder == 0 && key.Length < Prefix.Length) ? ~0 : ~Count;
             }
-            var suffix = key[Prefix.Length..];
-            int low = 0, high = Count - 1;
+            return SearchBetween(key[Prefix.Length..], 0, Count - 1);
+        }
+
+        /// <summary>The position of <paramref name="suffix"/> by halves between <paramref name="low"/> and
+        /// <paramref name="high"/> (every suffix before low is below it, every one after high above), or the complement of
+        /// where it would go.</summary>
+        private int SearchBetween(ReadOnlySpan<byte> suffix, int low, int high)
+        {
             while (low <= high)
             {
                 var middle = low + (high - low) / 2;
@@ -952,24 +958,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                     high = probe - 1;
                 }
             }
-            while (low <= high)
-            {
-                var middle = low + (high - low) / 2;
-                order = Suffix(middle).SequenceCompareTo(suffix);
-                if (order == 0)
-                {
-                    return middle;
-                }
-                if (order < 0)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle - 1;
-                }
-            }
-            return ~low;
+            return SearchBetween(suffix, low, high);
         }
 
         /// <summary>The first eight bytes of <paramref name="bytes"/> as a big-endian number, zeros after a shorter one:
