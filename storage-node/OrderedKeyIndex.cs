@@ -210,7 +210,7 @@ internal sealed class OrderedKeyIndex : IDisposable
                     chunkIndex = found;
                     chunk = Resident(chunkIndex);
                 }
-                var position = chunk!.Search(key);
+                var position = chunk!.SearchFromEstimate(key);
                 if (position >= 0)
                 {
                     destination[start + order[index]] = new IndexedKey(key, chunk.Addresses[position]);
@@ -860,8 +860,14 @@ internal sealed class OrderedKeyIndex : IDisposable
                 // Not under the shared prefix: before every key of the chunk or after every one.
                 return prefixOrder > 0 || (prefixOrder == 0 && key.Length < Prefix.Length) ? ~0 : ~Count;
             }
-            var suffix = key[Prefix.Length..];
-            int low = 0, high = Count - 1;
+            return SearchBetween(key[Prefix.Length..], 0, Count - 1);
+        }
+
+        /// <summary>The position of <paramref name="suffix"/> by halves between <paramref name="low"/> and
+        /// <paramref name="high"/> (every suffix before low is below it, every one after high above), or the complement of
+        /// where it would go.</summary>
+        private int SearchBetween(ReadOnlySpan<byte> suffix, int low, int high)
+        {
             while (low <= high)
             {
                 var middle = low + (high - low) / 2;
@@ -880,6 +886,95 @@ internal sealed class OrderedKeyIndex : IDisposable
                 }
             }
             return ~low;
+        }
+
+        /// <summary>Keys below which <see cref="SearchFromEstimate"/> searches by halves: a few probes either way.</summary>
+        private const int EstimateCountMin = 16;
+
+        /// <summary>
+        /// The same as <see cref="Search"/>, started where the key's leading bytes put it between the chunk's first and
+        /// last keys (read as big-endian numbers), then widened in doubling steps until the key is bracketed and searched
+        /// by halves within the bracket. A table's keys are mostly dense integers under the chunk's prefix, so the first
+        /// probe is the key's own place or next to it: two or three probes of the chunk's arrays (a cache miss each, for a
+        /// batch of point reads spread over the table) instead of the nine of a search by halves. Keys that are not spread
+        /// evenly cost at most about twice a search by halves; the answer is the same whatever the estimate.
+        /// </summary>
+        public int SearchFromEstimate(ReadOnlySpan<byte> key)
+        {
+            if (Count < EstimateCountMin || key.Length < Prefix.Length || !key.StartsWith(Prefix))
+            {
+                return Search(key);
+            }
+            var suffix = key[Prefix.Length..];
+            ulong first = Leading(Suffix(0)), last = Leading(Suffix(Count - 1)), wanted = Leading(suffix);
+            if (wanted <= first || wanted >= last)
+            {
+                return Search(key);
+            }
+            var guess = (int)((double)(wanted - first) / (last - first) * (Count - 1));
+            guess = Math.Clamp(guess, 0, Count - 1);
+            var order = Suffix(guess).SequenceCompareTo(suffix);
+            if (order == 0)
+            {
+                return guess;
+            }
+            // Every key before low is below the wanted one, every key after high above it.
+            int low = 0, high = Count - 1;
+            if (order < 0)
+            {
+                low = guess + 1;
+                for (var step = 1; guess + step < Count; step *= 2)
+                {
+                    var probe = guess + step;
+                    order = Suffix(probe).SequenceCompareTo(suffix);
+                    if (order == 0)
+                    {
+                        return probe;
+                    }
+                    if (order > 0)
+                    {
+                        high = probe - 1;
+                        break;
+                    }
+                    low = probe + 1;
+                }
+            }
+            else
+            {
+                high = guess - 1;
+                for (var step = 1; guess - step >= 0; step *= 2)
+                {
+                    var probe = guess - step;
+                    order = Suffix(probe).SequenceCompareTo(suffix);
+                    if (order == 0)
+                    {
+                        return probe;
+                    }
+                    if (order < 0)
+                    {
+                        low = probe + 1;
+                        break;
+                    }
+                    high = probe - 1;
+                }
+            }
+            return SearchBetween(suffix, low, high);
+        }
+
+        /// <summary>The first eight bytes of <paramref name="bytes"/> as a big-endian number, zeros after a shorter one:
+        /// ordered as the bytes are (ties aside).</summary>
+        private static ulong Leading(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length >= sizeof(ulong))
+            {
+                return System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            }
+            ulong value = 0;
+            for (var index = 0; index < sizeof(ulong); index++)
+            {
+                value = (value << 8) | (index < bytes.Length ? bytes[index] : (byte)0);
+            }
+            return value;
         }
 
         /// <summary>Inserts <paramref name="key"/> (which starts with the prefix) at <paramref name="position"/>.</summary>

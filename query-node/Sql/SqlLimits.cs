@@ -87,8 +87,9 @@ internal static class SqlLimits
     /// top-N heapsort) instead of sorting its whole input; past it the full sort is cheaper than the heap's comparisons.</summary>
     public const int TopNSortRowsMax = 10_000;
 
-    /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups.</summary>
-    public const int LookupJoinBatchRowsMax = 512;
+    /// <summary>Outer rows whose inner rows a key lookup join reads in one batch of key lookups: 1,000 outer rows are one
+    /// batch, one walk of storage's ordered index and one wait for the head records read from disk, where 512 made two.</summary>
+    public const int LookupJoinBatchRowsMax = 1_024;
 
     /// <summary>Outer rows up to which a key lookup join looks its inner rows up; past it the outer side is too large
     /// for lookups to beat reading the inner table once, and the join runs as a hash join.</summary>

@@ -87,6 +87,100 @@ public sealed class OrderedKeyIndexTests
     }
 
     [Theory]
+    [InlineData(31, "dense")]
+    [InlineData(32, "gaps")]
+    [InlineData(33, "clustered")]
+    [InlineData(34, "long")]
+    [InlineData(35, "random")]
+    public void SearchFromAnEstimateFindsWhatASearchByHalvesFinds(int seed, string spread)
+    {
+        // Chunks of table-like keys (a prefix, then a tag and a big-endian id) spread evenly, with gaps, in clusters (an
+        // estimate far off), long keys whose leading eight bytes tie, and random bytes: every held key, every key between
+        // two, before, after and outside the prefix comes back where a search by halves puts it.
+        var random = new Random(seed);
+        for (var round = 0; round < 60; round++)
+        {
+            var count = random.Next(1, OrderedKeyIndex.ChunkKeyCountMax + 2);
+            var keys = new SortedSet<byte[]>(KeyComparer.Instance);
+            long id = random.NextInt64(0, 1L << 40);
+            while (keys.Count < count)
+            {
+                id += spread switch
+                {
+                    "dense" => 1,
+                    "gaps" => random.Next(1, 4),
+                    "clustered" => random.Next(20) == 0 ? random.Next(1, 1 << 20) : 1,
+                    _ => random.Next(1, 1000),
+                };
+                keys.Add(spread switch
+                {
+                    "long" => [.. TableKeyPrefix, (byte)random.Next(4), .. Enumerable.Repeat((byte)'a', 9), .. BigEndian(id), 0, 1],
+                    "random" => RandomBytes(random, random.Next(0, 12)),
+                    _ => [.. TableKeyPrefix, 0x20, .. BigEndian(id)],
+                });
+            }
+            var chunk = ChunkOf([.. keys]);
+            var probes = new List<byte[]>(keys);
+            foreach (var key in keys.Where(key => key.Length > 0).Take(64))
+            {
+                var next = key.ToArray();
+                next[^1]++;
+                probes.Add(next);
+                probes.Add(key[..^1]);
+                probes.Add([.. key, 0]);
+            }
+            probes.Add([]);
+            probes.Add([0xFF, 0xFF]);
+            probes.Add(TableKeyPrefix[..2]);
+            for (var extra = 0; extra < 64; extra++)
+            {
+                probes.Add([.. TableKeyPrefix, 0x20, .. BigEndian(random.NextInt64(0, 1L << 41))]);
+            }
+            foreach (var probe in probes)
+            {
+                Assert.Equal(chunk.Search(probe), chunk.SearchFromEstimate(probe));
+            }
+        }
+    }
+
+    private static readonly byte[] TableKeyPrefix = [0x20, 0, 0, 0, 0, 0, 0, 0, 42, 0x20, 0, 0, 0, 0, 0, 0, 0, 1];
+
+    private static byte[] BigEndian(long value)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>A chunk of <paramref name="sorted"/> (distinct, ascending) under the prefix its first and last key share.</summary>
+    private static OrderedKeyIndex.Chunk ChunkOf(byte[][] sorted)
+    {
+        var prefix = sorted[0].AsSpan().CommonPrefixLength(sorted[^1]);
+        var suffixes = new List<byte>();
+        var ends = new int[sorted.Length];
+        for (var position = 0; position < sorted.Length; position++)
+        {
+            suffixes.AddRange(sorted[position][prefix..]);
+            ends[position] = suffixes.Count;
+        }
+        return new OrderedKeyIndex.Chunk
+        {
+            Prefix = sorted[0][..prefix],
+            Suffixes = [.. suffixes],
+            Ends = ends,
+            Addresses = new long[sorted.Length],
+            Count = sorted.Length,
+        };
+    }
+
+    [Theory]
     [InlineData(21, 1)]
     [InlineData(22, 40)]
     [InlineData(23, 700)]

@@ -14,6 +14,9 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
     public int GetCalls { get; private set; }
     public int ScanCalls { get; private set; }
 
+    /// <summary>Multi-key reads (each also counts its keys in <see cref="GetCalls"/>).</summary>
+    public int GetManyCalls { get; private set; }
+
     /// <summary>Rows handed out by scans: how far the readers read.</summary>
     public int RowsScanned { get; private set; }
     public List<(byte[] Start, byte[] End)> Scans { get; } = [];
@@ -23,6 +26,7 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
     public void ResetCounters()
     {
         GetCalls = 0;
+        GetManyCalls = 0;
         ScanCalls = 0;
         RowsScanned = 0;
         Scans.Clear();
@@ -33,6 +37,17 @@ internal sealed class InMemoryTransactionStore : ITransactionStore
     {
         GetCalls++;
         return ValueTask.FromResult(_data.TryGetValue(key, out byte[]? value) ? value : null);
+    }
+
+    public async ValueTask<byte[]?[]> GetManyAsync(IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        GetManyCalls++;
+        var values = new byte[]?[keys.Count];
+        for (var index = 0; index < keys.Count; index++)
+        {
+            values[index] = await GetAsync(keys[index], cancellationToken);
+        }
+        return values;
     }
 
     public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(byte[] startInclusive, byte[] endExclusive,

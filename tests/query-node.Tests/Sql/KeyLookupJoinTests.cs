@@ -67,6 +67,26 @@ public class KeyLookupJoinTests
         Assert.Equal(distinctKeys, keyReads);
     }
 
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(2 * SqlLimits.LookupJoinBatchRowsMax + 300)]
+    public void An_outer_side_is_looked_up_in_batches_of_the_batch_limit(int outerRows)
+    {
+        // 1,000 outer rows (the benchmark's lookup join) are one multi-key read; more are as many as the limit makes,
+        // and the rows of every batch come back joined to their own outer rows.
+        _sql.Run("create table visits (id bigint primary key, customer_id bigint)");
+        _sql.Run($"insert into visits select g, (g * 7) % 60 from generate_series(1::bigint, {outerRows}) as g");
+        _sql.Store.ResetCounters();
+        List<string> expected = _sql.Text("select v.id, c.name from visits v left join customers c on c.id + 0 = v.customer_id order by v.id");
+        int catalogReads = _sql.Store.GetManyCalls; // the hash join reads no keys: these are the catalog's
+        _sql.Store.ResetCounters();
+        List<string> actual = _sql.Text("select v.id, c.name from visits v left join customers c on c.id = v.customer_id order by v.id");
+        Assert.Equal(expected, actual);
+        Assert.Equal(outerRows, actual.Count);
+        int batches = (outerRows + SqlLimits.LookupJoinBatchRowsMax - 1) / SqlLimits.LookupJoinBatchRowsMax;
+        Assert.Equal(batches, _sql.Store.GetManyCalls - catalogReads);
+    }
+
     [Fact]
     public void A_large_outer_side_turns_into_the_hash_join_with_the_same_answer()
     {
