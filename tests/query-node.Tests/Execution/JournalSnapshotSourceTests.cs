@@ -93,13 +93,10 @@ public sealed class JournalSnapshotSourceTests
     [Fact]
     public async Task A_fresh_journals_first_snapshot_is_never_below_the_shards_window()
     {
-        var journal = new MemoryJournal();
         var clock = new HybridClock();
-        await using var shard = await StartQuietShardAsync(journal, clock);
-        var replica = new ManualReplica(journal);
-        await replica.ApplyAllAsync().WaitAsync(TestTimeout);
+        var (shard, replica, snapshots) = await StartQuietShardAsync(new MemoryJournal(), clock);
+        await using var stopping = shard;
         Assert.Equal(HybridTimestamp.Zero, replica.ResolvedTimestamp);
-        var snapshots = new JournalSnapshotSource(journal, replica, clock, shard);
 
         var snapshot = await snapshots.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestTimeout);
 
@@ -124,16 +121,12 @@ public sealed class JournalSnapshotSourceTests
     [Fact]
     public async Task A_snapshot_after_a_long_outage_of_the_shard_is_not_below_its_window()
     {
-        var journal = new MemoryJournal();
+        var (journal, earlierLife) = await JournalOfAnOldHeartbeatAsync();
         var clock = new HybridClock();
-        var earlierLife = HybridTimestamp.From(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(), 0);
-        await journal.AppendAsync(0, JournalRecord.ForHeartbeat(earlierLife, 0, 1), CancellationToken.None);
-        await using var shard = await StartQuietShardAsync(journal, clock);
-        var replica = new ManualReplica(journal);
-        await replica.ApplyAllAsync().WaitAsync(TestTimeout);
+        var (shard, replica, snapshots) = await StartQuietShardAsync(journal, clock);
+        await using var stopping = shard;
         Assert.Equal(earlierLife, replica.ResolvedTimestamp);
         Assert.True(earlierLife < shard.Horizon, "the earlier life's last heartbeat is below the new life's window");
-        var snapshots = new JournalSnapshotSource(journal, replica, clock, shard);
 
         var snapshot = await snapshots.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestTimeout);
 
@@ -146,10 +139,8 @@ public sealed class JournalSnapshotSourceTests
     [Fact]
     public async Task A_stale_snapshot_is_handed_out_as_before_when_the_adjudicator_cannot_be_reached()
     {
-        var journal = new MemoryJournal();
+        var (journal, stale) = await JournalOfAnOldHeartbeatAsync();
         var clock = new HybridClock();
-        var stale = HybridTimestamp.From(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(), 0);
-        await journal.AppendAsync(0, JournalRecord.ForHeartbeat(stale, 0, 1), CancellationToken.None);
         var replica = new ManualReplica(journal);
         await replica.ApplyAllAsync().WaitAsync(TestTimeout);
         var adjudicator = new FaultedAdjudicator();
@@ -163,7 +154,19 @@ public sealed class JournalSnapshotSourceTests
         Assert.False(snapshot.ReadPoint.IsFenced);
     }
 
-    private static async Task<AdjudicatorShard> StartQuietShardAsync(MemoryJournal journal, HybridClock clock)
+    /// <summary>A partition whose only record is a heartbeat of ten minutes ago (twice the window), and its timestamp.</summary>
+    private static async Task<(MemoryJournal Journal, HybridTimestamp Heartbeat)> JournalOfAnOldHeartbeatAsync()
+    {
+        var journal = new MemoryJournal();
+        var heartbeat = HybridTimestamp.From(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(), 0);
+        await journal.AppendAsync(0, JournalRecord.ForHeartbeat(heartbeat, 0, 1), CancellationToken.None);
+        return (journal, heartbeat);
+    }
+
+    /// <summary>A shard on <paramref name="journal"/> whose heartbeats are held back (an hour apart), a replica that has
+    /// applied up to its EpochStart, and snapshots over both.</summary>
+    private static async Task<(AdjudicatorShard Shard, ManualReplica Replica, JournalSnapshotSource Snapshots)> StartQuietShardAsync(
+        MemoryJournal journal, HybridClock clock)
     {
         var shard = new AdjudicatorShard(new AdjudicatorOptions
         {
@@ -172,7 +175,9 @@ public sealed class JournalSnapshotSourceTests
         }, journal, journal, clock);
         using var timeout = new CancellationTokenSource(TestTimeout);
         await shard.StartAsync(timeout.Token);
-        return shard;
+        var replica = new ManualReplica(journal);
+        await replica.ApplyAllAsync().WaitAsync(TestTimeout);
+        return (shard, replica, new JournalSnapshotSource(journal, replica, clock, shard));
     }
 
     private static CommitRequest Request(HybridTimestamp start, string key) =>
