@@ -70,10 +70,9 @@ public sealed class JournalSnapshotSource(IJournalEndOffsets journal, IReplicaPr
         return new Snapshot(ReadPoint.Unfenced(at), end);
     }
 
-    /// <summary>Whether <paramref name="at"/> lies more than <see cref="MaxAge"/> behind this node's clock (zero, on a
-    /// fresh journal, always does).</summary>
-    private bool IsTooOldToJudge(HybridTimestamp at) =>
-        at.PhysicalMilliseconds < clock.Now().PhysicalMilliseconds - (long)MaxAge.TotalMilliseconds;
+    /// <summary>Whether <paramref name="at"/> lies more than <see cref="MaxAge"/> behind this node's physical time (zero, on
+    /// a fresh journal, always does). Read without moving the clock: this is on every BEGIN.</summary>
+    private bool IsTooOldToJudge(HybridTimestamp at) => clock.AheadOfPhysicalTime(at) < -MaxAge;
 
     /// <summary>A snapshot closed at the adjudicator, or null when it cannot be reached (it decided nothing then).</summary>
     private async ValueTask<Snapshot?> TryTakeFencedAsync(CancellationToken cancellationToken)
