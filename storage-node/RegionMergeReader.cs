@@ -434,14 +434,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             {
                 writer.Write(FormatVersion);
                 writer.Write(LastHeartbeat);
-                writer.Write(Position.NextOffsets.Count);
-                foreach (var (region, offset) in Position.NextOffsets.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-                {
-                    writer.Write(region);
-                    writer.Write(offset);
-                    writer.Write(Position.Epochs.GetValueOrDefault(region));
-                }
-                Position.Merge.WriteTo(writer);
+                RegionMergePositionCodec.WriteTo(Position, writer);
             }
             return stream.ToArray();
         }
@@ -457,20 +450,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                     throw new InvalidDataException($"A merged stream position of format {version}; this node reads {FormatVersion}.");
                 }
                 var lastHeartbeat = reader.ReadUInt64();
-                var count = reader.ReadInt32();
-                if (count is < 0 or > 64)
-                {
-                    throw new InvalidDataException($"A merged stream position names {count} regions.");
-                }
-                var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
-                var epochs = new Dictionary<string, long>(StringComparer.Ordinal);
-                for (var index = 0; index < count; index++)
-                {
-                    var region = reader.ReadString();
-                    offsets[region] = reader.ReadInt64();
-                    epochs[region] = reader.ReadInt64();
-                }
-                return new ResumePoint(new RegionMergePosition(offsets, epochs, RegionMergeState.ReadFrom(reader)), lastHeartbeat);
+                return new ResumePoint(RegionMergePositionCodec.ReadFrom(reader), lastHeartbeat);
             }
             catch (EndOfStreamException exception)
             {

@@ -30,11 +30,10 @@ public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, ISnapsho
                     return result;
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict when attempt < AttemptsMax:
                     continue;
-                // Too old: the snapshot was taken before the shard's present life began (it restarted meanwhile, or
-                // is still starting, and its restart horizon is above the snapshot) and no earlier life committed this
-                // transaction, so nothing was written; a new snapshot is above the horizon.
-                case CommitOutcome.TooOld when attempt < AttemptsMax:
-                    continue;
+                // Snapshots are never below the shard's window, so this is a shard that restarted during the
+                // transaction (or a window at its memory bound): 40001, as a session's commit is answered.
+                case CommitOutcome.TooOld:
+                    throw TooOldCommit.Answer(transaction.Start, clock.Now(), limits.MaxTransactionDuration);
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict:
                     throw new SqlException(SqlState.SerializationFailure, "could not allocate sequence values: too many concurrent allocations, please retry: (OC000)");
                 default:

@@ -20,4 +20,9 @@ public sealed class TransactionLimits
     /// busy session ends within milliseconds; one left open by an idle client should not hold others much longer than
     /// that, since, unlike PostgreSQL's row lock, the wait decides nothing.</summary>
     public TimeSpan LocalWriterWaitMax { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest a transaction may run: the adjudicator's conflict window
+    /// (<see cref="Log.Adjudicator.AdjudicatorOptions.MaxTransactionDuration"/>, DSQL's five minutes). A commit refused as
+    /// too old that began longer ago than this gets 54000, a younger one 40001 (<see cref="TooOldCommit"/>).</summary>
+    public TimeSpan MaxTransactionDuration { get; init; } = new Log.Adjudicator.AdjudicatorOptions().MaxTransactionDuration;
 }

@@ -140,7 +140,7 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
                 new SeparateTransactionRunner(adjudicator, snapshots, storage, clock, new TransactionLimits()), cancellationToken);
             uniqueIds = new UniqueIdGenerator(nodeId);
             NodeId = nodeId;
-            catalogChanges = options.MultiRegion ? CreateRegionCatalogChanges(() => built?.CatalogChanged())
+            catalogChanges = options.MultiRegion ? CreateRegionCatalogChanges(dataDirectory, clock, () => built?.CatalogChanged())
                 : new CatalogChangeFeed(Track(new KafkaJournalReader(clientOptions)), replica.Partition,
                     (await snapshots.TakeAsync(cancellationToken)).JournalEndOffset, CatalogKeys.ChangesDefinitions,
                     () => built?.CatalogChanged(), loggerFactory.CreateLogger<CatalogChangeFeed>());
@@ -198,15 +198,23 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
 
     /// <summary>Multi-region mode: DDL of every region, from the merge of the peered regions' topics, each read from this
     /// region's journal (<see cref="RegionCatalogChangeFeed"/>), with the adjudicators' conflict window so that the
-    /// merge decides as they do.</summary>
-    private RegionCatalogChangeFeed CreateRegionCatalogChanges(Action onChange)
+    /// merge decides as they do. It starts where the last run kept its position (in the data folder); the clock then
+    /// observes that position's released timestamp, so every snapshot, and every catalog read at one, is above what the
+    /// feed will not hand over again.</summary>
+    private RegionCatalogChangeFeed CreateRegionCatalogChanges(string dataDirectory, HybridClock clock, Action onChange)
     {
         var topology = options.RegionTopology ?? throw new InvalidOperationException("--multi-region without --regions passed validation");
         var template = topology.ClientOptions("query-node");
         var readers = RegionJournalReaders.Create(topology.ReaderJournals, template, loggerFactory.CreateLogger<KafkaJournalReader>());
-        return new RegionCatalogChangeFeed(readers, new AdjudicatorOptions().MaxTransactionDuration,
-            CatalogKeys.ChangesDefinitions, onChange, loggerFactory.CreateLogger<RegionCatalogChangeFeed>());
+        var feed = new RegionCatalogChangeFeed(readers, new AdjudicatorOptions().MaxTransactionDuration,
+            CatalogKeys.ChangesDefinitions, onChange, loggerFactory.CreateLogger<RegionCatalogChangeFeed>(),
+            Path.Combine(dataDirectory, CatalogFeedPositionFile));
+        clock.Observe(feed.Released);
+        return feed;
     }
+
+    /// <summary>The multi-region catalog feed's position, in the data folder.</summary>
+    private const string CatalogFeedPositionFile = "catalog-feed.position";
 
     /// <summary>The access keys (an admin key made at the first start, whatever the setting, so that turning tokens on
     /// later finds one) and the login decision the settings ask for.</summary>

@@ -521,8 +521,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 lastCommitConflicted = true;
                 throw new SqlException(SqlState.SerializationFailure, SchemaConflictMessage);
             case CommitOutcome.TooOld:
-                throw new SqlException(SqlState.ProgramLimitExceeded,
-                    "transaction age limit exceeded: the transaction started too long ago to commit");
+                throw TooOldCommit.Answer(committing.Start, clock.Now(), limits.MaxTransactionDuration);
             case CommitOutcome.NotCommitted:
                 throw new SqlException(SqlState.IoError, $"could not commit the transaction: {result.FailureReason}",
                     hint: "The transaction was not committed; it is safe to retry it.");

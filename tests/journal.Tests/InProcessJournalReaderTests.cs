@@ -10,15 +10,13 @@ public sealed class InProcessJournalReaderTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
-    private static JournalClientOptions Options(string region, string bootstrapServers) => new()
+    private static JournalClientOptions Options(string region, string bootstrapServers)
     {
-        BootstrapServers = bootstrapServers,
-        Region = region,
-        MessageTimeoutMs = 5_000,
-        RetryBackoffMs = 50,
+        var options = TestNode.ClientOptions(region, bootstrapServers);
         // Appends made without waiting share batches: the reader must find records inside them.
-        AdditionalKafkaSettings = { ["linger.ms"] = "20" },
-    };
+        options.AdditionalKafkaSettings["linger.ms"] = "20";
+        return options;
+    }
 
     [Fact]
     public async Task It_reads_what_a_kafka_reader_reads_from_any_offset()

@@ -10,13 +10,7 @@ public sealed class InProcessJournalWriterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
-    private static JournalClientOptions Options(string region, string bootstrapServers) => new()
-    {
-        BootstrapServers = bootstrapServers,
-        Region = region,
-        MessageTimeoutMs = 5_000,
-        RetryBackoffMs = 50,
-    };
+    private static JournalClientOptions Options(string region, string bootstrapServers) => TestNode.ClientOptions(region, bootstrapServers);
 
     [Fact]
     public async Task Appends_made_without_waiting_land_in_call_order_and_a_kafka_reader_reads_them()

@@ -20,6 +20,16 @@ internal sealed class TestNode : IAsyncDisposable
         Output = output;
     }
 
+    /// <summary>Client options for a test's topic of <paramref name="region"/> on a node at <paramref name="bootstrapServers"/>:
+    /// a short message timeout and retry backoff, so that a test that fails does so quickly.</summary>
+    public static Client.JournalClientOptions ClientOptions(string region, string bootstrapServers) => new()
+    {
+        BootstrapServers = bootstrapServers,
+        Region = region,
+        MessageTimeoutMs = 5_000,
+        RetryBackoffMs = 50,
+    };
+
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "log-journal-tests", Guid.NewGuid().ToString("N"));
 

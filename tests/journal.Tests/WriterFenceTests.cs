@@ -8,13 +8,7 @@ namespace Log.Journal.Tests;
 /// lost region's topic over two nodes (<see cref="RegionSealer"/>).</summary>
 public sealed class WriterFenceTests(ITestOutputHelper output)
 {
-    private static JournalClientOptions Options(string region, string bootstrapServers) => new()
-    {
-        BootstrapServers = bootstrapServers,
-        Region = region,
-        MessageTimeoutMs = 5_000,
-        RetryBackoffMs = 50,
-    };
+    private static JournalClientOptions Options(string region, string bootstrapServers) => TestNode.ClientOptions(region, bootstrapServers);
 
     private static JournalRecord Commit(int index, long epoch) => JournalClientTests.Commit(index) with { Epoch = epoch };
 

@@ -87,6 +87,128 @@ public sealed class JournalSnapshotSourceTests
         Assert.Equal(closed, (await snapshots.TakeAsync(CancellationToken.None)).ReadPoint.Timestamp);
     }
 
+    /// <summary>Heartbeats held back (an hour apart), as on a loaded machine where the first one comes late: the
+    /// partition holds only the shard's EpochStart, so the replica's resolved timestamp is zero, below the shard's
+    /// window. The first write after the start and a sequence allocation's separate transaction must still commit.</summary>
+    [Fact]
+    public async Task A_fresh_journals_first_snapshot_is_never_below_the_shards_window()
+    {
+        var clock = new HybridClock();
+        var (shard, replica, snapshots) = await StartQuietShardAsync(new MemoryJournal(), clock);
+        await using var stopping = shard;
+        Assert.Equal(HybridTimestamp.Zero, replica.ResolvedTimestamp);
+
+        var snapshot = await snapshots.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+
+        Assert.True(snapshot.ReadPoint.Timestamp >= shard.Horizon, $"snapshot {snapshot.ReadPoint.Timestamp} below the window's horizon {shard.Horizon}");
+        Assert.True(snapshot.ReadPoint.IsFenced, "a snapshot at the adjudicator's clock must wait for its fence's offset");
+        // A sequence allocation (its own snapshot, its own commit) at the start, then the first write from the snapshot
+        // taken above: a separate transaction gives up on a commit refused as too old.
+        var runner = new SeparateTransactionRunner(shard, snapshots, new NoStorage(), clock, new TransactionLimits());
+        var allocated = await runner.RunAsync(store =>
+        {
+            store.Put("sequence"u8.ToArray(), [1]);
+            return ValueTask.FromResult(1);
+        }, CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+        Assert.Equal(1, allocated);
+        var first = await shard.CommitAsync(Request(snapshot.ReadPoint.Timestamp, "first"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Committed, first.Outcome);
+    }
+
+    /// <summary>The shard was down longer than its window: the partition's last heartbeat, written by its earlier life,
+    /// is ten minutes old, and its new life's heartbeats are held back. A snapshot at that heartbeat would be refused as
+    /// too old; the snapshot is taken at the adjudicator instead.</summary>
+    [Fact]
+    public async Task A_snapshot_after_a_long_outage_of_the_shard_is_not_below_its_window()
+    {
+        var (journal, earlierLife) = await JournalOfAnOldHeartbeatAsync();
+        var clock = new HybridClock();
+        var (shard, replica, snapshots) = await StartQuietShardAsync(journal, clock);
+        await using var stopping = shard;
+        Assert.Equal(earlierLife, replica.ResolvedTimestamp);
+        Assert.True(earlierLife < shard.Horizon, "the earlier life's last heartbeat is below the new life's window");
+
+        var snapshot = await snapshots.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+
+        var commit = await shard.CommitAsync(Request(snapshot.ReadPoint.Timestamp, "after-outage"), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(CommitOutcome.Committed, commit.Outcome);
+    }
+
+    /// <summary>An adjudicator that cannot be reached decides nothing: the stale snapshot from the journal is still a
+    /// snapshot holding every acknowledged commit, and reads go on from it.</summary>
+    [Fact]
+    public async Task A_stale_snapshot_is_handed_out_as_before_when_the_adjudicator_cannot_be_reached()
+    {
+        var (journal, stale) = await JournalOfAnOldHeartbeatAsync();
+        var clock = new HybridClock();
+        var replica = new ManualReplica(journal);
+        await replica.ApplyAllAsync().WaitAsync(TestTimeout);
+        var adjudicator = new FaultedAdjudicator();
+        var snapshots = new JournalSnapshotSource(journal, replica, clock, adjudicator);
+
+        var snapshot = await snapshots.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestTimeout);
+
+        Assert.Equal(1, adjudicator.Fences);
+        Assert.Equal(stale, snapshot.ReadPoint.Timestamp);
+        Assert.Equal(1, snapshot.JournalEndOffset);
+        Assert.False(snapshot.ReadPoint.IsFenced);
+    }
+
+    /// <summary>A partition whose only record is a heartbeat of ten minutes ago (twice the window), and its timestamp.</summary>
+    private static async Task<(MemoryJournal Journal, HybridTimestamp Heartbeat)> JournalOfAnOldHeartbeatAsync()
+    {
+        var journal = new MemoryJournal();
+        var heartbeat = HybridTimestamp.From(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds(), 0);
+        await journal.AppendAsync(0, JournalRecord.ForHeartbeat(heartbeat, 0, 1), CancellationToken.None);
+        return (journal, heartbeat);
+    }
+
+    /// <summary>A shard on <paramref name="journal"/> whose heartbeats are held back (an hour apart), a replica that has
+    /// applied up to its EpochStart, and snapshots over both.</summary>
+    private static async Task<(AdjudicatorShard Shard, ManualReplica Replica, JournalSnapshotSource Snapshots)> StartQuietShardAsync(
+        MemoryJournal journal, HybridClock clock)
+    {
+        var shard = new AdjudicatorShard(new AdjudicatorOptions
+        {
+            HeartbeatInterval = TimeSpan.FromHours(1),
+            IdleHeartbeatInterval = TimeSpan.FromHours(1),
+        }, journal, journal, clock);
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await shard.StartAsync(timeout.Token);
+        var replica = new ManualReplica(journal);
+        await replica.ApplyAllAsync().WaitAsync(TestTimeout);
+        return (shard, replica, new JournalSnapshotSource(journal, replica, clock, shard));
+    }
+
+    private static CommitRequest Request(HybridTimestamp start, string key) =>
+        new(Guid.NewGuid(), start, [new JournalWrite(System.Text.Encoding.UTF8.GetBytes(key), [1])], []);
+
+    /// <summary>An adjudicator whose process is down: every fence fails as the remote client's does.</summary>
+    private sealed class FaultedAdjudicator : IAdjudicator
+    {
+        public int Fences { get; private set; }
+
+        public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a snapshot called the adjudicator's commit");
+
+        public Task<ReadFence> CloseTimestampAsync(HybridTimestamp timestamp, CancellationToken cancellationToken)
+        {
+            Fences++;
+            return Task.FromException<ReadFence>(new AdjudicatorFaultedException("the adjudicator could not be reached", new IOException("refused")));
+        }
+    }
+
+    /// <summary>The separate transaction above only writes: a read would be a fault of the test.</summary>
+    private sealed class NoStorage : IStorageReader
+    {
+        public ValueTask<byte[]?> GetAsync(byte[] key, ReadPoint at, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the transaction read storage");
+
+        public ValueTask<IReadOnlyList<KeyValue>> ScanAsync(byte[] startInclusive, byte[]? endExclusive, ReadPoint at, int limit,
+            CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the transaction read storage");
+    }
+
     private static JournalRecord Commit(HybridTimestamp at, string key) =>
         JournalRecord.ForCommit(Guid.NewGuid(), HybridTimestamp.Zero, at, 0, 1, [new JournalWrite(System.Text.Encoding.UTF8.GetBytes(key), [1])]);
 

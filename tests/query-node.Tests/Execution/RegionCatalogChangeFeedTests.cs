@@ -51,4 +51,93 @@ public sealed class RegionCatalogChangeFeedTests
         Assert.Equal(2, Volatile.Read(ref changes));
         Assert.Equal(At(200), feed.Released);
     }
+
+    /// <summary>A feed started from the position the last run kept reads the topics from there, not from their first
+    /// records: it starts released at the position's timestamp, hands over every DDL decided after it (one the last run
+    /// read but held undecided included), and none decided before it again.</summary>
+    [Fact]
+    public async Task A_feed_resumed_from_its_kept_position_sees_every_ddl_after_it_and_none_before()
+    {
+        var folder = Directory.CreateTempSubdirectory("region-catalog-feed-");
+        try
+        {
+            var positionFile = Path.Combine(folder.FullName, "catalog-feed.position");
+            var topics = new Dictionary<string, MemoryJournal> { ["a"] = new(), ["b"] = new() };
+            IReadOnlyDictionary<string, IJournalReader> Readers() => topics.ToDictionary(pair => pair.Key, pair => (IJournalReader)pair.Value);
+
+            var before = 0;
+            await using (var first = new RegionCatalogChangeFeed(Readers(), TimeSpan.FromMinutes(5), IsDefinition,
+                () => Interlocked.Increment(ref before), positionFile: positionFile, positionInterval: TimeSpan.Zero))
+            {
+                Assert.False(first.Resumed);
+                first.Start();
+                await topics["a"].AppendAsync(0, Candidate(90, 100, "def:t"), CancellationToken.None);
+                await topics["a"].AppendAsync(0, JournalRecord.ForHeartbeat(At(150), 0, 1), CancellationToken.None);
+                await topics["b"].AppendAsync(0, JournalRecord.ForHeartbeat(At(150), 0, 1), CancellationToken.None);
+                await first.WaitThroughAsync(SnapshotAt(150), CancellationToken.None);
+                // Not decided while b has closed only 150: the kept position is before it, and the resumed feed reads it again.
+                await topics["a"].AppendAsync(0, Candidate(160, 170, "def:held"), CancellationToken.None);
+            }
+            Assert.Equal(1, Volatile.Read(ref before));
+            Assert.True(File.Exists(positionFile), "a stopped feed keeps its position");
+
+            await topics["b"].AppendAsync(0, Candidate(175, 180, "def:u"), CancellationToken.None);
+            await topics["b"].AppendAsync(0, Candidate(185, 190, "rows:1"), CancellationToken.None);
+            await topics["a"].AppendAsync(0, JournalRecord.ForHeartbeat(At(200), 0, 1), CancellationToken.None);
+            await topics["b"].AppendAsync(0, JournalRecord.ForHeartbeat(At(200), 0, 1), CancellationToken.None);
+
+            var after = 0;
+            await using var resumed = new RegionCatalogChangeFeed(Readers(), TimeSpan.FromMinutes(5), IsDefinition,
+                () => Interlocked.Increment(ref after), positionFile: positionFile, positionInterval: TimeSpan.Zero);
+            Assert.True(resumed.Resumed);
+            // The node's clock observes it before any snapshot: the DDL at 100 is in every catalog read after the start.
+            Assert.Equal(At(150), resumed.Released);
+            resumed.Start();
+            await resumed.WaitThroughAsync(SnapshotAt(200), CancellationToken.None);
+            Assert.Equal(2, Volatile.Read(ref after));
+
+            // The same topics read from their first records: the DDL at 100 too, and nothing else differs.
+            var all = 0;
+            await using var fromStart = new RegionCatalogChangeFeed(Readers(), TimeSpan.FromMinutes(5), IsDefinition,
+                () => Interlocked.Increment(ref all));
+            fromStart.Start();
+            await fromStart.WaitThroughAsync(SnapshotAt(200), CancellationToken.None);
+            Assert.Equal(3, Volatile.Read(ref all));
+            Assert.Equal(Volatile.Read(ref before) + Volatile.Read(ref after), Volatile.Read(ref all));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A position file that is not one (or names other regions) is no position: the topics are read from their
+    /// first records, and every committed DDL is handed over.</summary>
+    [Fact]
+    public async Task A_feed_with_an_unreadable_position_reads_the_topics_from_their_first_records()
+    {
+        var folder = Directory.CreateTempSubdirectory("region-catalog-feed-");
+        try
+        {
+            var positionFile = Path.Combine(folder.FullName, "catalog-feed.position");
+            await File.WriteAllBytesAsync(positionFile, [1, 0, 0, 0, 7]);
+            var topics = new Dictionary<string, MemoryJournal> { ["a"] = new(), ["b"] = new() };
+            await topics["a"].AppendAsync(0, Candidate(90, 100, "def:t"), CancellationToken.None);
+            await topics["a"].AppendAsync(0, JournalRecord.ForHeartbeat(At(150), 0, 1), CancellationToken.None);
+            await topics["b"].AppendAsync(0, JournalRecord.ForHeartbeat(At(150), 0, 1), CancellationToken.None);
+            var changes = 0;
+            await using var feed = new RegionCatalogChangeFeed(topics.ToDictionary(pair => pair.Key, pair => (IJournalReader)pair.Value),
+                TimeSpan.FromMinutes(5), IsDefinition, () => Interlocked.Increment(ref changes), positionFile: positionFile,
+                positionInterval: TimeSpan.Zero);
+
+            Assert.False(feed.Resumed);
+            feed.Start();
+            await feed.WaitThroughAsync(SnapshotAt(150), CancellationToken.None);
+            Assert.Equal(1, Volatile.Read(ref changes));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }

@@ -48,4 +48,45 @@ public sealed class CommitFailureTests
         Assert.Equal(PgTransactionStatus.Idle, session.TransactionStatus);
         Assert.Equal(["2"], await cluster.Connect().RowsAsync("select id from t"));
     }
+
+    /// <summary>A commit refused as too old: a transaction older than the window really outlived it (54000, as DSQL
+    /// answers); a younger one lost a race with a restart of the adjudicator (its window's horizon rose above the
+    /// transaction's start), which a retry wins (40001). The session's clock runs ahead of the snapshot by the age.</summary>
+    [Theory]
+    [InlineData(0, "40001")]
+    [InlineData(4, "40001")]
+    [InlineData(6, "54000")]
+    public async Task A_commit_refused_as_too_old_is_54000_past_the_window_and_40001_inside_it(int ageMinutes, string sqlState)
+    {
+        var cluster = new InMemoryCluster();
+        await cluster.Connect().QueryAsync("create table t (id int primary key)");
+        var adjudicator = new FailOnceAdjudicator(cluster, CommitOutcome.TooOld);
+        var sessionClock = new HybridClock(new ShiftedTime(TimeSpan.FromMinutes(ageMinutes)));
+        var session = new QuerySession(new PgStartup("postgres", "postgres", new Dictionary<string, string>(), 1, 2),
+            cluster.Engine, adjudicator, cluster, sessionClock, new TransactionLimits(), NullLogger.Instance,
+            new SnapshotsAt(cluster.Clock));
+
+        var failed = await session.QueryAsync("insert into t values (1)");
+        var next = await session.QueryAsync("insert into t values (2)");
+
+        var error = Assert.Single(failed);
+        Assert.StartsWith($"Error {sqlState} ", error);
+        Assert.Contains(sqlState == "54000" ? TooOldCommit.AgeLimitMessage : TooOldCommit.WindowMovedMessage, error);
+        Assert.Equal(["CommandComplete INSERT 0 1"], next);
+        Assert.Equal(["2"], await cluster.Connect().RowsAsync("select id from t"));
+    }
+
+    /// <summary>Snapshots at another clock's present, unfenced.</summary>
+    private sealed class SnapshotsAt(HybridClock clock) : ISnapshotSource
+    {
+        public ValueTask<Snapshot> TakeAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new Snapshot(Log.StorageNode.ReadPoint.Unfenced(clock.Now()), 0));
+
+        public ValueTask<Snapshot> TakeAfterConflictAsync(CancellationToken cancellationToken) => TakeAsync(cancellationToken);
+    }
+
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + shift;
+    }
 }
