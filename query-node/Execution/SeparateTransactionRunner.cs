@@ -6,7 +6,8 @@ namespace Log.QueryNode.Execution;
 
 /// <summary>Separate transactions over the node's adjudicator and storage: a snapshot taken as a session's BEGIN takes
 /// it, the body, and a commit; a write-write conflict (another node allocated
-/// from the same sequence meanwhile) retries from a new snapshot, up to <see cref="AttemptsMax"/> times.</summary>
+/// from the same sequence meanwhile) or a commit refused as too old (the shard restarted meanwhile) retries from a new
+/// snapshot, up to <see cref="AttemptsMax"/> times.</summary>
 public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, ISnapshotSource snapshots, IStorageReader storage, HybridClock clock,
     TransactionLimits limits, UniqueIdGenerator? uniqueIds = null) : ISeparateTransactions
 {
@@ -31,7 +32,11 @@ public sealed class SeparateTransactionRunner(IAdjudicator adjudicator, ISnapsho
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict when attempt < AttemptsMax:
                     continue;
                 // Snapshots are never below the shard's window, so this is a shard that restarted during the
-                // transaction (or a window at its memory bound): 40001, as a session's commit is answered.
+                // transaction (or a window at its memory bound). Nothing was written, and the retry's snapshot (after a
+                // fence) is above the new horizon, so it is tried again as a conflict is: a query node's start
+                // allocates its node id this way and must not stop for a restart it raced.
+                case CommitOutcome.TooOld when attempt < AttemptsMax:
+                    continue;
                 case CommitOutcome.TooOld:
                     throw TooOldCommit.Answer(transaction.Start, clock.Now(), limits.MaxTransactionDuration);
                 case CommitOutcome.DataConflict or CommitOutcome.SchemaConflict:

@@ -103,7 +103,8 @@ public sealed class JournalSnapshotSourceTests
         Assert.True(snapshot.ReadPoint.Timestamp >= shard.Horizon, $"snapshot {snapshot.ReadPoint.Timestamp} below the window's horizon {shard.Horizon}");
         Assert.True(snapshot.ReadPoint.IsFenced, "a snapshot at the adjudicator's clock must wait for its fence's offset");
         // A sequence allocation (its own snapshot, its own commit) at the start, then the first write from the snapshot
-        // taken above: a separate transaction gives up on a commit refused as too old.
+        // taken above (the separate transaction would retry a too-old refusal; the assertions above are what fail
+        // without the fix).
         var runner = new SeparateTransactionRunner(shard, snapshots, new NoStorage(), clock, new TransactionLimits());
         var allocated = await runner.RunAsync(store =>
         {
