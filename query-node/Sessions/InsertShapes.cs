@@ -45,36 +45,65 @@ internal sealed class InsertShapes
             && !(char.IsAsciiLetterOrDigit(text[index + 6]) || text[index + 6] is '_' or '$');
     }
 
-    /// <summary>The shape of <paramref name="text"/> under <paramref name="searchPath"/> and its literal tokens in
-    /// order, or null when the text is not lexed without a notice or an error.</summary>
-    internal static string? KeyOf(string text, string searchPath, out List<Token> literals)
+    /// <summary>The literal tokens of the text last read by <see cref="TryRead"/>, in order (reused by the next read).</summary>
+    internal List<Token> Literals { get; } = [];
+
+    /// <summary>The shape of the text last read by <see cref="TryRead"/> (its first <see cref="keyLength"/> characters),
+    /// reused from text to text: a shape's key is made a string only when the shape is added.</summary>
+    private char[] key = new char[256];
+
+    private int keyLength;
+
+    private readonly List<string> notices = [];
+
+    /// <summary>Reads the shape of <paramref name="text"/> under <paramref name="searchPath"/> and its literal tokens
+    /// (<see cref="Literals"/>); false when the text is not lexed without a notice or an error.</summary>
+    internal bool TryRead(string text, string searchPath)
     {
-        literals = [];
+        Literals.Clear();
+        notices.Clear();
+        keyLength = 0;
         List<Token> tokens;
-        var notices = new List<string>();
         try
         {
             tokens = SqlLexer.Tokenize(text, notices);
         }
         catch (SqlException)
         {
-            return null;
+            return false;
         }
-        if (notices.Count > 0) return null;
-        var key = new StringBuilder(text.Length + searchPath.Length + 16).Append(searchPath).Append('\0');
+        if (notices.Count > 0) return false;
+        Append(searchPath);
+        Append('\0');
         foreach (Token token in tokens)
         {
             if (token.Kind is TokenKind.Integer or TokenKind.Decimal or TokenKind.String)
             {
-                literals.Add(token);
-                key.Append(ClassOf(token)).Append('\0');
+                Literals.Add(token);
+                Append(ClassOf(token));
+                Append('\0');
             }
             else if (token.Kind != TokenKind.EndOfInput)
             {
-                key.Append((char)('A' + (int)token.Kind)).Append(token.Text).Append('\0');
+                Append((char)('A' + (int)token.Kind));
+                Append(token.Text);
+                Append('\0');
             }
         }
-        return key.ToString();
+        return true;
+    }
+
+    private void Append(char character)
+    {
+        if (keyLength == key.Length) Array.Resize(ref key, key.Length * 2);
+        key[keyLength++] = character;
+    }
+
+    private void Append(string text)
+    {
+        if (keyLength + text.Length > key.Length) Array.Resize(ref key, Math.Max(key.Length * 2, keyLength + text.Length));
+        text.CopyTo(0, key, keyLength, text.Length);
+        keyLength += text.Length;
     }
 
     /// <summary>A literal's kind as its constant is typed: i int4, l int8, n a larger integer (numeric), d a decimal
@@ -91,14 +120,16 @@ internal sealed class InsertShapes
 
     private static bool IsDigits(string text) => text.Length > 0 && !text.AsSpan().ContainsAnyExceptInRange('0', '9');
 
-    internal bool TryGet(string key, out InsertShape shape) => shapes.TryGetValue(key, out shape!);
+    /// <summary>The shape last read, if the session keeps it.</summary>
+    internal bool TryGet(out InsertShape shape) =>
+        shapes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key.AsSpan(0, keyLength), out shape!);
 
-    /// <summary>Records the shape of a statement just parsed the ordinary way: which of its literals become parameters
-    /// (none: a shape never run from a plan).</summary>
-    internal void Add(string key, List<Token> literals, IReadOnlyList<ParsedStatement> statements)
+    /// <summary>Records the shape last read, of a statement just parsed the ordinary way: which of its literals become
+    /// parameters (none: a shape never run from a plan).</summary>
+    internal void Add(IReadOnlyList<ParsedStatement> statements)
     {
         if (shapes.Count >= Capacity) shapes.Clear();
-        shapes[key] = InsertShape.Of(literals, statements);
+        shapes[new string(key, 0, keyLength)] = InsertShape.Of(Literals, statements);
     }
 
     internal void Clear() => shapes.Clear();

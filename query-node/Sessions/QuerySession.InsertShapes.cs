@@ -21,8 +21,8 @@ public sealed partial class QuerySession
     internal bool WithoutInsertShapes { get; init; }
 
     /// <summary>A simple query's INSERT shape: found prepared (Statement, Values and Plan set), or to be recorded once
-    /// the text is parsed the ordinary way (Key and Literals set, Statement null), or neither (Key null).</summary>
-    private readonly record struct InsertShapeMatch(string? Key, List<Token>? Literals, ParsedStatement? Statement, object?[]? Values, CachedPlan? Plan);
+    /// the text is parsed the ordinary way (IsNew), or neither.</summary>
+    private readonly record struct InsertShapeMatch(bool IsNew, ParsedStatement? Statement, object?[]? Values, CachedPlan? Plan);
 
     /// <summary>Finds a simple query's INSERT among the session's shapes; the second time a shape is seen, and again after
     /// any DDL, it is prepared here (its parameterised text parsed and its parameter types fixed, in the session's transaction, which this may
@@ -31,9 +31,9 @@ public sealed partial class QuerySession
     private async ValueTask<InsertShapeMatch> MatchInsertShapeAsync(string queryText, CancellationToken cancellationToken)
     {
         if (failed || WithoutInsertShapes || !InsertShapes.MayBeInsert(queryText)) return default;
-        string? key = InsertShapes.KeyOf(queryText, settings.Show("search_path").Value, out List<Token> literals);
-        if (key is null) return default;
-        if (!insertShapes.TryGet(key, out InsertShape shape)) return new InsertShapeMatch(key, literals, null, null, null);
+        if (!insertShapes.TryRead(queryText, settings.Show("search_path").Value)) return default;
+        if (!insertShapes.TryGet(out InsertShape shape)) return new InsertShapeMatch(IsNew: true, null, null, null);
+        List<Token> literals = insertShapes.Literals;
         if (shape.IsIgnoredAt(engine.CatalogVersion) || shape.ValuesOf(literals) is not { } values) return default;
         try
         {
@@ -49,7 +49,7 @@ public sealed partial class QuerySession
             return default;
         }
         InsertsRunByShape++;
-        return new InsertShapeMatch(null, null, shape.Statement, values, shape.Plan);
+        return new InsertShapeMatch(IsNew: false, shape.Statement, values, shape.Plan);
     }
 
     /// <summary>Parses the shape's parameterised text and prepares it; false when the parse puts its parameters elsewhere

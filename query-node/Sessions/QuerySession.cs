@@ -138,7 +138,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return;
             }
             WriteParseNotices(writer, parseNotices);
-            if (shape.Key is not null) insertShapes.Add(shape.Key, shape.Literals!, statements);
+            if (shape.IsNew) insertShapes.Add(statements);
         }
         if (statements.Count == 0)
         {

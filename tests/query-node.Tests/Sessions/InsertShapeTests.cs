@@ -34,6 +34,13 @@ public class InsertShapeTests
         return (shapedTranscript, plainTranscript, shaped.InsertsRunByShape);
     }
 
+    private static async Task AssertSameBothWaysAsync(IEnumerable<string> script, int minimumRunByShape)
+    {
+        var (shaped, plain, runByShape) = await RunBothAsync(script);
+        Assert.Equal(plain, shaped);
+        Assert.True(runByShape >= minimumRunByShape, $"only {runByShape} INSERTs ran from a shape's plan");
+    }
+
     [Fact]
     public async Task Inserts_of_one_shape_run_from_a_plan_and_store_each_statements_literals()
     {
@@ -133,9 +140,7 @@ public class InsertShapeTests
             "insert into t (id, name) values (6008, '43')",
             "select * from t order by id",
         ];
-        var (shaped, plain, runByShape) = await RunBothAsync(script);
-        Assert.Equal(plain, shaped);
-        Assert.True(runByShape >= 10, $"only {runByShape} INSERTs ran from a shape's plan");
+        await AssertSameBothWaysAsync(script, minimumRunByShape: 10);
     }
 
     [Fact]
@@ -159,9 +164,7 @@ public class InsertShapeTests
             "select * from a.t order by id",
             "select * from b.t order by id",
         ];
-        var (shaped, plain, runByShape) = await RunBothAsync(script);
-        Assert.Equal(plain, shaped);
-        Assert.True(runByShape >= 3, $"only {runByShape} INSERTs ran from a shape's plan");
+        await AssertSameBothWaysAsync(script, minimumRunByShape: 3);
     }
 
     [Fact]
