@@ -108,19 +108,38 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private async ValueTask ExecuteSimpleQueryTextAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         IReadOnlyList<ParsedStatement> statements;
-        var parseNotices = new List<string>();
+        // An INSERT of a shape seen before runs its prepared plan with its literals as the values (InsertShapes).
+        InsertShapeMatch shape;
         try
         {
-            statements = engine.Parse(queryText, parseNotices);
+            shape = await MatchInsertShapeAsync(queryText, cancellationToken);
         }
-        catch (SqlException exception)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            WriteParseNotices(writer, parseNotices);
-            writer.Error(ToPgError(exception));
             AbortAfterError();
-            return;
+            throw;
         }
-        WriteParseNotices(writer, parseNotices);
+        if (shape.Statement is not null)
+        {
+            statements = [shape.Statement];
+        }
+        else
+        {
+            var parseNotices = new List<string>();
+            try
+            {
+                statements = engine.Parse(queryText, parseNotices);
+            }
+            catch (SqlException exception)
+            {
+                WriteParseNotices(writer, parseNotices);
+                writer.Error(ToPgError(exception));
+                AbortAfterError();
+                return;
+            }
+            WriteParseNotices(writer, parseNotices);
+            if (shape.IsNew) insertShapes.Add(statements);
+        }
         if (statements.Count == 0)
         {
             writer.EmptyQueryResponse();
@@ -134,7 +153,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
             try
             {
                 using var streamCancellation = RowStreamReader.NewCancellation();
-                var result = await RunWithTimeoutAsync(statement, null, null, writer, streamCancellation, cancellationToken);
+                var result = await RunWithTimeoutAsync(statement, shape.Values, null, writer, streamCancellation, cancellationToken, shape.Plan);
                 var tag = result.CommandTag;
                 if (result.Columns is { } columns)
                 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Log's cost per transaction of two builds side by side: CPU ms (the whole process, from /proc) and KiB allocated
-# (dotnet-counters' System.Runtime meter) per pgbench transaction, for compare.sh's workloads, with both servers up and
+# Log's cost per transaction of two builds side by side: CPU ms (the whole process, from /proc), KiB allocated and
+# thread-pool work items (dotnet-counters' System.Runtime meter) per pgbench transaction, for compare.sh's workloads, with both servers up and
 # their runs alternating, so that the machine's load falls on both alike. No PostgreSQL is needed. Prints a Markdown
 # table of the medians and the after/before ratio of each column.
 #
@@ -57,7 +57,7 @@ arguments_of() {
   esac
 }
 
-# One run: "cpu_ms_per_txn kib_per_txn tps" of server $1 under pgbench arguments $2.
+# One run: "cpu_ms_per_txn kib_per_txn tps work_items_per_txn" of server $1 under pgbench arguments $2.
 measure() {
   local pid=${pids[$1]} before after
   rm -f "$work/counters.csv"
@@ -70,20 +70,21 @@ measure() {
   pgbench -n -T "$seconds" $2 "${targets[$1]}" > "$work/run.out" 2>&1 || { echo "pgbench $2 failed:"; cat "$work/run.out"; exit 1; }
   after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   wait "$counters_pid" 2>/dev/null || true
-  local transactions allocated tps
+  local transactions allocated tps items
   transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/run.out")
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/run.out" | head -1)
   allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
-  awk -v t="$transactions" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v a="$allocated" -v tps="${tps:-0}" \
-    'BEGIN { t = t > 0 ? t : 1; printf "%.3f %.1f %.1f\n", 1000 * ticks / hz / t, a / 1024 / t, tps }'
+  items=$(awk -F, '$3 ~ /^dotnet.thread_pool.work_item.count/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
+  awk -v t="$transactions" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v a="$allocated" -v tps="${tps:-0}" -v items="$items" \
+    'BEGIN { t = t > 0 ? t : 1; printf "%.3f %.1f %.1f %.2f\n", 1000 * ticks / hz / t, a / 1024 / t, tps, items / t }'
 }
 
 median_of() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "pgbench -T $seconds, median of $runs alternating runs, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| workload | CPU ms/txn before | after | after/before | KiB allocated/txn before | after | after/before | tps before | after |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| workload | CPU ms/txn before | after | after/before | KiB allocated/txn before | after | after/before | thread-pool items/txn before | after | tps before | after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for name in $selected; do
   arguments=$(arguments_of "$name")
   for side in 0 1; do pgbench -n -T 2 $arguments "${targets[$side]}" > /dev/null 2>&1 || true; done  # warm-up
@@ -94,8 +95,9 @@ for name in $selected; do
   cpu0=$(cut -d' ' -f1 "$work/0.runs" | median_of); cpu1=$(cut -d' ' -f1 "$work/1.runs" | median_of)
   kib0=$(cut -d' ' -f2 "$work/0.runs" | median_of); kib1=$(cut -d' ' -f2 "$work/1.runs" | median_of)
   tps0=$(cut -d' ' -f3 "$work/0.runs" | median_of); tps1=$(cut -d' ' -f3 "$work/1.runs" | median_of)
-  awk -v n="$name" -v c0="$cpu0" -v c1="$cpu1" -v k0="$kib0" -v k1="$kib1" -v t0="$tps0" -v t1="$tps1" \
-    'BEGIN { printf "| %s | %.3f | %.3f | %.2f× | %.1f | %.1f | %.2f× | %.0f | %.0f |\n", n, c0, c1, c1 / c0, k0, k1, k1 / k0, t0, t1 }'
+  items0=$(cut -d' ' -f4 "$work/0.runs" | median_of); items1=$(cut -d' ' -f4 "$work/1.runs" | median_of)
+  awk -v n="$name" -v c0="$cpu0" -v c1="$cpu1" -v k0="$kib0" -v k1="$kib1" -v t0="$tps0" -v t1="$tps1" -v i0="$items0" -v i1="$items1" \
+    'BEGIN { printf "| %s | %.3f | %.3f | %.2f× | %.1f | %.1f | %.2f× | %.1f | %.1f | %.0f | %.0f |\n", n, c0, c1, c1 / c0, k0, k1, k1 / k0, i0, i1, t0, t1 }'
 done
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
