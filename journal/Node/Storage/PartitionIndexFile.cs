@@ -132,12 +132,7 @@ internal static class PartitionIndexFile
         var entries = new PartitionIndexEntry[entryCount];
         for (var index = 0; index < entryCount; index++)
         {
-            entries[index] = new PartitionIndexEntry(
-                BaseOffset: ReadInt64(body, ref position),
-                LastOffset: ReadInt64(body, ref position),
-                Address: ReadInt64(body, ref position),
-                LengthBytes: ReadInt32(body, ref position),
-                MaxTimestamp: ReadInt64(body, ref position));
+            entries[index] = ReadEntry(body, ref position);
         }
         var producers = new List<ProducerSnapshot>();
         for (var index = 0; index < producerCount; index++)
@@ -159,11 +154,7 @@ internal static class PartitionIndexFile
             var recent = new ProducerBatch[recentCount];
             for (var batch = 0; batch < recentCount; batch++)
             {
-                recent[batch] = new ProducerBatch(
-                    FirstSequence: ReadInt32(body, ref position),
-                    LastSequence: ReadInt32(body, ref position),
-                    BaseOffset: ReadInt64(body, ref position),
-                    LastOffset: ReadInt64(body, ref position));
+                recent[batch] = ReadProducerBatch(body, ref position);
             }
             producers.Add(new ProducerSnapshot(producerId, epoch, recent));
         }
@@ -218,6 +209,19 @@ internal static class PartitionIndexFile
         }
         return null;
     }
+
+    private static PartitionIndexEntry ReadEntry(ReadOnlySpan<byte> body, ref int position) => new(
+        BaseOffset: ReadInt64(body, ref position),
+        LastOffset: ReadInt64(body, ref position),
+        Address: ReadInt64(body, ref position),
+        LengthBytes: ReadInt32(body, ref position),
+        MaxTimestamp: ReadInt64(body, ref position));
+
+    private static ProducerBatch ReadProducerBatch(ReadOnlySpan<byte> body, ref int position) => new(
+        FirstSequence: ReadInt32(body, ref position),
+        LastSequence: ReadInt32(body, ref position),
+        BaseOffset: ReadInt64(body, ref position),
+        LastOffset: ReadInt64(body, ref position));
 
     private static void WriteInt64(Span<byte> span, ref int position, long value)
     {
