@@ -1,4 +1,5 @@
 using Log.Journal.Node;
+using Log.Journal.Node.Protocol;
 using Log.Journal.Node.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -281,6 +282,61 @@ public sealed class PartitionIndexTests : IDisposable
             Assert.Equal(batchBytes * (IndexedBatches + BatchesAfterIndex - damaged - 1), after.Records.Length);
             Assert.Null(RecordBatch.TryRead(after.Records, out var header));
             Assert.Equal(damaged + 1, header.BaseOffset);
+        }
+        finally
+        {
+            await log.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(IndexedBatches)]
+    public async Task Records_deleted_after_the_index_was_written_stay_deleted(int deletedBelow)
+    {
+        var live = Path.Combine(folder, "live");
+        var log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
+        try
+        {
+            for (var index = 0; index < IndexedBatches; index++)
+            {
+                await AppendAsync(log, index);
+            }
+        }
+        finally
+        {
+            await log.DisposeAsync();
+        }
+        var crashed = Path.Combine(folder, "crashed");
+        log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
+        try
+        {
+            Assert.Equal((short)0, (await log.DeleteRecordsAsync(deletedBelow, CancellationToken.None)).ErrorCode);
+            // The index on disk still lists the deleted batches.
+            CopyFiles(live, crashed);
+        }
+        finally
+        {
+            await log.DisposeAsync();
+        }
+        log = PartitionLog.Open("t", 0, crashed, options, NullLogger.Instance);
+        try
+        {
+            Assert.Equal(deletedBelow, log.LogStartOffset);
+            Assert.Equal(IndexedBatches, log.HighWatermark);
+            Assert.Equal(ErrorCode.OffsetOutOfRange, (await log.ReadAsync(deletedBelow - 1, 1 << 20, CancellationToken.None)).ErrorCode);
+            var fetched = await log.ReadAsync(deletedBelow, 1 << 20, CancellationToken.None);
+            Assert.Equal(0, fetched.ErrorCode);
+            if (deletedBelow < IndexedBatches)
+            {
+                Assert.Null(RecordBatch.TryRead(fetched.Records, out var header));
+                Assert.Equal(deletedBelow, header.BaseOffset);
+            }
+            else
+            {
+                Assert.Empty(fetched.Records);
+            }
+            await AppendAsync(log, IndexedBatches);
         }
         finally
         {
