@@ -67,9 +67,8 @@ public sealed class PartitionIndexTests : IDisposable
         Assert.Equal(position, fetched.Records.Length);
     }
 
-    /// <summary>A partition with <see cref="IndexedBatches"/> batches under its index file (written at a clean stop), then
-    /// <see cref="BatchesAfterIndex"/> more acknowledged; the files copied while it runs, as kill -9 leaves them.</summary>
-    private async Task<string> CrashedAfterIndexAsync()
+    /// <summary>A partition of <see cref="IndexedBatches"/> batches, stopped cleanly (which writes its index file); its folder.</summary>
+    private async Task<string> IndexedPartitionAsync()
     {
         var live = Path.Combine(folder, "live");
         var log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
@@ -84,9 +83,17 @@ public sealed class PartitionIndexTests : IDisposable
         {
             await log.DisposeAsync();
         }
+        return live;
+    }
+
+    /// <summary>A partition with <see cref="IndexedBatches"/> batches under its index file (written at a clean stop), then
+    /// <see cref="BatchesAfterIndex"/> more acknowledged; the files copied while it runs, as kill -9 leaves them.</summary>
+    private async Task<string> CrashedAfterIndexAsync()
+    {
+        var live = await IndexedPartitionAsync();
         Assert.True(File.Exists(Path.Combine(live, PartitionIndexFile.FileName)), "a clean stop writes the index");
         var crashed = Path.Combine(folder, "crashed");
-        log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
+        var log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
         try
         {
             Assert.Equal(IndexedBatches, log.BatchesFromIndexAtOpen);
@@ -294,21 +301,9 @@ public sealed class PartitionIndexTests : IDisposable
     [InlineData(IndexedBatches)]
     public async Task Records_deleted_after_the_index_was_written_stay_deleted(int deletedBelow)
     {
-        var live = Path.Combine(folder, "live");
-        var log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
-        try
-        {
-            for (var index = 0; index < IndexedBatches; index++)
-            {
-                await AppendAsync(log, index);
-            }
-        }
-        finally
-        {
-            await log.DisposeAsync();
-        }
+        var live = await IndexedPartitionAsync();
         var crashed = Path.Combine(folder, "crashed");
-        log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
+        var log = PartitionLog.Open("t", 0, live, options, NullLogger.Instance);
         try
         {
             Assert.Equal((short)0, (await log.DeleteRecordsAsync(deletedBelow, CancellationToken.None)).ErrorCode);

@@ -66,11 +66,7 @@ internal static class PartitionIndexFile
         WriteInt32(span, ref position, contents.Producers.Length);
         foreach (var entry in contents.Entries)
         {
-            WriteInt64(span, ref position, entry.BaseOffset);
-            WriteInt64(span, ref position, entry.LastOffset);
-            WriteInt64(span, ref position, entry.Address);
-            WriteInt32(span, ref position, entry.LengthBytes);
-            WriteInt64(span, ref position, entry.MaxTimestamp);
+            WriteEntry(span, ref position, entry);
         }
         foreach (var producer in contents.Producers)
         {
@@ -80,10 +76,7 @@ internal static class PartitionIndexFile
             WriteInt32(span, ref position, producer.Recent.Length);
             foreach (var batch in producer.Recent)
             {
-                WriteInt32(span, ref position, batch.FirstSequence);
-                WriteInt32(span, ref position, batch.LastSequence);
-                WriteInt64(span, ref position, batch.BaseOffset);
-                WriteInt64(span, ref position, batch.LastOffset);
+                WriteProducerBatch(span, ref position, batch);
             }
         }
         SHA256.HashData(span[..position], span[position..]);
@@ -208,6 +201,23 @@ internal static class PartitionIndexFile
             }
         }
         return null;
+    }
+
+    private static void WriteEntry(Span<byte> span, ref int position, in PartitionIndexEntry entry)
+    {
+        WriteInt64(span, ref position, entry.BaseOffset);
+        WriteInt64(span, ref position, entry.LastOffset);
+        WriteInt64(span, ref position, entry.Address);
+        WriteInt32(span, ref position, entry.LengthBytes);
+        WriteInt64(span, ref position, entry.MaxTimestamp);
+    }
+
+    private static void WriteProducerBatch(Span<byte> span, ref int position, in ProducerBatch batch)
+    {
+        WriteInt32(span, ref position, batch.FirstSequence);
+        WriteInt32(span, ref position, batch.LastSequence);
+        WriteInt64(span, ref position, batch.BaseOffset);
+        WriteInt64(span, ref position, batch.LastOffset);
     }
 
     private static PartitionIndexEntry ReadEntry(ReadOnlySpan<byte> body, ref int position) => new(
