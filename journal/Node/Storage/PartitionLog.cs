@@ -724,7 +724,7 @@ public sealed class PartitionLog : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref indexWriting, 1, 0) == 0)
         {
-            Volatile.Write(ref indexWrite, Task.Run(WriteIndexAsync));
+            Volatile.Write(ref indexWrite, Task.Run(() => WriteIndexAsync()));
         }
     }
 
@@ -734,7 +734,9 @@ public sealed class PartitionLog : IAsyncDisposable
     /// address where its last batch ends: the batches appended after it are scanned at the next open, and their
     /// producers remembered then. The caller has set <see cref="indexWriting"/>; this clears it.
     /// </summary>
-    private async Task WriteIndexAsync()
+    /// <param name="onlyIfDurable">Write nothing unless everything appended is durable already (a stop, which must not
+    /// wait for a flush that an append racing with it would leave to its own caller).</param>
+    private async Task WriteIndexAsync(bool onlyIfDurable = false)
     {
         try
         {
@@ -742,7 +744,7 @@ public sealed class PartitionLog : IAsyncDisposable
             Task durable;
             lock (gate)
             {
-                if (failure is not null)
+                if (failure is not null || (onlyIfDurable && nextOffset > highWatermark))
                 {
                     return;
                 }
@@ -976,7 +978,7 @@ public sealed class PartitionLog : IAsyncDisposable
             {
                 await Volatile.Read(ref indexWrite);
             }
-            await WriteIndexAsync();
+            await WriteIndexAsync(onlyIfDurable: true);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
