@@ -21,8 +21,7 @@ public sealed partial class StorageNode
             foreach (var path in ListManifests(directory))
             {
                 var validating = System.Diagnostics.Stopwatch.GetTimestamp();
-                var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem, out var keyFileTime);
-                var validated = System.Diagnostics.Stopwatch.GetElapsedTime(validating);
+                var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem, out var keyFileTime, out var filesCheckTime);
                 VersionStore? store = null;
                 if (manifest is not null)
                 {
@@ -89,7 +88,7 @@ public sealed partial class StorageNode
                     "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}, {Checked} of {Chunks} log chunks read and checked; replaying {Topic} after it: {Positions}",
                     manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
                     checkedChunks, totalChunks, options.JournalTopic, DescribePositions(manifest.Positions));
-                LogRecoveryPhases(validated - keyFileTime, keyFileTime, store.Recovery, opened, System.Diagnostics.Stopwatch.GetElapsedTime(validating));
+                LogRecoveryPhases(filesCheckTime, keyFileTime, store.Recovery, opened, System.Diagnostics.Stopwatch.GetElapsedTime(validating));
                 return store;
             }
             if (rejected.Count > 0)
@@ -115,14 +114,15 @@ public sealed partial class StorageNode
     /// otherwise null and the first problem found; with the keys of its key file, or null keys (and the problem) when
     /// only the key file is unusable.</summary>
     internal CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem) =>
-        ValidateCheckpoint(directory, path, out loadedKeys, out problem, out _);
+        ValidateCheckpoint(directory, path, out loadedKeys, out problem, out _, out _);
 
-    /// <summary>The same, with the time spent reading the key file.</summary>
+    /// <summary>The same, with the time spent reading the key file and, beside it, checking the other files.</summary>
     private CheckpointManifest? ValidateCheckpoint(string directory, string path, out OrderedKeyIndex? loadedKeys, out string? problem,
-        out TimeSpan keyFileTime)
+        out TimeSpan keyFileTime, out TimeSpan filesCheckTime)
     {
         loadedKeys = null;
         keyFileTime = TimeSpan.Zero;
+        filesCheckTime = TimeSpan.Zero;
         var manifest = CheckpointManifest.Decode(File.ReadAllBytes(path), out problem);
         if (manifest is null)
         {
@@ -139,24 +139,50 @@ public sealed partial class StorageNode
             problem = $"its log segments are 2^{manifest.LogSegmentSizeBits} bytes, this node's are {options.LogSegmentSizeBytes}";
             return null;
         }
-        // The log's chunks are checked as they are first read (VerifiedLogDevice): FASTER's recovery checks the ones it
-        // loads, and a damaged one fails this checkpoint then.
-        problem = CheckFiles(directory, manifest, hashLog: false);
-        if (problem is not null)
-        {
-            return null;
-        }
         // The key file is checked on its own: without it the checkpoint is still usable (the caller rebuilds the index).
+        // It is read beside the check of FASTER's files (both read and hash files; a start has two cores or more).
         var keyPath = Path.Combine(KeyFolderName, KeyFile.FileNameFor(manifest.Token));
         var listed = manifest.Files.SingleOrDefault(file => file.Path == keyPath.Replace('\\', '/'));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        string? keySha256 = null;
-        loadedKeys = listed is null ? null : KeyFile.Read(Path.Combine(directory, keyPath), manifest.Token, out problem, out keySha256);
-        keyFileTime = clock.Elapsed;
+        var keyRead = listed is null ? null : Task.Run(() =>
+        {
+            var reading = System.Diagnostics.Stopwatch.StartNew();
+            var read = KeyFile.Read(Path.Combine(directory, keyPath), manifest.Token, out var readProblem, out var readSha256);
+            return (Keys: read, Problem: readProblem, Sha256: readSha256, Time: reading.Elapsed);
+        });
+        // The log's chunks are checked as they are first read (VerifiedLogDevice): FASTER's recovery checks the ones it
+        // loads, and a damaged one fails this checkpoint then.
+        var checking = System.Diagnostics.Stopwatch.StartNew();
+        string? filesProblem;
+        try
+        {
+            filesProblem = CheckFiles(directory, manifest, hashLog: false);
+        }
+        catch
+        {
+            keyRead?.ContinueWith(read =>
+            {
+                if (read.IsCompletedSuccessfully)
+                {
+                    read.Result.Keys?.Dispose();
+                }
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+        filesCheckTime = checking.Elapsed;
+        var (keys, keyProblem, keySha256, keyTime) = keyRead?.GetAwaiter().GetResult() ?? default;
+        keyFileTime = keyTime;
+        if (filesProblem is not null)
+        {
+            keys?.Dispose();
+            problem = filesProblem;
+            return null;
+        }
+        loadedKeys = keys;
+        problem = keyProblem;
         if (loadedKeys is not null)
         {
             logger.LogInformation("Checkpoint {Manifest}: key file of {Keys} keys read in {Milliseconds} ms ({Bytes} MiB in memory)",
-                Path.GetFileName(path), loadedKeys.Count, clock.ElapsedMilliseconds, loadedKeys.ByteCount >> 20);
+                Path.GetFileName(path), loadedKeys.Count, (long)keyTime.TotalMilliseconds, loadedKeys.ByteCount >> 20);
         }
         if (listed is null)
         {
@@ -181,7 +207,7 @@ public sealed partial class StorageNode
     private void LogRecoveryPhases(TimeSpan checks, TimeSpan keyFile, VersionStore.RecoveryTimes? faster, TimeSpan orderedIndex, TimeSpan total)
     {
         logger.LogInformation(
-            "Storage recovery took {Total} ms: manifest and checkpoint files checked {Checks} ms, key file {KeyFile} ms, FASTER's index {Index} ms, " +
+            "Storage recovery took {Total} ms: manifest and checkpoint files checked {Checks} ms, key file {KeyFile} ms (beside them), FASTER's index {Index} ms, " +
             "FASTER's log {Log} ms (of which log chunks checked {ChunkChecks} ms; log in memory from address {Head} to {Tail}), ordered index {Ordered} ms; " +
             "{SinceStart} ms after the process started",
             (long)total.TotalMilliseconds, (long)checks.TotalMilliseconds, (long)keyFile.TotalMilliseconds, (long)(faster?.Index.TotalMilliseconds ?? 0),
@@ -257,6 +283,27 @@ public sealed partial class StorageNode
         }
     }
 
+    /// <summary>Null when <paramref name="file"/> lies in the storage folder and has the length and SHA-256 the manifest
+    /// gives, else what does not.</summary>
+    private static string? CheckFile(string directory, FileChecksum file)
+    {
+        var full = Path.GetFullPath(Path.Combine(directory, file.Path));
+        if (!full.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
+        {
+            return $"it names a file outside the storage folder ({file.Path})";
+        }
+        if (!File.Exists(full))
+        {
+            return $"its file {file.Path} is missing";
+        }
+        using var stream = File.OpenRead(full);
+        if (stream.Length != file.LengthBytes)
+        {
+            return $"its file {file.Path} has {stream.Length} bytes, the manifest says {file.LengthBytes}";
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256 ? $"its file {file.Path} fails its checksum" : null;
+    }
+
     /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not. Without
     /// <paramref name="hashLog"/> the log chunks are only checked to cover the log range and the segment files to hold
     /// it: a recovery checks their contents as it reads them.</summary>
@@ -272,26 +319,14 @@ public sealed partial class StorageNode
         {
             return $"FASTER's checkpoint folder holds files the manifest does not name ({string.Join(", ", fasterFiles.Order(StringComparer.Ordinal))})";
         }
-        foreach (var file in manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)))
+        // FASTER's hash index and its overflow buckets are the large ones (they grow with the keys): hashed side by side.
+        var files = manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)).ToArray();
+        var problems = new string?[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            index => problems[index] = CheckFile(directory, files[index]));
+        if (problems.FirstOrDefault(problem => problem is not null) is { } fileProblem)
         {
-            var full = Path.GetFullPath(Path.Combine(directory, file.Path));
-            if (!full.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
-            {
-                return $"it names a file outside the storage folder ({file.Path})";
-            }
-            if (!File.Exists(full))
-            {
-                return $"its file {file.Path} is missing";
-            }
-            using var stream = File.OpenRead(full);
-            if (stream.Length != file.LengthBytes)
-            {
-                return $"its file {file.Path} has {stream.Length} bytes, the manifest says {file.LengthBytes}";
-            }
-            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256)
-            {
-                return $"its file {file.Path} fails its checksum";
-            }
+            return fileProblem;
         }
         long expected = manifest.LogBeginAddress;
         foreach (var chunk in manifest.LogChunks)

@@ -103,6 +103,10 @@ internal static class Program
         {
             options.AutoCreateTopics = bool.Parse(autoCreate);
         }
+        if (section["PartitionIndexIntervalBytes"] is { } indexInterval)
+        {
+            options.PartitionIndexIntervalBytes = long.Parse(indexInterval, CultureInfo.InvariantCulture);
+        }
         if (section["NodeId"] is { } nodeId)
         {
             options.NodeId = int.Parse(nodeId, CultureInfo.InvariantCulture);

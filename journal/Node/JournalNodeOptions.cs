@@ -65,6 +65,12 @@ public sealed class JournalNodeOptions
     /// <summary>FASTER log memory per partition (2^bits bytes, at least two pages).</summary>
     public int LogMemorySizeBits { get; set; } = 23;
 
+    /// <summary>A partition writes its index file (<see cref="Storage.PartitionIndexFile"/>) again once its durable log
+    /// has grown this much past the last one, and when an open checked at least this much; an open checks the batches
+    /// after the newest index file, so this bounds what an open after a crash reads of the log (a clean stop writes one
+    /// of the whole log).</summary>
+    public long PartitionIndexIntervalBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>FASTER log file segment size (2^bits bytes).</summary>
     public int LogSegmentSizeBits { get; set; } = 30;
 

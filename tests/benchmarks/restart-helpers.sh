@@ -60,6 +60,6 @@ stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null
 
 # Where a start spent its time, from its log.
 start_timeline() {
-  grep -E "Starting:|Opened journal partition|Journal node started|Adjudicator shard 0 started|Adjudicator shard 0 start:|Adjudicator shard 0 read the decisions|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
+  grep -E "Starting:|Opened journal partition|its index file|Journal node started|Adjudicator shard 0 started|Adjudicator shard 0 start:|Adjudicator shard 0 read the decisions|Adjudicator started|recovered checkpoint|key file of|Storage recovery took|Waiting for storage|replayed the journal's tail|PostgreSQL protocol on|Log is ready" "$1" \
     | sed -E 's/^([0-9:.]+) [a-z]+: ([A-Za-z.]+)\[[0-9]+\] /  \1 /' | cut -c1-400
 }

@@ -4,7 +4,8 @@ namespace Log.Journal.Tests;
 /// Entry point of the test assembly when run as a program (under the test runner, Main is not
 /// called): <c>dotnet exec Log.Journal.Tests.dll benchmark [--data DIR] [--records N]</c> runs the
 /// journal benchmark (see <see cref="JournalBenchmark"/>); <c>quorum-benchmark [--appends N] [--delay-ms D]</c> the quorum
-/// writer's (see <see cref="QuorumBenchmark"/>).
+/// writer's (see <see cref="QuorumBenchmark"/>); <c>partition-open [--megabytes M]</c> a partition's open with and without
+/// its index file (see <see cref="PartitionOpenBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -14,11 +15,15 @@ public static class Program
         {
             return await JournalBenchmark.RunAsync(arguments[1..], CancellationToken.None);
         }
+        if (arguments.Length >= 1 && arguments[0] == "partition-open")
+        {
+            return await PartitionOpenBenchmark.RunAsync(arguments[1..]);
+        }
         if (arguments.Length >= 1 && arguments[0] == "quorum-benchmark")
         {
             return await QuorumBenchmark.RunAsync(arguments[1..]);
         }
-        await Console.Error.WriteLineAsync("usage: benchmark [--data DIR] [--records N] [--latency-records N] | quorum-benchmark [--appends N] [--delay-ms D]");
+        await Console.Error.WriteLineAsync("usage: benchmark [--data DIR] [--records N] [--latency-records N] | quorum-benchmark [--appends N] [--delay-ms D] | partition-open [--megabytes M] [--batch-kilobytes K] [--opens N]");
         return 2;
     }
 }

@@ -33,13 +33,25 @@ public sealed class PartitionLog : IAsyncDisposable
     private readonly AlternatingSlotCommitManager commitManager;
     private readonly FasterLog log;
     private readonly ILogger logger;
-    private readonly List<IndexEntry> index = [];
+    private readonly List<PartitionIndexEntry> index = [];
     private readonly Queue<PendingAcknowledgement> pendingAcknowledgements = new();
     private readonly Dictionary<long, ProducerState> producers = [];
     private readonly int maximumProducerBatchesRemembered;
     private readonly string startOffsetPath;
     private readonly string writerFencePath;
+    private readonly string indexPath;
+    private readonly long indexIntervalBytes;
     private long writerFence;
+    /// <summary>Batches below this log address were taken from the index file at open, not checked: each is checked when
+    /// it is served. 0 when the open checked every batch.</summary>
+    private long uncheckedBelowAddress;
+    /// <summary>Where the newest index file (written or read) ends; a new one is written once the durable log has grown
+    /// <see cref="indexIntervalBytes"/> past it. Under gate.</summary>
+    private long indexedUntilAddress;
+    private long scannedBytesAtOpen;
+    /// <summary>1 while an index file is being written (one at a time).</summary>
+    private int indexWriting;
+    private Task indexWrite = Task.CompletedTask;
     private readonly SemaphoreSlim truncating = new(1, 1);
     private long nextOffset;
     private long logStartOffset;
@@ -52,8 +64,6 @@ public sealed class PartitionLog : IAsyncDisposable
     private Exception? failure;
     private TaskCompletionSource committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly record struct IndexEntry(long BaseOffset, long LastOffset, long Address, int LengthBytes, long MaxTimestamp);
-
     /// <summary>An acknowledgement that completes when the log is flushed to <paramref name="EndAddress"/>,
     /// where the offsets below <paramref name="EndOffset"/> end.</summary>
     private readonly record struct PendingAcknowledgement(long EndAddress, long EndOffset, TaskCompletionSource Completion);
@@ -61,17 +71,19 @@ public sealed class PartitionLog : IAsyncDisposable
     private sealed class ProducerState(short epoch)
     {
         public short Epoch { get; set; } = epoch;
-        public Queue<(int FirstSequence, int LastSequence, long BaseOffset, long LastOffset)> Recent { get; } = new();
+        public Queue<ProducerBatch> Recent { get; } = new();
     }
 
     public string Topic { get; }
     public int Partition { get; }
 
-    private PartitionLog(string topic, int partition, string folder, PreparedLogDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered)
+    private PartitionLog(string topic, int partition, string folder, PreparedLogDevice device, AlternatingSlotCommitManager commitManager, FasterLog log, ILogger logger, int maximumProducerBatchesRemembered, long indexInterval)
     {
         startOffsetPath = Path.Combine(folder, StartOffsetFileName);
         writerFencePath = Path.Combine(folder, WriterFenceFileName);
         writerFence = ReadWriterFence(writerFencePath);
+        indexPath = Path.Combine(folder, PartitionIndexFile.FileName);
+        indexIntervalBytes = indexInterval;
         Topic = topic;
         Partition = partition;
         this.device = device;
@@ -107,12 +119,18 @@ public sealed class PartitionLog : IAsyncDisposable
                 RemoveOutdatedCommits = true,
             };
             var log = new FasterLog(settings, logger);
-            var partitionLog = new PartitionLog(topic, partition, folder, device, commitManager, log, logger, options.ProducerBatchesRememberedPerPartition);
+            var partitionLog = new PartitionLog(topic, partition, folder, device, commitManager, log, logger, options.ProducerBatchesRememberedPerPartition,
+                options.PartitionIndexIntervalBytes);
             if (!commitManager.TailRecoverableByScan)
             {
                 // A new partition (or one written before lazy commit records): its first commit
                 // record is what makes every later flushed batch recoverable.
                 partitionLog.CommitAsync().AsTask().GetAwaiter().GetResult();
+            }
+            if (partitionLog.scannedBytesAtOpen >= options.PartitionIndexIntervalBytes)
+            {
+                // The next open need not check again what this one did.
+                partitionLog.StartIndexWrite();
             }
             return partitionLog;
         }
@@ -135,14 +153,24 @@ public sealed class PartitionLog : IAsyncDisposable
 
     /// <summary>Scans the committed log: the index, the next offset and the producers' last
     /// sequences all come from the batches themselves; only the log start offset, which may fall
-    /// inside a batch or past every batch, is kept beside them.</summary>
+    /// inside a batch or past every batch, is kept beside them. When the partition's index file
+    /// (<see cref="PartitionIndexFile"/>) passes its checks, the batches it covers are taken from it and only those after
+    /// it are scanned.</summary>
     private void Rebuild()
     {
         logStartOffset = ReadStartOffset(startOffsetPath);
         var first = true;
-        using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
-        // Each batch is checked in FASTER's page buffer, not copied out: a start reads every batch of the partition, and a
-        // copy each (large arrays, up to a commit's 1 MiB) was most of what the scan allocated.
+        var scanFrom = log.BeginAddress;
+        if (TryLoadIndex() is { } indexedUntil)
+        {
+            first = false;
+            scanFrom = indexedUntil;
+            uncheckedBelowAddress = indexedUntil;
+        }
+        var indexedBatches = index.Count;
+        using var iterator = log.Scan(scanFrom, log.CommittedUntilAddress);
+        // Each batch is checked in FASTER's page buffer, not copied out: a copy each (large arrays, up to a commit's
+        // 1 MiB) was most of what the scan allocated.
         while (TryNextInPlace(iterator, out var entry, out var address))
         {
             var length = entry.Length;
@@ -183,7 +211,7 @@ public sealed class PartitionLog : IAsyncDisposable
             {
                 // Batches wholly below the start offset are deleted records whose space FASTER has
                 // not reclaimed yet: neither served nor indexed.
-                index.Add(new IndexEntry(header.BaseOffset, lastOffset, address, length, header.MaxTimestamp));
+                index.Add(new PartitionIndexEntry(header.BaseOffset, lastOffset, address, length, header.MaxTimestamp));
             }
             RememberProducer(header, header.BaseOffset, lastOffset);
             nextOffset = lastOffset + 1;
@@ -191,8 +219,129 @@ public sealed class PartitionLog : IAsyncDisposable
         nextOffset = Math.Max(nextOffset, logStartOffset);
         highWatermark = nextOffset;
         committedIndexCount = index.Count;
-        logger.LogInformation("Opened journal partition {Topic}/{Partition}: {Batches} batches, next offset {NextOffset}",
-            Topic, Partition, index.Count, nextOffset);
+        scannedBytesAtOpen = log.CommittedUntilAddress - scanFrom;
+        BatchesFromIndexAtOpen = indexedBatches;
+        BatchesCheckedAtOpen = index.Count - indexedBatches;
+        logger.LogInformation(
+            "Opened journal partition {Topic}/{Partition}: {Batches} batches, next offset {NextOffset}; {Indexed} batches taken from its index, {Scanned} checked from log address {From} ({ScannedBytes} bytes)",
+            Topic, Partition, index.Count, nextOffset, indexedBatches, index.Count - indexedBatches, scanFrom, scannedBytesAtOpen);
+    }
+
+    /// <summary>How many of the batches indexed at open were taken from the index file.</summary>
+    internal int BatchesFromIndexAtOpen { get; private set; }
+
+    /// <summary>How many of the batches indexed at open were scanned and checked.</summary>
+    internal int BatchesCheckedAtOpen { get; private set; }
+
+    /// <summary>
+    /// Takes the batches, the next offset and the producers' state from the partition's index file when it is sound and
+    /// agrees with the log: its end lies within the committed log, and its first and last batches still kept are where
+    /// it says, whole and with the offsets it gives (the other batches it covers are checked when they are served, see
+    /// <see cref="ReadAsync"/>). Returns the log address where its batches end (the scan goes on from there), or null
+    /// when there is no such file or it was ignored (then every batch is checked, as without one; the log says why).
+    /// </summary>
+    private long? TryLoadIndex()
+    {
+        PartitionIndexContents? contents;
+        string? problem;
+        try
+        {
+            contents = PartitionIndexFile.TryRead(indexPath, out problem);
+        }
+        catch (IOException exception)
+        {
+            (contents, problem) = (null, exception.Message);
+        }
+        if (contents is not null)
+        {
+            problem = IndexDisagreement(contents, out var kept);
+            if (problem is null)
+            {
+                index.AddRange(kept);
+                nextOffset = contents.NextOffset;
+                MaximumProducerIdSeen = contents.MaximumProducerIdSeen;
+                foreach (var producer in contents.Producers)
+                {
+                    var state = new ProducerState(producer.Epoch);
+                    foreach (var batch in producer.Recent.TakeLast(maximumProducerBatchesRemembered))
+                    {
+                        state.Recent.Enqueue(batch);
+                    }
+                    producers[producer.ProducerId] = state;
+                }
+                indexedUntilAddress = contents.EndAddress;
+                return contents.EndAddress;
+            }
+        }
+        if (problem is not null)
+        {
+            logger.LogWarning("Journal partition {Topic}/{Partition}: its index file {Path} is ignored ({Problem}); every batch of the log is checked",
+                Topic, Partition, indexPath, problem);
+        }
+        return null;
+    }
+
+    /// <summary>Why <paramref name="contents"/> does not describe this log, or null; <paramref name="kept"/> is then its
+    /// entries still in the log and at or above the start offset.</summary>
+    private string? IndexDisagreement(PartitionIndexContents contents, out ArraySegment<PartitionIndexEntry> kept)
+    {
+        kept = default;
+        if (contents.EndAddress < log.BeginAddress || contents.EndAddress > log.CommittedUntilAddress)
+        {
+            return $"it ends at log address {contents.EndAddress}, outside the committed log ({log.BeginAddress} to {log.CommittedUntilAddress})";
+        }
+        var entries = contents.Entries;
+        var from = 0;
+        while (from < entries.Length && (entries[from].Address < log.BeginAddress || entries[from].LastOffset < logStartOffset))
+        {
+            from++;
+        }
+        kept = new ArraySegment<PartitionIndexEntry>(entries, from, entries.Length - from);
+        if (kept.Count == 0)
+        {
+            return null;
+        }
+        if (kept[0].BaseOffset > logStartOffset)
+        {
+            // As in the scan: the first batch left after a prefix truncation holds the start offset or lies below it.
+            return $"its first batch kept begins at offset {kept[0].BaseOffset}, after the start offset {logStartOffset}";
+        }
+        return BatchDisagreement(kept[0]) ?? BatchDisagreement(kept[^1]);
+    }
+
+    /// <summary>Why the log does not hold the batch <paramref name="entry"/> describes, whole, where it says, or null.</summary>
+    private string? BatchDisagreement(in PartitionIndexEntry entry)
+    {
+        var bytes = new byte[LogTailRecovery.EntryHeaderBytes + entry.LengthBytes];
+        try
+        {
+            device.Read(entry.Address, bytes);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or EndOfStreamException)
+        {
+            return $"log address {entry.Address} does not hold its {entry.LengthBytes}-byte batch: {exception.Message}";
+        }
+        if (System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes) != entry.LengthBytes)
+        {
+            return $"the log's entry at address {entry.Address} is not {entry.LengthBytes} bytes long";
+        }
+        return ServedBatchProblem(entry, bytes.AsSpan(LogTailRecovery.EntryHeaderBytes));
+    }
+
+    /// <summary>Why <paramref name="batch"/>, read where <paramref name="entry"/> says, is not that batch, or null: its checks
+    /// (layout, CRC-32C) pass, and its length and offsets are the entry's.</summary>
+    private static string? ServedBatchProblem(in PartitionIndexEntry entry, ReadOnlySpan<byte> batch)
+    {
+        if (RecordBatch.TryRead(batch, out var header) is { } problem)
+        {
+            return $"the batch at log address {entry.Address} fails its checks: {problem}";
+        }
+        if (header.TotalBytes != entry.LengthBytes || header.BaseOffset != entry.BaseOffset || header.BaseOffset + header.LastOffsetDelta != entry.LastOffset)
+        {
+            return $"the batch at log address {entry.Address} holds offsets {header.BaseOffset} to {header.BaseOffset + header.LastOffsetDelta} in {header.TotalBytes} bytes, "
+                + $"not {entry.BaseOffset} to {entry.LastOffset} in {entry.LengthBytes}";
+        }
+        return null;
     }
 
     /// <summary>The next entry of <paramref name="iterator"/> where it lies in FASTER's memory; the caller calls
@@ -374,7 +523,7 @@ public sealed class PartitionLog : IAsyncDisposable
             {
                 return null;
             }
-            index.Add(new IndexEntry(baseOffset, lastOffset, address, batch.Length, header.MaxTimestamp));
+            index.Add(new PartitionIndexEntry(baseOffset, lastOffset, address, batch.Length, header.MaxTimestamp));
             RememberProducer(header, baseOffset, lastOffset);
             nextOffset = lastOffset + 1;
             enqueuedUntilAddress = LogTailRecovery.EntryEnd(address, batch.Length);
@@ -440,7 +589,7 @@ public sealed class PartitionLog : IAsyncDisposable
             state = new ProducerState(header.ProducerEpoch);
             producers[header.ProducerId] = state;
         }
-        state.Recent.Enqueue((header.BaseSequence, header.LastSequence, baseOffset, lastOffset));
+        state.Recent.Enqueue(new ProducerBatch(header.BaseSequence, header.LastSequence, baseOffset, lastOffset));
         while (state.Recent.Count > maximumProducerBatchesRemembered)
         {
             state.Recent.Dequeue();
@@ -538,6 +687,7 @@ public sealed class PartitionLog : IAsyncDisposable
     {
         List<TaskCompletionSource>? completed = null;
         TaskCompletionSource? signal = null;
+        bool writeIndex;
         lock (gate)
         {
             while (pendingAcknowledgements.Count > 0 && pendingAcknowledgements.Peek().EndAddress <= flushedUntilAddress)
@@ -556,12 +706,68 @@ public sealed class PartitionLog : IAsyncDisposable
             }
             signal = committedSignal;
             committedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            writeIndex = flushedUntilAddress - indexedUntilAddress >= indexIntervalBytes;
+        }
+        if (writeIndex)
+        {
+            StartIndexWrite();
         }
         foreach (var completion in completed)
         {
             completion.TrySetResult();
         }
         signal.TrySetResult();
+    }
+
+    /// <summary>Starts writing the index file on the thread pool, unless a write is under way.</summary>
+    private void StartIndexWrite()
+    {
+        if (Interlocked.CompareExchange(ref indexWriting, 1, 0) == 0)
+        {
+            Volatile.Write(ref indexWrite, Task.Run(() => WriteIndexAsync()));
+        }
+    }
+
+    /// <summary>
+    /// Writes the index file of every batch appended so far, once they are all durable. The entries, the next offset
+    /// and the producers' state are taken together under the gate, so the file describes the log exactly up to the
+    /// address where its last batch ends: the batches appended after it are scanned at the next open, and their
+    /// producers remembered then. The caller has set <see cref="indexWriting"/>; this clears it.
+    /// </summary>
+    /// <param name="onlyIfDurable">Write nothing unless everything appended is durable already (a stop, which must not
+    /// wait for a flush that an append racing with it would leave to its own caller).</param>
+    private async Task WriteIndexAsync(bool onlyIfDurable = false)
+    {
+        try
+        {
+            PartitionIndexContents contents;
+            Task durable;
+            lock (gate)
+            {
+                if (failure is not null || (onlyIfDurable && nextOffset > highWatermark))
+                {
+                    return;
+                }
+                contents = new PartitionIndexContents(enqueuedUntilAddress, nextOffset, MaximumProducerIdSeen, [.. index],
+                    [.. producers.Select(pair => new ProducerSnapshot(pair.Key, pair.Value.Epoch, [.. pair.Value.Recent]))]);
+                durable = DurableUntil(nextOffset);
+            }
+            await durable.ConfigureAwait(false);
+            PartitionIndexFile.Write(indexPath, contents);
+            lock (gate)
+            {
+                indexedUntilAddress = Math.Max(indexedUntilAddress, contents.EndAddress);
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Only an open's cost depends on it: the next one checks more of the log.
+            logger.LogWarning(exception, "Journal partition {Topic}/{Partition}: its index file was not written", Topic, Partition);
+        }
+        finally
+        {
+            Volatile.Write(ref indexWriting, 0);
+        }
     }
 
     private void Fail(Exception exception)
@@ -587,7 +793,7 @@ public sealed class PartitionLog : IAsyncDisposable
     public ValueTask<FetchResult> ReadAsync(long fetchOffset, int maximumBytes, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        IndexEntry[] entries;
+        PartitionIndexEntry[] entries;
         long watermark;
         lock (gate)
         {
@@ -606,7 +812,7 @@ public sealed class PartitionLog : IAsyncDisposable
                 return ValueTask.FromResult(new FetchResult(Protocol.ErrorCode.None, watermark, LogStartOffset, []));
             }
             var first = FindBatch(fetchOffset);
-            var selected = new List<IndexEntry>();
+            var selected = new List<PartitionIndexEntry>();
             var totalBytes = 0L;
             for (var position = first; position < committedIndexCount; position++)
             {
@@ -640,6 +846,12 @@ public sealed class PartitionLog : IAsyncDisposable
             {
                 throw new InvalidDataException(
                     $"Journal partition {Topic}/{Partition}: log address {entry.Address} does not hold the {entry.LengthBytes}-byte batch the index has", exception);
+            }
+            if (entry.Address < uncheckedBelowAddress && ServedBatchProblem(entry, records.AsSpan(written, entry.LengthBytes)) is { } problem)
+            {
+                // Taken from the index file at open and not checked then: checked here, and never served wrong.
+                logger.LogCritical("Journal partition {Topic}/{Partition}: {Problem}", Topic, Partition, problem);
+                throw new InvalidDataException($"Journal partition {Topic}/{Partition}: {problem}");
             }
             written += entry.LengthBytes;
         }
@@ -761,6 +973,12 @@ public sealed class PartitionLog : IAsyncDisposable
         {
             await CommitAsync();
             PublishFlushed(log.FlushedUntilAddress);
+            // And an index of the whole log, so that the next open checks nothing.
+            while (Interlocked.CompareExchange(ref indexWriting, 1, 0) != 0)
+            {
+                await Volatile.Read(ref indexWrite);
+            }
+            await WriteIndexAsync(onlyIfDurable: true);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
