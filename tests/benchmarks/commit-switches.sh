@@ -15,6 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
+. "$here/runtime-counters.sh"
 counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
 [ -x "$counters" ] || counters=""
 workload=write
@@ -83,11 +84,7 @@ for _ in $(seq 1 "$rounds"); do
     pgbench -n -T 3 $arguments "$target" > /dev/null 2>&1   # warm-up (JIT, first pages)
     counters_pid=""
     if [ -n "$counters" ]; then
-      rm -f "$work/counters.csv"
-      "$counters" collect -p "$pid" --counters System.Runtime --format csv -o "$work/counters.csv" --refresh-interval 1 \
-        --duration "$(printf '00:00:%02d:%02d' $(((seconds + 4) / 60)) $(((seconds + 4) % 60)))" > /dev/null 2>&1 < /dev/null &
-      counters_pid=$!
-      sleep 1.5
+      counters_start "$pid" "$seconds" "$work/counters.csv" System.Runtime
     fi
     threads > "$work/before"
     cpu_before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
@@ -99,8 +96,8 @@ for _ in $(seq 1 "$rounds"); do
     work_items=nan
     if [ -n "$counters_pid" ]; then
       wait "$counters_pid" 2>/dev/null || true
-      allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
-      work_items=$(awk -F, '$3 ~ /^dotnet.thread_pool.work_item.count/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
+      allocated=$(counter_sum "$work/counters.csv" dotnet.gc.heap.total_allocated)
+      work_items=$(counter_sum "$work/counters.csv" dotnet.thread_pool.work_item.count)
     fi
     load=$(cut -d' ' -f1 /proc/loadavg)
     kill -9 "$pid" 2>/dev/null || true
