@@ -13,19 +13,16 @@ namespace Log.QueryNode.Execution;
 /// A transaction retried after such a conflict reserves the key before it takes its snapshot
 /// (<see cref="ReserveAsync"/>), so that the retries of one hot key line up instead of refusing each other again.
 ///
-/// A writer never waits for a holder that is itself waiting for another key's first writer: that holder loses its
-/// key if the one it waits for commits (which is above its start), so it most likely ends without committing, and
-/// waiting for it would wait out two transactions for nothing. The key is taken over instead and the two race as
-/// without the registry (the adjudicator decides). Under TPC-B's contention a retry that holds its branch row would
-/// otherwise stall behind a teller row held by a transaction waiting on the other branch, which ties the two
-/// branches' chains of commits together. This also keeps waits from forming cycles.
-///
 /// Transactions of other query nodes are not seen, and a transaction that ends without telling the registry only
 /// makes a waiter wait its bound (<see cref="TransactionLimits.LocalWriterWaitMax"/>) and take the key over.
 /// Thread-safe: one lock around the map and each writer's <see cref="LocalWriter.WaitingFor"/>.
 /// </summary>
 public sealed class LocalWriters
 {
+    /// <summary>How many writers a waits-for chain is followed through when looking for a cycle; a longer chain is
+    /// taken as one (the waiter does not wait).</summary>
+    private const int WaitChainLengthMax = 64;
+
     private readonly Lock gate = new();
     private readonly Dictionary<byte[], LocalWriter> holders = new(KeyComparer.Instance);
 
@@ -91,8 +88,8 @@ public sealed class LocalWriters
     }
 
     /// <summary>Makes <paramref name="caller"/> the holder of <paramref name="key"/> and returns null when no other
-    /// writer holds it (or <paramref name="takeOver"/>, or the holder waits itself: see the class comment; the writers
-    /// then race as they would without the registry). Otherwise returns the holder, with <paramref name="caller"/>'s
+    /// writer holds it (or <paramref name="takeOver"/>, or waiting would close a cycle of waits: the writers then race
+    /// as they would without the registry). Otherwise returns the holder, with <paramref name="caller"/>'s
     /// <see cref="LocalWriter.WaitingFor"/> set to it until <see cref="StopWaiting"/>.</summary>
     private LocalWriter? HoldOrFindHolder(byte[] key, LocalWriter caller, bool takeOver)
     {
@@ -102,11 +99,14 @@ public sealed class LocalWriters
             {
                 return null;
             }
-            // A waiting holder is not waited for; a cycle of waits would need one.
-            if (!takeOver && holders.TryGetValue(key, out var holder) && !ReferenceEquals(holder, caller) && holder.WaitingFor is null)
+            if (!takeOver && holders.TryGetValue(key, out var holder) && !ReferenceEquals(holder, caller))
             {
-                caller.WaitingFor = holder;
-                return holder;
+                if (!WaitsFor(holder, caller))
+                {
+                    caller.WaitingFor = holder;
+                    return holder;
+                }
+                return null;
             }
             holders[key] = caller;
             caller.HeldKeys.Add(key);
@@ -136,6 +136,26 @@ public sealed class LocalWriters
             }
             holder.HeldKeys.Clear();
         }
+    }
+
+    /// <summary>Under the lock: whether <paramref name="from"/> waits, directly or through others, for
+    /// <paramref name="target"/>.</summary>
+    private static bool WaitsFor(LocalWriter from, LocalWriter target)
+    {
+        var current = from;
+        for (var step = 0; step < WaitChainLengthMax; step++)
+        {
+            current = current.WaitingFor;
+            if (current is null)
+            {
+                return false;
+            }
+            if (ReferenceEquals(current, target))
+            {
+                return true;
+            }
+        }
+        return true;
     }
 }
 

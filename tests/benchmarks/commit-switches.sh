@@ -92,13 +92,7 @@ for _ in $(seq 1 "$rounds"); do
     pgbench -n -T "$seconds" $arguments "$target" > "$work/run.out" 2>&1 || { echo "pgbench failed:"; cat "$work/run.out"; exit 1; }
     cpu_after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
     threads > "$work/after"
-    allocated=nan
-    work_items=nan
-    if [ -n "$counters_pid" ]; then
-      wait "$counters_pid" 2>/dev/null || true
-      allocated=$(counter_sum "$work/counters.csv" dotnet.gc.heap.total_allocated)
-      work_items=$(counter_sum "$work/counters.csv" dotnet.thread_pool.work_item.count)
-    fi
+    counters_finish "$work/counters.csv"
     load=$(cut -d' ' -f1 /proc/loadavg)
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true

@@ -80,13 +80,9 @@ measure_log() { # pgbench arguments
   before=$(cpu_ticks)
   result=$(measure "$log_target" "$1" "")
   after=$(cpu_ticks)
-  allocated=nan
-  work_items=nan
+  counters_finish "$work/counters.csv"
   commit_p50=nan
   if [ -n "$counters" ]; then
-    wait "$counters_pid" 2>/dev/null || true
-    allocated=$(counter_sum "$work/counters.csv" dotnet.gc.heap.total_allocated)
-    work_items=$(counter_sum "$work/counters.csv" dotnet.thread_pool.work_item.count)
     # The histogram's median of each interval that had commits; the median of those.
     commit_p50=$(awk -F, '$3 ~ /^log.commit.duration.*Percentile=50/ && $5 > 0 { printf "%.3f\n", 1000 * $5 }' "$work/counters.csv" | median_of)
   fi

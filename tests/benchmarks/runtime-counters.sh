@@ -16,3 +16,14 @@ counters_start() {
 counter_sum() {
   awk -F, -v name="$2" 'index($3, name) == 1 { s += $5 } END { print s + 0 }' "$1"
 }
+
+# counters_finish CSV: waits for the session of counters_start (none when counters_pid is empty) and sets allocated
+#   and work_items, the bytes allocated and thread-pool work items it counted (nan without a session).
+counters_finish() {
+  allocated=nan
+  work_items=nan
+  [ -n "${counters_pid:-}" ] || return 0
+  wait "$counters_pid" 2>/dev/null || true
+  allocated=$(counter_sum "$1" dotnet.gc.heap.total_allocated)
+  work_items=$(counter_sum "$1" dotnet.thread_pool.work_item.count)
+}

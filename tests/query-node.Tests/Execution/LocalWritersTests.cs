@@ -96,30 +96,6 @@ public sealed class LocalWritersTests
     }
 
     [Fact]
-    public async Task A_holder_that_waits_itself_is_not_waited_for_and_loses_its_key()
-    {
-        var registry = new LocalWriters();
-        var first = new LocalWriter(registry);
-        var second = new LocalWriter(registry);
-        var third = new LocalWriter(registry);
-        await registry.HoldAsync(first, Key, Long, Start, CancellationToken.None);
-        await registry.HoldAsync(second, OtherKey, Long, Start, CancellationToken.None);
-        var secondWaiting = registry.HoldAsync(second, Key, Long, Start, CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(secondWaiting.IsCompleted);
-        // The third takes the waiting second's key at once instead of waiting out both the first and the second.
-        var thirdHolding = registry.HoldAsync(third, OtherKey, Long, Start, CancellationToken.None).AsTask();
-        Assert.True(await thirdHolding.WaitAsync(Long));
-        first.End(HybridTimestamp.From(2_000, 0));
-        Assert.False(await secondWaiting.WaitAsync(Long));
-        // The second's end leaves the third's key held; the third's releases it.
-        second.End(HybridTimestamp.Zero);
-        Assert.Equal(1, registry.HeldKeyCount);
-        third.End(HybridTimestamp.Zero);
-        Assert.Equal(0, registry.HeldKeyCount);
-    }
-
-    [Fact]
     public async Task A_writer_that_never_ends_is_waited_for_at_most_the_bound_then_taken_over()
     {
         var registry = new LocalWriters();
