@@ -5,12 +5,19 @@
 # transaction move much less with the machine's load than latencies do. Each setting runs alone, one after the other,
 # and the whole list is repeated ROUNDS times. No PostgreSQL is needed.
 #
+# With dotnet-counters installed it also gives KiB allocated and thread-pool work items per transaction.
+#
 # usage: tests/benchmarks/commit-switches.sh [-w write|tpcb-1|tpcb-8] [-s seconds] [-r rounds] BUILD_DIR [ENV...]
 #   BUILD_DIR: a folder holding a Release build of the query node (log.dll)
-#   ENV: one server setting per run, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 ("" for none; default: none)
+#   ENV: one server setting per run, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 ("" for none; default: none);
+#     a setting BUILD=DIR runs another build instead (with the settings after it: "BUILD=/tmp/after X=1"), so that
+#     two builds alternate in one run
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
+. "$here/runtime-counters.sh"
+counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
+[ -x "$counters" ] || counters=""
 workload=write
 seconds=6
 rounds=1
@@ -51,13 +58,20 @@ threads() {
 
 echo "pgbench -T $seconds $arguments, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| setting | load average | tps | CPU ms/txn | thread-pool workers' switches/txn (voluntary, other) | all threads' switches/txn | retries/txn |"
-echo "|---|---|---|---|---|---|---|"
+echo "| setting | load average | tps | CPU ms/txn | thread-pool workers' switches/txn (voluntary, other) | all threads' switches/txn | retries/txn | KiB allocated/txn | thread-pool work items/txn |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for _ in $(seq 1 "$rounds"); do
   for setting in "${settings[@]}"; do
     rm -rf "$work/data"
+    run_build=$build
+    run_setting=$setting
+    if [[ $setting == BUILD=* ]]; then
+      run_build=${setting%% *}
+      run_build=${run_build#BUILD=}
+      run_setting=$([[ $setting == *" "* ]] && echo "${setting#* }" || echo "")
+    fi
     # shellcheck disable=SC2086 # the setting is words
-    env $setting dotnet "$build/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
+    env $run_setting dotnet "$run_build/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 240); do grep -q "Log is ready" "$work/server.log" && break; sleep 0.5; done
     port=$(sed -n 's/.*Log is ready: postgresql=[^ ]*:\([0-9]*\) .*/\1/p' "$work/server.log")
@@ -68,12 +82,17 @@ for _ in $(seq 1 "$rounds"); do
     dev308_schema "$target" 2> /dev/null
     # shellcheck disable=SC2086 # the arguments are words
     pgbench -n -T 3 $arguments "$target" > /dev/null 2>&1   # warm-up (JIT, first pages)
+    counters_pid=""
+    if [ -n "$counters" ]; then
+      counters_start "$pid" "$seconds" "$work/counters.csv" System.Runtime
+    fi
     threads > "$work/before"
     cpu_before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
     # shellcheck disable=SC2086
     pgbench -n -T "$seconds" $arguments "$target" > "$work/run.out" 2>&1 || { echo "pgbench failed:"; cat "$work/run.out"; exit 1; }
     cpu_after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
     threads > "$work/after"
+    counters_finish "$work/counters.csv"
     load=$(cut -d' ' -f1 /proc/loadavg)
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -83,7 +102,7 @@ for _ in $(seq 1 "$rounds"); do
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/run.out" | head -1)
     # Threads that ended between the two readings are not counted (thread-pool workers come and go under load).
     awk -F'|' -v t="${transactions:-0}" -v ticks=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v r="${retries:-0}" \
-      -v setting="${setting:-default}" -v load="$load" -v tps="${tps:-0}" '
+      -v setting="${setting:-default}" -v load="$load" -v tps="${tps:-0}" -v allocated="$allocated" -v items="$work_items" '
       FNR == NR { before[$1, ++seen[$1]] = $2; next }
       {
         split(before[$1, ++again[$1]], b, " "); split($2, a, " ")
@@ -93,7 +112,8 @@ for _ in $(seq 1 "$rounds"); do
       }
       END {
         t = t > 0 ? t : 1
-        printf "| %s | %s | %.0f | %.3f | %.1f, %.1f | %.1f | %.2f |\n", setting, load, tps, 1000 * ticks / hz / t, pv / t, pn / t, all / t, r / t
+        printf "| %s | %s | %.0f | %.3f | %.1f, %.1f | %.1f | %.2f | %.1f | %.1f |\n", setting, load, tps, 1000 * ticks / hz / t, pv / t, pn / t, all / t, r / t,
+          allocated / 1024 / t, items / t
       }' "$work/before" "$work/after"
   done
 done

@@ -21,6 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
+. "$here/runtime-counters.sh"
 root=$(cd "$here/../.." && pwd)
 runs=${1:-3}
 seconds=${2:-10}
@@ -74,25 +75,14 @@ measure() { # connection string, pgbench arguments, PGOPTIONS
 # retries_per_txn commit_ms_p50".
 measure_log() { # pgbench arguments
   if [ -n "$counters" ]; then
-    rm -f "$work/counters.csv"
-    # A session of a fixed length (it ignores signals without a terminal) that covers the run with a second to spare.
-    "$counters" collect -p "$server_pid" --counters System.Runtime,Log.Adjudicator --format csv -o "$work/counters.csv" \
-      --refresh-interval 1 --duration "$(printf '00:00:%02d:%02d' $(((seconds + 4) / 60)) $(((seconds + 4) % 60)))" \
-      > /dev/null 2>&1 < /dev/null &
-    counters_pid=$!
-    sleep 1.5  # the session attaches before the run starts
+    counters_start "$server_pid" "$seconds" "$work/counters.csv" System.Runtime,Log.Adjudicator
   fi
   before=$(cpu_ticks)
   result=$(measure "$log_target" "$1" "")
   after=$(cpu_ticks)
-  allocated=nan
-  work_items=nan
+  counters_finish "$work/counters.csv"
   commit_p50=nan
   if [ -n "$counters" ]; then
-    wait "$counters_pid" 2>/dev/null || true
-    # Increments per interval; the intervals before and after the run are idle and add little.
-    allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
-    work_items=$(awk -F, '$3 ~ /^dotnet.thread_pool.work_item.count/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
     # The histogram's median of each interval that had commits; the median of those.
     commit_p50=$(awk -F, '$3 ~ /^log.commit.duration.*Percentile=50/ && $5 > 0 { printf "%.3f\n", 1000 * $5 }' "$work/counters.csv" | median_of)
   fi
