@@ -32,11 +32,17 @@ internal sealed record CheckpointManifest
 {
     /// <summary>Bumped when the meaning of any field or file changes; a manifest of another version is not used, except
     /// the versions in <see cref="ReadableFormatVersions"/>. 2 added <see cref="Partitions"/> (a replica of several
-    /// partitions); a version 1 manifest is one partition's, <see cref="Partition"/> at <see cref="NextOffset"/>.</summary>
-    public const int CurrentFormatVersion = 2;
+    /// partitions); a version 1 manifest is one partition's, <see cref="Partition"/> at <see cref="NextOffset"/>. 3 stores
+    /// a key's newest version only in its head record (<see cref="VersionStore"/>): versions 1 and 2 were written with a
+    /// version record beside every head, and a folder of theirs is rebuilt from the journal rather than read and
+    /// collected with the rules of 3.</summary>
+    public const int CurrentFormatVersion = 3;
 
-    /// <summary>Versions this node still recovers: 1 (one partition) reads as a version 2 manifest of that one partition.</summary>
-    private static readonly int[] ReadableFormatVersions = [1, CurrentFormatVersion];
+    /// <summary>Versions this node still recovers.</summary>
+    private static readonly int[] ReadableFormatVersions = [CurrentFormatVersion];
+
+    /// <summary>The last version whose folders hold a version record beside every head record.</summary>
+    private const int TwoRecordsPerVersionFormatMax = 2;
 
     private const string ChecksumPrefix = "sha256 ";
 
@@ -133,7 +139,10 @@ internal sealed record CheckpointManifest
             }
             if (!ReadableFormatVersions.Contains(manifest.FormatVersion))
             {
-                problem = $"its format version is {manifest.FormatVersion}, this node reads {string.Join(" and ", ReadableFormatVersions)}";
+                problem = manifest.FormatVersion <= TwoRecordsPerVersionFormatMax
+                    ? $"its format version is {manifest.FormatVersion}, written with two records per row version; this node reads format " +
+                      $"{CurrentFormatVersion} (one record per new row), so the folder is rebuilt from the journal"
+                    : $"its format version is {manifest.FormatVersion}, this node reads {string.Join(" and ", ReadableFormatVersions)}";
                 return null;
             }
             if (manifest.FormatVersion >= 2 && (manifest.Partitions is not { Count: > 0 } positions || positions[0].Partition != manifest.Partition

@@ -53,6 +53,21 @@ public sealed partial class StorageNode
     /// <summary>Versions removed by garbage collection since the node started.</summary>
     public long CollectedVersionCount => Volatile.Read(ref collectedVersionCount);
 
+    /// <summary>The live records of the version store's log by kind (<see cref="VersionStore.CountLiveRecords"/>), and
+    /// where the log ends: tests of the record format call it while nothing is applied.</summary>
+    internal (LogRecordCounts Live, long TailAddress) CountLiveRecords()
+    {
+        var store = EnterRead();
+        try
+        {
+            return (store.CountLiveRecords(), store.TailAddress);
+        }
+        finally
+        {
+            ExitRead();
+        }
+    }
+
     private HybridTimestamp TrimHorizonAt(HybridTimestamp resolved)
     {
         var milliseconds = resolved.PhysicalMilliseconds - (long)options.SnapshotRetention.TotalMilliseconds;

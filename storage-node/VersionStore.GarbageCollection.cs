@@ -6,14 +6,18 @@ namespace Log.StorageNode;
 /// <summary>What one step of garbage collection removed.</summary>
 internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes);
 
+/// <summary>Live records in the log by kind (<see cref="VersionStore.CountLiveRecords"/>).</summary>
+internal readonly record struct LogRecordCounts(long HeadRecords, long VersionRecords);
+
 internal sealed partial class VersionStore
 {
     /// <summary>
     /// Deletes the version records of <paramref name="keys"/> that no read at or above <paramref name="horizon"/> can
     /// reach: for each key, every version older than its newest version at or below the horizon. A read at T walks back
     /// from the head and stops at the newest version at or below T, so for T at or above the horizon it stops at that
-    /// version or before it, and never follows the link to a deleted one. The head record is never deleted, nor the
-    /// version record it duplicates (the next version links to it).
+    /// version or before it, and never follows the link to a deleted one. The head record (the newest version, stored
+    /// only there) is never deleted: a key whose head is at or below the horizon keeps its head alone, and its link back
+    /// names a version no read is allowed to reach any more.
     /// <para>
     /// Safe beside the apply loop: a new version is committed above the resolved timestamp, so above the horizon, and
     /// does not change which version is the newest at or below it. Records are deleted oldest first, so a collection
@@ -77,6 +81,47 @@ internal sealed partial class VersionStore
             ReturnReadSession(session);
         }
         return new CollectedVersions(versionCount, payloadBytes);
+    }
+
+    /// <summary>
+    /// The live records of the log by kind: each key's newest record in it that is not a delete marker, head records and
+    /// version records apart. What the record format keeps, for tests and tools; reads every page of the log, so not for
+    /// a serving path. Callers keep writers away while it runs.
+    /// </summary>
+    public LogRecordCounts CountLiveRecords()
+    {
+        // Each stored key's newest record: whether it is a delete marker (the scan goes up the log, so later records win).
+        var newest = new Dictionary<byte[], bool>(ByteArrayEqualityComparer.Instance);
+        using (var iterator = store.Log.Scan(store.Log.BeginAddress, store.Log.TailAddress))
+        {
+            while (iterator.GetNext(out var recordInfo))
+            {
+                var key = iterator.GetKey().AsReadOnlySpan();
+                if (key.Length == 0 || (key[0] != HeadPrefix && key[0] != VersionPrefix))
+                {
+                    throw new InvalidDataException($"Storage is corrupt: a record's key begins with {(key.Length > 0 ? key[0] : -1)}, neither a head nor a version.");
+                }
+                newest[key.ToArray()] = recordInfo.Tombstone;
+            }
+        }
+        ThrowIfLogCorrupt();
+        long heads = 0, versionRecords = 0;
+        foreach (var (key, deleted) in newest)
+        {
+            if (deleted)
+            {
+                continue;
+            }
+            if (key[0] == HeadPrefix)
+            {
+                heads++;
+            }
+            else
+            {
+                versionRecords++;
+            }
+        }
+        return new LogRecordCounts(heads, versionRecords);
     }
 
     /// <summary>The log's begin address: records below it are gone (compacted); its files are deleted at the next

@@ -20,13 +20,15 @@ internal enum ApplyOutcome
 /// <summary>
 /// The MVCC versions of every key, in one FASTER <c>FasterKV&lt;SpanByte, SpanByte&gt;</c>.
 /// <para>
-/// Layout. For user key K there is a head record at <c>[0x01] K</c> and one version record per
-/// commit at <c>[0x02] K ts</c> (ts as 8 big-endian bytes). Both hold the same payload:
+/// Layout (storage format 3, <see cref="CheckpointManifest.CurrentFormatVersion"/>). For user key K there is a head
+/// record at <c>[0x01] K</c> holding its newest version, and one version record at <c>[0x02] K ts</c> (ts as 8
+/// big-endian bytes) for each older version still kept. Both hold the same payload format:
 /// <c>commit ts (8) | previous commit ts (8, 0 = none) | kind (1: value, 2: tombstone) | value</c>.
-/// The head is a copy of the newest version, so the common read (the newest value) costs one
-/// lookup; an older snapshot walks the previous-ts chain through version records until it
-/// finds a commit at or below its timestamp. Commit timestamps are always above a start
-/// timestamp, so 0 never names a version and can mean "none".
+/// The newest version is stored once, in the head, so the common read (the newest value) costs one lookup and a new
+/// key one record; a version record is written only when its version is superseded, just before the new head that
+/// links to it. An older snapshot walks the previous-ts chain from the head through version records until it finds a
+/// commit at or below its timestamp. Commit timestamps are always above a start timestamp, so 0 never names a version
+/// and can mean "none".
 /// </para>
 /// <para>
 /// Records are never changed in place (the functions refuse in-place upserts, so FASTER appends a
@@ -152,8 +154,8 @@ internal sealed partial class VersionStore : IDisposable
         {
             throw new ArgumentException($"Key and value of {key.Length + (value?.Length ?? 0)} bytes exceed the {EntryBytesMax} bytes a record can hold.");
         }
-        // The head key, the version key and the payload are built in buffers kept for the apply session (one writer):
-        // FASTER copies them into its log, so a replay allocates nothing per write here.
+        // The head key, the version key and the payloads are built in buffers kept for the apply session (one writer):
+        // FASTER copies them into its log, so a replay allocates nothing per write here beyond the superseded value.
         var keys = ApplyScratch(ref applyKeys, 2 * key.Length + 1 + 1 + sizeof(ulong));
         var headKey = keys[..(key.Length + 1)];
         headKey[0] = HeadPrefix;
@@ -167,14 +169,18 @@ internal sealed partial class VersionStore : IDisposable
                 return ApplyOutcome.Skipped;
             }
             previous = head.CommitTimestamp;
+            // The superseded version moves to its own version record, as it was (its own link back included), before
+            // the new head that links to it: a reader that sees the new head always finds the record it links to, and a
+            // crash between the two leaves the old head in place beside a copy of it, which the next apply writes again.
+            var versionKey = keys.Slice(headKey.Length, key.Length + 1 + sizeof(ulong));
+            WriteVersionKey(versionKey, key, head.CommitTimestamp);
+            var versionPayload = ApplyScratch(ref applyVersionPayload, PayloadHeaderBytes + (head.Value?.Length ?? 0));
+            Encode(versionPayload, head.CommitTimestamp, head.PreviousTimestamp, head.Value);
+            Upsert(applySession, versionKey, versionPayload);
         }
-        var versionKey = keys.Slice(headKey.Length, key.Length + 1 + sizeof(ulong));
-        WriteVersionKey(versionKey, key, commitTimestamp);
+        // A new key writes its head alone: the newest version of a key lives only in its head record.
         var payload = ApplyScratch(ref applyPayload, PayloadHeaderBytes + (value?.Length ?? 0));
         Encode(payload, commitTimestamp, previous, value);
-        // The version record first, then the head that points past it: a reader that sees the new
-        // head always finds the records it links to.
-        Upsert(applySession, versionKey, payload);
         headAddress = Upsert(applySession, headKey, payload);
         return previous == 0 ? ApplyOutcome.NewKey : ApplyOutcome.NewVersion;
     }
@@ -182,6 +188,7 @@ internal sealed partial class VersionStore : IDisposable
     /// <summary>Buffers of the apply session (<see cref="Apply(byte[], ulong, byte[], out long)"/>), grown as needed.</summary>
     private byte[] applyKeys = new byte[128];
     private byte[] applyPayload = new byte[256];
+    private byte[] applyVersionPayload = new byte[256];
 
     private static Span<byte> ApplyScratch(ref byte[] buffer, int length)
     {

@@ -70,7 +70,7 @@ public sealed class ColdReadTests
             Assert.Equal(expected, await ScanTextAsync(warm.Node, timestamp));
             Assert.Equal(expected, await ScanTextAsync(cold.Node, timestamp));
         }
-        // Most head records came from disk in bulk; the large rows (3,000 bytes) through FASTER.
+        // Most head records came from disk in bulk; the large rows (20,000 bytes) through FASTER.
         var (inBulk, throughFaster) = cold.Node.ColdHeadReads;
         Assert.True(inBulk > 2 * rows, $"{inBulk} head records read in bulk");
         Assert.True(throughFaster > 0, "no head record read through FASTER");
@@ -90,7 +90,8 @@ public sealed class ColdReadTests
 
     /// <summary>Applies the same seeded rounds of writes to every node: all <paramref name="rows"/> rows at first, then
     /// each round about a third of them changed and a tenth deleted, one row in fifty too large to be read in bulk
-    /// (3,000 bytes); then a heartbeat past the last commit. Returns, for each round, a timestamp that sees it and the
+    /// (20,000 bytes: longer than the gap a bulk read spans between two heads, so that the next head's range never holds
+    /// it whole, as it could hold a row of a few KB now that heads lie next to each other); then a heartbeat past the last commit. Returns, for each round, a timestamp that sees it and the
     /// rows visible there (hex key to value).</summary>
     internal static async Task<List<(ulong Timestamp, List<(string Key, string Value)> Visible)>> WriteSeededRoundsAsync(int rows, int rounds,
         Random random, params StorageNodeHarness[] nodes)
@@ -117,7 +118,7 @@ public sealed class ColdReadTests
                         writes.Add(new JournalWrite(Key(row), null));
                         continue;
                     }
-                    var value = $"{round}:{row}:" + new string((char)('a' + random.Next(26)), random.Next(50) == 0 ? 3_000 : random.Next(1, 120));
+                    var value = $"{round}:{row}:" + new string((char)('a' + random.Next(26)), random.Next(50) == 0 ? 20_000 : random.Next(1, 120));
                     model[key] = value;
                     writes.Add(new JournalWrite(Key(row), Bytes(value)));
                 }

@@ -187,7 +187,7 @@ public sealed class MultiPartitionCheckpointTests
     }
 
     [Fact]
-    public async Task A_manifest_of_format_version_one_still_recovers_and_one_of_other_partitions_is_not_used()
+    public async Task A_manifest_of_an_older_format_version_is_not_used_nor_one_of_other_partitions()
     {
         var harness = await StorageNodeHarness.StartAsync(configure: options => TwoPartitionsManual(options) with { PartitionCount = 1 });
         try
@@ -199,13 +199,20 @@ public sealed class MultiPartitionCheckpointTests
             var manifest = CheckpointManifest.Decode(await File.ReadAllBytesAsync(path), out var problem);
             Assert.True(manifest is not null, problem);
             Assert.Equal(CheckpointManifest.CurrentFormatVersion, manifest.FormatVersion);
-            // What a node before several partitions wrote: no list of partitions.
-            await File.WriteAllBytesAsync(path, (manifest with { FormatVersion = 1, Partitions = null }).Encode());
+            // Folders of formats 1 (no list of partitions) and 2 hold two records per version: never read with format 3's rules.
+            foreach (var older in new[] { manifest with { FormatVersion = 1, Partitions = null }, manifest with { FormatVersion = 2 } })
+            {
+                Assert.Null(CheckpointManifest.Decode(older.Encode(), out problem));
+                Assert.Contains($"format version is {older.FormatVersion}", problem);
+                Assert.Contains("rebuilt from the journal", problem);
+            }
+            await File.WriteAllBytesAsync(path, (manifest with { FormatVersion = 2 }).Encode());
 
             harness = await harness.RestartAsync(options => TwoPartitionsManual(options) with { PartitionCount = 1 });
-            Assert.Equal(checkpoint.Sequence, harness.Node.NewestCheckpoint?.Sequence);
-            Assert.Equal(3, harness.Node.NextOffset);
+            Assert.Null(harness.Node.NewestCheckpoint);
+            await harness.Node.WaitForOffsetAsync(3, CancellationToken.None).WaitAsync(StorageNodeHarness.TestTimeout);
             Assert.Equal("two", await harness.GetAsync("b", 12));
+            Assert.NotNull(await harness.Node.CheckpointAsync(CancellationToken.None));
 
             // A replica of two partitions cannot resume from a checkpoint of one: it replays both from offset 0.
             harness = await harness.RestartAsync(TwoPartitionsManual);
