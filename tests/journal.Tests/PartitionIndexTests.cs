@@ -47,6 +47,21 @@ public sealed class PartitionIndexTests : IDisposable
         await result.Durable;
     }
 
+    /// <summary>An open of <paramref name="directory"/> takes nothing from its index and still serves every batch.</summary>
+    private async Task AssertIndexIgnoredAsync(string directory, int count)
+    {
+        var log = PartitionLog.Open("t", 0, directory, options, NullLogger.Instance);
+        try
+        {
+            Assert.Equal(0, log.BatchesFromIndexAtOpen);
+            await AssertEveryBatchAsync(log, count);
+        }
+        finally
+        {
+            await log.DisposeAsync();
+        }
+    }
+
     /// <summary>Every batch from offset 0 to the high watermark, each checked and holding the value written at its offset.</summary>
     private static async Task AssertEveryBatchAsync(PartitionLog log, int count)
     {
@@ -225,16 +240,7 @@ public sealed class PartitionIndexTests : IDisposable
             await log.DisposeAsync();
         }
         File.Copy(Path.Combine(crashed, PartitionIndexFile.FileName), Path.Combine(other, PartitionIndexFile.FileName), overwrite: true);
-        log = PartitionLog.Open("t", 0, other, options, NullLogger.Instance);
-        try
-        {
-            Assert.Equal(0, log.BatchesFromIndexAtOpen);
-            await AssertEveryBatchAsync(log, 3);
-        }
-        finally
-        {
-            await log.DisposeAsync();
-        }
+        await AssertIndexIgnoredAsync(other, 3);
 
         // Its own index, sound and consistent, but its entries moved by one batch: the open's check of the batches it
         // takes from an index finds them elsewhere.
@@ -248,16 +254,7 @@ public sealed class PartitionIndexTests : IDisposable
             Producers = [],
         };
         await File.WriteAllBytesAsync(path, PartitionIndexFile.Encode(shifted));
-        log = PartitionLog.Open("t", 0, other, options, NullLogger.Instance);
-        try
-        {
-            Assert.Equal(0, log.BatchesFromIndexAtOpen);
-            await AssertEveryBatchAsync(log, 3);
-        }
-        finally
-        {
-            await log.DisposeAsync();
-        }
+        await AssertIndexIgnoredAsync(other, 3);
     }
 
     [Fact]
