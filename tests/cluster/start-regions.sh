@@ -16,8 +16,9 @@
 #   -H  the adjudicators' --region-heartbeat-ms (default 4)
 #   -l  the adjudicators' --region-lead-ms (default: the larger of delay + offset + heartbeat + 2, what a closed timestamp
 #       must cover for reads in the other region not to wait plus 2 ms of slack, and 2 x delay - offset - 1, the longest
-#       lead whose commit wait still ends within the round trip a commit waits for anyway; adjudicator/README.md,
-#       "Figures (regions)")
+#       lead whose commit wait still ends within the round trip a commit waits for anyway, and 3 x delay, the age a
+#       promise measurably has when it reaches the other region's replica (a heartbeat's append, the fetch through the
+#       delay); adjudicator/README.md, "Figures (regions)")
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator, storage node and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
@@ -52,6 +53,8 @@ if [ -z "$lead" ]; then
   lead=$((delay + offset + heartbeat + 2))
   hidden=$((2 * delay - offset - 1))
   [ "$hidden" -le "$lead" ] || lead=$hidden
+  arrival=$((3 * delay))
+  [ "$arrival" -le "$lead" ] || lead=$arrival
 fi
 . "$here/roles.sh"
 prepare_dir_and_bin log-regions
