@@ -250,7 +250,7 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, ICrossShardParticipant
         AdjudicatorLog.Rebuilding(logger, options.Shard, options.Partition, cause);
         // Its in-flight appends finish (or time out) first, so the new shard's replay sees them.
         await failed.DisposeAsync().ConfigureAwait(false);
-        if (cause is WriterFencedException fenced && await FindNewerEpochAsync(failed, fenced).ConfigureAwait(false) is { } newer)
+        if (FenceOf(failed, cause) is { } fenced && await FindNewerEpochAsync(failed, fenced).ConfigureAwait(false) is { } newer)
         {
             // Rebuilding would append an EpochStart above the newer adjudicator's and fence it in turn: two writers
             // taking the partition from each other forever. The one started last keeps it.
@@ -291,6 +291,24 @@ public sealed class AdjudicatorSupervisor : IAdjudicator, ICrossShardParticipant
                 return;
             }
         }
+    }
+
+    /// <summary>The fence that stopped <paramref name="failed"/>, if one did. A call the shard refused may begin the
+    /// recovery before the shard's own failure is published, with the refusal (which wraps the fence) as its cause.</summary>
+    private static WriterFencedException? FenceOf(AdjudicatorShard failed, Exception cause)
+    {
+        if (failed.Failure.IsCompletedSuccessfully && failed.Failure.Result is WriterFencedException recorded)
+        {
+            return recorded;
+        }
+        for (Exception? exception = cause; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is WriterFencedException fenced)
+            {
+                return fenced;
+            }
+        }
+        return null;
     }
 
     /// <summary>The newer epoch that fenced <paramref name="failed"/>, or null (not found, or the gap could not be read:
