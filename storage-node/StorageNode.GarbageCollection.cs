@@ -130,13 +130,25 @@ public sealed partial class StorageNode
     /// <summary>FASTER's record header and the two length prefixes of a SpanByte key and value, rounded up.</summary>
     private const int RecordOverheadBytesEstimate = 32;
 
+    /// <summary>The pause between two passes when <see cref="StorageNodeOptions.GarbageCollectionInterval"/> is not set.</summary>
+    private static readonly TimeSpan CollectionPauseDefault = TimeSpan.FromSeconds(30);
+
+    /// <summary>Passes per <see cref="StorageNodeOptions.SnapshotRetention"/> at least, when the interval is not set. Between
+    /// two passes the log holds, besides the horizon's versions, every version superseded since the last pass: with a
+    /// pass per retention that alone can equal the horizon's versions; with four, a quarter of them.</summary>
+    private const int CollectionPassesPerRetentionMin = 4;
+
+    /// <summary>The pause between two passes.</summary>
+    internal TimeSpan CollectionPause => options.GarbageCollectionInterval
+        ?? TimeSpan.FromTicks(Math.Min(CollectionPauseDefault.Ticks, Math.Max(1, options.SnapshotRetention.Ticks / CollectionPassesPerRetentionMin)));
+
     private async Task CollectionLoopAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(options.GarbageCollectionInterval, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(CollectionPause, options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 await CollectGarbageAsync(force: false, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -261,6 +273,31 @@ public sealed partial class StorageNode
         }
     }
 
+    /// <summary>Polls of <see cref="VersionStore.SafeReadOnlyAddress"/>, a millisecond apart, after a shift of the
+    /// read-only address to the tail; compaction then goes as far as the shift has reached.</summary>
+    private const int ReadOnlyShiftPollsMax = 1000;
+
+    /// <summary>Makes the log read-only up to its tail (<see cref="VersionStore.ShiftReadOnlyToTail"/>), under the
+    /// checkpoint gate (a checkpoint moves the read-only address too), and waits until the shift is safe.</summary>
+    private async Task ShiftReadOnlyToTailAsync(VersionStore store, CancellationToken cancellationToken)
+    {
+        long target;
+        await checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(storeClosed, this);
+            target = store.ShiftReadOnlyToTail();
+        }
+        finally
+        {
+            checkpointGate.Release();
+        }
+        for (var poll = 0; poll < ReadOnlyShiftPollsMax && store.SafeReadOnlyAddress < target; poll++)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private GarbageCollection LogCollection(GarbageCollection result)
     {
         logger.LogInformation(
@@ -281,12 +318,23 @@ public sealed partial class StorageNode
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
         var before = store.BeginAddress;
         var begin = before;
+        var shifted = false;
         while (true)
         {
             var logBytes = store.TailAddress - begin;
             var garbage = Volatile.Read(ref garbageBytesEstimate);
+            if (logBytes <= 0 || garbage < logBytes * options.CompactionGarbageFractionMin)
+            {
+                break;
+            }
+            if (!shifted && store.SafeReadOnlyAddress < store.TailAddress)
+            {
+                // Once per call, so that compaction does not chase a tail that applying keeps moving.
+                shifted = true;
+                await ShiftReadOnlyToTailAsync(store, cancellationToken).ConfigureAwait(false);
+            }
             var until = Math.Min(store.SafeReadOnlyAddress, begin + options.CompactionStepBytesMax);
-            if (logBytes <= 0 || garbage < logBytes * options.CompactionGarbageFractionMin || until <= begin)
+            if (until <= begin)
             {
                 break;
             }
@@ -317,5 +365,30 @@ public sealed partial class StorageNode
             Volatile.Read(ref checkpointWanted).TrySetResult();
         }
         return (before, begin);
+    }
+    /// <summary>
+    /// How many of <paramref name="manifests"/> (newest first) to keep: at most <see cref="StorageNodeOptions.CheckpointsKept"/>,
+    /// and none from the first older one whose log begins in a segment below the one the newest's log begins in.
+    /// Compaction moved the log's begin address past that checkpoint's, and FASTER deleted the segment files below the
+    /// new one when it took the newest: the older checkpoint's log range is gone, so it could only fail its checksums,
+    /// and keeping it kept a second hash index checkpoint (32 MiB by default) and key file for nothing. A manifest that
+    /// cannot be read is kept as before (it names nothing).
+    /// </summary>
+    private int KeptCheckpointCount(List<string> manifests)
+    {
+        var limit = Math.Min(options.CheckpointsKept, manifests.Count);
+        if (limit <= 1 || CheckpointManifest.Decode(File.ReadAllBytes(manifests[0]), out _) is not { } newest)
+        {
+            return limit;
+        }
+        var deletedBelow = newest.LogBeginAddress & ~((1L << newest.LogSegmentSizeBits) - 1);
+        for (var kept = 1; kept < limit; kept++)
+        {
+            if (CheckpointManifest.Decode(File.ReadAllBytes(manifests[kept]), out _) is { } older && older.LogBeginAddress < deletedBelow)
+            {
+                return kept;
+            }
+        }
+        return limit;
     }
 }

@@ -88,9 +88,12 @@ public sealed record StorageNodeOptions
     public long LogPageSizeBytes { get; init; } = 16L << 20;
 
     /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page. Compaction gives disk space
-    /// back a whole file at a time (the files below the log's begin address are deleted at the next checkpoint), so a
-    /// file is small enough that an update-heavy table's log shrinks: 64 MiB.</summary>
-    public long LogSegmentSizeBytes { get; init; } = 1L << 26;
+    /// back a whole file at a time (the files below the log's begin address are deleted at the next checkpoint), so the
+    /// file the log begins in holds compacted records up to its size: one page (16 MiB), the least FASTER allows, so an
+    /// update-heavy table of a few hundred kilobytes settles in at most 16 MiB of compacted records beside its log in use
+    /// (up to 64 MiB before, the size then). A large log is four times as many files as it was. A folder written with
+    /// another size fails its manifest's check once and is replayed from the journal.</summary>
+    public long LogSegmentSizeBytes { get; init; } = 1L << 24;
 
     /// <summary>How far behind the resolved timestamp a read may still be: the longest transaction (DSQL's 5 minutes).
     /// Reads below it fail with <see cref="SnapshotTooOldException"/>, and versions only they could see are collected.</summary>
@@ -100,8 +103,10 @@ public sealed record StorageNodeOptions
     public bool GarbageCollectionEnabled { get; init; } = true;
 
     /// <summary>Pause between two garbage collection passes. A pass runs only when a version was superseded since the
-    /// last one; it reads the head record of every key, so its cost grows with the keys, not with the garbage.</summary>
-    public TimeSpan GarbageCollectionInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// last one; it reads the head record of every key, so its cost grows with the keys, not with the garbage. Null: 30 s,
+    /// or a quarter of <see cref="SnapshotRetention"/> when that is shorter (between two passes the log also holds
+    /// whatever was superseded since the last one, so passes follow the retention).</summary>
+    public TimeSpan? GarbageCollectionInterval { get; init; }
 
     /// <summary>Keys a garbage collection pass takes from the ordered index per step (applying and reads go on between
     /// steps).</summary>

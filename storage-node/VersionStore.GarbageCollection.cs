@@ -132,6 +132,21 @@ internal sealed partial class VersionStore
     public long SafeReadOnlyAddress => store.Log.SafeReadOnlyAddress;
 
     /// <summary>
+    /// Makes the whole log read-only, so that compaction can reach its tail, and returns the tail it aimed at. FASTER
+    /// keeps the newest part of its log mutable for in-place updates, which this store never does (every write appends a
+    /// record, <see cref="AppendOnlyFunctions"/>), so that part only holds back compaction: with the default memory it is
+    /// most of the 128 MiB in memory, all of it out of compaction's reach until a checkpoint made it read-only. FASTER
+    /// flushes the pages it shifts past in the background; compaction reads them from memory meanwhile.
+    /// <see cref="SafeReadOnlyAddress"/> follows once every thread in FASTER's epoch has seen the shift.
+    /// </summary>
+    public long ShiftReadOnlyToTail()
+    {
+        var tail = store.Log.TailAddress;
+        store.Log.ShiftReadOnlyAddress(tail, wait: false);
+        return tail;
+    }
+
+    /// <summary>
     /// Compacts the log below <paramref name="untilAddress"/> (at most <see cref="SafeReadOnlyAddress"/>): FASTER copies
     /// every record there that is still its key's newest and not deleted to the tail, and moves the begin address up.
     /// Nothing is deleted from disk here: FASTER truncates the files below the begin address at the next checkpoint, so
