@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 
@@ -108,8 +109,33 @@ public sealed partial class StorageNode
         await collecting.ConfigureAwait(false);
     }
 
-    /// <summary>Called by the apply loop when a commit added a newer version of a known key.</summary>
-    private void NoteSuperseded(ulong commitTimestamp, int keyBytes, int valueBytes)
+    // The version records the apply loop wrote, in the order it wrote them, each with the commit that superseded its
+    // version: once the horizon reaches that commit the record is garbage, and a pass deletes it by key without reading
+    // anything. Written by the apply loop, taken by passes (under collectionGate); at most
+    // GarbageCollectionQueuedVersionsMax, past which supersessions are noted as ranges for a pass that walks every key.
+    private readonly ConcurrentQueue<QueuedVersion> queuedVersions = new();
+    private long queuedVersionCount;
+
+    private readonly record struct QueuedVersion(byte[] Key, ulong Timestamp, ulong SupersededAt, int PayloadBytes);
+
+    /// <summary>Called by the apply loop when a commit added a newer version of a known key, and moved the one it
+    /// superseded to a version record.</summary>
+    private void NoteSuperseded(byte[] key, SupersededVersion superseded, ulong commitTimestamp, int valueBytes)
+    {
+        // The head record the new one replaces is garbage as soon as it is replaced.
+        Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(key.Length + 1, valueBytes));
+        if (Interlocked.Increment(ref queuedVersionCount) <= options.GarbageCollectionQueuedVersionsMax)
+        {
+            queuedVersions.Enqueue(new QueuedVersion(key, superseded.Timestamp, commitTimestamp, superseded.PayloadBytes));
+            return;
+        }
+        Interlocked.Decrement(ref queuedVersionCount);
+        NoteUnqueuedSupersession(commitTimestamp);
+    }
+
+    /// <summary>A supersession the queue had no room for: a pass that walks every key collects it once the horizon
+    /// reaches its commit.</summary>
+    private void NoteUnqueuedSupersession(ulong commitTimestamp)
     {
         // A full fence between the two, paired with the one in CloseSupersessionRange: either the pass closing the
         // range sees this commit as the range's newest, or this sees the fresh range and notes itself in it.
@@ -121,8 +147,47 @@ public sealed partial class StorageNode
             if (seen == oldest) break;
             oldest = seen;
         }
-        // The head record the new one replaces is garbage as soon as it is replaced.
-        Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(keyBytes + 1, valueBytes));
+    }
+
+    /// <summary>
+    /// Under collectionGate: deletes the queued version records whose superseding commit is at or below
+    /// <paramref name="horizon"/>, from the front of the queue, a batch at a time. The apply loop queues a key's versions
+    /// oldest first, so they are deleted oldest first, as a walk deletes them; one stuck behind a later commit of another
+    /// key (partitions applied side by side) waits for a later pass.
+    /// </summary>
+    private async Task<CollectedVersions> DeleteQueuedVersionsAsync(ulong horizon, CancellationToken cancellationToken)
+    {
+        var batch = new List<(byte[] Key, ulong Timestamp)>(options.GarbageCollectionBatchKeyCount);
+        var removed = new CollectedVersions(0, 0);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Clear();
+            long payloadBytes = 0;
+            while (batch.Count < options.GarbageCollectionBatchKeyCount && queuedVersions.TryPeek(out var next) && next.SupersededAt <= horizon
+                && queuedVersions.TryDequeue(out var version))
+            {
+                batch.Add((version.Key, version.Timestamp));
+                payloadBytes += version.PayloadBytes;
+            }
+            if (batch.Count == 0)
+            {
+                return removed;
+            }
+            Interlocked.Add(ref queuedVersionCount, -batch.Count);
+            var store = EnterRead();
+            try
+            {
+                store.DeleteVersions(batch);
+            }
+            finally
+            {
+                ExitRead();
+            }
+            removed = new CollectedVersions(removed.VersionCount + batch.Count, removed.PayloadBytes + payloadBytes);
+            // Applying and reads go on between batches.
+            await Task.Yield();
+        }
     }
 
     private static long RecordBytesEstimate(int keyBytes, long payloadBytes) => keyBytes + payloadBytes + RecordOverheadBytesEstimate;
@@ -185,20 +250,24 @@ public sealed partial class StorageNode
             }
             var startedAt = options.TimeProvider.GetTimestamp();
             CloseSupersessionRange();
+            // The queued versions first: a walk after them stops at the first one they deleted, below the kept version.
+            var removed = await DeleteQueuedVersionsAsync(horizon.Value, cancellationToken).ConfigureAwait(false);
             if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough
                 || !pendingSupersessions.Exists(range => range.Oldest <= horizon.Value)))
             {
-                // Nothing new to collect; but the tombstones the last pass wrote (and what it could not compact before a
-                // checkpoint made it read-only) may now be worth compacting.
+                // Nothing to walk for; but what the queue held, the tombstones the last pass wrote (and what it could not
+                // compact before a checkpoint made it read-only) may now be worth compacting.
+                NoteRemoved(removed);
                 var (before, after) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
-                return after == before ? null
-                    : LogCollection(new GarbageCollection(horizon, 0, 0, 0, before, after, options.TimeProvider.GetElapsedTime(startedAt)));
+                return after == before && removed.VersionCount == 0 ? null
+                    : LogCollection(new GarbageCollection(horizon, 0, removed.VersionCount, removed.PayloadBytes, before, after,
+                        options.TimeProvider.GetElapsedTime(startedAt)));
             }
             var batch = new List<IndexedKey>(options.GarbageCollectionBatchKeyCount);
             byte[] cursor = [];
             var cursorInclusive = true;
             long visited = 0;
-            var removed = new CollectedVersions(0, 0);
+            var walked = new CollectedVersions(0, 0);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -215,7 +284,7 @@ public sealed partial class StorageNode
                     ExitRead();
                 }
                 visited += batch.Count;
-                removed = new CollectedVersions(removed.VersionCount + collected.VersionCount, removed.PayloadBytes + collected.PayloadBytes);
+                walked = new CollectedVersions(walked.VersionCount + collected.VersionCount, walked.PayloadBytes + collected.PayloadBytes);
                 if (batch.Count < options.GarbageCollectionBatchKeyCount)
                 {
                     break;
@@ -227,10 +296,8 @@ public sealed partial class StorageNode
             }
             collectedThrough = horizon.Value;
             ForgetCollectedSupersessions(horizon.Value);
-            Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
-            // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
-            // the payload is most of a record.
-            Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
+            removed = new CollectedVersions(removed.VersionCount + walked.VersionCount, removed.PayloadBytes + walked.PayloadBytes);
+            NoteRemoved(removed);
             var (beginBefore, beginAfter) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
             return LogCollection(new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
                 options.TimeProvider.GetElapsedTime(startedAt)));
@@ -239,6 +306,15 @@ public sealed partial class StorageNode
         {
             collectionGate.Release();
         }
+    }
+
+    /// <summary>Counts versions a pass removed, and their garbage for compaction.</summary>
+    private void NoteRemoved(CollectedVersions removed)
+    {
+        Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
+        // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
+        // the payload is most of a record.
+        Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
     }
 
     /// <summary>Under collectionGate: the commits noted since the last pass become a pending range.</summary>

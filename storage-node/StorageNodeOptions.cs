@@ -112,6 +112,12 @@ public sealed record StorageNodeOptions
     /// steps).</summary>
     public int GarbageCollectionBatchKeyCount { get; init; } = 1024;
 
+    /// <summary>Version records the apply loop queues for collection as it writes them (each with the commit that
+    /// superseded it), so that a pass deletes the ones the horizon has passed without reading a record; about 80 bytes
+    /// each (40 MiB at the default, 524,288). Supersessions past it (a long retention under many updates) are collected by a pass
+    /// that walks every key from its head, as every pass did before. 0: every pass walks.</summary>
+    public int GarbageCollectionQueuedVersionsMax { get; init; } = 1 << 19;
+
     /// <summary>The log is compacted once the garbage in it (estimated from the versions superseded and removed) is at
     /// least this fraction of it: compaction copies the live records of the part it compacts, so it costs at most about
     /// as much as it frees.</summary>
@@ -174,9 +180,10 @@ public sealed record StorageNodeOptions
             throw new ArgumentException("CheckpointInterval, CheckpointJournalDistanceMax, CheckpointsKept and CheckpointLogChunkBytes (records and writes) must be positive, JournalTopic given.");
         }
         if (SnapshotRetention <= TimeSpan.Zero || GarbageCollectionInterval <= TimeSpan.Zero || GarbageCollectionBatchKeyCount <= 0
+            || GarbageCollectionQueuedVersionsMax < 0
             || CompactionGarbageFractionMin is <= 0 or > 1 || CompactionStepBytesMax <= 0)
         {
-            throw new ArgumentException("SnapshotRetention, GarbageCollectionInterval, GarbageCollectionBatchKeyCount and CompactionStepBytesMax must be positive, CompactionGarbageFractionMin in (0, 1].");
+            throw new ArgumentException("SnapshotRetention, GarbageCollectionInterval, GarbageCollectionBatchKeyCount and CompactionStepBytesMax must be positive, GarbageCollectionQueuedVersionsMax not negative, CompactionGarbageFractionMin in (0, 1].");
         }
         if (ReadWaitTimeout <= TimeSpan.Zero || ReadSessionPoolSizeMax < 0 || ScanBatchKeyCount <= 0 || Partition < 0)
         {

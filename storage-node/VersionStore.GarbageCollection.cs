@@ -6,6 +6,10 @@ namespace Log.StorageNode;
 /// <summary>What one step of garbage collection removed.</summary>
 internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes);
 
+/// <summary>The version an update moved from its key's head to a version record: its commit timestamp and the record's
+/// payload length.</summary>
+internal readonly record struct SupersededVersion(ulong Timestamp, int PayloadBytes);
+
 /// <summary>Live records in the log by kind (<see cref="VersionStore.CountLiveRecords"/>).</summary>
 internal readonly record struct LogRecordCounts(long HeadRecords, long VersionRecords);
 
@@ -81,6 +85,28 @@ internal sealed partial class VersionStore
             ReturnReadSession(session);
         }
         return new CollectedVersions(versionCount, payloadBytes);
+    }
+
+    /// <summary>
+    /// Deletes the version records <paramref name="versions"/> names (a key and a version's commit timestamp each), in
+    /// that order, without reading them: the caller knows each is below the newest version at or below the horizon (a
+    /// newer version of its key was committed at or below it), so no admitted read reaches it. Versions of one key come
+    /// oldest first, as <see cref="CollectGarbage"/> deletes them.
+    /// </summary>
+    public void DeleteVersions(IReadOnlyList<(byte[] Key, ulong Timestamp)> versions)
+    {
+        var session = RentReadSession();
+        try
+        {
+            for (var index = 0; index < versions.Count; index++)
+            {
+                Delete(session, VersionKey(versions[index].Key, versions[index].Timestamp));
+            }
+        }
+        finally
+        {
+            ReturnReadSession(session);
+        }
     }
 
     /// <summary>

@@ -127,11 +127,47 @@ public sealed class GarbageCollectionTests
         Assert.Equal(reference, timestamps.Select(restarted.Node.ComputeStateDigest).ToList());
     }
 
+    /// <summary>
+    /// The apply loop queues each version record it writes with the commit that superseded it: a pass deletes the ones
+    /// the horizon has reached without visiting a key, and a walk over every key afterwards finds nothing more to remove
+    /// (the queue held all of it). With a queue too small for them, the rest is collected by walking.
+    /// </summary>
+    [Theory]
+    [InlineData(1 << 19)]
+    [InlineData(100)]
+    public async Task QueuedVersionsAreCollectedWithoutAWalkAndAWalkFindsNothingLeft(int queuedVersionsMax)
+    {
+        var random = new Random(20261207);
+        StorageNodeOptions Configure(StorageNodeOptions options) => Manual(options) with { GarbageCollectionQueuedVersionsMax = queuedVersionsMax };
+        await using var harness = await StorageNodeHarness.StartAsync(configure: Configure);
+        await AppendWorkloadAsync(harness, random, 1, 400);
+        var timestamps = TimestampsAtOrAboveHorizon(harness.Node, 400);
+        var reference = await ReferenceDigestsAsync(harness.Journal, timestamps);
+
+        var collection = await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None);
+
+        Assert.NotNull(collection);
+        Assert.True(collection.VersionsRemoved > 100, $"only {collection.VersionsRemoved} versions removed");
+        // A queue with room for every supersession needs no walk; one without room walks (the journal wrote far more).
+        Assert.Equal(queuedVersionsMax > 100, collection.KeysVisited == 0);
+        Assert.Equal(reference, timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: true, CancellationToken.None))!.VersionsRemoved);
+        Assert.Equal(reference, timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+
+        // The horizon moves on: the next pass takes what is newly below it, from the queue or by walking, the same way.
+        await AppendWorkloadAsync(harness, random, 401, 200);
+        Assert.True((await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None))!.VersionsRemoved > 0);
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: true, CancellationToken.None))!.VersionsRemoved);
+        timestamps = TimestampsAtOrAboveHorizon(harness.Node, 600);
+        Assert.Equal(await ReferenceDigestsAsync(harness.Journal, timestamps), timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+    }
+
     [Fact]
     public async Task APassWalksTheKeysOnlyOnceTheHorizonReachesAVersionItCanRemove()
     {
         var random = new Random(20261206);
-        await using var harness = await StorageNodeHarness.StartAsync(configure: Manual);
+        // Without the apply loop's queue every pass walks the keys.
+        await using var harness = await StorageNodeHarness.StartAsync(configure: options => Manual(options) with { GarbageCollectionQueuedVersionsMax = 0 });
         await AppendWorkloadAsync(harness, random, 1, 50, keySpace: 20);
         // The horizon (the resolved timestamp less the retention) is below every commit that superseded a version: no
         // version can go, and the pass does not visit a key to find that out.
