@@ -124,12 +124,16 @@ public sealed partial class StorageNode
     {
         // The head record the new one replaces is garbage as soon as it is replaced.
         Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(key.Length + 1, valueBytes));
-        if (Interlocked.Increment(ref queuedVersionCount) <= options.GarbageCollectionQueuedVersionsMax)
+        // Without background collection nothing would take them (a pass asked for walks for them instead).
+        if (options.GarbageCollectionEnabled && Interlocked.Increment(ref queuedVersionCount) <= options.GarbageCollectionQueuedVersionsMax)
         {
             queuedVersions.Enqueue(new QueuedVersion(key, superseded.Timestamp, commitTimestamp, superseded.PayloadBytes));
             return;
         }
-        Interlocked.Decrement(ref queuedVersionCount);
+        if (options.GarbageCollectionEnabled)
+        {
+            Interlocked.Decrement(ref queuedVersionCount);
+        }
         NoteUnqueuedSupersession(commitTimestamp);
     }
 

@@ -55,6 +55,7 @@ kill "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
 total=$(psql "$log_target" -Atc "SELECT sum(counter) FROM update_heavy")
 [ "$total" = "$((statements * rows))" ] || { echo "the rows count $total updates, expected $((statements * rows))"; exit 1; }
+passes_during=$(grep -c "Garbage collection of partition" "$work/server.log" || true)
 psql "$log_target" -Atc "SELECT sys.checkpoint()" > /dev/null
 updated_sizes=$(sizes)
 echo "$((statements * rows)) updates over $rows rows in ${seconds} s"
@@ -81,6 +82,11 @@ awk -v retention="$retention_seconds" -v live="$live" -v rows="$rows" '
     printf "during the updates (%d samples): largest files %.1f MiB at %.0f s; largest ratio to live + horizon %.2f (%.1f MiB at %.0f s, the horizon holding %d versions, about %.1f MiB)\n",
       NR, largest / 1048576, t[l], worst, b[w] / 1048576, t[w], worst_versions, worst_versions * live / rows / 1048576
   }' "$work/samples"
+# The files lag the log while it is in memory (128 MiB); each pass reports where the log ends and where it began.
+grep -h "Garbage collection of partition" "$work/server.log" | head -n "$passes_during" \
+  | sed -n 's/.*log begins at [0-9]* (was \([0-9]*\)), ends at \([0-9]*\); \([0-9]*\) ms.*/\1 \2 \3/p' \
+  | awk '{ if ($2 - $1 > largest) largest = $2 - $1; if ($3 > slowest) slowest = $3; n++ }
+      END { printf "passes during the updates: %d; the largest log in use one found (its end less the begin before it) %.1f MiB; the slowest took %d ms\n", n, largest / 1048576, slowest }'
 
 # Settles: the horizon passes the last update after RETENTION, the next collection (at most a quarter of RETENTION, or
 # 30 s, later) removes what it superseded and compacts, and the checkpoint it asks for deletes the compacted files.
