@@ -12,8 +12,8 @@ public sealed record GarbageCollection(HybridTimestamp Horizon, long KeysVisited
 /// <summary>
 /// Version garbage collection and log compaction. Reads below <see cref="TrimHorizon"/> are refused with
 /// <see cref="SnapshotTooOldException"/>; a background pass every <see cref="StorageNodeOptions.GarbageCollectionInterval"/>
-/// deletes the versions no read at or above it can reach (<see cref="VersionStore.CollectGarbage"/>), then compacts
-/// the log when enough of it is garbage. The horizon only rises, and a pass deletes at a horizon that reads were already
+/// deletes the versions no read at or above it can reach (those the apply loop queued, by key; the rest by walking every
+/// key, <see cref="VersionStore.CollectGarbage"/>), then compacts the log when enough of it is garbage. The horizon only rises, and a pass deletes at a horizon that reads were already
 /// refused below, so a read that was admitted before the horizon passed it and then finds a link deleted (the only
 /// way a collected record can be missed) is refused too, never answered with a newer or partial result.
 /// </summary>

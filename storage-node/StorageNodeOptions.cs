@@ -103,7 +103,8 @@ public sealed record StorageNodeOptions
     public bool GarbageCollectionEnabled { get; init; } = true;
 
     /// <summary>Pause between two garbage collection passes. A pass runs only when a version was superseded since the
-    /// last one; it reads the head record of every key, so its cost grows with the keys, not with the garbage. Null: 30 s,
+    /// last one (it deletes what the apply loop queued, and walks every key only for what the queue had no room for,
+    /// <see cref="GarbageCollectionQueuedVersionsMax"/>). Null: 30 s,
     /// or a quarter of <see cref="SnapshotRetention"/> when that is shorter (between two passes the log also holds
     /// whatever was superseded since the last one, so passes follow the retention).</summary>
     public TimeSpan? GarbageCollectionInterval { get; init; }
@@ -114,8 +115,8 @@ public sealed record StorageNodeOptions
 
     /// <summary>Version records the apply loop queues for collection as it writes them (each with the commit that
     /// superseded it), so that a pass deletes the ones the horizon has passed without reading a record; about 80 bytes
-    /// each (40 MiB at the default, 524,288). Supersessions past it (a long retention under many updates) are collected by a pass
-    /// that walks every key from its head, as every pass did before. 0: every pass walks.</summary>
+    /// each (40 MiB at the default, 524,288). Supersessions past it (a long retention under many updates) are collected
+    /// by a pass that walks every key from its head, as every pass did before. 0: every pass walks.</summary>
     public int GarbageCollectionQueuedVersionsMax { get; init; } = 1 << 19;
 
     /// <summary>The log is compacted once the garbage in it (estimated from the versions superseded and removed) is at
