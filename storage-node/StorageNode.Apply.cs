@@ -152,7 +152,7 @@ public sealed partial class StorageNode
         for (var index = 0; index < writes.Count; index++)
         {
             var write = writes[index];
-            var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress);
+            var outcome = store.Apply(write.Key, commitTimestamp, write.Value, out var headAddress, out var superseded);
             appliedAny |= outcome != ApplyOutcome.Skipped;
             // The index learns the new head's address before the resolved timestamp passes this commit,
             // so every read that may see the commit starts at its head (see OrderedKeyIndex).
@@ -163,7 +163,7 @@ public sealed partial class StorageNode
             else if (outcome == ApplyOutcome.NewVersion)
             {
                 keys.SetHeadAddress(write.Key, headAddress);
-                NoteSuperseded(commitTimestamp, write.Key.Length, write.Value?.Length ?? 0);
+                NoteSuperseded(write.Key, superseded, commitTimestamp, write.Value?.Length ?? 0);
             }
         }
         if (belowResolved && appliedAny)

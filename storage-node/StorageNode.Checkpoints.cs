@@ -195,23 +195,25 @@ public sealed partial class StorageNode
         return new FileChecksum(relativePath.Replace('\\', '/'), file.Length, Convert.ToHexStringLower(SHA256.HashData(file)));
     }
 
-    /// <summary>Deletes manifests beyond the newest <see cref="StorageNodeOptions.CheckpointsKept"/> (the manifest
-    /// first, so a crash never leaves a manifest whose files are gone), then every FASTER checkpoint and key file that
-    /// no remaining manifest names (older ones, and those of checkpoints a crash interrupted).</summary>
+    /// <summary>Deletes manifests beyond the newest <see cref="StorageNodeOptions.CheckpointsKept"/>, and older ones whose
+    /// log segments compaction has let FASTER delete (<see cref="KeptCheckpointCount"/>; the manifest first, so a crash never leaves a
+    /// manifest whose files are gone), then every FASTER checkpoint and key file that no remaining manifest names (older
+    /// ones, and those of checkpoints a crash interrupted).</summary>
     private void DeleteOutdatedCheckpoints(string directory)
     {
         var manifestFolder = Path.Combine(directory, ManifestFolderName);
         var manifests = ListManifests(directory);
-        foreach (var outdated in manifests.Skip(options.CheckpointsKept))
+        var kept = KeptCheckpointCount(manifests);
+        foreach (var outdated in manifests.Skip(kept))
         {
             File.Delete(outdated);
         }
-        if (manifests.Count > options.CheckpointsKept)
+        if (manifests.Count > kept)
         {
             FlushDirectory(manifestFolder);
         }
         var named = new HashSet<Guid>();
-        foreach (var path in manifests.Take(options.CheckpointsKept))
+        foreach (var path in manifests.Take(kept))
         {
             if (CheckpointManifest.Decode(File.ReadAllBytes(path), out _) is { } manifest)
             {

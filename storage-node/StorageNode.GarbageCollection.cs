@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Log.Journal.Time;
 using Microsoft.Extensions.Logging;
 
@@ -11,8 +12,8 @@ public sealed record GarbageCollection(HybridTimestamp Horizon, long KeysVisited
 /// <summary>
 /// Version garbage collection and log compaction. Reads below <see cref="TrimHorizon"/> are refused with
 /// <see cref="SnapshotTooOldException"/>; a background pass every <see cref="StorageNodeOptions.GarbageCollectionInterval"/>
-/// deletes the versions no read at or above it can reach (<see cref="VersionStore.CollectGarbage"/>), then compacts
-/// the log when enough of it is garbage. The horizon only rises, and a pass deletes at a horizon that reads were already
+/// deletes the versions no read at or above it can reach (those the apply loop queued, by key; the rest by walking every
+/// key, <see cref="VersionStore.CollectGarbage"/>), then compacts the log when enough of it is garbage. The horizon only rises, and a pass deletes at a horizon that reads were already
 /// refused below, so a read that was admitted before the horizon passed it and then finds a link deleted (the only
 /// way a collected record can be missed) is refused too, never answered with a newer or partial result.
 /// </summary>
@@ -108,8 +109,37 @@ public sealed partial class StorageNode
         await collecting.ConfigureAwait(false);
     }
 
-    /// <summary>Called by the apply loop when a commit added a newer version of a known key.</summary>
-    private void NoteSuperseded(ulong commitTimestamp, int keyBytes, int valueBytes)
+    // The version records the apply loop wrote, in the order it wrote them, each with the commit that superseded its
+    // version: once the horizon reaches that commit the record is garbage, and a pass deletes it by key without reading
+    // anything. Written by the apply loop, taken by passes (under collectionGate); at most
+    // GarbageCollectionQueuedVersionsMax, past which supersessions are noted as ranges for a pass that walks every key.
+    private readonly ConcurrentQueue<QueuedVersion> queuedVersions = new();
+    private long queuedVersionCount;
+
+    private readonly record struct QueuedVersion(byte[] Key, ulong Timestamp, ulong SupersededAt, int PayloadBytes);
+
+    /// <summary>Called by the apply loop when a commit added a newer version of a known key, and moved the one it
+    /// superseded to a version record.</summary>
+    private void NoteSuperseded(byte[] key, SupersededVersion superseded, ulong commitTimestamp, int valueBytes)
+    {
+        // The head record the new one replaces is garbage as soon as it is replaced.
+        Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(key.Length + 1, valueBytes));
+        // Without background collection nothing would take them (a pass asked for walks for them instead).
+        if (options.GarbageCollectionEnabled && Interlocked.Increment(ref queuedVersionCount) <= options.GarbageCollectionQueuedVersionsMax)
+        {
+            queuedVersions.Enqueue(new QueuedVersion(key, superseded.Timestamp, commitTimestamp, superseded.PayloadBytes));
+            return;
+        }
+        if (options.GarbageCollectionEnabled)
+        {
+            Interlocked.Decrement(ref queuedVersionCount);
+        }
+        NoteUnqueuedSupersession(commitTimestamp);
+    }
+
+    /// <summary>A supersession the queue had no room for: a pass that walks every key collects it once the horizon
+    /// reaches its commit.</summary>
+    private void NoteUnqueuedSupersession(ulong commitTimestamp)
     {
         // A full fence between the two, paired with the one in CloseSupersessionRange: either the pass closing the
         // range sees this commit as the range's newest, or this sees the fresh range and notes itself in it.
@@ -121,8 +151,47 @@ public sealed partial class StorageNode
             if (seen == oldest) break;
             oldest = seen;
         }
-        // The head record the new one replaces is garbage as soon as it is replaced.
-        Interlocked.Add(ref garbageBytesEstimate, RecordBytesEstimate(keyBytes + 1, valueBytes));
+    }
+
+    /// <summary>
+    /// Under collectionGate: deletes the queued version records whose superseding commit is at or below
+    /// <paramref name="horizon"/>, from the front of the queue, a batch at a time. The apply loop queues a key's versions
+    /// oldest first, so they are deleted oldest first, as a walk deletes them; one stuck behind a later commit of another
+    /// key (partitions applied side by side) waits for a later pass.
+    /// </summary>
+    private async Task<CollectedVersions> DeleteQueuedVersionsAsync(ulong horizon, CancellationToken cancellationToken)
+    {
+        var batch = new List<(byte[] Key, ulong Timestamp)>(options.GarbageCollectionBatchKeyCount);
+        var removed = new CollectedVersions(0, 0);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Clear();
+            long payloadBytes = 0;
+            while (batch.Count < options.GarbageCollectionBatchKeyCount && queuedVersions.TryPeek(out var next) && next.SupersededAt <= horizon
+                && queuedVersions.TryDequeue(out var version))
+            {
+                batch.Add((version.Key, version.Timestamp));
+                payloadBytes += version.PayloadBytes;
+            }
+            if (batch.Count == 0)
+            {
+                return removed;
+            }
+            Interlocked.Add(ref queuedVersionCount, -batch.Count);
+            var store = EnterRead();
+            try
+            {
+                store.DeleteVersions(batch);
+            }
+            finally
+            {
+                ExitRead();
+            }
+            removed = new CollectedVersions(removed.VersionCount + batch.Count, removed.PayloadBytes + payloadBytes);
+            // Applying and reads go on between batches.
+            await Task.Yield();
+        }
     }
 
     private static long RecordBytesEstimate(int keyBytes, long payloadBytes) => keyBytes + payloadBytes + RecordOverheadBytesEstimate;
@@ -130,13 +199,25 @@ public sealed partial class StorageNode
     /// <summary>FASTER's record header and the two length prefixes of a SpanByte key and value, rounded up.</summary>
     private const int RecordOverheadBytesEstimate = 32;
 
+    /// <summary>The pause between two passes when <see cref="StorageNodeOptions.GarbageCollectionInterval"/> is not set.</summary>
+    private static readonly TimeSpan CollectionPauseDefault = TimeSpan.FromSeconds(30);
+
+    /// <summary>Passes per <see cref="StorageNodeOptions.SnapshotRetention"/> at least, when the interval is not set. Between
+    /// two passes the log holds, besides the horizon's versions, every version superseded since the last pass: with a
+    /// pass per retention that alone can equal the horizon's versions; with four, a quarter of them.</summary>
+    private const int CollectionPassesPerRetentionMin = 4;
+
+    /// <summary>The pause between two passes.</summary>
+    internal TimeSpan CollectionPause => options.GarbageCollectionInterval
+        ?? TimeSpan.FromTicks(Math.Min(CollectionPauseDefault.Ticks, Math.Max(1, options.SnapshotRetention.Ticks / CollectionPassesPerRetentionMin)));
+
     private async Task CollectionLoopAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(options.GarbageCollectionInterval, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(CollectionPause, options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 await CollectGarbageAsync(force: false, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -173,20 +254,24 @@ public sealed partial class StorageNode
             }
             var startedAt = options.TimeProvider.GetTimestamp();
             CloseSupersessionRange();
+            // The queued versions first: a walk after them stops at the first one they deleted, below the kept version.
+            var removed = await DeleteQueuedVersionsAsync(horizon.Value, cancellationToken).ConfigureAwait(false);
             if (!force && (horizon.Value <= collectedThrough || Volatile.Read(ref newestSupersedingCommit) <= collectedThrough
                 || !pendingSupersessions.Exists(range => range.Oldest <= horizon.Value)))
             {
-                // Nothing new to collect; but the tombstones the last pass wrote (and what it could not compact before a
-                // checkpoint made it read-only) may now be worth compacting.
+                // Nothing to walk for; but what the queue held, the tombstones the last pass wrote (and what it could not
+                // compact before a checkpoint made it read-only) may now be worth compacting.
+                NoteRemoved(removed);
                 var (before, after) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
-                return after == before ? null
-                    : LogCollection(new GarbageCollection(horizon, 0, 0, 0, before, after, options.TimeProvider.GetElapsedTime(startedAt)));
+                return after == before && removed.VersionCount == 0 ? null
+                    : LogCollection(new GarbageCollection(horizon, 0, removed.VersionCount, removed.PayloadBytes, before, after,
+                        options.TimeProvider.GetElapsedTime(startedAt)));
             }
             var batch = new List<IndexedKey>(options.GarbageCollectionBatchKeyCount);
             byte[] cursor = [];
             var cursorInclusive = true;
             long visited = 0;
-            var removed = new CollectedVersions(0, 0);
+            var walked = new CollectedVersions(0, 0);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -203,7 +288,7 @@ public sealed partial class StorageNode
                     ExitRead();
                 }
                 visited += batch.Count;
-                removed = new CollectedVersions(removed.VersionCount + collected.VersionCount, removed.PayloadBytes + collected.PayloadBytes);
+                walked = new CollectedVersions(walked.VersionCount + collected.VersionCount, walked.PayloadBytes + collected.PayloadBytes);
                 if (batch.Count < options.GarbageCollectionBatchKeyCount)
                 {
                     break;
@@ -215,10 +300,8 @@ public sealed partial class StorageNode
             }
             collectedThrough = horizon.Value;
             ForgetCollectedSupersessions(horizon.Value);
-            Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
-            // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
-            // the payload is most of a record.
-            Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
+            removed = new CollectedVersions(removed.VersionCount + walked.VersionCount, removed.PayloadBytes + walked.PayloadBytes);
+            NoteRemoved(removed);
             var (beginBefore, beginAfter) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
             return LogCollection(new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,
                 options.TimeProvider.GetElapsedTime(startedAt)));
@@ -227,6 +310,15 @@ public sealed partial class StorageNode
         {
             collectionGate.Release();
         }
+    }
+
+    /// <summary>Counts versions a pass removed, and their garbage for compaction.</summary>
+    private void NoteRemoved(CollectedVersions removed)
+    {
+        Interlocked.Add(ref collectedVersionCount, removed.VersionCount);
+        // A deleted version leaves its record and a tombstone, both dropped by compaction. Key lengths are not kept;
+        // the payload is most of a record.
+        Interlocked.Add(ref garbageBytesEstimate, 2 * (removed.PayloadBytes + removed.VersionCount * RecordOverheadBytesEstimate));
     }
 
     /// <summary>Under collectionGate: the commits noted since the last pass become a pending range.</summary>
@@ -261,6 +353,31 @@ public sealed partial class StorageNode
         }
     }
 
+    /// <summary>Polls of <see cref="VersionStore.SafeReadOnlyAddress"/>, a millisecond apart, after a shift of the
+    /// read-only address to the tail; compaction then goes as far as the shift has reached.</summary>
+    private const int ReadOnlyShiftPollsMax = 1000;
+
+    /// <summary>Makes the log read-only up to its tail (<see cref="VersionStore.ShiftReadOnlyToTail"/>), under the
+    /// checkpoint gate (a checkpoint moves the read-only address too), and waits until the shift is safe.</summary>
+    private async Task ShiftReadOnlyToTailAsync(VersionStore store, CancellationToken cancellationToken)
+    {
+        long target;
+        await checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(storeClosed, this);
+            target = store.ShiftReadOnlyToTail();
+        }
+        finally
+        {
+            checkpointGate.Release();
+        }
+        for (var poll = 0; poll < ReadOnlyShiftPollsMax && store.SafeReadOnlyAddress < target; poll++)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private GarbageCollection LogCollection(GarbageCollection result)
     {
         logger.LogInformation(
@@ -281,12 +398,23 @@ public sealed partial class StorageNode
         var store = versions ?? throw new InvalidOperationException("The storage node was not started.");
         var before = store.BeginAddress;
         var begin = before;
+        var shifted = false;
         while (true)
         {
             var logBytes = store.TailAddress - begin;
             var garbage = Volatile.Read(ref garbageBytesEstimate);
+            if (logBytes <= 0 || garbage < logBytes * options.CompactionGarbageFractionMin)
+            {
+                break;
+            }
+            if (!shifted && store.SafeReadOnlyAddress < store.TailAddress)
+            {
+                // Once per call, so that compaction does not chase a tail that applying keeps moving.
+                shifted = true;
+                await ShiftReadOnlyToTailAsync(store, cancellationToken).ConfigureAwait(false);
+            }
             var until = Math.Min(store.SafeReadOnlyAddress, begin + options.CompactionStepBytesMax);
-            if (logBytes <= 0 || garbage < logBytes * options.CompactionGarbageFractionMin || until <= begin)
+            if (until <= begin)
             {
                 break;
             }
@@ -317,5 +445,30 @@ public sealed partial class StorageNode
             Volatile.Read(ref checkpointWanted).TrySetResult();
         }
         return (before, begin);
+    }
+    /// <summary>
+    /// How many of <paramref name="manifests"/> (newest first) to keep: at most <see cref="StorageNodeOptions.CheckpointsKept"/>,
+    /// and none from the first older one whose log begins in a segment below the one the newest's log begins in.
+    /// Compaction moved the log's begin address past that checkpoint's, and FASTER deleted the segment files below the
+    /// new one when it took the newest: the older checkpoint's log range is gone, so it could only fail its checksums,
+    /// and keeping it kept a second hash index checkpoint (32 MiB by default) and key file for nothing. A manifest that
+    /// cannot be read is kept as before (it names nothing).
+    /// </summary>
+    private int KeptCheckpointCount(List<string> manifests)
+    {
+        var limit = Math.Min(options.CheckpointsKept, manifests.Count);
+        if (limit <= 1 || CheckpointManifest.Decode(File.ReadAllBytes(manifests[0]), out _) is not { } newest)
+        {
+            return limit;
+        }
+        var deletedBelow = newest.LogBeginAddress & ~((1L << newest.LogSegmentSizeBits) - 1);
+        for (var kept = 1; kept < limit; kept++)
+        {
+            if (CheckpointManifest.Decode(File.ReadAllBytes(manifests[kept]), out _) is { } older && older.LogBeginAddress < deletedBelow)
+            {
+                return kept;
+            }
+        }
+        return limit;
     }
 }

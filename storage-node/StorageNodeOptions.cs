@@ -88,9 +88,12 @@ public sealed record StorageNodeOptions
     public long LogPageSizeBytes { get; init; } = 16L << 20;
 
     /// <summary>Bytes of one file of FASTER's log on disk; a power of two, at least one page. Compaction gives disk space
-    /// back a whole file at a time (the files below the log's begin address are deleted at the next checkpoint), so a
-    /// file is small enough that an update-heavy table's log shrinks: 64 MiB.</summary>
-    public long LogSegmentSizeBytes { get; init; } = 1L << 26;
+    /// back a whole file at a time (the files below the log's begin address are deleted at the next checkpoint), so the
+    /// file the log begins in holds compacted records up to its size: one page (16 MiB), the least FASTER allows, so an
+    /// update-heavy table of a few hundred kilobytes settles in at most 16 MiB of compacted records beside its log in use
+    /// (up to 64 MiB before, the size then). A large log is four times as many files as it was. A folder written with
+    /// another size fails its manifest's check once and is replayed from the journal.</summary>
+    public long LogSegmentSizeBytes { get; init; } = 1L << 24;
 
     /// <summary>How far behind the resolved timestamp a read may still be: the longest transaction (DSQL's 5 minutes).
     /// Reads below it fail with <see cref="SnapshotTooOldException"/>, and versions only they could see are collected.</summary>
@@ -100,12 +103,21 @@ public sealed record StorageNodeOptions
     public bool GarbageCollectionEnabled { get; init; } = true;
 
     /// <summary>Pause between two garbage collection passes. A pass runs only when a version was superseded since the
-    /// last one; it reads the head record of every key, so its cost grows with the keys, not with the garbage.</summary>
-    public TimeSpan GarbageCollectionInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// last one (it deletes what the apply loop queued, and walks every key only for what the queue had no room for,
+    /// <see cref="GarbageCollectionQueuedVersionsMax"/>). Null: 30 s,
+    /// or a quarter of <see cref="SnapshotRetention"/> when that is shorter (between two passes the log also holds
+    /// whatever was superseded since the last one, so passes follow the retention).</summary>
+    public TimeSpan? GarbageCollectionInterval { get; init; }
 
     /// <summary>Keys a garbage collection pass takes from the ordered index per step (applying and reads go on between
     /// steps).</summary>
     public int GarbageCollectionBatchKeyCount { get; init; } = 1024;
+
+    /// <summary>Version records the apply loop queues for collection as it writes them (each with the commit that
+    /// superseded it), so that a pass deletes the ones the horizon has passed without reading a record; about 80 bytes
+    /// each (40 MiB at the default, 524,288). Supersessions past it (a long retention under many updates) are collected
+    /// by a pass that walks every key from its head, as every pass did before. 0: every pass walks.</summary>
+    public int GarbageCollectionQueuedVersionsMax { get; init; } = 1 << 19;
 
     /// <summary>The log is compacted once the garbage in it (estimated from the versions superseded and removed) is at
     /// least this fraction of it: compaction copies the live records of the part it compacts, so it costs at most about
@@ -169,9 +181,10 @@ public sealed record StorageNodeOptions
             throw new ArgumentException("CheckpointInterval, CheckpointJournalDistanceMax, CheckpointsKept and CheckpointLogChunkBytes (records and writes) must be positive, JournalTopic given.");
         }
         if (SnapshotRetention <= TimeSpan.Zero || GarbageCollectionInterval <= TimeSpan.Zero || GarbageCollectionBatchKeyCount <= 0
+            || GarbageCollectionQueuedVersionsMax < 0
             || CompactionGarbageFractionMin is <= 0 or > 1 || CompactionStepBytesMax <= 0)
         {
-            throw new ArgumentException("SnapshotRetention, GarbageCollectionInterval, GarbageCollectionBatchKeyCount and CompactionStepBytesMax must be positive, CompactionGarbageFractionMin in (0, 1].");
+            throw new ArgumentException("SnapshotRetention, GarbageCollectionInterval, GarbageCollectionBatchKeyCount and CompactionStepBytesMax must be positive, GarbageCollectionQueuedVersionsMax not negative, CompactionGarbageFractionMin in (0, 1].");
         }
         if (ReadWaitTimeout <= TimeSpan.Zero || ReadSessionPoolSizeMax < 0 || ScanBatchKeyCount <= 0 || Partition < 0)
         {

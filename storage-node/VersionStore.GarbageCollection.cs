@@ -6,6 +6,10 @@ namespace Log.StorageNode;
 /// <summary>What one step of garbage collection removed.</summary>
 internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes);
 
+/// <summary>The version an update moved from its key's head to a version record: its commit timestamp and the record's
+/// payload length.</summary>
+internal readonly record struct SupersededVersion(ulong Timestamp, int PayloadBytes);
+
 /// <summary>Live records in the log by kind (<see cref="VersionStore.CountLiveRecords"/>).</summary>
 internal readonly record struct LogRecordCounts(long HeadRecords, long VersionRecords);
 
@@ -84,6 +88,28 @@ internal sealed partial class VersionStore
     }
 
     /// <summary>
+    /// Deletes the version records <paramref name="versions"/> names (a key and a version's commit timestamp each), in
+    /// that order, without reading them: the caller knows each is below the newest version at or below the horizon (a
+    /// newer version of its key was committed at or below it), so no admitted read reaches it. Versions of one key come
+    /// oldest first, as <see cref="CollectGarbage"/> deletes them.
+    /// </summary>
+    public void DeleteVersions(IReadOnlyList<(byte[] Key, ulong Timestamp)> versions)
+    {
+        var session = RentReadSession();
+        try
+        {
+            for (var index = 0; index < versions.Count; index++)
+            {
+                Delete(session, VersionKey(versions[index].Key, versions[index].Timestamp));
+            }
+        }
+        finally
+        {
+            ReturnReadSession(session);
+        }
+    }
+
+    /// <summary>
     /// The live records of the log by kind: each key's newest record in it that is not a delete marker, head records and
     /// version records apart. What the record format keeps, for tests and tools; reads every page of the log, so not for
     /// a serving path. Callers keep writers away while it runs.
@@ -130,6 +156,21 @@ internal sealed partial class VersionStore
 
     /// <summary>Records below this address are read-only and may be compacted.</summary>
     public long SafeReadOnlyAddress => store.Log.SafeReadOnlyAddress;
+
+    /// <summary>
+    /// Makes the whole log read-only, so that compaction can reach its tail, and returns the tail it aimed at. FASTER
+    /// keeps the newest part of its log mutable for in-place updates, which this store never does (every write appends a
+    /// record, <see cref="AppendOnlyFunctions"/>), so that part only holds back compaction: with the default memory it is
+    /// most of the 128 MiB in memory, all of it out of compaction's reach until a checkpoint made it read-only. FASTER
+    /// flushes the pages it shifts past in the background; compaction reads them from memory meanwhile.
+    /// <see cref="SafeReadOnlyAddress"/> follows once every thread in FASTER's epoch has seen the shift.
+    /// </summary>
+    public long ShiftReadOnlyToTail()
+    {
+        var tail = store.Log.TailAddress;
+        store.Log.ShiftReadOnlyAddress(tail, wait: false);
+        return tail;
+    }
 
     /// <summary>
     /// Compacts the log below <paramref name="untilAddress"/> (at most <see cref="SafeReadOnlyAddress"/>): FASTER copies

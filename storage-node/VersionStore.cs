@@ -143,9 +143,14 @@ internal sealed partial class VersionStore : IDisposable
 
     /// <summary>The same, with the address of the new head record in FASTER's log (0 when skipped or not known),
     /// which a read can start at instead of looking the key up.</summary>
-    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress)
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress) =>
+        Apply(key, commitTimestamp, value, out headAddress, out _);
+
+    /// <summary>The same, with the version a <see cref="ApplyOutcome.NewVersion"/> moved to its version record.</summary>
+    public ApplyOutcome Apply(byte[] key, ulong commitTimestamp, byte[]? value, out long headAddress, out SupersededVersion superseded)
     {
         headAddress = 0;
+        superseded = default;
         if (commitTimestamp == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(commitTimestamp), "Commit timestamp 0 is reserved for 'no version'.");
@@ -177,6 +182,7 @@ internal sealed partial class VersionStore : IDisposable
             var versionPayload = ApplyScratch(ref applyVersionPayload, PayloadHeaderBytes + (head.Value?.Length ?? 0));
             Encode(versionPayload, head.CommitTimestamp, head.PreviousTimestamp, head.Value);
             Upsert(applySession, versionKey, versionPayload);
+            superseded = new SupersededVersion(head.CommitTimestamp, versionPayload.Length);
         }
         // A new key writes its head alone: the newest version of a key lives only in its head record.
         var payload = ApplyScratch(ref applyPayload, PayloadHeaderBytes + (value?.Length ?? 0));

@@ -127,11 +127,47 @@ public sealed class GarbageCollectionTests
         Assert.Equal(reference, timestamps.Select(restarted.Node.ComputeStateDigest).ToList());
     }
 
+    /// <summary>
+    /// The apply loop queues each version record it writes with the commit that superseded it: a pass deletes the ones
+    /// the horizon has reached without visiting a key, and a walk over every key afterwards finds nothing more to remove
+    /// (the queue held all of it). With a queue too small for them, the rest is collected by walking.
+    /// </summary>
+    [Theory]
+    [InlineData(1 << 19)]
+    [InlineData(100)]
+    public async Task QueuedVersionsAreCollectedWithoutAWalkAndAWalkFindsNothingLeft(int queuedVersionsMax)
+    {
+        var random = new Random(20261207);
+        StorageNodeOptions Configure(StorageNodeOptions options) => Manual(options) with { GarbageCollectionQueuedVersionsMax = queuedVersionsMax };
+        await using var harness = await StorageNodeHarness.StartAsync(configure: Configure);
+        await AppendWorkloadAsync(harness, random, 1, 400);
+        var timestamps = TimestampsAtOrAboveHorizon(harness.Node, 400);
+        var reference = await ReferenceDigestsAsync(harness.Journal, timestamps);
+
+        var collection = await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None);
+
+        Assert.NotNull(collection);
+        Assert.True(collection.VersionsRemoved > 100, $"only {collection.VersionsRemoved} versions removed");
+        // A queue with room for every supersession needs no walk; one without room walks (the journal wrote far more).
+        Assert.Equal(queuedVersionsMax > 100, collection.KeysVisited == 0);
+        Assert.Equal(reference, timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: true, CancellationToken.None))!.VersionsRemoved);
+        Assert.Equal(reference, timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+
+        // The horizon moves on: the next pass takes what is newly below it, from the queue or by walking, the same way.
+        await AppendWorkloadAsync(harness, random, 401, 200);
+        Assert.True((await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None))!.VersionsRemoved > 0);
+        Assert.Equal(0, (await harness.Node.CollectGarbageAsync(force: true, CancellationToken.None))!.VersionsRemoved);
+        timestamps = TimestampsAtOrAboveHorizon(harness.Node, 600);
+        Assert.Equal(await ReferenceDigestsAsync(harness.Journal, timestamps), timestamps.Select(harness.Node.ComputeStateDigest).ToList());
+    }
+
     [Fact]
     public async Task APassWalksTheKeysOnlyOnceTheHorizonReachesAVersionItCanRemove()
     {
         var random = new Random(20261206);
-        await using var harness = await StorageNodeHarness.StartAsync(configure: Manual);
+        // Without the apply loop's queue every pass walks the keys.
+        await using var harness = await StorageNodeHarness.StartAsync(configure: options => Manual(options) with { GarbageCollectionQueuedVersionsMax = 0 });
         await AppendWorkloadAsync(harness, random, 1, 50, keySpace: 20);
         // The horizon (the resolved timestamp less the retention) is below every commit that superseded a version: no
         // version can go, and the pass does not visit a key to find that out.
@@ -190,6 +226,80 @@ public sealed class GarbageCollectionTests
         await using var restarted = await harness.RestartAsync(Manual);
         await restarted.Node.WaitForOffsetAsync(restarted.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
         Assert.Equal(reference, timestamps.Select(restarted.Node.ComputeStateDigest).ToList());
+    }
+
+    /// <summary>
+    /// Once the horizon has passed every update, one pass leaves the log holding the live rows alone: compaction reaches
+    /// the log's tail without waiting for a checkpoint to make it read-only, the deletes' tombstones go with the rest,
+    /// the next checkpoint is the only one kept (the older one's log is gone), and the files hold the log from the page
+    /// it begins in.
+    /// </summary>
+    [Fact]
+    public async Task AnUpdatedLogSettlesToItsLiveRowsInOneCheckpointAndTheFilesFromItsBegin()
+    {
+        const int keyCount = 20;
+        const int valueBytes = 300;
+        static StorageNodeOptions Settling(StorageNodeOptions options) => Manual(options) with
+        {
+            LogSegmentSizeBytes = 1L << 20, // one page, as by default
+            CompactionStepBytesMax = 64L << 20,
+        };
+        await using var harness = await StorageNodeHarness.StartAsync(configure: Settling);
+        var value = new string('v', valueBytes);
+        async Task UpdateAsync(long from, long until)
+        {
+            for (var number = from; number <= until; number++)
+            {
+                var writes = Enumerable.Range(0, keyCount).Select(key => new JournalWrite(Bytes($"row-{key:D3}"), Bytes($"{number}-{value}"))).ToList();
+                await harness.AppendAsync(JournalRecord.ForCommit(Guid.NewGuid(), Before(At(number)), At(number), 0, 1, writes));
+                await harness.AppendAsync(JournalRecord.ForHeartbeat(At(number), 0, 1));
+            }
+            await harness.Node.WaitForOffsetAsync(harness.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+        }
+        // About 9 MiB of log: 600 updates of 20 rows (a head and a version record each), a checkpoint after the first 300.
+        await UpdateAsync(1, 300);
+        var first = await harness.Node.CheckpointAsync(CancellationToken.None);
+        Assert.NotNull(first);
+        await UpdateAsync(301, 600);
+        // The horizon passes the last update: every version but the heads is garbage.
+        var settledAt = HybridTimestamp.From(At(600).PhysicalMilliseconds + (long)Retention.TotalMilliseconds + 1_000, 0);
+        await harness.AppendAllAndWaitAsync(JournalRecord.ForHeartbeat(settledAt, 0, 1));
+        var tailBefore = harness.Node.CountLiveRecords().TailAddress;
+        var reference = await ReferenceDigestsAsync(harness.Journal, [settledAt, harness.Node.TrimHorizon]);
+
+        var collection = await harness.Node.CollectGarbageAsync(force: false, CancellationToken.None);
+
+        Assert.NotNull(collection);
+        Assert.Equal(keyCount * 599L, collection.VersionsRemoved);
+        // Compacted past the log written since the checkpoint, and past the tombstones the pass itself wrote.
+        Assert.True(collection.LogBeginAfter > tailBefore, $"the log begins at {collection.LogBeginAfter}, it ended at {tailBefore} before the pass");
+        var (live, tail) = harness.Node.CountLiveRecords();
+        Assert.Equal(new LogRecordCounts(keyCount, 0), live);
+        var liveBytes = keyCount * (valueBytes + 64L);
+        Assert.True(tail - collection.LogBeginAfter <= 2 * liveBytes, $"{tail - collection.LogBeginAfter} bytes of log in use for {liveBytes} bytes of rows");
+
+        var second = await harness.Node.CheckpointAsync(CancellationToken.None);
+        Assert.NotNull(second);
+        var storage = Path.Combine(harness.Directory, "storage");
+        Assert.Single(Directory.GetFiles(Path.Combine(storage, "manifests"), "manifest-*.json"));
+        Assert.Single(Directory.GetDirectories(Path.Combine(storage, "faster", "index-checkpoints")));
+        Assert.Single(Directory.GetFiles(Path.Combine(storage, "keys")));
+        // FASTER deletes the segments below the begin address in the background.
+        var segmentBits = StorageNodeOptions.Log2(1L << 20);
+        var beginSegment = collection.LogBeginAfter >> segmentBits;
+        var logFolder = Path.Combine(storage, "log");
+        for (var waited = Stopwatch.StartNew(); Directory.GetFiles(logFolder, "versions.log.*").Length > 1 + (tail >> segmentBits) - beginSegment && waited.Elapsed < TestTimeout;)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(1 + (tail >> segmentBits) - beginSegment, Directory.GetFiles(logFolder, "versions.log.*").Length);
+        Assert.Equal(reference, new[] { settledAt, harness.Node.TrimHorizon }.Select(harness.Node.ComputeStateDigest).ToList());
+
+        // A start recovers that checkpoint over the compacted log, with the same rows.
+        await using var restarted = await harness.RestartAsync(Settling);
+        Assert.Equal(second.Sequence, restarted.Node.NewestCheckpoint?.Sequence);
+        await restarted.Node.WaitForOffsetAsync(restarted.MemoryJournal.EndOffset(0), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(reference, new[] { settledAt, restarted.Node.TrimHorizon }.Select(restarted.Node.ComputeStateDigest).ToList());
     }
 
     /// <summary>
