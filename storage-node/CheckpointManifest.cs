@@ -4,8 +4,15 @@ using System.Text.Json;
 
 namespace Log.StorageNode;
 
-/// <summary>A file of a checkpoint (relative to the store's folder), its length and SHA-256.</summary>
-internal sealed record FileChecksum(string Path, long LengthBytes, string Sha256);
+/// <summary>A file of a checkpoint (relative to the store's folder), its length and SHA-256, and the SHA-256 of each of its
+/// pieces of <see cref="PieceBytes"/> in order (null in manifests written before them, and for the key file): a recovery
+/// checks the pieces side by side instead of hashing the file whole on one thread (FASTER's hash index checkpoint is
+/// 74 MB at 10,000,000 keys). Every piece matching, and the length, is every byte matching.</summary>
+internal sealed record FileChecksum(string Path, long LengthBytes, string Sha256, IReadOnlyList<string>? PieceSha256 = null)
+{
+    /// <summary>Bytes of one piece (the last is shorter).</summary>
+    public const int PieceBytes = 8 << 20;
+}
 
 /// <summary>SHA-256 of the hybrid log's bytes in [From, Until).</summary>
 internal sealed record LogRangeChecksum(long From, long Until, string Sha256);

@@ -189,10 +189,25 @@ public sealed partial class StorageNode
         return chunks;
     }
 
+    /// <summary>The file's length, SHA-256 and the SHA-256 of each of its pieces (<see cref="FileChecksum.PieceBytes"/>),
+    /// from one read of it.</summary>
     internal static FileChecksum ChecksumFile(string directory, string relativePath)
     {
         using var file = File.OpenRead(Path.Combine(directory, relativePath));
-        return new FileChecksum(relativePath.Replace('\\', '/'), file.Length, Convert.ToHexStringLower(SHA256.HashData(file)));
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var pieces = new List<string>();
+        var buffer = new byte[(int)Math.Min(FileChecksum.PieceBytes, Math.Max(file.Length, 1))];
+        while (true)
+        {
+            int length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (length == 0)
+            {
+                break;
+            }
+            whole.AppendData(buffer, 0, length);
+            pieces.Add(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length))));
+        }
+        return new FileChecksum(relativePath.Replace('\\', '/'), file.Length, Convert.ToHexStringLower(whole.GetHashAndReset()), pieces);
     }
 
     /// <summary>Deletes manifests beyond the newest <see cref="StorageNodeOptions.CheckpointsKept"/>, and older ones whose

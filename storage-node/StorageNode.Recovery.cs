@@ -23,11 +23,13 @@ public sealed partial class StorageNode
                 var validating = System.Diagnostics.Stopwatch.GetTimestamp();
                 var manifest = ValidateCheckpoint(directory, path, out var loadedKeys, out var problem, out var keyFileTime, out var filesCheckTime);
                 VersionStore? store = null;
+                long storeOpened = 0;
                 if (manifest is not null)
                 {
                     try
                     {
                         store = new VersionStore(directory, options, (manifest.IndexToken, manifest.Token), manifest.LogChunks, OnLogCorrupt);
+                        storeOpened = System.Diagnostics.Stopwatch.GetTimestamp();
                         if (store.TailAddress != manifest.LogFinalAddress)
                         {
                             problem = $"FASTER recovered its log up to address {store.TailAddress}, the manifest says {manifest.LogFinalAddress}";
@@ -88,7 +90,8 @@ public sealed partial class StorageNode
                     "Storage node recovered checkpoint {Sequence} ({Manifest}): {Keys} keys, offset {Offset}, resolved timestamp {Resolved}, {Checked} of {Chunks} log chunks read and checked; replaying {Topic} after it: {Positions}",
                     manifest.Sequence, Path.GetFileName(path), manifest.KeyCount, manifest.NextOffset, new HybridTimestamp(manifest.ResolvedTimestamp),
                     checkedChunks, totalChunks, options.JournalTopic, DescribePositions(manifest.Positions));
-                LogRecoveryPhases(filesCheckTime, keyFileTime, store.Recovery, opened, System.Diagnostics.Stopwatch.GetElapsedTime(validating));
+                LogRecoveryPhases(filesCheckTime, keyFileTime, store.Recovery, opened, System.Diagnostics.Stopwatch.GetElapsedTime(storeOpened),
+                    System.Diagnostics.Stopwatch.GetElapsedTime(validating));
                 return store;
             }
             if (rejected.Count > 0)
@@ -204,15 +207,15 @@ public sealed partial class StorageNode
     }
 
     /// <summary>One line with where a recovery's time went, and how long after the process started it ended.</summary>
-    private void LogRecoveryPhases(TimeSpan checks, TimeSpan keyFile, VersionStore.RecoveryTimes? faster, TimeSpan orderedIndex, TimeSpan total)
+    private void LogRecoveryPhases(TimeSpan checks, TimeSpan keyFile, VersionStore.RecoveryTimes? faster, TimeSpan orderedIndex, TimeSpan afterFaster, TimeSpan total)
     {
         logger.LogInformation(
-            "Storage recovery took {Total} ms: manifest and checkpoint files checked {Checks} ms, key file {KeyFile} ms (beside them), FASTER's index {Index} ms, " +
-            "FASTER's log {Log} ms (of which log chunks checked {ChunkChecks} ms; log in memory from address {Head} to {Tail}), ordered index {Ordered} ms; " +
-            "{SinceStart} ms after the process started",
-            (long)total.TotalMilliseconds, (long)checks.TotalMilliseconds, (long)keyFile.TotalMilliseconds, (long)(faster?.Index.TotalMilliseconds ?? 0),
-            (long)(faster?.Log.TotalMilliseconds ?? 0), (long)(faster?.ChunkChecks.TotalMilliseconds ?? 0), faster?.HeadAddress ?? 0, faster?.TailAddress ?? 0,
-            (long)orderedIndex.TotalMilliseconds, ProcessUptime.Milliseconds);
+            "Storage recovery took {Total} ms: manifest and checkpoint files checked {Checks} ms, key file {KeyFile} ms (beside them), FASTER's setup {Setup} ms, " +
+            "FASTER's index {Index} ms, FASTER's log {Log} ms (of which log chunks checked {ChunkChecks} ms; log in memory from address {Head} to {Tail}), " +
+            "after FASTER {After} ms (of which ordered index {Ordered} ms); {SinceStart} ms after the process started",
+            (long)total.TotalMilliseconds, (long)checks.TotalMilliseconds, (long)keyFile.TotalMilliseconds, (long)(faster?.Setup.TotalMilliseconds ?? 0),
+            (long)(faster?.Index.TotalMilliseconds ?? 0), (long)(faster?.Log.TotalMilliseconds ?? 0), (long)(faster?.ChunkChecks.TotalMilliseconds ?? 0),
+            faster?.HeadAddress ?? 0, faster?.TailAddress ?? 0, (long)afterFaster.TotalMilliseconds, (long)orderedIndex.TotalMilliseconds, ProcessUptime.Milliseconds);
     }
 
     /// <summary>
@@ -283,9 +286,9 @@ public sealed partial class StorageNode
         }
     }
 
-    /// <summary>Null when <paramref name="file"/> lies in the storage folder and has the length and SHA-256 the manifest
-    /// gives, else what does not.</summary>
-    private static string? CheckFile(string directory, FileChecksum file)
+    /// <summary>Null when <paramref name="file"/> lies in the storage folder and has the length the manifest gives, else
+    /// what does not (the contents are checked by <see cref="CheckFileContents"/>).</summary>
+    private static string? CheckFileLength(string directory, FileChecksum file)
     {
         var full = Path.GetFullPath(Path.Combine(directory, file.Path));
         if (!full.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
@@ -296,12 +299,60 @@ public sealed partial class StorageNode
         {
             return $"its file {file.Path} is missing";
         }
-        using var stream = File.OpenRead(full);
-        if (stream.Length != file.LengthBytes)
+        var length = new FileInfo(full).Length;
+        if (length != file.LengthBytes)
         {
-            return $"its file {file.Path} has {stream.Length} bytes, the manifest says {file.LengthBytes}";
+            return $"its file {file.Path} has {length} bytes, the manifest says {file.LengthBytes}";
         }
-        return Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256 ? $"its file {file.Path} fails its checksum" : null;
+        if (file.PieceSha256 is { } pieces && pieces.Count != PieceCount(file.LengthBytes))
+        {
+            return $"its file {file.Path} has {PieceCount(file.LengthBytes)} pieces, the manifest names {pieces.Count}";
+        }
+        return null;
+    }
+
+    private static int PieceCount(long lengthBytes) => (int)((lengthBytes + FileChecksum.PieceBytes - 1) / FileChecksum.PieceBytes);
+
+    /// <summary>The checks of a file's contents, once its length passed: one per piece when the manifest gives the pieces'
+    /// checksums (they run side by side), else one of the whole file.</summary>
+    private static IEnumerable<Func<string?>> CheckFileContents(string directory, FileChecksum file)
+    {
+        var full = Path.Combine(directory, file.Path);
+        if (file.PieceSha256 is not { } pieces)
+        {
+            yield return () =>
+            {
+                using var stream = File.OpenRead(full);
+                return Convert.ToHexStringLower(SHA256.HashData(stream)) != file.Sha256 ? $"its file {file.Path} fails its checksum" : null;
+            };
+            yield break;
+        }
+        for (var piece = 0; piece < pieces.Count; piece++)
+        {
+            var index = piece;
+            yield return () =>
+            {
+                long from = (long)index * FileChecksum.PieceBytes;
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(FileChecksum.PieceBytes, file.LengthBytes - from));
+                try
+                {
+                    using var handle = File.OpenHandle(full);
+                    var wanted = (int)Math.Min(FileChecksum.PieceBytes, file.LengthBytes - from);
+                    var read = 0;
+                    while (read < wanted && RandomAccess.Read(handle, buffer.AsSpan(read, wanted - read), from + read) is var count and > 0)
+                    {
+                        read += count;
+                    }
+                    return read != wanted || Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, wanted))) != pieces[index]
+                        ? $"its file {file.Path} fails its checksum (bytes {from} to {from + wanted})"
+                        : null;
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            };
+        }
     }
 
     /// <summary>Null when every file and log chunk the manifest names matches its checksum, else what does not. Without
@@ -319,11 +370,17 @@ public sealed partial class StorageNode
         {
             return $"FASTER's checkpoint folder holds files the manifest does not name ({string.Join(", ", fasterFiles.Order(StringComparer.Ordinal))})";
         }
-        // FASTER's hash index and its overflow buckets are the large ones (they grow with the keys): hashed side by side.
+        // FASTER's hash index and its overflow buckets are the large ones (they grow with the keys): their pieces, and the
+        // other files, are hashed side by side.
         var files = manifest.Files.Where(file => !file.Path.StartsWith(KeyFolderName + "/", StringComparison.Ordinal)).ToArray();
-        var problems = new string?[files.Length];
-        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            index => problems[index] = CheckFile(directory, files[index]));
+        if (files.Select(file => CheckFileLength(directory, file)).FirstOrDefault(problem => problem is not null) is { } lengthProblem)
+        {
+            return lengthProblem;
+        }
+        var checks = files.SelectMany(file => CheckFileContents(directory, file)).ToArray();
+        var problems = new string?[checks.Length];
+        Parallel.For(0, checks.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            index => problems[index] = checks[index]());
         if (problems.FirstOrDefault(problem => problem is not null) is { } fileProblem)
         {
             return fileProblem;

@@ -49,8 +49,10 @@ public sealed record StorageNodeOptions
     public bool CheckpointOnShutdown { get; init; } = true;
 
     /// <summary>The hybrid log is checksummed in chunks of this many bytes; a chunk a previous checkpoint covered whole is
-    /// not read again (the log below a checkpoint never changes), so a checkpoint reads only the log written since.</summary>
-    public long CheckpointLogChunkBytes { get; init; } = 64L << 20;
+    /// not read again (the log below a checkpoint never changes), so a checkpoint reads only the log written since. A
+    /// recovery checks the chunks it reads (the page holding the final address and the one before): one page's size
+    /// (16 MiB, was 64 MiB) makes that about the 32 MiB FASTER reads, not the 64 to 128 MiB of the chunks around them.</summary>
+    public long CheckpointLogChunkBytes { get; init; } = 16L << 20;
 
     /// <summary>How long a read waits for the replica to reach its read point before it fails with
     /// <see cref="StorageUnavailableException"/>.</summary>

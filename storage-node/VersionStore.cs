@@ -74,6 +74,7 @@ internal sealed partial class VersionStore : IDisposable
     public VersionStore(string directory, StorageNodeOptions options, (Guid Index, Guid Log)? recoverFrom = null,
         IReadOnlyList<LogRangeChecksum>? recoveredLogChunks = null, Action<LogRangeChecksum, string>? corrupted = null)
     {
+        var constructing = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(directory);
         readSessionPoolSizeMax = options.ReadSessionPoolSizeMax;
         pageSizeBytes = options.LogPageSizeBytes;
@@ -101,11 +102,12 @@ internal sealed partial class VersionStore : IDisposable
             try
             {
                 var began = Stopwatch.GetTimestamp();
+                var setup = Stopwatch.GetElapsedTime(constructing, began);
                 store.Recover(tokens.Index, tokens.Log, numPagesToPreload: options.RecoveryPreloadPages ?? -1);
                 var ended = Stopwatch.GetTimestamp();
                 // FASTER reads its index checkpoint first, then the log: the first read of the log splits the two.
                 var firstLogRead = verifiedDevice.FirstReadTimestamp is var first and > 0 ? Math.Min(first, ended) : ended;
-                Recovery = new RecoveryTimes(Stopwatch.GetElapsedTime(began, firstLogRead), Stopwatch.GetElapsedTime(firstLogRead, ended),
+                Recovery = new RecoveryTimes(setup, Stopwatch.GetElapsedTime(began, firstLogRead), Stopwatch.GetElapsedTime(firstLogRead, ended),
                     verifiedDevice.CheckTime, store.Log.HeadAddress, store.Log.TailAddress);
                 // What recovery read (the pages it loaded, the fuzzy region it replayed) was checked as it was read.
                 ThrowIfLogCorrupt();
@@ -128,10 +130,10 @@ internal sealed partial class VersionStore : IDisposable
     /// <summary>How long FASTER's recovery took, for a start's log (null for a store that recovered nothing).</summary>
     public RecoveryTimes? Recovery { get; }
 
-    /// <summary>The two parts of FASTER's recovery (its hash index from the index checkpoint, then the log: the pages it
-    /// loads and the fuzzy region it replays into the index), the part of those spent checking log chunks, and the part
-    /// of the log in memory afterwards.</summary>
-    internal sealed record RecoveryTimes(TimeSpan Index, TimeSpan Log, TimeSpan ChunkChecks, long HeadAddress, long TailAddress);
+    /// <summary>FASTER's setup before its recovery (the store, its empty hash table and devices), the two parts of the
+    /// recovery (its hash index from the index checkpoint, then the log: the pages it loads and the fuzzy region it
+    /// replays into the index), the part of those spent checking log chunks, and the part of the log in memory afterwards.</summary>
+    internal sealed record RecoveryTimes(TimeSpan Setup, TimeSpan Index, TimeSpan Log, TimeSpan ChunkChecks, long HeadAddress, long TailAddress);
 
     /// <summary>The largest key plus value length that fits one record.</summary>
     public long EntryBytesMax => pageSizeBytes - RecordOverheadBytesMax - PayloadHeaderBytes - 1 - sizeof(ulong);

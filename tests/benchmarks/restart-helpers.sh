@@ -44,7 +44,8 @@ load_stream() {
   done
 }
 
-# Sets elapsed: seconds from the process start until a query that reads the table answers.
+# Sets elapsed: seconds from the process start until a query that reads the table answers; and cpu: the CPU seconds
+# the process had used by then (user and system), which a loaded machine stretches far less than the elapsed time.
 timed_start() {
   local name=$1 begin
   begin=$(date +%s.%N)
@@ -54,6 +55,7 @@ timed_start() {
     sleep 0.02
   done
   elapsed=$(echo "$(date +%s.%N) - $begin" | bc)
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat")
 }
 stop_kill() { kill -9 "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }
 stop_clean() { kill -TERM "$server_pid"; while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done; server_pid=""; }

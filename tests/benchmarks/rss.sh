@@ -58,12 +58,12 @@ scan
 
 stop_clean
 timed_start clean
-echo "restart after a clean stop: $elapsed s to the first answered query; $(memory)"
+echo "restart after a clean stop: $elapsed s to the first answered query (CPU $cpu s); $(memory)"
 scan
 psql "$log_target" -Atc "SELECT sys.checkpoint()" > /dev/null
 stop_kill
 timed_start crash
-echo "restart after kill -9 (checkpoint just taken): $elapsed s to the first answered query; $(memory)"
+echo "restart after kill -9 (checkpoint just taken): $elapsed s to the first answered query (CPU $cpu s); $(memory)"
 grep -h "recovered checkpoint" "$work"/server.clean.log "$work"/server.crash.log | sed 's/^.*Storage node/  Storage node/' | cut -c1-200
 echo "data folder: $(du -sh "$work/data" | cut -f1) (storage $(du -sh "$work/data/storage" | cut -f1))"
 echo "where the start after kill -9 spent its time (its log):"
