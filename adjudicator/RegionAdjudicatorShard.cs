@@ -50,6 +50,8 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private int sealAttempts;
     // 1 while heartbeats fail (a lost journal quorum fails every one, every heartbeat interval): only the first is logged.
     private int heartbeatsFailing;
+    // Heartbeats appended and not answered yet (RegionOptions.HeartbeatsInFlightMax).
+    private int heartbeatsInFlight;
     private bool serving;
     private bool stopped;
     // Under the gate: the hops of the commits answered since the last log line.
@@ -274,7 +276,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             if (timestamp > promised)
             {
                 promised = timestamp;
-                writer.Append(options.Shard, JournalRecord.ForHeartbeat(timestamp, options.Shard, options.Epoch), OnHeartbeatAppended);
+                AppendHeartbeat(timestamp);
             }
         }
         await feed.WaitForReleasedAsync(timestamp, cancellationToken).ConfigureAwait(false);
@@ -301,10 +303,12 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 var now = clock.Now();
                 window.Trim(HybridTimestamp.From(Math.Max(0, now.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds), 0));
                 var closed = Ahead(now);
-                if (closed > promised)
+                // While HeartbeatsInFlightMax are on their way, this one is skipped: commits keep room in the producers'
+                // requests in flight (RegionOptions.HeartbeatsInFlightMax).
+                if (closed > promised && Volatile.Read(ref heartbeatsInFlight) < options.HeartbeatsInFlightMax)
                 {
                     promised = closed;
-                    writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
+                    AppendHeartbeat(closed);
                 }
             }
             LogHops();
@@ -424,8 +428,20 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
     }
 
+    /// <summary>Appends a heartbeat closing <paramref name="closed"/> (the caller holds the gate and has raised the
+    /// promise), counted in flight until the writer answers it.</summary>
+    private void AppendHeartbeat(HybridTimestamp closed)
+    {
+        Interlocked.Increment(ref heartbeatsInFlight);
+        writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
+    }
+
+    /// <summary>Heartbeats appended and not answered yet.</summary>
+    public int HeartbeatsInFlight => Volatile.Read(ref heartbeatsInFlight);
+
     private void OnHeartbeatAppended(long offset, Exception? error)
     {
+        Interlocked.Decrement(ref heartbeatsInFlight);
         if (error is not null)
         {
             // A lost heartbeat only delays decisions until the next one.
