@@ -14,7 +14,7 @@ public sealed class RegionHeartbeatTests
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(3);
 
     [Fact]
-    public async Task Heartbeats_due_while_the_most_allowed_are_unanswered_are_skipped_but_a_reads_close_is_appended()
+    public async Task Heartbeats_due_while_the_most_allowed_are_unanswered_are_owed_until_one_is_answered_and_a_reads_close_is_appended_regardless()
     {
         var journal = new MemoryJournal();
         var writer = new HeartbeatHoldingWriter(journal);
@@ -39,11 +39,19 @@ public sealed class RegionHeartbeatTests
         Assert.Equal(2, writer.MostHeld);
         Assert.Equal(2, shard.HeartbeatsInFlight);
 
+        // One answered: the heartbeat owed since is appended, and the count is back at the most allowed.
+        writer.ReleaseOldest();
+        await Eventually(() => writer.HeartbeatsAppended == 3);
+        ticks = time.HeartbeatTicks;
+        await Eventually(() => time.HeartbeatTicks >= ticks + 30);
+        Assert.Equal(3, writer.HeartbeatsAppended);
+        Assert.Equal(2, writer.MostHeld);
+
         // A timestamp closed for a read is appended all the same, and is decided once this region's copy holds it.
         var closed = HybridTimestamp.From(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 60_000, 0);
         var fence = await shard.CloseTimestampAsync(closed, CancellationToken.None).WaitAsync(Patience);
         Assert.Equal(closed, fence.Timestamp);
-        Assert.Equal(3, writer.HeartbeatsAppended);
+        Assert.Equal(4, writer.HeartbeatsAppended);
 
         // Answered, they leave the count (later heartbeats would close below the read's promise, so none follows here;
         // the next test has heartbeats going on while answered).
@@ -137,6 +145,17 @@ public sealed class RegionHeartbeatTests
                 Interlocked.Increment(ref heartbeatsAppended);
                 mostHeld = Math.Max(mostHeld, held.Count);
             }
+        }
+
+        public void ReleaseOldest()
+        {
+            (long Offset, Action<long, Exception?> OnDone) oldest;
+            lock (gate)
+            {
+                oldest = held[0];
+                held.RemoveAt(0);
+            }
+            oldest.OnDone(oldest.Offset, null);
         }
 
         public void ReleaseAll()
