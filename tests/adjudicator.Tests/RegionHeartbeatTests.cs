@@ -16,20 +16,9 @@ public sealed class RegionHeartbeatTests
     [Fact]
     public async Task Heartbeats_due_while_the_most_allowed_are_unanswered_are_owed_until_one_is_answered_and_a_reads_close_is_appended_regardless()
     {
-        var journal = new MemoryJournal();
-        var writer = new HeartbeatHoldingWriter(journal);
+        var writer = new HeartbeatHoldingWriter(new MemoryJournal());
         var time = new HeartbeatTickCounter(HeartbeatInterval);
-        await using var shard = new RegionAdjudicatorShard(new RegionOptions
-        {
-            Region = "a",
-            Regions = ["a"],
-            Lead = TimeSpan.FromMilliseconds(20),
-            MaxClockOffset = TimeSpan.FromMilliseconds(1),
-            HeartbeatInterval = HeartbeatInterval,
-            HeartbeatsInFlightMax = 2,
-            FailoverTimeout = TimeSpan.Zero,
-        }, writer, new Dictionary<string, IJournalReader> { ["a"] = journal }, new HybridClock(time), time);
-        await shard.StartAsync(CancellationToken.None);
+        await using var shard = await StartShardAsync(writer, time, heartbeatsInFlightMax: 2);
 
         await Eventually(() => writer.Held == 2);
         // Many more heartbeats fall due while both stay unanswered: none of them is appended.
@@ -63,20 +52,8 @@ public sealed class RegionHeartbeatTests
     [Fact]
     public async Task Heartbeats_go_on_while_they_are_answered()
     {
-        var journal = new MemoryJournal();
-        var writer = new HeartbeatHoldingWriter(journal) { AnswerAtOnce = true };
-        var time = new HeartbeatTickCounter(HeartbeatInterval);
-        await using var shard = new RegionAdjudicatorShard(new RegionOptions
-        {
-            Region = "a",
-            Regions = ["a"],
-            Lead = TimeSpan.FromMilliseconds(20),
-            MaxClockOffset = TimeSpan.FromMilliseconds(1),
-            HeartbeatInterval = HeartbeatInterval,
-            HeartbeatsInFlightMax = 1,
-            FailoverTimeout = TimeSpan.Zero,
-        }, writer, new Dictionary<string, IJournalReader> { ["a"] = journal }, new HybridClock(time), time);
-        await shard.StartAsync(CancellationToken.None);
+        var writer = new HeartbeatHoldingWriter(new MemoryJournal()) { AnswerAtOnce = true };
+        await using var shard = await StartShardAsync(writer, new HeartbeatTickCounter(HeartbeatInterval), heartbeatsInFlightMax: 1);
         await Eventually(() => writer.HeartbeatsAppended >= 5);
         Assert.Equal(0, writer.Held);
     }
@@ -86,6 +63,31 @@ public sealed class RegionHeartbeatTests
     {
         var options = new RegionOptions { Region = "a", Regions = ["a"], HeartbeatsInFlightMax = 0 };
         Assert.Throws<ArgumentException>(options.Validate);
+    }
+
+    /// <summary>A shard of the one region "a", reading its topic from the writer's journal.</summary>
+    private static async Task<RegionAdjudicatorShard> StartShardAsync(HeartbeatHoldingWriter writer, TimeProvider time, int heartbeatsInFlightMax)
+    {
+        var shard = new RegionAdjudicatorShard(new RegionOptions
+        {
+            Region = "a",
+            Regions = ["a"],
+            Lead = TimeSpan.FromMilliseconds(20),
+            MaxClockOffset = TimeSpan.FromMilliseconds(1),
+            HeartbeatInterval = HeartbeatInterval,
+            HeartbeatsInFlightMax = heartbeatsInFlightMax,
+            FailoverTimeout = TimeSpan.Zero,
+        }, writer, new Dictionary<string, IJournalReader> { ["a"] = writer.Journal }, new HybridClock(time), time);
+        try
+        {
+            await shard.StartAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await shard.DisposeAsync();
+            throw;
+        }
+        return shard;
     }
 
     private static async Task Eventually(Func<bool> condition)
@@ -106,6 +108,8 @@ public sealed class RegionHeartbeatTests
         private readonly List<(long Offset, Action<long, Exception?> OnDone)> held = [];
         private int mostHeld;
         private int heartbeatsAppended;
+
+        public MemoryJournal Journal => journal;
 
         public bool AnswerAtOnce { get; init; }
 
