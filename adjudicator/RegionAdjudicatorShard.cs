@@ -50,6 +50,10 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private int sealAttempts;
     // 1 while heartbeats fail (a lost journal quorum fails every one, every heartbeat interval): only the first is logged.
     private int heartbeatsFailing;
+    // Heartbeats appended and not answered yet (RegionOptions.HeartbeatsInFlightMax).
+    private int heartbeatsInFlight;
+    // A heartbeat fell due while the most allowed were in flight (under the gate; read without it as a hint).
+    private bool heartbeatOwed;
     private bool serving;
     private bool stopped;
     // Under the gate: the hops of the commits answered since the last log line.
@@ -274,7 +278,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             if (timestamp > promised)
             {
                 promised = timestamp;
-                writer.Append(options.Shard, JournalRecord.ForHeartbeat(timestamp, options.Shard, options.Epoch), OnHeartbeatAppended);
+                AppendHeartbeat(timestamp);
             }
         }
         await feed.WaitForReleasedAsync(timestamp, cancellationToken).ConfigureAwait(false);
@@ -300,12 +304,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             {
                 var now = clock.Now();
                 window.Trim(HybridTimestamp.From(Math.Max(0, now.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds), 0));
-                var closed = Ahead(now);
-                if (closed > promised)
-                {
-                    promised = closed;
-                    writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
-                }
+                HeartbeatIfDue(now);
             }
             LogHops();
         }
@@ -424,8 +423,52 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
     }
 
+    /// <summary>Closes <c>now + Lead</c> with a heartbeat (the caller holds the gate), unless that closes nothing new or
+    /// <see cref="RegionOptions.HeartbeatsInFlightMax"/> heartbeats are on their way: commits keep room in the producers'
+    /// requests in flight. A heartbeat skipped so is owed, and sent as soon as one on its way is answered rather than at
+    /// the next tick, so that the other regions' view of this region's promise ages as little as the limit allows.</summary>
+    private void HeartbeatIfDue(HybridTimestamp now)
+    {
+        var closed = Ahead(now);
+        if (closed <= promised)
+        {
+            return;
+        }
+        if (Volatile.Read(ref heartbeatsInFlight) >= options.HeartbeatsInFlightMax)
+        {
+            heartbeatOwed = true;
+            return;
+        }
+        heartbeatOwed = false;
+        promised = closed;
+        AppendHeartbeat(closed);
+    }
+
+    /// <summary>Appends a heartbeat closing <paramref name="closed"/> (the caller holds the gate and has raised the
+    /// promise), counted in flight until the writer answers it.</summary>
+    private void AppendHeartbeat(HybridTimestamp closed)
+    {
+        Interlocked.Increment(ref heartbeatsInFlight);
+        writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
+    }
+
+    /// <summary>Heartbeats appended and not answered yet.</summary>
+    public int HeartbeatsInFlight => Volatile.Read(ref heartbeatsInFlight);
+
     private void OnHeartbeatAppended(long offset, Exception? error)
     {
+        Interlocked.Decrement(ref heartbeatsInFlight);
+        if (error is null && Volatile.Read(ref heartbeatOwed))
+        {
+            // On the writer's delivery thread, outside its locks (IJournalWriter.Append), as commits' answers are.
+            lock (gate)
+            {
+                if (heartbeatOwed && !stopped)
+                {
+                    HeartbeatIfDue(clock.Now());
+                }
+            }
+        }
         if (error is not null)
         {
             // A lost heartbeat only delays decisions until the next one.

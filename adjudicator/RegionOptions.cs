@@ -32,6 +32,14 @@ public sealed record RegionOptions
     /// <see cref="Lead"/> must cover.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>Heartbeats appended and not yet durable, at most: a heartbeat due while this many are on their way is
+    /// skipped (the next one closes a later timestamp). The Kafka producer of each journal copy keeps at most five produce
+    /// requests in flight (idempotence allows no more), and heartbeats every few milliseconds over a round trip between
+    /// regions filled them: a commit then waited in the producer for requests to come back, and was durable in two regions
+    /// about twice the round trip after its proposal (README.md, "Figures (regions)"). So heartbeats leave room for commits;
+    /// a timestamp closed for a read (<see cref="RegionAdjudicatorShard.CloseTimestampAsync"/>) is appended regardless.</summary>
+    public int HeartbeatsInFlightMax { get; init; } = 2;
+
     /// <summary>The longest transaction: the conflict window of the local check and of the merge.</summary>
     public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -57,6 +65,10 @@ public sealed record RegionOptions
         if (Lead <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || MaxClockOffset < TimeSpan.Zero || FailoverTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("The lead and the heartbeat interval must be positive, the clock offset and the failover timeout not negative.");
+        }
+        if (HeartbeatsInFlightMax < 1)
+        {
+            throw new ArgumentException("At least one heartbeat must be allowed in flight.");
         }
     }
 }
