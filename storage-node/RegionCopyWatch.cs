@@ -37,6 +37,9 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     // The primary's records from DurableEnd on, by offset, and which of them another copy holds alike.
     private readonly Dictionary<long, RecordIdentity> primary = [];
     private readonly HashSet<long> confirmed = [];
+    // The primary's records from DurableEnd on: when this replica read them (TimeProvider timestamps), for the waits.
+    private readonly Dictionary<long, long> observedAt = [];
+    private readonly RegionMergeWaits? waits;
     // Per copy: what it read at offsets the primary has not reached yet.
     private readonly Dictionary<long, RecordIdentity>[] ahead;
     // The primary's commit records (and fragments) in offset order: commit timestamp and the offset of the last record
@@ -59,8 +62,9 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     /// between it and <paramref name="startOffset"/> are known by their identities, so the commits held at a checkpoint
     /// are confirmed after the resume as they would have been.</param>
     public RegionCopyWatch(string region, IJournalReader primaryReader, IReadOnlyList<IJournalReader> copies, int partition, long startOffset,
-        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null)
+        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null, RegionMergeWaits? waits = null)
     {
+        this.waits = waits;
         ArgumentNullException.ThrowIfNull(primaryReader);
         ArgumentNullException.ThrowIfNull(copies);
         ArgumentNullException.ThrowIfNull(onDurable);
@@ -206,6 +210,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                 }
             }
             primary[entry.Offset] = identity;
+            observedAt[entry.Offset] = timeProvider.GetTimestamp();
             primaryEnd = entry.Offset + 1;
             foreach (var copy in ahead)
             {
@@ -265,9 +270,14 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     private bool Advance()
     {
         var before = durableEnd;
+        var now = timeProvider.GetTimestamp();
         while (confirmed.Remove(durableEnd))
         {
             primary.Remove(durableEnd);
+            if (observedAt.Remove(durableEnd, out var observed))
+            {
+                waits?.Record($"{region} held by a second copy after this region's", timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
+            }
             durableEnd++;
         }
         return durableEnd != before;

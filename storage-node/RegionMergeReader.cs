@@ -59,6 +59,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     private ulong lastPresentedCommit;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
+    private long lastWaitsSummary;
 
     /// <param name="regionReaders">A reader of every region's topic by region name (this region's copy of it);
     /// <paramref name="partition"/> of each is read, and it is also the partition number the merged records are given.</param>
@@ -86,6 +87,9 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
 
     /// <summary>The merge's released timestamp: every region's candidates at or below it are decided.</summary>
     public HybridTimestamp Released => feed?.Released ?? default;
+
+    /// <summary>Where reads wait, summed and logged every <see cref="RegionMergeWaits.SummaryInterval"/>.</summary>
+    public RegionMergeWaits Waits { get; } = new();
 
     /// <summary>Completes when the merge stopped for good (a corrupt region topic).</summary>
     public Task Failure => failure.Task;
@@ -209,7 +213,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             if (otherCopies is not null && otherCopies.TryGetValue(region, out var copies) && copies.Count > 0)
             {
                 var watch = new RegionCopyWatch(region, reader, copies, partition, startOffset, OnDurable, timeProvider, logger,
-                    point?.Watches.GetValueOrDefault(region));
+                    point?.Watches.GetValueOrDefault(region), Waits);
                 watches[region] = watch;
                 primaries[region] = watch.Primary;
             }
@@ -258,6 +262,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 var end = watch?.EndOfCandidate(decision.Record.CommitTimestamp) ?? 0;
                 if (decision.IsCommitted)
                 {
+                    Waits.Record($"{decision.Region} decided after its commit timestamp", MillisecondsPast(decision.Record.Commit));
                     // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
                     held.Enqueue((watch, end, decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null }));
                 }
@@ -340,9 +345,11 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
             if (bound > lastHeartbeat)
             {
+                Waits.Record("resolved ahead of the clock", -MillisecondsPast(new HybridTimestamp(bound)));
                 lastHeartbeat = bound;
                 merged.Add(JournalRecord.ForHeartbeat(new HybridTimestamp(bound), partition, 0));
             }
+            LogWaitsIfDue();
             if (merged.Count > before)
             {
                 wake = appended;
@@ -381,6 +388,10 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 $"The merged stream would present a commit at {new HybridTimestamp(commit)} after resolving {new HybridTimestamp(Math.Max(lastPresentedCommit, lastHeartbeat))}.");
         }
         lastPresentedCommit = commit;
+        foreach (var candidate in held.Take(count))
+        {
+            Waits.Record($"{candidate.Watch?.Region ?? "?"} shown after its commit timestamp", MillisecondsPast(candidate.Record.Commit));
+        }
         var record = held.Dequeue().Record;
         if (count == 1)
         {
@@ -397,6 +408,25 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             start = Math.Min(start, next.StartTimestamp);
         }
         return record with { StartTimestamp = start, Writes = writes };
+    }
+
+    /// <summary>How far this machine's clock is past <paramref name="timestamp"/>'s physical time, in milliseconds.</summary>
+    private double MillisecondsPast(HybridTimestamp timestamp) =>
+        timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - timestamp.PhysicalMilliseconds;
+
+    private void LogWaitsIfDue()
+    {
+        var now = timeProvider.GetTimestamp();
+        if (lastWaitsSummary != 0 && timeProvider.GetElapsedTime(lastWaitsSummary, now) < RegionMergeWaits.SummaryInterval)
+        {
+            return;
+        }
+        if (lastWaitsSummary != 0 && Waits.TakeSummary() is { } summary)
+        {
+            logger.LogInformation("merge waits over {Seconds:0} s, ms (count x mean/min/max): {Summary}",
+                timeProvider.GetElapsedTime(lastWaitsSummary, now).TotalSeconds, summary);
+        }
+        lastWaitsSummary = now;
     }
 
     /// <summary>Keeps the position after everything presented so far, once the interval has passed: the feed's (its

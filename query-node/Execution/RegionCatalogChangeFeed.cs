@@ -61,6 +61,9 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
     private bool positionWritten = true;
     private long positionTakenAt;
     private Task writing = Task.CompletedTask;
+    // Where BEGIN waits for the merge (logged every RegionMergeWaits.SummaryInterval, from OnDecided).
+    private readonly RegionMergeWaits waits = new();
+    private long lastWaitsSummary;
 
     /// <param name="regionReaders">A reader of every peered region's topic by region name (partition 0: one shard per
     /// region); owned by the feed from now on.</param>
@@ -111,11 +114,14 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
         if (released.IsCompleted)
         {
             await released.ConfigureAwait(false);
+            waits.Record("BEGIN waited for the released timestamp", 0);
             return;
         }
+        var started = timeProvider.GetTimestamp();
         try
         {
             await released.WaitAsync(WaitMax, cancellationToken).ConfigureAwait(false);
+            waits.Record("BEGIN waited for the released timestamp", timeProvider.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (TimeoutException)
         {
@@ -136,6 +142,15 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
         if (positionFile is not null && decisions.Count > 0)
         {
             TakePositionIfDue();
+        }
+        var now = timeProvider.GetTimestamp();
+        if (timeProvider.GetElapsedTime(lastWaitsSummary, now) >= RegionMergeWaits.SummaryInterval)
+        {
+            if (lastWaitsSummary != 0 && waits.TakeSummary() is { } summary)
+            {
+                logger?.LogInformation("catalog feed waits, ms (count x mean/min/max): {Summary}", summary);
+            }
+            lastWaitsSummary = now;
         }
     }
 
