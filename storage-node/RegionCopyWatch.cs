@@ -211,6 +211,14 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
             }
             primary[entry.Offset] = identity;
             observedAt[entry.Offset] = timeProvider.GetTimestamp();
+            if (waits is not null && record.Kind is JournalRecordKind.Heartbeat or JournalRecordKind.Commit)
+            {
+                // The region's promise (a heartbeat's closed timestamp, a candidate's commit timestamp) against this
+                // clock as this replica reads it: the writer's lead less the age the record has here.
+                var promise = record.Kind == JournalRecordKind.Heartbeat ? record.Closed : record.Commit;
+                waits.Record($"{region} {(record.Kind == JournalRecordKind.Heartbeat ? "heartbeat" : "candidate")} ahead of the clock when read",
+                    promise.PhysicalMilliseconds - timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            }
             primaryEnd = entry.Offset + 1;
             foreach (var copy in ahead)
             {
