@@ -101,6 +101,16 @@ public sealed class RegionMergeCheckpointTests
         }
     }
 
+    /// <summary>Waits until the merge has decided everything at or below <paramref name="at"/> (what the replica shows may
+    /// stay lower, held for durability).</summary>
+    private static async Task WaitForReleasedAsync(RegionMergeReader merge, HybridTimestamp at, CancellationToken cancellationToken)
+    {
+        while (merge.Released < at)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
+    }
+
     /// <summary>A replica in region a (copies in a, b and w) runs <paramref name="beforeCheckpoint"/>, takes a
     /// checkpoint and stops; <paramref name="whileDown"/> runs; another replica starts on its folder and runs
     /// <paramref name="afterResume"/>.</summary>
@@ -192,10 +202,7 @@ public sealed class RegionMergeCheckpointTests
                 await copies.AppendAsync("b", Candidate(95, 105, "b row", "from b"), timeout.Token, "a", "b");
                 await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
                 await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
-                while (firstMerge.Released < Ts(300))
-                {
-                    await Task.Delay(5, timeout.Token);
-                }
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
                 Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
 
                 // The witness's journal gets a's records: both commits are presented with no decision after them.
@@ -235,10 +242,7 @@ public sealed class RegionMergeCheckpointTests
                 // candidate conflicts with, so a resumed merge that lost it would commit a's.
                 await copies.AppendAsync("b", Candidate(200, 310, "shared", "from b"), timeout.Token, "a", "b");
                 await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
-                while (firstMerge.Released < Ts(300))
-                {
-                    await Task.Delay(5, timeout.Token);
-                }
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
                 Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
             },
             async copies =>
@@ -284,10 +288,7 @@ public sealed class RegionMergeCheckpointTests
                 await copies.AppendAsync("a", heldA, timeout.Token, "a");
                 await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
                 await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
-                while (firstMerge.Released < Ts(300))
-                {
-                    await Task.Delay(5, timeout.Token);
-                }
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
                 await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
             },
             _ => Task.CompletedTask,
