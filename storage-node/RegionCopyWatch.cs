@@ -40,6 +40,9 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     // The primary's records from DurableEnd on: when this replica read them (TimeProvider timestamps), for the waits.
     private readonly Dictionary<long, long> observedAt = [];
     private readonly RegionMergeWaits? waits;
+    private readonly string heldLabel;
+    private readonly string heartbeatLabel;
+    private readonly string candidateLabel;
     // Per copy: what it read at offsets the primary has not reached yet.
     private readonly Dictionary<long, RecordIdentity>[] ahead;
     // The primary's commit records (and fragments) in offset order: commit timestamp and the offset of the last record
@@ -65,6 +68,9 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null, RegionMergeWaits? waits = null)
     {
         this.waits = waits;
+        heldLabel = $"{region} held by a second copy after this region's";
+        heartbeatLabel = $"{region} heartbeat ahead of the clock when read";
+        candidateLabel = $"{region} candidate ahead of the clock when read";
         ArgumentNullException.ThrowIfNull(primaryReader);
         ArgumentNullException.ThrowIfNull(copies);
         ArgumentNullException.ThrowIfNull(onDurable);
@@ -216,7 +222,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                 // The region's promise (a heartbeat's closed timestamp, a candidate's commit timestamp) against this
                 // clock as this replica reads it: the writer's lead less the age the record has here.
                 var promise = record.Kind == JournalRecordKind.Heartbeat ? record.Closed : record.Commit;
-                waits.Record($"{region} {(record.Kind == JournalRecordKind.Heartbeat ? "heartbeat" : "candidate")} ahead of the clock when read",
+                waits.Record(record.Kind == JournalRecordKind.Heartbeat ? heartbeatLabel : candidateLabel,
                     promise.PhysicalMilliseconds - timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
             }
             primaryEnd = entry.Offset + 1;
@@ -284,7 +290,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
             primary.Remove(durableEnd);
             if (observedAt.Remove(durableEnd, out var observed))
             {
-                waits?.Record($"{region} held by a second copy after this region's", timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
+                waits?.Record(heldLabel, timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
             }
             durableEnd++;
         }

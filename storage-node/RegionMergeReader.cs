@@ -19,9 +19,10 @@ namespace Log.StorageNode;
 /// <para>
 /// Offsets of the merged partition count its records from a start; they are not the same across two starts
 /// (heartbeats fall where the regions' records happened to arrive). So the reader resumes only where a checkpoint
-/// recorded the merge's position (<see cref="IJournalResumePoints"/>): at moments when the merge holds no candidate and
-/// no commit is held back, at most once per <c>captureInterval</c>, it keeps where every region topic's reading stood
-/// and the merge's state (<see cref="RegionMergePosition"/>) beside the merged offset it was taken at; a checkpoint at
+/// recorded the merge's position (<see cref="IJournalResumePoints"/>): right after a batch of decisions or of held commits
+/// presented, at most once per <c>captureInterval</c>, it keeps where every region topic's reading stood, the merge's
+/// state with the candidates it holds undecided (<see cref="RegionMergePosition"/>), the commits held back for durability
+/// and what each copy watch knows, beside the merged offset it was taken at; a checkpoint at
 /// merged offset N stores the newest such position at or below N, and the next start reads every region topic from
 /// that position, presents the commits after it again from offset N on (applying them again changes nothing: each
 /// version is already there) and goes on. The records are kept only until the replica has read past them: one reader

@@ -20,9 +20,9 @@ namespace Log.QueryNode.Execution;
 /// timestamp anyway.</para>
 /// <para>Where it starts: with a position file (the query node's data folder), from the position kept there by the last
 /// run, not from every topic's first record, so a start reads what the topics gained since that run's last position
-/// instead of the whole journal. A position is taken after a batch of decisions when the merge holds no candidate, at
-/// most every <see cref="DefaultPositionInterval"/>, and written (to a new file, then renamed over the old one) by a loop at the
-/// same interval and at Dispose. It is kept without the conflict window's writes (five minutes of every region's
+/// instead of the whole journal. A position (with the candidates the merge holds undecided) is taken after a batch of
+/// decisions, at most every <see cref="DefaultPositionInterval"/>, and written (to a new file, then renamed over the old
+/// one) by a loop at the same interval and at Dispose. It is kept without the conflict window's writes (five minutes of every region's
 /// commits would make it large), so a merge restored from it may decide a candidate other than the adjudicators did;
 /// a feed started from a position therefore moves the version for every DDL candidate, refused ones too: a version
 /// moved for nothing only binds a plan again, one not moved would keep a stale plan. The hand-over: the restored merge
@@ -155,7 +155,7 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
     }
 
     /// <summary>Under the feed's lock (from <see cref="OnDecided"/>): the position right after the batch just passed on,
-    /// when the merge holds no candidate and the interval has passed.</summary>
+    /// once the interval has passed.</summary>
     private void TakePositionIfDue()
     {
         var now = timeProvider.GetTimestamp();
