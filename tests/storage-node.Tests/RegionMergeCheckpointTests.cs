@@ -11,6 +11,9 @@ public sealed class RegionMergeCheckpointTests
 {
     private static readonly TimeSpan ConflictWindow = TimeSpan.FromMinutes(5);
 
+    /// <summary>A commit of region a that the tests keep in a's own journal only until after a checkpoint: held.</summary>
+    private static readonly JournalRecord HeldA = Candidate(90, 100, "held a", "from a");
+
     private static RegionMergeReader Merge(MemoryJournal a, MemoryJournal b) =>
         new(new Dictionary<string, IJournalReader> { ["a"] = a, ["b"] = b }, 0, ConflictWindow, captureInterval: TimeSpan.Zero);
 
@@ -230,12 +233,11 @@ public sealed class RegionMergeCheckpointTests
         using var timeout = new CancellationTokenSource(TestTimeout);
         // From its first record on the merge holds a candidate or a commit held for durability (a steady load), so
         // there is no moment without one to take a position at: it must carry them.
-        var heldA = Candidate(90, 100, "held a", "from a");
         await ResumeAfterCheckpointAsync(timeout.Token,
             async (copies, firstMerge, first) =>
             {
                 // a's commit is in a's own journal only: decided (b closes past it) and held.
-                await copies.AppendAsync("a", heldA, timeout.Token, "a");
+                await copies.AppendAsync("a", HeldA, timeout.Token, "a");
                 await copies.AppendAsync("b", Candidate(95, 105, "b0", "from b"), timeout.Token, "a", "b");
                 await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
                 // b's next candidate is undecided at the checkpoint (a closed 300 only); it writes the key that a's later
@@ -247,7 +249,7 @@ public sealed class RegionMergeCheckpointTests
             },
             async copies =>
             {
-                await copies.AppendAsync("a", heldA, timeout.Token, "w");
+                await copies.AppendAsync("a", HeldA, timeout.Token, "w");
                 await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "w");
                 await copies.AppendAsync("a", Candidate(305, 400, "shared", "from a"), timeout.Token, "a", "w");
                 await copies.AppendAsync("a", Heartbeat(500), timeout.Token, "a", "w");
@@ -281,11 +283,10 @@ public sealed class RegionMergeCheckpointTests
     public async Task A_commit_held_at_the_checkpoint_stays_held_after_the_resume_until_a_second_copy_holds_it()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
-        var heldA = Candidate(90, 100, "held a", "from a");
         await ResumeAfterCheckpointAsync(timeout.Token,
             async (copies, firstMerge, first) =>
             {
-                await copies.AppendAsync("a", heldA, timeout.Token, "a");
+                await copies.AppendAsync("a", HeldA, timeout.Token, "a");
                 await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
                 await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
                 await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
@@ -303,7 +304,7 @@ public sealed class RegionMergeCheckpointTests
                 Assert.Equal(Ts(99), second.Node.ResolvedTimestamp);
                 Assert.Null(Text(await second.Node.GetAsync(Bytes("held a"), ReadPoint.Unfenced(Ts(99)), timeout.Token)));
 
-                await copies.AppendAsync("a", heldA, timeout.Token, "b");
+                await copies.AppendAsync("a", HeldA, timeout.Token, "b");
                 await second.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
                 Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("held a"), ReadPoint.Unfenced(Ts(300)), timeout.Token)));
             });
