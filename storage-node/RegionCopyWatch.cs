@@ -37,6 +37,12 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     // The primary's records from DurableEnd on, by offset, and which of them another copy holds alike.
     private readonly Dictionary<long, RecordIdentity> primary = [];
     private readonly HashSet<long> confirmed = [];
+    // The primary's records from DurableEnd on: when this replica read them (TimeProvider timestamps), for the waits.
+    private readonly Dictionary<long, long> observedAt = [];
+    private readonly RegionMergeWaits? waits;
+    private readonly string heldLabel;
+    private readonly string heartbeatLabel;
+    private readonly string candidateLabel;
     // Per copy: what it read at offsets the primary has not reached yet.
     private readonly Dictionary<long, RecordIdentity>[] ahead;
     // The primary's commit records (and fragments) in offset order: commit timestamp and the offset of the last record
@@ -44,17 +50,27 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     private readonly LinkedList<(ulong Commit, long Offset)> candidates = new();
     private readonly CancellationTokenSource stopping = new();
     private TaskCompletionSource primaryMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly long startOffset;
+    // Where the other copies are read from: the durable end at the start.
+    private readonly long copiesFrom;
     private long primaryEnd;
     private long durableEnd;
     private Task[] loops = [];
     private int disposed;
 
     /// <param name="copies">Readers of the region's topic at other regions' journals (not this region's copy).</param>
-    /// <param name="startOffset">The offset from which every copy is read (the merge's resume point for the region).</param>
+    /// <param name="startOffset">The offset from which the primary is read (the merge's resume point for the region), and
+    /// every copy too unless <paramref name="from"/> says where the durable end stood.</param>
+    /// <param name="from">What an earlier watch knew of the records below <paramref name="startOffset"/>
+    /// (<see cref="Capture"/> at that offset): the copies are read from its durable end, and the primary's records
+    /// between it and <paramref name="startOffset"/> are known by their identities, so the commits held at a checkpoint
+    /// are confirmed after the resume as they would have been.</param>
     public RegionCopyWatch(string region, IJournalReader primaryReader, IReadOnlyList<IJournalReader> copies, int partition, long startOffset,
-        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null)
+        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null, RegionMergeWaits? waits = null)
     {
+        this.waits = waits;
+        heldLabel = $"{region} held by a second copy after this region's";
+        heartbeatLabel = $"{region} heartbeat ahead of the clock when read";
+        candidateLabel = $"{region} candidate ahead of the clock when read";
         ArgumentNullException.ThrowIfNull(primaryReader);
         ArgumentNullException.ThrowIfNull(copies);
         ArgumentNullException.ThrowIfNull(onDurable);
@@ -66,10 +82,52 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         this.timeProvider = timeProvider ?? TimeProvider.System;
         this.logger = logger ?? NullLogger.Instance;
         ahead = [.. copies.Select(_ => new Dictionary<long, RecordIdentity>())];
-        this.startOffset = startOffset;
         primaryEnd = durableEnd = startOffset;
+        if (from is not null)
+        {
+            if (from.DurableEnd > startOffset || from.DurableEnd + from.Identities.Count != startOffset
+                || from.Candidates.Any(candidate => candidate.Offset >= startOffset))
+            {
+                throw new InvalidDataException($"A copy watch's state from {from.DurableEnd} does not end at the resume offset {startOffset}.");
+            }
+            durableEnd = from.DurableEnd;
+            for (var index = 0; index < from.Identities.Count; index++)
+            {
+                primary[from.DurableEnd + index] = from.Identities[index];
+            }
+            foreach (var candidate in from.Candidates)
+            {
+                candidates.AddLast(candidate);
+            }
+        }
+        copiesFrom = durableEnd;
         Primary = new ObservedReader(this, primaryReader);
     }
+
+    /// <summary>What the watch knows of the primary's records below <paramref name="nextOffset"/> (the offset after the
+    /// last record the merge took, at most the primary's end): the durable end, the identity of every record from there
+    /// to <paramref name="nextOffset"/>, and the candidates among them the merge has not decided yet. A watch built from
+    /// it at <paramref name="nextOffset"/> goes on as this one would.</summary>
+    public WatchState Capture(long nextOffset)
+    {
+        lock (gate)
+        {
+            if (nextOffset > primaryEnd)
+            {
+                throw new ArgumentOutOfRangeException(nameof(nextOffset), $"The watch observed the primary up to {primaryEnd}, not {nextOffset}.");
+            }
+            var durable = Math.Min(durableEnd, nextOffset);
+            var identities = new List<RecordIdentity>((int)(nextOffset - durable));
+            for (var offset = durable; offset < nextOffset; offset++)
+            {
+                identities.Add(primary[offset]);
+            }
+            return new WatchState(durable, identities, [.. candidates.Where(candidate => candidate.Offset < nextOffset)]);
+        }
+    }
+
+    /// <summary>The region whose topic's copies are watched.</summary>
+    public string Region => region;
 
     /// <summary>The primary copy's reader, for the merge: every entry it yields is observed here first.</summary>
     public IJournalReader Primary { get; }
@@ -105,7 +163,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         {
             throw new InvalidOperationException("The copies are watched already.");
         }
-        loops = [.. copies.Select((copy, index) => Task.Run(() => WatchCopyAsync(index, copy, startOffset, stopping.Token)))];
+        loops = [.. copies.Select((copy, index) => Task.Run(() => WatchCopyAsync(index, copy, copiesFrom, stopping.Token)))];
     }
 
     /// <summary>
@@ -158,6 +216,15 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                 }
             }
             primary[entry.Offset] = identity;
+            observedAt[entry.Offset] = timeProvider.GetTimestamp();
+            if (waits is not null && record.Kind is JournalRecordKind.Heartbeat or JournalRecordKind.Commit)
+            {
+                // The region's promise (a heartbeat's closed timestamp, a candidate's commit timestamp) against this
+                // clock as this replica reads it: the writer's lead less the age the record has here.
+                var promise = record.Kind == JournalRecordKind.Heartbeat ? record.Closed : record.Commit;
+                waits.Record(record.Kind == JournalRecordKind.Heartbeat ? heartbeatLabel : candidateLabel,
+                    promise.PhysicalMilliseconds - timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+            }
             primaryEnd = entry.Offset + 1;
             foreach (var copy in ahead)
             {
@@ -217,9 +284,14 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     private bool Advance()
     {
         var before = durableEnd;
+        var now = timeProvider.GetTimestamp();
         while (confirmed.Remove(durableEnd))
         {
             primary.Remove(durableEnd);
+            if (observedAt.Remove(durableEnd, out var observed))
+            {
+                waits?.Record(heldLabel, timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
+            }
             durableEnd++;
         }
         return durableEnd != before;
@@ -282,13 +354,90 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         stopping.Dispose();
     }
 
+    /// <summary>What a watch knew below an offset (<see cref="Capture"/>): its durable end, the primary's records from
+    /// there on by identity, and the undecided candidates among them (commit timestamp and the offset of their last
+    /// record).</summary>
+    public sealed record WatchState(long DurableEnd, IReadOnlyList<RecordIdentity> Identities, IReadOnlyList<(ulong Commit, long Offset)> Candidates)
+    {
+        /// <summary>More records between the durable end and the merge's offset than a watch holds (the copies are at
+        /// most <see cref="MaxRecordsAhead"/> ahead, the primary is read as the merge goes): beyond it, corruption.</summary>
+        private const int RecordsMax = 1 << 24;
+
+        public void WriteTo(BinaryWriter writer)
+        {
+            writer.Write(DurableEnd);
+            writer.Write(Identities.Count);
+            foreach (var identity in Identities)
+            {
+                identity.WriteTo(writer);
+            }
+            writer.Write(Candidates.Count);
+            foreach (var (commit, offset) in Candidates)
+            {
+                writer.Write(commit);
+                writer.Write(offset);
+            }
+        }
+
+        public static WatchState ReadFrom(BinaryReader reader)
+        {
+            var durableEnd = reader.ReadInt64();
+            var identities = new RecordIdentity[Count(reader.ReadInt32())];
+            for (var index = 0; index < identities.Length; index++)
+            {
+                identities[index] = RecordIdentity.ReadFrom(reader);
+            }
+            var candidates = new (ulong, long)[Count(reader.ReadInt32())];
+            for (var index = 0; index < candidates.Length; index++)
+            {
+                candidates[index] = (reader.ReadUInt64(), reader.ReadInt64());
+            }
+            return durableEnd >= 0 ? new WatchState(durableEnd, identities, candidates)
+                : throw new InvalidDataException($"A copy watch's state with a durable end of {durableEnd}.");
+        }
+
+        private static int Count(int value) =>
+            value is >= 0 and <= RecordsMax ? value : throw new InvalidDataException($"A copy watch's state holds a count of {value}.");
+    }
+
     /// <summary>What tells two records of a topic apart: one writer life (epoch) never writes two records alike in all
     /// of these at two places of the topic, and a record another life wrote differs at least in the epoch.</summary>
-    private readonly record struct RecordIdentity(JournalRecordKind Kind, long Epoch, Guid TransactionId, ulong Start, ulong Commit,
+    public readonly record struct RecordIdentity(JournalRecordKind Kind, long Epoch, Guid TransactionId, ulong Start, ulong Commit,
         ulong Closed, int FragmentIndex, int FragmentCount, int Writes, string? Region)
     {
         public static RecordIdentity Of(JournalRecord record) => new(record.Kind, record.Epoch, record.TransactionId, record.StartTimestamp,
             record.CommitTimestamp, record.ClosedTimestamp, record.FragmentIndex, record.FragmentCount, record.Writes.Count, record.Region);
+
+        public void WriteTo(BinaryWriter writer)
+        {
+            writer.Write((int)Kind);
+            writer.Write(Epoch);
+            writer.Write(TransactionId.ToByteArray());
+            writer.Write(Start);
+            writer.Write(Commit);
+            writer.Write(Closed);
+            writer.Write(FragmentIndex);
+            writer.Write(FragmentCount);
+            writer.Write(Writes);
+            writer.Write(Region is not null);
+            if (Region is not null)
+            {
+                writer.Write(Region);
+            }
+        }
+
+        public static RecordIdentity ReadFrom(BinaryReader reader)
+        {
+            var kind = (JournalRecordKind)reader.ReadInt32();
+            var epoch = reader.ReadInt64();
+            var transaction = reader.ReadBytes(16);
+            if (transaction.Length != 16)
+            {
+                throw new EndOfStreamException();
+            }
+            return new RecordIdentity(kind, epoch, new Guid(transaction), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(),
+                reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBoolean() ? reader.ReadString() : null);
+        }
     }
 
     /// <summary>Passes the primary's entries through, observing each before the merge sees it.</summary>

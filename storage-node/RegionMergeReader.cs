@@ -19,9 +19,10 @@ namespace Log.StorageNode;
 /// <para>
 /// Offsets of the merged partition count its records from a start; they are not the same across two starts
 /// (heartbeats fall where the regions' records happened to arrive). So the reader resumes only where a checkpoint
-/// recorded the merge's position (<see cref="IJournalResumePoints"/>): at moments when the merge holds no candidate and
-/// no commit is held back, at most once per <c>captureInterval</c>, it keeps where every region topic's reading stood
-/// and the merge's state (<see cref="RegionMergePosition"/>) beside the merged offset it was taken at; a checkpoint at
+/// recorded the merge's position (<see cref="IJournalResumePoints"/>): right after a batch of decisions or of held commits
+/// presented, at most once per <c>captureInterval</c>, it keeps where every region topic's reading stood, the merge's
+/// state with the candidates it holds undecided (<see cref="RegionMergePosition"/>), the commits held back for durability
+/// and what each copy watch knows, beside the merged offset it was taken at; a checkpoint at
 /// merged offset N stores the newest such position at or below N, and the next start reads every region topic from
 /// that position, presents the commits after it again from offset N on (applying them again changes nothing: each
 /// version is already there) and goes on. The records are kept only until the replica has read past them: one reader
@@ -59,6 +60,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     private ulong lastPresentedCommit;
     private TaskCompletionSource appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int started;
+    private long lastWaitsSummary;
 
     /// <param name="regionReaders">A reader of every region's topic by region name (this region's copy of it);
     /// <paramref name="partition"/> of each is read, and it is also the partition number the merged records are given.</param>
@@ -86,6 +88,9 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
 
     /// <summary>The merge's released timestamp: every region's candidates at or below it are decided.</summary>
     public HybridTimestamp Released => feed?.Released ?? default;
+
+    /// <summary>Where reads wait, summed and logged every <see cref="RegionMergeWaits.SummaryInterval"/>.</summary>
+    public RegionMergeWaits Waits { get; } = new();
 
     /// <summary>Completes when the merge stopped for good (a corrupt region topic).</summary>
     public Task Failure => failure.Task;
@@ -181,6 +186,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
     private void Start(long fromOffset)
     {
         RegionMergePosition? from = null;
+        ResumePoint? point = null;
         lock (gate)
         {
             if (fromOffset != 0)
@@ -191,10 +197,11 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                     throw new InvalidDataException(
                         $"A replica in multi-region mode resumes only at a checkpoint that recorded the merge's position; it asked to resume at merged offset {fromOffset}.");
                 }
-                from = resume.Point.Position;
+                point = resume.Point;
+                from = point.Position;
                 firstOffset = fromOffset;
                 lastHeartbeat = resume.Point.LastHeartbeat;
-                released = resume.Point.LastHeartbeat;
+                released = Math.Max(resume.Point.Released, resume.Point.LastHeartbeat);
                 captures.Add((fromOffset, resume.Point));
             }
         }
@@ -206,7 +213,8 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             startOffsets[region] = startOffset;
             if (otherCopies is not null && otherCopies.TryGetValue(region, out var copies) && copies.Count > 0)
             {
-                var watch = new RegionCopyWatch(region, reader, copies, partition, startOffset, OnDurable, timeProvider, logger);
+                var watch = new RegionCopyWatch(region, reader, copies, partition, startOffset, OnDurable, timeProvider, logger,
+                    point?.Watches.GetValueOrDefault(region), Waits);
                 watches[region] = watch;
                 primaries[region] = watch.Primary;
             }
@@ -218,6 +226,17 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         StartOffsets = startOffsets;
         if (from is not null)
         {
+            lock (gate)
+            {
+                // The commits decided before the position and not yet shown: held again, each behind its region's durable end.
+                foreach (var (region, end, record) in point!.Held)
+                {
+                    held.Enqueue((region is null ? null : watches.GetValueOrDefault(region)
+                        ?? throw new InvalidDataException($"A merged stream position holds a commit of region {region}, whose copies are not read."), end, record));
+                }
+            }
+            // Those already durable at the position are shown at once, not at the next decision.
+            Present()?.SetResult();
             logger.LogInformation("Resuming the merge of the region topics at merged offset {Offset}: {Positions}", fromOffset,
                 string.Join(", ", startOffsets.Select(pair => $"{pair.Key} at {pair.Value}")));
         }
@@ -244,6 +263,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 var end = watch?.EndOfCandidate(decision.Record.CommitTimestamp) ?? 0;
                 if (decision.IsCommitted)
                 {
+                    Waits.Record($"{decision.Region} decided after its commit timestamp", MillisecondsPast(decision.Record.Commit));
                     // One merged stream with no writer epochs of its own: the regions' epochs were honoured by the feed.
                     held.Enqueue((watch, end, decision.Record with { Shard = partition, Epoch = 0, CheckKeys = null }));
                 }
@@ -326,9 +346,11 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             var bound = held.TryPeek(out var first) ? Math.Min(released, first.Record.CommitTimestamp - 1) : released;
             if (bound > lastHeartbeat)
             {
+                Waits.Record("resolved ahead of the clock", -MillisecondsPast(new HybridTimestamp(bound)));
                 lastHeartbeat = bound;
                 merged.Add(JournalRecord.ForHeartbeat(new HybridTimestamp(bound), partition, 0));
             }
+            LogWaitsIfDue();
             if (merged.Count > before)
             {
                 wake = appended;
@@ -367,6 +389,10 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 $"The merged stream would present a commit at {new HybridTimestamp(commit)} after resolving {new HybridTimestamp(Math.Max(lastPresentedCommit, lastHeartbeat))}.");
         }
         lastPresentedCommit = commit;
+        foreach (var candidate in held.Take(count))
+        {
+            Waits.Record($"{candidate.Watch?.Region ?? "?"} shown after its commit timestamp", MillisecondsPast(candidate.Record.Commit));
+        }
         var record = held.Dequeue().Record;
         if (count == 1)
         {
@@ -385,11 +411,32 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         return record with { StartTimestamp = start, Writes = writes };
     }
 
-    /// <summary>Keeps the position after everything presented so far, when nothing is held back, the merge holds no
-    /// candidate and the interval has passed. Under the reader's lock and the feed's.</summary>
+    /// <summary>How far this machine's clock is past <paramref name="timestamp"/>'s physical time, in milliseconds.</summary>
+    private double MillisecondsPast(HybridTimestamp timestamp) =>
+        timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - timestamp.PhysicalMilliseconds;
+
+    private void LogWaitsIfDue()
+    {
+        var now = timeProvider.GetTimestamp();
+        if (lastWaitsSummary != 0 && timeProvider.GetElapsedTime(lastWaitsSummary, now) < RegionMergeWaits.SummaryInterval)
+        {
+            return;
+        }
+        if (lastWaitsSummary != 0 && Waits.TakeSummary() is { } summary)
+        {
+            logger.LogInformation("merge waits over {Seconds:0} s, ms (count x mean/min/max): {Summary}",
+                timeProvider.GetElapsedTime(lastWaitsSummary, now).TotalSeconds, summary);
+        }
+        lastWaitsSummary = now;
+    }
+
+    /// <summary>Keeps the position after everything presented so far, once the interval has passed: the feed's (its
+    /// merge with the candidates it holds undecided), the commits decided and held back for durability, and what each
+    /// copy watch knows below the feed's offsets (so that those commits are confirmed after a resume as they would have
+    /// been). Under the reader's lock and the feed's, so no record is fed and no decision is passed on meanwhile.</summary>
     private void CaptureIfDue()
     {
-        if (feed is null || held.Count != 0 || !IsIntervalPassed())
+        if (feed is null || !IsIntervalPassed())
         {
             return;
         }
@@ -398,14 +445,17 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         {
             return;
         }
+        var watchStates = watches.ToDictionary(pair => pair.Key, pair => pair.Value.Capture(position.NextOffsets[pair.Key]), StringComparer.Ordinal);
+        var heldNow = held.Select(entry => (Region: entry.Watch?.Region, entry.End, entry.Record)).ToList();
+        var point = new ResumePoint(position, lastHeartbeat, released, watchStates, heldNow);
         var offset = firstOffset + merged.Count;
         if (captures.Count > 0 && captures[^1].Offset == offset)
         {
-            captures[^1] = (offset, new ResumePoint(position, lastHeartbeat));
+            captures[^1] = (offset, point);
         }
         else
         {
-            captures.Add((offset, new ResumePoint(position, lastHeartbeat)));
+            captures.Add((offset, point));
         }
         lastCaptureTimestamp = now;
     }
@@ -422,10 +472,17 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
         }
     }
 
-    /// <summary>A position to resume the merged stream from: the feed's, and the last heartbeat presented by then.</summary>
-    private sealed record ResumePoint(RegionMergePosition Position, ulong LastHeartbeat)
+    /// <summary>A position to resume the merged stream from: the feed's, the last heartbeat presented and the released
+    /// timestamp by then, what each region's copy watch knew below the feed's offsets, and the commits decided and not
+    /// yet presented (each with its region and the offset its region's durable end must pass).</summary>
+    private sealed record ResumePoint(RegionMergePosition Position, ulong LastHeartbeat, ulong Released,
+        IReadOnlyDictionary<string, RegionCopyWatch.WatchState> Watches, IReadOnlyList<(string? Region, long End, JournalRecord Record)> Held)
     {
-        private const int FormatVersion = 1;
+        /// <summary>2 added the released timestamp, the watches and the held commits (1 was taken with none held).</summary>
+        private const int FormatVersion = 2;
+
+        /// <summary>More regions or held commits than a position holds: a count above it is corruption.</summary>
+        private const int CountMax = 1 << 20;
 
         public byte[] Encode()
         {
@@ -435,6 +492,20 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
                 writer.Write(FormatVersion);
                 writer.Write(LastHeartbeat);
                 RegionMergePositionCodec.WriteTo(Position, writer);
+                writer.Write(Released);
+                writer.Write(Watches.Count);
+                foreach (var (region, watch) in Watches.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+                {
+                    writer.Write(region);
+                    watch.WriteTo(writer);
+                }
+                writer.Write(Held.Count);
+                foreach (var (region, end, record) in Held)
+                {
+                    writer.Write(region ?? "");
+                    writer.Write(end);
+                    RegionMergeState.WriteRecord(writer, record);
+                }
             }
             return stream.ToArray();
         }
@@ -445,17 +516,39 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             {
                 using var reader = new BinaryReader(new MemoryStream(bytes), System.Text.Encoding.UTF8);
                 var version = reader.ReadInt32();
-                if (version != FormatVersion)
+                if (version is not (1 or FormatVersion))
                 {
-                    throw new InvalidDataException($"A merged stream position of format {version}; this node reads {FormatVersion}.");
+                    throw new InvalidDataException($"A merged stream position of format {version}; this node reads 1 and {FormatVersion}.");
                 }
                 var lastHeartbeat = reader.ReadUInt64();
-                return new ResumePoint(RegionMergePositionCodec.ReadFrom(reader), lastHeartbeat);
+                var position = RegionMergePositionCodec.ReadFrom(reader);
+                if (version == 1)
+                {
+                    return new ResumePoint(position, lastHeartbeat, lastHeartbeat, new Dictionary<string, RegionCopyWatch.WatchState>(), []);
+                }
+                var released = reader.ReadUInt64();
+                var watches = new Dictionary<string, RegionCopyWatch.WatchState>(StringComparer.Ordinal);
+                for (var index = Count(reader.ReadInt32()); index > 0; index--)
+                {
+                    var region = reader.ReadString();
+                    watches[region] = RegionCopyWatch.WatchState.ReadFrom(reader);
+                }
+                var held = new List<(string?, long, JournalRecord)>();
+                for (var index = Count(reader.ReadInt32()); index > 0; index--)
+                {
+                    var region = reader.ReadString();
+                    var end = reader.ReadInt64();
+                    held.Add((region.Length == 0 ? null : region, end, RegionMergeState.ReadRecord(reader)));
+                }
+                return new ResumePoint(position, lastHeartbeat, released, watches, held);
             }
             catch (EndOfStreamException exception)
             {
                 throw new InvalidDataException("A merged stream position ends early.", exception);
             }
         }
+
+        private static int Count(int value) =>
+            value is >= 0 and <= CountMax ? value : throw new InvalidDataException($"A merged stream position holds a count of {value}.");
     }
 }

@@ -63,9 +63,11 @@ public sealed class RegionMergeFeed : IAsyncDisposable
         }
     }
 
-    /// <summary>Where the feed stands, to start another one there (a checkpoint of the merged stream), or null while the
-    /// merge holds a candidate (<see cref="RegionMerge.Capture"/>). Taken under the feed's lock, so also from
-    /// <c>onDecided</c>: the position is then the one right after the batch it is given.</summary>
+    /// <summary>Where the feed stands, to start another one there (a checkpoint of the merged stream): every region's next
+    /// offset and the merge's state, with the candidates it holds undecided (<see cref="RegionMerge.Capture"/>), so a
+    /// position is there at any moment, under a load that never lets the merge empty too. Taken under the feed's lock,
+    /// so also from <c>onDecided</c>: the position is then the one right after the batch it is given. Null only if the
+    /// merge held decisions not passed on, which the feed never leaves it with.</summary>
     public RegionMergePosition? Capture()
     {
         lock (gate)

@@ -20,9 +20,9 @@ namespace Log.QueryNode.Execution;
 /// timestamp anyway.</para>
 /// <para>Where it starts: with a position file (the query node's data folder), from the position kept there by the last
 /// run, not from every topic's first record, so a start reads what the topics gained since that run's last position
-/// instead of the whole journal. A position is taken after a batch of decisions when the merge holds no candidate, at
-/// most every <see cref="DefaultPositionInterval"/>, and written (to a new file, then renamed over the old one) by a loop at the
-/// same interval and at Dispose. It is kept without the conflict window's writes (five minutes of every region's
+/// instead of the whole journal. A position (with the candidates the merge holds undecided) is taken after a batch of
+/// decisions, at most every <see cref="DefaultPositionInterval"/>, and written (to a new file, then renamed over the old
+/// one) by a loop at the same interval and at Dispose. It is kept without the conflict window's writes (five minutes of every region's
 /// commits would make it large), so a merge restored from it may decide a candidate other than the adjudicators did;
 /// a feed started from a position therefore moves the version for every DDL candidate, refused ones too: a version
 /// moved for nothing only binds a plan again, one not moved would keep a stale plan. The hand-over: the restored merge
@@ -61,6 +61,9 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
     private bool positionWritten = true;
     private long positionTakenAt;
     private Task writing = Task.CompletedTask;
+    // Where BEGIN waits for the merge (logged every RegionMergeWaits.SummaryInterval, from OnDecided).
+    private readonly RegionMergeWaits waits = new();
+    private long lastWaitsSummary;
 
     /// <param name="regionReaders">A reader of every peered region's topic by region name (partition 0: one shard per
     /// region); owned by the feed from now on.</param>
@@ -111,11 +114,14 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
         if (released.IsCompleted)
         {
             await released.ConfigureAwait(false);
+            waits.Record("BEGIN waited for the released timestamp", 0);
             return;
         }
+        var started = timeProvider.GetTimestamp();
         try
         {
             await released.WaitAsync(WaitMax, cancellationToken).ConfigureAwait(false);
+            waits.Record("BEGIN waited for the released timestamp", timeProvider.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (TimeoutException)
         {
@@ -137,10 +143,19 @@ public sealed class RegionCatalogChangeFeed : ICatalogChanges
         {
             TakePositionIfDue();
         }
+        var now = timeProvider.GetTimestamp();
+        if (timeProvider.GetElapsedTime(lastWaitsSummary, now) >= RegionMergeWaits.SummaryInterval)
+        {
+            if (lastWaitsSummary != 0 && waits.TakeSummary() is { } summary)
+            {
+                logger?.LogInformation("catalog feed waits, ms (count x mean/min/max): {Summary}", summary);
+            }
+            lastWaitsSummary = now;
+        }
     }
 
     /// <summary>Under the feed's lock (from <see cref="OnDecided"/>): the position right after the batch just passed on,
-    /// when the merge holds no candidate and the interval has passed.</summary>
+    /// once the interval has passed.</summary>
     private void TakePositionIfDue()
     {
         var now = timeProvider.GetTimestamp();

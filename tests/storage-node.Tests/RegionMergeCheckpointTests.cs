@@ -11,6 +11,9 @@ public sealed class RegionMergeCheckpointTests
 {
     private static readonly TimeSpan ConflictWindow = TimeSpan.FromMinutes(5);
 
+    /// <summary>A commit of region a that the tests keep in a's own journal only until after a checkpoint: held.</summary>
+    private static readonly JournalRecord HeldA = Candidate(90, 100, "held a", "from a");
+
     private static RegionMergeReader Merge(MemoryJournal a, MemoryJournal b) =>
         new(new Dictionary<string, IJournalReader> { ["a"] = a, ["b"] = b }, 0, ConflictWindow, captureInterval: TimeSpan.Zero);
 
@@ -98,6 +101,16 @@ public sealed class RegionMergeCheckpointTests
             await firstMerge.DisposeAsync();
             await secondMerge.DisposeAsync();
             await replayMerge.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits until the merge has decided everything at or below <paramref name="at"/> (what the replica shows may
+    /// stay lower, held for durability).</summary>
+    private static async Task WaitForReleasedAsync(RegionMergeReader merge, HybridTimestamp at, CancellationToken cancellationToken)
+    {
+        while (merge.Released < at)
+        {
+            await Task.Delay(5, cancellationToken);
         }
     }
 
@@ -192,10 +205,7 @@ public sealed class RegionMergeCheckpointTests
                 await copies.AppendAsync("b", Candidate(95, 105, "b row", "from b"), timeout.Token, "a", "b");
                 await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
                 await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
-                while (firstMerge.Released < Ts(300))
-                {
-                    await Task.Delay(5, timeout.Token);
-                }
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
                 Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
 
                 // The witness's journal gets a's records: both commits are presented with no decision after them.
@@ -218,18 +228,103 @@ public sealed class RegionMergeCheckpointTests
     }
 
     [Fact]
+    public async Task A_merge_that_never_empties_still_gives_checkpoints_and_resumes_its_undecided_and_held_commits()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        // From its first record on the merge holds a candidate or a commit held for durability (a steady load), so
+        // there is no moment without one to take a position at: it must carry them.
+        await ResumeAfterCheckpointAsync(timeout.Token,
+            async (copies, firstMerge, first) =>
+            {
+                // a's commit is in a's own journal only: decided (b closes past it) and held.
+                await copies.AppendAsync("a", HeldA, timeout.Token, "a");
+                await copies.AppendAsync("b", Candidate(95, 105, "b0", "from b"), timeout.Token, "a", "b");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
+                // b's next candidate is undecided at the checkpoint (a closed 300 only); it writes the key that a's later
+                // candidate conflicts with, so a resumed merge that lost it would commit a's.
+                await copies.AppendAsync("b", Candidate(200, 310, "shared", "from b"), timeout.Token, "a", "b");
+                await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
+                Assert.Equal(Ts(99), first.Node.ResolvedTimestamp);
+            },
+            async copies =>
+            {
+                await copies.AppendAsync("a", HeldA, timeout.Token, "w");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "w");
+                await copies.AppendAsync("a", Candidate(305, 400, "shared", "from a"), timeout.Token, "a", "w");
+                await copies.AppendAsync("a", Heartbeat(500), timeout.Token, "a", "w");
+                await copies.AppendAsync("b", Heartbeat(500), timeout.Token, "a", "b");
+            },
+            async (copies, secondMerge, second) =>
+            {
+                await second.Node.WaitForResolvedTimestampAsync(Ts(500), timeout.Token);
+                // Resumed after every record the first run had read, not from the topics' beginnings.
+                Assert.Equal(2, secondMerge.StartOffsets["a"]);
+                Assert.Equal(2, secondMerge.StartOffsets["b"]);
+                Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("held a"), ReadPoint.Unfenced(Ts(500)), timeout.Token)));
+                Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("b0"), ReadPoint.Unfenced(Ts(500)), timeout.Token)));
+                Assert.Equal("from b", Text(await second.Node.GetAsync(Bytes("shared"), ReadPoint.Unfenced(Ts(500)), timeout.Token)));
+
+                var replayMerge = copies.ReplicaIn("a", ["a", "b"], ["a", "b", "w"], TimeSpan.Zero);
+                try
+                {
+                    await using var replay = await StartAsync(replayMerge, Manual);
+                    await replay.Node.WaitForResolvedTimestampAsync(Ts(500), timeout.Token);
+                    Assert.Equal(Convert.ToHexString(replay.Node.ComputeStateDigest(Ts(500))), Convert.ToHexString(second.Node.ComputeStateDigest(Ts(500))));
+                }
+                finally
+                {
+                    await replayMerge.DisposeAsync();
+                }
+            });
+    }
+
+    [Fact]
+    public async Task A_commit_held_at_the_checkpoint_stays_held_after_the_resume_until_a_second_copy_holds_it()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await ResumeAfterCheckpointAsync(timeout.Token,
+            async (copies, firstMerge, first) =>
+            {
+                await copies.AppendAsync("a", HeldA, timeout.Token, "a");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "a");
+                await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a", "b");
+                await WaitForReleasedAsync(firstMerge, Ts(300), timeout.Token);
+                await first.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
+            },
+            _ => Task.CompletedTask,
+            async (copies, _, second) =>
+            {
+                await copies.AppendAsync("b", Heartbeat(400), timeout.Token, "a", "b");
+                await second.Node.WaitForResolvedTimestampAsync(Ts(99), timeout.Token);
+                // b moved on, and the witness holds a's heartbeat but another record at the held commit's offset (from
+                // another life of a's writer): a resumed replica must not show it, nor resolve past it.
+                await copies.AppendAsync("a", Candidate(90, 100, "held a", "another life"), timeout.Token, "w");
+                await copies.AppendAsync("a", Heartbeat(300), timeout.Token, "w");
+                Assert.Equal(Ts(99), second.Node.ResolvedTimestamp);
+                Assert.Null(Text(await second.Node.GetAsync(Bytes("held a"), ReadPoint.Unfenced(Ts(99)), timeout.Token)));
+
+                await copies.AppendAsync("a", HeldA, timeout.Token, "b");
+                await second.Node.WaitForResolvedTimestampAsync(Ts(300), timeout.Token);
+                Assert.Equal("from a", Text(await second.Node.GetAsync(Bytes("held a"), ReadPoint.Unfenced(Ts(300)), timeout.Token)));
+            });
+    }
+
+    [Fact]
     public void A_restored_merge_decides_what_the_uninterrupted_one_does()
     {
         var random = new Random(16);
         var window = TimeSpan.FromMilliseconds(50);
         var conflicts = 0;
+        var restoredHolding = 0;
         for (var round = 0; round < 50; round++)
         {
             // Two regions' streams of candidates over a few keys, in one random interleaving.
             var streams = new Dictionary<string, List<JournalRecord>> { ["a"] = [], ["b"] = [] };
             foreach (var (region, stream) in streams)
             {
-                var at = 10UL;
+                // Far enough from zero that every start is below its commit (a record the journal would refuse otherwise).
+                var at = 40UL << 16;
                 for (var index = 0; index < 40; index++)
                 {
                     at += (ulong)random.Next(1, 4) << 16;
@@ -267,6 +362,7 @@ public sealed class RegionMergeCheckpointTests
                 merge.TakeDecisions(decisions);
                 if (merge.Capture() is { } state)
                 {
+                    restoredHolding += state.Candidates.Count > 0 ? 1 : 0;
                     using var stream = new MemoryStream();
                     using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
                     {
@@ -282,6 +378,7 @@ public sealed class RegionMergeCheckpointTests
             conflicts += expected.Count(decision => decision.Outcome == RegionOutcome.Conflict);
         }
         Assert.True(conflicts > 0, "no candidate was refused: the test would not see a merge that forgot its writes");
+        Assert.True(restoredHolding > 0, "no merge was restored while it held a candidate");
     }
 
     private static string Describe(RegionDecision decision) => $"{decision.Region} {decision.Record.Commit} {decision.Outcome}";
