@@ -129,11 +129,23 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends this life's EpochStart, waits out the lead and the clock offset (so that its first promise is above any an
-    /// earlier life made: those were at most an earlier clock plus the lead), then reads every region's topic and serves.
+    /// Brings the copies of this region's topic into agreement (a quorum writer whose copies it can read and fill: an
+    /// earlier life that crashed may have left a record on one copy only; README.md, "Restart"), appends this life's
+    /// EpochStart, waits out the lead and the clock offset (so that its first promise is above any an earlier life made:
+    /// those were at most an earlier clock plus the lead), then reads every region's topic and serves.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (writer is QuorumJournalWriter { CanAgree: true } quorum)
+        {
+            var agreement = await quorum.AgreeAsync(options.Shard, cancellationToken).ConfigureAwait(false);
+            if (agreement.Filled.Count > 0 || agreement.Faulted.Count > 0)
+            {
+                logger.LogWarning("Region {Region}'s topic copies were brought into agreement before this life's first record: {End} records, " +
+                    "those of {Source} (filled: {Filled}; left out: {Faulted})", options.Region, agreement.End, agreement.Source,
+                    string.Join(", ", agreement.Filled), string.Join(", ", agreement.Faulted));
+            }
+        }
         await writer.AppendAsync(options.Shard, new JournalRecord
         {
             Kind = JournalRecordKind.EpochStart,
