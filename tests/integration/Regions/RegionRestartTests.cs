@@ -1,0 +1,90 @@
+using System.Text;
+using Log.Adjudicator;
+using Log.Journal.Records;
+using Log.Journal.Time;
+using Log.StorageNode;
+
+namespace Log.Integration.Tests.Regions;
+
+/// <summary>
+/// A region's adjudicator restarted after a crash, without a seal (adjudicator/README.md, "Restart"), when its earlier
+/// life left a record on one copy of its topic only: the new life brings the three copies to the same records before
+/// its EpochStart, so every region's merge reads one stream, decides that record the same way, and commits go on.
+/// </summary>
+public sealed class RegionRestartTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
+
+    private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static JournalWrite Write(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
+
+    private static async Task<string?> ReadAsync(TwoRegionsAndWitness.Region region, string key, HybridTimestamp at, CancellationToken cancellationToken)
+    {
+        var value = await region.Storage.GetAsync(Key(key), ReadPoint.Unfenced(at), cancellationToken);
+        return value is null ? null : Encoding.UTF8.GetString(value);
+    }
+
+    /// <param name="holder">The one region whose copy of a's topic got the earlier life's last record: a's own (its
+    /// journal answers first), b's (which b's merge reads, and decides, before a is back) or the witness's.</param>
+    [Theory]
+    [InlineData("a")]
+    [InlineData("b")]
+    [InlineData("w")]
+    public async Task A_record_an_earlier_life_left_on_one_copy_is_committed_in_every_region_or_in_none_and_commits_go_on(string holder)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token);
+        var (a, b) = (cluster.Regions["a"], cluster.Regions["b"]);
+        Assert.Equal(CommitOutcome.Committed,
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("row", "acknowledged")], []), timeout.Token)).Outcome);
+        Assert.Equal(CommitOutcome.Committed,
+            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write("b's row", "acknowledged")], []), timeout.Token)).Outcome);
+
+        await cluster.CrashAdjudicatorAsync("a");
+        // The crashed life's last candidate, above every promise it made, reached one copy only: never acknowledged.
+        var promised = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf(holder, "a"), timeout.Token))
+            .Max(record => Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
+        var start = new HybridTimestamp(promised);
+        var unacknowledged = JournalRecord.ForCommit(Guid.NewGuid(), start, HybridTimestamp.From(start.PhysicalMilliseconds + 1, 0), 0, 1,
+            [Write("row", "unacknowledged")]);
+        await cluster.CopyOf(holder, "a").AppendAsync(0, unacknowledged, timeout.Token);
+        var ends = new[] { "a", "b", "w" }.Select(copy => cluster.CopyOf(copy, "a").EndOffset(0)).ToList();
+        Assert.Equal(2, ends.Distinct().Count());
+
+        await cluster.RestartAdjudicatorAsync("a", epoch: 2, timeout.Token);
+        a = cluster.Regions["a"];
+
+        // Commits go on in both regions, the restarted one included, and the new life's records follow the same ones
+        // on every copy.
+        Assert.Equal(CommitOutcome.Committed,
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("after", "from a")], []), timeout.Token)).Outcome);
+        Assert.Equal(CommitOutcome.Committed,
+            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write("after b", "from b")], []), timeout.Token)).Outcome);
+        var local = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token)).Select(JournalRecordCodec.Encode).ToList();
+        foreach (var copy in new[] { "b", "w" })
+        {
+            var other = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf(copy, "a"), timeout.Token)).Select(JournalRecordCodec.Encode).ToList();
+            var common = Math.Min(local.Count, other.Count);
+            Assert.True(common > ends.Max(), $"copy {copy} of a's topic does not hold the new life's records");
+            for (var offset = 0; offset < common; offset++)
+            {
+                Assert.True(local[offset].AsSpan().SequenceEqual(other[offset]), $"copy {copy} of a's topic differs from a's own at offset {offset}");
+            }
+        }
+        var records = await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token);
+        Assert.Contains(records, record => record.TransactionId == unacknowledged.TransactionId);
+        Assert.Contains(records, record => record is { Kind: JournalRecordKind.EpochStart, Epoch: 2 });
+
+        // Kept on every copy, so decided by every region's merge alike: here committed (nothing wrote the row in between).
+        var end = HybridTimestamp.Max(a.Clock.Now(), b.Clock.Now());
+        Assert.Equal("unacknowledged", await ReadAsync(a, "row", end, timeout.Token));
+        Assert.Equal("unacknowledged", await ReadAsync(b, "row", end, timeout.Token));
+        foreach (var region in new[] { a, b })
+        {
+            Assert.Equal("from a", await ReadAsync(region, "after", end, timeout.Token));
+            Assert.Equal("from b", await ReadAsync(region, "after b", end, timeout.Token));
+            Assert.Equal("acknowledged", await ReadAsync(region, "b's row", end, timeout.Token));
+        }
+    }
+}
