@@ -198,10 +198,13 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
 
     /// <summary>Starts region <paramref name="region"/>'s adjudicator again (after <see cref="CrashAdjudicatorAsync"/>)
     /// as a new life of epoch <paramref name="epoch"/>, writing its topic through a <see cref="QuorumJournalWriter"/>
-    /// over the three copies (its own first), which it can fence, read and fill as on journal nodes.</summary>
-    public async Task RestartAdjudicatorAsync(string region, long epoch, CancellationToken cancellationToken)
+    /// over the three copies (its own first), which it can fence, read and fill as on journal nodes; each copy's first
+    /// writer is <paramref name="writerOf"/>'s for it (a fault-injecting one), the journal itself by default.</summary>
+    public async Task RestartAdjudicatorAsync(string region, long epoch, CancellationToken cancellationToken,
+        Func<string, IJournalWriter, IJournalWriter>? writerOf = null)
     {
-        var quorumCopies = new[] { region }.Concat(Holders.Where(holder => holder != region)).Select(holder => new QuorumJournalCopy(holder, copies[(holder, region)])
+        var quorumCopies = new[] { region }.Concat(Holders.Where(holder => holder != region)).Select(holder => new QuorumJournalCopy(holder,
+            writerOf?.Invoke(holder, copies[(holder, region)]) ?? copies[(holder, region)])
         {
             Direct = new MemorySealCopy(this, holder, region),
             Reopen = () => copies[(holder, region)],

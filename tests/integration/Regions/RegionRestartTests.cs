@@ -1,5 +1,6 @@
 using System.Text;
 using Log.Adjudicator;
+using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
 using Log.StorageNode;
@@ -86,5 +87,74 @@ public sealed class RegionRestartTests
             Assert.Equal("from b", await ReadAsync(region, "after b", end, timeout.Token));
             Assert.Equal("acknowledged", await ReadAsync(region, "b's row", end, timeout.Token));
         }
+    }
+
+    [Fact]
+    public async Task A_commit_whose_append_failed_after_it_reached_this_regions_copy_is_answered_the_refusal_its_merge_decides()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token);
+        var a = cluster.Regions["a"];
+        // A snapshot taken before the earlier life's commit of the row: a writer of it from there must be refused.
+        var before = a.Clock.Now();
+        Assert.Equal(CommitOutcome.Committed,
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("row", "earlier life")], []), timeout.Token)).Outcome);
+        await cluster.CrashAdjudicatorAsync("a");
+        // The new life knows nothing of the earlier one's commits but through its merge: its local check lets the
+        // stale writer through, and only the merge refuses it.
+        var failing = new List<FailingWriter>();
+        await cluster.RestartAdjudicatorAsync("a", epoch: 2, timeout.Token, (holder, journal) =>
+        {
+            if (holder == "a")
+            {
+                return journal;
+            }
+            var writer = new FailingWriter(journal);
+            failing.Add(writer);
+            return writer;
+        });
+        a = cluster.Regions["a"];
+        foreach (var writer in failing)
+        {
+            writer.Failing = true;
+        }
+        var stale = Guid.NewGuid();
+
+        // Its record reaches a's own copy only; both other copies fail it, so the quorum is lost and the append fails
+        // with the record maybe written.
+        var result = await a.Adjudicator.CommitAsync(new CommitRequest(stale, before, [Write("row", "stale")], []), timeout.Token);
+
+        Assert.Equal(CommitOutcome.DataConflict, result.Outcome);
+        Assert.Contains(await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token), record => record.TransactionId == stale);
+        Assert.All(failing, writer => Assert.True(writer.Failed > 0));
+        var end = HybridTimestamp.Max(a.Clock.Now(), cluster.Regions["b"].Clock.Now());
+        Assert.Equal("earlier life", await ReadAsync(cluster.Regions["b"], "row", end, timeout.Token));
+    }
+
+    /// <summary>A copy's writer that, while <see cref="Failing"/>, fails every append as a journal that stopped answering
+    /// does (the record may have been written); the copy is then faulted and taken again through its journal.</summary>
+    private sealed class FailingWriter(IJournalWriter journal) : IJournalWriter
+    {
+        private int failed;
+
+        public volatile bool Failing;
+
+        public int Failed => Volatile.Read(ref failed);
+
+        public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
+            journal.AppendAsync(partition, record, cancellationToken);
+
+        public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
+        {
+            if (Failing)
+            {
+                Interlocked.Increment(ref failed);
+                onDone(-1, new JournalAppendException("the journal did not answer in time", mayHaveBeenWritten: true, isTransient: true));
+                return;
+            }
+            journal.Append(partition, record, onDone);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
