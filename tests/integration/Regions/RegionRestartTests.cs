@@ -1,9 +1,7 @@
-using System.Text;
 using Log.Adjudicator;
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
-using Log.StorageNode;
 
 namespace Log.Integration.Tests.Regions;
 
@@ -15,16 +13,6 @@ namespace Log.Integration.Tests.Regions;
 public sealed class RegionRestartTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
-
-    private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static JournalWrite Write(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
-
-    private static async Task<string?> ReadAsync(TwoRegionsAndWitness.Region region, string key, HybridTimestamp at, CancellationToken cancellationToken)
-    {
-        var value = await region.Storage.GetAsync(Key(key), ReadPoint.Unfenced(at), cancellationToken);
-        return value is null ? null : Encoding.UTF8.GetString(value);
-    }
 
     /// <param name="holder">The one region whose copy of a's topic got the earlier life's last record: a's own (its
     /// journal answers first), b's (which b's merge reads, and decides, before a is back) or the witness's.</param>
@@ -38,9 +26,9 @@ public sealed class RegionRestartTests
         await using var cluster = await TwoRegionsAndWitness.StartAsync(timeout.Token);
         var (a, b) = (cluster.Regions["a"], cluster.Regions["b"]);
         Assert.Equal(CommitOutcome.Committed,
-            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("row", "acknowledged")], []), timeout.Token)).Outcome);
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [RegionCompositionTests.Write("row", "acknowledged")], []), timeout.Token)).Outcome);
         Assert.Equal(CommitOutcome.Committed,
-            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write("b's row", "acknowledged")], []), timeout.Token)).Outcome);
+            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [RegionCompositionTests.Write("b's row", "acknowledged")], []), timeout.Token)).Outcome);
 
         await cluster.CrashAdjudicatorAsync("a");
         // The crashed life's last candidate, above every promise it made, reached one copy only: never acknowledged.
@@ -48,7 +36,7 @@ public sealed class RegionRestartTests
             .Max(record => Math.Max(record.CommitTimestamp, record.ClosedTimestamp));
         var start = new HybridTimestamp(promised);
         var unacknowledged = JournalRecord.ForCommit(Guid.NewGuid(), start, HybridTimestamp.From(start.PhysicalMilliseconds + 1, 0), 0, 1,
-            [Write("row", "unacknowledged")]);
+            [RegionCompositionTests.Write("row", "unacknowledged")]);
         await cluster.CopyOf(holder, "a").AppendAsync(0, unacknowledged, timeout.Token);
         var ends = new[] { "a", "b", "w" }.Select(copy => cluster.CopyOf(copy, "a").EndOffset(0)).ToList();
         Assert.Equal(2, ends.Distinct().Count());
@@ -59,9 +47,9 @@ public sealed class RegionRestartTests
         // Commits go on in both regions, the restarted one included, and the new life's records follow the same ones
         // on every copy.
         Assert.Equal(CommitOutcome.Committed,
-            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("after", "from a")], []), timeout.Token)).Outcome);
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [RegionCompositionTests.Write("after", "from a")], []), timeout.Token)).Outcome);
         Assert.Equal(CommitOutcome.Committed,
-            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [Write("after b", "from b")], []), timeout.Token)).Outcome);
+            (await b.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), b.Clock.Now(), [RegionCompositionTests.Write("after b", "from b")], []), timeout.Token)).Outcome);
         var local = (await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token)).Select(JournalRecordCodec.Encode).ToList();
         foreach (var copy in new[] { "b", "w" })
         {
@@ -79,13 +67,13 @@ public sealed class RegionRestartTests
 
         // Kept on every copy, so decided by every region's merge alike: here committed (nothing wrote the row in between).
         var end = HybridTimestamp.Max(a.Clock.Now(), b.Clock.Now());
-        Assert.Equal("unacknowledged", await ReadAsync(a, "row", end, timeout.Token));
-        Assert.Equal("unacknowledged", await ReadAsync(b, "row", end, timeout.Token));
+        Assert.Equal("unacknowledged", await RegionCompositionTests.ReadAsync(a, "row", end, timeout.Token));
+        Assert.Equal("unacknowledged", await RegionCompositionTests.ReadAsync(b, "row", end, timeout.Token));
         foreach (var region in new[] { a, b })
         {
-            Assert.Equal("from a", await ReadAsync(region, "after", end, timeout.Token));
-            Assert.Equal("from b", await ReadAsync(region, "after b", end, timeout.Token));
-            Assert.Equal("acknowledged", await ReadAsync(region, "b's row", end, timeout.Token));
+            Assert.Equal("from a", await RegionCompositionTests.ReadAsync(region, "after", end, timeout.Token));
+            Assert.Equal("from b", await RegionCompositionTests.ReadAsync(region, "after b", end, timeout.Token));
+            Assert.Equal("acknowledged", await RegionCompositionTests.ReadAsync(region, "b's row", end, timeout.Token));
         }
     }
 
@@ -98,7 +86,7 @@ public sealed class RegionRestartTests
         // A snapshot taken before the earlier life's commit of the row: a writer of it from there must be refused.
         var before = a.Clock.Now();
         Assert.Equal(CommitOutcome.Committed,
-            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [Write("row", "earlier life")], []), timeout.Token)).Outcome);
+            (await a.Adjudicator.CommitAsync(new CommitRequest(Guid.NewGuid(), a.Clock.Now(), [RegionCompositionTests.Write("row", "earlier life")], []), timeout.Token)).Outcome);
         await cluster.CrashAdjudicatorAsync("a");
         // The new life knows nothing of the earlier one's commits but through its merge: its local check lets the
         // stale writer through, and only the merge refuses it.
@@ -114,30 +102,31 @@ public sealed class RegionRestartTests
             return writer;
         });
         a = cluster.Regions["a"];
+        var stale = Guid.NewGuid();
         foreach (var writer in failing)
         {
-            writer.Failing = true;
+            writer.Fails = stale;
         }
-        var stale = Guid.NewGuid();
 
         // Its record reaches a's own copy only; both other copies fail it, so the quorum is lost and the append fails
         // with the record maybe written.
-        var result = await a.Adjudicator.CommitAsync(new CommitRequest(stale, before, [Write("row", "stale")], []), timeout.Token);
+        var result = await a.Adjudicator.CommitAsync(new CommitRequest(stale, before, [RegionCompositionTests.Write("row", "stale")], []), timeout.Token);
 
         Assert.Equal(CommitOutcome.DataConflict, result.Outcome);
         Assert.Contains(await TwoRegionsAndWitness.RecordsOfAsync(cluster.CopyOf("a", "a"), timeout.Token), record => record.TransactionId == stale);
-        Assert.All(failing, writer => Assert.True(writer.Failed > 0));
+        Assert.All(failing, writer => Assert.Equal(1, writer.Failed));
         var end = HybridTimestamp.Max(a.Clock.Now(), cluster.Regions["b"].Clock.Now());
-        Assert.Equal("earlier life", await ReadAsync(cluster.Regions["b"], "row", end, timeout.Token));
+        Assert.Equal("earlier life", await RegionCompositionTests.ReadAsync(cluster.Regions["b"], "row", end, timeout.Token));
     }
 
-    /// <summary>A copy's writer that, while <see cref="Failing"/>, fails every append as a journal that stopped answering
-    /// does (the record may have been written); the copy is then faulted and taken again through its journal.</summary>
+    /// <summary>A copy's writer that fails the append of one transaction's record (<see cref="Fails"/>) as a journal that
+    /// stopped answering does (the record may have been written), and passes every other (heartbeats go on); the copy is
+    /// then faulted, and taken again through its journal.</summary>
     private sealed class FailingWriter(IJournalWriter journal) : IJournalWriter
     {
         private int failed;
 
-        public volatile bool Failing;
+        public Guid? Fails { get; set; }
 
         public int Failed => Volatile.Read(ref failed);
 
@@ -146,7 +135,7 @@ public sealed class RegionRestartTests
 
         public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
         {
-            if (Failing)
+            if (record.TransactionId == Fails)
             {
                 Interlocked.Increment(ref failed);
                 onDone(-1, new JournalAppendException("the journal did not answer in time", mayHaveBeenWritten: true, isTransient: true));
