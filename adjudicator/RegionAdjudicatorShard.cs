@@ -81,6 +81,9 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         public long Offset { get; set; } = -1;
 
         public RegionDecision? Decision { get; set; }
+
+        /// <summary>Why its append failed after it may have reached the journal; null while it has not.</summary>
+        public string? AppendFailure { get; set; }
     }
 
     /// <param name="regionReaders">A reader of every region's topic (this region's included), by region name, each
@@ -133,11 +136,23 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends this life's EpochStart, waits out the lead and the clock offset (so that its first promise is above any an
-    /// earlier life made: those were at most an earlier clock plus the lead), then reads every region's topic and serves.
+    /// Brings the copies of this region's topic into agreement (a quorum writer whose copies it can read and fill: an
+    /// earlier life that crashed may have left a record on one copy only; README.md, "Restart"), appends this life's
+    /// EpochStart, waits out the lead and the clock offset (so that its first promise is above any an earlier life made:
+    /// those were at most an earlier clock plus the lead), then reads every region's topic and serves.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (writer is QuorumJournalWriter { CanAgree: true } quorum)
+        {
+            var agreement = await quorum.AgreeAsync(options.Shard, cancellationToken).ConfigureAwait(false);
+            if (agreement.Filled.Count > 0 || agreement.Faulted.Count > 0)
+            {
+                logger.LogWarning("Region {Region}'s topic copies were brought into agreement before this life's first record: {End} records, " +
+                    "those of {Source} (filled: {Filled}; left out: {Faulted})", options.Region, agreement.End, agreement.Source,
+                    string.Join(", ", agreement.Filled), string.Join(", ", agreement.Faulted));
+            }
+        }
         await writer.AppendAsync(options.Shard, new JournalRecord
         {
             Kind = JournalRecordKind.EpochStart,
@@ -489,12 +504,22 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         {
             if (error is not null)
             {
-                // Certainly not in the topic: no region will ever see it. Maybe there: the merges will decide it, but
-                // this shard cannot promise the record reached two regions.
-                var certainlyNotWritten = error is JournalAppendException { MayHaveBeenWritten: false };
-                pending.Remove(transactionId);
-                candidate.Done.TrySetResult(new CommitResult(certainlyNotWritten ? CommitOutcome.NotCommitted : CommitOutcome.OutcomeUnknown,
-                    HybridTimestamp.Zero, -1, null, error.Message));
+                // Certainly not in the topic: no region will ever see it.
+                if (error is JournalAppendException { MayHaveBeenWritten: false })
+                {
+                    pending.Remove(transactionId);
+                    candidate.Done.TrySetResult(new CommitResult(CommitOutcome.NotCommitted, HybridTimestamp.Zero, -1, null, error.Message));
+                    return;
+                }
+                // Maybe there: every merge that reads it decides it alike, so a refusal by this region's merge is final
+                // and is answered as one (README.md, "Restart after a crash"); a commit is not, as this shard cannot
+                // promise that the record reached two regions. Waits a while for the decision, then answers unknown.
+                candidate.AppendFailure = error.Message;
+                if (candidate.Decision is null)
+                {
+                    _ = AnswerUnknownUndecidedAsync(transactionId, candidate);
+                }
+                TryAnswer(transactionId, candidate);
                 return;
             }
             candidate.Offset = offset;
@@ -540,10 +565,43 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         }
         if (candidate.Offset < 0)
         {
+            if (candidate.AppendFailure is { } failure)
+            {
+                pending.Remove(transactionId);
+                candidate.Done.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null, failure));
+            }
             return;
         }
         pending.Remove(transactionId);
         _ = AnswerAfterCommitWaitAsync(candidate);
+    }
+
+    /// <summary>How long a commit whose append failed after it may have reached the journal waits for this region's
+    /// merge to refuse it (a final answer) before it is answered outcome unknown. The merge decides it within about
+    /// a lead when the record reached this region's copy and the other regions close timestamps; otherwise nothing comes.</summary>
+    public static readonly TimeSpan DecisionWaitAfterFailedAppend = TimeSpan.FromSeconds(2);
+
+    /// <summary>Answers outcome unknown, after <see cref="DecisionWaitAfterFailedAppend"/>, a candidate whose append
+    /// failed and that this region's merge has not decided by then.</summary>
+    private async Task AnswerUnknownUndecidedAsync(Guid transactionId, Candidate candidate)
+    {
+        try
+        {
+            await Task.Delay(DecisionWaitAfterFailedAppend, timeProvider, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the disposal answers what is still pending.
+            return;
+        }
+        lock (gate)
+        {
+            if (pending.Remove(transactionId))
+            {
+                candidate.Done.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null,
+                    $"{candidate.AppendFailure}; this region's merge had not decided it {DecisionWaitAfterFailedAppend.TotalSeconds:0.#} s later"));
+            }
+        }
     }
 
     /// <summary>Commit wait: the physical clock passes the commit timestamp plus the maximum clock offset, so every

@@ -119,19 +119,34 @@ public static class RegionReturn
             throw new InvalidDataException(
                 $"copy {target.Name} holds {held} records of partition {partition}, more than the {end} of {source.Name}: not a prefix of it");
         }
-        if (held > 0)
+        if (!await IsPrefixAsync(target, held, source, end, partition, cancellationToken).ConfigureAwait(false))
         {
-            var mine = await target.ReadAsync(partition, held - 1, held, cancellationToken).ConfigureAwait(false);
-            var theirs = await source.ReadAsync(partition, held - 1, held, cancellationToken).ConfigureAwait(false);
-            if (!JournalRecordCodec.Encode(mine[0]).AsSpan().SequenceEqual(JournalRecordCodec.Encode(theirs[0])))
-            {
-                throw new InvalidDataException($"copy {target.Name} differs from {source.Name} at offset {held - 1} of partition {partition}");
-            }
+            throw new InvalidDataException($"copy {target.Name} differs from {source.Name} at offset {held - 1} of partition {partition}");
         }
         for (var at = held; at < end; at += RegionSealer.FillChunk)
         {
             var records = await source.ReadAsync(partition, at, Math.Min(end, at + RegionSealer.FillChunk), cancellationToken).ConfigureAwait(false);
             await target.AppendAtAsync(partition, at, records, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether <paramref name="target"/>'s first <paramref name="held"/> records of the partition are a prefix
+    /// of <paramref name="source"/>'s <paramref name="sourceEnd"/>: no more of them, and the last one equal to the
+    /// source's at that offset (one writer sent every copy the same records in one order: copies whose records at that
+    /// offset are equal hold the same ones before it).</summary>
+    internal static async Task<bool> IsPrefixAsync(IRegionSealCopy target, long held, IRegionSealCopy source, long sourceEnd, int partition,
+        CancellationToken cancellationToken)
+    {
+        if (held > sourceEnd)
+        {
+            return false;
+        }
+        if (held == 0)
+        {
+            return true;
+        }
+        var mine = await target.ReadAsync(partition, held - 1, held, cancellationToken).ConfigureAwait(false);
+        var theirs = await source.ReadAsync(partition, held - 1, held, cancellationToken).ConfigureAwait(false);
+        return JournalRecordCodec.Encode(mine[0]).AsSpan().SequenceEqual(JournalRecordCodec.Encode(theirs[0]));
     }
 }

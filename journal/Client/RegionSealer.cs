@@ -97,16 +97,11 @@ public sealed class RegionSealer(IReadOnlyList<IRegionSealCopy> copies, ILogger?
         var longer = ends[0] >= ends[1] ? 0 : 1;
         var shorter = 1 - longer;
         var end = ends[longer];
-        if (ends[shorter] > 0)
+        // Both copies were written by one writer in one order: the shorter one must be a prefix of the longer.
+        if (!await RegionReturn.IsPrefixAsync(copies[shorter], ends[shorter], copies[longer], end, partition, cancellationToken).ConfigureAwait(false))
         {
-            // Both copies were written by one writer in one order: the shorter one must be a prefix of the longer.
-            var mine = await copies[shorter].ReadAsync(partition, ends[shorter] - 1, ends[shorter], cancellationToken).ConfigureAwait(false);
-            var theirs = await copies[longer].ReadAsync(partition, ends[shorter] - 1, ends[shorter], cancellationToken).ConfigureAwait(false);
-            if (!JournalRecordCodec.Encode(mine[0]).AsSpan().SequenceEqual(JournalRecordCodec.Encode(theirs[0])))
-            {
-                throw new InvalidDataException(
-                    $"The copies of partition {partition} on {copies[shorter].Name} and {copies[longer].Name} differ at offset {ends[shorter] - 1}: no seal");
-            }
+            throw new InvalidDataException(
+                $"The copies of partition {partition} on {copies[shorter].Name} and {copies[longer].Name} differ at offset {ends[shorter] - 1}: no seal");
         }
         JournalRecord? last = null;
         for (var from = ends[shorter]; from < end; from += FillChunk)

@@ -368,7 +368,7 @@ public sealed class QuorumJournalWriterTests
     }
 
     /// <summary>A copy over a <see cref="MemoryJournal"/> whose answers the test holds back, fails or lets through.</summary>
-    private sealed class ScriptedCopy(string name) : IJournalWriter
+    internal sealed class ScriptedCopy(string name) : IJournalWriter
     {
         private readonly List<(long Offset, Action<long, Exception?> OnDone)?> held = [];
 

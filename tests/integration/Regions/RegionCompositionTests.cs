@@ -15,11 +15,11 @@ public sealed class RegionCompositionTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
 
-    private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
+    internal static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
 
-    private static JournalWrite Write(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
+    internal static JournalWrite Write(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
 
-    private static async Task<string?> ReadAsync(TwoRegionsAndWitness.Region region, string key, HybridTimestamp at, CancellationToken cancellationToken)
+    internal static async Task<string?> ReadAsync(TwoRegionsAndWitness.Region region, string key, HybridTimestamp at, CancellationToken cancellationToken)
     {
         var value = await region.Storage.GetAsync(Key(key), ReadPoint.Unfenced(at), cancellationToken);
         return value is null ? null : Encoding.UTF8.GetString(value);

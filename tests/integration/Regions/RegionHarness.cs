@@ -102,10 +102,11 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
     private static readonly string[] Holders = ["a", "b", "w"];
 
     private readonly Dictionary<(string Holder, string Topic), MemoryJournal> copies = [];
-    private readonly Dictionary<string, DelayedQuorumWriter> writers = [];
+    private readonly Dictionary<string, IJournalWriter> writers = [];
     private readonly HashSet<string> lost = [];
     private readonly Dictionary<(string Holder, string Topic), long> fences = [];
     private readonly List<string> directories = [];
+    private TimeSpan? failoverTimeout;
 
     public Dictionary<string, Region> Regions { get; } = [];
 
@@ -140,15 +141,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
                 copies[(holder, topic)] = new MemoryJournal();
             }
         }
-        var options = (string region) => new RegionOptions
-        {
-            Region = region,
-            Regions = Peers,
-            Lead = OneWayDelay * 2 + TimeSpan.FromMilliseconds(10),
-            MaxClockOffset = TimeSpan.FromMilliseconds(1),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(5),
-            FailoverTimeout = failoverTimeout ?? TimeSpan.Zero,
-        };
+        this.failoverTimeout = failoverTimeout;
         foreach (var region in Peers)
         {
             var writer = new DelayedQuorumWriter(
@@ -156,7 +149,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
             writers[region] = writer;
             var clock = new HybridClock();
             var survivors = new[] { region, "w" };
-            var adjudicator = new RegionAdjudicatorShard(options(region), writer, ReadersIn(region), clock,
+            var adjudicator = new RegionAdjudicatorShard(Options(region, failoverTimeout), writer, ReadersIn(region), clock,
                 sealRegion: (lostRegion, epoch, token) => SealerOf(lostRegion, survivors).SealAsync(0, epoch, token));
             var merged = new RegionMergeReader(ReadersIn(region), 0, TimeSpan.FromMinutes(5), otherCopies: OtherCopiesFor(region));
             var directory = Directory.CreateTempSubdirectory($"log-region-{region}-").FullName;
@@ -171,6 +164,16 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         await Task.WhenAll(Regions.Values.Select(region => region.Adjudicator.StartAsync(cancellationToken)));
     }
 
+    private static RegionOptions Options(string region, TimeSpan? failoverTimeout) => new()
+    {
+        Region = region,
+        Regions = Peers,
+        Lead = OneWayDelay * 2 + TimeSpan.FromMilliseconds(10),
+        MaxClockOffset = TimeSpan.FromMilliseconds(1),
+        HeartbeatInterval = TimeSpan.FromMilliseconds(5),
+        FailoverTimeout = failoverTimeout ?? TimeSpan.Zero,
+    };
+
     /// <summary>The copy of <paramref name="topic"/>'s region topic that <paramref name="holder"/> holds.</summary>
     public MemoryJournal CopyOf(string holder, string topic) => copies[(holder, topic)];
 
@@ -183,6 +186,36 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
         await writers[region].DisposeAsync();
         await stopped.Storage.DisposeAsync();
         await stopped.Merged.DisposeAsync();
+    }
+
+    /// <summary>Region <paramref name="region"/>'s adjudicator stops as a crash would stop it (what its writer had sent
+    /// still lands); its storage replica goes on.</summary>
+    public async Task CrashAdjudicatorAsync(string region)
+    {
+        await Regions[region].Adjudicator.DisposeAsync();
+        await writers[region].DisposeAsync();
+    }
+
+    /// <summary>Starts region <paramref name="region"/>'s adjudicator again (after <see cref="CrashAdjudicatorAsync"/>)
+    /// as a new life of epoch <paramref name="epoch"/>, writing its topic through a <see cref="QuorumJournalWriter"/>
+    /// over the three copies (its own first), which it can fence, read and fill as on journal nodes; each copy's first
+    /// writer is <paramref name="writerOf"/>'s for it (a fault-injecting one), the journal itself by default.</summary>
+    public async Task RestartAdjudicatorAsync(string region, long epoch, CancellationToken cancellationToken,
+        Func<string, IJournalWriter, IJournalWriter>? writerOf = null)
+    {
+        var quorumCopies = new[] { region }.Concat(Holders.Where(holder => holder != region)).Select(holder => new QuorumJournalCopy(holder,
+            writerOf?.Invoke(holder, copies[(holder, region)]) ?? copies[(holder, region)])
+        {
+            Direct = new MemorySealCopy(this, holder, region),
+            Reopen = () => copies[(holder, region)],
+        }).ToList();
+        var writer = new QuorumJournalWriter(quorumCopies, required: 2) { RepairEpoch = epoch };
+        writers[region] = writer;
+        var survivors = new[] { region, "w" };
+        var adjudicator = new RegionAdjudicatorShard(Options(region, failoverTimeout) with { Epoch = epoch }, writer, ReadersIn(region), Regions[region].Clock,
+            sealRegion: (lostRegion, sealEpoch, token) => SealerOf(lostRegion, survivors).SealAsync(0, sealEpoch, token));
+        Regions[region] = Regions[region] with { Adjudicator = adjudicator };
+        await adjudicator.StartAsync(cancellationToken);
     }
 
     /// <summary>The failover's seal (adjudicator/README.md, "Failover (region loss)") of <paramref name="region"/>'s

@@ -105,10 +105,10 @@ public sealed class RegionProcesses : IAsyncDisposable
     private string Settings(string from) => string.Join(",",
         AllRegions.Select(to => $"{to}=127.0.0.1:{(to == from ? Journals[to].Port : Proxies[(from, to)].Port)}"));
 
-    private async Task StartAdjudicatorAsync(string region)
+    private async Task StartAdjudicatorAsync(string region, int port = 0)
     {
         var adjudicator = await RoleProcess.StartAsync("Log.Adjudicator.dll", new Regex(@"Adjudicator is ready: rpc=\S+:(?<port>\d+)"),
-            ["--region", region, "--regions", Settings(region), "--witness", "w", "--region-lead-ms", "50", "--port", "0", .. adjudicatorArguments]);
+            ["--region", region, "--regions", Settings(region), "--witness", "w", "--region-lead-ms", "50", "--port", $"{port}", .. adjudicatorArguments]);
         byRegion[region].Add(adjudicator);
         Adjudicators[region] = adjudicator;
     }
@@ -156,6 +156,13 @@ public sealed class RegionProcesses : IAsyncDisposable
             await StartStorageAndQueryNodeAsync(region);
         }
     }
+
+    /// <summary>SIGKILL of <paramref name="region"/>'s adjudicator alone; its journal, replica and query node go on.</summary>
+    public Task KillAdjudicatorAsync(string region) => Adjudicators[region].KillAsync();
+
+    /// <summary>Starts <paramref name="region"/>'s adjudicator again, with its arguments and on its port (where its query
+    /// node reaches it), after <see cref="KillAdjudicatorAsync"/>: a new life of the region's writer, no seal.</summary>
+    public Task RestartAdjudicatorAsync(string region) => StartAdjudicatorAsync(region, Adjudicators[region].Port);
 
     /// <summary>SIGKILL of every process of <paramref name="region"/>, its query node first (so its clients lose their
     /// connections rather than hear an error from a node whose adjudicator is gone), and its outgoing proxies closed.</summary>
