@@ -64,6 +64,7 @@ public sealed partial class Transaction
     public void NoteRefusedFor(byte[]? key) => ConflictingKey ??= key;
 
     /// <summary>Ends the transaction for <see cref="LocalWriters"/> (see <see cref="LocalWriter.End"/>); the session
-    /// calls it when the transaction commits, rolls back or is dropped. The first call counts.</summary>
-    public void End(HybridTimestamp committedAt) => writer?.End(committedAt);
+    /// calls it when the transaction commits, rolls back or is dropped. The first call counts. A commit tells the
+    /// registry which of the keys it held were written.</summary>
+    public void End(HybridTimestamp committedAt) => writer?.End(committedAt, committedAt == HybridTimestamp.Zero ? null : writes.ContainsKey);
 }

@@ -112,7 +112,11 @@ public sealed partial class LogServer : IHostedService, IAsyncDisposable
         var clock = new HybridClock();
 
         var storageReader = Track(new KafkaJournalReader(clientOptions));
-        storageJournal.Attach(storageReader);
+        // This process's replica reads the journal hosted here straight from its log (InProcessJournalReader): a commit
+        // is applied as soon as its record is durable, with no fetch through librdkafka and loopback on the way to the
+        // next transaction's snapshot. In multi-region mode the replica reads as the region's adjudicator does, through Kafka.
+        storageJournal.Attach(!options.MultiRegion && hostedJournal is not null
+            ? Track(hostedJournal.ReaderOf(clientOptions.Topic)) : storageReader);
         var applying = recovering is null ? null : StartRecoveredStorageAsync(recovering, cancellationToken);
         var adjudicator = await StartAdjudicatorAsync(clientOptions, clock, options.MultiRegion ? null : hostedJournal, cancellationToken);
         logger.LogInformation("Adjudicator started: {SinceStart} ms after the process started", ProcessUptime.Milliseconds);

@@ -9,6 +9,8 @@
 #   request → answer, at the supervisor       log.commit.duration
 #   snapshot: end offset, replica caught up   log.snapshot.duration      (the previous commit visible to a read)
 #   commits answered by one acknowledgement   log.commit.group.size
+#   lost attempts, by where they were found   log.transaction.early_conflicts (a statement failed at once) and
+#                                             log.commit.refusals (the adjudicator refused the COMMIT), per transaction
 #
 # usage: tests/benchmarks/commit-hops.sh [-w write|tpcb-1|tpcb-8] [-s seconds] BUILD_DIR...
 #   BUILD_DIR: a folder holding a Release build of the query node (log.dll), e.g. dotnet build query-node -c Release -o DIR
@@ -48,8 +50,8 @@ hop() { awk -F, -v name="$1" -v p="Percentile=$2" 'index($3, name) == 1 && index
 
 echo "pgbench $arguments -T $seconds, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| build | queue µs p50 | append µs p50 (p95) | commit µs p50 (p95) | snapshot µs p50 (p95) | commits per acknowledgement p50 | CPU ms/txn | KiB/txn | thread-pool items/txn | tps | retries/txn |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| build | queue µs p50 | append µs p50 (p95) | commit µs p50 (p95) | snapshot µs p50 (p95) | commits per acknowledgement p50 | CPU ms/txn | KiB/txn | thread-pool items/txn | tps | retries/txn | early conflicts/txn | refused commits/txn |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for build in "$@"; do
   rm -rf "$work/data"
   dotnet "$build/log.dll" --port 0 --journal-port 0 --data "$work/data" > "$work/server.log" 2>&1 &
@@ -77,10 +79,12 @@ for build in "$@"; do
   retries=$(awk -v t="$transactions" '/^total number of retries:/ { r = $5 } END { printf "%.2f", (t > 0 ? r / t : 0) }' "$work/run.out")
   allocated=$(awk -F, '$3 ~ /^dotnet.gc.heap.total_allocated/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
   items=$(awk -F, '$3 ~ /^dotnet.thread_pool.work_item.count/ { s += $5 } END { print s + 0 }' "$work/counters.csv")
+  early=$(awk -F, -v t="$transactions" '$3 ~ /^log.transaction.early_conflicts/ { s += $5 } END { printf "%.2f", (t > 0 ? s / t : 0) }' "$work/counters.csv")
+  refused=$(awk -F, -v t="$transactions" '$3 ~ /^log.commit.refusals/ { s += $5 } END { printf "%.2f", (t > 0 ? s / t : 0) }' "$work/counters.csv")
   group=$(awk -F, 'index($3, "log.commit.group.size") == 1 && index($3, "Percentile=50") > 0 && $5 > 0 { print $5 }' "$work/counters.csv" | median_of)
   cost=$(awk -v t="$transactions" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v a="$allocated" -v i="$items" \
     'BEGIN { t = t > 0 ? t : 1; printf "%.3f | %.1f | %.1f", 1000 * ticks / hz / t, a / 1024 / t, i / t }')
-  echo "| $build | $(hop log.commit.queue.duration 50) | $(hop log.commit.append.duration 50) ($(hop log.commit.append.duration 95)) | $(hop log.commit.duration 50) ($(hop log.commit.duration 95)) | $(hop log.snapshot.duration 50) ($(hop log.snapshot.duration 95)) | $group | $cost | ${tps:-0} | $retries |"
+  echo "| $build | $(hop log.commit.queue.duration 50) | $(hop log.commit.append.duration 50) ($(hop log.commit.append.duration 95)) | $(hop log.commit.duration 50) ($(hop log.commit.duration 95)) | $(hop log.snapshot.duration 50) ($(hop log.snapshot.duration 95)) | $group | $cost | ${tps:-0} | $retries | $early | $refused |"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   pid=""

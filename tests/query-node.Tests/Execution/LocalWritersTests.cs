@@ -143,4 +143,87 @@ public sealed class LocalWritersTests
         await registry.HoldAsync(second, OtherKey, Long, Start, CancellationToken.None);
         await AssertTakesItWhenTheHolderEndsAsync(registry, first, OtherKey, second);
     }
+
+    private static readonly HybridTimestamp AfterStart = HybridTimestamp.From(2_000, 0);
+
+    private static bool WroteAll(byte[] key) => true;
+
+    private static bool WroteNothing(byte[] key) => false;
+
+    /// <summary>A writer of <paramref name="key"/> that commits it at <paramref name="at"/>.</summary>
+    private static async Task CommitAsync(LocalWriters registry, byte[] key, HybridTimestamp at)
+    {
+        var writer = new LocalWriter(registry);
+        Assert.True(await registry.HoldAsync(writer, key, Long, committedAbove: null, CancellationToken.None));
+        writer.End(at, WroteAll);
+    }
+
+    [Fact]
+    public async Task A_writer_older_than_a_commit_of_the_key_loses_it_at_once_while_another_holds_it()
+    {
+        var registry = new LocalWriters();
+        await CommitAsync(registry, Key, AfterStart);
+        var holder = new LocalWriter(registry);
+        Assert.True(await registry.HoldAsync(holder, Key, Long, AfterStart, CancellationToken.None));
+        var older = new LocalWriter(registry);
+        Assert.False(await registry.HoldAsync(older, Key, Long, Start, CancellationToken.None).AsTask().WaitAsync(Long));
+        // It held nothing: the key is still the holder's, and the older writer's end releases nothing of it.
+        older.End(HybridTimestamp.Zero);
+        Assert.Equal(1, registry.HeldKeyCount);
+        holder.End(HybridTimestamp.Zero);
+        // A writer whose snapshot holds the commit takes the key.
+        Assert.True(await registry.HoldAsync(new LocalWriter(registry), Key, Long, AfterStart, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Only_committed_writes_are_remembered()
+    {
+        var registry = new LocalWriters();
+        // Rolled back, reserved and not written, and written but told as not: none fails an older writer.
+        var rolledBack = new LocalWriter(registry);
+        await registry.HoldAsync(rolledBack, Key, Long, committedAbove: null, CancellationToken.None);
+        rolledBack.End(HybridTimestamp.Zero, WroteAll);
+        var reserved = await registry.ReserveAsync(Key, Long, CancellationToken.None);
+        reserved.End(AfterStart, WroteNothing);
+        var untold = new LocalWriter(registry);
+        await registry.HoldAsync(untold, Key, Long, committedAbove: null, CancellationToken.None);
+        untold.End(AfterStart);
+        var writer = new LocalWriter(registry);
+        Assert.True(await registry.HoldAsync(writer, Key, Long, Start, CancellationToken.None));
+        writer.End(HybridTimestamp.Zero);
+        // A reservation asks for no start: a commit never fails it.
+        await CommitAsync(registry, Key, AfterStart);
+        (await registry.ReserveAsync(Key, Long, CancellationToken.None)).End(HybridTimestamp.Zero);
+    }
+
+    [Fact]
+    public async Task The_later_of_two_commits_of_a_key_is_kept_whichever_ends_last()
+    {
+        var registry = new LocalWriters();
+        var later = HybridTimestamp.From(3_000, 0);
+        await CommitAsync(registry, Key, later);
+        await CommitAsync(registry, Key, AfterStart);
+        Assert.False(await registry.HoldAsync(new LocalWriter(registry), Key, Long, AfterStart, CancellationToken.None));
+        Assert.True(await registry.HoldAsync(new LocalWriter(registry), Key, Long, later, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Commits_are_remembered_for_a_bounded_number_of_keys()
+    {
+        var registry = new LocalWriters();
+        await CommitAsync(registry, Key, AfterStart);
+        // One generation later the key is still known; two generations of other keys push it out.
+        for (var index = 0; index < LocalWriters.RecentCommitsMax; index++)
+        {
+            await CommitAsync(registry, BitConverter.GetBytes(index), AfterStart);
+        }
+        Assert.False(await registry.HoldAsync(new LocalWriter(registry), Key, Long, Start, CancellationToken.None));
+        for (var index = LocalWriters.RecentCommitsMax; index < 2 * LocalWriters.RecentCommitsMax; index++)
+        {
+            await CommitAsync(registry, BitConverter.GetBytes(index), AfterStart);
+        }
+        var forgotten = new LocalWriter(registry);
+        Assert.True(await registry.HoldAsync(forgotten, Key, Long, Start, CancellationToken.None));
+        forgotten.End(HybridTimestamp.Zero);
+    }
 }

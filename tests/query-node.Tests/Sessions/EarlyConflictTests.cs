@@ -7,11 +7,12 @@ public sealed class EarlyConflictTests
 {
     private const string Conflict = "Error 40001 change conflicts with another transaction, please retry: (OC000)";
 
-    private static async Task<(InMemoryCluster Cluster, TwoSessions Sessions)> TwoSessionsAsync(bool tellsNewestVersions = true)
+    private static async Task<(InMemoryCluster Cluster, TwoSessions Sessions)> TwoSessionsAsync(bool tellsNewestVersions = true,
+        bool secondOnOtherNode = false)
     {
         var cluster = new InMemoryCluster { TellsNewestVersions = tellsNewestVersions };
         var first = cluster.Connect();
-        var second = cluster.Connect();
+        var second = cluster.Connect(otherNode: secondOnOtherNode);
         await first.QueryAsync("create table t (id int primary key, v int); insert into t values (1, 0), (2, 0)");
         // The first takes its snapshot, then the second changes row 1 and commits.
         await first.QueryAsync("begin; select v from t where id = 1");
@@ -73,9 +74,11 @@ public sealed class EarlyConflictTests
     }
 
     [Fact]
-    public async Task Without_a_replica_that_can_tell_the_conflict_is_found_at_commit()
+    public async Task Without_a_replica_that_can_tell_another_nodes_commit_is_found_at_commit()
     {
-        var (_, sessions) = await TwoSessionsAsync(tellsNewestVersions: false);
+        // This node's registry of writers does not see another node's commit either (LocalWriterWaitTests has this
+        // node's own).
+        var (_, sessions) = await TwoSessionsAsync(tellsNewestVersions: false, secondOnOtherNode: true);
         Assert.Equal(["CommandComplete UPDATE 1"], await sessions.First.QueryAsync("update t set v = v + 1 where id = 1"));
         Assert.Equal([Conflict], await sessions.First.QueryAsync("commit"));
     }

@@ -46,6 +46,12 @@ public sealed class LocalWriterWaitTests
         var second = cluster.Connect();
         await SecondLosesRowOneAsync(cluster, first, second);
         // The retry sees the first's row and commits.
+        await RetryAddsTenToRowOneAsync(first, second);
+    }
+
+    /// <summary>The second's retry adds 10 to row 1 and commits over the first's 1.</summary>
+    private static async Task RetryAddsTenToRowOneAsync(QuerySession first, QuerySession second)
+    {
         await second.QueryAsync("begin");
         Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
         Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
@@ -102,10 +108,12 @@ public sealed class LocalWriterWaitTests
         var cluster = await ClusterAsync();
         var first = cluster.Connect();
         var second = cluster.Connect();
-        // The first commits the row after the second's snapshot and before the second writes it: neither waits (and
-        // this replica cannot tell newer versions), so the adjudicator refuses the second's COMMIT.
+        var otherNode = cluster.Connect(otherNode: true);
+        // Another query node commits the row after the second's snapshot and before the second writes it: neither waits
+        // (this node's registry does not see that commit, and this replica cannot tell newer versions), so the
+        // adjudicator refuses the second's COMMIT.
         await second.QueryAsync("begin; select v from t where id = 1");
-        Assert.Equal(["CommandComplete UPDATE 1"], await first.QueryAsync("update t set v = v + 1 where id = 1"));
+        Assert.Equal(["CommandComplete UPDATE 1"], await otherNode.QueryAsync("update t set v = v + 1 where id = 1"));
         Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
         Assert.Equal([Conflict], await second.QueryAsync("commit"));
         await first.QueryAsync("begin; update t set v = v + 100 where id = 1");
@@ -116,5 +124,55 @@ public sealed class LocalWriterWaitTests
         Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
         Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
         Assert.Equal(["11"], await first.RowsAsync("select v from t where id = 1"));
+    }
+
+    [Fact]
+    public async Task A_writer_whose_snapshot_is_older_than_a_commit_of_the_row_on_this_node_fails_at_once()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        // The first commits the row after the second's snapshot, before the second writes it; this replica cannot tell
+        // newer versions, but the node's registry saw the commit.
+        await second.QueryAsync("begin; select v from t where id = 2");
+        Assert.Equal(["CommandComplete UPDATE 1"], await first.QueryAsync("update t set v = v + 1 where id = 1"));
+        int commits = cluster.Commits;
+        Assert.Equal([Conflict], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        await second.QueryAsync("rollback");
+        Assert.Equal(commits, cluster.Commits);
+        // Its retry's snapshot holds that commit: the row is its to write.
+        await RetryAddsTenToRowOneAsync(first, second);
+    }
+
+    [Fact]
+    public async Task A_writer_already_lost_to_a_commit_does_not_wait_for_the_rows_present_holder()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        var third = cluster.Connect();
+        await second.QueryAsync("begin; select v from t where id = 2");
+        Assert.Equal(["CommandComplete UPDATE 1"], await first.QueryAsync("update t set v = v + 1 where id = 1"));
+        // The third began after that commit and holds the row now; the second is lost whatever the third does.
+        await third.QueryAsync("begin; update t set v = v + 100 where id = 1");
+        Assert.Equal([Conflict], await second.QueryAsync("update t set v = v + 10 where id = 1").WaitAsync(Long));
+        await second.QueryAsync("rollback");
+        Assert.Equal(["CommandComplete COMMIT"], await third.QueryAsync("commit"));
+        Assert.Equal(["101"], await first.RowsAsync("select v from t where id = 1"));
+    }
+
+    [Fact]
+    public async Task A_commit_that_did_not_write_a_row_it_held_fails_nobody_on_it()
+    {
+        var cluster = await ClusterAsync();
+        var first = cluster.Connect();
+        var second = cluster.Connect();
+        // The first writes row 1 and takes it back to a savepoint, then commits a write of row 2 only.
+        await second.QueryAsync("begin; select v from t where id = 2");
+        await first.QueryAsync("begin; savepoint s; update t set v = v + 1 where id = 1; rollback to savepoint s; update t set v = v + 1 where id = 2");
+        Assert.Equal(["CommandComplete COMMIT"], await first.QueryAsync("commit"));
+        Assert.Equal(["CommandComplete UPDATE 1"], await second.QueryAsync("update t set v = v + 10 where id = 1"));
+        Assert.Equal(["CommandComplete COMMIT"], await second.QueryAsync("commit"));
+        Assert.Equal(["10"], await first.RowsAsync("select v from t where id = 1"));
     }
 }

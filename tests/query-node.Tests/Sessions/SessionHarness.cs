@@ -28,9 +28,11 @@ internal sealed class InMemoryCluster : IAdjudicator, IStorageReader, INewestVer
     /// <summary>The sessions' shared registry of first writers, as a query node's factory gives its sessions one.</summary>
     public LocalWriters LocalWriters { get; } = new();
 
-    public QuerySession Connect(IReadOnlyDictionary<string, string>? parameters = null) =>
+    /// <summary>A session of this query node, or with <paramref name="otherNode"/> one that commits through the same
+    /// adjudicator but whose writers this node's registry does not see (another query node's).</summary>
+    public QuerySession Connect(IReadOnlyDictionary<string, string>? parameters = null, bool otherNode = false) =>
         new(new PgStartup("postgres", "postgres", parameters ?? new Dictionary<string, string>(), 1, 2), Engine, this, this, Clock,
-            Limits, NullLogger.Instance) { LocalWriters = LocalWriters };
+            Limits, NullLogger.Instance) { LocalWriters = otherNode ? new LocalWriters() : LocalWriters };
 
     public Task<CommitResult> CommitAsync(CommitRequest request, CancellationToken cancellationToken)
     {
