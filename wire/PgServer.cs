@@ -24,6 +24,9 @@ public sealed class PgServer : IAsyncDisposable
     private Socket? listener;
     private Task acceptLoop = Task.CompletedTask;
     private int connectionCount;
+
+    /// <summary>Connections waiting in poll() for their next message (<see cref="PgServerOptions.InputPollingConnectionsMax"/>).</summary>
+    internal int pollingConnections;
     private readonly ConnectionRateLimit newConnections;
     /// <summary>What TLS presents; replaced whole by <see cref="ReloadCertificate"/>, read once per handshake.</summary>
     private volatile SslStreamCertificateContext? certificateContext;
