@@ -135,6 +135,12 @@ internal sealed partial class PgConnection
         }
     }
 
+    /// <summary>Waits in a row that saw nothing within the window (see <see cref="PgServerOptions.InputPollMissesMax"/>).</summary>
+    private int pollMissesInARow;
+
+    /// <summary>Reads since the connection stopped waiting before each, for the one in InputPollProbeReads that waits.</summary>
+    private int readsWithoutPoll;
+
     /// <summary>Set after a read whose messages were handled (or whose handler gave the buffer back): the client may be
     /// about to send its next one.</summary>
     private bool answeredSinceRead;
@@ -158,11 +164,18 @@ internal sealed partial class PgConnection
             input.AdvanceTo(buffered.Buffer.Start);
             return;
         }
+        if (pollMissesInARow >= options.InputPollMissesMax && ++readsWithoutPoll % Math.Max(1, options.InputPollProbeReads) != 0)
+        {
+            // This client has not answered within the window lately (a slow client, or a loaded machine where the wait
+            // only adds a wake-up): read asynchronously, and try the wait again now and then.
+            return;
+        }
         if (Interlocked.Increment(ref server.pollingConnections) <= options.InputPollingConnectionsMax)
         {
             try
             {
                 bool arrived = socket.Poll(options.InputPollWindow, System.Net.Sockets.SelectMode.SelectRead);
+                pollMissesInARow = arrived ? 0 : pollMissesInARow + 1;
                 PgServerMetrics.InputPolls.Add(1, new KeyValuePair<string, object?>("outcome", arrived ? "arrived" : "missed"));
             }
             catch (Exception exception) when (IsConnectionBroken(exception))

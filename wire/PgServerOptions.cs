@@ -44,6 +44,14 @@ public sealed class PgServerOptions
     /// worker while it waits, so the rest read asynchronously.</summary>
     public int InputPollingConnectionsMax { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 
+    /// <summary>Waits in a row that saw nothing within <see cref="InputPollWindow"/> after which a connection waits again
+    /// only at one read in <see cref="InputPollProbeReads"/> (a slow client, or a loaded machine, where the wait only adds
+    /// a wake-up), until a wait sees the next message in time.</summary>
+    public int InputPollMissesMax { get; set; } = 4;
+
+    /// <summary>See <see cref="InputPollMissesMax"/>.</summary>
+    public int InputPollProbeReads { get; set; } = 32;
+
     /// <summary>Named prepared statements per connection (Parse beyond it gets 54000).</summary>
     public int MaxPreparedStatements { get; set; } = 10_000;
 
