@@ -170,7 +170,7 @@ internal sealed partial class PgConnection
             // only adds a wake-up): read asynchronously, and try the wait again now and then.
             return;
         }
-        if (Interlocked.Increment(ref server.pollingConnections) <= options.InputPollingConnectionsMax)
+        if (Interlocked.Increment(ref PgServer.pollingConnections) <= options.InputPollingConnectionsMax)
         {
             try
             {
@@ -183,7 +183,7 @@ internal sealed partial class PgConnection
                 // The read reports it.
             }
         }
-        Interlocked.Decrement(ref server.pollingConnections);
+        Interlocked.Decrement(ref PgServer.pollingConnections);
     }
 
     /// <summary>Drops what has arrived of an over-long message; true once all of it is gone.</summary>

@@ -25,8 +25,9 @@ public sealed class PgServer : IAsyncDisposable
     private Task acceptLoop = Task.CompletedTask;
     private int connectionCount;
 
-    /// <summary>Connections waiting in poll() for their next message (<see cref="PgServerOptions.InputPollingConnectionsMax"/>).</summary>
-    internal int pollingConnections;
+    /// <summary>Connections waiting in poll() for their next message (<see cref="PgServerOptions.InputPollingConnectionsMax"/>),
+    /// counted over every server of the process: each holds a worker of the one thread pool.</summary>
+    internal static int pollingConnections;
     private readonly ConnectionRateLimit newConnections;
     /// <summary>What TLS presents; replaced whole by <see cref="ReloadCertificate"/>, read once per handshake.</summary>
     private volatile SslStreamCertificateContext? certificateContext;

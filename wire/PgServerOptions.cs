@@ -40,8 +40,8 @@ public sealed class PgServerOptions
     /// </summary>
     public TimeSpan InputPollWindow { get; set; } = TimeSpan.FromMicroseconds(500);
 
-    /// <summary>Connections that may wait for their next message in poll() at the same time: each holds a thread-pool
-    /// worker while it waits, so the rest read asynchronously.</summary>
+    /// <summary>Connections that may wait for their next message in poll() at the same time, over every server of the
+    /// process: each holds a worker of the one thread pool while it waits, so the rest read asynchronously.</summary>
     public int InputPollingConnectionsMax { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 
     /// <summary>Waits in a row that saw nothing within <see cref="InputPollWindow"/> after which a connection waits again
