@@ -49,6 +49,11 @@ internal sealed partial class PgConnection
                 return true;
             }
             ReadResult result;
+            if (answeredSinceRead)
+            {
+                answeredSinceRead = false;
+                WaitBrieflyForInput();
+            }
             try
             {
                 result = await input.ReadAsync(readCancellation.Value);
@@ -114,6 +119,7 @@ internal sealed partial class PgConnection
             {
                 // A handler gave the buffer back (and may have read more): read again, the rest may hold pipelined messages.
                 inputReleasedDuringRead = false;
+                answeredSinceRead = true;
                 continue;
             }
             if (result.IsCompleted)
@@ -124,7 +130,60 @@ internal sealed partial class PgConnection
                 }
                 return false;
             }
+            // Everything read is handled (or is the start of a message): the next read needs the client's next bytes.
+            answeredSinceRead = true;
         }
+    }
+
+    /// <summary>Waits in a row that saw nothing within the window (see <see cref="PgServerOptions.InputPollMissesMax"/>).</summary>
+    private int pollMissesInARow;
+
+    /// <summary>Reads since the connection stopped waiting before each, for the one in InputPollProbeReads that waits.</summary>
+    private int readsWithoutPoll;
+
+    /// <summary>Set after a read whose messages were handled (or whose handler gave the buffer back): the client may be
+    /// about to send its next one.</summary>
+    private bool answeredSinceRead;
+
+    /// <summary>
+    /// Waits up to <see cref="PgServerOptions.InputPollWindow"/> in poll() for the client's next bytes, on this worker,
+    /// so that a client that answers at once is read by the thread it wakes (the read that follows completes without
+    /// waiting) rather than by a thread-pool work item the socket engine queues. Only on a plain socket (TLS may hold
+    /// decrypted bytes the socket no longer shows) and only for a few connections at a time; any doubt (a socket error,
+    /// nothing within the window) leaves it to the asynchronous read, which reports what there is to report.
+    /// </summary>
+    private void WaitBrieflyForInput()
+    {
+        if (options.InputPollWindow <= TimeSpan.Zero || !ReferenceEquals(stream, networkStream))
+        {
+            return;
+        }
+        if (input.TryRead(out ReadResult buffered))
+        {
+            // Bytes not yet looked at (pipelined behind a message whose handler gave the buffer back): no wait.
+            input.AdvanceTo(buffered.Buffer.Start);
+            return;
+        }
+        if (pollMissesInARow >= options.InputPollMissesMax && ++readsWithoutPoll % Math.Max(1, options.InputPollProbeReads) != 0)
+        {
+            // This client has not answered within the window lately (a slow client, or a loaded machine where the wait
+            // only adds a wake-up): read asynchronously, and try the wait again now and then.
+            return;
+        }
+        if (Interlocked.Increment(ref PgServer.pollingConnections) <= options.InputPollingConnectionsMax)
+        {
+            try
+            {
+                bool arrived = socket.Poll(options.InputPollWindow, System.Net.Sockets.SelectMode.SelectRead);
+                pollMissesInARow = arrived ? 0 : pollMissesInARow + 1;
+                PgServerMetrics.InputPolls.Add(1, new KeyValuePair<string, object?>("outcome", arrived ? "arrived" : "missed"));
+            }
+            catch (Exception exception) when (IsConnectionBroken(exception))
+            {
+                // The read reports it.
+            }
+        }
+        Interlocked.Decrement(ref PgServer.pollingConnections);
     }
 
     /// <summary>Drops what has arrived of an over-long message; true once all of it is gone.</summary>

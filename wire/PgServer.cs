@@ -24,6 +24,10 @@ public sealed class PgServer : IAsyncDisposable
     private Socket? listener;
     private Task acceptLoop = Task.CompletedTask;
     private int connectionCount;
+
+    /// <summary>Connections waiting in poll() for their next message (<see cref="PgServerOptions.InputPollingConnectionsMax"/>),
+    /// counted over every server of the process: each holds a worker of the one thread pool.</summary>
+    internal static int pollingConnections;
     private readonly ConnectionRateLimit newConnections;
     /// <summary>What TLS presents; replaced whole by <see cref="ReloadCertificate"/>, read once per handshake.</summary>
     private volatile SslStreamCertificateContext? certificateContext;

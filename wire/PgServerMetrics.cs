@@ -32,5 +32,10 @@ public static class PgServerMetrics
         "log.statement.duration", unit: "s", description: "Time to run a Query or Execute message",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsSeconds });
 
+    /// <summary>Waits in poll() for a client's next message (<see cref="PgServerOptions.InputPollWindow"/>), by whether
+    /// the message came within the window (arrived) or the read went asynchronous (missed).</summary>
+    internal static readonly Counter<long> InputPolls = Meter.CreateCounter<long>(
+        "log.wire.input_polls", unit: "{poll}", description: "Waits in poll() for a client's next message, by outcome (arrived, missed)");
+
     internal static void CountRefusal(string reason) => Refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -31,6 +31,27 @@ public sealed class PgServerOptions
     /// </summary>
     public int DiscardableMessageBytesMax { get; set; } = 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// After a connection has answered its client, how long its worker waits in poll() for the client's next message
+    /// before it goes back to an asynchronous read; zero turns it off. A client that sends its next statement as soon as
+    /// it has the answer (pgbench, a busy pool's connection) then wakes that worker directly, instead of the socket
+    /// engine's thread handing the read to a thread-pool work item, whose worker spins for more work once it is done
+    /// (see <see cref="InputPollingConnectionsMax"/> and the wire README's "Waiting for the next message").
+    /// </summary>
+    public TimeSpan InputPollWindow { get; set; } = TimeSpan.FromMicroseconds(500);
+
+    /// <summary>Connections that may wait for their next message in poll() at the same time, over every server of the
+    /// process: each holds a worker of the one thread pool while it waits, so the rest read asynchronously.</summary>
+    public int InputPollingConnectionsMax { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Waits in a row that saw nothing within <see cref="InputPollWindow"/> after which a connection waits again
+    /// only at one read in <see cref="InputPollProbeReads"/> (a slow client, or a loaded machine, where the wait only adds
+    /// a wake-up), until a wait sees the next message in time.</summary>
+    public int InputPollMissesMax { get; set; } = 4;
+
+    /// <summary>See <see cref="InputPollMissesMax"/>.</summary>
+    public int InputPollProbeReads { get; set; } = 32;
+
     /// <summary>Named prepared statements per connection (Parse beyond it gets 54000).</summary>
     public int MaxPreparedStatements { get; set; } = 10_000;
 

@@ -127,6 +127,13 @@ public sealed class LogOptions
     /// <summary>Seconds a connection may live before it is closed between transactions (DSQL: 3,600); 0 turns it off.</summary>
     public int ConnectionLifetimeSeconds { get; set; } = 3_600;
 
+    /// <summary>Microseconds a connection that has just answered waits in poll() for its client's next message before it
+    /// reads asynchronously (<see cref="Log.Wire.PgServerOptions.InputPollWindow"/>); 0 turns it off.</summary>
+    public int InputPollMicroseconds { get; set; } = (int)new Log.Wire.PgServerOptions().InputPollWindow.TotalMicroseconds;
+
+    /// <summary>Connections that may wait so at the same time (<see cref="Log.Wire.PgServerOptions.InputPollingConnectionsMax"/>).</summary>
+    public int InputPollingConnectionsMax { get; set; } = new Log.Wire.PgServerOptions().InputPollingConnectionsMax;
+
     /// <summary>The HTTP port of /healthz, /readyz and /metrics (Prometheus), on the listen address; 0 picks a free one
     /// (printed at start). Unset (the default): no HTTP endpoint.</summary>
     public int? HttpPort { get; set; }
@@ -250,6 +257,10 @@ public sealed class LogOptions
         if (ConnectionsPerSecond < 0 || ConnectionBurst < 1 || MaxConnections < 1 || ConnectionLifetimeSeconds < 0)
         {
             return "--connections-per-second and --connection-lifetime-seconds must be 0 or more, --connection-burst and --max-connections 1 or more";
+        }
+        if (InputPollMicroseconds is < 0 or > 1_000_000 || InputPollingConnectionsMax < 0)
+        {
+            return "InputPollMicroseconds must be from 0 to 1000000, InputPollingConnectionsMax 0 or more";
         }
         if (string.IsNullOrWhiteSpace(Data))
         {

@@ -25,6 +25,8 @@ public sealed partial class LogServer
             NewConnectionsPerSecond = options.ConnectionsPerSecond,
             NewConnectionsBurst = options.ConnectionBurst,
             ConnectionLifetime = TimeSpan.FromSeconds(options.ConnectionLifetimeSeconds),
+            InputPollWindow = TimeSpan.FromMicroseconds(options.InputPollMicroseconds),
+            InputPollingConnectionsMax = options.InputPollingConnectionsMax,
             TlsCertificateFile = configured ? Path.GetFullPath(options.TlsCert) : null,
             TlsKeyFile = configured ? Path.GetFullPath(options.TlsKey) : null,
             // Kept in the data folder, so that clients that trust its authority keep trusting the server after a restart.

@@ -108,11 +108,11 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
     private async ValueTask ExecuteSimpleQueryTextAsync(string queryText, IPgResponseWriter writer, CancellationToken cancellationToken)
     {
         IReadOnlyList<ParsedStatement> statements;
-        // An INSERT of a shape seen before runs its prepared plan with its literals as the values (InsertShapes).
-        InsertShapeMatch shape;
+        // An INSERT or SELECT of a shape seen before runs its prepared plan with its literals as the values (StatementShapes).
+        ShapeMatch shape;
         try
         {
-            shape = await MatchInsertShapeAsync(queryText, cancellationToken);
+            shape = await MatchShapeAsync(queryText, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -138,7 +138,7 @@ public sealed partial class QuerySession : IPgExtendedQuerySession
                 return;
             }
             WriteParseNotices(writer, parseNotices);
-            if (shape.IsNew) insertShapes.Add(statements);
+            if (shape.IsNew) shapes.Add(statements);
         }
         if (statements.Count == 0)
         {

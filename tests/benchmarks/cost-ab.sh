@@ -7,7 +7,8 @@
 # usage: tests/benchmarks/cost-ab.sh BEFORE_DIR AFTER_DIR [runs] [seconds-per-run]   (default 3 runs of 8 s)
 #   BEFORE_DIR, AFTER_DIR: folders holding a Release build of the query node (log.dll), e.g. from
 #     dotnet build query-node -c Release -o DIR   (on each commit to compare)
-#   WORKLOADS: names among select1 select-only-1 read write tpcb-1 tpcb-8 (default all but tpcb-8)
+#   WORKLOADS: names among select1 select-only-1 read write tpcb-1 tpcb-8 select-only-8 select-only-8-simple
+#     (default the first five)
 #   BEFORE_ENV, AFTER_ENV: environment settings for one side's server (e.g. AFTER_ENV="DOTNET_GCgen0size=0x4000000"),
 #     to compare two settings of one build (give the same folder twice)
 #   PGBASELINE: a libpq connection string of a PostgreSQL 15 server: then a run on it (a scratch database, dropped at
@@ -16,7 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
-[ $# -ge 2 ] || { sed -n 2,14p "$0"; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,15p "$0"; exit 2; }
 dirs=("$1" "$2")
 runs=${3:-3}
 seconds=${4:-8}
@@ -69,6 +70,8 @@ arguments_of() {
     write) echo "-M simple -c 1 -f $here/dev308-write.sql" ;;
     tpcb-1) echo "-M prepared -c 1" ;;
     tpcb-8) echo "-M prepared -c 8 -j 2 --max-tries=20" ;;
+    select-only-8) echo "-M prepared -c 8 -j 2 -S" ;;
+    select-only-8-simple) echo "-M simple -c 8 -j 2 -S" ;;
     *) echo "unknown workload $1" >&2; exit 2 ;;
   esac
 }

@@ -3,13 +3,13 @@ using Log.Wire;
 
 namespace Log.QueryNode.Tests.Sessions;
 
-/// <summary>Simple-protocol INSERTs of one shape run from a prepared plan with their literals as values
-/// (<see cref="InsertShapes"/>), and answer exactly as when each is parsed, bound and planned anew.</summary>
-public class InsertShapeTests
+/// <summary>Simple-protocol INSERTs and SELECTs of one shape run from a prepared plan with their literals as values
+/// (<see cref="StatementShapes"/>), and answer exactly as when each is parsed, bound and planned anew.</summary>
+public class StatementShapeTests
 {
     private static QuerySession Connect(InMemoryCluster cluster, bool withoutShapes) =>
         new(new PgStartup("postgres", "postgres", new Dictionary<string, string>(), 1, 2), cluster.Engine, cluster, cluster, cluster.Clock,
-            cluster.Limits, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { LocalWriters = cluster.LocalWriters, WithoutInsertShapes = withoutShapes };
+            cluster.Limits, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { LocalWriters = cluster.LocalWriters, WithoutShapes = withoutShapes };
 
     /// <summary>Runs the script one statement a Query on a session with shapes and on one without (each on its own
     /// data) and returns both transcripts and the shaped session's count of INSERTs run from a plan.</summary>
@@ -30,15 +30,15 @@ public class InsertShapeTests
             plainTranscript.AddRange(await plain.QueryAsync(sql));
             plainTranscript.Add("status " + plain.TransactionStatus);
         }
-        Assert.Equal(0, plain.InsertsRunByShape);
-        return (shapedTranscript, plainTranscript, shaped.InsertsRunByShape);
+        Assert.Equal(0, plain.StatementsRunByShape);
+        return (shapedTranscript, plainTranscript, shaped.StatementsRunByShape);
     }
 
     private static async Task AssertSameBothWaysAsync(IEnumerable<string> script, int minimumRunByShape)
     {
         var (shaped, plain, runByShape) = await RunBothAsync(script);
         Assert.Equal(plain, shaped);
-        Assert.True(runByShape >= minimumRunByShape, $"only {runByShape} INSERTs ran from a shape's plan");
+        Assert.True(runByShape >= minimumRunByShape, $"only {runByShape} statements ran from a shape's plan");
     }
 
     [Fact]
@@ -72,8 +72,8 @@ public class InsertShapeTests
             Assert.Equal(["CommandComplete INSERT 0 1"], await session.QueryAsync($"INSERT INTO dev308_audit (id, note) VALUES ({id}, 'two orders');"));
             Assert.Equal(["CommandComplete COMMIT"], await session.QueryAsync("COMMIT;"));
         }
-        Assert.Equal(27, session.InsertsRunByShape);
-        Assert.Equal(3, session.InsertShapeCount);
+        Assert.Equal(27, session.StatementsRunByShape);
+        Assert.Equal(3, session.ShapeCount);
         Assert.Equal(["DataRow 20|300"], (await session.QueryAsync("select count(*), sum(amount) from dev308_orders"))
             .Where(message => message.StartsWith("DataRow", StringComparison.Ordinal)));
         Assert.Equal(["DataRow 2147483657|two orders"], (await session.QueryAsync("select id, note from dev308_audit order by id desc limit 1"))
@@ -173,12 +173,96 @@ public class InsertShapeTests
         var cluster = new InMemoryCluster();
         await using var session = Connect(cluster, withoutShapes: false);
         await session.QueryAsync("create table t (id int primary key, v text)");
-        for (int shape = 0; shape < InsertShapes.Capacity * 2; shape++)
+        for (int shape = 0; shape < StatementShapes.Capacity * 2; shape++)
         {
             // Each text its own shape: the alias differs.
             await session.QueryAsync($"insert into t (id, v) values ({1000 + shape}, 'value') returning id as c{shape}");
-            Assert.InRange(session.InsertShapeCount, 1, InsertShapes.Capacity);
+            Assert.InRange(session.ShapeCount, 1, StatementShapes.Capacity);
         }
-        Assert.Equal(0, session.InsertsRunByShape);
+        Assert.Equal(0, session.StatementsRunByShape);
+    }
+
+    [Fact]
+    public async Task Point_selects_of_one_shape_run_from_a_plan_and_read_each_statements_key()
+    {
+        var script = new List<string>
+        {
+            "create table accounts (aid int primary key, bid int, abalance int, filler text)",
+            "insert into accounts select g, g % 3, g * 10, 'row ' || g from generate_series(1, 300) as g",
+        };
+        for (int key = 95; key < 125; key++)
+        {
+            script.Add($"SELECT abalance FROM accounts WHERE aid = {key};");
+        }
+        script.Add("SELECT abalance FROM accounts WHERE aid = 99999;");
+        var (shaped, plain, runByShape) = await RunBothAsync(script);
+        Assert.Equal(plain, shaped);
+        // The first SELECT of the shape records it, the second prepares it, and every one from the second on runs its plan
+        // (95 to 99 and 100 to 124 are two shapes: the literal's length is part of neither, but 99999 is a third).
+        Assert.True(runByShape >= 28, $"only {runByShape} SELECTs ran from a shape's plan");
+        Assert.Contains("DataRow 1240", shaped);
+        Assert.Contains("CommandComplete SELECT 0", shaped);
+    }
+
+    [Fact]
+    public async Task Errors_notices_and_results_are_those_of_a_select_run_anew()
+    {
+        string[] script =
+        [
+            "create table t (id bigint primary key, name text, amount numeric, day date, small smallint)",
+            "insert into t values (10, 'ten', 10.5, '2024-01-10', 1), (11, 'eleven', 11.5, '2024-01-11', 2), (12, 'twelve', 12.5, '2024-01-12', 3)",
+            "insert into t values (3000000000, 'big', 0, '2024-02-29', 4)",
+            // Comparisons of every kind, under AND, OR and NOT, the literal on either side.
+            "select name from t where id = 10 and amount > 10.25",
+            "select name from t where id = 11 and amount > 10.25",
+            "select name from t where 12 = id or name = 'ten' order by 1",
+            "select name from t where 11 = id or name = 'twelve' order by 1",
+            "select id from t where not (id <> 10) and name >= 'a'",
+            "select id from t where not (id <> 11) and name >= 'z'",
+            "select id from t where day = '2024-01-10'",
+            "select id from t where day = '2024-02-29'",
+            "select id from t where day = '2023-02-29'",
+            "select id from t where day = 'notadate'",
+            // Sizes of number: int4, int8 and numeric are shapes of their own.
+            "select name from t where id = 3000000000",
+            "select name from t where id = 3000000001",
+            "select name from t where id = 99999999999999999999",
+            "select name from t where id = 99999999999999999998",
+            "select name from t where small = 40000",
+            "select name from t where small = 40001",
+            "select name from t where small = 32767",
+            // Strings compared with a number column: the literal's own error and position.
+            "select name from t where id = 'abc'",
+            "select name from t where id = 'abd'",
+            "select name from t where id = '11'",
+            // Literals that stay part of the shape: the select list, ORDER BY, LIMIT, subqueries, functions, signs.
+            "select 10, name from t where id = 10 order by 2 limit 10",
+            "select 11, name from t where id = 11 order by 2 limit 11",
+            "select name from t where id = (select 10) and length(name) > 2",
+            "select name from t where id = (select 11) and length(name) > 3",
+            "select name from t where id = -10 or id = 12 + 0",
+            "select name from t where id = -11 or id = 11 + 0",
+            // A too-long identifier's notice, every time.
+            "select name as a234567890123456789012345678901234567890123456789012345678901234 from t where id = 10",
+            "select name as a234567890123456789012345678901234567890123456789012345678901234 from t where id = 11",
+            // Inside a transaction, a failed one, FOR UPDATE.
+            "begin",
+            "select name from t where id = 12 for update",
+            "select name from t where id = 11 for update",
+            "select name from t where id = 'x'",
+            "select name from t where id = 10",
+            "rollback",
+            // The catalog changes under the shape: a column's type, then the table itself.
+            "select name from t where id = 10",
+            "drop table t",
+            "select name from t where id = 10",
+            "select name from t where id = 11",
+            "create table t (id text primary key, name int)",
+            "insert into t values ('10', 100), ('11', 110)",
+            "select name from t where id = 10",
+            "select name from t where id = '10'",
+            "select name from t where id = '11'",
+        ];
+        await AssertSameBothWaysAsync(script, minimumRunByShape: 12);
     }
 }

@@ -8,40 +8,43 @@ using Log.QueryNode.Sql.Parser.Ast;
 namespace Log.QueryNode.Sessions;
 
 /// <summary>
-/// The plans of a session's simple-protocol INSERT ... VALUES statements, kept by the statement's shape: its tokens with
-/// the literals of its VALUES rows left out. A client that sends its values as literals (pgbench's simple protocol, most
-/// ORMs without prepared statements) sends one text per row, so a cache keyed by the text never hits; keyed by the
-/// shape, the second INSERT of a shape is parsed once more with $n in place of its literals and prepared (the parameter
-/// types fixed as the literals' own: int4, int8 or numeric as the number's size says, and a string's as inferred from its
-/// column), and from then on each INSERT of that shape runs the prepared statement's cached plan with its literals as
-/// the values, without parsing, looking up, binding or planning it again.
+/// The plans of a session's simple-protocol INSERT ... VALUES and SELECT statements, kept by the statement's shape: its
+/// tokens with the literals that are values left out. A client that sends its values as literals (pgbench's simple
+/// protocol, most ORMs without prepared statements) sends one text per row or key, so a cache keyed by the text never
+/// hits; keyed by the shape, the second statement of a shape is parsed once more with $n in place of its literals and
+/// prepared (the parameter types fixed as the literals' own: int4, int8 or numeric as the number's size says, and a
+/// string's as inferred from its column), and from then on each statement of that shape runs the prepared statement's
+/// cached plan with its literals as the values, without parsing, looking up, binding or planning it again.
 /// <para>
-/// Only literals whose meaning does not change as parameters are taken out: numbers anywhere in the VALUES rows outside
-/// subqueries (an ORDER BY 1 there would mean something else), strings only as a whole value of a row (an unknown-typed
-/// literal takes its type from the column, as the parameter does), and only a literal at least as long as its $n, so
-/// that the parameterised text keeps every position of the original. Everything else (identifiers, keywords, short or
-/// other literals, ON CONFLICT, RETURNING) is part of the shape, and the search_path it resolved its names under too.
-/// Any doubt sends the statement the ordinary way: a lexer notice, a parse of the parameterised text that differs, a
-/// prepare that fails or cannot type a parameter (the shape is then never tried again), a literal whose value its
-/// parameter's type does not read (the ordinary path reports the literal's own error, with its position).
+/// Only literals whose meaning does not change as parameters are taken out: in an INSERT, numbers anywhere in the
+/// VALUES rows outside subqueries (an ORDER BY 1 there would mean something else) and strings only as a whole value of
+/// a row (an unknown-typed literal takes its type from the column, as the parameter does); in a SELECT, a number or a
+/// string compared (=, &lt;&gt;, &lt;, &lt;=, &gt;, &gt;=) with a column in the WHERE clause, under AND, OR and NOT only
+/// (a string there takes the column's type, as the parameter does; never in the select list, ORDER BY, GROUP BY, LIMIT
+/// or a subquery). Only a literal at least as long as its $n, so that the parameterised text keeps every position of
+/// the original. Everything else (identifiers, keywords, short or other literals, ON CONFLICT, RETURNING) is part of
+/// the shape, and the search_path it resolved its names under too. Any doubt sends the statement the ordinary way: a
+/// lexer notice, a parse of the parameterised text that differs, a prepare that fails or cannot type a parameter (the
+/// shape is then never tried again), a literal whose value its parameter's type does not read (the ordinary path
+/// reports the literal's own error, with its position).
 /// </para>
 /// </summary>
-internal sealed class InsertShapes
+internal sealed class StatementShapes
 {
-    /// <summary>Shapes kept per session; when full, all are dropped (a session with that many INSERT shapes gains little).</summary>
+    /// <summary>Shapes kept per session; when full, all are dropped (a session with that many shapes gains little).</summary>
     internal const int Capacity = 64;
 
-    private readonly Dictionary<string, InsertShape> shapes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StatementShape> shapes = new(StringComparer.Ordinal);
 
     internal int Count => shapes.Count;
 
-    /// <summary>Whether the text starts with INSERT (whitespace first allowed): the only statements looked at here.</summary>
-    internal static bool MayBeInsert(string text)
+    /// <summary>Whether the text starts with INSERT or SELECT (whitespace first allowed): the only statements looked at here.</summary>
+    internal static bool MayBeShaped(string text)
     {
         int index = 0;
         while (index < text.Length && char.IsWhiteSpace(text[index])) index++;
         return text.Length - index > 6
-            && text.AsSpan(index, 6).Equals("insert", StringComparison.OrdinalIgnoreCase)
+            && (text.AsSpan(index, 6).Equals("insert", StringComparison.OrdinalIgnoreCase) || text.AsSpan(index, 6).Equals("select", StringComparison.OrdinalIgnoreCase))
             && !(char.IsAsciiLetterOrDigit(text[index + 6]) || text[index + 6] is '_' or '$');
     }
 
@@ -121,7 +124,7 @@ internal sealed class InsertShapes
     private static bool IsDigits(string text) => text.Length > 0 && !text.AsSpan().ContainsAnyExceptInRange('0', '9');
 
     /// <summary>The shape last read, if the session keeps it.</summary>
-    internal bool TryGet(out InsertShape shape) =>
+    internal bool TryGet(out StatementShape shape) =>
         shapes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key.AsSpan(0, keyLength), out shape!);
 
     /// <summary>Records the shape last read, of a statement just parsed the ordinary way: which of its literals become
@@ -129,20 +132,20 @@ internal sealed class InsertShapes
     internal void Add(IReadOnlyList<ParsedStatement> statements)
     {
         if (shapes.Count >= Capacity) shapes.Clear();
-        shapes[new string(key, 0, keyLength)] = InsertShape.Of(Literals, statements);
+        shapes[new string(key, 0, keyLength)] = StatementShape.Of(Literals, statements);
     }
 
     internal void Clear() => shapes.Clear();
 }
 
-/// <summary>One INSERT shape (see <see cref="InsertShapes"/>): for each literal token, whether it is a parameter or its
+/// <summary>One INSERT or SELECT shape (see <see cref="StatementShapes"/>): for each literal token, whether it is a parameter or its
 /// text is part of the shape; once prepared, the parameterised statement and its cached plan.</summary>
-internal sealed class InsertShape
+internal sealed class StatementShape
 {
     /// <summary>Per literal token: its text when it stays in the statement, null when it is a parameter.</summary>
     private readonly string?[] fixedTexts;
 
-    private InsertShape(string?[] fixedTexts, int parameterCount)
+    private StatementShape(string?[] fixedTexts, int parameterCount)
     {
         this.fixedTexts = fixedTexts;
         ParameterCount = parameterCount;
@@ -150,7 +153,7 @@ internal sealed class InsertShape
 
     internal int ParameterCount { get; }
 
-    /// <summary>Never run from a plan: not a plain INSERT ... VALUES, or no literal to take out.</summary>
+    /// <summary>Never run from a plan: not a plain INSERT ... VALUES or SELECT, or no literal to take out.</summary>
     internal bool Ignored { get; private set; }
 
     /// <summary>The catalog version at which the preparation failed (a table not there yet, say): tried again at another.</summary>
@@ -187,26 +190,33 @@ internal sealed class InsertShape
 
     private static string ParameterText(int number) => "$" + number.ToString(CultureInfo.InvariantCulture);
 
-    internal static InsertShape Of(List<Token> literals, IReadOnlyList<ParsedStatement> statements)
+    internal static StatementShape Of(List<Token> literals, IReadOnlyList<ParsedStatement> statements)
     {
         var fixedTexts = new string?[literals.Count];
         for (int index = 0; index < literals.Count; index++) fixedTexts[index] = literals[index].Text;
-        if (statements is not [{ Tree: InsertStmt { With: null, Select: null, ValuesLists.Count: > 0 } insert }])
-        {
-            return new InsertShape(fixedTexts, 0) { Ignored = true };
-        }
-        // The literals of the VALUES rows, outside subqueries, by position; strings only as a row's whole value.
+        // The literals that may become parameters, by position.
         var constants = new Dictionary<int, ConstantKind>();
-        foreach (IReadOnlyList<Expression> row in insert.ValuesLists)
+        switch (statements)
         {
-            foreach (Expression value in row)
-            {
-                foreach (Node node in ParseTree.Walk(value, node => node is not SelectStmt))
+            case [{ Tree: InsertStmt { With: null, Select: null, ValuesLists.Count: > 0 } insert }]:
+                // The literals of the VALUES rows, outside subqueries; strings only as a row's whole value.
+                foreach (IReadOnlyList<Expression> row in insert.ValuesLists)
                 {
-                    if (node is A_Const { Kind: ConstantKind.Integer or ConstantKind.Decimal } number) constants[number.Location] = number.Kind;
+                    foreach (Expression value in row)
+                    {
+                        foreach (Node node in ParseTree.Walk(value, node => node is not SelectStmt))
+                        {
+                            if (node is A_Const { Kind: ConstantKind.Integer or ConstantKind.Decimal } number) constants[number.Location] = number.Kind;
+                        }
+                        if (value is A_Const { Kind: ConstantKind.String } text) constants[text.Location] = ConstantKind.String;
+                    }
                 }
-                if (value is A_Const { Kind: ConstantKind.String } text) constants[text.Location] = ConstantKind.String;
-            }
+                break;
+            case [{ Tree: SelectStmt { Op: SetOperation.None, With: null, ValuesLists: null, Where: { } where } }]:
+                AddComparedConstants(where, constants);
+                break;
+            default:
+                return new StatementShape(fixedTexts, 0) { Ignored = true };
         }
         int parameters = 0;
         for (int index = 0; index < literals.Count; index++)
@@ -226,7 +236,29 @@ internal sealed class InsertShape
                 parameters++;
             }
         }
-        return new InsertShape(fixedTexts, parameters) { Ignored = parameters == 0 };
+        return new StatementShape(fixedTexts, parameters) { Ignored = parameters == 0 };
+    }
+
+    /// <summary>The literals of a WHERE clause compared with a column, under AND, OR and NOT only.</summary>
+    private static void AddComparedConstants(Expression condition, Dictionary<int, ConstantKind> constants)
+    {
+        var pending = new Stack<Expression>();
+        pending.Push(condition);
+        while (pending.TryPop(out Expression? expression))
+        {
+            switch (expression)
+            {
+                case BoolExpr boolean:
+                    foreach (Expression argument in boolean.Arguments) pending.Push(argument);
+                    break;
+                case A_Expr { Operator: "=" or "<>" or "!=" or "<" or "<=" or ">" or ">=", Left: ColumnRef, Right: A_Const { Kind: ConstantKind.Integer or ConstantKind.Decimal or ConstantKind.String } right }:
+                    constants[right.Location] = right.Kind;
+                    break;
+                case A_Expr { Operator: "=" or "<>" or "!=" or "<" or "<=" or ">" or ">=", Left: A_Const { Kind: ConstantKind.Integer or ConstantKind.Decimal or ConstantKind.String } left, Right: ColumnRef }:
+                    constants[left.Location] = left.Kind;
+                    break;
+            }
+        }
     }
 
     /// <summary>The parameters' values in <paramref name="literals"/> (a text of this shape): the literals' texts, or
@@ -291,7 +323,7 @@ internal sealed class InsertShape
     /// where the parameters' literals were, and nowhere else.</summary>
     internal bool HasParametersAt(ParsedStatement statement, List<Token> literals)
     {
-        if (statement.Tree is not InsertStmt { With: null, Select: null } insert || statement.ParameterCount != ParameterCount) return false;
+        if (statement.Tree is not (InsertStmt { With: null, Select: null } or SelectStmt { Op: SetOperation.None, With: null }) || statement.ParameterCount != ParameterCount) return false;
         var expected = new Dictionary<int, int>();
         int parameter = 0;
         for (int index = 0; index < literals.Count; index++)
@@ -299,7 +331,7 @@ internal sealed class InsertShape
             if (fixedTexts[index] is null) expected[literals[index].Position] = ++parameter;
         }
         int found = 0;
-        foreach (Node node in ParseTree.Walk(insert))
+        foreach (Node node in ParseTree.Walk(statement.Tree))
         {
             if (node is not ParamRef reference) continue;
             if (!expected.TryGetValue(reference.Location, out int number) || number != reference.Number) return false;
