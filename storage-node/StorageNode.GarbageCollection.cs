@@ -188,7 +188,7 @@ public sealed partial class StorageNode
             {
                 ExitRead();
             }
-            removed = new CollectedVersions(removed.VersionCount + batch.Count, removed.PayloadBytes + payloadBytes);
+            removed += new CollectedVersions(batch.Count, payloadBytes);
             // Applying and reads go on between batches.
             await Task.Yield();
         }
@@ -288,7 +288,7 @@ public sealed partial class StorageNode
                     ExitRead();
                 }
                 visited += batch.Count;
-                walked = new CollectedVersions(walked.VersionCount + collected.VersionCount, walked.PayloadBytes + collected.PayloadBytes);
+                walked += collected;
                 if (batch.Count < options.GarbageCollectionBatchKeyCount)
                 {
                     break;
@@ -300,7 +300,7 @@ public sealed partial class StorageNode
             }
             collectedThrough = horizon.Value;
             ForgetCollectedSupersessions(horizon.Value);
-            removed = new CollectedVersions(removed.VersionCount + walked.VersionCount, removed.PayloadBytes + walked.PayloadBytes);
+            removed += walked;
             NoteRemoved(removed);
             var (beginBefore, beginAfter) = await CompactIfWorthwhileAsync(cancellationToken).ConfigureAwait(false);
             return LogCollection(new GarbageCollection(horizon, visited, removed.VersionCount, removed.PayloadBytes, beginBefore, beginAfter,

@@ -4,7 +4,11 @@ using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.Span
 namespace Log.StorageNode;
 
 /// <summary>What one step of garbage collection removed.</summary>
-internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes);
+internal readonly record struct CollectedVersions(long VersionCount, long PayloadBytes)
+{
+    public static CollectedVersions operator +(CollectedVersions left, CollectedVersions right) =>
+        new(left.VersionCount + right.VersionCount, left.PayloadBytes + right.PayloadBytes);
+}
 
 /// <summary>The version an update moved from its key's head to a version record: its commit timestamp and the record's
 /// payload length.</summary>
