@@ -28,6 +28,13 @@ public sealed partial class AdjudicatorShard
 
     private readonly object olderDecisionsGate = new();
 
+    /// <summary>For a benchmark's baseline: read earlier lives' decisions from offset 0, as before the search. Set before
+    /// <see cref="StartAsync"/>.</summary>
+    internal bool ReadsEarlierLivesFromTheStart { get; set; }
+
+    /// <summary>The background read of earlier lives' decisions, to wait for its end.</summary>
+    internal Task EarlierLifeOutcomesRead => earlierLifeOutcomes;
+
     /// <summary>
     /// The offset to read earlier lives' decisions from, and the epoch the partition's writer had there at the least:
     /// the last record below <paramref name="probeOffset"/> with a timestamp at or below <paramref name="horizon"/> less
@@ -38,7 +45,7 @@ public sealed partial class AdjudicatorShard
         CancellationToken cancellationToken)
     {
         var targetMilliseconds = horizon.PhysicalMilliseconds - (long)options.MaxTransactionDuration.TotalMilliseconds;
-        if (targetMilliseconds <= 0)
+        if (targetMilliseconds <= 0 || ReadsEarlierLivesFromTheStart)
         {
             return (0, 0);
         }
