@@ -52,13 +52,13 @@ internal static class AdjudicatorLog
         LoggerMessage.Define<int, long, long, long>(LogLevel.Information, new EventId(10, "StartSteps"),
             "Adjudicator shard {Shard} start: EpochStart appended in {AppendMs} ms, the partition's tail read in {TailMs} ms, the rest in {RestMs} ms");
 
-    private static readonly Action<ILogger, int, long, int, long, Exception?> EarlierLivesReadMessage =
-        LoggerMessage.Define<int, long, int, long>(LogLevel.Information, new EventId(11, "EarlierLivesRead"),
-            "Adjudicator shard {Shard} read the decisions of its earlier lives (offsets 0 to {EpochStartOffset}): {Remembered} commits remembered, in {ReadMs} ms");
+    private static readonly Action<ILogger, int, long, long, int, long, Exception?> EarlierLivesReadMessage =
+        LoggerMessage.Define<int, long, long, int, long>(LogLevel.Information, new EventId(11, "EarlierLivesRead"),
+            "Adjudicator shard {Shard} read the decisions of its earlier lives (offsets {FromOffset} to {EpochStartOffset}): {Remembered} commits remembered, in {ReadMs} ms");
 
-    /// <summary>The background read of the whole partition a start begins (<c>ReadEarlierLifeOutcomesAsync</c>) has ended.</summary>
-    public static void EarlierLivesRead(ILogger logger, int shard, long epochStartOffset, int remembered, TimeSpan took) =>
-        EarlierLivesReadMessage(logger, shard, epochStartOffset, remembered, (long)took.TotalMilliseconds, null);
+    /// <summary>The background read of the partition's recent part a start begins (<c>ReadEarlierLifeOutcomesAsync</c>) has ended.</summary>
+    public static void EarlierLivesRead(ILogger logger, int shard, long fromOffset, long epochStartOffset, int remembered, TimeSpan took) =>
+        EarlierLivesReadMessage(logger, shard, fromOffset, epochStartOffset, remembered, (long)took.TotalMilliseconds, null);
 
     /// <summary>How long a start's steps took, for the reader of a slow start.</summary>
     public static void StartSteps(ILogger logger, int shard, TimeSpan append, TimeSpan tail, TimeSpan rest) =>

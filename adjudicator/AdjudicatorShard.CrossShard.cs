@@ -333,7 +333,8 @@ public sealed partial class AdjudicatorShard
             return null;
         }
         var earlier = await DecideFromEarlierLifeAsync(CrossShardDecisionKey(transactionId)).ConfigureAwait(false);
-        return earlier.Outcome == CommitOutcome.TooOld ? null : earlier;
+        // Not in the recent part the start read: a decision may still lie below it (a participant asks for as long as it holds its prepare).
+        return earlier.Outcome == CommitOutcome.TooOld ? await OlderDecisionAsync(transactionId).ConfigureAwait(false) : earlier;
     }
 
     /// <summary>Where an earlier life's decision is filed among its outcomes: apart from the transaction's own prepare.</summary>

@@ -14,7 +14,7 @@ public sealed partial class AdjudicatorShard
     /// heartbeat: that record's timestamp is the highest one earlier lives wrote (offset order is timestamp
     /// order on a partition), so the clock moves past it and the conflict window starts empty with its horizon
     /// there (see <see cref="RestartHorizon"/>). The decisions of earlier lives, which a retried commit must get
-    /// back, are read from the whole partition in the background (see <see cref="EarlierLifeOutcomes"/>).
+    /// back, are read from the partition's recent part in the background (see <see cref="EarlierLifeOutcomes"/>).
     /// Commit requests made meanwhile wait in the queue.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -215,8 +215,8 @@ public sealed partial class AdjudicatorShard
     private const long RestartTailStepRecords = 64;
 
     /// <summary>
-    /// Every commit of an earlier life above <paramref name="horizon"/> (the window's horizon before the restart horizon raised it), by transaction id, read from the whole
-    /// partition before this life's EpochStart. Only a request whose start is below <see cref="RestartHorizon"/> asks
+    /// Every commit of an earlier life above <paramref name="horizon"/> (the window's horizon before the restart horizon raised it), by transaction id, read from the last
+    /// record well below that horizon (<see cref="FindEarlierOutcomesStartAsync"/>) to this life's EpochStart. Only a request whose start is below <see cref="RestartHorizon"/> asks
     /// for it: a retry gets the commit it had; any other such request is refused as too old.
     /// </summary>
     private async Task<IReadOnlyDictionary<Guid, CommitResult>> ReadEarlierLifeOutcomesAsync(long probeOffset, long preparesReadFrom,
@@ -226,9 +226,12 @@ public sealed partial class AdjudicatorShard
         var oldestFirst = new Queue<Guid>();
         var undecidedPrepares = new Dictionary<Guid, (JournalRecord Record, long Offset)>();
         var assembler = new FragmentAssembler();
-        var epochs = new WriterEpochFilter();
         var began = Stopwatch.GetTimestamp();
-        await foreach (var entry in reader.ReadAsync(options.Partition, 0, cancellationToken).ConfigureAwait(false))
+        // Not from offset 0: from the last record at or below the horizon less a margin (AdjudicatorShard.EarlierLives.cs).
+        var (from, epochThere) = await FindEarlierOutcomesStartAsync(probeOffset, horizon, cancellationToken).ConfigureAwait(false);
+        EarlierOutcomesFromOffset = from;
+        var epochs = new WriterEpochFilter(epochThere);
+        await foreach (var entry in reader.ReadAsync(options.Partition, from, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Offset >= probeOffset)
             {
@@ -252,9 +255,7 @@ public sealed partial class AdjudicatorShard
             if (entry.Record is { Kind: JournalRecordKind.Decision } decision && decision.Shard == decision.Coordinator)
             {
                 // A cross-shard decision this shard made as coordinator: the first one for a transaction stands.
-                committed.TryAdd(CrossShardDecisionKey(decision.TransactionId), decision.IsCommitDecision
-                    ? new CommitResult(CommitOutcome.Committed, decision.Commit, entry.Offset, null)
-                    : NotCommitted("the transaction was aborted by its coordinator shard"));
+                committed.TryAdd(CrossShardDecisionKey(decision.TransactionId), DecisionResult(decision, entry.Offset));
             }
             else if (assembler.Accept(entry.Record) is { Kind: JournalRecordKind.Commit } whole && whole.Commit > horizon)
             {
@@ -271,7 +272,7 @@ public sealed partial class AdjudicatorShard
         // records named where undecided prepares begin): held again, and decided through the coordinator at the next
         // tick (see AdoptEarlierLifePrepares).
         AdoptEarlierLifePrepares(undecidedPrepares.Values);
-        AdjudicatorLog.EarlierLivesRead(logger, options.Shard, probeOffset, committed.Count, Stopwatch.GetElapsedTime(began));
+        AdjudicatorLog.EarlierLivesRead(logger, options.Shard, from, probeOffset, committed.Count, Stopwatch.GetElapsedTime(began));
         return committed;
     }
 

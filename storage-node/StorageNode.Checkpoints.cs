@@ -30,6 +30,10 @@ public sealed partial class StorageNode
     private CheckpointManifest? newestCheckpoint;
     private bool storeClosed; // under checkpointGate
     private long writesAtCheckpoint;
+    private long idleCheckpointsSkipped;
+
+    /// <summary>Intervals that passed with only heartbeats applied since the last checkpoint, so none was taken.</summary>
+    internal long IdleCheckpointsSkipped => Interlocked.Read(ref idleCheckpointsSkipped);
 
     private string StorageDirectory => Path.Combine(options.DataDirectory, StorageFolderName);
 
@@ -265,12 +269,14 @@ public sealed partial class StorageNode
         return Directory.EnumerateFiles(folder, "manifest-*.json").OrderByDescending(Path.GetFileName, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The background loop: a checkpoint every <see cref="StorageNodeOptions.CheckpointInterval"/> when anything
-    /// was applied, or sooner once <see cref="StorageNodeOptions.CheckpointJournalDistanceMax"/> records were.</summary>
+    /// <summary>The background loop: a checkpoint every <see cref="StorageNodeOptions.CheckpointInterval"/> when a write
+    /// was applied, or sooner once <see cref="StorageNodeOptions.CheckpointJournalDistanceMax"/> records (heartbeats
+    /// included) or <see cref="StorageNodeOptions.CheckpointWriteDistanceMax"/> writes were.</summary>
     private async Task CheckpointLoopAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            var intervalPassed = false;
             try
             {
                 await Volatile.Read(ref checkpointWanted).Task.WaitAsync(options.CheckpointInterval, options.TimeProvider, cancellationToken)
@@ -278,11 +284,20 @@ public sealed partial class StorageNode
             }
             catch (TimeoutException)
             {
-                // The interval passed: take one if anything was applied.
+                // The interval passed: take one if anything but heartbeats was applied.
+                intervalPassed = true;
             }
             catch (OperationCanceledException)
             {
                 return;
+            }
+            if (intervalPassed && AppliedWriteCount == Volatile.Read(ref writesAtCheckpoint))
+            {
+                // Only heartbeats (and records that write nothing) since the last checkpoint: a recovery from it replays
+                // them to the same state, and an idle checkpoint costs FASTER's index and the whole key file written and
+                // checksummed again. The journal distance still bounds that replay.
+                Interlocked.Increment(ref idleCheckpointsSkipped);
+                continue;
             }
             try
             {
