@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using Log.Journal.Client;
+using Log.Journal.Records;
+using static Log.StorageNode.Tests.StorageNodeHarness;
+
+namespace Log.StorageNode.Tests;
+
+/// <summary>
+/// A region's writer says in its own topic which records two regions' journals hold (a heartbeat's
+/// <see cref="JournalRecord.DurableEnd"/>), so a replica shows a commit from its own region's copy alone, without
+/// reading another region's (storage-node/README.md, "Multi-region mode"); a fenced writer's claim is not believed.
+/// </summary>
+public sealed class RegionDurableEndTests
+{
+    /// <summary>Another region's journal that never answers: a read waits until it is cancelled.</summary>
+    private sealed class Unreachable : IJournalReader
+    {
+        public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A replica in region a reading a's copies of topics a and b, with the other regions' copies unreachable.</summary>
+    private static RegionMergeReader ReplicaWithOtherCopiesUnreachable(RegionDurabilityTests.Copies copies) => new(
+        new Dictionary<string, IJournalReader> { ["a"] = copies["a", "a"], ["b"] = copies["a", "b"] }, 0, TimeSpan.FromMinutes(5),
+        otherCopies: new Dictionary<string, IReadOnlyList<IJournalReader>>
+        {
+            ["a"] = [new Unreachable(), new Unreachable()],
+            ["b"] = [new Unreachable(), new Unreachable()],
+        });
+
+    private static JournalRecord EpochStart(long epoch) => new() { Kind = JournalRecordKind.EpochStart, Shard = 0, Epoch = epoch };
+
+    [Fact]
+    public async Task A_commit_is_shown_once_its_own_regions_copy_says_it_is_durable_with_the_other_copies_unreachable()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new RegionDurabilityTests.Copies();
+        var merged = ReplicaWithOtherCopiesUnreachable(copies);
+        await using var harness = await StartAsync(merged);
+        try
+        {
+            // a's topic at offsets 0 and 1; b closes past a's candidate, so the merge decides it, but nothing says a
+            // second region holds it yet: a heartbeat of a's writer that says nothing (a writer of before the field).
+            await copies.AppendAsync("a", Heartbeat(100), timeout.Token, "a");
+            await copies.AppendAsync("a", Candidate(90, 200, "row", "from a"), timeout.Token, "a");
+            await copies.AppendAsync("a", Heartbeat(250), timeout.Token, "a");
+            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
+
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(199), timeout.Token);
+            Assert.True(merged.Released >= Ts(250), $"the merge released {merged.Released}");
+            Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
+            Assert.Null(Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(199)), timeout.Token)));
+
+            // a's writer heard two copies acknowledge offsets 0 to 2 and says so at offset 3, in a's own copy.
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 1, durableEnd: 3), timeout.Token, "a");
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(260), timeout.Token);
+            Assert.Equal("from a", Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), timeout.Token)));
+        }
+        finally
+        {
+            await merged.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_claim_of_a_fenced_writer_is_not_believed_and_the_current_writers_is()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new RegionDurabilityTests.Copies();
+        var merged = ReplicaWithOtherCopiesUnreachable(copies);
+        await using var harness = await StartAsync(merged);
+        try
+        {
+            // Epoch 1's writer, then epoch 2's life and its candidate; then a record epoch 1 still appended (a zombie)
+            // claiming everything before it durable, and epoch 2's heartbeat, which claims nothing.
+            await copies.AppendAsync("a", Heartbeat(100), timeout.Token, "a");
+            await copies.AppendAsync("a", EpochStart(2), timeout.Token, "a");
+            await copies.AppendAsync("a", JournalRecord.ForCommit(Guid.NewGuid(), Ts(90), Ts(200), 0, 2,
+                [new JournalWrite(Bytes("row"), Bytes("epoch 2"))]), timeout.Token, "a");
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(240), 0, 1, durableEnd: 3), timeout.Token, "a");
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(250), 0, 2), timeout.Token, "a");
+            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
+
+            // Epoch 2's heartbeat was merged (released 250), so the zombie's claim before it was read: not believed.
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(199), timeout.Token);
+            Assert.True(merged.Released >= Ts(250), $"the merge released {merged.Released}");
+            Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
+            Assert.Null(Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(199)), timeout.Token)));
+
+            // Epoch 2's writer says it, with a claim past its own offset (5), of which only what lies before it counts.
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 2, durableEnd: 9), timeout.Token, "a");
+            await harness.Node.WaitForResolvedTimestampAsync(Ts(260), timeout.Token);
+            Assert.Equal("epoch 2", Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), timeout.Token)));
+        }
+        finally
+        {
+            await merged.DisposeAsync();
+        }
+    }
+}
