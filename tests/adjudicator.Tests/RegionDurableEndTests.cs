@@ -11,13 +11,12 @@ namespace Log.Adjudicator.Tests;
 /// </summary>
 public sealed class RegionDurableEndTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = RegionShards.Patience;
 
     [Fact]
     public async Task A_commits_acknowledgement_is_said_at_once_by_a_heartbeat_of_this_life_after_it()
     {
         var journal = new MemoryJournal();
-        // Regular heartbeats far apart: the one that says the commit is durable is the shard's answer to its acknowledgement.
         await using var shard = await StartShardAsync(journal, publishDurableEnd: true);
         var epochStart = (await Keys.ReadAllAsync(journal, 0)).Single(entry => entry.Record.Kind == JournalRecordKind.EpochStart);
         Assert.Equal(epochStart.Offset + 1, shard.DurableEnd);
@@ -25,7 +24,7 @@ public sealed class RegionDurableEndTests
         var committed = await shard.CommitAsync(Keys.Request(HybridTimestamp.From(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0), "row"),
             CancellationToken.None).WaitAsync(Patience);
         Assert.Equal(CommitOutcome.Committed, committed.Outcome);
-        await Eventually(() => shard.DurableEnd > committed.JournalOffset + 1);
+        await RegionShards.Eventually(() => shard.DurableEnd > committed.JournalOffset + 1);
 
         var entries = await Keys.ReadAllAsync(journal, 0);
         var sayings = entries.Where(entry => entry.Record is { Kind: JournalRecordKind.Heartbeat, DurableEnd: > 0 }).ToList();
@@ -56,38 +55,17 @@ public sealed class RegionDurableEndTests
     }
 
     /// <summary>A shard of the one region "a" at epoch 7, its topic in <paramref name="journal"/>.</summary>
-    private static async Task<RegionAdjudicatorShard> StartShardAsync(MemoryJournal journal, bool publishDurableEnd)
-    {
-        var shard = new RegionAdjudicatorShard(new RegionOptions
+    private static Task<RegionAdjudicatorShard> StartShardAsync(MemoryJournal journal, bool publishDurableEnd) =>
+        RegionShards.StartAsync(new RegionOptions
         {
             Region = "a",
             Regions = ["a"],
             Epoch = 7,
             Lead = TimeSpan.FromMilliseconds(20),
             MaxClockOffset = TimeSpan.FromMilliseconds(1),
+            // Regular heartbeats far apart: the one that says a commit is durable is the shard's answer to its acknowledgement.
             HeartbeatInterval = TimeSpan.FromHours(1),
             FailoverTimeout = TimeSpan.Zero,
             PublishDurableEnd = publishDurableEnd,
-        }, journal, new Dictionary<string, IJournalReader> { ["a"] = journal }, new HybridClock(TimeProvider.System));
-        try
-        {
-            await shard.StartAsync(CancellationToken.None);
-        }
-        catch
-        {
-            await shard.DisposeAsync();
-            throw;
-        }
-        return shard;
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within the patience");
-            await Task.Delay(5);
-        }
-    }
+        }, journal, journal, TimeProvider.System);
 }

@@ -33,6 +33,23 @@ public sealed class RegionDurableEndTests
             ["b"] = [new Unreachable(), new Unreachable()],
         });
 
+    /// <summary>The candidate at 200 writing "row" is decided (the merge released 250: every record before a's heartbeat
+    /// at 250 was read) and held: the replica resolves just below it and reads no row.</summary>
+    private static async Task AssertHeldAsync(StorageNodeHarness harness, RegionMergeReader merged, CancellationToken cancellationToken)
+    {
+        await harness.Node.WaitForResolvedTimestampAsync(Ts(199), cancellationToken);
+        Assert.True(merged.Released >= Ts(250), $"the merge released {merged.Released}");
+        Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
+        Assert.Null(Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(199)), cancellationToken)));
+    }
+
+    /// <summary>The replica resolves a's heartbeat at 260 and shows the candidate's row.</summary>
+    private static async Task AssertShownAsync(StorageNodeHarness harness, string value, CancellationToken cancellationToken)
+    {
+        await harness.Node.WaitForResolvedTimestampAsync(Ts(260), cancellationToken);
+        Assert.Equal(value, Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), cancellationToken)));
+    }
+
     private static JournalRecord EpochStart(long epoch) => new() { Kind = JournalRecordKind.EpochStart, Shard = 0, Epoch = epoch };
 
     [Fact]
@@ -51,15 +68,11 @@ public sealed class RegionDurableEndTests
             await copies.AppendAsync("a", Heartbeat(250), timeout.Token, "a");
             await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
 
-            await harness.Node.WaitForResolvedTimestampAsync(Ts(199), timeout.Token);
-            Assert.True(merged.Released >= Ts(250), $"the merge released {merged.Released}");
-            Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
-            Assert.Null(Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(199)), timeout.Token)));
+            await AssertHeldAsync(harness, merged, timeout.Token);
 
             // a's writer heard two copies acknowledge offsets 0 to 2 and says so at offset 3, in a's own copy.
             await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 1, durableEnd: 3), timeout.Token, "a");
-            await harness.Node.WaitForResolvedTimestampAsync(Ts(260), timeout.Token);
-            Assert.Equal("from a", Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), timeout.Token)));
+            await AssertShownAsync(harness, "from a", timeout.Token);
         }
         finally
         {
@@ -87,15 +100,11 @@ public sealed class RegionDurableEndTests
             await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
 
             // Epoch 2's heartbeat was merged (released 250), so the zombie's claim before it was read: not believed.
-            await harness.Node.WaitForResolvedTimestampAsync(Ts(199), timeout.Token);
-            Assert.True(merged.Released >= Ts(250), $"the merge released {merged.Released}");
-            Assert.Equal(Ts(199), harness.Node.ResolvedTimestamp);
-            Assert.Null(Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(199)), timeout.Token)));
+            await AssertHeldAsync(harness, merged, timeout.Token);
 
             // Epoch 2's writer says it, with a claim past its own offset (5), of which only what lies before it counts.
             await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 2, durableEnd: 9), timeout.Token, "a");
-            await harness.Node.WaitForResolvedTimestampAsync(Ts(260), timeout.Token);
-            Assert.Equal("epoch 2", Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), timeout.Token)));
+            await AssertShownAsync(harness, "epoch 2", timeout.Token);
         }
         finally
         {
