@@ -50,65 +50,63 @@ public sealed class RegionDurableEndTests
         Assert.Equal(value, Text(await harness.Node.GetAsync(Bytes("row"), ReadPoint.Unfenced(Ts(260)), cancellationToken)));
     }
 
+    /// <summary>Runs <paramref name="body"/> against a replica in region a whose reads of the other regions' copies
+    /// never answer.</summary>
+    private static async Task WithReplicaAsync(Func<RegionDurabilityTests.Copies, RegionMergeReader, StorageNodeHarness, CancellationToken, Task> body)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var copies = new RegionDurabilityTests.Copies();
+        var merged = ReplicaWithOtherCopiesUnreachable(copies);
+        await using var harness = await StartAsync(merged);
+        try
+        {
+            await body(copies, merged, harness, timeout.Token);
+        }
+        finally
+        {
+            await merged.DisposeAsync();
+        }
+    }
+
     private static JournalRecord EpochStart(long epoch) => new() { Kind = JournalRecordKind.EpochStart, Shard = 0, Epoch = epoch };
 
     [Fact]
-    public async Task A_commit_is_shown_once_its_own_regions_copy_says_it_is_durable_with_the_other_copies_unreachable()
-    {
-        using var timeout = new CancellationTokenSource(TestTimeout);
-        var copies = new RegionDurabilityTests.Copies();
-        var merged = ReplicaWithOtherCopiesUnreachable(copies);
-        await using var harness = await StartAsync(merged);
-        try
+    public Task A_commit_is_shown_once_its_own_regions_copy_says_it_is_durable_with_the_other_copies_unreachable() =>
+        WithReplicaAsync(async (copies, merged, harness, cancellationToken) =>
         {
             // a's topic at offsets 0 and 1; b closes past a's candidate, so the merge decides it, but nothing says a
             // second region holds it yet: a heartbeat of a's writer that says nothing (a writer of before the field).
-            await copies.AppendAsync("a", Heartbeat(100), timeout.Token, "a");
-            await copies.AppendAsync("a", Candidate(90, 200, "row", "from a"), timeout.Token, "a");
-            await copies.AppendAsync("a", Heartbeat(250), timeout.Token, "a");
-            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
+            await copies.AppendAsync("a", Heartbeat(100), cancellationToken, "a");
+            await copies.AppendAsync("a", Candidate(90, 200, "row", "from a"), cancellationToken, "a");
+            await copies.AppendAsync("a", Heartbeat(250), cancellationToken, "a");
+            await copies.AppendAsync("b", Heartbeat(300), cancellationToken, "a");
 
-            await AssertHeldAsync(harness, merged, timeout.Token);
+            await AssertHeldAsync(harness, merged, cancellationToken);
 
             // a's writer heard two copies acknowledge offsets 0 to 2 and says so at offset 3, in a's own copy.
-            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 1, durableEnd: 3), timeout.Token, "a");
-            await AssertShownAsync(harness, "from a", timeout.Token);
-        }
-        finally
-        {
-            await merged.DisposeAsync();
-        }
-    }
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 1, durableEnd: 3), cancellationToken, "a");
+            await AssertShownAsync(harness, "from a", cancellationToken);
+        });
 
     [Fact]
-    public async Task A_claim_of_a_fenced_writer_is_not_believed_and_the_current_writers_is()
-    {
-        using var timeout = new CancellationTokenSource(TestTimeout);
-        var copies = new RegionDurabilityTests.Copies();
-        var merged = ReplicaWithOtherCopiesUnreachable(copies);
-        await using var harness = await StartAsync(merged);
-        try
+    public Task A_claim_of_a_fenced_writer_is_not_believed_and_the_current_writers_is() =>
+        WithReplicaAsync(async (copies, merged, harness, cancellationToken) =>
         {
             // Epoch 1's writer, then epoch 2's life and its candidate; then a record epoch 1 still appended (a zombie)
             // claiming everything before it durable, and epoch 2's heartbeat, which claims nothing.
-            await copies.AppendAsync("a", Heartbeat(100), timeout.Token, "a");
-            await copies.AppendAsync("a", EpochStart(2), timeout.Token, "a");
+            await copies.AppendAsync("a", Heartbeat(100), cancellationToken, "a");
+            await copies.AppendAsync("a", EpochStart(2), cancellationToken, "a");
             await copies.AppendAsync("a", JournalRecord.ForCommit(Guid.NewGuid(), Ts(90), Ts(200), 0, 2,
-                [new JournalWrite(Bytes("row"), Bytes("epoch 2"))]), timeout.Token, "a");
-            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(240), 0, 1, durableEnd: 3), timeout.Token, "a");
-            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(250), 0, 2), timeout.Token, "a");
-            await copies.AppendAsync("b", Heartbeat(300), timeout.Token, "a");
+                [new JournalWrite(Bytes("row"), Bytes("epoch 2"))]), cancellationToken, "a");
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(240), 0, 1, durableEnd: 3), cancellationToken, "a");
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(250), 0, 2), cancellationToken, "a");
+            await copies.AppendAsync("b", Heartbeat(300), cancellationToken, "a");
 
             // Epoch 2's heartbeat was merged (released 250), so the zombie's claim before it was read: not believed.
-            await AssertHeldAsync(harness, merged, timeout.Token);
+            await AssertHeldAsync(harness, merged, cancellationToken);
 
             // Epoch 2's writer says it, with a claim past its own offset (5), of which only what lies before it counts.
-            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 2, durableEnd: 9), timeout.Token, "a");
-            await AssertShownAsync(harness, "epoch 2", timeout.Token);
-        }
-        finally
-        {
-            await merged.DisposeAsync();
-        }
-    }
+            await copies.AppendAsync("a", JournalRecord.ForHeartbeat(Ts(260), 0, 2, durableEnd: 9), cancellationToken, "a");
+            await AssertShownAsync(harness, "epoch 2", cancellationToken);
+        });
 }
