@@ -54,6 +54,13 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private int heartbeatsInFlight;
     // A heartbeat fell due while the most allowed were in flight (under the gate; read without it as a hint).
     private bool heartbeatOwed;
+    // The offset after the last record of this life the writer acknowledged as held by two regions' journals: every
+    // record below it is (the quorum writer acknowledges a prefix). Raised without the gate (Interlocked).
+    private long acknowledgedEnd;
+    // Under the gate: a heartbeat sent because a commit's acknowledgement moved the durable end is on its way, and
+    // another acknowledgement came meanwhile (RegionOptions.PublishDurableEnd).
+    private bool durableNoticeInFlight;
+    private bool durableNoticeOwed;
     private bool serving;
     private bool stopped;
     // Under the gate: the hops of the commits answered since the last log line.
@@ -153,12 +160,13 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                     string.Join(", ", agreement.Filled), string.Join(", ", agreement.Faulted));
             }
         }
-        await writer.AppendAsync(options.Shard, new JournalRecord
+        var epochStartOffset = await writer.AppendAsync(options.Shard, new JournalRecord
         {
             Kind = JournalRecordKind.EpochStart,
             Shard = options.Shard,
             Epoch = options.Epoch,
         }, cancellationToken).ConfigureAwait(false);
+        Acknowledged(epochStartOffset);
         await Task.Delay(options.Lead + options.MaxClockOffset, timeProvider, cancellationToken).ConfigureAwait(false);
         feed.Start();
         // Heartbeats at once: a survivor that lets this region rejoin then reads them soon after its rejoin (those read
@@ -385,10 +393,11 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             var at = HybridTimestamp.Max(Ahead(clock.Now()), promised.Next());
             promised = at;
             logger.LogWarning("Region {Region} is back after its seal: letting it rejoin at {Timestamp}", region, at);
-            writer.Append(options.Shard, JournalRecord.ForRegionRejoin(region, at, options.Shard, options.Epoch), (_, error) =>
+            writer.Append(options.Shard, JournalRecord.ForRegionRejoin(region, at, options.Shard, options.Epoch), (offset, error) =>
             {
                 if (error is null)
                 {
+                    Acknowledged(offset);
                     logger.LogWarning("Region {Region}'s rejoin at {Timestamp} is appended", region, at);
                     return;
                 }
@@ -464,15 +473,89 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
     private void AppendHeartbeat(HybridTimestamp closed)
     {
         Interlocked.Increment(ref heartbeatsInFlight);
-        writer.Append(options.Shard, JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch), OnHeartbeatAppended);
+        writer.Append(options.Shard, Heartbeat(closed), OnHeartbeatAppended);
     }
+
+    /// <summary>A heartbeat closing <paramref name="closed"/>, with the durable end acknowledged so far when the shard
+    /// publishes it.</summary>
+    private JournalRecord Heartbeat(HybridTimestamp closed) =>
+        JournalRecord.ForHeartbeat(closed, options.Shard, options.Epoch, options.PublishDurableEnd ? DurableEnd : 0);
 
     /// <summary>Heartbeats appended and not answered yet.</summary>
     public int HeartbeatsInFlight => Volatile.Read(ref heartbeatsInFlight);
 
+    /// <summary>The offset of this region's topic below which every record was acknowledged to this life's writer as
+    /// held by two regions' journals; what its heartbeats say (README.md, "The protocol"). 0 before the EpochStart is.</summary>
+    public long DurableEnd => Volatile.Read(ref acknowledgedEnd);
+
+    /// <summary>Raises the durable end past <paramref name="offset"/>, a record the writer acknowledged; true when it
+    /// moved. The quorum writer acknowledges only a record that two copies hold with every record before it, in append
+    /// order, so one acknowledged offset speaks for all below it.</summary>
+    private bool Acknowledged(long offset)
+    {
+        var end = offset + 1;
+        var seen = Volatile.Read(ref acknowledgedEnd);
+        while (end > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref acknowledgedEnd, end, seen);
+            if (previous == seen)
+            {
+                return true;
+            }
+            seen = previous;
+        }
+        return false;
+    }
+
+    /// <summary>A commit's acknowledgement moved the durable end (the caller holds the gate): a heartbeat says so now
+    /// rather than at the next tick, so this region's replicas can show the commit as soon as their own copy holds the
+    /// heartbeat. At most one such heartbeat is in flight, beside the regular ones
+    /// (<see cref="RegionOptions.HeartbeatsInFlightMax"/>); an acknowledgement meanwhile sends one more once it is
+    /// answered, which then carries every acknowledgement up to then. Its closed timestamp is above every earlier
+    /// promise (strictly: no two records of one life are alike, <c>RegionCopyWatch.RecordIdentity</c>).</summary>
+    private void SayDurableEnd()
+    {
+        if (!options.PublishDurableEnd || stopped)
+        {
+            return;
+        }
+        if (durableNoticeInFlight)
+        {
+            durableNoticeOwed = true;
+            return;
+        }
+        durableNoticeInFlight = true;
+        durableNoticeOwed = false;
+        var closed = HybridTimestamp.Max(Ahead(clock.Now()), promised.Next());
+        promised = closed;
+        writer.Append(options.Shard, Heartbeat(closed), OnDurableNoticeAppended);
+    }
+
+    private void OnDurableNoticeAppended(long offset, Exception? error)
+    {
+        // On the writer's delivery thread, outside its locks, as the other heartbeats' answers are.
+        if (error is null)
+        {
+            Acknowledged(offset);
+        }
+        lock (gate)
+        {
+            durableNoticeInFlight = false;
+            // A failed one is not sent again at once: the regular heartbeats carry the durable end too.
+            if (error is null && durableNoticeOwed)
+            {
+                SayDurableEnd();
+            }
+        }
+    }
+
     private void OnHeartbeatAppended(long offset, Exception? error)
     {
         Interlocked.Decrement(ref heartbeatsInFlight);
+        if (error is null)
+        {
+            Acknowledged(offset);
+        }
         if (error is null && Volatile.Read(ref heartbeatOwed))
         {
             // On the writer's delivery thread, outside its locks (IJournalWriter.Append), as commits' answers are.
@@ -524,6 +607,10 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
             }
             candidate.Offset = offset;
             candidate.DurableAt = timeProvider.GetTimestamp();
+            if (Acknowledged(offset))
+            {
+                SayDurableEnd();
+            }
             TryAnswer(transactionId, candidate);
         }
     }

@@ -40,6 +40,13 @@ public sealed record RegionOptions
     /// a timestamp closed for a read (<see cref="RegionAdjudicatorShard.CloseTimestampAsync"/>) is appended regardless.</summary>
     public int HeartbeatsInFlightMax { get; init; } = 2;
 
+    /// <summary>Whether heartbeats carry the topic's acknowledged durable end (<see cref="Log.Journal.Records.JournalRecord.DurableEnd"/>),
+    /// and a heartbeat goes at once when a commit's acknowledgement moves it, with at most one such heartbeat in flight
+    /// beside <see cref="HeartbeatsInFlightMax"/>: a replica then shows a commit once its own region's copy says it is
+    /// in two regions, without waiting to read it in another region's copy (README.md, "The protocol"). Off: replicas
+    /// learn it only from the other copies, as before the field existed.</summary>
+    public bool PublishDurableEnd { get; init; } = true;
+
     /// <summary>The longest transaction: the conflict window of the local check and of the merge.</summary>
     public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -16,6 +16,15 @@ namespace Log.StorageNode;
 /// confirms nothing at the offsets where it differs. <see cref="DurableEnd"/> is the offset before which every record
 /// of the primary copy is so confirmed.
 /// <para>
+/// The writer also says it in its own topic: a heartbeat's <see cref="JournalRecord.DurableEnd"/> is the offset below
+/// which the writer was told two copies hold every record. A claim read in the primary is believed up to the
+/// heartbeat's own offset (the records before it in the primary are the ones the writer numbered there) when the
+/// heartbeat's writer is not fenced (its epoch is at or above the highest EpochStart or RegionSeal read so far, as the
+/// merge's <see cref="WriterEpochFilter"/> admits it); so the primary alone, read in this region, confirms what the
+/// writer acknowledged, and the other copies are the fallback for what no claim covers (a writer that stopped before
+/// saying it, records of a writer that says nothing).
+/// </para>
+/// <para>
 /// Threading: the primary's entries are observed on the merge's reading loop (before the merge takes them), each other
 /// copy is read by a loop of its own; state is under one lock, and <c>onDurable</c> is called outside it whenever
 /// <see cref="DurableEnd"/> moved. A copy that reads further than <see cref="MaxRecordsAhead"/> beyond the primary
@@ -41,6 +50,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     private readonly Dictionary<long, long> observedAt = [];
     private readonly RegionMergeWaits? waits;
     private readonly string heldLabel;
+    private readonly string claimedLabel;
     private readonly string heartbeatLabel;
     private readonly string candidateLabel;
     // Per copy: what it read at offsets the primary has not reached yet.
@@ -54,6 +64,9 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     private readonly long copiesFrom;
     private long primaryEnd;
     private long durableEnd;
+    // The highest writer epoch of an EpochStart or RegionSeal read in the primary: a claim of a lower epoch is a fenced
+    // writer's, not believed.
+    private long writerEpoch;
     private Task[] loops = [];
     private int disposed;
 
@@ -64,11 +77,17 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     /// (<see cref="Capture"/> at that offset): the copies are read from its durable end, and the primary's records
     /// between it and <paramref name="startOffset"/> are known by their identities, so the commits held at a checkpoint
     /// are confirmed after the resume as they would have been.</param>
+    /// <param name="writerEpoch">The topic's writer epoch at <paramref name="startOffset"/> (the merge's, from its
+    /// position; 0 from the start): claims of lower epochs read after it are not believed.</param>
     public RegionCopyWatch(string region, IJournalReader primaryReader, IReadOnlyList<IJournalReader> copies, int partition, long startOffset,
-        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null, RegionMergeWaits? waits = null)
+        Action onDurable, TimeProvider? timeProvider = null, ILogger? logger = null, WatchState? from = null, RegionMergeWaits? waits = null,
+        long writerEpoch = 0)
     {
         this.waits = waits;
+        ArgumentOutOfRangeException.ThrowIfNegative(writerEpoch);
+        this.writerEpoch = writerEpoch;
         heldLabel = $"{region} held by a second copy after this region's";
+        claimedLabel = $"{region} said durable in this region's copy after this region's";
         heartbeatLabel = $"{region} heartbeat ahead of the clock when read";
         candidateLabel = $"{region} candidate ahead of the clock when read";
         ArgumentNullException.ThrowIfNull(primaryReader);
@@ -233,7 +252,8 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                     confirmed.Add(entry.Offset);
                 }
             }
-            moved = Advance();
+            moved = Believe(record, entry.Offset);
+            moved |= Advance(heldLabel);
             wake = primaryMoved;
             primaryMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -272,7 +292,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                 return true;
             }
             confirmed.Add(entry.Offset);
-            moved = Advance();
+            moved = Advance(heldLabel);
         }
         if (moved)
         {
@@ -281,7 +301,31 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
         return true;
     }
 
-    private bool Advance()
+    /// <summary>Takes the writer's claim of a primary record at <paramref name="offset"/> (under the lock, after the
+    /// record was observed): a heartbeat of an unfenced writer confirms every record before the lower of its durable end
+    /// and its own offset. True when the durable end moved.</summary>
+    private bool Believe(JournalRecord record, long offset)
+    {
+        if (record.Kind is JournalRecordKind.EpochStart or JournalRecordKind.RegionSeal)
+        {
+            writerEpoch = Math.Max(writerEpoch, record.Epoch);
+            return false;
+        }
+        if (record.Kind != JournalRecordKind.Heartbeat || record.DurableEnd <= durableEnd || record.Epoch < writerEpoch)
+        {
+            return false;
+        }
+        // The writer numbers a heartbeat after every record it claims, so a claim past the heartbeat's own offset is
+        // not one this copy can check: only the records before it are taken.
+        var claimed = Math.Min(record.DurableEnd, offset);
+        for (var below = durableEnd; below < claimed; below++)
+        {
+            confirmed.Add(below);
+        }
+        return Advance(claimedLabel);
+    }
+
+    private bool Advance(string label)
     {
         var before = durableEnd;
         var now = timeProvider.GetTimestamp();
@@ -290,7 +334,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
             primary.Remove(durableEnd);
             if (observedAt.Remove(durableEnd, out var observed))
             {
-                waits?.Record(heldLabel, timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
+                waits?.Record(label, timeProvider.GetElapsedTime(observed, now).TotalMilliseconds);
             }
             durableEnd++;
         }

@@ -214,7 +214,7 @@ public sealed class RegionMergeReader : IJournalReader, IJournalResumePoints
             if (otherCopies is not null && otherCopies.TryGetValue(region, out var copies) && copies.Count > 0)
             {
                 var watch = new RegionCopyWatch(region, reader, copies, partition, startOffset, OnDurable, timeProvider, logger,
-                    point?.Watches.GetValueOrDefault(region), Waits);
+                    point?.Watches.GetValueOrDefault(region), Waits, from?.Epochs.GetValueOrDefault(region) ?? 0);
                 watches[region] = watch;
                 primaries[region] = watch.Primary;
             }

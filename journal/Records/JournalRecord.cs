@@ -69,7 +69,9 @@ public sealed record JournalWrite(
 /// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay. 3 added the
 /// cross-shard kinds (Prepare, Decision) and their fields (keys 13-14); only those records are written as version 3,
 /// so every other record keeps its version 2 bytes. Key 15 (<see cref="PreparesFromOffset"/>) came later without a
-/// new version: a record without it reads as 0, which is what a writer that never held a prepare writes.
+/// new version: a record without it reads as 0, which is what a writer that never held a prepare writes. 4 added the
+/// region records (keys 16-17). 5 added a region heartbeat's <see cref="DurableEnd"/> (key 18): only a heartbeat that
+/// carries one is written as version 5, and a record without it reads as 0, "unknown".
 /// </summary>
 [MessagePackObject]
 public sealed record JournalRecord
@@ -82,8 +84,11 @@ public sealed record JournalRecord
     /// <summary>The version of RegionSeal and RegionRejoin records, the first to carry <see cref="Region"/>.</summary>
     public const int RegionFormatVersion = 4;
 
+    /// <summary>The version of a region heartbeat that carries <see cref="DurableEnd"/>.</summary>
+    public const int RegionDurableEndFormatVersion = 5;
+
     /// <summary>The newest format version readers accept.</summary>
-    public const int NewestReadableFormatVersion = RegionFormatVersion;
+    public const int NewestReadableFormatVersion = RegionDurableEndFormatVersion;
 
     /// <summary>The oldest format version readers still accept.</summary>
     public const int OldestReadableFormatVersion = 1;
@@ -137,6 +142,14 @@ public sealed record JournalRecord
 
     /// <summary>On a RegionRejoin record: the region that comes back.</summary>
     [Key(17)] public string? Region { get; init; }
+
+    /// <summary>
+    /// On a heartbeat of a region topic (multi-region): the offset below which every record of the topic was
+    /// acknowledged to its writer as held by two regions' journals when it appended this heartbeat, so that a reader of
+    /// one copy learns of the second copy without reading another (adjudicator/README.md, "The protocol"). Always at or
+    /// below the heartbeat's own offset. 0: unknown (not said, or a record written before the field existed).
+    /// </summary>
+    [Key(18)] public long DurableEnd { get; init; }
 
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);
@@ -213,11 +226,15 @@ public sealed record JournalRecord
         Epoch = epoch,
     };
 
-    public static JournalRecord ForHeartbeat(HybridTimestamp closed, int shard, long epoch) => new()
+    /// <summary>A promise never to commit at or below <paramref name="closed"/>; with <paramref name="durableEnd"/>
+    /// above 0 (a region topic's writer), also the offset below which its topic is in two regions' journals.</summary>
+    public static JournalRecord ForHeartbeat(HybridTimestamp closed, int shard, long epoch, long durableEnd = 0) => new()
     {
+        FormatVersion = durableEnd > 0 ? RegionDurableEndFormatVersion : CurrentFormatVersion,
         Kind = JournalRecordKind.Heartbeat,
         Shard = shard,
         Epoch = epoch,
         ClosedTimestamp = closed.Value,
+        DurableEnd = durableEnd,
     };
 }

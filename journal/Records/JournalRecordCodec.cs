@@ -85,6 +85,11 @@ public static class JournalRecordCodec
         {
             return $"prepares-from offset {record.PreparesFromOffset} is negative";
         }
+        if (record.DurableEnd != 0
+            && (record.DurableEnd < 0 || record.Kind != JournalRecordKind.Heartbeat || record.FormatVersion < JournalRecord.RegionDurableEndFormatVersion))
+        {
+            return $"a durable end of {record.DurableEnd} on a {record.Kind} record of format version {record.FormatVersion} (only a heartbeat of version {JournalRecord.RegionDurableEndFormatVersion} carries one)";
+        }
         var fragmentProblem = ValidateFragmentFields(record);
         if (fragmentProblem is not null)
         {

@@ -18,8 +18,10 @@
 #       must cover for reads in the other region not to wait plus 2 ms of slack, and 2 x delay - offset - 1, the longest
 #       lead whose commit wait still ends within the round trip a commit waits for anyway, and 3 x delay, the age a
 #       promise measurably had when it reaches the other region's replica, measured while heartbeats still queued in
-#       the journal producers behind their five requests in flight; adjudicator/README.md, "Figures (regions)", where a
-#       lead of 2 x delay is what to measure next)
+#       the journal producers behind their five requests in flight; adjudicator/README.md, "Figures (regions)", where
+#       leads of 3 x delay and 2 x delay are compared once replicas learn a commit's second copy from their own region's
+#       journal: 2 x delay gained 3 to 4 ms of write on a loaded machine, with the other region's promises then read
+#       only a few ms ahead of the clock)
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator, storage node and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
@@ -44,7 +46,7 @@ while getopts "D:l:o:H:d:b:c:" option; do
     d) dir=$OPTARG ;;
     b) bin=$OPTARG ;;
     c) configuration=$OPTARG ;;
-    *) sed -n '2,27p' "$0"; exit 2 ;;
+    *) sed -n '2,29p' "$0"; exit 2 ;;
   esac
 done
 [ "$delay" -ge 0 ] 2>/dev/null || { echo "-D $delay: a delay in milliseconds" >&2; exit 2; }

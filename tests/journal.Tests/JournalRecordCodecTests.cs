@@ -35,6 +35,34 @@ public sealed class JournalRecordCodecTests
     }
 
     [Fact]
+    public void A_region_heartbeat_with_a_durable_end_round_trips_as_version_5_and_one_without_reads_as_unknown()
+    {
+        var saying = JournalRecord.ForHeartbeat(HybridTimestamp.From(555, 0), shard: 0, epoch: 2, durableEnd: 41);
+        var decoded = JournalRecordCodec.Decode(JournalRecordCodec.Encode(saying));
+        Assert.Equal((JournalRecord.RegionDurableEndFormatVersion, 41L), (decoded.FormatVersion, decoded.DurableEnd));
+
+        // A heartbeat of before the field: an array of 18 values (keys 0 to 17), one fewer than now, the last being key
+        // 18's 0 (one byte).
+        var bytes = JournalRecordCodec.Encode(JournalRecord.ForHeartbeat(HybridTimestamp.From(555, 0), shard: 0, epoch: 2));
+        Assert.Equal(new byte[] { 0xdc, 0, 19 }, bytes[..3]);
+        Assert.Equal(0, bytes[^1]);
+        var older = bytes[..^1];
+        older[2] = 18;
+        var read = JournalRecordCodec.Decode(older);
+        Assert.Equal((JournalRecordKind.Heartbeat, 0L), (read.Kind, read.DurableEnd));
+    }
+
+    [Fact]
+    public void Only_a_version_5_heartbeat_carries_a_durable_end()
+    {
+        var heartbeat = JournalRecord.ForHeartbeat(HybridTimestamp.From(555, 0), shard: 0, epoch: 2, durableEnd: 41);
+        Assert.Throws<ArgumentException>(() => JournalRecordCodec.Encode(heartbeat with { FormatVersion = JournalRecord.RegionFormatVersion }));
+        Assert.Throws<ArgumentException>(() => JournalRecordCodec.Encode(heartbeat with { DurableEnd = -1 }));
+        var commit = JournalRecord.ForCommit(Guid.NewGuid(), HybridTimestamp.From(100, 1), HybridTimestamp.From(100, 2), 0, 2, [new JournalWrite([1], [2])]);
+        Assert.Throws<ArgumentException>(() => JournalRecordCodec.Encode(commit with { FormatVersion = JournalRecord.RegionDurableEndFormatVersion, DurableEnd = 3 }));
+    }
+
+    [Fact]
     public void Garbage_and_truncated_bytes_are_invalid_data()
     {
         var bytes = JournalRecordCodec.Encode(JournalRecord.ForHeartbeat(HybridTimestamp.From(555, 0), 1, 2));

@@ -107,6 +107,7 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
     private readonly Dictionary<(string Holder, string Topic), long> fences = [];
     private readonly List<string> directories = [];
     private TimeSpan? failoverTimeout;
+    private bool otherCopiesReachable = true;
 
     public Dictionary<string, Region> Regions { get; } = [];
 
@@ -117,9 +118,12 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
 
     /// <param name="failoverTimeout">Each shard's <see cref="RegionOptions.FailoverTimeout"/>, sealing through
     /// <see cref="SealAsync"/>'s sealer over its own and the witness's copy; null: no shard fails over by itself.</param>
-    public static async Task<TwoRegionsAndWitness> StartAsync(CancellationToken cancellationToken, TimeSpan? failoverTimeout = null)
+    /// <param name="otherCopiesReachable">False: a replica's reads of the other regions' copies never answer, so it learns
+    /// that a commit is in two regions only from what its writer says in its own region's copy.</param>
+    public static async Task<TwoRegionsAndWitness> StartAsync(CancellationToken cancellationToken, TimeSpan? failoverTimeout = null,
+        bool otherCopiesReachable = true)
     {
-        var cluster = new TwoRegionsAndWitness();
+        var cluster = new TwoRegionsAndWitness { otherCopiesReachable = otherCopiesReachable };
         try
         {
             await cluster.StartRegionsAsync(cancellationToken, failoverTimeout);
@@ -292,8 +296,21 @@ internal sealed class TwoRegionsAndWitness : IAsyncDisposable
     /// <summary>Every peered topic's copies in the regions other than <paramref name="holder"/>: the replica's evidence
     /// that a commit is durable in two regions.</summary>
     private Dictionary<string, IReadOnlyList<IJournalReader>> OtherCopiesFor(string holder) =>
-        Peers.ToDictionary(topic => topic,
-            topic => (IReadOnlyList<IJournalReader>)[.. Holders.Where(other => other != holder).Select(other => copies[(other, topic)])]);
+        Peers.ToDictionary(topic => topic, topic => (IReadOnlyList<IJournalReader>)[.. Holders.Where(other => other != holder)
+            .Select(other => otherCopiesReachable ? copies[(other, topic)] : (IJournalReader)new UnreachableCopy())]);
+
+    /// <summary>Another region's copy that never answers: a read waits until it is cancelled.</summary>
+    private sealed class UnreachableCopy : IJournalReader
+    {
+        public async IAsyncEnumerable<JournalEntry> ReadAsync(int partition, long fromOffset,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
