@@ -36,7 +36,8 @@ public interface IPgExtendedQuerySession : IPgSession
     /// Bind: makes a portal of <paramref name="statement"/> (an object this session returned)
     /// with <paramref name="parameterValues"/>, already decoded by the server from the client's
     /// text or binary format into the CLR values of <see cref="Types.PgTypes"/> (null for SQL NULL;
-    /// a string for text parameters of types without a codec).
+    /// a string for text parameters of types without a codec). The list is made for this call: the
+    /// session may keep it.
     /// </summary>
     ValueTask<IPgPortal> BindAsync(IPgPreparedStatement statement, IReadOnlyList<object?> parameterValues, CancellationToken cancellationToken);
 
@@ -77,6 +78,12 @@ public interface IPgPortal : IAsyncDisposable
 {
     /// <summary>The result columns (FormatCode ignored: the server applies Bind's result formats), or null for no rows.</summary>
     IReadOnlyList<PgField>? ResultFields { get; }
+
+    /// <summary>
+    /// Whether an Execute may read more input (COPY FROM STDIN): the server then gives the input buffer back before it
+    /// runs. False lets the messages pipelined behind the Execute (Sync) be handled from the same read.
+    /// </summary>
+    bool MayReadInput => true;
 
     /// <summary>
     /// Execute: runs the statement, or resumes it where the last Execute stopped. Writes at most

@@ -319,8 +319,12 @@ internal sealed partial class PgConnection
         responseWriter.TypeSettings = extended.TypeSettings;
         responseWriter.BeginResult(entry.Portal.ResultFields, entry.ResultFormats);
         int errorsBefore = responseWriter.ErrorCount;
-        // The body is parsed: give the buffer back, the portal may run COPY FROM STDIN.
-        ReleaseInput();
+        // The body is parsed: give the buffer back if the portal may run COPY FROM STDIN. Otherwise the Sync behind it
+        // is handled from this read, and answered with the rows in one send.
+        if (entry.Portal.MayReadInput)
+        {
+            ReleaseInput();
+        }
         PgExecuteResult result;
         CancellationToken token = BeginQuery();
         try
@@ -492,6 +496,12 @@ internal sealed partial class PgConnection
 
     private async ValueTask DropPortalsAsync()
     {
+        if (portals.Count == 1 && portals.Remove("", out PortalEntry? unnamed))
+        {
+            // The usual case at the end of a transaction (the unnamed portal alone): no copy of the table.
+            await DisposePortalAsync(unnamed.Portal);
+            return;
+        }
         PortalEntry[] dropped = [.. portals.Values];
         portals.Clear();
         foreach (PortalEntry entry in dropped)

@@ -108,7 +108,8 @@ public sealed partial class QuerySession
             AbortAfterError();
             throw new PgException(ToPgError(InFailedTransaction()));
         }
-        var portal = new Portal(this, prepared, parameterValues.ToArray());
+        // The server decodes the values into a list made for this Bind: the portal keeps it as it is.
+        var portal = new Portal(this, prepared, parameterValues as object?[] ?? [.. parameterValues]);
         if (prepared.Statement?.Tree is SelectStmt)
         {
             await StartPortalAsync(portal, writer: null, cancellationToken);
@@ -349,6 +350,9 @@ public sealed partial class QuerySession
         public bool Drained => Result is not null && Position >= Result.Rows.Count;
 
         public IReadOnlyList<PgField>? ResultFields => Prepared.ResultFields;
+
+        /// <summary>Only COPY reads input; a query, the hot case, lets the server answer its Execute and Sync together.</summary>
+        public bool MayReadInput => Prepared.Statement?.Tree is not (SelectStmt or InsertStmt or UpdateStmt or DeleteStmt);
 
         public ValueTask<PgExecuteResult> ExecuteAsync(int maxRows, IPgResponseWriter writer, CancellationToken cancellationToken) =>
             session.ExecutePortalAsync(this, maxRows, writer, cancellationToken);

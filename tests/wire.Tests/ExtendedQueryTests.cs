@@ -112,4 +112,36 @@ public sealed class ExtendedQueryTests : IAsyncLifetime
         Assert.Equal("12EZ", Types(messages));
         Assert.Equal("57014", messages[2].SqlState);
     }
+    /// <summary>A query's portal reads no input, so the server keeps the read's buffer while it runs and answers the Sync
+    /// behind it from the same read: several transactions pipelined in one write are each answered whole, in order,
+    /// with the values of their own Bind, and an error in one skips to its own Sync only.</summary>
+    [Fact]
+    public async Task PipelinedBindExecuteSyncOfAQueryAreAnsweredInOrder()
+    {
+        var (client, _) = await RawClient.ConnectAndStartAsync(server.Port);
+        await using var _1 = client;
+        await client.SendAsync(Frontend.Concat(Frontend.Parse("s", "select $1::int4"), Frontend.Sync()));
+        Assert.Equal("1Z", Types(await client.ReadUntilReadyForQueryAsync()));
+        byte[] Transaction(string? value) => Frontend.Concat(
+            Frontend.Bind("", "s", value is null ? [] : [value]), Frontend.Describe('P', ""), Frontend.Execute(""), Frontend.Sync());
+        await client.SendAsync(Frontend.Concat(Transaction("1"), Transaction("2"), Transaction(null), Transaction("x"), Transaction("5")));
+        List<BackendMessage> first = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("2TDCZ", Types(first));
+        Assert.Equal("1", System.Text.Encoding.UTF8.GetString(first[2].Body[6..]));
+        List<BackendMessage> second = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("2TDCZ", Types(second));
+        Assert.Equal("2", System.Text.Encoding.UTF8.GetString(second[2].Body[6..]));
+        // No value for the one parameter: 08P01 at Bind, Describe and Execute skipped, then Sync.
+        List<BackendMessage> missing = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("EZ", Types(missing));
+        Assert.Equal("08P01", missing[0].SqlState);
+        List<BackendMessage> bad = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("EZ", Types(bad));
+        Assert.Equal("22P02", bad[0].SqlState);
+        List<BackendMessage> last = await client.ReadUntilReadyForQueryAsync();
+        Assert.Equal("2TDCZ", Types(last));
+        Assert.Equal("5", System.Text.Encoding.UTF8.GetString(last[2].Body[6..]));
+        FakeSession session = Assert.Single(factory.Sessions);
+        Assert.Equal([false, false, false, true, true, false], session.SyncFailures);
+    }
 }

@@ -80,9 +80,18 @@ internal sealed partial class FakeSession
 
         public IReadOnlyList<PgField>? ResultFields => prepared.ResultFields;
 
+        /// <summary>A query of <see cref="FakeStatement"/> reads no input (the server keeps its buffer and answers the
+        /// messages behind it from the same read); the other statements keep the default.</summary>
+        public bool MayReadInput => prepared.Statement is null;
+
+        public int ExecuteCount => executeCount;
+
+        private int executeCount;
+
         public async ValueTask<PgExecuteResult> ExecuteAsync(int maxRows, IPgResponseWriter writer, CancellationToken cancellationToken)
         {
             session.StatementCount++;
+            executeCount++;
             switch (prepared.Text)
             {
                 case "":

@@ -39,6 +39,11 @@ public sealed record IndexDescriptor(
     ConstraintDeferral Deferral = ConstraintDeferral.NotDeferrable)
 {
     public bool IsPartial => Predicate is not null;
+
+    /// <summary>An entry whose key columns hold no NULL has those columns alone as its storage key (no row key after
+    /// them), so equal values on every key column name at most one entry: a unique index, not deferrable (a deferrable
+    /// one keeps the row key so that duplicates can exist until they are checked).</summary>
+    public bool HasOneEntryPerKey => IsUnique && !Deferral.IsDeferrable();
 }
 
 /// <summary>A CHECK constraint (pg_constraint, contype 'c'): its name and boolean expression as SQL text. One added NOT

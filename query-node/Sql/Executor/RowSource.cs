@@ -60,7 +60,17 @@ internal static class RowSource
     /// path's direction.</summary>
     public static IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ScanRangeAsync(ITransactionStore store, AccessPath path,
         CancellationToken cancellationToken) =>
-        path.Backward ? store.ScanPagesBackwardAsync(path.Start, path.End, cancellationToken) : store.ScanPagesAsync(path.Start, path.End, cancellationToken);
+        path.IsOneEntry ? ReadOneEntryAsync(store, path.Start, cancellationToken)
+        : path.Backward ? store.ScanPagesBackwardAsync(path.Start, path.End, cancellationToken)
+        : store.ScanPagesAsync(path.Start, path.End, cancellationToken);
+
+    /// <summary>The one entry a range of a unique index can hold (<see cref="AccessPath.IsOneEntry"/>), read by its key:
+    /// a point read of the storage instead of a scan, as for a row by its primary key.</summary>
+    private static async IAsyncEnumerable<IReadOnlyList<KeyValuePair<byte[], byte[]>>> ReadOneEntryAsync(ITransactionStore store, byte[] key,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(key, cancellationToken) is { } entry) yield return [new(key, entry)];
+    }
 
     /// <summary>The rows a range of index entries points at, in index order: each page of entries becomes one batch of
     /// key lookups. An entry is written in the same transaction as its row, so every entry of a snapshot has its row.</summary>
@@ -75,7 +85,8 @@ internal static class RowSource
                 int count = Math.Min(SqlLimits.IndexFetchBatchRowsMax, entries.Count - first);
                 var keys = new byte[count][];
                 for (int index = 0; index < count; index++) keys[index] = RowWriter.RowKeyOfEntry(entries[first + index].Value);
-                byte[]?[] values = await store.GetManyAsync(keys, cancellationToken);
+                // One entry (a unique index's key): the storage's single-key read, lighter than a batch of one.
+                byte[]?[] values = count == 1 ? [await store.GetAsync(keys[0], cancellationToken)] : await store.GetManyAsync(keys, cancellationToken);
                 var rows = new List<KeyValuePair<byte[], byte[]>>(count);
                 for (int index = 0; index < count; index++)
                 {

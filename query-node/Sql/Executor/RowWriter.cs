@@ -185,7 +185,7 @@ internal sealed class RowWriter
     public static byte[] EntryKey(WriteIndex index, byte[] rowKey, object?[] keyValues, out bool distinct)
     {
         KeyEncoder encoder = EntryPrefix(index, TableIdOf(rowKey), keyValues, rowKey.Length, out bool unique);
-        distinct = unique && !index.Descriptor.Deferral.IsDeferrable();
+        distinct = unique && index.Descriptor.HasOneEntryPerKey;
         if (!distinct) encoder.WriteRaw(rowKey);
         return encoder.ToArray();
     }

@@ -30,6 +30,11 @@ internal sealed record AccessPath(AccessKind Kind, byte[] Start, byte[] End)
     /// ... DESC along an ascending key, or ASC along a descending one.</summary>
     public bool Backward { get; init; }
 
+    /// <summary>For an index scan: [Start, End) holds at most one entry, whose key is Start (every key column of a unique
+    /// index fixed by an equality with a value, <see cref="Catalog.IndexDescriptor.HasOneEntryPerKey"/>), read with one
+    /// GetAsync instead of a scan.</summary>
+    public bool IsOneEntry { get; init; }
+
     /// <summary>For a point lookup, the row key.</summary>
     public byte[] Key => Start;
 

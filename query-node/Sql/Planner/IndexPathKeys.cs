@@ -49,7 +49,9 @@ internal sealed class IndexPathKeys(TableDescriptor table, IndexDescriptor index
             if (ValueOf(high.Value, context) is not { } value) return NoEntries(prefix);
             end = Bound(prefix, value, afterValue: high.Inclusive);
         }
-        return new AccessPath(AccessKind.IndexScan, start, end) { Index = index };
+        // Every key column equal to a value: a unique index has at most the one entry whose key is the prefix itself.
+        bool oneEntry = lower is null && upper is null && equalities.Count == index.KeyColumns.Count && index.HasOneEntryPerKey;
+        return new AccessPath(AccessKind.IndexScan, start, end) { Index = index, IsOneEntry = oneEntry };
     }
 
     /// <summary>prefix + value, then its prefix end when the bound is past every key with that value.</summary>
