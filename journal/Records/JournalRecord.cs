@@ -52,6 +52,15 @@ public enum JournalRecordKind
     /// and the returning region proposes only above it.
     /// </summary>
     RegionRejoin = 8,
+
+    /// <summary>
+    /// Several candidates of a region topic in one record (multi-region, adjudicator/README.md "Commits batched into one
+    /// record"): <see cref="JournalRecord.Batch"/> holds them, each with its own transaction, start and commit timestamps
+    /// (strictly ascending) and write set. Readers unpack it into one Commit record per candidate before the merge
+    /// (<see cref="RegionCommitBatch.Unpack"/>); its own <see cref="JournalRecord.CommitTimestamp"/> and
+    /// <see cref="JournalRecord.ClosedTimestamp"/> are its last candidate's.
+    /// </summary>
+    CommitBatch = 9,
 }
 
 /// <summary>One write of a committed transaction: a key and its new value, or null for a delete.
@@ -61,6 +70,16 @@ public sealed record JournalWrite(
     [property: Key(0)] byte[] Key,
     [property: Key(1)] byte[]? Value);
 
+/// <summary>One candidate of a <see cref="JournalRecordKind.CommitBatch"/> record: what a Commit record of a region topic
+/// carries of its own (the rest, shard and epoch, is the batch's).</summary>
+[MessagePackObject]
+public sealed record JournalBatchedCommit(
+    [property: Key(0)] Guid TransactionId,
+    [property: Key(1)] ulong StartTimestamp,
+    [property: Key(2)] ulong CommitTimestamp,
+    [property: Key(3)] IReadOnlyList<JournalWrite> Writes,
+    [property: Key(4)] IReadOnlyList<byte[]>? CheckKeys);
+
 /// <summary>
 /// The value of one journal record. Integer keys and a format version first, so that fields can
 /// be added without breaking readers of older records.
@@ -68,7 +87,8 @@ public sealed record JournalWrite(
 /// Format versions: 1 had no fragments (keys 0-8). 2 added the fragment fields (keys 9-12); a
 /// version 1 record reads as an unfragmented one (FragmentCount 1), so old partitions still replay. 3 added the
 /// cross-shard kinds (Prepare, Decision) and their fields (keys 13-14); only those records are written as version 3,
-/// so every other record keeps its version 2 bytes. Key 15 (<see cref="PreparesFromOffset"/>) came later without a
+/// so every other record keeps its version 2 bytes. 4 added the region records (RegionSeal, RegionRejoin, key 17) and 5
+/// the CommitBatch of multi-region mode (key 18), each written only for its own kind. Key 15 (<see cref="PreparesFromOffset"/>) came later without a
 /// new version: a record without it reads as 0, which is what a writer that never held a prepare writes.
 /// </summary>
 [MessagePackObject]
@@ -82,8 +102,11 @@ public sealed record JournalRecord
     /// <summary>The version of RegionSeal and RegionRejoin records, the first to carry <see cref="Region"/>.</summary>
     public const int RegionFormatVersion = 4;
 
+    /// <summary>The version of CommitBatch records, the first to carry <see cref="Batch"/>.</summary>
+    public const int RegionBatchFormatVersion = 5;
+
     /// <summary>The newest format version readers accept.</summary>
-    public const int NewestReadableFormatVersion = RegionFormatVersion;
+    public const int NewestReadableFormatVersion = RegionBatchFormatVersion;
 
     /// <summary>The oldest format version readers still accept.</summary>
     public const int OldestReadableFormatVersion = 1;
@@ -137,6 +160,9 @@ public sealed record JournalRecord
 
     /// <summary>On a RegionRejoin record: the region that comes back.</summary>
     [Key(17)] public string? Region { get; init; }
+
+    /// <summary>On a CommitBatch record: its candidates, in strictly ascending commit timestamp. Null elsewhere.</summary>
+    [Key(18)] public IReadOnlyList<JournalBatchedCommit>? Batch { get; init; }
 
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);

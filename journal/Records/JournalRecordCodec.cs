@@ -85,6 +85,10 @@ public static class JournalRecordCodec
         {
             return $"prepares-from offset {record.PreparesFromOffset} is negative";
         }
+        if (record.Batch is not null && record.Kind != JournalRecordKind.CommitBatch)
+        {
+            return $"a {record.Kind} record carries batched candidates";
+        }
         var fragmentProblem = ValidateFragmentFields(record);
         if (fragmentProblem is not null)
         {
@@ -128,6 +132,8 @@ public static class JournalRecordCodec
             case JournalRecordKind.RegionSeal:
             case JournalRecordKind.RegionRejoin:
                 return ValidateRegionRecord(record);
+            case JournalRecordKind.CommitBatch:
+                return RegionCommitBatch.Validate(record);
             case JournalRecordKind.Heartbeat:
             case JournalRecordKind.EpochStart:
                 return record.Writes.Count == 0 ? null : "a non-commit record carries writes";
