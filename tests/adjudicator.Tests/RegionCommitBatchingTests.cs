@@ -2,6 +2,7 @@ using System.Text;
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
+using static Log.Adjudicator.Tests.RegionShardHarness;
 
 namespace Log.Adjudicator.Tests;
 
@@ -11,8 +12,6 @@ namespace Log.Adjudicator.Tests;
 /// </summary>
 public sealed class RegionCommitBatchingTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     private static CommitRequest Request(HybridTimestamp start, string key) =>
         new(Guid.NewGuid(), start, [new JournalWrite(Encoding.UTF8.GetBytes(key), [1])], []);
 
@@ -90,9 +89,8 @@ public sealed class RegionCommitBatchingTests
     }
 
     /// <summary>A shard of the one region "a", reading its topic from the writer's journal.</summary>
-    private static async Task<RegionAdjudicatorShard> StartShardAsync(CommitHoldingWriter writer, HybridClock clock)
-    {
-        var shard = new RegionAdjudicatorShard(new RegionOptions
+    private static Task<RegionAdjudicatorShard> StartShardAsync(CommitHoldingWriter writer, HybridClock clock) =>
+        RegionShardHarness.StartAsync(new RegionOptions
         {
             Region = "a",
             Regions = ["a"],
@@ -100,28 +98,7 @@ public sealed class RegionCommitBatchingTests
             MaxClockOffset = TimeSpan.FromMilliseconds(1),
             HeartbeatInterval = TimeSpan.FromMilliseconds(5),
             FailoverTimeout = TimeSpan.Zero,
-        }, writer, new Dictionary<string, IJournalReader> { ["a"] = writer.Journal }, clock);
-        try
-        {
-            await shard.StartAsync(CancellationToken.None);
-        }
-        catch
-        {
-            await shard.DisposeAsync();
-            throw;
-        }
-        return shard;
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within the patience");
-            await Task.Delay(5);
-        }
-    }
+        }, writer, writer.Journal, clock);
 
     /// <summary>Stores every record at once in one journal (so the shard's merge reads and decides it) and answers every
     /// record but commits at once; records of commits are answered when the test releases them.</summary>

@@ -1,6 +1,7 @@
 using Log.Journal.Client;
 using Log.Journal.Records;
 using Log.Journal.Time;
+using static Log.Adjudicator.Tests.RegionShardHarness;
 
 namespace Log.Adjudicator.Tests;
 
@@ -10,7 +11,6 @@ namespace Log.Adjudicator.Tests;
 /// </summary>
 public sealed class RegionHeartbeatTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(3);
 
     [Fact]
@@ -66,9 +66,8 @@ public sealed class RegionHeartbeatTests
     }
 
     /// <summary>A shard of the one region "a", reading its topic from the writer's journal.</summary>
-    private static async Task<RegionAdjudicatorShard> StartShardAsync(HeartbeatHoldingWriter writer, TimeProvider time, int heartbeatsInFlightMax)
-    {
-        var shard = new RegionAdjudicatorShard(new RegionOptions
+    private static Task<RegionAdjudicatorShard> StartShardAsync(HeartbeatHoldingWriter writer, TimeProvider time, int heartbeatsInFlightMax) =>
+        RegionShardHarness.StartAsync(new RegionOptions
         {
             Region = "a",
             Regions = ["a"],
@@ -77,28 +76,7 @@ public sealed class RegionHeartbeatTests
             HeartbeatInterval = HeartbeatInterval,
             HeartbeatsInFlightMax = heartbeatsInFlightMax,
             FailoverTimeout = TimeSpan.Zero,
-        }, writer, new Dictionary<string, IJournalReader> { ["a"] = writer.Journal }, new HybridClock(time), time);
-        try
-        {
-            await shard.StartAsync(CancellationToken.None);
-        }
-        catch
-        {
-            await shard.DisposeAsync();
-            throw;
-        }
-        return shard;
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within the patience");
-            await Task.Delay(5);
-        }
-    }
+        }, writer, writer.Journal, new HybridClock(time), time);
 
     /// <summary>Stores every record at once in one journal (so the shard's merge reads it) and answers every record but
     /// heartbeats at once; heartbeats are answered when the test releases them, unless <see cref="AnswerAtOnce"/>.</summary>
