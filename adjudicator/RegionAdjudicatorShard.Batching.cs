@@ -103,9 +103,11 @@ public sealed partial class RegionAdjudicatorShard
         {
             AppendCommits(commits, now);
         }
-        catch (ArgumentException exception)
+        catch (Exception exception)
         {
-            // Not expected (the gathered bytes are bounded well below one record); their callers are answered.
+            // Not expected (the gathered bytes are bounded well below one record, and this may run on the writer's
+            // delivery thread, which must not see it): the writer refused the record before sending it, and their
+            // callers are answered.
             foreach (var (request, candidate) in commits)
             {
                 pending.Remove(request.TransactionId);
@@ -118,8 +120,8 @@ public sealed partial class RegionAdjudicatorShard
     /// Gives each commit its timestamp, ascending, raising the promise (the caller holds the gate, and the commits are in
     /// <c>pending</c>), and appends them as one record: a commit alone as its Commit record, several as a batch. The
     /// writer's answer answers each of them (durable together, one offset) and sends the commits gathered meanwhile.
-    /// <see cref="ArgumentException"/> when the writer refuses the record: the commits are then out of <c>pending</c>,
-    /// and their keys stay in the local window, which only refuses more.
+    /// What the writer throws when it refuses the record (<see cref="ArgumentException"/>: above one record) is thrown
+    /// on: the commits are then out of <c>pending</c>, and their keys stay in the local window, which only refuses more.
     /// </summary>
     private void AppendCommits(IReadOnlyList<(CommitRequest Request, Candidate Candidate)> commits, HybridTimestamp now)
     {
@@ -144,9 +146,10 @@ public sealed partial class RegionAdjudicatorShard
         {
             writer.Append(options.Shard, record, (offset, error) => OnCommitsAppended(commits, offset, error));
         }
-        catch (ArgumentException)
+        catch
         {
-            // Refused before any copy took it (a write set above one record: multi-region mode does not fragment yet).
+            // Refused before any copy took it (a write set above one record: multi-region mode does not fragment yet),
+            // and so not in flight: later commits must not wait for its answer.
             commitRecordsInFlight--;
             foreach (var (request, _) in commits)
             {
