@@ -27,7 +27,7 @@ namespace Log.Adjudicator;
 /// refuses them (0A000) before they reach a shard.
 /// </para>
 /// </summary>
-public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
+public sealed partial class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
 {
     private readonly RegionOptions options;
     private readonly IJournalWriter writer;
@@ -73,7 +73,8 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
 
     private sealed class Candidate(HybridTimestamp commit, long proposedAt)
     {
-        public HybridTimestamp Commit { get; } = commit;
+        /// <summary>Its commit timestamp; zero while it is gathered for the next record (assigned when that is appended).</summary>
+        public HybridTimestamp Commit { get; set; } = commit;
 
         /// <summary>When it was handed to the writer (<see cref="TimeProvider.GetTimestamp"/>), and when it became
         /// durable and decided: the hops of <see cref="RegionCommitHops"/>.</summary>
@@ -264,29 +265,8 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 };
                 return Task.FromResult(new CommitResult(outcome, HybridTimestamp.Zero, -1, check.ConflictingKey));
             }
-            var commit = HybridTimestamp.Max(HybridTimestamp.Max(Ahead(now), request.StartTimestamp.Next()), promised.Next());
-            promised = commit;
-            // Our own candidate counts as committed for the local check until the merge decides it: a second local
-            // writer of its keys is refused at once rather than after a round trip.
-            window.Record(request.Writes, commit);
-            candidate = new Candidate(commit, timeProvider.GetTimestamp());
-            pending[request.TransactionId] = candidate;
-            var record = JournalRecord.ForCommit(request.TransactionId, request.StartTimestamp, commit, options.Shard, options.Epoch, request.Writes) with
-            {
-                CheckKeys = request.Checks.Count == 0 ? null : [.. request.Checks.Select(item => item.Key)],
-            };
-            var transactionId = request.TransactionId;
-            try
-            {
-                writer.Append(options.Shard, record, (offset, error) => OnAppended(transactionId, candidate, offset, error));
-            }
-            catch (ArgumentException)
-            {
-                // Refused before any copy took it (a write set above one record: multi-region mode does not fragment
-                // yet). Its keys stay in the local window, which only refuses more.
-                pending.Remove(transactionId);
-                throw;
-            }
+            // Proposed at once, or gathered into the next record while one is in flight (RegionAdjudicatorShard.Batching.cs).
+            candidate = Propose(request, now);
         }
         return candidate.Done.Task.WaitAsync(cancellationToken);
     }
@@ -330,6 +310,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
                 HeartbeatIfDue(now);
             }
             LogHops();
+            LogRecordsPerCommit();
         }
     }
 
@@ -764,6 +745,7 @@ public sealed class RegionAdjudicatorShard : IAdjudicator, IAsyncDisposable
         await feed.DisposeAsync().ConfigureAwait(false);
         lock (gate)
         {
+            AbandonGathered();
             foreach (var candidate in pending.Values)
             {
                 candidate.Done.TrySetResult(new CommitResult(CommitOutcome.OutcomeUnknown, HybridTimestamp.Zero, -1, null, "the adjudicator stopped before the regions decided"));

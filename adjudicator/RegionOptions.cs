@@ -47,6 +47,12 @@ public sealed record RegionOptions
     /// learn it only from the other copies, as before the field existed.</summary>
     public bool PublishDurableEnd { get; init; } = true;
 
+    /// <summary>Records of commits appended and not yet durable, at most: a commit that arrives while this many are on
+    /// their way is gathered, with the others that arrive meanwhile, into the next record, appended as soon as one on its
+    /// way is answered (README.md, "Commits batched into one record"). One commit with none in flight is appended at once,
+    /// alone, as before.</summary>
+    public int CommitRecordsInFlightMax { get; init; } = 1;
+
     /// <summary>The longest transaction: the conflict window of the local check and of the merge.</summary>
     public TimeSpan MaxTransactionDuration { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -76,6 +82,10 @@ public sealed record RegionOptions
         if (HeartbeatsInFlightMax < 1)
         {
             throw new ArgumentException("At least one heartbeat must be allowed in flight.");
+        }
+        if (CommitRecordsInFlightMax < 1)
+        {
+            throw new ArgumentException("At least one record of commits must be allowed in flight.");
         }
     }
 }

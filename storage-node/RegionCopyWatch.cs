@@ -56,7 +56,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
     // Per copy: what it read at offsets the primary has not reached yet.
     private readonly Dictionary<long, RecordIdentity>[] ahead;
     // The primary's commit records (and fragments) in offset order: commit timestamp and the offset of the last record
-    // with it, until the merge decides it.
+    // with it, until the merge decides it. Each candidate of a commit batch is one entry at the batch's offset.
     private readonly LinkedList<(ulong Commit, long Offset)> candidates = new();
     private readonly CancellationTokenSource stopping = new();
     private TaskCompletionSource primaryMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -234,9 +234,17 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
                     candidates.AddLast((record.CommitTimestamp, entry.Offset));
                 }
             }
+            else if (record.Kind == JournalRecordKind.CommitBatch)
+            {
+                // One record, one offset: the batch is durable as a whole, so each of its candidates ends there.
+                foreach (var candidate in RegionCommitBatch.Unpack(record))
+                {
+                    candidates.AddLast((candidate.CommitTimestamp, entry.Offset));
+                }
+            }
             primary[entry.Offset] = identity;
             observedAt[entry.Offset] = timeProvider.GetTimestamp();
-            if (waits is not null && record.Kind is JournalRecordKind.Heartbeat or JournalRecordKind.Commit)
+            if (waits is not null && record.Kind is JournalRecordKind.Heartbeat or JournalRecordKind.Commit or JournalRecordKind.CommitBatch)
             {
                 // The region's promise (a heartbeat's closed timestamp, a candidate's commit timestamp) against this
                 // clock as this replica reads it: the writer's lead less the age the record has here.

@@ -13,7 +13,9 @@ namespace Log.Journal.Client;
 /// Threading: one loop per region reads and feeds the merge under one lock; <c>onDecided</c> is called under that lock,
 /// with each batch of decisions in the merged order and the released timestamp after it, so it must be short and must
 /// not call back into the feed. Each region's records pass a <see cref="WriterEpochFilter"/> (a fenced writer of the
-/// region counts for nothing) and a <see cref="FragmentAssembler"/> before the merge. A read error retries from the
+/// region counts for nothing) and a <see cref="FragmentAssembler"/> before the merge, and a commit batch is unpacked
+/// into its candidates there (<see cref="RegionCommitBatch.Unpack"/>), so the three readers of the region topics (the
+/// adjudicator, the storage replica and the query node's catalog feed) merge the same candidates. A read error retries from the
 /// same offset after <see cref="RetryDelay"/>; corruption (<see cref="InvalidDataException"/>, a region breaking its
 /// promise) stops the feed and completes <see cref="Failure"/>. Dispose stops the loops and waits for them.
 /// </para>
@@ -228,7 +230,12 @@ public sealed class RegionMergeFeed : IAsyncDisposable
                 return;
             }
             var closedBefore = merge.ClosedOf(region);
-            merge.Accept(region, record);
+            // A batch's candidates are taken one by one, all under this hold of the lock: a position is never taken
+            // between two of them (its offset is the batch's next one).
+            foreach (var candidate in RegionCommitBatch.Unpack(record))
+            {
+                merge.Accept(region, candidate);
+            }
             fed[region] = (nextOffset, epoch);
             var known = progress.GetValueOrDefault(region);
             if (merge.ClosedOf(region) > closedBefore || !known.Seen)

@@ -52,6 +52,15 @@ public enum JournalRecordKind
     /// and the returning region proposes only above it.
     /// </summary>
     RegionRejoin = 8,
+
+    /// <summary>
+    /// Several candidates of a region topic in one record (multi-region, adjudicator/README.md "Commits batched into one
+    /// record"): <see cref="JournalRecord.Batch"/> holds them, each with its own transaction, start and commit timestamps
+    /// (strictly ascending) and write set. Readers unpack it into one Commit record per candidate before the merge
+    /// (<see cref="RegionCommitBatch.Unpack"/>); its own <see cref="JournalRecord.CommitTimestamp"/> and
+    /// <see cref="JournalRecord.ClosedTimestamp"/> are its last candidate's.
+    /// </summary>
+    CommitBatch = 9,
 }
 
 /// <summary>One write of a committed transaction: a key and its new value, or null for a delete.
@@ -60,6 +69,16 @@ public enum JournalRecordKind
 public sealed record JournalWrite(
     [property: Key(0)] byte[] Key,
     [property: Key(1)] byte[]? Value);
+
+/// <summary>One candidate of a <see cref="JournalRecordKind.CommitBatch"/> record: what a Commit record of a region topic
+/// carries of its own (the rest, shard and epoch, is the batch's).</summary>
+[MessagePackObject]
+public sealed record JournalBatchedCommit(
+    [property: Key(0)] Guid TransactionId,
+    [property: Key(1)] ulong StartTimestamp,
+    [property: Key(2)] ulong CommitTimestamp,
+    [property: Key(3)] IReadOnlyList<JournalWrite> Writes,
+    [property: Key(4)] IReadOnlyList<byte[]>? CheckKeys);
 
 /// <summary>
 /// The value of one journal record. Integer keys and a format version first, so that fields can
@@ -71,7 +90,8 @@ public sealed record JournalWrite(
 /// so every other record keeps its version 2 bytes. Key 15 (<see cref="PreparesFromOffset"/>) came later without a
 /// new version: a record without it reads as 0, which is what a writer that never held a prepare writes. 4 added the
 /// region records (keys 16-17). 5 added a region heartbeat's <see cref="DurableEnd"/> (key 18): only a heartbeat that
-/// carries one is written as version 5, and a record without it reads as 0, "unknown".
+/// carries one is written as version 5, and a record without it reads as 0, "unknown". 6 added the CommitBatch of
+/// multi-region mode (key 19), written only for its own kind.
 /// </summary>
 [MessagePackObject]
 public sealed record JournalRecord
@@ -87,8 +107,11 @@ public sealed record JournalRecord
     /// <summary>The version of a region heartbeat that carries <see cref="DurableEnd"/>.</summary>
     public const int RegionDurableEndFormatVersion = 5;
 
+    /// <summary>The version of CommitBatch records, the first to carry <see cref="Batch"/>.</summary>
+    public const int RegionBatchFormatVersion = 6;
+
     /// <summary>The newest format version readers accept.</summary>
-    public const int NewestReadableFormatVersion = RegionDurableEndFormatVersion;
+    public const int NewestReadableFormatVersion = RegionBatchFormatVersion;
 
     /// <summary>The oldest format version readers still accept.</summary>
     public const int OldestReadableFormatVersion = 1;
@@ -150,6 +173,9 @@ public sealed record JournalRecord
     /// below the heartbeat's own offset. 0: unknown (not said, or a record written before the field existed).
     /// </summary>
     [Key(18)] public long DurableEnd { get; init; }
+
+    /// <summary>On a CommitBatch record: its candidates, in strictly ascending commit timestamp. Null elsewhere.</summary>
+    [Key(19)] public IReadOnlyList<JournalBatchedCommit>? Batch { get; init; }
 
     [IgnoreMember] public HybridTimestamp Start => new(StartTimestamp);
     [IgnoreMember] public HybridTimestamp Commit => new(CommitTimestamp);

@@ -90,6 +90,10 @@ public static class JournalRecordCodec
         {
             return $"a durable end of {record.DurableEnd} on a {record.Kind} record of format version {record.FormatVersion} (only a heartbeat of version {JournalRecord.RegionDurableEndFormatVersion} carries one)";
         }
+        if (record.Batch is not null && record.Kind != JournalRecordKind.CommitBatch)
+        {
+            return $"a {record.Kind} record carries batched candidates";
+        }
         var fragmentProblem = ValidateFragmentFields(record);
         if (fragmentProblem is not null)
         {
@@ -133,6 +137,8 @@ public static class JournalRecordCodec
             case JournalRecordKind.RegionSeal:
             case JournalRecordKind.RegionRejoin:
                 return ValidateRegionRecord(record);
+            case JournalRecordKind.CommitBatch:
+                return RegionCommitBatch.Validate(record);
             case JournalRecordKind.Heartbeat:
             case JournalRecordKind.EpochStart:
                 return record.Writes.Count == 0 ? null : "a non-commit record carries writes";

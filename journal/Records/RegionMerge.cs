@@ -26,7 +26,8 @@ public readonly record struct RegionDecision(string Region, JournalRecord Record
 /// not thread-safe: one reader owns it. Records of one region must be given in offset order, whole (fragments put
 /// together first); regions may interleave in any way, and the decisions come out the same.
 /// <para>
-/// Every Commit record of a region topic is a candidate. Candidates are ordered by (commit timestamp, region name,
+/// Every Commit record of a region topic is a candidate (a CommitBatch is unpacked into its candidates first,
+/// <see cref="RegionCommitBatch.Unpack"/>, and they are given one by one, in their order). Candidates are ordered by (commit timestamp, region name,
 /// ordinal); a candidate commits iff no committed candidate before it wrote a key it checks (its writes and
 /// <see cref="JournalRecord.CheckKeys"/>) with a commit timestamp after its start, and its start is within the conflict
 /// window below its commit timestamp. A candidate is decided once every live region has closed its commit timestamp
@@ -183,6 +184,8 @@ public sealed partial class RegionMerge
             case JournalRecordKind.RegionRejoin:
                 Rejoin(index, record);
                 break;
+            case JournalRecordKind.CommitBatch:
+                throw new ArgumentException("A commit batch must be unpacked into its candidates before the merge takes it (RegionCommitBatch.Unpack).", nameof(record));
             default:
                 throw new InvalidDataException($"A region topic holds a {record.Kind} record, which multi-region mode never writes.");
         }

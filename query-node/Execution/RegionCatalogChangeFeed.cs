@@ -10,8 +10,9 @@ namespace Log.QueryNode.Execution;
 /// the topic of the region whose query node ran it, so a node that read only its own region's topic would never hear of
 /// the other region's DDL and could keep using a plan bound against a table dropped there. This feed reads every peered
 /// region's topic (each from this region's journal, which holds a copy of all of them) through the same merge the
-/// region's adjudicator and storage replica decide with (<see cref="RegionMergeFeed"/>), and moves the catalog version
-/// for every committed candidate that writes a definition key, in the merged order. A refused candidate moves nothing:
+/// region's adjudicator and storage replica decide with (<see cref="RegionMergeFeed"/>, which unpacks a commit batch into
+/// its candidates as it does for them), and moves the catalog version for every committed candidate that writes a
+/// definition key, in the merged order. A refused candidate moves nothing:
 /// the merge starts from every topic's first record, as the replica's does, so its decisions are the adjudicators'.
 /// <para>A transaction's snapshot is a timestamp here, not an offset (<see cref="RegionSnapshotSource"/>), so BEGIN
 /// waits for the merge's released timestamp to reach it: every candidate at or below it is then decided and, being

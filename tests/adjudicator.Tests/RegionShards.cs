@@ -10,9 +10,14 @@ internal static class RegionShards
 
     /// <summary>A started shard of the one region "a" with <paramref name="options"/>, writing through
     /// <paramref name="writer"/> and reading its topic from <paramref name="topic"/>; disposed when its start fails.</summary>
-    public static async Task<RegionAdjudicatorShard> StartAsync(RegionOptions options, IJournalWriter writer, IJournalReader topic, TimeProvider time)
+    public static Task<RegionAdjudicatorShard> StartAsync(RegionOptions options, IJournalWriter writer, IJournalReader topic, TimeProvider time) =>
+        StartAsync(options, writer, topic, new HybridClock(time), time);
+
+    /// <summary>As above, with the shard's clock given (a test that moves it).</summary>
+    public static async Task<RegionAdjudicatorShard> StartAsync(RegionOptions options, IJournalWriter writer, IJournalReader topic,
+        HybridClock clock, TimeProvider? time = null)
     {
-        var shard = new RegionAdjudicatorShard(options, writer, new Dictionary<string, IJournalReader> { ["a"] = topic }, new HybridClock(time), time);
+        var shard = new RegionAdjudicatorShard(options, writer, new Dictionary<string, IJournalReader> { ["a"] = topic }, clock, time);
         try
         {
             await shard.StartAsync(CancellationToken.None);

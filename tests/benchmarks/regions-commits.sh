@@ -9,7 +9,7 @@
 # usage: tests/benchmarks/regions-commits.sh [seconds-per-run] [runs] [one-way-delay-ms] [lead-ms...]
 #   (defaults 10, 3, 10, then the launcher's default lead and 50; a lead "default" is start-regions.sh's; LOG_BIN: a
 #   folder holding a Release build of query-node, as for dev308.sh). After each regions topology, region a's adjudicator's
-#   commit hops (adjudicator/README.md, "Figures (regions)") are printed.
+#   commit hops (adjudicator/README.md, "Figures (regions)") and its commits per record (every 10 s) are printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/dev308-schema.sh"
@@ -98,6 +98,8 @@ for lead in "${leads[@]}"; do
   report "regions ${delay} ms, lead $lead: a alone, $clients clients" "$a"
   report "regions ${delay} ms, lead $lead: a and b, $clients each" "$a" "$b"
   grep -ho "commit hops over .*" "$cluster_dir/adjudicator-a.log" | sed 's/^/  a: /' || true
+  # Commits per record of region a's topic (several commits go out as one record while one is in flight).
+  grep -ho "records of commits: .*" "$cluster_dir/adjudicator-a.log" | sed 's/^/  a: /' || true
   stop_log
 done
 echo "load average at end: $(cat /proc/loadavg)"

@@ -52,6 +52,27 @@ public sealed class RegionCatalogChangeFeedTests
         Assert.Equal(At(200), feed.Released);
     }
 
+    /// <summary>A commit batch's candidates are decided one by one, as the adjudicators decide them: its refused DDL
+    /// moves nothing, its committed DDL moves the version.</summary>
+    [Fact]
+    public async Task Ddl_in_a_commit_batch_moves_the_version_only_for_the_candidates_the_merge_commits()
+    {
+        var topics = new Dictionary<string, MemoryJournal> { ["a"] = new(), ["b"] = new() };
+        var changes = 0;
+        await using var feed = new RegionCatalogChangeFeed(topics.ToDictionary(pair => pair.Key, pair => (IJournalReader)pair.Value),
+            TimeSpan.FromMinutes(5), IsDefinition, () => Interlocked.Increment(ref changes));
+        feed.Start();
+
+        // b's DDL of t at 105 comes between a's two batched DDL candidates; a's second began before it: refused.
+        await topics["b"].AppendAsync(0, Candidate(95, 105, "def:t"), CancellationToken.None);
+        await topics["a"].AppendAsync(0, RegionCommitBatch.Pack([Candidate(90, 100, "def:u"), Candidate(96, 110, "def:t"),
+            Candidate(97, 120, "rows:1")]), CancellationToken.None);
+        await topics["b"].AppendAsync(0, JournalRecord.ForHeartbeat(At(200), 0, 1), CancellationToken.None);
+        await feed.WaitThroughAsync(SnapshotAt(120), CancellationToken.None);
+        Assert.Equal(2, Volatile.Read(ref changes));
+        Assert.Equal(At(120), feed.Released);
+    }
+
     /// <summary>A feed started from the position the last run kept reads the topics from there, not from their first
     /// records: it starts released at the position's timestamp, hands over every DDL decided after it (one the last run
     /// read but held undecided included), and none decided before it again.</summary>
