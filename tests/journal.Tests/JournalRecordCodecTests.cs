@@ -41,12 +41,12 @@ public sealed class JournalRecordCodecTests
         var decoded = JournalRecordCodec.Decode(JournalRecordCodec.Encode(saying));
         Assert.Equal((JournalRecord.RegionDurableEndFormatVersion, 41L), (decoded.FormatVersion, decoded.DurableEnd));
 
-        // A heartbeat of before the field: an array of 18 values (keys 0 to 17), one fewer than now, the last being key
-        // 18's 0 (one byte).
+        // A heartbeat of before the field: an array of 18 values (keys 0 to 17), two fewer than now, the last two being
+        // key 18's 0 and key 19's nil (a batch's candidates; one byte each).
         var bytes = JournalRecordCodec.Encode(JournalRecord.ForHeartbeat(HybridTimestamp.From(555, 0), shard: 0, epoch: 2));
-        Assert.Equal(new byte[] { 0xdc, 0, 19 }, bytes[..3]);
-        Assert.Equal(0, bytes[^1]);
-        var older = bytes[..^1];
+        Assert.Equal(new byte[] { 0xdc, 0, 20 }, bytes[..3]);
+        Assert.Equal(new byte[] { 0, 0xc0 }, bytes[^2..]);
+        var older = bytes[..^2];
         older[2] = 18;
         var read = JournalRecordCodec.Decode(older);
         Assert.Equal((JournalRecordKind.Heartbeat, 0L), (read.Kind, read.DurableEnd));
