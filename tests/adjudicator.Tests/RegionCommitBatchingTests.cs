@@ -18,7 +18,7 @@ public sealed class RegionCommitBatchingTests
     [Fact]
     public async Task Commits_arriving_while_a_record_is_in_flight_go_out_as_one_batch_and_a_second_local_writer_is_refused_at_once()
     {
-        var writer = new CommitHoldingWriter(new MemoryJournal());
+        var writer = CommitHolding();
         var clock = new HybridClock();
         await using var shard = await StartShardAsync(writer, clock);
 
@@ -26,7 +26,7 @@ public sealed class RegionCommitBatchingTests
         var start = clock.Now();
         var first = shard.CommitAsync(Request(start, "k1"), CancellationToken.None);
         await Eventually(() => writer.Held == 1);
-        Assert.Equal(JournalRecordKind.Commit, writer.Records[^1].Kind);
+        Assert.Equal(JournalRecordKind.Commit, writer.Picked[^1].Kind);
 
         // While it is in flight two more are gathered; writers of their keys (or of the first's) are refused at once.
         var second = shard.CommitAsync(Request(start, "k2"), CancellationToken.None);
@@ -44,7 +44,7 @@ public sealed class RegionCommitBatchingTests
         var firstResult = await first.WaitAsync(Patience);
         Assert.Equal(CommitOutcome.Committed, firstResult.Outcome);
         await Eventually(() => writer.Held == 1);
-        var batch = writer.Records[^1];
+        var batch = writer.Picked[^1];
         Assert.Equal(JournalRecordKind.CommitBatch, batch.Kind);
         Assert.Equal(2, batch.Batch!.Count);
         Assert.Equal(0, shard.GatheredCount);
@@ -62,7 +62,7 @@ public sealed class RegionCommitBatchingTests
         // Nothing in flight again: alone.
         var fourth = shard.CommitAsync(Request(clock.Now(), "k4"), CancellationToken.None);
         await Eventually(() => writer.Held == 1);
-        Assert.Equal(JournalRecordKind.Commit, writer.Records[^1].Kind);
+        Assert.Equal(JournalRecordKind.Commit, writer.Picked[^1].Kind);
         writer.ReleaseOldest();
         Assert.Equal(CommitOutcome.Committed, (await fourth.WaitAsync(Patience)).Outcome);
     }
@@ -70,7 +70,7 @@ public sealed class RegionCommitBatchingTests
     [Fact]
     public async Task Gathered_commits_are_answered_not_committed_when_the_shard_stops_before_sending_them()
     {
-        var writer = new CommitHoldingWriter(new MemoryJournal());
+        var writer = CommitHolding();
         var clock = new HybridClock();
         var shard = await StartShardAsync(writer, clock);
         var first = shard.CommitAsync(Request(clock.Now(), "k1"), CancellationToken.None);
@@ -89,7 +89,7 @@ public sealed class RegionCommitBatchingTests
     }
 
     /// <summary>A shard of the one region "a", reading its topic from the writer's journal.</summary>
-    private static Task<RegionAdjudicatorShard> StartShardAsync(CommitHoldingWriter writer, HybridClock clock) =>
+    private static Task<RegionAdjudicatorShard> StartShardAsync(HoldingWriter writer, HybridClock clock) =>
         RegionShards.StartAsync(new RegionOptions
         {
             Region = "a",
@@ -100,68 +100,7 @@ public sealed class RegionCommitBatchingTests
             FailoverTimeout = TimeSpan.Zero,
         }, writer, writer.Journal, clock);
 
-    /// <summary>Stores every record at once in one journal (so the shard's merge reads and decides it) and answers every
-    /// record but commits at once; records of commits are answered when the test releases them.</summary>
-    private sealed class CommitHoldingWriter(MemoryJournal journal) : IJournalWriter
-    {
-        private readonly Lock gate = new();
-        private readonly List<(long Offset, Action<long, Exception?> OnDone)> held = [];
-        private readonly List<JournalRecord> records = [];
-
-        public MemoryJournal Journal => journal;
-
-        public int Held
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return held.Count;
-                }
-            }
-        }
-
-        /// <summary>The records of commits appended so far.</summary>
-        public IReadOnlyList<JournalRecord> Records
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return [.. records];
-                }
-            }
-        }
-
-        public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
-            journal.AppendAsync(partition, record, cancellationToken);
-
-        public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
-        {
-            var offset = journal.AppendAsync(partition, record, CancellationToken.None).GetAwaiter().GetResult();
-            if (record.Kind is not (JournalRecordKind.Commit or JournalRecordKind.CommitBatch))
-            {
-                onDone(offset, null);
-                return;
-            }
-            lock (gate)
-            {
-                held.Add((offset, onDone));
-                records.Add(record);
-            }
-        }
-
-        public void ReleaseOldest()
-        {
-            (long Offset, Action<long, Exception?> OnDone) oldest;
-            lock (gate)
-            {
-                oldest = held[0];
-                held.RemoveAt(0);
-            }
-            oldest.OnDone(oldest.Offset, null);
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
+    /// <summary>A writer that answers every record but records of commits at once; those when the test releases them.</summary>
+    private static HoldingWriter CommitHolding() =>
+        new(new MemoryJournal(), record => record.Kind is JournalRecordKind.Commit or JournalRecordKind.CommitBatch);
 }

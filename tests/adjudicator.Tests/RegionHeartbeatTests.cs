@@ -16,7 +16,7 @@ public sealed class RegionHeartbeatTests
     [Fact]
     public async Task Heartbeats_due_while_the_most_allowed_are_unanswered_are_owed_until_one_is_answered_and_a_reads_close_is_appended_regardless()
     {
-        var writer = new HeartbeatHoldingWriter(new MemoryJournal());
+        var writer = HeartbeatHolding();
         var time = new HeartbeatTickCounter(HeartbeatInterval);
         await using var shard = await StartShardAsync(writer, time, heartbeatsInFlightMax: 2);
 
@@ -24,23 +24,23 @@ public sealed class RegionHeartbeatTests
         // Many more heartbeats fall due while both stay unanswered: none of them is appended.
         var ticks = time.HeartbeatTicks;
         await Eventually(() => time.HeartbeatTicks >= ticks + 30);
-        Assert.Equal(2, writer.HeartbeatsAppended);
+        Assert.Equal(2, writer.Picked.Count);
         Assert.Equal(2, writer.MostHeld);
         Assert.Equal(2, shard.HeartbeatsInFlight);
 
         // One answered: the heartbeat owed since is appended, and the count is back at the most allowed.
         writer.ReleaseOldest();
-        await Eventually(() => writer.HeartbeatsAppended == 3);
+        await Eventually(() => writer.Picked.Count == 3);
         ticks = time.HeartbeatTicks;
         await Eventually(() => time.HeartbeatTicks >= ticks + 30);
-        Assert.Equal(3, writer.HeartbeatsAppended);
+        Assert.Equal(3, writer.Picked.Count);
         Assert.Equal(2, writer.MostHeld);
 
         // A timestamp closed for a read is appended all the same, and is decided once this region's copy holds it.
         var closed = HybridTimestamp.From(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 60_000, 0);
         var fence = await shard.CloseTimestampAsync(closed, CancellationToken.None).WaitAsync(Patience);
         Assert.Equal(closed, fence.Timestamp);
-        Assert.Equal(4, writer.HeartbeatsAppended);
+        Assert.Equal(4, writer.Picked.Count);
 
         // Answered, they leave the count (later heartbeats would close below the read's promise, so none follows here;
         // the next test has heartbeats going on while answered).
@@ -52,9 +52,9 @@ public sealed class RegionHeartbeatTests
     [Fact]
     public async Task Heartbeats_go_on_while_they_are_answered()
     {
-        var writer = new HeartbeatHoldingWriter(new MemoryJournal()) { AnswerAtOnce = true };
+        var writer = HeartbeatHolding(answerAtOnce: true);
         await using var shard = await StartShardAsync(writer, new HeartbeatTickCounter(HeartbeatInterval), heartbeatsInFlightMax: 1);
-        await Eventually(() => writer.HeartbeatsAppended >= 5);
+        await Eventually(() => writer.Picked.Count >= 5);
         Assert.Equal(0, writer.Held);
     }
 
@@ -65,8 +65,13 @@ public sealed class RegionHeartbeatTests
         Assert.Throws<ArgumentException>(options.Validate);
     }
 
+    /// <summary>A writer that answers every record but heartbeats at once; heartbeats when the test releases them, unless
+    /// <paramref name="answerAtOnce"/>.</summary>
+    private static HoldingWriter HeartbeatHolding(bool answerAtOnce = false) =>
+        new(new MemoryJournal(), record => record.Kind == JournalRecordKind.Heartbeat) { AnswerAtOnce = answerAtOnce };
+
     /// <summary>A shard of the one region "a", reading its topic from the writer's journal.</summary>
-    private static Task<RegionAdjudicatorShard> StartShardAsync(HeartbeatHoldingWriter writer, TimeProvider time, int heartbeatsInFlightMax) =>
+    private static Task<RegionAdjudicatorShard> StartShardAsync(HoldingWriter writer, TimeProvider time, int heartbeatsInFlightMax) =>
         RegionShards.StartAsync(new RegionOptions
         {
             Region = "a",
@@ -79,85 +84,6 @@ public sealed class RegionHeartbeatTests
         }, writer, writer.Journal, time);
 
     private static Task Eventually(Func<bool> condition) => RegionShards.Eventually(condition);
-
-    /// <summary>Stores every record at once in one journal (so the shard's merge reads it) and answers every record but
-    /// heartbeats at once; heartbeats are answered when the test releases them, unless <see cref="AnswerAtOnce"/>.</summary>
-    private sealed class HeartbeatHoldingWriter(MemoryJournal journal) : IJournalWriter
-    {
-        private readonly Lock gate = new();
-        private readonly List<(long Offset, Action<long, Exception?> OnDone)> held = [];
-        private int mostHeld;
-        private int heartbeatsAppended;
-
-        public MemoryJournal Journal => journal;
-
-        public bool AnswerAtOnce { get; init; }
-
-        public int Held
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return held.Count;
-                }
-            }
-        }
-
-        public int MostHeld => Volatile.Read(ref mostHeld);
-
-        public int HeartbeatsAppended => Volatile.Read(ref heartbeatsAppended);
-
-        public Task<long> AppendAsync(int partition, JournalRecord record, CancellationToken cancellationToken) =>
-            journal.AppendAsync(partition, record, cancellationToken);
-
-        public void Append(int partition, JournalRecord record, Action<long, Exception?> onDone)
-        {
-            var offset = journal.AppendAsync(partition, record, CancellationToken.None).GetAwaiter().GetResult();
-            if (record.Kind != JournalRecordKind.Heartbeat || AnswerAtOnce)
-            {
-                if (record.Kind == JournalRecordKind.Heartbeat)
-                {
-                    Interlocked.Increment(ref heartbeatsAppended);
-                }
-                onDone(offset, null);
-                return;
-            }
-            lock (gate)
-            {
-                held.Add((offset, onDone));
-                Interlocked.Increment(ref heartbeatsAppended);
-                mostHeld = Math.Max(mostHeld, held.Count);
-            }
-        }
-
-        public void ReleaseOldest()
-        {
-            (long Offset, Action<long, Exception?> OnDone) oldest;
-            lock (gate)
-            {
-                oldest = held[0];
-                held.RemoveAt(0);
-            }
-            oldest.OnDone(oldest.Offset, null);
-        }
-
-        public void ReleaseAll()
-        {
-            List<(long Offset, Action<long, Exception?> OnDone)> released;
-            lock (gate)
-            {
-                released = [.. held];
-                held.Clear();
-            }
-            foreach (var (offset, onDone) in released)
-            {
-                onDone(offset, null);
-            }
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 
     /// <summary>The system's time, counting the timers of one due time (the heartbeat loop's waits): each is a heartbeat
     /// falling due.</summary>
