@@ -15,13 +15,13 @@
 #       this machine's one clock)
 #   -H  the adjudicators' --region-heartbeat-ms (default 4)
 #   -l  the adjudicators' --region-lead-ms (default: the larger of delay + offset + heartbeat + 2, what a closed timestamp
-#       must cover for reads in the other region not to wait plus 2 ms of slack, and 2 x delay - offset - 1, the longest
-#       lead whose commit wait still ends within the round trip a commit waits for anyway, and 3 x delay, the age a
-#       promise measurably had when it reaches the other region's replica, measured while heartbeats still queued in
-#       the journal producers behind their five requests in flight; adjudicator/README.md, "Figures (regions)", where
-#       leads of 3 x delay and 2 x delay are compared once replicas learn a commit's second copy from their own region's
-#       journal: 2 x delay gained 3 to 4 ms of write on a loaded machine, with the other region's promises then read
-#       only a few ms ahead of the clock)
+#       must cover for reads in the other region not to wait plus 2 ms of slack, 2 x delay - offset - 1, the longest
+#       lead whose commit wait still ends within the round trip a commit waits for anyway, and 2 x delay; 3 x delay was
+#       the default while heartbeats queued in the journal producers behind their five requests in flight, which made a
+#       promise about 3 x delay old when it reached the other region's replica; with at most two heartbeats in flight
+#       and replicas learning a commit's second copy from their own region's journal, 2 x delay keeps the read at the
+#       single region's median and costs the write one round trip plus about 3 ms on an idle machine
+#       (adjudicator/README.md, "Figures (regions)")
 #   -d  folder for data, logs and pids (default: a new temporary folder, printed)
 #   -b  use binaries already built there (journal, adjudicator, storage node and query node outputs side by side)
 #   -c  configuration to build when -b is not given (default Release)
@@ -56,7 +56,7 @@ if [ -z "$lead" ]; then
   lead=$((delay + offset + heartbeat + 2))
   hidden=$((2 * delay - offset - 1))
   [ "$hidden" -le "$lead" ] || lead=$hidden
-  arrival=$((3 * delay))
+  arrival=$((2 * delay))
   [ "$arrival" -le "$lead" ] || lead=$arrival
 fi
 . "$here/roles.sh"
