@@ -237,7 +237,7 @@ internal sealed class RegionCopyWatch : IAsyncDisposable
             else if (record.Kind == JournalRecordKind.CommitBatch)
             {
                 // One record, one offset: the batch is durable as a whole, so each of its candidates ends there.
-                foreach (var candidate in RegionCommitBatch.Unpack(record))
+                foreach (var candidate in record.Batch!)
                 {
                     candidates.AddLast((candidate.CommitTimestamp, entry.Offset));
                 }

@@ -232,9 +232,16 @@ public sealed class RegionMergeFeed : IAsyncDisposable
             var closedBefore = merge.ClosedOf(region);
             // A batch's candidates are taken one by one, all under this hold of the lock: a position is never taken
             // between two of them (its offset is the batch's next one).
-            foreach (var candidate in RegionCommitBatch.Unpack(record))
+            if (record.Kind == JournalRecordKind.CommitBatch)
             {
-                merge.Accept(region, candidate);
+                foreach (var candidate in RegionCommitBatch.Unpack(record))
+                {
+                    merge.Accept(region, candidate);
+                }
+            }
+            else
+            {
+                merge.Accept(region, record);
             }
             fed[region] = (nextOffset, epoch);
             var known = progress.GetValueOrDefault(region);
